@@ -1,0 +1,122 @@
+/*
+ * cmd_plugins.c - rnx plugins list.
+ *
+ * The listing is the JSON of GET /v1/plugins.  Until rnx talks to the
+ * daemon's API, it is produced by loading the plugins of this host the way
+ * the daemon would: the directories of joblet.yml ($JOBLET_CONFIG, default
+ * SYSCONFDIR/joblet/joblet.yml) and, when not root, $JOBLET_PLUGIN_PATH.
+ */
+#include "config.h"
+
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnx.h"
+
+static int plugins_json(char **ret_json)
+{
+	const char *path = getenv("JOBLET_CONFIG");
+	struct joblet_config *cfg = NULL;
+	struct joblet_plugin_set *set = NULL;
+	struct joblet_error *e = NULL;
+	int r;
+
+	r = joblet_config_load(path && *path ? path : joblet_config_default_path(),
+			       path && *path ? 0 : JOBLET_CONFIG_MISSING_OK, &cfg, &e);
+	if (r == 0)
+		r = joblet_plugin_set_new(cfg, 0, &set, &e);
+	if (r == 0)
+		r = joblet_plugin_set_scan(set, &e);
+	if (r == 0)
+		r = joblet_plugin_set_to_json(set, ret_json, &e);
+	if (r < 0)
+		rnx_print_error(e);
+	joblet_error_free(e);
+	joblet_plugin_set_free(set);
+	joblet_config_free(cfg);
+	return r;
+}
+
+static const char *str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : "";
+}
+
+static void print_table(json_object *root)
+{
+	json_object *plugins = NULL, *rejected = NULL;
+	size_t n, wk = strlen("KIND"), wn = strlen("NAME"), wv = strlen("VERSION");
+
+	json_object_object_get_ex(root, "plugins", &plugins);
+	json_object_object_get_ex(root, "rejected", &rejected);
+	n = plugins ? json_object_array_length(plugins) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(plugins, i);
+
+		wk = strlen(str(p, "kind")) > wk ? strlen(str(p, "kind")) : wk;
+		wn = strlen(str(p, "name")) > wn ? strlen(str(p, "name")) : wn;
+		wv = strlen(str(p, "version")) > wv ? strlen(str(p, "version")) : wv;
+	}
+	printf("%-*s  %-*s  %-*s  %s\n", (int)wk, "KIND", (int)wn, "NAME", (int)wv, "VERSION",
+	       "SUMMARY");
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(plugins, i);
+		bool builtin = strcmp(str(p, "origin"), "builtin") == 0;
+
+		printf("%-*s  %-*s  %-*s  %s%s\n", (int)wk, str(p, "kind"), (int)wn, str(p, "name"),
+		       (int)wv, str(p, "version"), str(p, "summary"), builtin ? " [builtin]" : "");
+	}
+	n = rejected ? json_object_array_length(rejected) : 0;
+	if (n > 0) {
+		printf("\nRejected (%zu):\n", n);
+		for (size_t i = 0; i < n; i++) {
+			json_object *r = json_object_array_get_idx(rejected, i);
+
+			printf("  %s\n      %s\n", str(r, "path"), str(r, "reason"));
+		}
+	}
+}
+
+static int plugins_list(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	char *json = NULL;
+	json_object *root;
+	int r;
+
+	r = rnx_parse_json_only(argc, argv, ctx, "rnx plugins list");
+	if (r)
+		return r;
+	if (plugins_json(&json) < 0)
+		return JOBLET_EXIT_FAILURE;
+	root = json_tokener_parse(json);
+	free(json);
+	if (!root) {
+		fprintf(stderr, "rnx: the plugin listing is not valid JSON\n");
+		return JOBLET_EXIT_FAILURE;
+	}
+	if (ctx->json)
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		print_table(root);
+	json_object_put(root);
+	return JOBLET_EXIT_OK;
+}
+
+const struct joblet_cli_command rnx_plugins_commands[] = {
+	{ "list", "List loaded plugins (kind, name, version, summary) and rejected ones",
+	  "[--json]",
+	  "Options:\n"
+	  "  --json   the listing as JSON (plugins, rejected, dirs)\n"
+	  "\n"
+	  "Rejected plugins are shown with the reason; a rejected plugin never stops joblet.\n",
+	  plugins_list, NULL },
+	{ NULL },
+};

@@ -1,0 +1,113 @@
+/*
+ * rnx.c - the joblet command-line client: global options and the command
+ * table.  Each command group lives in its own cmd_<group>.c.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rnx.h"
+
+static const struct joblet_cli_command rnx_commands[] = {
+	{ "version", "Show the version of rnx (and of the plugin ABI it speaks)", "[--json]", NULL,
+	  rnx_cmd_version, NULL },
+	{ "plugins", "List plugins: loaded ones and rejected ones with the reason", NULL, NULL,
+	  NULL, rnx_plugins_commands },
+	{ "nodes", "List the nodes of the client configuration (`*` marks the default)",
+	  "[--json]", NULL, rnx_cmd_nodes, NULL },
+	{ NULL },
+};
+
+static const struct joblet_cli_command rnx_root = {
+	"rnx",
+	"rnx drives joblet, the micro-container runtime for Linux jobs.",
+	"[--config FILE] [--node NAME] [--json] <command> [options]",
+	"Global options:\n"
+	"  --config FILE  client configuration (default: $RNX_CONFIG, ~/.rnx/rnx-config.yml,\n"
+	"                 then " JOBLET_SYSCONFDIR "/joblet/rnx-config.yml)\n"
+	"  --node NAME    the node of that configuration to talk to\n"
+	"  --json         machine-readable output\n"
+	"  --version      same as `rnx version`\n"
+	"  -h, --help     this help\n",
+	NULL,
+	rnx_commands,
+};
+
+static void rnx_log_sink(int32_t level, const char *source, const char *message, void *userdata)
+{
+	(void)userdata;
+	fprintf(stderr, "rnx: %s: %s: %s\n", joblet_log_level_name(level), source, message);
+}
+
+void rnx_print_error(const struct joblet_error *e)
+{
+	fprintf(stderr, "rnx: %s\n", joblet_error_message(e));
+}
+
+int rnx_parse_json_only(int argc, char **argv, struct rnx_ctx *ctx, const char *path)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+j", options, NULL)) != -1) {
+		if (c == 'j') {
+			ctx->json = true;
+			continue;
+		}
+		fprintf(stderr, "%s: unknown option `%s`; run `%s --help` to see the options.\n",
+			path, argv[optind - 1], path);
+		return JOBLET_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument `%s`; run `%s --help` for the usage.\n",
+			path, argv[optind], path);
+		return JOBLET_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rnx_ctx ctx = { 0 };
+	int i;
+
+	joblet_log_set_sink(rnx_log_sink, NULL);
+	joblet_log_set_level(JOBLET_LOG_ERROR);
+
+	/* Global options come before the command word. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0)
+			ctx.json = true;
+		else if (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0)
+			return rnx_cmd_version(1, (char *[]){ (char *)"version", NULL }, &ctx);
+		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			break;
+		else if (strcmp(a, "--config") == 0 || strcmp(a, "--node") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "rnx: %s needs a value; run `rnx --help`.\n", a);
+				return JOBLET_EXIT_USAGE;
+			}
+			*(a[2] == 'c' ? &ctx.config_path : &ctx.node) = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0)
+			ctx.config_path = a + 9;
+		else if (strncmp(a, "--node=", 7) == 0)
+			ctx.node = a + 7;
+		else {
+			fprintf(stderr, "rnx: unknown option `%s`; run `rnx --help` to see the options.\n",
+				a);
+			return JOBLET_EXIT_USAGE;
+		}
+	}
+	return joblet_cli_dispatch(&rnx_root, argc - i, argv + i, &ctx, stdout, stderr);
+}

@@ -1,0 +1,207 @@
+/*
+ * cmd_check.c - joblet check: what this host and configuration give joblet.
+ */
+#include "config.h"
+
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} features[] = {
+	{ JOBLET_FEATURE_OPENAT2, "openat2" },
+	{ JOBLET_FEATURE_CLONE3, "clone3" },
+	{ JOBLET_FEATURE_PIDFD, "pidfd" },
+	{ JOBLET_FEATURE_CLOSE_RANGE, "close_range" },
+	{ JOBLET_FEATURE_SECCOMP_FILTER, "seccomp_filter" },
+};
+
+static json_object *strv_json(char *const *v)
+{
+	json_object *a = json_object_new_array();
+
+	for (; v && *v; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+static json_object *ns_json(uint32_t mask)
+{
+	json_object *a = json_object_new_array();
+
+	for (uint32_t bit = 1; bit & JOBLET_NS_ALL; bit <<= 1)
+		if (mask & bit)
+			json_object_array_add(a, json_object_new_string(joblet_host_ns_name(bit)));
+	return a;
+}
+
+static void print_words(const char *label, char *const *v)
+{
+	printf("  %-22s", label);
+	if (!v || !*v)
+		printf(" (none)");
+	for (; v && *v; v++)
+		printf(" %s", *v);
+	printf("\n");
+}
+
+static void print_ns(const char *label, uint32_t mask)
+{
+	printf("  %-22s", label);
+	if (!mask)
+		printf(" (none)");
+	for (uint32_t bit = 1; bit & JOBLET_NS_ALL; bit <<= 1)
+		if (mask & bit)
+			printf(" %s", joblet_host_ns_name(bit));
+	printf("\n");
+}
+
+static void print_text(const struct joblet_config *cfg, const struct joblet_host_info *h,
+		       const struct joblet_plugin_set *set, const struct daemon_problems *problems)
+{
+	const char *path, *reason;
+
+	printf("joblet %s, plugin ABI %s\n", joblet_version_string(), JOBLET_PLUGIN_ABI_STRING);
+	printf("host:       Linux %s %s, %s\n", h->kernel_release ? h->kernel_release : "?",
+	       h->machine ? h->machine : "?", h->privileged ? "running as root" : "not root");
+	printf("config:     %s\n", cfg->source ? cfg->source : "built-in defaults (no joblet.yml)");
+
+	printf("\ncgroups:    %s", joblet_host_cgroup_mode_name(h->cgroup_mode));
+	if (h->cgroup_mode == JOBLET_CGROUP_HYBRID)
+		printf(" (v1 controllers; cgroup2 mounted at %s)", h->cgroup2_mount);
+	else if (h->cgroup2_mount)
+		printf(" (cgroup2 at %s)", h->cgroup2_mount);
+	printf("\n");
+	if (h->cgroup2_mount)
+		print_words("cgroup2 controllers:", h->cgroup2_controllers);
+	if (h->cgroup_mode == JOBLET_CGROUP_V1 || h->cgroup_mode == JOBLET_CGROUP_HYBRID)
+		print_words("cgroup1 controllers:", h->cgroup1_controllers);
+
+	printf("namespaces:\n");
+	print_ns("in the kernel:", h->ns_present);
+	if (h->ns_tested)
+		print_ns("usable (tested):", h->ns_usable);
+	else
+		printf("  %-22s not tested (run as root)\n", "usable:");
+
+	printf("kernel:    ");
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		printf(" %s %s%s", features[i].name, h->features & features[i].bit ? "yes" : "no",
+		       i + 1 < sizeof(features) / sizeof(features[0]) ? "," : "\n");
+
+	printf("\nplugins:    %zu loaded, %zu rejected; directories:", joblet_plugin_set_count(set),
+	       joblet_plugin_set_rejected_count(set));
+	for (size_t i = 0; (path = joblet_plugin_set_dir(set, i)); i++)
+		printf(" %s", path);
+	printf("\n");
+	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
+		const char *origin;
+		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, &origin);
+		char id[96];
+
+		snprintf(id, sizeof(id), "%s/%s", joblet_plugin_kind_name((int32_t)p->kind), p->name);
+		printf("  %-20s %-10s %s\n", id, p->version, origin);
+	}
+	if (joblet_plugin_set_rejected_count(set) > 0) {
+		printf("rejected:\n");
+		for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
+			printf("  %s\n      %s\n", path, reason);
+	}
+	printf("scheduler:  policy %s\n", cfg->scheduler_policy);
+
+	if (problems->n > 0) {
+		printf("\nproblems (joblet serve will refuse to start):\n");
+		for (size_t i = 0; i < problems->n; i++)
+			printf("  - %s\n", problems->items[i]);
+	} else
+		printf("\nok: joblet can serve with this host and configuration\n");
+}
+
+static void print_json(const struct joblet_config *cfg, const struct joblet_host_info *h,
+		       const struct joblet_plugin_set *set, const struct daemon_problems *problems)
+{
+	json_object *root = json_object_new_object(), *host = json_object_new_object();
+	json_object *cg = json_object_new_object(), *ns = json_object_new_object();
+	json_object *feat = json_object_new_object(), *plugins = NULL;
+	char *pj = NULL;
+
+	json_object_object_add(root, "version", json_object_new_string(joblet_version_string()));
+	json_object_object_add(root, "plugin_abi", json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
+	json_object_object_add(root, "config",
+			       cfg->source ? json_object_new_string(cfg->source) : NULL);
+	json_object_object_add(host, "kernel", json_object_new_string(h->kernel_release ? h->kernel_release : ""));
+	json_object_object_add(host, "machine", json_object_new_string(h->machine ? h->machine : ""));
+	json_object_object_add(host, "privileged", json_object_new_boolean(h->privileged));
+	json_object_object_add(cg, "mode", json_object_new_string(joblet_host_cgroup_mode_name(h->cgroup_mode)));
+	json_object_object_add(cg, "cgroup2_mount",
+			       h->cgroup2_mount ? json_object_new_string(h->cgroup2_mount) : NULL);
+	json_object_object_add(cg, "cgroup2_controllers", strv_json(h->cgroup2_controllers));
+	json_object_object_add(cg, "cgroup1_controllers", strv_json(h->cgroup1_controllers));
+	json_object_object_add(host, "cgroups", cg);
+	json_object_object_add(ns, "present", ns_json(h->ns_present));
+	json_object_object_add(ns, "usable", h->ns_tested ? ns_json(h->ns_usable) : NULL);
+	json_object_object_add(host, "namespaces", ns);
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		json_object_object_add(feat, features[i].name,
+				       json_object_new_boolean(!!(h->features & features[i].bit)));
+	json_object_object_add(host, "features", feat);
+	json_object_object_add(root, "host", host);
+	if (joblet_plugin_set_to_json(set, &pj, NULL) == 0)
+		plugins = json_tokener_parse(pj);
+	free(pj);
+	json_object_object_add(root, "plugins", plugins);
+	json_object_object_add(root, "scheduler_policy", json_object_new_string(cfg->scheduler_policy));
+	json_object *pa = json_object_new_array();
+	for (size_t i = 0; i < problems->n; i++)
+		json_object_array_add(pa, json_object_new_string(problems->items[i]));
+	json_object_object_add(root, "problems", pa);
+	json_object_object_add(root, "ok", json_object_new_boolean(problems->n == 0));
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+int joblet_cmd_check(int argc, char **argv, void *userdata)
+{
+	struct joblet_ctx *ctx = userdata;
+	struct joblet_config *cfg = NULL;
+	struct joblet_host_info *host = NULL;
+	struct joblet_plugin_set *set = NULL;
+	struct joblet_error *e = NULL;
+	struct daemon_problems problems = { 0 };
+	int r, status;
+
+	r = daemon_parse_json_only(argc, argv, ctx, "joblet check");
+	if (r)
+		return r;
+	if (daemon_load_config(ctx, &cfg) < 0)
+		return JOBLET_EXIT_FAILURE;
+	r = joblet_host_probe(&host, &e);
+	if (r == 0)
+		r = joblet_plugin_set_new(cfg, 0, &set, &e);
+	if (r == 0)
+		r = joblet_plugin_set_scan(set, &e);
+	if (r < 0) {
+		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
+		joblet_error_free(e);
+		status = JOBLET_EXIT_FAILURE;
+		goto out;
+	}
+	daemon_find_problems(cfg, set, &problems);
+	if (ctx->json)
+		print_json(cfg, host, set, &problems);
+	else
+		print_text(cfg, host, set, &problems);
+	status = problems.n > 0 ? JOBLET_EXIT_FAILURE : JOBLET_EXIT_OK;
+out:
+	daemon_problems_done(&problems);
+	joblet_plugin_set_free(set);
+	joblet_host_info_free(host);
+	joblet_config_free(cfg);
+	return status;
+}

@@ -1,0 +1,225 @@
+/*
+ * cmd_serve.c - joblet serve: the daemon's life cycle.
+ *
+ * Start-up refuses what would make the daemon misbehave later (a broken
+ * configuration, a missing scheduler policy, settings for plugins that are
+ * not loaded), then takes an exclusive lock on <state_dir>/joblet.pid so two
+ * daemons never share a state directory.  Signals are read from a signalfd:
+ * SIGHUP reloads joblet.yml (a broken file is reported and the running
+ * configuration kept), SIGTERM and SIGINT stop the daemon.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+/* mkdir -p with mode for the last component. */
+static int make_dirs(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Lock <state_dir>/joblet.pid and write our pid; returns the fd (kept open). */
+static int take_lock(const char *state_dir)
+{
+	char path[4096], other[32] = "";
+	int fd, r;
+	ssize_t n;
+
+	r = make_dirs(state_dir, 0700);
+	if (r < 0) {
+		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot create the state directory `%s`: %s",
+			   state_dir, strerror(-r));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/joblet.pid", state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot open `%s`: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(fd, other, sizeof(other) - 1, 0);
+		other[n > 0 ? n : 0] = '\0';
+		other[strcspn(other, "\n")] = '\0';
+		joblet_log(JOBLET_LOG_ERROR, NULL,
+			   "another joblet (pid %s) is serving the state directory `%s`; stop it "
+			   "first, or give this one its own paths.state_dir",
+			   *other ? other : "?", state_dir);
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		n = snprintf(other, sizeof(other), "%ld\n", (long)getpid());
+		if (pwrite(fd, other, (size_t)n, 0) != n)
+			joblet_log(JOBLET_LOG_WARNING, NULL, "cannot write our pid into `%s`", path);
+	}
+	return fd;
+}
+
+static void log_plugins(const struct joblet_plugin_set *set)
+{
+	const char *path, *reason;
+
+	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
+		const char *origin;
+		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, &origin);
+
+		joblet_log(JOBLET_LOG_INFO, NULL, "plugin %s/%s %s from %s",
+			   joblet_plugin_kind_name((int32_t)p->kind), p->name, p->version, origin);
+	}
+	for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
+		joblet_log(JOBLET_LOG_WARNING, NULL, "plugin `%s` rejected: %s", path, reason);
+}
+
+/*
+ * Replace *cfg with a fresh read of its file.  boot is the configuration the
+ * plugin set was built from: the set borrows it, so it stays alive.
+ */
+static void reload(struct joblet_ctx *ctx, const struct joblet_config *boot,
+		   struct joblet_config **cfg)
+{
+	struct joblet_config *fresh = NULL;
+	struct joblet_error *e = NULL;
+	const char *path = (*cfg)->source;
+
+	if (!path) {
+		/* Started on defaults: look again, the file may exist now. */
+		if (daemon_load_config(ctx, &fresh) < 0) {
+			joblet_log(JOBLET_LOG_ERROR, NULL,
+				   "reload failed; keeping the running configuration");
+			return;
+		}
+	} else if (joblet_config_load(path, 0, &fresh, &e) < 0) {
+		joblet_log(JOBLET_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
+			   joblet_error_message(e));
+		joblet_error_free(e);
+		return;
+	}
+	if (strcmp(fresh->state_dir, (*cfg)->state_dir) != 0)
+		joblet_log(JOBLET_LOG_WARNING, NULL,
+			   "paths.state_dir changed to `%s`; that takes effect at the next start",
+			   fresh->state_dir);
+	joblet_log_set_level(fresh->log_level);
+	/*
+	 * Plugin directories and the scheduler policy are bound at start-up;
+	 * the fresh values are kept so the next reload compares against them.
+	 */
+	joblet_log(JOBLET_LOG_INFO, NULL, "configuration reloaded from `%s`",
+		   fresh->source ? fresh->source : "built-in defaults");
+	if (*cfg != boot)
+		joblet_config_free(*cfg);
+	*cfg = fresh;
+}
+
+int joblet_cmd_serve(int argc, char **argv, void *userdata)
+{
+	struct joblet_ctx *ctx = userdata;
+	struct joblet_config *cfg = NULL, *boot = NULL;
+	struct joblet_plugin_set *set = NULL;
+	struct joblet_error *e = NULL;
+	struct daemon_problems problems = { 0 };
+	int status = JOBLET_EXIT_FAILURE, lock_fd = -1, sfd = -1;
+	sigset_t mask;
+
+	if (argc > 1) {
+		fprintf(stderr, "joblet serve: unexpected argument `%s`; run `joblet serve --help`.\n",
+			argv[1]);
+		return JOBLET_EXIT_USAGE;
+	}
+	joblet_log_set_sink(daemon_log_sink_stamped, NULL);
+	if (daemon_load_config(ctx, &boot) < 0)
+		return JOBLET_EXIT_FAILURE;
+	cfg = boot;
+	joblet_log_set_level(cfg->log_level);
+	joblet_log(JOBLET_LOG_INFO, NULL, "joblet %s starting (plugin ABI %s), configuration: %s",
+		   joblet_version_string(), JOBLET_PLUGIN_ABI_STRING,
+		   cfg->source ? cfg->source : "built-in defaults");
+
+	if (joblet_plugin_set_new(boot, 0, &set, &e) < 0 || joblet_plugin_set_scan(set, &e) < 0) {
+		joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+		goto out;
+	}
+	log_plugins(set);
+	daemon_find_problems(cfg, set, &problems);
+	if (problems.n > 0) {
+		for (size_t i = 0; i < problems.n; i++)
+			joblet_log(JOBLET_LOG_ERROR, NULL, "%s", problems.items[i]);
+		joblet_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the details");
+		goto out;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot set up signal handling: %s", strerror(errno));
+		goto out;
+	}
+	lock_fd = take_lock(cfg->state_dir);
+	if (lock_fd < 0)
+		goto out;
+	joblet_log(JOBLET_LOG_INFO, NULL, "serving; state directory `%s`, pid %ld", cfg->state_dir,
+		   (long)getpid());
+
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof(si));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(si)) {
+			joblet_log(JOBLET_LOG_ERROR, NULL, "signal handling failed: %s",
+				   n < 0 ? strerror(errno) : "short read");
+			goto out;
+		}
+		if (si.ssi_signo == SIGHUP) {
+			reload(ctx, boot, &cfg);
+			continue;
+		}
+		joblet_log(JOBLET_LOG_INFO, NULL, "stopping on %s", strsignal((int)si.ssi_signo));
+		break;
+	}
+	status = JOBLET_EXIT_OK;
+out:
+	joblet_error_free(e);
+	daemon_problems_done(&problems);
+	if (sfd >= 0)
+		close(sfd);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	joblet_plugin_set_free(set);
+	if (cfg != boot)
+		joblet_config_free(cfg);
+	joblet_config_free(boot);
+	return status;
+}

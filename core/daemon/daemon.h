@@ -1,0 +1,37 @@
+/* daemon.h - what the files of the joblet program share. */
+#ifndef JOBLET_DAEMON_H
+#define JOBLET_DAEMON_H
+
+#include <stdbool.h>
+
+#include <joblet/joblet.h>
+
+struct joblet_ctx {
+	const char *config_path; /* --config, or NULL for the default (missing = defaults) */
+	bool json;		 /* --json */
+};
+
+int joblet_cmd_serve(int argc, char **argv, void *userdata);
+int joblet_cmd_check(int argc, char **argv, void *userdata);
+
+/* Load the configuration --config names (or the default one). Prints errors. */
+int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg);
+
+/* Accept only --json (and no arguments); prints usage errors. */
+int daemon_parse_json_only(int argc, char **argv, struct joblet_ctx *ctx, const char *path);
+
+/* Reasons `joblet serve` cannot start with this configuration and plugin set. */
+struct daemon_problems {
+	char *items[16];
+	size_t n;
+};
+void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+			  struct daemon_problems *problems);
+void daemon_problems_done(struct daemon_problems *problems);
+
+/* Log sinks: stderr with program prefix (commands), or timestamped (serve). */
+void daemon_log_sink_plain(int32_t level, const char *source, const char *message, void *userdata);
+void daemon_log_sink_stamped(int32_t level, const char *source, const char *message,
+			     void *userdata);
+
+#endif /* JOBLET_DAEMON_H */

@@ -1,0 +1,210 @@
+/*
+ * joblet.c - the joblet program: the daemon (`joblet serve`) and the
+ * host-side admin verbs.  Global options and the command table; each verb
+ * lives in its own cmd_<verb>.c.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <json.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+
+static int joblet_cmd_version(int argc, char **argv, void *userdata)
+{
+	struct joblet_ctx *ctx = userdata;
+	int r = daemon_parse_json_only(argc, argv, ctx, "joblet version");
+
+	if (r)
+		return r;
+	if (ctx->json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "version", json_object_new_string(joblet_version_string()));
+		json_object_object_add(o, "plugin_abi", json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
+		json_object_object_add(o, "plugindir", json_object_new_string(JOBLET_PLUGINDIR));
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else
+		printf("joblet %s (plugin ABI %s, plugins in %s)\n", joblet_version_string(),
+		       JOBLET_PLUGIN_ABI_STRING, JOBLET_PLUGINDIR);
+	return JOBLET_EXIT_OK;
+}
+
+static const struct joblet_cli_command joblet_commands[] = {
+	{ "serve", "Run the daemon in the foreground until SIGTERM (SIGHUP reloads the configuration)",
+	  NULL,
+	  "Loads the configuration and the plugins, refuses to start when the configured\n"
+	  "scheduler policy is missing or a plugin setting is wrong, takes the lock of the\n"
+	  "state directory (one daemon per state directory) and runs until SIGTERM or\n"
+	  "SIGINT.  SIGHUP reloads joblet.yml; a broken file is reported and the running\n"
+	  "configuration kept.\n",
+	  joblet_cmd_serve, NULL },
+	{ "check", "Show what this host supports: cgroups, namespaces, seccomp, plugins",
+	  "[--json]",
+	  "Options:\n"
+	  "  --json   the report as JSON\n"
+	  "\n"
+	  "Exit status 0 when joblet can serve with this host and configuration, 1 when\n"
+	  "something it needs is missing (the report says what).\n",
+	  joblet_cmd_check, NULL },
+	{ "version", "Show the version, plugin ABI and plugin directory", "[--json]", NULL,
+	  joblet_cmd_version, NULL },
+	{ NULL },
+};
+
+static const struct joblet_cli_command joblet_root = {
+	"joblet",
+	"joblet runs Linux jobs in isolation; this program is its daemon and host tools.",
+	"[--config FILE] <command> [options]",
+	"Global options:\n"
+	"  --config FILE  daemon configuration (default: $JOBLET_CONFIG, then\n"
+	"                 " JOBLET_SYSCONFDIR "/joblet/joblet.yml; a missing default file\n"
+	"                 means built-in defaults)\n"
+	"  --json         machine-readable output\n"
+	"  --version      same as `joblet version`\n"
+	"  -h, --help     this help\n",
+	NULL,
+	joblet_commands,
+};
+
+void daemon_log_sink_plain(int32_t level, const char *source, const char *message, void *userdata)
+{
+	(void)userdata;
+	fprintf(stderr, "joblet: %s: %s: %s\n", joblet_log_level_name(level), source, message);
+}
+
+void daemon_log_sink_stamped(int32_t level, const char *source, const char *message,
+			     void *userdata)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	(void)userdata;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ %-7s %s: %s\n", when, ts.tv_nsec / 1000000,
+		joblet_log_level_name(level), source, message);
+	fflush(stderr);
+}
+
+int daemon_parse_json_only(int argc, char **argv, struct joblet_ctx *ctx, const char *path)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+j", options, NULL)) != -1) {
+		if (c == 'j') {
+			ctx->json = true;
+			continue;
+		}
+		fprintf(stderr, "%s: unknown option `%s`; run `%s --help` to see the options.\n",
+			path, argv[optind - 1], path);
+		return JOBLET_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument `%s`; run `%s --help` for the usage.\n",
+			path, argv[optind], path);
+		return JOBLET_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg)
+{
+	const char *env = ctx->config_path ? NULL : secure_getenv("JOBLET_CONFIG");
+	const char *path = ctx->config_path ? ctx->config_path : (env && *env ? env : NULL);
+	struct joblet_error *e = NULL;
+	int r;
+
+	r = joblet_config_load(path ? path : joblet_config_default_path(),
+			       path ? 0 : JOBLET_CONFIG_MISSING_OK, ret_cfg, &e);
+	if (r < 0) {
+		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
+		joblet_error_free(e);
+	}
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct joblet_ctx ctx = { 0 };
+	int i;
+
+	joblet_log_set_sink(daemon_log_sink_plain, NULL);
+	joblet_log_set_level(JOBLET_LOG_ERROR);
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--json") == 0)
+			ctx.json = true;
+		else if (strcmp(a, "--version") == 0)
+			return joblet_cmd_version(1, (char *[]){ (char *)"version", NULL }, &ctx);
+		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			break;
+		else if (strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "joblet: --config needs a file; run `joblet --help`.\n");
+				return JOBLET_EXIT_USAGE;
+			}
+			ctx.config_path = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0)
+			ctx.config_path = a + 9;
+		else {
+			fprintf(stderr,
+				"joblet: unknown option `%s`; run `joblet --help` to see the options.\n",
+				a);
+			return JOBLET_EXIT_USAGE;
+		}
+	}
+	return joblet_cli_dispatch(&joblet_root, argc - i, argv + i, &ctx, stdout, stderr);
+}
+
+static void problem_add(struct daemon_problems *problems, char *msg)
+{
+	if (!msg)
+		msg = strdup("out of memory while checking the configuration");
+	if (msg && problems->n < sizeof(problems->items) / sizeof(problems->items[0]))
+		problems->items[problems->n++] = msg;
+	else
+		free(msg);
+}
+
+void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+			  struct daemon_problems *problems)
+{
+	struct joblet_error *e = NULL;
+	char *msg = NULL;
+
+	if (!joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, cfg->scheduler_policy)) {
+		if (asprintf(&msg, "scheduler policy `%s` (scheduler.policy) is not loaded; see the "
+				   "plugins above",
+			     cfg->scheduler_policy) < 0)
+			msg = NULL;
+		problem_add(problems, msg);
+	}
+	if (joblet_plugin_set_check_settings(set, &e) < 0) {
+		problem_add(problems, strdup(joblet_error_message(e)));
+		joblet_error_free(e);
+	}
+}
+
+void daemon_problems_done(struct daemon_problems *problems)
+{
+	for (size_t i = 0; i < problems->n; i++)
+		free(problems->items[i]);
+	problems->n = 0;
+}

@@ -1,0 +1,397 @@
+/*
+ * config.c - joblet.yml: defaults, the schema, and the checks that make
+ * every mistake an error naming the file, the line and the key.
+ *
+ * To add a key: a field in struct joblet_config, its default in
+ * config_set_defaults(), a row in the schema below, a line in
+ * docs/man/joblet.yml.5 and a case in tests/unit/test_config.c.
+ */
+#include "config.h"
+
+#include <joblet/config.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+
+#include "config_private.h"
+#include "util.h"
+#include "yaml_doc.h"
+
+enum key_type {
+	KEY_SECTION = 1,
+	KEY_PATH,	     /* an absolute path */
+	KEY_NAME,	     /* a plugin name: [a-z0-9_]+ */
+	KEY_LOG_LEVEL,	     /* error | warning | info | debug */
+	KEY_PATH_LIST,	     /* a list of absolute paths */
+	KEY_PLUGIN_SETTINGS, /* "kind/name": { key: scalar, ... } */
+};
+
+struct key_def {
+	const char *name;
+	enum key_type type;
+	size_t offset; /* into struct joblet_config */
+	const struct key_def *children;
+};
+
+#define FIELD(f) offsetof(struct joblet_config, f)
+
+static const struct key_def logging_keys[] = {
+	{ "level", KEY_LOG_LEVEL, FIELD(log_level), NULL },
+	{ NULL },
+};
+
+static const struct key_def paths_keys[] = {
+	{ "state_dir", KEY_PATH, FIELD(state_dir), NULL },
+	{ NULL },
+};
+
+static const struct key_def plugins_keys[] = {
+	{ "dirs", KEY_PATH_LIST, FIELD(plugin_dirs), NULL },
+	{ "settings", KEY_PLUGIN_SETTINGS, FIELD(plugin_settings), NULL },
+	{ NULL },
+};
+
+static const struct key_def scheduler_keys[] = {
+	{ "policy", KEY_NAME, FIELD(scheduler_policy), NULL },
+	{ NULL },
+};
+
+static const struct key_def root_keys[] = {
+	{ "logging", KEY_SECTION, 0, logging_keys },
+	{ "paths", KEY_SECTION, 0, paths_keys },
+	{ "plugins", KEY_SECTION, 0, plugins_keys },
+	{ "scheduler", KEY_SECTION, 0, scheduler_keys },
+	{ NULL },
+};
+
+const char *joblet_config_default_path(void)
+{
+	return JOBLET_SYSCONFDIR "/joblet/joblet.yml";
+}
+
+int jl_plugin_name_valid(const char *name)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+static void settings_free(struct joblet_config_settings *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_plugins; i++) {
+		struct jl_plugin_settings *p = &s->plugins[i];
+
+		for (size_t j = 0; j < p->n_items; j++) {
+			free(p->items[j].key);
+			free(p->items[j].value);
+		}
+		free(p->items);
+		free(p->plugin_id);
+	}
+	free(s->plugins);
+	free(s->source);
+	free(s);
+}
+
+void joblet_config_free(struct joblet_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->source);
+	free(cfg->state_dir);
+	jl_strv_free(cfg->plugin_dirs);
+	free(cfg->scheduler_policy);
+	settings_free(cfg->plugin_settings);
+	free(cfg);
+}
+
+int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_error **err)
+{
+	struct joblet_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		goto oom;
+	cfg->log_level = JOBLET_LOG_INFO;
+	cfg->state_dir = strdup(JOBLET_LOCALSTATEDIR "/lib/joblet");
+	cfg->scheduler_policy = strdup("fifo");
+	cfg->plugin_settings = calloc(1, sizeof(*cfg->plugin_settings));
+	if (!cfg->state_dir || !cfg->scheduler_policy || !cfg->plugin_settings ||
+	    jl_strv_push(&cfg->plugin_dirs, JOBLET_PLUGINDIR) < 0)
+		goto oom;
+	*ret_config = cfg;
+	return 0;
+oom:
+	joblet_config_free(cfg);
+	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot build the default configuration");
+}
+
+static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const char *key,
+				 struct joblet_config_settings *out, struct joblet_error **err)
+{
+	int r;
+
+	r = jl_yaml_check_mapping(y, node, key, err);
+	if (r < 0)
+		return r;
+	jl_yaml_foreach_pair(p, node) {
+		yaml_node_t *idnode = jl_yaml_node(y, p->key);
+		yaml_node_t *map = jl_yaml_node(y, p->value);
+		const char *id = jl_yaml_scalar(idnode);
+		const char *slash = strchr(id, '/');
+		_cleanup_free_ char *kind = NULL, *sub = NULL;
+		struct jl_plugin_settings *ps, *grown;
+		int32_t k;
+
+		kind = slash ? strndup(id, (size_t)(slash - id)) : NULL;
+		if (!slash || !kind || joblet_plugin_kind_parse(kind, &k) < 0 ||
+		    !jl_plugin_name_valid(slash + 1))
+			return jl_yaml_error(y, idnode, err,
+					     "`%s.%s` does not name a plugin; use `kind/name` with "
+					     "kind registry, archive, isolation or scheduler",
+					     key, id);
+		sub = jl_strdup_printf("%s.\"%s\"", key, id);
+		if (!sub)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+		if (jl_yaml_is_null(map))
+			continue;
+		r = jl_yaml_check_mapping(y, map, sub, err);
+		if (r < 0)
+			return r;
+		grown = realloc(out->plugins, (out->n_plugins + 1) * sizeof(*grown));
+		if (!grown)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+		out->plugins = grown;
+		ps = &out->plugins[out->n_plugins];
+		memset(ps, 0, sizeof(*ps));
+		ps->plugin_id = strdup(id);
+		ps->line = jl_yaml_line(idnode);
+		if (!ps->plugin_id)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+		out->n_plugins++;
+		ps->items = calloc(map->data.mapping.pairs.top - map->data.mapping.pairs.start + 1,
+				   sizeof(*ps->items));
+		if (!ps->items)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+		jl_yaml_foreach_pair(q, map) {
+			yaml_node_t *knode = jl_yaml_node(y, q->key);
+			yaml_node_t *vnode = jl_yaml_node(y, q->value);
+			struct jl_setting *s = &ps->items[ps->n_items];
+			_cleanup_free_ char *full = jl_strdup_printf("%s.%s", sub,
+								     jl_yaml_scalar(knode));
+
+			if (!full)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read `%s`", key);
+			r = jl_yaml_get_string(y, vnode, full, &s->value, err);
+			if (r < 0)
+				return r;
+			s->key = strdup(jl_yaml_scalar(knode));
+			s->line = jl_yaml_line(knode);
+			ps->n_items++;
+			if (!s->key)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read `%s`", key);
+		}
+	}
+	return 0;
+}
+
+static int join_names(const struct key_def *defs, char **ret)
+{
+	_cleanup_strv_ char **names = NULL;
+
+	for (const struct key_def *d = defs; d->name; d++)
+		if (jl_strv_push(&names, d->name) < 0)
+			return -ENOMEM;
+	*ret = jl_strv_join(names, ", ");
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_def *defs,
+			 const char *prefix, struct joblet_config *cfg, struct joblet_error **err)
+{
+	int r;
+
+	r = jl_yaml_check_mapping(y, map, prefix, err);
+	if (r < 0)
+		return r;
+	jl_yaml_foreach_pair(p, map) {
+		yaml_node_t *knode = jl_yaml_node(y, p->key);
+		yaml_node_t *vnode = jl_yaml_node(y, p->value);
+		const char *name = jl_yaml_scalar(knode);
+		const struct key_def *d;
+		_cleanup_free_ char *full = NULL;
+		char *field = (char *)cfg;
+
+		for (d = defs; d->name; d++)
+			if (strcmp(d->name, name) == 0)
+				break;
+		full = *prefix ? jl_strdup_printf("%s.%s", prefix, name) : strdup(name);
+		if (!full)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the configuration");
+		if (!d->name) {
+			_cleanup_free_ char *known = NULL;
+
+			if (join_names(defs, &known) < 0)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read the configuration");
+			return jl_yaml_error(y, knode, err,
+					     "`%s` is not a setting (settings %s%s: %s); see "
+					     "joblet.yml(5)",
+					     full, *prefix ? "under " : "at the top level",
+					     *prefix ? prefix : "", known);
+		}
+
+		switch (d->type) {
+		case KEY_SECTION:
+			if (jl_yaml_is_null(vnode))
+				break;
+			r = parse_section(y, vnode, d->children, full, cfg, err);
+			if (r < 0)
+				return r;
+			break;
+		case KEY_PATH: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (v[0] != '/') {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be an absolute path, not `%s`", full, v);
+				free(v);
+				return r;
+			}
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_NAME: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (!jl_plugin_name_valid(v)) {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be a plugin name (a-z, 0-9, _), not `%s`",
+						  full, v);
+				free(v);
+				return r;
+			}
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_LOG_LEVEL: {
+			const char *v = jl_yaml_scalar(vnode);
+			int32_t level;
+
+			if (!v || joblet_log_level_parse(v, &level) < 0)
+				return jl_yaml_error(y, vnode, err,
+						     "`%s` must be error, warning, info or debug, "
+						     "not `%s`",
+						     full, v ? v : "a list or mapping");
+			*(int32_t *)(field + d->offset) = level;
+			break;
+		}
+		case KEY_PATH_LIST: {
+			char ***slot = (char ***)(field + d->offset);
+			char **v = NULL;
+
+			r = jl_yaml_get_strv(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			for (char **s = v; *s; s++)
+				if ((*s)[0] != '/') {
+					r = jl_yaml_error(y, vnode, err,
+							  "`%s` must hold absolute paths, not `%s`",
+							  full, *s);
+					jl_strv_free(v);
+					return r;
+				}
+			jl_strv_free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_PLUGIN_SETTINGS:
+			if (jl_yaml_is_null(vnode))
+				break;
+			r = parse_plugin_settings(y, vnode, full, cfg->plugin_settings, err);
+			if (r < 0)
+				return r;
+			break;
+		}
+	}
+	return 0;
+}
+
+int joblet_config_load(const char *path, uint32_t flags, struct joblet_config **ret_config,
+		       struct joblet_error **err)
+{
+	struct joblet_config *cfg = NULL;
+	struct jl_yaml *y = NULL;
+	yaml_node_t *root;
+	int r;
+
+	r = joblet_config_defaults(&cfg, err);
+	if (r < 0)
+		return r;
+	r = jl_yaml_load_file(path, JOBLET_E_CONFIG, &y, err);
+	if (r == -JOBLET_E_NOT_FOUND && (flags & JOBLET_CONFIG_MISSING_OK)) {
+		joblet_error_clear(err);
+		*ret_config = cfg;
+		return 0;
+	}
+	if (r < 0)
+		goto fail;
+	cfg->source = strdup(path);
+	cfg->plugin_settings->source = strdup(path);
+	if (!cfg->source || !cfg->plugin_settings->source) {
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", path);
+		goto fail;
+	}
+	root = jl_yaml_root(y);
+	if (root && !jl_yaml_is_null(root)) {
+		r = parse_section(y, root, root_keys, "", cfg, err);
+		if (r < 0)
+			goto fail;
+	}
+	jl_yaml_free(y);
+	*ret_config = cfg;
+	return 0;
+fail:
+	jl_yaml_free(y);
+	joblet_config_free(cfg);
+	return r;
+}
+
+const struct jl_plugin_settings *jl_config_find_settings(const struct joblet_config *cfg,
+							 const char *plugin_id)
+{
+	if (!cfg || !cfg->plugin_settings)
+		return NULL;
+	for (size_t i = 0; i < cfg->plugin_settings->n_plugins; i++)
+		if (strcmp(cfg->plugin_settings->plugins[i].plugin_id, plugin_id) == 0)
+			return &cfg->plugin_settings->plugins[i];
+	return NULL;
+}
+
+const char *joblet_config_plugin_setting(const struct joblet_config *cfg, const char *plugin_id,
+					 const char *key)
+{
+	const struct jl_plugin_settings *ps = jl_config_find_settings(cfg, plugin_id);
+
+	if (!ps)
+		return NULL;
+	for (size_t i = 0; i < ps->n_items; i++)
+		if (strcmp(ps->items[i].key, key) == 0)
+			return ps->items[i].value;
+	return NULL;
+}

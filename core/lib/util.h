@@ -1,0 +1,133 @@
+/*
+ * util.h - private helpers shared by the files of libjoblet (jl_ prefix).
+ *
+ * Not installed.  Cleanup attributes in the crun/systemd manner: a variable
+ * declared _cleanup_free_ is freed when it leaves scope unless ownership was
+ * handed on with TAKE_PTR().
+ */
+#ifndef JL_UTIL_H
+#define JL_UTIL_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <joblet/error.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _hidden_ __attribute__((visibility("hidden")))
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Hand ownership of a pointer (or fd) on: returns it and clears the variable. */
+#define TAKE_PTR(p)                      \
+	({                               \
+		__typeof__(p) _take_ = (p); \
+		(p) = NULL;              \
+		_take_;                  \
+	})
+#define TAKE_FD(fd)                \
+	({                         \
+		int _take_ = (fd); \
+		(fd) = -1;         \
+		_take_;            \
+	})
+
+static inline void jl_freep(void *p)
+{
+	free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(jl_freep)
+
+static inline void jl_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+#define _cleanup_close_ _cleanup_(jl_closep)
+
+static inline void jl_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(jl_fclosep)
+
+static inline void jl_closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(jl_closedirp)
+
+static inline void jl_errorp(struct joblet_error **e)
+{
+	joblet_error_free(*e);
+}
+#define _cleanup_error_ _cleanup_(jl_errorp)
+
+void jl_strv_free(char **v);
+static inline void jl_strvp(char ***v)
+{
+	jl_strv_free(*v);
+}
+#define _cleanup_strv_ _cleanup_(jl_strvp)
+
+static inline bool jl_streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static inline bool jl_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Length of a NULL-terminated string vector (NULL counts as empty). */
+size_t jl_strv_length(char *const *v);
+/* Append a copy of s; returns 0 or -ENOMEM (v unchanged). */
+int jl_strv_push(char ***v, const char *s);
+/* A deep copy; NULL on OOM (a NULL input gives an empty vector). */
+char **jl_strv_copy(char *const *v);
+/* 1 when s is in v. */
+bool jl_strv_contains(char *const *v, const char *s);
+/* "a, b, c"; NULL on OOM. */
+char *jl_strv_join(char *const *v, const char *sep);
+
+/* asprintf that returns the string or NULL. */
+char *jl_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Read a whole file of at most max bytes into a new NUL-terminated buffer.
+ * Errors: JOBLET_E_NOT_FOUND, JOBLET_E_IO, JOBLET_E_LIMIT, JOBLET_E_NOMEM.
+ */
+int jl_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
+		 struct joblet_error **err);
+
+/* Read a small file (sysfs, procfs) into a trimmed string; NULL on failure (errno set). */
+char *jl_read_line_file(const char *path);
+
+/* Parse a whole decimal int64 (optional sign); -1 on any junk or overflow. */
+int jl_parse_int64(const char *s, int64_t *ret);
+
+/* The directory part of a path, as a new string ("." when there is none). */
+char *jl_dirname(const char *path);
+
+/* Is the process privileged (effective uid 0)? */
+bool jl_privileged(void);
+
+/* secure_getenv where available. */
+const char *jl_getenv(const char *name);
+
+#endif /* JL_UTIL_H */

@@ -1,0 +1,105 @@
+/*
+ * joblet/isolation.h - isolation plugins: the layers that confine a job.
+ *
+ * Part of the joblet SDK.  The configured isolation plugins form a stack
+ * (for example namespaces, rootfs, cgroup2, seccomp).  joblet-shim, the
+ * per-job supervisor, runs the hooks in stack order and tears down in
+ * reverse order:
+ *
+ *   shim:  prepare (each plugin, in order)
+ *          clone() the job with the flags the stack asked for
+ *   shim:  attach (child pid known; the child waits until every attach ran)
+ *   child: child (inside the new namespaces, in order; last one execs)
+ *   shim:  stats (any time while the job runs), kill (to stop it)
+ *   shim:  finish (the job's last process has ended), in reverse order
+ *   shim:  cleanup, in reverse order, for every plugin whose prepare ran,
+ *          also when a later step failed
+ *
+ * The shim is single-threaded, so hooks need not be thread-safe.  A hook
+ * that fails makes the job fail to start (or, for finish, records the
+ * error) with the hook's message; the job is never started with a layer
+ * silently missing.
+ */
+#ifndef JOBLET_ISOLATION_H
+#define JOBLET_ISOLATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <joblet/common.h>
+#include <joblet/error.h>
+#include <joblet/plugin.h>
+
+JOBLET_BEGIN_DECLS
+
+/* The executor's view of one job.  Opaque; owned by the shim. */
+struct joblet_job;
+
+/* Resource usage of a job, as far as a plugin can tell; unknown fields stay 0. */
+struct joblet_job_usage {
+	uint32_t size;
+	int32_t oom_killed;	     /* 1 when the kernel killed a job process for memory */
+	uint64_t cpu_usec;	     /* CPU time, user + system */
+	uint64_t memory_peak_bytes;  /* highest memory use seen */
+	uint64_t memory_bytes;	     /* memory use now */
+	uint64_t io_read_bytes;
+	uint64_t io_write_bytes;
+	uint64_t pids;		     /* processes now */
+};
+
+struct joblet_isolation_ops {
+	uint32_t size; /* sizeof(struct joblet_isolation_ops) */
+
+	/*
+	 * OPTIONAL.  Can this host use the plugin?  0 = yes; negative with
+	 * *err saying what is missing (JOBLET_E_UNSUPPORTED).  Called by
+	 * `joblet check` and once before the first job; no side effects.
+	 */
+	int (*probe)(struct joblet_error **err);
+
+	/*
+	 * REQUIRED.  In the shim, before clone(): create what the job needs
+	 * (a cgroup, limits).  *ret_state receives per-job state the plugin
+	 * owns, handed to every later hook of this job (may stay NULL).
+	 */
+	int (*prepare)(struct joblet_job *job, void **ret_state, struct joblet_error **err);
+
+	/*
+	 * OPTIONAL.  In the shim after clone(); pid is the job's first process
+	 * in the host PID namespace.  It has not run job code yet.
+	 */
+	int (*attach)(struct joblet_job *job, void *state, int32_t pid, struct joblet_error **err);
+
+	/*
+	 * OPTIONAL.  In the job's first process, inside its namespaces, before
+	 * the command is exec'd.  An error here ends the job before any job
+	 * code runs.
+	 */
+	int (*child)(struct joblet_job *job, void *state, struct joblet_error **err);
+
+	/* OPTIONAL.  Fill *usage with what this plugin measures. */
+	int (*stats)(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
+		     struct joblet_error **err);
+
+	/*
+	 * OPTIONAL.  Deliver signal sig to every process of the job (including
+	 * ones that left the first process's tree).  The shim uses the first
+	 * plugin in the stack that has this hook.
+	 */
+	int (*kill)(struct joblet_job *job, void *state, int32_t sig, struct joblet_error **err);
+
+	/* OPTIONAL.  The job has ended: add final figures (OOM, peaks) to *usage. */
+	int (*finish)(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
+		      struct joblet_error **err);
+
+	/*
+	 * REQUIRED.  Release everything prepare() made.  Called once per
+	 * successful prepare(), also when the job never started.  Must not
+	 * fail; log what could not be removed (the daemon sweeps leftovers).
+	 */
+	void (*cleanup)(struct joblet_job *job, void *state);
+};
+
+JOBLET_END_DECLS
+
+#endif /* JOBLET_ISOLATION_H */

@@ -1,0 +1,51 @@
+# tap.sh - helpers for joblet's shell tests (sourced).  Prints TAP.
+#
+#   run CMD...        run a command, keeping its status in $rc, stdout in $out,
+#                     stderr in $err
+#   ok COND DESC      "ok - DESC" when the shell test COND (an eval'd string)
+#                     holds, else "not ok" with the command's output
+#   has TEXT STRING   1 when STRING contains TEXT (for ok conditions)
+#
+# Tests run against the build tree: $JOBLET, $RNX are the built programs.
+src=${JOBLET_TEST_SRCDIR:?}
+build=${JOBLET_TEST_BUILDDIR:?}
+JOBLET="$build/joblet"
+RNX="$build/rnx"
+TMP=`mktemp -d "${TMPDIR:-/tmp}/joblet-it-XXXXXX"` || exit 1
+trap 'rm -rf "$TMP"' EXIT
+out=
+err=
+rc=0
+
+run() {
+	"$@" >"$TMP/.out" 2>"$TMP/.err" </dev/null
+	rc=$?
+	out=`cat "$TMP/.out"`
+	err=`cat "$TMP/.err"`
+}
+
+has() {
+	case "$2" in *"$1"*) return 0 ;; *) return 1 ;; esac
+}
+
+ok() {
+	if eval "$1"; then
+		echo "ok - $2"
+	else
+		echo "not ok - $2"
+		echo "#   condition: $1 (status $rc)"
+		printf '%s\n' "$out" | sed 's/^/#   out: /' | head -20
+		printf '%s\n' "$err" | sed 's/^/#   err: /' | head -20
+	fi
+}
+
+# A joblet.yml that loads the plugins of the build tree.
+write_config() { # file [extra yaml]
+	{
+		echo "plugins:"
+		echo "  dirs: [$build/build-plugins]"
+		echo "paths:"
+		echo "  state_dir: $TMP/state"
+		test -n "${2:-}" && printf '%s\n' "$2"
+	} >"$1"
+}

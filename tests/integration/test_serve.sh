@@ -1,0 +1,59 @@
+#!/bin/sh
+# test_serve.sh - joblet serve's life cycle: start-up checks, one daemon per
+# state directory, SIGHUP reload (a broken file keeps the running
+# configuration), SIGTERM stop.
+. "${JOBLET_TEST_SRCDIR:?}/tests/integration/tap.sh"
+
+wait_for() { # text file seconds
+	i=0
+	while test $i -lt `expr $3 \* 10`; do
+		grep -q "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+		i=`expr $i + 1`
+	done
+	return 1
+}
+
+write_config "$TMP/joblet.yml"
+"$JOBLET" --config "$TMP/joblet.yml" serve >"$TMP/serve.log" 2>&1 &
+pid=$!
+wait_for "serving; state directory" "$TMP/serve.log" 20
+ok 'kill -0 $pid 2>/dev/null && grep -q "serving; state directory \`$TMP/state\`" "$TMP/serve.log"' \
+	"joblet serve starts and logs its state directory"
+ok 'test "`cat $TMP/state/joblet.pid 2>/dev/null`" = "`cat /proc/$pid/task/$pid/stat 2>/dev/null | cut -d" " -f1`" || grep -q "pid $pid" "$TMP/serve.log"' \
+	"the pid file holds the daemon's pid"
+ok 'test "`stat -c %a $TMP/state`" = 700' "the state directory is private (0700)"
+
+run "$JOBLET" --config "$TMP/joblet.yml" serve
+ok 'test $rc -eq 1 && has "another joblet (pid" "$err" && has "$TMP/state" "$err"' \
+	"a second daemon on the same state directory is refused, naming the first"
+
+cp "$TMP/joblet.yml" "$TMP/good.yml"
+printf 'logging:\n  levle: debug\n' >>"$TMP/joblet.yml"
+kill -HUP $pid
+wait_for "reload failed" "$TMP/serve.log" 10
+ok 'grep -q "reload failed, keeping the running configuration: .*line [0-9]*: \`logging.levle\`" "$TMP/serve.log" && kill -0 $pid' \
+	"SIGHUP with a broken file: error logged, daemon keeps running"
+cp "$TMP/good.yml" "$TMP/joblet.yml"
+printf 'logging:\n  level: debug\n' >>"$TMP/joblet.yml"
+kill -HUP $pid
+wait_for "configuration reloaded" "$TMP/serve.log" 10
+ok 'grep -q "configuration reloaded from \`$TMP/joblet.yml\`" "$TMP/serve.log"' "SIGHUP with a good file reloads it"
+
+kill -TERM $pid
+i=0
+while kill -0 $pid 2>/dev/null && test $i -lt 50; do sleep 0.1; i=`expr $i + 1`; done
+wait $pid
+status=$?
+ok 'test $status -eq 0 && grep -q "stopping on Terminated" "$TMP/serve.log"' "SIGTERM stops the daemon with status 0"
+
+write_config "$TMP/nopolicy.yml" "scheduler:
+  policy: nosuch"
+run "$JOBLET" --config "$TMP/nopolicy.yml" serve
+ok 'test $rc -eq 1 && has "scheduler policy \`nosuch\`" "$err" && has "not starting" "$err"' \
+	"serve refuses to start without its scheduler policy"
+printf 'paths:\n  state_dir: relative\n' >"$TMP/rel.yml"
+run "$JOBLET" --config "$TMP/rel.yml" serve
+ok 'test $rc -eq 1 && has "must be an absolute path" "$err"' "serve refuses a broken configuration"
+run "$JOBLET" serve extra
+ok 'test $rc -eq 2 && has "unexpected argument" "$err"' "serve takes no arguments"

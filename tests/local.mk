@@ -1,0 +1,159 @@
+# Tests.  `make check` builds what is listed here, then tests/run-tests.sh
+# runs every test and ends with the line "N passed, N failed".
+
+JL_SCRIPT_TESTS = \
+	tests/unit/test_headers.sh \
+	tests/unit/test_plugin_contract.sh \
+	tests/integration/test_cli.sh \
+	tests/integration/test_serve.sh \
+	tests/sdk/test_sdk.sh
+
+EXTRA_DIST += \
+	$(JL_SCRIPT_TESTS) \
+	tests/run-tests.sh \
+	tests/integration/tap.sh \
+	tests/sdk/example_plugin.c \
+	tests/fixtures \
+	tests/bench/README.md \
+	tests/local.mk
+
+JL_UNIT_TESTS =
+check_PROGRAMS =
+check_LTLIBRARIES =
+
+if ENABLE_TESTS
+JL_UNIT_TESTS += \
+	tests/unit/test_cli \
+	tests/unit/test_config \
+	tests/unit/test_error \
+	tests/unit/test_fifo \
+	tests/unit/test_host \
+	tests/unit/test_loader \
+	tests/unit/test_util
+if BUILD_PLUGIN_ARCHIVE_TAR
+JL_UNIT_TESTS += tests/unit/test_tar
+endif
+check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin_contract
+
+JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes
+JL_TEST_LIBS = libjoblet.la $(CHECK_LIBS)
+
+tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tests/unit/jl_test.h
+tests_unit_test_cli_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_cli_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/jl_test.h
+tests_unit_test_config_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_config_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_test_error_SOURCES = tests/unit/test_error.c tests/unit/jl_test.h
+tests_unit_test_error_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_error_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_test_fifo_SOURCES = tests/unit/test_fifo.c tests/unit/jl_test.h
+tests_unit_test_fifo_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_fifo_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_test_host_SOURCES = tests/unit/test_host.c tests/unit/jl_test.h
+tests_unit_test_host_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_host_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_test_loader_SOURCES = tests/unit/test_loader.c tests/unit/jl_test.h
+tests_unit_test_loader_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_loader_LDADD = $(JL_TEST_LIBS)
+EXTRA_tests_unit_test_loader_DEPENDENCIES = $(check_LTLIBRARIES)
+
+# Private helpers: linked statically from the convenience library.
+tests_unit_test_util_SOURCES = tests/unit/test_util.c tests/unit/jl_test.h
+tests_unit_test_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
+tests_unit_test_util_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_test_util_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_test_tar_SOURCES = tests/unit/test_tar.c tests/unit/jl_test.h
+tests_unit_test_tar_CFLAGS = $(JL_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS)
+tests_unit_test_tar_LDADD = $(JL_TEST_LIBS) $(LIBARCHIVE_LIBS)
+
+tests_unit_plugin_contract_SOURCES = tests/unit/plugin_contract.c
+tests_unit_plugin_contract_CFLAGS = $(AM_CFLAGS)
+tests_unit_plugin_contract_LDADD = libjoblet.la
+
+# Plugins for the loader tests: one source, one variant each.
+JL_TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere -no-undefined \
+	-export-symbols-regex '^(joblet_plugin|not_the_plugin)$$'
+JL_TEST_PLUGIN_SRC = tests/unit/plugins/test_plugin.c
+check_LTLIBRARIES += \
+	tests/unit/plugins/scheduler_good.la \
+	tests/unit/plugins/scheduler_badmajor.la \
+	tests/unit/plugins/scheduler_newminor.la \
+	tests/unit/plugins/scheduler_nosym.la \
+	tests/unit/plugins/registry_wrongkind.la \
+	tests/unit/plugins/scheduler_mismatch.la \
+	tests/unit/plugins/scheduler_noop.la \
+	tests/unit/plugins/scheduler_smallops.la \
+	tests/unit/plugins/scheduler_reserved.la \
+	tests/unit/plugins/scheduler_initfail.la \
+	tests/unit/plugins/scheduler_fifo.la
+tests_unit_plugins_scheduler_good_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_good_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_GOOD
+tests_unit_plugins_scheduler_good_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_good_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_badmajor_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_badmajor_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_BADMAJOR
+tests_unit_plugins_scheduler_badmajor_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_badmajor_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_newminor_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_newminor_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NEWMINOR
+tests_unit_plugins_scheduler_newminor_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_newminor_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_nosym_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_nosym_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NOSYM
+tests_unit_plugins_scheduler_nosym_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_nosym_la_LIBADD = libjoblet.la
+tests_unit_plugins_registry_wrongkind_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_registry_wrongkind_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_WRONGKIND
+tests_unit_plugins_registry_wrongkind_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_registry_wrongkind_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_mismatch_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_mismatch_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_MISMATCH
+tests_unit_plugins_scheduler_mismatch_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_mismatch_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_noop_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_noop_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NOOP
+tests_unit_plugins_scheduler_noop_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_noop_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_smallops_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_smallops_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_SMALLOPS
+tests_unit_plugins_scheduler_smallops_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_smallops_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_reserved_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_reserved_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_RESERVED
+tests_unit_plugins_scheduler_reserved_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_reserved_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_initfail_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_initfail_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_INITFAIL
+tests_unit_plugins_scheduler_initfail_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_initfail_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_fifo_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_fifo_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_FIFO
+tests_unit_plugins_scheduler_fifo_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_fifo_la_LIBADD = libjoblet.la
+endif
+
+JL_TEST_ENVIRONMENT = \
+	JOBLET_TEST_SRCDIR='$(abs_top_srcdir)' \
+	JOBLET_TEST_BUILDDIR='$(abs_top_builddir)' \
+	JOBLET_TEST_CC='$(CC)' \
+	JOBLET_TEST_NM='$(JOBLET_NM)' \
+	JOBLET_TEST_MAKE='$(MAKE)' \
+	JOBLET_TEST_PLUGINS='$(plugin_LTLIBRARIES)' \
+	JOBLET_TEST_HAVE_UNIT='$(JL_UNIT_TESTS)' \
+	LIBTOOL='$(LIBTOOL)' \
+	SHELL='$(SHELL)'
+
+check-local: all
+	@$(JL_TEST_ENVIRONMENT) $(SHELL) $(srcdir)/tests/run-tests.sh \
+		$(JL_UNIT_TESTS) $(JL_SCRIPT_TESTS)
+
+clean-local-tests:
+	rm -rf tests/logs tests/tmp
+.PHONY: clean-local-tests

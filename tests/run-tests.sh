@@ -1,0 +1,87 @@
+#!/bin/sh
+# run-tests.sh - run joblet's tests and end with "N passed, N failed".
+#
+# Usage: run-tests.sh TEST...    (paths relative to the build or source tree)
+#
+# Every test prints TAP: "ok ..." / "not ok ..." lines, "ok ... # SKIP why"
+# for a case that cannot run here.  A test that exits 77 without results is
+# one skip; one that exits non-zero without a "not ok" line is one failure
+# (it crashed).  Logs go to tests/logs/<name>.log.
+#
+# Environment: JOBLET_TEST_SRCDIR, JOBLET_TEST_BUILDDIR (set by make check),
+# LIBTOOL, and JOBLET_TEST_VALGRIND=1 to run every C unit test a second time
+# under valgrind (one result each: clean or not).
+set -u
+src=${JOBLET_TEST_SRCDIR:?}
+build=${JOBLET_TEST_BUILDDIR:?}
+logdir=$build/tests/logs
+mkdir -p "$logdir"
+pass=0
+fail=0
+skip=0
+failed_names=""
+
+run_one() { # name log command...
+	name=$1
+	log=$2
+	shift 2
+	"$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	ok=`grep -c '^ok ' "$log"`
+	sk=`grep '^ok ' "$log" | grep -c '# SKIP'`
+	nok=`grep -c '^not ok ' "$log"`
+	ok=`expr $ok - $sk`
+	if test $rc -eq 77 && test $ok -eq 0 && test $nok -eq 0; then
+		sk=`expr $sk + 1`
+	elif test $rc -eq 0 && test $ok -eq 0 && test $nok -eq 0 && test $sk -eq 0; then
+		nok=1
+		echo "not ok - $name reported no results" >>"$log"
+	elif test $rc -ne 0 && test $nok -eq 0; then
+		nok=1
+		echo "not ok - $name exited with status $rc" >>"$log"
+	fi
+	pass=`expr $pass + $ok`
+	fail=`expr $fail + $nok`
+	skip=`expr $skip + $sk`
+	if test $nok -gt 0; then
+		printf 'FAIL: %s (%s passed, %s failed)\n' "$name" "$ok" "$nok"
+		grep '^not ok ' "$log" | sed 's/^/      /' | head -20
+		echo "      log: $log"
+		failed_names="$failed_names $name"
+	else
+		printf 'PASS: %s (%s passed%s)\n' "$name" "$ok" \
+			"`test $sk -gt 0 && echo ", $sk skipped"`"
+	fi
+}
+
+for t in "$@"; do
+	name=`basename "$t"`
+	case $t in
+	*.sh) run_one "$name" "$logdir/$name.log" ${SHELL:-/bin/sh} "$src/$t" ;;
+	*) run_one "$name" "$logdir/$name.log" "$build/$t" ;;
+	esac
+done
+
+if test "${JOBLET_TEST_VALGRIND:-0}" = 1; then
+	if command -v valgrind >/dev/null 2>&1; then
+		for t in "$@"; do
+			case $t in *.sh) continue ;; esac
+			name=valgrind:`basename "$t"`
+			log="$logdir/`basename "$t"`.valgrind.log"
+			# No fork mode: valgrind then sees every test in one process.
+			CK_FORK=no run_one "$name" "$log" ${LIBTOOL:-libtool} --mode=execute \
+				valgrind -q --error-exitcode=99 --leak-check=full \
+				--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+				"$build/$t"
+		done
+	else
+		echo "SKIP: valgrind runs (valgrind is not installed)"
+		skip=`expr $skip + 1`
+	fi
+fi
+
+echo
+test $skip -gt 0 && echo "$skip skipped"
+test -n "$failed_names" && echo "failed:$failed_names"
+echo "$pass passed, $fail failed"
+test $fail -eq 0

@@ -1,0 +1,376 @@
+/* test_config.c - joblet.yml and rnx-config.yml: defaults, good files, every kind of mistake. */
+#include <errno.h>
+#include <string.h>
+
+#include <joblet/joblet.h>
+
+#include "jl_test.h"
+#include "jl_tmp.h"
+
+/* Load text as joblet.yml; returns the error message or NULL. */
+static struct joblet_config *load_ok(const char *text)
+{
+	struct joblet_config *cfg = NULL;
+	struct joblet_error *e = NULL;
+	int r = joblet_config_load(jl_tmp_write("joblet.yml", text), 0, &cfg, &e);
+
+	ck_assert_msg(r == 0, "unexpected error: %s", joblet_error_message(e));
+	return cfg;
+}
+
+/* Load text and expect a configuration error containing every needle. */
+static void load_bad(const char *text, const char *needle1, const char *needle2)
+{
+	struct joblet_config *cfg = NULL;
+	struct joblet_error *e = NULL;
+	const char *path = jl_tmp_write("joblet.yml", text);
+	int r = joblet_config_load(path, 0, &cfg, &e);
+
+	ck_assert_int_eq(r, -JOBLET_E_CONFIG);
+	ck_assert_ptr_null(cfg);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_msg(strstr(e->message, path), "message does not name the file: %s", e->message);
+	ck_assert_msg(strstr(e->message, needle1), "`%s` not in: %s", needle1, e->message);
+	if (needle2)
+		ck_assert_msg(strstr(e->message, needle2), "`%s` not in: %s", needle2, e->message);
+	joblet_error_free(e);
+}
+
+START_TEST(test_defaults_when_missing_is_ok)
+{
+	struct joblet_config *cfg = NULL;
+
+	ck_assert_int_eq(joblet_config_load(jl_tmp_path("absent.yml"), JOBLET_CONFIG_MISSING_OK,
+					    &cfg, NULL), 0);
+	ck_assert_ptr_null(cfg->source);
+	ck_assert_int_eq(cfg->log_level, JOBLET_LOG_INFO);
+	ck_assert_str_eq(cfg->scheduler_policy, "fifo");
+	ck_assert_ptr_nonnull(cfg->plugin_dirs);
+	ck_assert_ptr_nonnull(cfg->plugin_dirs[0]);
+	ck_assert_int_eq(cfg->plugin_dirs[0][0], '/');
+	ck_assert_int_eq(cfg->state_dir[0], '/');
+	ck_assert_ptr_null(joblet_config_plugin_setting(cfg, "archive/tar", "x"));
+	joblet_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_missing_file_is_an_error_without_flag)
+{
+	struct joblet_config *cfg = NULL;
+	struct joblet_error *e = NULL;
+
+	ck_assert_int_eq(joblet_config_load(jl_tmp_path("absent.yml"), 0, &cfg, &e),
+			 -JOBLET_E_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(e->message, "absent.yml"));
+	joblet_error_free(e);
+}
+END_TEST
+
+START_TEST(test_empty_file_gives_defaults)
+{
+	struct joblet_config *cfg = load_ok("# nothing here\n");
+
+	ck_assert_str_eq(cfg->source, jl_tmp_path("joblet.yml"));
+	ck_assert_str_eq(cfg->scheduler_policy, "fifo");
+	joblet_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_every_key)
+{
+	struct joblet_config *cfg = load_ok("logging:\n"
+					    "  level: debug\n"
+					    "paths:\n"
+					    "  state_dir: /srv/joblet\n"
+					    "plugins:\n"
+					    "  dirs: [/opt/a, /opt/b]\n"
+					    "  settings:\n"
+					    "    registry/github:\n"
+					    "      raw_base: https://mirror.example/raw\n"
+					    "      retries: 3\n"
+					    "scheduler:\n"
+					    "  policy: priority\n");
+
+	ck_assert_int_eq(cfg->log_level, JOBLET_LOG_DEBUG);
+	ck_assert_str_eq(cfg->state_dir, "/srv/joblet");
+	ck_assert_str_eq(cfg->plugin_dirs[0], "/opt/a");
+	ck_assert_str_eq(cfg->plugin_dirs[1], "/opt/b");
+	ck_assert_ptr_null(cfg->plugin_dirs[2]);
+	ck_assert_str_eq(cfg->scheduler_policy, "priority");
+	ck_assert_str_eq(joblet_config_plugin_setting(cfg, "registry/github", "raw_base"),
+			 "https://mirror.example/raw");
+	ck_assert_str_eq(joblet_config_plugin_setting(cfg, "registry/github", "retries"), "3");
+	ck_assert_ptr_null(joblet_config_plugin_setting(cfg, "registry/github", "other"));
+	ck_assert_ptr_null(joblet_config_plugin_setting(cfg, "registry/local", "raw_base"));
+	joblet_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_unknown_keys_name_line_and_key)
+{
+	load_bad("logging:\n  level: info\nserverr:\n  port: 1\n", "line 3", "`serverr` is not a setting");
+	load_bad("logging:\n  levle: info\n", "line 2", "`logging.levle`");
+	load_bad("logging:\n  levle: info\n", "settings under logging: level", NULL);
+	load_bad("paths:\n  state_dir: /a\n  runtime_dir: /b\n", "line 3", "`paths.runtime_dir`");
+}
+END_TEST
+
+START_TEST(test_wrong_types_and_values)
+{
+	load_bad("plugins:\n  dirs: /opt/plugins\n", "line 2", "`plugins.dirs` must be a list");
+	load_bad("plugins:\n  dirs: [relative/dir]\n", "line 2", "absolute paths");
+	load_bad("paths:\n  state_dir: var/lib\n", "line 2", "must be an absolute path");
+	load_bad("paths:\n  state_dir: [/a]\n", "line 2", "must be a single value");
+	load_bad("paths:\n  state_dir:\n", "line 2", "has no value");
+	load_bad("logging:\n  level: loud\n", "line 2", "error, warning, info or debug");
+	load_bad("scheduler:\n  policy: Fair-Share\n", "line 2", "plugin name");
+	load_bad("logging: debug\n", "line 1", "`logging` must be a mapping");
+	load_bad("- a\n- b\n", "line 1", "must be a mapping");
+}
+END_TEST
+
+START_TEST(test_syntax_duplicates_aliases)
+{
+	load_bad("logging:\n  level: [debug\n", "line", NULL);
+	load_bad("logging:\n  level: info\nlogging:\n  level: debug\n", "line 3",
+		 "set twice (also on line 1)");
+	load_bad("paths: &p\n  state_dir: /a\nother: *p\n", "line 1", "anchors and aliases");
+	load_bad("logging:\n  level: info\n---\nlogging:\n  level: debug\n", "line 3",
+		 "one YAML document");
+}
+END_TEST
+
+START_TEST(test_plugin_settings_mistakes)
+{
+	load_bad("plugins:\n  settings:\n    github:\n      a: b\n", "line 3", "`kind/name`");
+	load_bad("plugins:\n  settings:\n    network/x:\n      a: b\n", "line 3", "does not name a plugin");
+	load_bad("plugins:\n  settings:\n    registry/Git-Hub:\n      a: b\n", "line 3", NULL);
+	load_bad("plugins:\n  settings:\n    registry/github:\n      a: [1, 2]\n", "line 4",
+		 "must be a single value");
+	load_bad("plugins:\n  settings:\n    registry/github: 5\n", "line 3", "must be a mapping");
+}
+END_TEST
+
+START_TEST(test_binary_and_huge_files_refused)
+{
+	struct joblet_config *cfg = NULL;
+	struct joblet_error *e = NULL;
+	const char *p = jl_tmp_path("big.yml");
+	FILE *f = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 70000; i++)
+		fputs("# padding padding\n", f);
+	fclose(f);
+	ck_assert_int_eq(joblet_config_load(p, 0, &cfg, &e), -JOBLET_E_LIMIT);
+	joblet_error_clear(&e);
+
+	f = fopen(p, "w");
+	fwrite("a: \0b\n", 1, 6, f);
+	fclose(f);
+	ck_assert_int_eq(joblet_config_load(p, 0, &cfg, &e), -JOBLET_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e->message, "NUL"));
+	joblet_error_free(e);
+}
+END_TEST
+
+/* ------------------------------------------------------------ rnx-config.yml */
+
+#define PEM_CERT "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+#define PEM_KEY "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+
+static struct joblet_client_config *client_ok(const char *text)
+{
+	struct joblet_client_config *cfg = NULL;
+	struct joblet_error *e = NULL;
+	int r = joblet_client_config_load(jl_tmp_write("rnx-config.yml", text), &cfg, &e);
+
+	ck_assert_msg(r == 0, "unexpected error: %s", joblet_error_message(e));
+	return cfg;
+}
+
+static void client_bad(const char *text, const char *needle1, const char *needle2)
+{
+	struct joblet_client_config *cfg = NULL;
+	struct joblet_error *e = NULL;
+	const char *path = jl_tmp_write("rnx-config.yml", text);
+
+	ck_assert_int_eq(joblet_client_config_load(path, &cfg, &e), -JOBLET_E_CONFIG);
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(strstr(e->message, path), "message does not name the file: %s", e->message);
+	ck_assert_msg(strstr(e->message, needle1), "`%s` not in: %s", needle1, e->message);
+	if (needle2)
+		ck_assert_msg(strstr(e->message, needle2), "`%s` not in: %s", needle2, e->message);
+	joblet_error_free(e);
+}
+
+static void write_pems(void)
+{
+	jl_tmp_write("client.pem", PEM_CERT);
+	jl_tmp_write("client-key.pem", PEM_KEY);
+	jl_tmp_write("ca.pem", PEM_CERT);
+}
+
+START_TEST(test_client_inline_and_paths)
+{
+	struct joblet_client_config *cfg;
+	const struct joblet_client_node *n = NULL;
+
+	write_pems();
+	cfg = client_ok("version: \"3.0\"\n"
+			"nodes:\n"
+			"  prod:\n"
+			"    address: \"10.0.0.5:50051\"\n"
+			"    nodeId: rack-4\n"
+			"    cert: client.pem\n"
+			"    key: client-key.pem\n"
+			"    ca: |\n"
+			"      -----BEGIN CERTIFICATE-----\n"
+			"      MIIB\n"
+			"      -----END CERTIFICATE-----\n");
+	ck_assert_uint_eq(cfg->n_nodes, 1);
+	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, NULL), 0);
+	ck_assert_str_eq(n->name, "prod");
+	ck_assert_str_eq(n->address, "10.0.0.5:50051");
+	ck_assert_str_eq(n->node_id, "rack-4");
+	ck_assert_str_eq(n->cert_pem, PEM_CERT);
+	ck_assert_str_eq(n->key_pem, PEM_KEY);
+	ck_assert_str_eq(n->cert_path, jl_tmp_path("client.pem"));
+	ck_assert_ptr_null(n->ca_path);
+	ck_assert_ptr_nonnull(strstr(n->ca_pem, "BEGIN CERTIFICATE"));
+	joblet_client_config_free(cfg);
+}
+END_TEST
+
+#define NODE(name, extra)                    \
+	"  " name ":\n"                      \
+	"    address: 127.0.0.1:50051\n"      \
+	"    cert: client.pem\n"              \
+	"    key: client-key.pem\n"           \
+	"    ca: ca.pem\n" extra
+
+START_TEST(test_client_node_selection)
+{
+	struct joblet_client_config *cfg;
+	const struct joblet_client_node *n = NULL;
+	struct joblet_error *e = NULL;
+
+	write_pems();
+	cfg = client_ok("default: b\nnodes:\n" NODE("a", "") NODE("b", "") NODE("c", ""));
+	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, NULL), 0);
+	ck_assert_str_eq(n->name, "b");
+	ck_assert_int_eq(joblet_client_config_select(cfg, "c", &n, NULL), 0);
+	ck_assert_str_eq(n->name, "c");
+	ck_assert_int_eq(joblet_client_config_select(cfg, "zz", &n, &e), -JOBLET_E_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(e->message, "nodes: a, b, c"));
+	joblet_error_clear(&e);
+	joblet_client_config_free(cfg);
+
+	cfg = client_ok("nodes:\n" NODE("a", "") NODE("b", "    isDefault: true\n"));
+	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, NULL), 0);
+	ck_assert_str_eq(n->name, "b");
+	joblet_client_config_free(cfg);
+
+	cfg = client_ok("nodes:\n" NODE("a", "") NODE("default", ""));
+	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, NULL), 0);
+	ck_assert_str_eq(n->name, "default");
+	joblet_client_config_free(cfg);
+
+	cfg = client_ok("nodes:\n" NODE("a", "") NODE("b", ""));
+	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, &e), -JOBLET_E_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(e->message, "--node"));
+	joblet_error_free(e);
+	joblet_client_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_client_mistakes)
+{
+	write_pems();
+	client_bad("nodes:\n  a:\n    address: 127.0.0.1:50051\n    cert: client.pem\n    key: "
+		   "client-key.pem\n",
+		   "line 2", "has no `ca`");
+	client_bad("nodes:\n" NODE("a", "    port: 5\n"), "line 7", "`nodes.a.port` is not a node setting");
+	client_bad("nodes:\n  a:\n    address: localhost\n    cert: client.pem\n    key: "
+		   "client-key.pem\n    ca: ca.pem\n",
+		   "line 3", "host:port");
+	client_bad("nodes:\n  a:\n    address: h:99999\n    cert: client.pem\n    key: "
+		   "client-key.pem\n    ca: ca.pem\n",
+		   "line 3", "host:port");
+	client_bad("nodes:\n  a:\n    address: h:1\n    cert: missing.pem\n    key: "
+		   "client-key.pem\n    ca: ca.pem\n",
+		   "line 4", "missing.pem");
+	client_bad("nodes:\n  a:\n    address: h:1\n    cert: |\n      not pem\n      at all\n    "
+		   "key: client-key.pem\n    ca: ca.pem\n",
+		   "line 4", "neither PEM");
+	client_bad("default: z\nnodes:\n" NODE("a", ""), "line 1", "`z`");
+	client_bad("nodes:\n" NODE("a", "    isDefault: true\n") NODE("b", "    isDefault: yes\n"),
+		   "isDefault", NULL);
+	client_bad("nodes:\n" NODE("a", "    isDefault: maybe\n"), "line 7", "true or false");
+	client_bad("nodez:\n" NODE("a", ""), "line 1", "`nodez` is not a setting");
+	client_bad("version: 3\n", "line 1", "no `nodes:`");
+	client_bad("nodes:\n  \"bad name\":\n    address: h:1\n", "line 2", "node name");
+	client_bad("", "is empty", NULL);
+}
+END_TEST
+
+START_TEST(test_client_locate)
+{
+	char *path = NULL;
+	struct joblet_error *e = NULL;
+
+	ck_assert_int_eq(joblet_client_config_locate(jl_tmp_path("nope.yml"), &path, &e),
+			 -JOBLET_E_NOT_FOUND);
+	joblet_error_clear(&e);
+
+	jl_tmp_write("explicit.yml", "x");
+	ck_assert_int_eq(joblet_client_config_locate(jl_tmp_path("explicit.yml"), &path, NULL), 0);
+	ck_assert_str_eq(path, jl_tmp_path("explicit.yml"));
+	free(path);
+
+	setenv("RNX_CONFIG", jl_tmp_path("explicit.yml"), 1);
+	ck_assert_int_eq(joblet_client_config_locate(NULL, &path, NULL), 0);
+	ck_assert_str_eq(path, jl_tmp_path("explicit.yml"));
+	free(path);
+	unsetenv("RNX_CONFIG");
+
+	mkdir(jl_tmp_path(".rnx"), 0700);
+	jl_tmp_write(".rnx/rnx-config.yml", "x");
+	setenv("HOME", jl_tmpdir, 1);
+	ck_assert_int_eq(joblet_client_config_locate(NULL, &path, NULL), 0);
+	ck_assert_str_eq(path, jl_tmp_path(".rnx/rnx-config.yml"));
+	free(path);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("joblet.yml");
+	TCase *tc2 = tcase_create("rnx-config.yml");
+
+	tcase_add_checked_fixture(tc, jl_tmp_setup, jl_tmp_teardown);
+	tcase_add_test(tc, test_defaults_when_missing_is_ok);
+	tcase_add_test(tc, test_missing_file_is_an_error_without_flag);
+	tcase_add_test(tc, test_empty_file_gives_defaults);
+	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_unknown_keys_name_line_and_key);
+	tcase_add_test(tc, test_wrong_types_and_values);
+	tcase_add_test(tc, test_syntax_duplicates_aliases);
+	tcase_add_test(tc, test_plugin_settings_mistakes);
+	tcase_add_test(tc, test_binary_and_huge_files_refused);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(tc2, jl_tmp_setup, jl_tmp_teardown);
+	tcase_add_test(tc2, test_client_inline_and_paths);
+	tcase_add_test(tc2, test_client_node_selection);
+	tcase_add_test(tc2, test_client_mistakes);
+	tcase_add_test(tc2, test_client_locate);
+	suite_add_tcase(s, tc2);
+	return s;
+}
+
+int main(void)
+{
+	return jl_run_suite(config_suite());
+}

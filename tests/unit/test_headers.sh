@@ -1,0 +1,40 @@
+#!/bin/sh
+# test_headers.sh - every installed header compiles alone: C99 -pedantic,
+# C11, and C++ (the extern "C" guards), with warnings as errors; none
+# includes a private header or config.h.
+src=${JOBLET_TEST_SRCDIR:?}
+build=${JOBLET_TEST_BUILDDIR:?}
+cc=${JOBLET_TEST_CC:-cc}
+cxx=`command -v c++ || command -v g++ || true`
+tmp=`mktemp -d` || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+for h in "$src"/include/joblet/*.h "$build"/include/joblet/version.h; do
+	name=`basename "$h"`
+	printf '#include <joblet/%s>\n#include <joblet/%s>\nint jl_header_test;\n' "$name" "$name" >"$tmp/t.c"
+	for std in c99 c11; do
+		if $cc -std=$std -pedantic -Wall -Wextra -Werror -fsyntax-only \
+			-I"$build/include" -I"$src/include" "$tmp/t.c" 2>"$tmp/err"; then
+			echo "ok - $name compiles alone ($std -pedantic, included twice)"
+		else
+			echo "not ok - $name does not compile alone ($std):"
+			sed 's/^/#   /' "$tmp/err"
+		fi
+	done
+	if test -n "$cxx"; then
+		cp "$tmp/t.c" "$tmp/t.cc"
+		if $cxx -std=c++11 -Wall -Wextra -Werror -fsyntax-only \
+			-I"$build/include" -I"$src/include" "$tmp/t.cc" 2>"$tmp/err"; then
+			echo "ok - $name compiles as C++11"
+		else
+			echo "not ok - $name does not compile as C++11:"
+			sed 's/^/#   /' "$tmp/err"
+		fi
+	fi
+	if grep -nE '#include +"|#include +<(config|util|yaml)\.h>' "$h" >"$tmp/inc"; then
+		echo "not ok - $name includes private headers:"
+		sed 's/^/#   /' "$tmp/inc"
+	else
+		echo "ok - $name includes only standard and <joblet/...> headers"
+	fi
+done

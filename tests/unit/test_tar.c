@@ -1,0 +1,2 @@
+#include "jl_test.h"
+int main(void){return 0;}
