@@ -83,6 +83,7 @@ JL_TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere -no-unde
 JL_TEST_PLUGIN_SRC = tests/unit/plugins/test_plugin.c
 check_LTLIBRARIES += \
 	tests/unit/plugins/scheduler_good.la \
+	tests/unit/plugins/scheduler_second.la \
 	tests/unit/plugins/scheduler_badmajor.la \
 	tests/unit/plugins/scheduler_newminor.la \
 	tests/unit/plugins/scheduler_nosym.la \
@@ -97,6 +98,10 @@ tests_unit_plugins_scheduler_good_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
 tests_unit_plugins_scheduler_good_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_GOOD
 tests_unit_plugins_scheduler_good_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
 tests_unit_plugins_scheduler_good_la_LIBADD = libjoblet.la
+tests_unit_plugins_scheduler_second_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_scheduler_second_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_SECOND
+tests_unit_plugins_scheduler_second_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_scheduler_second_la_LIBADD = libjoblet.la
 tests_unit_plugins_scheduler_badmajor_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
 tests_unit_plugins_scheduler_badmajor_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_BADMAJOR
 tests_unit_plugins_scheduler_badmajor_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)

@@ -440,16 +440,34 @@ int joblet_plugin_set_load_file(struct joblet_plugin_set *set, const char *path,
 			      "group/world-writable (chown root: ...; chmod go-w ...)",
 			      why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 
-	dlerror();
 	/* A name without a slash would make dlopen() search the library path. */
-	if (!strchr(path, '/')) {
-		_cleanup_free_ char *rel = jl_strdup_printf("./%s", path);
+	_cleanup_free_ char *rel = strchr(path, '/') ? strdup(path) : jl_strdup_printf("./%s", path);
+	if (!rel)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load `%s`", path);
+	/*
+	 * dlopen() hands back a library it already mapped when the file has
+	 * the same device and inode.  That is fine when it is this very file
+	 * (a plugin set made earlier in this process), but an inode freed by
+	 * deleting an old plugin may be reused by the new file: the mapped
+	 * code is then the old one, and loading would lie.
+	 */
+	handle = dlopen(rel, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	if (handle) {
+		if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name &&
+		    (stat(map->l_name, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
+			_cleanup_free_ char *other = strdup(map->l_name);
 
-		if (!rel)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load `%s`", path);
-		handle = dlopen(rel, RTLD_NOW | RTLD_LOCAL);
-	} else
-		handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+			dlclose(handle);
+			return reject(set, path, err, JOBLET_E_PLUGIN,
+				      "this process already runs an older copy of it (from `%s`, "
+				      "since replaced); restart joblet to load the new file",
+				      other ? other : "?");
+		}
+		dlclose(handle);
+		map = NULL;
+	}
+	dlerror();
+	handle = dlopen(rel, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *e = dlerror();
 

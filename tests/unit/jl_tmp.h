@@ -18,30 +18,40 @@ static char jl_tmpdir[256];
 static char jl_tmp_path_buf[8][4096];
 static unsigned jl_tmp_path_next;
 
+static void jl_tmp_teardown(void);
+
 static void jl_tmp_setup(void)
 {
 	const char *base = getenv("TMPDIR");
+	static int registered;
+
+	/* A failed assertion ends a forked test with exit(): clean up then too. */
+	if (!registered++)
+		atexit(jl_tmp_teardown);
 
 	snprintf(jl_tmpdir, sizeof(jl_tmpdir), "%s/joblet-test-XXXXXX", base && *base ? base : "/tmp");
 	if (!mkdtemp(jl_tmpdir))
 		abort();
 }
 
+/*
+ * Remove one entry.  Never chmod or follow anything here: a test may have
+ * planted symlinks to `..` or `/`, and following one would touch the host.
+ */
 static int jl_tmp_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;
 	if (flag == FTW_DP)
-		return rmdir(path);
-	if (flag != FTW_D)
-		chmod(path, 0600);
-	return unlink(path);
+		rmdir(path);
+	else
+		unlink(path);
+	return 0; /* go on whatever happens */
 }
 
 static void jl_tmp_teardown(void)
 {
 	if (jl_tmpdir[0]) {
-		/* Folders may have been made unwritable by a test. */
 		nftw(jl_tmpdir, jl_tmp_rm, 16, FTW_DEPTH | FTW_PHYS);
 		jl_tmpdir[0] = '\0';
 	}

@@ -2,7 +2,10 @@
  * test_host.c - joblet_host_probe() against what the test reads itself
  * from the kernel.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -134,6 +137,16 @@ START_TEST(test_features_follow_the_kernel_version)
 	struct joblet_host_info *h = probe();
 	int major = 0, minor = 0;
 
+	/*
+	 * Under valgrind, syscalls it does not know (openat2 in 3.19) fail
+	 * with ENOSYS whatever the kernel: then the probe must agree with
+	 * what this process can actually call.
+	 */
+	if (syscall(SYS_openat2, AT_FDCWD, "/", NULL, 0) < 0 && errno == ENOSYS) {
+		ck_assert(!(h->features & JOBLET_FEATURE_OPENAT2));
+		joblet_host_info_free(h);
+		return;
+	}
 	sscanf(h->kernel_release, "%d.%d", &major, &minor);
 	if (major > 5 || (major == 5 && minor >= 6))
 		ck_assert(h->features & JOBLET_FEATURE_OPENAT2);

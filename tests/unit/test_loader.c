@@ -207,6 +207,24 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+/* Plugins stay resident: a later set loading the same file gets the same code, and works. */
+START_TEST(test_same_file_in_a_later_set)
+{
+	struct joblet_plugin_set *set = new_set(NULL), *later;
+	const char *a = install("scheduler_good", "x", "scheduler_good.so", 0755);
+	const struct joblet_plugin *p1, *p2;
+
+	ck_assert_int_eq(joblet_plugin_set_load_file(set, a, NULL), 0);
+	p1 = joblet_plugin_set_find_id(set, "scheduler/good");
+	joblet_plugin_set_free(set);
+	later = new_set(NULL);
+	ck_assert_int_eq(joblet_plugin_set_load_file(later, a, NULL), 0);
+	p2 = joblet_plugin_set_find_id(later, "scheduler/good");
+	ck_assert_ptr_eq(p1, p2);
+	joblet_plugin_set_free(later);
+}
+END_TEST
+
 START_TEST(test_directory_rules)
 {
 	struct joblet_plugin_set *set = new_set(NULL);
@@ -378,7 +396,8 @@ START_TEST(test_unprivileged_rules)
 	pid_t pid;
 	int status;
 
-	install("scheduler_good", "env", "scheduler_good.so", 0664);
+	/* A plugin no other case loads: loaded plugins stay resident in this process. */
+	install("scheduler_second", "env", "scheduler_second.so", 0664);
 	install("scheduler_initfail", "env", "scheduler_initfail.so", 0666);
 	chmod(jl_tmpdir, 0755);
 	pid = fork();
@@ -392,8 +411,13 @@ START_TEST(test_unprivileged_rules)
 		setenv("JOBLET_PLUGIN_PATH", jl_tmp_path("env"), 1);
 		if (joblet_plugin_set_new(NULL, 0, &set, NULL) < 0 || joblet_plugin_set_scan(set, NULL) < 0)
 			_exit(11);
-		if (!joblet_plugin_set_find_id(set, "scheduler/good"))
+		if (!joblet_plugin_set_find_id(set, "scheduler/second")) {
+			const char *path = NULL;
+
+			for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
+				fprintf(stderr, "rejected %s: %s\n", path, reason);
 			_exit(12);
+		}
 		if (joblet_plugin_set_rejected(set, 0, NULL, &reason) < 0 || !strstr(reason, "world-writable"))
 			_exit(13);
 		_exit(0);
@@ -416,6 +440,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_descriptor_rules);
 	tcase_add_test(tc, test_file_rules);
 	tcase_add_test(tc, test_duplicates);
+	tcase_add_test(tc, test_same_file_in_a_later_set);
 	tcase_add_test(tc, test_directory_rules);
 	tcase_add_test(tc, test_settings_reach_init);
 	tcase_add_test(tc, test_settings_mistakes);

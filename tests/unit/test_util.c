@@ -62,6 +62,8 @@ START_TEST(test_read_file)
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_read_file(jl_tmpdir, 5, &data, &len, &e), -JOBLET_E_IO);
 	joblet_error_clear(&e);
+	free(data);
+	data = NULL;
 	/* A file of unknown size (procfs) is read in full, up to the limit. */
 	ck_assert_int_eq(jl_read_file("/proc/self/status", 1 << 20, &data, &len, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(data, "Pid:"));

@@ -14,6 +14,8 @@
 
 #ifdef JL_VARIANT_GOOD
 #define NAME "good"
+#elif defined(JL_VARIANT_SECOND)
+#define NAME "second"
 #elif defined(JL_VARIANT_BADMAJOR)
 #define NAME "badmajor"
 #elif defined(JL_VARIANT_NEWMINOR)
