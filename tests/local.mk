@@ -12,6 +12,7 @@ EXTRA_DIST += \
 	$(JL_SCRIPT_TESTS) \
 	tests/run-tests.sh \
 	tests/integration/tap.sh \
+	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \
 	tests/fixtures \
 	tests/bench/README.md \

@@ -31,7 +31,7 @@ static const struct joblet_cli_command rnx_root = {
 	"                 then " JOBLET_SYSCONFDIR "/joblet/rnx-config.yml)\n"
 	"  --node NAME    the node of that configuration to talk to\n"
 	"  --json         machine-readable output\n"
-	"  --version      same as `rnx version`\n"
+	"  -v, --version  same as `rnx version`\n"
 	"  -h, --help     this help\n",
 	NULL,
 	rnx_commands,
@@ -58,7 +58,7 @@ int rnx_parse_json_only(int argc, char **argv, struct rnx_ctx *ctx, const char *
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+j", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
 		if (c == 'j') {
 			ctx->json = true;
 			continue;

@@ -61,8 +61,37 @@ static void print_ns(const char *label, uint32_t mask)
 	printf("\n");
 }
 
+/* probe() of every isolation plugin: can this host use it? */
+struct isolation_verdict {
+	const struct joblet_plugin *plugin;
+	char *reason; /* NULL when usable */
+};
+
+static size_t probe_isolation(const struct joblet_plugin_set *set, struct isolation_verdict *out,
+			      size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < joblet_plugin_set_count(set) && n < max; i++) {
+		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, NULL);
+		const struct joblet_isolation_ops *ops = p->ops;
+		struct joblet_error *e = NULL;
+
+		if (p->kind != JOBLET_KIND_ISOLATION)
+			continue;
+		out[n].plugin = p;
+		out[n].reason = NULL;
+		if (ops->probe && ops->probe(&e) < 0)
+			out[n].reason = strdup(joblet_error_message(e));
+		joblet_error_free(e);
+		n++;
+	}
+	return n;
+}
+
 static void print_text(const struct joblet_config *cfg, const struct joblet_host_info *h,
-		       const struct joblet_plugin_set *set, const struct daemon_problems *problems)
+		       const struct joblet_plugin_set *set, const struct isolation_verdict *iso,
+		       size_t n_iso, const struct daemon_problems *problems)
 {
 	const char *path, *reason;
 
@@ -112,6 +141,11 @@ static void print_text(const struct joblet_config *cfg, const struct joblet_host
 		for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
 			printf("  %s\n      %s\n", path, reason);
 	}
+	printf("isolation: ");
+	for (size_t i = 0; i < n_iso; i++)
+		printf(" %s %s%s", iso[i].plugin->name, iso[i].reason ? "unusable: " : "usable",
+		       iso[i].reason ? iso[i].reason : "");
+	printf("%s\n", n_iso ? "" : " (no isolation plugins)");
 	printf("scheduler:  policy %s\n", cfg->scheduler_policy);
 
 	if (problems->n > 0) {
@@ -123,8 +157,10 @@ static void print_text(const struct joblet_config *cfg, const struct joblet_host
 }
 
 static void print_json(const struct joblet_config *cfg, const struct joblet_host_info *h,
-		       const struct joblet_plugin_set *set, const struct daemon_problems *problems)
+		       const struct joblet_plugin_set *set, const struct isolation_verdict *iso,
+		       size_t n_iso, const struct daemon_problems *problems)
 {
+	json_object *isoj = json_object_new_array();
 	json_object *root = json_object_new_object(), *host = json_object_new_object();
 	json_object *cg = json_object_new_object(), *ns = json_object_new_object();
 	json_object *feat = json_object_new_object(), *plugins = NULL;
@@ -155,6 +191,18 @@ static void print_json(const struct joblet_config *cfg, const struct joblet_host
 		plugins = json_tokener_parse(pj);
 	free(pj);
 	json_object_object_add(root, "plugins", plugins);
+	for (size_t i = 0; i < n_iso; i++) {
+		json_object *o = json_object_new_object();
+		char id[96];
+
+		snprintf(id, sizeof(id), "isolation/%s", iso[i].plugin->name);
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "usable", json_object_new_boolean(!iso[i].reason));
+		json_object_object_add(o, "reason",
+				       iso[i].reason ? json_object_new_string(iso[i].reason) : NULL);
+		json_object_array_add(isoj, o);
+	}
+	json_object_object_add(root, "isolation", isoj);
 	json_object_object_add(root, "scheduler_policy", json_object_new_string(cfg->scheduler_policy));
 	json_object *pa = json_object_new_array();
 	for (size_t i = 0; i < problems->n; i++)
@@ -174,13 +222,18 @@ int joblet_cmd_check(int argc, char **argv, void *userdata)
 	struct joblet_plugin_set *set = NULL;
 	struct joblet_error *e = NULL;
 	struct daemon_problems problems = { 0 };
+	struct isolation_verdict iso[32];
+	size_t n_iso = 0;
 	int r, status;
 
 	r = daemon_parse_json_only(argc, argv, ctx, "joblet check");
 	if (r)
 		return r;
-	if (daemon_load_config(ctx, &cfg) < 0)
+	if (daemon_load_config(ctx, &cfg, &e) < 0) {
+		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
+		joblet_error_free(e);
 		return JOBLET_EXIT_FAILURE;
+	}
 	r = joblet_host_probe(&host, &e);
 	if (r == 0)
 		r = joblet_plugin_set_new(cfg, 0, &set, &e);
@@ -193,12 +246,15 @@ int joblet_cmd_check(int argc, char **argv, void *userdata)
 		goto out;
 	}
 	daemon_find_problems(cfg, set, &problems);
+	n_iso = probe_isolation(set, iso, sizeof(iso) / sizeof(iso[0]));
 	if (ctx->json)
-		print_json(cfg, host, set, &problems);
+		print_json(cfg, host, set, iso, n_iso, &problems);
 	else
-		print_text(cfg, host, set, &problems);
+		print_text(cfg, host, set, iso, n_iso, &problems);
 	status = problems.n > 0 ? JOBLET_EXIT_FAILURE : JOBLET_EXIT_OK;
 out:
+	for (size_t i = 0; i < n_iso; i++)
+		free(iso[i].reason);
 	daemon_problems_done(&problems);
 	joblet_plugin_set_free(set);
 	joblet_host_info_free(host);

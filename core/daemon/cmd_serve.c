@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,39 +100,46 @@ static void log_plugins(const struct joblet_plugin_set *set)
 		joblet_log(JOBLET_LOG_WARNING, NULL, "plugin `%s` rejected: %s", path, reason);
 }
 
+static bool strv_equal(char *const *a, char *const *b)
+{
+	for (; *a && *b; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return !*a && !*b;
+}
+
 /*
  * Replace *cfg with a fresh read of its file.  boot is the configuration the
- * plugin set was built from: the set borrows it, so it stays alive.
+ * plugin set was built from: the set borrows it, so it stays alive, and what
+ * is bound at start-up is compared against it.
  */
 static void reload(struct joblet_ctx *ctx, const struct joblet_config *boot,
 		   struct joblet_config **cfg)
 {
 	struct joblet_config *fresh = NULL;
 	struct joblet_error *e = NULL;
-	const char *path = (*cfg)->source;
+	int r;
 
-	if (!path) {
-		/* Started on defaults: look again, the file may exist now. */
-		if (daemon_load_config(ctx, &fresh) < 0) {
-			joblet_log(JOBLET_LOG_ERROR, NULL,
-				   "reload failed; keeping the running configuration");
-			return;
-		}
-	} else if (joblet_config_load(path, 0, &fresh, &e) < 0) {
+	/* Started on defaults: look again, the file may exist now. */
+	r = (*cfg)->source ? joblet_config_load((*cfg)->source, 0, &fresh, &e)
+			   : daemon_load_config(ctx, &fresh, &e);
+	if (r < 0) {
 		joblet_log(JOBLET_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
 			   joblet_error_message(e));
 		joblet_error_free(e);
 		return;
 	}
-	if (strcmp(fresh->state_dir, (*cfg)->state_dir) != 0)
+	if (strcmp(fresh->state_dir, boot->state_dir) != 0)
 		joblet_log(JOBLET_LOG_WARNING, NULL,
 			   "paths.state_dir changed to `%s`; that takes effect at the next start",
 			   fresh->state_dir);
+	if (!strv_equal(fresh->plugin_dirs, boot->plugin_dirs) ||
+	    !joblet_config_plugin_settings_equal(fresh, boot) ||
+	    strcmp(fresh->scheduler_policy, boot->scheduler_policy) != 0)
+		joblet_log(JOBLET_LOG_WARNING, NULL,
+			   "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; "
+			   "the changes take effect at the next start");
 	joblet_log_set_level(fresh->log_level);
-	/*
-	 * Plugin directories and the scheduler policy are bound at start-up;
-	 * the fresh values are kept so the next reload compares against them.
-	 */
 	joblet_log(JOBLET_LOG_INFO, NULL, "configuration reloaded from `%s`",
 		   fresh->source ? fresh->source : "built-in defaults");
 	if (*cfg != boot)
@@ -155,14 +163,21 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 		return JOBLET_EXIT_USAGE;
 	}
 	joblet_log_set_sink(daemon_log_sink_stamped, NULL);
-	if (daemon_load_config(ctx, &boot) < 0)
+	if (daemon_load_config(ctx, &boot, &e) < 0) {
+		joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+		joblet_error_free(e);
 		return JOBLET_EXIT_FAILURE;
+	}
 	cfg = boot;
 	joblet_log_set_level(cfg->log_level);
 	joblet_log(JOBLET_LOG_INFO, NULL, "joblet %s starting (plugin ABI %s), configuration: %s",
 		   joblet_version_string(), JOBLET_PLUGIN_ABI_STRING,
 		   cfg->source ? cfg->source : "built-in defaults");
 
+	/* One daemon per state directory, decided before any plugin code runs. */
+	lock_fd = take_lock(cfg->state_dir);
+	if (lock_fd < 0)
+		goto out;
 	if (joblet_plugin_set_new(boot, 0, &set, &e) < 0 || joblet_plugin_set_scan(set, &e) < 0) {
 		joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
 		goto out;
@@ -185,9 +200,6 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot set up signal handling: %s", strerror(errno));
 		goto out;
 	}
-	lock_fd = take_lock(cfg->state_dir);
-	if (lock_fd < 0)
-		goto out;
 	joblet_log(JOBLET_LOG_INFO, NULL, "serving; state directory `%s`, pid %ld", cfg->state_dir,
 		   (long)getpid());
 

@@ -14,8 +14,12 @@ struct joblet_ctx {
 int joblet_cmd_serve(int argc, char **argv, void *userdata);
 int joblet_cmd_check(int argc, char **argv, void *userdata);
 
-/* Load the configuration --config names (or the default one). Prints errors. */
-int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg);
+/*
+ * Load the configuration --config names, else $JOBLET_CONFIG, else the
+ * default file (missing = built-in defaults).
+ */
+int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg,
+		       struct joblet_error **err);
 
 /* Accept only --json (and no arguments); prints usage errors. */
 int daemon_parse_json_only(int argc, char **argv, struct joblet_ctx *ctx, const char *path);

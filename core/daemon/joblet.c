@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 
@@ -105,7 +106,7 @@ int daemon_parse_json_only(int argc, char **argv, struct joblet_ctx *ctx, const 
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+j", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
 		if (c == 'j') {
 			ctx->json = true;
 			continue;
@@ -122,20 +123,14 @@ int daemon_parse_json_only(int argc, char **argv, struct joblet_ctx *ctx, const 
 	return 0;
 }
 
-int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg)
+int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg,
+		       struct joblet_error **err)
 {
 	const char *env = ctx->config_path ? NULL : secure_getenv("JOBLET_CONFIG");
 	const char *path = ctx->config_path ? ctx->config_path : (env && *env ? env : NULL);
-	struct joblet_error *e = NULL;
-	int r;
 
-	r = joblet_config_load(path ? path : joblet_config_default_path(),
-			       path ? 0 : JOBLET_CONFIG_MISSING_OK, ret_cfg, &e);
-	if (r < 0) {
-		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
-		joblet_error_free(e);
-	}
-	return r;
+	return joblet_config_load(path ? path : joblet_config_default_path(),
+				  path ? 0 : JOBLET_CONFIG_MISSING_OK, ret_cfg, err);
 }
 
 int main(int argc, char **argv)
@@ -183,11 +178,38 @@ static void problem_add(struct daemon_problems *problems, char *msg)
 		free(msg);
 }
 
+/* Can this process create and write the state directory? */
+static bool state_dir_usable(const char *dir)
+{
+	char path[4096];
+	char *slash;
+
+	if (access(dir, F_OK) == 0)
+		return access(dir, W_OK | X_OK) == 0;
+	/* The first ancestor that exists must let us create the rest. */
+	snprintf(path, sizeof(path), "%s", dir);
+	while ((slash = strrchr(path, '/')) && slash != path) {
+		*slash = '\0';
+		if (access(path, F_OK) == 0)
+			return access(path, W_OK | X_OK) == 0;
+	}
+	return access("/", W_OK | X_OK) == 0;
+}
+
 void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
 			  struct daemon_problems *problems)
 {
 	struct joblet_error *e = NULL;
 	char *msg = NULL;
+
+	if (!state_dir_usable(cfg->state_dir)) {
+		if (asprintf(&msg, "the state directory `%s` (paths.state_dir) cannot be created or "
+				   "written by this user; run as root or choose another directory",
+			     cfg->state_dir) < 0)
+			msg = NULL;
+		problem_add(problems, msg);
+		msg = NULL;
+	}
 
 	if (!joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, cfg->scheduler_policy)) {
 		if (asprintf(&msg, "scheduler policy `%s` (scheduler.policy) is not loaded; see the "

@@ -344,8 +344,8 @@ int joblet_client_config_locate(const char *explicit_path, char **ret_path,
 		}
 	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
 				"no client configuration: tried $RNX_CONFIG, `%s` and `%s`; pass "
-				"--config FILE, or copy the rnx-config.yml that `joblet certs init` "
-				"wrote on the server to ~/.rnx/rnx-config.yml",
+				"--config FILE, or put the rnx-config.yml your joblet administrator "
+				"gave you at ~/.rnx/rnx-config.yml (format: rnx(1))",
 				home_path ? home_path : "~/.rnx/rnx-config.yml", candidates[1]);
 found:
 	if (!copy)

@@ -156,11 +156,12 @@ static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const cha
 		sub = jl_strdup_printf("%s.\"%s\"", key, id);
 		if (!sub)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
-		if (jl_yaml_is_null(map))
-			continue;
-		r = jl_yaml_check_mapping(y, map, sub, err);
-		if (r < 0)
-			return r;
+		/* An empty section is kept: it still names a plugin that must exist. */
+		if (!jl_yaml_is_null(map)) {
+			r = jl_yaml_check_mapping(y, map, sub, err);
+			if (r < 0)
+				return r;
+		}
 		grown = realloc(out->plugins, (out->n_plugins + 1) * sizeof(*grown));
 		if (!grown)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
@@ -172,6 +173,8 @@ static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const cha
 		if (!ps->plugin_id)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
 		out->n_plugins++;
+		if (jl_yaml_is_null(map))
+			continue;
 		ps->items = calloc(map->data.mapping.pairs.top - map->data.mapping.pairs.start + 1,
 				   sizeof(*ps->items));
 		if (!ps->items)
@@ -186,6 +189,10 @@ static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const cha
 			if (!full)
 				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 							"cannot read `%s`", key);
+			if (jl_yaml_is_null(vnode))
+				return jl_yaml_error(y, vnode, err,
+						     "`%s` has no value; give one or remove the line",
+						     full);
 			r = jl_yaml_get_string(y, vnode, full, &s->value, err);
 			if (r < 0)
 				return r;
@@ -394,4 +401,27 @@ const char *joblet_config_plugin_setting(const struct joblet_config *cfg, const 
 		if (strcmp(ps->items[i].key, key) == 0)
 			return ps->items[i].value;
 	return NULL;
+}
+
+/* Every setting of a is in b with the same value. */
+static bool settings_subset(const struct joblet_config *a, const struct joblet_config *b)
+{
+	const struct joblet_config_settings *s = a->plugin_settings;
+
+	for (size_t i = 0; s && i < s->n_plugins; i++) {
+		const struct jl_plugin_settings *ps = &s->plugins[i];
+
+		if (!jl_config_find_settings(b, ps->plugin_id))
+			return false;
+		for (size_t j = 0; j < ps->n_items; j++)
+			if (!jl_streq(joblet_config_plugin_setting(b, ps->plugin_id, ps->items[j].key),
+				      ps->items[j].value))
+				return false;
+	}
+	return true;
+}
+
+int joblet_config_plugin_settings_equal(const struct joblet_config *a, const struct joblet_config *b)
+{
+	return settings_subset(a, b) && settings_subset(b, a);
 }

@@ -114,7 +114,7 @@ static int reject(struct joblet_plugin_set *set, const char *path, struct joblet
 	va_end(ap);
 	if (!reason)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record a rejection");
-	joblet_log(JOBLET_LOG_WARNING, NULL, "plugin `%s` rejected: %s", path, reason);
+	joblet_log(JOBLET_LOG_DEBUG, NULL, "plugin `%s` rejected: %s", path, reason);
 	grown = realloc(set->rejected, (set->n_rejected + 1) * sizeof(*grown));
 	if (grown) {
 		set->rejected = grown;
@@ -280,11 +280,13 @@ static int accept_plugin(struct joblet_plugin_set *set, const struct joblet_plug
 	struct loaded_plugin *grown;
 	char *origin_copy;
 
-	if (!id)
+	_cleanup_free_ char *label = handle ? strdup(origin) : jl_strdup_printf("builtin %s", id);
+
+	if (!id || !label)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load `%s`", origin);
 	reason = check_settings(set, d, id);
 	if (reason)
-		return reject(set, origin, err, JOBLET_E_CONFIG, "%s", reason);
+		return reject(set, label, err, JOBLET_E_CONFIG, "%s", reason);
 	grown = realloc(set->loaded, (set->n_loaded + 1) * sizeof(*grown));
 	origin_copy = strdup(origin);
 	if (!grown || !origin_copy) {
@@ -299,7 +301,7 @@ static int accept_plugin(struct joblet_plugin_set *set, const struct joblet_plug
 
 		if (d->init(&host, &e) < 0) {
 			free(origin_copy);
-			return reject(set, origin, err, JOBLET_E_PLUGIN, "init() failed: %s",
+			return reject(set, label, err, JOBLET_E_PLUGIN, "init() failed: %s",
 				      joblet_error_message(e));
 		}
 	}
@@ -313,14 +315,22 @@ static int accept_plugin(struct joblet_plugin_set *set, const struct joblet_plug
 	return 0;
 }
 
+/*
+ * A builtin goes through the same checks; its rejections (a wrong setting
+ * in joblet.yml, say) are recorded like any other, under "builtin kind/name".
+ */
 static int register_builtin(struct joblet_plugin_set *set, const struct joblet_plugin *d,
 			    struct joblet_error **err)
 {
-	_cleanup_free_ char *reason = check_descriptor(set, d, 0, NULL);
+	_cleanup_free_ char *label = jl_strdup_printf("builtin %s/%s",
+						      joblet_plugin_kind_name((int32_t)d->kind), d->name);
+	_cleanup_free_ char *reason = NULL;
 
+	if (!label)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot register the builtins");
+	reason = check_descriptor(set, d, 0, NULL);
 	if (reason)
-		return reject(set, "builtin", err, JOBLET_E_INTERNAL, "%s/%s: %s",
-			      joblet_plugin_kind_name((int32_t)d->kind), d->name, reason);
+		return reject(set, label, err, JOBLET_E_INTERNAL, "%s", reason);
 	return accept_plugin(set, d, "builtin", NULL, err);
 }
 
@@ -335,12 +345,19 @@ int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
 	set->cfg = cfg;
 	set->strict = (flags & JOBLET_LOADER_STRICT) || jl_privileged();
 	if (!(flags & JOBLET_LOADER_NO_BUILTINS)) {
-		r = register_builtin(set, &jl_builtin_isolation_none, err);
-		if (r == 0)
-			r = register_builtin(set, &jl_builtin_scheduler_fifo, err);
-		if (r < 0) {
-			joblet_plugin_set_free(set);
-			return r;
+		const struct joblet_plugin *const builtins[] = { &jl_builtin_isolation_none,
+								  &jl_builtin_scheduler_fifo };
+
+		for (size_t i = 0; i < ELEMENTSOF(builtins); i++) {
+			_cleanup_error_ struct joblet_error *e = NULL;
+
+			/* A rejected builtin is recorded; only running out of memory stops us. */
+			r = register_builtin(set, builtins[i], &e);
+			if (r == -JOBLET_E_NOMEM) {
+				joblet_plugin_set_free(set);
+				joblet_error_move(err, &e);
+				return r;
+			}
 		}
 	}
 	*ret_set = set;
@@ -436,9 +453,11 @@ int joblet_plugin_set_load_file(struct joblet_plugin_set *set, const char *path,
 	why = unsafe_owner_mode(set, &st);
 	if (why)
 		return reject(set, path, err, JOBLET_E_PERMISSION,
-			      "%s (mode %04o, owner uid %u); plugins must be root-owned and not "
-			      "group/world-writable (chown root: ...; chmod go-w ...)",
-			      why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+			      "%s (mode %04o, owner uid %u); %s", why,
+			      (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+			      set->strict ? "plugins must be root-owned and not group/world-writable "
+					    "(chown root: FILE; chmod go-w FILE)"
+					  : "plugins must not be world-writable (chmod o-w FILE)");
 
 	/* A name without a slash would make dlopen() search the library path. */
 	_cleanup_free_ char *rel = strchr(path, '/') ? strdup(path) : jl_strdup_printf("./%s", path);
@@ -523,7 +542,10 @@ int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
 	struct stat st;
 	int n;
 
-	if (!jl_strv_contains(set->dirs, dir) && jl_strv_push(&set->dirs, dir) < 0)
+	/* A directory named twice (JOBLET_PLUGIN_PATH and plugins.dirs) is scanned once. */
+	if (jl_strv_contains(set->dirs, dir))
+		return 0;
+	if (jl_strv_push(&set->dirs, dir) < 0)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan `%s`", dir);
 	if (stat(dir, &st) < 0)
 		return reject(set, dir, err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO,
@@ -655,12 +677,33 @@ int joblet_plugin_set_check_settings(const struct joblet_plugin_set *set,
 {
 	const struct joblet_config_settings *s = set->cfg ? set->cfg->plugin_settings : NULL;
 
-	for (size_t i = 0; s && i < s->n_plugins; i++)
-		if (!joblet_plugin_set_find_id(set, s->plugins[i].plugin_id))
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"`%s` line %d: settings for plugin `%s`, which is "
-						"not loaded (see `joblet check`)",
-						s->source, s->plugins[i].line,
-						s->plugins[i].plugin_id);
+	for (size_t i = 0; s && i < s->n_plugins; i++) {
+		const char *id = s->plugins[i].plugin_id;
+		_cleanup_free_ char *file = NULL, *builtin = jl_strdup_printf("builtin %s", id);
+
+		if (joblet_plugin_set_find_id(set, id))
+			continue;
+		/* Say why it is not loaded when a file of that name was rejected. */
+		file = strdup(id);
+		if (!file || !builtin)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot check settings");
+		*strchr(file, '/') = '_';
+		for (size_t j = 0; j < set->n_rejected; j++) {
+			const char *base = strrchr(set->rejected[j].path, '/');
+
+			base = base ? base + 1 : set->rejected[j].path;
+			if ((strncmp(base, file, strlen(file)) == 0 && strcmp(base + strlen(file), ".so") == 0) ||
+			    strcmp(set->rejected[j].path, builtin) == 0)
+				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+							"`%s` line %d: settings for plugin `%s`, "
+							"which was rejected: %s",
+							s->source, s->plugins[i].line, id,
+							set->rejected[j].reason);
+		}
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"`%s` line %d: settings for plugin `%s`, which is not loaded "
+					"(see `joblet check`)",
+					s->source, s->plugins[i].line, id);
+	}
 	return 0;
 }

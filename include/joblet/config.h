@@ -8,7 +8,7 @@
  * file, the line and the key:
  *
  *	`/etc/joblet/joblet.yml` line 7: `logging.levle` is not a setting
- *	(settings here: level)
+ *	(settings under logging: level); see joblet.yml(5)
  *
  * joblet.yml(5) documents every key.
  */
@@ -67,6 +67,10 @@ JOBLET_API void joblet_config_free(struct joblet_config *cfg);
  */
 JOBLET_API const char *joblet_config_plugin_setting(const struct joblet_config *cfg,
 						    const char *plugin_id, const char *key);
+
+/* 1 when a and b hold the same plugins.settings (any order of plugins and keys). */
+JOBLET_API int joblet_config_plugin_settings_equal(const struct joblet_config *a,
+						   const struct joblet_config *b);
 
 /*
  * One node of the client configuration.  The PEM fields always hold PEM

@@ -87,9 +87,11 @@ run "$JOBLET" --config "$TMP/joblet.yml" check
 ok 'test $rc -eq 0 && has "cgroups:" "$out" && has "namespaces:" "$out" && has "ok: joblet can serve" "$out"' \
 	"joblet check reports the host and says it can serve"
 ok 'has "config:     $TMP/joblet.yml" "$out" && has "scheduler/fifo" "$out"' "joblet check names its config and plugins"
+ok 'has "isolation:  none usable" "$out"' "joblet check probes the isolation plugins"
 run "$JOBLET" --config "$TMP/joblet.yml" check --json
 ok 'test $rc -eq 0 && has "\"ok\": true" "$out" && has "\"cgroups\"" "$out" && has "\"mode\": \"" "$out"' \
 	"joblet check --json"
+ok 'has "\"id\": \"isolation/none\"," "$out" && has "\"usable\": true" "$out"' "joblet check --json has the isolation verdicts"
 write_config "$TMP/nopolicy.yml" "scheduler:
   policy: fairest"
 run "$JOBLET" --config "$TMP/nopolicy.yml" check

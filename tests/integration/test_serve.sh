@@ -39,6 +39,12 @@ printf 'logging:\n  level: debug\n' >>"$TMP/joblet.yml"
 kill -HUP $pid
 wait_for "configuration reloaded" "$TMP/serve.log" 10
 ok 'grep -q "configuration reloaded from \`$TMP/joblet.yml\`" "$TMP/serve.log"' "SIGHUP with a good file reloads it"
+ok '! grep -q "take effect at the next start" "$TMP/serve.log"' "a reload that changes only the log level warns about nothing"
+printf 'scheduler:\n  policy: other\n' >>"$TMP/joblet.yml"
+kill -HUP $pid
+wait_for "the changes take effect at the next start" "$TMP/serve.log" 10
+ok 'grep -q "scheduler.policy are read at start-up; the changes take effect at the next start" "$TMP/serve.log"' \
+	"a reload that changes start-up settings says they wait for a restart"
 
 kill -TERM $pid
 i=0

@@ -148,6 +148,8 @@ START_TEST(test_plugin_settings_mistakes)
 	load_bad("plugins:\n  settings:\n    registry/github:\n      a: [1, 2]\n", "line 4",
 		 "must be a single value");
 	load_bad("plugins:\n  settings:\n    registry/github: 5\n", "line 3", "must be a mapping");
+	load_bad("plugins:\n  settings:\n    registry/github:\n      a:\n", "line 4",
+		 "`plugins.settings.\"registry/github\".a` has no value; give one or remove the line");
 }
 END_TEST
 

@@ -245,6 +245,11 @@ START_TEST(test_directory_rules)
 	ck_assert_ptr_nonnull(strstr(path, "scheduler_nosym.so"));
 	ck_assert_str_eq(joblet_plugin_set_dir(set, 0), jl_tmp_path("d"));
 
+	/* The same directory again is not scanned twice (no duplicates reported). */
+	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmp_path("d"), NULL), 0);
+	ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 2);
+	ck_assert_ptr_null(joblet_plugin_set_dir(set, 1));
+
 	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmp_path("missing"), &e), -JOBLET_E_NOT_FOUND);
 	joblet_error_clear(&e);
 	joblet_plugin_set_rejected(set, 2, &path, &reason);
@@ -337,6 +342,39 @@ START_TEST(test_settings_mistakes)
 	set = new_set(cfg);
 	ck_assert_int_eq(joblet_plugin_set_load_file(set, path, &e), -JOBLET_E_PLUGIN);
 	ck_assert_ptr_nonnull(strstr(e->message, "init() failed: told to fail by its settings"));
+	joblet_error_clear(&e);
+	joblet_plugin_set_free(set);
+	joblet_config_free(cfg);
+
+	/* Rejected for its settings: the check says so instead of "not loaded". */
+	cfg = config_with("plugins:\n  settings:\n    scheduler/good:\n      colour: blue\n");
+	set = new_set(cfg);
+	ck_assert_int_lt(joblet_plugin_set_load_file(set, path, NULL), 0);
+	ck_assert_int_eq(joblet_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e->message, "settings for plugin `scheduler/good`, which was "
+						 "rejected: `"));
+	ck_assert_ptr_nonnull(strstr(e->message, "`colour` is not a setting of scheduler/good"));
+	joblet_error_clear(&e);
+	joblet_plugin_set_free(set);
+	joblet_config_free(cfg);
+
+	/* A builtin with a wrong setting is rejected like a file; the set still works. */
+	cfg = config_with("plugins:\n  settings:\n    scheduler/fifo:\n      speed: 11\n");
+	ck_assert_int_eq(joblet_plugin_set_new(cfg, 0, &set, NULL), 0);
+	ck_assert_ptr_null(joblet_plugin_set_find_id(set, "scheduler/fifo"));
+	ck_assert_ptr_nonnull(joblet_plugin_set_find_id(set, "isolation/none"));
+	ck_assert_int_eq(joblet_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e->message, "`scheduler/fifo`, which was rejected: "));
+	ck_assert_ptr_nonnull(strstr(e->message, "it takes no settings"));
+	joblet_error_clear(&e);
+	joblet_plugin_set_free(set);
+	joblet_config_free(cfg);
+
+	/* An empty section still names a plugin that must be there. */
+	cfg = config_with("plugins:\n  settings:\n    registry/absent:\n");
+	set = new_set(cfg);
+	ck_assert_int_eq(joblet_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(e->message, "`registry/absent`, which is not loaded"));
 	joblet_error_clear(&e);
 	joblet_plugin_set_free(set);
 	joblet_config_free(cfg);
