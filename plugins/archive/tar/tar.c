@@ -190,6 +190,8 @@ static int tar_write_file(struct archive *a, struct tar_job *job, int dirfd, con
 	const void *block;
 	size_t size;
 	la_int64_t offset;
+	uint64_t start = job->bytes;
+	struct stat st;
 	int r;
 
 	if (fd < 0 && errno == EEXIST) {
@@ -235,14 +237,25 @@ static int tar_write_file(struct archive *a, struct tar_job *job, int dirfd, con
 		job->bytes += size;
 	}
 	/* A sparse file may end in a hole: give it its declared size. */
-	if (size_declared > 0) {
-		struct stat st;
+	if (fstat(fd, &st) < 0 ||
+	    (st.st_size < size_declared && ftruncate(fd, (off_t)size_declared) < 0)) {
+		close(fd);
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", name);
+	}
+	if (st.st_size < size_declared)
+		st.st_size = (off_t)size_declared;
+	/* Holes count like data: the limit is on the sum of the sizes of the files. */
+	if ((uint64_t)st.st_size > job->bytes - start) {
+		uint64_t holes = (uint64_t)st.st_size - (job->bytes - start);
 
-		if (fstat(fd, &st) == 0 && st.st_size < size_declared &&
-		    ftruncate(fd, (off_t)size_declared) < 0) {
+		if (holes > job->limits->max_total_bytes - job->bytes) {
 			close(fd);
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", name);
+			return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+						"the package unpacks to more than %llu bytes (at "
+						"`%s`); the package is refused",
+						(unsigned long long)job->limits->max_total_bytes, name);
 		}
+		job->bytes += holes;
 	}
 	if (close(fd) < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", name);
@@ -267,6 +280,24 @@ static int tar_remember_symlink(struct tar_job *job, const char *name, struct jo
 	return 0;
 }
 
+/*
+ * linkat() failed: when an earlier entry holds the name, it is replaced, as
+ * tar does (unless it already is the target).  Returns true when the link
+ * is in place, else false with errno set.
+ */
+static bool tar_relink(int tfd, const char *tbase, const struct stat *target, int dirfd,
+		       const char *base)
+{
+	struct stat cur;
+
+	if (errno != EEXIST)
+		return false;
+	if (fstatat(dirfd, base, &cur, AT_SYMLINK_NOFOLLOW) == 0 && cur.st_dev == target->st_dev &&
+	    cur.st_ino == target->st_ino)
+		return true;
+	return unlinkat(dirfd, base, 0) == 0 && linkat(tfd, tbase, dirfd, base, 0) == 0;
+}
+
 static int tar_entry(struct archive *a, struct archive_entry *entry, struct tar_job *job,
 		     struct joblet_error **err)
 {
@@ -281,7 +312,10 @@ static int tar_entry(struct archive *a, struct archive_entry *entry, struct tar_
 					"a package entry has no name; the package is refused");
 	display = (char *)raw;
 	if (strlen(raw) > job->limits->max_path_length)
-		return tar_refuse(err, raw, "has a name longer than the limit");
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"package entry `%s` has a name longer than %llu bytes; the "
+					"package is refused",
+					raw, (unsigned long long)job->limits->max_path_length);
 	if (++job->entries > job->limits->max_entries)
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
 					"the package has more than %llu entries; the package is "
@@ -359,7 +393,8 @@ static int tar_entry(struct archive *a, struct archive_entry *entry, struct tar_
 			free(target);
 			goto out;
 		}
-		if (linkat(tfd, tbase, dirfd, base, 0) < 0)
+		if (linkat(tfd, tbase, dirfd, base, 0) < 0 &&
+		    !tar_relink(tfd, tbase, &st, dirfd, base))
 			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot link `%s` to `%s`",
 					     display, hard);
 		close(tfd);
@@ -501,10 +536,12 @@ static int tar_extract(struct joblet_stream *in, int dirfd, const struct joblet_
 		goto out;
 	/* Read to the end, so whoever hashes the stream sees every byte. */
 	for (;;) {
-		int64_t n = in->read(in, input->buf, sizeof(input->buf), err);
+		int64_t n = in->read(in, input->buf, sizeof(input->buf), &input->err);
 
 		if (n < 0) {
-			r = (int)n;
+			/* The code comes from the stream's error, as above, not from n. */
+			r = tar_fail(input, a, err, "cannot read the end of the package",
+				     (unsigned long long)job.entries);
 			goto out;
 		}
 		if (n == 0)
