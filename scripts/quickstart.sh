@@ -21,6 +21,17 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 say() { printf '\n==> %s\n' "$*"; }
 
+# In test and ci mode the last line is always "N passed, N failed", also
+# when the set-up or the build fails before any test runs.
+summary_guard() {
+	status=$?
+	if [ "$status" -ne 0 ] && [ -z "${SUMMARY_PRINTED:-}" ]; then
+		echo
+		echo "quickstart: failed before the tests finished (status $status); see above"
+		echo "0 passed, 1 failed"
+	fi
+}
+
 deps() {
 	missing=""
 	for p in $DEPS; do
@@ -69,7 +80,13 @@ run_test() {
 	configure --enable-werror --enable-tests=yes
 	make -j"$JOBS"
 	say "running the tests (unit tests run a second time under valgrind)"
-	JOBLET_TEST_VALGRIND=1 make check
+	# The summary line must come last, also when make reports a failure after it.
+	if ! JOBLET_TEST_VALGRIND=1 make --no-print-directory check; then
+		echo
+		cat tests/logs/summary 2>/dev/null || echo "0 passed, 1 failed"
+		SUMMARY_PRINTED=1
+		exit 1
+	fi
 }
 
 run_ci() {
@@ -89,8 +106,14 @@ run_ci() {
 
 case "${1:-run}" in
 run) run_main ;;
-test) run_test ;;
-ci) run_ci ;;
+test)
+	trap summary_guard EXIT
+	run_test
+	;;
+ci)
+	trap summary_guard EXIT
+	run_ci
+	;;
 deps) deps ;;
 -h | --help | help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
 *)

@@ -83,5 +83,5 @@ fi
 echo
 test $skip -gt 0 && echo "$skip skipped"
 test -n "$failed_names" && echo "failed:$failed_names"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed" | tee "$logdir/summary"
 test $fail -eq 0
