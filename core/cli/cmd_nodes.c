@@ -21,7 +21,7 @@ int rnx_cmd_nodes(int argc, char **argv, void *userdata)
 	char *path = NULL;
 	int r;
 
-	r = rnx_parse_json_only(argc, argv, ctx, "rnx nodes");
+	r = joblet_cli_parse_json_only(argc, argv, "rnx nodes", &ctx->json, stderr);
 	if (r)
 		return r;
 	if (joblet_client_config_locate(ctx->config_path, &path, &e) < 0 ||

@@ -90,7 +90,7 @@ static int plugins_list(int argc, char **argv, void *userdata)
 	json_object *root;
 	int r;
 
-	r = rnx_parse_json_only(argc, argv, ctx, "rnx plugins list");
+	r = joblet_cli_parse_json_only(argc, argv, "rnx plugins list", &ctx->json, stderr);
 	if (r)
 		return r;
 	if (plugins_json(&json) < 0)

@@ -9,7 +9,7 @@
 int rnx_cmd_version(int argc, char **argv, void *userdata)
 {
 	struct rnx_ctx *ctx = userdata;
-	int r = rnx_parse_json_only(argc, argv, ctx, "rnx version");
+	int r = joblet_cli_parse_json_only(argc, argv, "rnx version", &ctx->json, stderr);
 
 	if (r)
 		return r;

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,32 +47,6 @@ void rnx_print_error(const struct joblet_error *e)
 	fprintf(stderr, "rnx: %s\n", joblet_error_message(e));
 }
 
-int rnx_parse_json_only(int argc, char **argv, struct rnx_ctx *ctx, const char *path)
-{
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
-		if (c == 'j') {
-			ctx->json = true;
-			continue;
-		}
-		fprintf(stderr, "%s: unknown option `%s`; run `%s --help` to see the options.\n",
-			path, argv[optind - 1], path);
-		return JOBLET_EXIT_USAGE;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument `%s`; run `%s --help` for the usage.\n",
-			path, argv[optind], path);
-		return JOBLET_EXIT_USAGE;
-	}
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -88,7 +61,7 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (strcmp(a, "--json") == 0)
-			ctx.json = true;
+			ctx.json = 1;
 		else if (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0)
 			return rnx_cmd_version(1, (char *[]){ (char *)"version", NULL }, &ctx);
 		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)

@@ -10,20 +10,13 @@
 struct rnx_ctx {
 	const char *config_path; /* --config: the client configuration */
 	const char *node;	 /* --node */
-	bool json;		 /* --json */
+	int json;		 /* --json */
 };
 
 /* Command groups, one per file. */
 extern const struct joblet_cli_command rnx_plugins_commands[];
 int rnx_cmd_version(int argc, char **argv, void *userdata);
 int rnx_cmd_nodes(int argc, char **argv, void *userdata);
-
-/*
- * Parse a leaf's options: only --json (and -j) are accepted, and no
- * arguments.  Returns 0, or prints a usage error and returns
- * JOBLET_EXIT_USAGE.
- */
-int rnx_parse_json_only(int argc, char **argv, struct rnx_ctx *ctx, const char *path);
 
 /* Print an error from libjoblet as "rnx: <message>". */
 void rnx_print_error(const struct joblet_error *e);

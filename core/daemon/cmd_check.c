@@ -226,7 +226,7 @@ int joblet_cmd_check(int argc, char **argv, void *userdata)
 	size_t n_iso = 0;
 	int r, status;
 
-	r = daemon_parse_json_only(argc, argv, ctx, "joblet check");
+	r = joblet_cli_parse_json_only(argc, argv, "joblet check", &ctx->json, stderr);
 	if (r)
 		return r;
 	if (daemon_load_config(ctx, &cfg, &e) < 0) {

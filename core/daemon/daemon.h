@@ -8,7 +8,7 @@
 
 struct joblet_ctx {
 	const char *config_path; /* --config, or NULL for the default (missing = defaults) */
-	bool json;		 /* --json */
+	int json;		 /* --json */
 };
 
 int joblet_cmd_serve(int argc, char **argv, void *userdata);
@@ -20,9 +20,6 @@ int joblet_cmd_check(int argc, char **argv, void *userdata);
  */
 int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg,
 		       struct joblet_error **err);
-
-/* Accept only --json (and no arguments); prints usage errors. */
-int daemon_parse_json_only(int argc, char **argv, struct joblet_ctx *ctx, const char *path);
 
 /* Reasons `joblet serve` cannot start with this configuration and plugin set. */
 struct daemon_problems {

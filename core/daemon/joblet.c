@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <json.h>
 #include <stdio.h>
@@ -18,7 +17,7 @@
 static int joblet_cmd_version(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
-	int r = daemon_parse_json_only(argc, argv, ctx, "joblet version");
+	int r = joblet_cli_parse_json_only(argc, argv, "joblet version", &ctx->json, stderr);
 
 	if (r)
 		return r;
@@ -96,32 +95,6 @@ void daemon_log_sink_stamped(int32_t level, const char *source, const char *mess
 	fflush(stderr);
 }
 
-int daemon_parse_json_only(int argc, char **argv, struct joblet_ctx *ctx, const char *path)
-{
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
-		if (c == 'j') {
-			ctx->json = true;
-			continue;
-		}
-		fprintf(stderr, "%s: unknown option `%s`; run `%s --help` to see the options.\n",
-			path, argv[optind - 1], path);
-		return JOBLET_EXIT_USAGE;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument `%s`; run `%s --help` for the usage.\n",
-			path, argv[optind], path);
-		return JOBLET_EXIT_USAGE;
-	}
-	return 0;
-}
 
 int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg,
 		       struct joblet_error **err)
@@ -145,7 +118,7 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (strcmp(a, "--json") == 0)
-			ctx.json = true;
+			ctx.json = 1;
 		else if (strcmp(a, "--version") == 0)
 			return joblet_cmd_version(1, (char *[]){ (char *)"version", NULL }, &ctx);
 		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)

@@ -1,6 +1,8 @@
 /* cli.c - command tables for joblet and rnx (joblet_cli_*). */
 #include "config.h"
 
+#include <getopt.h>
+
 #include <joblet/cli.h>
 
 #include "util.h"
@@ -129,4 +131,31 @@ int joblet_cli_dispatch(const struct joblet_cli_command *root, int argc, char **
 		return JOBLET_EXIT_FAILURE;
 	}
 	return cmd->run(argc - i + 1, argv + i - 1, userdata);
+}
+
+int joblet_cli_parse_json_only(int argc, char **argv, const char *path, int *json, FILE *errout)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+		if (c == 'j') {
+			*json = 1;
+			continue;
+		}
+		fprintf(errout, "%s: unknown option `%s`; run `%s --help` to see the options.\n", path,
+			argv[optind - 1], path);
+		return JOBLET_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(errout, "%s: unexpected argument `%s`; run `%s --help` for the usage.\n", path,
+			argv[optind], path);
+		return JOBLET_EXIT_USAGE;
+	}
+	return 0;
 }

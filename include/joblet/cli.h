@@ -44,6 +44,15 @@ struct joblet_cli_command {
 JOBLET_API int joblet_cli_dispatch(const struct joblet_cli_command *root, int argc, char **argv,
 				   void *userdata, FILE *out, FILE *errout);
 
+/*
+ * Options of a leaf that takes only `--json` and no arguments (argv[0] is
+ * the command).  Sets *json to 1 when --json is given.  Returns 0, or
+ * prints a usage error naming `path` ("rnx plugins list") to errout and
+ * returns JOBLET_EXIT_USAGE.
+ */
+JOBLET_API int joblet_cli_parse_json_only(int argc, char **argv, const char *path, int *json,
+					  FILE *errout);
+
 /* Print the help of cmd, whose full command words are `path` ("rnx plugins"). */
 JOBLET_API void joblet_cli_print_help(FILE *out, const char *path,
 				      const struct joblet_cli_command *cmd);

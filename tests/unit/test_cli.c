@@ -160,6 +160,30 @@ START_TEST(test_root_must_be_a_group)
 }
 END_TEST
 
+START_TEST(test_parse_json_only)
+{
+	char buf[512] = "";
+	FILE *err = fmemopen(buf, sizeof(buf) - 1, "w");
+	int json = 0;
+
+	ck_assert_int_eq(joblet_cli_parse_json_only(1, (char *[]){ "list", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(json, 0);
+	ck_assert_int_eq(joblet_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(json, 1);
+	/* getopt state is reset on every call: the same words parse the same way again. */
+	json = 0;
+	ck_assert_int_eq(joblet_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(json, 1);
+	ck_assert_int_eq(joblet_cli_parse_json_only(2, (char *[]){ "list", "-x", NULL }, "p list", &json, err),
+			 JOBLET_EXIT_USAGE);
+	ck_assert_int_eq(joblet_cli_parse_json_only(2, (char *[]){ "list", "extra", NULL }, "p list", &json, err),
+			 JOBLET_EXIT_USAGE);
+	fclose(err);
+	ck_assert_ptr_nonnull(strstr(buf, "p list: unknown option `-x`; run `p list --help`"));
+	ck_assert_ptr_nonnull(strstr(buf, "p list: unexpected argument `extra`"));
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -171,6 +195,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_unknown_words);
 	tcase_add_test(tc, test_leaf_receives_its_arguments);
 	tcase_add_test(tc, test_root_must_be_a_group);
+	tcase_add_test(tc, test_parse_json_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
