@@ -4,7 +4,7 @@
 # everywhere (one TLS stack, one CA format), so an OpenSSL-only libcurl counts
 # as missing.  Sets joblet_have_curl, joblet_why_curl, CURL_CFLAGS, CURL_LIBS.
 AC_DEFUN([JOBLET_DEP_CURL], [
-	JOBLET_DEP([curl], [CURL], [libcurl >= 7.74], [libcurl4-gnutls-dev])
+	JOBLET_DEP([curl], [CURL], [libcurl >= 7.85], [libcurl4-gnutls-dev])
 	AS_IF([test "x$joblet_have_curl" = xyes], [
 		AC_CACHE_CHECK([whether libcurl uses GnuTLS], [joblet_cv_curl_gnutls], [
 			joblet_save_CFLAGS=$CFLAGS

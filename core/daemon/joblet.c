@@ -53,6 +53,8 @@ static const struct joblet_cli_command joblet_commands[] = {
 	  "Exit status 0 when joblet can serve with this host and configuration, 1 when\n"
 	  "something it needs is missing (the report says what).\n",
 	  joblet_cmd_check, NULL },
+	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes",
+	  NULL, NULL, NULL, joblet_runtime_commands },
 	{ "version", "Show the version, plugin ABI and plugin directory", "[--json]", NULL,
 	  joblet_cmd_version, NULL },
 	{ NULL },

@@ -1,6 +1,8 @@
 /* buffer.c - struct joblet_buffer and the stream helper. */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <joblet/buffer.h>
 #include <joblet/stream.h>
 
@@ -89,4 +91,54 @@ void joblet_stream_close(struct joblet_stream *s)
 {
 	if (s && s->close)
 		s->close(s);
+}
+
+struct fd_stream {
+	struct joblet_stream base;
+	int fd;
+	char *name;
+};
+
+static int64_t fd_stream_read(struct joblet_stream *s, void *buf, size_t len,
+			      struct joblet_error **err)
+{
+	struct fd_stream *f = (struct fd_stream *)s;
+
+	for (;;) {
+		ssize_t n = read(f->fd, buf, len);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", f->name);
+	}
+}
+
+static void fd_stream_close(struct joblet_stream *s)
+{
+	struct fd_stream *f = (struct fd_stream *)s;
+
+	close(f->fd);
+	free(f->name);
+	free(f);
+}
+
+int joblet_stream_from_fd(int fd, const char *name, struct joblet_stream **ret_stream,
+			  struct joblet_error **err)
+{
+	struct fd_stream *f = calloc(1, sizeof(*f));
+	struct stat st;
+
+	if (!f || !(f->name = strdup(name ? name : "(file)"))) {
+		free(f);
+		close(fd);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", name);
+	}
+	f->fd = fd;
+	f->base.size = sizeof(f->base);
+	f->base.length = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
+	f->base.read = fd_stream_read;
+	f->base.close = fd_stream_close;
+	*ret_stream = &f->base;
+	return 0;
 }

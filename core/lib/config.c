@@ -13,6 +13,7 @@
 #include <joblet/plugin.h>
 
 #include "config_private.h"
+#include "platform.h"
 #include "util.h"
 #include "yaml_doc.h"
 
@@ -23,6 +24,12 @@ enum key_type {
 	KEY_LOG_LEVEL,	     /* error | warning | info | debug */
 	KEY_PATH_LIST,	     /* a list of absolute paths */
 	KEY_PLUGIN_SETTINGS, /* "kind/name": { key: scalar, ... } */
+	KEY_STRING,	     /* a non-empty single value */
+	KEY_DURATION,	     /* seconds, or 90s / 5m / 1h30m / 1d */
+	KEY_SIZE,	     /* bytes, or 512MiB / 8GiB / 1GB */
+	KEY_COUNT,	     /* a whole number >= 1 */
+	KEY_NAME_LIST,	     /* a list of plugin names */
+	KEY_PLATFORM,	     /* auto, or {ubuntu|rhel|amzn}-{amd64|arm64} */
 };
 
 struct key_def {
@@ -55,10 +62,23 @@ static const struct key_def scheduler_keys[] = {
 	{ NULL },
 };
 
+static const struct key_def runtimes_keys[] = {
+	{ "dir", KEY_PATH, FIELD(runtimes_dir), NULL },
+	{ "registry", KEY_STRING, FIELD(default_registry), NULL },
+	{ "registry_plugins", KEY_NAME_LIST, FIELD(registry_plugins), NULL },
+	{ "index_ttl", KEY_DURATION, FIELD(index_ttl_s), NULL },
+	{ "max_download_bytes", KEY_SIZE, FIELD(max_download_bytes), NULL },
+	{ "max_unpacked_bytes", KEY_SIZE, FIELD(max_unpacked_bytes), NULL },
+	{ "max_entries", KEY_COUNT, FIELD(max_entries), NULL },
+	{ "platform", KEY_PLATFORM, FIELD(platform), NULL },
+	{ NULL },
+};
+
 static const struct key_def root_keys[] = {
 	{ "logging", KEY_SECTION, 0, logging_keys },
 	{ "paths", KEY_SECTION, 0, paths_keys },
 	{ "plugins", KEY_SECTION, 0, plugins_keys },
+	{ "runtimes", KEY_SECTION, 0, runtimes_keys },
 	{ "scheduler", KEY_SECTION, 0, scheduler_keys },
 	{ NULL },
 };
@@ -106,6 +126,10 @@ void joblet_config_free(struct joblet_config *cfg)
 	jl_strv_free(cfg->plugin_dirs);
 	free(cfg->scheduler_policy);
 	settings_free(cfg->plugin_settings);
+	free(cfg->runtimes_dir);
+	free(cfg->default_registry);
+	jl_strv_free(cfg->registry_plugins);
+	free(cfg->platform);
 	free(cfg);
 }
 
@@ -119,8 +143,18 @@ int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_erro
 	cfg->state_dir = strdup(JOBLET_LOCALSTATEDIR "/lib/joblet");
 	cfg->scheduler_policy = strdup("fifo");
 	cfg->plugin_settings = calloc(1, sizeof(*cfg->plugin_settings));
+	cfg->runtimes_dir = strdup("/opt/joblet/runtimes");
+	cfg->default_registry = strdup("ehsaniara/joblet-runtimes");
+	cfg->index_ttl_s = 3600;
+	cfg->max_download_bytes = INT64_C(8) << 30;
+	cfg->max_unpacked_bytes = INT64_C(32) << 30;
+	cfg->max_entries = 1000000;
 	if (!cfg->state_dir || !cfg->scheduler_policy || !cfg->plugin_settings ||
-	    jl_strv_push(&cfg->plugin_dirs, JOBLET_PLUGINDIR) < 0)
+	    !cfg->runtimes_dir || !cfg->default_registry ||
+	    jl_strv_push(&cfg->plugin_dirs, JOBLET_PLUGINDIR) < 0 ||
+	    jl_strv_push(&cfg->registry_plugins, "local") < 0 ||
+	    jl_strv_push(&cfg->registry_plugins, "github") < 0 ||
+	    jl_strv_push(&cfg->registry_plugins, "https") < 0)
 		goto oom;
 	*ret_config = cfg;
 	return 0;
@@ -324,6 +358,83 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 					return r;
 				}
 			jl_strv_free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_STRING: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_DURATION:
+		case KEY_SIZE:
+		case KEY_COUNT: {
+			const char *v = jl_yaml_scalar(vnode);
+			int64_t n = 0;
+			int bad;
+
+			if (d->type == KEY_DURATION)
+				bad = !v || jl_parse_duration(v, &n) < 0;
+			else if (d->type == KEY_SIZE)
+				bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
+			else
+				bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
+			if (bad)
+				return jl_yaml_error(y, vnode, err, "`%s` must be %s, not `%s`", full,
+						     d->type == KEY_DURATION
+							     ? "a duration (seconds, or 90s, 5m, 1h30m, 1d)"
+						     : d->type == KEY_SIZE
+							     ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
+							     : "a whole number of at least 1",
+						     v ? v : "a list or mapping");
+			*(int64_t *)(field + d->offset) = n;
+			break;
+		}
+		case KEY_NAME_LIST: {
+			char ***slot = (char ***)(field + d->offset);
+			char **v = NULL;
+
+			r = jl_yaml_get_strv(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			for (char **n = v; *n; n++)
+				if (!jl_plugin_name_valid(*n)) {
+					r = jl_yaml_error(y, vnode, err,
+							  "`%s` must hold plugin names (a-z, 0-9, _), "
+							  "not `%s`",
+							  full, *n);
+					jl_strv_free(v);
+					return r;
+				}
+			jl_strv_free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_PLATFORM: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (strcmp(v, "auto") == 0) {
+				free(v);
+				v = NULL;
+			} else if (!jl_platform_valid(v)) {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be auto or {ubuntu|rhel|amzn}-{amd64|arm64}, "
+						  "not `%s`",
+						  full, v);
+				free(v);
+				return r;
+			}
+			free(*slot);
 			*slot = v;
 			break;
 		}

@@ -217,9 +217,86 @@ bool jl_privileged(void)
 
 const char *jl_getenv(const char *name)
 {
-#ifdef HAVE_SECURE_GETENV
 	return secure_getenv(name);
-#else
-	return getuid() == geteuid() && getgid() == getegid() ? getenv(name) : NULL;
-#endif
+}
+
+int jl_parse_duration(const char *s, int64_t *ret_seconds)
+{
+	int64_t total = 0, n;
+	bool any = false;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -1;
+	if (jl_parse_int64(s, &n) == 0) {
+		if (n < 0)
+			return -1;
+		*ret_seconds = n;
+		return 0;
+	}
+	while (*p) {
+		int64_t unit;
+		char *end;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (*p < '0' || *p > '9')
+			return -1;
+		errno = 0;
+		n = strtoll(p, &end, 10);
+		if (errno || end == p)
+			return -1;
+		switch (*end) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		default: return -1;
+		}
+		if (n > (INT64_MAX - total) / unit)
+			return -1;
+		total += n * unit;
+		any = true;
+		p = end + 1;
+	}
+	if (!any)
+		return -1;
+	*ret_seconds = total;
+	return 0;
+}
+
+int jl_parse_size(const char *s, int64_t *ret_bytes)
+{
+	static const struct {
+		const char *suffix;
+		int64_t factor;
+	} units[] = {
+		{ "", 1 },
+		{ "B", 1 },
+		{ "K", INT64_C(1) << 10 },	{ "KiB", INT64_C(1) << 10 },	{ "KB", 1000 },
+		{ "M", INT64_C(1) << 20 },	{ "MiB", INT64_C(1) << 20 },	{ "MB", 1000000 },
+		{ "G", INT64_C(1) << 30 },	{ "GiB", INT64_C(1) << 30 },	{ "GB", 1000000000 },
+		{ "T", INT64_C(1) << 40 },	{ "TiB", INT64_C(1) << 40 },	{ "TB", INT64_C(1000000000000) },
+	};
+	char *end;
+	long long n;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno || n < 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < ELEMENTSOF(units); i++)
+		if (strcmp(end, units[i].suffix) == 0) {
+			if (n > INT64_MAX / units[i].factor)
+				return -1;
+			*ret_bytes = (int64_t)n * units[i].factor;
+			return 0;
+		}
+	return -1;
 }

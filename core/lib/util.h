@@ -121,6 +121,20 @@ char *jl_read_line_file(const char *path);
 /* Parse a whole decimal int64 (optional sign); -1 on any junk or overflow. */
 int jl_parse_int64(const char *s, int64_t *ret);
 
+/*
+ * A duration: whole seconds ("90"), or numbers with units in any
+ * combination, optionally spaced: s, m, h, d ("90s", "5m", "2h30m",
+ * "1h 15m", "1d").  -1 on junk, zero-length or overflow.
+ */
+int jl_parse_duration(const char *s, int64_t *ret_seconds);
+
+/*
+ * A size: bytes ("4096") or a number with a unit: KiB MiB GiB TiB (and
+ * K M G T) are powers of 1024, KB MB GB TB powers of 1000.  -1 on junk or
+ * overflow.
+ */
+int jl_parse_size(const char *s, int64_t *ret_bytes);
+
 /* The directory part of a path, as a new string ("." when there is none). */
 char *jl_dirname(const char *path);
 

@@ -75,6 +75,21 @@ struct joblet_archive_ops {
 	 */
 	int (*extract)(struct joblet_stream *in, int dirfd, const struct joblet_archive_limits *limits,
 		       struct joblet_archive_stats *ret_stats, struct joblet_error **err);
+
+	/*
+	 * OPTIONAL (with create_suffix).  Write the tree below dirfd as a
+	 * package to out_fd, every path under the folder `top`, entries in a
+	 * stable (sorted) order, owners 0:0, so the same tree gives the same
+	 * bytes.  Refuses with JOBLET_E_ARCHIVE what extract() would refuse
+	 * (device nodes, FIFOs, sockets, setuid/setgid, symlinks leaving the
+	 * tree), and JOBLET_E_LIMIT past the limits.  Used by `runtime pack`.
+	 */
+	int (*create)(int dirfd, const char *top, int out_fd,
+		      const struct joblet_archive_limits *limits,
+		      struct joblet_archive_stats *ret_stats, struct joblet_error **err);
+
+	/* The file name suffix of what create() writes (".tar.gz"); NULL without create. */
+	const char *create_suffix;
 };
 
 JOBLET_END_DECLS

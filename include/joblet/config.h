@@ -40,6 +40,14 @@ struct joblet_config {
 	char **plugin_dirs;	  /* plugins.dirs, NULL-terminated */
 	char *scheduler_policy;	  /* scheduler.policy, a scheduler plugin name */
 	struct joblet_config_settings *plugin_settings; /* plugins.settings */
+	char *runtimes_dir;	  /* runtimes.dir */
+	char *default_registry;	  /* runtimes.registry: the registry spec used without --registry */
+	char **registry_plugins;  /* runtimes.registry_plugins: asked in this order; NULL-terminated */
+	int64_t index_ttl_s;	  /* runtimes.index_ttl: how long a fetched index is used as is */
+	int64_t max_download_bytes; /* runtimes.max_download_bytes */
+	int64_t max_unpacked_bytes; /* runtimes.max_unpacked_bytes */
+	int64_t max_entries;	  /* runtimes.max_entries: files, folders and links in a package */
+	char *platform;		  /* runtimes.platform, or NULL to detect ({os}-{arch}) */
 };
 
 /* Flags for joblet_config_load(). */

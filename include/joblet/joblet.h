@@ -14,11 +14,13 @@
 #include <joblet/config.h>
 #include <joblet/error.h>
 #include <joblet/host.h>
+#include <joblet/http.h>
 #include <joblet/isolation.h>
 #include <joblet/loader.h>
 #include <joblet/log.h>
 #include <joblet/plugin.h>
 #include <joblet/registry.h>
+#include <joblet/runtime.h>
 #include <joblet/scheduler.h>
 #include <joblet/stream.h>
 #include <joblet/version.h>

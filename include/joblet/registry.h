@@ -78,7 +78,10 @@ struct joblet_registry_ops {
 	 * relative to the registry) for reading.  On success *ret_stream is a
 	 * new stream the core owns and closes; its length is the size the
 	 * source announces, or -1.  Errors as for fetch_index.  Failures while
-	 * reading are reported by the stream's read().
+	 * reading are reported by the stream's read().  A plugin that cannot
+	 * fetch this kind of URL (a local registry whose index points at
+	 * https://) answers JOBLET_E_UNSUPPORTED; the core then asks the other
+	 * registry plugins, in order.
 	 */
 	int (*open_package)(const char *spec, const char *url, struct joblet_stream **ret_stream,
 			    struct joblet_error **err);

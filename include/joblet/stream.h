@@ -41,6 +41,14 @@ struct joblet_stream {
 /* Call s->close(s) when s is not NULL.  Convenience for owners. */
 JOBLET_API void joblet_stream_close(struct joblet_stream *s);
 
+/*
+ * A stream over an open file descriptor (a local package).  The stream
+ * owns fd and closes it.  Its length is the file's size for regular files,
+ * else -1.  Read errors are JOBLET_E_IO.
+ */
+JOBLET_API int joblet_stream_from_fd(int fd, const char *name, struct joblet_stream **ret_stream,
+				     struct joblet_error **err);
+
 JOBLET_END_DECLS
 
 #endif /* JOBLET_STREAM_H */

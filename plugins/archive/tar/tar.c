@@ -17,7 +17,9 @@
  * `b -> ..` arrives later in the archive.
  */
 #define _GNU_SOURCE /* O_PATH, openat2 */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -595,10 +597,269 @@ static int32_t tar_probe(const uint8_t *head, size_t len, const char *name_hint)
 	return score > 100 ? 100 : score;
 }
 
+
+/* ------------------------------------------------------------------ create */
+
+struct tar_writer {
+	struct archive *a;
+	const struct joblet_archive_limits *limits;
+	uint64_t entries;
+	uint64_t bytes;
+	uint8_t buf[TAR_READ_BLOCK];
+};
+
+static int tar_name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The names in a folder, sorted (so the same tree gives the same package). */
+static int tar_sorted_names(int fd, char ***ret, size_t *ret_n)
+{
+	DIR *d = fdopendir(dup(fd));
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!d)
+		return -1;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			char **g = realloc(v, (cap = cap ? cap * 2 : 32) * sizeof(char *));
+
+			if (!g)
+				goto fail;
+			v = g;
+		}
+		if (!(v[n] = strdup(de->d_name)))
+			goto fail;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(char *), tar_name_cmp);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+fail:
+	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	errno = ENOMEM;
+	return -1;
+}
+
+static int tar_write_header(struct tar_writer *w, struct archive_entry *e, const char *path,
+			    struct joblet_error **err)
+{
+	if (archive_write_header(w->a, e) != ARCHIVE_OK)
+		return joblet_error_set(err, JOBLET_E_IO, 0, "cannot write `%s` into the package: %s",
+					path, archive_error_string(w->a));
+	return 0;
+}
+
+/*
+ * Add the folder open at fd, whose path in the package is `prefix` and
+ * whose path relative to the tree's top is `rel` ("" at the top).
+ */
+static int tar_add_dir(struct tar_writer *w, int fd, const char *prefix, const char *rel,
+		       int depth, struct joblet_error **err)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (depth > 128)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` is nested too deeply", prefix);
+	if (tar_sorted_names(fd, &names, &n) < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot list `%s`", prefix);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct archive_entry *e = NULL;
+		char *path = NULL, *relpath = NULL;
+		struct stat st;
+
+		if (asprintf(&path, "%s/%s", prefix, names[i]) < 0 ||
+		    asprintf(&relpath, "%s%s%s", rel, *rel ? "/" : "", names[i]) < 0) {
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
+			goto next;
+		}
+		if (fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot stat `%s`", relpath);
+			goto next;
+		}
+		if (++w->entries > w->limits->max_entries) {
+			r = joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					     "the folder has more than %llu entries",
+					     (unsigned long long)w->limits->max_entries);
+			goto next;
+		}
+		if (strlen(path) > w->limits->max_path_length) {
+			r = joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` has a name longer than %llu bytes",
+					     relpath, (unsigned long long)w->limits->max_path_length);
+			goto next;
+		}
+		if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && (st.st_mode & (S_ISUID | S_ISGID))) {
+			r = joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
+					     "`%s` has the setuid or setgid bit; installs refuse such "
+					     "files, so packing does too",
+					     relpath);
+			goto next;
+		}
+		e = archive_entry_new();
+		if (!e) {
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
+			goto next;
+		}
+		archive_entry_set_pathname(e, path);
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		archive_entry_set_mtime(e, st.st_mtim.tv_sec, 0);
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			archive_entry_set_filetype(e, AE_IFDIR);
+			archive_entry_set_perm(e, st.st_mode & 0755);
+			if (sub < 0)
+				r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", relpath);
+			else if ((r = tar_write_header(w, e, path, err)) == 0)
+				r = tar_add_dir(w, sub, path, relpath, depth + 1, err);
+			if (sub >= 0)
+				close(sub);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t len = readlinkat(fd, names[i], target, sizeof(target) - 1);
+
+			if (len < 0) {
+				r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot read link `%s`", relpath);
+				goto next;
+			}
+			target[len] = '\0';
+			if (!tar_link_stays_inside(relpath, target)) {
+				r = joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
+						     "`%s` is a symlink to `%s`, outside the folder; "
+						     "installs refuse such links, so packing does too",
+						     relpath, target);
+				goto next;
+			}
+			archive_entry_set_filetype(e, AE_IFLNK);
+			archive_entry_set_perm(e, 0777);
+			archive_entry_set_symlink(e, target);
+			r = tar_write_header(w, e, path, err);
+		} else if (S_ISREG(st.st_mode)) {
+			int ffd;
+
+			if ((uint64_t)st.st_size > w->limits->max_total_bytes - w->bytes) {
+				r = joblet_error_set(err, JOBLET_E_LIMIT, 0,
+						     "the folder holds more than %llu bytes (at `%s`)",
+						     (unsigned long long)w->limits->max_total_bytes, relpath);
+				goto next;
+			}
+			ffd = openat(fd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (ffd < 0) {
+				r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", relpath);
+				goto next;
+			}
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, st.st_mode & 0755);
+			archive_entry_set_size(e, st.st_size);
+			r = tar_write_header(w, e, path, err);
+			for (off_t left = st.st_size; r == 0 && left > 0;) {
+				ssize_t got = read(ffd, w->buf, sizeof(w->buf));
+
+				if (got < 0 && errno == EINTR)
+					continue;
+				if (got <= 0) {
+					r = joblet_error_set(err, JOBLET_E_IO, got < 0 ? errno : 0,
+							     "`%s` changed while it was being packed",
+							     relpath);
+					break;
+				}
+				if (got > left)
+					got = (ssize_t)left;
+				if (archive_write_data(w->a, w->buf, (size_t)got) != got)
+					r = joblet_error_set(err, JOBLET_E_IO, 0,
+							     "cannot write `%s` into the package: %s",
+							     relpath, archive_error_string(w->a));
+				left -= got;
+				w->bytes += (uint64_t)got;
+			}
+			close(ffd);
+		} else {
+			r = joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
+					     "`%s` is a device node, FIFO or socket; a runtime holds "
+					     "only files, folders and links",
+					     relpath);
+		}
+	next:
+		archive_entry_free(e);
+		free(path);
+		free(relpath);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+static int tar_create(int dirfd, const char *top, int out_fd,
+		      const struct joblet_archive_limits *limits,
+		      struct joblet_archive_stats *ret_stats, struct joblet_error **err)
+{
+	struct tar_writer *w = calloc(1, sizeof(*w));
+	struct archive_entry *e = NULL;
+	struct stat st;
+	int r;
+
+	if (!w)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
+	w->limits = limits;
+	w->a = archive_write_new();
+	e = archive_entry_new();
+	if (!w->a || !e) {
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
+		goto out;
+	}
+	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+	    archive_write_add_filter_gzip(w->a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(w->a, out_fd) != ARCHIVE_OK) {
+		r = joblet_error_set(err, JOBLET_E_IO, 0, "cannot start the package: %s",
+				     archive_error_string(w->a));
+		goto out;
+	}
+	fstat(dirfd, &st);
+	archive_entry_set_pathname(e, top);
+	archive_entry_set_filetype(e, AE_IFDIR);
+	archive_entry_set_perm(e, 0755);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	archive_entry_set_mtime(e, st.st_mtim.tv_sec, 0);
+	r = tar_write_header(w, e, top, err);
+	if (r == 0)
+		r = tar_add_dir(w, dirfd, top, "", 0, err);
+	if (r == 0 && archive_write_close(w->a) != ARCHIVE_OK)
+		r = joblet_error_set(err, JOBLET_E_IO, 0, "cannot finish the package: %s",
+				     archive_error_string(w->a));
+	if (r == 0 && ret_stats) {
+		ret_stats->entries = w->entries + 1;
+		ret_stats->bytes = w->bytes;
+	}
+out:
+	archive_entry_free(e);
+	if (w->a)
+		archive_write_free(w->a);
+	free(w);
+	return r;
+}
+
 static const struct joblet_archive_ops tar_ops = {
 	.size = sizeof(struct joblet_archive_ops),
 	.probe = tar_probe,
 	.extract = tar_extract,
+	.create = tar_create,
+	.create_suffix = ".tar.gz",
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ARCHIVE, "tar", .version = "1.0.0",

@@ -1,0 +1,555 @@
+/*
+ * cmd_runtime.c - joblet runtime install|list|info|remove|pack|index: the
+ * runtime pipeline run directly on this host.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+/* ------------------------------------------------------------------ shared */
+
+struct runtime_env {
+	struct joblet_config *cfg;
+	struct joblet_plugin_set *set;
+};
+
+static int env_open(struct joblet_ctx *ctx, bool plugins, struct runtime_env *env)
+{
+	struct joblet_error *e = NULL;
+
+	memset(env, 0, sizeof(*env));
+	if (daemon_load_config(ctx, &env->cfg, &e) < 0 ||
+	    (plugins && (joblet_plugin_set_new(env->cfg, 0, &env->set, &e) < 0 ||
+			 joblet_plugin_set_scan(env->set, &e) < 0))) {
+		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
+		joblet_error_free(e);
+		joblet_plugin_set_free(env->set);
+		joblet_config_free(env->cfg);
+		return -1;
+	}
+	return 0;
+}
+
+static void env_close(struct runtime_env *env)
+{
+	joblet_plugin_set_free(env->set);
+	joblet_config_free(env->cfg);
+}
+
+static int fail(struct joblet_error *e)
+{
+	fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
+	joblet_error_free(e);
+	return JOBLET_EXIT_FAILURE;
+}
+
+/* A usage error: "PATH: WHAT[ `ARG`]; run `PATH --help` for the usage." */
+static int usage(const char *path, const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
+		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
+	return JOBLET_EXIT_USAGE;
+}
+
+static json_object *parse_json(const char *text)
+{
+	return json_tokener_parse(text);
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : "";
+}
+
+static void print_json(const char *text)
+{
+	json_object *o = parse_json(text);
+
+	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE)
+	       : text);
+	json_object_put(o);
+}
+
+static void human_size(double bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+/* ------------------------------------------------------------------ install */
+
+struct bar {
+	bool tty;
+	int last_decile;
+	bool drawn;
+};
+
+static void install_progress(const struct joblet_install_progress *p, void *userdata)
+{
+	struct bar *b = userdata;
+	char done[32], total[32], rate[32];
+
+	if (p->message) {
+		if (b->drawn)
+			fputc('\n', stderr);
+		b->drawn = false;
+		if (p->phase != JOBLET_INSTALL_DONE)
+			fprintf(stderr, "%s\n", p->message);
+		return;
+	}
+	if (p->phase != JOBLET_INSTALL_DOWNLOADING)
+		return;
+	human_size((double)p->done, done, sizeof(done));
+	human_size(p->total > 0 ? (double)p->total : 0, total, sizeof(total));
+	human_size(p->rate_bps, rate, sizeof(rate));
+	if (b->tty) {
+		int pct = p->total > 0 ? (int)(100.0 * (double)p->done / (double)p->total) : 0;
+		int width = 30, fill = p->total > 0 ? pct * width / 100 : 0;
+
+		fprintf(stderr, "\r[%.*s%*s] %3d%% %s / %s  %s/s ", fill,
+			"##############################", width - fill, "", pct, done,
+			p->total > 0 ? total : "?", rate);
+		b->drawn = true;
+	} else if (p->total > 0) {
+		int decile = (int)(10 * p->done / (uint64_t)p->total);
+
+		if (decile != b->last_decile) {
+			b->last_decile = decile;
+			fprintf(stderr, "downloaded %s of %s (%d%%), %s/s\n", done, total, decile * 10,
+				rate);
+		}
+	}
+}
+
+static int runtime_install(int argc, char **argv, void *userdata)
+{
+	static const struct option options[] = {
+		{ "registry", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct joblet_ctx *ctx = userdata;
+	struct joblet_install_request req = { sizeof(req), 0, NULL, NULL, install_progress, NULL };
+	struct bar bar = { isatty(STDERR_FILENO), -1, false };
+	struct runtime_env env;
+	struct joblet_error *e = NULL;
+	char *json = NULL;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (c == 'r')
+			req.registry = optarg;
+		else if (c == 'f')
+			req.flags |= JOBLET_INSTALL_FORCE;
+		else if (c == 'j')
+			ctx->json = 1;
+		else
+			return usage("joblet runtime install", "unknown option", argv[optind - 1]);
+	}
+	if (optind != argc - 1)
+		return usage("joblet runtime install",
+			     optind >= argc ? "give one runtime (NAME[@VERSION])" : "give only one runtime",
+			     NULL);
+	req.spec = argv[optind];
+	req.userdata = &bar;
+	if (env_open(ctx, true, &env) < 0)
+		return JOBLET_EXIT_FAILURE;
+	r = joblet_runtime_install(env.cfg, env.set, &req, &json, &e);
+	if (bar.drawn)
+		fputc('\n', stderr);
+	env_close(&env);
+	if (r < 0)
+		return fail(e);
+	if (ctx->json)
+		print_json(json);
+	else {
+		json_object *o = parse_json(json);
+		json_object *rep = NULL;
+
+		json_object_object_get_ex(o, "replaced", &rep);
+		printf("%s %s %s at %s\n", json_object_get_boolean(rep) ? "reinstalled" : "installed",
+		       jstr(o, "name"), jstr(o, "version"), jstr(o, "path"));
+		json_object_put(o);
+	}
+	free(json);
+	return JOBLET_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ list / info */
+
+static void print_registry(json_object *o)
+{
+	json_object *runtimes = NULL;
+	const char *platform = jstr(o, "platform");
+
+	printf("registry %s (%s), this host: %s\n", jstr(o, "registry"), jstr(o, "source"), platform);
+	json_object_object_get_ex(o, "runtimes", &runtimes);
+	for (size_t i = 0; runtimes && i < json_object_array_length(runtimes); i++) {
+		json_object *rt = json_object_array_get_idx(runtimes, i), *versions = NULL;
+		const char *desc = "";
+
+		json_object_object_get_ex(rt, "versions", &versions);
+		printf("  %s:", jstr(rt, "name"));
+		for (size_t j = 0; versions && j < json_object_array_length(versions); j++) {
+			json_object *v = json_object_array_get_idx(versions, j), *b;
+			bool inst = json_object_object_get_ex(v, "installed", &b) && json_object_get_boolean(b);
+			bool sup = !json_object_object_get_ex(v, "supported", &b) || json_object_get_boolean(b);
+
+			if (j == 0)
+				desc = jstr(v, "description");
+			printf("%s %s%s%s", j ? "," : "", jstr(v, "version"), inst ? " (installed)" : "",
+			       sup ? "" : " (not for this host)");
+		}
+		printf("\n");
+		if (*desc)
+			printf("      %s\n", desc);
+	}
+}
+
+static void print_problems(json_object *o)
+{
+	json_object *problems = NULL;
+
+	json_object_object_get_ex(o, "problems", &problems);
+	for (size_t i = 0; problems && i < json_object_array_length(problems); i++) {
+		json_object *p = json_object_array_get_idx(problems, i);
+
+		fprintf(stderr, "joblet: warning: `%s` is not a usable runtime: %s\n", jstr(p, "path"),
+			jstr(p, "error"));
+	}
+}
+
+static int runtime_list(int argc, char **argv, void *userdata)
+{
+	static const struct option options[] = {
+		{ "registry", optional_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct joblet_ctx *ctx = userdata;
+	struct runtime_env env;
+	struct joblet_error *e = NULL;
+	const char *registry = NULL;
+	bool from_registry = false;
+	char *json = NULL;
+	json_object *o, *list = NULL;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (c == 'r') {
+			from_registry = true;
+			registry = optarg;
+		} else if (c == 'j')
+			ctx->json = 1;
+		else
+			return usage("joblet runtime list", "unknown option", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return usage("joblet runtime list", "unexpected argument", argv[optind]);
+	if (env_open(ctx, from_registry, &env) < 0)
+		return JOBLET_EXIT_FAILURE;
+	r = from_registry ? joblet_registry_list(env.cfg, env.set, registry, &json, &e)
+			  : joblet_runtime_list(env.cfg, NULL, &json, &e);
+	env_close(&env);
+	if (r < 0)
+		return fail(e);
+	if (ctx->json) {
+		print_json(json);
+		free(json);
+		return JOBLET_EXIT_OK;
+	}
+	o = parse_json(json);
+	free(json);
+	if (from_registry)
+		print_registry(o);
+	else {
+		json_object_object_get_ex(o, "runtimes", &list);
+		for (size_t i = 0; list && i < json_object_array_length(list); i++)
+			printf("%s\n", jstr(json_object_array_get_idx(list, i), "id"));
+		if (!list || json_object_array_length(list) == 0)
+			fprintf(stderr, "no runtimes installed in %s\n", jstr(o, "dir"));
+		print_problems(o);
+	}
+	json_object_put(o);
+	return JOBLET_EXIT_OK;
+}
+
+static int runtime_info(int argc, char **argv, void *userdata)
+{
+	struct joblet_ctx *ctx = userdata;
+	struct runtime_env env;
+	struct joblet_error *e = NULL;
+	char *json = NULL;
+	json_object *o, *list = NULL;
+	int r;
+
+	if (argc > 1 && (strcmp(argv[argc - 1], "--json") == 0)) {
+		ctx->json = 1;
+		argc--;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return usage("joblet runtime info", "give one runtime (NAME[@VERSION])", NULL);
+	if (env_open(ctx, false, &env) < 0)
+		return JOBLET_EXIT_FAILURE;
+	r = joblet_runtime_list(env.cfg, argv[1], &json, &e);
+	env_close(&env);
+	if (r < 0)
+		return fail(e);
+	if (ctx->json) {
+		print_json(json);
+		free(json);
+		return JOBLET_EXIT_OK;
+	}
+	o = parse_json(json);
+	free(json);
+	json_object_object_get_ex(o, "runtimes", &list);
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *rt = json_object_array_get_idx(list, i), *mounts = NULL, *envo = NULL,
+			    *platforms = NULL;
+
+		printf("%s%s %s\n", i ? "\n" : "", jstr(rt, "name"), jstr(rt, "version"));
+		printf("  path:        %s\n", jstr(rt, "path"));
+		if (*jstr(rt, "description"))
+			printf("  description: %s\n", jstr(rt, "description"));
+		if (*jstr(rt, "language"))
+			printf("  language:    %s\n", jstr(rt, "language"));
+		json_object_object_get_ex(rt, "platforms", &platforms);
+		if (platforms && json_object_array_length(platforms)) {
+			printf("  platforms:  ");
+			for (size_t j = 0; j < json_object_array_length(platforms); j++)
+				printf(" %s", json_object_get_string(json_object_array_get_idx(platforms, j)));
+			printf("\n");
+		}
+		json_object_object_get_ex(rt, "mounts", &mounts);
+		for (size_t j = 0; mounts && j < json_object_array_length(mounts); j++) {
+			json_object *m = json_object_array_get_idx(mounts, j), *ro = NULL;
+
+			json_object_object_get_ex(m, "readonly", &ro);
+			printf("  %s %s -> %s (%s)\n", j ? "            " : "mounts:     ", jstr(m, "source"),
+			       jstr(m, "target"), json_object_get_boolean(ro) ? "read-only" : "writable");
+		}
+		json_object_object_get_ex(rt, "environment", &envo);
+		if (envo) {
+			bool first = true;
+
+			json_object_object_foreach(envo, k, v) {
+				printf("  %s %s=%s\n", first ? "environment:" : "            ", k,
+				       json_object_get_string(v));
+				first = false;
+			}
+		}
+	}
+	json_object_put(o);
+	return JOBLET_EXIT_OK;
+}
+
+static int runtime_remove(int argc, char **argv, void *userdata)
+{
+	struct joblet_ctx *ctx = userdata;
+	struct runtime_env env;
+	struct joblet_error *e = NULL;
+	char *json = NULL;
+	json_object *o, *list = NULL;
+	int r;
+
+	if (argc > 1 && (strcmp(argv[argc - 1], "--json") == 0)) {
+		ctx->json = 1;
+		argc--;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return usage("joblet runtime remove",
+			     "give one runtime (NAME for every version, or NAME@VERSION)", NULL);
+	if (env_open(ctx, false, &env) < 0)
+		return JOBLET_EXIT_FAILURE;
+	r = joblet_runtime_remove(env.cfg, argv[1], &json, &e);
+	env_close(&env);
+	if (r < 0)
+		return fail(e);
+	if (ctx->json) {
+		print_json(json);
+		free(json);
+		return JOBLET_EXIT_OK;
+	}
+	o = parse_json(json);
+	free(json);
+	json_object_object_get_ex(o, "removed", &list);
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *rt = json_object_array_get_idx(list, i);
+
+		printf("removed %s %s (%s)\n", jstr(rt, "name"), jstr(rt, "version"), jstr(rt, "path"));
+	}
+	json_object_put(o);
+	return JOBLET_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ pack / index */
+
+static int runtime_pack(int argc, char **argv, void *userdata)
+{
+	static const struct option options[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct joblet_ctx *ctx = userdata;
+	struct runtime_env env;
+	struct joblet_error *e = NULL;
+	const char *out = NULL;
+	char *json = NULL, size[32];
+	json_object *o, *v = NULL;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
+		if (c == 'o')
+			out = optarg;
+		else if (c == 'j')
+			ctx->json = 1;
+		else
+			return usage("joblet runtime pack", "unknown option or missing value at",
+				     argv[optind - 1]);
+	}
+	if (optind != argc - 1)
+		return usage("joblet runtime pack", "give one runtime folder", NULL);
+	if (env_open(ctx, true, &env) < 0)
+		return JOBLET_EXIT_FAILURE;
+	r = joblet_runtime_pack(env.cfg, env.set, argv[optind], out, &json, &e);
+	env_close(&env);
+	if (r < 0)
+		return fail(e);
+	if (ctx->json) {
+		print_json(json);
+		free(json);
+		return JOBLET_EXIT_OK;
+	}
+	o = parse_json(json);
+	free(json);
+	json_object_object_get_ex(o, "size", &v);
+	human_size((double)json_object_get_int64(v), size, sizeof(size));
+	printf("wrote %s (%s %s, %s, sha256:%s)\n", jstr(o, "path"), jstr(o, "name"),
+	       jstr(o, "version"), size, jstr(o, "sha256"));
+	json_object_put(o);
+	return JOBLET_EXIT_OK;
+}
+
+static int runtime_index(int argc, char **argv, void *userdata)
+{
+	static const struct option options[] = {
+		{ "base-url", required_argument, NULL, 'b' },
+		{ "platforms", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct joblet_ctx *ctx = userdata;
+	struct runtime_env env;
+	struct joblet_error *e = NULL;
+	const char *base = NULL, *platforms = NULL;
+	char *json = NULL;
+	json_object *o, *rts = NULL;
+	size_t versions = 0;
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (c == 'b')
+			base = optarg;
+		else if (c == 'p')
+			platforms = optarg;
+		else if (c == 'j')
+			ctx->json = 1;
+		else
+			return usage("joblet runtime index", "unknown option or missing value at",
+				     argv[optind - 1]);
+	}
+	if (optind != argc - 1)
+		return usage("joblet runtime index", "give one folder of packages", NULL);
+	if (env_open(ctx, true, &env) < 0)
+		return JOBLET_EXIT_FAILURE;
+	r = joblet_registry_index_dir(env.cfg, env.set, argv[optind], base, platforms, &json, &e);
+	env_close(&env);
+	if (r < 0)
+		return fail(e);
+	if (ctx->json) {
+		print_json(json);
+		free(json);
+		return JOBLET_EXIT_OK;
+	}
+	o = parse_json(json);
+	free(json);
+	json_object_object_get_ex(o, "runtimes", &rts);
+	if (rts) {
+		json_object_object_foreach(rts, name, vs) {
+			(void)name;
+			versions += (size_t)json_object_object_length(vs);
+		}
+	}
+	printf("wrote %s/registry.json: %d runtimes, %zu versions\n", argv[optind],
+	       rts ? json_object_object_length(rts) : 0, versions);
+	json_object_put(o);
+	return JOBLET_EXIT_OK;
+}
+
+const struct joblet_cli_command joblet_runtime_commands[] = {
+	{ "install", "Install a runtime from a registry",
+	  "NAME[@VERSION|@latest] [--registry=OWNER/REPO|PATH|URL] [--force] [--json]",
+	  "Options:\n"
+	  "  --registry=SPEC  where from: OWNER/REPO (GitHub), an https:// URL, or a local\n"
+	  "                   folder (/path, ./path, file://...); default: runtimes.registry\n"
+	  "  --force          replace an installed version (atomically)\n"
+	  "  --json           the result as JSON\n"
+	  "\n"
+	  "Without @VERSION the newest version for this host is installed.  Progress goes to\n"
+	  "standard error; the last line says where the runtime was installed.\n",
+	  runtime_install, NULL },
+	{ "list", "List installed runtimes, or with --registry what a registry offers",
+	  "[--registry[=SPEC]] [--json]",
+	  "Options:\n"
+	  "  --registry[=SPEC]  list what the registry offers (default: runtimes.registry)\n"
+	  "  --json             as JSON\n",
+	  runtime_list, NULL },
+	{ "info", "Show an installed runtime: path, mounts, environment", "NAME[@VERSION] [--json]",
+	  NULL, runtime_info, NULL },
+	{ "remove", "Remove an installed version, or every version without @",
+	  "NAME[@VERSION] [--json]", NULL, runtime_remove, NULL },
+	{ "pack", "Build NAME-VERSION.tar.gz from a runtime folder (with runtime.yml)",
+	  "DIR [-o OUT] [--json]",
+	  "Options:\n"
+	  "  -o, --output OUT  a folder to write into, or the file to write\n"
+	  "                    (default: NAME-VERSION.tar.gz in the current folder)\n",
+	  runtime_pack, NULL },
+	{ "index", "Write DIR/registry.json for the packages in DIR",
+	  "DIR [--base-url URL] [--platforms LIST] [--json]",
+	  "Options:\n"
+	  "  --base-url URL    download_url = URL/FILE (default: the file name, relative to\n"
+	  "                    the registry, for local folders and same-place hosting)\n"
+	  "  --platforms LIST  platforms of packages whose runtime.yml names none\n"
+	  "                    (comma-separated, e.g. ubuntu-amd64,rhel-amd64; default: this\n"
+	  "                    host's)\n",
+	  runtime_index, NULL },
+	{ NULL },
+};

@@ -1,0 +1,136 @@
+/*
+ * joblet/runtime.h - runtimes: install from registries, list, inspect,
+ * remove, and build packages and registry indexes.
+ *
+ * Part of the libjoblet API.  `joblet runtime ...` calls these directly on
+ * the host; the daemon calls them for the API.  Results are JSON (the same
+ * shapes the API answers with), so every front end prints the same facts.
+ *
+ * An install never leaves a partial runtime: the package is unpacked into a
+ * staging folder beside the runtimes folder while it downloads, checked
+ * (size, SHA-256, runtime.yml), and only then renamed into place in one
+ * step.  Installs of the same runtime are serialised by a lock; installs of
+ * different runtimes run in parallel.
+ */
+#ifndef JOBLET_RUNTIME_H
+#define JOBLET_RUNTIME_H
+
+#include <stdint.h>
+
+#include <joblet/common.h>
+#include <joblet/config.h>
+#include <joblet/error.h>
+#include <joblet/loader.h>
+
+JOBLET_BEGIN_DECLS
+
+enum joblet_install_phase {
+	JOBLET_INSTALL_RESOLVING = 1,	/* fetching the index, choosing the version */
+	JOBLET_INSTALL_DOWNLOADING = 2, /* bytes arriving (and being unpacked) */
+	JOBLET_INSTALL_VERIFYING = 3,	/* checksum, runtime.yml */
+	JOBLET_INSTALL_DONE = 4
+};
+
+/* Passed to the progress callback; every pointer is borrowed for the call. */
+struct joblet_install_progress {
+	uint32_t size;
+	int32_t phase;	     /* enum joblet_install_phase */
+	const char *name;    /* known once resolved, else NULL */
+	const char *version; /* likewise */
+	uint64_t done;	     /* bytes downloaded so far */
+	int64_t total;	     /* bytes expected, or -1 */
+	double rate_bps;     /* average download rate */
+	const char *message; /* a line for people, or NULL */
+};
+
+/*
+ * Called from the install's threads (the download runs in its own), never
+ * at once; keep it short.
+ */
+typedef void (*joblet_install_progress_fn)(const struct joblet_install_progress *progress,
+					   void *userdata);
+
+#define JOBLET_INSTALL_FORCE (UINT32_C(1) << 0) /* replace an installed version */
+
+struct joblet_install_request {
+	uint32_t size;	      /* sizeof(struct joblet_install_request) */
+	uint32_t flags;	      /* JOBLET_INSTALL_* */
+	const char *spec;     /* NAME, NAME@VERSION or NAME@latest */
+	const char *registry; /* a registry spec; NULL = runtimes.registry of the config */
+	joblet_install_progress_fn progress; /* may be NULL */
+	void *userdata;
+};
+
+/*
+ * Install a runtime.  On success *ret_json (new string) describes it:
+ *	{"name": ..., "version": ..., "path": ..., "registry": ..., "source": url,
+ *	 "sha256": ..., "bytes": N, "replaced": bool}
+ * Errors (worded as the registry guide has them): JOBLET_E_NOT_FOUND
+ * (runtime or version not in the registry), JOBLET_E_UNSUPPORTED (no
+ * version for this platform, or a recipe package), JOBLET_E_EXISTS
+ * (installed; use JOBLET_INSTALL_FORCE), JOBLET_E_CHECKSUM, JOBLET_E_HTTP,
+ * JOBLET_E_NETWORK, JOBLET_E_ARCHIVE, JOBLET_E_LIMIT, JOBLET_E_PARSE (a bad
+ * index or runtime.yml).
+ */
+JOBLET_API int joblet_runtime_install(const struct joblet_config *cfg,
+				      const struct joblet_plugin_set *set,
+				      const struct joblet_install_request *req, char **ret_json,
+				      struct joblet_error **err);
+
+/*
+ * Installed runtimes, by name then version:
+ *	{"dir": ..., "runtimes": [{"id": "name-version", "name", "version",
+ *	  "description", "language", "path", "platforms": [...],
+ *	  "mounts": [{"source", "target", "readonly"}], "environment": {...}}],
+ *	 "problems": [{"path", "error"}]}
+ * spec filters: NULL (all), NAME (every version) or NAME@VERSION; with a
+ * filter that matches nothing the answer is JOBLET_E_NOT_FOUND.
+ */
+JOBLET_API int joblet_runtime_list(const struct joblet_config *cfg, const char *spec,
+				   char **ret_json, struct joblet_error **err);
+
+/*
+ * Remove NAME@VERSION, or every installed version of NAME.  The folder is
+ * first renamed out of the way, so a half-removed runtime is never seen.
+ * *ret_json: {"removed": [{"name", "version", "path"}]}.
+ */
+JOBLET_API int joblet_runtime_remove(const struct joblet_config *cfg, const char *spec,
+				     char **ret_json, struct joblet_error **err);
+
+/*
+ * What a registry offers (NULL = runtimes.registry), newest version first:
+ *	{"registry": spec, "source": url, "platform": "ubuntu-amd64",
+ *	 "runtimes": [{"name", "versions": [{"version", "description", "size",
+ *	   "platforms": [...], "supported": bool, "installed": bool}]}]}
+ */
+JOBLET_API int joblet_registry_list(const struct joblet_config *cfg,
+				    const struct joblet_plugin_set *set, const char *registry,
+				    char **ret_json, struct joblet_error **err);
+
+/*
+ * Pack the runtime folder dir (with a runtime.yml) into NAME-VERSION<suffix>
+ * (.tar.gz with archive/tar) inside out_dir (NULL = the current folder), or
+ * at out_file when it does not name a folder.  What an install would refuse
+ * (device nodes, setuid files, links out of the folder) is refused here.
+ * *ret_json: {"path", "name", "version", "sha256", "size", "entries"}.
+ */
+JOBLET_API int joblet_runtime_pack(const struct joblet_config *cfg,
+				   const struct joblet_plugin_set *set, const char *dir,
+				   const char *out, char **ret_json, struct joblet_error **err);
+
+/*
+ * Write dir/registry.json describing every package in dir (files whose
+ * names end in a suffix an archive plugin writes), with download_url =
+ * base_url + "/" + file name; checksums and sizes computed, name, version,
+ * description and platforms read from each package's runtime.yml
+ * (platforms: those it lists, else default_platforms, a comma-separated
+ * list, else this host's).  *ret_json is the index written.
+ */
+JOBLET_API int joblet_registry_index_dir(const struct joblet_config *cfg,
+					 const struct joblet_plugin_set *set, const char *dir,
+					 const char *base_url, const char *default_platforms,
+					 char **ret_json, struct joblet_error **err);
+
+JOBLET_END_DECLS
+
+#endif /* JOBLET_RUNTIME_H */
