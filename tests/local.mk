@@ -30,6 +30,7 @@ JL_UNIT_TESTS += \
 	tests/unit/test_fifo \
 	tests/unit/test_host \
 	tests/unit/test_loader \
+	tests/unit/test_registry \
 	tests/unit/test_semver \
 	tests/unit/test_util
 if BUILD_PLUGIN_ARCHIVE_TAR
@@ -70,6 +71,11 @@ tests_unit_test_util_SOURCES = tests/unit/test_util.c tests/unit/jl_test.h
 tests_unit_test_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
 tests_unit_test_util_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_test_util_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_test_registry_SOURCES = tests/unit/test_registry.c tests/unit/jl_test.h
+tests_unit_test_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
+tests_unit_test_registry_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_test_registry_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_test_semver_SOURCES = tests/unit/test_semver.c tests/unit/jl_test.h
 tests_unit_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib

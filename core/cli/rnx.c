@@ -16,6 +16,8 @@ static const struct joblet_cli_command rnx_commands[] = {
 	  rnx_cmd_version, NULL },
 	{ "plugins", "List plugins: loaded ones and rejected ones with the reason", NULL, NULL,
 	  NULL, rnx_plugins_commands },
+	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes",
+	  NULL, NULL, NULL, rnx_runtime_commands },
 	{ "nodes", "List the nodes of the client configuration (`*` marks the default)",
 	  "[--json]", NULL, rnx_cmd_nodes, NULL },
 	{ NULL },

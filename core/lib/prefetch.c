@@ -118,16 +118,13 @@ static void *producer(void *arg)
 			gnutls_hash(p->hash, c->data + c->len, (size_t)n);
 			c->len += (size_t)n;
 		}
-		if (at_end && p->o.expected_size >= 0 && p->produced != (uint64_t)p->o.expected_size) {
+		if (at_end && p->o.expected_size >= 0 && p->produced != (uint64_t)p->o.expected_size)
 			joblet_error_set(&e, JOBLET_E_CHECKSUM, 0,
 					 "`%s` ended after %llu bytes but the registry index announces "
 					 "%lld; the download is incomplete or the index is wrong",
 					 p->what, (unsigned long long)p->produced,
 					 (long long)p->o.expected_size);
-			producer_fail(p, e);
-			return NULL;
-		}
-		if (at_end) {
+		else if (at_end) {
 			gnutls_hash_deinit(p->hash, p->digest);
 			p->hash_live = false;
 		}
@@ -136,8 +133,11 @@ static void *producer(void *arg)
 			p->tail = (p->tail + 1) % PREFETCH_NCHUNKS;
 			p->count++;
 		}
-		if (at_end)
+		if (at_end) {
+			/* The reader gets every byte first, then the error. */
+			p->producer_err = e;
 			p->producer_done = true;
+		}
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->lock);
 

@@ -106,6 +106,47 @@ START_TEST(test_every_key)
 }
 END_TEST
 
+START_TEST(test_runtimes_keys)
+{
+	struct joblet_config *cfg = load_ok("runtimes:\n"
+					    "  dir: /srv/runtimes\n"
+					    "  registry: acme/runtimes\n"
+					    "  registry_plugins: [github, local]\n"
+					    "  index_ttl: 1h30m\n"
+					    "  max_download_bytes: 2GiB\n"
+					    "  max_unpacked_bytes: 1TB\n"
+					    "  max_entries: 5000\n"
+					    "  platform: rhel-arm64\n");
+
+	ck_assert_str_eq(cfg->runtimes_dir, "/srv/runtimes");
+	ck_assert_str_eq(cfg->default_registry, "acme/runtimes");
+	ck_assert_str_eq(cfg->registry_plugins[0], "github");
+	ck_assert_str_eq(cfg->registry_plugins[1], "local");
+	ck_assert_ptr_null(cfg->registry_plugins[2]);
+	ck_assert_int_eq(cfg->index_ttl_s, 5400);
+	ck_assert_int_eq(cfg->max_download_bytes, INT64_C(2) << 30);
+	ck_assert_int_eq(cfg->max_unpacked_bytes, INT64_C(1000000000000));
+	ck_assert_int_eq(cfg->max_entries, 5000);
+	ck_assert_str_eq(cfg->platform, "rhel-arm64");
+	joblet_config_free(cfg);
+
+	cfg = load_ok("runtimes:\n  platform: auto\n  index_ttl: 0\n");
+	ck_assert_ptr_null(cfg->platform);
+	ck_assert_int_eq(cfg->index_ttl_s, 0);
+	ck_assert_str_eq(cfg->runtimes_dir, "/opt/joblet/runtimes");
+	ck_assert_str_eq(cfg->default_registry, "ehsaniara/joblet-runtimes");
+	ck_assert_str_eq(cfg->registry_plugins[0], "local");
+	joblet_config_free(cfg);
+
+	load_bad("runtimes:\n  index_ttl: soon\n", "line 2", "a duration");
+	load_bad("runtimes:\n  max_download_bytes: 2 gigs\n", "line 2", "a size");
+	load_bad("runtimes:\n  max_entries: 0\n", "line 2", "at least 1");
+	load_bad("runtimes:\n  platform: windows-amd64\n", "line 2", "auto or {ubuntu|rhel|amzn}");
+	load_bad("runtimes:\n  registry_plugins: [GitHub]\n", "line 2", "plugin names");
+	load_bad("runtimes:\n  dir: runtimes\n", "line 2", "absolute path");
+}
+END_TEST
+
 START_TEST(test_unknown_keys_name_line_and_key)
 {
 	load_bad("logging:\n  level: info\nserverr:\n  port: 1\n", "line 3", "`serverr` is not a setting");
@@ -356,6 +397,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_missing_file_is_an_error_without_flag);
 	tcase_add_test(tc, test_empty_file_gives_defaults);
 	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_runtimes_keys);
 	tcase_add_test(tc, test_unknown_keys_name_line_and_key);
 	tcase_add_test(tc, test_wrong_types_and_values);
 	tcase_add_test(tc, test_syntax_duplicates_aliases);

@@ -45,6 +45,42 @@ START_TEST(test_parse_int64)
 }
 END_TEST
 
+START_TEST(test_durations_and_sizes)
+{
+	int64_t n;
+
+	ck_assert_int_eq(jl_parse_duration("90", &n), 0);
+	ck_assert_int_eq(n, 90);
+	ck_assert_int_eq(jl_parse_duration("90s", &n), 0);
+	ck_assert_int_eq(n, 90);
+	ck_assert_int_eq(jl_parse_duration("2h30m", &n), 0);
+	ck_assert_int_eq(n, 9000);
+	ck_assert_int_eq(jl_parse_duration("1h 15m", &n), 0);
+	ck_assert_int_eq(n, 4500);
+	ck_assert_int_eq(jl_parse_duration("1d", &n), 0);
+	ck_assert_int_eq(n, 86400);
+	ck_assert_int_eq(jl_parse_duration("", &n), -1);
+	ck_assert_int_eq(jl_parse_duration("5x", &n), -1);
+	ck_assert_int_eq(jl_parse_duration("m", &n), -1);
+	ck_assert_int_eq(jl_parse_duration("-5", &n), -1);
+	ck_assert_int_eq(jl_parse_duration("99999999999999999999d", &n), -1);
+	ck_assert_int_eq(jl_parse_size("4096", &n), 0);
+	ck_assert_int_eq(n, 4096);
+	ck_assert_int_eq(jl_parse_size("512MiB", &n), 0);
+	ck_assert_int_eq(n, INT64_C(512) << 20);
+	ck_assert_int_eq(jl_parse_size("8 GiB", &n), 0);
+	ck_assert_int_eq(n, INT64_C(8) << 30);
+	ck_assert_int_eq(jl_parse_size("1GB", &n), 0);
+	ck_assert_int_eq(n, 1000000000);
+	ck_assert_int_eq(jl_parse_size("2K", &n), 0);
+	ck_assert_int_eq(n, 2048);
+	ck_assert_int_eq(jl_parse_size("1.5GiB", &n), -1);
+	ck_assert_int_eq(jl_parse_size("-1", &n), -1);
+	ck_assert_int_eq(jl_parse_size("GiB", &n), -1);
+	ck_assert_int_eq(jl_parse_size("9999999999TiB", &n), -1);
+}
+END_TEST
+
 START_TEST(test_read_file)
 {
 	_cleanup_free_ char *data = NULL;
@@ -162,6 +198,7 @@ static Suite *util_suite(void)
 	tcase_add_checked_fixture(tc, jl_tmp_setup, jl_tmp_teardown);
 	tcase_add_test(tc, test_strv);
 	tcase_add_test(tc, test_parse_int64);
+	tcase_add_test(tc, test_durations_and_sizes);
 	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_dirname);
 	tcase_add_test(tc, test_yaml_converters);
