@@ -6,6 +6,7 @@ JL_SCRIPT_TESTS = \
 	tests/unit/test_plugin_contract.sh \
 	tests/integration/test_cli.sh \
 	tests/integration/test_serve.sh \
+	tests/integration/test_runtime.sh \
 	tests/sdk/test_sdk.sh
 
 EXTRA_DIST += \
@@ -14,7 +15,11 @@ EXTRA_DIST += \
 	tests/integration/tap.sh \
 	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \
-	tests/fixtures \
+	tests/fixtures/README.md \
+	tests/fixtures/make-test-certs.sh \
+	tests/fixtures/joblet.yml \
+	tests/fixtures/rnx-config.yml \
+	tests/fixtures/os-release \
 	tests/bench/README.md \
 	tests/local.mk
 
@@ -36,7 +41,12 @@ JL_UNIT_TESTS += \
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/test_tar
 endif
-check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin_contract
+check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin_contract tests/fixtures/fake_registry
+
+# The fake GitHub: an HTTPS file server with fault injection (tests/fixtures/README.md).
+tests_fixtures_fake_registry_SOURCES = tests/fixtures/fake_registry.c
+tests_fixtures_fake_registry_CFLAGS = $(AM_CFLAGS) $(MICROHTTPD_CFLAGS) $(GNUTLS_CFLAGS)
+tests_fixtures_fake_registry_LDADD = $(MICROHTTPD_LIBS) $(GNUTLS_LIBS)
 
 JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes
 JL_TEST_LIBS = libjoblet.la $(CHECK_LIBS)

@@ -1,0 +1,274 @@
+#!/bin/sh
+# test_runtime.sh - the runtime install pipeline end to end, driving the real
+# joblet and rnx against a fake GitHub (tests/fixtures/fake_registry, HTTPS
+# on 127.0.0.1 with a test CA): install latest and exact versions, SemVer
+# and pre-release ordering, --force, every failure the issue names (unknown
+# runtime or version, checksum mismatch, 404, truncation with and without
+# resume, wrong size, missing runtime.yml, recipes, unsupported platform),
+# retries, ETag revalidation, concurrent installs, local and https
+# registries, pack and index.  After every failure the runtimes folder holds
+# no partial entry.
+. "${JOBLET_TEST_SRCDIR:?}/tests/integration/tap.sh"
+
+SERVER="$build/tests/fixtures/fake_registry"
+if ! sh "$src/tests/fixtures/make-test-certs.sh" "$TMP/certs" >"$TMP/certs.log" 2>&1; then
+	echo "ok - runtime installs # SKIP no certtool (apt-get install gnutls-bin)"
+	exit 0
+fi
+WWW="$TMP/www"
+RT="$TMP/runtimes"
+mkdir -p "$WWW/releases" "$WWW/acme/runtimes/main" "$WWW/acme/broken/main" "$WWW/org" "$TMP/src"
+: >"$WWW/.faults"
+
+"$SERVER" --cert "$TMP/certs/server.pem" --key "$TMP/certs/server-key.pem" --root "$WWW" \
+	--port-file "$TMP/port" --log "$TMP/access.log" 2>"$TMP/server.err" &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$TMP"' EXIT
+i=0
+while ! test -s "$TMP/port" && test $i -lt 100; do sleep 0.05; i=`expr $i + 1`; done
+PORT=`cat "$TMP/port"`
+BASE="https://127.0.0.1:$PORT"
+ok 'test -n "$PORT"' "the fake GitHub listens on 127.0.0.1:$PORT"
+
+cat >"$TMP/joblet.yml" <<EOC
+plugins:
+  dirs: [$build/build-plugins]
+  settings:
+    registry/github:
+      raw_base: $BASE
+      ca_file: $TMP/certs/ca.pem
+      retries: 2
+      stall_timeout: 10s
+    registry/https:
+      ca_file: $TMP/certs/ca.pem
+      retries: 2
+paths:
+  state_dir: $TMP/state
+runtimes:
+  dir: $RT
+  registry: acme/runtimes
+  platform: ubuntu-amd64
+  index_ttl: 0
+EOC
+JOBLET_CONFIG="$TMP/joblet.yml"
+export JOBLET_CONFIG
+
+# A runtime folder NAME-VERSION with some files; PLATFORMS goes into runtime.yml.
+mkrt() { # name version [platforms-yaml-list]
+	d="$TMP/src/$1-$2"
+	mkdir -p "$d/isolated/bin" "$d/isolated/lib"
+	{
+		echo "name: $1"
+		echo "version: \"$2\""
+		echo "description: $1 version $2"
+		test -n "${3:-}" && echo "platforms: [$3]"
+		echo "mounts:"
+		echo "  - {source: isolated/bin, target: /opt/$1/bin}"
+		echo "  - {source: isolated/lib, target: /opt/$1/lib, readonly: true}"
+		echo "environment:"
+		echo "  RT_NAME: $1"
+	} >"$d/runtime.yml"
+	printf '#!/bin/sh\necho %s %s\n' "$1" "$2" >"$d/isolated/bin/run"
+	chmod 755 "$d/isolated/bin/run"
+	head -c 300000 /dev/urandom >"$d/isolated/lib/blob"
+	ln -sf run "$d/isolated/bin/alias"
+}
+
+# no partial runtime: the runtimes folder holds exactly the listed folders, staging is empty
+only_installed() { # expected folder names...
+	want=`printf '%s\n' "$@" | sort | tr '\n' ' '`
+	have=`ls "$RT" 2>/dev/null | sort | tr '\n' ' '`
+	stage=`ls -A "$RT/.staging" 2>/dev/null | tr '\n' ' '`
+	test "$have" = "$want" && test -z "$stage"
+}
+
+# ---------------------------------------------------------------- pack + index
+for v in 1.9.0 1.10.0 2.0.0-rc1 2.0.0; do mkrt py "$v"; done
+mkrt jdk 1.0.0
+mkrt rhelonly 1.0.0 rhel-amd64
+for d in "$TMP"/src/*; do
+	"$JOBLET" runtime pack "$d" -o "$WWW/releases" >/dev/null 2>"$TMP/pack.err" || cat "$TMP/pack.err"
+done
+run "$JOBLET" runtime pack "$TMP/src/py-2.0.0" -o "$TMP/again.tar.gz"
+ok 'test $rc -eq 0 && cmp -s "$TMP/again.tar.gz" "$WWW/releases/py-2.0.0.tar.gz"' \
+	"pack is reproducible: the same folder gives the same bytes"
+run "$JOBLET" runtime index "$WWW/releases" --base-url "$BASE/releases"
+ok 'test $rc -eq 0 && has "3 runtimes, 6 versions" "$out"' "index writes registry.json for every package ($out)"
+cp "$WWW/releases/registry.json" "$WWW/acme/runtimes/main/registry.json"
+ok 'grep -q "\"download_url\": \"$BASE/releases/py-1.10.0.tar.gz\"" "$WWW/releases/registry.json" && grep -q "\"checksum\": \"sha256:" "$WWW/releases/registry.json"' \
+	"index has download URLs and checksums"
+
+# ---------------------------------------------------------------- latest, exact, list, info
+run "$JOBLET" runtime install py
+ok 'test $rc -eq 0 && has "installed py 2.0.0 at $RT/py-2.0.0" "$out"' \
+	"install without @ takes the highest SemVer (2.0.0 over 2.0.0-rc1 and 1.10.0)"
+ok 'test -x "$RT/py-2.0.0/isolated/bin/run" && test -L "$RT/py-2.0.0/isolated/bin/alias" && cmp -s "$RT/py-2.0.0/isolated/lib/blob" "$TMP/src/py-2.0.0/isolated/lib/blob"' \
+	"the runtime's files, modes and links arrive intact"
+run "$JOBLET" runtime install py@2.0.0-rc1
+ok 'test $rc -eq 0 && has "installed py 2.0.0-rc1" "$out"' "an exact pre-release installs"
+run "$JOBLET" runtime install py@latest --registry=acme/runtimes
+ok 'test $rc -eq 1 && has "runtime \`py@2.0.0\` is already installed at \`$RT/py-2.0.0\`; use --force" "$err"' \
+	"an installed version is refused without --force"
+before=`stat -c %i "$RT/py-2.0.0"`
+run "$JOBLET" runtime install py@2.0.0 --force
+ok 'test $rc -eq 0 && has "reinstalled py 2.0.0" "$out" && test "`stat -c %i $RT/py-2.0.0`" != "$before"' \
+	"--force replaces it"
+ok 'only_installed py-2.0.0 py-2.0.0-rc1' "the runtimes folder holds exactly the installed versions"
+RNX_JOBLET="$JOBLET" run "$RNX" runtime install py@1.10.0
+ok 'test $rc -eq 0 && has "installed py 1.10.0" "$out"' "rnx runtime install works the same (runs joblet runtime locally)"
+run "$JOBLET" runtime list
+ok 'test $rc -eq 0 && test "$out" = "py-1.10.0
+py-2.0.0-rc1
+py-2.0.0"' "runtime list shows versions side by side, in SemVer order"
+run "$JOBLET" runtime info py@1.10.0
+ok 'test $rc -eq 0 && has "isolated/bin -> /opt/py/bin (read-only)" "$out" && has "RT_NAME=py" "$out"' \
+	"runtime info shows mounts and environment"
+run "$JOBLET" runtime list --registry
+ok 'test $rc -eq 0 && has "py: 2.0.0 (installed), 2.0.0-rc1 (installed), 1.10.0 (installed), 1.9.0" "$out" && has "rhelonly: 1.0.0 (not for this host)" "$out"' \
+	"list --registry shows what the registry offers, newest first, and what fits this host"
+
+# ---------------------------------------------------------------- failures the guide names
+run "$JOBLET" runtime install nope
+ok 'test $rc -eq 1 && has "runtime '"'"'nope'"'"' not found in registry" "$err" && has "it has: jdk, py, rhelonly" "$err"' \
+	"an unknown runtime lists the names the registry has"
+run "$JOBLET" runtime install py@3.1.4
+ok 'test $rc -eq 1 && has "version '"'"'3.1.4'"'"' not found for runtime '"'"'py'"'"'" "$err" && has "2.0.0, 2.0.0-rc1, 1.10.0, 1.9.0" "$err"' \
+	"an unknown version lists the versions"
+run "$JOBLET" runtime install rhelonly
+ok 'test $rc -eq 1 && has "(ubuntu-amd64)" "$err" && has "rhel-amd64" "$err"' \
+	"an unsupported platform is refused with the supported ones"
+run "$JOBLET" runtime install 'Bad Name'
+ok 'test $rc -eq 1 && has "invalid" "$err"' "a malformed spec is refused before any download"
+run "$JOBLET" runtime install py --registry=acme/missing
+ok 'test $rc -eq 1 && has "failed to fetch registry \`acme/missing\`" "$err" && has "HTTP 404: 404 Not Found" "$err"' \
+	"a missing registry: failed to fetch registry ... HTTP 404: 404 Not Found"
+ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1' "nothing partial after those failures"
+
+# A second repository whose index lies in every way; the packages are real.
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+size() { stat -c %s "$1"; }
+P="$WWW/releases/jdk-1.0.0.tar.gz"
+mkdir -p "$TMP/norml/isolated" "$TMP/recipe"
+echo hi >"$TMP/norml/isolated/file"
+tar -czf "$WWW/releases/noyml-1.0.0.tar.gz" -C "$TMP" norml
+printf '#!/bin/sh\nexit 0\n' >"$TMP/recipe/setup.sh"
+tar -czf "$WWW/releases/recipe-1.0.0.tar.gz" -C "$TMP" recipe
+entry() { # name version url sha size
+	printf '"%s": {"1.0.0": {"download_url": "%s", "checksum": "sha256:%s", "size": %s, "platforms": ["ubuntu-amd64"]}}' \
+		"$1" "$3" "$4" "$5"
+}
+{
+	echo '{"version": "1", "runtimes": {'
+	entry badsum 1.0.0 "$BASE/releases/jdk-1.0.0.tar.gz" \
+		0000000000000000000000000000000000000000000000000000000000000000 "`size $P`"
+	echo ','
+	entry gone 1.0.0 "$BASE/releases/gone-1.0.0.tar.gz" "`sum $P`" "`size $P`"
+	echo ','
+	entry toosmall 1.0.0 "$BASE/releases/jdk-1.0.0.tar.gz" "`sum $P`" "`expr \`size $P\` - 10`"
+	echo ','
+	entry toobig 1.0.0 "$BASE/releases/jdk-1.0.0.tar.gz" "`sum $P`" "`expr \`size $P\` + 10`"
+	echo ','
+	entry noyml 1.0.0 "$BASE/releases/noyml-1.0.0.tar.gz" "`sum $WWW/releases/noyml-1.0.0.tar.gz`" \
+		"`size $WWW/releases/noyml-1.0.0.tar.gz`"
+	echo ','
+	entry recipe 1.0.0 "$BASE/releases/recipe-1.0.0.tar.gz" "`sum $WWW/releases/recipe-1.0.0.tar.gz`" \
+		"`size $WWW/releases/recipe-1.0.0.tar.gz`"
+	echo ','
+	entry jdk 1.0.0 "$BASE/releases/jdk-1.0.0.tar.gz" "`sum $P`" "`size $P`"
+	echo '}}'
+} >"$WWW/acme/broken/main/registry.json"
+
+run "$JOBLET" runtime install badsum --registry=acme/broken
+ok 'test $rc -eq 1 && has "checksum mismatch for badsum 1.0.0: the registry index says sha256:0000" "$err" && has "the download is sha256:`sum $P`" "$err"' \
+	"checksum mismatch names the expected and the actual sum"
+run "$JOBLET" runtime install gone --registry=acme/broken
+ok 'test $rc -eq 1 && has "HTTP 404: 404 Not Found" "$err" && has "gone-1.0.0.tar.gz" "$err"' \
+	"a missing package: HTTP 404: 404 Not Found"
+run "$JOBLET" runtime install toosmall --registry=acme/broken
+ok 'test $rc -eq 1 && has "larger than the" "$err" && has "bytes the registry index announces" "$err"' \
+	"a package larger than the index's size is stopped"
+run "$JOBLET" runtime install toobig --registry=acme/broken
+ok 'test $rc -eq 1 && has "ended after" "$err" && has "but the registry index announces" "$err"' \
+	"a package shorter than the index's size fails"
+run "$JOBLET" runtime install noyml --registry=acme/broken
+ok 'test $rc -eq 1 && has "has no runtime.yml" "$err"' "a package without runtime.yml is refused"
+run "$JOBLET" runtime install recipe --registry=acme/broken
+ok 'test $rc -eq 1 && has "recipe package (setup.sh, no runtime.yml)" "$err"' \
+	"a recipe package is refused with a clear message"
+ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1' "no partial runtime after any of those"
+
+# ---------------------------------------------------------------- the network misbehaving
+J=/releases/jdk-1.0.0.tar.gz
+echo "$J truncate 20000 1" >"$WWW/.faults"
+run "$JOBLET" runtime install jdk
+ok 'test $rc -eq 0 && has "installed jdk 1.0.0" "$out"' "a download cut off once is resumed and installs"
+ok 'grep -q "GET $J 206 range=bytes=20000-" "$TMP/access.log"' "the resume asked for bytes=20000- (Range)"
+run "$JOBLET" runtime remove jdk
+printf '%s norange\n%s truncate 25000 1\n' "$J" "$J" >"$WWW/.faults"
+: >"$TMP/access.log"
+run "$JOBLET" runtime install jdk
+ok 'test $rc -eq 0 && test `grep -c "GET $J 200" "$TMP/access.log"` -eq 2' \
+	"a server without ranges: the download starts over and skips what was delivered"
+run "$JOBLET" runtime remove jdk
+echo "$J truncate 30000" >"$WWW/.faults"
+run "$JOBLET" runtime install jdk
+ok 'test $rc -eq 1 && has "jdk-1.0.0.tar.gz" "$err" && has "after 90000 of" "$err" && has "transfer closed" "$err"' \
+	"a server that keeps closing mid-transfer fails after the retries"
+ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1' "and leaves nothing behind"
+echo "/acme/runtimes/main/registry.json status 503 2" >"$WWW/.faults"
+run "$JOBLET" runtime install jdk
+ok 'test $rc -eq 0 && test `grep -c "GET /acme/runtimes/main/registry.json 503" "$TMP/access.log"` -eq 2' \
+	"HTTP 503 twice is retried (with backoff) and the install goes through"
+echo "/acme/runtimes/main/registry.json status 500" >"$WWW/.faults"
+run "$JOBLET" runtime install py@1.9.0
+ok 'test $rc -eq 1 && has "failed to fetch registry" "$err" && has "HTTP 500: 500 Internal Server Error" "$err"' \
+	"a registry that keeps failing: failed to fetch registry, with the status"
+: >"$WWW/.faults"
+
+# ---------------------------------------------------------------- the index cache
+: >"$TMP/access.log"
+run "$JOBLET" runtime list --registry
+ok 'test $rc -eq 0 && grep -q "GET /acme/runtimes/main/registry.json 304 range=- inm=\"" "$TMP/access.log"' \
+	"the index is revalidated with its ETag (304 Not Modified)"
+sed 's/index_ttl: 0/index_ttl: 1h/' "$TMP/joblet.yml" >"$TMP/ttl.yml"
+: >"$TMP/access.log"
+JOBLET_CONFIG="$TMP/ttl.yml" run "$JOBLET" runtime list --registry
+ok 'test $rc -eq 0 && ! grep -q registry.json "$TMP/access.log"' "within index_ttl the cached index is used without asking"
+
+# ---------------------------------------------------------------- concurrent installs
+"$JOBLET" runtime install py@1.9.0 >"$TMP/c1.out" 2>&1 &
+a=$!
+"$JOBLET" runtime install py@1.9.0 >"$TMP/c2.out" 2>&1 &
+b=$!
+"$JOBLET" runtime install jdk@1.0.0 --force >"$TMP/c3.out" 2>&1 &
+c=$!
+wait $a; ra=$?
+wait $b; rb=$?
+wait $c; rc3=$?
+ok 'test `expr $ra + $rb` -eq 1 && grep -q "already installed" "$TMP/c1.out" "$TMP/c2.out"' \
+	"two installs of the same runtime at once: one installs, the other finds it installed"
+ok 'test $rc3 -eq 0' "an install of another runtime at the same time goes through"
+ok 'only_installed jdk-1.0.0 py-1.10.0 py-1.9.0 py-2.0.0 py-2.0.0-rc1' "and the runtimes folder is consistent"
+
+# ---------------------------------------------------------------- other registries
+cp "$WWW/releases/py-1.9.0.tar.gz" "$WWW/releases/jdk-1.0.0.tar.gz" "$TMP/src/" 2>/dev/null
+mkdir -p "$TMP/localreg"
+cp "$WWW/releases/py-1.9.0.tar.gz" "$TMP/localreg/"
+run "$JOBLET" runtime index "$TMP/localreg" --platforms ubuntu-amd64,rhel-amd64
+ok 'test $rc -eq 0 && grep -q "\"download_url\": \"py-1.9.0.tar.gz\"" "$TMP/localreg/registry.json"' \
+	"index without --base-url writes relative URLs (for folders)"
+run "$JOBLET" runtime remove py@1.9.0
+run "$JOBLET" runtime install py --registry="$TMP/localreg"
+ok 'test $rc -eq 0 && has "installed py 1.9.0" "$out"' "a local folder registry installs (air-gapped)"
+cp "$WWW/releases/registry.json" "$WWW/org/registry.json"
+run "$JOBLET" runtime install py@2.0.0 --force --registry="$BASE/org"
+ok 'test $rc -eq 0 && has "reinstalled py 2.0.0" "$out"' "an https:// registry installs"
+
+# ---------------------------------------------------------------- remove
+run "$JOBLET" runtime remove py@2.0.0-rc1
+ok 'test $rc -eq 0 && has "removed py 2.0.0-rc1" "$out" && ! test -e "$RT/py-2.0.0-rc1"' "remove NAME@VERSION removes one version"
+run "$JOBLET" runtime remove py
+ok 'test $rc -eq 0 && test `printf "%s\n" "$out" | grep -c "^removed py "` -eq 3' "remove NAME removes every version"
+run "$JOBLET" runtime remove py
+ok 'test $rc -eq 1 && has "is not installed" "$err"' "removing what is not installed says so"
+ok 'only_installed jdk-1.0.0' "only the other runtime is left"
