@@ -394,6 +394,8 @@ struct http_stream {
 	CURLcode result;    /* of the finished attempt */
 	uint64_t delivered; /* body bytes handed to the reader or buffered */
 	uint64_t skip;	    /* bytes of this attempt's body already delivered before */
+	uint64_t resume_from; /* what this attempt asked for with Range, 0 for all */
+	bool body_started;  /* this attempt's first body byte arrived */
 	int attempt;
 	int64_t total;	    /* full body length, -1 when unknown */
 	struct joblet_error *failure; /* sticky */
@@ -407,6 +409,12 @@ static size_t stream_write_cb(char *data, size_t size, size_t n, void *userdata)
 
 	if (h->resp.status >= 300)
 		return len;
+	if (!h->body_started) {
+		/* A server without ranges answers 200: drop what was delivered before. */
+		h->body_started = true;
+		if (h->resp.status == 200 && h->resume_from > 0)
+			h->skip = h->resume_from;
+	}
 	if (h->skip > 0) {
 		size_t drop = h->skip < len ? (size_t)h->skip : len;
 
@@ -476,6 +484,8 @@ static int stream_start(struct http_stream *h, struct joblet_error **err)
 		curl_easy_setopt(h->easy, CURLOPT_RANGE, h->range);
 	}
 	h->skip = 0;
+	h->resume_from = h->delivered;
+	h->body_started = false;
 	h->paused = false;
 	h->running = true;
 	h->result = CURLE_OK;
@@ -520,8 +530,6 @@ static int stream_check_answer(struct http_stream *h, uint64_t asked_from, struc
 						"resuming `%s` at byte %llu: the server answered "
 						"another range",
 						h->url, (unsigned long long)asked_from);
-		if (status == 200 && asked_from > 0)
-			h->skip = asked_from; /* no ranges here: fetch again, drop what we have */
 		return 0;
 	}
 	if (status_transient(status) && h->attempt < h->s.retries)

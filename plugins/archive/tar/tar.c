@@ -821,8 +821,10 @@ static int tar_create(int dirfd, const char *top, int out_fd,
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
 		goto out;
 	}
+	/* No time in the gzip header: the same tree gives the same bytes. */
 	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(w->a) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(w->a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(w->a, out_fd) != ARCHIVE_OK) {
 		r = joblet_error_set(err, JOBLET_E_IO, 0, "cannot start the package: %s",
