@@ -21,6 +21,7 @@ EXTRA_DIST += \
 	tests/fixtures/rnx-config.yml \
 	tests/fixtures/os-release \
 	tests/bench/README.md \
+	tests/bench/bench_install.sh \
 	tests/local.mk
 
 JL_UNIT_TESTS =
