@@ -65,7 +65,16 @@ done
 if test "${JOBLET_TEST_VALGRIND:-0}" = 1; then
 	if command -v valgrind >/dev/null 2>&1; then
 		for t in "$@"; do
-			case $t in *.sh) continue ;; esac
+			case $t in
+			tests/integration/*.sh)
+				# The programs themselves, run by the integration scripts.
+				name=valgrind:`basename "$t"`
+				JOBLET_TEST_UNDER_VALGRIND=1 run_one "$name" \
+					"$logdir/`basename "$t"`.valgrind.log" ${SHELL:-/bin/sh} "$src/$t"
+				continue
+				;;
+			*.sh) continue ;;
+			esac
 			name=valgrind:`basename "$t"`
 			log="$logdir/`basename "$t"`.valgrind.log"
 			# No fork mode: valgrind then sees every test in one process.

@@ -13,6 +13,21 @@ JOBLET="$build/joblet"
 RNX="$build/rnx"
 TMP=`mktemp -d "${TMPDIR:-/tmp}/joblet-it-XXXXXX"` || exit 1
 trap 'rm -rf "$TMP"' EXIT
+
+# Under the runner's valgrind pass every joblet and rnx runs in valgrind;
+# a memory error or a definite leak turns the exit status into 99.
+if test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1; then
+	for prog in joblet rnx; do
+		cat >"$TMP/$prog" <<EOW
+#!/bin/sh
+exec ${LIBTOOL:-libtool} --mode=execute valgrind -q --error-exitcode=99 --leak-check=full \\
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite "$build/$prog" "\$@"
+EOW
+		chmod 755 "$TMP/$prog"
+	done
+	JOBLET="$TMP/joblet"
+	RNX="$TMP/rnx"
+fi
 out=
 err=
 rc=0
