@@ -261,6 +261,27 @@ ok 'test $rc -eq 0 && grep -q "\"download_url\": \"py-1.9.0.tar.gz\"" "$TMP/loca
 run "$JOBLET" runtime remove py@1.9.0
 run "$JOBLET" runtime install py --registry="$TMP/localreg"
 ok 'test $rc -eq 0 && has "installed py 1.9.0" "$out"' "a local folder registry installs (air-gapped)"
+# A local registry cannot make joblet read files outside its folder.
+mkdir -p "$TMP/evilreg"
+ln -s /etc/hostname "$TMP/evilreg/link.tar.gz"
+esum=`sum /etc/hostname`
+esize=`size /etc/hostname`
+{
+	echo '{"version": "1", "runtimes": {'
+	entry abs 1.0.0 /etc/hostname "$esum" "$esize"
+	echo ','
+	entry up 1.0.0 ../../etc/hostname "$esum" "$esize"
+	echo ','
+	entry viafile 1.0.0 file:///etc/hostname "$esum" "$esize"
+	echo ','
+	entry vialink 1.0.0 link.tar.gz "$esum" "$esize"
+	echo '}}'
+} >"$TMP/evilreg/registry.json"
+for n in abs up viafile vialink; do
+	run "$JOBLET" runtime install $n --registry="$TMP/evilreg"
+	ok 'test $rc -eq 1 && { has "outside the registry folder" "$err" || has "leaves the registry folder" "$err" || has "Operation not permitted" "$err" || has "Too many levels" "$err"; }' \
+		"a local registry's download_url cannot reach outside its folder ($n)"
+done
 cp "$WWW/releases/registry.json" "$WWW/org/registry.json"
 run "$JOBLET" runtime install py@2.0.0 --force --registry="$BASE/org"
 ok 'test $rc -eq 0 && has "reinstalled py 2.0.0" "$out"' "an https:// registry installs"

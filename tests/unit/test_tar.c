@@ -567,7 +567,7 @@ static void check_good_tree(const struct joblet_archive_stats *st)
 	ck_assert_uint_eq(a.st_nlink, 2);
 
 	assert_mode(outfd, "etc", S_IFDIR, 0755);
-	assert_mode(outfd, "etc/conf", S_IFREG, 0600);
+	assert_mode(outfd, "etc/conf", S_IFREG, 0644); /* readable by the job user */
 	assert_text(outfd, "etc/conf", conf);
 	assert_mode(outfd, "empty", S_IFREG, 0644);
 	assert_text(outfd, "empty", "");
@@ -1013,6 +1013,25 @@ START_TEST(test_sticky_dropped)
 }
 END_TEST
 
+/* Jobs run as another user: modes do not depend on the installer's umask. */
+START_TEST(test_modes_ignore_umask)
+{
+	struct pkg *p = pkg_new(F_NONE);
+	mode_t old = umask(077);
+
+	pkg_file(p, "a/b/secret", 0600, "x\n");
+	pkg_file(p, "tool", 0700, "#!/bin/sh\n");
+	pkg_dir(p, "c/", 0700);
+	ck_assert_msg(extract(pkg_end(p)) == 0, "%s", joblet_error_message(e));
+	umask(old);
+	assert_mode(outfd, "a", S_IFDIR, 0755);
+	assert_mode(outfd, "a/b", S_IFDIR, 0755);
+	assert_mode(outfd, "a/b/secret", S_IFREG, 0644);
+	assert_mode(outfd, "tool", S_IFREG, 0744);
+	assert_mode(outfd, "c", S_IFDIR, 0755);
+}
+END_TEST
+
 /* err may be NULL (error.h): the code still comes back, nothing leaks. */
 START_TEST(test_refuse_without_err)
 {
@@ -1430,7 +1449,7 @@ START_TEST(test_duplicates_replace)
 	ck_assert_int_eq(fstatat(outfd, "keep", &st, 0), 0);
 	ck_assert_uint_eq(st.st_nlink, 1);
 	assert_symlink(outfd, "s", "f");
-	assert_mode(outfd, "t", S_IFREG, 0600);
+	assert_mode(outfd, "t", S_IFREG, 0644);
 	assert_text(outfd, "t", "a file now\n");
 	assert_mode(outfd, "d", S_IFDIR, 0755);
 	assert_text(outfd, "h", "gee\n");
@@ -1462,6 +1481,7 @@ static Suite *tar_suite(void)
 	tcase_add_test(good, test_chunk_odd_large);
 	tcase_add_test(good, test_long_names);
 	tcase_add_test(good, test_sticky_dropped);
+	tcase_add_test(good, test_modes_ignore_umask);
 	tcase_add_test(good, test_duplicates_replace);
 	suite_add_tcase(s, good);
 

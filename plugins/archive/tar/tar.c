@@ -161,6 +161,8 @@ static int tar_open_parent(int rootfd, char *name, bool create, const char **ret
 				return -1;
 			}
 			next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (next >= 0)
+				fchmod(next, 0755); /* whatever the umask */
 		}
 		*slash = '/';
 		if (next < 0) {
@@ -204,6 +206,11 @@ static int tar_write_file(struct archive *a, struct tar_job *job, int dirfd, con
 	}
 	if (fd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", name);
+	/* Whatever the umask: jobs run as another user and must read runtimes. */
+	if (fchmod(fd, mode) < 0) {
+		close(fd);
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the mode of `%s`", name);
+	}
 	for (;;) {
 		r = archive_read_data_block(a, &block, &size, &offset);
 		if (r == ARCHIVE_EOF)
@@ -340,7 +347,8 @@ static int tar_entry(struct archive *a, struct archive_entry *entry, struct tar_
 		r = tar_refuse(err, display, "has the setuid or setgid bit");
 		goto out;
 	}
-	perm &= 0755;
+	/* No group/other write; readable by everyone (jobs run as another user). */
+	perm = (perm & 0755) | 0444;
 
 	if (!hard && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
 		r = tar_refuse(err, display,
@@ -412,6 +420,9 @@ static int tar_entry(struct archive *a, struct archive_entry *entry, struct tar_
 							 "already is")
 					    : joblet_error_set(err, JOBLET_E_IO, errno,
 							       "cannot create `%s`", display);
+		else if (fchmodat(dirfd, base, 0755, 0) < 0)
+			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the mode of `%s`",
+					     display);
 	} else if (type == AE_IFLNK) {
 		const char *target = archive_entry_symlink(entry);
 

@@ -4,9 +4,10 @@
  * For air-gapped hosts and for testing a registry before publishing it.
  * Takes specs that are paths (`/srv/runtimes`, `./runtimes`, `../r`, `~/r`
  * is not expanded) or `file://` URLs.  Relative download_url values are
- * taken inside the folder (no `..`); `file://` and absolute paths are
- * allowed too (the operator wrote the index); other URLs (https://) are
- * left to the other registry plugins.
+ * taken inside the folder; `file://` URLs and absolute paths must point
+ * into it too.  Nothing outside the folder is ever opened (no `..`, no
+ * symlinks leading out), so a registry.json cannot make joblet read other
+ * files.  Other URLs (https://) are left to the other registry plugins.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,7 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifdef __has_include
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#define LOCAL_HAVE_OPENAT2_H 1
+#endif
+#endif
 
 #include <joblet/registry.h>
 
@@ -113,37 +122,84 @@ out:
 	return r;
 }
 
+/*
+ * Open rel below the registry folder, never leaving it: no `..`, and with
+ * openat2(2) RESOLVE_BENEATH no symlink out of it either.
+ */
+static int local_open_beneath(const char *dir, const char *rel)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1, saved;
+
+	if (dfd < 0)
+		return -1;
+#if defined(SYS_openat2) && defined(LOCAL_HAVE_OPENAT2_H)
+	{
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+					.resolve = RESOLVE_BENEATH };
+
+		fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+		if (fd < 0 && errno == EXDEV)
+			errno = EPERM;
+	}
+	if (fd < 0 && errno == ENOSYS)
+#endif
+		fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return fd;
+}
+
 static int local_open_package(const char *spec, const char *url, struct joblet_stream **ret,
 			      struct joblet_error **err)
 {
-	char *dir = NULL, *path = NULL;
+	char *dir = local_dir(spec), *path = NULL;
+	const char *rel = url;
+	size_t dl;
 	int fd, r;
 
-	if (strncmp(url, "file://", 7) == 0)
-		path = strdup(url + 7);
-	else if (url[0] == '/')
-		path = strdup(url);
-	else if (strstr(url, "://"))
+	if (!dir)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot open `%s`", url);
+	dl = strlen(dir);
+	if (strncmp(url, "file://", 7) == 0 || url[0] == '/') {
+		const char *abs = url[0] == '/' ? url : url + 7;
+
+		/* Absolute paths are fine when they point into the folder. */
+		if (strncmp(abs, dir, dl) != 0 || abs[dl] != '/') {
+			r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
+					     "download_url `%s` is outside the registry folder `%s`; a "
+					     "local registry's packages live in its folder",
+					     url, dir);
+			free(dir);
+			return r;
+		}
+		rel = abs + dl + 1;
+	} else if (strstr(url, "://")) {
+		free(dir);
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
 					"registry/local does not fetch `%s`", url);
-	else if (!local_path_ok(url))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"download_url `%s` leaves the registry folder; use a path "
-					"inside it",
-					url);
-	else if ((dir = local_dir(spec)) && asprintf(&path, "%s/%s", dir, url) < 0)
-		path = NULL;
-	free(dir);
-	if (!path)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot open `%s`", url);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO, errno,
-				     "cannot open package `%s`", path);
-		free(path);
+	}
+	if (!local_path_ok(rel)) {
+		r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
+				     "download_url `%s` leaves the registry folder; use a path inside "
+				     "it",
+				     url);
+		free(dir);
 		return r;
 	}
-	r = joblet_stream_from_fd(fd, path, ret, err);
+	fd = local_open_beneath(dir, rel);
+	if (fd < 0) {
+		r = joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND
+					  : errno == EPERM || errno == ELOOP ? JOBLET_E_PERMISSION
+									     : JOBLET_E_IO,
+				     errno, "cannot open package `%s` in `%s`", rel, dir);
+		free(dir);
+		return r;
+	}
+	if (asprintf(&path, "%s/%s", dir, rel) < 0)
+		path = NULL;
+	free(dir);
+	r = joblet_stream_from_fd(fd, path ? path : url, ret, err);
 	free(path);
 	return r;
 }
