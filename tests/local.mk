@@ -117,7 +117,12 @@ check_LTLIBRARIES += \
 	tests/unit/plugins/scheduler_smallops.la \
 	tests/unit/plugins/scheduler_reserved.la \
 	tests/unit/plugins/scheduler_initfail.la \
-	tests/unit/plugins/scheduler_fifo.la
+	tests/unit/plugins/scheduler_fifo.la \
+	tests/unit/plugins/archive_old.la
+tests_unit_plugins_archive_old_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugins_archive_old_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_ARCHIVE10
+tests_unit_plugins_archive_old_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugins_archive_old_la_LIBADD = libjoblet.la
 tests_unit_plugins_scheduler_good_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
 tests_unit_plugins_scheduler_good_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_GOOD
 tests_unit_plugins_scheduler_good_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)

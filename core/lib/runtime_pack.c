@@ -60,7 +60,9 @@ static const struct joblet_archive_ops *packer(const struct joblet_plugin_set *s
 		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, NULL);
 		const struct joblet_archive_ops *ops = p->ops;
 
-		if (p->kind == JOBLET_KIND_ARCHIVE && ops->create && ops->create_suffix)
+		if (p->kind == JOBLET_KIND_ARCHIVE &&
+		    JOBLET_OPS_HAS(ops, struct joblet_archive_ops, create_suffix) && ops->create &&
+		    ops->create_suffix)
 			return ops;
 	}
 	return NULL;

@@ -104,6 +104,15 @@ struct joblet_plugin {
 	void *reserved[4];
 };
 
+/*
+ * Does an ops table (or any struct starting with a uint32_t size) built by a
+ * plugin include `field`?  Fields appended by a later minor ABI version are
+ * absent from tables built against an older one; the core checks with this
+ * before it uses them.
+ */
+#define JOBLET_OPS_HAS(ops, type, field) \
+	((ops)->size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
 /* The one symbol a plugin exports (defined by JOBLET_PLUGIN_DEFINE). */
 JOBLET_API extern const struct joblet_plugin joblet_plugin;
 

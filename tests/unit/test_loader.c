@@ -141,6 +141,26 @@ START_TEST(test_abi_rules)
 }
 END_TEST
 
+/* A plugin built for an older minor ABI loads; the slots appended since read as absent. */
+START_TEST(test_older_minor_loads)
+{
+	const char *path = install("archive_old", "", "archive_old.so", 0755);
+	struct joblet_plugin_set *set = new_set(NULL);
+	const struct joblet_plugin *p;
+	const struct joblet_archive_ops *ops;
+
+	ck_assert_int_eq(joblet_plugin_set_load_file(set, path, NULL), 0);
+	p = joblet_plugin_set_find(set, JOBLET_KIND_ARCHIVE, "old");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->abi_minor, 0);
+	ops = p->ops;
+	ck_assert(JOBLET_OPS_HAS(ops, struct joblet_archive_ops, extract));
+	ck_assert(!JOBLET_OPS_HAS(ops, struct joblet_archive_ops, create));
+	ck_assert(!JOBLET_OPS_HAS(ops, struct joblet_archive_ops, create_suffix));
+	joblet_plugin_set_free(set);
+}
+END_TEST
+
 START_TEST(test_descriptor_rules)
 {
 	expect_rejected(install("scheduler_nosym", "", "scheduler_nosym.so", 0755), JOBLET_E_PLUGIN,
@@ -475,6 +495,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_builtins);
 	tcase_add_test(tc, test_good_plugin_is_loaded_and_works);
 	tcase_add_test(tc, test_abi_rules);
+	tcase_add_test(tc, test_older_minor_loads);
 	tcase_add_test(tc, test_descriptor_rules);
 	tcase_add_test(tc, test_file_rules);
 	tcase_add_test(tc, test_duplicates);

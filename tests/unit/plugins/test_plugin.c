@@ -36,6 +36,8 @@
 #define NAME "initfail"
 #elif defined(JL_VARIANT_FIFO)
 #define NAME "fifo"
+#elif defined(JL_VARIANT_ARCHIVE10)
+#define NAME "old"
 #else
 #error "define one JL_VARIANT_*"
 #endif
@@ -100,7 +102,7 @@ static uint64_t lifo_count(void *state)
 	return ((struct lifo *)state)->n;
 }
 
-static const struct joblet_scheduler_ops lifo_ops = {
+static const struct joblet_scheduler_ops lifo_ops __attribute__((unused)) = {
 #ifdef JL_VARIANT_SMALLOPS
 	.size = 8,
 #else
@@ -144,7 +146,49 @@ static int initfail_init(const struct joblet_plugin_host *host, struct joblet_er
 }
 #endif
 
-#if defined(JL_VARIANT_NOSYM)
+#if defined(JL_VARIANT_ARCHIVE10)
+/*
+ * An archive plugin as built against ABI 1.0 headers: its ops table ends
+ * before `create`, and it says minor 0.  It must load in a 1.x joblet.
+ */
+#include <joblet/archive.h>
+
+static int32_t old_probe(const uint8_t *head, size_t len, const char *name)
+{
+	(void)head;
+	(void)len;
+	(void)name;
+	return 1;
+}
+
+static int old_extract(struct joblet_stream *in, int dirfd, const struct joblet_archive_limits *l,
+		       struct joblet_archive_stats *st, struct joblet_error **err)
+{
+	(void)in;
+	(void)dirfd;
+	(void)l;
+	(void)st;
+	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "old plugin");
+}
+
+/* The 1.0 table is a prefix of today's; its size says where it ends. */
+static const struct joblet_archive_ops old_ops = {
+	.size = offsetof(struct joblet_archive_ops, create),
+	.probe = old_probe,
+	.extract = old_extract,
+};
+
+JOBLET_API const struct joblet_plugin joblet_plugin = {
+	.abi_major = JOBLET_PLUGIN_ABI_MAJOR,
+	.abi_minor = 0,
+	.struct_size = sizeof(struct joblet_plugin),
+	.kind = JOBLET_KIND_ARCHIVE,
+	.name = NAME,
+	.version = "1.0.0",
+	.summary = "an archive plugin built for ABI 1.0",
+	.ops = &old_ops,
+};
+#elif defined(JL_VARIANT_NOSYM)
 /* Exports a differently named descriptor: the loader must not find joblet_plugin. */
 JOBLET_API const struct joblet_plugin not_the_plugin =
 	JOBLET_PLUGIN_DESCRIPTOR(JOBLET_KIND_SCHEDULER, NAME, .version = "1", .summary = "x",
