@@ -147,6 +147,23 @@ static void print_text(const struct joblet_config *cfg, const struct joblet_host
 		       iso[i].reason ? iso[i].reason : "");
 	printf("%s\n", n_iso ? "" : " (no isolation plugins)");
 	printf("scheduler:  policy %s\n", cfg->scheduler_policy);
+	{
+		const struct joblet_plugin *rp = NULL;
+		struct joblet_error *e = NULL;
+		char *platform = NULL;
+
+		printf("runtimes:   %s; registry %s", cfg->runtimes_dir, cfg->default_registry);
+		if (joblet_registry_plugin_for(cfg, set, NULL, &rp, NULL) == 0)
+			printf(" (registry/%s)", rp->name);
+		else
+			printf(" (no registry plugin takes it)");
+		if (joblet_runtime_host_platform(cfg, &platform, &e) == 0)
+			printf("; platform %s%s\n", platform, cfg->platform ? " (configured)" : "");
+		else
+			printf("; platform unknown: %s\n", joblet_error_message(e));
+		free(platform);
+		joblet_error_free(e);
+	}
 
 	if (problems->n > 0) {
 		printf("\nproblems (joblet serve will refuse to start):\n");
@@ -204,6 +221,28 @@ static void print_json(const struct joblet_config *cfg, const struct joblet_host
 	}
 	json_object_object_add(root, "isolation", isoj);
 	json_object_object_add(root, "scheduler_policy", json_object_new_string(cfg->scheduler_policy));
+	{
+		json_object *rt = json_object_new_object();
+		const struct joblet_plugin *rp = NULL;
+		struct joblet_error *e = NULL;
+		char *platform = NULL, id[96] = "";
+
+		if (joblet_registry_plugin_for(cfg, set, NULL, &rp, NULL) == 0)
+			snprintf(id, sizeof(id), "registry/%s", rp->name);
+		json_object_object_add(rt, "dir", json_object_new_string(cfg->runtimes_dir));
+		json_object_object_add(rt, "registry", json_object_new_string(cfg->default_registry));
+		json_object_object_add(rt, "registry_plugin", *id ? json_object_new_string(id) : NULL);
+		if (joblet_runtime_host_platform(cfg, &platform, &e) == 0)
+			json_object_object_add(rt, "platform", json_object_new_string(platform));
+		else {
+			json_object_object_add(rt, "platform", NULL);
+			json_object_object_add(rt, "platform_error",
+					       json_object_new_string(joblet_error_message(e)));
+		}
+		free(platform);
+		joblet_error_free(e);
+		json_object_object_add(root, "runtimes", rt);
+	}
 	json_object *pa = json_object_new_array();
 	for (size_t i = 0; i < problems->n; i++)
 		json_object_array_add(pa, json_object_new_string(problems->items[i]));

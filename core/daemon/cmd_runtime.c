@@ -157,13 +157,16 @@ static int runtime_install(int argc, char **argv, void *userdata)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (c == 'r')
 			req.registry = optarg;
 		else if (c == 'f')
 			req.flags |= JOBLET_INSTALL_FORCE;
 		else if (c == 'j')
 			ctx->json = 1;
+		else if (c == ':')
+			return usage("joblet runtime install", "this option needs a value:",
+				     argv[optind - 1]);
 		else
 			return usage("joblet runtime install", "unknown option", argv[optind - 1]);
 	}
@@ -197,6 +200,29 @@ static int runtime_install(int argc, char **argv, void *userdata)
 }
 
 /* ------------------------------------------------------------------ list / info */
+
+/* One runtime spec and an optional --json, in any order. */
+static int one_spec_and_json(int argc, char **argv, struct joblet_ctx *ctx, const char *path,
+			     const char *what, const char **ret_spec)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (c != 'j')
+			return usage(path, "unknown option", argv[optind - 1]);
+		ctx->json = 1;
+	}
+	if (optind != argc - 1)
+		return usage(path, what, NULL);
+	*ret_spec = argv[optind];
+	return 0;
+}
 
 static void print_registry(json_object *o)
 {
@@ -262,6 +288,9 @@ static int runtime_list(int argc, char **argv, void *userdata)
 		if (c == 'r') {
 			from_registry = true;
 			registry = optarg;
+			/* `--registry SPEC` as well as `--registry=SPEC`. */
+			if (!registry && optind < argc && argv[optind][0] != '-')
+				registry = argv[optind++];
 		} else if (c == 'j')
 			ctx->json = 1;
 		else
@@ -300,21 +329,20 @@ static int runtime_list(int argc, char **argv, void *userdata)
 static int runtime_info(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
+	const char *spec = NULL;
 	struct runtime_env env;
 	struct joblet_error *e = NULL;
 	char *json = NULL;
 	json_object *o, *list = NULL;
 	int r;
 
-	if (argc > 1 && (strcmp(argv[argc - 1], "--json") == 0)) {
-		ctx->json = 1;
-		argc--;
-	}
-	if (argc != 2 || argv[1][0] == '-')
-		return usage("joblet runtime info", "give one runtime (NAME[@VERSION])", NULL);
+	r = one_spec_and_json(argc, argv, ctx, "joblet runtime info", "give one runtime (NAME[@VERSION])",
+			      &spec);
+	if (r)
+		return r;
 	if (env_open(ctx, false, &env) < 0)
 		return JOBLET_EXIT_FAILURE;
-	r = joblet_runtime_list(env.cfg, argv[1], &json, &e);
+	r = joblet_runtime_list(env.cfg, spec, &json, &e);
 	env_close(&env);
 	if (r < 0)
 		return fail(e);
@@ -369,22 +397,20 @@ static int runtime_info(int argc, char **argv, void *userdata)
 static int runtime_remove(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
+	const char *spec = NULL;
 	struct runtime_env env;
 	struct joblet_error *e = NULL;
 	char *json = NULL;
 	json_object *o, *list = NULL;
 	int r;
 
-	if (argc > 1 && (strcmp(argv[argc - 1], "--json") == 0)) {
-		ctx->json = 1;
-		argc--;
-	}
-	if (argc != 2 || argv[1][0] == '-')
-		return usage("joblet runtime remove",
-			     "give one runtime (NAME for every version, or NAME@VERSION)", NULL);
+	r = one_spec_and_json(argc, argv, ctx, "joblet runtime remove",
+			      "give one runtime (NAME for every version, or NAME@VERSION)", &spec);
+	if (r)
+		return r;
 	if (env_open(ctx, false, &env) < 0)
 		return JOBLET_EXIT_FAILURE;
-	r = joblet_runtime_remove(env.cfg, argv[1], &json, &e);
+	r = joblet_runtime_remove(env.cfg, spec, &json, &e);
 	env_close(&env);
 	if (r < 0)
 		return fail(e);

@@ -96,6 +96,8 @@ void joblet_stream_close(struct joblet_stream *s)
 struct fd_stream {
 	struct joblet_stream base;
 	int fd;
+	int failed_errno; /* sticky: a failed stream keeps failing */
+	bool at_end;
 	char *name;
 };
 
@@ -104,14 +106,21 @@ static int64_t fd_stream_read(struct joblet_stream *s, void *buf, size_t len,
 {
 	struct fd_stream *f = (struct fd_stream *)s;
 
-	for (;;) {
+	while (!f->failed_errno && !f->at_end) {
 		ssize_t n = read(f->fd, buf, len);
 
-		if (n >= 0)
+		if (n > 0)
 			return n;
-		if (errno != EINTR)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", f->name);
+		if (n == 0)
+			f->at_end = len > 0;
+		else if (errno != EINTR)
+			f->failed_errno = errno;
+		if (n == 0)
+			return 0;
 	}
+	if (f->failed_errno)
+		return joblet_error_set(err, JOBLET_E_IO, f->failed_errno, "cannot read `%s`", f->name);
+	return 0;
 }
 
 static void fd_stream_close(struct joblet_stream *s)

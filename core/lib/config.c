@@ -368,6 +368,12 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 			r = jl_yaml_get_string(y, vnode, full, &v, err);
 			if (r < 0)
 				return r;
+			if (!*v) {
+				free(v);
+				return jl_yaml_error(y, vnode, err,
+						     "`%s` is empty; give a value or remove the line",
+						     full);
+			}
 			free(*slot);
 			*slot = v;
 			break;

@@ -276,6 +276,7 @@ struct get_state {
 	struct http_response *resp;
 	int64_t max_bytes;
 	bool too_big;
+	struct joblet_error *append_err;
 };
 
 static size_t get_write_cb(char *data, size_t size, size_t n, void *userdata)
@@ -290,7 +291,11 @@ static size_t get_write_cb(char *data, size_t size, size_t n, void *userdata)
 		g->too_big = true;
 		return 0;
 	}
-	return joblet_buffer_append(g->body, data, len, NULL) < 0 ? 0 : len;
+	if (joblet_buffer_append(g->body, data, len, &g->append_err) < 0) {
+		/* The caller's buffer limit (JOBLET_E_LIMIT), or no memory. */
+		return 0;
+	}
+	return len;
 }
 
 int joblet_http_get(const char *url, const struct joblet_http_options *opts, const char *etag,
@@ -310,7 +315,7 @@ int joblet_http_get(const char *url, const struct joblet_http_options *opts, con
 		*ret_not_modified = 0;
 	for (int attempt = 0;; attempt++) {
 		struct http_response resp = { 0 };
-		struct get_state g = { body, &resp, s.max_bytes, false };
+		struct get_state g = { body, &resp, s.max_bytes, false, NULL };
 		struct curl_slist *headers = NULL;
 		char errbuf[CURL_ERROR_SIZE];
 		_cleanup_free_ char *inm = NULL;
@@ -338,6 +343,12 @@ int joblet_http_get(const char *url, const struct joblet_http_options *opts, con
 			r = joblet_error_set(err, JOBLET_E_LIMIT, 0,
 					     "`%s` is larger than the %lld bytes allowed", url,
 					     (long long)s.max_bytes);
+			break;
+		}
+		if (g.append_err) {
+			r = joblet_error_set(err, g.append_err->code, 0, "`%s`: %s", url,
+					     g.append_err->message);
+			joblet_error_free(g.append_err);
 			break;
 		}
 		if (res == CURLE_OK && resp.status == 304 && etag && *etag) {
@@ -400,6 +411,7 @@ struct http_stream {
 	int64_t total;	    /* full body length, -1 when unknown */
 	struct joblet_error *failure; /* sticky */
 	bool eof;
+	bool too_big;	    /* more than max_bytes arrived */
 };
 
 static size_t stream_write_cb(char *data, size_t size, size_t n, void *userdata)
@@ -449,6 +461,10 @@ static size_t stream_write_cb(char *data, size_t size, size_t n, void *userdata)
 			h->buf = nb;
 			h->cap = ncap;
 		}
+	}
+	if (h->s.max_bytes > 0 && h->delivered + len > (uint64_t)h->s.max_bytes) {
+		h->too_big = true;
+		return 0;
 	}
 	memcpy(h->buf + h->len, data, len);
 	h->len += len;
@@ -605,6 +621,12 @@ static int64_t http_stream_read(struct joblet_stream *s, void *buf, size_t len,
 				return 0;
 			}
 		}
+		if (h->too_big) {
+			joblet_error_set(&h->failure, JOBLET_E_LIMIT, 0,
+					 "`%s` is larger than the %lld bytes allowed", h->url,
+					 (long long)h->s.max_bytes);
+			continue;
+		}
 		if (curl_transient(h->result) && h->attempt < h->s.retries) {
 			struct joblet_error *e = NULL;
 
@@ -729,7 +751,9 @@ int joblet_http_options_from_settings(const struct joblet_plugin_host *host,
 	if (v) {
 		if (v[0] != '/' || strlen(v) >= ca_len)
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"setting `ca_file` must be an absolute path, not `%s`", v);
+						"setting `ca_file` must be an absolute path of fewer "
+						"than %zu bytes, not `%s`",
+						ca_len, v);
 		memcpy(ca_buf, v, strlen(v) + 1);
 		opts->ca_file = ca_buf;
 	}

@@ -116,6 +116,20 @@ int jl_registry_pick(const struct joblet_config *cfg, const struct joblet_plugin
 				registry, list && *list ? list : "none");
 }
 
+int joblet_runtime_host_platform(const struct joblet_config *cfg, char **ret_platform,
+				 struct joblet_error **err)
+{
+	return jl_host_platform(cfg, ret_platform, err);
+}
+
+int joblet_registry_plugin_for(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+			       const char *registry, const struct joblet_plugin **ret_plugin,
+			       struct joblet_error **err)
+{
+	return jl_registry_pick(cfg, set, registry && *registry ? registry : cfg->default_registry,
+				ret_plugin, err);
+}
+
 /* ------------------------------------------------------------------ index cache */
 
 static int cache_key(const char *registry, char ret[33])
@@ -166,7 +180,7 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 	if (!dir || cache_key(registry, key) < 0)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch the registry index");
 	/* The cache is a convenience: without a writable state folder there is none. */
-	use_cache = jl_mkdir_p(dir, 0700, NULL) == 0;
+	use_cache = jl_mkdir_p(cfg->state_dir, 0700, NULL) == 0 && jl_mkdir_p(dir, 0700, NULL) == 0;
 	json_path = jl_strdup_printf("%s/%s.json", dir, key);
 	etag_path = jl_strdup_printf("%s/%s.etag", dir, key);
 	if (!json_path || !etag_path)

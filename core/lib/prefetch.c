@@ -128,6 +128,18 @@ static void *producer(void *arg)
 			gnutls_hash_deinit(p->hash, p->digest);
 			p->hash_live = false;
 		}
+		/* Report before handing over, so the last report precedes what the reader does next. */
+		if (p->o.progress) {
+			double t = now_s();
+
+			if (at_end || t - last_report >= 0.1) {
+				int64_t total = p->o.expected_size >= 0 ? p->o.expected_size : p->src->length;
+
+				p->o.progress(p->produced, total, t > start ? p->produced / (t - start) : 0,
+					      p->o.userdata);
+				last_report = t;
+			}
+		}
 		pthread_mutex_lock(&p->lock);
 		if (c->len > 0) {
 			p->tail = (p->tail + 1) % PREFETCH_NCHUNKS;
@@ -140,18 +152,6 @@ static void *producer(void *arg)
 		}
 		pthread_cond_broadcast(&p->cond);
 		pthread_mutex_unlock(&p->lock);
-
-		if (p->o.progress) {
-			double t = now_s();
-
-			if (at_end || t - last_report >= 0.1) {
-				int64_t total = p->o.expected_size >= 0 ? p->o.expected_size : p->src->length;
-
-				p->o.progress(p->produced, total, t > start ? p->produced / (t - start) : 0,
-					      p->o.userdata);
-				last_report = t;
-			}
-		}
 		if (at_end)
 			return NULL;
 	}

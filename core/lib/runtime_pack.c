@@ -106,10 +106,30 @@ int joblet_runtime_pack(const struct joblet_config *cfg, const struct joblet_plu
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack `%s`", dir);
 		goto out;
 	}
-	if (!out || (stat(out, &st) == 0 && S_ISDIR(st.st_mode)))
-		path = jl_strdup_printf("%s/%s%s", out ? out : ".", top, ops->create_suffix);
-	else
+	if (!out || (stat(out, &st) == 0 && S_ISDIR(st.st_mode))) {
+		size_t ol = out ? strlen(out) : 1;
+
+		while (ol > 1 && out && out[ol - 1] == '/')
+			ol--;
+		path = jl_strdup_printf("%.*s/%s%s", (int)ol, out ? out : ".", top, ops->create_suffix);
+	} else
 		path = strdup(out);
+	/* The package must not land in the folder being packed (it would pack itself). */
+	{
+		_cleanup_free_ char *real_dir = realpath(dir, NULL);
+		_cleanup_free_ char *out_dir = path ? jl_dirname(path) : NULL;
+		_cleanup_free_ char *real_out = out_dir ? realpath(out_dir, NULL) : NULL;
+		size_t dl = real_dir ? strlen(real_dir) : 0;
+
+		if (real_dir && real_out && strncmp(real_out, real_dir, dl) == 0 &&
+		    (real_out[dl] == '\0' || real_out[dl] == '/' || dl == 1)) {
+			r = joblet_error_set(err, JOBLET_E_INVALID, 0,
+					     "the package `%s` would be written inside the folder being "
+					     "packed (`%s`); write it elsewhere with -o",
+					     path, dir);
+			goto out;
+		}
+	}
 	tmp = path ? jl_strdup_printf("%s.XXXXXX", path) : NULL;
 	if (!path || !tmp) {
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack `%s`", dir);

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <json.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <joblet/runtime.h>
@@ -130,10 +131,29 @@ static int scan_installed(const struct joblet_config *cfg, struct installed **re
 	return 0;
 }
 
-static bool matches(const struct installed *r, const struct jl_runtime_spec *spec)
+/*
+ * Does installed runtime i match the spec?  NAME matches every version,
+ * NAME@V that version, NAME@latest only the newest installed one (the list
+ * is sorted, so that is the last of its name).
+ */
+static bool matches(const struct installed *v, size_t n, size_t i, const struct jl_runtime_spec *spec,
+		    bool latest)
 {
-	return !spec || (strcmp(r->desc->name, spec->name) == 0 &&
-			 (!spec->version || strcmp(r->desc->version, spec->version) == 0));
+	if (!spec)
+		return true;
+	if (strcmp(v[i].desc->name, spec->name) != 0)
+		return false;
+	if (spec->version)
+		return strcmp(v[i].desc->version, spec->version) == 0;
+	return !latest || i + 1 == n || strcmp(v[i + 1].desc->name, spec->name) != 0;
+}
+
+/* "NAME@latest": the newest installed version only. */
+static bool spec_says_latest(const char *text)
+{
+	const char *at = text ? strchr(text, '@') : NULL;
+
+	return at && strcmp(at + 1, "latest") == 0;
 }
 
 static json_object *runtime_json(const struct joblet_config *cfg, const struct installed *r)
@@ -191,7 +211,7 @@ int joblet_runtime_list(const struct joblet_config *cfg, const char *spec_text, 
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
-		if (matches(&v[i], spec_text ? &spec : NULL)) {
+		if (matches(v, n, i, spec_text ? &spec : NULL, spec_says_latest(spec_text))) {
 			json_object_array_add(list, runtime_json(cfg, &v[i]));
 			shown++;
 		}
@@ -261,7 +281,7 @@ int joblet_runtime_remove(const struct joblet_config *cfg, const char *spec_text
 		_cleanup_free_ char *trash = NULL, *path = NULL;
 		json_object *o;
 
-		if (!matches(&v[i], &spec))
+		if (!matches(v, n, i, &spec, spec_says_latest(spec_text)))
 			continue;
 		/* Out of sight first, then gone: never a half-removed runtime. */
 		trash = jl_strdup_printf("%s@removing.%d.%zu", spec.name, (int)getpid(), i);

@@ -131,6 +131,23 @@ JOBLET_API int joblet_registry_index_dir(const struct joblet_config *cfg,
 					 const char *base_url, const char *default_platforms,
 					 char **ret_json, struct joblet_error **err);
 
+/*
+ * The platform runtimes are chosen for: runtimes.platform, else detected
+ * from /etc/os-release and the machine ("ubuntu-amd64").  *ret_platform is
+ * a new string.  JOBLET_E_UNSUPPORTED names what was found.
+ */
+JOBLET_API int joblet_runtime_host_platform(const struct joblet_config *cfg, char **ret_platform,
+					    struct joblet_error **err);
+
+/*
+ * The registry plugin that takes registry (NULL = runtimes.registry): the
+ * first of runtimes.registry_plugins whose can_handle() says yes.
+ */
+JOBLET_API int joblet_registry_plugin_for(const struct joblet_config *cfg,
+					  const struct joblet_plugin_set *set, const char *registry,
+					  const struct joblet_plugin **ret_plugin,
+					  struct joblet_error **err);
+
 JOBLET_END_DECLS
 
 #endif /* JOBLET_RUNTIME_H */

@@ -88,6 +88,8 @@ ok 'test $rc -eq 0 && has "cgroups:" "$out" && has "namespaces:" "$out" && has "
 	"joblet check reports the host and says it can serve"
 ok 'has "config:     $TMP/joblet.yml" "$out" && has "scheduler/fifo" "$out"' "joblet check names its config and plugins"
 ok 'has "isolation:  none usable" "$out"' "joblet check probes the isolation plugins"
+ok 'has "runtimes:   /opt/joblet/runtimes; registry ehsaniara/joblet-runtimes" "$out" && has "platform " "$out"' \
+	"joblet check shows the runtimes folder, default registry and platform"
 run "$JOBLET" --config "$TMP/joblet.yml" check --json
 ok 'test $rc -eq 0 && has "\"ok\": true" "$out" && has "\"cgroups\"" "$out" && has "\"mode\": \"" "$out"' \
 	"joblet check --json"

@@ -144,6 +144,7 @@ START_TEST(test_runtimes_keys)
 	load_bad("runtimes:\n  platform: windows-amd64\n", "line 2", "auto or {ubuntu|rhel|amzn}");
 	load_bad("runtimes:\n  registry_plugins: [GitHub]\n", "line 2", "plugin names");
 	load_bad("runtimes:\n  dir: runtimes\n", "line 2", "absolute path");
+	load_bad("runtimes:\n  registry: ''\n", "line 2", "is empty");
 }
 END_TEST
 
