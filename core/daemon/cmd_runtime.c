@@ -94,6 +94,28 @@ static void human_size(double bytes, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
 }
 
+/*
+ * Finish a verb: report the failure, or print the JSON answer as JSON
+ * (--json) or as text through print_text.  Consumes e and json.
+ */
+static int finish(const struct joblet_ctx *ctx, int r, struct joblet_error *e, char *json,
+		  void (*print_text)(json_object *o, const void *arg), const void *arg)
+{
+	json_object *o;
+
+	if (r < 0)
+		return fail(e);
+	if (ctx->json)
+		print_json(json);
+	else {
+		o = parse_json(json);
+		print_text(o, arg);
+		json_object_put(o);
+	}
+	free(json);
+	return JOBLET_EXIT_OK;
+}
+
 /* ------------------------------------------------------------------ install */
 
 struct bar {
@@ -139,6 +161,16 @@ static void install_progress(const struct joblet_install_progress *p, void *user
 	}
 }
 
+static void print_installed(json_object *o, const void *arg)
+{
+	json_object *rep = NULL;
+
+	(void)arg;
+	json_object_object_get_ex(o, "replaced", &rep);
+	printf("%s %s %s at %s\n", json_object_get_boolean(rep) ? "reinstalled" : "installed",
+	       jstr(o, "name"), jstr(o, "version"), jstr(o, "path"));
+}
+
 static int runtime_install(int argc, char **argv, void *userdata)
 {
 	static const struct option options[] = {
@@ -182,21 +214,7 @@ static int runtime_install(int argc, char **argv, void *userdata)
 	if (bar.drawn)
 		fputc('\n', stderr);
 	env_close(&env);
-	if (r < 0)
-		return fail(e);
-	if (ctx->json)
-		print_json(json);
-	else {
-		json_object *o = parse_json(json);
-		json_object *rep = NULL;
-
-		json_object_object_get_ex(o, "replaced", &rep);
-		printf("%s %s %s at %s\n", json_object_get_boolean(rep) ? "reinstalled" : "installed",
-		       jstr(o, "name"), jstr(o, "version"), jstr(o, "path"));
-		json_object_put(o);
-	}
-	free(json);
-	return JOBLET_EXIT_OK;
+	return finish(ctx, r, e, json, print_installed, NULL);
 }
 
 /* ------------------------------------------------------------------ list / info */
@@ -224,11 +242,38 @@ static int one_spec_and_json(int argc, char **argv, struct joblet_ctx *ctx, cons
 	return 0;
 }
 
-static void print_registry(json_object *o)
+static void print_problems(json_object *o)
+{
+	json_object *problems = NULL;
+
+	json_object_object_get_ex(o, "problems", &problems);
+	for (size_t i = 0; problems && i < json_object_array_length(problems); i++) {
+		json_object *p = json_object_array_get_idx(problems, i);
+
+		fprintf(stderr, "joblet: warning: `%s` is not a usable runtime: %s\n", jstr(p, "path"),
+			jstr(p, "error"));
+	}
+}
+
+static void print_installed_list(json_object *o, const void *arg)
+{
+	json_object *list = NULL;
+
+	(void)arg;
+	json_object_object_get_ex(o, "runtimes", &list);
+	for (size_t i = 0; list && i < json_object_array_length(list); i++)
+		printf("%s\n", jstr(json_object_array_get_idx(list, i), "id"));
+	if (!list || json_object_array_length(list) == 0)
+		fprintf(stderr, "no runtimes installed in %s\n", jstr(o, "dir"));
+	print_problems(o);
+}
+
+static void print_registry(json_object *o, const void *arg)
 {
 	json_object *runtimes = NULL;
 	const char *platform = jstr(o, "platform");
 
+	(void)arg;
 	printf("registry %s (%s), this host: %s\n", jstr(o, "registry"), jstr(o, "source"), platform);
 	json_object_object_get_ex(o, "runtimes", &runtimes);
 	for (size_t i = 0; runtimes && i < json_object_array_length(runtimes); i++) {
@@ -253,18 +298,6 @@ static void print_registry(json_object *o)
 	}
 }
 
-static void print_problems(json_object *o)
-{
-	json_object *problems = NULL;
-
-	json_object_object_get_ex(o, "problems", &problems);
-	for (size_t i = 0; problems && i < json_object_array_length(problems); i++) {
-		json_object *p = json_object_array_get_idx(problems, i);
-
-		fprintf(stderr, "joblet: warning: `%s` is not a usable runtime: %s\n", jstr(p, "path"),
-			jstr(p, "error"));
-	}
-}
 
 static int runtime_list(int argc, char **argv, void *userdata)
 {
@@ -279,7 +312,6 @@ static int runtime_list(int argc, char **argv, void *userdata)
 	const char *registry = NULL;
 	bool from_registry = false;
 	char *json = NULL;
-	json_object *o, *list = NULL;
 	int c, r;
 
 	optind = 0;
@@ -303,56 +335,14 @@ static int runtime_list(int argc, char **argv, void *userdata)
 	r = from_registry ? joblet_registry_list(env.cfg, env.set, registry, &json, &e)
 			  : joblet_runtime_list(env.cfg, NULL, &json, &e);
 	env_close(&env);
-	if (r < 0)
-		return fail(e);
-	if (ctx->json) {
-		print_json(json);
-		free(json);
-		return JOBLET_EXIT_OK;
-	}
-	o = parse_json(json);
-	free(json);
-	if (from_registry)
-		print_registry(o);
-	else {
-		json_object_object_get_ex(o, "runtimes", &list);
-		for (size_t i = 0; list && i < json_object_array_length(list); i++)
-			printf("%s\n", jstr(json_object_array_get_idx(list, i), "id"));
-		if (!list || json_object_array_length(list) == 0)
-			fprintf(stderr, "no runtimes installed in %s\n", jstr(o, "dir"));
-		print_problems(o);
-	}
-	json_object_put(o);
-	return JOBLET_EXIT_OK;
+	return finish(ctx, r, e, json, from_registry ? print_registry : print_installed_list, NULL);
 }
 
-static int runtime_info(int argc, char **argv, void *userdata)
+static void print_info(json_object *o, const void *arg)
 {
-	struct joblet_ctx *ctx = userdata;
-	const char *spec = NULL;
-	struct runtime_env env;
-	struct joblet_error *e = NULL;
-	char *json = NULL;
-	json_object *o, *list = NULL;
-	int r;
+	json_object *list = NULL;
 
-	r = one_spec_and_json(argc, argv, ctx, "joblet runtime info", "give one runtime (NAME[@VERSION])",
-			      &spec);
-	if (r)
-		return r;
-	if (env_open(ctx, false, &env) < 0)
-		return JOBLET_EXIT_FAILURE;
-	r = joblet_runtime_list(env.cfg, spec, &json, &e);
-	env_close(&env);
-	if (r < 0)
-		return fail(e);
-	if (ctx->json) {
-		print_json(json);
-		free(json);
-		return JOBLET_EXIT_OK;
-	}
-	o = parse_json(json);
-	free(json);
+	(void)arg;
 	json_object_object_get_ex(o, "runtimes", &list);
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
 		json_object *rt = json_object_array_get_idx(list, i), *mounts = NULL, *envo = NULL,
@@ -390,8 +380,39 @@ static int runtime_info(int argc, char **argv, void *userdata)
 			}
 		}
 	}
-	json_object_put(o);
-	return JOBLET_EXIT_OK;
+}
+
+static int runtime_info(int argc, char **argv, void *userdata)
+{
+	struct joblet_ctx *ctx = userdata;
+	const char *spec = NULL;
+	struct runtime_env env;
+	struct joblet_error *e = NULL;
+	char *json = NULL;
+	int r;
+
+	r = one_spec_and_json(argc, argv, ctx, "joblet runtime info", "give one runtime (NAME[@VERSION])",
+			      &spec);
+	if (r)
+		return r;
+	if (env_open(ctx, false, &env) < 0)
+		return JOBLET_EXIT_FAILURE;
+	r = joblet_runtime_list(env.cfg, spec, &json, &e);
+	env_close(&env);
+	return finish(ctx, r, e, json, print_info, NULL);
+}
+
+static void print_removed(json_object *o, const void *arg)
+{
+	json_object *list = NULL;
+
+	(void)arg;
+	json_object_object_get_ex(o, "removed", &list);
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *rt = json_object_array_get_idx(list, i);
+
+		printf("removed %s %s (%s)\n", jstr(rt, "name"), jstr(rt, "version"), jstr(rt, "path"));
+	}
 }
 
 static int runtime_remove(int argc, char **argv, void *userdata)
@@ -401,7 +422,6 @@ static int runtime_remove(int argc, char **argv, void *userdata)
 	struct runtime_env env;
 	struct joblet_error *e = NULL;
 	char *json = NULL;
-	json_object *o, *list = NULL;
 	int r;
 
 	r = one_spec_and_json(argc, argv, ctx, "joblet runtime remove",
@@ -412,26 +432,22 @@ static int runtime_remove(int argc, char **argv, void *userdata)
 		return JOBLET_EXIT_FAILURE;
 	r = joblet_runtime_remove(env.cfg, spec, &json, &e);
 	env_close(&env);
-	if (r < 0)
-		return fail(e);
-	if (ctx->json) {
-		print_json(json);
-		free(json);
-		return JOBLET_EXIT_OK;
-	}
-	o = parse_json(json);
-	free(json);
-	json_object_object_get_ex(o, "removed", &list);
-	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-		json_object *rt = json_object_array_get_idx(list, i);
-
-		printf("removed %s %s (%s)\n", jstr(rt, "name"), jstr(rt, "version"), jstr(rt, "path"));
-	}
-	json_object_put(o);
-	return JOBLET_EXIT_OK;
+	return finish(ctx, r, e, json, print_removed, NULL);
 }
 
 /* ------------------------------------------------------------------ pack / index */
+
+static void print_packed(json_object *o, const void *arg)
+{
+	json_object *v = NULL;
+	char size[32];
+
+	(void)arg;
+	json_object_object_get_ex(o, "size", &v);
+	human_size((double)json_object_get_int64(v), size, sizeof(size));
+	printf("wrote %s (%s %s, %s, sha256:%s)\n", jstr(o, "path"), jstr(o, "name"),
+	       jstr(o, "version"), size, jstr(o, "sha256"));
+}
 
 static int runtime_pack(int argc, char **argv, void *userdata)
 {
@@ -444,8 +460,7 @@ static int runtime_pack(int argc, char **argv, void *userdata)
 	struct runtime_env env;
 	struct joblet_error *e = NULL;
 	const char *out = NULL;
-	char *json = NULL, size[32];
-	json_object *o, *v = NULL;
+	char *json = NULL;
 	int c, r;
 
 	optind = 0;
@@ -465,21 +480,23 @@ static int runtime_pack(int argc, char **argv, void *userdata)
 		return JOBLET_EXIT_FAILURE;
 	r = joblet_runtime_pack(env.cfg, env.set, argv[optind], out, &json, &e);
 	env_close(&env);
-	if (r < 0)
-		return fail(e);
-	if (ctx->json) {
-		print_json(json);
-		free(json);
-		return JOBLET_EXIT_OK;
+	return finish(ctx, r, e, json, print_packed, NULL);
+}
+
+static void print_indexed(json_object *o, const void *arg)
+{
+	json_object *rts = NULL;
+	size_t versions = 0;
+
+	json_object_object_get_ex(o, "runtimes", &rts);
+	if (rts) {
+		json_object_object_foreach(rts, name, vs) {
+			(void)name;
+			versions += (size_t)json_object_object_length(vs);
+		}
 	}
-	o = parse_json(json);
-	free(json);
-	json_object_object_get_ex(o, "size", &v);
-	human_size((double)json_object_get_int64(v), size, sizeof(size));
-	printf("wrote %s (%s %s, %s, sha256:%s)\n", jstr(o, "path"), jstr(o, "name"),
-	       jstr(o, "version"), size, jstr(o, "sha256"));
-	json_object_put(o);
-	return JOBLET_EXIT_OK;
+	printf("wrote %s/registry.json: %d runtimes, %zu versions\n", (const char *)arg,
+	       rts ? json_object_object_length(rts) : 0, versions);
 }
 
 static int runtime_index(int argc, char **argv, void *userdata)
@@ -495,8 +512,6 @@ static int runtime_index(int argc, char **argv, void *userdata)
 	struct joblet_error *e = NULL;
 	const char *base = NULL, *platforms = NULL;
 	char *json = NULL;
-	json_object *o, *rts = NULL;
-	size_t versions = 0;
 	int c, r;
 
 	optind = 0;
@@ -518,26 +533,7 @@ static int runtime_index(int argc, char **argv, void *userdata)
 		return JOBLET_EXIT_FAILURE;
 	r = joblet_registry_index_dir(env.cfg, env.set, argv[optind], base, platforms, &json, &e);
 	env_close(&env);
-	if (r < 0)
-		return fail(e);
-	if (ctx->json) {
-		print_json(json);
-		free(json);
-		return JOBLET_EXIT_OK;
-	}
-	o = parse_json(json);
-	free(json);
-	json_object_object_get_ex(o, "runtimes", &rts);
-	if (rts) {
-		json_object_object_foreach(rts, name, vs) {
-			(void)name;
-			versions += (size_t)json_object_object_length(vs);
-		}
-	}
-	printf("wrote %s/registry.json: %d runtimes, %zu versions\n", argv[optind],
-	       rts ? json_object_object_length(rts) : 0, versions);
-	json_object_put(o);
-	return JOBLET_EXIT_OK;
+	return finish(ctx, r, e, json, print_indexed, argv[optind]);
 }
 
 const struct joblet_cli_command joblet_runtime_commands[] = {

@@ -737,6 +737,23 @@ int joblet_http_resolve(const char *base, const char *ref, char **ret_url,
 	return 0;
 }
 
+int joblet_http_open_ref(const char *base, const char *ref, const struct joblet_http_options *opts,
+			 struct joblet_stream **ret_stream, struct joblet_error **err)
+{
+	_cleanup_free_ char *url = NULL;
+	int r;
+
+	r = joblet_http_resolve(base, ref, &url, err);
+	if (r < 0)
+		return r;
+	if (!is_https(url))
+		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
+					"`%s` is not an https:// URL; another registry plugin may "
+					"fetch it",
+					url);
+	return joblet_http_open(url, opts, ret_stream, err);
+}
+
 int joblet_http_options_from_settings(const struct joblet_plugin_host *host,
 				      struct joblet_http_options *opts, char *ca_buf, size_t ca_len,
 				      struct joblet_error **err)

@@ -60,23 +60,15 @@ static int https_fetch_index(const struct joblet_registry_index_request *q,
 static int https_open_package(const char *spec, const char *url, struct joblet_stream **ret,
 			      struct joblet_error **err)
 {
-	char *index = https_index_url(spec), *abs = NULL;
+	char *index = https_index_url(spec);
 	int r;
 
 	if (!index)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch `%s`", url);
-	r = joblet_http_resolve(index, url, &abs, err);
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot fetch `%s` from `%s`", url,
+					spec);
+	/* download_url may be relative to the index. */
+	r = joblet_http_open_ref(index, url, &https_opts, ret, err);
 	free(index);
-	if (r < 0)
-		return r;
-	if (strncasecmp(abs, "https://", 8) != 0) {
-		r = joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "registry/https does not fetch `%s`",
-				     abs);
-		free(abs);
-		return r;
-	}
-	r = joblet_http_open(abs, &https_opts, ret, err);
-	free(abs);
 	return r;
 }
 
