@@ -13,6 +13,7 @@ struct joblet_ctx {
 
 int joblet_cmd_serve(int argc, char **argv, void *userdata);
 int joblet_cmd_check(int argc, char **argv, void *userdata);
+int joblet_cmd_run_local(int argc, char **argv, void *userdata);
 extern const struct joblet_cli_command joblet_runtime_commands[];
 
 /*

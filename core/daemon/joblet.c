@@ -53,6 +53,31 @@ static const struct joblet_cli_command joblet_commands[] = {
 	  "Exit status 0 when joblet can serve with this host and configuration, 1 when\n"
 	  "something it needs is missing (the report says what).\n",
 	  joblet_cmd_check, NULL },
+	{ "run-local", "Run one isolated job on this host in the foreground; exit with its code",
+	  "[--keep] [JOB FLAGS] [--] COMMAND [ARGS...]",
+	  "Runs COMMAND as a job with the isolation stack of joblet.yml (isolation.stack)\n"
+	  "and the same supervisor (joblet-shim) as the daemon's jobs, prints its output as\n"
+	  "it comes, and exits with the job's exit code.\n"
+	  "\n"
+	  "Job flags (those of `rnx job run`):\n"
+	  "  --max-cpu=PCT        CPU, percent of one core (100 = one core)\n"
+	  "  --max-memory=MIB     memory in MiB (or a size: 2GiB); the job is killed beyond it\n"
+	  "  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"
+	  "  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"
+	  "  --max-pids=N         at most N processes (default isolation.max_pids)\n"
+	  "  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"
+	  "  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"
+	  "  -e, --env K=V        set an environment variable (repeatable)\n"
+	  "  --upload=PATH        copy a host file or folder into /work (repeatable)\n"
+	  "  --workdir=DIR        working folder inside the job (default /work)\n"
+	  "  --network=MODE       none (loopback only, default) or host\n"
+	  "  --keep               keep the job's state folder (log, status) afterwards\n"
+	  "\n"
+	  "Exit status: the job's own; 124 when it timed out, 137 when it was killed (out\n"
+	  "of memory, or stopped), 128+N for signal N, 125 when it could not start, 1 or 2\n"
+	  "when the job was refused.  Ctrl-C stops the job (SIGTERM, isolation.grace_period,\n"
+	  "SIGKILL).\n",
+	  joblet_cmd_run_local, NULL },
 	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes",
 	  NULL, NULL, NULL, joblet_runtime_commands },
 	{ "version", "Show the version, plugin ABI and plugin directory", "[--json]", NULL,

@@ -30,6 +30,7 @@ enum key_type {
 	KEY_COUNT,	     /* a whole number >= 1 */
 	KEY_NAME_LIST,	     /* a list of plugin names */
 	KEY_PLATFORM,	     /* auto, or {ubuntu|rhel|amzn}-{amd64|arm64} */
+	KEY_ID,		     /* a user or group id other than 0 */
 };
 
 struct key_def {
@@ -74,7 +75,17 @@ static const struct key_def runtimes_keys[] = {
 	{ NULL },
 };
 
+static const struct key_def isolation_keys[] = {
+	{ "stack", KEY_NAME_LIST, FIELD(isolation_stack), NULL },
+	{ "uid", KEY_ID, FIELD(job_uid), NULL },
+	{ "gid", KEY_ID, FIELD(job_gid), NULL },
+	{ "grace_period", KEY_DURATION, FIELD(grace_period_s), NULL },
+	{ "max_pids", KEY_COUNT, FIELD(default_max_pids), NULL },
+	{ NULL },
+};
+
 static const struct key_def root_keys[] = {
+	{ "isolation", KEY_SECTION, 0, isolation_keys },
 	{ "logging", KEY_SECTION, 0, logging_keys },
 	{ "paths", KEY_SECTION, 0, paths_keys },
 	{ "plugins", KEY_SECTION, 0, plugins_keys },
@@ -130,6 +141,7 @@ void joblet_config_free(struct joblet_config *cfg)
 	free(cfg->default_registry);
 	jl_strv_free(cfg->registry_plugins);
 	free(cfg->platform);
+	jl_strv_free(cfg->isolation_stack);
 	free(cfg);
 }
 
@@ -149,6 +161,15 @@ int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_erro
 	cfg->max_download_bytes = INT64_C(8) << 30;
 	cfg->max_unpacked_bytes = INT64_C(32) << 30;
 	cfg->max_entries = 1000000;
+	cfg->job_uid = 65534;
+	cfg->job_gid = 65534;
+	cfg->grace_period_s = 5;
+	cfg->default_max_pids = 1024;
+	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||
+	    jl_strv_push(&cfg->isolation_stack, "rootfs") < 0 ||
+	    jl_strv_push(&cfg->isolation_stack, "cgroup") < 0 ||
+	    jl_strv_push(&cfg->isolation_stack, "seccomp") < 0)
+		goto oom;
 	if (!cfg->state_dir || !cfg->scheduler_policy || !cfg->plugin_settings ||
 	    !cfg->runtimes_dir || !cfg->default_registry ||
 	    jl_strv_push(&cfg->plugin_dirs, JOBLET_PLUGINDIR) < 0 ||
@@ -376,6 +397,15 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 			}
 			free(*slot);
 			*slot = v;
+			break;
+		}
+		case KEY_ID: {
+			int64_t n;
+
+			r = jl_yaml_get_int(y, vnode, full, 1, 4294967294LL, &n, err);
+			if (r < 0)
+				return r;
+			*(int64_t *)(field + d->offset) = n;
 			break;
 		}
 		case KEY_DURATION:

@@ -39,4 +39,14 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 		   struct jl_index **ret_index, bool *ret_cached_unchecked,
 		   struct joblet_error **err);
 
+struct jl_runtime_desc;
+
+/*
+ * The installed runtime for NAME[@VERSION] (no version: the highest
+ * installed).  *ret_dir is its folder; *ret_desc (may be NULL) its
+ * runtime.yml.  JOBLET_E_NOT_FOUND lists the installed versions.
+ */
+int jl_runtime_resolve(const struct joblet_config *cfg, const char *spec, char **ret_dir,
+		       struct jl_runtime_desc **ret_desc, struct joblet_error **err);
+
 #endif /* JL_INSTALL_PRIVATE_H */

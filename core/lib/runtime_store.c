@@ -381,3 +381,51 @@ out:
 	jl_index_free(idx);
 	return r;
 }
+
+int jl_runtime_resolve(const struct joblet_config *cfg, const char *spec_text, char **ret_dir,
+		       struct jl_runtime_desc **ret_desc, struct joblet_error **err)
+{
+	struct jl_runtime_spec spec = { 0 };
+	struct installed *v = NULL;
+	_cleanup_strv_ char **have = NULL;
+	ssize_t pick = -1;
+	size_t n = 0;
+	int r;
+
+	r = jl_runtime_spec_parse(spec_text, &spec, err);
+	if (r < 0)
+		return r;
+	r = scan_installed(cfg, &v, &n, NULL, err);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].desc->name, spec.name) != 0)
+			continue;
+		jl_strv_push(&have, v[i].desc->version);
+		/* Sorted by version: the last match is the highest. */
+		if (!spec.version || strcmp(v[i].desc->version, spec.version) == 0)
+			pick = (ssize_t)i;
+	}
+	if (pick < 0) {
+		_cleanup_free_ char *list = have ? jl_strv_join(have, ", ") : NULL;
+
+		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+				     "runtime `%s` is not installed in `%s`%s%s%s; install it with "
+				     "`joblet runtime install %s`",
+				     spec_text, cfg->runtimes_dir, list ? " (installed versions: " : "",
+				     list ? list : "", list ? ")" : "", spec_text);
+		goto out;
+	}
+	*ret_dir = jl_strdup_printf("%s/%s", cfg->runtimes_dir, v[pick].dirname);
+	if (!*ret_dir) {
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot resolve `%s`", spec_text);
+		goto out;
+	}
+	if (ret_desc)
+		*ret_desc = TAKE_PTR(v[pick].desc);
+	r = 0;
+out:
+	installed_free(v, n);
+	jl_runtime_spec_done(&spec);
+	return r;
+}

@@ -48,6 +48,11 @@ struct joblet_config {
 	int64_t max_unpacked_bytes; /* runtimes.max_unpacked_bytes */
 	int64_t max_entries;	  /* runtimes.max_entries: files, folders and links in a package */
 	char *platform;		  /* runtimes.platform, or NULL to detect ({os}-{arch}) */
+	char **isolation_stack;	  /* isolation.stack: plugin names, set up in this order */
+	int64_t job_uid;	  /* isolation.uid: the user jobs run as (never 0) */
+	int64_t job_gid;	  /* isolation.gid */
+	int64_t grace_period_s;	  /* isolation.grace_period: SIGTERM to SIGKILL */
+	int64_t default_max_pids; /* isolation.max_pids: when a job asks for no limit */
 };
 
 /* Flags for joblet_config_load(). */

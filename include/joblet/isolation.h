@@ -9,7 +9,12 @@
  *   shim:  prepare (each plugin, in order)
  *          clone() the job with the flags the stack asked for
  *   shim:  attach (child pid known; the child waits until every attach ran)
- *   child: child (inside the new namespaces, in order; last one execs)
+ *   child: child (inside the new namespaces, in order, as root), then the
+ *          shim's own last steps: rlimits, no_new_privs, setgroups and
+ *          setresgid/setresuid to the job's user, all capability sets
+ *          emptied, every fd above 2 closed, the job's exact environment,
+ *          chdir to its working folder, execve.  A filter a child hook
+ *          installs (seccomp) must allow those.
  *   shim:  stats (any time while the job runs), kill (to stop it)
  *   shim:  finish (the job's last process has ended), in reverse order
  *   shim:  cleanup, in reverse order, for every plugin whose prepare ran,
@@ -28,12 +33,82 @@
 
 #include <joblet/common.h>
 #include <joblet/error.h>
+#include <joblet/job.h>
 #include <joblet/plugin.h>
 
 JOBLET_BEGIN_DECLS
 
 /* The executor's view of one job.  Opaque; owned by the shim. */
 struct joblet_job;
+
+/*
+ * What a plugin may ask about the job (all borrowed, valid for the life of
+ * the job; safe in every hook, also in the child).
+ */
+
+/* The job's id (a UUID) and its first 8 characters. */
+JOBLET_API const char *joblet_job_id(const struct joblet_job *job);
+JOBLET_API const char *joblet_job_short_id(const struct joblet_job *job);
+
+/* The job's state folder (STATE_DIR/jobs/ID). */
+JOBLET_API const char *joblet_job_state_dir(const struct joblet_job *job);
+
+/*
+ * An empty folder in the state folder where the job's root may be built
+ * (STATE_DIR/jobs/ID/root), and the host folder that is the job's /work.
+ */
+JOBLET_API const char *joblet_job_root_dir(const struct joblet_job *job);
+JOBLET_API const char *joblet_job_work_dir(const struct joblet_job *job);
+
+/* Limits of the spec; 0 means unlimited (pids: the configured default applied). */
+enum joblet_job_limit {
+	JOBLET_LIMIT_CPU_PERCENT = 1, /* percent of one core */
+	JOBLET_LIMIT_MEMORY_MIB = 2,
+	JOBLET_LIMIT_IO_BPS = 3,      /* bytes per second, read and write */
+	JOBLET_LIMIT_PIDS = 4,
+	JOBLET_LIMIT_TIMEOUT_S = 5
+};
+JOBLET_API int64_t joblet_job_limit(const struct joblet_job *job, int32_t which);
+
+/* The cpuset the job is pinned to ("0-3,6"), or NULL. */
+JOBLET_API const char *joblet_job_cpus(const struct joblet_job *job);
+
+/* The user the job runs as. */
+JOBLET_API uint32_t joblet_job_uid(const struct joblet_job *job);
+JOBLET_API uint32_t joblet_job_gid(const struct joblet_job *job);
+
+/* enum joblet_network_mode (<joblet/job.h>). */
+JOBLET_API int32_t joblet_job_network(const struct joblet_job *job);
+
+/* The job's working folder inside the job ("/work" unless the spec says). */
+JOBLET_API const char *joblet_job_workdir(const struct joblet_job *job);
+
+/*
+ * The runtime the job uses: its installed folder, or NULL for none, and its
+ * mounts (source relative to that folder, absolute target, read-only flag).
+ * Returns the number of mounts; *ret_* of mount i via joblet_job_runtime_mount().
+ */
+JOBLET_API const char *joblet_job_runtime_dir(const struct joblet_job *job);
+JOBLET_API size_t joblet_job_runtime_mount_count(const struct joblet_job *job);
+JOBLET_API int joblet_job_runtime_mount(const struct joblet_job *job, size_t i,
+					const char **ret_source, const char **ret_target,
+					int32_t *ret_readonly);
+
+/*
+ * In prepare(): namespace flags (CLONE_NEW*) the job's first process must
+ * be created with.  The flags of every plugin are combined.
+ */
+JOBLET_API void joblet_job_request_clone_flags(struct joblet_job *job, uint64_t flags);
+
+/*
+ * In prepare() of a cgroup v2 plugin: an O_DIRECTORY fd of the job's
+ * cgroup, so the shim creates the first process inside it
+ * (clone3 CLONE_INTO_CGROUP).  The job takes ownership of fd.  When the
+ * shim cannot use it, attach() must move the process instead; it can tell
+ * by joblet_job_cloned_into_cgroup().
+ */
+JOBLET_API void joblet_job_set_cgroup_fd(struct joblet_job *job, int fd);
+JOBLET_API int joblet_job_cloned_into_cgroup(const struct joblet_job *job);
 
 /* Resource usage of a job, as far as a plugin can tell; unknown fields stay 0. */
 struct joblet_job_usage {

@@ -16,6 +16,7 @@
 #include <joblet/host.h>
 #include <joblet/http.h>
 #include <joblet/isolation.h>
+#include <joblet/job.h>
 #include <joblet/loader.h>
 #include <joblet/log.h>
 #include <joblet/plugin.h>

@@ -1,0 +1,86 @@
+/*
+ * shim.c - joblet-shim: the supervisor of one job.
+ *
+ *   joblet-shim [--config FILE] STATE_DIR
+ *
+ * Exec'd fresh by joblet_job_spawn() (never a fork of the daemon), one per
+ * job.  It loads the configuration and plugins itself, then hands over to
+ * joblet_shim_run(), which does the work.  Its stderr is STATE_DIR/shim.log;
+ * its exit status is 0 once status.json is written, 1 when not even that
+ * was possible.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <time.h>
+
+#include <joblet/joblet.h>
+
+static void shim_log_sink(int32_t level, const char *source, const char *message, void *userdata)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	(void)userdata;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ %-7s %s: %s\n", when, ts.tv_nsec / 1000000,
+		joblet_log_level_name(level), source, message);
+	fflush(stderr);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: joblet-shim [--config FILE] STATE_DIR\n"
+			"joblet-shim is started by joblet for each job; it is not meant to be "
+			"run by hand.\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct joblet_config *cfg = NULL;
+	struct joblet_plugin_set *set = NULL;
+	struct joblet_error *err = NULL;
+	const char *config_path = NULL, *state_dir = NULL;
+	int i, r;
+
+	/* Nothing the starter left open reaches the job or stays pinned by us. */
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	joblet_log_set_sink(shim_log_sink, NULL);
+	joblet_log_set_level(JOBLET_LOG_WARNING);
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config_path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			config_path = argv[i] + 9;
+		else if (argv[i][0] == '-' || state_dir)
+			return usage();
+		else
+			state_dir = argv[i];
+	}
+	if (!state_dir)
+		return usage();
+
+	r = joblet_config_load(config_path ? config_path : joblet_config_default_path(),
+			       config_path ? 0 : JOBLET_CONFIG_MISSING_OK, &cfg, &err);
+	if (r >= 0) {
+		joblet_log_set_level(cfg->log_level);
+		r = joblet_plugin_set_new(cfg, 0, &set, &err);
+	}
+	if (r >= 0)
+		r = joblet_shim_run(cfg, set, state_dir, &err);
+	if (r < 0)
+		fprintf(stderr, "joblet-shim: %s\n", joblet_error_message(err));
+	joblet_error_free(err);
+	joblet_plugin_set_free(set);
+	joblet_config_free(cfg);
+	return r < 0 ? 1 : 0;
+}
