@@ -173,6 +173,10 @@ tests_unit_plugins_scheduler_fifo_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
 tests_unit_plugins_scheduler_fifo_la_LIBADD = libjoblet.la
 endif
 
+# Fragments of the isolation plugins' tests.
+include tests/unit/cgroup.mk
+include tests/unit/seccomp.mk
+
 JL_TEST_ENVIRONMENT = \
 	JOBLET_TEST_SRCDIR='$(abs_top_srcdir)' \
 	JOBLET_TEST_BUILDDIR='$(abs_top_builddir)' \
