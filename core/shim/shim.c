@@ -76,6 +76,8 @@ int main(int argc, char **argv)
 		r = joblet_plugin_set_new(cfg, 0, &set, &err);
 	}
 	if (r >= 0)
+		r = joblet_plugin_set_scan(set, &err);
+	if (r >= 0)
 		r = joblet_shim_run(cfg, set, state_dir, &err);
 	if (r < 0)
 		fprintf(stderr, "joblet-shim: %s\n", joblet_error_message(err));
