@@ -7,6 +7,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_cli.sh \
 	tests/integration/test_serve.sh \
 	tests/integration/test_runtime.sh \
+	tests/integration/hostile/test_hostile.sh \
 	tests/sdk/test_sdk.sh
 
 EXTRA_DIST += \
@@ -195,3 +196,12 @@ check-local: all
 clean-local-tests:
 	rm -rf tests/logs tests/tmp
 .PHONY: clean-local-tests
+
+# The hostile-job suite's probe: static, uploaded into each job.
+if ENABLE_TESTS
+check_PROGRAMS += tests/integration/hostile/probe
+tests_integration_hostile_probe_SOURCES = tests/integration/hostile/probe.c
+tests_integration_hostile_probe_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+tests_integration_hostile_probe_LDFLAGS = -all-static
+endif
+EXTRA_DIST += tests/integration/hostile/README.md

@@ -28,6 +28,9 @@ EOW
 	JOBLET="$TMP/joblet"
 	RNX="$TMP/rnx"
 fi
+# Jobs are supervised by the joblet-shim of the build tree.
+JOBLET_SHIM="$build/joblet-shim"
+export JOBLET_SHIM
 out=
 err=
 rc=0
