@@ -7,6 +7,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_cli.sh \
 	tests/integration/test_serve.sh \
 	tests/integration/test_runtime.sh \
+	tests/integration/test_run_local.sh \
 	tests/integration/hostile/test_hostile.sh \
 	tests/sdk/test_sdk.sh
 
@@ -36,6 +37,7 @@ JL_UNIT_TESTS += \
 	tests/unit/test_error \
 	tests/unit/test_fifo \
 	tests/unit/test_host \
+	tests/unit/test_job \
 	tests/unit/test_loader \
 	tests/unit/test_registry \
 	tests/unit/test_semver \
@@ -88,6 +90,11 @@ tests_unit_test_registry_SOURCES = tests/unit/test_registry.c tests/unit/jl_test
 tests_unit_test_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
 tests_unit_test_registry_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_test_registry_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_test_job_SOURCES = tests/unit/test_job.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_test_job_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
+tests_unit_test_job_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_test_job_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_test_semver_SOURCES = tests/unit/test_semver.c tests/unit/jl_test.h
 tests_unit_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib

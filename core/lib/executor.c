@@ -97,6 +97,8 @@ int joblet_job_create(const struct joblet_config *cfg, const struct joblet_job_s
 	_cleanup_free_ char *jobs = jl_strdup_printf("%s/jobs", cfg->state_dir);
 	_cleanup_free_ char *dir = NULL, *json = NULL, *spec_path = NULL;
 	_cleanup_close_ int dfd = -1, wfd = -1;
+	/* Without root (isolation/none only) the job runs as the caller and owns nothing else. */
+	bool owner = geteuid() == 0;
 	int fd, r;
 
 	if (!jobs)
@@ -124,14 +126,15 @@ int joblet_job_create(const struct joblet_config *cfg, const struct joblet_job_s
 	if (dfd < 0 || (fd = openat(dfd, "log", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    close(fd) < 0 || mkdirat(dfd, "root", 0700) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
 	    (wfd = openat(dfd, "work", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fchown(wfd, (uid_t)spec->uid, (gid_t)spec->gid) < 0) {
+	    (owner && fchown(wfd, (uid_t)spec->uid, (gid_t)spec->gid) < 0)) {
 		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot prepare `%s`", dir);
 		goto fail;
 	}
 	for (char **u = spec->uploads; u && *u; u++) {
 		const char *base = strrchr(*u, '/');
 
-		r = copy_tree(*u, wfd, base ? base + 1 : *u, (uid_t)spec->uid, (gid_t)spec->gid, 0, err);
+		r = copy_tree(*u, wfd, base ? base + 1 : *u, owner ? (uid_t)spec->uid : (uid_t)-1,
+			      owner ? (gid_t)spec->gid : (gid_t)-1, 0, err);
 		if (r < 0)
 			goto fail;
 	}
@@ -227,6 +230,16 @@ int joblet_job_stop(const char *state_dir, struct joblet_error **err)
 					state_dir);
 	/* Pin the process first, then check it still is this job's shim (it holds the lock). */
 	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0 && errno == ENOSYS) {
+		/* No pidfds (old kernel, valgrind): the lock check narrows the pid-reuse window. */
+		if (!joblet_job_running(state_dir))
+			return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+						"the job in `%s` is not running", state_dir);
+		if (kill((pid_t)pid, SIGTERM) < 0)
+			return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+						"cannot signal the job supervisor");
+		return 0;
+	}
 	if (pidfd < 0 || !joblet_job_running(state_dir))
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "the job in `%s` is not running",
 					state_dir);

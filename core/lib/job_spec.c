@@ -444,8 +444,10 @@ static int get_strv(json_object *o, const char *key, char ***ret)
 	*ret = calloc(1, sizeof(char *));
 	if (!*ret)
 		return -1;
-	if (!json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array))
+	if (!json_object_object_get_ex(o, key, &a) || json_object_is_type(a, json_type_null))
 		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -1;
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *v = json_object_array_get_idx(a, i);
 
@@ -514,6 +516,12 @@ int joblet_job_spec_from_json(const char *json, struct joblet_job_spec **ret_spe
 			     ? JOBLET_NETWORK_HOST
 			     : JOBLET_NETWORK_NONE;
 	json_object_put(o);
+	/* The shim runs what this says: a spec without a command or a user is refused. */
+	if (!s->id || !s->argv || !s->argv[0] || s->uid <= 0 || s->gid <= 0) {
+		joblet_job_spec_free(s);
+		return joblet_error_set(err, JOBLET_E_PARSE, 0,
+					"the job spec lacks its id, command or user (uid, gid)");
+	}
 	*ret_spec = s;
 	return 0;
 oom:

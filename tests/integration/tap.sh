@@ -12,16 +12,31 @@ build=${JOBLET_TEST_BUILDDIR:?}
 JOBLET="$build/joblet"
 RNX="$build/rnx"
 TMP=`mktemp -d "${TMPDIR:-/tmp}/joblet-it-XXXXXX"` || exit 1
-trap 'rm -rf "$TMP"' EXIT
+# At the end: every error valgrind found (lines "==PID==") is a failure;
+# its notes ("--PID--", e.g. a system call it does not know) are not.
+tap_exit() {
+	for f in "$TMP"/.valgrind.*; do
+		test -f "$f" || continue
+		if grep -q '^==' "$f"; then
+			echo "not ok - valgrind found errors in `basename "$f"`"
+			sed 's/^/#   /' "$f" | head -40
+		fi
+	done
+	rm -rf "$TMP"
+}
+trap tap_exit EXIT
 
 # Under the runner's valgrind pass every joblet and rnx runs in valgrind;
 # a memory error or a definite leak turns the exit status into 99.
 if test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1; then
 	for prog in joblet rnx; do
+		# valgrind writes to a file per process, so the program's stderr
+		# stays what the tests compare; its errors are reported at exit.
 		cat >"$TMP/$prog" <<EOW
 #!/bin/sh
-exec ${LIBTOOL:-libtool} --mode=execute valgrind -q --error-exitcode=99 --leak-check=full \\
-	--errors-for-leak-kinds=definite --show-leak-kinds=definite "$build/$prog" "\$@"
+exec ${LIBTOOL:-libtool} --mode=execute valgrind -q --log-file="$TMP/.valgrind.%p" \\
+	--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
+	--show-leak-kinds=definite "$build/$prog" "\$@"
 EOW
 		chmod 755 "$TMP/$prog"
 	done

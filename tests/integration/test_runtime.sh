@@ -29,7 +29,7 @@ mkdir -p "$WWW/releases" "$WWW/acme/runtimes/main" "$WWW/acme/broken/main" "$WWW
 "$SERVER" --cert "$TMP/certs/server.pem" --key "$TMP/certs/server-key.pem" --root "$WWW" \
 	--port-file "$TMP/port" --log "$TMP/access.log" 2>"$TMP/server.err" &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; tap_exit' EXIT
 i=0
 while ! test -s "$TMP/port" && test $i -lt 100; do sleep 0.05; i=`expr $i + 1`; done
 PORT=`cat "$TMP/port"`
