@@ -141,11 +141,28 @@ static void print_text(const struct joblet_config *cfg, const struct joblet_host
 		for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
 			printf("  %s\n      %s\n", path, reason);
 	}
-	printf("isolation: ");
+	printf("isolation:  stack");
+	for (char **name = cfg->isolation_stack; name && *name; name++) {
+		const struct joblet_plugin *layers[16];
+		size_t n = 0;
+
+		printf(" %s", *name);
+		/* Say which backend "cgroup" is on this host. */
+		if (strcmp(*name, "cgroup") == 0) {
+			struct joblet_config one = *cfg;
+			char *just[] = { *name, NULL };
+
+			one.isolation_stack = just;
+			if (joblet_isolation_stack_resolve(&one, set, layers, 16, &n, NULL) == 0 && n == 1)
+				printf(" (= %s)", layers[0]->name);
+		}
+	}
+	printf("\n");
 	for (size_t i = 0; i < n_iso; i++)
-		printf(" %s %s%s", iso[i].plugin->name, iso[i].reason ? "unusable: " : "usable",
+		printf("  %-20s %s%s\n", iso[i].plugin->name, iso[i].reason ? "unusable: " : "usable",
 		       iso[i].reason ? iso[i].reason : "");
-	printf("%s\n", n_iso ? "" : " (no isolation plugins)");
+	if (!n_iso)
+		printf("  (no isolation plugins)\n");
 	printf("scheduler:  policy %s\n", cfg->scheduler_policy);
 	{
 		const struct joblet_plugin *rp = NULL;

@@ -218,6 +218,20 @@ void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_p
 			msg = NULL;
 		problem_add(problems, msg);
 	}
+	{
+		const struct joblet_plugin *layers[16];
+		size_t n;
+
+		if (joblet_isolation_stack_resolve(cfg, set, layers, 16, &n, &e) < 0) {
+			if (asprintf(&msg, "jobs cannot run: %s", joblet_error_message(e)) < 0)
+				msg = NULL;
+			problem_add(problems, msg);
+			msg = NULL;
+			joblet_error_clear(&e);
+		} else if (n == 0)
+			problem_add(problems, strdup("isolation.stack is empty; give at least `none` "
+						     "(no isolation) or the default stack"));
+	}
 	if (joblet_plugin_set_check_settings(set, &e) < 0) {
 		problem_add(problems, strdup(joblet_error_message(e)));
 		joblet_error_free(e);

@@ -75,21 +75,26 @@ static int usable(const struct joblet_plugin *p, struct joblet_error **err)
 	return ops->probe ? ops->probe(err) : 0;
 }
 
-/* cfg->isolation_stack as plugins; "cgroup" is cgroup2 when usable, else cgroup1. */
-static int stack_resolve(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
-			 struct stack *st, struct joblet_error **err)
+int joblet_isolation_stack_resolve(const struct joblet_config *cfg,
+				   const struct joblet_plugin_set *set,
+				   const struct joblet_plugin **ret, size_t max, size_t *ret_n,
+				   struct joblet_error **err)
 {
-	memset(st, 0, sizeof(*st));
-	for (char **n = cfg->isolation_stack; n && *n; n++) {
+	size_t n = 0;
+
+	for (char **name = cfg->isolation_stack; name && *name; name++) {
 		const struct joblet_plugin *p = NULL;
 		int r;
 
-		if (st->n == ELEMENTSOF(st->layers))
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0, "isolation.stack is too long");
-		if (strcmp(*n, "cgroup") == 0) {
+		if (n == max)
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+						"isolation.stack has more than %zu layers", max);
+		if (strcmp(*name, "cgroup") == 0) {
 			_cleanup_error_ struct joblet_error *e2 = NULL, *e1 = NULL;
-			const struct joblet_plugin *v2 = joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup2");
-			const struct joblet_plugin *v1 = joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup1");
+			const struct joblet_plugin *v2 =
+				joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup2");
+			const struct joblet_plugin *v1 =
+				joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup1");
 
 			if (v2 && usable(v2, &e2) == 0)
 				p = v2;
@@ -97,27 +102,51 @@ static int stack_resolve(const struct joblet_config *cfg, const struct joblet_pl
 				p = v1;
 			else
 				return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-							"no cgroup backend can limit this job: "
-							"cgroup2: %s; cgroup1: %s. Limits are never "
-							"silently skipped; see `joblet check`",
+							"no cgroup backend can limit jobs on this "
+							"host (cgroup2: %s; cgroup1: %s); limits are "
+							"never silently skipped",
 							v2 ? joblet_error_message(e2) : "plugin not loaded",
 							v1 ? joblet_error_message(e1) : "plugin not loaded");
 		} else {
-			p = joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, *n);
+			p = joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, *name);
 			if (!p)
 				return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
 							"isolation plugin `%s` (isolation.stack) is not "
 							"loaded; see `joblet check`",
-							*n);
+							*name);
 			r = usable(p, err);
 			if (r < 0)
 				return joblet_error_prefix(err, r, "isolation/%s cannot work on this host",
-							   *n);
+							   *name);
 		}
-		st->layers[st->n].plugin = p;
-		st->layers[st->n].ops = p->ops;
-		st->n++;
+		for (size_t i = 0; i < n; i++)
+			if (ret[i] == p)
+				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+							"isolation.stack names isolation/%s twice",
+							p->name);
+		ret[n++] = p;
 	}
+	*ret_n = n;
+	return 0;
+}
+
+/* cfg->isolation_stack as layers. */
+static int stack_resolve(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+			 struct stack *st, struct joblet_error **err)
+{
+	const struct joblet_plugin *p[ELEMENTSOF(st->layers)];
+	size_t n = 0;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	r = joblet_isolation_stack_resolve(cfg, set, p, ELEMENTSOF(p), &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		st->layers[i].plugin = p[i];
+		st->layers[i].ops = p[i]->ops;
+	}
+	st->n = n;
 	return 0;
 }
 

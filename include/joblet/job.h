@@ -115,6 +115,18 @@ JOBLET_API int joblet_job_spawn(const char *state_dir, const char *config_path, 
 JOBLET_API int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
 			       const char *state_dir, struct joblet_error **err);
 
+/*
+ * The isolation plugins cfg->isolation_stack names, in order, as the shim
+ * will use them: "cgroup" becomes cgroup2 when its probe() says this host
+ * can use it, else cgroup1.  Fills ret[0..*ret_n) (at most max).  Errors:
+ * JOBLET_E_NOT_FOUND (a plugin is not loaded) or JOBLET_E_UNSUPPORTED (it
+ * cannot work on this host), naming the plugin and why.
+ */
+JOBLET_API int joblet_isolation_stack_resolve(const struct joblet_config *cfg,
+					      const struct joblet_plugin_set *set,
+					      const struct joblet_plugin **ret, size_t max,
+					      size_t *ret_n, struct joblet_error **err);
+
 /* Remove a job's state folder (log, status, work/): the job must have ended. */
 JOBLET_API int joblet_job_remove(const char *state_dir, struct joblet_error **err);
 
