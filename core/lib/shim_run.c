@@ -75,6 +75,25 @@ static int usable(const struct joblet_plugin *p, struct joblet_error **err)
 	return ops->probe ? ops->probe(err) : 0;
 }
 
+/* A stack entry that is not loaded: say why when the file was rejected. */
+static int not_loaded(const struct joblet_plugin_set *set, const char *name,
+		      struct joblet_error **err)
+{
+	_cleanup_free_ char *file = jl_strdup_printf("/isolation_%s.so", name);
+	const char *path, *reason;
+
+	for (size_t i = 0; file && joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
+		if (strlen(path) >= strlen(file) && strcmp(path + strlen(path) - strlen(file), file) == 0)
+			return joblet_error_set(err, JOBLET_E_PLUGIN, 0,
+						"isolation plugin `%s` (isolation.stack) was rejected: "
+						"%s",
+						name, reason);
+	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+				"isolation plugin `%s` (isolation.stack) is not loaded; see `joblet "
+				"check`",
+				name);
+}
+
 int joblet_isolation_stack_resolve(const struct joblet_config *cfg,
 				   const struct joblet_plugin_set *set,
 				   const struct joblet_plugin **ret, size_t max, size_t *ret_n,
@@ -110,10 +129,7 @@ int joblet_isolation_stack_resolve(const struct joblet_config *cfg,
 		} else {
 			p = joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, *name);
 			if (!p)
-				return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-							"isolation plugin `%s` (isolation.stack) is not "
-							"loaded; see `joblet check`",
-							*name);
+				return not_loaded(set, *name, err);
 			r = usable(p, err);
 			if (r < 0)
 				return joblet_error_prefix(err, r, "isolation/%s cannot work on this host",

@@ -168,6 +168,41 @@ job --runtime=evil -- true
 ok 'test $rc -eq 125 && has "symlink" "$err" && test ! -e /etc/joblet-planted' \
 	"a symlink planted in a mount target makes the job fail to start; the host is untouched"
 
+# ---------------------------------------------------------------- recursive read-only binds
+# A host path with a mount below it: the submount must be read-only in the
+# job too (a bind ignores the flags; each submount is remounted), with the
+# new mount API and with the classic one.
+# (Not under /tmp, which every job has for itself.)
+hostdir=/var/tmp/joblet-hostile-$$
+mkdir -p "$hostdir/sub"
+if mount -t tmpfs -o size=1m joblet-test "$hostdir/sub"; then
+	echo host >"$hostdir/sub/file"
+	for api in auto legacy; do
+		cat >"$TMP/sub.yml" <<EOY
+paths:
+  state_dir: $TMP/state
+plugins:
+  dirs: [$build/build-plugins]
+  settings:
+    "isolation/rootfs":
+      paths: /bin /lib /lib64 /usr /sbin /etc/ssl $hostdir
+      mount_api: $api
+isolation:
+  stack: [namespaces, rootfs, cgroup, seccomp]
+EOY
+		run "$JOBLET" --config "$TMP/sub.yml" run-local --upload="$probe" -- \
+			sh -c "cat $hostdir/sub/file; touch $hostdir/sub/x $hostdir/y; /work/probe readonly"
+		ok 'has "host" "$out" && has "$hostdir/sub/x'"'"': Read-only file system" "$err" && has "$hostdir/y'"'"': Read-only file system" "$err" && ! has FAIL "$out"' \
+			"a submount of a bound host path is read-only in the job too (mount_api $api)"
+	done
+	ok 'test ! -e "$hostdir/sub/x" && test ! -e "$hostdir/y"' "the host paths are untouched"
+	umount "$hostdir/sub"
+	rm -r "$hostdir"
+else
+	rm -r "$hostdir"
+	echo "ok - a submount of a bound host path is read-only # SKIP cannot mount a tmpfs here"
+fi
+
 # ---------------------------------------------------------------- the host afterwards
 before=`awk '{print $5}' /proc/self/mountinfo | sort | tr '\n' ' '`
 nbefore=`wc -l </proc/self/mountinfo`
