@@ -87,7 +87,8 @@ run "$JOBLET" --config "$TMP/joblet.yml" check
 ok 'test $rc -eq 0 && has "cgroups:" "$out" && has "namespaces:" "$out" && has "ok: joblet can serve" "$out"' \
 	"joblet check reports the host and says it can serve"
 ok 'has "config:     $TMP/joblet.yml" "$out" && has "scheduler/fifo" "$out"' "joblet check names its config and plugins"
-ok 'has "isolation:  none usable" "$out"' "joblet check probes the isolation plugins"
+ok 'has "isolation:  stack namespaces rootfs cgroup (= cgroup" "$out" && printf "%s\\n" "$out" | grep -Eq "^  none +usable$"' \
+	"joblet check shows the isolation stack and probes the isolation plugins"
 ok 'has "runtimes:   /opt/joblet/runtimes; registry ehsaniara/joblet-runtimes" "$out" && has "platform " "$out"' \
 	"joblet check shows the runtimes folder, default registry and platform"
 run "$JOBLET" --config "$TMP/joblet.yml" check --json
@@ -153,8 +154,16 @@ ok 'test $rc -eq 1 && has "no client configuration" "$err" && has "--config FILE
 	"no client configuration: says where it looked and what to do"
 
 # ---------------------------------------------------------------- the shipped examples
-run "$JOBLET" --config "$src/tests/fixtures/joblet.yml" check
-ok 'test $rc -eq 0 && has "config:     $src/tests/fixtures/joblet.yml" "$out"' "the example joblet.yml loads"
+# (With the plugins of the build tree instead of the installed ones.)
+sed "s|/usr/local/lib/joblet/plugins|$build/build-plugins|" "$src/tests/fixtures/joblet.yml" \
+	>"$TMP/example-joblet.yml"
+run "$JOBLET" --config "$TMP/example-joblet.yml" check
+ok 'test $rc -eq 0 && has "config:     $TMP/example-joblet.yml" "$out"' "the example joblet.yml loads"
+write_config "$TMP/badstack.yml" "isolation:
+  stack: [namespaces, nosuchlayer]"
+run "$JOBLET" --config "$TMP/badstack.yml" check
+ok 'test $rc -eq 1 && has "jobs cannot run: isolation plugin \`nosuchlayer\` (isolation.stack) is not loaded" "$out"' \
+	"joblet check reports an isolation stack that cannot run jobs"
 cp "$src/tests/fixtures/rnx-config.yml" "$TMP/example.yml"
 cp "$TMP/client.pem" "$TMP/client-key.pem"
 run "$RNX" --config "$TMP/example.yml" nodes
