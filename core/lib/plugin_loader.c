@@ -57,6 +57,7 @@ struct rejection {
 struct joblet_plugin_set {
 	const struct joblet_config *cfg;
 	bool strict;
+	int32_t only_kind; /* 0, or the one kind a scan loads */
 	struct loaded_plugin *loaded;
 	size_t n_loaded;
 	struct rejection *rejected;
@@ -344,6 +345,8 @@ int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create a plugin set");
 	set->cfg = cfg;
 	set->strict = (flags & JOBLET_LOADER_STRICT) || jl_privileged();
+	if (flags & (UINT32_C(1) << 2))
+		set->only_kind = (int32_t)((flags >> 8) & 0xffu);
 	if (!(flags & JOBLET_LOADER_NO_BUILTINS)) {
 		const struct joblet_plugin *const builtins[] = { &jl_builtin_isolation_none,
 								  &jl_builtin_scheduler_fifo };
@@ -564,7 +567,13 @@ int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
 	for (int i = 0; i < n; i++) {
 		_cleanup_free_ char *path = jl_strdup_printf("%s/%s", dir, entries[i]->d_name);
 		_cleanup_error_ struct joblet_error *e = NULL;
+		const char *kind = set->only_kind ? joblet_plugin_kind_name(set->only_kind) : NULL;
 
+		if (kind && (strncmp(entries[i]->d_name, kind, strlen(kind)) != 0 ||
+			     entries[i]->d_name[strlen(kind)] != '_')) {
+			free(entries[i]);
+			continue;
+		}
 		if (path && joblet_plugin_set_load_file(set, path, &e) < 0 && e &&
 		    e->code == JOBLET_E_NOMEM) {
 			for (int j = i; j < n; j++)

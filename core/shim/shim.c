@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 			       config_path ? 0 : JOBLET_CONFIG_MISSING_OK, &cfg, &err);
 	if (r >= 0) {
 		joblet_log_set_level(cfg->log_level);
-		r = joblet_plugin_set_new(cfg, 0, &set, &err);
+		r = joblet_plugin_set_new(cfg, JOBLET_LOADER_ONLY_KIND(JOBLET_KIND_ISOLATION), &set, &err);
 	}
 	if (r >= 0)
 		r = joblet_plugin_set_scan(set, &err);

@@ -32,6 +32,11 @@ struct joblet_plugin_set;
 #define JOBLET_LOADER_STRICT (UINT32_C(1) << 0)
 /* Do not register isolation/none and scheduler/fifo. */
 #define JOBLET_LOADER_NO_BUILTINS (UINT32_C(1) << 1)
+/*
+ * Scan only for plugins of one kind (files named <kind>_*.so); the others
+ * are not opened at all.  joblet-shim uses it to load only isolation layers.
+ */
+#define JOBLET_LOADER_ONLY_KIND(kind) ((UINT32_C(1) << 2) | (((uint32_t)(kind)&0xffu) << 8))
 
 /*
  * A new set holding the builtins.  cfg (borrowed; may be NULL) supplies the

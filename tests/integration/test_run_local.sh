@@ -92,6 +92,28 @@ err=`cat "$TMP/int.err"`
 ok 'test $rc -eq 143 && has "stopped on request" "$err" && test `jobs_left` -eq 0' \
 	"SIGINT stops the job (SIGTERM, exit 143) and cleans up"
 
+# The supervisor outlives whoever started it: SIGKILL run-local mid-job.
+rm -rf "$TMP/state/jobs"
+"$JOBLET" --config "$TMP/joblet.yml" run-local -- sh -c 'echo begun; sleep 1; echo finished' \
+	>"$TMP/orphan.out" 2>&1 &
+pid=$!
+i=0
+while ! grep -q begun "$TMP/orphan.out" 2>/dev/null && test $i -lt 100; do
+	sleep 0.1
+	i=`expr $i + 1`
+done
+kill -KILL $pid
+wait $pid 2>/dev/null
+dir=`ls -d "$TMP"/state/jobs/* 2>/dev/null | head -1`
+i=0
+while ! test -f "$dir/status.json" && test $i -lt 100; do
+	sleep 0.1
+	i=`expr $i + 1`
+done
+ok 'test -n "$dir" && grep -q "\"exit_code\":0" "$dir/status.json" && grep -q finished "$dir/log"' \
+	"the job runs to its end and is recorded when run-local is killed"
+rm -rf "$TMP/state/jobs"
+
 # A second shim for the same job is refused (a job runs once).
 rl --keep -- true
 dir=`printf '%s\n' "$err" | sed -n 's/.*kept in //p'`
