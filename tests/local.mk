@@ -24,6 +24,7 @@ EXTRA_DIST += \
 	tests/fixtures/os-release \
 	tests/bench/README.md \
 	tests/bench/bench_install.sh \
+	tests/bench/bench_isolation.sh \
 	tests/local.mk
 
 JL_UNIT_TESTS =
