@@ -174,7 +174,11 @@ static const struct {
 	{ SCMP_ARCH_PPC64, SCMP_ARCH_PPC },
 };
 
-/* What joblet.yml says (plugins.settings."isolation/seccomp"); set by init(). */
+/*
+ * What joblet.yml says (plugins.settings."isolation/seccomp"); set by init().
+ * A process loads its plugins once (the shim, the daemon), so one copy
+ * serves; a later init() replaces it.
+ */
 static struct {
 	bool allowed[ELEMENTSOF(seccomp_profile)];
 	bool kill;
