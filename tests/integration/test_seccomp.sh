@@ -116,7 +116,8 @@ ok 'test $rc -eq 0 && test "`answer keyctl`" != EPERM && test "`answer ptrace`" 
 	"allow: \"ptrace, keyctl\" lets those two through and nothing else"
 
 job typo -- "$probe" status
-ok 'test $rc -eq 125 && has "seccomp" "$err"' "a job is refused when the plugin's settings are wrong"
+ok 'test $rc -eq 125 && has "\`keyctll\` is not a system call" "$err"' \
+	"a job is refused when the plugin's settings are wrong, with the reason"
 run "$JOBLET" --config "$TMP/typo.yml" check
 ok 'test $rc -ne 0 && has "\`keyctll\` is not a system call" "$out"' \
 	"joblet check names the unknown system call in allow"

@@ -486,7 +486,9 @@ static int seccomp_build(scmp_filter_ctx *ret_ctx, int *ret_rules, struct joblet
 	r = seccomp_new_ctx(native, &ctx);
 	if (r < 0)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, -r,
-					"cannot start a system-call filter");
+					"cannot start a system-call filter (libseccomp sees "
+					"seccomp API level %u here; 4 is needed)",
+					seccomp_api_get());
 	r = seccomp_add_rules(ctx, native, &rules, err);
 	if (r < 0)
 		goto fail;
@@ -545,10 +547,33 @@ static long seccomp_bpf_length(scmp_filter_ctx ctx)
 
 /* ------------------------------------------------------------------ the hooks */
 
+/*
+ * The actions the kernel's seccomp filters can take, from
+ * /proc/sys/kernel/seccomp/actions_avail (Linux 4.14, the release that added
+ * SECCOMP_RET_KILL_PROCESS; CONFIG_SECCOMP_FILTER).  1 when both are there,
+ * 0 when not, -1 when the file cannot be read.  A file, not a seccomp(2)
+ * call: that also answers under tools that do not pass seccomp(2) through.
+ */
+static int seccomp_kernel_actions_ok(void)
+{
+	char buf[256];
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/seccomp/actions_avail", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strstr(buf, "kill_process") && strstr(buf, "errno") ? 1 : 0;
+}
+
 static int seccomp_probe(struct joblet_error **err)
 {
 	const struct scmp_version *v = seccomp_version();
-	unsigned api;
+	int ok;
 
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
@@ -557,14 +582,15 @@ static int seccomp_probe(struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
 					"libseccomp %u.%u.%u is too old; 2.5.0 or newer is needed",
 					v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
-	/* Level 4: filter mode, the seccomp() call with TSYNC, and SECCOMP_RET_KILL_PROCESS. */
-	api = seccomp_api_get();
-	if (api < 4)
+	ok = seccomp_kernel_actions_ok();
+	/* Without the file (no /proc?), ask libseccomp: level 4 is filter mode with KILL_PROCESS. */
+	if (ok < 0)
+		ok = seccomp_api_get() >= 4;
+	if (!ok)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"the kernel lacks seccomp filter features joblet needs "
-					"(libseccomp API level %u, 4 needed: Linux 4.14 or newer "
-					"with CONFIG_SECCOMP_FILTER)",
-					api);
+					"the kernel's seccomp lacks filter mode with "
+					"SECCOMP_RET_KILL_PROCESS (Linux 4.14 or newer with "
+					"CONFIG_SECCOMP_FILTER is needed)");
 	return 0;
 }
 
