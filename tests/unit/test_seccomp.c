@@ -1,0 +1,783 @@
+/*
+ * test_seccomp.c - isolation/seccomp, loaded from build-plugins/ through the
+ * plugin loader and driven as the shim drives it: prepare() in this
+ * process, child() in a forked child, which then tries every call of the
+ * profile with syscall(2).
+ *
+ * Two modes prove different things.  With `default_action: errno` each
+ * denied call must fail with EPERM (ENOSYS for clone3, EAFNOSUPPORT for the
+ * audit socket), and ordinary work plus the shim's last steps must still
+ * work.  With `default_action: kill` each denied call must kill its process
+ * with SIGSYS, which the kernel never does by itself: that shows the filter,
+ * not a missing capability, refused the call, also when the test runs as
+ * an unprivileged user.  The arguments are chosen so that a call the filter
+ * failed to stop does nothing (invalid flags, missing paths, no magic).
+ *
+ * The i386 (int $0x80) and x32 entry points are tested on x86_64 when the
+ * kernel and the CPU take them.
+ *
+ * Valgrind does not implement seccomp(2): under valgrind the cases that
+ * load a filter are reported as skipped, and the others still run (probe,
+ * settings, prepare and cleanup), with libseccomp told the kernel's API
+ * level so that the filter is still built and generated, and its memory
+ * handling checked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/netlink.h>
+#include <linux/sched.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <seccomp.h>
+
+#include <joblet/joblet.h>
+
+#include "job_private.h"
+
+#include "jl_test.h"
+#include "jl_tmp.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+#ifndef ELEMENTSOF
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#define X32_BIT 0x40000000L
+
+/* An fd on /dev/null at a fixed number, for the ioctl cases. */
+#define NULLFD 100
+
+/* ------------------------------------------------------------------ the plugin */
+
+struct plugin {
+	struct joblet_config *cfg;
+	struct joblet_plugin_set *set;
+	const struct joblet_isolation_ops *ops;
+	struct joblet_job *job;
+	void *state;
+};
+
+static const char *plugin_path(void)
+{
+	static char p[4096];
+
+	snprintf(p, sizeof(p), "%s/build-plugins/isolation_seccomp.so",
+		 jl_test_env("JOBLET_TEST_BUILDDIR"));
+	return p;
+}
+
+/* Load the plugin with these settings lines (YAML under the plugin's id); 0 or -code. */
+static int plugin_load(struct plugin *pl, const char *settings, struct joblet_error **err)
+{
+	char yaml[2048];
+	const struct joblet_plugin *d;
+	int r;
+
+	memset(pl, 0, sizeof(*pl));
+	if (settings)
+		snprintf(yaml, sizeof(yaml), "plugins:\n  settings:\n    isolation/seccomp:\n%s",
+			 settings);
+	else
+		snprintf(yaml, sizeof(yaml), "plugins:\n  settings: {}\n");
+	r = joblet_config_load(jl_tmp_write("joblet.yml", yaml), 0, &pl->cfg, err);
+	if (r < 0)
+		return r;
+	ck_assert_int_eq(joblet_plugin_set_new(pl->cfg, JOBLET_LOADER_NO_BUILTINS, &pl->set, NULL), 0);
+	r = joblet_plugin_set_load_file(pl->set, plugin_path(), err);
+	if (r < 0)
+		return r;
+	d = joblet_plugin_set_find(pl->set, JOBLET_KIND_ISOLATION, "seccomp");
+	ck_assert_ptr_nonnull(d);
+	pl->ops = d->ops;
+	return 0;
+}
+
+/* Load, make a job and prepare() it, as the shim does before clone(). */
+static void plugin_prepare(struct plugin *pl, const char *settings)
+{
+	struct joblet_job_spec *spec = NULL;
+	struct joblet_error *e = NULL;
+
+	ck_assert_int_eq(plugin_load(pl, settings, NULL), 0);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	ck_assert_int_eq(jl_job_new(spec, jl_tmpdir, &pl->job, NULL), 0);
+	ck_assert_msg(pl->ops->prepare(pl->job, &pl->state, &e) == 0, "prepare: %s",
+		      joblet_error_message(e));
+	ck_assert_ptr_nonnull(pl->state);
+}
+
+static void plugin_free(struct plugin *pl)
+{
+	if (pl->job && pl->ops)
+		pl->ops->cleanup(pl->job, pl->state);
+	jl_job_free(pl->job);
+	joblet_plugin_set_free(pl->set);
+	joblet_config_free(pl->cfg);
+}
+
+/* In a forked child: what the shim's child does before the hooks, then child(). */
+static void child_enter(struct plugin *pl)
+{
+	struct joblet_error *e = NULL;
+	int fd;
+
+	setsid(); /* no controlling tty: vhangup and TIOCSTI have nothing to act on */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || dup2(fd, NULLFD) < 0)
+		_exit(90);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(91);
+	if (pl->ops->child(pl->job, pl->state, &e) < 0) {
+		fprintf(stderr, "child(): %s\n", joblet_error_message(e));
+		_exit(92);
+	}
+}
+
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload");
+}
+
+/* ------------------------------------------------------------------ the denied calls */
+
+struct call {
+	const char *what;
+	long nr;
+	long a[6];
+	int err; /* errno in errno mode; 0 = EPERM (and SIGSYS in kill mode) */
+};
+
+static const struct timespec ts_zero;
+static const char c_x = 'x';
+
+#define S(p) ((long)(uintptr_t)(p))
+
+/* Every call of the profile, with arguments that do nothing if it got through. */
+static const struct call denied[] = {
+	{ "clone CLONE_NEWNS", SYS_clone, { CLONE_NEWNS | CLONE_SIGHAND }, 0 },
+	{ "clone CLONE_NEWCGROUP", SYS_clone, { CLONE_NEWCGROUP | CLONE_SIGHAND }, 0 },
+	{ "clone CLONE_NEWUTS", SYS_clone, { CLONE_NEWUTS | CLONE_SIGHAND }, 0 },
+	{ "clone CLONE_NEWIPC", SYS_clone, { CLONE_NEWIPC | CLONE_SIGHAND }, 0 },
+	{ "clone CLONE_NEWUSER", SYS_clone, { CLONE_NEWUSER | CLONE_SIGHAND }, 0 },
+	{ "clone CLONE_NEWPID", SYS_clone, { CLONE_NEWPID | CLONE_SIGHAND }, 0 },
+	{ "clone CLONE_NEWNET", SYS_clone, { CLONE_NEWNET | CLONE_SIGHAND }, 0 },
+	{ "clone CLONE_NEWUSER, high bits set", SYS_clone,
+	  { (long)(CLONE_NEWUSER | CLONE_SIGHAND | (1UL << 40)) }, 0 },
+	{ "clone3", SYS_clone3, { 0, 0 }, ENOSYS },
+	{ "unshare CLONE_NEWUSER", SYS_unshare, { CLONE_NEWUSER }, 0 },
+	{ "unshare CLONE_NEWNS", SYS_unshare, { CLONE_NEWNS }, 0 },
+	{ "unshare CLONE_FS", SYS_unshare, { CLONE_FS }, 0 },
+	{ "setns", SYS_setns, { -1, 0 }, 0 },
+	{ "mount", SYS_mount, { S("none"), S("/"), S("joblet-nofs"), 0, 0 }, 0 },
+	{ "umount2", SYS_umount2, { S("/"), 0xffff }, 0 },
+	{ "pivot_root", SYS_pivot_root, { S("/joblet-none"), S("/joblet-none") }, 0 },
+	{ "chroot", SYS_chroot, { S("/joblet-none") }, 0 },
+	{ "move_mount", SYS_move_mount, { -1, S(""), -1, S(""), 0xffffffff }, 0 },
+	{ "open_tree", SYS_open_tree, { -1, S(""), 0xffffffff }, 0 },
+	{ "fsopen", SYS_fsopen, { S("joblet-nofs"), 0xffffffff }, 0 },
+	{ "fsconfig", SYS_fsconfig, { -1, 0xffff, 0, 0, 0 }, 0 },
+	{ "fsmount", SYS_fsmount, { -1, 0xffffffff, 0 }, 0 },
+	{ "fspick", SYS_fspick, { -1, S(""), 0xffffffff }, 0 },
+	{ "mount_setattr", SYS_mount_setattr, { -1, S(""), 0xffffffff, 0, 0 }, 0 },
+	{ "keyctl", SYS_keyctl, { 0x7fff }, 0 },
+	{ "add_key", SYS_add_key, { 0, 0, 0, 0, 0 }, 0 },
+	{ "request_key", SYS_request_key, { 0, 0, 0, 0 }, 0 },
+	{ "bpf", SYS_bpf, { 0x7fff, 0, 0 }, 0 },
+	{ "perf_event_open", SYS_perf_event_open, { 0, 0, -1, -1, 0 }, 0 },
+	{ "userfaultfd", SYS_userfaultfd, { 0xffffffff }, 0 },
+	{ "io_uring_setup", SYS_io_uring_setup, { 0, 0 }, 0 },
+	{ "io_uring_enter", SYS_io_uring_enter, { -1, 0, 0, 0, 0, 0 }, 0 },
+	{ "io_uring_register", SYS_io_uring_register, { -1, 0, 0, 0 }, 0 },
+	{ "fanotify_init", SYS_fanotify_init, { 0xffffffff, 0 }, 0 },
+	{ "ptrace", SYS_ptrace, { 0x7fff, -1, 0, 0 }, 0 },
+	{ "process_vm_readv", SYS_process_vm_readv, { 1, 0, 0, 0, 0, 0xff }, 0 },
+	{ "process_vm_writev", SYS_process_vm_writev, { 1, 0, 0, 0, 0, 0xff }, 0 },
+	{ "kcmp", SYS_kcmp, { 1, 1, 0x7fff, 0, 0 }, 0 },
+	{ "pidfd_getfd", SYS_pidfd_getfd, { -1, 0, 0xffff }, 0 },
+	{ "process_madvise", SYS_process_madvise, { -1, 0, 0, 0, 0xffff }, 0 },
+	{ "move_pages", SYS_move_pages, { 0, 0, 0, 0, 0, 0xffff }, 0 },
+	{ "migrate_pages", SYS_migrate_pages, { -1, 0, 0, 0 }, 0 },
+	{ "kexec_load", SYS_kexec_load, { 0, 0, 0, 0xffffffff }, 0 },
+	{ "kexec_file_load", SYS_kexec_file_load, { -1, -1, 0, 0, 0xffff }, 0 },
+	{ "init_module", SYS_init_module, { 0, 0, 0 }, 0 },
+	{ "finit_module", SYS_finit_module, { -1, 0, 0xffff }, 0 },
+	{ "delete_module", SYS_delete_module, { S("joblet_no_such_module"), O_NONBLOCK }, 0 },
+#ifdef SYS_create_module
+	{ "create_module", SYS_create_module, { 0, 0 }, 0 },
+#endif
+#ifdef SYS_query_module
+	{ "query_module", SYS_query_module, { 0, 0, 0, 0, 0 }, 0 },
+#endif
+#ifdef SYS_get_kernel_syms
+	{ "get_kernel_syms", SYS_get_kernel_syms, { 0 }, 0 },
+#endif
+	{ "reboot", SYS_reboot, { 0, 0, 0, 0 }, 0 },
+	{ "swapon", SYS_swapon, { S("/joblet-none"), 0 }, 0 },
+	{ "swapoff", SYS_swapoff, { S("/joblet-none") }, 0 },
+	{ "acct", SYS_acct, { S("/joblet-none") }, 0 },
+	{ "syslog", SYS_syslog, { 9999, 0, 0 }, 0 },
+	{ "vhangup", SYS_vhangup, { 0 }, 0 },
+	{ "quotactl", SYS_quotactl, { 0, 0, 0, 0 }, 0 },
+#ifdef SYS_quotactl_fd
+	{ "quotactl_fd", SYS_quotactl_fd, { -1, 0, 0, 0 }, 0 },
+#endif
+#ifdef SYS_nfsservctl
+	{ "nfsservctl", SYS_nfsservctl, { 0, 0, 0 }, 0 },
+#endif
+#ifdef SYS_lookup_dcookie
+	{ "lookup_dcookie", SYS_lookup_dcookie, { 0, 0, 0 }, 0 },
+#endif
+#ifdef SYS_uselib
+	{ "uselib", SYS_uselib, { 0 }, 0 },
+#endif
+#ifdef SYS__sysctl
+	{ "_sysctl", SYS__sysctl, { 0 }, 0 },
+#endif
+	{ "sethostname", SYS_sethostname, { 0, 100000 }, 0 },
+	{ "setdomainname", SYS_setdomainname, { 0, 100000 }, 0 },
+	{ "settimeofday", SYS_settimeofday, { 0, 0 }, 0 },
+	{ "clock_settime", SYS_clock_settime, { CLOCK_MONOTONIC, S(&ts_zero) }, 0 },
+	{ "clock_adjtime", SYS_clock_adjtime, { 0x7fff, 0 }, 0 },
+	{ "adjtimex", SYS_adjtimex, { 0 }, 0 },
+#ifdef SYS_iopl
+	{ "iopl", SYS_iopl, { 99 }, 0 },
+#endif
+#ifdef SYS_ioperm
+	{ "ioperm", SYS_ioperm, { 0x10000, 1, 0 }, 0 },
+#endif
+	{ "open_by_handle_at", SYS_open_by_handle_at, { -1, 0, 0 }, 0 },
+	{ "name_to_handle_at", SYS_name_to_handle_at, { -1, S(""), 0, 0, 0xffff }, 0 },
+	{ "personality ADDR_NO_RANDOMIZE", SYS_personality, { ADDR_NO_RANDOMIZE }, 0 },
+	{ "personality READ_IMPLIES_EXEC", SYS_personality, { READ_IMPLIES_EXEC }, 0 },
+	{ "personality PER_BSD", SYS_personality, { PER_BSD }, 0 },
+	{ "personality PER_LINUX32|ADDR_NO_RANDOMIZE", SYS_personality,
+	  { PER_LINUX32 | ADDR_NO_RANDOMIZE }, 0 },
+	{ "personality 0xfffffffe", SYS_personality, { 0xfffffffe }, 0 },
+	{ "personality ADDR_NO_RANDOMIZE, high bits set", SYS_personality,
+	  { (long)(ADDR_NO_RANDOMIZE | (1UL << 32)) }, 0 },
+	{ "ioctl TIOCSTI", SYS_ioctl, { NULLFD, TIOCSTI, S(&c_x) }, 0 },
+	{ "ioctl TIOCSTI, high bits set", SYS_ioctl, { NULLFD, (long)(TIOCSTI | (1UL << 32)), S(&c_x) },
+	  0 },
+	{ "ioctl TIOCLINUX", SYS_ioctl, { NULLFD, TIOCLINUX, S(&c_x) }, 0 },
+	{ "ioctl TIOCLINUX, high bits set", SYS_ioctl,
+	  { NULLFD, (long)(TIOCLINUX | (0xffffUL << 32)), S(&c_x) }, 0 },
+	{ "socket AF_VSOCK", SYS_socket, { AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
+	{ "socket AF_VSOCK, high bits set", SYS_socket,
+	  { (long)(AF_VSOCK | (1UL << 32)), SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
+	{ "socket AF_NETLINK NETLINK_AUDIT", SYS_socket,
+	  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT }, EAFNOSUPPORT },
+};
+
+/* A call that must not be killed in kill mode (it has an errno of its own). */
+static bool keeps_errno(const struct call *c)
+{
+	return c->err != 0;
+}
+
+/* Failures of the checks in a filtered child, sent to the test through a pipe. */
+static int report_fd = -1;
+static int n_failed;
+
+static void report_failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report_failure(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(report_fd, buf, (size_t)n) < 0) {
+	}
+	n_failed++;
+}
+
+#define want(cond, ...)                     \
+	do {                                 \
+		if (!(cond))                 \
+			report_failure(__VA_ARGS__);   \
+	} while (0)
+
+/* Run fn in a child with the filter of pl loaded; fail the test with what it reported. */
+static void run_filtered(struct plugin *pl, void (*fn)(void))
+{
+	int p[2], status;
+	char out[16384];
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		report_fd = p[1];
+		child_enter(pl);
+		fn();
+		_exit(n_failed ? 1 : 0);
+	}
+	close(p[1]);
+	while ((n = read(p[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the filtered child %s %d:\n%s", WIFEXITED(status) ? "exited" : "was killed by",
+		      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
+}
+
+static void expect_denied(const struct call *c)
+{
+	long r;
+
+	errno = 0;
+	r = syscall(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	want(r == -1 && errno == (c->err ? c->err : EPERM), "%s: got %ld (%s), expected %s",
+	      c->what, r, strerror(errno), strerror(c->err ? c->err : EPERM));
+}
+
+static void all_denied(void)
+{
+	for (size_t i = 0; i < ELEMENTSOF(denied); i++)
+		expect_denied(&denied[i]);
+}
+
+/* ------------------------------------------------------------------ allowed work */
+
+static void *thread_main(void *arg)
+{
+	return (char *)arg + 1;
+}
+
+static int fork_exec_true(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = { (char *)"true", NULL }, *env[] = { NULL };
+
+		execve("/bin/true", argv, env);
+		_exit(126);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void ordinary_work(void)
+{
+	int p[2], status, fd, one = 0;
+	pthread_t t;
+	void *ret = NULL;
+	pid_t pid;
+	char c;
+
+	want(getpid() == (pid_t)syscall(SYS_getpid), "getpid");
+	want(pipe2(p, O_CLOEXEC) == 0 && write(p[1], "x", 1) == 1 && read(p[0], &c, 1) == 1 &&
+		      c == 'x',
+	      "pipe, write, read: %s", strerror(errno));
+	want(ioctl(p[0], FIONREAD, &one) == 0 && one == 0, "ioctl FIONREAD: %s", strerror(errno));
+	close(p[0]);
+	close(p[1]);
+	errno = 0;
+	want(ioctl(NULLFD, TCGETS, &(char[64]){ 0 }) < 0 && errno == ENOTTY,
+	      "ioctl TCGETS on /dev/null: %s (ENOTTY expected)", strerror(errno));
+
+	/* fork() is clone(SIGCHLD | CLONE_CHILD_*): no namespace flag. */
+	pid = fork();
+	if (pid == 0)
+		_exit(7);
+	want(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 7,
+	      "fork: %s", strerror(errno));
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		_exit(8);
+	want(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 8,
+	      "clone(SIGCHLD): %s", strerror(errno));
+	/* glibc tries clone3 (ENOSYS here) and falls back to clone(CLONE_VM | CLONE_THREAD ...). */
+	want(pthread_create(&t, NULL, thread_main, (void *)&c) == 0 && pthread_join(t, &ret) == 0 &&
+		      ret == (char *)&c + 1,
+	      "pthread_create");
+	want(fork_exec_true() == 0, "fork + execve /bin/true");
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	want(fd >= 0, "socket AF_UNIX: %s", strerror(errno));
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	want(fd >= 0, "socket AF_INET: %s", strerror(errno));
+	close(fd);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	want(fd >= 0, "socket AF_NETLINK NETLINK_ROUTE: %s", strerror(errno));
+	close(fd);
+
+	/* The personalities Docker allows. */
+	want(syscall(SYS_personality, 0xffffffffUL) >= 0, "personality query: %s", strerror(errno));
+	want(syscall(SYS_personality, PER_LINUX32) >= 0, "personality PER_LINUX32: %s",
+	      strerror(errno));
+	want(syscall(SYS_personality, UNAME26) >= 0, "personality UNAME26: %s", strerror(errno));
+	want(syscall(SYS_personality, PER_LINUX32 | UNAME26) >= 0,
+	      "personality PER_LINUX32|UNAME26: %s", strerror(errno));
+	want(syscall(SYS_personality, PER_LINUX) == (PER_LINUX32 | UNAME26),
+	      "personality PER_LINUX: %s", strerror(errno));
+
+	/* What the shim does after the hooks (core/lib/shim_run.c drop_privileges). */
+	{
+		struct rlimit core0 = { 0, 0 }, nofile = { 1024, 1024 };
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+		char cwd[4096];
+
+		want(setrlimit(RLIMIT_CORE, &core0) == 0, "setrlimit CORE: %s", strerror(errno));
+		want(setrlimit(RLIMIT_NOFILE, &nofile) == 0, "setrlimit NOFILE: %s", strerror(errno));
+		want(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "prctl NO_NEW_PRIVS: %s",
+		      strerror(errno));
+		if (geteuid() == 0) {
+			gid_t gid = 65534;
+
+			for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+				want(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0 || errno == EINVAL,
+				      "PR_CAPBSET_DROP %d: %s", cap, strerror(errno));
+			want(setgroups(1, &gid) == 0, "setgroups: %s", strerror(errno));
+			want(setresgid(65534, 65534, 65534) == 0, "setresgid: %s", strerror(errno));
+			want(setresuid(65534, 65534, 65534) == 0, "setresuid: %s", strerror(errno));
+		}
+		memset(d, 0, sizeof(d));
+		want(syscall(SYS_capset, &h, d) == 0, "capset: %s", strerror(errno));
+		want(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == 0,
+		      "PR_CAP_AMBIENT_CLEAR_ALL: %s", strerror(errno));
+		want(chdir("/") == 0 && getcwd(cwd, sizeof(cwd)) && strcmp(cwd, "/") == 0,
+		      "chdir, getcwd: %s", strerror(errno));
+		want(syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0 || errno == ENOSYS,
+		      "close_range CLOEXEC: %s", strerror(errno));
+		want(fcntl(NULLFD, F_SETFD, FD_CLOEXEC) == 0, "fcntl F_SETFD: %s", strerror(errno));
+		want(fork_exec_true() == 0, "fork + execve /bin/true after the privilege drop");
+	}
+}
+
+/* ------------------------------------------------------------------ other ABIs */
+
+#if defined(__x86_64__)
+/* A call through the i386 entry point; returns -errno like the kernel. */
+static long i386_call(long nr, long a, long b, long c)
+{
+	long r;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(nr), "b"(a), "c"(b), "d"(c)
+			 : "memory", "cc", "r8", "r9", "r10", "r11");
+	return r;
+}
+
+/* Does this kernel take int $0x80 (IA32 emulation on, and not valgrind)? */
+static bool have_i386(void)
+{
+	int status;
+	pid_t pid;
+
+	if (under_valgrind())
+		return false;
+	pid = fork();
+	if (pid == 0)
+		_exit(i386_call(20 /* getpid */, 0, 0, 0) == getpid() ? 0 : 1);
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+static void i386_checks(void)
+{
+	long r;
+
+	want(i386_call(20, 0, 0, 0) == getpid(), "i386 getpid is allowed");
+	r = i386_call(310 /* unshare */, CLONE_NEWUSER, 0, 0);
+	want(r == -EPERM, "i386 unshare(CLONE_NEWUSER): %ld", r);
+	r = i386_call(120 /* clone */, CLONE_NEWUSER | CLONE_SIGHAND, 0, 0);
+	want(r == -EPERM, "i386 clone(CLONE_NEWUSER): %ld", r);
+	r = i386_call(21 /* mount */, 0, 0, 0);
+	want(r == -EPERM, "i386 mount: %ld", r);
+	r = i386_call(22 /* umount, i386 only */, 0, 0, 0);
+	want(r == -EPERM, "i386 umount: %ld", r);
+	r = i386_call(288 /* keyctl */, 0x7fff, 0, 0);
+	want(r == -EPERM, "i386 keyctl: %ld", r);
+	r = i386_call(54 /* ioctl */, NULLFD, TIOCSTI, 0);
+	want(r == -EPERM, "i386 ioctl TIOCSTI: %ld", r);
+	r = i386_call(136 /* personality */, ADDR_NO_RANDOMIZE, 0, 0);
+	want(r == -EPERM, "i386 personality ADDR_NO_RANDOMIZE: %ld", r);
+	r = i386_call(435 /* clone3 */, 0, 0, 0);
+	want(r == -ENOSYS, "i386 clone3: %ld", r);
+	r = i386_call(359 /* socket */, AF_UNIX, SOCK_STREAM, 0);
+	want(r >= 0, "i386 socket AF_UNIX is allowed: %ld", r);
+}
+
+static void x32_checks(void)
+{
+	long r;
+
+	/* Without x32 in the kernel the call ends in ENOSYS, after the filter. */
+	errno = 0;
+	r = syscall(X32_BIT | SYS_unshare, CLONE_NEWUSER);
+	want(r == -1 && errno == EPERM, "x32 unshare(CLONE_NEWUSER): %ld (%s)", r, strerror(errno));
+	errno = 0;
+	r = syscall(X32_BIT | SYS_keyctl, 0x7fff);
+	want(r == -1 && errno == EPERM, "x32 keyctl: %ld (%s)", r, strerror(errno));
+	errno = 0;
+	r = syscall(X32_BIT | SYS_getpid);
+	want(r == getpid() || (r == -1 && errno == ENOSYS), "x32 getpid is not refused: %ld (%s)",
+	      r, strerror(errno));
+}
+#endif
+
+/* ------------------------------------------------------------------ tests */
+
+START_TEST(test_probe)
+{
+	struct plugin pl;
+	struct joblet_error *e = NULL;
+
+	ck_assert_int_eq(plugin_load(&pl, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(pl.ops->probe);
+	ck_assert_msg(pl.ops->probe(&e) == 0, "probe: %s", joblet_error_message(e));
+	plugin_free(&pl);
+}
+END_TEST
+
+START_TEST(test_denied_fail_with_eperm)
+{
+	struct plugin pl;
+
+	plugin_prepare(&pl, NULL);
+	run_filtered(&pl, all_denied);
+	plugin_free(&pl);
+}
+END_TEST
+
+START_TEST(test_ordinary_work_and_shim_steps)
+{
+	struct plugin pl;
+
+	plugin_prepare(&pl, NULL);
+	run_filtered(&pl, ordinary_work);
+	plugin_free(&pl);
+}
+END_TEST
+
+/* In kill mode every denied call ends its process with SIGSYS: the filter's doing. */
+START_TEST(test_denied_kill_with_sigsys)
+{
+	struct plugin pl;
+	char failures[8192] = "";
+	size_t off = 0;
+
+	plugin_prepare(&pl, "      default_action: kill\n");
+	for (size_t i = 0; i < ELEMENTSOF(denied); i++) {
+		const struct call *c = &denied[i];
+		int status;
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			long r;
+
+			child_enter(&pl);
+			errno = 0;
+			r = syscall(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+			/* 4: the errno expected; 5: something else. */
+			_exit(r == -1 && errno == c->err ? 4 : 5);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		if (keeps_errno(c) ? WIFEXITED(status) && WEXITSTATUS(status) == 4
+				   : WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+			continue;
+		off += (size_t)snprintf(failures + off, sizeof(failures) - off, "%s: %s %d\n",
+					c->what, WIFEXITED(status) ? "exit" : "signal",
+					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		if (off >= sizeof(failures))
+			break;
+	}
+	ck_assert_msg(failures[0] == '\0', "not killed by the filter:\n%s", failures);
+	/* ... and an ordinary call still is not. */
+	{
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			child_enter(&pl);
+			_exit(getpid() == (pid_t)syscall(SYS_getpid) && fork_exec_true() == 0 ? 0 : 1);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	plugin_free(&pl);
+}
+END_TEST
+
+#if defined(__x86_64__)
+START_TEST(test_i386_entry_point)
+{
+	struct plugin pl;
+
+	plugin_prepare(&pl, NULL);
+	run_filtered(&pl, i386_checks);
+	plugin_free(&pl);
+}
+END_TEST
+
+START_TEST(test_x32_entry_point)
+{
+	struct plugin pl;
+
+	plugin_prepare(&pl, NULL);
+	run_filtered(&pl, x32_checks);
+	plugin_free(&pl);
+}
+END_TEST
+#endif
+
+static void allowed_by_settings(void)
+{
+	/* Allowed: the kernel's own answer comes back. */
+	errno = 0;
+	want(syscall(SYS_ptrace, 0x7fff, -1, 0, 0) == -1 && errno != EPERM,
+	      "ptrace is still refused (%s)", strerror(errno));
+	errno = 0;
+	want(syscall(SYS_keyctl, 0x7fff) == -1 && errno == EOPNOTSUPP, "keyctl: %s",
+	      strerror(errno));
+	/* The rest of the profile stays. */
+	errno = 0;
+	want(syscall(SYS_bpf, 0x7fff, 0, 0) == -1 && errno == EPERM, "bpf: %s", strerror(errno));
+	errno = 0;
+	want(syscall(SYS_ioctl, NULLFD, TIOCSTI, &c_x) == -1 && errno == EPERM, "TIOCSTI: %s",
+	      strerror(errno));
+}
+
+START_TEST(test_allow_setting)
+{
+	struct plugin pl;
+
+	/* Commas, blanks, and a name the profile does not deny (a warning, not an error). */
+	plugin_prepare(&pl, "      allow: \"ptrace,  keyctl read\"\n");
+	run_filtered(&pl, allowed_by_settings);
+	plugin_free(&pl);
+}
+END_TEST
+
+static void expect_refused(const char *settings, const char *needle)
+{
+	struct plugin pl;
+	struct joblet_error *e = NULL;
+	int r = plugin_load(&pl, settings, &e);
+
+	ck_assert_msg(r < 0, "`%s` was accepted", settings);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_msg(strstr(e->message, needle), "`%s` not in: %s", needle, e->message);
+	joblet_error_free(e);
+	plugin_free(&pl);
+}
+
+START_TEST(test_setting_mistakes)
+{
+	expect_refused("      allow: \"ptrace, frobnicate\"\n",
+		       "allow: `frobnicate` is not a system call");
+	expect_refused("      allow: \"ptrace; rm\"\n", "`ptrace;` is not a system call name");
+	expect_refused("      allow: [ptrace]\n", "must be a single value");
+	expect_refused("      allow: clone3\n", "`clone3` cannot be filtered by its flags");
+	expect_refused("      default_action: log\n", "default_action: `log` is not an action");
+	expect_refused("      deny: bpf\n", "`deny` is not a setting of isolation/seccomp");
+}
+END_TEST
+
+START_TEST(test_prepare_then_cleanup)
+{
+	struct plugin pl;
+
+	/* Prepared but never started (a later layer failed): cleanup frees it all. */
+	plugin_prepare(&pl, "      allow: \"clone3 clone unshare\"\n      default_action: errno\n");
+	plugin_free(&pl);
+}
+END_TEST
+
+/* Cases that cannot run here, with why: printed as TAP skips after the suite. */
+static const char *skipped[16], *skipped_why[16];
+static unsigned n_skipped;
+
+#define add_if(tc, cond, fn, why)                            \
+	do {                                                 \
+		if (cond)                                    \
+			tcase_add_test(tc, fn);              \
+		else if (n_skipped < 16) {                   \
+			skipped[n_skipped] = #fn;            \
+			skipped_why[n_skipped++] = (why);    \
+		}                                            \
+	} while (0)
+
+static Suite *seccomp_suite(bool can_load)
+{
+	Suite *s = suite_create("seccomp");
+	TCase *tc = tcase_create("filter");
+	const char *no_filter = "this process cannot load a seccomp filter (valgrind?)";
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, jl_tmp_setup, jl_tmp_teardown);
+	tcase_add_test(tc, test_probe);
+	add_if(tc, can_load, test_denied_fail_with_eperm, no_filter);
+	add_if(tc, can_load, test_ordinary_work_and_shim_steps, no_filter);
+	add_if(tc, can_load, test_denied_kill_with_sigsys, no_filter);
+#if defined(__x86_64__)
+	add_if(tc, can_load, test_x32_entry_point, no_filter);
+	add_if(tc, can_load && have_i386(), test_i386_entry_point,
+	       can_load ? "no i386 system calls on this host" : no_filter);
+#endif
+	add_if(tc, can_load, test_allow_setting, no_filter);
+	tcase_add_test(tc, test_setting_mistakes);
+	tcase_add_test(tc, test_prepare_then_cleanup);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	/* What probe() asks libseccomp: level 4 is filter mode with KILL_PROCESS and TSYNC. */
+	bool can_load = seccomp_api_get() >= 4;
+	int rc;
+
+	if (!can_load && under_valgrind())
+		seccomp_api_set(4); /* build and generate filters all the same (never loaded) */
+	rc = jl_run_suite(seccomp_suite(can_load));
+	for (unsigned i = 0; i < n_skipped; i++)
+		printf("ok - %s # SKIP %s\n", skipped[i], skipped_why[i]);
+	return rc;
+}
