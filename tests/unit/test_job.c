@@ -453,7 +453,7 @@ START_TEST(test_log_disk_full)
 	int fd;
 
 	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
-	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	ck_assert_int_eq(mount("tmpfs", dir, "tmpfs", 0, "size=64k"), 0);
 	snprintf(path, sizeof(path), "%s/log", dir);
