@@ -14,8 +14,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 DEPS="build-essential autoconf automake libtool pkg-config xz-utils
-libcurl4-gnutls-dev libgnutls28-dev libjson-c-dev libarchive-dev libyaml-dev
-libsqlite3-dev libmicrohttpd-dev libseccomp-dev check valgrind gnutls-bin"
+libcurl4-gnutls-dev nettle-dev libgnutls28-dev libjson-c-dev libarchive-dev
+libyaml-dev libsqlite3-dev libmicrohttpd-dev libseccomp-dev check valgrind gnutls-bin"
 CONFIGURE_FLAGS="--prefix=/usr/local --sysconfdir=/etc --localstatedir=/var"
 JOBS=$(nproc 2>/dev/null || echo 2)
 

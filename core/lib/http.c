@@ -7,10 +7,17 @@
  * When a transfer breaks off, the stream reconnects with a Range request
  * from the first byte not yet delivered (skipping bytes itself when the
  * server ignores ranges), so the reader sees one gap-free body.
+ *
+ * libjoblet does not link libcurl: the first request loads it with
+ * dlopen().  Every joblet program, the per-job shim and every plugin link
+ * libjoblet, and most of them never fetch anything; a linked libcurl would
+ * map it and the ~30 libraries behind it (GnuTLS, Kerberos, LDAP, SSH, ...)
+ * into each of them, costing megabytes and milliseconds at every start.
  */
 #include "config.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <strings.h>
 #include <time.h>
@@ -29,13 +36,84 @@
 #define HTTP_MAX_BACKOFF_MS 30000
 /* A stream pauses the transfer when this much is buffered and unread. */
 #define HTTP_STREAM_HIGH_WATER (1024 * 1024)
+/* The Debian package that holds JOBLET_CURL_SONAME, for the message when it is missing. */
+#define HTTP_CURL_PACKAGE "libcurl3-gnutls"
+
+/*
+ * The libcurl functions this file calls, as libcurl.NAME for curl_NAME.
+ * Their types come from curl's own prototypes (__typeof__ does not evaluate
+ * its operand: no reference to the symbol is left for the linker), so the
+ * compiler checks calls through the table as it checks direct ones; only
+ * the type checks curl's macros add to direct curl_easy_setopt() calls do
+ * not apply, so every option value here is of the type curl documents for
+ * it (long, char *, a callback, a pointer).
+ */
+#define HTTP_CURL_FUNCTIONS(X)                                                                   \
+	X(global_init) X(easy_strerror) X(easy_init) X(easy_setopt) X(easy_cleanup)               \
+	X(easy_perform) X(easy_getinfo) X(easy_pause) X(slist_append) X(slist_free_all)           \
+	X(multi_init) X(multi_add_handle) X(multi_remove_handle) X(multi_perform)                 \
+	X(multi_info_read) X(multi_poll) X(multi_cleanup) X(url) X(url_set) X(url_get)            \
+	X(url_cleanup) X(url_strerror) X(free)
+
+#define HTTP_CURL_SLOT(name) __typeof__(&curl_##name) name;
+static struct {
+	HTTP_CURL_FUNCTIONS(HTTP_CURL_SLOT)
+} libcurl;
+#undef HTTP_CURL_SLOT
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static bool curl_loaded;	  /* the table is filled */
+static char curl_load_error[512]; /* why not, when it is not */
 static CURLcode curl_init_result;
 
+/* Once per process: load libcurl, fill the table, initialise libcurl. */
 static void http_global_init(void)
 {
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *lib = dlopen(JOBLET_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL, *why;
+
+	if (!lib) {
+		why = dlerror();
+		snprintf(curl_load_error, sizeof(curl_load_error),
+			 "the HTTPS client needs libcurl (`%s`), which cannot be loaded: %s; install "
+			 "it (apt-get install %s)",
+			 JOBLET_CURL_SONAME, why ? why : "unknown error", HTTP_CURL_PACKAGE);
+		return;
+	}
+#define HTTP_CURL_LOAD(name)                                                                      \
+	if (!missing && !(libcurl.name = (__typeof__(libcurl.name))dlsym(lib, "curl_" #name)))     \
+		missing = "curl_" #name;
+	HTTP_CURL_FUNCTIONS(HTTP_CURL_LOAD)
+#undef HTTP_CURL_LOAD
+	if (missing) {
+		snprintf(curl_load_error, sizeof(curl_load_error),
+			 "the HTTPS client needs `%s` from libcurl (`%s`), which lacks it; install "
+			 "libcurl 7.85 or newer (apt-get install %s)",
+			 missing, JOBLET_CURL_SONAME, HTTP_CURL_PACKAGE);
+		memset(&libcurl, 0, sizeof(libcurl));
+		dlclose(lib);
+		return;
+	}
+	/* Loaded for good: never dlclose()d, libcurl keeps process-wide state. */
+	curl_loaded = true;
+	curl_init_result = libcurl.global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/*
+ * Every entry point that calls libcurl starts here.  A libcurl that cannot
+ * be loaded is JOBLET_E_UNSUPPORTED (this host lacks it), never a crash;
+ * with init, a failed curl_global_init() is JOBLET_E_NETWORK (requests need
+ * it; joblet_http_resolve() only parses URLs and does without).
+ */
+static int http_init(bool init, struct joblet_error **err)
+{
+	pthread_once(&curl_once, http_global_init);
+	if (!curl_loaded)
+		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "%s", curl_load_error);
+	if (init && curl_init_result != CURLE_OK)
+		return joblet_error_set(err, JOBLET_E_NETWORK, 0, "cannot initialise libcurl: %s",
+					libcurl.easy_strerror(curl_init_result));
+	return 0;
 }
 
 struct http_settings {
@@ -50,7 +128,12 @@ struct http_settings {
 static int settings_from(const struct joblet_http_options *o, struct http_settings *s,
 			 struct joblet_error **err)
 {
+	int r;
+
 	memset(s, 0, sizeof(*s));
+	r = http_init(true, err);
+	if (r < 0)
+		return r;
 	s->connect_ms = HTTP_DEFAULT_CONNECT_MS;
 	s->stall_s = HTTP_DEFAULT_STALL_MS / 1000;
 	s->retries = HTTP_DEFAULT_RETRIES;
@@ -68,10 +151,6 @@ static int settings_from(const struct joblet_http_options *o, struct http_settin
 			s->retry_base_ms = (long)o->retry_base_ms;
 		s->max_bytes = o->max_bytes;
 	}
-	pthread_once(&curl_once, http_global_init);
-	if (curl_init_result != CURLE_OK)
-		return joblet_error_set(err, JOBLET_E_NETWORK, 0, "cannot initialise libcurl: %s",
-					curl_easy_strerror(curl_init_result));
 	return 0;
 }
 
@@ -194,7 +273,7 @@ static int http_status_error(struct joblet_error **err, const char *url,
 static int curl_error(struct joblet_error **err, const char *url, CURLcode c, const char *errbuf,
 		      long stall_s)
 {
-	const char *detail = errbuf && *errbuf ? errbuf : curl_easy_strerror(c);
+	const char *detail = errbuf && *errbuf ? errbuf : libcurl.easy_strerror(c);
 
 	switch (c) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -240,32 +319,32 @@ static void backoff(const struct http_settings *s, int attempt, long retry_after
 static CURL *easy_new(const char *url, const struct http_settings *s, struct http_response *resp,
 		      char *errbuf)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = libcurl.easy_init();
 
 	if (!c)
 		return NULL;
 	errbuf[0] = '\0';
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK) {
-		curl_easy_cleanup(c);
+	if (libcurl.easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    libcurl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
+	    libcurl.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") != CURLE_OK) {
+		libcurl.easy_cleanup(c);
 		return NULL;
 	}
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, s->stall_s);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	libcurl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	libcurl.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	libcurl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms);
+	libcurl.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	libcurl.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, s->stall_s);
+	libcurl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	libcurl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	libcurl.easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (s->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "joblet/" JOBLET_VERSION_STRING);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+		libcurl.easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+	libcurl.easy_setopt(c, CURLOPT_USERAGENT, "joblet/" JOBLET_VERSION_STRING);
+	libcurl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	libcurl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	libcurl.easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	libcurl.easy_setopt(c, CURLOPT_HEADERDATA, resp);
 	return c;
 }
 
@@ -329,15 +408,15 @@ int joblet_http_get(const char *url, const struct joblet_http_options *opts, con
 		joblet_buffer_reset(body);
 		if (etag && *etag) {
 			inm = jl_strdup_printf("If-None-Match: %s", etag);
-			headers = inm ? curl_slist_append(NULL, inm) : NULL;
-			curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+			headers = inm ? libcurl.slist_append(NULL, inm) : NULL;
+			libcurl.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 		}
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, get_write_cb);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
-		res = curl_easy_perform(c);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
-		curl_easy_cleanup(c);
-		curl_slist_free_all(headers);
+		libcurl.easy_setopt(c, CURLOPT_WRITEFUNCTION, get_write_cb);
+		libcurl.easy_setopt(c, CURLOPT_WRITEDATA, &g);
+		res = libcurl.easy_perform(c);
+		libcurl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+		libcurl.easy_cleanup(c);
+		libcurl.slist_free_all(headers);
 
 		if (g.too_big) {
 			r = joblet_error_set(err, JOBLET_E_LIMIT, 0,
@@ -375,7 +454,7 @@ int joblet_http_get(const char *url, const struct joblet_http_options *opts, con
 		if ((res == CURLE_OK ? status_transient(resp.status) : curl_transient(res)) &&
 		    attempt < s.retries) {
 			joblet_log(JOBLET_LOG_INFO, NULL, "fetching `%s`: %s; trying again", url,
-				   res == CURLE_OK ? resp.reason : curl_easy_strerror(res));
+				   res == CURLE_OK ? resp.reason : libcurl.easy_strerror(res));
 			backoff(&s, attempt, resp.retry_after_s);
 			continue;
 		}
@@ -475,8 +554,8 @@ static size_t stream_write_cb(char *data, size_t size, size_t n, void *userdata)
 static void stream_drop_easy(struct http_stream *h)
 {
 	if (h->easy) {
-		curl_multi_remove_handle(h->multi, h->easy);
-		curl_easy_cleanup(h->easy);
+		libcurl.multi_remove_handle(h->multi, h->easy);
+		libcurl.easy_cleanup(h->easy);
 		h->easy = NULL;
 	}
 }
@@ -489,15 +568,15 @@ static int stream_start(struct http_stream *h, struct joblet_error **err)
 	h->easy = easy_new(h->url, &h->s, &h->resp, h->errbuf);
 	if (!h->easy)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch `%s`", h->url);
-	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, stream_write_cb);
-	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
+	libcurl.easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, stream_write_cb);
+	libcurl.easy_setopt(h->easy, CURLOPT_WRITEDATA, h);
 	/*
 	 * CURLOPT_RANGE, not RESUME_FROM: curl then leaves a 200 answer (a
 	 * server without ranges) to us, and we skip what was delivered.
 	 */
 	if (h->delivered > 0) {
 		snprintf(h->range, sizeof(h->range), "%llu-", (unsigned long long)h->delivered);
-		curl_easy_setopt(h->easy, CURLOPT_RANGE, h->range);
+		libcurl.easy_setopt(h->easy, CURLOPT_RANGE, h->range);
 	}
 	h->skip = 0;
 	h->resume_from = h->delivered;
@@ -505,7 +584,7 @@ static int stream_start(struct http_stream *h, struct joblet_error **err)
 	h->paused = false;
 	h->running = true;
 	h->result = CURLE_OK;
-	if (curl_multi_add_handle(h->multi, h->easy) != CURLM_OK)
+	if (libcurl.multi_add_handle(h->multi, h->easy) != CURLM_OK)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch `%s`", h->url);
 	return 0;
 }
@@ -518,16 +597,16 @@ static void stream_pump(struct http_stream *h)
 
 	if (h->paused && h->len - h->off < HTTP_STREAM_HIGH_WATER / 2) {
 		h->paused = false;
-		curl_easy_pause(h->easy, CURLPAUSE_CONT);
+		libcurl.easy_pause(h->easy, CURLPAUSE_CONT);
 	}
-	curl_multi_perform(h->multi, &running);
-	while ((msg = curl_multi_info_read(h->multi, &left)))
+	libcurl.multi_perform(h->multi, &running);
+	while ((msg = libcurl.multi_info_read(h->multi, &left)))
 		if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->easy) {
 			h->running = false;
 			h->result = msg->data.result;
 		}
 	if (h->running && h->len == h->off && !h->paused)
-		curl_multi_poll(h->multi, NULL, 0, 1000, NULL);
+		libcurl.multi_poll(h->multi, NULL, 0, 1000, NULL);
 }
 
 /*
@@ -579,7 +658,7 @@ static int stream_settle(struct http_stream *h, struct joblet_error **err)
 		} else if (!(curl_transient(h->result) && h->attempt < h->s.retries))
 			return curl_error(err, h->url, h->result, h->errbuf, h->s.stall_s);
 		joblet_log(JOBLET_LOG_INFO, NULL, "fetching `%s`: %s; trying again", h->url,
-			   h->resp.status ? h->resp.reason : curl_easy_strerror(h->result));
+			   h->resp.status ? h->resp.reason : libcurl.easy_strerror(h->result));
 		backoff(&h->s, h->attempt, h->resp.retry_after_s);
 		h->attempt++;
 		r = stream_start(h, err);
@@ -632,7 +711,7 @@ static int64_t http_stream_read(struct joblet_stream *s, void *buf, size_t len,
 
 			joblet_log(JOBLET_LOG_INFO, NULL,
 				   "fetching `%s` broke off after %llu bytes (%s); resuming", h->url,
-				   (unsigned long long)h->delivered, curl_easy_strerror(h->result));
+				   (unsigned long long)h->delivered, libcurl.easy_strerror(h->result));
 			backoff(&h->s, h->attempt, 0);
 			h->attempt++;
 			if (stream_start(h, &e) < 0 || stream_settle(h, &e) < 0) {
@@ -654,7 +733,7 @@ static void http_stream_close(struct joblet_stream *s)
 
 	stream_drop_easy(h);
 	if (h->multi)
-		curl_multi_cleanup(h->multi);
+		libcurl.multi_cleanup(h->multi);
 	joblet_error_free(h->failure);
 	free(h->buf);
 	free(h->url);
@@ -683,7 +762,7 @@ int joblet_http_open(const char *url, const struct joblet_http_options *opts,
 	if (r < 0)
 		goto fail;
 	h->url = strdup(url);
-	h->multi = curl_multi_init();
+	h->multi = libcurl.multi_init();
 	if (!h->url || !h->multi) {
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch `%s`", url);
 		goto fail;
@@ -693,7 +772,7 @@ int joblet_http_open(const char *url, const struct joblet_http_options *opts,
 		r = stream_settle(h, err);
 	if (r < 0)
 		goto fail;
-	if (curl_easy_getinfo(h->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK && cl >= 0)
+	if (libcurl.easy_getinfo(h->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK && cl >= 0)
 		h->total = (int64_t)cl;
 	h->base.length = h->total;
 	if (h->s.max_bytes > 0 && h->total > h->s.max_bytes) {
@@ -715,22 +794,25 @@ int joblet_http_resolve(const char *base, const char *ref, char **ret_url,
 	CURLU *u;
 	char *out = NULL, *copy;
 	CURLUcode rc;
+	int r;
 
-	pthread_once(&curl_once, http_global_init);
-	u = curl_url();
+	r = http_init(false, err);
+	if (r < 0)
+		return r;
+	u = libcurl.url();
 	if (!u)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot resolve `%s`", ref);
-	rc = curl_url_set(u, CURLUPART_URL, base, 0);
+	rc = libcurl.url_set(u, CURLUPART_URL, base, 0);
 	if (rc == CURLUE_OK)
-		rc = curl_url_set(u, CURLUPART_URL, ref, 0);
+		rc = libcurl.url_set(u, CURLUPART_URL, ref, 0);
 	if (rc == CURLUE_OK)
-		rc = curl_url_get(u, CURLUPART_URL, &out, 0);
-	curl_url_cleanup(u);
+		rc = libcurl.url_get(u, CURLUPART_URL, &out, 0);
+	libcurl.url_cleanup(u);
 	if (rc != CURLUE_OK)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot resolve `%s` against `%s`: %s",
-					ref, base, curl_url_strerror(rc));
+					ref, base, libcurl.url_strerror(rc));
 	copy = strdup(out);
-	curl_free(out);
+	libcurl.free(out);
 	if (!copy)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot resolve `%s`", ref);
 	*ret_url = copy;

@@ -12,8 +12,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include <json.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -31,6 +29,7 @@
 #include "registry_index.h"
 #include "runtime_spec.h"
 #include "runtime_yml.h"
+#include "sha256.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ shared helpers */
@@ -132,19 +131,20 @@ int joblet_registry_plugin_for(const struct joblet_config *cfg, const struct job
 
 /* ------------------------------------------------------------------ index cache */
 
-static int cache_key(const char *registry, char ret[33])
+static void cache_key(const char *registry, char ret[33])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char d[32];
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
 
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, registry, strlen(registry), d) < 0)
-		return -1;
+	sha256_init(&h);
+	sha256_update(&h, strlen(registry), (const uint8_t *)registry);
+	jl_sha256_digest(&h, d);
 	for (int i = 0; i < 16; i++) {
 		ret[2 * i] = hex[d[i] >> 4];
 		ret[2 * i + 1] = hex[d[i] & 15];
 	}
 	ret[32] = '\0';
-	return 0;
 }
 
 /* Write path atomically (temp file + rename); failures only lose the cache. */
@@ -177,8 +177,9 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 	int r;
 
 	*ret_cached_unchecked = false;
-	if (!dir || cache_key(registry, key) < 0)
+	if (!dir)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch the registry index");
+	cache_key(registry, key);
 	/* The cache is a convenience: without a writable state folder there is none. */
 	use_cache = jl_mkdir_p(cfg->state_dir, 0700, NULL) == 0 && jl_mkdir_p(dir, 0700, NULL) == 0;
 	json_path = jl_strdup_printf("%s/%s.json", dir, key);
@@ -220,11 +221,18 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 			    "fetching the index of `%s`", registry);
 		r = ops->fetch_index(&q, &a, &e);
 		if (r < 0) {
-			/* The guide's wording first, the cause after it. */
+			/*
+			 * The guide's wording first, the cause after it.  When
+			 * this host cannot fetch at all (no libcurl), the cause
+			 * says what to install and the registry is not to blame.
+			 */
 			r = joblet_error_set(err, e ? e->code : JOBLET_E_NETWORK, 0,
-					     "failed to fetch registry `%s`: %s. Check that the "
-					     "registry exists and serves registry.json",
-					     registry, joblet_error_message(e));
+					     "failed to fetch registry `%s`: %s%s", registry,
+					     joblet_error_message(e),
+					     e && e->code == JOBLET_E_UNSUPPORTED
+						     ? ""
+						     : ". Check that the registry exists and serves "
+						       "registry.json");
 			if (e && e->code == JOBLET_E_HTTP && err && *err)
 				(*err)->detail = e->detail;
 			joblet_error_free(e);

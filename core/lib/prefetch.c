@@ -1,12 +1,11 @@
 /* prefetch.c - read-ahead with hashing in a producer thread (see prefetch.h). */
 #include "config.h"
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include <pthread.h>
 #include <time.h>
 
 #include "prefetch.h"
+#include "sha256.h"
 #include "util.h"
 
 #define PREFETCH_CHUNK (256 * 1024)
@@ -36,9 +35,9 @@ struct jl_prefetch {
 	bool stop;
 	struct joblet_error *producer_err;
 
-	gnutls_hash_hd_t hash;
+	struct sha256_ctx hash;
 	bool hash_live;
-	unsigned char digest[32];
+	uint8_t digest[SHA256_DIGEST_SIZE];
 	uint64_t produced;
 
 	bool consumer_eof;
@@ -115,7 +114,7 @@ static void *producer(void *arg)
 				producer_fail(p, e);
 				return NULL;
 			}
-			gnutls_hash(p->hash, c->data + c->len, (size_t)n);
+			sha256_update(&p->hash, (size_t)n, c->data + c->len);
 			c->len += (size_t)n;
 		}
 		if (at_end && p->o.expected_size >= 0 && p->produced != (uint64_t)p->o.expected_size)
@@ -125,7 +124,7 @@ static void *producer(void *arg)
 					 p->what, (unsigned long long)p->produced,
 					 (long long)p->o.expected_size);
 		else if (at_end) {
-			gnutls_hash_deinit(p->hash, p->digest);
+			jl_sha256_digest(&p->hash, p->digest);
 			p->hash_live = false;
 		}
 		/* Report before handing over, so the last report precedes what the reader does next. */
@@ -261,10 +260,7 @@ int jl_prefetch_new(struct joblet_stream *src, const struct jl_prefetch_options 
 	for (int i = 0; i < PREFETCH_NCHUNKS; i++)
 		if (!(p->ring[i].data = malloc(PREFETCH_CHUNK)))
 			goto oom;
-	if (gnutls_hash_init(&p->hash, GNUTLS_DIG_SHA256) < 0) {
-		jl_prefetch_free(p);
-		return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "cannot start SHA-256");
-	}
+	sha256_init(&p->hash);
 	p->hash_live = true;
 	r = pthread_create(&p->thread, NULL, producer, p);
 	if (r != 0) {
@@ -314,8 +310,6 @@ void jl_prefetch_free(struct jl_prefetch *p)
 		pthread_join(p->thread, NULL);
 	}
 	joblet_stream_close(p->src);
-	if (p->hash_live)
-		gnutls_hash_deinit(p->hash, NULL);
 	for (int i = 0; i < PREFETCH_NCHUNKS; i++)
 		free(p->ring[i].data);
 	joblet_error_free(p->producer_err);

@@ -5,8 +5,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include <json.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -19,6 +17,7 @@
 #include "platform.h"
 #include "runtime_yml.h"
 #include "semver.h"
+#include "sha256.h"
 #include "util.h"
 
 /* SHA-256 (hex) and size of an open file, from its start. */
@@ -26,25 +25,25 @@ static int hash_fd(int fd, const char *name, char ret_hex[65], int64_t *ret_size
 		   struct joblet_error **err)
 {
 	static const char hex[] = "0123456789abcdef";
-	gnutls_hash_hd_t h;
-	unsigned char d[32];
+	struct sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
 	uint8_t buf[65536];
 	int64_t size = 0;
 	ssize_t n;
 
-	if (lseek(fd, 0, SEEK_SET) < 0 || gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+	if (lseek(fd, 0, SEEK_SET) < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot hash `%s`", name);
+	sha256_init(&h);
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			gnutls_hash_deinit(h, NULL);
 			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", name);
 		}
-		gnutls_hash(h, buf, (size_t)n);
+		sha256_update(&h, (size_t)n, buf);
 		size += n;
 	}
-	gnutls_hash_deinit(h, d);
+	jl_sha256_digest(&h, d);
 	for (int i = 0; i < 32; i++) {
 		ret_hex[2 * i] = hex[d[i] >> 4];
 		ret_hex[2 * i + 1] = hex[d[i] & 15];

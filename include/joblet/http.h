@@ -9,6 +9,11 @@
  * reset, timeouts, HTTP 5xx and 429, honouring Retry-After), and errors
  * worded as `HTTP 404: 404 Not Found`.
  *
+ * libjoblet loads libcurl the first time one of these functions needs it.
+ * Where it cannot be loaded, joblet_http_get(), joblet_http_open(),
+ * joblet_http_open_ref() and joblet_http_resolve() fail with
+ * JOBLET_E_UNSUPPORTED, naming the library and what to install.
+ *
  * Thread safety: every function may be called from several threads at once;
  * one stream is used by one thread at a time.
  */
