@@ -54,7 +54,24 @@ void jl_job_free(struct joblet_job *job)
 	free(job->state_dir);
 	free(job->root_dir);
 	free(job->work_dir);
+	free(job->cache_dir);
 	free(job);
+}
+
+int jl_job_set_cache_dir(struct joblet_job *job, const char *dir)
+{
+	char *copy = dir ? strdup(dir) : NULL;
+
+	if (dir && !copy)
+		return -ENOMEM;
+	free(job->cache_dir);
+	job->cache_dir = copy;
+	return 0;
+}
+
+const char *joblet_job_cache_dir(const struct joblet_job *job)
+{
+	return job->cache_dir;
 }
 
 const char *joblet_job_id(const struct joblet_job *job)

@@ -15,6 +15,7 @@ struct joblet_job {
 	char *state_dir;
 	char *root_dir;
 	char *work_dir;
+	char *cache_dir;	      /* STATE_DIR/cache, or NULL (see joblet_job_cache_dir) */
 	char short_id[9];
 	uint64_t clone_flags;
 	int cgroup_fd;		      /* -1, or the job cgroup (CLONE_INTO_CGROUP) */
@@ -26,6 +27,8 @@ struct joblet_job {
 int jl_job_new(struct joblet_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
 	       struct joblet_error **err);
 void jl_job_free(struct joblet_job *job);
+/* Where plugins may cache what they derive from the configuration (STATE_DIR/cache). */
+int jl_job_set_cache_dir(struct joblet_job *job, const char *dir);
 
 /* ------------------------------------------------------------------ framed log */
 

@@ -553,7 +553,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	struct joblet_job_spec *spec = NULL;
 	struct joblet_job *job = NULL;
 	struct jl_log_writer *w = NULL;
-	struct stack st;
+	struct stack st = { 0 };
 	struct joblet_job_status status = { 0 };
 	struct joblet_job_usage usage = { sizeof(usage), 0, 0, 0, 0, 0, 0, 0 };
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, syncp[2] = { -1, -1 }, rep[2] = { -1, -1 };
@@ -615,6 +615,13 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 		r = joblet_job_spec_from_json(spec_text, &spec, &e);
 	if (r == 0)
 		r = jl_job_new(spec, state_dir, &job, &e);
+	if (r == 0) {
+		_cleanup_free_ char *cache = jl_strdup_printf("%s/cache", cfg->state_dir);
+
+		r = cache ? jl_job_set_cache_dir(job, cache) : -ENOMEM;
+		if (r < 0)
+			r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	}
 	if (r == 0)
 		r = stack_resolve(cfg, set, &st, &e);
 	if (r == 0)

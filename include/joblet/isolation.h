@@ -60,6 +60,14 @@ JOBLET_API const char *joblet_job_state_dir(const struct joblet_job *job);
 JOBLET_API const char *joblet_job_root_dir(const struct joblet_job *job);
 JOBLET_API const char *joblet_job_work_dir(const struct joblet_job *job);
 
+/*
+ * A folder (STATE_DIR/cache, root's, mode 0700; it may not exist yet) where
+ * a plugin may keep what it derives from its settings and this host, for
+ * the next jobs (a compiled filter, say); file names should start with the
+ * plugin's name.  NULL when there is none: work without a cache then.
+ */
+JOBLET_API const char *joblet_job_cache_dir(const struct joblet_job *job);
+
 /* Limits of the spec; 0 means unlimited (pids: the configured default applied). */
 enum joblet_job_limit {
 	JOBLET_LIMIT_CPU_PERCENT = 1, /* percent of one core */

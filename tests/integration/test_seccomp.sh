@@ -121,3 +121,16 @@ ok 'test $rc -eq 125 && has "\`keyctll\` is not a system call" "$err"' \
 run "$JOBLET" --config "$TMP/typo.yml" check
 ok 'test $rc -ne 0 && has "\`keyctll\` is not a system call" "$out"' \
 	"joblet check names the unknown system call in allow"
+
+# ---------------------------------------------------------------- the compiled filter is cached
+# One file per configuration in STATE_DIR/cache; a damaged one is not used.
+n=`ls "$TMP"/state/cache/seccomp-*.bpf 2>/dev/null | wc -l`
+ok 'test "$n" -ge 3' "each configuration's compiled filter is kept in the cache folder ($n files)"
+for f in "$TMP"/state/cache/seccomp-*.bpf; do
+	printf 'xyz' >"$f"
+done
+job seccomp -- "$probe" denied
+ok 'test $rc -eq 0 && test "`answer bpf`" = EPERM && test "`answer keyctl`" = EPERM' \
+	"a damaged cache file is ignored: the filter is built again and refuses the calls"
+job kill -- "$probe" denied
+ok 'test $rc -eq 159' "and the kill-mode filter is its own, not the errno one"

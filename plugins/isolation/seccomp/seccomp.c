@@ -11,8 +11,9 @@
  * through any other ABI kills the process.
  *
  * prepare() builds the filter in the shim, so a filter that cannot be
- * built refuses the job with a reason before anything runs; child() only
- * loads it.  It is the last layer of the stack: the layers before it
+ * built refuses the job with a reason before anything runs, and keeps the
+ * generated program in the job cache folder for the next jobs of the same
+ * configuration; child() only loads it (seccomp(2), TSYNC).  It is the last layer of the stack: the layers before it
  * (rootfs: mount, pivot_root) and the shim's own last steps (setresuid,
  * capset, prctl, close_range, execve) run after it or before it and are all
  * allowed.  README.md has the profile, the settings and the limits.
@@ -35,7 +36,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <linux/seccomp.h>
 #include <unistd.h>
 
 #include <joblet/isolation.h>
@@ -530,19 +533,135 @@ fail:
 	return r;
 }
 
-/* The filter's size in BPF instructions, or negative errno. */
-static long seccomp_bpf_length(scmp_filter_ctx ctx)
+/* A generated filter program: what the kernel loads. */
+struct seccomp_prog {
+	struct sock_filter *insns;
+	size_t len; /* instructions */
+};
+
+static void seccomp_prog_free(struct seccomp_prog *p)
 {
-	struct stat st = { 0 };
+	if (p) {
+		free(p->insns);
+		free(p);
+	}
+}
+
+/* Read a whole BPF program from fd (at its start); negative errno. */
+static int seccomp_prog_read(int fd, struct seccomp_prog **ret)
+{
+	struct seccomp_prog *p;
+	struct stat st;
+	size_t got = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter)))
+		return -EBADMSG;
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->insns = malloc((size_t)st.st_size))) {
+		free(p);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = pread(fd, (char *)p->insns + got, (size_t)st.st_size - got, (off_t)got);
+
+		if (n <= 0) {
+			seccomp_prog_free(p);
+			return n < 0 ? -errno : -EBADMSG;
+		}
+		got += (size_t)n;
+	}
+	p->len = (size_t)st.st_size / sizeof(struct sock_filter);
+	*ret = p;
+	return 0;
+}
+
+/* Generate the program of ctx; negative errno. */
+static int seccomp_export(scmp_filter_ctx ctx, struct seccomp_prog **ret)
+{
 	int fd = memfd_create("joblet-seccomp", MFD_CLOEXEC), r;
 
 	if (fd < 0)
 		return -errno;
 	r = seccomp_export_bpf(ctx, fd);
-	if (r == 0 && fstat(fd, &st) < 0)
-		r = -errno;
+	if (r == 0)
+		r = seccomp_prog_read(fd, ret);
 	close(fd);
-	return r < 0 ? r : (long)(st.st_size / (off_t)sizeof(struct sock_filter));
+	return r;
+}
+
+/*
+ * The compiled filter is the same for every job of this configuration, and
+ * building it costs milliseconds (hundreds of rules over three ABIs), so it
+ * is kept in the job cache folder under a name derived from everything it
+ * depends on: this plugin's profile and settings, libseccomp's version and
+ * API level, and the native ABI.
+ */
+static void seccomp_cache_name(char *buf, size_t len)
+{
+	const struct scmp_version *v = seccomp_version();
+	uint64_t h = UINT64_C(14695981039346656037);
+	char key[512];
+	int n;
+
+	n = snprintf(key, sizeof(key), "%s|%u.%u.%u|%u|%u|%d|%zu|", JOBLET_PLUGIN_SELF.version,
+		     v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_api_get(),
+		     seccomp_arch_native(), seccomp_cfg.kill, ELEMENTSOF(seccomp_profile));
+	for (int i = 0; i < n && i < (int)sizeof(key); i++)
+		h = (h ^ (uint8_t)key[i]) * UINT64_C(1099511628211);
+	for (size_t i = 0; i < ELEMENTSOF(seccomp_profile); i++) {
+		for (const char *c = seccomp_profile[i].name; *c; c++)
+			h = (h ^ (uint8_t)*c) * UINT64_C(1099511628211);
+		h = (h ^ (uint8_t)(seccomp_cfg.allowed[i] ? 'a' : 'd')) * UINT64_C(1099511628211);
+	}
+	snprintf(buf, len, "seccomp-%016llx.bpf", (unsigned long long)h);
+}
+
+static struct seccomp_prog *seccomp_cache_load(const char *dir, const char *name)
+{
+	struct seccomp_prog *p = NULL;
+	int dfd, fd;
+
+	if (!dir)
+		return NULL;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return NULL;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return NULL;
+	if (seccomp_prog_read(fd, &p) < 0)
+		p = NULL;
+	close(fd);
+	return p;
+}
+
+/* Best effort: a cache that cannot be written only costs the next job time. */
+static void seccomp_cache_store(const char *dir, const char *name, const struct seccomp_prog *p)
+{
+	char tmp[128];
+	size_t size = p->len * sizeof(struct sock_filter);
+	int dfd, fd;
+
+	if (!dir || (mkdir(dir, 0700) < 0 && errno != EEXIST))
+		return;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		bool ok = write(fd, p->insns, size) == (ssize_t)size;
+
+		if (close(fd) < 0)
+			ok = false;
+		if (!ok || renameat(dfd, tmp, dfd, name) < 0)
+			unlinkat(dfd, tmp, 0);
+	}
+	close(dfd);
 }
 
 /* ------------------------------------------------------------------ the hooks */
@@ -596,45 +715,54 @@ static int seccomp_probe(struct joblet_error **err)
 
 static int seccomp_prepare(struct joblet_job *job, void **ret_state, struct joblet_error **err)
 {
+	struct seccomp_prog *prog;
 	scmp_filter_ctx ctx = NULL;
-	long len;
+	char name[64];
 	int r, rules = 0;
 
 	*ret_state = NULL;
+	seccomp_cache_name(name, sizeof(name));
+	prog = seccomp_cache_load(joblet_job_cache_dir(job), name);
+	if (prog) {
+		*ret_state = prog;
+		return 0;
+	}
 	r = seccomp_build(&ctx, &rules, err);
 	if (r < 0)
 		return joblet_error_prefix(err, r, "building the system-call filter");
 	/* Generate the program now: a filter the kernel would refuse fails here, not in the job. */
-	len = seccomp_bpf_length(ctx);
-	if (len < 0) {
-		seccomp_release(ctx);
-		return joblet_error_set(err, JOBLET_E_INTERNAL, (int)-len,
-					"cannot generate the system-call filter");
-	}
-	if (len > BPF_MAXINSNS) {
-		seccomp_release(ctx);
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the system-call filter has %ld instructions, more than "
-					"the kernel's %d",
-					len, BPF_MAXINSNS);
-	}
-	joblet_plog_debug("job %s: %d rules, %ld BPF instructions, denied calls %s",
-			  joblet_job_short_id(job), rules, len,
+	r = seccomp_export(ctx, &prog);
+	seccomp_release(ctx);
+	if (r < 0)
+		return joblet_error_set(err, r == -EBADMSG ? JOBLET_E_LIMIT : JOBLET_E_INTERNAL, -r,
+					r == -EBADMSG ? "the system-call filter is longer than the "
+							"kernel's %d instructions"
+						      : "cannot generate the system-call filter (%d)",
+					BPF_MAXINSNS);
+	joblet_plog_debug("job %s: %d rules, %zu BPF instructions, denied calls %s",
+			  joblet_job_short_id(job), rules, prog->len,
 			  seccomp_cfg.kill ? "kill the job" : "fail with EPERM");
-	*ret_state = ctx;
+	seccomp_cache_store(joblet_job_cache_dir(job), name, prog);
+	*ret_state = prog;
 	return 0;
 }
 
 static int seccomp_child(struct joblet_job *job, void *state, struct joblet_error **err)
 {
-	int r;
+	struct seccomp_prog *prog = state;
+	struct sock_fprog fprog;
 
 	(void)job;
-	if (!state)
+	if (!prog)
 		return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "no filter was prepared");
-	r = seccomp_load(state);
-	if (r < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
+	fprog.len = (unsigned short)prog->len;
+	fprog.filter = prog->insns;
+	/* The kernel takes a filter from a process without CAP_SYS_ADMIN only with NNP. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot set no_new_privs");
+	/* TSYNC: every thread of the process gets it (the child has one, but say so). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog) != 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 					"cannot load the system-call filter");
 	return 0;
 }
@@ -642,8 +770,7 @@ static int seccomp_child(struct joblet_job *job, void *state, struct joblet_erro
 static void seccomp_cleanup(struct joblet_job *job, void *state)
 {
 	(void)job;
-	if (state)
-		seccomp_release(state);
+	seccomp_prog_free(state);
 }
 
 static const struct joblet_isolation_ops seccomp_ops = {
