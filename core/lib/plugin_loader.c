@@ -57,7 +57,8 @@ struct rejection {
 struct joblet_plugin_set {
 	const struct joblet_config *cfg;
 	bool strict;
-	int32_t only_kind; /* 0, or the one kind a scan loads */
+	int32_t only_kind;  /* 0, or the one kind a scan loads (joblet_plugin_set_restrict) */
+	char **only_names; /* ... and the names of it */
 	struct loaded_plugin *loaded;
 	size_t n_loaded;
 	struct rejection *rejected;
@@ -345,8 +346,6 @@ int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create a plugin set");
 	set->cfg = cfg;
 	set->strict = (flags & JOBLET_LOADER_STRICT) || jl_privileged();
-	if (flags & (UINT32_C(1) << 2))
-		set->only_kind = (int32_t)((flags >> 8) & 0xffu);
 	if (!(flags & JOBLET_LOADER_NO_BUILTINS)) {
 		const struct joblet_plugin *const builtins[] = { &jl_builtin_isolation_none,
 								  &jl_builtin_scheduler_fifo };
@@ -384,6 +383,7 @@ void joblet_plugin_set_free(struct joblet_plugin_set *set)
 	free(set->loaded);
 	free(set->rejected);
 	jl_strv_free(set->dirs);
+	jl_strv_free(set->only_names);
 	free(set);
 }
 
@@ -537,6 +537,41 @@ static int so_filter(const struct dirent *de)
 	return de->d_name[0] != '.' && len > 3 && strcmp(de->d_name + len - 3, ".so") == 0;
 }
 
+/* Under joblet_plugin_set_restrict(): is file name `<kind>_<name>.so` one to load? */
+static bool restricted_in(const struct joblet_plugin_set *set, const char *file)
+{
+	const char *kind = set->only_kind ? joblet_plugin_kind_name(set->only_kind) : NULL;
+	size_t k;
+
+	if (!kind)
+		return true;
+	k = strlen(kind);
+	if (strncmp(file, kind, k) != 0 || file[k] != '_')
+		return false;
+	for (char **n = set->only_names; n && *n; n++) {
+		size_t len = strlen(*n);
+
+		if (strncmp(file + k + 1, *n, len) == 0 && strcmp(file + k + 1 + len, ".so") == 0)
+			return true;
+	}
+	return false;
+}
+
+int joblet_plugin_set_restrict(struct joblet_plugin_set *set, int32_t kind,
+			       const char *const *names, struct joblet_error **err)
+{
+	jl_strv_free(set->only_names);
+	set->only_names = calloc(1, sizeof(char *));
+	if (!set->only_names)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot restrict the plugin set");
+	for (; names && *names; names++)
+		if (jl_strv_push(&set->only_names, *names) < 0)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot restrict the plugin set");
+	set->only_kind = kind;
+	return 0;
+}
+
 int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
 			       struct joblet_error **err)
 {
@@ -567,10 +602,7 @@ int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
 	for (int i = 0; i < n; i++) {
 		_cleanup_free_ char *path = jl_strdup_printf("%s/%s", dir, entries[i]->d_name);
 		_cleanup_error_ struct joblet_error *e = NULL;
-		const char *kind = set->only_kind ? joblet_plugin_kind_name(set->only_kind) : NULL;
-
-		if (kind && (strncmp(entries[i]->d_name, kind, strlen(kind)) != 0 ||
-			     entries[i]->d_name[strlen(kind)] != '_')) {
+		if (!restricted_in(set, entries[i]->d_name)) {
 			free(entries[i]);
 			continue;
 		}

@@ -73,7 +73,22 @@ int main(int argc, char **argv)
 			       config_path ? 0 : JOBLET_CONFIG_MISSING_OK, &cfg, &err);
 	if (r >= 0) {
 		joblet_log_set_level(cfg->log_level);
-		r = joblet_plugin_set_new(cfg, JOBLET_LOADER_ONLY_KIND(JOBLET_KIND_ISOLATION), &set, &err);
+		r = joblet_plugin_set_new(cfg, 0, &set, &err);
+	}
+	/* Only the layers of the stack are loaded ("cgroup" may be either backend). */
+	if (r >= 0) {
+		const char *names[20];
+		size_t n = 0;
+
+		for (char **s = cfg->isolation_stack; s && *s && n < 16; s++) {
+			if (strcmp(*s, "cgroup") == 0) {
+				names[n++] = "cgroup2";
+				names[n++] = "cgroup1";
+			} else
+				names[n++] = *s;
+		}
+		names[n] = NULL;
+		r = joblet_plugin_set_restrict(set, JOBLET_KIND_ISOLATION, names, &err);
 	}
 	if (r >= 0)
 		r = joblet_plugin_set_scan(set, &err);

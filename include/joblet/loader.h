@@ -32,11 +32,6 @@ struct joblet_plugin_set;
 #define JOBLET_LOADER_STRICT (UINT32_C(1) << 0)
 /* Do not register isolation/none and scheduler/fifo. */
 #define JOBLET_LOADER_NO_BUILTINS (UINT32_C(1) << 1)
-/*
- * Scan only for plugins of one kind (files named <kind>_*.so); the others
- * are not opened at all.  joblet-shim uses it to load only isolation layers.
- */
-#define JOBLET_LOADER_ONLY_KIND(kind) ((UINT32_C(1) << 2) | (((uint32_t)(kind)&0xffu) << 8))
 
 /*
  * A new set holding the builtins.  cfg (borrowed; may be NULL) supplies the
@@ -45,6 +40,14 @@ struct joblet_plugin_set;
  */
 JOBLET_API int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
 				     struct joblet_plugin_set **ret_set, struct joblet_error **err);
+
+/*
+ * From now on load only plugins of `kind` whose names are in `names`
+ * (NULL-terminated): other files are not opened at all.  joblet-shim uses
+ * it to load just the layers of its isolation stack.  Errors: JOBLET_E_NOMEM.
+ */
+JOBLET_API int joblet_plugin_set_restrict(struct joblet_plugin_set *set, int32_t kind,
+					  const char *const *names, struct joblet_error **err);
 
 /* Call fini() of every initialised plugin and free the set; NULL is fine. */
 JOBLET_API void joblet_plugin_set_free(struct joblet_plugin_set *set);
