@@ -227,6 +227,28 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+/* A restricted set opens only the named plugins of one kind (what joblet-shim loads). */
+START_TEST(test_restrict)
+{
+	struct joblet_plugin_set *set = new_set(NULL);
+	const char *const names[] = { "second", NULL };
+
+	install("scheduler_good", "r", "scheduler_good.so", 0755);
+	install("scheduler_second", "r", "scheduler_second.so", 0755);
+	/* Would be rejected if it were opened: not a plugin of that name at all. */
+	install("scheduler_mismatch", "r", "scheduler_mismatch.so", 0755);
+	install("registry_wrongkind", "r", "registry_wrongkind.so", 0755);
+	ck_assert_int_eq(joblet_plugin_set_restrict(set, JOBLET_KIND_SCHEDULER, names, NULL), 0);
+	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmp_path("r"), NULL), 0);
+	ck_assert_ptr_nonnull(joblet_plugin_set_find_id(set, "scheduler/second"));
+	ck_assert_ptr_null(joblet_plugin_set_find_id(set, "scheduler/good"));
+	ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 0);
+	/* Builtins stay. */
+	ck_assert_ptr_nonnull(joblet_plugin_set_find_id(set, "scheduler/fifo"));
+	joblet_plugin_set_free(set);
+}
+END_TEST
+
 /* Plugins stay resident: a later set loading the same file gets the same code, and works. */
 START_TEST(test_same_file_in_a_later_set)
 {
@@ -493,6 +515,7 @@ static Suite *loader_suite(void)
 
 	tcase_add_checked_fixture(tc, jl_tmp_setup, jl_tmp_teardown);
 	tcase_add_test(tc, test_builtins);
+	tcase_add_test(tc, test_restrict);
 	tcase_add_test(tc, test_good_plugin_is_loaded_and_works);
 	tcase_add_test(tc, test_abi_rules);
 	tcase_add_test(tc, test_older_minor_loads);
