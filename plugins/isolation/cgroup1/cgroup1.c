@@ -12,7 +12,6 @@
  * freeze, signal every task, thaw.  A limit whose controller is not
  * mounted, or that the kernel refuses, fails the job.
  */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>

@@ -11,7 +11,6 @@
  * kernel cannot, moved there by attach() before it runs any job code.
  * A limit that cannot be applied fails the job: never silently unlimited.
  */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>

@@ -2,7 +2,6 @@
  * cgroup2_files.c - the limit files isolation/cgroup2 writes and the usage
  * files it reads, in one job cgroup (see cgroup2_files.h).
  */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include "cgroup2_files.h"

@@ -3,7 +3,6 @@
  * (see cgroup_common.h).  Nothing here keeps state; everything that reads
  * the host takes its root (sysfs, mountinfo, a directory fd) as a parameter.
  */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include "cgroup_common.h"
