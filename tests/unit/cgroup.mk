@@ -3,8 +3,9 @@
 # test_cgroup (unit, no root needed for most cases) builds the plugins' shared
 # helpers and file steps into one program; test_cgroup1.sh drives
 # `joblet run-local` on this host's cgroup v1 hierarchies (root, exits 77
-# elsewhere).  The cgroup v2 suite needs a VM: tests/vm/test_cgroup2_vm.sh,
-# run on its own (see plugins/isolation/cgroup2/README.md).
+# elsewhere); tests/vm/test_cgroup2_vm.sh boots one qemu VM with a cgroup v2
+# kernel and runs the cgroup2 cases there (about 30 s; exits 77 when no VM
+# can be had, see plugins/isolation/cgroup2/README.md).
 
 JL_CG_UNIT =
 JL_CG_SHELL_TESTS =
@@ -16,6 +17,9 @@ else
 if BUILD_PLUGIN_ISOLATION_CGROUP2
 JL_CG_UNIT += tests/unit/test_cgroup
 endif
+endif
+if BUILD_PLUGIN_ISOLATION_CGROUP2
+JL_CG_SHELL_TESTS += tests/vm/test_cgroup2_vm.sh
 endif
 # The job programs of the integration tests (memory hog, fork bomb, spinner...).
 check_PROGRAMS += tests/integration/cg_helper
@@ -39,6 +43,7 @@ tests_unit_test_cgroup_LDADD = $(JL_TEST_LIBS)
 EXTRA_DIST += \
 	tests/integration/test_cgroup1.sh \
 	tests/vm/test_cgroup2_vm.sh \
+	tests/vm/cgroup2_in_vm.sh \
 	tests/fixtures/cgroup/mountinfo-hybrid \
 	tests/fixtures/cgroup/mountinfo-v1-split \
 	tests/fixtures/cgroup/mountinfo-v2
