@@ -6,6 +6,8 @@
  *   cg_helper fork N         try to fork N children; prints "forked=K", then ends them
  *   cg_helper spin SECONDS   busy loop; prints "cpu_ratio=R" (CPU time / wall time)
  *   cg_helper stubborn MARK  double-fork a SIGTERM-ignoring sleeper; prints "started"
+ *   cg_helper termwatch      ignore SIGTERM, but double-fork a child that prints
+ *                            "grandchild got SIGTERM" when it gets one; prints "started"
  *   cg_helper write MIB FILE write MIB MiB with O_DIRECT|O_SYNC; prints "bps=N"
  *   cg_helper sleep SECONDS  sleep (a job to look at while it runs)
  *
@@ -133,6 +135,49 @@ static int stubborn(const char *mark)
 		pause();
 }
 
+static void termwatch_handler(int sig)
+{
+	static const char msg[] = "grandchild got SIGTERM\n";
+
+	(void)sig;
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static int termwatch(void)
+{
+	int ready[2];
+	char c;
+	pid_t p;
+
+	if (pipe(ready) < 0)
+		return 1;
+	signal(SIGTERM, SIG_IGN);
+	p = fork();
+	if (p == 0) {
+		/* Out of the first process's tree and session: only the cgroup knows it. */
+		if (fork() == 0) {
+			setsid();
+			signal(SIGTERM, termwatch_handler);
+			close(ready[0]);
+			if (write(ready[1], "r", 1) < 0)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		_exit(0);
+	}
+	close(ready[1]);
+	waitpid(p, NULL, 0);
+	if (read(ready[0], &c, 1) != 1)
+		return 1;
+	printf("started\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 static int writer(long mib, const char *file)
 {
 	static char buf[1 << 20] __attribute__((aligned(4096)));
@@ -169,6 +214,8 @@ int main(int argc, char **argv)
 		return spin(arg(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "stubborn") == 0)
 		return stubborn(argv[2]);
+	if (argc >= 2 && strcmp(argv[1], "termwatch") == 0)
+		return termwatch();
 	if (argc >= 4 && strcmp(argv[1], "write") == 0)
 		return writer(arg(argv[2]), argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "sleep") == 0) {
@@ -176,6 +223,6 @@ int main(int argc, char **argv)
 		sleep((unsigned)arg(argv[2]));
 		return 0;
 	}
-	fprintf(stderr, "usage: cg_helper mem|fork|spin|stubborn|write|sleep ARGS\n");
+	fprintf(stderr, "usage: cg_helper mem|fork|spin|stubborn|termwatch|write|sleep ARGS\n");
 	return 2;
 }

@@ -43,7 +43,7 @@ cleanup() {
 		done
 		rmdir "$h/$base" 2>/dev/null
 	done
-	rm -rf "$TMP"
+	tap_exit
 }
 trap cleanup EXIT
 
@@ -81,8 +81,8 @@ job_cgroups() { # how many job folders are left below our base
 
 # ---------------------------------------------------------------- which plugin
 run "$JOBLET" --config "$TMP/joblet.yml" check
-ok 'has "cgroup1 usable" "$out" && has "cgroup2 unusable" "$out"' \
-	"on this hybrid host cgroup2's probe says no and cgroup1's yes"
+ok 'has "stack cgroup (= cgroup1)" "$out" && printf "%s\n" "$out" | grep -Eq "^ +cgroup1 +usable" && printf "%s\n" "$out" | grep -Eq "^ +cgroup2 +unusable: cgroup2 is not mounted at"' \
+	"on this hybrid host cgroup2's probe says no and cgroup1's yes: the cgroup entry is cgroup1"
 
 # ---------------------------------------------------------------- placement and files
 job --max-memory=64 --max-cpu=50 --max-pids=30 -- sh -c '
@@ -250,5 +250,21 @@ err=`cat "$TMP/stop.err"`
 left=`grep -l "joblet-cg1-sto[p]-$$" /proc/[0-9]*/cmdline 2>/dev/null | wc -l`
 ok 'test $hung = no && test $rc -eq 137 && has "stopped on request" "$err" && test "$left" -eq 0' \
 	"a stopped job ends with 137 and leaves no process ($left left)"
+
+# A stop reaches every process of the job, also one that left its tree.
+"$JOBLET" --config "$TMP/joblet.yml" run-local -- "$helper" termwatch \
+	>"$TMP/tw.out" 2>"$TMP/tw.err" &
+watcher=$!
+i=0
+while ! grep -q started "$TMP/tw.out" 2>/dev/null && test $i -lt 100; do
+	sleep 0.1
+	i=`expr $i + 1`
+done
+kill -TERM $watcher
+reap $watcher "cg_helper termwatch" 30
+out=`cat "$TMP/tw.out"`
+err=`cat "$TMP/tw.err"`
+ok 'test $hung = no && has "grandchild got SIGTERM" "$out"' \
+	"a stop sends SIGTERM to every process in the job's cgroup (frozen, signalled, thawed)"
 
 ok 'test "`job_cgroups`" -eq 0' "no job cgroup is left below $base after all jobs"

@@ -294,7 +294,7 @@ START_TEST(non_block_fs_refused)
 	ck_assert_int_eq(jl_cg_disks_of_path("/sys", proc_as("tmpfs", "tmpfs", "rw,size=64k"), "/proc",
 					     &d, &e),
 			 -JOBLET_E_UNSUPPORTED);
-	ck_assert_ptr_nonnull(strstr(e->message, "a tmpfs file system"));
+	ck_assert_ptr_nonnull(strstr(e->message, "is on tmpfs, `tmpfs` mounted at `/proc`"));
 	ck_assert_ptr_nonnull(strstr(e->message, "paths.state_dir"));
 	joblet_error_clear(&e);
 
@@ -650,7 +650,8 @@ START_TEST(v2_reads_usage)
 }
 END_TEST
 
-static const char *const v1_cpu[] = { "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpuacct.usage", NULL };
+static const char *const v1_cpu[] = { "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpuacct.usage",
+				      NULL };
 static const char *const v1_mem[] = { "memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
 				      "memory.swappiness", NULL };
 static const char *const v1_blkio[] = { "blkio.throttle.read_bps_device",

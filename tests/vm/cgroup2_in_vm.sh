@@ -96,11 +96,11 @@ left_with() { # mark: processes whose command line has it
 
 # ---------------------------------------------------------------- probe
 run "$JOBLET" --config /tmp/joblet.yml check
-ok 'has "cgroup2 usable" "$out" && has "cgroup1 unusable" "$out"' \
+ok 'has "stack cgroup (= cgroup2)" "$out" && printf "%s\n" "$out" | grep -Eq "^ +cgroup2 +usable" && printf "%s\n" "$out" | grep -Eq "^ +cgroup1 +unusable: no cgroup v1 controller is mounted"' \
 	"cgroup2's probe says yes on a cgroup2 host with every controller, cgroup1's says no"
 config /tmp/elsewhere.yml "$state" "mount: /tmp"
 run "$JOBLET" --config /tmp/elsewhere.yml check
-ok 'has "cgroup2 unusable" "$out" && has "cgroup2 is not mounted at \`/tmp\`" "$out"' \
+ok 'printf "%s\n" "$out" | grep -Eq "^ +cgroup2 +unusable: cgroup2 is not mounted at \`/tmp\`"' \
 	"a configured mount that is not cgroup2 makes the probe say no, naming it"
 
 # ---------------------------------------------------------------- limits and placement
@@ -227,6 +227,22 @@ rc=$?
 err=`cat /tmp/stop.err`
 ok 'test $rc -eq 137 && has "stopped on request" "$err" && test "`left_with $mark2`" -eq 0' \
 	"a stopped job ends with 137 and leaves no process"
+
+# A stop reaches every process of the job, also one that left its tree.
+"$JOBLET" --config /tmp/joblet.yml run-local -- "$helper" termwatch >/tmp/tw.out 2>/tmp/tw.err &
+watcher=$!
+i=0
+while ! grep -q started /tmp/tw.out 2>/dev/null && [ $i -lt 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM $watcher
+wait $watcher
+rc=$?
+out=`cat /tmp/tw.out`
+err=`cat /tmp/tw.err`
+ok 'has "grandchild got SIGTERM" "$out"' \
+	"a stop sends SIGTERM to every process in the job's cgroup (cgroup.freeze, signal, thaw)"
 
 ok 'test "`job_cgroups`" -eq 0' "no job cgroup is left in joblet.slice after all jobs"
 

@@ -34,8 +34,9 @@
 #define CGROUP1_MOUNTINFO "/proc/self/mountinfo"
 /* How long cleanup() waits for the job's processes to go before rmdir. */
 #define CGROUP1_CLEANUP_MS 5000
-/* How long kill() waits for the freezer to take hold. */
+/* How long kill() waits for the freezer to take hold, and in all. */
 #define CGROUP1_FREEZE_MS 1000
+#define CGROUP1_KILL_MS 2000
 
 /* Without these joblet cannot account memory, apply the pids default or stop a job safely. */
 static const int cgroup1_required[] = { JL_CG_V1_MEMORY, JL_CG_V1_PIDS, JL_CG_V1_FREEZER };
@@ -414,7 +415,8 @@ fail:
 
 /* ------------------------------------------------------------------ running */
 
-static int cgroup1_attach(struct joblet_job *job, void *state, int32_t pid, struct joblet_error **err)
+static int cgroup1_attach(struct joblet_job *job, void *state, int32_t pid,
+			  struct joblet_error **err)
 {
 	struct cgroup1_state *s = state;
 	char v[32];
@@ -443,17 +445,16 @@ static int cgroup1_stats(struct joblet_job *job, void *state, struct joblet_job_
 	return 0;
 }
 
-/* Freeze the job (bounded wait); false when the freezer cannot. */
-static bool cgroup1_freeze(int fd)
+/* Freeze the job, waiting until deadline at most; false when the freezer cannot. */
+static bool cgroup1_freeze(int fd, int64_t deadline)
 {
-	int64_t until = jl_cg_now_ms() + CGROUP1_FREEZE_MS;
 	char st[64];
 
 	if (fd < 0 || jl_cg_write_raw(fd, "freezer.state", "FROZEN") < 0)
 		return false;
 	/* FREEZING until every task stopped; a task stuck in the kernel may delay it. */
 	while (jl_cg_read_at(fd, "freezer.state", st, sizeof(st)) >= 0 &&
-	       strncmp(st, "FROZEN", 6) != 0 && jl_cg_now_ms() < until)
+	       strncmp(st, "FROZEN", 6) != 0 && jl_cg_now_ms() < deadline)
 		jl_cg_sleep_ms(5);
 	return true;
 }
@@ -461,28 +462,29 @@ static bool cgroup1_freeze(int fd)
 static int cgroup1_kill(struct joblet_job *job, void *state, int32_t sig, struct joblet_error **err)
 {
 	struct cgroup1_state *s = state;
-	int fd = s->dirs.fd[JL_CG_V1_FREEZER];
+	int ffd = s->dirs.fd[JL_CG_V1_FREEZER], fd = ffd >= 0 ? ffd : s->h[0].fd;
+	int64_t until = jl_cg_now_ms() + CGROUP1_KILL_MS;
 
 	(void)job;
-	if (fd < 0)
-		fd = s->h[0].fd;
 	/*
 	 * Freeze, signal every task, thaw: while frozen nothing forks, so the
 	 * list read is the whole job.  Frozen tasks take the signal when thawed.
+	 * SIGKILL is repeated until the cgroup is empty (or the time is up).
 	 */
-	for (int round = 0; round < 100; round++) {
-		bool frozen = cgroup1_freeze(s->dirs.fd[JL_CG_V1_FREEZER]);
+	for (;;) {
+		int64_t wait = jl_cg_now_ms() + CGROUP1_FREEZE_MS;
+		bool frozen = cgroup1_freeze(ffd, wait < until ? wait : until);
 		size_t n = 0;
 		int r = jl_cg_signal_procs(fd, sig, &n);
 
 		if (frozen)
-			jl_cg_write_raw(s->dirs.fd[JL_CG_V1_FREEZER], "freezer.state", "THAWED");
+			jl_cg_write_raw(ffd, "freezer.state", "THAWED");
 		if (r == -ENOENT)
 			break;
 		if (r < 0)
 			return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
 						"cannot list the processes of the job's cgroup");
-		if (sig != SIGKILL || n == 0)
+		if (sig != SIGKILL || n == 0 || jl_cg_now_ms() >= until)
 			break;
 		jl_cg_sleep_ms(10);
 	}

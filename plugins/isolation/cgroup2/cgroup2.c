@@ -37,8 +37,9 @@
 #define CGROUP2_DEFAULT_BASE "joblet.slice"
 /* How long cleanup() waits for the job's processes to go before rmdir. */
 #define CGROUP2_CLEANUP_MS 5000
-/* How long kill() waits for a freeze to take hold. */
+/* How long kill() waits for a freeze to take hold, and in all. */
 #define CGROUP2_FREEZE_MS 1000
+#define CGROUP2_KILL_MS 2000
 
 /* The controllers joblet may need; probe() wants them all available. */
 static const char *const cgroup2_controllers[] = { "cpu", "memory", "pids", "io", "cpuset", NULL };
@@ -376,7 +377,8 @@ fail:
 
 /* ------------------------------------------------------------------ running */
 
-static int cgroup2_attach(struct joblet_job *job, void *state, int32_t pid, struct joblet_error **err)
+static int cgroup2_attach(struct joblet_job *job, void *state, int32_t pid,
+			  struct joblet_error **err)
 {
 	struct cgroup2_state *s = state;
 	char v[32];
@@ -417,36 +419,39 @@ static void cgroup2_wait_frozen(int fd)
 static int cgroup2_kill(struct joblet_job *job, void *state, int32_t sig, struct joblet_error **err)
 {
 	struct cgroup2_state *s = state;
+	int64_t until = jl_cg_now_ms() + CGROUP2_KILL_MS;
 	bool frozen;
 	size_t n = 0;
 	int r;
 
 	(void)job;
 	if (sig == SIGKILL && s->has_kill) {
+		struct joblet_error *e = NULL;
+
 		/* The kernel kills the whole subtree, racing forks included (5.14). */
-		r = jl_cg_write(s->fd, s->path, "cgroup.kill", "1", err);
-		if (r == 0)
+		if (jl_cg_write(s->fd, s->path, "cgroup.kill", "1", &e) == 0)
 			return 0;
-		joblet_plog_warning("%s; signalling each process instead", joblet_error_message(*err));
-		joblet_error_clear(err);
+		joblet_plog_warning("%s; signalling each process instead", joblet_error_message(e));
+		joblet_error_free(e);
 	}
 	/* Frozen, nothing forks while the list is read (cgroup.freeze: 5.2). */
 	frozen = jl_cg_write_raw(s->fd, "cgroup.freeze", "1") == 0;
 	if (frozen)
 		cgroup2_wait_frozen(s->fd);
-	for (int round = 0; round < 100; round++) {
+	for (;;) {
 		r = jl_cg_signal_procs(s->fd, sig, &n);
-		if (r < 0 && r != -ENOENT) {
-			if (frozen)
-				jl_cg_write_raw(s->fd, "cgroup.freeze", "0");
-			return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
-						"cannot list the processes of `%s`", s->path);
-		}
 		if (frozen) {
+			/* Fatal signals reach frozen tasks; others wait for the thaw. */
 			jl_cg_write_raw(s->fd, "cgroup.freeze", "0");
 			frozen = false;
 		}
-		if (sig != SIGKILL || n == 0 || r == -ENOENT)
+		if (r == -ENOENT)
+			break;
+		if (r < 0)
+			return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
+						"cannot list the processes of `%s`", s->path);
+		/* SIGKILL until empty: without a freezer, forks may race the list. */
+		if (sig != SIGKILL || n == 0 || jl_cg_now_ms() >= until)
 			break;
 		jl_cg_sleep_ms(10);
 	}
@@ -505,4 +510,5 @@ static const struct joblet_isolation_ops cgroup2_ops = {
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "cgroup2", .version = JOBLET_VERSION_STRING,
 		     .summary = "cgroup v2 limits: cpu.max, memory.max, io.max, pids.max, cpuset",
-		     .license = "Apache-2.0", .settings = cgroup2_settings, .init = cgroup2_init, .ops = &cgroup2_ops);
+		     .license = "Apache-2.0", .settings = cgroup2_settings, .init = cgroup2_init,
+		     .ops = &cgroup2_ops);

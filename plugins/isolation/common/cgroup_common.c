@@ -280,7 +280,7 @@ static int disks_of_path(const char *sysfs, const char *mountinfo, const char *p
 			return disks_of_path(sysfs, mountinfo, upper, ret, depth + 1, err);
 	}
 	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"`%s` is on a %s file system (`%s` mounted at `%s`) that is not "
+				"`%s` is on %s, `%s` mounted at `%s`, a file system that is not "
 				"backed by a block device, so its IO cannot be limited; put "
 				"paths.state_dir on a disk-backed file system, or run the job "
 				"without an IO limit",
