@@ -548,7 +548,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	_cleanup_free_ char *spec_path = jl_strdup_printf("%s/spec.json", state_dir);
 	_cleanup_free_ char *log_path = jl_strdup_printf("%s/log", state_dir);
 	_cleanup_free_ char *spec_text = NULL;
-	_cleanup_close_ int lock_fd = -1, sfd = -1, tfd = -1, retry_fd = -1, pidfd = -1;
+	_cleanup_close_ int lock_fd = -1, sfd = -1, tfd = -1, retry_fd = -1, pidfd = -1, stats_fd = -1;
 	struct joblet_error *e = NULL;
 	struct joblet_job_spec *spec = NULL;
 	struct joblet_job *job = NULL;
@@ -604,7 +604,8 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sfd < 0 || tfd < 0 || retry_fd < 0)
+	stats_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sfd < 0 || tfd < 0 || retry_fd < 0 || stats_fd < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot set up the supervisor");
 
 	r = jl_log_writer_open(log_path, &w, err);
@@ -730,9 +731,14 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	open_pipes = 2;
 	if (joblet_job_limit(job, JOBLET_LIMIT_TIMEOUT_S) > 0)
 		arm(tfd, joblet_job_limit(job, JOBLET_LIMIT_TIMEOUT_S) * 1000);
+	{
+		struct itimerspec every = { { 1, 0 }, { 1, 0 } };
+
+		timerfd_settime(stats_fd, 0, &every, NULL);
+	}
 
 	while (open_pipes > 0 || !child_done) {
-		struct pollfd pfd[5];
+		struct pollfd pfd[6];
 		int np = 0, timeout_ms = -1;
 
 		for (int i = 0; i < 2; i++)
@@ -740,6 +746,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 		pfd[np++] = (struct pollfd){ sfd, POLLIN, 0 };
 		pfd[np++] = (struct pollfd){ tfd, POLLIN, 0 };
 		pfd[np++] = (struct pollfd){ retry_fd, POLLIN, 0 };
+		pfd[np++] = (struct pollfd){ stats_fd, POLLIN, 0 };
 		if (child_done && open_pipes > 0) {
 			/* Others may hold the pipes open: do not wait on them for ever. */
 			int64_t left = DRAIN_AFTER_EXIT_MS - (now_ns(CLOCK_MONOTONIC) - exited_at) / 1000000;
@@ -764,6 +771,19 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 				close(pipes[i].fd);
 				pipes[i].fd = -1;
 				open_pipes--;
+			}
+		}
+		if (pfd[5].revents & POLLIN) {
+			uint64_t x;
+
+			/* Usage while the job runs: peaks some kernels do not keep (memory.peak). */
+			if (read(stats_fd, &x, sizeof(x)) < 0) {
+			}
+			for (size_t i = 0; i < st.n; i++) {
+				struct layer *l = &st.layers[i];
+
+				if (l->ops->stats && l->ops->stats(job, l->state, &usage, &e) < 0)
+					joblet_error_clear(&e);
 			}
 		}
 		if (pfd[4].revents & POLLIN) {

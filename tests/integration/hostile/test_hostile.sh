@@ -14,6 +14,12 @@ if test "`id -u`" != 0; then
 	echo "1..0 # SKIP the hostile-job suite needs root"
 	exit 77
 fi
+for layer in namespaces rootfs cgroup1 cgroup2 seccomp; do
+	if ! test -f "$build/build-plugins/isolation_$layer.so"; then
+		echo "1..0 # SKIP isolation/$layer is not built here (configure disabled it or lacked its dependency)"
+		exit 77
+	fi
+done
 probe="$build/tests/integration/hostile/probe"
 write_config "$TMP/joblet.yml" "isolation:
   stack: [namespaces, rootfs, cgroup, seccomp]
