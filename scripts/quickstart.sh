@@ -101,6 +101,7 @@ run_ci() {
 	rm -rf build-noplugins
 	say "make distcheck"
 	configure --enable-werror --enable-tests=yes
+	make check-src
 	# The cgroup v2 VM suite (a qemu boot) runs once, in the test step below.
 	JOBLET_TEST_NO_VM=1 make -j"$JOBS" distcheck
 	run_test

@@ -12,8 +12,8 @@ int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err);
 
 /*
  * Remove name (a file, link or whole tree) below dirfd.  Never follows a
- * symlink and never crosses into another file system (a mount inside the
- * tree is left alone and reported).  Missing is fine.
+ * symlink and never crosses into another file system: a mount inside the
+ * tree is left alone and reported.  Missing is fine.
  */
 int jl_rm_rf_at(int dirfd, const char *name, struct joblet_error **err);
 
