@@ -365,6 +365,33 @@ static int cgroup1_prepare(struct joblet_job *job, void **ret_state, struct jobl
 		s->h[i].mask |= 1u << c;
 	}
 	jl_cg_layout_free(&lay);
+	/*
+	 * A hierarchy holding only cpuset or blkio is left out when the job
+	 * asks for no pinning or IO limit: each hierarchy costs a mkdir, a
+	 * migration (which waits for an RCU grace period on v1) and an rmdir.
+	 * The job then stays in the shim's cgroup there, as the host set it.
+	 */
+	{
+		unsigned needed = (1u << JL_CG_V1_CPU) | (1u << JL_CG_V1_CPUACCT) |
+				  (1u << JL_CG_V1_MEMORY) | (1u << JL_CG_V1_PIDS) |
+				  (1u << JL_CG_V1_FREEZER);
+		size_t kept = 0;
+
+		if (l.cpus)
+			needed |= 1u << JL_CG_V1_CPUSET;
+		if (l.io_bps > 0)
+			needed |= 1u << JL_CG_V1_BLKIO;
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->h[i].mask & needed) {
+				s->h[kept++] = s->h[i];
+				continue;
+			}
+			free(s->h[i].mount);
+			free(s->h[i].base_path);
+			free(s->h[i].path);
+		}
+		s->n = kept;
+	}
 
 	for (size_t i = 0; i < s->n; i++) {
 		struct cgroup1_hier *h = &s->h[i];
@@ -466,6 +493,9 @@ static int cgroup1_kill(struct joblet_job *job, void *state, int32_t sig, struct
 	int64_t until = jl_cg_now_ms() + CGROUP1_KILL_MS;
 
 	(void)job;
+	/* Nothing left (the usual case when the job's first process ended): nothing to freeze. */
+	if (jl_cg_is_empty(fd))
+		return 0;
 	/*
 	 * Freeze, signal every task, thaw: while frozen nothing forks, so the
 	 * list read is the whole job.  Frozen tasks take the signal when thawed.

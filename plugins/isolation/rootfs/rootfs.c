@@ -515,7 +515,9 @@ static int remount_fd(int dst_fd, unsigned long flags, const char *what, struct 
 /* ------------------------------------------------------------------ the root */
 
 struct rf_state {
-	int root_fd; /* O_PATH of the new root (in the child) */
+	int root_fd;	    /* O_PATH of the new root (in the child) */
+	dev_t shim_mnt_dev; /* the shim's mount namespace (/proc/self/ns/mnt) */
+	ino_t shim_mnt_ino;
 };
 
 /* One host path of the allow-list: bound read-only, or recreated when it is a symlink. */
@@ -812,10 +814,16 @@ static int rf_prepare(struct joblet_job *job, void **ret_state, struct joblet_er
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "the job's root folder `%s` is "
 								     "missing",
 					joblet_job_root_dir(job));
+	if (stat("/proc/self/ns/mnt", &st) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot tell which mount namespace the supervisor is in "
+					"(/proc/self/ns/mnt)");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	s->root_fd = -1;
+	s->shim_mnt_dev = st.st_dev;
+	s->shim_mnt_ino = st.st_ino;
 	*ret_state = s;
 	return 0;
 }
@@ -826,6 +834,24 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 	char opts[64];
 	int r, fd;
 
+	/*
+	 * 0. Everything below changes the mount namespace it runs in: that
+	 * must be the job's own, never the supervisor's (the host's), or
+	 * pivot_root would move the whole host into the job's root.  The
+	 * namespaces layer (before this one in the stack) gives the job one.
+	 */
+	{
+		struct stat st;
+
+		if (stat("/proc/self/ns/mnt", &st) < 0)
+			return sys_err(err, errno, "cannot tell the job's mount namespace from",
+				       "/proc/self/ns/mnt");
+		if (st.st_dev == s->shim_mnt_dev && st.st_ino == s->shim_mnt_ino)
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+						"isolation/rootfs needs the job to have its own "
+						"mount namespace, and it shares the host's: put "
+						"`namespaces` before `rootfs` in isolation.stack");
+	}
 	/* 1. Nothing propagates between the job and the host from here on. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sys_err(err, errno, "cannot make the mounts private", "/");

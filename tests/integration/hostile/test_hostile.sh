@@ -174,6 +174,18 @@ job --runtime=evil -- true
 ok 'test $rc -eq 125 && has "symlink" "$err" && test ! -e /etc/joblet-planted' \
 	"a symlink planted in a mount target makes the job fail to start; the host is untouched"
 
+# ---------------------------------------------------------------- a stack without a mount namespace
+# rootfs alone would build the job's root in the host's mount namespace and
+# pivot the host into it: the layer must refuse.  Run inside a throwaway
+# mount namespace, so that even a broken guard cannot touch the host's.
+write_config "$TMP/nons.yml" "isolation:
+  stack: [rootfs]"
+before=`cat /proc/self/mountinfo`
+run unshare -m --propagation private "$JOBLET" --config "$TMP/nons.yml" run-local -- true
+after=`cat /proc/self/mountinfo`
+ok 'test $rc -eq 125 && has "needs the job to have its own mount namespace" "$err" && test "$before" = "$after"' \
+	"rootfs without a mount namespace of the job's own refuses to run (put namespaces first)"
+
 # ---------------------------------------------------------------- recursive read-only binds
 # A host path with a mount below it: the submount must be read-only in the
 # job too (a bind ignores the flags; each submount is remounted), with the
