@@ -96,12 +96,17 @@ job --max-memory=64 --max-cpu=50 --max-pids=30 -- sh -c '
 		done
 	done | sort -u'
 placed=yes
-for c in cpu cpuacct cpuset memory blkio pids freezer; do
+for c in cpu cpuacct memory pids freezer; do
 	test -n "`v1_mount $c`" || continue
 	printf '%s\n' "$out" | grep -Eq "^[0-9]+:([a-z,]*,)?$c(,[a-z,]*)?:/$base/[0-9a-f-]{36}\$" || placed="no ($c)"
 done
+# cpuset and blkio hierarchies are joined only when the job pins CPUs or limits IO.
+for c in cpuset blkio; do
+	test -n "`v1_mount $c`" || continue
+	printf '%s\n' "$out" | grep -Eq "^[0-9]+:$c:/$base/" && placed="no ($c joined without a limit)"
+done
 ok 'test $rc -eq 0 && test "$placed" = yes' \
-	"the job runs in $base/<job id> of every v1 hierarchy ($placed)"
+	"the job runs in $base/<job id> of the cpu, cpuacct, memory, pids and freezer hierarchies, not cpuset or blkio without a limit ($placed)"
 ok 'has "memory.limit_in_bytes=67108864" "$out" && has "cpu.cfs_period_us=100000" "$out" && has "cpu.cfs_quota_us=50000" "$out" && has "pids.max=30" "$out"' \
 	"limits written: memory.limit_in_bytes, cpu.cfs_period_us/quota_us (50%), pids.max"
 if test -e "`v1_mount memory`/memory.memsw.limit_in_bytes"; then
