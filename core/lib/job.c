@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <sched.h>
 
 #include <joblet/isolation.h>
 
@@ -173,6 +174,27 @@ void joblet_job_set_cgroup_fd(struct joblet_job *job, int fd)
 	if (job->cgroup_fd >= 0)
 		close(job->cgroup_fd);
 	job->cgroup_fd = fd;
+}
+
+void joblet_job_place_in_child(struct joblet_job *job)
+{
+	job->places_in_child = true;
+}
+
+int jl_job_make_cgroup_ns(struct joblet_job *job, struct joblet_error **err)
+{
+	if (!job->cgroup_ns_pending)
+		return 0;
+	job->cgroup_ns_pending = false;
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot create the job's cgroup namespace");
+	return 0;
+}
+
+int joblet_job_child_placed(struct joblet_job *job, struct joblet_error **err)
+{
+	return jl_job_make_cgroup_ns(job, err);
 }
 
 int joblet_job_cloned_into_cgroup(const struct joblet_job *job)

@@ -20,6 +20,8 @@ struct joblet_job {
 	uint64_t clone_flags;
 	int cgroup_fd;		      /* -1, or the job cgroup (CLONE_INTO_CGROUP) */
 	bool cloned_into_cgroup;
+	bool places_in_child;	      /* a layer moves the process in child() (joblet_job_place_in_child) */
+	bool cgroup_ns_pending;	      /* in the child: CLONE_NEWCGROUP still to be made */
 	struct jl_runtime_desc *runtime; /* runtime.yml of spec->runtime_dir, or NULL */
 };
 
@@ -27,6 +29,9 @@ struct joblet_job {
 int jl_job_new(struct joblet_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
 	       struct joblet_error **err);
 void jl_job_free(struct joblet_job *job);
+/* In the child: make the job's cgroup namespace now if it is still to be made. */
+int jl_job_make_cgroup_ns(struct joblet_job *job, struct joblet_error **err);
+
 /* Where plugins may cache what they derive from the configuration (STATE_DIR/cache). */
 int jl_job_set_cache_dir(struct joblet_job *job, const char *dir);
 

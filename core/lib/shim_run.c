@@ -391,12 +391,31 @@ static __attribute__((noreturn)) void child_main(struct stack *st, struct joblet
 	if (n != 1)
 		_exit(127);
 	setsid();
+	/*
+	 * The cgroup namespace is rooted where the process is now, unless a
+	 * layer moves it in its child hook: then when that layer says so.
+	 */
+	job->cgroup_ns_pending = (job->clone_flags & CLONE_NEWCGROUP) != 0;
+	if (!job->places_in_child) {
+		struct joblet_error *e = NULL;
+
+		if (jl_job_make_cgroup_ns(job, &e) < 0)
+			child_failf(report_fd, "%s", joblet_error_message(e));
+	}
 	for (size_t i = 0; i < st->n; i++) {
 		struct layer *l = &st->layers[i];
 		struct joblet_error *e = NULL;
 
 		if (l->ops->child && l->ops->child(job, l->state, &e) < 0)
 			child_failf(report_fd, "isolation/%s: %s", l->plugin->name, joblet_error_message(e));
+	}
+	{
+		/* A layer that announced it would place the process but never said so. */
+		struct joblet_error *e = NULL;
+
+		if (jl_job_make_cgroup_ns(job, &e) < 0)
+			child_failf(report_fd, "%s (after the isolation layers' child hooks)",
+				    joblet_error_message(e));
 	}
 	/*
 	 * Without a layer that gave the job its own root (isolation/none), its
@@ -446,7 +465,7 @@ static pid_t clone_job(struct joblet_job *job, int *ret_pidfd)
 		struct jl_clone_args a;
 
 		memset(&a, 0, sizeof(a));
-		a.flags = job->clone_flags | CLONE_PIDFD | CLONE_INTO_CGROUP;
+		a.flags = (job->clone_flags & ~(uint64_t)CLONE_NEWCGROUP) | CLONE_PIDFD | CLONE_INTO_CGROUP;
 		a.pidfd = (uint64_t)(uintptr_t)&pidfd;
 		a.exit_signal = SIGCHLD;
 		a.cgroup = (uint64_t)job->cgroup_fd;
@@ -462,7 +481,9 @@ static pid_t clone_job(struct joblet_job *job, int *ret_pidfd)
 		joblet_log(JOBLET_LOG_DEBUG, NULL, "clone3 into the job cgroup failed (%s); falling back",
 			   strerror(errno));
 	}
-	pid = (pid_t)syscall(SYS_clone, (unsigned long)(job->clone_flags | SIGCHLD), NULL, NULL, NULL,
+	pid = (pid_t)syscall(SYS_clone,
+			     (unsigned long)((job->clone_flags & ~(uint64_t)CLONE_NEWCGROUP) | SIGCHLD),
+			     NULL, NULL, NULL,
 			     NULL);
 	if (pid > 0)
 		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

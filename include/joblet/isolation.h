@@ -9,7 +9,9 @@
  *   shim:  prepare (each plugin, in order)
  *          clone() the job with the flags the stack asked for
  *   shim:  attach (child pid known; the child waits until every attach ran)
- *   child: child (inside the new namespaces, in order, as root), then the
+ *   child: the cgroup namespace (if asked for; see
+ *          joblet_job_place_in_child), then child (inside the new
+ *          namespaces, in order, as root), then the
  *          shim's own last steps: rlimits, no_new_privs, setgroups and
  *          setresgid/setresuid to the job's user, all capability sets
  *          emptied, every fd above 2 closed, the job's exact environment,
@@ -104,9 +106,25 @@ JOBLET_API int joblet_job_runtime_mount(const struct joblet_job *job, size_t i,
 
 /*
  * In prepare(): namespace flags (CLONE_NEW*) the job's first process must
- * be created with.  The flags of every plugin are combined.
+ * be created with.  The flags of every plugin are combined.  All are given
+ * to clone() except CLONE_NEWCGROUP: the shim makes the cgroup namespace
+ * with unshare() in the child, before the first child hook, so its root is
+ * the cgroup the process was created in (or moved to by attach()) - or,
+ * when a layer moves the process itself in child() (see below), as soon as
+ * that layer says it is done.
  */
 JOBLET_API void joblet_job_request_clone_flags(struct joblet_job *job, uint64_t flags);
+
+/*
+ * For a layer that moves the job's first process into its cgroups from
+ * child() rather than from attach() (cgroup v1: a process moving itself
+ * skips a lock that costs an RCU grace period).  In prepare(): announce it;
+ * the shim then defers the cgroup namespace.  In child(), once placed:
+ * joblet_job_child_placed() makes the cgroup namespace at once, rooted at
+ * the new cgroup (before later layers, such as a seccomp filter, run).
+ */
+JOBLET_API void joblet_job_place_in_child(struct joblet_job *job);
+JOBLET_API int joblet_job_child_placed(struct joblet_job *job, struct joblet_error **err);
 
 /*
  * In prepare() of a cgroup v2 plugin: an O_DIRECTORY fd of the job's

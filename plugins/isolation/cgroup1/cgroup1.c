@@ -6,9 +6,10 @@
  * freezer (found in /proc/self/mountinfo; comounted ones such as
  * cpu,cpuacct count once) gets MOUNT/BASE/<job id>, default
  * /sys/fs/cgroup/<controller>/joblet/ID; the BASE folders are created when
- * missing and left in place.  v1 has no CLONE_INTO_CGROUP: attach() writes
- * the job's first process into every hierarchy while it still waits on the
- * shim's sync pipe, so no job code runs outside the cgroups.  Stopping is
+ * missing and left in place.  Only the hierarchies a job uses are joined
+ * (cpuset and blkio only with a pin or an IO limit).  v1 has no
+ * CLONE_INTO_CGROUP: child() moves the job's first process into every
+ * hierarchy before anything of the job runs.  Stopping is
  * freeze, signal every task, thaw.  A limit whose controller is not
  * mounted, or that the kernel refuses, fails the job.
  */
@@ -430,6 +431,8 @@ static int cgroup1_prepare(struct joblet_job *job, void **ret_state, struct jobl
 	if (r < 0)
 		goto fail;
 	cgroup1_watch_oom(s);
+	/* child() moves the process (see cgroup1_child). */
+	joblet_job_place_in_child(job);
 	for (size_t i = 0; i < s->n; i++)
 		joblet_plog_debug("job %s: cgroup `%s`", s->name, s->h[i].path);
 	*ret_state = s;
@@ -442,23 +445,28 @@ fail:
 
 /* ------------------------------------------------------------------ running */
 
-static int cgroup1_attach(struct joblet_job *job, void *state, int32_t pid,
-			  struct joblet_error **err)
+/*
+ * In the job's first process, before anything of the job runs: move this
+ * process into the job cgroup of every hierarchy.  The process moves
+ * itself (`0` written to `tasks`: the calling thread, and the process has
+ * one) because the kernel then skips the process-wide lock whose write side
+ * waits for an RCU grace period; moving it from the shim by pid costs that
+ * wait (10-20 ms here) at every job start.  The hierarchy folders were
+ * opened by prepare(); their fds close when the job execs.
+ */
+static int cgroup1_child(struct joblet_job *job, void *state, struct joblet_error **err)
 {
 	struct cgroup1_state *s = state;
-	char v[32];
 	int r;
 
-	(void)job;
-	/* The child waits on the shim's sync pipe until this has run in every hierarchy. */
-	snprintf(v, sizeof(v), "%" PRId32, pid);
 	for (size_t i = 0; i < s->n; i++) {
-		r = jl_cg_write(s->h[i].fd, s->h[i].path, "cgroup.procs", v, err);
+		r = jl_cg_write(s->h[i].fd, s->h[i].path, "tasks", "0", err);
 		if (r < 0)
 			return joblet_error_prefix(err, r, "cannot move the job's first process into "
 							   "its cgroups");
 	}
-	return 0;
+	/* Placed: the job's cgroup namespace (if any) is rooted here. */
+	return joblet_job_child_placed(job, err);
 }
 
 static int cgroup1_stats(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
@@ -571,7 +579,7 @@ static const struct joblet_isolation_ops cgroup1_ops = {
 	.size = sizeof(struct joblet_isolation_ops),
 	.probe = cgroup1_probe,
 	.prepare = cgroup1_prepare,
-	.attach = cgroup1_attach,
+	.child = cgroup1_child,
 	.stats = cgroup1_stats,
 	.kill = cgroup1_kill,
 	.finish = cgroup1_finish,

@@ -4,12 +4,11 @@
  *
  * prepare() asks the shim to clone the job's first process with
  * CLONE_NEWPID, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC and (unless the
- * job's network mode is `host`) CLONE_NEWNET.  The cgroup namespace is made
- * in child(), after the cgroup layer has placed the process, so the job's
- * own cgroup is the root of what it sees (on cgroup v1 the process is moved
- * after clone(), so a CLONE_NEWCGROUP at clone time would be rooted at the
- * shim's cgroup instead).  child() also names the host `job-<short id>` and
- * brings the loopback interface of the new network namespace up: a job
+ * job's network mode is `host`) CLONE_NEWNET, and asks for CLONE_NEWCGROUP,
+ * which the shim makes after every layer's child hook, once the cgroup layer
+ * has placed the process (on cgroup v1 it moves the process from its child
+ * hook): the job's own cgroup is the root of what it sees.  child() names
+ * the host `job-<short id>` and brings the loopback interface of the new network namespace up: a job
  * without network still has 127.0.0.1.
  */
 #define _GNU_SOURCE
@@ -47,7 +46,8 @@ static int ns_probe(struct joblet_error **err)
 
 static int ns_prepare(struct joblet_job *job, void **ret_state, struct joblet_error **err)
 {
-	uint64_t flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+	/* CLONE_NEWCGROUP: the shim makes it after every child hook (see <joblet/isolation.h>). */
+	uint64_t flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
 
 	(void)err;
 	if (joblet_job_network(job) != JOBLET_NETWORK_HOST)
@@ -89,10 +89,6 @@ static int ns_child(struct joblet_job *job, void *state, struct joblet_error **e
 	int r;
 
 	(void)state;
-	/* The job's cgroup (placed by now) becomes the root of its cgroup view. */
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-					"cannot create the job's cgroup namespace");
 	snprintf(name, sizeof(name), "job-%s", joblet_job_short_id(job));
 	if (sethostname(name, strlen(name)) < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot set the job's host name");

@@ -109,6 +109,22 @@ while ! grep -q started "$TMP/stop.out" 2>/dev/null && test $i -lt 100; do
 	sleep 0.1
 	i=`expr $i + 1`
 done
+# Seen from the host, every process of the job is in the job's cgroups (the
+# layer placed the first one before it ran anything; its children followed).
+placed=yes
+nproc=0
+for f in `grep -l "joblet-sto[p]-$$" /proc/[0-9]*/cmdline 2>/dev/null`; do
+	# The job's processes (not run-local, which names the mark too).
+	case `tr '\0' ' ' <"$f" 2>/dev/null` in /work/probe*) ;; *) continue ;; esac
+	cg=`cat "${f%/cmdline}/cgroup" 2>/dev/null` || continue
+	nproc=`expr $nproc + 1`
+	for c in memory pids freezer; do
+		printf '%s\n' "$cg" | grep -Eq "^[0-9]+:([a-z,]*,)?$c(,[a-z,]*)?:/joblet/[0-9a-f-]{36}\$" ||
+			printf '%s\n' "$cg" | grep -Eq "^0::/joblet.slice/[0-9a-f-]{36}\$" || placed="no ($c: $cg)"
+	done
+done
+ok 'test "$nproc" -ge 3 && test "$placed" = yes' \
+	"all $nproc processes of the job are in the job's cgroups, seen from the host ($placed)"
 kill -TERM $stopper
 wait $stopper
 rc=$?
