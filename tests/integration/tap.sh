@@ -43,6 +43,16 @@ EOW
 	JOBLET="$TMP/joblet"
 	RNX="$TMP/rnx"
 fi
+# The default isolation stack cannot run jobs in two cases, and `joblet
+# check` and `serve` would report that: a build without the isolation
+# plugins (configure --disable-all-plugins), and the valgrind pass
+# (valgrind 3.19 has no openat2(), so the rootfs layer's probe says no).
+# Configurations written by write_config then use the no-isolation stack.
+no_isolation=no
+if test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1 || ! test -f "$build/build-plugins/isolation_rootfs.so"; then
+	no_isolation=yes
+fi
+
 # Jobs are supervised by the joblet-shim of the build tree.
 JOBLET_SHIM="$build/joblet-shim"
 export JOBLET_SHIM
@@ -80,13 +90,11 @@ write_config() { # file [extra yaml]
 		echo "paths:"
 		echo "  state_dir: $TMP/state"
 		test -n "${2:-}" && printf '%s\n' "$2"
-		# valgrind (3.19) has no openat2(), so under it the rootfs layer's
-		# probe says no and `joblet check`/`serve` would report that jobs
-		# cannot run: the valgrind pass uses the no-isolation stack unless a
+		# See no_isolation below: then the no-isolation stack, unless a
 		# test chooses its own.
 		case "${2:-}" in
 		*isolation:*) ;;
-		*) test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1 && printf 'isolation:\n  stack: [none]\n' ;;
+		*) test "$no_isolation" = yes && printf 'isolation:\n  stack: [none]\n' ;;
 		esac
 	} >"$1"
 }

@@ -49,11 +49,15 @@ chmod 644 "$dest$plugindir/scheduler_lifo.so"
 exports=`$nm -D --defined-only "$dest$plugindir/scheduler_lifo.so" | awk '{print $NF}' | tr '\n' ' '`
 ok 'test "$exports" = "joblet_plugin "' "the example plugin exports only joblet_plugin"
 
+# (No isolation layers: this checks a scheduler plugin, in builds with and
+# without the isolation plugins.)
 cat >"$TMP/sdk.yml" <<EOC
 plugins:
   dirs: [$dest$plugindir]
 scheduler:
   policy: lifo
+isolation:
+  stack: [none]
 EOC
 LD_LIBRARY_PATH=`dirname "$lib"` run "$bin" --config "$TMP/sdk.yml" check --json
 ok 'test $rc -eq 0 && has "\"id\": \"scheduler/lifo\"" "$out" && has "\"ok\": true" "$out"' \
