@@ -208,7 +208,8 @@ clean-local-tests:
 # The hostile-job suite's probe: static, uploaded into each job.
 if ENABLE_TESTS
 check_PROGRAMS += tests/integration/hostile/probe
-tests_integration_hostile_probe_SOURCES = tests/integration/hostile/probe.c
+tests_integration_hostile_probe_SOURCES = tests/integration/hostile/probe.c \
+	tests/integration/probe_check.h
 tests_integration_hostile_probe_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 tests_integration_hostile_probe_LDFLAGS = -all-static
 endif

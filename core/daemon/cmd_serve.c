@@ -162,7 +162,7 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 			argv[1]);
 		return JOBLET_EXIT_USAGE;
 	}
-	joblet_log_set_sink(daemon_log_sink_stamped, NULL);
+	joblet_log_set_sink(joblet_log_sink_stderr_stamped, NULL);
 	if (daemon_load_config(ctx, &boot, &e) < 0) {
 		joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
 		joblet_error_free(e);

@@ -32,9 +32,8 @@ void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_p
 			  struct daemon_problems *problems);
 void daemon_problems_done(struct daemon_problems *problems);
 
-/* Log sinks: stderr with program prefix (commands), or timestamped (serve). */
+/* Log sink of the commands: stderr with the program's prefix (serve uses
+ * joblet_log_sink_stderr_stamped). */
 void daemon_log_sink_plain(int32_t level, const char *source, const char *message, void *userdata);
-void daemon_log_sink_stamped(int32_t level, const char *source, const char *message,
-			     void *userdata);
 
 #endif /* JOBLET_DAEMON_H */

@@ -9,7 +9,6 @@
 #include <json.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -105,23 +104,6 @@ void daemon_log_sink_plain(int32_t level, const char *source, const char *messag
 	(void)userdata;
 	fprintf(stderr, "joblet: %s: %s: %s\n", joblet_log_level_name(level), source, message);
 }
-
-void daemon_log_sink_stamped(int32_t level, const char *source, const char *message,
-			     void *userdata)
-{
-	struct timespec ts;
-	struct tm tm;
-	char when[32];
-
-	(void)userdata;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %-7s %s: %s\n", when, ts.tv_nsec / 1000000,
-		joblet_log_level_name(level), source, message);
-	fflush(stderr);
-}
-
 
 int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg,
 		       struct joblet_error **err)

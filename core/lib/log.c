@@ -1,6 +1,8 @@
 /* log.c - the log sink of libjoblet and of plugins. */
 #include "config.h"
 
+#include <time.h>
+
 #include <pthread.h>
 #include <strings.h>
 
@@ -116,4 +118,20 @@ int joblet_log_level_parse(const char *name, int32_t *ret_level)
 			return 0;
 		}
 	return -1;
+}
+
+void joblet_log_sink_stderr_stamped(int32_t level, const char *source, const char *message,
+				    void *userdata)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	(void)userdata;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ %-7s %s: %s\n", when, ts.tv_nsec / 1000000,
+		joblet_log_level_name(level), source, message);
+	fflush(stderr);
 }

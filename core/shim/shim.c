@@ -16,24 +16,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <time.h>
 
 #include <joblet/joblet.h>
-
-static void shim_log_sink(int32_t level, const char *source, const char *message, void *userdata)
-{
-	struct timespec ts;
-	struct tm tm;
-	char when[32];
-
-	(void)userdata;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %-7s %s: %s\n", when, ts.tv_nsec / 1000000,
-		joblet_log_level_name(level), source, message);
-	fflush(stderr);
-}
 
 static int usage(void)
 {
@@ -53,7 +37,7 @@ int main(int argc, char **argv)
 
 	/* Nothing the starter left open reaches the job or stays pinned by us. */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
-	joblet_log_set_sink(shim_log_sink, NULL);
+	joblet_log_set_sink(joblet_log_sink_stderr_stamped, NULL);
 	joblet_log_set_level(JOBLET_LOG_WARNING);
 
 	for (i = 1; i < argc; i++) {

@@ -40,6 +40,14 @@ typedef void (*joblet_log_sink_fn)(int32_t level, const char *source, const char
 /* Install a sink (NULL drops every message, the default). */
 JOBLET_API void joblet_log_set_sink(joblet_log_sink_fn sink, void *userdata);
 
+/*
+ * A ready sink for long-running programs: one line per message on stderr,
+ * "2026-01-02T03:04:05.678Z LEVEL   source: message" (UTC), flushed at once.
+ * userdata is unused.
+ */
+JOBLET_API void joblet_log_sink_stderr_stamped(int32_t level, const char *source,
+					       const char *message, void *userdata);
+
 /* Messages above this level are dropped before formatting. Default: INFO. */
 JOBLET_API void joblet_log_set_level(int32_t level);
 JOBLET_API int32_t joblet_log_get_level(void);

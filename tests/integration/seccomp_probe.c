@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe_check.h"
+
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
 #endif
@@ -154,25 +156,6 @@ static int denied(void)
 	return 0;
 }
 
-static int failures;
-
-static void ok(bool cond, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void ok(bool cond, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		printf("ok - %s\n", what);
-		return;
-	}
-	failures++;
-	printf("FAIL - %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
 static int run_wait(const char *path, char *const argv[])
 {
 	int st;
@@ -244,7 +227,7 @@ static int work(void)
 		close(c);
 		close(s);
 	}
-	return failures ? 1 : 0;
+	return probe_failures ? 1 : 0;
 }
 
 static int64_t now_ns(void)

@@ -67,6 +67,16 @@ run() {
 	err=`cat "$TMP/.err"`
 }
 
+# Wait up to 10 s until the shell test COND (eval'd) holds; 1 if it never did.
+wait_until() {
+	_i=0
+	while ! eval "$1" 2>/dev/null; do
+		test $_i -lt 100 || return 1
+		sleep 0.1
+		_i=`expr $_i + 1`
+	done
+}
+
 has() {
 	case "$2" in *"$1"*) return 0 ;; *) return 1 ;; esac
 }

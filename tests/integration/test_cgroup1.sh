@@ -244,11 +244,7 @@ mark2="joblet-cg1-stop-$$"
 "$JOBLET" --config "$TMP/joblet.yml" run-local -- "$helper" stubborn "$mark2" \
 	>"$TMP/stop.out" 2>"$TMP/stop.err" &
 stopper=$!
-i=0
-while ! grep -q started "$TMP/stop.out" 2>/dev/null && test $i -lt 100; do
-	sleep 0.1
-	i=`expr $i + 1`
-done
+wait_until 'grep -q started "$TMP/stop.out"'
 kill -TERM $stopper
 reap $stopper "$mark2" 30
 err=`cat "$TMP/stop.err"`
@@ -260,11 +256,7 @@ ok 'test $hung = no && test $rc -eq 137 && has "stopped on request" "$err" && te
 "$JOBLET" --config "$TMP/joblet.yml" run-local -- "$helper" termwatch \
 	>"$TMP/tw.out" 2>"$TMP/tw.err" &
 watcher=$!
-i=0
-while ! grep -q started "$TMP/tw.out" 2>/dev/null && test $i -lt 100; do
-	sleep 0.1
-	i=`expr $i + 1`
-done
+wait_until 'grep -q started "$TMP/tw.out"'
 kill -TERM $watcher
 reap $watcher "cg_helper termwatch" 30
 out=`cat "$TMP/tw.out"`

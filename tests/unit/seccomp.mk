@@ -17,7 +17,8 @@ tests_unit_test_seccomp_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS) $(SECCOMP_CFLA
 tests_unit_test_seccomp_LDFLAGS = -export-dynamic -pthread
 tests_unit_test_seccomp_LDADD = libjoblet_core.la $(CHECK_LIBS) $(SECCOMP_LIBS)
 
-tests_integration_seccomp_probe_SOURCES = tests/integration/seccomp_probe.c
+tests_integration_seccomp_probe_SOURCES = tests/integration/seccomp_probe.c \
+	tests/integration/probe_check.h
 tests_integration_seccomp_probe_CFLAGS = $(AM_CFLAGS) -pthread
 tests_integration_seccomp_probe_LDFLAGS = -all-static -pthread
 endif

@@ -558,7 +558,8 @@ static void cgroup1_cleanup(struct joblet_job *job, void *state)
 
 	if (!s)
 		return;
-	if (s->n > 0 && !jl_cg_is_empty(s->h[0].fd) && cgroup1_kill(job, s, SIGKILL, &e) < 0) {
+	/* (cgroup1_kill returns at once when the job's cgroup is already empty.) */
+	if (s->n > 0 && cgroup1_kill(job, s, SIGKILL, &e) < 0) {
 		joblet_plog_warning("%s", joblet_error_message(e));
 		joblet_error_clear(&e);
 	}

@@ -36,24 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void ok(bool cond, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void ok(bool cond, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		printf("ok - %s\n", what);
-		return;
-	}
-	failures++;
-	printf("FAIL - %s: ", what);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "../probe_check.h"
 
 /* open() for writing must fail; never writes.  Returns the errno (0 if it opened). */
 static int try_open_write(const char *path)
@@ -80,6 +63,15 @@ static int try_create(const char *dir)
 	close(fd);
 	unlink(path);
 	return 0;
+}
+
+/* Append word and a space to a fixed buffer, cutting off what does not fit. */
+static void append_word(char *buf, size_t size, const char *word)
+{
+	size_t n = strlen(buf);
+
+	if (n < size)
+		snprintf(buf + n, size - n, "%s ", word);
 }
 
 static char *read_text(const char *path)
@@ -114,7 +106,7 @@ static const char *status_field(const char *status, const char *key, char *out, 
 
 static void case_pids(int argc, char **argv)
 {
-	pid_t host = argc > 0 ? (pid_t)atol(argv[0]) : 0;
+	pid_t host = (pid_t)probe_arg(argc, argv, 0, 0);
 	char *cmd;
 	int n = 0;
 	DIR *d;
@@ -200,17 +192,16 @@ static void case_fds(void)
 	bool only = true;
 
 	for (struct dirent *de; d && (de = readdir(d));) {
-		int fd;
+		long fd;
 
 		if (de->d_name[0] == '.')
 			continue;
-		fd = atoi(de->d_name);
+		fd = strtol(de->d_name, NULL, 10);
 		if (fd == dirfd(d))
 			continue;
 		if (fd > 2)
 			only = false;
-		strncat(list, de->d_name, sizeof(list) - strlen(list) - 2);
-		strcat(list, " ");
+		append_word(list, sizeof(list), de->d_name);
 	}
 	if (d)
 		closedir(d);
@@ -332,10 +323,8 @@ static void case_dev(void)
 
 		for (size_t i = 0; !known && i < sizeof(allowed) / sizeof(allowed[0]); i++)
 			known = strcmp(de->d_name, allowed[i]) == 0;
-		if (!known) {
-			strncat(extra, de->d_name, sizeof(extra) - strlen(extra) - 2);
-			strcat(extra, " ");
-		}
+		if (!known)
+			append_word(extra, sizeof(extra), de->d_name);
 	}
 	if (d)
 		closedir(d);
@@ -382,8 +371,9 @@ static void case_cgroupfs(void)
 	cg = read_text("/proc/self/cgroup");
 	if (cg) {
 		bool all_root = true;
+		char *save = NULL;
 
-		for (char *line = strtok(cg, "\n"); line; line = strtok(NULL, "\n")) {
+		for (char *line = strtok_r(cg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			const char *path = strrchr(line, ':');
 
 			if (path && strcmp(path, ":/") != 0)
@@ -395,7 +385,7 @@ static void case_cgroupfs(void)
 
 static void case_forkbomb(int argc, char **argv)
 {
-	int n = argc > 0 ? atoi(argv[0]) : 100, made = 0;
+	int n = (int)probe_arg(argc, argv, 0, 100), made = 0;
 	pid_t *kids = calloc((size_t)n, sizeof(pid_t));
 
 	for (int i = 0; i < n; i++) {
@@ -419,7 +409,7 @@ static void case_forkbomb(int argc, char **argv)
 
 static void case_memhog(int argc, char **argv)
 {
-	size_t mb = argc > 0 ? (size_t)atol(argv[0]) : 256;
+	size_t mb = (size_t)probe_arg(argc, argv, 0, 256);
 
 	for (size_t i = 0; i < mb; i++) {
 		char *p = malloc(1 << 20);
@@ -444,7 +434,7 @@ static double now(clockid_t c)
 
 static void case_cpuhog(int argc, char **argv)
 {
-	double secs = argc > 0 ? atof(argv[0]) : 3.0;
+	double secs = (double)probe_arg(argc, argv, 0, 3);
 	double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
 	volatile unsigned long x = 0;
 
@@ -475,11 +465,11 @@ static void case_stubborn(void)
 
 static void case_net(int argc, char **argv)
 {
-	int port = argc > 0 ? atoi(argv[0]) : 1;
+	int port = (int)probe_arg(argc, argv, 0, 1);
 	const char *other_ip = argc > 1 ? argv[1] : NULL;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct sockaddr_un u = { .sun_family = AF_UNIX };
-	char *dev, what[160];
+	char *dev, *save = NULL, what[160];
 	int fd, r, lines = 0;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -506,7 +496,8 @@ static void case_net(int argc, char **argv)
 		}
 	}
 	dev = read_text("/proc/net/dev");
-	for (char *line = dev ? strtok(dev, "\n") : NULL; line; line = strtok(NULL, "\n"))
+	for (char *line = dev ? strtok_r(dev, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
 		if (strchr(line, ':') && !strstr(line, "lo:"))
 			lines++;
 	ok(dev && lines == 0, "the only network interface is lo", "%d others", lines);
@@ -534,7 +525,7 @@ static void case_net(int argc, char **argv)
 /* Host side of the network case: listen on 127.0.0.1:PORT and an abstract socket. */
 static int case_listen(int argc, char **argv)
 {
-	int port = argc > 0 ? atoi(argv[0]) : 0;
+	int port = (int)probe_arg(argc, argv, 0, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct sockaddr_un u = { .sun_family = AF_UNIX };
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -639,5 +630,5 @@ int main(int argc, char **argv)
 				"seccomp|hostname\n");
 		return 2;
 	}
-	return failures ? 1 : 0;
+	return probe_failures ? 1 : 0;
 }

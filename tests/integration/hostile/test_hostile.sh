@@ -104,11 +104,7 @@ mark2="joblet-stop-$$"
 "$JOBLET" --config "$TMP/joblet.yml" run-local --upload="$probe" -- /work/probe stubborn "$mark2" \
 	>"$TMP/stop.out" 2>"$TMP/stop.err" &
 stopper=$!
-i=0
-while ! grep -q started "$TMP/stop.out" 2>/dev/null && test $i -lt 100; do
-	sleep 0.1
-	i=`expr $i + 1`
-done
+wait_until 'grep -q started "$TMP/stop.out"'
 # Seen from the host, every process of the job is in the job's cgroups (the
 # layer placed the first one before it ran anything; its children followed).
 placed=yes
@@ -138,11 +134,7 @@ ok 'test "$left" -eq 0' "a double-forking, SIGTERM-ignoring job leaves no proces
 port=`expr 20000 + $$ % 20000`
 "$probe" listen $port >"$TMP/listen.out" 2>&1 &
 listener=$!
-i=0
-while ! grep -q listening "$TMP/listen.out" 2>/dev/null && test $i -lt 50; do
-	sleep 0.1
-	i=`expr $i + 1`
-done
+wait_until 'grep -q listening "$TMP/listen.out"'
 hostip=`hostname -I 2>/dev/null | awk '{print $1}'`
 job -- /work/probe net $port $hostip
 ok 'test $rc -eq 0' "no network beyond the job's own loopback (host loopback, abstract sockets, $hostip)"
