@@ -172,7 +172,8 @@ case $dev in
 			test -r "$d/blkio.throttle.write_bps_device" &&
 				lines="`cat "$d/blkio.throttle.read_bps_device"` / `cat "$d/blkio.throttle.write_bps_device"`"
 		done
-		test -n "$lines" && break
+		# The folder exists a moment before its limits are written.
+		has "$dev " "$lines" && break
 		sleep 0.05
 		i=`expr $i + 1`
 	done
