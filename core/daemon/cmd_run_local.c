@@ -145,6 +145,12 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 		rc = JOBLET_EXIT_USAGE;
 		goto out;
 	}
+	if (spec->schedule_ns) {
+		fprintf(stderr, "joblet run-local: runs the job now; --schedule is for `rnx job run` "
+				"(the daemon starts scheduled jobs).\n");
+		rc = JOBLET_EXIT_USAGE;
+		goto out;
+	}
 	if (!spec->argv || !spec->argv[0]) {
 		fprintf(stderr, "joblet run-local: no command given; put it after the flags "
 				"(`joblet run-local --max-memory=256 -- python3 job.py`).\n");

@@ -3,10 +3,14 @@
  *
  * Start-up refuses what would make the daemon misbehave later (a broken
  * configuration, a missing scheduler policy, settings for plugins that are
- * not loaded), then takes an exclusive lock on <state_dir>/joblet.pid so two
- * daemons never share a state directory.  Signals are read from a signalfd:
- * SIGHUP reloads joblet.yml (a broken file is reported and the running
- * configuration kept), SIGTERM and SIGINT stop the daemon.
+ * not loaded, TLS files that cannot serve), then takes an exclusive lock on
+ * <state_dir>/joblet.pid so two daemons never share a state directory,
+ * opens the job store, brings back the jobs of the previous daemon and
+ * starts the API.  The main thread waits on a signalfd and the job
+ * manager: SIGHUP reloads joblet.yml and the TLS credentials (a broken file
+ * is reported and the running ones kept; running jobs are untouched),
+ * SIGTERM and SIGINT stop the daemon, and jobs keep running under their
+ * shims for the next daemon to adopt.
  */
 #include "config.h"
 
@@ -21,9 +25,14 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "logs.h"
+#include "manager.h"
+#include "server.h"
+#include "store.h"
 
 /* mkdir -p with mode for the last component. */
 static int make_dirs(const char *path, mode_t mode)
@@ -100,6 +109,11 @@ static void log_plugins(const struct joblet_plugin_set *set)
 		joblet_log(JOBLET_LOG_WARNING, NULL, "plugin `%s` rejected: %s", path, reason);
 }
 
+static bool jl_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 static bool strv_equal(char *const *a, char *const *b)
 {
 	for (; *a && *b; a++, b++)
@@ -114,7 +128,7 @@ static bool strv_equal(char *const *a, char *const *b)
  * is bound at start-up is compared against it.
  */
 static void reload(struct joblet_ctx *ctx, const struct joblet_config *boot,
-		   struct joblet_config **cfg)
+		   struct joblet_config **cfg, struct server *server)
 {
 	struct joblet_config *fresh = NULL;
 	struct joblet_error *e = NULL;
@@ -139,6 +153,18 @@ static void reload(struct joblet_ctx *ctx, const struct joblet_config *boot,
 		joblet_log(JOBLET_LOG_WARNING, NULL,
 			   "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; "
 			   "the changes take effect at the next start");
+	if (!jl_same(fresh->server_address, boot->server_address) ||
+	    fresh->tls_min_version != boot->tls_min_version ||
+	    !jl_same(fresh->db_path, boot->db_path))
+		joblet_log(JOBLET_LOG_WARNING, NULL,
+			   "server.address, server.tls.min_version and paths.db are read at "
+			   "start-up; the changes take effect at the next start");
+	if (server && server_reload_tls(server, fresh, &e) < 0) {
+		joblet_log(JOBLET_LOG_ERROR, NULL,
+			   "TLS reload failed, keeping the running certificates: %s",
+			   joblet_error_message(e));
+		joblet_error_clear(&e);
+	}
 	joblet_log_set_level(fresh->log_level);
 	joblet_log(JOBLET_LOG_INFO, NULL, "configuration reloaded from `%s`",
 		   fresh->source ? fresh->source : "built-in defaults");
@@ -155,6 +181,7 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 	struct joblet_error *e = NULL;
 	struct daemon_problems problems = { 0 };
 	int status = JOBLET_EXIT_FAILURE, lock_fd = -1, sfd = -1;
+	struct daemon_ctx d = { 0 };
 	sigset_t mask;
 
 	if (argc > 1) {
@@ -191,38 +218,81 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 		goto out;
 	}
 
+	/* Blocked before any thread exists, so only the signalfd sees them. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot set up signal handling: %s", strerror(errno));
 		goto out;
+	}
+	{
+		char db[4200];
+
+		if (boot->db_path)
+			snprintf(db, sizeof(db), "%s", boot->db_path);
+		else
+			snprintf(db, sizeof(db), "%s/joblet.db", boot->state_dir);
+		d.cfg = boot;
+		d.config_path = boot->source;
+		d.set = set;
+		d.started_ns = (int64_t)time(NULL) * 1000000000;
+		if (store_open(db, &d.store, &e) < 0 || manager_new(&d, &d.manager, &e) < 0 ||
+		    log_hub_new(&d, &d.hub, &e) < 0 || manager_recover(d.manager, &e) < 0 ||
+		    server_start(&d, &d.server, &e) < 0) {
+			joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+			joblet_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the "
+							   "details");
+			goto out;
+		}
+		joblet_log(JOBLET_LOG_INFO, NULL, "job store `%s`", db);
 	}
 	joblet_log(JOBLET_LOG_INFO, NULL, "serving; state directory `%s`, pid %ld", cfg->state_dir,
 		   (long)getpid());
 
 	for (;;) {
+		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { manager_fd(d.manager), POLLIN, 0 } };
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
+		bool stop = false;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != sizeof(si)) {
-			joblet_log(JOBLET_LOG_ERROR, NULL, "signal handling failed: %s",
-				   n < 0 ? strerror(errno) : "short read");
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			joblet_log(JOBLET_LOG_ERROR, NULL, "waiting for events failed: %s",
+				   strerror(errno));
 			goto out;
 		}
-		if (si.ssi_signo == SIGHUP) {
-			reload(ctx, boot, &cfg);
-			continue;
+		if (pfd[1].revents & POLLIN)
+			manager_dispatch(d.manager);
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD)
+				manager_sigchld(d.manager);
+			else if (si.ssi_signo == SIGHUP)
+				reload(ctx, boot, &cfg, d.server);
+			else {
+				joblet_log(JOBLET_LOG_INFO, NULL, "stopping on %s; running jobs go on "
+								  "under their supervisors",
+					   strsignal((int)si.ssi_signo));
+				stop = true;
+			}
 		}
-		joblet_log(JOBLET_LOG_INFO, NULL, "stopping on %s", strsignal((int)si.ssi_signo));
-		break;
+		if (stop)
+			break;
 	}
 	status = JOBLET_EXIT_OK;
 out:
+	/* Streams end first (their threads wake), then the server stops; jobs go on. */
+	d.stopping = 1;
+	if (d.hub)
+		log_hub_shutdown(d.hub);
+	if (d.manager)
+		manager_detach(d.manager);
+	server_stop(d.server);
+	log_hub_free(d.hub);
+	manager_free(d.manager);
+	store_close(d.store);
 	joblet_error_free(e);
 	daemon_problems_done(&problems);
 	if (sfd >= 0)

@@ -60,29 +60,6 @@ static bool node_name_valid(const char *s)
 	return true;
 }
 
-/* host:port, [v6]:port; the port 1..65535. */
-static bool address_valid(const char *a)
-{
-	const char *colon;
-	int64_t port;
-
-	if (a[0] == '[') {
-		const char *close = strchr(a, ']');
-
-		if (!close || close == a + 1 || close[1] != ':')
-			return false;
-		colon = close + 1;
-	} else {
-		colon = strrchr(a, ':');
-		if (!colon || colon == a || memchr(a, ':', (size_t)(colon - a)))
-			return false;
-	}
-	for (const char *p = a; p < colon; p++)
-		if (isspace((unsigned char)*p) || *p == '/')
-			return false;
-	return jl_parse_int64(colon + 1, &port) == 0 && port >= 1 && port <= 65535;
-}
-
 /* Inline PEM, or a path to read it from. */
 static int read_pem(struct jl_yaml *y, yaml_node_t *node, const char *key, const char *base_dir,
 		    char **ret_pem, char **ret_path, struct joblet_error **err)
@@ -168,7 +145,7 @@ static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, c
 	r = jl_yaml_get_string(y, seen[0], kaddr, &n->address, err);
 	if (r < 0)
 		return r;
-	if (!address_valid(n->address))
+	if (!jl_address_valid(n->address))
 		return jl_yaml_error(y, seen[0], err,
 				     "`%s` must be host:port (for example 127.0.0.1:50051), not `%s`",
 				     kaddr, n->address);

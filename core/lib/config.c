@@ -31,6 +31,8 @@ enum key_type {
 	KEY_NAME_LIST,	     /* a list of plugin names */
 	KEY_PLATFORM,	     /* auto, or {ubuntu|rhel|amzn}-{amd64|arm64} */
 	KEY_ID,		     /* a user or group id other than 0 */
+	KEY_ADDRESS,	     /* host:port to listen on (IPv4, [IPv6] or a name) */
+	KEY_TLS_VERSION,     /* "1.2" or "1.3" */
 };
 
 struct key_def {
@@ -49,6 +51,7 @@ static const struct key_def logging_keys[] = {
 
 static const struct key_def paths_keys[] = {
 	{ "state_dir", KEY_PATH, FIELD(state_dir), NULL },
+	{ "db", KEY_PATH, FIELD(db_path), NULL },
 	{ NULL },
 };
 
@@ -84,13 +87,41 @@ static const struct key_def isolation_keys[] = {
 	{ NULL },
 };
 
+static const struct key_def tls_keys[] = {
+	{ "cert", KEY_PATH, FIELD(tls_cert), NULL },
+	{ "key", KEY_PATH, FIELD(tls_key), NULL },
+	{ "client_ca", KEY_PATH, FIELD(tls_client_ca), NULL },
+	{ "crl", KEY_PATH, FIELD(tls_crl), NULL },
+	{ "min_version", KEY_TLS_VERSION, FIELD(tls_min_version), NULL },
+	{ NULL },
+};
+
+static const struct key_def server_keys[] = {
+	{ "address", KEY_ADDRESS, FIELD(server_address), NULL },
+	{ "tls", KEY_SECTION, 0, tls_keys },
+	{ "handshake_timeout", KEY_DURATION, FIELD(handshake_timeout_s), NULL },
+	{ "idle_timeout", KEY_DURATION, FIELD(idle_timeout_s), NULL },
+	{ "max_connections", KEY_COUNT, FIELD(max_connections), NULL },
+	{ "max_connections_per_client", KEY_COUNT, FIELD(max_connections_per_client), NULL },
+	{ "max_request_bytes", KEY_SIZE, FIELD(max_request_bytes), NULL },
+	{ "threads", KEY_COUNT, FIELD(server_threads), NULL },
+	{ NULL },
+};
+
+static const struct key_def jobs_keys[] = {
+	{ "max_active", KEY_COUNT, FIELD(max_active_jobs), NULL },
+	{ NULL },
+};
+
 static const struct key_def root_keys[] = {
 	{ "isolation", KEY_SECTION, 0, isolation_keys },
+	{ "jobs", KEY_SECTION, 0, jobs_keys },
 	{ "logging", KEY_SECTION, 0, logging_keys },
 	{ "paths", KEY_SECTION, 0, paths_keys },
 	{ "plugins", KEY_SECTION, 0, plugins_keys },
 	{ "runtimes", KEY_SECTION, 0, runtimes_keys },
 	{ "scheduler", KEY_SECTION, 0, scheduler_keys },
+	{ "server", KEY_SECTION, 0, server_keys },
 	{ NULL },
 };
 
@@ -142,6 +173,12 @@ void joblet_config_free(struct joblet_config *cfg)
 	jl_strv_free(cfg->registry_plugins);
 	free(cfg->platform);
 	jl_strv_free(cfg->isolation_stack);
+	free(cfg->server_address);
+	free(cfg->tls_cert);
+	free(cfg->tls_key);
+	free(cfg->tls_client_ca);
+	free(cfg->tls_crl);
+	free(cfg->db_path);
 	free(cfg);
 }
 
@@ -165,6 +202,20 @@ int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_erro
 	cfg->job_gid = 65534;
 	cfg->grace_period_s = 5;
 	cfg->default_max_pids = 1024;
+	cfg->server_address = strdup("0.0.0.0:50051");
+	cfg->tls_cert = strdup(JOBLET_SYSCONFDIR "/joblet/certs/server.pem");
+	cfg->tls_key = strdup(JOBLET_SYSCONFDIR "/joblet/certs/server-key.pem");
+	cfg->tls_client_ca = strdup(JOBLET_SYSCONFDIR "/joblet/certs/ca.pem");
+	cfg->tls_min_version = 13;
+	cfg->handshake_timeout_s = 10;
+	cfg->idle_timeout_s = 120;
+	cfg->max_connections = 1024;
+	cfg->max_connections_per_client = 128;
+	cfg->max_request_bytes = INT64_C(64) << 20;
+	cfg->server_threads = 4;
+	cfg->max_active_jobs = 10000;
+	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca)
+		goto oom;
 	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||
 	    jl_strv_push(&cfg->isolation_stack, "rootfs") < 0 ||
 	    jl_strv_push(&cfg->isolation_stack, "cgroup") < 0 ||
@@ -472,6 +523,35 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 			}
 			free(*slot);
 			*slot = v;
+			break;
+		}
+		case KEY_ADDRESS: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (!jl_address_valid(v)) {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be HOST:PORT (0.0.0.0:50051, 127.0.0.1:50051, "
+						  "[::]:50051), not `%s`",
+						  full, v);
+				free(v);
+				return r;
+			}
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_TLS_VERSION: {
+			const char *v = jl_yaml_scalar(vnode);
+
+			if (!v || (strcmp(v, "1.2") != 0 && strcmp(v, "1.3") != 0))
+				return jl_yaml_error(y, vnode, err,
+						     "`%s` must be \"1.3\" (the default) or \"1.2\", not `%s`",
+						     full, v ? v : "a list or mapping");
+			*(int32_t *)(field + d->offset) = strcmp(v, "1.2") == 0 ? 12 : 13;
 			break;
 		}
 		case KEY_PLUGIN_SETTINGS:

@@ -32,6 +32,7 @@ static const struct {
 	[JOBLET_E_SYSTEM] = { "system", JOBLET_ERROR_STEP },
 	[JOBLET_E_PARSE] = { "parse", JOBLET_ERROR_STEP },
 	[JOBLET_E_CANCELED] = { "canceled", JOBLET_ERROR_STEP },
+	[JOBLET_E_CONFLICT] = { "conflict", JOBLET_ERROR_STEP },
 };
 
 /* Handed out when even the error cannot be allocated; never freed. */

@@ -169,6 +169,12 @@ struct joblet_log_reader {
 int joblet_log_reader_open(const char *state_dir, struct joblet_log_reader **ret,
 			   struct joblet_error **err)
 {
+	return joblet_log_reader_open_flags(state_dir, 0, ret, err);
+}
+
+int joblet_log_reader_open_flags(const char *state_dir, uint32_t flags,
+				 struct joblet_log_reader **ret, struct joblet_error **err)
+{
 	struct joblet_log_reader *r = calloc(1, sizeof(*r));
 
 	if (!r)
@@ -189,7 +195,8 @@ int joblet_log_reader_open(const char *state_dir, struct joblet_log_reader **ret
 		return joblet_error_set(err, e == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO, e,
 					"cannot open the job log in `%s`", state_dir);
 	}
-	r->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	r->inotify_fd = flags & JOBLET_LOG_READER_NO_WATCH ? -1
+							    : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (r->inotify_fd >= 0 && inotify_add_watch(r->inotify_fd, r->path, IN_MODIFY) < 0) {
 		close(r->inotify_fd);
 		r->inotify_fd = -1;
@@ -272,4 +279,62 @@ int joblet_log_reader_next(struct joblet_log_reader *r, struct joblet_log_record
 			return 0;
 		r->len += (size_t)n;
 	}
+}
+
+int joblet_log_reader_skip(struct joblet_log_reader *r, uint64_t seq, struct joblet_error **err)
+{
+	while (r->last_seq < seq) {
+		size_t have = r->len - r->off;
+		uint8_t head[JL_LOG_HEADER];
+		uint32_t len;
+		uint64_t s;
+		int64_t ts;
+		int32_t stream;
+		struct stat st;
+		off_t pos;
+		ssize_t n;
+
+		if (have > 0) {
+			/* Records already read: consume them the ordinary way. */
+			struct joblet_log_record rec;
+			int k = joblet_log_reader_next(r, &rec, err);
+
+			if (k <= 0)
+				return k;
+			continue;
+		}
+		/* Nothing buffered: read just the header, seek over the bytes. */
+		n = read(r->fd, head, sizeof(head));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read the job log `%s`",
+						r->path);
+		}
+		if (n == 0)
+			return 0;
+		if ((size_t)n < sizeof(head) ||
+		    jl_log_header_decode(head, &stream, &len, &s, &ts) < 0 || s != r->last_seq + 1) {
+			/* A partial header (or a corrupt one): let next() deal with it. */
+			memcpy(r->buf, head, (size_t)n);
+			r->off = 0;
+			r->len = (size_t)n;
+			if ((size_t)n < sizeof(head))
+				return 0;
+			continue;
+		}
+		pos = lseek(r->fd, 0, SEEK_CUR);
+		/* Seek only over bytes that are there: a torn record may still be cut off. */
+		if (pos < 0 || fstat(r->fd, &st) < 0 || st.st_size < pos + (off_t)len) {
+			memcpy(r->buf, head, sizeof(head));
+			r->off = 0;
+			r->len = sizeof(head);
+			return 0;
+		}
+		if (lseek(r->fd, (off_t)len, SEEK_CUR) < 0)
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read the job log `%s`",
+						r->path);
+		r->last_seq = s;
+	}
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include <json.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <joblet/job.h>
 
@@ -34,6 +35,11 @@ void joblet_job_spec_free(struct joblet_job_spec *s)
 	free(s->runtime_dir);
 	jl_strv_free(s->uploads);
 	free(s->workdir);
+	if (s->secret_env)
+		for (char **e = s->secret_env; *e; e++)
+			explicit_bzero(*e, strlen(*e));
+	jl_strv_free(s->secret_env);
+	free(s->name);
 	free(s);
 }
 
@@ -120,9 +126,12 @@ static int bad_flag(struct joblet_error **err, const char *flag, const char *v, 
 int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc, char **argv,
 			       int *ret_consumed, struct joblet_error **err)
 {
-	static const char *const with_value[] = { "--max-cpu", "--max-memory", "--max-iobps",
-						  "--cpu-cores", "--max-pids", "--timeout", "--runtime",
-						  "-e", "--env", "--upload", "--workdir", "--network" };
+	static const char *const with_value[] = { "--max-cpu",	  "--max-memory", "--max-iobps",
+						  "--cpu-cores",  "--max-pids",	  "--timeout",
+						  "--runtime",	  "-e",		  "--env",
+						  "-s",		  "--secret-env", "--upload",
+						  "--workdir",	  "--network",	  "--schedule",
+						  "--priority",	  "--name" };
 	int i = 0, r;
 
 	while (i < argc) {
@@ -150,8 +159,9 @@ int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc, char **ar
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
 						"unknown flag `%s`; the flags are --max-cpu, "
 						"--max-memory, --max-iobps, --cpu-cores, --max-pids, "
-						"--timeout, --runtime, -e/--env, --upload, --workdir, "
-						"--network, then `--` and the command",
+						"--timeout, --runtime, -e/--env, -s/--secret-env, "
+						"--upload, --workdir, --network, --schedule, --priority, "
+						"--name, then `--` and the command",
 						a);
 		if (!v) {
 			if (i + 1 >= argc)
@@ -199,6 +209,27 @@ int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc, char **ar
 		} else if (strcmp(flag, "--upload") == 0) {
 			if (jl_strv_push(&spec->uploads, v) < 0)
 				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the flags");
+		} else if (strcmp(flag, "--schedule") == 0) {
+			struct timespec now;
+
+			clock_gettime(CLOCK_REALTIME, &now);
+			r = joblet_schedule_parse(v, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
+						  &n, err);
+			if (r < 0)
+				return joblet_error_prefix(err, r, "--schedule");
+			spec->schedule_ns = n;
+		} else if (strcmp(flag, "--priority") == 0) {
+			if (jl_parse_int64(v, &n) < 0 || n < 0 || n > 1000)
+				return bad_flag(err, flag, v, "a whole number from 0 to 1000 (higher first)");
+			spec->priority = n;
+		} else if (strcmp(flag, "--name") == 0) {
+			if ((r = set_str(&spec->name, v, err)) < 0)
+				return r;
+		} else if (strcmp(flag, "-s") == 0 || strcmp(flag, "--secret-env") == 0) {
+			if (!strchr(v, '='))
+				return bad_flag(err, flag, "...", "KEY=VALUE");
+			if (jl_strv_push(&spec->secret_env, v) < 0)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the flags");
 		} else { /* -e, --env */
 			if (!strchr(v, '='))
 				return bad_flag(err, flag, v, "KEY=VALUE");
@@ -225,6 +256,30 @@ static int64_t host_memory_mib(void)
 		if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
 			return kb / 1024;
 	return -1;
+}
+
+/* KEY=VALUE entries with identifier names; `what` names the list in errors. */
+static int check_env(char *const *env, const char *what, struct joblet_error **err)
+{
+	for (size_t i = 0; env && env[i]; i++) {
+		const char *eq = strchr(env[i], '=');
+		size_t klen = eq ? (size_t)(eq - env[i]) : strlen(env[i]);
+
+		if (!eq || !env_name_ok(env[i], klen))
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"%s `%.*s` is not a variable name: use letters, digits "
+						"and `_`, not starting with a digit (KEY=VALUE)",
+						what, (int)klen, env[i]);
+		if (klen == strlen("JOBLET_JOB_ID") && strncmp(env[i], "JOBLET_JOB_ID", klen) == 0)
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"%s JOBLET_JOB_ID is set by joblet; choose another name",
+						what);
+		if (strlen(eq + 1) > 32768)
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"%s `%.*s` has a value longer than 32768 bytes", what,
+						(int)klen, env[i]);
+	}
+	return 0;
 }
 
 static bool path_clean_absolute(const char *p)
@@ -330,23 +385,31 @@ int joblet_job_spec_validate(const struct joblet_config *cfg, struct joblet_job_
 		if ((r = set_str(&s->cpu_cores, list, err)) < 0)
 			return r;
 	}
-	n = jl_strv_length(s->env);
+	n = jl_strv_length(s->env) + jl_strv_length(s->secret_env);
 	if (n > MAX_ENV)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0, "more than %d environment variables",
 					MAX_ENV);
-	for (size_t i = 0; i < n; i++) {
-		const char *eq = strchr(s->env[i], '=');
-		size_t klen = eq ? (size_t)(eq - s->env[i]) : strlen(s->env[i]);
+	if ((r = check_env(s->env, "env", err)) < 0 ||
+	    (r = check_env(s->secret_env, "secret env", err)) < 0)
+		return r;
+	if (s->priority < 0 || s->priority > 1000)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"priority %lld is out of range: 0 to 1000 (higher first)",
+					(long long)s->priority);
+	if (s->name) {
+		size_t len = strlen(s->name);
 
-		if (!eq || !env_name_ok(s->env[i], klen))
+		if (len == 0 || len > 128)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"env `%.*s` is not a variable name: use letters, digits "
-						"and `_`, not starting with a digit (KEY=VALUE)",
-						(int)klen, s->env[i]);
-		if (klen == strlen("JOBLET_JOB_ID") && strncmp(s->env[i], "JOBLET_JOB_ID", klen) == 0)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"env JOBLET_JOB_ID is set by joblet; choose another name");
+						"name must be 1 to 128 characters, not %zu", len);
+		for (const char *c = s->name; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return joblet_error_set(err, JOBLET_E_INVALID, 0,
+							"name holds a control character; use "
+							"printable text");
 	}
+	if (s->schedule_ns < 0)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the schedule is before 1970");
 	if (!s->workdir && (r = set_str(&s->workdir, "/work", err)) < 0)
 		return r;
 	if (!path_clean_absolute(s->workdir) || under(s->workdir, "/proc") ||
@@ -433,6 +496,10 @@ int joblet_job_spec_to_json(const struct joblet_job_spec *s, char **ret_json,
 	json_object_object_add(o, "gid", json_object_new_int64(s->gid));
 	json_object_object_add(o, "network",
 			       json_object_new_string(s->network == JOBLET_NETWORK_HOST ? "host" : "none"));
+	json_object_object_add(o, "secret_env", strv_json(s->secret_env));
+	json_object_object_add(o, "name", opt_str(s->name));
+	json_object_object_add(o, "priority", json_object_new_int64(s->priority));
+	json_object_object_add(o, "schedule_ns", json_object_new_int64(s->schedule_ns));
 	return jl_json_finish(o, ret_json, err);
 }
 
@@ -497,7 +564,8 @@ int joblet_job_spec_from_json(const char *json, struct joblet_job_spec **ret_spe
 	if (get_str(o, "id", &s->id) < 0 || get_strv(o, "argv", &s->argv) < 0 ||
 	    get_strv(o, "env", &s->env) < 0 || get_str(o, "cpu_cores", &s->cpu_cores) < 0 ||
 	    get_str(o, "runtime", &s->runtime) < 0 || get_str(o, "runtime_dir", &s->runtime_dir) < 0 ||
-	    get_strv(o, "uploads", &s->uploads) < 0 || get_str(o, "workdir", &s->workdir) < 0) {
+	    get_strv(o, "uploads", &s->uploads) < 0 || get_str(o, "workdir", &s->workdir) < 0 ||
+	    get_strv(o, "secret_env", &s->secret_env) < 0 || get_str(o, "name", &s->name) < 0) {
 		json_object_put(o);
 		joblet_job_spec_free(s);
 		return joblet_error_set(err, JOBLET_E_PARSE, 0, "the job spec has fields of the wrong "
@@ -510,6 +578,8 @@ int joblet_job_spec_from_json(const char *json, struct joblet_job_spec **ret_spe
 	s->timeout_s = get_int(o, "timeout_s", 0);
 	s->uid = get_int(o, "uid", -1);
 	s->gid = get_int(o, "gid", -1);
+	s->priority = get_int(o, "priority", 0);
+	s->schedule_ns = get_int(o, "schedule_ns", 0);
 	s->network = json_object_object_get_ex(o, "network", &net) &&
 				     json_object_is_type(net, json_type_string) &&
 				     strcmp(json_object_get_string(net), "host") == 0

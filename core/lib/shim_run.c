@@ -248,19 +248,20 @@ static char **job_environment(const struct joblet_job *job, const char *workdir)
 	if (job->runtime)
 		for (char **e = job->runtime->env; e && *e; e++)
 			jl_strv_push(&env, *e);
-	for (char **e = job->spec->env; e && *e; e++) {
-		size_t klen = strcspn(*e, "=");
+	/* The job's own values win over the runtime's, secret ones over plain ones. */
+	for (int pass = 0; pass < 2; pass++)
+		for (char **e = pass ? job->spec->secret_env : job->spec->env; e && *e; e++) {
+			size_t klen = strcspn(*e, "=");
 
-		/* The job's own value wins over the runtime's. */
-		for (size_t i = 0; env[i]; i++)
-			if (strncmp(env[i], *e, klen) == 0 && env[i][klen] == '=') {
-				free(env[i]);
-				for (size_t j = i; env[j]; j++)
-					env[j] = env[j + 1];
-				break;
-			}
-		jl_strv_push(&env, *e);
-	}
+			for (size_t i = 0; env[i]; i++)
+				if (strncmp(env[i], *e, klen) == 0 && env[i][klen] == '=') {
+					free(env[i]);
+					for (size_t j = i; env[j]; j++)
+						env[j] = env[j + 1];
+					break;
+				}
+			jl_strv_push(&env, *e);
+		}
 	for (size_t i = 0; env[i]; i++) {
 		have_path |= jl_startswith(env[i], "PATH=");
 		have_home |= jl_startswith(env[i], "HOME=");

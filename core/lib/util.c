@@ -1,6 +1,7 @@
 /* util.c - private helpers of libjoblet. */
 #include "config.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -299,4 +300,27 @@ int jl_parse_size(const char *s, int64_t *ret_bytes)
 			return 0;
 		}
 	return -1;
+}
+
+/* host:port, [v6]:port; the port 1..65535. */
+bool jl_address_valid(const char *a)
+{
+	const char *colon;
+	int64_t port;
+
+	if (a[0] == '[') {
+		const char *close = strchr(a, ']');
+
+		if (!close || close == a + 1 || close[1] != ':')
+			return false;
+		colon = close + 1;
+	} else {
+		colon = strrchr(a, ':');
+		if (!colon || colon == a || memchr(a, ':', (size_t)(colon - a)))
+			return false;
+	}
+	for (const char *p = a; p < colon; p++)
+		if (isspace((unsigned char)*p) || *p == '/')
+			return false;
+	return jl_parse_int64(colon + 1, &port) == 0 && port >= 1 && port <= 65535;
 }

@@ -21,61 +21,7 @@
 
 #include <joblet/error.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
-#define _hidden_ __attribute__((visibility("hidden")))
-
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Hand ownership of a pointer (or fd) on: returns it and clears the variable. */
-#define TAKE_PTR(p)                      \
-	({                               \
-		__typeof__(p) _take_ = (p); \
-		(p) = NULL;              \
-		_take_;                  \
-	})
-#define TAKE_FD(fd)                \
-	({                         \
-		int _take_ = (fd); \
-		(fd) = -1;         \
-		_take_;            \
-	})
-
-static inline void jl_freep(void *p)
-{
-	free(*(void **)p);
-}
-#define _cleanup_free_ _cleanup_(jl_freep)
-
-static inline void jl_closep(int *fd)
-{
-	if (*fd >= 0) {
-		int saved = errno;
-		close(*fd);
-		errno = saved;
-	}
-}
-#define _cleanup_close_ _cleanup_(jl_closep)
-
-static inline void jl_fclosep(FILE **f)
-{
-	if (*f)
-		fclose(*f);
-}
-#define _cleanup_fclose_ _cleanup_(jl_fclosep)
-
-static inline void jl_closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-#define _cleanup_closedir_ _cleanup_(jl_closedirp)
-
-static inline void jl_errorp(struct joblet_error **e)
-{
-	joblet_error_free(*e);
-}
-#define _cleanup_error_ _cleanup_(jl_errorp)
+#include "cleanup.h"
 
 void jl_strv_free(char **v);
 static inline void jl_strvp(char ***v)
@@ -120,6 +66,8 @@ char *jl_read_line_file(const char *path);
 
 /* Parse a whole decimal int64 (optional sign); -1 on any junk or overflow. */
 int jl_parse_int64(const char *s, int64_t *ret);
+/* host:port or [v6]:port with a port of 1..65535. */
+bool jl_address_valid(const char *a);
 
 /*
  * A duration: whole seconds ("90"), or numbers with units in any

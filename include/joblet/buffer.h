@@ -51,6 +51,20 @@ JOBLET_API void joblet_buffer_reset(struct joblet_buffer *b);
 JOBLET_API const char *joblet_buffer_data(const struct joblet_buffer *b);
 JOBLET_API size_t joblet_buffer_length(const struct joblet_buffer *b);
 
+/*
+ * Base64 (RFC 4648, standard alphabet, padded).  Encode data[0..len) into
+ * out, which needs 4 * ((len + 2) / 3) + 1 bytes; returns the length
+ * written (out is NUL-terminated).
+ */
+JOBLET_API size_t joblet_base64_encode(const void *data, size_t len, char *out);
+
+/*
+ * Decode text[0..len) into out, which needs 3 * (len / 4) bytes; returns
+ * the bytes written, or -1 for a character outside the alphabet, a length
+ * that is not a multiple of 4 or misplaced padding.
+ */
+JOBLET_API int64_t joblet_base64_decode(const char *text, size_t len, void *out);
+
 JOBLET_END_DECLS
 
 #endif /* JOBLET_BUFFER_H */

@@ -53,6 +53,22 @@ struct joblet_config {
 	int64_t job_gid;	  /* isolation.gid */
 	int64_t grace_period_s;	  /* isolation.grace_period: SIGTERM to SIGKILL */
 	int64_t default_max_pids; /* isolation.max_pids: when a job asks for no limit */
+	/* The API server (joblet serve). */
+	char *server_address;	  /* server.address: host:port to listen on */
+	char *tls_cert;		  /* server.tls.cert: the server's certificate (PEM) */
+	char *tls_key;		  /* server.tls.key: its private key (PEM) */
+	char *tls_client_ca;	  /* server.tls.client_ca: the CA that signs client certificates */
+	char *tls_crl;		  /* server.tls.crl: revoked client certificates (PEM CRL), or NULL */
+	int32_t tls_min_version;  /* server.tls.min_version: 12 or 13 (TLS 1.2 / 1.3) */
+	int32_t reserved2;
+	int64_t handshake_timeout_s; /* server.handshake_timeout */
+	int64_t idle_timeout_s;	  /* server.idle_timeout: a connection without traffic is closed */
+	int64_t max_connections;  /* server.max_connections: in all (more get 429) */
+	int64_t max_connections_per_client; /* server.max_connections_per_client: per address */
+	int64_t max_request_bytes; /* server.max_request_bytes: request bodies (413 beyond) */
+	int64_t server_threads;	  /* server.threads: threads serving connections */
+	char *db_path;		  /* paths.db: the job store (SQLite), or NULL = STATE_DIR/joblet.db */
+	int64_t max_active_jobs;  /* jobs.max_active: pending, scheduled and running jobs (429 beyond) */
 };
 
 /* Flags for joblet_config_load(). */

@@ -58,6 +58,7 @@ enum joblet_error_code {
 	JOBLET_E_SYSTEM = 19,	  /* a system call failed (errno saved)         step */
 	JOBLET_E_PARSE = 20,	  /* a malformed document (JSON, YAML)          step */
 	JOBLET_E_CANCELED = 21,	  /* the operation was canceled                 step */
+	JOBLET_E_CONFLICT = 22,	  /* the request does not fit the current state step */
 	/* Append new codes here, then document them in docs/error-codes.md. */
 	_JOBLET_E_MAX /* not a code; grows with every release */
 };

@@ -47,6 +47,10 @@ struct joblet_job_spec {
 	int64_t uid, gid;	 /* the job's user; -1 = the configured default */
 	int32_t network;	 /* enum joblet_network_mode; 0 = none */
 	int32_t reserved;
+	char **secret_env;	 /* KEY=VALUE set for the job and never shown (API: `***`) */
+	char *name;		 /* a label for people, or NULL */
+	int64_t priority;	 /* 0..1000, for scheduler policies that use it */
+	int64_t schedule_ns;	 /* CLOCK_REALTIME when to start; 0 = now */
 };
 
 /* A new empty spec with a fresh id. */
@@ -57,7 +61,8 @@ JOBLET_API void joblet_job_spec_free(struct joblet_job_spec *spec);
  * Parse the flags of `rnx job run` / `joblet run-local` into spec:
  *   --max-cpu=PCT --max-memory=MIB --max-iobps=BPS --cpu-cores=SPEC
  *   --max-pids=N --timeout=DUR --runtime=NAME[@VER] -e|--env K=V
- *   --upload=PATH --workdir=DIR --network=none|host
+ *   -s|--secret-env K=V --upload=PATH --workdir=DIR --network=none|host
+ *   --schedule=WHEN (see joblet_schedule_parse) --priority=N --name=NAME
  * Flags end at `--` or at the first word that is not a flag; the rest is
  * the command.  *ret_consumed (may be NULL) says how many words were read.
  * Errors: JOBLET_E_INVALID naming the flag and what it accepts.
@@ -75,6 +80,26 @@ JOBLET_API int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc
  */
 JOBLET_API int joblet_job_spec_validate(const struct joblet_config *cfg,
 					struct joblet_job_spec *spec, struct joblet_error **err);
+
+/*
+ * When a job scheduled with `--schedule=WHEN` starts, as CLOCK_REALTIME
+ * nanoseconds:
+ *   RFC 3339 with a zone      2026-12-03T10:00:00Z, 2026-12-03T11:00:00+01:00
+ *   the same without a zone   2026-12-03T10:00:00 (this host's local time)
+ *   a date and a time         2026-12-03 10:00[:00] (local time)
+ *   a delay from now_ns       90s, 5m, 2h30m, 1h 15m, 1d (a bare number: seconds)
+ * A time in the past is returned as it is (the job then runs at once).
+ * Errors: JOBLET_E_INVALID naming the forms accepted.
+ */
+JOBLET_API int joblet_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns,
+				     struct joblet_error **err);
+
+/* Parse RFC 3339 with a zone (what the API takes): JOBLET_E_INVALID otherwise. */
+JOBLET_API int joblet_time_parse_rfc3339(const char *text, int64_t *ret_ns,
+					 struct joblet_error **err);
+
+/* ns (CLOCK_REALTIME) as RFC 3339 in UTC with milliseconds, into buf (at least 32 bytes). */
+JOBLET_API void joblet_time_format_rfc3339(int64_t ns, char *buf, size_t size);
 
 /* The spec as JSON (spec.json), and back. */
 JOBLET_API int joblet_job_spec_to_json(const struct joblet_job_spec *spec, char **ret_json,
@@ -186,6 +211,23 @@ struct joblet_log_reader;
 
 /* Open STATE_DIR/jobs/ID/log for reading from the start. */
 JOBLET_API int joblet_log_reader_open(const char *state_dir, struct joblet_log_reader **ret,
+				      struct joblet_error **err);
+
+/* Flags for joblet_log_reader_open_flags(). */
+#define JOBLET_LOG_READER_NO_WATCH (UINT32_C(1) << 0) /* no inotify fd (the caller watches) */
+
+/* joblet_log_reader_open() with flags; with NO_WATCH joblet_log_reader_fd() is -1. */
+JOBLET_API int joblet_log_reader_open_flags(const char *state_dir, uint32_t flags,
+					    struct joblet_log_reader **ret,
+					    struct joblet_error **err);
+
+/*
+ * Skip every record up to and including sequence number seq without
+ * reading their bytes (a follower that resumes after Last-Event-ID).
+ * Returns 0 when the next record will be seq + 1, or the log ends before
+ * it (the rest arrives later); negative on a corrupt log.
+ */
+JOBLET_API int joblet_log_reader_skip(struct joblet_log_reader *r, uint64_t seq,
 				      struct joblet_error **err);
 JOBLET_API void joblet_log_reader_free(struct joblet_log_reader *r);
 

@@ -1,0 +1,123 @@
+/* api_system.c - /v1/version, /v1/plugins, /v1/audit and /metrics (Prometheus text). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "logs.h"
+#include "manager.h"
+#include "server.h"
+#include "store.h"
+
+int api_version(struct request *rq)
+{
+	json_object *o = json_object_new_object();
+	char host[256] = "";
+	char started[40];
+
+	gethostname(host, sizeof(host) - 1);
+	joblet_time_format_rfc3339(rq->d->started_ns, started, sizeof(started));
+	json_object_object_add(o, "version", json_object_new_string(joblet_version_string()));
+	json_object_object_add(o, "plugin_abi", json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
+	json_object_object_add(o, "node", json_object_new_string(host));
+	json_object_object_add(o, "started", json_object_new_string(started));
+	json_object_object_add(o, "you", json_object_new_string(rq->who.cn));
+	json_object_object_add(o, "role", json_object_new_string(role_name(rq->who.role)));
+	return reply_obj(rq, MHD_HTTP_OK, o);
+}
+
+int api_plugins(struct request *rq)
+{
+	struct joblet_error *e = NULL;
+	char *json = NULL;
+	int r;
+
+	if (joblet_plugin_set_to_json(rq->d->set, &json, &e) < 0) {
+		r = reply_joblet_error(rq, e);
+		joblet_error_free(e);
+		return r;
+	}
+	r = reply_json(rq, MHD_HTTP_OK, json);
+	free(json);
+	return r;
+}
+
+int api_audit(struct request *rq)
+{
+	struct joblet_error *e = NULL;
+	const char *limit = request_query(rq, "limit");
+	long long n = limit ? strtoll(limit, NULL, 10) : 100;
+	char *json = NULL;
+	int r;
+
+	if (n < 1 || n > 10000)
+		n = 100;
+	if (store_audit_json(rq->d->store, n, &json, &e) < 0) {
+		r = reply_joblet_error(rq, e);
+		joblet_error_free(e);
+		return r;
+	}
+	r = reply_json(rq, MHD_HTTP_OK, json);
+	free(json);
+	return r;
+}
+
+static void metric(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+int api_metrics(struct request *rq)
+{
+	struct manager_stats ms;
+	struct joblet_error *e = NULL;
+	int64_t counts[10], conns, answered[6];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	enum MHD_Result r;
+
+	if (!f)
+		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
+	manager_stats(rq->d->manager, &ms);
+	server_counters(rq->d->server, &conns, answered);
+	if (store_job_counts(rq->d->store, counts, &e) < 0) {
+		fclose(f);
+		free(text);
+		r = (enum MHD_Result)reply_joblet_error(rq, e);
+		joblet_error_free(e);
+		return r;
+	}
+	metric(f, "joblet_build_info", "gauge", "The joblet version serving.");
+	fprintf(f, "joblet_build_info{version=\"%s\",plugin_abi=\"%s\"} 1\n",
+		joblet_version_string(), JOBLET_PLUGIN_ABI_STRING);
+	metric(f, "joblet_start_time_seconds", "gauge", "When the daemon started (Unix time).");
+	fprintf(f, "joblet_start_time_seconds %.3f\n", (double)rq->d->started_ns / 1e9);
+	metric(f, "joblet_jobs", "gauge", "Jobs in the store by state.");
+	for (int32_t s = 1; s <= JOB_OOM_KILLED; s++)
+		fprintf(f, "joblet_jobs{state=\"%s\"} %" PRId64 "\n", job_state_name(s), counts[s]);
+	metric(f, "joblet_jobs_submitted_total", "counter", "Jobs submitted since the start.");
+	fprintf(f, "joblet_jobs_submitted_total %" PRId64 "\n", ms.submitted);
+	metric(f, "joblet_jobs_started_total", "counter", "Job supervisors started since the start.");
+	fprintf(f, "joblet_jobs_started_total %" PRId64 "\n", ms.started);
+	metric(f, "joblet_jobs_ended_total", "counter", "Jobs that reached a final state.");
+	fprintf(f, "joblet_jobs_ended_total %" PRId64 "\n", ms.ended);
+	metric(f, "joblet_job_start_failures_total", "counter",
+	       "Jobs whose supervisor could not be started.");
+	fprintf(f, "joblet_job_start_failures_total %" PRId64 "\n", ms.start_failures);
+	metric(f, "joblet_connections", "gauge", "Open API connections.");
+	fprintf(f, "joblet_connections %" PRId64 "\n", conns);
+	metric(f, "joblet_log_followers", "gauge", "Open log streams.");
+	fprintf(f, "joblet_log_followers %ld\n", log_hub_followers(rq->d->hub));
+	metric(f, "joblet_http_responses_total", "counter", "API answers by status class.");
+	for (int c = 2; c <= 5; c++)
+		fprintf(f, "joblet_http_responses_total{code=\"%dxx\"} %" PRId64 "\n", c, answered[c]);
+	fclose(f);
+	r = (enum MHD_Result)reply_text(rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+					text, len);
+	free(text);
+	return r;
+}

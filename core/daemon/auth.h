@@ -1,0 +1,82 @@
+/*
+ * auth.h - who is calling and what they may do.
+ *
+ * The TLS credentials of the API (server certificate, the client CA, the
+ * CRL) live in one reference-counted struct tls_creds, so SIGHUP can load
+ * new ones while connections still use the old.  A client is identified by
+ * its certificate: identity = CN, role = OU (admin, maintainer, developer,
+ * reader; viewer means reader; several role OUs give the least privileged;
+ * OUs that name no role are ignored; none at all is refused).
+ */
+#ifndef JOBLET_DAEMON_AUTH_H
+#define JOBLET_DAEMON_AUTH_H
+
+#include <stdint.h>
+
+#include <gnutls/gnutls.h>
+
+#include <joblet/config.h>
+#include <joblet/error.h>
+
+enum role {
+	ROLE_NONE = 0,
+	ROLE_READER = 1,
+	ROLE_DEVELOPER = 2,
+	ROLE_MAINTAINER = 3,
+	ROLE_ADMIN = 4,
+};
+
+/* "reader", ...; "none" for ROLE_NONE. */
+const char *role_name(int32_t role);
+
+/*
+ * The role of a certificate whose OUs are ous[0..n): the least privileged
+ * of those that name a role (any case; `viewer` = reader), ROLE_NONE when
+ * none does.
+ */
+int32_t role_from_ous(const char *const *ous, size_t n);
+
+struct tls_creds {
+	gnutls_certificate_credentials_t cred;
+	int refs;		/* under tls_lock */
+	char *cert_pem, *key_pem, *ca_pem; /* what MHD is started with */
+	char summary[256];	/* for the log: subject, expiry, CRL entries */
+};
+
+/*
+ * Load server.tls.* of cfg into new credentials (refs = 1).  Every problem
+ * names the key and the file and says what to do (`joblet certs init`).
+ */
+int tls_creds_load(const struct joblet_config *cfg, struct tls_creds **ret,
+		   struct joblet_error **err);
+void tls_creds_ref(struct tls_creds *c);
+void tls_creds_unref(struct tls_creds *c);
+
+/* The GnuTLS priority string for server.tls.min_version (12 or 13). */
+const char *tls_priorities(int32_t min_version);
+
+/* Who is on the other end of a verified TLS session. */
+struct identity {
+	char cn[256];
+	char serial[80]; /* hex */
+	int32_t role;	 /* enum role */
+	int32_t reserved;
+};
+
+/*
+ * Verify the client certificate of session against the credentials the
+ * session uses (chain to the client CA, validity, CRL, EKU clientAuth) and
+ * read its identity.  Both GnuTLS's return value and every status bit must
+ * be clean.  Errors: JOBLET_E_PERMISSION with the reason.
+ */
+int auth_peer(gnutls_session_t session, struct identity *ret, struct joblet_error **err);
+
+/*
+ * Make a new server session strict before its handshake: require a client
+ * certificate and verify it during the handshake (chain, validity, CRL and
+ * the clientAuth purpose), with creds as its certificate credentials.
+ */
+int auth_session_setup(gnutls_session_t session, struct tls_creds *creds,
+		       gnutls_priority_t priorities);
+
+#endif /* JOBLET_DAEMON_AUTH_H */

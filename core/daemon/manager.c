@@ -1,0 +1,1150 @@
+/*
+ * manager.c - jobs from submission to their end (see manager.h).
+ *
+ * Crash safety comes from the order of steps and from what the shim leaves
+ * in the job folder: the folder exists before the record, the record before
+ * any shim; a shim holds the folder's lock while it lives and marks it
+ * `started` before the job runs.  So at any moment a restarted daemon can
+ * tell what a job is: a held lock is a live shim (adopt it), status.json
+ * an ended job, `started` without either a dead shim (FAILED), none of
+ * them a job that never ran (queue it again).  A job therefore runs at most
+ * once.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <joblet/scheduler.h>
+
+#include "cleanup.h"
+#include "logs.h"
+#include "manager.h"
+#include "server.h"
+
+#define HASH_SIZE 4096
+/* How often jobs without a pidfd (no pidfd_open here) are looked at. */
+#define NO_PIDFD_CHECK_MS 250
+
+struct mjob {
+	struct job_record rec; /* the fields store_job_update() writes, and the id */
+	struct joblet_sched_job sj;
+	int pidfd;
+	bool queued;	       /* in the policy's queue */
+	bool child;	       /* the shim is our child (spawned by this daemon) */
+	size_t heap_idx;       /* in the schedule heap, or SIZE_MAX */
+	struct mjob *hnext;
+};
+
+struct manager {
+	struct daemon_ctx *d;
+	pthread_mutex_t lock;
+	struct mjob *hash[HASH_SIZE];
+	size_t alive;	       /* jobs in the hash */
+	size_t reserved;       /* submissions past the cap check, not yet recorded */
+	struct mjob **heap;    /* scheduled jobs, earliest first */
+	size_t heap_n, heap_cap;
+	int epfd, timer_fd, check_fd;
+	int64_t seq;
+	const struct joblet_scheduler_ops *policy;
+	void *policy_state;
+	struct manager_stats stats;
+	char jobs_dir[4096];
+	char shim_config[4096]; /* --config for shims, or "" */
+	bool detached;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void manager_job_dir(const struct manager *m, const char *id, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", m->jobs_dir, id);
+}
+
+/* ------------------------------------------------------------------ the hash */
+
+static size_t hash_of(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return h % HASH_SIZE;
+}
+
+static struct mjob *find(struct manager *m, const char *id)
+{
+	for (struct mjob *j = m->hash[hash_of(id)]; j; j = j->hnext)
+		if (strcmp(j->rec.id, id) == 0)
+			return j;
+	return NULL;
+}
+
+static void hash_add(struct manager *m, struct mjob *j)
+{
+	size_t h = hash_of(j->rec.id);
+
+	j->hnext = m->hash[h];
+	m->hash[h] = j;
+	m->alive++;
+}
+
+static void hash_del(struct manager *m, struct mjob *j)
+{
+	for (struct mjob **p = &m->hash[hash_of(j->rec.id)]; *p; p = &(*p)->hnext)
+		if (*p == j) {
+			*p = j->hnext;
+			m->alive--;
+			return;
+		}
+}
+
+/* ------------------------------------------------------------------ the schedule heap */
+
+static void heap_swap(struct manager *m, size_t a, size_t b)
+{
+	struct mjob *t = m->heap[a];
+
+	m->heap[a] = m->heap[b];
+	m->heap[b] = t;
+	m->heap[a]->heap_idx = a;
+	m->heap[b]->heap_idx = b;
+}
+
+static bool heap_less(struct manager *m, size_t a, size_t b)
+{
+	const struct job_record *x = &m->heap[a]->rec, *y = &m->heap[b]->rec;
+
+	return x->scheduled_ns < y->scheduled_ns ||
+	       (x->scheduled_ns == y->scheduled_ns && x->seq < y->seq);
+}
+
+static void heap_up(struct manager *m, size_t i)
+{
+	while (i > 0 && heap_less(m, i, (i - 1) / 2)) {
+		heap_swap(m, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct manager *m, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, best = i;
+
+		if (l < m->heap_n && heap_less(m, l, best))
+			best = l;
+		if (r < m->heap_n && heap_less(m, r, best))
+			best = r;
+		if (best == i)
+			return;
+		heap_swap(m, i, best);
+		i = best;
+	}
+}
+
+static int heap_push(struct manager *m, struct mjob *j)
+{
+	if (m->heap_n == m->heap_cap) {
+		size_t ncap = m->heap_cap ? m->heap_cap * 2 : 64;
+		struct mjob **g = realloc(m->heap, ncap * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		m->heap = g;
+		m->heap_cap = ncap;
+	}
+	m->heap[m->heap_n] = j;
+	j->heap_idx = m->heap_n++;
+	heap_up(m, j->heap_idx);
+	return 0;
+}
+
+static void heap_remove(struct manager *m, struct mjob *j)
+{
+	size_t i = j->heap_idx;
+
+	if (i == SIZE_MAX || i >= m->heap_n || m->heap[i] != j)
+		return;
+	j->heap_idx = SIZE_MAX;
+	if (i == --m->heap_n)
+		return;
+	m->heap[i] = m->heap[m->heap_n];
+	m->heap[i]->heap_idx = i;
+	heap_down(m, i);
+	heap_up(m, i);
+}
+
+/* Arm the timer for the earliest scheduled job (or disarm it). */
+static void arm_timer(struct manager *m)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (m->heap_n > 0) {
+		int64_t at = m->heap[0]->rec.scheduled_ns;
+
+		/* An absolute CLOCK_REALTIME timer follows clock changes. */
+		if (at <= 0)
+			at = 1;
+		its.it_value.tv_sec = at / 1000000000;
+		its.it_value.tv_nsec = at % 1000000000;
+	}
+	timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL);
+}
+
+/* ------------------------------------------------------------------ state changes */
+
+static void save(struct manager *m, struct mjob *j)
+{
+	struct joblet_error *e = NULL;
+
+	if (store_job_update(m->d->store, &j->rec, &e) < 0) {
+		joblet_log(JOBLET_LOG_ERROR, NULL, "job %s: %s", j->rec.id, joblet_error_message(e));
+		joblet_error_free(e);
+	}
+}
+
+static void set_reason(struct job_record *r, const char *reason)
+{
+	free(r->reason);
+	r->reason = reason ? strdup(reason) : NULL;
+}
+
+static void mjob_free(struct mjob *j)
+{
+	if (!j)
+		return;
+	if (j->pidfd >= 0)
+		close(j->pidfd);
+	job_record_done(&j->rec);
+	free(j);
+}
+
+/* The job has reached a final state: record it, forget it, wake its followers. */
+static void finish(struct manager *m, struct mjob *j)
+{
+	char id[37];
+
+	if (j->queued) {
+		m->policy->remove(m->policy_state, &j->sj);
+		j->queued = false;
+	}
+	heap_remove(m, j);
+	if (j->pidfd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, j->pidfd, NULL);
+		close(j->pidfd);
+		j->pidfd = -1;
+	}
+	if (j->rec.ended_ns == 0)
+		j->rec.ended_ns = now_ns();
+	j->rec.shim_pid = 0;
+	save(m, j);
+	m->stats.ended++;
+	joblet_log(JOBLET_LOG_INFO, NULL, "job %s %s%s%s", j->rec.id, job_state_name(j->rec.state),
+		   j->rec.reason ? ": " : "", j->rec.reason ? j->rec.reason : "");
+	memcpy(id, j->rec.id, sizeof(id));
+	hash_del(m, j);
+	mjob_free(j);
+	if (m->d->hub)
+		log_hub_job_ended(m->d->hub, id);
+}
+
+/* The last line of the shim's log, for a job that ended without a status. */
+static void shim_last_line(const char *dir, char *buf, size_t size)
+{
+	char path[4300], line[1024];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/shim.log", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '\n') {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, size, "%s", line);
+		}
+	fclose(f);
+}
+
+/* Start `joblet-shim --reap DIR`: removes what a dead shim left (cgroups, processes). */
+static void spawn_reaper(struct manager *m, const char *dir)
+{
+	const char *shim = secure_getenv("JOBLET_SHIM");
+	char *argv[6];
+	int n = 0;
+	pid_t pid;
+	posix_spawnattr_t attr;
+	sigset_t none;
+
+	if (!shim || !*shim)
+		shim = JOBLET_LIBEXECDIR "/joblet-shim";
+	argv[n++] = (char *)"joblet-shim";
+	if (m->shim_config[0]) {
+		argv[n++] = (char *)"--config";
+		argv[n++] = m->shim_config;
+	}
+	argv[n++] = (char *)"--reap";
+	argv[n++] = (char *)dir;
+	argv[n] = NULL;
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	if (posix_spawn(&pid, shim, NULL, &attr, argv, NULL) != 0)
+		joblet_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", shim, dir);
+	posix_spawnattr_destroy(&attr);
+}
+
+/* How a job ended, from its status.json. */
+static void apply_status(struct job_record *r, const struct joblet_job_status *st)
+{
+	char why[256] = "";
+
+	r->has_exit_code = 1;
+	r->exit_code = joblet_job_status_exit_code(st);
+	r->signal = st->signal;
+	r->cpu_usec = (int64_t)st->cpu_usec;
+	r->memory_peak_bytes = (int64_t)st->memory_peak_bytes;
+	if (st->started_ns)
+		r->started_ns = st->started_ns;
+	r->ended_ns = st->ended_ns ? st->ended_ns : now_ns();
+	if (st->failed_to_start) {
+		r->state = JOB_FAILED;
+		snprintf(why, sizeof(why), "did not start: %s", st->error ? st->error : "unknown");
+	} else if (st->timeout) {
+		r->state = JOB_TIMEOUT;
+		snprintf(why, sizeof(why), "%s", st->error ? st->error : "killed at its timeout");
+	} else if (st->oom) {
+		r->state = JOB_OOM_KILLED;
+		snprintf(why, sizeof(why), "killed: out of memory (max_memory)");
+	} else if (st->stopped) {
+		r->state = JOB_STOPPED;
+		snprintf(why, sizeof(why), "stopped on request");
+	} else if (st->exited && st->exit_code == 0) {
+		r->state = JOB_COMPLETED;
+	} else {
+		r->state = JOB_FAILED;
+		if (st->exited)
+			snprintf(why, sizeof(why), "exit code %d", st->exit_code);
+		else
+			snprintf(why, sizeof(why), "killed by signal %d (%s)", st->signal,
+				 strsignal(st->signal));
+	}
+	set_reason(r, why[0] ? why : NULL);
+}
+
+static int watch(struct manager *m, struct mjob *j);
+
+/* A job's shim is gone (or was never seen): decide what the job is now. */
+static void settle(struct manager *m, struct mjob *j)
+{
+	struct joblet_job_status st = { 0 };
+	struct joblet_error *e = NULL;
+	char dir[4200], started[4300], line[1024], why[1200];
+	struct stat sb;
+
+	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
+	if (joblet_job_running(dir)) {
+		/* Another shim of this job holds it (a spawn raced a restart): follow that one. */
+		if (watch(m, j) == 0)
+			return;
+	}
+	if (joblet_job_status_read(dir, &st, &e) == 0) {
+		apply_status(&j->rec, &st);
+		joblet_job_status_done(&st);
+		finish(m, j);
+		return;
+	}
+	joblet_error_clear(&e);
+	snprintf(started, sizeof(started), "%s/started", dir);
+	shim_last_line(dir, line, sizeof(line));
+	j->rec.state = JOB_FAILED;
+	j->rec.has_exit_code = 1;
+	j->rec.exit_code = 125;
+	if (stat(started, &sb) == 0) {
+		snprintf(why, sizeof(why),
+			 "its supervisor (joblet-shim) died while the job ran; its log ends: %s",
+			 line[0] ? line : "(empty)");
+		spawn_reaper(m, dir);
+	} else
+		snprintf(why, sizeof(why), "its supervisor (joblet-shim) ended before the job "
+					   "started: %s",
+			 line[0] ? line : "its log is empty");
+	set_reason(&j->rec, why);
+	finish(m, j);
+}
+
+static int open_pidfd(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/*
+ * Watch the shim that holds job j's folder now (pid from shim.pid).  0 when
+ * it is watched; negative when no shim holds it.
+ */
+static int watch(struct manager *m, struct mjob *j)
+{
+	char dir[4200], path[4300], text[32] = "";
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd, pidfd;
+	long pid;
+	ssize_t n;
+
+	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/shim.pid", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	pid = strtol(text, NULL, 10);
+	if (pid <= 1)
+		return -1;
+	pidfd = open_pidfd((pid_t)pid);
+	/* The pidfd pins the process; it must still hold the lock (not a reused pid). */
+	if (pidfd < 0 && errno != ENOSYS)
+		return -1;
+	if (!joblet_job_running(dir)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return -1;
+	}
+	if (j->pidfd >= 0) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, j->pidfd, NULL);
+		close(j->pidfd);
+	}
+	j->pidfd = pidfd;
+	j->rec.shim_pid = (int32_t)pid;
+	if (pidfd >= 0) {
+		ev.data.ptr = j;
+		epoll_ctl(m->epfd, EPOLL_CTL_ADD, pidfd, &ev);
+	}
+	return 0;
+}
+
+/* Spawn the shim of job j: a fresh program in its own session (posix_spawn: no fork copy). */
+static int start(struct manager *m, struct mjob *j)
+{
+	const char *shim = secure_getenv("JOBLET_SHIM");
+	char dir[4200], logpath[4300], *argv[6];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t none, all;
+	pid_t pid;
+	int n = 0, r;
+
+	if (!shim || !*shim)
+		shim = JOBLET_LIBEXECDIR "/joblet-shim";
+	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
+	snprintf(logpath, sizeof(logpath), "%s/shim.log", dir);
+	argv[n++] = (char *)"joblet-shim";
+	if (m->shim_config[0]) {
+		argv[n++] = (char *)"--config";
+		argv[n++] = m->shim_config;
+	}
+	argv[n++] = dir;
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, logpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
+					 0600);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+						POSIX_SPAWN_SETSID);
+	r = posix_spawn(&pid, shim, &fa, &attr, argv, NULL);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		char why[600];
+
+		m->stats.start_failures++;
+		snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s", shim,
+			 strerror(r));
+		j->rec.state = JOB_FAILED;
+		j->rec.has_exit_code = 1;
+		j->rec.exit_code = 125;
+		set_reason(&j->rec, why);
+		finish(m, j);
+		return -1;
+	}
+	j->child = true;
+	j->pidfd = open_pidfd(pid);
+	j->rec.shim_pid = pid;
+	j->rec.state = JOB_RUNNING;
+	j->rec.started_ns = now_ns();
+	if (j->pidfd >= 0) {
+		ev.data.ptr = j;
+		epoll_ctl(m->epfd, EPOLL_CTL_ADD, j->pidfd, &ev);
+	}
+	m->stats.started++;
+	save(m, j);
+	return 0;
+}
+
+/* Start whatever the policy picks, as long as it picks. */
+static void schedule(struct manager *m)
+{
+	/* The capacity model arrives with the scheduler; until then everything fits. */
+	struct joblet_sched_capacity cap = { sizeof(cap), 0, -1, -1, -1, -1 };
+	struct joblet_sched_job *sj;
+
+	if (m->detached)
+		return;
+	while ((sj = m->policy->pick(m->policy_state, &cap, mono_ns()))) {
+		struct mjob *j = (struct mjob *)((char *)sj - offsetof(struct mjob, sj));
+
+		j->queued = false;
+		start(m, j);
+	}
+}
+
+/* Hand a due job to the policy. */
+static int enqueue(struct manager *m, struct mjob *j)
+{
+	struct joblet_error *e = NULL;
+
+	j->sj.size = sizeof(j->sj);
+	j->sj.id = j->rec.id;
+	j->sj.owner = j->rec.owner;
+	j->sj.seq = (uint64_t)j->rec.seq;
+	j->sj.submit_time_ns = mono_ns();
+	j->sj.priority = j->rec.priority;
+	if (m->policy->submit(m->policy_state, &j->sj, j->sj.submit_time_ns, &e) < 0) {
+		j->rec.state = JOB_FAILED;
+		set_reason(&j->rec, joblet_error_message(e));
+		joblet_error_free(e);
+		finish(m, j);
+		return -1;
+	}
+	j->queued = true;
+	return 0;
+}
+
+/* Scheduled jobs whose time has come become pending. */
+static void fire_due(struct manager *m)
+{
+	int64_t now = now_ns();
+
+	while (m->heap_n > 0 && m->heap[0]->rec.scheduled_ns <= now) {
+		struct mjob *j = m->heap[0];
+
+		heap_remove(m, j);
+		j->rec.state = JOB_PENDING;
+		save(m, j);
+		enqueue(m, j);
+	}
+	arm_timer(m);
+}
+
+/* ------------------------------------------------------------------ the loop */
+
+int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error **err)
+{
+	const struct joblet_plugin *p =
+		joblet_plugin_set_find(d->set, JOBLET_KIND_SCHEDULER, d->cfg->scheduler_policy);
+	struct manager *m = calloc(1, sizeof(*m));
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct itimerspec every = { { 0, NO_PIDFD_CHECK_MS * 1000000 },
+				    { 0, NO_PIDFD_CHECK_MS * 1000000 } };
+	int r;
+
+	if (!m)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot start the job manager");
+	m->d = d;
+	m->epfd = m->timer_fd = m->check_fd = -1;
+	pthread_mutex_init(&m->lock, NULL);
+	snprintf(m->jobs_dir, sizeof(m->jobs_dir), "%s/jobs", d->cfg->state_dir);
+	if (d->config_path)
+		snprintf(m->shim_config, sizeof(m->shim_config), "%s", d->config_path);
+	if (!p) {
+		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "scheduler policy `%s` is not loaded",
+				     d->cfg->scheduler_policy);
+		goto fail;
+	}
+	m->policy = p->ops;
+	if ((r = m->policy->create(&m->policy_state, err)) < 0)
+		goto fail;
+	if (mkdir(m->jobs_dir, 0700) < 0 && errno != EEXIST) {
+		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", m->jobs_dir);
+		goto fail;
+	}
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	m->timer_fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	m->check_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (m->epfd < 0 || m->timer_fd < 0 || m->check_fd < 0) {
+		r = joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot set up the job manager");
+		goto fail;
+	}
+	ev.data.ptr = &m->timer_fd;
+	epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->timer_fd, &ev);
+	{
+		/* No pidfds here (kernel < 5.3, or valgrind): look at such jobs regularly. */
+		int probe = open_pidfd(getpid());
+
+		if (probe >= 0)
+			close(probe);
+		else {
+			ev.data.ptr = &m->check_fd;
+			epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->check_fd, &ev);
+			timerfd_settime(m->check_fd, 0, &every, NULL);
+		}
+	}
+	if ((r = store_job_max_seq(d->store, &m->seq, err)) < 0)
+		goto fail;
+	*ret = m;
+	return 0;
+fail:
+	manager_free(m);
+	return r;
+}
+
+void manager_free(struct manager *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < HASH_SIZE; i++)
+		while (m->hash[i]) {
+			struct mjob *j = m->hash[i];
+
+			m->hash[i] = j->hnext;
+			mjob_free(j);
+		}
+	if (m->policy && m->policy_state)
+		m->policy->destroy(m->policy_state);
+	free(m->heap);
+	if (m->epfd >= 0)
+		close(m->epfd);
+	if (m->timer_fd >= 0)
+		close(m->timer_fd);
+	if (m->check_fd >= 0)
+		close(m->check_fd);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+int manager_fd(struct manager *m)
+{
+	return m->epfd;
+}
+
+/* Jobs watched without a pidfd: has the shim gone? */
+static void check_unwatched(struct manager *m)
+{
+	for (size_t i = 0; i < HASH_SIZE; i++)
+		for (struct mjob *j = m->hash[i], *next; j; j = next) {
+			char dir[4200];
+
+			next = j->hnext;
+			if (j->rec.state != JOB_RUNNING || j->pidfd >= 0)
+				continue;
+			manager_job_dir(m, j->rec.id, dir, sizeof(dir));
+			if (j->child && waitpid(j->rec.shim_pid, NULL, WNOHANG) == 0)
+				continue;
+			if (!j->child && kill(j->rec.shim_pid, 0) == 0 && joblet_job_running(dir))
+				continue;
+			settle(m, j);
+		}
+}
+
+void manager_dispatch(struct manager *m)
+{
+	struct epoll_event evs[64];
+	int n;
+
+	pthread_mutex_lock(&m->lock);
+	while ((n = epoll_wait(m->epfd, evs, 64, 0)) > 0) {
+		for (int i = 0; i < n; i++) {
+			void *p = evs[i].data.ptr;
+			uint64_t x;
+
+			if (p == &m->timer_fd) {
+				/* ECANCELED: the clock was set; look again either way. */
+				if (read(m->timer_fd, &x, sizeof(x)) < 0) {
+				}
+				fire_due(m);
+			} else if (p == &m->check_fd) {
+				if (read(m->check_fd, &x, sizeof(x)) < 0) {
+				}
+				check_unwatched(m);
+			} else {
+				struct mjob *j = p;
+
+				/* Our own child is reaped here, an adopted shim by init. */
+				if (j->child)
+					waitpid(j->rec.shim_pid, NULL, WNOHANG);
+				epoll_ctl(m->epfd, EPOLL_CTL_DEL, j->pidfd, NULL);
+				close(j->pidfd);
+				j->pidfd = -1;
+				j->child = false;
+				settle(m, j);
+			}
+		}
+		schedule(m);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void manager_sigchld(struct manager *m)
+{
+	bool unwatched = false;
+
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < HASH_SIZE && !unwatched; i++)
+		for (struct mjob *j = m->hash[i]; j; j = j->hnext)
+			if (j->rec.state == JOB_RUNNING && j->pidfd < 0)
+				unwatched = true;
+	if (unwatched)
+		check_unwatched(m);
+	else {
+		/* Reapers and shims whose pidfd already reported: collect them. */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+	schedule(m);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* ------------------------------------------------------------------ recovery */
+
+struct recover_ctx {
+	struct manager *m;
+	int64_t adopted, requeued, failed, finished;
+};
+
+static int recover_one(const struct job_record *r, void *userdata)
+{
+	struct recover_ctx *rc = userdata;
+	struct manager *m = rc->m;
+	struct mjob *j;
+	char dir[4200], started[4300], path[4300];
+	struct stat sb;
+
+	if (job_state_final(r->state))
+		return 0;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->pidfd = -1;
+	j->heap_idx = SIZE_MAX;
+	j->rec = *r;
+	j->rec.name = r->name ? strdup(r->name) : NULL;
+	j->rec.owner = strdup(r->owner);
+	j->rec.owner_serial = r->owner_serial ? strdup(r->owner_serial) : NULL;
+	j->rec.owner_role = r->owner_role ? strdup(r->owner_role) : NULL;
+	j->rec.spec_json = NULL;
+	j->rec.command = NULL;
+	j->rec.reason = r->reason ? strdup(r->reason) : NULL;
+	hash_add(m, j);
+	manager_job_dir(m, r->id, dir, sizeof(dir));
+	snprintf(started, sizeof(started), "%s/started", dir);
+	snprintf(path, sizeof(path), "%s/spec.json", dir);
+	if (stat(path, &sb) < 0) {
+		j->rec.state = JOB_FAILED;
+		j->rec.has_exit_code = 1;
+		j->rec.exit_code = 125;
+		set_reason(&j->rec, "its state folder is gone (removed while the daemon was down)");
+		rc->failed++;
+		finish(m, j);
+		return 0;
+	}
+	if (joblet_job_running(dir) && watch(m, j) == 0) {
+		if (j->rec.state != JOB_RUNNING) {
+			j->rec.state = JOB_RUNNING;
+			if (!j->rec.started_ns)
+				j->rec.started_ns = now_ns();
+			save(m, j);
+		}
+		joblet_log(JOBLET_LOG_INFO, NULL, "job %s: re-adopted (shim pid %d)", r->id,
+			   j->rec.shim_pid);
+		rc->adopted++;
+		return 0;
+	}
+	if (stat(started, &sb) == 0) {
+		/* It ran (or runs no more): its status says how it ended, or its shim died. */
+		settle(m, j);
+		rc->finished++;
+		return 0;
+	}
+	/* Never started: it waits again, as it did. */
+	if (j->rec.scheduled_ns > now_ns()) {
+		if (j->rec.state != JOB_SCHEDULED) {
+			j->rec.state = JOB_SCHEDULED;
+			save(m, j);
+		}
+		heap_push(m, j);
+	} else {
+		if (j->rec.state != JOB_PENDING) {
+			j->rec.state = JOB_PENDING;
+			save(m, j);
+		}
+		enqueue(m, j);
+	}
+	rc->requeued++;
+	return 0;
+}
+
+/* Job folders no record names: a submission the previous daemon did not finish. */
+static void sweep_orphans(struct manager *m)
+{
+	DIR *d = opendir(m->jobs_dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct job_record r;
+		struct joblet_error *e = NULL;
+		char dir[4200];
+
+		if (strlen(de->d_name) != 36 || strspn(de->d_name, "0123456789abcdef-") != 36)
+			continue;
+		if (store_job_get(m->d->store, de->d_name, &r, &e) == 0) {
+			job_record_done(&r);
+			continue;
+		}
+		if (e && e->code == JOBLET_E_NOT_FOUND) {
+			manager_job_dir(m, de->d_name, dir, sizeof(dir));
+			joblet_error_clear(&e);
+			if (!joblet_job_running(dir) && joblet_job_remove(dir, &e) == 0)
+				joblet_log(JOBLET_LOG_INFO, NULL,
+					   "removed `%s`: a job folder without a record (an "
+					   "unfinished submission)",
+					   dir);
+		}
+		joblet_error_free(e);
+	}
+	closedir(d);
+}
+
+int manager_recover(struct manager *m, struct joblet_error **err)
+{
+	struct recover_ctx rc = { .m = m };
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	r = store_job_foreach(m->d->store, 0, recover_one, &rc, err);
+	if (r == 0) {
+		sweep_orphans(m);
+		arm_timer(m);
+		schedule(m);
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (r < 0)
+		return r;
+	if (rc.adopted + rc.requeued + rc.failed + rc.finished > 0)
+		joblet_log(JOBLET_LOG_INFO, NULL,
+			   "recovered the jobs of the previous daemon: %lld running re-adopted, "
+			   "%lld queued again, %lld ended while it was down, %lld failed",
+			   (long long)rc.adopted, (long long)rc.requeued, (long long)rc.finished,
+			   (long long)rc.failed);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ requests */
+
+int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct job_owner *owner,
+		   const char *public_json, const char *command,
+		   int (*add_files)(const char *dir, void *userdata, struct joblet_error **err),
+		   void *userdata, struct job_record *ret, struct joblet_error **err)
+{
+	struct mjob *j = NULL;
+	char *dir = NULL;
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs) {
+		pthread_mutex_unlock(&m->lock);
+		joblet_job_spec_free(spec);
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"%lld jobs are pending, scheduled or running (jobs.max_active); "
+					"wait for some to end or cancel some",
+					(long long)m->d->cfg->max_active_jobs);
+	}
+	m->reserved++;
+	pthread_mutex_unlock(&m->lock);
+
+	/* Slow parts (folder, uploads) outside the lock. */
+	r = joblet_job_create(m->d->cfg, spec, &dir, err);
+	if (r == 0 && add_files)
+		r = add_files(dir, userdata, err);
+	j = r == 0 ? calloc(1, sizeof(*j)) : NULL;
+	if (r == 0 && !j)
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record the job");
+	if (r == 0) {
+		j->pidfd = -1;
+		j->heap_idx = SIZE_MAX;
+		snprintf(j->rec.id, sizeof(j->rec.id), "%s", spec->id);
+		j->rec.name = spec->name ? strdup(spec->name) : NULL;
+		j->rec.owner = strdup(owner->cn ? owner->cn : "");
+		j->rec.owner_serial = owner->serial ? strdup(owner->serial) : NULL;
+		j->rec.owner_role = owner->role ? strdup(owner->role) : NULL;
+		j->rec.spec_json = strdup(public_json);
+		j->rec.command = strdup(command);
+		j->rec.priority = spec->priority;
+		j->rec.created_ns = now_ns();
+		j->rec.scheduled_ns = spec->schedule_ns;
+		j->rec.state = spec->schedule_ns > j->rec.created_ns ? JOB_SCHEDULED : JOB_PENDING;
+		if (!j->rec.owner || !j->rec.spec_json || !j->rec.command ||
+		    (spec->name && !j->rec.name))
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record the job");
+	}
+	pthread_mutex_lock(&m->lock);
+	m->reserved--;
+	if (r == 0) {
+		j->rec.seq = ++m->seq;
+		r = store_job_insert(m->d->store, &j->rec, err);
+	}
+	if (r < 0) {
+		pthread_mutex_unlock(&m->lock);
+		if (dir && joblet_job_remove(dir, NULL) < 0)
+			joblet_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
+		mjob_free(j);
+		free(dir);
+		joblet_job_spec_free(spec);
+		return r;
+	}
+	/* The record as stored goes back; the copy kept here needs no spec text. */
+	*ret = j->rec;
+	ret->name = j->rec.name ? strdup(j->rec.name) : NULL;
+	ret->owner = strdup(j->rec.owner);
+	ret->owner_serial = j->rec.owner_serial ? strdup(j->rec.owner_serial) : NULL;
+	ret->owner_role = j->rec.owner_role ? strdup(j->rec.owner_role) : NULL;
+	ret->spec_json = TAKE_PTR(j->rec.spec_json);
+	ret->command = TAKE_PTR(j->rec.command);
+	ret->reason = NULL;
+	hash_add(m, j);
+	m->stats.submitted++;
+	if (j->rec.state == JOB_SCHEDULED) {
+		heap_push(m, j);
+		arm_timer(m);
+	} else if (enqueue(m, j) == 0)
+		schedule(m);
+	/* What start() did (RUNNING, or FAILED) shows in the answer. */
+	j = find(m, ret->id);
+	if (j) {
+		ret->state = j->rec.state;
+		ret->started_ns = j->rec.started_ns;
+		ret->shim_pid = j->rec.shim_pid;
+	} else {
+		struct job_record now;
+
+		if (store_job_get(m->d->store, ret->id, &now, NULL) == 0) {
+			ret->state = now.state;
+			ret->reason = TAKE_PTR(now.reason);
+			ret->has_exit_code = now.has_exit_code;
+			ret->exit_code = now.exit_code;
+			job_record_done(&now);
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	free(dir);
+	joblet_job_spec_free(spec);
+	return 0;
+}
+
+static int not_alive(struct manager *m, const char *id, const char *what, struct joblet_error **err)
+{
+	struct job_record r;
+	int rc = store_job_get(m->d->store, id, &r, err);
+
+	if (rc < 0)
+		return rc;
+	rc = joblet_error_set(err, JOBLET_E_CONFLICT, 0, "job %s has already ended (%s); nothing to %s",
+			      id, job_state_name(r.state), what);
+	job_record_done(&r);
+	return rc;
+}
+
+static int cancel_locked(struct manager *m, struct mjob *j)
+{
+	j->rec.state = JOB_CANCELED;
+	set_reason(&j->rec, "canceled before it started");
+	finish(m, j);
+	return 0;
+}
+
+int manager_stop(struct manager *m, const char *id, struct job_record *ret,
+		 struct joblet_error **err)
+{
+	struct mjob *j;
+	int r = 0;
+
+	pthread_mutex_lock(&m->lock);
+	j = find(m, id);
+	if (!j)
+		r = not_alive(m, id, "stop", err);
+	else if (j->rec.state == JOB_RUNNING) {
+		char dir[4200];
+
+		manager_job_dir(m, id, dir, sizeof(dir));
+		r = joblet_job_stop(dir, err);
+		if (r < 0 && err && *err && (*err)->code == JOBLET_E_NOT_FOUND) {
+			/* It is ending right now; its end is recorded shortly. */
+			joblet_error_clear(err);
+			r = 0;
+		}
+	} else
+		r = cancel_locked(m, j);
+	pthread_mutex_unlock(&m->lock);
+	if (r == 0)
+		r = store_job_get(m->d->store, id, ret, err);
+	return r;
+}
+
+int manager_cancel(struct manager *m, const char *id, struct job_record *ret,
+		   struct joblet_error **err)
+{
+	struct mjob *j;
+	int r = 0;
+
+	pthread_mutex_lock(&m->lock);
+	j = find(m, id);
+	if (!j)
+		r = not_alive(m, id, "cancel", err);
+	else if (j->rec.state == JOB_RUNNING)
+		r = joblet_error_set(err, JOBLET_E_CONFLICT, 0,
+				     "job %s is running; cancel is for jobs that wait: use `rnx job "
+				     "stop %s`",
+				     id, id);
+	else
+		r = cancel_locked(m, j);
+	pthread_mutex_unlock(&m->lock);
+	if (r == 0)
+		r = store_job_get(m->d->store, id, ret, err);
+	return r;
+}
+
+int manager_delete(struct manager *m, const char *id, struct joblet_error **err)
+{
+	char dir[4200];
+	struct stat sb;
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	if (find(m, id)) {
+		pthread_mutex_unlock(&m->lock);
+		return joblet_error_set(err, JOBLET_E_CONFLICT, 0,
+					"job %s has not ended; stop or cancel it first", id);
+	}
+	manager_job_dir(m, id, dir, sizeof(dir));
+	r = stat(dir, &sb) == 0 ? joblet_job_remove(dir, err) : 0;
+	if (r < 0 && err && *err && (*err)->code == JOBLET_E_BUSY) {
+		joblet_error_clear(err);
+		r = joblet_error_set(err, JOBLET_E_CONFLICT, 0,
+				     "job %s is still being cleaned up; try again in a moment", id);
+	}
+	if (r == 0)
+		r = store_job_delete(m->d->store, id, err);
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
+struct delete_all_ctx {
+	struct manager *m;
+	int64_t deleted, skipped;
+};
+
+static int delete_one(const struct job_record *r, void *userdata)
+{
+	struct delete_all_ctx *c = userdata;
+	struct joblet_error *e = NULL;
+
+	if (!job_state_final(r->state)) {
+		c->skipped++;
+		return 0;
+	}
+	if (manager_delete(c->m, r->id, &e) == 0)
+		c->deleted++;
+	else {
+		c->skipped++;
+		joblet_error_free(e);
+	}
+	return 0;
+}
+
+int manager_delete_all(struct manager *m, int64_t *ret_deleted, int64_t *ret_skipped,
+		       struct joblet_error **err)
+{
+	struct delete_all_ctx c = { .m = m };
+	int r = store_job_foreach(m->d->store, 0, delete_one, &c, err);
+
+	*ret_deleted = c.deleted;
+	*ret_skipped = c.skipped;
+	return r;
+}
+
+int manager_job_alive(struct manager *m, const char *id)
+{
+	int alive;
+
+	pthread_mutex_lock(&m->lock);
+	alive = find(m, id) != NULL;
+	pthread_mutex_unlock(&m->lock);
+	return alive;
+}
+
+void manager_stats(struct manager *m, struct manager_stats *ret)
+{
+	pthread_mutex_lock(&m->lock);
+	*ret = m->stats;
+	ret->pending = ret->scheduled = ret->running = 0;
+	for (size_t i = 0; i < HASH_SIZE; i++)
+		for (struct mjob *j = m->hash[i]; j; j = j->hnext) {
+			if (j->rec.state == JOB_PENDING)
+				ret->pending++;
+			else if (j->rec.state == JOB_SCHEDULED)
+				ret->scheduled++;
+			else if (j->rec.state == JOB_RUNNING)
+				ret->running++;
+		}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void manager_detach(struct manager *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->detached = true;
+	pthread_mutex_unlock(&m->lock);
+}

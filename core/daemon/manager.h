@@ -1,0 +1,87 @@
+/*
+ * manager.h - the daemon's jobs from submission to their end.
+ *
+ * A job is recorded in the store before anything starts it.  Scheduled
+ * jobs wait in a min-heap on a timerfd; due jobs go to the scheduler
+ * policy; the policy's pick is started by exec'ing joblet-shim, whose end
+ * is seen through a pidfd.  At start-up manager_recover() makes the store
+ * and the job folders agree again after whatever stopped the previous
+ * daemon: running jobs are re-adopted (their shims never stopped), waiting
+ * ones re-queued, and a job whose shim died is FAILED with the reason.
+ *
+ * Thread safety: every function may be called from any thread.
+ */
+#ifndef JOBLET_DAEMON_MANAGER_H
+#define JOBLET_DAEMON_MANAGER_H
+
+#include <stdint.h>
+
+#include <joblet/joblet.h>
+
+#include "store.h"
+
+struct daemon_ctx;
+struct manager;
+
+/* Who submits a job (the client certificate). */
+struct job_owner {
+	const char *cn;
+	const char *serial;
+	const char *role;
+};
+
+int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error **err);
+void manager_free(struct manager *m);
+
+/* Before serving: re-adopt, re-queue and fail what the previous daemon left. */
+int manager_recover(struct manager *m, struct joblet_error **err);
+
+/* An fd that becomes readable when manager_dispatch() has work (an epoll set). */
+int manager_fd(struct manager *m);
+/* Handle ended shims and due schedules; never blocks. */
+void manager_dispatch(struct manager *m);
+/* SIGCHLD: reap children (shims, reapers) and look at jobs without a pidfd. */
+void manager_sigchld(struct manager *m);
+
+/*
+ * Record and queue a job.  spec has been validated; it is taken over.
+ * add_files (may be NULL) fills the job's work folder (dir is its state
+ * folder) before the job is recorded.  public_json is the spec as the API
+ * shows it (secret values masked).  *ret gets the record as stored.
+ * Errors: JOBLET_E_LIMIT (jobs.max_active), what creating the folder or
+ * add_files reports, JOBLET_E_IO from the store.
+ */
+int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct job_owner *owner,
+		   const char *public_json, const char *command,
+		   int (*add_files)(const char *dir, void *userdata, struct joblet_error **err),
+		   void *userdata, struct job_record *ret, struct joblet_error **err);
+
+/* Stop a running job (SIGTERM, grace period, SIGKILL), or cancel one that waits. */
+int manager_stop(struct manager *m, const char *id, struct job_record *ret,
+		 struct joblet_error **err);
+/* Cancel a job that has not started (JOBLET_E_CONFLICT otherwise). */
+int manager_cancel(struct manager *m, const char *id, struct job_record *ret,
+		   struct joblet_error **err);
+/* Remove an ended job: its record, log and folder (JOBLET_E_CONFLICT while it lives). */
+int manager_delete(struct manager *m, const char *id, struct joblet_error **err);
+/* Remove every ended job; counts those removed and those left (still alive). */
+int manager_delete_all(struct manager *m, int64_t *ret_deleted, int64_t *ret_skipped,
+		       struct joblet_error **err);
+
+/* The state folder of job id (STATE_DIR/jobs/ID) into buf. */
+void manager_job_dir(const struct manager *m, const char *id, char *buf, size_t size);
+
+/* 1 while job id is pending, scheduled or running. */
+int manager_job_alive(struct manager *m, const char *id);
+
+/* Totals since start-up, for /metrics. */
+struct manager_stats {
+	int64_t submitted, started, ended, start_failures;
+	int64_t pending, scheduled, running;
+};
+void manager_stats(struct manager *m, struct manager_stats *ret);
+
+/* Shut down: jobs keep running under their shims (the next daemon adopts them). */
+void manager_detach(struct manager *m);
+
+#endif /* JOBLET_DAEMON_MANAGER_H */

@@ -1,0 +1,135 @@
+/*
+ * server.h - the HTTPS API of joblet serve: what the route files
+ * (api_*.c) share with the server core (server.c).
+ *
+ * One table of routes, each with the least role that may call it; a route
+ * missing from the table does not exist (404), a role below the entry is
+ * refused (403).  Handlers run in the connection's thread, get the whole
+ * request body, and answer with one of the reply_* functions.
+ */
+#ifndef JOBLET_DAEMON_SERVER_H
+#define JOBLET_DAEMON_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json.h>
+#include <microhttpd.h>
+
+#include <joblet/joblet.h>
+
+#include "auth.h"
+
+struct manager;
+struct log_hub;
+struct store;
+struct server;
+
+/* What the routes may use: the daemon's parts. */
+struct daemon_ctx {
+	const struct joblet_config *cfg; /* the configuration the daemon started with */
+	const char *config_path;	 /* handed to every joblet-shim */
+	const struct joblet_plugin_set *set;
+	struct store *store;
+	struct manager *manager;
+	struct log_hub *hub;
+	struct server *server;
+	int64_t started_ns;
+	volatile int stopping; /* set when the daemon shuts down: streams end */
+};
+
+#define ROUTE_MUTATING 1u /* written to the audit log */
+#define ROUTE_STREAM 2u	  /* answers text/event-stream; no idle timeout */
+
+struct request;
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/v1/jobs/{}/logs": {} matches one path segment */
+	int32_t min_role;    /* enum role */
+	uint32_t flags;
+	int (*handler)(struct request *rq);
+};
+
+/* The table, ending with a NULL method (server.c). */
+extern const struct route server_routes[];
+
+struct request {
+	struct daemon_ctx *d;
+	struct MHD_Connection *conn;
+	const struct route *route;
+	char method[16];
+	char *path;		/* the URL path, decoded */
+	char *arg;		/* the {} segment of the route, or NULL */
+	struct identity who;
+	char *body;		/* the request body, NUL-terminated (may hold NULs) */
+	size_t body_len, body_cap;
+	bool too_big;
+	bool answered;
+	bool counted;		/* holds a connection-cap slot */
+	int32_t status;		/* the status answered */
+	char target[160];	/* what it acted on, for the audit log */
+	char *message;		/* the error answered, for the audit log */
+};
+
+/* A query parameter, or NULL. */
+const char *request_query(struct request *rq, const char *key);
+/* A request header, or NULL. */
+const char *request_header(struct request *rq, const char *name);
+
+/* Answer with text of a content type (copied). */
+int reply_text(struct request *rq, unsigned int status, const char *content_type, const char *text,
+	       size_t len);
+/* Answer with JSON text (copied). */
+int reply_json(struct request *rq, unsigned int status, const char *json);
+/* Answer with a JSON object (taken: freed here). */
+int reply_obj(struct request *rq, unsigned int status, json_object *o);
+/* {"error":{"code": name of code, "message": ...}}. */
+int reply_error(struct request *rq, unsigned int status, int32_t code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The status for e's code (400 invalid, 404 not-found, 409 conflict, ...) and its message. */
+int reply_joblet_error(struct request *rq, const struct joblet_error *e);
+/* The HTTP status an error code maps to. */
+unsigned int status_for_error(int32_t code);
+/*
+ * Answer with a stream (text/event-stream): reader is called for the body
+ * as MHD can send it, free_cb when the response is gone.
+ */
+int reply_stream(struct request *rq, MHD_ContentReaderCallback reader, void *cls,
+		 MHD_ContentReaderFreeCallback free_cb);
+
+/* Parse the request body as a JSON object; on failure answers 400 and returns NULL. */
+json_object *request_json(struct request *rq);
+
+/* Start serving on cfg->server_address.  Errors name the key and what to do. */
+int server_start(struct daemon_ctx *d, struct server **ret, struct joblet_error **err);
+/* SIGHUP: load server.tls.* again for new connections; the old keep theirs. */
+int server_reload_tls(struct server *s, const struct joblet_config *cfg, struct joblet_error **err);
+/* Stop accepting, end every connection, free. */
+void server_stop(struct server *s);
+/* Open connections now, and requests answered so far by status class (2xx..5xx). */
+void server_counters(struct server *s, int64_t *ret_connections, int64_t ret_status[6]);
+
+/* Route handlers (api_*.c). */
+int api_version(struct request *rq);
+int api_plugins(struct request *rq);
+int api_metrics(struct request *rq);
+int api_audit(struct request *rq);
+int api_job_run(struct request *rq);
+int api_job_list(struct request *rq);
+int api_job_status(struct request *rq);
+int api_job_logs(struct request *rq);
+int api_job_stop(struct request *rq);
+int api_job_cancel(struct request *rq);
+int api_job_delete(struct request *rq);
+int api_job_delete_all(struct request *rq);
+int api_runtime_list(struct request *rq);
+int api_runtime_info(struct request *rq);
+int api_runtime_install(struct request *rq);
+int api_runtime_remove(struct request *rq);
+
+/* The daemon log's line for an audited call (also written to the store). */
+void server_audit(struct request *rq);
+
+#endif /* JOBLET_DAEMON_SERVER_H */

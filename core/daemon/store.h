@@ -1,0 +1,143 @@
+/*
+ * store.h - the daemon's job store: SQLite in WAL mode (paths.db).
+ *
+ * Tables: jobs (one row per job: spec without secret values, owner, state,
+ * times, how it ended), events (every state change of every job) and
+ * audit (every mutating API call: who, with which certificate and role,
+ * what, and the answer).  The schema carries its version in
+ * PRAGMA user_version and is migrated forward at open; a database written
+ * by a newer joblet is refused rather than damaged.
+ *
+ * Thread safety: every function may be called from any thread; one
+ * connection is shared under a mutex.
+ */
+#ifndef JOBLET_DAEMON_STORE_H
+#define JOBLET_DAEMON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <joblet/error.h>
+
+/* The schema this joblet writes. */
+#define STORE_SCHEMA_VERSION 1
+
+enum job_state {
+	JOB_PENDING = 1,   /* waiting for the scheduler */
+	JOB_SCHEDULED = 2, /* waiting for its start time */
+	JOB_RUNNING = 3,
+	JOB_COMPLETED = 4, /* exit 0 */
+	JOB_FAILED = 5,	   /* non-zero exit, a signal, or it could not start */
+	JOB_STOPPED = 6,   /* stopped on request */
+	JOB_CANCELED = 7,  /* canceled before it started */
+	JOB_TIMEOUT = 8,   /* killed at its timeout */
+	JOB_OOM_KILLED = 9 /* killed for memory */
+};
+
+/* "PENDING", ...; NULL for an unknown state. */
+const char *job_state_name(int32_t state);
+/* The state named (any case), or 0. */
+int32_t job_state_parse(const char *name);
+/* 1 for the states a job never leaves. */
+int job_state_final(int32_t state);
+
+/* One row of the jobs table.  Strings are owned; free with job_record_done(). */
+struct job_record {
+	char id[37];
+	int64_t seq;	       /* submission order, from 1 */
+	char *name;	       /* or NULL */
+	char *owner;	       /* the client certificate's CN */
+	char *owner_serial;    /* its serial, hex */
+	char *owner_role;      /* the role it acted with */
+	int32_t state;	       /* enum job_state */
+	int32_t shim_pid;      /* while RUNNING */
+	char *spec_json;       /* the public spec (secret values as "***") */
+	char *command;	       /* the command line, for listings */
+	int64_t priority;
+	int64_t created_ns;
+	int64_t scheduled_ns;  /* when due, or 0 */
+	int64_t started_ns;    /* 0 until it ran */
+	int64_t ended_ns;      /* 0 until it ended */
+	int32_t has_exit_code; /* 1: exit_code is valid */
+	int32_t exit_code;
+	int32_t signal;	       /* the signal that ended it, or 0 */
+	int32_t reserved;
+	char *reason;	       /* why it failed, was stopped, ...; or NULL */
+	int64_t cpu_usec;
+	int64_t memory_peak_bytes;
+};
+
+void job_record_done(struct job_record *r);
+
+struct store;
+
+/* Open (creating and migrating) the database at path. */
+int store_open(const char *path, struct store **ret, struct joblet_error **err);
+void store_close(struct store *s);
+
+/* Insert a new job (all of r), with an event for its first state. */
+int store_job_insert(struct store *s, const struct job_record *r, struct joblet_error **err);
+
+/*
+ * Write r's state, shim pid, times, exit, reason and usage over the row
+ * with r->id, and record the state change as an event.
+ * JOBLET_E_NOT_FOUND when the row is gone.
+ */
+int store_job_update(struct store *s, const struct job_record *r, struct joblet_error **err);
+
+/* The row of id into *ret.  JOBLET_E_NOT_FOUND when there is none. */
+int store_job_get(struct store *s, const char *id, struct job_record *ret,
+		  struct joblet_error **err);
+
+/*
+ * The id of the only job whose id starts with prefix (a whole id works
+ * too).  JOBLET_E_INVALID for a prefix that cannot be part of an id,
+ * JOBLET_E_NOT_FOUND for none, JOBLET_E_CONFLICT naming the first matches
+ * when several jobs share it.
+ */
+int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
+		      struct joblet_error **err);
+
+/*
+ * Every job (state 0) or those in one state, in submission order: fn is
+ * called for each; a non-zero return stops the walk and is returned.
+ */
+int store_job_foreach(struct store *s, int32_t state,
+		      int (*fn)(const struct job_record *r, void *userdata), void *userdata,
+		      struct joblet_error **err);
+
+/* Remove the row of id and its events. */
+int store_job_delete(struct store *s, const char *id, struct joblet_error **err);
+
+/* The highest seq in the table (0 when empty). */
+int store_job_max_seq(struct store *s, int64_t *ret, struct joblet_error **err);
+
+/* How many jobs are in each state: counts[state] for state 1..9 (counts has 10 slots). */
+int store_job_counts(struct store *s, int64_t counts[10], struct joblet_error **err);
+
+/* The state changes of a job, oldest first. */
+struct job_event {
+	int64_t ts_ns;
+	int32_t state;
+	int32_t reserved;
+	char *reason; /* owned, or NULL */
+};
+int store_job_events(struct store *s, const char *id, struct job_event **ret, size_t *ret_n,
+		     struct joblet_error **err);
+void job_events_free(struct job_event *ev, size_t n);
+
+/* One audit row. */
+struct audit_entry {
+	const char *cn, *serial, *role; /* of the client certificate */
+	const char *method, *path;	/* the request */
+	const char *target;		/* the job id or runtime it acted on, or NULL */
+	int32_t status;			/* the HTTP status answered */
+	int32_t reserved;
+	const char *message;		/* the error message, or NULL */
+};
+int store_audit(struct store *s, const struct audit_entry *a, struct joblet_error **err);
+
+/* The newest audit rows, newest first, as a JSON array (new string). */
+int store_audit_json(struct store *s, int64_t limit, char **ret_json, struct joblet_error **err);
+
+#endif /* JOBLET_DAEMON_STORE_H */
