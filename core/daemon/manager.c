@@ -292,8 +292,16 @@ static void shim_last_line(const char *dir, char *buf, size_t size)
 		return;
 	while (fgets(line, sizeof(line), f))
 		if (line[0] != '\n') {
+			const char *msg = line;
+			char when[64], level[16];
+			int skip = 0;
+
 			line[strcspn(line, "\n")] = '\0';
-			snprintf(buf, size, "%s", line);
+			/* "2026-12-03T10:00:00.000Z info    joblet: ...": the message is enough. */
+			if (line[0] >= '0' && line[0] <= '9' &&
+			    sscanf(line, "%63s %15s %n", when, level, &skip) == 2 && skip > 0)
+				msg = line + skip;
+			snprintf(buf, size, "%s", msg);
 		}
 	fclose(f);
 }

@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -918,4 +919,92 @@ out:
 	jl_job_free(job);
 	unlink(pid_path);
 	return r;
+}
+
+/* ------------------------------------------------------------------ reaping */
+
+/* Unmount whatever of the job is mounted in our mount namespace (below state_dir). */
+static void unmount_leftovers(const char *state_dir)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	size_t n = strlen(state_dir);
+	char line[8192];
+	_cleanup_strv_ char **targets = NULL;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char target[4096];
+
+		/* id parent major:minor root target ... */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", target) != 1)
+			continue;
+		if (strncmp(target, state_dir, n) == 0 && (target[n] == '/' || target[n] == '\0'))
+			jl_strv_push(&targets, target);
+	}
+	/* Deepest first: the later lines are mounted on top. */
+	for (size_t i = jl_strv_length(targets); i-- > 0;) {
+		if (umount2(targets[i], MNT_DETACH) == 0)
+			joblet_log(JOBLET_LOG_INFO, NULL, "unmounted `%s`, left by a dead job",
+				   targets[i]);
+		else
+			joblet_log(JOBLET_LOG_WARNING, NULL, "cannot unmount `%s`: %s", targets[i],
+				   strerror(errno));
+	}
+}
+
+int joblet_shim_reap(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+		     const char *state_dir, struct joblet_error **err)
+{
+	_cleanup_free_ char *lock_path = jl_strdup_printf("%s/lock", state_dir);
+	_cleanup_free_ char *spec_path = jl_strdup_printf("%s/spec.json", state_dir);
+	_cleanup_free_ char *spec_text = NULL;
+	_cleanup_close_ int lock_fd = -1;
+	struct joblet_job_spec *spec = NULL;
+	struct joblet_job *job = NULL;
+	struct stack st = { 0 };
+	int r, failed = 0;
+
+	if (!lock_path || !spec_path)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot reap the job");
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock_fd < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", lock_path);
+	/* A live supervisor cleans up after itself. */
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return joblet_error_set(err, JOBLET_E_BUSY, errno,
+					"the job in `%s` has a live supervisor; nothing to reap",
+					state_dir);
+	r = jl_read_file(spec_path, 4 << 20, &spec_text, NULL, err);
+	if (r == 0)
+		r = joblet_job_spec_from_json(spec_text, &spec, err);
+	if (r == 0)
+		r = jl_job_new(spec, state_dir, &job, err);
+	else
+		joblet_job_spec_free(spec);
+	if (r == 0)
+		r = stack_resolve(cfg, set, &st, err);
+	if (r < 0) {
+		jl_job_free(job);
+		return r;
+	}
+	unmount_leftovers(state_dir);
+	for (size_t i = st.n; i-- > 0;) {
+		const struct joblet_isolation_ops *ops = st.layers[i].ops;
+		struct joblet_error *e = NULL;
+
+		if (!JOBLET_OPS_HAS(ops, struct joblet_isolation_ops, reap) || !ops->reap)
+			continue;
+		if (ops->reap(job, &e) < 0) {
+			joblet_log(JOBLET_LOG_ERROR, NULL, "isolation/%s: %s", st.layers[i].plugin->name,
+				   joblet_error_message(e));
+			joblet_error_free(e);
+			failed++;
+		}
+	}
+	joblet_log(JOBLET_LOG_INFO, NULL, "job %s reaped%s", joblet_job_id(job),
+		   failed ? " (with errors above)" : "");
+	rmdir(job->root_dir);
+	jl_job_free(job);
+	return failed ? joblet_error_set(err, JOBLET_E_SYSTEM, 0,
+					 "%d isolation layers could not clean up the job", failed)
+		      : 0;
 }

@@ -2,12 +2,14 @@
  * shim.c - joblet-shim: the supervisor of one job.
  *
  *   joblet-shim [--config FILE] STATE_DIR
+ *   joblet-shim [--config FILE] --reap STATE_DIR
  *
  * Exec'd fresh by joblet_job_spawn() (never a fork of the daemon), one per
  * job.  It loads the configuration and plugins itself, then hands over to
  * joblet_shim_run(), which does the work.  Its stderr is STATE_DIR/shim.log;
  * its exit status is 0 once status.json is written, 1 when not even that
- * was possible.
+ * was possible.  With --reap it cleans up after a shim of that job that
+ * died (the daemon runs it): 0 when everything is removed.
  */
 #include "config.h"
 
@@ -21,7 +23,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: joblet-shim [--config FILE] STATE_DIR\n"
+	fprintf(stderr, "usage: joblet-shim [--config FILE] [--reap] STATE_DIR\n"
 			"joblet-shim is started by joblet for each job; it is not meant to be "
 			"run by hand.\n");
 	return 2;
@@ -33,7 +35,7 @@ int main(int argc, char **argv)
 	struct joblet_plugin_set *set = NULL;
 	struct joblet_error *err = NULL;
 	const char *config_path = NULL, *state_dir = NULL;
-	int i, r;
+	int i, r, reap = 0;
 
 	/* Nothing the starter left open reaches the job or stays pinned by us. */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
@@ -45,6 +47,8 @@ int main(int argc, char **argv)
 			config_path = argv[++i];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			config_path = argv[i] + 9;
+		else if (strcmp(argv[i], "--reap") == 0)
+			reap = 1;
 		else if (argv[i][0] == '-' || state_dir)
 			return usage();
 		else
@@ -77,7 +81,8 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = joblet_plugin_set_scan(set, &err);
 	if (r >= 0)
-		r = joblet_shim_run(cfg, set, state_dir, &err);
+		r = reap ? joblet_shim_reap(cfg, set, state_dir, &err)
+			 : joblet_shim_run(cfg, set, state_dir, &err);
 	if (r < 0)
 		fprintf(stderr, "joblet-shim: %s\n", joblet_error_message(err));
 	joblet_error_free(err);

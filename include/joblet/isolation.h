@@ -199,6 +199,15 @@ struct joblet_isolation_ops {
 	 * fail; log what could not be removed (the daemon sweeps leftovers).
 	 */
 	void (*cleanup)(struct joblet_job *job, void *state);
+
+	/*
+	 * OPTIONAL (ABI 1.3).  The job's supervisor died without cleaning up
+	 * (killed, or the machine's OOM killer): kill whatever is left of the
+	 * job and remove what prepare() would have made for it (its cgroups),
+	 * knowing only the job (no state).  Called by `joblet-shim --reap`,
+	 * which the daemon runs for such a job.  Finding nothing is success.
+	 */
+	int (*reap)(struct joblet_job *job, struct joblet_error **err);
 };
 
 JOBLET_END_DECLS

@@ -141,6 +141,17 @@ JOBLET_API int joblet_shim_run(const struct joblet_config *cfg, const struct job
 			       const char *state_dir, struct joblet_error **err);
 
 /*
+ * The body of `joblet-shim --reap`: the supervisor of the job in state_dir
+ * died without cleaning up.  With the job's lock held (JOBLET_E_BUSY when a
+ * live shim holds it), unmount what of the job is mounted here and call
+ * each isolation layer's reap() in reverse order, which kills what is left
+ * of the job and removes its cgroups.
+ */
+JOBLET_API int joblet_shim_reap(const struct joblet_config *cfg,
+				const struct joblet_plugin_set *set, const char *state_dir,
+				struct joblet_error **err);
+
+/*
  * The isolation plugins cfg->isolation_stack names, in order, as the shim
  * will use them: "cgroup" becomes cgroup2 when its probe() says this host
  * can use it, else cgroup1.  Fills ret[0..*ret_n) (at most max).  Errors:

@@ -576,6 +576,36 @@ static void cgroup1_cleanup(struct joblet_job *job, void *state)
 	cgroup1_state_free(s);
 }
 
+/* Every hierarchy, also those a job may not have used (cpuset, blkio). */
+static int cgroup1_reap(struct joblet_job *job, struct joblet_error **err)
+{
+	struct jl_cg_layout lay;
+	int r = jl_cg_layout_load(CGROUP1_MOUNTINFO, &lay, err);
+
+	if (r < 0)
+		return r;
+	/* The freezer first: thawing it lets the other hierarchies empty. */
+	for (int pass = 0; pass < 2 && r == 0; pass++)
+		for (int c = 0; c < JL_CG_V1_N && r == 0; c++) {
+			char base[PATH_MAX + 256];
+			bool seen = false;
+
+			if (!lay.v1_mount[c] || (pass == 0) != (c == JL_CG_V1_FREEZER))
+				continue;
+			/* cpu,cpuacct share one mount: one visit. */
+			for (int k = 0; k < c; k++)
+				if (lay.v1_mount[k] && strcmp(lay.v1_mount[k], lay.v1_mount[c]) == 0 &&
+				    k != JL_CG_V1_FREEZER)
+					seen = true;
+			if (seen && pass == 1)
+				continue;
+			snprintf(base, sizeof(base), "%s/%s", lay.v1_mount[c], cgroup1_base);
+			r = jl_cg_reap_dir(base, joblet_job_id(job), CGROUP1_CLEANUP_MS, err);
+		}
+	jl_cg_layout_free(&lay);
+	return r;
+}
+
 static const struct joblet_isolation_ops cgroup1_ops = {
 	.size = sizeof(struct joblet_isolation_ops),
 	.probe = cgroup1_probe,
@@ -585,6 +615,7 @@ static const struct joblet_isolation_ops cgroup1_ops = {
 	.kill = cgroup1_kill,
 	.finish = cgroup1_finish,
 	.cleanup = cgroup1_cleanup,
+	.reap = cgroup1_reap,
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "cgroup1", .version = JOBLET_VERSION_STRING,

@@ -497,6 +497,14 @@ static void cgroup2_cleanup(struct joblet_job *job, void *state)
 	cgroup2_state_free(s);
 }
 
+static int cgroup2_reap(struct joblet_job *job, struct joblet_error **err)
+{
+	char base[PATH_MAX + 256];
+
+	snprintf(base, sizeof(base), "%s/%s", cgroup2_mount, cgroup2_base);
+	return jl_cg_reap_dir(base, joblet_job_id(job), CGROUP2_CLEANUP_MS, err);
+}
+
 static const struct joblet_isolation_ops cgroup2_ops = {
 	.size = sizeof(struct joblet_isolation_ops),
 	.probe = cgroup2_probe,
@@ -506,6 +514,7 @@ static const struct joblet_isolation_ops cgroup2_ops = {
 	.kill = cgroup2_kill,
 	.finish = cgroup2_finish,
 	.cleanup = cgroup2_cleanup,
+	.reap = cgroup2_reap,
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "cgroup2", .version = JOBLET_VERSION_STRING,

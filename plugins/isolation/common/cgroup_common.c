@@ -741,3 +741,35 @@ int jl_cg_rmdir_wait(int parent_fd, const char *parent, const char *name, int ti
 	return joblet_error_set(err, JOBLET_E_SYSTEM, saved, "cannot remove cgroup `%s/%s`", parent,
 				name);
 }
+
+int jl_cg_reap_dir(const char *parent, const char *name, int timeout_ms,
+		   struct joblet_error **err)
+{
+	jl_cg_autoclose int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	jl_cg_autoclose int fd = -1;
+	int64_t until = jl_cg_now_ms() + timeout_ms;
+	size_t n = 1;
+
+	if (pfd < 0)
+		return errno == ENOENT ? 0
+				       : joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open `%s`",
+							  parent);
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0
+				       : joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+							  "cannot open `%s/%s`", parent, name);
+	/* Whichever of these exists: v2 freezer, v1 freezer, v2 kill (5.14). */
+	jl_cg_write_raw(fd, "cgroup.freeze", "0");
+	jl_cg_write_raw(fd, "freezer.state", "THAWED");
+	jl_cg_write_raw(fd, "cgroup.kill", "1");
+	while (n > 0 && !jl_cg_is_empty(fd) && jl_cg_now_ms() < until) {
+		if (jl_cg_signal_procs(fd, SIGKILL, &n) < 0)
+			break;
+		jl_cg_sleep_ms(10);
+	}
+	return jl_cg_rmdir_wait(pfd, parent, name, (int)(until - jl_cg_now_ms() > 0
+								 ? until - jl_cg_now_ms()
+								 : 0),
+				err);
+}

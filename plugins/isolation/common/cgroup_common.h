@@ -210,6 +210,15 @@ bool jl_cg_is_empty(int dirfd);
 int jl_cg_rmdir_wait(int parent_fd, const char *parent, const char *name, int timeout_ms,
 		     struct joblet_error **err);
 
+/*
+ * What a dead supervisor left: kill every process of the cgroup
+ * parent/name (thawed first: frozen tasks do not die), repeating SIGKILL
+ * until it is empty or timeout_ms pass, then remove it.  0 when it is gone
+ * or was never there.
+ */
+int jl_cg_reap_dir(const char *parent, const char *name, int timeout_ms,
+		   struct joblet_error **err);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t jl_cg_now_ms(void);
 
