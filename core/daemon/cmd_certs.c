@@ -49,7 +49,7 @@
 /* Certificates start an hour in the past, for clocks a little behind ours. */
 #define BACKDATE_SECONDS 3600
 
-static const char *const roles[] = {"admin", "maintainer", "developer", "reader"};
+static const char *const roles[] = { "admin", "maintainer", "developer", "reader" };
 #define N_ROLES (sizeof(roles) / sizeof(roles[0]))
 /* CA, server, clients: cert and key each; a yml per role; the operator's yml. */
 #define N_FILES (4 + 2 * N_ROLES + N_ROLES + 1)
@@ -107,8 +107,36 @@ struct certs_opts {
 	const char *address;
 	long ca_days;
 	long days;
+	bool days_given;
 	bool force;
 };
+
+/* The server certificate always names these. */
+static const unsigned char v4_loopback[4] = { 127, 0, 0, 1 };
+static const unsigned char v6_loopback[16] = { [15] = 1 };
+
+/* Does the server certificate name DNS name `name` (case-insensitive)? */
+static bool has_name(const struct certs_opts *o, const char *name)
+{
+	if (strcasecmp(name, "localhost") == 0)
+		return true;
+	for (size_t i = 0; i < o->n_names; i++)
+		if (strcasecmp(o->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Does it name the address ip (len 4 or 16 bytes)? */
+static bool has_ip(const struct certs_opts *o, const unsigned char *ip, size_t len)
+{
+	if ((len == 4 && memcmp(ip, v4_loopback, 4) == 0) ||
+	    (len == 16 && memcmp(ip, v6_loopback, 16) == 0))
+		return true;
+	for (size_t i = 0; i < o->n_ips; i++)
+		if (o->ip_len[i] == len && memcmp(o->ips[i], ip, len) == 0)
+			return true;
+	return false;
+}
 
 /* A usage error: exit status 2. */
 static int usage(const char *fmt, ...) JOBLET_PRINTF(1, 2);
@@ -221,15 +249,15 @@ static bool address_valid(const char *a, char *host, size_t host_size)
 static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct certs_opts *o)
 {
 	static const struct option options[] = {
-	    {"dir", required_argument, NULL, 'd'},
-	    {"server-name", required_argument, NULL, 'n'},
-	    {"ip", required_argument, NULL, 'i'},
-	    {"address", required_argument, NULL, 'a'},
-	    {"ca-days", required_argument, NULL, 'C'},
-	    {"days", required_argument, NULL, 'D'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0},
+		{ "dir", required_argument, NULL, 'd' },
+		{ "server-name", required_argument, NULL, 'n' },
+		{ "ip", required_argument, NULL, 'i' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "ca-days", required_argument, NULL, 'C' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char host[256];
 	int c;
@@ -254,10 +282,12 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			if (parse_ip(optarg, buf, &len) == 0)
 				return usage("`%s` is an IP address; give it with --ip", optarg);
 			if (!dns_name_valid(optarg))
-				return usage(
-				    "--server-name `%s` is not a DNS name (letters, digits, `-` "
-				    "and `.`, such as joblet.example.com)",
-				    optarg);
+				return usage("--server-name `%s` is not a DNS name (letters, "
+					     "digits, `-` "
+					     "and `.`, such as joblet.example.com)",
+					     optarg);
+			if (has_name(o, optarg))
+				break; /* named already */
 			if (o->n_names == MAX_SANS)
 				return usage("at most %d --server-name", MAX_SANS);
 			o->names[o->n_names++] = optarg;
@@ -267,11 +297,12 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			if (o->n_ips == MAX_SANS)
 				return usage("at most %d --ip", MAX_SANS);
 			if (parse_ip(optarg, o->ips[o->n_ips], &o->ip_len[o->n_ips]) < 0)
-				return usage(
-				    "--ip `%s` is not an IPv4 or IPv6 address (such as 10.0.0.5 "
-				    "or fd00::5)",
-				    optarg);
-			o->n_ips++;
+				return usage("--ip `%s` is not an IPv4 or IPv6 address (such as "
+					     "10.0.0.5 "
+					     "or fd00::5)",
+					     optarg);
+			if (!has_ip(o, o->ips[o->n_ips], o->ip_len[o->n_ips]))
+				o->n_ips++;
 			break;
 		case 'a':
 			if (!address_valid(optarg, host, sizeof(host)))
@@ -285,10 +316,11 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			long v = parse_days(optarg);
 
 			if (v < 0)
-				return usage(
-				    "--%s must be a whole number of days from 1 to %d, not `%s`",
-				    c == 'C' ? "ca-days" : "days", MAX_DAYS, optarg);
+				return usage("--%s must be a whole number of days from 1 to %d, "
+					     "not `%s`",
+					     c == 'C' ? "ca-days" : "days", MAX_DAYS, optarg);
 			*(c == 'C' ? &o->ca_days : &o->days) = v;
+			o->days_given |= c == 'D';
 			break;
 		}
 		case 'f':
@@ -309,9 +341,9 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 		return usage("give the folder to write into with --dir DIR");
 	if (o->days > o->ca_days)
 		return usage(
-		    "--days %ld is longer than the CA's %ld days (--ca-days): the "
-		    "certificates would outlive their CA; shorten --days or raise --ca-days",
-		    o->days, o->ca_days);
+			"--days %ld%s is longer than the CA's %ld days (--ca-days): the "
+			"certificates would outlive their CA; shorten --days or raise --ca-days",
+			o->days, o->days_given ? "" : " (the default)", o->ca_days);
 	return 0;
 }
 
@@ -351,7 +383,7 @@ struct cert_profile {
 	const struct certs_opts *sans; /* the server's names, or NULL */
 };
 
-/* Serials of this run, so none repeats (random 126 bits would not, but say so). */
+/* The serials of this run: 126 random bits should never repeat; they are compared anyway. */
 struct serials {
 	unsigned char v[N_ROLES + 2][SERIAL_BYTES];
 	size_t n;
@@ -390,8 +422,6 @@ static int new_serial(struct serials *used, unsigned char *serial, struct joblet
 static int add_sans(gnutls_x509_crt_t crt, const struct certs_opts *o, const char *cn,
 		    struct joblet_error **err)
 {
-	static const unsigned char v4_loopback[4] = {127, 0, 0, 1};
-	static const unsigned char v6_loopback[16] = {[15] = 1};
 	int rc;
 
 	rc = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9,
@@ -435,9 +465,9 @@ static int issue(const struct cert_profile *p, const struct issued *issuer, time
 	_cleanup_pubkey_ gnutls_pubkey_t pub = NULL;
 	_cleanup_crt_ gnutls_x509_crt_t crt = NULL;
 	gnutls_privkey_t key = NULL;
-	gnutls_datum_t pem = {NULL, 0};
+	gnutls_datum_t pem = { NULL, 0 };
 	unsigned char serial[SERIAL_BYTES];
-	struct issued out = {0};
+	struct issued out = { 0 };
 	const char *step;
 	int rc, r;
 
@@ -446,7 +476,7 @@ static int issue(const struct cert_profile *p, const struct issued *issuer, time
 	rc = gnutls_x509_privkey_init(&xkey);
 	if (rc >= 0)
 		rc = gnutls_x509_privkey_generate(
-		    xkey, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+			xkey, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
 	if (rc >= 0)
 		rc = gnutls_x509_privkey_export2_pkcs8(xkey, GNUTLS_X509_FMT_PEM, NULL,
 						       GNUTLS_PKCS_PLAIN, &pem);
@@ -511,7 +541,7 @@ static int issue(const struct cert_profile *p, const struct issued *issuer, time
 		rc = gnutls_x509_crt_set_basic_constraints(crt, p->ca ? 1 : 0, p->ca ? 0 : -1);
 	if (rc >= 0)
 		rc = gnutls_x509_crt_set_key_usage(crt, p->ca ? GNUTLS_KEY_KEY_CERT_SIGN |
-								    GNUTLS_KEY_CRL_SIGN
+									GNUTLS_KEY_CRL_SIGN
 							      : GNUTLS_KEY_DIGITAL_SIGNATURE);
 	if (rc >= 0 && p->purpose)
 		rc = gnutls_x509_crt_set_key_purpose_oid(crt, p->purpose, 0);
@@ -632,7 +662,8 @@ static struct out_file *file_named(struct certs_run *run, const char *name)
 
 static int list_files(struct certs_run *run, struct joblet_error **err)
 {
-	static const char *const fixed[] = {"ca.pem", "ca-key.pem", "server.pem", "server-key.pem"};
+	static const char *const fixed[] = { "ca.pem", "ca-key.pem", "server.pem",
+					     "server-key.pem" };
 	char name[64];
 	int r = 0;
 
@@ -707,10 +738,10 @@ static int check_existing(struct certs_run *run, struct joblet_error **err)
 					"every certificate, or choose another --dir",
 					first);
 	return joblet_error_set(
-	    err, JOBLET_E_EXISTS, 0,
-	    "`%s` and %zu more of the files to write exist already; pass --force "
-	    "to replace the CA and every certificate, or choose another --dir",
-	    first, n - 1);
+		err, JOBLET_E_EXISTS, 0,
+		"`%s` and %zu more of the files to write exist already; pass --force "
+		"to replace the CA and every certificate, or choose another --dir",
+		first, n - 1);
 }
 
 static int write_all(int fd, const char *data, size_t len)
@@ -927,10 +958,10 @@ static int take_copy(struct out_file *f, const char *s, struct joblet_error **er
 static int certs_make(struct certs_run *run, struct joblet_error **err)
 {
 	const struct certs_opts *o = &run->opts;
-	struct serials serials = {.n = 0};
-	struct cert_profile ca = {"CA", "joblet-ca", o->ca_days, true, NULL, NULL};
-	struct cert_profile server = {"server", "joblet-server",	  o->days,
-				      false,	GNUTLS_KP_TLS_WWW_SERVER, o};
+	struct serials serials = { .n = 0 };
+	struct cert_profile ca = { "CA", "joblet-ca", o->ca_days, true, NULL, NULL };
+	struct cert_profile server = { "server", "joblet-server",	   o->days,
+				       false,	 GNUTLS_KP_TLS_WWW_SERVER, o };
 	char name[64], cn[64];
 	int r;
 
@@ -939,7 +970,8 @@ static int certs_make(struct certs_run *run, struct joblet_error **err)
 		r = issue(&server, &run->ca, run->now, &serials, &run->server, err);
 	for (size_t i = 0; r >= 0 && i < N_ROLES; i++) {
 		struct cert_profile client = {
-		    roles[i], cn, o->days, false, GNUTLS_KP_TLS_WWW_CLIENT, NULL};
+			roles[i], cn, o->days, false, GNUTLS_KP_TLS_WWW_CLIENT, NULL
+		};
 
 		snprintf(cn, sizeof(cn), "%s-client", roles[i]);
 		r = issue(&client, &run->ca, run->now, &serials, &run->clients[i], err);
@@ -974,24 +1006,9 @@ static bool address_covered(const struct certs_opts *o)
 
 	if (!address_valid(o->address, host, sizeof(host)))
 		return false;
-	if (parse_ip(host, buf, &len) == 0) {
-		static const unsigned char v4_loopback[4] = {127, 0, 0, 1};
-		static const unsigned char v6_loopback[16] = {[15] = 1};
-
-		if ((len == 4 && memcmp(buf, v4_loopback, 4) == 0) ||
-		    (len == 16 && memcmp(buf, v6_loopback, 16) == 0))
-			return true;
-		for (size_t i = 0; i < o->n_ips; i++)
-			if (o->ip_len[i] == len && memcmp(o->ips[i], buf, len) == 0)
-				return true;
-		return false;
-	}
-	if (strcasecmp(host, "localhost") == 0)
-		return true;
-	for (size_t i = 0; i < o->n_names; i++)
-		if (strcasecmp(o->names[i], host) == 0)
-			return true;
-	return false;
+	if (parse_ip(host, buf, &len) == 0)
+		return has_ip(o, buf, len);
+	return has_name(o, host);
 }
 
 static void server_names(const struct certs_opts *o, FILE *out, json_object *dns, json_object *ip)
@@ -1054,8 +1071,8 @@ static void print_json(const struct certs_run *run)
 	json_object_object_add(o, "files", files);
 	json_object_object_add(o, "replaced", json_object_new_boolean(run->replaced));
 	json_object_object_add(
-	    o, "ca",
-	    cert_json(run, &run->ca, "ca.pem", "ca-key.pem", "CN=joblet-ca,OU=CA,O=joblet"));
+		o, "ca",
+		cert_json(run, &run->ca, "ca.pem", "ca-key.pem", "CN=joblet-ca,OU=CA,O=joblet"));
 	server = cert_json(run, &run->server, "server.pem", "server-key.pem",
 			   "CN=joblet-server,OU=server,O=joblet");
 	server_names(&run->opts, NULL, dns, ip);
@@ -1089,7 +1106,7 @@ static void print_json(const struct certs_run *run)
 	json_object_object_add(yml, "server", srv);
 	json_object_object_add(o, "joblet_yml", yml);
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						   JSON_C_TO_STRING_NOSLASHESCAPE));
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -1148,7 +1165,7 @@ static void print_text(const struct certs_run *run)
 static int certs_init(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
-	struct certs_run run = {0};
+	struct certs_run run = { 0 };
 	struct joblet_error *e = NULL;
 	char *abs;
 	int r;
@@ -1201,32 +1218,33 @@ fail:
 }
 
 const struct joblet_cli_command joblet_certs_commands[] = {
-    {"init", "Create a CA, the server certificate, a client certificate per role and rnx configs",
-     "--dir DIR [--server-name NAME]... [--ip ADDR]... [--address HOST:PORT]\n"
-     "                         [--ca-days N] [--days N] [--force] [--json]",
-     "Options:\n"
-     "  --dir DIR           the folder to write into (created mode 0700 if missing)\n"
-     "  --server-name NAME  a DNS name of the server, besides localhost (repeatable)\n"
-     "  --ip ADDR           an IPv4 or IPv6 address of the server, besides 127.0.0.1\n"
-     "                      and ::1 (repeatable)\n"
-     "  --address HOST:PORT where rnx reaches the daemon (default " DEFAULT_ADDRESS ")\n"
-     "  --ca-days N         the CA is valid N days (default 1095, 3 years)\n"
-     "  --days N            the server and client certificates are valid N days\n"
-     "                      (default 365; at most --ca-days)\n"
-     "  --force             replace existing files: a new CA, so every certificate of\n"
-     "                      the old one stops working\n"
-     "  --json              list the files, serials and expiry dates as JSON\n"
-     "\n"
-     "Writes into DIR, with ECDSA P-256 keys and SHA-256 signatures:\n"
-     "  ca.pem, ca-key.pem                     the CA (O=joblet, OU=CA, CN=joblet-ca)\n"
-     "  server.pem, server-key.pem             the daemon's certificate (serverAuth)\n"
-     "  client-ROLE.pem, client-ROLE-key.pem   one per role: admin, maintainer,\n"
-     "                                         developer, reader (clientAuth, OU=ROLE)\n"
-     "  rnx-config-ROLE.yml                    rnx configuration of a role: node\n"
-     "                                         `default`, certificate, key, CA inline\n"
-     "  rnx-config.yml                         the operator's: a node per role\n"
-     "Keys and configurations are mode 0600, certificates 0644.  Existing files are\n"
-     "refused unless --force.  At the end it prints the lines for joblet.yml.\n",
-     certs_init, NULL},
-    {NULL},
+	{ "init",
+	  "Create a CA, the server certificate, a client certificate per role and rnx configs",
+	  "--dir DIR [--server-name NAME]... [--ip ADDR]... [--address HOST:PORT]\n"
+	  "                         [--ca-days N] [--days N] [--force] [--json]",
+	  "Options:\n"
+	  "  --dir DIR             the folder to write into (created mode 0700 if missing)\n"
+	  "  --server-name NAME    a DNS name of the server, besides localhost (repeatable)\n"
+	  "  --ip ADDR             an IPv4 or IPv6 address of the server, besides 127.0.0.1\n"
+	  "                        and ::1 (repeatable)\n"
+	  "  --address HOST:PORT   where rnx reaches the daemon (default " DEFAULT_ADDRESS ")\n"
+	  "  --ca-days N           the CA is valid N days (default 1095, 3 years)\n"
+	  "  --days N              the server and client certificates are valid N days\n"
+	  "                        (default 365; at most --ca-days)\n"
+	  "  --force               replace existing files: a new CA, so every certificate of\n"
+	  "                        the old one stops working\n"
+	  "  --json                list the files, serials and expiry dates as JSON\n"
+	  "\n"
+	  "Writes into DIR, with ECDSA P-256 keys and SHA-256 signatures:\n"
+	  "  ca.pem, ca-key.pem                     the CA (O=joblet, OU=CA, CN=joblet-ca)\n"
+	  "  server.pem, server-key.pem             the daemon's certificate (serverAuth)\n"
+	  "  client-ROLE.pem, client-ROLE-key.pem   one per role: admin, maintainer,\n"
+	  "                                         developer, reader (clientAuth, OU=ROLE)\n"
+	  "  rnx-config-ROLE.yml                    rnx configuration of a role: node\n"
+	  "                                         `default`, certificate, key, CA inline\n"
+	  "  rnx-config.yml                         the operator's: a node per role\n"
+	  "Keys and configurations are mode 0600, certificates 0644.  Existing files are\n"
+	  "refused unless --force.  At the end it prints the lines for joblet.yml.\n",
+	  certs_init, NULL },
+	{ NULL },
 };
