@@ -720,6 +720,13 @@ static int check_existing(struct certs_run *run, struct joblet_error **err)
 
 	for (size_t i = 0; i < run->n_files; i++) {
 		if (lstat(run->files[i].path, &st) == 0) {
+			/* A rename cannot replace a folder: refuse before anything is written. */
+			if (S_ISDIR(st.st_mode))
+				return joblet_error_set(
+					err, JOBLET_E_EXISTS, 0,
+					"`%s` is a folder; remove it or choose another "
+					"--dir",
+					run->files[i].path);
 			if (!first)
 				first = run->files[i].path;
 			n++;
@@ -829,8 +836,16 @@ static int write_files(struct certs_run *run, struct joblet_error **err)
 							"made; nothing was written; pass --force "
 							"to replace it, or choose another --dir",
 							f->path);
+			if (!run->opts.force)
+				return joblet_error_set(err, JOBLET_E_IO, saved,
+							"cannot put `%s` in place; nothing was "
+							"written",
+							f->path);
 			return joblet_error_set(err, JOBLET_E_IO, saved,
-						"cannot rename `%s` to `%s`", f->tmp, f->path);
+						"cannot replace `%s`; the files before it were "
+						"replaced, the others kept; run again once it "
+						"can be replaced",
+						f->path);
 		}
 		free(f->tmp);
 		f->tmp = NULL;
