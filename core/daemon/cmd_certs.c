@@ -691,8 +691,14 @@ static int make_dir(const char *dir, struct joblet_error **err)
 	_cleanup_free_ char *buf = strdup(dir);
 	struct stat st;
 
+	size_t len;
+
 	if (!buf)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create `%s`", dir);
+	/* `certs/` is `certs`: else the loop below would make it, with the parents' mode. */
+	len = strlen(buf);
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = '\0';
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;

@@ -323,6 +323,9 @@ ok 'test $rc -eq 0 && has "does not name the host of --address" "$err"' \
 run sh -c 'cd "$1" && exec "$2" certs init --dir rel/certs' sh "$tmp" "$JOBLET"
 ok 'test $rc -eq 0 && has "cert: $tmp/rel/certs/server.pem" "$out" && test -f "$tmp/rel/certs/ca.pem"' \
 	"a relative --dir is printed absolute"
+run "$JOBLET" certs init --dir "$tmp/slash/certs/"
+ok 'test $rc -eq 0 && test "`stat -c %a "$tmp/slash/certs"`" = 700 && has "cert: $tmp/slash/certs/server.pem" "$out"' \
+	"a --dir with a trailing slash is created 0700 too"
 
 # ---------------------------------------------------------------- a TLS handshake with them
 if ! command -v gnutls-serv >/dev/null 2>&1 || ! command -v gnutls-cli >/dev/null 2>&1; then
