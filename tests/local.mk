@@ -5,6 +5,7 @@ JL_SCRIPT_TESTS = \
 	tests/unit/test_headers.sh \
 	tests/unit/test_plugin_contract.sh \
 	tests/integration/test_cli.sh \
+	tests/integration/test_certs.sh \
 	tests/integration/test_serve.sh \
 	tests/integration/test_runtime.sh \
 	tests/integration/test_run_local.sh \

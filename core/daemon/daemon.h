@@ -15,6 +15,7 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata);
 int joblet_cmd_check(int argc, char **argv, void *userdata);
 int joblet_cmd_run_local(int argc, char **argv, void *userdata);
 extern const struct joblet_cli_command joblet_runtime_commands[];
+extern const struct joblet_cli_command joblet_certs_commands[]; /* cmd_certs.c (GnuTLS) */
 
 /*
  * Load the configuration --config names, else $JOBLET_CONFIG, else the

@@ -79,6 +79,8 @@ static const struct joblet_cli_command joblet_commands[] = {
 	  joblet_cmd_run_local, NULL },
 	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes",
 	  NULL, NULL, NULL, joblet_runtime_commands },
+	{ "certs", "Create the TLS certificates of the API: a CA, the server's, one per role",
+	  NULL, NULL, NULL, joblet_certs_commands },
 	{ "version", "Show the version, plugin ABI and plugin directory", "[--json]", NULL,
 	  joblet_cmd_version, NULL },
 	{ NULL },
