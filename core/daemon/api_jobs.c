@@ -289,6 +289,9 @@ static int get_uploads(json_object *v, struct uploads *u, struct joblet_error **
 		if (up->dir && data)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
 						"uploads[%zu] `%s`: a folder has no data", i, path);
+		/* A folder without a mode must be enterable. */
+		if (up->dir && !json_object_object_get_ex(o, "mode", NULL))
+			up->mode = 0755;
 		up->path = strdup(path);
 		if (!up->path)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");

@@ -258,11 +258,13 @@ int api_runtime_install(struct request *rq)
 		else if (strcmp(key, "force") == 0 && json_object_is_type(v, json_type_boolean))
 			force = json_object_get_boolean(v);
 		else {
+			int r = reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
+					    "`%s` is not a field of an install (spec, registry, force) "
+					    "or has the wrong type",
+					    key);
+
 			json_object_put(o);
-			return reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
-					   "`%s` is not a field of an install (spec, registry, force) "
-					   "or has the wrong type",
-					   key);
+			return r;
 		}
 	}
 	if (!spec || !*spec) {

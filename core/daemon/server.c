@@ -66,6 +66,7 @@ struct server {
 	size_t n_addrs, cap_addrs;
 	int64_t open; /* connections */
 	int64_t answered[6];
+	uint16_t port; /* the port listened on */
 };
 
 /* What MHD keeps per TCP connection (its socket context). */
@@ -731,10 +732,21 @@ int server_start(struct daemon_ctx *d, struct server **ret, struct joblet_error 
 				     cfg->server_address, errno == EACCES ? " (permission denied)" : "");
 		goto fail;
 	}
-	joblet_log(JOBLET_LOG_INFO, NULL, "API on https://%s (TLS %s%s, client certificates from "
-					  "`%s`); server certificate %s",
-		   cfg->server_address, cfg->tls_min_version == 12 ? "1.2 and " : "", "1.3",
-		   cfg->tls_client_ca, s->creds->summary);
+	{
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+		char shown[300];
+		const char *colon = strrchr(cfg->server_address, ':');
+
+		/* Port 0 asks for any free port: say which one it is. */
+		snprintf(shown, sizeof(shown), "%.*s:%u", (int)(colon - cfg->server_address),
+			 cfg->server_address, di ? (unsigned)di->port : 0u);
+		s->port = di ? di->port : 0;
+		joblet_log(JOBLET_LOG_INFO, NULL,
+			   "API on https://%s (TLS %s1.3, client certificates from `%s`); server "
+			   "certificate %s",
+			   shown, cfg->tls_min_version == 12 ? "1.2 and " : "", cfg->tls_client_ca,
+			   s->creds->summary);
+	}
 	*ret = s;
 	return 0;
 fail:

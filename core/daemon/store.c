@@ -484,9 +484,15 @@ int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
 	sqlite3_stmt *q = s->st[ST_RESOLVE];
 	char pattern[40], found[3][37];
 	size_t len = strlen(prefix), n = 0;
+	bool shape = len > 0 && len <= 36;
 	int rc, r = 0;
 
-	if (len == 0 || len > 36 || strspn(prefix, "0123456789abcdef-") != len)
+	/* 8-4-4-4-12 lower-case hex digits: a prefix must follow that shape. */
+	for (size_t i = 0; shape && i < len; i++)
+		shape = (i == 8 || i == 13 || i == 18 || i == 23) ? prefix[i] == '-'
+								   : (isdigit((unsigned char)prefix[i]) ||
+								      (prefix[i] >= 'a' && prefix[i] <= 'f'));
+	if (!shape)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"`%.40s` is not a job id: give the UUID `rnx job list` shows, "
 					"or a unique start of it (lower-case hex)",
@@ -716,7 +722,8 @@ int store_audit_json(struct store *s, int64_t limit, char **ret_json, struct job
 	sqlite3_clear_bindings(q);
 	pthread_mutex_unlock(&s->lock);
 	if (r == 0) {
-		const char *t = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN);
+		const char *t = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
+								JSON_C_TO_STRING_NOSLASHESCAPE);
 
 		*ret_json = t ? strdup(t) : NULL;
 		if (!*ret_json)

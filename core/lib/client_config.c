@@ -145,7 +145,7 @@ static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, c
 	r = jl_yaml_get_string(y, seen[0], kaddr, &n->address, err);
 	if (r < 0)
 		return r;
-	if (!jl_address_valid(n->address))
+	if (!jl_address_valid(n->address, 1))
 		return jl_yaml_error(y, seen[0], err,
 				     "`%s` must be host:port (for example 127.0.0.1:50051), not `%s`",
 				     kaddr, n->address);

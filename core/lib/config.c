@@ -532,10 +532,10 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 			r = jl_yaml_get_string(y, vnode, full, &v, err);
 			if (r < 0)
 				return r;
-			if (!jl_address_valid(v)) {
+			if (!jl_address_valid(v, 0)) {
 				r = jl_yaml_error(y, vnode, err,
 						  "`%s` must be HOST:PORT (0.0.0.0:50051, 127.0.0.1:50051, "
-						  "[::]:50051), not `%s`",
+						  "[::]:50051; port 0 = any free port), not `%s`",
 						  full, v);
 				free(v);
 				return r;

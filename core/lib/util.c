@@ -303,7 +303,7 @@ int jl_parse_size(const char *s, int64_t *ret_bytes)
 }
 
 /* host:port, [v6]:port; the port 1..65535. */
-bool jl_address_valid(const char *a)
+bool jl_address_valid(const char *a, int64_t min_port)
 {
 	const char *colon;
 	int64_t port;
@@ -322,5 +322,5 @@ bool jl_address_valid(const char *a)
 	for (const char *p = a; p < colon; p++)
 		if (isspace((unsigned char)*p) || *p == '/')
 			return false;
-	return jl_parse_int64(colon + 1, &port) == 0 && port >= 1 && port <= 65535;
+	return jl_parse_int64(colon + 1, &port) == 0 && port >= min_port && port <= 65535;
 }

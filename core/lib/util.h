@@ -66,8 +66,8 @@ char *jl_read_line_file(const char *path);
 
 /* Parse a whole decimal int64 (optional sign); -1 on any junk or overflow. */
 int jl_parse_int64(const char *s, int64_t *ret);
-/* host:port or [v6]:port with a port of 1..65535. */
-bool jl_address_valid(const char *a);
+/* host:port or [v6]:port with a port of min_port..65535. */
+bool jl_address_valid(const char *a, int64_t min_port);
 
 /*
  * A duration: whole seconds ("90"), or numbers with units in any

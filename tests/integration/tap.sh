@@ -108,3 +108,79 @@ write_config() { # file [extra yaml]
 		esac
 	} >"$1"
 }
+
+# ------------------------------------------------------------------ a daemon
+#
+#   make_certs             $CERTS: `joblet certs init` (CA, server, a client
+#                          per role, rnx-config-<role>.yml), made once
+#   start_daemon [YAML [SERVER [TLS]]]
+#                          joblet serve on 127.0.0.1 on a free port with the
+#                          config of write_config plus YAML at the top level,
+#                          SERVER lines under server: and TLS lines under
+#                          server.tls: (both indented as there); waits until it
+#                          serves; sets $DAEMON_PID, $PORT, $URL, $DLOG and
+#                          points every $CERTS/rnx-config*.yml at the port
+#   stop_daemon [SIGNAL]   signal (default TERM) and wait; $DAEMON_STATUS
+#   kurl ROLE ARGS...      curl with ROLE's client certificate (run's conventions:
+#                          $rc, $out, $err; out is the body, code in $code)
+CERTS=$TMP/certs
+make_certs() {
+	test -f "$CERTS/ca.pem" && return 0
+	"$build/joblet" certs init --dir "$CERTS" >/dev/null 2>"$TMP/.certs.err" ||
+		{ cat "$TMP/.certs.err" >&2; return 1; }
+}
+
+start_daemon() { # [top-level yaml [server lines [tls lines]]]
+	make_certs || return 1
+	write_config "$TMP/daemon.yml" "server:
+  address: 127.0.0.1:0
+${2:-}
+  tls:
+    cert: $CERTS/server.pem
+    key: $CERTS/server-key.pem
+    client_ca: $CERTS/ca.pem
+${3:-}
+${1:-}"
+	DLOG=$TMP/daemon.log
+	: >"$DLOG"
+	"$JOBLET" --config "$TMP/daemon.yml" serve >>"$DLOG" 2>&1 &
+	DAEMON_PID=$!
+	PORT=
+	_i=0
+	while test $_i -lt 300; do
+		PORT=`sed -n 's|.*API on https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$DLOG" | tail -1`
+		test -n "$PORT" && grep -q "serving; state directory" "$DLOG" && break
+		kill -0 $DAEMON_PID 2>/dev/null || break
+		PORT=
+		sleep 0.1
+		_i=`expr $_i + 1`
+	done
+	if test -z "$PORT"; then
+		echo "# the daemon did not start:"
+		sed 's/^/#   /' "$DLOG" | tail -20
+		return 1
+	fi
+	URL=https://127.0.0.1:$PORT
+	for _f in "$CERTS"/rnx-config*.yml; do
+		sed -i "s|address: .*|address: \"127.0.0.1:$PORT\"|" "$_f"
+	done
+	return 0
+}
+
+stop_daemon() { # [signal]
+	kill -"${1:-TERM}" $DAEMON_PID 2>/dev/null
+	wait $DAEMON_PID
+	DAEMON_STATUS=$?
+}
+
+code=
+kurl() { # role args...
+	_role=$1
+	shift
+	curl -sS --max-time 30 --cacert "$CERTS/ca.pem" --cert "$CERTS/client-$_role.pem" \
+		--key "$CERTS/client-$_role-key.pem" -w '\n%{http_code}' "$@" >"$TMP/.out" 2>"$TMP/.err" </dev/null
+	rc=$?
+	code=`tail -n 1 "$TMP/.out"`
+	out=`sed '$d' "$TMP/.out"`
+	err=`cat "$TMP/.err"`
+}

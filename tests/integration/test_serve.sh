@@ -1,7 +1,7 @@
 #!/bin/sh
-# test_serve.sh - joblet serve's life cycle: start-up checks, one daemon per
-# state directory, SIGHUP reload (a broken file keeps the running
-# configuration), SIGTERM stop.
+# test_serve.sh - joblet serve's life cycle: start-up checks (TLS files
+# included), one daemon per state directory, SIGHUP reload (a broken file
+# keeps the running configuration), SIGTERM stop.
 . "${JOBLET_TEST_SRCDIR:?}/tests/integration/tap.sh"
 
 wait_for() { # text file seconds
@@ -14,7 +14,36 @@ wait_for() { # text file seconds
 	return 1
 }
 
-write_config "$TMP/joblet.yml"
+make_certs || exit 1
+TLS="server:
+  address: 127.0.0.1:0
+  tls:
+    cert: $CERTS/server.pem
+    key: $CERTS/server-key.pem
+    client_ca: $CERTS/ca.pem"
+
+write_config "$TMP/notls.yml" "server:
+  address: 127.0.0.1:0
+  tls:
+    cert: $TMP/nosuch/server.pem"
+run "$JOBLET" --config "$TMP/notls.yml" serve
+ok 'test $rc -eq 1 && has "server.tls.cert \`$TMP/nosuch/server.pem\` cannot be read" "$err" && has "joblet certs init" "$err"' \
+	"serve refuses to start without its certificate, saying how to make one"
+write_config "$TMP/badpair.yml" "server:
+  address: 127.0.0.1:0
+  tls:
+    cert: $CERTS/server.pem
+    key: $CERTS/client-admin-key.pem
+    client_ca: $CERTS/ca.pem"
+run "$JOBLET" --config "$TMP/badpair.yml" serve
+ok 'test $rc -eq 1 && has "cannot be used" "$err" && has "its own private key" "$err"' \
+	"serve refuses a certificate with another certificate's key"
+write_config "$TMP/badaddr.yml" "server:
+  address: 127.0.0.1:99999"
+run "$JOBLET" --config "$TMP/badaddr.yml" serve
+ok 'test $rc -eq 1 && has "server.address" "$err" && has "HOST:PORT" "$err"' "serve refuses a bad server.address"
+
+write_config "$TMP/joblet.yml" "$TLS"
 "$JOBLET" --config "$TMP/joblet.yml" serve >"$TMP/serve.log" 2>&1 &
 pid=$!
 wait_for "serving; state directory" "$TMP/serve.log" 20
@@ -28,6 +57,9 @@ run "$JOBLET" --config "$TMP/joblet.yml" serve
 ok 'test $rc -eq 1 && has "another joblet (pid" "$err" && has "$TMP/state" "$err"' \
 	"a second daemon on the same state directory is refused, naming the first"
 
+ok 'grep -q "API on https://127.0.0.1:[1-9][0-9]* (TLS 1.3, client certificates from \`$CERTS/ca.pem\`)" "$TMP/serve.log"' \
+	"the API listens with TLS 1.3 on the port it was given (0: any free one, logged)"
+
 cp "$TMP/joblet.yml" "$TMP/good.yml"
 printf 'logging:\n  levle: debug\n' >>"$TMP/joblet.yml"
 kill -HUP $pid
@@ -40,6 +72,16 @@ kill -HUP $pid
 wait_for "configuration reloaded" "$TMP/serve.log" 10
 ok 'grep -q "configuration reloaded from \`$TMP/joblet.yml\`" "$TMP/serve.log"' "SIGHUP with a good file reloads it"
 ok '! grep -q "take effect at the next start" "$TMP/serve.log"' "a reload that changes only the log level warns about nothing"
+mv "$CERTS/server.pem" "$CERTS/server.pem.away"
+kill -HUP $pid
+wait_for "TLS reload failed" "$TMP/serve.log" 10
+ok 'grep -q "TLS reload failed, keeping the running certificates: server.tls.cert" "$TMP/serve.log" && kill -0 $pid' \
+	"SIGHUP with a missing certificate keeps the running ones and the daemon"
+mv "$CERTS/server.pem.away" "$CERTS/server.pem"
+kill -HUP $pid
+wait_for "TLS credentials reloaded" "$TMP/serve.log" 10
+ok 'grep -q "TLS credentials reloaded: server certificate CN=joblet-server" "$TMP/serve.log"' \
+	"SIGHUP reloads the certificates"
 printf 'scheduler:\n  policy: other\n' >>"$TMP/joblet.yml"
 kill -HUP $pid
 wait_for "the changes take effect at the next start" "$TMP/serve.log" 10
@@ -53,7 +95,8 @@ wait $pid
 status=$?
 ok 'test $status -eq 0 && grep -q "stopping on Terminated" "$TMP/serve.log"' "SIGTERM stops the daemon with status 0"
 
-write_config "$TMP/nopolicy.yml" "scheduler:
+write_config "$TMP/nopolicy.yml" "$TLS
+scheduler:
   policy: nosuch"
 run "$JOBLET" --config "$TMP/nopolicy.yml" serve
 ok 'test $rc -eq 1 && has "scheduler policy \`nosuch\`" "$err" && has "not starting" "$err"' \
