@@ -42,6 +42,7 @@ JL_UNIT_TESTS += \
 	tests/unit/test_loader \
 	tests/unit/test_registry \
 	tests/unit/test_semver \
+	tests/unit/test_sse \
 	tests/unit/test_util
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/test_tar
@@ -101,6 +102,13 @@ tests_unit_test_semver_SOURCES = tests/unit/test_semver.c tests/unit/jl_test.h
 tests_unit_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
 tests_unit_test_semver_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_test_semver_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+# rnx's private modules: their sources are compiled into the test.
+tests_unit_test_sse_SOURCES = tests/unit/test_sse.c tests/unit/jl_test.h core/cli/sse.c \
+	core/cli/sse.h
+tests_unit_test_sse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_unit_test_sse_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_sse_LDADD = $(JL_TEST_LIBS)
 
 tests_unit_test_tar_SOURCES = tests/unit/test_tar.c tests/unit/jl_test.h
 tests_unit_test_tar_CFLAGS = $(JL_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS)
