@@ -33,6 +33,7 @@ check_LTLIBRARIES =
 
 if ENABLE_TESTS
 JL_UNIT_TESTS += \
+	tests/unit/test_api \
 	tests/unit/test_cli \
 	tests/unit/test_config \
 	tests/unit/test_error \
@@ -104,6 +105,12 @@ tests_unit_test_semver_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_test_semver_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 # rnx's private modules: their sources are compiled into the test.
+tests_unit_test_api_SOURCES = tests/unit/test_api.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
+	core/cli/api.c core/cli/api.h core/cli/sse.c core/cli/sse.h
+tests_unit_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_unit_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
+
 tests_unit_test_sse_SOURCES = tests/unit/test_sse.c tests/unit/jl_test.h core/cli/sse.c \
 	core/cli/sse.h
 tests_unit_test_sse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
