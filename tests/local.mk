@@ -5,6 +5,7 @@ JL_SCRIPT_TESTS = \
 	tests/unit/test_headers.sh \
 	tests/unit/test_plugin_contract.sh \
 	tests/integration/test_cli.sh \
+	tests/integration/test_rnx_api.sh \
 	tests/integration/test_serve.sh \
 	tests/integration/test_runtime.sh \
 	tests/integration/test_run_local.sh \
@@ -48,12 +49,20 @@ JL_UNIT_TESTS += \
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/test_tar
 endif
-check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin_contract tests/fixtures/fake_registry
+check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin_contract tests/fixtures/fake_registry \
+	tests/integration/api_client
 
 # The fake GitHub: an HTTPS file server with fault injection (tests/fixtures/README.md).
 tests_fixtures_fake_registry_SOURCES = tests/fixtures/fake_registry.c
 tests_fixtures_fake_registry_CFLAGS = $(AM_CFLAGS) $(MICROHTTPD_CFLAGS) $(GNUTLS_CFLAGS)
 tests_fixtures_fake_registry_LDADD = $(MICROHTTPD_LIBS) $(GNUTLS_LIBS)
+
+# rnx's API client driven from test_rnx_api.sh (core/cli/api.c compiled in).
+tests_integration_api_client_SOURCES = tests/integration/api_client.c core/cli/api.c \
+	core/cli/api.h core/cli/sse.c core/cli/sse.h
+tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
+tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS)
 
 JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes
 JL_TEST_LIBS = libjoblet.la $(CHECK_LIBS)
