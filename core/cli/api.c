@@ -422,10 +422,16 @@ static int transport_error(struct rnx_api *api, const struct xfer *x, CURLcode r
 {
 	const char *name = api->node->name, *addr = api->node->address;
 	char detail[CURL_ERROR_SIZE + 64];
-	long oserr = 0;
+	long oserr = 0, connects = 0, status = 0;
+	int fresh;
 
 	error_detail(api, res, detail, sizeof(detail));
 	curl_easy_getinfo(api->curl, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(api->curl, CURLINFO_NUM_CONNECTS, &connects);
+	curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, &status);
+	/* A new connection that ended before any answer: where a TLS 1.3 server
+	 * that refuses the client certificate leaves us. */
+	fresh = connects > 0 && status == 0;
 
 	if (x->mode == XFER_STREAM)
 		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
@@ -511,11 +517,28 @@ static int transport_error(struct rnx_api *api, const struct xfer *x, CURLcode r
 						"TLS handshake with node `%s` at `%s` failed (%s); "
 						"is `joblet serve` listening there, with TLS 1.3?",
 						name, addr, detail);
+		/* Its alert can be lost when it closes first (a slow client). */
+		if (fresh)
+			return joblet_error_set(err, JOBLET_E_NETWORK, 0,
+						"node `%s` at `%s` closed the connection right "
+						"after the TLS handshake (%s): it most likely "
+						"refused the client certificate of `%s`, which "
+						"must be signed by the daemon's client CA "
+						"(server.tls.client_ca)",
+						name, addr, detail, cert_source(api));
 		return joblet_error_set(
 		    err, JOBLET_E_NETWORK, 0,
 		    "the connection to node `%s` at `%s` broke during %s %s: %s", name, addr,
 		    method, path, detail);
 	case CURLE_GOT_NOTHING:
+		if (fresh)
+			return joblet_error_set(err, JOBLET_E_NETWORK, 0,
+						"node `%s` at `%s` closed the connection without "
+						"answering %s %s; is `joblet serve` listening "
+						"there?  (It does so when it refuses the client "
+						"certificate of `%s`, which must be signed by the "
+						"daemon's client CA, server.tls.client_ca.)",
+						name, addr, method, path, cert_source(api));
 		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
 					"node `%s` at `%s` closed the connection without answering "
 					"%s %s; is `joblet serve` listening there?",

@@ -88,7 +88,10 @@ unsigned rnx_api_connections(const struct rnx_api *api);
  * errors: JOBLET_E_NETWORK (refused, reset, DNS), JOBLET_E_TIMEOUT,
  * JOBLET_E_CONFIG (the server certificate is not trusted or not for this
  * address; the client certificate or key is unusable), JOBLET_E_PERMISSION
- * (the server refused the client certificate), JOBLET_E_LIMIT (an answer
+ * (the server refused the client certificate with a TLS alert; a server
+ * that just closes the new connection after the handshake is
+ * JOBLET_E_NETWORK, and the message names the certificate as the likely
+ * cause), JOBLET_E_LIMIT (an answer
  * beyond RNX_API_MAX_BODY), JOBLET_E_INVALID (method or path).
  */
 int rnx_api_request(struct rnx_api *api, const char *method, const char *path, const char *body,

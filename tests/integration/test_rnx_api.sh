@@ -184,8 +184,8 @@ ok 'test $rc -eq 0 && test "$out" = "$client_line" &&
 node_config "$TMP/a/otherclient.yml" "127.0.0.1:$json_port" ../b/client.pem ../b/client-key.pem ca.pem
 run "$RNX" --config "$TMP/a/otherclient.yml" version
 ok 'test $rc -eq 0 && test "$out" = "$client_line" &&
-	has "node \`local\` refused the client certificate of \`$TMP/a/../b/client.pem\`" "$err" &&
-	has "it must be signed by the daemon'"'"'s client CA (server.tls.client_ca)" "$err"' \
+	has "node \`local\`" "$err" && has "refused the client certificate of \`$TMP/a/../b/client.pem\`" "$err" &&
+	has "must be signed by the daemon'"'"'s client CA (server.tls.client_ca)" "$err"' \
 	"a client certificate the server does not accept: says whose CA must sign it"
 
 node_config "$TMP/a/wrongkey.yml" "127.0.0.1:$json_port" client.pem ../b/client-key.pem ca.pem
