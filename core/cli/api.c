@@ -178,17 +178,25 @@ static int has_pem(const char *s)
 /* The client configuration, with what to do when there is none. */
 static int locate_config(const char *config_path, char **ret_path, struct joblet_error **err)
 {
+	const char *env = getenv("RNX_CONFIG");
 	struct joblet_error *e = NULL;
 	int r = joblet_client_config_locate(config_path, ret_path, &e);
 
 	if (r == 0)
 		return 0;
-	if (e && e->code == JOBLET_E_NOT_FOUND)
+	if (e && e->code == JOBLET_E_NOT_FOUND && (config_path || (env && *env)))
 		r = joblet_error_set(
 		    err, JOBLET_E_NOT_FOUND, 0,
 		    "%s; `joblet certs init --dir DIR` on the joblet host makes one "
-		    "(DIR/rnx-config.yml): copy it to ~/.rnx/rnx-config.yml, or name "
-		    "it with --config FILE or $RNX_CONFIG",
+		    "(DIR/rnx-config.yml): copy it to ~/.rnx/rnx-config.yml, "
+		    "or name it with --config FILE or $RNX_CONFIG",
+		    joblet_error_message(e));
+	else if (e && e->code == JOBLET_E_NOT_FOUND)
+		/* The search message already says where it looked and about --config. */
+		r = joblet_error_set(
+		    err, JOBLET_E_NOT_FOUND, 0,
+		    "%s; `joblet certs init --dir DIR` on the joblet host makes one "
+		    "(DIR/rnx-config.yml)",
 		    joblet_error_message(e));
 	else if (e)
 		joblet_error_move(err, &e);
