@@ -6,7 +6,9 @@ JL_SCRIPT_TESTS = \
 	tests/unit/test_plugin_contract.sh \
 	tests/integration/test_cli.sh \
 	tests/integration/test_certs.sh \
+	tests/integration/test_rnx_api.sh \
 	tests/integration/test_serve.sh \
+	tests/integration/test_api.sh \
 	tests/integration/test_runtime.sh \
 	tests/integration/test_run_local.sh \
 	tests/integration/hostile/test_hostile.sh \
@@ -34,6 +36,7 @@ check_LTLIBRARIES =
 
 if ENABLE_TESTS
 JL_UNIT_TESTS += \
+	tests/unit/test_api \
 	tests/unit/test_cli \
 	tests/unit/test_config \
 	tests/unit/test_error \
@@ -43,16 +46,25 @@ JL_UNIT_TESTS += \
 	tests/unit/test_loader \
 	tests/unit/test_registry \
 	tests/unit/test_semver \
+	tests/unit/test_sse \
 	tests/unit/test_util
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/test_tar
 endif
-check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin_contract tests/fixtures/fake_registry
+check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin_contract tests/fixtures/fake_registry \
+	tests/integration/api_client
 
 # The fake GitHub: an HTTPS file server with fault injection (tests/fixtures/README.md).
 tests_fixtures_fake_registry_SOURCES = tests/fixtures/fake_registry.c
 tests_fixtures_fake_registry_CFLAGS = $(AM_CFLAGS) $(MICROHTTPD_CFLAGS) $(GNUTLS_CFLAGS)
 tests_fixtures_fake_registry_LDADD = $(MICROHTTPD_LIBS) $(GNUTLS_LIBS)
+
+# rnx's API client driven from test_rnx_api.sh (core/cli/api.c compiled in).
+tests_integration_api_client_SOURCES = tests/integration/api_client.c core/cli/api.c \
+	core/cli/api.h core/cli/sse.c core/cli/sse.h
+tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
+tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS)
 
 JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes
 JL_TEST_LIBS = libjoblet.la $(CHECK_LIBS)
@@ -102,6 +114,19 @@ tests_unit_test_semver_SOURCES = tests/unit/test_semver.c tests/unit/jl_test.h
 tests_unit_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
 tests_unit_test_semver_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_test_semver_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+# rnx's private modules: their sources are compiled into the test.
+tests_unit_test_api_SOURCES = tests/unit/test_api.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
+	core/cli/api.c core/cli/api.h core/cli/sse.c core/cli/sse.h
+tests_unit_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_unit_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
+
+tests_unit_test_sse_SOURCES = tests/unit/test_sse.c tests/unit/jl_test.h core/cli/sse.c \
+	core/cli/sse.h
+tests_unit_test_sse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_unit_test_sse_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_sse_LDADD = $(JL_TEST_LIBS)
 
 tests_unit_test_tar_SOURCES = tests/unit/test_tar.c tests/unit/jl_test.h
 tests_unit_test_tar_CFLAGS = $(JL_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS)

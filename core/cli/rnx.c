@@ -12,7 +12,11 @@
 #include "rnx.h"
 
 static const struct joblet_cli_command rnx_commands[] = {
-	{ "version", "Show the version of rnx (and of the plugin ABI it speaks)", "[--json]", NULL,
+	{ "version", "Show the version of rnx and of the joblet daemon on the node", "[--json]",
+	  "The version of rnx (and of the plugin ABI it speaks) always prints; then, when a\n"
+	  "node is configured (see --config, --node), the daemon's version from GET\n"
+	  "/v1/version as `server: joblet VERSION (node NAME)`.  A node that cannot be\n"
+	  "reached or asked is a note on stderr; the exit status is 0 all the same.\n",
 	  rnx_cmd_version, NULL },
 	{ "plugins", "List plugins: loaded ones and rejected ones with the reason", NULL, NULL,
 	  NULL, rnx_plugins_commands },

@@ -128,12 +128,19 @@ static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, c
 					     prefix, jl_yaml_scalar(k));
 		seen[i] = jl_yaml_node(y, p->value);
 	}
-	for (size_t i = 0; i < 4; i++)
-		if (!seen[i])
+	for (size_t i = 0; i < 4; i++) {
+		if (seen[i])
+			continue;
+		if (i == 1 || i == 2) /* cert, key */
 			return jl_yaml_error(y, knode, err,
-					     "node `%s` has no `%s`; every node needs address, cert, "
-					     "key and ca",
+					     "node `%s` has no client certificate (no `%s`): set cert "
+					     "and key (run `joblet certs init`)",
 					     name, known[i]);
+		return jl_yaml_error(y, knode, err,
+				     "node `%s` has no `%s`; every node needs address, cert, key and "
+				     "ca",
+				     name, known[i]);
+	}
 
 	_cleanup_free_ char *kaddr = jl_strdup_printf("%s.address", prefix);
 	_cleanup_free_ char *kcert = jl_strdup_printf("%s.cert", prefix);

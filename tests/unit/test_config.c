@@ -334,6 +334,9 @@ START_TEST(test_client_mistakes)
 	client_bad("nodes:\n  a:\n    address: 127.0.0.1:50051\n    cert: client.pem\n    key: "
 		   "client-key.pem\n",
 		   "line 2", "has no `ca`");
+	client_bad("nodes:\n  a:\n    address: 127.0.0.1:50051\n    key: client-key.pem\n    ca: "
+		   "ca.pem\n",
+		   "line 2", "node `a` has no client certificate (no `cert`): set cert and key");
 	client_bad("nodes:\n" NODE("a", "    port: 5\n"), "line 7", "`nodes.a.port` is not a node setting");
 	client_bad("nodes:\n  a:\n    address: localhost\n    cert: client.pem\n    key: "
 		   "client-key.pem\n    ca: ca.pem\n",
