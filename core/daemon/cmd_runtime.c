@@ -82,17 +82,6 @@ static void print_json(const char *text)
 	json_object_put(o);
 }
 
-static void human_size(double bytes, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-
-	while (bytes >= 1024 && u < 4) {
-		bytes /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
-}
 
 /*
  * Finish a verb: report the failure, or print the JSON answer as JSON
@@ -116,60 +105,29 @@ static int finish(const struct joblet_ctx *ctx, int r, struct joblet_error *e, c
 	return JOBLET_EXIT_OK;
 }
 
-/* ------------------------------------------------------------------ install */
-
-struct bar {
-	bool tty;
-	int last_decile;
-	bool drawn;
-};
+/* finish() for the answers libjoblet prints (enum joblet_runtime_text). */
+static int finish_text(const struct joblet_ctx *ctx, int r, struct joblet_error *e, char *json,
+		       int32_t what)
+{
+	if (r < 0)
+		return fail(e);
+	if (ctx->json)
+		print_json(json);
+	else
+		joblet_runtime_print_text(stdout, stderr, "joblet", what, json);
+	free(json);
+	return JOBLET_EXIT_OK;
+}
 
 static void install_progress(const struct joblet_install_progress *p, void *userdata)
 {
-	struct bar *b = userdata;
-	char done[32], total[32], rate[32];
-
-	if (p->message) {
-		if (b->drawn)
-			fputc('\n', stderr);
-		b->drawn = false;
-		if (p->phase != JOBLET_INSTALL_DONE)
-			fprintf(stderr, "%s\n", p->message);
-		return;
-	}
-	if (p->phase != JOBLET_INSTALL_DOWNLOADING)
-		return;
-	human_size((double)p->done, done, sizeof(done));
-	human_size(p->total > 0 ? (double)p->total : 0, total, sizeof(total));
-	human_size(p->rate_bps, rate, sizeof(rate));
-	if (b->tty) {
-		int pct = p->total > 0 ? (int)(100.0 * (double)p->done / (double)p->total) : 0;
-		int width = 30, fill = p->total > 0 ? pct * width / 100 : 0;
-
-		fprintf(stderr, "\r[%.*s%*s] %3d%% %s / %s  %s/s ", fill,
-			"##############################", width - fill, "", pct, done,
-			p->total > 0 ? total : "?", rate);
-		b->drawn = true;
-	} else if (p->total > 0) {
-		int decile = (int)(10 * p->done / (uint64_t)p->total);
-
-		if (decile != b->last_decile) {
-			b->last_decile = decile;
-			fprintf(stderr, "downloaded %s of %s (%d%%), %s/s\n", done, total, decile * 10,
-				rate);
-		}
-	}
+	joblet_install_progress_print(stderr, userdata, p);
 }
 
-static void print_installed(json_object *o, const void *arg)
-{
-	json_object *rep = NULL;
+/* ------------------------------------------------------------------ install */
 
-	(void)arg;
-	json_object_object_get_ex(o, "replaced", &rep);
-	printf("%s %s %s at %s\n", json_object_get_boolean(rep) ? "reinstalled" : "installed",
-	       jstr(o, "name"), jstr(o, "version"), jstr(o, "path"));
-}
+
+
 
 static int runtime_install(int argc, char **argv, void *userdata)
 {
@@ -181,7 +139,7 @@ static int runtime_install(int argc, char **argv, void *userdata)
 	};
 	struct joblet_ctx *ctx = userdata;
 	struct joblet_install_request req = { sizeof(req), 0, NULL, NULL, install_progress, NULL };
-	struct bar bar = { isatty(STDERR_FILENO), -1, false };
+	struct joblet_progress_view bar = { isatty(STDERR_FILENO), -1, 0, 0 };
 	struct runtime_env env;
 	struct joblet_error *e = NULL;
 	char *json = NULL;
@@ -211,10 +169,9 @@ static int runtime_install(int argc, char **argv, void *userdata)
 	if (env_open(ctx, true, &env) < 0)
 		return JOBLET_EXIT_FAILURE;
 	r = joblet_runtime_install(env.cfg, env.set, &req, &json, &e);
-	if (bar.drawn)
-		fputc('\n', stderr);
+	joblet_install_progress_end(stderr, &bar);
 	env_close(&env);
-	return finish(ctx, r, e, json, print_installed, NULL);
+	return finish_text(ctx, r, e, json, JOBLET_RUNTIME_TEXT_INSTALLED);
 }
 
 /* ------------------------------------------------------------------ list / info */
@@ -242,61 +199,8 @@ static int one_spec_and_json(int argc, char **argv, struct joblet_ctx *ctx, cons
 	return 0;
 }
 
-static void print_problems(json_object *o)
-{
-	json_object *problems = NULL;
 
-	json_object_object_get_ex(o, "problems", &problems);
-	for (size_t i = 0; problems && i < json_object_array_length(problems); i++) {
-		json_object *p = json_object_array_get_idx(problems, i);
 
-		fprintf(stderr, "joblet: warning: `%s` is not a usable runtime: %s\n", jstr(p, "path"),
-			jstr(p, "error"));
-	}
-}
-
-static void print_installed_list(json_object *o, const void *arg)
-{
-	json_object *list = NULL;
-
-	(void)arg;
-	json_object_object_get_ex(o, "runtimes", &list);
-	for (size_t i = 0; list && i < json_object_array_length(list); i++)
-		printf("%s\n", jstr(json_object_array_get_idx(list, i), "id"));
-	if (!list || json_object_array_length(list) == 0)
-		fprintf(stderr, "no runtimes installed in %s\n", jstr(o, "dir"));
-	print_problems(o);
-}
-
-static void print_registry(json_object *o, const void *arg)
-{
-	json_object *runtimes = NULL;
-	const char *platform = jstr(o, "platform");
-
-	(void)arg;
-	printf("registry %s (%s), this host: %s\n", jstr(o, "registry"), jstr(o, "source"), platform);
-	json_object_object_get_ex(o, "runtimes", &runtimes);
-	for (size_t i = 0; runtimes && i < json_object_array_length(runtimes); i++) {
-		json_object *rt = json_object_array_get_idx(runtimes, i), *versions = NULL;
-		const char *desc = "";
-
-		json_object_object_get_ex(rt, "versions", &versions);
-		printf("  %s:", jstr(rt, "name"));
-		for (size_t j = 0; versions && j < json_object_array_length(versions); j++) {
-			json_object *v = json_object_array_get_idx(versions, j), *b;
-			bool inst = json_object_object_get_ex(v, "installed", &b) && json_object_get_boolean(b);
-			bool sup = !json_object_object_get_ex(v, "supported", &b) || json_object_get_boolean(b);
-
-			if (j == 0)
-				desc = jstr(v, "description");
-			printf("%s %s%s%s", j ? "," : "", jstr(v, "version"), inst ? " (installed)" : "",
-			       sup ? "" : " (not for this host)");
-		}
-		printf("\n");
-		if (*desc)
-			printf("      %s\n", desc);
-	}
-}
 
 
 static int runtime_list(int argc, char **argv, void *userdata)
@@ -335,52 +239,10 @@ static int runtime_list(int argc, char **argv, void *userdata)
 	r = from_registry ? joblet_registry_list(env.cfg, env.set, registry, &json, &e)
 			  : joblet_runtime_list(env.cfg, NULL, &json, &e);
 	env_close(&env);
-	return finish(ctx, r, e, json, from_registry ? print_registry : print_installed_list, NULL);
+	return finish_text(ctx, r, e, json,
+			   from_registry ? JOBLET_RUNTIME_TEXT_REGISTRY : JOBLET_RUNTIME_TEXT_LIST);
 }
 
-static void print_info(json_object *o, const void *arg)
-{
-	json_object *list = NULL;
-
-	(void)arg;
-	json_object_object_get_ex(o, "runtimes", &list);
-	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-		json_object *rt = json_object_array_get_idx(list, i), *mounts = NULL, *envo = NULL,
-			    *platforms = NULL;
-
-		printf("%s%s %s\n", i ? "\n" : "", jstr(rt, "name"), jstr(rt, "version"));
-		printf("  path:        %s\n", jstr(rt, "path"));
-		if (*jstr(rt, "description"))
-			printf("  description: %s\n", jstr(rt, "description"));
-		if (*jstr(rt, "language"))
-			printf("  language:    %s\n", jstr(rt, "language"));
-		json_object_object_get_ex(rt, "platforms", &platforms);
-		if (platforms && json_object_array_length(platforms)) {
-			printf("  platforms:  ");
-			for (size_t j = 0; j < json_object_array_length(platforms); j++)
-				printf(" %s", json_object_get_string(json_object_array_get_idx(platforms, j)));
-			printf("\n");
-		}
-		json_object_object_get_ex(rt, "mounts", &mounts);
-		for (size_t j = 0; mounts && j < json_object_array_length(mounts); j++) {
-			json_object *m = json_object_array_get_idx(mounts, j), *ro = NULL;
-
-			json_object_object_get_ex(m, "readonly", &ro);
-			printf("  %s %s -> %s (%s)\n", j ? "            " : "mounts:     ", jstr(m, "source"),
-			       jstr(m, "target"), json_object_get_boolean(ro) ? "read-only" : "writable");
-		}
-		json_object_object_get_ex(rt, "environment", &envo);
-		if (envo) {
-			bool first = true;
-
-			json_object_object_foreach(envo, k, v) {
-				printf("  %s %s=%s\n", first ? "environment:" : "            ", k,
-				       json_object_get_string(v));
-				first = false;
-			}
-		}
-	}
-}
 
 static int runtime_info(int argc, char **argv, void *userdata)
 {
@@ -399,21 +261,9 @@ static int runtime_info(int argc, char **argv, void *userdata)
 		return JOBLET_EXIT_FAILURE;
 	r = joblet_runtime_list(env.cfg, spec, &json, &e);
 	env_close(&env);
-	return finish(ctx, r, e, json, print_info, NULL);
+	return finish_text(ctx, r, e, json, JOBLET_RUNTIME_TEXT_INFO);
 }
 
-static void print_removed(json_object *o, const void *arg)
-{
-	json_object *list = NULL;
-
-	(void)arg;
-	json_object_object_get_ex(o, "removed", &list);
-	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-		json_object *rt = json_object_array_get_idx(list, i);
-
-		printf("removed %s %s (%s)\n", jstr(rt, "name"), jstr(rt, "version"), jstr(rt, "path"));
-	}
-}
 
 static int runtime_remove(int argc, char **argv, void *userdata)
 {
@@ -432,7 +282,7 @@ static int runtime_remove(int argc, char **argv, void *userdata)
 		return JOBLET_EXIT_FAILURE;
 	r = joblet_runtime_remove(env.cfg, spec, &json, &e);
 	env_close(&env);
-	return finish(ctx, r, e, json, print_removed, NULL);
+	return finish_text(ctx, r, e, json, JOBLET_RUNTIME_TEXT_REMOVED);
 }
 
 /* ------------------------------------------------------------------ pack / index */
@@ -444,7 +294,7 @@ static void print_packed(json_object *o, const void *arg)
 
 	(void)arg;
 	json_object_object_get_ex(o, "size", &v);
-	human_size((double)json_object_get_int64(v), size, sizeof(size));
+	joblet_size_format((double)json_object_get_int64(v), size, sizeof(size));
 	printf("wrote %s (%s %s, %s, sha256:%s)\n", jstr(o, "path"), jstr(o, "name"),
 	       jstr(o, "version"), size, jstr(o, "sha256"));
 }

@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include <joblet/common.h>
 #include <joblet/config.h>
 #include <joblet/error.h>
@@ -147,6 +149,42 @@ JOBLET_API int joblet_registry_plugin_for(const struct joblet_config *cfg,
 					  const struct joblet_plugin_set *set, const char *registry,
 					  const struct joblet_plugin **ret_plugin,
 					  struct joblet_error **err);
+
+/* ------------------------------------------------------------------ text for people */
+
+/* Which answer joblet_runtime_print_text() is given. */
+enum joblet_runtime_text {
+	JOBLET_RUNTIME_TEXT_INSTALLED = 1, /* of joblet_runtime_install() */
+	JOBLET_RUNTIME_TEXT_LIST = 2,	   /* of joblet_runtime_list() without a filter */
+	JOBLET_RUNTIME_TEXT_REGISTRY = 3,  /* of joblet_registry_list() */
+	JOBLET_RUNTIME_TEXT_INFO = 4,	   /* of joblet_runtime_list() of one runtime */
+	JOBLET_RUNTIME_TEXT_REMOVED = 5	   /* of joblet_runtime_remove() */
+};
+
+/*
+ * Print the JSON answer json of a runtime verb as `joblet runtime` and
+ * `rnx runtime` show it: the text to out, notes (unusable runtime folders)
+ * to errout prefixed with prog.  -1 when json is not such an answer.
+ */
+JOBLET_API int joblet_runtime_print_text(FILE *out, FILE *errout, const char *prog, int32_t what,
+					 const char *json);
+
+/* "1.5 MiB": bytes for people, into buf. */
+JOBLET_API void joblet_size_format(double bytes, char *buf, size_t len);
+
+/* State of an install's progress display (zero it, set tty, last_decile = -1). */
+struct joblet_progress_view {
+	int32_t tty;	     /* 1: redraw a bar on one line; 0: a line per 10 % */
+	int32_t last_decile;
+	int32_t drawn;	     /* a bar is on the line */
+	int32_t reserved;
+};
+
+/* Show one progress report on out (a terminal bar, or lines). */
+JOBLET_API void joblet_install_progress_print(FILE *out, struct joblet_progress_view *view,
+					      const struct joblet_install_progress *p);
+/* End the bar's line, if one is drawn. */
+JOBLET_API void joblet_install_progress_end(FILE *out, struct joblet_progress_view *view);
 
 JOBLET_END_DECLS
 
