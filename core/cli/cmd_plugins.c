@@ -1,41 +1,31 @@
 /*
- * cmd_plugins.c - rnx plugins list.
- *
- * The listing is the JSON of GET /v1/plugins.  Until rnx talks to the
- * daemon's API, it is produced by loading the plugins of this host the way
- * the daemon would: the directories of joblet.yml ($JOBLET_CONFIG, default
- * SYSCONFDIR/joblet/joblet.yml) and, when not root, $JOBLET_PLUGIN_PATH.
+ * cmd_plugins.c - rnx plugins list: the plugins of the node's daemon
+ * (GET /v1/plugins), loaded and rejected with the reason.  `joblet check`
+ * shows the same on the host itself.
  */
 #include "config.h"
 
 #include <json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "rnx.h"
 
-static int plugins_json(char **ret_json)
+static int plugins_json(struct rnx_ctx *ctx, char **ret_json)
 {
-	const char *path = getenv("JOBLET_CONFIG");
-	struct joblet_config *cfg = NULL;
-	struct joblet_plugin_set *set = NULL;
 	struct joblet_error *e = NULL;
-	int r;
+	struct rnx_api *api = NULL;
+	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
 
-	r = joblet_config_load(path && *path ? path : joblet_config_default_path(),
-			       path && *path ? 0 : JOBLET_CONFIG_MISSING_OK, &cfg, &e);
 	if (r == 0)
-		r = joblet_plugin_set_new(cfg, 0, &set, &e);
-	if (r == 0)
-		r = joblet_plugin_set_scan(set, &e);
-	if (r == 0)
-		r = joblet_plugin_set_to_json(set, ret_json, &e);
+		r = rnx_api_request(api, "GET", "/v1/plugins", NULL, 0, ret_json, NULL, &e);
 	if (r < 0)
 		rnx_print_error(e);
 	joblet_error_free(e);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	rnx_api_free(api);
 	return r;
 }
 
@@ -93,7 +83,7 @@ static int plugins_list(int argc, char **argv, void *userdata)
 	r = joblet_cli_parse_json_only(argc, argv, "rnx plugins list", &ctx->json, stderr);
 	if (r)
 		return r;
-	if (plugins_json(&json) < 0)
+	if (plugins_json(ctx, &json) < 0)
 		return JOBLET_EXIT_FAILURE;
 	root = json_tokener_parse(json);
 	free(json);
@@ -111,7 +101,7 @@ static int plugins_list(int argc, char **argv, void *userdata)
 }
 
 const struct joblet_cli_command rnx_plugins_commands[] = {
-	{ "list", "List loaded plugins (kind, name, version, summary) and rejected ones",
+	{ "list", "List the node's plugins (kind, name, version, summary) and rejected ones",
 	  "[--json]",
 	  "Options:\n"
 	  "  --json   the listing as JSON (plugins, rejected, dirs)\n"

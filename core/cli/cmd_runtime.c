@@ -1,22 +1,281 @@
 /*
- * cmd_runtime.c - rnx runtime ...: runtimes on the node.
+ * cmd_runtime.c - rnx runtime ...: runtimes on the node, through its API.
  *
- * Until rnx talks to the daemon's API, `rnx runtime` runs the same verbs
- * on this host by executing `joblet runtime` with the same arguments (the
- * joblet program installed beside rnx, or $RNX_JOBLET), so a user can type
- * the commands of the registry guide today.  Installing needs the rights
- * joblet needs for the runtimes folder (root, by default).
+ * install streams the daemon's progress (POST /v1/runtimes/install, an
+ * event stream) into the same progress bar `joblet runtime install` draws;
+ * list, info and remove print what `joblet runtime` prints for the same
+ * answer.  pack and index build packages and a registry.json from folders
+ * of this machine, for publishing: they run `joblet runtime pack|index`
+ * here (the joblet program beside rnx, or $RNX_JOBLET) and need no node.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "rnx.h"
 
+static int usage(const char *path, const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
+		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
+	return JOBLET_EXIT_USAGE;
+}
+
+static void print_pretty(const char *json)
+{
+	json_object *o = json_tokener_parse(json);
+
+	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE)
+	       : json);
+	json_object_put(o);
+}
+
+/* A runtime spec as a path segment: NAME[@VERSION] of the characters runtimes use. */
+static bool spec_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < 200 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-@") == n;
+}
+
+static int call(struct rnx_ctx *ctx, const char *method, const char *path, int32_t what)
+{
+	struct joblet_error *e = NULL;
+	struct rnx_api *api = NULL;
+	char *answer = NULL;
+	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
+
+	if (r == 0)
+		r = rnx_api_request(api, method, path, NULL, 0, &answer, NULL, &e);
+	rnx_api_free(api);
+	if (r < 0) {
+		rnx_print_error(e);
+		joblet_error_free(e);
+		return JOBLET_EXIT_FAILURE;
+	}
+	if (ctx->json)
+		print_pretty(answer);
+	else if (joblet_runtime_print_text(stdout, stderr, "rnx", what, answer) < 0)
+		fprintf(stderr, "rnx: the node's answer was not understood\n");
+	free(answer);
+	return JOBLET_EXIT_OK;
+}
+
+/* One NAME[@VERSION] and --json. */
+static int one_spec(int argc, char **argv, struct rnx_ctx *ctx, const char *path,
+		    const char **ret)
+{
+	*ret = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx->json = 1;
+		else if (argv[i][0] == '-')
+			return usage(path, "unknown option", argv[i]);
+		else if (*ret)
+			return usage(path, "give only one runtime", NULL);
+		else
+			*ret = argv[i];
+	}
+	if (!*ret)
+		return usage(path, "give one runtime (NAME[@VERSION])", NULL);
+	if (!spec_ok(*ret))
+		return usage(path, "this is not a runtime name", *ret);
+	return 0;
+}
+
+static int runtime_list(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	const char *registry = NULL;
+	bool from_registry = false;
+	char path[1024];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx->json = 1;
+		else if (strncmp(argv[i], "--registry=", 11) == 0) {
+			from_registry = true;
+			registry = argv[i] + 11;
+		} else if (strcmp(argv[i], "--registry") == 0) {
+			from_registry = true;
+			if (i + 1 < argc && argv[i + 1][0] != '-')
+				registry = argv[++i];
+		} else
+			return usage("rnx runtime list", "unknown option", argv[i]);
+	}
+	if (!from_registry)
+		return call(ctx, "GET", "/v1/runtimes", JOBLET_RUNTIME_TEXT_LIST);
+	{
+		/* Percent-encode the registry spec (a path or URL) for the query. */
+		size_t o = snprintf(path, sizeof(path), "/v1/runtimes?registry=");
+
+		for (const char *c = registry ? registry : ""; *c && o + 4 < sizeof(path); c++) {
+			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~", *c))
+				path[o++] = *c;
+			else
+				o += (size_t)snprintf(path + o, sizeof(path) - o, "%%%02X",
+						      (unsigned char)*c);
+		}
+		path[o] = '\0';
+	}
+	return call(ctx, "GET", path, JOBLET_RUNTIME_TEXT_REGISTRY);
+}
+
+static int runtime_info(int argc, char **argv, void *userdata)
+{
+	const char *spec;
+	char path[300];
+	int r = one_spec(argc, argv, userdata, "rnx runtime info", &spec);
+
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), "/v1/runtimes/%s", spec);
+	return call(userdata, "GET", path, JOBLET_RUNTIME_TEXT_INFO);
+}
+
+static int runtime_remove(int argc, char **argv, void *userdata)
+{
+	const char *spec;
+	char path[300];
+	int r = one_spec(argc, argv, userdata, "rnx runtime remove", &spec);
+
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), "/v1/runtimes/%s", spec);
+	return call(userdata, "DELETE", path, JOBLET_RUNTIME_TEXT_REMOVED);
+}
+
+struct install {
+	struct rnx_ctx *ctx;
+	struct joblet_progress_view bar;
+	char *result;
+	char *error;
+};
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static int on_install_event(void *userdata, const struct rnx_sse_event *ev)
+{
+	struct install *in = userdata;
+	json_object *o = json_tokener_parse(ev->data), *v;
+
+	if (strcmp(ev->event, "progress") == 0 && o && !in->ctx->json) {
+		const char *phase = jstr(o, "phase");
+		struct joblet_install_progress p = { sizeof(p), 0, jstr(o, "name"),
+						     jstr(o, "version"), 0, -1, 0, jstr(o, "message") };
+
+		p.phase = !phase				 ? 0
+			  : strcmp(phase, "resolving") == 0	 ? JOBLET_INSTALL_RESOLVING
+			  : strcmp(phase, "downloading") == 0 ? JOBLET_INSTALL_DOWNLOADING
+			  : strcmp(phase, "verifying") == 0	 ? JOBLET_INSTALL_VERIFYING
+			  : strcmp(phase, "done") == 0	 ? JOBLET_INSTALL_DONE
+							 : 0;
+		if (json_object_object_get_ex(o, "done", &v))
+			p.done = (uint64_t)json_object_get_int64(v);
+		if (json_object_object_get_ex(o, "total", &v))
+			p.total = json_object_get_int64(v);
+		if (json_object_object_get_ex(o, "rate_bps", &v))
+			p.rate_bps = json_object_get_double(v);
+		if (p.phase)
+			joblet_install_progress_print(stderr, &in->bar, &p);
+	} else if (strcmp(ev->event, "result") == 0) {
+		free(in->result);
+		in->result = strndup(ev->data, ev->len);
+	} else if (strcmp(ev->event, "error") == 0) {
+		json_object *e = NULL;
+
+		if (o)
+			json_object_object_get_ex(o, "error", &e);
+		free(in->error);
+		in->error = strdup(e && jstr(e, "message") ? jstr(e, "message") : ev->data);
+	}
+	json_object_put(o);
+	return 0;
+}
+
+static int runtime_install(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	struct install in = { ctx, { isatty(STDERR_FILENO), -1, 0, 0 }, NULL, NULL };
+	struct joblet_error *e = NULL;
+	struct rnx_api *api = NULL;
+	const char *spec = NULL, *registry = NULL;
+	bool force = false;
+	json_object *body;
+	int r, rc = JOBLET_EXIT_FAILURE;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx->json = 1;
+		else if (strcmp(argv[i], "--force") == 0)
+			force = true;
+		else if (strncmp(argv[i], "--registry=", 11) == 0)
+			registry = argv[i] + 11;
+		else if (strcmp(argv[i], "--registry") == 0 && i + 1 < argc)
+			registry = argv[++i];
+		else if (argv[i][0] == '-')
+			return usage("rnx runtime install", "unknown option", argv[i]);
+		else if (spec)
+			return usage("rnx runtime install", "give only one runtime", NULL);
+		else
+			spec = argv[i];
+	}
+	if (!spec)
+		return usage("rnx runtime install", "give one runtime (NAME[@VERSION])", NULL);
+	body = json_object_new_object();
+	json_object_object_add(body, "spec", json_object_new_string(spec));
+	if (registry)
+		json_object_object_add(body, "registry", json_object_new_string(registry));
+	if (force)
+		json_object_object_add(body, "force", json_object_new_boolean(1));
+	r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
+	if (r == 0) {
+		const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+
+		r = rnx_api_stream(api, "POST", "/v1/runtimes/install", text, strlen(text), NULL,
+				   on_install_event, &in, &e);
+	}
+	joblet_install_progress_end(stderr, &in.bar);
+	json_object_put(body);
+	rnx_api_free(api);
+	if (r < 0) {
+		rnx_print_error(e);
+		joblet_error_free(e);
+	} else if (in.error)
+		fprintf(stderr, "rnx: %s\n", in.error);
+	else if (!in.result)
+		fprintf(stderr, "rnx: the install stream of the node ended without a result; `rnx "
+				"runtime list` shows what is installed\n");
+	else {
+		if (ctx->json)
+			print_pretty(in.result);
+		else
+			joblet_runtime_print_text(stdout, stderr, "rnx", JOBLET_RUNTIME_TEXT_INSTALLED,
+						  in.result);
+		rc = JOBLET_EXIT_OK;
+	}
+	free(in.result);
+	free(in.error);
+	return rc;
+}
+
+/* pack and index: `joblet runtime` of this machine, with the same arguments. */
 static int rnx_runtime_exec(int argc, char **argv, void *userdata)
 {
 	const char *joblet = getenv("RNX_JOBLET");
@@ -37,25 +296,29 @@ static int rnx_runtime_exec(int argc, char **argv, void *userdata)
 	for (int i = 0; i < argc; i++)
 		args[n++] = argv[i];
 	execv(joblet, args);
-	fprintf(stderr, "rnx: cannot run `%s` for `rnx runtime`: %s; install joblet on this host, "
-			"or point $RNX_JOBLET at it\n",
-		joblet, strerror(errno));
+	fprintf(stderr, "rnx: cannot run `%s` for `rnx runtime %s`: %s; install joblet on this "
+			"machine, or point $RNX_JOBLET at it\n",
+		joblet, argv[0], strerror(errno));
 	free(args);
 	return JOBLET_EXIT_FAILURE;
 }
 
-#define RNX_RUNTIME_LOCAL "Runs `joblet runtime` on this host (see rnx(1)).\n"
+#define RNX_RUNTIME_LOCAL                                                                   \
+	"Builds from folders of this machine, with `joblet runtime` of this machine (no\n" \
+	"node); see rnx(1).\n"
 
 const struct joblet_cli_command rnx_runtime_commands[] = {
-	{ "install", "Install a runtime from a registry",
+	{ "install", "Install a runtime on the node from a registry (progress as it goes)",
 	  "NAME[@VERSION|@latest] [--registry=OWNER/REPO|PATH|URL] [--force] [--json]",
-	  RNX_RUNTIME_LOCAL, rnx_runtime_exec, NULL },
-	{ "list", "List installed runtimes, or with --registry what a registry offers",
-	  "[--registry[=SPEC]] [--json]", RNX_RUNTIME_LOCAL, rnx_runtime_exec, NULL },
-	{ "info", "Show an installed runtime", "NAME[@VERSION] [--json]", RNX_RUNTIME_LOCAL,
-	  rnx_runtime_exec, NULL },
-	{ "remove", "Remove an installed version, or every version without @",
-	  "NAME[@VERSION] [--json]", RNX_RUNTIME_LOCAL, rnx_runtime_exec, NULL },
+	  "Needs the maintainer role.  The registry is the node's runtimes.registry unless\n"
+	  "--registry names another; a PATH is a folder on the node.\n",
+	  runtime_install, NULL },
+	{ "list", "List the node's runtimes, or with --registry what a registry offers",
+	  "[--registry[=SPEC]] [--json]", NULL, runtime_list, NULL },
+	{ "info", "Show a runtime installed on the node", "NAME[@VERSION] [--json]", NULL,
+	  runtime_info, NULL },
+	{ "remove", "Remove a version from the node, or every version without @ (admin role)",
+	  "NAME[@VERSION] [--json]", NULL, runtime_remove, NULL },
 	{ "pack", "Build NAME-VERSION.tar.gz from a runtime folder", "DIR [-o OUT] [--json]",
 	  RNX_RUNTIME_LOCAL, rnx_runtime_exec, NULL },
 	{ "index", "Write DIR/registry.json for the packages in DIR",

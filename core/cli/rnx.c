@@ -18,6 +18,8 @@ static const struct joblet_cli_command rnx_commands[] = {
 	  "/v1/version as `server: joblet VERSION (node NAME)`.  A node that cannot be\n"
 	  "reached or asked is a note on stderr; the exit status is 0 all the same.\n",
 	  rnx_cmd_version, NULL },
+	{ "job", "Run jobs and follow, inspect, stop, cancel and delete them", NULL, NULL, NULL,
+	  rnx_job_commands },
 	{ "plugins", "List plugins: loaded ones and rejected ones with the reason", NULL, NULL,
 	  NULL, rnx_plugins_commands },
 	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes",

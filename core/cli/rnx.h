@@ -16,6 +16,7 @@ struct rnx_ctx {
 /* Command groups, one per file. */
 extern const struct joblet_cli_command rnx_plugins_commands[];
 extern const struct joblet_cli_command rnx_runtime_commands[];
+extern const struct joblet_cli_command rnx_job_commands[];
 int rnx_cmd_version(int argc, char **argv, void *userdata);
 int rnx_cmd_nodes(int argc, char **argv, void *userdata);
 

@@ -123,15 +123,30 @@ static int bad_flag(struct joblet_error **err, const char *flag, const char *v, 
 	return joblet_error_set(err, JOBLET_E_INVALID, 0, "%s `%s` is not valid: %s", flag, v, what);
 }
 
+/* The job flags, all of which take a value. */
+static const char *const with_value[] = { "--max-cpu",	  "--max-memory", "--max-iobps",
+					  "--cpu-cores",  "--max-pids",	  "--timeout",
+					  "--runtime",	  "-e",		  "--env",
+					  "-s",		  "--secret-env", "--upload",
+					  "--workdir",	  "--network",	  "--schedule",
+					  "--priority",	  "--name" };
+
+int joblet_job_spec_flag_takes_value(const char *arg)
+{
+	size_t n = strcspn(arg, "=");
+
+	if (arg[n] == '=')
+		return 0;
+	for (size_t k = 0; k < ELEMENTSOF(with_value); k++)
+		if (strcmp(arg, with_value[k]) == 0)
+			return 1;
+	return 0;
+}
+
 int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc, char **argv,
 			       int *ret_consumed, struct joblet_error **err)
 {
-	static const char *const with_value[] = { "--max-cpu",	  "--max-memory", "--max-iobps",
-						  "--cpu-cores",  "--max-pids",	  "--timeout",
-						  "--runtime",	  "-e",		  "--env",
-						  "-s",		  "--secret-env", "--upload",
-						  "--workdir",	  "--network",	  "--schedule",
-						  "--priority",	  "--name" };
+
 	int i = 0, r;
 
 	while (i < argc) {

@@ -71,6 +71,12 @@ JOBLET_API int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc
 					  int *ret_consumed, struct joblet_error **err);
 
 /*
+ * 1 when arg is one of the job flags above given without `=VALUE`, so the
+ * next word is its value (for callers that pick out flags of their own).
+ */
+JOBLET_API int joblet_job_spec_flag_takes_value(const char *arg);
+
+/*
  * Check a spec against the configuration and this host, and fill in the
  * defaults: refuses negative or absurd limits, a cpuset naming CPUs the host
  * lacks, an unknown runtime (and resolves a known one: no version = the

@@ -96,7 +96,7 @@ ok() {
 write_config() { # file [extra yaml]
 	{
 		echo "plugins:"
-		echo "  dirs: [$build/build-plugins]"
+		echo "  dirs: [$build/build-plugins${EXTRA_PLUGIN_DIRS:-}]"
 		echo "paths:"
 		echo "  state_dir: $TMP/state"
 		test -n "${2:-}" && printf '%s\n' "$2"
@@ -118,12 +118,14 @@ write_config() { # file [extra yaml]
 #                          config of write_config plus YAML at the top level,
 #                          SERVER lines under server: and TLS lines under
 #                          server.tls: (both indented as there); waits until it
-#                          serves; sets $DAEMON_PID, $PORT, $URL, $DLOG and
-#                          points every $CERTS/rnx-config*.yml at the port
+#                          serves; sets $DAEMON_PID, $DPORT, $URL, $DLOG and
+#                          points every $CERTS/rnx-config*.yml at the port.
+#                          With $DAEMON_BASE_YML set, that file is the config
+#                          instead of write_config's (the server part is added)
 #   stop_daemon [SIGNAL]   signal (default TERM) and wait; $DAEMON_STATUS
 #   kurl ROLE ARGS...      curl with ROLE's client certificate (run's conventions:
 #                          $rc, $out, $err; out is the body, code in $code)
-CERTS=$TMP/certs
+CERTS=$TMP/api-certs
 make_certs() {
 	test -f "$CERTS/ca.pem" && return 0
 	"$build/joblet" certs init --dir "$CERTS" >/dev/null 2>"$TMP/.certs.err" ||
@@ -132,7 +134,7 @@ make_certs() {
 
 start_daemon() { # [top-level yaml [server lines [tls lines]]]
 	make_certs || return 1
-	write_config "$TMP/daemon.yml" "server:
+	_server="server:
   address: 127.0.0.1:0
 ${2:-}
   tls:
@@ -141,28 +143,33 @@ ${2:-}
     client_ca: $CERTS/ca.pem
 ${3:-}
 ${1:-}"
+	if test -n "${DAEMON_BASE_YML:-}"; then
+		{ cat "$DAEMON_BASE_YML"; printf '%s\n' "$_server"; } >"$TMP/daemon.yml"
+	else
+		write_config "$TMP/daemon.yml" "$_server"
+	fi
 	DLOG=$TMP/daemon.log
 	: >"$DLOG"
 	"$JOBLET" --config "$TMP/daemon.yml" serve >>"$DLOG" 2>&1 &
 	DAEMON_PID=$!
-	PORT=
+	DPORT=
 	_i=0
 	while test $_i -lt 300; do
-		PORT=`sed -n 's|.*API on https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$DLOG" | tail -1`
-		test -n "$PORT" && grep -q "serving; state directory" "$DLOG" && break
+		DPORT=`sed -n 's|.*API on https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$DLOG" | tail -1`
+		test -n "$DPORT" && grep -q "serving; state directory" "$DLOG" && break
 		kill -0 $DAEMON_PID 2>/dev/null || break
-		PORT=
+		DPORT=
 		sleep 0.1
 		_i=`expr $_i + 1`
 	done
-	if test -z "$PORT"; then
+	if test -z "$DPORT"; then
 		echo "# the daemon did not start:"
 		sed 's/^/#   /' "$DLOG" | tail -20
 		return 1
 	fi
-	URL=https://127.0.0.1:$PORT
+	URL=https://127.0.0.1:$DPORT
 	for _f in "$CERTS"/rnx-config*.yml; do
-		sed -i "s|address: .*|address: \"127.0.0.1:$PORT\"|" "$_f"
+		sed -i "s|address: .*|address: \"127.0.0.1:$DPORT\"|" "$_f"
 	done
 	return 0
 }

@@ -123,7 +123,7 @@ ok 'test "$code" = 403 && has "role reader may not" "$out"' \
 	"a certificate with several role OUs acts with the least privileged (reader)"
 hcurl viewer "$URL/v1/version"
 ok 'test "$code" = 200 && has "\"role\":\"reader\"" "$out"' "OU viewer (any case) is the reader role"
-curl -sS --max-time 10 -w '%{http_code}' "http://127.0.0.1:$PORT/v1/version" >"$TMP/.out" 2>/dev/null
+curl -sS --max-time 10 -w '%{http_code}' "http://127.0.0.1:$DPORT/v1/version" >"$TMP/.out" 2>/dev/null
 ok 'test "`cat $TMP/.out`" = 000' "plain HTTP to the TLS port gets nothing"
 run curl -sS --max-time 10 --tls-max 1.2 --cacert "$CERTS/ca.pem" --cert "$CERTS/client-admin.pem" \
 	--key "$CERTS/client-admin-key.pem" "$URL/v1/version"

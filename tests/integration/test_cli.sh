@@ -48,11 +48,15 @@ run "$JOBLET" version
 ok 'test $rc -eq 0 && has "joblet $version (plugin ABI $abi" "$out"' "joblet version"
 
 # ---------------------------------------------------------------- plugins list
+# rnx asks the node's daemon (GET /v1/plugins).
 write_config "$TMP/joblet.yml"
 JOBLET_CONFIG="$TMP/joblet.yml"
 export JOBLET_CONFIG
+start_daemon || exit 1
+RNX_CONFIG=$CERTS/rnx-config-reader.yml
+export RNX_CONFIG
 run "$RNX" plugins list
-ok 'test $rc -eq 0 && has "KIND" "$out" && has "SUMMARY" "$out"' "rnx plugins list prints a table"
+ok 'test $rc -eq 0 && has "KIND" "$out" && has "SUMMARY" "$out"' "rnx plugins list prints a table of the node's plugins"
 ok 'has "isolation  none" "$out" && has "[builtin]" "$out" && has "scheduler  fifo" "$out"' \
 	"builtins are listed and marked"
 if test $tar_built = yes; then
@@ -64,22 +68,24 @@ ok 'test $rc -eq 0 && has "\"id\": \"scheduler/fifo\"" "$out" && ! has "\"reason
 	"rnx plugins list --json"
 run "$RNX" --json plugins list
 ok 'test $rc -eq 0 && has "\"plugins\": [" "$out"' "--json also works before the command"
+stop_daemon
 
 mkdir -p "$TMP/bad"
 printf 'not a plugin\n' >"$TMP/bad/archive_fake.so"
 chmod 666 "$TMP/bad/archive_fake.so"
 printf 'x' >"$TMP/bad/whatever.so"
-write_config "$TMP/bad.yml"
-sed -i "s|dirs: \[\(.*\)\]|dirs: [\1, $TMP/bad, $TMP/absent]|" "$TMP/bad.yml"
-JOBLET_CONFIG="$TMP/bad.yml" run "$RNX" plugins list
-ok 'test $rc -eq 0 && has "Rejected (3):" "$out"' "rejected plugins are listed, the listing still works"
+EXTRA_PLUGIN_DIRS=", $TMP/bad, $TMP/absent" start_daemon || exit 1
+run "$RNX" plugins list
+ok 'test $rc -eq 0 && has "Rejected (3):" "$out"' "rejected plugins are listed; the daemon serves regardless"
 ok 'has "archive_fake.so" "$out" && has "world-writable" "$out"' "a world-writable plugin is rejected with the reason"
 ok 'has "whatever.so" "$out" && has "not <kind>_<name>.so" "$out"' "a badly named file is rejected with the reason"
 ok 'has "$TMP/absent" "$out" && has "No such file or directory" "$out"' "a missing directory is reported"
+stop_daemon
+unset RNX_CONFIG
 
 printf 'plugins:\n  dirz: []\n' >"$TMP/typo.yml"
-JOBLET_CONFIG="$TMP/typo.yml" run "$RNX" plugins list
-ok 'test $rc -eq 1 && has "$TMP/typo.yml\` line 2: \`plugins.dirz\` is not a setting" "$err"' \
+run "$JOBLET" --config "$TMP/typo.yml" check
+ok 'test $rc -eq 1 && has "$TMP/typo.yml\` line 2: \`plugins.dirz\` is not a setting" "$err$out"' \
 	"a configuration typo names file, line and key"
 
 # ---------------------------------------------------------------- joblet check

@@ -121,8 +121,30 @@ run "$JOBLET" runtime install py@2.0.0 --force
 ok 'test $rc -eq 0 && has "reinstalled py 2.0.0" "$out" && test "`stat -c %i $RT/py-2.0.0`" != "$before"' \
 	"--force replaces it"
 ok 'only_installed py-2.0.0 py-2.0.0-rc1' "the runtimes folder holds exactly the installed versions"
-RNX_JOBLET="$JOBLET" run "$RNX" runtime install py@1.10.0
-ok 'test $rc -eq 0 && has "installed py 1.10.0" "$out"' "rnx runtime install works the same (runs joblet runtime locally)"
+# rnx asks the node's daemon, which runs the same pipeline and streams its progress.
+if DAEMON_BASE_YML="$TMP/joblet.yml" start_daemon; then
+	RNX_CONFIG=$CERTS/rnx-config-developer.yml run "$RNX" runtime install py@1.10.0
+	ok 'test $rc -eq 1 && has "role developer may not POST /v1/runtimes/install; it needs maintainer" "$err"' \
+		"rnx runtime install needs the maintainer role"
+	RNX_CONFIG=$CERTS/rnx-config-maintainer.yml run "$RNX" runtime install py@1.10.0
+	ok 'test $rc -eq 0 && has "installed py 1.10.0 at $RT/py-1.10.0" "$out" && test -d "$RT/py-1.10.0"' \
+		"rnx runtime install installs through the daemon and prints what joblet prints"
+	RNX_CONFIG=$CERTS/rnx-config-maintainer.yml run "$RNX" runtime install nosuch
+	ok 'test $rc -eq 1 && has "runtime '"'"'nosuch'"'"' not found in registry" "$err"' \
+		"an install error of the daemon reaches rnx with the registry guide's wording"
+	RNX_CONFIG=$CERTS/rnx-config-maintainer.yml run "$RNX" --json runtime install py@1.10.0
+	ok 'test $rc -eq 1 && has "already installed" "$err"' "an installed version is refused through the daemon too"
+	RNX_CONFIG=$CERTS/rnx-config-reader.yml run "$RNX" runtime list
+	ok 'test $rc -eq 0 && has "py-1.10.0" "$out" && has "py-2.0.0" "$out"' "rnx runtime list shows the node's runtimes"
+	RNX_CONFIG=$CERTS/rnx-config-reader.yml run "$RNX" runtime info py@1.10.0
+	ok 'test $rc -eq 0 && has "isolated/bin -> /opt/py/bin (read-only)" "$out"' "rnx runtime info"
+	RNX_CONFIG=$CERTS/rnx-config-reader.yml run "$RNX" runtime list --registry
+	ok 'test $rc -eq 0 && has "registry acme/runtimes" "$out" && has "1.10.0 (installed)" "$out"' \
+		"rnx runtime list --registry shows what the node's registry offers"
+	stop_daemon
+else
+	echo "not ok - the daemon for rnx runtime did not start"
+fi
 run "$JOBLET" runtime list
 ok 'test $rc -eq 0 && test "$out" = "py-1.10.0
 py-2.0.0-rc1

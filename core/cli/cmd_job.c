@@ -1,0 +1,1048 @@
+/*
+ * cmd_job.c - rnx job run|list|status|log|stop|cancel|delete|delete-all:
+ * jobs on a node, through its API (POST/GET/DELETE /v1/jobs...).
+ *
+ * `job run` reads its flags the way `joblet run-local` does (they end at
+ * `--` or at the first word that is not a flag), sends the job with any
+ * uploads as one JSON request, and with --follow streams the job's output
+ * (stdout to stdout, stderr to stderr) and exits with the job's exit code.
+ * A follower that loses its connection (the daemon restarts, say)
+ * reconnects and resumes after the last event it got.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "rnx.h"
+
+/* Uploads larger than this in all are refused here (the daemon has its own limit). */
+#define MAX_UPLOAD_BYTES (INT64_C(1) << 30)
+/* How long a follower tries to get its stream back. */
+#define RECONNECT_S 60
+
+static int fail(struct joblet_error *e)
+{
+	rnx_print_error(e);
+	joblet_error_free(e);
+	return JOBLET_EXIT_FAILURE;
+}
+
+static int usage(const char *path, const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
+		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
+	return JOBLET_EXIT_USAGE;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static const char *jstr0(json_object *o, const char *key)
+{
+	const char *s = jstr(o, key);
+
+	return s ? s : "";
+}
+
+static bool jint(json_object *o, const char *key, int64_t *ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return false;
+	*ret = json_object_get_int64(v);
+	return true;
+}
+
+static void print_pretty(const char *json)
+{
+	json_object *o = json_tokener_parse(json);
+
+	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE)
+	       : json);
+	json_object_put(o);
+}
+
+/* A job id (or unique prefix) as rnx takes it: hex and dashes only, so it is safe in a path. */
+static bool id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && n <= 36 && strspn(id, "0123456789abcdef-") == n;
+}
+
+/* Options common to the id verbs: [--json] ID. */
+static int parse_id_args(int argc, char **argv, struct rnx_ctx *ctx, const char *path,
+			 bool *follow, const char **ret_id)
+{
+	const char *id = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx->json = 1;
+		else if (follow && (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0))
+			*follow = true;
+		else if (argv[i][0] == '-')
+			return usage(path, "unknown option", argv[i]);
+		else if (id)
+			return usage(path, "give one job id", NULL);
+		else
+			id = argv[i];
+	}
+	if (!id)
+		return usage(path, "give the job's id (or a unique start of it; `rnx job list` shows "
+				   "them)",
+			     NULL);
+	if (!id_ok(id)) {
+		fprintf(stderr, "%s: `%s` is not a job id: give the UUID `rnx job list` shows, or a "
+				"unique start of it (lower-case hex).\n",
+			path, id);
+		return JOBLET_EXIT_USAGE;
+	}
+	*ret_id = id;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ time and sizes */
+
+/* "2026-12-03T10:00:00.000Z" -> "2026-12-03 10:00:00" in local time; "-" for none. */
+static void local_time(const char *rfc, char *buf, size_t size)
+{
+	int64_t ns;
+	time_t t;
+	struct tm tm;
+
+	if (!rfc || joblet_time_parse_rfc3339(rfc, &ns, NULL) < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	t = (time_t)(ns / 1000000000);
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static int64_t time_ns(const char *rfc)
+{
+	int64_t ns = 0;
+
+	if (rfc)
+		joblet_time_parse_rfc3339(rfc, &ns, NULL);
+	return ns;
+}
+
+static void duration(int64_t ns, char *buf, size_t size)
+{
+	double s = (double)ns / 1e9;
+
+	if (s < 60)
+		snprintf(buf, size, "%.3fs", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%dm%02ds", (int)s / 60, (int)s % 60);
+	else
+		snprintf(buf, size, "%dh%02dm%02ds", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
+}
+
+/* ------------------------------------------------------------------ the log stream */
+
+/* Decode a JSON string body (after the opening quote) into out; returns bytes, or -1. */
+static ssize_t unescape(const char *s, size_t len, char *out, size_t *ret_used)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		const char *q = memchr(s + i, '"', len - i);
+		const char *b = memchr(s + i, '\\', (q ? (size_t)(q - s) : len) - i);
+		size_t stop = b ? (size_t)(b - s) : q ? (size_t)(q - s) : len;
+
+		memcpy(out + o, s + i, stop - i);
+		o += stop - i;
+		i = stop;
+		if (!b) {
+			if (!q)
+				return -1;
+			*ret_used = i + 1;
+			return (ssize_t)o;
+		}
+		if (i + 1 >= len)
+			return -1;
+		switch (s[i + 1]) {
+		case 'n': out[o++] = '\n'; break;
+		case 't': out[o++] = '\t'; break;
+		case 'r': out[o++] = '\r'; break;
+		case 'b': out[o++] = '\b'; break;
+		case 'f': out[o++] = '\f'; break;
+		case '"': out[o++] = '"'; break;
+		case '\\': out[o++] = '\\'; break;
+		case '/': out[o++] = '/'; break;
+		case 'u': {
+			unsigned cp = 0;
+
+			if (i + 6 > len || sscanf(s + i + 2, "%4x", &cp) != 1)
+				return -1;
+			i += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff && i + 8 <= len && s[i + 2] == '\\' &&
+			    s[i + 3] == 'u') {
+				unsigned lo = 0;
+
+				if (sscanf(s + i + 4, "%4x", &lo) == 1 && lo >= 0xdc00 && lo <= 0xdfff) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
+				}
+			}
+			if (cp < 0x80)
+				out[o++] = (char)cp;
+			else if (cp < 0x800) {
+				out[o++] = (char)(0xc0 | cp >> 6);
+				out[o++] = (char)(0x80 | (cp & 0x3f));
+			} else if (cp < 0x10000) {
+				out[o++] = (char)(0xe0 | cp >> 12);
+				out[o++] = (char)(0x80 | (cp >> 6 & 0x3f));
+				out[o++] = (char)(0x80 | (cp & 0x3f));
+			} else {
+				out[o++] = (char)(0xf0 | cp >> 18);
+				out[o++] = (char)(0x80 | (cp >> 12 & 0x3f));
+				out[o++] = (char)(0x80 | (cp >> 6 & 0x3f));
+				out[o++] = (char)(0x80 | (cp & 0x3f));
+			}
+			break;
+		}
+		default: return -1;
+		}
+		i += 2;
+	}
+	return -1;
+}
+
+/*
+ * The bytes of a log event's data {"ts":N,"data":"..."} or {"ts":N,"b64":"..."}
+ * into out (at least len bytes).  Returns their length, or -1.
+ */
+static ssize_t decode_record(const char *data, size_t len, char *out)
+{
+	const char *p = memmem(data, len, "\"data\":\"", 8);
+	size_t used;
+
+	if (p) {
+		p += 8;
+		return unescape(p, len - (size_t)(p - data), out, &used);
+	}
+	p = memmem(data, len, "\"b64\":\"", 7);
+	if (p) {
+		const char *end;
+
+		p += 7;
+		end = memchr(p, '"', len - (size_t)(p - data));
+		if (!end)
+			return -1;
+		return (ssize_t)joblet_base64_decode(p, (size_t)(end - p), out);
+	}
+	return -1;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+struct follow {
+	struct rnx_ctx *ctx;
+	char *buf;
+	size_t cap;
+	bool ended;	   /* the exit event came */
+	bool out_broken;   /* stdout was closed (| head): keep reading, print no more */
+	char state[32];
+	int64_t exit_code;
+	bool has_exit;
+	char reason[1024];
+};
+
+static int on_event(void *userdata, const struct rnx_sse_event *ev)
+{
+	struct follow *f = userdata;
+	bool err = strcmp(ev->event, "stderr") == 0;
+
+	if (err || strcmp(ev->event, "stdout") == 0) {
+		ssize_t n;
+
+		if (f->ctx->json) {
+			json_object *o = json_tokener_parse(ev->data);
+
+			if (o) {
+				json_object_object_add(o, "stream", json_object_new_string(ev->event));
+				json_object_object_add(o, "id", json_object_new_string(ev->id));
+				if (!f->out_broken && puts(json_object_to_json_string_ext(
+							      o, JSON_C_TO_STRING_PLAIN |
+									 JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+					f->out_broken = true;
+				json_object_put(o);
+			}
+			return 0;
+		}
+		if (ev->len > f->cap) {
+			char *g = realloc(f->buf, ev->len);
+
+			if (!g)
+				return -1;
+			f->buf = g;
+			f->cap = ev->len;
+		}
+		n = decode_record(ev->data, ev->len, f->buf);
+		if (n < 0) {
+			fprintf(stderr, "rnx: a log event (id %s) was not understood; skipped\n", ev->id);
+			return 0;
+		}
+		if (err)
+			write_all(STDERR_FILENO, f->buf, (size_t)n);
+		else if (!f->out_broken && write_all(STDOUT_FILENO, f->buf, (size_t)n) < 0)
+			f->out_broken = true;
+		return 0;
+	}
+	if (strcmp(ev->event, "exit") == 0) {
+		json_object *o = json_tokener_parse(ev->data);
+
+		f->ended = true;
+		snprintf(f->state, sizeof(f->state), "%s", o ? jstr0(o, "state") : "");
+		f->has_exit = o && jint(o, "exit_code", &f->exit_code);
+		snprintf(f->reason, sizeof(f->reason), "%s", o ? jstr0(o, "reason") : "");
+		if (f->ctx->json && o && !f->out_broken) {
+			json_object_object_add(o, "stream", json_object_new_string("exit"));
+			puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								       JSON_C_TO_STRING_NOSLASHESCAPE));
+		}
+		json_object_put(o);
+	}
+	return 0;
+}
+
+/*
+ * Stream job id's log (follow: until it ends), resuming after a lost
+ * connection.  0 when the stream ended, negative (printed) on error.
+ */
+static int stream_log(struct rnx_api *api, const char *id, bool follow, struct follow *f)
+{
+	char path[128], last[32] = "";
+	struct timespec t0, now;
+	int backoff_ms = 200, r;
+	bool warned = false;
+
+	snprintf(path, sizeof(path), "/v1/jobs/%s/logs%s", id, follow ? "?follow=1" : "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct joblet_error *e = NULL;
+
+		r = rnx_api_stream(api, "GET", path, NULL, 0, last[0] ? last : NULL, on_event, f, &e);
+		if (*rnx_api_last_event_id(api))
+			snprintf(last, sizeof(last), "%s", rnx_api_last_event_id(api));
+		if (r >= 0) {
+			if (warned)
+				fprintf(stderr, "rnx: reconnected; nothing was lost\n");
+			return 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((e->code != JOBLET_E_NETWORK && e->code != JOBLET_E_TIMEOUT) ||
+		    now.tv_sec - t0.tv_sec > RECONNECT_S) {
+			rnx_print_error(e);
+			joblet_error_free(e);
+			return -1;
+		}
+		if (!warned) {
+			fprintf(stderr, "rnx: lost the log stream of job %s (%s); reconnecting...\n", id,
+				joblet_error_message(e));
+			warned = true;
+		}
+		joblet_error_free(e);
+		usleep((useconds_t)backoff_ms * 1000);
+		if (backoff_ms < 2000)
+			backoff_ms *= 2;
+		/* The next call reconnects; the state seen so far stays. */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+	}
+}
+
+/* What a job's end means for `run -f`: its exit code, and a line on stderr for the unusual. */
+static int exit_status(const struct follow *f, const char *id)
+{
+	if (!f->ended) {
+		fprintf(stderr, "rnx: the log stream of job %s ended before the job did; `rnx job "
+				"status %s` shows it\n",
+			id, id);
+		return JOBLET_EXIT_FAILURE;
+	}
+	if (strcmp(f->state, "COMPLETED") != 0 &&
+	    !(strcmp(f->state, "FAILED") == 0 && strncmp(f->reason, "exit code", 9) == 0))
+		fprintf(stderr, "rnx: job %s %s%s%s\n", id, f->state, f->reason[0] ? ": " : "",
+			f->reason);
+	if (f->has_exit)
+		return (int)f->exit_code;
+	return strcmp(f->state, "COMPLETED") == 0 ? 0 : JOBLET_EXIT_FAILURE;
+}
+
+/* ------------------------------------------------------------------ run */
+
+struct uploads {
+	json_object *arr;
+	int64_t bytes;
+};
+
+static int add_upload(struct uploads *u, const char *host, const char *rel, int depth,
+		      struct joblet_error **err)
+{
+	struct stat st;
+
+	if (depth > 32)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "upload `%s` is nested too deeply", host);
+	/* Links are followed: their targets are sent. */
+	if (stat(host, &st) < 0)
+		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno, "upload `%s`", host);
+	if (S_ISDIR(st.st_mode)) {
+		json_object *o = json_object_new_object();
+		DIR *d = opendir(host);
+		struct dirent *de;
+		int r = 0;
+
+		if (!d)
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", host);
+		json_object_object_add(o, "path", json_object_new_string(rel));
+		json_object_object_add(o, "dir", json_object_new_boolean(1));
+		json_object_object_add(o, "mode", json_object_new_int((int)(st.st_mode & 0755)));
+		json_object_array_add(u->arr, o);
+		while (r == 0 && (de = readdir(d))) {
+			char *h = NULL, *c = NULL;
+
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			if (asprintf(&h, "%s/%s", host, de->d_name) < 0 ||
+			    asprintf(&c, "%s/%s", rel, de->d_name) < 0) {
+				free(h);
+				closedir(d);
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+			}
+			r = add_upload(u, h, c, depth + 1, err);
+			free(h);
+			free(c);
+		}
+		closedir(d);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode))
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"upload `%s` is neither a file nor a folder", host);
+	if (u->bytes + st.st_size > MAX_UPLOAD_BYTES)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"the uploads are larger than 1 GiB; the daemon takes at most "
+					"server.max_request_bytes in one request");
+	{
+		int fd = open(host, O_RDONLY | O_CLOEXEC);
+		char *data = malloc((size_t)st.st_size + 1), *b64;
+		size_t got = 0;
+		json_object *o;
+
+		if (fd < 0 || !data) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			free(data);
+			return joblet_error_set(err, JOBLET_E_IO, e, "cannot read upload `%s`", host);
+		}
+		while (got < (size_t)st.st_size) {
+			ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		close(fd);
+		b64 = malloc(4 * ((got + 2) / 3) + 1);
+		if (!b64) {
+			free(data);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+		}
+		joblet_base64_encode(data, got, b64);
+		free(data);
+		o = json_object_new_object();
+		json_object_object_add(o, "path", json_object_new_string(rel));
+		json_object_object_add(o, "data", json_object_new_string(b64));
+		json_object_object_add(o, "mode", json_object_new_int((int)(st.st_mode & 0755)));
+		json_object_array_add(u->arr, o);
+		free(b64);
+		u->bytes += (int64_t)got;
+	}
+	return 0;
+}
+
+static json_object *env_object(char *const *env)
+{
+	json_object *o = json_object_new_object();
+
+	for (; env && *env; env++) {
+		const char *eq = strchr(*env, '=');
+		char *key = strndup(*env, (size_t)(eq - *env));
+
+		if (key)
+			json_object_object_add(o, key, json_object_new_string(eq + 1));
+		free(key);
+	}
+	return o;
+}
+
+/* The request body of POST /v1/jobs for spec (uploads read from this host). */
+static int run_request(const struct joblet_job_spec *spec, char **ret, struct joblet_error **err)
+{
+	json_object *o = json_object_new_object(), *argv = json_object_new_array();
+	struct uploads u = { NULL, 0 };
+	const char *text;
+
+	for (char **a = spec->argv; *a; a++)
+		json_object_array_add(argv, json_object_new_string(*a));
+	json_object_object_add(o, "command", argv);
+	if (spec->env && spec->env[0])
+		json_object_object_add(o, "env", env_object(spec->env));
+	if (spec->secret_env && spec->secret_env[0])
+		json_object_object_add(o, "secret_env", env_object(spec->secret_env));
+#define LIMIT(field, key)                                                      \
+	if (spec->field)                                                       \
+		json_object_object_add(o, key, json_object_new_int64(spec->field));
+	LIMIT(max_cpu, "max_cpu")
+	LIMIT(max_memory_mib, "max_memory")
+	LIMIT(max_iobps, "max_iobps")
+	LIMIT(max_pids, "max_pids")
+	LIMIT(timeout_s, "timeout")
+	LIMIT(priority, "priority")
+#undef LIMIT
+	if (spec->cpu_cores)
+		json_object_object_add(o, "cpu_cores", json_object_new_string(spec->cpu_cores));
+	if (spec->runtime)
+		json_object_object_add(o, "runtime", json_object_new_string(spec->runtime));
+	if (spec->workdir)
+		json_object_object_add(o, "workdir", json_object_new_string(spec->workdir));
+	if (spec->name)
+		json_object_object_add(o, "name", json_object_new_string(spec->name));
+	if (spec->network == JOBLET_NETWORK_HOST)
+		json_object_object_add(o, "network", json_object_new_string("host"));
+	if (spec->schedule_ns) {
+		char when[40];
+
+		joblet_time_format_rfc3339(spec->schedule_ns, when, sizeof(when));
+		json_object_object_add(o, "schedule", json_object_new_string(when));
+	}
+	if (spec->uploads && spec->uploads[0]) {
+		u.arr = json_object_new_array();
+		json_object_object_add(o, "uploads", u.arr);
+		for (char **p = spec->uploads; *p; p++) {
+			char *copy = strdup(*p), *base;
+			int r;
+
+			if (!copy) {
+				json_object_put(o);
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+			}
+			while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+				copy[strlen(copy) - 1] = '\0';
+			base = strrchr(copy, '/');
+			base = base ? base + 1 : copy;
+			r = !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0
+				    ? joblet_error_set(err, JOBLET_E_INVALID, 0,
+						       "upload `%s` has no name to give it in /work; "
+						       "name the file or folder itself",
+						       *p)
+				    : add_upload(&u, copy, base, 0, err);
+			free(copy);
+			if (r < 0) {
+				json_object_put(o);
+				return r;
+			}
+		}
+	}
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	*ret = text ? strdup(text) : NULL;
+	json_object_put(o);
+	return *ret ? 0 : joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+}
+
+static int job_run(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	struct joblet_job_spec *spec = NULL;
+	struct joblet_error *e = NULL;
+	struct rnx_api *api = NULL;
+	char **args = calloc((size_t)argc + 1, sizeof(char *)), *body = NULL, *answer = NULL;
+	bool follow = false;
+	int nargs = 0, rc = JOBLET_EXIT_FAILURE;
+	json_object *rec = NULL;
+
+	if (!args)
+		return JOBLET_EXIT_FAILURE;
+	/* -f/--follow and --json are rnx's; the rest are the job's flags, then its command. */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0') {
+			while (i < argc)
+				args[nargs++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
+			follow = true;
+		else if (strcmp(a, "--json") == 0)
+			ctx->json = 1;
+		else {
+			args[nargs++] = argv[i];
+			if (joblet_job_spec_flag_takes_value(a) && i + 1 < argc)
+				args[nargs++] = argv[++i];
+		}
+	}
+	if (joblet_job_spec_new(&spec, &e) < 0)
+		goto fail;
+	if (joblet_job_spec_parse_args(spec, nargs, args, NULL, &e) < 0) {
+		fprintf(stderr, "rnx job run: %s; run `rnx job run --help` for the usage.\n",
+			joblet_error_message(e));
+		joblet_error_free(e);
+		rc = JOBLET_EXIT_USAGE;
+		goto out;
+	}
+	if (!spec->argv || !spec->argv[0]) {
+		rc = usage("rnx job run", "no command given; put it after the flags (`rnx job run "
+					  "--max-memory=256 -- python3 job.py`)",
+			   NULL);
+		goto out;
+	}
+	if (run_request(spec, &body, &e) < 0 || rnx_api_open(ctx->config_path, ctx->node, &api, &e) < 0 ||
+	    rnx_api_request(api, "POST", "/v1/jobs", body, strlen(body), &answer, NULL, &e) < 0)
+		goto fail;
+	rec = json_tokener_parse(answer);
+	if (!rec || !jstr(rec, "id")) {
+		fprintf(stderr, "rnx: the node's answer to POST /v1/jobs was not understood\n");
+		goto out;
+	}
+	if (ctx->json && !follow)
+		print_pretty(answer);
+	else if (!follow || isatty(STDERR_FILENO) || strcmp(jstr0(rec, "state"), "SCHEDULED") == 0) {
+		FILE *where = follow ? stderr : stdout;
+		const char *state = jstr0(rec, "state");
+		char when[64];
+
+		fprintf(where, "Job %s %s", jstr0(rec, "id"), state);
+		if (strcmp(state, "SCHEDULED") == 0) {
+			local_time(jstr(rec, "scheduled"), when, sizeof(when));
+			fprintf(where, " (starts %s)", when);
+		}
+		if (jstr(rec, "reason"))
+			fprintf(where, ": %s", jstr(rec, "reason"));
+		fprintf(where, "\n");
+	}
+	rc = JOBLET_EXIT_OK;
+	if (follow) {
+		struct follow f = { .ctx = ctx };
+
+		rc = stream_log(api, jstr(rec, "id"), true, &f) < 0 ? JOBLET_EXIT_FAILURE
+								    : exit_status(&f, jstr(rec, "id"));
+		free(f.buf);
+	}
+	goto out;
+fail:
+	rnx_print_error(e);
+	joblet_error_free(e);
+	rc = JOBLET_EXIT_FAILURE;
+out:
+	json_object_put(rec);
+	free(answer);
+	free(body);
+	free(args);
+	rnx_api_free(api);
+	joblet_job_spec_free(spec);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ list, status */
+
+static int request(struct rnx_ctx *ctx, const char *method, const char *path, char **ret)
+{
+	struct joblet_error *e = NULL;
+	struct rnx_api *api = NULL;
+	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
+
+	if (r == 0)
+		r = rnx_api_request(api, method, path, NULL, 0, ret, NULL, &e);
+	rnx_api_free(api);
+	if (r < 0)
+		return fail(e);
+	return 0;
+}
+
+static int job_list(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	const char *status = NULL;
+	char path[128], *answer = NULL;
+	json_object *arr;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx->json = 1;
+		else if (strncmp(argv[i], "--status=", 9) == 0)
+			status = argv[i] + 9;
+		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
+			status = argv[++i];
+		else
+			return usage("rnx job list", "unknown option", argv[i]);
+	}
+	if (status && (!*status || strspn(status, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") !=
+					   strlen(status)))
+		return usage("rnx job list", "--status takes a state such as RUNNING or FAILED, not",
+			     status);
+	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "", status ? status : "");
+	r = request(ctx, "GET", path, &answer);
+	if (r)
+		return r;
+	if (ctx->json) {
+		print_pretty(answer);
+		free(answer);
+		return JOBLET_EXIT_OK;
+	}
+	arr = json_tokener_parse(answer);
+	free(answer);
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		json_object_put(arr);
+		fprintf(stderr, "rnx: the node's job list was not understood\n");
+		return JOBLET_EXIT_FAILURE;
+	}
+	if (json_object_array_length(arr) == 0)
+		fprintf(stderr, "no jobs%s%s\n", status ? " in state " : "", status ? status : "");
+	else
+		printf("%-36s  %-10s  %4s  %-19s  %-12s  %s\n", "ID", "STATE", "EXIT", "CREATED",
+		       "NAME", "COMMAND");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *j = json_object_array_get_idx(arr, i);
+		char when[64], code[16] = "-";
+		int64_t x;
+
+		local_time(jstr(j, "created"), when, sizeof(when));
+		if (jint(j, "exit_code", &x))
+			snprintf(code, sizeof(code), "%lld", (long long)x);
+		printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %.60s\n", jstr0(j, "id"), jstr0(j, "state"),
+		       code, when, jstr(j, "name") ? jstr(j, "name") : "-", jstr0(j, "command"));
+	}
+	json_object_put(arr);
+	return JOBLET_EXIT_OK;
+}
+
+static void print_env(const char *label, json_object *env)
+{
+	bool first = true;
+
+	if (!env || !json_object_is_type(env, json_type_object))
+		return;
+	json_object_object_foreach(env, k, v) {
+		printf("%-14s %s=%s\n", first ? label : "", k, json_object_get_string(v));
+		first = false;
+	}
+}
+
+static void print_status(json_object *j)
+{
+	json_object *spec = NULL, *events = NULL, *v;
+	char a[64], b[64], d[64];
+	const char *state = jstr0(j, "state");
+	int64_t x, started = time_ns(jstr(j, "started")), ended = time_ns(jstr(j, "ended"));
+
+	printf("%-14s %s\n", "ID:", jstr0(j, "id"));
+	if (jstr(j, "name"))
+		printf("%-14s %s\n", "Name:", jstr(j, "name"));
+	printf("%-14s %s\n", "State:", state);
+	if (jstr(j, "reason"))
+		printf("%-14s %s\n", "Reason:", jstr(j, "reason"));
+	if (jint(j, "exit_code", &x))
+		printf("%-14s %lld\n", "Exit code:", (long long)x);
+	printf("%-14s %s\n", "Command:", jstr0(j, "command"));
+	printf("%-14s %s (%s)\n", "Owner:", jstr0(j, "owner"), jstr0(j, "owner_role"));
+	local_time(jstr(j, "created"), a, sizeof(a));
+	printf("%-14s %s\n", "Created:", a);
+	if (jstr(j, "scheduled")) {
+		local_time(jstr(j, "scheduled"), a, sizeof(a));
+		printf("%-14s %s\n", "Scheduled:", a);
+	}
+	local_time(jstr(j, "started"), a, sizeof(a));
+	local_time(jstr(j, "ended"), b, sizeof(b));
+	printf("%-14s %s\n", "Started:", a);
+	if (ended) {
+		duration(ended - started, d, sizeof(d));
+		printf("%-14s %s (ran %s)\n", "Ended:", b, d);
+	}
+	if (jint(j, "cpu_usec", &x) && x > 0) {
+		duration(x * 1000, d, sizeof(d));
+		printf("%-14s %s\n", "CPU time:", d);
+	}
+	if (jint(j, "memory_peak_bytes", &x) && x > 0) {
+		joblet_size_format((double)x, d, sizeof(d));
+		printf("%-14s %s\n", "Peak memory:", d);
+	}
+	json_object_object_get_ex(j, "spec", &spec);
+	if (spec) {
+		int64_t cpu = 0, mem = 0, io = 0, pids = 0, tmo = 0;
+
+		jint(spec, "max_cpu", &cpu);
+		jint(spec, "max_memory", &mem);
+		jint(spec, "max_iobps", &io);
+		jint(spec, "max_pids", &pids);
+		jint(spec, "timeout", &tmo);
+		printf("%-14s ", "Limits:");
+		if (cpu)
+			printf("cpu %lld%%, ", (long long)cpu);
+		else
+			printf("cpu unlimited, ");
+		if (mem)
+			printf("memory %lld MiB, ", (long long)mem);
+		else
+			printf("memory unlimited, ");
+		if (io)
+			printf("io %lld B/s, ", (long long)io);
+		else
+			printf("io unlimited, ");
+		printf("pids %lld, ", (long long)pids);
+		if (tmo)
+			printf("timeout %llds\n", (long long)tmo);
+		else
+			printf("no timeout\n");
+		if (jstr(spec, "cpu_cores"))
+			printf("%-14s %s\n", "CPU cores:", jstr(spec, "cpu_cores"));
+		if (jstr(spec, "runtime"))
+			printf("%-14s %s (%s)\n", "Runtime:", jstr(spec, "runtime"),
+			       jstr0(spec, "runtime_path"));
+		printf("%-14s %s\n", "Network:", jstr0(spec, "network"));
+		printf("%-14s %s\n", "Workdir:", jstr0(spec, "workdir"));
+		if (json_object_object_get_ex(spec, "env", &v))
+			print_env("Env:", v);
+		if (json_object_object_get_ex(spec, "secret_env", &v))
+			print_env("Secret env:", v);
+		if (json_object_object_get_ex(spec, "uploads", &v) && json_object_array_length(v)) {
+			printf("%-14s", "Uploads:");
+			for (size_t i = 0; i < json_object_array_length(v); i++)
+				printf(" %s", json_object_get_string(json_object_array_get_idx(v, i)));
+			printf("\n");
+		}
+	}
+	json_object_object_get_ex(j, "events", &events);
+	for (size_t i = 0; events && i < json_object_array_length(events); i++) {
+		json_object *ev = json_object_array_get_idx(events, i);
+
+		local_time(jstr(ev, "time"), a, sizeof(a));
+		printf("%-14s %s  %s%s%s\n", i ? "" : "History:", a, jstr0(ev, "state"),
+		       jstr(ev, "reason") ? ": " : "", jstr0(ev, "reason"));
+	}
+	if (strcmp(state, "RUNNING") == 0)
+		printf("\nFollow it with `rnx job log -f %s`; stop it with `rnx job stop %s`.\n",
+		       jstr0(j, "id"), jstr0(j, "id"));
+	else if (strcmp(state, "SCHEDULED") == 0 || strcmp(state, "PENDING") == 0)
+		printf("\nCancel it with `rnx job cancel %s`.\n", jstr0(j, "id"));
+	else
+		printf("\nIts output: `rnx job log %s`; remove it with `rnx job delete %s`.\n",
+		       jstr0(j, "id"), jstr0(j, "id"));
+}
+
+static int job_status(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	const char *id = NULL;
+	char path[128], *answer = NULL;
+	json_object *o;
+	int r = parse_id_args(argc, argv, ctx, "rnx job status", NULL, &id);
+
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), "/v1/jobs/%s", id);
+	r = request(ctx, "GET", path, &answer);
+	if (r)
+		return r;
+	if (ctx->json)
+		print_pretty(answer);
+	else if ((o = json_tokener_parse(answer))) {
+		print_status(o);
+		json_object_put(o);
+	}
+	free(answer);
+	return JOBLET_EXIT_OK;
+}
+
+static int job_log(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	struct follow f = { .ctx = ctx };
+	struct joblet_error *e = NULL;
+	struct rnx_api *api = NULL;
+	const char *id = NULL;
+	bool follow = false;
+	int r = parse_id_args(argc, argv, ctx, "rnx job log", &follow, &id);
+
+	if (r)
+		return r;
+	if (rnx_api_open(ctx->config_path, ctx->node, &api, &e) < 0)
+		return fail(e);
+	r = stream_log(api, id, follow, &f) < 0 ? JOBLET_EXIT_FAILURE : JOBLET_EXIT_OK;
+	free(f.buf);
+	rnx_api_free(api);
+	return r;
+}
+
+/* stop, cancel, delete: one request, one line. */
+static int job_act(int argc, char **argv, struct rnx_ctx *ctx, const char *verb,
+		   const char *method, const char *suffix, const char *done)
+{
+	char cmd[64], path[128], *answer = NULL;
+	const char *id = NULL;
+	json_object *o;
+	int r;
+
+	snprintf(cmd, sizeof(cmd), "rnx job %s", verb);
+	r = parse_id_args(argc, argv, ctx, cmd, NULL, &id);
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), "/v1/jobs/%s%s", id, suffix);
+	r = request(ctx, method, path, &answer);
+	if (r)
+		return r;
+	if (ctx->json)
+		print_pretty(answer);
+	else if ((o = json_tokener_parse(answer))) {
+		const char *full = jstr(o, "id") ? jstr(o, "id") : jstr0(o, "deleted");
+		const char *state = jstr(o, "state");
+
+		if (state && strcmp(state, "RUNNING") == 0)
+			printf("job %s is stopping (SIGTERM, then SIGKILL after the grace period)\n",
+			       full);
+		else if (state)
+			printf("job %s %s\n", full, state);
+		else
+			printf("job %s %s\n", full, done);
+		json_object_put(o);
+	}
+	free(answer);
+	return JOBLET_EXIT_OK;
+}
+
+static int job_stop(int argc, char **argv, void *userdata)
+{
+	return job_act(argc, argv, userdata, "stop", "POST", "/stop", "stopped");
+}
+
+static int job_cancel(int argc, char **argv, void *userdata)
+{
+	return job_act(argc, argv, userdata, "cancel", "POST", "/cancel", "canceled");
+}
+
+static int job_delete(int argc, char **argv, void *userdata)
+{
+	return job_act(argc, argv, userdata, "delete", "DELETE", "", "deleted");
+}
+
+static int job_delete_all(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	char *answer = NULL;
+	json_object *o;
+	int r;
+
+	r = joblet_cli_parse_json_only(argc, argv, "rnx job delete-all", &ctx->json, stderr);
+	if (r)
+		return r;
+	r = request(ctx, "DELETE", "/v1/jobs", &answer);
+	if (r)
+		return r;
+	if (ctx->json)
+		print_pretty(answer);
+	else if ((o = json_tokener_parse(answer))) {
+		int64_t d = 0, s = 0;
+
+		jint(o, "deleted_count", &d);
+		jint(o, "skipped_count", &s);
+		printf("deleted %lld jobs; %lld left (they have not ended)\n", (long long)d,
+		       (long long)s);
+		json_object_put(o);
+	}
+	free(answer);
+	return JOBLET_EXIT_OK;
+}
+
+#define RUN_HELP                                                                               \
+	"Runs COMMAND as a job on the node.  Flags end at `--` or at the first word that is\n" \
+	"not a flag, so `rnx job run --runtime=my-runtime echo hello` works as typed.\n"        \
+	"\n"                                                                                   \
+	"Job flags:\n"                                                                         \
+	"  --max-cpu=PCT        CPU, percent of one core (100 = one core)\n"                   \
+	"  --max-memory=MIB     memory in MiB (or a size: 2GiB); the job is killed beyond it\n"  \
+	"  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"            \
+	"  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"                               \
+	"  --max-pids=N         at most N processes\n"                                         \
+	"  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"                 \
+	"  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"         \
+	"  -e, --env K=V        set an environment variable (repeatable)\n"                    \
+	"  -s, --secret-env K=V set one that no API answer ever shows (`***`)\n"               \
+	"  --upload=PATH        copy a file or folder of this host into /work (repeatable)\n"  \
+	"  --workdir=DIR        working folder inside the job (default /work)\n"               \
+	"  --network=MODE       none (loopback only, default) or host (admin role only)\n"     \
+	"  --schedule=WHEN      start later: RFC 3339 (no zone: local time), `2026-12-03\n"    \
+	"                       10:00`, or a delay (90s, 5m, 2h30m, 1h 15m, 1d)\n"              \
+	"  --priority=N         0..1000, for scheduler policies that use it\n"                 \
+	"  --name=NAME          a label shown in `rnx job list`\n"                             \
+	"Options of rnx:\n"                                                                    \
+	"  -f, --follow         stream the job's output and exit with its exit code\n"         \
+	"  --json               print the job record (with -f: one JSON line per event)\n"     \
+	"\n"                                                                                   \
+	"Exit status with --follow: the job's own; 124 when it timed out, 137 when killed\n"  \
+	"(out of memory, or stopped), 128+N for signal N, 125 when it could not start, 1 when\n" \
+	"it was canceled or rnx failed, 2 for a usage error.\n"
+
+const struct joblet_cli_command rnx_job_commands[] = {
+	{ "run", "Run a command as a job on the node", "[JOB FLAGS] [-f] [--] COMMAND [ARGS...]",
+	  RUN_HELP, job_run, NULL },
+	{ "list", "List the node's jobs", "[--status=STATE] [--json]",
+	  "STATE: PENDING, SCHEDULED, RUNNING, COMPLETED, FAILED, STOPPED, CANCELED, TIMEOUT,\n"
+	  "OOM_KILLED.\n",
+	  job_list, NULL },
+	{ "status", "Show a job: state, exit, times, limits, environment, history", "ID [--json]",
+	  "ID is the job's UUID or a unique start of it.\n", job_status, NULL },
+	{ "log", "Print a job's output; with -f follow it until the job ends", "ID [-f] [--json]",
+	  "stdout goes to stdout, stderr to stderr.  With --json, one JSON line per record\n"
+	  "({\"stream\", \"id\", \"ts\", \"data\" or \"b64\"}).  A lost connection is resumed\n"
+	  "where it broke, for up to a minute.\n",
+	  job_log, NULL },
+	{ "stop", "Stop a running job (SIGTERM, grace period, SIGKILL); cancel a waiting one",
+	  "ID [--json]", NULL, job_stop, NULL },
+	{ "cancel", "Cancel a job that has not started", "ID [--json]", NULL, job_cancel, NULL },
+	{ "delete", "Remove an ended job, its log and files", "ID [--json]", NULL, job_delete,
+	  NULL },
+	{ "delete-all", "Remove every ended job (admin role)", "[--json]", NULL, job_delete_all,
+	  NULL },
+	{ NULL },
+};
