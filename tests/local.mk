@@ -9,6 +9,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_rnx_api.sh \
 	tests/integration/test_serve.sh \
 	tests/integration/test_api.sh \
+	tests/integration/test_restart.sh \
 	tests/integration/test_runtime.sh \
 	tests/integration/test_run_local.sh \
 	tests/integration/hostile/test_hostile.sh \

@@ -359,8 +359,11 @@ static int stream_log(struct rnx_api *api, const char *id, bool follow, struct f
 		struct joblet_error *e = NULL;
 
 		r = rnx_api_stream(api, "GET", path, NULL, 0, last[0] ? last : NULL, on_event, f, &e);
-		if (*rnx_api_last_event_id(api))
+		if (*rnx_api_last_event_id(api) && strcmp(last, rnx_api_last_event_id(api)) != 0) {
+			/* Events came: the minute of retries starts again from here. */
 			snprintf(last, sizeof(last), "%s", rnx_api_last_event_id(api));
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+		}
 		if (r >= 0) {
 			if (warned)
 				fprintf(stderr, "rnx: reconnected; nothing was lost\n");
@@ -382,8 +385,6 @@ static int stream_log(struct rnx_api *api, const char *id, bool follow, struct f
 		usleep((useconds_t)backoff_ms * 1000);
 		if (backoff_ms < 2000)
 			backoff_ms *= 2;
-		/* The next call reconnects; the state seen so far stays. */
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 	}
 }
 

@@ -121,7 +121,8 @@ write_config() { # file [extra yaml]
 #                          serves; sets $DAEMON_PID, $DPORT, $URL, $DLOG and
 #                          points every $CERTS/rnx-config*.yml at the port.
 #                          With $DAEMON_BASE_YML set, that file is the config
-#                          instead of write_config's (the server part is added)
+#                          instead of write_config's (the server part is added);
+#                          $DAEMON_ADDRESS replaces 127.0.0.1:0 (any free port)
 #   stop_daemon [SIGNAL]   signal (default TERM) and wait; $DAEMON_STATUS
 #   kurl ROLE ARGS...      curl with ROLE's client certificate (run's conventions:
 #                          $rc, $out, $err; out is the body, code in $code)
@@ -135,7 +136,7 @@ make_certs() {
 start_daemon() { # [top-level yaml [server lines [tls lines]]]
 	make_certs || return 1
 	_server="server:
-  address: 127.0.0.1:0
+  address: ${DAEMON_ADDRESS:-127.0.0.1:0}
 ${2:-}
   tls:
     cert: $CERTS/server.pem

@@ -410,6 +410,10 @@ wait_until 'grep -q "TLS credentials reloaded" "$DLOG"'
 ok 'grep -q "CRL .* (1 list)" "$DLOG"' "SIGHUP reloads the CRL"
 kurl developer -X POST "$URL/v1/jobs/$JL/stop"
 ok 'test "$code" = 000 && test -z "$out"' "a certificate revoked by the reloaded CRL is refused in the handshake"
+# The followers go: their connections free the cap again.
+for p in $pids; do kill $p 2>/dev/null; wait $p 2>/dev/null; done
+pids=
+wait_until 'kurl reader "$URL/v1/version"; test "$code" = 200'
 ok 'test "`state_of $JL`" = RUNNING' "the reload did not touch the running job"
 kurl admin -X POST "$URL/v1/jobs/$JL/stop"
 wait_state "$JL" STOPPED
