@@ -48,6 +48,7 @@ JL_UNIT_TESTS += \
 	tests/unit/test_registry \
 	tests/unit/test_semver \
 	tests/unit/test_sse \
+	tests/unit/test_store \
 	tests/unit/test_util
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/test_tar
@@ -128,6 +129,13 @@ tests_unit_test_sse_SOURCES = tests/unit/test_sse.c tests/unit/jl_test.h core/cl
 tests_unit_test_sse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
 tests_unit_test_sse_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_test_sse_LDADD = $(JL_TEST_LIBS)
+
+# The daemon's store and role rules, compiled in from core/daemon.
+tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
+	core/daemon/store.c core/daemon/auth.c
+tests_unit_test_store_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
+tests_unit_test_store_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(SQLITE3_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_test_store_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(SQLITE3_LIBS) $(GNUTLS_LIBS) -lpthread
 
 tests_unit_test_tar_SOURCES = tests/unit/test_tar.c tests/unit/jl_test.h
 tests_unit_test_tar_CFLAGS = $(JL_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS)

@@ -12,12 +12,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <joblet/joblet.h>
 
 #include "cpuset.h"
 #include "job_private.h"
+#include "util.h"
 #include "jl_test.h"
 #include "jl_tmp.h"
 
@@ -575,6 +577,194 @@ START_TEST(test_status_exit_codes)
 }
 END_TEST
 
+
+/* Skipping to a record: what follows is the next one, whole; a torn tail waits. */
+START_TEST(test_log_skip)
+{
+	struct jl_log_writer *w = NULL;
+	struct joblet_log_reader *r = NULL;
+	struct joblet_log_record rec;
+	const char *path = make_log();
+	char line[32];
+	int fd;
+	uint8_t h[JL_LOG_HEADER];
+
+	ck_assert_int_eq(jl_log_writer_open(path, &w, &err), 0);
+	for (int i = 1; i <= 10; i++) {
+		snprintf(line, sizeof(line), "record %d\n", i);
+		ck_assert_int_eq(jl_log_writer_append(w, i % 2 ? JOBLET_STREAM_STDOUT
+							       : JOBLET_STREAM_STDERR,
+						      line, strlen(line), &err),
+				 0);
+	}
+	ck_assert_int_eq(joblet_log_reader_open_flags(jl_tmpdir, JOBLET_LOG_READER_NO_WATCH, &r, &err),
+			 0);
+	ck_assert_int_eq(joblet_log_reader_fd(r), -1);
+	ck_assert_int_eq(joblet_log_reader_skip(r, 7, &err), 0);
+	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_uint_eq(rec.seq, 8);
+	ck_assert(memcmp(rec.data, "record 8\n", 9) == 0);
+	/* Skipping to where it already is, or before, changes nothing. */
+	ck_assert_int_eq(joblet_log_reader_skip(r, 3, &err), 0);
+	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_uint_eq(rec.seq, 9);
+	joblet_log_reader_free(r);
+	/* Past the end: nothing yet, and the next record written is the next seen. */
+	ck_assert_int_eq(joblet_log_reader_open_flags(jl_tmpdir, JOBLET_LOG_READER_NO_WATCH, &r, &err),
+			 0);
+	ck_assert_int_eq(joblet_log_reader_skip(r, 10, &err), 0);
+	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 0);
+	jl_log_writer_free(w);
+	/* A header without its bytes (a write under way) is not skipped over. */
+	fd = open(path, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(fd, 0);
+	jl_log_header_encode(h, JOBLET_STREAM_STDOUT, 4, 11, 1);
+	ck_assert_int_eq(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
+	ck_assert_int_eq(write(fd, "ab", 2), 2);
+	ck_assert_int_eq(joblet_log_reader_skip(r, 11, &err), 0);
+	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 0);
+	ck_assert_int_eq(write(fd, "cd", 2), 2);
+	ck_assert_int_eq(joblet_log_reader_skip(r, 11, &err), 0);
+	jl_log_header_encode(h, JOBLET_STREAM_STDERR, 1, 12, 1);
+	ck_assert_int_eq(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
+	ck_assert_int_eq(write(fd, "z", 1), 1);
+	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_uint_eq(rec.seq, 12);
+	ck_assert_int_eq(rec.stream, JOBLET_STREAM_STDERR);
+	close(fd);
+	joblet_log_reader_free(r);
+}
+END_TEST
+
+START_TEST(test_flags_daemon)
+{
+	char *argv[] = { "-s", "TOKEN=abc", "--secret-env=B=2", "--priority=7", "--name",
+			 "nightly build", "--schedule=90s", "echo", "hi", NULL };
+	struct timespec now;
+	int64_t now_ns;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	ck_assert_int_eq(joblet_job_spec_parse_args(spec, 9, argv, NULL, &err), 0);
+	ck_assert_str_eq(spec->secret_env[0], "TOKEN=abc");
+	ck_assert_str_eq(spec->secret_env[1], "B=2");
+	ck_assert_int_eq(spec->priority, 7);
+	ck_assert_str_eq(spec->name, "nightly build");
+	ck_assert_int_ge(spec->schedule_ns, now_ns + INT64_C(89) * 1000000000);
+	ck_assert_int_le(spec->schedule_ns, now_ns + INT64_C(92) * 1000000000);
+	ck_assert_str_eq(spec->argv[0], "echo");
+	ck_assert_int_eq(joblet_job_spec_validate(cfg, spec, &err), 0);
+	/* Which words take the next one as their value. */
+	ck_assert_int_eq(joblet_job_spec_flag_takes_value("-s"), 1);
+	ck_assert_int_eq(joblet_job_spec_flag_takes_value("--max-memory"), 1);
+	ck_assert_int_eq(joblet_job_spec_flag_takes_value("--max-memory=5"), 0);
+	ck_assert_int_eq(joblet_job_spec_flag_takes_value("-f"), 0);
+	ck_assert_int_eq(joblet_job_spec_flag_takes_value("--follow"), 0);
+}
+END_TEST
+
+START_TEST(test_flags_daemon_refused)
+{
+	static const char *const bad[][2] = {
+		{ "--priority=1001", "--priority" }, { "--priority=-1", "--priority" },
+		{ "--schedule=soon", "is not a time" }, { "-s", "needs a value" },
+		{ "--secret-env=NOEQUALS", "KEY=VALUE" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct joblet_job_spec *s = NULL;
+		char *argv[] = { (char *)bad[i][0], NULL };
+
+		ck_assert_int_eq(joblet_job_spec_new(&s, NULL), 0);
+		ck_assert_msg(joblet_job_spec_parse_args(s, 1, argv, NULL, &err) < 0, "%s", bad[i][0]);
+		ck_assert_msg(strstr(joblet_error_message(err), bad[i][1]), "%s: %s", bad[i][0],
+			      joblet_error_message(err));
+		/* A secret's value never shows in an error. */
+		ck_assert_ptr_null(strstr(joblet_error_message(err), "NOEQUALS"));
+		joblet_error_clear(&err);
+		joblet_job_spec_free(s);
+	}
+	ck_assert_int_eq(jl_strv_push(&spec->argv, "true"), 0);
+	free(spec->name);
+	spec->name = strdup("bell\a");
+	ck_assert_int_lt(joblet_job_spec_validate(cfg, spec, &err), 0);
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "control character"));
+}
+END_TEST
+
+START_TEST(test_schedule_times)
+{
+	int64_t now = INT64_C(1796300000) * 1000000000, t;
+
+	ck_assert_int_eq(joblet_schedule_parse("2h30m", now, &t, &err), 0);
+	ck_assert_int_eq(t, now + INT64_C(9000) * 1000000000);
+	ck_assert_int_eq(joblet_schedule_parse("1h 15m", now, &t, &err), 0);
+	ck_assert_int_eq(t, now + INT64_C(4500) * 1000000000);
+	ck_assert_int_eq(joblet_schedule_parse("1d", now, &t, &err), 0);
+	ck_assert_int_eq(t, now + INT64_C(86400) * 1000000000);
+	ck_assert_int_eq(joblet_schedule_parse("2026-12-03T10:00:00Z", now, &t, &err), 0);
+	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000);
+	ck_assert_int_eq(joblet_schedule_parse("2026-12-03T11:30:00+01:30", now, &t, &err), 0);
+	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000);
+	ck_assert_int_eq(joblet_schedule_parse("2026-12-03T10:00:00.250Z", now, &t, &err), 0);
+	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000 + 250000000);
+	/* Without a zone: local time (TZ decides). */
+	setenv("TZ", "UTC+2", 1);
+	tzset();
+	ck_assert_int_eq(joblet_schedule_parse("2026-12-03 08:00", now, &t, &err), 0);
+	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000);
+	ck_assert_int_eq(joblet_schedule_parse("2026-12-03T08:00:00", now, &t, &err), 0);
+	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000);
+	/* The API takes only RFC 3339 with a zone. */
+	ck_assert_int_lt(joblet_time_parse_rfc3339("2026-12-03T08:00:00", &t, &err), 0);
+	joblet_error_clear(&err);
+	ck_assert_int_eq(joblet_time_parse_rfc3339("2026-12-03T10:00:00Z", &t, &err), 0);
+	{
+		char buf[40];
+
+		joblet_time_format_rfc3339(t + 5000000, buf, sizeof(buf));
+		ck_assert_str_eq(buf, "2026-12-03T10:00:00.005Z");
+	}
+	for (const char *const *b = (const char *const[]){ "2026-02-31T10:00:00Z", "2026-13-01 10:00",
+							   "tomorrow", "5 parsecs", "", "2026-12-03",
+							   "2026-12-03T25:00:00Z", NULL };
+	     *b; b++) {
+		ck_assert_msg(joblet_schedule_parse(*b, now, &t, &err) < 0, "%s", *b);
+		ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "RFC 3339"));
+		joblet_error_clear(&err);
+	}
+}
+END_TEST
+
+START_TEST(test_base64)
+{
+	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const coded[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+					     "Zm9vYmFy" };
+	uint8_t all[256], back[256];
+	char text[400];
+
+	for (size_t i = 0; i < 7; i++) {
+		char out[16], dec[16];
+
+		ck_assert_uint_eq(joblet_base64_encode(plain[i], strlen(plain[i]), out), strlen(coded[i]));
+		ck_assert_str_eq(out, coded[i]);
+		ck_assert_int_eq(joblet_base64_decode(coded[i], strlen(coded[i]), dec),
+				 (int64_t)strlen(plain[i]));
+		ck_assert(memcmp(dec, plain[i], strlen(plain[i])) == 0);
+	}
+	for (int i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	joblet_base64_encode(all, sizeof(all), text);
+	ck_assert_int_eq(joblet_base64_decode(text, strlen(text), back), 256);
+	ck_assert(memcmp(all, back, 256) == 0);
+	for (const char *const *b = (const char *const[]){ "Zg=", "Z===", "Zm9v!", "Zg==Zg==", "=Zg=",
+							   "Zm 9", NULL };
+	     *b; b++)
+		ck_assert_msg(joblet_base64_decode(*b, strlen(*b), back) < 0, "%s", *b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("job");
@@ -585,6 +775,10 @@ static Suite *suite(void)
 	tcase_add_test(flags, test_flags_all);
 	tcase_add_test(flags, test_flags_command_without_dashes);
 	tcase_add_test(flags, test_flags_refused);
+	tcase_add_test(flags, test_flags_daemon);
+	tcase_add_test(flags, test_flags_daemon_refused);
+	tcase_add_test(flags, test_schedule_times);
+	tcase_add_test(flags, test_base64);
 	suite_add_tcase(s, flags);
 
 	tcase_add_checked_fixture(val, setup, teardown);
@@ -601,6 +795,7 @@ static Suite *suite(void)
 	tcase_add_test(log, test_log_header);
 	tcase_add_test(log, test_log_write_read);
 	tcase_add_test(log, test_log_partial_and_corrupt);
+	tcase_add_test(log, test_log_skip);
 	jl_tcase_add_root(log, test_log_disk_full);
 	suite_add_tcase(s, log);
 

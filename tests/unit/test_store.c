@@ -1,0 +1,292 @@
+/*
+ * test_store.c - the daemon's job store (core/daemon/store.c) on a real
+ * SQLite file, and the role rules of core/daemon/auth.c: records and their
+ * events survive reopening, updates, unique prefixes (ambiguous, malformed,
+ * unknown), listing by state, counts, deletion, the audit log, a schema
+ * written by a newer joblet and a file that is not a database.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "jl_test.h"
+#include "jl_tmp.h"
+#include "store.h"
+
+static struct joblet_error *err;
+
+static void setup(void)
+{
+	jl_tmp_setup();
+	err = NULL;
+}
+
+static void teardown(void)
+{
+	joblet_error_free(err);
+	err = NULL;
+	jl_tmp_teardown();
+}
+
+static struct job_record rec(const char *id, int64_t seq, int32_t state)
+{
+	struct job_record r = { 0 };
+
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	r.seq = seq;
+	r.owner = (char *)"developer-client";
+	r.owner_serial = (char *)"abcd";
+	r.owner_role = (char *)"developer";
+	r.state = state;
+	r.spec_json = (char *)"{\"command\":[\"true\"]}";
+	r.command = (char *)"true";
+	r.created_ns = 1000 + seq;
+	return r;
+}
+
+#define ID_A "11111111-1111-4111-8111-111111111111"
+#define ID_B "11111111-2222-4222-8222-222222222222"
+#define ID_C "33333333-3333-4333-8333-333333333333"
+
+static int count_cb(const struct job_record *r, void *userdata)
+{
+	(void)r;
+	(*(int *)userdata)++;
+	return 0;
+}
+
+START_TEST(test_store_records)
+{
+	struct store *s = NULL;
+	struct job_record a = rec(ID_A, 1, JOB_PENDING), b = rec(ID_B, 2, JOB_SCHEDULED),
+			  c = rec(ID_C, 3, JOB_PENDING), got;
+	struct job_event *ev = NULL;
+	size_t n = 0;
+	int64_t counts[10], max = 0;
+	char id[37];
+	int k = 0;
+
+	ck_assert_int_eq(store_open(jl_tmp_path("joblet.db"), &s, &err), 0);
+	ck_assert_int_eq(store_job_insert(s, &a, &err), 0);
+	ck_assert_int_eq(store_job_insert(s, &b, &err), 0);
+	ck_assert_int_eq(store_job_insert(s, &c, &err), 0);
+	/* The same id or seq twice is refused. */
+	ck_assert_int_lt(store_job_insert(s, &a, &err), 0);
+	joblet_error_clear(&err);
+
+	a.state = JOB_RUNNING;
+	a.shim_pid = 4242;
+	a.started_ns = 5;
+	ck_assert_int_eq(store_job_update(s, &a, &err), 0);
+	a.state = JOB_FAILED;
+	a.has_exit_code = 1;
+	a.exit_code = 3;
+	a.reason = (char *)"exit code 3";
+	a.ended_ns = 9;
+	ck_assert_int_eq(store_job_update(s, &a, &err), 0);
+	store_close(s);
+
+	/* Reopened: all of it is there. */
+	ck_assert_int_eq(store_open(jl_tmp_path("joblet.db"), &s, &err), 0);
+	ck_assert_int_eq(store_job_get(s, ID_A, &got, &err), 0);
+	ck_assert_int_eq(got.state, JOB_FAILED);
+	ck_assert_int_eq(got.has_exit_code, 1);
+	ck_assert_int_eq(got.exit_code, 3);
+	ck_assert_str_eq(got.reason, "exit code 3");
+	ck_assert_str_eq(got.owner, "developer-client");
+	ck_assert_str_eq(got.spec_json, "{\"command\":[\"true\"]}");
+	ck_assert_int_eq(got.started_ns, 5);
+	job_record_done(&got);
+	ck_assert_int_eq(store_job_get(s, ID_B, &got, &err), 0);
+	ck_assert_int_eq(got.has_exit_code, 0);
+	job_record_done(&got);
+	ck_assert_int_eq(store_job_events(s, ID_A, &ev, &n, &err), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(ev[0].state, JOB_PENDING);
+	ck_assert_int_eq(ev[1].state, JOB_RUNNING);
+	ck_assert_int_eq(ev[2].state, JOB_FAILED);
+	ck_assert_str_eq(ev[2].reason, "exit code 3");
+	job_events_free(ev, n);
+
+	/* Prefixes. */
+	ck_assert_int_eq(store_job_resolve(s, "3333", id, &err), 0);
+	ck_assert_str_eq(id, ID_C);
+	ck_assert_int_eq(store_job_resolve(s, ID_B, id, &err), 0);
+	ck_assert_str_eq(id, ID_B);
+	ck_assert_int_eq(store_job_resolve(s, "11111111-", id, &err), -JOBLET_E_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "several job ids"));
+	joblet_error_clear(&err);
+	ck_assert_int_eq(store_job_resolve(s, "4444", id, &err), -JOBLET_E_NOT_FOUND);
+	joblet_error_clear(&err);
+	for (const char *const *bad = (const char *const[]){ "", "-1", "1111111x", "ABCD",
+							     "11111111111", "1111*", "%", NULL };
+	     *bad; bad++) {
+		ck_assert_msg(store_job_resolve(s, *bad, id, &err) == -JOBLET_E_INVALID, "%s", *bad);
+		joblet_error_clear(&err);
+	}
+
+	ck_assert_int_eq(store_job_foreach(s, JOB_PENDING, count_cb, &k, &err), 0);
+	ck_assert_int_eq(k, 1);
+	k = 0;
+	ck_assert_int_eq(store_job_foreach(s, 0, count_cb, &k, &err), 0);
+	ck_assert_int_eq(k, 3);
+	ck_assert_int_eq(store_job_counts(s, counts, &err), 0);
+	ck_assert_int_eq(counts[JOB_FAILED], 1);
+	ck_assert_int_eq(counts[JOB_SCHEDULED], 1);
+	ck_assert_int_eq(counts[JOB_PENDING], 1);
+	ck_assert_int_eq(store_job_max_seq(s, &max, &err), 0);
+	ck_assert_int_eq(max, 3);
+
+	ck_assert_int_eq(store_job_delete(s, ID_A, &err), 0);
+	ck_assert_int_eq(store_job_get(s, ID_A, &got, &err), -JOBLET_E_NOT_FOUND);
+	joblet_error_clear(&err);
+	ck_assert_int_eq(store_job_events(s, ID_A, &ev, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	job_events_free(ev, n);
+	/* Updating a deleted job says so. */
+	ck_assert_int_eq(store_job_update(s, &a, &err), -JOBLET_E_NOT_FOUND);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_store_audit)
+{
+	struct store *s = NULL;
+	struct audit_entry a = { "admin-client", "ff01", "admin", "DELETE", "/v1/jobs", "3 jobs",
+				 200, 0, NULL };
+	struct audit_entry b = { "reader-client", "ff02", "reader", "POST", "/v1/jobs", NULL,
+				 403, 0, "role reader may not POST /v1/jobs" };
+	char *json = NULL;
+
+	ck_assert_int_eq(store_open(jl_tmp_path("joblet.db"), &s, &err), 0);
+	ck_assert_int_eq(store_audit(s, &a, &err), 0);
+	ck_assert_int_eq(store_audit(s, &b, &err), 0);
+	ck_assert_int_eq(store_audit_json(s, 10, &json, &err), 0);
+	/* Newest first, slashes as they are. */
+	ck_assert_ptr_nonnull(strstr(json, "\"cn\":\"reader-client\""));
+	ck_assert(strstr(json, "reader-client") < strstr(json, "admin-client"));
+	ck_assert_ptr_nonnull(strstr(json, "\"path\":\"/v1/jobs\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"status\":403"));
+	free(json);
+	ck_assert_int_eq(store_audit_json(s, 1, &json, &err), 0);
+	ck_assert_ptr_null(strstr(json, "admin-client"));
+	free(json);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(test_store_refusals)
+{
+	struct store *s = NULL;
+	sqlite3 *db;
+	int fd;
+
+	/* Written by a newer joblet: refused, not damaged. */
+	ck_assert_int_eq(store_open(jl_tmp_path("new.db"), &s, &err), 0);
+	store_close(s);
+	ck_assert_int_eq(sqlite3_open(jl_tmp_path("new.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_open(jl_tmp_path("new.db"), &s, &err), -JOBLET_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "newer joblet"));
+	joblet_error_clear(&err);
+	/* Not a database. */
+	fd = open(jl_tmp_path("junk.db"), O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(write(fd, "this is not sqlite at all.......", 32), 32);
+	close(fd);
+	ck_assert_int_lt(store_open(jl_tmp_path("junk.db"), &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "junk.db"));
+	joblet_error_clear(&err);
+	/* A folder that does not exist. */
+	ck_assert_int_lt(store_open(jl_tmp_path("no/such/joblet.db"), &s, &err), 0);
+}
+END_TEST
+
+START_TEST(test_states)
+{
+	for (int32_t s = JOB_PENDING; s <= JOB_OOM_KILLED; s++) {
+		ck_assert_ptr_nonnull(job_state_name(s));
+		ck_assert_int_eq(job_state_parse(job_state_name(s)), s);
+	}
+	ck_assert_int_eq(job_state_parse("running"), JOB_RUNNING);
+	ck_assert_int_eq(job_state_parse("RUN"), 0);
+	ck_assert_ptr_null(job_state_name(0));
+	ck_assert_int_eq(job_state_final(JOB_RUNNING), 0);
+	ck_assert_int_eq(job_state_final(JOB_SCHEDULED), 0);
+	ck_assert_int_eq(job_state_final(JOB_CANCELED), 1);
+	ck_assert_int_eq(job_state_final(JOB_OOM_KILLED), 1);
+}
+END_TEST
+
+START_TEST(test_roles)
+{
+	const char *admin[] = { "admin" }, *viewer[] = { "Viewer" }, *two[] = { "admin", "reader" },
+		   *mixed[] = { "Engineering", "MAINTAINER" }, *none[] = { "superuser" },
+		   *dev3[] = { "developer", "admin", "maintainer" };
+
+	ck_assert_int_eq(role_from_ous(admin, 1), ROLE_ADMIN);
+	ck_assert_int_eq(role_from_ous(viewer, 1), ROLE_READER);
+	/* Several roles: the least privileged. */
+	ck_assert_int_eq(role_from_ous(two, 2), ROLE_READER);
+	ck_assert_int_eq(role_from_ous(dev3, 3), ROLE_DEVELOPER);
+	/* OUs that name no role are ignored; none at all is no role. */
+	ck_assert_int_eq(role_from_ous(mixed, 2), ROLE_MAINTAINER);
+	ck_assert_int_eq(role_from_ous(none, 1), ROLE_NONE);
+	ck_assert_int_eq(role_from_ous(NULL, 0), ROLE_NONE);
+	ck_assert_str_eq(role_name(ROLE_DEVELOPER), "developer");
+	ck_assert_ptr_nonnull(strstr(tls_priorities(13), "VERS-TLS1.3"));
+	ck_assert_ptr_null(strstr(tls_priorities(13), "VERS-TLS1.2"));
+	ck_assert_ptr_nonnull(strstr(tls_priorities(12), "VERS-TLS1.2"));
+}
+END_TEST
+
+START_TEST(test_tls_files)
+{
+	struct joblet_config *cfg = NULL;
+	struct tls_creds *c = NULL;
+
+	ck_assert_int_eq(joblet_config_defaults(&cfg, NULL), 0);
+	free(cfg->tls_cert);
+	cfg->tls_cert = strdup(jl_tmp_path("missing.pem"));
+	ck_assert_int_eq(tls_creds_load(cfg, &c, &err), -JOBLET_E_CONFIG);
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "server.tls.cert"));
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "joblet certs init"));
+	joblet_error_clear(&err);
+	free(cfg->tls_cert);
+	cfg->tls_cert = strdup(jl_tmp_write("garbage.pem", "-----BEGIN CERTIFICATE-----\nno\n"));
+	free(cfg->tls_key);
+	cfg->tls_key = strdup(cfg->tls_cert);
+	free(cfg->tls_client_ca);
+	cfg->tls_client_ca = strdup(cfg->tls_cert);
+	ck_assert_int_lt(tls_creds_load(cfg, &c, &err), 0);
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "cannot be used"));
+	joblet_config_free(cfg);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_store_records);
+	tcase_add_test(tc, test_store_audit);
+	tcase_add_test(tc, test_store_refusals);
+	tcase_add_test(tc, test_states);
+	tcase_add_test(tc, test_roles);
+	tcase_add_test(tc, test_tls_files);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return jl_run_suite(suite());
+}
