@@ -330,7 +330,7 @@ static void spawn_reaper(struct manager *m, const char *dir)
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	if (posix_spawn(&pid, shim, NULL, &attr, argv, NULL) != 0)
+	if (posix_spawn(&pid, shim, NULL, &attr, argv, environ) != 0)
 		joblet_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", shim, dir);
 	posix_spawnattr_destroy(&attr);
 }
@@ -501,7 +501,7 @@ static int start(struct manager *m, struct mjob *j)
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 						POSIX_SPAWN_SETSID);
-	r = posix_spawn(&pid, shim, &fa, &attr, argv, NULL);
+	r = posix_spawn(&pid, shim, &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (r != 0) {
