@@ -2,7 +2,14 @@
 # quickstart.sh - set up joblet on a fresh Debian 12 machine, as root.
 #
 #   ./scripts/quickstart.sh         install build dependencies, build, install,
-#                                   then show `joblet check` and `rnx plugins list`
+#                                   show `joblet check`, then the quick start:
+#                                   certificates and a config in one folder
+#                                   ($JOBLET_QUICKSTART_DIR, default
+#                                   /tmp/joblet-quickstart), a daemon on
+#                                   127.0.0.1 ($JOBLET_QUICKSTART_PORT, 50051),
+#                                   an isolated job with limits through
+#                                   `rnx job run -f`, `rnx job list`, and the
+#                                   daemon stopped again
 #   ./scripts/quickstart.sh test    install build dependencies, build with
 #                                   -Werror, run every test (unit, integration,
 #                                   SDK; unit tests again under valgrind); the
@@ -10,13 +17,14 @@
 #   ./scripts/quickstart.sh ci      what CI runs: `test`, preceded by a build with
 #                                   every plugin disabled and `make distcheck`
 #   ./scripts/quickstart.sh deps    only install the Debian packages
+#   ./scripts/quickstart.sh demo    only the quick start (joblet installed)
 set -eu
 cd "$(dirname "$0")/.."
 
 DEPS="build-essential autoconf automake libtool pkg-config xz-utils
 libcurl4-gnutls-dev nettle-dev libgnutls28-dev libjson-c-dev libarchive-dev
 libyaml-dev libsqlite3-dev libmicrohttpd-dev libseccomp-dev check valgrind gnutls-bin
-qemu-system-x86 busybox-static cpio"
+curl qemu-system-x86 busybox-static cpio"
 CONFIGURE_FLAGS="--prefix=/usr/local --sysconfdir=/etc --localstatedir=/var"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
@@ -71,8 +79,58 @@ run_main() {
 	ldconfig
 	say "joblet check"
 	/usr/local/sbin/joblet check || true
-	say "rnx plugins list"
-	/usr/local/bin/rnx plugins list
+	demo
+}
+
+# The quick start: everything under one folder, a daemon on loopback, one job.
+demo() {
+	qs=${JOBLET_QUICKSTART_DIR:-/tmp/joblet-quickstart}
+	port=${JOBLET_QUICKSTART_PORT:-50051}
+	joblet=/usr/local/sbin/joblet
+	rnx=/usr/local/bin/rnx
+	say "quick start in $qs: certificates (joblet certs init)"
+	mkdir -p "$qs"
+	$joblet certs init --dir "$qs/certs" --address "127.0.0.1:$port" --force >/dev/null
+	cat >"$qs/joblet.yml" <<EOF
+# The quick start's daemon: state and certificates under $qs.
+paths:
+  state_dir: $qs/state
+server:
+  address: 127.0.0.1:$port
+  tls:
+    cert: $qs/certs/server.pem
+    key: $qs/certs/server-key.pem
+    client_ca: $qs/certs/ca.pem
+EOF
+	say "starting joblet serve on 127.0.0.1:$port (log: $qs/joblet.log)"
+	$joblet --config "$qs/joblet.yml" serve >"$qs/joblet.log" 2>&1 &
+	daemon=$!
+	i=0
+	until grep -q "serving; state directory" "$qs/joblet.log" 2>/dev/null; do
+		if ! kill -0 $daemon 2>/dev/null || test $i -ge 100; then
+			echo "quickstart: the daemon did not start; its log says:" >&2
+			cat "$qs/joblet.log" >&2
+			kill $daemon 2>/dev/null
+			exit 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	RNX_CONFIG=$qs/certs/rnx-config-developer.yml
+	export RNX_CONFIG
+	say "rnx job run -f --max-memory=64 --max-cpu=50 --timeout=30s -- sh -c '...'"
+	rc=0
+	$rnx job run -f --max-memory=64 --max-cpu=50 --timeout=30s -- \
+		sh -c 'echo "hello from $(hostname), uid $(id -u), pid $$"; echo "/ holds: $(ls /)"' || rc=$?
+	say "rnx job list"
+	$rnx job list
+	say "stopping the daemon"
+	kill -TERM $daemon
+	wait $daemon || true
+	echo
+	echo "Done.  Start it again with: $joblet --config $qs/joblet.yml serve"
+	echo "and talk to it with:        RNX_CONFIG=$RNX_CONFIG $rnx job list"
+	return $rc
 }
 
 run_test() {
@@ -109,6 +167,7 @@ run_ci() {
 
 case "${1:-run}" in
 run) run_main ;;
+demo) demo ;;
 test)
 	trap summary_guard EXIT
 	run_test
@@ -118,9 +177,9 @@ ci)
 	run_ci
 	;;
 deps) deps ;;
--h | --help | help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help | help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' ;;
 *)
-	echo "quickstart: unknown mode \`$1'; use run, test, ci or deps (see --help)" >&2
+	echo "quickstart: unknown mode \`$1'; use run, test, ci, deps or demo (see --help)" >&2
 	exit 2
 	;;
 esac

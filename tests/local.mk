@@ -18,6 +18,7 @@ JL_SCRIPT_TESTS = \
 EXTRA_DIST += \
 	$(JL_SCRIPT_TESTS) \
 	tests/run-tests.sh \
+	tests/valgrind.supp \
 	tests/integration/tap.sh \
 	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \

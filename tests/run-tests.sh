@@ -80,6 +80,7 @@ if test "${JOBLET_TEST_VALGRIND:-0}" = 1; then
 			# No fork mode: valgrind then sees every test in one process.
 			CK_FORK=no run_one "$name" "$log" ${LIBTOOL:-libtool} --mode=execute \
 				valgrind -q --error-exitcode=99 --leak-check=full \
+				--suppressions="$src/tests/valgrind.supp" \
 				--errors-for-leak-kinds=definite --show-leak-kinds=definite \
 				"$build/$t"
 		done

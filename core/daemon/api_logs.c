@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -253,6 +254,8 @@ struct follower {
 	struct joblet_log_reader *reader;
 	char id[37];
 	bool follow;
+	int sock;	/* the connection's socket (to see a peer that left), or -1 */
+	int64_t quiet_since; /* CLOCK_MONOTONIC s of the last thing sent */
 	bool done;	/* the last event is formatted */
 	bool failed;
 	uint64_t gen;
@@ -438,6 +441,14 @@ static int fill(struct follower *f)
 	return any;
 }
 
+/* Has the client closed its side of the connection? */
+static bool peer_gone(const struct follower *f)
+{
+	struct pollfd p = { f->sock, POLLRDHUP, 0 };
+
+	return f->sock >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct follower *f = cls;
@@ -450,6 +461,10 @@ static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 		if (f->off < f->len) {
 			size_t n = f->len - f->off < max ? f->len - f->off : max;
+			struct timespec mono;
+
+			clock_gettime(CLOCK_MONOTONIC, &mono);
+			f->quiet_since = mono.tv_sec;
 
 			memcpy(buf, f->out + f->off, n);
 			f->off += n;
@@ -480,11 +495,19 @@ static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 		}
 		pthread_mutex_lock(&h->lock);
 		while (f->w->gen == f->gen && !f->w->ended && !h->shutdown) {
-			struct timespec until;
+			struct timespec until, mono;
 
+			/* A second at a time: a peer that left frees its connection soon. */
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += HEARTBEAT_S;
-			if (pthread_cond_timedwait(&f->w->cond, &h->lock, &until) == ETIMEDOUT) {
+			until.tv_sec += 1;
+			if (pthread_cond_timedwait(&f->w->cond, &h->lock, &until) != ETIMEDOUT)
+				continue;
+			if (peer_gone(f)) {
+				pthread_mutex_unlock(&h->lock);
+				return MHD_CONTENT_READER_END_WITH_ERROR;
+			}
+			clock_gettime(CLOCK_MONOTONIC, &mono);
+			if (mono.tv_sec - f->quiet_since >= HEARTBEAT_S) {
 				heartbeat = true;
 				break;
 			}
@@ -542,6 +565,15 @@ int api_job_logs(struct request *rq)
 		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
 	f->d = rq->d;
 	memcpy(f->id, rq->target, sizeof(f->id));
+	{
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct timespec mono;
+
+		f->sock = ci ? ci->connect_fd : -1;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		f->quiet_since = mono.tv_sec;
+	}
 	f->follow = follow && (strcmp(follow, "1") == 0 || strcmp(follow, "true") == 0);
 	manager_job_dir(rq->d->manager, f->id, dir, sizeof(dir));
 	f->w = hub_attach(rq->d->hub, f->id, dir, &e);

@@ -104,7 +104,6 @@ static const struct key_def server_keys[] = {
 	{ "max_connections", KEY_COUNT, FIELD(max_connections), NULL },
 	{ "max_connections_per_client", KEY_COUNT, FIELD(max_connections_per_client), NULL },
 	{ "max_request_bytes", KEY_SIZE, FIELD(max_request_bytes), NULL },
-	{ "threads", KEY_COUNT, FIELD(server_threads), NULL },
 	{ NULL },
 };
 
@@ -212,7 +211,6 @@ int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_erro
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_client = 128;
 	cfg->max_request_bytes = INT64_C(64) << 20;
-	cfg->server_threads = 4;
 	cfg->max_active_jobs = 10000;
 	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca)
 		goto oom;

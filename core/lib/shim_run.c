@@ -59,6 +59,8 @@ struct stack {
 	size_t n;
 };
 
+static unsigned long long proc_start_time(pid_t pid);
+
 static int64_t now_ns(clockid_t clock)
 {
 	struct timespec ts;
@@ -689,6 +691,17 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	close(syncp[0]);
 	close(rep[1]);
 	outp[1] = errp[1] = syncp[0] = rep[1] = -1;
+	{
+		/* For `joblet-shim --reap` should this shim die: which process is the job. */
+		_cleanup_free_ char *jp = jl_strdup_printf("%s/job.pid", state_dir);
+		int fd = jp ? open(jp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)
+			    : -1;
+
+		if (fd >= 0) {
+			dprintf(fd, "%ld %llu\n", (long)pid, proc_start_time(pid));
+			close(fd);
+		}
+	}
 
 	/* Place the child, release it, learn whether it reached exec. */
 	for (size_t i = 0; i < st.n; i++) {
@@ -923,6 +936,54 @@ out:
 
 /* ------------------------------------------------------------------ reaping */
 
+/* Field 22 of /proc/PID/stat: when the process started (clock ticks since boot), or 0. */
+static unsigned long long proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long t = 0;
+	const char *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command name in parentheses (which may hold spaces): fields 3 on. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+				"%*d %*d %llu",
+			 &t) != 1)
+		return 0;
+	return t;
+}
+
+/*
+ * The job's first process, as the shim recorded it (job.pid: "PID
+ * STARTTIME"): killed when it is still that process.  It leads its own
+ * session (and, with the namespaces layer, is its PID namespace's init, so
+ * the kernel ends the rest with it).
+ */
+static void kill_first_process(const char *state_dir)
+{
+	_cleanup_free_ char *path = jl_strdup_printf("%s/job.pid", state_dir);
+	_cleanup_free_ char *text = path ? jl_read_line_file(path) : NULL;
+	long long pid = 0;
+	unsigned long long start = 0;
+
+	if (!text || sscanf(text, "%lld %llu", &pid, &start) != 2 || pid <= 1)
+		return;
+	if (start == 0 || proc_start_time((pid_t)pid) != start)
+		return;
+	kill(-(pid_t)pid, SIGKILL);
+	kill((pid_t)pid, SIGKILL);
+	joblet_log(JOBLET_LOG_INFO, NULL, "killed the job's first process %lld and its session",
+		   pid);
+}
+
 /* Unmount whatever of the job is mounted in our mount namespace (below state_dir). */
 static void unmount_leftovers(const char *state_dir)
 {
@@ -987,6 +1048,7 @@ int joblet_shim_reap(const struct joblet_config *cfg, const struct joblet_plugin
 		return r;
 	}
 	unmount_leftovers(state_dir);
+	kill_first_process(state_dir);
 	for (size_t i = st.n; i-- > 0;) {
 		const struct joblet_isolation_ops *ops = st.layers[i].ops;
 		struct joblet_error *e = NULL;

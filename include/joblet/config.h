@@ -66,7 +66,6 @@ struct joblet_config {
 	int64_t max_connections;  /* server.max_connections: in all (more get 429) */
 	int64_t max_connections_per_client; /* server.max_connections_per_client: per address */
 	int64_t max_request_bytes; /* server.max_request_bytes: request bodies (413 beyond) */
-	int64_t server_threads;	  /* server.threads: threads serving connections */
 	char *db_path;		  /* paths.db: the job store (SQLite), or NULL = STATE_DIR/joblet.db */
 	int64_t max_active_jobs;  /* jobs.max_active: pending, scheduled and running jobs (429 beyond) */
 };

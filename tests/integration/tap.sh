@@ -29,13 +29,16 @@ trap tap_exit EXIT
 # Under the runner's valgrind pass every joblet and rnx runs in valgrind;
 # a memory error or a definite leak turns the exit status into 99.
 if test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1; then
+	# The build tree's libtool by absolute path: tests may change folder.
+	SHELL_FOR_LIBTOOL=${SHELL:-/bin/sh}
 	for prog in joblet rnx; do
 		# valgrind writes to a file per process, so the program's stderr
 		# stays what the tests compare; its errors are reported at exit.
 		cat >"$TMP/$prog" <<EOW
 #!/bin/sh
-exec ${LIBTOOL:-libtool} --mode=execute valgrind -q --log-file="$TMP/.valgrind.%p" \\
+exec $SHELL_FOR_LIBTOOL "$build/libtool" --mode=execute valgrind -q --log-file="$TMP/.valgrind.%p" \\
 	--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \\
+	--suppressions="$src/tests/valgrind.supp" \\
 	--show-leak-kinds=definite "$build/$prog" "\$@"
 EOW
 		chmod 755 "$TMP/$prog"

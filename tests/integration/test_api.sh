@@ -202,7 +202,7 @@ ok 'test "$code" = 200 && has "\"state\":\"FAILED\"" "$out" && has "\"exit_code\
 	"status by a unique prefix: FAILED, exit code 3 and the reason"
 ok 'has "\"events\":[{" "$out" && has "\"state\":\"RUNNING\"" "$out" && ! has hunter2 "$out"' "status lists the job's state changes and no secret"
 kurl reader "$URL/v1/jobs/$J1/logs"
-ok 'has "event: stdout" "$out" && has "\"data\":\"out\\n\"" "$out" && has "event: stderr" "$out" && has "secret-length-7" "$out" && has "event: exit" "$out"' \
+ok 'has "event: stdout" "$out" && has "\"data\":\"out\\n" "$out" && has "event: stderr" "$out" && has "secret-length-7" "$out" && has "event: exit" "$out"' \
 	"the log stream holds stdout and stderr apart, and the job saw its secret"
 kurl reader "$URL/v1/jobs"
 ok 'has "$J1" "$out" && ! has hunter2 "$out"' "the list holds the job, without secrets"
