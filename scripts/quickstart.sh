@@ -121,7 +121,7 @@ EOF
 	say "rnx job run -f --max-memory=64 --max-cpu=50 --timeout=30s -- sh -c '...'"
 	rc=0
 	$rnx job run -f --max-memory=64 --max-cpu=50 --timeout=30s -- \
-		sh -c 'echo "hello from $(hostname), uid $(id -u), pid $$"; echo "/ holds: $(ls /)"' || rc=$?
+		sh -c 'echo "hello from $(hostname), uid $(id -u), pid $$"; echo "/ holds: $(ls / | tr "\\n" " ")"' || rc=$?
 	say "rnx job list"
 	$rnx job list
 	say "stopping the daemon"

@@ -619,12 +619,16 @@ int api_job_run(struct request *rq)
 	struct joblet_error *e = NULL;
 	struct joblet_job_spec *spec = NULL;
 	struct uploads u = { NULL, 0, 0, 0 };
-	struct job_owner owner = { rq->who.cn, rq->who.serial, role_name(rq->who.role) };
+	struct timespec arrived;
+	struct job_owner owner = { rq->who.cn, rq->who.serial, role_name(rq->who.role), 0 };
 	struct job_record rec;
-	json_object *o = request_json(rq);
+	json_object *o;
 	char *pub = NULL, *cmd = NULL;
 	int r;
 
+	clock_gettime(CLOCK_REALTIME, &arrived);
+	owner.received_ns = (int64_t)arrived.tv_sec * 1000000000 + arrived.tv_nsec;
+	o = request_json(rq);
 	if (!o)
 		return MHD_YES;
 	r = parse_run(o, rq->who.role >= ROLE_ADMIN, &spec, &u, &e);

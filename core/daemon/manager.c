@@ -931,7 +931,7 @@ int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct
 		j->rec.spec_json = strdup(public_json);
 		j->rec.command = strdup(command);
 		j->rec.priority = spec->priority;
-		j->rec.created_ns = now_ns();
+		j->rec.created_ns = owner->received_ns ? owner->received_ns : now_ns();
 		j->rec.scheduled_ns = spec->schedule_ns;
 		j->rec.state = spec->schedule_ns > j->rec.created_ns ? JOB_SCHEDULED : JOB_PENDING;
 		if (!j->rec.owner || !j->rec.spec_json || !j->rec.command ||

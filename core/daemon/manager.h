@@ -28,6 +28,7 @@ struct job_owner {
 	const char *cn;
 	const char *serial;
 	const char *role;
+	int64_t received_ns; /* when the request arrived (CLOCK_REALTIME): the job's `created` */
 };
 
 int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error **err);
