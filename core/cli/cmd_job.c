@@ -38,12 +38,6 @@ static int fail(struct joblet_error *e)
 	return JOBLET_EXIT_FAILURE;
 }
 
-static int usage(const char *path, const char *what, const char *arg)
-{
-	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
-		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
-	return JOBLET_EXIT_USAGE;
-}
 
 static const char *jstr(json_object *o, const char *key)
 {
@@ -71,15 +65,6 @@ static bool jint(json_object *o, const char *key, int64_t *ret)
 	return true;
 }
 
-static void print_pretty(const char *json)
-{
-	json_object *o = json_tokener_parse(json);
-
-	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE)
-	       : json);
-	json_object_put(o);
-}
 
 /* A job id (or unique prefix) as rnx takes it: hex and dashes only, so it is safe in a path. */
 static bool id_ok(const char *id)
@@ -101,14 +86,14 @@ static int parse_id_args(int argc, char **argv, struct rnx_ctx *ctx, const char 
 		else if (follow && (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0))
 			*follow = true;
 		else if (argv[i][0] == '-')
-			return usage(path, "unknown option", argv[i]);
+			return rnx_usage(path, "unknown option", argv[i]);
 		else if (id)
-			return usage(path, "give one job id", NULL);
+			return rnx_usage(path, "give one job id", NULL);
 		else
 			id = argv[i];
 	}
 	if (!id)
-		return usage(path, "give the job's id (or a unique start of it; `rnx job list` shows "
+		return rnx_usage(path, "give the job's id (or a unique start of it; `rnx job list` shows "
 				   "them)",
 			     NULL);
 	if (!id_ok(id)) {
@@ -633,7 +618,7 @@ static int job_run(int argc, char **argv, void *userdata)
 		goto out;
 	}
 	if (!spec->argv || !spec->argv[0]) {
-		rc = usage("rnx job run", "no command given; put it after the flags (`rnx job run "
+		rc = rnx_usage("rnx job run", "no command given; put it after the flags (`rnx job run "
 					  "--max-memory=256 -- python3 job.py`)",
 			   NULL);
 		goto out;
@@ -647,7 +632,7 @@ static int job_run(int argc, char **argv, void *userdata)
 		goto out;
 	}
 	if (ctx->json && !follow)
-		print_pretty(answer);
+		rnx_print_json(answer);
 	else if (!follow || isatty(STDERR_FILENO) || strcmp(jstr0(rec, "state"), "SCHEDULED") == 0) {
 		FILE *where = follow ? stderr : stdout;
 		const char *state = jstr0(rec, "state");
@@ -717,18 +702,18 @@ static int job_list(int argc, char **argv, void *userdata)
 		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
 			status = argv[++i];
 		else
-			return usage("rnx job list", "unknown option", argv[i]);
+			return rnx_usage("rnx job list", "unknown option", argv[i]);
 	}
 	if (status && (!*status || strspn(status, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") !=
 					   strlen(status)))
-		return usage("rnx job list", "--status takes a state such as RUNNING or FAILED, not",
+		return rnx_usage("rnx job list", "--status takes a state such as RUNNING or FAILED, not",
 			     status);
 	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "", status ? status : "");
 	r = request(ctx, "GET", path, &answer);
 	if (r)
 		return r;
 	if (ctx->json) {
-		print_pretty(answer);
+		rnx_print_json(answer);
 		free(answer);
 		return JOBLET_EXIT_OK;
 	}
@@ -887,7 +872,7 @@ static int job_status(int argc, char **argv, void *userdata)
 	if (r)
 		return r;
 	if (ctx->json)
-		print_pretty(answer);
+		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
 		print_status(o);
 		json_object_put(o);
@@ -934,7 +919,7 @@ static int job_act(int argc, char **argv, struct rnx_ctx *ctx, const char *verb,
 	if (r)
 		return r;
 	if (ctx->json)
-		print_pretty(answer);
+		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
 		const char *full = jstr(o, "id") ? jstr(o, "id") : jstr0(o, "deleted");
 		const char *state = jstr(o, "state");
@@ -981,7 +966,7 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	if (r)
 		return r;
 	if (ctx->json)
-		print_pretty(answer);
+		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
 		int64_t d = 0, s = 0;
 

@@ -21,22 +21,7 @@
 #include "api.h"
 #include "rnx.h"
 
-static int usage(const char *path, const char *what, const char *arg)
-{
-	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
-		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
-	return JOBLET_EXIT_USAGE;
-}
 
-static void print_pretty(const char *json)
-{
-	json_object *o = json_tokener_parse(json);
-
-	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE)
-	       : json);
-	json_object_put(o);
-}
 
 /* A runtime spec as a path segment: NAME[@VERSION] of the characters runtimes use. */
 static bool spec_ok(const char *s)
@@ -63,7 +48,7 @@ static int call(struct rnx_ctx *ctx, const char *method, const char *path, int32
 		return JOBLET_EXIT_FAILURE;
 	}
 	if (ctx->json)
-		print_pretty(answer);
+		rnx_print_json(answer);
 	else if (joblet_runtime_print_text(stdout, stderr, "rnx", what, answer) < 0)
 		fprintf(stderr, "rnx: the node's answer was not understood\n");
 	free(answer);
@@ -79,16 +64,16 @@ static int one_spec(int argc, char **argv, struct rnx_ctx *ctx, const char *path
 		if (strcmp(argv[i], "--json") == 0)
 			ctx->json = 1;
 		else if (argv[i][0] == '-')
-			return usage(path, "unknown option", argv[i]);
+			return rnx_usage(path, "unknown option", argv[i]);
 		else if (*ret)
-			return usage(path, "give only one runtime", NULL);
+			return rnx_usage(path, "give only one runtime", NULL);
 		else
 			*ret = argv[i];
 	}
 	if (!*ret)
-		return usage(path, "give one runtime (NAME[@VERSION])", NULL);
+		return rnx_usage(path, "give one runtime (NAME[@VERSION])", NULL);
 	if (!spec_ok(*ret))
-		return usage(path, "this is not a runtime name", *ret);
+		return rnx_usage(path, "this is not a runtime name", *ret);
 	return 0;
 }
 
@@ -110,7 +95,7 @@ static int runtime_list(int argc, char **argv, void *userdata)
 			if (i + 1 < argc && argv[i + 1][0] != '-')
 				registry = argv[++i];
 		} else
-			return usage("rnx runtime list", "unknown option", argv[i]);
+			return rnx_usage("rnx runtime list", "unknown option", argv[i]);
 	}
 	if (!from_registry)
 		return call(ctx, "GET", "/v1/runtimes", JOBLET_RUNTIME_TEXT_LIST);
@@ -230,14 +215,14 @@ static int runtime_install(int argc, char **argv, void *userdata)
 		else if (strcmp(argv[i], "--registry") == 0 && i + 1 < argc)
 			registry = argv[++i];
 		else if (argv[i][0] == '-')
-			return usage("rnx runtime install", "unknown option", argv[i]);
+			return rnx_usage("rnx runtime install", "unknown option", argv[i]);
 		else if (spec)
-			return usage("rnx runtime install", "give only one runtime", NULL);
+			return rnx_usage("rnx runtime install", "give only one runtime", NULL);
 		else
 			spec = argv[i];
 	}
 	if (!spec)
-		return usage("rnx runtime install", "give one runtime (NAME[@VERSION])", NULL);
+		return rnx_usage("rnx runtime install", "give one runtime (NAME[@VERSION])", NULL);
 	body = json_object_new_object();
 	json_object_object_add(body, "spec", json_object_new_string(spec));
 	if (registry)
@@ -264,7 +249,7 @@ static int runtime_install(int argc, char **argv, void *userdata)
 				"runtime list` shows what is installed\n");
 	else {
 		if (ctx->json)
-			print_pretty(in.result);
+			rnx_print_json(in.result);
 		else
 			joblet_runtime_print_text(stdout, stderr, "rnx", JOBLET_RUNTIME_TEXT_INSTALLED,
 						  in.result);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,23 @@ static void rnx_log_sink(int32_t level, const char *source, const char *message,
 {
 	(void)userdata;
 	fprintf(stderr, "rnx: %s: %s: %s\n", joblet_log_level_name(level), source, message);
+}
+
+int rnx_usage(const char *path, const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
+		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
+	return JOBLET_EXIT_USAGE;
+}
+
+void rnx_print_json(const char *json)
+{
+	json_object *o = json_tokener_parse(json);
+
+	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE)
+	       : json);
+	json_object_put(o);
 }
 
 void rnx_print_error(const struct joblet_error *e)

@@ -20,6 +20,12 @@ extern const struct joblet_cli_command rnx_job_commands[];
 int rnx_cmd_version(int argc, char **argv, void *userdata);
 int rnx_cmd_nodes(int argc, char **argv, void *userdata);
 
+/* A usage error: "PATH: WHAT[ `ARG`]; run `PATH --help` for the usage."; returns 2. */
+int rnx_usage(const char *path, const char *what, const char *arg);
+
+/* Print JSON text pretty on stdout (as it is when it does not parse). */
+void rnx_print_json(const char *json);
+
 /* Print an error from libjoblet as "rnx: <message>". */
 void rnx_print_error(const struct joblet_error *e);
 

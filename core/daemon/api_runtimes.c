@@ -21,20 +21,6 @@
 
 #include "server.h"
 
-static int reply_result(struct request *rq, int r, struct joblet_error *e, char *json)
-{
-	int x;
-
-	if (r < 0) {
-		x = reply_joblet_error(rq, e);
-		joblet_error_free(e);
-		return x;
-	}
-	x = reply_json(rq, MHD_HTTP_OK, json);
-	free(json);
-	return x;
-}
-
 int api_runtime_list(struct request *rq)
 {
 	struct joblet_error *e = NULL;

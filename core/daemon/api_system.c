@@ -33,16 +33,9 @@ int api_plugins(struct request *rq)
 {
 	struct joblet_error *e = NULL;
 	char *json = NULL;
-	int r;
+	int r = joblet_plugin_set_to_json(rq->d->set, &json, &e);
 
-	if (joblet_plugin_set_to_json(rq->d->set, &json, &e) < 0) {
-		r = reply_joblet_error(rq, e);
-		joblet_error_free(e);
-		return r;
-	}
-	r = reply_json(rq, MHD_HTTP_OK, json);
-	free(json);
-	return r;
+	return reply_result(rq, r, e, json);
 }
 
 int api_audit(struct request *rq)
@@ -51,18 +44,10 @@ int api_audit(struct request *rq)
 	const char *limit = request_query(rq, "limit");
 	long long n = limit ? strtoll(limit, NULL, 10) : 100;
 	char *json = NULL;
-	int r;
 
 	if (n < 1 || n > 10000)
 		n = 100;
-	if (store_audit_json(rq->d->store, n, &json, &e) < 0) {
-		r = reply_joblet_error(rq, e);
-		joblet_error_free(e);
-		return r;
-	}
-	r = reply_json(rq, MHD_HTTP_OK, json);
-	free(json);
-	return r;
+	return reply_result(rq, store_audit_json(rq->d->store, n, &json, &e), e, json);
 }
 
 static void metric(FILE *f, const char *name, const char *type, const char *help)

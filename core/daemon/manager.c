@@ -420,27 +420,18 @@ static int open_pidfd(pid_t pid)
 }
 
 /*
- * Watch the shim that holds job j's folder now (pid from shim.pid).  0 when
+ * Watch the shim that holds job j's folder now (pid from its lock).  0 when
  * it is watched; negative when no shim holds it.
  */
 static int watch(struct manager *m, struct mjob *j)
 {
-	char dir[4200], path[4300], text[32] = "";
+	char dir[4200];
 	struct epoll_event ev = { .events = EPOLLIN };
-	int fd, pidfd;
-	long pid;
-	ssize_t n;
+	int pidfd;
+	int32_t pid = 0;
 
 	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/shim.pid", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -1;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[n > 0 ? n : 0] = '\0';
-	pid = strtol(text, NULL, 10);
-	if (pid <= 1)
+	if (joblet_job_shim_pid(dir, &pid) < 0)
 		return -1;
 	pidfd = open_pidfd((pid_t)pid);
 	/* The pidfd pins the process; it must still hold the lock (not a reused pid). */
@@ -1013,8 +1004,9 @@ static int cancel_locked(struct manager *m, struct mjob *j)
 	return 0;
 }
 
-int manager_stop(struct manager *m, const char *id, struct job_record *ret,
-		 struct joblet_error **err)
+/* Stop (running: SIGTERM via its shim; waiting: cancel) or only cancel job id. */
+static int stop_or_cancel(struct manager *m, const char *id, bool may_stop, struct job_record *ret,
+			  struct joblet_error **err)
 {
 	struct mjob *j;
 	int r = 0;
@@ -1022,8 +1014,8 @@ int manager_stop(struct manager *m, const char *id, struct job_record *ret,
 	pthread_mutex_lock(&m->lock);
 	j = find(m, id);
 	if (!j)
-		r = not_alive(m, id, "stop", err);
-	else if (j->rec.state == JOB_RUNNING) {
+		r = not_alive(m, id, may_stop ? "stop" : "cancel", err);
+	else if (j->rec.state == JOB_RUNNING && may_stop) {
 		char dir[4200];
 
 		manager_job_dir(m, id, dir, sizeof(dir));
@@ -1033,25 +1025,7 @@ int manager_stop(struct manager *m, const char *id, struct job_record *ret,
 			joblet_error_clear(err);
 			r = 0;
 		}
-	} else
-		r = cancel_locked(m, j);
-	pthread_mutex_unlock(&m->lock);
-	if (r == 0)
-		r = store_job_get(m->d->store, id, ret, err);
-	return r;
-}
-
-int manager_cancel(struct manager *m, const char *id, struct job_record *ret,
-		   struct joblet_error **err)
-{
-	struct mjob *j;
-	int r = 0;
-
-	pthread_mutex_lock(&m->lock);
-	j = find(m, id);
-	if (!j)
-		r = not_alive(m, id, "cancel", err);
-	else if (j->rec.state == JOB_RUNNING)
+	} else if (j->rec.state == JOB_RUNNING)
 		r = joblet_error_set(err, JOBLET_E_CONFLICT, 0,
 				     "job %s is running; cancel is for jobs that wait: use `rnx job "
 				     "stop %s`",
@@ -1062,6 +1036,18 @@ int manager_cancel(struct manager *m, const char *id, struct job_record *ret,
 	if (r == 0)
 		r = store_job_get(m->d->store, id, ret, err);
 	return r;
+}
+
+int manager_stop(struct manager *m, const char *id, struct job_record *ret,
+		 struct joblet_error **err)
+{
+	return stop_or_cancel(m, id, true, ret, err);
+}
+
+int manager_cancel(struct manager *m, const char *id, struct job_record *ret,
+		   struct joblet_error **err)
+{
+	return stop_or_cancel(m, id, false, ret, err);
 }
 
 int manager_delete(struct manager *m, const char *id, struct joblet_error **err)

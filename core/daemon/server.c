@@ -326,6 +326,20 @@ int reply_joblet_error(struct request *rq, const struct joblet_error *e)
 	return reply_error(rq, status_for_error(code), code, "%s", joblet_error_message(e));
 }
 
+int reply_result(struct request *rq, int r, struct joblet_error *e, char *json)
+{
+	int x;
+
+	if (r < 0) {
+		x = reply_joblet_error(rq, e);
+		joblet_error_free(e);
+		return x;
+	}
+	x = reply_json(rq, MHD_HTTP_OK, json);
+	free(json);
+	return x;
+}
+
 int reply_stream(struct request *rq, MHD_ContentReaderCallback reader, void *cls,
 		 MHD_ContentReaderFreeCallback free_cb)
 {

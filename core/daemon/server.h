@@ -90,6 +90,11 @@ int reply_error(struct request *rq, unsigned int status, int32_t code, const cha
 	__attribute__((format(printf, 4, 5)));
 /* The status for e's code (400 invalid, 404 not-found, 409 conflict, ...) and its message. */
 int reply_joblet_error(struct request *rq, const struct joblet_error *e);
+/*
+ * Finish a handler with what a libjoblet call gave: r < 0 answers e (and
+ * frees it), else 200 with json (taken: freed here).
+ */
+int reply_result(struct request *rq, int r, struct joblet_error *e, char *json);
 /* The HTTP status an error code maps to. */
 unsigned int status_for_error(int32_t code);
 /*

@@ -247,7 +247,9 @@ int store_open(const char *path, struct store **ret, struct joblet_error **err)
 	sqlite3_busy_timeout(s->db, 5000);
 	if ((r = exec_sql(s, "PRAGMA journal_mode=WAL", "switch to WAL mode", err)) < 0 ||
 	    (r = exec_sql(s, "PRAGMA synchronous=NORMAL", "set synchronous", err)) < 0 ||
-	    (r = exec_sql(s, "PRAGMA foreign_keys=ON", "set foreign_keys", err)) < 0)
+	    (r = exec_sql(s, "PRAGMA foreign_keys=ON", "set foreign_keys", err)) < 0 ||
+	    /* 1 MiB of page cache: the daemon's memory stays small however many jobs it keeps. */
+	    (r = exec_sql(s, "PRAGMA cache_size=-1024", "set the cache size", err)) < 0)
 		goto fail;
 	{
 		/* A file that is not a database fails here, with SQLite's reason. */

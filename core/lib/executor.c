@@ -204,6 +204,18 @@ int joblet_job_spawn(const char *state_dir, const char *config_path, int32_t *re
 	return 0;
 }
 
+int joblet_job_shim_pid(const char *state_dir, int32_t *ret_pid)
+{
+	_cleanup_free_ char *path = jl_strdup_printf("%s/lock", state_dir);
+	_cleanup_free_ char *text = path ? jl_read_line_file(path) : NULL;
+	long long pid;
+
+	if (!text || sscanf(text, "%lld", &pid) != 1 || pid <= 1 || pid > INT32_MAX)
+		return -1;
+	*ret_pid = (int32_t)pid;
+	return 0;
+}
+
 int joblet_job_running(const char *state_dir)
 {
 	_cleanup_free_ char *path = jl_strdup_printf("%s/lock", state_dir);
@@ -220,12 +232,10 @@ int joblet_job_running(const char *state_dir)
 
 int joblet_job_stop(const char *state_dir, struct joblet_error **err)
 {
-	_cleanup_free_ char *pidpath = jl_strdup_printf("%s/shim.pid", state_dir);
-	_cleanup_free_ char *text = pidpath ? jl_read_line_file(pidpath) : NULL;
 	_cleanup_close_ int pidfd = -1;
-	int64_t pid;
+	int32_t pid = 0;
 
-	if (!text || jl_parse_int64(text, &pid) < 0 || pid <= 1)
+	if (joblet_job_shim_pid(state_dir, &pid) < 0 || pid <= 1)
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "the job in `%s` is not running",
 					state_dir);
 	/* Pin the process first, then check it still is this job's shim (it holds the lock). */

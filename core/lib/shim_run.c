@@ -61,6 +61,18 @@ struct stack {
 
 static unsigned long long proc_start_time(pid_t pid);
 
+/* The lock file's line: "SHIM" or "SHIM JOB STARTTIME". */
+static void lock_note(int fd, pid_t shim, pid_t job)
+{
+	char line[96];
+	int n = job > 0 ? snprintf(line, sizeof(line), "%ld %ld %llu\n", (long)shim, (long)job,
+				   proc_start_time(job))
+			: snprintf(line, sizeof(line), "%ld\n", (long)shim);
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n)
+		joblet_log(JOBLET_LOG_WARNING, NULL, "cannot note our pid in the job's lock file");
+}
+
 static int64_t now_ns(clockid_t clock)
 {
 	struct timespec ts;
@@ -569,7 +581,6 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 		    const char *state_dir, struct joblet_error **err)
 {
 	_cleanup_free_ char *lock_path = jl_strdup_printf("%s/lock", state_dir);
-	_cleanup_free_ char *pid_path = jl_strdup_printf("%s/shim.pid", state_dir);
 	_cleanup_free_ char *spec_path = jl_strdup_printf("%s/spec.json", state_dir);
 	_cleanup_free_ char *log_path = jl_strdup_printf("%s/log", state_dir);
 	_cleanup_free_ char *spec_text = NULL;
@@ -592,7 +603,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	int wstatus = 0, r;
 	char msg[2048];
 
-	if (!lock_path || !pid_path || !spec_path || !log_path)
+	if (!lock_path || !spec_path || !log_path)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot supervise the job");
 	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock_fd < 0)
@@ -600,14 +611,8 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
 		return joblet_error_set(err, JOBLET_E_BUSY, errno,
 					"another supervisor holds the job in `%s`", state_dir);
-	{
-		int fd = open(pid_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-		if (fd >= 0) {
-			dprintf(fd, "%ld\n", (long)getpid());
-			close(fd);
-		}
-	}
+	/* Who holds the job: the lock file says (joblet_job_shim_pid() reads it). */
+	lock_note(lock_fd, getpid(), 0);
 	{
 		/* A job runs once: its log and status are never overwritten. */
 		_cleanup_free_ char *mark = jl_strdup_printf("%s/started", state_dir);
@@ -691,17 +696,8 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	close(syncp[0]);
 	close(rep[1]);
 	outp[1] = errp[1] = syncp[0] = rep[1] = -1;
-	{
-		/* For `joblet-shim --reap` should this shim die: which process is the job. */
-		_cleanup_free_ char *jp = jl_strdup_printf("%s/job.pid", state_dir);
-		int fd = jp ? open(jp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)
-			    : -1;
-
-		if (fd >= 0) {
-			dprintf(fd, "%ld %llu\n", (long)pid, proc_start_time(pid));
-			close(fd);
-		}
-	}
+	/* And which process is the job, for `joblet-shim --reap` should this shim die. */
+	lock_note(lock_fd, getpid(), pid);
 
 	/* Place the child, release it, learn whether it reached exec. */
 	for (size_t i = 0; i < st.n; i++) {
@@ -909,7 +905,6 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	else if (status.stopped)
 		status.error = (char *)"stopped on request";
 	stack_cleanup(&st, job);
-	rmdir(job->root_dir);
 	r = jl_job_status_write(state_dir, &status, err);
 	joblet_log(JOBLET_LOG_INFO, NULL, "job %s ended (exit %d)", joblet_job_id(job),
 		   joblet_job_status_exit_code(&status));
@@ -930,7 +925,6 @@ out:
 	}
 	jl_log_writer_free(w);
 	jl_job_free(job);
-	unlink(pid_path);
 	return r;
 }
 
@@ -962,19 +956,19 @@ static unsigned long long proc_start_time(pid_t pid)
 }
 
 /*
- * The job's first process, as the shim recorded it (job.pid: "PID
- * STARTTIME"): killed when it is still that process.  It leads its own
+ * The job's first process, as the shim recorded it (the lock file: "SHIMPID
+ * JOBPID STARTTIME"): killed when it is still that process.  It leads its own
  * session (and, with the namespaces layer, is its PID namespace's init, so
  * the kernel ends the rest with it).
  */
 static void kill_first_process(const char *state_dir)
 {
-	_cleanup_free_ char *path = jl_strdup_printf("%s/job.pid", state_dir);
+	_cleanup_free_ char *path = jl_strdup_printf("%s/lock", state_dir);
 	_cleanup_free_ char *text = path ? jl_read_line_file(path) : NULL;
-	long long pid = 0;
+	long long shim = 0, pid = 0;
 	unsigned long long start = 0;
 
-	if (!text || sscanf(text, "%lld %llu", &pid, &start) != 2 || pid <= 1)
+	if (!text || sscanf(text, "%lld %lld %llu", &shim, &pid, &start) != 3 || pid <= 1)
 		return;
 	if (start == 0 || proc_start_time((pid_t)pid) != start)
 		return;
@@ -1064,7 +1058,6 @@ int joblet_shim_reap(const struct joblet_config *cfg, const struct joblet_plugin
 	}
 	joblet_log(JOBLET_LOG_INFO, NULL, "job %s reaped%s", joblet_job_id(job),
 		   failed ? " (with errors above)" : "");
-	rmdir(job->root_dir);
 	jl_job_free(job);
 	return failed ? joblet_error_set(err, JOBLET_E_SYSTEM, 0,
 					 "%d isolation layers could not clean up the job", failed)

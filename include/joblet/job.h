@@ -5,7 +5,8 @@
  * Part of the libjoblet API.  `joblet run-local` and the daemon use it.  A
  * job lives in a state folder STATE_DIR/jobs/ID holding spec.json, the
  * framed log, status.json when it has ended, the lock its shim holds while
- * it runs, and work/ (the job's /work).
+ * it runs (its first line: the shim's pid, then the job's first process
+ * and its start time), and work/ (the job's /work).
  */
 #ifndef JOBLET_JOB_H
 #define JOBLET_JOB_H
@@ -174,6 +175,13 @@ JOBLET_API int joblet_job_remove(const char *state_dir, struct joblet_error **er
 
 /* Ask a running job to stop: the shim signals the job, waits the grace period, kills. */
 JOBLET_API int joblet_job_stop(const char *state_dir, struct joblet_error **err);
+
+/*
+ * The pid of the shim that holds (or last held) the job in state_dir, as it
+ * wrote it into the job's lock file.  0, or -1 when no shim ever did.  Only
+ * joblet_job_running() says whether it still holds it.
+ */
+JOBLET_API int joblet_job_shim_pid(const char *state_dir, int32_t *ret_pid);
 
 /* 1 while the job's shim runs (holds the lock), 0 when it does not. */
 JOBLET_API int joblet_job_running(const char *state_dir);

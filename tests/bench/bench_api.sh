@@ -206,7 +206,8 @@ job_secs() { "${jcurl[@]}" "$url/v1/jobs/$1" | sed -n 's/.*"started":"\([^"]*\)"
 out=$("$rnx" job run -- sh -c "$job")
 alone=${out#Job }
 alone=${alone%% *}
-while "${jcurl[@]}" "$url/v1/jobs/$alone" | grep -q '"state":"RUNNING"\|"state":"PENDING"'; do sleep 0.2; done
+state_of() { "${jcurl[@]}" "$url/v1/jobs/$1" | sed -n 's/^{"id":"[^"]*","name":[^,]*,"state":"\([A-Z_]*\)".*/\1/p'; }
+while [ "$(state_of "$alone")" = RUNNING ] || [ "$(state_of "$alone")" = PENDING ]; do sleep 0.2; done
 t0=$(now_ns)
 "$rnx" job run -f -- sh -c "$job" | wc -c >"$tmp/got"
 t1=$(now_ns)

@@ -519,7 +519,7 @@ start_sleepers() { # CONFIG
 	deadline=$((SECONDS + 30))
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		n=0
-		for f in "$state"/jobs/*/shim.pid; do
+		for f in "$state"/jobs/*/lock; do
 			[ -f "$f" ] || continue
 			p=$(cat "$f" 2>/dev/null) || continue
 			c=$(ps -o comm= --ppid "$p" 2>/dev/null | head -n 1)
@@ -528,7 +528,7 @@ start_sleepers() { # CONFIG
 		[ "$n" -ge "$conc" ] && break
 		sleep 0.1
 	done
-	for f in "$state"/jobs/*/shim.pid; do
+	for f in "$state"/jobs/*/lock; do
 		[ -f "$f" ] || continue
 		p=$(cat "$f")
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = joblet-shim ] && echo "$p" >>"$tmp/shims"

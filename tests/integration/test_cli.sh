@@ -15,16 +15,16 @@ ok 'test $rc -eq 0 && has "Commands:" "$out" && has "plugins" "$out" && has "--c
 run "$RNX"
 ok 'test $rc -eq 2 && has "Usage: rnx" "$err"' "rnx without a command is a usage error (2)"
 run "$RNX" frobnicate
-ok 'test $rc -eq 2 && has "`frobnicate` is not a command; run `rnx --help`" "$err"' \
+ok 'test $rc -eq 2 && has "\`frobnicate\` is not a command; run \`rnx --help\`" "$err"' \
 	"an unknown command says how to see the commands"
 run "$RNX" --bogus version
-ok 'test $rc -eq 2 && has "unknown option `--bogus`" "$err"' "an unknown global option is refused"
+ok 'test $rc -eq 2 && has "unknown option \`--bogus\`" "$err"' "an unknown global option is refused"
 run "$RNX" plugins --help
 ok 'test $rc -eq 0 && has "Usage: rnx plugins" "$out" && has "list" "$out"' "rnx plugins --help"
 run "$RNX" help plugins list
 ok 'test $rc -eq 0 && has "Usage: rnx plugins list [--json]" "$out"' "rnx help plugins list"
 run "$RNX" plugins list --frob
-ok 'test $rc -eq 2 && has "unknown option `--frob`" "$err"' "a leaf refuses unknown options"
+ok 'test $rc -eq 2 && has "unknown option \`--frob\`" "$err"' "a leaf refuses unknown options"
 run "$RNX" --config
 ok 'test $rc -eq 2 && has "--config needs a value" "$err"' "--config without a value"
 run "$JOBLET" --help
@@ -34,7 +34,7 @@ run "$JOBLET" check --help
 ok 'test $rc -eq 0 && has "Usage: joblet check [--json]" "$out" && has "Exit status" "$out"' \
 	"joblet check --help"
 run "$JOBLET" nonsense
-ok 'test $rc -eq 2 && has "`nonsense` is not a command" "$err"' "joblet refuses unknown commands"
+ok 'test $rc -eq 2 && has "\`nonsense\` is not a command" "$err"' "joblet refuses unknown commands"
 
 # ---------------------------------------------------------------- versions
 run "$RNX" version

@@ -61,8 +61,8 @@ sleep 0.5
 
 stop_daemon KILL
 ok 'test $DAEMON_STATUS -eq 137' "the daemon is killed with SIGKILL"
-ok 'kill -0 `cat $TMP/state/jobs/$long/shim.pid`' "the running job's shim lives on without the daemon"
-dpid=`cat $TMP/state/jobs/$doomed/shim.pid`
+ok 'kill -0 `cut -d" " -f1 $TMP/state/jobs/$long/lock`' "the running job's shim lives on without the daemon"
+dpid=`cut -d' ' -f1 $TMP/state/jobs/$doomed/lock`
 kill -9 "$dpid"
 sleep 2.5 # sched1 falls due while no daemon runs
 
