@@ -295,61 +295,76 @@ static void put(struct follower *f, const char *s, size_t n)
 	f->len += n;
 }
 
-/*
- * Length of the valid UTF-8 prefix check: 1 when data[0..len) is valid
- * UTF-8 (no overlongs, no surrogates), else 0.
- */
-static int utf8_valid(const uint8_t *s, size_t n)
+/* 1 when none of the 8 bytes of x needs care in a JSON string: 0x20..0x7f, not `"` or `\`. */
+static inline bool word_plain(uint64_t x)
 {
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	return !(((x - ones * 0x20) & ~x & highs) | (x & highs) | ((q - ones) & ~q & highs) |
+		 ((b - ones) & ~b & highs));
+}
+
+/* Length of the UTF-8 sequence at s (n bytes left), or 0 when it is not valid UTF-8. */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+	uint8_t c = s[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef)
+		return n >= 3 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+				       !(c == 0xe0 && s[1] < 0xa0) && !(c == 0xed && s[1] > 0x9f)
+			       ? 3
+			       : 0;
+	if (c >= 0xf0 && c <= 0xf4)
+		return n >= 4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+				       (s[3] & 0xc0) == 0x80 && !(c == 0xf0 && s[1] < 0x90) &&
+				       !(c == 0xf4 && s[1] > 0x8f)
+			       ? 4
+			       : 0;
+	return 0;
+}
+
+/*
+ * Write s[0..n) as the body of a JSON string to out (room for 6 * n bytes):
+ * its length, or -1 when s is not valid UTF-8 (no overlongs, no surrogates).
+ * Plain ASCII goes 8 bytes at a time.
+ */
+static ssize_t escape_utf8(const uint8_t *s, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
 	size_t i = 0;
 
 	while (i < n) {
-		uint8_t c = s[i];
+		size_t start = i, k;
 
-		if (c < 0x80) {
+		while (i + 8 <= n) {
+			uint64_t x;
+
+			memcpy(&x, s + i, 8);
+			if (!word_plain(x))
+				break;
+			i += 8;
+		}
+		while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
 			i++;
+		memcpy(o, s + start, i - start);
+		o += i - start;
+		if (i == n)
+			break;
+		if (s[i] >= 0x80) {
+			k = utf8_seq(s + i, n - i);
+			if (!k)
+				return -1;
+			memcpy(o, s + i, k);
+			o += k;
+			i += k;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			if (i + 1 >= n || (s[i + 1] & 0xc0) != 0x80)
-				return 0;
-			i += 2;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			if (i + 2 >= n || (s[i + 1] & 0xc0) != 0x80 || (s[i + 2] & 0xc0) != 0x80 ||
-			    (c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f))
-				return 0;
-			i += 3;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			if (i + 3 >= n || (s[i + 1] & 0xc0) != 0x80 || (s[i + 2] & 0xc0) != 0x80 ||
-			    (s[i + 3] & 0xc0) != 0x80 || (c == 0xf0 && s[i + 1] < 0x90) ||
-			    (c == 0xf4 && s[i + 1] > 0x8f))
-				return 0;
-			i += 4;
-		} else
-			return 0;
-	}
-	return 1;
-}
-
-/* Append the JSON string body of valid UTF-8 data (no quotes); reserve 6 * n first. */
-static void put_escaped(struct follower *f, const uint8_t *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *o = f->out + f->len;
-	size_t run = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = s[i];
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
-		memcpy(o, s + i - run, run);
-		o += run;
-		run = 0;
 		*o++ = '\\';
-		switch (c) {
+		switch (s[i]) {
 		case '"': *o++ = '"'; break;
 		case '\\': *o++ = '\\'; break;
 		case '\n': *o++ = 'n'; break;
@@ -361,32 +376,39 @@ static void put_escaped(struct follower *f, const uint8_t *s, size_t n)
 			*o++ = 'u';
 			*o++ = '0';
 			*o++ = '0';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
+			*o++ = hex[s[i] >> 4];
+			*o++ = hex[s[i] & 15];
 		}
+		i++;
 	}
-	memcpy(o, s + n - run, run);
-	o += run;
-	f->len = (size_t)(o - f->out);
+	return o - out;
 }
 
 static bool format_record(struct follower *f, const struct joblet_log_record *rec)
 {
 	char head[160];
 	int hn;
-	bool text = utf8_valid(rec->data, rec->len);
+	ssize_t n;
+	const char *stream = rec->stream == JOBLET_STREAM_STDERR ? "stderr" : "stdout";
 
-	hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: {\"ts\":%" PRId64
-					  ",\"%s\":\"",
-		      rec->seq, rec->stream == JOBLET_STREAM_STDERR ? "stderr" : "stdout",
-		      rec->ts_ns, text ? "data" : "b64");
-	if (!reserve(f, (size_t)hn + 6 * rec->len + 8))
+	/* Room for the worst case either way: 6 bytes per byte escaped. */
+	if (!reserve(f, sizeof(head) + 6 * rec->len + 8))
 		return false;
-	put(f, head, (size_t)hn);
-	if (text)
-		put_escaped(f, rec->data, rec->len);
-	else
+	hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: {\"ts\":%" PRId64
+					  ",\"data\":\"",
+		      rec->seq, stream, rec->ts_ns);
+	n = escape_utf8(rec->data, rec->len, f->out + f->len + hn);
+	if (n >= 0) {
+		memcpy(f->out + f->len, head, (size_t)hn);
+		f->len += (size_t)hn + (size_t)n;
+	} else {
+		/* Not UTF-8: the bytes as base64. */
+		hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: {\"ts\":%" PRId64
+						  ",\"b64\":\"",
+			      rec->seq, stream, rec->ts_ns);
+		put(f, head, (size_t)hn);
 		f->len += joblet_base64_encode(rec->data, rec->len, f->out + f->len);
+	}
 	put(f, "\"}\n\n", 4);
 	return true;
 }

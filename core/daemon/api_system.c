@@ -44,10 +44,12 @@ int api_audit(struct request *rq)
 	const char *limit = request_query(rq, "limit");
 	long long n = limit ? strtoll(limit, NULL, 10) : 100;
 	char *json = NULL;
+	int r;
 
 	if (n < 1 || n > 10000)
 		n = 100;
-	return reply_result(rq, store_audit_json(rq->d->store, n, &json, &e), e, json);
+	r = store_audit_json(rq->d->store, n, &json, &e);
+	return reply_result(rq, r, e, json);
 }
 
 static void metric(FILE *f, const char *name, const char *type, const char *help)

@@ -70,6 +70,7 @@ int jl_log_header_decode(const uint8_t in[JL_LOG_HEADER], int32_t *stream, uint3
 struct jl_log_writer {
 	int fd;
 	uint64_t seq;
+	off_t size; /* bytes of whole records: where a torn one is cut back to */
 	char *path;
 };
 
@@ -109,7 +110,6 @@ int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *da
 	uint8_t head[JL_LOG_HEADER];
 	struct iovec iov[2];
 	struct timespec ts;
-	struct stat st;
 	ssize_t n;
 
 	if (len == 0)
@@ -122,20 +122,19 @@ int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *da
 			     (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 	iov[0] = (struct iovec){ head, sizeof(head) };
 	iov[1] = (struct iovec){ (void *)data, len };
-	if (fstat(w->fd, &st) < 0)
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot write the job log `%s`", w->path);
 	do
 		n = writev(w->fd, iov, 2);
 	while (n < 0 && errno == EINTR);
 	if (n == (ssize_t)(sizeof(head) + len)) {
 		w->seq++;
+		w->size += n;
 		return 0;
 	}
 	/*
 	 * A short write (disk full) leaves a torn record at the end: cut it
 	 * off so the log stays whole, and let the caller try again later.
 	 */
-	if (n > 0 && ftruncate(w->fd, st.st_size) < 0)
+	if (n > 0 && ftruncate(w->fd, w->size) < 0)
 		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot repair the job log `%s`", w->path);
 	return joblet_error_set(err, JOBLET_E_IO, n < 0 ? errno : ENOSPC,
 				"cannot write the job log `%s`", w->path);

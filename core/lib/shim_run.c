@@ -760,6 +760,8 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	outp[0] = errp[0] = -1;
 	fcntl(pipes[0].fd, F_SETFL, O_NONBLOCK);
 	fcntl(pipes[1].fd, F_SETFL, O_NONBLOCK);
+	/* Room for a burst: fewer wake-ups of the job and of us (at most pipe-max-size). */
+	fcntl(pipes[0].fd, F_SETPIPE_SZ, 1 << 20);
 	open_pipes = 2;
 	if (joblet_job_limit(job, JOBLET_LIMIT_TIMEOUT_S) > 0)
 		arm(tfd, joblet_job_limit(job, JOBLET_LIMIT_TIMEOUT_S) * 1000);
