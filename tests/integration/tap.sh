@@ -148,7 +148,14 @@ ${2:-}
 ${3:-}
 ${1:-}"
 	if test -n "${DAEMON_BASE_YML:-}"; then
-		{ cat "$DAEMON_BASE_YML"; printf '%s\n' "$_server"; } >"$TMP/daemon.yml"
+		{
+			cat "$DAEMON_BASE_YML"
+			printf '%s\n' "$_server"
+			# As write_config does: the no-isolation stack where the default cannot run.
+			if test "$no_isolation" = yes && ! grep -q '^isolation:' "$DAEMON_BASE_YML"; then
+				printf 'isolation:\n  stack: [none]\n'
+			fi
+		} >"$TMP/daemon.yml"
 	else
 		write_config "$TMP/daemon.yml" "$_server"
 	fi
