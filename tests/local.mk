@@ -30,6 +30,7 @@ EXTRA_DIST += \
 	tests/bench/README.md \
 	tests/bench/bench_install.sh \
 	tests/bench/bench_isolation.sh \
+	tests/bench/bench_api.sh \
 	tests/local.mk
 
 JL_UNIT_TESTS =
