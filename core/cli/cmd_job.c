@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "cleanup.h"
 #include "rnx.h"
 
 /* Uploads larger than this in all are refused here (the daemon has its own limit). */
@@ -242,21 +243,6 @@ static ssize_t decode_record(const char *data, size_t len, char *out)
 	return -1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 struct follow {
 	struct rnx_ctx *ctx;
 	char *buf;
@@ -265,6 +251,7 @@ struct follow {
 	bool out_broken;   /* stdout was closed (| head): keep reading, print no more */
 	char state[32];
 	int64_t exit_code;
+	int64_t signal;
 	bool has_exit;
 	char reason[1024];
 };
@@ -305,8 +292,8 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 			return 0;
 		}
 		if (err)
-			write_all(STDERR_FILENO, f->buf, (size_t)n);
-		else if (!f->out_broken && write_all(STDOUT_FILENO, f->buf, (size_t)n) < 0)
+			jl_write_all(STDERR_FILENO, f->buf, (size_t)n);
+		else if (!f->out_broken && jl_write_all(STDOUT_FILENO, f->buf, (size_t)n) < 0)
 			f->out_broken = true;
 		return 0;
 	}
@@ -316,6 +303,8 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 		f->ended = true;
 		snprintf(f->state, sizeof(f->state), "%s", o ? jstr0(o, "state") : "");
 		f->has_exit = o && jint(o, "exit_code", &f->exit_code);
+		if (o)
+			jint(o, "signal", &f->signal);
 		snprintf(f->reason, sizeof(f->reason), "%s", o ? jstr0(o, "reason") : "");
 		if (f->ctx->json && o && !f->out_broken) {
 			json_object_object_add(o, "stream", json_object_new_string("exit"));
@@ -382,8 +371,10 @@ static int exit_status(const struct follow *f, const char *id)
 			id, id);
 		return JOBLET_EXIT_FAILURE;
 	}
+	/* An exit code of its own speaks for itself; any other ending gets a line. */
 	if (strcmp(f->state, "COMPLETED") != 0 &&
-	    !(strcmp(f->state, "FAILED") == 0 && strncmp(f->reason, "exit code", 9) == 0))
+	    !(strcmp(f->state, "FAILED") == 0 && f->has_exit && f->signal == 0 &&
+	      f->exit_code != 125))
 		fprintf(stderr, "rnx: job %s %s%s%s\n", id, f->state, f->reason[0] ? ": " : "",
 			f->reason);
 	if (f->has_exit)
@@ -672,27 +663,12 @@ out:
 
 /* ------------------------------------------------------------------ list, status */
 
-static int request(struct rnx_ctx *ctx, const char *method, const char *path, char **ret)
-{
-	struct joblet_error *e = NULL;
-	struct rnx_api *api = NULL;
-	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
-
-	if (r == 0)
-		r = rnx_api_request(api, method, path, NULL, 0, ret, NULL, &e);
-	rnx_api_free(api);
-	if (r < 0)
-		return fail(e);
-	return 0;
-}
-
 static int job_list(int argc, char **argv, void *userdata)
 {
 	struct rnx_ctx *ctx = userdata;
 	const char *status = NULL;
 	char path[128], *answer = NULL;
 	json_object *arr;
-	int r;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -709,9 +685,8 @@ static int job_list(int argc, char **argv, void *userdata)
 		return rnx_usage("rnx job list", "--status takes a state such as RUNNING or FAILED, not",
 			     status);
 	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "", status ? status : "");
-	r = request(ctx, "GET", path, &answer);
-	if (r)
-		return r;
+	if (rnx_request(ctx, "GET", path, &answer) < 0)
+		return JOBLET_EXIT_FAILURE;
 	if (ctx->json) {
 		rnx_print_json(answer);
 		free(answer);
@@ -868,9 +843,8 @@ static int job_status(int argc, char **argv, void *userdata)
 	if (r)
 		return r;
 	snprintf(path, sizeof(path), "/v1/jobs/%s", id);
-	r = request(ctx, "GET", path, &answer);
-	if (r)
-		return r;
+	if (rnx_request(ctx, "GET", path, &answer) < 0)
+		return JOBLET_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
@@ -915,9 +889,8 @@ static int job_act(int argc, char **argv, struct rnx_ctx *ctx, const char *verb,
 	if (r)
 		return r;
 	snprintf(path, sizeof(path), "/v1/jobs/%s%s", id, suffix);
-	r = request(ctx, method, path, &answer);
-	if (r)
-		return r;
+	if (rnx_request(ctx, method, path, &answer) < 0)
+		return JOBLET_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
@@ -962,9 +935,8 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	r = joblet_cli_parse_json_only(argc, argv, "rnx job delete-all", &ctx->json, stderr);
 	if (r)
 		return r;
-	r = request(ctx, "DELETE", "/v1/jobs", &answer);
-	if (r)
-		return r;
+	if (rnx_request(ctx, "DELETE", "/v1/jobs", &answer) < 0)
+		return JOBLET_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {

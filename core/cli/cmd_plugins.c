@@ -11,23 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
 #include "rnx.h"
-
-static int plugins_json(struct rnx_ctx *ctx, char **ret_json)
-{
-	struct joblet_error *e = NULL;
-	struct rnx_api *api = NULL;
-	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
-
-	if (r == 0)
-		r = rnx_api_request(api, "GET", "/v1/plugins", NULL, 0, ret_json, NULL, &e);
-	if (r < 0)
-		rnx_print_error(e);
-	joblet_error_free(e);
-	rnx_api_free(api);
-	return r;
-}
 
 static const char *str(json_object *o, const char *key)
 {
@@ -83,7 +67,7 @@ static int plugins_list(int argc, char **argv, void *userdata)
 	r = joblet_cli_parse_json_only(argc, argv, "rnx plugins list", &ctx->json, stderr);
 	if (r)
 		return r;
-	if (plugins_json(ctx, &json) < 0)
+	if (rnx_request(ctx, "GET", "/v1/plugins", &json) < 0)
 		return JOBLET_EXIT_FAILURE;
 	root = json_tokener_parse(json);
 	free(json);

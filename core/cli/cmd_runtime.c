@@ -34,19 +34,10 @@ static bool spec_ok(const char *s)
 
 static int call(struct rnx_ctx *ctx, const char *method, const char *path, int32_t what)
 {
-	struct joblet_error *e = NULL;
-	struct rnx_api *api = NULL;
 	char *answer = NULL;
-	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
 
-	if (r == 0)
-		r = rnx_api_request(api, method, path, NULL, 0, &answer, NULL, &e);
-	rnx_api_free(api);
-	if (r < 0) {
-		rnx_print_error(e);
-		joblet_error_free(e);
+	if (rnx_request(ctx, method, path, &answer) < 0)
 		return JOBLET_EXIT_FAILURE;
-	}
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if (joblet_runtime_print_text(stdout, stderr, "rnx", what, answer) < 0)
@@ -115,28 +106,30 @@ static int runtime_list(int argc, char **argv, void *userdata)
 	return call(ctx, "GET", path, JOBLET_RUNTIME_TEXT_REGISTRY);
 }
 
-static int runtime_info(int argc, char **argv, void *userdata)
+/* info and remove: /v1/runtimes/NAME[@VERSION] with a method. */
+static int one_runtime(int argc, char **argv, struct rnx_ctx *ctx, const char *method,
+		       int32_t what)
 {
 	const char *spec;
-	char path[300];
-	int r = one_spec(argc, argv, userdata, "rnx runtime info", &spec);
+	char cmd[64], path[300];
+	int r;
 
+	snprintf(cmd, sizeof(cmd), "rnx runtime %s", argv[0]);
+	r = one_spec(argc, argv, ctx, cmd, &spec);
 	if (r)
 		return r;
 	snprintf(path, sizeof(path), "/v1/runtimes/%s", spec);
-	return call(userdata, "GET", path, JOBLET_RUNTIME_TEXT_INFO);
+	return call(ctx, method, path, what);
+}
+
+static int runtime_info(int argc, char **argv, void *userdata)
+{
+	return one_runtime(argc, argv, userdata, "GET", JOBLET_RUNTIME_TEXT_INFO);
 }
 
 static int runtime_remove(int argc, char **argv, void *userdata)
 {
-	const char *spec;
-	char path[300];
-	int r = one_spec(argc, argv, userdata, "rnx runtime remove", &spec);
-
-	if (r)
-		return r;
-	snprintf(path, sizeof(path), "/v1/runtimes/%s", spec);
-	return call(userdata, "DELETE", path, JOBLET_RUNTIME_TEXT_REMOVED);
+	return one_runtime(argc, argv, userdata, "DELETE", JOBLET_RUNTIME_TEXT_REMOVED);
 }
 
 struct install {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "rnx.h"
 
 static const struct joblet_cli_command rnx_commands[] = {
@@ -66,6 +67,23 @@ void rnx_print_json(const char *json)
 						       JSON_C_TO_STRING_NOSLASHESCAPE)
 	       : json);
 	json_object_put(o);
+}
+
+int rnx_request(const struct rnx_ctx *ctx, const char *method, const char *path, char **ret_body)
+{
+	struct joblet_error *e = NULL;
+	struct rnx_api *api = NULL;
+	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
+
+	if (r == 0)
+		r = rnx_api_request(api, method, path, NULL, 0, ret_body, NULL, &e);
+	rnx_api_free(api);
+	if (r < 0) {
+		rnx_print_error(e);
+		joblet_error_free(e);
+		return -1;
+	}
+	return 0;
 }
 
 void rnx_print_error(const struct joblet_error *e)

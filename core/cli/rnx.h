@@ -26,6 +26,12 @@ int rnx_usage(const char *path, const char *what, const char *arg);
 /* Print JSON text pretty on stdout (as it is when it does not parse). */
 void rnx_print_json(const char *json);
 
+/*
+ * One API request without a body to the node of --config/--node: 0 with the
+ * answer in *ret_body (new string), or -1 after printing the error.
+ */
+int rnx_request(const struct rnx_ctx *ctx, const char *method, const char *path, char **ret_body);
+
 /* Print an error from libjoblet as "rnx: <message>". */
 void rnx_print_error(const struct joblet_error *e);
 

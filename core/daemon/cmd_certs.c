@@ -749,21 +749,6 @@ static int check_existing(struct certs_run *run, struct joblet_error **err)
 		first, n - 1);
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write f to DIR/.NAME.tmp-XXXXXX, a hidden name beside its place (mode set, synced). */
 static int write_tmp(const char *dir, struct out_file *f, struct joblet_error **err)
 {
@@ -781,7 +766,7 @@ static int write_tmp(const char *dir, struct out_file *f, struct joblet_error **
 		return joblet_error_set(err, JOBLET_E_IO, saved, "cannot create a file beside `%s`",
 					f->path);
 	}
-	if (fchmod(fd, f->mode) < 0 || write_all(fd, f->data, strlen(f->data)) < 0 ||
+	if (fchmod(fd, f->mode) < 0 || jl_write_all(fd, f->data, strlen(f->data)) < 0 ||
 	    fsync(fd) < 0) {
 		saved = errno;
 		close(fd);

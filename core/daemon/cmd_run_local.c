@@ -22,22 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "daemon.h"
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Copy every complete record of the log to our stdout/stderr. */
 static int drain(struct joblet_log_reader *r, bool *out_broken)
@@ -50,7 +36,7 @@ static int drain(struct joblet_log_reader *r, bool *out_broken)
 		int fd = rec.stream == JOBLET_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
 
 		/* A closed stdout (`| head`) must not stop the job or lose its status. */
-		if (!*out_broken && write_all(fd, rec.data, rec.len) < 0 && fd == STDOUT_FILENO)
+		if (!*out_broken && jl_write_all(fd, rec.data, rec.len) < 0 && fd == STDOUT_FILENO)
 			*out_broken = true;
 	}
 	if (n < 0) {

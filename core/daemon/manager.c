@@ -61,6 +61,7 @@ struct manager {
 	struct mjob **heap;    /* scheduled jobs, earliest first */
 	size_t heap_n, heap_cap;
 	int epfd, timer_fd, check_fd;
+	bool check_armed;      /* some running job has no pidfd: check_fd ticks */
 	int64_t seq;
 	const struct joblet_scheduler_ops *policy;
 	void *policy_state;
@@ -306,33 +307,64 @@ static void shim_last_line(const char *dir, char *buf, size_t size)
 	fclose(f);
 }
 
-/* Start `joblet-shim --reap DIR`: removes what a dead shim left (cgroups, processes). */
-static void spawn_reaper(struct manager *m, const char *dir)
+/*
+ * Exec joblet-shim for the job folder dir (with --reap: to clean up after a
+ * dead one) as a fresh program: posix_spawn (no copy of the daemon), its own
+ * session, default signals, stdin and stdout /dev/null, stderr the folder's
+ * shim.log.  0 with *ret_pid, or the posix_spawn error; *ret_shim names the
+ * program either way.
+ */
+static int spawn_shim(const struct manager *m, const char *dir, bool reap, pid_t *ret_pid,
+		      const char **ret_shim)
 {
 	const char *shim = secure_getenv("JOBLET_SHIM");
-	char *argv[6];
-	int n = 0;
-	pid_t pid;
+	char logpath[4300], *argv[7];
+	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none;
+	sigset_t none, all;
+	int n = 0, r;
 
 	if (!shim || !*shim)
 		shim = JOBLET_LIBEXECDIR "/joblet-shim";
+	*ret_shim = shim;
+	snprintf(logpath, sizeof(logpath), "%s/shim.log", dir);
 	argv[n++] = (char *)"joblet-shim";
 	if (m->shim_config[0]) {
 		argv[n++] = (char *)"--config";
-		argv[n++] = m->shim_config;
+		argv[n++] = (char *)m->shim_config;
 	}
-	argv[n++] = (char *)"--reap";
+	if (reap)
+		argv[n++] = (char *)"--reap";
 	argv[n++] = (char *)dir;
 	argv[n] = NULL;
-	sigemptyset(&none);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, logpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
+					 0600);
 	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
 	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	if (posix_spawn(&pid, shim, NULL, &attr, argv, environ) != 0)
-		joblet_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", shim, dir);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+						POSIX_SPAWN_SETSID);
+	r = posix_spawn(ret_pid, shim, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
+	return r;
+}
+
+/* `joblet-shim --reap DIR`: removes what a dead shim left (cgroups, processes). */
+static void spawn_reaper(struct manager *m, const char *dir)
+{
+	const char *shim;
+	pid_t pid;
+
+	if (spawn_shim(m, dir, true, &pid, &shim) != 0)
+		joblet_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", shim, dir);
 }
 
 /* How a job ended, from its status.json. */
@@ -419,6 +451,16 @@ static int open_pidfd(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* A running job has no pidfd (kernel < 5.3, valgrind, no fd left): look at it regularly. */
+static void need_check(struct manager *m)
+{
+	struct itimerspec every = { { 0, NO_PIDFD_CHECK_MS * 1000000 },
+				    { 0, NO_PIDFD_CHECK_MS * 1000000 } };
+
+	if (!m->check_armed && timerfd_settime(m->check_fd, 0, &every, NULL) == 0)
+		m->check_armed = true;
+}
+
 /*
  * Watch the shim that holds job j's folder now (pid from its lock).  0 when
  * it is watched; negative when no shim holds it.
@@ -451,50 +493,22 @@ static int watch(struct manager *m, struct mjob *j)
 	if (pidfd >= 0) {
 		ev.data.ptr = j;
 		epoll_ctl(m->epfd, EPOLL_CTL_ADD, pidfd, &ev);
-	}
+	} else
+		need_check(m);
 	return 0;
 }
 
 /* Spawn the shim of job j: a fresh program in its own session (posix_spawn: no fork copy). */
 static int start(struct manager *m, struct mjob *j)
 {
-	const char *shim = secure_getenv("JOBLET_SHIM");
-	char dir[4200], logpath[4300], *argv[6];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
 	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t none, all;
+	const char *shim;
+	char dir[4200];
 	pid_t pid;
-	int n = 0, r;
+	int r;
 
-	if (!shim || !*shim)
-		shim = JOBLET_LIBEXECDIR "/joblet-shim";
 	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
-	snprintf(logpath, sizeof(logpath), "%s/shim.log", dir);
-	argv[n++] = (char *)"joblet-shim";
-	if (m->shim_config[0]) {
-		argv[n++] = (char *)"--config";
-		argv[n++] = m->shim_config;
-	}
-	argv[n++] = dir;
-	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, logpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
-					 0600);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-						POSIX_SPAWN_SETSID);
-	r = posix_spawn(&pid, shim, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	r = spawn_shim(m, dir, false, &pid, &shim);
 	if (r != 0) {
 		char why[600];
 
@@ -516,7 +530,8 @@ static int start(struct manager *m, struct mjob *j)
 	if (j->pidfd >= 0) {
 		ev.data.ptr = j;
 		epoll_ctl(m->epfd, EPOLL_CTL_ADD, j->pidfd, &ev);
-	}
+	} else
+		need_check(m);
 	m->stats.started++;
 	save(m, j);
 	return 0;
@@ -585,8 +600,6 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 		joblet_plugin_set_find(d->set, JOBLET_KIND_SCHEDULER, d->cfg->scheduler_policy);
 	struct manager *m = calloc(1, sizeof(*m));
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct itimerspec every = { { 0, NO_PIDFD_CHECK_MS * 1000000 },
-				    { 0, NO_PIDFD_CHECK_MS * 1000000 } };
 	int r;
 
 	if (!m)
@@ -618,18 +631,9 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 	}
 	ev.data.ptr = &m->timer_fd;
 	epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->timer_fd, &ev);
-	{
-		/* No pidfds here (kernel < 5.3, or valgrind): look at such jobs regularly. */
-		int probe = open_pidfd(getpid());
-
-		if (probe >= 0)
-			close(probe);
-		else {
-			ev.data.ptr = &m->check_fd;
-			epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->check_fd, &ev);
-			timerfd_settime(m->check_fd, 0, &every, NULL);
-		}
-	}
+	/* Armed by need_check() only while a running job has no pidfd. */
+	ev.data.ptr = &m->check_fd;
+	epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->check_fd, &ev);
 	if ((r = store_job_max_seq(d->store, &m->seq, err)) < 0)
 		goto fail;
 	*ret = m;
@@ -668,9 +672,12 @@ int manager_fd(struct manager *m)
 	return m->epfd;
 }
 
-/* Jobs watched without a pidfd: has the shim gone? */
+/* Jobs watched without a pidfd: has the shim gone?  The ticks stop when none is left. */
 static void check_unwatched(struct manager *m)
 {
+	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
+	size_t left = 0;
+
 	for (size_t i = 0; i < HASH_SIZE; i++)
 		for (struct mjob *j = m->hash[i], *next; j; j = next) {
 			char dir[4200];
@@ -679,12 +686,18 @@ static void check_unwatched(struct manager *m)
 			if (j->rec.state != JOB_RUNNING || j->pidfd >= 0)
 				continue;
 			manager_job_dir(m, j->rec.id, dir, sizeof(dir));
-			if (j->child && waitpid(j->rec.shim_pid, NULL, WNOHANG) == 0)
+			if ((j->child && waitpid(j->rec.shim_pid, NULL, WNOHANG) == 0) ||
+			    (!j->child && kill(j->rec.shim_pid, 0) == 0 && joblet_job_running(dir))) {
+				left++;
 				continue;
-			if (!j->child && kill(j->rec.shim_pid, 0) == 0 && joblet_job_running(dir))
-				continue;
+			}
 			settle(m, j);
 		}
+	/* settle() may have found a new shim to watch without a pidfd: need_check() re-arms. */
+	if (left == 0 && m->check_armed) {
+		timerfd_settime(m->check_fd, 0, &off, NULL);
+		m->check_armed = false;
+	}
 }
 
 void manager_dispatch(struct manager *m)
@@ -727,20 +740,12 @@ void manager_dispatch(struct manager *m)
 
 void manager_sigchld(struct manager *m)
 {
-	bool unwatched = false;
-
 	pthread_mutex_lock(&m->lock);
-	for (size_t i = 0; i < HASH_SIZE && !unwatched; i++)
-		for (struct mjob *j = m->hash[i]; j; j = j->hnext)
-			if (j->rec.state == JOB_RUNNING && j->pidfd < 0)
-				unwatched = true;
-	if (unwatched)
+	if (m->check_armed)
 		check_unwatched(m);
-	else {
-		/* Reapers and shims whose pidfd already reported: collect them. */
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-	}
+	/* Reapers and shims whose pidfd already reported: collect them. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	schedule(m);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -1054,14 +1059,16 @@ int manager_delete(struct manager *m, const char *id, struct joblet_error **err)
 {
 	char dir[4200];
 	struct stat sb;
+	bool alive;
 	int r;
 
 	pthread_mutex_lock(&m->lock);
-	if (find(m, id)) {
-		pthread_mutex_unlock(&m->lock);
+	alive = find(m, id) != NULL;
+	pthread_mutex_unlock(&m->lock);
+	/* An ended job never comes back to life: its files go without holding up other jobs. */
+	if (alive)
 		return joblet_error_set(err, JOBLET_E_CONFLICT, 0,
 					"job %s has not ended; stop or cancel it first", id);
-	}
 	manager_job_dir(m, id, dir, sizeof(dir));
 	r = stat(dir, &sb) == 0 ? joblet_job_remove(dir, err) : 0;
 	if (r < 0 && err && *err && (*err)->code == JOBLET_E_BUSY) {
@@ -1071,7 +1078,6 @@ int manager_delete(struct manager *m, const char *id, struct joblet_error **err)
 	}
 	if (r == 0)
 		r = store_job_delete(m->d->store, id, err);
-	pthread_mutex_unlock(&m->lock);
 	return r;
 }
 

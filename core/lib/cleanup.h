@@ -1,7 +1,8 @@
 /*
  * cleanup.h - scope-bound cleanup in the crun/systemd manner, for the C
  * files of libjoblet and of the joblet programs (header only: macros and
- * inline functions, nothing to link).  Not installed.
+ * inline functions, nothing to link).  Not installed.  Also jl_write_all(),
+ * the one write loop every program needs.
  *
  * A variable declared _cleanup_free_ is freed when it leaves scope unless
  * ownership was handed on with TAKE_PTR().
@@ -72,5 +73,26 @@ static inline void jl_errorp(struct joblet_error **e)
 	joblet_error_free(*e);
 }
 #define _cleanup_error_ _cleanup_(jl_errorp)
+
+/* Write all n bytes of p to fd, going on after EINTR and short writes: 0, or -1 with errno set. */
+static inline int jl_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
 
 #endif /* JL_CLEANUP_H */
