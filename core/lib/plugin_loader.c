@@ -28,13 +28,14 @@
 /*
  * Sizes of ABI 1.0.  When a later minor version appends fields, these stay
  * as they are, and fields past a plugin's struct_size / ops size read as
- * absent (see JOBLET_OPS_HAS).  1.1 appended archive create/create_suffix.
+ * absent (see JOBLET_OPS_HAS).  1.1 appended archive create/create_suffix;
+ * 1.4 the scheduler's adopt.
  */
 #define DESC_SIZE_1_0 sizeof(struct joblet_plugin)
 #define REGISTRY_OPS_SIZE_1_0 sizeof(struct joblet_registry_ops)
 #define ARCHIVE_OPS_SIZE_1_0 offsetof(struct joblet_archive_ops, create)
 #define ISOLATION_OPS_SIZE_1_0 sizeof(struct joblet_isolation_ops)
-#define SCHEDULER_OPS_SIZE_1_0 sizeof(struct joblet_scheduler_ops)
+#define SCHEDULER_OPS_SIZE_1_0 offsetof(struct joblet_scheduler_ops, adopt)
 
 struct joblet_plugin_host {
 	const struct joblet_config *cfg;
