@@ -44,6 +44,7 @@ JL_UNIT_TESTS += \
 	tests/unit/test_config \
 	tests/unit/test_error \
 	tests/unit/test_fifo \
+	tests/unit/test_sched \
 	tests/unit/test_host \
 	tests/unit/test_job \
 	tests/unit/test_loader \
@@ -88,6 +89,10 @@ tests_unit_test_error_LDADD = $(JL_TEST_LIBS)
 tests_unit_test_fifo_SOURCES = tests/unit/test_fifo.c tests/unit/jl_test.h
 tests_unit_test_fifo_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_test_fifo_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_test_sched_SOURCES = tests/unit/test_sched.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_test_sched_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_sched_LDADD = $(JL_TEST_LIBS)
 
 tests_unit_test_host_SOURCES = tests/unit/test_host.c tests/unit/jl_test.h
 tests_unit_test_host_CFLAGS = $(JL_TEST_CFLAGS)
