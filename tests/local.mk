@@ -42,6 +42,7 @@ JL_UNIT_TESTS += \
 	tests/unit/test_api \
 	tests/unit/test_cli \
 	tests/unit/test_config \
+	tests/unit/test_cron \
 	tests/unit/test_error \
 	tests/unit/test_fifo \
 	tests/unit/test_sched \
@@ -81,6 +82,10 @@ tests_unit_test_cli_LDADD = $(JL_TEST_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/jl_test.h
 tests_unit_test_config_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_test_config_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_test_cron_SOURCES = tests/unit/test_cron.c tests/unit/jl_test.h
+tests_unit_test_cron_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_test_cron_LDADD = $(JL_TEST_LIBS)
 
 tests_unit_test_error_SOURCES = tests/unit/test_error.c tests/unit/jl_test.h
 tests_unit_test_error_CFLAGS = $(JL_TEST_CFLAGS)

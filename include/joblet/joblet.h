@@ -12,6 +12,7 @@
 #include <joblet/cli.h>
 #include <joblet/common.h>
 #include <joblet/config.h>
+#include <joblet/cron.h>
 #include <joblet/error.h>
 #include <joblet/host.h>
 #include <joblet/http.h>
