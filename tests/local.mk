@@ -232,6 +232,7 @@ endif
 # Fragments of the isolation plugins' tests.
 include tests/unit/cgroup.mk
 include tests/unit/seccomp.mk
+include tests/unit/scheduler.mk
 
 JL_TEST_ENVIRONMENT = \
 	JOBLET_TEST_SRCDIR='$(abs_top_srcdir)' \
