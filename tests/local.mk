@@ -10,6 +10,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_serve.sh \
 	tests/integration/test_api.sh \
 	tests/integration/test_restart.sh \
+	tests/integration/test_scheduler.sh \
 	tests/integration/test_runtime.sh \
 	tests/integration/test_run_local.sh \
 	tests/integration/hostile/test_hostile.sh \
@@ -262,3 +263,10 @@ tests_integration_hostile_probe_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 tests_integration_hostile_probe_LDFLAGS = -all-static
 endif
 EXTRA_DIST += tests/integration/hostile/README.md
+
+# The scheduler benchmark (not part of `make check`): make tests/bench/bench_sched
+# && tests/bench/bench_sched build-plugins
+EXTRA_PROGRAMS = tests/bench/bench_sched
+tests_bench_bench_sched_SOURCES = tests/bench/bench_sched.c
+tests_bench_bench_sched_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+tests_bench_bench_sched_LDADD = libjoblet.la

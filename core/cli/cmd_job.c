@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -493,8 +494,42 @@ static json_object *env_object(char *const *env)
 	return o;
 }
 
+/*
+ * A --schedule time with a date but no zone is sent as written: the node
+ * reads it in its own local time.  Everything else (delays, times with a
+ * zone) is sent as an absolute RFC 3339 time made here.
+ */
+static bool zoneless_time(const char *v)
+{
+	const char *t;
+
+	if (!v || strlen(v) < 16 || !isdigit((unsigned char)v[0]) || v[4] != '-' || v[7] != '-')
+		return false;
+	t = v + 10;
+	return !strpbrk(t, "Zz+") && !strchr(t + 1, '-');
+}
+
+/* The value of --schedule among the job flags (before `--`), or NULL. */
+static const char *schedule_arg(int argc, char **argv)
+{
+	const char *v = NULL;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0 || argv[i][0] != '-')
+			break;
+		if (strncmp(argv[i], "--schedule=", 11) == 0)
+			v = argv[i] + 11;
+		else if (strcmp(argv[i], "--schedule") == 0 && i + 1 < argc)
+			v = argv[++i];
+		else if (joblet_job_spec_flag_takes_value(argv[i]))
+			i++;
+	}
+	return v;
+}
+
 /* The request body of POST /v1/jobs for spec (uploads read from this host). */
-static int run_request(const struct joblet_job_spec *spec, char **ret, struct joblet_error **err)
+static int run_request(const struct joblet_job_spec *spec, const char *schedule_text, char **ret,
+		       struct joblet_error **err)
 {
 	json_object *o = json_object_new_object(), *argv = json_object_new_array();
 	struct uploads u = { NULL, 0 };
@@ -516,7 +551,10 @@ static int run_request(const struct joblet_job_spec *spec, char **ret, struct jo
 	LIMIT(max_pids, "max_pids")
 	LIMIT(timeout_s, "timeout")
 	LIMIT(priority, "priority")
+	LIMIT(cpus, "cpus")
 #undef LIMIT
+	if (spec->cron)
+		json_object_object_add(o, "cron", json_object_new_string(spec->cron));
 	if (spec->cpu_cores)
 		json_object_object_add(o, "cpu_cores", json_object_new_string(spec->cpu_cores));
 	if (spec->runtime)
@@ -527,7 +565,9 @@ static int run_request(const struct joblet_job_spec *spec, char **ret, struct jo
 		json_object_object_add(o, "name", json_object_new_string(spec->name));
 	if (spec->network == JOBLET_NETWORK_HOST)
 		json_object_object_add(o, "network", json_object_new_string("host"));
-	if (spec->schedule_ns) {
+	if (spec->schedule_ns && zoneless_time(schedule_text))
+		json_object_object_add(o, "schedule", json_object_new_string(schedule_text));
+	else if (spec->schedule_ns) {
 		char when[40];
 
 		joblet_time_format_rfc3339(spec->schedule_ns, when, sizeof(when));
@@ -614,7 +654,13 @@ static int job_run(int argc, char **argv, void *userdata)
 			   NULL);
 		goto out;
 	}
-	if (run_request(spec, &body, &e) < 0 || rnx_api_open(ctx->config_path, ctx->node, &api, &e) < 0 ||
+	if (follow && spec->cron) {
+		rc = rnx_usage("rnx job run", "-f follows one job, and a recurring job (--cron) makes "
+					  "a new job each time; follow those with `rnx job log -f ID`",
+			       NULL);
+		goto out;
+	}
+	if (run_request(spec, schedule_arg(nargs, args), &body, &e) < 0 || rnx_api_open(ctx->config_path, ctx->node, &api, &e) < 0 ||
 	    rnx_api_request(api, "POST", "/v1/jobs", body, strlen(body), &answer, NULL, &e) < 0)
 		goto fail;
 	rec = json_tokener_parse(answer);
@@ -630,10 +676,17 @@ static int job_run(int argc, char **argv, void *userdata)
 		char when[64];
 
 		fprintf(where, "Job %s %s", jstr0(rec, "id"), state);
-		if (strcmp(state, "SCHEDULED") == 0) {
+		if (strcmp(state, "SCHEDULED") == 0 && jstr(rec, "cron")) {
+			local_time(jstr(rec, "scheduled"), when, sizeof(when));
+			fprintf(where, " (recurring `%s`; the first run starts %s)", jstr(rec, "cron"),
+				when);
+		} else if (strcmp(state, "SCHEDULED") == 0) {
 			local_time(jstr(rec, "scheduled"), when, sizeof(when));
 			fprintf(where, " (starts %s)", when);
-		}
+		} else if (strcmp(state, "PENDING") == 0 && jstr(rec, "waiting"))
+			fprintf(where, " (%s)", jstr(rec, "waiting"));
+		if (jstr(rec, "cores"))
+			fprintf(where, " on cores %s", jstr(rec, "cores"));
 		if (jstr(rec, "reason"))
 			fprintf(where, ": %s", jstr(rec, "reason"));
 		fprintf(where, "\n");
@@ -712,8 +765,14 @@ static int job_list(int argc, char **argv, void *userdata)
 		local_time(jstr(j, "created"), when, sizeof(when));
 		if (jint(j, "exit_code", &x))
 			snprintf(code, sizeof(code), "%lld", (long long)x);
-		printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %.60s\n", jstr0(j, "id"), jstr0(j, "state"),
-		       code, when, jstr(j, "name") ? jstr(j, "name") : "-", jstr0(j, "command"));
+		if (jstr(j, "cron"))
+			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  [cron %s] %.60s\n", jstr0(j, "id"),
+			       jstr0(j, "state"), code, when, jstr(j, "name") ? jstr(j, "name") : "-",
+			       jstr(j, "cron"), jstr0(j, "command"));
+		else
+			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %.60s\n", jstr0(j, "id"),
+			       jstr0(j, "state"), code, when, jstr(j, "name") ? jstr(j, "name") : "-",
+			       jstr0(j, "command"));
 	}
 	json_object_put(arr);
 	return JOBLET_EXIT_OK;
@@ -744,6 +803,19 @@ static void print_status(json_object *j)
 	printf("%-14s %s\n", "State:", state);
 	if (jstr(j, "reason"))
 		printf("%-14s %s\n", "Reason:", jstr(j, "reason"));
+	if (jstr(j, "waiting"))
+		printf("%-14s %s\n", "Waiting:", jstr(j, "waiting"));
+	if (jstr(j, "cron")) {
+		int64_t runs = 0;
+
+		jint(j, "runs", &runs);
+		printf("%-14s %s (local time of the node; %lld runs made)\n", "Cron:",
+		       jstr(j, "cron"), (long long)runs);
+	}
+	if (jstr(j, "parent"))
+		printf("%-14s %s (a run of that recurring job)\n", "Made by:", jstr(j, "parent"));
+	if (jstr(j, "cores"))
+		printf("%-14s %s (held by this job alone)\n", "Pinned cores:", jstr(j, "cores"));
 	if (jint(j, "exit_code", &x))
 		printf("%-14s %lld\n", "Exit code:", (long long)x);
 	printf("%-14s %s\n", "Command:", jstr0(j, "command"));
@@ -752,7 +824,7 @@ static void print_status(json_object *j)
 	printf("%-14s %s\n", "Created:", a);
 	if (jstr(j, "scheduled")) {
 		local_time(jstr(j, "scheduled"), a, sizeof(a));
-		printf("%-14s %s\n", "Scheduled:", a);
+		printf("%-14s %s\n", jstr(j, "cron") ? "Next run:" : "Scheduled:", a);
 	}
 	local_time(jstr(j, "started"), a, sizeof(a));
 	local_time(jstr(j, "ended"), b, sizeof(b));
@@ -969,9 +1041,12 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	"  --upload=PATH        copy a file or folder of this host into /work (repeatable)\n"  \
 	"  --workdir=DIR        working folder inside the job (default /work)\n"               \
 	"  --network=MODE       none (loopback only, default) or host (admin role only)\n"     \
-	"  --schedule=WHEN      start later: RFC 3339 (no zone: local time), `2026-12-03\n"    \
-	"                       10:00`, or a delay (90s, 5m, 2h30m, 1h 15m, 1d)\n"              \
+	"  --schedule=WHEN      start later: RFC 3339 (no zone: the node's local time),\n"     \
+	"                       `2026-12-03 10:00`, or a delay (90s, 5m, 2h30m, 1h 15m, 1d)\n" \
+	"  --cron=EXPR          recurring: a new job at every time the 5-field cron\n"         \
+	"                       expression matches (node's local time), e.g. \"*/5 * * * *\"\n" \
 	"  --priority=N         0..1000, for scheduler policies that use it\n"                 \
+	"  --cpus=N             N whole cores pinned for this job alone, chosen by the node\n" \
 	"  --name=NAME          a label shown in `rnx job list`\n"                             \
 	"Options of rnx:\n"                                                                    \
 	"  -f, --follow         stream the job's output and exit with its exit code\n"         \

@@ -9,8 +9,9 @@
  *	max_iobps   bytes/s                         max_pids    processes
  *	cpu_cores   "0-3,6"                         runtime     "NAME[@VERSION]"
  *	timeout     seconds                         workdir     "/work/sub"
- *	network     "none" | "host" (admin only)    schedule    RFC 3339 with a zone
- *	priority    0..1000                         name        a label
+ *	network     "none" | "host" (admin only)    schedule    RFC 3339 (no zone: the
+ *	priority    0..1000                         name        a label       daemon's local time)
+ *	cpus        whole cores pinned for it alone cron        "*\/5 * * * *": recurring
  *	uploads     [{"path": "dir/a.py", "data": base64, "mode": 420} | {"path": "dir", "dir": true}]
  * The job runs as the configured user, never one the caller names, and
  * uploads are written only below its /work, created new, without links.
@@ -381,11 +382,16 @@ static int parse_run(json_object *o, bool may_host_network, struct joblet_job_sp
 		} else if (strcmp(key, "priority") == 0) {
 			if ((r = get_int_field(v, key, 0, 1000, &s->priority, err)) < 0)
 				goto fail;
+		} else if (strcmp(key, "cpus") == 0) {
+			if ((r = get_int_field(v, key, 0, 4096, &s->cpus, err)) < 0)
+				goto fail;
 		} else if (strcmp(key, "cpu_cores") == 0 || strcmp(key, "runtime") == 0 ||
 			   strcmp(key, "workdir") == 0 || strcmp(key, "name") == 0 ||
-			   strcmp(key, "network") == 0 || strcmp(key, "schedule") == 0) {
+			   strcmp(key, "network") == 0 || strcmp(key, "schedule") == 0 ||
+			   strcmp(key, "cron") == 0) {
 			const char *t;
-			char **slot = key[0] == 'c' ? &s->cpu_cores
+			char **slot = strcmp(key, "cron") == 0 ? &s->cron
+				      : key[0] == 'c' ? &s->cpu_cores
 				      : key[0] == 'r' ? &s->runtime
 				      : key[0] == 'w' ? &s->workdir
 						      : &s->name;
@@ -418,7 +424,14 @@ static int parse_run(json_object *o, bool may_host_network, struct joblet_job_sp
 				continue;
 			}
 			if (strcmp(key, "schedule") == 0) {
-				if ((r = joblet_time_parse_rfc3339(t, &n, err)) < 0) {
+				struct timespec now;
+
+				/* Without a zone, a time is this daemon's local time. */
+				clock_gettime(CLOCK_REALTIME, &now);
+				if ((r = joblet_schedule_parse(t,
+							       (int64_t)now.tv_sec * 1000000000 +
+								       now.tv_nsec,
+							       &n, err)) < 0) {
 					joblet_error_prefix(err, r, "schedule");
 					goto fail;
 				}
@@ -438,8 +451,8 @@ static int parse_run(json_object *o, bool may_host_network, struct joblet_job_sp
 			r = joblet_error_set(err, JOBLET_E_INVALID, 0,
 					     "`%s` is not a field of a job (command, env, secret_env, "
 					     "max_cpu, max_memory, max_iobps, max_pids, cpu_cores, "
-					     "runtime, timeout, workdir, network, schedule, priority, "
-					     "name, uploads)",
+					     "runtime, timeout, workdir, network, schedule, cron, "
+					     "priority, cpus, name, uploads)",
 					     key);
 			goto fail;
 		}
@@ -516,6 +529,8 @@ static char *public_spec(const struct joblet_job_spec *s, const struct uploads *
 									     : "none"));
 	json_object_object_add(o, "schedule", time_json(s->schedule_ns));
 	json_object_object_add(o, "priority", json_object_new_int64(s->priority));
+	json_object_object_add(o, "cpus", json_object_new_int64(s->cpus));
+	json_object_object_add(o, "cron", s->cron ? json_object_new_string(s->cron) : NULL);
 	json_object_object_add(o, "uploads", up);
 	t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	out = t ? strdup(t) : NULL;
@@ -570,6 +585,11 @@ static json_object *record_json(const struct job_record *r, bool detail)
 			       r->has_exit_code ? json_object_new_int(r->exit_code) : NULL);
 	json_object_object_add(o, "signal", json_object_new_int(r->signal));
 	json_object_object_add(o, "reason", r->reason ? json_object_new_string(r->reason) : NULL);
+	json_object_object_add(o, "cron", r->cron ? json_object_new_string(r->cron) : NULL);
+	json_object_object_add(o, "parent", r->parent[0] ? json_object_new_string(r->parent) : NULL);
+	json_object_object_add(o, "cores", r->cores[0] ? json_object_new_string(r->cores) : NULL);
+	if (r->cron)
+		json_object_object_add(o, "runs", json_object_new_int64(r->runs));
 	if (detail) {
 		json_object_object_add(o, "owner_role",
 				       r->owner_role ? json_object_new_string(r->owner_role) : NULL);
@@ -659,9 +679,15 @@ int api_job_run(struct request *rq)
 	uploads_done(&u);
 	if (r < 0)
 		return reply_e(rq, e);
-	r = reply_record(rq, MHD_HTTP_CREATED, &rec, true);
+	o = record_json(&rec, true);
+	{
+		char why[1024];
+
+		if (manager_waiting(rq->d->manager, rec.id, why, sizeof(why)))
+			json_object_object_add(o, "waiting", json_object_new_string(why));
+	}
 	job_record_done(&rec);
-	return r;
+	return reply_obj(rq, MHD_HTTP_CREATED, o);
 }
 
 struct list_ctx {
@@ -716,6 +742,12 @@ int api_job_status(struct request *rq)
 		return reply_e(rq, e);
 	}
 	o = record_json(&rec, true);
+	{
+		char why[1024];
+
+		if (manager_waiting(rq->d->manager, rec.id, why, sizeof(why)))
+			json_object_object_add(o, "waiting", json_object_new_string(why));
+	}
 	arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		json_object *x = json_object_new_object();

@@ -131,9 +131,11 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 		rc = JOBLET_EXIT_USAGE;
 		goto out;
 	}
-	if (spec->schedule_ns) {
-		fprintf(stderr, "joblet run-local: runs the job now; --schedule is for `rnx job run` "
-				"(the daemon starts scheduled jobs).\n");
+	if (spec->schedule_ns || spec->cron || spec->cpus) {
+		fprintf(stderr, "joblet run-local: runs the job now, alone; --%s is for `rnx job run` "
+				"(the daemon's scheduler starts scheduled and recurring jobs and pins "
+				"cores; use --cpu-cores here).\n",
+			spec->schedule_ns ? "schedule" : spec->cron ? "cron" : "cpus");
 		rc = JOBLET_EXIT_USAGE;
 		goto out;
 	}

@@ -31,6 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json.h>
+
+#include <joblet/cron.h>
 #include <joblet/scheduler.h>
 
 #include "cleanup.h"
@@ -44,11 +47,12 @@
 
 struct mjob {
 	struct job_record rec; /* the fields store_job_update() writes, and the id */
-	struct joblet_sched_job sj;
+	struct joblet_sched_job sj; /* in the scheduler core while it waits or runs */
 	int pidfd;
-	bool queued;	       /* in the policy's queue */
+	bool in_sched;	       /* sj is in the scheduler core */
 	bool child;	       /* the shim is our child (spawned by this daemon) */
-	size_t heap_idx;       /* in the schedule heap, or SIZE_MAX */
+	struct joblet_cron *cron; /* a recurring job: it makes jobs, never runs itself */
+	size_t heap_idx;       /* a recurring job's place in the cron heap, or SIZE_MAX */
 	struct mjob *hnext;
 };
 
@@ -58,13 +62,12 @@ struct manager {
 	struct mjob *hash[HASH_SIZE];
 	size_t alive;	       /* jobs in the hash */
 	size_t reserved;       /* submissions past the cap check, not yet recorded */
-	struct mjob **heap;    /* scheduled jobs, earliest first */
+	struct mjob **heap;    /* recurring jobs, the next to fire first */
 	size_t heap_n, heap_cap;
+	struct joblet_sched *sched; /* the scheduler core: time, capacity, pinning, policy */
 	int epfd, timer_fd, check_fd;
 	bool check_armed;      /* some running job has no pidfd: check_fd ticks */
 	int64_t seq;
-	const struct joblet_scheduler_ops *policy;
-	void *policy_state;
 	struct manager_stats stats;
 	char jobs_dir[4096];
 	char shim_config[4096]; /* --config for shims, or "" */
@@ -76,14 +79,6 @@ static int64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -130,7 +125,7 @@ static void hash_del(struct manager *m, struct mjob *j)
 		}
 }
 
-/* ------------------------------------------------------------------ the schedule heap */
+/* ------------------------------------------------------------------ the cron heap */
 
 static void heap_swap(struct manager *m, size_t a, size_t b)
 {
@@ -206,13 +201,16 @@ static void heap_remove(struct manager *m, struct mjob *j)
 	heap_up(m, i);
 }
 
-/* Arm the timer for the earliest scheduled job (or disarm it). */
+/* Arm the timer for the earliest scheduled job or cron run (or disarm it). */
 static void arm_timer(struct manager *m)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	int64_t due = joblet_sched_next_due(m->sched);
 
-	if (m->heap_n > 0) {
-		int64_t at = m->heap[0]->rec.scheduled_ns;
+	if (m->heap_n > 0 && (due < 0 || m->heap[0]->rec.scheduled_ns < due))
+		due = m->heap[0]->rec.scheduled_ns;
+	if (due >= 0) {
+		int64_t at = due;
 
 		/* An absolute CLOCK_REALTIME timer follows clock changes. */
 		if (at <= 0)
@@ -248,6 +246,7 @@ static void mjob_free(struct mjob *j)
 	if (j->pidfd >= 0)
 		close(j->pidfd);
 	job_record_done(&j->rec);
+	free(j->cron);
 	free(j);
 }
 
@@ -256,9 +255,9 @@ static void finish(struct manager *m, struct mjob *j)
 {
 	char id[37];
 
-	if (j->queued) {
-		m->policy->remove(m->policy_state, &j->sj);
-		j->queued = false;
+	if (j->in_sched) {
+		joblet_sched_release(m->sched, &j->sj, now_ns());
+		j->in_sched = false;
 	}
 	heap_remove(m, j);
 	if (j->pidfd >= 0) {
@@ -498,23 +497,78 @@ static int watch(struct manager *m, struct mjob *j)
 	return 0;
 }
 
+/*
+ * The cores the scheduler chose for a --cpus job go into its spec.json as
+ * its cpuset (written beside and renamed, so the shim reads one or the other).
+ */
+static int pin_cores(const char *dir, const char *cores, struct joblet_error **err)
+{
+	char path[4300], tmp[4300], *text = NULL, *json = NULL;
+	struct joblet_job_spec *spec = NULL;
+	FILE *f;
+	int r = 0;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/spec.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s/spec.json.tmp", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
+	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
+	    !(text = calloc(1, (size_t)n + 1)) || fread(text, 1, (size_t)n, f) != (size_t)n)
+		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
+	fclose(f);
+	if (r == 0)
+		r = joblet_job_spec_from_json(text, &spec, err);
+	free(text);
+	if (r < 0)
+		return r;
+	free(spec->cpu_cores);
+	spec->cpu_cores = strdup(cores);
+	if (!spec->cpu_cores)
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pin the job's cores");
+	if (r == 0)
+		r = joblet_job_spec_to_json(spec, &json, err);
+	joblet_job_spec_free(spec);
+	if (r < 0)
+		return r;
+	f = fopen(tmp, "we");
+	if (!f || fputs(json, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
+		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", path);
+		if (f)
+			unlink(tmp);
+	}
+	free(json);
+	return r;
+}
+
 /* Spawn the shim of job j: a fresh program in its own session (posix_spawn: no fork copy). */
 static int start(struct manager *m, struct mjob *j)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	const char *shim;
+	struct joblet_error *e = NULL;
+	const char *shim = "";
 	char dir[4200];
 	pid_t pid;
-	int r;
+	int r = 0;
 
 	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
-	r = spawn_shim(m, dir, false, &pid, &shim);
+	joblet_sched_job_cores(&j->sj, j->rec.cores, sizeof(j->rec.cores));
+	if (j->rec.cores[0] && pin_cores(dir, j->rec.cores, &e) < 0)
+		r = -1;
+	else
+		r = spawn_shim(m, dir, false, &pid, &shim);
 	if (r != 0) {
-		char why[600];
+		char why[900];
 
 		m->stats.start_failures++;
-		snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s", shim,
-			 strerror(r));
+		if (e)
+			snprintf(why, sizeof(why), "cannot pin its cores: %s",
+				 joblet_error_message(e));
+		else
+			snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s", shim,
+				 strerror(r));
+		joblet_error_free(e);
 		j->rec.state = JOB_FAILED;
 		j->rec.has_exit_code = 1;
 		j->rec.exit_code = 125;
@@ -537,62 +591,313 @@ static int start(struct manager *m, struct mjob *j)
 	return 0;
 }
 
-/* Start whatever the policy picks, as long as it picks. */
+/* Start whatever the scheduler picks, as long as it picks. */
 static void schedule(struct manager *m)
 {
-	/* The capacity model arrives with the scheduler; until then everything fits. */
-	struct joblet_sched_capacity cap = { sizeof(cap), 0, -1, -1, -1, -1 };
 	struct joblet_sched_job *sj;
 
 	if (m->detached)
 		return;
-	while ((sj = m->policy->pick(m->policy_state, &cap, mono_ns()))) {
+	while ((sj = joblet_sched_next(m->sched, now_ns()))) {
 		struct mjob *j = (struct mjob *)((char *)sj - offsetof(struct mjob, sj));
 
-		j->queued = false;
+		if (j->rec.state == JOB_SCHEDULED) /* fell due in the same look */
+			j->rec.state = JOB_PENDING;
 		start(m, j);
 	}
 }
 
-/* Hand a due job to the policy. */
-static int enqueue(struct manager *m, struct mjob *j)
+/* What the scheduler core needs of job j; the limits come from its spec. */
+static void fill_sched_job(struct mjob *j, int64_t max_cpu, int64_t max_memory_mib, int64_t cpus)
 {
-	struct joblet_error *e = NULL;
-
 	j->sj.size = sizeof(j->sj);
 	j->sj.id = j->rec.id;
 	j->sj.owner = j->rec.owner;
 	j->sj.seq = (uint64_t)j->rec.seq;
-	j->sj.submit_time_ns = mono_ns();
 	j->sj.priority = j->rec.priority;
-	if (m->policy->submit(m->policy_state, &j->sj, j->sj.submit_time_ns, &e) < 0) {
-		j->rec.state = JOB_FAILED;
-		set_reason(&j->rec, joblet_error_message(e));
+	/* A job pinned to N cores can use at most N x 100%: that is its share of the budget. */
+	j->sj.max_cpu = max_cpu > 0 ? max_cpu : cpus * 100;
+	j->sj.max_memory_mib = max_memory_mib;
+	j->sj.exclusive_cores = cpus;
+	j->sj.start_at_ns = j->rec.state == JOB_SCHEDULED ? j->rec.scheduled_ns : 0;
+}
+
+/* The limits from a stored public spec (max_cpu, max_memory, cpus). */
+static void fill_sched_job_json(struct mjob *j, const char *spec_json)
+{
+	json_object *o = spec_json ? json_tokener_parse(spec_json) : NULL, *v;
+	int64_t cpu = 0, mem = 0, cpus = 0;
+
+	if (o && json_object_object_get_ex(o, "max_cpu", &v))
+		cpu = json_object_get_int64(v);
+	if (o && json_object_object_get_ex(o, "max_memory", &v))
+		mem = json_object_get_int64(v);
+	if (o && json_object_object_get_ex(o, "cpus", &v))
+		cpus = json_object_get_int64(v);
+	json_object_put(o);
+	fill_sched_job(j, cpu, mem, cpus);
+}
+
+/* Hand job j (filled) to the scheduler core: it waits for its time, its turn and room. */
+static int enqueue(struct manager *m, struct mjob *j)
+{
+	struct joblet_error *e = NULL;
+
+	if (joblet_sched_add(m->sched, &j->sj, now_ns(), &e) < 0) {
+		/* Only after a restart with smaller limits: it can never run here now. */
+		char why[1100];
+
+		snprintf(why, sizeof(why), "it can never run on this node: %s",
+			 joblet_error_message(e));
 		joblet_error_free(e);
+		j->rec.state = JOB_FAILED;
+		j->rec.has_exit_code = 1;
+		j->rec.exit_code = 125;
+		set_reason(&j->rec, why);
 		finish(m, j);
 		return -1;
 	}
-	j->queued = true;
+	j->in_sched = true;
 	return 0;
 }
 
-/* Scheduled jobs whose time has come become pending. */
+static void cron_fire(struct manager *m, struct mjob *c, int64_t now);
+
+/* Scheduled jobs whose time has come become pending; recurring jobs that are due fire. */
 static void fire_due(struct manager *m)
 {
 	int64_t now = now_ns();
+	struct joblet_sched_job *sj;
 
-	while (m->heap_n > 0 && m->heap[0]->rec.scheduled_ns <= now) {
-		struct mjob *j = m->heap[0];
+	while ((sj = joblet_sched_due(m->sched, now))) {
+		struct mjob *j = (struct mjob *)((char *)sj - offsetof(struct mjob, sj));
 
-		heap_remove(m, j);
 		j->rec.state = JOB_PENDING;
 		save(m, j);
-		enqueue(m, j);
 	}
+	while (m->heap_n > 0 && m->heap[0]->rec.scheduled_ns <= now)
+		cron_fire(m, m->heap[0], now);
 	arm_timer(m);
 }
 
+/* ------------------------------------------------------------------ recurring jobs */
+
+/* The spec of a run of recurring job c: its own, a new id, its files to copy. */
+static int cron_child_spec(struct manager *m, const struct mjob *c, struct joblet_job_spec **ret,
+			   struct joblet_error **err)
+{
+	char dir[4200], path[4300], *text = NULL;
+	struct joblet_job_spec *spec = NULL, *fresh = NULL;
+	FILE *f;
+	DIR *wd;
+	struct dirent *de;
+	long n;
+	int r = 0;
+
+	manager_job_dir(m, c->rec.id, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/spec.json", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
+	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
+	    !(text = calloc(1, (size_t)n + 1)) || fread(text, 1, (size_t)n, f) != (size_t)n)
+		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
+	fclose(f);
+	if (r == 0)
+		r = joblet_job_spec_from_json(text, &spec, err);
+	free(text);
+	if (r == 0)
+		r = joblet_job_spec_new(&fresh, err);
+	if (r < 0) {
+		joblet_job_spec_free(spec);
+		return r;
+	}
+	free(spec->id);
+	spec->id = fresh->id;
+	fresh->id = NULL;
+	joblet_job_spec_free(fresh);
+	free(spec->cron);
+	spec->cron = NULL;
+	spec->schedule_ns = 0;
+	/* The files uploaded with the recurring job are copied into each run's /work. */
+	for (char **u = spec->uploads; u && *u; u++)
+		free(*u);
+	if (spec->uploads)
+		spec->uploads[0] = NULL;
+	snprintf(path, sizeof(path), "%s/work", dir);
+	wd = opendir(path);
+	while (wd && (de = readdir(wd))) {
+		char *full;
+		char **g;
+		size_t k = 0, len;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		len = strlen(path) + strlen(de->d_name) + 2;
+		full = malloc(len);
+		while (spec->uploads && spec->uploads[k])
+			k++;
+		g = full ? realloc(spec->uploads, (k + 2) * sizeof(*g)) : NULL;
+		if (!g) {
+			free(full);
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot copy the job's files");
+			break;
+		}
+		snprintf(full, len, "%s/%s", path, de->d_name);
+		g[k] = full;
+		g[k + 1] = NULL;
+		spec->uploads = g;
+	}
+	if (wd)
+		closedir(wd);
+	if (r < 0) {
+		joblet_job_spec_free(spec);
+		return r;
+	}
+	*ret = spec;
+	return 0;
+}
+
+/* The public spec of a run: the recurring job's, without its cron line. */
+static char *cron_child_public(const char *spec_json)
+{
+	json_object *o = spec_json ? json_tokener_parse(spec_json) : NULL;
+	const char *t;
+	char *out;
+
+	if (!o)
+		return NULL;
+	json_object_object_del(o, "cron");
+	t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	out = t ? strdup(t) : NULL;
+	json_object_put(o);
+	return out;
+}
+
+/*
+ * Recurring job c is due: make its run (a new job, queued like any) and move
+ * c to its next time, both in one store transaction, so a crash at any
+ * point fires it at most once.  A run that cannot be made is noted in c's
+ * reason and the daemon log; c keeps its schedule.
+ */
+static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
+{
+	struct joblet_job_spec *spec = NULL;
+	struct joblet_error *e = NULL;
+	struct mjob *j = NULL;
+	char *dir = NULL, when[40], why[1200];
+	int64_t next = joblet_cron_next(c->cron, now);
+	int r = 0;
+
+	joblet_time_format_rfc3339(c->rec.scheduled_ns, when, sizeof(when));
+	heap_remove(m, c);
+	if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs)
+		r = joblet_error_set(&e, JOBLET_E_LIMIT, 0,
+				     "%lld jobs are pending, scheduled or running (jobs.max_active)",
+				     (long long)m->d->cfg->max_active_jobs);
+	if (r == 0)
+		r = cron_child_spec(m, c, &spec, &e);
+	if (r == 0)
+		r = joblet_job_create(m->d->cfg, spec, &dir, &e);
+	if (r == 0 && !(j = calloc(1, sizeof(*j))))
+		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	if (r == 0) {
+		j->pidfd = -1;
+		j->heap_idx = SIZE_MAX;
+		snprintf(j->rec.id, sizeof(j->rec.id), "%s", spec->id);
+		snprintf(j->rec.parent, sizeof(j->rec.parent), "%s", c->rec.id);
+		j->rec.name = c->rec.name ? strdup(c->rec.name) : NULL;
+		j->rec.owner = strdup(c->rec.owner);
+		j->rec.owner_serial = c->rec.owner_serial ? strdup(c->rec.owner_serial) : NULL;
+		j->rec.owner_role = c->rec.owner_role ? strdup(c->rec.owner_role) : NULL;
+		j->rec.spec_json = cron_child_public(c->rec.spec_json);
+		j->rec.command = strdup(c->rec.command ? c->rec.command : "");
+		j->rec.priority = c->rec.priority;
+		j->rec.created_ns = now;
+		j->rec.state = JOB_PENDING;
+		j->rec.seq = ++m->seq;
+		if (!j->rec.owner || !j->rec.spec_json || !j->rec.command ||
+		    (c->rec.name && !j->rec.name))
+			r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	}
+	c->rec.scheduled_ns = next > 0 ? next : INT64_MAX;
+	if (r == 0) {
+		c->rec.runs++;
+		set_reason(&c->rec, NULL);
+		r = store_cron_fire(m->d->store, &c->rec, &j->rec, &e);
+		if (r < 0)
+			c->rec.runs--;
+	}
+	if (r < 0) {
+		snprintf(why, sizeof(why), "its run due at %s was not made: %s", when,
+			 joblet_error_message(e));
+		joblet_log(JOBLET_LOG_ERROR, NULL, "recurring job %s: %s", c->rec.id, why);
+		set_reason(&c->rec, why);
+		save(m, c);
+		if (dir && joblet_job_remove(dir, NULL) < 0)
+			joblet_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
+		if (j)
+			m->seq--;
+		mjob_free(j);
+	} else {
+		free(j->rec.spec_json);
+		free(j->rec.command);
+		j->rec.spec_json = j->rec.command = NULL;
+		hash_add(m, j);
+		m->stats.submitted++;
+		joblet_log(JOBLET_LOG_INFO, NULL, "recurring job %s (`%s`): run %lld is job %s",
+			   c->rec.id, c->rec.cron, (long long)c->rec.runs, j->rec.id);
+		fill_sched_job_json(j, c->rec.spec_json);
+		enqueue(m, j);
+	}
+	joblet_error_free(e);
+	joblet_job_spec_free(spec);
+	free(dir);
+	if (next > 0)
+		heap_push(m, c);
+	else {
+		c->rec.state = JOB_COMPLETED;
+		set_reason(&c->rec, "its cron expression matches no time in the next five years");
+		finish(m, c);
+	}
+}
+
 /* ------------------------------------------------------------------ the loop */
+
+/* The scheduler core over the configured capacity; auto = what this host has. */
+static int make_sched(const struct joblet_config *cfg, const struct joblet_plugin *policy,
+		      struct joblet_sched **ret, struct joblet_error **err)
+{
+	struct joblet_sched_limits lim = { .size = sizeof(lim) };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), pages = sysconf(_SC_PHYS_PAGES),
+	     page = sysconf(_SC_PAGESIZE);
+	char online[1024] = "";
+	FILE *f;
+	int r;
+
+	lim.max_running_jobs = cfg->max_running_jobs;
+	lim.cpu_budget = cfg->cpu_budget != 0 ? cfg->cpu_budget : (int64_t)(ncpu > 0 ? ncpu : 1) * 100;
+	lim.memory_budget_mib = cfg->memory_budget > 0 ? cfg->memory_budget >> 20
+				: cfg->memory_budget < 0 ? -1
+							 : (int64_t)pages * page >> 20;
+	if (cfg->pinnable_cores)
+		lim.cores = cfg->pinnable_cores;
+	else if ((f = fopen("/sys/devices/system/cpu/online", "re"))) {
+		if (fgets(online, sizeof(online), f))
+			online[strcspn(online, "\n")] = '\0';
+		fclose(f);
+		lim.cores = online;
+	}
+	r = joblet_sched_new(&lim, policy, ret, err);
+	if (r == 0)
+		joblet_log(JOBLET_LOG_INFO, NULL,
+			   "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, "
+			   "memory budget %lld MiB, cores to pin: %s",
+			   policy->name, (long long)lim.max_running_jobs, (long long)lim.cpu_budget,
+			   (long long)lim.memory_budget_mib,
+			   lim.cores && *lim.cores ? lim.cores : "none");
+	return r;
+}
 
 int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error **err)
 {
@@ -615,8 +920,7 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 				     d->cfg->scheduler_policy);
 		goto fail;
 	}
-	m->policy = p->ops;
-	if ((r = m->policy->create(&m->policy_state, err)) < 0)
+	if ((r = make_sched(d->cfg, p, &m->sched, err)) < 0)
 		goto fail;
 	if (mkdir(m->jobs_dir, 0700) < 0 && errno != EEXIST) {
 		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", m->jobs_dir);
@@ -654,8 +958,7 @@ void manager_free(struct manager *m)
 			m->hash[i] = j->hnext;
 			mjob_free(j);
 		}
-	if (m->policy && m->policy_state)
-		m->policy->destroy(m->policy_state);
+	joblet_sched_free(m->sched);
 	free(m->heap);
 	if (m->epfd >= 0)
 		close(m->epfd);
@@ -777,10 +1080,34 @@ static int recover_one(const struct job_record *r, void *userdata)
 	j->rec.owner = strdup(r->owner);
 	j->rec.owner_serial = r->owner_serial ? strdup(r->owner_serial) : NULL;
 	j->rec.owner_role = r->owner_role ? strdup(r->owner_role) : NULL;
-	j->rec.spec_json = NULL;
-	j->rec.command = NULL;
 	j->rec.reason = r->reason ? strdup(r->reason) : NULL;
+	j->rec.cron = r->cron ? strdup(r->cron) : NULL;
+	/* A recurring job keeps its spec and command: every run copies them. */
+	j->rec.spec_json = r->cron ? strdup(r->spec_json) : NULL;
+	j->rec.command = r->cron ? strdup(r->command) : NULL;
 	hash_add(m, j);
+	if (r->cron) {
+		struct joblet_error *e = NULL;
+
+		j->cron = malloc(sizeof(*j->cron));
+		if (!j->cron || !j->rec.spec_json || !j->rec.command ||
+		    joblet_cron_parse(r->cron, j->cron, &e) < 0) {
+			char why[600];
+
+			snprintf(why, sizeof(why), "cannot take up the recurring job again: %s",
+				 e ? joblet_error_message(e) : "out of memory");
+			joblet_error_free(e);
+			j->rec.state = JOB_FAILED;
+			set_reason(&j->rec, why);
+			rc->failed++;
+			finish(m, j);
+			return 0;
+		}
+		/* A run that fell due while no daemon ran is made once, at once (fire_due). */
+		heap_push(m, j);
+		rc->requeued++;
+		return 0;
+	}
 	manager_job_dir(m, r->id, dir, sizeof(dir));
 	snprintf(started, sizeof(started), "%s/started", dir);
 	snprintf(path, sizeof(path), "%s/spec.json", dir);
@@ -800,6 +1127,20 @@ static int recover_one(const struct job_record *r, void *userdata)
 				j->rec.started_ns = now_ns();
 			save(m, j);
 		}
+		{
+			struct joblet_error *e = NULL;
+
+			fill_sched_job_json(j, r->spec_json);
+			if (joblet_sched_adopt(m->sched, &j->sj, r->cores, now_ns(), &e) < 0) {
+				/* Its cores clash with another's (a bug or a hand-edited store):
+				 * it is counted, without cores, rather than lost. */
+				joblet_log(JOBLET_LOG_WARNING, NULL, "job %s: %s", r->id,
+					   joblet_error_message(e));
+				joblet_error_clear(&e);
+				joblet_sched_adopt(m->sched, &j->sj, NULL, now_ns(), NULL);
+			}
+			j->in_sched = true;
+		}
 		joblet_log(JOBLET_LOG_INFO, NULL, "job %s: re-adopted (shim pid %d)", r->id,
 			   j->rec.shim_pid);
 		rc->adopted++;
@@ -811,21 +1152,20 @@ static int recover_one(const struct job_record *r, void *userdata)
 		rc->finished++;
 		return 0;
 	}
-	/* Never started: it waits again, as it did. */
-	if (j->rec.scheduled_ns > now_ns()) {
-		if (j->rec.state != JOB_SCHEDULED) {
-			j->rec.state = JOB_SCHEDULED;
+	/* Never started: it waits again, as it did; a time that passed meanwhile runs it now. */
+	{
+		int32_t state = j->rec.scheduled_ns > now_ns() ? JOB_SCHEDULED : JOB_PENDING;
+
+		if (j->rec.state != state) {
+			j->rec.state = state;
 			save(m, j);
 		}
-		heap_push(m, j);
-	} else {
-		if (j->rec.state != JOB_PENDING) {
-			j->rec.state = JOB_PENDING;
-			save(m, j);
-		}
-		enqueue(m, j);
 	}
-	rc->requeued++;
+	fill_sched_job_json(j, r->spec_json);
+	if (enqueue(m, j) == 0)
+		rc->requeued++;
+	else
+		rc->failed++;
 	return 0;
 }
 
@@ -871,7 +1211,7 @@ int manager_recover(struct manager *m, struct joblet_error **err)
 	r = store_job_foreach(m->d->store, 0, recover_one, &rc, err);
 	if (r == 0) {
 		sweep_orphans(m);
-		arm_timer(m);
+		fire_due(m);
 		schedule(m);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -894,10 +1234,34 @@ int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct
 		   void *userdata, struct job_record *ret, struct joblet_error **err)
 {
 	struct mjob *j = NULL;
+	struct joblet_cron cron;
+	struct joblet_sched_job probe = { 0 };
+	int64_t next = 0;
 	char *dir = NULL;
 	int r;
 
+	if (spec->cron) {
+		if ((r = joblet_cron_parse(spec->cron, &cron, err)) < 0) {
+			joblet_job_spec_free(spec);
+			return r;
+		}
+		next = joblet_cron_next(&cron, owner->received_ns ? owner->received_ns : now_ns());
+	}
+	probe.size = sizeof(probe);
+	probe.id = spec->id;
+	probe.max_cpu = spec->max_cpu > 0 ? spec->max_cpu : spec->cpus * 100;
+	probe.max_memory_mib = spec->max_memory_mib;
+	probe.exclusive_cores = spec->cpus;
 	pthread_mutex_lock(&m->lock);
+	/* A job that could never run here is refused now, saying why, not queued forever. */
+	r = joblet_sched_check(m->sched, &probe, err);
+	if (r < 0) {
+		pthread_mutex_unlock(&m->lock);
+		joblet_job_spec_free(spec);
+		if (err && *err)
+			(*err)->code = JOBLET_E_INVALID;
+		return -JOBLET_E_INVALID;
+	}
 	if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs) {
 		pthread_mutex_unlock(&m->lock);
 		joblet_job_spec_free(spec);
@@ -928,10 +1292,14 @@ int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct
 		j->rec.command = strdup(command);
 		j->rec.priority = spec->priority;
 		j->rec.created_ns = owner->received_ns ? owner->received_ns : now_ns();
-		j->rec.scheduled_ns = spec->schedule_ns;
-		j->rec.state = spec->schedule_ns > j->rec.created_ns ? JOB_SCHEDULED : JOB_PENDING;
+		j->rec.scheduled_ns = spec->cron ? next : spec->schedule_ns;
+		j->rec.state = j->rec.scheduled_ns > j->rec.created_ns ? JOB_SCHEDULED : JOB_PENDING;
+		j->rec.cron = spec->cron ? strdup(spec->cron) : NULL;
+		j->cron = spec->cron ? malloc(sizeof(*j->cron)) : NULL;
+		if (j->cron)
+			*j->cron = cron;
 		if (!j->rec.owner || !j->rec.spec_json || !j->rec.command ||
-		    (spec->name && !j->rec.name))
+		    (spec->name && !j->rec.name) || (spec->cron && (!j->rec.cron || !j->cron)))
 			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record the job");
 	}
 	pthread_mutex_lock(&m->lock);
@@ -955,22 +1323,37 @@ int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct
 	ret->owner = strdup(j->rec.owner);
 	ret->owner_serial = j->rec.owner_serial ? strdup(j->rec.owner_serial) : NULL;
 	ret->owner_role = j->rec.owner_role ? strdup(j->rec.owner_role) : NULL;
-	ret->spec_json = TAKE_PTR(j->rec.spec_json);
-	ret->command = TAKE_PTR(j->rec.command);
+	ret->cron = j->rec.cron ? strdup(j->rec.cron) : NULL;
 	ret->reason = NULL;
+	if (j->cron) {
+		/* A recurring job keeps its spec and command: every run copies them. */
+		ret->spec_json = strdup(j->rec.spec_json);
+		ret->command = strdup(j->rec.command);
+	} else {
+		ret->spec_json = TAKE_PTR(j->rec.spec_json);
+		ret->command = TAKE_PTR(j->rec.command);
+	}
 	hash_add(m, j);
 	m->stats.submitted++;
-	if (j->rec.state == JOB_SCHEDULED) {
+	if (j->cron) {
 		heap_push(m, j);
 		arm_timer(m);
-	} else if (enqueue(m, j) == 0)
-		schedule(m);
+	} else {
+		fill_sched_job(j, spec->max_cpu, spec->max_memory_mib, spec->cpus);
+		if (enqueue(m, j) == 0) {
+			if (j->rec.state == JOB_SCHEDULED)
+				arm_timer(m);
+			else
+				schedule(m);
+		}
+	}
 	/* What start() did (RUNNING, or FAILED) shows in the answer. */
 	j = find(m, ret->id);
 	if (j) {
 		ret->state = j->rec.state;
 		ret->started_ns = j->rec.started_ns;
 		ret->shim_pid = j->rec.shim_pid;
+		memcpy(ret->cores, j->rec.cores, sizeof(ret->cores));
 	} else {
 		struct job_record now;
 
@@ -1003,8 +1386,15 @@ static int not_alive(struct manager *m, const char *id, const char *what, struct
 
 static int cancel_locked(struct manager *m, struct mjob *j)
 {
+	char why[200];
+
+	if (j->cron)
+		snprintf(why, sizeof(why), "canceled: the recurring job makes no more runs (%lld made)",
+			 (long long)j->rec.runs);
+	else
+		snprintf(why, sizeof(why), "canceled before it started");
 	j->rec.state = JOB_CANCELED;
-	set_reason(&j->rec, "canceled before it started");
+	set_reason(&j->rec, why);
 	finish(m, j);
 	return 0;
 }
@@ -1112,6 +1502,28 @@ int manager_delete_all(struct manager *m, int64_t *ret_deleted, int64_t *ret_ski
 
 	*ret_deleted = c.deleted;
 	*ret_skipped = c.skipped;
+	return r;
+}
+
+int manager_waiting(struct manager *m, const char *id, char *buf, size_t size)
+{
+	struct mjob *j;
+	int r = 0;
+
+	buf[0] = '\0';
+	pthread_mutex_lock(&m->lock);
+	j = find(m, id);
+	if (j && j->cron) {
+		char when[40];
+
+		joblet_time_format_rfc3339(j->rec.scheduled_ns, when, sizeof(when));
+		snprintf(buf, size, "recurring (`%s`): the next run is made at %s", j->rec.cron, when);
+		r = 1;
+	} else if (j && j->in_sched && j->rec.state != JOB_RUNNING) {
+		joblet_sched_why(m->sched, &j->sj, buf, size);
+		r = 1;
+	}
+	pthread_mutex_unlock(&m->lock);
 	return r;
 }
 

@@ -72,6 +72,12 @@ int manager_delete_all(struct manager *m, int64_t *ret_deleted, int64_t *ret_ski
 /* The state folder of job id (STATE_DIR/jobs/ID) into buf. */
 void manager_job_dir(const struct manager *m, const char *id, char *buf, size_t size);
 
+/*
+ * Why job id has not started, for people ("waits for CPU: ...", the next
+ * run of a recurring job), into buf: 1, or 0 when it does not wait.
+ */
+int manager_waiting(struct manager *m, const char *id, char *buf, size_t size);
+
 /* 1 while job id is pending, scheduled or running. */
 int manager_job_alive(struct manager *m, const char *id);
 

@@ -56,6 +56,8 @@ void job_record_done(struct job_record *r)
 	free(r->spec_json);
 	free(r->command);
 	free(r->reason);
+	free(r->cron);
+	r->cron = NULL;
 	r->name = r->owner = r->owner_serial = r->owner_role = r->spec_json = r->command =
 		r->reason = NULL;
 }
@@ -98,6 +100,12 @@ static const char *const migrations[] = {
 	" cn TEXT, serial TEXT, role TEXT,"
 	" method TEXT NOT NULL, path TEXT NOT NULL, target TEXT,"
 	" status INTEGER NOT NULL, message TEXT);",
+	/* 1 -> 2: recurring jobs, and the cores a job holds alone */
+	"ALTER TABLE jobs ADD COLUMN cron TEXT;"
+	"ALTER TABLE jobs ADD COLUMN parent TEXT;"
+	"ALTER TABLE jobs ADD COLUMN cores TEXT;"
+	"ALTER TABLE jobs ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_parent ON jobs(parent, seq);",
 };
 
 enum stmt_id {
@@ -124,14 +132,15 @@ enum stmt_id {
 #define COLUMNS                                                                                 \
 	"id, seq, name, owner, owner_serial, owner_role, state, shim_pid, spec, command, "    \
 	"priority, created_ns, scheduled_ns, started_ns, ended_ns, exit_code, signal, reason, " \
-	"cpu_usec, memory_peak_bytes"
+	"cpu_usec, memory_peak_bytes, cron, parent, cores, runs"
 
 static const char *const stmt_sql[ST__N] = {
 	[ST_INSERT] = "INSERT INTO jobs (" COLUMNS ") VALUES "
-		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
+		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
+		      "?23,?24)",
 	[ST_UPDATE] = "UPDATE jobs SET state=?2, shim_pid=?3, started_ns=?4, ended_ns=?5, "
 		      "exit_code=?6, signal=?7, reason=?8, cpu_usec=?9, memory_peak_bytes=?10, "
-		      "scheduled_ns=?11 WHERE id=?1",
+		      "scheduled_ns=?11, cores=?12, runs=?13 WHERE id=?1",
 	[ST_GET] = "SELECT " COLUMNS " FROM jobs WHERE id=?1",
 	[ST_EVENT] = "INSERT INTO events (job_id, ts_ns, state, reason) VALUES (?1,?2,?3,?4)",
 	/* Ids are lower-case hex and dashes, so GLOB 'prefix*' is an exact prefix match. */
@@ -343,41 +352,82 @@ static int commit(struct store *s, int r, struct joblet_error **err)
 	return r;
 }
 
-int store_job_insert(struct store *s, const struct job_record *j, struct joblet_error **err)
+static int insert_locked(struct store *s, const struct job_record *j, struct joblet_error **err)
 {
 	sqlite3_stmt *q = s->st[ST_INSERT];
 	int r;
 
+	bind_text(q, 1, j->id);
+	sqlite3_bind_int64(q, 2, j->seq);
+	bind_text(q, 3, j->name);
+	bind_text(q, 4, j->owner ? j->owner : "");
+	bind_text(q, 5, j->owner_serial);
+	bind_text(q, 6, j->owner_role);
+	sqlite3_bind_int(q, 7, j->state);
+	sqlite3_bind_int(q, 8, j->shim_pid);
+	bind_text(q, 9, j->spec_json ? j->spec_json : "{}");
+	bind_text(q, 10, j->command ? j->command : "");
+	sqlite3_bind_int64(q, 11, j->priority);
+	sqlite3_bind_int64(q, 12, j->created_ns);
+	sqlite3_bind_int64(q, 13, j->scheduled_ns);
+	sqlite3_bind_int64(q, 14, j->started_ns);
+	sqlite3_bind_int64(q, 15, j->ended_ns);
+	if (j->has_exit_code)
+		sqlite3_bind_int(q, 16, j->exit_code);
+	else
+		sqlite3_bind_null(q, 16);
+	sqlite3_bind_int(q, 17, j->signal);
+	bind_text(q, 18, j->reason);
+	sqlite3_bind_int64(q, 19, j->cpu_usec);
+	sqlite3_bind_int64(q, 20, j->memory_peak_bytes);
+	bind_text(q, 21, j->cron);
+	bind_text(q, 22, j->parent[0] ? j->parent : NULL);
+	bind_text(q, 23, j->cores[0] ? j->cores : NULL);
+	sqlite3_bind_int64(q, 24, j->runs);
+	r = step_done(s, q, "record the job", err);
+	if (r == 0)
+		r = add_event(s, j->id, j->state, j->reason, err);
+	return r;
+}
+
+static int update_locked(struct store *s, const struct job_record *j, bool event,
+			 struct joblet_error **err)
+{
+	sqlite3_stmt *q = s->st[ST_UPDATE];
+	int r;
+
+	bind_text(q, 1, j->id);
+	sqlite3_bind_int(q, 2, j->state);
+	sqlite3_bind_int(q, 3, j->shim_pid);
+	sqlite3_bind_int64(q, 4, j->started_ns);
+	sqlite3_bind_int64(q, 5, j->ended_ns);
+	if (j->has_exit_code)
+		sqlite3_bind_int(q, 6, j->exit_code);
+	else
+		sqlite3_bind_null(q, 6);
+	sqlite3_bind_int(q, 7, j->signal);
+	bind_text(q, 8, j->reason);
+	sqlite3_bind_int64(q, 9, j->cpu_usec);
+	sqlite3_bind_int64(q, 10, j->memory_peak_bytes);
+	sqlite3_bind_int64(q, 11, j->scheduled_ns);
+	bind_text(q, 12, j->cores[0] ? j->cores : NULL);
+	sqlite3_bind_int64(q, 13, j->runs);
+	r = step_done(s, q, "update the job", err);
+	if (r == 0 && sqlite3_changes(s->db) == 0)
+		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "job `%s` is not in the store", j->id);
+	if (r == 0 && event)
+		r = add_event(s, j->id, j->state, j->reason, err);
+	return r;
+}
+
+int store_job_insert(struct store *s, const struct job_record *j, struct joblet_error **err)
+{
+	int r;
+
 	pthread_mutex_lock(&s->lock);
 	r = begin(s, err);
-	if (r == 0) {
-		bind_text(q, 1, j->id);
-		sqlite3_bind_int64(q, 2, j->seq);
-		bind_text(q, 3, j->name);
-		bind_text(q, 4, j->owner ? j->owner : "");
-		bind_text(q, 5, j->owner_serial);
-		bind_text(q, 6, j->owner_role);
-		sqlite3_bind_int(q, 7, j->state);
-		sqlite3_bind_int(q, 8, j->shim_pid);
-		bind_text(q, 9, j->spec_json ? j->spec_json : "{}");
-		bind_text(q, 10, j->command ? j->command : "");
-		sqlite3_bind_int64(q, 11, j->priority);
-		sqlite3_bind_int64(q, 12, j->created_ns);
-		sqlite3_bind_int64(q, 13, j->scheduled_ns);
-		sqlite3_bind_int64(q, 14, j->started_ns);
-		sqlite3_bind_int64(q, 15, j->ended_ns);
-		if (j->has_exit_code)
-			sqlite3_bind_int(q, 16, j->exit_code);
-		else
-			sqlite3_bind_null(q, 16);
-		sqlite3_bind_int(q, 17, j->signal);
-		bind_text(q, 18, j->reason);
-		sqlite3_bind_int64(q, 19, j->cpu_usec);
-		sqlite3_bind_int64(q, 20, j->memory_peak_bytes);
-		r = step_done(s, q, "record the job", err);
-		if (r == 0)
-			r = add_event(s, j->id, j->state, j->reason, err);
-	}
+	if (r == 0)
+		r = insert_locked(s, j, err);
 	r = commit(s, r, err);
 	pthread_mutex_unlock(&s->lock);
 	return r;
@@ -385,33 +435,28 @@ int store_job_insert(struct store *s, const struct job_record *j, struct joblet_
 
 int store_job_update(struct store *s, const struct job_record *j, struct joblet_error **err)
 {
-	sqlite3_stmt *q = s->st[ST_UPDATE];
 	int r;
 
 	pthread_mutex_lock(&s->lock);
 	r = begin(s, err);
-	if (r == 0) {
-		bind_text(q, 1, j->id);
-		sqlite3_bind_int(q, 2, j->state);
-		sqlite3_bind_int(q, 3, j->shim_pid);
-		sqlite3_bind_int64(q, 4, j->started_ns);
-		sqlite3_bind_int64(q, 5, j->ended_ns);
-		if (j->has_exit_code)
-			sqlite3_bind_int(q, 6, j->exit_code);
-		else
-			sqlite3_bind_null(q, 6);
-		sqlite3_bind_int(q, 7, j->signal);
-		bind_text(q, 8, j->reason);
-		sqlite3_bind_int64(q, 9, j->cpu_usec);
-		sqlite3_bind_int64(q, 10, j->memory_peak_bytes);
-		sqlite3_bind_int64(q, 11, j->scheduled_ns);
-		r = step_done(s, q, "update the job", err);
-		if (r == 0 && sqlite3_changes(s->db) == 0)
-			r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "job `%s` is not in the store",
-					     j->id);
-		if (r == 0)
-			r = add_event(s, j->id, j->state, j->reason, err);
-	}
+	if (r == 0)
+		r = update_locked(s, j, true, err);
+	r = commit(s, r, err);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int store_cron_fire(struct store *s, const struct job_record *cron, const struct job_record *child,
+		    struct joblet_error **err)
+{
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = begin(s, err);
+	if (r == 0)
+		r = update_locked(s, cron, false, err);
+	if (r == 0)
+		r = insert_locked(s, child, err);
 	r = commit(s, r, err);
 	pthread_mutex_unlock(&s->lock);
 	return r;
@@ -450,6 +495,12 @@ static int read_row(sqlite3_stmt *q, struct job_record *j)
 	j->reason = col_dup(q, 17);
 	j->cpu_usec = sqlite3_column_int64(q, 18);
 	j->memory_peak_bytes = sqlite3_column_int64(q, 19);
+	j->cron = col_dup(q, 20);
+	snprintf(j->parent, sizeof(j->parent), "%s",
+		 sqlite3_column_text(q, 21) ? (const char *)sqlite3_column_text(q, 21) : "");
+	snprintf(j->cores, sizeof(j->cores), "%s",
+		 sqlite3_column_text(q, 22) ? (const char *)sqlite3_column_text(q, 22) : "");
+	j->runs = sqlite3_column_int64(q, 23);
 	if (!j->owner || !j->spec_json || !j->command) {
 		job_record_done(j);
 		return -ENOMEM;

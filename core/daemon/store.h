@@ -20,7 +20,7 @@
 #include <joblet/error.h>
 
 /* The schema this joblet writes. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum job_state {
 	JOB_PENDING = 1,   /* waiting for the scheduler */
@@ -65,6 +65,10 @@ struct job_record {
 	char *reason;	       /* why it failed, was stopped, ...; or NULL */
 	int64_t cpu_usec;
 	int64_t memory_peak_bytes;
+	char *cron;	       /* a recurring job's expression, or NULL */
+	char parent[37];       /* the recurring job that made this one, or "" */
+	char cores[256];       /* the cores it holds alone (--cpus), or "" */
+	int64_t runs;	       /* a recurring job: how many jobs it has made */
 };
 
 void job_record_done(struct job_record *r);
@@ -84,6 +88,13 @@ int store_job_insert(struct store *s, const struct job_record *r, struct joblet_
  * JOBLET_E_NOT_FOUND when the row is gone.
  */
 int store_job_update(struct store *s, const struct job_record *r, struct joblet_error **err);
+
+/*
+ * A recurring job fired: update its record (next time, runs) and insert
+ * the job it made, in one transaction, so a crash never fires it twice.
+ */
+int store_cron_fire(struct store *s, const struct job_record *cron, const struct job_record *child,
+		    struct joblet_error **err);
 
 /* The row of id into *ret.  JOBLET_E_NOT_FOUND when there is none. */
 int store_job_get(struct store *s, const char *id, struct job_record *ret,

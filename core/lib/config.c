@@ -13,6 +13,7 @@
 #include <joblet/plugin.h>
 
 #include "config_private.h"
+#include "cpuset.h"
 #include "platform.h"
 #include "util.h"
 #include "yaml_doc.h"
@@ -33,6 +34,9 @@ enum key_type {
 	KEY_ID,		     /* a user or group id other than 0 */
 	KEY_ADDRESS,	     /* host:port to listen on (IPv4, [IPv6] or a name) */
 	KEY_TLS_VERSION,     /* "1.2" or "1.3" */
+	KEY_LIMIT,	     /* a whole number >= 1, auto (0) or unlimited (-1) */
+	KEY_SIZE_LIMIT,	     /* a size, auto (0) or unlimited (-1) */
+	KEY_CPUS,	     /* a cpuset list, auto (NULL) or none ("") */
 };
 
 struct key_def {
@@ -63,6 +67,10 @@ static const struct key_def plugins_keys[] = {
 
 static const struct key_def scheduler_keys[] = {
 	{ "policy", KEY_NAME, FIELD(scheduler_policy), NULL },
+	{ "max_running_jobs", KEY_LIMIT, FIELD(max_running_jobs), NULL },
+	{ "cpu_budget", KEY_LIMIT, FIELD(cpu_budget), NULL },
+	{ "memory_budget", KEY_SIZE_LIMIT, FIELD(memory_budget), NULL },
+	{ "cores", KEY_CPUS, FIELD(pinnable_cores), NULL },
 	{ NULL },
 };
 
@@ -166,6 +174,7 @@ void joblet_config_free(struct joblet_config *cfg)
 	free(cfg->state_dir);
 	jl_strv_free(cfg->plugin_dirs);
 	free(cfg->scheduler_policy);
+	free(cfg->pinnable_cores);
 	settings_free(cfg->plugin_settings);
 	free(cfg->runtimes_dir);
 	free(cfg->default_registry);
@@ -212,6 +221,7 @@ int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_erro
 	cfg->max_connections_per_client = 128;
 	cfg->max_request_bytes = INT64_C(64) << 20;
 	cfg->max_active_jobs = 10000;
+	cfg->max_running_jobs = 100;
 	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca)
 		goto oom;
 	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||
@@ -446,6 +456,63 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 			}
 			free(*slot);
 			*slot = v;
+			break;
+		}
+		case KEY_LIMIT:
+		case KEY_SIZE_LIMIT: {
+			const char *v = jl_yaml_scalar(vnode);
+			int64_t n = 0;
+			int bad = !v;
+
+			if (v && strcmp(v, "auto") == 0 && d->offset != FIELD(max_running_jobs))
+				n = 0;
+			else if (v && strcmp(v, "unlimited") == 0)
+				n = -1;
+			else if (d->type == KEY_SIZE_LIMIT)
+				bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
+			else
+				bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
+			if (bad)
+				return jl_yaml_error(y, vnode, err, "`%s` must be %s%s or unlimited, not `%s`",
+						     full,
+						     d->type == KEY_SIZE_LIMIT
+							     ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
+							     : "a whole number of at least 1",
+						     d->offset != FIELD(max_running_jobs) ? ", auto" : "",
+						     v ? v : "a list or mapping");
+			*(int64_t *)(field + d->offset) = n;
+			break;
+		}
+		case KEY_CPUS: {
+			char **slot = (char **)(field + d->offset);
+			const char *v = jl_yaml_scalar(vnode);
+			struct jl_cpuset set;
+			struct joblet_error *e = NULL;
+			char *copy = NULL;
+
+			if (v && strcmp(v, "auto") == 0) {
+				free(*slot);
+				*slot = NULL;
+				break;
+			}
+			if (v && strcmp(v, "none") == 0)
+				copy = strdup("");
+			else if (v && jl_cpuset_parse(v, &set, &e) == 0)
+				copy = strdup(v);
+			else {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be a CPU list (0-3,6), auto (every online "
+						  "CPU) or none (no exclusive pinning), not `%s`%s%s",
+						  full, v ? v : "a list or mapping", e ? ": " : "",
+						  e ? joblet_error_message(e) : "");
+				joblet_error_free(e);
+				return r;
+			}
+			if (!copy)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read `%s`", full);
+			free(*slot);
+			*slot = copy;
 			break;
 		}
 		case KEY_ID: {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <joblet/cron.h>
 #include <joblet/job.h>
 
 #include "cpuset.h"
@@ -22,6 +23,7 @@
 #define MAX_IOBPS (INT64_C(1) << 40)
 #define MAX_ARGS 4096
 #define MAX_ENV 1024
+#define JOBLET_MAX_CPUS JL_CPUSET_MAX
 
 void joblet_job_spec_free(struct joblet_job_spec *s)
 {
@@ -40,6 +42,7 @@ void joblet_job_spec_free(struct joblet_job_spec *s)
 			explicit_bzero(*e, strlen(*e));
 	jl_strv_free(s->secret_env);
 	free(s->name);
+	free(s->cron);
 	free(s);
 }
 
@@ -129,7 +132,8 @@ static const char *const with_value[] = { "--max-cpu",	  "--max-memory", "--max-
 					  "--runtime",	  "-e",		  "--env",
 					  "-s",		  "--secret-env", "--upload",
 					  "--workdir",	  "--network",	  "--schedule",
-					  "--priority",	  "--name" };
+					  "--priority",	  "--name",	  "--cpus",
+					  "--cron" };
 
 int joblet_job_spec_flag_takes_value(const char *arg)
 {
@@ -175,8 +179,8 @@ int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc, char **ar
 						"unknown flag `%s`; the flags are --max-cpu, "
 						"--max-memory, --max-iobps, --cpu-cores, --max-pids, "
 						"--timeout, --runtime, -e/--env, -s/--secret-env, "
-						"--upload, --workdir, --network, --schedule, --priority, "
-						"--name, then `--` and the command",
+						"--upload, --workdir, --network, --schedule, --cron, "
+						"--priority, --cpus, --name, then `--` and the command",
 						a);
 		if (!v) {
 			if (i + 1 >= argc)
@@ -239,6 +243,14 @@ int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc, char **ar
 			spec->priority = n;
 		} else if (strcmp(flag, "--name") == 0) {
 			if ((r = set_str(&spec->name, v, err)) < 0)
+				return r;
+		} else if (strcmp(flag, "--cpus") == 0) {
+			if (jl_parse_int64(v, &n) < 0 || n < 1 || n > JOBLET_MAX_CPUS)
+				return bad_flag(err, flag, v, "a number of whole cores (1, 2, ...) for "
+							      "the job alone");
+			spec->cpus = n;
+		} else if (strcmp(flag, "--cron") == 0) {
+			if ((r = set_str(&spec->cron, v, err)) < 0)
 				return r;
 		} else if (strcmp(flag, "-s") == 0 || strcmp(flag, "--secret-env") == 0) {
 			if (!strchr(v, '='))
@@ -425,6 +437,25 @@ int joblet_job_spec_validate(const struct joblet_config *cfg, struct joblet_job_
 	}
 	if (s->schedule_ns < 0)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the schedule is before 1970");
+	if (s->cpus < 0 || s->cpus > JOBLET_MAX_CPUS)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"cpus %lld is out of range: 1 to %d whole cores",
+					(long long)s->cpus, JOBLET_MAX_CPUS);
+	if (s->cpus > 0 && s->cpu_cores)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"--cpus and --cpu-cores exclude each other: --cpus=N lets "
+					"the scheduler choose N cores for the job alone, "
+					"--cpu-cores=LIST names cores that other jobs may share");
+	if (s->cron) {
+		struct joblet_cron c;
+
+		if (s->schedule_ns)
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"--cron and --schedule exclude each other: a cron "
+						"job starts at every time its expression matches");
+		if ((r = joblet_cron_parse(s->cron, &c, err)) < 0)
+			return r;
+	}
 	if (!s->workdir && (r = set_str(&s->workdir, "/work", err)) < 0)
 		return r;
 	if (!path_clean_absolute(s->workdir) || under(s->workdir, "/proc") ||
@@ -515,6 +546,8 @@ int joblet_job_spec_to_json(const struct joblet_job_spec *s, char **ret_json,
 	json_object_object_add(o, "name", opt_str(s->name));
 	json_object_object_add(o, "priority", json_object_new_int64(s->priority));
 	json_object_object_add(o, "schedule_ns", json_object_new_int64(s->schedule_ns));
+	json_object_object_add(o, "cpus", json_object_new_int64(s->cpus));
+	json_object_object_add(o, "cron", opt_str(s->cron));
 	return jl_json_finish(o, ret_json, err);
 }
 
@@ -580,7 +613,8 @@ int joblet_job_spec_from_json(const char *json, struct joblet_job_spec **ret_spe
 	    get_strv(o, "env", &s->env) < 0 || get_str(o, "cpu_cores", &s->cpu_cores) < 0 ||
 	    get_str(o, "runtime", &s->runtime) < 0 || get_str(o, "runtime_dir", &s->runtime_dir) < 0 ||
 	    get_strv(o, "uploads", &s->uploads) < 0 || get_str(o, "workdir", &s->workdir) < 0 ||
-	    get_strv(o, "secret_env", &s->secret_env) < 0 || get_str(o, "name", &s->name) < 0) {
+	    get_strv(o, "secret_env", &s->secret_env) < 0 || get_str(o, "name", &s->name) < 0 ||
+	    get_str(o, "cron", &s->cron) < 0) {
 		json_object_put(o);
 		joblet_job_spec_free(s);
 		return joblet_error_set(err, JOBLET_E_PARSE, 0, "the job spec has fields of the wrong "
@@ -595,6 +629,7 @@ int joblet_job_spec_from_json(const char *json, struct joblet_job_spec **ret_spe
 	s->gid = get_int(o, "gid", -1);
 	s->priority = get_int(o, "priority", 0);
 	s->schedule_ns = get_int(o, "schedule_ns", 0);
+	s->cpus = get_int(o, "cpus", 0);
 	s->network = json_object_object_get_ex(o, "network", &net) &&
 				     json_object_is_type(net, json_type_string) &&
 				     strcmp(json_object_get_string(net), "host") == 0

@@ -102,7 +102,7 @@ static int read_node(const char *cpudir)
 	while ((de = readdir(d)))
 		if (strncmp(de->d_name, "node", 4) == 0 && de->d_name[4] >= '0' &&
 		    de->d_name[4] <= '9') {
-			node = atoi(de->d_name + 4);
+			node = (int)strtol(de->d_name + 4, NULL, 10);
 			break;
 		}
 	closedir(d);
@@ -426,6 +426,12 @@ int joblet_sched_check(const struct joblet_sched *s, const struct joblet_sched_j
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"job %s asks for a negative amount of CPU, memory or cores",
 					job->id);
+	if (job->exclusive_cores > 0 && (size_t)job->exclusive_cores > pin)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"the job asks for %" PRId64 " exclusive cores (--cpus) but "
+					"this node lets jobs pin %zu (scheduler.cores); ask for "
+					"fewer, or use --cpu-cores to share cores",
+					job->exclusive_cores, pin);
 	if (s->cpu_budget >= 0 && job->max_cpu > s->cpu_budget)
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
 					"the job needs %" PRId64 "%% CPU but the whole CPU budget "
@@ -439,12 +445,6 @@ int joblet_sched_check(const struct joblet_sched *s, const struct joblet_sched_j
 					"(scheduler.memory_budget); ask for at most that much with "
 					"--max-memory",
 					job->max_memory_mib, s->memory_budget);
-	if (job->exclusive_cores > 0 && (size_t)job->exclusive_cores > pin)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job asks for %" PRId64 " exclusive cores (--cpus) but "
-					"this node lets jobs pin %zu (scheduler.cores); ask for "
-					"fewer, or use --cpu-cores to share cores",
-					job->exclusive_cores, pin);
 	return 0;
 }
 
@@ -491,19 +491,20 @@ void joblet_sched_cancel(struct joblet_sched *s, struct joblet_sched_job *job)
 	job->core_state = SJ_OUT;
 }
 
-/* Jobs whose start time has come go to the policy. */
-static void release_due(struct joblet_sched *s, int64_t now_ns)
+struct joblet_sched_job *joblet_sched_due(struct joblet_sched *s, int64_t now_ns)
 {
-	while (s->heap_n > 0 && s->heap[0]->start_at_ns <= now_ns) {
-		struct joblet_sched_job *j = s->heap[0];
+	struct joblet_sched_job *j;
 
-		if (s->ops->submit(s->state, j, now_ns, NULL) < 0)
-			return; /* out of memory: it stays due and goes next time */
-		heap_remove(s, j);
-		j->core_state = SJ_QUEUED;
-		/* It became ready at its start time, for aging and fair share. */
-		j->submit_time_ns = j->start_at_ns;
-	}
+	if (s->heap_n == 0 || s->heap[0]->start_at_ns > now_ns)
+		return NULL;
+	j = s->heap[0];
+	/* It became ready at its start time, for aging and fair share. */
+	j->submit_time_ns = j->start_at_ns;
+	if (s->ops->submit(s->state, j, now_ns, NULL) < 0)
+		return NULL; /* out of memory: it stays due and goes next time */
+	heap_remove(s, j);
+	j->core_state = SJ_QUEUED;
+	return j;
 }
 
 static void hold(struct joblet_sched *s, struct joblet_sched_job *job)
@@ -520,7 +521,8 @@ struct joblet_sched_job *joblet_sched_next(struct joblet_sched *s, int64_t now_n
 	struct joblet_sched_job *job;
 	struct jl_cpuset *cores = NULL;
 
-	release_due(s, now_ns);
+	while (joblet_sched_due(s, now_ns))
+		;
 	capacity(s, &cap);
 	job = s->ops->pick(s->state, &cap, now_ns);
 	if (!job)
@@ -636,6 +638,11 @@ void joblet_sched_why(const struct joblet_sched *s, const struct joblet_sched_jo
 			 "waits for a free slot: %" PRId64 " jobs run, the most this node runs at "
 			 "once (scheduler.max_running_jobs)",
 			 s->running);
+	else if (job->exclusive_cores > cap.free_cores)
+		snprintf(buf, size,
+			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64
+			 " of %zu are free",
+			 job->exclusive_cores, cap.free_cores, jl_cpuset_count(&s->pinnable));
 	else if (cap.free_cpu >= 0 && job->max_cpu > cap.free_cpu)
 		snprintf(buf, size,
 			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64
@@ -646,11 +653,6 @@ void joblet_sched_why(const struct joblet_sched *s, const struct joblet_sched_jo
 			 "waits for memory: needs %" PRId64 " MiB, %" PRId64 " MiB of the %" PRId64
 			 " MiB budget is free (scheduler.memory_budget)",
 			 job->max_memory_mib, cap.free_memory_mib, s->memory_budget);
-	else if (job->exclusive_cores > cap.free_cores)
-		snprintf(buf, size,
-			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64
-			 " of %zu are free",
-			 job->exclusive_cores, cap.free_cores, jl_cpuset_count(&s->pinnable));
 	else
 		snprintf(buf, size,
 			 "waits its turn: %" PRIu64 " jobs are queued, in the order of the %s "

@@ -68,6 +68,11 @@ struct joblet_config {
 	int64_t max_request_bytes; /* server.max_request_bytes: request bodies (413 beyond) */
 	char *db_path;		  /* paths.db: the job store (SQLite), or NULL = STATE_DIR/joblet.db */
 	int64_t max_active_jobs;  /* jobs.max_active: pending, scheduled and running jobs (429 beyond) */
+	/* The scheduler's capacity (docs/scheduling.md).  -1 = no limit, 0 = auto. */
+	int64_t max_running_jobs; /* scheduler.max_running_jobs: jobs running at once */
+	int64_t cpu_budget;	  /* scheduler.cpu_budget: percent of one core; auto = CPUs x 100 */
+	int64_t memory_budget;	  /* scheduler.memory_budget: bytes; auto = the host's memory */
+	char *pinnable_cores;	  /* scheduler.cores: cpuset list; NULL = auto (online), "" = none */
 };
 
 /* Flags for joblet_config_load(). */

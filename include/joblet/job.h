@@ -52,6 +52,8 @@ struct joblet_job_spec {
 	char *name;		 /* a label for people, or NULL */
 	int64_t priority;	 /* 0..1000, for scheduler policies that use it */
 	int64_t schedule_ns;	 /* CLOCK_REALTIME when to start; 0 = now */
+	int64_t cpus;		 /* whole cores the scheduler pins for it alone; 0 = none */
+	char *cron;		 /* a 5-field cron expression: a recurring job; or NULL */
 };
 
 /* A new empty spec with a fresh id. */
@@ -64,6 +66,7 @@ JOBLET_API void joblet_job_spec_free(struct joblet_job_spec *spec);
  *   --max-pids=N --timeout=DUR --runtime=NAME[@VER] -e|--env K=V
  *   -s|--secret-env K=V --upload=PATH --workdir=DIR --network=none|host
  *   --schedule=WHEN (see joblet_schedule_parse) --priority=N --name=NAME
+ *   --cpus=N --cron=EXPR
  * Flags end at `--` or at the first word that is not a flag; the rest is
  * the command.  *ret_consumed (may be NULL) says how many words were read.
  * Errors: JOBLET_E_INVALID naming the flag and what it accepts.

@@ -160,6 +160,13 @@ JOBLET_API int joblet_sched_add(struct joblet_sched *s, struct joblet_sched_job 
 JOBLET_API void joblet_sched_cancel(struct joblet_sched *s, struct joblet_sched_job *job);
 
 /*
+ * One job whose start time has come by now_ns, handed to the policy (it is
+ * now ready to run, so the caller may note that), or NULL when none is
+ * due.  joblet_sched_next() does the same for all of them by itself.
+ */
+JOBLET_API struct joblet_sched_job *joblet_sched_due(struct joblet_sched *s, int64_t now_ns);
+
+/*
  * The next job to start now: hands every job whose time has come to the
  * policy, asks it, and reserves what the pick needs (a slot, CPU, memory
  * and, for exclusive_cores, that many cores).  NULL when none should start

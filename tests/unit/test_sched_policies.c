@@ -701,10 +701,153 @@ START_TEST(test_fairshare_settings)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ through the core */
+
+#define MIN_NS (INT64_C(60) * 1000000000)
+
+/* The scheduler core over the plugin load_ok() loaded last. */
+static struct joblet_sched *core_of(const char *name, int64_t slots, int64_t cpu)
+{
+	struct joblet_sched_limits lim = { sizeof(lim), 0, slots, cpu, -1, NULL, NULL };
+	const struct joblet_plugin *p = joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, name);
+	struct joblet_sched *c = NULL;
+	struct joblet_error *e = NULL;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_msg(joblet_sched_new(&lim, p, &c, &e) == 0, "%s", joblet_error_message(e));
+	return c;
+}
+
+static void core_add(struct joblet_sched *c, struct joblet_sched_job *j, int64_t now)
+{
+	struct joblet_error *e = NULL;
+
+	ck_assert_msg(joblet_sched_add(c, j, now, &e) == 0, "%s", joblet_error_message(e));
+}
+
+START_TEST(test_core_priority_capacity_and_time)
+{
+	struct joblet_sched *c;
+	struct joblet_sched_job run = job(1, "a", 0, 0), big = job(2, "a", 900, 0),
+				small = job(3, "a", 10, 0), later = job(4, "a", 1000, 0);
+	char why[256];
+
+	load_ok("priority", "      aging_per_minute: 0\n");
+	c = core_of("priority", 2, 200);
+	run.max_cpu = 100;
+	big.max_cpu = 200;
+	small.max_cpu = 50;
+	later.start_at_ns = 10 * MIN_NS; /* the highest priority, but not yet due */
+	core_add(c, &run, 0);
+	ck_assert_ptr_eq(joblet_sched_next(c, 0), &run);
+	core_add(c, &big, 0);
+	core_add(c, &small, 0);
+	core_add(c, &later, 0);
+	/* big (900) is first but needs 200% with 100% free: strict, so small waits too. */
+	ck_assert_ptr_null(joblet_sched_next(c, MIN_NS));
+	joblet_sched_why(c, &small, why, sizeof(why));
+	ck_assert_msg(strstr(why, "waits its turn") && strstr(why, "priority"), "%s", why);
+	joblet_sched_release(c, &run, 2 * MIN_NS);
+	ck_assert_ptr_eq(joblet_sched_next(c, 2 * MIN_NS), &big);
+	joblet_sched_release(c, &big, 3 * MIN_NS);
+	/* At 10 minutes `later` is due and outranks small. */
+	ck_assert_ptr_eq(joblet_sched_next(c, 10 * MIN_NS), &later);
+	ck_assert_ptr_eq(joblet_sched_next(c, 10 * MIN_NS), &small);
+	joblet_sched_release(c, &later, 11 * MIN_NS);
+	joblet_sched_release(c, &small, 11 * MIN_NS);
+	joblet_sched_free(c);
+}
+END_TEST
+
+START_TEST(test_core_priority_starvation_bound)
+{
+	/* aging 10/min: a priority-0 job outranks any job submitted 100+ minutes after it. */
+	static struct joblet_sched_job stream[400];
+	struct joblet_sched *c;
+	struct joblet_sched_job low = job(1, "a", 0, 0), *running = NULL;
+	int64_t now = 0;
+	int picks = 0;
+
+	load_ok("priority", "      aging_per_minute: 10\n");
+	c = core_of("priority", 1, -1);
+	core_add(c, &low, 0);
+	/* One slot; every minute a priority-1000 job arrives, one job ends and one starts. */
+	for (int i = 0; i < 400 && running != &low; i++) {
+		now = (int64_t)(i + 1) * MIN_NS;
+		stream[i] = job((uint64_t)i + 2, "a", 1000, 0);
+		core_add(c, &stream[i], now);
+		if (running)
+			joblet_sched_release(c, running, now);
+		running = joblet_sched_next(c, now);
+		ck_assert_ptr_nonnull(running);
+		picks++;
+	}
+	ck_assert_ptr_eq(running, &low);
+	/* Those submitted in the first 100 minutes go first, none submitted after. */
+	ck_assert_int_le(picks, 101 + 1);
+	ck_assert_int_ge(picks, 99);
+	joblet_sched_release(c, running, now);
+	while ((running = joblet_sched_next(c, now)))
+		joblet_sched_release(c, running, now);
+	joblet_sched_free(c);
+}
+END_TEST
+
+START_TEST(test_core_fairshare_one_among_many)
+{
+	static struct joblet_sched_job a[1000];
+	struct joblet_sched *c;
+	struct joblet_sched_job b = job(1001, "bob", 0, 0), *r;
+	int b_at = -1;
+
+	load_ok("fairshare", NULL);
+	c = core_of("fairshare", 1, -1);
+	for (int i = 0; i < 1000; i++) {
+		a[i] = job((uint64_t)i + 1, "alice", 0, 0);
+		core_add(c, &a[i], i);
+	}
+	core_add(c, &b, 1000);
+	for (int k = 0; k < 1001; k++) {
+		r = joblet_sched_next(c, 2000 + k);
+		ck_assert_ptr_nonnull(r);
+		if (r == &b)
+			b_at = k;
+		joblet_sched_release(c, r, 2000 + k);
+	}
+	ck_assert_msg(b_at >= 0 && b_at <= 1, "bob's one job started as number %d", b_at);
+	joblet_sched_free(c);
+}
+END_TEST
+
+START_TEST(test_core_fairshare_after_restart)
+{
+	/* alice's two jobs ran before a restart and are adopted: bob goes first. */
+	struct joblet_sched *c;
+	struct joblet_sched_job a1 = job(1, "alice", 0, 0), a2 = job(2, "alice", 0, 0),
+				a3 = job(3, "alice", 0, 0), b1 = job(4, "bob", 0, 0);
+
+	load_ok("fairshare", NULL);
+	c = core_of("fairshare", 3, -1);
+	ck_assert_int_eq(joblet_sched_adopt(c, &a1, NULL, 0, NULL), 0);
+	ck_assert_int_eq(joblet_sched_adopt(c, &a2, NULL, 0, NULL), 0);
+	core_add(c, &a3, 1);
+	core_add(c, &b1, 2);
+	ck_assert_ptr_eq(joblet_sched_next(c, 3), &b1);
+	ck_assert_ptr_null(joblet_sched_next(c, 3)); /* 3 slots, 3 running */
+	joblet_sched_release(c, &a1, 4);
+	ck_assert_ptr_eq(joblet_sched_next(c, 4), &a3);
+	joblet_sched_release(c, &a2, 5);
+	joblet_sched_release(c, &a3, 5);
+	joblet_sched_release(c, &b1, 5);
+	joblet_sched_free(c);
+}
+END_TEST
+
 static Suite *policies_suite(void)
 {
 	Suite *s = suite_create("sched_policies");
-	TCase *tp = tcase_create("priority"), *tf = tcase_create("fairshare");
+	TCase *tp = tcase_create("priority"), *tf = tcase_create("fairshare"),
+	      *tc = tcase_create("through_the_core");
 
 	tcase_add_checked_fixture(tp, setup, teardown);
 	tcase_add_test(tp, test_priority_order);
@@ -727,6 +870,13 @@ static Suite *policies_suite(void)
 	tcase_add_test(tf, test_fairshare_many_owners);
 	tcase_add_test(tf, test_fairshare_settings);
 	suite_add_tcase(s, tf);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_core_priority_capacity_and_time);
+	tcase_add_test(tc, test_core_priority_starvation_bound);
+	tcase_add_test(tc, test_core_fairshare_one_among_many);
+	tcase_add_test(tc, test_core_fairshare_after_restart);
+	suite_add_tcase(s, tc);
 	return s;
 }
 

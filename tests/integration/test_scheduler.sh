@@ -1,0 +1,172 @@
+#!/bin/sh
+# test_scheduler.sh - the scheduler through the daemon and rnx: a job waits
+# (PENDING, saying why) until it fits into scheduler.max_running_jobs and
+# the CPU budget; a job that can never fit is refused at submission, saying
+# why; --cpus=N pins cores no other pinned job holds, inside the job too,
+# and gives them back; a zone-less --schedule is the node's local time;
+# the priority policy starts the higher priority first; a recurring job
+# (--cron) makes one run per matching minute, once even when the minute
+# passed while the daemon was down, and is listed and canceled like a job.
+. "${JOBLET_TEST_SRCDIR:?}/tests/integration/tap.sh"
+
+command -v certtool >/dev/null 2>&1 || { echo "# certtool not found (gnutls-bin)"; exit 77; }
+if test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1; then
+	echo "# waits for the wall clock (a cron minute): not run under valgrind"
+	exit 77
+fi
+if test "`id -u`" -ne 0 && test "$no_isolation" != yes; then
+	no_isolation=yes
+fi
+NCPU=`getconf _NPROCESSORS_ONLN`
+SCHED="scheduler:
+  max_running_jobs: 1
+  cpu_budget: 100
+  cores: 0-$((NCPU - 1))"
+start_daemon "$SCHED" || exit 1
+RNX_CONFIG=$CERTS/rnx-config-developer.yml
+export RNX_CONFIG
+
+idof() { printf '%s\n' "$1" | sed -n 's/^Job \([0-9a-f-]*\) .*/\1/p'; }
+field() { # id field: a top-level string or number field of `rnx --json job status`
+	"$RNX" --json job status "$1" 2>/dev/null |
+		sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -1
+}
+state_of() { field "$1" state; }
+wait_state() { # id state [tenths]
+	_i=0
+	while test "`state_of $1`" != "$2" && test $_i -lt ${3:-150}; do sleep 0.1; _i=`expr $_i + 1`; done
+	test "`state_of $1`" = "$2"
+}
+
+# ---------------------------------------------------------------- admission
+run "$RNX" job run -- sh -c 'sleep 1.5; echo first'
+first=`idof "$out"`
+run "$RNX" job run -- echo second
+second=`idof "$out"`
+ok 'has "PENDING" "$out" && has "waits for a free slot" "$out"' \
+	"with max_running_jobs 1 the second job waits, and run says why"
+run "$RNX" job status "$second"
+ok 'has "State:         PENDING" "$out" && has "Waiting:       waits for a free slot: 1 jobs run" "$out"' \
+	"rnx job status shows why it waits"
+wait_state "$second" COMPLETED 100
+ok 'test $? -eq 0' "it runs once the first has ended"
+s1=`field $first ended`
+s2=`field $second started`
+ok 'test -n "$s1" && test -n "$s2" && ! expr "$s2" \< "$s1" >/dev/null' \
+	"... and not before the first ended ($s1 <= $s2)"
+
+run "$RNX" job run --max-cpu=150 -- true
+ok 'test $rc -ne 0 && has "150% CPU" "$err" && has "CPU budget of this node is 100%" "$err" && has "scheduler.cpu_budget" "$err"' \
+	"a job over the whole CPU budget is refused at submission, saying why"
+run "$RNX" job run --cpus=$((NCPU + 1)) -- true
+ok 'test $rc -ne 0 && has "asks for $((NCPU + 1)) exclusive cores" "$err" && has "pin $NCPU" "$err"' \
+	"a job asking for more cores than may be pinned is refused, saying why"
+run "$RNX" job list
+ok '! has "150%" "$out" && test `printf "%s\n" "$out" | grep -c "^[0-9a-f]\{8\}-"` = 2' \
+	"refused jobs leave no record"
+stop_daemon
+
+# ---------------------------------------------------------------- pinning
+start_daemon "scheduler:
+  max_running_jobs: 10
+  cores: 0-$((NCPU - 1))" || exit 1
+run "$RNX" job run --cpus=1 -- sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 2'
+a=`idof "$out"`
+ok 'has "on cores " "$out"' "a --cpus=1 job is told its core"
+run "$RNX" job run --cpus=1 -- sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 2'
+b=`idof "$out"`
+wait_state "$a" RUNNING
+ca=`field $a cores`
+cb=`field $b cores`
+if test "$NCPU" -ge 2; then
+	ok 'test -n "$ca" && test -n "$cb" && test "$ca" != "$cb"' \
+		"two --cpus=1 jobs hold different cores ($ca, $cb)"
+	run "$RNX" job run --cpus=1 -- true
+	c=`idof "$out"`
+	ok 'has "PENDING" "$out" && has "waits for cores: needs 1 exclusive cores, 0 of $NCPU are free" "$out"' \
+		"a third waits for a core while both are held"
+	wait_state "$c" COMPLETED 100
+	ok 'test $? -eq 0 && test -n "`field $c cores`"' "... and runs on a core given back"
+else
+	echo "ok - # SKIP one CPU: two jobs cannot hold different cores"
+	echo "ok - # SKIP one CPU"
+	echo "ok - # SKIP one CPU"
+fi
+wait_state "$a" COMPLETED 100
+run "$RNX" job log "$a"
+if test "$no_isolation" = yes; then
+	echo "ok - # SKIP the no-isolation stack sets no cpuset"
+else
+	ok 'has "Cpus_allowed_list:	$ca" "$out"' "inside the job only its core is allowed ($ca)"
+fi
+run "$RNX" job status "$a"
+ok 'has "Pinned cores:  $ca (held by this job alone)" "$out"' "rnx job status shows the pinned cores"
+
+# A zone-less time is the node's local time: the node runs with TZ from its environment.
+later=`date -d '+1 hour' '+%Y-%m-%d %H:%M:%S'`
+run "$RNX" job run --schedule="$later" -- true
+d=`idof "$out"`
+want=`date -u -d "$later" '+%Y-%m-%dT%H:%M:%S'`
+ok 'test "`field $d scheduled | cut -c1-19`" = "$want"' \
+	"a zone-less --schedule is read in the node's local time ($later = ${want}Z)"
+"$RNX" job cancel "$d" >/dev/null 2>&1
+stop_daemon
+
+# ---------------------------------------------------------------- priority
+if test -f "$build/build-plugins/scheduler_priority.so"; then
+	start_daemon "scheduler:
+  policy: priority
+  max_running_jobs: 1" || exit 1
+	run "$RNX" job run -- sleep 1
+	blocker=`idof "$out"`
+	run "$RNX" job run --priority=10 -- echo low
+	low=`idof "$out"`
+	run "$RNX" job run --priority=900 -- echo high
+	high=`idof "$out"`
+	wait_state "$low" COMPLETED 100
+	wait_state "$high" COMPLETED 100
+	sl=`field $low started`
+	sh_=`field $high started`
+	ok 'test -n "$sl" && test -n "$sh_" && expr "$sh_" \< "$sl" >/dev/null' \
+		"the priority policy starts the later, higher-priority job first ($sh_ < $sl)"
+	stop_daemon
+else
+	echo "ok - # SKIP scheduler/priority is not built"
+fi
+
+# ---------------------------------------------------------------- cron
+start_daemon || exit 1
+run "$RNX" job run --cron="0 0 30 2 *" -- true
+ok 'test $rc -ne 0 && has "never" "$err"' "a cron expression that never fires is refused"
+run "$RNX" job run --cron="*/5 * *" -- true
+ok 'test $rc -ne 0 && has "5 fields" "$err"' "a cron expression with 3 fields is refused, saying what it takes"
+# Stay clear of a minute boundary, so the first run is at the next minute.
+while test "`date +%S`" -ge 50; do sleep 1; done
+run "$RNX" job run --cron="* * * * *" --name=every-minute -- sh -c 'echo tick'
+cron=`idof "$out"`
+ok 'has "SCHEDULED (recurring \`* * * * *\`" "$out"' "a cron job is recorded as a recurring SCHEDULED job"
+run "$RNX" job list
+ok 'has "[cron * * * * *] echo" "$out" || has "[cron * * * * *] sh" "$out"' "rnx job list shows it with its cron line"
+# The daemon dies before the minute; the run that fell due while it was down is made once.
+stop_daemon KILL
+next=$(( (`date +%s` / 60 + 1) * 60 ))
+while test "`date +%s`" -lt $((next + 2)); do sleep 1; done
+start_daemon || exit 1
+i=0
+while test "`field $cron runs`" != 1 && test $i -lt 100; do sleep 0.1; i=$((i + 1)); done
+ok 'test "`field $cron runs`" = 1' "the run due while the daemon was down is made once, at its start"
+run "$RNX" --json job list
+child=`printf '%s\n' "$out" | awk -v p="\"parent\": \"$cron\"" '/^    "id": / { id = $2 } index($0, p) { gsub(/[",]/, "", id); print id; exit }'`
+wait_state "$child" COMPLETED 100
+ok 'test $? -eq 0' "the run is a job of its own that completes"
+run "$RNX" job log "$child"
+ok 'test "$out" = tick' "the run's log is its output"
+run "$RNX" job status "$child"
+ok 'has "Made by:       $cron" "$out"' "the run names the recurring job that made it"
+run "$RNX" job status "$cron"
+ok 'has "Cron:          * * * * * (local time of the node; 1 runs made)" "$out" && has "Next run:" "$out"' \
+	"the recurring job shows its cron line, runs and next run"
+run "$RNX" job cancel "$cron"
+ok 'test $rc -eq 0 && has "CANCELED" "$out"' "a recurring job is canceled like a job"
+ok 'test "`state_of $cron`" = CANCELED && test "`field $cron runs`" = 1' "... and makes no more runs"
+stop_daemon
