@@ -59,6 +59,7 @@ struct joblet_sched {
 	struct jl_cpuset pinnable, held;
 	struct cpu_topo *topo; /* one per pinnable CPU, by CPU number */
 	size_t ntopo;
+	size_t npin, nheld; /* the counts of pinnable and held, kept (every decision reads them) */
 };
 
 int joblet_sched_fits(const struct joblet_sched_capacity *cap, const struct joblet_sched_job *job)
@@ -383,6 +384,7 @@ int joblet_sched_new(const struct joblet_sched_limits *limits, const struct jobl
 		goto fail;
 	if ((r = s->ops->create(&s->state, err)) < 0)
 		goto fail;
+	s->npin = jl_cpuset_count(&s->pinnable);
 	*ret = s;
 	return 0;
 fail:
@@ -408,7 +410,7 @@ static int64_t jl_max0(int64_t v)
 
 static void capacity(const struct joblet_sched *s, struct joblet_sched_capacity *cap)
 {
-	size_t pin = jl_cpuset_count(&s->pinnable), held = jl_cpuset_count(&s->held);
+	size_t pin = s->npin, held = s->nheld;
 
 	*cap = (struct joblet_sched_capacity){ .size = sizeof(*cap) };
 	cap->free_slots = s->max_running < 0 ? -1 : jl_max0(s->max_running - s->running);
@@ -420,7 +422,7 @@ static void capacity(const struct joblet_sched *s, struct joblet_sched_capacity 
 int joblet_sched_check(const struct joblet_sched *s, const struct joblet_sched_job *job,
 		       struct joblet_error **err)
 {
-	size_t pin = jl_cpuset_count(&s->pinnable);
+	size_t pin = s->npin;
 
 	if (job->max_cpu < 0 || job->max_memory_mib < 0 || job->exclusive_cores < 0)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
@@ -540,6 +542,8 @@ struct joblet_sched_job *joblet_sched_next(struct joblet_sched *s, int64_t now_n
 		}
 	}
 	job->core_data = cores;
+	if (cores)
+		s->nheld = jl_cpuset_count(&s->held);
 	hold(s, job);
 	return job;
 }
@@ -585,6 +589,7 @@ int joblet_sched_adopt(struct joblet_sched *s, struct joblet_sched_job *job, con
 		*keep = want;
 		for (size_t i = 0; i < ELEMENTSOF(want.bits); i++)
 			s->held.bits[i] |= want.bits[i];
+		s->nheld = jl_cpuset_count(&s->held);
 	}
 	job->core_data = keep;
 	hold(s, job);
@@ -604,6 +609,7 @@ void joblet_sched_release(struct joblet_sched *s, struct joblet_sched_job *job, 
 	s->memory_used -= job->max_memory_mib;
 	if (job->core_data) {
 		jl_cpuset_minus(&s->held, job->core_data, &s->held);
+		s->nheld = jl_cpuset_count(&s->held);
 		free(job->core_data);
 		job->core_data = NULL;
 	}
@@ -642,7 +648,7 @@ void joblet_sched_why(const struct joblet_sched *s, const struct joblet_sched_jo
 		snprintf(buf, size,
 			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64
 			 " of %zu are free",
-			 job->exclusive_cores, cap.free_cores, jl_cpuset_count(&s->pinnable));
+			 job->exclusive_cores, cap.free_cores, s->npin);
 	else if (cap.free_cpu >= 0 && job->max_cpu > cap.free_cpu)
 		snprintf(buf, size,
 			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64
@@ -668,6 +674,6 @@ void joblet_sched_usage(const struct joblet_sched *s, struct joblet_sched_usage 
 	ret->queued = (int64_t)s->ops->count(s->state);
 	ret->cpu_used = s->cpu_used;
 	ret->memory_used_mib = s->memory_used;
-	ret->cores_used = (int64_t)jl_cpuset_count(&s->held);
-	ret->cores_total = (int64_t)jl_cpuset_count(&s->pinnable);
+	ret->cores_used = (int64_t)s->nheld;
+	ret->cores_total = (int64_t)s->npin;
 }

@@ -5,8 +5,9 @@
  *   decision   10,000 jobs queued; then, with one free slot at a time,
  *              release the running job and ask for the next: the median
  *              and 99th percentile time of one such decision
- *   memory     heap bytes per queued job (mallinfo2 before and after
- *              queueing 10,000), with the caller's own job struct
+ *   memory     heap bytes per queued job that the core and the policy
+ *              allocate (mallinfo2 before and after queueing 10,000); the
+ *              caller's struct joblet_sched_job is printed apart
  *   cron       1,000 recurring entries: joblet_cron_next() for each, as the
  *              daemon does when they all fire in the same minute
  *
@@ -57,9 +58,10 @@ static void baseline(struct result *r)
 {
 	struct joblet_sched_job *jobs = calloc(NJOBS, sizeof(*jobs)), **q;
 	int64_t *t = calloc(NJOBS, sizeof(*t));
-	struct mallinfo2 before = mallinfo2(), after;
+	struct mallinfo2 before, after;
 	size_t head = 0;
 
+	before = mallinfo2();
 	q = calloc(NJOBS, sizeof(*q));
 	after = mallinfo2();
 	for (size_t i = 0; i < NJOBS; i++)
@@ -90,8 +92,8 @@ static int through_core(const struct joblet_plugin *policy, struct result *r)
 	struct mallinfo2 before, after;
 	char (*ids)[16] = calloc(NJOBS, 16);
 
-	before = mallinfo2();
 	jobs = calloc(NJOBS, sizeof(*jobs));
+	before = mallinfo2(); /* the core's and the policy's own memory, not the caller's jobs */
 	if (joblet_sched_new(&lim, policy, &s, &e) < 0) {
 		fprintf(stderr, "bench_sched: %s\n", joblet_error_message(e));
 		return -1;
@@ -192,6 +194,8 @@ int main(int argc, char **argv)
 		       base.median_ns > 0 ? r.median_ns / base.median_ns : 0.0,
 		       r.median_ns < 100000 ? "under" : "OVER");
 	}
+	printf("(each job also has the caller's struct joblet_sched_job: %zu bytes)\n",
+	       sizeof(struct joblet_sched_job));
 	cron_bench(&cron_ns);
 	printf("cron: %d entries firing, joblet_cron_next %.0f ns each (%.2f ms for all)\n", NCRON,
 	       cron_ns, cron_ns * NCRON / 1e6);
