@@ -591,18 +591,32 @@ static int start(struct manager *m, struct mjob *j)
 	return 0;
 }
 
+/* Scheduled jobs whose time has come are PENDING now (the record says so). */
+static void mark_due(struct manager *m, int64_t now)
+{
+	struct joblet_sched_job *sj;
+
+	while ((sj = joblet_sched_due(m->sched, now))) {
+		struct mjob *j = (struct mjob *)((char *)sj - offsetof(struct mjob, sj));
+
+		j->rec.state = JOB_PENDING;
+		save(m, j);
+	}
+}
+
 /* Start whatever the scheduler picks, as long as it picks. */
 static void schedule(struct manager *m)
 {
 	struct joblet_sched_job *sj;
+	int64_t now = now_ns();
 
 	if (m->detached)
 		return;
-	while ((sj = joblet_sched_next(m->sched, now_ns()))) {
+	/* First, so that a job that falls due here and must wait is recorded PENDING. */
+	mark_due(m, now);
+	while ((sj = joblet_sched_next(m->sched, now))) {
 		struct mjob *j = (struct mjob *)((char *)sj - offsetof(struct mjob, sj));
 
-		if (j->rec.state == JOB_SCHEDULED) /* fell due in the same look */
-			j->rec.state = JOB_PENDING;
 		start(m, j);
 	}
 }
@@ -667,14 +681,8 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now);
 static void fire_due(struct manager *m)
 {
 	int64_t now = now_ns();
-	struct joblet_sched_job *sj;
 
-	while ((sj = joblet_sched_due(m->sched, now))) {
-		struct mjob *j = (struct mjob *)((char *)sj - offsetof(struct mjob, sj));
-
-		j->rec.state = JOB_PENDING;
-		save(m, j);
-	}
+	mark_due(m, now);
 	while (m->heap_n > 0 && m->heap[0]->rec.scheduled_ns <= now)
 		cron_fire(m, m->heap[0], now);
 	arm_timer(m);
