@@ -677,7 +677,10 @@ static int enqueue(struct manager *m, struct mjob *j)
 
 static void cron_fire(struct manager *m, struct mjob *c, int64_t now);
 
-/* Scheduled jobs whose time has come become pending; recurring jobs that are due fire. */
+/*
+ * Scheduled jobs whose time has come become pending; recurring jobs that are
+ * due fire.  With the lock held; cron_fire() lets it go while it copies files.
+ */
 static void fire_due(struct manager *m)
 {
 	int64_t now = now_ns();
@@ -690,8 +693,8 @@ static void fire_due(struct manager *m)
 
 /* ------------------------------------------------------------------ recurring jobs */
 
-/* The spec of a run of recurring job c: its own, a new id, its files to copy. */
-static int cron_child_spec(struct manager *m, const struct mjob *c, struct joblet_job_spec **ret,
+/* The spec of a run of recurring job id: its own, a new id, its files to copy. */
+static int cron_child_spec(struct manager *m, const char *id, struct joblet_job_spec **ret,
 			   struct joblet_error **err)
 {
 	char dir[4200], path[4300], *text = NULL;
@@ -702,7 +705,7 @@ static int cron_child_spec(struct manager *m, const struct mjob *c, struct joble
 	long n;
 	int r = 0;
 
-	manager_job_dir(m, c->rec.id, dir, sizeof(dir));
+	manager_job_dir(m, id, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/spec.json", dir);
 	f = fopen(path, "re");
 	if (!f)
@@ -785,28 +788,48 @@ static char *cron_child_public(const char *spec_json)
 /*
  * Recurring job c is due: make its run (a new job, queued like any) and move
  * c to its next time, both in one store transaction, so a crash at any
- * point fires it at most once.  A run that cannot be made is noted in c's
- * reason and the daemon log; c keeps its schedule.
+ * point fires it at most once.  The run's folder (a copy of c's uploads) is
+ * made without the lock, so a large upload holds up no other call; a folder
+ * left by a crash there has no record and recovery removes it.  A run that
+ * cannot be made is noted in c's reason and the daemon log; c keeps its
+ * schedule.  Called with the lock held; c may be gone when it returns.
  */
 static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 {
 	struct joblet_job_spec *spec = NULL;
 	struct joblet_error *e = NULL;
 	struct mjob *j = NULL;
-	char *dir = NULL, when[40], why[1200];
+	char id[37], *dir = NULL, when[40], why[1200];
 	int64_t next = joblet_cron_next(c->cron, now);
 	int r = 0;
 
 	joblet_time_format_rfc3339(c->rec.scheduled_ns, when, sizeof(when));
+	/* Out of the heap while its run is made: nothing else fires it meanwhile. */
 	heap_remove(m, c);
 	if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs)
 		r = joblet_error_set(&e, JOBLET_E_LIMIT, 0,
 				     "%lld jobs are pending, scheduled or running (jobs.max_active)",
 				     (long long)m->d->cfg->max_active_jobs);
-	if (r == 0)
-		r = cron_child_spec(m, c, &spec, &e);
-	if (r == 0)
-		r = joblet_job_create(m->d->cfg, spec, &dir, &e);
+	if (r == 0) {
+		memcpy(id, c->rec.id, sizeof(id));
+		m->reserved++;
+		pthread_mutex_unlock(&m->lock);
+		r = cron_child_spec(m, id, &spec, &e);
+		if (r == 0)
+			r = joblet_job_create(m->d->cfg, spec, &dir, &e);
+		pthread_mutex_lock(&m->lock);
+		m->reserved--;
+		c = find(m, id);
+		if (!c || c->rec.state != JOB_SCHEDULED || c->heap_idx != SIZE_MAX) {
+			/* Canceled (or fired by another) meanwhile: this run is not made. */
+			if (dir && joblet_job_remove(dir, NULL) < 0)
+				joblet_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
+			joblet_error_free(e);
+			joblet_job_spec_free(spec);
+			free(dir);
+			return;
+		}
+	}
 	if (r == 0 && !(j = calloc(1, sizeof(*j))))
 		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	if (r == 0) {
@@ -1018,6 +1041,8 @@ void manager_dispatch(struct manager *m)
 
 	pthread_mutex_lock(&m->lock);
 	while ((n = epoll_wait(m->epfd, evs, 64, 0)) > 0) {
+		bool due = false;
+
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 			uint64_t x;
@@ -1026,7 +1051,7 @@ void manager_dispatch(struct manager *m)
 				/* ECANCELED: the clock was set; look again either way. */
 				if (read(m->timer_fd, &x, sizeof(x)) < 0) {
 				}
-				fire_due(m);
+				due = true;
 			} else if (p == &m->check_fd) {
 				if (read(m->check_fd, &x, sizeof(x)) < 0) {
 				}
@@ -1044,6 +1069,9 @@ void manager_dispatch(struct manager *m)
 				settle(m, j);
 			}
 		}
+		/* After the batch: fire_due() lets the lock go, and evs[] holds job pointers. */
+		if (due)
+			fire_due(m);
 		schedule(m);
 	}
 	pthread_mutex_unlock(&m->lock);
