@@ -92,6 +92,9 @@ static const struct key_def isolation_keys[] = {
 	{ "gid", KEY_ID, FIELD(job_gid), NULL },
 	{ "grace_period", KEY_DURATION, FIELD(grace_period_s), NULL },
 	{ "max_pids", KEY_COUNT, FIELD(default_max_pids), NULL },
+	{ "max_cpu", KEY_LIMIT, FIELD(default_max_cpu), NULL },
+	{ "max_memory", KEY_SIZE_LIMIT, FIELD(default_max_memory), NULL },
+	{ "max_iobps", KEY_SIZE_LIMIT, FIELD(default_max_iobps), NULL },
 	{ NULL },
 };
 
@@ -222,6 +225,9 @@ int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_erro
 	cfg->max_request_bytes = INT64_C(64) << 20;
 	cfg->max_active_jobs = 10000;
 	cfg->max_running_jobs = 100;
+	cfg->default_max_cpu = -1;
+	cfg->default_max_memory = -1;
+	cfg->default_max_iobps = -1;
 	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca)
 		goto oom;
 	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||
@@ -330,6 +336,38 @@ static int join_names(const struct key_def *defs, char **ret)
 			return -ENOMEM;
 	*ret = jl_strv_join(names, ", ");
 	return *ret ? 0 : -ENOMEM;
+}
+
+/* The budgets take `auto` (what the host has); the other limits do not. */
+static bool limit_has_auto(const struct key_def *d)
+{
+	return d->offset == FIELD(cpu_budget) || d->offset == FIELD(memory_budget);
+}
+
+/* Keys that must agree with each other, after the whole file is read. */
+static int check_config(const struct joblet_config *cfg, struct joblet_error **err)
+{
+	if (cfg->default_max_memory > 0 && cfg->default_max_memory < INT64_C(4) << 20)
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"%s: isolation.max_memory (%lld bytes) is too small to start "
+					"anything; give at least 4MiB, or unlimited",
+					cfg->source, (long long)cfg->default_max_memory);
+	if (cfg->default_max_cpu > 0 && cfg->cpu_budget > 0 && cfg->default_max_cpu > cfg->cpu_budget)
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"%s: isolation.max_cpu (%lld%%) is more than scheduler.cpu_budget "
+					"(%lld%%): every job without --max-cpu would be refused; lower "
+					"the one or raise the other",
+					cfg->source, (long long)cfg->default_max_cpu,
+					(long long)cfg->cpu_budget);
+	if (cfg->default_max_memory > 0 && cfg->memory_budget > 0 &&
+	    cfg->default_max_memory > cfg->memory_budget)
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"%s: isolation.max_memory (%lld MiB) is more than "
+					"scheduler.memory_budget (%lld MiB): every job without "
+					"--max-memory would be refused; lower the one or raise the other",
+					cfg->source, (long long)(cfg->default_max_memory >> 20),
+					(long long)(cfg->memory_budget >> 20));
+	return 0;
 }
 
 static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_def *defs,
@@ -464,7 +502,7 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 			int64_t n = 0;
 			int bad = !v;
 
-			if (v && strcmp(v, "auto") == 0 && d->offset != FIELD(max_running_jobs))
+			if (v && strcmp(v, "auto") == 0 && limit_has_auto(d))
 				n = 0;
 			else if (v && strcmp(v, "unlimited") == 0)
 				n = -1;
@@ -478,7 +516,7 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 						     d->type == KEY_SIZE_LIMIT
 							     ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
 							     : "a whole number of at least 1",
-						     d->offset != FIELD(max_running_jobs) ? ", auto" : "",
+						     limit_has_auto(d) ? ", auto" : "",
 						     v ? v : "a list or mapping");
 			*(int64_t *)(field + d->offset) = n;
 			break;
@@ -659,6 +697,8 @@ int joblet_config_load(const char *path, uint32_t flags, struct joblet_config **
 	root = jl_yaml_root(y);
 	if (root && !jl_yaml_is_null(root)) {
 		r = parse_section(y, root, root_keys, "", cfg, err);
+		if (r == 0)
+			r = check_config(cfg, err);
 		if (r < 0)
 			goto fail;
 	}

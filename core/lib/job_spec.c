@@ -446,6 +446,19 @@ int joblet_job_spec_validate(const struct joblet_config *cfg, struct joblet_job_
 					"--cpus and --cpu-cores exclude each other: --cpus=N lets "
 					"the scheduler choose N cores for the job alone, "
 					"--cpu-cores=LIST names cores that other jobs may share");
+	/*
+	 * The operator's limits for a job that gives none (isolation.max_*), at
+	 * most what this host has.  A --cpus job's cores are its CPU limit.
+	 */
+	if (s->max_cpu == 0 && s->cpus == 0 && cfg->default_max_cpu > 0)
+		s->max_cpu = cfg->default_max_cpu < 100 * ncpu ? cfg->default_max_cpu : 100 * ncpu;
+	if (s->max_memory_mib == 0 && cfg->default_max_memory > 0) {
+		s->max_memory_mib = cfg->default_max_memory >> 20;
+		if (mem > 0 && s->max_memory_mib > mem)
+			s->max_memory_mib = mem;
+	}
+	if (s->max_iobps == 0 && cfg->default_max_iobps > 0)
+		s->max_iobps = cfg->default_max_iobps < MAX_IOBPS ? cfg->default_max_iobps : MAX_IOBPS;
 	if (s->cron) {
 		struct joblet_cron c;
 

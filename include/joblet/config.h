@@ -73,6 +73,10 @@ struct joblet_config {
 	int64_t cpu_budget;	  /* scheduler.cpu_budget: percent of one core; auto = CPUs x 100 */
 	int64_t memory_budget;	  /* scheduler.memory_budget: bytes; auto = the host's memory */
 	char *pinnable_cores;	  /* scheduler.cores: cpuset list; NULL = auto (online), "" = none */
+	/* Limits of a job that gives none (-1 = none): they count against the budgets too. */
+	int64_t default_max_cpu;  /* isolation.max_cpu: percent of one core */
+	int64_t default_max_memory; /* isolation.max_memory: bytes */
+	int64_t default_max_iobps; /* isolation.max_iobps: bytes per second */
 };
 
 /* Flags for joblet_config_load(). */

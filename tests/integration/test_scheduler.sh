@@ -4,6 +4,7 @@
 # the CPU budget; a job that can never fit is refused at submission, saying
 # why; --cpus=N pins cores no other pinned job holds, inside the job too,
 # and gives them back; a zone-less --schedule is the node's local time;
+# a job without limits gets and counts isolation.max_cpu and max_memory;
 # the priority policy starts the higher priority first; a recurring job
 # (--cron) makes one run per matching minute, once even when the minute
 # passed while the daemon was down, and is listed and canceled like a job.
@@ -65,6 +66,39 @@ run "$RNX" job list
 ok '! has "150%" "$out" && test `printf "%s\n" "$out" | grep -c "^[0-9a-f]\{8\}-"` = 2' \
 	"refused jobs leave no record"
 stop_daemon
+
+# ---------------------------------------------------------------- default limits
+# isolation.max_cpu: what a job without --max-cpu gets, and what it counts.
+ISO="isolation:
+  max_cpu: 60
+  max_memory: 64MiB"
+test "$no_isolation" = yes && ISO="$ISO
+  stack: [none]"
+start_daemon "$ISO
+scheduler:
+  max_running_jobs: 10
+  cpu_budget: 100" || exit 1
+run "$RNX" job run -- sleep 1.5
+g1=`idof "$out"`
+run "$RNX" job status "$g1"
+ok 'has "Limits:        cpu 60%, memory 64 MiB," "$out"' \
+	"a job that gives no limits gets the node's isolation.max_cpu and max_memory"
+run "$RNX" job run -- true
+g2=`idof "$out"`
+ok 'has "PENDING" "$out" && has "waits for CPU: needs 60%, 40% of the 100% budget is free" "$out"' \
+	"... and counts them: a second such job waits for CPU, saying why"
+run "$RNX" job run --max-cpu=40 --max-memory=32 -- true
+g3=`idof "$out"`
+run "$RNX" job status "$g3"
+ok 'has "Limits:        cpu 40%, memory 32 MiB," "$out"' "a job that gives its own limits keeps them"
+wait_state "$g2" COMPLETED 100
+ok 'test $? -eq 0' "the waiting job runs once the first has ended"
+wait_state "$g3" COMPLETED 100
+stop_daemon
+printf 'isolation:\n  max_cpu: 300\nscheduler:\n  cpu_budget: 200\n' >"$TMP/bad.yml"
+run "$JOBLET" --config "$TMP/bad.yml" serve
+ok 'test $rc -ne 0 && has "isolation.max_cpu (300%) is more than scheduler.cpu_budget (200%)" "$err"' \
+	"the daemon refuses a default limit that no budget can hold, saying which"
 
 # ---------------------------------------------------------------- pinning
 start_daemon "scheduler:

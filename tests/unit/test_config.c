@@ -148,6 +148,81 @@ START_TEST(test_runtimes_keys)
 }
 END_TEST
 
+START_TEST(test_scheduler_capacity_keys)
+{
+	struct joblet_config *cfg = load_ok("");
+
+	/* The defaults: 100 jobs, budgets and cores as the host has (auto). */
+	ck_assert_int_eq(cfg->max_running_jobs, 100);
+	ck_assert_int_eq(cfg->cpu_budget, 0);
+	ck_assert_int_eq(cfg->memory_budget, 0);
+	ck_assert_ptr_null(cfg->pinnable_cores);
+	joblet_config_free(cfg);
+	cfg = load_ok("scheduler:\n"
+		      "  max_running_jobs: 8\n"
+		      "  cpu_budget: 400\n"
+		      "  memory_budget: 16GiB\n"
+		      "  cores: 2-5\n");
+	ck_assert_int_eq(cfg->max_running_jobs, 8);
+	ck_assert_int_eq(cfg->cpu_budget, 400);
+	ck_assert_int_eq(cfg->memory_budget, INT64_C(16) << 30);
+	ck_assert_str_eq(cfg->pinnable_cores, "2-5");
+	joblet_config_free(cfg);
+	cfg = load_ok("scheduler:\n"
+		      "  max_running_jobs: unlimited\n"
+		      "  cpu_budget: unlimited\n"
+		      "  memory_budget: auto\n"
+		      "  cores: none\n");
+	ck_assert_int_eq(cfg->max_running_jobs, -1);
+	ck_assert_int_eq(cfg->cpu_budget, -1);
+	ck_assert_int_eq(cfg->memory_budget, 0);
+	ck_assert_str_eq(cfg->pinnable_cores, "");
+	joblet_config_free(cfg);
+	load_bad("scheduler:\n  max_running_jobs: auto\n", "line 2",
+		 "a whole number of at least 1 or unlimited");
+	load_bad("scheduler:\n  cpu_budget: 0\n", "line 2", "auto or unlimited");
+	load_bad("scheduler:\n  memory_budget: lots\n", "line 2", "a size");
+	load_bad("scheduler:\n  cores: 5-2\n", "line 2", "a CPU list");
+}
+END_TEST
+
+START_TEST(test_default_job_limits)
+{
+	struct joblet_config *cfg = load_ok("");
+
+	/* No limit unless the operator sets one. */
+	ck_assert_int_eq(cfg->default_max_cpu, -1);
+	ck_assert_int_eq(cfg->default_max_memory, -1);
+	ck_assert_int_eq(cfg->default_max_iobps, -1);
+	joblet_config_free(cfg);
+	cfg = load_ok("isolation:\n"
+		      "  max_cpu: 150\n"
+		      "  max_memory: 512MiB\n"
+		      "  max_iobps: 10MiB\n");
+	ck_assert_int_eq(cfg->default_max_cpu, 150);
+	ck_assert_int_eq(cfg->default_max_memory, INT64_C(512) << 20);
+	ck_assert_int_eq(cfg->default_max_iobps, INT64_C(10) << 20);
+	joblet_config_free(cfg);
+	cfg = load_ok("isolation:\n  max_cpu: unlimited\n  max_memory: unlimited\n");
+	ck_assert_int_eq(cfg->default_max_cpu, -1);
+	ck_assert_int_eq(cfg->default_max_memory, -1);
+	joblet_config_free(cfg);
+	/* `auto` is for budgets: a job's limit is a number or none. */
+	load_bad("isolation:\n  max_cpu: auto\n", "line 2", "a whole number of at least 1 or unlimited");
+	load_bad("isolation:\n  max_memory: 0\n", "line 2", "or unlimited");
+	load_bad("isolation:\n  max_memory: 1MiB\n", "isolation.max_memory", "at least 4MiB");
+	/* A default that no budget can hold would refuse every job that relies on it. */
+	load_bad("isolation:\n  max_cpu: 300\nscheduler:\n  cpu_budget: 200\n",
+		 "isolation.max_cpu (300%) is more than scheduler.cpu_budget (200%)", "--max-cpu");
+	load_bad("isolation:\n  max_memory: 2GiB\nscheduler:\n  memory_budget: 1GiB\n",
+		 "isolation.max_memory (2048 MiB) is more than scheduler.memory_budget (1024 MiB)",
+		 "--max-memory");
+	cfg = load_ok("isolation:\n  max_cpu: 200\nscheduler:\n  cpu_budget: 200\n");
+	ck_assert_int_eq(cfg->default_max_cpu, 200);
+	joblet_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_unknown_keys_name_line_and_key)
 {
 	load_bad("logging:\n  level: info\nserverr:\n  port: 1\n", "line 3", "`serverr` is not a setting");
@@ -402,6 +477,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_empty_file_gives_defaults);
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_runtimes_keys);
+	tcase_add_test(tc, test_scheduler_capacity_keys);
+	tcase_add_test(tc, test_default_job_limits);
 	tcase_add_test(tc, test_unknown_keys_name_line_and_key);
 	tcase_add_test(tc, test_wrong_types_and_values);
 	tcase_add_test(tc, test_syntax_duplicates_aliases);

@@ -199,6 +199,57 @@ START_TEST(test_validate_limits)
 }
 END_TEST
 
+START_TEST(test_validate_default_limits)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	/* A job that gives no limit gets the operator's (isolation.max_*). */
+	cfg->default_max_cpu = 50;
+	cfg->default_max_memory = INT64_C(256) << 20;
+	cfg->default_max_iobps = INT64_C(1) << 20;
+	set_cmd();
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_cpu, 50);
+	ck_assert_int_eq(spec->max_memory_mib, 256);
+	ck_assert_int_eq(spec->max_iobps, INT64_C(1) << 20);
+	/* What the job gives wins. */
+	joblet_job_spec_free(spec);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	set_cmd();
+	spec->max_cpu = 20;
+	spec->max_memory_mib = 64;
+	spec->max_iobps = 4096;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_cpu, 20);
+	ck_assert_int_eq(spec->max_memory_mib, 64);
+	ck_assert_int_eq(spec->max_iobps, 4096);
+	/* A --cpus job's cores are its CPU limit: no default squeezes it onto less. */
+	joblet_job_spec_free(spec);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	set_cmd();
+	spec->cpus = 1;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_cpu, 0);
+	ck_assert_int_eq(spec->max_memory_mib, 256);
+	/* A default above the host gives the job all of it. */
+	joblet_job_spec_free(spec);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	set_cmd();
+	cfg->default_max_cpu = 100 * ncpu + 500;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_cpu, 100 * ncpu);
+	/* Unlimited (the default): nothing is filled in. */
+	joblet_job_spec_free(spec);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	set_cmd();
+	cfg->default_max_cpu = cfg->default_max_memory = cfg->default_max_iobps = -1;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_cpu, 0);
+	ck_assert_int_eq(spec->max_memory_mib, 0);
+	ck_assert_int_eq(spec->max_iobps, 0);
+}
+END_TEST
+
 START_TEST(test_validate_cpu_cores)
 {
 	char text[64];
@@ -783,6 +834,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(val, setup, teardown);
 	tcase_add_test(val, test_validate_defaults);
+	tcase_add_test(val, test_validate_default_limits);
 	tcase_add_test(val, test_validate_limits);
 	tcase_add_test(val, test_validate_cpu_cores);
 	tcase_add_test(val, test_validate_paths_and_env);
