@@ -634,6 +634,12 @@ static void fill_sched_job(struct mjob *j, int64_t max_cpu, int64_t max_memory_m
 	j->sj.max_memory_mib = max_memory_mib;
 	j->sj.exclusive_cores = cpus;
 	j->sj.start_at_ns = j->rec.state == JOB_SCHEDULED ? j->rec.scheduled_ns : 0;
+	/*
+	 * When it became ready (created, or its start time): after a restart a
+	 * waiting job keeps the age it had, for aging and fair share.
+	 */
+	j->sj.submit_time_ns = j->rec.scheduled_ns > j->rec.created_ns ? j->rec.scheduled_ns
+								     : j->rec.created_ns;
 }
 
 /* The limits from a stored public spec (max_cpu, max_memory, cpus). */

@@ -151,7 +151,9 @@ JOBLET_API int joblet_sched_check(const struct joblet_sched *s,
 /*
  * Take job in (caller-owned, unchanged until it leaves): when
  * job->start_at_ns is after now_ns it waits for that time, else it goes to
- * the policy at once.  Runs joblet_sched_check() first.
+ * the policy at once.  A job->submit_time_ns that is not 0 is kept (when it
+ * became ready, such as before a daemon restart), else it is now_ns.  Runs
+ * joblet_sched_check() first.
  */
 JOBLET_API int joblet_sched_add(struct joblet_sched *s, struct joblet_sched_job *job,
 				int64_t now_ns, struct joblet_error **err);

@@ -5,7 +5,8 @@
 # why; --cpus=N pins cores no other pinned job holds, inside the job too,
 # and gives them back; a zone-less --schedule is the node's local time;
 # a job without limits gets and counts isolation.max_cpu and max_memory;
-# the priority policy starts the higher priority first; a recurring job
+# the priority policy starts the higher priority first, and a waiting job
+# keeps its age across a restart; a recurring job
 # (--cron) makes one run per matching minute, once even when the minute
 # passed while the daemon was down, and is listed and canceled like a job.
 . "${JOBLET_TEST_SRCDIR:?}/tests/integration/tap.sh"
@@ -148,9 +149,20 @@ stop_daemon
 
 # ---------------------------------------------------------------- priority
 if test -f "$build/build-plugins/scheduler_priority.so"; then
-	start_daemon "scheduler:
+	# 600 points a minute: 10 a second, so waiting shows within seconds.
+	cat >"$TMP/prio.yml" <<EOF
+plugins:
+  dirs: [$build/build-plugins${EXTRA_PLUGIN_DIRS:-}]
+  settings:
+    "scheduler/priority":
+      aging_per_minute: 600
+paths:
+  state_dir: $TMP/state-prio
+scheduler:
   policy: priority
-  max_running_jobs: 1" || exit 1
+  max_running_jobs: 1
+EOF
+	DAEMON_BASE_YML=$TMP/prio.yml start_daemon || exit 1
 	run "$RNX" job run -- sleep 1
 	blocker=`idof "$out"`
 	run "$RNX" job run --priority=10 -- echo low
@@ -163,8 +175,27 @@ if test -f "$build/build-plugins/scheduler_priority.so"; then
 	sh_=`field $high started`
 	ok 'test -n "$sl" && test -n "$sh_" && expr "$sh_" \< "$sl" >/dev/null' \
 		"the priority policy starts the later, higher-priority job first ($sh_ < $sl)"
+	# The age a waiting job gained survives a restart: `old` (0) waits 3 s
+	# (30 points) before the daemon dies; `new` (20) comes after the restart.
+	run "$RNX" job run -- sleep 6
+	blocker=`idof "$out"`
+	wait_state "$blocker" RUNNING
+	run "$RNX" job run --priority=0 -- echo old
+	old=`idof "$out"`
+	sleep 3
+	stop_daemon KILL
+	DAEMON_BASE_YML=$TMP/prio.yml start_daemon || exit 1
+	run "$RNX" job run --priority=20 -- echo new
+	new=`idof "$out"`
+	wait_state "$old" COMPLETED 150
+	wait_state "$new" COMPLETED 150
+	so=`field $old started`
+	sn=`field $new started`
+	ok 'test -n "$so" && test -n "$sn" && expr "$so" \< "$sn" >/dev/null' \
+		"a waiting job keeps the priority it gained by waiting across a daemon restart ($so < $sn)"
 	stop_daemon
 else
+	echo "ok - # SKIP scheduler/priority is not built"
 	echo "ok - # SKIP scheduler/priority is not built"
 fi
 
