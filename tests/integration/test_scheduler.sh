@@ -34,6 +34,12 @@ field() { # id field: a top-level string or number field of `rnx --json job stat
 		sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -1
 }
 state_of() { field "$1" state; }
+started_before() { # a b: job a started before job b (both started)
+	_sa=`field $1 started`
+	_sb=`field $2 started`
+	echo "# started: $_sa, $_sb"
+	test -n "$_sa" && test -n "$_sb" && expr "$_sa" \< "$_sb" >/dev/null
+}
 wait_state() { # id state [tenths]
 	_i=0
 	while test "`state_of $1`" != "$2" && test $_i -lt ${3:-150}; do sleep 0.1; _i=`expr $_i + 1`; done
@@ -171,10 +177,7 @@ EOF
 	high=`idof "$out"`
 	wait_state "$low" COMPLETED 100
 	wait_state "$high" COMPLETED 100
-	sl=`field $low started`
-	sh_=`field $high started`
-	ok 'test -n "$sl" && test -n "$sh_" && expr "$sh_" \< "$sl" >/dev/null' \
-		"the priority policy starts the later, higher-priority job first ($sh_ < $sl)"
+	ok 'started_before $high $low' "the priority policy starts the later, higher-priority job first"
 	# The age a waiting job gained survives a restart: `old` (0) waits 3 s
 	# (30 points) before the daemon dies; `new` (20) comes after the restart.
 	run "$RNX" job run -- sleep 6
@@ -189,10 +192,8 @@ EOF
 	new=`idof "$out"`
 	wait_state "$old" COMPLETED 150
 	wait_state "$new" COMPLETED 150
-	so=`field $old started`
-	sn=`field $new started`
-	ok 'test -n "$so" && test -n "$sn" && expr "$so" \< "$sn" >/dev/null' \
-		"a waiting job keeps the priority it gained by waiting across a daemon restart ($so < $sn)"
+	ok 'started_before $old $new' \
+		"a waiting job keeps the priority it gained by waiting across a daemon restart"
 	stop_daemon
 else
 	echo "ok - # SKIP scheduler/priority is not built"
