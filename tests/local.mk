@@ -32,6 +32,7 @@ EXTRA_DIST += \
 	tests/bench/bench_install.sh \
 	tests/bench/bench_isolation.sh \
 	tests/bench/bench_api.sh \
+	tests/bench/bench_cron.sh \
 	tests/local.mk
 
 JL_UNIT_TESTS =
