@@ -96,6 +96,12 @@ static struct joblet_sched_job *fifo_pick(void *state, const struct joblet_sched
 	return job;
 }
 
+static struct joblet_sched_job *fifo_peek(void *state, int64_t now_ns)
+{
+	(void)now_ns;
+	return ((struct fifo_queue *)state)->head;
+}
+
 static uint64_t fifo_count(void *state)
 {
 	return ((struct fifo_queue *)state)->count;
@@ -109,6 +115,7 @@ static const struct joblet_scheduler_ops fifo_ops = {
 	.remove = fifo_remove,
 	.pick = fifo_pick,
 	.count = fifo_count,
+	.peek = fifo_peek,
 };
 
 const struct joblet_plugin jl_builtin_scheduler_fifo =

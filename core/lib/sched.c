@@ -60,6 +60,7 @@ struct joblet_sched {
 	struct cpu_topo *topo; /* one per pinnable CPU, by CPU number */
 	size_t ntopo;
 	size_t npin, nheld; /* the counts of pinnable and held, kept (every decision reads them) */
+	int64_t last_now_ns; /* the time of the last decision, for peek() in why */
 };
 
 int joblet_sched_fits(const struct joblet_sched_capacity *cap, const struct joblet_sched_job *job)
@@ -523,6 +524,7 @@ struct joblet_sched_job *joblet_sched_next(struct joblet_sched *s, int64_t now_n
 	struct joblet_sched_job *job;
 	struct jl_cpuset *cores = NULL;
 
+	s->last_now_ns = now_ns;
 	while (joblet_sched_due(s, now_ns))
 		;
 	capacity(s, &cap);
@@ -623,47 +625,74 @@ int64_t joblet_sched_next_due(const struct joblet_sched *s)
 	return s->heap_n > 0 ? s->heap[0]->start_at_ns : -1;
 }
 
+/* Why job, queued, cannot start for room; 0 when it would fit. */
+static int room_why(const struct joblet_sched *s, const struct joblet_sched_capacity *cap,
+		    const struct joblet_sched_job *job, char *buf, size_t size)
+{
+	if (cap->free_slots == 0)
+		snprintf(buf, size,
+			 "waits for a free slot: %" PRId64 " jobs run, the most this node runs at "
+			 "once (scheduler.max_running_jobs)",
+			 s->running);
+	else if (job->exclusive_cores > cap->free_cores)
+		snprintf(buf, size,
+			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64
+			 " of %zu are free",
+			 job->exclusive_cores, cap->free_cores, s->npin);
+	else if (cap->free_cpu >= 0 && job->max_cpu > cap->free_cpu)
+		snprintf(buf, size,
+			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64
+			 "%% budget is free (scheduler.cpu_budget)",
+			 job->max_cpu, cap->free_cpu, s->cpu_budget);
+	else if (cap->free_memory_mib >= 0 && job->max_memory_mib > cap->free_memory_mib)
+		snprintf(buf, size,
+			 "waits for memory: needs %" PRId64 " MiB, %" PRId64 " MiB of the %" PRId64
+			 " MiB budget is free (scheduler.memory_budget)",
+			 job->max_memory_mib, cap->free_memory_mib, s->memory_budget);
+	else
+		return 0;
+	return 1;
+}
+
 void joblet_sched_why(const struct joblet_sched *s, const struct joblet_sched_job *job, char *buf,
 		      size_t size)
 {
 	struct joblet_sched_capacity cap;
-	uint64_t queued = s->ops->count(s->state);
+	struct joblet_sched_job *head = NULL;
+	char ahead[512];
 
+	if (size == 0)
+		return;
 	capacity(s, &cap);
 	if (job->core_state == SJ_TIMED) {
 		char when[40];
 
 		joblet_time_format_rfc3339(job->start_at_ns, when, sizeof(when));
 		snprintf(buf, size, "waits for its start time, %s", when);
-	} else if (job->core_state == SJ_RUNNING)
+		return;
+	}
+	if (job->core_state == SJ_RUNNING) {
 		snprintf(buf, size, "running");
-	else if (job->core_state != SJ_QUEUED)
+		return;
+	}
+	if (job->core_state != SJ_QUEUED) {
 		snprintf(buf, size, "not waiting");
-	else if (cap.free_slots == 0)
-		snprintf(buf, size,
-			 "waits for a free slot: %" PRId64 " jobs run, the most this node runs at "
-			 "once (scheduler.max_running_jobs)",
-			 s->running);
-	else if (job->exclusive_cores > cap.free_cores)
-		snprintf(buf, size,
-			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64
-			 " of %zu are free",
-			 job->exclusive_cores, cap.free_cores, s->npin);
-	else if (cap.free_cpu >= 0 && job->max_cpu > cap.free_cpu)
-		snprintf(buf, size,
-			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64
-			 "%% budget is free (scheduler.cpu_budget)",
-			 job->max_cpu, cap.free_cpu, s->cpu_budget);
-	else if (cap.free_memory_mib >= 0 && job->max_memory_mib > cap.free_memory_mib)
-		snprintf(buf, size,
-			 "waits for memory: needs %" PRId64 " MiB, %" PRId64 " MiB of the %" PRId64
-			 " MiB budget is free (scheduler.memory_budget)",
-			 job->max_memory_mib, cap.free_memory_mib, s->memory_budget);
+		return;
+	}
+	if (room_why(s, &cap, job, buf, size))
+		return;
+	/* It would fit: the policy's next job, which does not, holds it up (strict order). */
+	if (JOBLET_OPS_HAS(s->ops, struct joblet_scheduler_ops, peek) && s->ops->peek)
+		head = s->ops->peek(s->state, s->last_now_ns);
+	if (head && head != job && room_why(s, &cap, head, ahead, sizeof(ahead)))
+		snprintf(buf, size, "waits its turn behind job %s, the next in the %s policy's "
+				    "order, which %s",
+			 head->id ? head->id : "?", s->plugin->name, ahead);
 	else
 		snprintf(buf, size,
 			 "waits its turn: %" PRIu64 " jobs are queued, in the order of the %s "
 			 "policy",
-			 queued, s->plugin->name);
+			 s->ops->count(s->state), s->plugin->name);
 }
 
 void joblet_sched_usage(const struct joblet_sched *s, struct joblet_sched_usage *ret)

@@ -101,6 +101,13 @@ struct joblet_scheduler_ops {
 	 * finished() follows when it ends.
 	 */
 	void (*adopt)(void *state, const struct joblet_sched_job *job, int64_t now_ns);
+
+	/*
+	 * OPTIONAL (ABI 1.5).  The job pick() would return now if everything
+	 * were free, left in the queue; NULL when the queue is empty.  The core
+	 * uses it to say which job the others wait behind.
+	 */
+	struct joblet_sched_job *(*peek)(void *state, int64_t now_ns);
 };
 
 /* ------------------------------------------------------------------ the scheduler core */
@@ -198,8 +205,9 @@ JOBLET_API int64_t joblet_sched_next_due(const struct joblet_sched *s);
 
 /*
  * Why a waiting job has not started, for people, into buf: "waits for its
- * start time", "needs 200% CPU, 50% of 400% is free", "behind 3 queued
- * jobs (policy fifo)", ...
+ * start time, ...", "waits for CPU: needs 200%, 50% of the 400% budget is
+ * free ...", "waits its turn behind job ID, the next in the fifo policy's
+ * order, which waits for memory: ..." (with a policy that has peek()), ...
  */
 JOBLET_API void joblet_sched_why(const struct joblet_sched *s, const struct joblet_sched_job *job,
 				 char *buf, size_t size);

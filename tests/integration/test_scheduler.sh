@@ -85,7 +85,7 @@ start_daemon "$ISO
 scheduler:
   max_running_jobs: 10
   cpu_budget: 100" || exit 1
-run "$RNX" job run -- sleep 1.5
+run "$RNX" job run -- sleep 3
 g1=`idof "$out"`
 run "$RNX" job status "$g1"
 ok 'has "Limits:        cpu 60%, memory 64 MiB," "$out"' \
@@ -98,6 +98,8 @@ run "$RNX" job run --max-cpu=40 --max-memory=32 -- true
 g3=`idof "$out"`
 run "$RNX" job status "$g3"
 ok 'has "Limits:        cpu 40%, memory 32 MiB," "$out"' "a job that gives its own limits keeps them"
+ok 'has "Waiting:       waits its turn behind job $g2, the next in the fifo policy'"'"'s order, which waits for CPU: needs 60%" "$out"' \
+	"a job that would fit but waits behind another says which, and for what"
 wait_state "$g2" COMPLETED 100
 ok 'test $? -eq 0' "the waiting job runs once the first has ended"
 wait_state "$g3" COMPLETED 100

@@ -131,7 +131,8 @@ static void check_scheduler(const char *id, const struct joblet_scheduler_ops *o
 	struct joblet_sched_job jobs[5];
 	struct joblet_sched_capacity none = { sizeof(none), 0, 0, -1, -1, -1 };
 	struct joblet_sched_capacity all = { sizeof(all), 0, -1, -1, -1, -1 };
-	int seen[5] = { 0 }, ok = 1;
+	int seen[5] = { 0 }, ok = 1, peek_ok = 1;
+	const int has_peek = JOBLET_OPS_HAS(ops, struct joblet_scheduler_ops, peek) && ops->peek;
 	void *q = NULL;
 
 	if (ops->create(&q, NULL) < 0) {
@@ -148,14 +149,21 @@ static void check_scheduler(const char *id, const struct joblet_scheduler_ops *o
 	ops->remove(q, &jobs[2]);
 	result(ops->count(q) == 4, id, "remove() takes a job out");
 	for (int i = 0; i < 4; i++) {
+		struct joblet_sched_job *next = has_peek ? ops->peek(q, 10 + i) : NULL;
+		uint64_t before = ops->count(q);
 		struct joblet_sched_job *j = ops->pick(q, &all, 10 + i);
 
 		if (!j || j < jobs || j >= jobs + 5 || j == &jobs[2]) {
 			ok = 0;
 			break;
 		}
+		if (has_peek && (next != j || before != 4 - (uint64_t)i))
+			peek_ok = 0;
 		seen[j - jobs]++;
 	}
+	if (has_peek)
+		result(peek_ok && ops->peek(q, 20) == NULL, id,
+		       "peek() names the job pick() hands out next and leaves it queued");
 	result(ok && seen[0] == 1 && seen[1] == 1 && seen[3] == 1 && seen[4] == 1, id,
 	       "pick() hands out every queued job exactly once");
 	result(ops->pick(q, &all, 20) == NULL && ops->count(q) == 0, id, "the queue is then empty");

@@ -251,9 +251,14 @@ START_TEST(test_priority_strict)
 	ck_assert_ptr_null(ops->pick(q, &cap, T0));
 	ck_assert_ptr_null(ops->pick(q, &cap, T0 + 1000 * MINUTE));
 	ck_assert_uint_eq(ops->count(q), 2);
+	/* peek() names the job that holds the others up, and leaves it queued. */
+	ck_assert_ptr_eq(ops->peek(q, T0), &big);
+	ck_assert_uint_eq(ops->count(q), 2);
 	cap.free_cpu = 400;
 	ck_assert_ptr_eq(ops->pick(q, &cap, T0), &big);
+	ck_assert_ptr_eq(ops->peek(q, T0), &small);
 	ck_assert_ptr_eq(ops->pick(q, &cap, T0), &small);
+	ck_assert_ptr_null(ops->peek(q, T0));
 	ck_assert_ptr_null(ops->pick(q, &one_slot, T0));
 }
 END_TEST
@@ -597,9 +602,14 @@ START_TEST(test_fairshare_strict)
 	cap.free_memory_mib = 1024;
 	ck_assert_ptr_null(ops->pick(q, &cap, T0));
 	ck_assert_uint_eq(ops->count(q), 2);
+	/* peek() names the job that holds the others up, and leaves it queued. */
+	ck_assert_ptr_eq(ops->peek(q, T0), &big);
+	ck_assert_uint_eq(ops->count(q), 2);
 	cap.free_memory_mib = 4096;
 	ck_assert_ptr_eq(ops->pick(q, &cap, T0), &big);
+	ck_assert_ptr_eq(ops->peek(q, T0), &small);
 	ck_assert_ptr_eq(ops->pick(q, &cap, T0), &small);
+	ck_assert_ptr_null(ops->peek(q, T0));
 }
 END_TEST
 
@@ -738,6 +748,7 @@ START_TEST(test_core_priority_capacity_and_time)
 	big.max_cpu = 200;
 	small.max_cpu = 50;
 	later.start_at_ns = 10 * MIN_NS; /* the highest priority, but not yet due */
+	big.id = "big";
 	core_add(c, &run, 0);
 	ck_assert_ptr_eq(joblet_sched_next(c, 0), &run);
 	core_add(c, &big, 0);
@@ -746,7 +757,10 @@ START_TEST(test_core_priority_capacity_and_time)
 	/* big (900) is first but needs 200% with 100% free: strict, so small waits too. */
 	ck_assert_ptr_null(joblet_sched_next(c, MIN_NS));
 	joblet_sched_why(c, &small, why, sizeof(why));
-	ck_assert_msg(strstr(why, "waits its turn") && strstr(why, "priority"), "%s", why);
+	ck_assert_msg(strstr(why, "waits its turn behind job big, the next in the priority "
+				  "policy's order, which waits for CPU: needs 200%, 100% of the "
+				  "200% budget is free"),
+		      "%s", why);
 	joblet_sched_release(c, &run, 2 * MIN_NS);
 	ck_assert_ptr_eq(joblet_sched_next(c, 2 * MIN_NS), &big);
 	joblet_sched_release(c, &big, 3 * MIN_NS);

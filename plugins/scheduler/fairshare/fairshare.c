@@ -584,6 +584,14 @@ static void fairshare_adopt(void *state, const struct joblet_sched_job *job, int
 		fairshare_heap_fix(q, o->heap_index);
 }
 
+static struct joblet_sched_job *fairshare_peek(void *state, int64_t now_ns)
+{
+	struct fairshare_queue *q = state;
+
+	(void)now_ns;
+	return q->n_heap > 0 ? q->heap[0]->head : NULL;
+}
+
 static uint64_t fairshare_count(void *state)
 {
 	return ((struct fairshare_queue *)state)->count;
@@ -598,6 +606,7 @@ static const struct joblet_scheduler_ops fairshare_ops = {
 	.pick = fairshare_pick,
 	.finished = fairshare_finished,
 	.count = fairshare_count,
+	.peek = fairshare_peek,
 	.adopt = fairshare_adopt,
 };
 

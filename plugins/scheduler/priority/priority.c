@@ -266,6 +266,14 @@ static struct joblet_sched_job *priority_pick(void *state,
 	return job;
 }
 
+static struct joblet_sched_job *priority_peek(void *state, int64_t now_ns)
+{
+	struct priority_queue *q = state;
+
+	(void)now_ns;
+	return q->n > 0 ? q->heap[0].job : NULL;
+}
+
 static uint64_t priority_count(void *state)
 {
 	return ((struct priority_queue *)state)->n;
@@ -279,6 +287,7 @@ static const struct joblet_scheduler_ops priority_ops = {
 	.remove = priority_remove,
 	.pick = priority_pick,
 	.count = priority_count,
+	.peek = priority_peek,
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_SCHEDULER, "priority", .version = "1.0.0",
