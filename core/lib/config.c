@@ -37,6 +37,7 @@ enum key_type {
 	KEY_LIMIT,	     /* a whole number >= 1, auto (0) or unlimited (-1) */
 	KEY_SIZE_LIMIT,	     /* a size, auto (0) or unlimited (-1) */
 	KEY_CPUS,	     /* a cpuset list, auto (NULL) or none ("") */
+	KEY_BOOL,	     /* true or false (an int32_t) */
 };
 
 struct key_def {
@@ -71,6 +72,7 @@ static const struct key_def scheduler_keys[] = {
 	{ "cpu_budget", KEY_LIMIT, FIELD(cpu_budget), NULL },
 	{ "memory_budget", KEY_SIZE_LIMIT, FIELD(memory_budget), NULL },
 	{ "cores", KEY_CPUS, FIELD(pinnable_cores), NULL },
+	{ "reserve_cores", KEY_BOOL, FIELD(reserve_cores), NULL },
 	{ NULL },
 };
 
@@ -347,6 +349,30 @@ static bool limit_has_auto(const struct key_def *d)
 /* Keys that must agree with each other, after the whole file is read. */
 static int check_config(const struct joblet_config *cfg, struct joblet_error **err)
 {
+	if (cfg->reserve_cores) {
+		struct jl_cpuset pin, online, rest;
+		struct joblet_error *e = NULL;
+
+		if (!cfg->pinnable_cores || !*cfg->pinnable_cores)
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+						"%s: scheduler.reserve_cores keeps scheduler.cores for "
+						"--cpus jobs and runs the others on the rest, so "
+						"scheduler.cores must name some of the CPUs (such as "
+						"2-7), not %s",
+						cfg->source, cfg->pinnable_cores ? "none" : "auto");
+		if (jl_cpuset_parse(cfg->pinnable_cores, &pin, NULL) == 0 &&
+		    jl_cpuset_online(&online, &e) == 0) {
+			jl_cpuset_minus(&online, &pin, &rest);
+			if (jl_cpuset_count(&rest) == 0)
+				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+							"%s: scheduler.cores (%s) names every CPU "
+							"of this host, so scheduler.reserve_cores "
+							"leaves none for jobs without --cpus; name "
+							"fewer",
+							cfg->source, cfg->pinnable_cores);
+		}
+		joblet_error_free(e);
+	}
 	if (cfg->default_max_memory > 0 && cfg->default_max_memory < INT64_C(4) << 20)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
 					"%s: isolation.max_memory (%lld bytes) is too small to start "
@@ -519,6 +545,15 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 						     limit_has_auto(d) ? ", auto" : "",
 						     v ? v : "a list or mapping");
 			*(int64_t *)(field + d->offset) = n;
+			break;
+		}
+		case KEY_BOOL: {
+			const char *v = jl_yaml_scalar(vnode);
+
+			if (!v || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
+				return jl_yaml_error(y, vnode, err, "`%s` must be true or false, not `%s`",
+						     full, v ? v : "a list or mapping");
+			*(int32_t *)(field + d->offset) = strcmp(v, "true") == 0;
 			break;
 		}
 		case KEY_CPUS: {

@@ -332,6 +332,45 @@ static bool under(const char *p, const char *dir)
 	return strncmp(p, dir, n) == 0 && (p[n] == '/' || p[n] == '\0');
 }
 
+/*
+ * scheduler.reserve_cores: the pinnable CPUs are for --cpus jobs alone.  A
+ * job without pinning runs on the other CPUs; --cpu-cores may not name
+ * pinnable ones.
+ */
+static int reserve_cores(const struct joblet_config *cfg, struct joblet_job_spec *s,
+			 struct joblet_error **err)
+{
+	struct jl_cpuset pin, online, rest, want, both;
+	char list[256], have[256];
+	int r;
+
+	if (!cfg->reserve_cores || !cfg->pinnable_cores || !*cfg->pinnable_cores || s->cpus > 0)
+		return 0;
+	if ((r = jl_cpuset_parse(cfg->pinnable_cores, &pin, err)) < 0 ||
+	    (r = jl_cpuset_online(&online, err)) < 0)
+		return r;
+	jl_cpuset_minus(&online, &pin, &rest);
+	if (jl_cpuset_format(&rest, have, sizeof(have)) < 0 || !*have)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"scheduler.cores (%s) names every CPU of this host, so "
+					"scheduler.reserve_cores leaves none for jobs without "
+					"--cpus",
+					cfg->pinnable_cores);
+	if (!s->cpu_cores)
+		return set_str(&s->cpu_cores, have, err);
+	if ((r = jl_cpuset_parse(s->cpu_cores, &want, err)) < 0)
+		return r;
+	jl_cpuset_minus(&want, &rest, &both);
+	if (jl_cpuset_count(&both) == 0)
+		return 0;
+	jl_cpuset_format(&both, list, sizeof(list));
+	return joblet_error_set(err, JOBLET_E_INVALID, 0,
+				"cpu_cores `%s` names CPUs that this node keeps for --cpus jobs "
+				"(%s, scheduler.reserve_cores); name CPUs from %s, or ask for "
+				"whole cores of your own with --cpus",
+				s->cpu_cores, list, have);
+}
+
 int joblet_job_spec_validate(const struct joblet_config *cfg, struct joblet_job_spec *s,
 			     struct joblet_error **err)
 {
@@ -446,6 +485,8 @@ int joblet_job_spec_validate(const struct joblet_config *cfg, struct joblet_job_
 					"--cpus and --cpu-cores exclude each other: --cpus=N lets "
 					"the scheduler choose N cores for the job alone, "
 					"--cpu-cores=LIST names cores that other jobs may share");
+	if ((r = reserve_cores(cfg, s, err)) < 0)
+		return r;
 	/*
 	 * The operator's limits for a job that gives none (isolation.max_*), at
 	 * most what this host has.  A --cpus job's cores are its CPU limit.

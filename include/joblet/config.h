@@ -77,6 +77,8 @@ struct joblet_config {
 	int64_t default_max_cpu;  /* isolation.max_cpu: percent of one core */
 	int64_t default_max_memory; /* isolation.max_memory: bytes */
 	int64_t default_max_iobps; /* isolation.max_iobps: bytes per second */
+	int32_t reserve_cores;	  /* scheduler.reserve_cores: other jobs run outside cores */
+	int32_t reserved3;
 };
 
 /* Flags for joblet_config_load(). */

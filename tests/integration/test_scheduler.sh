@@ -3,7 +3,8 @@
 # (PENDING, saying why) until it fits into scheduler.max_running_jobs and
 # the CPU budget; a job that can never fit is refused at submission, saying
 # why; --cpus=N pins cores no other pinned job holds, inside the job too,
-# and gives them back; a zone-less --schedule is the node's local time;
+# and gives them back; with scheduler.reserve_cores the other jobs run on
+# the other CPUs; a zone-less --schedule is the node's local time;
 # a job without limits gets and counts isolation.max_cpu and max_memory;
 # the priority policy starts the higher priority first, and a waiting job
 # keeps its age across a restart; a recurring job
@@ -154,6 +155,35 @@ ok 'test "`field $d scheduled | cut -c1-19`" = "$want"' \
 	"a zone-less --schedule is read in the node's local time ($later = ${want}Z)"
 "$RNX" job cancel "$d" >/dev/null 2>&1
 stop_daemon
+
+# ---------------------------------------------------------------- reserved cores
+# scheduler.reserve_cores: the pinnable CPUs are for --cpus jobs; the rest run elsewhere.
+if test "$NCPU" -ge 2 && test "$no_isolation" != yes; then
+	start_daemon "scheduler:
+  cores: 1-$((NCPU - 1))
+  reserve_cores: true" || exit 1
+	run "$RNX" job run -- grep Cpus_allowed_list /proc/self/status
+	u=`idof "$out"`
+	run "$RNX" job run --cpus=1 -- grep Cpus_allowed_list /proc/self/status
+	p=`idof "$out"`
+	wait_state "$u" COMPLETED 100
+	wait_state "$p" COMPLETED 100
+	pc=`field $p cores`
+	run "$RNX" job log "$u"
+	ok 'test "$out" = "Cpus_allowed_list:	0"' \
+		"with reserve_cores a job without pinning runs only on the CPUs not kept for --cpus ($out)"
+	run "$RNX" job log "$p"
+	ok 'test -n "$pc" && test "$pc" != 0 && test "$out" = "Cpus_allowed_list:	$pc"' \
+		"... and a --cpus job on a kept one ($pc)"
+	run "$RNX" job run --cpu-cores=0-1 -- true
+	ok 'test $rc -ne 0 && has "names CPUs that this node keeps for --cpus jobs" "$err"' \
+		"--cpu-cores naming a kept CPU is refused, saying which CPUs it may name"
+	stop_daemon
+else
+	echo "ok - # SKIP one CPU, or no cpusets (the no-isolation stack)"
+	echo "ok - # SKIP one CPU, or no cpusets"
+	echo "ok - # SKIP one CPU, or no cpusets"
+fi
 
 # ---------------------------------------------------------------- priority
 if test -f "$build/build-plugins/scheduler_priority.so"; then

@@ -1,6 +1,7 @@
 /* test_config.c - joblet.yml and rnx-config.yml: defaults, good files, every kind of mistake. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <joblet/joblet.h>
 
@@ -183,6 +184,34 @@ START_TEST(test_scheduler_capacity_keys)
 	load_bad("scheduler:\n  cpu_budget: 0\n", "line 2", "auto or unlimited");
 	load_bad("scheduler:\n  memory_budget: lots\n", "line 2", "a size");
 	load_bad("scheduler:\n  cores: 5-2\n", "line 2", "a CPU list");
+}
+END_TEST
+
+START_TEST(test_reserve_cores)
+{
+	struct joblet_config *cfg = load_ok("");
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char text[128];
+
+	ck_assert_int_eq(cfg->reserve_cores, 0);
+	joblet_config_free(cfg);
+	cfg = load_ok("scheduler:\n  cores: 0\n  reserve_cores: false\n");
+	ck_assert_int_eq(cfg->reserve_cores, 0);
+	joblet_config_free(cfg);
+	load_bad("scheduler:\n  reserve_cores: yes please\n", "line 2", "true or false");
+	/* It needs a set of CPUs to keep, and CPUs left over for the rest. */
+	load_bad("scheduler:\n  reserve_cores: true\n", "scheduler.cores must name some", "not auto");
+	load_bad("scheduler:\n  cores: none\n  reserve_cores: true\n", "scheduler.cores must name",
+		 "not none");
+	snprintf(text, sizeof(text), "scheduler:\n  cores: 0-%ld\n  reserve_cores: true\n", ncpu - 1);
+	load_bad(text, "names every CPU of this host", "leaves none for jobs without --cpus");
+	if (ncpu >= 2) {
+		snprintf(text, sizeof(text), "scheduler:\n  cores: 1-%ld\n  reserve_cores: true\n",
+			 ncpu - 1);
+		cfg = load_ok(text);
+		ck_assert_int_eq(cfg->reserve_cores, 1);
+		joblet_config_free(cfg);
+	}
 }
 END_TEST
 
@@ -479,6 +508,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_runtimes_keys);
 	tcase_add_test(tc, test_scheduler_capacity_keys);
 	tcase_add_test(tc, test_default_job_limits);
+	tcase_add_test(tc, test_reserve_cores);
 	tcase_add_test(tc, test_unknown_keys_name_line_and_key);
 	tcase_add_test(tc, test_wrong_types_and_values);
 	tcase_add_test(tc, test_syntax_duplicates_aliases);

@@ -250,6 +250,47 @@ START_TEST(test_validate_default_limits)
 }
 END_TEST
 
+START_TEST(test_validate_reserve_cores)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char text[64];
+
+	if (ncpu < 2)
+		return; /* one CPU: nothing can be kept apart (test_config covers the refusal) */
+	snprintf(text, sizeof(text), "1-%ld", ncpu - 1);
+	cfg->pinnable_cores = strdup(text);
+	cfg->reserve_cores = 1;
+	/* A job without pinning runs outside the kept CPUs. */
+	set_cmd();
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_str_eq(spec->cpu_cores, "0");
+	/* --cpu-cores may name the others, not kept ones. */
+	joblet_job_spec_free(spec);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	set_cmd();
+	spec->cpu_cores = strdup("0-1");
+	assert_refused(JOBLET_E_INVALID, "names CPUs that this node keeps for --cpus jobs (1, "
+					 "scheduler.reserve_cores); name CPUs from 0");
+	free(spec->cpu_cores);
+	spec->cpu_cores = strdup("0");
+	ck_assert_int_eq(validate(), 0);
+	/* A --cpus job gets its cores from the scheduler, not a list here. */
+	joblet_job_spec_free(spec);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	set_cmd();
+	spec->cpus = 1;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_ptr_null(spec->cpu_cores);
+	/* Off: nothing is filled in. */
+	joblet_job_spec_free(spec);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	set_cmd();
+	cfg->reserve_cores = 0;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_ptr_null(spec->cpu_cores);
+}
+END_TEST
+
 START_TEST(test_validate_cpu_cores)
 {
 	char text[64];
@@ -835,6 +876,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(val, setup, teardown);
 	tcase_add_test(val, test_validate_defaults);
 	tcase_add_test(val, test_validate_default_limits);
+	tcase_add_test(val, test_validate_reserve_cores);
 	tcase_add_test(val, test_validate_limits);
 	tcase_add_test(val, test_validate_cpu_cores);
 	tcase_add_test(val, test_validate_paths_and_env);
