@@ -33,6 +33,7 @@ EXTRA_DIST += \
 	tests/bench/bench_isolation.sh \
 	tests/bench/bench_api.sh \
 	tests/bench/bench_cron.sh \
+	tests/bench/bench_daemon.sh \
 	tests/local.mk
 
 JL_UNIT_TESTS =

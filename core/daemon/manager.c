@@ -826,8 +826,8 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 		pthread_mutex_lock(&m->lock);
 		m->reserved--;
 		c = find(m, id);
-		if (!c || c->rec.state != JOB_SCHEDULED || c->heap_idx != SIZE_MAX) {
-			/* Canceled (or fired by another) meanwhile: this run is not made. */
+		if (!c || c->rec.state != JOB_SCHEDULED) {
+			/* Canceled meanwhile: this run is not made. */
 			if (dir && joblet_job_remove(dir, NULL) < 0)
 				joblet_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
 			joblet_error_free(e);

@@ -45,6 +45,7 @@ struct key_def {
 	enum key_type type;
 	size_t offset; /* into struct joblet_config */
 	const struct key_def *children;
+	bool takes_auto; /* KEY_LIMIT, KEY_SIZE_LIMIT: `auto` (0) means what the host has */
 };
 
 #define FIELD(f) offsetof(struct joblet_config, f)
@@ -69,8 +70,8 @@ static const struct key_def plugins_keys[] = {
 static const struct key_def scheduler_keys[] = {
 	{ "policy", KEY_NAME, FIELD(scheduler_policy), NULL },
 	{ "max_running_jobs", KEY_LIMIT, FIELD(max_running_jobs), NULL },
-	{ "cpu_budget", KEY_LIMIT, FIELD(cpu_budget), NULL },
-	{ "memory_budget", KEY_SIZE_LIMIT, FIELD(memory_budget), NULL },
+	{ "cpu_budget", KEY_LIMIT, FIELD(cpu_budget), NULL, true },
+	{ "memory_budget", KEY_SIZE_LIMIT, FIELD(memory_budget), NULL, true },
 	{ "cores", KEY_CPUS, FIELD(pinnable_cores), NULL },
 	{ "reserve_cores", KEY_BOOL, FIELD(reserve_cores), NULL },
 	{ NULL },
@@ -340,18 +341,11 @@ static int join_names(const struct key_def *defs, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* The budgets take `auto` (what the host has); the other limits do not. */
-static bool limit_has_auto(const struct key_def *d)
-{
-	return d->offset == FIELD(cpu_budget) || d->offset == FIELD(memory_budget);
-}
-
 /* Keys that must agree with each other, after the whole file is read. */
 static int check_config(const struct joblet_config *cfg, struct joblet_error **err)
 {
 	if (cfg->reserve_cores) {
-		struct jl_cpuset pin, online, rest;
-		struct joblet_error *e = NULL;
+		struct jl_cpuset rest;
 
 		if (!cfg->pinnable_cores || !*cfg->pinnable_cores)
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
@@ -360,18 +354,14 @@ static int check_config(const struct joblet_config *cfg, struct joblet_error **e
 						"scheduler.cores must name some of the CPUs (such as "
 						"2-7), not %s",
 						cfg->source, cfg->pinnable_cores ? "none" : "auto");
-		if (jl_cpuset_parse(cfg->pinnable_cores, &pin, NULL) == 0 &&
-		    jl_cpuset_online(&online, &e) == 0) {
-			jl_cpuset_minus(&online, &pin, &rest);
-			if (jl_cpuset_count(&rest) == 0)
-				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-							"%s: scheduler.cores (%s) names every CPU "
-							"of this host, so scheduler.reserve_cores "
-							"leaves none for jobs without --cpus; name "
-							"fewer",
-							cfg->source, cfg->pinnable_cores);
-		}
-		joblet_error_free(e);
+		/* The list parsed when it was read; CPUs that cannot be told are not checked. */
+		if (jl_cpuset_online_except(cfg->pinnable_cores, &rest, NULL) == 0 &&
+		    jl_cpuset_count(&rest) == 0)
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+						"%s: scheduler.cores (%s) names every CPU of this "
+						"host, so scheduler.reserve_cores leaves none for jobs "
+						"without --cpus; name fewer",
+						cfg->source, cfg->pinnable_cores);
 	}
 	if (cfg->default_max_memory > 0 && cfg->default_max_memory < INT64_C(4) << 20)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
@@ -528,7 +518,7 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 			int64_t n = 0;
 			int bad = !v;
 
-			if (v && strcmp(v, "auto") == 0 && limit_has_auto(d))
+			if (v && strcmp(v, "auto") == 0 && d->takes_auto)
 				n = 0;
 			else if (v && strcmp(v, "unlimited") == 0)
 				n = -1;
@@ -542,7 +532,7 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 						     d->type == KEY_SIZE_LIMIT
 							     ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
 							     : "a whole number of at least 1",
-						     limit_has_auto(d) ? ", auto" : "",
+						     d->takes_auto ? ", auto" : "",
 						     v ? v : "a list or mapping");
 			*(int64_t *)(field + d->offset) = n;
 			break;

@@ -110,6 +110,17 @@ int jl_cpuset_online(struct jl_cpuset *ret, struct joblet_error **err)
 	return 0;
 }
 
+int jl_cpuset_online_except(const char *list, struct jl_cpuset *ret, struct joblet_error **err)
+{
+	struct jl_cpuset named, online;
+	int r;
+
+	if ((r = jl_cpuset_parse(list, &named, err)) < 0 || (r = jl_cpuset_online(&online, err)) < 0)
+		return r;
+	jl_cpuset_minus(&online, &named, ret);
+	return 0;
+}
+
 int jl_cpuset_format(const struct jl_cpuset *s, char *buf, size_t len)
 {
 	size_t used = 0;

@@ -24,6 +24,9 @@ int jl_cpuset_parse(const char *text, struct jl_cpuset *ret, struct joblet_error
 /* The CPUs this host has online (/sys/devices/system/cpu/online). */
 int jl_cpuset_online(struct jl_cpuset *ret, struct joblet_error **err);
 
+/* The online CPUs that list (as jl_cpuset_parse() reads it) does not name. */
+int jl_cpuset_online_except(const char *list, struct jl_cpuset *ret, struct joblet_error **err);
+
 bool jl_cpuset_has(const struct jl_cpuset *s, unsigned cpu);
 void jl_cpuset_add(struct jl_cpuset *s, unsigned cpu);
 size_t jl_cpuset_count(const struct jl_cpuset *s);

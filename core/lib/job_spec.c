@@ -340,16 +340,15 @@ static bool under(const char *p, const char *dir)
 static int reserve_cores(const struct joblet_config *cfg, struct joblet_job_spec *s,
 			 struct joblet_error **err)
 {
-	struct jl_cpuset pin, online, rest, want, both;
+	struct jl_cpuset rest, want, both;
 	char list[256], have[256];
 	int r;
 
 	if (!cfg->reserve_cores || !cfg->pinnable_cores || !*cfg->pinnable_cores || s->cpus > 0)
 		return 0;
-	if ((r = jl_cpuset_parse(cfg->pinnable_cores, &pin, err)) < 0 ||
-	    (r = jl_cpuset_online(&online, err)) < 0)
+	if ((r = jl_cpuset_online_except(cfg->pinnable_cores, &rest, err)) < 0)
 		return r;
-	jl_cpuset_minus(&online, &pin, &rest);
+	/* joblet_config_load() refuses this; CPUs may have gone offline since. */
 	if (jl_cpuset_format(&rest, have, sizeof(have)) < 0 || !*have)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"scheduler.cores (%s) names every CPU of this host, so "

@@ -61,38 +61,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print 0 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+. "$src/tests/bench/bench_daemon.sh"
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # ------------------------------------------------------------------ set-up
-"$joblet" certs init --dir "$tmp/certs" >/dev/null
-C="$tmp/certs"
-cat >"$tmp/joblet.yml" <<EOF
-plugins:
-  dirs: [$build/build-plugins]
-paths:
-  state_dir: $tmp/state
-logging:
-  level: warning
-jobs:
-  max_active: $((njobs + 100))
-server:
-  address: 127.0.0.1:0
-  max_connections_per_client: 1024
-  tls:
-    cert: $C/server.pem
-    key: $C/server-key.pem
-    client_ca: $C/ca.pem
-EOF
-sed -i 's/level: warning/level: info/' "$tmp/joblet.yml"
-"$joblet" --config "$tmp/joblet.yml" serve >"$tmp/daemon.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do grep -q "serving; state" "$tmp/daemon.log" && break; sleep 0.1; done
-port=$(sed -n 's|.*API on https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$tmp/daemon.log")
-[ -n "$port" ] || { cat "$tmp/daemon.log"; exit 1; }
-url=https://127.0.0.1:$port
+bench_daemon_start "jobs:
+  max_active: $((njobs + 100))" "  max_connections_per_client: 1024"
 sed -i "s|address: .*|address: \"127.0.0.1:$port\"|" "$C/rnx-config-developer.yml"
 RNX_CONFIG=$C/rnx-config-developer.yml
 export RNX_CONFIG
@@ -103,8 +77,6 @@ echo hello >"$tmp/www/small.txt"
 server=$!
 for _ in $(seq 100); do [ -s "$tmp/fport" ] && break; sleep 0.05; done
 furl=https://127.0.0.1:$(cat "$tmp/fport")
-mtls=(--cacert "$C/ca.pem" --cert "$C/client-developer.pem" --key "$C/client-developer-key.pem")
-jcurl=(curl -sS "${mtls[@]}")
 stack=$(sed -n 's/.*isolation.stack \(.*\)$/\1/p' "$tmp/daemon.log" | head -1)
 echo "daemon: pid $daemon on $url; the default isolation stack; log $tmp/daemon.log"
 

@@ -53,39 +53,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print 0 }'; }
+. "$src/tests/bench/bench_daemon.sh"
 maxof() { sort -n | tail -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 ms() { awk -v ns="$1" 'BEGIN { printf "%.1f", ns / 1e6 }'; }
 
-"$joblet" certs init --dir "$tmp/certs" >/dev/null
-C="$tmp/certs"
-cat >"$tmp/joblet.yml" <<EOF
-plugins:
-  dirs: [$build/build-plugins]
-paths:
-  state_dir: $tmp/state
-logging:
-  level: info
-jobs:
+bench_daemon_start "jobs:
   max_active: $((3 * n + 100))
 scheduler:
-  max_running_jobs: 1
-server:
-  address: 127.0.0.1:0
-  tls:
-    cert: $C/server.pem
-    key: $C/server-key.pem
-    client_ca: $C/ca.pem
-EOF
-"$joblet" --config "$tmp/joblet.yml" serve >"$tmp/daemon.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do grep -q "serving; state" "$tmp/daemon.log" && break; sleep 0.1; done
-port=$(sed -n 's|.*API on https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$tmp/daemon.log")
-[ -n "$port" ] || { cat "$tmp/daemon.log"; exit 1; }
-url=https://127.0.0.1:$port
-jcurl=(curl -sS --cacert "$C/ca.pem" --cert "$C/client-developer.pem" --key "$C/client-developer-key.pem")
+  max_running_jobs: 1"
 submitted() { "${jcurl[@]}" "$url/metrics" | awk '$1 == "joblet_jobs_submitted_total" { print $2 }'; }
 post_many() { # count body: one kept-alive connection, one POST after the other
 	local urls=()

@@ -67,6 +67,14 @@ static void set_cmd(void)
 	ck_assert_int_eq(parse("--", "true", NULL), 0);
 }
 
+/* A fresh spec with a command, for the next case of a test. */
+static void new_spec(void)
+{
+	joblet_job_spec_free(spec);
+	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	set_cmd();
+}
+
 static int validate(void)
 {
 	joblet_error_free(err);
@@ -213,9 +221,7 @@ START_TEST(test_validate_default_limits)
 	ck_assert_int_eq(spec->max_memory_mib, 256);
 	ck_assert_int_eq(spec->max_iobps, INT64_C(1) << 20);
 	/* What the job gives wins. */
-	joblet_job_spec_free(spec);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
-	set_cmd();
+	new_spec();
 	spec->max_cpu = 20;
 	spec->max_memory_mib = 64;
 	spec->max_iobps = 4096;
@@ -224,24 +230,18 @@ START_TEST(test_validate_default_limits)
 	ck_assert_int_eq(spec->max_memory_mib, 64);
 	ck_assert_int_eq(spec->max_iobps, 4096);
 	/* A --cpus job's cores are its CPU limit: no default squeezes it onto less. */
-	joblet_job_spec_free(spec);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
-	set_cmd();
+	new_spec();
 	spec->cpus = 1;
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_int_eq(spec->max_cpu, 0);
 	ck_assert_int_eq(spec->max_memory_mib, 256);
 	/* A default above the host gives the job all of it. */
-	joblet_job_spec_free(spec);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
-	set_cmd();
+	new_spec();
 	cfg->default_max_cpu = 100 * ncpu + 500;
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_int_eq(spec->max_cpu, 100 * ncpu);
 	/* Unlimited (the default): nothing is filled in. */
-	joblet_job_spec_free(spec);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
-	set_cmd();
+	new_spec();
 	cfg->default_max_cpu = cfg->default_max_memory = cfg->default_max_iobps = -1;
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_int_eq(spec->max_cpu, 0);
@@ -265,9 +265,7 @@ START_TEST(test_validate_reserve_cores)
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_str_eq(spec->cpu_cores, "0");
 	/* --cpu-cores may name the others, not kept ones. */
-	joblet_job_spec_free(spec);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
-	set_cmd();
+	new_spec();
 	spec->cpu_cores = strdup("0-1");
 	assert_refused(JOBLET_E_INVALID, "names CPUs that this node keeps for --cpus jobs (1, "
 					 "scheduler.reserve_cores); name CPUs from 0");
@@ -275,16 +273,12 @@ START_TEST(test_validate_reserve_cores)
 	spec->cpu_cores = strdup("0");
 	ck_assert_int_eq(validate(), 0);
 	/* A --cpus job gets its cores from the scheduler, not a list here. */
-	joblet_job_spec_free(spec);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
-	set_cmd();
+	new_spec();
 	spec->cpus = 1;
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_ptr_null(spec->cpu_cores);
 	/* Off: nothing is filled in. */
-	joblet_job_spec_free(spec);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
-	set_cmd();
+	new_spec();
 	cfg->reserve_cores = 0;
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_ptr_null(spec->cpu_cores);

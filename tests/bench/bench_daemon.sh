@@ -1,0 +1,42 @@
+# bench_daemon.sh - sourced by the benchmarks that drive `joblet serve`
+# (bench_api.sh, bench_cron.sh): timing helpers, and
+#
+#   bench_daemon_start TOP_YAML [SERVER_YAML]
+#       `joblet certs init` into $tmp/certs, then `joblet serve` on a free
+#       loopback port with its state in $tmp/state, the build tree's plugins,
+#       TOP_YAML at the top level of joblet.yml and SERVER_YAML under server:
+#       (indented as there).  Waits until it serves.  Needs $build, $tmp and
+#       $joblet; sets $C (the certificates), $daemon (its pid), $port, $url and
+#       the array jcurl (curl with the developer client's certificate).
+
+now_ns() { date +%s%N; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
+
+bench_daemon_start() {
+	"$joblet" certs init --dir "$tmp/certs" >/dev/null
+	C="$tmp/certs"
+	cat >"$tmp/joblet.yml" <<EOF
+plugins:
+  dirs: [$build/build-plugins]
+paths:
+  state_dir: $tmp/state
+logging:
+  level: info
+$1
+server:
+  address: 127.0.0.1:0
+${2:-}
+  tls:
+    cert: $C/server.pem
+    key: $C/server-key.pem
+    client_ca: $C/ca.pem
+EOF
+	"$joblet" --config "$tmp/joblet.yml" serve >"$tmp/daemon.log" 2>&1 &
+	daemon=$!
+	for _ in $(seq 100); do grep -q "serving; state" "$tmp/daemon.log" && break; sleep 0.1; done
+	port=$(sed -n 's|.*API on https://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$tmp/daemon.log")
+	[ -n "$port" ] || { cat "$tmp/daemon.log"; exit 1; }
+	url=https://127.0.0.1:$port
+	jcurl=(curl -sS --cacert "$C/ca.pem" --cert "$C/client-developer.pem" --key "$C/client-developer-key.pem")
+}
