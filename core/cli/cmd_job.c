@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "rnx.h"
 
 /* Uploads larger than this in all are refused here (the daemon has its own limit). */

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "manager.h"
 #include "server.h"
 #include "store.h"

@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "logs.h"
 #include "manager.h"
 #include "server.h"

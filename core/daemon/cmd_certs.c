@@ -37,7 +37,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "daemon.h"
 
 #define CMD		"joblet certs init"

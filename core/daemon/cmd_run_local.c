@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "daemon.h"
 
 /* Copy every complete record of the log to our stdout/stderr. */

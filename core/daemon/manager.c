@@ -36,7 +36,7 @@
 #include <joblet/cron.h>
 #include <joblet/scheduler.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "logs.h"
 #include "manager.h"
 #include "server.h"

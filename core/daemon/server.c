@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "server.h"
 #include "store.h"
 

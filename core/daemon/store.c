@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
+#include "base/cleanup.h"
 #include "store.h"
 
 static const char *const state_names[] = {

@@ -17,9 +17,9 @@
 
 #include <joblet/joblet.h>
 
-#include "cpuset.h"
-#include "job_private.h"
-#include "util.h"
+#include "base/cpuset.h"
+#include "job/job_private.h"
+#include "base/util.h"
 #include "jl_test.h"
 #include "jl_tmp.h"
 

@@ -9,10 +9,10 @@
 
 #include <joblet/joblet.h>
 
-#include "prefetch.h"
-#include "registry_index.h"
-#include "runtime_yml.h"
-#include "util.h"
+#include "runtime/prefetch.h"
+#include "runtime/registry_index.h"
+#include "runtime/runtime_yml.h"
+#include "base/util.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"

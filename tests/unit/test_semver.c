@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "platform.h"
-#include "runtime_spec.h"
-#include "semver.h"
-#include "util.h"
+#include "config/platform.h"
+#include "runtime/runtime_spec.h"
+#include "runtime/semver.h"
+#include "base/util.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"

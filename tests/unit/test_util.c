@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "util.h"
-#include "yaml_doc.h"
+#include "base/util.h"
+#include "base/yaml_doc.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"

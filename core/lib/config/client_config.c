@@ -1,0 +1,383 @@
+/*
+ * client_config.c - rnx-config.yml: the nodes rnx can talk to.
+ *
+ *	version: "3.0"            # optional (written by upstream tools)
+ *	default: prod             # optional
+ *	nodes:
+ *	  prod:
+ *	    address: "10.0.0.5:50051"
+ *	    nodeId: "rack-4"       # optional, display only
+ *	    isDefault: true        # optional
+ *	    cert: /home/me/.rnx/client.pem   # or inline PEM
+ *	    key:  /home/me/.rnx/client-key.pem
+ *	    ca:   /home/me/.rnx/ca.pem
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <sys/stat.h>
+
+#include <joblet/config.h>
+
+#include "base/util.h"
+#include "base/yaml_doc.h"
+
+#define PEM_MAX_BYTES (256 * 1024)
+
+void joblet_client_config_free(struct joblet_client_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		struct joblet_client_node *n = &cfg->nodes[i];
+
+		free(n->name);
+		free(n->address);
+		free(n->node_id);
+		free(n->cert_pem);
+		if (n->key_pem) {
+			explicit_bzero(n->key_pem, strlen(n->key_pem));
+			free(n->key_pem);
+		}
+		free(n->ca_pem);
+		free(n->cert_path);
+		free(n->key_path);
+		free(n->ca_path);
+	}
+	free(cfg->nodes);
+	free(cfg->default_node);
+	free(cfg->source);
+	free(cfg);
+}
+
+static bool node_name_valid(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return false;
+	return true;
+}
+
+/* Inline PEM, or a path to read it from. */
+static int read_pem(struct jl_yaml *y, yaml_node_t *node, const char *key, const char *base_dir,
+		    char **ret_pem, char **ret_path, struct joblet_error **err)
+{
+	_cleanup_free_ char *value = NULL, *path = NULL, *data = NULL;
+	_cleanup_error_ struct joblet_error *e = NULL;
+	int r;
+
+	r = jl_yaml_get_string(y, node, key, &value, err);
+	if (r < 0)
+		return r;
+	if (strstr(value, "-----BEGIN ")) {
+		*ret_pem = TAKE_PTR(value);
+		*ret_path = NULL;
+		return 0;
+	}
+	if (strchr(value, '\n'))
+		return jl_yaml_error(y, node, err,
+				     "`%s` is neither PEM (no `-----BEGIN` line) nor a file path", key);
+	path = value[0] == '/' ? strdup(value) : jl_strdup_printf("%s/%s", base_dir, value);
+	if (!path)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+	r = jl_read_file(path, PEM_MAX_BYTES, &data, NULL, &e);
+	if (r < 0)
+		return jl_yaml_error(y, node, err, "`%s`: %s", key, joblet_error_message(e));
+	if (!strstr(data, "-----BEGIN "))
+		return jl_yaml_error(y, node, err, "`%s`: `%s` holds no PEM block (`-----BEGIN ...`)",
+				     key, path);
+	*ret_pem = TAKE_PTR(data);
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, const char *base_dir,
+		      struct joblet_client_node *n, struct joblet_error **err)
+{
+	static const char *const known[] = { "address", "cert", "key", "ca", "nodeId", "isDefault" };
+	const char *name = jl_yaml_scalar(knode);
+	_cleanup_free_ char *prefix = jl_strdup_printf("nodes.%s", name);
+	yaml_node_t *seen[ELEMENTSOF(known)] = { NULL };
+	int r;
+
+	if (!prefix)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+	if (!node_name_valid(name))
+		return jl_yaml_error(y, knode, err,
+				     "node name `%s` may only hold letters, digits, `.`, `_` and `-`",
+				     name);
+	n->name = strdup(name);
+	if (!n->name)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+	r = jl_yaml_check_mapping(y, map, prefix, err);
+	if (r < 0)
+		return r;
+	jl_yaml_foreach_pair(p, map) {
+		yaml_node_t *k = jl_yaml_node(y, p->key);
+		size_t i;
+
+		for (i = 0; i < ELEMENTSOF(known); i++)
+			if (jl_streq(jl_yaml_scalar(k), known[i]))
+				break;
+		if (i == ELEMENTSOF(known))
+			return jl_yaml_error(y, k, err,
+					     "`%s.%s` is not a node setting (address, cert, key, ca, "
+					     "nodeId, isDefault)",
+					     prefix, jl_yaml_scalar(k));
+		seen[i] = jl_yaml_node(y, p->value);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (seen[i])
+			continue;
+		if (i == 1 || i == 2) /* cert, key */
+			return jl_yaml_error(y, knode, err,
+					     "node `%s` has no client certificate (no `%s`): set cert "
+					     "and key (run `joblet certs init`)",
+					     name, known[i]);
+		return jl_yaml_error(y, knode, err,
+				     "node `%s` has no `%s`; every node needs address, cert, key and "
+				     "ca",
+				     name, known[i]);
+	}
+
+	_cleanup_free_ char *kaddr = jl_strdup_printf("%s.address", prefix);
+	_cleanup_free_ char *kcert = jl_strdup_printf("%s.cert", prefix);
+	_cleanup_free_ char *kkey = jl_strdup_printf("%s.key", prefix);
+	_cleanup_free_ char *kca = jl_strdup_printf("%s.ca", prefix);
+	if (!kaddr || !kcert || !kkey || !kca)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+
+	r = jl_yaml_get_string(y, seen[0], kaddr, &n->address, err);
+	if (r < 0)
+		return r;
+	if (!jl_address_valid(n->address, 1))
+		return jl_yaml_error(y, seen[0], err,
+				     "`%s` must be host:port (for example 127.0.0.1:50051), not `%s`",
+				     kaddr, n->address);
+	r = read_pem(y, seen[1], kcert, base_dir, &n->cert_pem, &n->cert_path, err);
+	if (r < 0)
+		return r;
+	r = read_pem(y, seen[2], kkey, base_dir, &n->key_pem, &n->key_path, err);
+	if (r < 0)
+		return r;
+	r = read_pem(y, seen[3], kca, base_dir, &n->ca_pem, &n->ca_path, err);
+	if (r < 0)
+		return r;
+	if (seen[4]) {
+		_cleanup_free_ char *k = jl_strdup_printf("%s.nodeId", prefix);
+
+		if (!k)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+		r = jl_yaml_get_string(y, seen[4], k, &n->node_id, err);
+		if (r < 0)
+			return r;
+	}
+	if (seen[5]) {
+		_cleanup_free_ char *k = jl_strdup_printf("%s.isDefault", prefix);
+		bool b;
+
+		if (!k)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+		r = jl_yaml_get_bool(y, seen[5], k, &b, err);
+		if (r < 0)
+			return r;
+		n->is_default = b;
+	}
+	return 0;
+}
+
+int joblet_client_config_load(const char *path, struct joblet_client_config **ret_config,
+			      struct joblet_error **err)
+{
+	struct joblet_client_config *cfg = NULL;
+	_cleanup_free_ char *base_dir = NULL;
+	struct jl_yaml *y = NULL;
+	yaml_node_t *root, *nodes = NULL, *def = NULL;
+	int r, default_line = 0;
+
+	r = jl_yaml_load_file(path, JOBLET_E_CONFIG, &y, err);
+	if (r < 0)
+		return r;
+	cfg = calloc(1, sizeof(*cfg));
+	base_dir = jl_dirname(path);
+	if (!cfg || !base_dir || !(cfg->source = strdup(path))) {
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", path);
+		goto fail;
+	}
+	root = jl_yaml_root(y);
+	if (!root || jl_yaml_is_null(root)) {
+		r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
+				     "`%s` is empty; it needs a `nodes:` mapping (see rnx(1))", path);
+		goto fail;
+	}
+	r = jl_yaml_check_mapping(y, root, "", err);
+	if (r < 0)
+		goto fail;
+	jl_yaml_foreach_pair(p, root) {
+		yaml_node_t *k = jl_yaml_node(y, p->key);
+		const char *name = jl_yaml_scalar(k);
+
+		if (jl_streq(name, "nodes"))
+			nodes = jl_yaml_node(y, p->value);
+		else if (jl_streq(name, "default")) {
+			def = jl_yaml_node(y, p->value);
+			default_line = jl_yaml_line(k);
+		} else if (jl_streq(name, "version")) {
+			if (!jl_yaml_scalar(jl_yaml_node(y, p->value))) {
+				r = jl_yaml_error(y, k, err, "`version` must be a single value");
+				goto fail;
+			}
+		} else {
+			r = jl_yaml_error(y, k, err,
+					  "`%s` is not a setting (settings at the top level: "
+					  "version, default, nodes); see rnx(1)",
+					  name);
+			goto fail;
+		}
+	}
+	if (!nodes || jl_yaml_is_null(nodes)) {
+		r = jl_yaml_error(y, nodes ? nodes : root, err,
+				  "no `nodes:` defined; add at least one node with address, cert, "
+				  "key and ca");
+		goto fail;
+	}
+	r = jl_yaml_check_mapping(y, nodes, "nodes", err);
+	if (r < 0)
+		goto fail;
+	cfg->nodes = calloc((size_t)(nodes->data.mapping.pairs.top - nodes->data.mapping.pairs.start) + 1,
+			    sizeof(*cfg->nodes));
+	if (!cfg->nodes) {
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", path);
+		goto fail;
+	}
+	jl_yaml_foreach_pair(p, nodes) {
+		struct joblet_client_node *n = &cfg->nodes[cfg->n_nodes++];
+
+		r = parse_node(y, jl_yaml_node(y, p->key), jl_yaml_node(y, p->value), base_dir, n,
+			       err);
+		if (r < 0)
+			goto fail;
+	}
+	if (cfg->n_nodes == 0) {
+		r = jl_yaml_error(y, nodes, err, "`nodes` is empty; add at least one node");
+		goto fail;
+	}
+	if (def) {
+		bool found = false;
+
+		r = jl_yaml_get_string(y, def, "default", &cfg->default_node, err);
+		if (r < 0)
+			goto fail;
+		for (size_t i = 0; i < cfg->n_nodes; i++)
+			found |= strcmp(cfg->nodes[i].name, cfg->default_node) == 0;
+		if (!found) {
+			r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					     "`%s` line %d: `default` names node `%s`, which is not "
+					     "under `nodes`",
+					     path, default_line, cfg->default_node);
+			goto fail;
+		}
+	}
+	for (size_t i = 0, marked = 0; i < cfg->n_nodes; i++)
+		if (cfg->nodes[i].is_default && ++marked > 1) {
+			r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					     "`%s`: more than one node has `isDefault: true`; keep "
+					     "it on one",
+					     path);
+			goto fail;
+		}
+	jl_yaml_free(y);
+	*ret_config = cfg;
+	return 0;
+fail:
+	jl_yaml_free(y);
+	joblet_client_config_free(cfg);
+	return r;
+}
+
+int joblet_client_config_locate(const char *explicit_path, char **ret_path,
+				struct joblet_error **err)
+{
+	_cleanup_free_ char *home_path = NULL;
+	const char *env = jl_getenv("RNX_CONFIG");
+	const char *home = jl_getenv("HOME");
+	const char *candidates[2];
+	struct stat st;
+	char *copy;
+
+	if (explicit_path || (env && *env)) {
+		const char *p = explicit_path ? explicit_path : env;
+
+		if (stat(p, &st) < 0)
+			return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno,
+						"client configuration `%s`%s", p,
+						explicit_path ? "" : " (from $RNX_CONFIG)");
+		copy = strdup(p);
+		goto found;
+	}
+	if (home && *home)
+		home_path = jl_strdup_printf("%s/.rnx/rnx-config.yml", home);
+	candidates[0] = home_path;
+	candidates[1] = JOBLET_SYSCONFDIR "/joblet/rnx-config.yml";
+	for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
+		if (candidates[i] && stat(candidates[i], &st) == 0) {
+			copy = strdup(candidates[i]);
+			goto found;
+		}
+	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+				"no client configuration: tried $RNX_CONFIG, `%s` and `%s`; pass "
+				"--config FILE, or put the rnx-config.yml your joblet administrator "
+				"gave you at ~/.rnx/rnx-config.yml (format: rnx(1))",
+				home_path ? home_path : "~/.rnx/rnx-config.yml", candidates[1]);
+found:
+	if (!copy)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot locate the client configuration");
+	*ret_path = copy;
+	return 0;
+}
+
+int joblet_client_config_select(const struct joblet_client_config *cfg, const char *name,
+				const struct joblet_client_node **ret_node,
+				struct joblet_error **err)
+{
+	const char *want = name ? name : cfg->default_node;
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_free_ char *list = NULL;
+
+	if (want) {
+		for (size_t i = 0; i < cfg->n_nodes; i++)
+			if (strcmp(cfg->nodes[i].name, want) == 0) {
+				*ret_node = &cfg->nodes[i];
+				return 0;
+			}
+	} else {
+		for (size_t i = 0; i < cfg->n_nodes; i++)
+			if (cfg->nodes[i].is_default) {
+				*ret_node = &cfg->nodes[i];
+				return 0;
+			}
+		for (size_t i = 0; i < cfg->n_nodes; i++)
+			if (strcmp(cfg->nodes[i].name, "default") == 0) {
+				*ret_node = &cfg->nodes[i];
+				return 0;
+			}
+		if (cfg->n_nodes == 1) {
+			*ret_node = &cfg->nodes[0];
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_nodes; i++)
+		if (jl_strv_push(&names, cfg->nodes[i].name) < 0)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot choose a node");
+	list = jl_strv_join(names, ", ");
+	if (want)
+		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+					"no node `%s` in `%s` (nodes: %s)", want, cfg->source,
+					list ? list : "?");
+	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+				"`%s` has several nodes and none is the default; pass --node NAME "
+				"(nodes: %s) or set `default:`",
+				cfg->source, list ? list : "?");
+}

@@ -1,0 +1,784 @@
+/*
+ * config.c - joblet.yml: defaults, the schema, and the checks that make
+ * every mistake an error naming the file, the line and the key.
+ *
+ * To add a key: a field in struct joblet_config, its default in
+ * config_set_defaults(), a row in the schema below, a line in
+ * docs/man/joblet.yml.5 and a case in tests/unit/test_config.c.
+ */
+#include "config.h"
+
+#include <joblet/config.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+
+#include "config/config_private.h"
+#include "base/cpuset.h"
+#include "config/platform.h"
+#include "base/util.h"
+#include "base/yaml_doc.h"
+
+enum key_type {
+	KEY_SECTION = 1,
+	KEY_PATH,	     /* an absolute path */
+	KEY_NAME,	     /* a plugin name: [a-z0-9_]+ */
+	KEY_LOG_LEVEL,	     /* error | warning | info | debug */
+	KEY_PATH_LIST,	     /* a list of absolute paths */
+	KEY_PLUGIN_SETTINGS, /* "kind/name": { key: scalar, ... } */
+	KEY_STRING,	     /* a non-empty single value */
+	KEY_DURATION,	     /* seconds, or 90s / 5m / 1h30m / 1d */
+	KEY_SIZE,	     /* bytes, or 512MiB / 8GiB / 1GB */
+	KEY_COUNT,	     /* a whole number >= 1 */
+	KEY_NAME_LIST,	     /* a list of plugin names */
+	KEY_PLATFORM,	     /* auto, or {ubuntu|rhel|amzn}-{amd64|arm64} */
+	KEY_ID,		     /* a user or group id other than 0 */
+	KEY_ADDRESS,	     /* host:port to listen on (IPv4, [IPv6] or a name) */
+	KEY_TLS_VERSION,     /* "1.2" or "1.3" */
+	KEY_LIMIT,	     /* a whole number >= 1, auto (0) or unlimited (-1) */
+	KEY_SIZE_LIMIT,	     /* a size, auto (0) or unlimited (-1) */
+	KEY_CPUS,	     /* a cpuset list, auto (NULL) or none ("") */
+	KEY_BOOL,	     /* true or false (an int32_t) */
+};
+
+struct key_def {
+	const char *name;
+	enum key_type type;
+	size_t offset; /* into struct joblet_config */
+	const struct key_def *children;
+	bool takes_auto; /* KEY_LIMIT, KEY_SIZE_LIMIT: `auto` (0) means what the host has */
+};
+
+#define FIELD(f) offsetof(struct joblet_config, f)
+
+static const struct key_def logging_keys[] = {
+	{ "level", KEY_LOG_LEVEL, FIELD(log_level), NULL },
+	{ NULL },
+};
+
+static const struct key_def paths_keys[] = {
+	{ "state_dir", KEY_PATH, FIELD(state_dir), NULL },
+	{ "db", KEY_PATH, FIELD(db_path), NULL },
+	{ NULL },
+};
+
+static const struct key_def plugins_keys[] = {
+	{ "dirs", KEY_PATH_LIST, FIELD(plugin_dirs), NULL },
+	{ "settings", KEY_PLUGIN_SETTINGS, FIELD(plugin_settings), NULL },
+	{ NULL },
+};
+
+static const struct key_def scheduler_keys[] = {
+	{ "policy", KEY_NAME, FIELD(scheduler_policy), NULL },
+	{ "max_running_jobs", KEY_LIMIT, FIELD(max_running_jobs), NULL },
+	{ "cpu_budget", KEY_LIMIT, FIELD(cpu_budget), NULL, true },
+	{ "memory_budget", KEY_SIZE_LIMIT, FIELD(memory_budget), NULL, true },
+	{ "cores", KEY_CPUS, FIELD(pinnable_cores), NULL },
+	{ "reserve_cores", KEY_BOOL, FIELD(reserve_cores), NULL },
+	{ NULL },
+};
+
+static const struct key_def runtimes_keys[] = {
+	{ "dir", KEY_PATH, FIELD(runtimes_dir), NULL },
+	{ "registry", KEY_STRING, FIELD(default_registry), NULL },
+	{ "registry_plugins", KEY_NAME_LIST, FIELD(registry_plugins), NULL },
+	{ "index_ttl", KEY_DURATION, FIELD(index_ttl_s), NULL },
+	{ "max_download_bytes", KEY_SIZE, FIELD(max_download_bytes), NULL },
+	{ "max_unpacked_bytes", KEY_SIZE, FIELD(max_unpacked_bytes), NULL },
+	{ "max_entries", KEY_COUNT, FIELD(max_entries), NULL },
+	{ "platform", KEY_PLATFORM, FIELD(platform), NULL },
+	{ NULL },
+};
+
+static const struct key_def isolation_keys[] = {
+	{ "stack", KEY_NAME_LIST, FIELD(isolation_stack), NULL },
+	{ "uid", KEY_ID, FIELD(job_uid), NULL },
+	{ "gid", KEY_ID, FIELD(job_gid), NULL },
+	{ "grace_period", KEY_DURATION, FIELD(grace_period_s), NULL },
+	{ "max_pids", KEY_COUNT, FIELD(default_max_pids), NULL },
+	{ "max_cpu", KEY_LIMIT, FIELD(default_max_cpu), NULL },
+	{ "max_memory", KEY_SIZE_LIMIT, FIELD(default_max_memory), NULL },
+	{ "max_iobps", KEY_SIZE_LIMIT, FIELD(default_max_iobps), NULL },
+	{ NULL },
+};
+
+static const struct key_def tls_keys[] = {
+	{ "cert", KEY_PATH, FIELD(tls_cert), NULL },
+	{ "key", KEY_PATH, FIELD(tls_key), NULL },
+	{ "client_ca", KEY_PATH, FIELD(tls_client_ca), NULL },
+	{ "crl", KEY_PATH, FIELD(tls_crl), NULL },
+	{ "min_version", KEY_TLS_VERSION, FIELD(tls_min_version), NULL },
+	{ NULL },
+};
+
+static const struct key_def server_keys[] = {
+	{ "address", KEY_ADDRESS, FIELD(server_address), NULL },
+	{ "tls", KEY_SECTION, 0, tls_keys },
+	{ "handshake_timeout", KEY_DURATION, FIELD(handshake_timeout_s), NULL },
+	{ "idle_timeout", KEY_DURATION, FIELD(idle_timeout_s), NULL },
+	{ "max_connections", KEY_COUNT, FIELD(max_connections), NULL },
+	{ "max_connections_per_client", KEY_COUNT, FIELD(max_connections_per_client), NULL },
+	{ "max_request_bytes", KEY_SIZE, FIELD(max_request_bytes), NULL },
+	{ NULL },
+};
+
+static const struct key_def jobs_keys[] = {
+	{ "max_active", KEY_COUNT, FIELD(max_active_jobs), NULL },
+	{ NULL },
+};
+
+static const struct key_def root_keys[] = {
+	{ "isolation", KEY_SECTION, 0, isolation_keys },
+	{ "jobs", KEY_SECTION, 0, jobs_keys },
+	{ "logging", KEY_SECTION, 0, logging_keys },
+	{ "paths", KEY_SECTION, 0, paths_keys },
+	{ "plugins", KEY_SECTION, 0, plugins_keys },
+	{ "runtimes", KEY_SECTION, 0, runtimes_keys },
+	{ "scheduler", KEY_SECTION, 0, scheduler_keys },
+	{ "server", KEY_SECTION, 0, server_keys },
+	{ NULL },
+};
+
+const char *joblet_config_default_path(void)
+{
+	return JOBLET_SYSCONFDIR "/joblet/joblet.yml";
+}
+
+int jl_plugin_name_valid(const char *name)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+static void settings_free(struct joblet_config_settings *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_plugins; i++) {
+		struct jl_plugin_settings *p = &s->plugins[i];
+
+		for (size_t j = 0; j < p->n_items; j++) {
+			free(p->items[j].key);
+			free(p->items[j].value);
+		}
+		free(p->items);
+		free(p->plugin_id);
+	}
+	free(s->plugins);
+	free(s->source);
+	free(s);
+}
+
+void joblet_config_free(struct joblet_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->source);
+	free(cfg->state_dir);
+	jl_strv_free(cfg->plugin_dirs);
+	free(cfg->scheduler_policy);
+	free(cfg->pinnable_cores);
+	settings_free(cfg->plugin_settings);
+	free(cfg->runtimes_dir);
+	free(cfg->default_registry);
+	jl_strv_free(cfg->registry_plugins);
+	free(cfg->platform);
+	jl_strv_free(cfg->isolation_stack);
+	free(cfg->server_address);
+	free(cfg->tls_cert);
+	free(cfg->tls_key);
+	free(cfg->tls_client_ca);
+	free(cfg->tls_crl);
+	free(cfg->db_path);
+	free(cfg);
+}
+
+int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_error **err)
+{
+	struct joblet_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		goto oom;
+	cfg->log_level = JOBLET_LOG_INFO;
+	cfg->state_dir = strdup(JOBLET_LOCALSTATEDIR "/lib/joblet");
+	cfg->scheduler_policy = strdup("fifo");
+	cfg->plugin_settings = calloc(1, sizeof(*cfg->plugin_settings));
+	cfg->runtimes_dir = strdup("/opt/joblet/runtimes");
+	cfg->default_registry = strdup("ehsaniara/joblet-runtimes");
+	cfg->index_ttl_s = 3600;
+	cfg->max_download_bytes = INT64_C(8) << 30;
+	cfg->max_unpacked_bytes = INT64_C(32) << 30;
+	cfg->max_entries = 1000000;
+	cfg->job_uid = 65534;
+	cfg->job_gid = 65534;
+	cfg->grace_period_s = 5;
+	cfg->default_max_pids = 1024;
+	cfg->server_address = strdup("0.0.0.0:50051");
+	cfg->tls_cert = strdup(JOBLET_SYSCONFDIR "/joblet/certs/server.pem");
+	cfg->tls_key = strdup(JOBLET_SYSCONFDIR "/joblet/certs/server-key.pem");
+	cfg->tls_client_ca = strdup(JOBLET_SYSCONFDIR "/joblet/certs/ca.pem");
+	cfg->tls_min_version = 13;
+	cfg->handshake_timeout_s = 10;
+	cfg->idle_timeout_s = 120;
+	cfg->max_connections = 1024;
+	cfg->max_connections_per_client = 128;
+	cfg->max_request_bytes = INT64_C(64) << 20;
+	cfg->max_active_jobs = 10000;
+	cfg->max_running_jobs = 100;
+	cfg->default_max_cpu = -1;
+	cfg->default_max_memory = -1;
+	cfg->default_max_iobps = -1;
+	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca)
+		goto oom;
+	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||
+	    jl_strv_push(&cfg->isolation_stack, "rootfs") < 0 ||
+	    jl_strv_push(&cfg->isolation_stack, "cgroup") < 0 ||
+	    jl_strv_push(&cfg->isolation_stack, "seccomp") < 0)
+		goto oom;
+	if (!cfg->state_dir || !cfg->scheduler_policy || !cfg->plugin_settings ||
+	    !cfg->runtimes_dir || !cfg->default_registry ||
+	    jl_strv_push(&cfg->plugin_dirs, JOBLET_PLUGINDIR) < 0 ||
+	    jl_strv_push(&cfg->registry_plugins, "local") < 0 ||
+	    jl_strv_push(&cfg->registry_plugins, "github") < 0 ||
+	    jl_strv_push(&cfg->registry_plugins, "https") < 0)
+		goto oom;
+	*ret_config = cfg;
+	return 0;
+oom:
+	joblet_config_free(cfg);
+	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot build the default configuration");
+}
+
+static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const char *key,
+				 struct joblet_config_settings *out, struct joblet_error **err)
+{
+	int r;
+
+	r = jl_yaml_check_mapping(y, node, key, err);
+	if (r < 0)
+		return r;
+	jl_yaml_foreach_pair(p, node) {
+		yaml_node_t *idnode = jl_yaml_node(y, p->key);
+		yaml_node_t *map = jl_yaml_node(y, p->value);
+		const char *id = jl_yaml_scalar(idnode);
+		const char *slash = strchr(id, '/');
+		_cleanup_free_ char *kind = NULL, *sub = NULL;
+		struct jl_plugin_settings *ps, *grown;
+		int32_t k;
+
+		kind = slash ? strndup(id, (size_t)(slash - id)) : NULL;
+		if (!slash || !kind || joblet_plugin_kind_parse(kind, &k) < 0 ||
+		    !jl_plugin_name_valid(slash + 1))
+			return jl_yaml_error(y, idnode, err,
+					     "`%s.%s` does not name a plugin; use `kind/name` with "
+					     "kind registry, archive, isolation or scheduler",
+					     key, id);
+		sub = jl_strdup_printf("%s.\"%s\"", key, id);
+		if (!sub)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+		/* An empty section is kept: it still names a plugin that must exist. */
+		if (!jl_yaml_is_null(map)) {
+			r = jl_yaml_check_mapping(y, map, sub, err);
+			if (r < 0)
+				return r;
+		}
+		grown = realloc(out->plugins, (out->n_plugins + 1) * sizeof(*grown));
+		if (!grown)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+		out->plugins = grown;
+		ps = &out->plugins[out->n_plugins];
+		memset(ps, 0, sizeof(*ps));
+		ps->plugin_id = strdup(id);
+		ps->line = jl_yaml_line(idnode);
+		if (!ps->plugin_id)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+		out->n_plugins++;
+		if (jl_yaml_is_null(map))
+			continue;
+		ps->items = calloc(map->data.mapping.pairs.top - map->data.mapping.pairs.start + 1,
+				   sizeof(*ps->items));
+		if (!ps->items)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+		jl_yaml_foreach_pair(q, map) {
+			yaml_node_t *knode = jl_yaml_node(y, q->key);
+			yaml_node_t *vnode = jl_yaml_node(y, q->value);
+			struct jl_setting *s = &ps->items[ps->n_items];
+			_cleanup_free_ char *full = jl_strdup_printf("%s.%s", sub,
+								     jl_yaml_scalar(knode));
+
+			if (!full)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read `%s`", key);
+			if (jl_yaml_is_null(vnode))
+				return jl_yaml_error(y, vnode, err,
+						     "`%s` has no value; give one or remove the line",
+						     full);
+			r = jl_yaml_get_string(y, vnode, full, &s->value, err);
+			if (r < 0)
+				return r;
+			s->key = strdup(jl_yaml_scalar(knode));
+			s->line = jl_yaml_line(knode);
+			ps->n_items++;
+			if (!s->key)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read `%s`", key);
+		}
+	}
+	return 0;
+}
+
+static int join_names(const struct key_def *defs, char **ret)
+{
+	_cleanup_strv_ char **names = NULL;
+
+	for (const struct key_def *d = defs; d->name; d++)
+		if (jl_strv_push(&names, d->name) < 0)
+			return -ENOMEM;
+	*ret = jl_strv_join(names, ", ");
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Keys that must agree with each other, after the whole file is read. */
+static int check_config(const struct joblet_config *cfg, struct joblet_error **err)
+{
+	if (cfg->reserve_cores) {
+		struct jl_cpuset rest;
+
+		if (!cfg->pinnable_cores || !*cfg->pinnable_cores)
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+						"%s: scheduler.reserve_cores keeps scheduler.cores for "
+						"--cpus jobs and runs the others on the rest, so "
+						"scheduler.cores must name some of the CPUs (such as "
+						"2-7), not %s",
+						cfg->source, cfg->pinnable_cores ? "none" : "auto");
+		/* The list parsed when it was read; CPUs that cannot be told are not checked. */
+		if (jl_cpuset_online_except(cfg->pinnable_cores, &rest, NULL) == 0 &&
+		    jl_cpuset_count(&rest) == 0)
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+						"%s: scheduler.cores (%s) names every CPU of this "
+						"host, so scheduler.reserve_cores leaves none for jobs "
+						"without --cpus; name fewer",
+						cfg->source, cfg->pinnable_cores);
+	}
+	if (cfg->default_max_memory > 0 && cfg->default_max_memory < INT64_C(4) << 20)
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"%s: isolation.max_memory (%lld bytes) is too small to start "
+					"anything; give at least 4MiB, or unlimited",
+					cfg->source, (long long)cfg->default_max_memory);
+	if (cfg->default_max_cpu > 0 && cfg->cpu_budget > 0 && cfg->default_max_cpu > cfg->cpu_budget)
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"%s: isolation.max_cpu (%lld%%) is more than scheduler.cpu_budget "
+					"(%lld%%): every job without --max-cpu would be refused; lower "
+					"the one or raise the other",
+					cfg->source, (long long)cfg->default_max_cpu,
+					(long long)cfg->cpu_budget);
+	if (cfg->default_max_memory > 0 && cfg->memory_budget > 0 &&
+	    cfg->default_max_memory > cfg->memory_budget)
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"%s: isolation.max_memory (%lld MiB) is more than "
+					"scheduler.memory_budget (%lld MiB): every job without "
+					"--max-memory would be refused; lower the one or raise the other",
+					cfg->source, (long long)(cfg->default_max_memory >> 20),
+					(long long)(cfg->memory_budget >> 20));
+	return 0;
+}
+
+static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_def *defs,
+			 const char *prefix, struct joblet_config *cfg, struct joblet_error **err)
+{
+	int r;
+
+	r = jl_yaml_check_mapping(y, map, prefix, err);
+	if (r < 0)
+		return r;
+	jl_yaml_foreach_pair(p, map) {
+		yaml_node_t *knode = jl_yaml_node(y, p->key);
+		yaml_node_t *vnode = jl_yaml_node(y, p->value);
+		const char *name = jl_yaml_scalar(knode);
+		const struct key_def *d;
+		_cleanup_free_ char *full = NULL;
+		char *field = (char *)cfg;
+
+		for (d = defs; d->name; d++)
+			if (strcmp(d->name, name) == 0)
+				break;
+		full = *prefix ? jl_strdup_printf("%s.%s", prefix, name) : strdup(name);
+		if (!full)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the configuration");
+		if (!d->name) {
+			_cleanup_free_ char *known = NULL;
+
+			if (join_names(defs, &known) < 0)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read the configuration");
+			return jl_yaml_error(y, knode, err,
+					     "`%s` is not a setting (settings %s%s: %s); see "
+					     "joblet.yml(5)",
+					     full, *prefix ? "under " : "at the top level",
+					     *prefix ? prefix : "", known);
+		}
+
+		switch (d->type) {
+		case KEY_SECTION:
+			if (jl_yaml_is_null(vnode))
+				break;
+			r = parse_section(y, vnode, d->children, full, cfg, err);
+			if (r < 0)
+				return r;
+			break;
+		case KEY_PATH: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (v[0] != '/') {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be an absolute path, not `%s`", full, v);
+				free(v);
+				return r;
+			}
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_NAME: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (!jl_plugin_name_valid(v)) {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be a plugin name (a-z, 0-9, _), not `%s`",
+						  full, v);
+				free(v);
+				return r;
+			}
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_LOG_LEVEL: {
+			const char *v = jl_yaml_scalar(vnode);
+			int32_t level;
+
+			if (!v || joblet_log_level_parse(v, &level) < 0)
+				return jl_yaml_error(y, vnode, err,
+						     "`%s` must be error, warning, info or debug, "
+						     "not `%s`",
+						     full, v ? v : "a list or mapping");
+			*(int32_t *)(field + d->offset) = level;
+			break;
+		}
+		case KEY_PATH_LIST: {
+			char ***slot = (char ***)(field + d->offset);
+			char **v = NULL;
+
+			r = jl_yaml_get_strv(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			for (char **s = v; *s; s++)
+				if ((*s)[0] != '/') {
+					r = jl_yaml_error(y, vnode, err,
+							  "`%s` must hold absolute paths, not `%s`",
+							  full, *s);
+					jl_strv_free(v);
+					return r;
+				}
+			jl_strv_free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_STRING: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (!*v) {
+				free(v);
+				return jl_yaml_error(y, vnode, err,
+						     "`%s` is empty; give a value or remove the line",
+						     full);
+			}
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_LIMIT:
+		case KEY_SIZE_LIMIT: {
+			const char *v = jl_yaml_scalar(vnode);
+			int64_t n = 0;
+			int bad = !v;
+
+			if (v && strcmp(v, "auto") == 0 && d->takes_auto)
+				n = 0;
+			else if (v && strcmp(v, "unlimited") == 0)
+				n = -1;
+			else if (d->type == KEY_SIZE_LIMIT)
+				bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
+			else
+				bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
+			if (bad)
+				return jl_yaml_error(y, vnode, err, "`%s` must be %s%s or unlimited, not `%s`",
+						     full,
+						     d->type == KEY_SIZE_LIMIT
+							     ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
+							     : "a whole number of at least 1",
+						     d->takes_auto ? ", auto" : "",
+						     v ? v : "a list or mapping");
+			*(int64_t *)(field + d->offset) = n;
+			break;
+		}
+		case KEY_BOOL: {
+			const char *v = jl_yaml_scalar(vnode);
+
+			if (!v || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
+				return jl_yaml_error(y, vnode, err, "`%s` must be true or false, not `%s`",
+						     full, v ? v : "a list or mapping");
+			*(int32_t *)(field + d->offset) = strcmp(v, "true") == 0;
+			break;
+		}
+		case KEY_CPUS: {
+			char **slot = (char **)(field + d->offset);
+			const char *v = jl_yaml_scalar(vnode);
+			struct jl_cpuset set;
+			struct joblet_error *e = NULL;
+			char *copy = NULL;
+
+			if (v && strcmp(v, "auto") == 0) {
+				free(*slot);
+				*slot = NULL;
+				break;
+			}
+			if (v && strcmp(v, "none") == 0)
+				copy = strdup("");
+			else if (v && jl_cpuset_parse(v, &set, &e) == 0)
+				copy = strdup(v);
+			else {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be a CPU list (0-3,6), auto (every online "
+						  "CPU) or none (no exclusive pinning), not `%s`%s%s",
+						  full, v ? v : "a list or mapping", e ? ": " : "",
+						  e ? joblet_error_message(e) : "");
+				joblet_error_free(e);
+				return r;
+			}
+			if (!copy)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read `%s`", full);
+			free(*slot);
+			*slot = copy;
+			break;
+		}
+		case KEY_ID: {
+			int64_t n;
+
+			r = jl_yaml_get_int(y, vnode, full, 1, 4294967294LL, &n, err);
+			if (r < 0)
+				return r;
+			*(int64_t *)(field + d->offset) = n;
+			break;
+		}
+		case KEY_DURATION:
+		case KEY_SIZE:
+		case KEY_COUNT: {
+			const char *v = jl_yaml_scalar(vnode);
+			int64_t n = 0;
+			int bad;
+
+			if (d->type == KEY_DURATION)
+				bad = !v || jl_parse_duration(v, &n) < 0;
+			else if (d->type == KEY_SIZE)
+				bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
+			else
+				bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
+			if (bad)
+				return jl_yaml_error(y, vnode, err, "`%s` must be %s, not `%s`", full,
+						     d->type == KEY_DURATION
+							     ? "a duration (seconds, or 90s, 5m, 1h30m, 1d)"
+						     : d->type == KEY_SIZE
+							     ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
+							     : "a whole number of at least 1",
+						     v ? v : "a list or mapping");
+			*(int64_t *)(field + d->offset) = n;
+			break;
+		}
+		case KEY_NAME_LIST: {
+			char ***slot = (char ***)(field + d->offset);
+			char **v = NULL;
+
+			r = jl_yaml_get_strv(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			for (char **n = v; *n; n++)
+				if (!jl_plugin_name_valid(*n)) {
+					r = jl_yaml_error(y, vnode, err,
+							  "`%s` must hold plugin names (a-z, 0-9, _), "
+							  "not `%s`",
+							  full, *n);
+					jl_strv_free(v);
+					return r;
+				}
+			jl_strv_free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_PLATFORM: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (strcmp(v, "auto") == 0) {
+				free(v);
+				v = NULL;
+			} else if (!jl_platform_valid(v)) {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be auto or {ubuntu|rhel|amzn}-{amd64|arm64}, "
+						  "not `%s`",
+						  full, v);
+				free(v);
+				return r;
+			}
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_ADDRESS: {
+			char **slot = (char **)(field + d->offset);
+			char *v = NULL;
+
+			r = jl_yaml_get_string(y, vnode, full, &v, err);
+			if (r < 0)
+				return r;
+			if (!jl_address_valid(v, 0)) {
+				r = jl_yaml_error(y, vnode, err,
+						  "`%s` must be HOST:PORT (0.0.0.0:50051, 127.0.0.1:50051, "
+						  "[::]:50051; port 0 = any free port), not `%s`",
+						  full, v);
+				free(v);
+				return r;
+			}
+			free(*slot);
+			*slot = v;
+			break;
+		}
+		case KEY_TLS_VERSION: {
+			const char *v = jl_yaml_scalar(vnode);
+
+			if (!v || (strcmp(v, "1.2") != 0 && strcmp(v, "1.3") != 0))
+				return jl_yaml_error(y, vnode, err,
+						     "`%s` must be \"1.3\" (the default) or \"1.2\", not `%s`",
+						     full, v ? v : "a list or mapping");
+			*(int32_t *)(field + d->offset) = strcmp(v, "1.2") == 0 ? 12 : 13;
+			break;
+		}
+		case KEY_PLUGIN_SETTINGS:
+			if (jl_yaml_is_null(vnode))
+				break;
+			r = parse_plugin_settings(y, vnode, full, cfg->plugin_settings, err);
+			if (r < 0)
+				return r;
+			break;
+		}
+	}
+	return 0;
+}
+
+int joblet_config_load(const char *path, uint32_t flags, struct joblet_config **ret_config,
+		       struct joblet_error **err)
+{
+	struct joblet_config *cfg = NULL;
+	struct jl_yaml *y = NULL;
+	yaml_node_t *root;
+	int r;
+
+	r = joblet_config_defaults(&cfg, err);
+	if (r < 0)
+		return r;
+	r = jl_yaml_load_file(path, JOBLET_E_CONFIG, &y, err);
+	if (r == -JOBLET_E_NOT_FOUND && (flags & JOBLET_CONFIG_MISSING_OK)) {
+		joblet_error_clear(err);
+		*ret_config = cfg;
+		return 0;
+	}
+	if (r < 0)
+		goto fail;
+	cfg->source = strdup(path);
+	cfg->plugin_settings->source = strdup(path);
+	if (!cfg->source || !cfg->plugin_settings->source) {
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", path);
+		goto fail;
+	}
+	root = jl_yaml_root(y);
+	if (root && !jl_yaml_is_null(root)) {
+		r = parse_section(y, root, root_keys, "", cfg, err);
+		if (r == 0)
+			r = check_config(cfg, err);
+		if (r < 0)
+			goto fail;
+	}
+	jl_yaml_free(y);
+	*ret_config = cfg;
+	return 0;
+fail:
+	jl_yaml_free(y);
+	joblet_config_free(cfg);
+	return r;
+}
+
+const struct jl_plugin_settings *jl_config_find_settings(const struct joblet_config *cfg,
+							 const char *plugin_id)
+{
+	if (!cfg || !cfg->plugin_settings)
+		return NULL;
+	for (size_t i = 0; i < cfg->plugin_settings->n_plugins; i++)
+		if (strcmp(cfg->plugin_settings->plugins[i].plugin_id, plugin_id) == 0)
+			return &cfg->plugin_settings->plugins[i];
+	return NULL;
+}
+
+const char *joblet_config_plugin_setting(const struct joblet_config *cfg, const char *plugin_id,
+					 const char *key)
+{
+	const struct jl_plugin_settings *ps = jl_config_find_settings(cfg, plugin_id);
+
+	if (!ps)
+		return NULL;
+	for (size_t i = 0; i < ps->n_items; i++)
+		if (strcmp(ps->items[i].key, key) == 0)
+			return ps->items[i].value;
+	return NULL;
+}
+
+/* Every setting of a is in b with the same value. */
+static bool settings_subset(const struct joblet_config *a, const struct joblet_config *b)
+{
+	const struct joblet_config_settings *s = a->plugin_settings;
+
+	for (size_t i = 0; s && i < s->n_plugins; i++) {
+		const struct jl_plugin_settings *ps = &s->plugins[i];
+
+		if (!jl_config_find_settings(b, ps->plugin_id))
+			return false;
+		for (size_t j = 0; j < ps->n_items; j++)
+			if (!jl_streq(joblet_config_plugin_setting(b, ps->plugin_id, ps->items[j].key),
+				      ps->items[j].value))
+				return false;
+	}
+	return true;
+}
+
+int joblet_config_plugin_settings_equal(const struct joblet_config *a, const struct joblet_config *b)
+{
+	return settings_subset(a, b) && settings_subset(b, a);
+}

@@ -1,0 +1,203 @@
+/* job.c - struct joblet_job and what isolation plugins may ask of it. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sched.h>
+
+#include <joblet/isolation.h>
+
+#include "job/job_private.h"
+#include "base/util.h"
+
+int jl_job_new(struct joblet_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
+	       struct joblet_error **err)
+{
+	struct joblet_job *job = calloc(1, sizeof(*job));
+	int r;
+
+	if (!job) {
+		joblet_job_spec_free(spec);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	}
+	job->spec = spec;
+	job->cgroup_fd = -1;
+	job->state_dir = strdup(state_dir);
+	job->root_dir = jl_strdup_printf("%s/root", state_dir);
+	job->work_dir = jl_strdup_printf("%s/work", state_dir);
+	if (!job->state_dir || !job->root_dir || !job->work_dir || !spec->id) {
+		jl_job_free(job);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	}
+	snprintf(job->short_id, sizeof(job->short_id), "%.8s", spec->id);
+	if (spec->runtime_dir) {
+		_cleanup_close_ int fd = open(spec->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		r = fd < 0 ? joblet_error_set(err, JOBLET_E_NOT_FOUND, errno, "runtime folder `%s`",
+					      spec->runtime_dir)
+			   : jl_runtime_yml_load(fd, spec->runtime_dir, &job->runtime, err);
+		if (r < 0) {
+			jl_job_free(job);
+			return r;
+		}
+	}
+	*ret_job = job;
+	return 0;
+}
+
+void jl_job_free(struct joblet_job *job)
+{
+	if (!job)
+		return;
+	if (job->cgroup_fd >= 0)
+		close(job->cgroup_fd);
+	jl_runtime_desc_free(job->runtime);
+	joblet_job_spec_free(job->spec);
+	free(job->state_dir);
+	free(job->root_dir);
+	free(job->work_dir);
+	free(job->cache_dir);
+	free(job);
+}
+
+int jl_job_set_cache_dir(struct joblet_job *job, const char *dir)
+{
+	char *copy = dir ? strdup(dir) : NULL;
+
+	if (dir && !copy)
+		return -ENOMEM;
+	free(job->cache_dir);
+	job->cache_dir = copy;
+	return 0;
+}
+
+const char *joblet_job_cache_dir(const struct joblet_job *job)
+{
+	return job->cache_dir;
+}
+
+const char *joblet_job_id(const struct joblet_job *job)
+{
+	return job->spec->id;
+}
+
+const char *joblet_job_short_id(const struct joblet_job *job)
+{
+	return job->short_id;
+}
+
+const char *joblet_job_state_dir(const struct joblet_job *job)
+{
+	return job->state_dir;
+}
+
+const char *joblet_job_root_dir(const struct joblet_job *job)
+{
+	return job->root_dir;
+}
+
+const char *joblet_job_work_dir(const struct joblet_job *job)
+{
+	return job->work_dir;
+}
+
+int64_t joblet_job_limit(const struct joblet_job *job, int32_t which)
+{
+	switch (which) {
+	case JOBLET_LIMIT_CPU_PERCENT:
+		return job->spec->max_cpu;
+	case JOBLET_LIMIT_MEMORY_MIB:
+		return job->spec->max_memory_mib;
+	case JOBLET_LIMIT_IO_BPS:
+		return job->spec->max_iobps;
+	case JOBLET_LIMIT_PIDS:
+		return job->spec->max_pids;
+	case JOBLET_LIMIT_TIMEOUT_S:
+		return job->spec->timeout_s;
+	default:
+		return 0;
+	}
+}
+
+const char *joblet_job_cpus(const struct joblet_job *job)
+{
+	return job->spec->cpu_cores;
+}
+
+uint32_t joblet_job_uid(const struct joblet_job *job)
+{
+	return (uint32_t)job->spec->uid;
+}
+
+uint32_t joblet_job_gid(const struct joblet_job *job)
+{
+	return (uint32_t)job->spec->gid;
+}
+
+int32_t joblet_job_network(const struct joblet_job *job)
+{
+	return job->spec->network ? job->spec->network : JOBLET_NETWORK_NONE;
+}
+
+const char *joblet_job_workdir(const struct joblet_job *job)
+{
+	return job->spec->workdir ? job->spec->workdir : "/work";
+}
+
+const char *joblet_job_runtime_dir(const struct joblet_job *job)
+{
+	return job->spec->runtime_dir;
+}
+
+size_t joblet_job_runtime_mount_count(const struct joblet_job *job)
+{
+	return job->runtime ? job->runtime->n_mounts : 0;
+}
+
+int joblet_job_runtime_mount(const struct joblet_job *job, size_t i, const char **ret_source,
+			     const char **ret_target, int32_t *ret_readonly)
+{
+	if (!job->runtime || i >= job->runtime->n_mounts)
+		return -1;
+	*ret_source = job->runtime->mounts[i].source;
+	*ret_target = job->runtime->mounts[i].target;
+	*ret_readonly = job->runtime->mounts[i].readonly;
+	return 0;
+}
+
+void joblet_job_request_clone_flags(struct joblet_job *job, uint64_t flags)
+{
+	job->clone_flags |= flags;
+}
+
+void joblet_job_set_cgroup_fd(struct joblet_job *job, int fd)
+{
+	if (job->cgroup_fd >= 0)
+		close(job->cgroup_fd);
+	job->cgroup_fd = fd;
+}
+
+void joblet_job_place_in_child(struct joblet_job *job)
+{
+	job->places_in_child = true;
+}
+
+int jl_job_make_cgroup_ns(struct joblet_job *job, struct joblet_error **err)
+{
+	if (!job->cgroup_ns_pending)
+		return 0;
+	job->cgroup_ns_pending = false;
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot create the job's cgroup namespace");
+	return 0;
+}
+
+int joblet_job_child_placed(struct joblet_job *job, struct joblet_error **err)
+{
+	return jl_job_make_cgroup_ns(job, err);
+}
+
+int joblet_job_cloned_into_cgroup(const struct joblet_job *job)
+{
+	return job->cloned_into_cgroup;
+}

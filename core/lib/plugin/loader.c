@@ -1,0 +1,751 @@
+/*
+ * loader.c - finding, checking and keeping plugins (joblet_plugin_set_*).
+ *
+ * The acceptance checks are the ones listed in <joblet/plugin.h>; each
+ * failure becomes a rejection with a reason a packager can act on, and the
+ * scan goes on.  Checks that read the descriptor run before any plugin code
+ * is called (init() last); ELF constructors of a plugin do run at dlopen(),
+ * which is why the file and directory must be trusted (ownership, mode)
+ * before dlopen() is attempted.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/stat.h>
+
+#include <joblet/archive.h>
+#include <joblet/isolation.h>
+#include <joblet/loader.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+
+#include "plugin/builtins.h"
+#include "config/config_private.h"
+#include "base/util.h"
+
+/*
+ * Sizes of ABI 1.0.  When a later minor version appends fields, these stay
+ * as they are, and fields past a plugin's struct_size / ops size read as
+ * absent (see JOBLET_OPS_HAS).  1.1 appended archive create/create_suffix;
+ * 1.4 the scheduler's adopt.
+ */
+#define DESC_SIZE_1_0 sizeof(struct joblet_plugin)
+#define REGISTRY_OPS_SIZE_1_0 sizeof(struct joblet_registry_ops)
+#define ARCHIVE_OPS_SIZE_1_0 offsetof(struct joblet_archive_ops, create)
+#define ISOLATION_OPS_SIZE_1_0 sizeof(struct joblet_isolation_ops)
+#define SCHEDULER_OPS_SIZE_1_0 offsetof(struct joblet_scheduler_ops, adopt)
+
+struct joblet_plugin_host {
+	const struct joblet_config *cfg;
+	const char *plugin_id;
+	int privileged;
+};
+
+struct loaded_plugin {
+	const struct joblet_plugin *desc;
+	char *origin;
+	void *handle;
+	bool initialised;
+};
+
+struct rejection {
+	char *path;
+	char *reason;
+};
+
+struct joblet_plugin_set {
+	const struct joblet_config *cfg;
+	bool strict;
+	int32_t only_kind;  /* 0, or the one kind a scan loads (joblet_plugin_set_restrict) */
+	char **only_names; /* ... and the names of it */
+	struct loaded_plugin *loaded;
+	size_t n_loaded;
+	struct rejection *rejected;
+	size_t n_rejected;
+	char **dirs;
+};
+
+static const char *const kind_names[] = {
+	[JOBLET_KIND_REGISTRY] = "registry",
+	[JOBLET_KIND_ARCHIVE] = "archive",
+	[JOBLET_KIND_ISOLATION] = "isolation",
+	[JOBLET_KIND_SCHEDULER] = "scheduler",
+};
+
+const char *joblet_plugin_kind_name(int32_t kind)
+{
+	if (kind <= 0 || (size_t)kind >= ELEMENTSOF(kind_names))
+		return NULL;
+	return kind_names[kind];
+}
+
+int joblet_plugin_kind_parse(const char *name, int32_t *ret_kind)
+{
+	for (size_t i = 1; i < ELEMENTSOF(kind_names); i++)
+		if (jl_streq(name, kind_names[i])) {
+			*ret_kind = (int32_t)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *joblet_plugin_host_setting(const struct joblet_plugin_host *host, const char *key)
+{
+	return host ? joblet_config_plugin_setting(host->cfg, host->plugin_id, key) : NULL;
+}
+
+int joblet_plugin_host_privileged(const struct joblet_plugin_host *host)
+{
+	return host ? host->privileged : jl_privileged();
+}
+
+/* Record a rejection and return -code (the reason also goes to *err). */
+static int reject(struct joblet_plugin_set *set, const char *path, struct joblet_error **err,
+		  int32_t code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int reject(struct joblet_plugin_set *set, const char *path, struct joblet_error **err,
+		  int32_t code, const char *fmt, ...)
+{
+	struct rejection *grown;
+	char *reason = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) < 0)
+		reason = NULL;
+	va_end(ap);
+	if (!reason)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record a rejection");
+	joblet_log(JOBLET_LOG_DEBUG, NULL, "plugin `%s` rejected: %s", path, reason);
+	grown = realloc(set->rejected, (set->n_rejected + 1) * sizeof(*grown));
+	if (grown) {
+		set->rejected = grown;
+		grown[set->n_rejected].path = strdup(path);
+		grown[set->n_rejected].reason = strdup(reason);
+		if (grown[set->n_rejected].path && grown[set->n_rejected].reason)
+			set->n_rejected++;
+		else {
+			free(grown[set->n_rejected].path);
+			free(grown[set->n_rejected].reason);
+		}
+	}
+	joblet_error_set(err, code, 0, "%s: %s", path, reason);
+	free(reason);
+	return -code;
+}
+
+#define REQUIRE_OP(ops, slot)                                                          \
+	do {                                                                           \
+		if (!(ops)->slot)                                                      \
+			return jl_strdup_printf("the REQUIRED op `%s` is NULL", #slot); \
+	} while (0)
+
+#define CHECK_OPS_SIZE(ops, min)                                                          \
+	do {                                                                              \
+		if ((ops)->size < (min))                                                  \
+			return jl_strdup_printf("its ops table is %u bytes; ABI 1.0 needs at " \
+						"least %zu",                             \
+						(ops)->size, (size_t)(min));            \
+	} while (0)
+
+/* NULL when the ops table of a plugin is acceptable, else the reason (malloc'd). */
+static char *check_ops(const struct joblet_plugin *d)
+{
+	switch (d->kind) {
+	case JOBLET_KIND_REGISTRY: {
+		const struct joblet_registry_ops *o = d->ops;
+		CHECK_OPS_SIZE(o, REGISTRY_OPS_SIZE_1_0);
+		REQUIRE_OP(o, can_handle);
+		REQUIRE_OP(o, fetch_index);
+		REQUIRE_OP(o, open_package);
+		return NULL;
+	}
+	case JOBLET_KIND_ARCHIVE: {
+		const struct joblet_archive_ops *o = d->ops;
+		CHECK_OPS_SIZE(o, ARCHIVE_OPS_SIZE_1_0);
+		REQUIRE_OP(o, probe);
+		REQUIRE_OP(o, extract);
+		return NULL;
+	}
+	case JOBLET_KIND_ISOLATION: {
+		const struct joblet_isolation_ops *o = d->ops;
+		CHECK_OPS_SIZE(o, ISOLATION_OPS_SIZE_1_0);
+		REQUIRE_OP(o, prepare);
+		REQUIRE_OP(o, cleanup);
+		return NULL;
+	}
+	case JOBLET_KIND_SCHEDULER: {
+		const struct joblet_scheduler_ops *o = d->ops;
+		CHECK_OPS_SIZE(o, SCHEDULER_OPS_SIZE_1_0);
+		REQUIRE_OP(o, create);
+		REQUIRE_OP(o, destroy);
+		REQUIRE_OP(o, submit);
+		REQUIRE_OP(o, remove);
+		REQUIRE_OP(o, pick);
+		REQUIRE_OP(o, count);
+		return NULL;
+	}
+	}
+	return jl_strdup_printf("unknown kind %u", d->kind);
+}
+
+/*
+ * Check a descriptor.  expect_kind/expect_name come from the file name
+ * (0/NULL for builtins).  Returns NULL or the reason (malloc'd).
+ */
+static char *check_descriptor(const struct joblet_plugin_set *set, const struct joblet_plugin *d,
+			      int32_t expect_kind, const char *expect_name)
+{
+	const char *kind;
+
+	if (d->abi_major != JOBLET_PLUGIN_ABI_MAJOR)
+		return jl_strdup_printf("built for plugin ABI %u.%u but this joblet speaks %d.%d; "
+					"major versions must match: rebuild it against this "
+					"joblet's SDK",
+					d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
+					JOBLET_PLUGIN_ABI_MINOR);
+	if (d->abi_minor > JOBLET_PLUGIN_ABI_MINOR)
+		return jl_strdup_printf("built for plugin ABI %u.%u, newer than this joblet's "
+					"%d.%d: upgrade joblet, or rebuild the plugin against "
+					"this joblet's SDK",
+					d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
+					JOBLET_PLUGIN_ABI_MINOR);
+	if (d->struct_size < DESC_SIZE_1_0)
+		return jl_strdup_printf("its descriptor is %u bytes; ABI 1.0 needs at least %zu",
+					d->struct_size, DESC_SIZE_1_0);
+	kind = joblet_plugin_kind_name((int32_t)d->kind);
+	if (!kind)
+		return jl_strdup_printf("its descriptor has unknown kind %u", d->kind);
+	if (expect_kind && (int32_t)d->kind != expect_kind)
+		return jl_strdup_printf("wrong kind: the file name says `%s` but the descriptor "
+					"says `%s`",
+					joblet_plugin_kind_name(expect_kind), kind);
+	if (!d->name || !jl_plugin_name_valid(d->name))
+		return jl_strdup_printf("its name `%s` is not [a-z0-9_]+",
+					d->name ? d->name : "(null)");
+	if (expect_name && strcmp(d->name, expect_name) != 0)
+		return jl_strdup_printf("name mismatch: the descriptor says `%s`, so the file "
+					"must be called `%s_%s.so`",
+					d->name, kind, d->name);
+	if (!d->version || !*d->version)
+		return strdup("its descriptor has no version");
+	if (!d->summary || !*d->summary)
+		return strdup("its descriptor has no summary");
+	for (size_t i = 0; i < ELEMENTSOF(d->reserved); i++)
+		if (d->reserved[i])
+			return jl_strdup_printf("reserved field %zu of its descriptor is not NULL", i);
+	if (!d->ops)
+		return strdup("its descriptor has no ops table");
+	for (size_t i = 0; i < set->n_loaded; i++)
+		if (set->loaded[i].desc->kind == d->kind &&
+		    strcmp(set->loaded[i].desc->name, d->name) == 0)
+			return jl_strdup_printf("duplicate: %s/%s is already loaded from `%s`",
+						kind, d->name, set->loaded[i].origin);
+	return check_ops(d);
+}
+
+/* NULL when the config's settings for this plugin are all known, else the reason. */
+static char *check_settings(const struct joblet_plugin_set *set, const struct joblet_plugin *d,
+			    const char *plugin_id)
+{
+	const struct jl_plugin_settings *ps = jl_config_find_settings(set->cfg, plugin_id);
+
+	if (!ps)
+		return NULL;
+	for (size_t i = 0; i < ps->n_items; i++) {
+		bool known = false;
+
+		for (const char *const *k = d->settings; k && *k; k++)
+			known |= strcmp(*k, ps->items[i].key) == 0;
+		if (!known) {
+			_cleanup_free_ char *list = jl_strv_join((char *const *)d->settings, ", ");
+
+			return jl_strdup_printf("`%s` line %d: `%s` is not a setting of %s (%s%s)",
+						set->cfg->plugin_settings->source, ps->items[i].line,
+						ps->items[i].key, plugin_id,
+						d->settings && d->settings[0] ? "it reads: "
+									      : "it takes no settings",
+						d->settings && d->settings[0] && list ? list : "");
+		}
+	}
+	return NULL;
+}
+
+/* Run the final checks and init(), then keep the plugin. */
+static int accept_plugin(struct joblet_plugin_set *set, const struct joblet_plugin *d,
+			 const char *origin, void *handle, struct joblet_error **err)
+{
+	_cleanup_free_ char *id = jl_strdup_printf("%s/%s", joblet_plugin_kind_name((int32_t)d->kind),
+						   d->name);
+	_cleanup_free_ char *reason = NULL;
+	struct joblet_plugin_host host = { set->cfg, id, jl_privileged() };
+	struct loaded_plugin *grown;
+	char *origin_copy;
+
+	_cleanup_free_ char *label = handle ? strdup(origin) : jl_strdup_printf("builtin %s", id);
+
+	if (!id || !label)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load `%s`", origin);
+	reason = check_settings(set, d, id);
+	if (reason)
+		return reject(set, label, err, JOBLET_E_CONFIG, "%s", reason);
+	grown = realloc(set->loaded, (set->n_loaded + 1) * sizeof(*grown));
+	origin_copy = strdup(origin);
+	if (!grown || !origin_copy) {
+		if (grown)
+			set->loaded = grown;
+		free(origin_copy);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load `%s`", origin);
+	}
+	set->loaded = grown;
+	if (d->init) {
+		_cleanup_error_ struct joblet_error *e = NULL;
+
+		if (d->init(&host, &e) < 0) {
+			free(origin_copy);
+			return reject(set, label, err, JOBLET_E_PLUGIN, "init() failed: %s",
+				      joblet_error_message(e));
+		}
+	}
+	set->loaded[set->n_loaded++] = (struct loaded_plugin){
+		.desc = d,
+		.origin = origin_copy,
+		.handle = handle,
+		.initialised = true,
+	};
+	joblet_log(JOBLET_LOG_DEBUG, NULL, "plugin %s %s loaded from `%s`", id, d->version, origin);
+	return 0;
+}
+
+/*
+ * A builtin goes through the same checks; its rejections (a wrong setting
+ * in joblet.yml, say) are recorded like any other, under "builtin kind/name".
+ */
+static int register_builtin(struct joblet_plugin_set *set, const struct joblet_plugin *d,
+			    struct joblet_error **err)
+{
+	_cleanup_free_ char *label = jl_strdup_printf("builtin %s/%s",
+						      joblet_plugin_kind_name((int32_t)d->kind), d->name);
+	_cleanup_free_ char *reason = NULL;
+
+	if (!label)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot register the builtins");
+	reason = check_descriptor(set, d, 0, NULL);
+	if (reason)
+		return reject(set, label, err, JOBLET_E_INTERNAL, "%s", reason);
+	return accept_plugin(set, d, "builtin", NULL, err);
+}
+
+int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
+			  struct joblet_plugin_set **ret_set, struct joblet_error **err)
+{
+	struct joblet_plugin_set *set = calloc(1, sizeof(*set));
+	int r;
+
+	if (!set)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create a plugin set");
+	set->cfg = cfg;
+	set->strict = (flags & JOBLET_LOADER_STRICT) || jl_privileged();
+	if (!(flags & JOBLET_LOADER_NO_BUILTINS)) {
+		const struct joblet_plugin *const builtins[] = { &jl_builtin_isolation_none,
+								  &jl_builtin_scheduler_fifo };
+
+		for (size_t i = 0; i < ELEMENTSOF(builtins); i++) {
+			_cleanup_error_ struct joblet_error *e = NULL;
+
+			/* A rejected builtin is recorded; only running out of memory stops us. */
+			r = register_builtin(set, builtins[i], &e);
+			if (r == -JOBLET_E_NOMEM) {
+				joblet_plugin_set_free(set);
+				joblet_error_move(err, &e);
+				return r;
+			}
+		}
+	}
+	*ret_set = set;
+	return 0;
+}
+
+void joblet_plugin_set_free(struct joblet_plugin_set *set)
+{
+	if (!set)
+		return;
+	/* fini in reverse order; the .so files stay mapped (resident). */
+	for (size_t i = set->n_loaded; i-- > 0;) {
+		if (set->loaded[i].initialised && set->loaded[i].desc->fini)
+			set->loaded[i].desc->fini();
+		free(set->loaded[i].origin);
+	}
+	for (size_t i = 0; i < set->n_rejected; i++) {
+		free(set->rejected[i].path);
+		free(set->rejected[i].reason);
+	}
+	free(set->loaded);
+	free(set->rejected);
+	jl_strv_free(set->dirs);
+	jl_strv_free(set->only_names);
+	free(set);
+}
+
+/* Why a file or directory with this owner and mode cannot be trusted, or NULL. */
+static const char *unsafe_owner_mode(const struct joblet_plugin_set *set, const struct stat *st)
+{
+	if ((st->st_mode & S_IWOTH) && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && !set->strict))
+		return "is world-writable";
+	if (!set->strict)
+		return NULL;
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "is not owned by root";
+	if (st->st_mode & S_IWGRP)
+		return "is group-writable";
+	return NULL;
+}
+
+/* Split "<kind>_<name>.so"; returns 0 or -1. */
+static int parse_file_name(const char *base, int32_t *ret_kind, char **ret_name)
+{
+	const char *us = strchr(base, '_');
+	size_t len = strlen(base);
+	_cleanup_free_ char *kind = NULL;
+	char *name;
+
+	if (!us || len < 4 || strcmp(base + len - 3, ".so") != 0)
+		return -1;
+	kind = strndup(base, (size_t)(us - base));
+	if (!kind || joblet_plugin_kind_parse(kind, ret_kind) < 0)
+		return -1;
+	name = strndup(us + 1, (size_t)(base + len - 3 - (us + 1)));
+	if (!name)
+		return -1;
+	if (!jl_plugin_name_valid(name)) {
+		free(name);
+		return -1;
+	}
+	*ret_name = name;
+	return 0;
+}
+
+int joblet_plugin_set_load_file(struct joblet_plugin_set *set, const char *path,
+				struct joblet_error **err)
+{
+	_cleanup_free_ char *name = NULL, *reason = NULL;
+	_cleanup_close_ int fd = -1;
+	const struct joblet_plugin *d;
+	const char *base = strrchr(path, '/'), *why;
+	struct link_map *map = NULL;
+	struct stat st, st2;
+	int32_t kind;
+	void *handle;
+
+	base = base ? base + 1 : path;
+	if (parse_file_name(base, &kind, &name) < 0)
+		return reject(set, path, err, JOBLET_E_PLUGIN,
+			      "the file name is not <kind>_<name>.so (kind registry, archive, "
+			      "isolation or scheduler; name [a-z0-9_]+)");
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		return reject(set, path, err, JOBLET_E_PERMISSION,
+			      "is a symbolic link; install the plugin as a regular file");
+	if (fd < 0)
+		return reject(set, path, err, JOBLET_E_IO, "cannot open it: %s", strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return reject(set, path, err, JOBLET_E_IO, "cannot stat it: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return reject(set, path, err, JOBLET_E_PERMISSION, "is not a regular file");
+	why = unsafe_owner_mode(set, &st);
+	if (why)
+		return reject(set, path, err, JOBLET_E_PERMISSION,
+			      "%s (mode %04o, owner uid %u); %s", why,
+			      (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+			      set->strict ? "plugins must be root-owned and not group/world-writable "
+					    "(chown root: FILE; chmod go-w FILE)"
+					  : "plugins must not be world-writable (chmod o-w FILE)");
+
+	/* A name without a slash would make dlopen() search the library path. */
+	_cleanup_free_ char *rel = strchr(path, '/') ? strdup(path) : jl_strdup_printf("./%s", path);
+	if (!rel)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load `%s`", path);
+	/*
+	 * dlopen() hands back a library it already mapped when the file has
+	 * the same device and inode.  That is fine when it is this very file
+	 * (a plugin set made earlier in this process), but an inode freed by
+	 * deleting an old plugin may be reused by the new file: the mapped
+	 * code is then the old one, and loading would lie.
+	 */
+	handle = dlopen(rel, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	if (handle) {
+		if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name &&
+		    (stat(map->l_name, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
+			_cleanup_free_ char *other = strdup(map->l_name);
+
+			dlclose(handle);
+			return reject(set, path, err, JOBLET_E_PLUGIN,
+				      "this process already runs an older copy of it (from `%s`, "
+				      "since replaced); restart joblet to load the new file",
+				      other ? other : "?");
+		}
+		dlclose(handle);
+		map = NULL;
+	}
+	dlerror();
+	handle = dlopen(rel, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		const char *e = dlerror();
+
+		return reject(set, path, err, JOBLET_E_PLUGIN,
+			      "dlopen failed: %s (run `ldd %s` to see missing libraries)",
+			      e ? e : "unknown error", path);
+	}
+	/* The file dlopen() mapped must be the one checked above. */
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || !map || !map->l_name ||
+	    stat(map->l_name, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+		dlclose(handle);
+		return reject(set, path, err, JOBLET_E_PERMISSION,
+			      "the file changed while it was being loaded");
+	}
+	d = dlsym(handle, "joblet_plugin");
+	if (!d) {
+		dlclose(handle);
+		return reject(set, path, err, JOBLET_E_PLUGIN,
+			      "missing symbol `joblet_plugin`: not a joblet plugin, or built "
+			      "without JOBLET_PLUGIN_DEFINE()");
+	}
+	reason = check_descriptor(set, d, kind, name);
+	if (reason) {
+		bool abi = d->abi_major != JOBLET_PLUGIN_ABI_MAJOR ||
+			   d->abi_minor > JOBLET_PLUGIN_ABI_MINOR;
+		int r = reject(set, path, err, abi ? JOBLET_E_ABI : JOBLET_E_PLUGIN, "%s", reason);
+
+		dlclose(handle);
+		return r;
+	}
+	{
+		int r = accept_plugin(set, d, path, handle, err);
+
+		/* Rejected at init or by its settings: nothing refers to it any more. */
+		if (r < 0)
+			dlclose(handle);
+		return r;
+	}
+}
+
+static int so_filter(const struct dirent *de)
+{
+	size_t len = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && len > 3 && strcmp(de->d_name + len - 3, ".so") == 0;
+}
+
+/* Under joblet_plugin_set_restrict(): is file name `<kind>_<name>.so` one to load? */
+static bool restricted_in(const struct joblet_plugin_set *set, const char *file)
+{
+	const char *kind = set->only_kind ? joblet_plugin_kind_name(set->only_kind) : NULL;
+	size_t k;
+
+	if (!kind)
+		return true;
+	k = strlen(kind);
+	if (strncmp(file, kind, k) != 0 || file[k] != '_')
+		return false;
+	for (char **n = set->only_names; n && *n; n++) {
+		size_t len = strlen(*n);
+
+		if (strncmp(file + k + 1, *n, len) == 0 && strcmp(file + k + 1 + len, ".so") == 0)
+			return true;
+	}
+	return false;
+}
+
+int joblet_plugin_set_restrict(struct joblet_plugin_set *set, int32_t kind,
+			       const char *const *names, struct joblet_error **err)
+{
+	jl_strv_free(set->only_names);
+	set->only_names = calloc(1, sizeof(char *));
+	if (!set->only_names)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot restrict the plugin set");
+	for (; names && *names; names++)
+		if (jl_strv_push(&set->only_names, *names) < 0)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot restrict the plugin set");
+	set->only_kind = kind;
+	return 0;
+}
+
+int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
+			       struct joblet_error **err)
+{
+	struct dirent **entries = NULL;
+	const char *why;
+	struct stat st;
+	int n;
+
+	/* A directory named twice (JOBLET_PLUGIN_PATH and plugins.dirs) is scanned once. */
+	if (jl_strv_contains(set->dirs, dir))
+		return 0;
+	if (jl_strv_push(&set->dirs, dir) < 0)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan `%s`", dir);
+	if (stat(dir, &st) < 0)
+		return reject(set, dir, err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO,
+			      "plugin directory: %s", strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return reject(set, dir, err, JOBLET_E_IO, "plugin directory: not a directory");
+	why = unsafe_owner_mode(set, &st);
+	if (why)
+		return reject(set, dir, err, JOBLET_E_PERMISSION,
+			      "plugin directory %s (mode %04o, owner uid %u); nothing in it is "
+			      "loaded",
+			      why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+	n = scandir(dir, &entries, so_filter, alphasort);
+	if (n < 0)
+		return reject(set, dir, err, JOBLET_E_IO, "plugin directory: %s", strerror(errno));
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *path = jl_strdup_printf("%s/%s", dir, entries[i]->d_name);
+		_cleanup_error_ struct joblet_error *e = NULL;
+		if (!restricted_in(set, entries[i]->d_name)) {
+			free(entries[i]);
+			continue;
+		}
+		if (path && joblet_plugin_set_load_file(set, path, &e) < 0 && e &&
+		    e->code == JOBLET_E_NOMEM) {
+			for (int j = i; j < n; j++)
+				free(entries[j]);
+			free(entries);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan `%s`", dir);
+		}
+		free(entries[i]);
+	}
+	free(entries);
+	return 0;
+}
+
+int joblet_plugin_set_scan(struct joblet_plugin_set *set, struct joblet_error **err)
+{
+	const char *env = jl_privileged() ? NULL : jl_getenv("JOBLET_PLUGIN_PATH");
+	char *const default_dirs[] = { (char *)JOBLET_PLUGINDIR, NULL };
+	char *const *dirs = set->cfg ? set->cfg->plugin_dirs : default_dirs;
+	int r;
+
+	if (env && *env) {
+		_cleanup_free_ char *copy = strdup(env);
+		char *save = NULL;
+
+		if (!copy)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan plugins");
+		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+			_cleanup_error_ struct joblet_error *e = NULL;
+
+			r = joblet_plugin_set_load_dir(set, d, &e);
+			if (r == -JOBLET_E_NOMEM)
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan plugins");
+		}
+	}
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		_cleanup_error_ struct joblet_error *e = NULL;
+
+		r = joblet_plugin_set_load_dir(set, dirs[i], &e);
+		if (r == -JOBLET_E_NOMEM)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan plugins");
+	}
+	return 0;
+}
+
+size_t joblet_plugin_set_count(const struct joblet_plugin_set *set)
+{
+	return set->n_loaded;
+}
+
+const struct joblet_plugin *joblet_plugin_set_get(const struct joblet_plugin_set *set, size_t i,
+						  const char **ret_origin)
+{
+	if (i >= set->n_loaded)
+		return NULL;
+	if (ret_origin)
+		*ret_origin = set->loaded[i].origin;
+	return set->loaded[i].desc;
+}
+
+const struct joblet_plugin *joblet_plugin_set_find(const struct joblet_plugin_set *set,
+						   int32_t kind, const char *name)
+{
+	for (size_t i = 0; i < set->n_loaded; i++)
+		if ((int32_t)set->loaded[i].desc->kind == kind &&
+		    jl_streq(set->loaded[i].desc->name, name))
+			return set->loaded[i].desc;
+	return NULL;
+}
+
+const struct joblet_plugin *joblet_plugin_set_find_id(const struct joblet_plugin_set *set,
+						      const char *id)
+{
+	const char *slash = id ? strchr(id, '/') : NULL;
+	char kind[16];
+	int32_t k;
+
+	if (!slash || (size_t)(slash - id) >= sizeof(kind))
+		return NULL;
+	memcpy(kind, id, (size_t)(slash - id));
+	kind[slash - id] = '\0';
+	if (joblet_plugin_kind_parse(kind, &k) < 0)
+		return NULL;
+	return joblet_plugin_set_find(set, k, slash + 1);
+}
+
+size_t joblet_plugin_set_rejected_count(const struct joblet_plugin_set *set)
+{
+	return set->n_rejected;
+}
+
+int joblet_plugin_set_rejected(const struct joblet_plugin_set *set, size_t i,
+			       const char **ret_path, const char **ret_reason)
+{
+	if (i >= set->n_rejected)
+		return -1;
+	if (ret_path)
+		*ret_path = set->rejected[i].path;
+	if (ret_reason)
+		*ret_reason = set->rejected[i].reason;
+	return 0;
+}
+
+const char *joblet_plugin_set_dir(const struct joblet_plugin_set *set, size_t i)
+{
+	return i < jl_strv_length(set->dirs) ? set->dirs[i] : NULL;
+}
+
+int joblet_plugin_set_check_settings(const struct joblet_plugin_set *set,
+				     struct joblet_error **err)
+{
+	const struct joblet_config_settings *s = set->cfg ? set->cfg->plugin_settings : NULL;
+
+	for (size_t i = 0; s && i < s->n_plugins; i++) {
+		const char *id = s->plugins[i].plugin_id;
+		_cleanup_free_ char *file = NULL, *builtin = jl_strdup_printf("builtin %s", id);
+
+		if (joblet_plugin_set_find_id(set, id))
+			continue;
+		/* Say why it is not loaded when a file of that name was rejected. */
+		file = strdup(id);
+		if (!file || !builtin)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot check settings");
+		*strchr(file, '/') = '_';
+		for (size_t j = 0; j < set->n_rejected; j++) {
+			const char *base = strrchr(set->rejected[j].path, '/');
+
+			base = base ? base + 1 : set->rejected[j].path;
+			if ((strncmp(base, file, strlen(file)) == 0 && strcmp(base + strlen(file), ".so") == 0) ||
+			    strcmp(set->rejected[j].path, builtin) == 0)
+				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+							"`%s` line %d: settings for plugin `%s`, "
+							"which was rejected: %s",
+							s->source, s->plugins[i].line, id,
+							set->rejected[j].reason);
+		}
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"`%s` line %d: settings for plugin `%s`, which is not loaded "
+					"(see `joblet check`)",
+					s->source, s->plugins[i].line, id);
+	}
+	return 0;
+}
