@@ -71,12 +71,12 @@ tests_fixtures_fake_registry_LDADD = $(MICROHTTPD_LIBS) $(GNUTLS_LIBS)
 # rnx's API client driven from test_rnx_api.sh (core/cli/api.c compiled in).
 tests_integration_api_client_SOURCES = tests/integration/api_client.c core/cli/api.c \
 	core/cli/api.h core/cli/sse.c core/cli/sse.h
-tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
 tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS)
 
-JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes
-JL_TEST_LIBS = libjoblet.la $(CHECK_LIBS)
+JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+JL_TEST_LIBS = libjoblet_common.la libjoblet.la $(CHECK_LIBS)
 
 tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tests/unit/jl_test.h
 tests_unit_test_cli_CFLAGS = $(JL_TEST_CFLAGS)
@@ -113,29 +113,29 @@ EXTRA_tests_unit_test_loader_DEPENDENCIES = $(check_LTLIBRARIES)
 
 # Private helpers: linked statically from the convenience library.
 tests_unit_test_util_SOURCES = tests/unit/test_util.c tests/unit/jl_test.h
-tests_unit_test_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
+tests_unit_test_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_test_util_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_test_util_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_test_registry_SOURCES = tests/unit/test_registry.c tests/unit/jl_test.h
-tests_unit_test_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
+tests_unit_test_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_test_registry_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_test_registry_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_test_job_SOURCES = tests/unit/test_job.c tests/unit/jl_test.h tests/unit/jl_tmp.h
-tests_unit_test_job_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
+tests_unit_test_job_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_test_job_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
-tests_unit_test_job_LDADD = libjoblet_core.la $(CHECK_LIBS)
+tests_unit_test_job_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_test_semver_SOURCES = tests/unit/test_semver.c tests/unit/jl_test.h
-tests_unit_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib
+tests_unit_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_test_semver_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_test_semver_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 # rnx's private modules: their sources are compiled into the test.
 tests_unit_test_api_SOURCES = tests/unit/test_api.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
 	core/cli/api.c core/cli/api.h core/cli/sse.c core/cli/sse.h
-tests_unit_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_unit_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
 tests_unit_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
 
@@ -148,7 +148,7 @@ tests_unit_test_sse_LDADD = $(JL_TEST_LIBS)
 # The daemon's store and role rules, compiled in from core/daemon.
 tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
 	core/daemon/store.c core/daemon/auth.c
-tests_unit_test_store_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
+tests_unit_test_store_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
 tests_unit_test_store_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(SQLITE3_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_test_store_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(SQLITE3_LIBS) $(GNUTLS_LIBS) -lpthread
 
@@ -157,7 +157,7 @@ tests_unit_test_tar_CFLAGS = $(JL_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS)
 tests_unit_test_tar_LDADD = $(JL_TEST_LIBS) $(LIBARCHIVE_LIBS)
 
 tests_unit_plugin_contract_SOURCES = tests/unit/plugin_contract.c
-tests_unit_plugin_contract_CFLAGS = $(AM_CFLAGS)
+tests_unit_plugin_contract_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_plugin_contract_LDADD = libjoblet.la
 
 # Plugins for the loader tests: one source, one variant each.
@@ -247,6 +247,10 @@ JL_TEST_ENVIRONMENT = \
 	JOBLET_TEST_HAVE_UNIT='$(JL_UNIT_TESTS)' \
 	LIBTOOL='$(LIBTOOL)' \
 	SHELL='$(SHELL)'
+
+# `make check-build`: build every test without running one.
+check-build: all $(check_PROGRAMS) $(check_LTLIBRARIES)
+.PHONY: check-build
 
 check-local: all
 	@$(JL_TEST_ENVIRONMENT) $(SHELL) $(srcdir)/tests/run-tests.sh \

@@ -6,7 +6,7 @@
  * given the same TLS options again, so curl finds its open connection
  * matching and reuses it.
  */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,9 +23,13 @@
 #include <curl/curl.h>
 #include <json.h>
 
-#include <joblet/joblet.h>
+#include <joblet/error.h>
+
+#include <joblet/version.h>
 
 #include "api.h"
+#include "base/error.h"
+#include "config/client_config.h"
 
 /* Only the error body of a failed stream is kept, and only this much of it. */
 #define ERROR_BODY_MAX	  (64u << 10)
@@ -42,8 +46,8 @@ struct pem_file {
 
 struct rnx_api {
 	CURL *curl;
-	struct joblet_client_config *cfg;
-	const struct joblet_client_node *node; /* borrowed from cfg */
+	struct jl_client_config *cfg;
+	const struct jl_client_node *node; /* borrowed from cfg */
 	char *host;			       /* the address without the port (and [ ]) */
 	char *user_agent;
 	struct pem_file cert, key, ca;
@@ -180,7 +184,7 @@ static int locate_config(const char *config_path, char **ret_path, struct joblet
 {
 	const char *env = getenv("RNX_CONFIG");
 	struct joblet_error *e = NULL;
-	int r = joblet_client_config_locate(config_path, ret_path, &e);
+	int r = jl_client_config_locate(config_path, ret_path, &e);
 
 	if (r == 0)
 		return 0;
@@ -221,11 +225,11 @@ int rnx_api_open(const char *config_path, const char *node, struct rnx_api **ret
 	r = locate_config(config_path, &path, err);
 	if (r < 0)
 		goto fail;
-	r = joblet_client_config_load(path, &api->cfg, err);
+	r = jl_client_config_load(path, &api->cfg, err);
 	free(path);
 	if (r < 0)
 		goto fail;
-	r = joblet_client_config_select(api->cfg, node, &api->node, err);
+	r = jl_client_config_select(api->cfg, node, &api->node, err);
 	if (r < 0)
 		goto fail;
 	/* The loader insists on all three; this holds whatever it becomes. */
@@ -246,7 +250,7 @@ int rnx_api_open(const char *config_path, const char *node, struct rnx_api **ret
 		goto fail;
 	}
 	api->host = address_host(api->node->address);
-	if (asprintf(&api->user_agent, "rnx/%s", joblet_version_string()) < 0)
+	if (asprintf(&api->user_agent, "rnx/%s", JOBLET_VERSION_STRING) < 0)
 		api->user_agent = NULL;
 	if (!api->host || !api->user_agent) {
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot set up the API client");
@@ -289,7 +293,7 @@ void rnx_api_free(struct rnx_api *api)
 	pem_file_done(&api->cert);
 	pem_file_done(&api->key);
 	pem_file_done(&api->ca);
-	joblet_client_config_free(api->cfg);
+	jl_client_config_free(api->cfg);
 	free(api->host);
 	free(api->user_agent);
 	free(api->last_event_id);
@@ -326,8 +330,8 @@ const char *rnx_api_last_event_id(const struct rnx_api *api)
 /* The JOBLET_E_* named `name` (docs/error-codes.md), or JOBLET_E_HTTP. */
 static int32_t code_by_name(const char *name)
 {
-	for (int32_t c = 1; c < _JOBLET_E_MAX; c++)
-		if (strcmp(joblet_error_code_name(c), name) == 0)
+	for (int32_t c = 1; c <= JL_E_LAST; c++)
+		if (strcmp(jl_error_code_name(c), name) == 0)
 			return c;
 	return JOBLET_E_HTTP;
 }

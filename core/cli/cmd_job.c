@@ -9,7 +9,7 @@
  * A follower that loses its connection (the daemon restarts, say)
  * reconnects and resumes after the last event it got.
  */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -27,6 +27,11 @@
 #include "api.h"
 #include "base/cleanup.h"
 #include "rnx.h"
+#include "common/cli.h"
+#include "base/timefmt.h"
+#include "job/job_spec.h"
+#include "common/base64.h"
+#include "common/runtime_text.h"
 
 /* Uploads larger than this in all are refused here (the daemon has its own limit). */
 #define MAX_UPLOAD_BYTES (INT64_C(1) << 30)
@@ -37,7 +42,7 @@ static int fail(struct joblet_error *e)
 {
 	rnx_print_error(e);
 	joblet_error_free(e);
-	return JOBLET_EXIT_FAILURE;
+	return JL_EXIT_FAILURE;
 }
 
 
@@ -102,7 +107,7 @@ static int parse_id_args(int argc, char **argv, struct rnx_ctx *ctx, const char 
 		fprintf(stderr, "%s: `%s` is not a job id: give the UUID `rnx job list` shows, or a "
 				"unique start of it (lower-case hex).\n",
 			path, id);
-		return JOBLET_EXIT_USAGE;
+		return JL_EXIT_USAGE;
 	}
 	*ret_id = id;
 	return 0;
@@ -117,7 +122,7 @@ static void local_time(const char *rfc, char *buf, size_t size)
 	time_t t;
 	struct tm tm;
 
-	if (!rfc || joblet_time_parse_rfc3339(rfc, &ns, NULL) < 0) {
+	if (!rfc || jl_time_parse_rfc3339(rfc, &ns, NULL) < 0) {
 		snprintf(buf, size, "-");
 		return;
 	}
@@ -131,7 +136,7 @@ static int64_t time_ns(const char *rfc)
 	int64_t ns = 0;
 
 	if (rfc)
-		joblet_time_parse_rfc3339(rfc, &ns, NULL);
+		jl_time_parse_rfc3339(rfc, &ns, NULL);
 	return ns;
 }
 
@@ -239,7 +244,7 @@ static ssize_t decode_record(const char *data, size_t len, char *out)
 		end = memchr(p, '"', len - (size_t)(p - data));
 		if (!end)
 			return -1;
-		return (ssize_t)joblet_base64_decode(p, (size_t)(end - p), out);
+		return (ssize_t)jl_base64_decode(p, (size_t)(end - p), out);
 	}
 	return -1;
 }
@@ -370,7 +375,7 @@ static int exit_status(const struct follow *f, const char *id)
 		fprintf(stderr, "rnx: the log stream of job %s ended before the job did; `rnx job "
 				"status %s` shows it\n",
 			id, id);
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	/* An exit code of its own speaks for itself; any other ending gets a line. */
 	if (strcmp(f->state, "COMPLETED") != 0 &&
@@ -380,7 +385,7 @@ static int exit_status(const struct follow *f, const char *id)
 			f->reason);
 	if (f->has_exit)
 		return (int)f->exit_code;
-	return strcmp(f->state, "COMPLETED") == 0 ? 0 : JOBLET_EXIT_FAILURE;
+	return strcmp(f->state, "COMPLETED") == 0 ? 0 : JL_EXIT_FAILURE;
 }
 
 /* ------------------------------------------------------------------ run */
@@ -466,7 +471,7 @@ static int add_upload(struct uploads *u, const char *host, const char *rel, int 
 			free(data);
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 		}
-		joblet_base64_encode(data, got, b64);
+		jl_base64_encode(data, got, b64);
 		free(data);
 		o = json_object_new_object();
 		json_object_object_add(o, "path", json_object_new_string(rel));
@@ -521,14 +526,14 @@ static const char *schedule_arg(int argc, char **argv)
 			v = argv[i] + 11;
 		else if (strcmp(argv[i], "--schedule") == 0 && i + 1 < argc)
 			v = argv[++i];
-		else if (joblet_job_spec_flag_takes_value(argv[i]))
+		else if (jl_job_spec_flag_takes_value(argv[i]))
 			i++;
 	}
 	return v;
 }
 
 /* The request body of POST /v1/jobs for spec (uploads read from this host). */
-static int run_request(const struct joblet_job_spec *spec, const char *schedule_text, char **ret,
+static int run_request(const struct jl_job_spec *spec, const char *schedule_text, char **ret,
 		       struct joblet_error **err)
 {
 	json_object *o = json_object_new_object(), *argv = json_object_new_array();
@@ -570,7 +575,7 @@ static int run_request(const struct joblet_job_spec *spec, const char *schedule_
 	else if (spec->schedule_ns) {
 		char when[40];
 
-		joblet_time_format_rfc3339(spec->schedule_ns, when, sizeof(when));
+		jl_time_format_rfc3339(spec->schedule_ns, when, sizeof(when));
 		json_object_object_add(o, "schedule", json_object_new_string(when));
 	}
 	if (spec->uploads && spec->uploads[0]) {
@@ -610,16 +615,16 @@ static int run_request(const struct joblet_job_spec *spec, const char *schedule_
 static int job_run(int argc, char **argv, void *userdata)
 {
 	struct rnx_ctx *ctx = userdata;
-	struct joblet_job_spec *spec = NULL;
+	struct jl_job_spec *spec = NULL;
 	struct joblet_error *e = NULL;
 	struct rnx_api *api = NULL;
 	char **args = calloc((size_t)argc + 1, sizeof(char *)), *body = NULL, *answer = NULL;
 	bool follow = false;
-	int nargs = 0, rc = JOBLET_EXIT_FAILURE;
+	int nargs = 0, rc = JL_EXIT_FAILURE;
 	json_object *rec = NULL;
 
 	if (!args)
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	/* -f/--follow and --json are rnx's; the rest are the job's flags, then its command. */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -635,17 +640,17 @@ static int job_run(int argc, char **argv, void *userdata)
 			ctx->json = 1;
 		else {
 			args[nargs++] = argv[i];
-			if (joblet_job_spec_flag_takes_value(a) && i + 1 < argc)
+			if (jl_job_spec_flag_takes_value(a) && i + 1 < argc)
 				args[nargs++] = argv[++i];
 		}
 	}
-	if (joblet_job_spec_new(&spec, &e) < 0)
+	if (jl_job_spec_new(&spec, &e) < 0)
 		goto fail;
-	if (joblet_job_spec_parse_args(spec, nargs, args, NULL, &e) < 0) {
+	if (jl_job_spec_parse_args(spec, nargs, args, NULL, &e) < 0) {
 		fprintf(stderr, "rnx job run: %s; run `rnx job run --help` for the usage.\n",
 			joblet_error_message(e));
 		joblet_error_free(e);
-		rc = JOBLET_EXIT_USAGE;
+		rc = JL_EXIT_USAGE;
 		goto out;
 	}
 	if (!spec->argv || !spec->argv[0]) {
@@ -691,11 +696,11 @@ static int job_run(int argc, char **argv, void *userdata)
 			fprintf(where, ": %s", jstr(rec, "reason"));
 		fprintf(where, "\n");
 	}
-	rc = JOBLET_EXIT_OK;
+	rc = JL_EXIT_OK;
 	if (follow) {
 		struct follow f = { .ctx = ctx };
 
-		rc = stream_log(api, jstr(rec, "id"), true, &f) < 0 ? JOBLET_EXIT_FAILURE
+		rc = stream_log(api, jstr(rec, "id"), true, &f) < 0 ? JL_EXIT_FAILURE
 								    : exit_status(&f, jstr(rec, "id"));
 		free(f.buf);
 	}
@@ -703,14 +708,14 @@ static int job_run(int argc, char **argv, void *userdata)
 fail:
 	rnx_print_error(e);
 	joblet_error_free(e);
-	rc = JOBLET_EXIT_FAILURE;
+	rc = JL_EXIT_FAILURE;
 out:
 	json_object_put(rec);
 	free(answer);
 	free(body);
 	free(args);
 	rnx_api_free(api);
-	joblet_job_spec_free(spec);
+	jl_job_spec_free(spec);
 	return rc;
 }
 
@@ -739,18 +744,18 @@ static int job_list(int argc, char **argv, void *userdata)
 			     status);
 	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "", status ? status : "");
 	if (rnx_request(ctx, "GET", path, &answer) < 0)
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	if (ctx->json) {
 		rnx_print_json(answer);
 		free(answer);
-		return JOBLET_EXIT_OK;
+		return JL_EXIT_OK;
 	}
 	arr = json_tokener_parse(answer);
 	free(answer);
 	if (!arr || !json_object_is_type(arr, json_type_array)) {
 		json_object_put(arr);
 		fprintf(stderr, "rnx: the node's job list was not understood\n");
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	if (json_object_array_length(arr) == 0)
 		fprintf(stderr, "no jobs%s%s\n", status ? " in state " : "", status ? status : "");
@@ -775,7 +780,7 @@ static int job_list(int argc, char **argv, void *userdata)
 			       jstr0(j, "command"));
 	}
 	json_object_put(arr);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
 static void print_env(const char *label, json_object *env)
@@ -838,7 +843,7 @@ static void print_status(json_object *j)
 		printf("%-14s %s\n", "CPU time:", d);
 	}
 	if (jint(j, "memory_peak_bytes", &x) && x > 0) {
-		joblet_size_format((double)x, d, sizeof(d));
+		jl_size_format((double)x, d, sizeof(d));
 		printf("%-14s %s\n", "Peak memory:", d);
 	}
 	json_object_object_get_ex(j, "spec", &spec);
@@ -916,7 +921,7 @@ static int job_status(int argc, char **argv, void *userdata)
 		return r;
 	snprintf(path, sizeof(path), "/v1/jobs/%s", id);
 	if (rnx_request(ctx, "GET", path, &answer) < 0)
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
@@ -924,7 +929,7 @@ static int job_status(int argc, char **argv, void *userdata)
 		json_object_put(o);
 	}
 	free(answer);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
 static int job_log(int argc, char **argv, void *userdata)
@@ -941,7 +946,7 @@ static int job_log(int argc, char **argv, void *userdata)
 		return r;
 	if (rnx_api_open(ctx->config_path, ctx->node, &api, &e) < 0)
 		return fail(e);
-	r = stream_log(api, id, follow, &f) < 0 ? JOBLET_EXIT_FAILURE : JOBLET_EXIT_OK;
+	r = stream_log(api, id, follow, &f) < 0 ? JL_EXIT_FAILURE : JL_EXIT_OK;
 	free(f.buf);
 	rnx_api_free(api);
 	return r;
@@ -962,7 +967,7 @@ static int job_act(int argc, char **argv, struct rnx_ctx *ctx, const char *verb,
 		return r;
 	snprintf(path, sizeof(path), "/v1/jobs/%s%s", id, suffix);
 	if (rnx_request(ctx, method, path, &answer) < 0)
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
@@ -979,7 +984,7 @@ static int job_act(int argc, char **argv, struct rnx_ctx *ctx, const char *verb,
 		json_object_put(o);
 	}
 	free(answer);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
 static int job_stop(int argc, char **argv, void *userdata)
@@ -1004,11 +1009,11 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	json_object *o;
 	int r;
 
-	r = joblet_cli_parse_json_only(argc, argv, "rnx job delete-all", &ctx->json, stderr);
+	r = jl_cli_parse_json_only(argc, argv, "rnx job delete-all", &ctx->json, stderr);
 	if (r)
 		return r;
 	if (rnx_request(ctx, "DELETE", "/v1/jobs", &answer) < 0)
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
@@ -1021,7 +1026,7 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 		json_object_put(o);
 	}
 	free(answer);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
 #define RUN_HELP                                                                               \
@@ -1056,7 +1061,7 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	"(out of memory, or stopped), 128+N for signal N, 125 when it could not start, 1 when\n" \
 	"it was canceled or rnx failed, 2 for a usage error.\n"
 
-const struct joblet_cli_command rnx_job_commands[] = {
+const struct jl_cli_command rnx_job_commands[] = {
 	{ "run", "Run a command as a job on the node", "[JOB FLAGS] [-f] [--] COMMAND [ARGS...]",
 	  RUN_HELP, job_run, NULL },
 	{ "list", "List the node's jobs", "[--status=STATE] [--json]",

@@ -1,11 +1,13 @@
 /* cmd_nodes.c - rnx nodes: the nodes of the client configuration. */
-#include "config.h"
+#include <config.h>
 
 #include <json.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rnx.h"
+#include "common/cli.h"
+#include "config/client_config.h"
 
 static const char *source_of(const char *path)
 {
@@ -15,36 +17,36 @@ static const char *source_of(const char *path)
 int rnx_cmd_nodes(int argc, char **argv, void *userdata)
 {
 	struct rnx_ctx *ctx = userdata;
-	struct joblet_client_config *cfg = NULL;
-	const struct joblet_client_node *def = NULL;
+	struct jl_client_config *cfg = NULL;
+	const struct jl_client_node *def = NULL;
 	struct joblet_error *e = NULL;
 	char *path = NULL;
 	int r;
 
-	r = joblet_cli_parse_json_only(argc, argv, "rnx nodes", &ctx->json, stderr);
+	r = jl_cli_parse_json_only(argc, argv, "rnx nodes", &ctx->json, stderr);
 	if (r)
 		return r;
-	if (joblet_client_config_locate(ctx->config_path, &path, &e) < 0 ||
-	    joblet_client_config_load(path, &cfg, &e) < 0) {
+	if (jl_client_config_locate(ctx->config_path, &path, &e) < 0 ||
+	    jl_client_config_load(path, &cfg, &e) < 0) {
 		rnx_print_error(e);
 		joblet_error_free(e);
 		free(path);
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	/* No default is fine for listing; --node must name a node, though. */
-	if (joblet_client_config_select(cfg, ctx->node, &def, &e) < 0 && ctx->node) {
+	if (jl_client_config_select(cfg, ctx->node, &def, &e) < 0 && ctx->node) {
 		rnx_print_error(e);
 		joblet_error_free(e);
-		joblet_client_config_free(cfg);
+		jl_client_config_free(cfg);
 		free(path);
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	joblet_error_clear(&e);
 	if (ctx->json) {
 		json_object *arr = json_object_new_array();
 
 		for (size_t i = 0; i < cfg->n_nodes; i++) {
-			const struct joblet_client_node *n = &cfg->nodes[i];
+			const struct jl_client_node *n = &cfg->nodes[i];
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "name", json_object_new_string(n->name));
@@ -62,14 +64,14 @@ int rnx_cmd_nodes(int argc, char **argv, void *userdata)
 	} else {
 		printf("Nodes in %s:\n", path);
 		for (size_t i = 0; i < cfg->n_nodes; i++) {
-			const struct joblet_client_node *n = &cfg->nodes[i];
+			const struct jl_client_node *n = &cfg->nodes[i];
 
 			printf("%s %-16s %-24s cert: %s, key: %s, ca: %s\n", n == def ? "*" : " ",
 			       n->name, n->address, source_of(n->cert_path), source_of(n->key_path),
 			       source_of(n->ca_path));
 		}
 	}
-	joblet_client_config_free(cfg);
+	jl_client_config_free(cfg);
 	free(path);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }

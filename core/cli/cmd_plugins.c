@@ -3,7 +3,7 @@
  * (GET /v1/plugins), loaded and rejected with the reason.  `joblet check`
  * shows the same on the host itself.
  */
-#include "config.h"
+#include <config.h>
 
 #include <json.h>
 #include <stdbool.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rnx.h"
+#include "common/cli.h"
 
 static const char *str(json_object *o, const char *key)
 {
@@ -64,16 +65,16 @@ static int plugins_list(int argc, char **argv, void *userdata)
 	json_object *root;
 	int r;
 
-	r = joblet_cli_parse_json_only(argc, argv, "rnx plugins list", &ctx->json, stderr);
+	r = jl_cli_parse_json_only(argc, argv, "rnx plugins list", &ctx->json, stderr);
 	if (r)
 		return r;
 	if (rnx_request(ctx, "GET", "/v1/plugins", &json) < 0)
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	root = json_tokener_parse(json);
 	free(json);
 	if (!root) {
 		fprintf(stderr, "rnx: the plugin listing is not valid JSON\n");
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	if (ctx->json)
 		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -81,10 +82,10 @@ static int plugins_list(int argc, char **argv, void *userdata)
 	else
 		print_table(root);
 	json_object_put(root);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
-const struct joblet_cli_command rnx_plugins_commands[] = {
+const struct jl_cli_command rnx_plugins_commands[] = {
 	{ "list", "List the node's plugins (kind, name, version, summary) and rejected ones",
 	  "[--json]",
 	  "Options:\n"

@@ -8,7 +8,7 @@
  * of this machine, for publishing: they run `joblet runtime pack|index`
  * here (the joblet program beside rnx, or $RNX_JOBLET) and need no node.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <json.h>
@@ -20,6 +20,9 @@
 
 #include "api.h"
 #include "rnx.h"
+#include "common/cli.h"
+#include "runtime/runtime.h"
+#include "common/runtime_text.h"
 
 
 
@@ -37,13 +40,13 @@ static int call(struct rnx_ctx *ctx, const char *method, const char *path, int32
 	char *answer = NULL;
 
 	if (rnx_request(ctx, method, path, &answer) < 0)
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);
-	else if (joblet_runtime_print_text(stdout, stderr, "rnx", what, answer) < 0)
+	else if (jl_runtime_print_text(stdout, stderr, "rnx", what, answer) < 0)
 		fprintf(stderr, "rnx: the node's answer was not understood\n");
 	free(answer);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
 /* One NAME[@VERSION] and --json. */
@@ -89,7 +92,7 @@ static int runtime_list(int argc, char **argv, void *userdata)
 			return rnx_usage("rnx runtime list", "unknown option", argv[i]);
 	}
 	if (!from_registry)
-		return call(ctx, "GET", "/v1/runtimes", JOBLET_RUNTIME_TEXT_LIST);
+		return call(ctx, "GET", "/v1/runtimes", JL_RUNTIME_TEXT_LIST);
 	{
 		/* Percent-encode the registry spec (a path or URL) for the query. */
 		size_t o = snprintf(path, sizeof(path), "/v1/runtimes?registry=");
@@ -103,7 +106,7 @@ static int runtime_list(int argc, char **argv, void *userdata)
 		}
 		path[o] = '\0';
 	}
-	return call(ctx, "GET", path, JOBLET_RUNTIME_TEXT_REGISTRY);
+	return call(ctx, "GET", path, JL_RUNTIME_TEXT_REGISTRY);
 }
 
 /* info and remove: /v1/runtimes/NAME[@VERSION] with a method. */
@@ -124,17 +127,17 @@ static int one_runtime(int argc, char **argv, struct rnx_ctx *ctx, const char *m
 
 static int runtime_info(int argc, char **argv, void *userdata)
 {
-	return one_runtime(argc, argv, userdata, "GET", JOBLET_RUNTIME_TEXT_INFO);
+	return one_runtime(argc, argv, userdata, "GET", JL_RUNTIME_TEXT_INFO);
 }
 
 static int runtime_remove(int argc, char **argv, void *userdata)
 {
-	return one_runtime(argc, argv, userdata, "DELETE", JOBLET_RUNTIME_TEXT_REMOVED);
+	return one_runtime(argc, argv, userdata, "DELETE", JL_RUNTIME_TEXT_REMOVED);
 }
 
 struct install {
 	struct rnx_ctx *ctx;
-	struct joblet_progress_view bar;
+	struct jl_progress_view bar;
 	char *result;
 	char *error;
 };
@@ -155,14 +158,14 @@ static int on_install_event(void *userdata, const struct rnx_sse_event *ev)
 
 	if (strcmp(ev->event, "progress") == 0 && o && !in->ctx->json) {
 		const char *phase = jstr(o, "phase");
-		struct joblet_install_progress p = { sizeof(p), 0, jstr(o, "name"),
+		struct jl_install_progress p = { sizeof(p), 0, jstr(o, "name"),
 						     jstr(o, "version"), 0, -1, 0, jstr(o, "message") };
 
 		p.phase = !phase				 ? 0
-			  : strcmp(phase, "resolving") == 0	 ? JOBLET_INSTALL_RESOLVING
-			  : strcmp(phase, "downloading") == 0 ? JOBLET_INSTALL_DOWNLOADING
-			  : strcmp(phase, "verifying") == 0	 ? JOBLET_INSTALL_VERIFYING
-			  : strcmp(phase, "done") == 0	 ? JOBLET_INSTALL_DONE
+			  : strcmp(phase, "resolving") == 0	 ? JL_INSTALL_RESOLVING
+			  : strcmp(phase, "downloading") == 0 ? JL_INSTALL_DOWNLOADING
+			  : strcmp(phase, "verifying") == 0	 ? JL_INSTALL_VERIFYING
+			  : strcmp(phase, "done") == 0	 ? JL_INSTALL_DONE
 							 : 0;
 		if (json_object_object_get_ex(o, "done", &v))
 			p.done = (uint64_t)json_object_get_int64(v);
@@ -171,7 +174,7 @@ static int on_install_event(void *userdata, const struct rnx_sse_event *ev)
 		if (json_object_object_get_ex(o, "rate_bps", &v))
 			p.rate_bps = json_object_get_double(v);
 		if (p.phase)
-			joblet_install_progress_print(stderr, &in->bar, &p);
+			jl_install_progress_print(stderr, &in->bar, &p);
 	} else if (strcmp(ev->event, "result") == 0) {
 		free(in->result);
 		in->result = strndup(ev->data, ev->len);
@@ -196,7 +199,7 @@ static int runtime_install(int argc, char **argv, void *userdata)
 	const char *spec = NULL, *registry = NULL;
 	bool force = false;
 	json_object *body;
-	int r, rc = JOBLET_EXIT_FAILURE;
+	int r, rc = JL_EXIT_FAILURE;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -229,7 +232,7 @@ static int runtime_install(int argc, char **argv, void *userdata)
 		r = rnx_api_stream(api, "POST", "/v1/runtimes/install", text, strlen(text), NULL,
 				   on_install_event, &in, &e);
 	}
-	joblet_install_progress_end(stderr, &in.bar);
+	jl_install_progress_end(stderr, &in.bar);
 	json_object_put(body);
 	rnx_api_free(api);
 	if (r < 0) {
@@ -244,9 +247,9 @@ static int runtime_install(int argc, char **argv, void *userdata)
 		if (ctx->json)
 			rnx_print_json(in.result);
 		else
-			joblet_runtime_print_text(stdout, stderr, "rnx", JOBLET_RUNTIME_TEXT_INSTALLED,
+			jl_runtime_print_text(stdout, stderr, "rnx", JL_RUNTIME_TEXT_INSTALLED,
 						  in.result);
-		rc = JOBLET_EXIT_OK;
+		rc = JL_EXIT_OK;
 	}
 	free(in.result);
 	free(in.error);
@@ -265,7 +268,7 @@ static int rnx_runtime_exec(int argc, char **argv, void *userdata)
 		joblet = JOBLET_SBINDIR "/joblet";
 	if (!args) {
 		fprintf(stderr, "rnx: out of memory\n");
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	args[n++] = (char *)"joblet";
 	if (ctx->json)
@@ -278,14 +281,14 @@ static int rnx_runtime_exec(int argc, char **argv, void *userdata)
 			"machine, or point $RNX_JOBLET at it\n",
 		joblet, argv[0], strerror(errno));
 	free(args);
-	return JOBLET_EXIT_FAILURE;
+	return JL_EXIT_FAILURE;
 }
 
 #define RNX_RUNTIME_LOCAL                                                                   \
 	"Builds from folders of this machine, with `joblet runtime` of this machine (no\n" \
 	"node); see rnx(1).\n"
 
-const struct joblet_cli_command rnx_runtime_commands[] = {
+const struct jl_cli_command rnx_runtime_commands[] = {
 	{ "install", "Install a runtime on the node from a registry (progress as it goes)",
 	  "NAME[@VERSION|@latest] [--registry=OWNER/REPO|PATH|URL] [--force] [--json]",
 	  "Needs the maintainer role.  The registry is the node's runtimes.registry unless\n"

@@ -6,7 +6,7 @@
  * node does: an unreachable node or an answer rnx does not understand is a
  * one-line note on stderr.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <json.h>
@@ -14,8 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <joblet/version.h>
+
 #include "api.h"
 #include "rnx.h"
+#include "common/cli.h"
+#include "config/client_config.h"
 
 struct server_version {
 	char *version;
@@ -85,7 +89,7 @@ static int query_server(const struct rnx_ctx *ctx, char **ret_node, struct serve
 
 	/* Nothing configured and nothing asked for: only the client's version. */
 	if (!ctx->config_path && !ctx->node && !(env && *env) &&
-	    joblet_client_config_locate(NULL, &path, NULL) < 0)
+	    jl_client_config_locate(NULL, &path, NULL) < 0)
 		return 1;
 	r = rnx_api_open(path ? path : ctx->config_path, ctx->node, &api, err);
 	free(path);
@@ -106,13 +110,13 @@ int rnx_cmd_version(int argc, char **argv, void *userdata)
 	struct server_version sv = {NULL, NULL};
 	struct joblet_error *e = NULL;
 	char *node = NULL;
-	int r = joblet_cli_parse_json_only(argc, argv, "rnx version", &ctx->json, stderr);
+	int r = jl_cli_parse_json_only(argc, argv, "rnx version", &ctx->json, stderr);
 
 	if (r)
 		return r;
 	if (!ctx->json) {
 		/* The client's part first, whatever the node does. */
-		printf("rnx %s (plugin ABI %s)\n", joblet_version_string(),
+		printf("rnx %s (plugin ABI %s)\n", JOBLET_VERSION_STRING,
 		       JOBLET_PLUGIN_ABI_STRING);
 		fflush(stdout);
 	}
@@ -124,7 +128,7 @@ int rnx_cmd_version(int argc, char **argv, void *userdata)
 		json_object *o = json_object_new_object(), *s = NULL;
 
 		json_object_object_add(o, "client",
-				       json_object_new_string(joblet_version_string()));
+				       json_object_new_string(JOBLET_VERSION_STRING));
 		json_object_object_add(o, "plugin_abi",
 				       json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
 		if (r == 0) {
@@ -149,5 +153,5 @@ int rnx_cmd_version(int argc, char **argv, void *userdata)
 	free(sv.version);
 	free(sv.plugin_abi);
 	free(node);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }

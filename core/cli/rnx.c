@@ -2,7 +2,7 @@
  * rnx.c - the joblet command-line client: global options and the command
  * table.  Each command group lives in its own cmd_<group>.c.
  */
-#include "config.h"
+#include <config.h>
 
 #include <json.h>
 #include <stdio.h>
@@ -12,8 +12,10 @@
 
 #include "api.h"
 #include "rnx.h"
+#include "common/cli.h"
+#include "base/log.h"
 
-static const struct joblet_cli_command rnx_commands[] = {
+static const struct jl_cli_command rnx_commands[] = {
 	{ "version", "Show the version of rnx and of the joblet daemon on the node", "[--json]",
 	  "The version of rnx (and of the plugin ABI it speaks) always prints; then, when a\n"
 	  "node is configured (see --config, --node), the daemon's version from GET\n"
@@ -31,7 +33,7 @@ static const struct joblet_cli_command rnx_commands[] = {
 	{ NULL },
 };
 
-static const struct joblet_cli_command rnx_root = {
+static const struct jl_cli_command rnx_root = {
 	"rnx",
 	"rnx drives joblet, the micro-container runtime for Linux jobs.",
 	"[--config FILE] [--node NAME] [--json] <command> [options]",
@@ -49,14 +51,14 @@ static const struct joblet_cli_command rnx_root = {
 static void rnx_log_sink(int32_t level, const char *source, const char *message, void *userdata)
 {
 	(void)userdata;
-	fprintf(stderr, "rnx: %s: %s: %s\n", joblet_log_level_name(level), source, message);
+	fprintf(stderr, "rnx: %s: %s: %s\n", jl_log_level_name(level), source, message);
 }
 
 int rnx_usage(const char *path, const char *what, const char *arg)
 {
 	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
 		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
-	return JOBLET_EXIT_USAGE;
+	return JL_EXIT_USAGE;
 }
 
 void rnx_print_json(const char *json)
@@ -97,8 +99,8 @@ int main(int argc, char **argv)
 	struct rnx_ctx ctx = { 0 };
 	int i;
 
-	joblet_log_set_sink(rnx_log_sink, NULL);
-	joblet_log_set_level(JOBLET_LOG_ERROR);
+	jl_log_set_sink(rnx_log_sink, NULL);
+	jl_log_set_level(JOBLET_LOG_ERROR);
 
 	/* Global options come before the command word. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -113,7 +115,7 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--config") == 0 || strcmp(a, "--node") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "rnx: %s needs a value; run `rnx --help`.\n", a);
-				return JOBLET_EXIT_USAGE;
+				return JL_EXIT_USAGE;
 			}
 			*(a[2] == 'c' ? &ctx.config_path : &ctx.node) = argv[++i];
 		} else if (strncmp(a, "--config=", 9) == 0)
@@ -123,8 +125,8 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "rnx: unknown option `%s`; run `rnx --help` to see the options.\n",
 				a);
-			return JOBLET_EXIT_USAGE;
+			return JL_EXIT_USAGE;
 		}
 	}
-	return joblet_cli_dispatch(&rnx_root, argc - i, argv + i, &ctx, stdout, stderr);
+	return jl_cli_dispatch(&rnx_root, argc - i, argv + i, &ctx, stdout, stderr);
 }

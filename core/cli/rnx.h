@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-#include <joblet/joblet.h>
+#include <joblet/error.h>
+#include "common/cli.h"
 
 /* Global options, given before the command (and --json also after it). */
 struct rnx_ctx {
@@ -14,9 +15,9 @@ struct rnx_ctx {
 };
 
 /* Command groups, one per file. */
-extern const struct joblet_cli_command rnx_plugins_commands[];
-extern const struct joblet_cli_command rnx_runtime_commands[];
-extern const struct joblet_cli_command rnx_job_commands[];
+extern const struct jl_cli_command rnx_plugins_commands[];
+extern const struct jl_cli_command rnx_runtime_commands[];
+extern const struct jl_cli_command rnx_job_commands[];
 int rnx_cmd_version(int argc, char **argv, void *userdata);
 int rnx_cmd_nodes(int argc, char **argv, void *userdata);
 

@@ -6,7 +6,7 @@
  * data buffer and one callback per event.  Bytes are looked at one by one
  * only to compare field names.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdint.h>

@@ -16,7 +16,7 @@
  * The job runs as the configured user, never one the caller names, and
  * uploads are written only below its /work, created new, without links.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +31,9 @@
 #include "manager.h"
 #include "server.h"
 #include "store.h"
+#include "base/timefmt.h"
+#include "job/job_spec.h"
+#include "common/base64.h"
 
 #define MAX_UPLOADS 10000
 #define MAX_UPLOAD_PATH 1024
@@ -302,7 +305,7 @@ static int get_uploads(json_object *v, struct uploads *u, struct joblet_error **
 			up->data = malloc(dlen / 4 * 3 + 1);
 			if (!up->data)
 				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-			got = data ? joblet_base64_decode(data, dlen, up->data) : 0;
+			got = data ? jl_base64_decode(data, dlen, up->data) : 0;
 			if (got < 0) {
 				u->n++;
 				return joblet_error_set(err, JOBLET_E_INVALID, 0,
@@ -316,11 +319,11 @@ static int get_uploads(json_object *v, struct uploads *u, struct joblet_error **
 }
 
 /* The request body into a spec (new, with a fresh id) and its uploads. */
-static int parse_run(json_object *o, bool may_host_network, struct joblet_job_spec **ret,
+static int parse_run(json_object *o, bool may_host_network, struct jl_job_spec **ret,
 		     struct uploads *u, struct joblet_error **err)
 {
-	struct joblet_job_spec *s = NULL;
-	int r = joblet_job_spec_new(&s, err);
+	struct jl_job_spec *s = NULL;
+	int r = jl_job_spec_new(&s, err);
 
 	if (r < 0)
 		return r;
@@ -428,7 +431,7 @@ static int parse_run(json_object *o, bool may_host_network, struct joblet_job_sp
 
 				/* Without a zone, a time is this daemon's local time. */
 				clock_gettime(CLOCK_REALTIME, &now);
-				if ((r = joblet_schedule_parse(t,
+				if ((r = jl_schedule_parse(t,
 							       (int64_t)now.tv_sec * 1000000000 +
 								       now.tv_nsec,
 							       &n, err)) < 0) {
@@ -466,7 +469,7 @@ static int parse_run(json_object *o, bool may_host_network, struct joblet_job_sp
 	*ret = s;
 	return 0;
 fail:
-	joblet_job_spec_free(s);
+	jl_job_spec_free(s);
 	return r;
 }
 
@@ -494,12 +497,12 @@ static json_object *time_json(int64_t ns)
 
 	if (ns <= 0)
 		return NULL;
-	joblet_time_format_rfc3339(ns, buf, sizeof(buf));
+	jl_time_format_rfc3339(ns, buf, sizeof(buf));
 	return json_object_new_string(buf);
 }
 
 /* The spec as the API shows it: secret values are `***`. */
-static char *public_spec(const struct joblet_job_spec *s, const struct uploads *u)
+static char *public_spec(const struct jl_job_spec *s, const struct uploads *u)
 {
 	json_object *o = json_object_new_object(), *argv = json_object_new_array(),
 		    *up = json_object_new_array();
@@ -637,7 +640,7 @@ static int resolve(struct request *rq)
 int api_job_run(struct request *rq)
 {
 	struct joblet_error *e = NULL;
-	struct joblet_job_spec *spec = NULL;
+	struct jl_job_spec *spec = NULL;
 	struct uploads u = { NULL, 0, 0, 0 };
 	struct timespec arrived;
 	struct job_owner owner = { rq->who.cn, rq->who.serial, role_name(rq->who.role), 0 };
@@ -654,9 +657,9 @@ int api_job_run(struct request *rq)
 	r = parse_run(o, rq->who.role >= ROLE_ADMIN, &spec, &u, &e);
 	json_object_put(o);
 	if (r == 0)
-		r = joblet_job_spec_validate(rq->d->cfg, spec, &e);
+		r = jl_job_spec_validate(rq->d->cfg, spec, &e);
 	if (r < 0) {
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 		uploads_done(&u);
 		return reply_e(rq, e);
 	}
@@ -668,7 +671,7 @@ int api_job_run(struct request *rq)
 	if (!pub || !cmd) {
 		free(pub);
 		free(cmd);
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 		uploads_done(&u);
 		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
 	}

@@ -17,7 +17,7 @@
  * (also sent without follow when the job has ended).  Idle streams get a
  * `: ping` comment every 15 s.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -35,6 +35,9 @@
 #include "manager.h"
 #include "server.h"
 #include "store.h"
+#include "base/log.h"
+#include "job/job_log.h"
+#include "common/base64.h"
 
 #define HEARTBEAT_S 15
 /* Bytes of events formatted ahead of what MHD asked for. */
@@ -251,7 +254,7 @@ static void hub_detach(struct log_hub *h, struct watch *w)
 struct follower {
 	struct daemon_ctx *d;
 	struct watch *w;
-	struct joblet_log_reader *reader;
+	struct jl_log_reader *reader;
 	char id[37];
 	bool follow;
 	int sock;	/* the connection's socket (to see a peer that left), or -1 */
@@ -384,12 +387,12 @@ static ssize_t escape_utf8(const uint8_t *s, size_t n, char *out)
 	return o - out;
 }
 
-static bool format_record(struct follower *f, const struct joblet_log_record *rec)
+static bool format_record(struct follower *f, const struct jl_log_record *rec)
 {
 	char head[160];
 	int hn;
 	ssize_t n;
-	const char *stream = rec->stream == JOBLET_STREAM_STDERR ? "stderr" : "stdout";
+	const char *stream = rec->stream == JL_STREAM_STDERR ? "stderr" : "stdout";
 
 	/* Room for the worst case either way: 6 bytes per byte escaped. */
 	if (!reserve(f, sizeof(head) + 6 * rec->len + 8))
@@ -407,7 +410,7 @@ static bool format_record(struct follower *f, const struct joblet_log_record *re
 						  ",\"b64\":\"",
 			      rec->seq, stream, rec->ts_ns);
 		put(f, head, (size_t)hn);
-		f->len += joblet_base64_encode(rec->data, rec->len, f->out + f->len);
+		f->len += jl_base64_encode(rec->data, rec->len, f->out + f->len);
 	}
 	put(f, "\"}\n\n", 4);
 	return true;
@@ -446,17 +449,17 @@ static bool format_exit(struct follower *f)
 /* Format records until FILL_BYTES are waiting; 1 when any was, 0 none, -1 on error. */
 static int fill(struct follower *f)
 {
-	struct joblet_log_record rec;
+	struct jl_log_record rec;
 	struct joblet_error *e = NULL;
 	int any = 0, n;
 
-	while (f->len - f->off < FILL_BYTES && (n = joblet_log_reader_next(f->reader, &rec, &e)) > 0) {
+	while (f->len - f->off < FILL_BYTES && (n = jl_log_reader_next(f->reader, &rec, &e)) > 0) {
 		if (!format_record(f, &rec))
 			return -1;
 		any = 1;
 	}
 	if (e) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "job %s: %s", f->id, joblet_error_message(e));
+		jl_log(JOBLET_LOG_ERROR, NULL, "job %s: %s", f->id, joblet_error_message(e));
 		joblet_error_free(e);
 		return -1;
 	}
@@ -548,7 +551,7 @@ static void follow_free(void *cls)
 		return;
 	if (f->w)
 		hub_detach(f->d->hub, f->w);
-	joblet_log_reader_free(f->reader);
+	jl_log_reader_free(f->reader);
 	free(f->out);
 	free(f);
 }
@@ -602,8 +605,8 @@ int api_job_logs(struct request *rq)
 	/* Registered first, then asked: an end recorded in between is not missed. */
 	if (f->w && !manager_job_alive(rq->d->manager, f->id))
 		log_hub_job_ended(rq->d->hub, f->id);
-	if (!f->w || joblet_log_reader_open_flags(dir, JOBLET_LOG_READER_NO_WATCH, &f->reader, &e) < 0 ||
-	    (skip && joblet_log_reader_skip(f->reader, skip, &e) < 0)) {
+	if (!f->w || jl_log_reader_open_flags(dir, JL_LOG_READER_NO_WATCH, &f->reader, &e) < 0 ||
+	    (skip && jl_log_reader_skip(f->reader, skip, &e) < 0)) {
 		int r = reply_joblet_error(rq, e);
 
 		joblet_error_free(e);

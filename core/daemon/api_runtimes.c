@@ -5,12 +5,12 @@
  * POST /v1/runtimes/install {"spec": "NAME[@VERSION]", "registry": "...",
  * "force": false} answers text/event-stream:
  *	event: progress   data: {"phase":"downloading","done":N,"total":N,...}
- *	event: result     data: what joblet_runtime_install() reports
+ *	event: result     data: what jl_runtime_install() reports
  *	event: error      data: {"error":{"code":"...","message":"..."}}
  * The install runs in a thread of its own: a client that goes away does
  * not stop it half-way (an install is all or nothing anyway).
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +20,9 @@
 #include <time.h>
 
 #include "server.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "runtime/runtime.h"
 
 int api_runtime_list(struct request *rq)
 {
@@ -29,10 +32,10 @@ int api_runtime_list(struct request *rq)
 	int r;
 
 	if (registry)
-		r = joblet_registry_list(rq->d->cfg, rq->d->set, *registry ? registry : NULL, &json,
+		r = jl_registry_list(rq->d->cfg, rq->d->set, *registry ? registry : NULL, &json,
 					 &e);
 	else
-		r = joblet_runtime_list(rq->d->cfg, NULL, &json, &e);
+		r = jl_runtime_list(rq->d->cfg, NULL, &json, &e);
 	return reply_result(rq, r, e, json);
 }
 
@@ -40,7 +43,7 @@ int api_runtime_info(struct request *rq)
 {
 	struct joblet_error *e = NULL;
 	char *json = NULL;
-	int r = joblet_runtime_list(rq->d->cfg, rq->arg, &json, &e);
+	int r = jl_runtime_list(rq->d->cfg, rq->arg, &json, &e);
 
 	return reply_result(rq, r, e, json);
 }
@@ -52,7 +55,7 @@ int api_runtime_remove(struct request *rq)
 	int r;
 
 	snprintf(rq->target, sizeof(rq->target), "%s", rq->arg);
-	r = joblet_runtime_remove(rq->d->cfg, rq->arg, &json, &e);
+	r = jl_runtime_remove(rq->d->cfg, rq->arg, &json, &e);
 	return reply_result(rq, r, e, json);
 }
 
@@ -114,15 +117,15 @@ static void push_event(struct install *in, const char *event, const char *data)
 static const char *phase_name(int32_t phase)
 {
 	switch (phase) {
-	case JOBLET_INSTALL_RESOLVING: return "resolving";
-	case JOBLET_INSTALL_DOWNLOADING: return "downloading";
-	case JOBLET_INSTALL_VERIFYING: return "verifying";
-	case JOBLET_INSTALL_DONE: return "done";
+	case JL_INSTALL_RESOLVING: return "resolving";
+	case JL_INSTALL_DOWNLOADING: return "downloading";
+	case JL_INSTALL_VERIFYING: return "verifying";
+	case JL_INSTALL_DONE: return "done";
 	default: return "working";
 	}
 }
 
-static void on_progress(const struct joblet_install_progress *p, void *userdata)
+static void on_progress(const struct jl_install_progress *p, void *userdata)
 {
 	struct install *in = userdata;
 	struct timespec ts;
@@ -133,7 +136,7 @@ static void on_progress(const struct joblet_install_progress *p, void *userdata)
 	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	pthread_mutex_lock(&in->lock);
 	/* Downloads report often: ten events a second are plenty for a progress bar. */
-	if (p->phase == JOBLET_INSTALL_DOWNLOADING && !p->message &&
+	if (p->phase == JL_INSTALL_DOWNLOADING && !p->message &&
 	    now - in->last_progress_ns < 100000000) {
 		pthread_mutex_unlock(&in->lock);
 		return;
@@ -155,9 +158,9 @@ static void on_progress(const struct joblet_install_progress *p, void *userdata)
 static void *install_main(void *arg)
 {
 	struct install *in = arg;
-	struct joblet_install_request req = {
+	struct jl_install_request req = {
 		.size = sizeof(req),
-		.flags = in->force ? JOBLET_INSTALL_FORCE : 0,
+		.flags = in->force ? JL_INSTALL_FORCE : 0,
 		.spec = in->spec,
 		.registry = in->registry,
 		.progress = on_progress,
@@ -165,21 +168,21 @@ static void *install_main(void *arg)
 	};
 	struct joblet_error *e = NULL;
 	char *json = NULL;
-	int r = joblet_runtime_install(in->d->cfg, in->d->set, &req, &json, &e);
+	int r = jl_runtime_install(in->d->cfg, in->d->set, &req, &json, &e);
 
 	pthread_mutex_lock(&in->lock);
 	if (r == 0) {
 		push_event(in, "result", json);
-		joblet_log(JOBLET_LOG_INFO, NULL, "runtime `%s` installed: %s", in->spec, json);
+		jl_log(JOBLET_LOG_INFO, NULL, "runtime `%s` installed: %s", in->spec, json);
 	} else {
 		json_object *o = json_object_new_object(), *x = json_object_new_object();
 
-		json_object_object_add(x, "code", json_object_new_string(joblet_error_code_name(e->code)));
+		json_object_object_add(x, "code", json_object_new_string(jl_error_code_name(e->code)));
 		json_object_object_add(x, "message", json_object_new_string(joblet_error_message(e)));
 		json_object_object_add(o, "error", x);
 		push_event(in, "error", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
-		joblet_log(JOBLET_LOG_WARNING, NULL, "runtime `%s` not installed: %s", in->spec,
+		jl_log(JOBLET_LOG_WARNING, NULL, "runtime `%s` not installed: %s", in->spec,
 			   joblet_error_message(e));
 	}
 	in->finished = true;

@@ -1,5 +1,5 @@
 /* api_system.c - /v1/version, /v1/plugins, /v1/audit and /metrics (Prometheus text). */
-#include "config.h"
+#include <config.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +11,8 @@
 #include "manager.h"
 #include "server.h"
 #include "store.h"
+#include "base/timefmt.h"
+#include "plugin/loader.h"
 
 int api_version(struct request *rq)
 {
@@ -19,8 +21,8 @@ int api_version(struct request *rq)
 	char started[40];
 
 	gethostname(host, sizeof(host) - 1);
-	joblet_time_format_rfc3339(rq->d->started_ns, started, sizeof(started));
-	json_object_object_add(o, "version", json_object_new_string(joblet_version_string()));
+	jl_time_format_rfc3339(rq->d->started_ns, started, sizeof(started));
+	json_object_object_add(o, "version", json_object_new_string(JOBLET_VERSION_STRING));
 	json_object_object_add(o, "plugin_abi", json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
 	json_object_object_add(o, "node", json_object_new_string(host));
 	json_object_object_add(o, "started", json_object_new_string(started));
@@ -33,7 +35,7 @@ int api_plugins(struct request *rq)
 {
 	struct joblet_error *e = NULL;
 	char *json = NULL;
-	int r = joblet_plugin_set_to_json(rq->d->set, &json, &e);
+	int r = jl_plugin_set_to_json(rq->d->set, &json, &e);
 
 	return reply_result(rq, r, e, json);
 }
@@ -80,7 +82,7 @@ int api_metrics(struct request *rq)
 	}
 	metric(f, "joblet_build_info", "gauge", "The joblet version serving.");
 	fprintf(f, "joblet_build_info{version=\"%s\",plugin_abi=\"%s\"} 1\n",
-		joblet_version_string(), JOBLET_PLUGIN_ABI_STRING);
+		JOBLET_VERSION_STRING, JOBLET_PLUGIN_ABI_STRING);
 	metric(f, "joblet_start_time_seconds", "gauge", "When the daemon started (Unix time).");
 	fprintf(f, "joblet_start_time_seconds %.3f\n", (double)rq->d->started_ns / 1e9);
 	metric(f, "joblet_jobs", "gauge", "Jobs in the store by state.");

@@ -8,7 +8,7 @@
  * clean and the identity is read by OID (a CN that contains "OU=admin" is
  * just a CN).
  */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include <gnutls/x509.h>
 
 #include "auth.h"
+#include "config/config.h"
 
 static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -144,7 +145,7 @@ static int describe_cert(const gnutls_datum_t *pem, char *buf, size_t size)
 	return r;
 }
 
-int tls_creds_load(const struct joblet_config *cfg, struct tls_creds **ret,
+int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
 		   struct joblet_error **err)
 {
 	gnutls_datum_t cert = { NULL, 0 }, key = { NULL, 0 }, ca = { NULL, 0 }, crl = { NULL, 0 };

@@ -15,7 +15,7 @@
 
 #include <gnutls/gnutls.h>
 
-#include <joblet/config.h>
+#include "config/config.h"
 #include <joblet/error.h>
 
 enum role {
@@ -47,7 +47,7 @@ struct tls_creds {
  * Load server.tls.* of cfg into new credentials (refs = 1).  Every problem
  * names the key and the file and says what to do (`joblet certs init`).
  */
-int tls_creds_load(const struct joblet_config *cfg, struct tls_creds **ret,
+int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
 		   struct joblet_error **err);
 void tls_creds_ref(struct tls_creds *c);
 void tls_creds_unref(struct tls_creds *c);

@@ -14,7 +14,7 @@
  * refused before any key is made, and the renames do not replace a file
  * that appeared meanwhile (the files placed so far are taken back).
  */
-#include "config.h"
+#include <config.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +39,7 @@
 
 #include "base/cleanup.h"
 #include "daemon.h"
+#include "common/cli.h"
 
 #define CMD		"joblet certs init"
 #define DEFAULT_ADDRESS "127.0.0.1:50051"
@@ -141,7 +142,7 @@ static int usage(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("; run `" CMD " --help`\n", stderr);
-	return JOBLET_EXIT_USAGE;
+	return JL_EXIT_USAGE;
 }
 
 /* A whole number of days, 1..MAX_DAYS; -1 when s is anything else. */
@@ -1207,15 +1208,15 @@ static int certs_init(int argc, char **argv, void *userdata)
 	else
 		print_text(&run);
 	run_done(&run);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 fail:
 	fprintf(stderr, CMD ": %s\n", joblet_error_message(e));
 	joblet_error_free(e);
 	run_done(&run);
-	return JOBLET_EXIT_FAILURE;
+	return JL_EXIT_FAILURE;
 }
 
-const struct joblet_cli_command joblet_certs_commands[] = {
+const struct jl_cli_command joblet_certs_commands[] = {
 	{ "init",
 	  "Create a CA, the server certificate, a client certificate per role and rnx configs",
 	  "--dir DIR [--server-name NAME]... [--ip ADDR]... [--address HOST:PORT]\n"

@@ -1,24 +1,33 @@
 /*
  * cmd_check.c - joblet check: what this host and configuration give joblet.
  */
-#include "config.h"
+#include <config.h>
 
 #include <json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <joblet/isolation.h>
+
 #include "daemon.h"
+#include "common/cli.h"
+#include "base/plugin_id.h"
+#include "config/config.h"
+#include "config/host.h"
+#include "job/executor.h"
+#include "plugin/loader.h"
+#include "runtime/runtime.h"
 
 static const struct {
 	uint32_t bit;
 	const char *name;
 } features[] = {
-	{ JOBLET_FEATURE_OPENAT2, "openat2" },
-	{ JOBLET_FEATURE_CLONE3, "clone3" },
-	{ JOBLET_FEATURE_PIDFD, "pidfd" },
-	{ JOBLET_FEATURE_CLOSE_RANGE, "close_range" },
-	{ JOBLET_FEATURE_SECCOMP_FILTER, "seccomp_filter" },
+	{ JL_FEATURE_OPENAT2, "openat2" },
+	{ JL_FEATURE_CLONE3, "clone3" },
+	{ JL_FEATURE_PIDFD, "pidfd" },
+	{ JL_FEATURE_CLOSE_RANGE, "close_range" },
+	{ JL_FEATURE_SECCOMP_FILTER, "seccomp_filter" },
 };
 
 static json_object *strv_json(char *const *v)
@@ -34,9 +43,9 @@ static json_object *ns_json(uint32_t mask)
 {
 	json_object *a = json_object_new_array();
 
-	for (uint32_t bit = 1; bit & JOBLET_NS_ALL; bit <<= 1)
+	for (uint32_t bit = 1; bit & JL_NS_ALL; bit <<= 1)
 		if (mask & bit)
-			json_object_array_add(a, json_object_new_string(joblet_host_ns_name(bit)));
+			json_object_array_add(a, json_object_new_string(jl_host_ns_name(bit)));
 	return a;
 }
 
@@ -55,9 +64,9 @@ static void print_ns(const char *label, uint32_t mask)
 	printf("  %-22s", label);
 	if (!mask)
 		printf(" (none)");
-	for (uint32_t bit = 1; bit & JOBLET_NS_ALL; bit <<= 1)
+	for (uint32_t bit = 1; bit & JL_NS_ALL; bit <<= 1)
 		if (mask & bit)
-			printf(" %s", joblet_host_ns_name(bit));
+			printf(" %s", jl_host_ns_name(bit));
 	printf("\n");
 }
 
@@ -67,13 +76,13 @@ struct isolation_verdict {
 	char *reason; /* NULL when usable */
 };
 
-static size_t probe_isolation(const struct joblet_plugin_set *set, struct isolation_verdict *out,
+static size_t probe_isolation(const struct jl_plugin_set *set, struct isolation_verdict *out,
 			      size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < joblet_plugin_set_count(set) && n < max; i++) {
-		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, NULL);
+	for (size_t i = 0; i < jl_plugin_set_count(set) && n < max; i++) {
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
 		const struct joblet_isolation_ops *ops = p->ops;
 		struct joblet_error *e = NULL;
 
@@ -89,26 +98,26 @@ static size_t probe_isolation(const struct joblet_plugin_set *set, struct isolat
 	return n;
 }
 
-static void print_text(const struct joblet_config *cfg, const struct joblet_host_info *h,
-		       const struct joblet_plugin_set *set, const struct isolation_verdict *iso,
+static void print_text(const struct jl_config *cfg, const struct jl_host_info *h,
+		       const struct jl_plugin_set *set, const struct isolation_verdict *iso,
 		       size_t n_iso, const struct daemon_problems *problems)
 {
 	const char *path, *reason;
 
-	printf("joblet %s, plugin ABI %s\n", joblet_version_string(), JOBLET_PLUGIN_ABI_STRING);
+	printf("joblet %s, plugin ABI %s\n", JOBLET_VERSION_STRING, JOBLET_PLUGIN_ABI_STRING);
 	printf("host:       Linux %s %s, %s\n", h->kernel_release ? h->kernel_release : "?",
 	       h->machine ? h->machine : "?", h->privileged ? "running as root" : "not root");
 	printf("config:     %s\n", cfg->source ? cfg->source : "built-in defaults (no joblet.yml)");
 
-	printf("\ncgroups:    %s", joblet_host_cgroup_mode_name(h->cgroup_mode));
-	if (h->cgroup_mode == JOBLET_CGROUP_HYBRID)
+	printf("\ncgroups:    %s", jl_host_cgroup_mode_name(h->cgroup_mode));
+	if (h->cgroup_mode == JL_CGROUP_HYBRID)
 		printf(" (v1 controllers; cgroup2 mounted at %s)", h->cgroup2_mount);
 	else if (h->cgroup2_mount)
 		printf(" (cgroup2 at %s)", h->cgroup2_mount);
 	printf("\n");
 	if (h->cgroup2_mount)
 		print_words("cgroup2 controllers:", h->cgroup2_controllers);
-	if (h->cgroup_mode == JOBLET_CGROUP_V1 || h->cgroup_mode == JOBLET_CGROUP_HYBRID)
+	if (h->cgroup_mode == JL_CGROUP_V1 || h->cgroup_mode == JL_CGROUP_HYBRID)
 		print_words("cgroup1 controllers:", h->cgroup1_controllers);
 
 	printf("namespaces:\n");
@@ -123,22 +132,22 @@ static void print_text(const struct joblet_config *cfg, const struct joblet_host
 		printf(" %s %s%s", features[i].name, h->features & features[i].bit ? "yes" : "no",
 		       i + 1 < sizeof(features) / sizeof(features[0]) ? "," : "\n");
 
-	printf("\nplugins:    %zu loaded, %zu rejected; directories:", joblet_plugin_set_count(set),
-	       joblet_plugin_set_rejected_count(set));
-	for (size_t i = 0; (path = joblet_plugin_set_dir(set, i)); i++)
+	printf("\nplugins:    %zu loaded, %zu rejected; directories:", jl_plugin_set_count(set),
+	       jl_plugin_set_rejected_count(set));
+	for (size_t i = 0; (path = jl_plugin_set_dir(set, i)); i++)
 		printf(" %s", path);
 	printf("\n");
-	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
 		const char *origin;
-		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, &origin);
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, &origin);
 		char id[96];
 
-		snprintf(id, sizeof(id), "%s/%s", joblet_plugin_kind_name((int32_t)p->kind), p->name);
+		snprintf(id, sizeof(id), "%s/%s", jl_plugin_kind_name((int32_t)p->kind), p->name);
 		printf("  %-20s %-10s %s\n", id, p->version, origin);
 	}
-	if (joblet_plugin_set_rejected_count(set) > 0) {
+	if (jl_plugin_set_rejected_count(set) > 0) {
 		printf("rejected:\n");
-		for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
+		for (size_t i = 0; jl_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
 			printf("  %s\n      %s\n", path, reason);
 	}
 	printf("isolation:  stack");
@@ -149,11 +158,11 @@ static void print_text(const struct joblet_config *cfg, const struct joblet_host
 		printf(" %s", *name);
 		/* Say which backend "cgroup" is on this host. */
 		if (strcmp(*name, "cgroup") == 0) {
-			struct joblet_config one = *cfg;
+			struct jl_config one = *cfg;
 			char *just[] = { *name, NULL };
 
 			one.isolation_stack = just;
-			if (joblet_isolation_stack_resolve(&one, set, layers, 16, &n, NULL) == 0 && n == 1)
+			if (jl_isolation_stack_resolve(&one, set, layers, 16, &n, NULL) == 0 && n == 1)
 				printf(" (= %s)", layers[0]->name);
 		}
 	}
@@ -170,11 +179,11 @@ static void print_text(const struct joblet_config *cfg, const struct joblet_host
 		char *platform = NULL;
 
 		printf("runtimes:   %s; registry %s", cfg->runtimes_dir, cfg->default_registry);
-		if (joblet_registry_plugin_for(cfg, set, NULL, &rp, NULL) == 0)
+		if (jl_registry_plugin_for(cfg, set, NULL, &rp, NULL) == 0)
 			printf(" (registry/%s)", rp->name);
 		else
 			printf(" (no registry plugin takes it)");
-		if (joblet_runtime_host_platform(cfg, &platform, &e) == 0)
+		if (jl_runtime_host_platform(cfg, &platform, &e) == 0)
 			printf("; platform %s%s\n", platform, cfg->platform ? " (configured)" : "");
 		else
 			printf("; platform unknown: %s\n", joblet_error_message(e));
@@ -190,8 +199,8 @@ static void print_text(const struct joblet_config *cfg, const struct joblet_host
 		printf("\nok: joblet can serve with this host and configuration\n");
 }
 
-static void print_json(const struct joblet_config *cfg, const struct joblet_host_info *h,
-		       const struct joblet_plugin_set *set, const struct isolation_verdict *iso,
+static void print_json(const struct jl_config *cfg, const struct jl_host_info *h,
+		       const struct jl_plugin_set *set, const struct isolation_verdict *iso,
 		       size_t n_iso, const struct daemon_problems *problems)
 {
 	json_object *isoj = json_object_new_array();
@@ -200,14 +209,14 @@ static void print_json(const struct joblet_config *cfg, const struct joblet_host
 	json_object *feat = json_object_new_object(), *plugins = NULL;
 	char *pj = NULL;
 
-	json_object_object_add(root, "version", json_object_new_string(joblet_version_string()));
+	json_object_object_add(root, "version", json_object_new_string(JOBLET_VERSION_STRING));
 	json_object_object_add(root, "plugin_abi", json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
 	json_object_object_add(root, "config",
 			       cfg->source ? json_object_new_string(cfg->source) : NULL);
 	json_object_object_add(host, "kernel", json_object_new_string(h->kernel_release ? h->kernel_release : ""));
 	json_object_object_add(host, "machine", json_object_new_string(h->machine ? h->machine : ""));
 	json_object_object_add(host, "privileged", json_object_new_boolean(h->privileged));
-	json_object_object_add(cg, "mode", json_object_new_string(joblet_host_cgroup_mode_name(h->cgroup_mode)));
+	json_object_object_add(cg, "mode", json_object_new_string(jl_host_cgroup_mode_name(h->cgroup_mode)));
 	json_object_object_add(cg, "cgroup2_mount",
 			       h->cgroup2_mount ? json_object_new_string(h->cgroup2_mount) : NULL);
 	json_object_object_add(cg, "cgroup2_controllers", strv_json(h->cgroup2_controllers));
@@ -221,7 +230,7 @@ static void print_json(const struct joblet_config *cfg, const struct joblet_host
 				       json_object_new_boolean(!!(h->features & features[i].bit)));
 	json_object_object_add(host, "features", feat);
 	json_object_object_add(root, "host", host);
-	if (joblet_plugin_set_to_json(set, &pj, NULL) == 0)
+	if (jl_plugin_set_to_json(set, &pj, NULL) == 0)
 		plugins = json_tokener_parse(pj);
 	free(pj);
 	json_object_object_add(root, "plugins", plugins);
@@ -244,12 +253,12 @@ static void print_json(const struct joblet_config *cfg, const struct joblet_host
 		struct joblet_error *e = NULL;
 		char *platform = NULL, id[96] = "";
 
-		if (joblet_registry_plugin_for(cfg, set, NULL, &rp, NULL) == 0)
+		if (jl_registry_plugin_for(cfg, set, NULL, &rp, NULL) == 0)
 			snprintf(id, sizeof(id), "registry/%s", rp->name);
 		json_object_object_add(rt, "dir", json_object_new_string(cfg->runtimes_dir));
 		json_object_object_add(rt, "registry", json_object_new_string(cfg->default_registry));
 		json_object_object_add(rt, "registry_plugin", *id ? json_object_new_string(id) : NULL);
-		if (joblet_runtime_host_platform(cfg, &platform, &e) == 0)
+		if (jl_runtime_host_platform(cfg, &platform, &e) == 0)
 			json_object_object_add(rt, "platform", json_object_new_string(platform));
 		else {
 			json_object_object_add(rt, "platform", NULL);
@@ -273,32 +282,32 @@ static void print_json(const struct joblet_config *cfg, const struct joblet_host
 int joblet_cmd_check(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
-	struct joblet_config *cfg = NULL;
-	struct joblet_host_info *host = NULL;
-	struct joblet_plugin_set *set = NULL;
+	struct jl_config *cfg = NULL;
+	struct jl_host_info *host = NULL;
+	struct jl_plugin_set *set = NULL;
 	struct joblet_error *e = NULL;
 	struct daemon_problems problems = { 0 };
 	struct isolation_verdict iso[32];
 	size_t n_iso = 0;
 	int r, status;
 
-	r = joblet_cli_parse_json_only(argc, argv, "joblet check", &ctx->json, stderr);
+	r = jl_cli_parse_json_only(argc, argv, "joblet check", &ctx->json, stderr);
 	if (r)
 		return r;
 	if (daemon_load_config(ctx, &cfg, &e) < 0) {
 		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
 		joblet_error_free(e);
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
-	r = joblet_host_probe(&host, &e);
+	r = jl_host_probe(&host, &e);
 	if (r == 0)
-		r = joblet_plugin_set_new(cfg, 0, &set, &e);
+		r = jl_plugin_set_new(cfg, 0, &set, &e);
 	if (r == 0)
-		r = joblet_plugin_set_scan(set, &e);
+		r = jl_plugin_set_scan(set, &e);
 	if (r < 0) {
 		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
 		joblet_error_free(e);
-		status = JOBLET_EXIT_FAILURE;
+		status = JL_EXIT_FAILURE;
 		goto out;
 	}
 	daemon_find_problems(cfg, set, &problems);
@@ -307,13 +316,13 @@ int joblet_cmd_check(int argc, char **argv, void *userdata)
 		print_json(cfg, host, set, iso, n_iso, &problems);
 	else
 		print_text(cfg, host, set, iso, n_iso, &problems);
-	status = problems.n > 0 ? JOBLET_EXIT_FAILURE : JOBLET_EXIT_OK;
+	status = problems.n > 0 ? JL_EXIT_FAILURE : JL_EXIT_OK;
 out:
 	for (size_t i = 0; i < n_iso; i++)
 		free(iso[i].reason);
 	daemon_problems_done(&problems);
-	joblet_plugin_set_free(set);
-	joblet_host_info_free(host);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_host_info_free(host);
+	jl_config_free(cfg);
 	return status;
 }

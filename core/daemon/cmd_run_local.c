@@ -8,7 +8,7 @@
  * SIGTERM ask the shim to stop the job (SIGTERM, grace period, SIGKILL);
  * this program waits for the shim to write the job's status either way.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,16 +24,21 @@
 
 #include "base/cleanup.h"
 #include "daemon.h"
+#include "common/cli.h"
+#include "config/config.h"
+#include "job/executor.h"
+#include "job/job_log.h"
+#include "job/job_spec.h"
 
 /* Copy every complete record of the log to our stdout/stderr. */
-static int drain(struct joblet_log_reader *r, bool *out_broken)
+static int drain(struct jl_log_reader *r, bool *out_broken)
 {
 	struct joblet_error *e = NULL;
-	struct joblet_log_record rec;
+	struct jl_log_record rec;
 	int n;
 
-	while ((n = joblet_log_reader_next(r, &rec, &e)) > 0) {
-		int fd = rec.stream == JOBLET_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
+	while ((n = jl_log_reader_next(r, &rec, &e)) > 0) {
+		int fd = rec.stream == JL_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
 
 		/* A closed stdout (`| head`) must not stop the job or lose its status. */
 		if (!*out_broken && jl_write_all(fd, rec.data, rec.len) < 0 && fd == STDOUT_FILENO)
@@ -65,7 +70,7 @@ static char *shim_last_line(const char *dir)
 	return strdup(last[0] ? last : "its log is empty");
 }
 
-static void say_why(const struct joblet_job_spec *spec, const struct joblet_job_status *st)
+static void say_why(const struct jl_job_spec *spec, const struct jl_job_status *st)
 {
 	const char *id = spec->id;
 
@@ -81,23 +86,23 @@ static void say_why(const struct joblet_job_spec *spec, const struct joblet_job_
 			id, (long long)spec->max_memory_mib);
 	else if (st->stopped)
 		fprintf(stderr, "joblet: job %s was stopped on request (exit %d)\n", id,
-			joblet_job_status_exit_code(st));
+			jl_job_status_exit_code(st));
 	else if (!st->exited && st->signal)
 		fprintf(stderr, "joblet: job %s was killed by signal %d (%s) (exit %d)\n", id,
-			st->signal, strsignal(st->signal), joblet_job_status_exit_code(st));
+			st->signal, strsignal(st->signal), jl_job_status_exit_code(st));
 }
 
 int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
-	struct joblet_config *cfg = NULL;
-	struct joblet_job_spec *spec = NULL;
-	struct joblet_log_reader *reader = NULL;
-	struct joblet_job_status st = { 0 };
+	struct jl_config *cfg = NULL;
+	struct jl_job_spec *spec = NULL;
+	struct jl_log_reader *reader = NULL;
+	struct jl_job_status st = { 0 };
 	struct joblet_error *e = NULL;
 	char *dir = NULL, **args = NULL;
 	const char *config_path = ctx->config_path;
-	int nargs = 0, rc = JOBLET_EXIT_FAILURE, sfd = -1, pidfd = -1, r;
+	int nargs = 0, rc = JL_EXIT_FAILURE, sfd = -1, pidfd = -1, r;
 	bool keep = false, out_broken = false, shim_gone = false, stop_sent = false;
 	int32_t shim_pid = -1;
 	sigset_t mask, old;
@@ -122,13 +127,13 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 
 		config_path = env && *env ? env : NULL;
 	}
-	if (daemon_load_config(ctx, &cfg, &e) < 0 || joblet_job_spec_new(&spec, &e) < 0)
+	if (daemon_load_config(ctx, &cfg, &e) < 0 || jl_job_spec_new(&spec, &e) < 0)
 		goto fail;
-	if (joblet_job_spec_parse_args(spec, nargs, args, NULL, &e) < 0) {
+	if (jl_job_spec_parse_args(spec, nargs, args, NULL, &e) < 0) {
 		fprintf(stderr, "joblet run-local: %s; run `joblet run-local --help` for the usage.\n",
 			joblet_error_message(e));
 		joblet_error_free(e);
-		rc = JOBLET_EXIT_USAGE;
+		rc = JL_EXIT_USAGE;
 		goto out;
 	}
 	if (spec->schedule_ns || spec->cron || spec->cpus) {
@@ -136,16 +141,16 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 				"(the daemon's scheduler starts scheduled and recurring jobs and pins "
 				"cores; use --cpu-cores here).\n",
 			spec->schedule_ns ? "schedule" : spec->cron ? "cron" : "cpus");
-		rc = JOBLET_EXIT_USAGE;
+		rc = JL_EXIT_USAGE;
 		goto out;
 	}
 	if (!spec->argv || !spec->argv[0]) {
 		fprintf(stderr, "joblet run-local: no command given; put it after the flags "
 				"(`joblet run-local --max-memory=256 -- python3 job.py`).\n");
-		rc = JOBLET_EXIT_USAGE;
+		rc = JL_EXIT_USAGE;
 		goto out;
 	}
-	if (joblet_job_spec_validate(cfg, spec, &e) < 0 || joblet_job_create(cfg, spec, &dir, &e) < 0)
+	if (jl_job_spec_validate(cfg, spec, &e) < 0 || jl_job_create(cfg, spec, &dir, &e) < 0)
 		goto fail;
 
 	/* Signals become events before the shim exists, so none is lost. */
@@ -160,15 +165,15 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 		joblet_error_set(&e, JOBLET_E_SYSTEM, errno, "cannot watch for signals");
 		goto fail_created;
 	}
-	if (joblet_log_reader_open(dir, &reader, &e) < 0 ||
-	    joblet_job_spawn(dir, config_path, &shim_pid, &e) < 0)
+	if (jl_log_reader_open(dir, &reader, &e) < 0 ||
+	    jl_job_spawn(dir, config_path, &shim_pid, &e) < 0)
 		goto fail_created;
 	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)shim_pid, 0);
 
 	while (!shim_gone) {
 		struct pollfd pfd[3] = {
 			{ sfd, POLLIN, 0 },
-			{ joblet_log_reader_fd(reader), POLLIN, 0 },
+			{ jl_log_reader_fd(reader), POLLIN, 0 },
 			{ pidfd, POLLIN, 0 },
 		};
 
@@ -176,7 +181,7 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 		if (poll(pfd, 3, pfd[1].fd < 0 ? 100 : -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents & POLLIN)
-			joblet_log_reader_ack(reader);
+			jl_log_reader_ack(reader);
 		if (drain(reader, &out_broken) < 0)
 			break;
 		if (pfd[0].revents & POLLIN) {
@@ -191,7 +196,7 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 					stop_sent = true;
 				}
 				/* Each further signal asks again; the shim does not restart the grace. */
-				if (joblet_job_stop(dir, NULL) < 0 && !joblet_job_running(dir))
+				if (jl_job_stop(dir, NULL) < 0 && !jl_job_running(dir))
 					continue;
 			}
 		}
@@ -203,7 +208,7 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 	/* Everything the shim wrote before it ended. */
 	drain(reader, &out_broken);
 
-	r = joblet_job_status_read(dir, &st, &e);
+	r = jl_job_status_read(dir, &st, &e);
 	if (r < 0 && e && e->code == JOBLET_E_NOT_FOUND) {
 		joblet_error_clear(&e);
 		memset(&st, 0, sizeof(st));
@@ -223,10 +228,10 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 	if (r < 0)
 		goto fail_created;
 	say_why(spec, &st);
-	rc = joblet_job_status_exit_code(&st);
+	rc = jl_job_status_exit_code(&st);
 	if (keep)
 		fprintf(stderr, "joblet: the job's state is kept in %s\n", dir);
-	else if (joblet_job_remove(dir, &e) < 0) {
+	else if (jl_job_remove(dir, &e) < 0) {
 		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
 		joblet_error_clear(&e);
 	}
@@ -237,17 +242,17 @@ oom:
 fail:
 	fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
 	joblet_error_free(e);
-	rc = JOBLET_EXIT_FAILURE;
+	rc = JL_EXIT_FAILURE;
 	goto out;
 fail_created:
 	fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
 	joblet_error_free(e);
-	rc = JOBLET_EXIT_FAILURE;
-	if (shim_pid <= 0 && dir && joblet_job_remove(dir, &e) < 0)
+	rc = JL_EXIT_FAILURE;
+	if (shim_pid <= 0 && dir && jl_job_remove(dir, &e) < 0)
 		joblet_error_clear(&e);
 out:
-	joblet_job_status_done(&st);
-	joblet_log_reader_free(reader);
+	jl_job_status_done(&st);
+	jl_log_reader_free(reader);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (sfd >= 0) {
@@ -256,7 +261,7 @@ out:
 	}
 	free(dir);
 	free(args);
-	joblet_job_spec_free(spec);
-	joblet_config_free(cfg);
+	jl_job_spec_free(spec);
+	jl_config_free(cfg);
 	return rc;
 }

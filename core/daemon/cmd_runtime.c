@@ -2,7 +2,7 @@
  * cmd_runtime.c - joblet runtime install|list|info|remove|pack|index: the
  * runtime pipeline run directly on this host.
  */
-#include "config.h"
+#include <config.h>
 
 #include <getopt.h>
 #include <json.h>
@@ -12,12 +12,17 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "common/cli.h"
+#include "config/config.h"
+#include "plugin/loader.h"
+#include "runtime/runtime.h"
+#include "common/runtime_text.h"
 
 /* ------------------------------------------------------------------ shared */
 
 struct runtime_env {
-	struct joblet_config *cfg;
-	struct joblet_plugin_set *set;
+	struct jl_config *cfg;
+	struct jl_plugin_set *set;
 };
 
 static int env_open(struct joblet_ctx *ctx, bool plugins, struct runtime_env *env)
@@ -26,12 +31,12 @@ static int env_open(struct joblet_ctx *ctx, bool plugins, struct runtime_env *en
 
 	memset(env, 0, sizeof(*env));
 	if (daemon_load_config(ctx, &env->cfg, &e) < 0 ||
-	    (plugins && (joblet_plugin_set_new(env->cfg, 0, &env->set, &e) < 0 ||
-			 joblet_plugin_set_scan(env->set, &e) < 0))) {
+	    (plugins && (jl_plugin_set_new(env->cfg, 0, &env->set, &e) < 0 ||
+			 jl_plugin_set_scan(env->set, &e) < 0))) {
 		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
 		joblet_error_free(e);
-		joblet_plugin_set_free(env->set);
-		joblet_config_free(env->cfg);
+		jl_plugin_set_free(env->set);
+		jl_config_free(env->cfg);
 		return -1;
 	}
 	return 0;
@@ -39,15 +44,15 @@ static int env_open(struct joblet_ctx *ctx, bool plugins, struct runtime_env *en
 
 static void env_close(struct runtime_env *env)
 {
-	joblet_plugin_set_free(env->set);
-	joblet_config_free(env->cfg);
+	jl_plugin_set_free(env->set);
+	jl_config_free(env->cfg);
 }
 
 static int fail(struct joblet_error *e)
 {
 	fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
 	joblet_error_free(e);
-	return JOBLET_EXIT_FAILURE;
+	return JL_EXIT_FAILURE;
 }
 
 /* A usage error: "PATH: WHAT[ `ARG`]; run `PATH --help` for the usage." */
@@ -55,7 +60,7 @@ static int usage(const char *path, const char *what, const char *arg)
 {
 	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
 		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
-	return JOBLET_EXIT_USAGE;
+	return JL_EXIT_USAGE;
 }
 
 static json_object *parse_json(const char *text)
@@ -102,10 +107,10 @@ static int finish(const struct joblet_ctx *ctx, int r, struct joblet_error *e, c
 		json_object_put(o);
 	}
 	free(json);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
-/* finish() for the answers libjoblet prints (enum joblet_runtime_text). */
+/* finish() for the answers libjoblet prints (enum jl_runtime_text). */
 static int finish_text(const struct joblet_ctx *ctx, int r, struct joblet_error *e, char *json,
 		       int32_t what)
 {
@@ -114,14 +119,14 @@ static int finish_text(const struct joblet_ctx *ctx, int r, struct joblet_error 
 	if (ctx->json)
 		print_json(json);
 	else
-		joblet_runtime_print_text(stdout, stderr, "joblet", what, json);
+		jl_runtime_print_text(stdout, stderr, "joblet", what, json);
 	free(json);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
-static void install_progress(const struct joblet_install_progress *p, void *userdata)
+static void install_progress(const struct jl_install_progress *p, void *userdata)
 {
-	joblet_install_progress_print(stderr, userdata, p);
+	jl_install_progress_print(stderr, userdata, p);
 }
 
 /* ------------------------------------------------------------------ install */
@@ -138,8 +143,8 @@ static int runtime_install(int argc, char **argv, void *userdata)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct joblet_ctx *ctx = userdata;
-	struct joblet_install_request req = { sizeof(req), 0, NULL, NULL, install_progress, NULL };
-	struct joblet_progress_view bar = { isatty(STDERR_FILENO), -1, 0, 0 };
+	struct jl_install_request req = { sizeof(req), 0, NULL, NULL, install_progress, NULL };
+	struct jl_progress_view bar = { isatty(STDERR_FILENO), -1, 0, 0 };
 	struct runtime_env env;
 	struct joblet_error *e = NULL;
 	char *json = NULL;
@@ -151,7 +156,7 @@ static int runtime_install(int argc, char **argv, void *userdata)
 		if (c == 'r')
 			req.registry = optarg;
 		else if (c == 'f')
-			req.flags |= JOBLET_INSTALL_FORCE;
+			req.flags |= JL_INSTALL_FORCE;
 		else if (c == 'j')
 			ctx->json = 1;
 		else if (c == ':')
@@ -167,11 +172,11 @@ static int runtime_install(int argc, char **argv, void *userdata)
 	req.spec = argv[optind];
 	req.userdata = &bar;
 	if (env_open(ctx, true, &env) < 0)
-		return JOBLET_EXIT_FAILURE;
-	r = joblet_runtime_install(env.cfg, env.set, &req, &json, &e);
-	joblet_install_progress_end(stderr, &bar);
+		return JL_EXIT_FAILURE;
+	r = jl_runtime_install(env.cfg, env.set, &req, &json, &e);
+	jl_install_progress_end(stderr, &bar);
 	env_close(&env);
-	return finish_text(ctx, r, e, json, JOBLET_RUNTIME_TEXT_INSTALLED);
+	return finish_text(ctx, r, e, json, JL_RUNTIME_TEXT_INSTALLED);
 }
 
 /* ------------------------------------------------------------------ list / info */
@@ -235,12 +240,12 @@ static int runtime_list(int argc, char **argv, void *userdata)
 	if (optind < argc)
 		return usage("joblet runtime list", "unexpected argument", argv[optind]);
 	if (env_open(ctx, from_registry, &env) < 0)
-		return JOBLET_EXIT_FAILURE;
-	r = from_registry ? joblet_registry_list(env.cfg, env.set, registry, &json, &e)
-			  : joblet_runtime_list(env.cfg, NULL, &json, &e);
+		return JL_EXIT_FAILURE;
+	r = from_registry ? jl_registry_list(env.cfg, env.set, registry, &json, &e)
+			  : jl_runtime_list(env.cfg, NULL, &json, &e);
 	env_close(&env);
 	return finish_text(ctx, r, e, json,
-			   from_registry ? JOBLET_RUNTIME_TEXT_REGISTRY : JOBLET_RUNTIME_TEXT_LIST);
+			   from_registry ? JL_RUNTIME_TEXT_REGISTRY : JL_RUNTIME_TEXT_LIST);
 }
 
 
@@ -258,10 +263,10 @@ static int runtime_info(int argc, char **argv, void *userdata)
 	if (r)
 		return r;
 	if (env_open(ctx, false, &env) < 0)
-		return JOBLET_EXIT_FAILURE;
-	r = joblet_runtime_list(env.cfg, spec, &json, &e);
+		return JL_EXIT_FAILURE;
+	r = jl_runtime_list(env.cfg, spec, &json, &e);
 	env_close(&env);
-	return finish_text(ctx, r, e, json, JOBLET_RUNTIME_TEXT_INFO);
+	return finish_text(ctx, r, e, json, JL_RUNTIME_TEXT_INFO);
 }
 
 
@@ -279,10 +284,10 @@ static int runtime_remove(int argc, char **argv, void *userdata)
 	if (r)
 		return r;
 	if (env_open(ctx, false, &env) < 0)
-		return JOBLET_EXIT_FAILURE;
-	r = joblet_runtime_remove(env.cfg, spec, &json, &e);
+		return JL_EXIT_FAILURE;
+	r = jl_runtime_remove(env.cfg, spec, &json, &e);
 	env_close(&env);
-	return finish_text(ctx, r, e, json, JOBLET_RUNTIME_TEXT_REMOVED);
+	return finish_text(ctx, r, e, json, JL_RUNTIME_TEXT_REMOVED);
 }
 
 /* ------------------------------------------------------------------ pack / index */
@@ -294,7 +299,7 @@ static void print_packed(json_object *o, const void *arg)
 
 	(void)arg;
 	json_object_object_get_ex(o, "size", &v);
-	joblet_size_format((double)json_object_get_int64(v), size, sizeof(size));
+	jl_size_format((double)json_object_get_int64(v), size, sizeof(size));
 	printf("wrote %s (%s %s, %s, sha256:%s)\n", jstr(o, "path"), jstr(o, "name"),
 	       jstr(o, "version"), size, jstr(o, "sha256"));
 }
@@ -327,8 +332,8 @@ static int runtime_pack(int argc, char **argv, void *userdata)
 	if (optind != argc - 1)
 		return usage("joblet runtime pack", "give one runtime folder", NULL);
 	if (env_open(ctx, true, &env) < 0)
-		return JOBLET_EXIT_FAILURE;
-	r = joblet_runtime_pack(env.cfg, env.set, argv[optind], out, &json, &e);
+		return JL_EXIT_FAILURE;
+	r = jl_runtime_pack(env.cfg, env.set, argv[optind], out, &json, &e);
 	env_close(&env);
 	return finish(ctx, r, e, json, print_packed, NULL);
 }
@@ -380,13 +385,13 @@ static int runtime_index(int argc, char **argv, void *userdata)
 	if (optind != argc - 1)
 		return usage("joblet runtime index", "give one folder of packages", NULL);
 	if (env_open(ctx, true, &env) < 0)
-		return JOBLET_EXIT_FAILURE;
-	r = joblet_registry_index_dir(env.cfg, env.set, argv[optind], base, platforms, &json, &e);
+		return JL_EXIT_FAILURE;
+	r = jl_registry_index_dir(env.cfg, env.set, argv[optind], base, platforms, &json, &e);
 	env_close(&env);
 	return finish(ctx, r, e, json, print_indexed, argv[optind]);
 }
 
-const struct joblet_cli_command joblet_runtime_commands[] = {
+const struct jl_cli_command joblet_runtime_commands[] = {
 	{ "install", "Install a runtime from a registry",
 	  "NAME[@VERSION|@latest] [--registry=OWNER/REPO|PATH|URL] [--force] [--json]",
 	  "Options:\n"

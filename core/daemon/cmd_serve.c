@@ -12,7 +12,7 @@
  * SIGTERM and SIGINT stop the daemon, and jobs keep running under their
  * shims for the next daemon to adopt.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +34,11 @@
 #include "manager.h"
 #include "server.h"
 #include "store.h"
+#include "common/cli.h"
+#include "base/log.h"
+#include "base/plugin_id.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 /* mkdir -p with mode for the last component. */
 static int make_dirs(const char *path, mode_t mode)
@@ -66,21 +71,21 @@ static int take_lock(const char *state_dir)
 
 	r = make_dirs(state_dir, 0700);
 	if (r < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot create the state directory `%s`: %s",
+		jl_log(JOBLET_LOG_ERROR, NULL, "cannot create the state directory `%s`: %s",
 			   state_dir, strerror(-r));
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/joblet.pid", state_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot open `%s`: %s", path, strerror(errno));
+		jl_log(JOBLET_LOG_ERROR, NULL, "cannot open `%s`: %s", path, strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		n = pread(fd, other, sizeof(other) - 1, 0);
 		other[n > 0 ? n : 0] = '\0';
 		other[strcspn(other, "\n")] = '\0';
-		joblet_log(JOBLET_LOG_ERROR, NULL,
+		jl_log(JOBLET_LOG_ERROR, NULL,
 			   "another joblet (pid %s) is serving the state directory `%s`; stop it "
 			   "first, or give this one its own paths.state_dir",
 			   *other ? other : "?", state_dir);
@@ -90,24 +95,24 @@ static int take_lock(const char *state_dir)
 	if (ftruncate(fd, 0) == 0) {
 		n = snprintf(other, sizeof(other), "%ld\n", (long)getpid());
 		if (pwrite(fd, other, (size_t)n, 0) != n)
-			joblet_log(JOBLET_LOG_WARNING, NULL, "cannot write our pid into `%s`", path);
+			jl_log(JOBLET_LOG_WARNING, NULL, "cannot write our pid into `%s`", path);
 	}
 	return fd;
 }
 
-static void log_plugins(const struct joblet_plugin_set *set)
+static void log_plugins(const struct jl_plugin_set *set)
 {
 	const char *path, *reason;
 
-	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
 		const char *origin;
-		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, &origin);
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, &origin);
 
-		joblet_log(JOBLET_LOG_INFO, NULL, "plugin %s/%s %s from %s",
-			   joblet_plugin_kind_name((int32_t)p->kind), p->name, p->version, origin);
+		jl_log(JOBLET_LOG_INFO, NULL, "plugin %s/%s %s from %s",
+			   jl_plugin_kind_name((int32_t)p->kind), p->name, p->version, origin);
 	}
-	for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
-		joblet_log(JOBLET_LOG_WARNING, NULL, "plugin `%s` rejected: %s", path, reason);
+	for (size_t i = 0; jl_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
+		jl_log(JOBLET_LOG_WARNING, NULL, "plugin `%s` rejected: %s", path, reason);
 }
 
 static bool jl_same(const char *a, const char *b)
@@ -128,94 +133,94 @@ static bool strv_equal(char *const *a, char *const *b)
  * plugin set was built from: the set borrows it, so it stays alive, and what
  * is bound at start-up is compared against it.
  */
-static void reload(struct joblet_ctx *ctx, const struct joblet_config *boot,
-		   struct joblet_config **cfg, struct server *server)
+static void reload(struct joblet_ctx *ctx, const struct jl_config *boot,
+		   struct jl_config **cfg, struct server *server)
 {
-	struct joblet_config *fresh = NULL;
+	struct jl_config *fresh = NULL;
 	struct joblet_error *e = NULL;
 	int r;
 
 	/* Started on defaults: look again, the file may exist now. */
-	r = (*cfg)->source ? joblet_config_load((*cfg)->source, 0, &fresh, &e)
+	r = (*cfg)->source ? jl_config_load((*cfg)->source, 0, &fresh, &e)
 			   : daemon_load_config(ctx, &fresh, &e);
 	if (r < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
+		jl_log(JOBLET_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
 			   joblet_error_message(e));
 		joblet_error_free(e);
 		return;
 	}
 	if (strcmp(fresh->state_dir, boot->state_dir) != 0)
-		joblet_log(JOBLET_LOG_WARNING, NULL,
+		jl_log(JOBLET_LOG_WARNING, NULL,
 			   "paths.state_dir changed to `%s`; that takes effect at the next start",
 			   fresh->state_dir);
 	if (!strv_equal(fresh->plugin_dirs, boot->plugin_dirs) ||
-	    !joblet_config_plugin_settings_equal(fresh, boot) ||
+	    !jl_config_plugin_settings_equal(fresh, boot) ||
 	    strcmp(fresh->scheduler_policy, boot->scheduler_policy) != 0)
-		joblet_log(JOBLET_LOG_WARNING, NULL,
+		jl_log(JOBLET_LOG_WARNING, NULL,
 			   "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; "
 			   "the changes take effect at the next start");
 	if (!jl_same(fresh->server_address, boot->server_address) ||
 	    fresh->tls_min_version != boot->tls_min_version ||
 	    !jl_same(fresh->db_path, boot->db_path))
-		joblet_log(JOBLET_LOG_WARNING, NULL,
+		jl_log(JOBLET_LOG_WARNING, NULL,
 			   "server.address, server.tls.min_version and paths.db are read at "
 			   "start-up; the changes take effect at the next start");
 	if (server && server_reload_tls(server, fresh, &e) < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL,
+		jl_log(JOBLET_LOG_ERROR, NULL,
 			   "TLS reload failed, keeping the running certificates: %s",
 			   joblet_error_message(e));
 		joblet_error_clear(&e);
 	}
-	joblet_log_set_level(fresh->log_level);
-	joblet_log(JOBLET_LOG_INFO, NULL, "configuration reloaded from `%s`",
+	jl_log_set_level(fresh->log_level);
+	jl_log(JOBLET_LOG_INFO, NULL, "configuration reloaded from `%s`",
 		   fresh->source ? fresh->source : "built-in defaults");
 	if (*cfg != boot)
-		joblet_config_free(*cfg);
+		jl_config_free(*cfg);
 	*cfg = fresh;
 }
 
 int joblet_cmd_serve(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
-	struct joblet_config *cfg = NULL, *boot = NULL;
-	struct joblet_plugin_set *set = NULL;
+	struct jl_config *cfg = NULL, *boot = NULL;
+	struct jl_plugin_set *set = NULL;
 	struct joblet_error *e = NULL;
 	struct daemon_problems problems = { 0 };
-	int status = JOBLET_EXIT_FAILURE, lock_fd = -1, sfd = -1;
+	int status = JL_EXIT_FAILURE, lock_fd = -1, sfd = -1;
 	struct daemon_ctx d = { 0 };
 	sigset_t mask;
 
 	if (argc > 1) {
 		fprintf(stderr, "joblet serve: unexpected argument `%s`; run `joblet serve --help`.\n",
 			argv[1]);
-		return JOBLET_EXIT_USAGE;
+		return JL_EXIT_USAGE;
 	}
-	joblet_log_set_sink(joblet_log_sink_stderr_stamped, NULL);
+	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);
 	if (daemon_load_config(ctx, &boot, &e) < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
 		joblet_error_free(e);
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	cfg = boot;
-	joblet_log_set_level(cfg->log_level);
-	joblet_log(JOBLET_LOG_INFO, NULL, "joblet %s starting (plugin ABI %s), configuration: %s",
-		   joblet_version_string(), JOBLET_PLUGIN_ABI_STRING,
+	jl_log_set_level(cfg->log_level);
+	jl_log(JOBLET_LOG_INFO, NULL, "joblet %s starting (plugin ABI %s), configuration: %s",
+		   JOBLET_VERSION_STRING, JOBLET_PLUGIN_ABI_STRING,
 		   cfg->source ? cfg->source : "built-in defaults");
 
 	/* One daemon per state directory, decided before any plugin code runs. */
 	lock_fd = take_lock(cfg->state_dir);
 	if (lock_fd < 0)
 		goto out;
-	if (joblet_plugin_set_new(boot, 0, &set, &e) < 0 || joblet_plugin_set_scan(set, &e) < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+	if (jl_plugin_set_new(boot, 0, &set, &e) < 0 || jl_plugin_set_scan(set, &e) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
 		goto out;
 	}
 	log_plugins(set);
 	daemon_find_problems(cfg, set, &problems);
 	if (problems.n > 0) {
 		for (size_t i = 0; i < problems.n; i++)
-			joblet_log(JOBLET_LOG_ERROR, NULL, "%s", problems.items[i]);
-		joblet_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the details");
+			jl_log(JOBLET_LOG_ERROR, NULL, "%s", problems.items[i]);
+		jl_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the details");
 		goto out;
 	}
 
@@ -230,7 +235,7 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot set up signal handling: %s", strerror(errno));
+		jl_log(JOBLET_LOG_ERROR, NULL, "cannot set up signal handling: %s", strerror(errno));
 		goto out;
 	}
 	{
@@ -247,14 +252,14 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 		if (store_open(db, &d.store, &e) < 0 || manager_new(&d, &d.manager, &e) < 0 ||
 		    log_hub_new(&d, &d.hub, &e) < 0 || manager_recover(d.manager, &e) < 0 ||
 		    server_start(&d, &d.server, &e) < 0) {
-			joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
-			joblet_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the "
+			jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+			jl_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the "
 							   "details");
 			goto out;
 		}
-		joblet_log(JOBLET_LOG_INFO, NULL, "job store `%s`", db);
+		jl_log(JOBLET_LOG_INFO, NULL, "job store `%s`", db);
 	}
-	joblet_log(JOBLET_LOG_INFO, NULL, "serving; state directory `%s`, pid %ld", cfg->state_dir,
+	jl_log(JOBLET_LOG_INFO, NULL, "serving; state directory `%s`, pid %ld", cfg->state_dir,
 		   (long)getpid());
 
 	for (;;) {
@@ -270,7 +275,7 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 			continue;
 		}
 		if (n < 0 && errno != EINTR) {
-			joblet_log(JOBLET_LOG_ERROR, NULL, "waiting for events failed: %s",
+			jl_log(JOBLET_LOG_ERROR, NULL, "waiting for events failed: %s",
 				   strerror(errno));
 			goto out;
 		}
@@ -282,7 +287,7 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 			else if (si.ssi_signo == SIGHUP)
 				reload(ctx, boot, &cfg, d.server);
 			else {
-				joblet_log(JOBLET_LOG_INFO, NULL, "stopping on %s; running jobs go on "
+				jl_log(JOBLET_LOG_INFO, NULL, "stopping on %s; running jobs go on "
 								  "under their supervisors",
 					   strsignal((int)si.ssi_signo));
 				stop = true;
@@ -291,7 +296,7 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 		if (stop)
 			break;
 	}
-	status = JOBLET_EXIT_OK;
+	status = JL_EXIT_OK;
 out:
 	/* Streams end first (their threads wake), then the server stops; jobs go on. */
 	d.stopping = 1;
@@ -309,9 +314,9 @@ out:
 		close(sfd);
 	if (lock_fd >= 0)
 		close(lock_fd);
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 	if (cfg != boot)
-		joblet_config_free(cfg);
-	joblet_config_free(boot);
+		jl_config_free(cfg);
+	jl_config_free(boot);
 	return status;
 }

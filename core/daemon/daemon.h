@@ -4,7 +4,10 @@
 
 #include <stdbool.h>
 
-#include <joblet/joblet.h>
+#include <joblet/error.h>
+#include "common/cli.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 struct joblet_ctx {
 	const char *config_path; /* --config, or NULL for the default (missing = defaults) */
@@ -14,14 +17,14 @@ struct joblet_ctx {
 int joblet_cmd_serve(int argc, char **argv, void *userdata);
 int joblet_cmd_check(int argc, char **argv, void *userdata);
 int joblet_cmd_run_local(int argc, char **argv, void *userdata);
-extern const struct joblet_cli_command joblet_runtime_commands[];
-extern const struct joblet_cli_command joblet_certs_commands[]; /* cmd_certs.c (GnuTLS) */
+extern const struct jl_cli_command joblet_runtime_commands[];
+extern const struct jl_cli_command joblet_certs_commands[]; /* cmd_certs.c (GnuTLS) */
 
 /*
  * Load the configuration --config names, else $JOBLET_CONFIG, else the
  * default file (missing = built-in defaults).
  */
-int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg,
+int daemon_load_config(const struct joblet_ctx *ctx, struct jl_config **ret_cfg,
 		       struct joblet_error **err);
 
 /* Reasons `joblet serve` cannot start with this configuration and plugin set. */
@@ -29,12 +32,12 @@ struct daemon_problems {
 	char *items[16];
 	size_t n;
 };
-void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+void daemon_find_problems(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			  struct daemon_problems *problems);
 void daemon_problems_done(struct daemon_problems *problems);
 
 /* Log sink of the commands: stderr with the program's prefix (serve uses
- * joblet_log_sink_stderr_stamped). */
+ * jl_log_sink_stderr_stamped). */
 void daemon_log_sink_plain(int32_t level, const char *source, const char *message, void *userdata);
 
 #endif /* JOBLET_DAEMON_H */

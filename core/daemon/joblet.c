@@ -3,7 +3,7 @@
  * host-side admin verbs.  Global options and the command table; each verb
  * lives in its own cmd_<verb>.c.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdlib.h>
 #include <json.h>
@@ -12,30 +12,35 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "common/cli.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "job/executor.h"
+#include "plugin/loader.h"
 
 static int joblet_cmd_version(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
-	int r = joblet_cli_parse_json_only(argc, argv, "joblet version", &ctx->json, stderr);
+	int r = jl_cli_parse_json_only(argc, argv, "joblet version", &ctx->json, stderr);
 
 	if (r)
 		return r;
 	if (ctx->json) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "version", json_object_new_string(joblet_version_string()));
+		json_object_object_add(o, "version", json_object_new_string(JOBLET_VERSION_STRING));
 		json_object_object_add(o, "plugin_abi", json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
 		json_object_object_add(o, "plugindir", json_object_new_string(JOBLET_PLUGINDIR));
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else
-		printf("joblet %s (plugin ABI %s, plugins in %s)\n", joblet_version_string(),
+		printf("joblet %s (plugin ABI %s, plugins in %s)\n", JOBLET_VERSION_STRING,
 		       JOBLET_PLUGIN_ABI_STRING, JOBLET_PLUGINDIR);
-	return JOBLET_EXIT_OK;
+	return JL_EXIT_OK;
 }
 
-static const struct joblet_cli_command joblet_commands[] = {
+static const struct jl_cli_command joblet_commands[] = {
 	{ "serve", "Run the daemon in the foreground until SIGTERM (SIGHUP reloads the configuration)",
 	  NULL,
 	  "Loads the configuration and the plugins, refuses to start when the configured\n"
@@ -86,7 +91,7 @@ static const struct joblet_cli_command joblet_commands[] = {
 	{ NULL },
 };
 
-static const struct joblet_cli_command joblet_root = {
+static const struct jl_cli_command joblet_root = {
 	"joblet",
 	"joblet runs Linux jobs in isolation; this program is its daemon and host tools.",
 	"[--config FILE] <command> [options]",
@@ -104,17 +109,17 @@ static const struct joblet_cli_command joblet_root = {
 void daemon_log_sink_plain(int32_t level, const char *source, const char *message, void *userdata)
 {
 	(void)userdata;
-	fprintf(stderr, "joblet: %s: %s: %s\n", joblet_log_level_name(level), source, message);
+	fprintf(stderr, "joblet: %s: %s: %s\n", jl_log_level_name(level), source, message);
 }
 
-int daemon_load_config(const struct joblet_ctx *ctx, struct joblet_config **ret_cfg,
+int daemon_load_config(const struct joblet_ctx *ctx, struct jl_config **ret_cfg,
 		       struct joblet_error **err)
 {
 	const char *env = ctx->config_path ? NULL : secure_getenv("JOBLET_CONFIG");
 	const char *path = ctx->config_path ? ctx->config_path : (env && *env ? env : NULL);
 
-	return joblet_config_load(path ? path : joblet_config_default_path(),
-				  path ? 0 : JOBLET_CONFIG_MISSING_OK, ret_cfg, err);
+	return jl_config_load(path ? path : jl_config_default_path(),
+				  path ? 0 : JL_CONFIG_MISSING_OK, ret_cfg, err);
 }
 
 int main(int argc, char **argv)
@@ -122,8 +127,8 @@ int main(int argc, char **argv)
 	struct joblet_ctx ctx = { 0 };
 	int i;
 
-	joblet_log_set_sink(daemon_log_sink_plain, NULL);
-	joblet_log_set_level(JOBLET_LOG_ERROR);
+	jl_log_set_sink(daemon_log_sink_plain, NULL);
+	jl_log_set_level(JOBLET_LOG_ERROR);
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -137,7 +142,7 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "joblet: --config needs a file; run `joblet --help`.\n");
-				return JOBLET_EXIT_USAGE;
+				return JL_EXIT_USAGE;
 			}
 			ctx.config_path = argv[++i];
 		} else if (strncmp(a, "--config=", 9) == 0)
@@ -146,10 +151,10 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"joblet: unknown option `%s`; run `joblet --help` to see the options.\n",
 				a);
-			return JOBLET_EXIT_USAGE;
+			return JL_EXIT_USAGE;
 		}
 	}
-	return joblet_cli_dispatch(&joblet_root, argc - i, argv + i, &ctx, stdout, stderr);
+	return jl_cli_dispatch(&joblet_root, argc - i, argv + i, &ctx, stdout, stderr);
 }
 
 static void problem_add(struct daemon_problems *problems, char *msg)
@@ -180,7 +185,7 @@ static bool state_dir_usable(const char *dir)
 	return access("/", W_OK | X_OK) == 0;
 }
 
-void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+void daemon_find_problems(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			  struct daemon_problems *problems)
 {
 	struct joblet_error *e = NULL;
@@ -195,7 +200,7 @@ void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_p
 		msg = NULL;
 	}
 
-	if (!joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, cfg->scheduler_policy)) {
+	if (!jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, cfg->scheduler_policy)) {
 		if (asprintf(&msg, "scheduler policy `%s` (scheduler.policy) is not loaded; see the "
 				   "plugins above",
 			     cfg->scheduler_policy) < 0)
@@ -206,7 +211,7 @@ void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_p
 		const struct joblet_plugin *layers[16];
 		size_t n;
 
-		if (joblet_isolation_stack_resolve(cfg, set, layers, 16, &n, &e) < 0) {
+		if (jl_isolation_stack_resolve(cfg, set, layers, 16, &n, &e) < 0) {
 			if (asprintf(&msg, "jobs cannot run: %s", joblet_error_message(e)) < 0)
 				msg = NULL;
 			problem_add(problems, msg);
@@ -216,7 +221,7 @@ void daemon_find_problems(const struct joblet_config *cfg, const struct joblet_p
 			problem_add(problems, strdup("isolation.stack is empty; give at least `none` "
 						     "(no isolation) or the default stack"));
 	}
-	if (joblet_plugin_set_check_settings(set, &e) < 0) {
+	if (jl_plugin_set_check_settings(set, &e) < 0) {
 		problem_add(problems, strdup(joblet_error_message(e)));
 		joblet_error_free(e);
 	}

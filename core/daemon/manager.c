@@ -10,7 +10,7 @@
  * them a job that never ran (queue it again).  A job therefore runs at most
  * once.
  */
-#include "config.h"
+#include <config.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,13 +33,20 @@
 
 #include <json.h>
 
-#include <joblet/cron.h>
+#include "sched/cron.h"
 #include <joblet/scheduler.h>
 
 #include "base/cleanup.h"
 #include "logs.h"
 #include "manager.h"
 #include "server.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "config/config.h"
+#include "job/executor.h"
+#include "job/job_spec.h"
+#include "plugin/loader.h"
+#include "sched/sched.h"
 
 #define HASH_SIZE 4096
 /* How often jobs without a pidfd (no pidfd_open here) are looked at. */
@@ -51,7 +58,7 @@ struct mjob {
 	int pidfd;
 	bool in_sched;	       /* sj is in the scheduler core */
 	bool child;	       /* the shim is our child (spawned by this daemon) */
-	struct joblet_cron *cron; /* a recurring job: it makes jobs, never runs itself */
+	struct jl_cron *cron; /* a recurring job: it makes jobs, never runs itself */
 	size_t heap_idx;       /* a recurring job's place in the cron heap, or SIZE_MAX */
 	struct mjob *hnext;
 };
@@ -64,7 +71,7 @@ struct manager {
 	size_t reserved;       /* submissions past the cap check, not yet recorded */
 	struct mjob **heap;    /* recurring jobs, the next to fire first */
 	size_t heap_n, heap_cap;
-	struct joblet_sched *sched; /* the scheduler core: time, capacity, pinning, policy */
+	struct jl_sched *sched; /* the scheduler core: time, capacity, pinning, policy */
 	int epfd, timer_fd, check_fd;
 	bool check_armed;      /* some running job has no pidfd: check_fd ticks */
 	int64_t seq;
@@ -205,7 +212,7 @@ static void heap_remove(struct manager *m, struct mjob *j)
 static void arm_timer(struct manager *m)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-	int64_t due = joblet_sched_next_due(m->sched);
+	int64_t due = jl_sched_next_due(m->sched);
 
 	if (m->heap_n > 0 && (due < 0 || m->heap[0]->rec.scheduled_ns < due))
 		due = m->heap[0]->rec.scheduled_ns;
@@ -228,7 +235,7 @@ static void save(struct manager *m, struct mjob *j)
 	struct joblet_error *e = NULL;
 
 	if (store_job_update(m->d->store, &j->rec, &e) < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "job %s: %s", j->rec.id, joblet_error_message(e));
+		jl_log(JOBLET_LOG_ERROR, NULL, "job %s: %s", j->rec.id, joblet_error_message(e));
 		joblet_error_free(e);
 	}
 }
@@ -256,7 +263,7 @@ static void finish(struct manager *m, struct mjob *j)
 	char id[37];
 
 	if (j->in_sched) {
-		joblet_sched_release(m->sched, &j->sj, now_ns());
+		jl_sched_release(m->sched, &j->sj, now_ns());
 		j->in_sched = false;
 	}
 	heap_remove(m, j);
@@ -270,7 +277,7 @@ static void finish(struct manager *m, struct mjob *j)
 	j->rec.shim_pid = 0;
 	save(m, j);
 	m->stats.ended++;
-	joblet_log(JOBLET_LOG_INFO, NULL, "job %s %s%s%s", j->rec.id, job_state_name(j->rec.state),
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s %s%s%s", j->rec.id, job_state_name(j->rec.state),
 		   j->rec.reason ? ": " : "", j->rec.reason ? j->rec.reason : "");
 	memcpy(id, j->rec.id, sizeof(id));
 	hash_del(m, j);
@@ -363,16 +370,16 @@ static void spawn_reaper(struct manager *m, const char *dir)
 	pid_t pid;
 
 	if (spawn_shim(m, dir, true, &pid, &shim) != 0)
-		joblet_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", shim, dir);
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", shim, dir);
 }
 
 /* How a job ended, from its status.json. */
-static void apply_status(struct job_record *r, const struct joblet_job_status *st)
+static void apply_status(struct job_record *r, const struct jl_job_status *st)
 {
 	char why[256] = "";
 
 	r->has_exit_code = 1;
-	r->exit_code = joblet_job_status_exit_code(st);
+	r->exit_code = jl_job_status_exit_code(st);
 	r->signal = st->signal;
 	r->cpu_usec = (int64_t)st->cpu_usec;
 	r->memory_peak_bytes = (int64_t)st->memory_peak_bytes;
@@ -409,20 +416,20 @@ static int watch(struct manager *m, struct mjob *j);
 /* A job's shim is gone (or was never seen): decide what the job is now. */
 static void settle(struct manager *m, struct mjob *j)
 {
-	struct joblet_job_status st = { 0 };
+	struct jl_job_status st = { 0 };
 	struct joblet_error *e = NULL;
 	char dir[4200], started[4300], line[1024], why[1200];
 	struct stat sb;
 
 	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
-	if (joblet_job_running(dir)) {
+	if (jl_job_running(dir)) {
 		/* Another shim of this job holds it (a spawn raced a restart): follow that one. */
 		if (watch(m, j) == 0)
 			return;
 	}
-	if (joblet_job_status_read(dir, &st, &e) == 0) {
+	if (jl_job_status_read(dir, &st, &e) == 0) {
 		apply_status(&j->rec, &st);
-		joblet_job_status_done(&st);
+		jl_job_status_done(&st);
 		finish(m, j);
 		return;
 	}
@@ -472,13 +479,13 @@ static int watch(struct manager *m, struct mjob *j)
 	int32_t pid = 0;
 
 	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
-	if (joblet_job_shim_pid(dir, &pid) < 0)
+	if (jl_job_shim_pid(dir, &pid) < 0)
 		return -1;
 	pidfd = open_pidfd((pid_t)pid);
 	/* The pidfd pins the process; it must still hold the lock (not a reused pid). */
 	if (pidfd < 0 && errno != ENOSYS)
 		return -1;
-	if (!joblet_job_running(dir)) {
+	if (!jl_job_running(dir)) {
 		if (pidfd >= 0)
 			close(pidfd);
 		return -1;
@@ -504,7 +511,7 @@ static int watch(struct manager *m, struct mjob *j)
 static int pin_cores(const char *dir, const char *cores, struct joblet_error **err)
 {
 	char path[4300], tmp[4300], *text = NULL, *json = NULL;
-	struct joblet_job_spec *spec = NULL;
+	struct jl_job_spec *spec = NULL;
 	FILE *f;
 	int r = 0;
 	long n;
@@ -519,7 +526,7 @@ static int pin_cores(const char *dir, const char *cores, struct joblet_error **e
 		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
 	fclose(f);
 	if (r == 0)
-		r = joblet_job_spec_from_json(text, &spec, err);
+		r = jl_job_spec_from_json(text, &spec, err);
 	free(text);
 	if (r < 0)
 		return r;
@@ -528,8 +535,8 @@ static int pin_cores(const char *dir, const char *cores, struct joblet_error **e
 	if (!spec->cpu_cores)
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pin the job's cores");
 	if (r == 0)
-		r = joblet_job_spec_to_json(spec, &json, err);
-	joblet_job_spec_free(spec);
+		r = jl_job_spec_to_json(spec, &json, err);
+	jl_job_spec_free(spec);
 	if (r < 0)
 		return r;
 	f = fopen(tmp, "we");
@@ -553,7 +560,7 @@ static int start(struct manager *m, struct mjob *j)
 	int r = 0;
 
 	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
-	joblet_sched_job_cores(&j->sj, j->rec.cores, sizeof(j->rec.cores));
+	jl_sched_job_cores(&j->sj, j->rec.cores, sizeof(j->rec.cores));
 	if (j->rec.cores[0] && pin_cores(dir, j->rec.cores, &e) < 0)
 		r = -1;
 	else
@@ -596,7 +603,7 @@ static void mark_due(struct manager *m, int64_t now)
 {
 	struct joblet_sched_job *sj;
 
-	while ((sj = joblet_sched_due(m->sched, now))) {
+	while ((sj = jl_sched_due(m->sched, now))) {
 		struct mjob *j = (struct mjob *)((char *)sj - offsetof(struct mjob, sj));
 
 		j->rec.state = JOB_PENDING;
@@ -614,7 +621,7 @@ static void schedule(struct manager *m)
 		return;
 	/* First, so that a job that falls due here and must wait is recorded PENDING. */
 	mark_due(m, now);
-	while ((sj = joblet_sched_next(m->sched, now))) {
+	while ((sj = jl_sched_next(m->sched, now))) {
 		struct mjob *j = (struct mjob *)((char *)sj - offsetof(struct mjob, sj));
 
 		start(m, j);
@@ -663,7 +670,7 @@ static int enqueue(struct manager *m, struct mjob *j)
 {
 	struct joblet_error *e = NULL;
 
-	if (joblet_sched_add(m->sched, &j->sj, now_ns(), &e) < 0) {
+	if (jl_sched_add(m->sched, &j->sj, now_ns(), &e) < 0) {
 		/* Only after a restart with smaller limits: it can never run here now. */
 		char why[1100];
 
@@ -700,11 +707,11 @@ static void fire_due(struct manager *m)
 /* ------------------------------------------------------------------ recurring jobs */
 
 /* The spec of a run of recurring job id: its own, a new id, its files to copy. */
-static int cron_child_spec(struct manager *m, const char *id, struct joblet_job_spec **ret,
+static int cron_child_spec(struct manager *m, const char *id, struct jl_job_spec **ret,
 			   struct joblet_error **err)
 {
 	char dir[4200], path[4300], *text = NULL;
-	struct joblet_job_spec *spec = NULL, *fresh = NULL;
+	struct jl_job_spec *spec = NULL, *fresh = NULL;
 	FILE *f;
 	DIR *wd;
 	struct dirent *de;
@@ -721,18 +728,18 @@ static int cron_child_spec(struct manager *m, const char *id, struct joblet_job_
 		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
 	fclose(f);
 	if (r == 0)
-		r = joblet_job_spec_from_json(text, &spec, err);
+		r = jl_job_spec_from_json(text, &spec, err);
 	free(text);
 	if (r == 0)
-		r = joblet_job_spec_new(&fresh, err);
+		r = jl_job_spec_new(&fresh, err);
 	if (r < 0) {
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 		return r;
 	}
 	free(spec->id);
 	spec->id = fresh->id;
 	fresh->id = NULL;
-	joblet_job_spec_free(fresh);
+	jl_job_spec_free(fresh);
 	free(spec->cron);
 	spec->cron = NULL;
 	spec->schedule_ns = 0;
@@ -768,7 +775,7 @@ static int cron_child_spec(struct manager *m, const char *id, struct joblet_job_
 	if (wd)
 		closedir(wd);
 	if (r < 0) {
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 		return r;
 	}
 	*ret = spec;
@@ -802,14 +809,14 @@ static char *cron_child_public(const char *spec_json)
  */
 static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 {
-	struct joblet_job_spec *spec = NULL;
+	struct jl_job_spec *spec = NULL;
 	struct joblet_error *e = NULL;
 	struct mjob *j = NULL;
 	char id[37], *dir = NULL, when[40], why[1200];
-	int64_t next = joblet_cron_next(c->cron, now);
+	int64_t next = jl_cron_next(c->cron, now);
 	int r = 0;
 
-	joblet_time_format_rfc3339(c->rec.scheduled_ns, when, sizeof(when));
+	jl_time_format_rfc3339(c->rec.scheduled_ns, when, sizeof(when));
 	/* Out of the heap while its run is made: nothing else fires it meanwhile. */
 	heap_remove(m, c);
 	if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs)
@@ -822,16 +829,16 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 		pthread_mutex_unlock(&m->lock);
 		r = cron_child_spec(m, id, &spec, &e);
 		if (r == 0)
-			r = joblet_job_create(m->d->cfg, spec, &dir, &e);
+			r = jl_job_create(m->d->cfg, spec, &dir, &e);
 		pthread_mutex_lock(&m->lock);
 		m->reserved--;
 		c = find(m, id);
 		if (!c || c->rec.state != JOB_SCHEDULED) {
 			/* Canceled meanwhile: this run is not made. */
-			if (dir && joblet_job_remove(dir, NULL) < 0)
-				joblet_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
+			if (dir && jl_job_remove(dir, NULL) < 0)
+				jl_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
 			joblet_error_free(e);
-			joblet_job_spec_free(spec);
+			jl_job_spec_free(spec);
 			free(dir);
 			return;
 		}
@@ -868,11 +875,11 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 	if (r < 0) {
 		snprintf(why, sizeof(why), "its run due at %s was not made: %s", when,
 			 joblet_error_message(e));
-		joblet_log(JOBLET_LOG_ERROR, NULL, "recurring job %s: %s", c->rec.id, why);
+		jl_log(JOBLET_LOG_ERROR, NULL, "recurring job %s: %s", c->rec.id, why);
 		set_reason(&c->rec, why);
 		save(m, c);
-		if (dir && joblet_job_remove(dir, NULL) < 0)
-			joblet_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
+		if (dir && jl_job_remove(dir, NULL) < 0)
+			jl_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
 		if (j)
 			m->seq--;
 		mjob_free(j);
@@ -882,13 +889,13 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 		j->rec.spec_json = j->rec.command = NULL;
 		hash_add(m, j);
 		m->stats.submitted++;
-		joblet_log(JOBLET_LOG_INFO, NULL, "recurring job %s (`%s`): run %lld is job %s",
+		jl_log(JOBLET_LOG_INFO, NULL, "recurring job %s (`%s`): run %lld is job %s",
 			   c->rec.id, c->rec.cron, (long long)c->rec.runs, j->rec.id);
 		fill_sched_job_json(j, c->rec.spec_json);
 		enqueue(m, j);
 	}
 	joblet_error_free(e);
-	joblet_job_spec_free(spec);
+	jl_job_spec_free(spec);
 	free(dir);
 	if (next > 0)
 		heap_push(m, c);
@@ -902,10 +909,10 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 /* ------------------------------------------------------------------ the loop */
 
 /* The scheduler core over the configured capacity; auto = what this host has. */
-static int make_sched(const struct joblet_config *cfg, const struct joblet_plugin *policy,
-		      struct joblet_sched **ret, struct joblet_error **err)
+static int make_sched(const struct jl_config *cfg, const struct joblet_plugin *policy,
+		      struct jl_sched **ret, struct joblet_error **err)
 {
-	struct joblet_sched_limits lim = { .size = sizeof(lim) };
+	struct jl_sched_limits lim = { .size = sizeof(lim) };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), pages = sysconf(_SC_PHYS_PAGES),
 	     page = sysconf(_SC_PAGESIZE);
 	char online[1024] = "";
@@ -925,9 +932,9 @@ static int make_sched(const struct joblet_config *cfg, const struct joblet_plugi
 		fclose(f);
 		lim.cores = online;
 	}
-	r = joblet_sched_new(&lim, policy, ret, err);
+	r = jl_sched_new(&lim, policy, ret, err);
 	if (r == 0)
-		joblet_log(JOBLET_LOG_INFO, NULL,
+		jl_log(JOBLET_LOG_INFO, NULL,
 			   "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, "
 			   "memory budget %lld MiB, cores to pin: %s",
 			   policy->name, (long long)lim.max_running_jobs, (long long)lim.cpu_budget,
@@ -939,7 +946,7 @@ static int make_sched(const struct joblet_config *cfg, const struct joblet_plugi
 int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error **err)
 {
 	const struct joblet_plugin *p =
-		joblet_plugin_set_find(d->set, JOBLET_KIND_SCHEDULER, d->cfg->scheduler_policy);
+		jl_plugin_set_find(d->set, JOBLET_KIND_SCHEDULER, d->cfg->scheduler_policy);
 	struct manager *m = calloc(1, sizeof(*m));
 	struct epoll_event ev = { .events = EPOLLIN };
 	int r;
@@ -995,7 +1002,7 @@ void manager_free(struct manager *m)
 			m->hash[i] = j->hnext;
 			mjob_free(j);
 		}
-	joblet_sched_free(m->sched);
+	jl_sched_free(m->sched);
 	free(m->heap);
 	if (m->epfd >= 0)
 		close(m->epfd);
@@ -1027,7 +1034,7 @@ static void check_unwatched(struct manager *m)
 				continue;
 			manager_job_dir(m, j->rec.id, dir, sizeof(dir));
 			if ((j->child && waitpid(j->rec.shim_pid, NULL, WNOHANG) == 0) ||
-			    (!j->child && kill(j->rec.shim_pid, 0) == 0 && joblet_job_running(dir))) {
+			    (!j->child && kill(j->rec.shim_pid, 0) == 0 && jl_job_running(dir))) {
 				left++;
 				continue;
 			}
@@ -1133,7 +1140,7 @@ static int recover_one(const struct job_record *r, void *userdata)
 
 		j->cron = malloc(sizeof(*j->cron));
 		if (!j->cron || !j->rec.spec_json || !j->rec.command ||
-		    joblet_cron_parse(r->cron, j->cron, &e) < 0) {
+		    jl_cron_parse(r->cron, j->cron, &e) < 0) {
 			char why[600];
 
 			snprintf(why, sizeof(why), "cannot take up the recurring job again: %s",
@@ -1162,7 +1169,7 @@ static int recover_one(const struct job_record *r, void *userdata)
 		finish(m, j);
 		return 0;
 	}
-	if (joblet_job_running(dir) && watch(m, j) == 0) {
+	if (jl_job_running(dir) && watch(m, j) == 0) {
 		if (j->rec.state != JOB_RUNNING) {
 			j->rec.state = JOB_RUNNING;
 			if (!j->rec.started_ns)
@@ -1173,17 +1180,17 @@ static int recover_one(const struct job_record *r, void *userdata)
 			struct joblet_error *e = NULL;
 
 			fill_sched_job_json(j, r->spec_json);
-			if (joblet_sched_adopt(m->sched, &j->sj, r->cores, now_ns(), &e) < 0) {
+			if (jl_sched_adopt(m->sched, &j->sj, r->cores, now_ns(), &e) < 0) {
 				/* Its cores clash with another's (a bug or a hand-edited store):
 				 * it is counted, without cores, rather than lost. */
-				joblet_log(JOBLET_LOG_WARNING, NULL, "job %s: %s", r->id,
+				jl_log(JOBLET_LOG_WARNING, NULL, "job %s: %s", r->id,
 					   joblet_error_message(e));
 				joblet_error_clear(&e);
-				joblet_sched_adopt(m->sched, &j->sj, NULL, now_ns(), NULL);
+				jl_sched_adopt(m->sched, &j->sj, NULL, now_ns(), NULL);
 			}
 			j->in_sched = true;
 		}
-		joblet_log(JOBLET_LOG_INFO, NULL, "job %s: re-adopted (shim pid %d)", r->id,
+		jl_log(JOBLET_LOG_INFO, NULL, "job %s: re-adopted (shim pid %d)", r->id,
 			   j->rec.shim_pid);
 		rc->adopted++;
 		return 0;
@@ -1233,8 +1240,8 @@ static void sweep_orphans(struct manager *m)
 		if (e && e->code == JOBLET_E_NOT_FOUND) {
 			manager_job_dir(m, de->d_name, dir, sizeof(dir));
 			joblet_error_clear(&e);
-			if (!joblet_job_running(dir) && joblet_job_remove(dir, &e) == 0)
-				joblet_log(JOBLET_LOG_INFO, NULL,
+			if (!jl_job_running(dir) && jl_job_remove(dir, &e) == 0)
+				jl_log(JOBLET_LOG_INFO, NULL,
 					   "removed `%s`: a job folder without a record (an "
 					   "unfinished submission)",
 					   dir);
@@ -1260,7 +1267,7 @@ int manager_recover(struct manager *m, struct joblet_error **err)
 	if (r < 0)
 		return r;
 	if (rc.adopted + rc.requeued + rc.failed + rc.finished > 0)
-		joblet_log(JOBLET_LOG_INFO, NULL,
+		jl_log(JOBLET_LOG_INFO, NULL,
 			   "recovered the jobs of the previous daemon: %lld running re-adopted, "
 			   "%lld queued again, %lld ended while it was down, %lld failed",
 			   (long long)rc.adopted, (long long)rc.requeued, (long long)rc.finished,
@@ -1270,24 +1277,24 @@ int manager_recover(struct manager *m, struct joblet_error **err)
 
 /* ------------------------------------------------------------------ requests */
 
-int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct job_owner *owner,
+int manager_submit(struct manager *m, struct jl_job_spec *spec, const struct job_owner *owner,
 		   const char *public_json, const char *command,
 		   int (*add_files)(const char *dir, void *userdata, struct joblet_error **err),
 		   void *userdata, struct job_record *ret, struct joblet_error **err)
 {
 	struct mjob *j = NULL;
-	struct joblet_cron cron;
+	struct jl_cron cron;
 	struct joblet_sched_job probe = { 0 };
 	int64_t next = 0;
 	char *dir = NULL;
 	int r;
 
 	if (spec->cron) {
-		if ((r = joblet_cron_parse(spec->cron, &cron, err)) < 0) {
-			joblet_job_spec_free(spec);
+		if ((r = jl_cron_parse(spec->cron, &cron, err)) < 0) {
+			jl_job_spec_free(spec);
 			return r;
 		}
-		next = joblet_cron_next(&cron, owner->received_ns ? owner->received_ns : now_ns());
+		next = jl_cron_next(&cron, owner->received_ns ? owner->received_ns : now_ns());
 	}
 	probe.size = sizeof(probe);
 	probe.id = spec->id;
@@ -1296,17 +1303,17 @@ int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct
 	probe.exclusive_cores = spec->cpus;
 	pthread_mutex_lock(&m->lock);
 	/* A job that could never run here is refused now, saying why, not queued forever. */
-	r = joblet_sched_check(m->sched, &probe, err);
+	r = jl_sched_check(m->sched, &probe, err);
 	if (r < 0) {
 		pthread_mutex_unlock(&m->lock);
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 		if (err && *err)
 			(*err)->code = JOBLET_E_INVALID;
 		return -JOBLET_E_INVALID;
 	}
 	if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs) {
 		pthread_mutex_unlock(&m->lock);
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
 					"%lld jobs are pending, scheduled or running (jobs.max_active); "
 					"wait for some to end or cancel some",
@@ -1316,7 +1323,7 @@ int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct
 	pthread_mutex_unlock(&m->lock);
 
 	/* Slow parts (folder, uploads) outside the lock. */
-	r = joblet_job_create(m->d->cfg, spec, &dir, err);
+	r = jl_job_create(m->d->cfg, spec, &dir, err);
 	if (r == 0 && add_files)
 		r = add_files(dir, userdata, err);
 	j = r == 0 ? calloc(1, sizeof(*j)) : NULL;
@@ -1352,11 +1359,11 @@ int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct
 	}
 	if (r < 0) {
 		pthread_mutex_unlock(&m->lock);
-		if (dir && joblet_job_remove(dir, NULL) < 0)
-			joblet_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
+		if (dir && jl_job_remove(dir, NULL) < 0)
+			jl_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
 		mjob_free(j);
 		free(dir);
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 		return r;
 	}
 	/* The record as stored goes back; the copy kept here needs no spec text. */
@@ -1409,7 +1416,7 @@ int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct
 	}
 	pthread_mutex_unlock(&m->lock);
 	free(dir);
-	joblet_job_spec_free(spec);
+	jl_job_spec_free(spec);
 	return 0;
 }
 
@@ -1456,7 +1463,7 @@ static int stop_or_cancel(struct manager *m, const char *id, bool may_stop, stru
 		char dir[4200];
 
 		manager_job_dir(m, id, dir, sizeof(dir));
-		r = joblet_job_stop(dir, err);
+		r = jl_job_stop(dir, err);
 		if (r < 0 && err && *err && (*err)->code == JOBLET_E_NOT_FOUND) {
 			/* It is ending right now; its end is recorded shortly. */
 			joblet_error_clear(err);
@@ -1502,7 +1509,7 @@ int manager_delete(struct manager *m, const char *id, struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_CONFLICT, 0,
 					"job %s has not ended; stop or cancel it first", id);
 	manager_job_dir(m, id, dir, sizeof(dir));
-	r = stat(dir, &sb) == 0 ? joblet_job_remove(dir, err) : 0;
+	r = stat(dir, &sb) == 0 ? jl_job_remove(dir, err) : 0;
 	if (r < 0 && err && *err && (*err)->code == JOBLET_E_BUSY) {
 		joblet_error_clear(err);
 		r = joblet_error_set(err, JOBLET_E_CONFLICT, 0,
@@ -1558,11 +1565,11 @@ int manager_waiting(struct manager *m, const char *id, char *buf, size_t size)
 	if (j && j->cron) {
 		char when[40];
 
-		joblet_time_format_rfc3339(j->rec.scheduled_ns, when, sizeof(when));
+		jl_time_format_rfc3339(j->rec.scheduled_ns, when, sizeof(when));
 		snprintf(buf, size, "recurring (`%s`): the next run is made at %s", j->rec.cron, when);
 		r = 1;
 	} else if (j && j->in_sched && j->rec.state != JOB_RUNNING) {
-		joblet_sched_why(m->sched, &j->sj, buf, size);
+		jl_sched_why(m->sched, &j->sj, buf, size);
 		r = 1;
 	}
 	pthread_mutex_unlock(&m->lock);

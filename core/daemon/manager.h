@@ -16,9 +16,10 @@
 
 #include <stdint.h>
 
-#include <joblet/joblet.h>
+#include <joblet/error.h>
 
 #include "store.h"
+#include "job/job_spec.h"
 
 struct daemon_ctx;
 struct manager;
@@ -52,7 +53,7 @@ void manager_sigchld(struct manager *m);
  * Errors: JOBLET_E_LIMIT (jobs.max_active), what creating the folder or
  * add_files reports, JOBLET_E_IO from the store.
  */
-int manager_submit(struct manager *m, struct joblet_job_spec *spec, const struct job_owner *owner,
+int manager_submit(struct manager *m, struct jl_job_spec *spec, const struct job_owner *owner,
 		   const char *public_json, const char *command,
 		   int (*add_files)(const char *dir, void *userdata, struct joblet_error **err),
 		   void *userdata, struct job_record *ret, struct joblet_error **err);

@@ -10,7 +10,7 @@
  * before any handler runs.  Connections are counted in all and per
  * address; past the caps a caller gets 429.
  */
-#include "config.h"
+#include <config.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +25,9 @@
 #include "base/cleanup.h"
 #include "server.h"
 #include "store.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "config/config.h"
 
 #define STREAM_BLOCK (64 * 1024)
 /* Connections beyond the caps that still get a 429 before MHD closes new ones at once. */
@@ -168,7 +171,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 /* 1 when the connection is beyond the caps. */
 static int over_caps(struct server *s, const struct conn_ctx *c)
 {
-	const struct joblet_config *cfg = s->d->cfg;
+	const struct jl_config *cfg = s->d->cfg;
 	struct addr_count *a;
 	int over;
 
@@ -295,7 +298,7 @@ static int reply_error_v(struct request *rq, unsigned int status, int32_t code, 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	free(rq->message);
 	rq->message = strdup(msg);
-	json_object_object_add(e, "code", json_object_new_string(joblet_error_code_name(code)));
+	json_object_object_add(e, "code", json_object_new_string(jl_error_code_name(code)));
 	json_object_object_add(e, "message", json_object_new_string(msg));
 	json_object_object_add(o, "error", e);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -426,12 +429,12 @@ void server_audit(struct request *rq)
 	};
 	struct joblet_error *e = NULL;
 
-	joblet_log(JOBLET_LOG_INFO, NULL, "audit: %s %s -> %d by cn=`%s` serial=%s role=%s%s%s%s%s",
+	jl_log(JOBLET_LOG_INFO, NULL, "audit: %s %s -> %d by cn=`%s` serial=%s role=%s%s%s%s%s",
 		   a.method, a.path, a.status, a.cn ? a.cn : "", a.serial ? a.serial : "-", a.role,
 		   a.target ? " target=" : "", a.target ? a.target : "",
 		   a.message ? ": " : "", a.message ? a.message : "");
 	if (store_audit(rq->d->store, &a, &e) < 0) {
-		joblet_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
 		joblet_error_free(e);
 	}
 }
@@ -517,7 +520,7 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 	if (!c || c->setup_failed ||
 	    auth_peer(ci ? (gnutls_session_t)ci->tls_session : NULL, &rq->who, &e) < 0) {
 		/* The handshake should have refused this peer; never serve it. */
-		joblet_log(JOBLET_LOG_WARNING, NULL, "refused a request from %s: %s",
+		jl_log(JOBLET_LOG_WARNING, NULL, "refused a request from %s: %s",
 			   c ? c->addr : "?", e ? joblet_error_message(e) : "TLS setup failed");
 		joblet_error_free(e);
 		return MHD_NO;
@@ -660,7 +663,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	/* Refused handshakes land here too: worth a line, not an alarm. */
-	joblet_log(JOBLET_LOG_DEBUG, NULL, "http: %s", msg);
+	jl_log(JOBLET_LOG_DEBUG, NULL, "http: %s", msg);
 }
 
 /* ------------------------------------------------------------------ life cycle */
@@ -704,7 +707,7 @@ static int listen_address(const char *address, struct sockaddr_storage *ret, soc
 
 int server_start(struct daemon_ctx *d, struct server **ret, struct joblet_error **err)
 {
-	const struct joblet_config *cfg = d->cfg;
+	const struct jl_config *cfg = d->cfg;
 	struct server *s = calloc(1, sizeof(*s));
 	struct sockaddr_storage sa;
 	socklen_t sa_len;
@@ -755,7 +758,7 @@ int server_start(struct daemon_ctx *d, struct server **ret, struct joblet_error 
 		snprintf(shown, sizeof(shown), "%.*s:%u", (int)(colon - cfg->server_address),
 			 cfg->server_address, di ? (unsigned)di->port : 0u);
 		s->port = di ? di->port : 0;
-		joblet_log(JOBLET_LOG_INFO, NULL,
+		jl_log(JOBLET_LOG_INFO, NULL,
 			   "API on https://%s (TLS %s1.3, client certificates from `%s`); server "
 			   "certificate %s",
 			   shown, cfg->tls_min_version == 12 ? "1.2 and " : "", cfg->tls_client_ca,
@@ -768,7 +771,7 @@ fail:
 	return r;
 }
 
-int server_reload_tls(struct server *s, const struct joblet_config *cfg, struct joblet_error **err)
+int server_reload_tls(struct server *s, const struct jl_config *cfg, struct joblet_error **err)
 {
 	struct tls_creds *fresh = NULL, *old;
 	int r = tls_creds_load(cfg, &fresh, err);
@@ -780,7 +783,7 @@ int server_reload_tls(struct server *s, const struct joblet_config *cfg, struct 
 	s->creds = fresh;
 	pthread_mutex_unlock(&s->lock);
 	tls_creds_unref(old);
-	joblet_log(JOBLET_LOG_INFO, NULL, "TLS credentials reloaded: server certificate %s",
+	jl_log(JOBLET_LOG_INFO, NULL, "TLS credentials reloaded: server certificate %s",
 		   fresh->summary);
 	return 0;
 }

@@ -17,9 +17,11 @@
 #include <json.h>
 #include <microhttpd.h>
 
-#include <joblet/joblet.h>
+#include <joblet/error.h>
 
 #include "auth.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 struct manager;
 struct log_hub;
@@ -28,9 +30,9 @@ struct server;
 
 /* What the routes may use: the daemon's parts. */
 struct daemon_ctx {
-	const struct joblet_config *cfg; /* the configuration the daemon started with */
+	const struct jl_config *cfg; /* the configuration the daemon started with */
 	const char *config_path;	 /* handed to every joblet-shim */
-	const struct joblet_plugin_set *set;
+	const struct jl_plugin_set *set;
 	struct store *store;
 	struct manager *manager;
 	struct log_hub *hub;
@@ -110,7 +112,7 @@ json_object *request_json(struct request *rq);
 /* Start serving on cfg->server_address.  Errors name the key and what to do. */
 int server_start(struct daemon_ctx *d, struct server **ret, struct joblet_error **err);
 /* SIGHUP: load server.tls.* again for new connections; the old keep theirs. */
-int server_reload_tls(struct server *s, const struct joblet_config *cfg, struct joblet_error **err);
+int server_reload_tls(struct server *s, const struct jl_config *cfg, struct joblet_error **err);
 /* Stop accepting, end every connection, free. */
 void server_stop(struct server *s);
 /* Open connections now, and requests answered so far by status class (2xx..5xx). */

@@ -6,7 +6,7 @@
  * last commits, never the integrity of the file.  Statements are prepared
  * once and reused.
  */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <errno.h>

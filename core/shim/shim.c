@@ -4,14 +4,14 @@
  *   joblet-shim [--config FILE] STATE_DIR
  *   joblet-shim [--config FILE] --reap STATE_DIR
  *
- * Exec'd fresh by joblet_job_spawn() (never a fork of the daemon), one per
+ * Exec'd fresh by jl_job_spawn() (never a fork of the daemon), one per
  * job.  It loads the configuration and plugins itself, then hands over to
- * joblet_shim_run(), which does the work.  Its stderr is STATE_DIR/shim.log;
+ * jl_shim_run(), which does the work.  Its stderr is STATE_DIR/shim.log;
  * its exit status is 0 once status.json is written, 1 when not even that
  * was possible.  With --reap it cleans up after a shim of that job that
  * died (the daemon runs it): 0 when everything is removed.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <joblet/joblet.h>
+#include <joblet/error.h>
+#include "base/log.h"
+#include "config/config.h"
+#include "job/executor.h"
+#include "plugin/loader.h"
 
 static int usage(void)
 {
@@ -31,16 +35,16 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct joblet_config *cfg = NULL;
-	struct joblet_plugin_set *set = NULL;
+	struct jl_config *cfg = NULL;
+	struct jl_plugin_set *set = NULL;
 	struct joblet_error *err = NULL;
 	const char *config_path = NULL, *state_dir = NULL;
 	int i, r, reap = 0;
 
 	/* Nothing the starter left open reaches the job or stays pinned by us. */
 	syscall(SYS_close_range, 3U, ~0U, 0U);
-	joblet_log_set_sink(joblet_log_sink_stderr_stamped, NULL);
-	joblet_log_set_level(JOBLET_LOG_WARNING);
+	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);
+	jl_log_set_level(JOBLET_LOG_WARNING);
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
@@ -57,11 +61,11 @@ int main(int argc, char **argv)
 	if (!state_dir)
 		return usage();
 
-	r = joblet_config_load(config_path ? config_path : joblet_config_default_path(),
-			       config_path ? 0 : JOBLET_CONFIG_MISSING_OK, &cfg, &err);
+	r = jl_config_load(config_path ? config_path : jl_config_default_path(),
+			       config_path ? 0 : JL_CONFIG_MISSING_OK, &cfg, &err);
 	if (r >= 0) {
-		joblet_log_set_level(cfg->log_level);
-		r = joblet_plugin_set_new(cfg, 0, &set, &err);
+		jl_log_set_level(cfg->log_level);
+		r = jl_plugin_set_new(cfg, 0, &set, &err);
 	}
 	/* Only the layers of the stack are loaded ("cgroup" may be either backend). */
 	if (r >= 0) {
@@ -76,17 +80,17 @@ int main(int argc, char **argv)
 				names[n++] = *s;
 		}
 		names[n] = NULL;
-		r = joblet_plugin_set_restrict(set, JOBLET_KIND_ISOLATION, names, &err);
+		r = jl_plugin_set_restrict(set, JOBLET_KIND_ISOLATION, names, &err);
 	}
 	if (r >= 0)
-		r = joblet_plugin_set_scan(set, &err);
+		r = jl_plugin_set_scan(set, &err);
 	if (r >= 0)
-		r = reap ? joblet_shim_reap(cfg, set, state_dir, &err)
-			 : joblet_shim_run(cfg, set, state_dir, &err);
+		r = reap ? jl_shim_reap(cfg, set, state_dir, &err)
+			 : jl_shim_run(cfg, set, state_dir, &err);
 	if (r < 0)
 		fprintf(stderr, "joblet-shim: %s\n", joblet_error_message(err));
 	joblet_error_free(err);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 	return r < 0 ? 1 : 0;
 }

@@ -76,8 +76,6 @@ struct joblet_archive_ops {
 	int (*extract)(struct joblet_stream *in, int dirfd, const struct joblet_archive_limits *limits,
 		       struct joblet_archive_stats *ret_stats, struct joblet_error **err);
 
-	/* ABI 1.1 appended what follows; older plugins' tables end here. */
-
 	/*
 	 * OPTIONAL (with create_suffix).  Write the tree below dirfd as a
 	 * package to out_fd, every path under the folder `top`, entries in a

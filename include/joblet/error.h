@@ -24,7 +24,6 @@
 #ifndef JOBLET_ERROR_H
 #define JOBLET_ERROR_H
 
-#include <stdarg.h>
 #include <stdint.h>
 
 #include <joblet/common.h>
@@ -59,16 +58,12 @@ enum joblet_error_code {
 	JOBLET_E_PARSE = 20,	  /* a malformed document (JSON, YAML)          step */
 	JOBLET_E_CANCELED = 21,	  /* the operation was canceled                 step */
 	JOBLET_E_CONFLICT = 22,	  /* the request does not fit the current state step */
-	/* Append new codes here, then document them in docs/error-codes.md. */
-	_JOBLET_E_MAX /* not a code; grows with every release */
+	/*
+	 * Append new codes here, then document them in docs/error-codes.md
+	 * and move JL_E_LAST (core/lib/base/error.h).
+	 */
 };
 
-/* What a caller may do about an error of a given code. */
-enum joblet_error_class {
-	JOBLET_ERROR_TRANSIENT = 1, /* trying again later may succeed */
-	JOBLET_ERROR_STEP = 2,	    /* this job/install/request failed; the daemon goes on */
-	JOBLET_ERROR_FATAL = 3	    /* the process cannot go on sensibly */
-};
 
 /*
  * An error.  Allocated by joblet_error_set(), freed with joblet_error_free().
@@ -90,8 +85,6 @@ struct joblet_error {
  */
 JOBLET_API int joblet_error_set(struct joblet_error **err, int32_t code, int saved_errno,
 				const char *fmt, ...) JOBLET_PRINTF(4, 5);
-JOBLET_API int joblet_error_setv(struct joblet_error **err, int32_t code, int saved_errno,
-				 const char *fmt, va_list ap) JOBLET_PRINTF(4, 0);
 
 /* Like joblet_error_set(), and stores detail (e.g. the HTTP status). */
 JOBLET_API int joblet_error_set_detail(struct joblet_error **err, int32_t code, int32_t detail,
@@ -116,15 +109,6 @@ JOBLET_API void joblet_error_move(struct joblet_error **dst, struct joblet_error
 
 /* The message of e, or "unknown error" when e is NULL.  Borrowed from e. */
 JOBLET_API const char *joblet_error_message(const struct joblet_error *e);
-
-/* Stable name of a code ("invalid", "not-found", ...), or "unknown". Static. */
-JOBLET_API const char *joblet_error_code_name(int32_t code);
-
-/* enum joblet_error_class of a code; unknown codes are JOBLET_ERROR_FATAL. */
-JOBLET_API int32_t joblet_error_code_class(int32_t code);
-
-/* "transient", "step" or "fatal". Static. */
-JOBLET_API const char *joblet_error_class_name(int32_t error_class);
 
 JOBLET_END_DECLS
 

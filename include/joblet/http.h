@@ -92,7 +92,7 @@ JOBLET_API int joblet_http_open(const char *url, const struct joblet_http_option
  * Open ref, absolute or relative to base (a registry's index URL), as
  * joblet_http_open() does.  A ref that resolves to something other than
  * https:// is JOBLET_E_UNSUPPORTED, so the core can ask another registry
- * plugin (registry.h, open_package).  ABI 1.1.
+ * plugin (registry.h, open_package).
  */
 JOBLET_API int joblet_http_open_ref(const char *base, const char *ref,
 				    const struct joblet_http_options *opts,

@@ -40,70 +40,6 @@
 
 JOBLET_BEGIN_DECLS
 
-/* The executor's view of one job.  Opaque; owned by the shim. */
-struct joblet_job;
-
-/*
- * What a plugin may ask about the job (all borrowed, valid for the life of
- * the job; safe in every hook, also in the child).
- */
-
-/* The job's id (a UUID) and its first 8 characters. */
-JOBLET_API const char *joblet_job_id(const struct joblet_job *job);
-JOBLET_API const char *joblet_job_short_id(const struct joblet_job *job);
-
-/* The job's state folder (STATE_DIR/jobs/ID). */
-JOBLET_API const char *joblet_job_state_dir(const struct joblet_job *job);
-
-/*
- * An empty folder in the state folder where the job's root may be built
- * (STATE_DIR/jobs/ID/root), and the host folder that is the job's /work.
- */
-JOBLET_API const char *joblet_job_root_dir(const struct joblet_job *job);
-JOBLET_API const char *joblet_job_work_dir(const struct joblet_job *job);
-
-/*
- * A folder (STATE_DIR/cache, root's, mode 0700; it may not exist yet) where
- * a plugin may keep what it derives from its settings and this host, for
- * the next jobs (a compiled filter, say); file names should start with the
- * plugin's name.  NULL when there is none: work without a cache then.
- */
-JOBLET_API const char *joblet_job_cache_dir(const struct joblet_job *job);
-
-/* Limits of the spec; 0 means unlimited (pids: the configured default applied). */
-enum joblet_job_limit {
-	JOBLET_LIMIT_CPU_PERCENT = 1, /* percent of one core */
-	JOBLET_LIMIT_MEMORY_MIB = 2,
-	JOBLET_LIMIT_IO_BPS = 3,      /* bytes per second, read and write */
-	JOBLET_LIMIT_PIDS = 4,
-	JOBLET_LIMIT_TIMEOUT_S = 5
-};
-JOBLET_API int64_t joblet_job_limit(const struct joblet_job *job, int32_t which);
-
-/* The cpuset the job is pinned to ("0-3,6"), or NULL. */
-JOBLET_API const char *joblet_job_cpus(const struct joblet_job *job);
-
-/* The user the job runs as. */
-JOBLET_API uint32_t joblet_job_uid(const struct joblet_job *job);
-JOBLET_API uint32_t joblet_job_gid(const struct joblet_job *job);
-
-/* enum joblet_network_mode (<joblet/job.h>). */
-JOBLET_API int32_t joblet_job_network(const struct joblet_job *job);
-
-/* The job's working folder inside the job ("/work" unless the spec says). */
-JOBLET_API const char *joblet_job_workdir(const struct joblet_job *job);
-
-/*
- * The runtime the job uses: its installed folder, or NULL for none, and its
- * mounts (source relative to that folder, absolute target, read-only flag).
- * Returns the number of mounts; *ret_* of mount i via joblet_job_runtime_mount().
- */
-JOBLET_API const char *joblet_job_runtime_dir(const struct joblet_job *job);
-JOBLET_API size_t joblet_job_runtime_mount_count(const struct joblet_job *job);
-JOBLET_API int joblet_job_runtime_mount(const struct joblet_job *job, size_t i,
-					const char **ret_source, const char **ret_target,
-					int32_t *ret_readonly);
-
 /*
  * In prepare(): namespace flags (CLONE_NEW*) the job's first process must
  * be created with.  The flags of every plugin are combined.  All are given
@@ -201,7 +137,7 @@ struct joblet_isolation_ops {
 	void (*cleanup)(struct joblet_job *job, void *state);
 
 	/*
-	 * OPTIONAL (ABI 1.3).  The job's supervisor died without cleaning up
+	 * OPTIONAL.  The job's supervisor died without cleaning up
 	 * (killed, or the machine's OOM killer): kill whatever is left of the
 	 * job and remove what prepare() would have made for it (its cgroups),
 	 * knowing only the job (no state).  Called by `joblet-shim --reap`,

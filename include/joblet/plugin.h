@@ -24,7 +24,7 @@
  * plugin directory (root-owned and not group/world-writable when the daemon
  * runs as root), it dlopen()s with RTLD_NOW, `joblet_plugin` exists, the ABI
  * major equals the loader's and the minor is not newer, the sizes are at
- * least those of ABI 1.0, every REQUIRED ops slot is set, the reserved
+ * least those of ABI 2.0, every REQUIRED ops slot is set, the reserved
  * fields are NULL, the name matches the file name <kind>_<name>.so, no plugin
  * with the same kind/name is loaded yet, and init() (when set) succeeds.
  * Accepted plugins stay resident until the process exits.
@@ -156,15 +156,6 @@ JOBLET_API void joblet_plugin_log(const struct joblet_plugin *self, int32_t leve
  */
 JOBLET_API const char *joblet_plugin_host_setting(const struct joblet_plugin_host *host,
 						  const char *key);
-
-/* 1 when joblet runs as root (strict plugin checks apply), else 0. */
-JOBLET_API int joblet_plugin_host_privileged(const struct joblet_plugin_host *host);
-
-/* "registry", "archive", "isolation", "scheduler", or NULL. Static. */
-JOBLET_API const char *joblet_plugin_kind_name(int32_t kind);
-
-/* Parse a kind name; returns 0 and sets *ret_kind, or -1 when unknown. */
-JOBLET_API int joblet_plugin_kind_parse(const char *name, int32_t *ret_kind);
 
 JOBLET_END_DECLS
 

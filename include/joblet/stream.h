@@ -38,9 +38,6 @@ struct joblet_stream {
 	void *reserved[2]; /* must be NULL */
 };
 
-/* Call s->close(s) when s is not NULL.  Convenience for owners. */
-JOBLET_API void joblet_stream_close(struct joblet_stream *s);
-
 /*
  * A stream over an open file descriptor (a local package).  The stream
  * owns fd and closes it.  Its length is the file's size for regular files,

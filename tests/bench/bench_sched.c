@@ -8,7 +8,7 @@
  *   memory     heap bytes per queued job that the core and the policy
  *              allocate (mallinfo2 before and after queueing 10,000); the
  *              caller's struct joblet_sched_job is printed apart
- *   cron       1,000 recurring entries: joblet_cron_next() for each, as the
+ *   cron       1,000 recurring entries: jl_cron_next() for each, as the
  *              daemon does when they all fire in the same minute
  *
  * Usage: bench_sched [PLUGIN_DIR]   (default build-plugins; the priority
@@ -22,7 +22,21 @@
 #include <string.h>
 #include <time.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "plugin/loader.h"
+#include "sched/sched.h"
+#include "sched/cron.h"
 
 #define NJOBS 10000
 #define NCRON 1000
@@ -84,8 +98,8 @@ static const char *owners[100];
 
 static int through_core(const struct joblet_plugin *policy, struct result *r)
 {
-	struct joblet_sched_limits lim = { sizeof(lim), 0, 1, -1, -1, NULL, NULL };
-	struct joblet_sched *s;
+	struct jl_sched_limits lim = { sizeof(lim), 0, 1, -1, -1, NULL, NULL };
+	struct jl_sched *s;
 	struct joblet_error *e = NULL;
 	struct joblet_sched_job *jobs, *running = NULL;
 	int64_t *t = calloc(NJOBS, sizeof(*t));
@@ -94,7 +108,7 @@ static int through_core(const struct joblet_plugin *policy, struct result *r)
 
 	jobs = calloc(NJOBS, sizeof(*jobs));
 	before = mallinfo2(); /* the core's and the policy's own memory, not the caller's jobs */
-	if (joblet_sched_new(&lim, policy, &s, &e) < 0) {
+	if (jl_sched_new(&lim, policy, &s, &e) < 0) {
 		fprintf(stderr, "bench_sched: %s\n", joblet_error_message(e));
 		return -1;
 	}
@@ -105,7 +119,7 @@ static int through_core(const struct joblet_plugin *policy, struct result *r)
 						     .owner = owners[i % 100],
 						     .seq = i + 1,
 						     .priority = (int64_t)((i * 7919) % 1001) };
-		if (joblet_sched_add(s, &jobs[i], (int64_t)i * 1000, &e) < 0) {
+		if (jl_sched_add(s, &jobs[i], (int64_t)i * 1000, &e) < 0) {
 			fprintf(stderr, "bench_sched: %s\n", joblet_error_message(e));
 			return -1;
 		}
@@ -117,8 +131,8 @@ static int through_core(const struct joblet_plugin *policy, struct result *r)
 		int64_t t0 = now_ns();
 
 		if (running)
-			joblet_sched_release(s, running, clock);
-		running = joblet_sched_next(s, clock);
+			jl_sched_release(s, running, clock);
+		running = jl_sched_next(s, clock);
 		t[i] = now_ns() - t0;
 		if (!running) {
 			fprintf(stderr, "bench_sched: %s picked nothing with a free slot\n",
@@ -126,9 +140,9 @@ static int through_core(const struct joblet_plugin *policy, struct result *r)
 			return -1;
 		}
 	}
-	joblet_sched_release(s, running, 0);
+	jl_sched_release(s, running, 0);
 	summarize(t, NJOBS, r);
-	joblet_sched_free(s);
+	jl_sched_free(s);
 	free(jobs);
 	free(ids);
 	free(t);
@@ -139,17 +153,17 @@ static void cron_bench(double *per_entry_ns)
 {
 	static const char *const exprs[] = { "*/5 * * * *", "0 * * * *",      "30 2 * * *",
 					     "0 0 1,15 * mon", "15 9-17 * * mon-fri", "0 0 29 2 *" };
-	struct joblet_cron c[NCRON];
+	struct jl_cron c[NCRON];
 	int64_t t[9], base = INT64_C(1796299200) * 1000000000; /* 2026-12-03T12:00:00Z */
 
 	for (size_t i = 0; i < NCRON; i++)
-		if (joblet_cron_parse(exprs[i % 6], &c[i], NULL) < 0)
+		if (jl_cron_parse(exprs[i % 6], &c[i], NULL) < 0)
 			abort();
 	for (int round = 0; round < 9; round++) {
 		int64_t t0 = now_ns(), sink = 0;
 
 		for (size_t i = 0; i < NCRON; i++)
-			sink += joblet_cron_next(&c[i], base + (int64_t)round * 60000000000);
+			sink += jl_cron_next(&c[i], base + (int64_t)round * 60000000000);
 		t[round] = now_ns() - t0;
 		if (sink == 0)
 			abort();
@@ -162,7 +176,7 @@ int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "build-plugins";
 	const char *names[] = { "fifo", "priority", "fairshare" };
-	struct joblet_plugin_set *set;
+	struct jl_plugin_set *set;
 	struct result base, r;
 	double cron_ns;
 	char owner_names[100][16];
@@ -171,15 +185,15 @@ int main(int argc, char **argv)
 		snprintf(owner_names[i], sizeof(owner_names[i]), "user%d", i);
 		owners[i] = owner_names[i];
 	}
-	if (joblet_plugin_set_new(NULL, 0, &set, NULL) < 0)
+	if (jl_plugin_set_new(NULL, 0, &set, NULL) < 0)
 		return 1;
-	joblet_plugin_set_load_dir(set, dir, NULL);
+	jl_plugin_set_load_dir(set, dir, NULL);
 	baseline(&base);
 	printf("%-28s %12s %12s %14s\n", "", "median", "p99", "bytes/queued");
 	printf("%-28s %10.0fns %10.0fns %14.0f\n", "baseline (array FIFO)", base.median_ns,
 	       base.p99_ns, base.bytes_per_job);
 	for (size_t k = 0; k < 3; k++) {
-		const struct joblet_plugin *p = joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, names[k]);
+		const struct joblet_plugin *p = jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, names[k]);
 		char label[64];
 
 		if (!p) {
@@ -197,8 +211,8 @@ int main(int argc, char **argv)
 	printf("(each job also has the caller's struct joblet_sched_job: %zu bytes)\n",
 	       sizeof(struct joblet_sched_job));
 	cron_bench(&cron_ns);
-	printf("cron: %d entries firing, joblet_cron_next %.0f ns each (%.2f ms for all)\n", NCRON,
+	printf("cron: %d entries firing, jl_cron_next %.0f ns each (%.2f ms for all)\n", NCRON,
 	       cron_ns, cron_ns * NCRON / 1e6);
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 	return 0;
 }

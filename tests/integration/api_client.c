@@ -20,13 +20,14 @@
  * "error CODE-NAME (detail D): MESSAGE".  Exit status 0 when every step
  * succeeded (a stop counts), 1 when one failed, 2 for bad usage.
  */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "base/error.h"
 
 struct stream_state {
 	long stop_after;
@@ -46,7 +47,7 @@ static int print_event(void *userdata, const struct rnx_sse_event *ev)
 
 static void print_error(const struct joblet_error *e)
 {
-	fprintf(stderr, "error %s (detail %d): %s\n", joblet_error_code_name(e ? e->code : 0),
+	fprintf(stderr, "error %s (detail %d): %s\n", jl_error_code_name(e ? e->code : 0),
 		e ? e->detail : 0, joblet_error_message(e));
 }
 

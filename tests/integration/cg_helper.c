@@ -13,7 +13,7 @@
  *
  * It never signals anything but its own children.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -16,7 +16,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "plugin/loader.h"
+#include "base/plugin_id.h"
 
 static int failures;
 
@@ -175,7 +188,7 @@ static void check_plugin(const struct joblet_plugin *p, const char *origin)
 	char id[128];
 	const uint64_t known_caps = JOBLET_CAP_NEEDS_ROOT | JOBLET_CAP_NETWORK | JOBLET_CAP_THREAD_SAFE;
 
-	snprintf(id, sizeof(id), "%s/%s", joblet_plugin_kind_name((int32_t)p->kind), p->name);
+	snprintf(id, sizeof(id), "%s/%s", jl_plugin_kind_name((int32_t)p->kind), p->name);
 	result(p->version && *p->version && p->summary && *p->summary && p->license, id,
 	       "descriptor has version, summary and license (%s)", origin);
 	result((p->caps & ~known_caps) == 0, id, "only known capability bits");
@@ -197,26 +210,26 @@ static void check_plugin(const struct joblet_plugin *p, const char *origin)
 
 int main(int argc, char **argv)
 {
-	struct joblet_plugin_set *set = NULL;
+	struct jl_plugin_set *set = NULL;
 	struct joblet_error *e = NULL;
 
-	if (joblet_plugin_set_new(NULL, JOBLET_LOADER_STRICT, &set, &e) < 0) {
+	if (jl_plugin_set_new(NULL, JL_LOADER_STRICT, &set, &e) < 0) {
 		printf("not ok - cannot create a plugin set: %s\n", joblet_error_message(e));
 		return 1;
 	}
 	for (int i = 1; i < argc; i++) {
-		int r = joblet_plugin_set_load_file(set, argv[i], &e);
+		int r = jl_plugin_set_load_file(set, argv[i], &e);
 
 		result(r == 0, argv[i], "accepted by the loader in strict mode%s%s", r ? ": " : "",
 		       r ? joblet_error_message(e) : "");
 		joblet_error_clear(&e);
 	}
-	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
 		const char *origin;
-		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, &origin);
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, &origin);
 
 		check_plugin(p, origin);
 	}
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 	return failures ? 1 : 0;
 }

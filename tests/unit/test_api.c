@@ -14,6 +14,7 @@
 
 #include "jl_test.h"
 #include "jl_tmp.h"
+#include "base/error.h"
 
 static struct joblet_error *status_error(long status, const char *body)
 {
@@ -38,11 +39,11 @@ START_TEST(test_api_json_errors)
 	joblet_error_free(e);
 
 	/* Every name of docs/error-codes.md maps to its code. */
-	for (int32_t c = 1; c < _JOBLET_E_MAX; c++) {
+	for (int32_t c = 1; c <= JL_E_LAST; c++) {
 		snprintf(body, sizeof(body), "{\"error\": {\"message\": \"m\", \"code\": \"%s\"}}",
-			 joblet_error_code_name(c));
+			 jl_error_code_name(c));
 		e = status_error(400, body);
-		ck_assert_msg(e->code == c, "`%s` gave %d", joblet_error_code_name(c), e->code);
+		ck_assert_msg(e->code == c, "`%s` gave %d", jl_error_code_name(c), e->code);
 		joblet_error_free(e);
 	}
 

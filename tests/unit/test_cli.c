@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <joblet/cli.h>
+#include "common/cli.h"
 
 #include "jl_test.h"
 
@@ -18,19 +18,19 @@ static int record(int argc, char **argv, void *userdata)
 	return *(int *)userdata;
 }
 
-static const struct joblet_cli_command group_cmds[] = {
+static const struct jl_cli_command group_cmds[] = {
 	{ "list", "List the widgets", "[--json]", "Options:\n  --json  as JSON\n", record, NULL },
 	{ "show", "Show one widget", "ID", NULL, record, NULL },
 	{ NULL },
 };
 
-static const struct joblet_cli_command top_cmds[] = {
+static const struct jl_cli_command top_cmds[] = {
 	{ "widgets", "Work with widgets", NULL, NULL, NULL, group_cmds },
 	{ "version", "Show the version", NULL, NULL, record, NULL },
 	{ NULL },
 };
 
-static const struct joblet_cli_command root = { "prog", "A test program.", "<command>",
+static const struct jl_cli_command root = { "prog", "A test program.", "<command>",
 						"Global options:\n  --x  an option\n", NULL, top_cmds };
 
 struct outcome {
@@ -47,7 +47,7 @@ static struct outcome run(int argc, char **argv)
 	int leaf_rc = 42;
 
 	seen_argc = -1;
-	o.rc = joblet_cli_dispatch(&root, argc, argv, &leaf_rc, out, err);
+	o.rc = jl_cli_dispatch(&root, argc, argv, &leaf_rc, out, err);
 	fclose(out);
 	fclose(err);
 	return o;
@@ -63,16 +63,16 @@ START_TEST(test_top_help)
 {
 	struct outcome o = RUN("--help");
 
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_OK);
+	ck_assert_int_eq(o.rc, JL_EXIT_OK);
 	ck_assert_ptr_nonnull(strstr(o.out, "Usage: prog <command>"));
 	ck_assert_ptr_nonnull(strstr(o.out, "widgets  Work with widgets"));
 	ck_assert_ptr_nonnull(strstr(o.out, "version  Show the version"));
 	ck_assert_ptr_nonnull(strstr(o.out, "Global options:"));
 	ck_assert_str_eq(o.err, "");
 	o = RUN("-h");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_OK);
+	ck_assert_int_eq(o.rc, JL_EXIT_OK);
 	o = RUN("help");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_OK);
+	ck_assert_int_eq(o.rc, JL_EXIT_OK);
 	ck_assert_ptr_nonnull(strstr(o.out, "Usage: prog <command>"));
 }
 END_TEST
@@ -81,11 +81,11 @@ START_TEST(test_no_command_is_usage_error)
 {
 	struct outcome o = run(0, (char *[]){ NULL });
 
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_USAGE);
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(o.err, "Usage: prog"));
 	ck_assert_int_eq(seen_argc, -1);
 	o = RUN("widgets");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_USAGE);
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(o.err, "Usage: prog widgets"));
 	ck_assert_ptr_nonnull(strstr(o.err, "list  List the widgets"));
 }
@@ -95,18 +95,18 @@ START_TEST(test_group_and_leaf_help)
 {
 	struct outcome o = RUN("widgets", "--help");
 
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_OK);
+	ck_assert_int_eq(o.rc, JL_EXIT_OK);
 	ck_assert_ptr_nonnull(strstr(o.out, "Run `prog widgets <command> --help`"));
 	o = RUN("help", "widgets", "list");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_OK);
+	ck_assert_int_eq(o.rc, JL_EXIT_OK);
 	ck_assert_ptr_nonnull(strstr(o.out, "Usage: prog widgets list [--json]"));
 	ck_assert_ptr_nonnull(strstr(o.out, "--json  as JSON"));
 	o = RUN("widgets", "list", "--json", "-h");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_OK);
+	ck_assert_int_eq(o.rc, JL_EXIT_OK);
 	ck_assert_int_eq(seen_argc, -1);
 	ck_assert_ptr_nonnull(strstr(o.out, "Usage: prog widgets list"));
 	o = RUN("widgets", "help", "show");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_OK);
+	ck_assert_int_eq(o.rc, JL_EXIT_OK);
 	ck_assert_ptr_nonnull(strstr(o.out, "Usage: prog widgets show ID"));
 }
 END_TEST
@@ -115,16 +115,16 @@ START_TEST(test_unknown_words)
 {
 	struct outcome o = RUN("bogus");
 
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_USAGE);
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
 	ck_assert_str_eq(o.err, "prog: `bogus` is not a command; run `prog --help` to see the commands.\n");
 	o = RUN("widgets", "frob");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_USAGE);
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(o.err, "prog widgets: `frob` is not a command"));
 	o = RUN("--frob");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_USAGE);
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(o.err, "unknown option `--frob`"));
 	o = RUN("help", "nope");
-	ck_assert_int_eq(o.rc, JOBLET_EXIT_USAGE);
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(o.err, "`nope` is not a command"));
 }
 END_TEST
@@ -148,13 +148,13 @@ END_TEST
 
 START_TEST(test_root_must_be_a_group)
 {
-	static const struct joblet_cli_command leaf_root = { "solo", NULL, NULL, NULL, record, NULL };
+	static const struct jl_cli_command leaf_root = { "solo", NULL, NULL, NULL, record, NULL };
 	char buf[256] = "";
 	FILE *err = fmemopen(buf, sizeof(buf) - 1, "w");
 	int leaf_rc = 0;
 
-	ck_assert_int_eq(joblet_cli_dispatch(&leaf_root, 0, (char *[]){ NULL }, &leaf_rc, stdout, err),
-			 JOBLET_EXIT_FAILURE);
+	ck_assert_int_eq(jl_cli_dispatch(&leaf_root, 0, (char *[]){ NULL }, &leaf_rc, stdout, err),
+			 JL_EXIT_FAILURE);
 	fclose(err);
 	ck_assert_ptr_nonnull(strstr(buf, "must be a group"));
 }
@@ -166,18 +166,18 @@ START_TEST(test_parse_json_only)
 	FILE *err = fmemopen(buf, sizeof(buf) - 1, "w");
 	int json = 0;
 
-	ck_assert_int_eq(joblet_cli_parse_json_only(1, (char *[]){ "list", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(jl_cli_parse_json_only(1, (char *[]){ "list", NULL }, "p list", &json, err), 0);
 	ck_assert_int_eq(json, 0);
-	ck_assert_int_eq(joblet_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list", &json, err), 0);
 	ck_assert_int_eq(json, 1);
 	/* getopt state is reset on every call: the same words parse the same way again. */
 	json = 0;
-	ck_assert_int_eq(joblet_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list", &json, err), 0);
 	ck_assert_int_eq(json, 1);
-	ck_assert_int_eq(joblet_cli_parse_json_only(2, (char *[]){ "list", "-x", NULL }, "p list", &json, err),
-			 JOBLET_EXIT_USAGE);
-	ck_assert_int_eq(joblet_cli_parse_json_only(2, (char *[]){ "list", "extra", NULL }, "p list", &json, err),
-			 JOBLET_EXIT_USAGE);
+	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "-x", NULL }, "p list", &json, err),
+			 JL_EXIT_USAGE);
+	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "extra", NULL }, "p list", &json, err),
+			 JL_EXIT_USAGE);
 	fclose(err);
 	ck_assert_ptr_nonnull(strstr(buf, "p list: unknown option `-x`; run `p list --help`"));
 	ck_assert_ptr_nonnull(strstr(buf, "p list: unexpected argument `extra`"));

@@ -3,17 +3,30 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "config/config.h"
+#include "config/client_config.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"
 
 /* Load text as joblet.yml; returns the error message or NULL. */
-static struct joblet_config *load_ok(const char *text)
+static struct jl_config *load_ok(const char *text)
 {
-	struct joblet_config *cfg = NULL;
+	struct jl_config *cfg = NULL;
 	struct joblet_error *e = NULL;
-	int r = joblet_config_load(jl_tmp_write("joblet.yml", text), 0, &cfg, &e);
+	int r = jl_config_load(jl_tmp_write("joblet.yml", text), 0, &cfg, &e);
 
 	ck_assert_msg(r == 0, "unexpected error: %s", joblet_error_message(e));
 	return cfg;
@@ -22,10 +35,10 @@ static struct joblet_config *load_ok(const char *text)
 /* Load text and expect a configuration error containing every needle. */
 static void load_bad(const char *text, const char *needle1, const char *needle2)
 {
-	struct joblet_config *cfg = NULL;
+	struct jl_config *cfg = NULL;
 	struct joblet_error *e = NULL;
 	const char *path = jl_tmp_write("joblet.yml", text);
-	int r = joblet_config_load(path, 0, &cfg, &e);
+	int r = jl_config_load(path, 0, &cfg, &e);
 
 	ck_assert_int_eq(r, -JOBLET_E_CONFIG);
 	ck_assert_ptr_null(cfg);
@@ -39,9 +52,9 @@ static void load_bad(const char *text, const char *needle1, const char *needle2)
 
 START_TEST(test_defaults_when_missing_is_ok)
 {
-	struct joblet_config *cfg = NULL;
+	struct jl_config *cfg = NULL;
 
-	ck_assert_int_eq(joblet_config_load(jl_tmp_path("absent.yml"), JOBLET_CONFIG_MISSING_OK,
+	ck_assert_int_eq(jl_config_load(jl_tmp_path("absent.yml"), JL_CONFIG_MISSING_OK,
 					    &cfg, NULL), 0);
 	ck_assert_ptr_null(cfg->source);
 	ck_assert_int_eq(cfg->log_level, JOBLET_LOG_INFO);
@@ -50,17 +63,17 @@ START_TEST(test_defaults_when_missing_is_ok)
 	ck_assert_ptr_nonnull(cfg->plugin_dirs[0]);
 	ck_assert_int_eq(cfg->plugin_dirs[0][0], '/');
 	ck_assert_int_eq(cfg->state_dir[0], '/');
-	ck_assert_ptr_null(joblet_config_plugin_setting(cfg, "archive/tar", "x"));
-	joblet_config_free(cfg);
+	ck_assert_ptr_null(jl_config_plugin_setting(cfg, "archive/tar", "x"));
+	jl_config_free(cfg);
 }
 END_TEST
 
 START_TEST(test_missing_file_is_an_error_without_flag)
 {
-	struct joblet_config *cfg = NULL;
+	struct jl_config *cfg = NULL;
 	struct joblet_error *e = NULL;
 
-	ck_assert_int_eq(joblet_config_load(jl_tmp_path("absent.yml"), 0, &cfg, &e),
+	ck_assert_int_eq(jl_config_load(jl_tmp_path("absent.yml"), 0, &cfg, &e),
 			 -JOBLET_E_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(e->message, "absent.yml"));
 	joblet_error_free(e);
@@ -69,17 +82,17 @@ END_TEST
 
 START_TEST(test_empty_file_gives_defaults)
 {
-	struct joblet_config *cfg = load_ok("# nothing here\n");
+	struct jl_config *cfg = load_ok("# nothing here\n");
 
 	ck_assert_str_eq(cfg->source, jl_tmp_path("joblet.yml"));
 	ck_assert_str_eq(cfg->scheduler_policy, "fifo");
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 }
 END_TEST
 
 START_TEST(test_every_key)
 {
-	struct joblet_config *cfg = load_ok("logging:\n"
+	struct jl_config *cfg = load_ok("logging:\n"
 					    "  level: debug\n"
 					    "paths:\n"
 					    "  state_dir: /srv/joblet\n"
@@ -98,18 +111,18 @@ START_TEST(test_every_key)
 	ck_assert_str_eq(cfg->plugin_dirs[1], "/opt/b");
 	ck_assert_ptr_null(cfg->plugin_dirs[2]);
 	ck_assert_str_eq(cfg->scheduler_policy, "priority");
-	ck_assert_str_eq(joblet_config_plugin_setting(cfg, "registry/github", "raw_base"),
+	ck_assert_str_eq(jl_config_plugin_setting(cfg, "registry/github", "raw_base"),
 			 "https://mirror.example/raw");
-	ck_assert_str_eq(joblet_config_plugin_setting(cfg, "registry/github", "retries"), "3");
-	ck_assert_ptr_null(joblet_config_plugin_setting(cfg, "registry/github", "other"));
-	ck_assert_ptr_null(joblet_config_plugin_setting(cfg, "registry/local", "raw_base"));
-	joblet_config_free(cfg);
+	ck_assert_str_eq(jl_config_plugin_setting(cfg, "registry/github", "retries"), "3");
+	ck_assert_ptr_null(jl_config_plugin_setting(cfg, "registry/github", "other"));
+	ck_assert_ptr_null(jl_config_plugin_setting(cfg, "registry/local", "raw_base"));
+	jl_config_free(cfg);
 }
 END_TEST
 
 START_TEST(test_runtimes_keys)
 {
-	struct joblet_config *cfg = load_ok("runtimes:\n"
+	struct jl_config *cfg = load_ok("runtimes:\n"
 					    "  dir: /srv/runtimes\n"
 					    "  registry: acme/runtimes\n"
 					    "  registry_plugins: [github, local]\n"
@@ -129,7 +142,7 @@ START_TEST(test_runtimes_keys)
 	ck_assert_int_eq(cfg->max_unpacked_bytes, INT64_C(1000000000000));
 	ck_assert_int_eq(cfg->max_entries, 5000);
 	ck_assert_str_eq(cfg->platform, "rhel-arm64");
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 
 	cfg = load_ok("runtimes:\n  platform: auto\n  index_ttl: 0\n");
 	ck_assert_ptr_null(cfg->platform);
@@ -137,7 +150,7 @@ START_TEST(test_runtimes_keys)
 	ck_assert_str_eq(cfg->runtimes_dir, "/opt/joblet/runtimes");
 	ck_assert_str_eq(cfg->default_registry, "ehsaniara/joblet-runtimes");
 	ck_assert_str_eq(cfg->registry_plugins[0], "local");
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 
 	load_bad("runtimes:\n  index_ttl: soon\n", "line 2", "a duration");
 	load_bad("runtimes:\n  max_download_bytes: 2 gigs\n", "line 2", "a size");
@@ -151,14 +164,14 @@ END_TEST
 
 START_TEST(test_scheduler_capacity_keys)
 {
-	struct joblet_config *cfg = load_ok("");
+	struct jl_config *cfg = load_ok("");
 
 	/* The defaults: 100 jobs, budgets and cores as the host has (auto). */
 	ck_assert_int_eq(cfg->max_running_jobs, 100);
 	ck_assert_int_eq(cfg->cpu_budget, 0);
 	ck_assert_int_eq(cfg->memory_budget, 0);
 	ck_assert_ptr_null(cfg->pinnable_cores);
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	cfg = load_ok("scheduler:\n"
 		      "  max_running_jobs: 8\n"
 		      "  cpu_budget: 400\n"
@@ -168,7 +181,7 @@ START_TEST(test_scheduler_capacity_keys)
 	ck_assert_int_eq(cfg->cpu_budget, 400);
 	ck_assert_int_eq(cfg->memory_budget, INT64_C(16) << 30);
 	ck_assert_str_eq(cfg->pinnable_cores, "2-5");
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	cfg = load_ok("scheduler:\n"
 		      "  max_running_jobs: unlimited\n"
 		      "  cpu_budget: unlimited\n"
@@ -178,7 +191,7 @@ START_TEST(test_scheduler_capacity_keys)
 	ck_assert_int_eq(cfg->cpu_budget, -1);
 	ck_assert_int_eq(cfg->memory_budget, 0);
 	ck_assert_str_eq(cfg->pinnable_cores, "");
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	load_bad("scheduler:\n  max_running_jobs: auto\n", "line 2",
 		 "a whole number of at least 1 or unlimited");
 	load_bad("scheduler:\n  cpu_budget: 0\n", "line 2", "auto or unlimited");
@@ -189,15 +202,15 @@ END_TEST
 
 START_TEST(test_reserve_cores)
 {
-	struct joblet_config *cfg = load_ok("");
+	struct jl_config *cfg = load_ok("");
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	char text[128];
 
 	ck_assert_int_eq(cfg->reserve_cores, 0);
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	cfg = load_ok("scheduler:\n  cores: 0\n  reserve_cores: false\n");
 	ck_assert_int_eq(cfg->reserve_cores, 0);
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	load_bad("scheduler:\n  reserve_cores: yes please\n", "line 2", "true or false");
 	/* It needs a set of CPUs to keep, and CPUs left over for the rest. */
 	load_bad("scheduler:\n  reserve_cores: true\n", "scheduler.cores must name some", "not auto");
@@ -210,20 +223,20 @@ START_TEST(test_reserve_cores)
 			 ncpu - 1);
 		cfg = load_ok(text);
 		ck_assert_int_eq(cfg->reserve_cores, 1);
-		joblet_config_free(cfg);
+		jl_config_free(cfg);
 	}
 }
 END_TEST
 
 START_TEST(test_default_job_limits)
 {
-	struct joblet_config *cfg = load_ok("");
+	struct jl_config *cfg = load_ok("");
 
 	/* No limit unless the operator sets one. */
 	ck_assert_int_eq(cfg->default_max_cpu, -1);
 	ck_assert_int_eq(cfg->default_max_memory, -1);
 	ck_assert_int_eq(cfg->default_max_iobps, -1);
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	cfg = load_ok("isolation:\n"
 		      "  max_cpu: 150\n"
 		      "  max_memory: 512MiB\n"
@@ -231,11 +244,11 @@ START_TEST(test_default_job_limits)
 	ck_assert_int_eq(cfg->default_max_cpu, 150);
 	ck_assert_int_eq(cfg->default_max_memory, INT64_C(512) << 20);
 	ck_assert_int_eq(cfg->default_max_iobps, INT64_C(10) << 20);
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	cfg = load_ok("isolation:\n  max_cpu: unlimited\n  max_memory: unlimited\n");
 	ck_assert_int_eq(cfg->default_max_cpu, -1);
 	ck_assert_int_eq(cfg->default_max_memory, -1);
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	/* `auto` is for budgets: a job's limit is a number or none. */
 	load_bad("isolation:\n  max_cpu: auto\n", "line 2", "a whole number of at least 1 or unlimited");
 	load_bad("isolation:\n  max_memory: 0\n", "line 2", "or unlimited");
@@ -248,7 +261,7 @@ START_TEST(test_default_job_limits)
 		 "--max-memory");
 	cfg = load_ok("isolation:\n  max_cpu: 200\nscheduler:\n  cpu_budget: 200\n");
 	ck_assert_int_eq(cfg->default_max_cpu, 200);
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 }
 END_TEST
 
@@ -301,7 +314,7 @@ END_TEST
 
 START_TEST(test_binary_and_huge_files_refused)
 {
-	struct joblet_config *cfg = NULL;
+	struct jl_config *cfg = NULL;
 	struct joblet_error *e = NULL;
 	const char *p = jl_tmp_path("big.yml");
 	FILE *f = fopen(p, "w");
@@ -310,13 +323,13 @@ START_TEST(test_binary_and_huge_files_refused)
 	for (int i = 0; i < 70000; i++)
 		fputs("# padding padding\n", f);
 	fclose(f);
-	ck_assert_int_eq(joblet_config_load(p, 0, &cfg, &e), -JOBLET_E_LIMIT);
+	ck_assert_int_eq(jl_config_load(p, 0, &cfg, &e), -JOBLET_E_LIMIT);
 	joblet_error_clear(&e);
 
 	f = fopen(p, "w");
 	fwrite("a: \0b\n", 1, 6, f);
 	fclose(f);
-	ck_assert_int_eq(joblet_config_load(p, 0, &cfg, &e), -JOBLET_E_CONFIG);
+	ck_assert_int_eq(jl_config_load(p, 0, &cfg, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "NUL"));
 	joblet_error_free(e);
 }
@@ -327,11 +340,11 @@ END_TEST
 #define PEM_CERT "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 #define PEM_KEY "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
 
-static struct joblet_client_config *client_ok(const char *text)
+static struct jl_client_config *client_ok(const char *text)
 {
-	struct joblet_client_config *cfg = NULL;
+	struct jl_client_config *cfg = NULL;
 	struct joblet_error *e = NULL;
-	int r = joblet_client_config_load(jl_tmp_write("rnx-config.yml", text), &cfg, &e);
+	int r = jl_client_config_load(jl_tmp_write("rnx-config.yml", text), &cfg, &e);
 
 	ck_assert_msg(r == 0, "unexpected error: %s", joblet_error_message(e));
 	return cfg;
@@ -339,11 +352,11 @@ static struct joblet_client_config *client_ok(const char *text)
 
 static void client_bad(const char *text, const char *needle1, const char *needle2)
 {
-	struct joblet_client_config *cfg = NULL;
+	struct jl_client_config *cfg = NULL;
 	struct joblet_error *e = NULL;
 	const char *path = jl_tmp_write("rnx-config.yml", text);
 
-	ck_assert_int_eq(joblet_client_config_load(path, &cfg, &e), -JOBLET_E_CONFIG);
+	ck_assert_int_eq(jl_client_config_load(path, &cfg, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_null(cfg);
 	ck_assert_msg(strstr(e->message, path), "message does not name the file: %s", e->message);
 	ck_assert_msg(strstr(e->message, needle1), "`%s` not in: %s", needle1, e->message);
@@ -361,8 +374,8 @@ static void write_pems(void)
 
 START_TEST(test_client_inline_and_paths)
 {
-	struct joblet_client_config *cfg;
-	const struct joblet_client_node *n = NULL;
+	struct jl_client_config *cfg;
+	const struct jl_client_node *n = NULL;
 
 	write_pems();
 	cfg = client_ok("version: \"3.0\"\n"
@@ -377,7 +390,7 @@ START_TEST(test_client_inline_and_paths)
 			"      MIIB\n"
 			"      -----END CERTIFICATE-----\n");
 	ck_assert_uint_eq(cfg->n_nodes, 1);
-	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, NULL), 0);
+	ck_assert_int_eq(jl_client_config_select(cfg, NULL, &n, NULL), 0);
 	ck_assert_str_eq(n->name, "prod");
 	ck_assert_str_eq(n->address, "10.0.0.5:50051");
 	ck_assert_str_eq(n->node_id, "rack-4");
@@ -386,7 +399,7 @@ START_TEST(test_client_inline_and_paths)
 	ck_assert_str_eq(n->cert_path, jl_tmp_path("client.pem"));
 	ck_assert_ptr_null(n->ca_path);
 	ck_assert_ptr_nonnull(strstr(n->ca_pem, "BEGIN CERTIFICATE"));
-	joblet_client_config_free(cfg);
+	jl_client_config_free(cfg);
 }
 END_TEST
 
@@ -399,36 +412,36 @@ END_TEST
 
 START_TEST(test_client_node_selection)
 {
-	struct joblet_client_config *cfg;
-	const struct joblet_client_node *n = NULL;
+	struct jl_client_config *cfg;
+	const struct jl_client_node *n = NULL;
 	struct joblet_error *e = NULL;
 
 	write_pems();
 	cfg = client_ok("default: b\nnodes:\n" NODE("a", "") NODE("b", "") NODE("c", ""));
-	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, NULL), 0);
+	ck_assert_int_eq(jl_client_config_select(cfg, NULL, &n, NULL), 0);
 	ck_assert_str_eq(n->name, "b");
-	ck_assert_int_eq(joblet_client_config_select(cfg, "c", &n, NULL), 0);
+	ck_assert_int_eq(jl_client_config_select(cfg, "c", &n, NULL), 0);
 	ck_assert_str_eq(n->name, "c");
-	ck_assert_int_eq(joblet_client_config_select(cfg, "zz", &n, &e), -JOBLET_E_NOT_FOUND);
+	ck_assert_int_eq(jl_client_config_select(cfg, "zz", &n, &e), -JOBLET_E_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(e->message, "nodes: a, b, c"));
 	joblet_error_clear(&e);
-	joblet_client_config_free(cfg);
+	jl_client_config_free(cfg);
 
 	cfg = client_ok("nodes:\n" NODE("a", "") NODE("b", "    isDefault: true\n"));
-	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, NULL), 0);
+	ck_assert_int_eq(jl_client_config_select(cfg, NULL, &n, NULL), 0);
 	ck_assert_str_eq(n->name, "b");
-	joblet_client_config_free(cfg);
+	jl_client_config_free(cfg);
 
 	cfg = client_ok("nodes:\n" NODE("a", "") NODE("default", ""));
-	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, NULL), 0);
+	ck_assert_int_eq(jl_client_config_select(cfg, NULL, &n, NULL), 0);
 	ck_assert_str_eq(n->name, "default");
-	joblet_client_config_free(cfg);
+	jl_client_config_free(cfg);
 
 	cfg = client_ok("nodes:\n" NODE("a", "") NODE("b", ""));
-	ck_assert_int_eq(joblet_client_config_select(cfg, NULL, &n, &e), -JOBLET_E_NOT_FOUND);
+	ck_assert_int_eq(jl_client_config_select(cfg, NULL, &n, &e), -JOBLET_E_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(e->message, "--node"));
 	joblet_error_free(e);
-	joblet_client_config_free(cfg);
+	jl_client_config_free(cfg);
 }
 END_TEST
 
@@ -470,17 +483,17 @@ START_TEST(test_client_locate)
 	char *path = NULL;
 	struct joblet_error *e = NULL;
 
-	ck_assert_int_eq(joblet_client_config_locate(jl_tmp_path("nope.yml"), &path, &e),
+	ck_assert_int_eq(jl_client_config_locate(jl_tmp_path("nope.yml"), &path, &e),
 			 -JOBLET_E_NOT_FOUND);
 	joblet_error_clear(&e);
 
 	jl_tmp_write("explicit.yml", "x");
-	ck_assert_int_eq(joblet_client_config_locate(jl_tmp_path("explicit.yml"), &path, NULL), 0);
+	ck_assert_int_eq(jl_client_config_locate(jl_tmp_path("explicit.yml"), &path, NULL), 0);
 	ck_assert_str_eq(path, jl_tmp_path("explicit.yml"));
 	free(path);
 
 	setenv("RNX_CONFIG", jl_tmp_path("explicit.yml"), 1);
-	ck_assert_int_eq(joblet_client_config_locate(NULL, &path, NULL), 0);
+	ck_assert_int_eq(jl_client_config_locate(NULL, &path, NULL), 0);
 	ck_assert_str_eq(path, jl_tmp_path("explicit.yml"));
 	free(path);
 	unsetenv("RNX_CONFIG");
@@ -488,7 +501,7 @@ START_TEST(test_client_locate)
 	mkdir(jl_tmp_path(".rnx"), 0700);
 	jl_tmp_write(".rnx/rnx-config.yml", "x");
 	setenv("HOME", jl_tmpdir, 1);
-	ck_assert_int_eq(joblet_client_config_locate(NULL, &path, NULL), 0);
+	ck_assert_int_eq(jl_client_config_locate(NULL, &path, NULL), 0);
 	ck_assert_str_eq(path, jl_tmp_path(".rnx/rnx-config.yml"));
 	free(path);
 }

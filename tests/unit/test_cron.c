@@ -12,7 +12,19 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "sched/cron.h"
 
 #include "jl_test.h"
 
@@ -22,7 +34,7 @@
 #define ALL_DAYS     0xfffffffeu
 #define ALL_MONTHS   0x1ffe
 #define ALL_WEEKDAYS 0x7f
-#define BOTH_STAR    (JOBLET_CRON_DOM_STAR | JOBLET_CRON_DOW_STAR)
+#define BOTH_STAR    (JL_CRON_DOM_STAR | JL_CRON_DOW_STAR)
 #define NY_ZONE	     "/usr/share/zoneinfo/America/New_York"
 
 static uint64_t bits(const int *v, int n)
@@ -52,13 +64,13 @@ static int64_t utc(int y, int mo, int d, int h, int mi)
 	return (int64_t)timegm(&tm) * NS;
 }
 
-static struct joblet_cron parse_ok(const char *expr)
+static struct jl_cron parse_ok(const char *expr)
 {
-	struct joblet_cron c;
+	struct jl_cron c;
 	struct joblet_error *e = NULL;
 
 	memset(&c, 0xa5, sizeof(c));
-	ck_assert_msg(joblet_cron_parse(expr, &c, &e) == 0, "`%s`: %s", expr,
+	ck_assert_msg(jl_cron_parse(expr, &c, &e) == 0, "`%s`: %s", expr,
 		      joblet_error_message(e));
 	ck_assert_ptr_null(e);
 	return c;
@@ -67,7 +79,7 @@ static struct joblet_cron parse_ok(const char *expr)
 static void expect(const char *expr, uint64_t minutes, uint32_t hours, uint32_t days,
 		   uint16_t months, uint8_t weekdays, uint8_t flags)
 {
-	struct joblet_cron c = parse_ok(expr);
+	struct jl_cron c = parse_ok(expr);
 
 	ck_assert_msg(c.minutes == minutes, "`%s`: minutes %#llx, want %#llx", expr,
 		      (unsigned long long)c.minutes, (unsigned long long)minutes);
@@ -85,7 +97,7 @@ static void expect(const char *expr, uint64_t minutes, uint32_t hours, uint32_t 
  */
 static void expect_bad(const char *expr, ...)
 {
-	struct joblet_cron c, before;
+	struct jl_cron c, before;
 	struct joblet_error *e = NULL;
 	const char *want;
 	va_list ap;
@@ -93,7 +105,7 @@ static void expect_bad(const char *expr, ...)
 
 	memset(&c, 0x5a, sizeof(c));
 	before = c;
-	r = joblet_cron_parse(expr, &c, &e);
+	r = jl_cron_parse(expr, &c, &e);
 	ck_assert_msg(r == -JOBLET_E_INVALID, "`%s` was accepted (r=%d)", expr ? expr : "(null)",
 		      r);
 	ck_assert_ptr_nonnull(e);
@@ -110,15 +122,15 @@ static void expect_bad(const char *expr, ...)
 	va_end(ap);
 	joblet_error_free(e);
 	/* Also without an error object. */
-	ck_assert_int_eq(joblet_cron_parse(expr, &c, NULL), -JOBLET_E_INVALID);
+	ck_assert_int_eq(jl_cron_parse(expr, &c, NULL), -JOBLET_E_INVALID);
 }
 
 static void expect_message(const char *expr, const char *message)
 {
-	struct joblet_cron c;
+	struct jl_cron c;
 	struct joblet_error *e = NULL;
 
-	ck_assert_int_eq(joblet_cron_parse(expr, &c, &e), -JOBLET_E_INVALID);
+	ck_assert_int_eq(jl_cron_parse(expr, &c, &e), -JOBLET_E_INVALID);
 	ck_assert_str_eq(e->message, message);
 	joblet_error_free(e);
 }
@@ -153,7 +165,7 @@ START_TEST(test_parse_ranges_lists_steps)
 	expect("*/20,5 * * * *", BITS(0, 5, 20, 40), ALL_HOURS, ALL_DAYS, ALL_MONTHS, ALL_WEEKDAYS,
 	       BOTH_STAR);
 	expect("0 0 5-5/2 * *", BITS(0), BITS(0), BITS(5), ALL_MONTHS, ALL_WEEKDAYS,
-	       JOBLET_CRON_DOW_STAR);
+	       JL_CRON_DOW_STAR);
 	expect("0 0 */10 */3 */2", BITS(0), BITS(0), BITS(1, 11, 21, 31), BITS(1, 4, 7, 10),
 	       BITS(0, 2, 4, 6), BOTH_STAR);
 }
@@ -168,20 +180,20 @@ START_TEST(test_parse_names_and_sunday_7)
 	expect("0 0 * feb-12/5 *", BITS(0), BITS(0), ALL_DAYS, BITS(2, 7, 12), ALL_WEEKDAYS,
 	       BOTH_STAR);
 	expect("0 0 * * mon-fri", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(1, 2, 3, 4, 5),
-	       JOBLET_CRON_DOM_STAR);
+	       JL_CRON_DOM_STAR);
 	expect("0 0 * * SUN,sat", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0, 6),
-	       JOBLET_CRON_DOM_STAR);
-	expect("0 0 * * 7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0), JOBLET_CRON_DOM_STAR);
+	       JL_CRON_DOM_STAR);
+	expect("0 0 * * 7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0), JL_CRON_DOM_STAR);
 	expect("0 0 * * 5-7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0, 5, 6),
-	       JOBLET_CRON_DOM_STAR);
+	       JL_CRON_DOM_STAR);
 	expect("0 0 * * thu-7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0, 4, 5, 6),
-	       JOBLET_CRON_DOM_STAR);
+	       JL_CRON_DOM_STAR);
 	expect("0 0 * * 0-7/7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0),
-	       JOBLET_CRON_DOM_STAR);
+	       JL_CRON_DOM_STAR);
 	expect("0 0 * * 7/1", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0),
-	       JOBLET_CRON_DOM_STAR);
+	       JL_CRON_DOM_STAR);
 	expect("0 0 * * Wed/2", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(3, 5),
-	       JOBLET_CRON_DOM_STAR);
+	       JL_CRON_DOM_STAR);
 }
 END_TEST
 
@@ -197,13 +209,13 @@ START_TEST(test_parse_star_flags)
 {
 	/* Vixie: a field that starts with `*` counts as `*`, also with a step. */
 	expect("0 0 1 * 1", BITS(0), BITS(0), BITS(1), ALL_MONTHS, BITS(1), 0);
-	expect("0 0 * * 1", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(1), JOBLET_CRON_DOM_STAR);
+	expect("0 0 * * 1", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(1), JL_CRON_DOM_STAR);
 	expect("0 0 1 * *", BITS(0), BITS(0), BITS(1), ALL_MONTHS, ALL_WEEKDAYS,
-	       JOBLET_CRON_DOW_STAR);
+	       JL_CRON_DOW_STAR);
 	expect("0 0 */2 * 1", BITS(0), BITS(0), 0xaaaaaaaau, ALL_MONTHS, BITS(1),
-	       JOBLET_CRON_DOM_STAR);
+	       JL_CRON_DOM_STAR);
 	expect("0 0 1 * */2", BITS(0), BITS(0), BITS(1), ALL_MONTHS, BITS(0, 2, 4, 6),
-	       JOBLET_CRON_DOW_STAR);
+	       JL_CRON_DOW_STAR);
 	/* Not at the start: restricted. */
 	expect("0 0 1-31 * 0-7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, ALL_WEEKDAYS, 0);
 }
@@ -222,15 +234,15 @@ START_TEST(test_parse_macros)
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		struct joblet_cron a = parse_ok(m[i].macro), b = parse_ok(m[i].expr);
+		struct jl_cron a = parse_ok(m[i].macro), b = parse_ok(m[i].expr);
 
 		ck_assert_msg(a.minutes == b.minutes && a.hours == b.hours && a.days == b.days &&
 				  a.months == b.months && a.weekdays == b.weekdays &&
 				  a.flags == b.flags,
 			      "`%s` is not `%s`", m[i].macro, m[i].expr);
 	}
-	expect("@weekly", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0), JOBLET_CRON_DOM_STAR);
-	expect("@yearly", BITS(0), BITS(0), BITS(1), BITS(1), ALL_WEEKDAYS, JOBLET_CRON_DOW_STAR);
+	expect("@weekly", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0), JL_CRON_DOM_STAR);
+	expect("@yearly", BITS(0), BITS(0), BITS(1), BITS(1), ALL_WEEKDAYS, JL_CRON_DOW_STAR);
 }
 END_TEST
 
@@ -351,15 +363,15 @@ END_TEST
 
 /* ------------------------------------------------------------ next, UTC */
 
-static struct joblet_cron cron(const char *expr)
+static struct jl_cron cron(const char *expr)
 {
 	return parse_ok(expr);
 }
 
 static void expect_next(const char *expr, int64_t after, int64_t want)
 {
-	struct joblet_cron c = cron(expr);
-	int64_t got = joblet_cron_next(&c, after);
+	struct jl_cron c = cron(expr);
+	int64_t got = jl_cron_next(&c, after);
 
 	ck_assert_msg(got == want, "`%s` after %lld: got %lld, want %lld (diff %lld s)", expr,
 		      (long long)(after / NS), (long long)(got / NS), (long long)(want / NS),
@@ -368,7 +380,7 @@ static void expect_next(const char *expr, int64_t after, int64_t want)
 
 START_TEST(test_next_every_5_minutes)
 {
-	struct joblet_cron c = cron("*/5 * * * *");
+	struct jl_cron c = cron("*/5 * * * *");
 	int64_t t = utc(2024, 1, 1, 10, 2) + 30 * NS;
 
 	set_tz("UTC");
@@ -378,7 +390,7 @@ START_TEST(test_next_every_5_minutes)
 	expect_next("*/5 * * * *", utc(2024, 1, 1, 10, 5) + 1, utc(2024, 1, 1, 10, 10));
 	t = utc(2024, 1, 1, 23, 40);
 	for (int i = 1; i <= 30; i++) {
-		t = joblet_cron_next(&c, t);
+		t = jl_cron_next(&c, t);
 		ck_assert_int_eq(t, utc(2024, 1, 1, 23, 40) + i * 300 * NS);
 	}
 }
@@ -418,12 +430,12 @@ START_TEST(test_next_feb_29)
 	expect_next("0 0 29 2 *", utc(2096, 3, 1, 0, 0), -1);
 	/* Every 29 February from 2004 to 2092, one after the other. */
 	{
-		struct joblet_cron c = cron("0 0 29 2 *");
+		struct jl_cron c = cron("0 0 29 2 *");
 		int64_t t = utc(2001, 1, 1, 0, 0);
 		int n = 0;
 
 		for (int y = 2004; y < 2096; y += 4) {
-			t = joblet_cron_next(&c, t);
+			t = jl_cron_next(&c, t);
 			ck_assert_int_eq(t, utc(y, 2, 29, 0, 0));
 			n++;
 		}
@@ -436,12 +448,12 @@ START_TEST(test_next_vixie_or)
 {
 	static const int want[][2] = { { 1, 8 }, { 1, 15 }, { 1, 22 }, { 1, 29 },
 				       { 2, 1 }, { 2, 5 },  { 2, 12 }, { 2, 15 } };
-	struct joblet_cron c = cron("0 0 1,15 * mon");
+	struct jl_cron c = cron("0 0 1,15 * mon");
 	int64_t t = utc(2024, 1, 1, 0, 0); /* a Monday and the 1st */
 
 	set_tz("UTC");
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		t = joblet_cron_next(&c, t);
+		t = jl_cron_next(&c, t);
 		ck_assert_int_eq(t, utc(2024, want[i][0], want[i][1], 0, 0));
 	}
 }
@@ -452,12 +464,12 @@ START_TEST(test_next_star_step_means_and)
 	/* `*` with a step counts as `*`: the 1st, 11th, 21st or 31st AND a Monday. */
 	static const int want[][3] = { { 2024, 3, 11 },	 { 2024, 4, 1 },   { 2024, 7, 1 },
 				       { 2024, 10, 21 }, { 2024, 11, 11 }, { 2025, 3, 31 } };
-	struct joblet_cron c = cron("0 0 */10 * mon");
+	struct jl_cron c = cron("0 0 */10 * mon");
 	int64_t t = utc(2024, 1, 1, 0, 0);
 
 	set_tz("UTC");
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		t = joblet_cron_next(&c, t);
+		t = jl_cron_next(&c, t);
 		ck_assert_int_eq(t, utc(want[i][0], want[i][1], want[i][2], 0, 0));
 	}
 	/* Friday the 13th. */
@@ -504,28 +516,28 @@ END_TEST
 
 START_TEST(test_next_none)
 {
-	struct joblet_cron c = cron("0 0 * * *");
+	struct jl_cron c = cron("0 0 * * *");
 
 	set_tz("UTC");
-	ck_assert_int_eq(joblet_cron_next(NULL, 0), -1);
+	ck_assert_int_eq(jl_cron_next(NULL, 0), -1);
 	c.weekdays = 0;
-	ck_assert_int_eq(joblet_cron_next(&c, 0), -1);
+	ck_assert_int_eq(jl_cron_next(&c, 0), -1);
 	c = cron("0 0 * * *");
 	c.minutes = UINT64_C(1) << 60; /* outside 0-59 */
-	ck_assert_int_eq(joblet_cron_next(&c, 0), -1);
+	ck_assert_int_eq(jl_cron_next(&c, 0), -1);
 	/* A hand-made 30 February (parse refuses it) never fires. */
 	c = cron("0 0 28 2 *");
 	c.days = 1u << 30;
-	ck_assert_int_eq(joblet_cron_next(&c, utc(2024, 1, 1, 0, 0)), -1);
+	ck_assert_int_eq(jl_cron_next(&c, utc(2024, 1, 1, 0, 0)), -1);
 	/* Past what nanoseconds in an int64 can hold (2262). */
 	expect_next("0 0 1 1 *", utc(2262, 1, 1, 0, 0), -1);
 	c = cron("* * * * *");
-	ck_assert_int_eq(joblet_cron_next(&c, INT64_MAX), -1);
+	ck_assert_int_eq(jl_cron_next(&c, INT64_MAX), -1);
 }
 END_TEST
 
 /* The oracle: minute by minute, with the local calendar from localtime_r(). */
-static bool matches_tm(const struct joblet_cron *c, const struct tm *tm)
+static bool matches_tm(const struct jl_cron *c, const struct tm *tm)
 {
 	bool dom = (c->days >> tm->tm_mday) & 1, dow = (c->weekdays >> tm->tm_wday) & 1;
 
@@ -541,7 +553,7 @@ static bool matches_tm(const struct joblet_cron *c, const struct tm *tm)
  * First whole UTC minute after after_s whose local time matches and did not
  * happen an hour earlier (New York repeats one hour when clocks fall back).
  */
-static int64_t brute_next(const struct joblet_cron *c, int64_t after_s, int64_t max_minutes)
+static int64_t brute_next(const struct jl_cron *c, int64_t after_s, int64_t max_minutes)
 {
 	int64_t t = (after_s / 60 + 1) * 60;
 
@@ -571,13 +583,13 @@ static const char *const oracle_exprs[] = {
 static void check_oracle(int64_t from_s, int64_t span_s, int steps)
 {
 	for (size_t i = 0; i < sizeof(oracle_exprs) / sizeof(oracle_exprs[0]); i++) {
-		struct joblet_cron c = cron(oracle_exprs[i]);
+		struct jl_cron c = cron(oracle_exprs[i]);
 
 		for (int k = 0; k < steps; k++) {
 			/* Spread over the span, at odd seconds. */
 			int64_t after = from_s + span_s * k / steps + (k * 7919) % 60;
 			int64_t want = brute_next(&c, after, 60 * 24 * 40);
-			int64_t got = joblet_cron_next(&c, after * NS);
+			int64_t got = jl_cron_next(&c, after * NS);
 
 			ck_assert_msg(got == want, "`%s` after %lld: got %lld, oracle %lld",
 				      oracle_exprs[i], (long long)after, (long long)(got / NS),
@@ -651,12 +663,12 @@ END_TEST
 
 START_TEST(test_zone_is_read_on_every_call)
 {
-	struct joblet_cron c = cron("0 0 * * *");
+	struct jl_cron c = cron("0 0 * * *");
 
 	set_tz("America/New_York");
-	ck_assert_int_eq(joblet_cron_next(&c, utc(2024, 1, 1, 12, 0)), utc(2024, 1, 2, 5, 0));
-	setenv("TZ", "UTC", 1); /* no tzset(): joblet_cron_next() calls it */
-	ck_assert_int_eq(joblet_cron_next(&c, utc(2024, 1, 1, 12, 0)), utc(2024, 1, 2, 0, 0));
+	ck_assert_int_eq(jl_cron_next(&c, utc(2024, 1, 1, 12, 0)), utc(2024, 1, 2, 5, 0));
+	setenv("TZ", "UTC", 1); /* no tzset(): jl_cron_next() calls it */
+	ck_assert_int_eq(jl_cron_next(&c, utc(2024, 1, 1, 12, 0)), utc(2024, 1, 2, 0, 0));
 }
 END_TEST
 

@@ -3,7 +3,21 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "base/buffer.h"
 
 #include "jl_test.h"
 
@@ -86,16 +100,16 @@ END_TEST
 
 START_TEST(test_code_names_and_classes)
 {
-	ck_assert_str_eq(joblet_error_code_name(JOBLET_E_NOT_FOUND), "not-found");
-	ck_assert_str_eq(joblet_error_code_name(0), "unknown");
-	ck_assert_int_eq(joblet_error_code_class(JOBLET_E_NETWORK), JOBLET_ERROR_TRANSIENT);
-	ck_assert_int_eq(joblet_error_code_class(JOBLET_E_TIMEOUT), JOBLET_ERROR_TRANSIENT);
-	ck_assert_int_eq(joblet_error_code_class(JOBLET_E_CHECKSUM), JOBLET_ERROR_STEP);
-	ck_assert_int_eq(joblet_error_code_class(JOBLET_E_NOMEM), JOBLET_ERROR_FATAL);
-	ck_assert_str_eq(joblet_error_class_name(JOBLET_ERROR_STEP), "step");
+	ck_assert_str_eq(jl_error_code_name(JOBLET_E_NOT_FOUND), "not-found");
+	ck_assert_str_eq(jl_error_code_name(0), "unknown");
+	ck_assert_int_eq(jl_error_code_class(JOBLET_E_NETWORK), JL_ERROR_TRANSIENT);
+	ck_assert_int_eq(jl_error_code_class(JOBLET_E_TIMEOUT), JL_ERROR_TRANSIENT);
+	ck_assert_int_eq(jl_error_code_class(JOBLET_E_CHECKSUM), JL_ERROR_STEP);
+	ck_assert_int_eq(jl_error_code_class(JOBLET_E_NOMEM), JL_ERROR_FATAL);
+	ck_assert_str_eq(jl_error_class_name(JL_ERROR_STEP), "step");
 	/* Every code up to the end has a name: nobody appended a code without one. */
-	for (int32_t c = 1; c < _JOBLET_E_MAX; c++)
-		ck_assert_str_ne(joblet_error_code_name(c), "unknown");
+	for (int32_t c = 1; c <= JL_E_LAST; c++)
+		ck_assert_str_ne(jl_error_code_name(c), "unknown");
 }
 END_TEST
 
@@ -104,7 +118,7 @@ START_TEST(test_docs_list_every_code)
 {
 	char path[4096], line[1024];
 	FILE *f;
-	int seen[_JOBLET_E_MAX] = { 0 };
+	int seen[JL_E_LAST + 1] = { 0 };
 
 	snprintf(path, sizeof(path), "%s/docs/error-codes.md", jl_test_env("JOBLET_TEST_SRCDIR"));
 	f = fopen(path, "r");
@@ -115,13 +129,13 @@ START_TEST(test_docs_list_every_code)
 
 		if (sscanf(line, "| %d | `%63[^`]` | %31[a-z] |", &code, name, cls) != 3)
 			continue;
-		ck_assert_msg(code > 0 && code < _JOBLET_E_MAX, "doc lists unknown code %d", code);
-		ck_assert_str_eq(name, joblet_error_code_name(code));
-		ck_assert_str_eq(cls, joblet_error_class_name(joblet_error_code_class(code)));
+		ck_assert_msg(code > 0 && code <= JL_E_LAST, "doc lists unknown code %d", code);
+		ck_assert_str_eq(name, jl_error_code_name(code));
+		ck_assert_str_eq(cls, jl_error_class_name(jl_error_code_class(code)));
 		seen[code]++;
 	}
 	fclose(f);
-	for (int c = 1; c < _JOBLET_E_MAX; c++)
+	for (int c = 1; c <= JL_E_LAST; c++)
 		ck_assert_msg(seen[c] == 1, "docs/error-codes.md lists code %d %d times", c, seen[c]);
 }
 END_TEST
@@ -148,31 +162,31 @@ START_TEST(test_log_sink_level_and_sources)
 	struct captured c = { 0 };
 	int32_t level;
 
-	joblet_log_set_sink(capture_sink, &c);
-	joblet_log_set_level(JOBLET_LOG_WARNING);
-	joblet_log(JOBLET_LOG_INFO, NULL, "dropped %d", 1);
+	jl_log_set_sink(capture_sink, &c);
+	jl_log_set_level(JOBLET_LOG_WARNING);
+	jl_log(JOBLET_LOG_INFO, NULL, "dropped %d", 1);
 	ck_assert_int_eq(c.count, 0);
-	joblet_log(JOBLET_LOG_ERROR, NULL, "kept %d", 2);
+	jl_log(JOBLET_LOG_ERROR, NULL, "kept %d", 2);
 	ck_assert_int_eq(c.count, 1);
 	ck_assert_str_eq(c.source, "joblet");
 	ck_assert_str_eq(c.message, "kept 2");
 
-	joblet_log_set_level(JOBLET_LOG_DEBUG);
+	jl_log_set_level(JOBLET_LOG_DEBUG);
 	joblet_plugin_log(&(const struct joblet_plugin){ .kind = JOBLET_KIND_ARCHIVE, .name = "tar" },
 			  JOBLET_LOG_DEBUG, "from %s", "plugin");
 	ck_assert_str_eq(c.source, "archive/tar");
 	ck_assert_str_eq(c.message, "from plugin");
 	ck_assert_int_eq(c.level, JOBLET_LOG_DEBUG);
 
-	joblet_log_set_sink(NULL, NULL);
-	ck_assert_int_eq(joblet_log_enabled(JOBLET_LOG_ERROR), 0);
-	joblet_log(JOBLET_LOG_ERROR, NULL, "nowhere");
+	jl_log_set_sink(NULL, NULL);
+	ck_assert_int_eq(jl_log_enabled(JOBLET_LOG_ERROR), 0);
+	jl_log(JOBLET_LOG_ERROR, NULL, "nowhere");
 	ck_assert_int_eq(c.count, 2);
 
-	ck_assert_int_eq(joblet_log_level_parse("WARN", &level), 0);
+	ck_assert_int_eq(jl_log_level_parse("WARN", &level), 0);
 	ck_assert_int_eq(level, JOBLET_LOG_WARNING);
-	ck_assert_int_eq(joblet_log_level_parse("loud", &level), -1);
-	ck_assert_str_eq(joblet_log_level_name(JOBLET_LOG_INFO), "info");
+	ck_assert_int_eq(jl_log_level_parse("loud", &level), -1);
+	ck_assert_str_eq(jl_log_level_name(JOBLET_LOG_INFO), "info");
 }
 END_TEST
 
@@ -182,22 +196,22 @@ START_TEST(test_buffer_grows_and_limits)
 	struct joblet_error *e = NULL;
 	char big[5000];
 
-	ck_assert_int_eq(joblet_buffer_new(&b, NULL), 0);
-	ck_assert_str_eq(joblet_buffer_data(b), "");
+	ck_assert_int_eq(jl_buffer_new(&b, NULL), 0);
+	ck_assert_str_eq(jl_buffer_data(b), "");
 	memset(big, 'x', sizeof(big));
 	for (int i = 0; i < 100; i++)
 		ck_assert_int_eq(joblet_buffer_append(b, big, sizeof(big), NULL), 0);
 	ck_assert_uint_eq(joblet_buffer_length(b), 500000);
-	ck_assert_int_eq(joblet_buffer_data(b)[500000], '\0');
+	ck_assert_int_eq(jl_buffer_data(b)[500000], '\0');
 	joblet_buffer_reset(b);
-	joblet_buffer_set_limit(b, 10);
+	jl_buffer_set_limit(b, 10);
 	ck_assert_int_eq(joblet_buffer_append_str(b, "0123456789", NULL), 0);
 	ck_assert_int_eq(joblet_buffer_append_str(b, "!", &e), -JOBLET_E_LIMIT);
 	ck_assert_int_eq(e->code, JOBLET_E_LIMIT);
-	ck_assert_str_eq(joblet_buffer_data(b), "0123456789");
+	ck_assert_str_eq(jl_buffer_data(b), "0123456789");
 	joblet_error_free(e);
-	joblet_buffer_free(b);
-	joblet_buffer_free(NULL);
+	jl_buffer_free(b);
+	jl_buffer_free(NULL);
 }
 END_TEST
 

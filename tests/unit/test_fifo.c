@@ -1,11 +1,23 @@
 /* test_fifo.c - the builtin scheduler/fifo policy and joblet_sched_fits(). */
 #include <stdlib.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "plugin/loader.h"
 
 #include "jl_test.h"
 
-static struct joblet_plugin_set *set;
+static struct jl_plugin_set *set;
 static const struct joblet_scheduler_ops *ops;
 static void *q;
 
@@ -15,8 +27,8 @@ static void setup(void)
 {
 	const struct joblet_plugin *p;
 
-	ck_assert_int_eq(joblet_plugin_set_new(NULL, 0, &set, NULL), 0);
-	p = joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, "fifo");
+	ck_assert_int_eq(jl_plugin_set_new(NULL, 0, &set, NULL), 0);
+	p = jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, "fifo");
 	ck_assert_ptr_nonnull(p);
 	ops = p->ops;
 	ck_assert_int_eq(ops->create(&q, NULL), 0);
@@ -25,7 +37,7 @@ static void setup(void)
 static void teardown(void)
 {
 	ops->destroy(q);
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 }
 
 static struct joblet_sched_job job(const char *id, int64_t cpu)

@@ -1,5 +1,5 @@
 /*
- * test_host.c - joblet_host_probe() against what the test reads itself
+ * test_host.c - jl_host_probe() against what the test reads itself
  * from the kernel.
  */
 #include <errno.h>
@@ -10,47 +10,59 @@
 #include <sys/statfs.h>
 #include <sys/utsname.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "config/host.h"
 
 #include "jl_test.h"
 
-static struct joblet_host_info *probe(void)
+static struct jl_host_info *probe(void)
 {
-	struct joblet_host_info *h = NULL;
+	struct jl_host_info *h = NULL;
 	struct joblet_error *e = NULL;
 
-	ck_assert_msg(joblet_host_probe(&h, &e) == 0, "%s", joblet_error_message(e));
+	ck_assert_msg(jl_host_probe(&h, &e) == 0, "%s", joblet_error_message(e));
 	return h;
 }
 
 START_TEST(test_identity)
 {
-	struct joblet_host_info *h = probe();
+	struct jl_host_info *h = probe();
 	struct utsname u;
 
 	uname(&u);
 	ck_assert_str_eq(h->kernel_release, u.release);
 	ck_assert_str_eq(h->machine, u.machine);
 	ck_assert_int_eq(h->privileged, geteuid() == 0);
-	joblet_host_info_free(h);
+	jl_host_info_free(h);
 }
 END_TEST
 
 START_TEST(test_cgroup_mode_matches_statfs)
 {
-	struct joblet_host_info *h = probe();
+	struct jl_host_info *h = probe();
 	struct statfs sf;
 
 	ck_assert_int_eq(statfs("/sys/fs/cgroup", &sf), 0);
 	if (sf.f_type == CGROUP2_SUPER_MAGIC) {
-		ck_assert_int_eq(h->cgroup_mode, JOBLET_CGROUP_V2);
+		ck_assert_int_eq(h->cgroup_mode, JL_CGROUP_V2);
 		ck_assert_str_eq(h->cgroup2_mount, "/sys/fs/cgroup");
 	} else if (statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
-		ck_assert_int_eq(h->cgroup_mode, JOBLET_CGROUP_HYBRID);
+		ck_assert_int_eq(h->cgroup_mode, JL_CGROUP_HYBRID);
 		ck_assert_str_eq(h->cgroup2_mount, "/sys/fs/cgroup/unified");
 	} else
-		ck_assert_int_ne(h->cgroup_mode, JOBLET_CGROUP_V2);
-	if (h->cgroup_mode == JOBLET_CGROUP_V1 || h->cgroup_mode == JOBLET_CGROUP_HYBRID) {
+		ck_assert_int_ne(h->cgroup_mode, JL_CGROUP_V2);
+	if (h->cgroup_mode == JL_CGROUP_V1 || h->cgroup_mode == JL_CGROUP_HYBRID) {
 		/* Every v1 controller the probe lists is a mounted hierarchy. */
 		for (char **c = h->cgroup1_controllers; *c; c++) {
 			char path[256];
@@ -73,19 +85,19 @@ START_TEST(test_cgroup_mode_matches_statfs)
 			ck_assert_msg(found, "controller %s is not mounted", *c);
 		}
 	}
-	joblet_host_info_free(h);
+	jl_host_info_free(h);
 }
 END_TEST
 
 START_TEST(test_cgroup2_controllers_match_the_file)
 {
-	struct joblet_host_info *h = probe();
+	struct jl_host_info *h = probe();
 	char path[512], line[1024] = "";
 	FILE *f;
 	size_t n = 0;
 
 	if (!h->cgroup2_mount) {
-		joblet_host_info_free(h);
+		jl_host_info_free(h);
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", h->cgroup2_mount);
@@ -98,43 +110,43 @@ START_TEST(test_cgroup2_controllers_match_the_file)
 	for (char *w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save), n++)
 		ck_assert_str_eq(h->cgroup2_controllers[n], w);
 	ck_assert_ptr_null(h->cgroup2_controllers[n]);
-	joblet_host_info_free(h);
+	jl_host_info_free(h);
 }
 END_TEST
 
 START_TEST(test_namespaces_present)
 {
-	struct joblet_host_info *h = probe();
+	struct jl_host_info *h = probe();
 
-	for (uint32_t bit = 1; bit & JOBLET_NS_ALL; bit <<= 1) {
+	for (uint32_t bit = 1; bit & JL_NS_ALL; bit <<= 1) {
 		char path[64];
 
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", joblet_host_ns_name(bit));
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", jl_host_ns_name(bit));
 		ck_assert_int_eq(!!(h->ns_present & bit), access(path, F_OK) == 0);
 	}
-	ck_assert_ptr_null(joblet_host_ns_name(0));
-	ck_assert_str_eq(joblet_host_cgroup_mode_name(JOBLET_CGROUP_HYBRID), "hybrid");
-	joblet_host_info_free(h);
+	ck_assert_ptr_null(jl_host_ns_name(0));
+	ck_assert_str_eq(jl_host_cgroup_mode_name(JL_CGROUP_HYBRID), "hybrid");
+	jl_host_info_free(h);
 }
 END_TEST
 
 START_TEST(test_namespaces_usable_as_root)
 {
-	struct joblet_host_info *h = probe();
+	struct jl_host_info *h = probe();
 
 	ck_assert_int_eq(h->ns_tested, 1);
 	ck_assert_uint_eq(h->ns_usable & ~h->ns_present, 0);
 	/* joblet's jobs need these; the machines it is built on have them. */
-	ck_assert(h->ns_usable & JOBLET_NS_MNT);
-	ck_assert(h->ns_usable & JOBLET_NS_PID);
-	ck_assert(h->ns_usable & JOBLET_NS_NET);
-	joblet_host_info_free(h);
+	ck_assert(h->ns_usable & JL_NS_MNT);
+	ck_assert(h->ns_usable & JL_NS_PID);
+	ck_assert(h->ns_usable & JL_NS_NET);
+	jl_host_info_free(h);
 }
 END_TEST
 
 START_TEST(test_features_follow_the_kernel_version)
 {
-	struct joblet_host_info *h = probe();
+	struct jl_host_info *h = probe();
 	int major = 0, minor = 0;
 
 	/*
@@ -143,18 +155,18 @@ START_TEST(test_features_follow_the_kernel_version)
 	 * what this process can actually call.
 	 */
 	if (syscall(SYS_openat2, AT_FDCWD, "/", NULL, 0) < 0 && errno == ENOSYS) {
-		ck_assert(!(h->features & JOBLET_FEATURE_OPENAT2));
-		joblet_host_info_free(h);
+		ck_assert(!(h->features & JL_FEATURE_OPENAT2));
+		jl_host_info_free(h);
 		return;
 	}
 	sscanf(h->kernel_release, "%d.%d", &major, &minor);
 	if (major > 5 || (major == 5 && minor >= 6))
-		ck_assert(h->features & JOBLET_FEATURE_OPENAT2);
+		ck_assert(h->features & JL_FEATURE_OPENAT2);
 	if (major > 5 || (major == 5 && minor >= 3))
-		ck_assert(h->features & JOBLET_FEATURE_CLONE3);
+		ck_assert(h->features & JL_FEATURE_CLONE3);
 	if (major > 5 || (major == 5 && minor >= 3))
-		ck_assert(h->features & JOBLET_FEATURE_PIDFD);
-	joblet_host_info_free(h);
+		ck_assert(h->features & JL_FEATURE_PIDFD);
+	jl_host_info_free(h);
 }
 END_TEST
 

@@ -3,7 +3,7 @@
  * validation, spec JSON, the framed log, cpusets, the status file and the
  * exit codes it maps to.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,32 +15,49 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "base/timefmt.h"
+#include "config/config.h"
+#include "job/job_spec.h"
+#include "job/executor.h"
+#include "job/job_log.h"
 
 #include "base/cpuset.h"
 #include "job/job_private.h"
 #include "base/util.h"
 #include "jl_test.h"
 #include "jl_tmp.h"
+#include "common/base64.h"
 
-static struct joblet_config *cfg;
-static struct joblet_job_spec *spec;
+static struct jl_config *cfg;
+static struct jl_job_spec *spec;
 static struct joblet_error *err;
 
 static void setup(void)
 {
 	jl_tmp_setup();
-	ck_assert_int_eq(joblet_config_defaults(&cfg, NULL), 0);
+	ck_assert_int_eq(jl_config_defaults(&cfg, NULL), 0);
 	free(cfg->runtimes_dir);
 	cfg->runtimes_dir = strdup(jl_tmp_path("runtimes"));
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	ck_assert_int_eq(jl_job_spec_new(&spec, NULL), 0);
 	err = NULL;
 }
 
 static void teardown(void)
 {
-	joblet_job_spec_free(spec);
-	joblet_config_free(cfg);
+	jl_job_spec_free(spec);
+	jl_config_free(cfg);
 	joblet_error_free(err);
 	jl_tmp_teardown();
 }
@@ -59,7 +76,7 @@ static int parse(const char *first, ...)
 	argv[argc] = NULL;
 	joblet_error_free(err);
 	err = NULL;
-	return joblet_job_spec_parse_args(spec, argc, argv, NULL, &err);
+	return jl_job_spec_parse_args(spec, argc, argv, NULL, &err);
 }
 
 static void set_cmd(void)
@@ -70,8 +87,8 @@ static void set_cmd(void)
 /* A fresh spec with a command, for the next case of a test. */
 static void new_spec(void)
 {
-	joblet_job_spec_free(spec);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	jl_job_spec_free(spec);
+	ck_assert_int_eq(jl_job_spec_new(&spec, NULL), 0);
 	set_cmd();
 }
 
@@ -79,7 +96,7 @@ static int validate(void)
 {
 	joblet_error_free(err);
 	err = NULL;
-	return joblet_job_spec_validate(cfg, spec, &err);
+	return jl_job_spec_validate(cfg, spec, &err);
 }
 
 #define assert_refused(want, text)                                                       \
@@ -150,8 +167,8 @@ START_TEST(test_flags_refused)
 	ck_assert_int_lt(parse("--max-cpu", NULL), 0);
 	ck_assert_str_eq(joblet_error_message(err), "flag `--max-cpu` needs a value");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		joblet_job_spec_free(spec);
-		ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+		jl_job_spec_free(spec);
+		ck_assert_int_eq(jl_job_spec_new(&spec, NULL), 0);
 		ck_assert_int_lt(parse(bad[i].flag, "--", "true", NULL), 0);
 		ck_assert_int_eq(err->code, JOBLET_E_INVALID);
 		ck_assert_msg(strstr(joblet_error_message(err), bad[i].text), "%s: `%s`", bad[i].flag,
@@ -375,15 +392,15 @@ END_TEST
 
 START_TEST(test_spec_json_round_trip)
 {
-	struct joblet_job_spec *back = NULL;
+	struct jl_job_spec *back = NULL;
 	char *json = NULL;
 
 	ck_assert_int_eq(parse("--max-cpu=50", "--max-memory=64", "--cpu-cores=0", "-e", "K=V",
 			       "--timeout=5", "--", "sh", "-c", "echo \"quoted\"", NULL),
 			 0);
 	ck_assert_int_eq(validate(), 0);
-	ck_assert_int_eq(joblet_job_spec_to_json(spec, &json, NULL), 0);
-	ck_assert_int_eq(joblet_job_spec_from_json(json, &back, &err), 0);
+	ck_assert_int_eq(jl_job_spec_to_json(spec, &json, NULL), 0);
+	ck_assert_int_eq(jl_job_spec_from_json(json, &back, &err), 0);
 	ck_assert_str_eq(back->id, spec->id);
 	ck_assert_str_eq(back->argv[2], "echo \"quoted\"");
 	ck_assert_int_eq(back->max_cpu, 50);
@@ -395,15 +412,15 @@ START_TEST(test_spec_json_round_trip)
 	ck_assert_str_eq(back->workdir, "/work");
 	ck_assert_int_eq(back->uid, 65534);
 	ck_assert_int_eq(back->network, JOBLET_NETWORK_NONE);
-	joblet_job_spec_free(back);
+	jl_job_spec_free(back);
 	free(json);
-	ck_assert_int_lt(joblet_job_spec_from_json("{\"argv\": 3}", &back, &err), 0);
+	ck_assert_int_lt(jl_job_spec_from_json("{\"argv\": 3}", &back, &err), 0);
 	ck_assert_int_eq(err->code, JOBLET_E_PARSE);
 	/* A spec the shim would run must name a command and a user. */
-	ck_assert_int_lt(joblet_job_spec_from_json("{\"id\": \"x\", \"argv\": [\"true\"]}", &back,
+	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\", \"argv\": [\"true\"]}", &back,
 						   &err),
 			 0);
-	ck_assert_int_lt(joblet_job_spec_from_json("[1]", &back, &err), 0);
+	ck_assert_int_lt(jl_job_spec_from_json("[1]", &back, &err), 0);
 }
 END_TEST
 
@@ -417,17 +434,17 @@ START_TEST(test_log_header)
 	uint64_t seq;
 	int64_t ts;
 
-	jl_log_header_encode(h, JOBLET_STREAM_STDERR, 1234, 77, INT64_C(1700000000123456789));
+	jl_log_header_encode(h, JL_STREAM_STDERR, 1234, 77, INT64_C(1700000000123456789));
 	/* Little-endian on disk, whatever the host. */
 	ck_assert_int_eq(h[0], 0x4a);
 	ck_assert_int_eq(h[1], 0x4c);
 	ck_assert_int_eq(h[2], JL_LOG_VERSION);
-	ck_assert_int_eq(h[3], JOBLET_STREAM_STDERR);
+	ck_assert_int_eq(h[3], JL_STREAM_STDERR);
 	ck_assert_int_eq(h[4], 1234 & 0xff);
 	ck_assert_int_eq(h[5], 1234 >> 8);
 	ck_assert_int_eq(h[8], 77);
 	ck_assert_int_eq(jl_log_header_decode(h, &stream, &len, &seq, &ts), 0);
-	ck_assert_int_eq(stream, JOBLET_STREAM_STDERR);
+	ck_assert_int_eq(stream, JL_STREAM_STDERR);
 	ck_assert_uint_eq(len, 1234);
 	ck_assert_uint_eq(seq, 77);
 	ck_assert(ts == INT64_C(1700000000123456789));
@@ -458,40 +475,40 @@ static const char *make_log(void)
 START_TEST(test_log_write_read)
 {
 	struct jl_log_writer *w = NULL;
-	struct joblet_log_reader *r = NULL;
-	struct joblet_log_record rec;
+	struct jl_log_reader *r = NULL;
+	struct jl_log_record rec;
 	char big[JL_LOG_MAX_RECORD];
 	const char *path = make_log();
 
 	memset(big, 'x', sizeof(big));
 	ck_assert_int_eq(jl_log_writer_open(path, &w, &err), 0);
-	ck_assert_int_eq(jl_log_writer_append(w, JOBLET_STREAM_STDOUT, "hello\n", 6, &err), 0);
-	ck_assert_int_eq(jl_log_writer_append(w, JOBLET_STREAM_STDERR, "oops\n", 5, &err), 0);
-	ck_assert_int_eq(jl_log_writer_append(w, JOBLET_STREAM_STDOUT, "", 0, &err), 0);
-	ck_assert_int_eq(jl_log_writer_append(w, JOBLET_STREAM_STDOUT, big, sizeof(big), &err), 0);
-	ck_assert_int_lt(jl_log_writer_append(w, JOBLET_STREAM_STDOUT, big, sizeof(big) + 1, &err), 0);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDOUT, "hello\n", 6, &err), 0);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDERR, "oops\n", 5, &err), 0);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDOUT, "", 0, &err), 0);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDOUT, big, sizeof(big), &err), 0);
+	ck_assert_int_lt(jl_log_writer_append(w, JL_STREAM_STDOUT, big, sizeof(big) + 1, &err), 0);
 	ck_assert_uint_eq(jl_log_writer_seq(w), 3);
 
-	ck_assert_int_eq(joblet_log_reader_open(jl_tmpdir, &r, &err), 0);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
-	ck_assert_int_eq(rec.stream, JOBLET_STREAM_STDOUT);
+	ck_assert_int_eq(jl_log_reader_open(jl_tmpdir, &r, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(rec.stream, JL_STREAM_STDOUT);
 	ck_assert_uint_eq(rec.seq, 1);
 	ck_assert_uint_eq(rec.len, 6);
 	ck_assert(memcmp(rec.data, "hello\n", 6) == 0);
 	ck_assert_int_gt(rec.ts_ns, 0);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
-	ck_assert_int_eq(rec.stream, JOBLET_STREAM_STDERR);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(rec.stream, JL_STREAM_STDERR);
 	ck_assert_uint_eq(rec.seq, 2);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
 	ck_assert_uint_eq(rec.seq, 3);
 	ck_assert_uint_eq(rec.len, sizeof(big));
 	ck_assert(memcmp(rec.data, big, sizeof(big)) == 0);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 0);
 	/* Records written later are seen by the same reader. */
-	ck_assert_int_eq(jl_log_writer_append(w, JOBLET_STREAM_STDOUT, "late", 4, &err), 0);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDOUT, "late", 4, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
 	ck_assert_uint_eq(rec.seq, 4);
-	joblet_log_reader_free(r);
+	jl_log_reader_free(r);
 	jl_log_writer_free(w);
 	/* A log with records is never appended to by a second writer (a job runs once). */
 	ck_assert_int_lt(jl_log_writer_open(path, &w, &err), 0);
@@ -500,30 +517,30 @@ END_TEST
 
 START_TEST(test_log_partial_and_corrupt)
 {
-	struct joblet_log_reader *r = NULL;
-	struct joblet_log_record rec;
+	struct jl_log_reader *r = NULL;
+	struct jl_log_record rec;
 	uint8_t h[JL_LOG_HEADER];
 	const char *path = make_log();
 	int fd = open(path, O_WRONLY | O_APPEND);
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(joblet_log_reader_open(jl_tmpdir, &r, &err), 0);
+	ck_assert_int_eq(jl_log_reader_open(jl_tmpdir, &r, &err), 0);
 	/* A record being written: header and half the bytes.  Not yet visible. */
-	jl_log_header_encode(h, JOBLET_STREAM_STDOUT, 10, 1, 1);
+	jl_log_header_encode(h, JL_STREAM_STDOUT, 10, 1, 1);
 	ck_assert_int_eq(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
 	ck_assert_int_eq(write(fd, "01234", 5), 5);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 0);
 	ck_assert_int_eq(write(fd, "56789", 5), 5);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
 	ck_assert(memcmp(rec.data, "0123456789", 10) == 0);
 	/* A gap in the sequence is corruption, said as such. */
-	jl_log_header_encode(h, JOBLET_STREAM_STDOUT, 1, 3, 1);
+	jl_log_header_encode(h, JL_STREAM_STDOUT, 1, 3, 1);
 	ck_assert_int_eq(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
 	ck_assert_int_eq(write(fd, "x", 1), 1);
-	ck_assert_int_lt(joblet_log_reader_next(r, &rec, &err), 0);
+	ck_assert_int_lt(jl_log_reader_next(r, &rec, &err), 0);
 	ck_assert_int_eq(err->code, JOBLET_E_PARSE);
 	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "corrupt after record 1"));
-	joblet_log_reader_free(r);
+	jl_log_reader_free(r);
 	close(fd);
 }
 END_TEST
@@ -532,8 +549,8 @@ END_TEST
 START_TEST(test_log_disk_full)
 {
 	struct jl_log_writer *w = NULL;
-	struct joblet_log_reader *r = NULL;
-	struct joblet_log_record rec;
+	struct jl_log_reader *r = NULL;
+	struct jl_log_record rec;
 	const char *dir = jl_tmp_path("small");
 	char path[4200], buf[4096];
 	uint64_t ok = 0;
@@ -551,7 +568,7 @@ START_TEST(test_log_disk_full)
 	ck_assert_int_eq(jl_log_writer_open(path, &w, &err), 0);
 	memset(buf, 'y', sizeof(buf));
 	for (int i = 0; i < 100; i++) {
-		if (jl_log_writer_append(w, JOBLET_STREAM_STDOUT, buf, sizeof(buf) - 100, &err) < 0)
+		if (jl_log_writer_append(w, JL_STREAM_STDOUT, buf, sizeof(buf) - 100, &err) < 0)
 			break;
 		ok++;
 	}
@@ -560,13 +577,13 @@ START_TEST(test_log_disk_full)
 	ck_assert_uint_eq(jl_log_writer_seq(w), ok);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, (off_t)(ok * (JL_LOG_HEADER + sizeof(buf) - 100)));
-	ck_assert_int_eq(joblet_log_reader_open(dir, &r, NULL), 0);
+	ck_assert_int_eq(jl_log_reader_open(dir, &r, NULL), 0);
 	for (uint64_t i = 1; i <= ok; i++) {
-		ck_assert_int_eq(joblet_log_reader_next(r, &rec, NULL), 1);
+		ck_assert_int_eq(jl_log_reader_next(r, &rec, NULL), 1);
 		ck_assert_uint_eq(rec.seq, i);
 	}
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, NULL), 0);
-	joblet_log_reader_free(r);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, NULL), 0);
+	jl_log_reader_free(r);
 	jl_log_writer_free(w);
 	umount2(dir, MNT_DETACH);
 }
@@ -610,7 +627,7 @@ END_TEST
 
 START_TEST(test_status_round_trip)
 {
-	struct joblet_job_status st = { 0 }, back;
+	struct jl_job_status st = { 0 }, back;
 
 	st.exited = 1;
 	st.exit_code = 3;
@@ -620,46 +637,46 @@ START_TEST(test_status_round_trip)
 	st.ended_ns = st.started_ns + 42;
 	st.error = (char *)"why \"quoted\"";
 	ck_assert_int_eq(jl_job_status_write(jl_tmpdir, &st, NULL), 0);
-	ck_assert_int_eq(joblet_job_status_read(jl_tmpdir, &back, &err), 0);
+	ck_assert_int_eq(jl_job_status_read(jl_tmpdir, &back, &err), 0);
 	ck_assert_int_eq(back.exited, 1);
 	ck_assert_int_eq(back.exit_code, 3);
 	ck_assert_uint_eq(back.cpu_usec, 123456);
 	ck_assert(back.memory_peak_bytes == st.memory_peak_bytes);
 	ck_assert(back.ended_ns == st.ended_ns);
 	ck_assert_str_eq(back.error, "why \"quoted\"");
-	joblet_job_status_done(&back);
+	jl_job_status_done(&back);
 	unlink(jl_tmp_path("status.json"));
-	ck_assert_int_lt(joblet_job_status_read(jl_tmpdir, &back, &err), 0);
+	ck_assert_int_lt(jl_job_status_read(jl_tmpdir, &back, &err), 0);
 	ck_assert_int_eq(err->code, JOBLET_E_NOT_FOUND);
 }
 END_TEST
 
 START_TEST(test_status_exit_codes)
 {
-	struct joblet_job_status st;
+	struct jl_job_status st;
 
 	memset(&st, 0, sizeof(st));
 	st.exited = 1;
 	st.exit_code = 7;
-	ck_assert_int_eq(joblet_job_status_exit_code(&st), 7);
+	ck_assert_int_eq(jl_job_status_exit_code(&st), 7);
 	memset(&st, 0, sizeof(st));
 	st.signal = SIGSEGV;
-	ck_assert_int_eq(joblet_job_status_exit_code(&st), 128 + SIGSEGV);
+	ck_assert_int_eq(jl_job_status_exit_code(&st), 128 + SIGSEGV);
 	st.signal = SIGKILL;
-	ck_assert_int_eq(joblet_job_status_exit_code(&st), 137);
+	ck_assert_int_eq(jl_job_status_exit_code(&st), 137);
 	st.oom = 1;
-	ck_assert_int_eq(joblet_job_status_exit_code(&st), 137);
+	ck_assert_int_eq(jl_job_status_exit_code(&st), 137);
 	st.timeout = 1;
-	ck_assert_int_eq(joblet_job_status_exit_code(&st), 124);
+	ck_assert_int_eq(jl_job_status_exit_code(&st), 124);
 	memset(&st, 0, sizeof(st));
 	st.failed_to_start = 1;
-	ck_assert_int_eq(joblet_job_status_exit_code(&st), 125);
+	ck_assert_int_eq(jl_job_status_exit_code(&st), 125);
 	/* An OOM kill is 137 even when the job's shell turned it into an exit code. */
 	memset(&st, 0, sizeof(st));
 	st.exited = 1;
 	st.exit_code = 1;
 	st.oom = 1;
-	ck_assert_int_eq(joblet_job_status_exit_code(&st), 137);
+	ck_assert_int_eq(jl_job_status_exit_code(&st), 137);
 }
 END_TEST
 
@@ -668,8 +685,8 @@ END_TEST
 START_TEST(test_log_skip)
 {
 	struct jl_log_writer *w = NULL;
-	struct joblet_log_reader *r = NULL;
-	struct joblet_log_record rec;
+	struct jl_log_reader *r = NULL;
+	struct jl_log_record rec;
 	const char *path = make_log();
 	char line[32];
 	int fd;
@@ -678,47 +695,47 @@ START_TEST(test_log_skip)
 	ck_assert_int_eq(jl_log_writer_open(path, &w, &err), 0);
 	for (int i = 1; i <= 10; i++) {
 		snprintf(line, sizeof(line), "record %d\n", i);
-		ck_assert_int_eq(jl_log_writer_append(w, i % 2 ? JOBLET_STREAM_STDOUT
-							       : JOBLET_STREAM_STDERR,
+		ck_assert_int_eq(jl_log_writer_append(w, i % 2 ? JL_STREAM_STDOUT
+							       : JL_STREAM_STDERR,
 						      line, strlen(line), &err),
 				 0);
 	}
-	ck_assert_int_eq(joblet_log_reader_open_flags(jl_tmpdir, JOBLET_LOG_READER_NO_WATCH, &r, &err),
+	ck_assert_int_eq(jl_log_reader_open_flags(jl_tmpdir, JL_LOG_READER_NO_WATCH, &r, &err),
 			 0);
-	ck_assert_int_eq(joblet_log_reader_fd(r), -1);
-	ck_assert_int_eq(joblet_log_reader_skip(r, 7, &err), 0);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(jl_log_reader_fd(r), -1);
+	ck_assert_int_eq(jl_log_reader_skip(r, 7, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
 	ck_assert_uint_eq(rec.seq, 8);
 	ck_assert(memcmp(rec.data, "record 8\n", 9) == 0);
 	/* Skipping to where it already is, or before, changes nothing. */
-	ck_assert_int_eq(joblet_log_reader_skip(r, 3, &err), 0);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(jl_log_reader_skip(r, 3, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
 	ck_assert_uint_eq(rec.seq, 9);
-	joblet_log_reader_free(r);
+	jl_log_reader_free(r);
 	/* Past the end: nothing yet, and the next record written is the next seen. */
-	ck_assert_int_eq(joblet_log_reader_open_flags(jl_tmpdir, JOBLET_LOG_READER_NO_WATCH, &r, &err),
+	ck_assert_int_eq(jl_log_reader_open_flags(jl_tmpdir, JL_LOG_READER_NO_WATCH, &r, &err),
 			 0);
-	ck_assert_int_eq(joblet_log_reader_skip(r, 10, &err), 0);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 0);
+	ck_assert_int_eq(jl_log_reader_skip(r, 10, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 0);
 	jl_log_writer_free(w);
 	/* A header without its bytes (a write under way) is not skipped over. */
 	fd = open(path, O_WRONLY | O_APPEND);
 	ck_assert_int_ge(fd, 0);
-	jl_log_header_encode(h, JOBLET_STREAM_STDOUT, 4, 11, 1);
+	jl_log_header_encode(h, JL_STREAM_STDOUT, 4, 11, 1);
 	ck_assert_int_eq(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
 	ck_assert_int_eq(write(fd, "ab", 2), 2);
-	ck_assert_int_eq(joblet_log_reader_skip(r, 11, &err), 0);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 0);
+	ck_assert_int_eq(jl_log_reader_skip(r, 11, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 0);
 	ck_assert_int_eq(write(fd, "cd", 2), 2);
-	ck_assert_int_eq(joblet_log_reader_skip(r, 11, &err), 0);
-	jl_log_header_encode(h, JOBLET_STREAM_STDERR, 1, 12, 1);
+	ck_assert_int_eq(jl_log_reader_skip(r, 11, &err), 0);
+	jl_log_header_encode(h, JL_STREAM_STDERR, 1, 12, 1);
 	ck_assert_int_eq(write(fd, h, sizeof(h)), (ssize_t)sizeof(h));
 	ck_assert_int_eq(write(fd, "z", 1), 1);
-	ck_assert_int_eq(joblet_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
 	ck_assert_uint_eq(rec.seq, 12);
-	ck_assert_int_eq(rec.stream, JOBLET_STREAM_STDERR);
+	ck_assert_int_eq(rec.stream, JL_STREAM_STDERR);
 	close(fd);
-	joblet_log_reader_free(r);
+	jl_log_reader_free(r);
 }
 END_TEST
 
@@ -731,7 +748,7 @@ START_TEST(test_flags_daemon)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	ck_assert_int_eq(joblet_job_spec_parse_args(spec, 9, argv, NULL, &err), 0);
+	ck_assert_int_eq(jl_job_spec_parse_args(spec, 9, argv, NULL, &err), 0);
 	ck_assert_str_eq(spec->secret_env[0], "TOKEN=abc");
 	ck_assert_str_eq(spec->secret_env[1], "B=2");
 	ck_assert_int_eq(spec->priority, 7);
@@ -739,13 +756,13 @@ START_TEST(test_flags_daemon)
 	ck_assert_int_ge(spec->schedule_ns, now_ns + INT64_C(89) * 1000000000);
 	ck_assert_int_le(spec->schedule_ns, now_ns + INT64_C(92) * 1000000000);
 	ck_assert_str_eq(spec->argv[0], "echo");
-	ck_assert_int_eq(joblet_job_spec_validate(cfg, spec, &err), 0);
+	ck_assert_int_eq(jl_job_spec_validate(cfg, spec, &err), 0);
 	/* Which words take the next one as their value. */
-	ck_assert_int_eq(joblet_job_spec_flag_takes_value("-s"), 1);
-	ck_assert_int_eq(joblet_job_spec_flag_takes_value("--max-memory"), 1);
-	ck_assert_int_eq(joblet_job_spec_flag_takes_value("--max-memory=5"), 0);
-	ck_assert_int_eq(joblet_job_spec_flag_takes_value("-f"), 0);
-	ck_assert_int_eq(joblet_job_spec_flag_takes_value("--follow"), 0);
+	ck_assert_int_eq(jl_job_spec_flag_takes_value("-s"), 1);
+	ck_assert_int_eq(jl_job_spec_flag_takes_value("--max-memory"), 1);
+	ck_assert_int_eq(jl_job_spec_flag_takes_value("--max-memory=5"), 0);
+	ck_assert_int_eq(jl_job_spec_flag_takes_value("-f"), 0);
+	ck_assert_int_eq(jl_job_spec_flag_takes_value("--follow"), 0);
 }
 END_TEST
 
@@ -758,22 +775,22 @@ START_TEST(test_flags_daemon_refused)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct joblet_job_spec *s = NULL;
+		struct jl_job_spec *s = NULL;
 		char *argv[] = { (char *)bad[i][0], NULL };
 
-		ck_assert_int_eq(joblet_job_spec_new(&s, NULL), 0);
-		ck_assert_msg(joblet_job_spec_parse_args(s, 1, argv, NULL, &err) < 0, "%s", bad[i][0]);
+		ck_assert_int_eq(jl_job_spec_new(&s, NULL), 0);
+		ck_assert_msg(jl_job_spec_parse_args(s, 1, argv, NULL, &err) < 0, "%s", bad[i][0]);
 		ck_assert_msg(strstr(joblet_error_message(err), bad[i][1]), "%s: %s", bad[i][0],
 			      joblet_error_message(err));
 		/* A secret's value never shows in an error. */
 		ck_assert_ptr_null(strstr(joblet_error_message(err), "NOEQUALS"));
 		joblet_error_clear(&err);
-		joblet_job_spec_free(s);
+		jl_job_spec_free(s);
 	}
 	ck_assert_int_eq(jl_strv_push(&spec->argv, "true"), 0);
 	free(spec->name);
 	spec->name = strdup("bell\a");
-	ck_assert_int_lt(joblet_job_spec_validate(cfg, spec, &err), 0);
+	ck_assert_int_lt(jl_job_spec_validate(cfg, spec, &err), 0);
 	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "control character"));
 }
 END_TEST
@@ -782,40 +799,40 @@ START_TEST(test_schedule_times)
 {
 	int64_t now = INT64_C(1796300000) * 1000000000, t;
 
-	ck_assert_int_eq(joblet_schedule_parse("2h30m", now, &t, &err), 0);
+	ck_assert_int_eq(jl_schedule_parse("2h30m", now, &t, &err), 0);
 	ck_assert_int_eq(t, now + INT64_C(9000) * 1000000000);
-	ck_assert_int_eq(joblet_schedule_parse("1h 15m", now, &t, &err), 0);
+	ck_assert_int_eq(jl_schedule_parse("1h 15m", now, &t, &err), 0);
 	ck_assert_int_eq(t, now + INT64_C(4500) * 1000000000);
-	ck_assert_int_eq(joblet_schedule_parse("1d", now, &t, &err), 0);
+	ck_assert_int_eq(jl_schedule_parse("1d", now, &t, &err), 0);
 	ck_assert_int_eq(t, now + INT64_C(86400) * 1000000000);
-	ck_assert_int_eq(joblet_schedule_parse("2026-12-03T10:00:00Z", now, &t, &err), 0);
+	ck_assert_int_eq(jl_schedule_parse("2026-12-03T10:00:00Z", now, &t, &err), 0);
 	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000);
-	ck_assert_int_eq(joblet_schedule_parse("2026-12-03T11:30:00+01:30", now, &t, &err), 0);
+	ck_assert_int_eq(jl_schedule_parse("2026-12-03T11:30:00+01:30", now, &t, &err), 0);
 	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000);
-	ck_assert_int_eq(joblet_schedule_parse("2026-12-03T10:00:00.250Z", now, &t, &err), 0);
+	ck_assert_int_eq(jl_schedule_parse("2026-12-03T10:00:00.250Z", now, &t, &err), 0);
 	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000 + 250000000);
 	/* Without a zone: local time (TZ decides). */
 	setenv("TZ", "UTC+2", 1);
 	tzset();
-	ck_assert_int_eq(joblet_schedule_parse("2026-12-03 08:00", now, &t, &err), 0);
+	ck_assert_int_eq(jl_schedule_parse("2026-12-03 08:00", now, &t, &err), 0);
 	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000);
-	ck_assert_int_eq(joblet_schedule_parse("2026-12-03T08:00:00", now, &t, &err), 0);
+	ck_assert_int_eq(jl_schedule_parse("2026-12-03T08:00:00", now, &t, &err), 0);
 	ck_assert_int_eq(t, INT64_C(1796292000) * 1000000000);
 	/* The API takes only RFC 3339 with a zone. */
-	ck_assert_int_lt(joblet_time_parse_rfc3339("2026-12-03T08:00:00", &t, &err), 0);
+	ck_assert_int_lt(jl_time_parse_rfc3339("2026-12-03T08:00:00", &t, &err), 0);
 	joblet_error_clear(&err);
-	ck_assert_int_eq(joblet_time_parse_rfc3339("2026-12-03T10:00:00Z", &t, &err), 0);
+	ck_assert_int_eq(jl_time_parse_rfc3339("2026-12-03T10:00:00Z", &t, &err), 0);
 	{
 		char buf[40];
 
-		joblet_time_format_rfc3339(t + 5000000, buf, sizeof(buf));
+		jl_time_format_rfc3339(t + 5000000, buf, sizeof(buf));
 		ck_assert_str_eq(buf, "2026-12-03T10:00:00.005Z");
 	}
 	for (const char *const *b = (const char *const[]){ "2026-02-31T10:00:00Z", "2026-13-01 10:00",
 							   "tomorrow", "5 parsecs", "", "2026-12-03",
 							   "2026-12-03T25:00:00Z", NULL };
 	     *b; b++) {
-		ck_assert_msg(joblet_schedule_parse(*b, now, &t, &err) < 0, "%s", *b);
+		ck_assert_msg(jl_schedule_parse(*b, now, &t, &err) < 0, "%s", *b);
 		ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "RFC 3339"));
 		joblet_error_clear(&err);
 	}
@@ -833,21 +850,21 @@ START_TEST(test_base64)
 	for (size_t i = 0; i < 7; i++) {
 		char out[16], dec[16];
 
-		ck_assert_uint_eq(joblet_base64_encode(plain[i], strlen(plain[i]), out), strlen(coded[i]));
+		ck_assert_uint_eq(jl_base64_encode(plain[i], strlen(plain[i]), out), strlen(coded[i]));
 		ck_assert_str_eq(out, coded[i]);
-		ck_assert_int_eq(joblet_base64_decode(coded[i], strlen(coded[i]), dec),
+		ck_assert_int_eq(jl_base64_decode(coded[i], strlen(coded[i]), dec),
 				 (int64_t)strlen(plain[i]));
 		ck_assert(memcmp(dec, plain[i], strlen(plain[i])) == 0);
 	}
 	for (int i = 0; i < 256; i++)
 		all[i] = (uint8_t)i;
-	joblet_base64_encode(all, sizeof(all), text);
-	ck_assert_int_eq(joblet_base64_decode(text, strlen(text), back), 256);
+	jl_base64_encode(all, sizeof(all), text);
+	ck_assert_int_eq(jl_base64_decode(text, strlen(text), back), 256);
 	ck_assert(memcmp(all, back, 256) == 0);
 	for (const char *const *b = (const char *const[]){ "Zg=", "Z===", "Zm9v!", "Zg==Zg==", "=Zg=",
 							   "Zm 9", NULL };
 	     *b; b++)
-		ck_assert_msg(joblet_base64_decode(*b, strlen(*b), back) < 0, "%s", *b);
+		ck_assert_msg(jl_base64_decode(*b, strlen(*b), back) < 0, "%s", *b);
 }
 END_TEST
 

@@ -9,7 +9,21 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "base/log.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"
@@ -43,61 +57,61 @@ static const char *install(const char *variant, const char *sub, const char *as,
 	return dst;
 }
 
-static struct joblet_plugin_set *new_set(const struct joblet_config *cfg)
+static struct jl_plugin_set *new_set(const struct jl_config *cfg)
 {
-	struct joblet_plugin_set *set = NULL;
+	struct jl_plugin_set *set = NULL;
 
-	ck_assert_int_eq(joblet_plugin_set_new(cfg, JOBLET_LOADER_STRICT, &set, NULL), 0);
+	ck_assert_int_eq(jl_plugin_set_new(cfg, JL_LOADER_STRICT, &set, NULL), 0);
 	return set;
 }
 
 /* Load one file, expect rejection with code and a reason containing needle. */
 static void expect_rejected(const char *path, int32_t code, const char *needle)
 {
-	struct joblet_plugin_set *set = new_set(NULL);
+	struct jl_plugin_set *set = new_set(NULL);
 	struct joblet_error *e = NULL;
 	const char *rpath, *reason;
 
-	ck_assert_int_eq(joblet_plugin_set_load_file(set, path, &e), -code);
+	ck_assert_int_eq(jl_plugin_set_load_file(set, path, &e), -code);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_msg(strstr(e->message, needle), "`%s` not in: %s", needle, e->message);
-	ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 1);
-	ck_assert_int_eq(joblet_plugin_set_rejected(set, 0, &rpath, &reason), 0);
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 1);
+	ck_assert_int_eq(jl_plugin_set_rejected(set, 0, &rpath, &reason), 0);
 	ck_assert_str_eq(rpath, path);
 	ck_assert_msg(strstr(reason, needle), "`%s` not in reason: %s", needle, reason);
 	/* Nothing but the builtins got in. */
-	ck_assert_uint_eq(joblet_plugin_set_count(set), 2);
+	ck_assert_uint_eq(jl_plugin_set_count(set), 2);
 	joblet_error_free(e);
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 }
 
 START_TEST(test_builtins)
 {
-	struct joblet_plugin_set *set = new_set(NULL);
+	struct jl_plugin_set *set = new_set(NULL);
 	const struct joblet_plugin *p;
 	const char *origin;
 
-	ck_assert_uint_eq(joblet_plugin_set_count(set), 2);
-	p = joblet_plugin_set_get(set, 0, &origin);
+	ck_assert_uint_eq(jl_plugin_set_count(set), 2);
+	p = jl_plugin_set_get(set, 0, &origin);
 	ck_assert_str_eq(origin, "builtin");
-	ck_assert_ptr_eq(joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, "none"), p);
-	ck_assert_ptr_nonnull(joblet_plugin_set_find_id(set, "scheduler/fifo"));
-	ck_assert_ptr_null(joblet_plugin_set_find_id(set, "scheduler/none"));
-	ck_assert_ptr_null(joblet_plugin_set_find_id(set, "bogus/fifo"));
-	ck_assert_ptr_null(joblet_plugin_set_find_id(set, "fifo"));
-	ck_assert_ptr_null(joblet_plugin_set_get(set, 2, NULL));
-	joblet_plugin_set_free(set);
+	ck_assert_ptr_eq(jl_plugin_set_find(set, JOBLET_KIND_ISOLATION, "none"), p);
+	ck_assert_ptr_nonnull(jl_plugin_set_find_id(set, "scheduler/fifo"));
+	ck_assert_ptr_null(jl_plugin_set_find_id(set, "scheduler/none"));
+	ck_assert_ptr_null(jl_plugin_set_find_id(set, "bogus/fifo"));
+	ck_assert_ptr_null(jl_plugin_set_find_id(set, "fifo"));
+	ck_assert_ptr_null(jl_plugin_set_get(set, 2, NULL));
+	jl_plugin_set_free(set);
 
-	ck_assert_int_eq(joblet_plugin_set_new(NULL, JOBLET_LOADER_NO_BUILTINS, &set, NULL), 0);
-	ck_assert_uint_eq(joblet_plugin_set_count(set), 0);
-	joblet_plugin_set_free(set);
+	ck_assert_int_eq(jl_plugin_set_new(NULL, JL_LOADER_NO_BUILTINS, &set, NULL), 0);
+	ck_assert_uint_eq(jl_plugin_set_count(set), 0);
+	jl_plugin_set_free(set);
 }
 END_TEST
 
 START_TEST(test_good_plugin_is_loaded_and_works)
 {
 	const char *path = install("scheduler_good", "", "scheduler_good.so", 0755);
-	struct joblet_plugin_set *set = new_set(NULL);
+	struct jl_plugin_set *set = new_set(NULL);
 	const struct joblet_plugin *p;
 	const struct joblet_scheduler_ops *ops;
 	struct joblet_sched_job a = { .size = sizeof(a), .id = "a" }, b = { .size = sizeof(b), .id = "b" };
@@ -105,12 +119,12 @@ START_TEST(test_good_plugin_is_loaded_and_works)
 	const char *origin;
 	void *state = NULL;
 
-	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmpdir, NULL), 0);
-	ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 0);
-	ck_assert_uint_eq(joblet_plugin_set_count(set), 3);
-	p = joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, "good");
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmpdir, NULL), 0);
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 0);
+	ck_assert_uint_eq(jl_plugin_set_count(set), 3);
+	p = jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, "good");
 	ck_assert_ptr_nonnull(p);
-	ck_assert_ptr_eq(joblet_plugin_set_get(set, 2, &origin), p);
+	ck_assert_ptr_eq(jl_plugin_set_get(set, 2, &origin), p);
 	ck_assert_str_eq(origin, path);
 	ck_assert_str_eq(p->version, "9.9.9");
 
@@ -123,7 +137,7 @@ START_TEST(test_good_plugin_is_loaded_and_works)
 	ck_assert_ptr_eq(ops->pick(state, &cap, 0), &a);
 	ck_assert_ptr_null(ops->pick(state, &cap, 0));
 	ops->destroy(state);
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 }
 END_TEST
 
@@ -141,23 +155,16 @@ START_TEST(test_abi_rules)
 }
 END_TEST
 
-/* A plugin built for an older minor ABI loads; the slots appended since read as absent. */
-START_TEST(test_older_minor_loads)
+/* A plugin of the 1.x SDK is refused, saying what to rebuild; nothing of it is called. */
+START_TEST(test_abi1_plugin_refused)
 {
-	const char *path = install("archive_old", "", "archive_old.so", 0755);
-	struct joblet_plugin_set *set = new_set(NULL);
-	const struct joblet_plugin *p;
-	const struct joblet_archive_ops *ops;
+	char want[96];
 
-	ck_assert_int_eq(joblet_plugin_set_load_file(set, path, NULL), 0);
-	p = joblet_plugin_set_find(set, JOBLET_KIND_ARCHIVE, "old");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(p->abi_minor, 0);
-	ops = p->ops;
-	ck_assert(JOBLET_OPS_HAS(ops, struct joblet_archive_ops, extract));
-	ck_assert(!JOBLET_OPS_HAS(ops, struct joblet_archive_ops, create));
-	ck_assert(!JOBLET_OPS_HAS(ops, struct joblet_archive_ops, create_suffix));
-	joblet_plugin_set_free(set);
+	snprintf(want, sizeof(want), "built for plugin ABI 1.5 but this joblet speaks %d.%d",
+		 JOBLET_PLUGIN_ABI_MAJOR, JOBLET_PLUGIN_ABI_MINOR);
+	expect_rejected(install("archive_old", "", "archive_old.so", 0755), JOBLET_E_ABI, want);
+	expect_rejected(jl_tmp_path("archive_old.so"), JOBLET_E_ABI,
+			"rebuild the plugin against this joblet's SDK");
 }
 END_TEST
 
@@ -205,32 +212,32 @@ END_TEST
 
 START_TEST(test_duplicates)
 {
-	struct joblet_plugin_set *set = new_set(NULL);
+	struct jl_plugin_set *set = new_set(NULL);
 	const char *a = install("scheduler_good", "a", "scheduler_good.so", 0755);
 	const char *b = install("scheduler_good", "b", "scheduler_good.so", 0755);
 	const char *fifo = install("scheduler_fifo", "b", "scheduler_fifo.so", 0755);
 	const char *path, *reason;
 	char want[4200];
 
-	ck_assert_int_eq(joblet_plugin_set_load_file(set, a, NULL), 0);
-	ck_assert_int_lt(joblet_plugin_set_load_file(set, b, NULL), 0);
-	ck_assert_int_lt(joblet_plugin_set_load_file(set, fifo, NULL), 0);
-	ck_assert_uint_eq(joblet_plugin_set_count(set), 3);
-	ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 2);
-	joblet_plugin_set_rejected(set, 0, &path, &reason);
+	ck_assert_int_eq(jl_plugin_set_load_file(set, a, NULL), 0);
+	ck_assert_int_lt(jl_plugin_set_load_file(set, b, NULL), 0);
+	ck_assert_int_lt(jl_plugin_set_load_file(set, fifo, NULL), 0);
+	ck_assert_uint_eq(jl_plugin_set_count(set), 3);
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 2);
+	jl_plugin_set_rejected(set, 0, &path, &reason);
 	ck_assert_str_eq(path, b);
 	snprintf(want, sizeof(want), "duplicate: scheduler/good is already loaded from `%s`", a);
 	ck_assert_str_eq(reason, want);
-	joblet_plugin_set_rejected(set, 1, &path, &reason);
+	jl_plugin_set_rejected(set, 1, &path, &reason);
 	ck_assert_str_eq(reason, "duplicate: scheduler/fifo is already loaded from `builtin`");
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 }
 END_TEST
 
 /* A restricted set opens only the named plugins of one kind (what joblet-shim loads). */
 START_TEST(test_restrict)
 {
-	struct joblet_plugin_set *set = new_set(NULL);
+	struct jl_plugin_set *set = new_set(NULL);
 	const char *const names[] = { "second", NULL };
 
 	install("scheduler_good", "r", "scheduler_good.so", 0755);
@@ -238,38 +245,38 @@ START_TEST(test_restrict)
 	/* Would be rejected if it were opened: not a plugin of that name at all. */
 	install("scheduler_mismatch", "r", "scheduler_mismatch.so", 0755);
 	install("registry_wrongkind", "r", "registry_wrongkind.so", 0755);
-	ck_assert_int_eq(joblet_plugin_set_restrict(set, JOBLET_KIND_SCHEDULER, names, NULL), 0);
-	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmp_path("r"), NULL), 0);
-	ck_assert_ptr_nonnull(joblet_plugin_set_find_id(set, "scheduler/second"));
-	ck_assert_ptr_null(joblet_plugin_set_find_id(set, "scheduler/good"));
-	ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 0);
+	ck_assert_int_eq(jl_plugin_set_restrict(set, JOBLET_KIND_SCHEDULER, names, NULL), 0);
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("r"), NULL), 0);
+	ck_assert_ptr_nonnull(jl_plugin_set_find_id(set, "scheduler/second"));
+	ck_assert_ptr_null(jl_plugin_set_find_id(set, "scheduler/good"));
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 0);
 	/* Builtins stay. */
-	ck_assert_ptr_nonnull(joblet_plugin_set_find_id(set, "scheduler/fifo"));
-	joblet_plugin_set_free(set);
+	ck_assert_ptr_nonnull(jl_plugin_set_find_id(set, "scheduler/fifo"));
+	jl_plugin_set_free(set);
 }
 END_TEST
 
 /* Plugins stay resident: a later set loading the same file gets the same code, and works. */
 START_TEST(test_same_file_in_a_later_set)
 {
-	struct joblet_plugin_set *set = new_set(NULL), *later;
+	struct jl_plugin_set *set = new_set(NULL), *later;
 	const char *a = install("scheduler_good", "x", "scheduler_good.so", 0755);
 	const struct joblet_plugin *p1, *p2;
 
-	ck_assert_int_eq(joblet_plugin_set_load_file(set, a, NULL), 0);
-	p1 = joblet_plugin_set_find_id(set, "scheduler/good");
-	joblet_plugin_set_free(set);
+	ck_assert_int_eq(jl_plugin_set_load_file(set, a, NULL), 0);
+	p1 = jl_plugin_set_find_id(set, "scheduler/good");
+	jl_plugin_set_free(set);
 	later = new_set(NULL);
-	ck_assert_int_eq(joblet_plugin_set_load_file(later, a, NULL), 0);
-	p2 = joblet_plugin_set_find_id(later, "scheduler/good");
+	ck_assert_int_eq(jl_plugin_set_load_file(later, a, NULL), 0);
+	p2 = jl_plugin_set_find_id(later, "scheduler/good");
 	ck_assert_ptr_eq(p1, p2);
-	joblet_plugin_set_free(later);
+	jl_plugin_set_free(later);
 }
 END_TEST
 
 START_TEST(test_directory_rules)
 {
-	struct joblet_plugin_set *set = new_set(NULL);
+	struct jl_plugin_set *set = new_set(NULL);
 	struct joblet_error *e = NULL;
 	const char *path, *reason;
 
@@ -278,34 +285,34 @@ START_TEST(test_directory_rules)
 	install("scheduler_good", "d", "scheduler_good.so", 0755);
 	install("scheduler_nosym", "d", "scheduler_nosym.so", 0755);
 	jl_tmp_write("d/README.txt", "not a plugin, not even looked at\n");
-	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmp_path("d"), NULL), 0);
-	ck_assert_uint_eq(joblet_plugin_set_count(set), 3);
-	ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 2);
-	joblet_plugin_set_rejected(set, 0, &path, NULL);
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("d"), NULL), 0);
+	ck_assert_uint_eq(jl_plugin_set_count(set), 3);
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 2);
+	jl_plugin_set_rejected(set, 0, &path, NULL);
 	ck_assert_ptr_nonnull(strstr(path, "scheduler_badmajor.so"));
-	joblet_plugin_set_rejected(set, 1, &path, NULL);
+	jl_plugin_set_rejected(set, 1, &path, NULL);
 	ck_assert_ptr_nonnull(strstr(path, "scheduler_nosym.so"));
-	ck_assert_str_eq(joblet_plugin_set_dir(set, 0), jl_tmp_path("d"));
+	ck_assert_str_eq(jl_plugin_set_dir(set, 0), jl_tmp_path("d"));
 
 	/* The same directory again is not scanned twice (no duplicates reported). */
-	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmp_path("d"), NULL), 0);
-	ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 2);
-	ck_assert_ptr_null(joblet_plugin_set_dir(set, 1));
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("d"), NULL), 0);
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 2);
+	ck_assert_ptr_null(jl_plugin_set_dir(set, 1));
 
-	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmp_path("missing"), &e), -JOBLET_E_NOT_FOUND);
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("missing"), &e), -JOBLET_E_NOT_FOUND);
 	joblet_error_clear(&e);
-	joblet_plugin_set_rejected(set, 2, &path, &reason);
+	jl_plugin_set_rejected(set, 2, &path, &reason);
 	ck_assert_str_eq(path, jl_tmp_path("missing"));
 	ck_assert_ptr_nonnull(strstr(reason, "No such file"));
 
 	install("scheduler_initfail", "open", "scheduler_initfail.so", 0755);
 	chmod(jl_tmp_path("open"), 0777);
-	ck_assert_int_eq(joblet_plugin_set_load_dir(set, jl_tmp_path("open"), &e), -JOBLET_E_PERMISSION);
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("open"), &e), -JOBLET_E_PERMISSION);
 	ck_assert_ptr_nonnull(strstr(e->message, "world-writable"));
 	ck_assert_ptr_nonnull(strstr(e->message, "nothing in it is loaded"));
 	joblet_error_free(e);
-	ck_assert_uint_eq(joblet_plugin_set_count(set), 3);
-	joblet_plugin_set_free(set);
+	ck_assert_uint_eq(jl_plugin_set_count(set), 3);
+	jl_plugin_set_free(set);
 }
 END_TEST
 
@@ -325,12 +332,12 @@ static void capture(int32_t level, const char *source, const char *message, void
 	}
 }
 
-static struct joblet_config *config_with(const char *yaml)
+static struct jl_config *config_with(const char *yaml)
 {
-	struct joblet_config *cfg = NULL;
+	struct jl_config *cfg = NULL;
 	struct joblet_error *e = NULL;
 
-	ck_assert_msg(joblet_config_load(jl_tmp_write("joblet.yml", yaml), 0, &cfg, &e) == 0, "%s",
+	ck_assert_msg(jl_config_load(jl_tmp_write("joblet.yml", yaml), 0, &cfg, &e) == 0, "%s",
 		      joblet_error_message(e));
 	return cfg;
 }
@@ -338,104 +345,104 @@ static struct joblet_config *config_with(const char *yaml)
 START_TEST(test_settings_reach_init)
 {
 	const char *path = install("scheduler_good", "", "scheduler_good.so", 0755);
-	struct joblet_config *cfg = config_with("plugins:\n"
+	struct jl_config *cfg = config_with("plugins:\n"
 						"  settings:\n"
 						"    scheduler/good:\n"
 						"      greeting: bonjour\n");
-	struct joblet_plugin_set *set = new_set(cfg);
+	struct jl_plugin_set *set = new_set(cfg);
 	struct captured c = { "", "" };
 
-	joblet_log_set_sink(capture, &c);
-	joblet_log_set_level(JOBLET_LOG_DEBUG);
-	ck_assert_int_eq(joblet_plugin_set_load_file(set, path, NULL), 0);
+	jl_log_set_sink(capture, &c);
+	jl_log_set_level(JOBLET_LOG_DEBUG);
+	ck_assert_int_eq(jl_plugin_set_load_file(set, path, NULL), 0);
 	ck_assert_str_eq(c.source, "scheduler/good");
 	ck_assert_str_eq(c.message, "init: bonjour");
-	ck_assert_int_eq(joblet_plugin_set_check_settings(set, NULL), 0);
-	joblet_log_set_sink(NULL, NULL);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	ck_assert_int_eq(jl_plugin_set_check_settings(set, NULL), 0);
+	jl_log_set_sink(NULL, NULL);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 }
 END_TEST
 
 START_TEST(test_settings_mistakes)
 {
 	const char *path = install("scheduler_good", "", "scheduler_good.so", 0755);
-	struct joblet_config *cfg = config_with("plugins:\n"
+	struct jl_config *cfg = config_with("plugins:\n"
 						"  settings:\n"
 						"    scheduler/good:\n"
 						"      greeting: hi\n"
 						"      colour: blue\n"
 						"    registry/absent:\n"
 						"      x: y\n");
-	struct joblet_plugin_set *set = new_set(cfg);
+	struct jl_plugin_set *set = new_set(cfg);
 	struct joblet_error *e = NULL;
 
-	ck_assert_int_eq(joblet_plugin_set_load_file(set, path, &e), -JOBLET_E_CONFIG);
+	ck_assert_int_eq(jl_plugin_set_load_file(set, path, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "line 5: `colour` is not a setting of scheduler/good "
 						 "(it reads: greeting, mode)"));
 	joblet_error_clear(&e);
-	ck_assert_int_eq(joblet_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
+	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "line 3: settings for plugin `scheduler/good`"));
 	joblet_error_clear(&e);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 
 	cfg = config_with("plugins:\n  settings:\n    scheduler/good:\n      mode: fail\n");
 	set = new_set(cfg);
-	ck_assert_int_eq(joblet_plugin_set_load_file(set, path, &e), -JOBLET_E_PLUGIN);
+	ck_assert_int_eq(jl_plugin_set_load_file(set, path, &e), -JOBLET_E_PLUGIN);
 	ck_assert_ptr_nonnull(strstr(e->message, "init() failed: told to fail by its settings"));
 	joblet_error_clear(&e);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 
 	/* Rejected for its settings: the check says so instead of "not loaded". */
 	cfg = config_with("plugins:\n  settings:\n    scheduler/good:\n      colour: blue\n");
 	set = new_set(cfg);
-	ck_assert_int_lt(joblet_plugin_set_load_file(set, path, NULL), 0);
-	ck_assert_int_eq(joblet_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
+	ck_assert_int_lt(jl_plugin_set_load_file(set, path, NULL), 0);
+	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "settings for plugin `scheduler/good`, which was "
 						 "rejected: `"));
 	ck_assert_ptr_nonnull(strstr(e->message, "`colour` is not a setting of scheduler/good"));
 	joblet_error_clear(&e);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 
 	/* A builtin with a wrong setting is rejected like a file; the set still works. */
 	cfg = config_with("plugins:\n  settings:\n    scheduler/fifo:\n      speed: 11\n");
-	ck_assert_int_eq(joblet_plugin_set_new(cfg, 0, &set, NULL), 0);
-	ck_assert_ptr_null(joblet_plugin_set_find_id(set, "scheduler/fifo"));
-	ck_assert_ptr_nonnull(joblet_plugin_set_find_id(set, "isolation/none"));
-	ck_assert_int_eq(joblet_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
+	ck_assert_int_eq(jl_plugin_set_new(cfg, 0, &set, NULL), 0);
+	ck_assert_ptr_null(jl_plugin_set_find_id(set, "scheduler/fifo"));
+	ck_assert_ptr_nonnull(jl_plugin_set_find_id(set, "isolation/none"));
+	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "`scheduler/fifo`, which was rejected: "));
 	ck_assert_ptr_nonnull(strstr(e->message, "it takes no settings"));
 	joblet_error_clear(&e);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 
 	/* An empty section still names a plugin that must be there. */
 	cfg = config_with("plugins:\n  settings:\n    registry/absent:\n");
 	set = new_set(cfg);
-	ck_assert_int_eq(joblet_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
+	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "`registry/absent`, which is not loaded"));
 	joblet_error_clear(&e);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 
 	cfg = config_with("plugins:\n  settings:\n    registry/absent:\n      x: y\n");
 	set = new_set(cfg);
-	ck_assert_int_eq(joblet_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
+	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "line 3: settings for plugin `registry/absent`, which is not loaded"));
 	joblet_error_free(e);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 }
 END_TEST
 
 START_TEST(test_scan_and_json)
 {
 	char yaml[8192];
-	struct joblet_config *cfg;
-	struct joblet_plugin_set *set;
+	struct jl_config *cfg;
+	struct jl_plugin_set *set;
 	char *json = NULL;
 
 	install("scheduler_good", "one", "scheduler_good.so", 0755);
@@ -447,21 +454,21 @@ START_TEST(test_scan_and_json)
 	/* Root ignores JOBLET_PLUGIN_PATH: the env dir must not be scanned. */
 	setenv("JOBLET_PLUGIN_PATH", jl_tmp_path("env"), 1);
 	set = new_set(cfg);
-	ck_assert_int_eq(joblet_plugin_set_scan(set, NULL), 0);
-	ck_assert_ptr_nonnull(joblet_plugin_set_find_id(set, "scheduler/good"));
+	ck_assert_int_eq(jl_plugin_set_scan(set, NULL), 0);
+	ck_assert_ptr_nonnull(jl_plugin_set_find_id(set, "scheduler/good"));
 	if (geteuid() == 0) {
-		ck_assert_uint_eq(joblet_plugin_set_rejected_count(set), 1);
-		ck_assert_str_eq(joblet_plugin_set_dir(set, 0), jl_tmp_path("one"));
+		ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 1);
+		ck_assert_str_eq(jl_plugin_set_dir(set, 0), jl_tmp_path("one"));
 	}
-	ck_assert_int_eq(joblet_plugin_set_to_json(set, &json, NULL), 0);
+	ck_assert_int_eq(jl_plugin_set_to_json(set, &json, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(json, "\"id\":\"scheduler/good\""));
 	ck_assert_ptr_nonnull(strstr(json, "\"origin\":\"builtin\""));
 	ck_assert_ptr_nonnull(strstr(json, "\"version\":\"9.9.9\""));
 	ck_assert_ptr_nonnull(strstr(json, "\"reason\":\"missing symbol `joblet_plugin`"));
 	ck_assert_ptr_nonnull(strstr(json, "\"dirs\":["));
 	free(json);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 	unsetenv("JOBLET_PLUGIN_PATH");
 }
 END_TEST
@@ -483,22 +490,22 @@ START_TEST(test_unprivileged_rules)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct joblet_plugin_set *set = NULL;
+		struct jl_plugin_set *set = NULL;
 		const char *reason = NULL;
 
 		if (setgid(65534) < 0 || setuid(65534) < 0)
 			_exit(10);
 		setenv("JOBLET_PLUGIN_PATH", jl_tmp_path("env"), 1);
-		if (joblet_plugin_set_new(NULL, 0, &set, NULL) < 0 || joblet_plugin_set_scan(set, NULL) < 0)
+		if (jl_plugin_set_new(NULL, 0, &set, NULL) < 0 || jl_plugin_set_scan(set, NULL) < 0)
 			_exit(11);
-		if (!joblet_plugin_set_find_id(set, "scheduler/second")) {
+		if (!jl_plugin_set_find_id(set, "scheduler/second")) {
 			const char *path = NULL;
 
-			for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
+			for (size_t i = 0; jl_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
 				fprintf(stderr, "rejected %s: %s\n", path, reason);
 			_exit(12);
 		}
-		if (joblet_plugin_set_rejected(set, 0, NULL, &reason) < 0 || !strstr(reason, "world-writable"))
+		if (jl_plugin_set_rejected(set, 0, NULL, &reason) < 0 || !strstr(reason, "world-writable"))
 			_exit(13);
 		_exit(0);
 	}
@@ -518,7 +525,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_restrict);
 	tcase_add_test(tc, test_good_plugin_is_loaded_and_works);
 	tcase_add_test(tc, test_abi_rules);
-	tcase_add_test(tc, test_older_minor_loads);
+	tcase_add_test(tc, test_abi1_plugin_refused);
 	tcase_add_test(tc, test_descriptor_rules);
 	tcase_add_test(tc, test_file_rules);
 	tcase_add_test(tc, test_duplicates);

@@ -7,7 +7,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
 
 #include "runtime/prefetch.h"
 #include "runtime/registry_index.h"

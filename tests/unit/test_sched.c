@@ -8,38 +8,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "plugin/loader.h"
+#include "sched/sched.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"
 
 #define MIN_NS (INT64_C(60) * 1000000000)
 
-static struct joblet_plugin_set *set;
+static struct jl_plugin_set *set;
 static const struct joblet_plugin *fifo;
 
 static void setup(void)
 {
 	jl_tmp_setup();
-	ck_assert_int_eq(joblet_plugin_set_new(NULL, 0, &set, NULL), 0);
-	fifo = joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, "fifo");
+	ck_assert_int_eq(jl_plugin_set_new(NULL, 0, &set, NULL), 0);
+	fifo = jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, "fifo");
 	ck_assert_ptr_nonnull(fifo);
 }
 
 static void teardown(void)
 {
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 	jl_tmp_teardown();
 }
 
-static struct joblet_sched *core(int64_t slots, int64_t cpu, int64_t mem, const char *cores,
+static struct jl_sched *core(int64_t slots, int64_t cpu, int64_t mem, const char *cores,
 				 const char *sysfs)
 {
-	struct joblet_sched_limits lim = { sizeof(lim), 0, slots, cpu, mem, cores, sysfs };
-	struct joblet_sched *s = NULL;
+	struct jl_sched_limits lim = { sizeof(lim), 0, slots, cpu, mem, cores, sysfs };
+	struct jl_sched *s = NULL;
 	struct joblet_error *e = NULL;
 
-	ck_assert_msg(joblet_sched_new(&lim, fifo, &s, &e) == 0, "%s", joblet_error_message(e));
+	ck_assert_msg(jl_sched_new(&lim, fifo, &s, &e) == 0, "%s", joblet_error_message(e));
 	return s;
 }
 
@@ -56,11 +69,11 @@ static struct joblet_sched_job job(const char *id, int64_t cpu, int64_t mem, int
 					  .exclusive_cores = cores };
 }
 
-static void add(struct joblet_sched *s, struct joblet_sched_job *j, int64_t now)
+static void add(struct jl_sched *s, struct joblet_sched_job *j, int64_t now)
 {
 	struct joblet_error *e = NULL;
 
-	ck_assert_msg(joblet_sched_add(s, j, now, &e) == 0, "%s", joblet_error_message(e));
+	ck_assert_msg(jl_sched_add(s, j, now, &e) == 0, "%s", joblet_error_message(e));
 }
 
 /* A fake /sys/devices/system/cpu: cpu i on node[i] (its package too) with core id core_id[i]. */
@@ -94,13 +107,13 @@ static const char *cores_of(const struct joblet_sched_job *j)
 	static int k;
 	char *b = buf[k++ % 4];
 
-	joblet_sched_job_cores(j, b, 128);
+	jl_sched_job_cores(j, b, 128);
 	return b;
 }
 
 START_TEST(test_time_schedule_fires_in_order_and_once)
 {
-	struct joblet_sched *s = core(-1, -1, -1, NULL, NULL);
+	struct jl_sched *s = core(-1, -1, -1, NULL, NULL);
 	struct joblet_sched_job a = job("a", 0, 0, 0), b = job("b", 0, 0, 0), c = job("c", 0, 0, 0);
 
 	a.start_at_ns = 30 * MIN_NS;
@@ -109,42 +122,42 @@ START_TEST(test_time_schedule_fires_in_order_and_once)
 	add(s, &a, 0);
 	add(s, &b, 0);
 	add(s, &c, 0);
-	ck_assert_int_eq(joblet_sched_next_due(s), 10 * MIN_NS);
-	ck_assert_ptr_null(joblet_sched_next(s, 10 * MIN_NS - 1));
-	ck_assert_ptr_eq(joblet_sched_next(s, 10 * MIN_NS), &b);
-	ck_assert_ptr_null(joblet_sched_next(s, 10 * MIN_NS));
-	ck_assert_int_eq(joblet_sched_next_due(s), 20 * MIN_NS);
+	ck_assert_int_eq(jl_sched_next_due(s), 10 * MIN_NS);
+	ck_assert_ptr_null(jl_sched_next(s, 10 * MIN_NS - 1));
+	ck_assert_ptr_eq(jl_sched_next(s, 10 * MIN_NS), &b);
+	ck_assert_ptr_null(jl_sched_next(s, 10 * MIN_NS));
+	ck_assert_int_eq(jl_sched_next_due(s), 20 * MIN_NS);
 	/* Both fall due between two looks: in time order, each once. */
-	ck_assert_ptr_eq(joblet_sched_next(s, 31 * MIN_NS), &c);
-	ck_assert_ptr_eq(joblet_sched_next(s, 31 * MIN_NS), &a);
-	ck_assert_ptr_null(joblet_sched_next(s, 99 * MIN_NS));
-	ck_assert_int_eq(joblet_sched_next_due(s), -1);
+	ck_assert_ptr_eq(jl_sched_next(s, 31 * MIN_NS), &c);
+	ck_assert_ptr_eq(jl_sched_next(s, 31 * MIN_NS), &a);
+	ck_assert_ptr_null(jl_sched_next(s, 99 * MIN_NS));
+	ck_assert_int_eq(jl_sched_next_due(s), -1);
 	/* It became ready at its start time, not when someone looked. */
 	ck_assert_int_eq(a.submit_time_ns, 30 * MIN_NS);
-	joblet_sched_release(s, &a, 99 * MIN_NS);
-	joblet_sched_release(s, &b, 99 * MIN_NS);
-	joblet_sched_release(s, &c, 99 * MIN_NS);
-	joblet_sched_free(s);
+	jl_sched_release(s, &a, 99 * MIN_NS);
+	jl_sched_release(s, &b, 99 * MIN_NS);
+	jl_sched_release(s, &c, 99 * MIN_NS);
+	jl_sched_free(s);
 }
 END_TEST
 
 START_TEST(test_a_time_in_the_past_runs_now)
 {
-	struct joblet_sched *s = core(-1, -1, -1, NULL, NULL);
+	struct jl_sched *s = core(-1, -1, -1, NULL, NULL);
 	struct joblet_sched_job a = job("a", 0, 0, 0);
 
 	a.start_at_ns = 5 * MIN_NS;
 	add(s, &a, 6 * MIN_NS);
-	ck_assert_int_eq(joblet_sched_next_due(s), -1);
-	ck_assert_ptr_eq(joblet_sched_next(s, 6 * MIN_NS), &a);
-	joblet_sched_release(s, &a, 7 * MIN_NS);
-	joblet_sched_free(s);
+	ck_assert_int_eq(jl_sched_next_due(s), -1);
+	ck_assert_ptr_eq(jl_sched_next(s, 6 * MIN_NS), &a);
+	jl_sched_release(s, &a, 7 * MIN_NS);
+	jl_sched_free(s);
 }
 END_TEST
 
 START_TEST(test_cancel_from_the_heap_and_the_queue)
 {
-	struct joblet_sched *s = core(1, -1, -1, NULL, NULL);
+	struct jl_sched *s = core(1, -1, -1, NULL, NULL);
 	struct joblet_sched_job j[20], *got[20], run = job("run", 0, 0, 0), q = job("q", 0, 0, 0);
 	char id[20][8];
 	int n = 0;
@@ -157,91 +170,91 @@ START_TEST(test_cancel_from_the_heap_and_the_queue)
 	}
 	/* Cancel every third from the middle of the heap. */
 	for (int i = 0; i < 20; i += 3)
-		joblet_sched_cancel(s, &j[i]);
+		jl_sched_cancel(s, &j[i]);
 	/* One slot: q waits behind run and is canceled from the policy's queue. */
 	add(s, &run, 0);
 	add(s, &q, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &run);
-	joblet_sched_cancel(s, &q);
-	joblet_sched_release(s, &run, 0);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &run);
+	jl_sched_cancel(s, &q);
+	jl_sched_release(s, &run, 0);
 	/* The rest come in time order, each once, none canceled. */
-	for (struct joblet_sched_job *x; (x = joblet_sched_next(s, 100 * MIN_NS)); n++) {
+	for (struct joblet_sched_job *x; (x = jl_sched_next(s, 100 * MIN_NS)); n++) {
 		ck_assert_int_lt(n, 13);
 		got[n] = x;
 		ck_assert_ptr_ne(x, &q);
 		ck_assert_msg((x - j) % 3 != 0, "canceled job %s ran", x->id);
 		ck_assert_msg(n == 0 || x->start_at_ns > got[n - 1]->start_at_ns, "out of time order");
-		joblet_sched_release(s, x, 100 * MIN_NS);
+		jl_sched_release(s, x, 100 * MIN_NS);
 	}
 	ck_assert_int_eq(n, 13);
-	ck_assert_int_eq(joblet_sched_next_due(s), -1);
-	joblet_sched_free(s);
+	ck_assert_int_eq(jl_sched_next_due(s), -1);
+	jl_sched_free(s);
 }
 END_TEST
 
 START_TEST(test_slots_bound_what_runs)
 {
-	struct joblet_sched *s = core(2, -1, -1, NULL, NULL);
+	struct jl_sched *s = core(2, -1, -1, NULL, NULL);
 	struct joblet_sched_job a = job("a", 0, 0, 0), b = job("b", 0, 0, 0), c = job("c", 0, 0, 0);
-	struct joblet_sched_usage u;
+	struct jl_sched_usage u;
 	char why[256];
 
 	add(s, &a, 0);
 	add(s, &b, 0);
 	add(s, &c, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &a);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &b);
-	ck_assert_ptr_null(joblet_sched_next(s, 0));
-	joblet_sched_why(s, &c, why, sizeof(why));
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &a);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &b);
+	ck_assert_ptr_null(jl_sched_next(s, 0));
+	jl_sched_why(s, &c, why, sizeof(why));
 	ck_assert_msg(strstr(why, "free slot") && strstr(why, "scheduler.max_running_jobs"), "%s",
 		      why);
-	joblet_sched_usage(s, &u);
+	jl_sched_usage(s, &u);
 	ck_assert_int_eq(u.running, 2);
 	ck_assert_int_eq(u.queued, 1);
-	joblet_sched_release(s, &a, 1);
-	ck_assert_ptr_eq(joblet_sched_next(s, 1), &c);
-	joblet_sched_release(s, &b, 2);
-	joblet_sched_release(s, &c, 2);
-	joblet_sched_usage(s, &u);
+	jl_sched_release(s, &a, 1);
+	ck_assert_ptr_eq(jl_sched_next(s, 1), &c);
+	jl_sched_release(s, &b, 2);
+	jl_sched_release(s, &c, 2);
+	jl_sched_usage(s, &u);
 	ck_assert_int_eq(u.running, 0);
-	joblet_sched_free(s);
+	jl_sched_free(s);
 }
 END_TEST
 
 START_TEST(test_cpu_and_memory_budgets)
 {
-	struct joblet_sched *s = core(-1, 400, 1024, NULL, NULL);
+	struct jl_sched *s = core(-1, 400, 1024, NULL, NULL);
 	struct joblet_sched_job a = job("a", 300, 100, 0), b = job("b", 200, 100, 0),
 				c = job("c", 50, 1000, 0), d = job("d", 100, 100, 0);
 	char why[256];
 
 	add(s, &a, 0);
 	add(s, &b, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &a);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &a);
 	/* 300 of 400 used: b (200) waits, and fifo lets nothing overtake it. */
 	add(s, &d, 0);
-	ck_assert_ptr_null(joblet_sched_next(s, 0));
-	joblet_sched_why(s, &b, why, sizeof(why));
+	ck_assert_ptr_null(jl_sched_next(s, 0));
+	jl_sched_why(s, &b, why, sizeof(why));
 	ck_assert_msg(strstr(why, "needs 200%") && strstr(why, "100% of the 400%"), "%s", why);
 	/* d would fit; it says which job it waits behind, and for what. */
-	joblet_sched_why(s, &d, why, sizeof(why));
+	jl_sched_why(s, &d, why, sizeof(why));
 	ck_assert_msg(strstr(why, "waits its turn behind job b, the next in the fifo policy's "
 				  "order, which waits for CPU: needs 200%"),
 		      "%s", why);
-	joblet_sched_release(s, &a, 1);
-	ck_assert_ptr_eq(joblet_sched_next(s, 1), &b);
-	ck_assert_ptr_eq(joblet_sched_next(s, 1), &d);
+	jl_sched_release(s, &a, 1);
+	ck_assert_ptr_eq(jl_sched_next(s, 1), &b);
+	ck_assert_ptr_eq(jl_sched_next(s, 1), &d);
 	/* Memory: 200 of 1024 MiB used, c needs 1000. */
 	add(s, &c, 1);
-	ck_assert_ptr_null(joblet_sched_next(s, 1));
-	joblet_sched_why(s, &c, why, sizeof(why));
+	ck_assert_ptr_null(jl_sched_next(s, 1));
+	jl_sched_why(s, &c, why, sizeof(why));
 	ck_assert_msg(strstr(why, "waits for memory") && strstr(why, "824 MiB"), "%s", why);
-	joblet_sched_release(s, &b, 2);
-	ck_assert_ptr_null(joblet_sched_next(s, 2));
-	joblet_sched_release(s, &d, 2);
-	ck_assert_ptr_eq(joblet_sched_next(s, 2), &c);
-	joblet_sched_release(s, &c, 3);
-	joblet_sched_free(s);
+	jl_sched_release(s, &b, 2);
+	ck_assert_ptr_null(jl_sched_next(s, 2));
+	jl_sched_release(s, &d, 2);
+	ck_assert_ptr_eq(jl_sched_next(s, 2), &c);
+	jl_sched_release(s, &c, 3);
+	jl_sched_free(s);
 }
 END_TEST
 
@@ -249,30 +262,30 @@ START_TEST(test_never_fits_is_refused_with_why)
 {
 	const int node[4] = { 0, 0, 0, 0 }, coreid[4] = { 0, 1, 2, 3 };
 	const char *sys = fake_sysfs(4, node, coreid);
-	struct joblet_sched *s = core(4, 400, 2048, "0-3", sys);
+	struct jl_sched *s = core(4, 400, 2048, "0-3", sys);
 	struct joblet_sched_job cpu = job("cpu", 500, 0, 0), mem = job("mem", 0, 4096, 0),
 				cores = job("cores", 0, 0, 5), ok = job("ok", 400, 2048, 4);
 	struct joblet_error *e = NULL;
 
-	ck_assert_int_eq(joblet_sched_add(s, &cpu, 0, &e), -JOBLET_E_LIMIT);
+	ck_assert_int_eq(jl_sched_add(s, &cpu, 0, &e), -JOBLET_E_LIMIT);
 	ck_assert_msg(strstr(joblet_error_message(e), "500% CPU") &&
 			      strstr(joblet_error_message(e), "400%"),
 		      "%s", joblet_error_message(e));
 	joblet_error_clear(&e);
-	ck_assert_int_eq(joblet_sched_add(s, &mem, 0, &e), -JOBLET_E_LIMIT);
+	ck_assert_int_eq(jl_sched_add(s, &mem, 0, &e), -JOBLET_E_LIMIT);
 	ck_assert_msg(strstr(joblet_error_message(e), "4096 MiB"), "%s", joblet_error_message(e));
 	joblet_error_clear(&e);
-	ck_assert_int_eq(joblet_sched_add(s, &cores, 0, &e), -JOBLET_E_LIMIT);
+	ck_assert_int_eq(jl_sched_add(s, &cores, 0, &e), -JOBLET_E_LIMIT);
 	ck_assert_msg(strstr(joblet_error_message(e), "5 exclusive cores") &&
 			      strstr(joblet_error_message(e), "pin 4"),
 		      "%s", joblet_error_message(e));
 	joblet_error_clear(&e);
 	/* Exactly the whole node fits. */
 	add(s, &ok, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &ok);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &ok);
 	ck_assert_str_eq(cores_of(&ok), "0-3");
-	joblet_sched_release(s, &ok, 1);
-	joblet_sched_free(s);
+	jl_sched_release(s, &ok, 1);
+	jl_sched_free(s);
 }
 END_TEST
 
@@ -281,28 +294,28 @@ START_TEST(test_pinning_takes_sibling_threads_together)
 	/* 4 physical cores x 2 threads, Linux numbering: cpu i and i+4 are siblings. */
 	const int node[8] = { 0 }, coreid[8] = { 0, 1, 2, 3, 0, 1, 2, 3 };
 	const char *sys = fake_sysfs(8, node, coreid);
-	struct joblet_sched *s = core(-1, -1, -1, "0-7", sys);
+	struct jl_sched *s = core(-1, -1, -1, "0-7", sys);
 	struct joblet_sched_job a = job("a", 0, 0, 2), b = job("b", 0, 0, 1), c = job("c", 0, 0, 1),
 				d = job("d", 0, 0, 4);
 
 	add(s, &a, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &a);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &a);
 	ck_assert_str_eq(cores_of(&a), "0,4"); /* one whole core, both threads */
 	add(s, &b, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &b);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &b);
 	add(s, &c, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &c);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &c);
 	/* The second single thread fills the hole b left, not a fresh core. */
 	ck_assert_str_eq(cores_of(&b), "1");
 	ck_assert_str_eq(cores_of(&c), "5");
 	add(s, &d, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &d);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &d);
 	ck_assert_str_eq(cores_of(&d), "2-3,6-7");
-	joblet_sched_release(s, &a, 1);
-	joblet_sched_release(s, &b, 1);
-	joblet_sched_release(s, &c, 1);
-	joblet_sched_release(s, &d, 1);
-	joblet_sched_free(s);
+	jl_sched_release(s, &a, 1);
+	jl_sched_release(s, &b, 1);
+	jl_sched_release(s, &c, 1);
+	jl_sched_release(s, &d, 1);
+	jl_sched_free(s);
 }
 END_TEST
 
@@ -311,42 +324,42 @@ START_TEST(test_pinning_prefers_one_numa_node)
 	/* Two nodes of 4 CPUs (no SMT). */
 	const int node[8] = { 0, 0, 0, 0, 1, 1, 1, 1 }, coreid[8] = { 0, 1, 2, 3, 0, 1, 2, 3 };
 	const char *sys = fake_sysfs(8, node, coreid);
-	struct joblet_sched *s = core(-1, -1, -1, "0-7", sys);
+	struct jl_sched *s = core(-1, -1, -1, "0-7", sys);
 	struct joblet_sched_job a = job("a", 0, 0, 1), b = job("b", 0, 0, 3), c = job("c", 0, 0, 3),
 				d = job("d", 0, 0, 1);
 	char why[256];
 
 	add(s, &a, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &a);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &a);
 	ck_assert_str_eq(cores_of(&a), "0");
 	/* 3 fit on node 0 (3 free) and on node 1 (4 free): the tighter, node 0. */
 	add(s, &b, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &b);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &b);
 	ck_assert_str_eq(cores_of(&b), "1-3");
 	add(s, &c, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &c);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &c);
 	ck_assert_str_eq(cores_of(&c), "4-6");
 	add(s, &d, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &d);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &d);
 	ck_assert_str_eq(cores_of(&d), "7");
 	/* All held: the next waits, saying for what. */
-	joblet_sched_release(s, &a, 1);
-	joblet_sched_release(s, &d, 1);
+	jl_sched_release(s, &a, 1);
+	jl_sched_release(s, &d, 1);
 	{
 		struct joblet_sched_job e = job("e", 0, 0, 3);
 
 		add(s, &e, 1);
-		ck_assert_ptr_null(joblet_sched_next(s, 1));
-		joblet_sched_why(s, &e, why, sizeof(why));
+		ck_assert_ptr_null(jl_sched_next(s, 1));
+		jl_sched_why(s, &e, why, sizeof(why));
 		ck_assert_msg(strstr(why, "needs 3 exclusive cores, 2 of 8"), "%s", why);
 		/* Released cores are pinnable again, across nodes when no node has 3. */
-		joblet_sched_release(s, &b, 2);
-		ck_assert_ptr_eq(joblet_sched_next(s, 2), &e);
+		jl_sched_release(s, &b, 2);
+		ck_assert_ptr_eq(jl_sched_next(s, 2), &e);
 		ck_assert_str_eq(cores_of(&e), "0-2");
-		joblet_sched_release(s, &e, 3);
+		jl_sched_release(s, &e, 3);
 	}
-	joblet_sched_release(s, &c, 3);
-	joblet_sched_free(s);
+	jl_sched_release(s, &c, 3);
+	jl_sched_free(s);
 }
 END_TEST
 
@@ -354,14 +367,14 @@ START_TEST(test_pinning_across_nodes_when_none_has_room)
 {
 	const int node[4] = { 0, 0, 1, 1 }, coreid[4] = { 0, 1, 0, 1 };
 	const char *sys = fake_sysfs(4, node, coreid);
-	struct joblet_sched *s = core(-1, -1, -1, "0-3", sys);
+	struct jl_sched *s = core(-1, -1, -1, "0-3", sys);
 	struct joblet_sched_job a = job("a", 0, 0, 3);
 
 	add(s, &a, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &a);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &a);
 	ck_assert_str_eq(cores_of(&a), "0-2");
-	joblet_sched_release(s, &a, 1);
-	joblet_sched_free(s);
+	jl_sched_release(s, &a, 1);
+	jl_sched_free(s);
 }
 END_TEST
 
@@ -369,48 +382,48 @@ START_TEST(test_adopt_holds_its_share_and_cores)
 {
 	const int node[4] = { 0 }, coreid[4] = { 0, 1, 2, 3 };
 	const char *sys = fake_sysfs(4, node, coreid);
-	struct joblet_sched *s = core(2, 400, -1, "0-3", sys);
+	struct jl_sched *s = core(2, 400, -1, "0-3", sys);
 	struct joblet_sched_job old = job("old", 200, 0, 2), clash = job("clash", 0, 0, 1),
 				a = job("a", 200, 0, 2), b = job("b", 0, 0, 0);
 	struct joblet_error *e = NULL;
-	struct joblet_sched_usage u;
+	struct jl_sched_usage u;
 
-	ck_assert_int_eq(joblet_sched_adopt(s, &old, "1-2", 0, &e), 0);
+	ck_assert_int_eq(jl_sched_adopt(s, &old, "1-2", 0, &e), 0);
 	ck_assert_str_eq(cores_of(&old), "1-2");
-	ck_assert_int_eq(joblet_sched_adopt(s, &clash, "2", 0, &e), -JOBLET_E_CONFLICT);
+	ck_assert_int_eq(jl_sched_adopt(s, &clash, "2", 0, &e), -JOBLET_E_CONFLICT);
 	ck_assert_msg(strstr(joblet_error_message(e), "cores 2"), "%s", joblet_error_message(e));
 	joblet_error_clear(&e);
-	joblet_sched_usage(s, &u);
+	jl_sched_usage(s, &u);
 	ck_assert_int_eq(u.running, 1);
 	ck_assert_int_eq(u.cpu_used, 200);
 	ck_assert_int_eq(u.cores_used, 2);
 	add(s, &a, 0);
-	ck_assert_ptr_eq(joblet_sched_next(s, 0), &a);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &a);
 	ck_assert_str_eq(cores_of(&a), "0,3"); /* the adopted job's cores are not given out */
 	add(s, &b, 0);
-	ck_assert_ptr_null(joblet_sched_next(s, 0)); /* 2 slots, both taken */
-	joblet_sched_release(s, &old, 1);
-	ck_assert_ptr_eq(joblet_sched_next(s, 1), &b);
-	joblet_sched_release(s, &a, 1);
-	joblet_sched_release(s, &b, 1);
-	joblet_sched_usage(s, &u);
+	ck_assert_ptr_null(jl_sched_next(s, 0)); /* 2 slots, both taken */
+	jl_sched_release(s, &old, 1);
+	ck_assert_ptr_eq(jl_sched_next(s, 1), &b);
+	jl_sched_release(s, &a, 1);
+	jl_sched_release(s, &b, 1);
+	jl_sched_usage(s, &u);
 	ck_assert_int_eq(u.running + u.cpu_used + u.cores_used, 0);
-	joblet_sched_free(s);
+	jl_sched_free(s);
 }
 END_TEST
 
 START_TEST(test_bad_core_list_and_missing_cpu)
 {
-	struct joblet_sched_limits lim = { sizeof(lim), 0, -1, -1, -1, "3-1", NULL };
+	struct jl_sched_limits lim = { sizeof(lim), 0, -1, -1, -1, "3-1", NULL };
 	const int node[2] = { 0 }, coreid[2] = { 0, 1 };
-	struct joblet_sched *s = NULL;
+	struct jl_sched *s = NULL;
 	struct joblet_error *e = NULL;
 
-	ck_assert_int_eq(joblet_sched_new(&lim, fifo, &s, &e), -JOBLET_E_INVALID);
+	ck_assert_int_eq(jl_sched_new(&lim, fifo, &s, &e), -JOBLET_E_INVALID);
 	joblet_error_clear(&e);
 	lim.cores = "0-2";
 	lim.sysfs_cpu = fake_sysfs(2, node, coreid);
-	ck_assert_int_eq(joblet_sched_new(&lim, fifo, &s, &e), -JOBLET_E_INVALID);
+	ck_assert_int_eq(jl_sched_new(&lim, fifo, &s, &e), -JOBLET_E_INVALID);
 	ck_assert_msg(strstr(joblet_error_message(e), "CPU 2 in scheduler.cores"), "%s",
 		      joblet_error_message(e));
 	joblet_error_free(e);
@@ -419,17 +432,17 @@ END_TEST
 
 START_TEST(test_why_a_timed_job_waits)
 {
-	struct joblet_sched *s = core(-1, -1, -1, NULL, NULL);
+	struct jl_sched *s = core(-1, -1, -1, NULL, NULL);
 	struct joblet_sched_job a = job("a", 0, 0, 0);
 	char why[256];
 
 	a.start_at_ns = INT64_C(1796299200) * 1000000000; /* 2026-12-03T12:00:00Z */
 	add(s, &a, 0);
-	joblet_sched_why(s, &a, why, sizeof(why));
+	jl_sched_why(s, &a, why, sizeof(why));
 	ck_assert_msg(strstr(why, "start time, 2026-12-03T12:00:00"), "%s", why);
-	joblet_sched_cancel(s, &a);
-	ck_assert_int_eq(joblet_sched_next_due(s), -1);
-	joblet_sched_free(s);
+	jl_sched_cancel(s, &a);
+	ck_assert_int_eq(jl_sched_next_due(s), -1);
+	jl_sched_free(s);
 }
 END_TEST
 

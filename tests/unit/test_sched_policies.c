@@ -11,7 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "config/config.h"
+#include "plugin/loader.h"
+#include "sched/sched.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"
@@ -23,8 +37,8 @@
 static const struct joblet_sched_capacity unlimited = { sizeof(unlimited), 0, -1, -1, -1, -1 };
 static const struct joblet_sched_capacity one_slot = { sizeof(one_slot), 0, 1, -1, -1, -1 };
 
-static struct joblet_config *cfg;
-static struct joblet_plugin_set *set;
+static struct jl_config *cfg;
+static struct jl_plugin_set *set;
 static const struct joblet_scheduler_ops *ops;
 static void *q;
 
@@ -41,8 +55,8 @@ static void teardown(void)
 {
 	if (q)
 		ops->destroy(q);
-	joblet_plugin_set_free(set);
-	joblet_config_free(cfg);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
 	jl_tmp_teardown();
 }
 
@@ -59,25 +73,25 @@ static int load(const char *name, const char *settings, struct joblet_error **er
 	if (q)
 		ops->destroy(q);
 	q = NULL;
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 	set = NULL;
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	cfg = NULL;
 	if (settings)
 		snprintf(yaml, sizeof(yaml), "plugins:\n  settings:\n    scheduler/%s:\n%s", name,
 			 settings);
 	else
 		snprintf(yaml, sizeof(yaml), "plugins:\n  settings: {}\n");
-	r = joblet_config_load(jl_tmp_write("joblet.yml", yaml), 0, &cfg, err);
+	r = jl_config_load(jl_tmp_write("joblet.yml", yaml), 0, &cfg, err);
 	if (r < 0)
 		return r;
-	ck_assert_int_eq(joblet_plugin_set_new(cfg, JOBLET_LOADER_NO_BUILTINS, &set, NULL), 0);
+	ck_assert_int_eq(jl_plugin_set_new(cfg, JL_LOADER_NO_BUILTINS, &set, NULL), 0);
 	snprintf(path, sizeof(path), "%s/build-plugins/scheduler_%s.so",
 		 jl_test_env("JOBLET_TEST_BUILDDIR"), name);
-	r = joblet_plugin_set_load_file(set, path, err);
+	r = jl_plugin_set_load_file(set, path, err);
 	if (r < 0)
 		return r;
-	p = joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, name);
+	p = jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, name);
 	ck_assert_ptr_nonnull(p);
 	ops = p->ops;
 	ck_assert_int_eq(ops->create(&q, NULL), 0);
@@ -716,28 +730,28 @@ END_TEST
 #define MIN_NS (INT64_C(60) * 1000000000)
 
 /* The scheduler core over the plugin load_ok() loaded last. */
-static struct joblet_sched *core_of(const char *name, int64_t slots, int64_t cpu)
+static struct jl_sched *core_of(const char *name, int64_t slots, int64_t cpu)
 {
-	struct joblet_sched_limits lim = { sizeof(lim), 0, slots, cpu, -1, NULL, NULL };
-	const struct joblet_plugin *p = joblet_plugin_set_find(set, JOBLET_KIND_SCHEDULER, name);
-	struct joblet_sched *c = NULL;
+	struct jl_sched_limits lim = { sizeof(lim), 0, slots, cpu, -1, NULL, NULL };
+	const struct joblet_plugin *p = jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, name);
+	struct jl_sched *c = NULL;
 	struct joblet_error *e = NULL;
 
 	ck_assert_ptr_nonnull(p);
-	ck_assert_msg(joblet_sched_new(&lim, p, &c, &e) == 0, "%s", joblet_error_message(e));
+	ck_assert_msg(jl_sched_new(&lim, p, &c, &e) == 0, "%s", joblet_error_message(e));
 	return c;
 }
 
-static void core_add(struct joblet_sched *c, struct joblet_sched_job *j, int64_t now)
+static void core_add(struct jl_sched *c, struct joblet_sched_job *j, int64_t now)
 {
 	struct joblet_error *e = NULL;
 
-	ck_assert_msg(joblet_sched_add(c, j, now, &e) == 0, "%s", joblet_error_message(e));
+	ck_assert_msg(jl_sched_add(c, j, now, &e) == 0, "%s", joblet_error_message(e));
 }
 
 START_TEST(test_core_priority_capacity_and_time)
 {
-	struct joblet_sched *c;
+	struct jl_sched *c;
 	struct joblet_sched_job run = job(1, "a", 0, 0), big = job(2, "a", 900, 0),
 				small = job(3, "a", 10, 0), later = job(4, "a", 1000, 0);
 	char why[256];
@@ -750,26 +764,26 @@ START_TEST(test_core_priority_capacity_and_time)
 	later.start_at_ns = 10 * MIN_NS; /* the highest priority, but not yet due */
 	big.id = "big";
 	core_add(c, &run, 0);
-	ck_assert_ptr_eq(joblet_sched_next(c, 0), &run);
+	ck_assert_ptr_eq(jl_sched_next(c, 0), &run);
 	core_add(c, &big, 0);
 	core_add(c, &small, 0);
 	core_add(c, &later, 0);
 	/* big (900) is first but needs 200% with 100% free: strict, so small waits too. */
-	ck_assert_ptr_null(joblet_sched_next(c, MIN_NS));
-	joblet_sched_why(c, &small, why, sizeof(why));
+	ck_assert_ptr_null(jl_sched_next(c, MIN_NS));
+	jl_sched_why(c, &small, why, sizeof(why));
 	ck_assert_msg(strstr(why, "waits its turn behind job big, the next in the priority "
 				  "policy's order, which waits for CPU: needs 200%, 100% of the "
 				  "200% budget is free"),
 		      "%s", why);
-	joblet_sched_release(c, &run, 2 * MIN_NS);
-	ck_assert_ptr_eq(joblet_sched_next(c, 2 * MIN_NS), &big);
-	joblet_sched_release(c, &big, 3 * MIN_NS);
+	jl_sched_release(c, &run, 2 * MIN_NS);
+	ck_assert_ptr_eq(jl_sched_next(c, 2 * MIN_NS), &big);
+	jl_sched_release(c, &big, 3 * MIN_NS);
 	/* At 10 minutes `later` is due and outranks small. */
-	ck_assert_ptr_eq(joblet_sched_next(c, 10 * MIN_NS), &later);
-	ck_assert_ptr_eq(joblet_sched_next(c, 10 * MIN_NS), &small);
-	joblet_sched_release(c, &later, 11 * MIN_NS);
-	joblet_sched_release(c, &small, 11 * MIN_NS);
-	joblet_sched_free(c);
+	ck_assert_ptr_eq(jl_sched_next(c, 10 * MIN_NS), &later);
+	ck_assert_ptr_eq(jl_sched_next(c, 10 * MIN_NS), &small);
+	jl_sched_release(c, &later, 11 * MIN_NS);
+	jl_sched_release(c, &small, 11 * MIN_NS);
+	jl_sched_free(c);
 }
 END_TEST
 
@@ -777,7 +791,7 @@ START_TEST(test_core_priority_starvation_bound)
 {
 	/* aging 10/min: a priority-0 job outranks any job submitted 100+ minutes after it. */
 	static struct joblet_sched_job stream[400];
-	struct joblet_sched *c;
+	struct jl_sched *c;
 	struct joblet_sched_job low = job(1, "a", 0, 0), *running = NULL;
 	int64_t now = 0;
 	int picks = 0;
@@ -791,8 +805,8 @@ START_TEST(test_core_priority_starvation_bound)
 		stream[i] = job((uint64_t)i + 2, "a", 1000, 0);
 		core_add(c, &stream[i], now);
 		if (running)
-			joblet_sched_release(c, running, now);
-		running = joblet_sched_next(c, now);
+			jl_sched_release(c, running, now);
+		running = jl_sched_next(c, now);
 		ck_assert_ptr_nonnull(running);
 		picks++;
 	}
@@ -800,17 +814,17 @@ START_TEST(test_core_priority_starvation_bound)
 	/* Those submitted in the first 100 minutes go first, none submitted after. */
 	ck_assert_int_le(picks, 101 + 1);
 	ck_assert_int_ge(picks, 99);
-	joblet_sched_release(c, running, now);
-	while ((running = joblet_sched_next(c, now)))
-		joblet_sched_release(c, running, now);
-	joblet_sched_free(c);
+	jl_sched_release(c, running, now);
+	while ((running = jl_sched_next(c, now)))
+		jl_sched_release(c, running, now);
+	jl_sched_free(c);
 }
 END_TEST
 
 START_TEST(test_core_fairshare_one_among_many)
 {
 	static struct joblet_sched_job a[1000];
-	struct joblet_sched *c;
+	struct jl_sched *c;
 	struct joblet_sched_job b = job(1001, "bob", 0, 0), *r;
 	int b_at = -1;
 
@@ -822,38 +836,38 @@ START_TEST(test_core_fairshare_one_among_many)
 	}
 	core_add(c, &b, 1000);
 	for (int k = 0; k < 1001; k++) {
-		r = joblet_sched_next(c, 2000 + k);
+		r = jl_sched_next(c, 2000 + k);
 		ck_assert_ptr_nonnull(r);
 		if (r == &b)
 			b_at = k;
-		joblet_sched_release(c, r, 2000 + k);
+		jl_sched_release(c, r, 2000 + k);
 	}
 	ck_assert_msg(b_at >= 0 && b_at <= 1, "bob's one job started as number %d", b_at);
-	joblet_sched_free(c);
+	jl_sched_free(c);
 }
 END_TEST
 
 START_TEST(test_core_fairshare_after_restart)
 {
 	/* alice's two jobs ran before a restart and are adopted: bob goes first. */
-	struct joblet_sched *c;
+	struct jl_sched *c;
 	struct joblet_sched_job a1 = job(1, "alice", 0, 0), a2 = job(2, "alice", 0, 0),
 				a3 = job(3, "alice", 0, 0), b1 = job(4, "bob", 0, 0);
 
 	load_ok("fairshare", NULL);
 	c = core_of("fairshare", 3, -1);
-	ck_assert_int_eq(joblet_sched_adopt(c, &a1, NULL, 0, NULL), 0);
-	ck_assert_int_eq(joblet_sched_adopt(c, &a2, NULL, 0, NULL), 0);
+	ck_assert_int_eq(jl_sched_adopt(c, &a1, NULL, 0, NULL), 0);
+	ck_assert_int_eq(jl_sched_adopt(c, &a2, NULL, 0, NULL), 0);
 	core_add(c, &a3, 1);
 	core_add(c, &b1, 2);
-	ck_assert_ptr_eq(joblet_sched_next(c, 3), &b1);
-	ck_assert_ptr_null(joblet_sched_next(c, 3)); /* 3 slots, 3 running */
-	joblet_sched_release(c, &a1, 4);
-	ck_assert_ptr_eq(joblet_sched_next(c, 4), &a3);
-	joblet_sched_release(c, &a2, 5);
-	joblet_sched_release(c, &a3, 5);
-	joblet_sched_release(c, &b1, 5);
-	joblet_sched_free(c);
+	ck_assert_ptr_eq(jl_sched_next(c, 3), &b1);
+	ck_assert_ptr_null(jl_sched_next(c, 3)); /* 3 slots, 3 running */
+	jl_sched_release(c, &a1, 4);
+	ck_assert_ptr_eq(jl_sched_next(c, 4), &a3);
+	jl_sched_release(c, &a2, 5);
+	jl_sched_release(c, &a3, 5);
+	jl_sched_release(c, &b1, 5);
+	jl_sched_free(c);
 }
 END_TEST
 

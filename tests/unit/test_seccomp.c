@@ -44,7 +44,21 @@
 
 #include <seccomp.h>
 
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "config/config.h"
+#include "plugin/loader.h"
+#include "job/job_spec.h"
 
 #include "job/job_private.h"
 
@@ -71,8 +85,8 @@
 /* ------------------------------------------------------------------ the plugin */
 
 struct plugin {
-	struct joblet_config *cfg;
-	struct joblet_plugin_set *set;
+	struct jl_config *cfg;
+	struct jl_plugin_set *set;
 	const struct joblet_isolation_ops *ops;
 	struct joblet_job *job;
 	void *state;
@@ -100,14 +114,14 @@ static int plugin_load(struct plugin *pl, const char *settings, struct joblet_er
 			 settings);
 	else
 		snprintf(yaml, sizeof(yaml), "plugins:\n  settings: {}\n");
-	r = joblet_config_load(jl_tmp_write("joblet.yml", yaml), 0, &pl->cfg, err);
+	r = jl_config_load(jl_tmp_write("joblet.yml", yaml), 0, &pl->cfg, err);
 	if (r < 0)
 		return r;
-	ck_assert_int_eq(joblet_plugin_set_new(pl->cfg, JOBLET_LOADER_NO_BUILTINS, &pl->set, NULL), 0);
-	r = joblet_plugin_set_load_file(pl->set, plugin_path(), err);
+	ck_assert_int_eq(jl_plugin_set_new(pl->cfg, JL_LOADER_NO_BUILTINS, &pl->set, NULL), 0);
+	r = jl_plugin_set_load_file(pl->set, plugin_path(), err);
 	if (r < 0)
 		return r;
-	d = joblet_plugin_set_find(pl->set, JOBLET_KIND_ISOLATION, "seccomp");
+	d = jl_plugin_set_find(pl->set, JOBLET_KIND_ISOLATION, "seccomp");
 	ck_assert_ptr_nonnull(d);
 	pl->ops = d->ops;
 	return 0;
@@ -116,11 +130,11 @@ static int plugin_load(struct plugin *pl, const char *settings, struct joblet_er
 /* Load, make a job and prepare() it, as the shim does before clone(). */
 static void plugin_prepare(struct plugin *pl, const char *settings)
 {
-	struct joblet_job_spec *spec = NULL;
+	struct jl_job_spec *spec = NULL;
 	struct joblet_error *e = NULL;
 
 	ck_assert_int_eq(plugin_load(pl, settings, NULL), 0);
-	ck_assert_int_eq(joblet_job_spec_new(&spec, NULL), 0);
+	ck_assert_int_eq(jl_job_spec_new(&spec, NULL), 0);
 	ck_assert_int_eq(jl_job_new(spec, jl_tmpdir, &pl->job, NULL), 0);
 	ck_assert_msg(pl->ops->prepare(pl->job, &pl->state, &e) == 0, "prepare: %s",
 		      joblet_error_message(e));
@@ -132,8 +146,8 @@ static void plugin_free(struct plugin *pl)
 	if (pl->job && pl->ops)
 		pl->ops->cleanup(pl->job, pl->state);
 	jl_job_free(pl->job);
-	joblet_plugin_set_free(pl->set);
-	joblet_config_free(pl->cfg);
+	jl_plugin_set_free(pl->set);
+	jl_config_free(pl->cfg);
 }
 
 /* In a forked child: what the shim's child does before the hooks, then child(). */

@@ -5,7 +5,7 @@
  * unknown), listing by state, counts, deletion, the audit log, a schema
  * written by a newer joblet and a file that is not a database.
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -16,6 +16,7 @@
 #include "jl_test.h"
 #include "jl_tmp.h"
 #include "store.h"
+#include "config/config.h"
 
 static struct joblet_error *err;
 
@@ -248,10 +249,10 @@ END_TEST
 
 START_TEST(test_tls_files)
 {
-	struct joblet_config *cfg = NULL;
+	struct jl_config *cfg = NULL;
 	struct tls_creds *c = NULL;
 
-	ck_assert_int_eq(joblet_config_defaults(&cfg, NULL), 0);
+	ck_assert_int_eq(jl_config_defaults(&cfg, NULL), 0);
 	free(cfg->tls_cert);
 	cfg->tls_cert = strdup(jl_tmp_path("missing.pem"));
 	ck_assert_int_eq(tls_creds_load(cfg, &c, &err), -JOBLET_E_CONFIG);
@@ -266,7 +267,7 @@ START_TEST(test_tls_files)
 	cfg->tls_client_ca = strdup(cfg->tls_cert);
 	ck_assert_int_lt(tls_creds_load(cfg, &c, &err), 0);
 	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "cannot be used"));
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 }
 END_TEST
 

@@ -20,7 +20,19 @@
 #include <archive_entry.h>
 
 #include <joblet/archive.h>
-#include <joblet/joblet.h>
+#include <joblet/archive.h>
+#include <joblet/buffer.h>
+#include <joblet/error.h>
+#include <joblet/isolation.h>
+#include <joblet/job.h>
+#include <joblet/log.h>
+#include <joblet/plugin.h>
+#include <joblet/registry.h>
+#include <joblet/scheduler.h>
+#include <joblet/stream.h>
+#include <joblet/version.h>
+
+#include "plugin/loader.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"
@@ -47,7 +59,7 @@ struct pkg {
 	struct pkg *next; /* every package of a case, freed by the teardown */
 };
 
-static struct joblet_plugin_set *set;
+static struct jl_plugin_set *set;
 static const struct joblet_archive_ops *ops;
 static int tmpfd = -1;	  /* the scratch dir: must hold nothing but out/ and what a case put */
 static int outfd = -1;	  /* <scratch>/out, the extraction target */
@@ -66,10 +78,10 @@ static void setup(void)
 	saved_umask = umask(0);
 	snprintf(path, sizeof(path), "%s/build-plugins/archive_tar.so",
 		 jl_test_env("JOBLET_TEST_BUILDDIR"));
-	ck_assert_int_eq(joblet_plugin_set_new(NULL, JOBLET_LOADER_STRICT, &set, NULL), 0);
-	ck_assert_msg(joblet_plugin_set_load_file(set, path, &le) == 0, "cannot load %s: %s", path,
+	ck_assert_int_eq(jl_plugin_set_new(NULL, JL_LOADER_STRICT, &set, NULL), 0);
+	ck_assert_msg(jl_plugin_set_load_file(set, path, &le) == 0, "cannot load %s: %s", path,
 		      joblet_error_message(le));
-	p = joblet_plugin_set_find(set, JOBLET_KIND_ARCHIVE, "tar");
+	p = jl_plugin_set_find(set, JOBLET_KIND_ARCHIVE, "tar");
 	ck_assert_ptr_nonnull(p);
 	ops = p->ops;
 	ck_assert_uint_ge(ops->size, sizeof(struct joblet_archive_ops));
@@ -131,7 +143,7 @@ static void teardown(void)
 		close(tmpfd);
 	tmpfd = -1;
 	ops = NULL;
-	joblet_plugin_set_free(set);
+	jl_plugin_set_free(set);
 	set = NULL;
 	umask(saved_umask);
 	jl_tmp_teardown();

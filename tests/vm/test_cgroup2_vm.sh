@@ -41,7 +41,9 @@ if test -n "$missing"; then
 		skip "missing:$missing; install them, or set JOBLET_VM_SETUP=1 to let the VM runner do it"
 	fi
 fi
-for f in .libs/joblet .libs/joblet-shim .libs/libjoblet.so.0 build-plugins/isolation_cgroup2.so \
+soname=`objdump -p "$build/.libs/libjoblet.so" 2>/dev/null | awk '$1 == "SONAME" {print $2}'`
+test -n "$soname" || soname=libjoblet.so
+for f in .libs/joblet .libs/joblet-shim .libs/$soname build-plugins/isolation_cgroup2.so \
 	tests/integration/cg_helper; do
 	test -e "$build/$f" || skip "$build/$f is missing: build with --enable-tests and run \`make check\` (or make tests/integration/cg_helper) first"
 done
@@ -55,7 +57,7 @@ started=`date +%s`
 # /tmp, where build trees often are).
 LD_LIBRARY_PATH="$build/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
 	"$vmtest" -t "$limit" -c 2 -m 512 -d 64 "$@" \
-	-f "`readlink -f "$build/.libs/libjoblet.so.0"`:/opt/joblet/lib/libjoblet.so.0" \
+	-f "`readlink -f "$build/.libs/$soname"`:/opt/joblet/lib/$soname" \
 	-f "$build/build-plugins:/opt/joblet/plugins" \
 	-f "$src/tests/vm/cgroup2_in_vm.sh:/root/cgroup2_in_vm.sh" \
 	"JOBLET_LIBDIR=/opt/joblet/lib JOBLET_PLUGINDIR=/opt/joblet/plugins sh /root/cgroup2_in_vm.sh" \

@@ -1,5 +1,5 @@
 /* buffer.c - struct joblet_buffer and the stream helper. */
-#include "config.h"
+#include <config.h>
 
 #include <sys/stat.h>
 
@@ -7,6 +7,7 @@
 #include <joblet/stream.h>
 
 #include "base/util.h"
+#include "base/buffer.h"
 
 struct joblet_buffer {
 	char *data;
@@ -15,7 +16,7 @@ struct joblet_buffer {
 	size_t limit;
 };
 
-int joblet_buffer_new(struct joblet_buffer **ret_buffer, struct joblet_error **err)
+int jl_buffer_new(struct joblet_buffer **ret_buffer, struct joblet_error **err)
 {
 	struct joblet_buffer *b = calloc(1, sizeof(*b));
 
@@ -25,7 +26,7 @@ int joblet_buffer_new(struct joblet_buffer **ret_buffer, struct joblet_error **e
 	return 0;
 }
 
-void joblet_buffer_free(struct joblet_buffer *b)
+void jl_buffer_free(struct joblet_buffer *b)
 {
 	if (!b)
 		return;
@@ -33,7 +34,7 @@ void joblet_buffer_free(struct joblet_buffer *b)
 	free(b);
 }
 
-void joblet_buffer_set_limit(struct joblet_buffer *b, size_t max)
+void jl_buffer_set_limit(struct joblet_buffer *b, size_t max)
 {
 	b->limit = max;
 }
@@ -77,7 +78,7 @@ void joblet_buffer_reset(struct joblet_buffer *b)
 		b->data[0] = '\0';
 }
 
-const char *joblet_buffer_data(const struct joblet_buffer *b)
+const char *jl_buffer_data(const struct joblet_buffer *b)
 {
 	return b->data ? b->data : "";
 }
@@ -87,7 +88,7 @@ size_t joblet_buffer_length(const struct joblet_buffer *b)
 	return b->len;
 }
 
-void joblet_stream_close(struct joblet_stream *s)
+void jl_stream_close(struct joblet_stream *s)
 {
 	if (s && s->close)
 		s->close(s);

@@ -1,5 +1,5 @@
 /* cpuset.c - CPU lists (see cpuset.h). */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <stdio.h>

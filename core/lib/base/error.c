@@ -1,7 +1,26 @@
-/* error.c - struct joblet_error and the table of error codes. */
-#include "config.h"
+/*
+ * error.c - struct joblet_error and the table of error codes.
+ *
+ * The lowest file of libjoblet: it uses nothing of it but its own header,
+ * so every other file may report errors.
+ */
+#include <config.h>
 
-#include "base/util.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+/* "a: b" in a new string, or NULL. */
+static char *join2(const char *a, const char *b)
+{
+	char *s = NULL;
+
+	return asprintf(&s, "%s: %s", a, b) < 0 ? NULL : s;
+}
 
 /*
  * The code table.  Names are stable API (they appear in JSON errors and in
@@ -10,29 +29,29 @@
 static const struct {
 	const char *name;
 	int32_t error_class;
-} error_codes[_JOBLET_E_MAX] = {
-	[JOBLET_E_NOMEM] = { "no-memory", JOBLET_ERROR_FATAL },
-	[JOBLET_E_INVALID] = { "invalid", JOBLET_ERROR_STEP },
-	[JOBLET_E_IO] = { "io", JOBLET_ERROR_STEP },
-	[JOBLET_E_NOT_FOUND] = { "not-found", JOBLET_ERROR_STEP },
-	[JOBLET_E_EXISTS] = { "exists", JOBLET_ERROR_STEP },
-	[JOBLET_E_PERMISSION] = { "permission", JOBLET_ERROR_STEP },
-	[JOBLET_E_UNSUPPORTED] = { "unsupported", JOBLET_ERROR_STEP },
-	[JOBLET_E_CONFIG] = { "config", JOBLET_ERROR_FATAL },
-	[JOBLET_E_PLUGIN] = { "plugin", JOBLET_ERROR_STEP },
-	[JOBLET_E_ABI] = { "abi", JOBLET_ERROR_STEP },
-	[JOBLET_E_NETWORK] = { "network", JOBLET_ERROR_TRANSIENT },
-	[JOBLET_E_HTTP] = { "http", JOBLET_ERROR_STEP },
-	[JOBLET_E_TIMEOUT] = { "timeout", JOBLET_ERROR_TRANSIENT },
-	[JOBLET_E_CHECKSUM] = { "checksum", JOBLET_ERROR_STEP },
-	[JOBLET_E_ARCHIVE] = { "archive", JOBLET_ERROR_STEP },
-	[JOBLET_E_LIMIT] = { "limit", JOBLET_ERROR_STEP },
-	[JOBLET_E_BUSY] = { "busy", JOBLET_ERROR_TRANSIENT },
-	[JOBLET_E_INTERNAL] = { "internal", JOBLET_ERROR_FATAL },
-	[JOBLET_E_SYSTEM] = { "system", JOBLET_ERROR_STEP },
-	[JOBLET_E_PARSE] = { "parse", JOBLET_ERROR_STEP },
-	[JOBLET_E_CANCELED] = { "canceled", JOBLET_ERROR_STEP },
-	[JOBLET_E_CONFLICT] = { "conflict", JOBLET_ERROR_STEP },
+} error_codes[JL_E_LAST + 1] = {
+	[JOBLET_E_NOMEM] = { "no-memory", JL_ERROR_FATAL },
+	[JOBLET_E_INVALID] = { "invalid", JL_ERROR_STEP },
+	[JOBLET_E_IO] = { "io", JL_ERROR_STEP },
+	[JOBLET_E_NOT_FOUND] = { "not-found", JL_ERROR_STEP },
+	[JOBLET_E_EXISTS] = { "exists", JL_ERROR_STEP },
+	[JOBLET_E_PERMISSION] = { "permission", JL_ERROR_STEP },
+	[JOBLET_E_UNSUPPORTED] = { "unsupported", JL_ERROR_STEP },
+	[JOBLET_E_CONFIG] = { "config", JL_ERROR_FATAL },
+	[JOBLET_E_PLUGIN] = { "plugin", JL_ERROR_STEP },
+	[JOBLET_E_ABI] = { "abi", JL_ERROR_STEP },
+	[JOBLET_E_NETWORK] = { "network", JL_ERROR_TRANSIENT },
+	[JOBLET_E_HTTP] = { "http", JL_ERROR_STEP },
+	[JOBLET_E_TIMEOUT] = { "timeout", JL_ERROR_TRANSIENT },
+	[JOBLET_E_CHECKSUM] = { "checksum", JL_ERROR_STEP },
+	[JOBLET_E_ARCHIVE] = { "archive", JL_ERROR_STEP },
+	[JOBLET_E_LIMIT] = { "limit", JL_ERROR_STEP },
+	[JOBLET_E_BUSY] = { "busy", JL_ERROR_TRANSIENT },
+	[JOBLET_E_INTERNAL] = { "internal", JL_ERROR_FATAL },
+	[JOBLET_E_SYSTEM] = { "system", JL_ERROR_STEP },
+	[JOBLET_E_PARSE] = { "parse", JL_ERROR_STEP },
+	[JOBLET_E_CANCELED] = { "canceled", JL_ERROR_STEP },
+	[JOBLET_E_CONFLICT] = { "conflict", JL_ERROR_STEP },
 };
 
 /* Handed out when even the error cannot be allocated; never freed. */
@@ -70,15 +89,17 @@ static char *format_message(int saved_errno, const char *fmt, va_list ap)
 		return NULL;
 	if (saved_errno == 0)
 		return msg;
-	full = jl_strdup_printf("%s: %s", msg, strerror(saved_errno));
+	full = join2(msg, strerror(saved_errno));
 	free(msg);
 	return full;
 }
 
-int joblet_error_setv(struct joblet_error **err, int32_t code, int saved_errno, const char *fmt,
+static int error_setv(struct joblet_error **err, int32_t code, int saved_errno, const char *fmt,
+		      va_list ap) JOBLET_PRINTF(4, 0);
+static int error_setv(struct joblet_error **err, int32_t code, int saved_errno, const char *fmt,
 		      va_list ap)
 {
-	if (code <= 0 || code >= _JOBLET_E_MAX)
+	if (code <= 0 || code > JL_E_LAST)
 		code = JOBLET_E_INTERNAL;
 	if (err)
 		error_store(err, code, saved_errno, 0, format_message(saved_errno, fmt, ap));
@@ -91,7 +112,7 @@ int joblet_error_set(struct joblet_error **err, int32_t code, int saved_errno, c
 	int r;
 
 	va_start(ap, fmt);
-	r = joblet_error_setv(err, code, saved_errno, fmt, ap);
+	r = error_setv(err, code, saved_errno, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -103,7 +124,7 @@ int joblet_error_set_detail(struct joblet_error **err, int32_t code, int32_t det
 	int r;
 
 	va_start(ap, fmt);
-	r = joblet_error_setv(err, code, 0, fmt, ap);
+	r = error_setv(err, code, 0, fmt, ap);
 	va_end(ap);
 	if (err && *err != &oom_error)
 		(*err)->detail = detail;
@@ -112,8 +133,7 @@ int joblet_error_set_detail(struct joblet_error **err, int32_t code, int32_t det
 
 int joblet_error_prefix(struct joblet_error **err, int r, const char *fmt, ...)
 {
-	_cleanup_free_ char *prefix = NULL;
-	char *joined;
+	char *prefix = NULL, *joined;
 	va_list ap;
 
 	if (!err || !*err || *err == &oom_error)
@@ -124,7 +144,8 @@ int joblet_error_prefix(struct joblet_error **err, int r, const char *fmt, ...)
 	va_end(ap);
 	if (!prefix)
 		return r;
-	joined = jl_strdup_printf("%s: %s", prefix, (*err)->message);
+	joined = join2(prefix, (*err)->message);
+	free(prefix);
 	if (!joined)
 		return r;
 	free((*err)->message);
@@ -167,28 +188,28 @@ const char *joblet_error_message(const struct joblet_error *e)
 	return e && e->message ? e->message : "unknown error";
 }
 
-const char *joblet_error_code_name(int32_t code)
+const char *jl_error_code_name(int32_t code)
 {
-	if (code <= 0 || code >= _JOBLET_E_MAX || !error_codes[code].name)
+	if (code <= 0 || code > JL_E_LAST || !error_codes[code].name)
 		return "unknown";
 	return error_codes[code].name;
 }
 
-int32_t joblet_error_code_class(int32_t code)
+int32_t jl_error_code_class(int32_t code)
 {
-	if (code <= 0 || code >= _JOBLET_E_MAX || !error_codes[code].name)
-		return JOBLET_ERROR_FATAL;
+	if (code <= 0 || code > JL_E_LAST || !error_codes[code].name)
+		return JL_ERROR_FATAL;
 	return error_codes[code].error_class;
 }
 
-const char *joblet_error_class_name(int32_t error_class)
+const char *jl_error_class_name(int32_t error_class)
 {
 	switch (error_class) {
-	case JOBLET_ERROR_TRANSIENT:
+	case JL_ERROR_TRANSIENT:
 		return "transient";
-	case JOBLET_ERROR_STEP:
+	case JL_ERROR_STEP:
 		return "step";
-	case JOBLET_ERROR_FATAL:
+	case JL_ERROR_FATAL:
 		return "fatal";
 	default:
 		return "unknown";

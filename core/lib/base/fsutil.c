@@ -1,5 +1,5 @@
 /* fsutil.c - careful file system helpers (see fsutil.h). */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <sys/file.h>

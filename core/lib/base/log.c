@@ -1,5 +1,5 @@
 /* log.c - the log sink of libjoblet and of plugins. */
-#include "config.h"
+#include <config.h>
 
 #include <time.h>
 
@@ -10,13 +10,15 @@
 #include <joblet/plugin.h>
 
 #include "base/util.h"
+#include "base/log.h"
+#include "base/plugin_id.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static joblet_log_sink_fn log_sink;
+static jl_log_sink_fn log_sink;
 static void *log_userdata;
 static int32_t log_level = JOBLET_LOG_INFO;
 
-void joblet_log_set_sink(joblet_log_sink_fn sink, void *userdata)
+void jl_log_set_sink(jl_log_sink_fn sink, void *userdata)
 {
 	pthread_mutex_lock(&log_lock);
 	log_sink = sink;
@@ -24,7 +26,7 @@ void joblet_log_set_sink(joblet_log_sink_fn sink, void *userdata)
 	pthread_mutex_unlock(&log_lock);
 }
 
-void joblet_log_set_level(int32_t level)
+void jl_log_set_level(int32_t level)
 {
 	if (level < JOBLET_LOG_ERROR)
 		level = JOBLET_LOG_ERROR;
@@ -33,21 +35,21 @@ void joblet_log_set_level(int32_t level)
 	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 }
 
-int32_t joblet_log_get_level(void)
+int32_t jl_log_get_level(void)
 {
 	return __atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
-int joblet_log_enabled(int32_t level)
+int jl_log_enabled(int32_t level)
 {
-	return level <= joblet_log_get_level() && __atomic_load_n(&log_sink, __ATOMIC_RELAXED);
+	return level <= jl_log_get_level() && __atomic_load_n(&log_sink, __ATOMIC_RELAXED);
 }
 
-void joblet_logv(int32_t level, const char *source, const char *fmt, va_list ap)
+void jl_logv(int32_t level, const char *source, const char *fmt, va_list ap)
 {
 	char *msg = NULL;
 
-	if (!joblet_log_enabled(level))
+	if (!jl_log_enabled(level))
 		return;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
@@ -58,12 +60,12 @@ void joblet_logv(int32_t level, const char *source, const char *fmt, va_list ap)
 	free(msg);
 }
 
-void joblet_log(int32_t level, const char *source, const char *fmt, ...)
+void jl_log(int32_t level, const char *source, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	joblet_logv(level, source, fmt, ap);
+	jl_logv(level, source, fmt, ap);
 	va_end(ap);
 }
 
@@ -73,17 +75,17 @@ void joblet_plugin_log(const struct joblet_plugin *self, int32_t level, const ch
 	const char *kind;
 	va_list ap;
 
-	if (!joblet_log_enabled(level))
+	if (!jl_log_enabled(level))
 		return;
-	kind = self ? joblet_plugin_kind_name((int32_t)self->kind) : NULL;
+	kind = self ? jl_plugin_kind_name((int32_t)self->kind) : NULL;
 	snprintf(source, sizeof(source), "%s/%s", kind ? kind : "plugin",
 		 self && self->name ? self->name : "?");
 	va_start(ap, fmt);
-	joblet_logv(level, source, fmt, ap);
+	jl_logv(level, source, fmt, ap);
 	va_end(ap);
 }
 
-const char *joblet_log_level_name(int32_t level)
+const char *jl_log_level_name(int32_t level)
 {
 	switch (level) {
 	case JOBLET_LOG_ERROR:
@@ -99,7 +101,7 @@ const char *joblet_log_level_name(int32_t level)
 	}
 }
 
-int joblet_log_level_parse(const char *name, int32_t *ret_level)
+int jl_log_level_parse(const char *name, int32_t *ret_level)
 {
 	static const struct {
 		const char *name;
@@ -120,7 +122,7 @@ int joblet_log_level_parse(const char *name, int32_t *ret_level)
 	return -1;
 }
 
-void joblet_log_sink_stderr_stamped(int32_t level, const char *source, const char *message,
+void jl_log_sink_stderr_stamped(int32_t level, const char *source, const char *message,
 				    void *userdata)
 {
 	struct timespec ts;
@@ -132,6 +134,6 @@ void joblet_log_sink_stderr_stamped(int32_t level, const char *source, const cha
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	fprintf(stderr, "%s.%03ldZ %-7s %s: %s\n", when, ts.tv_nsec / 1000000,
-		joblet_log_level_name(level), source, message);
+		jl_log_level_name(level), source, message);
 	fflush(stderr);
 }

@@ -2,7 +2,7 @@
  * timefmt.c - times as people write them (`--schedule`) and as the API
  * carries them (RFC 3339).
  */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <time.h>
@@ -10,6 +10,7 @@
 #include <joblet/job.h>
 
 #include "base/util.h"
+#include "base/timefmt.h"
 
 #define NS_PER_S INT64_C(1000000000)
 
@@ -102,7 +103,7 @@ static int parse_datetime(const char *text, int64_t *ret_ns, enum zone_kind *ret
 	return 0;
 }
 
-int joblet_time_parse_rfc3339(const char *text, int64_t *ret_ns, struct joblet_error **err)
+int jl_time_parse_rfc3339(const char *text, int64_t *ret_ns, struct joblet_error **err)
 {
 	enum zone_kind zone;
 
@@ -114,7 +115,7 @@ int joblet_time_parse_rfc3339(const char *text, int64_t *ret_ns, struct joblet_e
 	return 0;
 }
 
-int joblet_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns,
+int jl_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns,
 			  struct joblet_error **err)
 {
 	enum zone_kind zone;
@@ -133,7 +134,7 @@ int joblet_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns,
 				when ? when : "");
 }
 
-void joblet_time_format_rfc3339(int64_t ns, char *buf, size_t size)
+void jl_time_format_rfc3339(int64_t ns, char *buf, size_t size)
 {
 	time_t t = (time_t)(ns / NS_PER_S);
 	int ms = (int)((ns % NS_PER_S) / 1000000);

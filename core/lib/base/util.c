@@ -1,5 +1,5 @@
 /* util.c - private helpers of libjoblet. */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* yaml_doc.c - libyaml documents with line numbers and strict checks. */
-#include "config.h"
+#include <config.h>
 
 #include <strings.h>
 

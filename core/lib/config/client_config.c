@@ -12,24 +12,24 @@
  *	    key:  /home/me/.rnx/client-key.pem
  *	    ca:   /home/me/.rnx/ca.pem
  */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <sys/stat.h>
 
-#include <joblet/config.h>
 
 #include "base/util.h"
 #include "base/yaml_doc.h"
+#include "config/client_config.h"
 
 #define PEM_MAX_BYTES (256 * 1024)
 
-void joblet_client_config_free(struct joblet_client_config *cfg)
+void jl_client_config_free(struct jl_client_config *cfg)
 {
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < cfg->n_nodes; i++) {
-		struct joblet_client_node *n = &cfg->nodes[i];
+		struct jl_client_node *n = &cfg->nodes[i];
 
 		free(n->name);
 		free(n->address);
@@ -94,7 +94,7 @@ static int read_pem(struct jl_yaml *y, yaml_node_t *node, const char *key, const
 }
 
 static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, const char *base_dir,
-		      struct joblet_client_node *n, struct joblet_error **err)
+		      struct jl_client_node *n, struct joblet_error **err)
 {
 	static const char *const known[] = { "address", "cert", "key", "ca", "nodeId", "isDefault" };
 	const char *name = jl_yaml_scalar(knode);
@@ -188,10 +188,10 @@ static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, c
 	return 0;
 }
 
-int joblet_client_config_load(const char *path, struct joblet_client_config **ret_config,
+int jl_client_config_load(const char *path, struct jl_client_config **ret_config,
 			      struct joblet_error **err)
 {
-	struct joblet_client_config *cfg = NULL;
+	struct jl_client_config *cfg = NULL;
 	_cleanup_free_ char *base_dir = NULL;
 	struct jl_yaml *y = NULL;
 	yaml_node_t *root, *nodes = NULL, *def = NULL;
@@ -253,7 +253,7 @@ int joblet_client_config_load(const char *path, struct joblet_client_config **re
 		goto fail;
 	}
 	jl_yaml_foreach_pair(p, nodes) {
-		struct joblet_client_node *n = &cfg->nodes[cfg->n_nodes++];
+		struct jl_client_node *n = &cfg->nodes[cfg->n_nodes++];
 
 		r = parse_node(y, jl_yaml_node(y, p->key), jl_yaml_node(y, p->value), base_dir, n,
 			       err);
@@ -293,11 +293,11 @@ int joblet_client_config_load(const char *path, struct joblet_client_config **re
 	return 0;
 fail:
 	jl_yaml_free(y);
-	joblet_client_config_free(cfg);
+	jl_client_config_free(cfg);
 	return r;
 }
 
-int joblet_client_config_locate(const char *explicit_path, char **ret_path,
+int jl_client_config_locate(const char *explicit_path, char **ret_path,
 				struct joblet_error **err)
 {
 	_cleanup_free_ char *home_path = NULL;
@@ -338,8 +338,8 @@ found:
 	return 0;
 }
 
-int joblet_client_config_select(const struct joblet_client_config *cfg, const char *name,
-				const struct joblet_client_node **ret_node,
+int jl_client_config_select(const struct jl_client_config *cfg, const char *name,
+				const struct jl_client_node **ret_node,
 				struct joblet_error **err)
 {
 	const char *want = name ? name : cfg->default_node;

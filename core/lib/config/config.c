@@ -2,13 +2,13 @@
  * config.c - joblet.yml: defaults, the schema, and the checks that make
  * every mistake an error naming the file, the line and the key.
  *
- * To add a key: a field in struct joblet_config, its default in
+ * To add a key: a field in struct jl_config, its default in
  * config_set_defaults(), a row in the schema below, a line in
  * docs/man/joblet.yml.5 and a case in tests/unit/test_config.c.
  */
-#include "config.h"
+#include <config.h>
 
-#include <joblet/config.h>
+#include "config/config.h"
 #include <joblet/log.h>
 #include <joblet/plugin.h>
 
@@ -17,6 +17,8 @@
 #include "config/platform.h"
 #include "base/util.h"
 #include "base/yaml_doc.h"
+#include "base/log.h"
+#include "base/plugin_id.h"
 
 enum key_type {
 	KEY_SECTION = 1,
@@ -43,12 +45,12 @@ enum key_type {
 struct key_def {
 	const char *name;
 	enum key_type type;
-	size_t offset; /* into struct joblet_config */
+	size_t offset; /* into struct jl_config */
 	const struct key_def *children;
 	bool takes_auto; /* KEY_LIMIT, KEY_SIZE_LIMIT: `auto` (0) means what the host has */
 };
 
-#define FIELD(f) offsetof(struct joblet_config, f)
+#define FIELD(f) offsetof(struct jl_config, f)
 
 static const struct key_def logging_keys[] = {
 	{ "level", KEY_LOG_LEVEL, FIELD(log_level), NULL },
@@ -138,22 +140,12 @@ static const struct key_def root_keys[] = {
 	{ NULL },
 };
 
-const char *joblet_config_default_path(void)
+const char *jl_config_default_path(void)
 {
 	return JOBLET_SYSCONFDIR "/joblet/joblet.yml";
 }
 
-int jl_plugin_name_valid(const char *name)
-{
-	size_t n = 0;
-
-	for (const char *p = name; *p; p++, n++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return 0;
-	return n > 0 && n <= 64;
-}
-
-static void settings_free(struct joblet_config_settings *s)
+static void settings_free(struct jl_config_settings *s)
 {
 	if (!s)
 		return;
@@ -172,7 +164,7 @@ static void settings_free(struct joblet_config_settings *s)
 	free(s);
 }
 
-void joblet_config_free(struct joblet_config *cfg)
+void jl_config_free(struct jl_config *cfg)
 {
 	if (!cfg)
 		return;
@@ -196,9 +188,9 @@ void joblet_config_free(struct joblet_config *cfg)
 	free(cfg);
 }
 
-int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_error **err)
+int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 {
-	struct joblet_config *cfg = calloc(1, sizeof(*cfg));
+	struct jl_config *cfg = calloc(1, sizeof(*cfg));
 
 	if (!cfg)
 		goto oom;
@@ -248,12 +240,12 @@ int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_erro
 	*ret_config = cfg;
 	return 0;
 oom:
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot build the default configuration");
 }
 
 static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const char *key,
-				 struct joblet_config_settings *out, struct joblet_error **err)
+				 struct jl_config_settings *out, struct joblet_error **err)
 {
 	int r;
 
@@ -270,7 +262,7 @@ static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const cha
 		int32_t k;
 
 		kind = slash ? strndup(id, (size_t)(slash - id)) : NULL;
-		if (!slash || !kind || joblet_plugin_kind_parse(kind, &k) < 0 ||
+		if (!slash || !kind || jl_plugin_kind_parse(kind, &k) < 0 ||
 		    !jl_plugin_name_valid(slash + 1))
 			return jl_yaml_error(y, idnode, err,
 					     "`%s.%s` does not name a plugin; use `kind/name` with "
@@ -342,7 +334,7 @@ static int join_names(const struct key_def *defs, char **ret)
 }
 
 /* Keys that must agree with each other, after the whole file is read. */
-static int check_config(const struct joblet_config *cfg, struct joblet_error **err)
+static int check_config(const struct jl_config *cfg, struct joblet_error **err)
 {
 	if (cfg->reserve_cores) {
 		struct jl_cpuset rest;
@@ -387,7 +379,7 @@ static int check_config(const struct joblet_config *cfg, struct joblet_error **e
 }
 
 static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_def *defs,
-			 const char *prefix, struct joblet_config *cfg, struct joblet_error **err)
+			 const char *prefix, struct jl_config *cfg, struct joblet_error **err)
 {
 	int r;
 
@@ -468,7 +460,7 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 			const char *v = jl_yaml_scalar(vnode);
 			int32_t level;
 
-			if (!v || joblet_log_level_parse(v, &level) < 0)
+			if (!v || jl_log_level_parse(v, &level) < 0)
 				return jl_yaml_error(y, vnode, err,
 						     "`%s` must be error, warning, info or debug, "
 						     "not `%s`",
@@ -694,19 +686,19 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 	return 0;
 }
 
-int joblet_config_load(const char *path, uint32_t flags, struct joblet_config **ret_config,
+int jl_config_load(const char *path, uint32_t flags, struct jl_config **ret_config,
 		       struct joblet_error **err)
 {
-	struct joblet_config *cfg = NULL;
+	struct jl_config *cfg = NULL;
 	struct jl_yaml *y = NULL;
 	yaml_node_t *root;
 	int r;
 
-	r = joblet_config_defaults(&cfg, err);
+	r = jl_config_defaults(&cfg, err);
 	if (r < 0)
 		return r;
 	r = jl_yaml_load_file(path, JOBLET_E_CONFIG, &y, err);
-	if (r == -JOBLET_E_NOT_FOUND && (flags & JOBLET_CONFIG_MISSING_OK)) {
+	if (r == -JOBLET_E_NOT_FOUND && (flags & JL_CONFIG_MISSING_OK)) {
 		joblet_error_clear(err);
 		*ret_config = cfg;
 		return 0;
@@ -732,11 +724,11 @@ int joblet_config_load(const char *path, uint32_t flags, struct joblet_config **
 	return 0;
 fail:
 	jl_yaml_free(y);
-	joblet_config_free(cfg);
+	jl_config_free(cfg);
 	return r;
 }
 
-const struct jl_plugin_settings *jl_config_find_settings(const struct joblet_config *cfg,
+const struct jl_plugin_settings *jl_config_find_settings(const struct jl_config *cfg,
 							 const char *plugin_id)
 {
 	if (!cfg || !cfg->plugin_settings)
@@ -747,7 +739,7 @@ const struct jl_plugin_settings *jl_config_find_settings(const struct joblet_con
 	return NULL;
 }
 
-const char *joblet_config_plugin_setting(const struct joblet_config *cfg, const char *plugin_id,
+const char *jl_config_plugin_setting(const struct jl_config *cfg, const char *plugin_id,
 					 const char *key)
 {
 	const struct jl_plugin_settings *ps = jl_config_find_settings(cfg, plugin_id);
@@ -761,9 +753,9 @@ const char *joblet_config_plugin_setting(const struct joblet_config *cfg, const 
 }
 
 /* Every setting of a is in b with the same value. */
-static bool settings_subset(const struct joblet_config *a, const struct joblet_config *b)
+static bool settings_subset(const struct jl_config *a, const struct jl_config *b)
 {
-	const struct joblet_config_settings *s = a->plugin_settings;
+	const struct jl_config_settings *s = a->plugin_settings;
 
 	for (size_t i = 0; s && i < s->n_plugins; i++) {
 		const struct jl_plugin_settings *ps = &s->plugins[i];
@@ -771,14 +763,14 @@ static bool settings_subset(const struct joblet_config *a, const struct joblet_c
 		if (!jl_config_find_settings(b, ps->plugin_id))
 			return false;
 		for (size_t j = 0; j < ps->n_items; j++)
-			if (!jl_streq(joblet_config_plugin_setting(b, ps->plugin_id, ps->items[j].key),
+			if (!jl_streq(jl_config_plugin_setting(b, ps->plugin_id, ps->items[j].key),
 				      ps->items[j].value))
 				return false;
 	}
 	return true;
 }
 
-int joblet_config_plugin_settings_equal(const struct joblet_config *a, const struct joblet_config *b)
+int jl_config_plugin_settings_equal(const struct jl_config *a, const struct jl_config *b)
 {
 	return settings_subset(a, b) && settings_subset(b, a);
 }

@@ -7,7 +7,7 @@
  * may be missing are probed with arguments that fail harmlessly: ENOSYS
  * means absent, any other error means present.
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -19,7 +19,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-#include <joblet/host.h>
+#include "config/host.h"
 
 #include "base/util.h"
 
@@ -35,13 +35,13 @@ static const struct {
 	const char *name;
 	int clone_flag;
 } namespaces[] = {
-	{ JOBLET_NS_MNT, "mnt", CLONE_NEWNS },	   { JOBLET_NS_UTS, "uts", CLONE_NEWUTS },
-	{ JOBLET_NS_IPC, "ipc", CLONE_NEWIPC },	   { JOBLET_NS_NET, "net", CLONE_NEWNET },
-	{ JOBLET_NS_PID, "pid", CLONE_NEWPID },	   { JOBLET_NS_CGROUP, "cgroup", CLONE_NEWCGROUP },
-	{ JOBLET_NS_USER, "user", CLONE_NEWUSER }, { JOBLET_NS_TIME, "time", CLONE_NEWTIME },
+	{ JL_NS_MNT, "mnt", CLONE_NEWNS },	   { JL_NS_UTS, "uts", CLONE_NEWUTS },
+	{ JL_NS_IPC, "ipc", CLONE_NEWIPC },	   { JL_NS_NET, "net", CLONE_NEWNET },
+	{ JL_NS_PID, "pid", CLONE_NEWPID },	   { JL_NS_CGROUP, "cgroup", CLONE_NEWCGROUP },
+	{ JL_NS_USER, "user", CLONE_NEWUSER }, { JL_NS_TIME, "time", CLONE_NEWTIME },
 };
 
-const char *joblet_host_ns_name(uint32_t ns_bit)
+const char *jl_host_ns_name(uint32_t ns_bit)
 {
 	for (size_t i = 0; i < ELEMENTSOF(namespaces); i++)
 		if (namespaces[i].bit == ns_bit)
@@ -49,23 +49,23 @@ const char *joblet_host_ns_name(uint32_t ns_bit)
 	return NULL;
 }
 
-const char *joblet_host_cgroup_mode_name(int32_t mode)
+const char *jl_host_cgroup_mode_name(int32_t mode)
 {
 	switch (mode) {
-	case JOBLET_CGROUP_NONE:
+	case JL_CGROUP_NONE:
 		return "none";
-	case JOBLET_CGROUP_V1:
+	case JL_CGROUP_V1:
 		return "v1";
-	case JOBLET_CGROUP_HYBRID:
+	case JL_CGROUP_HYBRID:
 		return "hybrid";
-	case JOBLET_CGROUP_V2:
+	case JL_CGROUP_V2:
 		return "v2";
 	default:
 		return "unknown";
 	}
 }
 
-void joblet_host_info_free(struct joblet_host_info *info)
+void jl_host_info_free(struct jl_host_info *info)
 {
 	if (!info)
 		return;
@@ -95,7 +95,7 @@ static int push_words(char ***v, const char *s, const char *sep)
  * Walk /proc/self/mountinfo: the cgroup2 mount and the controllers of
  * every v1 mount ("cpu,cpuacct" super options).
  */
-static int probe_cgroups(struct joblet_host_info *info)
+static int probe_cgroups(struct jl_host_info *info)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	_cleanup_free_ char *line = NULL;
@@ -107,7 +107,7 @@ static int probe_cgroups(struct joblet_host_info *info)
 	if (!info->cgroup2_controllers && !(info->cgroup2_controllers = calloc(1, sizeof(char *))))
 		return -ENOMEM;
 	if (!f) {
-		info->cgroup_mode = JOBLET_CGROUP_NONE;
+		info->cgroup_mode = JL_CGROUP_NONE;
 		return 0;
 	}
 	while (getline(&line, &cap, f) > 0) {
@@ -167,15 +167,15 @@ static int probe_cgroups(struct joblet_host_info *info)
 			return -ENOMEM;
 	}
 	if (root_is_v2)
-		info->cgroup_mode = JOBLET_CGROUP_V2;
+		info->cgroup_mode = JL_CGROUP_V2;
 	else if (have_v1 && info->cgroup2_mount)
-		info->cgroup_mode = JOBLET_CGROUP_HYBRID;
+		info->cgroup_mode = JL_CGROUP_HYBRID;
 	else if (have_v1)
-		info->cgroup_mode = JOBLET_CGROUP_V1;
+		info->cgroup_mode = JL_CGROUP_V1;
 	else if (info->cgroup2_mount)
-		info->cgroup_mode = JOBLET_CGROUP_V2;
+		info->cgroup_mode = JL_CGROUP_V2;
 	else
-		info->cgroup_mode = JOBLET_CGROUP_NONE;
+		info->cgroup_mode = JL_CGROUP_NONE;
 	return 0;
 }
 
@@ -214,32 +214,32 @@ static uint32_t probe_features(void)
 #ifdef SYS_openat2
 	/* An invalid `how` size: EINVAL/E2BIG when present. */
 	if (syscall_present(SYS_openat2, AT_FDCWD, (long)"/", 0, 0))
-		f |= JOBLET_FEATURE_OPENAT2;
+		f |= JL_FEATURE_OPENAT2;
 #endif
 #ifdef SYS_clone3
 	/* A NULL args pointer with size 0: EINVAL when present, never a child. */
 	if (syscall_present(SYS_clone3, 0, 0, 0, 0))
-		f |= JOBLET_FEATURE_CLONE3;
+		f |= JL_FEATURE_CLONE3;
 #endif
 #ifdef SYS_pidfd_open
 	/* Our own pid: returns a pidfd (closed) when present. */
 	if (syscall_present(SYS_pidfd_open, getpid(), 0, 0, 0))
-		f |= JOBLET_FEATURE_PIDFD;
+		f |= JL_FEATURE_PIDFD;
 #endif
 #ifdef SYS_close_range
 	/* An empty range (first > last): EINVAL when present. */
 	if (syscall_present(SYS_close_range, 2, 1, 0, 0))
-		f |= JOBLET_FEATURE_CLOSE_RANGE;
+		f |= JL_FEATURE_CLOSE_RANGE;
 #endif
 	/* PR_GET_SECCOMP answers when the kernel has seccomp; filters need CONFIG_SECCOMP_FILTER. */
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && access("/proc/sys/kernel/seccomp/actions_avail", R_OK) == 0)
-		f |= JOBLET_FEATURE_SECCOMP_FILTER;
+		f |= JL_FEATURE_SECCOMP_FILTER;
 	return f;
 }
 
-int joblet_host_probe(struct joblet_host_info **ret_info, struct joblet_error **err)
+int jl_host_probe(struct jl_host_info **ret_info, struct joblet_error **err)
 {
-	struct joblet_host_info *info = calloc(1, sizeof(*info));
+	struct jl_host_info *info = calloc(1, sizeof(*info));
 	struct utsname u;
 
 	if (!info)
@@ -255,7 +255,7 @@ int joblet_host_probe(struct joblet_host_info **ret_info, struct joblet_error **
 		goto oom;
 	for (size_t i = 0; i < ELEMENTSOF(namespaces); i++) {
 		_cleanup_free_ char *p = jl_strdup_printf("/proc/self/ns/%s",
-							  namespaces[i].bit == JOBLET_NS_PID
+							  namespaces[i].bit == JL_NS_PID
 								  ? "pid"
 								  : namespaces[i].name);
 		if (!p)
@@ -273,6 +273,6 @@ int joblet_host_probe(struct joblet_host_info **ret_info, struct joblet_error **
 	*ret_info = info;
 	return 0;
 oom:
-	joblet_host_info_free(info);
+	jl_host_info_free(info);
 	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot probe the host");
 }

@@ -6,7 +6,7 @@
  * format allows: only the assignments matter, and a line that is not a
  * plain assignment is ignored rather than failing detection.
  */
-#include "config.h"
+#include <config.h>
 
 #include <sys/utsname.h>
 

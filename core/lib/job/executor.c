@@ -2,7 +2,7 @@
  * executor.c - jobs from the outside: create the state folder, start the
  * shim, ask it to stop, read how the job ended.
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <json.h>
@@ -18,6 +18,9 @@
 #include "runtime/install_private.h"
 #include "job/job_private.h"
 #include "base/util.h"
+#include "config/config.h"
+#include "job/executor.h"
+#include "job/job_spec.h"
 
 /* Copy a file or a folder tree from the host into dirfd/name, owned by uid:gid. */
 static int copy_tree(const char *src, int dirfd, const char *name, uid_t uid, gid_t gid, int depth,
@@ -91,7 +94,7 @@ static int copy_tree(const char *src, int dirfd, const char *name, uid_t uid, gi
 				src);
 }
 
-int joblet_job_create(const struct joblet_config *cfg, const struct joblet_job_spec *spec,
+int jl_job_create(const struct jl_config *cfg, const struct jl_job_spec *spec,
 		      char **ret_dir, struct joblet_error **err)
 {
 	_cleanup_free_ char *jobs = jl_strdup_printf("%s/jobs", cfg->state_dir);
@@ -112,7 +115,7 @@ int joblet_job_create(const struct joblet_config *cfg, const struct joblet_job_s
 	if (mkdir(dir, 0700) < 0)
 		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno,
 					"cannot create the job folder `%s`", dir);
-	r = joblet_job_spec_to_json(spec, &json, err);
+	r = jl_job_spec_to_json(spec, &json, err);
 	if (r < 0)
 		goto fail;
 	fd = open(spec_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -150,7 +153,7 @@ fail:
 	return r;
 }
 
-int joblet_job_spawn(const char *state_dir, const char *config_path, int32_t *ret_pid,
+int jl_job_spawn(const char *state_dir, const char *config_path, int32_t *ret_pid,
 		     struct joblet_error **err)
 {
 	const char *shim = jl_getenv("JOBLET_SHIM");
@@ -204,7 +207,7 @@ int joblet_job_spawn(const char *state_dir, const char *config_path, int32_t *re
 	return 0;
 }
 
-int joblet_job_shim_pid(const char *state_dir, int32_t *ret_pid)
+int jl_job_shim_pid(const char *state_dir, int32_t *ret_pid)
 {
 	_cleanup_free_ char *path = jl_strdup_printf("%s/lock", state_dir);
 	_cleanup_free_ char *text = path ? jl_read_line_file(path) : NULL;
@@ -216,7 +219,7 @@ int joblet_job_shim_pid(const char *state_dir, int32_t *ret_pid)
 	return 0;
 }
 
-int joblet_job_running(const char *state_dir)
+int jl_job_running(const char *state_dir)
 {
 	_cleanup_free_ char *path = jl_strdup_printf("%s/lock", state_dir);
 	_cleanup_close_ int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
@@ -230,19 +233,19 @@ int joblet_job_running(const char *state_dir)
 	return errno == EWOULDBLOCK;
 }
 
-int joblet_job_stop(const char *state_dir, struct joblet_error **err)
+int jl_job_stop(const char *state_dir, struct joblet_error **err)
 {
 	_cleanup_close_ int pidfd = -1;
 	int32_t pid = 0;
 
-	if (joblet_job_shim_pid(state_dir, &pid) < 0 || pid <= 1)
+	if (jl_job_shim_pid(state_dir, &pid) < 0 || pid <= 1)
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "the job in `%s` is not running",
 					state_dir);
 	/* Pin the process first, then check it still is this job's shim (it holds the lock). */
 	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 	if (pidfd < 0 && errno == ENOSYS) {
 		/* No pidfds (old kernel, valgrind): the lock check narrows the pid-reuse window. */
-		if (!joblet_job_running(state_dir))
+		if (!jl_job_running(state_dir))
 			return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
 						"the job in `%s` is not running", state_dir);
 		if (kill((pid_t)pid, SIGTERM) < 0)
@@ -250,7 +253,7 @@ int joblet_job_stop(const char *state_dir, struct joblet_error **err)
 						"cannot signal the job supervisor");
 		return 0;
 	}
-	if (pidfd < 0 || !joblet_job_running(state_dir))
+	if (pidfd < 0 || !jl_job_running(state_dir))
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "the job in `%s` is not running",
 					state_dir);
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0)
@@ -258,13 +261,13 @@ int joblet_job_stop(const char *state_dir, struct joblet_error **err)
 	return 0;
 }
 
-int joblet_job_remove(const char *state_dir, struct joblet_error **err)
+int jl_job_remove(const char *state_dir, struct joblet_error **err)
 {
 	_cleanup_free_ char *parent = jl_dirname(state_dir);
 	_cleanup_close_ int pfd = -1;
 	const char *base = strrchr(state_dir, '/');
 
-	if (joblet_job_running(state_dir))
+	if (jl_job_running(state_dir))
 		return joblet_error_set(err, JOBLET_E_BUSY, 0, "the job in `%s` still runs", state_dir);
 	pfd = parent ? open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (pfd < 0)
@@ -274,7 +277,7 @@ int joblet_job_remove(const char *state_dir, struct joblet_error **err)
 
 /* ------------------------------------------------------------------ status */
 
-int jl_job_status_write(const char *state_dir, const struct joblet_job_status *st,
+int jl_job_status_write(const char *state_dir, const struct jl_job_status *st,
 			struct joblet_error **err)
 {
 	_cleanup_free_ char *path = jl_strdup_printf("%s/status.json", state_dir);
@@ -321,7 +324,7 @@ static int64_t jint(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
-int joblet_job_status_read(const char *state_dir, struct joblet_job_status *ret,
+int jl_job_status_read(const char *state_dir, struct jl_job_status *ret,
 			   struct joblet_error **err)
 {
 	_cleanup_free_ char *path = jl_strdup_printf("%s/status.json", state_dir);
@@ -355,7 +358,7 @@ int joblet_job_status_read(const char *state_dir, struct joblet_job_status *ret,
 	return 0;
 }
 
-void joblet_job_status_done(struct joblet_job_status *status)
+void jl_job_status_done(struct jl_job_status *status)
 {
 	if (status) {
 		free(status->error);
@@ -363,7 +366,7 @@ void joblet_job_status_done(struct joblet_job_status *status)
 	}
 }
 
-int joblet_job_status_exit_code(const struct joblet_job_status *st)
+int jl_job_status_exit_code(const struct jl_job_status *st)
 {
 	if (st->failed_to_start)
 		return 125;

@@ -1,5 +1,5 @@
 /* job.c - struct joblet_job and what isolation plugins may ask of it. */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <sched.h>
@@ -8,15 +8,16 @@
 
 #include "job/job_private.h"
 #include "base/util.h"
+#include "job/job_spec.h"
 
-int jl_job_new(struct joblet_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
+int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
 	       struct joblet_error **err)
 {
 	struct joblet_job *job = calloc(1, sizeof(*job));
 	int r;
 
 	if (!job) {
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
 	}
 	job->spec = spec;
@@ -51,7 +52,7 @@ void jl_job_free(struct joblet_job *job)
 	if (job->cgroup_fd >= 0)
 		close(job->cgroup_fd);
 	jl_runtime_desc_free(job->runtime);
-	joblet_job_spec_free(job->spec);
+	jl_job_spec_free(job->spec);
 	free(job->state_dir);
 	free(job->root_dir);
 	free(job->work_dir);
@@ -83,11 +84,6 @@ const char *joblet_job_id(const struct joblet_job *job)
 const char *joblet_job_short_id(const struct joblet_job *job)
 {
 	return job->short_id;
-}
-
-const char *joblet_job_state_dir(const struct joblet_job *job)
-{
-	return job->state_dir;
 }
 
 const char *joblet_job_root_dir(const struct joblet_job *job)

@@ -1,5 +1,5 @@
 /* job_log.c - the framed job log: writer (the shim) and reader (everyone else). */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <sys/inotify.h>
@@ -11,6 +11,8 @@
 
 #include "job/job_private.h"
 #include "base/util.h"
+#include "base/log.h"
+#include "job/job_log.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -57,7 +59,7 @@ int jl_log_header_decode(const uint8_t in[JL_LOG_HEADER], int32_t *stream, uint3
 		     (uint32_t)in[7] << 24;
 
 	if (((uint16_t)in[0] | (uint16_t)in[1] << 8) != JL_LOG_MAGIC || in[2] != JL_LOG_VERSION ||
-	    (in[3] != JOBLET_STREAM_STDOUT && in[3] != JOBLET_STREAM_STDERR) || l == 0 ||
+	    (in[3] != JL_STREAM_STDOUT && in[3] != JL_STREAM_STDERR) || l == 0 ||
 	    l > JL_LOG_MAX_RECORD)
 		return -1;
 	*stream = in[3];
@@ -82,7 +84,7 @@ int jl_log_writer_open(const char *path, struct jl_log_writer **ret, struct jobl
 		free(w);
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot open the job log");
 	}
-	/* joblet_job_create() made it empty; a log with records is another run's. */
+	/* jl_job_create() made it empty; a log with records is another run's. */
 	w->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (w->fd >= 0) {
 		struct stat st;
@@ -135,7 +137,7 @@ int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *da
 	 * off so the log stays whole, and let the caller try again later.
 	 */
 	if (n > 0 && ftruncate(w->fd, w->size) < 0)
-		joblet_log(JOBLET_LOG_ERROR, NULL, "cannot repair the job log `%s`", w->path);
+		jl_log(JOBLET_LOG_ERROR, NULL, "cannot repair the job log `%s`", w->path);
 	return joblet_error_set(err, JOBLET_E_IO, n < 0 ? errno : ENOSPC,
 				"cannot write the job log `%s`", w->path);
 }
@@ -156,7 +158,7 @@ void jl_log_writer_free(struct jl_log_writer *w)
 
 /* ------------------------------------------------------------------ reader */
 
-struct joblet_log_reader {
+struct jl_log_reader {
 	int fd;
 	int inotify_fd;
 	uint8_t *buf;	/* bytes read, not yet consumed: buf[off..len) */
@@ -165,16 +167,16 @@ struct joblet_log_reader {
 	char *path;
 };
 
-int joblet_log_reader_open(const char *state_dir, struct joblet_log_reader **ret,
+int jl_log_reader_open(const char *state_dir, struct jl_log_reader **ret,
 			   struct joblet_error **err)
 {
-	return joblet_log_reader_open_flags(state_dir, 0, ret, err);
+	return jl_log_reader_open_flags(state_dir, 0, ret, err);
 }
 
-int joblet_log_reader_open_flags(const char *state_dir, uint32_t flags,
-				 struct joblet_log_reader **ret, struct joblet_error **err)
+int jl_log_reader_open_flags(const char *state_dir, uint32_t flags,
+				 struct jl_log_reader **ret, struct joblet_error **err)
 {
-	struct joblet_log_reader *r = calloc(1, sizeof(*r));
+	struct jl_log_reader *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the job log");
@@ -183,18 +185,18 @@ int joblet_log_reader_open_flags(const char *state_dir, uint32_t flags,
 	r->buf = malloc(r->cap);
 	r->path = jl_strdup_printf("%s/log", state_dir);
 	if (!r->buf || !r->path) {
-		joblet_log_reader_free(r);
+		jl_log_reader_free(r);
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the job log");
 	}
 	r->fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (r->fd < 0) {
 		int e = errno;
 
-		joblet_log_reader_free(r);
+		jl_log_reader_free(r);
 		return joblet_error_set(err, e == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO, e,
 					"cannot open the job log in `%s`", state_dir);
 	}
-	r->inotify_fd = flags & JOBLET_LOG_READER_NO_WATCH ? -1
+	r->inotify_fd = flags & JL_LOG_READER_NO_WATCH ? -1
 							    : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (r->inotify_fd >= 0 && inotify_add_watch(r->inotify_fd, r->path, IN_MODIFY) < 0) {
 		close(r->inotify_fd);
@@ -204,7 +206,7 @@ int joblet_log_reader_open_flags(const char *state_dir, uint32_t flags,
 	return 0;
 }
 
-void joblet_log_reader_free(struct joblet_log_reader *r)
+void jl_log_reader_free(struct jl_log_reader *r)
 {
 	if (!r)
 		return;
@@ -217,12 +219,12 @@ void joblet_log_reader_free(struct joblet_log_reader *r)
 	free(r);
 }
 
-int joblet_log_reader_fd(struct joblet_log_reader *r)
+int jl_log_reader_fd(struct jl_log_reader *r)
 {
 	return r->inotify_fd;
 }
 
-void joblet_log_reader_ack(struct joblet_log_reader *r)
+void jl_log_reader_ack(struct jl_log_reader *r)
 {
 	char buf[4096];
 
@@ -231,7 +233,7 @@ void joblet_log_reader_ack(struct joblet_log_reader *r)
 			;
 }
 
-int joblet_log_reader_next(struct joblet_log_reader *r, struct joblet_log_record *rec,
+int jl_log_reader_next(struct jl_log_reader *r, struct jl_log_record *rec,
 			   struct joblet_error **err)
 {
 	for (;;) {
@@ -280,7 +282,7 @@ int joblet_log_reader_next(struct joblet_log_reader *r, struct joblet_log_record
 	}
 }
 
-int joblet_log_reader_skip(struct joblet_log_reader *r, uint64_t seq, struct joblet_error **err)
+int jl_log_reader_skip(struct jl_log_reader *r, uint64_t seq, struct joblet_error **err)
 {
 	while (r->last_seq < seq) {
 		size_t have = r->len - r->off;
@@ -295,8 +297,8 @@ int joblet_log_reader_skip(struct joblet_log_reader *r, uint64_t seq, struct job
 
 		if (have > 0) {
 			/* Records already read: consume them the ordinary way. */
-			struct joblet_log_record rec;
-			int k = joblet_log_reader_next(r, &rec, err);
+			struct jl_log_record rec;
+			int k = jl_log_reader_next(r, &rec, err);
 
 			if (k <= 0)
 				return k;

@@ -9,9 +9,11 @@
 #include <joblet/job.h>
 
 #include "runtime/runtime_yml.h"
+#include "job/executor.h"
+#include "job/job_spec.h"
 
 struct joblet_job {
-	struct joblet_job_spec *spec; /* owned */
+	struct jl_job_spec *spec; /* owned */
 	char *state_dir;
 	char *root_dir;
 	char *work_dir;
@@ -26,7 +28,7 @@ struct joblet_job {
 };
 
 /* A job for spec (taken over) in state_dir; loads the runtime's runtime.yml. */
-int jl_job_new(struct joblet_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
+int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
 	       struct joblet_error **err);
 void jl_job_free(struct joblet_job *job);
 /* In the child: make the job's cgroup namespace now if it is still to be made. */
@@ -51,7 +53,7 @@ int jl_job_set_cache_dir(struct joblet_job *job, const char *dir);
 
 struct jl_log_writer;
 
-/* Open the empty log file joblet_job_create() made (a log with records is refused). */
+/* Open the empty log file jl_job_create() made (a log with records is refused). */
 int jl_log_writer_open(const char *path, struct jl_log_writer **ret, struct joblet_error **err);
 /* Append one record; on failure nothing of it counts (the seq is not used up). */
 int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *data, size_t len,
@@ -68,7 +70,7 @@ int jl_log_header_decode(const uint8_t in[JL_LOG_HEADER], int32_t *stream, uint3
 /* ------------------------------------------------------------------ status */
 
 /* Write status.json atomically into state_dir. */
-int jl_job_status_write(const char *state_dir, const struct joblet_job_status *st,
+int jl_job_status_write(const char *state_dir, const struct jl_job_status *st,
 			struct joblet_error **err);
 
 #endif /* JL_JOB_PRIVATE_H */

@@ -1,8 +1,8 @@
 /*
- * job_spec.c - struct joblet_job_spec: the flags of `rnx job run`,
+ * job_spec.c - struct jl_job_spec: the flags of `rnx job run`,
  * validation against the configuration and the host, and spec.json.
  */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <json.h>
@@ -10,12 +10,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <joblet/cron.h>
+#include "sched/cron.h"
 #include <joblet/job.h>
 
 #include "base/cpuset.h"
 #include "runtime/install_private.h"
 #include "base/util.h"
+#include "base/timefmt.h"
+#include "config/config.h"
+#include "job/job_spec.h"
 
 /* Limits beyond which a value is a mistake, not a wish. */
 #define MAX_TIMEOUT_S (366LL * 86400)
@@ -25,7 +28,7 @@
 #define MAX_ENV 1024
 #define JOBLET_MAX_CPUS JL_CPUSET_MAX
 
-void joblet_job_spec_free(struct joblet_job_spec *s)
+void jl_job_spec_free(struct jl_job_spec *s)
 {
 	if (!s)
 		return;
@@ -66,13 +69,13 @@ static int uuid4(char ret[37])
 	return 0;
 }
 
-int joblet_job_spec_new(struct joblet_job_spec **ret_spec, struct joblet_error **err)
+int jl_job_spec_new(struct jl_job_spec **ret_spec, struct joblet_error **err)
 {
-	struct joblet_job_spec *s = calloc(1, sizeof(*s));
+	struct jl_job_spec *s = calloc(1, sizeof(*s));
 	char id[37];
 
 	if (!s || uuid4(id) < 0 || !(s->id = strdup(id))) {
-		joblet_job_spec_free(s);
+		jl_job_spec_free(s);
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create a job");
 	}
 	s->uid = s->gid = -1;
@@ -80,7 +83,7 @@ int joblet_job_spec_new(struct joblet_job_spec **ret_spec, struct joblet_error *
 	s->env = calloc(1, sizeof(char *));
 	s->uploads = calloc(1, sizeof(char *));
 	if (!s->argv || !s->env || !s->uploads) {
-		joblet_job_spec_free(s);
+		jl_job_spec_free(s);
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create a job");
 	}
 	*ret_spec = s;
@@ -135,7 +138,7 @@ static const char *const with_value[] = { "--max-cpu",	  "--max-memory", "--max-
 					  "--priority",	  "--name",	  "--cpus",
 					  "--cron" };
 
-int joblet_job_spec_flag_takes_value(const char *arg)
+int jl_job_spec_flag_takes_value(const char *arg)
 {
 	size_t n = strcspn(arg, "=");
 
@@ -147,7 +150,7 @@ int joblet_job_spec_flag_takes_value(const char *arg)
 	return 0;
 }
 
-int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc, char **argv,
+int jl_job_spec_parse_args(struct jl_job_spec *spec, int argc, char **argv,
 			       int *ret_consumed, struct joblet_error **err)
 {
 
@@ -232,7 +235,7 @@ int joblet_job_spec_parse_args(struct joblet_job_spec *spec, int argc, char **ar
 			struct timespec now;
 
 			clock_gettime(CLOCK_REALTIME, &now);
-			r = joblet_schedule_parse(v, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
+			r = jl_schedule_parse(v, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
 						  &n, err);
 			if (r < 0)
 				return joblet_error_prefix(err, r, "--schedule");
@@ -337,7 +340,7 @@ static bool under(const char *p, const char *dir)
  * job without pinning runs on the other CPUs; --cpu-cores may not name
  * pinnable ones.
  */
-static int reserve_cores(const struct joblet_config *cfg, struct joblet_job_spec *s,
+static int reserve_cores(const struct jl_config *cfg, struct jl_job_spec *s,
 			 struct joblet_error **err)
 {
 	struct jl_cpuset rest, want, both;
@@ -348,7 +351,7 @@ static int reserve_cores(const struct joblet_config *cfg, struct joblet_job_spec
 		return 0;
 	if ((r = jl_cpuset_online_except(cfg->pinnable_cores, &rest, err)) < 0)
 		return r;
-	/* joblet_config_load() refuses this; CPUs may have gone offline since. */
+	/* jl_config_load() refuses this; CPUs may have gone offline since. */
 	if (jl_cpuset_format(&rest, have, sizeof(have)) < 0 || !*have)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"scheduler.cores (%s) names every CPU of this host, so "
@@ -370,7 +373,7 @@ static int reserve_cores(const struct joblet_config *cfg, struct joblet_job_spec
 				s->cpu_cores, list, have);
 }
 
-int joblet_job_spec_validate(const struct joblet_config *cfg, struct joblet_job_spec *s,
+int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *s,
 			     struct joblet_error **err)
 {
 	struct jl_cpuset online;
@@ -500,13 +503,13 @@ int joblet_job_spec_validate(const struct joblet_config *cfg, struct joblet_job_
 	if (s->max_iobps == 0 && cfg->default_max_iobps > 0)
 		s->max_iobps = cfg->default_max_iobps < MAX_IOBPS ? cfg->default_max_iobps : MAX_IOBPS;
 	if (s->cron) {
-		struct joblet_cron c;
+		struct jl_cron c;
 
 		if (s->schedule_ns)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
 						"--cron and --schedule exclude each other: a cron "
 						"job starts at every time its expression matches");
-		if ((r = joblet_cron_parse(s->cron, &c, err)) < 0)
+		if ((r = jl_cron_parse(s->cron, &c, err)) < 0)
 			return r;
 	}
 	if (!s->workdir && (r = set_str(&s->workdir, "/work", err)) < 0)
@@ -573,7 +576,7 @@ static json_object *opt_str(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-int joblet_job_spec_to_json(const struct joblet_job_spec *s, char **ret_json,
+int jl_job_spec_to_json(const struct jl_job_spec *s, char **ret_json,
 			    struct joblet_error **err)
 {
 	json_object *o = json_object_new_object();
@@ -649,17 +652,17 @@ static int64_t get_int(json_object *o, const char *key, int64_t def)
 		       : def;
 }
 
-int joblet_job_spec_from_json(const char *json, struct joblet_job_spec **ret_spec,
+int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,
 			      struct joblet_error **err)
 {
 	json_object *o = json_tokener_parse(json), *net;
-	struct joblet_job_spec *s = calloc(1, sizeof(*s));
+	struct jl_job_spec *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		goto oom;
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		joblet_job_spec_free(s);
+		jl_job_spec_free(s);
 		return joblet_error_set(err, JOBLET_E_PARSE, 0, "the job spec is not a JSON object");
 	}
 	if (get_str(o, "id", &s->id) < 0 || get_strv(o, "argv", &s->argv) < 0 ||
@@ -669,7 +672,7 @@ int joblet_job_spec_from_json(const char *json, struct joblet_job_spec **ret_spe
 	    get_strv(o, "secret_env", &s->secret_env) < 0 || get_str(o, "name", &s->name) < 0 ||
 	    get_str(o, "cron", &s->cron) < 0) {
 		json_object_put(o);
-		joblet_job_spec_free(s);
+		jl_job_spec_free(s);
 		return joblet_error_set(err, JOBLET_E_PARSE, 0, "the job spec has fields of the wrong "
 								"type");
 	}
@@ -691,7 +694,7 @@ int joblet_job_spec_from_json(const char *json, struct joblet_job_spec **ret_spe
 	json_object_put(o);
 	/* The shim runs what this says: a spec without a command or a user is refused. */
 	if (!s->id || !s->argv || !s->argv[0] || s->uid <= 0 || s->gid <= 0) {
-		joblet_job_spec_free(s);
+		jl_job_spec_free(s);
 		return joblet_error_set(err, JOBLET_E_PARSE, 0,
 					"the job spec lacks its id, command or user (uid, gid)");
 	}

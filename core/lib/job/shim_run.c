@@ -1,5 +1,5 @@
 /*
- * shim_run.c - the supervisor of one job (joblet_shim_run), the body of
+ * shim_run.c - the supervisor of one job (jl_shim_run), the body of
  * joblet-shim.
  *
  * The shim is single-threaded and event-driven: one poll(2) over the job's
@@ -9,7 +9,7 @@
  * shim stops reading, so the job blocks on its pipe instead of losing
  * bytes, and tries again every second.
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <grp.h>
@@ -29,12 +29,17 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include <joblet/host.h>
 #include <joblet/isolation.h>
 #include <joblet/job.h>
 
 #include "job/job_private.h"
 #include "base/util.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "job/executor.h"
+#include "job/job_log.h"
+#include "job/job_spec.h"
+#include "plugin/loader.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -70,7 +75,7 @@ static void lock_note(int fd, pid_t shim, pid_t job)
 			: snprintf(line, sizeof(line), "%ld\n", (long)shim);
 
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n)
-		joblet_log(JOBLET_LOG_WARNING, NULL, "cannot note our pid in the job's lock file");
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot note our pid in the job's lock file");
 }
 
 static int64_t now_ns(clockid_t clock)
@@ -91,13 +96,13 @@ static int usable(const struct joblet_plugin *p, struct joblet_error **err)
 }
 
 /* A stack entry that is not loaded: say why when the file was rejected. */
-static int not_loaded(const struct joblet_plugin_set *set, const char *name,
+static int not_loaded(const struct jl_plugin_set *set, const char *name,
 		      struct joblet_error **err)
 {
 	_cleanup_free_ char *file = jl_strdup_printf("/isolation_%s.so", name);
 	const char *path, *reason;
 
-	for (size_t i = 0; file && joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
+	for (size_t i = 0; file && jl_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
 		if (strlen(path) >= strlen(file) && strcmp(path + strlen(path) - strlen(file), file) == 0)
 			return joblet_error_set(err, JOBLET_E_PLUGIN, 0,
 						"isolation plugin `%s` (isolation.stack) was rejected: "
@@ -109,8 +114,8 @@ static int not_loaded(const struct joblet_plugin_set *set, const char *name,
 				name);
 }
 
-int joblet_isolation_stack_resolve(const struct joblet_config *cfg,
-				   const struct joblet_plugin_set *set,
+int jl_isolation_stack_resolve(const struct jl_config *cfg,
+				   const struct jl_plugin_set *set,
 				   const struct joblet_plugin **ret, size_t max, size_t *ret_n,
 				   struct joblet_error **err)
 {
@@ -126,9 +131,9 @@ int joblet_isolation_stack_resolve(const struct joblet_config *cfg,
 		if (strcmp(*name, "cgroup") == 0) {
 			_cleanup_error_ struct joblet_error *e2 = NULL, *e1 = NULL;
 			const struct joblet_plugin *v2 =
-				joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup2");
+				jl_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup2");
 			const struct joblet_plugin *v1 =
-				joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup1");
+				jl_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup1");
 
 			if (v2 && usable(v2, &e2) == 0)
 				p = v2;
@@ -142,7 +147,7 @@ int joblet_isolation_stack_resolve(const struct joblet_config *cfg,
 							v2 ? joblet_error_message(e2) : "plugin not loaded",
 							v1 ? joblet_error_message(e1) : "plugin not loaded");
 		} else {
-			p = joblet_plugin_set_find(set, JOBLET_KIND_ISOLATION, *name);
+			p = jl_plugin_set_find(set, JOBLET_KIND_ISOLATION, *name);
 			if (!p)
 				return not_loaded(set, *name, err);
 			r = usable(p, err);
@@ -162,7 +167,7 @@ int joblet_isolation_stack_resolve(const struct joblet_config *cfg,
 }
 
 /* cfg->isolation_stack as layers. */
-static int stack_resolve(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+static int stack_resolve(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			 struct stack *st, struct joblet_error **err)
 {
 	const struct joblet_plugin *p[ELEMENTSOF(st->layers)];
@@ -170,7 +175,7 @@ static int stack_resolve(const struct joblet_config *cfg, const struct joblet_pl
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	r = joblet_isolation_stack_resolve(cfg, set, p, ELEMENTSOF(p), &n, err);
+	r = jl_isolation_stack_resolve(cfg, set, p, ELEMENTSOF(p), &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
@@ -213,7 +218,7 @@ static void stack_kill(struct stack *st, struct joblet_job *job, int pidfd, int 
 		if (l->ops->kill) {
 			if (l->ops->kill(job, l->state, sig, &e) == 0)
 				return;
-			joblet_log(JOBLET_LOG_WARNING, NULL, "isolation/%s could not signal the job: %s",
+			jl_log(JOBLET_LOG_WARNING, NULL, "isolation/%s could not signal the job: %s",
 				   l->plugin->name, joblet_error_message(e));
 		}
 	}
@@ -494,7 +499,7 @@ static pid_t clone_job(struct joblet_job *job, int *ret_pidfd)
 			return pid;
 		}
 		/* Old kernel (no clone3, or no CLONE_INTO_CGROUP): attach() moves it. */
-		joblet_log(JOBLET_LOG_DEBUG, NULL, "clone3 into the job cgroup failed (%s); falling back",
+		jl_log(JOBLET_LOG_DEBUG, NULL, "clone3 into the job cgroup failed (%s); falling back",
 			   strerror(errno));
 	}
 	pid = (pid_t)syscall(SYS_clone,
@@ -526,7 +531,7 @@ static int pump(struct pipe_in *p, struct jl_log_writer *w, bool *ret_eof)
 			_cleanup_error_ struct joblet_error *e = NULL;
 
 			if (jl_log_writer_append(w, p->stream, p->pending, p->pending_len, &e) < 0) {
-				joblet_log(JOBLET_LOG_ERROR, NULL, "%s; the job waits until it can be "
+				jl_log(JOBLET_LOG_ERROR, NULL, "%s; the job waits until it can be "
 								   "written",
 					   joblet_error_message(e));
 				return -1;
@@ -567,17 +572,17 @@ static void disarm(int tfd)
 static int write_failure(const char *state_dir, int64_t started, const char *why,
 			 struct joblet_error **err)
 {
-	struct joblet_job_status st = { 0 };
+	struct jl_job_status st = { 0 };
 
 	st.failed_to_start = 1;
 	st.started_ns = started;
 	st.ended_ns = now_ns(CLOCK_REALTIME);
 	st.error = (char *)why;
-	joblet_log(JOBLET_LOG_ERROR, NULL, "the job did not start: %s", why);
+	jl_log(JOBLET_LOG_ERROR, NULL, "the job did not start: %s", why);
 	return jl_job_status_write(state_dir, &st, err);
 }
 
-int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+int jl_shim_run(const struct jl_config *cfg, const struct jl_plugin_set *set,
 		    const char *state_dir, struct joblet_error **err)
 {
 	_cleanup_free_ char *lock_path = jl_strdup_printf("%s/lock", state_dir);
@@ -586,11 +591,11 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	_cleanup_free_ char *spec_text = NULL;
 	_cleanup_close_ int lock_fd = -1, sfd = -1, tfd = -1, retry_fd = -1, pidfd = -1, stats_fd = -1;
 	struct joblet_error *e = NULL;
-	struct joblet_job_spec *spec = NULL;
+	struct jl_job_spec *spec = NULL;
 	struct joblet_job *job = NULL;
 	struct jl_log_writer *w = NULL;
 	struct stack st = { 0 };
-	struct joblet_job_status status = { 0 };
+	struct jl_job_status status = { 0 };
 	struct joblet_job_usage usage = { sizeof(usage), 0, 0, 0, 0, 0, 0, 0 };
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, syncp[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	int64_t started = now_ns(CLOCK_REALTIME), exited_at = 0;
@@ -611,7 +616,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
 		return joblet_error_set(err, JOBLET_E_BUSY, errno,
 					"another supervisor holds the job in `%s`", state_dir);
-	/* Who holds the job: the lock file says (joblet_job_shim_pid() reads it). */
+	/* Who holds the job: the lock file says (jl_job_shim_pid() reads it). */
 	lock_note(lock_fd, getpid(), 0);
 	{
 		/* A job runs once: its log and status are never overwritten. */
@@ -643,7 +648,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 		return r;
 	r = jl_read_file(spec_path, 4 << 20, &spec_text, NULL, &e);
 	if (r == 0)
-		r = joblet_job_spec_from_json(spec_text, &spec, &e);
+		r = jl_job_spec_from_json(spec_text, &spec, &e);
 	if (r == 0)
 		r = jl_job_new(spec, state_dir, &job, &e);
 	if (r == 0) {
@@ -743,7 +748,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 			goto out;
 		}
 	}
-	joblet_log(JOBLET_LOG_INFO, NULL, "job %s started (pid %ld)", joblet_job_id(job), (long)pid);
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s started (pid %ld)", joblet_job_id(job), (long)pid);
 
 	pipes = calloc(2, sizeof(*pipes));
 	if (!pipes) {
@@ -754,9 +759,9 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 		goto out;
 	}
 	pipes[0].fd = outp[0];
-	pipes[0].stream = JOBLET_STREAM_STDOUT;
+	pipes[0].stream = JL_STREAM_STDOUT;
 	pipes[1].fd = errp[0];
-	pipes[1].stream = JOBLET_STREAM_STDERR;
+	pipes[1].stream = JL_STREAM_STDERR;
 	outp[0] = errp[0] = -1;
 	fcntl(pipes[0].fd, F_SETFL, O_NONBLOCK);
 	fcntl(pipes[1].fd, F_SETFL, O_NONBLOCK);
@@ -849,7 +854,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 					while (waitpid(-1, NULL, WNOHANG) > 0)
 						;
 				} else if (si.ssi_signo != SIGHUP && !stopping && !child_done) {
-					joblet_log(JOBLET_LOG_INFO, NULL, "stopping the job on request");
+					jl_log(JOBLET_LOG_INFO, NULL, "stopping the job on request");
 					stopping = true;
 					status.stopped = 1;
 					stack_kill(&st, job, pidfd, SIGTERM);
@@ -864,7 +869,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 			}
 			if (child_done) {
 			} else if (!stopping) {
-				joblet_log(JOBLET_LOG_INFO, NULL, "the job reached its timeout of %lld s",
+				jl_log(JOBLET_LOG_INFO, NULL, "the job reached its timeout of %lld s",
 					   (long long)joblet_job_limit(job, JOBLET_LIMIT_TIMEOUT_S));
 				stopping = true;
 				status.timeout = 1;
@@ -885,7 +890,7 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 		struct layer *l = &st.layers[i];
 
 		if (l->ops->finish && l->ops->finish(job, l->state, &usage, &e) < 0) {
-			joblet_log(JOBLET_LOG_WARNING, NULL, "isolation/%s: %s", l->plugin->name,
+			jl_log(JOBLET_LOG_WARNING, NULL, "isolation/%s: %s", l->plugin->name,
 				   joblet_error_message(e));
 			joblet_error_clear(&e);
 		}
@@ -908,8 +913,8 @@ int joblet_shim_run(const struct joblet_config *cfg, const struct joblet_plugin_
 		status.error = (char *)"stopped on request";
 	stack_cleanup(&st, job);
 	r = jl_job_status_write(state_dir, &status, err);
-	joblet_log(JOBLET_LOG_INFO, NULL, "job %s ended (exit %d)", joblet_job_id(job),
-		   joblet_job_status_exit_code(&status));
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s ended (exit %d)", joblet_job_id(job),
+		   jl_job_status_exit_code(&status));
 out:
 	for (size_t i = 0; pipes && i < 2; i++)
 		if (pipes[i].fd >= 0)
@@ -976,7 +981,7 @@ static void kill_first_process(const char *state_dir)
 		return;
 	kill(-(pid_t)pid, SIGKILL);
 	kill((pid_t)pid, SIGKILL);
-	joblet_log(JOBLET_LOG_INFO, NULL, "killed the job's first process %lld and its session",
+	jl_log(JOBLET_LOG_INFO, NULL, "killed the job's first process %lld and its session",
 		   pid);
 }
 
@@ -1000,22 +1005,22 @@ static void unmount_leftovers(const char *state_dir)
 	/* Deepest first: the later lines are mounted on top. */
 	for (size_t i = jl_strv_length(targets); i-- > 0;) {
 		if (umount2(targets[i], MNT_DETACH) == 0)
-			joblet_log(JOBLET_LOG_INFO, NULL, "unmounted `%s`, left by a dead job",
+			jl_log(JOBLET_LOG_INFO, NULL, "unmounted `%s`, left by a dead job",
 				   targets[i]);
 		else
-			joblet_log(JOBLET_LOG_WARNING, NULL, "cannot unmount `%s`: %s", targets[i],
+			jl_log(JOBLET_LOG_WARNING, NULL, "cannot unmount `%s`: %s", targets[i],
 				   strerror(errno));
 	}
 }
 
-int joblet_shim_reap(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+int jl_shim_reap(const struct jl_config *cfg, const struct jl_plugin_set *set,
 		     const char *state_dir, struct joblet_error **err)
 {
 	_cleanup_free_ char *lock_path = jl_strdup_printf("%s/lock", state_dir);
 	_cleanup_free_ char *spec_path = jl_strdup_printf("%s/spec.json", state_dir);
 	_cleanup_free_ char *spec_text = NULL;
 	_cleanup_close_ int lock_fd = -1;
-	struct joblet_job_spec *spec = NULL;
+	struct jl_job_spec *spec = NULL;
 	struct joblet_job *job = NULL;
 	struct stack st = { 0 };
 	int r, failed = 0;
@@ -1032,11 +1037,11 @@ int joblet_shim_reap(const struct joblet_config *cfg, const struct joblet_plugin
 					state_dir);
 	r = jl_read_file(spec_path, 4 << 20, &spec_text, NULL, err);
 	if (r == 0)
-		r = joblet_job_spec_from_json(spec_text, &spec, err);
+		r = jl_job_spec_from_json(spec_text, &spec, err);
 	if (r == 0)
 		r = jl_job_new(spec, state_dir, &job, err);
 	else
-		joblet_job_spec_free(spec);
+		jl_job_spec_free(spec);
 	if (r == 0)
 		r = stack_resolve(cfg, set, &st, err);
 	if (r < 0) {
@@ -1052,13 +1057,13 @@ int joblet_shim_reap(const struct joblet_config *cfg, const struct joblet_plugin
 		if (!JOBLET_OPS_HAS(ops, struct joblet_isolation_ops, reap) || !ops->reap)
 			continue;
 		if (ops->reap(job, &e) < 0) {
-			joblet_log(JOBLET_LOG_ERROR, NULL, "isolation/%s: %s", st.layers[i].plugin->name,
+			jl_log(JOBLET_LOG_ERROR, NULL, "isolation/%s: %s", st.layers[i].plugin->name,
 				   joblet_error_message(e));
 			joblet_error_free(e);
 			failed++;
 		}
 	}
-	joblet_log(JOBLET_LOG_INFO, NULL, "job %s reaped%s", joblet_job_id(job),
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s reaped%s", joblet_job_id(job),
 		   failed ? " (with errors above)" : "");
 	jl_job_free(job);
 	return failed ? joblet_error_set(err, JOBLET_E_SYSTEM, 0,

@@ -5,7 +5,7 @@
  * manager): with only this plugin a job is a plain child of the shim.  Unit
  * tests and development use it.
  */
-#include "config.h"
+#include <config.h>
 
 /* Plugin log macros name this builtin (see <joblet/plugin.h>). */
 #define JOBLET_PLUGIN_SELF jl_builtin_isolation_none

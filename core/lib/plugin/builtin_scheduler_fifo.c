@@ -9,7 +9,7 @@
  * The queue is an intrusive doubly linked list through policy_link:
  * [0] = next, [1] = prev.
  */
-#include "config.h"
+#include <config.h>
 
 /* Plugin log macros name this builtin (see <joblet/plugin.h>). */
 #define JOBLET_PLUGIN_SELF jl_builtin_scheduler_fifo

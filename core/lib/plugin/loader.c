@@ -8,7 +8,7 @@
  * which is why the file and directory must be trusted (ownership, mode)
  * before dlopen() is attempted.
  */
-#include "config.h"
+#include <config.h>
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -17,30 +17,31 @@
 
 #include <joblet/archive.h>
 #include <joblet/isolation.h>
-#include <joblet/loader.h>
+#include "plugin/loader.h"
 #include <joblet/registry.h>
 #include <joblet/scheduler.h>
 
 #include "plugin/builtins.h"
 #include "config/config_private.h"
 #include "base/util.h"
+#include "base/log.h"
+#include "base/plugin_id.h"
+#include "config/config.h"
 
 /*
- * Sizes of ABI 1.0.  When a later minor version appends fields, these stay
+ * Sizes of ABI 2.0.  When a later minor version appends fields, these stay
  * as they are, and fields past a plugin's struct_size / ops size read as
- * absent (see JOBLET_OPS_HAS).  1.1 appended archive create/create_suffix;
- * 1.4 the scheduler's adopt.
+ * absent (see JOBLET_OPS_HAS).
  */
-#define DESC_SIZE_1_0 sizeof(struct joblet_plugin)
-#define REGISTRY_OPS_SIZE_1_0 sizeof(struct joblet_registry_ops)
-#define ARCHIVE_OPS_SIZE_1_0 offsetof(struct joblet_archive_ops, create)
-#define ISOLATION_OPS_SIZE_1_0 sizeof(struct joblet_isolation_ops)
-#define SCHEDULER_OPS_SIZE_1_0 offsetof(struct joblet_scheduler_ops, adopt)
+#define DESC_SIZE_2_0 sizeof(struct joblet_plugin)
+#define REGISTRY_OPS_SIZE_2_0 sizeof(struct joblet_registry_ops)
+#define ARCHIVE_OPS_SIZE_2_0 sizeof(struct joblet_archive_ops)
+#define ISOLATION_OPS_SIZE_2_0 sizeof(struct joblet_isolation_ops)
+#define SCHEDULER_OPS_SIZE_2_0 sizeof(struct joblet_scheduler_ops)
 
 struct joblet_plugin_host {
-	const struct joblet_config *cfg;
+	const struct jl_config *cfg;
 	const char *plugin_id;
-	int privileged;
 };
 
 struct loaded_plugin {
@@ -55,10 +56,10 @@ struct rejection {
 	char *reason;
 };
 
-struct joblet_plugin_set {
-	const struct joblet_config *cfg;
+struct jl_plugin_set {
+	const struct jl_config *cfg;
 	bool strict;
-	int32_t only_kind;  /* 0, or the one kind a scan loads (joblet_plugin_set_restrict) */
+	int32_t only_kind;  /* 0, or the one kind a scan loads (jl_plugin_set_restrict) */
 	char **only_names; /* ... and the names of it */
 	struct loaded_plugin *loaded;
 	size_t n_loaded;
@@ -67,44 +68,15 @@ struct joblet_plugin_set {
 	char **dirs;
 };
 
-static const char *const kind_names[] = {
-	[JOBLET_KIND_REGISTRY] = "registry",
-	[JOBLET_KIND_ARCHIVE] = "archive",
-	[JOBLET_KIND_ISOLATION] = "isolation",
-	[JOBLET_KIND_SCHEDULER] = "scheduler",
-};
-
-const char *joblet_plugin_kind_name(int32_t kind)
-{
-	if (kind <= 0 || (size_t)kind >= ELEMENTSOF(kind_names))
-		return NULL;
-	return kind_names[kind];
-}
-
-int joblet_plugin_kind_parse(const char *name, int32_t *ret_kind)
-{
-	for (size_t i = 1; i < ELEMENTSOF(kind_names); i++)
-		if (jl_streq(name, kind_names[i])) {
-			*ret_kind = (int32_t)i;
-			return 0;
-		}
-	return -1;
-}
-
 const char *joblet_plugin_host_setting(const struct joblet_plugin_host *host, const char *key)
 {
-	return host ? joblet_config_plugin_setting(host->cfg, host->plugin_id, key) : NULL;
-}
-
-int joblet_plugin_host_privileged(const struct joblet_plugin_host *host)
-{
-	return host ? host->privileged : jl_privileged();
+	return host ? jl_config_plugin_setting(host->cfg, host->plugin_id, key) : NULL;
 }
 
 /* Record a rejection and return -code (the reason also goes to *err). */
-static int reject(struct joblet_plugin_set *set, const char *path, struct joblet_error **err,
+static int reject(struct jl_plugin_set *set, const char *path, struct joblet_error **err,
 		  int32_t code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int reject(struct joblet_plugin_set *set, const char *path, struct joblet_error **err,
+static int reject(struct jl_plugin_set *set, const char *path, struct joblet_error **err,
 		  int32_t code, const char *fmt, ...)
 {
 	struct rejection *grown;
@@ -117,7 +89,7 @@ static int reject(struct joblet_plugin_set *set, const char *path, struct joblet
 	va_end(ap);
 	if (!reason)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record a rejection");
-	joblet_log(JOBLET_LOG_DEBUG, NULL, "plugin `%s` rejected: %s", path, reason);
+	jl_log(JOBLET_LOG_DEBUG, NULL, "plugin `%s` rejected: %s", path, reason);
 	grown = realloc(set->rejected, (set->n_rejected + 1) * sizeof(*grown));
 	if (grown) {
 		set->rejected = grown;
@@ -144,7 +116,7 @@ static int reject(struct joblet_plugin_set *set, const char *path, struct joblet
 #define CHECK_OPS_SIZE(ops, min)                                                          \
 	do {                                                                              \
 		if ((ops)->size < (min))                                                  \
-			return jl_strdup_printf("its ops table is %u bytes; ABI 1.0 needs at " \
+			return jl_strdup_printf("its ops table is %u bytes; ABI 2.0 needs at " \
 						"least %zu",                             \
 						(ops)->size, (size_t)(min));            \
 	} while (0)
@@ -155,7 +127,7 @@ static char *check_ops(const struct joblet_plugin *d)
 	switch (d->kind) {
 	case JOBLET_KIND_REGISTRY: {
 		const struct joblet_registry_ops *o = d->ops;
-		CHECK_OPS_SIZE(o, REGISTRY_OPS_SIZE_1_0);
+		CHECK_OPS_SIZE(o, REGISTRY_OPS_SIZE_2_0);
 		REQUIRE_OP(o, can_handle);
 		REQUIRE_OP(o, fetch_index);
 		REQUIRE_OP(o, open_package);
@@ -163,21 +135,21 @@ static char *check_ops(const struct joblet_plugin *d)
 	}
 	case JOBLET_KIND_ARCHIVE: {
 		const struct joblet_archive_ops *o = d->ops;
-		CHECK_OPS_SIZE(o, ARCHIVE_OPS_SIZE_1_0);
+		CHECK_OPS_SIZE(o, ARCHIVE_OPS_SIZE_2_0);
 		REQUIRE_OP(o, probe);
 		REQUIRE_OP(o, extract);
 		return NULL;
 	}
 	case JOBLET_KIND_ISOLATION: {
 		const struct joblet_isolation_ops *o = d->ops;
-		CHECK_OPS_SIZE(o, ISOLATION_OPS_SIZE_1_0);
+		CHECK_OPS_SIZE(o, ISOLATION_OPS_SIZE_2_0);
 		REQUIRE_OP(o, prepare);
 		REQUIRE_OP(o, cleanup);
 		return NULL;
 	}
 	case JOBLET_KIND_SCHEDULER: {
 		const struct joblet_scheduler_ops *o = d->ops;
-		CHECK_OPS_SIZE(o, SCHEDULER_OPS_SIZE_1_0);
+		CHECK_OPS_SIZE(o, SCHEDULER_OPS_SIZE_2_0);
 		REQUIRE_OP(o, create);
 		REQUIRE_OP(o, destroy);
 		REQUIRE_OP(o, submit);
@@ -194,15 +166,13 @@ static char *check_ops(const struct joblet_plugin *d)
  * Check a descriptor.  expect_kind/expect_name come from the file name
  * (0/NULL for builtins).  Returns NULL or the reason (malloc'd).
  */
-static char *check_descriptor(const struct joblet_plugin_set *set, const struct joblet_plugin *d,
+static char *check_descriptor(const struct jl_plugin_set *set, const struct joblet_plugin *d,
 			      int32_t expect_kind, const char *expect_name)
 {
 	const char *kind;
 
 	if (d->abi_major != JOBLET_PLUGIN_ABI_MAJOR)
-		return jl_strdup_printf("built for plugin ABI %u.%u but this joblet speaks %d.%d; "
-					"major versions must match: rebuild it against this "
-					"joblet's SDK",
+		return jl_strdup_printf("built for plugin ABI %u.%u but this joblet speaks %d.%d; major versions must match: rebuild the plugin against this joblet's SDK (`pkg-config --cflags --libs joblet-plugin`, docs/plugin-abi.md says what changed)",
 					d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
 					JOBLET_PLUGIN_ABI_MINOR);
 	if (d->abi_minor > JOBLET_PLUGIN_ABI_MINOR)
@@ -211,16 +181,16 @@ static char *check_descriptor(const struct joblet_plugin_set *set, const struct 
 					"this joblet's SDK",
 					d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
 					JOBLET_PLUGIN_ABI_MINOR);
-	if (d->struct_size < DESC_SIZE_1_0)
-		return jl_strdup_printf("its descriptor is %u bytes; ABI 1.0 needs at least %zu",
-					d->struct_size, DESC_SIZE_1_0);
-	kind = joblet_plugin_kind_name((int32_t)d->kind);
+	if (d->struct_size < DESC_SIZE_2_0)
+		return jl_strdup_printf("its descriptor is %u bytes; ABI 2.0 needs at least %zu",
+					d->struct_size, DESC_SIZE_2_0);
+	kind = jl_plugin_kind_name((int32_t)d->kind);
 	if (!kind)
 		return jl_strdup_printf("its descriptor has unknown kind %u", d->kind);
 	if (expect_kind && (int32_t)d->kind != expect_kind)
 		return jl_strdup_printf("wrong kind: the file name says `%s` but the descriptor "
 					"says `%s`",
-					joblet_plugin_kind_name(expect_kind), kind);
+					jl_plugin_kind_name(expect_kind), kind);
 	if (!d->name || !jl_plugin_name_valid(d->name))
 		return jl_strdup_printf("its name `%s` is not [a-z0-9_]+",
 					d->name ? d->name : "(null)");
@@ -246,7 +216,7 @@ static char *check_descriptor(const struct joblet_plugin_set *set, const struct 
 }
 
 /* NULL when the config's settings for this plugin are all known, else the reason. */
-static char *check_settings(const struct joblet_plugin_set *set, const struct joblet_plugin *d,
+static char *check_settings(const struct jl_plugin_set *set, const struct joblet_plugin *d,
 			    const char *plugin_id)
 {
 	const struct jl_plugin_settings *ps = jl_config_find_settings(set->cfg, plugin_id);
@@ -273,13 +243,13 @@ static char *check_settings(const struct joblet_plugin_set *set, const struct jo
 }
 
 /* Run the final checks and init(), then keep the plugin. */
-static int accept_plugin(struct joblet_plugin_set *set, const struct joblet_plugin *d,
+static int accept_plugin(struct jl_plugin_set *set, const struct joblet_plugin *d,
 			 const char *origin, void *handle, struct joblet_error **err)
 {
-	_cleanup_free_ char *id = jl_strdup_printf("%s/%s", joblet_plugin_kind_name((int32_t)d->kind),
+	_cleanup_free_ char *id = jl_strdup_printf("%s/%s", jl_plugin_kind_name((int32_t)d->kind),
 						   d->name);
 	_cleanup_free_ char *reason = NULL;
-	struct joblet_plugin_host host = { set->cfg, id, jl_privileged() };
+	struct joblet_plugin_host host = { set->cfg, id };
 	struct loaded_plugin *grown;
 	char *origin_copy;
 
@@ -314,7 +284,7 @@ static int accept_plugin(struct joblet_plugin_set *set, const struct joblet_plug
 		.handle = handle,
 		.initialised = true,
 	};
-	joblet_log(JOBLET_LOG_DEBUG, NULL, "plugin %s %s loaded from `%s`", id, d->version, origin);
+	jl_log(JOBLET_LOG_DEBUG, NULL, "plugin %s %s loaded from `%s`", id, d->version, origin);
 	return 0;
 }
 
@@ -322,11 +292,11 @@ static int accept_plugin(struct joblet_plugin_set *set, const struct joblet_plug
  * A builtin goes through the same checks; its rejections (a wrong setting
  * in joblet.yml, say) are recorded like any other, under "builtin kind/name".
  */
-static int register_builtin(struct joblet_plugin_set *set, const struct joblet_plugin *d,
+static int register_builtin(struct jl_plugin_set *set, const struct joblet_plugin *d,
 			    struct joblet_error **err)
 {
 	_cleanup_free_ char *label = jl_strdup_printf("builtin %s/%s",
-						      joblet_plugin_kind_name((int32_t)d->kind), d->name);
+						      jl_plugin_kind_name((int32_t)d->kind), d->name);
 	_cleanup_free_ char *reason = NULL;
 
 	if (!label)
@@ -337,17 +307,17 @@ static int register_builtin(struct joblet_plugin_set *set, const struct joblet_p
 	return accept_plugin(set, d, "builtin", NULL, err);
 }
 
-int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
-			  struct joblet_plugin_set **ret_set, struct joblet_error **err)
+int jl_plugin_set_new(const struct jl_config *cfg, uint32_t flags,
+			  struct jl_plugin_set **ret_set, struct joblet_error **err)
 {
-	struct joblet_plugin_set *set = calloc(1, sizeof(*set));
+	struct jl_plugin_set *set = calloc(1, sizeof(*set));
 	int r;
 
 	if (!set)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create a plugin set");
 	set->cfg = cfg;
-	set->strict = (flags & JOBLET_LOADER_STRICT) || jl_privileged();
-	if (!(flags & JOBLET_LOADER_NO_BUILTINS)) {
+	set->strict = (flags & JL_LOADER_STRICT) || jl_privileged();
+	if (!(flags & JL_LOADER_NO_BUILTINS)) {
 		const struct joblet_plugin *const builtins[] = { &jl_builtin_isolation_none,
 								  &jl_builtin_scheduler_fifo };
 
@@ -357,7 +327,7 @@ int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
 			/* A rejected builtin is recorded; only running out of memory stops us. */
 			r = register_builtin(set, builtins[i], &e);
 			if (r == -JOBLET_E_NOMEM) {
-				joblet_plugin_set_free(set);
+				jl_plugin_set_free(set);
 				joblet_error_move(err, &e);
 				return r;
 			}
@@ -367,7 +337,7 @@ int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
 	return 0;
 }
 
-void joblet_plugin_set_free(struct joblet_plugin_set *set)
+void jl_plugin_set_free(struct jl_plugin_set *set)
 {
 	if (!set)
 		return;
@@ -389,7 +359,7 @@ void joblet_plugin_set_free(struct joblet_plugin_set *set)
 }
 
 /* Why a file or directory with this owner and mode cannot be trusted, or NULL. */
-static const char *unsafe_owner_mode(const struct joblet_plugin_set *set, const struct stat *st)
+static const char *unsafe_owner_mode(const struct jl_plugin_set *set, const struct stat *st)
 {
 	if ((st->st_mode & S_IWOTH) && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && !set->strict))
 		return "is world-writable";
@@ -413,7 +383,7 @@ static int parse_file_name(const char *base, int32_t *ret_kind, char **ret_name)
 	if (!us || len < 4 || strcmp(base + len - 3, ".so") != 0)
 		return -1;
 	kind = strndup(base, (size_t)(us - base));
-	if (!kind || joblet_plugin_kind_parse(kind, ret_kind) < 0)
+	if (!kind || jl_plugin_kind_parse(kind, ret_kind) < 0)
 		return -1;
 	name = strndup(us + 1, (size_t)(base + len - 3 - (us + 1)));
 	if (!name)
@@ -426,7 +396,7 @@ static int parse_file_name(const char *base, int32_t *ret_kind, char **ret_name)
 	return 0;
 }
 
-int joblet_plugin_set_load_file(struct joblet_plugin_set *set, const char *path,
+int jl_plugin_set_load_file(struct jl_plugin_set *set, const char *path,
 				struct joblet_error **err)
 {
 	_cleanup_free_ char *name = NULL, *reason = NULL;
@@ -538,10 +508,10 @@ static int so_filter(const struct dirent *de)
 	return de->d_name[0] != '.' && len > 3 && strcmp(de->d_name + len - 3, ".so") == 0;
 }
 
-/* Under joblet_plugin_set_restrict(): is file name `<kind>_<name>.so` one to load? */
-static bool restricted_in(const struct joblet_plugin_set *set, const char *file)
+/* Under jl_plugin_set_restrict(): is file name `<kind>_<name>.so` one to load? */
+static bool restricted_in(const struct jl_plugin_set *set, const char *file)
 {
-	const char *kind = set->only_kind ? joblet_plugin_kind_name(set->only_kind) : NULL;
+	const char *kind = set->only_kind ? jl_plugin_kind_name(set->only_kind) : NULL;
 	size_t k;
 
 	if (!kind)
@@ -558,7 +528,7 @@ static bool restricted_in(const struct joblet_plugin_set *set, const char *file)
 	return false;
 }
 
-int joblet_plugin_set_restrict(struct joblet_plugin_set *set, int32_t kind,
+int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind,
 			       const char *const *names, struct joblet_error **err)
 {
 	jl_strv_free(set->only_names);
@@ -573,7 +543,7 @@ int joblet_plugin_set_restrict(struct joblet_plugin_set *set, int32_t kind,
 	return 0;
 }
 
-int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
+int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir,
 			       struct joblet_error **err)
 {
 	struct dirent **entries = NULL;
@@ -607,7 +577,7 @@ int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
 			free(entries[i]);
 			continue;
 		}
-		if (path && joblet_plugin_set_load_file(set, path, &e) < 0 && e &&
+		if (path && jl_plugin_set_load_file(set, path, &e) < 0 && e &&
 		    e->code == JOBLET_E_NOMEM) {
 			for (int j = i; j < n; j++)
 				free(entries[j]);
@@ -620,7 +590,7 @@ int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
 	return 0;
 }
 
-int joblet_plugin_set_scan(struct joblet_plugin_set *set, struct joblet_error **err)
+int jl_plugin_set_scan(struct jl_plugin_set *set, struct joblet_error **err)
 {
 	const char *env = jl_privileged() ? NULL : jl_getenv("JOBLET_PLUGIN_PATH");
 	char *const default_dirs[] = { (char *)JOBLET_PLUGINDIR, NULL };
@@ -636,7 +606,7 @@ int joblet_plugin_set_scan(struct joblet_plugin_set *set, struct joblet_error **
 		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 			_cleanup_error_ struct joblet_error *e = NULL;
 
-			r = joblet_plugin_set_load_dir(set, d, &e);
+			r = jl_plugin_set_load_dir(set, d, &e);
 			if (r == -JOBLET_E_NOMEM)
 				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan plugins");
 		}
@@ -644,19 +614,19 @@ int joblet_plugin_set_scan(struct joblet_plugin_set *set, struct joblet_error **
 	for (size_t i = 0; dirs && dirs[i]; i++) {
 		_cleanup_error_ struct joblet_error *e = NULL;
 
-		r = joblet_plugin_set_load_dir(set, dirs[i], &e);
+		r = jl_plugin_set_load_dir(set, dirs[i], &e);
 		if (r == -JOBLET_E_NOMEM)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan plugins");
 	}
 	return 0;
 }
 
-size_t joblet_plugin_set_count(const struct joblet_plugin_set *set)
+size_t jl_plugin_set_count(const struct jl_plugin_set *set)
 {
 	return set->n_loaded;
 }
 
-const struct joblet_plugin *joblet_plugin_set_get(const struct joblet_plugin_set *set, size_t i,
+const struct joblet_plugin *jl_plugin_set_get(const struct jl_plugin_set *set, size_t i,
 						  const char **ret_origin)
 {
 	if (i >= set->n_loaded)
@@ -666,7 +636,7 @@ const struct joblet_plugin *joblet_plugin_set_get(const struct joblet_plugin_set
 	return set->loaded[i].desc;
 }
 
-const struct joblet_plugin *joblet_plugin_set_find(const struct joblet_plugin_set *set,
+const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set,
 						   int32_t kind, const char *name)
 {
 	for (size_t i = 0; i < set->n_loaded; i++)
@@ -676,7 +646,7 @@ const struct joblet_plugin *joblet_plugin_set_find(const struct joblet_plugin_se
 	return NULL;
 }
 
-const struct joblet_plugin *joblet_plugin_set_find_id(const struct joblet_plugin_set *set,
+const struct joblet_plugin *jl_plugin_set_find_id(const struct jl_plugin_set *set,
 						      const char *id)
 {
 	const char *slash = id ? strchr(id, '/') : NULL;
@@ -687,17 +657,17 @@ const struct joblet_plugin *joblet_plugin_set_find_id(const struct joblet_plugin
 		return NULL;
 	memcpy(kind, id, (size_t)(slash - id));
 	kind[slash - id] = '\0';
-	if (joblet_plugin_kind_parse(kind, &k) < 0)
+	if (jl_plugin_kind_parse(kind, &k) < 0)
 		return NULL;
-	return joblet_plugin_set_find(set, k, slash + 1);
+	return jl_plugin_set_find(set, k, slash + 1);
 }
 
-size_t joblet_plugin_set_rejected_count(const struct joblet_plugin_set *set)
+size_t jl_plugin_set_rejected_count(const struct jl_plugin_set *set)
 {
 	return set->n_rejected;
 }
 
-int joblet_plugin_set_rejected(const struct joblet_plugin_set *set, size_t i,
+int jl_plugin_set_rejected(const struct jl_plugin_set *set, size_t i,
 			       const char **ret_path, const char **ret_reason)
 {
 	if (i >= set->n_rejected)
@@ -709,21 +679,21 @@ int joblet_plugin_set_rejected(const struct joblet_plugin_set *set, size_t i,
 	return 0;
 }
 
-const char *joblet_plugin_set_dir(const struct joblet_plugin_set *set, size_t i)
+const char *jl_plugin_set_dir(const struct jl_plugin_set *set, size_t i)
 {
 	return i < jl_strv_length(set->dirs) ? set->dirs[i] : NULL;
 }
 
-int joblet_plugin_set_check_settings(const struct joblet_plugin_set *set,
+int jl_plugin_set_check_settings(const struct jl_plugin_set *set,
 				     struct joblet_error **err)
 {
-	const struct joblet_config_settings *s = set->cfg ? set->cfg->plugin_settings : NULL;
+	const struct jl_config_settings *s = set->cfg ? set->cfg->plugin_settings : NULL;
 
 	for (size_t i = 0; s && i < s->n_plugins; i++) {
 		const char *id = s->plugins[i].plugin_id;
 		_cleanup_free_ char *file = NULL, *builtin = jl_strdup_printf("builtin %s", id);
 
-		if (joblet_plugin_set_find_id(set, id))
+		if (jl_plugin_set_find_id(set, id))
 			continue;
 		/* Say why it is not loaded when a file of that name was rejected. */
 		file = strdup(id);

@@ -1,13 +1,14 @@
 /* plugin_json.c - a plugin set as JSON (the body of GET /v1/plugins). */
-#include "config.h"
+#include <config.h>
 
 #include <json.h>
 
-#include <joblet/loader.h>
+#include "plugin/loader.h"
 
 #include "base/util.h"
+#include "base/plugin_id.h"
 
-const char *joblet_plugin_cap_name(uint64_t cap_bit)
+const char *jl_plugin_cap_name(uint64_t cap_bit)
 {
 	if (cap_bit == JOBLET_CAP_NEEDS_ROOT)
 		return "needs-root";
@@ -30,13 +31,13 @@ static int add_string(json_object *o, const char *key, const char *value)
 static json_object *plugin_json(const struct joblet_plugin *p, const char *origin)
 {
 	json_object *o = json_object_new_object(), *caps = json_object_new_array();
-	const char *kind = joblet_plugin_kind_name((int32_t)p->kind);
+	const char *kind = jl_plugin_kind_name((int32_t)p->kind);
 	_cleanup_free_ char *id = jl_strdup_printf("%s/%s", kind, p->name);
 
 	if (!o || !caps || !id)
 		goto fail;
 	for (int bit = 0; bit < 64; bit++) {
-		const char *name = joblet_plugin_cap_name(UINT64_C(1) << bit);
+		const char *name = jl_plugin_cap_name(UINT64_C(1) << bit);
 
 		if ((p->caps & (UINT64_C(1) << bit)) && name &&
 		    json_object_array_add(caps, json_object_new_string(name)) < 0)
@@ -54,7 +55,7 @@ fail:
 	return NULL;
 }
 
-int joblet_plugin_set_to_json(const struct joblet_plugin_set *set, char **ret_json,
+int jl_plugin_set_to_json(const struct jl_plugin_set *set, char **ret_json,
 			      struct joblet_error **err)
 {
 	json_object *root = json_object_new_object();
@@ -65,9 +66,9 @@ int joblet_plugin_set_to_json(const struct joblet_plugin_set *set, char **ret_js
 
 	if (!root || !plugins || !rejected || !dirs)
 		goto oom;
-	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
 		const char *origin;
-		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, &origin);
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, &origin);
 		json_object *o = plugin_json(p, origin);
 
 		if (!o || json_object_array_add(plugins, o) < 0) {
@@ -75,7 +76,7 @@ int joblet_plugin_set_to_json(const struct joblet_plugin_set *set, char **ret_js
 			goto oom;
 		}
 	}
-	for (size_t i = 0; joblet_plugin_set_rejected(set, i, &path, &reason) == 0; i++) {
+	for (size_t i = 0; jl_plugin_set_rejected(set, i, &path, &reason) == 0; i++) {
 		json_object *o = json_object_new_object();
 
 		if (!o || add_string(o, "path", path) < 0 || add_string(o, "reason", reason) < 0 ||
@@ -84,7 +85,7 @@ int joblet_plugin_set_to_json(const struct joblet_plugin_set *set, char **ret_js
 			goto oom;
 		}
 	}
-	for (size_t i = 0; (s = joblet_plugin_set_dir(set, i)); i++)
+	for (size_t i = 0; (s = jl_plugin_set_dir(set, i)); i++)
 		if (json_object_array_add(dirs, json_object_new_string(s)) < 0)
 			goto oom;
 	if (json_object_object_add(root, "plugins", plugins) < 0)

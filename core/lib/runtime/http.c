@@ -14,7 +14,7 @@
  * map it and the ~30 libraries behind it (GnuTLS, Kerberos, LDAP, SSH, ...)
  * into each of them, costing megabytes and milliseconds at every start.
  */
-#include "config.h"
+#include <config.h>
 
 #include <curl/curl.h>
 #include <dlfcn.h>
@@ -28,6 +28,7 @@
 #include <joblet/version.h>
 
 #include "base/util.h"
+#include "base/log.h"
 
 #define HTTP_DEFAULT_CONNECT_MS 15000
 #define HTTP_DEFAULT_STALL_MS 60000
@@ -453,7 +454,7 @@ int joblet_http_get(const char *url, const struct joblet_http_options *opts, con
 		}
 		if ((res == CURLE_OK ? status_transient(resp.status) : curl_transient(res)) &&
 		    attempt < s.retries) {
-			joblet_log(JOBLET_LOG_INFO, NULL, "fetching `%s`: %s; trying again", url,
+			jl_log(JOBLET_LOG_INFO, NULL, "fetching `%s`: %s; trying again", url,
 				   res == CURLE_OK ? resp.reason : libcurl.easy_strerror(res));
 			backoff(&s, attempt, resp.retry_after_s);
 			continue;
@@ -657,7 +658,7 @@ static int stream_settle(struct http_stream *h, struct joblet_error **err)
 				return 0;
 		} else if (!(curl_transient(h->result) && h->attempt < h->s.retries))
 			return curl_error(err, h->url, h->result, h->errbuf, h->s.stall_s);
-		joblet_log(JOBLET_LOG_INFO, NULL, "fetching `%s`: %s; trying again", h->url,
+		jl_log(JOBLET_LOG_INFO, NULL, "fetching `%s`: %s; trying again", h->url,
 			   h->resp.status ? h->resp.reason : libcurl.easy_strerror(h->result));
 		backoff(&h->s, h->attempt, h->resp.retry_after_s);
 		h->attempt++;
@@ -709,7 +710,7 @@ static int64_t http_stream_read(struct joblet_stream *s, void *buf, size_t len,
 		if (curl_transient(h->result) && h->attempt < h->s.retries) {
 			struct joblet_error *e = NULL;
 
-			joblet_log(JOBLET_LOG_INFO, NULL,
+			jl_log(JOBLET_LOG_INFO, NULL,
 				   "fetching `%s` broke off after %llu bytes (%s); resuming", h->url,
 				   (unsigned long long)h->delivered, libcurl.easy_strerror(h->result));
 			backoff(&h->s, h->attempt, 0);

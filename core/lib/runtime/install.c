@@ -9,7 +9,7 @@
  * Any failure removes the staging folder: the runtimes folder only ever
  * holds complete, verified runtimes.
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <json.h>
@@ -20,7 +20,7 @@
 #include <joblet/archive.h>
 #include <joblet/buffer.h>
 #include <joblet/registry.h>
-#include <joblet/runtime.h>
+#include "runtime/runtime.h"
 
 #include "base/fsutil.h"
 #include "runtime/install_private.h"
@@ -31,6 +31,9 @@
 #include "runtime/runtime_yml.h"
 #include "runtime/sha256.h"
 #include "base/util.h"
+#include "base/buffer.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 /* ------------------------------------------------------------------ shared helpers */
 
@@ -57,10 +60,10 @@ json_object *jl_json_strv(char *const *v)
 	return a;
 }
 
-void jl_progress(const struct joblet_install_request *req, int32_t phase, const char *name,
+void jl_progress(const struct jl_install_request *req, int32_t phase, const char *name,
 		 const char *version, uint64_t done, int64_t total, double rate, const char *fmt, ...)
 {
-	struct joblet_install_progress p = { sizeof(p), phase, name, version, done, total, rate, NULL };
+	struct jl_install_progress p = { sizeof(p), phase, name, version, done, total, rate, NULL };
 	char *msg = NULL;
 	va_list ap;
 
@@ -77,7 +80,7 @@ void jl_progress(const struct joblet_install_request *req, int32_t phase, const 
 	free(msg);
 }
 
-int jl_host_platform(const struct joblet_config *cfg, char **ret, struct joblet_error **err)
+int jl_host_platform(const struct jl_config *cfg, char **ret, struct joblet_error **err)
 {
 	if (cfg->platform) {
 		*ret = strdup(cfg->platform);
@@ -86,7 +89,7 @@ int jl_host_platform(const struct joblet_config *cfg, char **ret, struct joblet_
 	return jl_platform_detect(NULL, NULL, ret, err);
 }
 
-int jl_registry_pick(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+int jl_registry_pick(const struct jl_config *cfg, const struct jl_plugin_set *set,
 		     const char *registry, const struct joblet_plugin **ret_plugin,
 		     struct joblet_error **err)
 {
@@ -94,7 +97,7 @@ int jl_registry_pick(const struct joblet_config *cfg, const struct joblet_plugin
 	_cleanup_free_ char *list = NULL;
 
 	for (char **n = cfg->registry_plugins; n && *n; n++) {
-		const struct joblet_plugin *p = joblet_plugin_set_find(set, JOBLET_KIND_REGISTRY, *n);
+		const struct joblet_plugin *p = jl_plugin_set_find(set, JOBLET_KIND_REGISTRY, *n);
 		const struct joblet_registry_ops *ops;
 
 		if (jl_strv_push(&asked, *n) < 0)
@@ -115,13 +118,13 @@ int jl_registry_pick(const struct joblet_config *cfg, const struct joblet_plugin
 				registry, list && *list ? list : "none");
 }
 
-int joblet_runtime_host_platform(const struct joblet_config *cfg, char **ret_platform,
+int jl_runtime_host_platform(const struct jl_config *cfg, char **ret_platform,
 				 struct joblet_error **err)
 {
 	return jl_host_platform(cfg, ret_platform, err);
 }
 
-int joblet_registry_plugin_for(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+int jl_registry_plugin_for(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			       const char *registry, const struct joblet_plugin **ret_plugin,
 			       struct joblet_error **err)
 {
@@ -162,8 +165,8 @@ static void cache_write(const char *path, const char *data, size_t len)
 	}
 }
 
-int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *plugin,
-		   const char *registry, bool revalidate, const struct joblet_install_request *req,
+int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plugin,
+		   const char *registry, bool revalidate, const struct jl_install_request *req,
 		   struct jl_index **ret_index, bool *ret_cached_unchecked, struct joblet_error **err)
 {
 	const struct joblet_registry_ops *ops = plugin->ops;
@@ -193,7 +196,7 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 			r = jl_index_parse(cached, cached_len, registry, ret_index, NULL);
 			if (r == 0) {
 				*ret_cached_unchecked = true;
-				jl_progress(req, JOBLET_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0,
+				jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0,
 					    "using the index of `%s` fetched %ld s ago", registry,
 					    (long)(time(NULL) - st.st_mtime));
 				return 0;
@@ -204,12 +207,12 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 		}
 	}
 
-	if (joblet_buffer_new(&body, err) < 0 || joblet_buffer_new(&etag, err) < 0 ||
-	    joblet_buffer_new(&location, err) < 0) {
+	if (jl_buffer_new(&body, err) < 0 || jl_buffer_new(&etag, err) < 0 ||
+	    jl_buffer_new(&location, err) < 0) {
 		r = -JOBLET_E_NOMEM;
 		goto out;
 	}
-	joblet_buffer_set_limit(body, JL_INDEX_MAX_BYTES);
+	jl_buffer_set_limit(body, JL_INDEX_MAX_BYTES);
 	{
 		struct joblet_registry_index_request q = {
 			sizeof(q), 0, registry, cached && cached_etag && *cached_etag ? cached_etag : NULL
@@ -217,7 +220,7 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 		struct joblet_registry_index_reply a = { sizeof(a), 0, body, etag, location };
 		struct joblet_error *e = NULL;
 
-		jl_progress(req, JOBLET_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0,
+		jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0,
 			    "fetching the index of `%s`", registry);
 		r = ops->fetch_index(&q, &a, &e);
 		if (r < 0) {
@@ -240,7 +243,7 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 		}
 		if (a.not_modified && cached) {
 			r = jl_index_parse(cached, cached_len,
-					   joblet_buffer_length(location) ? joblet_buffer_data(location)
+					   joblet_buffer_length(location) ? jl_buffer_data(location)
 									  : registry,
 					   ret_index, err);
 			if (r == 0 && use_cache)
@@ -248,29 +251,29 @@ int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *
 			goto out;
 		}
 	}
-	r = jl_index_parse(joblet_buffer_data(body), joblet_buffer_length(body),
-			   joblet_buffer_length(location) ? joblet_buffer_data(location) : registry,
+	r = jl_index_parse(jl_buffer_data(body), joblet_buffer_length(body),
+			   joblet_buffer_length(location) ? jl_buffer_data(location) : registry,
 			   ret_index, err);
 	if (r < 0)
 		goto out;
 	if (use_cache) {
-		cache_write(json_path, joblet_buffer_data(body), joblet_buffer_length(body));
+		cache_write(json_path, jl_buffer_data(body), joblet_buffer_length(body));
 		if (joblet_buffer_length(etag))
-			cache_write(etag_path, joblet_buffer_data(etag), joblet_buffer_length(etag));
+			cache_write(etag_path, jl_buffer_data(etag), joblet_buffer_length(etag));
 		else
 			unlink(etag_path);
 	}
 out:
-	joblet_buffer_free(body);
-	joblet_buffer_free(etag);
-	joblet_buffer_free(location);
+	jl_buffer_free(body);
+	jl_buffer_free(etag);
+	jl_buffer_free(location);
 	return r;
 }
 
 /* ------------------------------------------------------------------ install */
 
 struct progress_ctx {
-	const struct joblet_install_request *req;
+	const struct jl_install_request *req;
 	const char *name;
 	const char *version;
 };
@@ -279,11 +282,11 @@ static void download_progress(uint64_t done, int64_t total, double rate, void *u
 {
 	struct progress_ctx *c = userdata;
 
-	jl_progress(c->req, JOBLET_INSTALL_DOWNLOADING, c->name, c->version, done, total, rate, NULL);
+	jl_progress(c->req, JL_INSTALL_DOWNLOADING, c->name, c->version, done, total, rate, NULL);
 }
 
 /* Open the package through the registry's plugin, else any that can fetch the URL. */
-static int open_package(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+static int open_package(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			const struct joblet_plugin *first, const char *registry, const char *url,
 			struct joblet_stream **ret, struct joblet_error **err)
 {
@@ -293,7 +296,7 @@ static int open_package(const struct joblet_config *cfg, const struct joblet_plu
 	if (r != -JOBLET_E_UNSUPPORTED)
 		return r;
 	for (char **n = cfg->registry_plugins; n && *n; n++) {
-		const struct joblet_plugin *p = joblet_plugin_set_find(set, JOBLET_KIND_REGISTRY, *n);
+		const struct joblet_plugin *p = jl_plugin_set_find(set, JOBLET_KIND_REGISTRY, *n);
 
 		if (!p || p == first)
 			continue;
@@ -307,7 +310,7 @@ static int open_package(const struct joblet_config *cfg, const struct joblet_plu
 }
 
 /* The archive plugin with the highest bid for this head, or an error. */
-static int pick_archive(const struct joblet_plugin_set *set, const uint8_t *head, size_t len,
+static int pick_archive(const struct jl_plugin_set *set, const uint8_t *head, size_t len,
 			const char *url, const struct joblet_archive_ops **ret,
 			struct joblet_error **err)
 {
@@ -318,8 +321,8 @@ static int pick_archive(const struct joblet_plugin_set *set, const uint8_t *head
 
 	base = base ? base + 1 : url;
 	*ret = NULL;
-	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
-		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, NULL);
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
 		const struct joblet_archive_ops *ops;
 		int32_t bid;
 
@@ -379,12 +382,12 @@ static int package_root(int stagefd, char **ret_sub, struct joblet_error **err)
 	return 0;
 }
 
-int joblet_runtime_install(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
-			   const struct joblet_install_request *req, char **ret_json,
+int jl_runtime_install(const struct jl_config *cfg, const struct jl_plugin_set *set,
+			   const struct jl_install_request *req, char **ret_json,
 			   struct joblet_error **err)
 {
 	const char *registry = req->registry && *req->registry ? req->registry : cfg->default_registry;
-	bool force = req->flags & JOBLET_INSTALL_FORCE, unchecked = false, replaced = false;
+	bool force = req->flags & JL_INSTALL_FORCE, unchecked = false, replaced = false;
 	struct jl_runtime_spec spec = { 0 };
 	const struct joblet_plugin *plugin = NULL;
 	const struct joblet_archive_ops *archive = NULL;
@@ -426,7 +429,7 @@ int joblet_runtime_install(const struct joblet_config *cfg, const struct joblet_
 	}
 	if (r < 0)
 		goto out;
-	jl_progress(req, JOBLET_INSTALL_RESOLVING, entry->name, entry->version, 0, entry->size, 0,
+	jl_progress(req, JL_INSTALL_RESOLVING, entry->name, entry->version, 0, entry->size, 0,
 		    "%s %s from `%s` (%s)", entry->name, entry->version, registry, platform);
 
 	/* The runtimes folder, its lock and staging folders. */
@@ -446,7 +449,7 @@ int joblet_runtime_install(const struct joblet_config *cfg, const struct joblet_
 		goto out;
 	r = jl_lock_path(lock_path, false, &lock_fd, NULL);
 	if (r == -JOBLET_E_BUSY) {
-		jl_progress(req, JOBLET_INSTALL_RESOLVING, entry->name, entry->version, 0, entry->size, 0,
+		jl_progress(req, JL_INSTALL_RESOLVING, entry->name, entry->version, 0, entry->size, 0,
 			    "waiting for another install or removal of %s to finish", entry->name);
 		r = jl_lock_path(lock_path, true, &lock_fd, err);
 	}
@@ -525,7 +528,7 @@ int joblet_runtime_install(const struct joblet_config *cfg, const struct joblet_
 			goto out;
 		}
 	}
-	jl_progress(req, JOBLET_INSTALL_VERIFYING, entry->name, entry->version, bytes, entry->size, 0,
+	jl_progress(req, JL_INSTALL_VERIFYING, entry->name, entry->version, bytes, entry->size, 0,
 		    "verifying %s %s", entry->name, entry->version);
 	if (strcmp(sha, entry->sha256) != 0) {
 		r = joblet_error_set(err, JOBLET_E_CHECKSUM, 0,
@@ -599,7 +602,7 @@ int joblet_runtime_install(const struct joblet_config *cfg, const struct joblet_
 		}
 		fsync(runtimes_fd);
 	}
-	jl_progress(req, JOBLET_INSTALL_DONE, entry->name, entry->version, bytes, entry->size, 0,
+	jl_progress(req, JL_INSTALL_DONE, entry->name, entry->version, bytes, entry->size, 0,
 		    "installed %s %s at %s", entry->name, entry->version, target);
 	{
 		json_object *o = json_object_new_object();
@@ -616,7 +619,7 @@ int joblet_runtime_install(const struct joblet_config *cfg, const struct joblet_
 	}
 out:
 	jl_prefetch_free(pf);
-	joblet_stream_close(stream);
+	jl_stream_close(stream);
 	if (stage && staging_fd >= 0) {
 		/* Gone in every case: a failure's partial files, or the replaced version. */
 		const char *base = strrchr(stage, '/') + 1;

@@ -5,9 +5,9 @@
 #include <json.h>
 #include <stdbool.h>
 
-#include <joblet/config.h>
-#include <joblet/loader.h>
-#include <joblet/runtime.h>
+#include "config/config.h"
+#include "plugin/loader.h"
+#include "runtime/runtime.h"
 
 #include "runtime/registry_index.h"
 
@@ -17,15 +17,15 @@ int jl_json_finish(json_object *o, char **ret_json, struct joblet_error **err);
 json_object *jl_json_strv(char *const *v);
 
 /* Report progress to req's callback (printf-style message, may be NULL). */
-void jl_progress(const struct joblet_install_request *req, int32_t phase, const char *name,
+void jl_progress(const struct jl_install_request *req, int32_t phase, const char *name,
 		 const char *version, uint64_t done, int64_t total, double rate, const char *fmt,
 		 ...) __attribute__((format(printf, 8, 9)));
 
 /* runtimes.platform, or the detected one. */
-int jl_host_platform(const struct joblet_config *cfg, char **ret, struct joblet_error **err);
+int jl_host_platform(const struct jl_config *cfg, char **ret, struct joblet_error **err);
 
 /* The first registry plugin (in runtimes.registry_plugins order) that takes registry. */
-int jl_registry_pick(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+int jl_registry_pick(const struct jl_config *cfg, const struct jl_plugin_set *set,
 		     const char *registry, const struct joblet_plugin **ret_plugin,
 		     struct joblet_error **err);
 
@@ -34,8 +34,8 @@ int jl_registry_pick(const struct joblet_config *cfg, const struct joblet_plugin
  * runtimes.index_ttl) unless revalidate, else fetched with the cached ETag.
  * *ret_cached_unchecked tells that the copy was used without asking.
  */
-int jl_index_fetch(const struct joblet_config *cfg, const struct joblet_plugin *plugin,
-		   const char *registry, bool revalidate, const struct joblet_install_request *req,
+int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plugin,
+		   const char *registry, bool revalidate, const struct jl_install_request *req,
 		   struct jl_index **ret_index, bool *ret_cached_unchecked,
 		   struct joblet_error **err);
 
@@ -46,7 +46,7 @@ struct jl_runtime_desc;
  * installed).  *ret_dir is its folder; *ret_desc (may be NULL) its
  * runtime.yml.  JOBLET_E_NOT_FOUND lists the installed versions.
  */
-int jl_runtime_resolve(const struct joblet_config *cfg, const char *spec, char **ret_dir,
+int jl_runtime_resolve(const struct jl_config *cfg, const char *spec, char **ret_dir,
 		       struct jl_runtime_desc **ret_desc, struct joblet_error **err);
 
 #endif /* JL_INSTALL_PRIVATE_H */

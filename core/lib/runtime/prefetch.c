@@ -1,5 +1,5 @@
 /* prefetch.c - read-ahead with hashing in a producer thread (see prefetch.h). */
-#include "config.h"
+#include <config.h>
 
 #include <pthread.h>
 #include <time.h>
@@ -7,6 +7,7 @@
 #include "runtime/prefetch.h"
 #include "runtime/sha256.h"
 #include "base/util.h"
+#include "base/buffer.h"
 
 #define PREFETCH_CHUNK (256 * 1024)
 #define PREFETCH_NCHUNKS 8
@@ -242,7 +243,7 @@ int jl_prefetch_new(struct joblet_stream *src, const struct jl_prefetch_options 
 	int r;
 
 	if (!p) {
-		joblet_stream_close(src);
+		jl_stream_close(src);
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot start a download");
 	}
 	p->src = src;
@@ -309,7 +310,7 @@ void jl_prefetch_free(struct jl_prefetch *p)
 		pthread_mutex_unlock(&p->lock);
 		pthread_join(p->thread, NULL);
 	}
-	joblet_stream_close(p->src);
+	jl_stream_close(p->src);
 	for (int i = 0; i < PREFETCH_NCHUNKS; i++)
 		free(p->ring[i].data);
 	joblet_error_free(p->producer_err);

@@ -1,5 +1,5 @@
 /* registry_index.c - registry.json (see registry_index.h). */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <json.h>

@@ -2,7 +2,7 @@
  * runtime_pack.c - `runtime pack` and `runtime index`: building packages
  * and a registry.json without any CI service.
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <json.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include <joblet/archive.h>
-#include <joblet/runtime.h>
+#include "runtime/runtime.h"
 
 #include "base/fsutil.h"
 #include "runtime/install_private.h"
@@ -19,6 +19,9 @@
 #include "runtime/semver.h"
 #include "runtime/sha256.h"
 #include "base/util.h"
+#include "base/buffer.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 /* SHA-256 (hex) and size of an open file, from its start. */
 static int hash_fd(int fd, const char *name, char ret_hex[65], int64_t *ret_size,
@@ -53,10 +56,10 @@ static int hash_fd(int fd, const char *name, char ret_hex[65], int64_t *ret_size
 	return 0;
 }
 
-static const struct joblet_archive_ops *packer(const struct joblet_plugin_set *set)
+static const struct joblet_archive_ops *packer(const struct jl_plugin_set *set)
 {
-	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
-		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, NULL);
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
 		const struct joblet_archive_ops *ops = p->ops;
 
 		if (p->kind == JOBLET_KIND_ARCHIVE &&
@@ -67,7 +70,7 @@ static const struct joblet_archive_ops *packer(const struct joblet_plugin_set *s
 	return NULL;
 }
 
-int joblet_runtime_pack(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			const char *dir, const char *out, char **ret_json, struct joblet_error **err)
 {
 	const struct joblet_archive_ops *ops = packer(set);
@@ -190,7 +193,7 @@ static int pkg_cmp(const void *a, const void *b)
 }
 
 /* Unpack a package into a scratch folder just to read its runtime.yml. */
-static int read_package(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+static int read_package(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			int dfd, const char *dir, const char *file, struct pkg_info *pi,
 			struct joblet_error **err)
 {
@@ -218,8 +221,8 @@ static int read_package(const struct joblet_config *cfg, const struct joblet_plu
 		close(fd);
 		return r < 0 ? r : joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", display);
 	}
-	for (size_t i = 0; i < joblet_plugin_set_count(set); i++) {
-		const struct joblet_plugin *p = joblet_plugin_set_get(set, i, NULL);
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
 		int32_t bid;
 
 		if (p->kind != JOBLET_KIND_ARCHIVE)
@@ -239,14 +242,14 @@ static int read_package(const struct joblet_config *cfg, const struct joblet_plu
 	if (r < 0)
 		return r;
 	if (!mkdtemp(scratch)) {
-		joblet_stream_close(s);
+		jl_stream_close(s);
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create a scratch folder in `%s`",
 					dir);
 	}
 	sfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	r = sfd < 0 ? joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", scratch)
 		    : ops->extract(s, sfd, &limits, &stats, err);
-	joblet_stream_close(s);
+	jl_stream_close(s);
 	if (r == 0) {
 		/* The runtime.yml at the top, or in the package's single folder. */
 		_cleanup_closedir_ DIR *d = fdopendir(dup(sfd));
@@ -296,7 +299,7 @@ static bool is_package_name(const char *name)
 	return false;
 }
 
-int joblet_registry_index_dir(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+int jl_registry_index_dir(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			      const char *dir, const char *base_url, const char *default_platforms,
 			      char **ret_json, struct joblet_error **err)
 {

@@ -1,5 +1,5 @@
 /* runtime_spec.c - NAME[@VERSION|@latest] as users type it (jl_runtime_spec_*). */
-#include "config.h"
+#include <config.h>
 
 #include "runtime/runtime_spec.h"
 #include "runtime/semver.h"

@@ -6,14 +6,14 @@
  * a runtime.yml whose name and version say the same.  Folders starting
  * with `.` are joblet's own (locks, staging).
  */
-#include "config.h"
+#include <config.h>
 
 #include <fcntl.h>
 #include <json.h>
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <joblet/runtime.h>
+#include "runtime/runtime.h"
 
 #include "base/fsutil.h"
 #include "runtime/install_private.h"
@@ -21,6 +21,8 @@
 #include "runtime/runtime_yml.h"
 #include "runtime/semver.h"
 #include "base/util.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 struct installed {
 	struct jl_runtime_desc *desc;
@@ -49,7 +51,7 @@ static void installed_free(struct installed *v, size_t n)
  * go to problems (a JSON array, may be NULL).  A missing runtimes folder is
  * an empty list.
  */
-static int scan_installed(const struct joblet_config *cfg, struct installed **ret, size_t *ret_n,
+static int scan_installed(const struct jl_config *cfg, struct installed **ret, size_t *ret_n,
 			  json_object *problems, struct joblet_error **err)
 {
 	_cleanup_close_ int dfd = open(cfg->runtimes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -156,7 +158,7 @@ static bool spec_says_latest(const char *text)
 	return at && strcmp(at + 1, "latest") == 0;
 }
 
-static json_object *runtime_json(const struct joblet_config *cfg, const struct installed *r)
+static json_object *runtime_json(const struct jl_config *cfg, const struct installed *r)
 {
 	const struct jl_runtime_desc *d = r->desc;
 	json_object *o = json_object_new_object(), *mounts = json_object_new_array();
@@ -190,7 +192,7 @@ static json_object *runtime_json(const struct joblet_config *cfg, const struct i
 	return o;
 }
 
-int joblet_runtime_list(const struct joblet_config *cfg, const char *spec_text, char **ret_json,
+int jl_runtime_list(const struct jl_config *cfg, const char *spec_text, char **ret_json,
 			struct joblet_error **err)
 {
 	struct jl_runtime_spec spec = { 0 };
@@ -237,7 +239,7 @@ fail:
 	return r;
 }
 
-int joblet_runtime_remove(const struct joblet_config *cfg, const char *spec_text, char **ret_json,
+int jl_runtime_remove(const struct jl_config *cfg, const char *spec_text, char **ret_json,
 			  struct joblet_error **err)
 {
 	struct jl_runtime_spec spec = { 0 };
@@ -323,7 +325,7 @@ out:
 	return r;
 }
 
-int joblet_registry_list(const struct joblet_config *cfg, const struct joblet_plugin_set *set,
+int jl_registry_list(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			 const char *registry_arg, char **ret_json, struct joblet_error **err)
 {
 	const char *registry = registry_arg && *registry_arg ? registry_arg : cfg->default_registry;
@@ -382,7 +384,7 @@ out:
 	return r;
 }
 
-int jl_runtime_resolve(const struct joblet_config *cfg, const char *spec_text, char **ret_dir,
+int jl_runtime_resolve(const struct jl_config *cfg, const char *spec_text, char **ret_dir,
 		       struct jl_runtime_desc **ret_desc, struct joblet_error **err)
 {
 	struct jl_runtime_spec spec = { 0 };

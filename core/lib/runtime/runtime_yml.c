@@ -1,5 +1,5 @@
 /* runtime_yml.c - runtime.yml (see runtime_yml.h). */
-#include "config.h"
+#include <config.h>
 
 #include <ctype.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  * strings never allocates and cannot fail; only jl_semver_parse() copies the
  * identifiers out.
  */
-#include "config.h"
+#include <config.h>
 
 #include "runtime/semver.h"
 #include "base/util.h"

@@ -9,18 +9,18 @@
  * time is dealt with, by asking localtime_r() which UTC offsets are in
  * force around it.
  */
-#include "config.h"
+#include <config.h>
 
 #include <time.h>
 
-#include <joblet/cron.h>
+#include "sched/cron.h"
 
 #include "base/util.h"
 
 #define CRON_MAX_LEN 256
 #define NS_PER_S     INT64_C(1000000000)
 #define DAY_S	     INT64_C(86400)
-/* How far joblet_cron_next() looks, in years. */
+/* How far jl_cron_next() looks, in years. */
 #define HORIZON_YEARS 5
 /* Bound on the search loop; each turn moves forward, this is only a backstop. */
 #define MAX_TURNS 4096
@@ -380,14 +380,14 @@ static char *month_list(uint16_t months)
  * is `*`-like), the days of the month must exist in one of the months.
  * The weekday case needs no check: every weekday comes in every month.
  */
-static int check_can_fire(const struct joblet_cron *c, const char *expr, size_t len,
+static int check_can_fire(const struct jl_cron *c, const char *expr, size_t len,
 			  struct joblet_error **err)
 {
 	_cleanup_free_ char *months = NULL;
 	char q[QUOTE_BUF], days[32];
 	int first = 0, count = 0, last = 0;
 
-	if (!(c->flags & JOBLET_CRON_DOW_STAR) || (c->flags & JOBLET_CRON_DOM_STAR))
+	if (!(c->flags & JL_CRON_DOW_STAR) || (c->flags & JL_CRON_DOM_STAR))
 		return 0;
 	for (int m = 1; m <= 12; m++) {
 		if (!((c->months >> m) & 1))
@@ -430,10 +430,10 @@ static const struct {
 	{ "@hourly", "0 * * * *" },
 };
 
-static int parse_fields(const char *expr, size_t len, struct joblet_cron *ret,
+static int parse_fields(const char *expr, size_t len, struct jl_cron *ret,
 			struct joblet_error **err);
 
-static int parse_macro(const char *s, size_t n, struct joblet_cron *ret, struct joblet_error **err)
+static int parse_macro(const char *s, size_t n, struct jl_cron *ret, struct joblet_error **err)
 {
 	char q[QUOTE_BUF];
 	size_t word = 0;
@@ -463,12 +463,12 @@ static int parse_macro(const char *s, size_t n, struct joblet_cron *ret, struct 
 }
 
 /* expr[0..len): without leading or trailing blanks, not empty. */
-static int parse_fields(const char *expr, size_t len, struct joblet_cron *ret,
+static int parse_fields(const char *expr, size_t len, struct jl_cron *ret,
 			struct joblet_error **err)
 {
 	struct slice field[FIELD_COUNT];
 	uint64_t bits[FIELD_COUNT];
-	struct joblet_cron c = { 0 };
+	struct jl_cron c = { 0 };
 	const char *p = expr, *end = expr + len;
 	int count = 0, r;
 
@@ -501,9 +501,9 @@ static int parse_fields(const char *expr, size_t len, struct joblet_cron *ret,
 	c.months = (uint16_t)bits[3];
 	c.weekdays = (uint8_t)bits[4];
 	if (field[FIELD_DOM].s[0] == '*')
-		c.flags |= JOBLET_CRON_DOM_STAR;
+		c.flags |= JL_CRON_DOM_STAR;
 	if (field[FIELD_DOW].s[0] == '*')
-		c.flags |= JOBLET_CRON_DOW_STAR;
+		c.flags |= JL_CRON_DOW_STAR;
 	r = check_can_fire(&c, expr, len, err);
 	if (r < 0)
 		return r;
@@ -511,7 +511,7 @@ static int parse_fields(const char *expr, size_t len, struct joblet_cron *ret,
 	return 0;
 }
 
-int joblet_cron_parse(const char *expr, struct joblet_cron *ret, struct joblet_error **err)
+int jl_cron_parse(const char *expr, struct jl_cron *ret, struct joblet_error **err)
 {
 	size_t len;
 
@@ -649,7 +649,7 @@ static int weekday(int64_t y, int m, int d)
 }
 
 /* Bit d set for each day d of month y-m that c matches (Vixie's OR/AND rule). */
-static uint64_t month_days(const struct joblet_cron *c, int64_t y, int m)
+static uint64_t month_days(const struct jl_cron *c, int64_t y, int m)
 {
 	int dim = days_in_month(y, m), first = weekday(y, m, 1);
 	uint64_t in_month = ((UINT64_C(1) << dim) - 1) << 1;
@@ -659,13 +659,13 @@ static uint64_t month_days(const struct joblet_cron *c, int64_t y, int m)
 		if ((c->weekdays >> w) & 1)
 			for (int d = 1 + (w - first + 7) % 7; d <= dim; d += 7)
 				dow |= UINT64_C(1) << d;
-	if (c->flags & (JOBLET_CRON_DOM_STAR | JOBLET_CRON_DOW_STAR))
+	if (c->flags & (JL_CRON_DOM_STAR | JL_CRON_DOW_STAR))
 		return dom & dow;
 	return dom | dow;
 }
 
 /* Move *w to the first wall time at or after it that c matches; false past limit. */
-static bool next_wall(const struct joblet_cron *c, struct wall *w, const struct wall *limit)
+static bool next_wall(const struct jl_cron *c, struct wall *w, const struct wall *limit)
 {
 	for (;;) {
 		uint64_t days;
@@ -798,7 +798,7 @@ static enum resolved resolve(struct wall *w, int64_t after, int64_t *ret_t)
 	return RESOLVED_SKIP;
 }
 
-int64_t joblet_cron_next(const struct joblet_cron *c, int64_t after_ns)
+int64_t jl_cron_next(const struct jl_cron *c, int64_t after_ns)
 {
 	int64_t after, start, local, t;
 	struct wall w, limit;

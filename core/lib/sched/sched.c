@@ -17,7 +17,7 @@
  * cores first, the rest from the core with the fewest free threads that
  * still has enough (filling holes instead of splitting whole cores).
  */
-#include "config.h"
+#include <config.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +32,8 @@
 
 #include "base/cpuset.h"
 #include "base/util.h"
+#include "base/timefmt.h"
+#include "sched/sched.h"
 
 enum {
 	SJ_OUT = 0,	/* not in the core */
@@ -46,7 +48,7 @@ struct cpu_topo {
 	int64_t core;	/* package << 32 | core id: the same for sibling threads */
 };
 
-struct joblet_sched {
+struct jl_sched {
 	int64_t max_running, cpu_budget, memory_budget;
 	const struct joblet_plugin *plugin;
 	const struct joblet_scheduler_ops *ops;
@@ -111,7 +113,7 @@ static int read_node(const char *cpudir)
 	return node;
 }
 
-static int load_topology(struct joblet_sched *s, const char *sysfs, struct joblet_error **err)
+static int load_topology(struct jl_sched *s, const char *sysfs, struct joblet_error **err)
 {
 	size_t n = jl_cpuset_count(&s->pinnable), k = 0;
 
@@ -148,13 +150,13 @@ static int load_topology(struct joblet_sched *s, const char *sysfs, struct joble
 
 /* ------------------------------------------------------------------ core allocation */
 
-static bool cpu_free(const struct joblet_sched *s, const struct cpu_topo *t)
+static bool cpu_free(const struct jl_sched *s, const struct cpu_topo *t)
 {
 	return !jl_cpuset_has(&s->held, t->cpu);
 }
 
 /* Free CPUs of node (or of every node when node < 0). */
-static size_t node_free(const struct joblet_sched *s, int node)
+static size_t node_free(const struct jl_sched *s, int node)
 {
 	size_t n = 0;
 
@@ -165,7 +167,7 @@ static size_t node_free(const struct joblet_sched *s, int node)
 }
 
 /* Free and total threads of physical core `core` on node. */
-static void core_threads(const struct joblet_sched *s, int node, int64_t core, size_t *ret_free,
+static void core_threads(const struct jl_sched *s, int node, int64_t core, size_t *ret_free,
 			 size_t *ret_total)
 {
 	*ret_free = *ret_total = 0;
@@ -177,7 +179,7 @@ static void core_threads(const struct joblet_sched *s, int node, int64_t core, s
 		}
 }
 
-static void take_from_core(struct joblet_sched *s, int node, int64_t core, size_t want,
+static void take_from_core(struct jl_sched *s, int node, int64_t core, size_t want,
 			   struct jl_cpuset *out, size_t *got)
 {
 	for (size_t i = 0; i < s->ntopo && want > 0; i++) {
@@ -194,7 +196,7 @@ static void take_from_core(struct joblet_sched *s, int node, int64_t core, size_
 }
 
 /* Up to want CPUs from node into out: whole free cores, then the tightest partial fits. */
-static size_t take_from_node(struct joblet_sched *s, int node, size_t want, struct jl_cpuset *out)
+static size_t take_from_node(struct jl_sched *s, int node, size_t want, struct jl_cpuset *out)
 {
 	size_t got = 0;
 
@@ -241,7 +243,7 @@ static size_t take_from_node(struct joblet_sched *s, int node, size_t want, stru
 	return got;
 }
 
-static int alloc_cores(struct joblet_sched *s, size_t n, struct jl_cpuset *out)
+static int alloc_cores(struct jl_sched *s, size_t n, struct jl_cpuset *out)
 {
 	int best = -1;
 	size_t best_free = 0, got = 0;
@@ -289,13 +291,13 @@ static bool heap_less(const struct joblet_sched_job *a, const struct joblet_sche
 	       (a->start_at_ns == b->start_at_ns && a->seq < b->seq);
 }
 
-static void heap_set(struct joblet_sched *s, size_t i, struct joblet_sched_job *j)
+static void heap_set(struct jl_sched *s, size_t i, struct joblet_sched_job *j)
 {
 	s->heap[i] = j;
 	j->core_slot = i;
 }
 
-static void heap_up(struct joblet_sched *s, size_t i)
+static void heap_up(struct jl_sched *s, size_t i)
 {
 	struct joblet_sched_job *j = s->heap[i];
 
@@ -306,7 +308,7 @@ static void heap_up(struct joblet_sched *s, size_t i)
 	heap_set(s, i, j);
 }
 
-static void heap_down(struct joblet_sched *s, size_t i)
+static void heap_down(struct jl_sched *s, size_t i)
 {
 	struct joblet_sched_job *j = s->heap[i];
 
@@ -325,7 +327,7 @@ static void heap_down(struct joblet_sched *s, size_t i)
 	heap_set(s, i, j);
 }
 
-static int heap_push(struct joblet_sched *s, struct joblet_sched_job *j, struct joblet_error **err)
+static int heap_push(struct jl_sched *s, struct joblet_sched_job *j, struct joblet_error **err)
 {
 	if (s->heap_n == s->heap_cap) {
 		size_t ncap = s->heap_cap ? s->heap_cap * 2 : 64;
@@ -342,7 +344,7 @@ static int heap_push(struct joblet_sched *s, struct joblet_sched_job *j, struct 
 	return 0;
 }
 
-static void heap_remove(struct joblet_sched *s, struct joblet_sched_job *j)
+static void heap_remove(struct jl_sched *s, struct joblet_sched_job *j)
 {
 	size_t i = (size_t)j->core_slot;
 
@@ -360,10 +362,10 @@ static void heap_remove(struct joblet_sched *s, struct joblet_sched_job *j)
 
 /* ------------------------------------------------------------------ the core */
 
-int joblet_sched_new(const struct joblet_sched_limits *limits, const struct joblet_plugin *policy,
-		     struct joblet_sched **ret, struct joblet_error **err)
+int jl_sched_new(const struct jl_sched_limits *limits, const struct joblet_plugin *policy,
+		     struct jl_sched **ret, struct joblet_error **err)
 {
-	struct joblet_sched *s;
+	struct jl_sched *s;
 	int r;
 
 	if (!policy || policy->kind != JOBLET_KIND_SCHEDULER || !policy->ops)
@@ -394,7 +396,7 @@ fail:
 	return r;
 }
 
-void joblet_sched_free(struct joblet_sched *s)
+void jl_sched_free(struct jl_sched *s)
 {
 	if (!s)
 		return;
@@ -409,7 +411,7 @@ static int64_t jl_max0(int64_t v)
 	return v > 0 ? v : 0;
 }
 
-static void capacity(const struct joblet_sched *s, struct joblet_sched_capacity *cap)
+static void capacity(const struct jl_sched *s, struct joblet_sched_capacity *cap)
 {
 	size_t pin = s->npin, held = s->nheld;
 
@@ -420,7 +422,7 @@ static void capacity(const struct joblet_sched *s, struct joblet_sched_capacity 
 	cap->free_cores = (int64_t)(pin > held ? pin - held : 0);
 }
 
-int joblet_sched_check(const struct joblet_sched *s, const struct joblet_sched_job *job,
+int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
 		       struct joblet_error **err)
 {
 	size_t pin = s->npin;
@@ -451,7 +453,7 @@ int joblet_sched_check(const struct joblet_sched *s, const struct joblet_sched_j
 	return 0;
 }
 
-static int to_policy(struct joblet_sched *s, struct joblet_sched_job *job, int64_t now_ns,
+static int to_policy(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns,
 		     struct joblet_error **err)
 {
 	int r = s->ops->submit(s->state, job, now_ns, err);
@@ -461,10 +463,10 @@ static int to_policy(struct joblet_sched *s, struct joblet_sched_job *job, int64
 	return r;
 }
 
-int joblet_sched_add(struct joblet_sched *s, struct joblet_sched_job *job, int64_t now_ns,
+int jl_sched_add(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns,
 		     struct joblet_error **err)
 {
-	int r = joblet_sched_check(s, job, err);
+	int r = jl_sched_check(s, job, err);
 
 	if (r < 0)
 		return r;
@@ -483,7 +485,7 @@ int joblet_sched_add(struct joblet_sched *s, struct joblet_sched_job *job, int64
 	return to_policy(s, job, now_ns, err);
 }
 
-void joblet_sched_cancel(struct joblet_sched *s, struct joblet_sched_job *job)
+void jl_sched_cancel(struct jl_sched *s, struct joblet_sched_job *job)
 {
 	if (job->core_state == SJ_TIMED)
 		heap_remove(s, job);
@@ -494,7 +496,7 @@ void joblet_sched_cancel(struct joblet_sched *s, struct joblet_sched_job *job)
 	job->core_state = SJ_OUT;
 }
 
-struct joblet_sched_job *joblet_sched_due(struct joblet_sched *s, int64_t now_ns)
+struct joblet_sched_job *jl_sched_due(struct jl_sched *s, int64_t now_ns)
 {
 	struct joblet_sched_job *j;
 
@@ -510,7 +512,7 @@ struct joblet_sched_job *joblet_sched_due(struct joblet_sched *s, int64_t now_ns
 	return j;
 }
 
-static void hold(struct joblet_sched *s, struct joblet_sched_job *job)
+static void hold(struct jl_sched *s, struct joblet_sched_job *job)
 {
 	s->running++;
 	s->cpu_used += job->max_cpu;
@@ -518,14 +520,14 @@ static void hold(struct joblet_sched *s, struct joblet_sched_job *job)
 	job->core_state = SJ_RUNNING;
 }
 
-struct joblet_sched_job *joblet_sched_next(struct joblet_sched *s, int64_t now_ns)
+struct joblet_sched_job *jl_sched_next(struct jl_sched *s, int64_t now_ns)
 {
 	struct joblet_sched_capacity cap;
 	struct joblet_sched_job *job;
 	struct jl_cpuset *cores = NULL;
 
 	s->last_now_ns = now_ns;
-	while (joblet_sched_due(s, now_ns))
+	while (jl_sched_due(s, now_ns))
 		;
 	capacity(s, &cap);
 	job = s->ops->pick(s->state, &cap, now_ns);
@@ -550,7 +552,7 @@ struct joblet_sched_job *joblet_sched_next(struct joblet_sched *s, int64_t now_n
 	return job;
 }
 
-void joblet_sched_job_cores(const struct joblet_sched_job *job, char *buf, size_t size)
+void jl_sched_job_cores(const struct joblet_sched_job *job, char *buf, size_t size)
 {
 	if (size == 0)
 		return;
@@ -560,7 +562,7 @@ void joblet_sched_job_cores(const struct joblet_sched_job *job, char *buf, size_
 		buf[0] = '\0';
 }
 
-int joblet_sched_adopt(struct joblet_sched *s, struct joblet_sched_job *job, const char *cores,
+int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job, const char *cores,
 		       int64_t now_ns, struct joblet_error **err)
 {
 	struct jl_cpuset want, clash = { { 0 } };
@@ -600,10 +602,10 @@ int joblet_sched_adopt(struct joblet_sched *s, struct joblet_sched_job *job, con
 	return 0;
 }
 
-void joblet_sched_release(struct joblet_sched *s, struct joblet_sched_job *job, int64_t now_ns)
+void jl_sched_release(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns)
 {
 	if (job->core_state != SJ_RUNNING) {
-		joblet_sched_cancel(s, job);
+		jl_sched_cancel(s, job);
 		return;
 	}
 	s->running--;
@@ -620,13 +622,13 @@ void joblet_sched_release(struct joblet_sched *s, struct joblet_sched_job *job, 
 		s->ops->finished(s->state, job, now_ns);
 }
 
-int64_t joblet_sched_next_due(const struct joblet_sched *s)
+int64_t jl_sched_next_due(const struct jl_sched *s)
 {
 	return s->heap_n > 0 ? s->heap[0]->start_at_ns : -1;
 }
 
 /* Why job, queued, cannot start for room; 0 when it would fit. */
-static int room_why(const struct joblet_sched *s, const struct joblet_sched_capacity *cap,
+static int room_why(const struct jl_sched *s, const struct joblet_sched_capacity *cap,
 		    const struct joblet_sched_job *job, char *buf, size_t size)
 {
 	if (cap->free_slots == 0)
@@ -654,7 +656,7 @@ static int room_why(const struct joblet_sched *s, const struct joblet_sched_capa
 	return 1;
 }
 
-void joblet_sched_why(const struct joblet_sched *s, const struct joblet_sched_job *job, char *buf,
+void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, char *buf,
 		      size_t size)
 {
 	struct joblet_sched_capacity cap;
@@ -667,7 +669,7 @@ void joblet_sched_why(const struct joblet_sched *s, const struct joblet_sched_jo
 	if (job->core_state == SJ_TIMED) {
 		char when[40];
 
-		joblet_time_format_rfc3339(job->start_at_ns, when, sizeof(when));
+		jl_time_format_rfc3339(job->start_at_ns, when, sizeof(when));
 		snprintf(buf, size, "waits for its start time, %s", when);
 		return;
 	}
@@ -695,9 +697,9 @@ void joblet_sched_why(const struct joblet_sched *s, const struct joblet_sched_jo
 			 s->ops->count(s->state), s->plugin->name);
 }
 
-void joblet_sched_usage(const struct joblet_sched *s, struct joblet_sched_usage *ret)
+void jl_sched_usage(const struct jl_sched *s, struct jl_sched_usage *ret)
 {
-	*ret = (struct joblet_sched_usage){ .size = sizeof(*ret) };
+	*ret = (struct jl_sched_usage){ .size = sizeof(*ret) };
 	ret->running = s->running;
 	ret->scheduled = (int64_t)s->heap_n;
 	ret->queued = (int64_t)s->ops->count(s->state);

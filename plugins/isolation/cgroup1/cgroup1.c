@@ -13,7 +13,7 @@
  * freeze, signal every task, thaw.  A limit whose controller is not
  * mounted, or that the kernel refuses, fails the job.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>

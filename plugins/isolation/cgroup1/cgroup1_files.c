@@ -2,7 +2,7 @@
  * cgroup1_files.c - the limit files isolation/cgroup1 writes and the usage
  * files it reads, across the v1 hierarchies (see cgroup1_files.h).
  */
-#include "config.h"
+#include <config.h>
 
 #include "cgroup1_files.h"
 

@@ -11,7 +11,7 @@
  * kernel cannot, moved there by attach() before it runs any job code.
  * A limit that cannot be applied fails the job: never silently unlimited.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * cgroup2_files.c - the limit files isolation/cgroup2 writes and the usage
  * files it reads, in one job cgroup (see cgroup2_files.h).
  */
-#include "config.h"
+#include <config.h>
 
 #include "cgroup2_files.h"
 

@@ -3,7 +3,7 @@
  * (see cgroup_common.h).  Nothing here keeps state; everything that reads
  * the host takes its root (sysfs, mountinfo, a directory fd) as a parameter.
  */
-#include "config.h"
+#include <config.h>
 
 #include "cgroup_common.h"
 

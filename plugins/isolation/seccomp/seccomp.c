@@ -18,7 +18,7 @@
  * capset, prctl, close_range, execve) run after it or before it and are all
  * allowed.  README.md has the profile, the settings and the limits.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -24,7 +24,7 @@
  * Per job: policy_data = its owner; policy_link[0] = next, [1] = prev in the
  * owner's FIFO.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

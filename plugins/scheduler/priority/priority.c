@@ -17,7 +17,7 @@
  *
  * policy_link[0] holds the job's index in the heap.
  */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <stdlib.h>

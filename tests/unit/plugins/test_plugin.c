@@ -148,8 +148,9 @@ static int initfail_init(const struct joblet_plugin_host *host, struct joblet_er
 
 #if defined(JL_VARIANT_ARCHIVE10)
 /*
- * An archive plugin as built against ABI 1.0 headers: its ops table ends
- * before `create`, and it says minor 0.  It must load in a 1.x joblet.
+ * An archive plugin as built against the 1.x SDK (plugin ABI 1.5): its ops
+ * table ends before `create`, as 1.0's did.  A 2.x joblet must refuse it,
+ * saying what to rebuild, and never call into it.
  */
 #include <joblet/archive.h>
 
@@ -171,7 +172,7 @@ static int old_extract(struct joblet_stream *in, int dirfd, const struct joblet_
 	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "old plugin");
 }
 
-/* The 1.0 table is a prefix of today's; its size says where it ends. */
+/* The 1.0 table was a prefix of today's; its size says where it ends. */
 static const struct joblet_archive_ops old_ops = {
 	.size = offsetof(struct joblet_archive_ops, create),
 	.probe = old_probe,
@@ -179,13 +180,13 @@ static const struct joblet_archive_ops old_ops = {
 };
 
 JOBLET_API const struct joblet_plugin joblet_plugin = {
-	.abi_major = JOBLET_PLUGIN_ABI_MAJOR,
-	.abi_minor = 0,
+	.abi_major = 1,
+	.abi_minor = 5,
 	.struct_size = sizeof(struct joblet_plugin),
 	.kind = JOBLET_KIND_ARCHIVE,
 	.name = NAME,
 	.version = "1.0.0",
-	.summary = "an archive plugin built for ABI 1.0",
+	.summary = "an archive plugin built for ABI 1.5",
 	.ops = &old_ops,
 };
 #elif defined(JL_VARIANT_NOSYM)

@@ -1,8 +1,8 @@
 /*
- * joblet/runtime.h - runtimes: install from registries, list, inspect,
+ * runtime/runtime.h - runtimes: install from registries, list, inspect,
  * remove, and build packages and registry indexes.
  *
- * Part of the libjoblet API.  `joblet runtime ...` calls these directly on
+ * Private tier (base/private.h).  `joblet runtime ...` calls these directly on
  * the host; the daemon calls them for the API.  Results are JSON (the same
  * shapes the API answers with), so every front end prints the same facts.
  *
@@ -12,31 +12,28 @@
  * step.  Installs of the same runtime are serialised by a lock; installs of
  * different runtimes run in parallel.
  */
-#ifndef JOBLET_RUNTIME_H
-#define JOBLET_RUNTIME_H
+#ifndef JL_RUNTIME_H
+#define JL_RUNTIME_H
 
 #include <stdint.h>
 
-#include <stdio.h>
 
-#include <joblet/common.h>
-#include <joblet/config.h>
+#include "base/private.h"
+#include "config/config.h"
 #include <joblet/error.h>
-#include <joblet/loader.h>
+#include "plugin/loader.h"
 
-JOBLET_BEGIN_DECLS
-
-enum joblet_install_phase {
-	JOBLET_INSTALL_RESOLVING = 1,	/* fetching the index, choosing the version */
-	JOBLET_INSTALL_DOWNLOADING = 2, /* bytes arriving (and being unpacked) */
-	JOBLET_INSTALL_VERIFYING = 3,	/* checksum, runtime.yml */
-	JOBLET_INSTALL_DONE = 4
+enum jl_install_phase {
+	JL_INSTALL_RESOLVING = 1,	/* fetching the index, choosing the version */
+	JL_INSTALL_DOWNLOADING = 2, /* bytes arriving (and being unpacked) */
+	JL_INSTALL_VERIFYING = 3,	/* checksum, runtime.yml */
+	JL_INSTALL_DONE = 4
 };
 
 /* Passed to the progress callback; every pointer is borrowed for the call. */
-struct joblet_install_progress {
+struct jl_install_progress {
 	uint32_t size;
-	int32_t phase;	     /* enum joblet_install_phase */
+	int32_t phase;	     /* enum jl_install_phase */
 	const char *name;    /* known once resolved, else NULL */
 	const char *version; /* likewise */
 	uint64_t done;	     /* bytes downloaded so far */
@@ -49,17 +46,17 @@ struct joblet_install_progress {
  * Called from the install's threads (the download runs in its own), never
  * at once; keep it short.
  */
-typedef void (*joblet_install_progress_fn)(const struct joblet_install_progress *progress,
+typedef void (*jl_install_progress_fn)(const struct jl_install_progress *progress,
 					   void *userdata);
 
-#define JOBLET_INSTALL_FORCE (UINT32_C(1) << 0) /* replace an installed version */
+#define JL_INSTALL_FORCE (UINT32_C(1) << 0) /* replace an installed version */
 
-struct joblet_install_request {
-	uint32_t size;	      /* sizeof(struct joblet_install_request) */
-	uint32_t flags;	      /* JOBLET_INSTALL_* */
+struct jl_install_request {
+	uint32_t size;	      /* sizeof(struct jl_install_request) */
+	uint32_t flags;	      /* JL_INSTALL_* */
 	const char *spec;     /* NAME, NAME@VERSION or NAME@latest */
 	const char *registry; /* a registry spec; NULL = runtimes.registry of the config */
-	joblet_install_progress_fn progress; /* may be NULL */
+	jl_install_progress_fn progress; /* may be NULL */
 	void *userdata;
 };
 
@@ -70,13 +67,13 @@ struct joblet_install_request {
  * Errors (worded as the registry guide has them): JOBLET_E_NOT_FOUND
  * (runtime or version not in the registry), JOBLET_E_UNSUPPORTED (no
  * version for this platform, or a recipe package), JOBLET_E_EXISTS
- * (installed; use JOBLET_INSTALL_FORCE), JOBLET_E_CHECKSUM, JOBLET_E_HTTP,
+ * (installed; use JL_INSTALL_FORCE), JOBLET_E_CHECKSUM, JOBLET_E_HTTP,
  * JOBLET_E_NETWORK, JOBLET_E_ARCHIVE, JOBLET_E_LIMIT, JOBLET_E_PARSE (a bad
  * index or runtime.yml).
  */
-JOBLET_API int joblet_runtime_install(const struct joblet_config *cfg,
-				      const struct joblet_plugin_set *set,
-				      const struct joblet_install_request *req, char **ret_json,
+JL_API int jl_runtime_install(const struct jl_config *cfg,
+				      const struct jl_plugin_set *set,
+				      const struct jl_install_request *req, char **ret_json,
 				      struct joblet_error **err);
 
 /*
@@ -88,7 +85,7 @@ JOBLET_API int joblet_runtime_install(const struct joblet_config *cfg,
  * spec filters: NULL (all), NAME (every version) or NAME@VERSION; with a
  * filter that matches nothing the answer is JOBLET_E_NOT_FOUND.
  */
-JOBLET_API int joblet_runtime_list(const struct joblet_config *cfg, const char *spec,
+JL_API int jl_runtime_list(const struct jl_config *cfg, const char *spec,
 				   char **ret_json, struct joblet_error **err);
 
 /*
@@ -96,7 +93,7 @@ JOBLET_API int joblet_runtime_list(const struct joblet_config *cfg, const char *
  * first renamed out of the way, so a half-removed runtime is never seen.
  * *ret_json: {"removed": [{"name", "version", "path"}]}.
  */
-JOBLET_API int joblet_runtime_remove(const struct joblet_config *cfg, const char *spec,
+JL_API int jl_runtime_remove(const struct jl_config *cfg, const char *spec,
 				     char **ret_json, struct joblet_error **err);
 
 /*
@@ -105,8 +102,8 @@ JOBLET_API int joblet_runtime_remove(const struct joblet_config *cfg, const char
  *	 "runtimes": [{"name", "versions": [{"version", "description", "size",
  *	   "platforms": [...], "supported": bool, "installed": bool}]}]}
  */
-JOBLET_API int joblet_registry_list(const struct joblet_config *cfg,
-				    const struct joblet_plugin_set *set, const char *registry,
+JL_API int jl_registry_list(const struct jl_config *cfg,
+				    const struct jl_plugin_set *set, const char *registry,
 				    char **ret_json, struct joblet_error **err);
 
 /*
@@ -116,8 +113,8 @@ JOBLET_API int joblet_registry_list(const struct joblet_config *cfg,
  * (device nodes, setuid files, links out of the folder) is refused here.
  * *ret_json: {"path", "name", "version", "sha256", "size", "entries"}.
  */
-JOBLET_API int joblet_runtime_pack(const struct joblet_config *cfg,
-				   const struct joblet_plugin_set *set, const char *dir,
+JL_API int jl_runtime_pack(const struct jl_config *cfg,
+				   const struct jl_plugin_set *set, const char *dir,
 				   const char *out, char **ret_json, struct joblet_error **err);
 
 /*
@@ -128,8 +125,8 @@ JOBLET_API int joblet_runtime_pack(const struct joblet_config *cfg,
  * (platforms: those it lists, else default_platforms, a comma-separated
  * list, else this host's).  *ret_json is the index written.
  */
-JOBLET_API int joblet_registry_index_dir(const struct joblet_config *cfg,
-					 const struct joblet_plugin_set *set, const char *dir,
+JL_API int jl_registry_index_dir(const struct jl_config *cfg,
+					 const struct jl_plugin_set *set, const char *dir,
 					 const char *base_url, const char *default_platforms,
 					 char **ret_json, struct joblet_error **err);
 
@@ -138,54 +135,16 @@ JOBLET_API int joblet_registry_index_dir(const struct joblet_config *cfg,
  * from /etc/os-release and the machine ("ubuntu-amd64").  *ret_platform is
  * a new string.  JOBLET_E_UNSUPPORTED names what was found.
  */
-JOBLET_API int joblet_runtime_host_platform(const struct joblet_config *cfg, char **ret_platform,
+JL_API int jl_runtime_host_platform(const struct jl_config *cfg, char **ret_platform,
 					    struct joblet_error **err);
 
 /*
  * The registry plugin that takes registry (NULL = runtimes.registry): the
  * first of runtimes.registry_plugins whose can_handle() says yes.
  */
-JOBLET_API int joblet_registry_plugin_for(const struct joblet_config *cfg,
-					  const struct joblet_plugin_set *set, const char *registry,
+JL_API int jl_registry_plugin_for(const struct jl_config *cfg,
+					  const struct jl_plugin_set *set, const char *registry,
 					  const struct joblet_plugin **ret_plugin,
 					  struct joblet_error **err);
 
-/* ------------------------------------------------------------------ text for people */
-
-/* Which answer joblet_runtime_print_text() is given. */
-enum joblet_runtime_text {
-	JOBLET_RUNTIME_TEXT_INSTALLED = 1, /* of joblet_runtime_install() */
-	JOBLET_RUNTIME_TEXT_LIST = 2,	   /* of joblet_runtime_list() without a filter */
-	JOBLET_RUNTIME_TEXT_REGISTRY = 3,  /* of joblet_registry_list() */
-	JOBLET_RUNTIME_TEXT_INFO = 4,	   /* of joblet_runtime_list() of one runtime */
-	JOBLET_RUNTIME_TEXT_REMOVED = 5	   /* of joblet_runtime_remove() */
-};
-
-/*
- * Print the JSON answer json of a runtime verb as `joblet runtime` and
- * `rnx runtime` show it: the text to out, notes (unusable runtime folders)
- * to errout prefixed with prog.  -1 when json is not such an answer.
- */
-JOBLET_API int joblet_runtime_print_text(FILE *out, FILE *errout, const char *prog, int32_t what,
-					 const char *json);
-
-/* "1.5 MiB": bytes for people, into buf. */
-JOBLET_API void joblet_size_format(double bytes, char *buf, size_t len);
-
-/* State of an install's progress display (zero it, set tty, last_decile = -1). */
-struct joblet_progress_view {
-	int32_t tty;	     /* 1: redraw a bar on one line; 0: a line per 10 % */
-	int32_t last_decile;
-	int32_t drawn;	     /* a bar is on the line */
-	int32_t reserved;
-};
-
-/* Show one progress report on out (a terminal bar, or lines). */
-JOBLET_API void joblet_install_progress_print(FILE *out, struct joblet_progress_view *view,
-					      const struct joblet_install_progress *p);
-/* End the bar's line, if one is drawn. */
-JOBLET_API void joblet_install_progress_end(FILE *out, struct joblet_progress_view *view);
-
-JOBLET_END_DECLS
-
-#endif /* JOBLET_RUNTIME_H */
+#endif /* JL_RUNTIME_H */

@@ -1,7 +1,7 @@
 /*
- * joblet/config.h - the daemon's joblet.yml and the client's rnx-config.yml.
+ * config/config.h - the daemon's joblet.yml.
  *
- * Part of the libjoblet API.  Both files are YAML read with libyaml.  Every
+ * Private tier (base/private.h).  YAML read with libyaml.  Every
  * joblet.yml key has a default, so a missing file (when allowed) or an empty
  * one gives a working configuration.  An unknown key, a value of the wrong
  * type or out of range is an error (JOBLET_E_CONFIG) whose message names the
@@ -12,34 +12,32 @@
  *
  * joblet.yml(5) documents every key.
  */
-#ifndef JOBLET_CONFIG_H
-#define JOBLET_CONFIG_H
+#ifndef JL_CONFIG_H
+#define JL_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <joblet/common.h>
+#include "base/private.h"
 #include <joblet/error.h>
 
-JOBLET_BEGIN_DECLS
-
 /* Per-plugin settings (plugins.settings) as read from the file. Opaque. */
-struct joblet_config_settings;
+struct jl_config_settings;
 
 /*
  * The daemon configuration.  Owned by whoever loaded it; free with
- * joblet_config_free().  Fields may be read directly.  This struct belongs to
+ * jl_config_free().  Fields may be read directly.  This struct belongs to
  * the libjoblet API, not the plugin ABI (plugins see settings through
  * joblet_plugin_host_setting()).
  */
-struct joblet_config {
+struct jl_config {
 	char *source;		  /* the file read, or NULL when only defaults apply */
 	int32_t log_level;	  /* logging.level (enum joblet_log_level) */
 	int32_t reserved;
 	char *state_dir;	  /* paths.state_dir */
 	char **plugin_dirs;	  /* plugins.dirs, NULL-terminated */
 	char *scheduler_policy;	  /* scheduler.policy, a scheduler plugin name */
-	struct joblet_config_settings *plugin_settings; /* plugins.settings */
+	struct jl_config_settings *plugin_settings; /* plugins.settings */
 	char *runtimes_dir;	  /* runtimes.dir */
 	char *default_registry;	  /* runtimes.registry: the registry spec used without --registry */
 	char **registry_plugins;  /* runtimes.registry_plugins: asked in this order; NULL-terminated */
@@ -81,87 +79,34 @@ struct joblet_config {
 	int32_t reserved3;
 };
 
-/* Flags for joblet_config_load(). */
-#define JOBLET_CONFIG_MISSING_OK (UINT32_C(1) << 0) /* a missing file means defaults */
+/* Flags for jl_config_load(). */
+#define JL_CONFIG_MISSING_OK (UINT32_C(1) << 0) /* a missing file means defaults */
 
 /* The compiled-in path of joblet.yml ("/etc/joblet/joblet.yml"). Static. */
-JOBLET_API const char *joblet_config_default_path(void);
+JL_API const char *jl_config_default_path(void);
 
 /* A configuration holding only the defaults. */
-JOBLET_API int joblet_config_defaults(struct joblet_config **ret_config, struct joblet_error **err);
+JL_API int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err);
 
 /*
  * Read path over the defaults.  Errors: JOBLET_E_NOT_FOUND (missing, unless
- * JOBLET_CONFIG_MISSING_OK), JOBLET_E_IO, JOBLET_E_CONFIG (syntax, unknown
+ * JL_CONFIG_MISSING_OK), JOBLET_E_IO, JOBLET_E_CONFIG (syntax, unknown
  * key, wrong type or value; the message names file, line and key).
  */
-JOBLET_API int joblet_config_load(const char *path, uint32_t flags,
-				  struct joblet_config **ret_config, struct joblet_error **err);
+JL_API int jl_config_load(const char *path, uint32_t flags,
+				  struct jl_config **ret_config, struct joblet_error **err);
 
-JOBLET_API void joblet_config_free(struct joblet_config *cfg);
+JL_API void jl_config_free(struct jl_config *cfg);
 
 /*
  * The setting `key` of plugin `plugin_id` ("kind/name"), or NULL.  Scalars
  * are returned as written in the file.  Borrowed from cfg.
  */
-JOBLET_API const char *joblet_config_plugin_setting(const struct joblet_config *cfg,
+JL_API const char *jl_config_plugin_setting(const struct jl_config *cfg,
 						    const char *plugin_id, const char *key);
 
 /* 1 when a and b hold the same plugins.settings (any order of plugins and keys). */
-JOBLET_API int joblet_config_plugin_settings_equal(const struct joblet_config *a,
-						   const struct joblet_config *b);
+JL_API int jl_config_plugin_settings_equal(const struct jl_config *a,
+						   const struct jl_config *b);
 
-/*
- * One node of the client configuration.  The PEM fields always hold PEM
- * text: written inline in the file, or read from the file the value names
- * (a relative path is relative to the config file's folder); *_path keeps
- * that path, or NULL for inline PEM.
- */
-struct joblet_client_node {
-	char *name;	 /* the key under `nodes:` */
-	char *address;	 /* host:port */
-	char *node_id;	 /* nodeId, display only; may be NULL */
-	char *cert_pem;	 /* client certificate */
-	char *key_pem;	 /* client private key */
-	char *ca_pem;	 /* CA that signed the server certificate */
-	char *cert_path; /* or NULL */
-	char *key_path;
-	char *ca_path;
-	int32_t is_default; /* isDefault: true */
-	int32_t reserved;
-};
-
-/* The client configuration (rnx-config.yml). */
-struct joblet_client_config {
-	char *source;	    /* the file read */
-	char *default_node; /* `default:`, or NULL */
-	struct joblet_client_node *nodes;
-	size_t n_nodes;
-};
-
-/*
- * Find the client configuration: explicit_path when not NULL, else
- * $RNX_CONFIG, ~/.rnx/rnx-config.yml, then SYSCONFDIR/joblet/rnx-config.yml.
- * *ret_path is a new string.  JOBLET_E_NOT_FOUND lists what was tried.
- */
-JOBLET_API int joblet_client_config_locate(const char *explicit_path, char **ret_path,
-					   struct joblet_error **err);
-
-/* Read a client configuration.  Errors as for joblet_config_load(). */
-JOBLET_API int joblet_client_config_load(const char *path, struct joblet_client_config **ret_config,
-					 struct joblet_error **err);
-
-JOBLET_API void joblet_client_config_free(struct joblet_client_config *cfg);
-
-/*
- * Choose a node: `name` when not NULL; else `default:`; else the node with
- * isDefault: true; else the node called "default"; else the only node.
- * JOBLET_E_NOT_FOUND names the nodes there are.  *ret_node is borrowed.
- */
-JOBLET_API int joblet_client_config_select(const struct joblet_client_config *cfg, const char *name,
-					   const struct joblet_client_node **ret_node,
-					   struct joblet_error **err);
-
-JOBLET_END_DECLS
-
-#endif /* JOBLET_CONFIG_H */
+#endif /* JL_CONFIG_H */

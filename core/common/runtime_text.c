@@ -4,13 +4,14 @@
  * daemon), so both print the same.  Output goes to the FILEs the caller
  * gives.
  */
-#include "config.h"
+#include <config.h>
 
 #include <json.h>
 
-#include <joblet/runtime.h>
+#include "common/runtime_text.h"
 
 #include "base/util.h"
+#include "runtime/runtime.h"
 
 static const char *jstr(json_object *o, const char *key)
 {
@@ -21,7 +22,7 @@ static const char *jstr(json_object *o, const char *key)
 		       : "";
 }
 
-void joblet_size_format(double bytes, char *buf, size_t len)
+void jl_size_format(double bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	int u = 0;
@@ -33,8 +34,8 @@ void joblet_size_format(double bytes, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
 }
 
-void joblet_install_progress_print(FILE *out, struct joblet_progress_view *b,
-				   const struct joblet_install_progress *p)
+void jl_install_progress_print(FILE *out, struct jl_progress_view *b,
+				   const struct jl_install_progress *p)
 {
 	char done[32], total[32], rate[32];
 
@@ -42,15 +43,15 @@ void joblet_install_progress_print(FILE *out, struct joblet_progress_view *b,
 		if (b->drawn)
 			fputc('\n', out);
 		b->drawn = 0;
-		if (p->phase != JOBLET_INSTALL_DONE)
+		if (p->phase != JL_INSTALL_DONE)
 			fprintf(out, "%s\n", p->message);
 		return;
 	}
-	if (p->phase != JOBLET_INSTALL_DOWNLOADING)
+	if (p->phase != JL_INSTALL_DOWNLOADING)
 		return;
-	joblet_size_format((double)p->done, done, sizeof(done));
-	joblet_size_format(p->total > 0 ? (double)p->total : 0, total, sizeof(total));
-	joblet_size_format(p->rate_bps, rate, sizeof(rate));
+	jl_size_format((double)p->done, done, sizeof(done));
+	jl_size_format(p->total > 0 ? (double)p->total : 0, total, sizeof(total));
+	jl_size_format(p->rate_bps, rate, sizeof(rate));
 	if (b->tty) {
 		int pct = p->total > 0 ? (int)(100.0 * (double)p->done / (double)p->total) : 0;
 		int width = 30, fill = p->total > 0 ? pct * width / 100 : 0;
@@ -69,7 +70,7 @@ void joblet_install_progress_print(FILE *out, struct joblet_progress_view *b,
 	}
 }
 
-void joblet_install_progress_end(FILE *out, struct joblet_progress_view *b)
+void jl_install_progress_end(FILE *out, struct jl_progress_view *b)
 {
 	if (b->drawn)
 		fputc('\n', out);
@@ -197,7 +198,7 @@ static void print_removed(FILE *out, json_object *o)
 	}
 }
 
-int joblet_runtime_print_text(FILE *out, FILE *errout, const char *prog, int32_t what,
+int jl_runtime_print_text(FILE *out, FILE *errout, const char *prog, int32_t what,
 			      const char *json)
 {
 	json_object *o = json_tokener_parse(json);
@@ -207,11 +208,11 @@ int joblet_runtime_print_text(FILE *out, FILE *errout, const char *prog, int32_t
 		return -1;
 	}
 	switch (what) {
-	case JOBLET_RUNTIME_TEXT_INSTALLED: print_installed(out, o); break;
-	case JOBLET_RUNTIME_TEXT_LIST: print_list(out, errout, prog, o); break;
-	case JOBLET_RUNTIME_TEXT_REGISTRY: print_registry(out, o); break;
-	case JOBLET_RUNTIME_TEXT_INFO: print_info(out, o); break;
-	case JOBLET_RUNTIME_TEXT_REMOVED: print_removed(out, o); break;
+	case JL_RUNTIME_TEXT_INSTALLED: print_installed(out, o); break;
+	case JL_RUNTIME_TEXT_LIST: print_list(out, errout, prog, o); break;
+	case JL_RUNTIME_TEXT_REGISTRY: print_registry(out, o); break;
+	case JL_RUNTIME_TEXT_INFO: print_info(out, o); break;
+	case JL_RUNTIME_TEXT_REMOVED: print_removed(out, o); break;
 	default: json_object_put(o); return -1;
 	}
 	json_object_put(o);

@@ -1,13 +1,14 @@
 /* base64.c - RFC 4648 base64: job uploads and binary log records in the API. */
-#include "config.h"
+#include <config.h>
 
 #include <joblet/buffer.h>
 
 #include "base/util.h"
+#include "common/base64.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-size_t joblet_base64_encode(const void *data, size_t len, char *out)
+size_t jl_base64_encode(const void *data, size_t len, char *out)
 {
 	const uint8_t *p = data;
 	size_t o = 0, i = 0;
@@ -43,7 +44,7 @@ static int8_t value_of(uint8_t c)
 	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
-int64_t joblet_base64_decode(const char *text, size_t len, void *out)
+int64_t jl_base64_decode(const char *text, size_t len, void *out)
 {
 	uint8_t *q = out;
 	size_t o = 0;

@@ -1,9 +1,9 @@
 /* cli.c - command tables for joblet and rnx (joblet_cli_*). */
-#include "config.h"
+#include <config.h>
 
 #include <getopt.h>
 
-#include <joblet/cli.h>
+#include "common/cli.h"
 
 #include "base/util.h"
 
@@ -12,7 +12,7 @@ static bool is_help_word(const char *s)
 	return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
 }
 
-void joblet_cli_print_help(FILE *out, const char *path, const struct joblet_cli_command *cmd)
+void jl_cli_print_help(FILE *out, const char *path, const struct jl_cli_command *cmd)
 {
 	size_t width = 0;
 
@@ -21,10 +21,10 @@ void joblet_cli_print_help(FILE *out, const char *path, const struct joblet_cli_
 		if (cmd->summary)
 			fprintf(out, "\n%s\n", cmd->summary);
 		fprintf(out, "\nCommands:\n");
-		for (const struct joblet_cli_command *c = cmd->subcommands; c->name; c++)
+		for (const struct jl_cli_command *c = cmd->subcommands; c->name; c++)
 			if (strlen(c->name) > width)
 				width = strlen(c->name);
-		for (const struct joblet_cli_command *c = cmd->subcommands; c->name; c++)
+		for (const struct jl_cli_command *c = cmd->subcommands; c->name; c++)
 			fprintf(out, "  %-*s  %s\n", (int)width, c->name, c->summary ? c->summary : "");
 		if (cmd->help)
 			fprintf(out, "\n%s", cmd->help);
@@ -38,9 +38,9 @@ void joblet_cli_print_help(FILE *out, const char *path, const struct joblet_cli_
 	}
 }
 
-static const struct joblet_cli_command *find(const struct joblet_cli_command *table, const char *name)
+static const struct jl_cli_command *find(const struct jl_cli_command *table, const char *name)
 {
-	for (const struct joblet_cli_command *c = table; c && c->name; c++)
+	for (const struct jl_cli_command *c = table; c && c->name; c++)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
@@ -55,46 +55,46 @@ static void path_push(char *path, size_t size, const char *word)
 }
 
 /* `help [words...]`: the help of the command those words name. */
-static int help_for(const struct joblet_cli_command *cmd, char *path, size_t size, int argc,
+static int help_for(const struct jl_cli_command *cmd, char *path, size_t size, int argc,
 		    char **argv, FILE *out, FILE *errout)
 {
 	for (int i = 0; i < argc; i++) {
-		const struct joblet_cli_command *next = find(cmd->subcommands, argv[i]);
+		const struct jl_cli_command *next = find(cmd->subcommands, argv[i]);
 
 		if (!next) {
 			fprintf(errout, "%s: `%s` is not a command; run `%s --help` to see the commands.\n",
 				path, argv[i], path);
-			return JOBLET_EXIT_USAGE;
+			return JL_EXIT_USAGE;
 		}
 		path_push(path, size, argv[i]);
 		cmd = next;
 	}
-	joblet_cli_print_help(out, path, cmd);
-	return JOBLET_EXIT_OK;
+	jl_cli_print_help(out, path, cmd);
+	return JL_EXIT_OK;
 }
 
-int joblet_cli_dispatch(const struct joblet_cli_command *root, int argc, char **argv,
+int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv,
 			void *userdata, FILE *out, FILE *errout)
 {
-	const struct joblet_cli_command *cmd = root;
+	const struct jl_cli_command *cmd = root;
 	char path[256];
 	int i = 0;
 
 	snprintf(path, sizeof(path), "%s", root->name);
 	if (!root->subcommands) {
 		fprintf(errout, "%s: the root of a command table must be a group\n", path);
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	while (cmd->subcommands) {
-		const struct joblet_cli_command *next;
+		const struct jl_cli_command *next;
 
 		if (i >= argc) {
-			joblet_cli_print_help(errout, path, cmd);
-			return JOBLET_EXIT_USAGE;
+			jl_cli_print_help(errout, path, cmd);
+			return JL_EXIT_USAGE;
 		}
 		if (is_help_word(argv[i])) {
-			joblet_cli_print_help(out, path, cmd);
-			return JOBLET_EXIT_OK;
+			jl_cli_print_help(out, path, cmd);
+			return JL_EXIT_OK;
 		}
 		if (strcmp(argv[i], "help") == 0 && !find(cmd->subcommands, "help"))
 			return help_for(cmd, path, sizeof(path), argc - i - 1, argv + i + 1, out,
@@ -111,7 +111,7 @@ int joblet_cli_dispatch(const struct joblet_cli_command *root, int argc, char **
 					"%s: `%s` is not a command; run `%s --help` to see the "
 					"commands.\n",
 					path, argv[i], path);
-			return JOBLET_EXIT_USAGE;
+			return JL_EXIT_USAGE;
 		}
 		path_push(path, sizeof(path), argv[i]);
 		cmd = next;
@@ -122,18 +122,18 @@ int joblet_cli_dispatch(const struct joblet_cli_command *root, int argc, char **
 		if (strcmp(argv[j], "--") == 0)
 			break;
 		if (is_help_word(argv[j])) {
-			joblet_cli_print_help(out, path, cmd);
-			return JOBLET_EXIT_OK;
+			jl_cli_print_help(out, path, cmd);
+			return JL_EXIT_OK;
 		}
 	}
 	if (!cmd->run) {
 		fprintf(errout, "%s: nothing to run\n", path);
-		return JOBLET_EXIT_FAILURE;
+		return JL_EXIT_FAILURE;
 	}
 	return cmd->run(argc - i + 1, argv + i - 1, userdata);
 }
 
-int joblet_cli_parse_json_only(int argc, char **argv, const char *path, int *json, FILE *errout)
+int jl_cli_parse_json_only(int argc, char **argv, const char *path, int *json, FILE *errout)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -150,12 +150,12 @@ int joblet_cli_parse_json_only(int argc, char **argv, const char *path, int *jso
 		}
 		fprintf(errout, "%s: unknown option `%s`; run `%s --help` to see the options.\n", path,
 			argv[optind - 1], path);
-		return JOBLET_EXIT_USAGE;
+		return JL_EXIT_USAGE;
 	}
 	if (optind < argc) {
 		fprintf(errout, "%s: unexpected argument `%s`; run `%s --help` for the usage.\n", path,
 			argv[optind], path);
-		return JOBLET_EXIT_USAGE;
+		return JL_EXIT_USAGE;
 	}
 	return 0;
 }

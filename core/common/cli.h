@@ -1,28 +1,25 @@
 /*
- * joblet/cli.h - command tables for joblet's programs.
+ * common/cli.h - command tables for joblet's programs.
  *
- * Part of the libjoblet API, used by `joblet` and `rnx` so both behave the
+ * Compiled into `joblet` and `rnx` (core/common, not libjoblet) so both behave the
  * same: `--help`, `-h` and `help` work at every level, an unknown word is
  * an error that says how to see the commands, and the verbs each issue adds
  * are rows in a table.  Output goes only to the FILE the caller passes.
  *
  * Exit status convention: 0 success, 1 the operation failed, 2 usage error.
  */
-#ifndef JOBLET_CLI_H
-#define JOBLET_CLI_H
+#ifndef JL_CLI_H
+#define JL_CLI_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include <joblet/common.h>
 
-JOBLET_BEGIN_DECLS
+#define JL_EXIT_OK 0
+#define JL_EXIT_FAILURE 1
+#define JL_EXIT_USAGE 2
 
-#define JOBLET_EXIT_OK 0
-#define JOBLET_EXIT_FAILURE 1
-#define JOBLET_EXIT_USAGE 2
-
-struct joblet_cli_command {
+struct jl_cli_command {
 	const char *name;    /* the word typed; NULL ends a table */
 	const char *summary; /* one line, shown in the parent's help */
 	const char *usage;   /* what follows the command words ("[--json] ID"), or NULL */
@@ -33,7 +30,7 @@ struct joblet_cli_command {
 	 */
 	int (*run)(int argc, char **argv, void *userdata);
 	/* A group's commands (NULL-name terminated), or NULL for a leaf. */
-	const struct joblet_cli_command *subcommands;
+	const struct jl_cli_command *subcommands;
 };
 
 /*
@@ -41,22 +38,20 @@ struct joblet_cli_command {
  * program) below root, whose name is the program name.  Prints help to out
  * when asked, and usage errors to errout.  Returns an exit status.
  */
-JOBLET_API int joblet_cli_dispatch(const struct joblet_cli_command *root, int argc, char **argv,
+int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv,
 				   void *userdata, FILE *out, FILE *errout);
 
 /*
  * Options of a leaf that takes only `--json` and no arguments (argv[0] is
  * the command).  Sets *json to 1 when --json is given.  Returns 0, or
  * prints a usage error naming `path` ("rnx plugins list") to errout and
- * returns JOBLET_EXIT_USAGE.
+ * returns JL_EXIT_USAGE.
  */
-JOBLET_API int joblet_cli_parse_json_only(int argc, char **argv, const char *path, int *json,
+int jl_cli_parse_json_only(int argc, char **argv, const char *path, int *json,
 					  FILE *errout);
 
 /* Print the help of cmd, whose full command words are `path` ("rnx plugins"). */
-JOBLET_API void joblet_cli_print_help(FILE *out, const char *path,
-				      const struct joblet_cli_command *cmd);
+void jl_cli_print_help(FILE *out, const char *path,
+				      const struct jl_cli_command *cmd);
 
-JOBLET_END_DECLS
-
-#endif /* JOBLET_CLI_H */
+#endif /* JL_CLI_H */

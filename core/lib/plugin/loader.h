@@ -1,7 +1,7 @@
 /*
- * joblet/loader.h - finding, checking and keeping plugins.
+ * plugin/loader.h - finding, checking and keeping plugins.
  *
- * Part of the libjoblet API (used by joblet, joblet-shim and rnx; plugins do
+ * Private tier (base/private.h) (used by joblet, joblet-shim and rnx; plugins do
  * not need it).  A plugin set holds the builtins (isolation/none,
  * scheduler/fifo) and every plugin accepted from the scanned directories,
  * and remembers each rejected file with the reason.  A rejection never
@@ -11,46 +11,44 @@
  * dlclose()d, so pointers into them stay valid).  A set is not thread-safe
  * while loading; once loaded, lookups may run on any thread.
  */
-#ifndef JOBLET_LOADER_H
-#define JOBLET_LOADER_H
+#ifndef JL_LOADER_H
+#define JL_LOADER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <joblet/common.h>
-#include <joblet/config.h>
+#include "base/private.h"
+#include "config/config.h"
 #include <joblet/error.h>
 #include <joblet/plugin.h>
 
-JOBLET_BEGIN_DECLS
+struct jl_plugin_set;
 
-struct joblet_plugin_set;
-
-/* Flags for joblet_plugin_set_new(). */
+/* Flags for jl_plugin_set_new(). */
 /* Check ownership and mode of plugin files and directories (root-owned, not
  * group/world-writable).  Always on when the effective uid is 0. */
-#define JOBLET_LOADER_STRICT (UINT32_C(1) << 0)
+#define JL_LOADER_STRICT (UINT32_C(1) << 0)
 /* Do not register isolation/none and scheduler/fifo. */
-#define JOBLET_LOADER_NO_BUILTINS (UINT32_C(1) << 1)
+#define JL_LOADER_NO_BUILTINS (UINT32_C(1) << 1)
 
 /*
  * A new set holding the builtins.  cfg (borrowed; may be NULL) supplies the
  * per-plugin settings handed to init() and checked against each plugin's
  * settings list; it must outlive the set.
  */
-JOBLET_API int joblet_plugin_set_new(const struct joblet_config *cfg, uint32_t flags,
-				     struct joblet_plugin_set **ret_set, struct joblet_error **err);
+JL_API int jl_plugin_set_new(const struct jl_config *cfg, uint32_t flags,
+				     struct jl_plugin_set **ret_set, struct joblet_error **err);
 
 /*
  * From now on load only plugins of `kind` whose names are in `names`
  * (NULL-terminated): other files are not opened at all.  joblet-shim uses
  * it to load just the layers of its isolation stack.  Errors: JOBLET_E_NOMEM.
  */
-JOBLET_API int joblet_plugin_set_restrict(struct joblet_plugin_set *set, int32_t kind,
+JL_API int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind,
 					  const char *const *names, struct joblet_error **err);
 
 /* Call fini() of every initialised plugin and free the set; NULL is fine. */
-JOBLET_API void joblet_plugin_set_free(struct joblet_plugin_set *set);
+JL_API void jl_plugin_set_free(struct jl_plugin_set *set);
 
 /*
  * Load every `*.so` in dir, in name order.  Files that fail a check are
@@ -59,14 +57,14 @@ JOBLET_API void joblet_plugin_set_free(struct joblet_plugin_set *set);
  * JOBLET_E_PERMISSION; unreadable: JOBLET_E_IO) - that is recorded as a
  * rejection too.
  */
-JOBLET_API int joblet_plugin_set_load_dir(struct joblet_plugin_set *set, const char *dir,
+JL_API int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir,
 					  struct joblet_error **err);
 
 /*
  * Load one plugin file.  Returns 0 when accepted; negative when rejected,
  * with the reason in *err and in the rejected list.
  */
-JOBLET_API int joblet_plugin_set_load_file(struct joblet_plugin_set *set, const char *path,
+JL_API int jl_plugin_set_load_file(struct jl_plugin_set *set, const char *path,
 					   struct joblet_error **err);
 
 /*
@@ -76,44 +74,44 @@ JOBLET_API int joblet_plugin_set_load_file(struct joblet_plugin_set *set, const 
  * NULL).  A configured directory that does not exist is noted as a
  * rejection; nothing here fails the scan except running out of memory.
  */
-JOBLET_API int joblet_plugin_set_scan(struct joblet_plugin_set *set, struct joblet_error **err);
+JL_API int jl_plugin_set_scan(struct jl_plugin_set *set, struct joblet_error **err);
 
 /* Loaded plugins, builtins first, then in load order. */
-JOBLET_API size_t joblet_plugin_set_count(const struct joblet_plugin_set *set);
+JL_API size_t jl_plugin_set_count(const struct jl_plugin_set *set);
 
 /*
  * The i-th loaded plugin, or NULL past the end.  *ret_origin (may be NULL)
  * gets the file it came from, or "builtin".  Borrowed from the set.
  */
-JOBLET_API const struct joblet_plugin *joblet_plugin_set_get(const struct joblet_plugin_set *set,
+JL_API const struct joblet_plugin *jl_plugin_set_get(const struct jl_plugin_set *set,
 							     size_t i, const char **ret_origin);
 
 /* The loaded plugin of that kind and name, or NULL. */
-JOBLET_API const struct joblet_plugin *joblet_plugin_set_find(const struct joblet_plugin_set *set,
+JL_API const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set,
 							      int32_t kind, const char *name);
 
 /* The same, by id "kind/name". */
-JOBLET_API const struct joblet_plugin *
-joblet_plugin_set_find_id(const struct joblet_plugin_set *set, const char *id);
+JL_API const struct joblet_plugin *
+jl_plugin_set_find_id(const struct jl_plugin_set *set, const char *id);
 
 /* Rejected files (and unusable directories), in the order met. */
-JOBLET_API size_t joblet_plugin_set_rejected_count(const struct joblet_plugin_set *set);
+JL_API size_t jl_plugin_set_rejected_count(const struct jl_plugin_set *set);
 
 /*
  * The i-th rejection: the path and the reason.  Returns 0, or -1 past the
  * end.  Borrowed from the set.
  */
-JOBLET_API int joblet_plugin_set_rejected(const struct joblet_plugin_set *set, size_t i,
+JL_API int jl_plugin_set_rejected(const struct jl_plugin_set *set, size_t i,
 					  const char **ret_path, const char **ret_reason);
 
 /* The directories scanned so far, in order; NULL past the end. */
-JOBLET_API const char *joblet_plugin_set_dir(const struct joblet_plugin_set *set, size_t i);
+JL_API const char *jl_plugin_set_dir(const struct jl_plugin_set *set, size_t i);
 
 /*
  * Check that cfg names no plugin settings for plugins that are not loaded.
  * Returns 0, or JOBLET_E_CONFIG naming the file, line and plugin id.
  */
-JOBLET_API int joblet_plugin_set_check_settings(const struct joblet_plugin_set *set,
+JL_API int jl_plugin_set_check_settings(const struct jl_plugin_set *set,
 						struct joblet_error **err);
 
 /*
@@ -126,12 +124,10 @@ JOBLET_API int joblet_plugin_set_check_settings(const struct joblet_plugin_set *
  *	 "dirs": ["..."]}
  * *ret_json is a new string.
  */
-JOBLET_API int joblet_plugin_set_to_json(const struct joblet_plugin_set *set, char **ret_json,
+JL_API int jl_plugin_set_to_json(const struct jl_plugin_set *set, char **ret_json,
 					 struct joblet_error **err);
 
 /* Names of the JOBLET_CAP_* bits ("needs-root", "network", "thread-safe"); NULL otherwise. */
-JOBLET_API const char *joblet_plugin_cap_name(uint64_t cap_bit);
+JL_API const char *jl_plugin_cap_name(uint64_t cap_bit);
 
-JOBLET_END_DECLS
-
-#endif /* JOBLET_LOADER_H */
+#endif /* JL_LOADER_H */

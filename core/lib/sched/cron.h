@@ -1,38 +1,36 @@
 /*
- * joblet/cron.h - cron expressions: parsing the standard five fields and
+ * sched/cron.h - cron expressions: parsing the standard five fields and
  * finding the next time one fires.
  *
- * Part of the libjoblet API.  The daemon keeps one struct joblet_cron per
- * recurring job and asks joblet_cron_next() for the next start each time
+ * Private tier (base/private.h).  The daemon keeps one struct jl_cron per
+ * recurring job and asks jl_cron_next() for the next start each time
  * one fires.  docs/scheduling.md ("Cron syntax") is the user's reference.
  *
- *	struct joblet_cron c;
- *	if (joblet_cron_parse("*\/15 8-18 * * mon-fri", &c, &err) < 0)
+ *	struct jl_cron c;
+ *	if (jl_cron_parse("*\/15 8-18 * * mon-fri", &c, &err) < 0)
  *		return -1;
- *	int64_t when = joblet_cron_next(&c, now_ns);
+ *	int64_t when = jl_cron_next(&c, now_ns);
  */
-#ifndef JOBLET_CRON_H
-#define JOBLET_CRON_H
+#ifndef JL_CRON_H
+#define JL_CRON_H
 
 #include <stdint.h>
 
-#include <joblet/common.h>
+#include "base/private.h"
 #include <joblet/error.h>
-
-JOBLET_BEGIN_DECLS
 
 /*
  * A parsed cron expression: bit sets of the times it matches.  Plain data
- * (no pointers) that may be copied and stored.  joblet_cron_parse() fills
+ * (no pointers) that may be copied and stored.  jl_cron_parse() fills
  * it; a hand-made one works too (bits outside the ranges below are ignored).
  */
-struct joblet_cron {
+struct jl_cron {
 	uint64_t minutes; /* bit m: minute m (0-59) */
 	uint32_t hours;	  /* bit h: hour h (0-23) */
 	uint32_t days;	  /* bit d: day of month d (1-31) */
 	uint16_t months;  /* bit m: month m (1-12) */
 	uint8_t weekdays; /* bit w: weekday w (0 = Sunday .. 6) */
-	uint8_t flags;	  /* JOBLET_CRON_DOM_STAR, JOBLET_CRON_DOW_STAR: that field was `*` */
+	uint8_t flags;	  /* JL_CRON_DOM_STAR, JL_CRON_DOW_STAR: that field was `*` */
 };
 
 /*
@@ -40,8 +38,8 @@ struct joblet_cron {
  * As in Vixie cron: when neither flag is set, a day matches if its day of
  * the month OR its weekday matches; when either is set, both must match.
  */
-#define JOBLET_CRON_DOM_STAR 1
-#define JOBLET_CRON_DOW_STAR 2
+#define JL_CRON_DOM_STAR 1
+#define JL_CRON_DOW_STAR 2
 
 /*
  * Parse expr into *ret.
@@ -61,7 +59,7 @@ struct joblet_cron {
  *
  * Thread safety: none needed (no global state).  expr is borrowed.
  */
-JOBLET_API int joblet_cron_parse(const char *expr, struct joblet_cron *ret,
+JL_API int jl_cron_parse(const char *expr, struct jl_cron *ret,
 				 struct joblet_error **err);
 
 /*
@@ -86,8 +84,6 @@ JOBLET_API int joblet_cron_parse(const char *expr, struct joblet_cron *ret,
  * Cost: a few localtime_r() calls, whatever the expression (it skips whole
  * months, days and hours).  Thread-safe as localtime_r().
  */
-JOBLET_API int64_t joblet_cron_next(const struct joblet_cron *c, int64_t after_ns);
+JL_API int64_t jl_cron_next(const struct jl_cron *c, int64_t after_ns);
 
-JOBLET_END_DECLS
-
-#endif /* JOBLET_CRON_H */
+#endif /* JL_CRON_H */

@@ -1,0 +1,127 @@
+/*
+ * job/executor.h - jobs from the outside: the state folder, starting the
+ * job's supervisor (joblet-shim), stopping it, and how the job ended.
+ *
+ * A job lives in a state folder STATE_DIR/jobs/ID holding spec.json, the
+ * framed log, status.json when it has ended, the lock its shim holds while
+ * it runs (its first line: the shim's pid, then the job's first process
+ * and its start time), and work/ (the job's /work).
+ *
+ * Private tier (base/private.h).
+ */
+#ifndef JL_JOB_EXECUTOR_H
+#define JL_JOB_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <joblet/error.h>
+#include <joblet/plugin.h>
+
+#include "base/private.h"
+#include "config/config.h"
+#include "job/job_spec.h"
+#include "plugin/loader.h"
+
+/* ------------------------------------------------------------------ running */
+
+/*
+ * Create the job's state folder (STATE_DIR/jobs/ID, mode 0700) with
+ * spec.json and work/ holding the uploads, owned by the job's user.
+ * *ret_dir is a new string.
+ */
+JL_API int jl_job_create(const struct jl_config *cfg,
+				 const struct jl_job_spec *spec, char **ret_dir,
+				 struct joblet_error **err);
+
+/*
+ * Start joblet-shim for a created job: a fresh program (never a fork that
+ * does work), in its own session, that outlives the caller.  The shim is
+ * LIBEXECDIR/joblet-shim, or $JOBLET_SHIM.  config_path is handed to it
+ * (NULL = the default joblet.yml).  *ret_pid gets the shim's pid.
+ */
+JL_API int jl_job_spawn(const char *state_dir, const char *config_path, int32_t *ret_pid,
+				struct joblet_error **err);
+
+/*
+ * The body of joblet-shim: supervise the job in state_dir from start to
+ * end.  Takes the job's lock, sets up the isolation stack of
+ * cfg->isolation_stack from set ("cgroup" picks cgroup2 when this host can
+ * use it, else cgroup1), starts the job, writes everything it prints to the
+ * log, enforces its timeout, stops it on SIGTERM, records how it ended in
+ * status.json, and tears the stack down.  Returns 0 once status.json is
+ * written (whatever the job did, also when it could not start); negative
+ * only when not even that was possible (the lock is held: JOBLET_E_BUSY).
+ */
+JL_API int jl_shim_run(const struct jl_config *cfg, const struct jl_plugin_set *set,
+			       const char *state_dir, struct joblet_error **err);
+
+/*
+ * The body of `joblet-shim --reap`: the supervisor of the job in state_dir
+ * died without cleaning up.  With the job's lock held (JOBLET_E_BUSY when a
+ * live shim holds it), unmount what of the job is mounted here and call
+ * each isolation layer's reap() in reverse order, which kills what is left
+ * of the job and removes its cgroups.
+ */
+JL_API int jl_shim_reap(const struct jl_config *cfg,
+				const struct jl_plugin_set *set, const char *state_dir,
+				struct joblet_error **err);
+
+/*
+ * The isolation plugins cfg->isolation_stack names, in order, as the shim
+ * will use them: "cgroup" becomes cgroup2 when its probe() says this host
+ * can use it, else cgroup1.  Fills ret[0..*ret_n) (at most max).  Errors:
+ * JOBLET_E_NOT_FOUND (a plugin is not loaded) or JOBLET_E_UNSUPPORTED (it
+ * cannot work on this host), naming the plugin and why.
+ */
+JL_API int jl_isolation_stack_resolve(const struct jl_config *cfg,
+					      const struct jl_plugin_set *set,
+					      const struct joblet_plugin **ret, size_t max,
+					      size_t *ret_n, struct joblet_error **err);
+
+/* Remove a job's state folder (log, status, work/): the job must have ended. */
+JL_API int jl_job_remove(const char *state_dir, struct joblet_error **err);
+
+/* Ask a running job to stop: the shim signals the job, waits the grace period, kills. */
+JL_API int jl_job_stop(const char *state_dir, struct joblet_error **err);
+
+/*
+ * The pid of the shim that holds (or last held) the job in state_dir, as it
+ * wrote it into the job's lock file.  0, or -1 when no shim ever did.  Only
+ * jl_job_running() says whether it still holds it.
+ */
+JL_API int jl_job_shim_pid(const char *state_dir, int32_t *ret_pid);
+
+/* 1 while the job's shim runs (holds the lock), 0 when it does not. */
+JL_API int jl_job_running(const char *state_dir);
+
+/* How a job ended (status.json). */
+struct jl_job_status {
+	int32_t exited;		/* 1: exit_code is valid */
+	int32_t exit_code;
+	int32_t signal;		/* the signal that ended it, or 0 */
+	int32_t oom;		/* 1: killed for memory */
+	int32_t timeout;	/* 1: killed at its timeout */
+	int32_t stopped;	/* 1: stopped on request */
+	int32_t failed_to_start; /* 1: never ran; see error */
+	int32_t reserved;
+	uint64_t cpu_usec;
+	uint64_t memory_peak_bytes;
+	int64_t started_ns;	/* CLOCK_REALTIME */
+	int64_t ended_ns;
+	char *error;		/* why it failed to start or was killed, or NULL */
+};
+
+/* Read status.json.  JOBLET_E_NOT_FOUND while the job has not ended. */
+JL_API int jl_job_status_read(const char *state_dir, struct jl_job_status *ret_status,
+				      struct joblet_error **err);
+JL_API void jl_job_status_done(struct jl_job_status *status);
+
+/*
+ * The exit code a command-line tool should report for a status: the job's
+ * own exit code, 128+N for signal N, 124 on timeout, 137 when killed (OOM
+ * or stopped), 125 when it failed to start.
+ */
+JL_API int jl_job_status_exit_code(const struct jl_job_status *status);
+
+#endif /* JL_JOB_EXECUTOR_H */

@@ -1,0 +1,91 @@
+/*
+ * job/job_spec.h - what to run: struct jl_job_spec, read from the flags of
+ * `rnx job run` / `joblet run-local`, checked against the configuration,
+ * and written to and read from JSON.
+ *
+ * Private tier (base/private.h): for joblet, joblet-shim and rnx.
+ */
+#ifndef JL_JOB_SPEC_H
+#define JL_JOB_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <joblet/error.h>
+#include <joblet/job.h>
+
+#include "base/private.h"
+#include "config/config.h"
+
+/*
+ * What to run.  Every field has a default (0/NULL = none or unlimited);
+ * jl_job_spec_validate() checks the whole before anything is created.
+ * Owned strings; free with jl_job_spec_free().
+ */
+struct jl_job_spec {
+	char *id;		 /* UUIDv4; made by jl_job_spec_new() */
+	char **argv;		 /* the command and its arguments, NULL-terminated */
+	char **env;		 /* KEY=VALUE set for the job, NULL-terminated */
+	int64_t max_cpu;	 /* percent of one core (100 = one core); 0 = unlimited */
+	int64_t max_memory_mib;	 /* 0 = unlimited */
+	int64_t max_iobps;	 /* bytes per second, read and write; 0 = unlimited */
+	int64_t max_pids;	 /* 0 = the configured default */
+	int64_t timeout_s;	 /* wall clock; 0 = none */
+	char *cpu_cores;	 /* cpuset list ("0-3,6"), or NULL for any */
+	char *runtime;		 /* NAME[@VERSION] as given, or NULL */
+	char *runtime_dir;	 /* the installed runtime it resolved to (set by validate) */
+	char **uploads;		 /* host files or folders copied into /work, NULL-terminated */
+	char *workdir;		 /* the job's working folder; NULL = /work */
+	int64_t uid, gid;	 /* the job's user; -1 = the configured default */
+	int32_t network;	 /* enum joblet_network_mode; 0 = none */
+	int32_t reserved;
+	char **secret_env;	 /* KEY=VALUE set for the job and never shown (API: `***`) */
+	char *name;		 /* a label for people, or NULL */
+	int64_t priority;	 /* 0..1000, for scheduler policies that use it */
+	int64_t schedule_ns;	 /* CLOCK_REALTIME when to start; 0 = now */
+	int64_t cpus;		 /* whole cores the scheduler pins for it alone; 0 = none */
+	char *cron;		 /* a 5-field cron expression: a recurring job; or NULL */
+};
+
+/* A new empty spec with a fresh id. */
+JL_API int jl_job_spec_new(struct jl_job_spec **ret_spec, struct joblet_error **err);
+JL_API void jl_job_spec_free(struct jl_job_spec *spec);
+
+/*
+ * Parse the flags of `rnx job run` / `joblet run-local` into spec:
+ *   --max-cpu=PCT --max-memory=MIB --max-iobps=BPS --cpu-cores=SPEC
+ *   --max-pids=N --timeout=DUR --runtime=NAME[@VER] -e|--env K=V
+ *   -s|--secret-env K=V --upload=PATH --workdir=DIR --network=none|host
+ *   --schedule=WHEN (see jl_schedule_parse) --priority=N --name=NAME
+ *   --cpus=N --cron=EXPR
+ * Flags end at `--` or at the first word that is not a flag; the rest is
+ * the command.  *ret_consumed (may be NULL) says how many words were read.
+ * Errors: JOBLET_E_INVALID naming the flag and what it accepts.
+ */
+JL_API int jl_job_spec_parse_args(struct jl_job_spec *spec, int argc, char **argv,
+					  int *ret_consumed, struct joblet_error **err);
+
+/*
+ * 1 when arg is one of the job flags above given without `=VALUE`, so the
+ * next word is its value (for callers that pick out flags of their own).
+ */
+JL_API int jl_job_spec_flag_takes_value(const char *arg);
+
+/*
+ * Check a spec against the configuration and this host, and fill in the
+ * defaults: refuses negative or absurd limits, a cpuset naming CPUs the host
+ * lacks, an unknown runtime (and resolves a known one: no version = the
+ * highest installed), a relative or `..` working folder, env names that are
+ * not identifiers, uploads that do not exist.  Nothing is created.  Errors:
+ * JOBLET_E_INVALID or JOBLET_E_NOT_FOUND naming the field.
+ */
+JL_API int jl_job_spec_validate(const struct jl_config *cfg,
+					struct jl_job_spec *spec, struct joblet_error **err);
+
+/* The spec as JSON (spec.json), and back. */
+JL_API int jl_job_spec_to_json(const struct jl_job_spec *spec, char **ret_json,
+				       struct joblet_error **err);
+JL_API int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,
+					 struct joblet_error **err);
+
+#endif /* JL_JOB_SPEC_H */
