@@ -2,8 +2,8 @@
 # runs every test and ends with the line "N passed, N failed".
 
 JL_SCRIPT_TESTS = \
-	tests/unit/test_headers.sh \
-	tests/unit/test_plugin_contract.sh \
+	tests/sdk/test_headers.sh \
+	tests/unit/plugin/test_plugin_contract.sh \
 	tests/integration/test_cli.sh \
 	tests/integration/test_certs.sh \
 	tests/integration/test_rnx_api.sh \
@@ -42,25 +42,25 @@ check_LTLIBRARIES =
 
 if ENABLE_TESTS
 JL_UNIT_TESTS += \
-	tests/unit/test_api \
-	tests/unit/test_cli \
-	tests/unit/test_config \
-	tests/unit/test_cron \
-	tests/unit/test_error \
-	tests/unit/test_fifo \
-	tests/unit/test_sched \
-	tests/unit/test_host \
-	tests/unit/test_job \
-	tests/unit/test_loader \
-	tests/unit/test_registry \
-	tests/unit/test_semver \
-	tests/unit/test_sse \
-	tests/unit/test_store \
-	tests/unit/test_util
+	tests/unit/cli/test_api \
+	tests/unit/common/test_cli \
+	tests/unit/config/test_config \
+	tests/unit/sched/test_cron \
+	tests/unit/base/test_error \
+	tests/unit/plugin/test_fifo \
+	tests/unit/sched/test_sched \
+	tests/unit/config/test_host \
+	tests/unit/job/test_job \
+	tests/unit/plugin/test_loader \
+	tests/unit/runtime/test_registry_index \
+	tests/unit/runtime/test_semver \
+	tests/unit/cli/test_sse \
+	tests/unit/daemon/test_store \
+	tests/unit/base/test_util
 if BUILD_PLUGIN_ARCHIVE_TAR
-JL_UNIT_TESTS += tests/unit/test_tar
+JL_UNIT_TESTS += tests/unit/plugins/archive/test_tar
 endif
-check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin_contract tests/fixtures/fake_registry \
+check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin/plugin_contract tests/fixtures/fake_registry \
 	tests/integration/api_client
 
 # The fake GitHub: an HTTPS file server with fault injection (tests/fixtures/README.md).
@@ -75,167 +75,168 @@ tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli 
 tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
 tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS)
 
-JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes \
+	-I$(top_srcdir)/tests/unit -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 JL_TEST_LIBS = libjoblet_common.la libjoblet.la $(CHECK_LIBS)
 
-tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tests/unit/jl_test.h
-tests_unit_test_cli_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_cli_LDADD = $(JL_TEST_LIBS)
+tests_unit_common_test_cli_SOURCES = tests/unit/common/test_cli.c tests/unit/jl_test.h
+tests_unit_common_test_cli_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_common_test_cli_LDADD = $(JL_TEST_LIBS)
 
-tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/jl_test.h
-tests_unit_test_config_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_config_LDADD = $(JL_TEST_LIBS)
+tests_unit_config_test_config_SOURCES = tests/unit/config/test_config.c tests/unit/jl_test.h
+tests_unit_config_test_config_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_config_test_config_LDADD = $(JL_TEST_LIBS)
 
-tests_unit_test_cron_SOURCES = tests/unit/test_cron.c tests/unit/jl_test.h
-tests_unit_test_cron_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_cron_LDADD = $(JL_TEST_LIBS)
+tests_unit_sched_test_cron_SOURCES = tests/unit/sched/test_cron.c tests/unit/jl_test.h
+tests_unit_sched_test_cron_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_sched_test_cron_LDADD = $(JL_TEST_LIBS)
 
-tests_unit_test_error_SOURCES = tests/unit/test_error.c tests/unit/jl_test.h
-tests_unit_test_error_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_error_LDADD = $(JL_TEST_LIBS)
+tests_unit_base_test_error_SOURCES = tests/unit/base/test_error.c tests/unit/jl_test.h
+tests_unit_base_test_error_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_base_test_error_LDADD = $(JL_TEST_LIBS)
 
-tests_unit_test_fifo_SOURCES = tests/unit/test_fifo.c tests/unit/jl_test.h
-tests_unit_test_fifo_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_fifo_LDADD = $(JL_TEST_LIBS)
+tests_unit_plugin_test_fifo_SOURCES = tests/unit/plugin/test_fifo.c tests/unit/jl_test.h
+tests_unit_plugin_test_fifo_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_plugin_test_fifo_LDADD = $(JL_TEST_LIBS)
 
-tests_unit_test_sched_SOURCES = tests/unit/test_sched.c tests/unit/jl_test.h tests/unit/jl_tmp.h
-tests_unit_test_sched_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_sched_LDADD = $(JL_TEST_LIBS)
+tests_unit_sched_test_sched_SOURCES = tests/unit/sched/test_sched.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_sched_test_sched_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_sched_test_sched_LDADD = $(JL_TEST_LIBS)
 
-tests_unit_test_host_SOURCES = tests/unit/test_host.c tests/unit/jl_test.h
-tests_unit_test_host_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_host_LDADD = $(JL_TEST_LIBS)
+tests_unit_config_test_host_SOURCES = tests/unit/config/test_host.c tests/unit/jl_test.h
+tests_unit_config_test_host_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_config_test_host_LDADD = $(JL_TEST_LIBS)
 
-tests_unit_test_loader_SOURCES = tests/unit/test_loader.c tests/unit/jl_test.h
-tests_unit_test_loader_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_loader_LDADD = $(JL_TEST_LIBS)
-EXTRA_tests_unit_test_loader_DEPENDENCIES = $(check_LTLIBRARIES)
+tests_unit_plugin_test_loader_SOURCES = tests/unit/plugin/test_loader.c tests/unit/jl_test.h
+tests_unit_plugin_test_loader_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_plugin_test_loader_LDADD = $(JL_TEST_LIBS)
+EXTRA_tests_unit_plugin_test_loader_DEPENDENCIES = $(check_LTLIBRARIES)
 
 # Private helpers: linked statically from the convenience library.
-tests_unit_test_util_SOURCES = tests/unit/test_util.c tests/unit/jl_test.h
-tests_unit_test_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_test_util_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
-tests_unit_test_util_LDADD = libjoblet_core.la $(CHECK_LIBS)
+tests_unit_base_test_util_SOURCES = tests/unit/base/test_util.c tests/unit/jl_test.h
+tests_unit_base_test_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_base_test_util_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_base_test_util_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
-tests_unit_test_registry_SOURCES = tests/unit/test_registry.c tests/unit/jl_test.h
-tests_unit_test_registry_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_test_registry_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
-tests_unit_test_registry_LDADD = libjoblet_core.la $(CHECK_LIBS)
+tests_unit_runtime_test_registry_index_SOURCES = tests/unit/runtime/test_registry_index.c tests/unit/jl_test.h
+tests_unit_runtime_test_registry_index_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_runtime_test_registry_index_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_runtime_test_registry_index_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
-tests_unit_test_job_SOURCES = tests/unit/test_job.c tests/unit/jl_test.h tests/unit/jl_tmp.h
-tests_unit_test_job_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_test_job_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
-tests_unit_test_job_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS)
+tests_unit_job_test_job_SOURCES = tests/unit/job/test_job.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_job_test_job_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_job_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_job_test_job_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS)
 
-tests_unit_test_semver_SOURCES = tests/unit/test_semver.c tests/unit/jl_test.h
-tests_unit_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_test_semver_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_semver_LDADD = libjoblet_core.la $(CHECK_LIBS)
+tests_unit_runtime_test_semver_SOURCES = tests/unit/runtime/test_semver.c tests/unit/jl_test.h
+tests_unit_runtime_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_runtime_test_semver_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_runtime_test_semver_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 # rnx's private modules: their sources are compiled into the test.
-tests_unit_test_api_SOURCES = tests/unit/test_api.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
+tests_unit_cli_test_api_SOURCES = tests/unit/cli/test_api.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
 	core/cli/api.c core/cli/api.h core/cli/sse.c core/cli/sse.h
-tests_unit_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
-tests_unit_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
+tests_unit_cli_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_cli_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
+tests_unit_cli_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
 
-tests_unit_test_sse_SOURCES = tests/unit/test_sse.c tests/unit/jl_test.h core/cli/sse.c \
+tests_unit_cli_test_sse_SOURCES = tests/unit/cli/test_sse.c tests/unit/jl_test.h core/cli/sse.c \
 	core/cli/sse.h
-tests_unit_test_sse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
-tests_unit_test_sse_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_sse_LDADD = $(JL_TEST_LIBS)
+tests_unit_cli_test_sse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_unit_cli_test_sse_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_cli_test_sse_LDADD = $(JL_TEST_LIBS)
 
 # The daemon's store and role rules, compiled in from core/daemon.
-tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
+tests_unit_daemon_test_store_SOURCES = tests/unit/daemon/test_store.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
 	core/daemon/store.c core/daemon/auth.c
-tests_unit_test_store_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
-tests_unit_test_store_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(SQLITE3_CFLAGS) $(GNUTLS_CFLAGS)
-tests_unit_test_store_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(SQLITE3_LIBS) $(GNUTLS_LIBS) -lpthread
+tests_unit_daemon_test_store_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
+tests_unit_daemon_test_store_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(SQLITE3_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_daemon_test_store_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(SQLITE3_LIBS) $(GNUTLS_LIBS) -lpthread
 
-tests_unit_test_tar_SOURCES = tests/unit/test_tar.c tests/unit/jl_test.h
-tests_unit_test_tar_CFLAGS = $(JL_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS)
-tests_unit_test_tar_LDADD = $(JL_TEST_LIBS) $(LIBARCHIVE_LIBS)
+tests_unit_plugins_archive_test_tar_SOURCES = tests/unit/plugins/archive/test_tar.c tests/unit/jl_test.h
+tests_unit_plugins_archive_test_tar_CFLAGS = $(JL_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS)
+tests_unit_plugins_archive_test_tar_LDADD = $(JL_TEST_LIBS) $(LIBARCHIVE_LIBS)
 
-tests_unit_plugin_contract_SOURCES = tests/unit/plugin_contract.c
-tests_unit_plugin_contract_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_plugin_contract_LDADD = libjoblet.la
+tests_unit_plugin_plugin_contract_SOURCES = tests/unit/plugin/plugin_contract.c
+tests_unit_plugin_plugin_contract_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_plugin_plugin_contract_LDADD = libjoblet.la
 
 # Plugins for the loader tests: one source, one variant each.
 JL_TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere -no-undefined \
 	-export-symbols-regex '^(joblet_plugin|not_the_plugin)$$'
-JL_TEST_PLUGIN_SRC = tests/unit/plugins/test_plugin.c
+JL_TEST_PLUGIN_SRC = tests/unit/plugin/plugins/test_plugin.c
 check_LTLIBRARIES += \
-	tests/unit/plugins/scheduler_good.la \
-	tests/unit/plugins/scheduler_second.la \
-	tests/unit/plugins/scheduler_badmajor.la \
-	tests/unit/plugins/scheduler_newminor.la \
-	tests/unit/plugins/scheduler_nosym.la \
-	tests/unit/plugins/registry_wrongkind.la \
-	tests/unit/plugins/scheduler_mismatch.la \
-	tests/unit/plugins/scheduler_noop.la \
-	tests/unit/plugins/scheduler_smallops.la \
-	tests/unit/plugins/scheduler_reserved.la \
-	tests/unit/plugins/scheduler_initfail.la \
-	tests/unit/plugins/scheduler_fifo.la \
-	tests/unit/plugins/archive_old.la
-tests_unit_plugins_archive_old_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_archive_old_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_ARCHIVE10
-tests_unit_plugins_archive_old_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_archive_old_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_good_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_good_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_GOOD
-tests_unit_plugins_scheduler_good_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_good_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_second_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_second_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_SECOND
-tests_unit_plugins_scheduler_second_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_second_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_badmajor_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_badmajor_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_BADMAJOR
-tests_unit_plugins_scheduler_badmajor_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_badmajor_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_newminor_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_newminor_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NEWMINOR
-tests_unit_plugins_scheduler_newminor_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_newminor_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_nosym_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_nosym_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NOSYM
-tests_unit_plugins_scheduler_nosym_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_nosym_la_LIBADD = libjoblet.la
-tests_unit_plugins_registry_wrongkind_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_registry_wrongkind_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_WRONGKIND
-tests_unit_plugins_registry_wrongkind_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_registry_wrongkind_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_mismatch_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_mismatch_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_MISMATCH
-tests_unit_plugins_scheduler_mismatch_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_mismatch_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_noop_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_noop_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NOOP
-tests_unit_plugins_scheduler_noop_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_noop_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_smallops_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_smallops_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_SMALLOPS
-tests_unit_plugins_scheduler_smallops_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_smallops_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_reserved_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_reserved_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_RESERVED
-tests_unit_plugins_scheduler_reserved_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_reserved_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_initfail_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_initfail_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_INITFAIL
-tests_unit_plugins_scheduler_initfail_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_initfail_la_LIBADD = libjoblet.la
-tests_unit_plugins_scheduler_fifo_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
-tests_unit_plugins_scheduler_fifo_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_FIFO
-tests_unit_plugins_scheduler_fifo_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
-tests_unit_plugins_scheduler_fifo_la_LIBADD = libjoblet.la
+	tests/unit/plugin/plugins/scheduler_good.la \
+	tests/unit/plugin/plugins/scheduler_second.la \
+	tests/unit/plugin/plugins/scheduler_badmajor.la \
+	tests/unit/plugin/plugins/scheduler_newminor.la \
+	tests/unit/plugin/plugins/scheduler_nosym.la \
+	tests/unit/plugin/plugins/registry_wrongkind.la \
+	tests/unit/plugin/plugins/scheduler_mismatch.la \
+	tests/unit/plugin/plugins/scheduler_noop.la \
+	tests/unit/plugin/plugins/scheduler_smallops.la \
+	tests/unit/plugin/plugins/scheduler_reserved.la \
+	tests/unit/plugin/plugins/scheduler_initfail.la \
+	tests/unit/plugin/plugins/scheduler_fifo.la \
+	tests/unit/plugin/plugins/archive_old.la
+tests_unit_plugin_plugins_archive_old_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_archive_old_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_ARCHIVE10
+tests_unit_plugin_plugins_archive_old_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_archive_old_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_good_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_good_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_GOOD
+tests_unit_plugin_plugins_scheduler_good_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_good_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_second_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_second_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_SECOND
+tests_unit_plugin_plugins_scheduler_second_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_second_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_badmajor_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_badmajor_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_BADMAJOR
+tests_unit_plugin_plugins_scheduler_badmajor_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_badmajor_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_newminor_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_newminor_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NEWMINOR
+tests_unit_plugin_plugins_scheduler_newminor_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_newminor_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_nosym_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_nosym_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NOSYM
+tests_unit_plugin_plugins_scheduler_nosym_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_nosym_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_registry_wrongkind_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_registry_wrongkind_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_WRONGKIND
+tests_unit_plugin_plugins_registry_wrongkind_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_registry_wrongkind_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_mismatch_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_mismatch_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_MISMATCH
+tests_unit_plugin_plugins_scheduler_mismatch_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_mismatch_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_noop_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_noop_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_NOOP
+tests_unit_plugin_plugins_scheduler_noop_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_noop_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_smallops_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_smallops_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_SMALLOPS
+tests_unit_plugin_plugins_scheduler_smallops_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_smallops_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_reserved_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_reserved_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_RESERVED
+tests_unit_plugin_plugins_scheduler_reserved_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_reserved_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_initfail_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_initfail_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_INITFAIL
+tests_unit_plugin_plugins_scheduler_initfail_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_initfail_la_LIBADD = libjoblet.la
+tests_unit_plugin_plugins_scheduler_fifo_la_SOURCES = $(JL_TEST_PLUGIN_SRC)
+tests_unit_plugin_plugins_scheduler_fifo_la_CFLAGS = $(AM_CFLAGS) -DJL_VARIANT_FIFO
+tests_unit_plugin_plugins_scheduler_fifo_la_LDFLAGS = $(JL_TEST_PLUGIN_LDFLAGS)
+tests_unit_plugin_plugins_scheduler_fifo_la_LIBADD = libjoblet.la
 endif
 
 # Fragments of the isolation plugins' tests.
-include tests/unit/cgroup.mk
-include tests/unit/seccomp.mk
-include tests/unit/scheduler.mk
+include tests/unit/plugins/isolation/cgroup.mk
+include tests/unit/plugins/isolation/seccomp.mk
+include tests/unit/plugins/scheduler/scheduler.mk
 
 JL_TEST_ENVIRONMENT = \
 	JOBLET_TEST_SRCDIR='$(abs_top_srcdir)' \
@@ -252,9 +253,12 @@ JL_TEST_ENVIRONMENT = \
 check-build: all $(check_PROGRAMS) $(check_LTLIBRARIES)
 .PHONY: check-build
 
+# `make check` runs every test; `make check TESTS='tests/unit/base/test_error
+# tests/integration/test_api.sh'` runs only those (names as listed in
+# JL_UNIT_TESTS and JL_SCRIPT_TESTS), still ending with "N passed, N failed".
 check-local: all
-	@$(JL_TEST_ENVIRONMENT) $(SHELL) $(srcdir)/tests/run-tests.sh \
-		$(JL_UNIT_TESTS) $(JL_SCRIPT_TESTS)
+	@tests='$(TESTS)'; test -n "$$tests" || tests='$(JL_UNIT_TESTS) $(JL_SCRIPT_TESTS)'; \
+	$(JL_TEST_ENVIRONMENT) $(SHELL) $(srcdir)/tests/run-tests.sh $$tests
 
 clean-local-tests:
 	rm -rf tests/logs tests/tmp

@@ -1,6 +1,6 @@
 /*
  * test_loader.c - the plugin loader: every acceptance check, with real .so
- * files (tests/unit/plugins/test_plugin.c built once per variant) copied
+ * files (tests/unit/plugin/plugins/test_plugin.c built once per variant) copied
  * into fresh directories.
  */
 #include <errno.h>
@@ -37,7 +37,7 @@ static const char *install(const char *variant, const char *sub, const char *as,
 	char buf[65536];
 	ssize_t n;
 
-	snprintf(src, sizeof(src), "%s/tests/unit/plugins/.libs/%s.so",
+	snprintf(src, sizeof(src), "%s/tests/unit/plugin/plugins/.libs/%s.so",
 		 jl_test_env("JOBLET_TEST_BUILDDIR"), variant);
 	if (*sub) {
 		mkdir(jl_tmp_path(sub), 0755);

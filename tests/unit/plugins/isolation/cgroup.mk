@@ -11,11 +11,11 @@ JL_CG_UNIT =
 JL_CG_SHELL_TESTS =
 if ENABLE_TESTS
 if BUILD_PLUGIN_ISOLATION_CGROUP1
-JL_CG_UNIT += tests/unit/test_cgroup
+JL_CG_UNIT += tests/unit/plugins/isolation/test_cgroup
 JL_CG_SHELL_TESTS += tests/integration/test_cgroup1.sh
 else
 if BUILD_PLUGIN_ISOLATION_CGROUP2
-JL_CG_UNIT += tests/unit/test_cgroup
+JL_CG_UNIT += tests/unit/plugins/isolation/test_cgroup
 endif
 endif
 if BUILD_PLUGIN_ISOLATION_CGROUP2
@@ -31,14 +31,14 @@ JL_UNIT_TESTS += $(JL_CG_UNIT)
 check_PROGRAMS += $(JL_CG_UNIT)
 JL_SCRIPT_TESTS += $(JL_CG_SHELL_TESTS)
 
-tests_unit_test_cgroup_SOURCES = tests/unit/test_cgroup.c tests/unit/jl_test.h \
+tests_unit_plugins_isolation_test_cgroup_SOURCES = tests/unit/plugins/isolation/test_cgroup.c tests/unit/jl_test.h \
 	plugins/isolation/common/cgroup_common.c plugins/isolation/common/cgroup_common.h \
 	plugins/isolation/cgroup1/cgroup1_files.c plugins/isolation/cgroup1/cgroup1_files.h \
 	plugins/isolation/cgroup2/cgroup2_files.c plugins/isolation/cgroup2/cgroup2_files.h
-tests_unit_test_cgroup_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/isolation/common \
+tests_unit_plugins_isolation_test_cgroup_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/isolation/common \
 	-I$(top_srcdir)/plugins/isolation/cgroup1 -I$(top_srcdir)/plugins/isolation/cgroup2
-tests_unit_test_cgroup_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_test_cgroup_LDADD = $(JL_TEST_LIBS)
+tests_unit_plugins_isolation_test_cgroup_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_plugins_isolation_test_cgroup_LDADD = $(JL_TEST_LIBS)
 
 EXTRA_DIST += \
 	tests/integration/test_cgroup1.sh \

@@ -7,15 +7,15 @@
 # test_seccomp.sh runs seccomp_probe, a static program, as a real job.
 if ENABLE_TESTS
 if BUILD_PLUGIN_ISOLATION_SECCOMP
-JL_UNIT_TESTS += tests/unit/test_seccomp
+JL_UNIT_TESTS += tests/unit/plugins/isolation/test_seccomp
 JL_SCRIPT_TESTS += tests/integration/test_seccomp.sh
-check_PROGRAMS += tests/unit/test_seccomp tests/integration/seccomp_probe
+check_PROGRAMS += tests/unit/plugins/isolation/test_seccomp tests/integration/seccomp_probe
 
-tests_unit_test_seccomp_SOURCES = tests/unit/test_seccomp.c tests/unit/jl_test.h tests/unit/jl_tmp.h
-tests_unit_test_seccomp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_test_seccomp_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS) $(SECCOMP_CFLAGS) -pthread
-tests_unit_test_seccomp_LDFLAGS = -export-dynamic -pthread
-tests_unit_test_seccomp_LDADD = libjoblet_core.la $(CHECK_LIBS) $(SECCOMP_LIBS)
+tests_unit_plugins_isolation_test_seccomp_SOURCES = tests/unit/plugins/isolation/test_seccomp.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_plugins_isolation_test_seccomp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_plugins_isolation_test_seccomp_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS) $(SECCOMP_CFLAGS) -pthread
+tests_unit_plugins_isolation_test_seccomp_LDFLAGS = -export-dynamic -pthread
+tests_unit_plugins_isolation_test_seccomp_LDADD = libjoblet_core.la $(CHECK_LIBS) $(SECCOMP_LIBS)
 
 tests_integration_seccomp_probe_SOURCES = tests/integration/seccomp_probe.c \
 	tests/integration/probe_check.h

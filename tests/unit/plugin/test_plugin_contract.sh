@@ -22,4 +22,4 @@ if test -z "${JOBLET_TEST_HAVE_UNIT:-}"; then
 	exit 0
 fi
 # shellcheck disable=SC2086
-exec "$build/tests/unit/plugin_contract" $plugins
+exec "$build/tests/unit/plugin/plugin_contract" $plugins

@@ -4,7 +4,7 @@
  *
  * Prints TAP.  For each plugin: the loader accepts it in strict mode, its
  * descriptor is complete, and its ops behave at the edges every caller
- * relies on (per kind).  tests/unit/test_plugin_contract.sh runs it over
+ * relies on (per kind).  tests/unit/plugin/test_plugin_contract.sh runs it over
  * every plugin the build produced.
  */
 #define _GNU_SOURCE
