@@ -188,9 +188,9 @@ ok 'test $rc -eq 125 && has "symlink" "$err" && test ! -e /etc/joblet-planted' \
 # mount namespace, so that even a broken guard cannot touch the host's.
 write_config "$TMP/nons.yml" "isolation:
   stack: [rootfs]"
-before=`cat /proc/self/mountinfo`
+before=`awk '{print $5}' /proc/self/mountinfo | sort`
 run unshare -m --propagation private "$JOBLET" --config "$TMP/nons.yml" run-local -- true
-after=`cat /proc/self/mountinfo`
+after=`awk '{print $5}' /proc/self/mountinfo | sort`
 ok 'test $rc -eq 125 && has "needs the job to have its own mount namespace" "$err" && test "$before" = "$after"' \
 	"rootfs without a mount namespace of the job's own refuses to run (put namespaces first)"
 
@@ -230,19 +230,36 @@ else
 fi
 
 # ---------------------------------------------------------------- the host afterwards
-before=`awk '{print $5}' /proc/self/mountinfo | sort | tr '\n' ' '`
-nbefore=`wc -l </proc/self/mountinfo`
+# Other joblets may run jobs on this host meanwhile: count only what this
+# test made.  Its jobs get cgroups under a base of their own, and only mounts
+# below its folder are compared.
+cgbase=joblet-hostile-$$
+cat >"$TMP/loop.yml" <<EOY
+paths:
+  state_dir: $TMP/state
+plugins:
+  dirs: [$build/build-plugins]
+  settings:
+    "isolation/cgroup1": {base: $cgbase}
+    "isolation/cgroup2": {base: $cgbase.slice}
+isolation:
+  stack: [namespaces, rootfs, cgroup, seccomp]
+EOY
+our_mounts() { awk -v t="$TMP" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort | tr '\n' ' '; }
+before=`our_mounts`
 i=0
 failed=0
 while test $i -lt 100; do
-	"$JOBLET_REAL" --config "$TMP/joblet.yml" run-local -- true >/dev/null 2>&1 || failed=`expr $failed + 1`
+	"$JOBLET_REAL" --config "$TMP/loop.yml" run-local -- true >/dev/null 2>&1 || failed=`expr $failed + 1`
 	i=`expr $i + 1`
 done
-after=`awk '{print $5}' /proc/self/mountinfo | sort | tr '\n' ' '`
-nafter=`wc -l </proc/self/mountinfo`
+after=`our_mounts`
 ok 'test $failed -eq 0 && test "$before" = "$after"' \
-	"the host mount table is unchanged after 100 jobs ($nbefore lines before, $nafter after; $failed failed)"
+	"no mount of the jobs is left in the host's mount table after 100 jobs ($failed failed)"
 jobs_left=`ls "$TMP/state/jobs" 2>/dev/null | wc -l`
 ok 'test "$jobs_left" -eq 0' "no job state is left behind"
-cg_left=`ls -d /sys/fs/cgroup/*/joblet/* /sys/fs/cgroup/joblet.slice/* 2>/dev/null | grep -c -- '-.*-.*-' || true`
+cg_left=`ls -d /sys/fs/cgroup/*/$cgbase/* /sys/fs/cgroup/$cgbase.slice/* /sys/fs/cgroup/unified/$cgbase.slice/* 2>/dev/null | grep -c -- '-.*-.*-' || true`
 ok 'test "$cg_left" -eq 0' "no job cgroup is left behind"
+for d in /sys/fs/cgroup/*/$cgbase /sys/fs/cgroup/$cgbase.slice /sys/fs/cgroup/unified/$cgbase.slice; do
+	if test -d "$d"; then rmdir "$d" 2>/dev/null || echo "# cannot remove $d"; fi
+done
