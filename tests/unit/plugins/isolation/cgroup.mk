@@ -44,6 +44,7 @@ EXTRA_DIST += \
 	tests/integration/test_cgroup1.sh \
 	tests/vm/test_cgroup2_vm.sh \
 	tests/vm/cgroup2_in_vm.sh \
+	tests/vm/vm_run.sh \
 	tests/fixtures/cgroup/mountinfo-hybrid \
 	tests/fixtures/cgroup/mountinfo-v1-split \
 	tests/fixtures/cgroup/mountinfo-v2
