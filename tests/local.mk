@@ -45,7 +45,7 @@ JL_UNIT_TESTS += \
 	tests/unit/cli/test_api \
 	tests/unit/common/test_cli \
 	tests/unit/config/test_config \
-	tests/unit/sched/test_cron \
+	tests/unit/base/test_cron \
 	tests/unit/base/test_error \
 	tests/unit/plugin/test_fifo \
 	tests/unit/sched/test_sched \
@@ -87,9 +87,9 @@ tests_unit_config_test_config_SOURCES = tests/unit/config/test_config.c tests/un
 tests_unit_config_test_config_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_config_test_config_LDADD = $(JL_TEST_LIBS)
 
-tests_unit_sched_test_cron_SOURCES = tests/unit/sched/test_cron.c tests/unit/jl_test.h
-tests_unit_sched_test_cron_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_sched_test_cron_LDADD = $(JL_TEST_LIBS)
+tests_unit_base_test_cron_SOURCES = tests/unit/base/test_cron.c tests/unit/jl_test.h
+tests_unit_base_test_cron_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_base_test_cron_LDADD = $(JL_TEST_LIBS)
 
 tests_unit_base_test_error_SOURCES = tests/unit/base/test_error.c tests/unit/jl_test.h
 tests_unit_base_test_error_CFLAGS = $(JL_TEST_CFLAGS)

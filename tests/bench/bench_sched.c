@@ -36,7 +36,7 @@
 
 #include "plugin/loader.h"
 #include "sched/sched.h"
-#include "sched/cron.h"
+#include "base/cron.h"
 
 #define NJOBS 10000
 #define NCRON 1000

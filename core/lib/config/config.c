@@ -12,7 +12,6 @@
 #include <joblet/log.h>
 #include <joblet/plugin.h>
 
-#include "config/config_private.h"
 #include "base/cpuset.h"
 #include "config/platform.h"
 #include "base/util.h"

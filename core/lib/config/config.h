@@ -21,7 +21,7 @@
 #include "base/private.h"
 #include <joblet/error.h>
 
-/* Per-plugin settings (plugins.settings) as read from the file. Opaque. */
+/* Per-plugin settings (plugins.settings) as read from the file; see below. */
 struct jl_config_settings;
 
 /*
@@ -108,5 +108,35 @@ JL_API const char *jl_config_plugin_setting(const struct jl_config *cfg,
 /* 1 when a and b hold the same plugins.settings (any order of plugins and keys). */
 JL_API int jl_config_plugin_settings_equal(const struct jl_config *a,
 						   const struct jl_config *b);
+
+/*
+ * Inside libjoblet only (hidden): the settings as the loader checks them
+ * against each plugin's list and hands them to its init().
+ */
+
+/* One `plugins.settings."<id>".<key>: <value>` line. */
+struct jl_setting {
+	char *key;
+	char *value;
+	int line;
+};
+
+/* The settings of one plugin id. */
+struct jl_plugin_settings {
+	char *plugin_id; /* "kind/name" */
+	int line;
+	struct jl_setting *items;
+	size_t n_items;
+};
+
+struct jl_config_settings {
+	char *source; /* file name for messages */
+	struct jl_plugin_settings *plugins;
+	size_t n_plugins;
+};
+
+/* The settings of one plugin, or NULL. */
+const struct jl_plugin_settings *jl_config_find_settings(const struct jl_config *cfg,
+							 const char *plugin_id);
 
 #endif /* JL_CONFIG_H */

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sched/cron.h"
+#include "base/cron.h"
 #include <joblet/job.h>
 
 #include "base/cpuset.h"

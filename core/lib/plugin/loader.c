@@ -22,11 +22,10 @@
 #include <joblet/scheduler.h>
 
 #include "plugin/builtins.h"
-#include "config/config_private.h"
+#include "config/config.h"
 #include "base/util.h"
 #include "base/log.h"
 #include "base/plugin_id.h"
-#include "config/config.h"
 
 /*
  * Sizes of ABI 2.0.  When a later minor version appends fields, these stay

@@ -65,19 +65,6 @@ struct jl_sched {
 	int64_t last_now_ns; /* the time of the last decision, for peek() in why */
 };
 
-int joblet_sched_fits(const struct joblet_sched_capacity *cap, const struct joblet_sched_job *job)
-{
-	if (cap->free_slots >= 0 && cap->free_slots < 1)
-		return 0;
-	if (cap->free_cpu >= 0 && job->max_cpu > cap->free_cpu)
-		return 0;
-	if (cap->free_memory_mib >= 0 && job->max_memory_mib > cap->free_memory_mib)
-		return 0;
-	if (cap->free_cores >= 0 && job->exclusive_cores > cap->free_cores)
-		return 0;
-	return 1;
-}
-
 /* ------------------------------------------------------------------ topology */
 
 static int64_t read_number(const char *path, int64_t dflt)

@@ -1,5 +1,5 @@
 /*
- * sched/cron.h - cron expressions: parsing the standard five fields and
+ * base/cron.h - cron expressions: parsing the standard five fields and
  * finding the next time one fires.
  *
  * Private tier (base/private.h).  The daemon keeps one struct jl_cron per

@@ -13,7 +13,7 @@
 
 #include <time.h>
 
-#include "sched/cron.h"
+#include "base/cron.h"
 
 #include "base/util.h"
 

@@ -24,7 +24,7 @@
 #include <joblet/stream.h>
 #include <joblet/version.h>
 
-#include "sched/cron.h"
+#include "base/cron.h"
 
 #include "jl_test.h"
 
