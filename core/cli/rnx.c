@@ -54,46 +54,6 @@ static void rnx_log_sink(int32_t level, const char *source, const char *message,
 	fprintf(stderr, "rnx: %s: %s: %s\n", jl_log_level_name(level), source, message);
 }
 
-int rnx_usage(const char *path, const char *what, const char *arg)
-{
-	fprintf(stderr, "%s: %s%s%s%s; run `%s --help` for the usage.\n", path, what,
-		arg ? " `" : "", arg ? arg : "", arg ? "`" : "", path);
-	return JL_EXIT_USAGE;
-}
-
-void rnx_print_json(const char *json)
-{
-	json_object *o = json_tokener_parse(json);
-
-	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE)
-	       : json);
-	json_object_put(o);
-}
-
-int rnx_request(const struct rnx_ctx *ctx, const char *method, const char *path, char **ret_body)
-{
-	struct joblet_error *e = NULL;
-	struct rnx_api *api = NULL;
-	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
-
-	if (r == 0)
-		r = rnx_api_request(api, method, path, NULL, 0, ret_body, NULL, &e);
-	rnx_api_free(api);
-	if (r < 0) {
-		rnx_print_error(e);
-		joblet_error_free(e);
-		return -1;
-	}
-	return 0;
-}
-
-void rnx_print_error(const struct joblet_error *e)
-{
-	fprintf(stderr, "rnx: %s\n", joblet_error_message(e));
-}
-
-
 int main(int argc, char **argv)
 {
 	struct rnx_ctx ctx = { 0 };

@@ -33,7 +33,7 @@
 
 #include <json.h>
 
-#include "sched/cron.h"
+#include "base/cron.h"
 #include <joblet/scheduler.h>
 
 #include "base/cleanup.h"
