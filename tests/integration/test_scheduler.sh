@@ -114,10 +114,12 @@ ok 'test $rc -ne 0 && has "isolation.max_cpu (300%) is more than scheduler.cpu_b
 start_daemon "scheduler:
   max_running_jobs: 10
   cores: 0-$((NCPU - 1))" || exit 1
-run "$RNX" job run --cpus=1 -- sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 2'
+# The two holders run 5 s: long enough that, on a busy machine too, both
+# still hold their cores when the third asks.
+run "$RNX" job run --cpus=1 -- sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 5'
 a=`idof "$out"`
 ok 'has "on cores " "$out"' "a --cpus=1 job is told its core"
-run "$RNX" job run --cpus=1 -- sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 2'
+run "$RNX" job run --cpus=1 -- sh -c 'grep Cpus_allowed_list /proc/self/status; sleep 5'
 b=`idof "$out"`
 wait_state "$a" RUNNING
 ca=`field $a cores`
@@ -129,14 +131,14 @@ if test "$NCPU" -ge 2; then
 	c=`idof "$out"`
 	ok 'has "PENDING" "$out" && has "waits for cores: needs 1 exclusive cores, 0 of $NCPU are free" "$out"' \
 		"a third waits for a core while both are held"
-	wait_state "$c" COMPLETED 100
+	wait_state "$c" COMPLETED 200
 	ok 'test $? -eq 0 && test -n "`field $c cores`"' "... and runs on a core given back"
 else
 	echo "ok - # SKIP one CPU: two jobs cannot hold different cores"
 	echo "ok - # SKIP one CPU"
 	echo "ok - # SKIP one CPU"
 fi
-wait_state "$a" COMPLETED 100
+wait_state "$a" COMPLETED 200
 run "$RNX" job log "$a"
 if test "$no_isolation" = yes; then
 	echo "ok - # SKIP the no-isolation stack sets no cpuset"
