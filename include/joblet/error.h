@@ -60,7 +60,7 @@ enum joblet_error_code {
 	JOBLET_E_CONFLICT = 22,	  /* the request does not fit the current state step */
 	/*
 	 * Append new codes here, then document them in docs/error-codes.md
-	 * and move JL_E_LAST (core/lib/base/error.h).
+	 * and name the newest code in core/lib/base/error.h.
 	 */
 };
 

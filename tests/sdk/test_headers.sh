@@ -1,7 +1,10 @@
 #!/bin/sh
 # test_headers.sh - every installed header compiles alone: C99 -pedantic,
 # C11, and C++ (the extern "C" guards), with warnings as errors; none
-# includes a private header or config.h.
+# includes a private header or config.h, names a private (jl_) identifier,
+# or includes a <joblet/...> header that is not installed; and exactly the
+# headers of include/joblet/ are installed (the SDK is what Makefile.am
+# installs, nothing more, nothing less).
 src=${JOBLET_TEST_SRCDIR:?}
 build=${JOBLET_TEST_BUILDDIR:?}
 cc=${JOBLET_TEST_CC:-cc}
@@ -37,4 +40,29 @@ for h in "$src"/include/joblet/*.h "$build"/include/joblet/version.h; do
 	else
 		echo "ok - $name includes only standard and <joblet/...> headers"
 	fi
+	bad=
+	for inc in `sed -n 's/^#include <joblet\/\([^>]*\)>.*/\1/p' "$h"`; do
+		test -f "$src/include/joblet/$inc" || test -f "$build/include/joblet/$inc" || bad="$bad $inc"
+	done
+	if test -n "$bad"; then
+		echo "not ok - $name includes <joblet/...> headers that are not installed:$bad"
+	else
+		echo "ok - $name includes only installed <joblet/...> headers"
+	fi
+	if grep -nwE 'jl_[a-z0-9_]+|JL_[A-Z0-9_]+|struct jl_' "$h" >"$tmp/jl"; then
+		echo "not ok - $name names private identifiers:"
+		sed 's/^/#   /' "$tmp/jl"
+	else
+		echo "ok - $name names no private (jl_) identifier"
+	fi
 done
+
+# The installed set is include/joblet/: what `make install` puts there.
+listed=$(awk '/^joblet_include_HEADERS = / { on = 1 } on { print; if ($0 !~ /\\$/) exit }' "$src/Makefile.am" |
+	grep -o 'include/joblet/[a-z_0-9]*\.h' | sort | tr '\n' ' ')
+present=`cd "$src" && ls include/joblet/*.h | sort | tr '\n' ' '`
+if test "$listed" = "$present"; then
+	echo "ok - Makefile.am installs exactly the headers of include/joblet/"
+else
+	echo "not ok - Makefile.am installs [$listed] but include/joblet/ holds [$present]"
+fi
