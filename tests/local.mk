@@ -45,6 +45,7 @@ JL_UNIT_TESTS += \
 	tests/unit/cli/test_api \
 	tests/unit/common/test_cli \
 	tests/unit/config/test_config \
+	tests/unit/config/test_client_config \
 	tests/unit/base/test_cron \
 	tests/unit/base/test_error \
 	tests/unit/plugin/test_fifo \
@@ -53,10 +54,16 @@ JL_UNIT_TESTS += \
 	tests/unit/job/test_job \
 	tests/unit/plugin/test_loader \
 	tests/unit/runtime/test_registry_index \
+	tests/unit/runtime/test_runtime_yml \
+	tests/unit/runtime/test_prefetch \
 	tests/unit/runtime/test_semver \
+	tests/unit/runtime/test_runtime_spec \
+	tests/unit/config/test_platform \
 	tests/unit/cli/test_sse \
 	tests/unit/daemon/test_store \
-	tests/unit/base/test_util
+	tests/unit/daemon/test_auth \
+	tests/unit/base/test_util \
+	tests/unit/base/test_yaml_doc
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/plugins/archive/test_tar
 endif
@@ -86,6 +93,10 @@ tests_unit_common_test_cli_LDADD = $(JL_TEST_LIBS)
 tests_unit_config_test_config_SOURCES = tests/unit/config/test_config.c tests/unit/jl_test.h
 tests_unit_config_test_config_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_config_test_config_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_config_test_client_config_SOURCES = tests/unit/config/test_client_config.c tests/unit/jl_test.h
+tests_unit_config_test_client_config_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_config_test_client_config_LDADD = $(JL_TEST_LIBS)
 
 tests_unit_base_test_cron_SOURCES = tests/unit/base/test_cron.c tests/unit/jl_test.h
 tests_unit_base_test_cron_CFLAGS = $(JL_TEST_CFLAGS)
@@ -118,10 +129,25 @@ tests_unit_base_test_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top
 tests_unit_base_test_util_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_base_test_util_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
+tests_unit_base_test_yaml_doc_SOURCES = tests/unit/base/test_yaml_doc.c tests/unit/jl_test.h
+tests_unit_base_test_yaml_doc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_base_test_yaml_doc_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_base_test_yaml_doc_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
 tests_unit_runtime_test_registry_index_SOURCES = tests/unit/runtime/test_registry_index.c tests/unit/jl_test.h
 tests_unit_runtime_test_registry_index_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_runtime_test_registry_index_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_runtime_test_registry_index_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_runtime_test_runtime_yml_SOURCES = tests/unit/runtime/test_runtime_yml.c tests/unit/jl_test.h
+tests_unit_runtime_test_runtime_yml_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_runtime_test_runtime_yml_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_runtime_test_runtime_yml_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_runtime_test_prefetch_SOURCES = tests/unit/runtime/test_prefetch.c tests/unit/jl_test.h
+tests_unit_runtime_test_prefetch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_runtime_test_prefetch_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_runtime_test_prefetch_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_job_test_job_SOURCES = tests/unit/job/test_job.c tests/unit/jl_test.h tests/unit/jl_tmp.h
 tests_unit_job_test_job_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
@@ -132,6 +158,16 @@ tests_unit_runtime_test_semver_SOURCES = tests/unit/runtime/test_semver.c tests/
 tests_unit_runtime_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_runtime_test_semver_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_runtime_test_semver_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_runtime_test_runtime_spec_SOURCES = tests/unit/runtime/test_runtime_spec.c tests/unit/jl_test.h
+tests_unit_runtime_test_runtime_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_runtime_test_runtime_spec_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_runtime_test_runtime_spec_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_config_test_platform_SOURCES = tests/unit/config/test_platform.c tests/unit/jl_test.h
+tests_unit_config_test_platform_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_config_test_platform_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_config_test_platform_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 # rnx's private modules: their sources are compiled into the test.
 tests_unit_cli_test_api_SOURCES = tests/unit/cli/test_api.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
@@ -152,6 +188,12 @@ tests_unit_daemon_test_store_SOURCES = tests/unit/daemon/test_store.c tests/unit
 tests_unit_daemon_test_store_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
 tests_unit_daemon_test_store_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(SQLITE3_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_daemon_test_store_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(SQLITE3_LIBS) $(GNUTLS_LIBS) -lpthread
+
+tests_unit_daemon_test_auth_SOURCES = tests/unit/daemon/test_auth.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
+	core/daemon/auth.c
+tests_unit_daemon_test_auth_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
+tests_unit_daemon_test_auth_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(SQLITE3_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_daemon_test_auth_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(SQLITE3_LIBS) $(GNUTLS_LIBS) -lpthread
 
 tests_unit_plugins_archive_test_tar_SOURCES = tests/unit/plugins/archive/test_tar.c tests/unit/jl_test.h
 tests_unit_plugins_archive_test_tar_CFLAGS = $(JL_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS)

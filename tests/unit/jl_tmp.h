@@ -18,9 +18,9 @@ static char jl_tmpdir[256];
 static char jl_tmp_path_buf[8][4096];
 static unsigned jl_tmp_path_next;
 
-static void jl_tmp_teardown(void);
+static inline void jl_tmp_teardown(void);
 
-static void jl_tmp_setup(void)
+static inline void jl_tmp_setup(void)
 {
 	const char *base = getenv("TMPDIR");
 	static int registered;
@@ -38,7 +38,7 @@ static void jl_tmp_setup(void)
  * Remove one entry.  Never chmod or follow anything here: a test may have
  * planted symlinks to `..` or `/`, and following one would touch the host.
  */
-static int jl_tmp_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static inline int jl_tmp_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;
@@ -49,7 +49,7 @@ static int jl_tmp_rm(const char *path, const struct stat *st, int flag, struct F
 	return 0; /* go on whatever happens */
 }
 
-static void jl_tmp_teardown(void)
+static inline void jl_tmp_teardown(void)
 {
 	if (jl_tmpdir[0]) {
 		nftw(jl_tmpdir, jl_tmp_rm, 16, FTW_DEPTH | FTW_PHYS);
@@ -58,7 +58,7 @@ static void jl_tmp_teardown(void)
 }
 
 /* A path inside the scratch directory (a few stay valid at once). */
-static const char *jl_tmp_path(const char *name)
+static inline const char *jl_tmp_path(const char *name)
 {
 	char *p = jl_tmp_path_buf[jl_tmp_path_next++ % 8];
 
@@ -67,7 +67,7 @@ static const char *jl_tmp_path(const char *name)
 }
 
 /* Write a file in the scratch directory; returns its path. */
-static const char *jl_tmp_write(const char *name, const char *content)
+static inline const char *jl_tmp_write(const char *name, const char *content)
 {
 	const char *p = jl_tmp_path(name);
 	FILE *f = fopen(p, "w");

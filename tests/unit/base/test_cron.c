@@ -12,17 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <joblet/archive.h>
-#include <joblet/buffer.h>
 #include <joblet/error.h>
-#include <joblet/isolation.h>
-#include <joblet/job.h>
-#include <joblet/log.h>
-#include <joblet/plugin.h>
-#include <joblet/registry.h>
-#include <joblet/scheduler.h>
-#include <joblet/stream.h>
-#include <joblet/version.h>
 
 #include "base/cron.h"
 

@@ -15,17 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <joblet/archive.h>
-#include <joblet/buffer.h>
 #include <joblet/error.h>
-#include <joblet/isolation.h>
 #include <joblet/job.h>
-#include <joblet/log.h>
-#include <joblet/plugin.h>
-#include <joblet/registry.h>
-#include <joblet/scheduler.h>
-#include <joblet/stream.h>
-#include <joblet/version.h>
 
 #include "base/timefmt.h"
 #include "config/config.h"
@@ -679,7 +670,6 @@ START_TEST(test_status_exit_codes)
 	ck_assert_int_eq(jl_job_status_exit_code(&st), 137);
 }
 END_TEST
-
 
 /* Skipping to a record: what follows is the next one, whole; a torn tail waits. */
 START_TEST(test_log_skip)

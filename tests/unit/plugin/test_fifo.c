@@ -1,17 +1,8 @@
 /* test_fifo.c - the builtin scheduler/fifo policy and joblet_sched_fits(). */
 #include <stdlib.h>
 
-#include <joblet/archive.h>
-#include <joblet/buffer.h>
-#include <joblet/error.h>
-#include <joblet/isolation.h>
-#include <joblet/job.h>
-#include <joblet/log.h>
 #include <joblet/plugin.h>
-#include <joblet/registry.h>
 #include <joblet/scheduler.h>
-#include <joblet/stream.h>
-#include <joblet/version.h>
 
 #include "plugin/loader.h"
 

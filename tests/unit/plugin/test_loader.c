@@ -9,17 +9,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <joblet/archive.h>
-#include <joblet/buffer.h>
 #include <joblet/error.h>
-#include <joblet/isolation.h>
-#include <joblet/job.h>
-#include <joblet/log.h>
 #include <joblet/plugin.h>
-#include <joblet/registry.h>
 #include <joblet/scheduler.h>
-#include <joblet/stream.h>
-#include <joblet/version.h>
 
 #include "base/log.h"
 #include "config/config.h"

@@ -1,32 +1,21 @@
 /*
- * test_registry.c - registry.json parsing and resolution, runtime.yml,
- * and the prefetching hash stream.
+ * test_registry_index.c - registry.json (core/lib/runtime/registry_index.c):
+ * parsing, resolving a version for a platform, malformed and hostile indexes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <joblet/archive.h>
-#include <joblet/buffer.h>
 #include <joblet/error.h>
-#include <joblet/isolation.h>
-#include <joblet/job.h>
-#include <joblet/log.h>
-#include <joblet/plugin.h>
-#include <joblet/registry.h>
-#include <joblet/scheduler.h>
-#include <joblet/stream.h>
-#include <joblet/version.h>
 
-
-#include "runtime/prefetch.h"
 #include "runtime/registry_index.h"
-#include "runtime/runtime_yml.h"
 #include "base/util.h"
 
 #include "jl_test.h"
 #include "jl_tmp.h"
+
+/* ------------------------------------------------------------------ index */
 
 #define SUM_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SUM_B "sha256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
@@ -203,317 +192,20 @@ START_TEST(test_index_hostile)
 }
 END_TEST
 
-/* ------------------------------------------------------------------ runtime.yml */
-
-static struct jl_runtime_desc *yml_ok(const char *text)
+static Suite *suite(void)
 {
-	struct jl_runtime_desc *d = NULL;
-	struct joblet_error *e = NULL;
-	int fd;
-
-	jl_tmp_write("runtime.yml", text);
-	fd = open(jl_tmpdir, O_RDONLY | O_DIRECTORY);
-	ck_assert_msg(jl_runtime_yml_load(fd, "pkg", &d, &e) == 0, "%s", joblet_error_message(e));
-	close(fd);
-	return d;
-}
-
-static void yml_bad(const char *text, int32_t code, const char *needle)
-{
-	struct jl_runtime_desc *d = NULL;
-	struct joblet_error *e = NULL;
-	int fd;
-
-	jl_tmp_write("runtime.yml", text);
-	fd = open(jl_tmpdir, O_RDONLY | O_DIRECTORY);
-	ck_assert_int_eq(jl_runtime_yml_load(fd, "pkg", &d, &e), -code);
-	close(fd);
-	ck_assert_msg(strstr(e->message, needle), "`%s` not in: %s", needle, e->message);
-	joblet_error_free(e);
-}
-
-START_TEST(test_runtime_yml_good)
-{
-	struct jl_runtime_desc *d = yml_ok("name: python-3.11-ml\n"
-					   "language: python\n"
-					   "version: \"1.3.3\"\n"
-					   "description: ML stack\n"
-					   "platforms: [ubuntu-amd64]\n"
-					   "mounts:\n"
-					   "  - {source: isolated/bin, target: /bin, readonly: true}\n"
-					   "  - source: isolated/tmp\n"
-					   "    target: /tmp\n"
-					   "    readonly: false\n"
-					   "    selective: [a]\n"
-					   "  - {source: isolated/usr, target: /usr}\n"
-					   "environment:\n"
-					   "  PATH: /opt/venv/bin:/usr/bin:/bin\n"
-					   "  OMP_NUM_THREADS: \"1\"\n"
-					   "requirements: {architectures: [amd64, arm64]}\n"
-					   "packages: [numpy]\n"
-					   "build_info: {built_at: x}\n");
-
-	ck_assert_str_eq(d->name, "python-3.11-ml");
-	ck_assert_str_eq(d->version, "1.3.3");
-	ck_assert_str_eq(d->description, "ML stack");
-	ck_assert_str_eq(d->language, "python");
-	ck_assert_str_eq(d->platforms[0], "ubuntu-amd64");
-	ck_assert_uint_eq(d->n_mounts, 3);
-	ck_assert_str_eq(d->mounts[1].source, "isolated/tmp");
-	ck_assert(!d->mounts[1].readonly);
-	ck_assert(d->mounts[2].readonly);
-	ck_assert_str_eq(d->env[0], "PATH=/opt/venv/bin:/usr/bin:/bin");
-	ck_assert_str_eq(d->env[1], "OMP_NUM_THREADS=1");
-	jl_runtime_desc_free(d);
-
-	d = yml_ok("name: x\nversion: 0.1.0\n");
-	ck_assert_str_eq(d->description, "");
-	ck_assert_uint_eq(d->n_mounts, 0);
-	ck_assert_ptr_null(d->env[0]);
-	jl_runtime_desc_free(d);
-}
-END_TEST
-
-START_TEST(test_runtime_yml_bad)
-{
-	struct jl_runtime_desc *d = NULL;
-	struct joblet_error *e = NULL;
-	int fd = open(jl_tmpdir, O_RDONLY | O_DIRECTORY);
-
-	ck_assert_int_eq(jl_runtime_yml_load(fd, "pkg", &d, &e), -JOBLET_E_NOT_FOUND);
-	joblet_error_clear(&e);
-	/* A package may plant runtime.yml as a symlink to a host file: never followed. */
-	ck_assert_int_eq(symlinkat("/etc/passwd", fd, "runtime.yml"), 0);
-	ck_assert_int_lt(jl_runtime_yml_load(fd, "pkg", &d, &e), 0);
-	joblet_error_free(e);
-	unlinkat(fd, "runtime.yml", 0);
-	close(fd);
-
-	yml_bad("version: 1.0.0\n", JOBLET_E_PARSE, "`name` is missing");
-	yml_bad("name: x\n", JOBLET_E_PARSE, "`version` is missing");
-	yml_bad("name: X Y\nversion: 1.0.0\n", JOBLET_E_PARSE, "not a runtime name");
-	yml_bad("name: x\nversion: latest\n", JOBLET_E_PARSE, "not a semantic version");
-	yml_bad("name: x\nversion: 1.0.0\nmounts: /usr\n", JOBLET_E_PARSE, "must be a list");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: ../../etc, target: /etc}\n",
-		JOBLET_E_PARSE, "inside the runtime folder");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: /etc, target: /etc}\n", JOBLET_E_PARSE,
-		"inside the runtime folder");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: relative}\n", JOBLET_E_PARSE,
-		"absolute path in the job");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: /}\n", JOBLET_E_PARSE,
-		"other than `/`");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: /x/../etc}\n", JOBLET_E_PARSE,
-		"no `..`");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a}\n", JOBLET_E_PARSE,
-		"needs `source` and `target`");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: /a, readonly: sometimes}\n",
-		JOBLET_E_PARSE, "true or false");
-	yml_bad("name: x\nversion: 1.0.0\nenvironment:\n  1BAD: x\n", JOBLET_E_PARSE, "not a variable name");
-	yml_bad("name: x\nversion: 1.0.0\nenvironment:\n  A: [1]\n", JOBLET_E_PARSE, "single value");
-	yml_bad("name: &a x\nversion: *a\n", JOBLET_E_PARSE, "anchors and aliases");
-	yml_bad("", JOBLET_E_PARSE, "is empty");
-}
-END_TEST
-
-/* ------------------------------------------------------------------ prefetch */
-
-struct mem_src {
-	struct joblet_stream base;
-	const uint8_t *data;
-	size_t len, pos, chunk;
-	size_t fail_at; /* fail when pos reaches it (0 = never) */
-	int closed;
-};
-
-static int64_t mem_read(struct joblet_stream *s, void *buf, size_t len, struct joblet_error **err)
-{
-	struct mem_src *m = (struct mem_src *)s;
-	size_t n = m->len - m->pos;
-
-	if (m->fail_at && m->pos >= m->fail_at)
-		return joblet_error_set(err, JOBLET_E_NETWORK, 0, "connection reset (test)");
-	if (n > len)
-		n = len;
-	if (n > m->chunk)
-		n = m->chunk;
-	memcpy(buf, m->data + m->pos, n);
-	m->pos += n;
-	return (int64_t)n;
-}
-
-static void mem_close(struct joblet_stream *s)
-{
-	((struct mem_src *)s)->closed++;
-}
-
-/* sha256 of 1 MiB + 123 bytes of (i * 7) & 0xff, computed with sha256sum once. */
-static uint8_t *pattern(size_t n)
-{
-	uint8_t *p = malloc(n);
-
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(i * 7);
-	return p;
-}
-
-static int drain(struct joblet_stream *s, uint8_t *out, size_t cap, size_t *got,
-		 struct joblet_error **err)
-{
-	*got = 0;
-	for (;;) {
-		int64_t n = s->read(s, out + *got, cap - *got < 1000 ? cap - *got : 1000, err);
-
-		if (n <= 0)
-			return (int)n;
-		*got += (size_t)n;
-	}
-}
-
-START_TEST(test_prefetch_hash_and_bytes)
-{
-	size_t n = (1 << 20) + 123, got;
-	uint8_t *data = pattern(n), *out = malloc(n + 1);
-	struct mem_src src = { { sizeof(struct joblet_stream), 0, (int64_t)n, mem_read, mem_close, { 0 } },
-			       data, n, 0, 4096, 0, 0 };
-	struct jl_prefetch_options o = { (int64_t)n, 0, "mem", NULL, NULL };
-	struct jl_prefetch *p = NULL;
-	const uint8_t *head;
-	size_t head_len;
-	char hex[65], expect[65];
-	uint64_t bytes;
-	FILE *f;
-
-	ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-	ck_assert_int_eq(jl_prefetch_peek(p, &head, 512, &head_len, NULL), 0);
-	ck_assert_uint_eq(head_len, 512);
-	ck_assert_int_eq(memcmp(head, data, 512), 0);
-	/* Finishing before the end is refused. */
-	ck_assert_int_lt(jl_prefetch_finish(p, hex, &bytes, NULL), 0);
-	ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, NULL), 0);
-	ck_assert_uint_eq(got, n);
-	ck_assert_int_eq(memcmp(out, data, n), 0);
-	ck_assert_int_eq(jl_prefetch_finish(p, hex, &bytes, NULL), 0);
-	ck_assert_uint_eq(bytes, n);
-	jl_prefetch_free(p);
-	ck_assert_int_eq(src.closed, 1);
-
-	/* Compare with sha256sum of the same bytes. */
-	f = fopen(jl_tmp_path("data"), "w");
-	fwrite(data, 1, n, f);
-	fclose(f);
-	{
-		char cmd[4200];
-
-		snprintf(cmd, sizeof(cmd), "sha256sum %s > %s", jl_tmp_path("data"), jl_tmp_path("sum"));
-		ck_assert_int_eq(system(cmd), 0);
-	}
-	f = fopen(jl_tmp_path("sum"), "r");
-	ck_assert_int_eq(fscanf(f, "%64s", expect), 1);
-	fclose(f);
-	ck_assert_str_eq(hex, expect);
-	free(data);
-	free(out);
-}
-END_TEST
-
-START_TEST(test_prefetch_size_rules_and_errors)
-{
-	size_t n = 300000, got;
-	uint8_t *data = pattern(n), *out = malloc(n + 1);
-	struct jl_prefetch *p = NULL;
-	struct joblet_error *e = NULL;
-
-	/* More than announced: fails, after the bytes before it. */
-	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 65536, 0, 0 };
-		struct jl_prefetch_options o = { 1000, 0, "pkg-a", NULL, NULL };
-
-		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e), -JOBLET_E_LIMIT);
-		ck_assert_ptr_nonnull(strstr(e->message, "larger than the 1000 bytes the registry index announces"));
-		joblet_error_clear(&e);
-		jl_prefetch_free(p);
-	}
-	/* Fewer than announced. */
-	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 65536, 0, 0 };
-		struct jl_prefetch_options o = { (int64_t)n + 1, 0, "pkg-b", NULL, NULL };
-
-		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e), -JOBLET_E_CHECKSUM);
-		ck_assert_ptr_nonnull(strstr(e->message, "ended after 300000 bytes"));
-		ck_assert_uint_eq(got, n);
-		joblet_error_clear(&e);
-		jl_prefetch_free(p);
-	}
-	/* The limit, with no size announced. */
-	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 65536, 0, 0 };
-		struct jl_prefetch_options o = { -1, 100000, "pkg-c", NULL, NULL };
-
-		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e), -JOBLET_E_LIMIT);
-		ck_assert_ptr_nonnull(strstr(e->message, "max_download_bytes"));
-		joblet_error_clear(&e);
-		jl_prefetch_free(p);
-	}
-	/* The source's own error reaches the reader, in order. */
-	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 1000, 150000, 0 };
-		struct jl_prefetch_options o = { -1, 0, "pkg-d", NULL, NULL };
-
-		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e), -JOBLET_E_NETWORK);
-		ck_assert_str_eq(e->message, "connection reset (test)");
-		ck_assert_uint_ge(got, 65536);
-		ck_assert_int_eq(memcmp(out, data, got), 0);
-		joblet_error_clear(&e);
-		jl_prefetch_free(p);
-	}
-	/* Freed before the end: the producer stops, nothing leaks, the source is closed. */
-	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 100, 0, 0 };
-		struct jl_prefetch_options o = { -1, 0, "pkg-e", NULL, NULL };
-
-		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		jl_prefetch_free(p);
-		ck_assert_int_eq(src.closed, 1);
-	}
-	free(data);
-	free(out);
-}
-END_TEST
-
-static Suite *registry_suite(void)
-{
-	Suite *s = suite_create("registry");
+	Suite *s = suite_create("registry_index");
 	TCase *tc = tcase_create("index");
-	TCase *yml = tcase_create("runtime.yml");
-	TCase *pf = tcase_create("prefetch");
 
 	tcase_add_test(tc, test_index_good);
 	tcase_add_test(tc, test_index_resolve);
 	tcase_add_test(tc, test_index_malformed);
 	tcase_add_test(tc, test_index_hostile);
 	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(yml, jl_tmp_setup, jl_tmp_teardown);
-	tcase_add_test(yml, test_runtime_yml_good);
-	tcase_add_test(yml, test_runtime_yml_bad);
-	suite_add_tcase(s, yml);
-	tcase_add_checked_fixture(pf, jl_tmp_setup, jl_tmp_teardown);
-	tcase_set_timeout(pf, 30);
-	tcase_add_test(pf, test_prefetch_hash_and_bytes);
-	tcase_add_test(pf, test_prefetch_size_rules_and_errors);
-	suite_add_tcase(s, pf);
 	return s;
 }
 
 int main(void)
 {
-	return jl_run_suite(registry_suite());
+	return jl_run_suite(suite());
 }

@@ -8,17 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <joblet/archive.h>
-#include <joblet/buffer.h>
 #include <joblet/error.h>
-#include <joblet/isolation.h>
-#include <joblet/job.h>
-#include <joblet/log.h>
 #include <joblet/plugin.h>
-#include <joblet/registry.h>
 #include <joblet/scheduler.h>
-#include <joblet/stream.h>
-#include <joblet/version.h>
 
 #include "plugin/loader.h"
 #include "sched/sched.h"
