@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <joblet/isolation.h>
-
 #include "daemon.h"
 #include "common/cli.h"
 #include "base/plugin_id.h"
@@ -17,6 +15,7 @@
 #include "config/host.h"
 #include "job/executor.h"
 #include "plugin/loader.h"
+#include "plugin/ops_isolation.h"
 #include "runtime/runtime.h"
 
 static const struct {
@@ -83,14 +82,13 @@ static size_t probe_isolation(const struct jl_plugin_set *set, struct isolation_
 
 	for (size_t i = 0; i < jl_plugin_set_count(set) && n < max; i++) {
 		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
-		const struct joblet_isolation_ops *ops = p->ops;
 		struct joblet_error *e = NULL;
 
 		if (p->kind != JOBLET_KIND_ISOLATION)
 			continue;
 		out[n].plugin = p;
 		out[n].reason = NULL;
-		if (ops->probe && ops->probe(&e) < 0)
+		if (jl_isolation_probe(p, &e) < 0)
 			out[n].reason = strdup(joblet_error_message(e));
 		joblet_error_free(e);
 		n++;

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "job/executor.h"
 #include "plugin/loader.h"
+#include "plugin/ops_isolation.h"
 
 void daemon_log_sink_plain(int32_t level, const char *source, const char *message, void *userdata)
 {

@@ -67,18 +67,6 @@ JL_API int jl_shim_reap(const struct jl_config *cfg,
 				const struct jl_plugin_set *set, const char *state_dir,
 				struct joblet_error **err);
 
-/*
- * The isolation plugins cfg->isolation_stack names, in order, as the shim
- * will use them: "cgroup" becomes cgroup2 when its probe() says this host
- * can use it, else cgroup1.  Fills ret[0..*ret_n) (at most max).  Errors:
- * JOBLET_E_NOT_FOUND (a plugin is not loaded) or JOBLET_E_UNSUPPORTED (it
- * cannot work on this host), naming the plugin and why.
- */
-JL_API int jl_isolation_stack_resolve(const struct jl_config *cfg,
-					      const struct jl_plugin_set *set,
-					      const struct joblet_plugin **ret, size_t max,
-					      size_t *ret_n, struct joblet_error **err);
-
 /* Remove a job's state folder (log, status, work/): the job must have ended. */
 JL_API int jl_job_remove(const char *state_dir, struct joblet_error **err);
 

@@ -40,6 +40,7 @@
 #include "job/job_log.h"
 #include "job/job_spec.h"
 #include "plugin/loader.h"
+#include "plugin/ops_isolation.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -54,7 +55,6 @@
 
 struct layer {
 	const struct joblet_plugin *plugin;
-	const struct joblet_isolation_ops *ops;
 	void *state;
 	bool prepared;
 };
@@ -88,84 +88,6 @@ static int64_t now_ns(clockid_t clock)
 
 /* ------------------------------------------------------------------ the stack */
 
-static int usable(const struct joblet_plugin *p, struct joblet_error **err)
-{
-	const struct joblet_isolation_ops *ops = p->ops;
-
-	return ops->probe ? ops->probe(err) : 0;
-}
-
-/* A stack entry that is not loaded: say why when the file was rejected. */
-static int not_loaded(const struct jl_plugin_set *set, const char *name,
-		      struct joblet_error **err)
-{
-	_cleanup_free_ char *file = jl_strdup_printf("/isolation_%s.so", name);
-	const char *path, *reason;
-
-	for (size_t i = 0; file && jl_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
-		if (strlen(path) >= strlen(file) && strcmp(path + strlen(path) - strlen(file), file) == 0)
-			return joblet_error_set(err, JOBLET_E_PLUGIN, 0,
-						"isolation plugin `%s` (isolation.stack) was rejected: "
-						"%s",
-						name, reason);
-	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				"isolation plugin `%s` (isolation.stack) is not loaded; see `joblet "
-				"check`",
-				name);
-}
-
-int jl_isolation_stack_resolve(const struct jl_config *cfg,
-				   const struct jl_plugin_set *set,
-				   const struct joblet_plugin **ret, size_t max, size_t *ret_n,
-				   struct joblet_error **err)
-{
-	size_t n = 0;
-
-	for (char **name = cfg->isolation_stack; name && *name; name++) {
-		const struct joblet_plugin *p = NULL;
-		int r;
-
-		if (n == max)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation.stack has more than %zu layers", max);
-		if (strcmp(*name, "cgroup") == 0) {
-			_cleanup_error_ struct joblet_error *e2 = NULL, *e1 = NULL;
-			const struct joblet_plugin *v2 =
-				jl_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup2");
-			const struct joblet_plugin *v1 =
-				jl_plugin_set_find(set, JOBLET_KIND_ISOLATION, "cgroup1");
-
-			if (v2 && usable(v2, &e2) == 0)
-				p = v2;
-			else if (v1 && usable(v1, &e1) == 0)
-				p = v1;
-			else
-				return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-							"no cgroup backend can limit jobs on this "
-							"host (cgroup2: %s; cgroup1: %s); limits are "
-							"never silently skipped",
-							v2 ? joblet_error_message(e2) : "plugin not loaded",
-							v1 ? joblet_error_message(e1) : "plugin not loaded");
-		} else {
-			p = jl_plugin_set_find(set, JOBLET_KIND_ISOLATION, *name);
-			if (!p)
-				return not_loaded(set, *name, err);
-			r = usable(p, err);
-			if (r < 0)
-				return joblet_error_prefix(err, r, "isolation/%s cannot work on this host",
-							   *name);
-		}
-		for (size_t i = 0; i < n; i++)
-			if (ret[i] == p)
-				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-							"isolation.stack names isolation/%s twice",
-							p->name);
-		ret[n++] = p;
-	}
-	*ret_n = n;
-	return 0;
-}
-
 /* cfg->isolation_stack as layers. */
 static int stack_resolve(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			 struct stack *st, struct joblet_error **err)
@@ -180,7 +102,6 @@ static int stack_resolve(const struct jl_config *cfg, const struct jl_plugin_set
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		st->layers[i].plugin = p[i];
-		st->layers[i].ops = p[i]->ops;
 	}
 	st->n = n;
 	return 0;
@@ -190,7 +111,7 @@ static int stack_prepare(struct stack *st, struct joblet_job *job, struct joblet
 {
 	for (size_t i = 0; i < st->n; i++) {
 		struct layer *l = &st->layers[i];
-		int r = l->ops->prepare(job, &l->state, err);
+		int r = jl_isolation_prepare(l->plugin, job, &l->state, err);
 
 		if (r < 0)
 			return joblet_error_prefix(err, r, "isolation/%s", l->plugin->name);
@@ -203,7 +124,7 @@ static void stack_cleanup(struct stack *st, struct joblet_job *job)
 {
 	for (size_t i = st->n; i-- > 0;)
 		if (st->layers[i].prepared) {
-			st->layers[i].ops->cleanup(job, st->layers[i].state);
+			jl_isolation_cleanup(st->layers[i].plugin, job, st->layers[i].state);
 			st->layers[i].prepared = false;
 		}
 }
@@ -215,8 +136,8 @@ static void stack_kill(struct stack *st, struct joblet_job *job, int pidfd, int 
 		struct layer *l = &st->layers[i];
 		_cleanup_error_ struct joblet_error *e = NULL;
 
-		if (l->ops->kill) {
-			if (l->ops->kill(job, l->state, sig, &e) == 0)
+		if (jl_isolation_can_kill(l->plugin)) {
+			if (jl_isolation_kill(l->plugin, job, l->state, sig, &e) == 0)
 				return;
 			jl_log(JOBLET_LOG_WARNING, NULL, "isolation/%s could not signal the job: %s",
 				   l->plugin->name, joblet_error_message(e));
@@ -427,7 +348,7 @@ static __attribute__((noreturn)) void child_main(struct stack *st, struct joblet
 		struct layer *l = &st->layers[i];
 		struct joblet_error *e = NULL;
 
-		if (l->ops->child && l->ops->child(job, l->state, &e) < 0)
+		if (jl_isolation_child(l->plugin, job, l->state, &e) < 0)
 			child_failf(report_fd, "isolation/%s: %s", l->plugin->name, joblet_error_message(e));
 	}
 	{
@@ -708,7 +629,7 @@ int jl_shim_run(const struct jl_config *cfg, const struct jl_plugin_set *set,
 	for (size_t i = 0; i < st.n; i++) {
 		struct layer *l = &st.layers[i];
 
-		if (l->ops->attach && l->ops->attach(job, l->state, pid, &e) < 0) {
+		if (jl_isolation_attach(l->plugin, job, l->state, pid, &e) < 0) {
 			snprintf(msg, sizeof(msg), "isolation/%s: %s", l->plugin->name,
 				 joblet_error_message(e));
 			joblet_error_clear(&e);
@@ -821,7 +742,7 @@ int jl_shim_run(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			for (size_t i = 0; i < st.n; i++) {
 				struct layer *l = &st.layers[i];
 
-				if (l->ops->stats && l->ops->stats(job, l->state, &usage, &e) < 0)
+				if (jl_isolation_stats(l->plugin, job, l->state, &usage, &e) < 0)
 					joblet_error_clear(&e);
 			}
 		}
@@ -889,7 +810,7 @@ int jl_shim_run(const struct jl_config *cfg, const struct jl_plugin_set *set,
 	for (size_t i = st.n; i-- > 0;) {
 		struct layer *l = &st.layers[i];
 
-		if (l->ops->finish && l->ops->finish(job, l->state, &usage, &e) < 0) {
+		if (jl_isolation_finish(l->plugin, job, l->state, &usage, &e) < 0) {
 			jl_log(JOBLET_LOG_WARNING, NULL, "isolation/%s: %s", l->plugin->name,
 				   joblet_error_message(e));
 			joblet_error_clear(&e);
@@ -1051,12 +972,9 @@ int jl_shim_reap(const struct jl_config *cfg, const struct jl_plugin_set *set,
 	unmount_leftovers(state_dir);
 	kill_first_process(state_dir);
 	for (size_t i = st.n; i-- > 0;) {
-		const struct joblet_isolation_ops *ops = st.layers[i].ops;
 		struct joblet_error *e = NULL;
 
-		if (!JOBLET_OPS_HAS(ops, struct joblet_isolation_ops, reap) || !ops->reap)
-			continue;
-		if (ops->reap(job, &e) < 0) {
+		if (jl_isolation_reap(st.layers[i].plugin, job, &e) < 0) {
 			jl_log(JOBLET_LOG_ERROR, NULL, "isolation/%s: %s", st.layers[i].plugin->name,
 				   joblet_error_message(e));
 			joblet_error_free(e);
