@@ -4,12 +4,12 @@
  *   joblet-shim [--config FILE] STATE_DIR
  *   joblet-shim [--config FILE] --reap STATE_DIR
  *
- * Exec'd fresh by jl_job_spawn() (never a fork of the daemon), one per
- * job.  It loads the configuration and plugins itself, then hands over to
- * jl_shim_run(), which does the work.  Its stderr is STATE_DIR/shim.log;
- * its exit status is 0 once status.json is written, 1 when not even that
- * was possible.  With --reap it cleans up after a shim of that job that
- * died (the daemon runs it): 0 when everything is removed.
+ * Started as a fresh program (never a fork of the daemon), one per job.  It loads the configuration and plugins itself,
+ * then hands over to shim_supervise() (supervisor.c), which does the work.
+ * Its stderr is STATE_DIR/shim.log; its exit status is 0 once status.json
+ * is written, 1 when not even that was possible.  With --reap it cleans up
+ * after a shim of that job that died (the daemon runs it, reap.c): 0 when
+ * everything is removed.
  */
 #include <config.h>
 
@@ -20,16 +20,16 @@
 #include <unistd.h>
 
 #include <joblet/error.h>
+
 #include "base/log.h"
 #include "config/config.h"
-#include "job/executor.h"
 #include "plugin/loader.h"
+#include "shim/shim.h"
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: joblet-shim [--config FILE] [--reap] STATE_DIR\n"
-			"joblet-shim is started by joblet for each job; it is not meant to be "
-			"run by hand.\n");
+	fprintf(stderr, "usage: joblet-shim [--config FILE] [--reap] STATE_DIR\n");
+	fprintf(stderr, "joblet-shim is started by joblet for each job; it is not meant to be run by hand.\n");
 	return 2;
 }
 
@@ -84,9 +84,10 @@ int main(int argc, char **argv)
 	}
 	if (r >= 0)
 		r = jl_plugin_set_scan(set, &err);
+	/* The supervisor's set-up step blocks the signals it reads and ignores SIGPIPE. */
 	if (r >= 0)
-		r = reap ? jl_shim_reap(cfg, set, state_dir, &err)
-			 : jl_shim_run(cfg, set, state_dir, &err);
+		r = reap ? shim_reap(cfg, set, state_dir, &err)
+			 : shim_supervise(cfg, set, state_dir, &err);
 	if (r < 0)
 		fprintf(stderr, "joblet-shim: %s\n", joblet_error_message(err));
 	joblet_error_free(err);

@@ -1,5 +1,6 @@
 /*
  * util.h - private helpers shared by the files of libjoblet (jl_ prefix).
+ * Those marked JL_API are private tier (base/private.h): joblet-shim uses them.
  *
  * Not installed.  Cleanup attributes in the crun/systemd manner: a variable
  * declared _cleanup_free_ is freed when it leaves scope unless ownership was
@@ -22,8 +23,9 @@
 #include <joblet/error.h>
 
 #include "base/cleanup.h"
+#include "base/private.h"
 
-void jl_strv_free(char **v);
+JL_API void jl_strv_free(char **v);
 static inline void jl_strvp(char ***v)
 {
 	jl_strv_free(*v);
@@ -41,9 +43,9 @@ static inline bool jl_startswith(const char *s, const char *prefix)
 }
 
 /* Length of a NULL-terminated string vector (NULL counts as empty). */
-size_t jl_strv_length(char *const *v);
+JL_API size_t jl_strv_length(char *const *v);
 /* Append a copy of s; returns 0 or -ENOMEM (v unchanged). */
-int jl_strv_push(char ***v, const char *s);
+JL_API int jl_strv_push(char ***v, const char *s);
 /* A deep copy; NULL on OOM (a NULL input gives an empty vector). */
 char **jl_strv_copy(char *const *v);
 /* 1 when s is in v. */
@@ -52,7 +54,7 @@ bool jl_strv_contains(char *const *v, const char *s);
 char *jl_strv_join(char *const *v, const char *sep);
 
 /* asprintf that returns the string or NULL. */
-char *jl_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+JL_API char *jl_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Read a whole file of at most max bytes into a new NUL-terminated buffer.
@@ -62,10 +64,10 @@ int jl_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
 		 struct joblet_error **err);
 
 /* Read a small file (sysfs, procfs) into a trimmed string; NULL on failure (errno set). */
-char *jl_read_line_file(const char *path);
+JL_API char *jl_read_line_file(const char *path);
 
 /* Parse a whole decimal int64 (optional sign); -1 on any junk or overflow. */
-int jl_parse_int64(const char *s, int64_t *ret);
+JL_API int jl_parse_int64(const char *s, int64_t *ret);
 /* host:port or [v6]:port with a port of min_port..65535. */
 bool jl_address_valid(const char *a, int64_t min_port);
 

@@ -21,7 +21,6 @@
 #include "base/private.h"
 #include "config/config.h"
 #include "job/job_spec.h"
-#include "plugin/loader.h"
 
 /* ------------------------------------------------------------------ running */
 
@@ -41,30 +40,6 @@ JL_API int jl_job_create(const struct jl_config *cfg,
  * (NULL = the default joblet.yml).  *ret_pid gets the shim's pid.
  */
 JL_API int jl_job_spawn(const char *state_dir, const char *config_path, int32_t *ret_pid,
-				struct joblet_error **err);
-
-/*
- * The body of joblet-shim: supervise the job in state_dir from start to
- * end.  Takes the job's lock, sets up the isolation stack of
- * cfg->isolation_stack from set ("cgroup" picks cgroup2 when this host can
- * use it, else cgroup1), starts the job, writes everything it prints to the
- * log, enforces its timeout, stops it on SIGTERM, records how it ended in
- * status.json, and tears the stack down.  Returns 0 once status.json is
- * written (whatever the job did, also when it could not start); negative
- * only when not even that was possible (the lock is held: JOBLET_E_BUSY).
- */
-JL_API int jl_shim_run(const struct jl_config *cfg, const struct jl_plugin_set *set,
-			       const char *state_dir, struct joblet_error **err);
-
-/*
- * The body of `joblet-shim --reap`: the supervisor of the job in state_dir
- * died without cleaning up.  With the job's lock held (JOBLET_E_BUSY when a
- * live shim holds it), unmount what of the job is mounted here and call
- * each isolation layer's reap() in reverse order, which kills what is left
- * of the job and removes its cgroups.
- */
-JL_API int jl_shim_reap(const struct jl_config *cfg,
-				const struct jl_plugin_set *set, const char *state_dir,
 				struct joblet_error **err);
 
 /* Remove a job's state folder (log, status, work/): the job must have ended. */
@@ -99,6 +74,10 @@ struct jl_job_status {
 	int64_t ended_ns;
 	char *error;		/* why it failed to start or was killed, or NULL */
 };
+
+/* Write status.json atomically into state_dir (the shim, once the job ended). */
+JL_API int jl_job_status_write(const char *state_dir, const struct jl_job_status *status,
+			       struct joblet_error **err);
 
 /* Read status.json.  JOBLET_E_NOT_FOUND while the job has not ended. */
 JL_API int jl_job_status_read(const char *state_dir, struct jl_job_status *ret_status,

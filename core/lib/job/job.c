@@ -8,6 +8,7 @@
 
 #include "job/job_private.h"
 #include "base/util.h"
+#include "job/job.h"
 #include "job/job_spec.h"
 
 int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
@@ -45,6 +46,25 @@ int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_jo
 	return 0;
 }
 
+int jl_job_open(const char *state_dir, struct joblet_job **ret_job, struct joblet_error **err)
+{
+	_cleanup_free_ char *path = jl_strdup_printf("%s/spec.json", state_dir);
+	_cleanup_free_ char *text = NULL;
+	struct jl_job_spec *spec = NULL;
+	int r;
+
+	if (!path)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	r = jl_read_file(path, 4 << 20, &text, NULL, err);
+	if (r == 0)
+		r = jl_job_spec_from_json(text, &spec, err);
+	if (r < 0) {
+		jl_job_spec_free(spec);
+		return r;
+	}
+	return jl_job_new(spec, state_dir, ret_job, err);
+}
+
 void jl_job_free(struct joblet_job *job)
 {
 	if (!job)
@@ -69,6 +89,31 @@ int jl_job_set_cache_dir(struct joblet_job *job, const char *dir)
 	free(job->cache_dir);
 	job->cache_dir = copy;
 	return 0;
+}
+
+const struct jl_job_spec *jl_job_get_spec(const struct joblet_job *job)
+{
+	return job->spec;
+}
+
+char *const *jl_job_runtime_env(const struct joblet_job *job)
+{
+	return job->runtime ? job->runtime->env : NULL;
+}
+
+uint64_t jl_job_clone_flags(const struct joblet_job *job)
+{
+	return job->clone_flags;
+}
+
+int jl_job_cgroup_fd(const struct joblet_job *job)
+{
+	return job->cgroup_fd;
+}
+
+void jl_job_set_cloned_into_cgroup(struct joblet_job *job)
+{
+	job->cloned_into_cgroup = true;
 }
 
 const char *joblet_job_cache_dir(const struct joblet_job *job)
@@ -175,6 +220,12 @@ void joblet_job_set_cgroup_fd(struct joblet_job *job, int fd)
 void joblet_job_place_in_child(struct joblet_job *job)
 {
 	job->places_in_child = true;
+}
+
+int jl_job_cgroup_ns_begin(struct joblet_job *job, struct joblet_error **err)
+{
+	job->cgroup_ns_pending = (job->clone_flags & CLONE_NEWCGROUP) != 0;
+	return job->places_in_child ? 0 : jl_job_make_cgroup_ns(job, err);
 }
 
 int jl_job_make_cgroup_ns(struct joblet_job *job, struct joblet_error **err)

@@ -1,7 +1,14 @@
 /*
- * job/job_log.h - reading a job's framed log (the shim writes it).
+ * job/job_log.h - a job's framed log: joblet-shim writes it, everyone else
+ * reads it.
  *
  * Private tier (base/private.h).
+ *
+ * A record on disk: a 24-byte header, then `len` bytes.
+ *	u16 magic 0x4c4a ("JL" little-endian), u8 version 1, u8 stream,
+ *	u32 len, u64 seq, u64 ts_ns        (all little-endian)
+ * Records are appended with one writev() each (O_APPEND), so a reader sees
+ * whole records, or a partial one at the very end while it is written.
  */
 #ifndef JL_JOB_LOG_H
 #define JL_JOB_LOG_H
@@ -29,6 +36,30 @@ struct jl_log_record {
 	const uint8_t *data;
 	size_t len;
 };
+
+#define JL_LOG_MAGIC 0x4c4a
+#define JL_LOG_VERSION 1
+#define JL_LOG_HEADER 24
+#define JL_LOG_MAX_RECORD (64 * 1024)
+
+/* ------------------------------------------------------------------ writing */
+
+struct jl_log_writer;
+
+/* Open the empty log file jl_job_create() made (a log with records is refused). */
+JL_API int jl_log_writer_open(const char *path, struct jl_log_writer **ret,
+			      struct joblet_error **err);
+/*
+ * Append one record (len <= JL_LOG_MAX_RECORD); on failure nothing of it
+ * counts (the seq is not used up).
+ */
+JL_API int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *data,
+				size_t len, struct joblet_error **err);
+JL_API uint64_t jl_log_writer_seq(const struct jl_log_writer *w);
+/* NULL is fine. */
+JL_API void jl_log_writer_free(struct jl_log_writer *w);
+
+/* ------------------------------------------------------------------ reading */
 
 struct jl_log_reader;
 

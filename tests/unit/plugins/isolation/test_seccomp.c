@@ -460,7 +460,7 @@ static void ordinary_work(void)
 	want(syscall(SYS_personality, PER_LINUX) == (PER_LINUX32 | UNAME26),
 	      "personality PER_LINUX: %s", strerror(errno));
 
-	/* What the shim does after the hooks (core/lib/job/shim_run.c drop_privileges). */
+	/* What the shim does after the hooks (core/shim/child.c drop_privileges). */
 	{
 		struct rlimit core0 = { 0, 0 }, nofile = { 1024, 1024 };
 		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };

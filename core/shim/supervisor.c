@@ -1,0 +1,640 @@
+/*
+ * supervisor.c - one job from start to end (shim_supervise), as named
+ * steps over one struct supervisor:
+ *
+ *   lock     the job's lock and its `started` mark (a job runs once)
+ *   setup    signals, timers, the log writer
+ *   load     the job from spec.json, the isolation stack's prepare()
+ *   spawn    the pipes and the job's first process (child.c)
+ *   release  the layers' attach(), the go byte, the child's report
+ *   watch    the poll loop until the job and its output are done
+ *   finish   finish() and cleanup() of the layers, status.json
+ *
+ * A failure in load, spawn or release takes the one failure path (fail):
+ * the process killed, the stack cleaned up, a failed-to-start status.
+ *
+ * The shim is single-threaded and event-driven: one poll(2) over the job's
+ * stdout and stderr pipes, a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP)
+ * and three timerfds.  Output is appended to the framed log as it arrives;
+ * when the log cannot be written (disk full) the shim stops reading, so the
+ * job blocks on its pipe instead of losing bytes, and tries again every
+ * second.
+ */
+#include <config.h>
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "job/executor.h"
+#include "job/job.h"
+#include "job/job_log.h"
+#include "shim/shim.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* After the job's first process ended, how long to drain pipes others hold open. */
+#define DRAIN_AFTER_EXIT_MS 3000
+
+/* What the supervisor polls: indices into its fd table (from 0: they index arrays). */
+enum slot {
+	SLOT_STDOUT,  /* the read end of the job's stdout pipe */
+	SLOT_STDERR,  /* the read end of its stderr pipe */
+	SLOT_SIGNAL,  /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
+	SLOT_TIMEOUT, /* timerfd: the job's timeout, then the end of the grace period */
+	SLOT_RETRY,   /* timerfd: write the log again, a second after it failed */
+	SLOT_STATS,   /* timerfd: every second, the layers' stats */
+	SLOT_COUNT
+};
+
+/* A pipe's bytes read but not yet in the log (they wait there while the log is full). */
+struct output {
+	int32_t stream; /* JL_STREAM_* */
+	size_t pending_len;
+	uint8_t pending[JL_LOG_MAX_RECORD];
+};
+
+struct supervisor {
+	const struct jl_config *cfg;
+	const struct jl_plugin_set *set;
+	const char *state_dir;
+
+	int lock_fd;
+	int fd[SLOT_COUNT];	/* -1 when closed; poll ignores those */
+	struct output *out;	/* [SLOT_STDOUT], [SLOT_STDERR] */
+	struct jl_log_writer *log;
+	struct joblet_job *job;
+	struct shim_stack stack;
+
+	/* The child's ends of the pipes until it has them, then -1. */
+	int child_out, child_err, sync_read, report_write;
+	int sync_write, report_read; /* ours */
+	pid_t pid;		     /* the job's first process, or -1 */
+	int pidfd;
+
+	size_t open_outputs;
+	bool child_done, stopping, killed, log_blocked;
+	int wstatus;
+	int64_t started_ns, exited_at;
+	struct jl_job_status status;
+	struct joblet_job_usage usage;
+	char why[2048]; /* why the job could not start (load, spawn, release) */
+};
+
+static int64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void arm(int tfd, int64_t ms)
+{
+	struct itimerspec its = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000000 } };
+
+	if (ms <= 0)
+		its.it_value.tv_nsec = 1;
+	timerfd_settime(tfd, 0, &its, NULL);
+}
+
+static void disarm(int tfd)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	timerfd_settime(tfd, 0, &its, NULL);
+}
+
+/* A timerfd polled readable: consume its expiry count. */
+static void timer_ack(int tfd)
+{
+	uint64_t expirations;
+
+	/* The count itself is not needed; EAGAIN (nothing expired after all) changes nothing. */
+	(void)!read(tfd, &expirations, sizeof(expirations));
+}
+
+/* Record why the job could not start; -1 for the caller to return. */
+static int why_not(struct supervisor *sv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int why_not(struct supervisor *sv, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sv->why, sizeof(sv->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ lock, setup, load */
+
+/* The job's lock (held until we end) and its `started` mark: a job runs once. */
+static int sv_lock(struct supervisor *sv, struct joblet_error **err)
+{
+	_cleanup_free_ char *lock_path = jl_strdup_printf("%s/lock", sv->state_dir);
+	_cleanup_free_ char *mark = jl_strdup_printf("%s/started", sv->state_dir);
+	int fd;
+
+	if (!lock_path || !mark)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot supervise the job");
+	sv->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (sv->lock_fd < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", lock_path);
+	if (flock(sv->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return joblet_error_set(err, JOBLET_E_BUSY, errno, "another supervisor holds the job in `%s`", sv->state_dir);
+	/* Who holds the job: the lock file says (jl_job_shim_pid() reads it). */
+	shim_lock_note(sv->lock_fd, getpid(), 0);
+	/* A job runs once: its log and status are never overwritten. */
+	fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno, "the job in `%s` has already run", sv->state_dir);
+	close(fd);
+	return 0;
+}
+
+/*
+ * Signals become events on a signalfd, for the rest of this process: the
+ * signals it reads are blocked, and SIGPIPE is ignored (a log reader that
+ * goes away must not end the supervisor).  The job's first process undoes
+ * both before it runs job code (child.c).
+ */
+static int sv_setup(struct supervisor *sv, struct joblet_error **err)
+{
+	_cleanup_free_ char *log_path = jl_strdup_printf("%s/log", sv->state_dir);
+	sigset_t mask;
+
+	if (!log_path)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot supervise the job");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sv->fd[SLOT_SIGNAL] = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	sv->fd[SLOT_TIMEOUT] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	sv->fd[SLOT_RETRY] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	sv->fd[SLOT_STATS] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sv->fd[SLOT_SIGNAL] < 0 || sv->fd[SLOT_TIMEOUT] < 0 || sv->fd[SLOT_RETRY] < 0 ||
+	    sv->fd[SLOT_STATS] < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot set up the supervisor");
+	return jl_log_writer_open(log_path, &sv->log, err);
+}
+
+/* The job from its folder, and every layer's prepare(). */
+static int sv_load(struct supervisor *sv)
+{
+	_cleanup_free_ char *cache = jl_strdup_printf("%s/cache", sv->cfg->state_dir);
+	_cleanup_error_ struct joblet_error *e = NULL;
+	int r;
+
+	sv->out = calloc(SLOT_STDERR + 1, sizeof(*sv->out));
+	if (!sv->out)
+		return why_not(sv, "out of memory");
+	sv->out[SLOT_STDOUT].stream = JL_STREAM_STDOUT;
+	sv->out[SLOT_STDERR].stream = JL_STREAM_STDERR;
+	r = jl_job_open(sv->state_dir, &sv->job, &e);
+	if (r == 0 && (!cache || jl_job_set_cache_dir(sv->job, cache) < 0))
+		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	if (r == 0)
+		r = shim_stack_resolve(sv->cfg, sv->set, &sv->stack, &e);
+	if (r == 0)
+		r = shim_stack_prepare(&sv->stack, sv->job, &e);
+	return r < 0 ? why_not(sv, "%s", joblet_error_message(e)) : 0;
+}
+
+/* ------------------------------------------------------------------ spawn, release */
+
+struct jl_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+/* fork()-like clone with the layers' namespace flags; into the job cgroup when one was given. */
+static pid_t clone_job(struct joblet_job *job, int *ret_pidfd)
+{
+	uint64_t flags = jl_job_clone_flags(job) & ~(uint64_t)CLONE_NEWCGROUP;
+	int pidfd = -1;
+	pid_t pid;
+
+	*ret_pidfd = -1;
+	if (jl_job_cgroup_fd(job) >= 0) {
+		struct jl_clone_args a;
+
+		memset(&a, 0, sizeof(a));
+		a.flags = flags | CLONE_PIDFD | CLONE_INTO_CGROUP;
+		a.pidfd = (uint64_t)(uintptr_t)&pidfd;
+		a.exit_signal = SIGCHLD;
+		a.cgroup = (uint64_t)jl_job_cgroup_fd(job);
+		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+		if (pid > 0) {
+			jl_job_set_cloned_into_cgroup(job);
+			*ret_pidfd = pidfd;
+		}
+		if (pid >= 0)
+			return pid;
+		/* Old kernel (no clone3, or no CLONE_INTO_CGROUP): attach() moves it. */
+		jl_log(JOBLET_LOG_DEBUG, NULL, "clone3 into the job cgroup failed (%s); falling back", strerror(errno));
+	}
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, NULL);
+	if (pid > 0)
+		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return pid;
+}
+
+/* Two close-on-exec pipes' ends into *ret_read and *ret_write. */
+static int make_pipe(int *ret_read, int *ret_write)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	*ret_read = p[0];
+	*ret_write = p[1];
+	return 0;
+}
+
+/* The pipes and the job's first process, which waits in child.c until released. */
+static int sv_spawn(struct supervisor *sv)
+{
+	struct shim_child c = { .stack = &sv->stack, .job = sv->job };
+
+	if (make_pipe(&sv->fd[SLOT_STDOUT], &sv->child_out) < 0 ||
+	    make_pipe(&sv->fd[SLOT_STDERR], &sv->child_err) < 0 ||
+	    make_pipe(&sv->sync_read, &sv->sync_write) < 0 ||
+	    make_pipe(&sv->report_read, &sv->report_write) < 0)
+		return why_not(sv, "cannot create pipes: %s", strerror(errno));
+	sv->started_ns = now_ns(CLOCK_REALTIME);
+	if (stat("/", &c.host_root) < 0)
+		memset(&c.host_root, 0, sizeof(c.host_root));
+	sv->pid = clone_job(sv->job, &sv->pidfd);
+	if (sv->pid < 0)
+		return why_not(sv, "cannot create the job's process: %s", strerror(errno));
+	if (sv->pid == 0) {
+		c.out_fd = sv->child_out;
+		c.err_fd = sv->child_err;
+		c.sync_fd = sv->sync_read;
+		c.report_fd = sv->report_write;
+		shim_child_main(&c);
+	}
+	close_fd(&sv->child_out);
+	close_fd(&sv->child_err);
+	close_fd(&sv->sync_read);
+	close_fd(&sv->report_write);
+	/* And which process is the job, for `joblet-shim --reap` should this shim die. */
+	shim_lock_note(sv->lock_fd, getpid(), sv->pid);
+	return 0;
+}
+
+/* Place the child (attach), release it, learn whether it reached exec. */
+static int sv_release(struct supervisor *sv)
+{
+	_cleanup_error_ struct joblet_error *e = NULL;
+	size_t got = 0;
+	ssize_t n;
+
+	if (shim_stack_attach(&sv->stack, sv->job, sv->pid, &e) < 0)
+		return why_not(sv, "%s", joblet_error_message(e));
+	if (write(sv->sync_write, "g", 1) != 1)
+		return why_not(sv, "cannot release the job's process: %s", strerror(errno));
+	/* EOF: the exec closed the report pipe.  Anything else is why it could not start. */
+	while (got < sizeof(sv->why) - 1 &&
+	       (n = read(sv->report_read, sv->why + got, sizeof(sv->why) - 1 - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		got += (size_t)n;
+	}
+	sv->why[got] = '\0';
+	if (got > 0)
+		return -1;
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s started (pid %ld)", joblet_job_id(sv->job), (long)sv->pid);
+	return 0;
+}
+
+/* The one failure path of load, spawn and release: the job did not start, and why. */
+static int sv_fail(struct supervisor *sv, struct joblet_error **err)
+{
+	struct jl_job_status st = { 0 };
+
+	if (sv->pid > 0) {
+		kill(sv->pid, SIGKILL);
+		waitpid(sv->pid, NULL, 0);
+	}
+	if (sv->job)
+		shim_stack_cleanup(&sv->stack, sv->job);
+	st.failed_to_start = 1;
+	st.started_ns = sv->started_ns;
+	st.ended_ns = now_ns(CLOCK_REALTIME);
+	st.error = sv->why;
+	jl_log(JOBLET_LOG_ERROR, NULL, "the job did not start: %s", sv->why);
+	return jl_job_status_write(sv->state_dir, &st, err);
+}
+
+/* ------------------------------------------------------------------ watch */
+
+/* Move what is readable from a pipe into the log.  -1 when the log cannot take it now. */
+static int pump(struct supervisor *sv, enum slot s, bool *ret_eof)
+{
+	struct output *o = &sv->out[s];
+
+	*ret_eof = false;
+	for (;;) {
+		ssize_t n;
+
+		if (o->pending_len > 0) {
+			_cleanup_error_ struct joblet_error *e = NULL;
+
+			if (jl_log_writer_append(sv->log, o->stream, o->pending, o->pending_len,
+						 &e) < 0) {
+				jl_log(JOBLET_LOG_ERROR, NULL, "%s; the job waits until it can be written", joblet_error_message(e));
+				return -1;
+			}
+			o->pending_len = 0;
+		}
+		n = read(sv->fd[s], o->pending, sizeof(o->pending));
+		if (n > 0) {
+			o->pending_len = (size_t)n;
+			continue;
+		}
+		/* EOF, or an error that no further read cures: this output is done. */
+		*ret_eof = n == 0 || (errno != EAGAIN && errno != EINTR);
+		return 0;
+	}
+}
+
+/* A pipe polled readable (or hung up): into the log, or wait for the log. */
+static void on_output(struct supervisor *sv, enum slot s)
+{
+	bool eof;
+
+	if (pump(sv, s, &eof) < 0) {
+		sv->log_blocked = true;
+		arm(sv->fd[SLOT_RETRY], 1000);
+		return;
+	}
+	if (eof && sv->out[s].pending_len == 0) {
+		close_fd(&sv->fd[s]);
+		sv->open_outputs--;
+	}
+}
+
+/* Usage while the job runs: peaks some kernels do not keep (memory.peak). */
+static void on_stats(struct supervisor *sv)
+{
+	timer_ack(sv->fd[SLOT_STATS]);
+	shim_stack_stats(&sv->stack, sv->job, &sv->usage);
+}
+
+/* A second after the log failed: try what waits again. */
+static void on_retry(struct supervisor *sv)
+{
+	timer_ack(sv->fd[SLOT_RETRY]);
+	sv->log_blocked = false;
+	for (enum slot s = SLOT_STDOUT; s <= SLOT_STDERR; s++) {
+		bool eof;
+
+		if (sv->fd[s] >= 0 && sv->out[s].pending_len > 0 && pump(sv, s, &eof) < 0) {
+			sv->log_blocked = true;
+			arm(sv->fd[SLOT_RETRY], 1000);
+		}
+	}
+}
+
+/* SIGTERM to the job now, SIGKILL when the grace period ends (on_timeout). */
+static void stop_job(struct supervisor *sv)
+{
+	sv->stopping = true;
+	shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGTERM);
+	arm(sv->fd[SLOT_TIMEOUT], sv->cfg->grace_period_s * 1000);
+}
+
+static void on_child_exit(struct supervisor *sv)
+{
+	if (!sv->child_done && waitpid(sv->pid, &sv->wstatus, WNOHANG) == sv->pid) {
+		sv->child_done = true;
+		sv->exited_at = now_ns(CLOCK_MONOTONIC);
+		/* Nothing of the job may outlive its first process. */
+		shim_stack_kill(&sv->stack, sv->job, -1, SIGKILL);
+	}
+	/*
+	 * Any other child of ours (a helper a plugin started) is reaped too,
+	 * but only once the job's own status is in: waitpid(-1) must not take it.
+	 */
+	if (sv->child_done)
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+}
+
+static void on_signal(struct supervisor *sv)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sv->fd[SLOT_SIGNAL], &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			on_child_exit(sv);
+		else if (si.ssi_signo != SIGHUP && !sv->stopping && !sv->child_done) {
+			jl_log(JOBLET_LOG_INFO, NULL, "stopping the job on request");
+			sv->status.stopped = 1;
+			stop_job(sv);
+		}
+	}
+}
+
+/* The timeout (SIGTERM and the grace period), then the grace period's end (SIGKILL). */
+static void on_timeout(struct supervisor *sv)
+{
+	timer_ack(sv->fd[SLOT_TIMEOUT]);
+	if (sv->child_done)
+		return;
+	if (!sv->stopping) {
+		jl_log(JOBLET_LOG_INFO, NULL, "the job reached its timeout of %lld s", (long long)joblet_job_limit(sv->job, JOBLET_LIMIT_TIMEOUT_S));
+		sv->status.timeout = 1;
+		stop_job(sv);
+	} else if (!sv->killed) {
+		sv->killed = true;
+		shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGKILL);
+	}
+}
+
+/* The pipes non-blocking, the timeout and the stats tick armed. */
+static void watch_start(struct supervisor *sv)
+{
+	struct itimerspec every = { { 1, 0 }, { 1, 0 } };
+	int64_t timeout_s = joblet_job_limit(sv->job, JOBLET_LIMIT_TIMEOUT_S);
+
+	for (enum slot s = SLOT_STDOUT; s <= SLOT_STDERR; s++)
+		fcntl(sv->fd[s], F_SETFL, O_NONBLOCK);
+	/* Room for a burst: fewer wake-ups of the job and of us (at most pipe-max-size). */
+	fcntl(sv->fd[SLOT_STDOUT], F_SETPIPE_SZ, 1 << 20);
+	sv->open_outputs = 2;
+	if (timeout_s > 0)
+		arm(sv->fd[SLOT_TIMEOUT], timeout_s * 1000);
+	timerfd_settime(sv->fd[SLOT_STATS], 0, &every, NULL);
+}
+
+/* Until the first process ended and its output is in the log; others may hold the pipes. */
+static void sv_watch(struct supervisor *sv)
+{
+	watch_start(sv);
+	while (sv->open_outputs > 0 || !sv->child_done) {
+		struct pollfd pfd[SLOT_COUNT];
+		int timeout_ms = -1;
+
+		for (enum slot s = 0; s < SLOT_COUNT; s++)
+			pfd[s] = (struct pollfd){ sv->fd[s], POLLIN, 0 };
+		if (sv->log_blocked)
+			pfd[SLOT_STDOUT].events = pfd[SLOT_STDERR].events = 0;
+		if (sv->child_done && sv->open_outputs > 0) {
+			/* Others may hold the pipes open: do not wait on them for ever. */
+			int64_t since_ms = (now_ns(CLOCK_MONOTONIC) - sv->exited_at) / 1000000;
+			int64_t left = DRAIN_AFTER_EXIT_MS - since_ms;
+
+			if (left <= 0)
+				break;
+			timeout_ms = (int)left;
+		}
+		if (poll(pfd, SLOT_COUNT, timeout_ms) < 0 && errno != EINTR)
+			break;
+		for (enum slot s = SLOT_STDOUT; s <= SLOT_STDERR; s++)
+			if (sv->fd[s] >= 0 && (pfd[s].revents & (POLLIN | POLLHUP | POLLERR)))
+				on_output(sv, s);
+		if (pfd[SLOT_STATS].revents & POLLIN)
+			on_stats(sv);
+		if (pfd[SLOT_RETRY].revents & POLLIN)
+			on_retry(sv);
+		if (pfd[SLOT_SIGNAL].revents & POLLIN)
+			on_signal(sv);
+		if (pfd[SLOT_TIMEOUT].revents & POLLIN)
+			on_timeout(sv);
+	}
+}
+
+/* ------------------------------------------------------------------ finish */
+
+/* How the job ended, from its wait status and what the layers measured. */
+static void compose_status(struct supervisor *sv)
+{
+	struct jl_job_status *st = &sv->status;
+
+	st->started_ns = sv->started_ns;
+	st->ended_ns = now_ns(CLOCK_REALTIME);
+	st->cpu_usec = sv->usage.cpu_usec;
+	st->memory_peak_bytes = sv->usage.memory_peak_bytes;
+	st->oom = sv->usage.oom_killed;
+	if (WIFEXITED(sv->wstatus)) {
+		st->exited = 1;
+		st->exit_code = WEXITSTATUS(sv->wstatus);
+	} else if (WIFSIGNALED(sv->wstatus))
+		st->signal = WTERMSIG(sv->wstatus);
+	if (st->timeout)
+		st->error = (char *)"killed at its timeout";
+	else if (st->oom)
+		st->error = (char *)"killed: out of memory (max_memory)";
+	else if (st->stopped)
+		st->error = (char *)"stopped on request";
+}
+
+/* The job has ended: the layers' finish() and cleanup(), then status.json. */
+static int sv_finish(struct supervisor *sv, struct joblet_error **err)
+{
+	int r;
+
+	disarm(sv->fd[SLOT_TIMEOUT]);
+	if (!sv->child_done) {
+		shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGKILL);
+		waitpid(sv->pid, &sv->wstatus, 0);
+	}
+	shim_stack_finish(&sv->stack, sv->job, &sv->usage);
+	compose_status(sv);
+	shim_stack_cleanup(&sv->stack, sv->job);
+	r = jl_job_status_write(sv->state_dir, &sv->status, err);
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s ended (exit %d)", joblet_job_id(sv->job), jl_job_status_exit_code(&sv->status));
+	return r;
+}
+
+/* ------------------------------------------------------------------ the run */
+
+static void sv_init(struct supervisor *sv, const struct jl_config *cfg,
+		    const struct jl_plugin_set *set, const char *state_dir)
+{
+	memset(sv, 0, sizeof(*sv));
+	sv->cfg = cfg;
+	sv->set = set;
+	sv->state_dir = state_dir;
+	sv->lock_fd = sv->pidfd = -1;
+	for (enum slot s = 0; s < SLOT_COUNT; s++)
+		sv->fd[s] = -1;
+	sv->child_out = sv->child_err = sv->sync_read = sv->report_write = -1;
+	sv->sync_write = sv->report_read = -1;
+	sv->pid = -1;
+	sv->usage.size = sizeof(sv->usage);
+	sv->started_ns = now_ns(CLOCK_REALTIME);
+}
+
+static void sv_done(struct supervisor *sv)
+{
+	for (enum slot s = 0; s < SLOT_COUNT; s++)
+		close_fd(&sv->fd[s]);
+	close_fd(&sv->child_out);
+	close_fd(&sv->child_err);
+	close_fd(&sv->sync_read);
+	close_fd(&sv->report_write);
+	close_fd(&sv->sync_write);
+	close_fd(&sv->report_read);
+	close_fd(&sv->pidfd);
+	free(sv->out);
+	jl_log_writer_free(sv->log);
+	jl_job_free(sv->job);
+	/* Last: the lock is released once everything of the job is done. */
+	close_fd(&sv->lock_fd);
+}
+
+int shim_supervise(const struct jl_config *cfg, const struct jl_plugin_set *set,
+		   const char *state_dir, struct joblet_error **err)
+{
+	struct supervisor sv;
+	int r;
+
+	sv_init(&sv, cfg, set, state_dir);
+	r = sv_lock(&sv, err);
+	if (r == 0)
+		r = sv_setup(&sv, err);
+	if (r == 0) {
+		if (sv_load(&sv) < 0 || sv_spawn(&sv) < 0 || sv_release(&sv) < 0) {
+			r = sv_fail(&sv, err);
+		} else {
+			sv_watch(&sv);
+			r = sv_finish(&sv, err);
+		}
+	}
+	sv_done(&sv);
+	return r;
+}
