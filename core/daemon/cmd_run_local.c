@@ -166,9 +166,8 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 		goto fail_created;
 	}
 	if (jl_log_reader_open(dir, &reader, &e) < 0 ||
-	    jl_job_spawn(dir, config_path, &shim_pid, &e) < 0)
+	    jl_shim_spawn(dir, config_path, JL_SHIM_RUN, &shim_pid, &pidfd, &e) < 0)
 		goto fail_created;
-	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)shim_pid, 0);
 
 	while (!shim_gone) {
 		struct pollfd pfd[3] = {

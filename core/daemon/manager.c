@@ -18,7 +18,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,64 +312,21 @@ static void shim_last_line(const char *dir, char *buf, size_t size)
 	fclose(f);
 }
 
-/*
- * Exec joblet-shim for the job folder dir (with --reap: to clean up after a
- * dead one) as a fresh program: posix_spawn (no copy of the daemon), its own
- * session, default signals, stdin and stdout /dev/null, stderr the folder's
- * shim.log.  0 with *ret_pid, or the posix_spawn error; *ret_shim names the
- * program either way.
- */
-static int spawn_shim(const struct manager *m, const char *dir, bool reap, pid_t *ret_pid,
-		      const char **ret_shim)
+/* joblet-shim for the job folder dir (jl_shim_spawn), with this daemon's --config. */
+static int spawn_shim(const struct manager *m, const char *dir, enum jl_shim_mode mode,
+		      int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
 {
-	const char *shim = secure_getenv("JOBLET_SHIM");
-	char logpath[4300], *argv[7];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int n = 0, r;
-
-	if (!shim || !*shim)
-		shim = JOBLET_LIBEXECDIR "/joblet-shim";
-	*ret_shim = shim;
-	snprintf(logpath, sizeof(logpath), "%s/shim.log", dir);
-	argv[n++] = (char *)"joblet-shim";
-	if (m->shim_config[0]) {
-		argv[n++] = (char *)"--config";
-		argv[n++] = (char *)m->shim_config;
-	}
-	if (reap)
-		argv[n++] = (char *)"--reap";
-	argv[n++] = (char *)dir;
-	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, logpath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
-					 0600);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-						POSIX_SPAWN_SETSID);
-	r = posix_spawn(ret_pid, shim, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return r;
+	return jl_shim_spawn(dir, m->shim_config[0] ? m->shim_config : NULL, mode, ret_pid,
+			     ret_pidfd, err);
 }
 
 /* `joblet-shim --reap DIR`: removes what a dead shim left (cgroups, processes). */
 static void spawn_reaper(struct manager *m, const char *dir)
 {
-	const char *shim;
-	pid_t pid;
+	int32_t pid;
 
-	if (spawn_shim(m, dir, true, &pid, &shim) != 0)
-		jl_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", shim, dir);
+	if (spawn_shim(m, dir, JL_SHIM_REAP, &pid, NULL, NULL) < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", jl_shim_path(), dir);
 }
 
 /* How a job ended, from its status.json. */
@@ -549,14 +505,13 @@ static int pin_cores(const char *dir, const char *cores, struct joblet_error **e
 	return r;
 }
 
-/* Spawn the shim of job j: a fresh program in its own session (posix_spawn: no fork copy). */
+/* Start the shim of job j (jl_shim_spawn: a fresh program in its own session, no fork copy). */
 static int start(struct manager *m, struct mjob *j)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct joblet_error *e = NULL;
-	const char *shim = "";
+	struct joblet_error *e = NULL, *spawn_e = NULL;
 	char dir[4200];
-	pid_t pid;
+	int32_t pid;
 	int r = 0;
 
 	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
@@ -564,18 +519,19 @@ static int start(struct manager *m, struct mjob *j)
 	if (j->rec.cores[0] && pin_cores(dir, j->rec.cores, &e) < 0)
 		r = -1;
 	else
-		r = spawn_shim(m, dir, false, &pid, &shim);
+		r = spawn_shim(m, dir, JL_SHIM_RUN, &pid, &j->pidfd, &spawn_e);
 	if (r != 0) {
 		char why[900];
 
 		m->stats.start_failures++;
+		/* Whichever step of the launch failed, the reason a job has always given. */
 		if (e)
 			snprintf(why, sizeof(why), "cannot pin its cores: %s",
 				 joblet_error_message(e));
 		else
-			snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s", shim,
-				 strerror(r));
+			snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s", jl_shim_path(), strerror(spawn_e ? spawn_e->saved_errno : 0));
 		joblet_error_free(e);
+		joblet_error_free(spawn_e);
 		j->rec.state = JOB_FAILED;
 		j->rec.has_exit_code = 1;
 		j->rec.exit_code = 125;
@@ -584,7 +540,6 @@ static int start(struct manager *m, struct mjob *j)
 		return -1;
 	}
 	j->child = true;
-	j->pidfd = open_pidfd(pid);
 	j->rec.shim_pid = pid;
 	j->rec.state = JOB_RUNNING;
 	j->rec.started_ns = now_ns();

@@ -4,7 +4,8 @@
  *   joblet-shim [--config FILE] STATE_DIR
  *   joblet-shim [--config FILE] --reap STATE_DIR
  *
- * Started as a fresh program (never a fork of the daemon), one per job.  It loads the configuration and plugins itself,
+ * Started by jl_shim_spawn() as a fresh program (never a fork of the
+ * daemon), one per job.  It loads the configuration and plugins itself,
  * then hands over to shim_supervise() (supervisor.c), which does the work.
  * Its stderr is STATE_DIR/shim.log; its exit status is 0 once status.json
  * is written, 1 when not even that was possible.  With --reap it cleans up

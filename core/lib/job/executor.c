@@ -153,60 +153,6 @@ fail:
 	return r;
 }
 
-int jl_job_spawn(const char *state_dir, const char *config_path, int32_t *ret_pid,
-		     struct joblet_error **err)
-{
-	const char *shim = jl_getenv("JOBLET_SHIM");
-	_cleanup_free_ char *logpath = jl_strdup_printf("%s/shim.log", state_dir);
-	char *argv[6];
-	int argc = 0, logfd;
-	pid_t pid;
-
-	if (!shim || !*shim)
-		shim = JOBLET_LIBEXECDIR "/joblet-shim";
-	if (!logpath)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot start the job");
-	if (access(shim, X_OK) < 0)
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno,
-					"cannot run the job supervisor `%s`; is joblet installed?", shim);
-	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (logfd < 0)
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", logpath);
-	argv[argc++] = (char *)"joblet-shim";
-	if (config_path) {
-		argv[argc++] = (char *)"--config";
-		argv[argc++] = (char *)config_path;
-	}
-	argv[argc++] = (char *)state_dir;
-	argv[argc] = NULL;
-	pid = fork();
-	if (pid < 0) {
-		close(logfd);
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot start the job supervisor");
-	}
-	if (pid == 0) {
-		/* Only async-signal-safe calls until exec: the caller may be threaded. */
-		int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		sigset_t none;
-
-		/* The shim starts with no signal blocked or ignored, whatever the caller did. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				signal(sig, SIG_DFL);
-
-		if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(nullfd, 1) < 0 || dup2(logfd, 2) < 0)
-			_exit(126);
-		setsid();
-		execv(shim, argv);
-		_exit(127);
-	}
-	close(logfd);
-	*ret_pid = pid;
-	return 0;
-}
-
 int jl_job_shim_pid(const char *state_dir, int32_t *ret_pid)
 {
 	_cleanup_free_ char *path = jl_strdup_printf("%s/lock", state_dir);

@@ -33,14 +33,31 @@ JL_API int jl_job_create(const struct jl_config *cfg,
 				 const struct jl_job_spec *spec, char **ret_dir,
 				 struct joblet_error **err);
 
+/* What a shim started by jl_shim_spawn() is to do. */
+enum jl_shim_mode {
+	JL_SHIM_RUN = 1, /* supervise the job from start to end */
+	JL_SHIM_REAP,	 /* `--reap`: clean up after a shim of the job that died */
+};
+
+/* The joblet-shim program: $JOBLET_SHIM when set (secure_getenv), else LIBEXECDIR/joblet-shim. */
+JL_API const char *jl_shim_path(void);
+
 /*
- * Start joblet-shim for a created job: a fresh program (never a fork that
- * does work), in its own session, that outlives the caller.  The shim is
- * LIBEXECDIR/joblet-shim, or $JOBLET_SHIM.  config_path is handed to it
- * (NULL = the default joblet.yml).  *ret_pid gets the shim's pid.
+ * The one way joblet-shim is started (the daemon, its reapers, `joblet
+ * run-local`): a fresh program (posix_spawn: nothing of the caller runs in
+ * the child, so a threaded caller is fine), in its own session so it
+ * outlives the caller, with the caller's environment, no signal blocked or
+ * ignored, stdin and stdout on /dev/null and stderr appended to
+ * STATE_DIR/shim.log.  The shim closes every other inherited fd itself.
+ * config_path is handed on as --config (NULL = the default joblet.yml).
+ *
+ * *ret_pid gets the shim's pid (a child of the caller, who reaps it);
+ * *ret_pidfd (may be NULL) a pidfd of it, or -1 where the kernel has none.
+ * Errors carry the errno: JOBLET_E_NOT_FOUND (the program cannot be run),
+ * JOBLET_E_IO (shim.log cannot be opened), JOBLET_E_SYSTEM (no process).
  */
-JL_API int jl_job_spawn(const char *state_dir, const char *config_path, int32_t *ret_pid,
-				struct joblet_error **err);
+JL_API int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_mode mode,
+			 int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err);
 
 /* Remove a job's state folder (log, status, work/): the job must have ended. */
 JL_API int jl_job_remove(const char *state_dir, struct joblet_error **err);
