@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,175 +91,220 @@ static void say_why(const struct jl_job_spec *spec, const struct jl_job_status *
 			st->signal, strsignal(st->signal), jl_job_status_exit_code(st));
 }
 
-int joblet_cmd_run_local(int argc, char **argv, void *userdata)
-{
-	struct joblet_ctx *ctx = userdata;
-	struct jl_config *cfg = NULL;
-	struct jl_job_spec *spec = NULL;
-	struct jl_log_reader *reader = NULL;
-	struct jl_job_status st = { 0 };
-	struct joblet_error *e = NULL;
-	char *dir = NULL, **args = NULL;
-	const char *config_path = ctx->config_path;
-	int nargs = 0, rc = JL_EXIT_FAILURE, sfd = -1, pidfd = -1, r;
-	bool keep = false, out_broken = false, shim_gone = false, stop_sent = false;
-	int32_t shim_pid = -1;
-	sigset_t mask, old;
+/* One run-local: what the steps below share. */
+struct run_local {
+	const char *config_path; /* --config for the shim, or NULL (the default joblet.yml) */
+	char **args;		 /* the job's flags and command (argv minus --keep) */
+	int nargs;
+	bool keep;		 /* --keep: leave the job's state folder */
+	struct jl_config *cfg;
+	struct jl_job_spec *spec;
+	char *dir;		 /* the job's state folder once created */
+	struct jl_log_reader *reader;
+	sigset_t old_mask;	 /* the signal mask to restore */
+	bool mask_changed;
+	int sfd;		 /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGCHLD */
+	int32_t shim_pid;	 /* -1 until the shim runs */
+	int pidfd;
+	bool out_broken, shim_gone, stop_sent;
+	struct jl_job_status st;
+};
 
-	/* --keep is ours; everything else is the job's (the flags of `rnx job run`). */
-	args = calloc((size_t)argc, sizeof(char *));
-	if (!args)
-		goto oom;
+/* --keep is ours; everything else is the job's (the flags of `rnx job run`). */
+static int rl_split_args(struct run_local *rl, int argc, char **argv, struct joblet_error **err)
+{
+	rl->args = calloc((size_t)argc, sizeof(char *));
+	if (!rl->args)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0 || argv[i][0] != '-') {
 			while (i < argc)
-				args[nargs++] = argv[i++];
+				rl->args[rl->nargs++] = argv[i++];
 			break;
 		}
 		if (strcmp(argv[i], "--keep") == 0)
-			keep = true;
+			rl->keep = true;
 		else
-			args[nargs++] = argv[i];
+			rl->args[rl->nargs++] = argv[i];
 	}
-	if (!config_path) {
-		const char *env = secure_getenv("JOBLET_CONFIG");
+	return 0;
+}
 
-		config_path = env && *env ? env : NULL;
-	}
-	if (daemon_load_config(ctx, &cfg, &e) < 0 || jl_job_spec_new(&spec, &e) < 0)
-		goto fail;
-	if (jl_job_spec_parse_args(spec, nargs, args, NULL, &e) < 0) {
-		fprintf(stderr, "joblet run-local: %s; run `joblet run-local --help` for the usage.\n",
-			joblet_error_message(e));
-		joblet_error_free(e);
-		rc = JL_EXIT_USAGE;
-		goto out;
+/*
+ * The job's spec from the flags, checked as the daemon would.  0, or an
+ * exit code: JL_EXIT_USAGE after saying what is wrong with the command
+ * line, JL_EXIT_FAILURE with *err set.
+ */
+static int rl_make_spec(struct run_local *rl, const struct joblet_ctx *ctx,
+			struct joblet_error **err)
+{
+	struct jl_job_spec *spec;
+
+	if (daemon_load_config(ctx, &rl->cfg, err) < 0 || jl_job_spec_new(&rl->spec, err) < 0)
+		return JL_EXIT_FAILURE;
+	spec = rl->spec;
+	if (jl_job_spec_parse_args(spec, rl->nargs, rl->args, NULL, err) < 0) {
+		fprintf(stderr, "joblet run-local: %s; run `joblet run-local --help` for the usage.\n", joblet_error_message(*err));
+		joblet_error_clear(err);
+		return JL_EXIT_USAGE;
 	}
 	if (spec->schedule_ns || spec->cron || spec->cpus) {
-		fprintf(stderr, "joblet run-local: runs the job now, alone; --%s is for `rnx job run` "
-				"(the daemon's scheduler starts scheduled and recurring jobs and pins "
-				"cores; use --cpu-cores here).\n",
-			spec->schedule_ns ? "schedule" : spec->cron ? "cron" : "cpus");
-		rc = JL_EXIT_USAGE;
-		goto out;
+		fprintf(stderr, "joblet run-local: runs the job now, alone; --%s is for `rnx job run` (the daemon's scheduler starts scheduled and recurring jobs and pins cores; use --cpu-cores here).\n", spec->schedule_ns ? "schedule" : spec->cron ? "cron" : "cpus");
+		return JL_EXIT_USAGE;
 	}
 	if (!spec->argv || !spec->argv[0]) {
-		fprintf(stderr, "joblet run-local: no command given; put it after the flags "
-				"(`joblet run-local --max-memory=256 -- python3 job.py`).\n");
-		rc = JL_EXIT_USAGE;
-		goto out;
+		fprintf(stderr, "joblet run-local: no command given; put it after the flags (`joblet run-local --max-memory=256 -- python3 job.py`).\n");
+		return JL_EXIT_USAGE;
 	}
-	if (jl_job_spec_validate(cfg, spec, &e) < 0 || jl_job_create(cfg, spec, &dir, &e) < 0)
-		goto fail;
+	return jl_job_spec_validate(rl->cfg, spec, err) < 0 ? JL_EXIT_FAILURE : 0;
+}
 
-	/* Signals become events before the shim exists, so none is lost. */
+/* Signals become events before the shim exists, so none is lost; then the shim. */
+static int rl_start(struct run_local *rl, struct joblet_error **err)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &old);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		joblet_error_set(&e, JOBLET_E_SYSTEM, errno, "cannot watch for signals");
-		goto fail_created;
-	}
-	if (jl_log_reader_open(dir, &reader, &e) < 0 ||
-	    jl_shim_spawn(dir, config_path, JL_SHIM_RUN, &shim_pid, &pidfd, &e) < 0)
-		goto fail_created;
+	sigprocmask(SIG_BLOCK, &mask, &rl->old_mask);
+	rl->mask_changed = true;
+	rl->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (rl->sfd < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot watch for signals");
+	if (jl_log_reader_open(rl->dir, &rl->reader, err) < 0)
+		return -1;
+	return jl_shim_spawn(rl->dir, rl->config_path, JL_SHIM_RUN, &rl->shim_pid, &rl->pidfd, err);
+}
 
-	while (!shim_gone) {
+/* SIGINT, SIGTERM, SIGHUP: ask the shim to stop the job. */
+static void rl_on_signals(struct run_local *rl)
+{
+	struct signalfd_siginfo si;
+
+	while (read(rl->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		if (!rl->stop_sent) {
+			fprintf(stderr, "joblet: stopping job %s (grace period %llds)\n", rl->spec->id, (long long)rl->cfg->grace_period_s);
+			rl->stop_sent = true;
+		}
+		/*
+		 * Each further signal asks again; the shim does not restart the
+		 * grace.  A failure means the shim has ended: the loop sees that.
+		 */
+		(void)jl_job_stop(rl->dir, NULL);
+	}
+}
+
+/* Print the job's output from its log until the shim has ended, and what it wrote last. */
+static void rl_follow(struct run_local *rl)
+{
+	while (!rl->shim_gone) {
 		struct pollfd pfd[3] = {
-			{ sfd, POLLIN, 0 },
-			{ jl_log_reader_fd(reader), POLLIN, 0 },
-			{ pidfd, POLLIN, 0 },
+			{ rl->sfd, POLLIN, 0 },
+			{ jl_log_reader_fd(rl->reader), POLLIN, 0 },
+			{ rl->pidfd, POLLIN, 0 },
 		};
 
 		/* Without inotify, look at the log every 100 ms. */
 		if (poll(pfd, 3, pfd[1].fd < 0 ? 100 : -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents & POLLIN)
-			jl_log_reader_ack(reader);
-		if (drain(reader, &out_broken) < 0)
+			jl_log_reader_ack(rl->reader);
+		if (drain(rl->reader, &rl->out_broken) < 0)
 			break;
-		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGCHLD)
-					continue;
-				if (!stop_sent) {
-					fprintf(stderr, "joblet: stopping job %s (grace period %llds)\n",
-						spec->id, (long long)cfg->grace_period_s);
-					stop_sent = true;
-				}
-				/* Each further signal asks again; the shim does not restart the grace. */
-				if (jl_job_stop(dir, NULL) < 0 && !jl_job_running(dir))
-					continue;
-			}
-		}
-		if (waitpid(shim_pid, NULL, WNOHANG) == shim_pid)
-			shim_gone = true;
+		if (pfd[0].revents & POLLIN)
+			rl_on_signals(rl);
+		if (waitpid(rl->shim_pid, NULL, WNOHANG) == rl->shim_pid)
+			rl->shim_gone = true;
 	}
-	if (!shim_gone)
-		waitpid(shim_pid, NULL, 0);
-	/* Everything the shim wrote before it ended. */
-	drain(reader, &out_broken);
+	if (!rl->shim_gone)
+		waitpid(rl->shim_pid, NULL, 0);
+	/* Everything the shim wrote before it ended; a corrupt log was reported already. */
+	(void)drain(rl->reader, &rl->out_broken);
+}
 
-	r = jl_job_status_read(dir, &st, &e);
-	if (r < 0 && e && e->code == JOBLET_E_NOT_FOUND) {
-		joblet_error_clear(&e);
-		memset(&st, 0, sizeof(st));
-		st.failed_to_start = 1;
-		st.error = shim_last_line(dir);
-		if (st.error) {
-			char *msg = NULL;
+/* How the job ended: its status.json, or the shim's last words when it wrote none. */
+static int rl_read_status(struct run_local *rl, struct joblet_error **err)
+{
+	char *msg = NULL;
+	int r = jl_job_status_read(rl->dir, &rl->st, err);
 
-			if (asprintf(&msg, "its supervisor (joblet-shim) ended without a status: %s",
-				     st.error) >= 0) {
-				free(st.error);
-				st.error = msg;
-			}
-		}
-		r = 0;
+	if (r == 0 || !*err || (*err)->code != JOBLET_E_NOT_FOUND)
+		return r;
+	joblet_error_clear(err);
+	memset(&rl->st, 0, sizeof(rl->st));
+	rl->st.failed_to_start = 1;
+	rl->st.error = shim_last_line(rl->dir);
+	if (rl->st.error && asprintf(&msg, "its supervisor (joblet-shim) ended without a status: %s", rl->st.error) >= 0) {
+		free(rl->st.error);
+		rl->st.error = msg;
 	}
-	if (r < 0)
-		goto fail_created;
-	say_why(spec, &st);
-	rc = jl_job_status_exit_code(&st);
-	if (keep)
-		fprintf(stderr, "joblet: the job's state is kept in %s\n", dir);
-	else if (jl_job_remove(dir, &e) < 0) {
+	return 0;
+}
+
+/* Say how the job ended; keep or remove its folder.  The job's exit code. */
+static int rl_report(struct run_local *rl)
+{
+	struct joblet_error *e = NULL;
+
+	say_why(rl->spec, &rl->st);
+	if (rl->keep)
+		fprintf(stderr, "joblet: the job's state is kept in %s\n", rl->dir);
+	else if (jl_job_remove(rl->dir, &e) < 0) {
+		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
+		joblet_error_free(e);
+	}
+	return jl_job_status_exit_code(&rl->st);
+}
+
+static void rl_done(struct run_local *rl)
+{
+	jl_job_status_done(&rl->st);
+	jl_log_reader_free(rl->reader);
+	if (rl->pidfd >= 0)
+		close(rl->pidfd);
+	if (rl->sfd >= 0)
+		close(rl->sfd);
+	if (rl->mask_changed)
+		sigprocmask(SIG_SETMASK, &rl->old_mask, NULL);
+	free(rl->dir);
+	free(rl->args);
+	jl_job_spec_free(rl->spec);
+	jl_config_free(rl->cfg);
+}
+
+int joblet_cmd_run_local(int argc, char **argv, void *userdata)
+{
+	struct run_local rl = { .sfd = -1, .pidfd = -1, .shim_pid = -1 };
+	const struct joblet_ctx *ctx = userdata;
+	struct joblet_error *e = NULL;
+	int rc;
+
+	rl.config_path = ctx->config_path;
+	if (!rl.config_path) {
+		const char *env = secure_getenv("JOBLET_CONFIG");
+
+		rl.config_path = env && *env ? env : NULL;
+	}
+	rc = rl_split_args(&rl, argc, argv, &e) < 0 ? JL_EXIT_FAILURE : rl_make_spec(&rl, ctx, &e);
+	if (rc == 0 && jl_job_create(rl.cfg, rl.spec, &rl.dir, &e) < 0)
+		rc = JL_EXIT_FAILURE;
+	if (rc == 0 && rl_start(&rl, &e) == 0) {
+		rl_follow(&rl);
+		rc = rl_read_status(&rl, &e) < 0 ? JL_EXIT_FAILURE : rl_report(&rl);
+	} else if (rc == 0)
+		rc = JL_EXIT_FAILURE;
+	if (e) {
 		fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
 		joblet_error_clear(&e);
 	}
-	goto out;
-
-oom:
-	joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-fail:
-	fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
-	joblet_error_free(e);
-	rc = JL_EXIT_FAILURE;
-	goto out;
-fail_created:
-	fprintf(stderr, "joblet: %s\n", joblet_error_message(e));
-	joblet_error_free(e);
-	rc = JL_EXIT_FAILURE;
-	if (shim_pid <= 0 && dir && jl_job_remove(dir, &e) < 0)
+	/* A job whose shim never ran leaves nothing behind. */
+	if (rl.dir && rl.shim_pid <= 0 && jl_job_remove(rl.dir, &e) < 0)
 		joblet_error_clear(&e);
-out:
-	jl_job_status_done(&st);
-	jl_log_reader_free(reader);
-	if (pidfd >= 0)
-		close(pidfd);
-	if (sfd >= 0) {
-		close(sfd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-	}
-	free(dir);
-	free(args);
-	jl_job_spec_free(spec);
-	jl_config_free(cfg);
+	rl_done(&rl);
 	return rc;
 }
