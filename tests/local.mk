@@ -291,8 +291,11 @@ JL_TEST_ENVIRONMENT = \
 	LIBTOOL='$(LIBTOOL)' \
 	SHELL='$(SHELL)'
 
-# `make check-build`: build every test without running one.
-check-build: all $(check_PROGRAMS) $(check_LTLIBRARIES)
+# `make check-build`: build every test without running one.  In two steps:
+# `all` runs a make of its own, which must not race the tests' links.
+check-build:
+	$(MAKE) $(AM_MAKEFLAGS) all
+	$(MAKE) $(AM_MAKEFLAGS) $(check_PROGRAMS) $(check_LTLIBRARIES)
 .PHONY: check-build
 
 # `make check` runs every test; `make check TESTS='tests/unit/base/test_error
