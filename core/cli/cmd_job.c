@@ -11,16 +11,12 @@
  */
 #include <config.h>
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,12 +25,12 @@
 #include "rnx.h"
 #include "common/cli.h"
 #include "base/timefmt.h"
+#include "job/job_schema.h"
 #include "job/job_spec.h"
 #include "common/base64.h"
+#include "common/uploads.h"
 #include "common/runtime_text.h"
 
-/* Uploads larger than this in all are refused here (the daemon has its own limit). */
-#define MAX_UPLOAD_BYTES (INT64_C(1) << 30)
 /* How long a follower tries to get its stream back. */
 #define RECONNECT_S 60
 
@@ -390,130 +386,6 @@ static int exit_status(const struct follow *f, const char *id)
 
 /* ------------------------------------------------------------------ run */
 
-struct uploads {
-	json_object *arr;
-	int64_t bytes;
-};
-
-static int add_upload(struct uploads *u, const char *host, const char *rel, int depth,
-		      struct joblet_error **err)
-{
-	struct stat st;
-
-	if (depth > 32)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "upload `%s` is nested too deeply", host);
-	/* Links are followed: their targets are sent. */
-	if (stat(host, &st) < 0)
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno, "upload `%s`", host);
-	if (S_ISDIR(st.st_mode)) {
-		json_object *o = json_object_new_object();
-		DIR *d = opendir(host);
-		struct dirent *de;
-		int r = 0;
-
-		if (!d)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", host);
-		json_object_object_add(o, "path", json_object_new_string(rel));
-		json_object_object_add(o, "dir", json_object_new_boolean(1));
-		json_object_object_add(o, "mode", json_object_new_int((int)(st.st_mode & 0755)));
-		json_object_array_add(u->arr, o);
-		while (r == 0 && (de = readdir(d))) {
-			char *h = NULL, *c = NULL;
-
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			if (asprintf(&h, "%s/%s", host, de->d_name) < 0 ||
-			    asprintf(&c, "%s/%s", rel, de->d_name) < 0) {
-				free(h);
-				closedir(d);
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-			}
-			r = add_upload(u, h, c, depth + 1, err);
-			free(h);
-			free(c);
-		}
-		closedir(d);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"upload `%s` is neither a file nor a folder", host);
-	if (u->bytes + st.st_size > MAX_UPLOAD_BYTES)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the uploads are larger than 1 GiB; the daemon takes at most "
-					"server.max_request_bytes in one request");
-	{
-		int fd = open(host, O_RDONLY | O_CLOEXEC);
-		char *data = malloc((size_t)st.st_size + 1), *b64;
-		size_t got = 0;
-		json_object *o;
-
-		if (fd < 0 || !data) {
-			int e = errno;
-
-			if (fd >= 0)
-				close(fd);
-			free(data);
-			return joblet_error_set(err, JOBLET_E_IO, e, "cannot read upload `%s`", host);
-		}
-		while (got < (size_t)st.st_size) {
-			ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		close(fd);
-		b64 = malloc(4 * ((got + 2) / 3) + 1);
-		if (!b64) {
-			free(data);
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-		}
-		jl_base64_encode(data, got, b64);
-		free(data);
-		o = json_object_new_object();
-		json_object_object_add(o, "path", json_object_new_string(rel));
-		json_object_object_add(o, "data", json_object_new_string(b64));
-		json_object_object_add(o, "mode", json_object_new_int((int)(st.st_mode & 0755)));
-		json_object_array_add(u->arr, o);
-		free(b64);
-		u->bytes += (int64_t)got;
-	}
-	return 0;
-}
-
-static json_object *env_object(char *const *env)
-{
-	json_object *o = json_object_new_object();
-
-	for (; env && *env; env++) {
-		const char *eq = strchr(*env, '=');
-		char *key = strndup(*env, (size_t)(eq - *env));
-
-		if (key)
-			json_object_object_add(o, key, json_object_new_string(eq + 1));
-		free(key);
-	}
-	return o;
-}
-
-/*
- * A --schedule time with a date but no zone is sent as written: the node
- * reads it in its own local time.  Everything else (delays, times with a
- * zone) is sent as an absolute RFC 3339 time made here.
- */
-static bool zoneless_time(const char *v)
-{
-	const char *t;
-
-	if (!v || strlen(v) < 16 || !isdigit((unsigned char)v[0]) || v[4] != '-' || v[7] != '-')
-		return false;
-	t = v + 10;
-	return !strpbrk(t, "Zz+") && !strchr(t + 1, '-');
-}
-
 /* The value of --schedule among the job flags (before `--`), or NULL. */
 static const char *schedule_arg(int argc, char **argv)
 {
@@ -536,80 +408,9 @@ static const char *schedule_arg(int argc, char **argv)
 static int run_request(const struct jl_job_spec *spec, const char *schedule_text, char **ret,
 		       struct joblet_error **err)
 {
-	json_object *o = json_object_new_object(), *argv = json_object_new_array();
-	struct uploads u = { NULL, 0 };
-	const char *text;
+	struct jl_job_request_out out = { schedule_text, jl_uploads_encode };
 
-	for (char **a = spec->argv; *a; a++)
-		json_object_array_add(argv, json_object_new_string(*a));
-	json_object_object_add(o, "command", argv);
-	if (spec->env && spec->env[0])
-		json_object_object_add(o, "env", env_object(spec->env));
-	if (spec->secret_env && spec->secret_env[0])
-		json_object_object_add(o, "secret_env", env_object(spec->secret_env));
-#define LIMIT(field, key)                                                      \
-	if (spec->field)                                                       \
-		json_object_object_add(o, key, json_object_new_int64(spec->field));
-	LIMIT(max_cpu, "max_cpu")
-	LIMIT(max_memory_mib, "max_memory")
-	LIMIT(max_iobps, "max_iobps")
-	LIMIT(max_pids, "max_pids")
-	LIMIT(timeout_s, "timeout")
-	LIMIT(priority, "priority")
-	LIMIT(cpus, "cpus")
-#undef LIMIT
-	if (spec->cron)
-		json_object_object_add(o, "cron", json_object_new_string(spec->cron));
-	if (spec->cpu_cores)
-		json_object_object_add(o, "cpu_cores", json_object_new_string(spec->cpu_cores));
-	if (spec->runtime)
-		json_object_object_add(o, "runtime", json_object_new_string(spec->runtime));
-	if (spec->workdir)
-		json_object_object_add(o, "workdir", json_object_new_string(spec->workdir));
-	if (spec->name)
-		json_object_object_add(o, "name", json_object_new_string(spec->name));
-	if (spec->network == JOBLET_NETWORK_HOST)
-		json_object_object_add(o, "network", json_object_new_string("host"));
-	if (spec->schedule_ns && zoneless_time(schedule_text))
-		json_object_object_add(o, "schedule", json_object_new_string(schedule_text));
-	else if (spec->schedule_ns) {
-		char when[40];
-
-		jl_time_format_rfc3339(spec->schedule_ns, when, sizeof(when));
-		json_object_object_add(o, "schedule", json_object_new_string(when));
-	}
-	if (spec->uploads && spec->uploads[0]) {
-		u.arr = json_object_new_array();
-		json_object_object_add(o, "uploads", u.arr);
-		for (char **p = spec->uploads; *p; p++) {
-			char *copy = strdup(*p), *base;
-			int r;
-
-			if (!copy) {
-				json_object_put(o);
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-			}
-			while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
-				copy[strlen(copy) - 1] = '\0';
-			base = strrchr(copy, '/');
-			base = base ? base + 1 : copy;
-			r = !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0
-				    ? joblet_error_set(err, JOBLET_E_INVALID, 0,
-						       "upload `%s` has no name to give it in /work; "
-						       "name the file or folder itself",
-						       *p)
-				    : add_upload(&u, copy, base, 0, err);
-			free(copy);
-			if (r < 0) {
-				json_object_put(o);
-				return r;
-			}
-		}
-	}
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	*ret = text ? strdup(text) : NULL;
-	json_object_put(o);
-	return *ret ? 0 : joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	return jl_job_spec_to_request(spec, &out, ret, err);
 }
 
 static int job_run(int argc, char **argv, void *userdata)

@@ -1,24 +1,22 @@
 /*
- * job_spec.c - struct jl_job_spec: the flags of `rnx job run`,
- * validation against the configuration and the host, and spec.json.
+ * job_spec.c - struct jl_job_spec: making and freeing one, and checking it
+ * against the configuration and the host.  Its flags and JSON views are
+ * driven by the field table of job_schema.c.
  */
 #include <config.h>
 
 #include <ctype.h>
-#include <json.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 
-#include "sched/cron.h"
 #include <joblet/job.h>
 
 #include "base/cpuset.h"
-#include "runtime/install_private.h"
 #include "base/util.h"
-#include "base/timefmt.h"
 #include "config/config.h"
 #include "job/job_spec.h"
+#include "runtime/install_private.h"
+#include "sched/cron.h"
 
 /* Limits beyond which a value is a mistake, not a wish. */
 #define MAX_TIMEOUT_S (366LL * 86400)
@@ -100,19 +98,6 @@ static bool env_name_ok(const char *s, size_t n)
 	return true;
 }
 
-/* A number of MiB: plain (MiB) or with a size unit (512MiB, 2GiB), rounded up. */
-static int parse_mib(const char *v, int64_t *ret)
-{
-	int64_t n;
-
-	if (jl_parse_int64(v, &n) == 0)
-		return n < 0 ? -1 : (*ret = n, 0);
-	if (jl_parse_size(v, &n) < 0)
-		return -1;
-	*ret = (n + (INT64_C(1) << 20) - 1) >> 20;
-	return 0;
-}
-
 static int set_str(char **slot, const char *v, struct joblet_error **err)
 {
 	char *c = strdup(v);
@@ -121,157 +106,6 @@ static int set_str(char **slot, const char *v, struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the job's flags");
 	free(*slot);
 	*slot = c;
-	return 0;
-}
-
-static int bad_flag(struct joblet_error **err, const char *flag, const char *v, const char *what)
-{
-	return joblet_error_set(err, JOBLET_E_INVALID, 0, "%s `%s` is not valid: %s", flag, v, what);
-}
-
-/* The job flags, all of which take a value. */
-static const char *const with_value[] = { "--max-cpu",	  "--max-memory", "--max-iobps",
-					  "--cpu-cores",  "--max-pids",	  "--timeout",
-					  "--runtime",	  "-e",		  "--env",
-					  "-s",		  "--secret-env", "--upload",
-					  "--workdir",	  "--network",	  "--schedule",
-					  "--priority",	  "--name",	  "--cpus",
-					  "--cron" };
-
-int jl_job_spec_flag_takes_value(const char *arg)
-{
-	size_t n = strcspn(arg, "=");
-
-	if (arg[n] == '=')
-		return 0;
-	for (size_t k = 0; k < ELEMENTSOF(with_value); k++)
-		if (strcmp(arg, with_value[k]) == 0)
-			return 1;
-	return 0;
-}
-
-int jl_job_spec_parse_args(struct jl_job_spec *spec, int argc, char **argv,
-			       int *ret_consumed, struct joblet_error **err)
-{
-
-	int i = 0, r;
-
-	while (i < argc) {
-		const char *a = argv[i], *v = NULL, *eq;
-		char flag[32];
-		int64_t n;
-		size_t k;
-
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		eq = strchr(a, '=');
-		if (eq && a[1] == '-') {
-			snprintf(flag, sizeof(flag), "%.*s", (int)(eq - a), a);
-			v = eq + 1;
-		} else
-			snprintf(flag, sizeof(flag), "%s", a);
-		for (k = 0; k < ELEMENTSOF(with_value); k++)
-			if (strcmp(flag, with_value[k]) == 0)
-				break;
-		if (k == ELEMENTSOF(with_value))
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"unknown flag `%s`; the flags are --max-cpu, "
-						"--max-memory, --max-iobps, --cpu-cores, --max-pids, "
-						"--timeout, --runtime, -e/--env, -s/--secret-env, "
-						"--upload, --workdir, --network, --schedule, --cron, "
-						"--priority, --cpus, --name, then `--` and the command",
-						a);
-		if (!v) {
-			if (i + 1 >= argc)
-				return joblet_error_set(err, JOBLET_E_INVALID, 0, "flag `%s` needs a value",
-							flag);
-			v = argv[++i];
-		}
-		i++;
-		if (strcmp(flag, "--max-cpu") == 0) {
-			if (jl_parse_int64(v, &n) < 0 || n < 0)
-				return bad_flag(err, flag, v, "a percentage of one core (100 = one core)");
-			spec->max_cpu = n;
-		} else if (strcmp(flag, "--max-memory") == 0) {
-			if (parse_mib(v, &n) < 0)
-				return bad_flag(err, flag, v, "MiB (512), or a size (2GiB)");
-			spec->max_memory_mib = n;
-		} else if (strcmp(flag, "--max-iobps") == 0) {
-			if (jl_parse_size(v, &n) < 0)
-				return bad_flag(err, flag, v, "bytes per second (10485760 or 10MiB)");
-			spec->max_iobps = n;
-		} else if (strcmp(flag, "--max-pids") == 0) {
-			if (jl_parse_int64(v, &n) < 0 || n < 0)
-				return bad_flag(err, flag, v, "a number of processes");
-			spec->max_pids = n;
-		} else if (strcmp(flag, "--timeout") == 0) {
-			if (jl_parse_duration(v, &n) < 0)
-				return bad_flag(err, flag, v, "a duration (90, 90s, 5m, 1h30m)");
-			spec->timeout_s = n;
-		} else if (strcmp(flag, "--cpu-cores") == 0) {
-			if ((r = set_str(&spec->cpu_cores, v, err)) < 0)
-				return r;
-		} else if (strcmp(flag, "--runtime") == 0) {
-			if ((r = set_str(&spec->runtime, v, err)) < 0)
-				return r;
-		} else if (strcmp(flag, "--workdir") == 0) {
-			if ((r = set_str(&spec->workdir, v, err)) < 0)
-				return r;
-		} else if (strcmp(flag, "--network") == 0) {
-			if (strcmp(v, "none") == 0)
-				spec->network = JOBLET_NETWORK_NONE;
-			else if (strcmp(v, "host") == 0)
-				spec->network = JOBLET_NETWORK_HOST;
-			else
-				return bad_flag(err, flag, v, "none (loopback only) or host");
-		} else if (strcmp(flag, "--upload") == 0) {
-			if (jl_strv_push(&spec->uploads, v) < 0)
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the flags");
-		} else if (strcmp(flag, "--schedule") == 0) {
-			struct timespec now;
-
-			clock_gettime(CLOCK_REALTIME, &now);
-			r = jl_schedule_parse(v, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
-						  &n, err);
-			if (r < 0)
-				return joblet_error_prefix(err, r, "--schedule");
-			spec->schedule_ns = n;
-		} else if (strcmp(flag, "--priority") == 0) {
-			if (jl_parse_int64(v, &n) < 0 || n < 0 || n > 1000)
-				return bad_flag(err, flag, v, "a whole number from 0 to 1000 (higher first)");
-			spec->priority = n;
-		} else if (strcmp(flag, "--name") == 0) {
-			if ((r = set_str(&spec->name, v, err)) < 0)
-				return r;
-		} else if (strcmp(flag, "--cpus") == 0) {
-			if (jl_parse_int64(v, &n) < 0 || n < 1 || n > JOBLET_MAX_CPUS)
-				return bad_flag(err, flag, v, "a number of whole cores (1, 2, ...) for "
-							      "the job alone");
-			spec->cpus = n;
-		} else if (strcmp(flag, "--cron") == 0) {
-			if ((r = set_str(&spec->cron, v, err)) < 0)
-				return r;
-		} else if (strcmp(flag, "-s") == 0 || strcmp(flag, "--secret-env") == 0) {
-			if (!strchr(v, '='))
-				return bad_flag(err, flag, "...", "KEY=VALUE");
-			if (jl_strv_push(&spec->secret_env, v) < 0)
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the flags");
-		} else { /* -e, --env */
-			if (!strchr(v, '='))
-				return bad_flag(err, flag, v, "KEY=VALUE");
-			if (jl_strv_push(&spec->env, v) < 0)
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the flags");
-		}
-	}
-	for (int j = i; j < argc; j++)
-		if (jl_strv_push(&spec->argv, argv[j]) < 0)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the command");
-	if (ret_consumed)
-		*ret_consumed = argc;
 	return 0;
 }
 
@@ -558,149 +392,4 @@ int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *s,
 			return r;
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------------ JSON */
-
-static json_object *strv_json(char *const *v)
-{
-	json_object *a = json_object_new_array();
-
-	for (; a && v && *v; v++)
-		json_object_array_add(a, json_object_new_string(*v));
-	return a;
-}
-
-static json_object *opt_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-int jl_job_spec_to_json(const struct jl_job_spec *s, char **ret_json,
-			    struct joblet_error **err)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id", opt_str(s->id));
-	json_object_object_add(o, "argv", strv_json(s->argv));
-	json_object_object_add(o, "env", strv_json(s->env));
-	json_object_object_add(o, "max_cpu", json_object_new_int64(s->max_cpu));
-	json_object_object_add(o, "max_memory_mib", json_object_new_int64(s->max_memory_mib));
-	json_object_object_add(o, "max_iobps", json_object_new_int64(s->max_iobps));
-	json_object_object_add(o, "max_pids", json_object_new_int64(s->max_pids));
-	json_object_object_add(o, "timeout_s", json_object_new_int64(s->timeout_s));
-	json_object_object_add(o, "cpu_cores", opt_str(s->cpu_cores));
-	json_object_object_add(o, "runtime", opt_str(s->runtime));
-	json_object_object_add(o, "runtime_dir", opt_str(s->runtime_dir));
-	json_object_object_add(o, "uploads", strv_json(s->uploads));
-	json_object_object_add(o, "workdir", opt_str(s->workdir));
-	json_object_object_add(o, "uid", json_object_new_int64(s->uid));
-	json_object_object_add(o, "gid", json_object_new_int64(s->gid));
-	json_object_object_add(o, "network",
-			       json_object_new_string(s->network == JOBLET_NETWORK_HOST ? "host" : "none"));
-	json_object_object_add(o, "secret_env", strv_json(s->secret_env));
-	json_object_object_add(o, "name", opt_str(s->name));
-	json_object_object_add(o, "priority", json_object_new_int64(s->priority));
-	json_object_object_add(o, "schedule_ns", json_object_new_int64(s->schedule_ns));
-	json_object_object_add(o, "cpus", json_object_new_int64(s->cpus));
-	json_object_object_add(o, "cron", opt_str(s->cron));
-	return jl_json_finish(o, ret_json, err);
-}
-
-static int get_strv(json_object *o, const char *key, char ***ret)
-{
-	json_object *a;
-
-	jl_strv_free(*ret);
-	*ret = calloc(1, sizeof(char *));
-	if (!*ret)
-		return -1;
-	if (!json_object_object_get_ex(o, key, &a) || json_object_is_type(a, json_type_null))
-		return 0;
-	if (!json_object_is_type(a, json_type_array))
-		return -1;
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *v = json_object_array_get_idx(a, i);
-
-		if (!json_object_is_type(v, json_type_string) ||
-		    jl_strv_push(ret, json_object_get_string(v)) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int get_str(json_object *o, const char *key, char **ret)
-{
-	json_object *v;
-
-	free(*ret);
-	*ret = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return -1;
-	*ret = strdup(json_object_get_string(v));
-	return *ret ? 0 : -1;
-}
-
-static int64_t get_int(json_object *o, const char *key, int64_t def)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)
-		       ? json_object_get_int64(v)
-		       : def;
-}
-
-int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,
-			      struct joblet_error **err)
-{
-	json_object *o = json_tokener_parse(json), *net;
-	struct jl_job_spec *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		goto oom;
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		jl_job_spec_free(s);
-		return joblet_error_set(err, JOBLET_E_PARSE, 0, "the job spec is not a JSON object");
-	}
-	if (get_str(o, "id", &s->id) < 0 || get_strv(o, "argv", &s->argv) < 0 ||
-	    get_strv(o, "env", &s->env) < 0 || get_str(o, "cpu_cores", &s->cpu_cores) < 0 ||
-	    get_str(o, "runtime", &s->runtime) < 0 || get_str(o, "runtime_dir", &s->runtime_dir) < 0 ||
-	    get_strv(o, "uploads", &s->uploads) < 0 || get_str(o, "workdir", &s->workdir) < 0 ||
-	    get_strv(o, "secret_env", &s->secret_env) < 0 || get_str(o, "name", &s->name) < 0 ||
-	    get_str(o, "cron", &s->cron) < 0) {
-		json_object_put(o);
-		jl_job_spec_free(s);
-		return joblet_error_set(err, JOBLET_E_PARSE, 0, "the job spec has fields of the wrong "
-								"type");
-	}
-	s->max_cpu = get_int(o, "max_cpu", 0);
-	s->max_memory_mib = get_int(o, "max_memory_mib", 0);
-	s->max_iobps = get_int(o, "max_iobps", 0);
-	s->max_pids = get_int(o, "max_pids", 0);
-	s->timeout_s = get_int(o, "timeout_s", 0);
-	s->uid = get_int(o, "uid", -1);
-	s->gid = get_int(o, "gid", -1);
-	s->priority = get_int(o, "priority", 0);
-	s->schedule_ns = get_int(o, "schedule_ns", 0);
-	s->cpus = get_int(o, "cpus", 0);
-	s->network = json_object_object_get_ex(o, "network", &net) &&
-				     json_object_is_type(net, json_type_string) &&
-				     strcmp(json_object_get_string(net), "host") == 0
-			     ? JOBLET_NETWORK_HOST
-			     : JOBLET_NETWORK_NONE;
-	json_object_put(o);
-	/* The shim runs what this says: a spec without a command or a user is refused. */
-	if (!s->id || !s->argv || !s->argv[0] || s->uid <= 0 || s->gid <= 0) {
-		jl_job_spec_free(s);
-		return joblet_error_set(err, JOBLET_E_PARSE, 0,
-					"the job spec lacks its id, command or user (uid, gid)");
-	}
-	*ret_spec = s;
-	return 0;
-oom:
-	json_object_put(o);
-	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the job spec");
 }
