@@ -122,6 +122,19 @@ static int64_t host_memory_mib(void)
 	return -1;
 }
 
+/* ------------------------------------------------------------------ validation */
+
+/*
+ * A spec being checked: jl_job_spec_validate() runs the steps below in
+ * order, and the first that refuses says why.
+ */
+struct validation {
+	const struct jl_config *cfg;
+	struct jl_job_spec *s;
+	long ncpu;	 /* online CPUs, at least 1 */
+	int64_t mem_mib; /* the host's memory, or -1 when unknown */
+};
+
 /* KEY=VALUE entries with identifier names; `what` names the list in errors. */
 static int check_env(char *const *env, const char *what, struct joblet_error **err)
 {
@@ -131,8 +144,7 @@ static int check_env(char *const *env, const char *what, struct joblet_error **e
 
 		if (!eq || !env_name_ok(env[i], klen))
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"%s `%.*s` is not a variable name: use letters, digits "
-						"and `_`, not starting with a digit (KEY=VALUE)",
+						"%s `%.*s` is not a variable name: use letters, digits and `_`, not starting with a digit (KEY=VALUE)",
 						what, (int)klen, env[i]);
 		if (klen == strlen("JOBLET_JOB_ID") && strncmp(env[i], "JOBLET_JOB_ID", klen) == 0)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
@@ -140,8 +152,8 @@ static int check_env(char *const *env, const char *what, struct joblet_error **e
 						what);
 		if (strlen(eq + 1) > 32768)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"%s `%.*s` has a value longer than 32768 bytes", what,
-						(int)klen, env[i]);
+						"%s `%.*s` has a value longer than 32768 bytes",
+						what, (int)klen, env[i]);
 	}
 	return 0;
 }
@@ -169,6 +181,126 @@ static bool under(const char *p, const char *dir)
 	return strncmp(p, dir, n) == 0 && (p[n] == '/' || p[n] == '\0');
 }
 
+static int check_command(struct validation *v, struct joblet_error **err)
+{
+	const struct jl_job_spec *s = v->s;
+	size_t n = jl_strv_length(s->argv);
+
+	if (!s->id || strlen(s->id) != 36 || strspn(s->id, "0123456789abcdef-") != 36)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "job id `%s` is not a UUID",
+					s->id ? s->id : "");
+	if (n == 0)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"no command: give it after the flags (or after `--`)");
+	if (n > MAX_ARGS)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"the command has more than %d arguments", MAX_ARGS);
+	if (!*s->argv[0])
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the command is an empty word");
+	return 0;
+}
+
+/* max_cpu, max_memory, max_iobps, max_pids (0 = the configured default), timeout. */
+static int check_limits(struct validation *v, struct joblet_error **err)
+{
+	struct jl_job_spec *s = v->s;
+
+	if (s->max_cpu < 0 || s->max_cpu > 100 * v->ncpu)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"max_cpu %lld%% is out of range: 0 (unlimited) to %ld (100 x this host's %ld CPUs)",
+					(long long)s->max_cpu, 100 * v->ncpu, v->ncpu);
+	if (s->max_memory_mib < 0 || (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib))
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"max_memory %lld MiB is out of range: 0 (unlimited) to %lld (this host's memory)",
+					(long long)s->max_memory_mib, (long long)v->mem_mib);
+	if (s->max_memory_mib > 0 && s->max_memory_mib < 4)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"max_memory %lld MiB is too small to start anything; give at least 4",
+					(long long)s->max_memory_mib);
+	if (s->max_iobps < 0 || s->max_iobps > MAX_IOBPS)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"max_iobps %lld is out of range: 0 (unlimited) to %lld",
+					(long long)s->max_iobps, (long long)MAX_IOBPS);
+	if (s->max_pids < 0 || s->max_pids > MAX_PIDS)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"max_pids %lld is out of range: 0 (the default, %lld) to %d",
+					(long long)s->max_pids, (long long)v->cfg->default_max_pids, MAX_PIDS);
+	if (s->max_pids == 0)
+		s->max_pids = v->cfg->default_max_pids;
+	if (s->timeout_s < 0 || s->timeout_s > MAX_TIMEOUT_S)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"timeout %lld s is out of range: 0 (none) to %lld s (a year)",
+					(long long)s->timeout_s, MAX_TIMEOUT_S);
+	return 0;
+}
+
+/* cpu_cores: CPUs this host has, kept in the canonical form that cgroups get. */
+static int check_cpu_cores(struct validation *v, struct joblet_error **err)
+{
+	struct jl_job_spec *s = v->s;
+	struct jl_cpuset want, online, missing;
+	char list[256], have[256];
+	int r;
+
+	if (!s->cpu_cores)
+		return 0;
+	if ((r = jl_cpuset_parse(s->cpu_cores, &want, err)) < 0)
+		return joblet_error_prefix(err, r, "cpu_cores");
+	if ((r = jl_cpuset_online(&online, err)) < 0)
+		return r;
+	jl_cpuset_minus(&want, &online, &missing);
+	if (jl_cpuset_count(&missing) > 0) {
+		/* A list too long for the buffer is cut short: this only words the refusal. */
+		(void)jl_cpuset_format(&missing, list, sizeof(list));
+		(void)jl_cpuset_format(&online, have, sizeof(have));
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"cpu_cores `%s` names CPUs this host does not have (%s); it has %s",
+					s->cpu_cores, list, have);
+	}
+	/*
+	 * Store the canonical form: cgroups get exactly this.  A list too long
+	 * to write here stays as given: it parsed, so cgroups read it as well.
+	 */
+	if (jl_cpuset_format(&want, list, sizeof(list)) < 0)
+		return 0;
+	return set_str(&s->cpu_cores, list, err);
+}
+
+static int check_envs(struct validation *v, struct joblet_error **err)
+{
+	const struct jl_job_spec *s = v->s;
+	int r;
+
+	if (jl_strv_length(s->env) + jl_strv_length(s->secret_env) > MAX_ENV)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"more than %d environment variables", MAX_ENV);
+	if ((r = check_env(s->env, "env", err)) < 0)
+		return r;
+	return check_env(s->secret_env, "secret env", err);
+}
+
+/* priority, name and the schedule: what the scheduler and people read. */
+static int check_labels(struct validation *v, struct joblet_error **err)
+{
+	const struct jl_job_spec *s = v->s;
+	size_t len = s->name ? strlen(s->name) : 0;
+
+	if (s->priority < 0 || s->priority > 1000)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"priority %lld is out of range: 0 to 1000 (higher first)",
+					(long long)s->priority);
+	if (s->name && (len == 0 || len > 128))
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"name must be 1 to 128 characters, not %zu", len);
+	for (const char *c = s->name; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"name holds a control character; use printable text");
+	if (s->schedule_ns < 0)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the schedule is before 1970");
+	return 0;
+}
+
 /*
  * scheduler.reserve_cores: the pinnable CPUs are for --cpus jobs alone.  A
  * job without pinning runs on the other CPUs; --cpu-cores may not name
@@ -188,9 +320,7 @@ static int reserve_cores(const struct jl_config *cfg, struct jl_job_spec *s,
 	/* jl_config_load() refuses this; CPUs may have gone offline since. */
 	if (jl_cpuset_format(&rest, have, sizeof(have)) < 0 || !*have)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"scheduler.cores (%s) names every CPU of this host, so "
-					"scheduler.reserve_cores leaves none for jobs without "
-					"--cpus",
+					"scheduler.cores (%s) names every CPU of this host, so scheduler.reserve_cores leaves none for jobs without --cpus",
 					cfg->pinnable_cores);
 	if (!s->cpu_cores)
 		return set_str(&s->cpu_cores, have, err);
@@ -199,162 +329,83 @@ static int reserve_cores(const struct jl_config *cfg, struct jl_job_spec *s,
 	jl_cpuset_minus(&want, &rest, &both);
 	if (jl_cpuset_count(&both) == 0)
 		return 0;
-	jl_cpuset_format(&both, list, sizeof(list));
+	/* A list too long for the buffer is cut short: this only words the refusal. */
+	(void)jl_cpuset_format(&both, list, sizeof(list));
 	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"cpu_cores `%s` names CPUs that this node keeps for --cpus jobs "
-				"(%s, scheduler.reserve_cores); name CPUs from %s, or ask for "
-				"whole cores of your own with --cpus",
+				"cpu_cores `%s` names CPUs that this node keeps for --cpus jobs (%s, scheduler.reserve_cores); name CPUs from %s, or ask for whole cores of your own with --cpus",
 				s->cpu_cores, list, have);
 }
 
-int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *s,
-			     struct joblet_error **err)
+/* cpus: whole cores for the job alone, which excludes naming cores; then reserve_cores. */
+static int check_cpus(struct validation *v, struct joblet_error **err)
 {
-	struct jl_cpuset online;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int64_t mem = host_memory_mib();
-	size_t n;
-	int r;
+	struct jl_job_spec *s = v->s;
 
-	if (!s->id || strlen(s->id) != 36 || strspn(s->id, "0123456789abcdef-") != 36)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "job id `%s` is not a UUID",
-					s->id ? s->id : "");
-	n = jl_strv_length(s->argv);
-	if (n == 0)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"no command: give it after the flags (or after `--`)");
-	if (n > MAX_ARGS)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the command has more than %d "
-								  "arguments",
-					MAX_ARGS);
-	if (!*s->argv[0])
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the command is an empty word");
-	if (ncpu < 1)
-		ncpu = 1;
-	if (s->max_cpu < 0 || s->max_cpu > 100 * ncpu)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_cpu %lld%% is out of range: 0 (unlimited) to %ld (100 x "
-					"this host's %ld CPUs)",
-					(long long)s->max_cpu, 100 * ncpu, ncpu);
-	if (s->max_memory_mib < 0 || (mem > 0 && s->max_memory_mib > mem))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_memory %lld MiB is out of range: 0 (unlimited) to %lld "
-					"(this host's memory)",
-					(long long)s->max_memory_mib, (long long)mem);
-	if (s->max_memory_mib > 0 && s->max_memory_mib < 4)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_memory %lld MiB is too small to start anything; give at "
-					"least 4",
-					(long long)s->max_memory_mib);
-	if (s->max_iobps < 0 || s->max_iobps > MAX_IOBPS)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_iobps %lld is out of range: 0 (unlimited) to %lld",
-					(long long)s->max_iobps, (long long)MAX_IOBPS);
-	if (s->max_pids < 0 || s->max_pids > MAX_PIDS)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_pids %lld is out of range: 0 (the default, %lld) to %d",
-					(long long)s->max_pids, (long long)cfg->default_max_pids,
-					MAX_PIDS);
-	if (s->max_pids == 0)
-		s->max_pids = cfg->default_max_pids;
-	if (s->timeout_s < 0 || s->timeout_s > MAX_TIMEOUT_S)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"timeout %lld s is out of range: 0 (none) to %lld s (a year)",
-					(long long)s->timeout_s, MAX_TIMEOUT_S);
-	if (s->cpu_cores) {
-		struct jl_cpuset want, missing;
-		char list[256];
-
-		r = jl_cpuset_parse(s->cpu_cores, &want, err);
-		if (r < 0)
-			return joblet_error_prefix(err, r, "cpu_cores");
-		r = jl_cpuset_online(&online, err);
-		if (r < 0)
-			return r;
-		jl_cpuset_minus(&want, &online, &missing);
-		if (jl_cpuset_count(&missing) > 0) {
-			char have[256];
-
-			jl_cpuset_format(&missing, list, sizeof(list));
-			jl_cpuset_format(&online, have, sizeof(have));
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"cpu_cores `%s` names CPUs this host does not have (%s); "
-						"it has %s",
-						s->cpu_cores, list, have);
-		}
-		/* Store the canonical form: cgroups get exactly this. */
-		jl_cpuset_format(&want, list, sizeof(list));
-		if ((r = set_str(&s->cpu_cores, list, err)) < 0)
-			return r;
-	}
-	n = jl_strv_length(s->env) + jl_strv_length(s->secret_env);
-	if (n > MAX_ENV)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "more than %d environment variables",
-					MAX_ENV);
-	if ((r = check_env(s->env, "env", err)) < 0 ||
-	    (r = check_env(s->secret_env, "secret env", err)) < 0)
-		return r;
-	if (s->priority < 0 || s->priority > 1000)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"priority %lld is out of range: 0 to 1000 (higher first)",
-					(long long)s->priority);
-	if (s->name) {
-		size_t len = strlen(s->name);
-
-		if (len == 0 || len > 128)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"name must be 1 to 128 characters, not %zu", len);
-		for (const char *c = s->name; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				return joblet_error_set(err, JOBLET_E_INVALID, 0,
-							"name holds a control character; use "
-							"printable text");
-	}
-	if (s->schedule_ns < 0)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the schedule is before 1970");
 	if (s->cpus < 0 || s->cpus > JOBLET_MAX_CPUS)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"cpus %lld is out of range: 1 to %d whole cores",
 					(long long)s->cpus, JOBLET_MAX_CPUS);
 	if (s->cpus > 0 && s->cpu_cores)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"--cpus and --cpu-cores exclude each other: --cpus=N lets "
-					"the scheduler choose N cores for the job alone, "
-					"--cpu-cores=LIST names cores that other jobs may share");
-	if ((r = reserve_cores(cfg, s, err)) < 0)
-		return r;
-	/*
-	 * The operator's limits for a job that gives none (isolation.max_*), at
-	 * most what this host has.  A --cpus job's cores are its CPU limit.
-	 */
+					"--cpus and --cpu-cores exclude each other: --cpus=N lets the scheduler choose N cores for the job alone, --cpu-cores=LIST names cores that other jobs may share");
+	return reserve_cores(v->cfg, s, err);
+}
+
+/*
+ * The operator's limits for a job that gives none (isolation.max_*), at
+ * most what this host has.  A --cpus job's cores are its CPU limit.
+ */
+static int apply_default_limits(struct validation *v, struct joblet_error **err)
+{
+	const struct jl_config *cfg = v->cfg;
+	struct jl_job_spec *s = v->s;
+
+	(void)err;
 	if (s->max_cpu == 0 && s->cpus == 0 && cfg->default_max_cpu > 0)
-		s->max_cpu = cfg->default_max_cpu < 100 * ncpu ? cfg->default_max_cpu : 100 * ncpu;
+		s->max_cpu = cfg->default_max_cpu < 100 * v->ncpu ? cfg->default_max_cpu
+								  : 100 * v->ncpu;
 	if (s->max_memory_mib == 0 && cfg->default_max_memory > 0) {
 		s->max_memory_mib = cfg->default_max_memory >> 20;
-		if (mem > 0 && s->max_memory_mib > mem)
-			s->max_memory_mib = mem;
+		if (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib)
+			s->max_memory_mib = v->mem_mib;
 	}
 	if (s->max_iobps == 0 && cfg->default_max_iobps > 0)
 		s->max_iobps = cfg->default_max_iobps < MAX_IOBPS ? cfg->default_max_iobps : MAX_IOBPS;
-	if (s->cron) {
-		struct jl_cron c;
+	return 0;
+}
 
-		if (s->schedule_ns)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"--cron and --schedule exclude each other: a cron "
-						"job starts at every time its expression matches");
-		if ((r = jl_cron_parse(s->cron, &c, err)) < 0)
-			return r;
-	}
+static int check_cron(struct validation *v, struct joblet_error **err)
+{
+	const struct jl_job_spec *s = v->s;
+	struct jl_cron c;
+
+	if (!s->cron)
+		return 0;
+	if (s->schedule_ns)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"--cron and --schedule exclude each other: a cron job starts at every time its expression matches");
+	return jl_cron_parse(s->cron, &c, err);
+}
+
+static int check_workdir(struct validation *v, struct joblet_error **err)
+{
+	struct jl_job_spec *s = v->s;
+	int r;
+
 	if (!s->workdir && (r = set_str(&s->workdir, "/work", err)) < 0)
 		return r;
 	if (!path_clean_absolute(s->workdir) || under(s->workdir, "/proc") ||
 	    under(s->workdir, "/sys") || under(s->workdir, "/dev"))
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"workdir `%s` must be an absolute path without `.` or `..`, "
-					"outside /proc, /sys and /dev (default /work)",
+					"workdir `%s` must be an absolute path without `.` or `..`, outside /proc, /sys and /dev (default /work)",
 					s->workdir);
-	for (char **u = s->uploads; u && *u; u++) {
+	return 0;
+}
+
+/* Uploads (host paths): files or folders that exist, with a name to give them in /work. */
+static int check_uploads(struct validation *v, struct joblet_error **err)
+{
+	for (char **u = v->s->uploads; u && *u; u++) {
 		struct stat st;
 		const char *base = strrchr(*u, '/');
 
@@ -366,30 +417,68 @@ int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *s,
 						"upload `%s` is neither a file nor a folder", *u);
 		if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"upload `%s` has no name to give it in /work; name the "
-						"file or folder itself",
+						"upload `%s` has no name to give it in /work; name the file or folder itself",
 						*u);
 	}
+	return 0;
+}
+
+/* The job's user: the configured one unless set, never root. */
+static int check_user(struct validation *v, struct joblet_error **err)
+{
+	struct jl_job_spec *s = v->s;
+
 	if (s->uid < 0)
-		s->uid = cfg->job_uid;
+		s->uid = v->cfg->job_uid;
 	if (s->gid < 0)
-		s->gid = cfg->job_gid;
+		s->gid = v->cfg->job_gid;
 	if (s->uid == 0 || s->gid == 0 || s->uid > 4294967294LL || s->gid > 4294967294LL)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"jobs never run as root: uid/gid %lld/%lld must be 1 to "
-					"4294967294",
+					"jobs never run as root: uid/gid %lld/%lld must be 1 to 4294967294",
 					(long long)s->uid, (long long)s->gid);
+	return 0;
+}
+
+static int check_network(struct validation *v, struct joblet_error **err)
+{
+	struct jl_job_spec *s = v->s;
+
 	if (s->network == 0)
 		s->network = JOBLET_NETWORK_NONE;
 	if (s->network != JOBLET_NETWORK_NONE && s->network != JOBLET_NETWORK_HOST)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "network mode %d is unknown",
-					s->network);
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"network mode %d is unknown", s->network);
+	return 0;
+}
+
+/* The installed runtime folder it names (no version: the highest installed). */
+static int resolve_runtime(struct validation *v, struct joblet_error **err)
+{
+	struct jl_job_spec *s = v->s;
+
 	free(s->runtime_dir);
 	s->runtime_dir = NULL;
-	if (s->runtime) {
-		r = jl_runtime_resolve(cfg, s->runtime, &s->runtime_dir, NULL, err);
-		if (r < 0)
+	if (!s->runtime)
+		return 0;
+	return jl_runtime_resolve(v->cfg, s->runtime, &s->runtime_dir, NULL, err);
+}
+
+int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *s,
+			 struct joblet_error **err)
+{
+	static int (*const steps[])(struct validation *v, struct joblet_error **err) = {
+		check_command, check_limits,	     check_cpu_cores, check_envs,
+		check_labels,  check_cpus,	     apply_default_limits, check_cron,
+		check_workdir, check_uploads,	     check_user,      check_network,
+		resolve_runtime,
+	};
+	struct validation v = { cfg, s, sysconf(_SC_NPROCESSORS_ONLN), host_memory_mib() };
+	int r;
+
+	if (v.ncpu < 1)
+		v.ncpu = 1;
+	for (size_t i = 0; i < ELEMENTSOF(steps); i++)
+		if ((r = steps[i](&v, err)) < 0)
 			return r;
-	}
 	return 0;
 }
