@@ -52,6 +52,7 @@ JL_UNIT_TESTS += \
 	tests/unit/sched/test_sched \
 	tests/unit/config/test_host \
 	tests/unit/job/test_job \
+	tests/unit/job/test_job_schema \
 	tests/unit/plugin/test_loader \
 	tests/unit/runtime/test_registry_index \
 	tests/unit/runtime/test_runtime_yml \
@@ -153,6 +154,12 @@ tests_unit_job_test_job_SOURCES = tests/unit/job/test_job.c tests/unit/jl_test.h
 tests_unit_job_test_job_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_job_test_job_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_job_test_job_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS)
+
+# The job schema's views: rnx's and the daemon's uploads (core/common) with it.
+tests_unit_job_test_job_schema_SOURCES = tests/unit/job/test_job_schema.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_job_test_job_schema_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_job_schema_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_job_test_job_schema_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS) $(JSONC_LIBS)
 
 tests_unit_runtime_test_semver_SOURCES = tests/unit/runtime/test_semver.c tests/unit/jl_test.h
 tests_unit_runtime_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib

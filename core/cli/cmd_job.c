@@ -11,16 +11,12 @@
  */
 #include <config.h>
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,12 +25,12 @@
 #include "rnx.h"
 #include "common/cli.h"
 #include "base/timefmt.h"
+#include "job/job_schema.h"
 #include "job/job_spec.h"
 #include "common/base64.h"
+#include "common/uploads.h"
 #include "common/runtime_text.h"
 
-/* Uploads larger than this in all are refused here (the daemon has its own limit). */
-#define MAX_UPLOAD_BYTES (INT64_C(1) << 30)
 /* How long a follower tries to get its stream back. */
 #define RECONNECT_S 60
 
@@ -100,9 +96,9 @@ static int parse_id_args(int argc, char **argv, struct rnx_ctx *ctx, const char 
 			id = argv[i];
 	}
 	if (!id)
-		return rnx_usage(path, "give the job's id (or a unique start of it; `rnx job list` shows "
-				   "them)",
-			     NULL);
+		return rnx_usage(path,
+				 "give the job's id (or a unique start of it; `rnx job list` shows them)",
+				 NULL);
 	if (!id_ok(id)) {
 		fprintf(stderr, "%s: `%s` is not a job id: give the UUID `rnx job list` shows, or a "
 				"unique start of it (lower-case hex).\n",
@@ -390,130 +386,6 @@ static int exit_status(const struct follow *f, const char *id)
 
 /* ------------------------------------------------------------------ run */
 
-struct uploads {
-	json_object *arr;
-	int64_t bytes;
-};
-
-static int add_upload(struct uploads *u, const char *host, const char *rel, int depth,
-		      struct joblet_error **err)
-{
-	struct stat st;
-
-	if (depth > 32)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "upload `%s` is nested too deeply", host);
-	/* Links are followed: their targets are sent. */
-	if (stat(host, &st) < 0)
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno, "upload `%s`", host);
-	if (S_ISDIR(st.st_mode)) {
-		json_object *o = json_object_new_object();
-		DIR *d = opendir(host);
-		struct dirent *de;
-		int r = 0;
-
-		if (!d)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", host);
-		json_object_object_add(o, "path", json_object_new_string(rel));
-		json_object_object_add(o, "dir", json_object_new_boolean(1));
-		json_object_object_add(o, "mode", json_object_new_int((int)(st.st_mode & 0755)));
-		json_object_array_add(u->arr, o);
-		while (r == 0 && (de = readdir(d))) {
-			char *h = NULL, *c = NULL;
-
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			if (asprintf(&h, "%s/%s", host, de->d_name) < 0 ||
-			    asprintf(&c, "%s/%s", rel, de->d_name) < 0) {
-				free(h);
-				closedir(d);
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-			}
-			r = add_upload(u, h, c, depth + 1, err);
-			free(h);
-			free(c);
-		}
-		closedir(d);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"upload `%s` is neither a file nor a folder", host);
-	if (u->bytes + st.st_size > MAX_UPLOAD_BYTES)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the uploads are larger than 1 GiB; the daemon takes at most "
-					"server.max_request_bytes in one request");
-	{
-		int fd = open(host, O_RDONLY | O_CLOEXEC);
-		char *data = malloc((size_t)st.st_size + 1), *b64;
-		size_t got = 0;
-		json_object *o;
-
-		if (fd < 0 || !data) {
-			int e = errno;
-
-			if (fd >= 0)
-				close(fd);
-			free(data);
-			return joblet_error_set(err, JOBLET_E_IO, e, "cannot read upload `%s`", host);
-		}
-		while (got < (size_t)st.st_size) {
-			ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		close(fd);
-		b64 = malloc(4 * ((got + 2) / 3) + 1);
-		if (!b64) {
-			free(data);
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-		}
-		jl_base64_encode(data, got, b64);
-		free(data);
-		o = json_object_new_object();
-		json_object_object_add(o, "path", json_object_new_string(rel));
-		json_object_object_add(o, "data", json_object_new_string(b64));
-		json_object_object_add(o, "mode", json_object_new_int((int)(st.st_mode & 0755)));
-		json_object_array_add(u->arr, o);
-		free(b64);
-		u->bytes += (int64_t)got;
-	}
-	return 0;
-}
-
-static json_object *env_object(char *const *env)
-{
-	json_object *o = json_object_new_object();
-
-	for (; env && *env; env++) {
-		const char *eq = strchr(*env, '=');
-		char *key = strndup(*env, (size_t)(eq - *env));
-
-		if (key)
-			json_object_object_add(o, key, json_object_new_string(eq + 1));
-		free(key);
-	}
-	return o;
-}
-
-/*
- * A --schedule time with a date but no zone is sent as written: the node
- * reads it in its own local time.  Everything else (delays, times with a
- * zone) is sent as an absolute RFC 3339 time made here.
- */
-static bool zoneless_time(const char *v)
-{
-	const char *t;
-
-	if (!v || strlen(v) < 16 || !isdigit((unsigned char)v[0]) || v[4] != '-' || v[7] != '-')
-		return false;
-	t = v + 10;
-	return !strpbrk(t, "Zz+") && !strchr(t + 1, '-');
-}
-
 /* The value of --schedule among the job flags (before `--`), or NULL. */
 static const char *schedule_arg(int argc, char **argv)
 {
@@ -532,190 +404,143 @@ static const char *schedule_arg(int argc, char **argv)
 	return v;
 }
 
-/* The request body of POST /v1/jobs for spec (uploads read from this host). */
-static int run_request(const struct jl_job_spec *spec, const char *schedule_text, char **ret,
-		       struct joblet_error **err)
+/* `rnx job run` under way: its words, the job, and the node's answer. */
+struct run {
+	struct rnx_ctx *ctx;
+	char **args; /* the job's words: its flags, then its command (borrowed from argv) */
+	int nargs;
+	bool follow;
+	struct jl_job_spec *spec;
+	struct rnx_api *api;
+	char *body, *answer;
+	json_object *rec; /* the job the node made */
+};
+
+/* -f/--follow and --json are rnx's; the rest are the job's flags, then its command. */
+static void run_split_args(struct run *run, int argc, char **argv)
 {
-	json_object *o = json_object_new_object(), *argv = json_object_new_array();
-	struct uploads u = { NULL, 0 };
-	const char *text;
-
-	for (char **a = spec->argv; *a; a++)
-		json_object_array_add(argv, json_object_new_string(*a));
-	json_object_object_add(o, "command", argv);
-	if (spec->env && spec->env[0])
-		json_object_object_add(o, "env", env_object(spec->env));
-	if (spec->secret_env && spec->secret_env[0])
-		json_object_object_add(o, "secret_env", env_object(spec->secret_env));
-#define LIMIT(field, key)                                                      \
-	if (spec->field)                                                       \
-		json_object_object_add(o, key, json_object_new_int64(spec->field));
-	LIMIT(max_cpu, "max_cpu")
-	LIMIT(max_memory_mib, "max_memory")
-	LIMIT(max_iobps, "max_iobps")
-	LIMIT(max_pids, "max_pids")
-	LIMIT(timeout_s, "timeout")
-	LIMIT(priority, "priority")
-	LIMIT(cpus, "cpus")
-#undef LIMIT
-	if (spec->cron)
-		json_object_object_add(o, "cron", json_object_new_string(spec->cron));
-	if (spec->cpu_cores)
-		json_object_object_add(o, "cpu_cores", json_object_new_string(spec->cpu_cores));
-	if (spec->runtime)
-		json_object_object_add(o, "runtime", json_object_new_string(spec->runtime));
-	if (spec->workdir)
-		json_object_object_add(o, "workdir", json_object_new_string(spec->workdir));
-	if (spec->name)
-		json_object_object_add(o, "name", json_object_new_string(spec->name));
-	if (spec->network == JOBLET_NETWORK_HOST)
-		json_object_object_add(o, "network", json_object_new_string("host"));
-	if (spec->schedule_ns && zoneless_time(schedule_text))
-		json_object_object_add(o, "schedule", json_object_new_string(schedule_text));
-	else if (spec->schedule_ns) {
-		char when[40];
-
-		jl_time_format_rfc3339(spec->schedule_ns, when, sizeof(when));
-		json_object_object_add(o, "schedule", json_object_new_string(when));
-	}
-	if (spec->uploads && spec->uploads[0]) {
-		u.arr = json_object_new_array();
-		json_object_object_add(o, "uploads", u.arr);
-		for (char **p = spec->uploads; *p; p++) {
-			char *copy = strdup(*p), *base;
-			int r;
-
-			if (!copy) {
-				json_object_put(o);
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-			}
-			while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
-				copy[strlen(copy) - 1] = '\0';
-			base = strrchr(copy, '/');
-			base = base ? base + 1 : copy;
-			r = !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0
-				    ? joblet_error_set(err, JOBLET_E_INVALID, 0,
-						       "upload `%s` has no name to give it in /work; "
-						       "name the file or folder itself",
-						       *p)
-				    : add_upload(&u, copy, base, 0, err);
-			free(copy);
-			if (r < 0) {
-				json_object_put(o);
-				return r;
-			}
-		}
-	}
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	*ret = text ? strdup(text) : NULL;
-	json_object_put(o);
-	return *ret ? 0 : joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-}
-
-static int job_run(int argc, char **argv, void *userdata)
-{
-	struct rnx_ctx *ctx = userdata;
-	struct jl_job_spec *spec = NULL;
-	struct joblet_error *e = NULL;
-	struct rnx_api *api = NULL;
-	char **args = calloc((size_t)argc + 1, sizeof(char *)), *body = NULL, *answer = NULL;
-	bool follow = false;
-	int nargs = 0, rc = JL_EXIT_FAILURE;
-	json_object *rec = NULL;
-
-	if (!args)
-		return JL_EXIT_FAILURE;
-	/* -f/--follow and --json are rnx's; the rest are the job's flags, then its command. */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0') {
 			while (i < argc)
-				args[nargs++] = argv[i++];
+				run->args[run->nargs++] = argv[i++];
 			break;
 		}
 		if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
-			follow = true;
+			run->follow = true;
 		else if (strcmp(a, "--json") == 0)
-			ctx->json = 1;
+			run->ctx->json = 1;
 		else {
-			args[nargs++] = argv[i];
+			run->args[run->nargs++] = argv[i];
 			if (jl_job_spec_flag_takes_value(a) && i + 1 < argc)
-				args[nargs++] = argv[++i];
+				run->args[run->nargs++] = argv[++i];
 		}
 	}
-	if (jl_job_spec_new(&spec, &e) < 0)
-		goto fail;
-	if (jl_job_spec_parse_args(spec, nargs, args, NULL, &e) < 0) {
+}
+
+/* The job from its words: 0, or an exit status (the error printed). */
+static int run_read_spec(struct run *run)
+{
+	struct joblet_error *e = NULL;
+
+	if (jl_job_spec_new(&run->spec, &e) < 0)
+		return fail(e);
+	if (jl_job_spec_parse_args(run->spec, run->nargs, run->args, NULL, &e) < 0) {
 		fprintf(stderr, "rnx job run: %s; run `rnx job run --help` for the usage.\n",
 			joblet_error_message(e));
 		joblet_error_free(e);
-		rc = JL_EXIT_USAGE;
-		goto out;
+		return JL_EXIT_USAGE;
 	}
-	if (!spec->argv || !spec->argv[0]) {
-		rc = rnx_usage("rnx job run", "no command given; put it after the flags (`rnx job run "
-					  "--max-memory=256 -- python3 job.py`)",
-			   NULL);
-		goto out;
-	}
-	if (follow && spec->cron) {
-		rc = rnx_usage("rnx job run", "-f follows one job, and a recurring job (--cron) makes "
-					  "a new job each time; follow those with `rnx job log -f ID`",
-			       NULL);
-		goto out;
-	}
-	if (run_request(spec, schedule_arg(nargs, args), &body, &e) < 0 || rnx_api_open(ctx->config_path, ctx->node, &api, &e) < 0 ||
-	    rnx_api_request(api, "POST", "/v1/jobs", body, strlen(body), &answer, NULL, &e) < 0)
-		goto fail;
-	rec = json_tokener_parse(answer);
-	if (!rec || !jstr(rec, "id")) {
+	if (!run->spec->argv || !run->spec->argv[0])
+		return rnx_usage("rnx job run",
+				 "no command given; put it after the flags (`rnx job run --max-memory=256 -- python3 job.py`)",
+				 NULL);
+	if (run->follow && run->spec->cron)
+		return rnx_usage("rnx job run",
+				 "-f follows one job, and a recurring job (--cron) makes a new job each time; follow those with `rnx job log -f ID`",
+				 NULL);
+	return 0;
+}
+
+/* POST the job: 0 with run->rec, or an exit status (the error printed). */
+static int run_submit(struct run *run)
+{
+	struct rnx_ctx *ctx = run->ctx;
+	struct jl_job_request_out out = { schedule_arg(run->nargs, run->args), jl_uploads_encode };
+	struct joblet_error *e = NULL;
+
+	if (jl_job_spec_to_request(run->spec, &out, &run->body, &e) < 0 ||
+	    rnx_api_open(ctx->config_path, ctx->node, &run->api, &e) < 0 ||
+	    rnx_api_request(run->api, "POST", "/v1/jobs", run->body, strlen(run->body),
+			    &run->answer, NULL, &e) < 0)
+		return fail(e);
+	run->rec = json_tokener_parse(run->answer);
+	if (!run->rec || !jstr(run->rec, "id")) {
 		fprintf(stderr, "rnx: the node's answer to POST /v1/jobs was not understood\n");
-		goto out;
+		return JL_EXIT_FAILURE;
 	}
-	if (ctx->json && !follow)
-		rnx_print_json(answer);
-	else if (!follow || isatty(STDERR_FILENO) || strcmp(jstr0(rec, "state"), "SCHEDULED") == 0) {
-		FILE *where = follow ? stderr : stdout;
-		const char *state = jstr0(rec, "state");
-		char when[64];
+	return 0;
+}
 
-		fprintf(where, "Job %s %s", jstr0(rec, "id"), state);
-		if (strcmp(state, "SCHEDULED") == 0 && jstr(rec, "cron")) {
-			local_time(jstr(rec, "scheduled"), when, sizeof(when));
-			fprintf(where, " (recurring `%s`; the first run starts %s)", jstr(rec, "cron"),
-				when);
-		} else if (strcmp(state, "SCHEDULED") == 0) {
-			local_time(jstr(rec, "scheduled"), when, sizeof(when));
-			fprintf(where, " (starts %s)", when);
-		} else if (strcmp(state, "PENDING") == 0 && jstr(rec, "waiting"))
-			fprintf(where, " (%s)", jstr(rec, "waiting"));
-		if (jstr(rec, "cores"))
-			fprintf(where, " on cores %s", jstr(rec, "cores"));
-		if (jstr(rec, "reason"))
-			fprintf(where, ": %s", jstr(rec, "reason"));
-		fprintf(where, "\n");
-	}
-	rc = JL_EXIT_OK;
-	if (follow) {
-		struct follow f = { .ctx = ctx };
+/* "Job ID STATE (when, why)" on where. */
+static void print_submitted(FILE *where, json_object *rec)
+{
+	const char *state = jstr0(rec, "state");
+	char when[64];
 
-		rc = stream_log(api, jstr(rec, "id"), true, &f) < 0 ? JL_EXIT_FAILURE
-								    : exit_status(&f, jstr(rec, "id"));
-		free(f.buf);
-	}
-	goto out;
-fail:
-	rnx_print_error(e);
-	joblet_error_free(e);
-	rc = JL_EXIT_FAILURE;
-out:
-	json_object_put(rec);
-	free(answer);
-	free(body);
-	free(args);
-	rnx_api_free(api);
-	jl_job_spec_free(spec);
+	fprintf(where, "Job %s %s", jstr0(rec, "id"), state);
+	if (strcmp(state, "SCHEDULED") == 0 && jstr(rec, "cron")) {
+		local_time(jstr(rec, "scheduled"), when, sizeof(when));
+		fprintf(where, " (recurring `%s`; the first run starts %s)", jstr(rec, "cron"), when);
+	} else if (strcmp(state, "SCHEDULED") == 0) {
+		local_time(jstr(rec, "scheduled"), when, sizeof(when));
+		fprintf(where, " (starts %s)", when);
+	} else if (strcmp(state, "PENDING") == 0 && jstr(rec, "waiting"))
+		fprintf(where, " (%s)", jstr(rec, "waiting"));
+	if (jstr(rec, "cores"))
+		fprintf(where, " on cores %s", jstr(rec, "cores"));
+	if (jstr(rec, "reason"))
+		fprintf(where, ": %s", jstr(rec, "reason"));
+	fprintf(where, "\n");
+}
+
+/* What the node made: the record, or a line (on stderr before the output of -f). */
+static int run_report(struct run *run)
+{
+	struct follow f = { .ctx = run->ctx };
+	const char *id = jstr(run->rec, "id");
+	int rc;
+
+	if (run->ctx->json && !run->follow)
+		rnx_print_json(run->answer);
+	else if (!run->follow || isatty(STDERR_FILENO) ||
+		 strcmp(jstr0(run->rec, "state"), "SCHEDULED") == 0)
+		print_submitted(run->follow ? stderr : stdout, run->rec);
+	if (!run->follow)
+		return JL_EXIT_OK;
+	rc = stream_log(run->api, id, true, &f) < 0 ? JL_EXIT_FAILURE : exit_status(&f, id);
+	free(f.buf);
+	return rc;
+}
+
+static int job_run(int argc, char **argv, void *userdata)
+{
+	struct run run = { .ctx = userdata };
+	int rc;
+
+	run.args = calloc((size_t)argc + 1, sizeof(char *));
+	if (!run.args)
+		return JL_EXIT_FAILURE;
+	run_split_args(&run, argc, argv);
+	if ((rc = run_read_spec(&run)) == 0 && (rc = run_submit(&run)) == 0)
+		rc = run_report(&run);
+	json_object_put(run.rec);
+	free(run.answer);
+	free(run.body);
+	free(run.args);
+	rnx_api_free(run.api);
+	jl_job_spec_free(run.spec);
 	return rc;
 }
 
@@ -740,7 +565,8 @@ static int job_list(int argc, char **argv, void *userdata)
 	}
 	if (status && (!*status || strspn(status, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") !=
 					   strlen(status)))
-		return rnx_usage("rnx job list", "--status takes a state such as RUNNING or FAILED, not",
+		return rnx_usage(
+				 "rnx job list", "--status takes a state such as RUNNING or FAILED, not",
 			     status);
 	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "", status ? status : "");
 	if (rnx_request(ctx, "GET", path, &answer) < 0)
@@ -795,17 +621,15 @@ static void print_env(const char *label, json_object *env)
 	}
 }
 
-static void print_status(json_object *j)
+/* The record's own lines: who, what, how it ended or waits. */
+static void print_status_record(json_object *j)
 {
-	json_object *spec = NULL, *events = NULL, *v;
-	char a[64], b[64], d[64];
-	const char *state = jstr0(j, "state");
-	int64_t x, started = time_ns(jstr(j, "started")), ended = time_ns(jstr(j, "ended"));
+	int64_t x;
 
 	printf("%-14s %s\n", "ID:", jstr0(j, "id"));
 	if (jstr(j, "name"))
 		printf("%-14s %s\n", "Name:", jstr(j, "name"));
-	printf("%-14s %s\n", "State:", state);
+	printf("%-14s %s\n", "State:", jstr0(j, "state"));
 	if (jstr(j, "reason"))
 		printf("%-14s %s\n", "Reason:", jstr(j, "reason"));
 	if (jstr(j, "waiting"))
@@ -825,6 +649,14 @@ static void print_status(json_object *j)
 		printf("%-14s %lld\n", "Exit code:", (long long)x);
 	printf("%-14s %s\n", "Command:", jstr0(j, "command"));
 	printf("%-14s %s (%s)\n", "Owner:", jstr0(j, "owner"), jstr0(j, "owner_role"));
+}
+
+/* When it was made, ran and ended, and what it used. */
+static void print_status_times(json_object *j)
+{
+	char a[64], b[64], d[64];
+	int64_t x, started = time_ns(jstr(j, "started")), ended = time_ns(jstr(j, "ended"));
+
 	local_time(jstr(j, "created"), a, sizeof(a));
 	printf("%-14s %s\n", "Created:", a);
 	if (jstr(j, "scheduled")) {
@@ -846,51 +678,74 @@ static void print_status(json_object *j)
 		jl_size_format((double)x, d, sizeof(d));
 		printf("%-14s %s\n", "Peak memory:", d);
 	}
-	json_object_object_get_ex(j, "spec", &spec);
-	if (spec) {
-		int64_t cpu = 0, mem = 0, io = 0, pids = 0, tmo = 0;
+}
 
-		jint(spec, "max_cpu", &cpu);
-		jint(spec, "max_memory", &mem);
-		jint(spec, "max_iobps", &io);
-		jint(spec, "max_pids", &pids);
-		jint(spec, "timeout", &tmo);
-		printf("%-14s ", "Limits:");
-		if (cpu)
-			printf("cpu %lld%%, ", (long long)cpu);
-		else
-			printf("cpu unlimited, ");
-		if (mem)
-			printf("memory %lld MiB, ", (long long)mem);
-		else
-			printf("memory unlimited, ");
-		if (io)
-			printf("io %lld B/s, ", (long long)io);
-		else
-			printf("io unlimited, ");
-		printf("pids %lld, ", (long long)pids);
-		if (tmo)
-			printf("timeout %llds\n", (long long)tmo);
-		else
-			printf("no timeout\n");
-		if (jstr(spec, "cpu_cores"))
-			printf("%-14s %s\n", "CPU cores:", jstr(spec, "cpu_cores"));
-		if (jstr(spec, "runtime"))
-			printf("%-14s %s (%s)\n", "Runtime:", jstr(spec, "runtime"),
-			       jstr0(spec, "runtime_path"));
-		printf("%-14s %s\n", "Network:", jstr0(spec, "network"));
-		printf("%-14s %s\n", "Workdir:", jstr0(spec, "workdir"));
-		if (json_object_object_get_ex(spec, "env", &v))
-			print_env("Env:", v);
-		if (json_object_object_get_ex(spec, "secret_env", &v))
-			print_env("Secret env:", v);
-		if (json_object_object_get_ex(spec, "uploads", &v) && json_object_array_length(v)) {
-			printf("%-14s", "Uploads:");
-			for (size_t i = 0; i < json_object_array_length(v); i++)
-				printf(" %s", json_object_get_string(json_object_array_get_idx(v, i)));
-			printf("\n");
-		}
+/* The limits of the job's spec on one line. */
+static void print_status_limits(json_object *spec)
+{
+	int64_t cpu = 0, mem = 0, io = 0, pids = 0, tmo = 0;
+
+	jint(spec, "max_cpu", &cpu);
+	jint(spec, "max_memory", &mem);
+	jint(spec, "max_iobps", &io);
+	jint(spec, "max_pids", &pids);
+	jint(spec, "timeout", &tmo);
+	printf("%-14s ", "Limits:");
+	if (cpu)
+		printf("cpu %lld%%, ", (long long)cpu);
+	else
+		printf("cpu unlimited, ");
+	if (mem)
+		printf("memory %lld MiB, ", (long long)mem);
+	else
+		printf("memory unlimited, ");
+	if (io)
+		printf("io %lld B/s, ", (long long)io);
+	else
+		printf("io unlimited, ");
+	printf("pids %lld, ", (long long)pids);
+	if (tmo)
+		printf("timeout %llds\n", (long long)tmo);
+	else
+		printf("no timeout\n");
+}
+
+/* The job's spec as answers show it: limits, placement, environment, uploads. */
+static void print_status_spec(json_object *spec)
+{
+	json_object *v;
+
+	print_status_limits(spec);
+	if (jstr(spec, "cpu_cores"))
+		printf("%-14s %s\n", "CPU cores:", jstr(spec, "cpu_cores"));
+	if (jstr(spec, "runtime"))
+		printf("%-14s %s (%s)\n", "Runtime:", jstr(spec, "runtime"),
+		       jstr0(spec, "runtime_path"));
+	printf("%-14s %s\n", "Network:", jstr0(spec, "network"));
+	printf("%-14s %s\n", "Workdir:", jstr0(spec, "workdir"));
+	if (json_object_object_get_ex(spec, "env", &v))
+		print_env("Env:", v);
+	if (json_object_object_get_ex(spec, "secret_env", &v))
+		print_env("Secret env:", v);
+	if (json_object_object_get_ex(spec, "uploads", &v) && json_object_array_length(v)) {
+		printf("%-14s", "Uploads:");
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(v, i)));
+		printf("\n");
 	}
+}
+
+static void print_status(json_object *j)
+{
+	json_object *spec = NULL, *events = NULL;
+	const char *state = jstr0(j, "state");
+	char a[64];
+
+	print_status_record(j);
+	print_status_times(j);
+	json_object_object_get_ex(j, "spec", &spec);
+	if (spec)
+		print_status_spec(spec);
 	json_object_object_get_ex(j, "events", &events);
 	for (size_t i = 0; events && i < json_object_array_length(events); i++) {
 		json_object *ev = json_object_array_get_idx(events, i);

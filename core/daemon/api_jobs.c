@@ -1,18 +1,10 @@
 /*
  * api_jobs.c - /v1/jobs: run, list, status, stop, cancel, delete.
  *
- * POST /v1/jobs takes a JSON object whose fields are exactly these (any
- * other is refused, so a typo never becomes a silently ignored limit):
- *	command     ["python3", "job.py"]          required
- *	env         {"K": "V"}                      secret_env {"K": "V"}
- *	max_cpu     percent of one core             max_memory  MiB
- *	max_iobps   bytes/s                         max_pids    processes
- *	cpu_cores   "0-3,6"                         runtime     "NAME[@VERSION]"
- *	timeout     seconds                         workdir     "/work/sub"
- *	network     "none" | "host" (admin only)    schedule    RFC 3339 (no zone: the
- *	priority    0..1000                         name        a label       daemon's local time)
- *	cpus        whole cores pinned for it alone cron        "*\/5 * * * *": recurring
- *	uploads     [{"path": "dir/a.py", "data": base64, "mode": 420} | {"path": "dir", "dir": true}]
+ * POST /v1/jobs takes a JSON object whose fields are exactly those of the
+ * job schema with JL_JOB_REQUEST (core/lib/job/job_schema.c; docs/api.md):
+ * any other is refused, so a typo never becomes a silently ignored limit.
+ * The uploads are decoded by common/uploads.c and written here.
  * The job runs as the configured user, never one the caller names, and
  * uploads are written only below its /work, created new, without links.
  */
@@ -32,60 +24,16 @@
 #include "server.h"
 #include "store.h"
 #include "base/timefmt.h"
+#include "common/uploads.h"
+#include "job/job_schema.h"
 #include "job/job_spec.h"
-#include "common/base64.h"
 
-#define MAX_UPLOADS 10000
-#define MAX_UPLOAD_PATH 1024
-#define MAX_UPLOAD_DEPTH 32
-
-struct upload {
-	char *path;
-	uint8_t *data;
-	size_t len;
-	int mode;
-	bool dir;
-};
-
-struct uploads {
-	struct upload *items;
-	size_t n;
+/* The uploads of a request, and the user to give them to. */
+struct job_files {
+	struct jl_uploads up;
 	uid_t uid;
 	gid_t gid;
 };
-
-static void uploads_done(struct uploads *u)
-{
-	for (size_t i = 0; i < u->n; i++) {
-		free(u->items[i].path);
-		free(u->items[i].data);
-	}
-	free(u->items);
-}
-
-/* dir/a/b.txt: relative, no `.`/`..`/empty parts, no NUL, bounded. */
-static bool upload_path_ok(const char *p)
-{
-	size_t depth = 0;
-
-	if (!*p || p[0] == '/' || strlen(p) > MAX_UPLOAD_PATH)
-		return false;
-	for (const char *c = p; *c;) {
-		size_t n = strcspn(c, "/");
-
-		if (n == 0 || n > 255 || (n == 1 && c[0] == '.') ||
-		    (n == 2 && c[0] == '.' && c[1] == '.'))
-			return false;
-		if (++depth > MAX_UPLOAD_DEPTH)
-			return false;
-		c += n;
-		if (*c == '/')
-			c++;
-		else
-			break;
-	}
-	return p[strlen(p) - 1] != '/';
-}
 
 /* Create (or open) every folder of path below dirfd; returns the fd of the last. */
 static int open_parents(int dirfd, const char *path, uid_t uid, gid_t gid, bool last_too,
@@ -128,7 +76,7 @@ static int open_parents(int dirfd, const char *path, uid_t uid, gid_t gid, bool 
 
 static int write_uploads(const char *state_dir, void *userdata, struct joblet_error **err)
 {
-	struct uploads *u = userdata;
+	struct job_files *u = userdata;
 	char work[4200];
 	_cleanup_close_ int wfd = -1;
 
@@ -136,8 +84,8 @@ static int write_uploads(const char *state_dir, void *userdata, struct joblet_er
 	wfd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (wfd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", work);
-	for (size_t i = 0; i < u->n; i++) {
-		const struct upload *up = &u->items[i];
+	for (size_t i = 0; i < u->up.n; i++) {
+		const struct jl_upload *up = &u->up.items[i];
 		const char *base = strrchr(up->path, '/');
 		int dfd, fd;
 		size_t off = 0;
@@ -198,298 +146,7 @@ static int write_uploads(const char *state_dir, void *userdata, struct joblet_er
 	return 0;
 }
 
-/* ------------------------------------------------------------------ the request */
-
-#define bad(err, fmt, field) joblet_error_set(err, JOBLET_E_INVALID, 0, fmt, field)
-
-static int get_int_field(json_object *v, const char *key, int64_t min, int64_t max, int64_t *ret,
-			 struct joblet_error **err)
-{
-	if (!json_object_is_type(v, json_type_int))
-		return bad(err, "`%s` must be a whole number", key);
-	errno = 0;
-	*ret = json_object_get_int64(v);
-	if (errno || *ret < min || *ret > max)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "`%s` must be from %lld to %lld",
-					key, (long long)min, (long long)max);
-	return 0;
-}
-
-static int get_env_field(json_object *v, const char *key, char ***ret, struct joblet_error **err)
-{
-	if (!json_object_is_type(v, json_type_object))
-		return bad(err, "`%s` must be an object of names and string values", key);
-	json_object_object_foreach(v, k, val)
-	{
-		char *kv;
-
-		if (!json_object_is_type(val, json_type_string))
-			return joblet_error_set(err, JOBLET_E_INVALID, 0, "`%s.%s` must be a string",
-						key, k);
-		if (asprintf(&kv, "%s=%s", k, json_object_get_string(val)) < 0)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-		{
-			size_t n = 0;
-			char **g;
-
-			while (*ret && (*ret)[n])
-				n++;
-			g = realloc(*ret, (n + 2) * sizeof(char *));
-			if (!g) {
-				free(kv);
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-			}
-			g[n] = kv;
-			g[n + 1] = NULL;
-			*ret = g;
-		}
-	}
-	return 0;
-}
-
-static int get_uploads(json_object *v, struct uploads *u, struct joblet_error **err)
-{
-	size_t n;
-
-	if (!json_object_is_type(v, json_type_array))
-		return bad(err, "`%s` must be an array of {path, data} objects", "uploads");
-	n = json_object_array_length(v);
-	if (n > MAX_UPLOADS)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "more than %d uploads", MAX_UPLOADS);
-	u->items = calloc(n ? n : 1, sizeof(*u->items));
-	if (!u->items)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(v, i);
-		struct upload *up = &u->items[u->n];
-		const char *path = NULL, *data = NULL;
-		size_t dlen = 0;
-
-		if (!json_object_is_type(o, json_type_object))
-			return bad(err, "each of `%s` must be an object {path, data, mode}", "uploads");
-		up->mode = 0644;
-		json_object_object_foreach(o, k, val)
-		{
-			if (strcmp(k, "path") == 0 && json_object_is_type(val, json_type_string))
-				path = json_object_get_string(val);
-			else if (strcmp(k, "data") == 0 && json_object_is_type(val, json_type_string)) {
-				data = json_object_get_string(val);
-				dlen = (size_t)json_object_get_string_len(val);
-			} else if (strcmp(k, "mode") == 0 && json_object_is_type(val, json_type_int))
-				up->mode = (int)(json_object_get_int64(val) & 07777);
-			else if (strcmp(k, "dir") == 0 && json_object_is_type(val, json_type_boolean))
-				up->dir = json_object_get_boolean(val);
-			else
-				return joblet_error_set(err, JOBLET_E_INVALID, 0,
-							"uploads[%zu]: `%s` is not a field of an upload "
-							"(path, data, mode, dir) or has the wrong type",
-							i, k);
-		}
-		if (!path || !upload_path_ok(path))
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"uploads[%zu]: path `%s` must be relative to /work, "
-						"without `.`, `..` or empty parts",
-						i, path ? path : "");
-		if (up->dir && data)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"uploads[%zu] `%s`: a folder has no data", i, path);
-		/* A folder without a mode must be enterable. */
-		if (up->dir && !json_object_object_get_ex(o, "mode", NULL))
-			up->mode = 0755;
-		up->path = strdup(path);
-		if (!up->path)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-		if (!up->dir) {
-			int64_t got;
-
-			up->data = malloc(dlen / 4 * 3 + 1);
-			if (!up->data)
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-			got = data ? jl_base64_decode(data, dlen, up->data) : 0;
-			if (got < 0) {
-				u->n++;
-				return joblet_error_set(err, JOBLET_E_INVALID, 0,
-							"uploads[%zu] `%s`: data is not base64", i, path);
-			}
-			up->len = (size_t)got;
-		}
-		u->n++;
-	}
-	return 0;
-}
-
-/* The request body into a spec (new, with a fresh id) and its uploads. */
-static int parse_run(json_object *o, bool may_host_network, struct jl_job_spec **ret,
-		     struct uploads *u, struct joblet_error **err)
-{
-	struct jl_job_spec *s = NULL;
-	int r = jl_job_spec_new(&s, err);
-
-	if (r < 0)
-		return r;
-	json_object_object_foreach(o, key, v)
-	{
-		int64_t n;
-
-		if (strcmp(key, "command") == 0) {
-			size_t len;
-
-			if (!json_object_is_type(v, json_type_array) ||
-			    (len = json_object_array_length(v)) == 0) {
-				r = bad(err, "`%s` must be a non-empty array of strings", key);
-				goto fail;
-			}
-			free(s->argv);
-			s->argv = calloc(len + 1, sizeof(char *));
-			if (!s->argv) {
-				r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-				goto fail;
-			}
-			for (size_t i = 0; i < len; i++) {
-				json_object *a = json_object_array_get_idx(v, i);
-
-				if (!json_object_is_type(a, json_type_string)) {
-					r = bad(err, "`%s` must hold only strings", key);
-					goto fail;
-				}
-				s->argv[i] = strdup(json_object_get_string(a));
-				if (!s->argv[i] || strlen(s->argv[i]) !=
-							   (size_t)json_object_get_string_len(a)) {
-					r = bad(err, "`%s` holds a NUL byte or cannot be copied", key);
-					goto fail;
-				}
-			}
-		} else if (strcmp(key, "env") == 0) {
-			free(s->env);
-			s->env = NULL;
-			if ((r = get_env_field(v, key, &s->env, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "secret_env") == 0) {
-			if ((r = get_env_field(v, key, &s->secret_env, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "max_cpu") == 0) {
-			if ((r = get_int_field(v, key, 0, INT32_MAX, &s->max_cpu, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "max_memory") == 0) {
-			if ((r = get_int_field(v, key, 0, INT64_C(1) << 40, &s->max_memory_mib, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "max_iobps") == 0) {
-			if ((r = get_int_field(v, key, 0, INT64_MAX, &s->max_iobps, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "max_pids") == 0) {
-			if ((r = get_int_field(v, key, 0, INT32_MAX, &s->max_pids, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "timeout") == 0) {
-			if ((r = get_int_field(v, key, 0, INT64_C(1) << 40, &s->timeout_s, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "priority") == 0) {
-			if ((r = get_int_field(v, key, 0, 1000, &s->priority, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "cpus") == 0) {
-			if ((r = get_int_field(v, key, 0, 4096, &s->cpus, err)) < 0)
-				goto fail;
-		} else if (strcmp(key, "cpu_cores") == 0 || strcmp(key, "runtime") == 0 ||
-			   strcmp(key, "workdir") == 0 || strcmp(key, "name") == 0 ||
-			   strcmp(key, "network") == 0 || strcmp(key, "schedule") == 0 ||
-			   strcmp(key, "cron") == 0) {
-			const char *t;
-			char **slot = strcmp(key, "cron") == 0 ? &s->cron
-				      : key[0] == 'c' ? &s->cpu_cores
-				      : key[0] == 'r' ? &s->runtime
-				      : key[0] == 'w' ? &s->workdir
-						      : &s->name;
-
-			if (!json_object_is_type(v, json_type_string)) {
-				r = bad(err, "`%s` must be a string", key);
-				goto fail;
-			}
-			t = json_object_get_string(v);
-			if (strlen(t) != (size_t)json_object_get_string_len(v)) {
-				r = bad(err, "`%s` holds a NUL byte", key);
-				goto fail;
-			}
-			if (strcmp(key, "network") == 0) {
-				if (strcmp(t, "none") == 0)
-					s->network = JOBLET_NETWORK_NONE;
-				else if (strcmp(t, "host") == 0) {
-					if (!may_host_network) {
-						r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-								     "network `host` gives a job the "
-								     "host's network; only the admin "
-								     "role may ask for it");
-						goto fail;
-					}
-					s->network = JOBLET_NETWORK_HOST;
-				} else {
-					r = bad(err, "`%s` must be none or host", key);
-					goto fail;
-				}
-				continue;
-			}
-			if (strcmp(key, "schedule") == 0) {
-				struct timespec now;
-
-				/* Without a zone, a time is this daemon's local time. */
-				clock_gettime(CLOCK_REALTIME, &now);
-				if ((r = jl_schedule_parse(t,
-							       (int64_t)now.tv_sec * 1000000000 +
-								       now.tv_nsec,
-							       &n, err)) < 0) {
-					joblet_error_prefix(err, r, "schedule");
-					goto fail;
-				}
-				s->schedule_ns = n;
-				continue;
-			}
-			free(*slot);
-			*slot = strdup(t);
-			if (!*slot) {
-				r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-				goto fail;
-			}
-		} else if (strcmp(key, "uploads") == 0) {
-			if ((r = get_uploads(v, u, err)) < 0)
-				goto fail;
-		} else {
-			r = joblet_error_set(err, JOBLET_E_INVALID, 0,
-					     "`%s` is not a field of a job (command, env, secret_env, "
-					     "max_cpu, max_memory, max_iobps, max_pids, cpu_cores, "
-					     "runtime, timeout, workdir, network, schedule, cron, "
-					     "priority, cpus, name, uploads)",
-					     key);
-			goto fail;
-		}
-	}
-	if (!s->argv || !s->argv[0]) {
-		r = bad(err, "`%s` is required: the command and its arguments", "command");
-		goto fail;
-	}
-	if (!s->env)
-		s->env = calloc(1, sizeof(char *));
-	*ret = s;
-	return 0;
-fail:
-	jl_job_spec_free(s);
-	return r;
-}
-
 /* ------------------------------------------------------------------ JSON out */
-
-static json_object *env_json(char *const *env, bool secret)
-{
-	json_object *o = json_object_new_object();
-
-	for (; env && *env; env++) {
-		const char *eq = strchr(*env, '=');
-		char key[256];
-
-		if (!eq)
-			continue;
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - *env), *env);
-		json_object_object_add(o, key, json_object_new_string(secret ? "***" : eq + 1));
-	}
-	return o;
-}
 
 static json_object *time_json(int64_t ns)
 {
@@ -499,46 +156,6 @@ static json_object *time_json(int64_t ns)
 		return NULL;
 	jl_time_format_rfc3339(ns, buf, sizeof(buf));
 	return json_object_new_string(buf);
-}
-
-/* The spec as the API shows it: secret values are `***`. */
-static char *public_spec(const struct jl_job_spec *s, const struct uploads *u)
-{
-	json_object *o = json_object_new_object(), *argv = json_object_new_array(),
-		    *up = json_object_new_array();
-	const char *t;
-	char *out;
-
-	for (char **a = s->argv; a && *a; a++)
-		json_object_array_add(argv, json_object_new_string(*a));
-	for (size_t i = 0; i < u->n; i++)
-		json_object_array_add(up, json_object_new_string(u->items[i].path));
-	json_object_object_add(o, "command", argv);
-	json_object_object_add(o, "env", env_json(s->env, false));
-	json_object_object_add(o, "secret_env", env_json(s->secret_env, true));
-	json_object_object_add(o, "max_cpu", json_object_new_int64(s->max_cpu));
-	json_object_object_add(o, "max_memory", json_object_new_int64(s->max_memory_mib));
-	json_object_object_add(o, "max_iobps", json_object_new_int64(s->max_iobps));
-	json_object_object_add(o, "max_pids", json_object_new_int64(s->max_pids));
-	json_object_object_add(o, "cpu_cores", s->cpu_cores ? json_object_new_string(s->cpu_cores)
-							    : NULL);
-	json_object_object_add(o, "runtime", s->runtime ? json_object_new_string(s->runtime) : NULL);
-	json_object_object_add(o, "runtime_path",
-			       s->runtime_dir ? json_object_new_string(s->runtime_dir) : NULL);
-	json_object_object_add(o, "timeout", json_object_new_int64(s->timeout_s));
-	json_object_object_add(o, "workdir", json_object_new_string(s->workdir ? s->workdir : "/work"));
-	json_object_object_add(o, "network", json_object_new_string(s->network == JOBLET_NETWORK_HOST
-									     ? "host"
-									     : "none"));
-	json_object_object_add(o, "schedule", time_json(s->schedule_ns));
-	json_object_object_add(o, "priority", json_object_new_int64(s->priority));
-	json_object_object_add(o, "cpus", json_object_new_int64(s->cpus));
-	json_object_object_add(o, "cron", s->cron ? json_object_new_string(s->cron) : NULL);
-	json_object_object_add(o, "uploads", up);
-	t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	out = t ? strdup(t) : NULL;
-	json_object_put(o);
-	return out;
 }
 
 /* argv as one line, each word quoted when it needs it; at most 1000 bytes. */
@@ -641,7 +258,8 @@ int api_job_run(struct request *rq)
 {
 	struct joblet_error *e = NULL;
 	struct jl_job_spec *spec = NULL;
-	struct uploads u = { NULL, 0, 0, 0 };
+	struct job_files files = { { NULL, 0 }, 0, 0 };
+	struct jl_job_request_in in = { rq->who.role >= ROLE_ADMIN, jl_uploads_decode, &files.up };
 	struct timespec arrived;
 	struct job_owner owner = { rq->who.cn, rq->who.serial, role_name(rq->who.role), 0 };
 	struct job_record rec;
@@ -654,32 +272,34 @@ int api_job_run(struct request *rq)
 	o = request_json(rq);
 	if (!o)
 		return MHD_YES;
-	r = parse_run(o, rq->who.role >= ROLE_ADMIN, &spec, &u, &e);
+	r = jl_job_spec_from_request(o, &in, &spec, &e);
 	json_object_put(o);
 	if (r == 0)
 		r = jl_job_spec_validate(rq->d->cfg, spec, &e);
 	if (r < 0) {
 		jl_job_spec_free(spec);
-		uploads_done(&u);
+		jl_uploads_done(&files.up);
 		return reply_e(rq, e);
 	}
 	snprintf(rq->target, sizeof(rq->target), "%s", spec->id);
-	u.uid = (uid_t)spec->uid;
-	u.gid = (gid_t)spec->gid;
-	pub = public_spec(spec, &u);
+	files.uid = (uid_t)spec->uid;
+	files.gid = (gid_t)spec->gid;
+	/* Its only failure is memory, answered as such below. */
+	if (jl_job_spec_to_answer(spec, jl_uploads_paths(&files.up), &pub, &e) < 0)
+		joblet_error_clear(&e);
 	cmd = command_line(spec->argv);
 	if (!pub || !cmd) {
 		free(pub);
 		free(cmd);
 		jl_job_spec_free(spec);
-		uploads_done(&u);
+		jl_uploads_done(&files.up);
 		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
 	}
-	r = manager_submit(rq->d->manager, spec, &owner, pub, cmd, u.n ? write_uploads : NULL, &u,
-			   &rec, &e);
+	r = manager_submit(rq->d->manager, spec, &owner, pub, cmd,
+			   files.up.n ? write_uploads : NULL, &files, &rec, &e);
 	free(pub);
 	free(cmd);
-	uploads_done(&u);
+	jl_uploads_done(&files.up);
 	if (r < 0)
 		return reply_e(rq, e);
 	o = record_json(&rec, true);

@@ -1,7 +1,8 @@
 /*
  * job/job_spec.h - what to run: struct jl_job_spec, read from the flags of
  * `rnx job run` / `joblet run-local`, checked against the configuration,
- * and written to and read from JSON.
+ * and written to and read from spec.json.  One field table (job_schema.h)
+ * drives the flags and every JSON view of it.
  *
  * Private tier (base/private.h): for joblet, joblet-shim and rnx.
  */
@@ -20,7 +21,8 @@
 /*
  * What to run.  Every field has a default (0/NULL = none or unlimited);
  * jl_job_spec_validate() checks the whole before anything is created.
- * Owned strings; free with jl_job_spec_free().
+ * Owned strings; free with jl_job_spec_free().  A member added here gets a
+ * row in the table of job_schema.c, or no flag or JSON view knows it.
  */
 struct jl_job_spec {
 	char *id;		 /* UUIDv4; made by jl_job_spec_new() */
@@ -82,7 +84,14 @@ JL_API int jl_job_spec_flag_takes_value(const char *arg);
 JL_API int jl_job_spec_validate(const struct jl_config *cfg,
 					struct jl_job_spec *spec, struct joblet_error **err);
 
-/* The spec as JSON (spec.json), and back. */
+/*
+ * The spec as spec.json, and back: the keys of the API (job_schema.h) and
+ * the fields only the file has (id, uid, gid, runtime_path), secret values
+ * in full (the file is root's; the shim sets them).  Reading also takes the
+ * keys of an earlier release (argv, max_memory_mib, timeout_s, schedule_ns,
+ * runtime_dir, env as KEY=VALUE arrays), so a job made before an upgrade
+ * still starts after it.  Errors: JOBLET_E_PARSE, JOBLET_E_NOMEM.
+ */
 JL_API int jl_job_spec_to_json(const struct jl_job_spec *spec, char **ret_json,
 				       struct joblet_error **err);
 JL_API int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,

@@ -1,0 +1,62 @@
+/*
+ * common/uploads.h - the `uploads` of POST /v1/jobs: files and folders for
+ * a job's /work.  In the request they are the files themselves:
+ *
+ *	[{"path": "dir", "dir": true, "mode": 493},
+ *	 {"path": "dir/a.py", "data": "<base64>", "mode": 420}]
+ *
+ * while the flags (--upload) and spec.json name host paths.  rnx reads the
+ * host paths into that array (jl_uploads_encode), the daemon checks and
+ * decodes it (jl_uploads_decode) and writes the files into the job's /work
+ * (core/daemon/api_jobs.c).  These are the two hooks of the field `uploads`
+ * of the job schema (job/job_schema.h).
+ *
+ * core/common is compiled into the joblet and rnx programs (not libjoblet).
+ */
+#ifndef JL_UPLOADS_H
+#define JL_UPLOADS_H
+
+#include <json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <joblet/error.h>
+
+/* One upload of a request, checked and decoded.  Owned by its jl_uploads. */
+struct jl_upload {
+	char *path;	/* relative to /work, without `.`, `..` or empty parts */
+	uint8_t *data;	/* a file's bytes (len of them); NULL for a folder */
+	size_t len;
+	int mode;	/* permission bits as given (& 07777); 0644, or 0755 for a folder, when not */
+	bool dir;
+};
+
+struct jl_uploads {
+	struct jl_upload *items;
+	size_t n;
+};
+
+/*
+ * The request's `uploads` array for host_paths (files or folders, whole
+ * trees; links followed) in *ret_value (new).  Reads the files.  Errors:
+ * JOBLET_E_NOT_FOUND, JOBLET_E_IO, JOBLET_E_LIMIT (more than 1 GiB in all),
+ * JOBLET_E_INVALID (a path with no name to give it in /work).
+ */
+int jl_uploads_encode(char *const *host_paths, json_object **ret_value, struct joblet_error **err);
+
+/*
+ * Check and decode a request's `uploads` value (borrowed) into uploads
+ * (a struct jl_uploads, zeroed or holding earlier ones; free with
+ * jl_uploads_done() also on failure).  Errors: JOBLET_E_INVALID naming the
+ * upload (400), JOBLET_E_LIMIT, JOBLET_E_NOMEM.
+ */
+int jl_uploads_decode(json_object *value, void *uploads, struct joblet_error **err);
+
+/* The paths of u as a JSON array (new), as answers show them; NULL without memory. */
+json_object *jl_uploads_paths(const struct jl_uploads *u);
+
+/* Free what u holds (u itself is the caller's). */
+void jl_uploads_done(struct jl_uploads *u);
+
+#endif /* JL_UPLOADS_H */
