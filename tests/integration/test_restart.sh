@@ -27,9 +27,9 @@ export RNX_CONFIG
 
 idof() { printf '%s\n' "$1" | sed -n 's/^Job \([0-9a-f-]*\) .*/\1/p'; }
 state_of() { "$RNX" --json job status "$1" 2>/dev/null | sed -n 's/^ *"state": "\([A-Z_]*\)".*/\1/p' | head -1; }
-wait_state() { # id state
+wait_state() { # id state [tenths]
 	_i=0
-	while test "`state_of $1`" != "$2" && test $_i -lt 150; do sleep 0.1; _i=`expr $_i + 1`; done
+	while test "`state_of $1`" != "$2" && test $_i -lt ${3:-150}; do sleep 0.1; _i=`expr $_i + 1`; done
 	test "`state_of $1`" = "$2"
 }
 
@@ -38,15 +38,19 @@ run "$RNX" job run -f -- sh -c 'echo done early; exit 5'
 ok 'test $rc -eq 5' "a job run before the crash exits 5"
 run "$RNX" job list
 ended=`printf '%s\n' "$out" | awk '$2 == "FAILED" { print $1 }' | head -1`
-# Runs across the crash: prints a numbered line every 0.1 s for 8 s (the
-# restart comes about 4 s after it starts, later on a busy machine).
-run "$RNX" job run -- sh -c 'i=0; while [ $i -lt 80 ]; do echo line $i; i=$((i+1)); sleep 0.1; done'
+# The times below are counted from t0, not from one step to the next, so a
+# busy machine (slow rnx calls) moves no event to the wrong side of the
+# crash: sched1 is due 5 s after t0, the daemon is down from about 2 s until
+# 6 s, sched2 is due at 10 s, and the long job runs until about 12 s.
+t0=`date +%s`
+# Runs across the crash: prints a numbered line every 0.1 s for 12 s.
+run "$RNX" job run -- sh -c 'i=0; while [ $i -lt 120 ]; do echo line $i; i=$((i+1)); sleep 0.1; done'
 long=`idof "$out"`
 # Scheduled to fire while the daemon is down.
-run "$RNX" job run --schedule=2s -- echo fired
+run "$RNX" job run --schedule=5s -- echo fired
 sched1=`idof "$out"`
 # Scheduled to fire after the restart.
-run "$RNX" job run --schedule=6s -- echo later
+run "$RNX" job run --schedule=10s -- echo later
 sched2=`idof "$out"`
 # Its shim is killed while the daemon is down.
 # Its processes are told from other ones on this host by their argument.
@@ -67,22 +71,23 @@ ok 'test $DAEMON_STATUS -eq 137' "the daemon is killed with SIGKILL"
 ok 'kill -0 `cut -d" " -f1 $TMP/state/jobs/$long/lock`' "the running job's shim lives on without the daemon"
 dpid=`cut -d' ' -f1 $TMP/state/jobs/$doomed/lock`
 kill -9 "$dpid"
-sleep 2.5 # sched1 falls due while no daemon runs
+# sched1 falls due while no daemon runs.
+while test `date +%s` -lt `expr $t0 + 6`; do sleep 0.2; done
 
 # The same port: clients (the follower) come back to the address they know.
 DAEMON_ADDRESS=127.0.0.1:$DPORT start_daemon "$STACK" || exit 1
 ok 'grep -q "job $long: re-adopted" "$DLOG"' "the running job is re-adopted after the restart"
 ok 'grep -q "recovered the jobs of the previous daemon: 1 running re-adopted, 2 queued again" "$DLOG"' \
 	"the daemon reports what it recovered"
-wait_state "$long" COMPLETED
+wait_state "$long" COMPLETED 200
 run "$RNX" job log "$long"
 lines=`printf '%s\n' "$out" | grep -c '^line '`
-ok 'test "$lines" = 80 && printf "%s\n" "$out" | head -1 | grep -qx "line 0" && printf "%s\n" "$out" | tail -1 | grep -qx "line 79"' \
-	"the re-adopted job's log is complete (80 of 80 lines, in order)"
+ok 'test "$lines" = 120 && printf "%s\n" "$out" | head -1 | grep -qx "line 0" && printf "%s\n" "$out" | tail -1 | grep -qx "line 119"' \
+	"the re-adopted job's log is complete (120 of 120 lines, in order)"
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 $follower 2>/dev/null || break; sleep 0.5; done
 wait $follower
-ok 'test "`grep -c "^line " $TMP/followed`" = 80 && test "`sort $TMP/followed | uniq -d | wc -l`" = 0' \
-	"the follower resumed across the restart: 80 lines, none twice"
+ok 'test "`grep -c "^line " $TMP/followed`" = 120 && test "`sort $TMP/followed | uniq -d | wc -l`" = 0' \
+	"the follower resumed across the restart: 120 lines, none twice"
 ok 'grep -q "reconnected; nothing was lost" "$TMP/followed.err"' "... and said so"
 run "$RNX" --json job status "$ended"
 ok 'has "\"exit_code\": 5" "$out" && has "\"state\": \"FAILED\"" "$out"' "a job that ended before the crash keeps its exit code"
