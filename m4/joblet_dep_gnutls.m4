@@ -1,6 +1,7 @@
 # joblet_dep_gnutls.m4 - GnuTLS: the joblet program (`joblet certs init`, the
 # TLS of the API) and the fake HTTPS registry of the tests.  libjoblet does not
-# link it: it reaches TLS only through libcurl, which brings its own GnuTLS.
+# link it: rnx and the registry plugins reach TLS through libcurl, which
+# brings its own GnuTLS.
 # Sets joblet_have_gnutls, joblet_why_gnutls, GNUTLS_CFLAGS and GNUTLS_LIBS (see joblet_dep.m4).
 AC_DEFUN([JOBLET_DEP_GNUTLS], [
 	JOBLET_DEP([gnutls], [GNUTLS], [gnutls >= 3.7], [libgnutls28-dev])

@@ -8,7 +8,8 @@
 # yes with a missing dependency stops configure; no never compiles it.
 # --enable-all-plugins=yes|no|auto sets the default of every switch at once
 # (an explicit per-plugin switch still wins).  Each plugin gets the automake
-# conditional BUILD_PLUGIN_<KIND>_<NAME>.
+# conditional BUILD_PLUGIN_<KIND>_<NAME>, and the shell variable
+# joblet_build_<kind>_<name> (yes or no) for what several plugins share.
 #
 # Builtins (compiled into libjoblet, always present) are declared with
 # JOBLET_PLUGIN_BUILTIN([kind], [name]) so the summary lists them.
@@ -50,6 +51,7 @@ AC_DEFUN([JOBLET_PLUGIN], [
 	AC_MSG_CHECKING([whether to build plugin $1/$2])
 	AC_MSG_RESULT([$joblet_state])
 	AM_CONDITIONAL(m4_toupper([BUILD_PLUGIN_$1_$2]), [test "x$joblet_build" = xyes])
+	joblet_build_$1_$2=$joblet_build
 	AS_IF([test "x$joblet_build" = xyes],
 		[joblet_plugin_count=`expr $joblet_plugin_count + 1`])
 	joblet_plugin_summary="$joblet_plugin_summary

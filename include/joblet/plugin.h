@@ -157,6 +157,34 @@ JOBLET_API void joblet_plugin_log(const struct joblet_plugin *self, int32_t leve
 JOBLET_API const char *joblet_plugin_host_setting(const struct joblet_plugin_host *host,
 						  const char *key);
 
+/*
+ * Setting `key` read as a duration, the way joblet.yml writes them
+ * everywhere: whole seconds (`90`) or numbers with the units s, m, h and d in
+ * any combination (`15s`, `2m`, `1h30m`, `1d`).  Returns 1 and sets
+ * *ret_seconds when the setting is set and lies from min_s to max_s; 0 when
+ * it is not set (*ret_seconds is left as it is, so preset the default).
+ * Otherwise JOBLET_E_CONFIG, worded
+ *	setting `KEY` must be a duration from 1s to 1d (15s, 2m), not `VALUE`
+ * (the bounds written as durations).  key must be listed in the
+ * descriptor's settings.  Call it from init(), like
+ * joblet_plugin_host_setting().  Since plugin ABI 2.0.
+ */
+JOBLET_API int joblet_plugin_host_setting_duration(const struct joblet_plugin_host *host,
+						   const char *key, int64_t min_s, int64_t max_s,
+						   int64_t *ret_seconds, struct joblet_error **err);
+
+/*
+ * Setting `key` read as a whole decimal number (an optional sign, digits,
+ * nothing else).  Returns 1 and sets *ret_value when the setting is set and
+ * lies from min to max; 0 when it is not set (*ret_value is left as it is).
+ * Otherwise JOBLET_E_CONFIG, worded
+ *	setting `KEY` must be a whole number from MIN to MAX, not `VALUE`
+ * Call it from init().  Since plugin ABI 2.0.
+ */
+JOBLET_API int joblet_plugin_host_setting_int(const struct joblet_plugin_host *host,
+					      const char *key, int64_t min, int64_t max,
+					      int64_t *ret_value, struct joblet_error **err);
+
 JOBLET_END_DECLS
 
 #endif /* JOBLET_PLUGIN_H */

@@ -344,11 +344,13 @@ ok 'test $rc -eq 1 && has "is not installed" "$err"' "removing what is not insta
 ok 'only_installed jdk-1.0.0' "only the other runtime is left"
 
 # ---------------------------------------------------------------- libcurl missing
-# libjoblet loads libcurl on the first request.  Hidden (a private mount
-# namespace binds /dev/null over each libcurl the dynamic linker knows),
-# joblet still starts and the download fails with what to install.  Not
-# under valgrind: glibc's dynamic linker itself loses a path string when a
-# dlopen() fails that way (_dl_map_object), a "definite leak" of no use here.
+# registry/github and registry/https link libcurl; nothing else joblet runs
+# does.  Hidden (a private mount namespace binds /dev/null over each libcurl
+# the dynamic linker knows), those two plugins are rejected with the
+# loader's reason, joblet still starts, a download fails cleanly, and what
+# does not download still works.  Not under valgrind: glibc's dynamic linker
+# itself loses a path string when a dlopen() fails that way
+# (_dl_map_object), a "definite leak" of no use here.
 cat >"$TMP/nocurl.sh" <<'EOS'
 for l in `ldconfig -p | sed -n 's/^[[:space:]]*libcurl.* => //p'`; do
 	mount --bind /dev/null "$l" || exit 97
@@ -357,11 +359,14 @@ exec "$@"
 EOS
 if test "`id -u`" -ne 0 || ! command -v unshare >/dev/null 2>&1 ||
 	! unshare -m true 2>/dev/null || ! ldconfig -p 2>/dev/null | grep -q libcurl; then
-	echo "ok - without libcurl a download fails with what to install # SKIP needs root, unshare -m and ldconfig"
+	echo "ok - without libcurl the registry plugins that link it are rejected # SKIP needs root, unshare -m and ldconfig"
 else
+	run unshare -m sh "$TMP/nocurl.sh" "$build/joblet" check
+	ok 'has "registry_github.so" "$out" && has "registry_https.so" "$out" && has "dlopen failed: " "$out" && has "libcurl" "$out" && has "to see missing libraries" "$out"' \
+		"without libcurl the registry plugins that link it are rejected, naming the library"
 	run unshare -m sh "$TMP/nocurl.sh" "$build/joblet" runtime install py@1.9.0
-	ok 'test $rc -eq 1 && has "the HTTPS client needs libcurl (\`libcurl" "$err" && has "cannot be loaded" "$err" && has "apt-get install libcurl3-gnutls" "$err"' \
-		"without libcurl a download fails with what to install, and nothing crashes"
+	ok 'test $rc -eq 1 && has "failed to fetch registry \`acme/runtimes\`: no registry plugin takes it" "$err" && has "see \`joblet check\`" "$err"' \
+		"without libcurl a download fails cleanly, pointing to joblet check, and nothing crashes"
 	run unshare -m sh "$TMP/nocurl.sh" "$build/joblet" runtime list
 	ok 'test $rc -eq 0 && has "jdk-1.0.0" "$out"' "without libcurl everything that does not download still works"
 	ok 'only_installed jdk-1.0.0' "and nothing is left behind"

@@ -25,6 +25,9 @@ ok 'test -f "`dirname "$pc"`/joblet.pc"' "joblet.pc is installed beside joblet-p
 for h in plugin.h error.h log.h version.h registry.h archive.h isolation.h scheduler.h; do
 	ok 'test -n "`find "$dest" -path "*/include/joblet/$h"`"' "<joblet/$h> is installed"
 done
+# The registry plugins' HTTPS client is theirs (plugins/registry/common), not the SDK's.
+ok 'test -z "`find "$dest" -path "*/include/joblet/http.h"`"' "<joblet/http.h> is not installed (HTTP is not part of the SDK)"
+ok 'test -z "`$nm -D --defined-only "$lib" | grep joblet_http_`"' "libjoblet.so exports no joblet_http_* function"
 
 PKG_CONFIG_PATH=`dirname "$pc"`
 PKG_CONFIG_SYSROOT_DIR="$dest"

@@ -226,8 +226,9 @@ int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plug
 		if (r < 0) {
 			/*
 			 * The guide's wording first, the cause after it.  When
-			 * this host cannot fetch at all (no libcurl), the cause
-			 * says what to install and the registry is not to blame.
+			 * this host cannot fetch at all (a libcurl without an
+			 * option or feature the plugin needs), the cause says
+			 * what to install and the registry is not to blame.
 			 */
 			r = joblet_error_set(err, e ? e->code : JOBLET_E_NETWORK, 0,
 					     "failed to fetch registry `%s`: %s%s", registry,

@@ -17,18 +17,18 @@
 #include <string.h>
 #include <strings.h>
 
-#include <joblet/http.h>
 #include <joblet/registry.h>
 
-static struct joblet_http_options github_opts;
-static char github_ca[4096];
+#include "http.h"
+
+static struct registry_http_options github_opts;
 static char github_raw_base[1024] = "https://raw.githubusercontent.com";
 static char github_branch[256] = "main";
 
 static int github_init(const struct joblet_plugin_host *host, struct joblet_error **err)
 {
 	const char *v = joblet_plugin_host_setting(host, "raw_base");
-	int r = joblet_http_options_from_settings(host, &github_opts, github_ca, sizeof(github_ca), err);
+	int r = registry_http_options_from_settings(host, &github_opts, err);
 
 	if (r < 0)
 		return r;
@@ -123,7 +123,7 @@ static int github_fetch_index(const struct joblet_registry_index_request *q,
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"`%s` is not a GitHub repository (OWNER/REPO)", q->spec);
 	joblet_buffer_append_str(a->location, url, NULL);
-	r = joblet_http_get(url, &github_opts, q->etag, a->body, a->etag, &a->not_modified, err);
+	r = registry_http_get(url, &github_opts, q->etag, a->body, a->etag, &a->not_modified, err);
 	free(url);
 	return r;
 }
@@ -138,12 +138,12 @@ static int github_open_package(const char *spec, const char *url, struct joblet_
 		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot fetch `%s` from `%s`", url,
 					spec);
 	/* download_url may be relative to the index. */
-	r = joblet_http_open_ref(index, url, &github_opts, ret, err);
+	r = registry_http_open_ref(index, url, &github_opts, ret, err);
 	free(index);
 	return r;
 }
 
-static const char *const github_settings[] = { "raw_base", "branch", JOBLET_HTTP_SETTING_NAMES,
+static const char *const github_settings[] = { "raw_base", "branch", REGISTRY_HTTP_SETTING_NAMES,
 					       NULL };
 
 static const struct joblet_registry_ops github_ops = {

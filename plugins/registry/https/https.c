@@ -9,15 +9,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include <joblet/http.h>
 #include <joblet/registry.h>
 
-static struct joblet_http_options https_opts;
-static char https_ca[4096];
+#include "http.h"
+
+static struct registry_http_options https_opts;
 
 static int https_init(const struct joblet_plugin_host *host, struct joblet_error **err)
 {
-	return joblet_http_options_from_settings(host, &https_opts, https_ca, sizeof(https_ca), err);
+	return registry_http_options_from_settings(host, &https_opts, err);
 }
 
 static int32_t https_can_handle(const char *spec)
@@ -52,7 +52,7 @@ static int https_fetch_index(const struct joblet_registry_index_request *q,
 	if (!url)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch `%s`", q->spec);
 	joblet_buffer_append_str(a->location, url, NULL);
-	r = joblet_http_get(url, &https_opts, q->etag, a->body, a->etag, &a->not_modified, err);
+	r = registry_http_get(url, &https_opts, q->etag, a->body, a->etag, &a->not_modified, err);
 	free(url);
 	return r;
 }
@@ -67,12 +67,12 @@ static int https_open_package(const char *spec, const char *url, struct joblet_s
 		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot fetch `%s` from `%s`", url,
 					spec);
 	/* download_url may be relative to the index. */
-	r = joblet_http_open_ref(index, url, &https_opts, ret, err);
+	r = registry_http_open_ref(index, url, &https_opts, ret, err);
 	free(index);
 	return r;
 }
 
-static const char *const https_settings[] = { JOBLET_HTTP_SETTING_NAMES, NULL };
+static const char *const https_settings[] = { REGISTRY_HTTP_SETTING_NAMES, NULL };
 
 static const struct joblet_registry_ops https_ops = {
 	.size = sizeof(struct joblet_registry_ops),

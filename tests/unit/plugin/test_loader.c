@@ -356,6 +356,55 @@ START_TEST(test_settings_reach_init)
 }
 END_TEST
 
+/*
+ * Typed settings through the SDK: the parsers of joblet.yml, the bounds, the
+ * wording.  The file is installed once: an accepted plugin stays mapped, and
+ * rewriting a mapped file would change the code under it.
+ */
+static void typed_setting(const char *path, const char *yaml_tail, int32_t code,
+			  const char *expected)
+{
+	char yaml[512];
+	struct jl_config *cfg;
+	struct jl_plugin_set *set;
+	struct captured c = { "", "" };
+	struct joblet_error *e = NULL;
+
+	snprintf(yaml, sizeof(yaml), "plugins:\n  settings:\n    scheduler/good:\n%s", yaml_tail);
+	cfg = config_with(yaml);
+	set = new_set(cfg);
+	jl_log_set_sink(capture, &c);
+	jl_log_set_level(JOBLET_LOG_DEBUG);
+	ck_assert_int_eq(jl_plugin_set_load_file(set, path, &e), code ? -code : 0);
+	if (code)
+		ck_assert_msg(strstr(e->message, expected), "%s", e->message);
+	else
+		ck_assert_str_eq(c.message, expected);
+	joblet_error_free(e);
+	jl_log_set_sink(NULL, NULL);
+	jl_plugin_set_free(set);
+	jl_config_free(cfg);
+}
+
+START_TEST(test_settings_typed)
+{
+	char path[4096];
+
+	/* A copy: install() answers in a buffer the next temporary file reuses. */
+	snprintf(path, sizeof(path), "%s", install("scheduler_good", "", "scheduler_good.so", 0755));
+
+	typed_setting(path, "      wait: 1h30m\n      count: 0\n", 0, "init: hello, wait 5400s, count 0");
+	typed_setting(path, "      wait: 90\n", 0, "init: hello, wait 90s, count 2");
+	typed_setting(path, "      count: 20\n", 0, "init: hello, wait 5s, count 20");
+	typed_setting(path, "      wait: 0s\n", JOBLET_E_PLUGIN, "init() failed: setting `wait` must be a duration from 1s to 1d (15s, 2m), not `0s`");
+	typed_setting(path, "      wait: 2d\n", JOBLET_E_PLUGIN, "setting `wait` must be a duration from 1s to 1d (15s, 2m), not `2d`");
+	typed_setting(path, "      wait: soon\n", JOBLET_E_PLUGIN, "not `soon`");
+	typed_setting(path, "      count: 21\n", JOBLET_E_PLUGIN, "init() failed: setting `count` must be a whole number from 0 to 20, not `21`");
+	typed_setting(path, "      count: 1.5\n", JOBLET_E_PLUGIN, "setting `count` must be a whole number from 0 to 20, not `1.5`");
+	typed_setting(path, "      count: -1\n", JOBLET_E_PLUGIN, "not `-1`");
+}
+END_TEST
+
 START_TEST(test_settings_mistakes)
 {
 	const char *path = install("scheduler_good", "", "scheduler_good.so", 0755);
@@ -371,7 +420,7 @@ START_TEST(test_settings_mistakes)
 
 	ck_assert_int_eq(jl_plugin_set_load_file(set, path, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "line 5: `colour` is not a setting of scheduler/good "
-						 "(it reads: greeting, mode)"));
+						 "(it reads: greeting, mode, wait, count)"));
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "line 3: settings for plugin `scheduler/good`"));
@@ -525,6 +574,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_directory_rules);
 	tcase_add_test(tc, test_settings_reach_init);
 	tcase_add_test(tc, test_settings_mistakes);
+	tcase_add_test(tc, test_settings_typed);
 	tcase_add_test(tc, test_scan_and_json);
 	jl_tcase_add_root(tc, test_unprivileged_rules);
 	suite_add_tcase(s, tc);

@@ -119,13 +119,15 @@ static const struct joblet_scheduler_ops lifo_ops __attribute__((unused)) = {
 };
 
 #if defined(JL_VARIANT_GOOD)
-static const char *const good_settings[] = { "greeting", "mode", NULL };
+static const char *const good_settings[] = { "greeting", "mode", "wait", "count", NULL };
 static char greeting[64] = "hello";
 
 static int good_init(const struct joblet_plugin_host *host, struct joblet_error **err)
 {
 	const char *g = joblet_plugin_host_setting(host, "greeting");
 	const char *mode = joblet_plugin_host_setting(host, "mode");
+	int64_t wait = 5, count = 2;
+	int has_wait, has_count;
 
 	if (mode && strcmp(mode, "fail") == 0)
 		return joblet_error_set(err, JOBLET_E_PLUGIN, 0, "told to fail by its settings");
@@ -133,7 +135,18 @@ static int good_init(const struct joblet_plugin_host *host, struct joblet_error 
 		strncpy(greeting, g, sizeof(greeting) - 1);
 		greeting[sizeof(greeting) - 1] = '\0';
 	}
-	joblet_plog_info("init: %s", greeting);
+	/* The SDK's readers of typed settings (1 = set, 0 = not set). */
+	has_wait = joblet_plugin_host_setting_duration(host, "wait", 1, 86400, &wait, err);
+	if (has_wait < 0)
+		return has_wait;
+	has_count = joblet_plugin_host_setting_int(host, "count", 0, 20, &count, err);
+	if (has_count < 0)
+		return has_count;
+	if (has_wait || has_count)
+		joblet_plog_info("init: %s, wait %llds, count %lld", greeting, (long long)wait,
+				 (long long)count);
+	else
+		joblet_plog_info("init: %s", greeting);
 	return 0;
 }
 #endif
