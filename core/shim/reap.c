@@ -18,6 +18,8 @@
 #include "base/util.h"
 #include "job/job.h"
 #include "shim/shim.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 /*
  * The job's first process, as the shim recorded it, killed when it is still

@@ -13,6 +13,8 @@
 #include "base/log.h"
 #include "plugin/ops_isolation.h"
 #include "shim/shim.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 /* A hook failed: "isolation/NAME: why", also when the hook gave no why. */
 static int layer_failed(const struct shim_layer *l, int r, struct joblet_error **err)

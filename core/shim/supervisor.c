@@ -45,6 +45,8 @@
 #include "job/job.h"
 #include "job/job_log.h"
 #include "shim/shim.h"
+#include "config/config.h"
+#include "plugin/loader.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL

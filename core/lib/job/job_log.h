@@ -99,4 +99,10 @@ JL_API int jl_log_reader_fd(struct jl_log_reader *r);
 /* Call after the fd polled readable, to consume the notification. */
 JL_API void jl_log_reader_ack(struct jl_log_reader *r);
 
+/* Encode and decode a log record's header: hidden, libjoblet's and its unit tests'. */
+void jl_log_header_encode(uint8_t out[JL_LOG_HEADER], int32_t stream, uint32_t len, uint64_t seq,
+			  int64_t ts_ns);
+int jl_log_header_decode(const uint8_t in[JL_LOG_HEADER], int32_t *stream, uint32_t *len,
+			 uint64_t *seq, int64_t *ts_ns);
+
 #endif /* JL_JOB_LOG_H */

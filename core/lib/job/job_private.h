@@ -11,11 +11,8 @@
 #include <joblet/isolation.h>
 #include <joblet/job.h>
 
-#include "runtime/runtime_yml.h"
-#include "job/executor.h"
-#include "job/job.h"
-#include "job/job_log.h"
 #include "job/job_spec.h"
+#include "runtime/runtime_yml.h"
 
 struct joblet_job {
 	struct jl_job_spec *spec; /* owned */
@@ -31,11 +28,5 @@ struct joblet_job {
 	bool cgroup_ns_pending;	      /* in the child: CLONE_NEWCGROUP still to be made */
 	struct jl_runtime_desc *runtime; /* runtime.yml of spec->runtime_dir, or NULL */
 };
-
-/* Encode/decode a log record's header (exposed for the unit tests). */
-void jl_log_header_encode(uint8_t out[JL_LOG_HEADER], int32_t stream, uint32_t len, uint64_t seq,
-			  int64_t ts_ns);
-int jl_log_header_decode(const uint8_t in[JL_LOG_HEADER], int32_t *stream, uint32_t *len,
-			 uint64_t *seq, int64_t *ts_ns);
 
 #endif /* JL_JOB_PRIVATE_H */

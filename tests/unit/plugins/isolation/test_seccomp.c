@@ -56,6 +56,7 @@
 
 #include "jl_test.h"
 #include "jl_tmp.h"
+#include "job/job.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
