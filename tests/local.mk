@@ -331,5 +331,5 @@ EXTRA_DIST += tests/integration/hostile/README.md
 # && tests/bench/bench_sched build-plugins
 EXTRA_PROGRAMS = tests/bench/bench_sched
 tests_bench_bench_sched_SOURCES = tests/bench/bench_sched.c
-tests_bench_bench_sched_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+tests_bench_bench_sched_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -I$(top_srcdir)/core/lib
 tests_bench_bench_sched_LDADD = libjoblet.la
