@@ -35,6 +35,7 @@
 #include "base/cpuset.h"
 #include "base/util.h"
 #include "base/timefmt.h"
+#include "plugin/ops_scheduler.h"
 #include "sched/sched.h"
 
 enum {
@@ -52,8 +53,7 @@ struct cpu_topo {
 
 struct jl_sched {
 	int64_t max_running, cpu_budget, memory_budget;
-	const struct joblet_plugin *plugin;
-	const struct joblet_scheduler_ops *ops;
+	const struct joblet_plugin *plugin; /* the policy, called through plugin/ops_scheduler.h */
 	void *state;
 
 	struct joblet_heap *timed; /* jobs waiting for start_at_ns, slot core_slot */
@@ -299,7 +299,6 @@ int jl_sched_new(const struct jl_sched_limits *limits, const struct joblet_plugi
 	s->cpu_budget = limits->cpu_budget;
 	s->memory_budget = limits->memory_budget_mib;
 	s->plugin = policy;
-	s->ops = policy->ops;
 	if (limits->cores && *limits->cores &&
 	    (r = jl_cpuset_parse(limits->cores, &s->pinnable, err)) < 0)
 		goto fail;
@@ -309,7 +308,7 @@ int jl_sched_new(const struct jl_sched_limits *limits, const struct joblet_plugi
 	if ((r = joblet_heap_new(timed_compare, NULL, offsetof(struct joblet_sched_job, core_slot),
 				 &s->timed, err)) < 0)
 		goto fail;
-	if ((r = s->ops->create(&s->state, err)) < 0)
+	if ((r = jl_scheduler_create(s->plugin, &s->state, err)) < 0)
 		goto fail;
 	s->npin = jl_cpuset_count(&s->pinnable);
 	*ret = s;
@@ -325,7 +324,7 @@ void jl_sched_free(struct jl_sched *s)
 {
 	if (!s)
 		return;
-	s->ops->destroy(s->state);
+	jl_scheduler_destroy(s->plugin, s->state);
 	joblet_heap_free(s->timed);
 	free(s->topo);
 	free(s);
@@ -374,7 +373,7 @@ int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
 static int to_policy(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns,
 		     struct joblet_error **err)
 {
-	int r = s->ops->submit(s->state, job, now_ns, err);
+	int r = jl_scheduler_submit(s->plugin, s->state, job, now_ns, err);
 
 	if (r == 0)
 		job->core_state = SJ_QUEUED;
@@ -408,7 +407,7 @@ void jl_sched_cancel(struct jl_sched *s, struct joblet_sched_job *job)
 	if (job->core_state == SJ_TIMED)
 		joblet_heap_remove(s->timed, job);
 	else if (job->core_state == SJ_QUEUED)
-		s->ops->remove(s->state, job);
+		jl_scheduler_remove(s->plugin, s->state, job);
 	else
 		return;
 	job->core_state = SJ_OUT;
@@ -422,7 +421,7 @@ struct joblet_sched_job *jl_sched_due(struct jl_sched *s, int64_t now_ns)
 		return NULL;
 	/* It became ready at its start time, for aging and fair share. */
 	j->submit_time_ns = j->start_at_ns;
-	if (s->ops->submit(s->state, j, now_ns, NULL) < 0)
+	if (jl_scheduler_submit(s->plugin, s->state, j, now_ns, NULL) < 0)
 		return NULL; /* out of memory: it stays due and goes next time */
 	joblet_heap_remove(s->timed, j);
 	j->core_state = SJ_QUEUED;
@@ -447,7 +446,7 @@ struct joblet_sched_job *jl_sched_next(struct jl_sched *s, int64_t now_ns)
 	while (jl_sched_due(s, now_ns))
 		;
 	capacity(s, &cap);
-	job = s->ops->pick(s->state, &cap, now_ns);
+	job = jl_scheduler_pick(s->plugin, s->state, &cap, now_ns);
 	if (!job)
 		return NULL;
 	if (job->exclusive_cores > 0) {
@@ -513,8 +512,7 @@ int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job, const char 
 	}
 	job->core_data = keep;
 	hold(s, job);
-	if (JOBLET_OPS_HAS(s->ops, struct joblet_scheduler_ops, adopt) && s->ops->adopt)
-		s->ops->adopt(s->state, job, now_ns);
+	jl_scheduler_adopt(s->plugin, s->state, job, now_ns);
 	return 0;
 }
 
@@ -534,8 +532,7 @@ void jl_sched_release(struct jl_sched *s, struct joblet_sched_job *job, int64_t 
 		job->core_data = NULL;
 	}
 	job->core_state = SJ_OUT;
-	if (s->ops->finished)
-		s->ops->finished(s->state, job, now_ns);
+	jl_scheduler_finished(s->plugin, s->state, job, now_ns);
 }
 
 int64_t jl_sched_next_due(const struct jl_sched *s)
@@ -598,15 +595,14 @@ void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, 
 	if (room_why(s, &cap, job, buf, size))
 		return;
 	/* It would fit: the policy's next job, which does not, holds it up (strict order). */
-	if (JOBLET_OPS_HAS(s->ops, struct joblet_scheduler_ops, peek) && s->ops->peek)
-		head = s->ops->peek(s->state, s->last_now_ns);
+	head = jl_scheduler_peek(s->plugin, s->state, s->last_now_ns);
 	if (head && head != job && room_why(s, &cap, head, ahead, sizeof(ahead)))
 		snprintf(buf, size, "waits its turn behind job %s, the next in the %s policy's order, which %s",
 			 head->id ? head->id : "?", s->plugin->name, ahead);
 	else
 		snprintf(buf, size,
 			 "waits its turn: %" PRIu64 " jobs are queued, in the order of the %s policy",
-			 s->ops->count(s->state), s->plugin->name);
+			 jl_scheduler_count(s->plugin, s->state), s->plugin->name);
 }
 
 void jl_sched_usage(const struct jl_sched *s, struct jl_sched_usage *ret)
@@ -614,7 +610,7 @@ void jl_sched_usage(const struct jl_sched *s, struct jl_sched_usage *ret)
 	*ret = (struct jl_sched_usage){ .size = sizeof(*ret) };
 	ret->running = s->running;
 	ret->scheduled = (int64_t)joblet_heap_count(s->timed);
-	ret->queued = (int64_t)s->ops->count(s->state);
+	ret->queued = (int64_t)jl_scheduler_count(s->plugin, s->state);
 	ret->cpu_used = s->cpu_used;
 	ret->memory_used_mib = s->memory_used;
 	ret->cores_used = (int64_t)s->nheld;
