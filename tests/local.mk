@@ -49,6 +49,7 @@ JL_UNIT_TESTS += \
 	tests/unit/base/test_cron \
 	tests/unit/base/test_error \
 	tests/unit/plugin/test_fifo \
+	tests/unit/sched/test_heap \
 	tests/unit/sched/test_sched \
 	tests/unit/config/test_host \
 	tests/unit/job/test_job \
@@ -110,6 +111,10 @@ tests_unit_base_test_error_LDADD = $(JL_TEST_LIBS)
 tests_unit_plugin_test_fifo_SOURCES = tests/unit/plugin/test_fifo.c tests/unit/jl_test.h
 tests_unit_plugin_test_fifo_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_plugin_test_fifo_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_sched_test_heap_SOURCES = tests/unit/sched/test_heap.c tests/unit/jl_test.h
+tests_unit_sched_test_heap_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_sched_test_heap_LDADD = $(JL_TEST_LIBS)
 
 tests_unit_sched_test_sched_SOURCES = tests/unit/sched/test_sched.c tests/unit/jl_test.h tests/unit/jl_tmp.h
 tests_unit_sched_test_sched_CFLAGS = $(JL_TEST_CFLAGS)
@@ -331,5 +336,5 @@ EXTRA_DIST += tests/integration/hostile/README.md
 # && tests/bench/bench_sched build-plugins
 EXTRA_PROGRAMS = tests/bench/bench_sched
 tests_bench_bench_sched_SOURCES = tests/bench/bench_sched.c
-tests_bench_bench_sched_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+tests_bench_bench_sched_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -I$(top_srcdir)/core/lib
 tests_bench_bench_sched_LDADD = libjoblet.la

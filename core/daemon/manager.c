@@ -33,6 +33,7 @@
 #include <json.h>
 
 #include "base/cron.h"
+#include <joblet/heap.h>
 #include <joblet/scheduler.h>
 
 #include "base/cleanup.h"
@@ -58,7 +59,7 @@ struct mjob {
 	bool in_sched;	       /* sj is in the scheduler core */
 	bool child;	       /* the shim is our child (spawned by this daemon) */
 	struct jl_cron *cron; /* a recurring job: it makes jobs, never runs itself */
-	size_t heap_idx;       /* a recurring job's place in the cron heap, or SIZE_MAX */
+	uint64_t heap_idx;     /* a recurring job's slot in the cron heap; SIZE_MAX: none yet */
 	struct mjob *hnext;
 };
 
@@ -68,8 +69,7 @@ struct manager {
 	struct mjob *hash[HASH_SIZE];
 	size_t alive;	       /* jobs in the hash */
 	size_t reserved;       /* submissions past the cap check, not yet recorded */
-	struct mjob **heap;    /* recurring jobs, the next to fire first */
-	size_t heap_n, heap_cap;
+	struct joblet_heap *heap; /* recurring jobs, the next to fire first */
 	struct jl_sched *sched; /* the scheduler core: time, capacity, pinning, policy */
 	int epfd, timer_fd, check_fd;
 	bool check_armed;      /* some running job has no pidfd: check_fd ticks */
@@ -133,78 +133,24 @@ static void hash_del(struct manager *m, struct mjob *j)
 
 /* ------------------------------------------------------------------ the cron heap */
 
-static void heap_swap(struct manager *m, size_t a, size_t b)
+/* Keyed by scheduled_ns; at the same time, in submission order. */
+static int heap_compare(const void *a, const void *b, void *userdata)
 {
-	struct mjob *t = m->heap[a];
+	const struct job_record *x = &((const struct mjob *)a)->rec;
+	const struct job_record *y = &((const struct mjob *)b)->rec;
 
-	m->heap[a] = m->heap[b];
-	m->heap[b] = t;
-	m->heap[a]->heap_idx = a;
-	m->heap[b]->heap_idx = b;
-}
-
-static bool heap_less(struct manager *m, size_t a, size_t b)
-{
-	const struct job_record *x = &m->heap[a]->rec, *y = &m->heap[b]->rec;
-
-	return x->scheduled_ns < y->scheduled_ns ||
-	       (x->scheduled_ns == y->scheduled_ns && x->seq < y->seq);
-}
-
-static void heap_up(struct manager *m, size_t i)
-{
-	while (i > 0 && heap_less(m, i, (i - 1) / 2)) {
-		heap_swap(m, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-}
-
-static void heap_down(struct manager *m, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, best = i;
-
-		if (l < m->heap_n && heap_less(m, l, best))
-			best = l;
-		if (r < m->heap_n && heap_less(m, r, best))
-			best = r;
-		if (best == i)
-			return;
-		heap_swap(m, i, best);
-		i = best;
-	}
+	(void)userdata;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static int heap_push(struct manager *m, struct mjob *j)
 {
-	if (m->heap_n == m->heap_cap) {
-		size_t ncap = m->heap_cap ? m->heap_cap * 2 : 64;
-		struct mjob **g = realloc(m->heap, ncap * sizeof(*g));
-
-		if (!g)
-			return -ENOMEM;
-		m->heap = g;
-		m->heap_cap = ncap;
-	}
-	m->heap[m->heap_n] = j;
-	j->heap_idx = m->heap_n++;
-	heap_up(m, j->heap_idx);
-	return 0;
+	return joblet_heap_push(m->heap, j, JOBLET_HEAP_KEY_INT64(j->rec.scheduled_ns), NULL);
 }
 
 static void heap_remove(struct manager *m, struct mjob *j)
 {
-	size_t i = j->heap_idx;
-
-	if (i == SIZE_MAX || i >= m->heap_n || m->heap[i] != j)
-		return;
-	j->heap_idx = SIZE_MAX;
-	if (i == --m->heap_n)
-		return;
-	m->heap[i] = m->heap[m->heap_n];
-	m->heap[i]->heap_idx = i;
-	heap_down(m, i);
-	heap_up(m, i);
+	joblet_heap_remove(m->heap, j);
 }
 
 /* Arm the timer for the earliest scheduled job or cron run (or disarm it). */
@@ -212,9 +158,10 @@ static void arm_timer(struct manager *m)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
 	int64_t due = jl_sched_next_due(m->sched);
+	const struct mjob *c = joblet_heap_top(m->heap);
 
-	if (m->heap_n > 0 && (due < 0 || m->heap[0]->rec.scheduled_ns < due))
-		due = m->heap[0]->rec.scheduled_ns;
+	if (c && (due < 0 || c->rec.scheduled_ns < due))
+		due = c->rec.scheduled_ns;
 	if (due >= 0) {
 		int64_t at = due;
 
@@ -652,10 +599,11 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now);
 static void fire_due(struct manager *m)
 {
 	int64_t now = now_ns();
+	struct mjob *c;
 
 	mark_due(m, now);
-	while (m->heap_n > 0 && m->heap[0]->rec.scheduled_ns <= now)
-		cron_fire(m, m->heap[0], now);
+	while ((c = joblet_heap_top(m->heap)) && c->rec.scheduled_ns <= now)
+		cron_fire(m, c, now);
 	arm_timer(m);
 }
 
@@ -921,6 +869,9 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 	}
 	if ((r = make_sched(d->cfg, p, &m->sched, err)) < 0)
 		goto fail;
+	if ((r = joblet_heap_new(heap_compare, NULL, offsetof(struct mjob, heap_idx), &m->heap,
+				 err)) < 0)
+		goto fail;
 	if (mkdir(m->jobs_dir, 0700) < 0 && errno != EEXIST) {
 		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", m->jobs_dir);
 		goto fail;
@@ -958,7 +909,7 @@ void manager_free(struct manager *m)
 			mjob_free(j);
 		}
 	jl_sched_free(m->sched);
-	free(m->heap);
+	joblet_heap_free(m->heap);
 	if (m->epfd >= 0)
 		close(m->epfd);
 	if (m->timer_fd >= 0)

@@ -22,17 +22,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <joblet/heap.h>
 #include <joblet/job.h>
 #include <joblet/scheduler.h>
 
 #include "base/cpuset.h"
 #include "base/util.h"
 #include "base/timefmt.h"
+#include "plugin/ops_scheduler.h"
 #include "sched/sched.h"
 
 enum {
@@ -50,12 +53,10 @@ struct cpu_topo {
 
 struct jl_sched {
 	int64_t max_running, cpu_budget, memory_budget;
-	const struct joblet_plugin *plugin;
-	const struct joblet_scheduler_ops *ops;
+	const struct joblet_plugin *plugin; /* the policy, called through plugin/ops_scheduler.h */
 	void *state;
 
-	struct joblet_sched_job **heap; /* earliest start_at_ns first */
-	size_t heap_n, heap_cap;
+	struct joblet_heap *timed; /* jobs waiting for start_at_ns, slot core_slot */
 
 	int64_t running, cpu_used, memory_used;
 	struct jl_cpuset pinnable, held;
@@ -118,8 +119,7 @@ static int load_topology(struct jl_sched *s, const char *sysfs, struct joblet_er
 		snprintf(dir, sizeof(dir), "%s/cpu%u", sysfs, cpu);
 		if (access(dir, F_OK) < 0)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"CPU %u in scheduler.cores is not on this host (no "
-						"`%s`); list only the CPUs in %s/online",
+						"CPU %u in scheduler.cores is not on this host (no `%s`); list only the CPUs in %s/online",
 						cpu, dir, sysfs);
 		snprintf(path, sizeof(path), "%s/topology/physical_package_id", dir);
 		pkg = read_number(path, 0);
@@ -272,79 +272,13 @@ static int alloc_cores(struct jl_sched *s, size_t n, struct jl_cpuset *out)
 
 /* ------------------------------------------------------------------ the time heap */
 
-static bool heap_less(const struct joblet_sched_job *a, const struct joblet_sched_job *b)
+/* Keyed by start_at_ns, earliest first; at the same time, in submission order. */
+static int timed_compare(const void *a, const void *b, void *userdata)
 {
-	return a->start_at_ns < b->start_at_ns ||
-	       (a->start_at_ns == b->start_at_ns && a->seq < b->seq);
-}
+	const struct joblet_sched_job *x = a, *y = b;
 
-static void heap_set(struct jl_sched *s, size_t i, struct joblet_sched_job *j)
-{
-	s->heap[i] = j;
-	j->core_slot = i;
-}
-
-static void heap_up(struct jl_sched *s, size_t i)
-{
-	struct joblet_sched_job *j = s->heap[i];
-
-	while (i > 0 && heap_less(j, s->heap[(i - 1) / 2])) {
-		heap_set(s, i, s->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(s, i, j);
-}
-
-static void heap_down(struct jl_sched *s, size_t i)
-{
-	struct joblet_sched_job *j = s->heap[i];
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= s->heap_n)
-			break;
-		if (c + 1 < s->heap_n && heap_less(s->heap[c + 1], s->heap[c]))
-			c++;
-		if (!heap_less(s->heap[c], j))
-			break;
-		heap_set(s, i, s->heap[c]);
-		i = c;
-	}
-	heap_set(s, i, j);
-}
-
-static int heap_push(struct jl_sched *s, struct joblet_sched_job *j, struct joblet_error **err)
-{
-	if (s->heap_n == s->heap_cap) {
-		size_t ncap = s->heap_cap ? s->heap_cap * 2 : 64;
-		struct joblet_sched_job **g = realloc(s->heap, ncap * sizeof(*g));
-
-		if (!g)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-						"cannot queue job %s for its start time", j->id);
-		s->heap = g;
-		s->heap_cap = ncap;
-	}
-	heap_set(s, s->heap_n++, j);
-	heap_up(s, s->heap_n - 1);
-	return 0;
-}
-
-static void heap_remove(struct jl_sched *s, struct joblet_sched_job *j)
-{
-	size_t i = (size_t)j->core_slot;
-
-	if (i >= s->heap_n || s->heap[i] != j)
-		return;
-	s->heap_n--;
-	if (i < s->heap_n) {
-		struct joblet_sched_job *last = s->heap[s->heap_n];
-
-		heap_set(s, i, last);
-		heap_down(s, i);
-		heap_up(s, (size_t)last->core_slot);
-	}
+	(void)userdata;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* ------------------------------------------------------------------ the core */
@@ -365,19 +299,22 @@ int jl_sched_new(const struct jl_sched_limits *limits, const struct joblet_plugi
 	s->cpu_budget = limits->cpu_budget;
 	s->memory_budget = limits->memory_budget_mib;
 	s->plugin = policy;
-	s->ops = policy->ops;
 	if (limits->cores && *limits->cores &&
 	    (r = jl_cpuset_parse(limits->cores, &s->pinnable, err)) < 0)
 		goto fail;
 	if ((r = load_topology(s, limits->sysfs_cpu ? limits->sysfs_cpu : "/sys/devices/system/cpu",
 			       err)) < 0)
 		goto fail;
-	if ((r = s->ops->create(&s->state, err)) < 0)
+	if ((r = joblet_heap_new(timed_compare, NULL, offsetof(struct joblet_sched_job, core_slot),
+				 &s->timed, err)) < 0)
+		goto fail;
+	if ((r = jl_scheduler_create(s->plugin, &s->state, err)) < 0)
 		goto fail;
 	s->npin = jl_cpuset_count(&s->pinnable);
 	*ret = s;
 	return 0;
 fail:
+	joblet_heap_free(s->timed);
 	free(s->topo);
 	free(s);
 	return r;
@@ -387,8 +324,8 @@ void jl_sched_free(struct jl_sched *s)
 {
 	if (!s)
 		return;
-	s->ops->destroy(s->state);
-	free(s->heap);
+	jl_scheduler_destroy(s->plugin, s->state);
+	joblet_heap_free(s->timed);
 	free(s->topo);
 	free(s);
 }
@@ -420,22 +357,15 @@ int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
 					job->id);
 	if (job->exclusive_cores > 0 && (size_t)job->exclusive_cores > pin)
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job asks for %" PRId64 " exclusive cores (--cpus) but "
-					"this node lets jobs pin %zu (scheduler.cores); ask for "
-					"fewer, or use --cpu-cores to share cores",
+					"the job asks for %" PRId64 " exclusive cores (--cpus) but this node lets jobs pin %zu (scheduler.cores); ask for fewer, or use --cpu-cores to share cores",
 					job->exclusive_cores, pin);
 	if (s->cpu_budget >= 0 && job->max_cpu > s->cpu_budget)
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job needs %" PRId64 "%% CPU but the whole CPU budget "
-					"of this node is %" PRId64 "%% (scheduler.cpu_budget); ask "
-					"for at most that much with --max-cpu or --cpus",
+					"the job needs %" PRId64 "%% CPU but the whole CPU budget of this node is %" PRId64 "%% (scheduler.cpu_budget); ask for at most that much with --max-cpu or --cpus",
 					job->max_cpu, s->cpu_budget);
 	if (s->memory_budget >= 0 && job->max_memory_mib > s->memory_budget)
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job needs %" PRId64 " MiB of memory but the whole "
-					"memory budget of this node is %" PRId64 " MiB "
-					"(scheduler.memory_budget); ask for at most that much with "
-					"--max-memory",
+					"the job needs %" PRId64 " MiB of memory but the whole memory budget of this node is %" PRId64 " MiB (scheduler.memory_budget); ask for at most that much with --max-memory",
 					job->max_memory_mib, s->memory_budget);
 	return 0;
 }
@@ -443,7 +373,7 @@ int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
 static int to_policy(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns,
 		     struct joblet_error **err)
 {
-	int r = s->ops->submit(s->state, job, now_ns, err);
+	int r = jl_scheduler_submit(s->plugin, s->state, job, now_ns, err);
 
 	if (r == 0)
 		job->core_state = SJ_QUEUED;
@@ -462,8 +392,8 @@ int jl_sched_add(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_n
 					"job %s is in the scheduler already", job->id);
 	job->core_data = NULL;
 	if (job->start_at_ns > now_ns) {
-		if ((r = heap_push(s, job, err)) < 0)
-			return r;
+		if (joblet_heap_push(s->timed, job, JOBLET_HEAP_KEY_INT64(job->start_at_ns), NULL) < 0)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot queue job %s for its start time", job->id);
 		job->core_state = SJ_TIMED;
 		return 0;
 	}
@@ -475,9 +405,9 @@ int jl_sched_add(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_n
 void jl_sched_cancel(struct jl_sched *s, struct joblet_sched_job *job)
 {
 	if (job->core_state == SJ_TIMED)
-		heap_remove(s, job);
+		joblet_heap_remove(s->timed, job);
 	else if (job->core_state == SJ_QUEUED)
-		s->ops->remove(s->state, job);
+		jl_scheduler_remove(s->plugin, s->state, job);
 	else
 		return;
 	job->core_state = SJ_OUT;
@@ -485,16 +415,15 @@ void jl_sched_cancel(struct jl_sched *s, struct joblet_sched_job *job)
 
 struct joblet_sched_job *jl_sched_due(struct jl_sched *s, int64_t now_ns)
 {
-	struct joblet_sched_job *j;
+	struct joblet_sched_job *j = joblet_heap_top(s->timed);
 
-	if (s->heap_n == 0 || s->heap[0]->start_at_ns > now_ns)
+	if (!j || j->start_at_ns > now_ns)
 		return NULL;
-	j = s->heap[0];
 	/* It became ready at its start time, for aging and fair share. */
 	j->submit_time_ns = j->start_at_ns;
-	if (s->ops->submit(s->state, j, now_ns, NULL) < 0)
+	if (jl_scheduler_submit(s->plugin, s->state, j, now_ns, NULL) < 0)
 		return NULL; /* out of memory: it stays due and goes next time */
-	heap_remove(s, j);
+	joblet_heap_remove(s->timed, j);
 	j->core_state = SJ_QUEUED;
 	return j;
 }
@@ -517,7 +446,7 @@ struct joblet_sched_job *jl_sched_next(struct jl_sched *s, int64_t now_ns)
 	while (jl_sched_due(s, now_ns))
 		;
 	capacity(s, &cap);
-	job = s->ops->pick(s->state, &cap, now_ns);
+	job = jl_scheduler_pick(s->plugin, s->state, &cap, now_ns);
 	if (!job)
 		return NULL;
 	if (job->exclusive_cores > 0) {
@@ -569,8 +498,7 @@ int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job, const char 
 
 			jl_cpuset_format(&clash, list, sizeof(list));
 			return joblet_error_set(err, JOBLET_E_CONFLICT, 0,
-						"job %s holds cores %s, which another job holds "
-						"too",
+						"job %s holds cores %s, which another job holds too",
 						job->id, list);
 		}
 		keep = malloc(sizeof(*keep));
@@ -584,8 +512,7 @@ int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job, const char 
 	}
 	job->core_data = keep;
 	hold(s, job);
-	if (JOBLET_OPS_HAS(s->ops, struct joblet_scheduler_ops, adopt) && s->ops->adopt)
-		s->ops->adopt(s->state, job, now_ns);
+	jl_scheduler_adopt(s->plugin, s->state, job, now_ns);
 	return 0;
 }
 
@@ -605,13 +532,14 @@ void jl_sched_release(struct jl_sched *s, struct joblet_sched_job *job, int64_t 
 		job->core_data = NULL;
 	}
 	job->core_state = SJ_OUT;
-	if (s->ops->finished)
-		s->ops->finished(s->state, job, now_ns);
+	jl_scheduler_finished(s->plugin, s->state, job, now_ns);
 }
 
 int64_t jl_sched_next_due(const struct jl_sched *s)
 {
-	return s->heap_n > 0 ? s->heap[0]->start_at_ns : -1;
+	const struct joblet_sched_job *j = joblet_heap_top(s->timed);
+
+	return j ? j->start_at_ns : -1;
 }
 
 /* Why job, queued, cannot start for room; 0 when it would fit. */
@@ -620,23 +548,19 @@ static int room_why(const struct jl_sched *s, const struct joblet_sched_capacity
 {
 	if (cap->free_slots == 0)
 		snprintf(buf, size,
-			 "waits for a free slot: %" PRId64 " jobs run, the most this node runs at "
-			 "once (scheduler.max_running_jobs)",
+			 "waits for a free slot: %" PRId64 " jobs run, the most this node runs at once (scheduler.max_running_jobs)",
 			 s->running);
 	else if (job->exclusive_cores > cap->free_cores)
 		snprintf(buf, size,
-			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64
-			 " of %zu are free",
+			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64 " of %zu are free",
 			 job->exclusive_cores, cap->free_cores, s->npin);
 	else if (cap->free_cpu >= 0 && job->max_cpu > cap->free_cpu)
 		snprintf(buf, size,
-			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64
-			 "%% budget is free (scheduler.cpu_budget)",
+			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64 "%% budget is free (scheduler.cpu_budget)",
 			 job->max_cpu, cap->free_cpu, s->cpu_budget);
 	else if (cap->free_memory_mib >= 0 && job->max_memory_mib > cap->free_memory_mib)
 		snprintf(buf, size,
-			 "waits for memory: needs %" PRId64 " MiB, %" PRId64 " MiB of the %" PRId64
-			 " MiB budget is free (scheduler.memory_budget)",
+			 "waits for memory: needs %" PRId64 " MiB, %" PRId64 " MiB of the %" PRId64 " MiB budget is free (scheduler.memory_budget)",
 			 job->max_memory_mib, cap->free_memory_mib, s->memory_budget);
 	else
 		return 0;
@@ -671,25 +595,22 @@ void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, 
 	if (room_why(s, &cap, job, buf, size))
 		return;
 	/* It would fit: the policy's next job, which does not, holds it up (strict order). */
-	if (JOBLET_OPS_HAS(s->ops, struct joblet_scheduler_ops, peek) && s->ops->peek)
-		head = s->ops->peek(s->state, s->last_now_ns);
+	head = jl_scheduler_peek(s->plugin, s->state, s->last_now_ns);
 	if (head && head != job && room_why(s, &cap, head, ahead, sizeof(ahead)))
-		snprintf(buf, size, "waits its turn behind job %s, the next in the %s policy's "
-				    "order, which %s",
+		snprintf(buf, size, "waits its turn behind job %s, the next in the %s policy's order, which %s",
 			 head->id ? head->id : "?", s->plugin->name, ahead);
 	else
 		snprintf(buf, size,
-			 "waits its turn: %" PRIu64 " jobs are queued, in the order of the %s "
-			 "policy",
-			 s->ops->count(s->state), s->plugin->name);
+			 "waits its turn: %" PRIu64 " jobs are queued, in the order of the %s policy",
+			 jl_scheduler_count(s->plugin, s->state), s->plugin->name);
 }
 
 void jl_sched_usage(const struct jl_sched *s, struct jl_sched_usage *ret)
 {
 	*ret = (struct jl_sched_usage){ .size = sizeof(*ret) };
 	ret->running = s->running;
-	ret->scheduled = (int64_t)s->heap_n;
-	ret->queued = (int64_t)s->ops->count(s->state);
+	ret->scheduled = (int64_t)joblet_heap_count(s->timed);
+	ret->queued = (int64_t)jl_scheduler_count(s->plugin, s->state);
 	ret->cpu_used = s->cpu_used;
 	ret->memory_used_mib = s->memory_used;
 	ret->cores_used = (int64_t)s->nheld;

@@ -16,10 +16,13 @@
  * when the chosen owner's oldest job does not fit, nothing starts.
  *
  * Owners are found by name in a hash table (the name is copied: job->owner
- * is the core's).  Owners with waiting jobs sit in a binary heap on the
- * order above, so submit, remove, pick, finished and adopt are O(log owners)
- * (plus the hash lookup).  An owner with nothing waiting and nothing running
- * is freed.
+ * is the core's).  Owners with waiting jobs sit in a heap (<joblet/heap.h>)
+ * on the order above, so submit, remove, pick, finished and adopt are
+ * O(log owners) (plus the hash lookup).  The heap's key holds the first two
+ * rules (fairshare_key()), so most comparisons read no owner; when the
+ * weights are such that it cannot, every owner has key 0 and
+ * fairshare_compare() decides alone.  An owner with nothing waiting and
+ * nothing running is freed.
  *
  * Per job: policy_data = its owner; policy_link[0] = next, [1] = prev in the
  * owner's FIFO.
@@ -27,13 +30,14 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <joblet/heap.h>
 #include <joblet/scheduler.h>
 
 #define FAIRSHARE_WEIGHT_MAX 1000000
-#define FAIRSHARE_NOT_QUEUED SIZE_MAX
 #define FAIRSHARE_MIN_BUCKETS 16
 
 struct fairshare_weight {
@@ -52,8 +56,9 @@ struct fairshare_owner {
 	struct fairshare_owner *hash_next;
 	struct joblet_sched_job *head, *tail; /* waiting, oldest first */
 	uint64_t waiting, running, weight;
-	uint64_t served;   /* the queue's tick at its last start (even) or appearance (odd) */
-	size_t heap_index; /* among owners with waiting jobs, or FAIRSHARE_NOT_QUEUED */
+	uint64_t served;     /* the queue's tick at its last start (even) or appearance (odd) */
+	uint64_t share_unit; /* key_scale / weight: its share is running * share_unit */
+	uint64_t heap_slot;  /* its place in the queue's heap while it has waiting jobs */
 	uint64_t hash;
 	char name[];
 };
@@ -61,11 +66,11 @@ struct fairshare_owner {
 struct fairshare_queue {
 	struct fairshare_owner **buckets; /* n_buckets, a power of two */
 	size_t n_buckets, n_owners;
-	struct fairshare_owner **heap; /* owners with waiting jobs; room for n_owners */
-	size_t n_heap, heap_capacity;
+	struct joblet_heap *heap; /* owners with waiting jobs */
 	uint64_t count; /* waiting jobs */
 	uint64_t tick;	/* twice the starts so far (pick and adopt) */
 	struct fairshare_weights weights;
+	uint64_t key_scale; /* a multiple of every weight, for fairshare_key(); 0 = none */
 };
 
 /* From joblet.yml; set by init(), copied by create(). */
@@ -179,10 +184,7 @@ static int fairshare_parse_weights(const char *value, struct fairshare_weights *
 		if (!eq || name_end == name ||
 		    fairshare_parse_weight(num, (size_t)(end - num), &weight) < 0)
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"setting `weights`: `%.*s` is not OWNER=WEIGHT "
-						"(an owner's certificate CN, `=`, a whole number "
-						"from 1 to %d; entries separated by commas, such "
-						"as `alice=3, bob=2`)",
+						"setting `weights`: `%.*s` is not OWNER=WEIGHT (an owner's certificate CN, `=`, a whole number from 1 to %d; entries separated by commas, such as `alice=3, bob=2`)",
 						(int)(end - entry > 200 ? 200 : end - entry), entry,
 						FAIRSHARE_WEIGHT_MAX);
 		if (w->n == capacity) {
@@ -204,8 +206,7 @@ static int fairshare_parse_weights(const char *value, struct fairshare_weights *
 	for (size_t i = 1; i < w->n; i++)
 		if (strcmp(w->entries[i - 1].name, w->entries[i].name) == 0)
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"setting `weights` names `%s` twice; give each "
-						"owner one weight",
+						"setting `weights` names `%s` twice; give each owner one weight",
 						w->entries[i].name);
 	return 0;
 }
@@ -220,9 +221,7 @@ static int fairshare_init(const struct joblet_plugin_host *host, struct joblet_e
 	fairshare_weights_clear(&fairshare_config);
 	if (def && fairshare_parse_weight(def, strlen(def), &w.default_weight) < 0)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"setting `default_weight` must be a whole number from 1 "
-					"to %d (the weight of owners `weights` does not list), "
-					"not `%s`",
+					"setting `default_weight` must be a whole number from 1 to %d (the weight of owners `weights` does not list), not `%s`",
 					FAIRSHARE_WEIGHT_MAX, def);
 	if (weights) {
 		r = fairshare_parse_weights(weights, &w, err);
@@ -253,68 +252,69 @@ static uint64_t fairshare_weight_of(const struct fairshare_weights *w, const cha
 
 /* ------------------------------------------------------------------ the owner heap */
 
-/* 1 when owner a is to be served before b (both have waiting jobs). */
-static int fairshare_before(const struct fairshare_owner *a, const struct fairshare_owner *b)
+/* Negative when owner a is to be served before b (both have waiting jobs). */
+static int fairshare_compare(const void *pa, const void *pb, void *userdata)
 {
+	const struct fairshare_owner *a = pa, *b = pb;
 	/* running/weight compared as running_a * weight_b < running_b * weight_a. */
 	uint64_t lhs = a->running * b->weight, rhs = b->running * a->weight;
 
+	(void)userdata;
 	if (lhs != rhs)
-		return lhs < rhs;
+		return lhs < rhs ? -1 : 1;
 	if (a->served != b->served)
-		return a->served < b->served;
+		return a->served < b->served ? -1 : 1;
 	if (a->head->seq != b->head->seq)
-		return a->head->seq < b->head->seq;
-	return strcmp(a->name, b->name) < 0;
+		return a->head->seq < b->head->seq ? -1 : 1;
+	return strcmp(a->name, b->name);
 }
 
-static void fairshare_heap_place(struct fairshare_queue *q, size_t i, struct fairshare_owner *o)
-{
-	q->heap[i] = o;
-	o->heap_index = i;
-}
+#define FAIRSHARE_SHARE_BITS 24
+#define FAIRSHARE_SERVED_BITS 40
+#define FAIRSHARE_SHARE_MAX ((UINT64_C(1) << FAIRSHARE_SHARE_BITS) - 1)
+#define FAIRSHARE_SERVED_MAX ((UINT64_C(1) << FAIRSHARE_SERVED_BITS) - 1)
+#define FAIRSHARE_SCALE_MAX (UINT64_C(1) << 20)
 
-/* Restore the heap order around position i after its owner's key changed. */
-static void fairshare_heap_fix(struct fairshare_queue *q, size_t i)
+/*
+ * The least common multiple of every weight an owner can have (the listed
+ * ones and the default), or 0 when it passes FAIRSHARE_SCALE_MAX.
+ */
+static uint64_t fairshare_key_scale(const struct fairshare_weights *w)
 {
-	struct fairshare_owner *o = q->heap[i];
+	uint64_t lcm = w->default_weight;
 
-	while (i > 0 && fairshare_before(o, q->heap[(i - 1) / 2])) {
-		fairshare_heap_place(q, i, q->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
+	for (size_t i = 0; i < w->n && lcm; i++) {
+		uint64_t a = lcm, b = w->entries[i].weight;
+
+		while (b) {
+			uint64_t t = a % b;
+
+			a = b;
+			b = t;
+		}
+		lcm = lcm / a * w->entries[i].weight; /* < 2^20 * 2^20 */
+		if (lcm > FAIRSHARE_SCALE_MAX)
+			lcm = 0;
 	}
-	for (;;) {
-		size_t child = 2 * i + 1;
-
-		if (child >= q->n_heap)
-			break;
-		if (child + 1 < q->n_heap && fairshare_before(q->heap[child + 1], q->heap[child]))
-			child++;
-		if (!fairshare_before(q->heap[child], o))
-			break;
-		fairshare_heap_place(q, i, q->heap[child]);
-		i = child;
-	}
-	fairshare_heap_place(q, i, o);
+	return lcm;
 }
 
-/* Room is reserved when the owner is made (heap_capacity >= n_owners). */
-static void fairshare_heap_push(struct fairshare_queue *q, struct fairshare_owner *o)
+/*
+ * The heap's key.  An owner's share, running * (key_scale / weight), is
+ * running/weight times the same scale for every owner and a whole number,
+ * so it orders owners exactly as the first rule does; served, the second
+ * rule, goes below it.  served stops at its largest value, and a share too
+ * large for its field makes the largest key: neither ever reverses two
+ * owners (equal keys go to fairshare_compare()).  Without a scale: 0.
+ */
+static uint64_t fairshare_key(const struct fairshare_owner *o)
 {
-	fairshare_heap_place(q, q->n_heap++, o);
-	fairshare_heap_fix(q, q->n_heap - 1);
-}
-
-static void fairshare_heap_remove(struct fairshare_queue *q, struct fairshare_owner *o)
-{
-	size_t i = o->heap_index;
-
-	o->heap_index = FAIRSHARE_NOT_QUEUED;
-	q->n_heap--;
-	if (i < q->n_heap) {
-		fairshare_heap_place(q, i, q->heap[q->n_heap]);
-		fairshare_heap_fix(q, i);
-	}
+	if (!o->share_unit)
+		return 0;
+	if (o->running > FAIRSHARE_SHARE_MAX / o->share_unit)
+		return UINT64_MAX;
+	return o->running * o->share_unit << FAIRSHARE_SERVED_BITS |
+	       (o->served < FAIRSHARE_SERVED_MAX ? o->served : FAIRSHARE_SERVED_MAX);
 }
 
 /* ------------------------------------------------------------------ owners */
@@ -374,17 +374,6 @@ static struct fairshare_owner *fairshare_owner_get(struct fairshare_queue *q, co
 	o = fairshare_owner_find(q, name, hash);
 	if (o)
 		return o;
-	if (q->n_owners == q->heap_capacity) {
-		size_t cap = q->heap_capacity * 2;
-		struct fairshare_owner **grown = NULL;
-
-		if (cap <= SIZE_MAX / sizeof(*grown))
-			grown = realloc(q->heap, cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		q->heap = grown;
-		q->heap_capacity = cap;
-	}
 	len = strlen(name);
 	o = calloc(1, sizeof(*o) + len + 1);
 	if (!o)
@@ -392,7 +381,8 @@ static struct fairshare_owner *fairshare_owner_get(struct fairshare_queue *q, co
 	memcpy(o->name, name, len + 1);
 	o->hash = hash;
 	o->weight = fairshare_weight_of(&q->weights, o->name);
-	o->heap_index = FAIRSHARE_NOT_QUEUED;
+	o->share_unit = q->key_scale / o->weight;
+	o->heap_slot = JOBLET_HEAP_NONE;
 	/* Just before whoever started a job last (see the top of this file). */
 	o->served = q->tick ? q->tick - 1 : 0;
 	o->hash_next = q->buckets[hash & (q->n_buckets - 1)];
@@ -452,7 +442,7 @@ static void fairshare_destroy(void *state)
 		}
 	}
 	free(q->buckets);
-	free(q->heap);
+	joblet_heap_free(q->heap);
 	fairshare_weights_clear(&q->weights);
 	free(q);
 }
@@ -464,11 +454,12 @@ static int fairshare_create(void **ret_state, struct joblet_error **err)
 	if (!q)
 		goto nomem;
 	q->n_buckets = FAIRSHARE_MIN_BUCKETS;
-	q->heap_capacity = FAIRSHARE_MIN_BUCKETS;
 	q->buckets = calloc(q->n_buckets, sizeof(*q->buckets));
-	q->heap = calloc(q->heap_capacity, sizeof(*q->heap));
-	if (!q->buckets || !q->heap || fairshare_weights_copy(&fairshare_config, &q->weights) < 0)
+	if (!q->buckets || fairshare_weights_copy(&fairshare_config, &q->weights) < 0 ||
+	    joblet_heap_new(fairshare_compare, NULL, offsetof(struct fairshare_owner, heap_slot),
+			    &q->heap, NULL) < 0)
 		goto nomem;
+	q->key_scale = fairshare_key_scale(&q->weights);
 	*ret_state = q;
 	return 0;
 nomem:
@@ -496,9 +487,13 @@ static int fairshare_submit(void *state, struct joblet_sched_job *job, int64_t n
 		o->head = job;
 	o->tail = job;
 	o->waiting++;
+	if (!joblet_heap_contains(q->heap, o) &&
+	    joblet_heap_push(q->heap, o, fairshare_key(o), NULL) < 0) {
+		fairshare_owner_unlink(o, job);
+		fairshare_owner_release(q, o);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot queue job `%s`: out of memory", job->id ? job->id : "?");
+	}
 	q->count++;
-	if (o->heap_index == FAIRSHARE_NOT_QUEUED)
-		fairshare_heap_push(q, o);
 	return 0;
 }
 
@@ -514,10 +509,10 @@ static void fairshare_remove(void *state, struct joblet_sched_job *job)
 	fairshare_owner_unlink(o, job);
 	q->count--;
 	if (o->waiting == 0) {
-		fairshare_heap_remove(q, o);
+		joblet_heap_remove(q->heap, o);
 		fairshare_owner_release(q, o);
 	} else if (was_head) {
-		fairshare_heap_fix(q, o->heap_index);
+		joblet_heap_update(q->heap, o, fairshare_key(o));
 	}
 }
 
@@ -526,13 +521,12 @@ static struct joblet_sched_job *fairshare_pick(void *state,
 					       int64_t now_ns)
 {
 	struct fairshare_queue *q = state;
-	struct fairshare_owner *o;
+	struct fairshare_owner *o = joblet_heap_top(q->heap);
 	struct joblet_sched_job *job;
 
 	(void)now_ns;
-	if (q->n_heap == 0)
+	if (!o)
 		return NULL;
-	o = q->heap[0];
 	job = o->head;
 	/* Strict: the owner whose turn it is keeps it until its job fits. */
 	if (!joblet_sched_fits(free_cap, job))
@@ -543,9 +537,9 @@ static struct joblet_sched_job *fairshare_pick(void *state,
 	q->tick += 2;
 	o->served = q->tick;
 	if (o->waiting == 0)
-		fairshare_heap_remove(q, o);
+		joblet_heap_remove(q->heap, o);
 	else
-		fairshare_heap_fix(q, o->heap_index);
+		joblet_heap_update(q->heap, o, fairshare_key(o));
 	return job;
 }
 
@@ -559,8 +553,8 @@ static void fairshare_finished(void *state, const struct joblet_sched_job *job, 
 	if (!o || o->running == 0)
 		return;
 	o->running--;
-	if (o->heap_index != FAIRSHARE_NOT_QUEUED)
-		fairshare_heap_fix(q, o->heap_index);
+	if (joblet_heap_contains(q->heap, o))
+		joblet_heap_update(q->heap, o, fairshare_key(o));
 	else
 		fairshare_owner_release(q, o);
 }
@@ -572,24 +566,22 @@ static void fairshare_adopt(void *state, const struct joblet_sched_job *job, int
 
 	(void)now_ns;
 	if (!o) {
-		joblet_plog_warning("out of memory: job `%s` of `%s` is not counted in its "
-				    "owner's share",
+		joblet_plog_warning("out of memory: job `%s` of `%s` is not counted in its owner's share",
 				    job->id ? job->id : "?", job->owner ? job->owner : "");
 		return;
 	}
 	o->running++;
 	q->tick += 2;
 	o->served = q->tick;
-	if (o->heap_index != FAIRSHARE_NOT_QUEUED)
-		fairshare_heap_fix(q, o->heap_index);
+	joblet_heap_update(q->heap, o, fairshare_key(o)); /* nothing when it has no waiting jobs */
 }
 
 static struct joblet_sched_job *fairshare_peek(void *state, int64_t now_ns)
 {
-	struct fairshare_queue *q = state;
+	struct fairshare_owner *o = joblet_heap_top(((struct fairshare_queue *)state)->heap);
 
 	(void)now_ns;
-	return q->n_heap > 0 ? q->heap[0]->head : NULL;
+	return o ? o->head : NULL;
 }
 
 static uint64_t fairshare_count(void *state)
@@ -611,7 +603,6 @@ static const struct joblet_scheduler_ops fairshare_ops = {
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_SCHEDULER, "fairshare", .version = "1.0.0",
-		     .summary = "fair share between owners: the one with the fewest running "
-				"jobs per weight goes next; its oldest job waits until it fits",
+		     .summary = "fair share between owners: the one with the fewest running jobs per weight goes next; its oldest job waits until it fits",
 		     .license = "Apache-2.0", .settings = fairshare_settings,
 		     .init = fairshare_init, .fini = fairshare_fini, .ops = &fairshare_ops);

@@ -8,21 +8,26 @@
  * large job at the front is never held back by small ones behind it.
  *
  * Comparing p1 + a*(now - s1) with p2 + a*(now - s2) is comparing
- * p1 - a*s1 with p2 - a*s2: the order does not depend on now.  Each job
- * gets that key once, at submit(), and the queue is a binary heap on it:
- * submit, remove and pick are O(log n).  The key is exact integer
- * arithmetic: priority in millionths of a point times nanoseconds per
- * minute, minus the aging in millionths of a point per minute times the
- * submit time in nanoseconds.  That needs about 104 bits, hence __int128.
+ * p1 - a*s1 with p2 - a*s2: the order does not depend on now, so the queue
+ * is a heap (<joblet/heap.h>) on that key: submit, remove and pick are
+ * O(log n).  The key is exact integer arithmetic: priority in millionths of
+ * a point times nanoseconds per minute, minus the aging in millionths of a
+ * point per minute times the submit time in nanoseconds.  That needs about
+ * 104 bits, hence __int128.  The heap orders by a 64-bit digest of it
+ * (priority_heap_key()) and asks priority_compare() only when two digests
+ * are equal; that computes the exact keys from the jobs' priority and
+ * submit_time_ns, which the core does not change while a job waits.
  *
- * policy_link[0] holds the job's index in the heap.
+ * policy_link[0] is the job's slot in the heap.
  */
 #include <config.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <joblet/heap.h>
 #include <joblet/scheduler.h>
 
 #define PRIORITY_MAX 1000
@@ -31,7 +36,7 @@
 #define PRIORITY_AGING_DEFAULT_MICRO (INT64_C(10) * 1000000)
 #define PRIORITY_MICRO 1000000
 #define PRIORITY_NS_PER_MINUTE INT64_C(60000000000)
-#define PRIORITY_MIN_CAPACITY 64
+#define PRIORITY_KEY_UNIT ((priority_key)(INT64_C(1) << 40))
 
 #ifdef __SIZEOF_INT128__
 __extension__ typedef __int128 priority_key;
@@ -40,16 +45,9 @@ __extension__ typedef __int128 priority_key;
 typedef long double priority_key;
 #endif
 
-struct priority_entry {
-	priority_key key; /* higher first */
-	uint64_t seq;	  /* then lower first */
-	struct joblet_sched_job *job;
-};
-
 struct priority_queue {
-	struct priority_entry *heap;
-	size_t n, capacity;
-	int64_t aging_micro; /* aging_per_minute when the queue was made, in millionths */
+	struct joblet_heap *heap; /* the waiting jobs, best first; slot policy_link[0] */
+	int64_t aging_micro;	  /* aging_per_minute when the queue was made, in millionths */
 };
 
 /* aging_per_minute from joblet.yml, in millionths of a point; set by init(). */
@@ -98,10 +96,7 @@ static int priority_init(const struct joblet_plugin_host *host, struct joblet_er
 		return 0;
 	if (priority_parse_aging(v, &micro) < 0)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"setting `aging_per_minute` must be a number from 0 to %d "
-					"with at most 6 digits after the point (the priority a "
-					"waiting job gains per minute, such as 10 or 0.5; 0 turns "
-					"aging off), not `%s`",
+					"setting `aging_per_minute` must be a number from 0 to %d with at most 6 digits after the point (the priority a waiting job gains per minute, such as 10 or 0.5; 0 turns aging off), not `%s`",
 					PRIORITY_AGING_MAX, v);
 	priority_aging_micro = micro;
 	return 0;
@@ -122,84 +117,29 @@ static priority_key priority_key_of(const struct priority_queue *q,
 	       (priority_key)q->aging_micro * job->submit_time_ns;
 }
 
-static int priority_before(const struct priority_entry *a, const struct priority_entry *b)
+/*
+ * The heap's key: the opposite of the exact key (the heap takes the lowest
+ * first) in units of 2^40 (2e-5 of a point), so most comparisons read no
+ * job.  Truncating never puts two jobs against their exact order; jobs
+ * whose units are equal go to priority_compare().  It fits: |exact key| <
+ * 2^103 (priority * 6e16 < 2^66, aging_micro * |submit time| < 2^40 *
+ * 2^63), so the units are less than 2^63.
+ */
+static uint64_t priority_heap_key(priority_key exact)
 {
-	return a->key > b->key || (a->key == b->key && a->seq < b->seq);
+	return JOBLET_HEAP_KEY_INT64((int64_t)(-exact / PRIORITY_KEY_UNIT));
 }
 
-static void priority_place(struct priority_queue *q, size_t i, struct priority_entry e)
+/* The higher exact key first; equal ones in submission order. */
+static int priority_compare(const void *a, const void *b, void *userdata)
 {
-	q->heap[i] = e;
-	e.job->policy_link[0] = i;
-}
+	const struct priority_queue *q = userdata;
+	const struct joblet_sched_job *x = a, *y = b;
+	priority_key kx = priority_key_of(q, x), ky = priority_key_of(q, y);
 
-static void priority_sift_up(struct priority_queue *q, size_t i)
-{
-	struct priority_entry e = q->heap[i];
-
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-
-		if (!priority_before(&e, &q->heap[parent]))
-			break;
-		priority_place(q, i, q->heap[parent]);
-		i = parent;
-	}
-	priority_place(q, i, e);
-}
-
-static void priority_sift_down(struct priority_queue *q, size_t i)
-{
-	struct priority_entry e = q->heap[i];
-
-	for (;;) {
-		size_t child = 2 * i + 1;
-
-		if (child >= q->n)
-			break;
-		if (child + 1 < q->n && priority_before(&q->heap[child + 1], &q->heap[child]))
-			child++;
-		if (!priority_before(&q->heap[child], &e))
-			break;
-		priority_place(q, i, q->heap[child]);
-		i = child;
-	}
-	priority_place(q, i, e);
-}
-
-static void priority_remove_at(struct priority_queue *q, size_t i)
-{
-	q->heap[i].job->policy_link[0] = UINT64_MAX;
-	q->n--;
-	if (i < q->n) {
-		priority_place(q, i, q->heap[q->n]);
-		if (i > 0 && priority_before(&q->heap[i], &q->heap[(i - 1) / 2]))
-			priority_sift_up(q, i);
-		else
-			priority_sift_down(q, i);
-	}
-	/* Give memory back after a burst; a failed shrink keeps the larger array. */
-	if (q->capacity > PRIORITY_MIN_CAPACITY && q->n < q->capacity / 4) {
-		struct priority_entry *smaller =
-			realloc(q->heap, q->capacity / 2 * sizeof(*q->heap));
-
-		if (smaller) {
-			q->heap = smaller;
-			q->capacity /= 2;
-		}
-	}
-}
-
-static int priority_create(void **ret_state, struct joblet_error **err)
-{
-	struct priority_queue *q = calloc(1, sizeof(*q));
-
-	if (!q)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-					"cannot create the priority queue");
-	q->aging_micro = priority_aging_micro;
-	*ret_state = q;
-	return 0;
+	if (kx != ky)
+		return kx > ky ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void priority_destroy(void *state)
@@ -208,8 +148,24 @@ static void priority_destroy(void *state)
 
 	if (!q)
 		return;
-	free(q->heap);
+	joblet_heap_free(q->heap);
 	free(q);
+}
+
+static int priority_create(void **ret_state, struct joblet_error **err)
+{
+	struct priority_queue *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create the priority queue");
+	q->aging_micro = priority_aging_micro;
+	if (joblet_heap_new(priority_compare, q, offsetof(struct joblet_sched_job, policy_link[0]),
+			    &q->heap, NULL) < 0) {
+		priority_destroy(q);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create the priority queue");
+	}
+	*ret_state = q;
+	return 0;
 }
 
 static int priority_submit(void *state, struct joblet_sched_job *job, int64_t now_ns,
@@ -218,34 +174,17 @@ static int priority_submit(void *state, struct joblet_sched_job *job, int64_t no
 	struct priority_queue *q = state;
 
 	(void)now_ns;
-	if (q->n == q->capacity) {
-		size_t cap = q->capacity ? q->capacity * 2 : PRIORITY_MIN_CAPACITY;
-		struct priority_entry *grown = NULL;
-
-		if (cap <= SIZE_MAX / sizeof(*grown))
-			grown = realloc(q->heap, cap * sizeof(*grown));
-		if (!grown)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-						"cannot queue job `%s`: out of memory",
-						job->id ? job->id : "?");
-		q->heap = grown;
-		q->capacity = cap;
-	}
-	priority_place(q, q->n, (struct priority_entry){ priority_key_of(q, job), job->seq, job });
-	q->n++;
-	priority_sift_up(q, q->n - 1);
+	if (joblet_heap_push(q->heap, job, priority_heap_key(priority_key_of(q, job)), NULL) < 0)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot queue job `%s`: out of memory", job->id ? job->id : "?");
 	return 0;
 }
 
 static void priority_remove(void *state, struct joblet_sched_job *job)
 {
 	struct priority_queue *q = state;
-	uint64_t i = job->policy_link[0];
 
 	/* A job that is not in this queue (a caller's mistake) is left alone. */
-	if (i >= q->n || q->heap[i].job != job)
-		return;
-	priority_remove_at(q, (size_t)i);
+	joblet_heap_remove(q->heap, job);
 }
 
 static struct joblet_sched_job *priority_pick(void *state,
@@ -253,17 +192,13 @@ static struct joblet_sched_job *priority_pick(void *state,
 					      int64_t now_ns)
 {
 	struct priority_queue *q = state;
-	struct joblet_sched_job *job;
+	struct joblet_sched_job *job = joblet_heap_top(q->heap);
 
 	(void)now_ns;
-	if (q->n == 0)
-		return NULL;
-	job = q->heap[0].job;
 	/* Strict: the best job waits for room rather than let others pass it. */
-	if (!joblet_sched_fits(free_cap, job))
+	if (!job || !joblet_sched_fits(free_cap, job))
 		return NULL;
-	priority_remove_at(q, 0);
-	return job;
+	return joblet_heap_pop(q->heap); /* job, the top */
 }
 
 static struct joblet_sched_job *priority_peek(void *state, int64_t now_ns)
@@ -271,12 +206,12 @@ static struct joblet_sched_job *priority_peek(void *state, int64_t now_ns)
 	struct priority_queue *q = state;
 
 	(void)now_ns;
-	return q->n > 0 ? q->heap[0].job : NULL;
+	return joblet_heap_top(q->heap);
 }
 
 static uint64_t priority_count(void *state)
 {
-	return ((struct priority_queue *)state)->n;
+	return joblet_heap_count(((struct priority_queue *)state)->heap);
 }
 
 static const struct joblet_scheduler_ops priority_ops = {
@@ -291,7 +226,6 @@ static const struct joblet_scheduler_ops priority_ops = {
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_SCHEDULER, "priority", .version = "1.0.0",
-		     .summary = "highest priority first, aged per minute waited so no job "
-				"starves; the best job waits until it fits",
+		     .summary = "highest priority first, aged per minute waited so no job starves; the best job waits until it fits",
 		     .license = "Apache-2.0", .settings = priority_settings,
 		     .init = priority_init, .ops = &priority_ops);

@@ -140,7 +140,7 @@ static void check_scheduler(const char *id, const struct joblet_scheduler_ops *o
 	struct joblet_sched_capacity none = { sizeof(none), 0, 0, -1, -1, -1 };
 	struct joblet_sched_capacity all = { sizeof(all), 0, -1, -1, -1, -1 };
 	int seen[5] = { 0 }, ok = 1, peek_ok = 1;
-	const int has_peek = JOBLET_OPS_HAS(ops, struct joblet_scheduler_ops, peek) && ops->peek;
+	const int has_peek = ops->peek != NULL;
 	void *q = NULL;
 
 	if (ops->create(&q, NULL) < 0) {

@@ -348,6 +348,205 @@ START_TEST(test_fairshare_settings)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ against a model */
+
+/*
+ * A plain model of the order the plugin documents, without a heap: the
+ * owner served next has the fewest running jobs per weight, then was served
+ * least recently, then has the oldest head job, then the lowest name.
+ * Owners appear at tick - 1 and are forgotten with nothing waiting or
+ * running.  Random submits, picks, ends, removals and adoptions are checked
+ * against it, under weights that exercise every way the plugin keys its
+ * heap (one weight; small ones; ones whose common multiple is too large for
+ * a key; shares that outgrow their field).
+ */
+#define M_OWNERS 6
+#define M_JOBS 600
+#define M_STEPS 4000
+
+enum { M_OUT = 0, M_WAITING = 1, M_RUNNING = 2 };
+
+struct model_owner {
+	uint64_t weight, running, served;
+	int exists;
+	int fifo[M_JOBS], head, tail; /* job indexes; the waiting ones are [head, tail) */
+};
+
+struct model {
+	struct model_owner o[M_OWNERS];
+	uint64_t tick, seq;
+	char names[M_OWNERS][8];
+	struct joblet_sched_job jobs[M_JOBS];
+	int state[M_JOBS], n_jobs, waiting;
+	uint64_t most_running;
+};
+
+static struct model_owner *model_owner(struct model *m, int k)
+{
+	struct model_owner *o = &m->o[k];
+
+	if (!o->exists) {
+		o->exists = 1;
+		o->running = 0;
+		o->head = o->tail = 0;
+		o->served = m->tick ? m->tick - 1 : 0;
+	}
+	return o;
+}
+
+static void model_started(struct model *m, int k)
+{
+	m->o[k].running++;
+	m->tick += 2;
+	m->o[k].served = m->tick;
+	if (m->o[k].running > m->most_running)
+		m->most_running = m->o[k].running;
+}
+
+static uint64_t model_head_seq(const struct model *m, int k)
+{
+	return m->jobs[m->o[k].fifo[m->o[k].head]].seq;
+}
+
+/* 1 when owner a is served before owner b. */
+static int model_before(const struct model *m, int a, int b)
+{
+	const struct model_owner *x = &m->o[a], *y = &m->o[b];
+	uint64_t lhs = x->running * y->weight, rhs = y->running * x->weight;
+
+	if (lhs != rhs)
+		return lhs < rhs;
+	if (x->served != y->served)
+		return x->served < y->served;
+	if (model_head_seq(m, a) != model_head_seq(m, b))
+		return model_head_seq(m, a) < model_head_seq(m, b);
+	return strcmp(m->names[a], m->names[b]) < 0;
+}
+
+/* The job whose turn it is, or NULL when nothing waits. */
+static struct joblet_sched_job *model_next(struct model *m, int *ret_owner)
+{
+	int best = -1;
+
+	for (int k = 0; k < M_OWNERS; k++)
+		if (m->o[k].exists && m->o[k].head < m->o[k].tail &&
+		    (best < 0 || model_before(m, k, best)))
+			best = k;
+	*ret_owner = best;
+	return best < 0 ? NULL : &m->jobs[m->o[best].fifo[m->o[best].head]];
+}
+
+static void model_submit(struct model *m, int k)
+{
+	int i = m->n_jobs++;
+
+	m->jobs[i] = job(++m->seq, m->names[k], 0, T0);
+	submit(&m->jobs[i], T0);
+	model_owner(m, k)->fifo[m->o[k].tail++] = i;
+	m->state[i] = M_WAITING;
+	m->waiting++;
+}
+
+static void model_pick(struct model *m)
+{
+	int k;
+	struct joblet_sched_job *want = model_next(m, &k);
+
+	ck_assert_ptr_eq(ops->peek(q, T0), want);
+	ck_assert_ptr_eq(ops->pick(q, &unlimited, T0), want);
+	if (!want)
+		return;
+	m->state[m->o[k].fifo[m->o[k].head++]] = M_RUNNING;
+	m->waiting--;
+	model_started(m, k);
+}
+
+/* End a running job, or remove a waiting one, of owner k (a random one). */
+static void model_end(struct model *m, int k)
+{
+	int i, at;
+
+	for (i = 0; i < m->n_jobs; i++)
+		if (m->state[i] != M_OUT && strcmp(m->jobs[i].owner, m->names[k]) == 0 &&
+		    rng() % 3 == 0)
+			break;
+	if (i == m->n_jobs)
+		return;
+	if (m->state[i] == M_RUNNING) {
+		ops->finished(q, &m->jobs[i], T0);
+		m->o[k].running--;
+	} else {
+		ops->remove(q, &m->jobs[i]);
+		for (at = m->o[k].head; m->o[k].fifo[at] != i; at++)
+			;
+		memmove(&m->o[k].fifo[at], &m->o[k].fifo[at + 1], (size_t)(m->o[k].tail - at - 1) * sizeof(int));
+		m->o[k].tail--;
+		m->waiting--;
+	}
+	m->state[i] = M_OUT;
+	if (m->o[k].head == m->o[k].tail && m->o[k].running == 0)
+		m->o[k].exists = 0;
+}
+
+static void model_adopt(struct model *m, int k)
+{
+	int i = m->n_jobs++;
+
+	m->jobs[i] = job(++m->seq, m->names[k], 0, T0);
+	ops->adopt(q, &m->jobs[i], T0);
+	model_owner(m, k);
+	model_started(m, k);
+	m->state[i] = M_RUNNING;
+}
+
+static void model_run(const char *settings, const uint64_t *weights, uint64_t want_most_running)
+{
+	struct model *m = calloc(1, sizeof(*m));
+
+	ck_assert_ptr_nonnull(m);
+	load_ok("fairshare", settings);
+	for (int k = 0; k < M_OWNERS; k++) {
+		snprintf(m->names[k], sizeof(m->names[k]), "o%d", k);
+		m->o[k].weight = weights[k];
+	}
+	for (int step = 0; step < M_STEPS; step++) {
+		uint64_t op = rng() % 20;
+		int k = (int)(rng() % M_OWNERS);
+
+		if (op < 8 && m->n_jobs < M_JOBS)
+			model_submit(m, k);
+		else if (op < 14)
+			model_pick(m);
+		else if (op < 19)
+			model_end(m, k);
+		else if (m->n_jobs < M_JOBS)
+			model_adopt(m, k);
+		ck_assert_uint_eq(ops->count(q), (uint64_t)m->waiting);
+	}
+	ck_assert_uint_ge(m->most_running, want_most_running);
+	free(m);
+}
+
+START_TEST(test_fairshare_against_model)
+{
+	static const uint64_t one[M_OWNERS] = { 1, 1, 1, 1, 1, 1 };
+	static const uint64_t small[M_OWNERS] = { 3, 1, 2, 1, 1, 1 };
+	static const uint64_t primes[M_OWNERS] = { 999983, 999979, 1, 1, 1, 1 };
+	static const uint64_t wide[M_OWNERS] = { 1, 1000000, 1, 1, 1, 1 };
+	static const uint64_t fours[M_OWNERS] = { 4, 4, 4, 2, 4, 4 };
+
+	model_run(NULL, one, 0);
+	model_run("      weights: \"o0=3, o2=2\"\n", small, 0);
+	/* A common multiple of about 1e12: no key, fairshare_compare() alone. */
+	model_run("      weights: \"o0=999983, o1=999979\"\n", primes, 0);
+	/* Shares of weight-1 owners outgrow the key's field after 16 running jobs. */
+	model_run("      weights: \"o1=1000000\"\n", wide, 17);
+	model_run("      weights: \"o3=2\"\n      default_weight: 4\n", fours, 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ suite */
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("fairshare");
@@ -363,6 +562,7 @@ static Suite *suite(void)
 	tcase_add_test(tf, test_fairshare_remove);
 	tcase_add_test(tf, test_fairshare_many_owners);
 	tcase_add_test(tf, test_fairshare_settings);
+	tcase_add_test(tf, test_fairshare_against_model);
 	suite_add_tcase(s, tf);
 	return s;
 }

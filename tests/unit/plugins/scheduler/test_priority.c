@@ -80,6 +80,7 @@ START_TEST(test_priority_aging)
 	submit(&low, T0);
 	submit(&high, T0 + 40 * MINUTE);
 	ck_assert_ptr_eq(ops->pick(q, &unlimited, T0 + 40 * MINUTE), &low);
+	ck_assert_ptr_eq(ops->pick(q, &unlimited, T0 + 40 * MINUTE), &high);
 	high.submit_time_ns = T0 + 40 * MINUTE - 1;
 	low.submit_time_ns = T0;
 	submit(&high, T0 + 40 * MINUTE);
