@@ -34,6 +34,8 @@
 #include "base/buffer.h"
 #include "config/config.h"
 #include "plugin/loader.h"
+#include "plugin/ops_archive.h"
+#include "plugin/ops_registry.h"
 
 /* ------------------------------------------------------------------ shared helpers */
 
@@ -98,24 +100,16 @@ int jl_registry_pick(const struct jl_config *cfg, const struct jl_plugin_set *se
 
 	for (char **n = cfg->registry_plugins; n && *n; n++) {
 		const struct joblet_plugin *p = jl_plugin_set_find(set, JOBLET_KIND_REGISTRY, *n);
-		const struct joblet_registry_ops *ops;
 
 		if (jl_strv_push(&asked, *n) < 0)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot choose a registry");
-		if (!p)
-			continue;
-		ops = p->ops;
-		if (ops->can_handle(registry) == 1) {
+		if (p && jl_registry_can_handle(p, registry)) {
 			*ret_plugin = p;
 			return 0;
 		}
 	}
 	list = jl_strv_join(asked, ", ");
-	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				"failed to fetch registry `%s`: no registry plugin takes it (asked, in "
-				"order: %s; see `joblet check` for the loaded ones). Use OWNER/REPO "
-				"for GitHub, an https:// URL, or a local folder",
-				registry, list && *list ? list : "none");
+	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "failed to fetch registry `%s`: no registry plugin takes it (asked, in order: %s; see `joblet check` for the loaded ones). Use OWNER/REPO for GitHub, an https:// URL, or a local folder", registry, list && *list ? list : "none");
 }
 
 int jl_runtime_host_platform(const struct jl_config *cfg, char **ret_platform,
@@ -169,7 +163,6 @@ int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plug
 		   const char *registry, bool revalidate, const struct jl_install_request *req,
 		   struct jl_index **ret_index, bool *ret_cached_unchecked, struct joblet_error **err)
 {
-	const struct joblet_registry_ops *ops = plugin->ops;
 	struct joblet_buffer *body = NULL, *etag = NULL, *location = NULL;
 	_cleanup_free_ char *dir = jl_strdup_printf("%s/cache/registries", cfg->state_dir);
 	_cleanup_free_ char *json_path = NULL, *etag_path = NULL, *cached = NULL, *cached_etag = NULL;
@@ -222,7 +215,7 @@ int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plug
 
 		jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0,
 			    "fetching the index of `%s`", registry);
-		r = ops->fetch_index(&q, &a, &e);
+		r = jl_registry_fetch_index(plugin, &q, &a, &e);
 		if (r < 0) {
 			/*
 			 * The guide's wording first, the cause after it.  When
@@ -290,8 +283,7 @@ static int open_package(const struct jl_config *cfg, const struct jl_plugin_set 
 			const struct joblet_plugin *first, const char *registry, const char *url,
 			struct joblet_stream **ret, struct joblet_error **err)
 {
-	const struct joblet_registry_ops *ops = first->ops;
-	int r = ops->open_package(registry, url, ret, err);
+	int r = jl_registry_open_package(first, registry, url, ret, err);
 
 	if (r != -JOBLET_E_UNSUPPORTED)
 		return r;
@@ -301,8 +293,7 @@ static int open_package(const struct jl_config *cfg, const struct jl_plugin_set 
 		if (!p || p == first)
 			continue;
 		joblet_error_clear(err);
-		ops = p->ops;
-		r = ops->open_package(registry, url, ret, err);
+		r = jl_registry_open_package(p, registry, url, ret, err);
 		if (r != -JOBLET_E_UNSUPPORTED)
 			return r;
 	}
@@ -311,38 +302,25 @@ static int open_package(const struct jl_config *cfg, const struct jl_plugin_set 
 
 /* The archive plugin with the highest bid for this head, or an error. */
 static int pick_archive(const struct jl_plugin_set *set, const uint8_t *head, size_t len,
-			const char *url, const struct joblet_archive_ops **ret,
+			const char *url, const struct joblet_plugin **ret,
 			struct joblet_error **err)
 {
 	const char *base = strrchr(url, '/');
 	_cleanup_strv_ char **names = NULL;
 	_cleanup_free_ char *list = NULL;
-	int32_t best = 0;
 
 	base = base ? base + 1 : url;
-	*ret = NULL;
-	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
-		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
-		const struct joblet_archive_ops *ops;
-		int32_t bid;
-
-		if (p->kind != JOBLET_KIND_ARCHIVE)
-			continue;
-		ops = p->ops;
-		bid = ops->probe(head, len, base);
-		if (jl_strv_push(&names, p->name) < 0)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", url);
-		if (bid > best) {
-			best = bid;
-			*ret = ops;
-		}
-	}
+	*ret = jl_archive_bid(set, head, len, base);
 	if (*ret)
 		return 0;
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
+
+		if (p->kind == JOBLET_KIND_ARCHIVE && jl_strv_push(&names, p->name) < 0)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", url);
+	}
 	list = jl_strv_join(names, ", ");
-	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-				"package `%s` is in no format the archive plugins read (loaded: %s)",
-				url, list && *list ? list : "none; see `joblet check`");
+	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "package `%s` is in no format the archive plugins read (loaded: %s)", url, list && *list ? list : "none; see `joblet check`");
 }
 
 /*
@@ -390,7 +368,7 @@ int jl_runtime_install(const struct jl_config *cfg, const struct jl_plugin_set *
 	bool force = req->flags & JL_INSTALL_FORCE, unchecked = false, replaced = false;
 	struct jl_runtime_spec spec = { 0 };
 	const struct joblet_plugin *plugin = NULL;
-	const struct joblet_archive_ops *archive = NULL;
+	const struct joblet_plugin *archive = NULL;
 	const struct jl_index_entry *entry = NULL;
 	struct jl_index *idx = NULL;
 	struct jl_prefetch *pf = NULL;
@@ -520,7 +498,8 @@ int jl_runtime_install(const struct jl_config *cfg, const struct jl_plugin_set *
 		if (r == 0)
 			r = pick_archive(set, head, head_len, entry->download_url, &archive, err);
 		if (r == 0)
-			r = archive->extract(jl_prefetch_stream(pf), stagefd, &limits, &stats, err);
+			r = jl_archive_extract(archive, jl_prefetch_stream(pf), stagefd, &limits,
+					       &stats, err);
 		if (r == 0)
 			r = jl_prefetch_finish(pf, sha, &bytes, err);
 		if (r < 0) {

@@ -22,6 +22,7 @@
 #include "base/buffer.h"
 #include "config/config.h"
 #include "plugin/loader.h"
+#include "plugin/ops_archive.h"
 
 /* SHA-256 (hex) and size of an open file, from its start. */
 static int hash_fd(int fd, const char *name, char ret_hex[65], int64_t *ret_size,
@@ -56,24 +57,10 @@ static int hash_fd(int fd, const char *name, char ret_hex[65], int64_t *ret_size
 	return 0;
 }
 
-static const struct joblet_archive_ops *packer(const struct jl_plugin_set *set)
-{
-	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
-		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
-		const struct joblet_archive_ops *ops = p->ops;
-
-		if (p->kind == JOBLET_KIND_ARCHIVE &&
-		    JOBLET_OPS_HAS(ops, struct joblet_archive_ops, create_suffix) && ops->create &&
-		    ops->create_suffix)
-			return ops;
-	}
-	return NULL;
-}
-
 int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set,
 			const char *dir, const char *out, char **ret_json, struct joblet_error **err)
 {
-	const struct joblet_archive_ops *ops = packer(set);
+	const struct joblet_plugin *packer = jl_archive_packer(set);
 	struct joblet_archive_limits limits = { sizeof(limits), 0, (uint64_t)cfg->max_unpacked_bytes,
 						(uint64_t)cfg->max_entries, 4096 };
 	struct joblet_archive_stats stats = { sizeof(stats), 0, 0, 0 };
@@ -85,10 +72,8 @@ int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set
 	struct stat st;
 	int r;
 
-	if (!ops)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"no loaded archive plugin can write packages (archive/tar "
-					"can); see `joblet check`");
+	if (!packer)
+		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "no loaded archive plugin can write packages (archive/tar can); see `joblet check`");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO, errno,
@@ -113,7 +98,8 @@ int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set
 
 		while (ol > 1 && out && out[ol - 1] == '/')
 			ol--;
-		path = jl_strdup_printf("%.*s/%s%s", (int)ol, out ? out : ".", top, ops->create_suffix);
+		path = jl_strdup_printf("%.*s/%s%s", (int)ol, out ? out : ".", top,
+				       jl_archive_create_suffix(packer));
 	} else
 		path = strdup(out);
 	/* The package must not land in the folder being packed (it would pack itself). */
@@ -142,7 +128,7 @@ int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set
 		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", path);
 		goto out;
 	}
-	r = ops->create(dfd, top, fd, &limits, &stats, err);
+	r = jl_archive_create(packer, dfd, top, fd, &limits, &stats, err);
 	if (r < 0)
 		goto fail_tmp;
 	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
@@ -200,13 +186,12 @@ static int read_package(const struct jl_config *cfg, const struct jl_plugin_set 
 	struct joblet_archive_limits limits = { sizeof(limits), 0, (uint64_t)cfg->max_unpacked_bytes,
 						(uint64_t)cfg->max_entries, 4096 };
 	struct joblet_archive_stats stats = { sizeof(stats), 0, 0, 0 };
-	const struct joblet_archive_ops *ops = NULL;
+	const struct joblet_plugin *archive;
 	struct joblet_stream *s = NULL;
 	_cleanup_free_ char *scratch = jl_strdup_printf("%s/.index.XXXXXX", dir);
 	_cleanup_free_ char *display = jl_strdup_printf("%s/%s", dir, file);
 	_cleanup_close_ int sfd = -1;
 	uint8_t head[JOBLET_ARCHIVE_PROBE_BYTES];
-	int32_t best = 0;
 	ssize_t hn;
 	int fd, r;
 
@@ -221,19 +206,8 @@ static int read_package(const struct jl_config *cfg, const struct jl_plugin_set 
 		close(fd);
 		return r < 0 ? r : joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", display);
 	}
-	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
-		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
-		int32_t bid;
-
-		if (p->kind != JOBLET_KIND_ARCHIVE)
-			continue;
-		bid = ((const struct joblet_archive_ops *)p->ops)->probe(head, (size_t)hn, file);
-		if (bid > best) {
-			best = bid;
-			ops = p->ops;
-		}
-	}
-	if (!ops) {
+	archive = jl_archive_bid(set, head, (size_t)hn, file);
+	if (!archive) {
 		close(fd);
 		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
 					"`%s` is in no format the archive plugins read", display);
@@ -248,7 +222,7 @@ static int read_package(const struct jl_config *cfg, const struct jl_plugin_set 
 	}
 	sfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	r = sfd < 0 ? joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", scratch)
-		    : ops->extract(s, sfd, &limits, &stats, err);
+		    : jl_archive_extract(archive, s, sfd, &limits, &stats, err);
 	jl_stream_close(s);
 	if (r == 0) {
 		/* The runtime.yml at the top, or in the package's single folder. */
