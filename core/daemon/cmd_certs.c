@@ -275,9 +275,7 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			if (parse_ip(optarg, buf, &len) == 0)
 				return usage("`%s` is an IP address; give it with --ip", optarg);
 			if (!dns_name_valid(optarg))
-				return usage("--server-name `%s` is not a DNS name (letters, "
-					     "digits, `-` "
-					     "and `.`, such as joblet.example.com)",
+				return usage("--server-name `%s` is not a DNS name (letters, digits, `-` and `.`, such as joblet.example.com)",
 					     optarg);
 			if (has_name(o, optarg))
 				break; /* named already */
@@ -290,17 +288,14 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			if (o->n_ips == MAX_SANS)
 				return usage("at most %d --ip", MAX_SANS);
 			if (parse_ip(optarg, o->ips[o->n_ips], &o->ip_len[o->n_ips]) < 0)
-				return usage("--ip `%s` is not an IPv4 or IPv6 address (such as "
-					     "10.0.0.5 "
-					     "or fd00::5)",
+				return usage("--ip `%s` is not an IPv4 or IPv6 address (such as 10.0.0.5 or fd00::5)",
 					     optarg);
 			if (!has_ip(o, o->ips[o->n_ips], o->ip_len[o->n_ips]))
 				o->n_ips++;
 			break;
 		case 'a':
 			if (!address_valid(optarg, host, sizeof(host)))
-				return usage("--address `%s` is not HOST:PORT (such as %s or "
-					     "[fd00::5]:50051)",
+				return usage("--address `%s` is not HOST:PORT (such as %s or [fd00::5]:50051)",
 					     optarg, DEFAULT_ADDRESS);
 			o->address = optarg;
 			break;
@@ -309,8 +304,7 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			long v = parse_days(optarg);
 
 			if (v < 0)
-				return usage("--%s must be a whole number of days from 1 to %d, "
-					     "not `%s`",
+				return usage("--%s must be a whole number of days from 1 to %d, not `%s`",
 					     c == 'C' ? "ca-days" : "days", MAX_DAYS, optarg);
 			*(c == 'C' ? &o->ca_days : &o->days) = v;
 			o->days_given |= c == 'D';
@@ -334,8 +328,7 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 		return usage("give the folder to write into with --dir DIR");
 	if (o->days > o->ca_days)
 		return usage(
-			"--days %ld%s is longer than the CA's %ld days (--ca-days): the "
-			"certificates would outlive their CA; shorten --days or raise --ca-days",
+			"--days %ld%s is longer than the CA's %ld days (--ca-days): the certificates would outlive their CA; shorten --days or raise --ca-days",
 			o->days, o->days_given ? "" : " (the default)", o->ca_days);
 	return 0;
 }
@@ -447,25 +440,35 @@ static char *datum_to_string(const gnutls_datum_t *d)
 	return s;
 }
 
-/*
- * Make a key and a certificate for profile p, signed by issuer (NULL:
- * self-signed, the CA).  now is the time of the run.
- */
-static int issue(const struct cert_profile *p, const struct issued *issuer, time_t now,
-		 struct serials *serials, struct issued *ret, struct joblet_error **err)
+/* One certificate being made: issue() runs the steps below in order. */
+struct issuing {
+	const struct cert_profile *p;
+	const struct issued *issuer; /* NULL: self-signed (the CA) */
+	gnutls_privkey_t key;	     /* the new key */
+	gnutls_pubkey_t pub;	     /* its public half */
+	gnutls_x509_crt_t crt;
+	unsigned char serial[SERIAL_BYTES];
+	struct issued out; /* what the caller gets */
+};
+
+static void issuing_done(struct issuing *is)
+{
+	if (is->crt)
+		gnutls_x509_crt_deinit(is->crt);
+	if (is->pub)
+		gnutls_pubkey_deinit(is->pub);
+	if (is->key)
+		gnutls_privkey_deinit(is->key);
+	issued_done(&is->out);
+}
+
+/* The key: ECDSA on P-256, kept as unencrypted PKCS#8 PEM, and its key id. */
+static int issue_key(struct issuing *is, struct joblet_error **err)
 {
 	_cleanup_x509_privkey_ gnutls_x509_privkey_t xkey = NULL;
-	_cleanup_pubkey_ gnutls_pubkey_t pub = NULL;
-	_cleanup_crt_ gnutls_x509_crt_t crt = NULL;
-	gnutls_privkey_t key = NULL;
 	gnutls_datum_t pem = { NULL, 0 };
-	unsigned char serial[SERIAL_BYTES];
-	struct issued out = { 0 };
-	const char *step;
-	int rc, r;
+	int rc;
 
-	/* The key: ECDSA on P-256, exported as unencrypted PKCS#8. */
-	step = "cannot generate the key";
 	rc = gnutls_x509_privkey_init(&xkey);
 	if (rc >= 0)
 		rc = gnutls_x509_privkey_generate(
@@ -474,50 +477,43 @@ static int issue(const struct cert_profile *p, const struct issued *issuer, time
 		rc = gnutls_x509_privkey_export2_pkcs8(xkey, GNUTLS_X509_FMT_PEM, NULL,
 						       GNUTLS_PKCS_PLAIN, &pem);
 	if (rc < 0)
-		return tls_error(err, rc, step, p->cn);
-	out.key_pem = datum_to_string(&pem);
+		return tls_error(err, rc, "cannot generate the key", is->p->cn);
+	is->out.key_pem = datum_to_string(&pem);
 	explicit_bzero(pem.data, pem.size);
 	gnutls_free(pem.data);
-	pem.data = NULL;
-	if (!out.key_pem)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot keep the key of `%s`",
-					p->cn);
-	rc = gnutls_privkey_init(&key);
+	if (!is->out.key_pem)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot keep the key of `%s`", is->p->cn);
+	rc = gnutls_privkey_init(&is->key);
 	if (rc >= 0) {
-		rc = gnutls_privkey_import_x509(key, xkey, GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE);
+		rc = gnutls_privkey_import_x509(is->key, xkey, GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE);
 		if (rc >= 0)
 			xkey = NULL; /* key owns it now */
 	}
 	if (rc >= 0)
-		rc = gnutls_pubkey_init(&pub);
+		rc = gnutls_pubkey_init(&is->pub);
 	if (rc >= 0)
-		rc = gnutls_pubkey_import_privkey(pub, key, 0, 0);
-	out.key_id_len = sizeof(out.key_id);
+		rc = gnutls_pubkey_import_privkey(is->pub, is->key, 0, 0);
+	is->out.key_id_len = sizeof(is->out.key_id);
 	if (rc >= 0)
-		rc = gnutls_pubkey_get_key_id(pub, GNUTLS_KEYID_USE_SHA1, out.key_id,
-					      &out.key_id_len);
-	if (rc < 0) {
-		r = tls_error(err, rc, step, p->cn);
-		goto fail;
-	}
+		rc = gnutls_pubkey_get_key_id(is->pub, GNUTLS_KEYID_USE_SHA1, is->out.key_id,
+					      &is->out.key_id_len);
+	return rc < 0 ? tls_error(err, rc, "cannot generate the key", is->p->cn) : 0;
+}
 
-	r = new_serial(serials, serial, err);
-	if (r < 0)
-		goto fail;
-	for (size_t i = 0; i < SERIAL_BYTES; i++)
-		snprintf(out.serial_hex + 2 * i, 3, "%02x", serial[i]);
-	out.expires = now + (time_t)p->days * 86400;
+/* Serial, validity, subject (O=joblet, OU, CN) and public key. */
+static int issue_subject(struct issuing *is, time_t now)
+{
+	const struct cert_profile *p = is->p;
+	gnutls_x509_crt_t crt = is->crt;
+	int rc;
 
-	step = "cannot build the certificate";
-	rc = gnutls_x509_crt_init(&crt);
+	rc = gnutls_x509_crt_set_version(crt, 3);
 	if (rc >= 0)
-		rc = gnutls_x509_crt_set_version(crt, 3);
-	if (rc >= 0)
-		rc = gnutls_x509_crt_set_serial(crt, serial, SERIAL_BYTES);
+		rc = gnutls_x509_crt_set_serial(crt, is->serial, SERIAL_BYTES);
 	if (rc >= 0)
 		rc = gnutls_x509_crt_set_activation_time(crt, now - BACKDATE_SECONDS);
 	if (rc >= 0)
-		rc = gnutls_x509_crt_set_expiration_time(crt, out.expires);
+		rc = gnutls_x509_crt_set_expiration_time(crt, is->out.expires);
 	if (rc >= 0)
 		rc = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0,
 						   "joblet", 6);
@@ -528,10 +524,20 @@ static int issue(const struct cert_profile *p, const struct issued *issuer, time
 		rc = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, p->cn,
 						   (unsigned)strlen(p->cn));
 	if (rc >= 0)
-		rc = gnutls_x509_crt_set_pubkey(crt, pub);
+		rc = gnutls_x509_crt_set_pubkey(crt, is->pub);
+	return rc;
+}
+
+/* What the key may do, and the key ids that chain it to its issuer. */
+static int issue_extensions(struct issuing *is)
+{
+	const struct cert_profile *p = is->p;
+	const struct issued *signer = is->issuer ? is->issuer : &is->out;
+	gnutls_x509_crt_t crt = is->crt;
+	int rc;
+
 	/* A CA that signs end certificates only (path length 0). */
-	if (rc >= 0)
-		rc = gnutls_x509_crt_set_basic_constraints(crt, p->ca ? 1 : 0, p->ca ? 0 : -1);
+	rc = gnutls_x509_crt_set_basic_constraints(crt, p->ca ? 1 : 0, p->ca ? 0 : -1);
 	if (rc >= 0)
 		rc = gnutls_x509_crt_set_key_usage(crt, p->ca ? GNUTLS_KEY_KEY_CERT_SIGN |
 									GNUTLS_KEY_CRL_SIGN
@@ -539,50 +545,76 @@ static int issue(const struct cert_profile *p, const struct issued *issuer, time
 	if (rc >= 0 && p->purpose)
 		rc = gnutls_x509_crt_set_key_purpose_oid(crt, p->purpose, 0);
 	if (rc >= 0)
-		rc = gnutls_x509_crt_set_subject_key_id(crt, out.key_id, out.key_id_len);
+		rc = gnutls_x509_crt_set_subject_key_id(crt, is->out.key_id, is->out.key_id_len);
 	if (rc >= 0)
-		rc = gnutls_x509_crt_set_authority_key_id(crt, issuer ? issuer->key_id : out.key_id,
-							  issuer ? issuer->key_id_len
-								 : out.key_id_len);
-	if (rc < 0) {
-		r = tls_error(err, rc, step, p->cn);
-		goto fail;
-	}
+		rc = gnutls_x509_crt_set_authority_key_id(crt, signer->key_id, signer->key_id_len);
+	return rc;
+}
+
+/* The certificate, signed by the issuer (or by its own key) and kept as PEM. */
+static int issue_certificate(struct issuing *is, time_t now, struct serials *serials,
+			     struct joblet_error **err)
+{
+	const struct cert_profile *p = is->p;
+	gnutls_datum_t pem = { NULL, 0 };
+	int rc, r;
+
+	r = new_serial(serials, is->serial, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < SERIAL_BYTES; i++)
+		snprintf(is->out.serial_hex + 2 * i, 3, "%02x", is->serial[i]);
+	is->out.expires = now + (time_t)p->days * 86400;
+	rc = gnutls_x509_crt_init(&is->crt);
+	if (rc >= 0)
+		rc = issue_subject(is, now);
+	if (rc >= 0)
+		rc = issue_extensions(is);
+	if (rc < 0)
+		return tls_error(err, rc, "cannot build the certificate", p->cn);
 	if (p->sans) {
-		r = add_sans(crt, p->sans, p->cn, err);
+		r = add_sans(is->crt, p->sans, p->cn, err);
 		if (r < 0)
-			goto fail;
+			return r;
 	}
-	rc = gnutls_x509_crt_privkey_sign(crt, issuer ? issuer->crt : crt,
-					  issuer ? issuer->key : key, GNUTLS_DIG_SHA256, 0);
-	if (rc < 0) {
-		r = tls_error(err, rc, "cannot sign the certificate", p->cn);
-		goto fail;
-	}
-	rc = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &pem);
-	if (rc < 0) {
-		r = tls_error(err, rc, "cannot export the certificate", p->cn);
-		goto fail;
-	}
-	out.cert_pem = datum_to_string(&pem);
+	rc = gnutls_x509_crt_privkey_sign(is->crt, is->issuer ? is->issuer->crt : is->crt,
+					  is->issuer ? is->issuer->key : is->key,
+					  GNUTLS_DIG_SHA256, 0);
+	if (rc < 0)
+		return tls_error(err, rc, "cannot sign the certificate", p->cn);
+	rc = gnutls_x509_crt_export2(is->crt, GNUTLS_X509_FMT_PEM, &pem);
+	if (rc < 0)
+		return tls_error(err, rc, "cannot export the certificate", p->cn);
+	is->out.cert_pem = datum_to_string(&pem);
 	gnutls_free(pem.data);
-	if (!out.cert_pem) {
-		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-				     "cannot keep the certificate of `%s`", p->cn);
-		goto fail;
-	}
-	if (p->ca) {
-		out.crt = crt;
-		crt = NULL;
-		out.key = key;
-	} else
-		gnutls_privkey_deinit(key);
-	*ret = out;
+	if (!is->out.cert_pem)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot keep the certificate of `%s`", p->cn);
 	return 0;
-fail:
-	if (key)
-		gnutls_privkey_deinit(key);
-	issued_done(&out);
+}
+
+/*
+ * Make a key and a certificate for profile p, signed by issuer (NULL:
+ * self-signed, the CA).  now is the time of the run.  The CA keeps its
+ * certificate and key in *ret, to sign the others.
+ */
+static int issue(const struct cert_profile *p, const struct issued *issuer, time_t now,
+		 struct serials *serials, struct issued *ret, struct joblet_error **err)
+{
+	struct issuing is = { .p = p, .issuer = issuer };
+	int r;
+
+	r = issue_key(&is, err);
+	if (r == 0)
+		r = issue_certificate(&is, now, serials, err);
+	if (r == 0) {
+		if (p->ca) {
+			is.out.crt = TAKE_PTR(is.crt);
+			is.out.key = TAKE_PTR(is.key);
+		}
+		*ret = is.out;
+		memset(&is.out, 0, sizeof(is.out));
+	}
+	issuing_done(&is);
 	return r;
 }
 
@@ -723,8 +755,7 @@ static int check_existing(struct certs_run *run, struct joblet_error **err)
 			if (S_ISDIR(st.st_mode))
 				return joblet_error_set(
 					err, JOBLET_E_EXISTS, 0,
-					"`%s` is a folder; remove it or choose another "
-					"--dir",
+					"`%s` is a folder; remove it or choose another --dir",
 					run->files[i].path);
 			if (!first)
 				first = run->files[i].path;
@@ -740,13 +771,11 @@ static int check_existing(struct certs_run *run, struct joblet_error **err)
 		return 0;
 	if (n == 1)
 		return joblet_error_set(err, JOBLET_E_EXISTS, 0,
-					"`%s` exists already; pass --force to replace the CA and "
-					"every certificate, or choose another --dir",
+					"`%s` exists already; pass --force to replace the CA and every certificate, or choose another --dir",
 					first);
 	return joblet_error_set(
 		err, JOBLET_E_EXISTS, 0,
-		"`%s` and %zu more of the files to write exist already; pass --force "
-		"to replace the CA and every certificate, or choose another --dir",
+		"`%s` and %zu more of the files to write exist already; pass --force to replace the CA and every certificate, or choose another --dir",
 		first, n - 1);
 }
 
@@ -816,19 +845,14 @@ static int write_files(struct certs_run *run, struct joblet_error **err)
 				unlink(run->files[j].path);
 			if (saved == EEXIST)
 				return joblet_error_set(err, JOBLET_E_EXISTS, 0,
-							"`%s` appeared while the certificates were "
-							"made; nothing was written; pass --force "
-							"to replace it, or choose another --dir",
+							"`%s` appeared while the certificates were made; nothing was written; pass --force to replace it, or choose another --dir",
 							f->path);
 			if (!run->opts.force)
 				return joblet_error_set(err, JOBLET_E_IO, saved,
-							"cannot put `%s` in place; nothing was "
-							"written",
+							"cannot put `%s` in place; nothing was written",
 							f->path);
 			return joblet_error_set(err, JOBLET_E_IO, saved,
-						"cannot replace `%s`; the files before it were "
-						"replaced, the others kept; run again once it "
-						"can be replaced",
+						"cannot replace `%s`; the files before it were replaced, the others kept; run again once it can be replaced",
 						f->path);
 		}
 		free(f->tmp);
@@ -1193,15 +1217,11 @@ static int certs_init(int argc, char **argv, void *userdata)
 		goto fail;
 	if (!address_covered(&run.opts))
 		fprintf(stderr,
-			CMD ": warning: the server certificate does not name the host of --address "
-			    "`%s`, so rnx will refuse the server there; run again with --force and "
-			    "--server-name or --ip for that host\n",
+			CMD ": warning: the server certificate does not name the host of --address `%s`, so rnx will refuse the server there; run again with --force and --server-name or --ip for that host\n",
 			run.opts.address);
 	if (run.new_ca)
 		fprintf(stderr,
-			CMD ": note: a new CA replaced the one in `%s`: certificates of the old CA "
-			    "no longer work; give every user their new rnx-config-<role>.yml and "
-			    "restart `joblet serve`\n",
+			CMD ": note: a new CA replaced the one in `%s`: certificates of the old CA no longer work; give every user their new rnx-config-<role>.yml and restart `joblet serve`\n",
 			run.dir);
 	if (ctx->json)
 		print_json(&run);

@@ -93,24 +93,18 @@ static int read_pem(struct jl_yaml *y, yaml_node_t *node, const char *key, const
 	return 0;
 }
 
-static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, const char *base_dir,
-		      struct jl_client_node *n, struct joblet_error **err)
+/* The settings a node may have, in the order of seen[] below. */
+static const char *const node_keys[] = { "address", "cert", "key", "ca", "nodeId", "isDefault" };
+enum { NODE_ADDRESS, NODE_CERT, NODE_KEY, NODE_CA, NODE_ID, NODE_IS_DEFAULT, NODE_N_KEYS };
+
+/* Sort a node's settings into seen[] by name; address, cert, key and ca must be there. */
+static int node_settings(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map,
+			 const char *prefix, yaml_node_t *seen[NODE_N_KEYS],
+			 struct joblet_error **err)
 {
-	static const char *const known[] = { "address", "cert", "key", "ca", "nodeId", "isDefault" };
 	const char *name = jl_yaml_scalar(knode);
-	_cleanup_free_ char *prefix = jl_strdup_printf("nodes.%s", name);
-	yaml_node_t *seen[ELEMENTSOF(known)] = { NULL };
 	int r;
 
-	if (!prefix)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
-	if (!node_name_valid(name))
-		return jl_yaml_error(y, knode, err,
-				     "node name `%s` may only hold letters, digits, `.`, `_` and `-`",
-				     name);
-	n->name = strdup(name);
-	if (!n->name)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
 	r = jl_yaml_check_mapping(y, map, prefix, err);
 	if (r < 0)
 		return r;
@@ -118,69 +112,41 @@ static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, c
 		yaml_node_t *k = jl_yaml_node(y, p->key);
 		size_t i;
 
-		for (i = 0; i < ELEMENTSOF(known); i++)
-			if (jl_streq(jl_yaml_scalar(k), known[i]))
+		for (i = 0; i < NODE_N_KEYS; i++)
+			if (jl_streq(jl_yaml_scalar(k), node_keys[i]))
 				break;
-		if (i == ELEMENTSOF(known))
-			return jl_yaml_error(y, k, err,
-					     "`%s.%s` is not a node setting (address, cert, key, ca, "
-					     "nodeId, isDefault)",
-					     prefix, jl_yaml_scalar(k));
+		if (i == NODE_N_KEYS)
+			return jl_yaml_error(y, k, err, "`%s.%s` is not a node setting (address, cert, key, ca, nodeId, isDefault)", prefix, jl_yaml_scalar(k));
 		seen[i] = jl_yaml_node(y, p->value);
 	}
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = NODE_ADDRESS; i <= NODE_CA; i++) {
 		if (seen[i])
 			continue;
-		if (i == 1 || i == 2) /* cert, key */
-			return jl_yaml_error(y, knode, err,
-					     "node `%s` has no client certificate (no `%s`): set cert "
-					     "and key (run `joblet certs init`)",
-					     name, known[i]);
-		return jl_yaml_error(y, knode, err,
-				     "node `%s` has no `%s`; every node needs address, cert, key and "
-				     "ca",
-				     name, known[i]);
+		if (i == NODE_CERT || i == NODE_KEY)
+			return jl_yaml_error(y, knode, err, "node `%s` has no client certificate (no `%s`): set cert and key (run `joblet certs init`)", name, node_keys[i]);
+		return jl_yaml_error(y, knode, err, "node `%s` has no `%s`; every node needs address, cert, key and ca", name, node_keys[i]);
 	}
+	return 0;
+}
 
-	_cleanup_free_ char *kaddr = jl_strdup_printf("%s.address", prefix);
-	_cleanup_free_ char *kcert = jl_strdup_printf("%s.cert", prefix);
-	_cleanup_free_ char *kkey = jl_strdup_printf("%s.key", prefix);
-	_cleanup_free_ char *kca = jl_strdup_printf("%s.ca", prefix);
-	if (!kaddr || !kcert || !kkey || !kca)
+/* The optional nodeId and isDefault. */
+static int node_extras(struct jl_yaml *y, yaml_node_t *seen[NODE_N_KEYS], const char *prefix,
+		       struct jl_client_node *n, struct joblet_error **err)
+{
+	_cleanup_free_ char *kid = jl_strdup_printf("%s.nodeId", prefix);
+	_cleanup_free_ char *kdef = jl_strdup_printf("%s.isDefault", prefix);
+	bool b;
+	int r;
+
+	if (!kid || !kdef)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
-
-	r = jl_yaml_get_string(y, seen[0], kaddr, &n->address, err);
-	if (r < 0)
-		return r;
-	if (!jl_address_valid(n->address, 1))
-		return jl_yaml_error(y, seen[0], err,
-				     "`%s` must be host:port (for example 127.0.0.1:50051), not `%s`",
-				     kaddr, n->address);
-	r = read_pem(y, seen[1], kcert, base_dir, &n->cert_pem, &n->cert_path, err);
-	if (r < 0)
-		return r;
-	r = read_pem(y, seen[2], kkey, base_dir, &n->key_pem, &n->key_path, err);
-	if (r < 0)
-		return r;
-	r = read_pem(y, seen[3], kca, base_dir, &n->ca_pem, &n->ca_path, err);
-	if (r < 0)
-		return r;
-	if (seen[4]) {
-		_cleanup_free_ char *k = jl_strdup_printf("%s.nodeId", prefix);
-
-		if (!k)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
-		r = jl_yaml_get_string(y, seen[4], k, &n->node_id, err);
+	if (seen[NODE_ID]) {
+		r = jl_yaml_get_string(y, seen[NODE_ID], kid, &n->node_id, err);
 		if (r < 0)
 			return r;
 	}
-	if (seen[5]) {
-		_cleanup_free_ char *k = jl_strdup_printf("%s.isDefault", prefix);
-		bool b;
-
-		if (!k)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
-		r = jl_yaml_get_bool(y, seen[5], k, &b, err);
+	if (seen[NODE_IS_DEFAULT]) {
+		r = jl_yaml_get_bool(y, seen[NODE_IS_DEFAULT], kdef, &b, err);
 		if (r < 0)
 			return r;
 		n->is_default = b;
@@ -188,112 +154,163 @@ static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, c
 	return 0;
 }
 
-int jl_client_config_load(const char *path, struct jl_client_config **ret_config,
-			      struct joblet_error **err)
+static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, const char *base_dir,
+		      struct jl_client_node *n, struct joblet_error **err)
 {
-	struct jl_client_config *cfg = NULL;
-	_cleanup_free_ char *base_dir = NULL;
-	struct jl_yaml *y = NULL;
-	yaml_node_t *root, *nodes = NULL, *def = NULL;
-	int r, default_line = 0;
+	const char *name = jl_yaml_scalar(knode);
+	_cleanup_free_ char *prefix = jl_strdup_printf("nodes.%s", name);
+	_cleanup_free_ char *kaddr = NULL, *kcert = NULL, *kkey = NULL, *kca = NULL;
+	yaml_node_t *seen[NODE_N_KEYS] = { NULL };
+	int r;
 
-	r = jl_yaml_load_file(path, JOBLET_E_CONFIG, &y, err);
+	if (!prefix)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+	if (!node_name_valid(name))
+		return jl_yaml_error(y, knode, err, "node name `%s` may only hold letters, digits, `.`, `_` and `-`", name);
+	n->name = strdup(name);
+	if (!n->name)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+	r = node_settings(y, knode, map, prefix, seen, err);
 	if (r < 0)
 		return r;
-	cfg = calloc(1, sizeof(*cfg));
-	base_dir = jl_dirname(path);
-	if (!cfg || !base_dir || !(cfg->source = strdup(path))) {
-		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", path);
-		goto fail;
-	}
-	root = jl_yaml_root(y);
-	if (!root || jl_yaml_is_null(root)) {
-		r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-				     "`%s` is empty; it needs a `nodes:` mapping (see rnx(1))", path);
-		goto fail;
-	}
-	r = jl_yaml_check_mapping(y, root, "", err);
+	kaddr = jl_strdup_printf("%s.address", prefix);
+	kcert = jl_strdup_printf("%s.cert", prefix);
+	kkey = jl_strdup_printf("%s.key", prefix);
+	kca = jl_strdup_printf("%s.ca", prefix);
+	if (!kaddr || !kcert || !kkey || !kca)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+	r = jl_yaml_get_string(y, seen[NODE_ADDRESS], kaddr, &n->address, err);
 	if (r < 0)
-		goto fail;
+		return r;
+	if (!jl_address_valid(n->address, 1))
+		return jl_yaml_error(y, seen[NODE_ADDRESS], err, "`%s` must be host:port (for example 127.0.0.1:50051), not `%s`", kaddr, n->address);
+	r = read_pem(y, seen[NODE_CERT], kcert, base_dir, &n->cert_pem, &n->cert_path, err);
+	if (r == 0)
+		r = read_pem(y, seen[NODE_KEY], kkey, base_dir, &n->key_pem, &n->key_path, err);
+	if (r == 0)
+		r = read_pem(y, seen[NODE_CA], kca, base_dir, &n->ca_pem, &n->ca_path, err);
+	if (r < 0)
+		return r;
+	return node_extras(y, seen, prefix, n, err);
+}
+
+/* Reading one rnx-config.yml. */
+struct client_load {
+	const char *path;
+	char *base_dir; /* relative cert, key and ca paths start here */
+	struct jl_yaml *y;
+	yaml_node_t *nodes;   /* `nodes:`, or NULL */
+	yaml_node_t *def;     /* `default:`, or NULL */
+	int default_line;     /* where `default:` is */
+	struct jl_client_config *cfg;
+};
+
+/* The top level: version (ignored), default and nodes. */
+static int client_load_top(struct client_load *l, struct joblet_error **err)
+{
+	yaml_node_t *root = jl_yaml_root(l->y);
+	int r;
+
+	if (!root || jl_yaml_is_null(root))
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0, "`%s` is empty; it needs a `nodes:` mapping (see rnx(1))", l->path);
+	r = jl_yaml_check_mapping(l->y, root, "", err);
+	if (r < 0)
+		return r;
 	jl_yaml_foreach_pair(p, root) {
-		yaml_node_t *k = jl_yaml_node(y, p->key);
+		yaml_node_t *k = jl_yaml_node(l->y, p->key);
 		const char *name = jl_yaml_scalar(k);
 
 		if (jl_streq(name, "nodes"))
-			nodes = jl_yaml_node(y, p->value);
+			l->nodes = jl_yaml_node(l->y, p->value);
 		else if (jl_streq(name, "default")) {
-			def = jl_yaml_node(y, p->value);
-			default_line = jl_yaml_line(k);
+			l->def = jl_yaml_node(l->y, p->value);
+			l->default_line = jl_yaml_line(k);
 		} else if (jl_streq(name, "version")) {
-			if (!jl_yaml_scalar(jl_yaml_node(y, p->value))) {
-				r = jl_yaml_error(y, k, err, "`version` must be a single value");
-				goto fail;
-			}
-		} else {
-			r = jl_yaml_error(y, k, err,
-					  "`%s` is not a setting (settings at the top level: "
-					  "version, default, nodes); see rnx(1)",
-					  name);
-			goto fail;
-		}
+			if (!jl_yaml_scalar(jl_yaml_node(l->y, p->value)))
+				return jl_yaml_error(l->y, k, err, "`version` must be a single value");
+		} else
+			return jl_yaml_error(l->y, k, err, "`%s` is not a setting (settings at the top level: version, default, nodes); see rnx(1)", name);
 	}
-	if (!nodes || jl_yaml_is_null(nodes)) {
-		r = jl_yaml_error(y, nodes ? nodes : root, err,
-				  "no `nodes:` defined; add at least one node with address, cert, "
-				  "key and ca");
-		goto fail;
-	}
-	r = jl_yaml_check_mapping(y, nodes, "nodes", err);
+	if (!l->nodes || jl_yaml_is_null(l->nodes))
+		return jl_yaml_error(l->y, l->nodes ? l->nodes : root, err, "no `nodes:` defined; add at least one node with address, cert, key and ca");
+	return 0;
+}
+
+/* Every node under `nodes:`; at least one. */
+static int client_load_nodes(struct client_load *l, struct joblet_error **err)
+{
+	struct jl_client_config *cfg = l->cfg;
+	yaml_node_t *nodes = l->nodes;
+	size_t count;
+	int r;
+
+	r = jl_yaml_check_mapping(l->y, nodes, "nodes", err);
 	if (r < 0)
-		goto fail;
-	cfg->nodes = calloc((size_t)(nodes->data.mapping.pairs.top - nodes->data.mapping.pairs.start) + 1,
-			    sizeof(*cfg->nodes));
-	if (!cfg->nodes) {
-		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", path);
-		goto fail;
-	}
+		return r;
+	count = (size_t)(nodes->data.mapping.pairs.top - nodes->data.mapping.pairs.start);
+	cfg->nodes = calloc(count + 1, sizeof(*cfg->nodes));
+	if (!cfg->nodes)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", l->path);
 	jl_yaml_foreach_pair(p, nodes) {
 		struct jl_client_node *n = &cfg->nodes[cfg->n_nodes++];
 
-		r = parse_node(y, jl_yaml_node(y, p->key), jl_yaml_node(y, p->value), base_dir, n,
-			       err);
+		r = parse_node(l->y, jl_yaml_node(l->y, p->key), jl_yaml_node(l->y, p->value),
+			       l->base_dir, n, err);
 		if (r < 0)
-			goto fail;
+			return r;
 	}
-	if (cfg->n_nodes == 0) {
-		r = jl_yaml_error(y, nodes, err, "`nodes` is empty; add at least one node");
-		goto fail;
-	}
-	if (def) {
+	if (cfg->n_nodes == 0)
+		return jl_yaml_error(l->y, nodes, err, "`nodes` is empty; add at least one node");
+	return 0;
+}
+
+/* `default:` must name a node, and at most one node may say `isDefault: true`. */
+static int client_load_default(struct client_load *l, struct joblet_error **err)
+{
+	struct jl_client_config *cfg = l->cfg;
+	int r;
+
+	if (l->def) {
 		bool found = false;
 
-		r = jl_yaml_get_string(y, def, "default", &cfg->default_node, err);
+		r = jl_yaml_get_string(l->y, l->def, "default", &cfg->default_node, err);
 		if (r < 0)
-			goto fail;
+			return r;
 		for (size_t i = 0; i < cfg->n_nodes; i++)
 			found |= strcmp(cfg->nodes[i].name, cfg->default_node) == 0;
-		if (!found) {
-			r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					     "`%s` line %d: `default` names node `%s`, which is not "
-					     "under `nodes`",
-					     path, default_line, cfg->default_node);
-			goto fail;
-		}
+		if (!found)
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0, "`%s` line %d: `default` names node `%s`, which is not under `nodes`", l->path, l->default_line, cfg->default_node);
 	}
 	for (size_t i = 0, marked = 0; i < cfg->n_nodes; i++)
-		if (cfg->nodes[i].is_default && ++marked > 1) {
-			r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					     "`%s`: more than one node has `isDefault: true`; keep "
-					     "it on one",
-					     path);
-			goto fail;
-		}
-	jl_yaml_free(y);
-	*ret_config = cfg;
+		if (cfg->nodes[i].is_default && ++marked > 1)
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0, "`%s`: more than one node has `isDefault: true`; keep it on one", l->path);
 	return 0;
-fail:
-	jl_yaml_free(y);
-	jl_client_config_free(cfg);
+}
+
+int jl_client_config_load(const char *path, struct jl_client_config **ret_config,
+			  struct joblet_error **err)
+{
+	struct client_load l = { .path = path };
+	int r;
+
+	r = jl_yaml_load_file(path, JOBLET_E_CONFIG, &l.y, err);
+	if (r < 0)
+		return r;
+	l.cfg = calloc(1, sizeof(*l.cfg));
+	l.base_dir = jl_dirname(path);
+	if (!l.cfg || !l.base_dir || !(l.cfg->source = strdup(path)))
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", path);
+	if (r == 0)
+		r = client_load_top(&l, err);
+	if (r == 0)
+		r = client_load_nodes(&l, err);
+	if (r == 0)
+		r = client_load_default(&l, err);
+	if (r == 0)
+		*ret_config = TAKE_PTR(l.cfg);
+	jl_client_config_free(l.cfg);
+	jl_yaml_free(l.y);
+	free(l.base_dir);
 	return r;
 }
 
@@ -327,9 +344,7 @@ int jl_client_config_locate(const char *explicit_path, char **ret_path,
 			goto found;
 		}
 	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				"no client configuration: tried $RNX_CONFIG, `%s` and `%s`; pass "
-				"--config FILE, or put the rnx-config.yml your joblet administrator "
-				"gave you at ~/.rnx/rnx-config.yml (format: rnx(1))",
+				"no client configuration: tried $RNX_CONFIG, `%s` and `%s`; pass --config FILE, or put the rnx-config.yml your joblet administrator gave you at ~/.rnx/rnx-config.yml (format: rnx(1))",
 				home_path ? home_path : "~/.rnx/rnx-config.yml", candidates[1]);
 found:
 	if (!copy)
@@ -377,7 +392,6 @@ int jl_client_config_select(const struct jl_client_config *cfg, const char *name
 					"no node `%s` in `%s` (nodes: %s)", want, cfg->source,
 					list ? list : "?");
 	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				"`%s` has several nodes and none is the default; pass --node NAME "
-				"(nodes: %s) or set `default:`",
+				"`%s` has several nodes and none is the default; pass --node NAME (nodes: %s) or set `default:`",
 				cfg->source, list ? list : "?");
 }

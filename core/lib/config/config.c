@@ -264,8 +264,7 @@ static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const cha
 		if (!slash || !kind || jl_plugin_kind_parse(kind, &k) < 0 ||
 		    !jl_plugin_name_valid(slash + 1))
 			return jl_yaml_error(y, idnode, err,
-					     "`%s.%s` does not name a plugin; use `kind/name` with "
-					     "kind registry, archive, isolation or scheduler",
+					     "`%s.%s` does not name a plugin; use `kind/name` with kind registry, archive, isolation or scheduler",
 					     key, id);
 		sub = jl_strdup_printf("%s.\"%s\"", key, id);
 		if (!sub)
@@ -340,41 +339,331 @@ static int check_config(const struct jl_config *cfg, struct joblet_error **err)
 
 		if (!cfg->pinnable_cores || !*cfg->pinnable_cores)
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"%s: scheduler.reserve_cores keeps scheduler.cores for "
-						"--cpus jobs and runs the others on the rest, so "
-						"scheduler.cores must name some of the CPUs (such as "
-						"2-7), not %s",
+						"%s: scheduler.reserve_cores keeps scheduler.cores for --cpus jobs and runs the others on the rest, so scheduler.cores must name some of the CPUs (such as 2-7), not %s",
 						cfg->source, cfg->pinnable_cores ? "none" : "auto");
 		/* The list parsed when it was read; CPUs that cannot be told are not checked. */
 		if (jl_cpuset_online_except(cfg->pinnable_cores, &rest, NULL) == 0 &&
 		    jl_cpuset_count(&rest) == 0)
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"%s: scheduler.cores (%s) names every CPU of this "
-						"host, so scheduler.reserve_cores leaves none for jobs "
-						"without --cpus; name fewer",
+						"%s: scheduler.cores (%s) names every CPU of this host, so scheduler.reserve_cores leaves none for jobs without --cpus; name fewer",
 						cfg->source, cfg->pinnable_cores);
 	}
 	if (cfg->default_max_memory > 0 && cfg->default_max_memory < INT64_C(4) << 20)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"%s: isolation.max_memory (%lld bytes) is too small to start "
-					"anything; give at least 4MiB, or unlimited",
+					"%s: isolation.max_memory (%lld bytes) is too small to start anything; give at least 4MiB, or unlimited",
 					cfg->source, (long long)cfg->default_max_memory);
 	if (cfg->default_max_cpu > 0 && cfg->cpu_budget > 0 && cfg->default_max_cpu > cfg->cpu_budget)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"%s: isolation.max_cpu (%lld%%) is more than scheduler.cpu_budget "
-					"(%lld%%): every job without --max-cpu would be refused; lower "
-					"the one or raise the other",
+					"%s: isolation.max_cpu (%lld%%) is more than scheduler.cpu_budget (%lld%%): every job without --max-cpu would be refused; lower the one or raise the other",
 					cfg->source, (long long)cfg->default_max_cpu,
 					(long long)cfg->cpu_budget);
 	if (cfg->default_max_memory > 0 && cfg->memory_budget > 0 &&
 	    cfg->default_max_memory > cfg->memory_budget)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"%s: isolation.max_memory (%lld MiB) is more than "
-					"scheduler.memory_budget (%lld MiB): every job without "
-					"--max-memory would be refused; lower the one or raise the other",
+					"%s: isolation.max_memory (%lld MiB) is more than scheduler.memory_budget (%lld MiB): every job without --max-memory would be refused; lower the one or raise the other",
 					cfg->source, (long long)(cfg->default_max_memory >> 20),
 					(long long)(cfg->memory_budget >> 20));
 	return 0;
+}
+
+/* One `key: value` of joblet.yml whose key the schema knows. */
+struct key_value {
+	struct jl_yaml *y;
+	yaml_node_t *node;	   /* the value */
+	const struct key_def *def; /* its row of the schema */
+	const char *full;	   /* the dotted key, for messages: "server.tls.cert" */
+	struct jl_config *cfg;
+	void *field; /* cfg + def->offset: what the value sets */
+};
+
+static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_def *defs,
+			 const char *prefix, struct jl_config *cfg, struct joblet_error **err);
+
+/* Put a new string into a char * field, freeing the old one (a default or an earlier key). */
+static void set_string(const struct key_value *kv, char *v)
+{
+	char **slot = kv->field;
+
+	free(*slot);
+	*slot = v;
+}
+
+static void set_strv(const struct key_value *kv, char **v)
+{
+	char ***slot = kv->field;
+
+	jl_strv_free(*slot);
+	*slot = v;
+}
+
+/* The scalar value, or what to call a list or mapping in a message. */
+static const char *scalar_or_what(const struct key_value *kv)
+{
+	const char *v = jl_yaml_scalar(kv->node);
+
+	return v ? v : "a list or mapping";
+}
+
+static int parse_key_section(const struct key_value *kv, struct joblet_error **err)
+{
+	if (jl_yaml_is_null(kv->node))
+		return 0;
+	return parse_section(kv->y, kv->node, kv->def->children, kv->full, kv->cfg, err);
+}
+
+static int parse_key_path(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_free_ char *v = NULL;
+	int r;
+
+	r = jl_yaml_get_string(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	if (v[0] != '/')
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be an absolute path, not `%s`", kv->full, v);
+	set_string(kv, TAKE_PTR(v));
+	return 0;
+}
+
+static int parse_key_name(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_free_ char *v = NULL;
+	int r;
+
+	r = jl_yaml_get_string(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	if (!jl_plugin_name_valid(v))
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be a plugin name (a-z, 0-9, _), not `%s`", kv->full, v);
+	set_string(kv, TAKE_PTR(v));
+	return 0;
+}
+
+static int parse_key_log_level(const struct key_value *kv, struct joblet_error **err)
+{
+	const char *v = jl_yaml_scalar(kv->node);
+	int32_t level;
+
+	if (!v || jl_log_level_parse(v, &level) < 0)
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be error, warning, info or debug, not `%s`", kv->full, scalar_or_what(kv));
+	*(int32_t *)kv->field = level;
+	return 0;
+}
+
+static int parse_key_path_list(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_strv_ char **v = NULL;
+	int r;
+
+	r = jl_yaml_get_strv(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	for (char **s = v; *s; s++)
+		if ((*s)[0] != '/')
+			return jl_yaml_error(kv->y, kv->node, err, "`%s` must hold absolute paths, not `%s`", kv->full, *s);
+	set_strv(kv, TAKE_PTR(v));
+	return 0;
+}
+
+static int parse_key_string(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_free_ char *v = NULL;
+	int r;
+
+	r = jl_yaml_get_string(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	if (!*v)
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` is empty; give a value or remove the line", kv->full);
+	set_string(kv, TAKE_PTR(v));
+	return 0;
+}
+
+/* KEY_LIMIT and KEY_SIZE_LIMIT: a number or size of at least 1, unlimited (-1), auto (0). */
+static int parse_key_limit(const struct key_value *kv, struct joblet_error **err)
+{
+	const struct key_def *d = kv->def;
+	const char *v = jl_yaml_scalar(kv->node);
+	int64_t n = 0;
+	int bad = !v;
+
+	if (v && strcmp(v, "auto") == 0 && d->takes_auto)
+		n = 0;
+	else if (v && strcmp(v, "unlimited") == 0)
+		n = -1;
+	else if (d->type == KEY_SIZE_LIMIT)
+		bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
+	else
+		bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
+	if (bad)
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be %s%s or unlimited, not `%s`", kv->full, d->type == KEY_SIZE_LIMIT ? "a size (bytes, or 512MiB, 8GiB, 1GB)" : "a whole number of at least 1", d->takes_auto ? ", auto" : "", scalar_or_what(kv));
+	*(int64_t *)kv->field = n;
+	return 0;
+}
+
+static int parse_key_bool(const struct key_value *kv, struct joblet_error **err)
+{
+	const char *v = jl_yaml_scalar(kv->node);
+
+	if (!v || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be true or false, not `%s`", kv->full, scalar_or_what(kv));
+	*(int32_t *)kv->field = strcmp(v, "true") == 0;
+	return 0;
+}
+
+/* A cpuset list, auto (NULL: every online CPU) or none (""). */
+static int parse_key_cpus(const struct key_value *kv, struct joblet_error **err)
+{
+	const char *v = jl_yaml_scalar(kv->node);
+	_cleanup_error_ struct joblet_error *e = NULL;
+	struct jl_cpuset set;
+	char *copy;
+
+	if (v && strcmp(v, "auto") == 0) {
+		set_string(kv, NULL);
+		return 0;
+	}
+	if (v && strcmp(v, "none") == 0)
+		copy = strdup("");
+	else if (v && jl_cpuset_parse(v, &set, &e) == 0)
+		copy = strdup(v);
+	else
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be a CPU list (0-3,6), auto (every online CPU) or none (no exclusive pinning), not `%s`%s%s", kv->full, scalar_or_what(kv), e ? ": " : "", e ? joblet_error_message(e) : "");
+	if (!copy)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", kv->full);
+	set_string(kv, copy);
+	return 0;
+}
+
+static int parse_key_id(const struct key_value *kv, struct joblet_error **err)
+{
+	int64_t n;
+	int r;
+
+	r = jl_yaml_get_int(kv->y, kv->node, kv->full, 1, 4294967294LL, &n, err);
+	if (r < 0)
+		return r;
+	*(int64_t *)kv->field = n;
+	return 0;
+}
+
+/* KEY_DURATION, KEY_SIZE and KEY_COUNT: whole numbers, with units for the first two. */
+static int parse_key_number(const struct key_value *kv, struct joblet_error **err)
+{
+	enum key_type type = kv->def->type;
+	const char *v = jl_yaml_scalar(kv->node);
+	int64_t n = 0;
+	int bad;
+
+	if (type == KEY_DURATION)
+		bad = !v || jl_parse_duration(v, &n) < 0;
+	else if (type == KEY_SIZE)
+		bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
+	else
+		bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
+	if (bad)
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be %s, not `%s`", kv->full, type == KEY_DURATION ? "a duration (seconds, or 90s, 5m, 1h30m, 1d)" : type == KEY_SIZE ? "a size (bytes, or 512MiB, 8GiB, 1GB)" : "a whole number of at least 1", scalar_or_what(kv));
+	*(int64_t *)kv->field = n;
+	return 0;
+}
+
+static int parse_key_name_list(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_strv_ char **v = NULL;
+	int r;
+
+	r = jl_yaml_get_strv(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	for (char **n = v; *n; n++)
+		if (!jl_plugin_name_valid(*n))
+			return jl_yaml_error(kv->y, kv->node, err, "`%s` must hold plugin names (a-z, 0-9, _), not `%s`", kv->full, *n);
+	set_strv(kv, TAKE_PTR(v));
+	return 0;
+}
+
+/* auto (NULL: detect it) or a platform name. */
+static int parse_key_platform(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_free_ char *v = NULL;
+	int r;
+
+	r = jl_yaml_get_string(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	if (strcmp(v, "auto") == 0) {
+		set_string(kv, NULL);
+		return 0;
+	}
+	if (!jl_platform_valid(v))
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be auto or {ubuntu|rhel|amzn}-{amd64|arm64}, not `%s`", kv->full, v);
+	set_string(kv, TAKE_PTR(v));
+	return 0;
+}
+
+static int parse_key_address(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_free_ char *v = NULL;
+	int r;
+
+	r = jl_yaml_get_string(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	if (!jl_address_valid(v, 0))
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be HOST:PORT (0.0.0.0:50051, 127.0.0.1:50051, [::]:50051; port 0 = any free port), not `%s`", kv->full, v);
+	set_string(kv, TAKE_PTR(v));
+	return 0;
+}
+
+static int parse_key_tls_version(const struct key_value *kv, struct joblet_error **err)
+{
+	const char *v = jl_yaml_scalar(kv->node);
+
+	if (!v || (strcmp(v, "1.2") != 0 && strcmp(v, "1.3") != 0))
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be \"1.3\" (the default) or \"1.2\", not `%s`", kv->full, scalar_or_what(kv));
+	*(int32_t *)kv->field = strcmp(v, "1.2") == 0 ? 12 : 13;
+	return 0;
+}
+
+static int parse_key_plugin_settings(const struct key_value *kv, struct joblet_error **err)
+{
+	if (jl_yaml_is_null(kv->node))
+		return 0;
+	return parse_plugin_settings(kv->y, kv->node, kv->full, kv->cfg->plugin_settings, err);
+}
+
+/* How each type of the schema reads its value into struct jl_config. */
+static int (*const key_parsers[])(const struct key_value *kv, struct joblet_error **err) = {
+	[KEY_SECTION] = parse_key_section,
+	[KEY_PATH] = parse_key_path,
+	[KEY_NAME] = parse_key_name,
+	[KEY_LOG_LEVEL] = parse_key_log_level,
+	[KEY_PATH_LIST] = parse_key_path_list,
+	[KEY_PLUGIN_SETTINGS] = parse_key_plugin_settings,
+	[KEY_STRING] = parse_key_string,
+	[KEY_DURATION] = parse_key_number,
+	[KEY_SIZE] = parse_key_number,
+	[KEY_COUNT] = parse_key_number,
+	[KEY_NAME_LIST] = parse_key_name_list,
+	[KEY_PLATFORM] = parse_key_platform,
+	[KEY_ID] = parse_key_id,
+	[KEY_ADDRESS] = parse_key_address,
+	[KEY_TLS_VERSION] = parse_key_tls_version,
+	[KEY_LIMIT] = parse_key_limit,
+	[KEY_SIZE_LIMIT] = parse_key_limit,
+	[KEY_CPUS] = parse_key_cpus,
+	[KEY_BOOL] = parse_key_bool,
+};
+
+/* A key the schema does not have in this section: say which it has. */
+static int unknown_key(struct jl_yaml *y, yaml_node_t *knode, const struct key_def *defs,
+		       const char *prefix, const char *full, struct joblet_error **err)
+{
+	_cleanup_free_ char *known = NULL;
+
+	if (join_names(defs, &known) < 0)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the configuration");
+	return jl_yaml_error(y, knode, err, "`%s` is not a setting (settings %s%s: %s); see joblet.yml(5)", full, *prefix ? "under " : "at the top level", *prefix ? prefix : "", known);
 }
 
 static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_def *defs,
@@ -387,11 +676,10 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 		return r;
 	jl_yaml_foreach_pair(p, map) {
 		yaml_node_t *knode = jl_yaml_node(y, p->key);
-		yaml_node_t *vnode = jl_yaml_node(y, p->value);
 		const char *name = jl_yaml_scalar(knode);
-		const struct key_def *d;
 		_cleanup_free_ char *full = NULL;
-		char *field = (char *)cfg;
+		const struct key_def *d;
+		struct key_value kv;
 
 		for (d = defs; d->name; d++)
 			if (strcmp(d->name, name) == 0)
@@ -399,288 +687,19 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 		full = *prefix ? jl_strdup_printf("%s.%s", prefix, name) : strdup(name);
 		if (!full)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the configuration");
-		if (!d->name) {
-			_cleanup_free_ char *known = NULL;
-
-			if (join_names(defs, &known) < 0)
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-							"cannot read the configuration");
-			return jl_yaml_error(y, knode, err,
-					     "`%s` is not a setting (settings %s%s: %s); see "
-					     "joblet.yml(5)",
-					     full, *prefix ? "under " : "at the top level",
-					     *prefix ? prefix : "", known);
-		}
-
-		switch (d->type) {
-		case KEY_SECTION:
-			if (jl_yaml_is_null(vnode))
-				break;
-			r = parse_section(y, vnode, d->children, full, cfg, err);
-			if (r < 0)
-				return r;
-			break;
-		case KEY_PATH: {
-			char **slot = (char **)(field + d->offset);
-			char *v = NULL;
-
-			r = jl_yaml_get_string(y, vnode, full, &v, err);
-			if (r < 0)
-				return r;
-			if (v[0] != '/') {
-				r = jl_yaml_error(y, vnode, err,
-						  "`%s` must be an absolute path, not `%s`", full, v);
-				free(v);
-				return r;
-			}
-			free(*slot);
-			*slot = v;
-			break;
-		}
-		case KEY_NAME: {
-			char **slot = (char **)(field + d->offset);
-			char *v = NULL;
-
-			r = jl_yaml_get_string(y, vnode, full, &v, err);
-			if (r < 0)
-				return r;
-			if (!jl_plugin_name_valid(v)) {
-				r = jl_yaml_error(y, vnode, err,
-						  "`%s` must be a plugin name (a-z, 0-9, _), not `%s`",
-						  full, v);
-				free(v);
-				return r;
-			}
-			free(*slot);
-			*slot = v;
-			break;
-		}
-		case KEY_LOG_LEVEL: {
-			const char *v = jl_yaml_scalar(vnode);
-			int32_t level;
-
-			if (!v || jl_log_level_parse(v, &level) < 0)
-				return jl_yaml_error(y, vnode, err,
-						     "`%s` must be error, warning, info or debug, "
-						     "not `%s`",
-						     full, v ? v : "a list or mapping");
-			*(int32_t *)(field + d->offset) = level;
-			break;
-		}
-		case KEY_PATH_LIST: {
-			char ***slot = (char ***)(field + d->offset);
-			char **v = NULL;
-
-			r = jl_yaml_get_strv(y, vnode, full, &v, err);
-			if (r < 0)
-				return r;
-			for (char **s = v; *s; s++)
-				if ((*s)[0] != '/') {
-					r = jl_yaml_error(y, vnode, err,
-							  "`%s` must hold absolute paths, not `%s`",
-							  full, *s);
-					jl_strv_free(v);
-					return r;
-				}
-			jl_strv_free(*slot);
-			*slot = v;
-			break;
-		}
-		case KEY_STRING: {
-			char **slot = (char **)(field + d->offset);
-			char *v = NULL;
-
-			r = jl_yaml_get_string(y, vnode, full, &v, err);
-			if (r < 0)
-				return r;
-			if (!*v) {
-				free(v);
-				return jl_yaml_error(y, vnode, err,
-						     "`%s` is empty; give a value or remove the line",
-						     full);
-			}
-			free(*slot);
-			*slot = v;
-			break;
-		}
-		case KEY_LIMIT:
-		case KEY_SIZE_LIMIT: {
-			const char *v = jl_yaml_scalar(vnode);
-			int64_t n = 0;
-			int bad = !v;
-
-			if (v && strcmp(v, "auto") == 0 && d->takes_auto)
-				n = 0;
-			else if (v && strcmp(v, "unlimited") == 0)
-				n = -1;
-			else if (d->type == KEY_SIZE_LIMIT)
-				bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
-			else
-				bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
-			if (bad)
-				return jl_yaml_error(y, vnode, err, "`%s` must be %s%s or unlimited, not `%s`",
-						     full,
-						     d->type == KEY_SIZE_LIMIT
-							     ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
-							     : "a whole number of at least 1",
-						     d->takes_auto ? ", auto" : "",
-						     v ? v : "a list or mapping");
-			*(int64_t *)(field + d->offset) = n;
-			break;
-		}
-		case KEY_BOOL: {
-			const char *v = jl_yaml_scalar(vnode);
-
-			if (!v || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
-				return jl_yaml_error(y, vnode, err, "`%s` must be true or false, not `%s`",
-						     full, v ? v : "a list or mapping");
-			*(int32_t *)(field + d->offset) = strcmp(v, "true") == 0;
-			break;
-		}
-		case KEY_CPUS: {
-			char **slot = (char **)(field + d->offset);
-			const char *v = jl_yaml_scalar(vnode);
-			struct jl_cpuset set;
-			struct joblet_error *e = NULL;
-			char *copy = NULL;
-
-			if (v && strcmp(v, "auto") == 0) {
-				free(*slot);
-				*slot = NULL;
-				break;
-			}
-			if (v && strcmp(v, "none") == 0)
-				copy = strdup("");
-			else if (v && jl_cpuset_parse(v, &set, &e) == 0)
-				copy = strdup(v);
-			else {
-				r = jl_yaml_error(y, vnode, err,
-						  "`%s` must be a CPU list (0-3,6), auto (every online "
-						  "CPU) or none (no exclusive pinning), not `%s`%s%s",
-						  full, v ? v : "a list or mapping", e ? ": " : "",
-						  e ? joblet_error_message(e) : "");
-				joblet_error_free(e);
-				return r;
-			}
-			if (!copy)
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-							"cannot read `%s`", full);
-			free(*slot);
-			*slot = copy;
-			break;
-		}
-		case KEY_ID: {
-			int64_t n;
-
-			r = jl_yaml_get_int(y, vnode, full, 1, 4294967294LL, &n, err);
-			if (r < 0)
-				return r;
-			*(int64_t *)(field + d->offset) = n;
-			break;
-		}
-		case KEY_DURATION:
-		case KEY_SIZE:
-		case KEY_COUNT: {
-			const char *v = jl_yaml_scalar(vnode);
-			int64_t n = 0;
-			int bad;
-
-			if (d->type == KEY_DURATION)
-				bad = !v || jl_parse_duration(v, &n) < 0;
-			else if (d->type == KEY_SIZE)
-				bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
-			else
-				bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
-			if (bad)
-				return jl_yaml_error(y, vnode, err, "`%s` must be %s, not `%s`", full,
-						     d->type == KEY_DURATION
-							     ? "a duration (seconds, or 90s, 5m, 1h30m, 1d)"
-						     : d->type == KEY_SIZE
-							     ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
-							     : "a whole number of at least 1",
-						     v ? v : "a list or mapping");
-			*(int64_t *)(field + d->offset) = n;
-			break;
-		}
-		case KEY_NAME_LIST: {
-			char ***slot = (char ***)(field + d->offset);
-			char **v = NULL;
-
-			r = jl_yaml_get_strv(y, vnode, full, &v, err);
-			if (r < 0)
-				return r;
-			for (char **n = v; *n; n++)
-				if (!jl_plugin_name_valid(*n)) {
-					r = jl_yaml_error(y, vnode, err,
-							  "`%s` must hold plugin names (a-z, 0-9, _), "
-							  "not `%s`",
-							  full, *n);
-					jl_strv_free(v);
-					return r;
-				}
-			jl_strv_free(*slot);
-			*slot = v;
-			break;
-		}
-		case KEY_PLATFORM: {
-			char **slot = (char **)(field + d->offset);
-			char *v = NULL;
-
-			r = jl_yaml_get_string(y, vnode, full, &v, err);
-			if (r < 0)
-				return r;
-			if (strcmp(v, "auto") == 0) {
-				free(v);
-				v = NULL;
-			} else if (!jl_platform_valid(v)) {
-				r = jl_yaml_error(y, vnode, err,
-						  "`%s` must be auto or {ubuntu|rhel|amzn}-{amd64|arm64}, "
-						  "not `%s`",
-						  full, v);
-				free(v);
-				return r;
-			}
-			free(*slot);
-			*slot = v;
-			break;
-		}
-		case KEY_ADDRESS: {
-			char **slot = (char **)(field + d->offset);
-			char *v = NULL;
-
-			r = jl_yaml_get_string(y, vnode, full, &v, err);
-			if (r < 0)
-				return r;
-			if (!jl_address_valid(v, 0)) {
-				r = jl_yaml_error(y, vnode, err,
-						  "`%s` must be HOST:PORT (0.0.0.0:50051, 127.0.0.1:50051, "
-						  "[::]:50051; port 0 = any free port), not `%s`",
-						  full, v);
-				free(v);
-				return r;
-			}
-			free(*slot);
-			*slot = v;
-			break;
-		}
-		case KEY_TLS_VERSION: {
-			const char *v = jl_yaml_scalar(vnode);
-
-			if (!v || (strcmp(v, "1.2") != 0 && strcmp(v, "1.3") != 0))
-				return jl_yaml_error(y, vnode, err,
-						     "`%s` must be \"1.3\" (the default) or \"1.2\", not `%s`",
-						     full, v ? v : "a list or mapping");
-			*(int32_t *)(field + d->offset) = strcmp(v, "1.2") == 0 ? 12 : 13;
-			break;
-		}
-		case KEY_PLUGIN_SETTINGS:
-			if (jl_yaml_is_null(vnode))
-				break;
-			r = parse_plugin_settings(y, vnode, full, cfg->plugin_settings, err);
-			if (r < 0)
-				return r;
-			break;
-		}
+		if (!d->name)
+			return unknown_key(y, knode, defs, prefix, full, err);
+		kv = (struct key_value){
+			.y = y,
+			.node = jl_yaml_node(y, p->value),
+			.def = d,
+			.full = full,
+			.cfg = cfg,
+			.field = (char *)cfg + d->offset,
+		};
+		r = key_parsers[d->type](&kv, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

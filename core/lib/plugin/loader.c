@@ -112,12 +112,11 @@ static int reject(struct jl_plugin_set *set, const char *path, struct joblet_err
 			return jl_strdup_printf("the REQUIRED op `%s` is NULL", #slot); \
 	} while (0)
 
-#define CHECK_OPS_SIZE(ops, min)                                                          \
-	do {                                                                              \
-		if ((ops)->size < (min))                                                  \
-			return jl_strdup_printf("its ops table is %u bytes; ABI 2.0 needs at " \
-						"least %zu",                             \
-						(ops)->size, (size_t)(min));            \
+#define CHECK_OPS_SIZE(ops, min)                                                                  \
+	do {                                                                                      \
+		if ((ops)->size < (min))                                                          \
+			return jl_strdup_printf("its ops table is %u bytes; ABI 2.0 needs at least %zu", \
+						(ops)->size, (size_t)(min));                    \
 	} while (0)
 
 /* NULL when the ops table of a plugin is acceptable, else the reason (malloc'd). */
@@ -175,9 +174,7 @@ static char *check_descriptor(const struct jl_plugin_set *set, const struct jobl
 					d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
 					JOBLET_PLUGIN_ABI_MINOR);
 	if (d->abi_minor > JOBLET_PLUGIN_ABI_MINOR)
-		return jl_strdup_printf("built for plugin ABI %u.%u, newer than this joblet's "
-					"%d.%d: upgrade joblet, or rebuild the plugin against "
-					"this joblet's SDK",
+		return jl_strdup_printf("built for plugin ABI %u.%u, newer than this joblet's %d.%d: upgrade joblet, or rebuild the plugin against this joblet's SDK",
 					d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
 					JOBLET_PLUGIN_ABI_MINOR);
 	if (d->struct_size < DESC_SIZE_2_0)
@@ -187,15 +184,13 @@ static char *check_descriptor(const struct jl_plugin_set *set, const struct jobl
 	if (!kind)
 		return jl_strdup_printf("its descriptor has unknown kind %u", d->kind);
 	if (expect_kind && (int32_t)d->kind != expect_kind)
-		return jl_strdup_printf("wrong kind: the file name says `%s` but the descriptor "
-					"says `%s`",
+		return jl_strdup_printf("wrong kind: the file name says `%s` but the descriptor says `%s`",
 					jl_plugin_kind_name(expect_kind), kind);
 	if (!d->name || !jl_plugin_name_valid(d->name))
 		return jl_strdup_printf("its name `%s` is not [a-z0-9_]+",
 					d->name ? d->name : "(null)");
 	if (expect_name && strcmp(d->name, expect_name) != 0)
-		return jl_strdup_printf("name mismatch: the descriptor says `%s`, so the file "
-					"must be called `%s_%s.so`",
+		return jl_strdup_printf("name mismatch: the descriptor says `%s`, so the file must be called `%s_%s.so`",
 					d->name, kind, d->name);
 	if (!d->version || !*d->version)
 		return strdup("its descriptor has no version");
@@ -395,109 +390,155 @@ static int parse_file_name(const char *base, int32_t *ret_kind, char **ret_name)
 	return 0;
 }
 
-int jl_plugin_set_load_file(struct jl_plugin_set *set, const char *path,
-				struct joblet_error **err)
+/* One plugin file on its way in. */
+struct plugin_file {
+	const char *path;
+	int32_t kind;	  /* from the file name */
+	char *name;	  /* from the file name */
+	int fd;		  /* held while loading, so the checked inode cannot be reused */
+	struct stat st;	  /* of fd: what dlopen() must map */
+	char *rel;	  /* path with a slash, so dlopen() does not search */
+	void *handle;	  /* once dlopen()ed */
+};
+
+static void plugin_file_done(struct plugin_file *f)
 {
-	_cleanup_free_ char *name = NULL, *reason = NULL;
-	_cleanup_close_ int fd = -1;
-	const struct joblet_plugin *d;
-	const char *base = strrchr(path, '/'), *why;
-	struct link_map *map = NULL;
-	struct stat st, st2;
-	int32_t kind;
-	void *handle;
+	if (f->handle)
+		dlclose(f->handle);
+	free(f->name);
+	free(f->rel);
+	jl_closep(&f->fd);
+}
 
-	base = base ? base + 1 : path;
-	if (parse_file_name(base, &kind, &name) < 0)
-		return reject(set, path, err, JOBLET_E_PLUGIN,
-			      "the file name is not <kind>_<name>.so (kind registry, archive, "
-			      "isolation or scheduler; name [a-z0-9_]+)");
+/* The name says kind and name; the file is a regular file nobody else may change. */
+static int plugin_file_check(struct jl_plugin_set *set, struct plugin_file *f,
+			     struct joblet_error **err)
+{
+	const char *base = strrchr(f->path, '/'), *why;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 && errno == ELOOP)
-		return reject(set, path, err, JOBLET_E_PERMISSION,
-			      "is a symbolic link; install the plugin as a regular file");
-	if (fd < 0)
-		return reject(set, path, err, JOBLET_E_IO, "cannot open it: %s", strerror(errno));
-	if (fstat(fd, &st) < 0)
-		return reject(set, path, err, JOBLET_E_IO, "cannot stat it: %s", strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return reject(set, path, err, JOBLET_E_PERMISSION, "is not a regular file");
-	why = unsafe_owner_mode(set, &st);
+	base = base ? base + 1 : f->path;
+	if (parse_file_name(base, &f->kind, &f->name) < 0)
+		return reject(set, f->path, err, JOBLET_E_PLUGIN, "the file name is not <kind>_<name>.so (kind registry, archive, isolation or scheduler; name [a-z0-9_]+)");
+	f->fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (f->fd < 0 && errno == ELOOP)
+		return reject(set, f->path, err, JOBLET_E_PERMISSION, "is a symbolic link; install the plugin as a regular file");
+	if (f->fd < 0)
+		return reject(set, f->path, err, JOBLET_E_IO, "cannot open it: %s", strerror(errno));
+	if (fstat(f->fd, &f->st) < 0)
+		return reject(set, f->path, err, JOBLET_E_IO, "cannot stat it: %s", strerror(errno));
+	if (!S_ISREG(f->st.st_mode))
+		return reject(set, f->path, err, JOBLET_E_PERMISSION, "is not a regular file");
+	why = unsafe_owner_mode(set, &f->st);
 	if (why)
-		return reject(set, path, err, JOBLET_E_PERMISSION,
-			      "%s (mode %04o, owner uid %u); %s", why,
-			      (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
-			      set->strict ? "plugins must be root-owned and not group/world-writable "
-					    "(chown root: FILE; chmod go-w FILE)"
-					  : "plugins must not be world-writable (chmod o-w FILE)");
+		return reject(set, f->path, err, JOBLET_E_PERMISSION, "%s (mode %04o, owner uid %u); %s", why, (unsigned)(f->st.st_mode & 07777), (unsigned)f->st.st_uid, set->strict ? "plugins must be root-owned and not group/world-writable (chown root: FILE; chmod go-w FILE)" : "plugins must not be world-writable (chmod o-w FILE)");
+	return 0;
+}
+
+/*
+ * Which file does handle map?  1: the one checked (same device and inode);
+ * 0: another, or one gone (*ret_mapped, when asked for, gets its name);
+ * -1: dlinfo() does not say.
+ */
+static int mapped_file(void *handle, const struct plugin_file *f, char **ret_mapped)
+{
+	struct link_map *map = NULL;
+	struct stat st;
+
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || !map || !map->l_name)
+		return -1;
+	if (stat(map->l_name, &st) == 0 && st.st_dev == f->st.st_dev && st.st_ino == f->st.st_ino)
+		return 1;
+	if (ret_mapped)
+		*ret_mapped = strdup(map->l_name);
+	return 0;
+}
+
+/*
+ * dlopen() hands back a library it already mapped when the file has the
+ * same device and inode.  That is fine when it is this very file (a plugin
+ * set made earlier in this process), but an inode freed by deleting an old
+ * plugin may be reused by the new file: the mapped code is then the old
+ * one, and loading would lie.
+ */
+static int plugin_file_not_stale(struct jl_plugin_set *set, struct plugin_file *f,
+				 struct joblet_error **err)
+{
+	void *handle = dlopen(f->rel, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+	_cleanup_free_ char *other = NULL;
+	bool stale;
+
+	if (!handle)
+		return 0;
+	/* Only a handle that says which file it maps can be told stale. */
+	stale = mapped_file(handle, f, &other) == 0;
+	dlclose(handle);
+	if (stale)
+		return reject(set, f->path, err, JOBLET_E_PLUGIN, "this process already runs an older copy of it (from `%s`, since replaced); restart joblet to load the new file", other ? other : "?");
+	return 0;
+}
+
+/* dlopen() the checked file, and make sure that is what got mapped. */
+static int plugin_file_open(struct jl_plugin_set *set, struct plugin_file *f,
+			    struct joblet_error **err)
+{
+	int r;
 
 	/* A name without a slash would make dlopen() search the library path. */
-	_cleanup_free_ char *rel = strchr(path, '/') ? strdup(path) : jl_strdup_printf("./%s", path);
-	if (!rel)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load `%s`", path);
-	/*
-	 * dlopen() hands back a library it already mapped when the file has
-	 * the same device and inode.  That is fine when it is this very file
-	 * (a plugin set made earlier in this process), but an inode freed by
-	 * deleting an old plugin may be reused by the new file: the mapped
-	 * code is then the old one, and loading would lie.
-	 */
-	handle = dlopen(rel, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-	if (handle) {
-		if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name &&
-		    (stat(map->l_name, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
-			_cleanup_free_ char *other = strdup(map->l_name);
-
-			dlclose(handle);
-			return reject(set, path, err, JOBLET_E_PLUGIN,
-				      "this process already runs an older copy of it (from `%s`, "
-				      "since replaced); restart joblet to load the new file",
-				      other ? other : "?");
-		}
-		dlclose(handle);
-		map = NULL;
-	}
+	f->rel = strchr(f->path, '/') ? strdup(f->path) : jl_strdup_printf("./%s", f->path);
+	if (!f->rel)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load `%s`", f->path);
+	r = plugin_file_not_stale(set, f, err);
+	if (r < 0)
+		return r;
 	dlerror();
-	handle = dlopen(rel, RTLD_NOW | RTLD_LOCAL);
-	if (!handle) {
+	f->handle = dlopen(f->rel, RTLD_NOW | RTLD_LOCAL);
+	if (!f->handle) {
 		const char *e = dlerror();
 
-		return reject(set, path, err, JOBLET_E_PLUGIN,
-			      "dlopen failed: %s (run `ldd %s` to see missing libraries)",
-			      e ? e : "unknown error", path);
+		return reject(set, f->path, err, JOBLET_E_PLUGIN, "dlopen failed: %s (run `ldd %s` to see missing libraries)", e ? e : "unknown error", f->path);
 	}
-	/* The file dlopen() mapped must be the one checked above. */
-	if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || !map || !map->l_name ||
-	    stat(map->l_name, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
-		dlclose(handle);
-		return reject(set, path, err, JOBLET_E_PERMISSION,
-			      "the file changed while it was being loaded");
-	}
-	d = dlsym(handle, "joblet_plugin");
-	if (!d) {
-		dlclose(handle);
-		return reject(set, path, err, JOBLET_E_PLUGIN,
-			      "missing symbol `joblet_plugin`: not a joblet plugin, or built "
-			      "without JOBLET_PLUGIN_DEFINE()");
-	}
-	reason = check_descriptor(set, d, kind, name);
+	if (mapped_file(f->handle, f, NULL) != 1)
+		return reject(set, f->path, err, JOBLET_E_PERMISSION, "the file changed while it was being loaded");
+	return 0;
+}
+
+/* The descriptor must pass every check; then the plugin is kept (it keeps the handle). */
+static int plugin_file_accept(struct jl_plugin_set *set, struct plugin_file *f,
+			      struct joblet_error **err)
+{
+	const struct joblet_plugin *d = dlsym(f->handle, "joblet_plugin");
+	_cleanup_free_ char *reason = NULL;
+	int r;
+
+	if (!d)
+		return reject(set, f->path, err, JOBLET_E_PLUGIN, "missing symbol `joblet_plugin`: not a joblet plugin, or built without JOBLET_PLUGIN_DEFINE()");
+	reason = check_descriptor(set, d, f->kind, f->name);
 	if (reason) {
 		bool abi = d->abi_major != JOBLET_PLUGIN_ABI_MAJOR ||
 			   d->abi_minor > JOBLET_PLUGIN_ABI_MINOR;
-		int r = reject(set, path, err, abi ? JOBLET_E_ABI : JOBLET_E_PLUGIN, "%s", reason);
 
-		dlclose(handle);
-		return r;
+		return reject(set, f->path, err, abi ? JOBLET_E_ABI : JOBLET_E_PLUGIN, "%s", reason);
 	}
-	{
-		int r = accept_plugin(set, d, path, handle, err);
+	r = accept_plugin(set, d, f->path, f->handle, err);
+	/* Rejected at init or by its settings: nothing refers to it, and it is closed. */
+	if (r == 0)
+		f->handle = NULL;
+	return r;
+}
 
-		/* Rejected at init or by its settings: nothing refers to it any more. */
-		if (r < 0)
-			dlclose(handle);
-		return r;
-	}
+int jl_plugin_set_load_file(struct jl_plugin_set *set, const char *path,
+			    struct joblet_error **err)
+{
+	struct plugin_file f = { .path = path, .fd = -1 };
+	int r;
+
+	r = plugin_file_check(set, &f, err);
+	if (r == 0)
+		r = plugin_file_open(set, &f, err);
+	if (r == 0)
+		r = plugin_file_accept(set, &f, err);
+	plugin_file_done(&f);
+	return r;
 }
 
 static int so_filter(const struct dirent *de)
@@ -563,8 +604,7 @@ int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir,
 	why = unsafe_owner_mode(set, &st);
 	if (why)
 		return reject(set, dir, err, JOBLET_E_PERMISSION,
-			      "plugin directory %s (mode %04o, owner uid %u); nothing in it is "
-			      "loaded",
+			      "plugin directory %s (mode %04o, owner uid %u); nothing in it is loaded",
 			      why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 	n = scandir(dir, &entries, so_filter, alphasort);
 	if (n < 0)
@@ -706,14 +746,12 @@ int jl_plugin_set_check_settings(const struct jl_plugin_set *set,
 			if ((strncmp(base, file, strlen(file)) == 0 && strcmp(base + strlen(file), ".so") == 0) ||
 			    strcmp(set->rejected[j].path, builtin) == 0)
 				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-							"`%s` line %d: settings for plugin `%s`, "
-							"which was rejected: %s",
+							"`%s` line %d: settings for plugin `%s`, which was rejected: %s",
 							s->source, s->plugins[i].line, id,
 							set->rejected[j].reason);
 		}
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"`%s` line %d: settings for plugin `%s`, which is not loaded "
-					"(see `joblet check`)",
+					"`%s` line %d: settings for plugin `%s`, which is not loaded (see `joblet check`)",
 					s->source, s->plugins[i].line, id);
 	}
 	return 0;

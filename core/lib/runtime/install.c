@@ -34,6 +34,8 @@
 #include "base/buffer.h"
 #include "config/config.h"
 #include "plugin/loader.h"
+#include "plugin/ops_archive.h"
+#include "plugin/ops_registry.h"
 
 /* ------------------------------------------------------------------ shared helpers */
 
@@ -98,24 +100,16 @@ int jl_registry_pick(const struct jl_config *cfg, const struct jl_plugin_set *se
 
 	for (char **n = cfg->registry_plugins; n && *n; n++) {
 		const struct joblet_plugin *p = jl_plugin_set_find(set, JOBLET_KIND_REGISTRY, *n);
-		const struct joblet_registry_ops *ops;
 
 		if (jl_strv_push(&asked, *n) < 0)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot choose a registry");
-		if (!p)
-			continue;
-		ops = p->ops;
-		if (ops->can_handle(registry) == 1) {
+		if (p && jl_registry_can_handle(p, registry)) {
 			*ret_plugin = p;
 			return 0;
 		}
 	}
 	list = jl_strv_join(asked, ", ");
-	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				"failed to fetch registry `%s`: no registry plugin takes it (asked, in "
-				"order: %s; see `joblet check` for the loaded ones). Use OWNER/REPO "
-				"for GitHub, an https:// URL, or a local folder",
-				registry, list && *list ? list : "none");
+	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "failed to fetch registry `%s`: no registry plugin takes it (asked, in order: %s; see `joblet check` for the loaded ones). Use OWNER/REPO for GitHub, an https:// URL, or a local folder", registry, list && *list ? list : "none");
 }
 
 int jl_runtime_host_platform(const struct jl_config *cfg, char **ret_platform,
@@ -165,47 +159,110 @@ static void cache_write(const char *path, const char *data, size_t len)
 	}
 }
 
-int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plugin,
-		   const char *registry, bool revalidate, const struct jl_install_request *req,
-		   struct jl_index **ret_index, bool *ret_cached_unchecked, struct joblet_error **err)
+/* The cached copy of one registry's index. */
+struct index_cache {
+	bool usable;	 /* the cache folder exists: the copy may be stored */
+	char *json_path; /* STATE/cache/registries/KEY.json */
+	char *etag_path; /* ... KEY.etag: its validator */
+	char *json;	 /* the cached index, or NULL */
+	size_t json_len;
+	char *etag;	 /* its validator, or NULL */
+	bool dated;	 /* mtime is known */
+	time_t mtime;	 /* when it was fetched, or last found current */
+};
+
+static void index_cache_done(struct index_cache *c)
 {
-	const struct joblet_registry_ops *ops = plugin->ops;
-	struct joblet_buffer *body = NULL, *etag = NULL, *location = NULL;
+	free(c->json_path);
+	free(c->etag_path);
+	free(c->json);
+	free(c->etag);
+}
+
+/* Find registry's cached copy, if any. */
+static int index_cache_open(const struct jl_config *cfg, const char *registry,
+			    struct index_cache *c, struct joblet_error **err)
+{
 	_cleanup_free_ char *dir = jl_strdup_printf("%s/cache/registries", cfg->state_dir);
-	_cleanup_free_ char *json_path = NULL, *etag_path = NULL, *cached = NULL, *cached_etag = NULL;
-	bool network = plugin->caps & JOBLET_CAP_NETWORK, use_cache;
-	size_t cached_len = 0;
 	char key[33];
 	struct stat st;
-	int r;
 
-	*ret_cached_unchecked = false;
 	if (!dir)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch the registry index");
 	cache_key(registry, key);
 	/* The cache is a convenience: without a writable state folder there is none. */
-	use_cache = jl_mkdir_p(cfg->state_dir, 0700, NULL) == 0 && jl_mkdir_p(dir, 0700, NULL) == 0;
-	json_path = jl_strdup_printf("%s/%s.json", dir, key);
-	etag_path = jl_strdup_printf("%s/%s.etag", dir, key);
-	if (!json_path || !etag_path)
+	c->usable = jl_mkdir_p(cfg->state_dir, 0700, NULL) == 0 && jl_mkdir_p(dir, 0700, NULL) == 0;
+	c->json_path = jl_strdup_printf("%s/%s.json", dir, key);
+	c->etag_path = jl_strdup_printf("%s/%s.etag", dir, key);
+	if (!c->json_path || !c->etag_path)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch the registry index");
-	if (use_cache && jl_read_file(json_path, JL_INDEX_MAX_BYTES, &cached, &cached_len, NULL) == 0 &&
-	    stat(json_path, &st) == 0) {
-		cached_etag = jl_read_line_file(etag_path);
-		if (network && !revalidate && time(NULL) - st.st_mtime < cfg->index_ttl_s) {
-			r = jl_index_parse(cached, cached_len, registry, ret_index, NULL);
-			if (r == 0) {
-				*ret_cached_unchecked = true;
-				jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0,
-					    "using the index of `%s` fetched %ld s ago", registry,
-					    (long)(time(NULL) - st.st_mtime));
-				return 0;
-			}
-			/* A cache that does not parse is thrown away. */
-			free(cached);
-			cached = NULL;
-		}
+	if (c->usable &&
+	    jl_read_file(c->json_path, JL_INDEX_MAX_BYTES, &c->json, &c->json_len, NULL) == 0 &&
+	    stat(c->json_path, &st) == 0) {
+		c->etag = jl_read_line_file(c->etag_path);
+		c->dated = true;
+		c->mtime = st.st_mtime;
 	}
+	return 0;
+}
+
+/* May the cached copy be used without asking?  Network registries, within index_ttl. */
+static bool index_cache_fresh(const struct jl_config *cfg, const struct joblet_plugin *plugin,
+			      bool revalidate, const struct index_cache *c)
+{
+	return c->dated && (plugin->caps & JOBLET_CAP_NETWORK) && !revalidate &&
+	       time(NULL) - c->mtime < cfg->index_ttl_s;
+}
+
+/* Keep what the registry sent, for the next install. */
+static void index_cache_store(const struct index_cache *c, const struct joblet_buffer *body,
+			      const struct joblet_buffer *etag)
+{
+	cache_write(c->json_path, jl_buffer_data(body), joblet_buffer_length(body));
+	if (joblet_buffer_length(etag))
+		cache_write(c->etag_path, jl_buffer_data(etag), joblet_buffer_length(etag));
+	else
+		/* Missing is fine: a stale validator would only cost a full fetch. */
+		(void)unlink(c->etag_path);
+}
+
+/* Ask the registry plugin, sending the cached copy's validator. */
+static int index_request(const struct joblet_plugin *plugin, const char *registry,
+			 const struct index_cache *c, const struct jl_install_request *req,
+			 struct joblet_registry_index_reply *reply, struct joblet_error **err)
+{
+	const char *etag = c->json && c->etag && *c->etag ? c->etag : NULL;
+	struct joblet_registry_index_request q = { sizeof(q), 0, registry, etag };
+	struct joblet_error *e = NULL;
+	int r;
+
+	jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0, "fetching the index of `%s`",
+		    registry);
+	r = jl_registry_fetch_index(plugin, &q, reply, &e);
+	if (r == 0)
+		return 0;
+	/*
+	 * The guide's wording first, the cause after it.  When this host
+	 * cannot fetch at all (a libcurl without an option or feature the
+	 * plugin needs), the cause says what to install and the registry is
+	 * not to blame.
+	 */
+	r = joblet_error_set(err, e ? e->code : JOBLET_E_NETWORK, 0, "failed to fetch registry `%s`: %s%s", registry, joblet_error_message(e), e && e->code == JOBLET_E_UNSUPPORTED ? "" : ". Check that the registry exists and serves registry.json");
+	if (e && e->code == JOBLET_E_HTTP && err && *err)
+		(*err)->detail = e->detail;
+	joblet_error_free(e);
+	return r;
+}
+
+/* Fetch the index (or learn that the cached copy is current), parse it and cache it. */
+static int index_ask(const struct joblet_plugin *plugin, const char *registry,
+		     const struct index_cache *c, const struct jl_install_request *req,
+		     struct jl_index **ret_index, struct joblet_error **err)
+{
+	struct joblet_buffer *body = NULL, *etag = NULL, *location = NULL;
+	struct joblet_registry_index_reply a = { sizeof(a), 0, NULL, NULL, NULL };
+	const char *where;
+	int r;
 
 	if (jl_buffer_new(&body, err) < 0 || jl_buffer_new(&etag, err) < 0 ||
 	    jl_buffer_new(&location, err) < 0) {
@@ -213,61 +270,55 @@ int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plug
 		goto out;
 	}
 	jl_buffer_set_limit(body, JL_INDEX_MAX_BYTES);
-	{
-		struct joblet_registry_index_request q = {
-			sizeof(q), 0, registry, cached && cached_etag && *cached_etag ? cached_etag : NULL
-		};
-		struct joblet_registry_index_reply a = { sizeof(a), 0, body, etag, location };
-		struct joblet_error *e = NULL;
-
-		jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0,
-			    "fetching the index of `%s`", registry);
-		r = ops->fetch_index(&q, &a, &e);
-		if (r < 0) {
-			/*
-			 * The guide's wording first, the cause after it.  When
-			 * this host cannot fetch at all (a libcurl without an
-			 * option or feature the plugin needs), the cause says
-			 * what to install and the registry is not to blame.
-			 */
-			r = joblet_error_set(err, e ? e->code : JOBLET_E_NETWORK, 0,
-					     "failed to fetch registry `%s`: %s%s", registry,
-					     joblet_error_message(e),
-					     e && e->code == JOBLET_E_UNSUPPORTED
-						     ? ""
-						     : ". Check that the registry exists and serves "
-						       "registry.json");
-			if (e && e->code == JOBLET_E_HTTP && err && *err)
-				(*err)->detail = e->detail;
-			joblet_error_free(e);
-			goto out;
-		}
-		if (a.not_modified && cached) {
-			r = jl_index_parse(cached, cached_len,
-					   joblet_buffer_length(location) ? jl_buffer_data(location)
-									  : registry,
-					   ret_index, err);
-			if (r == 0 && use_cache)
-				utimensat(AT_FDCWD, json_path, NULL, 0);
-			goto out;
-		}
-	}
-	r = jl_index_parse(jl_buffer_data(body), joblet_buffer_length(body),
-			   joblet_buffer_length(location) ? jl_buffer_data(location) : registry,
-			   ret_index, err);
+	a.body = body;
+	a.etag = etag;
+	a.location = location;
+	r = index_request(plugin, registry, c, req, &a, err);
 	if (r < 0)
 		goto out;
-	if (use_cache) {
-		cache_write(json_path, jl_buffer_data(body), joblet_buffer_length(body));
-		if (joblet_buffer_length(etag))
-			cache_write(etag_path, jl_buffer_data(etag), joblet_buffer_length(etag));
-		else
-			unlink(etag_path);
+	where = joblet_buffer_length(location) ? jl_buffer_data(location) : registry;
+	if (a.not_modified && c->json) {
+		r = jl_index_parse(c->json, c->json_len, where, ret_index, err);
+		if (r == 0 && c->usable)
+			/* Failing only shortens the copy's life: it is asked about sooner. */
+			(void)utimensat(AT_FDCWD, c->json_path, NULL, 0);
+		goto out;
 	}
+	r = jl_index_parse(jl_buffer_data(body), joblet_buffer_length(body), where, ret_index, err);
+	if (r == 0 && c->usable)
+		index_cache_store(c, body, etag);
 out:
 	jl_buffer_free(body);
 	jl_buffer_free(etag);
 	jl_buffer_free(location);
+	return r;
+}
+
+int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plugin,
+		   const char *registry, bool revalidate, const struct jl_install_request *req,
+		   struct jl_index **ret_index, bool *ret_cached_unchecked, struct joblet_error **err)
+{
+	struct index_cache c = { 0 };
+	int r;
+
+	*ret_cached_unchecked = false;
+	r = index_cache_open(cfg, registry, &c, err);
+	if (r < 0)
+		goto out;
+	if (index_cache_fresh(cfg, plugin, revalidate, &c)) {
+		r = jl_index_parse(c.json, c.json_len, registry, ret_index, NULL);
+		if (r == 0) {
+			*ret_cached_unchecked = true;
+			jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0, "using the index of `%s` fetched %ld s ago", registry, (long)(time(NULL) - c.mtime));
+			goto out;
+		}
+		/* A cache that does not parse is thrown away. */
+		free(c.json);
+		c.json = NULL;
+	}
+	r = index_ask(plugin, registry, &c, req, ret_index, err);
+out:
+	index_cache_done(&c);
 	return r;
 }
 
@@ -291,8 +342,7 @@ static int open_package(const struct jl_config *cfg, const struct jl_plugin_set 
 			const struct joblet_plugin *first, const char *registry, const char *url,
 			struct joblet_stream **ret, struct joblet_error **err)
 {
-	const struct joblet_registry_ops *ops = first->ops;
-	int r = ops->open_package(registry, url, ret, err);
+	int r = jl_registry_open_package(first, registry, url, ret, err);
 
 	if (r != -JOBLET_E_UNSUPPORTED)
 		return r;
@@ -302,8 +352,7 @@ static int open_package(const struct jl_config *cfg, const struct jl_plugin_set 
 		if (!p || p == first)
 			continue;
 		joblet_error_clear(err);
-		ops = p->ops;
-		r = ops->open_package(registry, url, ret, err);
+		r = jl_registry_open_package(p, registry, url, ret, err);
 		if (r != -JOBLET_E_UNSUPPORTED)
 			return r;
 	}
@@ -312,38 +361,25 @@ static int open_package(const struct jl_config *cfg, const struct jl_plugin_set 
 
 /* The archive plugin with the highest bid for this head, or an error. */
 static int pick_archive(const struct jl_plugin_set *set, const uint8_t *head, size_t len,
-			const char *url, const struct joblet_archive_ops **ret,
+			const char *url, const struct joblet_plugin **ret,
 			struct joblet_error **err)
 {
 	const char *base = strrchr(url, '/');
 	_cleanup_strv_ char **names = NULL;
 	_cleanup_free_ char *list = NULL;
-	int32_t best = 0;
 
 	base = base ? base + 1 : url;
-	*ret = NULL;
-	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
-		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
-		const struct joblet_archive_ops *ops;
-		int32_t bid;
-
-		if (p->kind != JOBLET_KIND_ARCHIVE)
-			continue;
-		ops = p->ops;
-		bid = ops->probe(head, len, base);
-		if (jl_strv_push(&names, p->name) < 0)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", url);
-		if (bid > best) {
-			best = bid;
-			*ret = ops;
-		}
-	}
+	*ret = jl_archive_bid(set, head, len, base);
 	if (*ret)
 		return 0;
+	for (size_t i = 0; i < jl_plugin_set_count(set); i++) {
+		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
+
+		if (p->kind == JOBLET_KIND_ARCHIVE && jl_strv_push(&names, p->name) < 0)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", url);
+	}
 	list = jl_strv_join(names, ", ");
-	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-				"package `%s` is in no format the archive plugins read (loaded: %s)",
-				url, list && *list ? list : "none; see `joblet check`");
+	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "package `%s` is in no format the archive plugins read (loaded: %s)", url, list && *list ? list : "none; see `joblet check`");
 }
 
 /*
@@ -383,252 +419,325 @@ static int package_root(int stagefd, char **ret_sub, struct joblet_error **err)
 	return 0;
 }
 
-int jl_runtime_install(const struct jl_config *cfg, const struct jl_plugin_set *set,
-			   const struct jl_install_request *req, char **ret_json,
-			   struct joblet_error **err)
-{
-	const char *registry = req->registry && *req->registry ? req->registry : cfg->default_registry;
-	bool force = req->flags & JL_INSTALL_FORCE, unchecked = false, replaced = false;
-	struct jl_runtime_spec spec = { 0 };
-	const struct joblet_plugin *plugin = NULL;
-	const struct joblet_archive_ops *archive = NULL;
-	const struct jl_index_entry *entry = NULL;
-	struct jl_index *idx = NULL;
-	struct jl_prefetch *pf = NULL;
-	struct joblet_stream *stream = NULL;
-	struct jl_runtime_desc *desc = NULL;
-	_cleanup_free_ char *platform = NULL, *locks = NULL, *staging_dir = NULL, *lock_path = NULL;
-	_cleanup_free_ char *target = NULL, *stage = NULL, *sub = NULL, *final_name = NULL;
-	_cleanup_close_ int lock_fd = -1, runtimes_fd = -1, staging_fd = -1, stagefd = -1;
+/*
+ * One install, from the spec to the runtime in its place.  The steps below
+ * fill it in order; install_done() removes the staging folder (a failure's
+ * partial files, or the version --force replaced) before it lets go of the
+ * runtime's lock.
+ */
+struct install {
+	const struct jl_config *cfg;
+	const struct jl_plugin_set *set;
+	const struct jl_install_request *req;
+	const char *registry; /* the request's, or runtimes.registry (borrowed) */
+	struct jl_runtime_spec spec;
+	const struct joblet_plugin *plugin; /* the registry's plugin */
+	char *platform;
+	struct jl_index *idx;
+	const struct jl_index_entry *entry; /* what to install (borrowed from idx) */
+	char *staging_dir;		    /* RUNTIMES/.staging */
+	char *final_name;		    /* NAME-VERSION */
+	char *target;			    /* RUNTIMES/NAME-VERSION */
+	char *stage;			    /* STAGING/NAME@VERSION.XXXXXX, once made */
+	char *sub; /* the package's single top-level folder in stage, or NULL */
+	bool replaced;
+	int lock_fd, runtimes_fd, staging_fd, stagefd;
 	char sha[65];
-	uint64_t bytes = 0;
+	uint64_t bytes;
+	struct jl_runtime_desc *desc;
+};
+
+static void install_done(struct install *in)
+{
+	/*
+	 * Gone in every case: a failure's partial files, or the replaced
+	 * version.  What cannot be removed now, the next install of this
+	 * runtime removes (install_stage).
+	 */
+	if (in->stage && in->staging_fd >= 0)
+		(void)jl_rm_rf_at(in->staging_fd, strrchr(in->stage, '/') + 1, NULL);
+	jl_runtime_desc_free(in->desc);
+	jl_index_free(in->idx);
+	jl_runtime_spec_done(&in->spec);
+	free(in->platform);
+	free(in->staging_dir);
+	free(in->final_name);
+	free(in->target);
+	free(in->stage);
+	free(in->sub);
+	jl_closep(&in->stagefd);
+	jl_closep(&in->staging_fd);
+	jl_closep(&in->runtimes_fd);
+	/* Last: the lock covered the removal of the staging folder. */
+	jl_closep(&in->lock_fd);
+}
+
+/* The registry's plugin and index entry; a cached index that lacks the version is checked again. */
+static int install_resolve(struct install *in, struct joblet_error **err)
+{
+	bool unchecked = false;
+	int r;
+
+	r = jl_registry_pick(in->cfg, in->set, in->registry, &in->plugin, err);
+	if (r == 0)
+		r = jl_host_platform(in->cfg, &in->platform, err);
+	if (r == 0)
+		r = jl_index_fetch(in->cfg, in->plugin, in->registry, false, in->req, &in->idx,
+				   &unchecked, err);
+	if (r < 0)
+		return r;
+	r = jl_index_resolve(in->idx, in->spec.name, in->spec.version, in->platform, &in->entry,
+			     err);
+	if (r == -JOBLET_E_NOT_FOUND && unchecked) {
+		joblet_error_clear(err);
+		jl_index_free(in->idx);
+		in->idx = NULL;
+		r = jl_index_fetch(in->cfg, in->plugin, in->registry, true, in->req, &in->idx,
+				   &unchecked, err);
+		if (r == 0)
+			r = jl_index_resolve(in->idx, in->spec.name, in->spec.version,
+					     in->platform, &in->entry, err);
+	}
+	if (r < 0)
+		return r;
+	jl_progress(in->req, JL_INSTALL_RESOLVING, in->entry->name, in->entry->version, 0,
+		    in->entry->size, 0, "%s %s from `%s` (%s)", in->entry->name, in->entry->version,
+		    in->registry, in->platform);
+	return 0;
+}
+
+/* The runtimes folder, its staging folder, and the runtime's lock (waited for). */
+static int install_lock(struct install *in, struct joblet_error **err)
+{
+	const struct jl_index_entry *entry = in->entry;
+	const char *runtimes = in->cfg->runtimes_dir;
+	_cleanup_free_ char *locks = NULL, *lock_path = NULL;
 	struct stat st;
 	int r;
 
-	r = jl_runtime_spec_parse(req->spec, &spec, err);
+	r = jl_mkdir_p(runtimes, 0755, err);
 	if (r < 0)
 		return r;
-	r = jl_registry_pick(cfg, set, registry, &plugin, err);
-	if (r < 0)
-		goto out;
-	r = jl_host_platform(cfg, &platform, err);
-	if (r < 0)
-		goto out;
-
-	/* Resolve; a cached index that lacks the version is checked again first. */
-	r = jl_index_fetch(cfg, plugin, registry, false, req, &idx, &unchecked, err);
-	if (r < 0)
-		goto out;
-	r = jl_index_resolve(idx, spec.name, spec.version, platform, &entry, err);
-	if (r == -JOBLET_E_NOT_FOUND && unchecked) {
-		joblet_error_clear(err);
-		jl_index_free(idx);
-		idx = NULL;
-		r = jl_index_fetch(cfg, plugin, registry, true, req, &idx, &unchecked, err);
-		if (r == 0)
-			r = jl_index_resolve(idx, spec.name, spec.version, platform, &entry, err);
-	}
-	if (r < 0)
-		goto out;
-	jl_progress(req, JL_INSTALL_RESOLVING, entry->name, entry->version, 0, entry->size, 0,
-		    "%s %s from `%s` (%s)", entry->name, entry->version, registry, platform);
-
-	/* The runtimes folder, its lock and staging folders. */
-	r = jl_mkdir_p(cfg->runtimes_dir, 0755, err);
-	if (r < 0)
-		goto out;
-	locks = jl_strdup_printf("%s/.locks", cfg->runtimes_dir);
-	staging_dir = jl_strdup_printf("%s/.staging", cfg->runtimes_dir);
-	lock_path = jl_strdup_printf("%s/.locks/%s.lock", cfg->runtimes_dir, entry->name);
-	final_name = jl_strdup_printf("%s-%s", entry->name, entry->version);
-	target = jl_strdup_printf("%s/%s", cfg->runtimes_dir, final_name);
-	if (!locks || !staging_dir || !lock_path || !final_name || !target) {
-		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot install `%s`", req->spec);
-		goto out;
-	}
-	if ((r = jl_mkdir_p(locks, 0700, err)) < 0 || (r = jl_mkdir_p(staging_dir, 0700, err)) < 0)
-		goto out;
-	r = jl_lock_path(lock_path, false, &lock_fd, NULL);
+	locks = jl_strdup_printf("%s/.locks", runtimes);
+	in->staging_dir = jl_strdup_printf("%s/.staging", runtimes);
+	lock_path = jl_strdup_printf("%s/.locks/%s.lock", runtimes, entry->name);
+	in->final_name = jl_strdup_printf("%s-%s", entry->name, entry->version);
+	in->target = jl_strdup_printf("%s/%s", runtimes, in->final_name);
+	if (!locks || !in->staging_dir || !lock_path || !in->final_name || !in->target)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot install `%s`", in->req->spec);
+	if ((r = jl_mkdir_p(locks, 0700, err)) < 0 ||
+	    (r = jl_mkdir_p(in->staging_dir, 0700, err)) < 0)
+		return r;
+	r = jl_lock_path(lock_path, false, &in->lock_fd, NULL);
 	if (r == -JOBLET_E_BUSY) {
-		jl_progress(req, JL_INSTALL_RESOLVING, entry->name, entry->version, 0, entry->size, 0,
-			    "waiting for another install or removal of %s to finish", entry->name);
-		r = jl_lock_path(lock_path, true, &lock_fd, err);
+		jl_progress(in->req, JL_INSTALL_RESOLVING, entry->name, entry->version, 0,
+			    entry->size, 0, "waiting for another install or removal of %s to finish", entry->name);
+		r = jl_lock_path(lock_path, true, &in->lock_fd, err);
 	}
 	if (r < 0)
-		goto out;
-	runtimes_fd = open(cfg->runtimes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	staging_fd = open(staging_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (runtimes_fd < 0 || staging_fd < 0) {
-		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", cfg->runtimes_dir);
-		goto out;
+		return r;
+	in->runtimes_fd = open(runtimes, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	in->staging_fd = open(in->staging_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (in->runtimes_fd < 0 || in->staging_fd < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", runtimes);
+	if (fstatat(in->runtimes_fd, in->final_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!(in->req->flags & JL_INSTALL_FORCE))
+			return joblet_error_set(err, JOBLET_E_EXISTS, 0, "runtime `%s@%s` is already installed at `%s`; use --force to reinstall it", entry->name, entry->version, in->target);
+		in->replaced = true;
 	}
-	if (fstatat(runtimes_fd, final_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!force) {
-			r = joblet_error_set(err, JOBLET_E_EXISTS, 0,
-					     "runtime `%s@%s` is already installed at `%s`; use --force "
-					     "to reinstall it",
-					     entry->name, entry->version, target);
-			goto out;
-		}
-		replaced = true;
-	}
+	return 0;
+}
 
-	/* Leftovers of this runtime's earlier, interrupted installs (we hold its lock). */
-	{
-		_cleanup_closedir_ DIR *d = fdopendir(dup(staging_fd));
-		_cleanup_free_ char *prefix = jl_strdup_printf("%s@", entry->name);
+/* An empty staging folder, once this runtime's interrupted installs are gone (we hold its lock). */
+static int install_stage(struct install *in, struct joblet_error **err)
+{
+	const struct jl_index_entry *entry = in->entry;
+	_cleanup_closedir_ DIR *d = fdopendir(dup(in->staging_fd));
+	_cleanup_free_ char *prefix = jl_strdup_printf("%s@", entry->name);
+	char *stage;
 
-		for (struct dirent *de; d && prefix && (de = readdir(d));)
-			if (jl_startswith(de->d_name, prefix))
-				jl_rm_rf_at(staging_fd, de->d_name, NULL);
-	}
-	stage = jl_strdup_printf("%s/%s@%s.XXXXXX", staging_dir, entry->name, entry->version);
+	/* Best effort: a leftover that stays only takes room, never the new install's name. */
+	for (struct dirent *de; d && prefix && (de = readdir(d));)
+		if (jl_startswith(de->d_name, prefix))
+			(void)jl_rm_rf_at(in->staging_fd, de->d_name, NULL);
+	stage = jl_strdup_printf("%s/%s@%s.XXXXXX", in->staging_dir, entry->name, entry->version);
 	if (!stage || !mkdtemp(stage)) {
-		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot create a staging folder in `%s`",
-				     staging_dir);
+		int saved = errno;
+
 		free(stage);
-		stage = NULL;
-		goto out;
+		return joblet_error_set(err, JOBLET_E_IO, saved, "cannot create a staging folder in `%s`", in->staging_dir);
 	}
-	stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (stagefd < 0) {
-		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", stage);
-		goto out;
-	}
+	in->stage = stage;
+	in->stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (in->stagefd < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", stage);
+	return 0;
+}
 
-	/* Download, hash and unpack at once. */
-	r = open_package(cfg, set, plugin, registry, entry->download_url, &stream, err);
-	if (r < 0) {
-		r = joblet_error_prefix(err, r, "downloading %s %s", entry->name, entry->version);
-		goto out;
-	}
-	{
-		struct progress_ctx pc = { req, entry->name, entry->version };
-		struct jl_prefetch_options po = { entry->size, cfg->max_download_bytes,
-						  entry->download_url, download_progress, &pc };
-		struct joblet_archive_limits limits = { sizeof(limits), 0,
-							(uint64_t)cfg->max_unpacked_bytes,
-							(uint64_t)cfg->max_entries, 4096 };
-		struct joblet_archive_stats stats = { sizeof(stats), 0, 0, 0 };
-		const uint8_t *head;
-		size_t head_len;
+/* Download, hash and unpack at once: the archive plugin reads as the bytes arrive. */
+static int install_unpack(struct install *in, struct joblet_error **err)
+{
+	const struct jl_index_entry *entry = in->entry;
+	struct progress_ctx pc = { in->req, entry->name, entry->version };
+	struct jl_prefetch_options po = { entry->size, in->cfg->max_download_bytes,
+					  entry->download_url, download_progress, &pc };
+	struct joblet_archive_limits limits = { sizeof(limits), 0,
+						(uint64_t)in->cfg->max_unpacked_bytes,
+						(uint64_t)in->cfg->max_entries, 4096 };
+	struct joblet_archive_stats stats = { sizeof(stats), 0, 0, 0 };
+	const struct joblet_plugin *archive = NULL;
+	struct joblet_stream *stream = NULL;
+	struct jl_prefetch *pf = NULL;
+	const uint8_t *head;
+	size_t head_len;
+	int r;
 
-		r = jl_prefetch_new(stream, &po, &pf, err);
-		stream = NULL;
-		if (r < 0)
-			goto out;
-		r = jl_prefetch_peek(pf, &head, JOBLET_ARCHIVE_PROBE_BYTES, &head_len, err);
-		if (r == 0)
-			r = pick_archive(set, head, head_len, entry->download_url, &archive, err);
-		if (r == 0)
-			r = archive->extract(jl_prefetch_stream(pf), stagefd, &limits, &stats, err);
-		if (r == 0)
-			r = jl_prefetch_finish(pf, sha, &bytes, err);
-		if (r < 0) {
-			r = joblet_error_prefix(err, r, "installing %s %s", entry->name, entry->version);
-			goto out;
-		}
-	}
-	jl_progress(req, JL_INSTALL_VERIFYING, entry->name, entry->version, bytes, entry->size, 0,
-		    "verifying %s %s", entry->name, entry->version);
-	if (strcmp(sha, entry->sha256) != 0) {
-		r = joblet_error_set(err, JOBLET_E_CHECKSUM, 0,
-				     "checksum mismatch for %s %s: the registry index says "
-				     "sha256:%s, the download is sha256:%s. The package or the index "
-				     "changed; ask the registry's owner to publish the right checksum",
-				     entry->name, entry->version, entry->sha256, sha);
-		goto out;
-	}
-
-	/* What was unpacked must be a complete, matching runtime. */
-	r = package_root(stagefd, &sub, err);
+	r = open_package(in->cfg, in->set, in->plugin, in->registry, entry->download_url, &stream,
+			 err);
 	if (r < 0)
-		goto out;
-	{
-		_cleanup_close_ int rootfd = sub ? openat(stagefd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-									  O_CLOEXEC)
-						 : dup(stagefd);
-
-		if (rootfd < 0) {
-			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open the unpacked package");
-			goto out;
-		}
-		r = jl_runtime_yml_load(rootfd, entry->download_url, &desc, err);
-		if (r == -JOBLET_E_NOT_FOUND) {
-			bool recipe = faccessat(rootfd, "setup.sh", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-
-			joblet_error_clear(err);
-			r = recipe ? joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-						      "%s %s is a recipe package (setup.sh, no "
-						      "runtime.yml): building recipes needs the job "
-						      "executor, which this joblet does not have yet; "
-						      "install a prebuilt package (made with `joblet "
-						      "runtime pack`)",
-						      entry->name, entry->version)
-				   : joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-						      "package of %s %s has no runtime.yml at its top "
-						      "(nor in its single top-level folder); it is not a "
-						      "joblet runtime",
-						      entry->name, entry->version);
-			goto out;
-		}
-		if (r < 0)
-			goto out;
-		if (strcmp(desc->name, entry->name) != 0 || strcmp(desc->version, entry->version) != 0) {
-			r = joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-					     "the package says it is %s %s (runtime.yml) but the "
-					     "registry lists it as %s %s; the registry is wrong",
-					     desc->name, desc->version, entry->name, entry->version);
-			goto out;
-		}
-		if (fchmod(rootfd, 0755) < 0) {
-			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot prepare `%s`", target);
-			goto out;
-		}
-	}
-
-	/* Into place in one step; --force swaps the old version out. */
-	{
-		_cleanup_free_ char *from = sub ? jl_strdup_printf("%s/%s", stage, sub) : strdup(stage);
-
-		if (!from) {
-			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot install `%s`", req->spec);
-			goto out;
-		}
-		if (renameat2(AT_FDCWD, from, runtimes_fd, final_name,
-			      replaced ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0) {
-			r = joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno,
-					     "cannot move the runtime into `%s`", target);
-			goto out;
-		}
-		fsync(runtimes_fd);
-	}
-	jl_progress(req, JL_INSTALL_DONE, entry->name, entry->version, bytes, entry->size, 0,
-		    "installed %s %s at %s", entry->name, entry->version, target);
-	{
-		json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "name", json_object_new_string(entry->name));
-		json_object_object_add(o, "version", json_object_new_string(entry->version));
-		json_object_object_add(o, "path", json_object_new_string(target));
-		json_object_object_add(o, "registry", json_object_new_string(registry));
-		json_object_object_add(o, "source", json_object_new_string(entry->download_url));
-		json_object_object_add(o, "sha256", json_object_new_string(sha));
-		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
-		json_object_object_add(o, "replaced", json_object_new_boolean(replaced));
-		r = jl_json_finish(o, ret_json, err);
-	}
-out:
+		return joblet_error_prefix(err, r, "downloading %s %s", entry->name, entry->version);
+	/* The prefetch owns the stream from here, also when it fails to start. */
+	r = jl_prefetch_new(stream, &po, &pf, err);
+	if (r == 0)
+		r = jl_prefetch_peek(pf, &head, JOBLET_ARCHIVE_PROBE_BYTES, &head_len, err);
+	if (r == 0)
+		r = pick_archive(in->set, head, head_len, entry->download_url, &archive, err);
+	if (r == 0)
+		r = jl_archive_extract(archive, jl_prefetch_stream(pf), in->stagefd, &limits,
+				       &stats, err);
+	if (r == 0)
+		r = jl_prefetch_finish(pf, in->sha, &in->bytes, err);
 	jl_prefetch_free(pf);
-	jl_stream_close(stream);
-	if (stage && staging_fd >= 0) {
-		/* Gone in every case: a failure's partial files, or the replaced version. */
-		const char *base = strrchr(stage, '/') + 1;
+	if (r < 0)
+		return joblet_error_prefix(err, r, "installing %s %s", entry->name, entry->version);
+	return 0;
+}
 
-		jl_rm_rf_at(staging_fd, base, NULL);
+/* The download must be what the index promised. */
+static int install_verify(struct install *in, struct joblet_error **err)
+{
+	const struct jl_index_entry *entry = in->entry;
+
+	jl_progress(in->req, JL_INSTALL_VERIFYING, entry->name, entry->version, in->bytes,
+		    entry->size, 0, "verifying %s %s", entry->name, entry->version);
+	if (strcmp(in->sha, entry->sha256) != 0)
+		return joblet_error_set(err, JOBLET_E_CHECKSUM, 0, "checksum mismatch for %s %s: the registry index says sha256:%s, the download is sha256:%s. The package or the index changed; ask the registry's owner to publish the right checksum", entry->name, entry->version, entry->sha256, in->sha);
+	return 0;
+}
+
+/* The unpacked runtime.yml must exist (a recipe has none) and name this runtime. */
+static int install_check_desc(struct install *in, int rootfd, struct joblet_error **err)
+{
+	const struct jl_index_entry *entry = in->entry;
+	int r;
+
+	r = jl_runtime_yml_load(rootfd, entry->download_url, &in->desc, err);
+	if (r == -JOBLET_E_NOT_FOUND) {
+		joblet_error_clear(err);
+		if (faccessat(rootfd, "setup.sh", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "%s %s is a recipe package (setup.sh, no runtime.yml): building recipes needs the job executor, which this joblet does not have yet; install a prebuilt package (made with `joblet runtime pack`)", entry->name, entry->version);
+		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "package of %s %s has no runtime.yml at its top (nor in its single top-level folder); it is not a joblet runtime", entry->name, entry->version);
 	}
-	jl_runtime_desc_free(desc);
-	jl_index_free(idx);
-	jl_runtime_spec_done(&spec);
+	if (r < 0)
+		return r;
+	if (strcmp(in->desc->name, entry->name) != 0 ||
+	    strcmp(in->desc->version, entry->version) != 0)
+		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "the package says it is %s %s (runtime.yml) but the registry lists it as %s %s; the registry is wrong", in->desc->name, in->desc->version, entry->name, entry->version);
+	return 0;
+}
+
+/* What was unpacked must be a complete, matching runtime, readable by jobs. */
+static int install_check_package(struct install *in, struct joblet_error **err)
+{
+	_cleanup_close_ int rootfd = -1;
+	int r;
+
+	r = package_root(in->stagefd, &in->sub, err);
+	if (r < 0)
+		return r;
+	rootfd = in->sub ? openat(in->stagefd, in->sub,
+				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			 : dup(in->stagefd);
+	if (rootfd < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open the unpacked package");
+	r = install_check_desc(in, rootfd, err);
+	if (r < 0)
+		return r;
+	if (fchmod(rootfd, 0755) < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot prepare `%s`", in->target);
+	return 0;
+}
+
+/* Into place in one step; --force swaps the old version out (into the staging folder). */
+static int install_place(struct install *in, struct joblet_error **err)
+{
+	_cleanup_free_ char *from = in->sub ? jl_strdup_printf("%s/%s", in->stage, in->sub)
+					    : strdup(in->stage);
+
+	if (!from)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot install `%s`", in->req->spec);
+	if (renameat2(AT_FDCWD, from, in->runtimes_fd, in->final_name,
+		      in->replaced ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0)
+		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno, "cannot move the runtime into `%s`", in->target);
+	/* The rename is done; a failed sync only risks it on a crash, as before joblet saw it. */
+	(void)fsync(in->runtimes_fd);
+	jl_progress(in->req, JL_INSTALL_DONE, in->entry->name, in->entry->version, in->bytes,
+		    in->entry->size, 0, "installed %s %s at %s", in->entry->name, in->entry->version,
+		    in->target);
+	return 0;
+}
+
+/* The answer: what was installed where, from where. */
+static int install_report(const struct install *in, char **ret_json, struct joblet_error **err)
+{
+	const struct jl_index_entry *entry = in->entry;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(entry->name));
+	json_object_object_add(o, "version", json_object_new_string(entry->version));
+	json_object_object_add(o, "path", json_object_new_string(in->target));
+	json_object_object_add(o, "registry", json_object_new_string(in->registry));
+	json_object_object_add(o, "source", json_object_new_string(entry->download_url));
+	json_object_object_add(o, "sha256", json_object_new_string(in->sha));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)in->bytes));
+	json_object_object_add(o, "replaced", json_object_new_boolean(in->replaced));
+	return jl_json_finish(o, ret_json, err);
+}
+
+int jl_runtime_install(const struct jl_config *cfg, const struct jl_plugin_set *set,
+		       const struct jl_install_request *req, char **ret_json,
+		       struct joblet_error **err)
+{
+	struct install in = {
+		.cfg = cfg,
+		.set = set,
+		.req = req,
+		.registry = req->registry && *req->registry ? req->registry : cfg->default_registry,
+		.lock_fd = -1,
+		.runtimes_fd = -1,
+		.staging_fd = -1,
+		.stagefd = -1,
+	};
+	int r;
+
+	r = jl_runtime_spec_parse(req->spec, &in.spec, err);
+	if (r < 0)
+		return r;
+	r = install_resolve(&in, err);
+	if (r == 0)
+		r = install_lock(&in, err);
+	if (r == 0)
+		r = install_stage(&in, err);
+	if (r == 0)
+		r = install_unpack(&in, err);
+	if (r == 0)
+		r = install_verify(&in, err);
+	if (r == 0)
+		r = install_check_package(&in, err);
+	if (r == 0)
+		r = install_place(&in, err);
+	if (r == 0)
+		r = install_report(&in, ret_json, err);
+	install_done(&in);
 	return r;
 }

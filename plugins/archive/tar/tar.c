@@ -186,85 +186,104 @@ static int tar_refuse(struct joblet_error **err, const char *name, const char *w
 				"package entry `%s` %s; the package is refused", name, why);
 }
 
-static int tar_write_file(struct archive *a, struct tar_job *job, int dirfd, const char *base,
-			  const char *name, mode_t mode, int64_t size_declared,
-			  struct joblet_error **err)
+/* A new file at base in dirfd with mode; a later entry of the same name replaces it. */
+static int tar_create_file(int dirfd, const char *base, const char *name, mode_t mode,
+			   struct joblet_error **err)
 {
-	int fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	const void *block;
-	size_t size;
-	la_int64_t offset;
-	uint64_t start = job->bytes;
-	struct stat st;
-	int r;
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(dirfd, base, flags, mode);
 
-	if (fd < 0 && errno == EEXIST) {
-		/* A later entry of the same name replaces the earlier one (tar semantics). */
-		if (unlinkat(dirfd, base, 0) == 0)
-			fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				    mode);
-	}
+	/* A later entry of the same name replaces the earlier one (tar semantics). */
+	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, base, 0) == 0)
+		fd = openat(dirfd, base, flags, mode);
 	if (fd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", name);
 	/* Whatever the umask: jobs run as another user and must read runtimes. */
 	if (fchmod(fd, mode) < 0) {
+		int saved = errno;
+
 		close(fd);
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the mode of `%s`", name);
+		return joblet_error_set(err, JOBLET_E_IO, saved, "cannot set the mode of `%s`", name);
 	}
-	for (;;) {
-		r = archive_read_data_block(a, &block, &size, &offset);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			close(fd);
-			return joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-						"cannot read the data of `%s`: %s", name,
-						archive_error_string(a));
-		}
+	return fd;
+}
+
+static int tar_too_big(const struct tar_job *job, const char *name, struct joblet_error **err)
+{
+	return joblet_error_set(err, JOBLET_E_LIMIT, 0, "the package unpacks to more than %llu bytes (at `%s`); the package is refused", (unsigned long long)job->limits->max_total_bytes, name);
+}
+
+/* The entry's data blocks, each at its offset (sparse files keep their holes). */
+static int tar_copy_data(struct archive *a, struct tar_job *job, int fd, const char *name,
+			 struct joblet_error **err)
+{
+	const void *block;
+	size_t size;
+	la_int64_t offset;
+	int r;
+
+	while ((r = archive_read_data_block(a, &block, &size, &offset)) != ARCHIVE_EOF) {
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "cannot read the data of `%s`: %s", name, archive_error_string(a));
 		if (offset < 0 || (uint64_t)offset + size > job->limits->max_total_bytes ||
-		    job->bytes + size > job->limits->max_total_bytes) {
-			close(fd);
-			return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-						"the package unpacks to more than %llu bytes (at "
-						"`%s`); the package is refused",
-						(unsigned long long)job->limits->max_total_bytes, name);
-		}
+		    job->bytes + size > job->limits->max_total_bytes)
+			return tar_too_big(job, name, err);
 		for (size_t done = 0; done < size;) {
 			ssize_t w = pwrite(fd, (const char *)block + done, size - done,
 					   (off_t)offset + (off_t)done);
 
 			if (w < 0 && errno == EINTR)
 				continue;
-			if (w <= 0) {
-				int saved = w < 0 ? errno : ENOSPC;
-				close(fd);
-				return joblet_error_set(err, JOBLET_E_IO, saved, "cannot write `%s`",
-							name);
-			}
+			if (w <= 0)
+				return joblet_error_set(err, JOBLET_E_IO, w < 0 ? errno : ENOSPC, "cannot write `%s`", name);
 			done += (size_t)w;
 		}
 		job->bytes += size;
 	}
-	/* A sparse file may end in a hole: give it its declared size. */
+	return 0;
+}
+
+/*
+ * A sparse file may end in a hole: give it its declared size.  Holes count
+ * like data: the limit is on the sum of the sizes of the files.  written is
+ * what tar_copy_data() wrote.
+ */
+static int tar_count_holes(struct tar_job *job, int fd, uint64_t written, int64_t size_declared,
+			   const char *name, struct joblet_error **err)
+{
+	struct stat st;
+	uint64_t holes;
+
 	if (fstat(fd, &st) < 0 ||
-	    (st.st_size < size_declared && ftruncate(fd, (off_t)size_declared) < 0)) {
-		close(fd);
+	    (st.st_size < size_declared && ftruncate(fd, (off_t)size_declared) < 0))
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", name);
-	}
 	if (st.st_size < size_declared)
 		st.st_size = (off_t)size_declared;
-	/* Holes count like data: the limit is on the sum of the sizes of the files. */
-	if ((uint64_t)st.st_size > job->bytes - start) {
-		uint64_t holes = (uint64_t)st.st_size - (job->bytes - start);
+	if ((uint64_t)st.st_size <= written)
+		return 0;
+	holes = (uint64_t)st.st_size - written;
+	if (holes > job->limits->max_total_bytes - job->bytes)
+		return tar_too_big(job, name, err);
+	job->bytes += holes;
+	return 0;
+}
 
-		if (holes > job->limits->max_total_bytes - job->bytes) {
-			close(fd);
-			return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-						"the package unpacks to more than %llu bytes (at "
-						"`%s`); the package is refused",
-						(unsigned long long)job->limits->max_total_bytes, name);
-		}
-		job->bytes += holes;
+static int tar_write_file(struct archive *a, struct tar_job *job, int dirfd, const char *base,
+			  const char *name, mode_t mode, int64_t size_declared,
+			  struct joblet_error **err)
+{
+	uint64_t start = job->bytes;
+	int fd, r;
+
+	fd = tar_create_file(dirfd, base, name, mode, err);
+	if (fd < 0)
+		return fd;
+	r = tar_copy_data(a, job, fd, name, err);
+	if (r == 0)
+		r = tar_count_holes(job, fd, job->bytes - start, size_declared, name, err);
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	if (close(fd) < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", name);
@@ -307,151 +326,156 @@ static bool tar_relink(int tfd, const char *tbase, const struct stat *target, in
 	return unlinkat(dirfd, base, 0) == 0 && linkat(tfd, tbase, dirfd, base, 0) == 0;
 }
 
+/* One archive entry on its way to the disk. */
+struct tar_item {
+	struct archive_entry *entry;
+	const char *display; /* the name as the package has it, for messages */
+	const char *hard;    /* the hard link's target as recorded, or NULL */
+	mode_t type;
+	mode_t perm;	     /* as it will be created */
+	char *name;	     /* normalised (owned) */
+	int dirfd;	     /* the folder that holds it, or -1 */
+	const char *base;    /* its last component (points into name) */
+};
+
+/*
+ * The entry's name, type, mode and size are acceptable, and it counts
+ * against the limits.  1: nothing to create (the top folder itself).
+ */
+static int tar_item_check(struct tar_job *job, struct tar_item *it, struct joblet_error **err)
+{
+	const char *why = NULL;
+	int n;
+
+	if (!it->display || !*it->display)
+		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "a package entry has no name; the package is refused");
+	if (strlen(it->display) > job->limits->max_path_length)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "package entry `%s` has a name longer than %llu bytes; the package is refused", it->display, (unsigned long long)job->limits->max_path_length);
+	if (++job->entries > job->limits->max_entries)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "the package has more than %llu entries; the package is refused", (unsigned long long)job->limits->max_entries);
+	it->name = strdup(it->display);
+	if (!it->name)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", it->display);
+	n = tar_normalise(it->name, &why);
+	if (n == -2 && it->type == AE_IFDIR && !it->hard)
+		return 1; /* `./` itself: nothing to create. */
+	if (n < 0)
+		return tar_refuse(err, it->display, why);
+	if (it->perm & (S_ISUID | S_ISGID))
+		return tar_refuse(err, it->display, "has the setuid or setgid bit");
+	/* No group/other write; readable by everyone (jobs run as another user). */
+	it->perm = (it->perm & 0755) | 0444;
+	if (!it->hard && it->type != AE_IFREG && it->type != AE_IFDIR && it->type != AE_IFLNK)
+		return tar_refuse(err, it->display,
+				  it->type == AE_IFCHR || it->type == AE_IFBLK ? "is a device node"
+				  : it->type == AE_IFIFO			  ? "is a FIFO"
+				  : it->type == AE_IFSOCK			  ? "is a socket"
+										  : "has an unknown type");
+	if (!it->hard && it->type == AE_IFREG && archive_entry_size_is_set(it->entry) &&
+	    (uint64_t)archive_entry_size(it->entry) > job->limits->max_total_bytes - job->bytes)
+		return tar_too_big(job, it->display, err);
+	return 0;
+}
+
+/* Open (making them as needed) the folders that hold the entry, never through a symlink. */
+static int tar_item_parent(struct tar_job *job, struct tar_item *it, struct joblet_error **err)
+{
+	it->dirfd = tar_open_parent(job->rootfd, it->name, true, &it->base);
+	if (it->dirfd >= 0)
+		return 0;
+	if (errno == ELOOP || errno == ENOTDIR)
+		return tar_refuse(err, it->display, "goes through a symlink or a file");
+	return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create the folders of `%s`", it->display);
+}
+
+/* A hard link, only to a regular file unpacked before it. */
+static int tar_make_hardlink(struct tar_job *job, struct tar_item *it, struct joblet_error **err)
+{
+	char *target = strdup(it->hard);
+	const char *tbase, *why;
+	struct stat st;
+	int tfd, r = 0;
+
+	if (!target)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", it->display);
+	if (tar_normalise(target, &why) < 0) {
+		free(target);
+		return tar_refuse(err, it->display, "is a hard link to a path outside the package");
+	}
+	tfd = tar_open_parent(job->rootfd, target, false, &tbase);
+	if (tfd < 0 || fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		r = tar_refuse(err, it->display, "is a hard link to something that is not a file unpacked before it");
+	else if (linkat(tfd, tbase, it->dirfd, it->base, 0) < 0 &&
+		 !tar_relink(tfd, tbase, &st, it->dirfd, it->base))
+		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot link `%s` to `%s`", it->display, it->hard);
+	if (tfd >= 0)
+		close(tfd);
+	free(target);
+	return r;
+}
+
+/* A folder; one that exists already (an earlier entry made it) is fine. */
+static int tar_make_dir(struct tar_item *it, struct joblet_error **err)
+{
+	struct stat st;
+
+	if (mkdirat(it->dirfd, it->base, 0755) < 0 &&
+	    !(errno == EEXIST && fstatat(it->dirfd, it->base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	      S_ISDIR(st.st_mode)))
+		return errno == EEXIST ? tar_refuse(err, it->display, "is a folder where a file or symlink already is") : joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", it->display);
+	if (fchmodat(it->dirfd, it->base, 0755, 0) < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the mode of `%s`", it->display);
+	return 0;
+}
+
+/* A symlink that stays in the tree, lexically; remembered for the check after the last entry. */
+static int tar_make_symlink(struct tar_job *job, struct tar_item *it, struct joblet_error **err)
+{
+	const char *target = archive_entry_symlink(it->entry);
+
+	if (!target || !tar_link_stays_inside(it->name, target))
+		return tar_refuse(err, it->display, target && target[0] == '/' ? "is a symlink to an absolute path" : "is a symlink that points outside the package");
+	if (symlinkat(target, it->dirfd, it->base) < 0) {
+		/* Same name again: the later entry replaces a file or link. */
+		if (errno != EEXIST || unlinkat(it->dirfd, it->base, 0) < 0 ||
+		    symlinkat(target, it->dirfd, it->base) < 0)
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create symlink `%s`", it->display);
+	}
+	return tar_remember_symlink(job, it->name, err);
+}
+
 static int tar_entry(struct archive *a, struct archive_entry *entry, struct tar_job *job,
 		     struct joblet_error **err)
 {
-	const char *raw = archive_entry_pathname(entry), *hard = archive_entry_hardlink(entry);
-	mode_t type = archive_entry_filetype(entry), perm = archive_entry_perm(entry);
-	char *name = NULL, *display;
-	const char *why = NULL, *base;
-	int dirfd = -1, r = 0, n;
+	struct tar_item it = {
+		.entry = entry,
+		.display = archive_entry_pathname(entry),
+		.hard = archive_entry_hardlink(entry),
+		.type = archive_entry_filetype(entry),
+		.perm = archive_entry_perm(entry),
+		.dirfd = -1,
+	};
+	int64_t size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+	int r;
 
-	if (!raw || !*raw)
-		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-					"a package entry has no name; the package is refused");
-	display = (char *)raw;
-	if (strlen(raw) > job->limits->max_path_length)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"package entry `%s` has a name longer than %llu bytes; the "
-					"package is refused",
-					raw, (unsigned long long)job->limits->max_path_length);
-	if (++job->entries > job->limits->max_entries)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the package has more than %llu entries; the package is "
-					"refused",
-					(unsigned long long)job->limits->max_entries);
-	name = strdup(raw);
-	if (!name)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", raw);
-	n = tar_normalise(name, &why);
-	if (n == -2 && type == AE_IFDIR && !hard) {
-		/* `./` itself: nothing to create. */
-		free(name);
-		return 0;
-	}
-	if (n < 0) {
-		r = tar_refuse(err, display, why);
-		goto out;
-	}
-	if (perm & (S_ISUID | S_ISGID)) {
-		r = tar_refuse(err, display, "has the setuid or setgid bit");
-		goto out;
-	}
-	/* No group/other write; readable by everyone (jobs run as another user). */
-	perm = (perm & 0755) | 0444;
-
-	if (!hard && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
-		r = tar_refuse(err, display,
-			       type == AE_IFCHR || type == AE_IFBLK ? "is a device node"
-			       : type == AE_IFIFO		     ? "is a FIFO"
-			       : type == AE_IFSOCK		     ? "is a socket"
-								     : "has an unknown type");
-		goto out;
-	}
-	if (!hard && type == AE_IFREG && archive_entry_size_is_set(entry) &&
-	    (uint64_t)archive_entry_size(entry) > job->limits->max_total_bytes - job->bytes) {
-		r = joblet_error_set(err, JOBLET_E_LIMIT, 0,
-				     "the package unpacks to more than %llu bytes (at `%s`); the "
-				     "package is refused",
-				     (unsigned long long)job->limits->max_total_bytes, display);
-		goto out;
-	}
-
-	dirfd = tar_open_parent(job->rootfd, name, true, &base);
-	if (dirfd < 0) {
-		if (errno == ELOOP || errno == ENOTDIR)
-			r = tar_refuse(err, display, "goes through a symlink or a file");
+	r = tar_item_check(job, &it, err);
+	if (r == 0)
+		r = tar_item_parent(job, &it, err);
+	if (r == 0) {
+		if (it.hard)
+			r = tar_make_hardlink(job, &it, err);
+		else if (it.type == AE_IFDIR)
+			r = tar_make_dir(&it, err);
+		else if (it.type == AE_IFLNK)
+			r = tar_make_symlink(job, &it, err);
 		else
-			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot create the folders of `%s`",
-					     display);
-		goto out;
+			r = tar_write_file(a, job, it.dirfd, it.base, it.display, it.perm, size,
+					   err);
 	}
-
-	if (hard) {
-		char *target = strdup(hard);
-		const char *tbase;
-		struct stat st;
-		int tfd;
-
-		if (!target) {
-			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", display);
-			goto out;
-		}
-		if (tar_normalise(target, &why) < 0) {
-			r = tar_refuse(err, display, "is a hard link to a path outside the package");
-			free(target);
-			goto out;
-		}
-		tfd = tar_open_parent(job->rootfd, target, false, &tbase);
-		if (tfd < 0 || fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode)) {
-			r = tar_refuse(err, display,
-				       "is a hard link to something that is not a file unpacked "
-				       "before it");
-			if (tfd >= 0)
-				close(tfd);
-			free(target);
-			goto out;
-		}
-		if (linkat(tfd, tbase, dirfd, base, 0) < 0 &&
-		    !tar_relink(tfd, tbase, &st, dirfd, base))
-			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot link `%s` to `%s`",
-					     display, hard);
-		close(tfd);
-		free(target);
-	} else if (type == AE_IFDIR) {
-		struct stat st;
-
-		if (mkdirat(dirfd, base, 0755) < 0 &&
-		    !(errno == EEXIST && fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		      S_ISDIR(st.st_mode)))
-			r = errno == EEXIST ? tar_refuse(err, display,
-							 "is a folder where a file or symlink "
-							 "already is")
-					    : joblet_error_set(err, JOBLET_E_IO, errno,
-							       "cannot create `%s`", display);
-		else if (fchmodat(dirfd, base, 0755, 0) < 0)
-			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the mode of `%s`",
-					     display);
-	} else if (type == AE_IFLNK) {
-		const char *target = archive_entry_symlink(entry);
-
-		if (!target || !tar_link_stays_inside(name, target)) {
-			r = tar_refuse(err, display,
-				       target && target[0] == '/'
-					       ? "is a symlink to an absolute path"
-					       : "is a symlink that points outside the package");
-			goto out;
-		}
-		if (symlinkat(target, dirfd, base) < 0) {
-			/* Same name again: the later entry replaces a file or link. */
-			if (errno != EEXIST || unlinkat(dirfd, base, 0) < 0 ||
-			    symlinkat(target, dirfd, base) < 0) {
-				r = joblet_error_set(err, JOBLET_E_IO, errno,
-						     "cannot create symlink `%s`", display);
-				goto out;
-			}
-		}
-		r = tar_remember_symlink(job, name, err);
-	} else
-		r = tar_write_file(a, job, dirfd, base, display, perm,
-				   archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0,
-				   err);
-out:
-	if (dirfd >= 0)
-		close(dirfd);
-	free(name);
-	return r;
+	if (it.dirfd >= 0)
+		close(it.dirfd);
+	free(it.name);
+	return r > 0 ? 0 : r;
 }
 
 /*
@@ -473,8 +497,7 @@ static int tar_check_symlinks(struct tar_job *job, struct joblet_error **err)
 			return 0;
 		if (errno == EXDEV)
 			return tar_refuse(err, job->symlinks[i],
-					  "is a symlink that leads outside the package through "
-					  "other links");
+					  "is a symlink that leads outside the package through other links");
 		/* ENOENT and friends: dangling inside the tree, harmless. */
 	}
 #else
@@ -671,6 +694,144 @@ static int tar_write_header(struct tar_writer *w, struct archive_entry *e, const
 	return 0;
 }
 
+/* One thing in a folder being packed. */
+struct tar_pack_item {
+	int dirfd;		 /* the folder holding it */
+	const char *file;	 /* its name there */
+	char *path;		 /* in the package: PREFIX/NAME */
+	char *relpath;		 /* relative to the tree's top, for messages */
+	struct stat st;
+	struct archive_entry *e; /* its entry, with the fields every kind shares */
+};
+
+static int tar_add_dir(struct tar_writer *w, int fd, const char *prefix, const char *rel,
+		       int depth, struct joblet_error **err);
+
+/* Names, limits and mode bits an install would accept; then the entry's common fields. */
+static int tar_pack_begin(struct tar_writer *w, struct tar_pack_item *it, const char *prefix,
+			  const char *rel, struct joblet_error **err)
+{
+	if (asprintf(&it->path, "%s/%s", prefix, it->file) < 0)
+		it->path = NULL;
+	if (!it->path || asprintf(&it->relpath, "%s%s%s", rel, *rel ? "/" : "", it->file) < 0) {
+		it->relpath = NULL;
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
+	}
+	if (fstatat(it->dirfd, it->file, &it->st, AT_SYMLINK_NOFOLLOW) < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot stat `%s`", it->relpath);
+	if (++w->entries > w->limits->max_entries)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "the folder has more than %llu entries", (unsigned long long)w->limits->max_entries);
+	if (strlen(it->path) > w->limits->max_path_length)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` has a name longer than %llu bytes", it->relpath, (unsigned long long)w->limits->max_path_length);
+	if ((S_ISREG(it->st.st_mode) || S_ISDIR(it->st.st_mode)) &&
+	    (it->st.st_mode & (S_ISUID | S_ISGID)))
+		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` has the setuid or setgid bit; installs refuse such files, so packing does too", it->relpath);
+	it->e = archive_entry_new();
+	if (!it->e)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
+	archive_entry_set_pathname(it->e, it->path);
+	archive_entry_set_uid(it->e, 0);
+	archive_entry_set_gid(it->e, 0);
+	archive_entry_set_mtime(it->e, it->st.st_mtim.tv_sec, 0);
+	return 0;
+}
+
+/* A folder: its entry, then what it holds. */
+static int tar_pack_dir(struct tar_writer *w, struct tar_pack_item *it, int depth,
+			struct joblet_error **err)
+{
+	int sub = openat(it->dirfd, it->file, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r;
+
+	archive_entry_set_filetype(it->e, AE_IFDIR);
+	archive_entry_set_perm(it->e, it->st.st_mode & 0755);
+	if (sub < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", it->relpath);
+	r = tar_write_header(w, it->e, it->path, err);
+	if (r == 0)
+		r = tar_add_dir(w, sub, it->path, it->relpath, depth + 1, err);
+	close(sub);
+	return r;
+}
+
+/* A symlink that stays in the tree, as an install requires. */
+static int tar_pack_symlink(struct tar_writer *w, struct tar_pack_item *it,
+			    struct joblet_error **err)
+{
+	char target[4096];
+	ssize_t len = readlinkat(it->dirfd, it->file, target, sizeof(target) - 1);
+
+	if (len < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read link `%s`", it->relpath);
+	target[len] = '\0';
+	if (!tar_link_stays_inside(it->relpath, target))
+		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` is a symlink to `%s`, outside the folder; installs refuse such links, so packing does too", it->relpath, target);
+	archive_entry_set_filetype(it->e, AE_IFLNK);
+	archive_entry_set_perm(it->e, 0777);
+	archive_entry_set_symlink(it->e, target);
+	return tar_write_header(w, it->e, it->path, err);
+}
+
+/* Copy the st_size bytes the header announced from ffd; a file that changes fails. */
+static int tar_pack_data(struct tar_writer *w, struct tar_pack_item *it, int ffd,
+			 struct joblet_error **err)
+{
+	for (off_t left = it->st.st_size; left > 0;) {
+		ssize_t got = read(ffd, w->buf, sizeof(w->buf));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return joblet_error_set(err, JOBLET_E_IO, got < 0 ? errno : 0, "`%s` changed while it was being packed", it->relpath);
+		if (got > left)
+			got = (ssize_t)left;
+		if (archive_write_data(w->a, w->buf, (size_t)got) != got)
+			return joblet_error_set(err, JOBLET_E_IO, 0, "cannot write `%s` into the package: %s", it->relpath, archive_error_string(w->a));
+		left -= got;
+		w->bytes += (uint64_t)got;
+	}
+	return 0;
+}
+
+/* A regular file, within the byte limit. */
+static int tar_pack_file(struct tar_writer *w, struct tar_pack_item *it,
+			 struct joblet_error **err)
+{
+	int ffd, r;
+
+	if ((uint64_t)it->st.st_size > w->limits->max_total_bytes - w->bytes)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "the folder holds more than %llu bytes (at `%s`)", (unsigned long long)w->limits->max_total_bytes, it->relpath);
+	ffd = openat(it->dirfd, it->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (ffd < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", it->relpath);
+	archive_entry_set_filetype(it->e, AE_IFREG);
+	archive_entry_set_perm(it->e, it->st.st_mode & 0755);
+	archive_entry_set_size(it->e, it->st.st_size);
+	r = tar_write_header(w, it->e, it->path, err);
+	if (r == 0)
+		r = tar_pack_data(w, it, ffd, err);
+	close(ffd);
+	return r;
+}
+
+/* One thing of a folder, by its kind; a runtime holds no device nodes, FIFOs or sockets. */
+static int tar_pack_item(struct tar_writer *w, struct tar_pack_item *it, const char *prefix,
+			 const char *rel, int depth, struct joblet_error **err)
+{
+	int r;
+
+	r = tar_pack_begin(w, it, prefix, rel, err);
+	if (r < 0)
+		return r;
+	if (S_ISDIR(it->st.st_mode))
+		return tar_pack_dir(w, it, depth, err);
+	if (S_ISLNK(it->st.st_mode))
+		return tar_pack_symlink(w, it, err);
+	if (S_ISREG(it->st.st_mode))
+		return tar_pack_file(w, it, err);
+	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` is a device node, FIFO or socket; a runtime holds only files, folders and links", it->relpath);
+}
+
 /*
  * Add the folder open at fd, whose path in the package is `prefix` and
  * whose path relative to the tree's top is `rel` ("" at the top).
@@ -687,126 +848,12 @@ static int tar_add_dir(struct tar_writer *w, int fd, const char *prefix, const c
 	if (tar_sorted_names(fd, &names, &n) < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot list `%s`", prefix);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		struct archive_entry *e = NULL;
-		char *path = NULL, *relpath = NULL;
-		struct stat st;
+		struct tar_pack_item it = { .dirfd = fd, .file = names[i] };
 
-		if (asprintf(&path, "%s/%s", prefix, names[i]) < 0 ||
-		    asprintf(&relpath, "%s%s%s", rel, *rel ? "/" : "", names[i]) < 0) {
-			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
-			goto next;
-		}
-		if (fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot stat `%s`", relpath);
-			goto next;
-		}
-		if (++w->entries > w->limits->max_entries) {
-			r = joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					     "the folder has more than %llu entries",
-					     (unsigned long long)w->limits->max_entries);
-			goto next;
-		}
-		if (strlen(path) > w->limits->max_path_length) {
-			r = joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` has a name longer than %llu bytes",
-					     relpath, (unsigned long long)w->limits->max_path_length);
-			goto next;
-		}
-		if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && (st.st_mode & (S_ISUID | S_ISGID))) {
-			r = joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-					     "`%s` has the setuid or setgid bit; installs refuse such "
-					     "files, so packing does too",
-					     relpath);
-			goto next;
-		}
-		e = archive_entry_new();
-		if (!e) {
-			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
-			goto next;
-		}
-		archive_entry_set_pathname(e, path);
-		archive_entry_set_uid(e, 0);
-		archive_entry_set_gid(e, 0);
-		archive_entry_set_mtime(e, st.st_mtim.tv_sec, 0);
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			archive_entry_set_filetype(e, AE_IFDIR);
-			archive_entry_set_perm(e, st.st_mode & 0755);
-			if (sub < 0)
-				r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", relpath);
-			else if ((r = tar_write_header(w, e, path, err)) == 0)
-				r = tar_add_dir(w, sub, path, relpath, depth + 1, err);
-			if (sub >= 0)
-				close(sub);
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t len = readlinkat(fd, names[i], target, sizeof(target) - 1);
-
-			if (len < 0) {
-				r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot read link `%s`", relpath);
-				goto next;
-			}
-			target[len] = '\0';
-			if (!tar_link_stays_inside(relpath, target)) {
-				r = joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-						     "`%s` is a symlink to `%s`, outside the folder; "
-						     "installs refuse such links, so packing does too",
-						     relpath, target);
-				goto next;
-			}
-			archive_entry_set_filetype(e, AE_IFLNK);
-			archive_entry_set_perm(e, 0777);
-			archive_entry_set_symlink(e, target);
-			r = tar_write_header(w, e, path, err);
-		} else if (S_ISREG(st.st_mode)) {
-			int ffd;
-
-			if ((uint64_t)st.st_size > w->limits->max_total_bytes - w->bytes) {
-				r = joblet_error_set(err, JOBLET_E_LIMIT, 0,
-						     "the folder holds more than %llu bytes (at `%s`)",
-						     (unsigned long long)w->limits->max_total_bytes, relpath);
-				goto next;
-			}
-			ffd = openat(fd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (ffd < 0) {
-				r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", relpath);
-				goto next;
-			}
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_perm(e, st.st_mode & 0755);
-			archive_entry_set_size(e, st.st_size);
-			r = tar_write_header(w, e, path, err);
-			for (off_t left = st.st_size; r == 0 && left > 0;) {
-				ssize_t got = read(ffd, w->buf, sizeof(w->buf));
-
-				if (got < 0 && errno == EINTR)
-					continue;
-				if (got <= 0) {
-					r = joblet_error_set(err, JOBLET_E_IO, got < 0 ? errno : 0,
-							     "`%s` changed while it was being packed",
-							     relpath);
-					break;
-				}
-				if (got > left)
-					got = (ssize_t)left;
-				if (archive_write_data(w->a, w->buf, (size_t)got) != got)
-					r = joblet_error_set(err, JOBLET_E_IO, 0,
-							     "cannot write `%s` into the package: %s",
-							     relpath, archive_error_string(w->a));
-				left -= got;
-				w->bytes += (uint64_t)got;
-			}
-			close(ffd);
-		} else {
-			r = joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
-					     "`%s` is a device node, FIFO or socket; a runtime holds "
-					     "only files, folders and links",
-					     relpath);
-		}
-	next:
-		archive_entry_free(e);
-		free(path);
-		free(relpath);
+		r = tar_pack_item(w, &it, prefix, rel, depth, err);
+		archive_entry_free(it.e);
+		free(it.path);
+		free(it.relpath);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);

@@ -72,9 +72,7 @@ static int cgroup1_init(const struct joblet_plugin_host *host, struct joblet_err
 	if (b) {
 		if (!jl_cg_rel_path_ok(b) || strlen(b) >= sizeof(cgroup1_base))
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation/cgroup1 setting `base` must be a relative "
-						"path below each hierarchy (letters, digits, `.`, `_`, "
-						"`-`, no `..`), such as `joblet`, not `%s`",
+						"isolation/cgroup1 setting `base` must be a relative path below each hierarchy (letters, digits, `.`, `_`, `-`, no `..`), such as `joblet`, not `%s`",
 						b);
 		snprintf(cgroup1_base, sizeof(cgroup1_base), "%s", b);
 	}
@@ -113,12 +111,10 @@ static int cgroup1_missing_error(const struct jl_cg_layout *lay, const char *mis
 	if (!*mounted)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
 					"no cgroup v1 controller is mounted%s",
-					lay->n_v2 ? " (this host uses the cgroup2 hierarchy: "
-						    "isolation/cgroup2 serves it)"
+					lay->n_v2 ? " (this host uses the cgroup2 hierarchy: isolation/cgroup2 serves it)"
 						  : "");
 	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"the cgroup v1 controllers %s are not mounted (mounted: %s); joblet "
-				"needs memory, pids and freezer to account, limit and stop jobs",
+				"the cgroup v1 controllers %s are not mounted (mounted: %s); joblet needs memory, pids and freezer to account, limit and stop jobs",
 				missing, mounted);
 }
 
@@ -292,16 +288,21 @@ static void cgroup1_watch_oom(struct cgroup1_state *s)
 		close(ofd);
 }
 
-static int cgroup1_prepare(struct joblet_job *job, void **ret_state, struct joblet_error **err)
+/* What prepare() works out before it makes the job's cgroups. */
+struct cgroup1_plan {
+	struct jl_cg_limits l;
+	struct jl_cg_devs devs;	 /* the disks an IO limit applies to */
+	char parent_cpus[1024];	 /* cpuset.cpus of the cpuset BASE, when a cpuset is joined */
+	char mems[1024];	 /* its cpuset.mems (l.mems points here) */
+};
+
+/* A state for job, named by the job id. */
+static int cgroup1_state_new(struct joblet_job *job, struct cgroup1_state **ret,
+			     struct joblet_error **err)
 {
 	struct cgroup1_state *s = calloc(1, sizeof(*s));
-	struct jl_cg_layout lay;
-	struct jl_cg_limits l;
-	struct jl_cg_devs devs = { .n = 0 };
-	char missing[128], mounted[128], parent_cpus[1024] = "", mems[1024] = "";
 	int r;
 
-	*ret_state = NULL;
 	if (!s)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare the job's cgroups");
 	s->oom_efd = -1;
@@ -313,123 +314,173 @@ static int cgroup1_prepare(struct joblet_job *job, void **ret_state, struct jobl
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare the job's cgroups");
 	}
 	if (!jl_cg_rel_path_ok(s->name) || strchr(s->name, '/')) {
-		r = joblet_error_set(err, JOBLET_E_INVALID, 0, "job id `%s` cannot name a cgroup",
-				     s->name);
+		r = joblet_error_set(err, JOBLET_E_INVALID, 0, "job id `%s` cannot name a cgroup", s->name);
 		cgroup1_state_free(s);
 		return r;
 	}
-	jl_cg_limits_from_job(job, &l);
-	l.host_has_swap = jl_cg_host_has_swap("/proc/swaps");
-	if (l.io_bps > 0) {
-		r = jl_cg_disks_of_path("/sys", CGROUP1_MOUNTINFO, joblet_job_work_dir(job), &devs, err);
-		if (r < 0) {
-			cgroup1_state_free(s);
-			return joblet_error_prefix(err, r, "cannot limit IO to %" PRId64 " bytes/s",
-						   l.io_bps);
+	*ret = s;
+	return 0;
+}
+
+/* The job's limits, and the disks below its work folder when IO is limited. */
+static int cgroup1_plan_limits(struct joblet_job *job, struct cgroup1_plan *plan,
+			       struct joblet_error **err)
+{
+	int r;
+
+	jl_cg_limits_from_job(job, &plan->l);
+	plan->l.host_has_swap = jl_cg_host_has_swap("/proc/swaps");
+	if (plan->l.io_bps <= 0)
+		return 0;
+	r = jl_cg_disks_of_path("/sys", CGROUP1_MOUNTINFO, joblet_job_work_dir(job), &plan->devs,
+				err);
+	if (r < 0)
+		return joblet_error_prefix(err, r, "cannot limit IO to %" PRId64 " bytes/s", plan->l.io_bps);
+	return 0;
+}
+
+/* One entry of s->h per mounted hierarchy: cpu,cpuacct mounted together is one folder. */
+static int cgroup1_find_hierarchies(struct cgroup1_state *s, const struct jl_cg_layout *lay,
+				    struct joblet_error **err)
+{
+	for (int c = 0; c < JL_CG_V1_N; c++) {
+		struct cgroup1_hier *h;
+		size_t i;
+
+		if (!lay->v1_mount[c])
+			continue;
+		for (i = 0; i < s->n; i++)
+			if (strcmp(s->h[i].mount, lay->v1_mount[c]) == 0)
+				break;
+		h = &s->h[i];
+		if (i == s->n) {
+			h->mount = strdup(lay->v1_mount[c]);
+			h->fd = h->base_fd = -1;
+			s->n++;
+			if (!h->mount ||
+			    asprintf(&h->base_path, "%s/%s", lay->v1_mount[c], cgroup1_base) < 0 ||
+			    asprintf(&h->path, "%s/%s/%s", lay->v1_mount[c], cgroup1_base, s->name) < 0) {
+				h->base_path = h->path = NULL;
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare the job's cgroups");
+			}
 		}
+		h->mask |= 1u << c;
 	}
+	return 0;
+}
+
+/*
+ * A hierarchy holding only cpuset or blkio is left out when the job asks
+ * for no pinning or IO limit: each hierarchy costs a mkdir, a migration
+ * (which waits for an RCU grace period on v1) and an rmdir.  The job then
+ * stays in the shim's cgroup there, as the host set it.
+ */
+static void cgroup1_keep_needed(struct cgroup1_state *s, const struct jl_cg_limits *l)
+{
+	unsigned needed = (1u << JL_CG_V1_CPU) | (1u << JL_CG_V1_CPUACCT) |
+			  (1u << JL_CG_V1_MEMORY) | (1u << JL_CG_V1_PIDS) |
+			  (1u << JL_CG_V1_FREEZER);
+	size_t kept = 0;
+
+	if (l->cpus)
+		needed |= 1u << JL_CG_V1_CPUSET;
+	if (l->io_bps > 0)
+		needed |= 1u << JL_CG_V1_BLKIO;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->h[i].mask & needed) {
+			s->h[kept++] = s->h[i];
+			continue;
+		}
+		free(s->h[i].mount);
+		free(s->h[i].base_path);
+		free(s->h[i].path);
+	}
+	s->n = kept;
+}
+
+/* The hierarchies of this host the job will be in; the required controllers must be mounted. */
+static int cgroup1_plan_hierarchies(struct cgroup1_state *s, const struct jl_cg_limits *l,
+				    struct joblet_error **err)
+{
+	struct jl_cg_layout lay;
+	char missing[128], mounted[128];
+	int r;
+
 	r = jl_cg_layout_load(CGROUP1_MOUNTINFO, &lay, err);
+	if (r < 0)
+		return r;
+	if (!cgroup1_have_required(&lay, missing, sizeof(missing), mounted, sizeof(mounted)))
+		r = cgroup1_missing_error(&lay, missing, mounted, err);
+	else
+		r = cgroup1_find_hierarchies(s, &lay, err);
+	jl_cg_layout_free(&lay);
+	if (r == 0)
+		cgroup1_keep_needed(s, l);
+	return r;
+}
+
+/* MOUNT/BASE/ID in hierarchy h, open; with a cpuset, what the parent offers. */
+static int cgroup1_make_one(struct cgroup1_state *s, struct cgroup1_hier *h,
+			    struct cgroup1_plan *plan, struct joblet_error **err)
+{
+	int r;
+
+	r = cgroup1_open_base(h, err);
+	if (r < 0)
+		return r;
+	if (mkdirat(h->base_fd, s->name, 0755) < 0)
+		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_SYSTEM, errno, "cannot create the job's cgroup `%s`%s", h->path, errno == EEXIST ? " (a job with this id runs, or a dead one left it behind: remove it with rmdir)" : "");
+	h->fd = openat(h->base_fd, s->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (h->fd < 0) {
+		r = joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open `%s`", h->path);
+		/* Best effort: one left behind makes the next job of this id say to rmdir it. */
+		(void)unlinkat(h->base_fd, s->name, AT_REMOVEDIR);
+		return r;
+	}
+	for (int c = 0; c < JL_CG_V1_N; c++)
+		if (h->mask & (1u << c)) {
+			s->dirs.fd[c] = h->fd;
+			s->dirs.path[c] = h->path;
+		}
+	if (h->mask & (1u << JL_CG_V1_CPUSET)) {
+		/* Unreadable leaves them empty: cgroup1_write_limits() then says so. */
+		if (jl_cg_read_at(h->base_fd, "cpuset.cpus", plan->parent_cpus,
+				  sizeof(plan->parent_cpus)) >= 0)
+			plan->parent_cpus[strcspn(plan->parent_cpus, "\n")] = '\0';
+		if (jl_cg_read_at(h->base_fd, "cpuset.mems", plan->mems, sizeof(plan->mems)) >= 0)
+			plan->mems[strcspn(plan->mems, "\n")] = '\0';
+		plan->l.mems = plan->mems;
+	}
+	return 0;
+}
+
+static int cgroup1_prepare(struct joblet_job *job, void **ret_state, struct joblet_error **err)
+{
+	struct cgroup1_plan plan = { .devs = { .n = 0 } };
+	struct cgroup1_state *s = NULL;
+	int r;
+
+	*ret_state = NULL;
+	r = cgroup1_state_new(job, &s, err);
+	if (r < 0)
+		return r;
+	r = cgroup1_plan_limits(job, &plan, err);
+	if (r == 0)
+		r = cgroup1_plan_hierarchies(s, &plan.l, err);
 	if (r < 0) {
 		cgroup1_state_free(s);
 		return r;
 	}
-	if (!cgroup1_have_required(&lay, missing, sizeof(missing), mounted, sizeof(mounted))) {
-		r = cgroup1_missing_error(&lay, missing, mounted, err);
-		jl_cg_layout_free(&lay);
+	for (size_t i = 0; i < s->n && r == 0; i++)
+		r = cgroup1_make_one(s, &s->h[i], &plan, err);
+	if (r == 0)
+		r = cgroup1_write_limits(&s->dirs, &plan.l, &plan.devs, plan.parent_cpus, err);
+	if (r < 0) {
+		/* The job's cgroups made so far go; the BASE folders stay, as always. */
+		cgroup1_unmake(s);
 		cgroup1_state_free(s);
 		return r;
 	}
-	/* One entry per hierarchy: cpu,cpuacct mounted together is one folder. */
-	for (int c = 0; c < JL_CG_V1_N; c++) {
-		size_t i;
-
-		if (!lay.v1_mount[c])
-			continue;
-		for (i = 0; i < s->n; i++)
-			if (strcmp(s->h[i].mount, lay.v1_mount[c]) == 0)
-				break;
-		if (i == s->n) {
-			s->h[i].mount = strdup(lay.v1_mount[c]);
-			s->h[i].fd = s->h[i].base_fd = -1;
-			s->n++;
-			if (!s->h[i].mount ||
-			    asprintf(&s->h[i].base_path, "%s/%s", lay.v1_mount[c], cgroup1_base) < 0 ||
-			    asprintf(&s->h[i].path, "%s/%s/%s", lay.v1_mount[c], cgroup1_base,
-				     s->name) < 0) {
-				s->h[i].base_path = s->h[i].path = NULL;
-				jl_cg_layout_free(&lay);
-				cgroup1_state_free(s);
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-							"cannot prepare the job's cgroups");
-			}
-		}
-		s->h[i].mask |= 1u << c;
-	}
-	jl_cg_layout_free(&lay);
-	/*
-	 * A hierarchy holding only cpuset or blkio is left out when the job
-	 * asks for no pinning or IO limit: each hierarchy costs a mkdir, a
-	 * migration (which waits for an RCU grace period on v1) and an rmdir.
-	 * The job then stays in the shim's cgroup there, as the host set it.
-	 */
-	{
-		unsigned needed = (1u << JL_CG_V1_CPU) | (1u << JL_CG_V1_CPUACCT) |
-				  (1u << JL_CG_V1_MEMORY) | (1u << JL_CG_V1_PIDS) |
-				  (1u << JL_CG_V1_FREEZER);
-		size_t kept = 0;
-
-		if (l.cpus)
-			needed |= 1u << JL_CG_V1_CPUSET;
-		if (l.io_bps > 0)
-			needed |= 1u << JL_CG_V1_BLKIO;
-		for (size_t i = 0; i < s->n; i++) {
-			if (s->h[i].mask & needed) {
-				s->h[kept++] = s->h[i];
-				continue;
-			}
-			free(s->h[i].mount);
-			free(s->h[i].base_path);
-			free(s->h[i].path);
-		}
-		s->n = kept;
-	}
-
-	for (size_t i = 0; i < s->n; i++) {
-		struct cgroup1_hier *h = &s->h[i];
-
-		r = cgroup1_open_base(h, err);
-		if (r < 0)
-			goto fail;
-		if (mkdirat(h->base_fd, s->name, 0755) < 0) {
-			r = joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_SYSTEM,
-					     errno, "cannot create the job's cgroup `%s`%s", h->path,
-					     errno == EEXIST ? " (a job with this id runs, or a dead one "
-							       "left it behind: remove it with rmdir)"
-							     : "");
-			goto fail;
-		}
-		h->fd = openat(h->base_fd, s->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (h->fd < 0) {
-			r = joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open `%s`", h->path);
-			unlinkat(h->base_fd, s->name, AT_REMOVEDIR);
-			goto fail;
-		}
-		for (int c = 0; c < JL_CG_V1_N; c++)
-			if (h->mask & (1u << c)) {
-				s->dirs.fd[c] = h->fd;
-				s->dirs.path[c] = h->path;
-			}
-		if (h->mask & (1u << JL_CG_V1_CPUSET)) {
-			if (jl_cg_read_at(h->base_fd, "cpuset.cpus", parent_cpus, sizeof(parent_cpus)) >= 0)
-				parent_cpus[strcspn(parent_cpus, "\n")] = '\0';
-			if (jl_cg_read_at(h->base_fd, "cpuset.mems", mems, sizeof(mems)) >= 0)
-				mems[strcspn(mems, "\n")] = '\0';
-			l.mems = mems;
-		}
-	}
-	r = cgroup1_write_limits(&s->dirs, &l, &devs, parent_cpus, err);
-	if (r < 0)
-		goto fail;
 	cgroup1_watch_oom(s);
 	/* child() moves the process (see cgroup1_child). */
 	joblet_job_place_in_child(job);
@@ -437,10 +488,6 @@ static int cgroup1_prepare(struct joblet_job *job, void **ret_state, struct jobl
 		joblet_plog_debug("job %s: cgroup `%s`", s->name, s->h[i].path);
 	*ret_state = s;
 	return 0;
-fail:
-	cgroup1_unmake(s);
-	cgroup1_state_free(s);
-	return r;
 }
 
 /* ------------------------------------------------------------------ running */
@@ -462,8 +509,7 @@ static int cgroup1_child(struct joblet_job *job, void *state, struct joblet_erro
 	for (size_t i = 0; i < s->n; i++) {
 		r = jl_cg_write(s->h[i].fd, s->h[i].path, "tasks", "0", err);
 		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot move the job's first process into "
-							   "its cgroups");
+			return joblet_error_prefix(err, r, "cannot move the job's first process into its cgroups");
 	}
 	/* Placed: the job's cgroup namespace (if any) is rooted here. */
 	return joblet_job_child_placed(job, err);

@@ -36,120 +36,151 @@ static int cgroup1_need(const struct cgroup1_dirs *d, int c, const char *what,
 	if (d->fd[c] >= 0)
 		return 0;
 	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"cannot %s: the cgroup v1 `%s` controller is not mounted on this "
-				"host; mount it (for example on /sys/fs/cgroup/%s) or run the job "
-				"without %s",
+				"cannot %s: the cgroup v1 `%s` controller is not mounted on this host; mount it (for example on /sys/fs/cgroup/%s) or run the job without %s",
 				what, jl_cg_v1_name(c), jl_cg_v1_name(c), cgroup1_flag(c));
+}
+
+/* cpu.cfs_period_us and cpu.cfs_quota_us. */
+static int cgroup1_write_cpu(const struct cgroup1_dirs *d, const struct jl_cg_limits *l,
+			     struct joblet_error **err)
+{
+	const char *path = d->path[JL_CG_V1_CPU];
+	char v[128], what[128];
+	int r;
+
+	snprintf(what, sizeof(what), "limit CPU to %" PRId64 "%% of a core", l->cpu_percent);
+	r = cgroup1_need(d, JL_CG_V1_CPU, what, err);
+	if (r < 0)
+		return r;
+	snprintf(v, sizeof(v), "%d", JL_CG_CPU_PERIOD_US);
+	r = jl_cg_write(d->fd[JL_CG_V1_CPU], path, "cpu.cfs_period_us", v, err);
+	if (r == 0) {
+		snprintf(v, sizeof(v), "%" PRId64, jl_cg_cfs_quota_us(l->cpu_percent));
+		r = jl_cg_write(d->fd[JL_CG_V1_CPU], path, "cpu.cfs_quota_us", v, err);
+	}
+	if (r < 0)
+		return joblet_error_prefix(err, r, "cannot %s", what);
+	return 0;
+}
+
+/* memory.limit_in_bytes; memory+swap the same (no swap), where swap is accounted. */
+static int cgroup1_write_memory(const struct cgroup1_dirs *d, const struct jl_cg_limits *l,
+				struct joblet_error **err)
+{
+	const char *path = d->path[JL_CG_V1_MEMORY];
+	char v[128], what[128];
+	int fd = d->fd[JL_CG_V1_MEMORY], r;
+
+	snprintf(what, sizeof(what), "limit memory to %" PRId64 " MiB", l->memory_mib);
+	r = cgroup1_need(d, JL_CG_V1_MEMORY, what, err);
+	if (r < 0)
+		return r;
+	snprintf(v, sizeof(v), "%" PRId64, l->memory_mib * 1024 * 1024);
+	r = jl_cg_write(fd, path, "memory.limit_in_bytes", v, err);
+	if (r < 0)
+		return joblet_error_prefix(err, r, "cannot %s", what);
+	/* memory+swap = memory: no swap at all (only with swap accounting). */
+	r = jl_cg_write_raw(fd, "memory.memsw.limit_in_bytes", v);
+	if (r == -ENOENT && l->host_has_swap)
+		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "cannot keep the job out of swap: `%s/memory.memsw.limit_in_bytes` does not exist (swap accounting is off) and this host has swap, so the job could use more than %" PRId64 " MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit", path, l->memory_mib);
+	if (r < 0 && r != -ENOENT) {
+		r = jl_cg_write(fd, path, "memory.memsw.limit_in_bytes", v, err);
+		if (r < 0)
+			return joblet_error_prefix(err, r, "cannot keep the job out of swap");
+	}
+	/* Best effort: some kernels refuse it below a hierarchy root. */
+	(void)jl_cg_write_raw(fd, "memory.swappiness", "0");
+	return 0;
+}
+
+/* blkio.throttle.{read,write}_bps_device for every disk of devs. */
+static int cgroup1_write_blkio(const struct cgroup1_dirs *d, const struct jl_cg_limits *l,
+			       const struct jl_cg_devs *devs, struct joblet_error **err)
+{
+	const char *path = d->path[JL_CG_V1_BLKIO];
+	char v[128], what[128];
+	int r;
+
+	snprintf(what, sizeof(what), "limit IO to %" PRId64 " bytes/s", l->io_bps);
+	r = cgroup1_need(d, JL_CG_V1_BLKIO, what, err);
+	if (r < 0)
+		return r;
+	if (!devs || devs->n == 0)
+		return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "an IO limit without the devices to apply it to");
+	for (size_t i = 0; i < devs->n; i++) {
+		if (jl_cg_blkio_line(&devs->dev[i], l->io_bps, v, sizeof(v)) < 0)
+			return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "blkio line too long");
+		r = jl_cg_write(d->fd[JL_CG_V1_BLKIO], path, "blkio.throttle.read_bps_device", v,
+				err);
+		if (r == 0)
+			r = jl_cg_write(d->fd[JL_CG_V1_BLKIO], path,
+					"blkio.throttle.write_bps_device", v, err);
+		if (r < 0)
+			return joblet_error_prefix(err, r, "cannot %s", what);
+	}
+	return 0;
+}
+
+static int cgroup1_write_pids(const struct cgroup1_dirs *d, const struct jl_cg_limits *l,
+			      struct joblet_error **err)
+{
+	char v[128], what[128];
+	int r;
+
+	snprintf(what, sizeof(what), "limit the job to %" PRId64 " processes", l->pids);
+	r = cgroup1_need(d, JL_CG_V1_PIDS, what, err);
+	if (r < 0)
+		return r;
+	snprintf(v, sizeof(v), "%" PRId64, l->pids);
+	r = jl_cg_write(d->fd[JL_CG_V1_PIDS], d->path[JL_CG_V1_PIDS], "pids.max", v, err);
+	if (r < 0)
+		return joblet_error_prefix(err, r, "cannot %s", what);
+	return 0;
+}
+
+/*
+ * cpuset.cpus (the job's pin, else the parent's CPUs) and cpuset.mems: a
+ * new v1 cpuset is empty, and no process can join an empty cpuset.
+ */
+static int cgroup1_write_cpuset(const struct cgroup1_dirs *d, const struct jl_cg_limits *l,
+				const char *parent_cpus, struct joblet_error **err)
+{
+	const char *cpus = l->cpus ? l->cpus : parent_cpus;
+	const char *path = d->path[JL_CG_V1_CPUSET];
+	int r;
+
+	if (!cpus || !*cpus || !l->mems || !*l->mems)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot set up the job's cpuset in `%s`: its parent has no CPUs or memory nodes (cpuset.cpus `%s`, cpuset.mems `%s`)", path, cpus ? cpus : "", l->mems ? l->mems : "");
+	r = jl_cg_write(d->fd[JL_CG_V1_CPUSET], path, "cpuset.cpus", cpus, err);
+	if (r == 0)
+		r = jl_cg_write(d->fd[JL_CG_V1_CPUSET], path, "cpuset.mems", l->mems, err);
+	if (r < 0)
+		return joblet_error_prefix(err, r, "cannot pin the job to CPUs `%s`", cpus);
+	return 0;
 }
 
 int cgroup1_write_limits(const struct cgroup1_dirs *d, const struct jl_cg_limits *l,
 			 const struct jl_cg_devs *devs, const char *parent_cpus,
 			 struct joblet_error **err)
 {
-	char v[128], what[128];
-	int r, fd;
+	char what[128];
+	int r = 0;
 
-	if (l->cpu_percent > 0) {
-		snprintf(what, sizeof(what), "limit CPU to %" PRId64 "%% of a core", l->cpu_percent);
-		r = cgroup1_need(d, JL_CG_V1_CPU, what, err);
-		if (r < 0)
-			return r;
-		fd = d->fd[JL_CG_V1_CPU];
-		snprintf(v, sizeof(v), "%d", JL_CG_CPU_PERIOD_US);
-		r = jl_cg_write(fd, d->path[JL_CG_V1_CPU], "cpu.cfs_period_us", v, err);
-		if (r == 0) {
-			snprintf(v, sizeof(v), "%" PRId64, jl_cg_cfs_quota_us(l->cpu_percent));
-			r = jl_cg_write(fd, d->path[JL_CG_V1_CPU], "cpu.cfs_quota_us", v, err);
-		}
-		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot %s", what);
-	}
-	if (l->memory_mib > 0) {
-		snprintf(what, sizeof(what), "limit memory to %" PRId64 " MiB", l->memory_mib);
-		r = cgroup1_need(d, JL_CG_V1_MEMORY, what, err);
-		if (r < 0)
-			return r;
-		fd = d->fd[JL_CG_V1_MEMORY];
-		snprintf(v, sizeof(v), "%" PRId64, l->memory_mib * 1024 * 1024);
-		r = jl_cg_write(fd, d->path[JL_CG_V1_MEMORY], "memory.limit_in_bytes", v, err);
-		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot %s", what);
-		/* memory+swap = memory: no swap at all (only with swap accounting). */
-		r = jl_cg_write_raw(fd, "memory.memsw.limit_in_bytes", v);
-		if (r == -ENOENT && l->host_has_swap)
-			return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-						"cannot keep the job out of swap: "
-						"`%s/memory.memsw.limit_in_bytes` does not exist (swap "
-						"accounting is off) and this host has swap, so the job "
-						"could use more than %" PRId64 " MiB; boot with "
-						"swapaccount=1, turn swap off, or run the job without a "
-						"memory limit",
-						d->path[JL_CG_V1_MEMORY], l->memory_mib);
-		if (r < 0 && r != -ENOENT) {
-			r = jl_cg_write(fd, d->path[JL_CG_V1_MEMORY], "memory.memsw.limit_in_bytes", v,
-					err);
-			if (r < 0)
-				return joblet_error_prefix(err, r, "cannot keep the job out of swap");
-		}
-		/* Best effort: some kernels refuse it below a hierarchy root. */
-		(void)jl_cg_write_raw(fd, "memory.swappiness", "0");
-	}
-	if (l->io_bps > 0) {
-		snprintf(what, sizeof(what), "limit IO to %" PRId64 " bytes/s", l->io_bps);
-		r = cgroup1_need(d, JL_CG_V1_BLKIO, what, err);
-		if (r < 0)
-			return r;
-		if (!devs || devs->n == 0)
-			return joblet_error_set(err, JOBLET_E_INTERNAL, 0,
-						"an IO limit without the devices to apply it to");
-		fd = d->fd[JL_CG_V1_BLKIO];
-		for (size_t i = 0; i < devs->n; i++) {
-			if (jl_cg_blkio_line(&devs->dev[i], l->io_bps, v, sizeof(v)) < 0)
-				return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "blkio line too long");
-			r = jl_cg_write(fd, d->path[JL_CG_V1_BLKIO], "blkio.throttle.read_bps_device", v,
-					err);
-			if (r == 0)
-				r = jl_cg_write(fd, d->path[JL_CG_V1_BLKIO],
-						"blkio.throttle.write_bps_device", v, err);
-			if (r < 0)
-				return joblet_error_prefix(err, r, "cannot %s", what);
-		}
-	}
-	if (l->pids > 0) {
-		snprintf(what, sizeof(what), "limit the job to %" PRId64 " processes", l->pids);
-		r = cgroup1_need(d, JL_CG_V1_PIDS, what, err);
-		if (r < 0)
-			return r;
-		snprintf(v, sizeof(v), "%" PRId64, l->pids);
-		r = jl_cg_write(d->fd[JL_CG_V1_PIDS], d->path[JL_CG_V1_PIDS], "pids.max", v, err);
-		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot %s", what);
-	}
-	if (l->cpus) {
+	if (l->cpu_percent > 0)
+		r = cgroup1_write_cpu(d, l, err);
+	if (r == 0 && l->memory_mib > 0)
+		r = cgroup1_write_memory(d, l, err);
+	if (r == 0 && l->io_bps > 0)
+		r = cgroup1_write_blkio(d, l, devs, err);
+	if (r == 0 && l->pids > 0)
+		r = cgroup1_write_pids(d, l, err);
+	if (r == 0 && l->cpus) {
 		snprintf(what, sizeof(what), "pin the job to CPUs `%s`", l->cpus);
 		r = cgroup1_need(d, JL_CG_V1_CPUSET, what, err);
-		if (r < 0)
-			return r;
 	}
-	if (d->fd[JL_CG_V1_CPUSET] >= 0) {
-		/* A new v1 cpuset is empty, and no process can join an empty cpuset. */
-		const char *cpus = l->cpus ? l->cpus : parent_cpus;
-
-		fd = d->fd[JL_CG_V1_CPUSET];
-		if (!cpus || !*cpus || !l->mems || !*l->mems)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"cannot set up the job's cpuset in `%s`: its parent "
-						"has no CPUs or memory nodes (cpuset.cpus `%s`, "
-						"cpuset.mems `%s`)",
-						d->path[JL_CG_V1_CPUSET], cpus ? cpus : "",
-						l->mems ? l->mems : "");
-		r = jl_cg_write(fd, d->path[JL_CG_V1_CPUSET], "cpuset.cpus", cpus, err);
-		if (r == 0)
-			r = jl_cg_write(fd, d->path[JL_CG_V1_CPUSET], "cpuset.mems", l->mems, err);
-		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot pin the job to CPUs `%s`", cpus);
-	}
-	return 0;
+	if (r == 0 && d->fd[JL_CG_V1_CPUSET] >= 0)
+		r = cgroup1_write_cpuset(d, l, parent_cpus, err);
+	return r;
 }
 
 /* Read and Write bytes of blkio.throttle.io_service_bytes ("8:0 Read 4096" lines). */
