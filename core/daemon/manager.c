@@ -36,7 +36,6 @@
 #include <joblet/scheduler.h>
 
 #include "base/cleanup.h"
-#include "logs.h"
 #include "manager.h"
 #include "server.h"
 #include "base/log.h"
@@ -78,6 +77,8 @@ struct manager {
 	char jobs_dir[4096];
 	char shim_config[4096]; /* --config for shims, or "" */
 	bool detached;
+	void (*on_event)(void *userdata, const char *id, enum manager_job_event event);
+	void *on_event_userdata;
 };
 
 static int64_t now_ns(void)
@@ -256,7 +257,7 @@ static void mjob_free(struct mjob *j)
 	free(j);
 }
 
-/* The job has reached a final state: record it, forget it, wake its followers. */
+/* The job has reached a final state: record it, forget it, say so. */
 static void finish(struct manager *m, struct mjob *j)
 {
 	char id[37];
@@ -281,8 +282,8 @@ static void finish(struct manager *m, struct mjob *j)
 	memcpy(id, j->rec.id, sizeof(id));
 	hash_del(m, j);
 	mjob_free(j);
-	if (m->d->hub)
-		log_hub_job_ended(m->d->hub, id);
+	if (m->on_event)
+		m->on_event(m->on_event_userdata, id, MANAGER_JOB_ENDED);
 }
 
 /* The last line of the shim's log, for a job that ended without a status. */
@@ -944,6 +945,16 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 fail:
 	manager_free(m);
 	return r;
+}
+
+void manager_on_job_event(struct manager *m,
+			  void (*fn)(void *userdata, const char *id, enum manager_job_event event),
+			  void *userdata)
+{
+	pthread_mutex_lock(&m->lock);
+	m->on_event = fn;
+	m->on_event_userdata = userdata;
+	pthread_mutex_unlock(&m->lock);
 }
 
 void manager_free(struct manager *m)
