@@ -259,7 +259,8 @@ static int serve_start_parts(struct serve *s)
 	    log_hub_new(&d->hub, &s->e) < 0)
 		goto fail;
 	manager_on_job_event(d->manager, job_event, d->hub);
-	if (manager_recover(d->manager, &s->e) < 0 || server_start(d, &d->server, &s->e) < 0)
+	if (manager_recover(d->manager, &s->e) < 0 ||
+	    server_start(d, api_routes, &d->server, &s->e) < 0)
 		goto fail;
 	jl_log(JOBLET_LOG_INFO, NULL, "job store `%s`", db);
 	return 0;
