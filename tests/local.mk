@@ -44,6 +44,7 @@ if ENABLE_TESTS
 JL_UNIT_TESTS += \
 	tests/unit/cli/test_api \
 	tests/unit/common/test_cli \
+	tests/unit/common/test_log_event \
 	tests/unit/config/test_config \
 	tests/unit/config/test_client_config \
 	tests/unit/base/test_cron \
@@ -90,6 +91,10 @@ JL_TEST_LIBS = libjoblet_common.la libjoblet.la $(CHECK_LIBS)
 tests_unit_common_test_cli_SOURCES = tests/unit/common/test_cli.c tests/unit/jl_test.h
 tests_unit_common_test_cli_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_common_test_cli_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_common_test_log_event_SOURCES = tests/unit/common/test_log_event.c tests/unit/jl_test.h
+tests_unit_common_test_log_event_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_common_test_log_event_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS)
 
 tests_unit_config_test_config_SOURCES = tests/unit/config/test_config.c tests/unit/jl_test.h
 tests_unit_config_test_config_CFLAGS = $(JL_TEST_CFLAGS)
@@ -329,7 +334,12 @@ EXTRA_DIST += tests/integration/hostile/README.md
 
 # The scheduler benchmark (not part of `make check`): make tests/bench/bench_sched
 # && tests/bench/bench_sched build-plugins
-EXTRA_PROGRAMS = tests/bench/bench_sched
+EXTRA_PROGRAMS = tests/bench/bench_sched tests/bench/bench_log_event
 tests_bench_bench_sched_SOURCES = tests/bench/bench_sched.c
 tests_bench_bench_sched_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 tests_bench_bench_sched_LDADD = libjoblet.la
+# The log stream's JSON codec beside json-c: make tests/bench/bench_log_event && tests/bench/bench_log_event
+tests_bench_bench_log_event_SOURCES = tests/bench/bench_log_event.c
+tests_bench_bench_log_event_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_bench_bench_log_event_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -Wno-missing-prototypes
+tests_bench_bench_log_event_LDADD = libjoblet_common.la libjoblet.la $(JSONC_LIBS)

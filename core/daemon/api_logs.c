@@ -35,7 +35,7 @@
 #include "store.h"
 #include "base/log.h"
 #include "job/job_log.h"
-#include "common/base64.h"
+#include "common/log_event.h"
 
 #define HEARTBEAT_S 15
 /* Bytes of events formatted ahead of what MHD asked for. */
@@ -88,121 +88,18 @@ static void put(struct follower *f, const char *s, size_t n)
 	f->len += n;
 }
 
-/* 1 when none of the 8 bytes of x needs care in a JSON string: 0x20..0x7f, not `"` or `\`. */
-static inline bool word_plain(uint64_t x)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-
-	return !(((x - ones * 0x20) & ~x & highs) | (x & highs) | ((q - ones) & ~q & highs) |
-		 ((b - ones) & ~b & highs));
-}
-
-/* Length of the UTF-8 sequence at s (n bytes left), or 0 when it is not valid UTF-8. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-	uint8_t c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef)
-		return n >= 3 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-				       !(c == 0xe0 && s[1] < 0xa0) && !(c == 0xed && s[1] > 0x9f)
-			       ? 3
-			       : 0;
-	if (c >= 0xf0 && c <= 0xf4)
-		return n >= 4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-				       (s[3] & 0xc0) == 0x80 && !(c == 0xf0 && s[1] < 0x90) &&
-				       !(c == 0xf4 && s[1] > 0x8f)
-			       ? 4
-			       : 0;
-	return 0;
-}
-
-/*
- * Write s[0..n) as the body of a JSON string to out (room for 6 * n bytes):
- * its length, or -1 when s is not valid UTF-8 (no overlongs, no surrogates).
- * Plain ASCII goes 8 bytes at a time.
- */
-static ssize_t escape_utf8(const uint8_t *s, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *o = out;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t start = i, k;
-
-		while (i + 8 <= n) {
-			uint64_t x;
-
-			memcpy(&x, s + i, 8);
-			if (!word_plain(x))
-				break;
-			i += 8;
-		}
-		while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-			i++;
-		memcpy(o, s + start, i - start);
-		o += i - start;
-		if (i == n)
-			break;
-		if (s[i] >= 0x80) {
-			k = utf8_seq(s + i, n - i);
-			if (!k)
-				return -1;
-			memcpy(o, s + i, k);
-			o += k;
-			i += k;
-			continue;
-		}
-		*o++ = '\\';
-		switch (s[i]) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[s[i] >> 4];
-			*o++ = hex[s[i] & 15];
-		}
-		i++;
-	}
-	return o - out;
-}
-
+/* One record as an event: `id`, the stream as `event`, the record's JSON (common/log_event.h). */
 static bool format_record(struct follower *f, const struct jl_log_record *rec)
 {
-	char head[160];
-	int hn;
-	ssize_t n;
-	const char *stream = rec->stream == JL_STREAM_STDERR ? "stderr" : "stdout";
+	char head[96];
+	int hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", rec->seq,
+			  rec->stream == JL_STREAM_STDERR ? "stderr" : "stdout");
 
-	/* Room for the worst case either way: 6 bytes per byte escaped. */
-	if (!reserve(f, sizeof(head) + 6 * rec->len + 8))
+	if (!reserve(f, (size_t)hn + jl_log_event_max(rec->len) + 2))
 		return false;
-	hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: {\"ts\":%" PRId64
-					  ",\"data\":\"",
-		      rec->seq, stream, rec->ts_ns);
-	n = escape_utf8(rec->data, rec->len, f->out + f->len + hn);
-	if (n >= 0) {
-		memcpy(f->out + f->len, head, (size_t)hn);
-		f->len += (size_t)hn + (size_t)n;
-	} else {
-		/* Not UTF-8: the bytes as base64. */
-		hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: {\"ts\":%" PRId64
-						  ",\"b64\":\"",
-			      rec->seq, stream, rec->ts_ns);
-		put(f, head, (size_t)hn);
-		f->len += jl_base64_encode(rec->data, rec->len, f->out + f->len);
-	}
-	put(f, "\"}\n\n", 4);
+	put(f, head, (size_t)hn);
+	f->len += jl_log_event_encode(rec->ts_ns, rec->data, rec->len, f->out + f->len);
+	put(f, "\n\n", 2);
 	return true;
 }
 
