@@ -81,8 +81,8 @@ tests_fixtures_fake_registry_LDADD = $(MICROHTTPD_LIBS) $(GNUTLS_LIBS)
 tests_integration_api_client_SOURCES = tests/integration/api_client.c core/cli/api.c \
 	core/cli/api.h core/cli/sse.c core/cli/sse.h
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
-tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS)
+tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) $(GNUTLS_CFLAGS)
+tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS)
 
 JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes \
 	-I$(top_srcdir)/tests/unit -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
@@ -185,8 +185,8 @@ tests_unit_config_test_platform_LDADD = libjoblet_core.la $(CHECK_LIBS)
 tests_unit_cli_test_api_SOURCES = tests/unit/cli/test_api.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
 	core/cli/api.c core/cli/api.h core/cli/sse.c core/cli/sse.h
 tests_unit_cli_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_cli_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
-tests_unit_cli_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
+tests_unit_cli_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_cli_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS)
 
 tests_unit_cli_test_sse_SOURCES = tests/unit/cli/test_sse.c tests/unit/jl_test.h core/cli/sse.c \
 	core/cli/sse.h
