@@ -44,6 +44,7 @@ if ENABLE_TESTS
 JL_UNIT_TESTS += \
 	tests/unit/cli/test_api \
 	tests/unit/common/test_cli \
+	tests/unit/common/test_log_event \
 	tests/unit/config/test_config \
 	tests/unit/config/test_client_config \
 	tests/unit/base/test_cron \
@@ -81,8 +82,8 @@ tests_fixtures_fake_registry_LDADD = $(MICROHTTPD_LIBS) $(GNUTLS_LIBS)
 tests_integration_api_client_SOURCES = tests/integration/api_client.c core/cli/api.c \
 	core/cli/api.h core/cli/sse.c core/cli/sse.h
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
-tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS)
+tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) $(GNUTLS_CFLAGS)
+tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS)
 
 JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes \
 	-I$(top_srcdir)/tests/unit -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
@@ -91,6 +92,10 @@ JL_TEST_LIBS = libjoblet_common.la libjoblet.la $(CHECK_LIBS)
 tests_unit_common_test_cli_SOURCES = tests/unit/common/test_cli.c tests/unit/jl_test.h
 tests_unit_common_test_cli_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_common_test_cli_LDADD = $(JL_TEST_LIBS)
+
+tests_unit_common_test_log_event_SOURCES = tests/unit/common/test_log_event.c tests/unit/jl_test.h
+tests_unit_common_test_log_event_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_common_test_log_event_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS)
 
 tests_unit_config_test_config_SOURCES = tests/unit/config/test_config.c tests/unit/jl_test.h
 tests_unit_config_test_config_CFLAGS = $(JL_TEST_CFLAGS)
@@ -185,8 +190,8 @@ tests_unit_config_test_platform_LDADD = libjoblet_core.la $(CHECK_LIBS)
 tests_unit_cli_test_api_SOURCES = tests/unit/cli/test_api.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
 	core/cli/api.c core/cli/api.h core/cli/sse.c core/cli/sse.h
 tests_unit_cli_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_cli_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS)
-tests_unit_cli_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS)
+tests_unit_cli_test_api_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_cli_test_api_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS)
 
 tests_unit_cli_test_sse_SOURCES = tests/unit/cli/test_sse.c tests/unit/jl_test.h core/cli/sse.c \
 	core/cli/sse.h
@@ -334,7 +339,12 @@ EXTRA_DIST += tests/integration/hostile/README.md
 
 # The scheduler benchmark (not part of `make check`): make tests/bench/bench_sched
 # && tests/bench/bench_sched build-plugins
-EXTRA_PROGRAMS = tests/bench/bench_sched
+EXTRA_PROGRAMS = tests/bench/bench_sched tests/bench/bench_log_event
 tests_bench_bench_sched_SOURCES = tests/bench/bench_sched.c
 tests_bench_bench_sched_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -I$(top_srcdir)/core/lib
 tests_bench_bench_sched_LDADD = libjoblet.la
+# The log stream's JSON codec beside json-c: make tests/bench/bench_log_event && tests/bench/bench_log_event
+tests_bench_bench_log_event_SOURCES = tests/bench/bench_log_event.c
+tests_bench_bench_log_event_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_bench_bench_log_event_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -Wno-missing-prototypes
+tests_bench_bench_log_event_LDADD = libjoblet_common.la libjoblet.la $(JSONC_LIBS)

@@ -11,16 +11,20 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 #include <json.h>
 
 #include <joblet/error.h>
@@ -125,20 +129,20 @@ static int pem_file_setup(struct pem_file *f, const struct rnx_api *api, const c
 	snprintf(name, sizeof(name), "rnx-%s", f->key);
 	f->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (f->fd < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-					"cannot hand the inline `%s` of node `%s` to libcurl "
-					"(memfd_create)",
-					f->key, api->node->name);
+		return joblet_error_set(
+		    err, JOBLET_E_SYSTEM, errno,
+		    "cannot hand the inline `%s` of node `%s` to libcurl (memfd_create)", f->key,
+		    api->node->name);
 	while (done < len) {
 		ssize_t n = write(f->fd, pem + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return joblet_error_set(err, JOBLET_E_SYSTEM, n < 0 ? errno : EIO,
-						"cannot hand the inline `%s` of node `%s` to "
-						"libcurl (writing its memfd)",
-						f->key, api->node->name);
+			return joblet_error_set(
+			    err, JOBLET_E_SYSTEM, n < 0 ? errno : EIO,
+			    "cannot hand the inline `%s` of node `%s` to libcurl (writing its memfd)",
+			    f->key, api->node->name);
 		done += (size_t)n;
 	}
 	/* Nobody else holds the fd; the seals only make the PEM read-only. */
@@ -152,9 +156,7 @@ static int pem_file_setup(struct pem_file *f, const struct rnx_api *api, const c
 	if (access(f->path, R_OK) < 0)
 		return joblet_error_set(
 		    err, JOBLET_E_UNSUPPORTED, errno,
-		    "cannot hand the inline `%s` of node `%s` to libcurl through "
-		    "`%s` (is /proc mounted?); or write it to a file and name "
-		    "that file in `%s`",
+		    "cannot hand the inline `%s` of node `%s` to libcurl through `%s` (is /proc mounted?); or write it to a file and name that file in `%s`",
 		    f->key, api->node->name, f->path, api->cfg->source);
 	return 0;
 }
@@ -191,16 +193,13 @@ static int locate_config(const char *config_path, char **ret_path, struct joblet
 	if (e && e->code == JOBLET_E_NOT_FOUND && (config_path || (env && *env)))
 		r = joblet_error_set(
 		    err, JOBLET_E_NOT_FOUND, 0,
-		    "%s; `joblet certs init --dir DIR` on the joblet host makes one "
-		    "(DIR/rnx-config.yml): copy it to ~/.rnx/rnx-config.yml, "
-		    "or name it with --config FILE or $RNX_CONFIG",
+		    "%s; `joblet certs init --dir DIR` on the joblet host makes one (DIR/rnx-config.yml): copy it to ~/.rnx/rnx-config.yml, or name it with --config FILE or $RNX_CONFIG",
 		    joblet_error_message(e));
 	else if (e && e->code == JOBLET_E_NOT_FOUND)
 		/* The search message already says where it looked and about --config. */
 		r = joblet_error_set(
 		    err, JOBLET_E_NOT_FOUND, 0,
-		    "%s; `joblet certs init --dir DIR` on the joblet host makes one "
-		    "(DIR/rnx-config.yml)",
+		    "%s; `joblet certs init --dir DIR` on the joblet host makes one (DIR/rnx-config.yml)",
 		    joblet_error_message(e));
 	else if (e)
 		joblet_error_move(err, &e);
@@ -236,16 +235,14 @@ int rnx_api_open(const char *config_path, const char *node, struct rnx_api **ret
 	if (!has_pem(api->node->cert_pem) || !has_pem(api->node->key_pem)) {
 		r = joblet_error_set(
 		    err, JOBLET_E_CONFIG, 0,
-		    "node `%s` in `%s` has no client certificate: set cert and key "
-		    "(run `joblet certs init`)",
+		    "node `%s` in `%s` has no client certificate: set cert and key (run `joblet certs init`)",
 		    api->node->name, api->cfg->source);
 		goto fail;
 	}
 	if (!has_pem(api->node->ca_pem)) {
 		r = joblet_error_set(
 		    err, JOBLET_E_CONFIG, 0,
-		    "node `%s` in `%s` has no `ca`: set it to the CA that signed the "
-		    "server certificate",
+		    "node `%s` in `%s` has no `ca`: set it to the CA that signed the server certificate",
 		    api->node->name, api->cfg->source);
 		goto fail;
 	}
@@ -429,149 +426,334 @@ static const char *cert_source(const struct rnx_api *api)
 	return api->cert.source ? api->cert.source : api->cfg->source;
 }
 
-static int transport_error(struct rnx_api *api, const struct xfer *x, CURLcode res,
-			   const char *method, const char *path, struct joblet_error **err)
+/*
+ * The connection and TLS options of every call: the same each time, so the
+ * open connection matches and is reused.
+ */
+static CURLcode connection_options(const struct rnx_api *api, CURL *c, const char *url)
 {
-	const char *name = api->node->name, *addr = api->node->address;
+	CURLcode cr = CURLE_OK;
+
+	cr |= curl_easy_setopt(c, CURLOPT_URL, url);
+	cr |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	cr |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	cr |= curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
+	cr |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cr |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	cr |= curl_easy_setopt(c, CURLOPT_CAINFO, api->ca.path);
+	cr |= curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	cr |= curl_easy_setopt(c, CURLOPT_SSLCERT, api->cert.path);
+	cr |= curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+	cr |= curl_easy_setopt(c, CURLOPT_SSLKEY, api->key.path);
+	cr |= curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+	cr |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	cr |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cr |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	cr |= curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 30L);
+	cr |= curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 10L);
+	return cr;
+}
+
+/*
+ * What is known of a failed transfer.  It is classified by curl's codes and
+ * GnuTLS's, never by the text of their messages: that text (detail) is
+ * only shown to people.
+ */
+struct failure {
+	struct rnx_api *api;
+	CURLcode res;
+	const char *method, *path;
+	const char *name, *addr; /* the node's */
 	char detail[CURL_ERROR_SIZE + 64];
-	long oserr = 0, connects = 0, status = 0;
-	int fresh;
+	long oserr;	 /* CURLINFO_OS_ERRNO */
+	long verify;	 /* CURLINFO_SSL_VERIFYRESULT: GnuTLS's gnutls_certificate_status_t bits */
+	long request;	 /* CURLINFO_REQUEST_SIZE: bytes of request sent, 0 before any */
+	bool fresh;	 /* a new connection that ended before any answer */
+	bool handshaken; /* ... after its TLS handshake was complete */
+};
 
-	error_detail(api, res, detail, sizeof(detail));
-	curl_easy_getinfo(api->curl, CURLINFO_OS_ERRNO, &oserr);
-	curl_easy_getinfo(api->curl, CURLINFO_NUM_CONNECTS, &connects);
-	curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, &status);
-	/* A new connection that ended before any answer: where a TLS 1.3 server
-	 * that refuses the client certificate leaves us. */
-	fresh = connects > 0 && status == 0;
+static void failure_read(struct rnx_api *api, CURLcode res, const char *method, const char *path,
+			 struct failure *f)
+{
+	long connects = 0, status = 0;
+	curl_off_t appconnect = 0;
 
-	if (x->mode == XFER_STREAM)
-		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-					"the stream of %s %s from node `%s` at `%s` broke: %s",
-					method, path, name, addr, detail);
-	switch (res) {
+	f->api = api;
+	f->res = res;
+	f->method = method;
+	f->path = path;
+	f->name = api->node->name;
+	f->addr = api->node->address;
+	error_detail(api, res, f->detail, sizeof(f->detail));
+	f->oserr = f->verify = f->request = 0;
+	/* An info curl lacks keeps its 0, which is what "nothing happened" reads as. */
+	(void)curl_easy_getinfo(api->curl, CURLINFO_OS_ERRNO, &f->oserr);
+	(void)curl_easy_getinfo(api->curl, CURLINFO_SSL_VERIFYRESULT, &f->verify);
+	(void)curl_easy_getinfo(api->curl, CURLINFO_REQUEST_SIZE, &f->request);
+	(void)curl_easy_getinfo(api->curl, CURLINFO_NUM_CONNECTS, &connects);
+	(void)curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, &status);
+	(void)curl_easy_getinfo(api->curl, CURLINFO_APPCONNECT_TIME_T, &appconnect);
+	/* Where a TLS 1.3 server that refuses the client certificate leaves us. */
+	f->fresh = connects > 0 && status == 0;
+	f->handshaken = f->fresh && appconnect > 0;
+}
+
+/* Connecting failed: refused, no such host, or no answer in time. */
+static int connect_error(const struct failure *f, struct joblet_error **err)
+{
+	const struct rnx_api *api = f->api;
+
+	switch (f->res) {
 	case CURLE_COULDNT_CONNECT:
-		if (oserr == ECONNREFUSED)
-			return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-						"cannot connect to node `%s` at `%s`: connection "
-						"refused; is `joblet serve` running there?",
-						name, addr);
-		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-					"cannot connect to node `%s` at `%s`: %s; check the "
-					"address in `%s` and the network",
-					name, addr, oserr ? strerror((int)oserr) : detail,
-					api->cfg->source);
+		if (f->oserr == ECONNREFUSED)
+			return joblet_error_set(
+			    err, JOBLET_E_NETWORK, 0,
+			    "cannot connect to node `%s` at `%s`: connection refused; is `joblet serve` running there?",
+			    f->name, f->addr);
+		return joblet_error_set(
+		    err, JOBLET_E_NETWORK, 0,
+		    "cannot connect to node `%s` at `%s`: %s; check the address in `%s` and the network",
+		    f->name, f->addr, f->oserr ? strerror((int)f->oserr) : f->detail,
+		    api->cfg->source);
 	case CURLE_COULDNT_RESOLVE_HOST:
-		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-					"cannot connect to node `%s`: host `%s` not found (%s); "
-					"check the address in `%s`",
-					name, api->host, detail, api->cfg->source);
-	case CURLE_OPERATION_TIMEDOUT:
-		/* The stall rule (CURLOPT_LOW_SPEED_*) says "Operation too slow";
-		 * anything else ran out of the connect time. */
-		if (!strstr(detail, "too slow"))
-			return joblet_error_set(err, JOBLET_E_TIMEOUT, 0,
-						"cannot connect to node `%s` at `%s`: no answer "
-						"within %ld s; check the address in `%s`, the "
-						"network and firewalls",
-						name, addr, CONNECT_TIMEOUT_S, api->cfg->source);
-		return joblet_error_set(err, JOBLET_E_TIMEOUT, 0,
-					"node `%s` at `%s` sent nothing for %ld s (%s %s); try "
-					"again later",
-					name, addr, STALL_TIMEOUT_S, method, path);
+		return joblet_error_set(
+		    err, JOBLET_E_NETWORK, 0,
+		    "cannot connect to node `%s`: host `%s` not found (%s); check the address in `%s`",
+		    f->name, api->host, f->detail, api->cfg->source);
+	default:
+		/* CURLE_OPERATION_TIMEDOUT.  Once the request is sent only the stall
+		 * rule (CURLOPT_LOW_SPEED_*) is left; before, the connect time ran out. */
+		if (f->request == 0)
+			return joblet_error_set(
+			    err, JOBLET_E_TIMEOUT, 0,
+			    "cannot connect to node `%s` at `%s`: no answer within %ld s; check the address in `%s`, the network and firewalls",
+			    f->name, f->addr, CONNECT_TIMEOUT_S, api->cfg->source);
+		return joblet_error_set(
+		    err, JOBLET_E_TIMEOUT, 0,
+		    "node `%s` at `%s` sent nothing for %ld s (%s %s); try again later", f->name,
+		    f->addr, STALL_TIMEOUT_S, f->method, f->path);
+	}
+}
+
+/* A certificate or key of the configuration does not do. */
+static int certificate_error(const struct failure *f, struct joblet_error **err)
+{
+	const struct rnx_api *api = f->api;
+
+	switch (f->res) {
 	case CURLE_PEER_FAILED_VERIFICATION:
-		if (strstr(detail, "does not match") || strstr(detail, "host name"))
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"the server certificate of node `%s` is not for "
-						"`%s` (%s); the address in `%s` must be a host "
-						"name or IP address the certificate holds, and "
-						"`ca` the CA that signed it",
-						name, api->host, detail, api->cfg->source);
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"the server certificate of node `%s` at `%s` is not "
-					"trusted (%s); `ca` of node `%s` in `%s` must be the CA "
-					"that signed the server certificate",
-					name, addr, detail, name, api->cfg->source);
+		/* The chain verified (no GnuTLS status bit set), so the host name failed. */
+		if (f->verify == 0 || (f->verify & GNUTLS_CERT_UNEXPECTED_OWNER))
+			return joblet_error_set(
+			    err, JOBLET_E_CONFIG, 0,
+			    "the server certificate of node `%s` is not for `%s` (%s); the address in `%s` must be a host name or IP address the certificate holds, and `ca` the CA that signed it",
+			    f->name, api->host, f->detail, api->cfg->source);
+		return joblet_error_set(
+		    err, JOBLET_E_CONFIG, 0,
+		    "the server certificate of node `%s` at `%s` is not trusted (%s); `ca` of node `%s` in `%s` must be the CA that signed the server certificate",
+		    f->name, f->addr, f->detail, f->name, api->cfg->source);
 	case CURLE_SSL_CACERT_BADFILE:
 		return joblet_error_set(
 		    err, JOBLET_E_CONFIG, 0,
-		    "cannot use `ca` of node `%s` in `%s` (%s); it must be the "
-		    "PEM certificate of the CA that signed the server certificate",
-		    name, api->ca.source ? api->ca.source : api->cfg->source, detail);
-	case CURLE_SSL_CERTPROBLEM:
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"cannot use the client certificate of `%s` for node `%s` "
-					"(%s); cert must be a PEM certificate and key its "
-					"unencrypted PEM private key",
-					cert_source(api), name, detail);
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
-		/* GnuTLS could not load them (a key of another certificate, say). */
-		if (res == CURLE_SSL_CONNECT_ERROR && strstr(detail, "key or certificate file"))
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"cannot use the client certificate of `%s` with "
-						"its key for node `%s` (%s); key must be the "
-						"unencrypted PEM private key of cert",
-						cert_source(api), name, detail);
-		/* A TLS 1.3 server checks the client certificate after the client
-		 * finished its side of the handshake: its refusal is an alert on
-		 * the first read.  (TLS 1.2: during the handshake.) */
-		if (strcasestr(detail, "alert") || strcasestr(detail, "certificate") ||
-		    strcasestr(detail, "CA is unknown"))
-			return joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-						"node `%s` refused the client certificate of `%s` "
-						"(%s); it must be signed by the daemon's client CA "
-						"(server.tls.client_ca)",
-						name, cert_source(api), detail);
-		if (res == CURLE_SSL_CONNECT_ERROR)
-			return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-						"TLS handshake with node `%s` at `%s` failed (%s); "
-						"is `joblet serve` listening there, with TLS 1.3?",
-						name, addr, detail);
-		/* Its alert can be lost when it closes first (a slow client). */
-		if (fresh)
-			return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-						"node `%s` at `%s` closed the connection right "
-						"after the TLS handshake (%s): it most likely "
-						"refused the client certificate of `%s`, which "
-						"must be signed by the daemon's client CA "
-						"(server.tls.client_ca)",
-						name, addr, detail, cert_source(api));
+		    "cannot use `ca` of node `%s` in `%s` (%s); it must be the PEM certificate of the CA that signed the server certificate",
+		    f->name, api->ca.source ? api->ca.source : api->cfg->source, f->detail);
+	default:
+		/* CURLE_SSL_CERTPROBLEM */
+		return joblet_error_set(
+		    err, JOBLET_E_CONFIG, 0,
+		    "cannot use the client certificate of `%s` for node `%s` (%s); cert must be a PEM certificate and key its unencrypted PEM private key",
+		    cert_source(api), f->name, f->detail);
+	}
+}
+
+/*
+ * Whether GnuTLS takes the node's client certificate with its key: 0, or
+ * the GNUTLS_E_* code that curl met loading them (it reports them only as
+ * CURLE_SSL_CONNECT_ERROR).
+ */
+static int client_pair_check(const struct rnx_api *api)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_datum_t cert = { (unsigned char *)api->node->cert_pem,
+				(unsigned int)strlen(api->node->cert_pem) };
+	gnutls_datum_t key = { (unsigned char *)api->node->key_pem,
+			       (unsigned int)strlen(api->node->key_pem) };
+	int r = gnutls_certificate_allocate_credentials(&cred);
+
+	if (r < 0)
+		return r;
+	r = gnutls_certificate_set_x509_key_mem2(cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls_certificate_free_credentials(cred);
+	return r < 0 ? r : 0;
+}
+
+/* The TLS handshake failed: our certificate and key, or the server's TLS. */
+static int handshake_error(const struct failure *f, struct joblet_error **err)
+{
+	const struct rnx_api *api = f->api;
+	int pair = client_pair_check(api);
+
+	if (pair == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
+		return joblet_error_set(
+		    err, JOBLET_E_CONFIG, 0,
+		    "cannot use the client certificate of `%s` with its key for node `%s` (%s); key must be the unencrypted PEM private key of cert",
+		    cert_source(api), f->name, gnutls_strerror(pair));
+	if (pair < 0)
+		return joblet_error_set(
+		    err, JOBLET_E_CONFIG, 0,
+		    "cannot use the client certificate of `%s` for node `%s` (%s); cert must be a PEM certificate and key its unencrypted PEM private key",
+		    cert_source(api), f->name, gnutls_strerror(pair));
+	return joblet_error_set(
+	    err, JOBLET_E_NETWORK, 0,
+	    "TLS handshake with node `%s` at `%s` failed (%s); is `joblet serve` listening there, with TLS 1.3?",
+	    f->name, f->addr, f->detail);
+}
+
+/* Wait up to ms for something to read on a connect-only handle, and read one byte. */
+static CURLcode recv_within(CURL *c, int ms)
+{
+	curl_socket_t sock = CURL_SOCKET_BAD;
+	struct timespec t0, now;
+	CURLcode r = CURLE_AGAIN;
+
+	if (curl_easy_getinfo(c, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
+	    sock == CURL_SOCKET_BAD)
+		return CURLE_RECV_ERROR;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int left = ms; r == CURLE_AGAIN && left > 0;) {
+		struct pollfd p = { sock, POLLIN, 0 };
+		char byte;
+		size_t n = 0;
+
+		if (poll(&p, 1, left) < 0 && errno != EINTR)
+			return CURLE_RECV_ERROR;
+		/* TLS 1.3 session tickets come first: they read as CURLE_AGAIN. */
+		r = curl_easy_recv(c, &byte, 1, &n);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ms - (int)((now.tv_sec - t0.tv_sec) * 1000 +
+				  (now.tv_nsec - t0.tv_nsec) / 1000000);
+	}
+	return r;
+}
+
+/*
+ * The TLS alert node sends a new connection right after its handshake
+ * (how a TLS 1.3 server refuses a client certificate: after the client
+ * finished its side), or -1 when none comes within a second.  curl keeps
+ * nothing of a connection that failed, so this makes one more, only to
+ * learn the alert, and asks GnuTLS for it through curl (CURLINFO_TLS_SSL_PTR).
+ */
+static int alert_after_handshake(struct rnx_api *api)
+{
+	CURL *c = curl_easy_init();
+	struct curl_tlssessioninfo *tls = NULL;
+	char *url = NULL;
+	CURLcode cr;
+	int alert = -1;
+
+	if (!c || asprintf(&url, "https://%s/", api->node->address) < 0) {
+		curl_easy_cleanup(c);
+		return -1;
+	}
+	cr = connection_options(api, c, url);
+	cr |= curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+	free(url);
+	if (cr == CURLE_OK && curl_easy_perform(c) == CURLE_OK &&
+	    recv_within(c, 1000) == CURLE_RECV_ERROR &&
+	    curl_easy_getinfo(c, CURLINFO_TLS_SSL_PTR, &tls) == CURLE_OK && tls &&
+	    tls->backend == CURLSSLBACKEND_GNUTLS && tls->internals) {
+		gnutls_alert_description_t a = gnutls_alert_get((gnutls_session_t)tls->internals);
+
+		/* close_notify (0) is also what it says when no alert came. */
+		if (a != GNUTLS_A_CLOSE_NOTIFY)
+			alert = (int)a;
+	}
+	curl_easy_cleanup(c);
+	return alert;
+}
+
+/* The connection failed while sending or receiving. */
+static int connection_error(const struct failure *f, struct joblet_error **err)
+{
+	int alert = f->handshaken ? alert_after_handshake(f->api) : -1;
+
+	if (alert >= 0)
+		return joblet_error_set(
+		    err, JOBLET_E_PERMISSION, 0,
+		    "node `%s` refused the client certificate of `%s` (TLS alert: %s); it must be signed by the daemon's client CA (server.tls.client_ca)",
+		    f->name, cert_source(f->api),
+		    gnutls_alert_get_name((gnutls_alert_description_t)alert));
+	/* Its alert can be lost when it closes first (a slow client). */
+	if (f->fresh)
 		return joblet_error_set(
 		    err, JOBLET_E_NETWORK, 0,
-		    "the connection to node `%s` at `%s` broke during %s %s: %s", name, addr,
-		    method, path, detail);
+		    "node `%s` at `%s` closed the connection right after the TLS handshake (%s): it most likely refused the client certificate of `%s`, which must be signed by the daemon's client CA (server.tls.client_ca)",
+		    f->name, f->addr, f->detail, cert_source(f->api));
+	return joblet_error_set(err, JOBLET_E_NETWORK, 0,
+				"the connection to node `%s` at `%s` broke during %s %s: %s",
+				f->name, f->addr, f->method, f->path, f->detail);
+}
+
+/* What came back, if anything, was not an answer. */
+static int answer_error(const struct failure *f, struct joblet_error **err)
+{
+	switch (f->res) {
 	case CURLE_GOT_NOTHING:
-		if (fresh)
-			return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-						"node `%s` at `%s` closed the connection without "
-						"answering %s %s; is `joblet serve` listening "
-						"there?  (It does so when it refuses the client "
-						"certificate of `%s`, which must be signed by the "
-						"daemon's client CA, server.tls.client_ca.)",
-						name, addr, method, path, cert_source(api));
-		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-					"node `%s` at `%s` closed the connection without answering "
-					"%s %s; is `joblet serve` listening there?",
-					name, addr, method, path);
+		if (f->fresh)
+			return joblet_error_set(
+			    err, JOBLET_E_NETWORK, 0,
+			    "node `%s` at `%s` closed the connection without answering %s %s; is `joblet serve` listening there?  (It does so when it refuses the client certificate of `%s`, which must be signed by the daemon's client CA, server.tls.client_ca.)",
+			    f->name, f->addr, f->method, f->path, cert_source(f->api));
+		return joblet_error_set(
+		    err, JOBLET_E_NETWORK, 0,
+		    "node `%s` at `%s` closed the connection without answering %s %s; is `joblet serve` listening there?",
+		    f->name, f->addr, f->method, f->path);
 	case CURLE_PARTIAL_FILE:
 		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
 					"the answer of node `%s` at `%s` to %s %s was cut off: %s",
-					name, addr, method, path, detail);
+					f->name, f->addr, f->method, f->path, f->detail);
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-					"node `%s` at `%s` does not answer as a joblet daemon "
-					"(%s); is `joblet serve` listening there?",
-					name, addr, detail);
+		return joblet_error_set(
+		    err, JOBLET_E_NETWORK, 0,
+		    "node `%s` at `%s` does not answer as a joblet daemon (%s); is `joblet serve` listening there?",
+		    f->name, f->addr, f->detail);
 	case CURLE_OUT_OF_MEMORY:
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "%s %s on node `%s`: %s",
-					method, path, name, detail);
+					f->method, f->path, f->name, f->detail);
 	default:
 		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
-					"%s %s on node `%s` at `%s` failed: %s", method, path, name,
-					addr, detail);
+					"%s %s on node `%s` at `%s` failed: %s", f->method, f->path,
+					f->name, f->addr, f->detail);
+	}
+}
+
+static int transport_error(struct rnx_api *api, const struct xfer *x, CURLcode res,
+			   const char *method, const char *path, struct joblet_error **err)
+{
+	struct failure f;
+
+	failure_read(api, res, method, path, &f);
+	if (x->mode == XFER_STREAM)
+		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
+					"the stream of %s %s from node `%s` at `%s` broke: %s",
+					method, path, f.name, f.addr, f.detail);
+	switch (res) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+		return connect_error(&f, err);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		return certificate_error(&f, err);
+	case CURLE_SSL_CONNECT_ERROR:
+		return handshake_error(&f, err);
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return connection_error(&f, err);
+	default:
+		return answer_error(&f, err);
 	}
 }
 
@@ -696,10 +878,10 @@ static int valid_request(const char *method, const char *path, struct joblet_err
 					path ? path : "(null)");
 	for (i = 0; path[i]; i++)
 		if ((unsigned char)path[i] <= 0x20 || path[i] == 0x7f)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"API path `%s` holds a blank or control character; "
-						"percent-encode it",
-						path);
+			return joblet_error_set(
+			    err, JOBLET_E_INVALID, 0,
+			    "API path `%s` holds a blank or control character; percent-encode it",
+			    path);
 	return 0;
 }
 
@@ -758,25 +940,7 @@ static int prepare(struct rnx_api *api, struct xfer *x, const char *method, cons
 
 	curl_easy_reset(c);
 	api->errbuf[0] = '\0';
-	/* The connection and TLS options: the same on every call, so the open
-	 * connection matches and is reused. */
-	cr |= curl_easy_setopt(c, CURLOPT_URL, url);
-	cr |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	cr |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	cr |= curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
-	cr |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	cr |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	cr |= curl_easy_setopt(c, CURLOPT_CAINFO, api->ca.path);
-	cr |= curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-	cr |= curl_easy_setopt(c, CURLOPT_SSLCERT, api->cert.path);
-	cr |= curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-	cr |= curl_easy_setopt(c, CURLOPT_SSLKEY, api->key.path);
-	cr |= curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-	cr |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-	cr |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	cr |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	cr |= curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 30L);
-	cr |= curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 10L);
+	cr |= connection_options(api, c, url);
 	cr |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
 	cr |= curl_easy_setopt(c, CURLOPT_USERAGENT, api->user_agent);
 	cr |= curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 64L * 1024);
@@ -805,10 +969,10 @@ static int prepare(struct rnx_api *api, struct xfer *x, const char *method, cons
 	free(url);
 	if (cr != CURLE_OK) {
 		curl_slist_free_all(h);
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"this libcurl lacks an option rnx needs (%s); rnx needs "
-					"libcurl 7.85 or later built with GnuTLS",
-					curl_easy_strerror(cr));
+		return joblet_error_set(
+		    err, JOBLET_E_UNSUPPORTED, 0,
+		    "this libcurl lacks an option rnx needs (%s); rnx needs libcurl 7.85 or later built with GnuTLS",
+		    curl_easy_strerror(cr));
 	}
 	*ret_headers = h;
 	return 0;
@@ -848,8 +1012,7 @@ int rnx_api_request(struct rnx_api *api, const char *method, const char *path, c
 	if (res == CURLE_WRITE_ERROR && x.too_big)
 		r = joblet_error_set(
 		    err, JOBLET_E_LIMIT, 0,
-		    "the answer of node `%s` to %s %s is larger than the %u MiB rnx "
-		    "accepts",
+		    "the answer of node `%s` to %s %s is larger than the %u MiB rnx accepts",
 		    api->node->name, method, path, RNX_API_MAX_BODY >> 20);
 	else if (res == CURLE_WRITE_ERROR)
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
@@ -912,11 +1075,11 @@ int rnx_api_stream(struct rnx_api *api, const char *method, const char *path, co
 				    api->node->name);
 		joblet_error_move(err, &x.perr);
 	} else if (x.mode == XFER_NOT_SSE)
-		r = joblet_error_set(err, JOBLET_E_PARSE, 0,
-				     "node `%s` answered %s %s with `%s`, not an event stream "
-				     "(text/event-stream); is `joblet serve` listening at `%s`?",
-				     api->node->name, method, path,
-				     x.content_type ? x.content_type : "?", api->node->address);
+		r = joblet_error_set(
+		    err, JOBLET_E_PARSE, 0,
+		    "node `%s` answered %s %s with `%s`, not an event stream (text/event-stream); is `joblet serve` listening at `%s`?",
+		    api->node->name, method, path, x.content_type ? x.content_type : "?",
+		    api->node->address);
 	else if (res != CURLE_OK)
 		r = transport_error(api, &x, res, method, path, err);
 	else {

@@ -27,7 +27,7 @@
 #include "base/timefmt.h"
 #include "job/job_schema.h"
 #include "job/job_spec.h"
-#include "common/base64.h"
+#include "common/log_event.h"
 #include "common/uploads.h"
 #include "common/runtime_text.h"
 
@@ -150,101 +150,6 @@ static void duration(int64_t ns, char *buf, size_t size)
 
 /* ------------------------------------------------------------------ the log stream */
 
-/* Decode a JSON string body (after the opening quote) into out; returns bytes, or -1. */
-static ssize_t unescape(const char *s, size_t len, char *out, size_t *ret_used)
-{
-	size_t i = 0, o = 0;
-
-	while (i < len) {
-		const char *q = memchr(s + i, '"', len - i);
-		const char *b = memchr(s + i, '\\', (q ? (size_t)(q - s) : len) - i);
-		size_t stop = b ? (size_t)(b - s) : q ? (size_t)(q - s) : len;
-
-		memcpy(out + o, s + i, stop - i);
-		o += stop - i;
-		i = stop;
-		if (!b) {
-			if (!q)
-				return -1;
-			*ret_used = i + 1;
-			return (ssize_t)o;
-		}
-		if (i + 1 >= len)
-			return -1;
-		switch (s[i + 1]) {
-		case 'n': out[o++] = '\n'; break;
-		case 't': out[o++] = '\t'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case '"': out[o++] = '"'; break;
-		case '\\': out[o++] = '\\'; break;
-		case '/': out[o++] = '/'; break;
-		case 'u': {
-			unsigned cp = 0;
-
-			if (i + 6 > len || sscanf(s + i + 2, "%4x", &cp) != 1)
-				return -1;
-			i += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff && i + 8 <= len && s[i + 2] == '\\' &&
-			    s[i + 3] == 'u') {
-				unsigned lo = 0;
-
-				if (sscanf(s + i + 4, "%4x", &lo) == 1 && lo >= 0xdc00 && lo <= 0xdfff) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-					i += 6;
-				}
-			}
-			if (cp < 0x80)
-				out[o++] = (char)cp;
-			else if (cp < 0x800) {
-				out[o++] = (char)(0xc0 | cp >> 6);
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			} else if (cp < 0x10000) {
-				out[o++] = (char)(0xe0 | cp >> 12);
-				out[o++] = (char)(0x80 | (cp >> 6 & 0x3f));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			} else {
-				out[o++] = (char)(0xf0 | cp >> 18);
-				out[o++] = (char)(0x80 | (cp >> 12 & 0x3f));
-				out[o++] = (char)(0x80 | (cp >> 6 & 0x3f));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			}
-			break;
-		}
-		default: return -1;
-		}
-		i += 2;
-	}
-	return -1;
-}
-
-/*
- * The bytes of a log event's data {"ts":N,"data":"..."} or {"ts":N,"b64":"..."}
- * into out (at least len bytes).  Returns their length, or -1.
- */
-static ssize_t decode_record(const char *data, size_t len, char *out)
-{
-	const char *p = memmem(data, len, "\"data\":\"", 8);
-	size_t used;
-
-	if (p) {
-		p += 8;
-		return unescape(p, len - (size_t)(p - data), out, &used);
-	}
-	p = memmem(data, len, "\"b64\":\"", 7);
-	if (p) {
-		const char *end;
-
-		p += 7;
-		end = memchr(p, '"', len - (size_t)(p - data));
-		if (!end)
-			return -1;
-		return (ssize_t)jl_base64_decode(p, (size_t)(end - p), out);
-	}
-	return -1;
-}
-
 struct follow {
 	struct rnx_ctx *ctx;
 	char *buf;
@@ -288,7 +193,7 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 			f->buf = g;
 			f->cap = ev->len;
 		}
-		n = decode_record(ev->data, ev->len, f->buf);
+		n = jl_log_event_decode(ev->data, ev->len, f->buf);
 		if (n < 0) {
 			fprintf(stderr, "rnx: a log event (id %s) was not understood; skipped\n", ev->id);
 			return 0;

@@ -22,238 +22,28 @@
 #include <errno.h>
 #include <poll.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/cleanup.h"
-#include "logs.h"
+#include "log_hub.h"
 #include "manager.h"
 #include "server.h"
 #include "store.h"
 #include "base/log.h"
 #include "job/job_log.h"
-#include "common/base64.h"
+#include "common/log_event.h"
 
 #define HEARTBEAT_S 15
 /* Bytes of events formatted ahead of what MHD asked for. */
 #define FILL_BYTES (256 * 1024)
 
-struct watch {
-	int wd;
-	char id[37];
-	int refs;
-	uint64_t gen;	/* bumped on every change in the job's folder */
-	bool ended;	/* the manager recorded the job's end */
-	pthread_cond_t cond;
-	struct watch *next;
-};
-
-struct log_hub {
-	struct daemon_ctx *d;
-	pthread_mutex_t lock;
-	int ifd;
-	pthread_t thread;
-	bool thread_started;
-	bool shutdown;
-	struct watch *watches;
-	long followers;
-};
-
-static struct watch *watch_by_id(struct log_hub *h, const char *id)
-{
-	for (struct watch *w = h->watches; w; w = w->next)
-		if (strcmp(w->id, id) == 0)
-			return w;
-	return NULL;
-}
-
-static void *hub_main(void *arg)
-{
-	struct log_hub *h = arg;
-	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-
-	for (;;) {
-		ssize_t n = read(h->ifd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		pthread_mutex_lock(&h->lock);
-		if (h->shutdown) {
-			pthread_mutex_unlock(&h->lock);
-			break;
-		}
-		for (char *p = buf; p < buf + n;) {
-			struct inotify_event *ev = (struct inotify_event *)p;
-
-			for (struct watch *w = h->watches; w; w = w->next)
-				if (w->wd == ev->wd) {
-					w->gen++;
-					if (ev->mask & (IN_IGNORED | IN_DELETE_SELF))
-						w->ended = true;
-					pthread_cond_broadcast(&w->cond);
-				}
-			p += sizeof(*ev) + ev->len;
-		}
-		pthread_mutex_unlock(&h->lock);
-	}
-	return NULL;
-}
-
-int log_hub_new(struct daemon_ctx *d, struct log_hub **ret, struct joblet_error **err)
-{
-	struct log_hub *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot start the log streams");
-	h->d = d;
-	pthread_mutex_init(&h->lock, NULL);
-	/* Blocking: the hub's thread sleeps in read(). */
-	h->ifd = inotify_init1(IN_CLOEXEC);
-	if (h->ifd < 0) {
-		int e = errno;
-
-		free(h);
-		return joblet_error_set(err, JOBLET_E_SYSTEM, e,
-					"cannot watch job logs (inotify_init1)%s",
-					e == EMFILE ? "; raise fs.inotify.max_user_instances" : "");
-	}
-	if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
-		close(h->ifd);
-		free(h);
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot start the log streams");
-	}
-	h->thread_started = true;
-	*ret = h;
-	return 0;
-}
-
-void log_hub_shutdown(struct log_hub *h)
-{
-	if (!h)
-		return;
-	pthread_mutex_lock(&h->lock);
-	h->shutdown = true;
-	for (struct watch *w = h->watches; w; w = w->next)
-		pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&h->lock);
-}
-
-void log_hub_free(struct log_hub *h)
-{
-	if (!h)
-		return;
-	log_hub_shutdown(h);
-	if (h->thread_started) {
-		/* It sleeps in read(), a cancellation point, never holding the lock there. */
-		pthread_cancel(h->thread);
-		pthread_join(h->thread, NULL);
-	}
-	close(h->ifd);
-	while (h->watches) {
-		struct watch *w = h->watches;
-
-		h->watches = w->next;
-		pthread_cond_destroy(&w->cond);
-		free(w);
-	}
-	pthread_mutex_destroy(&h->lock);
-	free(h);
-}
-
-void log_hub_job_ended(struct log_hub *h, const char *id)
-{
-	struct watch *w;
-
-	pthread_mutex_lock(&h->lock);
-	w = watch_by_id(h, id);
-	if (w) {
-		w->ended = true;
-		w->gen++;
-		pthread_cond_broadcast(&w->cond);
-	}
-	pthread_mutex_unlock(&h->lock);
-}
-
-long log_hub_followers(struct log_hub *h)
-{
-	long n;
-
-	pthread_mutex_lock(&h->lock);
-	n = h->followers;
-	pthread_mutex_unlock(&h->lock);
-	return n;
-}
-
-/* Watch job id's folder; the watch is shared by all its followers. */
-static struct watch *hub_attach(struct log_hub *h, const char *id, const char *dir,
-				struct joblet_error **err)
-{
-	struct watch *w;
-
-	pthread_mutex_lock(&h->lock);
-	w = watch_by_id(h, id);
-	if (!w) {
-		int wd = inotify_add_watch(h->ifd, dir,
-					   IN_MODIFY | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF |
-						   IN_ONLYDIR);
-
-		if (wd < 0) {
-			int e = errno;
-
-			pthread_mutex_unlock(&h->lock);
-			joblet_error_set(err, e == ENOSPC ? JOBLET_E_LIMIT : JOBLET_E_SYSTEM, e,
-					 "cannot follow the log of job %s%s", id,
-					 e == ENOSPC ? " (fs.inotify.max_user_watches)" : "");
-			return NULL;
-		}
-		w = calloc(1, sizeof(*w));
-		if (!w) {
-			inotify_rm_watch(h->ifd, wd);
-			pthread_mutex_unlock(&h->lock);
-			joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot follow the log");
-			return NULL;
-		}
-		w->wd = wd;
-		snprintf(w->id, sizeof(w->id), "%s", id);
-		pthread_cond_init(&w->cond, NULL);
-		w->next = h->watches;
-		h->watches = w;
-	}
-	w->refs++;
-	h->followers++;
-	pthread_mutex_unlock(&h->lock);
-	return w;
-}
-
-static void hub_detach(struct log_hub *h, struct watch *w)
-{
-	pthread_mutex_lock(&h->lock);
-	h->followers--;
-	if (--w->refs == 0) {
-		for (struct watch **p = &h->watches; *p; p = &(*p)->next)
-			if (*p == w) {
-				*p = w->next;
-				break;
-			}
-		inotify_rm_watch(h->ifd, w->wd);
-		pthread_cond_destroy(&w->cond);
-		free(w);
-	}
-	pthread_mutex_unlock(&h->lock);
-}
-
-/* ------------------------------------------------------------------ one follower */
-
 struct follower {
 	struct daemon_ctx *d;
-	struct watch *w;
+	struct log_hub_watch *w;
 	struct jl_log_reader *reader;
 	char id[37];
 	bool follow;
@@ -298,121 +88,18 @@ static void put(struct follower *f, const char *s, size_t n)
 	f->len += n;
 }
 
-/* 1 when none of the 8 bytes of x needs care in a JSON string: 0x20..0x7f, not `"` or `\`. */
-static inline bool word_plain(uint64_t x)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-
-	return !(((x - ones * 0x20) & ~x & highs) | (x & highs) | ((q - ones) & ~q & highs) |
-		 ((b - ones) & ~b & highs));
-}
-
-/* Length of the UTF-8 sequence at s (n bytes left), or 0 when it is not valid UTF-8. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-	uint8_t c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef)
-		return n >= 3 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-				       !(c == 0xe0 && s[1] < 0xa0) && !(c == 0xed && s[1] > 0x9f)
-			       ? 3
-			       : 0;
-	if (c >= 0xf0 && c <= 0xf4)
-		return n >= 4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-				       (s[3] & 0xc0) == 0x80 && !(c == 0xf0 && s[1] < 0x90) &&
-				       !(c == 0xf4 && s[1] > 0x8f)
-			       ? 4
-			       : 0;
-	return 0;
-}
-
-/*
- * Write s[0..n) as the body of a JSON string to out (room for 6 * n bytes):
- * its length, or -1 when s is not valid UTF-8 (no overlongs, no surrogates).
- * Plain ASCII goes 8 bytes at a time.
- */
-static ssize_t escape_utf8(const uint8_t *s, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *o = out;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t start = i, k;
-
-		while (i + 8 <= n) {
-			uint64_t x;
-
-			memcpy(&x, s + i, 8);
-			if (!word_plain(x))
-				break;
-			i += 8;
-		}
-		while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-			i++;
-		memcpy(o, s + start, i - start);
-		o += i - start;
-		if (i == n)
-			break;
-		if (s[i] >= 0x80) {
-			k = utf8_seq(s + i, n - i);
-			if (!k)
-				return -1;
-			memcpy(o, s + i, k);
-			o += k;
-			i += k;
-			continue;
-		}
-		*o++ = '\\';
-		switch (s[i]) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[s[i] >> 4];
-			*o++ = hex[s[i] & 15];
-		}
-		i++;
-	}
-	return o - out;
-}
-
+/* One record as an event: `id`, the stream as `event`, the record's JSON (common/log_event.h). */
 static bool format_record(struct follower *f, const struct jl_log_record *rec)
 {
-	char head[160];
-	int hn;
-	ssize_t n;
-	const char *stream = rec->stream == JL_STREAM_STDERR ? "stderr" : "stdout";
+	char head[96];
+	int hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", rec->seq,
+			  rec->stream == JL_STREAM_STDERR ? "stderr" : "stdout");
 
-	/* Room for the worst case either way: 6 bytes per byte escaped. */
-	if (!reserve(f, sizeof(head) + 6 * rec->len + 8))
+	if (!reserve(f, (size_t)hn + jl_log_event_max(rec->len) + 2))
 		return false;
-	hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: {\"ts\":%" PRId64
-					  ",\"data\":\"",
-		      rec->seq, stream, rec->ts_ns);
-	n = escape_utf8(rec->data, rec->len, f->out + f->len + hn);
-	if (n >= 0) {
-		memcpy(f->out + f->len, head, (size_t)hn);
-		f->len += (size_t)hn + (size_t)n;
-	} else {
-		/* Not UTF-8: the bytes as base64. */
-		hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: {\"ts\":%" PRId64
-						  ",\"b64\":\"",
-			      rec->seq, stream, rec->ts_ns);
-		put(f, head, (size_t)hn);
-		f->len += jl_base64_encode(rec->data, rec->len, f->out + f->len);
-	}
-	put(f, "\"}\n\n", 4);
+	put(f, head, (size_t)hn);
+	f->len += jl_log_event_encode(rec->ts_ns, rec->data, rec->len, f->out + f->len);
+	put(f, "\n\n", 2);
 	return true;
 }
 
@@ -474,72 +161,78 @@ static bool peer_gone(const struct follower *f)
 	return f->sock >= 0 && poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
+static int64_t mono_s(void)
+{
+	struct timespec mono;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return mono.tv_sec;
+}
+
+/* Hand MHD what is formatted, up to max bytes. */
+static ssize_t send_pending(struct follower *f, char *buf, size_t max)
+{
+	size_t n = f->len - f->off < max ? f->len - f->off : max;
+
+	f->quiet_since = mono_s();
+	memcpy(buf, f->out + f->off, n);
+	f->off += n;
+	if (f->off == f->len)
+		f->off = f->len = 0;
+	return (ssize_t)n;
+}
+
+/*
+ * Nothing to send and the job runs: sleep until its folder changes, a
+ * second at a time so that a peer that left frees its connection soon.
+ * 0 to go on, -1 when the peer is gone.
+ */
+static int wait_for_more(struct follower *f)
+{
+	struct log_hub *h = f->d->hub;
+
+	while (log_hub_wait(h, f->w, f->gen, 1000) == 0) {
+		if (peer_gone(f))
+			return -1;
+		if (mono_s() - f->quiet_since >= HEARTBEAT_S) {
+			if (reserve(f, 16))
+				put(f, ": ping\n\n", 8);
+			break;
+		}
+	}
+	return 0;
+}
+
 static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct follower *f = cls;
-	struct log_hub *h = f->d->hub;
+	struct log_hub_state st;
+	int r;
 
 	(void)pos;
 	for (;;) {
-		bool ended, heartbeat = false, stop;
-		int r;
-
-		if (f->off < f->len) {
-			size_t n = f->len - f->off < max ? f->len - f->off : max;
-			struct timespec mono;
-
-			clock_gettime(CLOCK_MONOTONIC, &mono);
-			f->quiet_since = mono.tv_sec;
-
-			memcpy(buf, f->out + f->off, n);
-			f->off += n;
-			if (f->off == f->len)
-				f->off = f->len = 0;
-			return (ssize_t)n;
-		}
+		if (f->off < f->len)
+			return send_pending(f, buf, max);
 		if (f->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		/* Whether it had ended is read before the records, so none is missed. */
-		pthread_mutex_lock(&h->lock);
-		ended = f->w->ended;
-		stop = h->shutdown;
-		f->gen = f->w->gen;
-		pthread_mutex_unlock(&h->lock);
-		if (stop)
+		log_hub_state(f->d->hub, f->w, &st);
+		if (st.shutdown)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
+		f->gen = st.gen;
 		r = fill(f);
 		if (r < 0)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		if (r > 0)
 			continue;
-		if (ended || !f->follow) {
-			if (ended && !format_exit(f))
+		if (st.ended || !f->follow) {
+			if (st.ended && !format_exit(f))
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			f->done = true;
 			continue;
 		}
-		pthread_mutex_lock(&h->lock);
-		while (f->w->gen == f->gen && !f->w->ended && !h->shutdown) {
-			struct timespec until, mono;
-
-			/* A second at a time: a peer that left frees its connection soon. */
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += 1;
-			if (pthread_cond_timedwait(&f->w->cond, &h->lock, &until) != ETIMEDOUT)
-				continue;
-			if (peer_gone(f)) {
-				pthread_mutex_unlock(&h->lock);
-				return MHD_CONTENT_READER_END_WITH_ERROR;
-			}
-			clock_gettime(CLOCK_MONOTONIC, &mono);
-			if (mono.tv_sec - f->quiet_since >= HEARTBEAT_S) {
-				heartbeat = true;
-				break;
-			}
-		}
-		pthread_mutex_unlock(&h->lock);
-		if (heartbeat && reserve(f, 16))
-			put(f, ": ping\n\n", 8);
+		if (wait_for_more(f) < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 }
 
@@ -550,10 +243,50 @@ static void follow_free(void *cls)
 	if (!f)
 		return;
 	if (f->w)
-		hub_detach(f->d->hub, f->w);
+		log_hub_detach(f->d->hub, f->w);
 	jl_log_reader_free(f->reader);
 	free(f->out);
 	free(f);
+}
+
+/*
+ * The record to start after, from ?after=N or Last-Event-ID (0: from the
+ * first): false when *ret_text is not a number.
+ */
+static bool parse_after(struct request *rq, const char **ret_text, uint64_t *ret)
+{
+	const char *after = request_query(rq, "after");
+	const char *last = request_header(rq, "Last-Event-ID");
+	char *end;
+
+	if (last && *last)
+		after = last;
+	*ret_text = after;
+	*ret = 0;
+	if (!after || !*after)
+		return true;
+	errno = 0;
+	*ret = strtoull(after, &end, 10);
+	return !errno && !*end && after[0] != '-';
+}
+
+/* Attach f to the hub and open its job's log after record skip. */
+static int follower_open(struct follower *f, uint64_t skip, struct joblet_error **err)
+{
+	char dir[4200];
+	int r;
+
+	manager_job_dir(f->d->manager, f->id, dir, sizeof(dir));
+	r = log_hub_attach(f->d->hub, f->id, dir, &f->w, err);
+	if (r < 0)
+		return r;
+	/* Registered first, then asked: an end recorded in between is not missed. */
+	if (!manager_job_alive(f->d->manager, f->id))
+		log_hub_job_ended(f->d->hub, f->id);
+	r = jl_log_reader_open_flags(dir, JL_LOG_READER_NO_WATCH, &f->reader, err);
+	if (r == 0 && skip)
+		r = jl_log_reader_skip(f->reader, skip, err);
+	return r;
 }
 
 int api_job_logs(struct request *rq)
@@ -561,54 +294,32 @@ int api_job_logs(struct request *rq)
 	struct joblet_error *e = NULL;
 	struct follower *f;
 	const char *follow = request_query(rq, "follow");
-	const char *after = request_query(rq, "after");
-	const char *last = request_header(rq, "Last-Event-ID");
-	char dir[4200];
-	uint64_t skip = 0;
+	const union MHD_ConnectionInfo *ci;
+	const char *after;
+	uint64_t skip;
+	int r;
 
 	if (store_job_resolve(rq->d->store, rq->arg, rq->target, &e) < 0) {
-		int r = reply_joblet_error(rq, e);
-
+		r = reply_joblet_error(rq, e);
 		joblet_error_free(e);
 		return r;
 	}
-	if (last && *last)
-		after = last;
-	if (after && *after) {
-		char *end;
-
-		errno = 0;
-		skip = strtoull(after, &end, 10);
-		if (errno || *end || after[0] == '-')
-			return reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
-					   "Last-Event-ID / after `%s` is not an event id (a record "
-					   "number from an earlier stream)",
-					   after);
-	}
+	if (!parse_after(rq, &after, &skip))
+		return reply_error(
+		    rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
+		    "Last-Event-ID / after `%s` is not an event id (a record number from an earlier stream)",
+		    after);
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
 	f->d = rq->d;
 	memcpy(f->id, rq->target, sizeof(f->id));
-	{
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		struct timespec mono;
-
-		f->sock = ci ? ci->connect_fd : -1;
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		f->quiet_since = mono.tv_sec;
-	}
+	ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	f->sock = ci ? ci->connect_fd : -1;
+	f->quiet_since = mono_s();
 	f->follow = follow && (strcmp(follow, "1") == 0 || strcmp(follow, "true") == 0);
-	manager_job_dir(rq->d->manager, f->id, dir, sizeof(dir));
-	f->w = hub_attach(rq->d->hub, f->id, dir, &e);
-	/* Registered first, then asked: an end recorded in between is not missed. */
-	if (f->w && !manager_job_alive(rq->d->manager, f->id))
-		log_hub_job_ended(rq->d->hub, f->id);
-	if (!f->w || jl_log_reader_open_flags(dir, JL_LOG_READER_NO_WATCH, &f->reader, &e) < 0 ||
-	    (skip && jl_log_reader_skip(f->reader, skip, &e) < 0)) {
-		int r = reply_joblet_error(rq, e);
-
+	if (follower_open(f, skip, &e) < 0) {
+		r = reply_joblet_error(rq, e);
 		joblet_error_free(e);
 		follow_free(f);
 		return r;

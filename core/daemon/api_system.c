@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "logs.h"
+#include "log_hub.h"
 #include "manager.h"
 #include "server.h"
 #include "store.h"

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "logs.h"
+#include "log_hub.h"
 #include "manager.h"
 #include "server.h"
 #include "store.h"
@@ -39,6 +39,13 @@
 #include "base/plugin_id.h"
 #include "config/config.h"
 #include "plugin/loader.h"
+
+/* The manager's news for the log hub: a job that ended ends its followers' streams. */
+static void job_event(void *userdata, const char *id, enum manager_job_event event)
+{
+	if (event == MANAGER_JOB_ENDED)
+		log_hub_job_ended(userdata, id);
+}
 
 /* mkdir -p with mode for the last component. */
 static int make_dirs(const char *path, mode_t mode)
@@ -85,10 +92,10 @@ static int take_lock(const char *state_dir)
 		n = pread(fd, other, sizeof(other) - 1, 0);
 		other[n > 0 ? n : 0] = '\0';
 		other[strcspn(other, "\n")] = '\0';
-		jl_log(JOBLET_LOG_ERROR, NULL,
-			   "another joblet (pid %s) is serving the state directory `%s`; stop it "
-			   "first, or give this one its own paths.state_dir",
-			   *other ? other : "?", state_dir);
+		jl_log(
+		    JOBLET_LOG_ERROR, NULL,
+		    "another joblet (pid %s) is serving the state directory `%s`; stop it first, or give this one its own paths.state_dir",
+		    *other ? other : "?", state_dir);
 		close(fd);
 		return -1;
 	}
@@ -156,15 +163,15 @@ static void reload(struct joblet_ctx *ctx, const struct jl_config *boot,
 	if (!strv_equal(fresh->plugin_dirs, boot->plugin_dirs) ||
 	    !jl_config_plugin_settings_equal(fresh, boot) ||
 	    strcmp(fresh->scheduler_policy, boot->scheduler_policy) != 0)
-		jl_log(JOBLET_LOG_WARNING, NULL,
-			   "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; "
-			   "the changes take effect at the next start");
+		jl_log(
+		    JOBLET_LOG_WARNING, NULL,
+		    "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; the changes take effect at the next start");
 	if (!jl_same(fresh->server_address, boot->server_address) ||
 	    fresh->tls_min_version != boot->tls_min_version ||
 	    !jl_same(fresh->db_path, boot->db_path))
-		jl_log(JOBLET_LOG_WARNING, NULL,
-			   "server.address, server.tls.min_version and paths.db are read at "
-			   "start-up; the changes take effect at the next start");
+		jl_log(
+		    JOBLET_LOG_WARNING, NULL,
+		    "server.address, server.tls.min_version and paths.db are read at start-up; the changes take effect at the next start");
 	if (server && server_reload_tls(server, fresh, &e) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL,
 			   "TLS reload failed, keeping the running certificates: %s",
@@ -179,50 +186,43 @@ static void reload(struct joblet_ctx *ctx, const struct jl_config *boot,
 	*cfg = fresh;
 }
 
-int joblet_cmd_serve(int argc, char **argv, void *userdata)
+/* The daemon's life: what joblet_cmd_serve() builds, step by step, and takes down. */
+struct serve {
+	struct joblet_ctx *ctx;
+	struct jl_config *boot; /* the configuration at start-up: the plugin set borrows it */
+	struct jl_config *cfg;	/* the running configuration (boot until a reload) */
+	struct jl_plugin_set *set;
+	struct daemon_problems problems;
+	struct daemon_ctx d;
+	int lock_fd, sfd;
+	struct joblet_error *e;
+};
+
+/* One daemon per state directory, decided before any plugin code runs; then the plugins. */
+static int serve_lock_and_load(struct serve *s)
 {
-	struct joblet_ctx *ctx = userdata;
-	struct jl_config *cfg = NULL, *boot = NULL;
-	struct jl_plugin_set *set = NULL;
-	struct joblet_error *e = NULL;
-	struct daemon_problems problems = { 0 };
-	int status = JL_EXIT_FAILURE, lock_fd = -1, sfd = -1;
-	struct daemon_ctx d = { 0 };
+	s->lock_fd = take_lock(s->cfg->state_dir);
+	if (s->lock_fd < 0)
+		return -1;
+	if (jl_plugin_set_new(s->boot, 0, &s->set, &s->e) < 0 ||
+	    jl_plugin_set_scan(s->set, &s->e) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s->e));
+		return -1;
+	}
+	log_plugins(s->set);
+	daemon_find_problems(s->cfg, s->set, &s->problems);
+	if (s->problems.n == 0)
+		return 0;
+	for (size_t i = 0; i < s->problems.n; i++)
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", s->problems.items[i]);
+	jl_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the details");
+	return -1;
+}
+
+/* The process-wide settings of the daemon, made before any thread exists. */
+static int serve_process_setup(struct serve *s)
+{
 	sigset_t mask;
-
-	if (argc > 1) {
-		fprintf(stderr, "joblet serve: unexpected argument `%s`; run `joblet serve --help`.\n",
-			argv[1]);
-		return JL_EXIT_USAGE;
-	}
-	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);
-	if (daemon_load_config(ctx, &boot, &e) < 0) {
-		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
-		joblet_error_free(e);
-		return JL_EXIT_FAILURE;
-	}
-	cfg = boot;
-	jl_log_set_level(cfg->log_level);
-	jl_log(JOBLET_LOG_INFO, NULL, "joblet %s starting (plugin ABI %s), configuration: %s",
-		   JOBLET_VERSION_STRING, JOBLET_PLUGIN_ABI_STRING,
-		   cfg->source ? cfg->source : "built-in defaults");
-
-	/* One daemon per state directory, decided before any plugin code runs. */
-	lock_fd = take_lock(cfg->state_dir);
-	if (lock_fd < 0)
-		goto out;
-	if (jl_plugin_set_new(boot, 0, &set, &e) < 0 || jl_plugin_set_scan(set, &e) < 0) {
-		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
-		goto out;
-	}
-	log_plugins(set);
-	daemon_find_problems(cfg, set, &problems);
-	if (problems.n > 0) {
-		for (size_t i = 0; i < problems.n; i++)
-			jl_log(JOBLET_LOG_ERROR, NULL, "%s", problems.items[i]);
-		jl_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the details");
-		goto out;
-	}
 
 	/* Connection threads come and go: two arenas keep their memory from piling up. */
 	mallopt(M_ARENA_MAX, 2);
@@ -234,39 +234,49 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 	sigaddset(&mask, SIGCHLD);
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+	    (s->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL, "cannot set up signal handling: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
-	{
-		char db[4200];
+	return 0;
+}
 
-		if (boot->db_path)
-			snprintf(db, sizeof(db), "%s", boot->db_path);
-		else
-			snprintf(db, sizeof(db), "%s/joblet.db", boot->state_dir);
-		d.cfg = boot;
-		d.config_path = boot->source;
-		d.set = set;
-		d.started_ns = (int64_t)time(NULL) * 1000000000;
-		if (store_open(db, &d.store, &e) < 0 || manager_new(&d, &d.manager, &e) < 0 ||
-		    log_hub_new(&d, &d.hub, &e) < 0 || manager_recover(d.manager, &e) < 0 ||
-		    server_start(&d, &d.server, &e) < 0) {
-			jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
-			jl_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the "
-							   "details");
-			goto out;
-		}
-		jl_log(JOBLET_LOG_INFO, NULL, "job store `%s`", db);
-	}
-	jl_log(JOBLET_LOG_INFO, NULL, "serving; state directory `%s`, pid %ld", cfg->state_dir,
-		   (long)getpid());
+/* The store, the job manager, the log hub and the API, wired together. */
+static int serve_start_parts(struct serve *s)
+{
+	struct daemon_ctx *d = &s->d;
+	char db[4200];
 
+	if (s->boot->db_path)
+		snprintf(db, sizeof(db), "%s", s->boot->db_path);
+	else
+		snprintf(db, sizeof(db), "%s/joblet.db", s->boot->state_dir);
+	d->cfg = s->boot;
+	d->config_path = s->boot->source;
+	d->set = s->set;
+	d->started_ns = (int64_t)time(NULL) * 1000000000;
+	if (store_open(db, &d->store, &s->e) < 0 || manager_new(d, &d->manager, &s->e) < 0 ||
+	    log_hub_new(&d->hub, &s->e) < 0)
+		goto fail;
+	manager_on_job_event(d->manager, job_event, d->hub);
+	if (manager_recover(d->manager, &s->e) < 0 ||
+	    server_start(d, api_routes, &d->server, &s->e) < 0)
+		goto fail;
+	jl_log(JOBLET_LOG_INFO, NULL, "job store `%s`", db);
+	return 0;
+fail:
+	jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s->e));
+	jl_log(JOBLET_LOG_ERROR, NULL, "not starting; `joblet check` shows the details");
+	return -1;
+}
+
+/* Signals and the manager's work until SIGTERM or SIGINT: 0, or -1 when waiting failed. */
+static int serve_loop(struct serve *s)
+{
 	for (;;) {
-		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { manager_fd(d.manager), POLLIN, 0 } };
+		struct pollfd pfd[2] = {{s->sfd, POLLIN, 0}, {manager_fd(s->d.manager), POLLIN, 0}};
 		struct signalfd_siginfo si;
 		bool stop = false;
-
 		int n = poll(pfd, 2, 5000);
 
 		/* Quiet for 5 s: give back what bursts of connections left in malloc's arenas. */
@@ -276,47 +286,85 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 		}
 		if (n < 0 && errno != EINTR) {
 			jl_log(JOBLET_LOG_ERROR, NULL, "waiting for events failed: %s",
-				   strerror(errno));
-			goto out;
+			       strerror(errno));
+			return -1;
 		}
 		if (pfd[1].revents & POLLIN)
-			manager_dispatch(d.manager);
-		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			manager_dispatch(s->d.manager);
+		while (read(s->sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGCHLD)
-				manager_sigchld(d.manager);
+				manager_sigchld(s->d.manager);
 			else if (si.ssi_signo == SIGHUP)
-				reload(ctx, boot, &cfg, d.server);
+				reload(s->ctx, s->boot, &s->cfg, s->d.server);
 			else {
-				jl_log(JOBLET_LOG_INFO, NULL, "stopping on %s; running jobs go on "
-								  "under their supervisors",
-					   strsignal((int)si.ssi_signo));
+				jl_log(JOBLET_LOG_INFO, NULL,
+				       "stopping on %s; running jobs go on under their supervisors",
+				       strsignal((int)si.ssi_signo));
 				stop = true;
 			}
 		}
 		if (stop)
-			break;
+			return 0;
 	}
-	status = JL_EXIT_OK;
-out:
-	/* Streams end first (their threads wake), then the server stops; jobs go on. */
-	d.stopping = 1;
-	if (d.hub)
-		log_hub_shutdown(d.hub);
-	if (d.manager)
-		manager_detach(d.manager);
-	server_stop(d.server);
-	log_hub_free(d.hub);
-	manager_free(d.manager);
-	store_close(d.store);
-	joblet_error_free(e);
-	daemon_problems_done(&problems);
-	if (sfd >= 0)
-		close(sfd);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	jl_plugin_set_free(set);
-	if (cfg != boot)
-		jl_config_free(cfg);
-	jl_config_free(boot);
+}
+
+/* Streams end first (their threads wake), then the server stops; jobs go on. */
+static void serve_stop(struct serve *s)
+{
+	struct daemon_ctx *d = &s->d;
+
+	d->stopping = 1;
+	if (d->hub)
+		log_hub_shutdown(d->hub);
+	if (d->manager) {
+		manager_detach(d->manager);
+		manager_on_job_event(d->manager, NULL, NULL);
+	}
+	server_stop(d->server);
+	log_hub_free(d->hub);
+	manager_free(d->manager);
+	store_close(d->store);
+	joblet_error_free(s->e);
+	daemon_problems_done(&s->problems);
+	if (s->sfd >= 0)
+		close(s->sfd);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	jl_plugin_set_free(s->set);
+	if (s->cfg != s->boot)
+		jl_config_free(s->cfg);
+	jl_config_free(s->boot);
+}
+
+int joblet_cmd_serve(int argc, char **argv, void *userdata)
+{
+	struct serve s = {.ctx = userdata, .lock_fd = -1, .sfd = -1};
+	int status = JL_EXIT_FAILURE;
+
+	if (argc > 1) {
+		fprintf(stderr,
+			"joblet serve: unexpected argument `%s`; run `joblet serve --help`.\n",
+			argv[1]);
+		return JL_EXIT_USAGE;
+	}
+	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);
+	if (daemon_load_config(s.ctx, &s.boot, &s.e) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s.e));
+		joblet_error_free(s.e);
+		return JL_EXIT_FAILURE;
+	}
+	s.cfg = s.boot;
+	jl_log_set_level(s.cfg->log_level);
+	jl_log(JOBLET_LOG_INFO, NULL, "joblet %s starting (plugin ABI %s), configuration: %s",
+	       JOBLET_VERSION_STRING, JOBLET_PLUGIN_ABI_STRING,
+	       s.cfg->source ? s.cfg->source : "built-in defaults");
+	if (serve_lock_and_load(&s) == 0 && serve_process_setup(&s) == 0 &&
+	    serve_start_parts(&s) == 0) {
+		jl_log(JOBLET_LOG_INFO, NULL, "serving; state directory `%s`, pid %ld",
+		       s.cfg->state_dir, (long)getpid());
+		if (serve_loop(&s) == 0)
+			status = JL_EXIT_OK;
+	}
+	serve_stop(&s);
 	return status;
 }

@@ -37,7 +37,6 @@
 #include <joblet/scheduler.h>
 
 #include "base/cleanup.h"
-#include "logs.h"
 #include "manager.h"
 #include "server.h"
 #include "base/log.h"
@@ -78,6 +77,8 @@ struct manager {
 	char jobs_dir[4096];
 	char shim_config[4096]; /* --config for shims, or "" */
 	bool detached;
+	void (*on_event)(void *userdata, const char *id, enum manager_job_event event);
+	void *on_event_userdata;
 };
 
 static int64_t now_ns(void)
@@ -203,7 +204,7 @@ static void mjob_free(struct mjob *j)
 	free(j);
 }
 
-/* The job has reached a final state: record it, forget it, wake its followers. */
+/* The job has reached a final state: record it, forget it, say so. */
 static void finish(struct manager *m, struct mjob *j)
 {
 	char id[37];
@@ -228,8 +229,8 @@ static void finish(struct manager *m, struct mjob *j)
 	memcpy(id, j->rec.id, sizeof(id));
 	hash_del(m, j);
 	mjob_free(j);
-	if (m->d->hub)
-		log_hub_job_ended(m->d->hub, id);
+	if (m->on_event)
+		m->on_event(m->on_event_userdata, id, MANAGER_JOB_ENDED);
 }
 
 /* The last line of the shim's log, for a job that ended without a status. */
@@ -897,6 +898,16 @@ fail:
 	return r;
 }
 
+void manager_on_job_event(struct manager *m,
+			  void (*fn)(void *userdata, const char *id, enum manager_job_event event),
+			  void *userdata)
+{
+	pthread_mutex_lock(&m->lock);
+	m->on_event = fn;
+	m->on_event_userdata = userdata;
+	pthread_mutex_unlock(&m->lock);
+}
+
 void manager_free(struct manager *m)
 {
 	if (!m)
@@ -953,6 +964,21 @@ static void check_unwatched(struct manager *m)
 	}
 }
 
+/*
+ * Take a timerfd's expirations, so epoll stops reporting it.  Their count
+ * is not needed (the heap and the jobs say what is due), and EAGAIN
+ * (nothing left) and ECANCELED (the clock was set) mean the same as a
+ * count: look again.
+ */
+static void timer_clear(int fd)
+{
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN && errno != ECANCELED)
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot read a timer of the job manager: %s",
+		       strerror(errno));
+}
+
 void manager_dispatch(struct manager *m)
 {
 	struct epoll_event evs[64];
@@ -964,16 +990,12 @@ void manager_dispatch(struct manager *m)
 
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
-			uint64_t x;
 
 			if (p == &m->timer_fd) {
-				/* ECANCELED: the clock was set; look again either way. */
-				if (read(m->timer_fd, &x, sizeof(x)) < 0) {
-				}
+				timer_clear(m->timer_fd);
 				due = true;
 			} else if (p == &m->check_fd) {
-				if (read(m->check_fd, &x, sizeof(x)) < 0) {
-				}
+				timer_clear(m->check_fd);
 				check_unwatched(m);
 			} else {
 				struct mjob *j = p;
@@ -1183,24 +1205,32 @@ int manager_recover(struct manager *m, struct joblet_error **err)
 
 /* ------------------------------------------------------------------ requests */
 
-int manager_submit(struct manager *m, struct jl_job_spec *spec, const struct job_owner *owner,
-		   const char *public_json, const char *command,
-		   int (*add_files)(const char *dir, void *userdata, struct joblet_error **err),
-		   void *userdata, struct job_record *ret, struct joblet_error **err)
+/* A job on its way in: what the steps of manager_submit() share. */
+struct submission {
+	struct jl_job_spec *spec; /* validated; freed by manager_submit() */
+	const struct job_owner *owner;
+	struct jl_cron cron; /* spec->cron parsed */
+	int64_t next;	     /* a recurring job's first run */
+	char *dir;	     /* the job's state folder, once made */
+	struct mjob *j;	     /* the manager's entry, once made */
+};
+
+/*
+ * Refuse now, saying why, a job that could never run here or that would
+ * pass jobs.max_active; else hold a place for it (m->reserved).
+ */
+static int submit_admit(struct manager *m, struct submission *s, struct joblet_error **err)
 {
-	struct mjob *j = NULL;
-	struct jl_cron cron;
+	const struct jl_job_spec *spec = s->spec;
 	struct joblet_sched_job probe = { 0 };
-	int64_t next = 0;
-	char *dir = NULL;
 	int r;
 
 	if (spec->cron) {
-		if ((r = jl_cron_parse(spec->cron, &cron, err)) < 0) {
-			jl_job_spec_free(spec);
+		r = jl_cron_parse(spec->cron, &s->cron, err);
+		if (r < 0)
 			return r;
-		}
-		next = jl_cron_next(&cron, owner->received_ns ? owner->received_ns : now_ns());
+		s->next = jl_cron_next(&s->cron,
+				       s->owner->received_ns ? s->owner->received_ns : now_ns());
 	}
 	probe.size = sizeof(probe);
 	probe.id = spec->id;
@@ -1208,71 +1238,68 @@ int manager_submit(struct manager *m, struct jl_job_spec *spec, const struct job
 	probe.max_memory_mib = spec->max_memory_mib;
 	probe.exclusive_cores = spec->cpus;
 	pthread_mutex_lock(&m->lock);
-	/* A job that could never run here is refused now, saying why, not queued forever. */
 	r = jl_sched_check(m->sched, &probe, err);
 	if (r < 0) {
-		pthread_mutex_unlock(&m->lock);
-		jl_job_spec_free(spec);
 		if (err && *err)
 			(*err)->code = JOBLET_E_INVALID;
-		return -JOBLET_E_INVALID;
-	}
-	if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs) {
-		pthread_mutex_unlock(&m->lock);
-		jl_job_spec_free(spec);
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"%lld jobs are pending, scheduled or running (jobs.max_active); "
-					"wait for some to end or cancel some",
-					(long long)m->d->cfg->max_active_jobs);
-	}
-	m->reserved++;
+		r = -JOBLET_E_INVALID;
+	} else if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs) {
+		r = joblet_error_set(
+		    err, JOBLET_E_LIMIT, 0,
+		    "%lld jobs are pending, scheduled or running (jobs.max_active); wait for some to end or cancel some",
+		    (long long)m->d->cfg->max_active_jobs);
+	} else
+		m->reserved++;
 	pthread_mutex_unlock(&m->lock);
+	return r;
+}
 
-	/* Slow parts (folder, uploads) outside the lock. */
-	r = jl_job_create(m->d->cfg, spec, &dir, err);
-	if (r == 0 && add_files)
-		r = add_files(dir, userdata, err);
-	j = r == 0 ? calloc(1, sizeof(*j)) : NULL;
-	if (r == 0 && !j)
-		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record the job");
-	if (r == 0) {
-		j->pidfd = -1;
-		j->heap_idx = SIZE_MAX;
-		snprintf(j->rec.id, sizeof(j->rec.id), "%s", spec->id);
-		j->rec.name = spec->name ? strdup(spec->name) : NULL;
-		j->rec.owner = strdup(owner->cn ? owner->cn : "");
-		j->rec.owner_serial = owner->serial ? strdup(owner->serial) : NULL;
-		j->rec.owner_role = owner->role ? strdup(owner->role) : NULL;
-		j->rec.spec_json = strdup(public_json);
-		j->rec.command = strdup(command);
-		j->rec.priority = spec->priority;
-		j->rec.created_ns = owner->received_ns ? owner->received_ns : now_ns();
-		j->rec.scheduled_ns = spec->cron ? next : spec->schedule_ns;
-		j->rec.state = j->rec.scheduled_ns > j->rec.created_ns ? JOB_SCHEDULED : JOB_PENDING;
-		j->rec.cron = spec->cron ? strdup(spec->cron) : NULL;
-		j->cron = spec->cron ? malloc(sizeof(*j->cron)) : NULL;
-		if (j->cron)
-			*j->cron = cron;
-		if (!j->rec.owner || !j->rec.spec_json || !j->rec.command ||
-		    (spec->name && !j->rec.name) || (spec->cron && (!j->rec.cron || !j->cron)))
-			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record the job");
-	}
-	pthread_mutex_lock(&m->lock);
-	m->reserved--;
-	if (r == 0) {
-		j->rec.seq = ++m->seq;
-		r = store_job_insert(m->d->store, &j->rec, err);
-	}
-	if (r < 0) {
-		pthread_mutex_unlock(&m->lock);
-		if (dir && jl_job_remove(dir, NULL) < 0)
-			jl_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", dir);
-		mjob_free(j);
-		free(dir);
-		jl_job_spec_free(spec);
-		return r;
-	}
-	/* The record as stored goes back; the copy kept here needs no spec text. */
+/* The manager's entry for the job, its record as it will be stored. */
+static int submit_make_entry(struct submission *s, const char *public_json, const char *command,
+			     struct joblet_error **err)
+{
+	const struct jl_job_spec *spec = s->spec;
+	const struct job_owner *owner = s->owner;
+	struct mjob *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record the job");
+	s->j = j;
+	j->pidfd = -1;
+	j->heap_idx = SIZE_MAX;
+	snprintf(j->rec.id, sizeof(j->rec.id), "%s", spec->id);
+	j->rec.name = spec->name ? strdup(spec->name) : NULL;
+	j->rec.owner = strdup(owner->cn ? owner->cn : "");
+	j->rec.owner_serial = owner->serial ? strdup(owner->serial) : NULL;
+	j->rec.owner_role = owner->role ? strdup(owner->role) : NULL;
+	j->rec.spec_json = strdup(public_json);
+	j->rec.command = strdup(command);
+	j->rec.priority = spec->priority;
+	j->rec.created_ns = owner->received_ns ? owner->received_ns : now_ns();
+	j->rec.scheduled_ns = spec->cron ? s->next : spec->schedule_ns;
+	j->rec.state = j->rec.scheduled_ns > j->rec.created_ns ? JOB_SCHEDULED : JOB_PENDING;
+	j->rec.cron = spec->cron ? strdup(spec->cron) : NULL;
+	j->cron = spec->cron ? malloc(sizeof(*j->cron)) : NULL;
+	if (j->cron)
+		*j->cron = s->cron;
+	if (!j->rec.owner || !j->rec.spec_json || !j->rec.command || (spec->name && !j->rec.name) ||
+	    (spec->cron && (!j->rec.cron || !j->cron)))
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot record the job");
+	return 0;
+}
+
+/* A submission that failed after its folder was made: nothing of it stays. */
+static void submit_undo(struct submission *s)
+{
+	if (s->dir && jl_job_remove(s->dir, NULL) < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`", s->dir);
+	mjob_free(s->j);
+	s->j = NULL;
+}
+
+/* The record as stored, for the caller; the copy kept here needs no spec text. */
+static void submit_answer(struct mjob *j, struct job_record *ret)
+{
 	*ret = j->rec;
 	ret->name = j->rec.name ? strdup(j->rec.name) : NULL;
 	ret->owner = strdup(j->rec.owner);
@@ -1288,42 +1315,85 @@ int manager_submit(struct manager *m, struct jl_job_spec *spec, const struct job
 		ret->spec_json = TAKE_PTR(j->rec.spec_json);
 		ret->command = TAKE_PTR(j->rec.command);
 	}
+}
+
+/* Into the hash, then the cron heap or the scheduler (which may start it at once). */
+static void submit_queue(struct manager *m, struct submission *s)
+{
+	struct mjob *j = TAKE_PTR(s->j);
+
 	hash_add(m, j);
 	m->stats.submitted++;
 	if (j->cron) {
 		heap_push(m, j);
 		arm_timer(m);
-	} else {
-		fill_sched_job(j, spec->max_cpu, spec->max_memory_mib, spec->cpus);
-		if (enqueue(m, j) == 0) {
-			if (j->rec.state == JOB_SCHEDULED)
-				arm_timer(m);
-			else
-				schedule(m);
-		}
+		return;
 	}
-	/* What start() did (RUNNING, or FAILED) shows in the answer. */
-	j = find(m, ret->id);
+	fill_sched_job(j, s->spec->max_cpu, s->spec->max_memory_mib, s->spec->cpus);
+	if (enqueue(m, j) == 0) {
+		if (j->rec.state == JOB_SCHEDULED)
+			arm_timer(m);
+		else
+			schedule(m);
+	}
+}
+
+/* What start() did (RUNNING, or FAILED and gone from the hash) shows in the answer. */
+static void submit_answer_update(struct manager *m, struct job_record *ret)
+{
+	struct mjob *j = find(m, ret->id);
+	struct job_record now;
+
 	if (j) {
 		ret->state = j->rec.state;
 		ret->started_ns = j->rec.started_ns;
 		ret->shim_pid = j->rec.shim_pid;
 		memcpy(ret->cores, j->rec.cores, sizeof(ret->cores));
-	} else {
-		struct job_record now;
-
-		if (store_job_get(m->d->store, ret->id, &now, NULL) == 0) {
-			ret->state = now.state;
-			ret->reason = TAKE_PTR(now.reason);
-			ret->has_exit_code = now.has_exit_code;
-			ret->exit_code = now.exit_code;
-			job_record_done(&now);
-		}
+	} else if (store_job_get(m->d->store, ret->id, &now, NULL) == 0) {
+		ret->state = now.state;
+		ret->reason = TAKE_PTR(now.reason);
+		ret->has_exit_code = now.has_exit_code;
+		ret->exit_code = now.exit_code;
+		job_record_done(&now);
 	}
-	pthread_mutex_unlock(&m->lock);
-	free(dir);
+}
+
+int manager_submit(struct manager *m, struct jl_job_spec *spec, const struct job_owner *owner,
+		   const char *public_json, const char *command,
+		   int (*add_files)(const char *dir, void *userdata, struct joblet_error **err),
+		   void *userdata, struct job_record *ret, struct joblet_error **err)
+{
+	struct submission s = {.spec = spec, .owner = owner};
+	int r = submit_admit(m, &s, err);
+
+	if (r < 0) {
+		jl_job_spec_free(spec);
+		return r;
+	}
+	/* Slow parts (folder, uploads) outside the lock. */
+	r = jl_job_create(m->d->cfg, spec, &s.dir, err);
+	if (r == 0 && add_files)
+		r = add_files(s.dir, userdata, err);
+	if (r == 0)
+		r = submit_make_entry(&s, public_json, command, err);
+	pthread_mutex_lock(&m->lock);
+	m->reserved--;
+	if (r == 0) {
+		s.j->rec.seq = ++m->seq;
+		r = store_job_insert(m->d->store, &s.j->rec, err);
+	}
+	if (r < 0) {
+		pthread_mutex_unlock(&m->lock);
+		submit_undo(&s);
+	} else {
+		submit_answer(s.j, ret);
+		submit_queue(m, &s);
+		submit_answer_update(m, ret);
+		pthread_mutex_unlock(&m->lock);
+	}
+	free(s.dir);
 	jl_job_spec_free(spec);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 static int not_alive(struct manager *m, const char *id, const char *what, struct joblet_error **err)

@@ -35,6 +35,20 @@ struct job_owner {
 int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error **err);
 void manager_free(struct manager *m);
 
+/* What the manager tells whoever watches its jobs (cmd_serve.c: the log hub). */
+enum manager_job_event {
+	MANAGER_JOB_ENDED = 1, /* the job's final state is recorded */
+};
+
+/*
+ * Call fn(userdata, id, event) on each event of a job, from the thread that
+ * caused it, with the manager's lock held: fn must not call the manager.
+ * Set it before manager_recover(); fn NULL for none.
+ */
+void manager_on_job_event(struct manager *m,
+			  void (*fn)(void *userdata, const char *id, enum manager_job_event event),
+			  void *userdata);
+
 /* Before serving: re-adopt, re-queue and fail what the previous daemon left. */
 int manager_recover(struct manager *m, struct joblet_error **err);
 

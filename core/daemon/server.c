@@ -33,27 +33,6 @@
 /* Connections beyond the caps that still get a 429 before MHD closes new ones at once. */
 #define CAP_MARGIN 64
 
-const struct route server_routes[] = {
-	{ "GET", "/v1/version", ROLE_READER, 0, api_version },
-	{ "GET", "/v1/plugins", ROLE_READER, 0, api_plugins },
-	{ "GET", "/metrics", ROLE_READER, 0, api_metrics },
-	{ "GET", "/v1/audit", ROLE_ADMIN, 0, api_audit },
-	{ "POST", "/v1/jobs", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_run },
-	{ "GET", "/v1/jobs", ROLE_READER, 0, api_job_list },
-	{ "DELETE", "/v1/jobs", ROLE_ADMIN, ROUTE_MUTATING, api_job_delete_all },
-	{ "GET", "/v1/jobs/{}", ROLE_READER, 0, api_job_status },
-	{ "DELETE", "/v1/jobs/{}", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_delete },
-	{ "GET", "/v1/jobs/{}/logs", ROLE_READER, ROUTE_STREAM, api_job_logs },
-	{ "POST", "/v1/jobs/{}/stop", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_stop },
-	{ "POST", "/v1/jobs/{}/cancel", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_cancel },
-	{ "GET", "/v1/runtimes", ROLE_READER, 0, api_runtime_list },
-	{ "POST", "/v1/runtimes/install", ROLE_MAINTAINER, ROUTE_MUTATING | ROUTE_STREAM,
-	  api_runtime_install },
-	{ "GET", "/v1/runtimes/{}", ROLE_READER, 0, api_runtime_info },
-	{ "DELETE", "/v1/runtimes/{}", ROLE_ADMIN, ROUTE_MUTATING, api_runtime_remove },
-	{ NULL, NULL, 0, 0, NULL },
-};
-
 struct addr_count {
 	char addr[64];
 	int64_t n;
@@ -61,6 +40,7 @@ struct addr_count {
 
 struct server {
 	struct daemon_ctx *d;
+	const struct route *routes; /* borrowed from server_start()'s caller */
 	struct MHD_Daemon *mhd;
 	gnutls_priority_t prio;
 	struct tls_creds *creds; /* current; under lock */
@@ -473,14 +453,15 @@ static bool route_match(const char *pattern, const char *path, char **ret_arg)
 }
 
 /* The route for method and path: NULL with *ret_status 404 or 405 (and the allowed methods). */
-static const struct route *route_find(const char *method, const char *path, char **ret_arg,
-				      unsigned int *ret_status, char *allow, size_t allow_size)
+static const struct route *route_find(const struct server *s, const char *method, const char *path,
+				      char **ret_arg, unsigned int *ret_status, char *allow,
+				      size_t allow_size)
 {
 	const struct route *found = NULL;
 
 	allow[0] = '\0';
 	*ret_status = MHD_HTTP_NOT_FOUND;
-	for (const struct route *r = server_routes; r->method; r++) {
+	for (const struct route *r = s->routes; r->method; r++) {
 		char *arg = NULL;
 
 		if (!route_match(r->pattern, path, &arg))
@@ -525,7 +506,7 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 		joblet_error_free(e);
 		return MHD_NO;
 	}
-	rq->route = route_find(method, url, &rq->arg, &status, allow, sizeof(allow));
+	rq->route = route_find(s, method, url, &rq->arg, &status, allow, sizeof(allow));
 	over = over_caps(s, c);
 	if (over)
 		return reply_error(rq, MHD_HTTP_TOO_MANY_REQUESTS, JOBLET_E_LIMIT,
@@ -705,7 +686,8 @@ static int listen_address(const char *address, struct sockaddr_storage *ret, soc
 	return 0;
 }
 
-int server_start(struct daemon_ctx *d, struct server **ret, struct joblet_error **err)
+int server_start(struct daemon_ctx *d, const struct route *routes, struct server **ret,
+		 struct joblet_error **err)
 {
 	const struct jl_config *cfg = d->cfg;
 	struct server *s = calloc(1, sizeof(*s));
@@ -718,6 +700,7 @@ int server_start(struct daemon_ctx *d, struct server **ret, struct joblet_error 
 	if (!s)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot start the API server");
 	s->d = d;
+	s->routes = routes;
 	pthread_mutex_init(&s->lock, NULL);
 	if ((r = listen_address(cfg->server_address, &sa, &sa_len, &v6, err)) < 0 ||
 	    (r = tls_creds_load(cfg, &s->creds, err)) < 0)

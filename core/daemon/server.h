@@ -54,9 +54,6 @@ struct route {
 	int (*handler)(struct request *rq);
 };
 
-/* The table, ending with a NULL method (server.c). */
-extern const struct route server_routes[];
-
 struct request {
 	struct daemon_ctx *d;
 	struct MHD_Connection *conn;
@@ -109,14 +106,21 @@ int reply_stream(struct request *rq, MHD_ContentReaderCallback reader, void *cls
 /* Parse the request body as a JSON object; on failure answers 400 and returns NULL. */
 json_object *request_json(struct request *rq);
 
-/* Start serving on cfg->server_address.  Errors name the key and what to do. */
-int server_start(struct daemon_ctx *d, struct server **ret, struct joblet_error **err);
+/*
+ * Start serving routes (a table ending with a NULL method; borrowed until
+ * server_stop()) on cfg->server_address.  Errors name the key and what to do.
+ */
+int server_start(struct daemon_ctx *d, const struct route *routes, struct server **ret,
+		 struct joblet_error **err);
 /* SIGHUP: load server.tls.* again for new connections; the old keep theirs. */
 int server_reload_tls(struct server *s, const struct jl_config *cfg, struct joblet_error **err);
 /* Stop accepting, end every connection, free. */
 void server_stop(struct server *s);
 /* Open connections now, and requests answered so far by status class (2xx..5xx). */
 void server_counters(struct server *s, int64_t *ret_connections, int64_t ret_status[6]);
+
+/* The API's table, ending with a NULL method (api_routes.c). */
+extern const struct route api_routes[];
 
 /* Route handlers (api_*.c). */
 int api_version(struct request *rq);

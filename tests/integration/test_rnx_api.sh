@@ -187,6 +187,9 @@ ok 'test $rc -eq 0 && test "$out" = "$client_line" &&
 	has "node \`local\`" "$err" && has "refused the client certificate of \`$TMP/a/../b/client.pem\`" "$err" &&
 	has "must be signed by the daemon'"'"'s client CA (server.tls.client_ca)" "$err"' \
 	"a client certificate the server does not accept: says whose CA must sign it"
+run "$CLIENT" "$TMP/a/otherclient.yml" - get /v1/version
+ok 'test $rc -eq 1 && has "error permission" "$err" && has "(TLS alert: " "$err"' \
+	"... known by the TLS alert the server sent after the handshake (GnuTLS's code, not message text): a permission error"
 
 node_config "$TMP/a/wrongkey.yml" "127.0.0.1:$json_port" client.pem ../b/client-key.pem ca.pem
 run "$RNX" --config "$TMP/a/wrongkey.yml" version
