@@ -3,6 +3,8 @@
 
 JL_SCRIPT_TESTS = \
 	tests/sdk/test_headers.sh \
+	tests/sdk/test_abi.sh \
+	tests/tree/test_deps.sh \
 	tests/unit/plugin/test_plugin_contract.sh \
 	tests/integration/test_cli.sh \
 	tests/integration/test_certs.sh \
