@@ -55,7 +55,12 @@ JL_UNIT_TESTS += \
 	tests/unit/sched/test_heap \
 	tests/unit/sched/test_sched \
 	tests/unit/config/test_host \
-	tests/unit/job/test_job \
+	tests/unit/job/test_job_spec \
+	tests/unit/job/test_job_log \
+	tests/unit/job/test_executor \
+	tests/unit/base/test_cpuset \
+	tests/unit/base/test_timefmt \
+	tests/unit/common/test_base64 \
 	tests/unit/job/test_job_schema \
 	tests/unit/plugin/test_loader \
 	tests/unit/runtime/test_registry_index \
@@ -162,10 +167,35 @@ tests_unit_runtime_test_prefetch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core 
 tests_unit_runtime_test_prefetch_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_runtime_test_prefetch_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
-tests_unit_job_test_job_SOURCES = tests/unit/job/test_job.c tests/unit/jl_test.h tests/unit/jl_tmp.h
-tests_unit_job_test_job_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
-tests_unit_job_test_job_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
-tests_unit_job_test_job_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS)
+tests_unit_job_test_job_spec_SOURCES = tests/unit/job/test_job_spec.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_job_test_job_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_job_spec_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_job_test_job_spec_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_job_test_job_log_SOURCES = tests/unit/job/test_job_log.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_job_test_job_log_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_job_log_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_job_test_job_log_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_job_test_executor_SOURCES = tests/unit/job/test_executor.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_job_test_executor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_executor_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_job_test_executor_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_base_test_cpuset_SOURCES = tests/unit/base/test_cpuset.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_base_test_cpuset_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_base_test_cpuset_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_base_test_cpuset_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_base_test_timefmt_SOURCES = tests/unit/base/test_timefmt.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_base_test_timefmt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_base_test_timefmt_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_base_test_timefmt_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_common_test_base64_SOURCES = tests/unit/common/test_base64.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_common_test_base64_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_common_test_base64_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_common_test_base64_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS)
 
 # The job schema's views: rnx's and the daemon's uploads (core/common) with it.
 tests_unit_job_test_job_schema_SOURCES = tests/unit/job/test_job_schema.c tests/unit/jl_test.h tests/unit/jl_tmp.h
