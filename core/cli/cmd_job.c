@@ -100,8 +100,7 @@ static int parse_id_args(int argc, char **argv, struct rnx_ctx *ctx, const char 
 				 "give the job's id (or a unique start of it; `rnx job list` shows them)",
 				 NULL);
 	if (!id_ok(id)) {
-		fprintf(stderr, "%s: `%s` is not a job id: give the UUID `rnx job list` shows, or a "
-				"unique start of it (lower-case hex).\n",
+		fprintf(stderr, "%s: `%s` is not a job id: give the UUID `rnx job list` shows, or a unique start of it (lower-case hex).\n",
 			path, id);
 		return JL_EXIT_USAGE;
 	}
@@ -273,8 +272,7 @@ static int stream_log(struct rnx_api *api, const char *id, bool follow, struct f
 static int exit_status(const struct follow *f, const char *id)
 {
 	if (!f->ended) {
-		fprintf(stderr, "rnx: the log stream of job %s ended before the job did; `rnx job "
-				"status %s` shows it\n",
+		fprintf(stderr, "rnx: the log stream of job %s ended before the job did; `rnx job status %s` shows it\n",
 			id, id);
 		return JL_EXIT_FAILURE;
 	}

@@ -241,8 +241,7 @@ static int runtime_install(int argc, char **argv, void *userdata)
 	} else if (in.error)
 		fprintf(stderr, "rnx: %s\n", in.error);
 	else if (!in.result)
-		fprintf(stderr, "rnx: the install stream of the node ended without a result; `rnx "
-				"runtime list` shows what is installed\n");
+		fprintf(stderr, "rnx: the install stream of the node ended without a result; `rnx runtime list` shows what is installed\n");
 	else {
 		if (ctx->json)
 			rnx_print_json(in.result);
@@ -277,8 +276,7 @@ static int rnx_runtime_exec(int argc, char **argv, void *userdata)
 	for (int i = 0; i < argc; i++)
 		args[n++] = argv[i];
 	execv(joblet, args);
-	fprintf(stderr, "rnx: cannot run `%s` for `rnx runtime %s`: %s; install joblet on this "
-			"machine, or point $RNX_JOBLET at it\n",
+	fprintf(stderr, "rnx: cannot run `%s` for `rnx runtime %s`: %s; install joblet on this machine, or point $RNX_JOBLET at it\n",
 		joblet, argv[0], strerror(errno));
 	free(args);
 	return JL_EXIT_FAILURE;

@@ -65,8 +65,7 @@ static int parse_version(const struct rnx_api *api, const char *body, size_t len
 		first_line(body, len, line, sizeof(line));
 		r = joblet_error_set(
 		    err, JOBLET_E_PARSE, 0,
-		    "the answer of node `%s` to GET /v1/version was not understood "
-		    "(%s%s%s); is `joblet serve` listening at `%s`?",
+		    "the answer of node `%s` to GET /v1/version was not understood (%s%s%s); is `joblet serve` listening at `%s`?",
 		    rnx_api_node(api), root ? "no `version` in `" : "not JSON: `",
 		    *line ? line : "(empty)", "`", rnx_api_address(api));
 	}

@@ -103,13 +103,11 @@ int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv,
 		if (!next) {
 			if (argv[i][0] == '-')
 				fprintf(errout,
-					"%s: unknown option `%s` here; run `%s --help` to see the "
-					"options.\n",
+					"%s: unknown option `%s` here; run `%s --help` to see the options.\n",
 					path, argv[i], path);
 			else
 				fprintf(errout,
-					"%s: `%s` is not a command; run `%s --help` to see the "
-					"commands.\n",
+					"%s: `%s` is not a command; run `%s --help` to see the commands.\n",
 					path, argv[i], path);
 			return JL_EXIT_USAGE;
 		}

@@ -338,8 +338,7 @@ int api_job_list(struct request *rq)
 	if (status && *status && !(state = job_state_parse(status))) {
 		json_object_put(c.arr);
 		return reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
-				   "status `%s` is not a job state (PENDING, SCHEDULED, RUNNING, "
-				   "COMPLETED, FAILED, STOPPED, CANCELED, TIMEOUT, OOM_KILLED)",
+				   "status `%s` is not a job state (PENDING, SCHEDULED, RUNNING, COMPLETED, FAILED, STOPPED, CANCELED, TIMEOUT, OOM_KILLED)",
 				   status);
 	}
 	if (store_job_foreach(rq->d->store, state, list_one, &c, &e) < 0) {

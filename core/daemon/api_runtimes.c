@@ -248,8 +248,7 @@ int api_runtime_install(struct request *rq)
 			force = json_object_get_boolean(v);
 		else {
 			int r = reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
-					    "`%s` is not a field of an install (spec, registry, force) "
-					    "or has the wrong type",
+					    "`%s` is not a field of an install (spec, registry, force) or has the wrong type",
 					    key);
 
 			json_object_put(o);

@@ -84,9 +84,7 @@ static int load(const char *key, const char *path, gnutls_datum_t *ret, struct j
 
 	if (r < 0)
 		return joblet_error_set(err, JOBLET_E_CONFIG, errno,
-					"server.tls.%s `%s` cannot be read (%s); create the API's "
-					"certificates with `joblet certs init --dir DIR` and point "
-					"server.tls at them (joblet.yml(5))",
+					"server.tls.%s `%s` cannot be read (%s); create the API's certificates with `joblet certs init --dir DIR` and point server.tls at them (joblet.yml(5))",
 					key, path, gnutls_strerror(r));
 	return 0;
 }
@@ -168,16 +166,14 @@ int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
 	n = gnutls_certificate_set_x509_key_mem2(c->cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
 	if (n < 0) {
 		r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-				     "server.tls.cert `%s` and server.tls.key `%s` cannot be used: "
-				     "%s; they must be a PEM certificate and its own private key",
+				     "server.tls.cert `%s` and server.tls.key `%s` cannot be used: %s; they must be a PEM certificate and its own private key",
 				     cfg->tls_cert, cfg->tls_key, gnutls_strerror(n));
 		goto fail;
 	}
 	n = gnutls_certificate_set_x509_trust_mem(c->cred, &ca, GNUTLS_X509_FMT_PEM);
 	if (n <= 0) {
 		r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-				     "server.tls.client_ca `%s` holds no usable CA certificate%s%s; "
-				     "give the CA that signs the clients' certificates",
+				     "server.tls.client_ca `%s` holds no usable CA certificate%s%s; give the CA that signs the clients' certificates",
 				     cfg->tls_client_ca, n < 0 ? ": " : "",
 				     n < 0 ? gnutls_strerror(n) : "");
 		goto fail;
@@ -186,8 +182,7 @@ int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
 		n = gnutls_certificate_set_x509_crl_mem(c->cred, &crl, GNUTLS_X509_FMT_PEM);
 		if (n < 0) {
 			r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					     "server.tls.crl `%s` is not a PEM CRL signed by the client "
-					     "CA: %s",
+					     "server.tls.crl `%s` is not a PEM CRL signed by the client CA: %s",
 					     cfg->tls_crl, gnutls_strerror(n));
 			goto fail;
 		}
@@ -196,8 +191,7 @@ int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
 	}
 	if (describe_cert(&cert, c->summary, sizeof(c->summary)) < 0) {
 		r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-				     "server.tls.cert `%s` has expired (%s); make new certificates "
-				     "with `joblet certs init`",
+				     "server.tls.cert `%s` has expired (%s); make new certificates with `joblet certs init`",
 				     cfg->tls_cert, c->summary);
 		goto fail;
 	}
@@ -292,8 +286,7 @@ int auth_peer(gnutls_session_t session, struct identity *ret, struct joblet_erro
 	r = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, ret->cn, &len);
 	if (r < 0 || !ret->cn[0]) {
 		r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-				     "the client certificate has no common name (CN): give each "
-				     "client certificate a CN naming who uses it");
+				     "the client certificate has no common name (CN): give each client certificate a CN naming who uses it");
 		goto out;
 	}
 	{

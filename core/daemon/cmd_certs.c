@@ -935,11 +935,9 @@ static int make_configs(struct certs_run *run, struct joblet_error **err)
 	for (size_t i = 0; i < N_ROLES; i++) {
 		buf = NULL;
 		if (append(&buf,
-			   "# rnx(1) client configuration of role `%s`, written by `joblet certs "
-			   "init` on %s.\n"
+			   "# rnx(1) client configuration of role `%s`, written by `joblet certs init` on %s.\n"
 			   "# Its certificate, key and CA are inline: this file is all rnx needs.\n"
-			   "# It holds a private key: keep it mode 0600, e.g. as "
-			   "~/.rnx/rnx-config.yml.\n"
+			   "# It holds a private key: keep it mode 0600, e.g. as ~/.rnx/rnx-config.yml.\n"
 			   "nodes:\n",
 			   roles[i], date) < 0 ||
 		    append_node(&buf, "default", addr, &run->clients[i], &run->ca) < 0)
@@ -951,8 +949,7 @@ static int make_configs(struct certs_run *run, struct joblet_error **err)
 	}
 	buf = NULL;
 	if (append(&buf,
-		   "# rnx(1) client configuration of the operator, written by `joblet certs init` "
-		   "on %s:\n"
+		   "# rnx(1) client configuration of the operator, written by `joblet certs init` on %s:\n"
 		   "# one node per role, all at the same address (`rnx --node reader ...`).\n"
 		   "# It holds private keys: keep it mode 0600.\n"
 		   "default: admin\n"

@@ -349,8 +349,7 @@ static void settle(struct manager *m, struct mjob *j)
 			 line[0] ? line : "(empty)");
 		spawn_reaper(m, dir);
 	} else
-		snprintf(why, sizeof(why), "its supervisor (joblet-shim) ended before the job "
-					   "started: %s",
+		snprintf(why, sizeof(why), "its supervisor (joblet-shim) ended before the job started: %s",
 			 line[0] ? line : "its log is empty");
 	set_reason(&j->rec, why);
 	finish(m, j);
@@ -839,8 +838,7 @@ static int make_sched(const struct jl_config *cfg, const struct joblet_plugin *p
 	r = jl_sched_new(&lim, policy, ret, err);
 	if (r == 0)
 		jl_log(JOBLET_LOG_INFO, NULL,
-			   "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, "
-			   "memory budget %lld MiB, cores to pin: %s",
+			   "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, memory budget %lld MiB, cores to pin: %s",
 			   policy->name, (long long)lim.max_running_jobs, (long long)lim.cpu_budget,
 			   (long long)lim.memory_budget_mib,
 			   lim.cores && *lim.cores ? lim.cores : "none");
@@ -1170,8 +1168,7 @@ static void sweep_orphans(struct manager *m)
 			joblet_error_clear(&e);
 			if (!jl_job_running(dir) && jl_job_remove(dir, &e) == 0)
 				jl_log(JOBLET_LOG_INFO, NULL,
-					   "removed `%s`: a job folder without a record (an "
-					   "unfinished submission)",
+					   "removed `%s`: a job folder without a record (an unfinished submission)",
 					   dir);
 		}
 		joblet_error_free(e);
@@ -1196,8 +1193,7 @@ int manager_recover(struct manager *m, struct joblet_error **err)
 		return r;
 	if (rc.adopted + rc.requeued + rc.failed + rc.finished > 0)
 		jl_log(JOBLET_LOG_INFO, NULL,
-			   "recovered the jobs of the previous daemon: %lld running re-adopted, "
-			   "%lld queued again, %lld ended while it was down, %lld failed",
+			   "recovered the jobs of the previous daemon: %lld running re-adopted, %lld queued again, %lld ended while it was down, %lld failed",
 			   (long long)rc.adopted, (long long)rc.requeued, (long long)rc.finished,
 			   (long long)rc.failed);
 	return 0;
@@ -1447,8 +1443,7 @@ static int stop_or_cancel(struct manager *m, const char *id, bool may_stop, stru
 		}
 	} else if (j->rec.state == JOB_RUNNING)
 		r = joblet_error_set(err, JOBLET_E_CONFLICT, 0,
-				     "job %s is running; cancel is for jobs that wait: use `rnx job "
-				     "stop %s`",
+				     "job %s is running; cancel is for jobs that wait: use `rnx job stop %s`",
 				     id, id);
 	else
 		r = cancel_locked(m, j);

@@ -510,11 +510,8 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 	over = over_caps(s, c);
 	if (over)
 		return reply_error(rq, MHD_HTTP_TOO_MANY_REQUESTS, JOBLET_E_LIMIT,
-				   over == 1 ? "the daemon has %lld connections open "
-					       "(server.max_connections); try again shortly"
-					     : "%lld connections from your address are open "
-					       "(server.max_connections_per_client); close some or "
-					       "reuse one",
+				   over == 1 ? "the daemon has %lld connections open (server.max_connections); try again shortly"
+					     : "%lld connections from your address are open (server.max_connections_per_client); close some or reuse one",
 				   (long long)(over == 1 ? s->d->cfg->max_connections
 							 : s->d->cfg->max_connections_per_client));
 	if (!rq->route) {
@@ -529,8 +526,7 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 	}
 	if (rq->who.role == ROLE_NONE)
 		return reply_error(rq, MHD_HTTP_FORBIDDEN, JOBLET_E_PERMISSION,
-				   "the client certificate of `%s` names no role: its OU must be "
-				   "admin, maintainer, developer or reader",
+				   "the client certificate of `%s` names no role: its OU must be admin, maintainer, developer or reader",
 				   rq->who.cn);
 	if (rq->who.role < rq->route->min_role)
 		return reply_error(rq, MHD_HTTP_FORBIDDEN, JOBLET_E_PERMISSION,
@@ -543,8 +539,7 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 
 		if (*end || n > (unsigned long long)s->d->cfg->max_request_bytes)
 			return reply_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, JOBLET_E_LIMIT,
-					   "the request body of %s bytes is larger than the %lld "
-					   "allowed (server.max_request_bytes)",
+					   "the request body of %s bytes is larger than the %lld allowed (server.max_request_bytes)",
 					   cl, (long long)s->d->cfg->max_request_bytes);
 	}
 	return MHD_YES;
@@ -609,8 +604,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (rq->too_big)
 		return (enum MHD_Result)reply_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, JOBLET_E_LIMIT,
-						    "the request body is larger than the %lld bytes "
-						    "allowed (server.max_request_bytes)",
+						    "the request body is larger than the %lld bytes allowed (server.max_request_bytes)",
 						    (long long)s->d->cfg->max_request_bytes);
 	return (enum MHD_Result)rq->route->handler(rq);
 }
@@ -676,8 +670,7 @@ static int listen_address(const char *address, struct sockaddr_storage *ret, soc
 	r = getaddrinfo(host, port, &hints, &ai);
 	if (r != 0 || !ai)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"server.address `%s` cannot be used: %s; give an address of "
-					"this host (0.0.0.0:50051, 127.0.0.1:50051, [::]:50051)",
+					"server.address `%s` cannot be used: %s; give an address of this host (0.0.0.0:50051, 127.0.0.1:50051, [::]:50051)",
 					address, gai_strerror(r));
 	memcpy(ret, ai->ai_addr, ai->ai_addrlen);
 	*ret_len = ai->ai_addrlen;
@@ -727,8 +720,7 @@ int server_start(struct daemon_ctx *d, const struct route *routes, struct server
 		mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 512u, MHD_OPTION_END);
 	if (!s->mhd) {
 		r = joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-				     "cannot listen on server.address `%s`%s; is another daemon "
-				     "using the port? (the daemon log above may say more)",
+				     "cannot listen on server.address `%s`%s; is another daemon using the port? (the daemon log above may say more)",
 				     cfg->server_address, errno == EACCES ? " (permission denied)" : "");
 		goto fail;
 	}
@@ -742,8 +734,7 @@ int server_start(struct daemon_ctx *d, const struct route *routes, struct server
 			 cfg->server_address, di ? (unsigned)di->port : 0u);
 		s->port = di ? di->port : 0;
 		jl_log(JOBLET_LOG_INFO, NULL,
-			   "API on https://%s (TLS %s1.3, client certificates from `%s`); server "
-			   "certificate %s",
+			   "API on https://%s (TLS %s1.3, client certificates from `%s`); server certificate %s",
 			   shown, cfg->tls_min_version == 12 ? "1.2 and " : "", cfg->tls_client_ca,
 			   s->creds->summary);
 	}

@@ -136,8 +136,7 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST__N] = {
 	[ST_INSERT] = "INSERT INTO jobs (" COLUMNS ") VALUES "
-		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-		      "?23,?24)",
+		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
 	[ST_UPDATE] = "UPDATE jobs SET state=?2, shim_pid=?3, started_ns=?4, ended_ns=?5, "
 		      "exit_code=?6, signal=?7, reason=?8, cpu_usec=?9, memory_peak_bytes=?10, "
 		      "scheduled_ns=?11, cores=?12, runs=?13 WHERE id=?1",
@@ -213,9 +212,7 @@ static int migrate(struct store *s, struct joblet_error **err)
 	sqlite3_finalize(q);
 	if (version > STORE_SCHEMA_VERSION)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"job store `%s` has schema version %d, newer than the %d this "
-					"joblet knows: it was written by a newer joblet; run that one, "
-					"or point paths.db elsewhere",
+					"job store `%s` has schema version %d, newer than the %d this joblet knows: it was written by a newer joblet; run that one, or point paths.db elsewhere",
 					s->path, version, STORE_SCHEMA_VERSION);
 	for (; version < STORE_SCHEMA_VERSION; version++) {
 		char pragma[64];
@@ -268,9 +265,7 @@ int store_open(const char *path, struct store **ret, struct joblet_error **err)
 		    sqlite3_step(q) != SQLITE_ROW ||
 		    strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0) {
 			r = joblet_error_set(err, JOBLET_E_IO, 0,
-					     "the job store `%s` is damaged or not a joblet database "
-					     "(%s); move it away and start again (the jobs it held are "
-					     "then forgotten)",
+					     "the job store `%s` is damaged or not a joblet database (%s); move it away and start again (the jobs it held are then forgotten)",
 					     path, sqlite3_errmsg(s->db));
 			sqlite3_finalize(q);
 			goto fail;
@@ -547,8 +542,7 @@ int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
 								      (prefix[i] >= 'a' && prefix[i] <= 'f'));
 	if (!shape)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"`%.40s` is not a job id: give the UUID `rnx job list` shows, "
-					"or a unique start of it (lower-case hex)",
+					"`%.40s` is not a job id: give the UUID `rnx job list` shows, or a unique start of it (lower-case hex)",
 					prefix);
 	snprintf(pattern, sizeof(pattern), "%s*", prefix);
 	pthread_mutex_lock(&s->lock);
@@ -567,8 +561,7 @@ int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
 					"no job `%s`; `rnx job list` shows the jobs", prefix);
 	if (n > 1)
 		return joblet_error_set(err, JOBLET_E_CONFLICT, 0,
-					"`%s` is the start of several job ids (%s, %s%s); give more of "
-					"the id",
+					"`%s` is the start of several job ids (%s, %s%s); give more of the id",
 					prefix, found[0], found[1], n > 2 ? ", ..." : "");
 	memcpy(ret_id, found[0], 37);
 	return 0;

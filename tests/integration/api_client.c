@@ -54,8 +54,7 @@ static void print_error(const struct joblet_error *e)
 static int usage(void)
 {
 	fprintf(stderr, "usage: api_client CONFIG NODE STEP...\n"
-			"  steps: get PATH | request METHOD PATH BODY | stream PATH LAST_ID "
-			"STOP_AFTER\n");
+			"  steps: get PATH | request METHOD PATH BODY | stream PATH LAST_ID STOP_AFTER\n");
 	return 2;
 }
 

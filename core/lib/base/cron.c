@@ -160,8 +160,7 @@ static int field_error(struct joblet_error **err, int fi, struct slice field, co
 static int syntax_error(struct joblet_error **err, int fi, struct slice field, const char *detail)
 {
 	return field_error(err, fi, field, field.s, field.n,
-			   "is not valid: %s; a field is `*`, N, N-M, a list such as 1,5,10-12, "
-			   "or a step */S, N-M/S or N/S (N to the last value), where %s",
+			   "is not valid: %s; a field is `*`, N, N-M, a list such as 1,5,10-12, or a step */S, N-M/S or N/S (N to the last value), where %s",
 			   detail, fields[fi].range);
 }
 
@@ -220,8 +219,7 @@ static int parse_value(int fi, struct slice field, const char **pp, const char *
 			p++;
 		if (!f->names) {
 			_cleanup_free_ char *detail = jl_strdup_printf(
-			    "`%s` is not a number (names are for months and days of the week "
-			    "only)",
+			    "`%s` is not a number (names are for months and days of the week only)",
 			    quote(start, (size_t)(p - start), qw, sizeof(qw)));
 
 			if (!detail)
@@ -258,8 +256,7 @@ static int parse_field(int fi, struct slice field, uint64_t *ret_bits, struct jo
 
 		if (p == end || *p == ',')
 			return field_error(err, fi, field, field.s, field.n,
-					   "has an empty list element: write values between the "
-					   "commas, e.g. 1,5,10-12, where %s",
+					   "has an empty list element: write values between the commas, e.g. 1,5,10-12, where %s",
 					   f->range);
 		if (*p == '*') {
 			star = true;
@@ -295,9 +292,7 @@ static int parse_field(int fi, struct slice field, uint64_t *ret_bits, struct jo
 					else
 						snprintf(wrap, sizeof(wrap), "%s,%s", left, right);
 					return field_error(err, fi, field, elem, (size_t)(p - elem),
-							   "runs backwards (%d > %d): a range goes "
-							   "from low to high; to wrap around write "
-							   "`%s`",
+							   "runs backwards (%d > %d): a range goes from low to high; to wrap around write `%s`",
 							   a, b, wrap);
 				}
 			}
@@ -415,8 +410,7 @@ static int check_can_fire(const struct jl_cron *c, const char *expr, size_t len,
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 					"cannot parse a cron expression");
 	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"cron expression `%s` can never fire: %s never %s %s; change the "
-				"day of month (field 3) or the month (field 4)",
+				"cron expression `%s` can never fire: %s never %s %s; change the day of month (field 3) or the month (field 4)",
 				quote(expr, len, q, sizeof(q)), months,
 				strchr(months, ' ') ? "have" : "has", days);
 }
@@ -445,20 +439,17 @@ static int parse_macro(const char *s, size_t n, struct jl_cron *ret, struct jobl
 			continue;
 		if (word != n)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"cron expression `%s` is not valid: a macro such "
-						"as `%s` stands alone, without fields after it",
+						"cron expression `%s` is not valid: a macro such as `%s` stands alone, without fields after it",
 						quote(s, n, q, sizeof(q)), macros[i].name);
 		return parse_fields(macros[i].expr, strlen(macros[i].expr), ret, err);
 	}
 	if (word_is(s, word, "@reboot"))
 		return joblet_error_set(
 		    err, JOBLET_E_INVALID, 0,
-		    "cron macro `@reboot` is not supported: joblet starts jobs at "
-		    "times only; use 5 fields or %s",
+		    "cron macro `@reboot` is not supported: joblet starts jobs at times only; use 5 fields or %s",
 		    macros_text);
 	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"`%s` is not a cron macro: use %s (@annually and @midnight are "
-				"other names for @yearly and @daily), or 5 fields",
+				"`%s` is not a cron macro: use %s (@annually and @midnight are other names for @yearly and @daily), or 5 fields",
 				quote(s, word, q, sizeof(q)), macros_text);
 }
 
@@ -528,8 +519,7 @@ int jl_cron_parse(const char *expr, struct jl_cron *ret, struct joblet_error **e
 		len--;
 	if (len == 0)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"the cron expression is empty: a cron expression has %s, "
-					"or is one of %s",
+					"the cron expression is empty: a cron expression has %s, or is one of %s",
 					fields_text, macros_text);
 	if (expr[0] == '@')
 		return parse_macro(expr, len, ret, err);

@@ -109,8 +109,7 @@ int jl_time_parse_rfc3339(const char *text, int64_t *ret_ns, struct joblet_error
 
 	if (!text || parse_datetime(text, ret_ns, &zone) < 0 || zone != ZONE_OFFSET)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"`%s` is not an RFC 3339 time with a zone "
-					"(2026-12-03T10:00:00Z or 2026-12-03T11:00:00+01:00)",
+					"`%s` is not an RFC 3339 time with a zone (2026-12-03T10:00:00Z or 2026-12-03T11:00:00+01:00)",
 					text ? text : "");
 	return 0;
 }
@@ -128,9 +127,7 @@ int jl_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns,
 		return 0;
 	}
 	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"`%s` is not a time: give RFC 3339 (2026-12-03T10:00:00Z; without a "
-				"zone it is this host's local time), `2026-12-03 10:00[:00]`, or a "
-				"delay such as 90s, 5m, 2h30m, 1h 15m, 1d",
+				"`%s` is not a time: give RFC 3339 (2026-12-03T10:00:00Z; without a zone it is this host's local time), `2026-12-03 10:00[:00]`, or a delay such as 90s, 5m, 2h30m, 1h 15m, 1d",
 				when ? when : "");
 }
 

@@ -41,16 +41,14 @@ static int yaml_scan_events(const unsigned char *data, size_t len, const char *n
 		    (event.type == YAML_MAPPING_START_EVENT && event.data.mapping_start.anchor) ||
 		    (event.type == YAML_SEQUENCE_START_EVENT && event.data.sequence_start.anchor)) {
 			r = joblet_error_set(err, code, 0,
-					     "`%s` line %zu: anchors and aliases (&, *) are not "
-					     "supported here; write the values out",
+					     "`%s` line %zu: anchors and aliases (&, *) are not supported here; write the values out",
 					     name, event.start_mark.line + 1);
 			yaml_event_delete(&event);
 			break;
 		}
 		if (event.type == YAML_DOCUMENT_START_EVENT && events > 1) {
 			r = joblet_error_set(err, code, 0,
-					     "`%s` line %zu: only one YAML document is allowed "
-					     "(remove the `---` separator)",
+					     "`%s` line %zu: only one YAML document is allowed (remove the `---` separator)",
 					     name, event.start_mark.line + 1);
 			yaml_event_delete(&event);
 			break;
@@ -229,8 +227,7 @@ int jl_yaml_get_string(struct jl_yaml *y, const yaml_node_t *node, const char *k
 				     node_kind(node));
 	if (jl_yaml_is_null(node))
 		return jl_yaml_error(y, node, err,
-				     "`%s` has no value; give one or remove the line to use the "
-				     "default",
+				     "`%s` has no value; give one or remove the line to use the default",
 				     key);
 	copy = strdup(v);
 	if (!copy)
@@ -285,8 +282,7 @@ int jl_yaml_get_strv(struct jl_yaml *y, const yaml_node_t *node, const char *key
 
 	if (node->type != YAML_SEQUENCE_NODE)
 		return jl_yaml_error(y, node, err,
-				     "`%s` must be a list (`[a, b]` or one `- item` per line), "
-				     "not %s",
+				     "`%s` must be a list (`[a, b]` or one `- item` per line), not %s",
 				     key, node_kind(node));
 	v = calloc(1, sizeof(char *));
 	if (!v)

@@ -17,8 +17,7 @@
 #define QUOTE_MAX 64
 
 static const char supported[] =
-	"runtime registries know ubuntu (Debian family), rhel (RHEL family) and amzn on amd64 or "
-	"arm64";
+	"runtime registries know ubuntu (Debian family), rhel (RHEL family) and amzn on amd64 or arm64";
 
 static const struct {
 	const char *id;
@@ -242,9 +241,7 @@ static int read_os_release(const char *path, char **ret_data, struct joblet_erro
 				 &e);
 		if (r == -JOBLET_E_NOT_FOUND)
 			return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-						"cannot tell which OS this host runs: "
-						"neither `/etc/os-release` nor "
-						"`/usr/lib/os-release` exists; %s",
+						"cannot tell which OS this host runs: neither `/etc/os-release` nor `/usr/lib/os-release` exists; %s",
 						supported);
 	}
 	if (r < 0) {

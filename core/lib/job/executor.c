@@ -89,8 +89,7 @@ static int copy_tree(const char *src, int dirfd, const char *name, uid_t uid, gi
 			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the owner of `%s`", name);
 		return 0;
 	}
-	return joblet_error_set(err, JOBLET_E_INVALID, 0, "upload `%s` is neither a file, a folder nor "
-							  "a link",
+	return joblet_error_set(err, JOBLET_E_INVALID, 0, "upload `%s` is neither a file, a folder nor a link",
 				src);
 }
 

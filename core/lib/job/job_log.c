@@ -248,8 +248,7 @@ int jl_log_reader_next(struct jl_log_reader *r, struct jl_log_record *rec,
 			if (jl_log_header_decode(r->buf + r->off, &stream, &len, &seq, &ts) < 0 ||
 			    seq != r->last_seq + 1)
 				return joblet_error_set(err, JOBLET_E_PARSE, 0,
-							"the job log `%s` is corrupt after record "
-							"%llu",
+							"the job log `%s` is corrupt after record %llu",
 							r->path, (unsigned long long)r->last_seq);
 			if (have >= JL_LOG_HEADER + len) {
 				rec->stream = stream;

@@ -120,6 +120,5 @@ static const struct joblet_scheduler_ops fifo_ops = {
 
 const struct joblet_plugin jl_builtin_scheduler_fifo =
 	JOBLET_PLUGIN_DESCRIPTOR(JOBLET_KIND_SCHEDULER, "fifo", .version = JOBLET_VERSION_STRING,
-				 .summary = "strict submission order: no job overtakes an "
-					    "earlier one",
+				 .summary = "strict submission order: no job overtakes an earlier one",
 				 .license = "Apache-2.0", .ops = &fifo_ops);

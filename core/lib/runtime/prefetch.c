@@ -101,16 +101,14 @@ static void *producer(void *arg)
 			p->produced += (uint64_t)n;
 			if (p->o.expected_size >= 0 && p->produced > (uint64_t)p->o.expected_size) {
 				joblet_error_set(&e, JOBLET_E_LIMIT, 0,
-						 "`%s` is larger than the %lld bytes the registry index "
-						 "announces; the package is refused",
+						 "`%s` is larger than the %lld bytes the registry index announces; the package is refused",
 						 p->what, (long long)p->o.expected_size);
 				producer_fail(p, e);
 				return NULL;
 			}
 			if (p->o.max_bytes > 0 && p->produced > (uint64_t)p->o.max_bytes) {
 				joblet_error_set(&e, JOBLET_E_LIMIT, 0,
-						 "`%s` is larger than the %lld bytes allowed "
-						 "(runtimes.max_download_bytes)",
+						 "`%s` is larger than the %lld bytes allowed (runtimes.max_download_bytes)",
 						 p->what, (long long)p->o.max_bytes);
 				producer_fail(p, e);
 				return NULL;
@@ -120,8 +118,7 @@ static void *producer(void *arg)
 		}
 		if (at_end && p->o.expected_size >= 0 && p->produced != (uint64_t)p->o.expected_size)
 			joblet_error_set(&e, JOBLET_E_CHECKSUM, 0,
-					 "`%s` ended after %llu bytes but the registry index announces "
-					 "%lld; the download is incomplete or the index is wrong",
+					 "`%s` ended after %llu bytes but the registry index announces %lld; the download is incomplete or the index is wrong",
 					 p->what, (unsigned long long)p->produced,
 					 (long long)p->o.expected_size);
 		else if (at_end) {

@@ -66,8 +66,7 @@ static int parse_entry(const char *source, const char *name, const char *version
 	r = jl_semver_parse(version_key, &sv, NULL);
 	if (r < 0)
 		return joblet_error_set(err, JOBLET_E_PARSE, 0,
-					"registry index `%s`: runtime `%s` has version key `%s`, "
-					"which is not a semantic version (MAJOR.MINOR.PATCH)",
+					"registry index `%s`: runtime `%s` has version key `%s`, which is not a semantic version (MAJOR.MINOR.PATCH)",
 					source, name, version_key);
 	jl_semver_done(&sv);
 
@@ -176,8 +175,7 @@ int jl_index_parse(const char *json, size_t len, const char *source, struct jl_i
 	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
 		if (!isspace((unsigned char)json[i])) {
 			r = joblet_error_set(err, JOBLET_E_PARSE, 0,
-					     "registry index `%s`: unexpected data after the JSON "
-					     "document (byte %zu)",
+					     "registry index `%s`: unexpected data after the JSON document (byte %zu)",
 					     source, i);
 			goto out;
 		}
@@ -192,8 +190,7 @@ int jl_index_parse(const char *json, size_t len, const char *source, struct jl_i
 	if (!(json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), "1") == 0) &&
 	    !(json_object_is_type(v, json_type_int) && json_object_get_int64(v) == 1)) {
 		r = field_error(err, source, NULL, NULL, "version",
-				"is not \"1\", the only registry format this joblet reads; upgrade "
-				"joblet");
+				"is not \"1\", the only registry format this joblet reads; upgrade joblet");
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "runtimes", &runtimes) ||
@@ -277,8 +274,7 @@ int jl_index_resolve(const struct jl_index *idx, const char *name, const char *v
 			if (!jl_index_entry_supports(e, platform)) {
 				list = jl_strv_join(e->platforms, ", ");
 				return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-							"runtime '%s' version '%s' does not support "
-							"this host (%s); it supports: %s",
+							"runtime '%s' version '%s' does not support this host (%s); it supports: %s",
 							name, e->version, platform, list ? list : "?");
 			}
 			*ret_entry = e;
@@ -297,15 +293,13 @@ int jl_index_resolve(const struct jl_index *idx, const char *name, const char *v
 	if (!versions) {
 		list = names ? jl_strv_join(names, ", ") : strdup("(none)");
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-					"runtime '%s' not found in registry `%s`; it has: %s. Check "
-					"the name, and that the registry's registry.json lists it",
+					"runtime '%s' not found in registry `%s`; it has: %s. Check the name, and that the registry's registry.json lists it",
 					name, idx->source, list ? list : "?");
 	}
 	if (version) {
 		list = jl_strv_join(versions, ", ");
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-					"version '%s' not found for runtime '%s' in registry `%s`; it "
-					"has: %s",
+					"version '%s' not found for runtime '%s' in registry `%s`; it has: %s",
 					version, name, idx->source, list ? list : "?");
 	}
 	/* No version fits this platform: say which platforms there are. */
@@ -316,8 +310,7 @@ int jl_index_resolve(const struct jl_index *idx, const char *name, const char *v
 					goto oom;
 	list = jl_strv_join(supported, ", ");
 	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"runtime '%s' (newest %s) has no version for this host (%s); its "
-				"versions support: %s",
+				"runtime '%s' (newest %s) has no version for this host (%s); its versions support: %s",
 				name, newest_any ? newest_any->version : "?", platform,
 				list ? list : "?");
 oom:

@@ -219,8 +219,7 @@ int jl_runtime_list(const struct jl_config *cfg, const char *spec_text, char **r
 		}
 	if (spec_text && shown == 0) {
 		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				     "runtime `%s` is not installed in `%s`; see `joblet runtime "
-				     "list`",
+				     "runtime `%s` is not installed in `%s`; see `joblet runtime list`",
 				     spec_text, cfg->runtimes_dir);
 		goto fail;
 	}
@@ -261,8 +260,7 @@ int jl_runtime_remove(const struct jl_config *cfg, const char *spec_text, char *
 		goto out;
 	}
 	if (access(cfg->runtimes_dir, F_OK) < 0) {
-		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "runtime `%s` is not installed (`%s` "
-								 "does not exist)",
+		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "runtime `%s` is not installed (`%s` does not exist)",
 				     spec_text, cfg->runtimes_dir);
 		goto out;
 	}
@@ -412,8 +410,7 @@ int jl_runtime_resolve(const struct jl_config *cfg, const char *spec_text, char 
 		_cleanup_free_ char *list = have ? jl_strv_join(have, ", ") : NULL;
 
 		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				     "runtime `%s` is not installed in `%s`%s%s%s; install it with "
-				     "`joblet runtime install %s`",
+				     "runtime `%s` is not installed in `%s`%s%s%s; install it with `joblet runtime install %s`",
 				     spec_text, cfg->runtimes_dir, list ? " (installed versions: " : "",
 				     list ? list : "", list ? ")" : "", spec_text);
 		goto out;

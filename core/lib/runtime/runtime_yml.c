@@ -90,16 +90,14 @@ static int parse_mount(struct jl_yaml *y, yaml_node_t *node, size_t i, struct jl
 		return r;
 	if (!path_ok(m->source, false))
 		return jl_yaml_error(y, src, err,
-				     "`%s.source` must be a path inside the runtime folder (relative, "
-				     "no `..`), not `%s`",
+				     "`%s.source` must be a path inside the runtime folder (relative, no `..`), not `%s`",
 				     prefix, m->source);
 	r = jl_yaml_get_string(y, dst, "target", &m->target, err);
 	if (r < 0)
 		return r;
 	if (!path_ok(m->target, true) || strcmp(m->target, "/") == 0)
 		return jl_yaml_error(y, dst, err,
-				     "`%s.target` must be an absolute path in the job other than `/` "
-				     "(no `..`), not `%s`",
+				     "`%s.target` must be an absolute path in the job other than `/` (no `..`), not `%s`",
 				     prefix, m->target);
 	m->readonly = true;
 	if (ro)
@@ -166,9 +164,7 @@ static int parse_root(struct jl_yaml *y, yaml_node_t *root, struct jl_runtime_de
 
 				if (!env_name_ok(key))
 					return jl_yaml_error(y, kn, err,
-							     "`environment.%s` is not a variable name "
-							     "(letters, digits, `_`, not starting with "
-							     "a digit)",
+							     "`environment.%s` is not a variable name (letters, digits, `_`, not starting with a digit)",
 							     key);
 				if (!val)
 					return jl_yaml_error(y, vn, err,
@@ -182,8 +178,7 @@ static int parse_root(struct jl_yaml *y, yaml_node_t *root, struct jl_runtime_de
 		}
 	}
 	if (!name || !version)
-		return jl_yaml_error(y, root, err, "`%s` is missing; runtime.yml needs `name` and "
-						  "`version`",
+		return jl_yaml_error(y, root, err, "`%s` is missing; runtime.yml needs `name` and `version`",
 				     !name ? "name" : "version");
 	r = jl_yaml_get_string(y, name, "name", &d->name, err);
 	if (r < 0)
@@ -248,8 +243,7 @@ int jl_runtime_yml_load(int dirfd, const char *display_dir, struct jl_runtime_de
 	}
 	root = jl_yaml_root(y);
 	if (!root || jl_yaml_is_null(root))
-		r = joblet_error_set(err, JOBLET_E_PARSE, 0, "`%s` is empty; it needs `name` and "
-							     "`version`",
+		r = joblet_error_set(err, JOBLET_E_PARSE, 0, "`%s` is empty; it needs `name` and `version`",
 				     display);
 	else
 		r = parse_root(y, root, d, err);

@@ -68,8 +68,7 @@ static int cgroup2_init(const struct joblet_plugin_host *host, struct joblet_err
 	if (m) {
 		if (m[0] != '/' || strstr(m, "/..") || strlen(m) >= sizeof(cgroup2_mount))
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation/cgroup2 setting `mount` must be an "
-						"absolute path without `..`, not `%s`",
+						"isolation/cgroup2 setting `mount` must be an absolute path without `..`, not `%s`",
 						m);
 		snprintf(cgroup2_mount, sizeof(cgroup2_mount), "%s", m);
 		/* "/sys/fs/cgroup/" and "/sys/fs/cgroup" are the same mount. */
@@ -79,9 +78,7 @@ static int cgroup2_init(const struct joblet_plugin_host *host, struct joblet_err
 	if (b) {
 		if (!jl_cg_rel_path_ok(b) || strlen(b) >= sizeof(cgroup2_base))
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation/cgroup2 setting `base` must be a relative "
-						"path below the cgroup2 mount (letters, digits, `.`, "
-						"`_`, `-`, no `..`), such as `joblet.slice`, not `%s`",
+						"isolation/cgroup2 setting `base` must be a relative path below the cgroup2 mount (letters, digits, `.`, `_`, `-`, no `..`), such as `joblet.slice`, not `%s`",
 						b);
 		snprintf(cgroup2_base, sizeof(cgroup2_base), "%s", b);
 	}
@@ -119,8 +116,7 @@ static void cgroup2_elsewhere(char *buf, size_t size)
 	for (int i = 0; i < JL_CG_V1_N && used < size; i++)
 		if (lay.v1_mount[i]) {
 			snprintf(buf + used, size - used,
-				 "; cgroup v1 hierarchies own the controllers (isolation/cgroup1 "
-				 "can use them)");
+				 "; cgroup v1 hierarchies own the controllers (isolation/cgroup1 can use them)");
 			break;
 		}
 	jl_cg_layout_free(&lay);
@@ -168,15 +164,12 @@ static int cgroup2_probe(struct joblet_error **err)
 	if (*missing) {
 		cgroup2_elsewhere(other, sizeof(other));
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"cgroup2 at `%s` lacks the controllers %s in `%s` (it has: "
-					"%s); enable them in the parent's cgroup.subtree_control or "
-					"delegate them to joblet%s",
+					"cgroup2 at `%s` lacks the controllers %s in `%s` (it has: %s); enable them in the parent's cgroup.subtree_control or delegate them to joblet%s",
 					cgroup2_mount, missing, anc, *ctl ? ctl : "none", other);
 	}
 	if (faccessat(fd, ".", W_OK, AT_EACCESS) < 0)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
-					"cannot create cgroups under `%s`: run joblet as root, or "
-					"delegate that cgroup to joblet's user",
+					"cannot create cgroups under `%s`: run joblet as root, or delegate that cgroup to joblet's user",
 					anc);
 	return 0;
 }
@@ -192,8 +185,7 @@ static int cgroup2_enable(int fd, const char *dir, const char *const *want,
 
 	if (jl_cg_read_at(fd, "cgroup.subtree_control", on, sizeof(on)) < 0)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
-					"cannot read `%s/cgroup.subtree_control`; is `%s` a cgroup2 "
-					"directory?",
+					"cannot read `%s/cgroup.subtree_control`; is `%s` a cgroup2 directory?",
 					dir, dir);
 	for (const char *const *c = want; *c; c++) {
 		if (jl_cg_word_in(on, *c))
@@ -203,9 +195,7 @@ static int cgroup2_enable(int fd, const char *dir, const char *const *want,
 		avail[strcspn(avail, "\n")] = '\0';
 		if (!jl_cg_word_in(avail, *c))
 			return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-						"the cgroup2 `%s` controller is not available in `%s` "
-						"(cgroup.controllers: %s); enable it in its parent's "
-						"cgroup.subtree_control, or delegate it to joblet",
+						"the cgroup2 `%s` controller is not available in `%s` (cgroup.controllers: %s); enable it in its parent's cgroup.subtree_control, or delegate it to joblet",
 						*c, dir, *avail ? avail : "none");
 		snprintf(v, sizeof(v), "+%s", *c);
 		r = jl_cg_write(fd, dir, "cgroup.subtree_control", v, err);
@@ -338,8 +328,7 @@ static int cgroup2_prepare(struct joblet_job *job, void **ret_state, struct jobl
 	if (mkdirat(s->base_fd, s->name, 0755) < 0) {
 		r = joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_SYSTEM, errno,
 				     "cannot create the job's cgroup `%s`%s", s->path,
-				     errno == EEXIST ? " (a job with this id runs, or a dead one left "
-						       "it behind: remove it with rmdir)"
+				     errno == EEXIST ? " (a job with this id runs, or a dead one left it behind: remove it with rmdir)"
 						     : "");
 		cgroup2_state_free(s);
 		return r;
@@ -470,8 +459,7 @@ static int cgroup2_finish(struct joblet_job *job, void *state, struct joblet_job
 	r = cgroup2_read_oom(s->fd, &oom);
 	if (r < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
-					"cannot tell whether the job ran out of memory (`%s/memory."
-					"events`)",
+					"cannot tell whether the job ran out of memory (`%s/memory.events`)",
 					s->path);
 	if (oom)
 		usage->oom_killed = 1;

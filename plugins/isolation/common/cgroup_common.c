@@ -122,8 +122,7 @@ static int devs_add(struct jl_cg_devs *d, struct jl_cg_dev dev, struct joblet_er
 			return 0;
 	if (d->n == JL_CG_MAX_DEVS)
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job's storage spans more than %d block devices; "
-					"joblet cannot limit its IO",
+					"the job's storage spans more than %d block devices; joblet cannot limit its IO",
 					JL_CG_MAX_DEVS);
 	d->dev[d->n++] = dev;
 	return 0;
@@ -139,8 +138,7 @@ static int disks_walk(const char *sysfs, struct jl_cg_dev dev, struct jl_cg_devs
 
 	if (depth > 8)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"block device %u:%u is stacked more than 8 deep; joblet "
-					"cannot find the disks behind it",
+					"block device %u:%u is stacked more than 8 deep; joblet cannot find the disks behind it",
 					dev.major, dev.minor);
 	snprintf(link, sizeof(link), "%s/dev/block/%u:%u", sysfs, dev.major, dev.minor);
 	dir = realpath(link, NULL);
@@ -260,8 +258,7 @@ static int disks_of_path(const char *sysfs, const char *mountinfo, const char *p
 	fclose(f);
 	if (!fstype)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"`%s` is on device 0:%u, which has no block device and no "
-					"entry in `%s`; IO limits need a disk-backed file system",
+					"`%s` is on device 0:%u, which has no block device and no entry in `%s`; IO limits need a disk-backed file system",
 					path, minor(st.st_dev), mountinfo);
 	if (source[0] == '/') {
 		struct stat bs;
@@ -280,10 +277,7 @@ static int disks_of_path(const char *sysfs, const char *mountinfo, const char *p
 			return disks_of_path(sysfs, mountinfo, upper, ret, depth + 1, err);
 	}
 	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"`%s` is on %s, `%s` mounted at `%s`, a file system that is not "
-				"backed by a block device, so its IO cannot be limited; put "
-				"paths.state_dir on a disk-backed file system, or run the job "
-				"without an IO limit",
+				"`%s` is on %s, `%s` mounted at `%s`, a file system that is not backed by a block device, so its IO cannot be limited; put paths.state_dir on a disk-backed file system, or run the job without an IO limit",
 				path, fstype, source, mnt);
 }
 
@@ -566,8 +560,7 @@ int jl_cg_write(int dirfd, const char *dir, const char *file, const char *value,
 	switch (-r) {
 	case ENOENT:
 		code = JOBLET_E_UNSUPPORTED;
-		hint = " (the file does not exist: its controller is not enabled for this cgroup, "
-		       "or this kernel lacks the feature)";
+		hint = " (the file does not exist: its controller is not enabled for this cgroup, or this kernel lacks the feature)";
 		break;
 	case EACCES:
 	case EPERM:
@@ -583,13 +576,11 @@ int jl_cg_write(int dirfd, const char *dir, const char *file, const char *value,
 		break;
 	case ENOSPC:
 		code = JOBLET_E_INVALID;
-		hint = " (the parent cgroup does not allow it: CPUs or memory nodes it lacks, or "
-		       "no room left)";
+		hint = " (the parent cgroup does not allow it: CPUs or memory nodes it lacks, or no room left)";
 		break;
 	case ENODEV:
 		code = JOBLET_E_UNSUPPORTED;
-		hint = " (the kernel cannot throttle that device: IO limits need a whole disk with "
-		       "a request queue)";
+		hint = " (the kernel cannot throttle that device: IO limits need a whole disk with a request queue)";
 		break;
 	case EBUSY:
 		hint = " (the cgroup is busy: it has processes or child cgroups in the way)";
@@ -735,8 +726,7 @@ int jl_cg_rmdir_wait(int parent_fd, const char *parent, const char *name, int ti
 	}
 	if (saved == EBUSY)
 		return joblet_error_set(err, JOBLET_E_BUSY, saved,
-					"cannot remove cgroup `%s/%s` after waiting %d ms for its "
-					"processes to end (see its cgroup.procs)",
+					"cannot remove cgroup `%s/%s` after waiting %d ms for its processes to end (see its cgroup.procs)",
 					parent, name, timeout_ms);
 	return joblet_error_set(err, JOBLET_E_SYSTEM, saved, "cannot remove cgroup `%s/%s`", parent,
 				name);

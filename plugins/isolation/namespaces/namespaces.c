@@ -76,8 +76,7 @@ static int loopback_up(struct joblet_error **err)
 		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
 			r = joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-					     "cannot bring up the loopback interface of the job's "
-					     "network");
+					     "cannot bring up the loopback interface of the job's network");
 	}
 	close(fd);
 	return r;
@@ -115,6 +114,5 @@ static const struct joblet_isolation_ops ns_ops = {
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "namespaces", .version = "1.0.0",
-		     .summary = "own PID, mount, UTS, IPC, network (loopback only) and cgroup "
-				"namespaces per job",
+		     .summary = "own PID, mount, UTS, IPC, network (loopback only) and cgroup namespaces per job",
 		     .license = "Apache-2.0", .ops = &ns_ops);

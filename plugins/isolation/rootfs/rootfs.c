@@ -216,13 +216,11 @@ static int rf_init(const struct joblet_plugin_host *host, struct joblet_error **
 	rf_fini();
 	if (tmp && parse_size(tmp, &rf_tmp_size) < 0)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"isolation/rootfs: tmp_size `%s` is not a size; write e.g. "
-					"256MiB",
+					"isolation/rootfs: tmp_size `%s` is not a size; write e.g. 256MiB",
 					tmp);
 	if (shm && parse_size(shm, &rf_shm_size) < 0)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"isolation/rootfs: shm_size `%s` is not a size; write e.g. "
-					"64MiB",
+					"isolation/rootfs: shm_size `%s` is not a size; write e.g. 64MiB",
 					shm);
 	if (api && strcmp(api, "auto") != 0 && strcmp(api, "legacy") != 0)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
@@ -234,9 +232,7 @@ static int rf_init(const struct joblet_plugin_host *host, struct joblet_error **
 	for (char *p = strtok_r(copy, " ,\t\n", &save); p; p = strtok_r(NULL, " ,\t\n", &save)) {
 		if (!clean_absolute(p) || is_reserved(p)) {
 			joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					 "isolation/rootfs: paths entry `%s` is not allowed: give "
-					 "clean absolute host paths other than /, /proc, /dev, /work, "
-					 "/tmp and the generated /etc files",
+					 "isolation/rootfs: paths entry `%s` is not allowed: give clean absolute host paths other than /, /proc, /dev, /work, /tmp and the generated /etc files",
 					 p);
 			free(copy);
 			rf_fini();
@@ -275,8 +271,7 @@ static int sys_err(struct joblet_error **err, int e, const char *what, const cha
 {
 	if (e == ELOOP)
 		return joblet_error_set(err, JOBLET_E_PERMISSION, e,
-					"%s `%s`: a symlink is in the way inside the job's root; "
-					"mount targets must be real folders",
+					"%s `%s`: a symlink is in the way inside the job's root; mount targets must be real folders",
 					what, path);
 	if (e == EXDEV)
 		return joblet_error_set(err, JOBLET_E_PERMISSION, e, "%s `%s`: it leads out of its folder",
@@ -704,9 +699,7 @@ static int add_runtime(struct joblet_job *job, int root_fd, struct joblet_error 
 			continue;
 		if (!clean_absolute(target) || is_reserved(target)) {
 			r = joblet_error_set(err, JOBLET_E_INVALID, 0,
-					     "the runtime mounts onto `%s`, which a job keeps for "
-					     "itself (/proc, /dev, /work, /tmp, the generated /etc "
-					     "files) or is not a clean absolute path",
+					     "the runtime mounts onto `%s`, which a job keeps for itself (/proc, /dev, /work, /tmp, the generated /etc files) or is not a clean absolute path",
 					     target);
 			break;
 		}
@@ -795,8 +788,7 @@ static int rf_probe(struct joblet_error **err)
 
 	if (fd < 0)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
-					"this kernel has no openat2() (Linux 5.6 or later is needed "
-					"to build job roots safely)");
+					"this kernel has no openat2() (Linux 5.6 or later is needed to build job roots safely)");
 	close(fd);
 	if (geteuid() != 0)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, EPERM,
@@ -811,13 +803,11 @@ static int rf_prepare(struct joblet_job *job, void **ret_state, struct joblet_er
 
 	/* The root is built in the child; check here what would make it fail late. */
 	if (lstat(joblet_job_root_dir(job), &st) < 0 || !S_ISDIR(st.st_mode))
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "the job's root folder `%s` is "
-								     "missing",
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "the job's root folder `%s` is missing",
 					joblet_job_root_dir(job));
 	if (stat("/proc/self/ns/mnt", &st) < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-					"cannot tell which mount namespace the supervisor is in "
-					"(/proc/self/ns/mnt)");
+					"cannot tell which mount namespace the supervisor is in (/proc/self/ns/mnt)");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
@@ -848,9 +838,7 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 				       "/proc/self/ns/mnt");
 		if (st.st_dev == s->shim_mnt_dev && st.st_ino == s->shim_mnt_ino)
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation/rootfs needs the job to have its own "
-						"mount namespace, and it shares the host's: put "
-						"`namespaces` before `rootfs` in isolation.stack");
+						"isolation/rootfs needs the job to have its own mount namespace, and it shares the host's: put `namespaces` before `rootfs` in isolation.stack");
 	}
 	/* 1. Nothing propagates between the job and the host from here on. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -932,7 +920,6 @@ static const struct joblet_isolation_ops rf_ops = {
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "rootfs", .version = "1.0.0",
-		     .summary = "a private read-only root per job (pivot_root), with new /proc, "
-				"minimal /dev, /tmp and a writable /work",
+		     .summary = "a private read-only root per job (pivot_root), with new /proc, minimal /dev, /tmp and a writable /work",
 		     .license = "Apache-2.0", .settings = rf_settings, .init = rf_init,
 		     .fini = rf_fini, .ops = &rf_ops);

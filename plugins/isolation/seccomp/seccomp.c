@@ -240,9 +240,7 @@ static int seccomp_parse_allow(const char *value, struct joblet_error **err)
 			break;
 		if (len >= sizeof(name) || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_") < len)
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"plugins.settings.\"isolation/seccomp\".allow: `%.*s` "
-						"is not a system call name; list names such as "
-						"`ptrace, keyctl`",
+						"plugins.settings.\"isolation/seccomp\".allow: `%.*s` is not a system call name; list names such as `ptrace, keyctl`",
 						(int)(len > 64 ? 64 : len), p);
 		memcpy(name, p, len);
 		name[len] = '\0';
@@ -256,9 +254,7 @@ static int seccomp_parse_allow(const char *value, struct joblet_error **err)
 			const struct scmp_version *v = seccomp_version();
 
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"plugins.settings.\"isolation/seccomp\".allow: `%s` is "
-						"not a system call (libseccomp %u.%u.%u knows no such "
-						"name); check the spelling",
+						"plugins.settings.\"isolation/seccomp\".allow: `%s` is not a system call (libseccomp %u.%u.%u knows no such name); check the spelling",
 						name, v ? v->major : 0, v ? v->minor : 0,
 						v ? v->micro : 0);
 		}
@@ -269,18 +265,13 @@ static int seccomp_parse_allow(const char *value, struct joblet_error **err)
 	if (seccomp_is_allowed("clone3") &&
 	    !(seccomp_is_allowed("clone") && seccomp_is_allowed("unshare")))
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"plugins.settings.\"isolation/seccomp\".allow: `clone3` "
-					"cannot be filtered by its flags, so allowing it lets jobs "
-					"create namespaces; allow `clone` and `unshare` too if that "
-					"is what you want");
+					"plugins.settings.\"isolation/seccomp\".allow: `clone3` cannot be filtered by its flags, so allowing it lets jobs create namespaces; allow `clone` and `unshare` too if that is what you want");
 	/* Before Linux 4.8 a tracer could change a system call after the filter passed it. */
 	if ((seccomp_is_allowed("ptrace") || seccomp_is_allowed("process_vm_readv") ||
 	     seccomp_is_allowed("process_vm_writev")) &&
 	    seccomp_kernel_at_least(4, 8) != 1)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"plugins.settings.\"isolation/seccomp\".allow: `ptrace` "
-					"and `process_vm_*` can be allowed only on Linux 4.8 or "
-					"newer (older kernels let a tracer bypass the filter)");
+					"plugins.settings.\"isolation/seccomp\".allow: `ptrace` and `process_vm_*` can be allowed only on Linux 4.8 or newer (older kernels let a tracer bypass the filter)");
 	return 0;
 }
 
@@ -294,9 +285,7 @@ static int seccomp_init_plugin(const struct joblet_plugin_host *host, struct job
 		seccomp_cfg.kill = true;
 	else if (action && strcmp(action, "errno") != 0)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"plugins.settings.\"isolation/seccomp\".default_action: "
-					"`%s` is not an action; use `errno` (denied calls fail "
-					"with EPERM) or `kill` (they kill the job)",
+					"plugins.settings.\"isolation/seccomp\".default_action: `%s` is not an action; use `errno` (denied calls fail with EPERM) or `kill` (they kill the job)",
 					action);
 	if (allow) {
 		int r = seccomp_parse_allow(allow, err);
@@ -489,8 +478,7 @@ static int seccomp_build(scmp_filter_ctx *ret_ctx, int *ret_rules, struct joblet
 	r = seccomp_new_ctx(native, &ctx);
 	if (r < 0)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, -r,
-					"cannot start a system-call filter (libseccomp sees "
-					"seccomp API level %u here; 4 is needed)",
+					"cannot start a system-call filter (libseccomp sees seccomp API level %u here; 4 is needed)",
 					seccomp_api_get());
 	r = seccomp_add_rules(ctx, native, &rules, err);
 	if (r < 0)
@@ -707,9 +695,7 @@ static int seccomp_probe(struct joblet_error **err)
 		ok = seccomp_api_get() >= 4;
 	if (!ok)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"the kernel's seccomp lacks filter mode with "
-					"SECCOMP_RET_KILL_PROCESS (Linux 4.14 or newer with "
-					"CONFIG_SECCOMP_FILTER is needed)");
+					"the kernel's seccomp lacks filter mode with SECCOMP_RET_KILL_PROCESS (Linux 4.14 or newer with CONFIG_SECCOMP_FILTER is needed)");
 	return 0;
 }
 
@@ -735,8 +721,7 @@ static int seccomp_prepare(struct joblet_job *job, void **ret_state, struct jobl
 	seccomp_release(ctx);
 	if (r < 0)
 		return joblet_error_set(err, r == -EBADMSG ? JOBLET_E_LIMIT : JOBLET_E_INTERNAL, -r,
-					r == -EBADMSG ? "the system-call filter is longer than the "
-							"kernel's %d instructions"
+					r == -EBADMSG ? "the system-call filter is longer than the kernel's %d instructions"
 						      : "cannot generate the system-call filter (%d)",
 					BPF_MAXINSNS);
 	joblet_plog_debug("job %s: %d rules, %zu BPF instructions, denied calls %s",
@@ -782,7 +767,6 @@ static const struct joblet_isolation_ops seccomp_ops = {
 };
 
 JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "seccomp", .version = "1.0.0",
-		     .summary = "a system-call filter modelled on Docker's and nspawn's "
-				"(libseccomp)",
+		     .summary = "a system-call filter modelled on Docker's and nspawn's (libseccomp)",
 		     .license = "Apache-2.0", .settings = seccomp_settings,
 		     .init = seccomp_init_plugin, .fini = seccomp_fini, .ops = &seccomp_ops);

@@ -167,8 +167,7 @@ static int local_open_package(const char *spec, const char *url, struct joblet_s
 		/* Absolute paths are fine when they point into the folder. */
 		if (strncmp(abs, dir, dl) != 0 || abs[dl] != '/') {
 			r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-					     "download_url `%s` is outside the registry folder `%s`; a "
-					     "local registry's packages live in its folder",
+					     "download_url `%s` is outside the registry folder `%s`; a local registry's packages live in its folder",
 					     url, dir);
 			free(dir);
 			return r;
@@ -181,8 +180,7 @@ static int local_open_package(const char *spec, const char *url, struct joblet_s
 	}
 	if (!local_path_ok(rel)) {
 		r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-				     "download_url `%s` leaves the registry folder; use a path inside "
-				     "it",
+				     "download_url `%s` leaves the registry folder; use a path inside it",
 				     url);
 		free(dir);
 		return r;

@@ -625,9 +625,7 @@ int main(int argc, char **argv)
 		gethostname(h, sizeof(h));
 		printf("%s\n", h);
 	} else {
-		fprintf(stderr, "usage: probe pids|ns|root|fds|privs|readonly|procfs|dev|cgroupfs|"
-				"forkbomb N|memhog MB|cpuhog S|stubborn|net PORT [IP]|listen PORT|env|"
-				"seccomp|hostname\n");
+		fprintf(stderr, "usage: probe pids|ns|root|fds|privs|readonly|procfs|dev|cgroupfs|forkbomb N|memhog MB|cpuhog S|stubborn|net PORT [IP]|listen PORT|env|seccomp|hostname\n");
 		return 2;
 	}
 	return probe_failures ? 1 : 0;

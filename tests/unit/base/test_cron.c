@@ -251,9 +251,7 @@ END_TEST
 
 START_TEST(test_bad_field_count)
 {
-	expect_message("*/5 * *", "a cron expression has 5 fields (minute hour day-of-month month "
-				  "day-of-week), `*/5 * *` has 3; or use @hourly, @daily, @weekly, "
-				  "@monthly, @yearly");
+	expect_message("*/5 * *", "a cron expression has 5 fields (minute hour day-of-month month day-of-week), `*/5 * *` has 3; or use @hourly, @daily, @weekly, @monthly, @yearly");
 	expect_bad("* * * *", "5 fields", "has 4", "@daily", NULL);
 	expect_bad("* * * * * *", "has 6", NULL);
 	expect_bad("", "empty", "5 fields", "@hourly", NULL);
@@ -268,8 +266,7 @@ END_TEST
 START_TEST(test_bad_range)
 {
 	expect_message("0 25 * * *", "cron field 2 (hour) `25` is out of range: hours are 0-23");
-	expect_message("1,60 * * * *", "cron field 1 (minute) `1,60`: `60` is out of range: "
-				       "minutes are 0-59");
+	expect_message("1,60 * * * *", "cron field 1 (minute) `1,60`: `60` is out of range: minutes are 0-59");
 	expect_bad("0 0 0 * *", "cron field 3 (day of month) `0` is out of range",
 		   "days of the month are 1-31", NULL);
 	expect_bad("0 0 32 * *", "day of month", "`32`", "1-31", NULL);

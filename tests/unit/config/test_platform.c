@@ -17,8 +17,7 @@
 
 /* ------------------------------------------------------------ platform */
 
-static const char supported[] = "runtime registries know ubuntu (Debian family), rhel (RHEL "
-				"family) and amzn on amd64 or arm64";
+static const char supported[] = "runtime registries know ubuntu (Debian family), rhel (RHEL family) and amzn on amd64 or arm64";
 
 static char *fixture(const char *name)
 {
@@ -118,8 +117,7 @@ START_TEST(test_platform_messages)
 	detect(alpine, "x86_64", NULL, m1);
 	m2 = jl_strdup_printf("this host is `debian` on `riscv64`; %s", supported);
 	detect(debian, "riscv64", NULL, m2);
-	m3 = jl_strdup_printf("this host is `opensuse-leap` (like `suse opensuse`) on `aarch64`; "
-			      "%s",
+	m3 = jl_strdup_printf("this host is `opensuse-leap` (like `suse opensuse`) on `aarch64`; %s",
 			      supported);
 	detect(suse, "aarch64", NULL, m3);
 	m4 = jl_strdup_printf("this host is `linux` on `x86_64`; %s", supported);
@@ -142,8 +140,7 @@ START_TEST(test_platform_os_release_syntax)
 	detect(jl_tmp_write("nonl", "ID=amzn"), "aarch64", "amzn-arm64", NULL);
 	/* Single quotes keep backslashes; an unquoted backslash escapes. */
 	detect(jl_tmp_write("single", "ID='ub\\untu'\n"), "x86_64", NULL,
-	       "this host is `ub\\untu` on `x86_64`; runtime registries know ubuntu (Debian "
-	       "family), rhel (RHEL family) and amzn on amd64 or arm64");
+	       "this host is `ub\\untu` on `x86_64`; runtime registries know ubuntu (Debian family), rhel (RHEL family) and amzn on amd64 or arm64");
 	detect(jl_tmp_write("unquoted", "ID=ub\\untu\n"), "x86_64", "ubuntu-amd64", NULL);
 	/* A backslash-newline inside double quotes joins the lines. */
 	detect(jl_tmp_write("cont", "ID=\"deb\\\nian\"\n"), "x86_64", "ubuntu-amd64", NULL);
@@ -160,8 +157,7 @@ START_TEST(test_platform_os_release_syntax)
 	detect(jl_tmp_write("case", "ID=Ubuntu\nid=ubuntu\n"), "x86_64", NULL, NULL);
 	/* An empty ID is the default `linux`. */
 	detect(jl_tmp_write("emptyid", "ID=\nID_LIKE=\n"), "x86_64", NULL,
-	       "this host is `linux` on `x86_64`; runtime registries know ubuntu (Debian family), "
-	       "rhel (RHEL family) and amzn on amd64 or arm64");
+	       "this host is `linux` on `x86_64`; runtime registries know ubuntu (Debian family), rhel (RHEL family) and amzn on amd64 or arm64");
 	detect(jl_tmp_write("empty", ""), "x86_64", NULL, NULL);
 	/* A family name inside a longer word does not count. */
 	detect(jl_tmp_write("partial", "ID=ubuntuish\nID_LIKE=\"debianoid rhel9\"\n"), "x86_64",
@@ -178,8 +174,7 @@ START_TEST(test_platform_unreadable)
 
 	ck_assert_int_eq(jl_platform_detect(jl_tmp_path("none"), "x86_64", &platform, &e),
 			 -JOBLET_E_NOT_FOUND);
-	ck_assert_ptr_nonnull(strstr(e->message, "cannot tell the platform of this host: cannot "
-						 "open `"));
+	ck_assert_ptr_nonnull(strstr(e->message, "cannot tell the platform of this host: cannot open `"));
 	ck_assert_ptr_nonnull(strstr(e->message, "/none`"));
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_platform_detect(jl_tmpdir, "x86_64", &platform, &e), -JOBLET_E_IO);
@@ -266,8 +261,7 @@ START_TEST(test_platform_this_host)
 	r1 = jl_platform_detect(NULL, NULL, &p1, &e1);
 	if (!path) {
 		ck_assert_int_eq(r1, -JOBLET_E_UNSUPPORTED);
-		ck_assert_ptr_nonnull(strstr(e1->message, "neither `/etc/os-release` nor "
-							  "`/usr/lib/os-release` exists"));
+		ck_assert_ptr_nonnull(strstr(e1->message, "neither `/etc/os-release` nor `/usr/lib/os-release` exists"));
 		joblet_error_free(e1);
 		return;
 	}

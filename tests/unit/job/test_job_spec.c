@@ -284,8 +284,7 @@ START_TEST(test_validate_reserve_cores)
 	/* --cpu-cores may name the others, not kept ones. */
 	new_spec();
 	spec->cpu_cores = strdup("0-1");
-	assert_refused(JOBLET_E_INVALID, "names CPUs that this node keeps for --cpus jobs (1, "
-					 "scheduler.reserve_cores); name CPUs from 0");
+	assert_refused(JOBLET_E_INVALID, "names CPUs that this node keeps for --cpus jobs (1, scheduler.reserve_cores); name CPUs from 0");
 	free(spec->cpu_cores);
 	spec->cpu_cores = strdup("0");
 	ck_assert_int_eq(validate(), 0);

@@ -419,8 +419,7 @@ START_TEST(test_settings_mistakes)
 	struct joblet_error *e = NULL;
 
 	ck_assert_int_eq(jl_plugin_set_load_file(set, path, &e), -JOBLET_E_CONFIG);
-	ck_assert_ptr_nonnull(strstr(e->message, "line 5: `colour` is not a setting of scheduler/good "
-						 "(it reads: greeting, mode, wait, count)"));
+	ck_assert_ptr_nonnull(strstr(e->message, "line 5: `colour` is not a setting of scheduler/good (it reads: greeting, mode, wait, count)"));
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "line 3: settings for plugin `scheduler/good`"));
@@ -441,8 +440,7 @@ START_TEST(test_settings_mistakes)
 	set = new_set(cfg);
 	ck_assert_int_lt(jl_plugin_set_load_file(set, path, NULL), 0);
 	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
-	ck_assert_ptr_nonnull(strstr(e->message, "settings for plugin `scheduler/good`, which was "
-						 "rejected: `"));
+	ck_assert_ptr_nonnull(strstr(e->message, "settings for plugin `scheduler/good`, which was rejected: `"));
 	ck_assert_ptr_nonnull(strstr(e->message, "`colour` is not a setting of scheduler/good"));
 	joblet_error_clear(&e);
 	jl_plugin_set_free(set);

@@ -32,8 +32,7 @@ static const char good_index[] =
 	ENTRY("1.0.3", "\"ubuntu-amd64\"") ", " ENTRY("2.0.0-rc1", "\"ubuntu-amd64\"") "},"
 	"\"openjdk-21\": {" ENTRY("1.3.1", "\"rhel-amd64\", \"amzn-arm64\"") ", "
 	ENTRY("1.2.0", "\"ubuntu-amd64\"") "},"
-	"\"anywhere\": {\"0.1.0\": {\"download_url\": \"a.tgz\", \"checksum\": \"" SUM_B "\"}}"
-	"}}";
+	"\"anywhere\": {\"0.1.0\": {\"download_url\": \"a.tgz\", \"checksum\": \"" SUM_B "\"}}}}";
 
 static struct jl_index *parse_ok(const char *json)
 {
@@ -110,8 +109,7 @@ START_TEST(test_index_resolve)
 	joblet_error_clear(&err);
 	ck_assert_int_eq(jl_index_resolve(idx, "openjdk-21", "1.3.1", "ubuntu-amd64", &e, &err),
 			 -JOBLET_E_UNSUPPORTED);
-	ck_assert_ptr_nonnull(strstr(err->message, "does not support this host (ubuntu-amd64); it "
-						   "supports: rhel-amd64, amzn-arm64"));
+	ck_assert_ptr_nonnull(strstr(err->message, "does not support this host (ubuntu-amd64); it supports: rhel-amd64, amzn-arm64"));
 	joblet_error_clear(&err);
 	ck_assert_int_eq(jl_index_resolve(idx, "openjdk-21", NULL, "rhel-arm64", &e, &err),
 			 -JOBLET_E_UNSUPPORTED);

@@ -230,8 +230,7 @@ START_TEST(test_cpu_and_memory_budgets)
 	ck_assert_msg(strstr(why, "needs 200%") && strstr(why, "100% of the 400%"), "%s", why);
 	/* d would fit; it says which job it waits behind, and for what. */
 	jl_sched_why(s, &d, why, sizeof(why));
-	ck_assert_msg(strstr(why, "waits its turn behind job b, the next in the fifo policy's "
-				  "order, which waits for CPU: needs 200%"),
+	ck_assert_msg(strstr(why, "waits its turn behind job b, the next in the fifo policy's order, which waits for CPU: needs 200%"),
 		      "%s", why);
 	jl_sched_release(s, &a, 1);
 	ck_assert_ptr_eq(jl_sched_next(s, 1), &b);

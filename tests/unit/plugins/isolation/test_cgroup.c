@@ -424,8 +424,7 @@ END_TEST
 
 START_TEST(mountinfo_lines)
 {
-	char l1[] = "52 28 8:2 /home/me/My\\040Files /srv/my\\040files rw,relatime shared:1 - ext4 "
-		    "/dev/sda2 rw,errors=remount-ro\n";
+	char l1[] = "52 28 8:2 /home/me/My\\040Files /srv/my\\040files rw,relatime shared:1 - ext4 /dev/sda2 rw,errors=remount-ro\n";
 	char l2[] = "38 32 0:33 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct";
 	char bad[] = "38 32 0:33 / /x rw no separator here";
 	struct jl_cg_mount m;
@@ -819,10 +818,7 @@ START_TEST(write_error_is_precise)
 	fd = open_dir("job");
 	ck_assert_int_eq(jl_cg_write(fd, "/sys/fs/cgroup/x/job", "io.max", "8:16 rbps=1", &e),
 			 -JOBLET_E_UNSUPPORTED);
-	ck_assert_str_eq(e->message, "cannot write `8:16 rbps=1` to `/sys/fs/cgroup/x/job/io.max` "
-				     "(the file does not exist: its controller is not enabled for "
-				     "this cgroup, or this kernel lacks the feature): No such file "
-				     "or directory");
+	ck_assert_str_eq(e->message, "cannot write `8:16 rbps=1` to `/sys/fs/cgroup/x/job/io.max` (the file does not exist: its controller is not enabled for this cgroup, or this kernel lacks the feature): No such file or directory");
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_cg_write_raw(fd, "io.max", "x"), -ENOENT);
 	/* A symlink planted in place of a cgroup file is not followed. */

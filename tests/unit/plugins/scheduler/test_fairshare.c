@@ -336,8 +336,7 @@ START_TEST(test_fairshare_settings)
 		       "`alice=3; bob=2` is not OWNER=WEIGHT");
 	expect_refused("fairshare", "      weights: \"alice=-1\"\n", "`alice=-1` is not");
 	expect_refused("fairshare", "      weights: \"alice=1000001\"\n",
-		       "a whole number from 1 to 1000000; entries separated by commas, such as "
-		       "`alice=3, bob=2`");
+		       "a whole number from 1 to 1000000; entries separated by commas, such as `alice=3, bob=2`");
 	expect_refused("fairshare", "      weights: \"bob=1, alice=2, bob=3\"\n",
 		       "setting `weights` names `bob` twice");
 	expect_refused("fairshare", "      default_weight: 0\n",

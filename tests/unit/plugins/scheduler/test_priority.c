@@ -252,8 +252,7 @@ START_TEST(test_priority_settings)
 
 		snprintf(line, sizeof(line), "      aging_per_minute: %s\n", bad[i]);
 		expect_refused("priority", line,
-			       "init() failed: setting `aging_per_minute` must be a number from 0 "
-			       "to 1000000");
+			       "init() failed: setting `aging_per_minute` must be a number from 0 to 1000000");
 	}
 	expect_refused("priority", "      aging_per_minute: ten\n",
 		       "0 turns aging off), not `ten`");
