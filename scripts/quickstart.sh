@@ -15,7 +15,8 @@
 #                                   SDK; unit tests again under valgrind); the
 #                                   last line is "N passed, N failed"
 #   ./scripts/quickstart.sh ci      what CI runs: `test`, preceded by a build with
-#                                   every plugin disabled and `make distcheck`
+#                                   every plugin disabled, `make check-src`,
+#                                   `make format-check` and `make distcheck`
 #   ./scripts/quickstart.sh deps    only install the Debian packages
 #   ./scripts/quickstart.sh demo    only the quick start (joblet installed)
 set -eu
@@ -24,7 +25,7 @@ cd "$(dirname "$0")/.."
 DEPS="build-essential autoconf automake libtool pkg-config xz-utils
 libcurl4-gnutls-dev nettle-dev libgnutls28-dev libjson-c-dev libarchive-dev
 libyaml-dev libsqlite3-dev libmicrohttpd-dev libseccomp-dev check valgrind gnutls-bin
-curl qemu-system-x86 busybox-static cpio"
+curl qemu-system-x86 busybox-static cpio clang-format"
 CONFIGURE_FLAGS="--prefix=/usr/local --sysconfdir=/etc --localstatedir=/var"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
@@ -160,6 +161,7 @@ run_ci() {
 	say "make distcheck"
 	configure --enable-werror --enable-tests=yes
 	make check-src
+	make format-check
 	# The cgroup v2 VM suite (a qemu boot) runs once, in the test step below.
 	JOBLET_TEST_NO_VM=1 make -j"$JOBS" distcheck
 	run_test

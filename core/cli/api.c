@@ -52,7 +52,7 @@ struct rnx_api {
 	CURL *curl;
 	struct jl_client_config *cfg;
 	const struct jl_client_node *node; /* borrowed from cfg */
-	char *host;			       /* the address without the port (and [ ]) */
+	char *host;			   /* the address without the port (and [ ]) */
 	char *user_agent;
 	struct pem_file cert, key, ca;
 	char *last_event_id;
@@ -130,9 +130,9 @@ static int pem_file_setup(struct pem_file *f, const struct rnx_api *api, const c
 	f->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (f->fd < 0)
 		return joblet_error_set(
-		    err, JOBLET_E_SYSTEM, errno,
-		    "cannot hand the inline `%s` of node `%s` to libcurl (memfd_create)", f->key,
-		    api->node->name);
+			err, JOBLET_E_SYSTEM, errno,
+			"cannot hand the inline `%s` of node `%s` to libcurl (memfd_create)",
+			f->key, api->node->name);
 	while (done < len) {
 		ssize_t n = write(f->fd, pem + done, len - done);
 
@@ -140,9 +140,9 @@ static int pem_file_setup(struct pem_file *f, const struct rnx_api *api, const c
 			continue;
 		if (n <= 0)
 			return joblet_error_set(
-			    err, JOBLET_E_SYSTEM, n < 0 ? errno : EIO,
-			    "cannot hand the inline `%s` of node `%s` to libcurl (writing its memfd)",
-			    f->key, api->node->name);
+				err, JOBLET_E_SYSTEM, n < 0 ? errno : EIO,
+				"cannot hand the inline `%s` of node `%s` to libcurl (writing its memfd)",
+				f->key, api->node->name);
 		done += (size_t)n;
 	}
 	/* Nobody else holds the fd; the seals only make the PEM read-only. */
@@ -155,9 +155,9 @@ static int pem_file_setup(struct pem_file *f, const struct rnx_api *api, const c
 	}
 	if (access(f->path, R_OK) < 0)
 		return joblet_error_set(
-		    err, JOBLET_E_UNSUPPORTED, errno,
-		    "cannot hand the inline `%s` of node `%s` to libcurl through `%s` (is /proc mounted?); or write it to a file and name that file in `%s`",
-		    f->key, api->node->name, f->path, api->cfg->source);
+			err, JOBLET_E_UNSUPPORTED, errno,
+			"cannot hand the inline `%s` of node `%s` to libcurl through `%s` (is /proc mounted?); or write it to a file and name that file in `%s`",
+			f->key, api->node->name, f->path, api->cfg->source);
 	return 0;
 }
 
@@ -192,15 +192,15 @@ static int locate_config(const char *config_path, char **ret_path, struct joblet
 		return 0;
 	if (e && e->code == JOBLET_E_NOT_FOUND && (config_path || (env && *env)))
 		r = joblet_error_set(
-		    err, JOBLET_E_NOT_FOUND, 0,
-		    "%s; `joblet certs init --dir DIR` on the joblet host makes one (DIR/rnx-config.yml): copy it to ~/.rnx/rnx-config.yml, or name it with --config FILE or $RNX_CONFIG",
-		    joblet_error_message(e));
+			err, JOBLET_E_NOT_FOUND, 0,
+			"%s; `joblet certs init --dir DIR` on the joblet host makes one (DIR/rnx-config.yml): copy it to ~/.rnx/rnx-config.yml, or name it with --config FILE or $RNX_CONFIG",
+			joblet_error_message(e));
 	else if (e && e->code == JOBLET_E_NOT_FOUND)
 		/* The search message already says where it looked and about --config. */
 		r = joblet_error_set(
-		    err, JOBLET_E_NOT_FOUND, 0,
-		    "%s; `joblet certs init --dir DIR` on the joblet host makes one (DIR/rnx-config.yml)",
-		    joblet_error_message(e));
+			err, JOBLET_E_NOT_FOUND, 0,
+			"%s; `joblet certs init --dir DIR` on the joblet host makes one (DIR/rnx-config.yml)",
+			joblet_error_message(e));
 	else if (e)
 		joblet_error_move(err, &e);
 	joblet_error_free(e);
@@ -234,16 +234,16 @@ int rnx_api_open(const char *config_path, const char *node, struct rnx_api **ret
 	/* The loader insists on all three; this holds whatever it becomes. */
 	if (!has_pem(api->node->cert_pem) || !has_pem(api->node->key_pem)) {
 		r = joblet_error_set(
-		    err, JOBLET_E_CONFIG, 0,
-		    "node `%s` in `%s` has no client certificate: set cert and key (run `joblet certs init`)",
-		    api->node->name, api->cfg->source);
+			err, JOBLET_E_CONFIG, 0,
+			"node `%s` in `%s` has no client certificate: set cert and key (run `joblet certs init`)",
+			api->node->name, api->cfg->source);
 		goto fail;
 	}
 	if (!has_pem(api->node->ca_pem)) {
 		r = joblet_error_set(
-		    err, JOBLET_E_CONFIG, 0,
-		    "node `%s` in `%s` has no `ca`: set it to the CA that signed the server certificate",
-		    api->node->name, api->cfg->source);
+			err, JOBLET_E_CONFIG, 0,
+			"node `%s` in `%s` has no `ca`: set it to the CA that signed the server certificate",
+			api->node->name, api->cfg->source);
 		goto fail;
 	}
 	api->host = address_host(api->node->address);
@@ -370,14 +370,14 @@ int rnx_api_status_error(long status, const char *body, size_t len, struct joble
 			i++;
 		for (; i < len && body[i] != '\n' && body[i] != '\r' && n < sizeof(line) - 1; i++)
 			line[n++] =
-			    (unsigned char)body[i] < 0x20 || body[i] == 0x7f ? '?' : body[i];
+				(unsigned char)body[i] < 0x20 || body[i] == 0x7f ? '?' : body[i];
 		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 			n--;
 		line[n] = '\0';
 		if (n > 0)
 			r = joblet_error_set_detail(
-			    err, JOBLET_E_HTTP, (int32_t)status, "HTTP %ld: %s%s", status, line,
-			    i < len && body[i] != '\n' && body[i] != '\r' ? "..." : "");
+				err, JOBLET_E_HTTP, (int32_t)status, "HTTP %ld: %s%s", status, line,
+				i < len && body[i] != '\n' && body[i] != '\r' ? "..." : "");
 		else
 			r = joblet_error_set_detail(err, JOBLET_E_HTTP, (int32_t)status, "HTTP %ld",
 						    status);
@@ -389,7 +389,7 @@ int rnx_api_status_error(long status, const char *body, size_t len, struct joble
 /* curl's error text, with our memfd paths named for what they hold. */
 static void error_detail(const struct rnx_api *api, CURLcode res, char *out, size_t outlen)
 {
-	const struct pem_file *files[] = {&api->cert, &api->key, &api->ca};
+	const struct pem_file *files[] = { &api->cert, &api->key, &api->ca };
 	const char *src = api->errbuf[0] ? api->errbuf : curl_easy_strerror(res);
 	size_t n = 0;
 
@@ -507,31 +507,31 @@ static int connect_error(const struct failure *f, struct joblet_error **err)
 	case CURLE_COULDNT_CONNECT:
 		if (f->oserr == ECONNREFUSED)
 			return joblet_error_set(
-			    err, JOBLET_E_NETWORK, 0,
-			    "cannot connect to node `%s` at `%s`: connection refused; is `joblet serve` running there?",
-			    f->name, f->addr);
+				err, JOBLET_E_NETWORK, 0,
+				"cannot connect to node `%s` at `%s`: connection refused; is `joblet serve` running there?",
+				f->name, f->addr);
 		return joblet_error_set(
-		    err, JOBLET_E_NETWORK, 0,
-		    "cannot connect to node `%s` at `%s`: %s; check the address in `%s` and the network",
-		    f->name, f->addr, f->oserr ? strerror((int)f->oserr) : f->detail,
-		    api->cfg->source);
+			err, JOBLET_E_NETWORK, 0,
+			"cannot connect to node `%s` at `%s`: %s; check the address in `%s` and the network",
+			f->name, f->addr, f->oserr ? strerror((int)f->oserr) : f->detail,
+			api->cfg->source);
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return joblet_error_set(
-		    err, JOBLET_E_NETWORK, 0,
-		    "cannot connect to node `%s`: host `%s` not found (%s); check the address in `%s`",
-		    f->name, api->host, f->detail, api->cfg->source);
+			err, JOBLET_E_NETWORK, 0,
+			"cannot connect to node `%s`: host `%s` not found (%s); check the address in `%s`",
+			f->name, api->host, f->detail, api->cfg->source);
 	default:
 		/* CURLE_OPERATION_TIMEDOUT.  Once the request is sent only the stall
 		 * rule (CURLOPT_LOW_SPEED_*) is left; before, the connect time ran out. */
 		if (f->request == 0)
 			return joblet_error_set(
-			    err, JOBLET_E_TIMEOUT, 0,
-			    "cannot connect to node `%s` at `%s`: no answer within %ld s; check the address in `%s`, the network and firewalls",
-			    f->name, f->addr, CONNECT_TIMEOUT_S, api->cfg->source);
+				err, JOBLET_E_TIMEOUT, 0,
+				"cannot connect to node `%s` at `%s`: no answer within %ld s; check the address in `%s`, the network and firewalls",
+				f->name, f->addr, CONNECT_TIMEOUT_S, api->cfg->source);
 		return joblet_error_set(
-		    err, JOBLET_E_TIMEOUT, 0,
-		    "node `%s` at `%s` sent nothing for %ld s (%s %s); try again later", f->name,
-		    f->addr, STALL_TIMEOUT_S, f->method, f->path);
+			err, JOBLET_E_TIMEOUT, 0,
+			"node `%s` at `%s` sent nothing for %ld s (%s %s); try again later",
+			f->name, f->addr, STALL_TIMEOUT_S, f->method, f->path);
 	}
 }
 
@@ -545,24 +545,24 @@ static int certificate_error(const struct failure *f, struct joblet_error **err)
 		/* The chain verified (no GnuTLS status bit set), so the host name failed. */
 		if (f->verify == 0 || (f->verify & GNUTLS_CERT_UNEXPECTED_OWNER))
 			return joblet_error_set(
-			    err, JOBLET_E_CONFIG, 0,
-			    "the server certificate of node `%s` is not for `%s` (%s); the address in `%s` must be a host name or IP address the certificate holds, and `ca` the CA that signed it",
-			    f->name, api->host, f->detail, api->cfg->source);
+				err, JOBLET_E_CONFIG, 0,
+				"the server certificate of node `%s` is not for `%s` (%s); the address in `%s` must be a host name or IP address the certificate holds, and `ca` the CA that signed it",
+				f->name, api->host, f->detail, api->cfg->source);
 		return joblet_error_set(
-		    err, JOBLET_E_CONFIG, 0,
-		    "the server certificate of node `%s` at `%s` is not trusted (%s); `ca` of node `%s` in `%s` must be the CA that signed the server certificate",
-		    f->name, f->addr, f->detail, f->name, api->cfg->source);
+			err, JOBLET_E_CONFIG, 0,
+			"the server certificate of node `%s` at `%s` is not trusted (%s); `ca` of node `%s` in `%s` must be the CA that signed the server certificate",
+			f->name, f->addr, f->detail, f->name, api->cfg->source);
 	case CURLE_SSL_CACERT_BADFILE:
 		return joblet_error_set(
-		    err, JOBLET_E_CONFIG, 0,
-		    "cannot use `ca` of node `%s` in `%s` (%s); it must be the PEM certificate of the CA that signed the server certificate",
-		    f->name, api->ca.source ? api->ca.source : api->cfg->source, f->detail);
+			err, JOBLET_E_CONFIG, 0,
+			"cannot use `ca` of node `%s` in `%s` (%s); it must be the PEM certificate of the CA that signed the server certificate",
+			f->name, api->ca.source ? api->ca.source : api->cfg->source, f->detail);
 	default:
 		/* CURLE_SSL_CERTPROBLEM */
 		return joblet_error_set(
-		    err, JOBLET_E_CONFIG, 0,
-		    "cannot use the client certificate of `%s` for node `%s` (%s); cert must be a PEM certificate and key its unencrypted PEM private key",
-		    cert_source(api), f->name, f->detail);
+			err, JOBLET_E_CONFIG, 0,
+			"cannot use the client certificate of `%s` for node `%s` (%s); cert must be a PEM certificate and key its unencrypted PEM private key",
+			cert_source(api), f->name, f->detail);
 	}
 }
 
@@ -595,18 +595,18 @@ static int handshake_error(const struct failure *f, struct joblet_error **err)
 
 	if (pair == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
 		return joblet_error_set(
-		    err, JOBLET_E_CONFIG, 0,
-		    "cannot use the client certificate of `%s` with its key for node `%s` (%s); key must be the unencrypted PEM private key of cert",
-		    cert_source(api), f->name, gnutls_strerror(pair));
+			err, JOBLET_E_CONFIG, 0,
+			"cannot use the client certificate of `%s` with its key for node `%s` (%s); key must be the unencrypted PEM private key of cert",
+			cert_source(api), f->name, gnutls_strerror(pair));
 	if (pair < 0)
 		return joblet_error_set(
-		    err, JOBLET_E_CONFIG, 0,
-		    "cannot use the client certificate of `%s` for node `%s` (%s); cert must be a PEM certificate and key its unencrypted PEM private key",
-		    cert_source(api), f->name, gnutls_strerror(pair));
+			err, JOBLET_E_CONFIG, 0,
+			"cannot use the client certificate of `%s` for node `%s` (%s); cert must be a PEM certificate and key its unencrypted PEM private key",
+			cert_source(api), f->name, gnutls_strerror(pair));
 	return joblet_error_set(
-	    err, JOBLET_E_NETWORK, 0,
-	    "TLS handshake with node `%s` at `%s` failed (%s); is `joblet serve` listening there, with TLS 1.3?",
-	    f->name, f->addr, f->detail);
+		err, JOBLET_E_NETWORK, 0,
+		"TLS handshake with node `%s` at `%s` failed (%s); is `joblet serve` listening there, with TLS 1.3?",
+		f->name, f->addr, f->detail);
 }
 
 /* Wait up to ms for something to read on a connect-only handle, and read one byte. */
@@ -679,16 +679,16 @@ static int connection_error(const struct failure *f, struct joblet_error **err)
 
 	if (alert >= 0)
 		return joblet_error_set(
-		    err, JOBLET_E_PERMISSION, 0,
-		    "node `%s` refused the client certificate of `%s` (TLS alert: %s); it must be signed by the daemon's client CA (server.tls.client_ca)",
-		    f->name, cert_source(f->api),
-		    gnutls_alert_get_name((gnutls_alert_description_t)alert));
+			err, JOBLET_E_PERMISSION, 0,
+			"node `%s` refused the client certificate of `%s` (TLS alert: %s); it must be signed by the daemon's client CA (server.tls.client_ca)",
+			f->name, cert_source(f->api),
+			gnutls_alert_get_name((gnutls_alert_description_t)alert));
 	/* Its alert can be lost when it closes first (a slow client). */
 	if (f->fresh)
 		return joblet_error_set(
-		    err, JOBLET_E_NETWORK, 0,
-		    "node `%s` at `%s` closed the connection right after the TLS handshake (%s): it most likely refused the client certificate of `%s`, which must be signed by the daemon's client CA (server.tls.client_ca)",
-		    f->name, f->addr, f->detail, cert_source(f->api));
+			err, JOBLET_E_NETWORK, 0,
+			"node `%s` at `%s` closed the connection right after the TLS handshake (%s): it most likely refused the client certificate of `%s`, which must be signed by the daemon's client CA (server.tls.client_ca)",
+			f->name, f->addr, f->detail, cert_source(f->api));
 	return joblet_error_set(err, JOBLET_E_NETWORK, 0,
 				"the connection to node `%s` at `%s` broke during %s %s: %s",
 				f->name, f->addr, f->method, f->path, f->detail);
@@ -701,13 +701,13 @@ static int answer_error(const struct failure *f, struct joblet_error **err)
 	case CURLE_GOT_NOTHING:
 		if (f->fresh)
 			return joblet_error_set(
-			    err, JOBLET_E_NETWORK, 0,
-			    "node `%s` at `%s` closed the connection without answering %s %s; is `joblet serve` listening there?  (It does so when it refuses the client certificate of `%s`, which must be signed by the daemon's client CA, server.tls.client_ca.)",
-			    f->name, f->addr, f->method, f->path, cert_source(f->api));
+				err, JOBLET_E_NETWORK, 0,
+				"node `%s` at `%s` closed the connection without answering %s %s; is `joblet serve` listening there?  (It does so when it refuses the client certificate of `%s`, which must be signed by the daemon's client CA, server.tls.client_ca.)",
+				f->name, f->addr, f->method, f->path, cert_source(f->api));
 		return joblet_error_set(
-		    err, JOBLET_E_NETWORK, 0,
-		    "node `%s` at `%s` closed the connection without answering %s %s; is `joblet serve` listening there?",
-		    f->name, f->addr, f->method, f->path);
+			err, JOBLET_E_NETWORK, 0,
+			"node `%s` at `%s` closed the connection without answering %s %s; is `joblet serve` listening there?",
+			f->name, f->addr, f->method, f->path);
 	case CURLE_PARTIAL_FILE:
 		return joblet_error_set(err, JOBLET_E_NETWORK, 0,
 					"the answer of node `%s` at `%s` to %s %s was cut off: %s",
@@ -715,9 +715,9 @@ static int answer_error(const struct failure *f, struct joblet_error **err)
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return joblet_error_set(
-		    err, JOBLET_E_NETWORK, 0,
-		    "node `%s` at `%s` does not answer as a joblet daemon (%s); is `joblet serve` listening there?",
-		    f->name, f->addr, f->detail);
+			err, JOBLET_E_NETWORK, 0,
+			"node `%s` at `%s` does not answer as a joblet daemon (%s); is `joblet serve` listening there?",
+			f->name, f->addr, f->detail);
 	case CURLE_OUT_OF_MEMORY:
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "%s %s on node `%s`: %s",
 					f->method, f->path, f->name, f->detail);
@@ -879,9 +879,9 @@ static int valid_request(const char *method, const char *path, struct joblet_err
 	for (i = 0; path[i]; i++)
 		if ((unsigned char)path[i] <= 0x20 || path[i] == 0x7f)
 			return joblet_error_set(
-			    err, JOBLET_E_INVALID, 0,
-			    "API path `%s` holds a blank or control character; percent-encode it",
-			    path);
+				err, JOBLET_E_INVALID, 0,
+				"API path `%s` holds a blank or control character; percent-encode it",
+				path);
 	return 0;
 }
 
@@ -918,10 +918,10 @@ static int prepare(struct rnx_api *api, struct xfer *x, const char *method, cons
 	}
 	/* Header lines: what curl would add by itself is overridden or removed. */
 	const char *lines[] = {
-	    stream ? "Accept: text/event-stream" : "Accept: application/json",
-	    body ? "Content-Type: application/json" : "Content-Type:",
-	    "Expect:", /* no 100-continue round trip for larger bodies */
-	    leid,
+		stream ? "Accept: text/event-stream" : "Accept: application/json",
+		body ? "Content-Type: application/json" : "Content-Type:",
+		"Expect:", /* no 100-continue round trip for larger bodies */
+		leid,
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		if (!lines[i])
@@ -970,9 +970,9 @@ static int prepare(struct rnx_api *api, struct xfer *x, const char *method, cons
 	if (cr != CURLE_OK) {
 		curl_slist_free_all(h);
 		return joblet_error_set(
-		    err, JOBLET_E_UNSUPPORTED, 0,
-		    "this libcurl lacks an option rnx needs (%s); rnx needs libcurl 7.85 or later built with GnuTLS",
-		    curl_easy_strerror(cr));
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"this libcurl lacks an option rnx needs (%s); rnx needs libcurl 7.85 or later built with GnuTLS",
+			curl_easy_strerror(cr));
 	}
 	*ret_headers = h;
 	return 0;
@@ -997,7 +997,7 @@ static int status_error(const struct xfer *x, long status, struct joblet_error *
 int rnx_api_request(struct rnx_api *api, const char *method, const char *path, const char *body,
 		    size_t body_len, char **ret_body, size_t *ret_len, struct joblet_error **err)
 {
-	struct xfer x = {.api = api, .mode = XFER_BODY, .max = RNX_API_MAX_BODY};
+	struct xfer x = { .api = api, .mode = XFER_BODY, .max = RNX_API_MAX_BODY };
 	struct curl_slist *headers = NULL;
 	CURLcode res;
 	long status = 0;
@@ -1011,9 +1011,9 @@ int rnx_api_request(struct rnx_api *api, const char *method, const char *path, c
 	count_connections(api);
 	if (res == CURLE_WRITE_ERROR && x.too_big)
 		r = joblet_error_set(
-		    err, JOBLET_E_LIMIT, 0,
-		    "the answer of node `%s` to %s %s is larger than the %u MiB rnx accepts",
-		    api->node->name, method, path, RNX_API_MAX_BODY >> 20);
+			err, JOBLET_E_LIMIT, 0,
+			"the answer of node `%s` to %s %s is larger than the %u MiB rnx accepts",
+			api->node->name, method, path, RNX_API_MAX_BODY >> 20);
 	else if (res == CURLE_WRITE_ERROR)
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 				     "cannot hold the answer of node `%s` to %s %s",
@@ -1047,7 +1047,7 @@ int rnx_api_stream(struct rnx_api *api, const char *method, const char *path, co
 		   size_t body_len, const char *last_event_id, rnx_sse_cb cb, void *userdata,
 		   struct joblet_error **err)
 {
-	struct xfer x = {.api = api, .mode = XFER_UNDECIDED, .max = ERROR_BODY_MAX};
+	struct xfer x = { .api = api, .mode = XFER_UNDECIDED, .max = ERROR_BODY_MAX };
 	struct curl_slist *headers = NULL;
 	CURLcode res;
 	long status = 0;
@@ -1076,10 +1076,10 @@ int rnx_api_stream(struct rnx_api *api, const char *method, const char *path, co
 		joblet_error_move(err, &x.perr);
 	} else if (x.mode == XFER_NOT_SSE)
 		r = joblet_error_set(
-		    err, JOBLET_E_PARSE, 0,
-		    "node `%s` answered %s %s with `%s`, not an event stream (text/event-stream); is `joblet serve` listening at `%s`?",
-		    api->node->name, method, path, x.content_type ? x.content_type : "?",
-		    api->node->address);
+			err, JOBLET_E_PARSE, 0,
+			"node `%s` answered %s %s with `%s`, not an event stream (text/event-stream); is `joblet serve` listening at `%s`?",
+			api->node->name, method, path, x.content_type ? x.content_type : "?",
+			api->node->address);
 	else if (res != CURLE_OK)
 		r = transport_error(api, &x, res, method, path, err);
 	else {

@@ -41,7 +41,6 @@ static int fail(struct joblet_error *e)
 	return JL_EXIT_FAILURE;
 }
 
-
 static const char *jstr(json_object *o, const char *key)
 {
 	json_object *v;
@@ -68,7 +67,6 @@ static bool jint(json_object *o, const char *key, int64_t *ret)
 	return true;
 }
 
-
 /* A job id (or unique prefix) as rnx takes it: hex and dashes only, so it is safe in a path. */
 static bool id_ok(const char *id)
 {
@@ -78,8 +76,8 @@ static bool id_ok(const char *id)
 }
 
 /* Options common to the id verbs: [--json] ID. */
-static int parse_id_args(int argc, char **argv, struct rnx_ctx *ctx, const char *path,
-			 bool *follow, const char **ret_id)
+static int parse_id_args(int argc, char **argv, struct rnx_ctx *ctx, const char *path, bool *follow,
+			 const char **ret_id)
 {
 	const char *id = NULL;
 
@@ -96,11 +94,13 @@ static int parse_id_args(int argc, char **argv, struct rnx_ctx *ctx, const char 
 			id = argv[i];
 	}
 	if (!id)
-		return rnx_usage(path,
-				 "give the job's id (or a unique start of it; `rnx job list` shows them)",
-				 NULL);
+		return rnx_usage(
+			path,
+			"give the job's id (or a unique start of it; `rnx job list` shows them)",
+			NULL);
 	if (!id_ok(id)) {
-		fprintf(stderr, "%s: `%s` is not a job id: give the UUID `rnx job list` shows, or a unique start of it (lower-case hex).\n",
+		fprintf(stderr,
+			"%s: `%s` is not a job id: give the UUID `rnx job list` shows, or a unique start of it (lower-case hex).\n",
 			path, id);
 		return JL_EXIT_USAGE;
 	}
@@ -153,8 +153,8 @@ struct follow {
 	struct rnx_ctx *ctx;
 	char *buf;
 	size_t cap;
-	bool ended;	   /* the exit event came */
-	bool out_broken;   /* stdout was closed (| head): keep reading, print no more */
+	bool ended;	 /* the exit event came */
+	bool out_broken; /* stdout was closed (| head): keep reading, print no more */
 	char state[32];
 	int64_t exit_code;
 	int64_t signal;
@@ -174,11 +174,13 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 			json_object *o = json_tokener_parse(ev->data);
 
 			if (o) {
-				json_object_object_add(o, "stream", json_object_new_string(ev->event));
+				json_object_object_add(o, "stream",
+						       json_object_new_string(ev->event));
 				json_object_object_add(o, "id", json_object_new_string(ev->id));
-				if (!f->out_broken && puts(json_object_to_json_string_ext(
-							      o, JSON_C_TO_STRING_PLAIN |
-									 JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+				if (!f->out_broken &&
+				    puts(json_object_to_json_string_ext(
+					    o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 					f->out_broken = true;
 				json_object_put(o);
 			}
@@ -194,7 +196,8 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 		}
 		n = jl_log_event_decode(ev->data, ev->len, f->buf);
 		if (n < 0) {
-			fprintf(stderr, "rnx: a log event (id %s) was not understood; skipped\n", ev->id);
+			fprintf(stderr, "rnx: a log event (id %s) was not understood; skipped\n",
+				ev->id);
 			return 0;
 		}
 		if (err)
@@ -214,8 +217,8 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 		snprintf(f->reason, sizeof(f->reason), "%s", o ? jstr0(o, "reason") : "");
 		if (f->ctx->json && o && !f->out_broken) {
 			json_object_object_add(o, "stream", json_object_new_string("exit"));
-			puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								       JSON_C_TO_STRING_NOSLASHESCAPE));
+			puts(json_object_to_json_string_ext(
+				o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		}
 		json_object_put(o);
 	}
@@ -238,7 +241,8 @@ static int stream_log(struct rnx_api *api, const char *id, bool follow, struct f
 	for (;;) {
 		struct joblet_error *e = NULL;
 
-		r = rnx_api_stream(api, "GET", path, NULL, 0, last[0] ? last : NULL, on_event, f, &e);
+		r = rnx_api_stream(api, "GET", path, NULL, 0, last[0] ? last : NULL, on_event, f,
+				   &e);
 		if (*rnx_api_last_event_id(api) && strcmp(last, rnx_api_last_event_id(api)) != 0) {
 			/* Events came: the minute of retries starts again from here. */
 			snprintf(last, sizeof(last), "%s", rnx_api_last_event_id(api));
@@ -257,7 +261,8 @@ static int stream_log(struct rnx_api *api, const char *id, bool follow, struct f
 			return -1;
 		}
 		if (!warned) {
-			fprintf(stderr, "rnx: lost the log stream of job %s (%s); reconnecting...\n", id,
+			fprintf(stderr,
+				"rnx: lost the log stream of job %s (%s); reconnecting...\n", id,
 				joblet_error_message(e));
 			warned = true;
 		}
@@ -272,7 +277,8 @@ static int stream_log(struct rnx_api *api, const char *id, bool follow, struct f
 static int exit_status(const struct follow *f, const char *id)
 {
 	if (!f->ended) {
-		fprintf(stderr, "rnx: the log stream of job %s ended before the job did; `rnx job status %s` shows it\n",
+		fprintf(stderr,
+			"rnx: the log stream of job %s ended before the job did; `rnx job status %s` shows it\n",
 			id, id);
 		return JL_EXIT_FAILURE;
 	}
@@ -356,13 +362,15 @@ static int run_read_spec(struct run *run)
 		return JL_EXIT_USAGE;
 	}
 	if (!run->spec->argv || !run->spec->argv[0])
-		return rnx_usage("rnx job run",
-				 "no command given; put it after the flags (`rnx job run --max-memory=256 -- python3 job.py`)",
-				 NULL);
+		return rnx_usage(
+			"rnx job run",
+			"no command given; put it after the flags (`rnx job run --max-memory=256 -- python3 job.py`)",
+			NULL);
 	if (run->follow && run->spec->cron)
-		return rnx_usage("rnx job run",
-				 "-f follows one job, and a recurring job (--cron) makes a new job each time; follow those with `rnx job log -f ID`",
-				 NULL);
+		return rnx_usage(
+			"rnx job run",
+			"-f follows one job, and a recurring job (--cron) makes a new job each time; follow those with `rnx job log -f ID`",
+			NULL);
 	return 0;
 }
 
@@ -395,7 +403,8 @@ static void print_submitted(FILE *where, json_object *rec)
 	fprintf(where, "Job %s %s", jstr0(rec, "id"), state);
 	if (strcmp(state, "SCHEDULED") == 0 && jstr(rec, "cron")) {
 		local_time(jstr(rec, "scheduled"), when, sizeof(when));
-		fprintf(where, " (recurring `%s`; the first run starts %s)", jstr(rec, "cron"), when);
+		fprintf(where, " (recurring `%s`; the first run starts %s)", jstr(rec, "cron"),
+			when);
 	} else if (strcmp(state, "SCHEDULED") == 0) {
 		local_time(jstr(rec, "scheduled"), when, sizeof(when));
 		fprintf(where, " (starts %s)", when);
@@ -466,12 +475,13 @@ static int job_list(int argc, char **argv, void *userdata)
 		else
 			return rnx_usage("rnx job list", "unknown option", argv[i]);
 	}
-	if (status && (!*status || strspn(status, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") !=
-					   strlen(status)))
-		return rnx_usage(
-				 "rnx job list", "--status takes a state such as RUNNING or FAILED, not",
-			     status);
-	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "", status ? status : "");
+	if (status &&
+	    (!*status || strspn(status, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") !=
+				 strlen(status)))
+		return rnx_usage("rnx job list",
+				 "--status takes a state such as RUNNING or FAILED, not", status);
+	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "",
+		 status ? status : "");
 	if (rnx_request(ctx, "GET", path, &answer) < 0)
 		return JL_EXIT_FAILURE;
 	if (ctx->json) {
@@ -500,13 +510,14 @@ static int job_list(int argc, char **argv, void *userdata)
 		if (jint(j, "exit_code", &x))
 			snprintf(code, sizeof(code), "%lld", (long long)x);
 		if (jstr(j, "cron"))
-			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  [cron %s] %.60s\n", jstr0(j, "id"),
-			       jstr0(j, "state"), code, when, jstr(j, "name") ? jstr(j, "name") : "-",
-			       jstr(j, "cron"), jstr0(j, "command"));
+			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  [cron %s] %.60s\n",
+			       jstr0(j, "id"), jstr0(j, "state"), code, when,
+			       jstr(j, "name") ? jstr(j, "name") : "-", jstr(j, "cron"),
+			       jstr0(j, "command"));
 		else
 			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %.60s\n", jstr0(j, "id"),
-			       jstr0(j, "state"), code, when, jstr(j, "name") ? jstr(j, "name") : "-",
-			       jstr0(j, "command"));
+			       jstr0(j, "state"), code, when,
+			       jstr(j, "name") ? jstr(j, "name") : "-", jstr0(j, "command"));
 	}
 	json_object_put(arr);
 	return JL_EXIT_OK;
@@ -518,7 +529,8 @@ static void print_env(const char *label, json_object *env)
 
 	if (!env || !json_object_is_type(env, json_type_object))
 		return;
-	json_object_object_foreach(env, k, v) {
+	json_object_object_foreach(env, k, v)
+	{
 		printf("%-14s %s=%s\n", first ? label : "", k, json_object_get_string(v));
 		first = false;
 	}
@@ -541,8 +553,8 @@ static void print_status_record(json_object *j)
 		int64_t runs = 0;
 
 		jint(j, "runs", &runs);
-		printf("%-14s %s (local time of the node; %lld runs made)\n", "Cron:",
-		       jstr(j, "cron"), (long long)runs);
+		printf("%-14s %s (local time of the node; %lld runs made)\n",
+		       "Cron:", jstr(j, "cron"), (long long)runs);
 	}
 	if (jstr(j, "parent"))
 		printf("%-14s %s (a run of that recurring job)\n", "Made by:", jstr(j, "parent"));
@@ -711,8 +723,8 @@ static int job_log(int argc, char **argv, void *userdata)
 }
 
 /* stop, cancel, delete: one request, one line. */
-static int job_act(int argc, char **argv, struct rnx_ctx *ctx, const char *verb,
-		   const char *method, const char *suffix, const char *done)
+static int job_act(int argc, char **argv, struct rnx_ctx *ctx, const char *verb, const char *method,
+		   const char *suffix, const char *done)
 {
 	char cmd[64], path[128], *answer = NULL;
 	const char *id = NULL;
@@ -787,36 +799,36 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	return JL_EXIT_OK;
 }
 
-#define RUN_HELP                                                                               \
-	"Runs COMMAND as a job on the node.  Flags end at `--` or at the first word that is\n" \
-	"not a flag, so `rnx job run --runtime=my-runtime echo hello` works as typed.\n"        \
-	"\n"                                                                                   \
-	"Job flags:\n"                                                                         \
-	"  --max-cpu=PCT        CPU, percent of one core (100 = one core)\n"                   \
-	"  --max-memory=MIB     memory in MiB (or a size: 2GiB); the job is killed beyond it\n"  \
-	"  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"            \
-	"  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"                               \
-	"  --max-pids=N         at most N processes\n"                                         \
-	"  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"                 \
-	"  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"         \
-	"  -e, --env K=V        set an environment variable (repeatable)\n"                    \
-	"  -s, --secret-env K=V set one that no API answer ever shows (`***`)\n"               \
-	"  --upload=PATH        copy a file or folder of this host into /work (repeatable)\n"  \
-	"  --workdir=DIR        working folder inside the job (default /work)\n"               \
-	"  --network=MODE       none (loopback only, default) or host (admin role only)\n"     \
-	"  --schedule=WHEN      start later: RFC 3339 (no zone: the node's local time),\n"     \
-	"                       `2026-12-03 10:00`, or a delay (90s, 5m, 2h30m, 1h 15m, 1d)\n" \
-	"  --cron=EXPR          recurring: a new job at every time the 5-field cron\n"         \
-	"                       expression matches (node's local time), e.g. \"*/5 * * * *\"\n" \
-	"  --priority=N         0..1000, for scheduler policies that use it\n"                 \
-	"  --cpus=N             N whole cores pinned for this job alone, chosen by the node\n" \
-	"  --name=NAME          a label shown in `rnx job list`\n"                             \
-	"Options of rnx:\n"                                                                    \
-	"  -f, --follow         stream the job's output and exit with its exit code\n"         \
-	"  --json               print the job record (with -f: one JSON line per event)\n"     \
-	"\n"                                                                                   \
-	"Exit status with --follow: the job's own; 124 when it timed out, 137 when killed\n"  \
-	"(out of memory, or stopped), 128+N for signal N, 125 when it could not start, 1 when\n" \
+#define RUN_HELP                                                                                   \
+	"Runs COMMAND as a job on the node.  Flags end at `--` or at the first word that is\n"     \
+	"not a flag, so `rnx job run --runtime=my-runtime echo hello` works as typed.\n"           \
+	"\n"                                                                                       \
+	"Job flags:\n"                                                                             \
+	"  --max-cpu=PCT        CPU, percent of one core (100 = one core)\n"                       \
+	"  --max-memory=MIB     memory in MiB (or a size: 2GiB); the job is killed beyond it\n"    \
+	"  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"                \
+	"  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"                                   \
+	"  --max-pids=N         at most N processes\n"                                             \
+	"  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"                     \
+	"  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"             \
+	"  -e, --env K=V        set an environment variable (repeatable)\n"                        \
+	"  -s, --secret-env K=V set one that no API answer ever shows (`***`)\n"                   \
+	"  --upload=PATH        copy a file or folder of this host into /work (repeatable)\n"      \
+	"  --workdir=DIR        working folder inside the job (default /work)\n"                   \
+	"  --network=MODE       none (loopback only, default) or host (admin role only)\n"         \
+	"  --schedule=WHEN      start later: RFC 3339 (no zone: the node's local time),\n"         \
+	"                       `2026-12-03 10:00`, or a delay (90s, 5m, 2h30m, 1h 15m, 1d)\n"     \
+	"  --cron=EXPR          recurring: a new job at every time the 5-field cron\n"             \
+	"                       expression matches (node's local time), e.g. \"*/5 * * * *\"\n"    \
+	"  --priority=N         0..1000, for scheduler policies that use it\n"                     \
+	"  --cpus=N             N whole cores pinned for this job alone, chosen by the node\n"     \
+	"  --name=NAME          a label shown in `rnx job list`\n"                                 \
+	"Options of rnx:\n"                                                                        \
+	"  -f, --follow         stream the job's output and exit with its exit code\n"             \
+	"  --json               print the job record (with -f: one JSON line per event)\n"         \
+	"\n"                                                                                       \
+	"Exit status with --follow: the job's own; 124 when it timed out, 137 when killed\n"       \
+	"(out of memory, or stopped), 128+N for signal N, 125 when it could not start, 1 when\n"   \
 	"it was canceled or rnx failed, 2 for a usage error.\n"
 
 const struct jl_cli_command rnx_job_commands[] = {

@@ -51,14 +51,20 @@ int rnx_cmd_nodes(int argc, char **argv, void *userdata)
 
 			json_object_object_add(o, "name", json_object_new_string(n->name));
 			json_object_object_add(o, "address", json_object_new_string(n->address));
-			json_object_object_add(o, "nodeId", n->node_id ? json_object_new_string(n->node_id) : NULL);
+			json_object_object_add(o, "nodeId",
+					       n->node_id ? json_object_new_string(n->node_id)
+							  : NULL);
 			json_object_object_add(o, "default", json_object_new_boolean(n == def));
-			json_object_object_add(o, "cert", json_object_new_string(source_of(n->cert_path)));
-			json_object_object_add(o, "key", json_object_new_string(source_of(n->key_path)));
-			json_object_object_add(o, "ca", json_object_new_string(source_of(n->ca_path)));
+			json_object_object_add(o, "cert",
+					       json_object_new_string(source_of(n->cert_path)));
+			json_object_object_add(o, "key",
+					       json_object_new_string(source_of(n->key_path)));
+			json_object_object_add(o, "ca",
+					       json_object_new_string(source_of(n->ca_path)));
 			json_object_array_add(arr, o);
 		}
-		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_SPACED |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	} else {

@@ -77,7 +77,8 @@ static int plugins_list(int argc, char **argv, void *userdata)
 		return JL_EXIT_FAILURE;
 	}
 	if (ctx->json)
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_SPACED |
 								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		print_table(root);

@@ -24,15 +24,14 @@
 #include "runtime/runtime.h"
 #include "common/runtime_text.h"
 
-
-
 /* A runtime spec as a path segment: NAME[@VERSION] of the characters runtimes use. */
 static bool spec_ok(const char *s)
 {
 	size_t n = strlen(s);
 
 	return n > 0 && n < 200 &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-@") == n;
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-@") ==
+		       n;
 }
 
 static int call(struct rnx_ctx *ctx, const char *method, const char *path, int32_t what)
@@ -50,8 +49,7 @@ static int call(struct rnx_ctx *ctx, const char *method, const char *path, int32
 }
 
 /* One NAME[@VERSION] and --json. */
-static int one_spec(int argc, char **argv, struct rnx_ctx *ctx, const char *path,
-		    const char **ret)
+static int one_spec(int argc, char **argv, struct rnx_ctx *ctx, const char *path, const char **ret)
 {
 	*ret = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -98,7 +96,8 @@ static int runtime_list(int argc, char **argv, void *userdata)
 		size_t o = snprintf(path, sizeof(path), "/v1/runtimes?registry=");
 
 		for (const char *c = registry ? registry : ""; *c && o + 4 < sizeof(path); c++) {
-			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~", *c))
+			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~",
+				   *c))
 				path[o++] = *c;
 			else
 				o += (size_t)snprintf(path + o, sizeof(path) - o, "%%%02X",
@@ -110,8 +109,7 @@ static int runtime_list(int argc, char **argv, void *userdata)
 }
 
 /* info and remove: /v1/runtimes/NAME[@VERSION] with a method. */
-static int one_runtime(int argc, char **argv, struct rnx_ctx *ctx, const char *method,
-		       int32_t what)
+static int one_runtime(int argc, char **argv, struct rnx_ctx *ctx, const char *method, int32_t what)
 {
 	const char *spec;
 	char cmd[64], path[300];
@@ -158,15 +156,17 @@ static int on_install_event(void *userdata, const struct rnx_sse_event *ev)
 
 	if (strcmp(ev->event, "progress") == 0 && o && !in->ctx->json) {
 		const char *phase = jstr(o, "phase");
-		struct jl_install_progress p = { sizeof(p), 0, jstr(o, "name"),
-						     jstr(o, "version"), 0, -1, 0, jstr(o, "message") };
+		struct jl_install_progress p = {
+			sizeof(p), 0, jstr(o, "name"),	 jstr(o, "version"), 0,
+			-1,	   0, jstr(o, "message")
+		};
 
-		p.phase = !phase				 ? 0
-			  : strcmp(phase, "resolving") == 0	 ? JL_INSTALL_RESOLVING
+		p.phase = !phase			      ? 0
+			  : strcmp(phase, "resolving") == 0   ? JL_INSTALL_RESOLVING
 			  : strcmp(phase, "downloading") == 0 ? JL_INSTALL_DOWNLOADING
-			  : strcmp(phase, "verifying") == 0	 ? JL_INSTALL_VERIFYING
-			  : strcmp(phase, "done") == 0	 ? JL_INSTALL_DONE
-							 : 0;
+			  : strcmp(phase, "verifying") == 0   ? JL_INSTALL_VERIFYING
+			  : strcmp(phase, "done") == 0	      ? JL_INSTALL_DONE
+							      : 0;
 		if (json_object_object_get_ex(o, "done", &v))
 			p.done = (uint64_t)json_object_get_int64(v);
 		if (json_object_object_get_ex(o, "total", &v))
@@ -241,13 +241,14 @@ static int runtime_install(int argc, char **argv, void *userdata)
 	} else if (in.error)
 		fprintf(stderr, "rnx: %s\n", in.error);
 	else if (!in.result)
-		fprintf(stderr, "rnx: the install stream of the node ended without a result; `rnx runtime list` shows what is installed\n");
+		fprintf(stderr,
+			"rnx: the install stream of the node ended without a result; `rnx runtime list` shows what is installed\n");
 	else {
 		if (ctx->json)
 			rnx_print_json(in.result);
 		else
 			jl_runtime_print_text(stdout, stderr, "rnx", JL_RUNTIME_TEXT_INSTALLED,
-						  in.result);
+					      in.result);
 		rc = JL_EXIT_OK;
 	}
 	free(in.result);
@@ -276,14 +277,15 @@ static int rnx_runtime_exec(int argc, char **argv, void *userdata)
 	for (int i = 0; i < argc; i++)
 		args[n++] = argv[i];
 	execv(joblet, args);
-	fprintf(stderr, "rnx: cannot run `%s` for `rnx runtime %s`: %s; install joblet on this machine, or point $RNX_JOBLET at it\n",
+	fprintf(stderr,
+		"rnx: cannot run `%s` for `rnx runtime %s`: %s; install joblet on this machine, or point $RNX_JOBLET at it\n",
 		joblet, argv[0], strerror(errno));
 	free(args);
 	return JL_EXIT_FAILURE;
 }
 
-#define RNX_RUNTIME_LOCAL                                                                   \
-	"Builds from folders of this machine, with `joblet runtime` of this machine (no\n" \
+#define RNX_RUNTIME_LOCAL                                                                          \
+	"Builds from folders of this machine, with `joblet runtime` of this machine (no\n"         \
 	"node); see rnx(1).\n"
 
 const struct jl_cli_command rnx_runtime_commands[] = {

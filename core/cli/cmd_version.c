@@ -54,9 +54,9 @@ static int parse_version(const struct rnx_api *api, const char *body, size_t len
 	    json_object_is_type(v, json_type_string) && *json_object_get_string(v)) {
 		ret->version = strdup(json_object_get_string(v));
 		ret->plugin_abi = json_object_object_get_ex(root, "plugin_abi", &abi) &&
-					  json_object_is_type(abi, json_type_string)
-				      ? strdup(json_object_get_string(abi))
-				      : NULL;
+						  json_object_is_type(abi, json_type_string)
+					  ? strdup(json_object_get_string(abi))
+					  : NULL;
 		if (!ret->version)
 			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 					     "cannot hold the version of node `%s`",
@@ -64,10 +64,10 @@ static int parse_version(const struct rnx_api *api, const char *body, size_t len
 	} else {
 		first_line(body, len, line, sizeof(line));
 		r = joblet_error_set(
-		    err, JOBLET_E_PARSE, 0,
-		    "the answer of node `%s` to GET /v1/version was not understood (%s%s%s); is `joblet serve` listening at `%s`?",
-		    rnx_api_node(api), root ? "no `version` in `" : "not JSON: `",
-		    *line ? line : "(empty)", "`", rnx_api_address(api));
+			err, JOBLET_E_PARSE, 0,
+			"the answer of node `%s` to GET /v1/version was not understood (%s%s%s); is `joblet serve` listening at `%s`?",
+			rnx_api_node(api), root ? "no `version` in `" : "not JSON: `",
+			*line ? line : "(empty)", "`", rnx_api_address(api));
 	}
 	json_object_put(root);
 	return r;
@@ -106,7 +106,7 @@ static int query_server(const struct rnx_ctx *ctx, char **ret_node, struct serve
 int rnx_cmd_version(int argc, char **argv, void *userdata)
 {
 	struct rnx_ctx *ctx = userdata;
-	struct server_version sv = {NULL, NULL};
+	struct server_version sv = { NULL, NULL };
 	struct joblet_error *e = NULL;
 	char *node = NULL;
 	int r = jl_cli_parse_json_only(argc, argv, "rnx version", &ctx->json, stderr);
@@ -115,8 +115,7 @@ int rnx_cmd_version(int argc, char **argv, void *userdata)
 		return r;
 	if (!ctx->json) {
 		/* The client's part first, whatever the node does. */
-		printf("rnx %s (plugin ABI %s)\n", JOBLET_VERSION_STRING,
-		       JOBLET_PLUGIN_ABI_STRING);
+		printf("rnx %s (plugin ABI %s)\n", JOBLET_VERSION_STRING, JOBLET_PLUGIN_ABI_STRING);
 		fflush(stdout);
 	}
 	r = query_server(ctx, &node, &sv, &e);
@@ -126,8 +125,7 @@ int rnx_cmd_version(int argc, char **argv, void *userdata)
 	if (ctx->json) {
 		json_object *o = json_object_new_object(), *s = NULL;
 
-		json_object_object_add(o, "client",
-				       json_object_new_string(JOBLET_VERSION_STRING));
+		json_object_object_add(o, "client", json_object_new_string(JOBLET_VERSION_STRING));
 		json_object_object_add(o, "plugin_abi",
 				       json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
 		if (r == 0) {
@@ -143,8 +141,8 @@ int rnx_cmd_version(int argc, char **argv, void *userdata)
 			json_object_object_add(o, "server_error",
 					       json_object_new_string(joblet_error_message(e)));
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_SPACED |
-							   JSON_C_TO_STRING_NOSLASHESCAPE));
+							       JSON_C_TO_STRING_SPACED |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else if (r == 0)
 		printf("server: joblet %s (node %s)\n", sv.version, node ? node : "?");

@@ -25,8 +25,9 @@ void rnx_print_json(const char *json)
 {
 	json_object *o = json_tokener_parse(json);
 
-	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE)
+	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE)
 	       : json);
 	json_object_put(o);
 }

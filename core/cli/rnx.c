@@ -26,10 +26,10 @@ static const struct jl_cli_command rnx_commands[] = {
 	  rnx_job_commands },
 	{ "plugins", "List plugins: loaded ones and rejected ones with the reason", NULL, NULL,
 	  NULL, rnx_plugins_commands },
-	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes",
-	  NULL, NULL, NULL, rnx_runtime_commands },
-	{ "nodes", "List the nodes of the client configuration (`*` marks the default)",
-	  "[--json]", NULL, rnx_cmd_nodes, NULL },
+	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes", NULL,
+	  NULL, NULL, rnx_runtime_commands },
+	{ "nodes", "List the nodes of the client configuration (`*` marks the default)", "[--json]",
+	  NULL, rnx_cmd_nodes, NULL },
 	{ NULL },
 };
 
@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 		else if (strncmp(a, "--node=", 7) == 0)
 			ctx.node = a + 7;
 		else {
-			fprintf(stderr, "rnx: unknown option `%s`; run `rnx --help` to see the options.\n",
+			fprintf(stderr,
+				"rnx: unknown option `%s`; run `rnx --help` to see the options.\n",
 				a);
 			return JL_EXIT_USAGE;
 		}

@@ -89,13 +89,14 @@ static int too_large(struct rnx_sse_parser *p, int line, struct joblet_error **e
 {
 	p->done = -1;
 	if (line)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"a line of the event stream is longer than the %zu bytes allowed",
-					p->line_max);
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"a line of the event stream is longer than the %zu bytes allowed",
+			p->line_max);
 	return joblet_error_set(
-	    err, JOBLET_E_LIMIT, 0,
-	    "an event of the event stream holds more than the %zu bytes of data allowed",
-	    p->max);
+		err, JOBLET_E_LIMIT, 0,
+		"an event of the event stream holds more than the %zu bytes of data allowed",
+		p->max);
 }
 
 int rnx_sse_parser_new(rnx_sse_cb cb, void *userdata, size_t max_event_bytes,

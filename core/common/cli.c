@@ -17,7 +17,8 @@ void jl_cli_print_help(FILE *out, const char *path, const struct jl_cli_command 
 	size_t width = 0;
 
 	if (cmd->subcommands) {
-		fprintf(out, "Usage: %s %s\n", path, cmd->usage ? cmd->usage : "<command> [options]");
+		fprintf(out, "Usage: %s %s\n", path,
+			cmd->usage ? cmd->usage : "<command> [options]");
 		if (cmd->summary)
 			fprintf(out, "\n%s\n", cmd->summary);
 		fprintf(out, "\nCommands:\n");
@@ -25,12 +26,14 @@ void jl_cli_print_help(FILE *out, const char *path, const struct jl_cli_command 
 			if (strlen(c->name) > width)
 				width = strlen(c->name);
 		for (const struct jl_cli_command *c = cmd->subcommands; c->name; c++)
-			fprintf(out, "  %-*s  %s\n", (int)width, c->name, c->summary ? c->summary : "");
+			fprintf(out, "  %-*s  %s\n", (int)width, c->name,
+				c->summary ? c->summary : "");
 		if (cmd->help)
 			fprintf(out, "\n%s", cmd->help);
 		fprintf(out, "\nRun `%s <command> --help` for the options of a command.\n", path);
 	} else {
-		fprintf(out, "Usage: %s%s%s\n", path, cmd->usage ? " " : "", cmd->usage ? cmd->usage : "");
+		fprintf(out, "Usage: %s%s%s\n", path, cmd->usage ? " " : "",
+			cmd->usage ? cmd->usage : "");
 		if (cmd->summary)
 			fprintf(out, "\n%s\n", cmd->summary);
 		if (cmd->help)
@@ -62,7 +65,8 @@ static int help_for(const struct jl_cli_command *cmd, char *path, size_t size, i
 		const struct jl_cli_command *next = find(cmd->subcommands, argv[i]);
 
 		if (!next) {
-			fprintf(errout, "%s: `%s` is not a command; run `%s --help` to see the commands.\n",
+			fprintf(errout,
+				"%s: `%s` is not a command; run `%s --help` to see the commands.\n",
 				path, argv[i], path);
 			return JL_EXIT_USAGE;
 		}
@@ -73,8 +77,8 @@ static int help_for(const struct jl_cli_command *cmd, char *path, size_t size, i
 	return JL_EXIT_OK;
 }
 
-int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv,
-			void *userdata, FILE *out, FILE *errout)
+int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv, void *userdata,
+		    FILE *out, FILE *errout)
 {
 	const struct jl_cli_command *cmd = root;
 	char path[256];
@@ -146,13 +150,13 @@ int jl_cli_parse_json_only(int argc, char **argv, const char *path, int *json, F
 			*json = 1;
 			continue;
 		}
-		fprintf(errout, "%s: unknown option `%s`; run `%s --help` to see the options.\n", path,
-			argv[optind - 1], path);
+		fprintf(errout, "%s: unknown option `%s`; run `%s --help` to see the options.\n",
+			path, argv[optind - 1], path);
 		return JL_EXIT_USAGE;
 	}
 	if (optind < argc) {
-		fprintf(errout, "%s: unexpected argument `%s`; run `%s --help` for the usage.\n", path,
-			argv[optind], path);
+		fprintf(errout, "%s: unexpected argument `%s`; run `%s --help` for the usage.\n",
+			path, argv[optind], path);
 		return JL_EXIT_USAGE;
 	}
 	return 0;

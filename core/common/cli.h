@@ -14,10 +14,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-
-#define JL_EXIT_OK 0
+#define JL_EXIT_OK	0
 #define JL_EXIT_FAILURE 1
-#define JL_EXIT_USAGE 2
+#define JL_EXIT_USAGE	2
 
 struct jl_cli_command {
 	const char *name;    /* the word typed; NULL ends a table */
@@ -38,8 +37,8 @@ struct jl_cli_command {
  * program) below root, whose name is the program name.  Prints help to out
  * when asked, and usage errors to errout.  Returns an exit status.
  */
-int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv,
-				   void *userdata, FILE *out, FILE *errout);
+int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv, void *userdata,
+		    FILE *out, FILE *errout);
 
 /*
  * Options of a leaf that takes only `--json` and no arguments (argv[0] is
@@ -47,11 +46,9 @@ int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv,
  * prints a usage error naming `path` ("rnx plugins list") to errout and
  * returns JL_EXIT_USAGE.
  */
-int jl_cli_parse_json_only(int argc, char **argv, const char *path, int *json,
-					  FILE *errout);
+int jl_cli_parse_json_only(int argc, char **argv, const char *path, int *json, FILE *errout);
 
 /* Print the help of cmd, whose full command words are `path` ("rnx plugins"). */
-void jl_cli_print_help(FILE *out, const char *path,
-				      const struct jl_cli_command *cmd);
+void jl_cli_print_help(FILE *out, const char *path, const struct jl_cli_command *cmd);
 
 #endif /* JL_CLI_H */

@@ -73,13 +73,27 @@ static char *escape_byte(uint8_t c, char *o)
 
 	*o++ = '\\';
 	switch (c) {
-	case '"': *o++ = '"'; break;
-	case '\\': *o++ = '\\'; break;
-	case '\n': *o++ = 'n'; break;
-	case '\r': *o++ = 'r'; break;
-	case '\t': *o++ = 't'; break;
-	case '\b': *o++ = 'b'; break;
-	case '\f': *o++ = 'f'; break;
+	case '"':
+		*o++ = '"';
+		break;
+	case '\\':
+		*o++ = '\\';
+		break;
+	case '\n':
+		*o++ = 'n';
+		break;
+	case '\r':
+		*o++ = 'r';
+		break;
+	case '\t':
+		*o++ = 't';
+		break;
+	case '\b':
+		*o++ = 'b';
+		break;
+	case '\f':
+		*o++ = 'f';
+		break;
 	default:
 		*o++ = 'u';
 		*o++ = '0';
@@ -218,15 +232,24 @@ static size_t unescape_u(const char *s, size_t len, char *out, size_t *used)
 static int unescape_letter(char c)
 {
 	switch (c) {
-	case 'n': return '\n';
-	case 't': return '\t';
-	case 'r': return '\r';
-	case 'b': return '\b';
-	case 'f': return '\f';
-	case '"': return '"';
-	case '\\': return '\\';
-	case '/': return '/';
-	default: return -1;
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	case 'r':
+		return '\r';
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case '"':
+		return '"';
+	case '\\':
+		return '\\';
+	case '/':
+		return '/';
+	default:
+		return -1;
 	}
 }
 

@@ -35,7 +35,7 @@ void jl_size_format(double bytes, char *buf, size_t len)
 }
 
 void jl_install_progress_print(FILE *out, struct jl_progress_view *b,
-				   const struct jl_install_progress *p)
+			       const struct jl_install_progress *p)
 {
 	char done[32], total[32], rate[32];
 
@@ -56,8 +56,9 @@ void jl_install_progress_print(FILE *out, struct jl_progress_view *b,
 		int pct = p->total > 0 ? (int)(100.0 * (double)p->done / (double)p->total) : 0;
 		int width = 30, fill = p->total > 0 ? pct * width / 100 : 0;
 
-		fprintf(out, "\r[%.*s%*s] %3d%% %s / %s  %s/s ", fill, "##############################",
-			width - fill, "", pct, done, p->total > 0 ? total : "?", rate);
+		fprintf(out, "\r[%.*s%*s] %3d%% %s / %s  %s/s ", fill,
+			"##############################", width - fill, "", pct, done,
+			p->total > 0 ? total : "?", rate);
 		b->drawn = 1;
 	} else if (p->total > 0) {
 		int decile = (int)(10 * p->done / (uint64_t)p->total);
@@ -126,8 +127,10 @@ static void print_registry(FILE *out, json_object *o)
 		fprintf(out, "  %s:", jstr(rt, "name"));
 		for (size_t j = 0; versions && j < json_object_array_length(versions); j++) {
 			json_object *v = json_object_array_get_idx(versions, j), *b;
-			bool inst = json_object_object_get_ex(v, "installed", &b) && json_object_get_boolean(b);
-			bool sup = !json_object_object_get_ex(v, "supported", &b) || json_object_get_boolean(b);
+			bool inst = json_object_object_get_ex(v, "installed", &b) &&
+				    json_object_get_boolean(b);
+			bool sup = !json_object_object_get_ex(v, "supported", &b) ||
+				   json_object_get_boolean(b);
 
 			if (j == 0)
 				desc = jstr(v, "description");
@@ -160,7 +163,8 @@ static void print_info(FILE *out, json_object *o)
 			fprintf(out, "  platforms:  ");
 			for (size_t j = 0; j < json_object_array_length(platforms); j++)
 				fprintf(out, " %s",
-					json_object_get_string(json_object_array_get_idx(platforms, j)));
+					json_object_get_string(
+						json_object_array_get_idx(platforms, j)));
 			fprintf(out, "\n");
 		}
 		json_object_object_get_ex(rt, "mounts", &mounts);
@@ -168,16 +172,19 @@ static void print_info(FILE *out, json_object *o)
 			json_object *m = json_object_array_get_idx(mounts, j), *ro = NULL;
 
 			json_object_object_get_ex(m, "readonly", &ro);
-			fprintf(out, "  %s %s -> %s (%s)\n", j ? "            " : "mounts:     ",
-				jstr(m, "source"), jstr(m, "target"),
+			fprintf(out, "  %s %s -> %s (%s)\n",
+				j ? "            " : "mounts:     ", jstr(m, "source"),
+				jstr(m, "target"),
 				json_object_get_boolean(ro) ? "read-only" : "writable");
 		}
 		json_object_object_get_ex(rt, "environment", &envo);
 		if (envo) {
 			bool first = true;
 
-			json_object_object_foreach(envo, k, v) {
-				fprintf(out, "  %s %s=%s\n", first ? "environment:" : "            ", k,
+			json_object_object_foreach(envo, k, v)
+			{
+				fprintf(out, "  %s %s=%s\n",
+					first ? "environment:" : "            ", k,
 					json_object_get_string(v));
 				first = false;
 			}
@@ -198,8 +205,7 @@ static void print_removed(FILE *out, json_object *o)
 	}
 }
 
-int jl_runtime_print_text(FILE *out, FILE *errout, const char *prog, int32_t what,
-			      const char *json)
+int jl_runtime_print_text(FILE *out, FILE *errout, const char *prog, int32_t what, const char *json)
 {
 	json_object *o = json_tokener_parse(json);
 
@@ -208,12 +214,24 @@ int jl_runtime_print_text(FILE *out, FILE *errout, const char *prog, int32_t wha
 		return -1;
 	}
 	switch (what) {
-	case JL_RUNTIME_TEXT_INSTALLED: print_installed(out, o); break;
-	case JL_RUNTIME_TEXT_LIST: print_list(out, errout, prog, o); break;
-	case JL_RUNTIME_TEXT_REGISTRY: print_registry(out, o); break;
-	case JL_RUNTIME_TEXT_INFO: print_info(out, o); break;
-	case JL_RUNTIME_TEXT_REMOVED: print_removed(out, o); break;
-	default: json_object_put(o); return -1;
+	case JL_RUNTIME_TEXT_INSTALLED:
+		print_installed(out, o);
+		break;
+	case JL_RUNTIME_TEXT_LIST:
+		print_list(out, errout, prog, o);
+		break;
+	case JL_RUNTIME_TEXT_REGISTRY:
+		print_registry(out, o);
+		break;
+	case JL_RUNTIME_TEXT_INFO:
+		print_info(out, o);
+		break;
+	case JL_RUNTIME_TEXT_REMOVED:
+		print_removed(out, o);
+		break;
+	default:
+		json_object_put(o);
+		return -1;
 	}
 	json_object_put(o);
 	return 0;

@@ -18,10 +18,10 @@
 /* Which answer jl_runtime_print_text() is given. */
 enum jl_runtime_text {
 	JL_RUNTIME_TEXT_INSTALLED = 1, /* of jl_runtime_install() */
-	JL_RUNTIME_TEXT_LIST = 2,	   /* of jl_runtime_list() without a filter */
+	JL_RUNTIME_TEXT_LIST = 2,      /* of jl_runtime_list() without a filter */
 	JL_RUNTIME_TEXT_REGISTRY = 3,  /* of jl_registry_list() */
-	JL_RUNTIME_TEXT_INFO = 4,	   /* of jl_runtime_list() of one runtime */
-	JL_RUNTIME_TEXT_REMOVED = 5	   /* of jl_runtime_remove() */
+	JL_RUNTIME_TEXT_INFO = 4,      /* of jl_runtime_list() of one runtime */
+	JL_RUNTIME_TEXT_REMOVED = 5    /* of jl_runtime_remove() */
 };
 
 /*
@@ -37,9 +37,9 @@ void jl_size_format(double bytes, char *buf, size_t len);
 
 /* State of an install's progress display (zero it, set tty, last_decile = -1). */
 struct jl_progress_view {
-	int32_t tty;	     /* 1: redraw a bar on one line; 0: a line per 10 % */
+	int32_t tty; /* 1: redraw a bar on one line; 0: a line per 10 % */
 	int32_t last_decile;
-	int32_t drawn;	     /* a bar is on the line */
+	int32_t drawn; /* a bar is on the line */
 	int32_t reserved;
 };
 

@@ -23,8 +23,8 @@
 /* How deep a folder given to --upload is read. */
 #define MAX_HOST_DEPTH 32
 /* What the daemon takes in one request. */
-#define MAX_UPLOADS 10000
-#define MAX_UPLOAD_PATH 1024
+#define MAX_UPLOADS	 10000
+#define MAX_UPLOAD_PATH	 1024
 #define MAX_UPLOAD_DEPTH 32
 
 /* ------------------------------------------------------------------ rnx: host files out */
@@ -105,8 +105,9 @@ static int encode_file(struct encoder *e, const char *host, const char *rel, con
 	int r;
 
 	if (e->bytes + st->st_size > MAX_UPLOAD_BYTES)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the uploads are larger than 1 GiB; the daemon takes at most server.max_request_bytes in one request");
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"the uploads are larger than 1 GiB; the daemon takes at most server.max_request_bytes in one request");
 	fd = open(host, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read upload `%s`", host);
@@ -140,8 +141,8 @@ static int encode_path(struct encoder *e, const char *host, const char *rel, int
 	struct stat st;
 
 	if (depth > MAX_HOST_DEPTH)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"upload `%s` is nested too deeply", host);
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "upload `%s` is nested too deeply",
+					host);
 	/* Links are followed: their targets are sent. */
 	if (stat(host, &st) < 0)
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno, "upload `%s`", host);
@@ -167,9 +168,10 @@ static int encode_arg(struct encoder *e, const char *arg, struct joblet_error **
 	base = strrchr(copy, '/');
 	base = base ? base + 1 : copy;
 	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"upload `%s` has no name to give it in /work; name the file or folder itself",
-					arg);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"upload `%s` has no name to give it in /work; name the file or folder itself",
+			arg);
 	return encode_path(e, copy, base, 0, err);
 }
 
@@ -232,9 +234,10 @@ static int decode_members(json_object *o, size_t i, struct jl_upload *up, const 
 		else if (strcmp(k, "dir") == 0 && json_object_is_type(val, json_type_boolean))
 			up->dir = json_object_get_boolean(val);
 		else
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"uploads[%zu]: `%s` is not a field of an upload (path, data, mode, dir) or has the wrong type",
-						i, k);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"uploads[%zu]: `%s` is not a field of an upload (path, data, mode, dir) or has the wrong type",
+				i, k);
 	}
 	/* A folder without a mode must be enterable. */
 	if (up->dir && !json_object_object_get_ex(o, "mode", NULL))
@@ -256,9 +259,10 @@ static int decode_one(json_object *o, size_t i, struct jl_upload *up, struct job
 	if ((r = decode_members(o, i, up, &path, &data, &dlen, err)) < 0)
 		return r;
 	if (!path || !upload_path_ok(path))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"uploads[%zu]: path `%s` must be relative to /work, without `.`, `..` or empty parts",
-					i, path ? path : "");
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"uploads[%zu]: path `%s` must be relative to /work, without `.`, `..` or empty parts",
+			i, path ? path : "");
 	if (up->dir && data)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"uploads[%zu] `%s`: a folder has no data", i, path);
@@ -289,8 +293,8 @@ int jl_uploads_decode(json_object *v, void *uploads, struct joblet_error **err)
 					"`uploads` must be an array of {path, data} objects");
 	n = json_object_array_length(v);
 	if (n > MAX_UPLOADS)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"more than %d uploads", MAX_UPLOADS);
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "more than %d uploads",
+					MAX_UPLOADS);
 	jl_uploads_done(u);
 	u->n = 0;
 	u->items = calloc(n ? n : 1, sizeof(*u->items));
@@ -298,7 +302,8 @@ int jl_uploads_decode(json_object *v, void *uploads, struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		/* Counted before it is filled: jl_uploads_done() frees a half-made one. */
-		if ((r = decode_one(json_object_array_get_idx(v, i), i, &u->items[u->n++], err)) < 0)
+		if ((r = decode_one(json_object_array_get_idx(v, i), i, &u->items[u->n++], err)) <
+		    0)
 			return r;
 	return 0;
 }

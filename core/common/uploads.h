@@ -25,10 +25,10 @@
 
 /* One upload of a request, checked and decoded.  Owned by its jl_uploads. */
 struct jl_upload {
-	char *path;	/* relative to /work, without `.`, `..` or empty parts */
-	uint8_t *data;	/* a file's bytes (len of them); NULL for a folder */
+	char *path;    /* relative to /work, without `.`, `..` or empty parts */
+	uint8_t *data; /* a file's bytes (len of them); NULL for a folder */
 	size_t len;
-	int mode;	/* permission bits as given (& 07777); 0644, or 0755 for a folder, when not */
+	int mode; /* permission bits as given (& 07777); 0644, or 0755 for a folder, when not */
 	bool dir;
 };
 

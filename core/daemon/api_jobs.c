@@ -50,10 +50,12 @@ static int open_parents(int dirfd, const char *path, uid_t uid, gid_t gid, bool 
 			break;
 		snprintf(part, sizeof(part), "%.*s", (int)n, c);
 		if (mkdirat(fd, part, 0755) == 0) {
-			if (geteuid() == 0 && fchownat(fd, part, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (geteuid() == 0 &&
+			    fchownat(fd, part, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
 				close(fd);
 				return joblet_error_set(err, JOBLET_E_IO, errno,
-							"upload: cannot set the owner of `%s`", path);
+							"upload: cannot set the owner of `%s`",
+							path);
 			}
 		} else if (errno != EEXIST) {
 			close(fd);
@@ -97,7 +99,8 @@ static int write_uploads(const char *state_dir, void *userdata, struct joblet_er
 			if (fchmod(dfd, (mode_t)(up->mode & 0755)) < 0) {
 				close(dfd);
 				return joblet_error_set(err, JOBLET_E_IO, errno,
-							"upload: cannot set the mode of `%s`", up->path);
+							"upload: cannot set the mode of `%s`",
+							up->path);
 			}
 			close(dfd);
 			continue;
@@ -112,8 +115,8 @@ static int write_uploads(const char *state_dir, void *userdata, struct joblet_er
 			int e = errno;
 
 			close(dfd);
-			return joblet_error_set(err, e == EEXIST ? JOBLET_E_INVALID : JOBLET_E_IO, e,
-						"upload `%s`: cannot create it%s", up->path,
+			return joblet_error_set(err, e == EEXIST ? JOBLET_E_INVALID : JOBLET_E_IO,
+						e, "upload `%s`: cannot create it%s", up->path,
 						e == EEXIST ? " (given twice)" : "");
 		}
 		while (off < up->len) {
@@ -126,8 +129,8 @@ static int write_uploads(const char *state_dir, void *userdata, struct joblet_er
 
 				close(fd);
 				close(dfd);
-				return joblet_error_set(err, JOBLET_E_IO, e, "upload `%s`: cannot write it",
-							up->path);
+				return joblet_error_set(err, JOBLET_E_IO, e,
+							"upload `%s`: cannot write it", up->path);
 			}
 			off += (size_t)w;
 		}
@@ -138,7 +141,8 @@ static int write_uploads(const char *state_dir, void *userdata, struct joblet_er
 			close(fd);
 			close(dfd);
 			return joblet_error_set(err, JOBLET_E_IO, e,
-						"upload `%s`: cannot set its owner and mode", up->path);
+						"upload `%s`: cannot set its owner and mode",
+						up->path);
 		}
 		close(fd);
 		close(dfd);
@@ -206,16 +210,18 @@ static json_object *record_json(const struct job_record *r, bool detail)
 	json_object_object_add(o, "signal", json_object_new_int(r->signal));
 	json_object_object_add(o, "reason", r->reason ? json_object_new_string(r->reason) : NULL);
 	json_object_object_add(o, "cron", r->cron ? json_object_new_string(r->cron) : NULL);
-	json_object_object_add(o, "parent", r->parent[0] ? json_object_new_string(r->parent) : NULL);
+	json_object_object_add(o, "parent",
+			       r->parent[0] ? json_object_new_string(r->parent) : NULL);
 	json_object_object_add(o, "cores", r->cores[0] ? json_object_new_string(r->cores) : NULL);
 	if (r->cron)
 		json_object_object_add(o, "runs", json_object_new_int64(r->runs));
 	if (detail) {
 		json_object_object_add(o, "owner_role",
-				       r->owner_role ? json_object_new_string(r->owner_role) : NULL);
-		json_object_object_add(o, "owner_serial", r->owner_serial
-								  ? json_object_new_string(r->owner_serial)
-								  : NULL);
+				       r->owner_role ? json_object_new_string(r->owner_role)
+						     : NULL);
+		json_object_object_add(o, "owner_serial",
+				       r->owner_serial ? json_object_new_string(r->owner_serial)
+						       : NULL);
 		json_object_object_add(o, "cpu_usec", json_object_new_int64(r->cpu_usec));
 		json_object_object_add(o, "memory_peak_bytes",
 				       json_object_new_int64(r->memory_peak_bytes));
@@ -293,7 +299,8 @@ int api_job_run(struct request *rq)
 		free(cmd);
 		jl_job_spec_free(spec);
 		jl_uploads_done(&files.up);
-		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
+		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM,
+				   "out of memory");
 	}
 	r = manager_submit(rq->d->manager, spec, &owner, pub, cmd,
 			   files.up.n ? write_uploads : NULL, &files, &rec, &e);
@@ -337,9 +344,10 @@ int api_job_list(struct request *rq)
 
 	if (status && *status && !(state = job_state_parse(status))) {
 		json_object_put(c.arr);
-		return reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
-				   "status `%s` is not a job state (PENDING, SCHEDULED, RUNNING, COMPLETED, FAILED, STOPPED, CANCELED, TIMEOUT, OOM_KILLED)",
-				   status);
+		return reply_error(
+			rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
+			"status `%s` is not a job state (PENDING, SCHEDULED, RUNNING, COMPLETED, FAILED, STOPPED, CANCELED, TIMEOUT, OOM_KILLED)",
+			status);
 	}
 	if (store_job_foreach(rq->d->store, state, list_one, &c, &e) < 0) {
 		json_object_put(c.arr);
@@ -375,7 +383,8 @@ int api_job_status(struct request *rq)
 		json_object *x = json_object_new_object();
 
 		json_object_object_add(x, "time", time_json(ev[i].ts_ns));
-		json_object_object_add(x, "state", json_object_new_string(job_state_name(ev[i].state)));
+		json_object_object_add(x, "state",
+				       json_object_new_string(job_state_name(ev[i].state)));
 		json_object_object_add(x, "reason",
 				       ev[i].reason ? json_object_new_string(ev[i].reason) : NULL);
 		json_object_array_add(arr, x);
@@ -386,9 +395,8 @@ int api_job_status(struct request *rq)
 	return reply_obj(rq, MHD_HTTP_OK, o);
 }
 
-static int act(struct request *rq,
-	       int (*fn)(struct manager *m, const char *id, struct job_record *ret,
-			 struct joblet_error **err))
+static int act(struct request *rq, int (*fn)(struct manager *m, const char *id,
+					     struct job_record *ret, struct joblet_error **err))
 {
 	struct joblet_error *e = NULL;
 	struct job_record rec;

@@ -47,12 +47,12 @@ struct follower {
 	struct jl_log_reader *reader;
 	char id[37];
 	bool follow;
-	int sock;	/* the connection's socket (to see a peer that left), or -1 */
+	int sock;	     /* the connection's socket (to see a peer that left), or -1 */
 	int64_t quiet_since; /* CLOCK_MONOTONIC s of the last thing sent */
-	bool done;	/* the last event is formatted */
+	bool done;	     /* the last event is formatted */
 	bool failed;
 	uint64_t gen;
-	char *out;	/* formatted events: out[off..len) not sent yet */
+	char *out; /* formatted events: out[off..len) not sent yet */
 	size_t off, len, cap;
 };
 
@@ -306,12 +306,13 @@ int api_job_logs(struct request *rq)
 	}
 	if (!parse_after(rq, &after, &skip))
 		return reply_error(
-		    rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
-		    "Last-Event-ID / after `%s` is not an event id (a record number from an earlier stream)",
-		    after);
+			rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
+			"Last-Event-ID / after `%s` is not an event id (a record number from an earlier stream)",
+			after);
 	f = calloc(1, sizeof(*f));
 	if (!f)
-		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
+		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM,
+				   "out of memory");
 	f->d = rq->d;
 	memcpy(f->id, rq->target, sizeof(f->id));
 	ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);

@@ -33,7 +33,7 @@ int api_runtime_list(struct request *rq)
 
 	if (registry)
 		r = jl_registry_list(rq->d->cfg, rq->d->set, *registry ? registry : NULL, &json,
-					 &e);
+				     &e);
 	else
 		r = jl_runtime_list(rq->d->cfg, NULL, &json, &e);
 	return reply_result(rq, r, e, json);
@@ -64,10 +64,10 @@ int api_runtime_remove(struct request *rq)
 struct install {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int refs;	   /* the thread and the stream */
-	bool finished;	   /* the final event is queued */
+	int refs;      /* the thread and the stream */
+	bool finished; /* the final event is queued */
 	bool sent_final;
-	char *queue;	   /* events not sent yet */
+	char *queue; /* events not sent yet */
 	size_t len, cap;
 	int64_t last_progress_ns;
 	struct daemon_ctx *d;
@@ -117,11 +117,16 @@ static void push_event(struct install *in, const char *event, const char *data)
 static const char *phase_name(int32_t phase)
 {
 	switch (phase) {
-	case JL_INSTALL_RESOLVING: return "resolving";
-	case JL_INSTALL_DOWNLOADING: return "downloading";
-	case JL_INSTALL_VERIFYING: return "verifying";
-	case JL_INSTALL_DONE: return "done";
-	default: return "working";
+	case JL_INSTALL_RESOLVING:
+		return "resolving";
+	case JL_INSTALL_DOWNLOADING:
+		return "downloading";
+	case JL_INSTALL_VERIFYING:
+		return "verifying";
+	case JL_INSTALL_DONE:
+		return "done";
+	default:
+		return "working";
 	}
 }
 
@@ -145,11 +150,13 @@ static void on_progress(const struct jl_install_progress *p, void *userdata)
 	o = json_object_new_object();
 	json_object_object_add(o, "phase", json_object_new_string(phase_name(p->phase)));
 	json_object_object_add(o, "name", p->name ? json_object_new_string(p->name) : NULL);
-	json_object_object_add(o, "version", p->version ? json_object_new_string(p->version) : NULL);
+	json_object_object_add(o, "version",
+			       p->version ? json_object_new_string(p->version) : NULL);
 	json_object_object_add(o, "done", json_object_new_int64((int64_t)p->done));
 	json_object_object_add(o, "total", json_object_new_int64(p->total));
 	json_object_object_add(o, "rate_bps", json_object_new_double(p->rate_bps));
-	json_object_object_add(o, "message", p->message ? json_object_new_string(p->message) : NULL);
+	json_object_object_add(o, "message",
+			       p->message ? json_object_new_string(p->message) : NULL);
 	push_event(in, "progress", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	pthread_mutex_unlock(&in->lock);
@@ -177,13 +184,15 @@ static void *install_main(void *arg)
 	} else {
 		json_object *o = json_object_new_object(), *x = json_object_new_object();
 
-		json_object_object_add(x, "code", json_object_new_string(jl_error_code_name(e->code)));
-		json_object_object_add(x, "message", json_object_new_string(joblet_error_message(e)));
+		json_object_object_add(x, "code",
+				       json_object_new_string(jl_error_code_name(e->code)));
+		json_object_object_add(x, "message",
+				       json_object_new_string(joblet_error_message(e)));
 		json_object_object_add(o, "error", x);
 		push_event(in, "error", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 		jl_log(JOBLET_LOG_WARNING, NULL, "runtime `%s` not installed: %s", in->spec,
-			   joblet_error_message(e));
+		       joblet_error_message(e));
 	}
 	in->finished = true;
 	pthread_cond_broadcast(&in->cond);
@@ -247,9 +256,10 @@ int api_runtime_install(struct request *rq)
 		else if (strcmp(key, "force") == 0 && json_object_is_type(v, json_type_boolean))
 			force = json_object_get_boolean(v);
 		else {
-			int r = reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
-					    "`%s` is not a field of an install (spec, registry, force) or has the wrong type",
-					    key);
+			int r = reply_error(
+				rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
+				"`%s` is not a field of an install (spec, registry, force) or has the wrong type",
+				key);
 
 			json_object_put(o);
 			return r;
@@ -268,7 +278,8 @@ int api_runtime_install(struct request *rq)
 		if (in)
 			free(in->spec);
 		free(in);
-		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
+		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM,
+				   "out of memory");
 	}
 	json_object_put(o);
 	pthread_mutex_init(&in->lock, NULL);

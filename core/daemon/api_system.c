@@ -70,7 +70,8 @@ int api_metrics(struct request *rq)
 	enum MHD_Result r;
 
 	if (!f)
-		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM, "out of memory");
+		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM,
+				   "out of memory");
 	manager_stats(rq->d->manager, &ms);
 	server_counters(rq->d->server, &conns, answered);
 	if (store_job_counts(rq->d->store, counts, &e) < 0) {
@@ -81,8 +82,8 @@ int api_metrics(struct request *rq)
 		return r;
 	}
 	metric(f, "joblet_build_info", "gauge", "The joblet version serving.");
-	fprintf(f, "joblet_build_info{version=\"%s\",plugin_abi=\"%s\"} 1\n",
-		JOBLET_VERSION_STRING, JOBLET_PLUGIN_ABI_STRING);
+	fprintf(f, "joblet_build_info{version=\"%s\",plugin_abi=\"%s\"} 1\n", JOBLET_VERSION_STRING,
+		JOBLET_PLUGIN_ABI_STRING);
 	metric(f, "joblet_start_time_seconds", "gauge", "When the daemon started (Unix time).");
 	fprintf(f, "joblet_start_time_seconds %.3f\n", (double)rq->d->started_ns / 1e9);
 	metric(f, "joblet_jobs", "gauge", "Jobs in the store by state.");
@@ -90,7 +91,8 @@ int api_metrics(struct request *rq)
 		fprintf(f, "joblet_jobs{state=\"%s\"} %" PRId64 "\n", job_state_name(s), counts[s]);
 	metric(f, "joblet_jobs_submitted_total", "counter", "Jobs submitted since the start.");
 	fprintf(f, "joblet_jobs_submitted_total %" PRId64 "\n", ms.submitted);
-	metric(f, "joblet_jobs_started_total", "counter", "Job supervisors started since the start.");
+	metric(f, "joblet_jobs_started_total", "counter",
+	       "Job supervisors started since the start.");
 	fprintf(f, "joblet_jobs_started_total %" PRId64 "\n", ms.started);
 	metric(f, "joblet_jobs_ended_total", "counter", "Jobs that reached a final state.");
 	fprintf(f, "joblet_jobs_ended_total %" PRId64 "\n", ms.ended);
@@ -103,7 +105,8 @@ int api_metrics(struct request *rq)
 	fprintf(f, "joblet_log_followers %ld\n", log_hub_followers(rq->d->hub));
 	metric(f, "joblet_http_responses_total", "counter", "API answers by status class.");
 	for (int c = 2; c <= 5; c++)
-		fprintf(f, "joblet_http_responses_total{code=\"%dxx\"} %" PRId64 "\n", c, answered[c]);
+		fprintf(f, "joblet_http_responses_total{code=\"%dxx\"} %" PRId64 "\n", c,
+			answered[c]);
 	fclose(f);
 	r = (enum MHD_Result)reply_text(rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 					text, len);

@@ -53,8 +53,9 @@ int32_t role_from_ous(const char *const *ous, size_t n)
 
 const char *tls_priorities(int32_t min_version)
 {
-	return min_version == 12 ? "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
-				 : "SECURE128:-VERS-ALL:+VERS-TLS1.3:%SERVER_PRECEDENCE";
+	return min_version == 12
+		       ? "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+		       : "SECURE128:-VERS-ALL:+VERS-TLS1.3:%SERVER_PRECEDENCE";
 }
 
 static void datum_free(gnutls_datum_t *d)
@@ -83,9 +84,10 @@ static int load(const char *key, const char *path, gnutls_datum_t *ret, struct j
 	int r = gnutls_load_file(path, ret);
 
 	if (r < 0)
-		return joblet_error_set(err, JOBLET_E_CONFIG, errno,
-					"server.tls.%s `%s` cannot be read (%s); create the API's certificates with `joblet certs init --dir DIR` and point server.tls at them (joblet.yml(5))",
-					key, path, gnutls_strerror(r));
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, errno,
+			"server.tls.%s `%s` cannot be read (%s); create the API's certificates with `joblet certs init --dir DIR` and point server.tls at them (joblet.yml(5))",
+			key, path, gnutls_strerror(r));
 	return 0;
 }
 
@@ -143,8 +145,7 @@ static int describe_cert(const gnutls_datum_t *pem, char *buf, size_t size)
 	return r;
 }
 
-int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
-		   struct joblet_error **err)
+int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret, struct joblet_error **err)
 {
 	gnutls_datum_t cert = { NULL, 0 }, key = { NULL, 0 }, ca = { NULL, 0 }, crl = { NULL, 0 };
 	struct tls_creds *c = calloc(1, sizeof(*c));
@@ -152,7 +153,8 @@ int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
 	int r, n;
 
 	if (!c)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load the TLS credentials");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot load the TLS credentials");
 	c->refs = 1;
 	if ((r = load("cert", cfg->tls_cert, &cert, err)) < 0 ||
 	    (r = load("key", cfg->tls_key, &key, err)) < 0 ||
@@ -160,39 +162,44 @@ int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
 	    (cfg->tls_crl && (r = load("crl", cfg->tls_crl, &crl, err)) < 0))
 		goto fail;
 	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
-		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load the TLS credentials");
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+				     "cannot load the TLS credentials");
 		goto fail;
 	}
-	n = gnutls_certificate_set_x509_key_mem2(c->cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
+	n = gnutls_certificate_set_x509_key_mem2(c->cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL,
+						 0);
 	if (n < 0) {
-		r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-				     "server.tls.cert `%s` and server.tls.key `%s` cannot be used: %s; they must be a PEM certificate and its own private key",
-				     cfg->tls_cert, cfg->tls_key, gnutls_strerror(n));
+		r = joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"server.tls.cert `%s` and server.tls.key `%s` cannot be used: %s; they must be a PEM certificate and its own private key",
+			cfg->tls_cert, cfg->tls_key, gnutls_strerror(n));
 		goto fail;
 	}
 	n = gnutls_certificate_set_x509_trust_mem(c->cred, &ca, GNUTLS_X509_FMT_PEM);
 	if (n <= 0) {
-		r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-				     "server.tls.client_ca `%s` holds no usable CA certificate%s%s; give the CA that signs the clients' certificates",
-				     cfg->tls_client_ca, n < 0 ? ": " : "",
-				     n < 0 ? gnutls_strerror(n) : "");
+		r = joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"server.tls.client_ca `%s` holds no usable CA certificate%s%s; give the CA that signs the clients' certificates",
+			cfg->tls_client_ca, n < 0 ? ": " : "", n < 0 ? gnutls_strerror(n) : "");
 		goto fail;
 	}
 	if (cfg->tls_crl) {
 		n = gnutls_certificate_set_x509_crl_mem(c->cred, &crl, GNUTLS_X509_FMT_PEM);
 		if (n < 0) {
-			r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					     "server.tls.crl `%s` is not a PEM CRL signed by the client CA: %s",
-					     cfg->tls_crl, gnutls_strerror(n));
+			r = joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"server.tls.crl `%s` is not a PEM CRL signed by the client CA: %s",
+				cfg->tls_crl, gnutls_strerror(n));
 			goto fail;
 		}
 		snprintf(what, sizeof(what), "; CRL `%s` (%d list%s)", cfg->tls_crl, n,
 			 n == 1 ? "" : "s");
 	}
 	if (describe_cert(&cert, c->summary, sizeof(c->summary)) < 0) {
-		r = joblet_error_set(err, JOBLET_E_CONFIG, 0,
-				     "server.tls.cert `%s` has expired (%s); make new certificates with `joblet certs init`",
-				     cfg->tls_cert, c->summary);
+		r = joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"server.tls.cert `%s` has expired (%s); make new certificates with `joblet certs init`",
+			cfg->tls_cert, c->summary);
 		goto fail;
 	}
 	snprintf(c->summary + strlen(c->summary), sizeof(c->summary) - strlen(c->summary), "%s",
@@ -201,7 +208,8 @@ int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
 	c->key_pem = datum_strdup(&key);
 	c->ca_pem = datum_strdup(&ca);
 	if (!c->cert_pem || !c->key_pem || !c->ca_pem) {
-		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot load the TLS credentials");
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+				     "cannot load the TLS credentials");
 		goto fail;
 	}
 	datum_free(&cert);
@@ -266,7 +274,8 @@ int auth_peer(gnutls_session_t session, struct identity *ret, struct joblet_erro
 		gnutls_datum_t why = { NULL, 0 };
 
 		if (r == 0)
-			gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &why, 0);
+			gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &why,
+								     0);
 		r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
 				     "the client certificate does not verify: %s",
 				     why.data ? (const char *)why.data : gnutls_strerror(r));
@@ -285,8 +294,9 @@ int auth_peer(gnutls_session_t session, struct identity *ret, struct joblet_erro
 	len = sizeof(ret->cn);
 	r = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, ret->cn, &len);
 	if (r < 0 || !ret->cn[0]) {
-		r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-				     "the client certificate has no common name (CN): give each client certificate a CN naming who uses it");
+		r = joblet_error_set(
+			err, JOBLET_E_PERMISSION, 0,
+			"the client certificate has no common name (CN): give each client certificate a CN naming who uses it");
 		goto out;
 	}
 	{
@@ -296,15 +306,16 @@ int auth_peer(gnutls_session_t session, struct identity *ret, struct joblet_erro
 		/* Two CNs: which one is the caller?  Refuse rather than guess. */
 		if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 1, 0, second,
 						  &l2) != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
-			r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-					     "the client certificate has several common names (CN)");
+			r = joblet_error_set(
+				err, JOBLET_E_PERMISSION, 0,
+				"the client certificate has several common names (CN)");
 			goto out;
 		}
 	}
 	for (unsigned i = 0; n_ous < 8; i++) {
 		len = sizeof(ou_buf[0]);
-		r = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, i, 0,
-						  ou_buf[n_ous], &len);
+		r = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, i,
+						  0, ou_buf[n_ous], &len);
 		if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
 		if (r < 0)

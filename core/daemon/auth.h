@@ -38,17 +38,16 @@ int32_t role_from_ous(const char *const *ous, size_t n);
 
 struct tls_creds {
 	gnutls_certificate_credentials_t cred;
-	int refs;		/* under tls_lock */
+	int refs;			   /* under tls_lock */
 	char *cert_pem, *key_pem, *ca_pem; /* what MHD is started with */
-	char summary[256];	/* for the log: subject, expiry, CRL entries */
+	char summary[256];		   /* for the log: subject, expiry, CRL entries */
 };
 
 /*
  * Load server.tls.* of cfg into new credentials (refs = 1).  Every problem
  * names the key and the file and says what to do (`joblet certs init`).
  */
-int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret,
-		   struct joblet_error **err);
+int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret, struct joblet_error **err);
 void tls_creds_ref(struct tls_creds *c);
 void tls_creds_unref(struct tls_creds *c);
 

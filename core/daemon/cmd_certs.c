@@ -275,8 +275,9 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			if (parse_ip(optarg, buf, &len) == 0)
 				return usage("`%s` is an IP address; give it with --ip", optarg);
 			if (!dns_name_valid(optarg))
-				return usage("--server-name `%s` is not a DNS name (letters, digits, `-` and `.`, such as joblet.example.com)",
-					     optarg);
+				return usage(
+					"--server-name `%s` is not a DNS name (letters, digits, `-` and `.`, such as joblet.example.com)",
+					optarg);
 			if (has_name(o, optarg))
 				break; /* named already */
 			if (o->n_names == MAX_SANS)
@@ -288,15 +289,17 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			if (o->n_ips == MAX_SANS)
 				return usage("at most %d --ip", MAX_SANS);
 			if (parse_ip(optarg, o->ips[o->n_ips], &o->ip_len[o->n_ips]) < 0)
-				return usage("--ip `%s` is not an IPv4 or IPv6 address (such as 10.0.0.5 or fd00::5)",
-					     optarg);
+				return usage(
+					"--ip `%s` is not an IPv4 or IPv6 address (such as 10.0.0.5 or fd00::5)",
+					optarg);
 			if (!has_ip(o, o->ips[o->n_ips], o->ip_len[o->n_ips]))
 				o->n_ips++;
 			break;
 		case 'a':
 			if (!address_valid(optarg, host, sizeof(host)))
-				return usage("--address `%s` is not HOST:PORT (such as %s or [fd00::5]:50051)",
-					     optarg, DEFAULT_ADDRESS);
+				return usage(
+					"--address `%s` is not HOST:PORT (such as %s or [fd00::5]:50051)",
+					optarg, DEFAULT_ADDRESS);
 			o->address = optarg;
 			break;
 		case 'C':
@@ -304,8 +307,9 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			long v = parse_days(optarg);
 
 			if (v < 0)
-				return usage("--%s must be a whole number of days from 1 to %d, not `%s`",
-					     c == 'C' ? "ca-days" : "days", MAX_DAYS, optarg);
+				return usage(
+					"--%s must be a whole number of days from 1 to %d, not `%s`",
+					c == 'C' ? "ca-days" : "days", MAX_DAYS, optarg);
 			*(c == 'C' ? &o->ca_days : &o->days) = v;
 			o->days_given |= c == 'D';
 			break;
@@ -482,7 +486,8 @@ static int issue_key(struct issuing *is, struct joblet_error **err)
 	explicit_bzero(pem.data, pem.size);
 	gnutls_free(pem.data);
 	if (!is->out.key_pem)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot keep the key of `%s`", is->p->cn);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot keep the key of `%s`",
+					is->p->cn);
 	rc = gnutls_privkey_init(&is->key);
 	if (rc >= 0) {
 		rc = gnutls_privkey_import_x509(is->key, xkey, GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE);
@@ -578,8 +583,8 @@ static int issue_certificate(struct issuing *is, time_t now, struct serials *ser
 			return r;
 	}
 	rc = gnutls_x509_crt_privkey_sign(is->crt, is->issuer ? is->issuer->crt : is->crt,
-					  is->issuer ? is->issuer->key : is->key,
-					  GNUTLS_DIG_SHA256, 0);
+					  is->issuer ? is->issuer->key : is->key, GNUTLS_DIG_SHA256,
+					  0);
 	if (rc < 0)
 		return tls_error(err, rc, "cannot sign the certificate", p->cn);
 	rc = gnutls_x509_crt_export2(is->crt, GNUTLS_X509_FMT_PEM, &pem);
@@ -588,7 +593,8 @@ static int issue_certificate(struct issuing *is, time_t now, struct serials *ser
 	is->out.cert_pem = datum_to_string(&pem);
 	gnutls_free(pem.data);
 	if (!is->out.cert_pem)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot keep the certificate of `%s`", p->cn);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot keep the certificate of `%s`", p->cn);
 	return 0;
 }
 
@@ -770,9 +776,10 @@ static int check_existing(struct certs_run *run, struct joblet_error **err)
 	if (n == 0 || run->opts.force)
 		return 0;
 	if (n == 1)
-		return joblet_error_set(err, JOBLET_E_EXISTS, 0,
-					"`%s` exists already; pass --force to replace the CA and every certificate, or choose another --dir",
-					first);
+		return joblet_error_set(
+			err, JOBLET_E_EXISTS, 0,
+			"`%s` exists already; pass --force to replace the CA and every certificate, or choose another --dir",
+			first);
 	return joblet_error_set(
 		err, JOBLET_E_EXISTS, 0,
 		"`%s` and %zu more of the files to write exist already; pass --force to replace the CA and every certificate, or choose another --dir",
@@ -844,16 +851,18 @@ static int write_files(struct certs_run *run, struct joblet_error **err)
 			for (size_t j = 0; !run->opts.force && j < i; j++)
 				unlink(run->files[j].path);
 			if (saved == EEXIST)
-				return joblet_error_set(err, JOBLET_E_EXISTS, 0,
-							"`%s` appeared while the certificates were made; nothing was written; pass --force to replace it, or choose another --dir",
-							f->path);
+				return joblet_error_set(
+					err, JOBLET_E_EXISTS, 0,
+					"`%s` appeared while the certificates were made; nothing was written; pass --force to replace it, or choose another --dir",
+					f->path);
 			if (!run->opts.force)
-				return joblet_error_set(err, JOBLET_E_IO, saved,
-							"cannot put `%s` in place; nothing was written",
-							f->path);
-			return joblet_error_set(err, JOBLET_E_IO, saved,
-						"cannot replace `%s`; the files before it were replaced, the others kept; run again once it can be replaced",
-						f->path);
+				return joblet_error_set(
+					err, JOBLET_E_IO, saved,
+					"cannot put `%s` in place; nothing was written", f->path);
+			return joblet_error_set(
+				err, JOBLET_E_IO, saved,
+				"cannot replace `%s`; the files before it were replaced, the others kept; run again once it can be replaced",
+				f->path);
 		}
 		free(f->tmp);
 		f->tmp = NULL;
@@ -1214,11 +1223,13 @@ static int certs_init(int argc, char **argv, void *userdata)
 		goto fail;
 	if (!address_covered(&run.opts))
 		fprintf(stderr,
-			CMD ": warning: the server certificate does not name the host of --address `%s`, so rnx will refuse the server there; run again with --force and --server-name or --ip for that host\n",
+			CMD
+			": warning: the server certificate does not name the host of --address `%s`, so rnx will refuse the server there; run again with --force and --server-name or --ip for that host\n",
 			run.opts.address);
 	if (run.new_ca)
 		fprintf(stderr,
-			CMD ": note: a new CA replaced the one in `%s`: certificates of the old CA no longer work; give every user their new rnx-config-<role>.yml and restart `joblet serve`\n",
+			CMD
+			": note: a new CA replaced the one in `%s`: certificates of the old CA no longer work; give every user their new rnx-config-<role>.yml and restart `joblet serve`\n",
 			run.dir);
 	if (ctx->json)
 		print_json(&run);

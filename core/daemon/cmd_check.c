@@ -160,14 +160,15 @@ static void print_text(const struct jl_config *cfg, const struct jl_host_info *h
 			char *just[] = { *name, NULL };
 
 			one.isolation_stack = just;
-			if (jl_isolation_stack_resolve(&one, set, layers, 16, &n, NULL) == 0 && n == 1)
+			if (jl_isolation_stack_resolve(&one, set, layers, 16, &n, NULL) == 0 &&
+			    n == 1)
 				printf(" (= %s)", layers[0]->name);
 		}
 	}
 	printf("\n");
 	for (size_t i = 0; i < n_iso; i++)
-		printf("  %-20s %s%s\n", iso[i].plugin->name, iso[i].reason ? "unusable: " : "usable",
-		       iso[i].reason ? iso[i].reason : "");
+		printf("  %-20s %s%s\n", iso[i].plugin->name,
+		       iso[i].reason ? "unusable: " : "usable", iso[i].reason ? iso[i].reason : "");
 	if (!n_iso)
 		printf("  (no isolation plugins)\n");
 	printf("scheduler:  policy %s\n", cfg->scheduler_policy);
@@ -208,13 +209,17 @@ static void print_json(const struct jl_config *cfg, const struct jl_host_info *h
 	char *pj = NULL;
 
 	json_object_object_add(root, "version", json_object_new_string(JOBLET_VERSION_STRING));
-	json_object_object_add(root, "plugin_abi", json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
+	json_object_object_add(root, "plugin_abi",
+			       json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
 	json_object_object_add(root, "config",
 			       cfg->source ? json_object_new_string(cfg->source) : NULL);
-	json_object_object_add(host, "kernel", json_object_new_string(h->kernel_release ? h->kernel_release : ""));
-	json_object_object_add(host, "machine", json_object_new_string(h->machine ? h->machine : ""));
+	json_object_object_add(host, "kernel",
+			       json_object_new_string(h->kernel_release ? h->kernel_release : ""));
+	json_object_object_add(host, "machine",
+			       json_object_new_string(h->machine ? h->machine : ""));
 	json_object_object_add(host, "privileged", json_object_new_boolean(h->privileged));
-	json_object_object_add(cg, "mode", json_object_new_string(jl_host_cgroup_mode_name(h->cgroup_mode)));
+	json_object_object_add(cg, "mode",
+			       json_object_new_string(jl_host_cgroup_mode_name(h->cgroup_mode)));
 	json_object_object_add(cg, "cgroup2_mount",
 			       h->cgroup2_mount ? json_object_new_string(h->cgroup2_mount) : NULL);
 	json_object_object_add(cg, "cgroup2_controllers", strv_json(h->cgroup2_controllers));
@@ -239,12 +244,13 @@ static void print_json(const struct jl_config *cfg, const struct jl_host_info *h
 		snprintf(id, sizeof(id), "isolation/%s", iso[i].plugin->name);
 		json_object_object_add(o, "id", json_object_new_string(id));
 		json_object_object_add(o, "usable", json_object_new_boolean(!iso[i].reason));
-		json_object_object_add(o, "reason",
-				       iso[i].reason ? json_object_new_string(iso[i].reason) : NULL);
+		json_object_object_add(
+			o, "reason", iso[i].reason ? json_object_new_string(iso[i].reason) : NULL);
 		json_object_array_add(isoj, o);
 	}
 	json_object_object_add(root, "isolation", isoj);
-	json_object_object_add(root, "scheduler_policy", json_object_new_string(cfg->scheduler_policy));
+	json_object_object_add(root, "scheduler_policy",
+			       json_object_new_string(cfg->scheduler_policy));
 	{
 		json_object *rt = json_object_new_object();
 		const struct joblet_plugin *rp = NULL;
@@ -254,8 +260,10 @@ static void print_json(const struct jl_config *cfg, const struct jl_host_info *h
 		if (jl_registry_plugin_for(cfg, set, NULL, &rp, NULL) == 0)
 			snprintf(id, sizeof(id), "registry/%s", rp->name);
 		json_object_object_add(rt, "dir", json_object_new_string(cfg->runtimes_dir));
-		json_object_object_add(rt, "registry", json_object_new_string(cfg->default_registry));
-		json_object_object_add(rt, "registry_plugin", *id ? json_object_new_string(id) : NULL);
+		json_object_object_add(rt, "registry",
+				       json_object_new_string(cfg->default_registry));
+		json_object_object_add(rt, "registry_plugin",
+				       *id ? json_object_new_string(id) : NULL);
 		if (jl_runtime_host_platform(cfg, &platform, &e) == 0)
 			json_object_object_add(rt, "platform", json_object_new_string(platform));
 		else {
@@ -272,7 +280,8 @@ static void print_json(const struct jl_config *cfg, const struct jl_host_info *h
 		json_object_array_add(pa, json_object_new_string(problems->items[i]));
 	json_object_object_add(root, "problems", pa);
 	json_object_object_add(root, "ok", json_object_new_boolean(problems->n == 0));
-	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							  JSON_C_TO_STRING_SPACED |
 							  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }

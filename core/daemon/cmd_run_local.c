@@ -77,8 +77,8 @@ static void say_why(const struct jl_job_spec *spec, const struct jl_job_status *
 		fprintf(stderr, "joblet: job %s did not start: %s\n", id,
 			st->error ? st->error : "unknown reason");
 	else if (st->timeout)
-		fprintf(stderr, "joblet: job %s timed out after %llds and was killed (exit 124)\n", id,
-			(long long)spec->timeout_s);
+		fprintf(stderr, "joblet: job %s timed out after %llds and was killed (exit 124)\n",
+			id, (long long)spec->timeout_s);
 	else if (st->oom)
 		fprintf(stderr,
 			"joblet: job %s was killed: out of memory (--max-memory=%lld MiB) (exit 137)\n",
@@ -96,15 +96,15 @@ struct run_local {
 	const char *config_path; /* --config for the shim, or NULL (the default joblet.yml) */
 	char **args;		 /* the job's flags and command (argv minus --keep) */
 	int nargs;
-	bool keep;		 /* --keep: leave the job's state folder */
+	bool keep; /* --keep: leave the job's state folder */
 	struct jl_config *cfg;
 	struct jl_job_spec *spec;
-	char *dir;		 /* the job's state folder once created */
+	char *dir; /* the job's state folder once created */
 	struct jl_log_reader *reader;
-	sigset_t old_mask;	 /* the signal mask to restore */
+	sigset_t old_mask; /* the signal mask to restore */
 	bool mask_changed;
-	int sfd;		 /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGCHLD */
-	int32_t shim_pid;	 /* -1 until the shim runs */
+	int sfd;	  /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGCHLD */
+	int32_t shim_pid; /* -1 until the shim runs */
 	int pidfd;
 	bool out_broken, shim_gone, stop_sent;
 	struct jl_job_status st;
@@ -144,16 +144,23 @@ static int rl_make_spec(struct run_local *rl, const struct joblet_ctx *ctx,
 		return JL_EXIT_FAILURE;
 	spec = rl->spec;
 	if (jl_job_spec_parse_args(spec, rl->nargs, rl->args, NULL, err) < 0) {
-		fprintf(stderr, "joblet run-local: %s; run `joblet run-local --help` for the usage.\n", joblet_error_message(*err));
+		fprintf(stderr,
+			"joblet run-local: %s; run `joblet run-local --help` for the usage.\n",
+			joblet_error_message(*err));
 		joblet_error_clear(err);
 		return JL_EXIT_USAGE;
 	}
 	if (spec->schedule_ns || spec->cron || spec->cpus) {
-		fprintf(stderr, "joblet run-local: runs the job now, alone; --%s is for `rnx job run` (the daemon's scheduler starts scheduled and recurring jobs and pins cores; use --cpu-cores here).\n", spec->schedule_ns ? "schedule" : spec->cron ? "cron" : "cpus");
+		fprintf(stderr,
+			"joblet run-local: runs the job now, alone; --%s is for `rnx job run` (the daemon's scheduler starts scheduled and recurring jobs and pins cores; use --cpu-cores here).\n",
+			spec->schedule_ns ? "schedule"
+			: spec->cron	  ? "cron"
+					  : "cpus");
 		return JL_EXIT_USAGE;
 	}
 	if (!spec->argv || !spec->argv[0]) {
-		fprintf(stderr, "joblet run-local: no command given; put it after the flags (`joblet run-local --max-memory=256 -- python3 job.py`).\n");
+		fprintf(stderr,
+			"joblet run-local: no command given; put it after the flags (`joblet run-local --max-memory=256 -- python3 job.py`).\n");
 		return JL_EXIT_USAGE;
 	}
 	return jl_job_spec_validate(rl->cfg, spec, err) < 0 ? JL_EXIT_FAILURE : 0;
@@ -188,7 +195,8 @@ static void rl_on_signals(struct run_local *rl)
 		if (si.ssi_signo == SIGCHLD)
 			continue;
 		if (!rl->stop_sent) {
-			fprintf(stderr, "joblet: stopping job %s (grace period %llds)\n", rl->spec->id, (long long)rl->cfg->grace_period_s);
+			fprintf(stderr, "joblet: stopping job %s (grace period %llds)\n",
+				rl->spec->id, (long long)rl->cfg->grace_period_s);
 			rl->stop_sent = true;
 		}
 		/*
@@ -239,7 +247,9 @@ static int rl_read_status(struct run_local *rl, struct joblet_error **err)
 	memset(&rl->st, 0, sizeof(rl->st));
 	rl->st.failed_to_start = 1;
 	rl->st.error = shim_last_line(rl->dir);
-	if (rl->st.error && asprintf(&msg, "its supervisor (joblet-shim) ended without a status: %s", rl->st.error) >= 0) {
+	if (rl->st.error &&
+	    asprintf(&msg, "its supervisor (joblet-shim) ended without a status: %s",
+		     rl->st.error) >= 0) {
 		free(rl->st.error);
 		rl->st.error = msg;
 	}

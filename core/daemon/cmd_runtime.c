@@ -81,12 +81,12 @@ static void print_json(const char *text)
 {
 	json_object *o = parse_json(text);
 
-	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE)
+	puts(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE)
 	       : text);
 	json_object_put(o);
 }
-
 
 /*
  * Finish a verb: report the failure, or print the JSON answer as JSON
@@ -131,9 +131,6 @@ static void install_progress(const struct jl_install_progress *p, void *userdata
 
 /* ------------------------------------------------------------------ install */
 
-
-
-
 static int runtime_install(int argc, char **argv, void *userdata)
 {
 	static const struct option options[] = {
@@ -160,14 +157,15 @@ static int runtime_install(int argc, char **argv, void *userdata)
 		else if (c == 'j')
 			ctx->json = 1;
 		else if (c == ':')
-			return usage("joblet runtime install", "this option needs a value:",
-				     argv[optind - 1]);
+			return usage("joblet runtime install",
+				     "this option needs a value:", argv[optind - 1]);
 		else
 			return usage("joblet runtime install", "unknown option", argv[optind - 1]);
 	}
 	if (optind != argc - 1)
 		return usage("joblet runtime install",
-			     optind >= argc ? "give one runtime (NAME[@VERSION])" : "give only one runtime",
+			     optind >= argc ? "give one runtime (NAME[@VERSION])"
+					    : "give only one runtime",
 			     NULL);
 	req.spec = argv[optind];
 	req.userdata = &bar;
@@ -203,10 +201,6 @@ static int one_spec_and_json(int argc, char **argv, struct joblet_ctx *ctx, cons
 	*ret_spec = argv[optind];
 	return 0;
 }
-
-
-
-
 
 static int runtime_list(int argc, char **argv, void *userdata)
 {
@@ -248,7 +242,6 @@ static int runtime_list(int argc, char **argv, void *userdata)
 			   from_registry ? JL_RUNTIME_TEXT_REGISTRY : JL_RUNTIME_TEXT_LIST);
 }
 
-
 static int runtime_info(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
@@ -258,8 +251,8 @@ static int runtime_info(int argc, char **argv, void *userdata)
 	char *json = NULL;
 	int r;
 
-	r = one_spec_and_json(argc, argv, ctx, "joblet runtime info", "give one runtime (NAME[@VERSION])",
-			      &spec);
+	r = one_spec_and_json(argc, argv, ctx, "joblet runtime info",
+			      "give one runtime (NAME[@VERSION])", &spec);
 	if (r)
 		return r;
 	if (env_open(ctx, false, &env) < 0)
@@ -268,7 +261,6 @@ static int runtime_info(int argc, char **argv, void *userdata)
 	env_close(&env);
 	return finish_text(ctx, r, e, json, JL_RUNTIME_TEXT_INFO);
 }
-
 
 static int runtime_remove(int argc, char **argv, void *userdata)
 {
@@ -345,7 +337,8 @@ static void print_indexed(json_object *o, const void *arg)
 
 	json_object_object_get_ex(o, "runtimes", &rts);
 	if (rts) {
-		json_object_object_foreach(rts, name, vs) {
+		json_object_object_foreach(rts, name, vs)
+		{
 			(void)name;
 			versions += (size_t)json_object_object_length(vs);
 		}

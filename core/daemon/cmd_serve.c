@@ -79,7 +79,7 @@ static int take_lock(const char *state_dir)
 	r = make_dirs(state_dir, 0700);
 	if (r < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL, "cannot create the state directory `%s`: %s",
-			   state_dir, strerror(-r));
+		       state_dir, strerror(-r));
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/joblet.pid", state_dir);
@@ -92,10 +92,9 @@ static int take_lock(const char *state_dir)
 		n = pread(fd, other, sizeof(other) - 1, 0);
 		other[n > 0 ? n : 0] = '\0';
 		other[strcspn(other, "\n")] = '\0';
-		jl_log(
-		    JOBLET_LOG_ERROR, NULL,
-		    "another joblet (pid %s) is serving the state directory `%s`; stop it first, or give this one its own paths.state_dir",
-		    *other ? other : "?", state_dir);
+		jl_log(JOBLET_LOG_ERROR, NULL,
+		       "another joblet (pid %s) is serving the state directory `%s`; stop it first, or give this one its own paths.state_dir",
+		       *other ? other : "?", state_dir);
 		close(fd);
 		return -1;
 	}
@@ -116,7 +115,7 @@ static void log_plugins(const struct jl_plugin_set *set)
 		const struct joblet_plugin *p = jl_plugin_set_get(set, i, &origin);
 
 		jl_log(JOBLET_LOG_INFO, NULL, "plugin %s/%s %s from %s",
-			   jl_plugin_kind_name((int32_t)p->kind), p->name, p->version, origin);
+		       jl_plugin_kind_name((int32_t)p->kind), p->name, p->version, origin);
 	}
 	for (size_t i = 0; jl_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
 		jl_log(JOBLET_LOG_WARNING, NULL, "plugin `%s` rejected: %s", path, reason);
@@ -140,8 +139,8 @@ static bool strv_equal(char *const *a, char *const *b)
  * plugin set was built from: the set borrows it, so it stays alive, and what
  * is bound at start-up is compared against it.
  */
-static void reload(struct joblet_ctx *ctx, const struct jl_config *boot,
-		   struct jl_config **cfg, struct server *server)
+static void reload(struct joblet_ctx *ctx, const struct jl_config *boot, struct jl_config **cfg,
+		   struct server *server)
 {
 	struct jl_config *fresh = NULL;
 	struct joblet_error *e = NULL;
@@ -151,36 +150,35 @@ static void reload(struct joblet_ctx *ctx, const struct jl_config *boot,
 	r = (*cfg)->source ? jl_config_load((*cfg)->source, 0, &fresh, &e)
 			   : daemon_load_config(ctx, &fresh, &e);
 	if (r < 0) {
-		jl_log(JOBLET_LOG_ERROR, NULL, "reload failed, keeping the running configuration: %s",
-			   joblet_error_message(e));
+		jl_log(JOBLET_LOG_ERROR, NULL,
+		       "reload failed, keeping the running configuration: %s",
+		       joblet_error_message(e));
 		joblet_error_free(e);
 		return;
 	}
 	if (strcmp(fresh->state_dir, boot->state_dir) != 0)
 		jl_log(JOBLET_LOG_WARNING, NULL,
-			   "paths.state_dir changed to `%s`; that takes effect at the next start",
-			   fresh->state_dir);
+		       "paths.state_dir changed to `%s`; that takes effect at the next start",
+		       fresh->state_dir);
 	if (!strv_equal(fresh->plugin_dirs, boot->plugin_dirs) ||
 	    !jl_config_plugin_settings_equal(fresh, boot) ||
 	    strcmp(fresh->scheduler_policy, boot->scheduler_policy) != 0)
-		jl_log(
-		    JOBLET_LOG_WARNING, NULL,
-		    "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; the changes take effect at the next start");
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; the changes take effect at the next start");
 	if (!jl_same(fresh->server_address, boot->server_address) ||
 	    fresh->tls_min_version != boot->tls_min_version ||
 	    !jl_same(fresh->db_path, boot->db_path))
-		jl_log(
-		    JOBLET_LOG_WARNING, NULL,
-		    "server.address, server.tls.min_version and paths.db are read at start-up; the changes take effect at the next start");
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "server.address, server.tls.min_version and paths.db are read at start-up; the changes take effect at the next start");
 	if (server && server_reload_tls(server, fresh, &e) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL,
-			   "TLS reload failed, keeping the running certificates: %s",
-			   joblet_error_message(e));
+		       "TLS reload failed, keeping the running certificates: %s",
+		       joblet_error_message(e));
 		joblet_error_clear(&e);
 	}
 	jl_log_set_level(fresh->log_level);
 	jl_log(JOBLET_LOG_INFO, NULL, "configuration reloaded from `%s`",
-		   fresh->source ? fresh->source : "built-in defaults");
+	       fresh->source ? fresh->source : "built-in defaults");
 	if (*cfg != boot)
 		jl_config_free(*cfg);
 	*cfg = fresh;
@@ -235,7 +233,8 @@ static int serve_process_setup(struct serve *s)
 	signal(SIGPIPE, SIG_IGN);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (s->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-		jl_log(JOBLET_LOG_ERROR, NULL, "cannot set up signal handling: %s", strerror(errno));
+		jl_log(JOBLET_LOG_ERROR, NULL, "cannot set up signal handling: %s",
+		       strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -274,7 +273,8 @@ fail:
 static int serve_loop(struct serve *s)
 {
 	for (;;) {
-		struct pollfd pfd[2] = {{s->sfd, POLLIN, 0}, {manager_fd(s->d.manager), POLLIN, 0}};
+		struct pollfd pfd[2] = { { s->sfd, POLLIN, 0 },
+					 { manager_fd(s->d.manager), POLLIN, 0 } };
 		struct signalfd_siginfo si;
 		bool stop = false;
 		int n = poll(pfd, 2, 5000);
@@ -338,7 +338,7 @@ static void serve_stop(struct serve *s)
 
 int joblet_cmd_serve(int argc, char **argv, void *userdata)
 {
-	struct serve s = {.ctx = userdata, .lock_fd = -1, .sfd = -1};
+	struct serve s = { .ctx = userdata, .lock_fd = -1, .sfd = -1 };
 	int status = JL_EXIT_FAILURE;
 
 	if (argc > 1) {

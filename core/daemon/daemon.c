@@ -33,7 +33,7 @@ int daemon_load_config(const struct joblet_ctx *ctx, struct jl_config **ret_cfg,
 	const char *path = ctx->config_path ? ctx->config_path : (env && *env ? env : NULL);
 
 	return jl_config_load(path ? path : jl_config_default_path(),
-				  path ? 0 : JL_CONFIG_MISSING_OK, ret_cfg, err);
+			      path ? 0 : JL_CONFIG_MISSING_OK, ret_cfg, err);
 }
 
 static void problem_add(struct daemon_problems *problems, char *msg)
@@ -71,16 +71,20 @@ void daemon_find_problems(const struct jl_config *cfg, const struct jl_plugin_se
 	char *msg = NULL;
 
 	if (!state_dir_usable(cfg->state_dir)) {
-		if (asprintf(&msg, "the state directory `%s` (paths.state_dir) cannot be created or written by this user; run as root or choose another directory",
-			     cfg->state_dir) < 0)
+		if (asprintf(
+			    &msg,
+			    "the state directory `%s` (paths.state_dir) cannot be created or written by this user; run as root or choose another directory",
+			    cfg->state_dir) < 0)
 			msg = NULL;
 		problem_add(problems, msg);
 		msg = NULL;
 	}
 
 	if (!jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, cfg->scheduler_policy)) {
-		if (asprintf(&msg, "scheduler policy `%s` (scheduler.policy) is not loaded; see the plugins above",
-			     cfg->scheduler_policy) < 0)
+		if (asprintf(
+			    &msg,
+			    "scheduler policy `%s` (scheduler.policy) is not loaded; see the plugins above",
+			    cfg->scheduler_policy) < 0)
 			msg = NULL;
 		problem_add(problems, msg);
 	}
@@ -95,7 +99,9 @@ void daemon_find_problems(const struct jl_config *cfg, const struct jl_plugin_se
 			msg = NULL;
 			joblet_error_clear(&e);
 		} else if (n == 0)
-			problem_add(problems, strdup("isolation.stack is empty; give at least `none` (no isolation) or the default stack"));
+			problem_add(
+				problems,
+				strdup("isolation.stack is empty; give at least `none` (no isolation) or the default stack"));
 	}
 	if (jl_plugin_set_check_settings(set, &e) < 0) {
 		problem_add(problems, strdup(joblet_error_message(e)));

@@ -29,9 +29,11 @@ static int joblet_cmd_version(int argc, char **argv, void *userdata)
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "version", json_object_new_string(JOBLET_VERSION_STRING));
-		json_object_object_add(o, "plugin_abi", json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
+		json_object_object_add(o, "plugin_abi",
+				       json_object_new_string(JOBLET_PLUGIN_ABI_STRING));
 		json_object_object_add(o, "plugindir", json_object_new_string(JOBLET_PLUGINDIR));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_SPACED |
 							       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else
@@ -41,8 +43,8 @@ static int joblet_cmd_version(int argc, char **argv, void *userdata)
 }
 
 static const struct jl_cli_command joblet_commands[] = {
-	{ "serve", "Run the daemon in the foreground until SIGTERM (SIGHUP reloads the configuration)",
-	  NULL,
+	{ "serve",
+	  "Run the daemon in the foreground until SIGTERM (SIGHUP reloads the configuration)", NULL,
 	  "Loads the configuration and the plugins, refuses to start when the configured\n"
 	  "scheduler policy is missing or a plugin setting is wrong, takes the lock of the\n"
 	  "state directory (one daemon per state directory) and runs until SIGTERM or\n"
@@ -82,10 +84,10 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "when the job was refused.  Ctrl-C stops the job (SIGTERM, isolation.grace_period,\n"
 	  "SIGKILL).\n",
 	  joblet_cmd_run_local, NULL },
-	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes",
-	  NULL, NULL, NULL, joblet_runtime_commands },
-	{ "certs", "Create the TLS certificates of the API: a CA, the server's, one per role",
-	  NULL, NULL, NULL, joblet_certs_commands },
+	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes", NULL,
+	  NULL, NULL, joblet_runtime_commands },
+	{ "certs", "Create the TLS certificates of the API: a CA, the server's, one per role", NULL,
+	  NULL, NULL, joblet_certs_commands },
 	{ "version", "Show the version, plugin ABI and plugin directory", "[--json]", NULL,
 	  joblet_cmd_version, NULL },
 	{ NULL },
@@ -125,7 +127,8 @@ int main(int argc, char **argv)
 			break;
 		else if (strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "joblet: --config needs a file; run `joblet --help`.\n");
+				fprintf(stderr,
+					"joblet: --config needs a file; run `joblet --help`.\n");
 				return JL_EXIT_USAGE;
 			}
 			ctx.config_path = argv[++i];
@@ -140,4 +143,3 @@ int main(int argc, char **argv)
 	}
 	return jl_cli_dispatch(&joblet_root, argc - i, argv + i, &ctx, stdout, stderr);
 }
-

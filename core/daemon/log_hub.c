@@ -176,8 +176,9 @@ static int watch_add(struct log_hub *h, const char *id, const char *dir, struct 
 		     struct joblet_error **err)
 {
 	struct log_hub_watch *w;
-	int wd = inotify_add_watch(
-	    h->ifd, dir, IN_MODIFY | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_ONLYDIR);
+	int wd = inotify_add_watch(h->ifd, dir,
+				   IN_MODIFY | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF |
+					   IN_ONLYDIR);
 
 	if (wd < 0) {
 		int e = errno;

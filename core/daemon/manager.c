@@ -52,13 +52,13 @@
 #define NO_PIDFD_CHECK_MS 250
 
 struct mjob {
-	struct job_record rec; /* the fields store_job_update() writes, and the id */
+	struct job_record rec;	    /* the fields store_job_update() writes, and the id */
 	struct joblet_sched_job sj; /* in the scheduler core while it waits or runs */
 	int pidfd;
-	bool in_sched;	       /* sj is in the scheduler core */
-	bool child;	       /* the shim is our child (spawned by this daemon) */
+	bool in_sched;	      /* sj is in the scheduler core */
+	bool child;	      /* the shim is our child (spawned by this daemon) */
 	struct jl_cron *cron; /* a recurring job: it makes jobs, never runs itself */
-	uint64_t heap_idx;     /* a recurring job's slot in the cron heap; SIZE_MAX: none yet */
+	uint64_t heap_idx;    /* a recurring job's slot in the cron heap; SIZE_MAX: none yet */
 	struct mjob *hnext;
 };
 
@@ -66,12 +66,12 @@ struct manager {
 	struct daemon_ctx *d;
 	pthread_mutex_t lock;
 	struct mjob *hash[HASH_SIZE];
-	size_t alive;	       /* jobs in the hash */
-	size_t reserved;       /* submissions past the cap check, not yet recorded */
+	size_t alive;		  /* jobs in the hash */
+	size_t reserved;	  /* submissions past the cap check, not yet recorded */
 	struct joblet_heap *heap; /* recurring jobs, the next to fire first */
-	struct jl_sched *sched; /* the scheduler core: time, capacity, pinning, policy */
+	struct jl_sched *sched;	  /* the scheduler core: time, capacity, pinning, policy */
 	int epfd, timer_fd, check_fd;
-	bool check_armed;      /* some running job has no pidfd: check_fd ticks */
+	bool check_armed; /* some running job has no pidfd: check_fd ticks */
 	int64_t seq;
 	struct manager_stats stats;
 	char jobs_dir[4096];
@@ -225,7 +225,7 @@ static void finish(struct manager *m, struct mjob *j)
 	save(m, j);
 	m->stats.ended++;
 	jl_log(JOBLET_LOG_INFO, NULL, "job %s %s%s%s", j->rec.id, job_state_name(j->rec.state),
-		   j->rec.reason ? ": " : "", j->rec.reason ? j->rec.reason : "");
+	       j->rec.reason ? ": " : "", j->rec.reason ? j->rec.reason : "");
 	memcpy(id, j->rec.id, sizeof(id));
 	hash_del(m, j);
 	mjob_free(j);
@@ -274,7 +274,8 @@ static void spawn_reaper(struct manager *m, const char *dir)
 	int32_t pid;
 
 	if (spawn_shim(m, dir, JL_SHIM_REAP, &pid, NULL, NULL) < 0)
-		jl_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", jl_shim_path(), dir);
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", jl_shim_path(),
+		       dir);
 }
 
 /* How a job ended, from its status.json. */
@@ -349,7 +350,8 @@ static void settle(struct manager *m, struct mjob *j)
 			 line[0] ? line : "(empty)");
 		spawn_reaper(m, dir);
 	} else
-		snprintf(why, sizeof(why), "its supervisor (joblet-shim) ended before the job started: %s",
+		snprintf(why, sizeof(why),
+			 "its supervisor (joblet-shim) ended before the job started: %s",
 			 line[0] ? line : "its log is empty");
 	set_reason(&j->rec, why);
 	finish(m, j);
@@ -476,7 +478,8 @@ static int start(struct manager *m, struct mjob *j)
 			snprintf(why, sizeof(why), "cannot pin its cores: %s",
 				 joblet_error_message(e));
 		else
-			snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s", jl_shim_path(), strerror(spawn_e ? spawn_e->saved_errno : 0));
+			snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s",
+				 jl_shim_path(), strerror(spawn_e ? spawn_e->saved_errno : 0));
 		joblet_error_free(e);
 		joblet_error_free(spawn_e);
 		j->rec.state = JOB_FAILED;
@@ -547,8 +550,8 @@ static void fill_sched_job(struct mjob *j, int64_t max_cpu, int64_t max_memory_m
 	 * When it became ready (created, or its start time): after a restart a
 	 * waiting job keeps the age it had, for aging and fair share.
 	 */
-	j->sj.submit_time_ns = j->rec.scheduled_ns > j->rec.created_ns ? j->rec.scheduled_ns
-								     : j->rec.created_ns;
+	j->sj.submit_time_ns =
+		j->rec.scheduled_ns > j->rec.created_ns ? j->rec.scheduled_ns : j->rec.created_ns;
 }
 
 /* The limits from a stored public spec (max_cpu, max_memory, cpus). */
@@ -667,7 +670,8 @@ static int cron_child_spec(struct manager *m, const char *id, struct jl_job_spec
 		g = full ? realloc(spec->uploads, (k + 2) * sizeof(*g)) : NULL;
 		if (!g) {
 			free(full);
-			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot copy the job's files");
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					     "cannot copy the job's files");
 			break;
 		}
 		snprintf(full, len, "%s/%s", path, de->d_name);
@@ -695,7 +699,8 @@ static char *cron_child_public(const char *spec_json)
 	if (!o)
 		return NULL;
 	json_object_object_del(o, "cron");
-	t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	t = json_object_to_json_string_ext(o,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	out = t ? strdup(t) : NULL;
 	json_object_put(o);
 	return out;
@@ -723,9 +728,10 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 	/* Out of the heap while its run is made: nothing else fires it meanwhile. */
 	heap_remove(m, c);
 	if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs)
-		r = joblet_error_set(&e, JOBLET_E_LIMIT, 0,
-				     "%lld jobs are pending, scheduled or running (jobs.max_active)",
-				     (long long)m->d->cfg->max_active_jobs);
+		r = joblet_error_set(
+			&e, JOBLET_E_LIMIT, 0,
+			"%lld jobs are pending, scheduled or running (jobs.max_active)",
+			(long long)m->d->cfg->max_active_jobs);
 	if (r == 0) {
 		memcpy(id, c->rec.id, sizeof(id));
 		m->reserved++;
@@ -793,7 +799,7 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 		hash_add(m, j);
 		m->stats.submitted++;
 		jl_log(JOBLET_LOG_INFO, NULL, "recurring job %s (`%s`): run %lld is job %s",
-			   c->rec.id, c->rec.cron, (long long)c->rec.runs, j->rec.id);
+		       c->rec.id, c->rec.cron, (long long)c->rec.runs, j->rec.id);
 		fill_sched_job_json(j, c->rec.spec_json);
 		enqueue(m, j);
 	}
@@ -823,8 +829,9 @@ static int make_sched(const struct jl_config *cfg, const struct joblet_plugin *p
 	int r;
 
 	lim.max_running_jobs = cfg->max_running_jobs;
-	lim.cpu_budget = cfg->cpu_budget != 0 ? cfg->cpu_budget : (int64_t)(ncpu > 0 ? ncpu : 1) * 100;
-	lim.memory_budget_mib = cfg->memory_budget > 0 ? cfg->memory_budget >> 20
+	lim.cpu_budget =
+		cfg->cpu_budget != 0 ? cfg->cpu_budget : (int64_t)(ncpu > 0 ? ncpu : 1) * 100;
+	lim.memory_budget_mib = cfg->memory_budget > 0	 ? cfg->memory_budget >> 20
 				: cfg->memory_budget < 0 ? -1
 							 : (int64_t)pages * page >> 20;
 	if (cfg->pinnable_cores)
@@ -838,10 +845,10 @@ static int make_sched(const struct jl_config *cfg, const struct joblet_plugin *p
 	r = jl_sched_new(&lim, policy, ret, err);
 	if (r == 0)
 		jl_log(JOBLET_LOG_INFO, NULL,
-			   "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, memory budget %lld MiB, cores to pin: %s",
-			   policy->name, (long long)lim.max_running_jobs, (long long)lim.cpu_budget,
-			   (long long)lim.memory_budget_mib,
-			   lim.cores && *lim.cores ? lim.cores : "none");
+		       "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, memory budget %lld MiB, cores to pin: %s",
+		       policy->name, (long long)lim.max_running_jobs, (long long)lim.cpu_budget,
+		       (long long)lim.memory_budget_mib,
+		       lim.cores && *lim.cores ? lim.cores : "none");
 	return r;
 }
 
@@ -854,7 +861,8 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 	int r;
 
 	if (!m)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot start the job manager");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot start the job manager");
 	m->d = d;
 	m->epfd = m->timer_fd = m->check_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
@@ -862,7 +870,8 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 	if (d->config_path)
 		snprintf(m->shim_config, sizeof(m->shim_config), "%s", d->config_path);
 	if (!p) {
-		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "scheduler policy `%s` is not loaded",
+		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+				     "scheduler policy `%s` is not loaded",
 				     d->cfg->scheduler_policy);
 		goto fail;
 	}
@@ -1110,14 +1119,14 @@ static int recover_one(const struct job_record *r, void *userdata)
 				/* Its cores clash with another's (a bug or a hand-edited store):
 				 * it is counted, without cores, rather than lost. */
 				jl_log(JOBLET_LOG_WARNING, NULL, "job %s: %s", r->id,
-					   joblet_error_message(e));
+				       joblet_error_message(e));
 				joblet_error_clear(&e);
 				jl_sched_adopt(m->sched, &j->sj, NULL, now_ns(), NULL);
 			}
 			j->in_sched = true;
 		}
 		jl_log(JOBLET_LOG_INFO, NULL, "job %s: re-adopted (shim pid %d)", r->id,
-			   j->rec.shim_pid);
+		       j->rec.shim_pid);
 		rc->adopted++;
 		return 0;
 	}
@@ -1168,8 +1177,8 @@ static void sweep_orphans(struct manager *m)
 			joblet_error_clear(&e);
 			if (!jl_job_running(dir) && jl_job_remove(dir, &e) == 0)
 				jl_log(JOBLET_LOG_INFO, NULL,
-					   "removed `%s`: a job folder without a record (an unfinished submission)",
-					   dir);
+				       "removed `%s`: a job folder without a record (an unfinished submission)",
+				       dir);
 		}
 		joblet_error_free(e);
 	}
@@ -1193,9 +1202,9 @@ int manager_recover(struct manager *m, struct joblet_error **err)
 		return r;
 	if (rc.adopted + rc.requeued + rc.failed + rc.finished > 0)
 		jl_log(JOBLET_LOG_INFO, NULL,
-			   "recovered the jobs of the previous daemon: %lld running re-adopted, %lld queued again, %lld ended while it was down, %lld failed",
-			   (long long)rc.adopted, (long long)rc.requeued, (long long)rc.finished,
-			   (long long)rc.failed);
+		       "recovered the jobs of the previous daemon: %lld running re-adopted, %lld queued again, %lld ended while it was down, %lld failed",
+		       (long long)rc.adopted, (long long)rc.requeued, (long long)rc.finished,
+		       (long long)rc.failed);
 	return 0;
 }
 
@@ -1241,9 +1250,9 @@ static int submit_admit(struct manager *m, struct submission *s, struct joblet_e
 		r = -JOBLET_E_INVALID;
 	} else if (m->alive + m->reserved >= (size_t)m->d->cfg->max_active_jobs) {
 		r = joblet_error_set(
-		    err, JOBLET_E_LIMIT, 0,
-		    "%lld jobs are pending, scheduled or running (jobs.max_active); wait for some to end or cancel some",
-		    (long long)m->d->cfg->max_active_jobs);
+			err, JOBLET_E_LIMIT, 0,
+			"%lld jobs are pending, scheduled or running (jobs.max_active); wait for some to end or cancel some",
+			(long long)m->d->cfg->max_active_jobs);
 	} else
 		m->reserved++;
 	pthread_mutex_unlock(&m->lock);
@@ -1359,7 +1368,7 @@ int manager_submit(struct manager *m, struct jl_job_spec *spec, const struct job
 		   int (*add_files)(const char *dir, void *userdata, struct joblet_error **err),
 		   void *userdata, struct job_record *ret, struct joblet_error **err)
 {
-	struct submission s = {.spec = spec, .owner = owner};
+	struct submission s = { .spec = spec, .owner = owner };
 	int r = submit_admit(m, &s, err);
 
 	if (r < 0) {
@@ -1399,8 +1408,9 @@ static int not_alive(struct manager *m, const char *id, const char *what, struct
 
 	if (rc < 0)
 		return rc;
-	rc = joblet_error_set(err, JOBLET_E_CONFLICT, 0, "job %s has already ended (%s); nothing to %s",
-			      id, job_state_name(r.state), what);
+	rc = joblet_error_set(err, JOBLET_E_CONFLICT, 0,
+			      "job %s has already ended (%s); nothing to %s", id,
+			      job_state_name(r.state), what);
 	job_record_done(&r);
 	return rc;
 }
@@ -1410,7 +1420,8 @@ static int cancel_locked(struct manager *m, struct mjob *j)
 	char why[200];
 
 	if (j->cron)
-		snprintf(why, sizeof(why), "canceled: the recurring job makes no more runs (%lld made)",
+		snprintf(why, sizeof(why),
+			 "canceled: the recurring job makes no more runs (%lld made)",
 			 (long long)j->rec.runs);
 	else
 		snprintf(why, sizeof(why), "canceled before it started");
@@ -1442,9 +1453,10 @@ static int stop_or_cancel(struct manager *m, const char *id, bool may_stop, stru
 			r = 0;
 		}
 	} else if (j->rec.state == JOB_RUNNING)
-		r = joblet_error_set(err, JOBLET_E_CONFLICT, 0,
-				     "job %s is running; cancel is for jobs that wait: use `rnx job stop %s`",
-				     id, id);
+		r = joblet_error_set(
+			err, JOBLET_E_CONFLICT, 0,
+			"job %s is running; cancel is for jobs that wait: use `rnx job stop %s`",
+			id, id);
 	else
 		r = cancel_locked(m, j);
 	pthread_mutex_unlock(&m->lock);
@@ -1537,7 +1549,8 @@ int manager_waiting(struct manager *m, const char *id, char *buf, size_t size)
 		char when[40];
 
 		jl_time_format_rfc3339(j->rec.scheduled_ns, when, sizeof(when));
-		snprintf(buf, size, "recurring (`%s`): the next run is made at %s", j->rec.cron, when);
+		snprintf(buf, size, "recurring (`%s`): the next run is made at %s", j->rec.cron,
+			 when);
 		r = 1;
 	} else if (j && j->in_sched && j->rec.state != JOB_RUNNING) {
 		jl_sched_why(m->sched, &j->sj, buf, size);

@@ -88,7 +88,8 @@ static void addr_text(const struct sockaddr *sa, char *buf, size_t size)
 	if (!sa)
 		return;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)size);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf,
+			  (socklen_t)size);
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
 			  (socklen_t)size);
@@ -157,9 +158,9 @@ static int over_caps(struct server *s, const struct conn_ctx *c)
 
 	pthread_mutex_lock(&s->lock);
 	a = addr_slot(s, c->addr, false);
-	over = s->open > cfg->max_connections ? 1
+	over = s->open > cfg->max_connections		     ? 1
 	       : a && a->n > cfg->max_connections_per_client ? 2
-							      : 0;
+							     : 0;
 	pthread_mutex_unlock(&s->lock);
 	return over;
 }
@@ -259,8 +260,8 @@ int reply_json(struct request *rq, unsigned int status, const char *json)
 
 int reply_obj(struct request *rq, unsigned int status, json_object *o)
 {
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	int r = text ? reply_json(rq, status, text) : MHD_NO;
 
 	json_object_put(o);
@@ -326,8 +327,8 @@ int reply_result(struct request *rq, int r, struct joblet_error *e, char *json)
 int reply_stream(struct request *rq, MHD_ContentReaderCallback reader, void *cls,
 		 MHD_ContentReaderFreeCallback free_cb)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, reader, cls, free_cb);
+	struct MHD_Response *resp = MHD_create_response_from_callback(
+		MHD_SIZE_UNKNOWN, STREAM_BLOCK, reader, cls, free_cb);
 
 	if (!resp) {
 		free_cb(cls);
@@ -410,9 +411,9 @@ void server_audit(struct request *rq)
 	struct joblet_error *e = NULL;
 
 	jl_log(JOBLET_LOG_INFO, NULL, "audit: %s %s -> %d by cn=`%s` serial=%s role=%s%s%s%s%s",
-		   a.method, a.path, a.status, a.cn ? a.cn : "", a.serial ? a.serial : "-", a.role,
-		   a.target ? " target=" : "", a.target ? a.target : "",
-		   a.message ? ": " : "", a.message ? a.message : "");
+	       a.method, a.path, a.status, a.cn ? a.cn : "", a.serial ? a.serial : "-", a.role,
+	       a.target ? " target=" : "", a.target ? a.target : "", a.message ? ": " : "",
+	       a.message ? a.message : "");
 	if (store_audit(rq->d->store, &a, &e) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
 		joblet_error_free(e);
@@ -501,23 +502,26 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 	if (!c || c->setup_failed ||
 	    auth_peer(ci ? (gnutls_session_t)ci->tls_session : NULL, &rq->who, &e) < 0) {
 		/* The handshake should have refused this peer; never serve it. */
-		jl_log(JOBLET_LOG_WARNING, NULL, "refused a request from %s: %s",
-			   c ? c->addr : "?", e ? joblet_error_message(e) : "TLS setup failed");
+		jl_log(JOBLET_LOG_WARNING, NULL, "refused a request from %s: %s", c ? c->addr : "?",
+		       e ? joblet_error_message(e) : "TLS setup failed");
 		joblet_error_free(e);
 		return MHD_NO;
 	}
 	rq->route = route_find(s, method, url, &rq->arg, &status, allow, sizeof(allow));
 	over = over_caps(s, c);
 	if (over)
-		return reply_error(rq, MHD_HTTP_TOO_MANY_REQUESTS, JOBLET_E_LIMIT,
-				   over == 1 ? "the daemon has %lld connections open (server.max_connections); try again shortly"
-					     : "%lld connections from your address are open (server.max_connections_per_client); close some or reuse one",
-				   (long long)(over == 1 ? s->d->cfg->max_connections
-							 : s->d->cfg->max_connections_per_client));
+		return reply_error(
+			rq, MHD_HTTP_TOO_MANY_REQUESTS, JOBLET_E_LIMIT,
+			over == 1
+				? "the daemon has %lld connections open (server.max_connections); try again shortly"
+				: "%lld connections from your address are open (server.max_connections_per_client); close some or reuse one",
+			(long long)(over == 1 ? s->d->cfg->max_connections
+					      : s->d->cfg->max_connections_per_client));
 	if (!rq->route) {
 		if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
 			int r = reply_error(rq, status, JOBLET_E_INVALID,
-					    "`%s` does not take %s; it takes %s", url, method, allow);
+					    "`%s` does not take %s; it takes %s", url, method,
+					    allow);
 
 			return r;
 		}
@@ -525,22 +529,25 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 				   "no such API route `%s %s`; see docs/api.md", method, url);
 	}
 	if (rq->who.role == ROLE_NONE)
-		return reply_error(rq, MHD_HTTP_FORBIDDEN, JOBLET_E_PERMISSION,
-				   "the client certificate of `%s` names no role: its OU must be admin, maintainer, developer or reader",
-				   rq->who.cn);
+		return reply_error(
+			rq, MHD_HTTP_FORBIDDEN, JOBLET_E_PERMISSION,
+			"the client certificate of `%s` names no role: its OU must be admin, maintainer, developer or reader",
+			rq->who.cn);
 	if (rq->who.role < rq->route->min_role)
 		return reply_error(rq, MHD_HTTP_FORBIDDEN, JOBLET_E_PERMISSION,
-				   "role %s may not %s %s; it needs %s or above", role_name(rq->who.role),
-				   method, rq->route->pattern, role_name(rq->route->min_role));
+				   "role %s may not %s %s; it needs %s or above",
+				   role_name(rq->who.role), method, rq->route->pattern,
+				   role_name(rq->route->min_role));
 	cl = request_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
 
 		if (*end || n > (unsigned long long)s->d->cfg->max_request_bytes)
-			return reply_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, JOBLET_E_LIMIT,
-					   "the request body of %s bytes is larger than the %lld allowed (server.max_request_bytes)",
-					   cl, (long long)s->d->cfg->max_request_bytes);
+			return reply_error(
+				rq, MHD_HTTP_CONTENT_TOO_LARGE, JOBLET_E_LIMIT,
+				"the request body of %s bytes is larger than the %lld allowed (server.max_request_bytes)",
+				cl, (long long)s->d->cfg->max_request_bytes);
 	}
 	return MHD_YES;
 }
@@ -576,7 +583,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		if (rq->too_big)
 			return rq->body_len > 4 * (size_t)s->d->cfg->max_request_bytes ? MHD_NO
-											: MHD_YES;
+										       : MHD_YES;
 		if (rq->body_len + n > (size_t)s->d->cfg->max_request_bytes) {
 			/* Chunked and too big: read on (bounded), answer at the end. */
 			rq->too_big = true;
@@ -603,9 +610,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (rq->too_big)
-		return (enum MHD_Result)reply_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, JOBLET_E_LIMIT,
-						    "the request body is larger than the %lld bytes allowed (server.max_request_bytes)",
-						    (long long)s->d->cfg->max_request_bytes);
+		return (enum MHD_Result)reply_error(
+			rq, MHD_HTTP_CONTENT_TOO_LARGE, JOBLET_E_LIMIT,
+			"the request body is larger than the %lld bytes allowed (server.max_request_bytes)",
+			(long long)s->d->cfg->max_request_bytes);
 	return (enum MHD_Result)rq->route->handler(rq);
 }
 
@@ -669,9 +677,10 @@ static int listen_address(const char *address, struct sockaddr_storage *ret, soc
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	r = getaddrinfo(host, port, &hints, &ai);
 	if (r != 0 || !ai)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"server.address `%s` cannot be used: %s; give an address of this host (0.0.0.0:50051, 127.0.0.1:50051, [::]:50051)",
-					address, gai_strerror(r));
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"server.address `%s` cannot be used: %s; give an address of this host (0.0.0.0:50051, 127.0.0.1:50051, [::]:50051)",
+			address, gai_strerror(r));
 	memcpy(ret, ai->ai_addr, ai->ai_addrlen);
 	*ret_len = ai->ai_addrlen;
 	*ret_v6 = ai->ai_family == AF_INET6;
@@ -719,13 +728,15 @@ int server_start(struct daemon_ctx *d, const struct route *routes, struct server
 		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_EXTERNAL_LOGGER,
 		mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 512u, MHD_OPTION_END);
 	if (!s->mhd) {
-		r = joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-				     "cannot listen on server.address `%s`%s; is another daemon using the port? (the daemon log above may say more)",
-				     cfg->server_address, errno == EACCES ? " (permission denied)" : "");
+		r = joblet_error_set(
+			err, JOBLET_E_SYSTEM, errno,
+			"cannot listen on server.address `%s`%s; is another daemon using the port? (the daemon log above may say more)",
+			cfg->server_address, errno == EACCES ? " (permission denied)" : "");
 		goto fail;
 	}
 	{
-		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 		char shown[300];
 		const char *colon = strrchr(cfg->server_address, ':');
 
@@ -734,9 +745,9 @@ int server_start(struct daemon_ctx *d, const struct route *routes, struct server
 			 cfg->server_address, di ? (unsigned)di->port : 0u);
 		s->port = di ? di->port : 0;
 		jl_log(JOBLET_LOG_INFO, NULL,
-			   "API on https://%s (TLS %s1.3, client certificates from `%s`); server certificate %s",
-			   shown, cfg->tls_min_version == 12 ? "1.2 and " : "", cfg->tls_client_ca,
-			   s->creds->summary);
+		       "API on https://%s (TLS %s1.3, client certificates from `%s`); server certificate %s",
+		       shown, cfg->tls_min_version == 12 ? "1.2 and " : "", cfg->tls_client_ca,
+		       s->creds->summary);
 	}
 	*ret = s;
 	return 0;
@@ -758,7 +769,7 @@ int server_reload_tls(struct server *s, const struct jl_config *cfg, struct jobl
 	pthread_mutex_unlock(&s->lock);
 	tls_creds_unref(old);
 	jl_log(JOBLET_LOG_INFO, NULL, "TLS credentials reloaded: server certificate %s",
-		   fresh->summary);
+	       fresh->summary);
 	return 0;
 }
 

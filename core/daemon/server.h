@@ -31,7 +31,7 @@ struct server;
 /* What the routes may use: the daemon's parts. */
 struct daemon_ctx {
 	const struct jl_config *cfg; /* the configuration the daemon started with */
-	const char *config_path;	 /* handed to every joblet-shim */
+	const char *config_path;     /* handed to every joblet-shim */
 	const struct jl_plugin_set *set;
 	struct store *store;
 	struct manager *manager;
@@ -42,7 +42,7 @@ struct daemon_ctx {
 };
 
 #define ROUTE_MUTATING 1u /* written to the audit log */
-#define ROUTE_STREAM 2u	  /* answers text/event-stream; no idle timeout */
+#define ROUTE_STREAM   2u /* answers text/event-stream; no idle timeout */
 
 struct request;
 
@@ -59,17 +59,17 @@ struct request {
 	struct MHD_Connection *conn;
 	const struct route *route;
 	char method[16];
-	char *path;		/* the URL path, decoded */
-	char *arg;		/* the {} segment of the route, or NULL */
+	char *path; /* the URL path, decoded */
+	char *arg;  /* the {} segment of the route, or NULL */
 	struct identity who;
-	char *body;		/* the request body, NUL-terminated (may hold NULs) */
+	char *body; /* the request body, NUL-terminated (may hold NULs) */
 	size_t body_len, body_cap;
 	bool too_big;
 	bool answered;
-	bool counted;		/* holds a connection-cap slot */
-	int32_t status;		/* the status answered */
-	char target[160];	/* what it acted on, for the audit log */
-	char *message;		/* the error answered, for the audit log */
+	bool counted;	  /* holds a connection-cap slot */
+	int32_t status;	  /* the status answered */
+	char target[160]; /* what it acted on, for the audit log */
+	char *message;	  /* the error answered, for the audit log */
 };
 
 /* A query parameter, or NULL. */

@@ -23,7 +23,7 @@
 #include "store.h"
 
 static const char *const state_names[] = {
-	NULL,	   "PENDING", "SCHEDULED", "RUNNING", "COMPLETED",
+	NULL,	  "PENDING", "SCHEDULED", "RUNNING", "COMPLETED",
 	"FAILED", "STOPPED", "CANCELED",  "TIMEOUT", "OOM_KILLED",
 };
 
@@ -129,14 +129,15 @@ enum stmt_id {
 	ST__N
 };
 
-#define COLUMNS                                                                                 \
-	"id, seq, name, owner, owner_serial, owner_role, state, shim_pid, spec, command, "    \
-	"priority, created_ns, scheduled_ns, started_ns, ended_ns, exit_code, signal, reason, " \
+#define COLUMNS                                                                                    \
+	"id, seq, name, owner, owner_serial, owner_role, state, shim_pid, spec, command, "         \
+	"priority, created_ns, scheduled_ns, started_ns, ended_ns, exit_code, signal, reason, "    \
 	"cpu_usec, memory_peak_bytes, cron, parent, cores, runs"
 
 static const char *const stmt_sql[ST__N] = {
-	[ST_INSERT] = "INSERT INTO jobs (" COLUMNS ") VALUES "
-		      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
+	[ST_INSERT] =
+		"INSERT INTO jobs (" COLUMNS ") VALUES "
+		"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
 	[ST_UPDATE] = "UPDATE jobs SET state=?2, shim_pid=?3, started_ns=?4, ended_ns=?5, "
 		      "exit_code=?6, signal=?7, reason=?8, cpu_usec=?9, memory_peak_bytes=?10, "
 		      "scheduled_ns=?11, cores=?12, runs=?13 WHERE id=?1",
@@ -170,9 +171,10 @@ struct store {
 static int db_error(struct store *s, struct joblet_error **err, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
-	int32_t jcode = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ? JOBLET_E_BUSY
-		      : (code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR ? JOBLET_E_IO
-										      : JOBLET_E_SYSTEM;
+	int32_t jcode =
+		(code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED	? JOBLET_E_BUSY
+		: (code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_IOERR ? JOBLET_E_IO
+										: JOBLET_E_SYSTEM;
 
 	return joblet_error_set(err, jcode, 0, "job store `%s`: cannot %s: %s", s->path, what,
 				sqlite3_errmsg(s->db));
@@ -211,9 +213,10 @@ static int migrate(struct store *s, struct joblet_error **err)
 		version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	if (version > STORE_SCHEMA_VERSION)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"job store `%s` has schema version %d, newer than the %d this joblet knows: it was written by a newer joblet; run that one, or point paths.db elsewhere",
-					s->path, version, STORE_SCHEMA_VERSION);
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"job store `%s` has schema version %d, newer than the %d this joblet knows: it was written by a newer joblet; run that one, or point paths.db elsewhere",
+			s->path, version, STORE_SCHEMA_VERSION);
 	for (; version < STORE_SCHEMA_VERSION; version++) {
 		char pragma[64];
 
@@ -246,8 +249,8 @@ int store_open(const char *path, struct store **ret, struct joblet_error **err)
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
 				    SQLITE_OPEN_EXRESCODE,
 			    NULL) != SQLITE_OK) {
-		r = joblet_error_set(err, JOBLET_E_IO, 0, "cannot open the job store `%s`: %s", path,
-				     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		r = joblet_error_set(err, JOBLET_E_IO, 0, "cannot open the job store `%s`: %s",
+				     path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
@@ -264,9 +267,10 @@ int store_open(const char *path, struct store **ret, struct joblet_error **err)
 		if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &q, NULL) != SQLITE_OK ||
 		    sqlite3_step(q) != SQLITE_ROW ||
 		    strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0) {
-			r = joblet_error_set(err, JOBLET_E_IO, 0,
-					     "the job store `%s` is damaged or not a joblet database (%s); move it away and start again (the jobs it held are then forgotten)",
-					     path, sqlite3_errmsg(s->db));
+			r = joblet_error_set(
+				err, JOBLET_E_IO, 0,
+				"the job store `%s` is damaged or not a joblet database (%s); move it away and start again (the jobs it held are then forgotten)",
+				path, sqlite3_errmsg(s->db));
 			sqlite3_finalize(q);
 			goto fail;
 		}
@@ -409,7 +413,8 @@ static int update_locked(struct store *s, const struct job_record *j, bool event
 	sqlite3_bind_int64(q, 13, j->runs);
 	r = step_done(s, q, "update the job", err);
 	if (r == 0 && sqlite3_changes(s->db) == 0)
-		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "job `%s` is not in the store", j->id);
+		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "job `%s` is not in the store",
+				     j->id);
 	if (r == 0 && event)
 		r = add_event(s, j->id, j->state, j->reason, err);
 	return r;
@@ -513,9 +518,9 @@ int store_job_get(struct store *s, const char *id, struct job_record *ret,
 	bind_text(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
-		r = read_row(q, ret) < 0 ? joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-							    "cannot read the job")
-					 : 0;
+		r = read_row(q, ret) < 0
+			    ? joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the job")
+			    : 0;
 	else if (rc == SQLITE_DONE)
 		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "no job `%s`", id);
 	else
@@ -537,18 +542,21 @@ int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
 
 	/* 8-4-4-4-12 lower-case hex digits: a prefix must follow that shape. */
 	for (size_t i = 0; shape && i < len; i++)
-		shape = (i == 8 || i == 13 || i == 18 || i == 23) ? prefix[i] == '-'
-								   : (isdigit((unsigned char)prefix[i]) ||
-								      (prefix[i] >= 'a' && prefix[i] <= 'f'));
+		shape = (i == 8 || i == 13 || i == 18 || i == 23)
+				? prefix[i] == '-'
+				: (isdigit((unsigned char)prefix[i]) ||
+				   (prefix[i] >= 'a' && prefix[i] <= 'f'));
 	if (!shape)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"`%.40s` is not a job id: give the UUID `rnx job list` shows, or a unique start of it (lower-case hex)",
-					prefix);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"`%.40s` is not a job id: give the UUID `rnx job list` shows, or a unique start of it (lower-case hex)",
+			prefix);
 	snprintf(pattern, sizeof(pattern), "%s*", prefix);
 	pthread_mutex_lock(&s->lock);
 	bind_text(q, 1, pattern);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW && n < 3)
-		snprintf(found[n++], sizeof(found[0]), "%s", (const char *)sqlite3_column_text(q, 0));
+		snprintf(found[n++], sizeof(found[0]), "%s",
+			 (const char *)sqlite3_column_text(q, 0));
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = db_error(s, err, "look the job up");
 	sqlite3_reset(q);
@@ -560,9 +568,10 @@ int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
 					"no job `%s`; `rnx job list` shows the jobs", prefix);
 	if (n > 1)
-		return joblet_error_set(err, JOBLET_E_CONFLICT, 0,
-					"`%s` is the start of several job ids (%s, %s%s); give more of the id",
-					prefix, found[0], found[1], n > 2 ? ", ..." : "");
+		return joblet_error_set(
+			err, JOBLET_E_CONFLICT, 0,
+			"`%s` is the start of several job ids (%s, %s%s); give more of the id",
+			prefix, found[0], found[1], n > 2 ? ", ..." : "");
 	memcpy(ret_id, found[0], 37);
 	return 0;
 }
@@ -586,7 +595,8 @@ int store_job_foreach(struct store *s, int32_t state,
 			struct job_record *g = realloc(rows, ncap * sizeof(*g));
 
 			if (!g) {
-				r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot list the jobs");
+				r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						     "cannot list the jobs");
 				break;
 			}
 			rows = g;
@@ -751,7 +761,8 @@ int store_audit_json(struct store *s, int64_t limit, char **ret_json, struct job
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "ts_ns", json_object_new_int64(sqlite3_column_int64(q, 0)));
+		json_object_object_add(o, "ts_ns",
+				       json_object_new_int64(sqlite3_column_int64(q, 0)));
 		json_object_object_add(o, "cn", col_json(q, 1));
 		json_object_object_add(o, "serial", col_json(q, 2));
 		json_object_object_add(o, "role", col_json(q, 3));
@@ -768,12 +779,13 @@ int store_audit_json(struct store *s, int64_t limit, char **ret_json, struct job
 	sqlite3_clear_bindings(q);
 	pthread_mutex_unlock(&s->lock);
 	if (r == 0) {
-		const char *t = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
-								JSON_C_TO_STRING_NOSLASHESCAPE);
+		const char *t = json_object_to_json_string_ext(
+			arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 		*ret_json = t ? strdup(t) : NULL;
 		if (!*ret_json)
-			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the audit log");
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					     "cannot read the audit log");
 	}
 	json_object_put(arr);
 	return r;

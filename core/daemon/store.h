@@ -44,15 +44,15 @@ int job_state_final(int32_t state);
 /* One row of the jobs table.  Strings are owned; free with job_record_done(). */
 struct job_record {
 	char id[37];
-	int64_t seq;	       /* submission order, from 1 */
-	char *name;	       /* or NULL */
-	char *owner;	       /* the client certificate's CN */
-	char *owner_serial;    /* its serial, hex */
-	char *owner_role;      /* the role it acted with */
-	int32_t state;	       /* enum job_state */
-	int32_t shim_pid;      /* while RUNNING */
-	char *spec_json;       /* the public spec (secret values as "***") */
-	char *command;	       /* the command line, for listings */
+	int64_t seq;	    /* submission order, from 1 */
+	char *name;	    /* or NULL */
+	char *owner;	    /* the client certificate's CN */
+	char *owner_serial; /* its serial, hex */
+	char *owner_role;   /* the role it acted with */
+	int32_t state;	    /* enum job_state */
+	int32_t shim_pid;   /* while RUNNING */
+	char *spec_json;    /* the public spec (secret values as "***") */
+	char *command;	    /* the command line, for listings */
 	int64_t priority;
 	int64_t created_ns;
 	int64_t scheduled_ns;  /* when due, or 0 */
@@ -60,15 +60,15 @@ struct job_record {
 	int64_t ended_ns;      /* 0 until it ended */
 	int32_t has_exit_code; /* 1: exit_code is valid */
 	int32_t exit_code;
-	int32_t signal;	       /* the signal that ended it, or 0 */
+	int32_t signal; /* the signal that ended it, or 0 */
 	int32_t reserved;
-	char *reason;	       /* why it failed, was stopped, ...; or NULL */
+	char *reason; /* why it failed, was stopped, ...; or NULL */
 	int64_t cpu_usec;
 	int64_t memory_peak_bytes;
-	char *cron;	       /* a recurring job's expression, or NULL */
-	char parent[37];       /* the recurring job that made this one, or "" */
-	char cores[256];       /* the cores it holds alone (--cpus), or "" */
-	int64_t runs;	       /* a recurring job: how many jobs it has made */
+	char *cron;	 /* a recurring job's expression, or NULL */
+	char parent[37]; /* the recurring job that made this one, or "" */
+	char cores[256]; /* the cores it holds alone (--cpus), or "" */
+	int64_t runs;	 /* a recurring job: how many jobs it has made */
 };
 
 void job_record_done(struct job_record *r);
@@ -144,7 +144,7 @@ struct audit_entry {
 	const char *target;		/* the job id or runtime it acted on, or NULL */
 	int32_t status;			/* the HTTP status answered */
 	int32_t reserved;
-	const char *message;		/* the error message, or NULL */
+	const char *message; /* the error message, or NULL */
 };
 int store_audit(struct store *s, const struct audit_entry *a, struct joblet_error **err);
 

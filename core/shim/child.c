@@ -139,7 +139,8 @@ static __attribute__((noreturn)) void exec_job(int report_fd, char **argv, char 
 		if (*p == ':')
 			p++;
 	}
-	child_failf(report_fd, "cannot execute `%s`: %s (searched PATH=%s)", argv[0], strerror(saved), path ? path : DEFAULT_PATH);
+	child_failf(report_fd, "cannot execute `%s`: %s (searched PATH=%s)", argv[0],
+		    strerror(saved), path ? path : DEFAULT_PATH);
 }
 
 /* ------------------------------------------------------------------ privileges */
@@ -158,9 +159,11 @@ static void drop_root(uid_t uid, gid_t gid, int report_fd)
 	/* The bounding set first: that needs CAP_SETPCAP, gone after setuid. */
 	for (int64_t c = 0; c <= last; c++)
 		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && errno != EINVAL)
-			child_failf(report_fd, "cannot drop capability %lld: %s", (long long)c, strerror(errno));
+			child_failf(report_fd, "cannot drop capability %lld: %s", (long long)c,
+				    strerror(errno));
 	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-		child_failf(report_fd, "cannot switch to uid %u gid %u: %s", uid, gid, strerror(errno));
+		child_failf(report_fd, "cannot switch to uid %u gid %u: %s", uid, gid,
+			    strerror(errno));
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capset, &h, d) < 0)
 		child_failf(report_fd, "cannot clear capabilities: %s", strerror(errno));
@@ -237,7 +240,8 @@ static void child_isolate(const struct shim_child *c)
 		child_failf(c->report_fd, "%s", joblet_error_message(e));
 	/* A layer that announced it would place the process but never said so. */
 	if (jl_job_make_cgroup_ns(c->job, &e) < 0)
-		child_failf(c->report_fd, "%s (after the isolation layers' child hooks)", joblet_error_message(e));
+		child_failf(c->report_fd, "%s (after the isolation layers' child hooks)",
+			    joblet_error_message(e));
 }
 
 /*
@@ -260,7 +264,8 @@ static const char *child_workdir(const struct shim_child *c, char *buf, size_t s
 		return workdir;
 	snprintf(buf, size, "%s%s", joblet_job_work_dir(c->job), workdir + 5);
 	if (chdir(buf) < 0)
-		child_failf(c->report_fd, "cannot enter the working folder `%s`: %s", joblet_job_workdir(c->job), strerror(errno));
+		child_failf(c->report_fd, "cannot enter the working folder `%s`: %s",
+			    joblet_job_workdir(c->job), strerror(errno));
 	*ret_entered = true;
 	return buf;
 }
@@ -285,9 +290,11 @@ void shim_child_main(const struct shim_child *c)
 		child_fail(c->report_fd, "out of memory");
 	drop_privileges(c->job, c->report_fd);
 	if (!entered && chdir(workdir) < 0)
-		child_failf(c->report_fd, "cannot enter the working folder `%s`: %s", joblet_job_workdir(c->job), strerror(errno));
+		child_failf(c->report_fd, "cannot enter the working folder `%s`: %s",
+			    joblet_job_workdir(c->job), strerror(errno));
 	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		child_failf(c->report_fd, "the working folder `%s` is not inside the job's root", joblet_job_workdir(c->job));
+		child_failf(c->report_fd, "the working folder `%s` is not inside the job's root",
+			    joblet_job_workdir(c->job));
 	close_fds_on_exec(c->report_fd);
 	exec_job(c->report_fd, jl_job_get_spec(c->job)->argv, env);
 }

@@ -31,7 +31,10 @@ static unsigned long long proc_start_time(pid_t pid)
 	buf[n] = '\0';
 	/* After the command name in parentheses (which may hold spaces): fields 3 on. */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &t) != 1)
+	if (!p ||
+	    sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &t) != 1)
 		return 0;
 	return t;
 }

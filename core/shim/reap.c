@@ -34,7 +34,8 @@ static void kill_first_process(const char *state_dir)
 		return;
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
-	jl_log(JOBLET_LOG_INFO, NULL, "killed the job's first process %lld and its session", (long long)pid);
+	jl_log(JOBLET_LOG_INFO, NULL, "killed the job's first process %lld and its session",
+	       (long long)pid);
 }
 
 /* Unmount whatever of the job is mounted in our mount namespace (below state_dir). */
@@ -57,9 +58,11 @@ static void unmount_leftovers(const char *state_dir)
 	/* Deepest first: the later lines are mounted on top. */
 	for (size_t i = jl_strv_length(targets); i-- > 0;) {
 		if (umount2(targets[i], MNT_DETACH) == 0)
-			jl_log(JOBLET_LOG_INFO, NULL, "unmounted `%s`, left by a dead job", targets[i]);
+			jl_log(JOBLET_LOG_INFO, NULL, "unmounted `%s`, left by a dead job",
+			       targets[i]);
 		else
-			jl_log(JOBLET_LOG_WARNING, NULL, "cannot unmount `%s`: %s", targets[i], strerror(errno));
+			jl_log(JOBLET_LOG_WARNING, NULL, "cannot unmount `%s`: %s", targets[i],
+			       strerror(errno));
 	}
 }
 
@@ -79,7 +82,9 @@ int shim_reap(const struct jl_config *cfg, const struct jl_plugin_set *set, cons
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", lock_path);
 	/* A live supervisor cleans up after itself. */
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return joblet_error_set(err, JOBLET_E_BUSY, errno, "the job in `%s` has a live supervisor; nothing to reap", state_dir);
+		return joblet_error_set(err, JOBLET_E_BUSY, errno,
+					"the job in `%s` has a live supervisor; nothing to reap",
+					state_dir);
 	r = jl_job_open(state_dir, &job, err);
 	if (r == 0)
 		r = shim_stack_resolve(cfg, set, &st, err);
@@ -90,9 +95,11 @@ int shim_reap(const struct jl_config *cfg, const struct jl_plugin_set *set, cons
 	unmount_leftovers(state_dir);
 	kill_first_process(state_dir);
 	failed = shim_stack_reap(&st, job);
-	jl_log(JOBLET_LOG_INFO, NULL, "job %s reaped%s", joblet_job_id(job), failed ? " (with errors above)" : "");
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s reaped%s", joblet_job_id(job),
+	       failed ? " (with errors above)" : "");
 	jl_job_free(job);
 	if (failed)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, 0, "%d isolation layers could not clean up the job", failed);
+		return joblet_error_set(err, JOBLET_E_SYSTEM, 0,
+					"%d isolation layers could not clean up the job", failed);
 	return 0;
 }

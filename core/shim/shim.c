@@ -30,7 +30,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: joblet-shim [--config FILE] [--reap] STATE_DIR\n");
-	fprintf(stderr, "joblet-shim is started by joblet for each job; it is not meant to be run by hand.\n");
+	fprintf(stderr,
+		"joblet-shim is started by joblet for each job; it is not meant to be run by hand.\n");
 	return 2;
 }
 
@@ -63,7 +64,7 @@ int main(int argc, char **argv)
 		return usage();
 
 	r = jl_config_load(config_path ? config_path : jl_config_default_path(),
-			       config_path ? 0 : JL_CONFIG_MISSING_OK, &cfg, &err);
+			   config_path ? 0 : JL_CONFIG_MISSING_OK, &cfg, &err);
 	if (r >= 0) {
 		jl_log_set_level(cfg->log_level);
 		r = jl_plugin_set_new(cfg, 0, &set, &err);

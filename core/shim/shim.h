@@ -46,8 +46,8 @@ int shim_supervise(const struct jl_config *cfg, const struct jl_plugin_set *set,
  * still is the one the lock file names, and call each isolation layer's
  * reap() in reverse order (kills what is left, removes its cgroups).
  */
-int shim_reap(const struct jl_config *cfg, const struct jl_plugin_set *set,
-	      const char *state_dir, struct joblet_error **err);
+int shim_reap(const struct jl_config *cfg, const struct jl_plugin_set *set, const char *state_dir,
+	      struct joblet_error **err);
 
 /* ------------------------------------------------------------------ stack.c */
 

@@ -79,8 +79,7 @@ int shim_stack_child(struct shim_stack *st, struct joblet_job *job, struct joble
 	return 0;
 }
 
-void shim_stack_stats(struct shim_stack *st, struct joblet_job *job,
-		      struct joblet_job_usage *usage)
+void shim_stack_stats(struct shim_stack *st, struct joblet_job *job, struct joblet_job_usage *usage)
 {
 	for (size_t i = 0; i < st->n; i++) {
 		_cleanup_error_ struct joblet_error *e = NULL;
@@ -100,7 +99,8 @@ void shim_stack_kill(struct shim_stack *st, struct joblet_job *job, int pidfd, i
 			continue;
 		if (jl_isolation_kill(l->plugin, job, l->state, sig, &e) == 0)
 			return;
-		jl_log(JOBLET_LOG_WARNING, NULL, "isolation/%s could not signal the job: %s", l->plugin->name, joblet_error_message(e));
+		jl_log(JOBLET_LOG_WARNING, NULL, "isolation/%s could not signal the job: %s",
+		       l->plugin->name, joblet_error_message(e));
 	}
 	/* No layer could: the first process alone (it is gone when the call fails). */
 	if (pidfd >= 0)
@@ -115,7 +115,8 @@ void shim_stack_finish(struct shim_stack *st, struct joblet_job *job,
 		_cleanup_error_ struct joblet_error *e = NULL;
 
 		if (jl_isolation_finish(l->plugin, job, l->state, usage, &e) < 0)
-			jl_log(JOBLET_LOG_WARNING, NULL, "isolation/%s: %s", l->plugin->name, joblet_error_message(e));
+			jl_log(JOBLET_LOG_WARNING, NULL, "isolation/%s: %s", l->plugin->name,
+			       joblet_error_message(e));
 	}
 }
 
@@ -140,7 +141,8 @@ int shim_stack_reap(struct shim_stack *st, struct joblet_job *job)
 		_cleanup_error_ struct joblet_error *e = NULL;
 
 		if (jl_isolation_reap(p, job, &e) < 0) {
-			jl_log(JOBLET_LOG_ERROR, NULL, "isolation/%s: %s", p->name, joblet_error_message(e));
+			jl_log(JOBLET_LOG_ERROR, NULL, "isolation/%s: %s", p->name,
+			       joblet_error_message(e));
 			failed++;
 		}
 	}

@@ -79,8 +79,8 @@ struct supervisor {
 	const char *state_dir;
 
 	int lock_fd;
-	int fd[SLOT_COUNT];	/* -1 when closed; poll ignores those */
-	struct output *out;	/* [SLOT_STDOUT], [SLOT_STDERR] */
+	int fd[SLOT_COUNT]; /* -1 when closed; poll ignores those */
+	struct output *out; /* [SLOT_STDOUT], [SLOT_STDERR] */
 	struct jl_log_writer *log;
 	struct joblet_job *job;
 	struct shim_stack stack;
@@ -168,13 +168,15 @@ static int sv_lock(struct supervisor *sv, struct joblet_error **err)
 	if (sv->lock_fd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", lock_path);
 	if (flock(sv->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return joblet_error_set(err, JOBLET_E_BUSY, errno, "another supervisor holds the job in `%s`", sv->state_dir);
+		return joblet_error_set(err, JOBLET_E_BUSY, errno,
+					"another supervisor holds the job in `%s`", sv->state_dir);
 	/* Who holds the job: the lock file says (jl_job_shim_pid() reads it). */
 	shim_lock_note(sv->lock_fd, getpid(), 0);
 	/* A job runs once: its log and status are never overwritten. */
 	fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno, "the job in `%s` has already run", sv->state_dir);
+		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno,
+					"the job in `%s` has already run", sv->state_dir);
 	close(fd);
 	return 0;
 }
@@ -205,7 +207,8 @@ static int sv_setup(struct supervisor *sv, struct joblet_error **err)
 	sv->fd[SLOT_STATS] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (sv->fd[SLOT_SIGNAL] < 0 || sv->fd[SLOT_TIMEOUT] < 0 || sv->fd[SLOT_RETRY] < 0 ||
 	    sv->fd[SLOT_STATS] < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot set up the supervisor");
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot set up the supervisor");
 	return jl_log_writer_open(log_path, &sv->log, err);
 }
 
@@ -262,7 +265,8 @@ static pid_t clone_job(struct joblet_job *job, int *ret_pidfd)
 		if (pid >= 0)
 			return pid;
 		/* Old kernel (no clone3, or no CLONE_INTO_CGROUP): attach() moves it. */
-		jl_log(JOBLET_LOG_DEBUG, NULL, "clone3 into the job cgroup failed (%s); falling back", strerror(errno));
+		jl_log(JOBLET_LOG_DEBUG, NULL,
+		       "clone3 into the job cgroup failed (%s); falling back", strerror(errno));
 	}
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, NULL);
 	if (pid > 0)
@@ -337,7 +341,8 @@ static int sv_release(struct supervisor *sv)
 	sv->why[got] = '\0';
 	if (got > 0)
 		return -1;
-	jl_log(JOBLET_LOG_INFO, NULL, "job %s started (pid %ld)", joblet_job_id(sv->job), (long)sv->pid);
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s started (pid %ld)", joblet_job_id(sv->job),
+	       (long)sv->pid);
 	return 0;
 }
 
@@ -376,7 +381,9 @@ static int pump(struct supervisor *sv, enum slot s, bool *ret_eof)
 
 			if (jl_log_writer_append(sv->log, o->stream, o->pending, o->pending_len,
 						 &e) < 0) {
-				jl_log(JOBLET_LOG_ERROR, NULL, "%s; the job waits until it can be written", joblet_error_message(e));
+				jl_log(JOBLET_LOG_ERROR, NULL,
+				       "%s; the job waits until it can be written",
+				       joblet_error_message(e));
 				return -1;
 			}
 			o->pending_len = 0;
@@ -477,7 +484,8 @@ static void on_timeout(struct supervisor *sv)
 	if (sv->child_done)
 		return;
 	if (!sv->stopping) {
-		jl_log(JOBLET_LOG_INFO, NULL, "the job reached its timeout of %lld s", (long long)joblet_job_limit(sv->job, JOBLET_LIMIT_TIMEOUT_S));
+		jl_log(JOBLET_LOG_INFO, NULL, "the job reached its timeout of %lld s",
+		       (long long)joblet_job_limit(sv->job, JOBLET_LIMIT_TIMEOUT_S));
 		sv->status.timeout = 1;
 		stop_job(sv);
 	} else if (!sv->killed) {
@@ -578,7 +586,8 @@ static int sv_finish(struct supervisor *sv, struct joblet_error **err)
 	compose_status(sv);
 	shim_stack_cleanup(&sv->stack, sv->job);
 	r = jl_job_status_write(sv->state_dir, &sv->status, err);
-	jl_log(JOBLET_LOG_INFO, NULL, "job %s ended (exit %d)", joblet_job_id(sv->job), jl_job_status_exit_code(&sv->status));
+	jl_log(JOBLET_LOG_INFO, NULL, "job %s ended (exit %d)", joblet_job_id(sv->job),
+	       jl_job_status_exit_code(&sv->status));
 	return r;
 }
 

@@ -73,7 +73,8 @@ struct joblet_archive_ops {
 	 * malformed or refused package, naming the entry; JOBLET_E_LIMIT;
 	 * JOBLET_E_IO for local write failures; errors of `in` passed on).
 	 */
-	int (*extract)(struct joblet_stream *in, int dirfd, const struct joblet_archive_limits *limits,
+	int (*extract)(struct joblet_stream *in, int dirfd,
+		       const struct joblet_archive_limits *limits,
 		       struct joblet_archive_stats *ret_stats, struct joblet_error **err);
 
 	/*

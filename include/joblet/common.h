@@ -9,7 +9,7 @@
 
 #ifdef __cplusplus
 #define JOBLET_BEGIN_DECLS extern "C" {
-#define JOBLET_END_DECLS }
+#define JOBLET_END_DECLS   }
 #else
 #define JOBLET_BEGIN_DECLS
 #define JOBLET_END_DECLS
@@ -17,9 +17,9 @@
 
 /* Marks a symbol exported from libjoblet (everything else is hidden). */
 #if defined(__GNUC__) || defined(__clang__)
-#define JOBLET_API __attribute__((visibility("default")))
+#define JOBLET_API			     __attribute__((visibility("default")))
 #define JOBLET_PRINTF(fmt_index, args_index) __attribute__((format(printf, fmt_index, args_index)))
-#define JOBLET_WARN_UNUSED __attribute__((warn_unused_result))
+#define JOBLET_WARN_UNUSED		     __attribute__((warn_unused_result))
 #else
 #define JOBLET_API
 #define JOBLET_PRINTF(fmt_index, args_index)

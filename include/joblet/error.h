@@ -58,12 +58,11 @@ enum joblet_error_code {
 	JOBLET_E_PARSE = 20,	  /* a malformed document (JSON, YAML)          step */
 	JOBLET_E_CANCELED = 21,	  /* the operation was canceled                 step */
 	JOBLET_E_CONFLICT = 22,	  /* the request does not fit the current state step */
-	/*
-	 * Append new codes here, then document them in docs/error-codes.md
-	 * and name the newest code in core/lib/base/error.h.
-	 */
+				  /*
+				   * Append new codes here, then document them in docs/error-codes.md
+				   * and name the newest code in core/lib/base/error.h.
+				   */
 };
-
 
 /*
  * An error.  Allocated by joblet_error_set(), freed with joblet_error_free().
@@ -74,7 +73,7 @@ struct joblet_error {
 	int32_t saved_errno; /* errno at the failure, or 0 */
 	int32_t detail;	     /* code-specific number (HTTP status for JOBLET_E_HTTP), or 0 */
 	int32_t reserved;
-	char *message;	     /* owned; never NULL */
+	char *message; /* owned; never NULL */
 };
 
 /*

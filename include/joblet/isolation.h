@@ -75,13 +75,13 @@ JOBLET_API int joblet_job_cloned_into_cgroup(const struct joblet_job *job);
 /* Resource usage of a job, as far as a plugin can tell; unknown fields stay 0. */
 struct joblet_job_usage {
 	uint32_t size;
-	int32_t oom_killed;	     /* 1 when the kernel killed a job process for memory */
-	uint64_t cpu_usec;	     /* CPU time, user + system */
-	uint64_t memory_peak_bytes;  /* highest memory use seen */
-	uint64_t memory_bytes;	     /* memory use now */
+	int32_t oom_killed;	    /* 1 when the kernel killed a job process for memory */
+	uint64_t cpu_usec;	    /* CPU time, user + system */
+	uint64_t memory_peak_bytes; /* highest memory use seen */
+	uint64_t memory_bytes;	    /* memory use now */
 	uint64_t io_read_bytes;
 	uint64_t io_write_bytes;
-	uint64_t pids;		     /* processes now */
+	uint64_t pids; /* processes now */
 };
 
 struct joblet_isolation_ops {

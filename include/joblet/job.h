@@ -53,7 +53,7 @@ JOBLET_API const char *joblet_job_cache_dir(const struct joblet_job *job);
 enum joblet_job_limit {
 	JOBLET_LIMIT_CPU_PERCENT = 1, /* percent of one core */
 	JOBLET_LIMIT_MEMORY_MIB = 2,
-	JOBLET_LIMIT_IO_BPS = 3,      /* bytes per second, read and write */
+	JOBLET_LIMIT_IO_BPS = 3, /* bytes per second, read and write */
 	JOBLET_LIMIT_PIDS = 4,
 	JOBLET_LIMIT_TIMEOUT_S = 5
 };

@@ -52,8 +52,8 @@ enum joblet_plugin_kind {
 };
 
 /* Capability bits for joblet_plugin.caps.  Unknown bits are ignored. */
-#define JOBLET_CAP_NEEDS_ROOT (UINT64_C(1) << 0)  /* works only when joblet runs as root */
-#define JOBLET_CAP_NETWORK (UINT64_C(1) << 1)	   /* talks to other hosts */
+#define JOBLET_CAP_NEEDS_ROOT  (UINT64_C(1) << 0) /* works only when joblet runs as root */
+#define JOBLET_CAP_NETWORK     (UINT64_C(1) << 1) /* talks to other hosts */
 #define JOBLET_CAP_THREAD_SAFE (UINT64_C(1) << 2) /* ops may run on several threads at once */
 
 /*
@@ -110,7 +110,7 @@ struct joblet_plugin {
  * absent from tables built against an older one; the core checks with this
  * before it uses them.
  */
-#define JOBLET_OPS_HAS(ops, type, field) \
+#define JOBLET_OPS_HAS(ops, type, field)                                                           \
 	((ops)->size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 /* The one symbol a plugin exports (defined by JOBLET_PLUGIN_DEFINE). */
@@ -120,16 +120,16 @@ JOBLET_API extern const struct joblet_plugin joblet_plugin;
  * An initializer for a descriptor; the variadic part is designated
  * initializers (.version = ..., .ops = ...).  Builtins use it directly.
  */
-#define JOBLET_PLUGIN_DESCRIPTOR(kind_, name_, ...)                                      \
-	{                                                                                \
-		.abi_major = JOBLET_PLUGIN_ABI_MAJOR, .abi_minor = JOBLET_PLUGIN_ABI_MINOR, \
-		.struct_size = (uint32_t)sizeof(struct joblet_plugin), .kind = (kind_),    \
-		.name = (name_), __VA_ARGS__                                               \
+#define JOBLET_PLUGIN_DESCRIPTOR(kind_, name_, ...)                                                \
+	{                                                                                          \
+		.abi_major = JOBLET_PLUGIN_ABI_MAJOR, .abi_minor = JOBLET_PLUGIN_ABI_MINOR,        \
+		.struct_size = (uint32_t)sizeof(struct joblet_plugin), .kind = (kind_),            \
+		.name = (name_), __VA_ARGS__                                                       \
 	}
 
 /* Define the exported descriptor of a plugin. Use once per .so. */
-#define JOBLET_PLUGIN_DEFINE(kind_, name_, ...)      \
-	JOBLET_API const struct joblet_plugin joblet_plugin = \
+#define JOBLET_PLUGIN_DEFINE(kind_, name_, ...)                                                    \
+	JOBLET_API const struct joblet_plugin joblet_plugin =                                      \
 		JOBLET_PLUGIN_DESCRIPTOR(kind_, name_, __VA_ARGS__)
 
 /*
@@ -141,9 +141,9 @@ JOBLET_API extern const struct joblet_plugin joblet_plugin;
 #define JOBLET_PLUGIN_SELF joblet_plugin
 #endif
 #define joblet_plog_error(...) joblet_plugin_log(&JOBLET_PLUGIN_SELF, JOBLET_LOG_ERROR, __VA_ARGS__)
-#define joblet_plog_warning(...) \
+#define joblet_plog_warning(...)                                                                   \
 	joblet_plugin_log(&JOBLET_PLUGIN_SELF, JOBLET_LOG_WARNING, __VA_ARGS__)
-#define joblet_plog_info(...) joblet_plugin_log(&JOBLET_PLUGIN_SELF, JOBLET_LOG_INFO, __VA_ARGS__)
+#define joblet_plog_info(...)  joblet_plugin_log(&JOBLET_PLUGIN_SELF, JOBLET_LOG_INFO, __VA_ARGS__)
 #define joblet_plog_debug(...) joblet_plugin_log(&JOBLET_PLUGIN_SELF, JOBLET_LOG_DEBUG, __VA_ARGS__)
 
 JOBLET_API void joblet_plugin_log(const struct joblet_plugin *self, int32_t level, const char *fmt,

@@ -40,21 +40,21 @@ struct joblet_sched_job {
 	void *policy_data;	 /* free for the policy */
 	uint64_t policy_link[2]; /* free for the policy (indexes, heap slots) */
 	/* The core's own; a policy never touches them. */
-	int64_t start_at_ns;	 /* when it may start (0 = at once) */
-	uint64_t core_slot;	 /* its place in the core's time heap */
-	uint32_t core_state;	 /* where it is: waiting for its time, queued, running */
+	int64_t start_at_ns; /* when it may start (0 = at once) */
+	uint64_t core_slot;  /* its place in the core's time heap */
+	uint32_t core_state; /* where it is: waiting for its time, queued, running */
 	uint32_t core_reserved;
-	void *core_data;	 /* the cores it holds while it runs */
+	void *core_data; /* the cores it holds while it runs */
 };
 
 /* What is free right now.  A negative field means "no limit". */
 struct joblet_sched_capacity {
 	uint32_t size;
 	uint32_t reserved;
-	int64_t free_slots;	 /* jobs that may still start */
-	int64_t free_cpu;	 /* percent of one core, summed */
+	int64_t free_slots; /* jobs that may still start */
+	int64_t free_cpu;   /* percent of one core, summed */
 	int64_t free_memory_mib;
-	int64_t free_cores;	 /* cores free for exclusive pinning */
+	int64_t free_cores; /* cores free for exclusive pinning */
 };
 
 /* 1 when job fits into cap, else 0.  Policies use it in pick(). */

@@ -104,7 +104,7 @@ static int through_core(const struct joblet_plugin *policy, struct result *r)
 	struct joblet_sched_job *jobs, *running = NULL;
 	int64_t *t = calloc(NJOBS, sizeof(*t));
 	struct mallinfo2 before, after;
-	char (*ids)[16] = calloc(NJOBS, 16);
+	char(*ids)[16] = calloc(NJOBS, 16);
 
 	jobs = calloc(NJOBS, sizeof(*jobs));
 	before = mallinfo2(); /* the core's and the policy's own memory, not the caller's jobs */
@@ -151,8 +151,10 @@ static int through_core(const struct joblet_plugin *policy, struct result *r)
 
 static void cron_bench(double *per_entry_ns)
 {
-	static const char *const exprs[] = { "*/5 * * * *", "0 * * * *",      "30 2 * * *",
-					     "0 0 1,15 * mon", "15 9-17 * * mon-fri", "0 0 29 2 *" };
+	static const char *const exprs[] = {
+		"*/5 * * * *",	  "0 * * * *",		 "30 2 * * *",
+		"0 0 1,15 * mon", "15 9-17 * * mon-fri", "0 0 29 2 *"
+	};
 	struct jl_cron c[NCRON];
 	int64_t t[9], base = INT64_C(1796299200) * 1000000000; /* 2026-12-03T12:00:00Z */
 
@@ -193,7 +195,8 @@ int main(int argc, char **argv)
 	printf("%-28s %10.0fns %10.0fns %14.0f\n", "baseline (array FIFO)", base.median_ns,
 	       base.p99_ns, base.bytes_per_job);
 	for (size_t k = 0; k < 3; k++) {
-		const struct joblet_plugin *p = jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, names[k]);
+		const struct joblet_plugin *p =
+			jl_plugin_set_find(set, JOBLET_KIND_SCHEDULER, names[k]);
 		char label[64];
 
 		if (!p) {

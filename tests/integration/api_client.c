@@ -53,8 +53,9 @@ static void print_error(const struct joblet_error *e)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: api_client CONFIG NODE STEP...\n"
-			"  steps: get PATH | request METHOD PATH BODY | stream PATH LAST_ID STOP_AFTER\n");
+	fprintf(stderr,
+		"usage: api_client CONFIG NODE STEP...\n"
+		"  steps: get PATH | request METHOD PATH BODY | stream PATH LAST_ID STOP_AFTER\n");
 	return 2;
 }
 
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 3; i < argc;) {
 		if (!strcmp(argv[i], "stream")) {
-			struct stream_state s = {strtol(argv[i + 3], NULL, 10), 0};
+			struct stream_state s = { strtol(argv[i + 3], NULL, 10), 0 };
 			const char *last = strcmp(argv[i + 2], "-") ? argv[i + 2] : NULL;
 
 			r = rnx_api_stream(api, "GET", argv[i + 1], NULL, 0, last, print_event, &s,

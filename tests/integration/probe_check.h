@@ -18,7 +18,8 @@
 
 static int probe_failures;
 
-static void ok(bool cond, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ok(bool cond, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void ok(bool cond, const char *what, const char *fmt, ...)
 {
 	va_list ap;

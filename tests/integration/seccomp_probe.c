@@ -203,14 +203,15 @@ static int work(void)
 		   unlink("probe-file") == 0,
 	   "file IO in the working folder", "%s", strerror(errno));
 
-	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 && write(sv[0], "u", 1) == 1 &&
-		   read(sv[1], buf, 1) == 1 && buf[0] == 'u',
+	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
+		   write(sv[0], "u", 1) == 1 && read(sv[1], buf, 1) == 1 && buf[0] == 'u',
 	   "AF_UNIX sockets", "%s", strerror(errno));
 	close(sv[0]);
 	close(sv[1]);
 
 	{
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		socklen_t alen = sizeof(a);
 		int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c = -1, s = -1;
 		bool good = l >= 0 && bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 &&

@@ -26,7 +26,8 @@ static int lifo_create(void **ret_state, struct joblet_error **err)
 	struct lifo_queue *q = calloc(1, sizeof(*q));
 
 	if (!q)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create the LIFO queue");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot create the LIFO queue");
 	*ret_state = q;
 	return 0;
 }
@@ -50,8 +51,8 @@ static int lifo_submit(void *state, struct joblet_sched_job *job, int64_t now_ns
 		struct joblet_sched_job **grown = realloc(q->items, ncap * sizeof(*grown));
 
 		if (!grown)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot queue job `%s`",
-						job->id);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot queue job `%s`", job->id);
 		q->items = grown;
 		q->cap = ncap;
 	}

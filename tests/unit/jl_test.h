@@ -17,12 +17,12 @@
 static unsigned jl_skipped_count;
 static const char *jl_skipped[64];
 
-#define jl_tcase_add_root(tc, fn)                                            \
-	do {                                                                 \
-		if (geteuid() == 0)                                          \
-			tcase_add_test(tc, fn);                              \
-		else if (jl_skipped_count < 64)                              \
-			jl_skipped[jl_skipped_count++] = #fn;                \
+#define jl_tcase_add_root(tc, fn)                                                                  \
+	do {                                                                                       \
+		if (geteuid() == 0)                                                                \
+			tcase_add_test(tc, fn);                                                    \
+		else if (jl_skipped_count < 64)                                                    \
+			jl_skipped[jl_skipped_count++] = #fn;                                      \
 	} while (0)
 
 /* Run a suite; returns the exit status for main(). */

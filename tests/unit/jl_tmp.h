@@ -29,7 +29,8 @@ static inline void jl_tmp_setup(void)
 	if (!registered++)
 		atexit(jl_tmp_teardown);
 
-	snprintf(jl_tmpdir, sizeof(jl_tmpdir), "%s/joblet-test-XXXXXX", base && *base ? base : "/tmp");
+	snprintf(jl_tmpdir, sizeof(jl_tmpdir), "%s/joblet-test-XXXXXX",
+		 base && *base ? base : "/tmp");
 	if (!mkdtemp(jl_tmpdir))
 		abort();
 }

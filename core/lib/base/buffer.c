@@ -120,7 +120,8 @@ static int64_t fd_stream_read(struct joblet_stream *s, void *buf, size_t len,
 			return 0;
 	}
 	if (f->failed_errno)
-		return joblet_error_set(err, JOBLET_E_IO, f->failed_errno, "cannot read `%s`", f->name);
+		return joblet_error_set(err, JOBLET_E_IO, f->failed_errno, "cannot read `%s`",
+					f->name);
 	return 0;
 }
 

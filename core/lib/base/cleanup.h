@@ -19,23 +19,23 @@
 #include <joblet/error.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
-#define _hidden_ __attribute__((visibility("hidden")))
+#define _unused_     __attribute__((unused))
+#define _hidden_     __attribute__((visibility("hidden")))
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Hand ownership of a pointer (or fd) on: returns it and clears the variable. */
-#define TAKE_PTR(p)                      \
-	({                               \
-		__typeof__(p) _take_ = (p); \
-		(p) = NULL;              \
-		_take_;                  \
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _take_ = (p);                                                        \
+		(p) = NULL;                                                                        \
+		_take_;                                                                            \
 	})
-#define TAKE_FD(fd)                \
-	({                         \
-		int _take_ = (fd); \
-		(fd) = -1;         \
-		_take_;            \
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _take_ = (fd);                                                                 \
+		(fd) = -1;                                                                         \
+		_take_;                                                                            \
 	})
 
 static inline void jl_freep(void *p)

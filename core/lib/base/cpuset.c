@@ -58,8 +58,9 @@ int jl_cpuset_parse(const char *text, struct jl_cpuset *ret, struct joblet_error
 
 	memset(&s, 0, sizeof(s));
 	if (!text || !*text)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"the CPU list is empty; write CPUs and ranges such as 0-3,6");
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"the CPU list is empty; write CPUs and ranges such as 0-3,6");
 	for (;;) {
 		unsigned long a, b;
 
@@ -73,11 +74,12 @@ int jl_cpuset_parse(const char *text, struct jl_cpuset *ret, struct joblet_error
 		}
 		if (b < a)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"CPU range `%lu-%lu` in `%s` runs backwards", a, b, text);
+						"CPU range `%lu-%lu` in `%s` runs backwards", a, b,
+						text);
 		if (b >= JL_CPUSET_MAX)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"CPU %lu in `%s` is beyond the %d joblet supports", b,
-						text, JL_CPUSET_MAX);
+						"CPU %lu in `%s` is beyond the %d joblet supports",
+						b, text, JL_CPUSET_MAX);
 		for (unsigned long c = a; c <= b; c++)
 			jl_cpuset_add(&s, (unsigned)c);
 		if (*p == '\0')
@@ -90,7 +92,8 @@ int jl_cpuset_parse(const char *text, struct jl_cpuset *ret, struct joblet_error
 	return 0;
 bad:
 	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"`%s` is not a CPU list; write CPUs and ranges such as 0-3,6,8-9", text);
+				"`%s` is not a CPU list; write CPUs and ranges such as 0-3,6,8-9",
+				text);
 }
 
 int jl_cpuset_online(struct jl_cpuset *ret, struct joblet_error **err)
@@ -103,7 +106,8 @@ int jl_cpuset_online(struct jl_cpuset *ret, struct joblet_error **err)
 	/* No sysfs (some containers): every configured CPU counts as online. */
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot tell which CPUs are online");
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot tell which CPUs are online");
 	memset(ret, 0, sizeof(*ret));
 	for (long c = 0; c < n; c++)
 		jl_cpuset_add(ret, (unsigned)c);
@@ -115,7 +119,8 @@ int jl_cpuset_online_except(const char *list, struct jl_cpuset *ret, struct jobl
 	struct jl_cpuset named, online;
 	int r;
 
-	if ((r = jl_cpuset_parse(list, &named, err)) < 0 || (r = jl_cpuset_online(&online, err)) < 0)
+	if ((r = jl_cpuset_parse(list, &named, err)) < 0 ||
+	    (r = jl_cpuset_online(&online, err)) < 0)
 		return r;
 	jl_cpuset_minus(&online, &named, ret);
 	return 0;

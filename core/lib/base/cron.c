@@ -159,9 +159,10 @@ static int field_error(struct joblet_error **err, int fi, struct slice field, co
 /* A syntax error in field fi: what is wrong (detail), then the forms accepted. */
 static int syntax_error(struct joblet_error **err, int fi, struct slice field, const char *detail)
 {
-	return field_error(err, fi, field, field.s, field.n,
-			   "is not valid: %s; a field is `*`, N, N-M, a list such as 1,5,10-12, or a step */S, N-M/S or N/S (N to the last value), where %s",
-			   detail, fields[fi].range);
+	return field_error(
+		err, fi, field, field.s, field.n,
+		"is not valid: %s; a field is `*`, N, N-M, a list such as 1,5,10-12, or a step */S, N-M/S or N/S (N to the last value), where %s",
+		detail, fields[fi].range);
 }
 
 /* What follows an element's part, for "unexpected ..." messages. */
@@ -173,8 +174,8 @@ static int unexpected(struct joblet_error **err, int fi, struct slice field, con
 
 	if (p == end && after_len > 0)
 		detail = jl_strdup_printf(
-		    "`%s` must be followed by %s", quote(after, after_len, qa, sizeof(qa)),
-		    after[after_len - 1] == '/' ? "a step number" : "a value");
+			"`%s` must be followed by %s", quote(after, after_len, qa, sizeof(qa)),
+			after[after_len - 1] == '/' ? "a step number" : "a value");
 	else if (p == end)
 		detail = strdup("a value is missing");
 	else if (after_len == 0)
@@ -219,8 +220,8 @@ static int parse_value(int fi, struct slice field, const char **pp, const char *
 			p++;
 		if (!f->names) {
 			_cleanup_free_ char *detail = jl_strdup_printf(
-			    "`%s` is not a number (names are for months and days of the week only)",
-			    quote(start, (size_t)(p - start), qw, sizeof(qw)));
+				"`%s` is not a number (names are for months and days of the week only)",
+				quote(start, (size_t)(p - start), qw, sizeof(qw)));
 
 			if (!detail)
 				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
@@ -255,9 +256,10 @@ static int parse_field(int fi, struct slice field, uint64_t *ret_bits, struct jo
 		int r;
 
 		if (p == end || *p == ',')
-			return field_error(err, fi, field, field.s, field.n,
-					   "has an empty list element: write values between the commas, e.g. 1,5,10-12, where %s",
-					   f->range);
+			return field_error(
+				err, fi, field, field.s, field.n,
+				"has an empty list element: write values between the commas, e.g. 1,5,10-12, where %s",
+				f->range);
 		if (*p == '*') {
 			star = true;
 			p++;
@@ -291,9 +293,10 @@ static int parse_field(int fi, struct slice field, uint64_t *ret_bits, struct jo
 						snprintf(wrap, sizeof(wrap), "%d-7", a);
 					else
 						snprintf(wrap, sizeof(wrap), "%s,%s", left, right);
-					return field_error(err, fi, field, elem, (size_t)(p - elem),
-							   "runs backwards (%d > %d): a range goes from low to high; to wrap around write `%s`",
-							   a, b, wrap);
+					return field_error(
+						err, fi, field, elem, (size_t)(p - elem),
+						"runs backwards (%d > %d): a range goes from low to high; to wrap around write `%s`",
+						a, b, wrap);
 				}
 			}
 		}
@@ -312,10 +315,10 @@ static int parse_field(int fi, struct slice field, uint64_t *ret_bits, struct jo
 				char qs[QUOTE_BUF];
 
 				return field_error(
-				    err, fi, field, elem, (size_t)(p - elem),
-				    "has step `%s`: a step is 1-%d",
-				    quote(digits, (size_t)(p - digits), qs, sizeof(qs)),
-				    f->star_max - f->min + 1);
+					err, fi, field, elem, (size_t)(p - elem),
+					"has step `%s`: a step is 1-%d",
+					quote(digits, (size_t)(p - digits), qs, sizeof(qs)),
+					f->star_max - f->min + 1);
 			}
 			step = v;
 			if (!star && !range)
@@ -409,10 +412,10 @@ static int check_can_fire(const struct jl_cron *c, const char *expr, size_t len,
 	if (!months)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 					"cannot parse a cron expression");
-	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"cron expression `%s` can never fire: %s never %s %s; change the day of month (field 3) or the month (field 4)",
-				quote(expr, len, q, sizeof(q)), months,
-				strchr(months, ' ') ? "have" : "has", days);
+	return joblet_error_set(
+		err, JOBLET_E_INVALID, 0,
+		"cron expression `%s` can never fire: %s never %s %s; change the day of month (field 3) or the month (field 4)",
+		quote(expr, len, q, sizeof(q)), months, strchr(months, ' ') ? "have" : "has", days);
 }
 
 static const struct {
@@ -438,19 +441,21 @@ static int parse_macro(const char *s, size_t n, struct jl_cron *ret, struct jobl
 		if (!word_is(s, word, macros[i].name))
 			continue;
 		if (word != n)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"cron expression `%s` is not valid: a macro such as `%s` stands alone, without fields after it",
-						quote(s, n, q, sizeof(q)), macros[i].name);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"cron expression `%s` is not valid: a macro such as `%s` stands alone, without fields after it",
+				quote(s, n, q, sizeof(q)), macros[i].name);
 		return parse_fields(macros[i].expr, strlen(macros[i].expr), ret, err);
 	}
 	if (word_is(s, word, "@reboot"))
 		return joblet_error_set(
-		    err, JOBLET_E_INVALID, 0,
-		    "cron macro `@reboot` is not supported: joblet starts jobs at times only; use 5 fields or %s",
-		    macros_text);
-	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"`%s` is not a cron macro: use %s (@annually and @midnight are other names for @yearly and @daily), or 5 fields",
-				quote(s, word, q, sizeof(q)), macros_text);
+			err, JOBLET_E_INVALID, 0,
+			"cron macro `@reboot` is not supported: joblet starts jobs at times only; use 5 fields or %s",
+			macros_text);
+	return joblet_error_set(
+		err, JOBLET_E_INVALID, 0,
+		"`%s` is not a cron macro: use %s (@annually and @midnight are other names for @yearly and @daily), or 5 fields",
+		quote(s, word, q, sizeof(q)), macros_text);
 }
 
 /* expr[0..len): without leading or trailing blanks, not empty. */
@@ -477,9 +482,10 @@ static int parse_fields(const char *expr, size_t len, struct jl_cron *ret,
 	if (count != FIELD_COUNT) {
 		char q[QUOTE_BUF];
 
-		return joblet_error_set(
-		    err, JOBLET_E_INVALID, 0, "a cron expression has %s, `%s` has %d; or use %s",
-		    fields_text, quote(expr, len, q, sizeof(q)), count, macros_text);
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"a cron expression has %s, `%s` has %d; or use %s",
+					fields_text, quote(expr, len, q, sizeof(q)), count,
+					macros_text);
 	}
 	for (int i = 0; i < FIELD_COUNT; i++) {
 		r = parse_field(i, field[i], &bits[i], err);
@@ -518,9 +524,10 @@ int jl_cron_parse(const char *expr, struct jl_cron *ret, struct joblet_error **e
 	while (len > 0 && is_blank(expr[len - 1]))
 		len--;
 	if (len == 0)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"the cron expression is empty: a cron expression has %s, or is one of %s",
-					fields_text, macros_text);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"the cron expression is empty: a cron expression has %s, or is one of %s",
+			fields_text, macros_text);
 	if (expr[0] == '@')
 		return parse_macro(expr, len, ret, err);
 	return parse_fields(expr, len, ret, err);

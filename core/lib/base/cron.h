@@ -59,8 +59,7 @@ struct jl_cron {
  *
  * Thread safety: none needed (no global state).  expr is borrowed.
  */
-JL_API int jl_cron_parse(const char *expr, struct jl_cron *ret,
-				 struct joblet_error **err);
+JL_API int jl_cron_parse(const char *expr, struct jl_cron *ret, struct joblet_error **err);
 
 /*
  * The first time strictly after after_ns (CLOCK_REALTIME nanoseconds) that

@@ -19,8 +19,8 @@
 /* What a caller may do about an error of a given code. */
 enum jl_error_class {
 	JL_ERROR_TRANSIENT = 1, /* trying again later may succeed */
-	JL_ERROR_STEP = 2,	    /* this job/install/request failed; the daemon goes on */
-	JL_ERROR_FATAL = 3	    /* the process cannot go on sensibly */
+	JL_ERROR_STEP = 2,	/* this job/install/request failed; the daemon goes on */
+	JL_ERROR_FATAL = 3	/* the process cannot go on sensibly */
 };
 
 /* Stable name of a code ("invalid", "not-found", ...), or "unknown". Static. */

@@ -35,17 +35,21 @@ static int rm_tree(int parent_fd, const char *name, dev_t dev, int depth, struct
 
 	if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0
-				       : joblet_error_set(err, JOBLET_E_IO, errno, "cannot remove `%s`", name);
+				       : joblet_error_set(err, JOBLET_E_IO, errno,
+							  "cannot remove `%s`", name);
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlinkat(parent_fd, name, 0) < 0 && errno != ENOENT)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot remove `%s`", name);
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot remove `%s`",
+						name);
 		return 0;
 	}
 	if (st.st_dev != dev)
 		return joblet_error_set(err, JOBLET_E_IO, EXDEV,
-					"not removing `%s`: another file system is mounted there", name);
+					"not removing `%s`: another file system is mounted there",
+					name);
 	if (depth > 256)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` is nested too deeply to remove", name);
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"`%s` is nested too deeply to remove", name);
 	fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", name);
@@ -93,8 +97,8 @@ int jl_lock_path(const char *path, bool wait, int *ret_fd, struct joblet_error *
 			continue;
 		close(fd);
 		if (e == EWOULDBLOCK)
-			return joblet_error_set(err, JOBLET_E_BUSY, 0, "`%s` is locked by another process",
-						path);
+			return joblet_error_set(err, JOBLET_E_BUSY, 0,
+						"`%s` is locked by another process", path);
 		return joblet_error_set(err, JOBLET_E_IO, e, "cannot lock `%s`", path);
 	}
 	*ret_fd = fd;

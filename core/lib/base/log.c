@@ -107,7 +107,7 @@ int jl_log_level_parse(const char *name, int32_t *ret_level)
 		const char *name;
 		int32_t level;
 	} names[] = {
-		{ "error", JOBLET_LOG_ERROR }, { "warning", JOBLET_LOG_WARNING },
+		{ "error", JOBLET_LOG_ERROR },	{ "warning", JOBLET_LOG_WARNING },
 		{ "warn", JOBLET_LOG_WARNING }, { "info", JOBLET_LOG_INFO },
 		{ "debug", JOBLET_LOG_DEBUG },
 	};
@@ -123,7 +123,7 @@ int jl_log_level_parse(const char *name, int32_t *ret_level)
 }
 
 void jl_log_sink_stderr_stamped(int32_t level, const char *source, const char *message,
-				    void *userdata)
+				void *userdata)
 {
 	struct timespec ts;
 	struct tm tm;

@@ -25,7 +25,7 @@
  * borrowed for the duration of the call.
  */
 typedef void (*jl_log_sink_fn)(int32_t level, const char *source, const char *message,
-				   void *userdata);
+			       void *userdata);
 
 /* Install a sink (NULL drops every message, the default). */
 JL_API void jl_log_set_sink(jl_log_sink_fn sink, void *userdata);
@@ -35,8 +35,8 @@ JL_API void jl_log_set_sink(jl_log_sink_fn sink, void *userdata);
  * "2026-01-02T03:04:05.678Z LEVEL   source: message" (UTC), flushed at once.
  * userdata is unused.
  */
-JL_API void jl_log_sink_stderr_stamped(int32_t level, const char *source,
-					       const char *message, void *userdata);
+JL_API void jl_log_sink_stderr_stamped(int32_t level, const char *source, const char *message,
+				       void *userdata);
 
 /* Messages above this level are dropped before formatting. Default: INFO. */
 JL_API void jl_log_set_level(int32_t level);
@@ -45,8 +45,7 @@ JL_API int32_t jl_log_get_level(void);
 /* 1 when a message at level would reach the sink, else 0. */
 JL_API int jl_log_enabled(int32_t level);
 
-JL_API void jl_log(int32_t level, const char *source, const char *fmt, ...)
-	JOBLET_PRINTF(3, 4);
+JL_API void jl_log(int32_t level, const char *source, const char *fmt, ...) JOBLET_PRINTF(3, 4);
 JL_API void jl_logv(int32_t level, const char *source, const char *fmt, va_list ap)
 	JOBLET_PRINTF(3, 0);
 

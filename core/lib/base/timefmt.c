@@ -108,27 +108,29 @@ int jl_time_parse_rfc3339(const char *text, int64_t *ret_ns, struct joblet_error
 	enum zone_kind zone;
 
 	if (!text || parse_datetime(text, ret_ns, &zone) < 0 || zone != ZONE_OFFSET)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"`%s` is not an RFC 3339 time with a zone (2026-12-03T10:00:00Z or 2026-12-03T11:00:00+01:00)",
-					text ? text : "");
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"`%s` is not an RFC 3339 time with a zone (2026-12-03T10:00:00Z or 2026-12-03T11:00:00+01:00)",
+			text ? text : "");
 	return 0;
 }
 
-int jl_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns,
-			  struct joblet_error **err)
+int jl_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns, struct joblet_error **err)
 {
 	enum zone_kind zone;
 	int64_t s;
 
 	if (when && parse_datetime(when, ret_ns, &zone) == 0)
 		return 0;
-	if (when && jl_parse_duration(when, &s) == 0 && s <= INT64_MAX / NS_PER_S - now_ns / NS_PER_S) {
+	if (when && jl_parse_duration(when, &s) == 0 &&
+	    s <= INT64_MAX / NS_PER_S - now_ns / NS_PER_S) {
 		*ret_ns = now_ns + s * NS_PER_S;
 		return 0;
 	}
-	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"`%s` is not a time: give RFC 3339 (2026-12-03T10:00:00Z; without a zone it is this host's local time), `2026-12-03 10:00[:00]`, or a delay such as 90s, 5m, 2h30m, 1h 15m, 1d",
-				when ? when : "");
+	return joblet_error_set(
+		err, JOBLET_E_INVALID, 0,
+		"`%s` is not a time: give RFC 3339 (2026-12-03T10:00:00Z; without a zone it is this host's local time), `2026-12-03 10:00[:00]`, or a delay such as 90s, 5m, 2h30m, 1h 15m, 1d",
+		when ? when : "");
 }
 
 void jl_time_format_rfc3339(int64_t ns, char *buf, size_t size)
@@ -141,6 +143,6 @@ void jl_time_format_rfc3339(int64_t ns, char *buf, size_t size)
 		snprintf(buf, size, "1970-01-01T00:00:00.000Z");
 		return;
 	}
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }

@@ -24,11 +24,10 @@
  * Errors: JOBLET_E_INVALID naming the forms accepted.
  */
 JL_API int jl_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns,
-				     struct joblet_error **err);
+			     struct joblet_error **err);
 
 /* Parse RFC 3339 with a zone (what the API takes): JOBLET_E_INVALID otherwise. */
-JL_API int jl_time_parse_rfc3339(const char *text, int64_t *ret_ns,
-					 struct joblet_error **err);
+JL_API int jl_time_parse_rfc3339(const char *text, int64_t *ret_ns, struct joblet_error **err);
 
 /* ns (CLOCK_REALTIME) as RFC 3339 in UTC with milliseconds, into buf (at least 32 bytes). */
 JL_API void jl_time_format_rfc3339(int64_t ns, char *buf, size_t size);

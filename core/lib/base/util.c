@@ -159,12 +159,14 @@ int jl_read_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
 		len += (size_t)n;
 		if (len > max)
 			return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-						"`%s` is larger than the %zu bytes allowed", path, max);
+						"`%s` is larger than the %zu bytes allowed", path,
+						max);
 	}
 	if (!buf) {
 		buf = malloc(1);
 		if (!buf)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", path);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`",
+						path);
 	}
 	buf[len] = '\0';
 	*ret_data = TAKE_PTR(buf);
@@ -250,11 +252,20 @@ int jl_parse_duration(const char *s, int64_t *ret_seconds)
 		if (errno || end == p)
 			return -1;
 		switch (*end) {
-		case 's': unit = 1; break;
-		case 'm': unit = 60; break;
-		case 'h': unit = 3600; break;
-		case 'd': unit = 86400; break;
-		default: return -1;
+		case 's':
+			unit = 1;
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = 86400;
+			break;
+		default:
+			return -1;
 		}
 		if (n > (INT64_MAX - total) / unit)
 			return -1;
@@ -276,10 +287,18 @@ int jl_parse_size(const char *s, int64_t *ret_bytes)
 	} units[] = {
 		{ "", 1 },
 		{ "B", 1 },
-		{ "K", INT64_C(1) << 10 },	{ "KiB", INT64_C(1) << 10 },	{ "KB", 1000 },
-		{ "M", INT64_C(1) << 20 },	{ "MiB", INT64_C(1) << 20 },	{ "MB", 1000000 },
-		{ "G", INT64_C(1) << 30 },	{ "GiB", INT64_C(1) << 30 },	{ "GB", 1000000000 },
-		{ "T", INT64_C(1) << 40 },	{ "TiB", INT64_C(1) << 40 },	{ "TB", INT64_C(1000000000000) },
+		{ "K", INT64_C(1) << 10 },
+		{ "KiB", INT64_C(1) << 10 },
+		{ "KB", 1000 },
+		{ "M", INT64_C(1) << 20 },
+		{ "MiB", INT64_C(1) << 20 },
+		{ "MB", 1000000 },
+		{ "G", INT64_C(1) << 30 },
+		{ "GiB", INT64_C(1) << 30 },
+		{ "GB", 1000000000 },
+		{ "T", INT64_C(1) << 40 },
+		{ "TiB", INT64_C(1) << 40 },
+		{ "TB", INT64_C(1000000000000) },
 	};
 	char *end;
 	long long n;

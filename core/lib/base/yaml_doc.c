@@ -15,8 +15,8 @@ static int yaml_parser_error(const yaml_parser_t *p, const char *name, int32_t c
 	const yaml_mark_t *mark = p->problem ? &p->problem_mark : &p->context_mark;
 
 	return joblet_error_set(err, code, 0, "`%s` line %zu: %s%s%s", name, mark->line + 1,
-				p->problem ? p->problem : "malformed YAML",
-				p->context ? " " : "", p->context ? p->context : "");
+				p->problem ? p->problem : "malformed YAML", p->context ? " " : "",
+				p->context ? p->context : "");
 }
 
 /* First pass: refuse aliases and runaway documents. */
@@ -40,16 +40,18 @@ static int yaml_scan_events(const unsigned char *data, size_t len, const char *n
 		    (event.type == YAML_SCALAR_EVENT && event.data.scalar.anchor) ||
 		    (event.type == YAML_MAPPING_START_EVENT && event.data.mapping_start.anchor) ||
 		    (event.type == YAML_SEQUENCE_START_EVENT && event.data.sequence_start.anchor)) {
-			r = joblet_error_set(err, code, 0,
-					     "`%s` line %zu: anchors and aliases (&, *) are not supported here; write the values out",
-					     name, event.start_mark.line + 1);
+			r = joblet_error_set(
+				err, code, 0,
+				"`%s` line %zu: anchors and aliases (&, *) are not supported here; write the values out",
+				name, event.start_mark.line + 1);
 			yaml_event_delete(&event);
 			break;
 		}
 		if (event.type == YAML_DOCUMENT_START_EVENT && events > 1) {
-			r = joblet_error_set(err, code, 0,
-					     "`%s` line %zu: only one YAML document is allowed (remove the `---` separator)",
-					     name, event.start_mark.line + 1);
+			r = joblet_error_set(
+				err, code, 0,
+				"`%s` line %zu: only one YAML document is allowed (remove the `---` separator)",
+				name, event.start_mark.line + 1);
 			yaml_event_delete(&event);
 			break;
 		}
@@ -116,8 +118,8 @@ int jl_yaml_load_file(const char *path, int32_t code, struct jl_yaml **ret_yaml,
 	if (r < 0)
 		return r;
 	if (memchr(data, '\0', len))
-		return joblet_error_set(err, code, 0,
-					"`%s` contains NUL bytes; it is not a YAML text file", path);
+		return joblet_error_set(
+			err, code, 0, "`%s` contains NUL bytes; it is not a YAML text file", path);
 	return jl_yaml_load_string(data, len, path, code, ret_yaml, err);
 }
 
@@ -196,7 +198,8 @@ int jl_yaml_check_mapping(struct jl_yaml *y, const yaml_node_t *node, const char
 	if (node->type != YAML_MAPPING_NODE)
 		return jl_yaml_error(y, node, err, "`%s` must be a mapping of settings, not %s",
 				     *key ? key : "(top level)", node_kind(node));
-	jl_yaml_foreach_pair(p, node) {
+	jl_yaml_foreach_pair(p, node)
+	{
 		yaml_node_t *k = jl_yaml_node(y, p->key);
 		const char *name = jl_yaml_scalar(k);
 
@@ -226,9 +229,9 @@ int jl_yaml_get_string(struct jl_yaml *y, const yaml_node_t *node, const char *k
 		return jl_yaml_error(y, node, err, "`%s` must be a single value, not %s", key,
 				     node_kind(node));
 	if (jl_yaml_is_null(node))
-		return jl_yaml_error(y, node, err,
-				     "`%s` has no value; give one or remove the line to use the default",
-				     key);
+		return jl_yaml_error(
+			y, node, err,
+			"`%s` has no value; give one or remove the line to use the default", key);
 	copy = strdup(v);
 	if (!copy)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
@@ -275,15 +278,16 @@ int jl_yaml_get_bool(struct jl_yaml *y, const yaml_node_t *node, const char *key
 			     v ? v : node_kind(node));
 }
 
-int jl_yaml_get_strv(struct jl_yaml *y, const yaml_node_t *node, const char *key,
-		     char ***ret_value, struct joblet_error **err)
+int jl_yaml_get_strv(struct jl_yaml *y, const yaml_node_t *node, const char *key, char ***ret_value,
+		     struct joblet_error **err)
 {
 	_cleanup_strv_ char **v = NULL;
 
 	if (node->type != YAML_SEQUENCE_NODE)
-		return jl_yaml_error(y, node, err,
-				     "`%s` must be a list (`[a, b]` or one `- item` per line), not %s",
-				     key, node_kind(node));
+		return jl_yaml_error(
+			y, node, err,
+			"`%s` must be a list (`[a, b]` or one `- item` per line), not %s", key,
+			node_kind(node));
 	v = calloc(1, sizeof(char *));
 	if (!v)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);

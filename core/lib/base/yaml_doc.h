@@ -18,8 +18,8 @@
 
 struct jl_yaml {
 	yaml_document_t doc;
-	char *name;	/* file name for messages */
-	int32_t code;	/* error code for messages (JOBLET_E_CONFIG, JOBLET_E_PARSE) */
+	char *name;   /* file name for messages */
+	int32_t code; /* error code for messages (JOBLET_E_CONFIG, JOBLET_E_PARSE) */
 	bool loaded;
 };
 
@@ -61,11 +61,11 @@ int jl_yaml_get_int(struct jl_yaml *y, const yaml_node_t *node, const char *key,
 int jl_yaml_get_bool(struct jl_yaml *y, const yaml_node_t *node, const char *key, bool *ret_value,
 		     struct joblet_error **err);
 /* A sequence of non-empty scalars (a single scalar is refused). */
-int jl_yaml_get_strv(struct jl_yaml *y, const yaml_node_t *node, const char *key,
-		     char ***ret_value, struct joblet_error **err);
+int jl_yaml_get_strv(struct jl_yaml *y, const yaml_node_t *node, const char *key, char ***ret_value,
+		     struct joblet_error **err);
 
-#define jl_yaml_foreach_pair(pair, node)                       \
-	for (yaml_node_pair_t *pair = (node)->data.mapping.pairs.start; \
+#define jl_yaml_foreach_pair(pair, node)                                                           \
+	for (yaml_node_pair_t *pair = (node)->data.mapping.pairs.start;                            \
 	     pair < (node)->data.mapping.pairs.top; pair++)
 
 #endif /* JL_YAML_DOC_H */

@@ -17,7 +17,6 @@
 #include <ctype.h>
 #include <sys/stat.h>
 
-
 #include "base/util.h"
 #include "base/yaml_doc.h"
 #include "config/client_config.h"
@@ -78,7 +77,8 @@ static int read_pem(struct jl_yaml *y, yaml_node_t *node, const char *key, const
 	}
 	if (strchr(value, '\n'))
 		return jl_yaml_error(y, node, err,
-				     "`%s` is neither PEM (no `-----BEGIN` line) nor a file path", key);
+				     "`%s` is neither PEM (no `-----BEGIN` line) nor a file path",
+				     key);
 	path = value[0] == '/' ? strdup(value) : jl_strdup_printf("%s/%s", base_dir, value);
 	if (!path)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
@@ -86,8 +86,8 @@ static int read_pem(struct jl_yaml *y, yaml_node_t *node, const char *key, const
 	if (r < 0)
 		return jl_yaml_error(y, node, err, "`%s`: %s", key, joblet_error_message(e));
 	if (!strstr(data, "-----BEGIN "))
-		return jl_yaml_error(y, node, err, "`%s`: `%s` holds no PEM block (`-----BEGIN ...`)",
-				     key, path);
+		return jl_yaml_error(y, node, err,
+				     "`%s`: `%s` holds no PEM block (`-----BEGIN ...`)", key, path);
 	*ret_pem = TAKE_PTR(data);
 	*ret_path = TAKE_PTR(path);
 	return 0;
@@ -108,7 +108,8 @@ static int node_settings(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map
 	r = jl_yaml_check_mapping(y, map, prefix, err);
 	if (r < 0)
 		return r;
-	jl_yaml_foreach_pair(p, map) {
+	jl_yaml_foreach_pair(p, map)
+	{
 		yaml_node_t *k = jl_yaml_node(y, p->key);
 		size_t i;
 
@@ -116,15 +117,24 @@ static int node_settings(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map
 			if (jl_streq(jl_yaml_scalar(k), node_keys[i]))
 				break;
 		if (i == NODE_N_KEYS)
-			return jl_yaml_error(y, k, err, "`%s.%s` is not a node setting (address, cert, key, ca, nodeId, isDefault)", prefix, jl_yaml_scalar(k));
+			return jl_yaml_error(
+				y, k, err,
+				"`%s.%s` is not a node setting (address, cert, key, ca, nodeId, isDefault)",
+				prefix, jl_yaml_scalar(k));
 		seen[i] = jl_yaml_node(y, p->value);
 	}
 	for (size_t i = NODE_ADDRESS; i <= NODE_CA; i++) {
 		if (seen[i])
 			continue;
 		if (i == NODE_CERT || i == NODE_KEY)
-			return jl_yaml_error(y, knode, err, "node `%s` has no client certificate (no `%s`): set cert and key (run `joblet certs init`)", name, node_keys[i]);
-		return jl_yaml_error(y, knode, err, "node `%s` has no `%s`; every node needs address, cert, key and ca", name, node_keys[i]);
+			return jl_yaml_error(
+				y, knode, err,
+				"node `%s` has no client certificate (no `%s`): set cert and key (run `joblet certs init`)",
+				name, node_keys[i]);
+		return jl_yaml_error(
+			y, knode, err,
+			"node `%s` has no `%s`; every node needs address, cert, key and ca", name,
+			node_keys[i]);
 	}
 	return 0;
 }
@@ -139,7 +149,8 @@ static int node_extras(struct jl_yaml *y, yaml_node_t *seen[NODE_N_KEYS], const 
 	int r;
 
 	if (!kid || !kdef)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the client configuration");
 	if (seen[NODE_ID]) {
 		r = jl_yaml_get_string(y, seen[NODE_ID], kid, &n->node_id, err);
 		if (r < 0)
@@ -164,12 +175,16 @@ static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, c
 	int r;
 
 	if (!prefix)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the client configuration");
 	if (!node_name_valid(name))
-		return jl_yaml_error(y, knode, err, "node name `%s` may only hold letters, digits, `.`, `_` and `-`", name);
+		return jl_yaml_error(
+			y, knode, err,
+			"node name `%s` may only hold letters, digits, `.`, `_` and `-`", name);
 	n->name = strdup(name);
 	if (!n->name)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the client configuration");
 	r = node_settings(y, knode, map, prefix, seen, err);
 	if (r < 0)
 		return r;
@@ -178,12 +193,16 @@ static int parse_node(struct jl_yaml *y, yaml_node_t *knode, yaml_node_t *map, c
 	kkey = jl_strdup_printf("%s.key", prefix);
 	kca = jl_strdup_printf("%s.ca", prefix);
 	if (!kaddr || !kcert || !kkey || !kca)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the client configuration");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the client configuration");
 	r = jl_yaml_get_string(y, seen[NODE_ADDRESS], kaddr, &n->address, err);
 	if (r < 0)
 		return r;
 	if (!jl_address_valid(n->address, 1))
-		return jl_yaml_error(y, seen[NODE_ADDRESS], err, "`%s` must be host:port (for example 127.0.0.1:50051), not `%s`", kaddr, n->address);
+		return jl_yaml_error(
+			y, seen[NODE_ADDRESS], err,
+			"`%s` must be host:port (for example 127.0.0.1:50051), not `%s`", kaddr,
+			n->address);
 	r = read_pem(y, seen[NODE_CERT], kcert, base_dir, &n->cert_pem, &n->cert_path, err);
 	if (r == 0)
 		r = read_pem(y, seen[NODE_KEY], kkey, base_dir, &n->key_pem, &n->key_path, err);
@@ -199,9 +218,9 @@ struct client_load {
 	const char *path;
 	char *base_dir; /* relative cert, key and ca paths start here */
 	struct jl_yaml *y;
-	yaml_node_t *nodes;   /* `nodes:`, or NULL */
-	yaml_node_t *def;     /* `default:`, or NULL */
-	int default_line;     /* where `default:` is */
+	yaml_node_t *nodes; /* `nodes:`, or NULL */
+	yaml_node_t *def;   /* `default:`, or NULL */
+	int default_line;   /* where `default:` is */
 	struct jl_client_config *cfg;
 };
 
@@ -212,11 +231,14 @@ static int client_load_top(struct client_load *l, struct joblet_error **err)
 	int r;
 
 	if (!root || jl_yaml_is_null(root))
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0, "`%s` is empty; it needs a `nodes:` mapping (see rnx(1))", l->path);
+		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+					"`%s` is empty; it needs a `nodes:` mapping (see rnx(1))",
+					l->path);
 	r = jl_yaml_check_mapping(l->y, root, "", err);
 	if (r < 0)
 		return r;
-	jl_yaml_foreach_pair(p, root) {
+	jl_yaml_foreach_pair(p, root)
+	{
 		yaml_node_t *k = jl_yaml_node(l->y, p->key);
 		const char *name = jl_yaml_scalar(k);
 
@@ -227,12 +249,18 @@ static int client_load_top(struct client_load *l, struct joblet_error **err)
 			l->default_line = jl_yaml_line(k);
 		} else if (jl_streq(name, "version")) {
 			if (!jl_yaml_scalar(jl_yaml_node(l->y, p->value)))
-				return jl_yaml_error(l->y, k, err, "`version` must be a single value");
+				return jl_yaml_error(l->y, k, err,
+						     "`version` must be a single value");
 		} else
-			return jl_yaml_error(l->y, k, err, "`%s` is not a setting (settings at the top level: version, default, nodes); see rnx(1)", name);
+			return jl_yaml_error(
+				l->y, k, err,
+				"`%s` is not a setting (settings at the top level: version, default, nodes); see rnx(1)",
+				name);
 	}
 	if (!l->nodes || jl_yaml_is_null(l->nodes))
-		return jl_yaml_error(l->y, l->nodes ? l->nodes : root, err, "no `nodes:` defined; add at least one node with address, cert, key and ca");
+		return jl_yaml_error(
+			l->y, l->nodes ? l->nodes : root, err,
+			"no `nodes:` defined; add at least one node with address, cert, key and ca");
 	return 0;
 }
 
@@ -251,7 +279,8 @@ static int client_load_nodes(struct client_load *l, struct joblet_error **err)
 	cfg->nodes = calloc(count + 1, sizeof(*cfg->nodes));
 	if (!cfg->nodes)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", l->path);
-	jl_yaml_foreach_pair(p, nodes) {
+	jl_yaml_foreach_pair(p, nodes)
+	{
 		struct jl_client_node *n = &cfg->nodes[cfg->n_nodes++];
 
 		r = parse_node(l->y, jl_yaml_node(l->y, p->key), jl_yaml_node(l->y, p->value),
@@ -279,11 +308,17 @@ static int client_load_default(struct client_load *l, struct joblet_error **err)
 		for (size_t i = 0; i < cfg->n_nodes; i++)
 			found |= strcmp(cfg->nodes[i].name, cfg->default_node) == 0;
 		if (!found)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0, "`%s` line %d: `default` names node `%s`, which is not under `nodes`", l->path, l->default_line, cfg->default_node);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"`%s` line %d: `default` names node `%s`, which is not under `nodes`",
+				l->path, l->default_line, cfg->default_node);
 	}
 	for (size_t i = 0, marked = 0; i < cfg->n_nodes; i++)
 		if (cfg->nodes[i].is_default && ++marked > 1)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0, "`%s`: more than one node has `isDefault: true`; keep it on one", l->path);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"`%s`: more than one node has `isDefault: true`; keep it on one",
+				l->path);
 	return 0;
 }
 
@@ -314,8 +349,7 @@ int jl_client_config_load(const char *path, struct jl_client_config **ret_config
 	return r;
 }
 
-int jl_client_config_locate(const char *explicit_path, char **ret_path,
-				struct joblet_error **err)
+int jl_client_config_locate(const char *explicit_path, char **ret_path, struct joblet_error **err)
 {
 	_cleanup_free_ char *home_path = NULL;
 	const char *env = jl_getenv("RNX_CONFIG");
@@ -343,19 +377,20 @@ int jl_client_config_locate(const char *explicit_path, char **ret_path,
 			copy = strdup(candidates[i]);
 			goto found;
 		}
-	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				"no client configuration: tried $RNX_CONFIG, `%s` and `%s`; pass --config FILE, or put the rnx-config.yml your joblet administrator gave you at ~/.rnx/rnx-config.yml (format: rnx(1))",
-				home_path ? home_path : "~/.rnx/rnx-config.yml", candidates[1]);
+	return joblet_error_set(
+		err, JOBLET_E_NOT_FOUND, 0,
+		"no client configuration: tried $RNX_CONFIG, `%s` and `%s`; pass --config FILE, or put the rnx-config.yml your joblet administrator gave you at ~/.rnx/rnx-config.yml (format: rnx(1))",
+		home_path ? home_path : "~/.rnx/rnx-config.yml", candidates[1]);
 found:
 	if (!copy)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot locate the client configuration");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot locate the client configuration");
 	*ret_path = copy;
 	return 0;
 }
 
 int jl_client_config_select(const struct jl_client_config *cfg, const char *name,
-				const struct jl_client_node **ret_node,
-				struct joblet_error **err)
+			    const struct jl_client_node **ret_node, struct joblet_error **err)
 {
 	const char *want = name ? name : cfg->default_node;
 	_cleanup_strv_ char **names = NULL;
@@ -385,13 +420,15 @@ int jl_client_config_select(const struct jl_client_config *cfg, const char *name
 	}
 	for (size_t i = 0; i < cfg->n_nodes; i++)
 		if (jl_strv_push(&names, cfg->nodes[i].name) < 0)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot choose a node");
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot choose a node");
 	list = jl_strv_join(names, ", ");
 	if (want)
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
 					"no node `%s` in `%s` (nodes: %s)", want, cfg->source,
 					list ? list : "?");
-	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				"`%s` has several nodes and none is the default; pass --node NAME (nodes: %s) or set `default:`",
-				cfg->source, list ? list : "?");
+	return joblet_error_set(
+		err, JOBLET_E_NOT_FOUND, 0,
+		"`%s` has several nodes and none is the default; pass --node NAME (nodes: %s) or set `default:`",
+		cfg->source, list ? list : "?");
 }

@@ -48,11 +48,11 @@ struct jl_client_config {
  * *ret_path is a new string.  JOBLET_E_NOT_FOUND lists what was tried.
  */
 JL_API int jl_client_config_locate(const char *explicit_path, char **ret_path,
-					   struct joblet_error **err);
+				   struct joblet_error **err);
 
 /* Read a client configuration.  Errors as for jl_config_load(). */
 JL_API int jl_client_config_load(const char *path, struct jl_client_config **ret_config,
-					 struct joblet_error **err);
+				 struct joblet_error **err);
 
 JL_API void jl_client_config_free(struct jl_client_config *cfg);
 
@@ -62,7 +62,7 @@ JL_API void jl_client_config_free(struct jl_client_config *cfg);
  * JOBLET_E_NOT_FOUND names the nodes there are.  *ret_node is borrowed.
  */
 JL_API int jl_client_config_select(const struct jl_client_config *cfg, const char *name,
-					   const struct jl_client_node **ret_node,
-					   struct joblet_error **err);
+				   const struct jl_client_node **ret_node,
+				   struct joblet_error **err);
 
 #endif /* JL_CLIENT_CONFIG_H */

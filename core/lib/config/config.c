@@ -240,7 +240,8 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	return 0;
 oom:
 	jl_config_free(cfg);
-	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot build the default configuration");
+	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+				"cannot build the default configuration");
 }
 
 static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const char *key,
@@ -251,7 +252,8 @@ static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const cha
 	r = jl_yaml_check_mapping(y, node, key, err);
 	if (r < 0)
 		return r;
-	jl_yaml_foreach_pair(p, node) {
+	jl_yaml_foreach_pair(p, node)
+	{
 		yaml_node_t *idnode = jl_yaml_node(y, p->key);
 		yaml_node_t *map = jl_yaml_node(y, p->value);
 		const char *id = jl_yaml_scalar(idnode);
@@ -263,12 +265,14 @@ static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const cha
 		kind = slash ? strndup(id, (size_t)(slash - id)) : NULL;
 		if (!slash || !kind || jl_plugin_kind_parse(kind, &k) < 0 ||
 		    !jl_plugin_name_valid(slash + 1))
-			return jl_yaml_error(y, idnode, err,
-					     "`%s.%s` does not name a plugin; use `kind/name` with kind registry, archive, isolation or scheduler",
-					     key, id);
+			return jl_yaml_error(
+				y, idnode, err,
+				"`%s.%s` does not name a plugin; use `kind/name` with kind registry, archive, isolation or scheduler",
+				key, id);
 		sub = jl_strdup_printf("%s.\"%s\"", key, id);
 		if (!sub)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`",
+						key);
 		/* An empty section is kept: it still names a plugin that must exist. */
 		if (!jl_yaml_is_null(map)) {
 			r = jl_yaml_check_mapping(y, map, sub, err);
@@ -277,35 +281,39 @@ static int parse_plugin_settings(struct jl_yaml *y, yaml_node_t *node, const cha
 		}
 		grown = realloc(out->plugins, (out->n_plugins + 1) * sizeof(*grown));
 		if (!grown)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`",
+						key);
 		out->plugins = grown;
 		ps = &out->plugins[out->n_plugins];
 		memset(ps, 0, sizeof(*ps));
 		ps->plugin_id = strdup(id);
 		ps->line = jl_yaml_line(idnode);
 		if (!ps->plugin_id)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`",
+						key);
 		out->n_plugins++;
 		if (jl_yaml_is_null(map))
 			continue;
 		ps->items = calloc(map->data.mapping.pairs.top - map->data.mapping.pairs.start + 1,
 				   sizeof(*ps->items));
 		if (!ps->items)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", key);
-		jl_yaml_foreach_pair(q, map) {
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`",
+						key);
+		jl_yaml_foreach_pair(q, map)
+		{
 			yaml_node_t *knode = jl_yaml_node(y, q->key);
 			yaml_node_t *vnode = jl_yaml_node(y, q->value);
 			struct jl_setting *s = &ps->items[ps->n_items];
-			_cleanup_free_ char *full = jl_strdup_printf("%s.%s", sub,
-								     jl_yaml_scalar(knode));
+			_cleanup_free_ char *full =
+				jl_strdup_printf("%s.%s", sub, jl_yaml_scalar(knode));
 
 			if (!full)
 				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 							"cannot read `%s`", key);
 			if (jl_yaml_is_null(vnode))
-				return jl_yaml_error(y, vnode, err,
-						     "`%s` has no value; give one or remove the line",
-						     full);
+				return jl_yaml_error(
+					y, vnode, err,
+					"`%s` has no value; give one or remove the line", full);
 			r = jl_yaml_get_string(y, vnode, full, &s->value, err);
 			if (r < 0)
 				return r;
@@ -338,31 +346,36 @@ static int check_config(const struct jl_config *cfg, struct joblet_error **err)
 		struct jl_cpuset rest;
 
 		if (!cfg->pinnable_cores || !*cfg->pinnable_cores)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"%s: scheduler.reserve_cores keeps scheduler.cores for --cpus jobs and runs the others on the rest, so scheduler.cores must name some of the CPUs (such as 2-7), not %s",
-						cfg->source, cfg->pinnable_cores ? "none" : "auto");
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"%s: scheduler.reserve_cores keeps scheduler.cores for --cpus jobs and runs the others on the rest, so scheduler.cores must name some of the CPUs (such as 2-7), not %s",
+				cfg->source, cfg->pinnable_cores ? "none" : "auto");
 		/* The list parsed when it was read; CPUs that cannot be told are not checked. */
 		if (jl_cpuset_online_except(cfg->pinnable_cores, &rest, NULL) == 0 &&
 		    jl_cpuset_count(&rest) == 0)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"%s: scheduler.cores (%s) names every CPU of this host, so scheduler.reserve_cores leaves none for jobs without --cpus; name fewer",
-						cfg->source, cfg->pinnable_cores);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"%s: scheduler.cores (%s) names every CPU of this host, so scheduler.reserve_cores leaves none for jobs without --cpus; name fewer",
+				cfg->source, cfg->pinnable_cores);
 	}
 	if (cfg->default_max_memory > 0 && cfg->default_max_memory < INT64_C(4) << 20)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"%s: isolation.max_memory (%lld bytes) is too small to start anything; give at least 4MiB, or unlimited",
-					cfg->source, (long long)cfg->default_max_memory);
-	if (cfg->default_max_cpu > 0 && cfg->cpu_budget > 0 && cfg->default_max_cpu > cfg->cpu_budget)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"%s: isolation.max_cpu (%lld%%) is more than scheduler.cpu_budget (%lld%%): every job without --max-cpu would be refused; lower the one or raise the other",
-					cfg->source, (long long)cfg->default_max_cpu,
-					(long long)cfg->cpu_budget);
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: isolation.max_memory (%lld bytes) is too small to start anything; give at least 4MiB, or unlimited",
+			cfg->source, (long long)cfg->default_max_memory);
+	if (cfg->default_max_cpu > 0 && cfg->cpu_budget > 0 &&
+	    cfg->default_max_cpu > cfg->cpu_budget)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: isolation.max_cpu (%lld%%) is more than scheduler.cpu_budget (%lld%%): every job without --max-cpu would be refused; lower the one or raise the other",
+			cfg->source, (long long)cfg->default_max_cpu, (long long)cfg->cpu_budget);
 	if (cfg->default_max_memory > 0 && cfg->memory_budget > 0 &&
 	    cfg->default_max_memory > cfg->memory_budget)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"%s: isolation.max_memory (%lld MiB) is more than scheduler.memory_budget (%lld MiB): every job without --max-memory would be refused; lower the one or raise the other",
-					cfg->source, (long long)(cfg->default_max_memory >> 20),
-					(long long)(cfg->memory_budget >> 20));
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: isolation.max_memory (%lld MiB) is more than scheduler.memory_budget (%lld MiB): every job without --max-memory would be refused; lower the one or raise the other",
+			cfg->source, (long long)(cfg->default_max_memory >> 20),
+			(long long)(cfg->memory_budget >> 20));
 	return 0;
 }
 
@@ -420,7 +433,8 @@ static int parse_key_path(const struct key_value *kv, struct joblet_error **err)
 	if (r < 0)
 		return r;
 	if (v[0] != '/')
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be an absolute path, not `%s`", kv->full, v);
+		return jl_yaml_error(kv->y, kv->node, err,
+				     "`%s` must be an absolute path, not `%s`", kv->full, v);
 	set_string(kv, TAKE_PTR(v));
 	return 0;
 }
@@ -434,7 +448,9 @@ static int parse_key_name(const struct key_value *kv, struct joblet_error **err)
 	if (r < 0)
 		return r;
 	if (!jl_plugin_name_valid(v))
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be a plugin name (a-z, 0-9, _), not `%s`", kv->full, v);
+		return jl_yaml_error(kv->y, kv->node, err,
+				     "`%s` must be a plugin name (a-z, 0-9, _), not `%s`", kv->full,
+				     v);
 	set_string(kv, TAKE_PTR(v));
 	return 0;
 }
@@ -445,7 +461,9 @@ static int parse_key_log_level(const struct key_value *kv, struct joblet_error *
 	int32_t level;
 
 	if (!v || jl_log_level_parse(v, &level) < 0)
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be error, warning, info or debug, not `%s`", kv->full, scalar_or_what(kv));
+		return jl_yaml_error(kv->y, kv->node, err,
+				     "`%s` must be error, warning, info or debug, not `%s`",
+				     kv->full, scalar_or_what(kv));
 	*(int32_t *)kv->field = level;
 	return 0;
 }
@@ -460,7 +478,9 @@ static int parse_key_path_list(const struct key_value *kv, struct joblet_error *
 		return r;
 	for (char **s = v; *s; s++)
 		if ((*s)[0] != '/')
-			return jl_yaml_error(kv->y, kv->node, err, "`%s` must hold absolute paths, not `%s`", kv->full, *s);
+			return jl_yaml_error(kv->y, kv->node, err,
+					     "`%s` must hold absolute paths, not `%s`", kv->full,
+					     *s);
 	set_strv(kv, TAKE_PTR(v));
 	return 0;
 }
@@ -474,7 +494,8 @@ static int parse_key_string(const struct key_value *kv, struct joblet_error **er
 	if (r < 0)
 		return r;
 	if (!*v)
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` is empty; give a value or remove the line", kv->full);
+		return jl_yaml_error(kv->y, kv->node, err,
+				     "`%s` is empty; give a value or remove the line", kv->full);
 	set_string(kv, TAKE_PTR(v));
 	return 0;
 }
@@ -496,7 +517,11 @@ static int parse_key_limit(const struct key_value *kv, struct joblet_error **err
 	else
 		bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
 	if (bad)
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be %s%s or unlimited, not `%s`", kv->full, d->type == KEY_SIZE_LIMIT ? "a size (bytes, or 512MiB, 8GiB, 1GB)" : "a whole number of at least 1", d->takes_auto ? ", auto" : "", scalar_or_what(kv));
+		return jl_yaml_error(
+			kv->y, kv->node, err, "`%s` must be %s%s or unlimited, not `%s`", kv->full,
+			d->type == KEY_SIZE_LIMIT ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
+						  : "a whole number of at least 1",
+			d->takes_auto ? ", auto" : "", scalar_or_what(kv));
 	*(int64_t *)kv->field = n;
 	return 0;
 }
@@ -506,7 +531,8 @@ static int parse_key_bool(const struct key_value *kv, struct joblet_error **err)
 	const char *v = jl_yaml_scalar(kv->node);
 
 	if (!v || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be true or false, not `%s`", kv->full, scalar_or_what(kv));
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be true or false, not `%s`",
+				     kv->full, scalar_or_what(kv));
 	*(int32_t *)kv->field = strcmp(v, "true") == 0;
 	return 0;
 }
@@ -528,7 +554,11 @@ static int parse_key_cpus(const struct key_value *kv, struct joblet_error **err)
 	else if (v && jl_cpuset_parse(v, &set, &e) == 0)
 		copy = strdup(v);
 	else
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be a CPU list (0-3,6), auto (every online CPU) or none (no exclusive pinning), not `%s`%s%s", kv->full, scalar_or_what(kv), e ? ": " : "", e ? joblet_error_message(e) : "");
+		return jl_yaml_error(
+			kv->y, kv->node, err,
+			"`%s` must be a CPU list (0-3,6), auto (every online CPU) or none (no exclusive pinning), not `%s`%s%s",
+			kv->full, scalar_or_what(kv), e ? ": " : "",
+			e ? joblet_error_message(e) : "");
 	if (!copy)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", kv->full);
 	set_string(kv, copy);
@@ -562,7 +592,12 @@ static int parse_key_number(const struct key_value *kv, struct joblet_error **er
 	else
 		bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
 	if (bad)
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be %s, not `%s`", kv->full, type == KEY_DURATION ? "a duration (seconds, or 90s, 5m, 1h30m, 1d)" : type == KEY_SIZE ? "a size (bytes, or 512MiB, 8GiB, 1GB)" : "a whole number of at least 1", scalar_or_what(kv));
+		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be %s, not `%s`", kv->full,
+				     type == KEY_DURATION
+					     ? "a duration (seconds, or 90s, 5m, 1h30m, 1d)"
+				     : type == KEY_SIZE ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
+							: "a whole number of at least 1",
+				     scalar_or_what(kv));
 	*(int64_t *)kv->field = n;
 	return 0;
 }
@@ -577,7 +612,9 @@ static int parse_key_name_list(const struct key_value *kv, struct joblet_error *
 		return r;
 	for (char **n = v; *n; n++)
 		if (!jl_plugin_name_valid(*n))
-			return jl_yaml_error(kv->y, kv->node, err, "`%s` must hold plugin names (a-z, 0-9, _), not `%s`", kv->full, *n);
+			return jl_yaml_error(kv->y, kv->node, err,
+					     "`%s` must hold plugin names (a-z, 0-9, _), not `%s`",
+					     kv->full, *n);
 	set_strv(kv, TAKE_PTR(v));
 	return 0;
 }
@@ -596,7 +633,10 @@ static int parse_key_platform(const struct key_value *kv, struct joblet_error **
 		return 0;
 	}
 	if (!jl_platform_valid(v))
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be auto or {ubuntu|rhel|amzn}-{amd64|arm64}, not `%s`", kv->full, v);
+		return jl_yaml_error(
+			kv->y, kv->node, err,
+			"`%s` must be auto or {ubuntu|rhel|amzn}-{amd64|arm64}, not `%s`", kv->full,
+			v);
 	set_string(kv, TAKE_PTR(v));
 	return 0;
 }
@@ -610,7 +650,10 @@ static int parse_key_address(const struct key_value *kv, struct joblet_error **e
 	if (r < 0)
 		return r;
 	if (!jl_address_valid(v, 0))
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be HOST:PORT (0.0.0.0:50051, 127.0.0.1:50051, [::]:50051; port 0 = any free port), not `%s`", kv->full, v);
+		return jl_yaml_error(
+			kv->y, kv->node, err,
+			"`%s` must be HOST:PORT (0.0.0.0:50051, 127.0.0.1:50051, [::]:50051; port 0 = any free port), not `%s`",
+			kv->full, v);
 	set_string(kv, TAKE_PTR(v));
 	return 0;
 }
@@ -620,7 +663,9 @@ static int parse_key_tls_version(const struct key_value *kv, struct joblet_error
 	const char *v = jl_yaml_scalar(kv->node);
 
 	if (!v || (strcmp(v, "1.2") != 0 && strcmp(v, "1.3") != 0))
-		return jl_yaml_error(kv->y, kv->node, err, "`%s` must be \"1.3\" (the default) or \"1.2\", not `%s`", kv->full, scalar_or_what(kv));
+		return jl_yaml_error(kv->y, kv->node, err,
+				     "`%s` must be \"1.3\" (the default) or \"1.2\", not `%s`",
+				     kv->full, scalar_or_what(kv));
 	*(int32_t *)kv->field = strcmp(v, "1.2") == 0 ? 12 : 13;
 	return 0;
 }
@@ -662,8 +707,11 @@ static int unknown_key(struct jl_yaml *y, yaml_node_t *knode, const struct key_d
 	_cleanup_free_ char *known = NULL;
 
 	if (join_names(defs, &known) < 0)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the configuration");
-	return jl_yaml_error(y, knode, err, "`%s` is not a setting (settings %s%s: %s); see joblet.yml(5)", full, *prefix ? "under " : "at the top level", *prefix ? prefix : "", known);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the configuration");
+	return jl_yaml_error(y, knode, err,
+			     "`%s` is not a setting (settings %s%s: %s); see joblet.yml(5)", full,
+			     *prefix ? "under " : "at the top level", *prefix ? prefix : "", known);
 }
 
 static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_def *defs,
@@ -674,7 +722,8 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 	r = jl_yaml_check_mapping(y, map, prefix, err);
 	if (r < 0)
 		return r;
-	jl_yaml_foreach_pair(p, map) {
+	jl_yaml_foreach_pair(p, map)
+	{
 		yaml_node_t *knode = jl_yaml_node(y, p->key);
 		const char *name = jl_yaml_scalar(knode);
 		_cleanup_free_ char *full = NULL;
@@ -686,7 +735,8 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 				break;
 		full = *prefix ? jl_strdup_printf("%s.%s", prefix, name) : strdup(name);
 		if (!full)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the configuration");
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot read the configuration");
 		if (!d->name)
 			return unknown_key(y, knode, defs, prefix, full, err);
 		kv = (struct key_value){
@@ -705,7 +755,7 @@ static int parse_section(struct jl_yaml *y, yaml_node_t *map, const struct key_d
 }
 
 int jl_config_load(const char *path, uint32_t flags, struct jl_config **ret_config,
-		       struct joblet_error **err)
+		   struct joblet_error **err)
 {
 	struct jl_config *cfg = NULL;
 	struct jl_yaml *y = NULL;
@@ -758,7 +808,7 @@ const struct jl_plugin_settings *jl_config_find_settings(const struct jl_config 
 }
 
 const char *jl_config_plugin_setting(const struct jl_config *cfg, const char *plugin_id,
-					 const char *key)
+				     const char *key)
 {
 	const struct jl_plugin_settings *ps = jl_config_find_settings(cfg, plugin_id);
 

@@ -31,17 +31,18 @@ struct jl_config_settings;
  * joblet_plugin_host_setting()).
  */
 struct jl_config {
-	char *source;		  /* the file read, or NULL when only defaults apply */
-	int32_t log_level;	  /* logging.level (enum joblet_log_level) */
+	char *source;	   /* the file read, or NULL when only defaults apply */
+	int32_t log_level; /* logging.level (enum joblet_log_level) */
 	int32_t reserved;
-	char *state_dir;	  /* paths.state_dir */
-	char **plugin_dirs;	  /* plugins.dirs, NULL-terminated */
-	char *scheduler_policy;	  /* scheduler.policy, a scheduler plugin name */
+	char *state_dir;			    /* paths.state_dir */
+	char **plugin_dirs;			    /* plugins.dirs, NULL-terminated */
+	char *scheduler_policy;			    /* scheduler.policy, a scheduler plugin name */
 	struct jl_config_settings *plugin_settings; /* plugins.settings */
-	char *runtimes_dir;	  /* runtimes.dir */
-	char *default_registry;	  /* runtimes.registry: the registry spec used without --registry */
-	char **registry_plugins;  /* runtimes.registry_plugins: asked in this order; NULL-terminated */
-	int64_t index_ttl_s;	  /* runtimes.index_ttl: how long a fetched index is used as is */
+	char *runtimes_dir;			    /* runtimes.dir */
+	char *default_registry;	 /* runtimes.registry: the registry spec used without --registry */
+	char **registry_plugins; /* runtimes.registry_plugins: asked in this order; NULL-terminated
+				  */
+	int64_t index_ttl_s;	 /* runtimes.index_ttl: how long a fetched index is used as is */
 	int64_t max_download_bytes; /* runtimes.max_download_bytes */
 	int64_t max_unpacked_bytes; /* runtimes.max_unpacked_bytes */
 	int64_t max_entries;	  /* runtimes.max_entries: files, folders and links in a package */
@@ -52,30 +53,31 @@ struct jl_config {
 	int64_t grace_period_s;	  /* isolation.grace_period: SIGTERM to SIGKILL */
 	int64_t default_max_pids; /* isolation.max_pids: when a job asks for no limit */
 	/* The API server (joblet serve). */
-	char *server_address;	  /* server.address: host:port to listen on */
-	char *tls_cert;		  /* server.tls.cert: the server's certificate (PEM) */
-	char *tls_key;		  /* server.tls.key: its private key (PEM) */
-	char *tls_client_ca;	  /* server.tls.client_ca: the CA that signs client certificates */
-	char *tls_crl;		  /* server.tls.crl: revoked client certificates (PEM CRL), or NULL */
-	int32_t tls_min_version;  /* server.tls.min_version: 12 or 13 (TLS 1.2 / 1.3) */
+	char *server_address; /* server.address: host:port to listen on */
+	char *tls_cert;	      /* server.tls.cert: the server's certificate (PEM) */
+	char *tls_key;	      /* server.tls.key: its private key (PEM) */
+	char *tls_client_ca;  /* server.tls.client_ca: the CA that signs client certificates */
+	char *tls_crl;	      /* server.tls.crl: revoked client certificates (PEM CRL), or NULL */
+	int32_t tls_min_version; /* server.tls.min_version: 12 or 13 (TLS 1.2 / 1.3) */
 	int32_t reserved2;
 	int64_t handshake_timeout_s; /* server.handshake_timeout */
-	int64_t idle_timeout_s;	  /* server.idle_timeout: a connection without traffic is closed */
-	int64_t max_connections;  /* server.max_connections: in all (more get 429) */
+	int64_t idle_timeout_s;	 /* server.idle_timeout: a connection without traffic is closed */
+	int64_t max_connections; /* server.max_connections: in all (more get 429) */
 	int64_t max_connections_per_client; /* server.max_connections_per_client: per address */
 	int64_t max_request_bytes; /* server.max_request_bytes: request bodies (413 beyond) */
-	char *db_path;		  /* paths.db: the job store (SQLite), or NULL = STATE_DIR/joblet.db */
-	int64_t max_active_jobs;  /* jobs.max_active: pending, scheduled and running jobs (429 beyond) */
+	char *db_path; /* paths.db: the job store (SQLite), or NULL = STATE_DIR/joblet.db */
+	int64_t max_active_jobs; /* jobs.max_active: pending, scheduled and running jobs (429
+				    beyond) */
 	/* The scheduler's capacity (docs/scheduling.md).  -1 = no limit, 0 = auto. */
 	int64_t max_running_jobs; /* scheduler.max_running_jobs: jobs running at once */
 	int64_t cpu_budget;	  /* scheduler.cpu_budget: percent of one core; auto = CPUs x 100 */
 	int64_t memory_budget;	  /* scheduler.memory_budget: bytes; auto = the host's memory */
-	char *pinnable_cores;	  /* scheduler.cores: cpuset list; NULL = auto (online), "" = none */
+	char *pinnable_cores; /* scheduler.cores: cpuset list; NULL = auto (online), "" = none */
 	/* Limits of a job that gives none (-1 = none): they count against the budgets too. */
-	int64_t default_max_cpu;  /* isolation.max_cpu: percent of one core */
+	int64_t default_max_cpu;    /* isolation.max_cpu: percent of one core */
 	int64_t default_max_memory; /* isolation.max_memory: bytes */
-	int64_t default_max_iobps; /* isolation.max_iobps: bytes per second */
-	int32_t reserve_cores;	  /* scheduler.reserve_cores: other jobs run outside cores */
+	int64_t default_max_iobps;  /* isolation.max_iobps: bytes per second */
+	int32_t reserve_cores;	    /* scheduler.reserve_cores: other jobs run outside cores */
 	int32_t reserved3;
 };
 
@@ -93,8 +95,8 @@ JL_API int jl_config_defaults(struct jl_config **ret_config, struct joblet_error
  * JL_CONFIG_MISSING_OK), JOBLET_E_IO, JOBLET_E_CONFIG (syntax, unknown
  * key, wrong type or value; the message names file, line and key).
  */
-JL_API int jl_config_load(const char *path, uint32_t flags,
-				  struct jl_config **ret_config, struct joblet_error **err);
+JL_API int jl_config_load(const char *path, uint32_t flags, struct jl_config **ret_config,
+			  struct joblet_error **err);
 
 JL_API void jl_config_free(struct jl_config *cfg);
 
@@ -102,12 +104,11 @@ JL_API void jl_config_free(struct jl_config *cfg);
  * The setting `key` of plugin `plugin_id` ("kind/name"), or NULL.  Scalars
  * are returned as written in the file.  Borrowed from cfg.
  */
-JL_API const char *jl_config_plugin_setting(const struct jl_config *cfg,
-						    const char *plugin_id, const char *key);
+JL_API const char *jl_config_plugin_setting(const struct jl_config *cfg, const char *plugin_id,
+					    const char *key);
 
 /* 1 when a and b hold the same plugins.settings (any order of plugins and keys). */
-JL_API int jl_config_plugin_settings_equal(const struct jl_config *a,
-						   const struct jl_config *b);
+JL_API int jl_config_plugin_settings_equal(const struct jl_config *a, const struct jl_config *b);
 
 /*
  * Inside libjoblet only (hidden): the settings as the loader checks them

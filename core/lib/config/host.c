@@ -35,9 +35,9 @@ static const struct {
 	const char *name;
 	int clone_flag;
 } namespaces[] = {
-	{ JL_NS_MNT, "mnt", CLONE_NEWNS },	   { JL_NS_UTS, "uts", CLONE_NEWUTS },
-	{ JL_NS_IPC, "ipc", CLONE_NEWIPC },	   { JL_NS_NET, "net", CLONE_NEWNET },
-	{ JL_NS_PID, "pid", CLONE_NEWPID },	   { JL_NS_CGROUP, "cgroup", CLONE_NEWCGROUP },
+	{ JL_NS_MNT, "mnt", CLONE_NEWNS },     { JL_NS_UTS, "uts", CLONE_NEWUTS },
+	{ JL_NS_IPC, "ipc", CLONE_NEWIPC },    { JL_NS_NET, "net", CLONE_NEWNET },
+	{ JL_NS_PID, "pid", CLONE_NEWPID },    { JL_NS_CGROUP, "cgroup", CLONE_NEWCGROUP },
 	{ JL_NS_USER, "user", CLONE_NEWUSER }, { JL_NS_TIME, "time", CLONE_NEWTIME },
 };
 
@@ -119,7 +119,8 @@ static int probe_cgroups(struct jl_host_info *info)
 		if (!dash)
 			continue;
 		*dash = '\0';
-		for (char *w = strtok_r(line, " ", &save); w && n < 5; w = strtok_r(NULL, " ", &save))
+		for (char *w = strtok_r(line, " ", &save); w && n < 5;
+		     w = strtok_r(NULL, " ", &save))
 			fields[n++] = w;
 		if (n < 5)
 			continue;
@@ -149,8 +150,9 @@ static int probe_cgroups(struct jl_host_info *info)
 			for (char *o = strtok_r(opts, ",", &s2); o; o = strtok_r(NULL, ",", &s2)) {
 				if (jl_startswith(o, "name=") || strchr(o, '=') ||
 				    strcmp(o, "rw") == 0 || strcmp(o, "ro") == 0 ||
-				    strcmp(o, "noprefix") == 0 || strcmp(o, "clone_children") == 0 ||
-				    strcmp(o, "xattr") == 0 || strcmp(o, "cpuset_v2_mode") == 0)
+				    strcmp(o, "noprefix") == 0 ||
+				    strcmp(o, "clone_children") == 0 || strcmp(o, "xattr") == 0 ||
+				    strcmp(o, "cpuset_v2_mode") == 0)
 					continue;
 				if (!jl_strv_contains(info->cgroup1_controllers, o) &&
 				    jl_strv_push(&info->cgroup1_controllers, o) < 0)
@@ -159,8 +161,8 @@ static int probe_cgroups(struct jl_host_info *info)
 		}
 	}
 	if (info->cgroup2_mount) {
-		_cleanup_free_ char *path = jl_strdup_printf("%s/cgroup.controllers",
-							     info->cgroup2_mount);
+		_cleanup_free_ char *path =
+			jl_strdup_printf("%s/cgroup.controllers", info->cgroup2_mount);
 		_cleanup_free_ char *ctl = path ? jl_read_line_file(path) : NULL;
 
 		if (ctl && push_words(&info->cgroup2_controllers, ctl, " ") < 0)
@@ -231,8 +233,10 @@ static uint32_t probe_features(void)
 	if (syscall_present(SYS_close_range, 2, 1, 0, 0))
 		f |= JL_FEATURE_CLOSE_RANGE;
 #endif
-	/* PR_GET_SECCOMP answers when the kernel has seccomp; filters need CONFIG_SECCOMP_FILTER. */
-	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && access("/proc/sys/kernel/seccomp/actions_avail", R_OK) == 0)
+	/* PR_GET_SECCOMP answers when the kernel has seccomp; filters need CONFIG_SECCOMP_FILTER.
+	 */
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 &&
+	    access("/proc/sys/kernel/seccomp/actions_avail", R_OK) == 0)
 		f |= JL_FEATURE_SECCOMP_FILTER;
 	return f;
 }
@@ -254,10 +258,9 @@ int jl_host_probe(struct jl_host_info **ret_info, struct joblet_error **err)
 	if (probe_cgroups(info) < 0)
 		goto oom;
 	for (size_t i = 0; i < ELEMENTSOF(namespaces); i++) {
-		_cleanup_free_ char *p = jl_strdup_printf("/proc/self/ns/%s",
-							  namespaces[i].bit == JL_NS_PID
-								  ? "pid"
-								  : namespaces[i].name);
+		_cleanup_free_ char *p = jl_strdup_printf(
+			"/proc/self/ns/%s",
+			namespaces[i].bit == JL_NS_PID ? "pid" : namespaces[i].name);
 		if (!p)
 			goto oom;
 		if (access(p, F_OK) == 0)
@@ -266,7 +269,8 @@ int jl_host_probe(struct jl_host_info **ret_info, struct joblet_error **err)
 	if (info->privileged) {
 		info->ns_tested = 1;
 		for (size_t i = 0; i < ELEMENTSOF(namespaces); i++)
-			if ((info->ns_present & namespaces[i].bit) && ns_usable(namespaces[i].clone_flag))
+			if ((info->ns_present & namespaces[i].bit) &&
+			    ns_usable(namespaces[i].clone_flag))
 				info->ns_usable |= namespaces[i].bit;
 	}
 	info->features = probe_features();

@@ -18,42 +18,42 @@
 
 /* How cgroups are mounted. */
 enum jl_cgroup_mode {
-	JL_CGROUP_NONE = 1,	  /* no cgroup filesystem found */
-	JL_CGROUP_V1 = 2,	  /* only v1 hierarchies */
+	JL_CGROUP_NONE = 1,   /* no cgroup filesystem found */
+	JL_CGROUP_V1 = 2,     /* only v1 hierarchies */
 	JL_CGROUP_HYBRID = 3, /* v1 hierarchies plus a cgroup2 mount */
-	JL_CGROUP_V2 = 4	  /* unified: /sys/fs/cgroup is cgroup2 */
+	JL_CGROUP_V2 = 4      /* unified: /sys/fs/cgroup is cgroup2 */
 };
 
 /* Namespace bits. */
-#define JL_NS_MNT (UINT32_C(1) << 0)
-#define JL_NS_UTS (UINT32_C(1) << 1)
-#define JL_NS_IPC (UINT32_C(1) << 2)
-#define JL_NS_NET (UINT32_C(1) << 3)
-#define JL_NS_PID (UINT32_C(1) << 4)
+#define JL_NS_MNT    (UINT32_C(1) << 0)
+#define JL_NS_UTS    (UINT32_C(1) << 1)
+#define JL_NS_IPC    (UINT32_C(1) << 2)
+#define JL_NS_NET    (UINT32_C(1) << 3)
+#define JL_NS_PID    (UINT32_C(1) << 4)
 #define JL_NS_CGROUP (UINT32_C(1) << 5)
-#define JL_NS_USER (UINT32_C(1) << 6)
-#define JL_NS_TIME (UINT32_C(1) << 7)
-#define JL_NS_ALL (UINT32_C(0xff))
+#define JL_NS_USER   (UINT32_C(1) << 6)
+#define JL_NS_TIME   (UINT32_C(1) << 7)
+#define JL_NS_ALL    (UINT32_C(0xff))
 
 /* Kernel feature bits. */
-#define JL_FEATURE_OPENAT2 (UINT32_C(1) << 0)	  /* openat2(2), RESOLVE_IN_ROOT */
-#define JL_FEATURE_CLONE3 (UINT32_C(1) << 1)	  /* clone3(2) */
-#define JL_FEATURE_PIDFD (UINT32_C(1) << 2)	  /* pidfd_open(2) */
+#define JL_FEATURE_OPENAT2	  (UINT32_C(1) << 0) /* openat2(2), RESOLVE_IN_ROOT */
+#define JL_FEATURE_CLONE3	  (UINT32_C(1) << 1) /* clone3(2) */
+#define JL_FEATURE_PIDFD	  (UINT32_C(1) << 2) /* pidfd_open(2) */
 #define JL_FEATURE_SECCOMP_FILTER (UINT32_C(1) << 3) /* SECCOMP_MODE_FILTER */
-#define JL_FEATURE_CLOSE_RANGE (UINT32_C(1) << 4)	  /* close_range(2) */
+#define JL_FEATURE_CLOSE_RANGE	  (UINT32_C(1) << 4) /* close_range(2) */
 
 struct jl_host_info {
-	char *kernel_release;	   /* uname -r */
-	char *machine;		   /* uname -m */
-	int32_t privileged;	   /* effective uid 0 */
-	int32_t cgroup_mode;	   /* enum jl_cgroup_mode */
-	char *cgroup2_mount;	   /* where cgroup2 is mounted, or NULL */
+	char *kernel_release;	    /* uname -r */
+	char *machine;		    /* uname -m */
+	int32_t privileged;	    /* effective uid 0 */
+	int32_t cgroup_mode;	    /* enum jl_cgroup_mode */
+	char *cgroup2_mount;	    /* where cgroup2 is mounted, or NULL */
 	char **cgroup2_controllers; /* cgroup.controllers of that mount; NULL-terminated */
 	char **cgroup1_controllers; /* mounted v1 controllers; NULL-terminated */
-	uint32_t ns_present;	   /* namespace types this kernel has */
-	uint32_t ns_usable;	   /* types unshare() accepted (tested only as root) */
-	int32_t ns_tested;	   /* 1 when ns_usable comes from a test */
-	uint32_t features;	   /* JL_FEATURE_* */
+	uint32_t ns_present;	    /* namespace types this kernel has */
+	uint32_t ns_usable;	    /* types unshare() accepted (tested only as root) */
+	int32_t ns_tested;	    /* 1 when ns_usable comes from a test */
+	uint32_t features;	    /* JL_FEATURE_* */
 };
 
 /* Probe the host.  Free the result with jl_host_info_free(). */

@@ -23,9 +23,9 @@ static const struct {
 	const char *id;
 	const char *family;
 } families[] = {
-	{ "ubuntu", "ubuntu" }, { "debian", "ubuntu" },	   { "rhel", "rhel" },
-	{ "centos", "rhel" },	{ "rocky", "rhel" },	   { "almalinux", "rhel" },
-	{ "fedora", "rhel" },	{ "ol", "rhel" },	   { "amzn", "amzn" },
+	{ "ubuntu", "ubuntu" }, { "debian", "ubuntu" }, { "rhel", "rhel" },
+	{ "centos", "rhel" },	{ "rocky", "rhel" },	{ "almalinux", "rhel" },
+	{ "fedora", "rhel" },	{ "ol", "rhel" },	{ "amzn", "amzn" },
 };
 
 static const struct {
@@ -72,12 +72,12 @@ static int decode_word(const char **pp, char *out, size_t *ret_len)
 	const char *p = *pp;
 	size_t n = 0;
 
-#define EMIT(c)                           \
-	do {                              \
-		char emit_c_ = (c);       \
-		if (out)                  \
-			out[n] = emit_c_; \
-		n++;                      \
+#define EMIT(c)                                                                                    \
+	do {                                                                                       \
+		char emit_c_ = (c);                                                                \
+		if (out)                                                                           \
+			out[n] = emit_c_;                                                          \
+		n++;                                                                               \
 	} while (0)
 
 	for (;;) {
@@ -240,9 +240,10 @@ static int read_os_release(const char *path, char **ret_data, struct joblet_erro
 		r = jl_read_file("/usr/lib/os-release", JL_OS_RELEASE_MAX_BYTES, ret_data, NULL,
 				 &e);
 		if (r == -JOBLET_E_NOT_FOUND)
-			return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-						"cannot tell which OS this host runs: neither `/etc/os-release` nor `/usr/lib/os-release` exists; %s",
-						supported);
+			return joblet_error_set(
+				err, JOBLET_E_UNSUPPORTED, 0,
+				"cannot tell which OS this host runs: neither `/etc/os-release` nor `/usr/lib/os-release` exists; %s",
+				supported);
 	}
 	if (r < 0) {
 		joblet_error_move(err, &e);

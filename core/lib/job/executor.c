@@ -30,7 +30,8 @@ static int copy_tree(const char *src, int dirfd, const char *name, uid_t uid, gi
 	int r = 0;
 
 	if (depth > 64)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "upload `%s` is nested too deeply", src);
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "upload `%s` is nested too deeply",
+					src);
 	if (lstat(src, &st) < 0)
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno, "upload `%s`", src);
 	if (S_ISDIR(st.st_mode)) {
@@ -40,7 +41,8 @@ static int copy_tree(const char *src, int dirfd, const char *name, uid_t uid, gi
 		if (!d)
 			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", src);
 		if (mkdirat(dirfd, name, 0700) < 0)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s` in /work", name);
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot create `%s` in /work", name);
 		sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
 			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", name);
@@ -51,10 +53,12 @@ static int copy_tree(const char *src, int dirfd, const char *name, uid_t uid, gi
 				continue;
 			child = jl_strdup_printf("%s/%s", src, de->d_name);
 			r = child ? copy_tree(child, sub, de->d_name, uid, gid, depth + 1, err)
-				  : joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot copy uploads");
+				  : joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						     "cannot copy uploads");
 		}
 		if (r == 0 && (fchmod(sub, st.st_mode & 0755) < 0 || fchown(sub, uid, gid) < 0))
-			r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the owner of `%s`", name);
+			r = joblet_error_set(err, JOBLET_E_IO, errno,
+					     "cannot set the owner of `%s`", name);
 		close(sub);
 		return r;
 	}
@@ -63,10 +67,13 @@ static int copy_tree(const char *src, int dirfd, const char *name, uid_t uid, gi
 		ssize_t n = readlink(src, target, sizeof(target) - 1);
 
 		if (n < 0)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read link `%s`", src);
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read link `%s`",
+						src);
 		target[n] = '\0';
-		if (symlinkat(target, dirfd, name) < 0 || fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot copy link `%s`", src);
+		if (symlinkat(target, dirfd, name) < 0 ||
+		    fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot copy link `%s`",
+						src);
 		return 0;
 	}
 	if (S_ISREG(st.st_mode)) {
@@ -76,25 +83,30 @@ static int copy_tree(const char *src, int dirfd, const char *name, uid_t uid, gi
 		ssize_t n;
 
 		if (in < 0)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open upload `%s`", src);
-		out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open upload `%s`",
+						src);
+		out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			     0600);
 		if (out < 0)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s` in /work", name);
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot create `%s` in /work", name);
 		while ((n = read(in, buf, sizeof(buf))) > 0)
 			if (write(out, buf, (size_t)n) != n)
-				return joblet_error_set(err, JOBLET_E_IO, errno, "cannot copy `%s`", src);
+				return joblet_error_set(err, JOBLET_E_IO, errno, "cannot copy `%s`",
+							src);
 		if (n < 0)
 			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", src);
 		if (fchmod(out, st.st_mode & 0755) < 0 || fchown(out, uid, gid) < 0)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the owner of `%s`", name);
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot set the owner of `%s`", name);
 		return 0;
 	}
-	return joblet_error_set(err, JOBLET_E_INVALID, 0, "upload `%s` is neither a file, a folder nor a link",
-				src);
+	return joblet_error_set(err, JOBLET_E_INVALID, 0,
+				"upload `%s` is neither a file, a folder nor a link", src);
 }
 
-int jl_job_create(const struct jl_config *cfg, const struct jl_job_spec *spec,
-		      char **ret_dir, struct joblet_error **err)
+int jl_job_create(const struct jl_config *cfg, const struct jl_job_spec *spec, char **ret_dir,
+		  struct joblet_error **err)
 {
 	_cleanup_free_ char *jobs = jl_strdup_printf("%s/jobs", cfg->state_dir);
 	_cleanup_free_ char *dir = NULL, *json = NULL, *spec_path = NULL;
@@ -105,7 +117,8 @@ int jl_job_create(const struct jl_config *cfg, const struct jl_job_spec *spec,
 
 	if (!jobs)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create the job");
-	if ((r = jl_mkdir_p(cfg->state_dir, 0700, err)) < 0 || (r = jl_mkdir_p(jobs, 0700, err)) < 0)
+	if ((r = jl_mkdir_p(cfg->state_dir, 0700, err)) < 0 ||
+	    (r = jl_mkdir_p(jobs, 0700, err)) < 0)
 		return r;
 	dir = jl_strdup_printf("%s/%s", jobs, spec->id);
 	spec_path = jl_strdup_printf("%s/spec.json", dir ? dir : "");
@@ -125,7 +138,8 @@ int jl_job_create(const struct jl_config *cfg, const struct jl_job_spec *spec,
 	}
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* The log exists from the start, so readers can follow it before the shim runs. */
-	if (dfd < 0 || (fd = openat(dfd, "log", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	if (dfd < 0 ||
+	    (fd = openat(dfd, "log", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    close(fd) < 0 || mkdirat(dfd, "root", 0700) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
 	    (wfd = openat(dfd, "work", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (owner && fchown(wfd, (uid_t)spec->uid, (gid_t)spec->gid) < 0)) {
@@ -142,13 +156,12 @@ int jl_job_create(const struct jl_config *cfg, const struct jl_job_spec *spec,
 	}
 	*ret_dir = TAKE_PTR(dir);
 	return 0;
-fail:
-	{
-		_cleanup_close_ int jfd = open(jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+fail : {
+	_cleanup_close_ int jfd = open(jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-		if (jfd >= 0)
-			jl_rm_rf_at(jfd, spec->id, NULL);
-	}
+	if (jfd >= 0)
+		jl_rm_rf_at(jfd, spec->id, NULL);
+}
 	return r;
 }
 
@@ -184,8 +197,8 @@ int jl_job_stop(const char *state_dir, struct joblet_error **err)
 	int32_t pid = 0;
 
 	if (jl_job_shim_pid(state_dir, &pid) < 0 || pid <= 1)
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "the job in `%s` is not running",
-					state_dir);
+		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+					"the job in `%s` is not running", state_dir);
 	/* Pin the process first, then check it still is this job's shim (it holds the lock). */
 	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 	if (pidfd < 0 && errno == ENOSYS) {
@@ -199,10 +212,11 @@ int jl_job_stop(const char *state_dir, struct joblet_error **err)
 		return 0;
 	}
 	if (pidfd < 0 || !jl_job_running(state_dir))
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "the job in `%s` is not running",
-					state_dir);
+		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+					"the job in `%s` is not running", state_dir);
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot signal the job supervisor");
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot signal the job supervisor");
 	return 0;
 }
 
@@ -213,7 +227,8 @@ int jl_job_remove(const char *state_dir, struct joblet_error **err)
 	const char *base = strrchr(state_dir, '/');
 
 	if (jl_job_running(state_dir))
-		return joblet_error_set(err, JOBLET_E_BUSY, 0, "the job in `%s` still runs", state_dir);
+		return joblet_error_set(err, JOBLET_E_BUSY, 0, "the job in `%s` still runs",
+					state_dir);
 	pfd = parent ? open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (pfd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot remove `%s`", state_dir);
@@ -269,8 +284,7 @@ static int64_t jint(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
-int jl_job_status_read(const char *state_dir, struct jl_job_status *ret,
-			   struct joblet_error **err)
+int jl_job_status_read(const char *state_dir, struct jl_job_status *ret, struct joblet_error **err)
 {
 	_cleanup_free_ char *path = jl_strdup_printf("%s/status.json", state_dir);
 	_cleanup_free_ char *text = NULL;

@@ -29,9 +29,8 @@
  * spec.json and work/ holding the uploads, owned by the job's user.
  * *ret_dir is a new string.
  */
-JL_API int jl_job_create(const struct jl_config *cfg,
-				 const struct jl_job_spec *spec, char **ret_dir,
-				 struct joblet_error **err);
+JL_API int jl_job_create(const struct jl_config *cfg, const struct jl_job_spec *spec,
+			 char **ret_dir, struct joblet_error **err);
 
 /* What a shim started by jl_shim_spawn() is to do. */
 enum jl_shim_mode {
@@ -77,19 +76,19 @@ JL_API int jl_job_running(const char *state_dir);
 
 /* How a job ended (status.json). */
 struct jl_job_status {
-	int32_t exited;		/* 1: exit_code is valid */
+	int32_t exited; /* 1: exit_code is valid */
 	int32_t exit_code;
-	int32_t signal;		/* the signal that ended it, or 0 */
-	int32_t oom;		/* 1: killed for memory */
-	int32_t timeout;	/* 1: killed at its timeout */
-	int32_t stopped;	/* 1: stopped on request */
+	int32_t signal;		 /* the signal that ended it, or 0 */
+	int32_t oom;		 /* 1: killed for memory */
+	int32_t timeout;	 /* 1: killed at its timeout */
+	int32_t stopped;	 /* 1: stopped on request */
 	int32_t failed_to_start; /* 1: never ran; see error */
 	int32_t reserved;
 	uint64_t cpu_usec;
 	uint64_t memory_peak_bytes;
-	int64_t started_ns;	/* CLOCK_REALTIME */
+	int64_t started_ns; /* CLOCK_REALTIME */
 	int64_t ended_ns;
-	char *error;		/* why it failed to start or was killed, or NULL */
+	char *error; /* why it failed to start or was killed, or NULL */
 };
 
 /* Write status.json atomically into state_dir (the shim, once the job ended). */
@@ -98,7 +97,7 @@ JL_API int jl_job_status_write(const char *state_dir, const struct jl_job_status
 
 /* Read status.json.  JOBLET_E_NOT_FOUND while the job has not ended. */
 JL_API int jl_job_status_read(const char *state_dir, struct jl_job_status *ret_status,
-				      struct joblet_error **err);
+			      struct joblet_error **err);
 JL_API void jl_job_status_done(struct jl_job_status *status);
 
 /*

@@ -32,7 +32,8 @@ int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_jo
 	}
 	snprintf(job->short_id, sizeof(job->short_id), "%.8s", spec->id);
 	if (spec->runtime_dir) {
-		_cleanup_close_ int fd = open(spec->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int fd =
+			open(spec->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		r = fd < 0 ? joblet_error_set(err, JOBLET_E_NOT_FOUND, errno, "runtime folder `%s`",
 					      spec->runtime_dir)

@@ -21,8 +21,8 @@
  * A job for spec (owned: taken over, also on failure) in state_dir; loads
  * the runtime's runtime.yml.  Free with jl_job_free().
  */
-JL_API int jl_job_new(struct jl_job_spec *spec, const char *state_dir,
-		      struct joblet_job **ret_job, struct joblet_error **err);
+JL_API int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
+		      struct joblet_error **err);
 
 /* The job in state_dir as its spec.json describes it (jl_job_new()). */
 JL_API int jl_job_open(const char *state_dir, struct joblet_job **ret_job,

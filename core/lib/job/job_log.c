@@ -100,7 +100,8 @@ int jl_log_writer_open(const char *path, struct jl_log_writer **ret, struct jobl
 
 		free(w->path);
 		free(w);
-		return joblet_error_set(err, JOBLET_E_IO, e, "cannot create the job log `%s`", path);
+		return joblet_error_set(err, JOBLET_E_IO, e, "cannot create the job log `%s`",
+					path);
 	}
 	*ret = w;
 	return 0;
@@ -117,8 +118,8 @@ int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *da
 	if (len == 0)
 		return 0;
 	if (len > JL_LOG_MAX_RECORD)
-		return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "log record of %zu bytes is too big",
-					len);
+		return joblet_error_set(err, JOBLET_E_INTERNAL, 0,
+					"log record of %zu bytes is too big", len);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	jl_log_header_encode(head, stream, (uint32_t)len, w->seq + 1,
 			     (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
@@ -161,20 +162,19 @@ void jl_log_writer_free(struct jl_log_writer *w)
 struct jl_log_reader {
 	int fd;
 	int inotify_fd;
-	uint8_t *buf;	/* bytes read, not yet consumed: buf[off..len) */
+	uint8_t *buf; /* bytes read, not yet consumed: buf[off..len) */
 	size_t off, len, cap;
 	uint64_t last_seq;
 	char *path;
 };
 
-int jl_log_reader_open(const char *state_dir, struct jl_log_reader **ret,
-			   struct joblet_error **err)
+int jl_log_reader_open(const char *state_dir, struct jl_log_reader **ret, struct joblet_error **err)
 {
 	return jl_log_reader_open_flags(state_dir, 0, ret, err);
 }
 
-int jl_log_reader_open_flags(const char *state_dir, uint32_t flags,
-				 struct jl_log_reader **ret, struct joblet_error **err)
+int jl_log_reader_open_flags(const char *state_dir, uint32_t flags, struct jl_log_reader **ret,
+			     struct joblet_error **err)
 {
 	struct jl_log_reader *r = calloc(1, sizeof(*r));
 
@@ -196,8 +196,8 @@ int jl_log_reader_open_flags(const char *state_dir, uint32_t flags,
 		return joblet_error_set(err, e == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO, e,
 					"cannot open the job log in `%s`", state_dir);
 	}
-	r->inotify_fd = flags & JL_LOG_READER_NO_WATCH ? -1
-							    : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	r->inotify_fd =
+		flags & JL_LOG_READER_NO_WATCH ? -1 : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (r->inotify_fd >= 0 && inotify_add_watch(r->inotify_fd, r->path, IN_MODIFY) < 0) {
 		close(r->inotify_fd);
 		r->inotify_fd = -1;
@@ -234,7 +234,7 @@ void jl_log_reader_ack(struct jl_log_reader *r)
 }
 
 int jl_log_reader_next(struct jl_log_reader *r, struct jl_log_record *rec,
-			   struct joblet_error **err)
+		       struct joblet_error **err)
 {
 	for (;;) {
 		size_t have = r->len - r->off;
@@ -247,9 +247,10 @@ int jl_log_reader_next(struct jl_log_reader *r, struct jl_log_record *rec,
 		if (have >= JL_LOG_HEADER) {
 			if (jl_log_header_decode(r->buf + r->off, &stream, &len, &seq, &ts) < 0 ||
 			    seq != r->last_seq + 1)
-				return joblet_error_set(err, JOBLET_E_PARSE, 0,
-							"the job log `%s` is corrupt after record %llu",
-							r->path, (unsigned long long)r->last_seq);
+				return joblet_error_set(
+					err, JOBLET_E_PARSE, 0,
+					"the job log `%s` is corrupt after record %llu", r->path,
+					(unsigned long long)r->last_seq);
 			if (have >= JL_LOG_HEADER + len) {
 				rec->stream = stream;
 				rec->reserved = 0;
@@ -272,8 +273,8 @@ int jl_log_reader_next(struct jl_log_reader *r, struct jl_log_record *rec,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read the job log `%s`",
-						r->path);
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot read the job log `%s`", r->path);
 		}
 		if (n == 0)
 			return 0;
@@ -308,13 +309,14 @@ int jl_log_reader_skip(struct jl_log_reader *r, uint64_t seq, struct joblet_erro
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read the job log `%s`",
-						r->path);
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot read the job log `%s`", r->path);
 		}
 		if (n == 0)
 			return 0;
 		if ((size_t)n < sizeof(head) ||
-		    jl_log_header_decode(head, &stream, &len, &s, &ts) < 0 || s != r->last_seq + 1) {
+		    jl_log_header_decode(head, &stream, &len, &s, &ts) < 0 ||
+		    s != r->last_seq + 1) {
 			/* A partial header (or a corrupt one): let next() deal with it. */
 			memcpy(r->buf, head, (size_t)n);
 			r->off = 0;
@@ -332,8 +334,8 @@ int jl_log_reader_skip(struct jl_log_reader *r, uint64_t seq, struct joblet_erro
 			return 0;
 		}
 		if (lseek(r->fd, (off_t)len, SEEK_CUR) < 0)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read the job log `%s`",
-						r->path);
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot read the job log `%s`", r->path);
 		r->last_seq = s;
 	}
 	return 0;

@@ -19,13 +19,13 @@ struct joblet_job {
 	char *state_dir;
 	char *root_dir;
 	char *work_dir;
-	char *cache_dir;	      /* STATE_DIR/cache, or NULL (see joblet_job_cache_dir) */
+	char *cache_dir; /* STATE_DIR/cache, or NULL (see joblet_job_cache_dir) */
 	char short_id[9];
 	uint64_t clone_flags;
-	int cgroup_fd;		      /* -1, or the job cgroup (CLONE_INTO_CGROUP) */
+	int cgroup_fd; /* -1, or the job cgroup (CLONE_INTO_CGROUP) */
 	bool cloned_into_cgroup;
-	bool places_in_child;	      /* a layer moves the process in child() (joblet_job_place_in_child) */
-	bool cgroup_ns_pending;	      /* in the child: CLONE_NEWCGROUP still to be made */
+	bool places_in_child; /* a layer moves the process in child() (joblet_job_place_in_child) */
+	bool cgroup_ns_pending;		 /* in the child: CLONE_NEWCGROUP still to be made */
 	struct jl_runtime_desc *runtime; /* runtime.yml of spec->runtime_dir, or NULL */
 };
 

@@ -17,7 +17,7 @@
 #include "runtime/install_private.h"
 
 #define AT(member) offsetof(struct jl_job_spec, member)
-#define VIEWS_ALL (JL_JOB_REQUEST | JL_JOB_ANSWER | JL_JOB_FILE)
+#define VIEWS_ALL  (JL_JOB_REQUEST | JL_JOB_ANSWER | JL_JOB_FILE)
 
 /* A member of spec, where field f says it is. */
 #define MEMBER(type, spec, f) ((type *)((char *)(spec) + (f)->offset))
@@ -37,7 +37,8 @@ static int parse_mib(const char *v, int64_t *ret)
 
 static const struct jl_job_enum_name network_names[] = {
 	{ "none", JOBLET_NETWORK_NONE, NULL },
-	{ "host", JOBLET_NETWORK_HOST, "network `host` gives a job the host's network; only the admin role may ask for it" },
+	{ "host", JOBLET_NETWORK_HOST,
+	  "network `host` gives a job the host's network; only the admin role may ask for it" },
 	{ NULL, 0, NULL },
 };
 
@@ -48,64 +49,162 @@ static const struct jl_job_enum_name network_names[] = {
 static const struct jl_job_field fields[] = {
 	/* File only: made by jl_job_spec_new(); the shim and the daemon know the job by it. */
 	{ .key = "id", .kind = JL_JOB_STRING, .views = JL_JOB_FILE, .offset = AT(id) },
-	{ .key = "command", .old_key = "argv", .kind = JL_JOB_ARGV, .views = VIEWS_ALL,
+	{ .key = "command",
+	  .old_key = "argv",
+	  .kind = JL_JOB_ARGV,
+	  .views = VIEWS_ALL,
 	  .offset = AT(argv) },
-	{ .key = "env", .flag = "--env", .short_flag = "-e", .kind = JL_JOB_ENV,
-	  .views = VIEWS_ALL, .offset = AT(env), .flag_what = "KEY=VALUE" },
+	{ .key = "env",
+	  .flag = "--env",
+	  .short_flag = "-e",
+	  .kind = JL_JOB_ENV,
+	  .views = VIEWS_ALL,
+	  .offset = AT(env),
+	  .flag_what = "KEY=VALUE" },
 	/* In full in spec.json: the file is root's, and the shim sets them. */
-	{ .key = "secret_env", .flag = "--secret-env", .short_flag = "-s", .kind = JL_JOB_ENV,
-	  .views = VIEWS_ALL | JL_JOB_SECRET, .offset = AT(secret_env), .flag_what = "KEY=VALUE" },
-	{ .key = "max_cpu", .flag = "--max-cpu", .kind = JL_JOB_INT, .views = VIEWS_ALL,
-	  .offset = AT(max_cpu), .parse = jl_parse_int64, .flag_min = 0, .flag_max = INT64_MAX,
-	  .api_min = 0, .api_max = INT32_MAX,
+	{ .key = "secret_env",
+	  .flag = "--secret-env",
+	  .short_flag = "-s",
+	  .kind = JL_JOB_ENV,
+	  .views = VIEWS_ALL | JL_JOB_SECRET,
+	  .offset = AT(secret_env),
+	  .flag_what = "KEY=VALUE" },
+	{ .key = "max_cpu",
+	  .flag = "--max-cpu",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(max_cpu),
+	  .parse = jl_parse_int64,
+	  .flag_min = 0,
+	  .flag_max = INT64_MAX,
+	  .api_min = 0,
+	  .api_max = INT32_MAX,
 	  .flag_what = "a percentage of one core (100 = one core)" },
-	{ .key = "max_memory", .old_key = "max_memory_mib", .flag = "--max-memory",
-	  .kind = JL_JOB_INT, .views = VIEWS_ALL, .offset = AT(max_memory_mib), .parse = parse_mib,
-	  .flag_min = 0, .flag_max = INT64_MAX, .api_min = 0, .api_max = INT64_C(1) << 40,
+	{ .key = "max_memory",
+	  .old_key = "max_memory_mib",
+	  .flag = "--max-memory",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(max_memory_mib),
+	  .parse = parse_mib,
+	  .flag_min = 0,
+	  .flag_max = INT64_MAX,
+	  .api_min = 0,
+	  .api_max = INT64_C(1) << 40,
 	  .flag_what = "MiB (512), or a size (2GiB)" },
-	{ .key = "max_iobps", .flag = "--max-iobps", .kind = JL_JOB_INT, .views = VIEWS_ALL,
-	  .offset = AT(max_iobps), .parse = jl_parse_size, .flag_min = 0, .flag_max = INT64_MAX,
-	  .api_min = 0, .api_max = INT64_MAX, .flag_what = "bytes per second (10485760 or 10MiB)" },
-	{ .key = "max_pids", .flag = "--max-pids", .kind = JL_JOB_INT, .views = VIEWS_ALL,
-	  .offset = AT(max_pids), .parse = jl_parse_int64, .flag_min = 0, .flag_max = INT64_MAX,
-	  .api_min = 0, .api_max = INT32_MAX, .flag_what = "a number of processes" },
-	{ .key = "cpu_cores", .flag = "--cpu-cores", .kind = JL_JOB_STRING, .views = VIEWS_ALL,
+	{ .key = "max_iobps",
+	  .flag = "--max-iobps",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(max_iobps),
+	  .parse = jl_parse_size,
+	  .flag_min = 0,
+	  .flag_max = INT64_MAX,
+	  .api_min = 0,
+	  .api_max = INT64_MAX,
+	  .flag_what = "bytes per second (10485760 or 10MiB)" },
+	{ .key = "max_pids",
+	  .flag = "--max-pids",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(max_pids),
+	  .parse = jl_parse_int64,
+	  .flag_min = 0,
+	  .flag_max = INT64_MAX,
+	  .api_min = 0,
+	  .api_max = INT32_MAX,
+	  .flag_what = "a number of processes" },
+	{ .key = "cpu_cores",
+	  .flag = "--cpu-cores",
+	  .kind = JL_JOB_STRING,
+	  .views = VIEWS_ALL,
 	  .offset = AT(cpu_cores) },
-	{ .key = "runtime", .flag = "--runtime", .kind = JL_JOB_STRING, .views = VIEWS_ALL,
+	{ .key = "runtime",
+	  .flag = "--runtime",
+	  .kind = JL_JOB_STRING,
+	  .views = VIEWS_ALL,
 	  .offset = AT(runtime) },
-	/* Set by jl_job_spec_validate(): the installed runtime the shim mounts.  Never asked for. */
-	{ .key = "runtime_path", .old_key = "runtime_dir", .kind = JL_JOB_STRING,
-	  .views = JL_JOB_ANSWER | JL_JOB_FILE, .offset = AT(runtime_dir) },
-	{ .key = "timeout", .old_key = "timeout_s", .flag = "--timeout", .kind = JL_JOB_INT,
-	  .views = VIEWS_ALL, .offset = AT(timeout_s), .parse = jl_parse_duration, .flag_min = 0,
-	  .flag_max = INT64_MAX, .api_min = 0, .api_max = INT64_C(1) << 40,
+	/* Set by jl_job_spec_validate(): the installed runtime the shim mounts.  Never asked for.
+	 */
+	{ .key = "runtime_path",
+	  .old_key = "runtime_dir",
+	  .kind = JL_JOB_STRING,
+	  .views = JL_JOB_ANSWER | JL_JOB_FILE,
+	  .offset = AT(runtime_dir) },
+	{ .key = "timeout",
+	  .old_key = "timeout_s",
+	  .flag = "--timeout",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(timeout_s),
+	  .parse = jl_parse_duration,
+	  .flag_min = 0,
+	  .flag_max = INT64_MAX,
+	  .api_min = 0,
+	  .api_max = INT64_C(1) << 40,
 	  .flag_what = "a duration (90, 90s, 5m, 1h30m)" },
-	{ .key = "workdir", .flag = "--workdir", .kind = JL_JOB_STRING, .views = VIEWS_ALL,
-	  .offset = AT(workdir), .answer_unset = "/work" },
-	{ .key = "network", .flag = "--network", .kind = JL_JOB_ENUM, .views = VIEWS_ALL,
-	  .offset = AT(network), .flag_what = "none (loopback only) or host",
-	  .api_what = "none or host", .names = network_names },
-	{ .key = "schedule", .old_key = "schedule_ns", .flag = "--schedule", .kind = JL_JOB_TIME,
-	  .views = VIEWS_ALL, .offset = AT(schedule_ns) },
-	{ .key = "priority", .flag = "--priority", .kind = JL_JOB_INT, .views = VIEWS_ALL,
-	  .offset = AT(priority), .parse = jl_parse_int64, .flag_min = 0, .flag_max = 1000,
-	  .api_min = 0, .api_max = 1000,
+	{ .key = "workdir",
+	  .flag = "--workdir",
+	  .kind = JL_JOB_STRING,
+	  .views = VIEWS_ALL,
+	  .offset = AT(workdir),
+	  .answer_unset = "/work" },
+	{ .key = "network",
+	  .flag = "--network",
+	  .kind = JL_JOB_ENUM,
+	  .views = VIEWS_ALL,
+	  .offset = AT(network),
+	  .flag_what = "none (loopback only) or host",
+	  .api_what = "none or host",
+	  .names = network_names },
+	{ .key = "schedule",
+	  .old_key = "schedule_ns",
+	  .flag = "--schedule",
+	  .kind = JL_JOB_TIME,
+	  .views = VIEWS_ALL,
+	  .offset = AT(schedule_ns) },
+	{ .key = "priority",
+	  .flag = "--priority",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(priority),
+	  .parse = jl_parse_int64,
+	  .flag_min = 0,
+	  .flag_max = 1000,
+	  .api_min = 0,
+	  .api_max = 1000,
 	  .flag_what = "a whole number from 0 to 1000 (higher first)" },
-	{ .key = "cpus", .flag = "--cpus", .kind = JL_JOB_INT, .views = VIEWS_ALL,
-	  .offset = AT(cpus), .parse = jl_parse_int64, .flag_min = 1, .flag_max = JL_CPUSET_MAX,
-	  .api_min = 0, .api_max = JL_CPUSET_MAX,
+	{ .key = "cpus",
+	  .flag = "--cpus",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(cpus),
+	  .parse = jl_parse_int64,
+	  .flag_min = 1,
+	  .flag_max = JL_CPUSET_MAX,
+	  .api_min = 0,
+	  .api_max = JL_CPUSET_MAX,
 	  .flag_what = "a number of whole cores (1, 2, ...) for the job alone" },
-	{ .key = "cron", .flag = "--cron", .kind = JL_JOB_STRING, .views = VIEWS_ALL,
+	{ .key = "cron",
+	  .flag = "--cron",
+	  .kind = JL_JOB_STRING,
+	  .views = VIEWS_ALL,
 	  .offset = AT(cron) },
 	/* Answers show it in the job's record (`name`), not in its spec. */
-	{ .key = "name", .flag = "--name", .kind = JL_JOB_STRING,
-	  .views = JL_JOB_REQUEST | JL_JOB_FILE, .offset = AT(name) },
+	{ .key = "name",
+	  .flag = "--name",
+	  .kind = JL_JOB_STRING,
+	  .views = JL_JOB_REQUEST | JL_JOB_FILE,
+	  .offset = AT(name) },
 	/*
 	 * Host paths in the flags and spec.json (copied into /work when the job
 	 * is created: run-local, the runs of a recurring job); the API carries
 	 * the files themselves, read by rnx and written by the daemon.
 	 */
-	{ .key = "uploads", .flag = "--upload", .kind = JL_JOB_UPLOADS, .views = VIEWS_ALL,
+	{ .key = "uploads",
+	  .flag = "--upload",
+	  .kind = JL_JOB_UPLOADS,
+	  .views = VIEWS_ALL,
 	  .offset = AT(uploads) },
 	/* File only: the daemon chooses the user (isolation.uid/gid); a request cannot. */
 	{ .key = "uid", .kind = JL_JOB_INT, .views = JL_JOB_FILE, .offset = AT(uid) },
@@ -167,8 +266,8 @@ static int64_t now_ns(void)
 
 static int bad_flag(struct joblet_error **err, const char *flag, const char *v, const char *what)
 {
-	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"%s `%s` is not valid: %s", flag, v, what);
+	return joblet_error_set(err, JOBLET_E_INVALID, 0, "%s `%s` is not valid: %s", flag, v,
+				what);
 }
 
 /* The field whose flag is arg[0..len) (the part before `=`), or NULL. */
@@ -210,7 +309,8 @@ static int set_from_flag(struct jl_job_spec *s, const struct jl_job_field *f, co
 	switch (f->kind) {
 	case JL_JOB_ENV:
 		if (!strchr(v, '='))
-			return bad_flag(err, flag, f->views & JL_JOB_SECRET ? "..." : v, f->flag_what);
+			return bad_flag(err, flag, f->views & JL_JOB_SECRET ? "..." : v,
+					f->flag_what);
 		return push_flag(s, f, v, err);
 	case JL_JOB_UPLOADS:
 		return push_flag(s, f, v, err);
@@ -252,9 +352,10 @@ static int parse_flag(struct jl_job_spec *spec, int argc, char **argv, int *i,
 	}
 	f = field_by_flag(a, len);
 	if (!f)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-iobps, --cpu-cores, --max-pids, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
-					a);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-iobps, --cpu-cores, --max-pids, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
+			a);
 	snprintf(flag, sizeof(flag), "%.*s", (int)len, a);
 	if (!v) {
 		if (*i + 1 >= argc)
@@ -294,9 +395,9 @@ int jl_job_spec_parse_args(struct jl_job_spec *spec, int argc, char **argv, int 
 
 /* What a view writes, and what the program that writes it adds. */
 struct writer {
-	unsigned view;				/* JL_JOB_REQUEST, JL_JOB_ANSWER or JL_JOB_FILE */
-	const struct jl_job_request_out *out;	/* JL_JOB_REQUEST */
-	json_object *uploads;			/* JL_JOB_ANSWER: consumed */
+	unsigned view;			      /* JL_JOB_REQUEST, JL_JOB_ANSWER or JL_JOB_FILE */
+	const struct jl_job_request_out *out; /* JL_JOB_REQUEST */
+	json_object *uploads;		      /* JL_JOB_ANSWER: consumed */
 };
 
 static json_object *strv_json(char *const *v)
@@ -333,9 +434,9 @@ static json_object *env_json(char *const *env, unsigned view, bool secret)
 		 */
 		if (view == JL_JOB_FILE)
 			json_object_object_del(o, key);
-		json_object_object_add(o, key,
-				       json_object_new_string(secret && view == JL_JOB_ANSWER ? "***"
-											     : eq + 1));
+		json_object_object_add(
+			o, key,
+			json_object_new_string(secret && view == JL_JOB_ANSWER ? "***" : eq + 1));
 		free(key);
 	}
 	return o;
@@ -517,8 +618,7 @@ static int request_argv(const char *key, json_object *v, char ***list, struct jo
 		if (!json_object_is_type(a, json_type_string))
 			return bad(err, "`%s` must hold only strings", key);
 		(*list)[i] = strdup(json_object_get_string(a));
-		if (!(*list)[i] ||
-		    strlen((*list)[i]) != (size_t)json_object_get_string_len(a))
+		if (!(*list)[i] || strlen((*list)[i]) != (size_t)json_object_get_string_len(a))
 			return bad(err, "`%s` holds a NUL byte or cannot be copied", key);
 	}
 	return 0;
@@ -536,8 +636,7 @@ static int request_env(const char *key, json_object *v, char ***list, struct job
 
 		if (!json_object_is_type(val, json_type_string))
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"`%s.%s` must be a string",
-						key, k);
+						"`%s.%s` must be a string", key, k);
 		if (asprintf(&kv, "%s=%s", k, json_object_get_string(val)) < 0) {
 			kv = NULL;
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
@@ -640,9 +739,10 @@ int jl_job_spec_from_request(json_object *o, const struct jl_job_request_in *in,
 		const struct jl_job_field *f = field_by_key(key, JL_JOB_REQUEST);
 
 		if (!f)
-			r = joblet_error_set(err, JOBLET_E_INVALID, 0,
-					     "`%s` is not a field of a job (command, env, secret_env, max_cpu, max_memory, max_iobps, max_pids, cpu_cores, runtime, timeout, workdir, network, schedule, cron, priority, cpus, name, uploads)",
-					     key);
+			r = joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"`%s` is not a field of a job (command, env, secret_env, max_cpu, max_memory, max_iobps, max_pids, cpu_cores, runtime, timeout, workdir, network, schedule, cron, priority, cpus, name, uploads)",
+				key);
 		else
 			r = request_field(in, f, v, s, err);
 		if (r < 0)

@@ -43,9 +43,9 @@ enum jl_job_kind {
 
 /* Where a field shows: bits of .views. */
 #define JL_JOB_REQUEST 0x1u /* POST /v1/jobs takes it, rnx sends it */
-#define JL_JOB_ANSWER 0x2u  /* the spec that answers (GET /v1/jobs/ID) and the store show */
-#define JL_JOB_FILE 0x4u    /* spec.json */
-#define JL_JOB_SECRET 0x8u  /* values never shown: `***` in answers, `...` in errors */
+#define JL_JOB_ANSWER  0x2u /* the spec that answers (GET /v1/jobs/ID) and the store show */
+#define JL_JOB_FILE    0x4u /* spec.json */
+#define JL_JOB_SECRET  0x8u /* values never shown: `***` in answers, `...` in errors */
 
 /* A name of a JL_JOB_ENUM field. */
 struct jl_job_enum_name {
@@ -62,9 +62,10 @@ struct jl_job_field {
 	const char *flag;	/* "--max-cpu", or NULL when no flag sets it */
 	const char *short_flag; /* "-e", or NULL */
 	enum jl_job_kind kind;
-	unsigned views;		/* JL_JOB_REQUEST | ... */
-	size_t offset;		/* of its member in struct jl_job_spec */
-	/* JL_JOB_INT: reads a flag's text; the flag takes flag_min..flag_max, the API api_min..api_max. */
+	unsigned views; /* JL_JOB_REQUEST | ... */
+	size_t offset;	/* of its member in struct jl_job_spec */
+	/* JL_JOB_INT: reads a flag's text; the flag takes flag_min..flag_max, the API
+	 * api_min..api_max. */
 	int (*parse)(const char *text, int64_t *ret);
 	int64_t flag_min, flag_max, api_min, api_max;
 	const char *flag_what; /* what the flag takes, for its error ("a number of processes") */

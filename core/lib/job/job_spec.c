@@ -19,11 +19,11 @@
 #include "runtime/install_private.h"
 
 /* Limits beyond which a value is a mistake, not a wish. */
-#define MAX_TIMEOUT_S (366LL * 86400)
-#define MAX_PIDS 4194304
-#define MAX_IOBPS (INT64_C(1) << 40)
-#define MAX_ARGS 4096
-#define MAX_ENV 1024
+#define MAX_TIMEOUT_S	(366LL * 86400)
+#define MAX_PIDS	4194304
+#define MAX_IOBPS	(INT64_C(1) << 40)
+#define MAX_ARGS	4096
+#define MAX_ENV		1024
 #define JOBLET_MAX_CPUS JL_CPUSET_MAX
 
 void jl_job_spec_free(struct jl_job_spec *s)
@@ -143,13 +143,14 @@ static int check_env(char *const *env, const char *what, struct joblet_error **e
 		size_t klen = eq ? (size_t)(eq - env[i]) : strlen(env[i]);
 
 		if (!eq || !env_name_ok(env[i], klen))
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"%s `%.*s` is not a variable name: use letters, digits and `_`, not starting with a digit (KEY=VALUE)",
-						what, (int)klen, env[i]);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"%s `%.*s` is not a variable name: use letters, digits and `_`, not starting with a digit (KEY=VALUE)",
+				what, (int)klen, env[i]);
 		if (klen == strlen("JOBLET_JOB_ID") && strncmp(env[i], "JOBLET_JOB_ID", klen) == 0)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"%s JOBLET_JOB_ID is set by joblet; choose another name",
-						what);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"%s JOBLET_JOB_ID is set by joblet; choose another name", what);
 		if (strlen(eq + 1) > 32768)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
 						"%s `%.*s` has a value longer than 32768 bytes",
@@ -206,31 +207,36 @@ static int check_limits(struct validation *v, struct joblet_error **err)
 	struct jl_job_spec *s = v->s;
 
 	if (s->max_cpu < 0 || s->max_cpu > 100 * v->ncpu)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_cpu %lld%% is out of range: 0 (unlimited) to %ld (100 x this host's %ld CPUs)",
-					(long long)s->max_cpu, 100 * v->ncpu, v->ncpu);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"max_cpu %lld%% is out of range: 0 (unlimited) to %ld (100 x this host's %ld CPUs)",
+			(long long)s->max_cpu, 100 * v->ncpu, v->ncpu);
 	if (s->max_memory_mib < 0 || (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_memory %lld MiB is out of range: 0 (unlimited) to %lld (this host's memory)",
-					(long long)s->max_memory_mib, (long long)v->mem_mib);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"max_memory %lld MiB is out of range: 0 (unlimited) to %lld (this host's memory)",
+			(long long)s->max_memory_mib, (long long)v->mem_mib);
 	if (s->max_memory_mib > 0 && s->max_memory_mib < 4)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_memory %lld MiB is too small to start anything; give at least 4",
-					(long long)s->max_memory_mib);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"max_memory %lld MiB is too small to start anything; give at least 4",
+			(long long)s->max_memory_mib);
 	if (s->max_iobps < 0 || s->max_iobps > MAX_IOBPS)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"max_iobps %lld is out of range: 0 (unlimited) to %lld",
 					(long long)s->max_iobps, (long long)MAX_IOBPS);
 	if (s->max_pids < 0 || s->max_pids > MAX_PIDS)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_pids %lld is out of range: 0 (the default, %lld) to %d",
-					(long long)s->max_pids, (long long)v->cfg->default_max_pids, MAX_PIDS);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"max_pids %lld is out of range: 0 (the default, %lld) to %d",
+			(long long)s->max_pids, (long long)v->cfg->default_max_pids, MAX_PIDS);
 	if (s->max_pids == 0)
 		s->max_pids = v->cfg->default_max_pids;
 	if (s->timeout_s < 0 || s->timeout_s > MAX_TIMEOUT_S)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"timeout %lld s is out of range: 0 (none) to %lld s (a year)",
-					(long long)s->timeout_s, MAX_TIMEOUT_S);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"timeout %lld s is out of range: 0 (none) to %lld s (a year)",
+			(long long)s->timeout_s, MAX_TIMEOUT_S);
 	return 0;
 }
 
@@ -253,9 +259,10 @@ static int check_cpu_cores(struct validation *v, struct joblet_error **err)
 		/* A list too long for the buffer is cut short: this only words the refusal. */
 		(void)jl_cpuset_format(&missing, list, sizeof(list));
 		(void)jl_cpuset_format(&online, have, sizeof(have));
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"cpu_cores `%s` names CPUs this host does not have (%s); it has %s",
-					s->cpu_cores, list, have);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"cpu_cores `%s` names CPUs this host does not have (%s); it has %s",
+			s->cpu_cores, list, have);
 	}
 	/*
 	 * Store the canonical form: cgroups get exactly this.  A list too long
@@ -294,8 +301,9 @@ static int check_labels(struct validation *v, struct joblet_error **err)
 					"name must be 1 to 128 characters, not %zu", len);
 	for (const char *c = s->name; c && *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"name holds a control character; use printable text");
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"name holds a control character; use printable text");
 	if (s->schedule_ns < 0)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the schedule is before 1970");
 	return 0;
@@ -319,9 +327,10 @@ static int reserve_cores(const struct jl_config *cfg, struct jl_job_spec *s,
 		return r;
 	/* jl_config_load() refuses this; CPUs may have gone offline since. */
 	if (jl_cpuset_format(&rest, have, sizeof(have)) < 0 || !*have)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"scheduler.cores (%s) names every CPU of this host, so scheduler.reserve_cores leaves none for jobs without --cpus",
-					cfg->pinnable_cores);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"scheduler.cores (%s) names every CPU of this host, so scheduler.reserve_cores leaves none for jobs without --cpus",
+			cfg->pinnable_cores);
 	if (!s->cpu_cores)
 		return set_str(&s->cpu_cores, have, err);
 	if ((r = jl_cpuset_parse(s->cpu_cores, &want, err)) < 0)
@@ -331,9 +340,10 @@ static int reserve_cores(const struct jl_config *cfg, struct jl_job_spec *s,
 		return 0;
 	/* A list too long for the buffer is cut short: this only words the refusal. */
 	(void)jl_cpuset_format(&both, list, sizeof(list));
-	return joblet_error_set(err, JOBLET_E_INVALID, 0,
-				"cpu_cores `%s` names CPUs that this node keeps for --cpus jobs (%s, scheduler.reserve_cores); name CPUs from %s, or ask for whole cores of your own with --cpus",
-				s->cpu_cores, list, have);
+	return joblet_error_set(
+		err, JOBLET_E_INVALID, 0,
+		"cpu_cores `%s` names CPUs that this node keeps for --cpus jobs (%s, scheduler.reserve_cores); name CPUs from %s, or ask for whole cores of your own with --cpus",
+		s->cpu_cores, list, have);
 }
 
 /* cpus: whole cores for the job alone, which excludes naming cores; then reserve_cores. */
@@ -346,8 +356,9 @@ static int check_cpus(struct validation *v, struct joblet_error **err)
 					"cpus %lld is out of range: 1 to %d whole cores",
 					(long long)s->cpus, JOBLET_MAX_CPUS);
 	if (s->cpus > 0 && s->cpu_cores)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"--cpus and --cpu-cores exclude each other: --cpus=N lets the scheduler choose N cores for the job alone, --cpu-cores=LIST names cores that other jobs may share");
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"--cpus and --cpu-cores exclude each other: --cpus=N lets the scheduler choose N cores for the job alone, --cpu-cores=LIST names cores that other jobs may share");
 	return reserve_cores(v->cfg, s, err);
 }
 
@@ -362,15 +373,16 @@ static int apply_default_limits(struct validation *v, struct joblet_error **err)
 
 	(void)err;
 	if (s->max_cpu == 0 && s->cpus == 0 && cfg->default_max_cpu > 0)
-		s->max_cpu = cfg->default_max_cpu < 100 * v->ncpu ? cfg->default_max_cpu
-								  : 100 * v->ncpu;
+		s->max_cpu =
+			cfg->default_max_cpu < 100 * v->ncpu ? cfg->default_max_cpu : 100 * v->ncpu;
 	if (s->max_memory_mib == 0 && cfg->default_max_memory > 0) {
 		s->max_memory_mib = cfg->default_max_memory >> 20;
 		if (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib)
 			s->max_memory_mib = v->mem_mib;
 	}
 	if (s->max_iobps == 0 && cfg->default_max_iobps > 0)
-		s->max_iobps = cfg->default_max_iobps < MAX_IOBPS ? cfg->default_max_iobps : MAX_IOBPS;
+		s->max_iobps =
+			cfg->default_max_iobps < MAX_IOBPS ? cfg->default_max_iobps : MAX_IOBPS;
 	return 0;
 }
 
@@ -382,8 +394,9 @@ static int check_cron(struct validation *v, struct joblet_error **err)
 	if (!s->cron)
 		return 0;
 	if (s->schedule_ns)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"--cron and --schedule exclude each other: a cron job starts at every time its expression matches");
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"--cron and --schedule exclude each other: a cron job starts at every time its expression matches");
 	return jl_cron_parse(s->cron, &c, err);
 }
 
@@ -396,9 +409,10 @@ static int check_workdir(struct validation *v, struct joblet_error **err)
 		return r;
 	if (!path_clean_absolute(s->workdir) || under(s->workdir, "/proc") ||
 	    under(s->workdir, "/sys") || under(s->workdir, "/dev"))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"workdir `%s` must be an absolute path without `.` or `..`, outside /proc, /sys and /dev (default /work)",
-					s->workdir);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"workdir `%s` must be an absolute path without `.` or `..`, outside /proc, /sys and /dev (default /work)",
+			s->workdir);
 	return 0;
 }
 
@@ -416,9 +430,10 @@ static int check_uploads(struct validation *v, struct joblet_error **err)
 			return joblet_error_set(err, JOBLET_E_INVALID, 0,
 						"upload `%s` is neither a file nor a folder", *u);
 		if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"upload `%s` has no name to give it in /work; name the file or folder itself",
-						*u);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"upload `%s` has no name to give it in /work; name the file or folder itself",
+				*u);
 	}
 	return 0;
 }
@@ -433,9 +448,10 @@ static int check_user(struct validation *v, struct joblet_error **err)
 	if (s->gid < 0)
 		s->gid = v->cfg->job_gid;
 	if (s->uid == 0 || s->gid == 0 || s->uid > 4294967294LL || s->gid > 4294967294LL)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"jobs never run as root: uid/gid %lld/%lld must be 1 to 4294967294",
-					(long long)s->uid, (long long)s->gid);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"jobs never run as root: uid/gid %lld/%lld must be 1 to 4294967294",
+			(long long)s->uid, (long long)s->gid);
 	return 0;
 }
 
@@ -446,8 +462,8 @@ static int check_network(struct validation *v, struct joblet_error **err)
 	if (s->network == 0)
 		s->network = JOBLET_NETWORK_NONE;
 	if (s->network != JOBLET_NETWORK_NONE && s->network != JOBLET_NETWORK_HOST)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"network mode %d is unknown", s->network);
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "network mode %d is unknown",
+					s->network);
 	return 0;
 }
 
@@ -466,11 +482,10 @@ static int resolve_runtime(struct validation *v, struct joblet_error **err)
 int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *s,
 			 struct joblet_error **err)
 {
-	static int (*const steps[])(struct validation *v, struct joblet_error **err) = {
-		check_command, check_limits,	     check_cpu_cores, check_envs,
-		check_labels,  check_cpus,	     apply_default_limits, check_cron,
-		check_workdir, check_uploads,	     check_user,      check_network,
-		resolve_runtime,
+	static int (*const steps[])(struct validation * v, struct joblet_error * *err) = {
+		check_command, check_limits,	     check_cpu_cores, check_envs,    check_labels,
+		check_cpus,    apply_default_limits, check_cron,      check_workdir, check_uploads,
+		check_user,    check_network,	     resolve_runtime,
 	};
 	struct validation v = { cfg, s, sysconf(_SC_NPROCESSORS_ONLN), host_memory_mib() };
 	int r;

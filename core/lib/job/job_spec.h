@@ -25,28 +25,28 @@
  * row in the table of job_schema.c, or no flag or JSON view knows it.
  */
 struct jl_job_spec {
-	char *id;		 /* UUIDv4; made by jl_job_spec_new() */
-	char **argv;		 /* the command and its arguments, NULL-terminated */
-	char **env;		 /* KEY=VALUE set for the job, NULL-terminated */
-	int64_t max_cpu;	 /* percent of one core (100 = one core); 0 = unlimited */
-	int64_t max_memory_mib;	 /* 0 = unlimited */
-	int64_t max_iobps;	 /* bytes per second, read and write; 0 = unlimited */
-	int64_t max_pids;	 /* 0 = the configured default */
-	int64_t timeout_s;	 /* wall clock; 0 = none */
-	char *cpu_cores;	 /* cpuset list ("0-3,6"), or NULL for any */
-	char *runtime;		 /* NAME[@VERSION] as given, or NULL */
-	char *runtime_dir;	 /* the installed runtime it resolved to (set by validate) */
-	char **uploads;		 /* host files or folders copied into /work, NULL-terminated */
-	char *workdir;		 /* the job's working folder; NULL = /work */
-	int64_t uid, gid;	 /* the job's user; -1 = the configured default */
-	int32_t network;	 /* enum joblet_network_mode; 0 = none */
+	char *id;		/* UUIDv4; made by jl_job_spec_new() */
+	char **argv;		/* the command and its arguments, NULL-terminated */
+	char **env;		/* KEY=VALUE set for the job, NULL-terminated */
+	int64_t max_cpu;	/* percent of one core (100 = one core); 0 = unlimited */
+	int64_t max_memory_mib; /* 0 = unlimited */
+	int64_t max_iobps;	/* bytes per second, read and write; 0 = unlimited */
+	int64_t max_pids;	/* 0 = the configured default */
+	int64_t timeout_s;	/* wall clock; 0 = none */
+	char *cpu_cores;	/* cpuset list ("0-3,6"), or NULL for any */
+	char *runtime;		/* NAME[@VERSION] as given, or NULL */
+	char *runtime_dir;	/* the installed runtime it resolved to (set by validate) */
+	char **uploads;		/* host files or folders copied into /work, NULL-terminated */
+	char *workdir;		/* the job's working folder; NULL = /work */
+	int64_t uid, gid;	/* the job's user; -1 = the configured default */
+	int32_t network;	/* enum joblet_network_mode; 0 = none */
 	int32_t reserved;
-	char **secret_env;	 /* KEY=VALUE set for the job and never shown (API: `***`) */
-	char *name;		 /* a label for people, or NULL */
-	int64_t priority;	 /* 0..1000, for scheduler policies that use it */
-	int64_t schedule_ns;	 /* CLOCK_REALTIME when to start; 0 = now */
-	int64_t cpus;		 /* whole cores the scheduler pins for it alone; 0 = none */
-	char *cron;		 /* a 5-field cron expression: a recurring job; or NULL */
+	char **secret_env;   /* KEY=VALUE set for the job and never shown (API: `***`) */
+	char *name;	     /* a label for people, or NULL */
+	int64_t priority;    /* 0..1000, for scheduler policies that use it */
+	int64_t schedule_ns; /* CLOCK_REALTIME when to start; 0 = now */
+	int64_t cpus;	     /* whole cores the scheduler pins for it alone; 0 = none */
+	char *cron;	     /* a 5-field cron expression: a recurring job; or NULL */
 };
 
 /* A new empty spec with a fresh id. */
@@ -65,7 +65,7 @@ JL_API void jl_job_spec_free(struct jl_job_spec *spec);
  * Errors: JOBLET_E_INVALID naming the flag and what it accepts.
  */
 JL_API int jl_job_spec_parse_args(struct jl_job_spec *spec, int argc, char **argv,
-					  int *ret_consumed, struct joblet_error **err);
+				  int *ret_consumed, struct joblet_error **err);
 
 /*
  * 1 when arg is one of the job flags above given without `=VALUE`, so the
@@ -81,8 +81,8 @@ JL_API int jl_job_spec_flag_takes_value(const char *arg);
  * not identifiers, uploads that do not exist.  Nothing is created.  Errors:
  * JOBLET_E_INVALID or JOBLET_E_NOT_FOUND naming the field.
  */
-JL_API int jl_job_spec_validate(const struct jl_config *cfg,
-					struct jl_job_spec *spec, struct joblet_error **err);
+JL_API int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *spec,
+				struct joblet_error **err);
 
 /*
  * The spec as spec.json, and back: the keys of the API (job_schema.h) and
@@ -93,8 +93,8 @@ JL_API int jl_job_spec_validate(const struct jl_config *cfg,
  * still starts after it.  Errors: JOBLET_E_PARSE, JOBLET_E_NOMEM.
  */
 JL_API int jl_job_spec_to_json(const struct jl_job_spec *spec, char **ret_json,
-				       struct joblet_error **err);
+			       struct joblet_error **err);
 JL_API int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,
-					 struct joblet_error **err);
+				 struct joblet_error **err);
 
 #endif /* JL_JOB_SPEC_H */

@@ -79,7 +79,9 @@ int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_m
 	pid_t pid;
 
 	if (access(shim, X_OK) < 0)
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno, "cannot run the job supervisor `%s`; is joblet installed?", shim);
+		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno,
+					"cannot run the job supervisor `%s`; is joblet installed?",
+					shim);
 	logfd = open_shim_log(state_dir, err);
 	if (logfd < 0)
 		return logfd;
@@ -98,7 +100,8 @@ int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_m
 	posix_spawnattr_destroy(&attr);
 	close(logfd);
 	if (r != 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, r, "cannot start the job supervisor `%s`", shim);
+		return joblet_error_set(err, JOBLET_E_SYSTEM, r,
+					"cannot start the job supervisor `%s`", shim);
 	*ret_pid = pid;
 	if (ret_pidfd)
 		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -34,7 +34,7 @@ static const struct joblet_isolation_ops none_ops = {
 	.cleanup = none_cleanup,
 };
 
-const struct joblet_plugin jl_builtin_isolation_none =
-	JOBLET_PLUGIN_DESCRIPTOR(JOBLET_KIND_ISOLATION, "none", .version = JOBLET_VERSION_STRING,
-				 .summary = "no isolation: the job is a plain child process (tests, development)",
-				 .license = "Apache-2.0", .ops = &none_ops);
+const struct joblet_plugin jl_builtin_isolation_none = JOBLET_PLUGIN_DESCRIPTOR(
+	JOBLET_KIND_ISOLATION, "none", .version = JOBLET_VERSION_STRING,
+	.summary = "no isolation: the job is a plain child process (tests, development)",
+	.license = "Apache-2.0", .ops = &none_ops);

@@ -27,8 +27,8 @@ struct fifo_queue {
 	uint64_t count;
 };
 
-#define FIFO_NEXT(j) ((struct joblet_sched_job *)(uintptr_t)(j)->policy_link[0])
-#define FIFO_PREV(j) ((struct joblet_sched_job *)(uintptr_t)(j)->policy_link[1])
+#define FIFO_NEXT(j)	    ((struct joblet_sched_job *)(uintptr_t)(j)->policy_link[0])
+#define FIFO_PREV(j)	    ((struct joblet_sched_job *)(uintptr_t)(j)->policy_link[1])
 #define FIFO_SET_NEXT(j, n) ((j)->policy_link[0] = (uint64_t)(uintptr_t)(n))
 #define FIFO_SET_PREV(j, p) ((j)->policy_link[1] = (uint64_t)(uintptr_t)(p))
 
@@ -37,7 +37,8 @@ static int fifo_create(void **ret_state, struct joblet_error **err)
 	struct fifo_queue *q = calloc(1, sizeof(*q));
 
 	if (!q)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create the FIFO queue");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot create the FIFO queue");
 	*ret_state = q;
 	return 0;
 }
@@ -118,7 +119,7 @@ static const struct joblet_scheduler_ops fifo_ops = {
 	.peek = fifo_peek,
 };
 
-const struct joblet_plugin jl_builtin_scheduler_fifo =
-	JOBLET_PLUGIN_DESCRIPTOR(JOBLET_KIND_SCHEDULER, "fifo", .version = JOBLET_VERSION_STRING,
-				 .summary = "strict submission order: no job overtakes an earlier one",
-				 .license = "Apache-2.0", .ops = &fifo_ops);
+const struct joblet_plugin jl_builtin_scheduler_fifo = JOBLET_PLUGIN_DESCRIPTOR(
+	JOBLET_KIND_SCHEDULER, "fifo", .version = JOBLET_VERSION_STRING,
+	.summary = "strict submission order: no job overtakes an earlier one",
+	.license = "Apache-2.0", .ops = &fifo_ops);

@@ -32,9 +32,9 @@
  * as they are, and fields past a plugin's struct_size / ops size read as
  * absent (see JOBLET_OPS_HAS).
  */
-#define DESC_SIZE_2_0 sizeof(struct joblet_plugin)
-#define REGISTRY_OPS_SIZE_2_0 sizeof(struct joblet_registry_ops)
-#define ARCHIVE_OPS_SIZE_2_0 sizeof(struct joblet_archive_ops)
+#define DESC_SIZE_2_0	       sizeof(struct joblet_plugin)
+#define REGISTRY_OPS_SIZE_2_0  sizeof(struct joblet_registry_ops)
+#define ARCHIVE_OPS_SIZE_2_0   sizeof(struct joblet_archive_ops)
 #define ISOLATION_OPS_SIZE_2_0 sizeof(struct joblet_isolation_ops)
 #define SCHEDULER_OPS_SIZE_2_0 sizeof(struct joblet_scheduler_ops)
 
@@ -58,7 +58,7 @@ struct rejection {
 struct jl_plugin_set {
 	const struct jl_config *cfg;
 	bool strict;
-	int32_t only_kind;  /* 0, or the one kind a scan loads (jl_plugin_set_restrict) */
+	int32_t only_kind; /* 0, or the one kind a scan loads (jl_plugin_set_restrict) */
 	char **only_names; /* ... and the names of it */
 	struct loaded_plugin *loaded;
 	size_t n_loaded;
@@ -106,17 +106,18 @@ static int reject(struct jl_plugin_set *set, const char *path, struct joblet_err
 	return -code;
 }
 
-#define REQUIRE_OP(ops, slot)                                                          \
-	do {                                                                           \
-		if (!(ops)->slot)                                                      \
-			return jl_strdup_printf("the REQUIRED op `%s` is NULL", #slot); \
+#define REQUIRE_OP(ops, slot)                                                                      \
+	do {                                                                                       \
+		if (!(ops)->slot)                                                                  \
+			return jl_strdup_printf("the REQUIRED op `%s` is NULL", #slot);            \
 	} while (0)
 
-#define CHECK_OPS_SIZE(ops, min)                                                                  \
-	do {                                                                                      \
-		if ((ops)->size < (min))                                                          \
-			return jl_strdup_printf("its ops table is %u bytes; ABI 2.0 needs at least %zu", \
-						(ops)->size, (size_t)(min));                    \
+#define CHECK_OPS_SIZE(ops, min)                                                                   \
+	do {                                                                                       \
+		if ((ops)->size < (min))                                                           \
+			return jl_strdup_printf(                                                   \
+				"its ops table is %u bytes; ABI 2.0 needs at least %zu",           \
+				(ops)->size, (size_t)(min));                                       \
 	} while (0)
 
 /* NULL when the ops table of a plugin is acceptable, else the reason (malloc'd). */
@@ -170,13 +171,15 @@ static char *check_descriptor(const struct jl_plugin_set *set, const struct jobl
 	const char *kind;
 
 	if (d->abi_major != JOBLET_PLUGIN_ABI_MAJOR)
-		return jl_strdup_printf("built for plugin ABI %u.%u but this joblet speaks %d.%d; major versions must match: rebuild the plugin against this joblet's SDK (`pkg-config --cflags --libs joblet-plugin`, docs/plugin-abi.md says what changed)",
-					d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
-					JOBLET_PLUGIN_ABI_MINOR);
+		return jl_strdup_printf(
+			"built for plugin ABI %u.%u but this joblet speaks %d.%d; major versions must match: rebuild the plugin against this joblet's SDK (`pkg-config --cflags --libs joblet-plugin`, docs/plugin-abi.md says what changed)",
+			d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
+			JOBLET_PLUGIN_ABI_MINOR);
 	if (d->abi_minor > JOBLET_PLUGIN_ABI_MINOR)
-		return jl_strdup_printf("built for plugin ABI %u.%u, newer than this joblet's %d.%d: upgrade joblet, or rebuild the plugin against this joblet's SDK",
-					d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
-					JOBLET_PLUGIN_ABI_MINOR);
+		return jl_strdup_printf(
+			"built for plugin ABI %u.%u, newer than this joblet's %d.%d: upgrade joblet, or rebuild the plugin against this joblet's SDK",
+			d->abi_major, d->abi_minor, JOBLET_PLUGIN_ABI_MAJOR,
+			JOBLET_PLUGIN_ABI_MINOR);
 	if (d->struct_size < DESC_SIZE_2_0)
 		return jl_strdup_printf("its descriptor is %u bytes; ABI 2.0 needs at least %zu",
 					d->struct_size, DESC_SIZE_2_0);
@@ -184,21 +187,24 @@ static char *check_descriptor(const struct jl_plugin_set *set, const struct jobl
 	if (!kind)
 		return jl_strdup_printf("its descriptor has unknown kind %u", d->kind);
 	if (expect_kind && (int32_t)d->kind != expect_kind)
-		return jl_strdup_printf("wrong kind: the file name says `%s` but the descriptor says `%s`",
-					jl_plugin_kind_name(expect_kind), kind);
+		return jl_strdup_printf(
+			"wrong kind: the file name says `%s` but the descriptor says `%s`",
+			jl_plugin_kind_name(expect_kind), kind);
 	if (!d->name || !jl_plugin_name_valid(d->name))
 		return jl_strdup_printf("its name `%s` is not [a-z0-9_]+",
 					d->name ? d->name : "(null)");
 	if (expect_name && strcmp(d->name, expect_name) != 0)
-		return jl_strdup_printf("name mismatch: the descriptor says `%s`, so the file must be called `%s_%s.so`",
-					d->name, kind, d->name);
+		return jl_strdup_printf(
+			"name mismatch: the descriptor says `%s`, so the file must be called `%s_%s.so`",
+			d->name, kind, d->name);
 	if (!d->version || !*d->version)
 		return strdup("its descriptor has no version");
 	if (!d->summary || !*d->summary)
 		return strdup("its descriptor has no summary");
 	for (size_t i = 0; i < ELEMENTSOF(d->reserved); i++)
 		if (d->reserved[i])
-			return jl_strdup_printf("reserved field %zu of its descriptor is not NULL", i);
+			return jl_strdup_printf("reserved field %zu of its descriptor is not NULL",
+						i);
 	if (!d->ops)
 		return strdup("its descriptor has no ops table");
 	for (size_t i = 0; i < set->n_loaded; i++)
@@ -226,10 +232,11 @@ static char *check_settings(const struct jl_plugin_set *set, const struct joblet
 			_cleanup_free_ char *list = jl_strv_join((char *const *)d->settings, ", ");
 
 			return jl_strdup_printf("`%s` line %d: `%s` is not a setting of %s (%s%s)",
-						set->cfg->plugin_settings->source, ps->items[i].line,
-						ps->items[i].key, plugin_id,
-						d->settings && d->settings[0] ? "it reads: "
-									      : "it takes no settings",
+						set->cfg->plugin_settings->source,
+						ps->items[i].line, ps->items[i].key, plugin_id,
+						d->settings && d->settings[0]
+							? "it reads: "
+							: "it takes no settings",
 						d->settings && d->settings[0] && list ? list : "");
 		}
 	}
@@ -240,8 +247,8 @@ static char *check_settings(const struct jl_plugin_set *set, const struct joblet
 static int accept_plugin(struct jl_plugin_set *set, const struct joblet_plugin *d,
 			 const char *origin, void *handle, struct joblet_error **err)
 {
-	_cleanup_free_ char *id = jl_strdup_printf("%s/%s", jl_plugin_kind_name((int32_t)d->kind),
-						   d->name);
+	_cleanup_free_ char *id =
+		jl_strdup_printf("%s/%s", jl_plugin_kind_name((int32_t)d->kind), d->name);
 	_cleanup_free_ char *reason = NULL;
 	struct joblet_plugin_host host = { set->cfg, id };
 	struct loaded_plugin *grown;
@@ -289,20 +296,21 @@ static int accept_plugin(struct jl_plugin_set *set, const struct joblet_plugin *
 static int register_builtin(struct jl_plugin_set *set, const struct joblet_plugin *d,
 			    struct joblet_error **err)
 {
-	_cleanup_free_ char *label = jl_strdup_printf("builtin %s/%s",
-						      jl_plugin_kind_name((int32_t)d->kind), d->name);
+	_cleanup_free_ char *label =
+		jl_strdup_printf("builtin %s/%s", jl_plugin_kind_name((int32_t)d->kind), d->name);
 	_cleanup_free_ char *reason = NULL;
 
 	if (!label)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot register the builtins");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot register the builtins");
 	reason = check_descriptor(set, d, 0, NULL);
 	if (reason)
 		return reject(set, label, err, JOBLET_E_INTERNAL, "%s", reason);
 	return accept_plugin(set, d, "builtin", NULL, err);
 }
 
-int jl_plugin_set_new(const struct jl_config *cfg, uint32_t flags,
-			  struct jl_plugin_set **ret_set, struct joblet_error **err)
+int jl_plugin_set_new(const struct jl_config *cfg, uint32_t flags, struct jl_plugin_set **ret_set,
+		      struct joblet_error **err)
 {
 	struct jl_plugin_set *set = calloc(1, sizeof(*set));
 	int r;
@@ -313,7 +321,7 @@ int jl_plugin_set_new(const struct jl_config *cfg, uint32_t flags,
 	set->strict = (flags & JL_LOADER_STRICT) || jl_privileged();
 	if (!(flags & JL_LOADER_NO_BUILTINS)) {
 		const struct joblet_plugin *const builtins[] = { &jl_builtin_isolation_none,
-								  &jl_builtin_scheduler_fifo };
+								 &jl_builtin_scheduler_fifo };
 
 		for (size_t i = 0; i < ELEMENTSOF(builtins); i++) {
 			_cleanup_error_ struct joblet_error *e = NULL;
@@ -355,7 +363,8 @@ void jl_plugin_set_free(struct jl_plugin_set *set)
 /* Why a file or directory with this owner and mode cannot be trusted, or NULL. */
 static const char *unsafe_owner_mode(const struct jl_plugin_set *set, const struct stat *st)
 {
-	if ((st->st_mode & S_IWOTH) && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && !set->strict))
+	if ((st->st_mode & S_IWOTH) &&
+	    !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && !set->strict))
 		return "is world-writable";
 	if (!set->strict)
 		return NULL;
@@ -393,12 +402,12 @@ static int parse_file_name(const char *base, int32_t *ret_kind, char **ret_name)
 /* One plugin file on its way in. */
 struct plugin_file {
 	const char *path;
-	int32_t kind;	  /* from the file name */
-	char *name;	  /* from the file name */
-	int fd;		  /* held while loading, so the checked inode cannot be reused */
-	struct stat st;	  /* of fd: what dlopen() must map */
-	char *rel;	  /* path with a slash, so dlopen() does not search */
-	void *handle;	  /* once dlopen()ed */
+	int32_t kind;	/* from the file name */
+	char *name;	/* from the file name */
+	int fd;		/* held while loading, so the checked inode cannot be reused */
+	struct stat st; /* of fd: what dlopen() must map */
+	char *rel;	/* path with a slash, so dlopen() does not search */
+	void *handle;	/* once dlopen()ed */
 };
 
 static void plugin_file_done(struct plugin_file *f)
@@ -418,19 +427,29 @@ static int plugin_file_check(struct jl_plugin_set *set, struct plugin_file *f,
 
 	base = base ? base + 1 : f->path;
 	if (parse_file_name(base, &f->kind, &f->name) < 0)
-		return reject(set, f->path, err, JOBLET_E_PLUGIN, "the file name is not <kind>_<name>.so (kind registry, archive, isolation or scheduler; name [a-z0-9_]+)");
+		return reject(
+			set, f->path, err, JOBLET_E_PLUGIN,
+			"the file name is not <kind>_<name>.so (kind registry, archive, isolation or scheduler; name [a-z0-9_]+)");
 	f->fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (f->fd < 0 && errno == ELOOP)
-		return reject(set, f->path, err, JOBLET_E_PERMISSION, "is a symbolic link; install the plugin as a regular file");
+		return reject(set, f->path, err, JOBLET_E_PERMISSION,
+			      "is a symbolic link; install the plugin as a regular file");
 	if (f->fd < 0)
-		return reject(set, f->path, err, JOBLET_E_IO, "cannot open it: %s", strerror(errno));
+		return reject(set, f->path, err, JOBLET_E_IO, "cannot open it: %s",
+			      strerror(errno));
 	if (fstat(f->fd, &f->st) < 0)
-		return reject(set, f->path, err, JOBLET_E_IO, "cannot stat it: %s", strerror(errno));
+		return reject(set, f->path, err, JOBLET_E_IO, "cannot stat it: %s",
+			      strerror(errno));
 	if (!S_ISREG(f->st.st_mode))
 		return reject(set, f->path, err, JOBLET_E_PERMISSION, "is not a regular file");
 	why = unsafe_owner_mode(set, &f->st);
 	if (why)
-		return reject(set, f->path, err, JOBLET_E_PERMISSION, "%s (mode %04o, owner uid %u); %s", why, (unsigned)(f->st.st_mode & 07777), (unsigned)f->st.st_uid, set->strict ? "plugins must be root-owned and not group/world-writable (chown root: FILE; chmod go-w FILE)" : "plugins must not be world-writable (chmod o-w FILE)");
+		return reject(
+			set, f->path, err, JOBLET_E_PERMISSION, "%s (mode %04o, owner uid %u); %s",
+			why, (unsigned)(f->st.st_mode & 07777), (unsigned)f->st.st_uid,
+			set->strict
+				? "plugins must be root-owned and not group/world-writable (chown root: FILE; chmod go-w FILE)"
+				: "plugins must not be world-writable (chmod o-w FILE)");
 	return 0;
 }
 
@@ -473,7 +492,10 @@ static int plugin_file_not_stale(struct jl_plugin_set *set, struct plugin_file *
 	stale = mapped_file(handle, f, &other) == 0;
 	dlclose(handle);
 	if (stale)
-		return reject(set, f->path, err, JOBLET_E_PLUGIN, "this process already runs an older copy of it (from `%s`, since replaced); restart joblet to load the new file", other ? other : "?");
+		return reject(
+			set, f->path, err, JOBLET_E_PLUGIN,
+			"this process already runs an older copy of it (from `%s`, since replaced); restart joblet to load the new file",
+			other ? other : "?");
 	return 0;
 }
 
@@ -495,10 +517,13 @@ static int plugin_file_open(struct jl_plugin_set *set, struct plugin_file *f,
 	if (!f->handle) {
 		const char *e = dlerror();
 
-		return reject(set, f->path, err, JOBLET_E_PLUGIN, "dlopen failed: %s (run `ldd %s` to see missing libraries)", e ? e : "unknown error", f->path);
+		return reject(set, f->path, err, JOBLET_E_PLUGIN,
+			      "dlopen failed: %s (run `ldd %s` to see missing libraries)",
+			      e ? e : "unknown error", f->path);
 	}
 	if (mapped_file(f->handle, f, NULL) != 1)
-		return reject(set, f->path, err, JOBLET_E_PERMISSION, "the file changed while it was being loaded");
+		return reject(set, f->path, err, JOBLET_E_PERMISSION,
+			      "the file changed while it was being loaded");
 	return 0;
 }
 
@@ -511,13 +536,16 @@ static int plugin_file_accept(struct jl_plugin_set *set, struct plugin_file *f,
 	int r;
 
 	if (!d)
-		return reject(set, f->path, err, JOBLET_E_PLUGIN, "missing symbol `joblet_plugin`: not a joblet plugin, or built without JOBLET_PLUGIN_DEFINE()");
+		return reject(
+			set, f->path, err, JOBLET_E_PLUGIN,
+			"missing symbol `joblet_plugin`: not a joblet plugin, or built without JOBLET_PLUGIN_DEFINE()");
 	reason = check_descriptor(set, d, f->kind, f->name);
 	if (reason) {
 		bool abi = d->abi_major != JOBLET_PLUGIN_ABI_MAJOR ||
 			   d->abi_minor > JOBLET_PLUGIN_ABI_MINOR;
 
-		return reject(set, f->path, err, abi ? JOBLET_E_ABI : JOBLET_E_PLUGIN, "%s", reason);
+		return reject(set, f->path, err, abi ? JOBLET_E_ABI : JOBLET_E_PLUGIN, "%s",
+			      reason);
 	}
 	r = accept_plugin(set, d, f->path, f->handle, err);
 	/* Rejected at init or by its settings: nothing refers to it, and it is closed. */
@@ -526,8 +554,7 @@ static int plugin_file_accept(struct jl_plugin_set *set, struct plugin_file *f,
 	return r;
 }
 
-int jl_plugin_set_load_file(struct jl_plugin_set *set, const char *path,
-			    struct joblet_error **err)
+int jl_plugin_set_load_file(struct jl_plugin_set *set, const char *path, struct joblet_error **err)
 {
 	struct plugin_file f = { .path = path, .fd = -1 };
 	int r;
@@ -568,13 +595,14 @@ static bool restricted_in(const struct jl_plugin_set *set, const char *file)
 	return false;
 }
 
-int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind,
-			       const char *const *names, struct joblet_error **err)
+int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind, const char *const *names,
+			   struct joblet_error **err)
 {
 	jl_strv_free(set->only_names);
 	set->only_names = calloc(1, sizeof(char *));
 	if (!set->only_names)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot restrict the plugin set");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot restrict the plugin set");
 	for (; names && *names; names++)
 		if (jl_strv_push(&set->only_names, *names) < 0)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
@@ -583,8 +611,7 @@ int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind,
 	return 0;
 }
 
-int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir,
-			       struct joblet_error **err)
+int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir, struct joblet_error **err)
 {
 	struct dirent **entries = NULL;
 	const char *why;
@@ -603,9 +630,10 @@ int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir,
 		return reject(set, dir, err, JOBLET_E_IO, "plugin directory: not a directory");
 	why = unsafe_owner_mode(set, &st);
 	if (why)
-		return reject(set, dir, err, JOBLET_E_PERMISSION,
-			      "plugin directory %s (mode %04o, owner uid %u); nothing in it is loaded",
-			      why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+		return reject(
+			set, dir, err, JOBLET_E_PERMISSION,
+			"plugin directory %s (mode %04o, owner uid %u); nothing in it is loaded",
+			why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
 	n = scandir(dir, &entries, so_filter, alphasort);
 	if (n < 0)
 		return reject(set, dir, err, JOBLET_E_IO, "plugin directory: %s", strerror(errno));
@@ -621,7 +649,8 @@ int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir,
 			for (int j = i; j < n; j++)
 				free(entries[j]);
 			free(entries);
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan `%s`", dir);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan `%s`",
+						dir);
 		}
 		free(entries[i]);
 	}
@@ -647,7 +676,8 @@ int jl_plugin_set_scan(struct jl_plugin_set *set, struct joblet_error **err)
 
 			r = jl_plugin_set_load_dir(set, d, &e);
 			if (r == -JOBLET_E_NOMEM)
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan plugins");
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot scan plugins");
 		}
 	}
 	for (size_t i = 0; dirs && dirs[i]; i++) {
@@ -666,7 +696,7 @@ size_t jl_plugin_set_count(const struct jl_plugin_set *set)
 }
 
 const struct joblet_plugin *jl_plugin_set_get(const struct jl_plugin_set *set, size_t i,
-						  const char **ret_origin)
+					      const char **ret_origin)
 {
 	if (i >= set->n_loaded)
 		return NULL;
@@ -675,8 +705,8 @@ const struct joblet_plugin *jl_plugin_set_get(const struct jl_plugin_set *set, s
 	return set->loaded[i].desc;
 }
 
-const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set,
-						   int32_t kind, const char *name)
+const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set, int32_t kind,
+					       const char *name)
 {
 	for (size_t i = 0; i < set->n_loaded; i++)
 		if ((int32_t)set->loaded[i].desc->kind == kind &&
@@ -685,8 +715,7 @@ const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set,
 	return NULL;
 }
 
-const struct joblet_plugin *jl_plugin_set_find_id(const struct jl_plugin_set *set,
-						      const char *id)
+const struct joblet_plugin *jl_plugin_set_find_id(const struct jl_plugin_set *set, const char *id)
 {
 	const char *slash = id ? strchr(id, '/') : NULL;
 	char kind[16];
@@ -706,8 +735,8 @@ size_t jl_plugin_set_rejected_count(const struct jl_plugin_set *set)
 	return set->n_rejected;
 }
 
-int jl_plugin_set_rejected(const struct jl_plugin_set *set, size_t i,
-			       const char **ret_path, const char **ret_reason)
+int jl_plugin_set_rejected(const struct jl_plugin_set *set, size_t i, const char **ret_path,
+			   const char **ret_reason)
 {
 	if (i >= set->n_rejected)
 		return -1;
@@ -723,8 +752,7 @@ const char *jl_plugin_set_dir(const struct jl_plugin_set *set, size_t i)
 	return i < jl_strv_length(set->dirs) ? set->dirs[i] : NULL;
 }
 
-int jl_plugin_set_check_settings(const struct jl_plugin_set *set,
-				     struct joblet_error **err)
+int jl_plugin_set_check_settings(const struct jl_plugin_set *set, struct joblet_error **err)
 {
 	const struct jl_config_settings *s = set->cfg ? set->cfg->plugin_settings : NULL;
 
@@ -737,22 +765,25 @@ int jl_plugin_set_check_settings(const struct jl_plugin_set *set,
 		/* Say why it is not loaded when a file of that name was rejected. */
 		file = strdup(id);
 		if (!file || !builtin)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot check settings");
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot check settings");
 		*strchr(file, '/') = '_';
 		for (size_t j = 0; j < set->n_rejected; j++) {
 			const char *base = strrchr(set->rejected[j].path, '/');
 
 			base = base ? base + 1 : set->rejected[j].path;
-			if ((strncmp(base, file, strlen(file)) == 0 && strcmp(base + strlen(file), ".so") == 0) ||
+			if ((strncmp(base, file, strlen(file)) == 0 &&
+			     strcmp(base + strlen(file), ".so") == 0) ||
 			    strcmp(set->rejected[j].path, builtin) == 0)
-				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-							"`%s` line %d: settings for plugin `%s`, which was rejected: %s",
-							s->source, s->plugins[i].line, id,
-							set->rejected[j].reason);
+				return joblet_error_set(
+					err, JOBLET_E_CONFIG, 0,
+					"`%s` line %d: settings for plugin `%s`, which was rejected: %s",
+					s->source, s->plugins[i].line, id, set->rejected[j].reason);
 		}
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"`%s` line %d: settings for plugin `%s`, which is not loaded (see `joblet check`)",
-					s->source, s->plugins[i].line, id);
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"`%s` line %d: settings for plugin `%s`, which is not loaded (see `joblet check`)",
+			s->source, s->plugins[i].line, id);
 	}
 	return 0;
 }

@@ -37,15 +37,15 @@ struct jl_plugin_set;
  * settings list; it must outlive the set.
  */
 JL_API int jl_plugin_set_new(const struct jl_config *cfg, uint32_t flags,
-				     struct jl_plugin_set **ret_set, struct joblet_error **err);
+			     struct jl_plugin_set **ret_set, struct joblet_error **err);
 
 /*
  * From now on load only plugins of `kind` whose names are in `names`
  * (NULL-terminated): other files are not opened at all.  joblet-shim uses
  * it to load just the layers of its isolation stack.  Errors: JOBLET_E_NOMEM.
  */
-JL_API int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind,
-					  const char *const *names, struct joblet_error **err);
+JL_API int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind, const char *const *names,
+				  struct joblet_error **err);
 
 /* Call fini() of every initialised plugin and free the set; NULL is fine. */
 JL_API void jl_plugin_set_free(struct jl_plugin_set *set);
@@ -58,14 +58,14 @@ JL_API void jl_plugin_set_free(struct jl_plugin_set *set);
  * rejection too.
  */
 JL_API int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir,
-					  struct joblet_error **err);
+				  struct joblet_error **err);
 
 /*
  * Load one plugin file.  Returns 0 when accepted; negative when rejected,
  * with the reason in *err and in the rejected list.
  */
 JL_API int jl_plugin_set_load_file(struct jl_plugin_set *set, const char *path,
-					   struct joblet_error **err);
+				   struct joblet_error **err);
 
 /*
  * The usual scan: the directories of JOBLET_PLUGIN_PATH (colon-separated;
@@ -83,16 +83,16 @@ JL_API size_t jl_plugin_set_count(const struct jl_plugin_set *set);
  * The i-th loaded plugin, or NULL past the end.  *ret_origin (may be NULL)
  * gets the file it came from, or "builtin".  Borrowed from the set.
  */
-JL_API const struct joblet_plugin *jl_plugin_set_get(const struct jl_plugin_set *set,
-							     size_t i, const char **ret_origin);
+JL_API const struct joblet_plugin *jl_plugin_set_get(const struct jl_plugin_set *set, size_t i,
+						     const char **ret_origin);
 
 /* The loaded plugin of that kind and name, or NULL. */
-JL_API const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set,
-							      int32_t kind, const char *name);
+JL_API const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set, int32_t kind,
+						      const char *name);
 
 /* The same, by id "kind/name". */
-JL_API const struct joblet_plugin *
-jl_plugin_set_find_id(const struct jl_plugin_set *set, const char *id);
+JL_API const struct joblet_plugin *jl_plugin_set_find_id(const struct jl_plugin_set *set,
+							 const char *id);
 
 /* Rejected files (and unusable directories), in the order met. */
 JL_API size_t jl_plugin_set_rejected_count(const struct jl_plugin_set *set);
@@ -101,8 +101,8 @@ JL_API size_t jl_plugin_set_rejected_count(const struct jl_plugin_set *set);
  * The i-th rejection: the path and the reason.  Returns 0, or -1 past the
  * end.  Borrowed from the set.
  */
-JL_API int jl_plugin_set_rejected(const struct jl_plugin_set *set, size_t i,
-					  const char **ret_path, const char **ret_reason);
+JL_API int jl_plugin_set_rejected(const struct jl_plugin_set *set, size_t i, const char **ret_path,
+				  const char **ret_reason);
 
 /* The directories scanned so far, in order; NULL past the end. */
 JL_API const char *jl_plugin_set_dir(const struct jl_plugin_set *set, size_t i);
@@ -111,8 +111,7 @@ JL_API const char *jl_plugin_set_dir(const struct jl_plugin_set *set, size_t i);
  * Check that cfg names no plugin settings for plugins that are not loaded.
  * Returns 0, or JOBLET_E_CONFIG naming the file, line and plugin id.
  */
-JL_API int jl_plugin_set_check_settings(const struct jl_plugin_set *set,
-						struct joblet_error **err);
+JL_API int jl_plugin_set_check_settings(const struct jl_plugin_set *set, struct joblet_error **err);
 
 /*
  * The set as JSON, the shape GET /v1/plugins answers with:
@@ -125,7 +124,7 @@ JL_API int jl_plugin_set_check_settings(const struct jl_plugin_set *set,
  * *ret_json is a new string.
  */
 JL_API int jl_plugin_set_to_json(const struct jl_plugin_set *set, char **ret_json,
-					 struct joblet_error **err);
+				 struct joblet_error **err);
 
 /* Names of the JOBLET_CAP_* bits ("needs-root", "network", "thread-safe"); NULL otherwise. */
 JL_API const char *jl_plugin_cap_name(uint64_t cap_bit);

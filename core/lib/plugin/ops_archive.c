@@ -34,7 +34,8 @@ int jl_archive_create(const struct joblet_plugin *p, int dirfd, const char *top,
 		      struct joblet_archive_stats *ret_stats, struct joblet_error **err)
 {
 	if (!jl_archive_can_create(p))
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "archive/%s cannot write packages", p->name);
+		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
+					"archive/%s cannot write packages", p->name);
 	return ops_of(p)->create(dirfd, top, out_fd, limits, ret_stats, err);
 }
 

@@ -92,8 +92,7 @@ int jl_isolation_reap(const struct joblet_plugin *p, struct joblet_job *job,
 /* ------------------------------------------------------------------ the stack */
 
 /* A stack entry that is not loaded: say why when the file was rejected. */
-static int not_loaded(const struct jl_plugin_set *set, const char *name,
-		      struct joblet_error **err)
+static int not_loaded(const struct jl_plugin_set *set, const char *name, struct joblet_error **err)
 {
 	_cleanup_free_ char *file = jl_strdup_printf("/isolation_%s.so", name);
 	const char *path, *reason;
@@ -101,8 +100,13 @@ static int not_loaded(const struct jl_plugin_set *set, const char *name,
 	for (size_t i = 0; file && jl_plugin_set_rejected(set, i, &path, &reason) == 0; i++)
 		if (strlen(path) >= strlen(file) &&
 		    strcmp(path + strlen(path) - strlen(file), file) == 0)
-			return joblet_error_set(err, JOBLET_E_PLUGIN, 0, "isolation plugin `%s` (isolation.stack) was rejected: %s", name, reason);
-	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "isolation plugin `%s` (isolation.stack) is not loaded; see `joblet check`", name);
+			return joblet_error_set(
+				err, JOBLET_E_PLUGIN, 0,
+				"isolation plugin `%s` (isolation.stack) was rejected: %s", name,
+				reason);
+	return joblet_error_set(
+		err, JOBLET_E_NOT_FOUND, 0,
+		"isolation plugin `%s` (isolation.stack) is not loaded; see `joblet check`", name);
 }
 
 /* "cgroup": cgroup2 when this host can use it, else cgroup1, else why neither. */
@@ -118,7 +122,11 @@ static int resolve_cgroup(const struct jl_plugin_set *set, const struct joblet_p
 	else if (v1 && jl_isolation_probe(v1, &e1) == 0)
 		*ret = v1;
 	else
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "no cgroup backend can limit jobs on this host (cgroup2: %s; cgroup1: %s); limits are never silently skipped", v2 ? joblet_error_message(e2) : "plugin not loaded", v1 ? joblet_error_message(e1) : "plugin not loaded");
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"no cgroup backend can limit jobs on this host (cgroup2: %s; cgroup1: %s); limits are never silently skipped",
+			v2 ? joblet_error_message(e2) : "plugin not loaded",
+			v1 ? joblet_error_message(e1) : "plugin not loaded");
 	return 0;
 }
 
@@ -150,13 +158,16 @@ int jl_isolation_stack_resolve(const struct jl_config *cfg, const struct jl_plug
 		int r;
 
 		if (n == max)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0, "isolation.stack has more than %zu layers", max);
+			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+						"isolation.stack has more than %zu layers", max);
 		r = resolve_one(set, *name, &p, err);
 		if (r < 0)
 			return r;
 		for (size_t i = 0; i < n; i++)
 			if (ret[i] == p)
-				return joblet_error_set(err, JOBLET_E_CONFIG, 0, "isolation.stack names isolation/%s twice", p->name);
+				return joblet_error_set(err, JOBLET_E_CONFIG, 0,
+							"isolation.stack names isolation/%s twice",
+							p->name);
 		ret[n++] = p;
 	}
 	*ret_n = n;

@@ -74,8 +74,7 @@ JL_API int jl_isolation_reap(const struct joblet_plugin *p, struct joblet_job *j
  * JOBLET_E_CONFIG (too many layers, one named twice), naming the plugin
  * and why.
  */
-JL_API int jl_isolation_stack_resolve(const struct jl_config *cfg,
-				      const struct jl_plugin_set *set,
+JL_API int jl_isolation_stack_resolve(const struct jl_config *cfg, const struct jl_plugin_set *set,
 				      const struct joblet_plugin **ret, size_t max, size_t *ret_n,
 				      struct joblet_error **err);
 

@@ -56,7 +56,7 @@ fail:
 }
 
 int jl_plugin_set_to_json(const struct jl_plugin_set *set, char **ret_json,
-			      struct joblet_error **err)
+			  struct joblet_error **err)
 {
 	json_object *root = json_object_new_object();
 	json_object *plugins = json_object_new_array(), *rejected = json_object_new_array();
@@ -97,7 +97,8 @@ int jl_plugin_set_to_json(const struct jl_plugin_set *set, char **ret_json,
 	if (json_object_object_add(root, "dirs", dirs) < 0)
 		goto oom;
 	dirs = NULL;
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(root,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	copy = s ? strdup(s) : NULL;
 	if (!copy)
 		goto oom;

@@ -41,8 +41,8 @@
 
 int jl_json_finish(json_object *o, char **ret_json, struct joblet_error **err)
 {
-	const char *s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE)
+	const char *s = o ? json_object_to_json_string_ext(
+				    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 			  : NULL;
 	char *copy = s ? strdup(s) : NULL;
 
@@ -63,7 +63,8 @@ json_object *jl_json_strv(char *const *v)
 }
 
 void jl_progress(const struct jl_install_request *req, int32_t phase, const char *name,
-		 const char *version, uint64_t done, int64_t total, double rate, const char *fmt, ...)
+		 const char *version, uint64_t done, int64_t total, double rate, const char *fmt,
+		 ...)
 {
 	struct jl_install_progress p = { sizeof(p), phase, name, version, done, total, rate, NULL };
 	char *msg = NULL;
@@ -86,7 +87,9 @@ int jl_host_platform(const struct jl_config *cfg, char **ret, struct joblet_erro
 {
 	if (cfg->platform) {
 		*ret = strdup(cfg->platform);
-		return *ret ? 0 : joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot detect the platform");
+		return *ret ? 0
+			    : joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					       "cannot detect the platform");
 	}
 	return jl_platform_detect(NULL, NULL, ret, err);
 }
@@ -102,25 +105,29 @@ int jl_registry_pick(const struct jl_config *cfg, const struct jl_plugin_set *se
 		const struct joblet_plugin *p = jl_plugin_set_find(set, JOBLET_KIND_REGISTRY, *n);
 
 		if (jl_strv_push(&asked, *n) < 0)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot choose a registry");
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot choose a registry");
 		if (p && jl_registry_can_handle(p, registry)) {
 			*ret_plugin = p;
 			return 0;
 		}
 	}
 	list = jl_strv_join(asked, ", ");
-	return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "failed to fetch registry `%s`: no registry plugin takes it (asked, in order: %s; see `joblet check` for the loaded ones). Use OWNER/REPO for GitHub, an https:// URL, or a local folder", registry, list && *list ? list : "none");
+	return joblet_error_set(
+		err, JOBLET_E_NOT_FOUND, 0,
+		"failed to fetch registry `%s`: no registry plugin takes it (asked, in order: %s; see `joblet check` for the loaded ones). Use OWNER/REPO for GitHub, an https:// URL, or a local folder",
+		registry, list && *list ? list : "none");
 }
 
 int jl_runtime_host_platform(const struct jl_config *cfg, char **ret_platform,
-				 struct joblet_error **err)
+			     struct joblet_error **err)
 {
 	return jl_host_platform(cfg, ret_platform, err);
 }
 
 int jl_registry_plugin_for(const struct jl_config *cfg, const struct jl_plugin_set *set,
-			       const char *registry, const struct joblet_plugin **ret_plugin,
-			       struct joblet_error **err)
+			   const char *registry, const struct joblet_plugin **ret_plugin,
+			   struct joblet_error **err)
 {
 	return jl_registry_pick(cfg, set, registry && *registry ? registry : cfg->default_registry,
 				ret_plugin, err);
@@ -166,9 +173,9 @@ struct index_cache {
 	char *etag_path; /* ... KEY.etag: its validator */
 	char *json;	 /* the cached index, or NULL */
 	size_t json_len;
-	char *etag;	 /* its validator, or NULL */
-	bool dated;	 /* mtime is known */
-	time_t mtime;	 /* when it was fetched, or last found current */
+	char *etag;   /* its validator, or NULL */
+	bool dated;   /* mtime is known */
+	time_t mtime; /* when it was fetched, or last found current */
 };
 
 static void index_cache_done(struct index_cache *c)
@@ -188,14 +195,16 @@ static int index_cache_open(const struct jl_config *cfg, const char *registry,
 	struct stat st;
 
 	if (!dir)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch the registry index");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot fetch the registry index");
 	cache_key(registry, key);
 	/* The cache is a convenience: without a writable state folder there is none. */
 	c->usable = jl_mkdir_p(cfg->state_dir, 0700, NULL) == 0 && jl_mkdir_p(dir, 0700, NULL) == 0;
 	c->json_path = jl_strdup_printf("%s/%s.json", dir, key);
 	c->etag_path = jl_strdup_printf("%s/%s.etag", dir, key);
 	if (!c->json_path || !c->etag_path)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot fetch the registry index");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot fetch the registry index");
 	if (c->usable &&
 	    jl_read_file(c->json_path, JL_INDEX_MAX_BYTES, &c->json, &c->json_len, NULL) == 0 &&
 	    stat(c->json_path, &st) == 0) {
@@ -247,7 +256,12 @@ static int index_request(const struct joblet_plugin *plugin, const char *registr
 	 * plugin needs), the cause says what to install and the registry is
 	 * not to blame.
 	 */
-	r = joblet_error_set(err, e ? e->code : JOBLET_E_NETWORK, 0, "failed to fetch registry `%s`: %s%s", registry, joblet_error_message(e), e && e->code == JOBLET_E_UNSUPPORTED ? "" : ". Check that the registry exists and serves registry.json");
+	r = joblet_error_set(err, e ? e->code : JOBLET_E_NETWORK, 0,
+			     "failed to fetch registry `%s`: %s%s", registry,
+			     joblet_error_message(e),
+			     e && e->code == JOBLET_E_UNSUPPORTED
+				     ? ""
+				     : ". Check that the registry exists and serves registry.json");
 	if (e && e->code == JOBLET_E_HTTP && err && *err)
 		(*err)->detail = e->detail;
 	joblet_error_free(e);
@@ -296,7 +310,8 @@ out:
 
 int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plugin,
 		   const char *registry, bool revalidate, const struct jl_install_request *req,
-		   struct jl_index **ret_index, bool *ret_cached_unchecked, struct joblet_error **err)
+		   struct jl_index **ret_index, bool *ret_cached_unchecked,
+		   struct joblet_error **err)
 {
 	struct index_cache c = { 0 };
 	int r;
@@ -309,7 +324,9 @@ int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plug
 		r = jl_index_parse(c.json, c.json_len, registry, ret_index, NULL);
 		if (r == 0) {
 			*ret_cached_unchecked = true;
-			jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0, "using the index of `%s` fetched %ld s ago", registry, (long)(time(NULL) - c.mtime));
+			jl_progress(req, JL_INSTALL_RESOLVING, NULL, NULL, 0, -1, 0,
+				    "using the index of `%s` fetched %ld s ago", registry,
+				    (long)(time(NULL) - c.mtime));
 			goto out;
 		}
 		/* A cache that does not parse is thrown away. */
@@ -376,10 +393,14 @@ static int pick_archive(const struct jl_plugin_set *set, const uint8_t *head, si
 		const struct joblet_plugin *p = jl_plugin_set_get(set, i, NULL);
 
 		if (p->kind == JOBLET_KIND_ARCHIVE && jl_strv_push(&names, p->name) < 0)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", url);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`",
+						url);
 	}
 	list = jl_strv_join(names, ", ");
-	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "package `%s` is in no format the archive plugins read (loaded: %s)", url, list && *list ? list : "none; see `joblet check`");
+	return joblet_error_set(
+		err, JOBLET_E_ARCHIVE, 0,
+		"package `%s` is in no format the archive plugins read (loaded: %s)", url,
+		list && *list ? list : "none; see `joblet check`");
 }
 
 /*
@@ -400,7 +421,8 @@ static int package_root(int stagefd, char **ret_sub, struct joblet_error **err)
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot list the unpacked package");
+		return joblet_error_set(err, JOBLET_E_IO, errno,
+					"cannot list the unpacked package");
 	}
 	for (struct dirent *de; (de = readdir(d));) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -411,7 +433,8 @@ static int package_root(int stagefd, char **ret_sub, struct joblet_error **err)
 		if (!only)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack");
 	}
-	if (n == 1 && fstatat(stagefd, only, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+	if (n == 1 && fstatat(stagefd, only, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
 		*ret_sub = only;
 		return 0;
 	}
@@ -495,8 +518,8 @@ static int install_resolve(struct install *in, struct joblet_error **err)
 		r = jl_index_fetch(in->cfg, in->plugin, in->registry, true, in->req, &in->idx,
 				   &unchecked, err);
 		if (r == 0)
-			r = jl_index_resolve(in->idx, in->spec.name, in->spec.version,
-					     in->platform, &in->entry, err);
+			r = jl_index_resolve(in->idx, in->spec.name, in->spec.version, in->platform,
+					     &in->entry, err);
 	}
 	if (r < 0)
 		return r;
@@ -524,14 +547,16 @@ static int install_lock(struct install *in, struct joblet_error **err)
 	in->final_name = jl_strdup_printf("%s-%s", entry->name, entry->version);
 	in->target = jl_strdup_printf("%s/%s", runtimes, in->final_name);
 	if (!locks || !in->staging_dir || !lock_path || !in->final_name || !in->target)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot install `%s`", in->req->spec);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot install `%s`",
+					in->req->spec);
 	if ((r = jl_mkdir_p(locks, 0700, err)) < 0 ||
 	    (r = jl_mkdir_p(in->staging_dir, 0700, err)) < 0)
 		return r;
 	r = jl_lock_path(lock_path, false, &in->lock_fd, NULL);
 	if (r == -JOBLET_E_BUSY) {
 		jl_progress(in->req, JL_INSTALL_RESOLVING, entry->name, entry->version, 0,
-			    entry->size, 0, "waiting for another install or removal of %s to finish", entry->name);
+			    entry->size, 0,
+			    "waiting for another install or removal of %s to finish", entry->name);
 		r = jl_lock_path(lock_path, true, &in->lock_fd, err);
 	}
 	if (r < 0)
@@ -542,7 +567,10 @@ static int install_lock(struct install *in, struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", runtimes);
 	if (fstatat(in->runtimes_fd, in->final_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!(in->req->flags & JL_INSTALL_FORCE))
-			return joblet_error_set(err, JOBLET_E_EXISTS, 0, "runtime `%s@%s` is already installed at `%s`; use --force to reinstall it", entry->name, entry->version, in->target);
+			return joblet_error_set(
+				err, JOBLET_E_EXISTS, 0,
+				"runtime `%s@%s` is already installed at `%s`; use --force to reinstall it",
+				entry->name, entry->version, in->target);
 		in->replaced = true;
 	}
 	return 0;
@@ -565,7 +593,8 @@ static int install_stage(struct install *in, struct joblet_error **err)
 		int saved = errno;
 
 		free(stage);
-		return joblet_error_set(err, JOBLET_E_IO, saved, "cannot create a staging folder in `%s`", in->staging_dir);
+		return joblet_error_set(err, JOBLET_E_IO, saved,
+					"cannot create a staging folder in `%s`", in->staging_dir);
 	}
 	in->stage = stage;
 	in->stagefd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -595,7 +624,8 @@ static int install_unpack(struct install *in, struct joblet_error **err)
 	r = open_package(in->cfg, in->set, in->plugin, in->registry, entry->download_url, &stream,
 			 err);
 	if (r < 0)
-		return joblet_error_prefix(err, r, "downloading %s %s", entry->name, entry->version);
+		return joblet_error_prefix(err, r, "downloading %s %s", entry->name,
+					   entry->version);
 	/* The prefetch owns the stream from here, also when it fails to start. */
 	r = jl_prefetch_new(stream, &po, &pf, err);
 	if (r == 0)
@@ -621,7 +651,10 @@ static int install_verify(struct install *in, struct joblet_error **err)
 	jl_progress(in->req, JL_INSTALL_VERIFYING, entry->name, entry->version, in->bytes,
 		    entry->size, 0, "verifying %s %s", entry->name, entry->version);
 	if (strcmp(in->sha, entry->sha256) != 0)
-		return joblet_error_set(err, JOBLET_E_CHECKSUM, 0, "checksum mismatch for %s %s: the registry index says sha256:%s, the download is sha256:%s. The package or the index changed; ask the registry's owner to publish the right checksum", entry->name, entry->version, entry->sha256, in->sha);
+		return joblet_error_set(
+			err, JOBLET_E_CHECKSUM, 0,
+			"checksum mismatch for %s %s: the registry index says sha256:%s, the download is sha256:%s. The package or the index changed; ask the registry's owner to publish the right checksum",
+			entry->name, entry->version, entry->sha256, in->sha);
 	return 0;
 }
 
@@ -635,14 +668,23 @@ static int install_check_desc(struct install *in, int rootfd, struct joblet_erro
 	if (r == -JOBLET_E_NOT_FOUND) {
 		joblet_error_clear(err);
 		if (faccessat(rootfd, "setup.sh", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "%s %s is a recipe package (setup.sh, no runtime.yml): building recipes needs the job executor, which this joblet does not have yet; install a prebuilt package (made with `joblet runtime pack`)", entry->name, entry->version);
-		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "package of %s %s has no runtime.yml at its top (nor in its single top-level folder); it is not a joblet runtime", entry->name, entry->version);
+			return joblet_error_set(
+				err, JOBLET_E_UNSUPPORTED, 0,
+				"%s %s is a recipe package (setup.sh, no runtime.yml): building recipes needs the job executor, which this joblet does not have yet; install a prebuilt package (made with `joblet runtime pack`)",
+				entry->name, entry->version);
+		return joblet_error_set(
+			err, JOBLET_E_ARCHIVE, 0,
+			"package of %s %s has no runtime.yml at its top (nor in its single top-level folder); it is not a joblet runtime",
+			entry->name, entry->version);
 	}
 	if (r < 0)
 		return r;
 	if (strcmp(in->desc->name, entry->name) != 0 ||
 	    strcmp(in->desc->version, entry->version) != 0)
-		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "the package says it is %s %s (runtime.yml) but the registry lists it as %s %s; the registry is wrong", in->desc->name, in->desc->version, entry->name, entry->version);
+		return joblet_error_set(
+			err, JOBLET_E_ARCHIVE, 0,
+			"the package says it is %s %s (runtime.yml) but the registry lists it as %s %s; the registry is wrong",
+			in->desc->name, in->desc->version, entry->name, entry->version);
 	return 0;
 }
 
@@ -659,7 +701,8 @@ static int install_check_package(struct install *in, struct joblet_error **err)
 				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 			 : dup(in->stagefd);
 	if (rootfd < 0)
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open the unpacked package");
+		return joblet_error_set(err, JOBLET_E_IO, errno,
+					"cannot open the unpacked package");
 	r = install_check_desc(in, rootfd, err);
 	if (r < 0)
 		return r;
@@ -671,19 +714,21 @@ static int install_check_package(struct install *in, struct joblet_error **err)
 /* Into place in one step; --force swaps the old version out (into the staging folder). */
 static int install_place(struct install *in, struct joblet_error **err)
 {
-	_cleanup_free_ char *from = in->sub ? jl_strdup_printf("%s/%s", in->stage, in->sub)
-					    : strdup(in->stage);
+	_cleanup_free_ char *from =
+		in->sub ? jl_strdup_printf("%s/%s", in->stage, in->sub) : strdup(in->stage);
 
 	if (!from)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot install `%s`", in->req->spec);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot install `%s`",
+					in->req->spec);
 	if (renameat2(AT_FDCWD, from, in->runtimes_fd, in->final_name,
 		      in->replaced ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0)
-		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno, "cannot move the runtime into `%s`", in->target);
+		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno,
+					"cannot move the runtime into `%s`", in->target);
 	/* The rename is done; a failed sync only risks it on a crash, as before joblet saw it. */
 	(void)fsync(in->runtimes_fd);
 	jl_progress(in->req, JL_INSTALL_DONE, in->entry->name, in->entry->version, in->bytes,
-		    in->entry->size, 0, "installed %s %s at %s", in->entry->name, in->entry->version,
-		    in->target);
+		    in->entry->size, 0, "installed %s %s at %s", in->entry->name,
+		    in->entry->version, in->target);
 	return 0;
 }
 

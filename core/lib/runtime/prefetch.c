@@ -9,7 +9,7 @@
 #include "base/util.h"
 #include "base/buffer.h"
 
-#define PREFETCH_CHUNK (256 * 1024)
+#define PREFETCH_CHUNK	 (256 * 1024)
 #define PREFETCH_NCHUNKS 8
 /* The producer hands a chunk over once it holds this much (or at the end). */
 #define PREFETCH_MIN_FILL (64 * 1024)
@@ -86,11 +86,13 @@ static void *producer(void *arg)
 
 		c->len = 0;
 		while (c->len < PREFETCH_MIN_FILL) {
-			int64_t n = p->src->read(p->src, c->data + c->len, PREFETCH_CHUNK - c->len, &e);
+			int64_t n =
+				p->src->read(p->src, c->data + c->len, PREFETCH_CHUNK - c->len, &e);
 
 			if (n < 0) {
 				if (!e)
-					joblet_error_set(&e, JOBLET_E_IO, 0, "reading `%s` failed", p->what);
+					joblet_error_set(&e, JOBLET_E_IO, 0, "reading `%s` failed",
+							 p->what);
 				producer_fail(p, e);
 				return NULL;
 			}
@@ -100,39 +102,46 @@ static void *producer(void *arg)
 			}
 			p->produced += (uint64_t)n;
 			if (p->o.expected_size >= 0 && p->produced > (uint64_t)p->o.expected_size) {
-				joblet_error_set(&e, JOBLET_E_LIMIT, 0,
-						 "`%s` is larger than the %lld bytes the registry index announces; the package is refused",
-						 p->what, (long long)p->o.expected_size);
+				joblet_error_set(
+					&e, JOBLET_E_LIMIT, 0,
+					"`%s` is larger than the %lld bytes the registry index announces; the package is refused",
+					p->what, (long long)p->o.expected_size);
 				producer_fail(p, e);
 				return NULL;
 			}
 			if (p->o.max_bytes > 0 && p->produced > (uint64_t)p->o.max_bytes) {
-				joblet_error_set(&e, JOBLET_E_LIMIT, 0,
-						 "`%s` is larger than the %lld bytes allowed (runtimes.max_download_bytes)",
-						 p->what, (long long)p->o.max_bytes);
+				joblet_error_set(
+					&e, JOBLET_E_LIMIT, 0,
+					"`%s` is larger than the %lld bytes allowed (runtimes.max_download_bytes)",
+					p->what, (long long)p->o.max_bytes);
 				producer_fail(p, e);
 				return NULL;
 			}
 			sha256_update(&p->hash, (size_t)n, c->data + c->len);
 			c->len += (size_t)n;
 		}
-		if (at_end && p->o.expected_size >= 0 && p->produced != (uint64_t)p->o.expected_size)
-			joblet_error_set(&e, JOBLET_E_CHECKSUM, 0,
-					 "`%s` ended after %llu bytes but the registry index announces %lld; the download is incomplete or the index is wrong",
-					 p->what, (unsigned long long)p->produced,
-					 (long long)p->o.expected_size);
+		if (at_end && p->o.expected_size >= 0 &&
+		    p->produced != (uint64_t)p->o.expected_size)
+			joblet_error_set(
+				&e, JOBLET_E_CHECKSUM, 0,
+				"`%s` ended after %llu bytes but the registry index announces %lld; the download is incomplete or the index is wrong",
+				p->what, (unsigned long long)p->produced,
+				(long long)p->o.expected_size);
 		else if (at_end) {
 			jl_sha256_digest(&p->hash, p->digest);
 			p->hash_live = false;
 		}
-		/* Report before handing over, so the last report precedes what the reader does next. */
+		/* Report before handing over, so the last report precedes what the reader does
+		 * next. */
 		if (p->o.progress) {
 			double t = now_s();
 
 			if (at_end || t - last_report >= 0.1) {
-				int64_t total = p->o.expected_size >= 0 ? p->o.expected_size : p->src->length;
+				int64_t total = p->o.expected_size >= 0 ? p->o.expected_size
+									: p->src->length;
 
-				p->o.progress(p->produced, total, t > start ? p->produced / (t - start) : 0,
+				p->o.progress(p->produced, total,
+					      t > start ? p->produced / (t - start) : 0,
 					      p->o.userdata);
 				last_report = t;
 			}
@@ -189,7 +198,8 @@ static int64_t ring_read(struct jl_prefetch *p, void *buf, size_t len, struct jo
 	return (int64_t)n;
 }
 
-static int64_t prefetch_read(struct joblet_stream *s, void *buf, size_t len, struct joblet_error **err)
+static int64_t prefetch_read(struct joblet_stream *s, void *buf, size_t len,
+			     struct joblet_error **err)
 {
 	struct jl_prefetch *p = (struct jl_prefetch *)s;
 
@@ -217,7 +227,8 @@ int jl_prefetch_peek(struct jl_prefetch *p, const uint8_t **ret_head, size_t len
 	if (!p->peek) {
 		p->peek = malloc(len ? len : 1);
 		if (!p->peek)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", p->what);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`",
+						p->what);
 		while (p->peek_len < len) {
 			int64_t n = ring_read(p, p->peek + p->peek_len, len - p->peek_len, err);
 
@@ -263,7 +274,8 @@ int jl_prefetch_new(struct joblet_stream *src, const struct jl_prefetch_options 
 	r = pthread_create(&p->thread, NULL, producer, p);
 	if (r != 0) {
 		jl_prefetch_free(p);
-		return joblet_error_set(err, JOBLET_E_SYSTEM, r, "cannot start the download thread");
+		return joblet_error_set(err, JOBLET_E_SYSTEM, r,
+					"cannot start the download thread");
 	}
 	p->thread_started = true;
 	*ret = p;
@@ -284,8 +296,8 @@ int jl_prefetch_finish(struct jl_prefetch *p, char ret_sha256[65], uint64_t *ret
 	static const char hex[] = "0123456789abcdef";
 
 	if (!p->consumer_eof || p->hash_live)
-		return joblet_error_set(err, JOBLET_E_INTERNAL, 0,
-					"`%s` was not read to its end", p->what);
+		return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "`%s` was not read to its end",
+					p->what);
 	for (int i = 0; i < 32; i++) {
 		ret_sha256[2 * i] = hex[p->digest[i] >> 4];
 		ret_sha256[2 * i + 1] = hex[p->digest[i] & 15];

@@ -24,9 +24,9 @@ typedef void (*jl_prefetch_progress_fn)(uint64_t done, int64_t total, double rat
 					void *userdata);
 
 struct jl_prefetch_options {
-	int64_t expected_size;	/* what the index says, or -1 */
-	int64_t max_bytes;	/* refuse more than this (0 = no limit) */
-	const char *what;	/* the URL, for messages */
+	int64_t expected_size; /* what the index says, or -1 */
+	int64_t max_bytes;     /* refuse more than this (0 = no limit) */
+	const char *what;      /* the URL, for messages */
 	jl_prefetch_progress_fn progress;
 	void *userdata;
 };

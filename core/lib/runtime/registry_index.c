@@ -33,11 +33,12 @@ static int field_error(struct joblet_error **err, const char *source, const char
 {
 	if (version)
 		return joblet_error_set(err, JOBLET_E_PARSE, 0,
-					"registry index `%s`: `runtimes.\"%s\".\"%s\".%s` %s", source,
-					name, version, field ? field : "", what);
+					"registry index `%s`: `runtimes.\"%s\".\"%s\".%s` %s",
+					source, name, version, field ? field : "", what);
 	if (name)
 		return joblet_error_set(err, JOBLET_E_PARSE, 0,
-					"registry index `%s`: `runtimes.\"%s\"` %s", source, name, what);
+					"registry index `%s`: `runtimes.\"%s\"` %s", source, name,
+					what);
 	return joblet_error_set(err, JOBLET_E_PARSE, 0, "registry index `%s`: `%s` %s", source,
 				field ? field : "(top level)", what);
 }
@@ -65,9 +66,10 @@ static int parse_entry(const char *source, const char *name, const char *version
 		return field_error(err, source, name, version_key, "(entry)", "must be an object");
 	r = jl_semver_parse(version_key, &sv, NULL);
 	if (r < 0)
-		return joblet_error_set(err, JOBLET_E_PARSE, 0,
-					"registry index `%s`: runtime `%s` has version key `%s`, which is not a semantic version (MAJOR.MINOR.PATCH)",
-					source, name, version_key);
+		return joblet_error_set(
+			err, JOBLET_E_PARSE, 0,
+			"registry index `%s`: runtime `%s` has version key `%s`, which is not a semantic version (MAJOR.MINOR.PATCH)",
+			source, name, version_key);
 	jl_semver_done(&sv);
 
 	version = get_string(obj, "version", &present);
@@ -78,9 +80,10 @@ static int parse_entry(const char *source, const char *name, const char *version
 				   "differs from the key it is listed under");
 
 	desc = get_string(obj, "description", &present);
-	if (present && !desc && !json_object_is_type(json_object_object_get(obj, "description"),
-						     json_type_null))
-		return field_error(err, source, name, version_key, "description", "must be a string");
+	if (present && !desc &&
+	    !json_object_is_type(json_object_object_get(obj, "description"), json_type_null))
+		return field_error(err, source, name, version_key, "description",
+				   "must be a string");
 
 	url = get_string(obj, "download_url", &present);
 	if (!url || !*url)
@@ -114,8 +117,10 @@ static int parse_entry(const char *source, const char *name, const char *version
 
 	e->platforms = calloc(1, sizeof(char *));
 	if (!e->platforms)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the registry index");
-	if (json_object_object_get_ex(obj, "platforms", &v) && !json_object_is_type(v, json_type_null)) {
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the registry index");
+	if (json_object_object_get_ex(obj, "platforms", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_array))
 			return field_error(err, source, name, version_key, "platforms",
 					   "must be a list of strings such as \"ubuntu-amd64\"");
@@ -123,8 +128,9 @@ static int parse_entry(const char *source, const char *name, const char *version
 			json_object *p = json_object_array_get_idx(v, i);
 
 			if (!json_object_is_type(p, json_type_string))
-				return field_error(err, source, name, version_key, "platforms",
-						   "must be a list of strings such as \"ubuntu-amd64\"");
+				return field_error(
+					err, source, name, version_key, "platforms",
+					"must be a list of strings such as \"ubuntu-amd64\"");
 			if (jl_strv_push(&e->platforms, json_object_get_string(p)) < 0)
 				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 							"cannot read the registry index");
@@ -135,7 +141,8 @@ static int parse_entry(const char *source, const char *name, const char *version
 	e->description = strdup(desc ? desc : "");
 	e->download_url = strdup(url);
 	if (!e->name || !e->version || !e->description || !e->download_url)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the registry index");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the registry index");
 	return 0;
 }
 
@@ -162,7 +169,8 @@ int jl_index_parse(const char *json, size_t len, const char *source, struct jl_i
 					JL_INDEX_MAX_BYTES);
 	tok = json_tokener_new_ex(16);
 	if (!tok)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the registry index");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the registry index");
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
 		r = joblet_error_set(err, JOBLET_E_PARSE, 0,
@@ -174,9 +182,10 @@ int jl_index_parse(const char *json, size_t len, const char *source, struct jl_i
 	/* Nothing but white space may follow the document. */
 	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
 		if (!isspace((unsigned char)json[i])) {
-			r = joblet_error_set(err, JOBLET_E_PARSE, 0,
-					     "registry index `%s`: unexpected data after the JSON document (byte %zu)",
-					     source, i);
+			r = joblet_error_set(
+				err, JOBLET_E_PARSE, 0,
+				"registry index `%s`: unexpected data after the JSON document (byte %zu)",
+				source, i);
 			goto out;
 		}
 	if (!json_object_is_type(root, json_type_object)) {
@@ -184,13 +193,16 @@ int jl_index_parse(const char *json, size_t len, const char *source, struct jl_i
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "version", &v)) {
-		r = field_error(err, source, NULL, NULL, "version", "is missing (this joblet reads \"1\")");
+		r = field_error(err, source, NULL, NULL, "version",
+				"is missing (this joblet reads \"1\")");
 		goto out;
 	}
-	if (!(json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), "1") == 0) &&
+	if (!(json_object_is_type(v, json_type_string) &&
+	      strcmp(json_object_get_string(v), "1") == 0) &&
 	    !(json_object_is_type(v, json_type_int) && json_object_get_int64(v) == 1)) {
-		r = field_error(err, source, NULL, NULL, "version",
-				"is not \"1\", the only registry format this joblet reads; upgrade joblet");
+		r = field_error(
+			err, source, NULL, NULL, "version",
+			"is not \"1\", the only registry format this joblet reads; upgrade joblet");
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "runtimes", &runtimes) ||
@@ -206,7 +218,8 @@ int jl_index_parse(const char *json, size_t len, const char *source, struct jl_i
 	    json_object_is_type(v, json_type_string) &&
 	    !(idx->updated_at = strdup(json_object_get_string(v))))
 		goto oom;
-	json_object_object_foreach(runtimes, rname, versions) {
+	json_object_object_foreach(runtimes, rname, versions)
+	{
 		if (!jl_runtime_name_valid(rname)) {
 			r = field_error(err, source, rname, NULL, NULL,
 					"is not a valid runtime name (a-z, 0-9, `.`, `_`, `-`)");
@@ -222,8 +235,10 @@ int jl_index_parse(const char *json, size_t len, const char *source, struct jl_i
 	idx->entries = calloc(total + 1, sizeof(*idx->entries));
 	if (!idx->entries)
 		goto oom;
-	json_object_object_foreach(runtimes, name, vers) {
-		json_object_object_foreach(vers, vkey, entry) {
+	json_object_object_foreach(runtimes, name, vers)
+	{
+		json_object_object_foreach(vers, vkey, entry)
+		{
 			r = parse_entry(source, name, vkey, entry, &idx->entries[idx->n], err);
 			idx->n++;
 			if (r < 0)
@@ -273,9 +288,10 @@ int jl_index_resolve(const struct jl_index *idx, const char *name, const char *v
 		if (version && strcmp(e->version, version) == 0) {
 			if (!jl_index_entry_supports(e, platform)) {
 				list = jl_strv_join(e->platforms, ", ");
-				return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-							"runtime '%s' version '%s' does not support this host (%s); it supports: %s",
-							name, e->version, platform, list ? list : "?");
+				return joblet_error_set(
+					err, JOBLET_E_UNSUPPORTED, 0,
+					"runtime '%s' version '%s' does not support this host (%s); it supports: %s",
+					name, e->version, platform, list ? list : "?");
 			}
 			*ret_entry = e;
 			return 0;
@@ -292,27 +308,30 @@ int jl_index_resolve(const struct jl_index *idx, const char *name, const char *v
 	}
 	if (!versions) {
 		list = names ? jl_strv_join(names, ", ") : strdup("(none)");
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-					"runtime '%s' not found in registry `%s`; it has: %s. Check the name, and that the registry's registry.json lists it",
-					name, idx->source, list ? list : "?");
+		return joblet_error_set(
+			err, JOBLET_E_NOT_FOUND, 0,
+			"runtime '%s' not found in registry `%s`; it has: %s. Check the name, and that the registry's registry.json lists it",
+			name, idx->source, list ? list : "?");
 	}
 	if (version) {
 		list = jl_strv_join(versions, ", ");
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-					"version '%s' not found for runtime '%s' in registry `%s`; it has: %s",
-					version, name, idx->source, list ? list : "?");
+		return joblet_error_set(
+			err, JOBLET_E_NOT_FOUND, 0,
+			"version '%s' not found for runtime '%s' in registry `%s`; it has: %s",
+			version, name, idx->source, list ? list : "?");
 	}
 	/* No version fits this platform: say which platforms there are. */
 	for (size_t i = 0; i < idx->n; i++)
 		if (strcmp(idx->entries[i].name, name) == 0)
 			for (char **p = idx->entries[i].platforms; p && *p; p++)
-				if (!jl_strv_contains(supported, *p) && jl_strv_push(&supported, *p) < 0)
+				if (!jl_strv_contains(supported, *p) &&
+				    jl_strv_push(&supported, *p) < 0)
 					goto oom;
 	list = jl_strv_join(supported, ", ");
-	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"runtime '%s' (newest %s) has no version for this host (%s); its versions support: %s",
-				name, newest_any ? newest_any->version : "?", platform,
-				list ? list : "?");
+	return joblet_error_set(
+		err, JOBLET_E_UNSUPPORTED, 0,
+		"runtime '%s' (newest %s) has no version for this host (%s); its versions support: %s",
+		name, newest_any ? newest_any->version : "?", platform, list ? list : "?");
 oom:
 	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot resolve `%s`", name);
 }

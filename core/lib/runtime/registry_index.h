@@ -24,16 +24,16 @@
 struct jl_index_entry {
 	char *name;
 	char *version;
-	char *description;  /* "" when absent */
+	char *description; /* "" when absent */
 	char *download_url;
-	char sha256[65];    /* lower-case hex */
-	int64_t size;	    /* bytes, or -1 when the index does not say */
-	char **platforms;   /* NULL-terminated; empty means every platform */
+	char sha256[65];  /* lower-case hex */
+	int64_t size;	  /* bytes, or -1 when the index does not say */
+	char **platforms; /* NULL-terminated; empty means every platform */
 };
 
 struct jl_index {
-	char *source;	    /* where it came from, for messages */
-	char *updated_at;   /* or NULL */
+	char *source;			/* where it came from, for messages */
+	char *updated_at;		/* or NULL */
 	struct jl_index_entry *entries; /* by name, then newest version first */
 	size_t n;
 };

@@ -17,16 +17,15 @@
 
 #include <stdint.h>
 
-
 #include "base/private.h"
 #include "config/config.h"
 #include <joblet/error.h>
 #include "plugin/loader.h"
 
 enum jl_install_phase {
-	JL_INSTALL_RESOLVING = 1,	/* fetching the index, choosing the version */
+	JL_INSTALL_RESOLVING = 1,   /* fetching the index, choosing the version */
 	JL_INSTALL_DOWNLOADING = 2, /* bytes arriving (and being unpacked) */
-	JL_INSTALL_VERIFYING = 3,	/* checksum, runtime.yml */
+	JL_INSTALL_VERIFYING = 3,   /* checksum, runtime.yml */
 	JL_INSTALL_DONE = 4
 };
 
@@ -46,8 +45,7 @@ struct jl_install_progress {
  * Called from the install's threads (the download runs in its own), never
  * at once; keep it short.
  */
-typedef void (*jl_install_progress_fn)(const struct jl_install_progress *progress,
-					   void *userdata);
+typedef void (*jl_install_progress_fn)(const struct jl_install_progress *progress, void *userdata);
 
 #define JL_INSTALL_FORCE (UINT32_C(1) << 0) /* replace an installed version */
 
@@ -71,10 +69,9 @@ struct jl_install_request {
  * JOBLET_E_NETWORK, JOBLET_E_ARCHIVE, JOBLET_E_LIMIT, JOBLET_E_PARSE (a bad
  * index or runtime.yml).
  */
-JL_API int jl_runtime_install(const struct jl_config *cfg,
-				      const struct jl_plugin_set *set,
-				      const struct jl_install_request *req, char **ret_json,
-				      struct joblet_error **err);
+JL_API int jl_runtime_install(const struct jl_config *cfg, const struct jl_plugin_set *set,
+			      const struct jl_install_request *req, char **ret_json,
+			      struct joblet_error **err);
 
 /*
  * Installed runtimes, by name then version:
@@ -85,16 +82,16 @@ JL_API int jl_runtime_install(const struct jl_config *cfg,
  * spec filters: NULL (all), NAME (every version) or NAME@VERSION; with a
  * filter that matches nothing the answer is JOBLET_E_NOT_FOUND.
  */
-JL_API int jl_runtime_list(const struct jl_config *cfg, const char *spec,
-				   char **ret_json, struct joblet_error **err);
+JL_API int jl_runtime_list(const struct jl_config *cfg, const char *spec, char **ret_json,
+			   struct joblet_error **err);
 
 /*
  * Remove NAME@VERSION, or every installed version of NAME.  The folder is
  * first renamed out of the way, so a half-removed runtime is never seen.
  * *ret_json: {"removed": [{"name", "version", "path"}]}.
  */
-JL_API int jl_runtime_remove(const struct jl_config *cfg, const char *spec,
-				     char **ret_json, struct joblet_error **err);
+JL_API int jl_runtime_remove(const struct jl_config *cfg, const char *spec, char **ret_json,
+			     struct joblet_error **err);
 
 /*
  * What a registry offers (NULL = runtimes.registry), newest version first:
@@ -102,9 +99,8 @@ JL_API int jl_runtime_remove(const struct jl_config *cfg, const char *spec,
  *	 "runtimes": [{"name", "versions": [{"version", "description", "size",
  *	   "platforms": [...], "supported": bool, "installed": bool}]}]}
  */
-JL_API int jl_registry_list(const struct jl_config *cfg,
-				    const struct jl_plugin_set *set, const char *registry,
-				    char **ret_json, struct joblet_error **err);
+JL_API int jl_registry_list(const struct jl_config *cfg, const struct jl_plugin_set *set,
+			    const char *registry, char **ret_json, struct joblet_error **err);
 
 /*
  * Pack the runtime folder dir (with a runtime.yml) into NAME-VERSION<suffix>
@@ -113,9 +109,9 @@ JL_API int jl_registry_list(const struct jl_config *cfg,
  * (device nodes, setuid files, links out of the folder) is refused here.
  * *ret_json: {"path", "name", "version", "sha256", "size", "entries"}.
  */
-JL_API int jl_runtime_pack(const struct jl_config *cfg,
-				   const struct jl_plugin_set *set, const char *dir,
-				   const char *out, char **ret_json, struct joblet_error **err);
+JL_API int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set,
+			   const char *dir, const char *out, char **ret_json,
+			   struct joblet_error **err);
 
 /*
  * Write dir/registry.json describing every package in dir (files whose
@@ -125,10 +121,10 @@ JL_API int jl_runtime_pack(const struct jl_config *cfg,
  * (platforms: those it lists, else default_platforms, a comma-separated
  * list, else this host's).  *ret_json is the index written.
  */
-JL_API int jl_registry_index_dir(const struct jl_config *cfg,
-					 const struct jl_plugin_set *set, const char *dir,
-					 const char *base_url, const char *default_platforms,
-					 char **ret_json, struct joblet_error **err);
+JL_API int jl_registry_index_dir(const struct jl_config *cfg, const struct jl_plugin_set *set,
+				 const char *dir, const char *base_url,
+				 const char *default_platforms, char **ret_json,
+				 struct joblet_error **err);
 
 /*
  * The platform runtimes are chosen for: runtimes.platform, else detected
@@ -136,15 +132,14 @@ JL_API int jl_registry_index_dir(const struct jl_config *cfg,
  * a new string.  JOBLET_E_UNSUPPORTED names what was found.
  */
 JL_API int jl_runtime_host_platform(const struct jl_config *cfg, char **ret_platform,
-					    struct joblet_error **err);
+				    struct joblet_error **err);
 
 /*
  * The registry plugin that takes registry (NULL = runtimes.registry): the
  * first of runtimes.registry_plugins whose can_handle() says yes.
  */
-JL_API int jl_registry_plugin_for(const struct jl_config *cfg,
-					  const struct jl_plugin_set *set, const char *registry,
-					  const struct joblet_plugin **ret_plugin,
-					  struct joblet_error **err);
+JL_API int jl_registry_plugin_for(const struct jl_config *cfg, const struct jl_plugin_set *set,
+				  const char *registry, const struct joblet_plugin **ret_plugin,
+				  struct joblet_error **err);
 
 #endif /* JL_RUNTIME_H */

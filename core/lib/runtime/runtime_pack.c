@@ -86,11 +86,15 @@ static int pack_open(struct pack *pk, struct joblet_error **err)
 
 	pk->dfd = open(pk->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pk->dfd < 0)
-		return joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO, errno, "cannot open the runtime folder `%s`", pk->dir);
+		return joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO,
+					errno, "cannot open the runtime folder `%s`", pk->dir);
 	r = jl_runtime_yml_load(pk->dfd, pk->dir, &pk->desc, err);
 	if (r == -JOBLET_E_NOT_FOUND) {
 		joblet_error_clear(err);
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "`%s` has no runtime.yml; a runtime folder needs one with at least `name` and `version` (see docs/registry.md)", pk->dir);
+		return joblet_error_set(
+			err, JOBLET_E_NOT_FOUND, 0,
+			"`%s` has no runtime.yml; a runtime folder needs one with at least `name` and `version` (see docs/registry.md)",
+			pk->dir);
 	}
 	if (r < 0)
 		return r;
@@ -126,7 +130,10 @@ static int pack_choose_path(struct pack *pk, const char *out, struct joblet_erro
 	dl = real_dir ? strlen(real_dir) : 0;
 	if (real_dir && real_out && strncmp(real_out, real_dir, dl) == 0 &&
 	    (real_out[dl] == '\0' || real_out[dl] == '/' || dl == 1))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "the package `%s` would be written inside the folder being packed (`%s`); write it elsewhere with -o", pk->path, pk->dir);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"the package `%s` would be written inside the folder being packed (`%s`); write it elsewhere with -o",
+			pk->path, pk->dir);
 	if (!pk->path)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack `%s`", pk->dir);
 	return 0;
@@ -185,8 +192,8 @@ static int pack_report(const struct pack *pk, char **ret_json, struct joblet_err
 	return jl_json_finish(o, ret_json, err);
 }
 
-int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set,
-		    const char *dir, const char *out, char **ret_json, struct joblet_error **err)
+int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set, const char *dir,
+		    const char *out, char **ret_json, struct joblet_error **err)
 {
 	struct pack pk = {
 		.cfg = cfg,
@@ -198,7 +205,9 @@ int jl_runtime_pack(const struct jl_config *cfg, const struct jl_plugin_set *set
 	int r;
 
 	if (!pk.packer)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "no loaded archive plugin can write packages (archive/tar can); see `joblet check`");
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"no loaded archive plugin can write packages (archive/tar can); see `joblet check`");
 	r = pack_open(&pk, err);
 	if (r == 0)
 		r = pack_choose_path(&pk, out, err);
@@ -250,7 +259,8 @@ static int read_unpacked_desc(int sfd, const char *display, struct jl_runtime_de
 		      ? dup(sfd)
 		      : openat(sfd, only, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rfd < 0)
-		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` has no runtime.yml", display);
+		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` has no runtime.yml",
+					display);
 	return jl_runtime_yml_load(rfd, display, ret_desc, err);
 }
 
@@ -271,7 +281,8 @@ static int unpack_to_read(const struct jl_config *cfg, const struct joblet_plugi
 	int r;
 
 	if (!mkdtemp(scratch)) {
-		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot create a scratch folder in `%s`", dir);
+		r = joblet_error_set(err, JOBLET_E_IO, errno,
+				     "cannot create a scratch folder in `%s`", dir);
 		jl_stream_close(s);
 		return r;
 	}
@@ -289,8 +300,8 @@ static int unpack_to_read(const struct jl_config *cfg, const struct joblet_plugi
 }
 
 /* Hash a package and unpack it into a scratch folder just to read its runtime.yml. */
-static int read_package(const struct jl_config *cfg, const struct jl_plugin_set *set,
-			int dfd, const char *dir, const char *file, struct pkg_info *pi,
+static int read_package(const struct jl_config *cfg, const struct jl_plugin_set *set, int dfd,
+			const char *dir, const char *file, struct pkg_info *pi,
 			struct joblet_error **err)
 {
 	_cleanup_free_ char *scratch = jl_strdup_printf("%s/.index.XXXXXX", dir);
@@ -317,7 +328,8 @@ static int read_package(const struct jl_config *cfg, const struct jl_plugin_set 
 	archive = jl_archive_bid(set, head, (size_t)hn, file);
 	if (!archive) {
 		close(fd);
-		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` is in no format the archive plugins read", display);
+		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
+					"`%s` is in no format the archive plugins read", display);
 	}
 	/* The stream owns fd from here, also when it cannot be made. */
 	r = joblet_stream_from_fd(fd, display, &s, err);
@@ -328,8 +340,8 @@ static int read_package(const struct jl_config *cfg, const struct jl_plugin_set 
 
 static bool is_package_name(const char *name)
 {
-	static const char *const suffixes[] = { ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.zst",
-						".tar.bz2", ".tbz2", ".tar" };
+	static const char *const suffixes[] = { ".tar.gz",  ".tgz",	".tar.xz", ".txz",
+						".tar.zst", ".tar.bz2", ".tbz2",   ".tar" };
 	size_t n = strlen(name);
 
 	if (name[0] == '.')
@@ -389,7 +401,9 @@ static int index_dir_platforms(struct index_dir *ix, const char *default_platfor
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot index `%s`", ix->dir);
 	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		if (!jl_platform_valid(p))
-			return joblet_error_set(err, JOBLET_E_INVALID, 0, "platform `%s` is not {ubuntu|rhel|amzn}-{amd64|arm64}", p);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"platform `%s` is not {ubuntu|rhel|amzn}-{amd64|arm64}", p);
 		if (jl_strv_push(&ix->fallback, p) < 0)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot index");
 	}
@@ -408,16 +422,21 @@ static int index_dir_list(struct index_dir *ix, struct joblet_error **err)
 			continue;
 		grown = realloc(ix->pkgs, (ix->n + 1) * sizeof(*ix->pkgs));
 		if (!grown)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot index `%s`", ix->dir);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot index `%s`",
+						ix->dir);
 		ix->pkgs = grown;
 		memset(&ix->pkgs[ix->n], 0, sizeof(ix->pkgs[ix->n]));
 		ix->pkgs[ix->n].file = strdup(de->d_name);
 		ix->n++;
 		if (!ix->pkgs[ix->n - 1].file)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot index `%s`", ix->dir);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot index `%s`",
+						ix->dir);
 	}
 	if (ix->n == 0)
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "`%s` holds no packages (*.tar.gz and the like); make them with `joblet runtime pack`", ix->dir);
+		return joblet_error_set(
+			err, JOBLET_E_NOT_FOUND, 0,
+			"`%s` holds no packages (*.tar.gz and the like); make them with `joblet runtime pack`",
+			ix->dir);
 	return 0;
 }
 
@@ -436,7 +455,9 @@ static int index_dir_read(struct index_dir *ix, struct joblet_error **err)
 	for (size_t i = 1; i < ix->n; i++)
 		if (strcmp(p[i].desc->name, p[i - 1].desc->name) == 0 &&
 		    strcmp(p[i].desc->version, p[i - 1].desc->version) == 0)
-			return joblet_error_set(err, JOBLET_E_EXISTS, 0, "`%s` and `%s` are both %s %s; keep one", p[i - 1].file, p[i].file, p[i].desc->name, p[i].desc->version);
+			return joblet_error_set(
+				err, JOBLET_E_EXISTS, 0, "`%s` and `%s` are both %s %s; keep one",
+				p[i - 1].file, p[i].file, p[i].desc->name, p[i].desc->version);
 	return 0;
 }
 
@@ -456,9 +477,9 @@ static json_object *index_dir_entry(const struct index_dir *ix, const struct pkg
 	json_object_object_add(e, "download_url", json_object_new_string(url ? url : ""));
 	json_object_object_add(e, "checksum", json_object_new_string(checksum ? checksum : ""));
 	json_object_object_add(e, "size", json_object_new_int64(pi->size));
-	json_object_object_add(e, "platforms",
-			       jl_json_strv(d->platforms && d->platforms[0] ? d->platforms
-									    : ix->fallback));
+	json_object_object_add(
+		e, "platforms",
+		jl_json_strv(d->platforms && d->platforms[0] ? d->platforms : ix->fallback));
 	return e;
 }
 
@@ -492,8 +513,8 @@ static void index_dir_build(struct index_dir *ix)
 /* Replace DIR/registry.json in one step. */
 static int index_dir_write(const struct index_dir *ix, struct joblet_error **err)
 {
-	const int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			  JSON_C_TO_STRING_NOSLASHESCAPE;
+	const int flags =
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
 	const char *text = json_object_to_json_string_ext(ix->root, flags);
 	_cleanup_free_ char *out_path = jl_strdup_printf("%s/registry.json", ix->dir);
 	_cleanup_free_ char *tmp = jl_strdup_printf("%s/.registry.json.XXXXXX", ix->dir);
@@ -505,8 +526,9 @@ static int index_dir_write(const struct index_dir *ix, struct joblet_error **err
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", out_path);
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fchmod(fd, 0644) < 0 ||
-	    fsync(fd) < 0 || close(TAKE_FD(fd)) < 0 || rename(tmp, out_path) < 0) {
+	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	    fchmod(fd, 0644) < 0 || fsync(fd) < 0 || close(TAKE_FD(fd)) < 0 ||
+	    rename(tmp, out_path) < 0) {
 		int r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", out_path);
 
 		/* Only the temporary file goes: failing to remove it is not the error to report. */
@@ -525,7 +547,8 @@ int jl_registry_index_dir(const struct jl_config *cfg, const struct jl_plugin_se
 
 	ix.dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ix.dfd < 0)
-		return joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO, errno, "cannot open `%s`", dir);
+		return joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO,
+					errno, "cannot open `%s`", dir);
 	r = index_dir_platforms(&ix, default_platforms, err);
 	if (r == 0)
 		r = index_dir_list(&ix, err);

@@ -47,18 +47,19 @@ static int check_name(const char *text, const char *name, struct joblet_error **
 					"runtime spec `%.*s%s` has no name before `@`; %s",
 					QUOTED(text), usage);
 	if (len > JL_RUNTIME_NAME_MAX)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"runtime name `%.*s%s` is too long (%zu bytes): use at most %d bytes",
-					QUOTED(name), len, JL_RUNTIME_NAME_MAX);
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"runtime name `%.*s%s` is too long (%zu bytes): use at most %d bytes",
+			QUOTED(name), len, JL_RUNTIME_NAME_MAX);
 	if (!jl_runtime_name_valid(name))
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"runtime name `%.*s%s` is invalid: use lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit",
-					QUOTED(name));
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"runtime name `%.*s%s` is invalid: use lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit",
+			QUOTED(name));
 	return 0;
 }
 
-int jl_runtime_spec_parse(const char *text, struct jl_runtime_spec *ret,
-			  struct joblet_error **err)
+int jl_runtime_spec_parse(const char *text, struct jl_runtime_spec *ret, struct joblet_error **err)
 {
 	_cleanup_free_ char *name = NULL, *version = NULL;
 	const char *at;
@@ -83,9 +84,10 @@ int jl_runtime_spec_parse(const char *text, struct jl_runtime_spec *ret,
 		const char *v = at + 1;
 
 		if (!*v)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"runtime spec `%.*s%s` has no version after `@`; use NAME@VERSION (e.g. %s@1.2.3), NAME@latest or just NAME",
-						QUOTED(text), name);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"runtime spec `%.*s%s` has no version after `@`; use NAME@VERSION (e.g. %s@1.2.3), NAME@latest or just NAME",
+				QUOTED(text), name);
 		if (strcmp(v, "latest") != 0) {
 			struct jl_semver sv;
 

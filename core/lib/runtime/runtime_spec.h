@@ -41,8 +41,7 @@ struct jl_runtime_spec {
  * `@`, an invalid name, a version that is not a semantic version; the
  * message quotes the spec and says what is accepted); JOBLET_E_NOMEM.
  */
-int jl_runtime_spec_parse(const char *text, struct jl_runtime_spec *ret,
-			  struct joblet_error **err);
+int jl_runtime_spec_parse(const char *text, struct jl_runtime_spec *ret, struct joblet_error **err);
 
 /* Free the strings of s and clear it.  s may be NULL; NULL fields are fine. */
 void jl_runtime_spec_done(struct jl_runtime_spec *s);

@@ -64,11 +64,13 @@ static int scan_installed(const struct jl_config *cfg, struct installed **ret, s
 	if (dfd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", cfg->runtimes_dir);
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`",
+					cfg->runtimes_dir);
 	}
 	d = fdopendir(dup(dfd));
 	if (!d)
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot list `%s`", cfg->runtimes_dir);
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot list `%s`",
+					cfg->runtimes_dir);
 	for (struct dirent *de; (de = readdir(d));) {
 		_cleanup_free_ char *path = NULL;
 		_cleanup_close_ int rfd = -1;
@@ -89,8 +91,9 @@ static int scan_installed(const struct jl_config *cfg, struct installed **ret, s
 				json_object *p = json_object_new_object();
 
 				json_object_object_add(p, "path", json_object_new_string(path));
-				json_object_object_add(p, "error",
-						       json_object_new_string(joblet_error_message(e)));
+				json_object_object_add(
+					p, "error",
+					json_object_new_string(joblet_error_message(e)));
 				json_object_array_add(problems, p);
 			}
 			joblet_error_free(e);
@@ -101,8 +104,8 @@ static int scan_installed(const struct jl_config *cfg, struct installed **ret, s
 		if (!ok && problems && expect) {
 			json_object *p = json_object_new_object();
 			_cleanup_free_ char *msg = jl_strdup_printf(
-				"its runtime.yml says %s %s, so the folder should be `%s`", desc->name,
-				desc->version, expect);
+				"its runtime.yml says %s %s, so the folder should be `%s`",
+				desc->name, desc->version, expect);
 
 			json_object_object_add(p, "path", json_object_new_string(path));
 			json_object_object_add(p, "error", json_object_new_string(msg ? msg : "?"));
@@ -118,7 +121,8 @@ static int scan_installed(const struct jl_config *cfg, struct installed **ret, s
 			jl_runtime_desc_free(desc);
 			closedir(d);
 			installed_free(v, n);
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot list runtimes");
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot list runtimes");
 		}
 		v = grown;
 		v[n].desc = desc;
@@ -138,8 +142,8 @@ static int scan_installed(const struct jl_config *cfg, struct installed **ret, s
  * NAME@V that version, NAME@latest only the newest installed one (the list
  * is sorted, so that is the last of its name).
  */
-static bool matches(const struct installed *v, size_t n, size_t i, const struct jl_runtime_spec *spec,
-		    bool latest)
+static bool matches(const struct installed *v, size_t n, size_t i,
+		    const struct jl_runtime_spec *spec, bool latest)
 {
 	if (!spec)
 		return true;
@@ -169,7 +173,8 @@ static json_object *runtime_json(const struct jl_config *cfg, const struct insta
 	json_object_object_add(o, "name", json_object_new_string(d->name));
 	json_object_object_add(o, "version", json_object_new_string(d->version));
 	json_object_object_add(o, "description", json_object_new_string(d->description));
-	json_object_object_add(o, "language", d->language ? json_object_new_string(d->language) : NULL);
+	json_object_object_add(o, "language",
+			       d->language ? json_object_new_string(d->language) : NULL);
 	json_object_object_add(o, "path", json_object_new_string(path ? path : ""));
 	json_object_object_add(o, "platforms", jl_json_strv(d->platforms));
 	for (size_t i = 0; i < d->n_mounts; i++) {
@@ -177,7 +182,8 @@ static json_object *runtime_json(const struct jl_config *cfg, const struct insta
 
 		json_object_object_add(m, "source", json_object_new_string(d->mounts[i].source));
 		json_object_object_add(m, "target", json_object_new_string(d->mounts[i].target));
-		json_object_object_add(m, "readonly", json_object_new_boolean(d->mounts[i].readonly));
+		json_object_object_add(m, "readonly",
+				       json_object_new_boolean(d->mounts[i].readonly));
 		json_object_array_add(mounts, m);
 	}
 	json_object_object_add(o, "mounts", mounts);
@@ -193,7 +199,7 @@ static json_object *runtime_json(const struct jl_config *cfg, const struct insta
 }
 
 int jl_runtime_list(const struct jl_config *cfg, const char *spec_text, char **ret_json,
-			struct joblet_error **err)
+		    struct joblet_error **err)
 {
 	struct jl_runtime_spec spec = { 0 };
 	struct installed *v = NULL;
@@ -218,9 +224,10 @@ int jl_runtime_list(const struct jl_config *cfg, const char *spec_text, char **r
 			shown++;
 		}
 	if (spec_text && shown == 0) {
-		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				     "runtime `%s` is not installed in `%s`; see `joblet runtime list`",
-				     spec_text, cfg->runtimes_dir);
+		r = joblet_error_set(
+			err, JOBLET_E_NOT_FOUND, 0,
+			"runtime `%s` is not installed in `%s`; see `joblet runtime list`",
+			spec_text, cfg->runtimes_dir);
 		goto fail;
 	}
 	json_object_object_add(root, "dir", json_object_new_string(cfg->runtimes_dir));
@@ -239,7 +246,7 @@ fail:
 }
 
 int jl_runtime_remove(const struct jl_config *cfg, const char *spec_text, char **ret_json,
-			  struct joblet_error **err)
+		      struct joblet_error **err)
 {
 	struct jl_runtime_spec spec = { 0 };
 	struct installed *v = NULL;
@@ -260,7 +267,8 @@ int jl_runtime_remove(const struct jl_config *cfg, const char *spec_text, char *
 		goto out;
 	}
 	if (access(cfg->runtimes_dir, F_OK) < 0) {
-		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "runtime `%s` is not installed (`%s` does not exist)",
+		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
+				     "runtime `%s` is not installed (`%s` does not exist)",
 				     spec_text, cfg->runtimes_dir);
 		goto out;
 	}
@@ -270,7 +278,8 @@ int jl_runtime_remove(const struct jl_config *cfg, const char *spec_text, char *
 	dfd = open(cfg->runtimes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	sfd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0 || sfd < 0) {
-		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", cfg->runtimes_dir);
+		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`",
+				     cfg->runtimes_dir);
 		goto out;
 	}
 	r = scan_installed(cfg, &v, &n, NULL, err);
@@ -287,7 +296,8 @@ int jl_runtime_remove(const struct jl_config *cfg, const char *spec_text, char *
 		trash = jl_strdup_printf("%s@removing.%d.%zu", spec.name, (int)getpid(), i);
 		path = jl_strdup_printf("%s/%s", cfg->runtimes_dir, v[i].dirname);
 		if (!trash || !path) {
-			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot remove `%s`", spec_text);
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot remove `%s`",
+					     spec_text);
 			goto out;
 		}
 		if (renameat(dfd, v[i].dirname, sfd, trash) < 0) {
@@ -324,7 +334,7 @@ out:
 }
 
 int jl_registry_list(const struct jl_config *cfg, const struct jl_plugin_set *set,
-			 const char *registry_arg, char **ret_json, struct joblet_error **err)
+		     const char *registry_arg, char **ret_json, struct joblet_error **err)
 {
 	const char *registry = registry_arg && *registry_arg ? registry_arg : cfg->default_registry;
 	const struct joblet_plugin *plugin = NULL;
@@ -364,10 +374,12 @@ int jl_registry_list(const struct jl_config *cfg, const struct jl_plugin_set *se
 				     strcmp(inst[j].desc->version, e->version) == 0;
 		json_object_object_add(v, "version", json_object_new_string(e->version));
 		json_object_object_add(v, "description", json_object_new_string(e->description));
-		json_object_object_add(v, "size", e->size >= 0 ? json_object_new_int64(e->size) : NULL);
+		json_object_object_add(v, "size",
+				       e->size >= 0 ? json_object_new_int64(e->size) : NULL);
 		json_object_object_add(v, "platforms", jl_json_strv(e->platforms));
-		json_object_object_add(v, "supported",
-				       json_object_new_boolean(jl_index_entry_supports(e, platform)));
+		json_object_object_add(
+			v, "supported",
+			json_object_new_boolean(jl_index_entry_supports(e, platform)));
 		json_object_object_add(v, "installed", json_object_new_boolean(installed));
 		json_object_array_add(versions, v);
 	}
@@ -409,10 +421,11 @@ int jl_runtime_resolve(const struct jl_config *cfg, const char *spec_text, char 
 	if (pick < 0) {
 		_cleanup_free_ char *list = have ? jl_strv_join(have, ", ") : NULL;
 
-		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0,
-				     "runtime `%s` is not installed in `%s`%s%s%s; install it with `joblet runtime install %s`",
-				     spec_text, cfg->runtimes_dir, list ? " (installed versions: " : "",
-				     list ? list : "", list ? ")" : "", spec_text);
+		r = joblet_error_set(
+			err, JOBLET_E_NOT_FOUND, 0,
+			"runtime `%s` is not installed in `%s`%s%s%s; install it with `joblet runtime install %s`",
+			spec_text, cfg->runtimes_dir, list ? " (installed versions: " : "",
+			list ? list : "", list ? ")" : "", spec_text);
 		goto out;
 	}
 	*ret_dir = jl_strdup_printf("%s/%s", cfg->runtimes_dir, v[pick].dirname);

@@ -71,7 +71,8 @@ static int parse_mount(struct jl_yaml *y, yaml_node_t *node, size_t i, struct jl
 	r = jl_yaml_check_mapping(y, node, prefix, err);
 	if (r < 0)
 		return r;
-	jl_yaml_foreach_pair(p, node) {
+	jl_yaml_foreach_pair(p, node)
+	{
 		const char *k = jl_yaml_scalar(jl_yaml_node(y, p->key));
 		yaml_node_t *v = jl_yaml_node(y, p->value);
 
@@ -89,16 +90,18 @@ static int parse_mount(struct jl_yaml *y, yaml_node_t *node, size_t i, struct jl
 	if (r < 0)
 		return r;
 	if (!path_ok(m->source, false))
-		return jl_yaml_error(y, src, err,
-				     "`%s.source` must be a path inside the runtime folder (relative, no `..`), not `%s`",
-				     prefix, m->source);
+		return jl_yaml_error(
+			y, src, err,
+			"`%s.source` must be a path inside the runtime folder (relative, no `..`), not `%s`",
+			prefix, m->source);
 	r = jl_yaml_get_string(y, dst, "target", &m->target, err);
 	if (r < 0)
 		return r;
 	if (!path_ok(m->target, true) || strcmp(m->target, "/") == 0)
-		return jl_yaml_error(y, dst, err,
-				     "`%s.target` must be an absolute path in the job other than `/` (no `..`), not `%s`",
-				     prefix, m->target);
+		return jl_yaml_error(
+			y, dst, err,
+			"`%s.target` must be an absolute path in the job other than `/` (no `..`), not `%s`",
+			prefix, m->target);
 	m->readonly = true;
 	if (ro)
 		return jl_yaml_get_bool(y, ro, "readonly", &m->readonly, err);
@@ -114,7 +117,8 @@ static int parse_root(struct jl_yaml *y, yaml_node_t *root, struct jl_runtime_de
 	r = jl_yaml_check_mapping(y, root, "", err);
 	if (r < 0)
 		return r;
-	jl_yaml_foreach_pair(p, root) {
+	jl_yaml_foreach_pair(p, root)
+	{
 		const char *k = jl_yaml_scalar(jl_yaml_node(y, p->key));
 		yaml_node_t *v = jl_yaml_node(y, p->value);
 
@@ -140,15 +144,17 @@ static int parse_root(struct jl_yaml *y, yaml_node_t *root, struct jl_runtime_de
 			size_t n;
 
 			if (v->type != YAML_SEQUENCE_NODE)
-				return jl_yaml_error(y, v, err, "`mounts` must be a list of "
-							       "{source, target, readonly}");
+				return jl_yaml_error(y, v, err,
+						     "`mounts` must be a list of "
+						     "{source, target, readonly}");
 			n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 			d->mounts = calloc(n + 1, sizeof(*d->mounts));
 			if (!d->mounts)
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read runtime.yml");
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot read runtime.yml");
 			for (size_t i = 0; i < n; i++) {
-				r = parse_mount(y, jl_yaml_node(y, v->data.sequence.items.start[i]), i,
-						&d->mounts[i], err);
+				r = parse_mount(y, jl_yaml_node(y, v->data.sequence.items.start[i]),
+						i, &d->mounts[i], err);
 				d->n_mounts = i + 1;
 				if (r < 0)
 					return r;
@@ -157,19 +163,22 @@ static int parse_root(struct jl_yaml *y, yaml_node_t *root, struct jl_runtime_de
 			r = jl_yaml_check_mapping(y, v, "environment", err);
 			if (r < 0)
 				return r;
-			jl_yaml_foreach_pair(q, v) {
-				yaml_node_t *kn = jl_yaml_node(y, q->key), *vn = jl_yaml_node(y, q->value);
+			jl_yaml_foreach_pair(q, v)
+			{
+				yaml_node_t *kn = jl_yaml_node(y, q->key),
+					    *vn = jl_yaml_node(y, q->value);
 				const char *key = jl_yaml_scalar(kn), *val = jl_yaml_scalar(vn);
 				_cleanup_free_ char *kv = NULL;
 
 				if (!env_name_ok(key))
-					return jl_yaml_error(y, kn, err,
-							     "`environment.%s` is not a variable name (letters, digits, `_`, not starting with a digit)",
-							     key);
+					return jl_yaml_error(
+						y, kn, err,
+						"`environment.%s` is not a variable name (letters, digits, `_`, not starting with a digit)",
+						key);
 				if (!val)
-					return jl_yaml_error(y, vn, err,
-							     "`environment.%s` must be a single value",
-							     key);
+					return jl_yaml_error(
+						y, vn, err,
+						"`environment.%s` must be a single value", key);
 				kv = jl_strdup_printf("%s=%s", key, jl_yaml_is_null(vn) ? "" : val);
 				if (!kv || jl_strv_push(&d->env, kv) < 0)
 					return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
@@ -178,7 +187,8 @@ static int parse_root(struct jl_yaml *y, yaml_node_t *root, struct jl_runtime_de
 		}
 	}
 	if (!name || !version)
-		return jl_yaml_error(y, root, err, "`%s` is missing; runtime.yml needs `name` and `version`",
+		return jl_yaml_error(y, root, err,
+				     "`%s` is missing; runtime.yml needs `name` and `version`",
 				     !name ? "name" : "version");
 	r = jl_yaml_get_string(y, name, "name", &d->name, err);
 	if (r < 0)
@@ -194,9 +204,10 @@ static int parse_root(struct jl_yaml *y, yaml_node_t *root, struct jl_runtime_de
 		struct jl_semver sv;
 
 		if (jl_semver_parse(d->version, &sv, NULL) < 0)
-			return jl_yaml_error(y, version, err,
-					     "`version` `%s` is not a semantic version (MAJOR.MINOR.PATCH)",
-					     d->version);
+			return jl_yaml_error(
+				y, version, err,
+				"`version` `%s` is not a semantic version (MAJOR.MINOR.PATCH)",
+				d->version);
 		jl_semver_done(&sv);
 	}
 	return 0;
@@ -218,12 +229,14 @@ int jl_runtime_yml_load(int dirfd, const char *display_dir, struct jl_runtime_de
 
 	if (!display)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read runtime.yml");
-	fd = openat(dirfd, "runtime.yml", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dirfd, "runtime.yml",
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_PARSE,
 					errno, "cannot open `%s`", display);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return joblet_error_set(err, JOBLET_E_PARSE, 0, "`%s` is not a regular file", display);
+		return joblet_error_set(err, JOBLET_E_PARSE, 0, "`%s` is not a regular file",
+					display);
 	if (st.st_size > RUNTIME_YML_MAX_BYTES)
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` is larger than %d bytes",
 					display, RUNTIME_YML_MAX_BYTES);
@@ -243,8 +256,8 @@ int jl_runtime_yml_load(int dirfd, const char *display_dir, struct jl_runtime_de
 	}
 	root = jl_yaml_root(y);
 	if (!root || jl_yaml_is_null(root))
-		r = joblet_error_set(err, JOBLET_E_PARSE, 0, "`%s` is empty; it needs `name` and `version`",
-				     display);
+		r = joblet_error_set(err, JOBLET_E_PARSE, 0,
+				     "`%s` is empty; it needs `name` and `version`", display);
 	else
 		r = parse_root(y, root, d, err);
 	jl_yaml_free(y);

@@ -39,7 +39,7 @@ struct jl_runtime_desc {
 	char **platforms;  /* NULL-terminated, may be empty */
 	struct jl_runtime_mount *mounts;
 	size_t n_mounts;
-	char **env;	   /* "KEY=value", NULL-terminated */
+	char **env; /* "KEY=value", NULL-terminated */
 };
 
 /*

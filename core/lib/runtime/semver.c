@@ -180,8 +180,9 @@ static char *fault_reason(const struct fault *f)
 	case FAULT_SHAPE:
 		return strdup("it does not start with three numbers MAJOR.MINOR.PATCH");
 	case FAULT_TRAILING:
-		return jl_strdup_printf("`%.*s%s` follows MAJOR.MINOR.PATCH, where only -PRERELEASE and +BUILD may",
-					len, f->at, more);
+		return jl_strdup_printf(
+			"`%.*s%s` follows MAJOR.MINOR.PATCH, where only -PRERELEASE and +BUILD may",
+			len, f->at, more);
 	case FAULT_LEADING_ZERO:
 		return jl_strdup_printf("`%.*s%s` has a leading zero", len, f->at, more);
 	case FAULT_OVERFLOW:
@@ -191,13 +192,16 @@ static char *fault_reason(const struct fault *f)
 		return jl_strdup_printf("the %s has an empty identifier", part);
 	case FAULT_CHAR:
 		if (c > ' ' && c < 0x7f)
-			return jl_strdup_printf("`%c` is not allowed in the %s (only 0-9, A-Z, a-z, `-` and dots between identifiers)",
-						c, part);
-		return jl_strdup_printf("byte 0x%02x is not allowed in the %s (only 0-9, A-Z, a-z, `-` and dots between identifiers)",
-					c, part);
+			return jl_strdup_printf(
+				"`%c` is not allowed in the %s (only 0-9, A-Z, a-z, `-` and dots between identifiers)",
+				c, part);
+		return jl_strdup_printf(
+			"byte 0x%02x is not allowed in the %s (only 0-9, A-Z, a-z, `-` and dots between identifiers)",
+			c, part);
 	case FAULT_PRE_ZERO:
-		return jl_strdup_printf("numeric pre-release identifier `%.*s%s` has a leading zero",
-					len, f->at, more);
+		return jl_strdup_printf(
+			"numeric pre-release identifier `%.*s%s` has a leading zero", len, f->at,
+			more);
 	case FAULT_EMPTY:
 		break;
 	}
@@ -206,7 +210,8 @@ static char *fault_reason(const struct fault *f)
 
 static int fault_error(const char *text, const struct fault *f, struct joblet_error **err)
 {
-	static const char accepted[] = "use MAJOR.MINOR.PATCH with no leading zeros, optionally followed by -PRERELEASE and +BUILD, e.g. 1.2.3 or 3.0.0-rc1";
+	static const char accepted[] =
+		"use MAJOR.MINOR.PATCH with no leading zeros, optionally followed by -PRERELEASE and +BUILD, e.g. 1.2.3 or 3.0.0-rc1";
 	_cleanup_free_ char *reason = NULL;
 	size_t len;
 

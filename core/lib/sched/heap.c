@@ -162,7 +162,8 @@ int joblet_heap_push(struct joblet_heap *h, void *item, uint64_t key, struct job
 		if (cap <= SIZE_MAX / sizeof(*grown))
 			grown = realloc(h->entries, cap * sizeof(*grown));
 		if (!grown)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot make room for %zu items in a heap", cap);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot make room for %zu items in a heap", cap);
 		h->entries = grown;
 		h->capacity = cap;
 	}

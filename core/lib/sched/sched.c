@@ -47,8 +47,8 @@ enum {
 
 struct cpu_topo {
 	unsigned cpu;
-	int node;	/* NUMA node, 0 when the host has none */
-	int64_t core;	/* package << 32 | core id: the same for sibling threads */
+	int node;     /* NUMA node, 0 when the host has none */
+	int64_t core; /* package << 32 | core id: the same for sibling threads */
 };
 
 struct jl_sched {
@@ -62,7 +62,7 @@ struct jl_sched {
 	struct jl_cpuset pinnable, held;
 	struct cpu_topo *topo; /* one per pinnable CPU, by CPU number */
 	size_t ntopo;
-	size_t npin, nheld; /* the counts of pinnable and held, kept (every decision reads them) */
+	size_t npin, nheld;  /* the counts of pinnable and held, kept (every decision reads them) */
 	int64_t last_now_ns; /* the time of the last decision, for peek() in why */
 };
 
@@ -109,7 +109,8 @@ static int load_topology(struct jl_sched *s, const char *sysfs, struct joblet_er
 		return 0;
 	s->topo = calloc(n, sizeof(*s->topo));
 	if (!s->topo)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the CPU topology");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read the CPU topology");
 	for (unsigned cpu = 0; cpu < JL_CPUSET_MAX && k < n; cpu++) {
 		char dir[4200], path[4300];
 		int64_t pkg, core;
@@ -118,9 +119,10 @@ static int load_topology(struct jl_sched *s, const char *sysfs, struct joblet_er
 			continue;
 		snprintf(dir, sizeof(dir), "%s/cpu%u", sysfs, cpu);
 		if (access(dir, F_OK) < 0)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"CPU %u in scheduler.cores is not on this host (no `%s`); list only the CPUs in %s/online",
-						cpu, dir, sysfs);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"CPU %u in scheduler.cores is not on this host (no `%s`); list only the CPUs in %s/online",
+				cpu, dir, sysfs);
 		snprintf(path, sizeof(path), "%s/topology/physical_package_id", dir);
 		pkg = read_number(path, 0);
 		snprintf(path, sizeof(path), "%s/topology/core_id", dir);
@@ -242,8 +244,8 @@ static int alloc_cores(struct jl_sched *s, size_t n, struct jl_cpuset *out)
 	for (size_t i = 0; i < s->ntopo; i++) {
 		size_t fr = node_free(s, s->topo[i].node);
 
-		if (fr >= n && (best < 0 || fr < best_free ||
-				(fr == best_free && s->topo[i].node < best))) {
+		if (fr >= n &&
+		    (best < 0 || fr < best_free || (fr == best_free && s->topo[i].node < best))) {
 			best = s->topo[i].node;
 			best_free = fr;
 		}
@@ -284,7 +286,7 @@ static int timed_compare(const void *a, const void *b, void *userdata)
 /* ------------------------------------------------------------------ the core */
 
 int jl_sched_new(const struct jl_sched_limits *limits, const struct joblet_plugin *policy,
-		     struct jl_sched **ret, struct joblet_error **err)
+		 struct jl_sched **ret, struct joblet_error **err)
 {
 	struct jl_sched *s;
 	int r;
@@ -342,12 +344,13 @@ static void capacity(const struct jl_sched *s, struct joblet_sched_capacity *cap
 	*cap = (struct joblet_sched_capacity){ .size = sizeof(*cap) };
 	cap->free_slots = s->max_running < 0 ? -1 : jl_max0(s->max_running - s->running);
 	cap->free_cpu = s->cpu_budget < 0 ? -1 : jl_max0(s->cpu_budget - s->cpu_used);
-	cap->free_memory_mib = s->memory_budget < 0 ? -1 : jl_max0(s->memory_budget - s->memory_used);
+	cap->free_memory_mib =
+		s->memory_budget < 0 ? -1 : jl_max0(s->memory_budget - s->memory_used);
 	cap->free_cores = (int64_t)(pin > held ? pin - held : 0);
 }
 
 int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
-		       struct joblet_error **err)
+		   struct joblet_error **err)
 {
 	size_t pin = s->npin;
 
@@ -356,17 +359,25 @@ int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
 					"job %s asks for a negative amount of CPU, memory or cores",
 					job->id);
 	if (job->exclusive_cores > 0 && (size_t)job->exclusive_cores > pin)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job asks for %" PRId64 " exclusive cores (--cpus) but this node lets jobs pin %zu (scheduler.cores); ask for fewer, or use --cpu-cores to share cores",
-					job->exclusive_cores, pin);
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"the job asks for %" PRId64
+			" exclusive cores (--cpus) but this node lets jobs pin %zu (scheduler.cores); ask for fewer, or use --cpu-cores to share cores",
+			job->exclusive_cores, pin);
 	if (s->cpu_budget >= 0 && job->max_cpu > s->cpu_budget)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job needs %" PRId64 "%% CPU but the whole CPU budget of this node is %" PRId64 "%% (scheduler.cpu_budget); ask for at most that much with --max-cpu or --cpus",
-					job->max_cpu, s->cpu_budget);
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"the job needs %" PRId64
+			"%% CPU but the whole CPU budget of this node is %" PRId64
+			"%% (scheduler.cpu_budget); ask for at most that much with --max-cpu or --cpus",
+			job->max_cpu, s->cpu_budget);
 	if (s->memory_budget >= 0 && job->max_memory_mib > s->memory_budget)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job needs %" PRId64 " MiB of memory but the whole memory budget of this node is %" PRId64 " MiB (scheduler.memory_budget); ask for at most that much with --max-memory",
-					job->max_memory_mib, s->memory_budget);
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"the job needs %" PRId64
+			" MiB of memory but the whole memory budget of this node is %" PRId64
+			" MiB (scheduler.memory_budget); ask for at most that much with --max-memory",
+			job->max_memory_mib, s->memory_budget);
 	return 0;
 }
 
@@ -381,7 +392,7 @@ static int to_policy(struct jl_sched *s, struct joblet_sched_job *job, int64_t n
 }
 
 int jl_sched_add(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns,
-		     struct joblet_error **err)
+		 struct joblet_error **err)
 {
 	int r = jl_sched_check(s, job, err);
 
@@ -392,8 +403,10 @@ int jl_sched_add(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_n
 					"job %s is in the scheduler already", job->id);
 	job->core_data = NULL;
 	if (job->start_at_ns > now_ns) {
-		if (joblet_heap_push(s->timed, job, JOBLET_HEAP_KEY_INT64(job->start_at_ns), NULL) < 0)
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot queue job %s for its start time", job->id);
+		if (joblet_heap_push(s->timed, job, JOBLET_HEAP_KEY_INT64(job->start_at_ns), NULL) <
+		    0)
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot queue job %s for its start time", job->id);
 		job->core_state = SJ_TIMED;
 		return 0;
 	}
@@ -479,7 +492,7 @@ void jl_sched_job_cores(const struct joblet_sched_job *job, char *buf, size_t si
 }
 
 int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job, const char *cores,
-		       int64_t now_ns, struct joblet_error **err)
+		   int64_t now_ns, struct joblet_error **err)
 {
 	struct jl_cpuset want, clash = { { 0 } };
 	struct jl_cpuset *keep = NULL;
@@ -497,9 +510,10 @@ int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job, const char 
 			char list[256];
 
 			jl_cpuset_format(&clash, list, sizeof(list));
-			return joblet_error_set(err, JOBLET_E_CONFLICT, 0,
-						"job %s holds cores %s, which another job holds too",
-						job->id, list);
+			return joblet_error_set(
+				err, JOBLET_E_CONFLICT, 0,
+				"job %s holds cores %s, which another job holds too", job->id,
+				list);
 		}
 		keep = malloc(sizeof(*keep));
 		if (!keep)
@@ -548,19 +562,23 @@ static int room_why(const struct jl_sched *s, const struct joblet_sched_capacity
 {
 	if (cap->free_slots == 0)
 		snprintf(buf, size,
-			 "waits for a free slot: %" PRId64 " jobs run, the most this node runs at once (scheduler.max_running_jobs)",
+			 "waits for a free slot: %" PRId64
+			 " jobs run, the most this node runs at once (scheduler.max_running_jobs)",
 			 s->running);
 	else if (job->exclusive_cores > cap->free_cores)
 		snprintf(buf, size,
-			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64 " of %zu are free",
+			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64
+			 " of %zu are free",
 			 job->exclusive_cores, cap->free_cores, s->npin);
 	else if (cap->free_cpu >= 0 && job->max_cpu > cap->free_cpu)
 		snprintf(buf, size,
-			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64 "%% budget is free (scheduler.cpu_budget)",
+			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64
+			 "%% budget is free (scheduler.cpu_budget)",
 			 job->max_cpu, cap->free_cpu, s->cpu_budget);
 	else if (cap->free_memory_mib >= 0 && job->max_memory_mib > cap->free_memory_mib)
 		snprintf(buf, size,
-			 "waits for memory: needs %" PRId64 " MiB, %" PRId64 " MiB of the %" PRId64 " MiB budget is free (scheduler.memory_budget)",
+			 "waits for memory: needs %" PRId64 " MiB, %" PRId64 " MiB of the %" PRId64
+			 " MiB budget is free (scheduler.memory_budget)",
 			 job->max_memory_mib, cap->free_memory_mib, s->memory_budget);
 	else
 		return 0;
@@ -568,7 +586,7 @@ static int room_why(const struct jl_sched *s, const struct joblet_sched_capacity
 }
 
 void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, char *buf,
-		      size_t size)
+		  size_t size)
 {
 	struct joblet_sched_capacity cap;
 	struct joblet_sched_job *head = NULL;
@@ -597,11 +615,14 @@ void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, 
 	/* It would fit: the policy's next job, which does not, holds it up (strict order). */
 	head = jl_scheduler_peek(s->plugin, s->state, s->last_now_ns);
 	if (head && head != job && room_why(s, &cap, head, ahead, sizeof(ahead)))
-		snprintf(buf, size, "waits its turn behind job %s, the next in the %s policy's order, which %s",
-			 head->id ? head->id : "?", s->plugin->name, ahead);
+		snprintf(
+			buf, size,
+			"waits its turn behind job %s, the next in the %s policy's order, which %s",
+			head->id ? head->id : "?", s->plugin->name, ahead);
 	else
 		snprintf(buf, size,
-			 "waits its turn: %" PRIu64 " jobs are queued, in the order of the %s policy",
+			 "waits its turn: %" PRIu64
+			 " jobs are queued, in the order of the %s policy",
 			 jl_scheduler_count(s->plugin, s->state), s->plugin->name);
 }
 

@@ -51,9 +51,8 @@ struct jl_sched;
  * create() reports.  Not thread safe: callers serialise (the daemon holds
  * its manager lock).
  */
-JL_API int jl_sched_new(const struct jl_sched_limits *limits,
-				const struct joblet_plugin *policy, struct jl_sched **ret,
-				struct joblet_error **err);
+JL_API int jl_sched_new(const struct jl_sched_limits *limits, const struct joblet_plugin *policy,
+			struct jl_sched **ret, struct joblet_error **err);
 /* Free the core; jobs still in it belong to the caller. */
 JL_API void jl_sched_free(struct jl_sched *s);
 
@@ -61,8 +60,8 @@ JL_API void jl_sched_free(struct jl_sched *s);
  * Could job ever run under these limits?  0, or JOBLET_E_LIMIT saying which
  * limit it exceeds and by how much (so it is refused at submission).
  */
-JL_API int jl_sched_check(const struct jl_sched *s,
-				  const struct joblet_sched_job *job, struct joblet_error **err);
+JL_API int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
+			  struct joblet_error **err);
 
 /*
  * Take job in (caller-owned, unchanged until it leaves): when
@@ -71,8 +70,8 @@ JL_API int jl_sched_check(const struct jl_sched *s,
  * became ready, such as before a daemon restart), else it is now_ns.  Runs
  * jl_sched_check() first.
  */
-JL_API int jl_sched_add(struct jl_sched *s, struct joblet_sched_job *job,
-				int64_t now_ns, struct joblet_error **err);
+JL_API int jl_sched_add(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns,
+			struct joblet_error **err);
 
 /* Take a waiting job out (canceled).  No-op for a job that is not waiting. */
 JL_API void jl_sched_cancel(struct jl_sched *s, struct joblet_sched_job *job);
@@ -94,20 +93,18 @@ JL_API struct joblet_sched_job *jl_sched_due(struct jl_sched *s, int64_t now_ns)
 JL_API struct joblet_sched_job *jl_sched_next(struct jl_sched *s, int64_t now_ns);
 
 /* The cores a running job holds exclusively, as a cpuset list ("2-3"), or "" for none. */
-JL_API void jl_sched_job_cores(const struct joblet_sched_job *job, char *buf,
-				       size_t size);
+JL_API void jl_sched_job_cores(const struct joblet_sched_job *job, char *buf, size_t size);
 
 /*
  * A job already running (re-adopted after a restart) holds its share and
  * the cores in its cpuset list cores (NULL or "" for none).  Errors:
  * JOBLET_E_CONFLICT when one of those cores is held already.
  */
-JL_API int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job,
-				  const char *cores, int64_t now_ns, struct joblet_error **err);
+JL_API int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job, const char *cores,
+			  int64_t now_ns, struct joblet_error **err);
 
 /* A running job ended (or could not start): give back what it held. */
-JL_API void jl_sched_release(struct jl_sched *s, struct joblet_sched_job *job,
-				     int64_t now_ns);
+JL_API void jl_sched_release(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns);
 
 /* When the next waiting job falls due (for a timer), or -1 when none waits for a time. */
 JL_API int64_t jl_sched_next_due(const struct jl_sched *s);
@@ -118,8 +115,8 @@ JL_API int64_t jl_sched_next_due(const struct jl_sched *s);
  * free ...", "waits its turn behind job ID, the next in the fifo policy's
  * order, which waits for memory: ..." (with a policy that has peek()), ...
  */
-JL_API void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job,
-				 char *buf, size_t size);
+JL_API void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, char *buf,
+			 size_t size);
 
 JL_API void jl_sched_usage(const struct jl_sched *s, struct jl_sched_usage *ret);
 

@@ -203,14 +203,18 @@ static int tar_create_file(int dirfd, const char *base, const char *name, mode_t
 		int saved = errno;
 
 		close(fd);
-		return joblet_error_set(err, JOBLET_E_IO, saved, "cannot set the mode of `%s`", name);
+		return joblet_error_set(err, JOBLET_E_IO, saved, "cannot set the mode of `%s`",
+					name);
 	}
 	return fd;
 }
 
 static int tar_too_big(const struct tar_job *job, const char *name, struct joblet_error **err)
 {
-	return joblet_error_set(err, JOBLET_E_LIMIT, 0, "the package unpacks to more than %llu bytes (at `%s`); the package is refused", (unsigned long long)job->limits->max_total_bytes, name);
+	return joblet_error_set(
+		err, JOBLET_E_LIMIT, 0,
+		"the package unpacks to more than %llu bytes (at `%s`); the package is refused",
+		(unsigned long long)job->limits->max_total_bytes, name);
 }
 
 /* The entry's data blocks, each at its offset (sparse files keep their holes). */
@@ -224,7 +228,9 @@ static int tar_copy_data(struct archive *a, struct tar_job *job, int fd, const c
 
 	while ((r = archive_read_data_block(a, &block, &size, &offset)) != ARCHIVE_EOF) {
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "cannot read the data of `%s`: %s", name, archive_error_string(a));
+			return joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
+						"cannot read the data of `%s`: %s", name,
+						archive_error_string(a));
 		if (offset < 0 || (uint64_t)offset + size > job->limits->max_total_bytes ||
 		    job->bytes + size > job->limits->max_total_bytes)
 			return tar_too_big(job, name, err);
@@ -235,7 +241,8 @@ static int tar_copy_data(struct archive *a, struct tar_job *job, int fd, const c
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0)
-				return joblet_error_set(err, JOBLET_E_IO, w < 0 ? errno : ENOSPC, "cannot write `%s`", name);
+				return joblet_error_set(err, JOBLET_E_IO, w < 0 ? errno : ENOSPC,
+							"cannot write `%s`", name);
 			done += (size_t)w;
 		}
 		job->bytes += size;
@@ -332,10 +339,10 @@ struct tar_item {
 	const char *display; /* the name as the package has it, for messages */
 	const char *hard;    /* the hard link's target as recorded, or NULL */
 	mode_t type;
-	mode_t perm;	     /* as it will be created */
-	char *name;	     /* normalised (owned) */
-	int dirfd;	     /* the folder that holds it, or -1 */
-	const char *base;    /* its last component (points into name) */
+	mode_t perm;	  /* as it will be created */
+	char *name;	  /* normalised (owned) */
+	int dirfd;	  /* the folder that holds it, or -1 */
+	const char *base; /* its last component (points into name) */
 };
 
 /*
@@ -348,14 +355,22 @@ static int tar_item_check(struct tar_job *job, struct tar_item *it, struct joble
 	int n;
 
 	if (!it->display || !*it->display)
-		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "a package entry has no name; the package is refused");
+		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0,
+					"a package entry has no name; the package is refused");
 	if (strlen(it->display) > job->limits->max_path_length)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "package entry `%s` has a name longer than %llu bytes; the package is refused", it->display, (unsigned long long)job->limits->max_path_length);
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"package entry `%s` has a name longer than %llu bytes; the package is refused",
+			it->display, (unsigned long long)job->limits->max_path_length);
 	if (++job->entries > job->limits->max_entries)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "the package has more than %llu entries; the package is refused", (unsigned long long)job->limits->max_entries);
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"the package has more than %llu entries; the package is refused",
+			(unsigned long long)job->limits->max_entries);
 	it->name = strdup(it->display);
 	if (!it->name)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", it->display);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`",
+					it->display);
 	n = tar_normalise(it->name, &why);
 	if (n == -2 && it->type == AE_IFDIR && !it->hard)
 		return 1; /* `./` itself: nothing to create. */
@@ -368,9 +383,9 @@ static int tar_item_check(struct tar_job *job, struct tar_item *it, struct joble
 	if (!it->hard && it->type != AE_IFREG && it->type != AE_IFDIR && it->type != AE_IFLNK)
 		return tar_refuse(err, it->display,
 				  it->type == AE_IFCHR || it->type == AE_IFBLK ? "is a device node"
-				  : it->type == AE_IFIFO			  ? "is a FIFO"
-				  : it->type == AE_IFSOCK			  ? "is a socket"
-										  : "has an unknown type");
+				  : it->type == AE_IFIFO		       ? "is a FIFO"
+				  : it->type == AE_IFSOCK		       ? "is a socket"
+							  : "has an unknown type");
 	if (!it->hard && it->type == AE_IFREG && archive_entry_size_is_set(it->entry) &&
 	    (uint64_t)archive_entry_size(it->entry) > job->limits->max_total_bytes - job->bytes)
 		return tar_too_big(job, it->display, err);
@@ -385,7 +400,8 @@ static int tar_item_parent(struct tar_job *job, struct tar_item *it, struct jobl
 		return 0;
 	if (errno == ELOOP || errno == ENOTDIR)
 		return tar_refuse(err, it->display, "goes through a symlink or a file");
-	return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create the folders of `%s`", it->display);
+	return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create the folders of `%s`",
+				it->display);
 }
 
 /* A hard link, only to a regular file unpacked before it. */
@@ -397,17 +413,20 @@ static int tar_make_hardlink(struct tar_job *job, struct tar_item *it, struct jo
 	int tfd, r = 0;
 
 	if (!target)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`", it->display);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot unpack `%s`",
+					it->display);
 	if (tar_normalise(target, &why) < 0) {
 		free(target);
 		return tar_refuse(err, it->display, "is a hard link to a path outside the package");
 	}
 	tfd = tar_open_parent(job->rootfd, target, false, &tbase);
 	if (tfd < 0 || fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-		r = tar_refuse(err, it->display, "is a hard link to something that is not a file unpacked before it");
+		r = tar_refuse(err, it->display,
+			       "is a hard link to something that is not a file unpacked before it");
 	else if (linkat(tfd, tbase, it->dirfd, it->base, 0) < 0 &&
 		 !tar_relink(tfd, tbase, &st, it->dirfd, it->base))
-		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot link `%s` to `%s`", it->display, it->hard);
+		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot link `%s` to `%s`",
+				     it->display, it->hard);
 	if (tfd >= 0)
 		close(tfd);
 	free(target);
@@ -422,9 +441,14 @@ static int tar_make_dir(struct tar_item *it, struct joblet_error **err)
 	if (mkdirat(it->dirfd, it->base, 0755) < 0 &&
 	    !(errno == EEXIST && fstatat(it->dirfd, it->base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	      S_ISDIR(st.st_mode)))
-		return errno == EEXIST ? tar_refuse(err, it->display, "is a folder where a file or symlink already is") : joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", it->display);
+		return errno == EEXIST
+			       ? tar_refuse(err, it->display,
+					    "is a folder where a file or symlink already is")
+			       : joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`",
+						  it->display);
 	if (fchmodat(it->dirfd, it->base, 0755, 0) < 0)
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the mode of `%s`", it->display);
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot set the mode of `%s`",
+					it->display);
 	return 0;
 }
 
@@ -434,12 +458,16 @@ static int tar_make_symlink(struct tar_job *job, struct tar_item *it, struct job
 	const char *target = archive_entry_symlink(it->entry);
 
 	if (!target || !tar_link_stays_inside(it->name, target))
-		return tar_refuse(err, it->display, target && target[0] == '/' ? "is a symlink to an absolute path" : "is a symlink that points outside the package");
+		return tar_refuse(err, it->display,
+				  target && target[0] == '/'
+					  ? "is a symlink to an absolute path"
+					  : "is a symlink that points outside the package");
 	if (symlinkat(target, it->dirfd, it->base) < 0) {
 		/* Same name again: the later entry replaces a file or link. */
 		if (errno != EEXIST || unlinkat(it->dirfd, it->base, 0) < 0 ||
 		    symlinkat(target, it->dirfd, it->base) < 0)
-			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create symlink `%s`", it->display);
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot create symlink `%s`", it->display);
 	}
 	return tar_remember_symlink(job, it->name, err);
 }
@@ -496,8 +524,9 @@ static int tar_check_symlinks(struct tar_job *job, struct joblet_error **err)
 		if (errno == ENOSYS)
 			return 0;
 		if (errno == EXDEV)
-			return tar_refuse(err, job->symlinks[i],
-					  "is a symlink that leads outside the package through other links");
+			return tar_refuse(
+				err, job->symlinks[i],
+				"is a symlink that leads outside the package through other links");
 		/* ENOENT and friends: dangling inside the tree, harmless. */
 	}
 #else
@@ -524,7 +553,8 @@ static int tar_fail(struct tar_input *input, struct archive *a, struct joblet_er
 				entries, archive_error_string(a));
 }
 
-static int tar_extract(struct joblet_stream *in, int dirfd, const struct joblet_archive_limits *limits,
+static int tar_extract(struct joblet_stream *in, int dirfd,
+		       const struct joblet_archive_limits *limits,
 		       struct joblet_archive_stats *ret_stats, struct joblet_error **err)
 {
 	struct tar_input *input = calloc(1, sizeof(*input));
@@ -544,7 +574,8 @@ static int tar_extract(struct joblet_stream *in, int dirfd, const struct joblet_
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open(a, input, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
-		r = tar_fail(input, a, err, "not a tar package (plain, gzip, xz, zstd or bzip2)", 0);
+		r = tar_fail(input, a, err, "not a tar package (plain, gzip, xz, zstd or bzip2)",
+			     0);
 		goto out;
 	}
 	for (;;) {
@@ -560,7 +591,8 @@ static int tar_extract(struct joblet_stream *in, int dirfd, const struct joblet_
 		r = tar_entry(a, entry, &job, err);
 		if (r < 0) {
 			if (input->err) {
-				/* The data read failed because the stream did: report the stream. */
+				/* The data read failed because the stream did: report the stream.
+				 */
 				joblet_error_clear(err);
 				r = tar_fail(input, a, err, "", 0);
 			}
@@ -602,15 +634,18 @@ out:
 
 static int32_t tar_probe(const uint8_t *head, size_t len, const char *name_hint)
 {
-	static const char *const suffixes[] = { ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.zst",
-						".tar.bz2", ".tbz2", ".tar" };
+	static const char *const suffixes[] = { ".tar.gz",  ".tgz",	".tar.xz", ".txz",
+						".tar.zst", ".tar.bz2", ".tbz2",   ".tar" };
 	int32_t score = 0;
 
 	if (len >= 262 && memcmp(head + 257, "ustar", 5) == 0)
 		score = 90;
 	else if (len >= 2 && head[0] == 0x1f && head[1] == 0x8b)
 		score = 70;
-	else if (len >= 6 && memcmp(head, "\xfd" "7zXZ\0", 6) == 0)
+	else if (len >= 6 && memcmp(head,
+				    "\xfd"
+				    "7zXZ\0",
+				    6) == 0)
 		score = 70;
 	else if (len >= 4 && memcmp(head, "\x28\xb5\x2f\xfd", 4) == 0)
 		score = 70;
@@ -630,7 +665,6 @@ static int32_t tar_probe(const uint8_t *head, size_t len, const char *name_hint)
 	}
 	return score > 100 ? 100 : score;
 }
-
 
 /* ------------------------------------------------------------------ create */
 
@@ -689,23 +723,24 @@ static int tar_write_header(struct tar_writer *w, struct archive_entry *e, const
 			    struct joblet_error **err)
 {
 	if (archive_write_header(w->a, e) != ARCHIVE_OK)
-		return joblet_error_set(err, JOBLET_E_IO, 0, "cannot write `%s` into the package: %s",
-					path, archive_error_string(w->a));
+		return joblet_error_set(err, JOBLET_E_IO, 0,
+					"cannot write `%s` into the package: %s", path,
+					archive_error_string(w->a));
 	return 0;
 }
 
 /* One thing in a folder being packed. */
 struct tar_pack_item {
-	int dirfd;		 /* the folder holding it */
-	const char *file;	 /* its name there */
-	char *path;		 /* in the package: PREFIX/NAME */
-	char *relpath;		 /* relative to the tree's top, for messages */
+	int dirfd;	  /* the folder holding it */
+	const char *file; /* its name there */
+	char *path;	  /* in the package: PREFIX/NAME */
+	char *relpath;	  /* relative to the tree's top, for messages */
 	struct stat st;
 	struct archive_entry *e; /* its entry, with the fields every kind shares */
 };
 
-static int tar_add_dir(struct tar_writer *w, int fd, const char *prefix, const char *rel,
-		       int depth, struct joblet_error **err);
+static int tar_add_dir(struct tar_writer *w, int fd, const char *prefix, const char *rel, int depth,
+		       struct joblet_error **err);
 
 /* Names, limits and mode bits an install would accept; then the entry's common fields. */
 static int tar_pack_begin(struct tar_writer *w, struct tar_pack_item *it, const char *prefix,
@@ -720,12 +755,19 @@ static int tar_pack_begin(struct tar_writer *w, struct tar_pack_item *it, const 
 	if (fstatat(it->dirfd, it->file, &it->st, AT_SYMLINK_NOFOLLOW) < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot stat `%s`", it->relpath);
 	if (++w->entries > w->limits->max_entries)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "the folder has more than %llu entries", (unsigned long long)w->limits->max_entries);
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"the folder has more than %llu entries",
+					(unsigned long long)w->limits->max_entries);
 	if (strlen(it->path) > w->limits->max_path_length)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` has a name longer than %llu bytes", it->relpath, (unsigned long long)w->limits->max_path_length);
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"`%s` has a name longer than %llu bytes", it->relpath,
+					(unsigned long long)w->limits->max_path_length);
 	if ((S_ISREG(it->st.st_mode) || S_ISDIR(it->st.st_mode)) &&
 	    (it->st.st_mode & (S_ISUID | S_ISGID)))
-		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` has the setuid or setgid bit; installs refuse such files, so packing does too", it->relpath);
+		return joblet_error_set(
+			err, JOBLET_E_ARCHIVE, 0,
+			"`%s` has the setuid or setgid bit; installs refuse such files, so packing does too",
+			it->relpath);
 	it->e = archive_entry_new();
 	if (!it->e)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pack");
@@ -762,10 +804,14 @@ static int tar_pack_symlink(struct tar_writer *w, struct tar_pack_item *it,
 	ssize_t len = readlinkat(it->dirfd, it->file, target, sizeof(target) - 1);
 
 	if (len < 0)
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read link `%s`", it->relpath);
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read link `%s`",
+					it->relpath);
 	target[len] = '\0';
 	if (!tar_link_stays_inside(it->relpath, target))
-		return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` is a symlink to `%s`, outside the folder; installs refuse such links, so packing does too", it->relpath, target);
+		return joblet_error_set(
+			err, JOBLET_E_ARCHIVE, 0,
+			"`%s` is a symlink to `%s`, outside the folder; installs refuse such links, so packing does too",
+			it->relpath, target);
 	archive_entry_set_filetype(it->e, AE_IFLNK);
 	archive_entry_set_perm(it->e, 0777);
 	archive_entry_set_symlink(it->e, target);
@@ -782,11 +828,15 @@ static int tar_pack_data(struct tar_writer *w, struct tar_pack_item *it, int ffd
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
-			return joblet_error_set(err, JOBLET_E_IO, got < 0 ? errno : 0, "`%s` changed while it was being packed", it->relpath);
+			return joblet_error_set(err, JOBLET_E_IO, got < 0 ? errno : 0,
+						"`%s` changed while it was being packed",
+						it->relpath);
 		if (got > left)
 			got = (ssize_t)left;
 		if (archive_write_data(w->a, w->buf, (size_t)got) != got)
-			return joblet_error_set(err, JOBLET_E_IO, 0, "cannot write `%s` into the package: %s", it->relpath, archive_error_string(w->a));
+			return joblet_error_set(err, JOBLET_E_IO, 0,
+						"cannot write `%s` into the package: %s",
+						it->relpath, archive_error_string(w->a));
 		left -= got;
 		w->bytes += (uint64_t)got;
 	}
@@ -794,13 +844,14 @@ static int tar_pack_data(struct tar_writer *w, struct tar_pack_item *it, int ffd
 }
 
 /* A regular file, within the byte limit. */
-static int tar_pack_file(struct tar_writer *w, struct tar_pack_item *it,
-			 struct joblet_error **err)
+static int tar_pack_file(struct tar_writer *w, struct tar_pack_item *it, struct joblet_error **err)
 {
 	int ffd, r;
 
 	if ((uint64_t)it->st.st_size > w->limits->max_total_bytes - w->bytes)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "the folder holds more than %llu bytes (at `%s`)", (unsigned long long)w->limits->max_total_bytes, it->relpath);
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0, "the folder holds more than %llu bytes (at `%s`)",
+			(unsigned long long)w->limits->max_total_bytes, it->relpath);
 	ffd = openat(it->dirfd, it->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (ffd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", it->relpath);
@@ -829,22 +880,26 @@ static int tar_pack_item(struct tar_writer *w, struct tar_pack_item *it, const c
 		return tar_pack_symlink(w, it, err);
 	if (S_ISREG(it->st.st_mode))
 		return tar_pack_file(w, it, err);
-	return joblet_error_set(err, JOBLET_E_ARCHIVE, 0, "`%s` is a device node, FIFO or socket; a runtime holds only files, folders and links", it->relpath);
+	return joblet_error_set(
+		err, JOBLET_E_ARCHIVE, 0,
+		"`%s` is a device node, FIFO or socket; a runtime holds only files, folders and links",
+		it->relpath);
 }
 
 /*
  * Add the folder open at fd, whose path in the package is `prefix` and
  * whose path relative to the tree's top is `rel` ("" at the top).
  */
-static int tar_add_dir(struct tar_writer *w, int fd, const char *prefix, const char *rel,
-		       int depth, struct joblet_error **err)
+static int tar_add_dir(struct tar_writer *w, int fd, const char *prefix, const char *rel, int depth,
+		       struct joblet_error **err)
 {
 	char **names = NULL;
 	size_t n = 0;
 	int r = 0;
 
 	if (depth > 128)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` is nested too deeply", prefix);
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0, "`%s` is nested too deeply",
+					prefix);
 	if (tar_sorted_names(fd, &names, &n) < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot list `%s`", prefix);
 	for (size_t i = 0; i < n && r == 0; i++) {

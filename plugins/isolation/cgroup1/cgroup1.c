@@ -32,12 +32,12 @@
 #include "cgroup_common.h"
 
 #define CGROUP1_DEFAULT_BASE "joblet"
-#define CGROUP1_MOUNTINFO "/proc/self/mountinfo"
+#define CGROUP1_MOUNTINFO    "/proc/self/mountinfo"
 /* How long cleanup() waits for the job's processes to go before rmdir. */
 #define CGROUP1_CLEANUP_MS 5000
 /* How long kill() waits for the freezer to take hold, and in all. */
 #define CGROUP1_FREEZE_MS 1000
-#define CGROUP1_KILL_MS 2000
+#define CGROUP1_KILL_MS	  2000
 
 /* Without these joblet cannot account memory, apply the pids default or stop a job safely. */
 static const int cgroup1_required[] = { JL_CG_V1_MEMORY, JL_CG_V1_PIDS, JL_CG_V1_FREEZER };
@@ -71,9 +71,10 @@ static int cgroup1_init(const struct joblet_plugin_host *host, struct joblet_err
 
 	if (b) {
 		if (!jl_cg_rel_path_ok(b) || strlen(b) >= sizeof(cgroup1_base))
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation/cgroup1 setting `base` must be a relative path below each hierarchy (letters, digits, `.`, `_`, `-`, no `..`), such as `joblet`, not `%s`",
-						b);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"isolation/cgroup1 setting `base` must be a relative path below each hierarchy (letters, digits, `.`, `_`, `-`, no `..`), such as `joblet`, not `%s`",
+				b);
 		snprintf(cgroup1_base, sizeof(cgroup1_base), "%s", b);
 	}
 	return 0;
@@ -109,13 +110,15 @@ static int cgroup1_missing_error(const struct jl_cg_layout *lay, const char *mis
 				 const char *mounted, struct joblet_error **err)
 {
 	if (!*mounted)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"no cgroup v1 controller is mounted%s",
-					lay->n_v2 ? " (this host uses the cgroup2 hierarchy: isolation/cgroup2 serves it)"
-						  : "");
-	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"the cgroup v1 controllers %s are not mounted (mounted: %s); joblet needs memory, pids and freezer to account, limit and stop jobs",
-				missing, mounted);
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0, "no cgroup v1 controller is mounted%s",
+			lay->n_v2
+				? " (this host uses the cgroup2 hierarchy: isolation/cgroup2 serves it)"
+				: "");
+	return joblet_error_set(
+		err, JOBLET_E_UNSUPPORTED, 0,
+		"the cgroup v1 controllers %s are not mounted (mounted: %s); joblet needs memory, pids and freezer to account, limit and stop jobs",
+		missing, mounted);
 }
 
 static int cgroup1_probe(struct joblet_error **err)
@@ -142,7 +145,8 @@ static int cgroup1_probe(struct joblet_error **err)
 			snprintf(p, sizeof(p), "%s", lay.v1_mount[i]);
 		if (access(p, W_OK) < 0) {
 			r = joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
-					     "cannot create cgroups under `%s`: run joblet as root", p);
+					     "cannot create cgroups under `%s`: run joblet as root",
+					     p);
 			goto out;
 		}
 	}
@@ -193,16 +197,17 @@ static int cgroup1_open_base(struct cgroup1_hier *h, struct joblet_error **err)
 
 		snprintf(name, sizeof(name), "%.*s", (int)len, c);
 		if (mkdirat(fd, name, 0755) < 0 && errno != EEXIST) {
-			r = joblet_error_set(err, errno == EACCES || errno == EPERM ? JOBLET_E_PERMISSION
-										    : JOBLET_E_SYSTEM,
+			r = joblet_error_set(err,
+					     errno == EACCES || errno == EPERM ? JOBLET_E_PERMISSION
+									       : JOBLET_E_SYSTEM,
 					     errno, "cannot create cgroup `%s/%s`", dir, name);
 			close(fd);
 			return r;
 		}
 		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (next < 0) {
-			r = joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open cgroup `%s/%s`",
-					     dir, name);
+			r = joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					     "cannot open cgroup `%s/%s`", dir, name);
 			close(fd);
 			return r;
 		}
@@ -291,9 +296,9 @@ static void cgroup1_watch_oom(struct cgroup1_state *s)
 /* What prepare() works out before it makes the job's cgroups. */
 struct cgroup1_plan {
 	struct jl_cg_limits l;
-	struct jl_cg_devs devs;	 /* the disks an IO limit applies to */
-	char parent_cpus[1024];	 /* cpuset.cpus of the cpuset BASE, when a cpuset is joined */
-	char mems[1024];	 /* its cpuset.mems (l.mems points here) */
+	struct jl_cg_devs devs; /* the disks an IO limit applies to */
+	char parent_cpus[1024]; /* cpuset.cpus of the cpuset BASE, when a cpuset is joined */
+	char mems[1024];	/* its cpuset.mems (l.mems points here) */
 };
 
 /* A state for job, named by the job id. */
@@ -304,17 +309,20 @@ static int cgroup1_state_new(struct joblet_job *job, struct cgroup1_state **ret,
 	int r;
 
 	if (!s)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare the job's cgroups");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot prepare the job's cgroups");
 	s->oom_efd = -1;
 	for (int i = 0; i < JL_CG_V1_N; i++)
 		s->dirs.fd[i] = -1;
 	s->name = strdup(joblet_job_id(job));
 	if (!s->name) {
 		cgroup1_state_free(s);
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare the job's cgroups");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot prepare the job's cgroups");
 	}
 	if (!jl_cg_rel_path_ok(s->name) || strchr(s->name, '/')) {
-		r = joblet_error_set(err, JOBLET_E_INVALID, 0, "job id `%s` cannot name a cgroup", s->name);
+		r = joblet_error_set(err, JOBLET_E_INVALID, 0, "job id `%s` cannot name a cgroup",
+				     s->name);
 		cgroup1_state_free(s);
 		return r;
 	}
@@ -335,7 +343,8 @@ static int cgroup1_plan_limits(struct joblet_job *job, struct cgroup1_plan *plan
 	r = jl_cg_disks_of_path("/sys", CGROUP1_MOUNTINFO, joblet_job_work_dir(job), &plan->devs,
 				err);
 	if (r < 0)
-		return joblet_error_prefix(err, r, "cannot limit IO to %" PRId64 " bytes/s", plan->l.io_bps);
+		return joblet_error_prefix(err, r, "cannot limit IO to %" PRId64 " bytes/s",
+					   plan->l.io_bps);
 	return 0;
 }
 
@@ -359,9 +368,11 @@ static int cgroup1_find_hierarchies(struct cgroup1_state *s, const struct jl_cg_
 			s->n++;
 			if (!h->mount ||
 			    asprintf(&h->base_path, "%s/%s", lay->v1_mount[c], cgroup1_base) < 0 ||
-			    asprintf(&h->path, "%s/%s/%s", lay->v1_mount[c], cgroup1_base, s->name) < 0) {
+			    asprintf(&h->path, "%s/%s/%s", lay->v1_mount[c], cgroup1_base,
+				     s->name) < 0) {
 				h->base_path = h->path = NULL;
-				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare the job's cgroups");
+				return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+							"cannot prepare the job's cgroups");
 			}
 		}
 		h->mask |= 1u << c;
@@ -429,7 +440,12 @@ static int cgroup1_make_one(struct cgroup1_state *s, struct cgroup1_hier *h,
 	if (r < 0)
 		return r;
 	if (mkdirat(h->base_fd, s->name, 0755) < 0)
-		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_SYSTEM, errno, "cannot create the job's cgroup `%s`%s", h->path, errno == EEXIST ? " (a job with this id runs, or a dead one left it behind: remove it with rmdir)" : "");
+		return joblet_error_set(
+			err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_SYSTEM, errno,
+			"cannot create the job's cgroup `%s`%s", h->path,
+			errno == EEXIST
+				? " (a job with this id runs, or a dead one left it behind: remove it with rmdir)"
+				: "");
 	h->fd = openat(h->base_fd, s->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (h->fd < 0) {
 		r = joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open `%s`", h->path);
@@ -509,7 +525,8 @@ static int cgroup1_child(struct joblet_job *job, void *state, struct joblet_erro
 	for (size_t i = 0; i < s->n; i++) {
 		r = jl_cg_write(s->h[i].fd, s->h[i].path, "tasks", "0", err);
 		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot move the job's first process into its cgroups");
+			return joblet_error_prefix(
+				err, r, "cannot move the job's first process into its cgroups");
 	}
 	/* Placed: the job's cgroup namespace (if any) is rooted here. */
 	return joblet_job_child_placed(job, err);
@@ -615,7 +632,8 @@ static void cgroup1_cleanup(struct joblet_job *job, void *state)
 
 		if (jl_cg_rmdir_wait(s->h[i].base_fd, s->h[i].base_path, s->name,
 				     left > 0 ? (int)left : 0, &e) < 0) {
-			joblet_plog_warning("%s; the daemon removes it later", joblet_error_message(e));
+			joblet_plog_warning("%s; the daemon removes it later",
+					    joblet_error_message(e));
 			joblet_error_clear(&e);
 		}
 	}
@@ -640,7 +658,8 @@ static int cgroup1_reap(struct joblet_job *job, struct joblet_error **err)
 				continue;
 			/* cpu,cpuacct share one mount: one visit. */
 			for (int k = 0; k < c; k++)
-				if (lay.v1_mount[k] && strcmp(lay.v1_mount[k], lay.v1_mount[c]) == 0 &&
+				if (lay.v1_mount[k] &&
+				    strcmp(lay.v1_mount[k], lay.v1_mount[c]) == 0 &&
 				    k != JL_CG_V1_FREEZER)
 					seen = true;
 			if (seen && pass == 1)

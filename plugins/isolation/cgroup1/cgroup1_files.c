@@ -35,9 +35,10 @@ static int cgroup1_need(const struct cgroup1_dirs *d, int c, const char *what,
 {
 	if (d->fd[c] >= 0)
 		return 0;
-	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"cannot %s: the cgroup v1 `%s` controller is not mounted on this host; mount it (for example on /sys/fs/cgroup/%s) or run the job without %s",
-				what, jl_cg_v1_name(c), jl_cg_v1_name(c), cgroup1_flag(c));
+	return joblet_error_set(
+		err, JOBLET_E_UNSUPPORTED, 0,
+		"cannot %s: the cgroup v1 `%s` controller is not mounted on this host; mount it (for example on /sys/fs/cgroup/%s) or run the job without %s",
+		what, jl_cg_v1_name(c), jl_cg_v1_name(c), cgroup1_flag(c));
 }
 
 /* cpu.cfs_period_us and cpu.cfs_quota_us. */
@@ -82,7 +83,11 @@ static int cgroup1_write_memory(const struct cgroup1_dirs *d, const struct jl_cg
 	/* memory+swap = memory: no swap at all (only with swap accounting). */
 	r = jl_cg_write_raw(fd, "memory.memsw.limit_in_bytes", v);
 	if (r == -ENOENT && l->host_has_swap)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0, "cannot keep the job out of swap: `%s/memory.memsw.limit_in_bytes` does not exist (swap accounting is off) and this host has swap, so the job could use more than %" PRId64 " MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit", path, l->memory_mib);
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"cannot keep the job out of swap: `%s/memory.memsw.limit_in_bytes` does not exist (swap accounting is off) and this host has swap, so the job could use more than %" PRId64
+			" MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit",
+			path, l->memory_mib);
 	if (r < 0 && r != -ENOENT) {
 		r = jl_cg_write(fd, path, "memory.memsw.limit_in_bytes", v, err);
 		if (r < 0)
@@ -106,7 +111,8 @@ static int cgroup1_write_blkio(const struct cgroup1_dirs *d, const struct jl_cg_
 	if (r < 0)
 		return r;
 	if (!devs || devs->n == 0)
-		return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "an IO limit without the devices to apply it to");
+		return joblet_error_set(err, JOBLET_E_INTERNAL, 0,
+					"an IO limit without the devices to apply it to");
 	for (size_t i = 0; i < devs->n; i++) {
 		if (jl_cg_blkio_line(&devs->dev[i], l->io_bps, v, sizeof(v)) < 0)
 			return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "blkio line too long");
@@ -150,7 +156,10 @@ static int cgroup1_write_cpuset(const struct cgroup1_dirs *d, const struct jl_cg
 	int r;
 
 	if (!cpus || !*cpus || !l->mems || !*l->mems)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot set up the job's cpuset in `%s`: its parent has no CPUs or memory nodes (cpuset.cpus `%s`, cpuset.mems `%s`)", path, cpus ? cpus : "", l->mems ? l->mems : "");
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"cannot set up the job's cpuset in `%s`: its parent has no CPUs or memory nodes (cpuset.cpus `%s`, cpuset.mems `%s`)",
+			path, cpus ? cpus : "", l->mems ? l->mems : "");
 	r = jl_cg_write(d->fd[JL_CG_V1_CPUSET], path, "cpuset.cpus", cpus, err);
 	if (r == 0)
 		r = jl_cg_write(d->fd[JL_CG_V1_CPUSET], path, "cpuset.mems", l->mems, err);
@@ -217,10 +226,12 @@ void cgroup1_read_usage(const struct cgroup1_dirs *d, struct joblet_job_usage *u
 		if (jl_cg_read_u64_at(d->fd[JL_CG_V1_MEMORY], "memory.max_usage_in_bytes", &v) == 0)
 			u->memory_peak_bytes = v;
 	}
-	if (d->fd[JL_CG_V1_PIDS] >= 0 && jl_cg_read_u64_at(d->fd[JL_CG_V1_PIDS], "pids.current", &v) == 0)
+	if (d->fd[JL_CG_V1_PIDS] >= 0 &&
+	    jl_cg_read_u64_at(d->fd[JL_CG_V1_PIDS], "pids.current", &v) == 0)
 		u->pids = v;
 	if (d->fd[JL_CG_V1_BLKIO] >= 0 &&
-	    jl_cg_read_at(d->fd[JL_CG_V1_BLKIO], "blkio.throttle.io_service_bytes", buf, sizeof(buf)) >= 0)
+	    jl_cg_read_at(d->fd[JL_CG_V1_BLKIO], "blkio.throttle.io_service_bytes", buf,
+			  sizeof(buf)) >= 0)
 		cgroup1_blkio_bytes(buf, &u->io_read_bytes, &u->io_write_bytes);
 }
 

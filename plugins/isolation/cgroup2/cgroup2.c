@@ -34,12 +34,12 @@
 #endif
 
 #define CGROUP2_DEFAULT_MOUNT "/sys/fs/cgroup"
-#define CGROUP2_DEFAULT_BASE "joblet.slice"
+#define CGROUP2_DEFAULT_BASE  "joblet.slice"
 /* How long cleanup() waits for the job's processes to go before rmdir. */
 #define CGROUP2_CLEANUP_MS 5000
 /* How long kill() waits for a freeze to take hold, and in all. */
 #define CGROUP2_FREEZE_MS 1000
-#define CGROUP2_KILL_MS 2000
+#define CGROUP2_KILL_MS	  2000
 
 /* The controllers joblet may need; probe() wants them all available. */
 static const char *const cgroup2_controllers[] = { "cpu", "memory", "pids", "io", "cpuset", NULL };
@@ -67,9 +67,10 @@ static int cgroup2_init(const struct joblet_plugin_host *host, struct joblet_err
 
 	if (m) {
 		if (m[0] != '/' || strstr(m, "/..") || strlen(m) >= sizeof(cgroup2_mount))
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation/cgroup2 setting `mount` must be an absolute path without `..`, not `%s`",
-						m);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"isolation/cgroup2 setting `mount` must be an absolute path without `..`, not `%s`",
+				m);
 		snprintf(cgroup2_mount, sizeof(cgroup2_mount), "%s", m);
 		/* "/sys/fs/cgroup/" and "/sys/fs/cgroup" are the same mount. */
 		for (size_t n = strlen(cgroup2_mount); n > 1 && cgroup2_mount[n - 1] == '/'; n--)
@@ -77,9 +78,10 @@ static int cgroup2_init(const struct joblet_plugin_host *host, struct joblet_err
 	}
 	if (b) {
 		if (!jl_cg_rel_path_ok(b) || strlen(b) >= sizeof(cgroup2_base))
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation/cgroup2 setting `base` must be a relative path below the cgroup2 mount (letters, digits, `.`, `_`, `-`, no `..`), such as `joblet.slice`, not `%s`",
-						b);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"isolation/cgroup2 setting `base` must be a relative path below the cgroup2 mount (letters, digits, `.`, `_`, `-`, no `..`), such as `joblet.slice`, not `%s`",
+				b);
 		snprintf(cgroup2_base, sizeof(cgroup2_base), "%s", b);
 	}
 	return 0;
@@ -110,13 +112,14 @@ static void cgroup2_elsewhere(char *buf, size_t size)
 			close(fd);
 		}
 		used += (size_t)snprintf(buf + used, size - used,
-					 "; a cgroup2 is mounted at `%s` with controllers: %s", path,
-					 *ctl ? ctl : "none");
+					 "; a cgroup2 is mounted at `%s` with controllers: %s",
+					 path, *ctl ? ctl : "none");
 	}
 	for (int i = 0; i < JL_CG_V1_N && used < size; i++)
 		if (lay.v1_mount[i]) {
-			snprintf(buf + used, size - used,
-				 "; cgroup v1 hierarchies own the controllers (isolation/cgroup1 can use them)");
+			snprintf(
+				buf + used, size - used,
+				"; cgroup v1 hierarchies own the controllers (isolation/cgroup1 can use them)");
 			break;
 		}
 	jl_cg_layout_free(&lay);
@@ -163,14 +166,16 @@ static int cgroup2_probe(struct joblet_error **err)
 		}
 	if (*missing) {
 		cgroup2_elsewhere(other, sizeof(other));
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"cgroup2 at `%s` lacks the controllers %s in `%s` (it has: %s); enable them in the parent's cgroup.subtree_control or delegate them to joblet%s",
-					cgroup2_mount, missing, anc, *ctl ? ctl : "none", other);
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"cgroup2 at `%s` lacks the controllers %s in `%s` (it has: %s); enable them in the parent's cgroup.subtree_control or delegate them to joblet%s",
+			cgroup2_mount, missing, anc, *ctl ? ctl : "none", other);
 	}
 	if (faccessat(fd, ".", W_OK, AT_EACCESS) < 0)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
-					"cannot create cgroups under `%s`: run joblet as root, or delegate that cgroup to joblet's user",
-					anc);
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, errno,
+			"cannot create cgroups under `%s`: run joblet as root, or delegate that cgroup to joblet's user",
+			anc);
 	return 0;
 }
 
@@ -184,9 +189,10 @@ static int cgroup2_enable(int fd, const char *dir, const char *const *want,
 	int r;
 
 	if (jl_cg_read_at(fd, "cgroup.subtree_control", on, sizeof(on)) < 0)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
-					"cannot read `%s/cgroup.subtree_control`; is `%s` a cgroup2 directory?",
-					dir, dir);
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, errno,
+			"cannot read `%s/cgroup.subtree_control`; is `%s` a cgroup2 directory?",
+			dir, dir);
 	for (const char *const *c = want; *c; c++) {
 		if (jl_cg_word_in(on, *c))
 			continue;
@@ -194,9 +200,10 @@ static int cgroup2_enable(int fd, const char *dir, const char *const *want,
 			avail[0] = '\0';
 		avail[strcspn(avail, "\n")] = '\0';
 		if (!jl_cg_word_in(avail, *c))
-			return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-						"the cgroup2 `%s` controller is not available in `%s` (cgroup.controllers: %s); enable it in its parent's cgroup.subtree_control, or delegate it to joblet",
-						*c, dir, *avail ? avail : "none");
+			return joblet_error_set(
+				err, JOBLET_E_UNSUPPORTED, 0,
+				"the cgroup2 `%s` controller is not available in `%s` (cgroup.controllers: %s); enable it in its parent's cgroup.subtree_control, or delegate it to joblet",
+				*c, dir, *avail ? avail : "none");
 		snprintf(v, sizeof(v), "+%s", *c);
 		r = jl_cg_write(fd, dir, "cgroup.subtree_control", v, err);
 		if (r < 0)
@@ -231,8 +238,9 @@ static int cgroup2_open_base(const char *const *want, int *ret_fd, struct joblet
 			return r;
 		}
 		if (mkdirat(fd, name, 0755) < 0 && errno != EEXIST) {
-			r = joblet_error_set(err, errno == EACCES || errno == EPERM ? JOBLET_E_PERMISSION
-										    : JOBLET_E_SYSTEM,
+			r = joblet_error_set(err,
+					     errno == EACCES || errno == EPERM ? JOBLET_E_PERMISSION
+									       : JOBLET_E_SYSTEM,
 					     errno, "cannot create cgroup `%s/%s`", dir, name);
 			close(fd);
 			return r;
@@ -240,8 +248,8 @@ static int cgroup2_open_base(const char *const *want, int *ret_fd, struct joblet
 		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		close(fd);
 		if (next < 0)
-			return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open cgroup `%s/%s`",
-						dir, name);
+			return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+						"cannot open cgroup `%s/%s`", dir, name);
 		fd = next;
 		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/%s", name);
 		c += len;
@@ -283,13 +291,14 @@ static int cgroup2_prepare(struct joblet_job *job, void **ret_state, struct jobl
 
 	*ret_state = NULL;
 	if (!s)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare the job's cgroup");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot prepare the job's cgroup");
 	s->fd = s->base_fd = -1;
 	jl_cg_limits_from_job(job, &l);
 	l.host_has_swap = jl_cg_host_has_swap("/proc/swaps");
 	if (l.io_bps > 0) {
-		r = jl_cg_disks_of_path("/sys", "/proc/self/mountinfo", joblet_job_work_dir(job), &devs,
-					err);
+		r = jl_cg_disks_of_path("/sys", "/proc/self/mountinfo", joblet_job_work_dir(job),
+					&devs, err);
 		if (r < 0) {
 			cgroup2_state_free(s);
 			return joblet_error_prefix(err, r, "cannot limit IO to %" PRId64 " bytes/s",
@@ -312,7 +321,8 @@ static int cgroup2_prepare(struct joblet_job *job, void **ret_state, struct jobl
 	    asprintf(&s->path, "%s/%s", s->base_path, s->name) < 0) {
 		s->base_path = s->path = NULL;
 		cgroup2_state_free(s);
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare the job's cgroup");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot prepare the job's cgroup");
 	}
 	if (!jl_cg_rel_path_ok(s->name) || strchr(s->name, '/')) {
 		r = joblet_error_set(err, JOBLET_E_INVALID, 0, "job id `%s` cannot name a cgroup",
@@ -326,10 +336,12 @@ static int cgroup2_prepare(struct joblet_job *job, void **ret_state, struct jobl
 		return r;
 	}
 	if (mkdirat(s->base_fd, s->name, 0755) < 0) {
-		r = joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_SYSTEM, errno,
-				     "cannot create the job's cgroup `%s`%s", s->path,
-				     errno == EEXIST ? " (a job with this id runs, or a dead one left it behind: remove it with rmdir)"
-						     : "");
+		r = joblet_error_set(
+			err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_SYSTEM, errno,
+			"cannot create the job's cgroup `%s`%s", s->path,
+			errno == EEXIST
+				? " (a job with this id runs, or a dead one left it behind: remove it with rmdir)"
+				: "");
 		cgroup2_state_free(s);
 		return r;
 	}
@@ -379,7 +391,8 @@ static int cgroup2_attach(struct joblet_job *job, void *state, int32_t pid,
 	snprintf(v, sizeof(v), "%" PRId32, pid);
 	r = jl_cg_write(s->fd, s->path, "cgroup.procs", v, err);
 	if (r < 0)
-		return joblet_error_prefix(err, r, "cannot move the job's first process into its cgroup");
+		return joblet_error_prefix(err, r,
+					   "cannot move the job's first process into its cgroup");
 	return 0;
 }
 
@@ -458,9 +471,10 @@ static int cgroup2_finish(struct joblet_job *job, void *state, struct joblet_job
 	cgroup2_read_usage(s->fd, usage, &s->peak_seen);
 	r = cgroup2_read_oom(s->fd, &oom);
 	if (r < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
-					"cannot tell whether the job ran out of memory (`%s/memory.events`)",
-					s->path);
+		return joblet_error_set(
+			err, JOBLET_E_SYSTEM, -r,
+			"cannot tell whether the job ran out of memory (`%s/memory.events`)",
+			s->path);
 	if (oom)
 		usage->oom_killed = 1;
 	return 0;

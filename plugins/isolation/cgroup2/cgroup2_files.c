@@ -19,11 +19,13 @@ int cgroup2_write_limits(int fd, const char *path, const struct jl_cg_limits *l,
 
 	if (l->cpu_percent > 0) {
 		if (jl_cg_cpu_max(l->cpu_percent, v, sizeof(v)) < 0)
-			return joblet_error_set(err, JOBLET_E_INVALID, 0, "max_cpu %" PRId64 "%% is too large",
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"max_cpu %" PRId64 "%% is too large",
 						l->cpu_percent);
 		r = jl_cg_write(fd, path, "cpu.max", v, err);
 		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot limit CPU to %" PRId64 "%% of a core",
+			return joblet_error_prefix(err, r,
+						   "cannot limit CPU to %" PRId64 "%% of a core",
 						   l->cpu_percent);
 	}
 	if (l->memory_mib > 0) {
@@ -35,13 +37,16 @@ int cgroup2_write_limits(int fd, const char *path, const struct jl_cg_limits *l,
 		/* No swap: a job at its limit is killed, not slowed down to a crawl. */
 		r = jl_cg_write_raw(fd, "memory.swap.max", "0");
 		if (r == -ENOENT && l->host_has_swap)
-			return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-						"cannot keep the job out of swap: `%s/memory.swap.max` does not exist (this kernel does not account swap) and this host has swap, so the job could use more than %" PRId64 " MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit",
-						path, l->memory_mib);
+			return joblet_error_set(
+				err, JOBLET_E_UNSUPPORTED, 0,
+				"cannot keep the job out of swap: `%s/memory.swap.max` does not exist (this kernel does not account swap) and this host has swap, so the job could use more than %" PRId64
+				" MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit",
+				path, l->memory_mib);
 		if (r < 0 && r != -ENOENT) {
 			r = jl_cg_write(fd, path, "memory.swap.max", "0", err);
 			if (r < 0)
-				return joblet_error_prefix(err, r, "cannot keep the job out of swap");
+				return joblet_error_prefix(err, r,
+							   "cannot keep the job out of swap");
 		}
 	}
 	/* An OOM kill ends the whole job, not one of its processes (kernel >= 4.19). */
@@ -57,7 +62,8 @@ int cgroup2_write_limits(int fd, const char *path, const struct jl_cg_limits *l,
 						"an IO limit without the devices to apply it to");
 		for (size_t i = 0; i < devs->n; i++) {
 			if (jl_cg_io_max_line(&devs->dev[i], l->io_bps, v, sizeof(v)) < 0)
-				return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "io.max line too long");
+				return joblet_error_set(err, JOBLET_E_INTERNAL, 0,
+							"io.max line too long");
 			r = jl_cg_write(fd, path, "io.max", v, err);
 			if (r < 0)
 				return joblet_error_prefix(err, r,
@@ -69,18 +75,19 @@ int cgroup2_write_limits(int fd, const char *path, const struct jl_cg_limits *l,
 		snprintf(v, sizeof(v), "%" PRId64, l->pids);
 		r = jl_cg_write(fd, path, "pids.max", v, err);
 		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot limit the job to %" PRId64 " processes",
-						   l->pids);
+			return joblet_error_prefix(
+				err, r, "cannot limit the job to %" PRId64 " processes", l->pids);
 	}
 	if (l->cpus) {
 		r = jl_cg_write(fd, path, "cpuset.cpus", l->cpus, err);
 		if (r < 0)
-			return joblet_error_prefix(err, r, "cannot pin the job to CPUs `%s`", l->cpus);
+			return joblet_error_prefix(err, r, "cannot pin the job to CPUs `%s`",
+						   l->cpus);
 		if (l->mems && *l->mems) {
 			r = jl_cg_write(fd, path, "cpuset.mems", l->mems, err);
 			if (r < 0)
-				return joblet_error_prefix(err, r, "cannot pin the job to CPUs `%s`",
-							   l->cpus);
+				return joblet_error_prefix(
+					err, r, "cannot pin the job to CPUs `%s`", l->cpus);
 		}
 	}
 	return 0;

@@ -121,9 +121,10 @@ static int devs_add(struct jl_cg_devs *d, struct jl_cg_dev dev, struct joblet_er
 		if (d->dev[i].major == dev.major && d->dev[i].minor == dev.minor)
 			return 0;
 	if (d->n == JL_CG_MAX_DEVS)
-		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
-					"the job's storage spans more than %d block devices; joblet cannot limit its IO",
-					JL_CG_MAX_DEVS);
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"the job's storage spans more than %d block devices; joblet cannot limit its IO",
+			JL_CG_MAX_DEVS);
 	d->dev[d->n++] = dev;
 	return 0;
 }
@@ -137,9 +138,10 @@ static int disks_walk(const char *sysfs, struct jl_cg_dev dev, struct jl_cg_devs
 	int r = 0;
 
 	if (depth > 8)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"block device %u:%u is stacked more than 8 deep; joblet cannot find the disks behind it",
-					dev.major, dev.minor);
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"block device %u:%u is stacked more than 8 deep; joblet cannot find the disks behind it",
+			dev.major, dev.minor);
 	snprintf(link, sizeof(link), "%s/dev/block/%u:%u", sysfs, dev.major, dev.minor);
 	dir = realpath(link, NULL);
 	if (!dir)
@@ -154,8 +156,8 @@ static int disks_walk(const char *sysfs, struct jl_cg_dev dev, struct jl_cg_devs
 
 		if (!slash || slash == dir)
 			return joblet_error_set(err, JOBLET_E_IO, 0,
-						"partition %u:%u has no parent disk in `%s`", dev.major,
-						dev.minor, sysfs);
+						"partition %u:%u has no parent disk in `%s`",
+						dev.major, dev.minor, sysfs);
 		*slash = '\0';
 		snprintf(p, sizeof(p), "%s/dev", dir);
 		r = read_dev_file(p, &dev);
@@ -215,17 +217,18 @@ static bool path_under(const char *p, const char *dir)
 static int disks_of_path(const char *sysfs, const char *mountinfo, const char *path,
 			 struct jl_cg_devs *ret, int depth, struct joblet_error **err)
 {
-	jl_cg_autofree char *real = NULL, *fstype = NULL, *source = NULL, *opts = NULL,
-			    *mnt = NULL, *line = NULL;
+	jl_cg_autofree char *real = NULL, *fstype = NULL, *source = NULL, *opts = NULL, *mnt = NULL,
+			    *line = NULL;
 	struct stat st;
 	size_t cap = 0, best = 0;
 	FILE *f;
 
 	if (stat(path, &st) < 0)
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot find the storage of `%s`", path);
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot find the storage of `%s`",
+					path);
 	if (major(st.st_dev) != 0)
-		return disks_walk(sysfs, (struct jl_cg_dev){ major(st.st_dev), minor(st.st_dev) }, ret, 0,
-				  err);
+		return disks_walk(sysfs, (struct jl_cg_dev){ major(st.st_dev), minor(st.st_dev) },
+				  ret, 0, err);
 
 	/* An anonymous device (tmpfs, overlay, btrfs subvolumes, NFS): ask mountinfo. */
 	real = realpath(path, NULL);
@@ -252,22 +255,24 @@ static int disks_of_path(const char *sysfs, const char *mountinfo, const char *p
 		mnt = strdup(m.mount_point);
 		if (!fstype || !source || !opts || !mnt) {
 			fclose(f);
-			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`", mountinfo);
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read `%s`",
+						mountinfo);
 		}
 	}
 	fclose(f);
 	if (!fstype)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"`%s` is on device 0:%u, which has no block device and no entry in `%s`; IO limits need a disk-backed file system",
-					path, minor(st.st_dev), mountinfo);
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"`%s` is on device 0:%u, which has no block device and no entry in `%s`; IO limits need a disk-backed file system",
+			path, minor(st.st_dev), mountinfo);
 	if (source[0] == '/') {
 		struct stat bs;
 
 		/* btrfs and friends: the device named as the mount's source. */
 		if (stat(source, &bs) == 0 && S_ISBLK(bs.st_mode))
-			return disks_walk(sysfs,
-					  (struct jl_cg_dev){ major(bs.st_rdev), minor(bs.st_rdev) },
-					  ret, 0, err);
+			return disks_walk(
+				sysfs, (struct jl_cg_dev){ major(bs.st_rdev), minor(bs.st_rdev) },
+				ret, 0, err);
 	}
 	if (strcmp(fstype, "overlay") == 0 && depth < 4) {
 		jl_cg_autofree char *upper = jl_cg_opt_dup(opts, "upperdir");
@@ -276,9 +281,10 @@ static int disks_of_path(const char *sysfs, const char *mountinfo, const char *p
 		if (upper)
 			return disks_of_path(sysfs, mountinfo, upper, ret, depth + 1, err);
 	}
-	return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-				"`%s` is on %s, `%s` mounted at `%s`, a file system that is not backed by a block device, so its IO cannot be limited; put paths.state_dir on a disk-backed file system, or run the job without an IO limit",
-				path, fstype, source, mnt);
+	return joblet_error_set(
+		err, JOBLET_E_UNSUPPORTED, 0,
+		"`%s` is on %s, `%s` mounted at `%s`, a file system that is not backed by a block device, so its IO cannot be limited; put paths.state_dir on a disk-backed file system, or run the job without an IO limit",
+		path, fstype, source, mnt);
 }
 
 int jl_cg_disks_of_path(const char *sysfs, const char *mountinfo, const char *path,
@@ -432,8 +438,9 @@ char *jl_cg_opt_dup(const char *opts, const char *key)
 }
 
 static const char *const v1_names[JL_CG_V1_N] = {
-	[JL_CG_V1_CPU] = "cpu",	      [JL_CG_V1_CPUACCT] = "cpuacct", [JL_CG_V1_CPUSET] = "cpuset",
-	[JL_CG_V1_MEMORY] = "memory", [JL_CG_V1_BLKIO] = "blkio",     [JL_CG_V1_PIDS] = "pids",
+	[JL_CG_V1_CPU] = "cpu",		[JL_CG_V1_CPUACCT] = "cpuacct",
+	[JL_CG_V1_CPUSET] = "cpuset",	[JL_CG_V1_MEMORY] = "memory",
+	[JL_CG_V1_BLKIO] = "blkio",	[JL_CG_V1_PIDS] = "pids",
 	[JL_CG_V1_FREEZER] = "freezer",
 };
 
@@ -632,10 +639,12 @@ bool jl_cg_rel_path_ok(const char *p)
 	for (const char *c = p; *c;) {
 		size_t len = strcspn(c, "/");
 
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return false;
 		for (size_t i = 0; i < len; i++)
-			if (!isalnum((unsigned char)c[i]) && c[i] != '.' && c[i] != '_' && c[i] != '-')
+			if (!isalnum((unsigned char)c[i]) && c[i] != '.' && c[i] != '_' &&
+			    c[i] != '-')
 				return false;
 		c += len;
 		if (*c == '/') {
@@ -725,15 +734,15 @@ int jl_cg_rmdir_wait(int parent_fd, const char *parent, const char *name, int ti
 		jl_cg_sleep_ms(10);
 	}
 	if (saved == EBUSY)
-		return joblet_error_set(err, JOBLET_E_BUSY, saved,
-					"cannot remove cgroup `%s/%s` after waiting %d ms for its processes to end (see its cgroup.procs)",
-					parent, name, timeout_ms);
+		return joblet_error_set(
+			err, JOBLET_E_BUSY, saved,
+			"cannot remove cgroup `%s/%s` after waiting %d ms for its processes to end (see its cgroup.procs)",
+			parent, name, timeout_ms);
 	return joblet_error_set(err, JOBLET_E_SYSTEM, saved, "cannot remove cgroup `%s/%s`", parent,
 				name);
 }
 
-int jl_cg_reap_dir(const char *parent, const char *name, int timeout_ms,
-		   struct joblet_error **err)
+int jl_cg_reap_dir(const char *parent, const char *name, int timeout_ms, struct joblet_error **err)
 {
 	jl_cg_autoclose int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	jl_cg_autoclose int fd = -1;
@@ -742,8 +751,8 @@ int jl_cg_reap_dir(const char *parent, const char *name, int timeout_ms,
 
 	if (pfd < 0)
 		return errno == ENOENT ? 0
-				       : joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open `%s`",
-							  parent);
+				       : joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+							  "cannot open `%s`", parent);
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0
@@ -758,8 +767,7 @@ int jl_cg_reap_dir(const char *parent, const char *name, int timeout_ms,
 			break;
 		jl_cg_sleep_ms(10);
 	}
-	return jl_cg_rmdir_wait(pfd, parent, name, (int)(until - jl_cg_now_ms() > 0
-								 ? until - jl_cg_now_ms()
-								 : 0),
+	return jl_cg_rmdir_wait(pfd, parent, name,
+				(int)(until - jl_cg_now_ms() > 0 ? until - jl_cg_now_ms() : 0),
 				err);
 }

@@ -37,7 +37,7 @@ static inline void jl_cg_closep(int *fd)
 }
 
 /* Free / close when the variable goes out of scope. */
-#define jl_cg_autofree __attribute__((cleanup(jl_cg_freep)))
+#define jl_cg_autofree	__attribute__((cleanup(jl_cg_freep)))
 #define jl_cg_autoclose __attribute__((cleanup(jl_cg_closep)))
 
 /* ------------------------------------------------------------------ limits */
@@ -49,11 +49,11 @@ static inline void jl_cg_closep(int *fd)
 struct jl_cg_limits {
 	int64_t cpu_percent; /* percent of one core */
 	int64_t memory_mib;
-	int64_t io_bps;	     /* bytes per second, read and write */
+	int64_t io_bps; /* bytes per second, read and write */
 	int64_t pids;
-	const char *cpus;    /* cpuset list, or NULL */
-	const char *mems;    /* memory nodes for cpuset.mems (from the parent), or NULL */
-	bool host_has_swap;  /* an active swap area exists (see jl_cg_host_has_swap) */
+	const char *cpus;   /* cpuset list, or NULL */
+	const char *mems;   /* memory nodes for cpuset.mems (from the parent), or NULL */
+	bool host_has_swap; /* an active swap area exists (see jl_cg_host_has_swap) */
 };
 
 /* The limits of a job (mems and host_has_swap are left for the caller). */
@@ -127,7 +127,7 @@ bool jl_cg_word_in(const char *list, const char *word);
 /* One line of /proc/PID/mountinfo, split in place (pointers into the line). */
 struct jl_cg_mount {
 	uint32_t major, minor;
-	const char *root;	/* the mount's root inside its file system */
+	const char *root; /* the mount's root inside its file system */
 	const char *mount_point;
 	const char *fstype;
 	const char *source;
@@ -144,14 +144,14 @@ bool jl_cg_has_opt(const char *opts, const char *opt);
 char *jl_cg_opt_dup(const char *opts, const char *key);
 
 /* The cgroup v1 controllers joblet uses, as indexes. */
-#define JL_CG_V1_CPU 0
+#define JL_CG_V1_CPU	 0
 #define JL_CG_V1_CPUACCT 1
-#define JL_CG_V1_CPUSET 2
-#define JL_CG_V1_MEMORY 3
-#define JL_CG_V1_BLKIO 4
-#define JL_CG_V1_PIDS 5
+#define JL_CG_V1_CPUSET	 2
+#define JL_CG_V1_MEMORY	 3
+#define JL_CG_V1_BLKIO	 4
+#define JL_CG_V1_PIDS	 5
 #define JL_CG_V1_FREEZER 6
-#define JL_CG_V1_N 7
+#define JL_CG_V1_N	 7
 
 /* "cpu", "cpuacct", ... for an index. */
 const char *jl_cg_v1_name(int i);
@@ -216,8 +216,7 @@ int jl_cg_rmdir_wait(int parent_fd, const char *parent, const char *name, int ti
  * until it is empty or timeout_ms pass, then remove it.  0 when it is gone
  * or was never there.
  */
-int jl_cg_reap_dir(const char *parent, const char *name, int timeout_ms,
-		   struct joblet_error **err);
+int jl_cg_reap_dir(const char *parent, const char *name, int timeout_ms, struct joblet_error **err);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t jl_cg_now_ms(void);

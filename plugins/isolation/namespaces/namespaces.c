@@ -8,8 +8,8 @@
  * which the shim makes after every layer's child hook, once the cgroup layer
  * has placed the process (on cgroup v1 it moves the process from its child
  * hook): the job's own cgroup is the root of what it sees.  child() names
- * the host `job-<short id>` and brings the loopback interface of the new network namespace up: a job
- * without network still has 127.0.0.1.
+ * the host `job-<short id>` and brings the loopback interface of the new network namespace up: a
+ * job without network still has 127.0.0.1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -75,8 +75,9 @@ static int loopback_up(struct joblet_error **err)
 	else if (!(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-			r = joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-					     "cannot bring up the loopback interface of the job's network");
+			r = joblet_error_set(
+				err, JOBLET_E_SYSTEM, errno,
+				"cannot bring up the loopback interface of the job's network");
 	}
 	close(fd);
 	return r;
@@ -90,7 +91,8 @@ static int ns_child(struct joblet_job *job, void *state, struct joblet_error **e
 	(void)state;
 	snprintf(name, sizeof(name), "job-%s", joblet_job_short_id(job));
 	if (sethostname(name, strlen(name)) < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot set the job's host name");
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot set the job's host name");
 	if (joblet_job_network(job) != JOBLET_NETWORK_HOST) {
 		r = loopback_up(err);
 		if (r < 0)
@@ -113,6 +115,8 @@ static const struct joblet_isolation_ops ns_ops = {
 	.cleanup = ns_cleanup,
 };
 
-JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "namespaces", .version = "1.0.0",
-		     .summary = "own PID, mount, UTS, IPC, network (loopback only) and cgroup namespaces per job",
-		     .license = "Apache-2.0", .ops = &ns_ops);
+JOBLET_PLUGIN_DEFINE(
+	JOBLET_KIND_ISOLATION, "namespaces", .version = "1.0.0",
+	.summary =
+		"own PID, mount, UTS, IPC, network (loopback only) and cgroup namespaces per job",
+	.license = "Apache-2.0", .ops = &ns_ops);

@@ -65,9 +65,9 @@ struct open_how {
 	uint64_t resolve;
 };
 #define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_NO_SYMLINKS 0x04
-#define RESOLVE_BENEATH 0x08
-#define RESOLVE_IN_ROOT 0x10
+#define RESOLVE_NO_SYMLINKS   0x04
+#define RESOLVE_BENEATH	      0x08
+#define RESOLVE_IN_ROOT	      0x10
 #endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -86,13 +86,13 @@ struct open_how {
 #endif
 
 /* The new mount API's constants (<linux/mount.h>, not always includable with <sys/mount.h>). */
-#define RF_OPEN_TREE_CLONE 1U
+#define RF_OPEN_TREE_CLONE	   1U
 #define RF_MOVE_MOUNT_F_EMPTY_PATH 0x04U
 #define RF_MOVE_MOUNT_T_EMPTY_PATH 0x40U
-#define RF_MOUNT_ATTR_RDONLY 0x01ULL
-#define RF_MOUNT_ATTR_NOSUID 0x02ULL
-#define RF_MOUNT_ATTR_NODEV 0x04ULL
-#define RF_MOUNT_ATTR_NOEXEC 0x08ULL
+#define RF_MOUNT_ATTR_RDONLY	   0x01ULL
+#define RF_MOUNT_ATTR_NOSUID	   0x02ULL
+#define RF_MOUNT_ATTR_NODEV	   0x04ULL
+#define RF_MOUNT_ATTR_NOEXEC	   0x08ULL
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
@@ -104,10 +104,10 @@ struct rf_mount_attr {
 	uint64_t userns_fd;
 };
 
-#define DEFAULT_PATHS "/bin /lib /lib64 /usr /sbin /etc/ssl /etc/alternatives /etc/ld.so.cache"
+#define DEFAULT_PATHS	 "/bin /lib /lib64 /usr /sbin /etc/ssl /etc/alternatives /etc/ld.so.cache"
 #define DEFAULT_TMP_SIZE (INT64_C(256) << 20)
 #define DEFAULT_SHM_SIZE (INT64_C(64) << 20)
-#define MAX_PATHS 64
+#define MAX_PATHS	 64
 
 /* Settings, read once in init(). */
 static char *rf_paths[MAX_PATHS];
@@ -119,13 +119,16 @@ static bool rf_legacy_mounts; /* mount_api: legacy (tests of the fallback) */
 static const char *const rf_settings[] = { "paths", "tmp_size", "shm_size", "mount_api", NULL };
 
 /* Paths a job root keeps for itself: neither host binds nor runtime mounts may land there. */
-static const char *const reserved_targets[] = { "/proc", "/dev", "/work", "/tmp", "/etc/passwd",
-						"/etc/group", "/etc/hosts", "/etc/resolv.conf" };
+static const char *const reserved_targets[] = { "/proc",       "/dev",
+						"/work",       "/tmp",
+						"/etc/passwd", "/etc/group",
+						"/etc/hosts",  "/etc/resolv.conf" };
 
 /* /proc entries hidden behind /dev/null (files) or an empty tmpfs (folders), as runc and nspawn. */
-static const char *const proc_masked[] = { "kcore", "keys", "kallsyms", "timer_list",
-					   "timer_stats", "sched_debug", "latency_stats",
-					   "acpi", "asound", "scsi" };
+static const char *const proc_masked[] = { "kcore",	    "keys",	   "kallsyms",
+					   "timer_list",    "timer_stats", "sched_debug",
+					   "latency_stats", "acpi",	   "asound",
+					   "scsi" };
 /* /proc entries left visible but read-only. */
 static const char *const proc_readonly[] = { "bus", "fs", "irq", "sys", "sysrq-trigger" };
 
@@ -134,7 +137,7 @@ static const struct {
 	const char *name;
 	unsigned major, minor;
 } dev_nodes[] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+	{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
@@ -183,10 +186,17 @@ static int parse_size(const char *s, int64_t *ret)
 		return -1;
 	if (*end) {
 		switch (tolower((unsigned char)*end)) {
-		case 'k': shift = 10; break;
-		case 'm': shift = 20; break;
-		case 'g': shift = 30; break;
-		default: return -1;
+		case 'k':
+			shift = 10;
+			break;
+		case 'm':
+			shift = 20;
+			break;
+		case 'g':
+			shift = 30;
+			break;
+		default:
+			return -1;
 		}
 		end++;
 		if (strcasecmp(end, "ib") != 0 && strcasecmp(end, "b") != 0 && *end != '\0')
@@ -215,25 +225,28 @@ static int rf_init(const struct joblet_plugin_host *host, struct joblet_error **
 
 	rf_fini();
 	if (tmp && parse_size(tmp, &rf_tmp_size) < 0)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"isolation/rootfs: tmp_size `%s` is not a size; write e.g. 256MiB",
-					tmp);
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"isolation/rootfs: tmp_size `%s` is not a size; write e.g. 256MiB", tmp);
 	if (shm && parse_size(shm, &rf_shm_size) < 0)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"isolation/rootfs: shm_size `%s` is not a size; write e.g. 64MiB",
-					shm);
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"isolation/rootfs: shm_size `%s` is not a size; write e.g. 64MiB", shm);
 	if (api && strcmp(api, "auto") != 0 && strcmp(api, "legacy") != 0)
 		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"isolation/rootfs: mount_api `%s` is not auto or legacy", api);
+					"isolation/rootfs: mount_api `%s` is not auto or legacy",
+					api);
 	rf_legacy_mounts = api && strcmp(api, "legacy") == 0;
 	copy = strdup(paths ? paths : DEFAULT_PATHS);
 	if (!copy)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "isolation/rootfs: out of memory");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"isolation/rootfs: out of memory");
 	for (char *p = strtok_r(copy, " ,\t\n", &save); p; p = strtok_r(NULL, " ,\t\n", &save)) {
 		if (!clean_absolute(p) || is_reserved(p)) {
-			joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					 "isolation/rootfs: paths entry `%s` is not allowed: give clean absolute host paths other than /, /proc, /dev, /work, /tmp and the generated /etc files",
-					 p);
+			joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"isolation/rootfs: paths entry `%s` is not allowed: give clean absolute host paths other than /, /proc, /dev, /work, /tmp and the generated /etc files",
+				p);
 			free(copy);
 			rf_fini();
 			return -JOBLET_E_CONFIG;
@@ -270,12 +283,13 @@ static void fd_path(int fd, char buf[64])
 static int sys_err(struct joblet_error **err, int e, const char *what, const char *path)
 {
 	if (e == ELOOP)
-		return joblet_error_set(err, JOBLET_E_PERMISSION, e,
-					"%s `%s`: a symlink is in the way inside the job's root; mount targets must be real folders",
-					what, path);
+		return joblet_error_set(
+			err, JOBLET_E_PERMISSION, e,
+			"%s `%s`: a symlink is in the way inside the job's root; mount targets must be real folders",
+			what, path);
 	if (e == EXDEV)
-		return joblet_error_set(err, JOBLET_E_PERMISSION, e, "%s `%s`: it leads out of its folder",
-					what, path);
+		return joblet_error_set(err, JOBLET_E_PERMISSION, e,
+					"%s `%s`: it leads out of its folder", what, path);
 	return joblet_error_set(err, JOBLET_E_SYSTEM, e, "%s `%s`", what, path);
 }
 
@@ -313,12 +327,12 @@ static int mkdir_in_root(int root_fd, const char *path, struct joblet_error **er
 			close(fd);
 			return sys_err(err, e, "cannot create the mount point", path);
 		}
-		next = openat2_(fd, comp, O_PATH | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-									RESOLVE_NO_MAGICLINKS);
+		next = openat2_(fd, comp, O_PATH | O_DIRECTORY,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 		close(fd);
 		if (next < 0)
-			return sys_err(err, errno == ENOTDIR ? ELOOP : errno, "cannot open the mount point",
-				       path);
+			return sys_err(err, errno == ENOTDIR ? ELOOP : errno,
+				       "cannot open the mount point", path);
 		fd = next;
 	}
 	return fd;
@@ -344,8 +358,8 @@ static int mkfile_in_root(int root_fd, const char *path, struct joblet_error **e
 	}
 	if (fd >= 0)
 		close(fd);
-	fd = openat2_(pfd, base + 1, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-						     RESOLVE_NO_MAGICLINKS);
+	fd = openat2_(pfd, base + 1, O_PATH,
+		      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	close(pfd);
 	if (fd < 0)
 		return sys_err(err, errno, "cannot open the mount point", path);
@@ -445,7 +459,8 @@ static int bind_legacy(int src_fd, int dst_fd, uint64_t attrs, bool recursive, c
 		unescape(fields[4]);
 		if (strncmp(fields[4], target, tlen) != 0 || fields[4][tlen] != '/')
 			continue;
-		if (mount(NULL, fields[4], NULL, MS_BIND | MS_REMOUNT | ms_flags(attrs), NULL) < 0) {
+		if (mount(NULL, fields[4], NULL, MS_BIND | MS_REMOUNT | ms_flags(attrs), NULL) <
+		    0) {
 			int e = errno;
 
 			fclose(f);
@@ -466,7 +481,8 @@ static int bind_fd(int src_fd, int dst_fd, uint64_t attrs, bool recursive, const
 	if (rf_legacy_mounts)
 		return bind_legacy(src_fd, dst_fd, attrs, recursive, what, err);
 	tree = (int)syscall(SYS_open_tree, src_fd, "",
-			    RF_OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+			    RF_OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH |
+				    (recursive ? AT_RECURSIVE : 0));
 	if (tree < 0 && (errno == ENOSYS || errno == EPERM))
 		return bind_legacy(src_fd, dst_fd, attrs, recursive, what, err);
 	if (tree < 0)
@@ -553,13 +569,14 @@ static int add_host_path(int root_fd, const char *path, struct joblet_error **er
 	src = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (src < 0)
 		return sys_err(err, errno, "cannot open host path", path);
-	dst = S_ISDIR(st.st_mode) ? mkdir_in_root(root_fd, path, err) : mkfile_in_root(root_fd, path, err);
+	dst = S_ISDIR(st.st_mode) ? mkdir_in_root(root_fd, path, err)
+				  : mkfile_in_root(root_fd, path, err);
 	if (dst < 0) {
 		close(src);
 		return dst;
 	}
-	r = bind_fd(src, dst, RF_MOUNT_ATTR_RDONLY | RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV, true,
-		    path, err);
+	r = bind_fd(src, dst, RF_MOUNT_ATTR_RDONLY | RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV,
+		    true, path, err);
 	close(src);
 	close(dst);
 	return r;
@@ -601,11 +618,14 @@ static int write_etc(struct joblet_job *job, int root_fd, struct joblet_error **
 		resolv[n > 0 ? n : 0] = '\0';
 	} else
 		snprintf(resolv, sizeof(resolv), "# this job has no network (--network=none)\n");
-	if (!allow_listed("/etc/passwd") && (r = write_in_root(root_fd, "/etc/passwd", passwd, err)) < 0)
+	if (!allow_listed("/etc/passwd") &&
+	    (r = write_in_root(root_fd, "/etc/passwd", passwd, err)) < 0)
 		return r;
-	if (!allow_listed("/etc/group") && (r = write_in_root(root_fd, "/etc/group", group, err)) < 0)
+	if (!allow_listed("/etc/group") &&
+	    (r = write_in_root(root_fd, "/etc/group", group, err)) < 0)
 		return r;
-	if (!allow_listed("/etc/hosts") && (r = write_in_root(root_fd, "/etc/hosts", hosts, err)) < 0)
+	if (!allow_listed("/etc/hosts") &&
+	    (r = write_in_root(root_fd, "/etc/hosts", hosts, err)) < 0)
 		return r;
 	if (!allow_listed("/etc/resolv.conf") &&
 	    (r = write_in_root(root_fd, "/etc/resolv.conf", resolv, err)) < 0)
@@ -638,13 +658,16 @@ static int make_dev(int root_fd, struct joblet_error **err)
 		if (mknodat(wfd, dev_nodes[i].name, S_IFCHR | 0666,
 			    makedev(dev_nodes[i].major, dev_nodes[i].minor)) < 0 ||
 		    fchmodat(wfd, dev_nodes[i].name, 0666, 0) < 0) {
-			r = sys_err(err, errno, "cannot create the device /dev/", dev_nodes[i].name);
+			r = sys_err(err, errno, "cannot create the device /dev/",
+				    dev_nodes[i].name);
 			goto out;
 		}
-	if (symlinkat("/proc/self/fd", wfd, "fd") < 0 || symlinkat("/proc/self/fd/0", wfd, "stdin") < 0 ||
+	if (symlinkat("/proc/self/fd", wfd, "fd") < 0 ||
+	    symlinkat("/proc/self/fd/0", wfd, "stdin") < 0 ||
 	    symlinkat("/proc/self/fd/1", wfd, "stdout") < 0 ||
-	    symlinkat("/proc/self/fd/2", wfd, "stderr") < 0 || symlinkat("pts/ptmx", wfd, "ptmx") < 0 ||
-	    mkdirat(wfd, "pts", 0755) < 0 || mkdirat(wfd, "shm", 01777) < 0) {
+	    symlinkat("/proc/self/fd/2", wfd, "stderr") < 0 ||
+	    symlinkat("pts/ptmx", wfd, "ptmx") < 0 || mkdirat(wfd, "pts", 0755) < 0 ||
+	    mkdirat(wfd, "shm", 01777) < 0) {
 		r = sys_err(err, errno, "cannot populate", "/dev");
 		goto out;
 	}
@@ -698,9 +721,10 @@ static int add_runtime(struct joblet_job *job, int root_fd, struct joblet_error 
 		if (joblet_job_runtime_mount(job, i, &source, &target, &readonly) < 0)
 			continue;
 		if (!clean_absolute(target) || is_reserved(target)) {
-			r = joblet_error_set(err, JOBLET_E_INVALID, 0,
-					     "the runtime mounts onto `%s`, which a job keeps for itself (/proc, /dev, /work, /tmp, the generated /etc files) or is not a clean absolute path",
-					     target);
+			r = joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"the runtime mounts onto `%s`, which a job keeps for itself (/proc, /dev, /work, /tmp, the generated /etc files) or is not a clean absolute path",
+				target);
 			break;
 		}
 		src = openat2_(rfd, source, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
@@ -709,7 +733,8 @@ static int add_runtime(struct joblet_job *job, int root_fd, struct joblet_error 
 			break;
 		}
 		if (fstat(src, &st) < 0) {
-			r = sys_err(err, errno, "cannot look at the runtime's mount source", source);
+			r = sys_err(err, errno, "cannot look at the runtime's mount source",
+				    source);
 			close(src);
 			break;
 		}
@@ -751,7 +776,8 @@ static int make_proc(int root_fd, struct joblet_error **err)
 	}
 	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(proc_masked[0]) && r == 0; i++) {
 		struct stat st;
-		int fd = openat2_(proc, proc_masked[i], O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+		int fd = openat2_(proc, proc_masked[i], O_PATH,
+				  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 
 		if (fd < 0)
 			continue; /* not on this kernel */
@@ -759,18 +785,21 @@ static int make_proc(int root_fd, struct joblet_error **err)
 			r = mount_fs("tmpfs", fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				     "size=4k,nr_inodes=1,mode=0555", proc_masked[i], err);
 		else
-			r = bind_fd(devnull, fd, RF_MOUNT_ATTR_RDONLY | RF_MOUNT_ATTR_NOSUID |
-							 RF_MOUNT_ATTR_NOEXEC,
+			r = bind_fd(devnull, fd,
+				    RF_MOUNT_ATTR_RDONLY | RF_MOUNT_ATTR_NOSUID |
+					    RF_MOUNT_ATTR_NOEXEC,
 				    false, proc_masked[i], err);
 		close(fd);
 	}
 	for (size_t i = 0; i < sizeof(proc_readonly) / sizeof(proc_readonly[0]) && r == 0; i++) {
-		int fd = openat2_(proc, proc_readonly[i], O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+		int fd = openat2_(proc, proc_readonly[i], O_PATH,
+				  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 
 		if (fd < 0)
 			continue;
-		r = bind_fd(fd, fd, RF_MOUNT_ATTR_RDONLY | RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV |
-					    RF_MOUNT_ATTR_NOEXEC,
+		r = bind_fd(fd, fd,
+			    RF_MOUNT_ATTR_RDONLY | RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV |
+				    RF_MOUNT_ATTR_NOEXEC,
 			    true, proc_readonly[i], err);
 		close(fd);
 	}
@@ -787,8 +816,9 @@ static int rf_probe(struct joblet_error **err)
 	int fd = openat2_(AT_FDCWD, "/", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
 
 	if (fd < 0)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
-					"this kernel has no openat2() (Linux 5.6 or later is needed to build job roots safely)");
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, errno,
+			"this kernel has no openat2() (Linux 5.6 or later is needed to build job roots safely)");
 	close(fd);
 	if (geteuid() != 0)
 		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, EPERM,
@@ -803,11 +833,13 @@ static int rf_prepare(struct joblet_job *job, void **ret_state, struct joblet_er
 
 	/* The root is built in the child; check here what would make it fail late. */
 	if (lstat(joblet_job_root_dir(job), &st) < 0 || !S_ISDIR(st.st_mode))
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "the job's root folder `%s` is missing",
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"the job's root folder `%s` is missing",
 					joblet_job_root_dir(job));
 	if (stat("/proc/self/ns/mnt", &st) < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-					"cannot tell which mount namespace the supervisor is in (/proc/self/ns/mnt)");
+		return joblet_error_set(
+			err, JOBLET_E_SYSTEM, errno,
+			"cannot tell which mount namespace the supervisor is in (/proc/self/ns/mnt)");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
@@ -837,8 +869,9 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 			return sys_err(err, errno, "cannot tell the job's mount namespace from",
 				       "/proc/self/ns/mnt");
 		if (st.st_dev == s->shim_mnt_dev && st.st_ino == s->shim_mnt_ino)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"isolation/rootfs needs the job to have its own mount namespace, and it shares the host's: put `namespaces` before `rootfs` in isolation.stack");
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"isolation/rootfs needs the job to have its own mount namespace, and it shares the host's: put `namespaces` before `rootfs` in isolation.stack");
 	}
 	/* 1. Nothing propagates between the job and the host from here on. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -846,7 +879,8 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 	/* 2. The new root. */
 	if (mount("tmpfs", joblet_job_root_dir(job), "tmpfs", MS_NOSUID | MS_NODEV,
 		  "mode=0755,size=4m,nr_inodes=4096") < 0)
-		return sys_err(err, errno, "cannot mount the job's root on", joblet_job_root_dir(job));
+		return sys_err(err, errno, "cannot mount the job's root on",
+			       joblet_job_root_dir(job));
 	s->root_fd = open(joblet_job_root_dir(job), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->root_fd < 0)
 		return sys_err(err, errno, "cannot open the job's root", joblet_job_root_dir(job));
@@ -861,11 +895,13 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 	if (fd < 0)
 		return fd;
 	{
-		int src = open(joblet_job_work_dir(job), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int src = open(joblet_job_work_dir(job),
+			       O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-		r = src < 0 ? sys_err(err, errno, "cannot open the job's folder", joblet_job_work_dir(job))
-			    : bind_fd(src, fd, RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV, false, "/work",
-				      err);
+		r = src < 0 ? sys_err(err, errno, "cannot open the job's folder",
+				      joblet_job_work_dir(job))
+			    : bind_fd(src, fd, RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV, false,
+				      "/work", err);
 		if (src >= 0)
 			close(src);
 		close(fd);
@@ -878,7 +914,8 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 	snprintf(opts, sizeof(opts), "mode=1777,size=%lld", (long long)rf_tmp_size);
 	r = mount_fs("tmpfs", fd, MS_NOSUID | MS_NODEV, opts, "/tmp", err);
 	close(fd);
-	if (r < 0 || (r = make_dev(s->root_fd, err)) < 0 || (r = add_runtime(job, s->root_fd, err)) < 0)
+	if (r < 0 || (r = make_dev(s->root_fd, err)) < 0 ||
+	    (r = add_runtime(job, s->root_fd, err)) < 0)
 		return r;
 	/* 5. /proc. */
 	if ((r = make_proc(s->root_fd, err)) < 0)
@@ -892,7 +929,8 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 		return sys_err(err, errno, "cannot detach the host's root from", "/");
 	if (chdir("/") < 0)
 		return sys_err(err, errno, "cannot enter", "/");
-	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) <
+	    0)
 		return sys_err(err, errno, "cannot make the job's root read-only", "/");
 	close(s->root_fd);
 	s->root_fd = -1;
@@ -919,7 +957,9 @@ static const struct joblet_isolation_ops rf_ops = {
 	.cleanup = rf_cleanup,
 };
 
-JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "rootfs", .version = "1.0.0",
-		     .summary = "a private read-only root per job (pivot_root), with new /proc, minimal /dev, /tmp and a writable /work",
-		     .license = "Apache-2.0", .settings = rf_settings, .init = rf_init,
-		     .fini = rf_fini, .ops = &rf_ops);
+JOBLET_PLUGIN_DEFINE(
+	JOBLET_KIND_ISOLATION, "rootfs", .version = "1.0.0",
+	.summary =
+		"a private read-only root per job (pivot_root), with new /proc, minimal /dev, /tmp and a writable /work",
+	.license = "Apache-2.0", .settings = rf_settings, .init = rf_init, .fini = rf_fini,
+	.ops = &rf_ops);

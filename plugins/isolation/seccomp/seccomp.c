@@ -13,10 +13,10 @@
  * prepare() builds the filter in the shim, so a filter that cannot be
  * built refuses the job with a reason before anything runs, and keeps the
  * generated program in the job cache folder for the next jobs of the same
- * configuration; child() only loads it (seccomp(2), TSYNC).  It is the last layer of the stack: the layers before it
- * (rootfs: mount, pivot_root) and the shim's own last steps (setresuid,
- * capset, prctl, close_range, execve) run after it or before it and are all
- * allowed.  README.md has the profile, the settings and the limits.
+ * configuration; child() only loads it (seccomp(2), TSYNC).  It is the last layer of the stack: the
+ * layers before it (rootfs: mount, pivot_root) and the shim's own last steps (setresuid, capset,
+ * prctl, close_range, execve) run after it or before it and are all allowed.  README.md has the
+ * profile, the settings and the limits.
  */
 #include <config.h>
 
@@ -159,8 +159,8 @@ static const struct seccomp_entry seccomp_profile[] = {
 
 /* The CLONE_NEW* flags clone() takes (CLONE_NEWTIME exists only for clone3 and unshare). */
 static const uint32_t seccomp_clone_ns_flags[] = {
-	CLONE_NEWNS,  CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-	CLONE_NEWUSER, CLONE_NEWPID,   CLONE_NEWNET,
+	CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID,	CLONE_NEWNET,
 };
 
 /* The extra ABIs each native ABI can call the kernel with. */
@@ -168,12 +168,9 @@ static const struct {
 	uint32_t native;
 	uint32_t compat;
 } seccomp_compat[] = {
-	{ SCMP_ARCH_X86_64, SCMP_ARCH_X86 },
-	{ SCMP_ARCH_X86_64, SCMP_ARCH_X32 },
-	{ SCMP_ARCH_X32, SCMP_ARCH_X86_64 },
-	{ SCMP_ARCH_X32, SCMP_ARCH_X86 },
-	{ SCMP_ARCH_AARCH64, SCMP_ARCH_ARM },
-	{ SCMP_ARCH_S390X, SCMP_ARCH_S390 },
+	{ SCMP_ARCH_X86_64, SCMP_ARCH_X86 },  { SCMP_ARCH_X86_64, SCMP_ARCH_X32 },
+	{ SCMP_ARCH_X32, SCMP_ARCH_X86_64 },  { SCMP_ARCH_X32, SCMP_ARCH_X86 },
+	{ SCMP_ARCH_AARCH64, SCMP_ARCH_ARM }, { SCMP_ARCH_S390X, SCMP_ARCH_S390 },
 	{ SCMP_ARCH_PPC64, SCMP_ARCH_PPC },
 };
 
@@ -239,9 +236,10 @@ static int seccomp_parse_allow(const char *value, struct joblet_error **err)
 		if (len == 0)
 			break;
 		if (len >= sizeof(name) || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_") < len)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"plugins.settings.\"isolation/seccomp\".allow: `%.*s` is not a system call name; list names such as `ptrace, keyctl`",
-						(int)(len > 64 ? 64 : len), p);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"plugins.settings.\"isolation/seccomp\".allow: `%.*s` is not a system call name; list names such as `ptrace, keyctl`",
+				(int)(len > 64 ? 64 : len), p);
 		memcpy(name, p, len);
 		name[len] = '\0';
 		p += len;
@@ -253,10 +251,10 @@ static int seccomp_parse_allow(const char *value, struct joblet_error **err)
 		if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
 			const struct scmp_version *v = seccomp_version();
 
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"plugins.settings.\"isolation/seccomp\".allow: `%s` is not a system call (libseccomp %u.%u.%u knows no such name); check the spelling",
-						name, v ? v->major : 0, v ? v->minor : 0,
-						v ? v->micro : 0);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"plugins.settings.\"isolation/seccomp\".allow: `%s` is not a system call (libseccomp %u.%u.%u knows no such name); check the spelling",
+				name, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
 		}
 		joblet_plog_warning("allow: `%s` is not denied by the profile; nothing to allow",
 				    name);
@@ -264,14 +262,16 @@ static int seccomp_parse_allow(const char *value, struct joblet_error **err)
 	/* clone3's flags cannot be checked: allowing it reopens what clone's check closes. */
 	if (seccomp_is_allowed("clone3") &&
 	    !(seccomp_is_allowed("clone") && seccomp_is_allowed("unshare")))
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"plugins.settings.\"isolation/seccomp\".allow: `clone3` cannot be filtered by its flags, so allowing it lets jobs create namespaces; allow `clone` and `unshare` too if that is what you want");
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"plugins.settings.\"isolation/seccomp\".allow: `clone3` cannot be filtered by its flags, so allowing it lets jobs create namespaces; allow `clone` and `unshare` too if that is what you want");
 	/* Before Linux 4.8 a tracer could change a system call after the filter passed it. */
 	if ((seccomp_is_allowed("ptrace") || seccomp_is_allowed("process_vm_readv") ||
 	     seccomp_is_allowed("process_vm_writev")) &&
 	    seccomp_kernel_at_least(4, 8) != 1)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"plugins.settings.\"isolation/seccomp\".allow: `ptrace` and `process_vm_*` can be allowed only on Linux 4.8 or newer (older kernels let a tracer bypass the filter)");
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"plugins.settings.\"isolation/seccomp\".allow: `ptrace` and `process_vm_*` can be allowed only on Linux 4.8 or newer (older kernels let a tracer bypass the filter)");
 	return 0;
 }
 
@@ -284,9 +284,10 @@ static int seccomp_init_plugin(const struct joblet_plugin_host *host, struct job
 	if (action && strcmp(action, "kill") == 0)
 		seccomp_cfg.kill = true;
 	else if (action && strcmp(action, "errno") != 0)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"plugins.settings.\"isolation/seccomp\".default_action: `%s` is not an action; use `errno` (denied calls fail with EPERM) or `kill` (they kill the job)",
-					action);
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"plugins.settings.\"isolation/seccomp\".default_action: `%s` is not an action; use `errno` (denied calls fail with EPERM) or `kill` (they kill the job)",
+			action);
 	if (allow) {
 		int r = seccomp_parse_allow(allow, err);
 
@@ -354,10 +355,10 @@ static int seccomp_add_entry(scmp_filter_ctx ctx, const struct seccomp_entry *e,
 		r = seccomp_rule_add(ctx, deny, nr, 1,
 				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_VSOCK));
 		if (r == 0)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 2,
-					     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_NETLINK),
-					     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
-						     NETLINK_AUDIT));
+			r = seccomp_rule_add(
+				ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 2,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, AF_NETLINK),
+				SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffULL, NETLINK_AUDIT));
 		n = 2;
 		break;
 	case HOW_PERSONALITY: {
@@ -378,9 +379,9 @@ static int seccomp_add_entry(scmp_filter_ctx ctx, const struct seccomp_entry *e,
 		for (unsigned k = 1; r == 0 && k < 32; k++) {
 			if (safe & (1U << k))
 				continue;
-			r = seccomp_rule_add(ctx, deny, nr, 1,
-					     SCMP_A0(SCMP_CMP_MASKED_EQ, 1ULL | (1ULL << k),
-						     1ULL << k));
+			r = seccomp_rule_add(
+				ctx, deny, nr, 1,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 1ULL | (1ULL << k), 1ULL << k));
 			n++;
 		}
 		break;
@@ -393,7 +394,8 @@ static int seccomp_add_entry(scmp_filter_ctx ctx, const struct seccomp_entry *e,
 	return r;
 }
 
-/* A filter context for one ABI, with the attributes every part shares (seccomp_merge needs that). */
+/* A filter context for one ABI, with the attributes every part shares (seccomp_merge needs that).
+ */
 static int seccomp_new_ctx(uint32_t arch, scmp_filter_ctx *ret_ctx)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -455,7 +457,8 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, uint32_t arch, int *ret_rules,
 		if (e->how == HOW_SOCKET && seccomp_has_socketcall(arch))
 			continue;
 		/* Rules take the native number (or libseccomp's placeholder) and translate it. */
-		r = seccomp_add_entry(ctx, e, arch, seccomp_syscall_resolve_name(e->name), ret_rules);
+		r = seccomp_add_entry(ctx, e, arch, seccomp_syscall_resolve_name(e->name),
+				      ret_rules);
 		if (r < 0)
 			return joblet_error_set(err, JOBLET_E_INTERNAL, -r,
 						"cannot add the filter rule for `%s` (ABI 0x%x)",
@@ -477,9 +480,10 @@ static int seccomp_build(scmp_filter_ctx *ret_ctx, int *ret_rules, struct joblet
 					  seccomp_profile[i].name);
 	r = seccomp_new_ctx(native, &ctx);
 	if (r < 0)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, -r,
-					"cannot start a system-call filter (libseccomp sees seccomp API level %u here; 4 is needed)",
-					seccomp_api_get());
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, -r,
+			"cannot start a system-call filter (libseccomp sees seccomp API level %u here; 4 is needed)",
+			seccomp_api_get());
 	r = seccomp_add_rules(ctx, native, &rules, err);
 	if (r < 0)
 		goto fail;
@@ -497,8 +501,8 @@ static int seccomp_build(scmp_filter_ctx *ret_ctx, int *ret_rules, struct joblet
 		r = seccomp_new_ctx(arch, &part);
 		if (r < 0) {
 			/* Not fatal: calls through that ABI get the bad-arch action (kill). */
-			joblet_plog_warning("cannot filter ABI 0x%x (%s); its calls kill the job", arch,
-					    strerror(-r));
+			joblet_plog_warning("cannot filter ABI 0x%x (%s); its calls kill the job",
+					    arch, strerror(-r));
 			continue;
 		}
 		r = seccomp_add_rules(part, arch, &rules, err);
@@ -690,12 +694,14 @@ static int seccomp_probe(struct joblet_error **err)
 					"libseccomp %u.%u.%u is too old; 2.5.0 or newer is needed",
 					v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
 	ok = seccomp_kernel_actions_ok();
-	/* Without the file (no /proc?), ask libseccomp: level 4 is filter mode with KILL_PROCESS. */
+	/* Without the file (no /proc?), ask libseccomp: level 4 is filter mode with KILL_PROCESS.
+	 */
 	if (ok < 0)
 		ok = seccomp_api_get() >= 4;
 	if (!ok)
-		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, 0,
-					"the kernel's seccomp lacks filter mode with SECCOMP_RET_KILL_PROCESS (Linux 4.14 or newer with CONFIG_SECCOMP_FILTER is needed)");
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"the kernel's seccomp lacks filter mode with SECCOMP_RET_KILL_PROCESS (Linux 4.14 or newer with CONFIG_SECCOMP_FILTER is needed)");
 	return 0;
 }
 
@@ -720,10 +726,12 @@ static int seccomp_prepare(struct joblet_job *job, void **ret_state, struct jobl
 	r = seccomp_export(ctx, &prog);
 	seccomp_release(ctx);
 	if (r < 0)
-		return joblet_error_set(err, r == -EBADMSG ? JOBLET_E_LIMIT : JOBLET_E_INTERNAL, -r,
-					r == -EBADMSG ? "the system-call filter is longer than the kernel's %d instructions"
-						      : "cannot generate the system-call filter (%d)",
-					BPF_MAXINSNS);
+		return joblet_error_set(
+			err, r == -EBADMSG ? JOBLET_E_LIMIT : JOBLET_E_INTERNAL, -r,
+			r == -EBADMSG
+				? "the system-call filter is longer than the kernel's %d instructions"
+				: "cannot generate the system-call filter (%d)",
+			BPF_MAXINSNS);
 	joblet_plog_debug("job %s: %d rules, %zu BPF instructions, denied calls %s",
 			  joblet_job_short_id(job), rules, prog->len,
 			  seccomp_cfg.kill ? "kill the job" : "fail with EPERM");
@@ -766,7 +774,8 @@ static const struct joblet_isolation_ops seccomp_ops = {
 	.cleanup = seccomp_cleanup,
 };
 
-JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "seccomp", .version = "1.0.0",
-		     .summary = "a system-call filter modelled on Docker's and nspawn's (libseccomp)",
-		     .license = "Apache-2.0", .settings = seccomp_settings,
-		     .init = seccomp_init_plugin, .fini = seccomp_fini, .ops = &seccomp_ops);
+JOBLET_PLUGIN_DEFINE(
+	JOBLET_KIND_ISOLATION, "seccomp", .version = "1.0.0",
+	.summary = "a system-call filter modelled on Docker's and nspawn's (libseccomp)",
+	.license = "Apache-2.0", .settings = seccomp_settings, .init = seccomp_init_plugin,
+	.fini = seccomp_fini, .ops = &seccomp_ops);

@@ -251,28 +251,28 @@ static int curl_error(struct joblet_error **err, const char *url, CURLcode c, co
 	switch (c) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return joblet_error_set(
-		    err, JOBLET_E_TIMEOUT, 0,
-		    "fetching `%s` timed out (no data for %ld s, or no connection): %s", url,
-		    stall_s, detail);
+			err, JOBLET_E_TIMEOUT, 0,
+			"fetching `%s` timed out (no data for %ld s, or no connection): %s", url,
+			stall_s, detail);
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return joblet_error_set(
-		    err, JOBLET_E_NETWORK, 0,
-		    "cannot resolve the host of `%s`: %s; check the address and the DNS", url,
-		    detail);
+			err, JOBLET_E_NETWORK, 0,
+			"cannot resolve the host of `%s`: %s; check the address and the DNS", url,
+			detail);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 		return joblet_error_set(
-		    err, JOBLET_E_NETWORK, 0,
-		    "cannot verify the TLS certificate of `%s`: %s; set the plugin's `ca_file` to the CA that signed it",
-		    url, detail);
+			err, JOBLET_E_NETWORK, 0,
+			"cannot verify the TLS certificate of `%s`: %s; set the plugin's `ca_file` to the CA that signed it",
+			url, detail);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"`%s` (or a redirect from it) is not an https:// URL", url);
 	case CURLE_NOT_BUILT_IN:
 		return joblet_error_set(
-		    err, JOBLET_E_UNSUPPORTED, 0,
-		    "fetching `%s` needs a feature this libcurl was built without: %s; install libcurl 7.85 or newer built with GnuTLS (apt-get install libcurl3-gnutls)",
-		    url, detail);
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"fetching `%s` needs a feature this libcurl was built without: %s; install libcurl 7.85 or newer built with GnuTLS (apt-get install libcurl3-gnutls)",
+			url, detail);
 	default:
 		return joblet_error_set(err, JOBLET_E_NETWORK, 0, "fetching `%s` failed: %s", url,
 					detail);
@@ -293,9 +293,9 @@ static int setopt_error(struct joblet_error **err, const char *url, const char *
 	case CURLE_NOT_BUILT_IN:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return joblet_error_set(
-		    err, JOBLET_E_UNSUPPORTED, 0,
-		    "this libcurl cannot do `%s` (%s), which the HTTPS client of the registry plugins needs; install libcurl 7.85 or newer built with GnuTLS (apt-get install libcurl3-gnutls)",
-		    option, curl_easy_strerror(c));
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"this libcurl cannot do `%s` (%s), which the HTTPS client of the registry plugins needs; install libcurl 7.85 or newer built with GnuTLS (apt-get install libcurl3-gnutls)",
+			option, curl_easy_strerror(c));
 	default:
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"cannot fetch `%s`: libcurl refused `%s`: %s", url, option,
@@ -714,9 +714,9 @@ static int stream_check_answer(struct http_stream *h, uint64_t asked_from,
 		if (status == 206 && asked_from > 0 &&
 		    (!h->resp.have_range || h->resp.range_start != asked_from))
 			return joblet_error_set(
-			    err, JOBLET_E_NETWORK, 0,
-			    "resuming `%s` at byte %llu: the server answered another range", h->url,
-			    (unsigned long long)asked_from);
+				err, JOBLET_E_NETWORK, 0,
+				"resuming `%s` at byte %llu: the server answered another range",
+				h->url, (unsigned long long)asked_from);
 		return 0;
 	}
 	if (status_transient(status) && h->attempt < h->s.retries)
@@ -937,8 +937,8 @@ int registry_http_open_ref(const char *base, const char *ref,
 		return r;
 	if (!is_https(url))
 		r = joblet_error_set(
-		    err, JOBLET_E_UNSUPPORTED, 0,
-		    "`%s` is not an https:// URL; another registry plugin may fetch it", url);
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"`%s` is not an https:// URL; another registry plugin may fetch it", url);
 	else
 		r = registry_http_open(url, opts, ret_stream, err);
 	free(url);
@@ -957,9 +957,9 @@ int registry_http_options_from_settings(const struct joblet_plugin_host *host,
 	if (ca) {
 		if (ca[0] != '/' || strlen(ca) >= sizeof(opts->ca_file))
 			return joblet_error_set(
-			    err, JOBLET_E_CONFIG, 0,
-			    "setting `ca_file` must be an absolute path of fewer than %zu bytes, not `%s`",
-			    sizeof(opts->ca_file), ca);
+				err, JOBLET_E_CONFIG, 0,
+				"setting `ca_file` must be an absolute path of fewer than %zu bytes, not `%s`",
+				sizeof(opts->ca_file), ca);
 		memcpy(opts->ca_file, ca, strlen(ca) + 1);
 	}
 	r = joblet_plugin_host_setting_duration(host, "connect_timeout", 1, 86400, &n, err);

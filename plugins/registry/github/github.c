@@ -36,8 +36,9 @@ static int github_init(const struct joblet_plugin_host *host, struct joblet_erro
 		size_t n = strlen(v);
 
 		if (strncasecmp(v, "https://", 8) != 0 || n >= sizeof(github_raw_base))
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"setting `raw_base` must be an https:// URL, not `%s`", v);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"setting `raw_base` must be an https:// URL, not `%s`", v);
 		while (n > 8 && v[n - 1] == '/')
 			n--;
 		memcpy(github_raw_base, v, n);
@@ -47,7 +48,8 @@ static int github_init(const struct joblet_plugin_host *host, struct joblet_erro
 	if (v) {
 		if (!*v || strlen(v) >= sizeof(github_branch) || strstr(v, "..") || v[0] == '/')
 			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"setting `branch` must be a branch name, not `%s`", v);
+						"setting `branch` must be a branch name, not `%s`",
+						v);
 		memcpy(github_branch, v, strlen(v) + 1);
 	}
 	return 0;
@@ -129,14 +131,14 @@ static int github_fetch_index(const struct joblet_registry_index_request *q,
 }
 
 static int github_open_package(const char *spec, const char *url, struct joblet_stream **ret,
-			      struct joblet_error **err)
+			       struct joblet_error **err)
 {
 	char *index = github_index_url(spec);
 	int r;
 
 	if (!index)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot fetch `%s` from `%s`", url,
-					spec);
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot fetch `%s` from `%s`",
+					url, spec);
 	/* download_url may be relative to the index. */
 	r = registry_http_open_ref(index, url, &github_opts, ret, err);
 	free(index);

@@ -64,8 +64,8 @@ static int https_open_package(const char *spec, const char *url, struct joblet_s
 	int r;
 
 	if (!index)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot fetch `%s` from `%s`", url,
-					spec);
+		return joblet_error_set(err, JOBLET_E_INVALID, 0, "cannot fetch `%s` from `%s`",
+					url, spec);
 	/* download_url may be relative to the index. */
 	r = registry_http_open_ref(index, url, &https_opts, ret, err);
 	free(index);

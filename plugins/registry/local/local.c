@@ -31,9 +31,9 @@
 
 static int32_t local_can_handle(const char *spec)
 {
-	return spec && (spec[0] == '/' || strncmp(spec, "./", 2) == 0 ||
-			strncmp(spec, "../", 3) == 0 || strcmp(spec, ".") == 0 ||
-			strncmp(spec, "file://", 7) == 0);
+	return spec &&
+	       (spec[0] == '/' || strncmp(spec, "./", 2) == 0 || strncmp(spec, "../", 3) == 0 ||
+		strcmp(spec, ".") == 0 || strncmp(spec, "file://", 7) == 0);
 }
 
 /* The folder a spec names, without a trailing registry.json; malloc'd. */
@@ -77,7 +77,8 @@ static int local_fetch_index(const struct joblet_registry_index_request *q,
 
 	if (!dir || asprintf(&path, "%s/registry.json", dir) < 0) {
 		free(dir);
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read a local registry");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot read a local registry");
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
@@ -166,9 +167,10 @@ static int local_open_package(const char *spec, const char *url, struct joblet_s
 
 		/* Absolute paths are fine when they point into the folder. */
 		if (strncmp(abs, dir, dl) != 0 || abs[dl] != '/') {
-			r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-					     "download_url `%s` is outside the registry folder `%s`; a local registry's packages live in its folder",
-					     url, dir);
+			r = joblet_error_set(
+				err, JOBLET_E_PERMISSION, 0,
+				"download_url `%s` is outside the registry folder `%s`; a local registry's packages live in its folder",
+				url, dir);
 			free(dir);
 			return r;
 		}
@@ -179,17 +181,18 @@ static int local_open_package(const char *spec, const char *url, struct joblet_s
 					"registry/local does not fetch `%s`", url);
 	}
 	if (!local_path_ok(rel)) {
-		r = joblet_error_set(err, JOBLET_E_PERMISSION, 0,
-				     "download_url `%s` leaves the registry folder; use a path inside it",
-				     url);
+		r = joblet_error_set(
+			err, JOBLET_E_PERMISSION, 0,
+			"download_url `%s` leaves the registry folder; use a path inside it", url);
 		free(dir);
 		return r;
 	}
 	fd = local_open_beneath(dir, rel);
 	if (fd < 0) {
-		r = joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND
-					  : errno == EPERM || errno == ELOOP ? JOBLET_E_PERMISSION
-									     : JOBLET_E_IO,
+		r = joblet_error_set(err,
+				     errno == ENOENT			? JOBLET_E_NOT_FOUND
+				     : errno == EPERM || errno == ELOOP ? JOBLET_E_PERMISSION
+									: JOBLET_E_IO,
 				     errno, "cannot open package `%s` in `%s`", rel, dir);
 		free(dir);
 		return r;

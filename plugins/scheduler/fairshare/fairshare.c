@@ -37,7 +37,7 @@
 #include <joblet/heap.h>
 #include <joblet/scheduler.h>
 
-#define FAIRSHARE_WEIGHT_MAX 1000000
+#define FAIRSHARE_WEIGHT_MAX  1000000
 #define FAIRSHARE_MIN_BUCKETS 16
 
 struct fairshare_weight {
@@ -67,8 +67,8 @@ struct fairshare_queue {
 	struct fairshare_owner **buckets; /* n_buckets, a power of two */
 	size_t n_buckets, n_owners;
 	struct joblet_heap *heap; /* owners with waiting jobs */
-	uint64_t count; /* waiting jobs */
-	uint64_t tick;	/* twice the starts so far (pick and adopt) */
+	uint64_t count;		  /* waiting jobs */
+	uint64_t tick;		  /* twice the starts so far (pick and adopt) */
 	struct fairshare_weights weights;
 	uint64_t key_scale; /* a multiple of every weight, for fairshare_key(); 0 = none */
 };
@@ -78,8 +78,8 @@ static struct fairshare_weights fairshare_config = { NULL, 0, 1 };
 
 static const char *const fairshare_settings[] = { "weights", "default_weight", NULL };
 
-#define FAIRSHARE_NEXT(j) ((struct joblet_sched_job *)(uintptr_t)(j)->policy_link[0])
-#define FAIRSHARE_PREV(j) ((struct joblet_sched_job *)(uintptr_t)(j)->policy_link[1])
+#define FAIRSHARE_NEXT(j)	 ((struct joblet_sched_job *)(uintptr_t)(j)->policy_link[0])
+#define FAIRSHARE_PREV(j)	 ((struct joblet_sched_job *)(uintptr_t)(j)->policy_link[1])
 #define FAIRSHARE_SET_NEXT(j, n) ((j)->policy_link[0] = (uint64_t)(uintptr_t)(n))
 #define FAIRSHARE_SET_PREV(j, p) ((j)->policy_link[1] = (uint64_t)(uintptr_t)(p))
 
@@ -183,10 +183,11 @@ static int fairshare_parse_weights(const char *value, struct fairshare_weights *
 			num++;
 		if (!eq || name_end == name ||
 		    fairshare_parse_weight(num, (size_t)(end - num), &weight) < 0)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"setting `weights`: `%.*s` is not OWNER=WEIGHT (an owner's certificate CN, `=`, a whole number from 1 to %d; entries separated by commas, such as `alice=3, bob=2`)",
-						(int)(end - entry > 200 ? 200 : end - entry), entry,
-						FAIRSHARE_WEIGHT_MAX);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"setting `weights`: `%.*s` is not OWNER=WEIGHT (an owner's certificate CN, `=`, a whole number from 1 to %d; entries separated by commas, such as `alice=3, bob=2`)",
+				(int)(end - entry > 200 ? 200 : end - entry), entry,
+				FAIRSHARE_WEIGHT_MAX);
 		if (w->n == capacity) {
 			capacity = capacity ? capacity * 2 : 8;
 			grown = realloc(w->entries, capacity * sizeof(*grown));
@@ -205,9 +206,10 @@ static int fairshare_parse_weights(const char *value, struct fairshare_weights *
 		qsort(w->entries, w->n, sizeof(*w->entries), fairshare_weight_cmp);
 	for (size_t i = 1; i < w->n; i++)
 		if (strcmp(w->entries[i - 1].name, w->entries[i].name) == 0)
-			return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-						"setting `weights` names `%s` twice; give each owner one weight",
-						w->entries[i].name);
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"setting `weights` names `%s` twice; give each owner one weight",
+				w->entries[i].name);
 	return 0;
 }
 
@@ -220,9 +222,10 @@ static int fairshare_init(const struct joblet_plugin_host *host, struct joblet_e
 
 	fairshare_weights_clear(&fairshare_config);
 	if (def && fairshare_parse_weight(def, strlen(def), &w.default_weight) < 0)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"setting `default_weight` must be a whole number from 1 to %d (the weight of owners `weights` does not list), not `%s`",
-					FAIRSHARE_WEIGHT_MAX, def);
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"setting `default_weight` must be a whole number from 1 to %d (the weight of owners `weights` does not list), not `%s`",
+			FAIRSHARE_WEIGHT_MAX, def);
 	if (weights) {
 		r = fairshare_parse_weights(weights, &w, err);
 		if (r < 0) {
@@ -269,11 +272,11 @@ static int fairshare_compare(const void *pa, const void *pb, void *userdata)
 	return strcmp(a->name, b->name);
 }
 
-#define FAIRSHARE_SHARE_BITS 24
+#define FAIRSHARE_SHARE_BITS  24
 #define FAIRSHARE_SERVED_BITS 40
-#define FAIRSHARE_SHARE_MAX ((UINT64_C(1) << FAIRSHARE_SHARE_BITS) - 1)
-#define FAIRSHARE_SERVED_MAX ((UINT64_C(1) << FAIRSHARE_SERVED_BITS) - 1)
-#define FAIRSHARE_SCALE_MAX (UINT64_C(1) << 20)
+#define FAIRSHARE_SHARE_MAX   ((UINT64_C(1) << FAIRSHARE_SHARE_BITS) - 1)
+#define FAIRSHARE_SERVED_MAX  ((UINT64_C(1) << FAIRSHARE_SERVED_BITS) - 1)
+#define FAIRSHARE_SCALE_MAX   (UINT64_C(1) << 20)
 
 /*
  * The least common multiple of every weight an owner can have (the listed
@@ -468,7 +471,7 @@ nomem:
 }
 
 static int fairshare_submit(void *state, struct joblet_sched_job *job, int64_t now_ns,
-		     struct joblet_error **err)
+			    struct joblet_error **err)
 {
 	struct fairshare_queue *q = state;
 	struct fairshare_owner *o = fairshare_owner_get(q, job->owner);
@@ -491,7 +494,9 @@ static int fairshare_submit(void *state, struct joblet_sched_job *job, int64_t n
 	    joblet_heap_push(q->heap, o, fairshare_key(o), NULL) < 0) {
 		fairshare_owner_unlink(o, job);
 		fairshare_owner_release(q, o);
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot queue job `%s`: out of memory", job->id ? job->id : "?");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot queue job `%s`: out of memory",
+					job->id ? job->id : "?");
 	}
 	q->count++;
 	return 0;
@@ -516,9 +521,8 @@ static void fairshare_remove(void *state, struct joblet_sched_job *job)
 	}
 }
 
-static struct joblet_sched_job *fairshare_pick(void *state,
-					       const struct joblet_sched_capacity *free_cap,
-					       int64_t now_ns)
+static struct joblet_sched_job *
+fairshare_pick(void *state, const struct joblet_sched_capacity *free_cap, int64_t now_ns)
 {
 	struct fairshare_queue *q = state;
 	struct fairshare_owner *o = joblet_heap_top(q->heap);
@@ -566,8 +570,9 @@ static void fairshare_adopt(void *state, const struct joblet_sched_job *job, int
 
 	(void)now_ns;
 	if (!o) {
-		joblet_plog_warning("out of memory: job `%s` of `%s` is not counted in its owner's share",
-				    job->id ? job->id : "?", job->owner ? job->owner : "");
+		joblet_plog_warning(
+			"out of memory: job `%s` of `%s` is not counted in its owner's share",
+			job->id ? job->id : "?", job->owner ? job->owner : "");
 		return;
 	}
 	o->running++;
@@ -602,7 +607,9 @@ static const struct joblet_scheduler_ops fairshare_ops = {
 	.adopt = fairshare_adopt,
 };
 
-JOBLET_PLUGIN_DEFINE(JOBLET_KIND_SCHEDULER, "fairshare", .version = "1.0.0",
-		     .summary = "fair share between owners: the one with the fewest running jobs per weight goes next; its oldest job waits until it fits",
-		     .license = "Apache-2.0", .settings = fairshare_settings,
-		     .init = fairshare_init, .fini = fairshare_fini, .ops = &fairshare_ops);
+JOBLET_PLUGIN_DEFINE(
+	JOBLET_KIND_SCHEDULER, "fairshare", .version = "1.0.0",
+	.summary =
+		"fair share between owners: the one with the fewest running jobs per weight goes next; its oldest job waits until it fits",
+	.license = "Apache-2.0", .settings = fairshare_settings, .init = fairshare_init,
+	.fini = fairshare_fini, .ops = &fairshare_ops);

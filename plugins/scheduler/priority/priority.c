@@ -32,11 +32,11 @@
 
 #define PRIORITY_MAX 1000
 /* aging_per_minute: at most this, with at most 6 digits after the point. */
-#define PRIORITY_AGING_MAX 1000000
+#define PRIORITY_AGING_MAX	     1000000
 #define PRIORITY_AGING_DEFAULT_MICRO (INT64_C(10) * 1000000)
-#define PRIORITY_MICRO 1000000
-#define PRIORITY_NS_PER_MINUTE INT64_C(60000000000)
-#define PRIORITY_KEY_UNIT ((priority_key)(INT64_C(1) << 40))
+#define PRIORITY_MICRO		     1000000
+#define PRIORITY_NS_PER_MINUTE	     INT64_C(60000000000)
+#define PRIORITY_KEY_UNIT	     ((priority_key)(INT64_C(1) << 40))
 
 #ifdef __SIZEOF_INT128__
 __extension__ typedef __int128 priority_key;
@@ -95,9 +95,10 @@ static int priority_init(const struct joblet_plugin_host *host, struct joblet_er
 	if (!v)
 		return 0;
 	if (priority_parse_aging(v, &micro) < 0)
-		return joblet_error_set(err, JOBLET_E_CONFIG, 0,
-					"setting `aging_per_minute` must be a number from 0 to %d with at most 6 digits after the point (the priority a waiting job gains per minute, such as 10 or 0.5; 0 turns aging off), not `%s`",
-					PRIORITY_AGING_MAX, v);
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"setting `aging_per_minute` must be a number from 0 to %d with at most 6 digits after the point (the priority a waiting job gains per minute, such as 10 or 0.5; 0 turns aging off), not `%s`",
+			PRIORITY_AGING_MAX, v);
 	priority_aging_micro = micro;
 	return 0;
 }
@@ -157,12 +158,14 @@ static int priority_create(void **ret_state, struct joblet_error **err)
 	struct priority_queue *q = calloc(1, sizeof(*q));
 
 	if (!q)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create the priority queue");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot create the priority queue");
 	q->aging_micro = priority_aging_micro;
 	if (joblet_heap_new(priority_compare, q, offsetof(struct joblet_sched_job, policy_link[0]),
 			    &q->heap, NULL) < 0) {
 		priority_destroy(q);
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create the priority queue");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot create the priority queue");
 	}
 	*ret_state = q;
 	return 0;
@@ -175,7 +178,9 @@ static int priority_submit(void *state, struct joblet_sched_job *job, int64_t no
 
 	(void)now_ns;
 	if (joblet_heap_push(q->heap, job, priority_heap_key(priority_key_of(q, job)), NULL) < 0)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot queue job `%s`: out of memory", job->id ? job->id : "?");
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+					"cannot queue job `%s`: out of memory",
+					job->id ? job->id : "?");
 	return 0;
 }
 
@@ -187,9 +192,8 @@ static void priority_remove(void *state, struct joblet_sched_job *job)
 	joblet_heap_remove(q->heap, job);
 }
 
-static struct joblet_sched_job *priority_pick(void *state,
-					      const struct joblet_sched_capacity *free_cap,
-					      int64_t now_ns)
+static struct joblet_sched_job *
+priority_pick(void *state, const struct joblet_sched_capacity *free_cap, int64_t now_ns)
 {
 	struct priority_queue *q = state;
 	struct joblet_sched_job *job = joblet_heap_top(q->heap);
@@ -225,7 +229,9 @@ static const struct joblet_scheduler_ops priority_ops = {
 	.peek = priority_peek,
 };
 
-JOBLET_PLUGIN_DEFINE(JOBLET_KIND_SCHEDULER, "priority", .version = "1.0.0",
-		     .summary = "highest priority first, aged per minute waited so no job starves; the best job waits until it fits",
-		     .license = "Apache-2.0", .settings = priority_settings,
-		     .init = priority_init, .ops = &priority_ops);
+JOBLET_PLUGIN_DEFINE(
+	JOBLET_KIND_SCHEDULER, "priority", .version = "1.0.0",
+	.summary =
+		"highest priority first, aged per minute waited so no job starves; the best job waits until it fits",
+	.license = "Apache-2.0", .settings = priority_settings, .init = priority_init,
+	.ops = &priority_ops);

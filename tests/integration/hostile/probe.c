@@ -126,7 +126,8 @@ static void case_pids(int argc, char **argv)
 		closedir(d);
 	ok(n > 0 && n < 8, "only the job's processes are in /proc", "%d processes visible", n);
 	cmd = read_text("/proc/1/cmdline");
-	ok(cmd && strstr(cmd, "probe"), "/proc/1 is the job itself", "cmdline `%s`", cmd ? cmd : "?");
+	ok(cmd && strstr(cmd, "probe"), "/proc/1 is the job itself", "cmdline `%s`",
+	   cmd ? cmd : "?");
 }
 
 static void case_ns(int argc, char **argv)
@@ -143,7 +144,8 @@ static void case_ns(int argc, char **argv)
 		n = readlink(path, link, sizeof(link) - 1);
 		link[n > 0 ? n : 0] = '\0';
 		snprintf(what, sizeof(what), "the %s namespace differs from the host's", name);
-		ok(n > 0 && strstr(link, colon + 1) == NULL, what, "job %s, host %s", link, colon + 1);
+		ok(n > 0 && strstr(link, colon + 1) == NULL, what, "job %s, host %s", link,
+		   colon + 1);
 	}
 }
 
@@ -155,15 +157,16 @@ static void case_root(int argc, char **argv)
 	FILE *f;
 	bool root_is_tmpfs = false;
 
-	ok(stat(marker, &st) < 0 && errno == ENOENT, "a host file is not visible", "stat(%s) worked",
-	   marker);
+	ok(stat(marker, &st) < 0 && errno == ENOENT, "a host file is not visible",
+	   "stat(%s) worked", marker);
 	for (int i = 0; i < 64; i++)
 		if (chdir("..") < 0)
 			break;
 	ok(getcwd(cwd, sizeof(cwd)) && strcmp(cwd, "/") == 0, "`..` stops at the job's root",
 	   "cwd %s", cwd);
 	ok(stat(marker, &st) < 0, "`..` does not reach the host", "stat(%s) worked", marker);
-	ok(chroot("/tmp") < 0 && errno == EPERM, "chroot is refused", "chroot: %s", strerror(errno));
+	ok(chroot("/tmp") < 0 && errno == EPERM, "chroot is refused", "chroot: %s",
+	   strerror(errno));
 	for (int i = 0; i < 64; i++)
 		if (chdir("..") < 0)
 			break;
@@ -175,8 +178,8 @@ static void case_root(int argc, char **argv)
 		char mp[4096], fstype[64];
 		const char *dash = strstr(line, " - ");
 
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strcmp(mp, "/") == 0 && dash &&
-		    sscanf(dash + 3, "%63s", fstype) == 1)
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strcmp(mp, "/") == 0 &&
+		    dash && sscanf(dash + 3, "%63s", fstype) == 1)
 			root_is_tmpfs = strcmp(fstype, "tmpfs") == 0;
 	}
 	if (f)
@@ -221,11 +224,12 @@ static void case_privs(void)
 	}
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		snprintf(what, sizeof(what), "%.6s is empty", caps[i]);
-		ok(status_field(status, caps[i], v, sizeof(v)) && strcmp(v, "0000000000000000") == 0,
+		ok(status_field(status, caps[i], v, sizeof(v)) &&
+			   strcmp(v, "0000000000000000") == 0,
 		   what, "%s", v);
 	}
-	ok(status_field(status, "NoNewPrivs:", v, sizeof(v)) && strcmp(v, "1") == 0, "NoNewPrivs is 1",
-	   "%s", v);
+	ok(status_field(status, "NoNewPrivs:", v, sizeof(v)) && strcmp(v, "1") == 0,
+	   "NoNewPrivs is 1", "%s", v);
 	status_field(status, "Uid:", v, sizeof(v));
 	sscanf(v, "%u %u %u %u", &u[0], &u[1], &u[2], &u[3]);
 	ok(u[0] && u[1] && u[2] && u[3], "the job does not run as root (any uid)", "Uid: %s", v);
@@ -233,13 +237,14 @@ static void case_privs(void)
 	sscanf(v, "%u %u %u %u", &g[0], &g[1], &g[2], &g[3]);
 	ok(g[0] && g[1] && g[2] && g[3], "the job's gids are not root's", "Gid: %s", v);
 	ok(setuid(0) < 0, "setuid(0) fails", "setuid(0) worked");
-	ok(getgroups(0, NULL) <= 1, "at most one supplementary group", "%d groups", getgroups(0, NULL));
+	ok(getgroups(0, NULL) <= 1, "at most one supplementary group", "%d groups",
+	   getgroups(0, NULL));
 }
 
 static void case_readonly(void)
 {
-	static const char *const ro[] = { "/", "/usr", "/usr/bin", "/etc", "/etc/ssl", "/bin",
-					  "/lib", "/dev", "/sbin" };
+	static const char *const ro[] = { "/",	  "/usr", "/usr/bin", "/etc", "/etc/ssl",
+					  "/bin", "/lib", "/dev",     "/sbin" };
 	static const char *const rw[] = { "/work", "/tmp", "/dev/shm" };
 	char what[4200], line[4096];
 	FILE *f;
@@ -251,8 +256,8 @@ static void case_readonly(void)
 		ok(e == EROFS, what, "%s", e ? strerror(e) : "the file was created");
 	}
 	ok(try_open_write("/etc/passwd") == EROFS || try_open_write("/etc/passwd") == EACCES,
-	   "/etc/passwd cannot be opened for writing",
-	   "%s", strerror(try_open_write("/etc/passwd")));
+	   "/etc/passwd cannot be opened for writing", "%s",
+	   strerror(try_open_write("/etc/passwd")));
 	for (size_t i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
 		int e = try_create(rw[i]);
 
@@ -268,12 +273,14 @@ static void case_readonly(void)
 			continue;
 		snprintf(what, sizeof(what), "%s is mounted nosuid", mp);
 		ok(strstr(opts, "nosuid") != NULL, what, "options %s", opts);
-		if (strcmp(mp, "/dev") != 0 && strcmp(mp, "/dev/pts") != 0 && strcmp(root, "/null") != 0) {
+		if (strcmp(mp, "/dev") != 0 && strcmp(mp, "/dev/pts") != 0 &&
+		    strcmp(root, "/null") != 0) {
 			snprintf(what, sizeof(what), "%s is mounted nodev", mp);
 			ok(strstr(opts, "nodev") != NULL, what, "options %s", opts);
 		}
 		snprintf(what, sizeof(what), "%s does not propagate to or from the host", mp);
-		ok(strstr(line, "shared:") == NULL && strstr(line, "master:") == NULL, what, "%s", line);
+		ok(strstr(line, "shared:") == NULL && strstr(line, "master:") == NULL, what, "%s",
+		   line);
 	}
 	if (f)
 		fclose(f);
@@ -281,9 +288,10 @@ static void case_readonly(void)
 
 static void case_procfs(void)
 {
-	static const char *const unwritable[] = { "/proc/sysrq-trigger", "/proc/sys/kernel/core_pattern",
-						  "/proc/sys/kernel/hostname", "/proc/sys/vm/drop_caches",
-						  "/proc/sys/kernel/modprobe" };
+	static const char *const unwritable[] = {
+		"/proc/sysrq-trigger", "/proc/sys/kernel/core_pattern", "/proc/sys/kernel/hostname",
+		"/proc/sys/vm/drop_caches", "/proc/sys/kernel/modprobe"
+	};
 	static const char *const empty[] = { "/proc/kcore", "/proc/keys", "/proc/timer_list",
 					     "/proc/kallsyms", "/proc/sched_debug" };
 	char what[128];
@@ -312,8 +320,9 @@ static void case_procfs(void)
 
 static void case_dev(void)
 {
-	static const char *const allowed[] = { "null", "zero", "full", "random", "urandom", "tty",
-					       "pts", "ptmx", "shm", "fd", "stdin", "stdout", "stderr" };
+	static const char *const allowed[] = { "null",	"zero",	  "full",  "random", "urandom",
+					       "tty",	"pts",	  "ptmx",  "shm",    "fd",
+					       "stdin", "stdout", "stderr" };
 	DIR *d = opendir("/dev");
 	char extra[512] = "";
 	int fd;
@@ -344,8 +353,8 @@ static void case_dev(void)
 	ok(fd >= 0, "/dev/null works", "%s", strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	ok(access("/dev/sda", F_OK) < 0 && access("/dev/vda", F_OK) < 0 && access("/dev/kmsg", F_OK) < 0 &&
-		   access("/dev/mem", F_OK) < 0,
+	ok(access("/dev/sda", F_OK) < 0 && access("/dev/vda", F_OK) < 0 &&
+		   access("/dev/kmsg", F_OK) < 0 && access("/dev/mem", F_OK) < 0,
 	   "no disk, memory or kernel-log device", "one exists");
 }
 
@@ -364,8 +373,8 @@ static void case_cgroupfs(void)
 	mkdir("/tmp/probe-cg", 0700);
 	ok(mount("cgroup2", "/tmp/probe-cg", "cgroup2", 0, NULL) < 0, "cgroup2 cannot be mounted",
 	   "mount worked");
-	ok(mount("cgroup", "/tmp/probe-cg", "cgroup", 0, "memory") < 0, "cgroup v1 cannot be mounted",
-	   "mount worked");
+	ok(mount("cgroup", "/tmp/probe-cg", "cgroup", 0, "memory") < 0,
+	   "cgroup v1 cannot be mounted", "mount worked");
 	rmdir("/tmp/probe-cg");
 	/* The job sits at the root of its cgroup namespace. */
 	cg = read_text("/proc/self/cgroup");
@@ -373,13 +382,15 @@ static void case_cgroupfs(void)
 		bool all_root = true;
 		char *save = NULL;
 
-		for (char *line = strtok_r(cg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (char *line = strtok_r(cg, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
 			const char *path = strrchr(line, ':');
 
 			if (path && strcmp(path, ":/") != 0)
 				all_root = false;
 		}
-		ok(all_root, "the job's cgroups are the root of its cgroup namespace", "see /proc/self/cgroup");
+		ok(all_root, "the job's cgroups are the root of its cgroup namespace",
+		   "see /proc/self/cgroup");
 	}
 }
 
@@ -441,7 +452,8 @@ static void case_cpuhog(int argc, char **argv)
 	while (now(CLOCK_MONOTONIC) - w0 < secs)
 		for (int i = 0; i < 100000; i++)
 			x += (unsigned long)i;
-	printf("cpu_ratio=%.3f\n", (now(CLOCK_PROCESS_CPUTIME_ID) - c0) / (now(CLOCK_MONOTONIC) - w0));
+	printf("cpu_ratio=%.3f\n",
+	       (now(CLOCK_PROCESS_CPUTIME_ID) - c0) / (now(CLOCK_MONOTONIC) - w0));
 }
 
 /* Double-fork into a new session, ignore SIGTERM everywhere, live for ever. */
@@ -480,7 +492,8 @@ static void case_net(int argc, char **argv)
 	close(fd);
 	snprintf(u.sun_path + 1, sizeof(u.sun_path) - 1, "joblet-hostile-%d", port);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	r = connect(fd, (struct sockaddr *)&u, (socklen_t)(sizeof(sa_family_t) + 1 + strlen(u.sun_path + 1)));
+	r = connect(fd, (struct sockaddr *)&u,
+		    (socklen_t)(sizeof(sa_family_t) + 1 + strlen(u.sun_path + 1)));
 	ok(r < 0, "the host's abstract unix socket is not reachable", "connected");
 	close(fd);
 	if (other_ip) {
@@ -489,9 +502,10 @@ static void case_net(int argc, char **argv)
 		if (inet_pton(AF_INET, other_ip, &b.sin_addr) == 1) {
 			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 			r = connect(fd, (struct sockaddr *)&b, sizeof(b));
-			snprintf(what, sizeof(what), "the host address %s is not reachable", other_ip);
-			ok(r < 0 && (errno == ENETUNREACH || errno == EHOSTUNREACH), what, "connect: %s",
-			   r == 0 ? "connected" : strerror(errno));
+			snprintf(what, sizeof(what), "the host address %s is not reachable",
+				 other_ip);
+			ok(r < 0 && (errno == ENETUNREACH || errno == EHOSTUNREACH), what,
+			   "connect: %s", r == 0 ? "connected" : strerror(errno));
 			close(fd);
 		}
 	}
@@ -528,14 +542,16 @@ static int case_listen(int argc, char **argv)
 	int port = (int)probe_arg(argc, argv, 0, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct sockaddr_un u = { .sun_family = AF_UNIX };
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0),
+	    t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	snprintf(u.sun_path + 1, sizeof(u.sun_path) - 1, "joblet-hostile-%d", port);
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 8) < 0 ||
-	    bind(t, (struct sockaddr *)&u, (socklen_t)(sizeof(sa_family_t) + 1 + strlen(u.sun_path + 1))) < 0 ||
+	    bind(t, (struct sockaddr *)&u,
+		 (socklen_t)(sizeof(sa_family_t) + 1 + strlen(u.sun_path + 1))) < 0 ||
 	    listen(t, 8) < 0) {
 		perror("listen");
 		return 1;
@@ -561,7 +577,8 @@ static void case_seccomp(void)
 	ok(unshare(CLONE_NEWNS) < 0, "unshare(CLONE_NEWNS) fails", "a mount namespace was made");
 	ok(syscall(SYS_keyctl, 0, 0, 0, 0, 0) < 0 && errno == EPERM, "keyctl is refused", "%s",
 	   strerror(errno));
-	ok(syscall(SYS_bpf, 0, NULL, 0) < 0 && errno == EPERM, "bpf is refused", "%s", strerror(errno));
+	ok(syscall(SYS_bpf, 0, NULL, 0) < 0 && errno == EPERM, "bpf is refused", "%s",
+	   strerror(errno));
 	ok(syscall(SYS_io_uring_setup, 1, NULL) < 0 && errno == EPERM, "io_uring_setup is refused",
 	   "%s", strerror(errno));
 	ok(syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0) < 0 && errno == EPERM,
@@ -625,7 +642,8 @@ int main(int argc, char **argv)
 		gethostname(h, sizeof(h));
 		printf("%s\n", h);
 	} else {
-		fprintf(stderr, "usage: probe pids|ns|root|fds|privs|readonly|procfs|dev|cgroupfs|forkbomb N|memhog MB|cpuhog S|stubborn|net PORT [IP]|listen PORT|env|seccomp|hostname\n");
+		fprintf(stderr,
+			"usage: probe pids|ns|root|fds|privs|readonly|procfs|dev|cgroupfs|forkbomb N|memhog MB|cpuhog S|stubborn|net PORT [IP]|listen PORT|env|seccomp|hostname\n");
 		return 2;
 	}
 	return probe_failures ? 1 : 0;

@@ -60,8 +60,7 @@ static struct jl_cron parse_ok(const char *expr)
 	struct joblet_error *e = NULL;
 
 	memset(&c, 0xa5, sizeof(c));
-	ck_assert_msg(jl_cron_parse(expr, &c, &e) == 0, "`%s`: %s", expr,
-		      joblet_error_message(e));
+	ck_assert_msg(jl_cron_parse(expr, &c, &e) == 0, "`%s`: %s", expr, joblet_error_message(e));
 	ck_assert_ptr_null(e);
 	return c;
 }
@@ -178,10 +177,8 @@ START_TEST(test_parse_names_and_sunday_7)
 	       JL_CRON_DOM_STAR);
 	expect("0 0 * * thu-7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0, 4, 5, 6),
 	       JL_CRON_DOM_STAR);
-	expect("0 0 * * 0-7/7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0),
-	       JL_CRON_DOM_STAR);
-	expect("0 0 * * 7/1", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0),
-	       JL_CRON_DOM_STAR);
+	expect("0 0 * * 0-7/7", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0), JL_CRON_DOM_STAR);
+	expect("0 0 * * 7/1", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0), JL_CRON_DOM_STAR);
 	expect("0 0 * * Wed/2", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(3, 5),
 	       JL_CRON_DOM_STAR);
 }
@@ -200,10 +197,8 @@ START_TEST(test_parse_star_flags)
 	/* Vixie: a field that starts with `*` counts as `*`, also with a step. */
 	expect("0 0 1 * 1", BITS(0), BITS(0), BITS(1), ALL_MONTHS, BITS(1), 0);
 	expect("0 0 * * 1", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(1), JL_CRON_DOM_STAR);
-	expect("0 0 1 * *", BITS(0), BITS(0), BITS(1), ALL_MONTHS, ALL_WEEKDAYS,
-	       JL_CRON_DOW_STAR);
-	expect("0 0 */2 * 1", BITS(0), BITS(0), 0xaaaaaaaau, ALL_MONTHS, BITS(1),
-	       JL_CRON_DOM_STAR);
+	expect("0 0 1 * *", BITS(0), BITS(0), BITS(1), ALL_MONTHS, ALL_WEEKDAYS, JL_CRON_DOW_STAR);
+	expect("0 0 */2 * 1", BITS(0), BITS(0), 0xaaaaaaaau, ALL_MONTHS, BITS(1), JL_CRON_DOM_STAR);
 	expect("0 0 1 * */2", BITS(0), BITS(0), BITS(1), ALL_MONTHS, BITS(0, 2, 4, 6),
 	       JL_CRON_DOW_STAR);
 	/* Not at the start: restricted. */
@@ -227,8 +222,8 @@ START_TEST(test_parse_macros)
 		struct jl_cron a = parse_ok(m[i].macro), b = parse_ok(m[i].expr);
 
 		ck_assert_msg(a.minutes == b.minutes && a.hours == b.hours && a.days == b.days &&
-				  a.months == b.months && a.weekdays == b.weekdays &&
-				  a.flags == b.flags,
+				      a.months == b.months && a.weekdays == b.weekdays &&
+				      a.flags == b.flags,
 			      "`%s` is not `%s`", m[i].macro, m[i].expr);
 	}
 	expect("@weekly", BITS(0), BITS(0), ALL_DAYS, ALL_MONTHS, BITS(0), JL_CRON_DOM_STAR);
@@ -251,7 +246,9 @@ END_TEST
 
 START_TEST(test_bad_field_count)
 {
-	expect_message("*/5 * *", "a cron expression has 5 fields (minute hour day-of-month month day-of-week), `*/5 * *` has 3; or use @hourly, @daily, @weekly, @monthly, @yearly");
+	expect_message(
+		"*/5 * *",
+		"a cron expression has 5 fields (minute hour day-of-month month day-of-week), `*/5 * *` has 3; or use @hourly, @daily, @weekly, @monthly, @yearly");
 	expect_bad("* * * *", "5 fields", "has 4", "@daily", NULL);
 	expect_bad("* * * * * *", "has 6", NULL);
 	expect_bad("", "empty", "5 fields", "@hourly", NULL);
@@ -266,7 +263,8 @@ END_TEST
 START_TEST(test_bad_range)
 {
 	expect_message("0 25 * * *", "cron field 2 (hour) `25` is out of range: hours are 0-23");
-	expect_message("1,60 * * * *", "cron field 1 (minute) `1,60`: `60` is out of range: minutes are 0-59");
+	expect_message("1,60 * * * *",
+		       "cron field 1 (minute) `1,60`: `60` is out of range: minutes are 0-59");
 	expect_bad("0 0 0 * *", "cron field 3 (day of month) `0` is out of range",
 		   "days of the month are 1-31", NULL);
 	expect_bad("0 0 32 * *", "day of month", "`32`", "1-31", NULL);

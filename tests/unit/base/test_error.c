@@ -128,7 +128,8 @@ START_TEST(test_docs_list_every_code)
 	}
 	fclose(f);
 	for (int c = 1; c <= JL_E_LAST; c++)
-		ck_assert_msg(seen[c] == 1, "docs/error-codes.md lists code %d %d times", c, seen[c]);
+		ck_assert_msg(seen[c] == 1, "docs/error-codes.md lists code %d %d times", c,
+			      seen[c]);
 }
 END_TEST
 
@@ -164,8 +165,9 @@ START_TEST(test_log_sink_level_and_sources)
 	ck_assert_str_eq(c.message, "kept 2");
 
 	jl_log_set_level(JOBLET_LOG_DEBUG);
-	joblet_plugin_log(&(const struct joblet_plugin){ .kind = JOBLET_KIND_ARCHIVE, .name = "tar" },
-			  JOBLET_LOG_DEBUG, "from %s", "plugin");
+	joblet_plugin_log(
+		&(const struct joblet_plugin){ .kind = JOBLET_KIND_ARCHIVE, .name = "tar" },
+		JOBLET_LOG_DEBUG, "from %s", "plugin");
 	ck_assert_str_eq(c.source, "archive/tar");
 	ck_assert_str_eq(c.message, "from plugin");
 	ck_assert_int_eq(c.level, JOBLET_LOG_DEBUG);

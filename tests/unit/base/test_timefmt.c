@@ -60,9 +60,10 @@ START_TEST(test_schedule_times)
 		jl_time_format_rfc3339(t + 5000000, buf, sizeof(buf));
 		ck_assert_str_eq(buf, "2026-12-03T10:00:00.005Z");
 	}
-	for (const char *const *b = (const char *const[]){ "2026-02-31T10:00:00Z", "2026-13-01 10:00",
-							   "tomorrow", "5 parsecs", "", "2026-12-03",
-							   "2026-12-03T25:00:00Z", NULL };
+	for (const char *const *b =
+		     (const char *const[]){ "2026-02-31T10:00:00Z", "2026-13-01 10:00", "tomorrow",
+					    "5 parsecs", "", "2026-12-03", "2026-12-03T25:00:00Z",
+					    NULL };
 	     *b; b++) {
 		ck_assert_msg(jl_schedule_parse(*b, now, &t, &err) < 0, "%s", *b);
 		ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "RFC 3339"));

@@ -1,4 +1,5 @@
-/* test_util.c - private helpers of libjoblet (core/lib/base/util.c): string vectors, files, numbers. */
+/* test_util.c - private helpers of libjoblet (core/lib/base/util.c): string vectors, files,
+ * numbers. */
 #include <errno.h>
 #include <string.h>
 
@@ -92,7 +93,8 @@ START_TEST(test_read_file)
 	ck_assert_str_eq(data, "hello\n");
 	ck_assert_int_eq(jl_read_file(jl_tmp_path("f"), 5, &data, &len, &e), -JOBLET_E_LIMIT);
 	joblet_error_clear(&e);
-	ck_assert_int_eq(jl_read_file(jl_tmp_path("none"), 5, &data, &len, &e), -JOBLET_E_NOT_FOUND);
+	ck_assert_int_eq(jl_read_file(jl_tmp_path("none"), 5, &data, &len, &e),
+			 -JOBLET_E_NOT_FOUND);
 	ck_assert_int_eq(e->saved_errno, ENOENT);
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_read_file(jl_tmpdir, 5, &data, &len, &e), -JOBLET_E_IO);

@@ -25,13 +25,11 @@ static yaml_node_t *value_of(struct jl_yaml *y, const char *key)
 {
 	yaml_node_t *root = jl_yaml_root(y);
 
-	jl_yaml_foreach_pair(p, root)
-		if (strcmp(jl_yaml_scalar(jl_yaml_node(y, p->key)), key) == 0)
-			return jl_yaml_node(y, p->value);
+	jl_yaml_foreach_pair(p, root) if (strcmp(jl_yaml_scalar(jl_yaml_node(y, p->key)), key) ==
+					  0) return jl_yaml_node(y, p->value);
 	ck_abort_msg("no key %s", key);
 	return NULL;
 }
-
 
 START_TEST(test_yaml_converters)
 {
@@ -44,10 +42,13 @@ START_TEST(test_yaml_converters)
 
 	ck_assert_int_eq(jl_yaml_get_int(y, value_of(y, "n"), "n", 0, 100, &n, NULL), 0);
 	ck_assert_int_eq(n, 12);
-	ck_assert_int_eq(jl_yaml_get_int(y, value_of(y, "big"), "big", 0, 100, &n, &e), -JOBLET_E_PARSE);
-	ck_assert_ptr_nonnull(strstr(e->message, "`t.yml` line 2: `big` must be between 0 and 100"));
+	ck_assert_int_eq(jl_yaml_get_int(y, value_of(y, "big"), "big", 0, 100, &n, &e),
+			 -JOBLET_E_PARSE);
+	ck_assert_ptr_nonnull(
+		strstr(e->message, "`t.yml` line 2: `big` must be between 0 and 100"));
 	joblet_error_clear(&e);
-	ck_assert_int_eq(jl_yaml_get_int(y, value_of(y, "word"), "word", 0, 100, &n, NULL), -JOBLET_E_PARSE);
+	ck_assert_int_eq(jl_yaml_get_int(y, value_of(y, "word"), "word", 0, 100, &n, NULL),
+			 -JOBLET_E_PARSE);
 	ck_assert_int_eq(jl_yaml_get_bool(y, value_of(y, "t"), "t", &b, NULL), 0);
 	ck_assert(b);
 	/* A quoted "true" is a string, not a boolean. */
@@ -57,10 +58,12 @@ START_TEST(test_yaml_converters)
 	ck_assert_str_eq(v[1], "b");
 	ck_assert_ptr_null(v[2]);
 	jl_strv_free(v);
-	ck_assert_int_eq(jl_yaml_get_strv(y, value_of(y, "word"), "word", &v, NULL), -JOBLET_E_PARSE);
+	ck_assert_int_eq(jl_yaml_get_strv(y, value_of(y, "word"), "word", &v, NULL),
+			 -JOBLET_E_PARSE);
 	ck_assert(jl_yaml_is_null(value_of(y, "nul")));
 	ck_assert(jl_yaml_is_null(value_of(y, "empty")));
-	ck_assert_int_eq(jl_yaml_get_string(y, value_of(y, "nul"), "nul", &s, NULL), -JOBLET_E_PARSE);
+	ck_assert_int_eq(jl_yaml_get_string(y, value_of(y, "nul"), "nul", &s, NULL),
+			 -JOBLET_E_PARSE);
 	ck_assert_int_eq(jl_yaml_get_string(y, value_of(y, "word"), "word", &s, NULL), 0);
 	ck_assert_str_eq(s, "hello");
 	free(s);
@@ -76,8 +79,9 @@ START_TEST(test_yaml_refuses_aliases_and_bombs)
 	struct jl_yaml *y = NULL;
 	struct joblet_error *e = NULL;
 
-	ck_assert_int_eq(jl_yaml_load_string(bomb, strlen(bomb), "bomb.yml", JOBLET_E_PARSE, &y, &e),
-			 -JOBLET_E_PARSE);
+	ck_assert_int_eq(
+		jl_yaml_load_string(bomb, strlen(bomb), "bomb.yml", JOBLET_E_PARSE, &y, &e),
+		-JOBLET_E_PARSE);
 	ck_assert_ptr_nonnull(strstr(e->message, "`bomb.yml` line 1: anchors and aliases"));
 	joblet_error_free(e);
 	ck_assert_ptr_null(y);

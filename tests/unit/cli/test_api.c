@@ -104,9 +104,10 @@ START_TEST(test_api_text_errors)
 	ck_assert_str_eq(e->message, "HTTP 500: oops");
 	joblet_error_free(e);
 	e = NULL;
-	ck_assert_int_eq(rnx_api_status_error(
-			     404, "{\"error\":{\"code\":\"not-found\",\"message\":\"x\"}}", 20, &e),
-			 -JOBLET_E_HTTP);
+	ck_assert_int_eq(
+		rnx_api_status_error(404, "{\"error\":{\"code\":\"not-found\",\"message\":\"x\"}}",
+				     20, &e),
+		-JOBLET_E_HTTP);
 	joblet_error_free(e);
 	/* Without an error object. */
 	ck_assert_int_eq(rnx_api_status_error(500, "", 0, NULL), -JOBLET_E_HTTP);
@@ -165,12 +166,12 @@ START_TEST(test_api_open)
 			 -JOBLET_E_INVALID);
 	joblet_error_clear(&e);
 	ck_assert_int_eq(
-	    rnx_api_request(api, "GET", "/v1/x\r\nHost: evil", NULL, 0, &body, NULL, &e),
-	    -JOBLET_E_INVALID);
+		rnx_api_request(api, "GET", "/v1/x\r\nHost: evil", NULL, 0, &body, NULL, &e),
+		-JOBLET_E_INVALID);
 	joblet_error_clear(&e);
-	ck_assert_int_eq(
-	    rnx_api_stream(api, "GET", "/v1/jobs/1/logs", NULL, 0, "1\nX: y", no_event, NULL, &e),
-	    -JOBLET_E_INVALID);
+	ck_assert_int_eq(rnx_api_stream(api, "GET", "/v1/jobs/1/logs", NULL, 0, "1\nX: y", no_event,
+					NULL, &e),
+			 -JOBLET_E_INVALID);
 	joblet_error_clear(&e);
 	ck_assert_ptr_null(body);
 	ck_assert_uint_eq(rnx_api_connections(api), 0);

@@ -90,7 +90,7 @@ static int feed_cut(const char *s, size_t len, const size_t *cuts, size_t ncuts,
  */
 static int check_stream(const char *s, size_t len, size_t max, const char *want, int want_n)
 {
-	struct rec whole = {0};
+	struct rec whole = { 0 };
 	struct joblet_error *e = NULL;
 	char id_whole[256], id[256];
 	int r0, r;
@@ -103,7 +103,7 @@ static int check_stream(const char *s, size_t len, size_t max, const char *want,
 	}
 	joblet_error_clear(&e);
 	for (size_t i = 0; i <= len; i++) {
-		struct rec one = {0};
+		struct rec one = { 0 };
 
 		r = feed_cut(s, len, &i, 1, max, &one, &e, id, sizeof(id));
 		ck_assert_msg(r == r0, "cut at %zu: %d, whole: %d", i, r, r0);
@@ -117,22 +117,23 @@ static int check_stream(const char *s, size_t len, size_t max, const char *want,
 	if (len <= 200) {
 		for (size_t i = 0; i <= len; i++)
 			for (size_t j = i; j <= len; j++) {
-				size_t cuts[2] = {i, j};
-				struct rec two = {0};
+				size_t cuts[2] = { i, j };
+				struct rec two = { 0 };
 
 				r = feed_cut(s, len, cuts, 2, max, &two, &e, NULL, 0);
 				ck_assert_msg(r == r0, "cuts at %zu, %zu: %d, whole: %d", i, j, r,
 					      r0);
-				ck_assert_msg(two.n == whole.n &&
-						  (two.n == 0 || strcmp(two.text, whole.text) == 0),
-					      "cuts at %zu, %zu differ", i, j);
+				ck_assert_msg(
+					two.n == whole.n &&
+						(two.n == 0 || strcmp(two.text, whole.text) == 0),
+					"cuts at %zu, %zu differ", i, j);
 				joblet_error_clear(&e);
 				free(two.text);
 			}
 	}
 	{
 		size_t *cuts = malloc((len + 1) * sizeof(*cuts));
-		struct rec bytes = {0};
+		struct rec bytes = { 0 };
 
 		ck_assert_ptr_nonnull(cuts);
 		for (size_t i = 0; i < len; i++)
@@ -182,9 +183,9 @@ START_TEST(test_sse_fields)
 			 0);
 	/* event type, and back to "message" for the next event. */
 	ck_assert_int_eq(
-	    CHECK("event: stdout\ndata: 1\n\ndata: 2\n\nevent: exit\ndata: {\"code\":0}\n\n",
-		  "stdout||1\nmessage||2\nexit||{\"code\":0}\n", 3),
-	    0);
+		CHECK("event: stdout\ndata: 1\n\ndata: 2\n\nevent: exit\ndata: {\"code\":0}\n\n",
+		      "stdout||1\nmessage||2\nexit||{\"code\":0}\n", 3),
+		0);
 	/* Colons after the first are part of the value. */
 	ck_assert_int_eq(CHECK("data: a: b:c\n\n", "message||a: b:c\n", 1), 0);
 	/* A BOM at the start is dropped (only there). */
@@ -222,7 +223,7 @@ END_TEST
 
 START_TEST(test_sse_ids)
 {
-	struct rec r = {0};
+	struct rec r = { 0 };
 	char id[64];
 	static const char s[] = "id: 1\ndata: a\n\n"
 				"data: b\n\n"		/* id 1 persists */
@@ -242,7 +243,8 @@ START_TEST(test_sse_ids)
 	free(r.text);
 	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(
-	    feed_cut("id: 42\ndata: x\n\nid: 43\n", 23, NULL, 0, 0, &r, NULL, id, sizeof(id)), 0);
+		feed_cut("id: 42\ndata: x\n\nid: 43\n", 23, NULL, 0, 0, &r, NULL, id, sizeof(id)),
+		0);
 	ck_assert_str_eq(id, "42");
 	free(r.text);
 }
@@ -251,28 +253,28 @@ END_TEST
 START_TEST(test_sse_limit)
 {
 	struct joblet_error *e = NULL;
-	struct rec r = {0};
+	struct rec r = { 0 };
 	char line[16 + 64 + 3]; /* 81 bytes of line and two LFs */
 	int ret;
 
 	/* 16 bytes of data in one event: fine with a limit of 16, in one or two lines. */
-	ck_assert_int_eq(
-	    check_stream("data: 0123456789abcdef\n\n", 24, 16, "message||0123456789abcdef\n", 1),
-	    0);
+	ck_assert_int_eq(check_stream("data: 0123456789abcdef\n\n", 24, 16,
+				      "message||0123456789abcdef\n", 1),
+			 0);
 	ck_assert_int_eq(check_stream("data: 01234567\ndata: 9abcdef\n\n", 30, 16,
 				      "message||01234567\\n9abcdef\n", 1),
 			 0);
 	/* 17: JOBLET_E_LIMIT, however the stream is cut; the first event still arrives. */
 	ck_assert_int_eq(
-	    check_stream("data: ok\n\ndata: 0123456789abcdefg\n\n", 35, 16, "message||ok\n", 1),
-	    -JOBLET_E_LIMIT);
+		check_stream("data: ok\n\ndata: 0123456789abcdefg\n\n", 35, 16, "message||ok\n", 1),
+		-JOBLET_E_LIMIT);
 	ck_assert_int_eq(check_stream("data: 01234567\ndata: 9abcdefg\n\n", 31, 16, NULL, 0),
 			 -JOBLET_E_LIMIT);
 	/* The limit is per event: many small events are fine. */
 	ck_assert_int_eq(
-	    check_stream("data: 0123456789\n\ndata: 0123456789\n\ndata: 0123456789\n\n", 54, 16,
-			 NULL, 3) == 0,
-	    1);
+		check_stream("data: 0123456789\n\ndata: 0123456789\n\ndata: 0123456789\n\n", 54, 16,
+			     NULL, 3) == 0,
+		1);
 	/* A line longer than the limit and the 64 bytes allowed for a field name,
 	 * even a comment. */
 	memset(line, 'c', sizeof(line));
@@ -296,11 +298,11 @@ START_TEST(test_sse_stop)
 	static const char s[] = "data: 1\n\ndata: 2\n\ndata: 3\n\n";
 	struct joblet_error *e = NULL;
 	struct rnx_sse_parser *p = NULL;
-	struct rec r = {.stop_after = 2};
+	struct rec r = { .stop_after = 2 };
 
 	/* Stop at the second event: 1, the third is not delivered, in every cut. */
 	for (size_t i = 0; i < sizeof(s); i++) {
-		struct rec one = {.stop_after = 2};
+		struct rec one = { .stop_after = 2 };
 
 		ck_assert_int_eq(feed_cut(s, sizeof(s) - 1, &i, 1, 0, &one, NULL, NULL, 0), 1);
 		ck_assert_int_eq(one.n, 2);

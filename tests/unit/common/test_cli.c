@@ -30,8 +30,9 @@ static const struct jl_cli_command top_cmds[] = {
 	{ NULL },
 };
 
-static const struct jl_cli_command root = { "prog", "A test program.", "<command>",
-						"Global options:\n  --x  an option\n", NULL, top_cmds };
+static const struct jl_cli_command root = { "prog",	 "A test program.",
+					    "<command>", "Global options:\n  --x  an option\n",
+					    NULL,	 top_cmds };
 
 struct outcome {
 	int rc;
@@ -53,10 +54,10 @@ static struct outcome run(int argc, char **argv)
 	return o;
 }
 
-#define RUN(...)                                                              \
-	({                                                                    \
-		char *args_[] = { __VA_ARGS__, NULL };                        \
-		run((int)(sizeof(args_) / sizeof(args_[0])) - 1, args_);      \
+#define RUN(...)                                                                                   \
+	({                                                                                         \
+		char *args_[] = { __VA_ARGS__, NULL };                                             \
+		run((int)(sizeof(args_) / sizeof(args_[0])) - 1, args_);                           \
 	})
 
 START_TEST(test_top_help)
@@ -116,7 +117,8 @@ START_TEST(test_unknown_words)
 	struct outcome o = RUN("bogus");
 
 	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
-	ck_assert_str_eq(o.err, "prog: `bogus` is not a command; run `prog --help` to see the commands.\n");
+	ck_assert_str_eq(
+		o.err, "prog: `bogus` is not a command; run `prog --help` to see the commands.\n");
 	o = RUN("widgets", "frob");
 	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(o.err, "prog widgets: `frob` is not a command"));
@@ -166,17 +168,24 @@ START_TEST(test_parse_json_only)
 	FILE *err = fmemopen(buf, sizeof(buf) - 1, "w");
 	int json = 0;
 
-	ck_assert_int_eq(jl_cli_parse_json_only(1, (char *[]){ "list", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(
+		jl_cli_parse_json_only(1, (char *[]){ "list", NULL }, "p list", &json, err), 0);
 	ck_assert_int_eq(json, 0);
-	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list",
+						&json, err),
+			 0);
 	ck_assert_int_eq(json, 1);
 	/* getopt state is reset on every call: the same words parse the same way again. */
 	json = 0;
-	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list", &json, err), 0);
+	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "--json", NULL }, "p list",
+						&json, err),
+			 0);
 	ck_assert_int_eq(json, 1);
-	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "-x", NULL }, "p list", &json, err),
-			 JL_EXIT_USAGE);
-	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "extra", NULL }, "p list", &json, err),
+	ck_assert_int_eq(
+		jl_cli_parse_json_only(2, (char *[]){ "list", "-x", NULL }, "p list", &json, err),
+		JL_EXIT_USAGE);
+	ck_assert_int_eq(jl_cli_parse_json_only(2, (char *[]){ "list", "extra", NULL }, "p list",
+						&json, err),
 			 JL_EXIT_USAGE);
 	fclose(err);
 	ck_assert_ptr_nonnull(strstr(buf, "p list: unknown option `-x`; run `p list --help`"));

@@ -50,7 +50,7 @@ static char *jsonc_encode(int64_t ts, const char *data, size_t len)
 	json_object_object_add(o, "ts", json_object_new_int64(ts));
 	json_object_object_add(o, "data", json_object_new_string_len(data, (int)len));
 	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
+								JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return text;
 }
@@ -62,9 +62,11 @@ START_TEST(test_wire_bytes)
 	} cases[] = {
 		{ "hello\n", "{\"ts\":17,\"data\":\"hello\\n\"}" },
 		{ "", "{\"ts\":17,\"data\":\"\"}" },
-		{ "a\"b\\c/d\te\rf\bg\fh", "{\"ts\":17,\"data\":\"a\\\"b\\\\c/d\\te\\rf\\bg\\fh\"}" },
+		{ "a\"b\\c/d\te\rf\bg\fh",
+		  "{\"ts\":17,\"data\":\"a\\\"b\\\\c/d\\te\\rf\\bg\\fh\"}" },
 		{ "\x01\x1f\x7f", "{\"ts\":17,\"data\":\"\\u0001\\u001f\x7f\"}" },
-		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "{\"ts\":17,\"data\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		  "{\"ts\":17,\"data\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -104,12 +106,12 @@ START_TEST(test_not_utf8_is_base64)
 		const char *data;
 		size_t len;
 	} cases[] = {
-		{ "\xff\x00", 2 },	     /* not UTF-8 at all */
-		{ "ok\xc0\x80", 4 },	     /* an overlong NUL */
-		{ "\xed\xa0\x80", 3 },	     /* a surrogate */
-		{ "abc\xe2\x82", 5 },	     /* cut short */
-		{ "\xf5\x80\x80\x80", 4 },   /* beyond U+10FFFF */
-		{ "12345678\x80", 9 },	     /* a continuation byte after a plain word */
+		{ "\xff\x00", 2 },	   /* not UTF-8 at all */
+		{ "ok\xc0\x80", 4 },	   /* an overlong NUL */
+		{ "\xed\xa0\x80", 3 },	   /* a surrogate */
+		{ "abc\xe2\x82", 5 },	   /* cut short */
+		{ "\xf5\x80\x80\x80", 4 }, /* beyond U+10FFFF */
+		{ "12345678\x80", 9 },	   /* a continuation byte after a plain word */
 	};
 	char *json = encode(3, "\xff\x00", 2);
 
@@ -139,7 +141,8 @@ START_TEST(test_round_trips)
 	round_trip(worst, sizeof(worst));
 	/* Long runs and escapes in turn: where the next quote is must be looked up again. */
 	{
-		const char *mixed = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\ncccccccccccccccccccccccccccc\\\"\"dddddddddddddddddddddd";
+		const char *mixed =
+			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\ncccccccccccccccccccccccccccc\\\"\"dddddddddddddddddddddd";
 
 		round_trip(mixed, strlen(mixed));
 	}
@@ -185,8 +188,8 @@ START_TEST(test_malformed)
 	char out[64];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(jl_log_event_decode(bad[i], strlen(bad[i]), out) == -1, "accepted `%s`",
-			      bad[i]);
+		ck_assert_msg(jl_log_event_decode(bad[i], strlen(bad[i]), out) == -1,
+			      "accepted `%s`", bad[i]);
 }
 END_TEST
 

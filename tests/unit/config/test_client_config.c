@@ -17,7 +17,7 @@
 /* ------------------------------------------------------------ rnx-config.yml */
 
 #define PEM_CERT "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-#define PEM_KEY "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+#define PEM_KEY	 "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
 
 static struct jl_client_config *client_ok(const char *text)
 {
@@ -82,11 +82,11 @@ START_TEST(test_client_inline_and_paths)
 }
 END_TEST
 
-#define NODE(name, extra)                    \
-	"  " name ":\n"                      \
-	"    address: 127.0.0.1:50051\n"      \
-	"    cert: client.pem\n"              \
-	"    key: client-key.pem\n"           \
+#define NODE(name, extra)                                                                          \
+	"  " name ":\n"                                                                            \
+	"    address: 127.0.0.1:50051\n"                                                           \
+	"    cert: client.pem\n"                                                                   \
+	"    key: client-key.pem\n"                                                                \
 	"    ca: ca.pem\n" extra
 
 START_TEST(test_client_node_selection)
@@ -127,19 +127,26 @@ END_TEST
 START_TEST(test_client_mistakes)
 {
 	write_pems();
-	client_bad("nodes:\n  a:\n    address: 127.0.0.1:50051\n    cert: client.pem\n    key: client-key.pem\n",
-		   "line 2", "has no `ca`");
-	client_bad("nodes:\n  a:\n    address: 127.0.0.1:50051\n    key: client-key.pem\n    ca: ca.pem\n",
-		   "line 2", "node `a` has no client certificate (no `cert`): set cert and key");
-	client_bad("nodes:\n" NODE("a", "    port: 5\n"), "line 7", "`nodes.a.port` is not a node setting");
-	client_bad("nodes:\n  a:\n    address: localhost\n    cert: client.pem\n    key: client-key.pem\n    ca: ca.pem\n",
-		   "line 3", "host:port");
-	client_bad("nodes:\n  a:\n    address: h:99999\n    cert: client.pem\n    key: client-key.pem\n    ca: ca.pem\n",
-		   "line 3", "host:port");
-	client_bad("nodes:\n  a:\n    address: h:1\n    cert: missing.pem\n    key: client-key.pem\n    ca: ca.pem\n",
-		   "line 4", "missing.pem");
-	client_bad("nodes:\n  a:\n    address: h:1\n    cert: |\n      not pem\n      at all\n    key: client-key.pem\n    ca: ca.pem\n",
-		   "line 4", "neither PEM");
+	client_bad(
+		"nodes:\n  a:\n    address: 127.0.0.1:50051\n    cert: client.pem\n    key: client-key.pem\n",
+		"line 2", "has no `ca`");
+	client_bad(
+		"nodes:\n  a:\n    address: 127.0.0.1:50051\n    key: client-key.pem\n    ca: ca.pem\n",
+		"line 2", "node `a` has no client certificate (no `cert`): set cert and key");
+	client_bad("nodes:\n" NODE("a", "    port: 5\n"), "line 7",
+		   "`nodes.a.port` is not a node setting");
+	client_bad(
+		"nodes:\n  a:\n    address: localhost\n    cert: client.pem\n    key: client-key.pem\n    ca: ca.pem\n",
+		"line 3", "host:port");
+	client_bad(
+		"nodes:\n  a:\n    address: h:99999\n    cert: client.pem\n    key: client-key.pem\n    ca: ca.pem\n",
+		"line 3", "host:port");
+	client_bad(
+		"nodes:\n  a:\n    address: h:1\n    cert: missing.pem\n    key: client-key.pem\n    ca: ca.pem\n",
+		"line 4", "missing.pem");
+	client_bad(
+		"nodes:\n  a:\n    address: h:1\n    cert: |\n      not pem\n      at all\n    key: client-key.pem\n    ca: ca.pem\n",
+		"line 4", "neither PEM");
 	client_bad("default: z\nnodes:\n" NODE("a", ""), "line 1", "`z`");
 	client_bad("nodes:\n" NODE("a", "    isDefault: true\n") NODE("b", "    isDefault: yes\n"),
 		   "isDefault", NULL);

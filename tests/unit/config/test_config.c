@@ -50,8 +50,8 @@ START_TEST(test_defaults_when_missing_is_ok)
 {
 	struct jl_config *cfg = NULL;
 
-	ck_assert_int_eq(jl_config_load(jl_tmp_path("absent.yml"), JL_CONFIG_MISSING_OK,
-					    &cfg, NULL), 0);
+	ck_assert_int_eq(
+		jl_config_load(jl_tmp_path("absent.yml"), JL_CONFIG_MISSING_OK, &cfg, NULL), 0);
 	ck_assert_ptr_null(cfg->source);
 	ck_assert_int_eq(cfg->log_level, JOBLET_LOG_INFO);
 	ck_assert_str_eq(cfg->scheduler_policy, "fifo");
@@ -89,17 +89,17 @@ END_TEST
 START_TEST(test_every_key)
 {
 	struct jl_config *cfg = load_ok("logging:\n"
-					    "  level: debug\n"
-					    "paths:\n"
-					    "  state_dir: /srv/joblet\n"
-					    "plugins:\n"
-					    "  dirs: [/opt/a, /opt/b]\n"
-					    "  settings:\n"
-					    "    registry/github:\n"
-					    "      raw_base: https://mirror.example/raw\n"
-					    "      retries: 3\n"
-					    "scheduler:\n"
-					    "  policy: priority\n");
+					"  level: debug\n"
+					"paths:\n"
+					"  state_dir: /srv/joblet\n"
+					"plugins:\n"
+					"  dirs: [/opt/a, /opt/b]\n"
+					"  settings:\n"
+					"    registry/github:\n"
+					"      raw_base: https://mirror.example/raw\n"
+					"      retries: 3\n"
+					"scheduler:\n"
+					"  policy: priority\n");
 
 	ck_assert_int_eq(cfg->log_level, JOBLET_LOG_DEBUG);
 	ck_assert_str_eq(cfg->state_dir, "/srv/joblet");
@@ -119,14 +119,14 @@ END_TEST
 START_TEST(test_runtimes_keys)
 {
 	struct jl_config *cfg = load_ok("runtimes:\n"
-					    "  dir: /srv/runtimes\n"
-					    "  registry: acme/runtimes\n"
-					    "  registry_plugins: [github, local]\n"
-					    "  index_ttl: 1h30m\n"
-					    "  max_download_bytes: 2GiB\n"
-					    "  max_unpacked_bytes: 1TB\n"
-					    "  max_entries: 5000\n"
-					    "  platform: rhel-arm64\n");
+					"  dir: /srv/runtimes\n"
+					"  registry: acme/runtimes\n"
+					"  registry_plugins: [github, local]\n"
+					"  index_ttl: 1h30m\n"
+					"  max_download_bytes: 2GiB\n"
+					"  max_unpacked_bytes: 1TB\n"
+					"  max_entries: 5000\n"
+					"  platform: rhel-arm64\n");
 
 	ck_assert_str_eq(cfg->runtimes_dir, "/srv/runtimes");
 	ck_assert_str_eq(cfg->default_registry, "acme/runtimes");
@@ -209,10 +209,12 @@ START_TEST(test_reserve_cores)
 	jl_config_free(cfg);
 	load_bad("scheduler:\n  reserve_cores: yes please\n", "line 2", "true or false");
 	/* It needs a set of CPUs to keep, and CPUs left over for the rest. */
-	load_bad("scheduler:\n  reserve_cores: true\n", "scheduler.cores must name some", "not auto");
+	load_bad("scheduler:\n  reserve_cores: true\n", "scheduler.cores must name some",
+		 "not auto");
 	load_bad("scheduler:\n  cores: none\n  reserve_cores: true\n", "scheduler.cores must name",
 		 "not none");
-	snprintf(text, sizeof(text), "scheduler:\n  cores: 0-%ld\n  reserve_cores: true\n", ncpu - 1);
+	snprintf(text, sizeof(text), "scheduler:\n  cores: 0-%ld\n  reserve_cores: true\n",
+		 ncpu - 1);
 	load_bad(text, "names every CPU of this host", "leaves none for jobs without --cpus");
 	if (ncpu >= 2) {
 		snprintf(text, sizeof(text), "scheduler:\n  cores: 1-%ld\n  reserve_cores: true\n",
@@ -246,7 +248,8 @@ START_TEST(test_default_job_limits)
 	ck_assert_int_eq(cfg->default_max_memory, -1);
 	jl_config_free(cfg);
 	/* `auto` is for budgets: a job's limit is a number or none. */
-	load_bad("isolation:\n  max_cpu: auto\n", "line 2", "a whole number of at least 1 or unlimited");
+	load_bad("isolation:\n  max_cpu: auto\n", "line 2",
+		 "a whole number of at least 1 or unlimited");
 	load_bad("isolation:\n  max_memory: 0\n", "line 2", "or unlimited");
 	load_bad("isolation:\n  max_memory: 1MiB\n", "isolation.max_memory", "at least 4MiB");
 	/* A default that no budget can hold would refuse every job that relies on it. */
@@ -263,7 +266,8 @@ END_TEST
 
 START_TEST(test_unknown_keys_name_line_and_key)
 {
-	load_bad("logging:\n  level: info\nserverr:\n  port: 1\n", "line 3", "`serverr` is not a setting");
+	load_bad("logging:\n  level: info\nserverr:\n  port: 1\n", "line 3",
+		 "`serverr` is not a setting");
 	load_bad("logging:\n  levle: info\n", "line 2", "`logging.levle`");
 	load_bad("logging:\n  levle: info\n", "settings under logging: level", NULL);
 	load_bad("paths:\n  state_dir: /a\n  runtime_dir: /b\n", "line 3", "`paths.runtime_dir`");
@@ -298,13 +302,15 @@ END_TEST
 START_TEST(test_plugin_settings_mistakes)
 {
 	load_bad("plugins:\n  settings:\n    github:\n      a: b\n", "line 3", "`kind/name`");
-	load_bad("plugins:\n  settings:\n    network/x:\n      a: b\n", "line 3", "does not name a plugin");
+	load_bad("plugins:\n  settings:\n    network/x:\n      a: b\n", "line 3",
+		 "does not name a plugin");
 	load_bad("plugins:\n  settings:\n    registry/Git-Hub:\n      a: b\n", "line 3", NULL);
 	load_bad("plugins:\n  settings:\n    registry/github:\n      a: [1, 2]\n", "line 4",
 		 "must be a single value");
 	load_bad("plugins:\n  settings:\n    registry/github: 5\n", "line 3", "must be a mapping");
-	load_bad("plugins:\n  settings:\n    registry/github:\n      a:\n", "line 4",
-		 "`plugins.settings.\"registry/github\".a` has no value; give one or remove the line");
+	load_bad(
+		"plugins:\n  settings:\n    registry/github:\n      a:\n", "line 4",
+		"`plugins.settings.\"registry/github\".a` has no value; give one or remove the line");
 }
 END_TEST
 

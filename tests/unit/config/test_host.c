@@ -62,7 +62,8 @@ START_TEST(test_cgroup_mode_matches_statfs)
 			snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", *c);
 			found = statfs(path, &cs) == 0 && cs.f_type == CGROUP_SUPER_MAGIC;
 			if (!found) {
-				/* Co-mounted controllers (cpu,cpuacct) may only have a combined folder. */
+				/* Co-mounted controllers (cpu,cpuacct) may only have a combined
+				 * folder. */
 				FILE *f = fopen("/proc/self/mountinfo", "r");
 				char line[1024];
 

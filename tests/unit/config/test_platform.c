@@ -17,7 +17,8 @@
 
 /* ------------------------------------------------------------ platform */
 
-static const char supported[] = "runtime registries know ubuntu (Debian family), rhel (RHEL family) and amzn on amd64 or arm64";
+static const char supported[] =
+	"runtime registries know ubuntu (Debian family), rhel (RHEL family) and amzn on amd64 or arm64";
 
 static char *fixture(const char *name)
 {
@@ -29,8 +30,7 @@ static char *fixture(const char *name)
 }
 
 /* Detect from a file; expected NULL means JOBLET_E_UNSUPPORTED with `message`. */
-static void detect(const char *path, const char *machine, const char *expected,
-		   const char *message)
+static void detect(const char *path, const char *machine, const char *expected, const char *message)
 {
 	static char sentinel[] = "sentinel";
 	struct joblet_error *e = NULL;
@@ -117,8 +117,8 @@ START_TEST(test_platform_messages)
 	detect(alpine, "x86_64", NULL, m1);
 	m2 = jl_strdup_printf("this host is `debian` on `riscv64`; %s", supported);
 	detect(debian, "riscv64", NULL, m2);
-	m3 = jl_strdup_printf("this host is `opensuse-leap` (like `suse opensuse`) on `aarch64`; %s",
-			      supported);
+	m3 = jl_strdup_printf(
+		"this host is `opensuse-leap` (like `suse opensuse`) on `aarch64`; %s", supported);
 	detect(suse, "aarch64", NULL, m3);
 	m4 = jl_strdup_printf("this host is `linux` on `x86_64`; %s", supported);
 	detect(none, "x86_64", NULL, m4);
@@ -174,7 +174,8 @@ START_TEST(test_platform_unreadable)
 
 	ck_assert_int_eq(jl_platform_detect(jl_tmp_path("none"), "x86_64", &platform, &e),
 			 -JOBLET_E_NOT_FOUND);
-	ck_assert_ptr_nonnull(strstr(e->message, "cannot tell the platform of this host: cannot open `"));
+	ck_assert_ptr_nonnull(
+		strstr(e->message, "cannot tell the platform of this host: cannot open `"));
 	ck_assert_ptr_nonnull(strstr(e->message, "/none`"));
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_platform_detect(jl_tmpdir, "x86_64", &platform, &e), -JOBLET_E_IO);
@@ -200,9 +201,18 @@ START_TEST(test_platform_valid)
 		"rhel-arm64",	"amzn-amd64",	"amzn-arm64",
 	};
 	static const char *const bad[] = {
-		"",	       "ubuntu",	"amd64",	 "debian-amd64", "ubuntu-x86_64",
-		"Ubuntu-amd64", "ubuntu-amd64 ", " ubuntu-amd64", "ubuntu_amd64", "ubuntu-amd64-x",
-		"rhel-arm64\n", "amzn-riscv64",
+		"",
+		"ubuntu",
+		"amd64",
+		"debian-amd64",
+		"ubuntu-x86_64",
+		"Ubuntu-amd64",
+		"ubuntu-amd64 ",
+		" ubuntu-amd64",
+		"ubuntu_amd64",
+		"ubuntu-amd64-x",
+		"rhel-arm64\n",
+		"amzn-riscv64",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(good); i++)
@@ -261,7 +271,8 @@ START_TEST(test_platform_this_host)
 	r1 = jl_platform_detect(NULL, NULL, &p1, &e1);
 	if (!path) {
 		ck_assert_int_eq(r1, -JOBLET_E_UNSUPPORTED);
-		ck_assert_ptr_nonnull(strstr(e1->message, "neither `/etc/os-release` nor `/usr/lib/os-release` exists"));
+		ck_assert_ptr_nonnull(strstr(
+			e1->message, "neither `/etc/os-release` nor `/usr/lib/os-release` exists"));
 		joblet_error_free(e1);
 		return;
 	}

@@ -126,7 +126,8 @@ START_TEST(test_store_records)
 	for (const char *const *bad = (const char *const[]){ "", "-1", "1111111x", "ABCD",
 							     "11111111111", "1111*", "%", NULL };
 	     *bad; bad++) {
-		ck_assert_msg(store_job_resolve(s, *bad, id, &err) == -JOBLET_E_INVALID, "%s", *bad);
+		ck_assert_msg(store_job_resolve(s, *bad, id, &err) == -JOBLET_E_INVALID, "%s",
+			      *bad);
 		joblet_error_clear(&err);
 	}
 
@@ -157,10 +158,17 @@ END_TEST
 START_TEST(test_store_audit)
 {
 	struct store *s = NULL;
-	struct audit_entry a = { "admin-client", "ff01", "admin", "DELETE", "/v1/jobs", "3 jobs",
-				 200, 0, NULL };
-	struct audit_entry b = { "reader-client", "ff02", "reader", "POST", "/v1/jobs", NULL,
-				 403, 0, "role reader may not POST /v1/jobs" };
+	struct audit_entry a = { "admin-client", "ff01", "admin", "DELETE", "/v1/jobs",
+				 "3 jobs",	 200,	 0,	  NULL };
+	struct audit_entry b = { "reader-client",
+				 "ff02",
+				 "reader",
+				 "POST",
+				 "/v1/jobs",
+				 NULL,
+				 403,
+				 0,
+				 "role reader may not POST /v1/jobs" };
 	char *json = NULL;
 
 	ck_assert_int_eq(store_open(jl_tmp_path("joblet.db"), &s, &err), 0);

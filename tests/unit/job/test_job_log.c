@@ -165,13 +165,12 @@ START_TEST(test_log_skip)
 	ck_assert_int_eq(jl_log_writer_open(path, &w, &err), 0);
 	for (int i = 1; i <= 10; i++) {
 		snprintf(line, sizeof(line), "record %d\n", i);
-		ck_assert_int_eq(jl_log_writer_append(w, i % 2 ? JL_STREAM_STDOUT
-							       : JL_STREAM_STDERR,
+		ck_assert_int_eq(jl_log_writer_append(w,
+						      i % 2 ? JL_STREAM_STDOUT : JL_STREAM_STDERR,
 						      line, strlen(line), &err),
 				 0);
 	}
-	ck_assert_int_eq(jl_log_reader_open_flags(jl_tmpdir, JL_LOG_READER_NO_WATCH, &r, &err),
-			 0);
+	ck_assert_int_eq(jl_log_reader_open_flags(jl_tmpdir, JL_LOG_READER_NO_WATCH, &r, &err), 0);
 	ck_assert_int_eq(jl_log_reader_fd(r), -1);
 	ck_assert_int_eq(jl_log_reader_skip(r, 7, &err), 0);
 	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
@@ -183,8 +182,7 @@ START_TEST(test_log_skip)
 	ck_assert_uint_eq(rec.seq, 9);
 	jl_log_reader_free(r);
 	/* Past the end: nothing yet, and the next record written is the next seen. */
-	ck_assert_int_eq(jl_log_reader_open_flags(jl_tmpdir, JL_LOG_READER_NO_WATCH, &r, &err),
-			 0);
+	ck_assert_int_eq(jl_log_reader_open_flags(jl_tmpdir, JL_LOG_READER_NO_WATCH, &r, &err), 0);
 	ck_assert_int_eq(jl_log_reader_skip(r, 10, &err), 0);
 	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 0);
 	jl_log_writer_free(w);

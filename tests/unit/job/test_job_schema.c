@@ -136,8 +136,8 @@ static void parse_samples(void)
 			ck_assert_msg(!v, "field `%s` has a sample but no flag", fields[i].key);
 			continue;
 		}
-		ck_assert_msg(v, "field `%s` (%s) has no sample in test_job_schema.c", fields[i].key,
-			      fields[i].flag);
+		ck_assert_msg(v, "field `%s` (%s) has no sample in test_job_schema.c",
+			      fields[i].key, fields[i].flag);
 		snprintf(buf[argc], sizeof(buf[argc]), "%s=%s", fields[i].flag,
 			 v[0] == '@' ? jl_tmp_path(v + 1) : v);
 		argv[argc] = buf[argc];
@@ -228,19 +228,21 @@ START_TEST(test_round_trip_every_field)
 				      f->key);
 		if (!(f->views & JL_JOB_REQUEST))
 			continue;
-		ck_assert_msg(json_object_object_get_ex(req1, f->key, &v1), "rnx does not send `%s`: %s",
-			      f->key, text1);
+		ck_assert_msg(json_object_object_get_ex(req1, f->key, &v1),
+			      "rnx does not send `%s`: %s", f->key, text1);
 		if (f->kind == JL_JOB_UPLOADS) {
-			/* The daemon writes them into /work: they come back as files, not as a field. */
+			/* The daemon writes them into /work: they come back as files, not as a
+			 * field. */
 			assert_uploads(&up);
 			ck_assert_ptr_null(daemon->uploads[0]);
 			continue;
 		}
 		ck_assert_msg(json_object_object_get_ex(req2, f->key, &v2),
-			      "`%s` is lost on the way through the daemon and spec.json: %s", f->key,
-			      text2);
-		ck_assert_msg(json_object_equal(v1, v2), "`%s` changes on the way: %s, then %s", f->key,
-			      json_object_to_json_string(v1), json_object_to_json_string(v2));
+			      "`%s` is lost on the way through the daemon and spec.json: %s",
+			      f->key, text2);
+		ck_assert_msg(json_object_equal(v1, v2), "`%s` changes on the way: %s, then %s",
+			      f->key, json_object_to_json_string(v1),
+			      json_object_to_json_string(v2));
 	}
 	/* ... and the request made again sends the same files. */
 	json_object_object_del(req1, "uploads");
@@ -315,7 +317,8 @@ START_TEST(test_file_of_the_previous_release)
 	const struct jl_job_field *fields = jl_job_schema(&n);
 	struct jl_job_spec *back;
 
-	ck_assert_msg(jl_job_spec_from_json(old, &spec, &err) == 0, "%s", joblet_error_message(err));
+	ck_assert_msg(jl_job_spec_from_json(old, &spec, &err) == 0, "%s",
+		      joblet_error_message(err));
 	ck_assert_str_eq(spec->id, "0b6c7a8e-3f5d-4c1e-9a2b-5d6e7f809a1b");
 	ck_assert_str_eq(spec->argv[2], "echo hi");
 	ck_assert_str_eq(spec->env[1], "B=x=y");
@@ -346,9 +349,8 @@ START_TEST(test_file_of_the_previous_release)
 	/* Still refused: a wrong type, no command, no user. */
 	ck_assert_int_lt(jl_job_spec_from_json("{\"argv\": 3}", &back, &err), 0);
 	ck_assert_int_eq(err->code, JOBLET_E_PARSE);
-	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\", \"command\": [\"true\"]}", &back,
-					       &err),
-			 0);
+	ck_assert_int_lt(
+		jl_job_spec_from_json("{\"id\": \"x\", \"command\": [\"true\"]}", &back, &err), 0);
 	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\", \"command\": [\"true\"], "
 					       "\"uid\": 1, \"gid\": 1, \"network\": \"bridge\"}",
 					       &back, &err),
@@ -443,23 +445,40 @@ START_TEST(test_request_refused)
 		int32_t code;
 	} bad[] = {
 		{ "{}", "`command` is required: the command and its arguments", JOBLET_E_INVALID },
-		{ "{\"command\": []}", "`command` must be a non-empty array of strings", JOBLET_E_INVALID },
+		{ "{\"command\": []}", "`command` must be a non-empty array of strings",
+		  JOBLET_E_INVALID },
 		{ "{\"command\": [1]}", "`command` must hold only strings", JOBLET_E_INVALID },
-		{ "{\"command\": [\"a\\u0000b\"]}", "`command` holds a NUL byte or cannot be copied", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"env\": []}", "`env` must be an object of names and string values", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"secret_env\": {\"K\": 1}}", "`secret_env.K` must be a string", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"max_cpu\": \"5\"}", "`max_cpu` must be a whole number", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"priority\": 1001}", "`priority` must be from 0 to 1000", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"cpus\": -1}", "`cpus` must be from 0 to 4096", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"workdir\": 5}", "`workdir` must be a string", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"name\": \"a\\u0000b\"}", "`name` holds a NUL byte", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"network\": \"bridge\"}", "`network` must be none or host", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"network\": \"host\"}", "network `host` gives a job the host's network; only the admin role may ask for it", JOBLET_E_PERMISSION },
-		{ "{\"command\": [\"t\"], \"schedule\": \"soon\"}", "schedule: `soon` is not a time", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"uid\": 0}", "`uid` is not a field of a job", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"runtime_path\": \"/\"}", "`runtime_path` is not a field of a job", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"uploads\": {}}", "`uploads` must be an array of {path, data} objects", JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"uploads\": [{\"path\": \"../x\"}]}", "uploads[0]: path `../x` must be relative to /work", JOBLET_E_INVALID },
+		{ "{\"command\": [\"a\\u0000b\"]}",
+		  "`command` holds a NUL byte or cannot be copied", JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"env\": []}",
+		  "`env` must be an object of names and string values", JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"secret_env\": {\"K\": 1}}",
+		  "`secret_env.K` must be a string", JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"max_cpu\": \"5\"}", "`max_cpu` must be a whole number",
+		  JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"priority\": 1001}", "`priority` must be from 0 to 1000",
+		  JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"cpus\": -1}", "`cpus` must be from 0 to 4096",
+		  JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"workdir\": 5}", "`workdir` must be a string",
+		  JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"name\": \"a\\u0000b\"}", "`name` holds a NUL byte",
+		  JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"network\": \"bridge\"}",
+		  "`network` must be none or host", JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"network\": \"host\"}",
+		  "network `host` gives a job the host's network; only the admin role may ask for it",
+		  JOBLET_E_PERMISSION },
+		{ "{\"command\": [\"t\"], \"schedule\": \"soon\"}",
+		  "schedule: `soon` is not a time", JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"uid\": 0}", "`uid` is not a field of a job",
+		  JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"runtime_path\": \"/\"}",
+		  "`runtime_path` is not a field of a job", JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"uploads\": {}}",
+		  "`uploads` must be an array of {path, data} objects", JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"uploads\": [{\"path\": \"../x\"}]}",
+		  "uploads[0]: path `../x` must be relative to /work", JOBLET_E_INVALID },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

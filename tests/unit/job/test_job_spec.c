@@ -78,12 +78,12 @@ static int validate(void)
 	return jl_job_spec_validate(cfg, spec, &err);
 }
 
-#define assert_refused(want, text)                                                       \
-	do {                                                                             \
-		ck_assert_int_lt(validate(), 0);                                         \
-		ck_assert_int_eq(err->code, (want));                                     \
-		ck_assert_msg(strstr(joblet_error_message(err), (text)), "message `%s` lacks `%s`", \
-			      joblet_error_message(err), (text));                        \
+#define assert_refused(want, text)                                                                 \
+	do {                                                                                       \
+		ck_assert_int_lt(validate(), 0);                                                   \
+		ck_assert_int_eq(err->code, (want));                                               \
+		ck_assert_msg(strstr(joblet_error_message(err), (text)),                           \
+			      "message `%s` lacks `%s`", joblet_error_message(err), (text));       \
 	} while (0)
 
 START_TEST(test_flags_all)
@@ -148,16 +148,24 @@ START_TEST(test_flags_refused)
 		ck_assert_int_eq(jl_job_spec_new(&spec, NULL), 0);
 		ck_assert_int_lt(parse(bad[i].flag, "--", "true", NULL), 0);
 		ck_assert_int_eq(err->code, JOBLET_E_INVALID);
-		ck_assert_msg(strstr(joblet_error_message(err), bad[i].text), "%s: `%s`", bad[i].flag,
-			      joblet_error_message(err));
+		ck_assert_msg(strstr(joblet_error_message(err), bad[i].text), "%s: `%s`",
+			      bad[i].flag, joblet_error_message(err));
 	}
 }
 END_TEST
 
 START_TEST(test_flags_daemon)
 {
-	char *argv[] = { "-s", "TOKEN=abc", "--secret-env=B=2", "--priority=7", "--name",
-			 "nightly build", "--schedule=90s", "echo", "hi", NULL };
+	char *argv[] = { "-s",
+			 "TOKEN=abc",
+			 "--secret-env=B=2",
+			 "--priority=7",
+			 "--name",
+			 "nightly build",
+			 "--schedule=90s",
+			 "echo",
+			 "hi",
+			 NULL };
 	struct timespec now;
 	int64_t now_ns;
 
@@ -184,8 +192,8 @@ END_TEST
 START_TEST(test_flags_daemon_refused)
 {
 	static const char *const bad[][2] = {
-		{ "--priority=1001", "--priority" }, { "--priority=-1", "--priority" },
-		{ "--schedule=soon", "is not a time" }, { "-s", "needs a value" },
+		{ "--priority=1001", "--priority" },	  { "--priority=-1", "--priority" },
+		{ "--schedule=soon", "is not a time" },	  { "-s", "needs a value" },
 		{ "--secret-env=NOEQUALS", "KEY=VALUE" },
 	};
 
@@ -284,7 +292,9 @@ START_TEST(test_validate_reserve_cores)
 	/* --cpu-cores may name the others, not kept ones. */
 	new_spec();
 	spec->cpu_cores = strdup("0-1");
-	assert_refused(JOBLET_E_INVALID, "names CPUs that this node keeps for --cpus jobs (1, scheduler.reserve_cores); name CPUs from 0");
+	assert_refused(
+		JOBLET_E_INVALID,
+		"names CPUs that this node keeps for --cpus jobs (1, scheduler.reserve_cores); name CPUs from 0");
 	free(spec->cpu_cores);
 	spec->cpu_cores = strdup("0");
 	ck_assert_int_eq(validate(), 0);
@@ -357,8 +367,8 @@ END_TEST
 
 START_TEST(test_validate_paths_and_env)
 {
-	static const char *const bad_workdirs[] = { "work", "/work/../etc", "/work/./x", "/proc/1",
-						    "/sys", "/dev/shm" };
+	static const char *const bad_workdirs[] = { "work",    "/work/../etc", "/work/./x",
+						    "/proc/1", "/sys",	       "/dev/shm" };
 	static const char *const bad_env[] = { "1X=y", "A-B=c", "=v", "A B=c" };
 
 	set_cmd();
@@ -447,9 +457,8 @@ START_TEST(test_spec_json_round_trip)
 	ck_assert_int_lt(jl_job_spec_from_json("{\"argv\": 3}", &back, &err), 0);
 	ck_assert_int_eq(err->code, JOBLET_E_PARSE);
 	/* A spec the shim would run must name a command and a user. */
-	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\", \"argv\": [\"true\"]}", &back,
-						   &err),
-			 0);
+	ck_assert_int_lt(
+		jl_job_spec_from_json("{\"id\": \"x\", \"argv\": [\"true\"]}", &back, &err), 0);
 	ck_assert_int_lt(jl_job_spec_from_json("[1]", &back, &err), 0);
 }
 END_TEST

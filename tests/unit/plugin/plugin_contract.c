@@ -86,17 +86,29 @@ static void check_archive(const char *id, const struct joblet_archive_ops *ops)
 		return;
 	}
 	{
-		struct mem_stream m = { { sizeof(struct joblet_stream), 0, 0, mem_read, mem_close, { 0 } },
-					noise, 0, 0 };
+		struct mem_stream m = {
+			{ sizeof(struct joblet_stream), 0, 0, mem_read, mem_close, { 0 } },
+			noise,
+			0,
+			0
+		};
 		r = ops->extract(&m.base, dfd, &limits, &stats, &e);
 		result(r < 0 && e && e->message && *e->message, id,
-		       "extract() of an empty stream fails with a message (%s)", joblet_error_message(e));
+		       "extract() of an empty stream fails with a message (%s)",
+		       joblet_error_message(e));
 		joblet_error_free(e);
 		e = NULL;
 	}
 	{
-		struct mem_stream m = { { sizeof(struct joblet_stream), 0, sizeof(noise), mem_read, mem_close, { 0 } },
-					noise, sizeof(noise), 0 };
+		struct mem_stream m = { { sizeof(struct joblet_stream),
+					  0,
+					  sizeof(noise),
+					  mem_read,
+					  mem_close,
+					  { 0 } },
+					noise,
+					sizeof(noise),
+					0 };
 		r = ops->extract(&m.base, dfd, &limits, &stats, &e);
 		result(r < 0 && e && e->code == JOBLET_E_ARCHIVE, id,
 		       "extract() of noise fails with code archive (%s)", joblet_error_message(e));
@@ -109,8 +121,10 @@ static void check_archive(const char *id, const struct joblet_archive_ops *ops)
 
 static void check_registry(const char *id, const struct joblet_registry_ops *ops)
 {
-	static const char *const specs[] = { "", "owner/repo", "/srv/registry", "file:///srv/r",
-					     "https://example.org/r", "::::", NULL };
+	static const char *const specs[] = {
+		"",	"owner/repo", "/srv/registry", "file:///srv/r", "https://example.org/r",
+		"::::", NULL
+	};
 
 	for (size_t i = 0; specs[i]; i++) {
 		int32_t v = ops->can_handle(specs[i]);
@@ -130,7 +144,8 @@ static void check_isolation(const char *id, const struct joblet_isolation_ops *o
 	}
 	r = ops->probe(&e);
 	result(r == 0 ? e == NULL : (r < 0 && e && *e->message), id,
-	       "probe() answers 0, or negative with a message (%s)", r == 0 ? "usable" : joblet_error_message(e));
+	       "probe() answers 0, or negative with a message (%s)",
+	       r == 0 ? "usable" : joblet_error_message(e));
 	joblet_error_free(e);
 }
 
@@ -148,8 +163,11 @@ static void check_scheduler(const char *id, const struct joblet_scheduler_ops *o
 		return;
 	}
 	for (int i = 0; i < 5; i++) {
-		jobs[i] = (struct joblet_sched_job){ .size = sizeof(jobs[i]), .id = "job", .owner = "o",
-						     .seq = (uint64_t)i, .priority = i * 100 };
+		jobs[i] = (struct joblet_sched_job){ .size = sizeof(jobs[i]),
+						     .id = "job",
+						     .owner = "o",
+						     .seq = (uint64_t)i,
+						     .priority = i * 100 };
 		ok &= ops->submit(q, &jobs[i], i, NULL) == 0;
 	}
 	result(ok && ops->count(q) == 5, id, "submit() of 5 jobs, count() says 5");
@@ -181,7 +199,8 @@ static void check_scheduler(const char *id, const struct joblet_scheduler_ops *o
 static void check_plugin(const struct joblet_plugin *p, const char *origin)
 {
 	char id[128];
-	const uint64_t known_caps = JOBLET_CAP_NEEDS_ROOT | JOBLET_CAP_NETWORK | JOBLET_CAP_THREAD_SAFE;
+	const uint64_t known_caps =
+		JOBLET_CAP_NEEDS_ROOT | JOBLET_CAP_NETWORK | JOBLET_CAP_THREAD_SAFE;
 
 	snprintf(id, sizeof(id), "%s/%s", jl_plugin_kind_name((int32_t)p->kind), p->name);
 	result(p->version && *p->version && p->summary && *p->summary && p->license, id,

@@ -33,7 +33,8 @@ static void teardown(void)
 
 static struct joblet_sched_job job(const char *id, int64_t cpu)
 {
-	return (struct joblet_sched_job){ .size = sizeof(struct joblet_sched_job), .id = id,
+	return (struct joblet_sched_job){ .size = sizeof(struct joblet_sched_job),
+					  .id = id,
 					  .max_cpu = cpu };
 }
 

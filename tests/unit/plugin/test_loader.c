@@ -106,7 +106,8 @@ START_TEST(test_good_plugin_is_loaded_and_works)
 	struct jl_plugin_set *set = new_set(NULL);
 	const struct joblet_plugin *p;
 	const struct joblet_scheduler_ops *ops;
-	struct joblet_sched_job a = { .size = sizeof(a), .id = "a" }, b = { .size = sizeof(b), .id = "b" };
+	struct joblet_sched_job a = { .size = sizeof(a), .id = "a" },
+				b = { .size = sizeof(b), .id = "b" };
 	struct joblet_sched_capacity cap = { sizeof(cap), 0, -1, -1, -1, -1 };
 	const char *origin;
 	void *state = NULL;
@@ -141,7 +142,8 @@ START_TEST(test_abi_rules)
 		 JOBLET_PLUGIN_ABI_MINOR);
 	expect_rejected(install("scheduler_badmajor", "", "scheduler_badmajor.so", 0755),
 			JOBLET_E_ABI, want);
-	expect_rejected(jl_tmp_path("scheduler_badmajor.so"), JOBLET_E_ABI, "major versions must match");
+	expect_rejected(jl_tmp_path("scheduler_badmajor.so"), JOBLET_E_ABI,
+			"major versions must match");
 	expect_rejected(install("scheduler_newminor", "", "scheduler_newminor.so", 0755),
 			JOBLET_E_ABI, "newer than this joblet's");
 }
@@ -187,15 +189,17 @@ START_TEST(test_file_rules)
 			"not <kind>_<name>.so");
 	expect_rejected(install("scheduler_good", "", "widget_good.so", 0755), JOBLET_E_PLUGIN,
 			"not <kind>_<name>.so");
-	expect_rejected(install("scheduler_good", "", "scheduler_good.so", 0666), JOBLET_E_PERMISSION,
-			"world-writable");
-	expect_rejected(install("scheduler_good", "", "scheduler_good.so", 0775), JOBLET_E_PERMISSION,
-			"group-writable");
+	expect_rejected(install("scheduler_good", "", "scheduler_good.so", 0666),
+			JOBLET_E_PERMISSION, "world-writable");
+	expect_rejected(install("scheduler_good", "", "scheduler_good.so", 0775),
+			JOBLET_E_PERMISSION, "group-writable");
 	p = jl_tmp_write("scheduler_text.so", "this is not an ELF file\n");
 	chmod(p, 0644);
 	expect_rejected(p, JOBLET_E_PLUGIN, "dlopen failed");
 	install("scheduler_good", "real", "scheduler_good.so", 0755);
-	ck_assert_int_eq(symlink(jl_tmp_path("real/scheduler_good.so"), jl_tmp_path("scheduler_link.so")), 0);
+	ck_assert_int_eq(
+		symlink(jl_tmp_path("real/scheduler_good.so"), jl_tmp_path("scheduler_link.so")),
+		0);
 	expect_rejected(jl_tmp_path("scheduler_link.so"), JOBLET_E_PERMISSION, "symbolic link");
 	mkdir(jl_tmp_path("scheduler_dir.so"), 0755);
 	expect_rejected(jl_tmp_path("scheduler_dir.so"), JOBLET_E_PERMISSION, "not a regular file");
@@ -291,7 +295,8 @@ START_TEST(test_directory_rules)
 	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 2);
 	ck_assert_ptr_null(jl_plugin_set_dir(set, 1));
 
-	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("missing"), &e), -JOBLET_E_NOT_FOUND);
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("missing"), &e),
+			 -JOBLET_E_NOT_FOUND);
 	joblet_error_clear(&e);
 	jl_plugin_set_rejected(set, 2, &path, &reason);
 	ck_assert_str_eq(path, jl_tmp_path("missing"));
@@ -299,7 +304,8 @@ START_TEST(test_directory_rules)
 
 	install("scheduler_initfail", "open", "scheduler_initfail.so", 0755);
 	chmod(jl_tmp_path("open"), 0777);
-	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("open"), &e), -JOBLET_E_PERMISSION);
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("open"), &e),
+			 -JOBLET_E_PERMISSION);
 	ck_assert_ptr_nonnull(strstr(e->message, "world-writable"));
 	ck_assert_ptr_nonnull(strstr(e->message, "nothing in it is loaded"));
 	joblet_error_free(e);
@@ -338,9 +344,9 @@ START_TEST(test_settings_reach_init)
 {
 	const char *path = install("scheduler_good", "", "scheduler_good.so", 0755);
 	struct jl_config *cfg = config_with("plugins:\n"
-						"  settings:\n"
-						"    scheduler/good:\n"
-						"      greeting: bonjour\n");
+					    "  settings:\n"
+					    "    scheduler/good:\n"
+					    "      greeting: bonjour\n");
 	struct jl_plugin_set *set = new_set(cfg);
 	struct captured c = { "", "" };
 
@@ -391,16 +397,24 @@ START_TEST(test_settings_typed)
 	char path[4096];
 
 	/* A copy: install() answers in a buffer the next temporary file reuses. */
-	snprintf(path, sizeof(path), "%s", install("scheduler_good", "", "scheduler_good.so", 0755));
+	snprintf(path, sizeof(path), "%s",
+		 install("scheduler_good", "", "scheduler_good.so", 0755));
 
-	typed_setting(path, "      wait: 1h30m\n      count: 0\n", 0, "init: hello, wait 5400s, count 0");
+	typed_setting(path, "      wait: 1h30m\n      count: 0\n", 0,
+		      "init: hello, wait 5400s, count 0");
 	typed_setting(path, "      wait: 90\n", 0, "init: hello, wait 90s, count 2");
 	typed_setting(path, "      count: 20\n", 0, "init: hello, wait 5s, count 20");
-	typed_setting(path, "      wait: 0s\n", JOBLET_E_PLUGIN, "init() failed: setting `wait` must be a duration from 1s to 1d (15s, 2m), not `0s`");
-	typed_setting(path, "      wait: 2d\n", JOBLET_E_PLUGIN, "setting `wait` must be a duration from 1s to 1d (15s, 2m), not `2d`");
+	typed_setting(
+		path, "      wait: 0s\n", JOBLET_E_PLUGIN,
+		"init() failed: setting `wait` must be a duration from 1s to 1d (15s, 2m), not `0s`");
+	typed_setting(path, "      wait: 2d\n", JOBLET_E_PLUGIN,
+		      "setting `wait` must be a duration from 1s to 1d (15s, 2m), not `2d`");
 	typed_setting(path, "      wait: soon\n", JOBLET_E_PLUGIN, "not `soon`");
-	typed_setting(path, "      count: 21\n", JOBLET_E_PLUGIN, "init() failed: setting `count` must be a whole number from 0 to 20, not `21`");
-	typed_setting(path, "      count: 1.5\n", JOBLET_E_PLUGIN, "setting `count` must be a whole number from 0 to 20, not `1.5`");
+	typed_setting(
+		path, "      count: 21\n", JOBLET_E_PLUGIN,
+		"init() failed: setting `count` must be a whole number from 0 to 20, not `21`");
+	typed_setting(path, "      count: 1.5\n", JOBLET_E_PLUGIN,
+		      "setting `count` must be a whole number from 0 to 20, not `1.5`");
 	typed_setting(path, "      count: -1\n", JOBLET_E_PLUGIN, "not `-1`");
 }
 END_TEST
@@ -409,17 +423,19 @@ START_TEST(test_settings_mistakes)
 {
 	const char *path = install("scheduler_good", "", "scheduler_good.so", 0755);
 	struct jl_config *cfg = config_with("plugins:\n"
-						"  settings:\n"
-						"    scheduler/good:\n"
-						"      greeting: hi\n"
-						"      colour: blue\n"
-						"    registry/absent:\n"
-						"      x: y\n");
+					    "  settings:\n"
+					    "    scheduler/good:\n"
+					    "      greeting: hi\n"
+					    "      colour: blue\n"
+					    "    registry/absent:\n"
+					    "      x: y\n");
 	struct jl_plugin_set *set = new_set(cfg);
 	struct joblet_error *e = NULL;
 
 	ck_assert_int_eq(jl_plugin_set_load_file(set, path, &e), -JOBLET_E_CONFIG);
-	ck_assert_ptr_nonnull(strstr(e->message, "line 5: `colour` is not a setting of scheduler/good (it reads: greeting, mode, wait, count)"));
+	ck_assert_ptr_nonnull(strstr(
+		e->message,
+		"line 5: `colour` is not a setting of scheduler/good (it reads: greeting, mode, wait, count)"));
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
 	ck_assert_ptr_nonnull(strstr(e->message, "line 3: settings for plugin `scheduler/good`"));
@@ -440,7 +456,8 @@ START_TEST(test_settings_mistakes)
 	set = new_set(cfg);
 	ck_assert_int_lt(jl_plugin_set_load_file(set, path, NULL), 0);
 	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
-	ck_assert_ptr_nonnull(strstr(e->message, "settings for plugin `scheduler/good`, which was rejected: `"));
+	ck_assert_ptr_nonnull(
+		strstr(e->message, "settings for plugin `scheduler/good`, which was rejected: `"));
 	ck_assert_ptr_nonnull(strstr(e->message, "`colour` is not a setting of scheduler/good"));
 	joblet_error_clear(&e);
 	jl_plugin_set_free(set);
@@ -470,7 +487,8 @@ START_TEST(test_settings_mistakes)
 	cfg = config_with("plugins:\n  settings:\n    registry/absent:\n      x: y\n");
 	set = new_set(cfg);
 	ck_assert_int_eq(jl_plugin_set_check_settings(set, &e), -JOBLET_E_CONFIG);
-	ck_assert_ptr_nonnull(strstr(e->message, "line 3: settings for plugin `registry/absent`, which is not loaded"));
+	ck_assert_ptr_nonnull(strstr(
+		e->message, "line 3: settings for plugin `registry/absent`, which is not loaded"));
 	joblet_error_free(e);
 	jl_plugin_set_free(set);
 	jl_config_free(cfg);
@@ -544,7 +562,8 @@ START_TEST(test_unprivileged_rules)
 				fprintf(stderr, "rejected %s: %s\n", path, reason);
 			_exit(12);
 		}
-		if (jl_plugin_set_rejected(set, 0, NULL, &reason) < 0 || !strstr(reason, "world-writable"))
+		if (jl_plugin_set_rejected(set, 0, NULL, &reason) < 0 ||
+		    !strstr(reason, "world-writable"))
 			_exit(13);
 		_exit(0);
 	}

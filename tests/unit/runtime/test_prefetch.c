@@ -73,8 +73,15 @@ START_TEST(test_prefetch_hash_and_bytes)
 {
 	size_t n = (1 << 20) + 123, got;
 	uint8_t *data = pattern(n), *out = malloc(n + 1);
-	struct mem_src src = { { sizeof(struct joblet_stream), 0, (int64_t)n, mem_read, mem_close, { 0 } },
-			       data, n, 0, 4096, 0, 0 };
+	struct mem_src src = {
+		{ sizeof(struct joblet_stream), 0, (int64_t)n, mem_read, mem_close, { 0 } },
+		data,
+		n,
+		0,
+		4096,
+		0,
+		0
+	};
 	struct jl_prefetch_options o = { (int64_t)n, 0, "mem", NULL, NULL };
 	struct jl_prefetch *p = NULL;
 	const uint8_t *head;
@@ -104,7 +111,8 @@ START_TEST(test_prefetch_hash_and_bytes)
 	{
 		char cmd[4200];
 
-		snprintf(cmd, sizeof(cmd), "sha256sum %s > %s", jl_tmp_path("data"), jl_tmp_path("sum"));
+		snprintf(cmd, sizeof(cmd), "sha256sum %s > %s", jl_tmp_path("data"),
+			 jl_tmp_path("sum"));
 		ck_assert_int_eq(system(cmd), 0);
 	}
 	f = fopen(jl_tmp_path("sum"), "r");
@@ -125,24 +133,41 @@ START_TEST(test_prefetch_size_rules_and_errors)
 
 	/* More than announced: fails, after the bytes before it. */
 	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 65536, 0, 0 };
+		struct mem_src src = {
+			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
+			data,
+			n,
+			0,
+			65536,
+			0,
+			0
+		};
 		struct jl_prefetch_options o = { 1000, 0, "pkg-a", NULL, NULL };
 
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e), -JOBLET_E_LIMIT);
-		ck_assert_ptr_nonnull(strstr(e->message, "larger than the 1000 bytes the registry index announces"));
+		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e),
+				 -JOBLET_E_LIMIT);
+		ck_assert_ptr_nonnull(strstr(
+			e->message, "larger than the 1000 bytes the registry index announces"));
 		joblet_error_clear(&e);
 		jl_prefetch_free(p);
 	}
 	/* Fewer than announced. */
 	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 65536, 0, 0 };
+		struct mem_src src = {
+			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
+			data,
+			n,
+			0,
+			65536,
+			0,
+			0
+		};
 		struct jl_prefetch_options o = { (int64_t)n + 1, 0, "pkg-b", NULL, NULL };
 
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e), -JOBLET_E_CHECKSUM);
+		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e),
+				 -JOBLET_E_CHECKSUM);
 		ck_assert_ptr_nonnull(strstr(e->message, "ended after 300000 bytes"));
 		ck_assert_uint_eq(got, n);
 		joblet_error_clear(&e);
@@ -150,24 +175,40 @@ START_TEST(test_prefetch_size_rules_and_errors)
 	}
 	/* The limit, with no size announced. */
 	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 65536, 0, 0 };
+		struct mem_src src = {
+			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
+			data,
+			n,
+			0,
+			65536,
+			0,
+			0
+		};
 		struct jl_prefetch_options o = { -1, 100000, "pkg-c", NULL, NULL };
 
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e), -JOBLET_E_LIMIT);
+		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e),
+				 -JOBLET_E_LIMIT);
 		ck_assert_ptr_nonnull(strstr(e->message, "max_download_bytes"));
 		joblet_error_clear(&e);
 		jl_prefetch_free(p);
 	}
 	/* The source's own error reaches the reader, in order. */
 	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 1000, 150000, 0 };
+		struct mem_src src = {
+			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
+			data,
+			n,
+			0,
+			1000,
+			150000,
+			0
+		};
 		struct jl_prefetch_options o = { -1, 0, "pkg-d", NULL, NULL };
 
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
-		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e), -JOBLET_E_NETWORK);
+		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e),
+				 -JOBLET_E_NETWORK);
 		ck_assert_str_eq(e->message, "connection reset (test)");
 		ck_assert_uint_ge(got, 65536);
 		ck_assert_int_eq(memcmp(out, data, got), 0);
@@ -176,8 +217,15 @@ START_TEST(test_prefetch_size_rules_and_errors)
 	}
 	/* Freed before the end: the producer stops, nothing leaks, the source is closed. */
 	{
-		struct mem_src src = { { sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-				       data, n, 0, 100, 0, 0 };
+		struct mem_src src = {
+			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
+			data,
+			n,
+			0,
+			100,
+			0,
+			0
+		};
 		struct jl_prefetch_options o = { -1, 0, "pkg-e", NULL, NULL };
 
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);

@@ -20,19 +20,23 @@
 #define SUM_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SUM_B "sha256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 
-#define ENTRY(v, plat)                                                                  \
-	"\"" v "\": {\"version\": \"" v "\", \"description\": \"d " v "\", "            \
-	"\"download_url\": \"https://x/" v ".tar.gz\", \"checksum\": \"" SUM_A "\", "    \
+#define ENTRY(v, plat)                                                                             \
+	"\"" v "\": {\"version\": \"" v "\", \"description\": \"d " v "\", "                       \
+	"\"download_url\": \"https://x/" v ".tar.gz\", \"checksum\": \"" SUM_A "\", "              \
 	"\"size\": 100, \"platforms\": [" plat "]}"
 
 static const char good_index[] =
 	"{\"_comment\": \"generated\", \"_workflow\": \"x\", \"version\": \"1\", "
 	"\"updated_at\": \"2025-12-02T17:41:44Z\", \"runtimes\": {"
-	"\"python-3.11-ml\": {" ENTRY("1.0.2", "\"ubuntu-amd64\"") ", " ENTRY("1.0.10", "\"ubuntu-amd64\"") ", "
-	ENTRY("1.0.3", "\"ubuntu-amd64\"") ", " ENTRY("2.0.0-rc1", "\"ubuntu-amd64\"") "},"
-	"\"openjdk-21\": {" ENTRY("1.3.1", "\"rhel-amd64\", \"amzn-arm64\"") ", "
-	ENTRY("1.2.0", "\"ubuntu-amd64\"") "},"
-	"\"anywhere\": {\"0.1.0\": {\"download_url\": \"a.tgz\", \"checksum\": \"" SUM_B "\"}}}}";
+	"\"python-3.11-ml\": {" ENTRY("1.0.2", "\"ubuntu-amd64\"") ", " ENTRY("1.0.10", "\"ubuntu-amd64\"") ", " ENTRY(
+		"1.0.3",
+		"\"ubuntu-amd64\"") ", " ENTRY("2.0.0-rc1",
+					       "\"ubuntu-amd64\"") "},"
+								   "\"openjdk-21\": {" ENTRY("1.3.1", "\"rhel-amd64\", \"amzn-arm64\"") ", " ENTRY(
+									   "1.2.0",
+									   "\"ubuntu-amd64\"") "},"
+											       "\"anywhere\": {\"0.1.0\": {\"download_url\": \"a.tgz\", \"checksum\": \"" SUM_B
+											       "\"}}}}";
 
 static struct jl_index *parse_ok(const char *json)
 {
@@ -75,7 +79,8 @@ START_TEST(test_index_good)
 	ck_assert_str_eq(idx->entries[6].description, "d 1.0.2");
 	ck_assert_str_eq(idx->entries[6].sha256, SUM_A + 7);
 	/* Upper-case checksums are normalised; size and platforms are optional. */
-	ck_assert_str_eq(idx->entries[0].sha256, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	ck_assert_str_eq(idx->entries[0].sha256,
+			 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
 	ck_assert_int_eq(idx->entries[0].size, -1);
 	ck_assert_ptr_null(idx->entries[0].platforms[0]);
 	jl_index_free(idx);
@@ -89,31 +94,38 @@ START_TEST(test_index_resolve)
 	struct joblet_error *err = NULL;
 
 	/* @latest is the highest precedence: a pre-release of 2.0.0 beats 1.0.10. */
-	ck_assert_int_eq(jl_index_resolve(idx, "python-3.11-ml", NULL, "ubuntu-amd64", &e, NULL), 0);
+	ck_assert_int_eq(jl_index_resolve(idx, "python-3.11-ml", NULL, "ubuntu-amd64", &e, NULL),
+			 0);
 	ck_assert_str_eq(e->version, "2.0.0-rc1");
-	ck_assert_int_eq(jl_index_resolve(idx, "python-3.11-ml", "1.0.3", "ubuntu-amd64", &e, NULL), 0);
+	ck_assert_int_eq(jl_index_resolve(idx, "python-3.11-ml", "1.0.3", "ubuntu-amd64", &e, NULL),
+			 0);
 	ck_assert_str_eq(e->version, "1.0.3");
 	/* Newest for this platform: 1.3.1 is rhel/amzn only. */
 	ck_assert_int_eq(jl_index_resolve(idx, "openjdk-21", NULL, "ubuntu-amd64", &e, NULL), 0);
 	ck_assert_str_eq(e->version, "1.2.0");
 	ck_assert_int_eq(jl_index_resolve(idx, "anywhere", NULL, "amzn-arm64", &e, NULL), 0);
 
-	ck_assert_int_eq(jl_index_resolve(idx, "nope", NULL, "ubuntu-amd64", &e, &err), -JOBLET_E_NOT_FOUND);
+	ck_assert_int_eq(jl_index_resolve(idx, "nope", NULL, "ubuntu-amd64", &e, &err),
+			 -JOBLET_E_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(err->message, "runtime 'nope' not found in registry"));
 	ck_assert_ptr_nonnull(strstr(err->message, "anywhere, openjdk-21, python-3.11-ml"));
 	joblet_error_clear(&err);
 	ck_assert_int_eq(jl_index_resolve(idx, "python-3.11-ml", "1.0.5", "ubuntu-amd64", &e, &err),
 			 -JOBLET_E_NOT_FOUND);
-	ck_assert_ptr_nonnull(strstr(err->message, "version '1.0.5' not found for runtime 'python-3.11-ml'"));
+	ck_assert_ptr_nonnull(
+		strstr(err->message, "version '1.0.5' not found for runtime 'python-3.11-ml'"));
 	ck_assert_ptr_nonnull(strstr(err->message, "2.0.0-rc1, 1.0.10, 1.0.3, 1.0.2"));
 	joblet_error_clear(&err);
 	ck_assert_int_eq(jl_index_resolve(idx, "openjdk-21", "1.3.1", "ubuntu-amd64", &e, &err),
 			 -JOBLET_E_UNSUPPORTED);
-	ck_assert_ptr_nonnull(strstr(err->message, "does not support this host (ubuntu-amd64); it supports: rhel-amd64, amzn-arm64"));
+	ck_assert_ptr_nonnull(strstr(
+		err->message,
+		"does not support this host (ubuntu-amd64); it supports: rhel-amd64, amzn-arm64"));
 	joblet_error_clear(&err);
 	ck_assert_int_eq(jl_index_resolve(idx, "openjdk-21", NULL, "rhel-arm64", &e, &err),
 			 -JOBLET_E_UNSUPPORTED);
-	ck_assert_ptr_nonnull(strstr(err->message, "its versions support: rhel-amd64, amzn-arm64, ubuntu-amd64"));
+	ck_assert_ptr_nonnull(
+		strstr(err->message, "its versions support: rhel-amd64, amzn-arm64, ubuntu-amd64"));
 	joblet_error_free(err);
 	jl_index_free(idx);
 }
@@ -126,33 +138,45 @@ START_TEST(test_index_malformed)
 	parse_bad("{\"version\": \"1\", \"runtimes\": {}} trailing", "unexpected data after");
 	parse_bad("[1, 2]", "must be an object");
 	parse_bad("{\"runtimes\": {}}", "`version` is missing");
-	parse_bad("{\"version\": \"2\", \"runtimes\": {}}", "only registry format this joblet reads");
+	parse_bad("{\"version\": \"2\", \"runtimes\": {}}",
+		  "only registry format this joblet reads");
 	parse_bad("{\"version\": \"1\"}", "`runtimes` must be an object");
 	parse_bad("{\"version\": \"1\", \"runtimes\": []}", "`runtimes` must be an object");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"Bad Name\": {}}}", "not a valid runtime name");
+	parse_bad("{\"version\": \"1\", \"runtimes\": {\"Bad Name\": {}}}",
+		  "not a valid runtime name");
 	parse_bad("{\"version\": \"1\", \"runtimes\": {\"../x\": {}}}", "not a valid runtime name");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": []}}", "must be an object of versions");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"v1\": {}}}}", "not a semantic version");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": 5}}}", "must be an object");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"checksum\": \"" SUM_A "\"}}}}",
+	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": []}}",
+		  "must be an object of versions");
+	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"v1\": {}}}}",
+		  "not a semantic version");
+	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": 5}}}",
+		  "must be an object");
+	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"checksum\": \"" SUM_A
+		  "\"}}}}",
 		  "`runtimes.\"x\".\"1.0.0\".download_url` is missing");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\"}}}}",
-		  "`runtimes.\"x\".\"1.0.0\".checksum` is missing");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
-		  "\"checksum\": \"md5:abc\"}}}}",
-		  "must be `sha256:` followed by 64 hex digits");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
-		  "\"checksum\": \"sha256:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\"}}}}",
-		  "64 hex digits");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
-		  "\"checksum\": \"" SUM_A "\", \"size\": -4}}}}",
-		  "`runtimes.\"x\".\"1.0.0\".size` must be a whole number");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
-		  "\"checksum\": \"" SUM_A "\", \"size\": \"big\"}}}}",
-		  "size` must be a whole number");
-	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
-		  "\"checksum\": \"" SUM_A "\", \"platforms\": \"ubuntu-amd64\"}}}}",
-		  "platforms` must be a list");
+	parse_bad(
+		"{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\"}}}}",
+		"`runtimes.\"x\".\"1.0.0\".checksum` is missing");
+	parse_bad(
+		"{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
+		"\"checksum\": \"md5:abc\"}}}}",
+		"must be `sha256:` followed by 64 hex digits");
+	parse_bad(
+		"{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
+		"\"checksum\": \"sha256:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\"}}}}",
+		"64 hex digits");
+	parse_bad(
+		"{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
+		"\"checksum\": \"" SUM_A "\", \"size\": -4}}}}",
+		"`runtimes.\"x\".\"1.0.0\".size` must be a whole number");
+	parse_bad(
+		"{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
+		"\"checksum\": \"" SUM_A "\", \"size\": \"big\"}}}}",
+		"size` must be a whole number");
+	parse_bad(
+		"{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"download_url\": \"u\", "
+		"\"checksum\": \"" SUM_A "\", \"platforms\": \"ubuntu-amd64\"}}}}",
+		"platforms` must be a list");
 	parse_bad("{\"version\": \"1\", \"runtimes\": {\"x\": {\"1.0.0\": {\"version\": \"1.0.1\", "
 		  "\"download_url\": \"u\", \"checksum\": \"" SUM_A "\"}}}}",
 		  "differs from the key");
@@ -180,7 +204,8 @@ START_TEST(test_index_hostile)
 		struct jl_index *idx = NULL;
 		struct joblet_error *e = NULL;
 
-		ck_assert_int_eq(jl_index_parse(big, JL_INDEX_MAX_BYTES + 1, "reg", &idx, &e), -JOBLET_E_LIMIT);
+		ck_assert_int_eq(jl_index_parse(big, JL_INDEX_MAX_BYTES + 1, "reg", &idx, &e),
+				 -JOBLET_E_LIMIT);
 		joblet_error_free(e);
 	}
 	free(big);

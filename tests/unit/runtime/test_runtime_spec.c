@@ -39,8 +39,8 @@ static void spec_bad(const char *text, const char *message)
 	struct joblet_error *e = NULL;
 	int r = jl_runtime_spec_parse(text, &s, &e);
 
-	ck_assert_msg(r == -JOBLET_E_INVALID, "`%s` was accepted (r=%d)",
-		      text ? text : "(null)", r);
+	ck_assert_msg(r == -JOBLET_E_INVALID, "`%s` was accepted (r=%d)", text ? text : "(null)",
+		      r);
 	ck_assert_int_eq(e->code, JOBLET_E_INVALID);
 	ck_assert_ptr_eq(s.name, name);
 	ck_assert_ptr_null(s.version);
@@ -80,16 +80,26 @@ START_TEST(test_spec_bad)
 
 	spec_bad(NULL, "an empty runtime spec is not valid; use NAME, NAME@VERSION or NAME@latest");
 	spec_bad("", "an empty runtime spec is not valid");
-	spec_bad("@1.0.0", "runtime spec `@1.0.0` has no name before `@`; use NAME, NAME@VERSION or NAME@latest, e.g. python-3.11-ml@1.0.2");
+	spec_bad(
+		"@1.0.0",
+		"runtime spec `@1.0.0` has no name before `@`; use NAME, NAME@VERSION or NAME@latest, e.g. python-3.11-ml@1.0.2");
 	spec_bad("@", "has no name before `@`");
-	spec_bad("x@", "runtime spec `x@` has no version after `@`; use NAME@VERSION (e.g. x@1.2.3), NAME@latest or just NAME");
+	spec_bad(
+		"x@",
+		"runtime spec `x@` has no version after `@`; use NAME@VERSION (e.g. x@1.2.3), NAME@latest or just NAME");
 	spec_bad("x@1.0", "runtime spec `x@1.0`: `1.0` is not a semantic version: ");
-	spec_bad("x@v1.0.0", "runtime spec `x@v1.0.0`: `v1.0.0` is not a semantic version: remove the leading `v`");
+	spec_bad(
+		"x@v1.0.0",
+		"runtime spec `x@v1.0.0`: `v1.0.0` is not a semantic version: remove the leading `v`");
 	spec_bad("x@Latest", "`Latest` is not a semantic version");
 	spec_bad("x@1.0.0 ", "it contains whitespace");
 	spec_bad("x@01.0.0", "`01` has a leading zero");
-	spec_bad("X", "runtime name `X` is invalid: use lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit");
-	spec_bad("Python", "runtime name `Python` is invalid: use lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit");
+	spec_bad(
+		"X",
+		"runtime name `X` is invalid: use lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit");
+	spec_bad(
+		"Python",
+		"runtime name `Python` is invalid: use lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit");
 	spec_bad("Python@1.0.0", "runtime name `Python` is invalid");
 	spec_bad("-x", "runtime name `-x` is invalid");
 	spec_bad(".x", "runtime name `.x` is invalid");
@@ -103,7 +113,9 @@ START_TEST(test_spec_bad)
 	spec_bad(" x", invalid_name);
 	spec_bad("x\n", invalid_name);
 	spec_bad("caf\xc3\xa9", invalid_name);
-	spec_bad("a@1.0.0@2", "runtime spec `a@1.0.0@2` has more than one `@`; use NAME, NAME@VERSION or NAME@latest");
+	spec_bad(
+		"a@1.0.0@2",
+		"runtime spec `a@1.0.0@2` has more than one `@`; use NAME, NAME@VERSION or NAME@latest");
 	spec_bad("a@@1.0.0", "has more than one `@`");
 	spec_bad("x@latest@", "has more than one `@`");
 	memset(name65, 'n', 65);

@@ -45,24 +45,25 @@ static void yml_bad(const char *text, int32_t code, const char *needle)
 
 START_TEST(test_runtime_yml_good)
 {
-	struct jl_runtime_desc *d = yml_ok("name: python-3.11-ml\n"
-					   "language: python\n"
-					   "version: \"1.3.3\"\n"
-					   "description: ML stack\n"
-					   "platforms: [ubuntu-amd64]\n"
-					   "mounts:\n"
-					   "  - {source: isolated/bin, target: /bin, readonly: true}\n"
-					   "  - source: isolated/tmp\n"
-					   "    target: /tmp\n"
-					   "    readonly: false\n"
-					   "    selective: [a]\n"
-					   "  - {source: isolated/usr, target: /usr}\n"
-					   "environment:\n"
-					   "  PATH: /opt/venv/bin:/usr/bin:/bin\n"
-					   "  OMP_NUM_THREADS: \"1\"\n"
-					   "requirements: {architectures: [amd64, arm64]}\n"
-					   "packages: [numpy]\n"
-					   "build_info: {built_at: x}\n");
+	struct jl_runtime_desc *d =
+		yml_ok("name: python-3.11-ml\n"
+		       "language: python\n"
+		       "version: \"1.3.3\"\n"
+		       "description: ML stack\n"
+		       "platforms: [ubuntu-amd64]\n"
+		       "mounts:\n"
+		       "  - {source: isolated/bin, target: /bin, readonly: true}\n"
+		       "  - source: isolated/tmp\n"
+		       "    target: /tmp\n"
+		       "    readonly: false\n"
+		       "    selective: [a]\n"
+		       "  - {source: isolated/usr, target: /usr}\n"
+		       "environment:\n"
+		       "  PATH: /opt/venv/bin:/usr/bin:/bin\n"
+		       "  OMP_NUM_THREADS: \"1\"\n"
+		       "requirements: {architectures: [amd64, arm64]}\n"
+		       "packages: [numpy]\n"
+		       "build_info: {built_at: x}\n");
 
 	ck_assert_str_eq(d->name, "python-3.11-ml");
 	ck_assert_str_eq(d->version, "1.3.3");
@@ -107,20 +108,22 @@ START_TEST(test_runtime_yml_bad)
 	yml_bad("name: x\nversion: 1.0.0\nmounts: /usr\n", JOBLET_E_PARSE, "must be a list");
 	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: ../../etc, target: /etc}\n",
 		JOBLET_E_PARSE, "inside the runtime folder");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: /etc, target: /etc}\n", JOBLET_E_PARSE,
-		"inside the runtime folder");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: relative}\n", JOBLET_E_PARSE,
-		"absolute path in the job");
+	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: /etc, target: /etc}\n",
+		JOBLET_E_PARSE, "inside the runtime folder");
+	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: relative}\n",
+		JOBLET_E_PARSE, "absolute path in the job");
 	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: /}\n", JOBLET_E_PARSE,
 		"other than `/`");
-	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: /x/../etc}\n", JOBLET_E_PARSE,
-		"no `..`");
+	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: /x/../etc}\n",
+		JOBLET_E_PARSE, "no `..`");
 	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a}\n", JOBLET_E_PARSE,
 		"needs `source` and `target`");
 	yml_bad("name: x\nversion: 1.0.0\nmounts:\n  - {source: a, target: /a, readonly: sometimes}\n",
 		JOBLET_E_PARSE, "true or false");
-	yml_bad("name: x\nversion: 1.0.0\nenvironment:\n  1BAD: x\n", JOBLET_E_PARSE, "not a variable name");
-	yml_bad("name: x\nversion: 1.0.0\nenvironment:\n  A: [1]\n", JOBLET_E_PARSE, "single value");
+	yml_bad("name: x\nversion: 1.0.0\nenvironment:\n  1BAD: x\n", JOBLET_E_PARSE,
+		"not a variable name");
+	yml_bad("name: x\nversion: 1.0.0\nenvironment:\n  A: [1]\n", JOBLET_E_PARSE,
+		"single value");
 	yml_bad("name: &a x\nversion: *a\n", JOBLET_E_PARSE, "anchors and aliases");
 	yml_bad("", JOBLET_E_PARSE, "is empty");
 }

@@ -13,14 +13,14 @@
 
 /* ------------------------------------------------------------ semver */
 
-static const char accepted[] = "use MAJOR.MINOR.PATCH with no leading zeros, optionally followed by -PRERELEASE and +BUILD, e.g. 1.2.3 or 3.0.0-rc1";
+static const char accepted[] =
+	"use MAJOR.MINOR.PATCH with no leading zeros, optionally followed by -PRERELEASE and +BUILD, e.g. 1.2.3 or 3.0.0-rc1";
 
 static void parse_ok(const char *text, struct jl_semver *v)
 {
 	struct joblet_error *e = NULL;
 
-	ck_assert_msg(jl_semver_parse(text, v, &e) == 0, "`%s`: %s", text,
-		      joblet_error_message(e));
+	ck_assert_msg(jl_semver_parse(text, v, &e) == 0, "`%s`: %s", text, joblet_error_message(e));
 	ck_assert_ptr_null(e);
 }
 
@@ -32,8 +32,8 @@ static struct joblet_error *parse_bad(const char *text)
 	struct joblet_error *e = NULL;
 	int r = jl_semver_parse(text, &v, &e);
 
-	ck_assert_msg(r == -JOBLET_E_INVALID, "`%s` was accepted (r=%d)",
-		      text ? text : "(null)", r);
+	ck_assert_msg(r == -JOBLET_E_INVALID, "`%s` was accepted (r=%d)", text ? text : "(null)",
+		      r);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_int_eq(e->code, JOBLET_E_INVALID);
 	ck_assert_int_eq(e->saved_errno, 0);
@@ -218,16 +218,25 @@ START_TEST(test_semver_messages)
 	} cases[] = {
 		{ "1.02.3", "`1.02.3` is not a semantic version: `02` has a leading zero; " },
 		{ "v1.2.3", "`v1.2.3` is not a semantic version: remove the leading `v`; " },
-		{ "1.1", "`1.1` is not a semantic version: it does not start with three numbers MAJOR.MINOR.PATCH; " },
-		{ "1.2.3.4", "`1.2.3.4` is not a semantic version: `.4` follows MAJOR.MINOR.PATCH, where only -PRERELEASE and +BUILD may; " },
+		{ "1.1",
+		  "`1.1` is not a semantic version: it does not start with three numbers MAJOR.MINOR.PATCH; " },
+		{ "1.2.3.4",
+		  "`1.2.3.4` is not a semantic version: `.4` follows MAJOR.MINOR.PATCH, where only -PRERELEASE and +BUILD may; " },
 		{ " 1.2.3", "` 1.2.3` is not a semantic version: it contains whitespace; " },
-		{ "18446744073709551616.0.0", "`18446744073709551616.0.0` is not a semantic version: `18446744073709551616` is larger than 18446744073709551615; " },
-		{ "1.1.1-01", "`1.1.1-01` is not a semantic version: numeric pre-release identifier `01` has a leading zero; " },
-		{ "1.1.1-", "`1.1.1-` is not a semantic version: the pre-release has an empty identifier; " },
-		{ "1.1.1-a..b", "`1.1.1-a..b` is not a semantic version: the pre-release has an empty identifier; " },
-		{ "1.2.3+", "`1.2.3+` is not a semantic version: the build metadata has an empty identifier; " },
-		{ "1.0.0-alpha_beta", "`1.0.0-alpha_beta` is not a semantic version: `_` is not allowed in the pre-release (only 0-9, A-Z, a-z, `-` and dots between identifiers); " },
-		{ "9.8.7+meta+meta", "`9.8.7+meta+meta` is not a semantic version: `+` is not allowed in the build metadata (only 0-9, A-Z, a-z, `-` and dots between identifiers); " },
+		{ "18446744073709551616.0.0",
+		  "`18446744073709551616.0.0` is not a semantic version: `18446744073709551616` is larger than 18446744073709551615; " },
+		{ "1.1.1-01",
+		  "`1.1.1-01` is not a semantic version: numeric pre-release identifier `01` has a leading zero; " },
+		{ "1.1.1-",
+		  "`1.1.1-` is not a semantic version: the pre-release has an empty identifier; " },
+		{ "1.1.1-a..b",
+		  "`1.1.1-a..b` is not a semantic version: the pre-release has an empty identifier; " },
+		{ "1.2.3+",
+		  "`1.2.3+` is not a semantic version: the build metadata has an empty identifier; " },
+		{ "1.0.0-alpha_beta",
+		  "`1.0.0-alpha_beta` is not a semantic version: `_` is not allowed in the pre-release (only 0-9, A-Z, a-z, `-` and dots between identifiers); " },
+		{ "9.8.7+meta+meta",
+		  "`9.8.7+meta+meta` is not a semantic version: `+` is not allowed in the build metadata (only 0-9, A-Z, a-z, `-` and dots between identifiers); " },
 		{ "1.1.1+\x01", "byte 0x01 is not allowed in the build metadata" },
 		{ "1.1.1-\xc3\xa4", "byte 0xc3 is not allowed in the pre-release" },
 		{ "", "an empty string is not a semantic version; " },
@@ -326,7 +335,7 @@ START_TEST(test_semver_precedence_semver_org)
 {
 	/* semver.org section 11, both examples, verbatim. */
 	static const char *const prerelease[] = {
-		"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+		"1.0.0-alpha",	"1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
 		"1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1",	     "1.0.0",
 	};
 	static const char *const release[] = { "1.0.0", "2.0.0", "2.1.0", "2.1.1" };
@@ -440,8 +449,8 @@ START_TEST(test_semver_sort_index)
 		"1.0.0-rc.1", "v3.0.0",	    "2.0.0-alpha", "9.0.0+build", "1.0",
 	};
 	static const char *const sorted[] = {
-		"1.0",	      "latest",	     "v3.0.0", "1.0.0-beta",  "1.0.0-rc.1",
-		"1.0.0",      "2.0.0-alpha", "2.0.0",  "9.0.0+build", "10.0.0",
+		"1.0",	 "latest",	"v3.0.0", "1.0.0-beta",	 "1.0.0-rc.1",
+		"1.0.0", "2.0.0-alpha", "2.0.0",  "9.0.0+build", "10.0.0",
 	};
 
 	qsort(index, ELEMENTSOF(index), sizeof(index[0]), qsort_versions);

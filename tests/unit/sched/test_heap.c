@@ -17,7 +17,7 @@
 #include "jl_test.h"
 
 #define NITEMS 600
-#define NOPS 40000
+#define NOPS   40000
 
 struct item {
 	int64_t key;

@@ -38,7 +38,7 @@ static void teardown(void)
 }
 
 static struct jl_sched *core(int64_t slots, int64_t cpu, int64_t mem, const char *cores,
-				 const char *sysfs)
+			     const char *sysfs)
 {
 	struct jl_sched_limits lim = { sizeof(lim), 0, slots, cpu, mem, cores, sysfs };
 	struct jl_sched *s = NULL;
@@ -175,7 +175,8 @@ START_TEST(test_cancel_from_the_heap_and_the_queue)
 		got[n] = x;
 		ck_assert_ptr_ne(x, &q);
 		ck_assert_msg((x - j) % 3 != 0, "canceled job %s ran", x->id);
-		ck_assert_msg(n == 0 || x->start_at_ns > got[n - 1]->start_at_ns, "out of time order");
+		ck_assert_msg(n == 0 || x->start_at_ns > got[n - 1]->start_at_ns,
+			      "out of time order");
 		jl_sched_release(s, x, 100 * MIN_NS);
 	}
 	ck_assert_int_eq(n, 13);
@@ -230,8 +231,10 @@ START_TEST(test_cpu_and_memory_budgets)
 	ck_assert_msg(strstr(why, "needs 200%") && strstr(why, "100% of the 400%"), "%s", why);
 	/* d would fit; it says which job it waits behind, and for what. */
 	jl_sched_why(s, &d, why, sizeof(why));
-	ck_assert_msg(strstr(why, "waits its turn behind job b, the next in the fifo policy's order, which waits for CPU: needs 200%"),
-		      "%s", why);
+	ck_assert_msg(
+		strstr(why,
+		       "waits its turn behind job b, the next in the fifo policy's order, which waits for CPU: needs 200%"),
+		"%s", why);
 	jl_sched_release(s, &a, 1);
 	ck_assert_ptr_eq(jl_sched_next(s, 1), &b);
 	ck_assert_ptr_eq(jl_sched_next(s, 1), &d);

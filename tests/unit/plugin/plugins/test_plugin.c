@@ -80,14 +80,15 @@ static void lifo_remove(void *state, struct joblet_sched_job *job)
 
 	for (uint64_t i = 0; i < l->n; i++)
 		if (l->items[i] == job) {
-			memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof(l->items[0]));
+			memmove(&l->items[i], &l->items[i + 1],
+				(l->n - i - 1) * sizeof(l->items[0]));
 			l->n--;
 			return;
 		}
 }
 
-static __attribute__((unused)) struct joblet_sched_job *lifo_pick(void *state, const struct joblet_sched_capacity *free_cap,
-					  int64_t now_ns)
+static __attribute__((unused)) struct joblet_sched_job *
+lifo_pick(void *state, const struct joblet_sched_capacity *free_cap, int64_t now_ns)
 {
 	struct lifo *l = state;
 
@@ -204,9 +205,8 @@ JOBLET_API const struct joblet_plugin joblet_plugin = {
 };
 #elif defined(JL_VARIANT_NOSYM)
 /* Exports a differently named descriptor: the loader must not find joblet_plugin. */
-JOBLET_API const struct joblet_plugin not_the_plugin =
-	JOBLET_PLUGIN_DESCRIPTOR(JOBLET_KIND_SCHEDULER, NAME, .version = "1", .summary = "x",
-				 .ops = &lifo_ops);
+JOBLET_API const struct joblet_plugin not_the_plugin = JOBLET_PLUGIN_DESCRIPTOR(
+	JOBLET_KIND_SCHEDULER, NAME, .version = "1", .summary = "x", .ops = &lifo_ops);
 #else
 JOBLET_API const struct joblet_plugin joblet_plugin = {
 #if defined(JL_VARIANT_BADMAJOR)

@@ -53,8 +53,8 @@ struct pkg {
 
 static struct jl_plugin_set *set;
 static const struct joblet_archive_ops *ops;
-static int tmpfd = -1;	  /* the scratch dir: must hold nothing but out/ and what a case put */
-static int outfd = -1;	  /* <scratch>/out, the extraction target */
+static int tmpfd = -1;	       /* the scratch dir: must hold nothing but out/ and what a case put */
+static int outfd = -1;	       /* <scratch>/out, the extraction target */
 static struct joblet_error *e; /* the error of the last extract(), cleared by the teardown */
 static struct pkg *pkgs;
 static mode_t saved_umask;
@@ -287,12 +287,12 @@ struct mem_stream {
 	struct joblet_stream base; /* first, as stream.h asks */
 	const uint8_t *data;
 	size_t len;
-	size_t pos;	    /* bytes handed out so far */
-	size_t chunk;	    /* at most this many per read() */
-	size_t fail_at;	    /* fail once pos reaches this (SIZE_MAX: never) */
+	size_t pos;	/* bytes handed out so far */
+	size_t chunk;	/* at most this many per read() */
+	size_t fail_at; /* fail once pos reaches this (SIZE_MAX: never) */
 	int32_t fail_code;
 	bool fail_minus_one; /* stream.h only promises "negative": return -1, not -code */
-	bool saw_end;	    /* read() returned 0 */
+	bool saw_end;	     /* read() returned 0 */
 	bool closed;
 };
 
@@ -304,8 +304,8 @@ static int64_t mem_read(struct joblet_stream *s, void *buf, size_t len, struct j
 	ck_assert_uint_gt(len, 0);
 	/* An error repeats on every later call, as stream.h asks. */
 	if (m->pos >= m->fail_at) {
-		int r = joblet_error_set(err, m->fail_code, 0,
-					 "test stream: reset after %zu bytes", m->fail_at);
+		int r = joblet_error_set(err, m->fail_code, 0, "test stream: reset after %zu bytes",
+					 m->fail_at);
 
 		return m->fail_minus_one ? -1 : r;
 	}
@@ -522,7 +522,7 @@ static const char conf[] = "secret=1\n";
 
 /* Entries: 12; regular file bytes: tool + README + lib + conf + empty. */
 #define GOOD_ENTRIES 12
-#define GOOD_BYTES (sizeof(tool_sh) - 1 + sizeof(readme) - 1 + LIB_SIZE + sizeof(conf) - 1)
+#define GOOD_BYTES   (sizeof(tool_sh) - 1 + sizeof(readme) - 1 + LIB_SIZE + sizeof(conf) - 1)
 
 static struct pkg *good_package(enum filter filter, enum format format)
 {

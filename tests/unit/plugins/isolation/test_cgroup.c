@@ -89,7 +89,8 @@ static const char *fixture(const char *name)
 {
 	static char p[4096];
 
-	snprintf(p, sizeof(p), "%s/tests/fixtures/cgroup/%s", jl_test_env("JOBLET_TEST_SRCDIR"), name);
+	snprintf(p, sizeof(p), "%s/tests/fixtures/cgroup/%s", jl_test_env("JOBLET_TEST_SRCDIR"),
+		 name);
 	return p;
 }
 
@@ -153,11 +154,12 @@ END_TEST
 
 START_TEST(swap_detection)
 {
-	ck_assert(!jl_cg_host_has_swap(jl_tmp_write(
-		"swaps0", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")));
+	ck_assert(!jl_cg_host_has_swap(
+		jl_tmp_write("swaps0", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")));
 	ck_assert(jl_cg_host_has_swap(jl_tmp_write(
-		"swaps1", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
-			  "/dev/zram0                              partition\t4194300\t\t0\t\t100\n")));
+		"swaps1",
+		"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+		"/dev/zram0                              partition\t4194300\t\t0\t\t100\n")));
 	ck_assert(!jl_cg_host_has_swap(jl_tmp_path("no-such-file")));
 }
 END_TEST
@@ -178,8 +180,10 @@ static const char *fake_sysfs(void)
 	put("sys/devices/pci0000:00/block/sdb/sdb1/partition", "1\n");
 	put("sys/devices/virtual/block/dm-0/dev", "253:0\n");
 	mkdirs("sys/devices/virtual/block/dm-0/slaves");
-	link_to("../../../../pci0000:00/block/sda/sda2", "sys/devices/virtual/block/dm-0/slaves/sda2");
-	link_to("../../../../pci0000:00/block/sdb/sdb1", "sys/devices/virtual/block/dm-0/slaves/sdb1");
+	link_to("../../../../pci0000:00/block/sda/sda2",
+		"sys/devices/virtual/block/dm-0/slaves/sda2");
+	link_to("../../../../pci0000:00/block/sdb/sdb1",
+		"sys/devices/virtual/block/dm-0/slaves/sdb1");
 	put("sys/devices/virtual/block/md0/dev", "9:0\n");
 	mkdirs("sys/devices/virtual/block/md0/slaves");
 	link_to("../../dm-0", "sys/devices/virtual/block/md0/slaves/dm-0");
@@ -291,19 +295,20 @@ START_TEST(non_block_fs_refused)
 	joblet_error_clear(&e);
 
 	/* tmpfs, as mountinfo would say it. */
-	ck_assert_int_eq(jl_cg_disks_of_path("/sys", proc_as("tmpfs", "tmpfs", "rw,size=64k"), "/proc",
-					     &d, &e),
+	ck_assert_int_eq(jl_cg_disks_of_path("/sys", proc_as("tmpfs", "tmpfs", "rw,size=64k"),
+					     "/proc", &d, &e),
 			 -JOBLET_E_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(e->message, "is on tmpfs, `tmpfs` mounted at `/proc`"));
 	ck_assert_ptr_nonnull(strstr(e->message, "paths.state_dir"));
 	joblet_error_clear(&e);
 
 	/* Overlay with its upper directory on tmpfs-like storage: no disk either. */
-	ck_assert_int_eq(jl_cg_disks_of_path("/sys",
-					     proc_as("overlay", "overlay",
-						     "rw,lowerdir=/l,upperdir=/proc/sys,workdir=/w"),
-					     "/proc", &d, &e),
-			 -JOBLET_E_UNSUPPORTED);
+	ck_assert_int_eq(
+		jl_cg_disks_of_path("/sys",
+				    proc_as("overlay", "overlay",
+					    "rw,lowerdir=/l,upperdir=/proc/sys,workdir=/w"),
+				    "/proc", &d, &e),
+		-JOBLET_E_UNSUPPORTED);
 	joblet_error_clear(&e);
 
 	/* Overlay whose upper directory is on a disk: that disk. */
@@ -313,9 +318,9 @@ START_TEST(non_block_fs_refused)
 		struct jl_cg_devs want;
 
 		snprintf(opts, sizeof(opts), "rw,lowerdir=/l,upperdir=%s,workdir=/w", jl_tmpdir);
-		ck_assert_int_eq(jl_cg_disks_of_dev("/sys", major(st.st_dev), minor(st.st_dev), &want,
-						    &e),
-				 0);
+		ck_assert_int_eq(
+			jl_cg_disks_of_dev("/sys", major(st.st_dev), minor(st.st_dev), &want, &e),
+			0);
 		ck_assert_int_eq(jl_cg_disks_of_path("/sys", proc_as("overlay", "overlay", opts),
 						     "/proc", &d, &e),
 				 0);
@@ -424,8 +429,10 @@ END_TEST
 
 START_TEST(mountinfo_lines)
 {
-	char l1[] = "52 28 8:2 /home/me/My\\040Files /srv/my\\040files rw,relatime shared:1 - ext4 /dev/sda2 rw,errors=remount-ro\n";
-	char l2[] = "38 32 0:33 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct";
+	char l1[] =
+		"52 28 8:2 /home/me/My\\040Files /srv/my\\040files rw,relatime shared:1 - ext4 /dev/sda2 rw,errors=remount-ro\n";
+	char l2[] =
+		"38 32 0:33 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct";
 	char bad[] = "38 32 0:33 / /x rw no separator here";
 	struct jl_cg_mount m;
 
@@ -444,7 +451,8 @@ START_TEST(mountinfo_lines)
 	ck_assert(!jl_cg_has_opt(m.super_opts, "cpuset"));
 	ck_assert_int_eq(jl_cg_mountinfo_parse_line(bad, &m), -EINVAL);
 	{
-		char *up = jl_cg_opt_dup("rw,lowerdir=/a:/b,upperdir=/u/diff,workdir=/w", "upperdir");
+		char *up =
+			jl_cg_opt_dup("rw,lowerdir=/a:/b,upperdir=/u/diff,workdir=/w", "upperdir");
 
 		ck_assert_str_eq(up, "/u/diff");
 		free(up);
@@ -519,9 +527,9 @@ END_TEST
 
 /* ------------------------------------------------------------------ cgroup files */
 
-static const char *const v2_files[] = { "cpu.max",	   "memory.max",  "memory.swap.max",
+static const char *const v2_files[] = { "cpu.max",	    "memory.max",  "memory.swap.max",
 					"memory.oom.group", "io.max",	   "pids.max",
-					"cpuset.cpus",	   "cpuset.mems", NULL };
+					"cpuset.cpus",	    "cpuset.mems", NULL };
 
 START_TEST(v2_writes_limits)
 {
@@ -662,9 +670,12 @@ static const char *const v1_cpuset[] = { "cpuset.cpus", "cpuset.mems", NULL };
 static void v1_dirs(struct cgroup1_dirs *d, unsigned which)
 {
 	static const char *const rel[JL_CG_V1_N] = {
-		[JL_CG_V1_CPU] = "cpu,cpuacct/joblet/job", [JL_CG_V1_CPUACCT] = "cpu,cpuacct/joblet/job",
-		[JL_CG_V1_CPUSET] = "cpuset/joblet/job",   [JL_CG_V1_MEMORY] = "memory/joblet/job",
-		[JL_CG_V1_BLKIO] = "blkio/joblet/job",	   [JL_CG_V1_PIDS] = "pids/joblet/job",
+		[JL_CG_V1_CPU] = "cpu,cpuacct/joblet/job",
+		[JL_CG_V1_CPUACCT] = "cpu,cpuacct/joblet/job",
+		[JL_CG_V1_CPUSET] = "cpuset/joblet/job",
+		[JL_CG_V1_MEMORY] = "memory/joblet/job",
+		[JL_CG_V1_BLKIO] = "blkio/joblet/job",
+		[JL_CG_V1_PIDS] = "pids/joblet/job",
 		[JL_CG_V1_FREEZER] = "freezer/joblet/job",
 	};
 
@@ -689,8 +700,9 @@ static void v1_close(struct cgroup1_dirs *d)
 
 START_TEST(v1_writes_limits)
 {
-	struct jl_cg_limits l = { .cpu_percent = 250, .memory_mib = 32, .io_bps = 1048576,
-				  .pids = 20, .mems = "0" };
+	struct jl_cg_limits l = {
+		.cpu_percent = 250, .memory_mib = 32, .io_bps = 1048576, .pids = 20, .mems = "0"
+	};
 	struct jl_cg_devs devs = { .dev = { { 8, 16 } }, .n = 1 };
 	struct cgroup1_dirs d;
 	struct joblet_error *e = NULL;
@@ -742,7 +754,8 @@ START_TEST(v1_unmounted_controller_refused)
 	struct jl_cg_devs devs = { .dev = { { 8, 16 } }, .n = 1 };
 
 	/* Everything but cpu and blkio. */
-	v1_dirs(&d, 0x7f & ~((1u << JL_CG_V1_CPU) | (1u << JL_CG_V1_BLKIO) | (1u << JL_CG_V1_CPUSET)));
+	v1_dirs(&d,
+		0x7f & ~((1u << JL_CG_V1_CPU) | (1u << JL_CG_V1_BLKIO) | (1u << JL_CG_V1_CPUSET)));
 	ck_assert_int_eq(cgroup1_write_limits(&d, &l, NULL, NULL, &e), -JOBLET_E_UNSUPPORTED);
 	ck_assert_ptr_nonnull(strstr(e->message, "`cpu` controller is not mounted"));
 	ck_assert_ptr_nonnull(strstr(e->message, "--max-cpu"));
@@ -792,7 +805,8 @@ START_TEST(v1_reads_usage)
 	put("blkio/joblet/job/blkio.throttle.io_service_bytes",
 	    "8:16 Read 4096\n8:16 Write 8192\n8:16 Sync 12288\n8:16 Async 0\n8:16 Discard 0\n"
 	    "8:16 Total 12288\n254:0 Read 1\n254:0 Write 2\nTotal 12291\n");
-	put("memory/joblet/job/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
+	put("memory/joblet/job/memory.oom_control",
+	    "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
 	cgroup1_read_usage(&d, &u);
 	ck_assert_uint_eq(u.cpu_usec, 2500000);
 	ck_assert_uint_eq(u.memory_bytes, 1048576);
@@ -818,7 +832,9 @@ START_TEST(write_error_is_precise)
 	fd = open_dir("job");
 	ck_assert_int_eq(jl_cg_write(fd, "/sys/fs/cgroup/x/job", "io.max", "8:16 rbps=1", &e),
 			 -JOBLET_E_UNSUPPORTED);
-	ck_assert_str_eq(e->message, "cannot write `8:16 rbps=1` to `/sys/fs/cgroup/x/job/io.max` (the file does not exist: its controller is not enabled for this cgroup, or this kernel lacks the feature): No such file or directory");
+	ck_assert_str_eq(
+		e->message,
+		"cannot write `8:16 rbps=1` to `/sys/fs/cgroup/x/job/io.max` (the file does not exist: its controller is not enabled for this cgroup, or this kernel lacks the feature): No such file or directory");
 	joblet_error_clear(&e);
 	ck_assert_int_eq(jl_cg_write_raw(fd, "io.max", "x"), -ENOENT);
 	/* A symlink planted in place of a cgroup file is not followed. */

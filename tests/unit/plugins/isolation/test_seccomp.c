@@ -191,8 +191,10 @@ static const struct call denied[] = {
 	{ "clone CLONE_NEWUSER", SYS_clone, { CLONE_NEWUSER | CLONE_SIGHAND }, 0 },
 	{ "clone CLONE_NEWPID", SYS_clone, { CLONE_NEWPID | CLONE_SIGHAND }, 0 },
 	{ "clone CLONE_NEWNET", SYS_clone, { CLONE_NEWNET | CLONE_SIGHAND }, 0 },
-	{ "clone CLONE_NEWUSER, high bits set", SYS_clone,
-	  { (long)(CLONE_NEWUSER | CLONE_SIGHAND | (1UL << 40)) }, 0 },
+	{ "clone CLONE_NEWUSER, high bits set",
+	  SYS_clone,
+	  { (long)(CLONE_NEWUSER | CLONE_SIGHAND | (1UL << 40)) },
+	  0 },
 	{ "clone3", SYS_clone3, { 0, 0 }, ENOSYS },
 	{ "unshare CLONE_NEWUSER", SYS_unshare, { CLONE_NEWUSER }, 0 },
 	{ "unshare CLONE_NEWNS", SYS_unshare, { CLONE_NEWNS }, 0 },
@@ -280,22 +282,34 @@ static const struct call denied[] = {
 	{ "personality ADDR_NO_RANDOMIZE", SYS_personality, { ADDR_NO_RANDOMIZE }, 0 },
 	{ "personality READ_IMPLIES_EXEC", SYS_personality, { READ_IMPLIES_EXEC }, 0 },
 	{ "personality PER_BSD", SYS_personality, { PER_BSD }, 0 },
-	{ "personality PER_LINUX32|ADDR_NO_RANDOMIZE", SYS_personality,
-	  { PER_LINUX32 | ADDR_NO_RANDOMIZE }, 0 },
+	{ "personality PER_LINUX32|ADDR_NO_RANDOMIZE",
+	  SYS_personality,
+	  { PER_LINUX32 | ADDR_NO_RANDOMIZE },
+	  0 },
 	{ "personality 0xfffffffe", SYS_personality, { 0xfffffffe }, 0 },
-	{ "personality ADDR_NO_RANDOMIZE, high bits set", SYS_personality,
-	  { (long)(ADDR_NO_RANDOMIZE | (1UL << 32)) }, 0 },
+	{ "personality ADDR_NO_RANDOMIZE, high bits set",
+	  SYS_personality,
+	  { (long)(ADDR_NO_RANDOMIZE | (1UL << 32)) },
+	  0 },
 	{ "ioctl TIOCSTI", SYS_ioctl, { NULLFD, TIOCSTI, S(&c_x) }, 0 },
-	{ "ioctl TIOCSTI, high bits set", SYS_ioctl, { NULLFD, (long)(TIOCSTI | (1UL << 32)), S(&c_x) },
+	{ "ioctl TIOCSTI, high bits set",
+	  SYS_ioctl,
+	  { NULLFD, (long)(TIOCSTI | (1UL << 32)), S(&c_x) },
 	  0 },
 	{ "ioctl TIOCLINUX", SYS_ioctl, { NULLFD, TIOCLINUX, S(&c_x) }, 0 },
-	{ "ioctl TIOCLINUX, high bits set", SYS_ioctl,
-	  { NULLFD, (long)(TIOCLINUX | (0xffffUL << 32)), S(&c_x) }, 0 },
+	{ "ioctl TIOCLINUX, high bits set",
+	  SYS_ioctl,
+	  { NULLFD, (long)(TIOCLINUX | (0xffffUL << 32)), S(&c_x) },
+	  0 },
 	{ "socket AF_VSOCK", SYS_socket, { AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
-	{ "socket AF_VSOCK, high bits set", SYS_socket,
-	  { (long)(AF_VSOCK | (1UL << 32)), SOCK_STREAM | SOCK_CLOEXEC, 0 }, 0 },
-	{ "socket AF_NETLINK NETLINK_AUDIT", SYS_socket,
-	  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT }, EAFNOSUPPORT },
+	{ "socket AF_VSOCK, high bits set",
+	  SYS_socket,
+	  { (long)(AF_VSOCK | (1UL << 32)), SOCK_STREAM | SOCK_CLOEXEC, 0 },
+	  0 },
+	{ "socket AF_NETLINK NETLINK_AUDIT",
+	  SYS_socket,
+	  { AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT },
+	  EAFNOSUPPORT },
 };
 
 /* A call that must not be killed in kill mode (it has an errno of its own). */
@@ -328,10 +342,10 @@ static void report_failure(const char *fmt, ...)
 	n_failed++;
 }
 
-#define want(cond, ...)                     \
-	do {                                 \
-		if (!(cond))                 \
-			report_failure(__VA_ARGS__);   \
+#define want(cond, ...)                                                                            \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			report_failure(__VA_ARGS__);                                               \
 	} while (0)
 
 /* Run fn in a child with the filter of pl loaded; fail the test with what it reported. */
@@ -360,7 +374,8 @@ static void run_filtered(struct plugin *pl, void (*fn)(void))
 	close(p[0]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the filtered child %s %d:\n%s", WIFEXITED(status) ? "exited" : "was killed by",
+		      "the filtered child %s %d:\n%s",
+		      WIFEXITED(status) ? "exited" : "was killed by",
 		      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), out);
 }
 
@@ -371,7 +386,7 @@ static void expect_denied(const struct call *c)
 	errno = 0;
 	r = syscall(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
 	want(r == -1 && errno == (c->err ? c->err : EPERM), "%s: got %ld (%s), expected %s",
-	      c->what, r, strerror(errno), strerror(c->err ? c->err : EPERM));
+	     c->what, r, strerror(errno), strerror(c->err ? c->err : EPERM));
 }
 
 static void all_denied(void)
@@ -413,32 +428,32 @@ static void ordinary_work(void)
 
 	want(getpid() == (pid_t)syscall(SYS_getpid), "getpid");
 	want(pipe2(p, O_CLOEXEC) == 0 && write(p[1], "x", 1) == 1 && read(p[0], &c, 1) == 1 &&
-		      c == 'x',
-	      "pipe, write, read: %s", strerror(errno));
+		     c == 'x',
+	     "pipe, write, read: %s", strerror(errno));
 	want(ioctl(p[0], FIONREAD, &one) == 0 && one == 0, "ioctl FIONREAD: %s", strerror(errno));
 	close(p[0]);
 	close(p[1]);
 	errno = 0;
 	want(ioctl(NULLFD, TCGETS, &(char[64]){ 0 }) < 0 && errno == ENOTTY,
-	      "ioctl TCGETS on /dev/null: %s (ENOTTY expected)", strerror(errno));
+	     "ioctl TCGETS on /dev/null: %s (ENOTTY expected)", strerror(errno));
 
 	/* fork() is clone(SIGCHLD | CLONE_CHILD_*): no namespace flag. */
 	pid = fork();
 	if (pid == 0)
 		_exit(7);
 	want(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 7,
-	      "fork: %s", strerror(errno));
+		     WEXITSTATUS(status) == 7,
+	     "fork: %s", strerror(errno));
 	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0)
 		_exit(8);
 	want(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 8,
-	      "clone(SIGCHLD): %s", strerror(errno));
+		     WEXITSTATUS(status) == 8,
+	     "clone(SIGCHLD): %s", strerror(errno));
 	/* glibc tries clone3 (ENOSYS here) and falls back to clone(CLONE_VM | CLONE_THREAD ...). */
 	want(pthread_create(&t, NULL, thread_main, (void *)&c) == 0 && pthread_join(t, &ret) == 0 &&
-		      ret == (char *)&c + 1,
-	      "pthread_create");
+		     ret == (char *)&c + 1,
+	     "pthread_create");
 	want(fork_exec_true() == 0, "fork + execve /bin/true");
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -454,12 +469,12 @@ static void ordinary_work(void)
 	/* The personalities Docker allows. */
 	want(syscall(SYS_personality, 0xffffffffUL) >= 0, "personality query: %s", strerror(errno));
 	want(syscall(SYS_personality, PER_LINUX32) >= 0, "personality PER_LINUX32: %s",
-	      strerror(errno));
+	     strerror(errno));
 	want(syscall(SYS_personality, UNAME26) >= 0, "personality UNAME26: %s", strerror(errno));
 	want(syscall(SYS_personality, PER_LINUX32 | UNAME26) >= 0,
-	      "personality PER_LINUX32|UNAME26: %s", strerror(errno));
+	     "personality PER_LINUX32|UNAME26: %s", strerror(errno));
 	want(syscall(SYS_personality, PER_LINUX) == (PER_LINUX32 | UNAME26),
-	      "personality PER_LINUX: %s", strerror(errno));
+	     "personality PER_LINUX: %s", strerror(errno));
 
 	/* What the shim does after the hooks (core/shim/child.c drop_privileges). */
 	{
@@ -469,15 +484,16 @@ static void ordinary_work(void)
 		char cwd[4096];
 
 		want(setrlimit(RLIMIT_CORE, &core0) == 0, "setrlimit CORE: %s", strerror(errno));
-		want(setrlimit(RLIMIT_NOFILE, &nofile) == 0, "setrlimit NOFILE: %s", strerror(errno));
+		want(setrlimit(RLIMIT_NOFILE, &nofile) == 0, "setrlimit NOFILE: %s",
+		     strerror(errno));
 		want(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "prctl NO_NEW_PRIVS: %s",
-		      strerror(errno));
+		     strerror(errno));
 		if (geteuid() == 0) {
 			gid_t gid = 65534;
 
 			for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
 				want(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0 || errno == EINVAL,
-				      "PR_CAPBSET_DROP %d: %s", cap, strerror(errno));
+				     "PR_CAPBSET_DROP %d: %s", cap, strerror(errno));
 			want(setgroups(1, &gid) == 0, "setgroups: %s", strerror(errno));
 			want(setresgid(65534, 65534, 65534) == 0, "setresgid: %s", strerror(errno));
 			want(setresuid(65534, 65534, 65534) == 0, "setresuid: %s", strerror(errno));
@@ -485,11 +501,11 @@ static void ordinary_work(void)
 		memset(d, 0, sizeof(d));
 		want(syscall(SYS_capset, &h, d) == 0, "capset: %s", strerror(errno));
 		want(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == 0,
-		      "PR_CAP_AMBIENT_CLEAR_ALL: %s", strerror(errno));
+		     "PR_CAP_AMBIENT_CLEAR_ALL: %s", strerror(errno));
 		want(chdir("/") == 0 && getcwd(cwd, sizeof(cwd)) && strcmp(cwd, "/") == 0,
-		      "chdir, getcwd: %s", strerror(errno));
+		     "chdir, getcwd: %s", strerror(errno));
 		want(syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0 || errno == ENOSYS,
-		      "close_range CLOEXEC: %s", strerror(errno));
+		     "close_range CLOEXEC: %s", strerror(errno));
 		want(fcntl(NULLFD, F_SETFD, FD_CLOEXEC) == 0, "fcntl F_SETFD: %s", strerror(errno));
 		want(fork_exec_true() == 0, "fork + execve /bin/true after the privilege drop");
 	}
@@ -564,7 +580,7 @@ static void x32_checks(void)
 	errno = 0;
 	r = syscall(X32_BIT | SYS_getpid);
 	want(r == getpid() || (r == -1 && errno == ENOSYS), "x32 getpid is not refused: %ld (%s)",
-	      r, strerror(errno));
+	     r, strerror(errno));
 }
 #endif
 
@@ -643,7 +659,8 @@ START_TEST(test_denied_kill_with_sigsys)
 
 		if (pid == 0) {
 			child_enter(&pl);
-			_exit(getpid() == (pid_t)syscall(SYS_getpid) && fork_exec_true() == 0 ? 0 : 1);
+			_exit(getpid() == (pid_t)syscall(SYS_getpid) && fork_exec_true() == 0 ? 0
+											      : 1);
 		}
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -679,16 +696,16 @@ static void allowed_by_settings(void)
 	/* Allowed: the kernel's own answer comes back. */
 	errno = 0;
 	want(syscall(SYS_ptrace, 0x7fff, -1, 0, 0) == -1 && errno != EPERM,
-	      "ptrace is still refused (%s)", strerror(errno));
+	     "ptrace is still refused (%s)", strerror(errno));
 	errno = 0;
 	want(syscall(SYS_keyctl, 0x7fff) == -1 && errno == EOPNOTSUPP, "keyctl: %s",
-	      strerror(errno));
+	     strerror(errno));
 	/* The rest of the profile stays. */
 	errno = 0;
 	want(syscall(SYS_bpf, 0x7fff, 0, 0) == -1 && errno == EPERM, "bpf: %s", strerror(errno));
 	errno = 0;
 	want(syscall(SYS_ioctl, NULLFD, TIOCSTI, &c_x) == -1 && errno == EPERM, "TIOCSTI: %s",
-	      strerror(errno));
+	     strerror(errno));
 }
 
 START_TEST(test_allow_setting)
@@ -741,14 +758,14 @@ END_TEST
 static const char *skipped[16], *skipped_why[16];
 static unsigned n_skipped;
 
-#define add_if(tc, cond, fn, why)                            \
-	do {                                                 \
-		if (cond)                                    \
-			tcase_add_test(tc, fn);              \
-		else if (n_skipped < 16) {                   \
-			skipped[n_skipped] = #fn;            \
-			skipped_why[n_skipped++] = (why);    \
-		}                                            \
+#define add_if(tc, cond, fn, why)                                                                  \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			tcase_add_test(tc, fn);                                                    \
+		else if (n_skipped < 16) {                                                         \
+			skipped[n_skipped] = #fn;                                                  \
+			skipped_why[n_skipped++] = (why);                                          \
+		}                                                                                  \
 	} while (0)
 
 static Suite *seccomp_suite(bool can_load)

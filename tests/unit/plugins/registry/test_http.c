@@ -39,10 +39,12 @@ START_TEST(test_resolve)
 	struct joblet_error *e = NULL;
 	char *url = NULL;
 
-	expect_resolved(index, "pkg/a-1.0.0.tar.gz", "https://example.org/rt/main/pkg/a-1.0.0.tar.gz");
+	expect_resolved(index, "pkg/a-1.0.0.tar.gz",
+			"https://example.org/rt/main/pkg/a-1.0.0.tar.gz");
 	expect_resolved(index, "/releases/a.tar.gz", "https://example.org/releases/a.tar.gz");
 	expect_resolved(index, "../b.tar.gz", "https://example.org/rt/b.tar.gz");
-	expect_resolved(index, "https://cdn.example.net/a.tar.gz", "https://cdn.example.net/a.tar.gz");
+	expect_resolved(index, "https://cdn.example.net/a.tar.gz",
+			"https://cdn.example.net/a.tar.gz");
 	ck_assert_int_eq(registry_http_resolve("not a url", "x", &url, &e), -JOBLET_E_INVALID);
 	ck_assert_ptr_null(url);
 	ck_assert_ptr_nonnull(strstr(e->message, "cannot resolve `x` against `not a url`: "));
@@ -68,7 +70,9 @@ START_TEST(test_https_only)
 						"http://example.org/a.tar.gz", NULL, &s, &e),
 			 -JOBLET_E_UNSUPPORTED);
 	ck_assert_ptr_null(s);
-	ck_assert_str_eq(e->message, "`http://example.org/a.tar.gz` is not an https:// URL; another registry plugin may fetch it");
+	ck_assert_str_eq(
+		e->message,
+		"`http://example.org/a.tar.gz` is not an https:// URL; another registry plugin may fetch it");
 	joblet_error_free(e);
 }
 END_TEST

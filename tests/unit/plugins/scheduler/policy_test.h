@@ -106,10 +106,13 @@ static inline void expect_refused(const char *name, const char *settings, const 
 }
 
 static inline struct joblet_sched_job job(uint64_t seq, const char *owner, int64_t priority,
-				   int64_t submit)
+					  int64_t submit)
 {
-	return (struct joblet_sched_job){ .size = sizeof(struct joblet_sched_job), .id = "job",
-					  .owner = owner, .seq = seq, .submit_time_ns = submit,
+	return (struct joblet_sched_job){ .size = sizeof(struct joblet_sched_job),
+					  .id = "job",
+					  .owner = owner,
+					  .seq = seq,
+					  .submit_time_ns = submit,
 					  .priority = priority };
 }
 
@@ -117,7 +120,6 @@ static inline void submit(struct joblet_sched_job *j, int64_t now)
 {
 	ck_assert_int_eq(ops->submit(q, j, now, NULL), 0);
 }
-
 
 static uint64_t rng_state = 42;
 

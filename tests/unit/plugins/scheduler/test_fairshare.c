@@ -287,7 +287,7 @@ START_TEST(test_fairshare_many_owners)
 {
 	enum { N = 10000, OWNERS = 100 };
 	struct joblet_sched_job *j = calloc(N, sizeof(*j));
-	char (*names)[16] = calloc(OWNERS, sizeof(*names));
+	char(*names)[16] = calloc(OWNERS, sizeof(*names));
 	uint64_t next[OWNERS] = { 0 };
 	int seen[OWNERS];
 
@@ -335,8 +335,9 @@ START_TEST(test_fairshare_settings)
 	expect_refused("fairshare", "      weights: \"alice=3; bob=2\"\n",
 		       "`alice=3; bob=2` is not OWNER=WEIGHT");
 	expect_refused("fairshare", "      weights: \"alice=-1\"\n", "`alice=-1` is not");
-	expect_refused("fairshare", "      weights: \"alice=1000001\"\n",
-		       "a whole number from 1 to 1000000; entries separated by commas, such as `alice=3, bob=2`");
+	expect_refused(
+		"fairshare", "      weights: \"alice=1000001\"\n",
+		"a whole number from 1 to 1000000; entries separated by commas, such as `alice=3, bob=2`");
 	expect_refused("fairshare", "      weights: \"bob=1, alice=2, bob=3\"\n",
 		       "setting `weights` names `bob` twice");
 	expect_refused("fairshare", "      default_weight: 0\n",
@@ -360,8 +361,8 @@ END_TEST
  * a key; shares that outgrow their field).
  */
 #define M_OWNERS 6
-#define M_JOBS 600
-#define M_STEPS 4000
+#define M_JOBS	 600
+#define M_STEPS	 4000
 
 enum { M_OUT = 0, M_WAITING = 1, M_RUNNING = 2 };
 
@@ -478,7 +479,8 @@ static void model_end(struct model *m, int k)
 		ops->remove(q, &m->jobs[i]);
 		for (at = m->o[k].head; m->o[k].fifo[at] != i; at++)
 			;
-		memmove(&m->o[k].fifo[at], &m->o[k].fifo[at + 1], (size_t)(m->o[k].tail - at - 1) * sizeof(int));
+		memmove(&m->o[k].fifo[at], &m->o[k].fifo[at + 1],
+			(size_t)(m->o[k].tail - at - 1) * sizeof(int));
 		m->o[k].tail--;
 		m->waiting--;
 	}

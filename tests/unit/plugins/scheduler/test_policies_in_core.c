@@ -58,8 +58,10 @@ START_TEST(test_core_priority_capacity_and_time)
 	/* big (900) is first but needs 200% with 100% free: strict, so small waits too. */
 	ck_assert_ptr_null(jl_sched_next(c, MIN_NS));
 	jl_sched_why(c, &small, why, sizeof(why));
-	ck_assert_msg(strstr(why, "waits its turn behind job big, the next in the priority policy's order, which waits for CPU: needs 200%, 100% of the 200% budget is free"),
-		      "%s", why);
+	ck_assert_msg(
+		strstr(why,
+		       "waits its turn behind job big, the next in the priority policy's order, which waits for CPU: needs 200%, 100% of the 200% budget is free"),
+		"%s", why);
 	jl_sched_release(c, &run, 2 * MIN_NS);
 	ck_assert_ptr_eq(jl_sched_next(c, 2 * MIN_NS), &big);
 	jl_sched_release(c, &big, 3 * MIN_NS);

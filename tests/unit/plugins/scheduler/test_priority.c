@@ -242,8 +242,9 @@ END_TEST
 
 START_TEST(test_priority_settings)
 {
-	static const char *const bad[] = { "-1", "ten", "1e3", "\"\"", "1.", ".5", "0x10",
-					   "1000001", "1000000.5", "0.0000001", "\" 10\"", "inf" };
+	static const char *const bad[] = { "-1",	"ten",	     "1e3",	"\"\"",
+					   "1.",	".5",	     "0x10",	"1000001",
+					   "1000000.5", "0.0000001", "\" 10\"", "inf" };
 
 	load_ok("priority", "      aging_per_minute: 1000000\n");
 	load_ok("priority", "      aging_per_minute: 0.000001\n");
@@ -251,8 +252,9 @@ START_TEST(test_priority_settings)
 		char line[128];
 
 		snprintf(line, sizeof(line), "      aging_per_minute: %s\n", bad[i]);
-		expect_refused("priority", line,
-			       "init() failed: setting `aging_per_minute` must be a number from 0 to 1000000");
+		expect_refused(
+			"priority", line,
+			"init() failed: setting `aging_per_minute` must be a number from 0 to 1000000");
 	}
 	expect_refused("priority", "      aging_per_minute: ten\n",
 		       "0 turns aging off), not `ten`");
