@@ -520,8 +520,8 @@ start_sleepers() { # CONFIG
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		n=0
 		for f in "$state"/jobs/*/lock; do
-			[ -f "$f" ] || continue
-			p=$(cat "$f" 2>/dev/null) || continue
+			# The lock holds "SHIM_PID [JOB_PID START_TIME]".
+			read -r p _ <"$f" 2>/dev/null || continue
 			c=$(ps -o comm= --ppid "$p" 2>/dev/null | head -n 1)
 			[ "$c" = sleep ] && n=$((n + 1))
 		done
@@ -530,7 +530,7 @@ start_sleepers() { # CONFIG
 	done
 	for f in "$state"/jobs/*/lock; do
 		[ -f "$f" ] || continue
-		p=$(cat "$f")
+		read -r p _ <"$f" || continue
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = joblet-shim ] && echo "$p" >>"$tmp/shims"
 	done
 	sleep 0.2
