@@ -243,17 +243,6 @@ static const struct jl_job_enum_name *enum_name(const struct jl_job_field *f, in
 	return f->names;
 }
 
-static int set_str(char **slot, const char *v, struct joblet_error **err)
-{
-	char *c = strdup(v);
-
-	if (!c)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the job's flags");
-	free(*slot);
-	*slot = c;
-	return 0;
-}
-
 static int64_t now_ns(void)
 {
 	struct timespec now;
@@ -320,7 +309,7 @@ static int set_from_flag(struct jl_job_spec *s, const struct jl_job_field *f, co
 		*MEMBER(int64_t, s, f) = n;
 		return 0;
 	case JL_JOB_STRING:
-		return set_str(MEMBER(char *, s, f), v, err);
+		return jl_job_spec_set_str(MEMBER(char *, s, f), v, err);
 	case JL_JOB_ENUM:
 		if (!(e = enum_value(f, v)))
 			return bad_flag(err, flag, v, f->flag_what);

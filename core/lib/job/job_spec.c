@@ -98,7 +98,7 @@ static bool env_name_ok(const char *s, size_t n)
 	return true;
 }
 
-static int set_str(char **slot, const char *v, struct joblet_error **err)
+int jl_job_spec_set_str(char **slot, const char *v, struct joblet_error **err)
 {
 	char *c = strdup(v);
 
@@ -270,7 +270,7 @@ static int check_cpu_cores(struct validation *v, struct joblet_error **err)
 	 */
 	if (jl_cpuset_format(&want, list, sizeof(list)) < 0)
 		return 0;
-	return set_str(&s->cpu_cores, list, err);
+	return jl_job_spec_set_str(&s->cpu_cores, list, err);
 }
 
 static int check_envs(struct validation *v, struct joblet_error **err)
@@ -332,7 +332,7 @@ static int reserve_cores(const struct jl_config *cfg, struct jl_job_spec *s,
 			"scheduler.cores (%s) names every CPU of this host, so scheduler.reserve_cores leaves none for jobs without --cpus",
 			cfg->pinnable_cores);
 	if (!s->cpu_cores)
-		return set_str(&s->cpu_cores, have, err);
+		return jl_job_spec_set_str(&s->cpu_cores, have, err);
 	if ((r = jl_cpuset_parse(s->cpu_cores, &want, err)) < 0)
 		return r;
 	jl_cpuset_minus(&want, &rest, &both);
@@ -405,7 +405,7 @@ static int check_workdir(struct validation *v, struct joblet_error **err)
 	struct jl_job_spec *s = v->s;
 	int r;
 
-	if (!s->workdir && (r = set_str(&s->workdir, "/work", err)) < 0)
+	if (!s->workdir && (r = jl_job_spec_set_str(&s->workdir, "/work", err)) < 0)
 		return r;
 	if (!path_clean_absolute(s->workdir) || under(s->workdir, "/proc") ||
 	    under(s->workdir, "/sys") || under(s->workdir, "/dev"))

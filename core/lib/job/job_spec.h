@@ -73,6 +73,9 @@ JL_API int jl_job_spec_parse_args(struct jl_job_spec *spec, int argc, char **arg
  */
 JL_API int jl_job_spec_flag_takes_value(const char *arg);
 
+/* Replace the string *slot with a copy of v (the old one freed); errors JOBLET_E_NOMEM. */
+int jl_job_spec_set_str(char **slot, const char *v, struct joblet_error **err);
+
 /*
  * Check a spec against the configuration and this host, and fill in the
  * defaults: refuses negative or absurd limits, a cpuset naming CPUs the host
