@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <joblet/error.h>
 
@@ -46,7 +48,51 @@ static void mem_close(struct joblet_stream *s)
 	((struct mem_src *)s)->closed++;
 }
 
-/* sha256 of 1 MiB + 123 bytes of (i * 7) & 0xff, computed with sha256sum once. */
+/*
+ * A source of data[0..n) that hands out at most chunk bytes a read and fails
+ * when it reaches fail_at (0 = never); length is what it announces (-1: nothing).
+ */
+static void mem_src_init(struct mem_src *m, const uint8_t *data, size_t n, int64_t length,
+			 size_t chunk, size_t fail_at)
+{
+	memset(m, 0, sizeof(*m));
+	m->base.size = sizeof(m->base);
+	m->base.length = length;
+	m->base.read = mem_read;
+	m->base.close = mem_close;
+	m->data = data;
+	m->len = n;
+	m->chunk = chunk;
+	m->fail_at = fail_at;
+}
+
+/* The sha256 of a file by sha256sum, an implementation other than ours, in hex. */
+static void sha256sum(const char *path, char hex[65])
+{
+	const char *out = jl_tmp_path("sum");
+	pid_t pid = fork();
+	int status;
+	FILE *f;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		execlp("sha256sum", "sha256sum", path, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sha256sum %s failed (%d)",
+		      path, status);
+	f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%64s", hex), 1);
+	fclose(f);
+}
+
+/* n bytes of (i * 7) & 0xff, malloc'd. */
 static uint8_t *pattern(size_t n)
 {
 	uint8_t *p = malloc(n);
@@ -73,15 +119,7 @@ START_TEST(test_prefetch_hash_and_bytes)
 {
 	size_t n = (1 << 20) + 123, got;
 	uint8_t *data = pattern(n), *out = malloc(n + 1);
-	struct mem_src src = {
-		{ sizeof(struct joblet_stream), 0, (int64_t)n, mem_read, mem_close, { 0 } },
-		data,
-		n,
-		0,
-		4096,
-		0,
-		0
-	};
+	struct mem_src src;
 	struct jl_prefetch_options o = { (int64_t)n, 0, "mem", NULL, NULL };
 	struct jl_prefetch *p = NULL;
 	const uint8_t *head;
@@ -90,6 +128,7 @@ START_TEST(test_prefetch_hash_and_bytes)
 	uint64_t bytes;
 	FILE *f;
 
+	mem_src_init(&src, data, n, (int64_t)n, 4096, 0);
 	ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
 	ck_assert_int_eq(jl_prefetch_peek(p, &head, 512, &head_len, NULL), 0);
 	ck_assert_uint_eq(head_len, 512);
@@ -108,16 +147,7 @@ START_TEST(test_prefetch_hash_and_bytes)
 	f = fopen(jl_tmp_path("data"), "w");
 	fwrite(data, 1, n, f);
 	fclose(f);
-	{
-		char cmd[4200];
-
-		snprintf(cmd, sizeof(cmd), "sha256sum %s > %s", jl_tmp_path("data"),
-			 jl_tmp_path("sum"));
-		ck_assert_int_eq(system(cmd), 0);
-	}
-	f = fopen(jl_tmp_path("sum"), "r");
-	ck_assert_int_eq(fscanf(f, "%64s", expect), 1);
-	fclose(f);
+	sha256sum(jl_tmp_path("data"), expect);
 	ck_assert_str_eq(hex, expect);
 	free(data);
 	free(out);
@@ -133,17 +163,10 @@ START_TEST(test_prefetch_size_rules_and_errors)
 
 	/* More than announced: fails, after the bytes before it. */
 	{
-		struct mem_src src = {
-			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-			data,
-			n,
-			0,
-			65536,
-			0,
-			0
-		};
+		struct mem_src src;
 		struct jl_prefetch_options o = { 1000, 0, "pkg-a", NULL, NULL };
 
+		mem_src_init(&src, data, n, -1, 65536, 0);
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
 		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e),
 				 -JOBLET_E_LIMIT);
@@ -154,17 +177,10 @@ START_TEST(test_prefetch_size_rules_and_errors)
 	}
 	/* Fewer than announced. */
 	{
-		struct mem_src src = {
-			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-			data,
-			n,
-			0,
-			65536,
-			0,
-			0
-		};
+		struct mem_src src;
 		struct jl_prefetch_options o = { (int64_t)n + 1, 0, "pkg-b", NULL, NULL };
 
+		mem_src_init(&src, data, n, -1, 65536, 0);
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
 		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e),
 				 -JOBLET_E_CHECKSUM);
@@ -175,17 +191,10 @@ START_TEST(test_prefetch_size_rules_and_errors)
 	}
 	/* The limit, with no size announced. */
 	{
-		struct mem_src src = {
-			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-			data,
-			n,
-			0,
-			65536,
-			0,
-			0
-		};
+		struct mem_src src;
 		struct jl_prefetch_options o = { -1, 100000, "pkg-c", NULL, NULL };
 
+		mem_src_init(&src, data, n, -1, 65536, 0);
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
 		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e),
 				 -JOBLET_E_LIMIT);
@@ -195,17 +204,10 @@ START_TEST(test_prefetch_size_rules_and_errors)
 	}
 	/* The source's own error reaches the reader, in order. */
 	{
-		struct mem_src src = {
-			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-			data,
-			n,
-			0,
-			1000,
-			150000,
-			0
-		};
+		struct mem_src src;
 		struct jl_prefetch_options o = { -1, 0, "pkg-d", NULL, NULL };
 
+		mem_src_init(&src, data, n, -1, 1000, 150000);
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
 		ck_assert_int_eq(drain(jl_prefetch_stream(p), out, n + 1, &got, &e),
 				 -JOBLET_E_NETWORK);
@@ -217,17 +219,10 @@ START_TEST(test_prefetch_size_rules_and_errors)
 	}
 	/* Freed before the end: the producer stops, nothing leaks, the source is closed. */
 	{
-		struct mem_src src = {
-			{ sizeof(struct joblet_stream), 0, -1, mem_read, mem_close, { 0 } },
-			data,
-			n,
-			0,
-			100,
-			0,
-			0
-		};
+		struct mem_src src;
 		struct jl_prefetch_options o = { -1, 0, "pkg-e", NULL, NULL };
 
+		mem_src_init(&src, data, n, -1, 100, 0);
 		ck_assert_int_eq(jl_prefetch_new(&src.base, &o, &p, NULL), 0);
 		jl_prefetch_free(p);
 		ck_assert_int_eq(src.closed, 1);
