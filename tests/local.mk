@@ -182,17 +182,17 @@ tests_unit_job_test_executor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(
 tests_unit_job_test_executor_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_job_test_executor_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
-tests_unit_base_test_cpuset_SOURCES = tests/unit/base/test_cpuset.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_base_test_cpuset_SOURCES = tests/unit/base/test_cpuset.c tests/unit/jl_test.h
 tests_unit_base_test_cpuset_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_base_test_cpuset_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_base_test_cpuset_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
-tests_unit_base_test_timefmt_SOURCES = tests/unit/base/test_timefmt.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_base_test_timefmt_SOURCES = tests/unit/base/test_timefmt.c tests/unit/jl_test.h
 tests_unit_base_test_timefmt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_base_test_timefmt_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_base_test_timefmt_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
-tests_unit_common_test_base64_SOURCES = tests/unit/common/test_base64.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_common_test_base64_SOURCES = tests/unit/common/test_base64.c tests/unit/jl_test.h
 tests_unit_common_test_base64_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_common_test_base64_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_common_test_base64_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS)

@@ -10,24 +10,10 @@
 
 #include "base/cpuset.h"
 #include "jl_test.h"
-#include "jl_tmp.h"
-
-static struct joblet_error *err;
-
-static void setup(void)
-{
-	jl_tmp_setup();
-	err = NULL;
-}
-
-static void teardown(void)
-{
-	joblet_error_free(err);
-	jl_tmp_teardown();
-}
 
 START_TEST(test_cpuset)
 {
+	struct joblet_error *err = NULL;
 	struct jl_cpuset a, b, d;
 	char buf[64];
 
@@ -55,6 +41,7 @@ START_TEST(test_cpuset)
 	ck_assert_int_eq(jl_cpuset_online(&a, NULL), 0);
 	ck_assert(jl_cpuset_has(&a, 0));
 	ck_assert_uint_eq(jl_cpuset_count(&a), (size_t)sysconf(_SC_NPROCESSORS_ONLN));
+	joblet_error_free(err);
 }
 END_TEST
 
@@ -63,7 +50,6 @@ static Suite *suite(void)
 	Suite *s = suite_create("cpuset");
 	TCase *tc_cpuset = tcase_create("cpuset");
 
-	tcase_add_checked_fixture(tc_cpuset, setup, teardown);
 	tcase_add_test(tc_cpuset, test_cpuset);
 	suite_add_tcase(s, tc_cpuset);
 	return s;

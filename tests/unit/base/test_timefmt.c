@@ -11,24 +11,10 @@
 
 #include "base/timefmt.h"
 #include "jl_test.h"
-#include "jl_tmp.h"
-
-static struct joblet_error *err;
-
-static void setup(void)
-{
-	jl_tmp_setup();
-	err = NULL;
-}
-
-static void teardown(void)
-{
-	joblet_error_free(err);
-	jl_tmp_teardown();
-}
 
 START_TEST(test_schedule_times)
 {
+	struct joblet_error *err = NULL;
 	int64_t now = INT64_C(1796300000) * 1000000000, t;
 
 	ck_assert_int_eq(jl_schedule_parse("2h30m", now, &t, &err), 0);
@@ -69,6 +55,7 @@ START_TEST(test_schedule_times)
 		ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "RFC 3339"));
 		joblet_error_clear(&err);
 	}
+	joblet_error_free(err);
 }
 END_TEST
 
@@ -77,7 +64,6 @@ static Suite *suite(void)
 	Suite *s = suite_create("timefmt");
 	TCase *tc_schedule = tcase_create("schedule");
 
-	tcase_add_checked_fixture(tc_schedule, setup, teardown);
 	tcase_add_test(tc_schedule, test_schedule_times);
 	suite_add_tcase(s, tc_schedule);
 	return s;

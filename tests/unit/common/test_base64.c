@@ -11,21 +11,6 @@
 
 #include "common/base64.h"
 #include "jl_test.h"
-#include "jl_tmp.h"
-
-static struct joblet_error *err;
-
-static void setup(void)
-{
-	jl_tmp_setup();
-	err = NULL;
-}
-
-static void teardown(void)
-{
-	joblet_error_free(err);
-	jl_tmp_teardown();
-}
 
 START_TEST(test_base64)
 {
@@ -62,7 +47,6 @@ static Suite *suite(void)
 	Suite *s = suite_create("base64");
 	TCase *tc_base64 = tcase_create("base64");
 
-	tcase_add_checked_fixture(tc_base64, setup, teardown);
 	tcase_add_test(tc_base64, test_base64);
 	suite_add_tcase(s, tc_base64);
 	return s;
