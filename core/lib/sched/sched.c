@@ -361,23 +361,18 @@ int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
 	if (job->exclusive_cores > 0 && (size_t)job->exclusive_cores > pin)
 		return joblet_error_set(
 			err, JOBLET_E_LIMIT, 0,
-			"the job asks for %" PRId64
-			" exclusive cores (--cpus) but this node lets jobs pin %zu (scheduler.cores); ask for fewer, or use --cpu-cores to share cores",
-			job->exclusive_cores, pin);
+			"the job asks for %lld exclusive cores (--cpus) but this node lets jobs pin %zu (scheduler.cores); ask for fewer, or use --cpu-cores to share cores",
+			(long long)job->exclusive_cores, pin);
 	if (s->cpu_budget >= 0 && job->max_cpu > s->cpu_budget)
 		return joblet_error_set(
 			err, JOBLET_E_LIMIT, 0,
-			"the job needs %" PRId64
-			"%% CPU but the whole CPU budget of this node is %" PRId64
-			"%% (scheduler.cpu_budget); ask for at most that much with --max-cpu or --cpus",
-			job->max_cpu, s->cpu_budget);
+			"the job needs %lld%% CPU but the whole CPU budget of this node is %lld%% (scheduler.cpu_budget); ask for at most that much with --max-cpu or --cpus",
+			(long long)job->max_cpu, (long long)s->cpu_budget);
 	if (s->memory_budget >= 0 && job->max_memory_mib > s->memory_budget)
 		return joblet_error_set(
 			err, JOBLET_E_LIMIT, 0,
-			"the job needs %" PRId64
-			" MiB of memory but the whole memory budget of this node is %" PRId64
-			" MiB (scheduler.memory_budget); ask for at most that much with --max-memory",
-			job->max_memory_mib, s->memory_budget);
+			"the job needs %lld MiB of memory but the whole memory budget of this node is %lld MiB (scheduler.memory_budget); ask for at most that much with --max-memory",
+			(long long)job->max_memory_mib, (long long)s->memory_budget);
 	return 0;
 }
 
@@ -561,25 +556,26 @@ static int room_why(const struct jl_sched *s, const struct joblet_sched_capacity
 		    const struct joblet_sched_job *job, char *buf, size_t size)
 {
 	if (cap->free_slots == 0)
-		snprintf(buf, size,
-			 "waits for a free slot: %" PRId64
-			 " jobs run, the most this node runs at once (scheduler.max_running_jobs)",
-			 s->running);
+		snprintf(
+			buf, size,
+			"waits for a free slot: %lld jobs run, the most this node runs at once (scheduler.max_running_jobs)",
+			(long long)s->running);
 	else if (job->exclusive_cores > cap->free_cores)
 		snprintf(buf, size,
-			 "waits for cores: needs %" PRId64 " exclusive cores, %" PRId64
-			 " of %zu are free",
-			 job->exclusive_cores, cap->free_cores, s->npin);
+			 "waits for cores: needs %lld exclusive cores, %lld of %zu are free",
+			 (long long)job->exclusive_cores, (long long)cap->free_cores, s->npin);
 	else if (cap->free_cpu >= 0 && job->max_cpu > cap->free_cpu)
-		snprintf(buf, size,
-			 "waits for CPU: needs %" PRId64 "%%, %" PRId64 "%% of the %" PRId64
-			 "%% budget is free (scheduler.cpu_budget)",
-			 job->max_cpu, cap->free_cpu, s->cpu_budget);
+		snprintf(
+			buf, size,
+			"waits for CPU: needs %lld%%, %lld%% of the %lld%% budget is free (scheduler.cpu_budget)",
+			(long long)job->max_cpu, (long long)cap->free_cpu,
+			(long long)s->cpu_budget);
 	else if (cap->free_memory_mib >= 0 && job->max_memory_mib > cap->free_memory_mib)
-		snprintf(buf, size,
-			 "waits for memory: needs %" PRId64 " MiB, %" PRId64 " MiB of the %" PRId64
-			 " MiB budget is free (scheduler.memory_budget)",
-			 job->max_memory_mib, cap->free_memory_mib, s->memory_budget);
+		snprintf(
+			buf, size,
+			"waits for memory: needs %lld MiB, %lld MiB of the %lld MiB budget is free (scheduler.memory_budget)",
+			(long long)job->max_memory_mib, (long long)cap->free_memory_mib,
+			(long long)s->memory_budget);
 	else
 		return 0;
 	return 1;
@@ -621,9 +617,9 @@ void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, 
 			head->id ? head->id : "?", s->plugin->name, ahead);
 	else
 		snprintf(buf, size,
-			 "waits its turn: %" PRIu64
-			 " jobs are queued, in the order of the %s policy",
-			 jl_scheduler_count(s->plugin, s->state), s->plugin->name);
+			 "waits its turn: %llu jobs are queued, in the order of the %s policy",
+			 (unsigned long long)jl_scheduler_count(s->plugin, s->state),
+			 s->plugin->name);
 }
 
 void jl_sched_usage(const struct jl_sched *s, struct jl_sched_usage *ret)

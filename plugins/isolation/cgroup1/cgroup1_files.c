@@ -85,9 +85,8 @@ static int cgroup1_write_memory(const struct cgroup1_dirs *d, const struct jl_cg
 	if (r == -ENOENT && l->host_has_swap)
 		return joblet_error_set(
 			err, JOBLET_E_UNSUPPORTED, 0,
-			"cannot keep the job out of swap: `%s/memory.memsw.limit_in_bytes` does not exist (swap accounting is off) and this host has swap, so the job could use more than %" PRId64
-			" MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit",
-			path, l->memory_mib);
+			"cannot keep the job out of swap: `%s/memory.memsw.limit_in_bytes` does not exist (swap accounting is off) and this host has swap, so the job could use more than %lld MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit",
+			path, (long long)l->memory_mib);
 	if (r < 0 && r != -ENOENT) {
 		r = jl_cg_write(fd, path, "memory.memsw.limit_in_bytes", v, err);
 		if (r < 0)

@@ -39,9 +39,8 @@ int cgroup2_write_limits(int fd, const char *path, const struct jl_cg_limits *l,
 		if (r == -ENOENT && l->host_has_swap)
 			return joblet_error_set(
 				err, JOBLET_E_UNSUPPORTED, 0,
-				"cannot keep the job out of swap: `%s/memory.swap.max` does not exist (this kernel does not account swap) and this host has swap, so the job could use more than %" PRId64
-				" MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit",
-				path, l->memory_mib);
+				"cannot keep the job out of swap: `%s/memory.swap.max` does not exist (this kernel does not account swap) and this host has swap, so the job could use more than %lld MiB; boot with swapaccount=1, turn swap off, or run the job without a memory limit",
+				path, (long long)l->memory_mib);
 		if (r < 0 && r != -ENOENT) {
 			r = jl_cg_write(fd, path, "memory.swap.max", "0", err);
 			if (r < 0)
