@@ -68,6 +68,7 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "Job flags (those of `rnx job run`):\n"
 	  "  --max-cpu=PCT        CPU, percent of one core (100 = one core)\n"
 	  "  --max-memory=MIB     memory in MiB (or a size: 2GiB); the job is killed beyond it\n"
+	  "  --max-disk=MIB       size of /work in MiB (or 10GiB); writes beyond get ENOSPC\n"
 	  "  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"
 	  "  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"
 	  "  --max-pids=N         at most N processes (default isolation.max_pids)\n"

@@ -534,7 +534,8 @@ static void schedule(struct manager *m)
 }
 
 /* What the scheduler core needs of job j; the limits come from its spec. */
-static void fill_sched_job(struct mjob *j, int64_t max_cpu, int64_t max_memory_mib, int64_t cpus)
+static void fill_sched_job(struct mjob *j, int64_t max_cpu, int64_t max_memory_mib, int64_t cpus,
+			   int64_t max_disk_mib)
 {
 	j->sj.size = sizeof(j->sj);
 	j->sj.id = j->rec.id;
@@ -544,6 +545,7 @@ static void fill_sched_job(struct mjob *j, int64_t max_cpu, int64_t max_memory_m
 	/* A job pinned to N cores can use at most N x 100%: that is its share of the budget. */
 	j->sj.max_cpu = max_cpu > 0 ? max_cpu : cpus * 100;
 	j->sj.max_memory_mib = max_memory_mib;
+	j->sj.max_disk_mib = max_disk_mib;
 	j->sj.exclusive_cores = cpus;
 	j->sj.start_at_ns = j->rec.state == JOB_SCHEDULED ? j->rec.scheduled_ns : 0;
 	/*
@@ -554,11 +556,11 @@ static void fill_sched_job(struct mjob *j, int64_t max_cpu, int64_t max_memory_m
 		j->rec.scheduled_ns > j->rec.created_ns ? j->rec.scheduled_ns : j->rec.created_ns;
 }
 
-/* The limits from a stored public spec (max_cpu, max_memory, cpus). */
+/* The limits from a stored public spec (max_cpu, max_memory, cpus, max_disk). */
 static void fill_sched_job_json(struct mjob *j, const char *spec_json)
 {
 	json_object *o = spec_json ? json_tokener_parse(spec_json) : NULL, *v;
-	int64_t cpu = 0, mem = 0, cpus = 0;
+	int64_t cpu = 0, mem = 0, cpus = 0, disk = 0;
 
 	if (o && json_object_object_get_ex(o, "max_cpu", &v))
 		cpu = json_object_get_int64(v);
@@ -566,8 +568,10 @@ static void fill_sched_job_json(struct mjob *j, const char *spec_json)
 		mem = json_object_get_int64(v);
 	if (o && json_object_object_get_ex(o, "cpus", &v))
 		cpus = json_object_get_int64(v);
+	if (o && json_object_object_get_ex(o, "max_disk", &v))
+		disk = json_object_get_int64(v);
 	json_object_put(o);
-	fill_sched_job(j, cpu, mem, cpus);
+	fill_sched_job(j, cpu, mem, cpus, disk);
 }
 
 /* Hand job j (filled) to the scheduler core: it waits for its time, its turn and room. */
@@ -834,6 +838,7 @@ static int make_sched(const struct jl_config *cfg, const struct joblet_plugin *p
 	lim.memory_budget_mib = cfg->memory_budget > 0	 ? cfg->memory_budget >> 20
 				: cfg->memory_budget < 0 ? -1
 							 : (int64_t)pages * page >> 20;
+	lim.disk_budget_mib = cfg->disk_budget > 0 ? cfg->disk_budget >> 20 : -1;
 	if (cfg->pinnable_cores)
 		lim.cores = cfg->pinnable_cores;
 	else if ((f = fopen("/sys/devices/system/cpu/online", "re"))) {
@@ -845,9 +850,9 @@ static int make_sched(const struct jl_config *cfg, const struct joblet_plugin *p
 	r = jl_sched_new(&lim, policy, ret, err);
 	if (r == 0)
 		jl_log(JOBLET_LOG_INFO, NULL,
-		       "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, memory budget %lld MiB, cores to pin: %s",
+		       "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, memory budget %lld MiB, disk budget %lld MiB, cores to pin: %s",
 		       policy->name, (long long)lim.max_running_jobs, (long long)lim.cpu_budget,
-		       (long long)lim.memory_budget_mib,
+		       (long long)lim.memory_budget_mib, (long long)lim.disk_budget_mib,
 		       lim.cores && *lim.cores ? lim.cores : "none");
 	return r;
 }
@@ -1241,6 +1246,7 @@ static int submit_admit(struct manager *m, struct submission *s, struct joblet_e
 	probe.id = spec->id;
 	probe.max_cpu = spec->max_cpu > 0 ? spec->max_cpu : spec->cpus * 100;
 	probe.max_memory_mib = spec->max_memory_mib;
+	probe.max_disk_mib = spec->max_disk_mib;
 	probe.exclusive_cores = spec->cpus;
 	pthread_mutex_lock(&m->lock);
 	r = jl_sched_check(m->sched, &probe, err);
@@ -1334,7 +1340,8 @@ static void submit_queue(struct manager *m, struct submission *s)
 		arm_timer(m);
 		return;
 	}
-	fill_sched_job(j, s->spec->max_cpu, s->spec->max_memory_mib, s->spec->cpus);
+	fill_sched_job(j, s->spec->max_cpu, s->spec->max_memory_mib, s->spec->cpus,
+		       s->spec->max_disk_mib);
 	if (enqueue(m, j) == 0) {
 		if (j->rec.state == JOB_SCHEDULED)
 			arm_timer(m);

@@ -55,7 +55,8 @@ enum joblet_job_limit {
 	JOBLET_LIMIT_MEMORY_MIB = 2,
 	JOBLET_LIMIT_IO_BPS = 3, /* bytes per second, read and write */
 	JOBLET_LIMIT_PIDS = 4,
-	JOBLET_LIMIT_TIMEOUT_S = 5
+	JOBLET_LIMIT_TIMEOUT_S = 5,
+	JOBLET_LIMIT_DISK_MIB = 6 /* the size of /work; 0 = none (since ABI 2.1) */
 };
 JOBLET_API int64_t joblet_job_limit(const struct joblet_job *job, int32_t which);
 

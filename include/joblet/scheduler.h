@@ -45,6 +45,9 @@ struct joblet_sched_job {
 	uint32_t core_state; /* where it is: waiting for its time, queued, running */
 	uint32_t core_reserved;
 	void *core_data; /* the cores it holds while it runs */
+	/* Since ABI 2.1 (size tells): appended, so a 2.0 policy reads the fields above unchanged.
+	 */
+	int64_t max_disk_mib; /* its /work (--max-disk); 0 = none */
 };
 
 /* What is free right now.  A negative field means "no limit". */
@@ -54,7 +57,8 @@ struct joblet_sched_capacity {
 	int64_t free_slots; /* jobs that may still start */
 	int64_t free_cpu;   /* percent of one core, summed */
 	int64_t free_memory_mib;
-	int64_t free_cores; /* cores free for exclusive pinning */
+	int64_t free_cores;    /* cores free for exclusive pinning */
+	int64_t free_disk_mib; /* since ABI 2.1 (size tells): of scheduler.disk_budget */
 };
 
 /* 1 when job fits into cap, else 0.  Policies use it in pick(). */

@@ -73,6 +73,7 @@ static const struct key_def scheduler_keys[] = {
 	{ "max_running_jobs", KEY_LIMIT, FIELD(max_running_jobs), NULL },
 	{ "cpu_budget", KEY_LIMIT, FIELD(cpu_budget), NULL, true },
 	{ "memory_budget", KEY_SIZE_LIMIT, FIELD(memory_budget), NULL, true },
+	{ "disk_budget", KEY_SIZE_LIMIT, FIELD(disk_budget), NULL },
 	{ "cores", KEY_CPUS, FIELD(pinnable_cores), NULL },
 	{ "reserve_cores", KEY_BOOL, FIELD(reserve_cores), NULL },
 	{ NULL },
@@ -99,6 +100,7 @@ static const struct key_def isolation_keys[] = {
 	{ "max_cpu", KEY_LIMIT, FIELD(default_max_cpu), NULL },
 	{ "max_memory", KEY_SIZE_LIMIT, FIELD(default_max_memory), NULL },
 	{ "max_iobps", KEY_SIZE_LIMIT, FIELD(default_max_iobps), NULL },
+	{ "max_disk", KEY_SIZE_LIMIT, FIELD(default_max_disk), NULL },
 	{ NULL },
 };
 
@@ -222,6 +224,8 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->default_max_cpu = -1;
 	cfg->default_max_memory = -1;
 	cfg->default_max_iobps = -1;
+	cfg->default_max_disk = INT64_C(1) << 30;
+	cfg->disk_budget = -1;
 	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca)
 		goto oom;
 	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||

@@ -77,6 +77,8 @@ struct jl_config {
 	int64_t default_max_cpu;    /* isolation.max_cpu: percent of one core */
 	int64_t default_max_memory; /* isolation.max_memory: bytes */
 	int64_t default_max_iobps;  /* isolation.max_iobps: bytes per second */
+	int64_t default_max_disk;   /* isolation.max_disk: bytes of /work per job */
+	int64_t disk_budget;	    /* scheduler.disk_budget: bytes, the sum of running max_disk */
 	int32_t reserve_cores;	    /* scheduler.reserve_cores: other jobs run outside cores */
 	int32_t reserved3;
 };

@@ -155,6 +155,8 @@ int64_t joblet_job_limit(const struct joblet_job *job, int32_t which)
 		return job->spec->max_pids;
 	case JOBLET_LIMIT_TIMEOUT_S:
 		return job->spec->timeout_s;
+	case JOBLET_LIMIT_DISK_MIB:
+		return job->spec->max_disk_mib > 0 ? job->spec->max_disk_mib : 0;
 	default:
 		return 0;
 	}

@@ -22,6 +22,8 @@
 #define MAX_TIMEOUT_S	(366LL * 86400)
 #define MAX_PIDS	4194304
 #define MAX_IOBPS	(INT64_C(1) << 40)
+#define MAX_DISK_MIB	(INT64_C(1) << 30) /* 1 PiB */
+#define MIN_DISK_MIB	4
 #define MAX_ARGS	4096
 #define MAX_ENV		1024
 #define JOBLET_MAX_CPUS JL_CPUSET_MAX
@@ -201,7 +203,7 @@ static int check_command(struct validation *v, struct joblet_error **err)
 	return 0;
 }
 
-/* max_cpu, max_memory, max_iobps, max_pids (0 = the configured default), timeout. */
+/* max_cpu, max_memory, max_disk, max_iobps, max_pids (0 = the configured default), timeout. */
 static int check_limits(struct validation *v, struct joblet_error **err)
 {
 	struct jl_job_spec *s = v->s;
@@ -221,6 +223,12 @@ static int check_limits(struct validation *v, struct joblet_error **err)
 			err, JOBLET_E_INVALID, 0,
 			"max_memory %lld MiB is too small to start anything; give at least 4",
 			(long long)s->max_memory_mib);
+	if (s->max_disk_mib < 0 || s->max_disk_mib > MAX_DISK_MIB ||
+	    (s->max_disk_mib > 0 && s->max_disk_mib < MIN_DISK_MIB))
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"max_disk %lld MiB is out of range: 0 (the default) or %d to %lld MiB",
+			(long long)s->max_disk_mib, MIN_DISK_MIB, (long long)MAX_DISK_MIB);
 	if (s->max_iobps < 0 || s->max_iobps > MAX_IOBPS)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"max_iobps %lld is out of range: 0 (unlimited) to %lld",
@@ -380,6 +388,8 @@ static int apply_default_limits(struct validation *v, struct joblet_error **err)
 		if (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib)
 			s->max_memory_mib = v->mem_mib;
 	}
+	if (s->max_disk_mib == 0 && cfg->default_max_disk > 0)
+		s->max_disk_mib = (cfg->default_max_disk + (INT64_C(1) << 20) - 1) >> 20;
 	if (s->max_iobps == 0 && cfg->default_max_iobps > 0)
 		s->max_iobps =
 			cfg->default_max_iobps < MAX_IOBPS ? cfg->default_max_iobps : MAX_IOBPS;

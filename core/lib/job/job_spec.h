@@ -30,6 +30,7 @@ struct jl_job_spec {
 	char **env;		/* KEY=VALUE set for the job, NULL-terminated */
 	int64_t max_cpu;	/* percent of one core (100 = one core); 0 = unlimited */
 	int64_t max_memory_mib; /* 0 = unlimited */
+	int64_t max_disk_mib;	/* /work's size; 0 = the default (validated: none) */
 	int64_t max_iobps;	/* bytes per second, read and write; 0 = unlimited */
 	int64_t max_pids;	/* 0 = the configured default */
 	int64_t timeout_s;	/* wall clock; 0 = none */

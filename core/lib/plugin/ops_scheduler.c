@@ -6,6 +6,8 @@
  */
 #include <config.h>
 
+#include <stddef.h>
+
 #include <joblet/scheduler.h>
 
 #include "plugin/ops_scheduler.h"
@@ -19,6 +21,10 @@ int joblet_sched_fits(const struct joblet_sched_capacity *cap, const struct jobl
 	if (cap->free_memory_mib >= 0 && job->max_memory_mib > cap->free_memory_mib)
 		return 0;
 	if (cap->free_cores >= 0 && job->exclusive_cores > cap->free_cores)
+		return 0;
+	if (cap->size >= offsetof(struct joblet_sched_capacity, free_disk_mib) + 8 &&
+	    job->size >= offsetof(struct joblet_sched_job, max_disk_mib) + 8 &&
+	    cap->free_disk_mib >= 0 && job->max_disk_mib > cap->free_disk_mib)
 		return 0;
 	return 1;
 }

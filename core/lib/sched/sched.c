@@ -52,13 +52,13 @@ struct cpu_topo {
 };
 
 struct jl_sched {
-	int64_t max_running, cpu_budget, memory_budget;
+	int64_t max_running, cpu_budget, memory_budget, disk_budget;
 	const struct joblet_plugin *plugin; /* the policy, called through plugin/ops_scheduler.h */
 	void *state;
 
 	struct joblet_heap *timed; /* jobs waiting for start_at_ns, slot core_slot */
 
-	int64_t running, cpu_used, memory_used;
+	int64_t running, cpu_used, memory_used, disk_used;
 	struct jl_cpuset pinnable, held;
 	struct cpu_topo *topo; /* one per pinnable CPU, by CPU number */
 	size_t ntopo;
@@ -300,6 +300,9 @@ int jl_sched_new(const struct jl_sched_limits *limits, const struct joblet_plugi
 	s->max_running = limits->max_running_jobs;
 	s->cpu_budget = limits->cpu_budget;
 	s->memory_budget = limits->memory_budget_mib;
+	s->disk_budget = limits->size >= offsetof(struct jl_sched_limits, disk_budget_mib) + 8
+				 ? limits->disk_budget_mib
+				 : -1;
 	s->plugin = policy;
 	if (limits->cores && *limits->cores &&
 	    (r = jl_cpuset_parse(limits->cores, &s->pinnable, err)) < 0)
@@ -347,6 +350,7 @@ static void capacity(const struct jl_sched *s, struct joblet_sched_capacity *cap
 	cap->free_memory_mib =
 		s->memory_budget < 0 ? -1 : jl_max0(s->memory_budget - s->memory_used);
 	cap->free_cores = (int64_t)(pin > held ? pin - held : 0);
+	cap->free_disk_mib = s->disk_budget < 0 ? -1 : jl_max0(s->disk_budget - s->disk_used);
 }
 
 int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
@@ -354,10 +358,11 @@ int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
 {
 	size_t pin = s->npin;
 
-	if (job->max_cpu < 0 || job->max_memory_mib < 0 || job->exclusive_cores < 0)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"job %s asks for a negative amount of CPU, memory or cores",
-					job->id);
+	if (job->max_cpu < 0 || job->max_memory_mib < 0 || job->exclusive_cores < 0 ||
+	    job->max_disk_mib < 0)
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"job %s asks for a negative amount of CPU, memory, disk or cores", job->id);
 	if (job->exclusive_cores > 0 && (size_t)job->exclusive_cores > pin)
 		return joblet_error_set(
 			err, JOBLET_E_LIMIT, 0,
@@ -373,6 +378,11 @@ int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_job *job,
 			err, JOBLET_E_LIMIT, 0,
 			"the job needs %lld MiB of memory but the whole memory budget of this node is %lld MiB (scheduler.memory_budget); ask for at most that much with --max-memory",
 			(long long)job->max_memory_mib, (long long)s->memory_budget);
+	if (s->disk_budget >= 0 && job->max_disk_mib > s->disk_budget)
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"the job needs %lld MiB of disk but the whole disk budget of this node is %lld MiB (scheduler.disk_budget); ask for at most that much with --max-disk",
+			(long long)job->max_disk_mib, (long long)s->disk_budget);
 	return 0;
 }
 
@@ -441,6 +451,7 @@ static void hold(struct jl_sched *s, struct joblet_sched_job *job)
 	s->running++;
 	s->cpu_used += job->max_cpu;
 	s->memory_used += job->max_memory_mib;
+	s->disk_used += job->max_disk_mib;
 	job->core_state = SJ_RUNNING;
 }
 
@@ -534,6 +545,7 @@ void jl_sched_release(struct jl_sched *s, struct joblet_sched_job *job, int64_t 
 	s->running--;
 	s->cpu_used -= job->max_cpu;
 	s->memory_used -= job->max_memory_mib;
+	s->disk_used -= job->max_disk_mib;
 	if (job->core_data) {
 		jl_cpuset_minus(&s->held, job->core_data, &s->held);
 		s->nheld = jl_cpuset_count(&s->held);
@@ -576,6 +588,12 @@ static int room_why(const struct jl_sched *s, const struct joblet_sched_capacity
 			"waits for memory: needs %lld MiB, %lld MiB of the %lld MiB budget is free (scheduler.memory_budget)",
 			(long long)job->max_memory_mib, (long long)cap->free_memory_mib,
 			(long long)s->memory_budget);
+	else if (cap->free_disk_mib >= 0 && job->max_disk_mib > cap->free_disk_mib)
+		snprintf(
+			buf, size,
+			"waits for disk: needs %lld MiB, %lld MiB of the %lld MiB budget is free (scheduler.disk_budget)",
+			(long long)job->max_disk_mib, (long long)cap->free_disk_mib,
+			(long long)s->disk_budget);
 	else
 		return 0;
 	return 1;
@@ -630,6 +648,7 @@ void jl_sched_usage(const struct jl_sched *s, struct jl_sched_usage *ret)
 	ret->queued = (int64_t)jl_scheduler_count(s->plugin, s->state);
 	ret->cpu_used = s->cpu_used;
 	ret->memory_used_mib = s->memory_used;
+	ret->disk_used_mib = s->disk_used;
 	ret->cores_used = (int64_t)s->nheld;
 	ret->cores_total = (int64_t)s->npin;
 }

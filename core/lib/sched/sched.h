@@ -30,6 +30,7 @@ struct jl_sched_limits {
 	int64_t memory_budget_mib; /* the sum of running jobs' max_memory */
 	const char *cores;	   /* CPUs that may be pinned exclusively ("0-7"); NULL = none */
 	const char *sysfs_cpu;	   /* topology: /sys/devices/system/cpu, or a copy (tests) */
+	int64_t disk_budget_mib;   /* the sum of running jobs' max_disk */
 };
 
 /* What is in use and what waits, for status pages and metrics. */
@@ -39,6 +40,7 @@ struct jl_sched_usage {
 	int64_t running, scheduled, queued;
 	int64_t cpu_used, memory_used_mib, cores_used;
 	int64_t cores_total; /* CPUs that may be pinned exclusively */
+	int64_t disk_used_mib;
 };
 
 struct jl_sched;

@@ -15,7 +15,10 @@
  *      such as /bin -> usr/bin on merged-/usr systems are recreated as
  *      symlinks; /etc/passwd, /etc/group, /etc/hosts and /etc/resolv.conf
  *      are generated for the job;
- *   4. /work (the job's folder, writable), /tmp (a size-limited tmpfs),
+ *   4. /work (writable: a tmpfs of the job's --max-disk size with the
+ *      uploads copied in, see disk.c, or the job's host folder when it has
+ *      no disk limit),
+ *      /tmp (a size-limited tmpfs),
  *      /dev (a tmpfs holding only null, zero, full, random, urandom, tty,
  *      a new devpts instance and a size-limited /dev/shm), then the
  *      runtime's mounts, if the job has a runtime;
@@ -57,6 +60,8 @@
 #endif
 
 #include <joblet/isolation.h>
+
+#include "disk.h"
 
 #ifndef ROOTFS_HAVE_OPENAT2_H
 struct open_how {
@@ -894,7 +899,12 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 	fd = mkdir_in_root(s->root_fd, "/work", err);
 	if (fd < 0)
 		return fd;
-	{
+	if (joblet_job_limit(job, JOBLET_LIMIT_DISK_MIB) > 0) {
+		r = rf_disk_mount(job, s->root_fd, fd, err);
+		close(fd);
+		if (r < 0)
+			return r;
+	} else {
 		int src = open(joblet_job_work_dir(job),
 			       O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 

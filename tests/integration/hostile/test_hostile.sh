@@ -182,6 +182,26 @@ job --runtime=evil -- true
 ok 'test $rc -eq 125 && has "symlink" "$err" && test ! -e /etc/joblet-planted' \
 	"a symlink planted in a mount target makes the job fail to start; the host is untouched"
 
+# ---------------------------------------------------------------- the host's disk
+# A job that writes far past its --max-disk into /work, into /tmp and into one
+# big file gets ENOSPC (or is stopped by RLIMIT_FSIZE), and the filesystem of
+# the state folder (usually the host's /) does not fill: it may not lose more
+# than a few MiB while the job writes 256 MiB.
+free_kib() { df -Pk "$TMP" | awk 'NR == 2 {print $4}'; }
+before=`free_kib`
+job --max-disk=16 -- sh -c 'df -k /work | tail -1; ulimit -f; dd if=/dev/zero of=/work/fill bs=1M count=256 2>&1 | grep -i "space"; ls -l /work/fill; cp /work/probe /work/probe2 2>&1; echo end'
+after=`free_kib`
+ok 'has "No space left on device" "$out" && has " 16384 " "$out" && has "32768" "$out" && has end "$out"' \
+	"a job writing 256 MiB into a 16 MiB /work gets ENOSPC; /work is 16 MiB and RLIMIT_FSIZE the same"
+ok 'test `expr $before - $after` -lt 8192' \
+	"the state folder's filesystem lost less than 8 MiB while the job wrote 256 MiB (`expr $before - $after` KiB)"
+job -- sh -c 'df -k /work | tail -1'
+ok 'test $rc -eq 0 && has " 1048576 " "$out"' "a job without --max-disk gets isolation.max_disk, 1 GiB by default"
+head -c 6291456 /dev/zero >"$TMP/six-mib"
+job --max-disk=4 --upload="$TMP/six-mib" -- sh -c 'ls -l /work/six-mib && echo uploaded'
+ok 'test $rc -eq 125 && has "uploads do not fit into the job" "$err"' \
+	"uploads larger than --max-disk are refused at the start, saying so"
+
 # ---------------------------------------------------------------- a stack without a mount namespace
 # rootfs alone would build the job's root in the host's mount namespace and
 # pivot the host into it: the layer must refuse.  Run inside a throwaway

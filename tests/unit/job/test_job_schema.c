@@ -35,6 +35,7 @@ static const struct {
 	{ "secret_env", "TOKEN=hunter2" },
 	{ "max_cpu", "150" },
 	{ "max_memory", "2GiB" },
+	{ "max_disk", "512" },
 	{ "max_iobps", "10MiB" },
 	{ "max_pids", "64" },
 	{ "cpu_cores", "0-1" },

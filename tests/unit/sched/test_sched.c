@@ -252,6 +252,40 @@ START_TEST(test_cpu_and_memory_budgets)
 }
 END_TEST
 
+/* /work sizes (--max-disk) count against scheduler.disk_budget like memory does. */
+START_TEST(test_disk_budget)
+{
+	struct jl_sched_limits lim = { sizeof(lim), 0, -1, -1, -1, NULL, NULL, 1024 };
+	struct joblet_sched_job a = job("a", 0, 0, 0), b = job("b", 0, 0, 0),
+				big = job("big", 0, 0, 0);
+	struct joblet_error *e = NULL;
+	struct jl_sched *s = NULL;
+	char why[256];
+
+	ck_assert_msg(jl_sched_new(&lim, fifo, &s, &e) == 0, "%s", joblet_error_message(e));
+	a.max_disk_mib = 800;
+	b.max_disk_mib = 300;
+	big.max_disk_mib = 2048;
+	ck_assert_int_eq(jl_sched_add(s, &big, 0, &e), -JOBLET_E_LIMIT);
+	ck_assert_msg(strstr(joblet_error_message(e), "2048 MiB of disk") &&
+			      strstr(joblet_error_message(e), "scheduler.disk_budget"),
+		      "%s", joblet_error_message(e));
+	joblet_error_clear(&e);
+	add(s, &a, 0);
+	add(s, &b, 0);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &a);
+	/* 800 of 1024 MiB held: b (300) waits until a ends. */
+	ck_assert_ptr_null(jl_sched_next(s, 0));
+	jl_sched_why(s, &b, why, sizeof(why));
+	ck_assert_msg(strstr(why, "waits for disk: needs 300 MiB, 224 MiB of the 1024 MiB"), "%s",
+		      why);
+	jl_sched_release(s, &a, 1);
+	ck_assert_ptr_eq(jl_sched_next(s, 1), &b);
+	jl_sched_release(s, &b, 2);
+	jl_sched_free(s);
+}
+END_TEST
+
 START_TEST(test_never_fits_is_refused_with_why)
 {
 	const int node[4] = { 0, 0, 0, 0 }, coreid[4] = { 0, 1, 2, 3 };
@@ -451,6 +485,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_cancel_from_the_heap_and_the_queue);
 	tcase_add_test(tc, test_slots_bound_what_runs);
 	tcase_add_test(tc, test_cpu_and_memory_budgets);
+	tcase_add_test(tc, test_disk_budget);
 	tcase_add_test(tc, test_never_fits_is_refused_with_why);
 	tcase_add_test(tc, test_pinning_takes_sibling_threads_together);
 	tcase_add_test(tc, test_pinning_prefers_one_numa_node);
