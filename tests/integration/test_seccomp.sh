@@ -99,7 +99,7 @@ printf '%s\n' "$out" | grep -E '^(FAIL|#)|SKIP' | sed 's/^/# /'
 ok 'test $rc -eq 0 && test `printf "%s\n" "$out" | grep -c "^ok"` -ge 100' \
 	"every refused call fails (EPERM or ENOSYS) through every ABI, and past the table"
 job kill -- "$probe" abi
-ok 'test $rc -eq 0' "with default_action: kill as well (SIGSYS, or ENOSYS for unlisted calls and other ABIs)"
+ok 'test $rc -eq 0' "with default_action: kill as well (SIGSYS, or ENOSYS for unlisted calls and x32 numbers)"
 job none -- "$probe" abi
 ok 'test $rc -ne 0 && has "FAIL - native socket AF_NETLINK NETLINK_KOBJECT_UEVENT" "$out"' \
 	"without the filter the same probe finds calls that reach the kernel"

@@ -13,10 +13,10 @@
  * or other processes fails with EPERM instead (or kills the job), which is
  * what the `allow` setting lifts.
  *
- * Only the native ABI is filtered and accepted: a call through any other
- * one (i386's int $0x80 or sysenter, x32's numbers with __X32_SYSCALL_BIT,
- * arm on aarch64) fails with ENOSYS, or kills the job under
- * `default_action: kill`.  Why, rather than the same rules on each: see
+ * Only the native ABI is filtered and accepted: a call through another
+ * one (i386's int $0x80 or sysenter, arm on aarch64) fails with ENOSYS, or
+ * kills the job under `default_action: kill`; x32's numbers (the x86_64
+ * entry with __X32_SYSCALL_BIT) match no rule and fail with ENOSYS.  Why, rather than the same rules on each: see
  * README.md ("ABIs").
  *
  * prepare() builds the filter in the shim, so a filter that cannot be
@@ -683,8 +683,8 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, int *ret_rules, struct joblet_
 /*
  * The filter: the native ABI only.  Unlisted calls (and numbers past the
  * table, and x32's, which enter as x86_64 with __X32_SYSCALL_BIT set) get
- * ENOSYS; calls through another ABI get ENOSYS too, or kill under
- * `default_action: kill`.
+ * ENOSYS in either mode; calls through another ABI (i386) get ENOSYS too,
+ * or kill under `default_action: kill`.
  */
 static int seccomp_build(scmp_filter_ctx *ret_ctx, int *ret_rules, struct joblet_error **err)
 {
