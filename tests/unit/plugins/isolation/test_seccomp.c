@@ -771,6 +771,23 @@ static struct sock_filter *cached_program(const char *dir, size_t *ret_len)
 	return f;
 }
 
+/* The cached program of a fresh prepare() with the default settings. */
+static struct sock_filter *default_program(struct plugin *pl, size_t *ret_len)
+{
+	struct jl_job_spec *spec = NULL;
+	struct joblet_error *e = NULL;
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/cache", jl_tmpdir);
+	ck_assert_int_eq(plugin_load(pl, NULL, NULL), 0);
+	ck_assert_int_eq(jl_job_spec_new(&spec, NULL), 0);
+	ck_assert_int_eq(jl_job_new(spec, jl_tmpdir, &pl->job, NULL), 0);
+	ck_assert_int_eq(jl_job_set_cache_dir(pl->job, dir), 0);
+	ck_assert_msg(pl->ops->prepare(pl->job, &pl->state, &e) == 0, "prepare: %s",
+		      joblet_error_message(e));
+	return cached_program(dir, ret_len);
+}
+
 #define ARCH_X86_64  0xc000003eU /* AUDIT_ARCH_X86_64 */
 #define ARCH_I386    0x40000003U /* AUDIT_ARCH_I386 */
 #define RET_ALLOW    0x7fff0000U
@@ -807,20 +824,7 @@ START_TEST(test_program_other_abis)
 
 	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
 		return; /* the cases name x86_64 numbers */
-	ck_assert_int_eq(plugin_load(&pl, NULL, NULL), 0);
-	{
-		struct jl_job_spec *spec = NULL;
-		struct joblet_error *e = NULL;
-		char dir[4096];
-
-		snprintf(dir, sizeof(dir), "%s/cache", jl_tmpdir);
-		ck_assert_int_eq(jl_job_spec_new(&spec, NULL), 0);
-		ck_assert_int_eq(jl_job_new(spec, jl_tmpdir, &pl.job, NULL), 0);
-		ck_assert_int_eq(jl_job_set_cache_dir(pl.job, dir), 0);
-		ck_assert_msg(pl.ops->prepare(pl.job, &pl.state, &e) == 0, "prepare: %s",
-			      joblet_error_message(e));
-		f = cached_program(dir, &len);
-	}
+	f = default_program(&pl, &len);
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		struct fake_data d = { .nr = cases[i].nr, .arch = cases[i].arch };
 		uint32_t got;
@@ -837,6 +841,114 @@ START_TEST(test_program_other_abis)
 	free(f);
 	plugin_free(&pl);
 	ck_assert_msg(failures[0] == '\0', "the program answers:\n%s", failures);
+}
+END_TEST
+
+/* A spread of argument values: every value below 2^16, then single bits and mixes, each also with
+ * high bits. */
+static uint64_t sweep_value(unsigned i)
+{
+	static const uint64_t high[] = { 0, 1ULL << 32, 0xffffffff00000000ULL };
+	uint64_t v;
+
+	if (i < 0x10000)
+		v = i;
+	else if (i < 0x10000 + 32)
+		v = 1ULL << (i - 0x10000);
+	else
+		v = (uint64_t)(i * 2654435761U); /* scattered 32-bit values */
+	return v | high[i % 3];
+}
+
+/*
+ * The argument rules, checked value by value on the program: each call must
+ * pass exactly when its argument's low 32 bits are allowed, whatever the
+ * high bits (the complement rules of seccomp_add_not_in() and personality).
+ */
+START_TEST(test_program_argument_rules)
+{
+	const uint32_t eperm = RET_ERRNO(EPERM);
+	struct plugin pl;
+	struct sock_filter *f;
+	char failures[4096] = "";
+	size_t len, off = 0;
+	unsigned n = 0x10000 + 32 + 20000;
+
+	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
+		return;
+	f = default_program(&pl, &len);
+	for (unsigned i = 0; i < n && off < sizeof(failures) - 200; i++) {
+		uint64_t v = sweep_value(i);
+		uint32_t lo = (uint32_t)v;
+		struct fake_data d = { .arch = ARCH_X86_64 };
+		uint32_t got, want;
+
+		d.nr = SYS_ioctl;
+		d.args[0] = 1;
+		d.args[1] = v;
+		got = bpf_run(f, len, &d);
+		want = lo == TIOCSTI || lo == TIOCLINUX ? eperm : RET_ALLOW;
+		if (got != want)
+			off += (size_t)snprintf(failures + off, sizeof(failures) - off,
+						"ioctl 0x%llx: 0x%x\n", (unsigned long long)v, got);
+
+		d.nr = SYS_socket;
+		d.args[0] = v;
+		d.args[1] = SOCK_STREAM;
+		d.args[2] = 0;
+		got = bpf_run(f, len, &d);
+		want = lo == AF_UNIX || lo == AF_INET || lo == AF_INET6 || lo == AF_NETLINK
+			       ? RET_ALLOW
+			       : eperm;
+		if (got != want)
+			off += (size_t)snprintf(failures + off, sizeof(failures) - off,
+						"socket family 0x%llx: 0x%x\n",
+						(unsigned long long)v, got);
+
+		d.nr = SYS_socketpair;
+		got = bpf_run(f, len, &d);
+		if (got != want)
+			off += (size_t)snprintf(failures + off, sizeof(failures) - off,
+						"socketpair family 0x%llx: 0x%x\n",
+						(unsigned long long)v, got);
+
+		d.nr = SYS_socket;
+		d.args[0] = AF_NETLINK;
+		d.args[2] = v;
+		got = bpf_run(f, len, &d);
+		want = lo == NETLINK_ROUTE   ? RET_ALLOW
+		       : lo == NETLINK_AUDIT ? RET_ERRNO(EAFNOSUPPORT)
+					     : eperm;
+		if (got != want)
+			off += (size_t)snprintf(failures + off, sizeof(failures) - off,
+						"socket AF_NETLINK protocol 0x%llx: 0x%x\n",
+						(unsigned long long)v, got);
+
+		d.nr = SYS_personality;
+		d.args[0] = v;
+		got = bpf_run(f, len, &d);
+		want = lo == 0 || lo == 8 || lo == 0x20000 || lo == 0x20008 || lo == 0xffffffff
+			       ? RET_ALLOW
+			       : eperm;
+		if (got != want)
+			off += (size_t)snprintf(failures + off, sizeof(failures) - off,
+						"personality 0x%llx: 0x%x\n", (unsigned long long)v,
+						got);
+
+		d.nr = SYS_clone;
+		d.args[0] = v;
+		got = bpf_run(f, len, &d);
+		want = lo & (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+			     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+			       ? eperm
+			       : RET_ALLOW;
+		if (got != want)
+			off += (size_t)snprintf(failures + off, sizeof(failures) - off,
+						"clone 0x%llx: 0x%x\n", (unsigned long long)v, got);
+	}
+	free(f);
+	plugin_free(&pl);
+	ck_assert_msg(failures[0] == '\0', "the argument rules answer:\n%s", failures);
 }
 END_TEST
 
@@ -1034,6 +1146,7 @@ static Suite *seccomp_suite(bool can_load)
 	tcase_add_checked_fixture(tc, jl_tmp_setup, jl_tmp_teardown);
 	tcase_add_test(tc, test_probe);
 	tcase_add_test(tc, test_program_other_abis);
+	tcase_add_test(tc, test_program_argument_rules);
 	add_if(tc, can_load, test_denied_fail_with_eperm, no_filter);
 	add_if(tc, can_load, test_ordinary_work_and_shim_steps, no_filter);
 	add_if(tc, can_load, test_denied_kill_with_sigsys, no_filter);
