@@ -1068,6 +1068,9 @@ static void allowed_by_settings(void)
 	errno = 0;
 	want(syscall(SYS_keyctl, 0x7fff) == -1 && errno == EOPNOTSUPP, "keyctl: %s",
 	     strerror(errno));
+	/* A call the profile does not list is added: the kernel answers, not ENOSYS. */
+	errno = 0;
+	want(syscall(SYS_sysfs, 1, 0, 0) == -1 && errno == EFAULT, "sysfs: %s", strerror(errno));
 	/* The rest of the profile stays. */
 	errno = 0;
 	want(syscall(SYS_bpf, 0x7fff, 0, 0) == -1 && errno == EPERM, "bpf: %s", strerror(errno));
@@ -1080,8 +1083,8 @@ START_TEST(test_allow_setting)
 {
 	struct plugin pl;
 
-	/* Commas, blanks, and a name the profile does not deny (a warning, not an error). */
-	plugin_prepare(&pl, "      allow: \"ptrace,  keyctl read\"\n");
+	/* Commas, blanks, a name the profile allows already (a warning), one it does not list. */
+	plugin_prepare(&pl, "      allow: \"ptrace,  keyctl read sysfs\"\n");
 	run_filtered(&pl, allowed_by_settings);
 	plugin_free(&pl);
 }
