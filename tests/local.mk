@@ -363,7 +363,7 @@ clean-local-tests:
 if ENABLE_TESTS
 check_PROGRAMS += tests/integration/hostile/probe
 tests_integration_hostile_probe_SOURCES = tests/integration/hostile/probe.c \
-	tests/integration/probe_check.h
+	tests/integration/probe_check.h tests/integration/seccomp_abi.h
 tests_integration_hostile_probe_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 tests_integration_hostile_probe_LDFLAGS = -all-static
 endif

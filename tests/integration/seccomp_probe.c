@@ -5,6 +5,10 @@
  *   seccomp_probe status      the Seccomp, Seccomp_filters, NoNewPrivs lines
  *   seccomp_probe denied      one line per call of the profile: "NAME ERRNO",
  *                             ERRNO being the errno name, or "ok" when it worked
+ *   seccomp_probe abi         every refused call through every ABI (syscall,
+ *                             int $0x80, x32) and numbers past the table
+ *                             (seccomp_abi.h): "ok - ..." or "FAIL - ..."; exit 1
+ *                             on a FAIL
  *   seccomp_probe work        ordinary work (fork, exec, threads, files in the
  *                             working folder, AF_INET and AF_UNIX sockets):
  *                             "ok - WHAT" or "FAIL - WHAT: WHY"; exit 1 on a FAIL
@@ -38,6 +42,7 @@
 #include <unistd.h>
 
 #include "probe_check.h"
+#include "seccomp_abi.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
@@ -267,10 +272,14 @@ int main(int argc, char **argv)
 		return denied();
 	if (strcmp(c, "work") == 0)
 		return work();
+	if (strcmp(c, "abi") == 0) {
+		seccomp_abi_probe();
+		return probe_failures ? 1 : 0;
+	}
 	if (strcmp(c, "bench") == 0 && argc == 4)
 		return bench(strtol(argv[2], NULL, 10), strtol(argv[3], NULL, 10));
 	if (strcmp(c, "noop") == 0)
 		return 0;
-	fprintf(stderr, "usage: seccomp_probe status|denied|work|bench N M|noop\n");
+	fprintf(stderr, "usage: seccomp_probe status|denied|abi|work|bench N M|noop\n");
 	return 2;
 }

@@ -90,6 +90,20 @@ for name in clone3 keyctl personality socket_audit process_vm_readv ioctl_tiocst
 done
 ok 'test -z "$same"' "without the filter those calls answer otherwise (the filter, not the missing capabilities, refuses them):${same:- all differ}"
 
+# ---------------------------------------------------------------- every ABI
+# Each refused call through syscall(2), x32 numbers and int $0x80 (skipped
+# with the reason when the kernel has no IA32 emulation), and numbers past
+# the table or newer than the profile (listmount, open_tree_attr).
+job seccomp -- "$probe" abi
+printf '%s\n' "$out" | grep -E '^(FAIL|#)|SKIP' | sed 's/^/# /'
+ok 'test $rc -eq 0 && test `printf "%s\n" "$out" | grep -c "^ok"` -ge 100' \
+	"every refused call fails (EPERM or ENOSYS) through every ABI, and past the table"
+job kill -- "$probe" abi
+ok 'test $rc -eq 0' "with default_action: kill as well (SIGSYS, or ENOSYS for unlisted calls and x32 numbers)"
+job none -- "$probe" abi
+ok 'test $rc -ne 0 && has "FAIL - native socket AF_NETLINK NETLINK_KOBJECT_UEVENT" "$out"' \
+	"without the filter the same probe finds calls that reach the kernel"
+
 # ---------------------------------------------------------------- ordinary work
 job seccomp -- "$probe" work
 ok 'test $rc -eq 0 && test `printf "%s\n" "$out" | grep -c "^ok"` -eq 6' \
@@ -134,3 +148,14 @@ ok 'test $rc -eq 0 && test "`answer bpf`" = EPERM && test "`answer keyctl`" = EP
 	"a damaged cache file is ignored: the filter is built again and refuses the calls"
 job kill -- "$probe" denied
 ok 'test $rc -eq 159' "and the kill-mode filter is its own, not the errno one"
+
+# Another build of the plugin (here: a copy, another file) does not load
+# the filter the first one compiled: the key covers the build.
+mkdir -p "$TMP/plugins2"
+cp "$build/build-plugins/isolation_seccomp.so" "$TMP/plugins2/"
+sed "s|dirs: \[$build/build-plugins\]|dirs: [$TMP/plugins2]|" "$TMP/seccomp.yml" >"$TMP/build2.yml"
+before=`ls "$TMP"/state/cache/seccomp-*.bpf | wc -l`
+job build2 -- "$probe" status
+after=`ls "$TMP"/state/cache/seccomp-*.bpf | wc -l`
+ok 'test $rc -eq 0 && test "$after" -eq `expr $before + 1`' \
+	"another build of the plugin compiles and caches a filter of its own ($before, then $after files)"

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "../probe_check.h"
+#include "../seccomp_abi.h"
 
 /* open() for writing must fail; never writes.  Returns the errno (0 if it opened). */
 static int try_open_write(const char *path)
@@ -593,6 +594,8 @@ static void case_seccomp(void)
 		ok(syscall(SYS_ioctl, 0, TIOCSTI | (1UL << 32), &c) < 0 && errno == EPERM,
 		   "ioctl TIOCSTI with high bits set is refused", "%s", strerror(errno));
 	}
+	/* Every refused call again through each ABI: int $0x80, x32, past the table. */
+	seccomp_abi_probe();
 }
 
 int main(int argc, char **argv)

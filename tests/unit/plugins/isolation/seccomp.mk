@@ -18,7 +18,7 @@ tests_unit_plugins_isolation_test_seccomp_LDFLAGS = -export-dynamic -pthread
 tests_unit_plugins_isolation_test_seccomp_LDADD = libjoblet_core.la $(CHECK_LIBS) $(SECCOMP_LIBS)
 
 tests_integration_seccomp_probe_SOURCES = tests/integration/seccomp_probe.c \
-	tests/integration/probe_check.h
+	tests/integration/probe_check.h tests/integration/seccomp_abi.h
 tests_integration_seccomp_probe_CFLAGS = $(AM_CFLAGS) -pthread
 tests_integration_seccomp_probe_LDFLAGS = -all-static -pthread
 endif
