@@ -32,9 +32,11 @@
 #include "daemon.h"
 #include "log_hub.h"
 #include "manager.h"
+#include "secrets.h"
 #include "server.h"
 #include "store.h"
 #include "common/cli.h"
+#include "base/cleanup.h"
 #include "base/log.h"
 #include "base/plugin_id.h"
 #include "config/config.h"
@@ -167,9 +169,10 @@ static void reload(struct joblet_ctx *ctx, const struct jl_config *boot, struct 
 		       "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; the changes take effect at the next start");
 	if (!jl_same(fresh->server_address, boot->server_address) ||
 	    fresh->tls_min_version != boot->tls_min_version ||
-	    !jl_same(fresh->db_path, boot->db_path))
+	    !jl_same(fresh->db_path, boot->db_path) ||
+	    !jl_same(fresh->secret_key_file, boot->secret_key_file))
 		jl_log(JOBLET_LOG_WARNING, NULL,
-		       "server.address, server.tls.min_version and paths.db are read at start-up; the changes take effect at the next start");
+		       "server.address, server.tls.min_version, paths.db and security.secret_key_file are read at start-up; the changes take effect at the next start");
 	if (server && server_reload_tls(server, fresh, &e) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL,
 		       "TLS reload failed, keeping the running certificates: %s",
@@ -192,6 +195,7 @@ struct serve {
 	struct jl_plugin_set *set;
 	struct daemon_problems problems;
 	struct daemon_ctx d;
+	struct secret_key *secret_key;
 	int lock_fd, sfd;
 	struct joblet_error *e;
 };
@@ -240,6 +244,24 @@ static int serve_process_setup(struct serve *s)
 	return 0;
 }
 
+/* The key of the secrets of jobs that wait (secrets.h), made at the first start. */
+static int serve_secret_key(struct serve *s)
+{
+	bool created = false;
+
+	if (secret_key_load(s->boot, &s->secret_key, &created, &s->e) < 0)
+		return -1;
+	s->d.secret_key = s->secret_key;
+	if (created) {
+		_cleanup_free_ char *path = secret_key_path(s->boot);
+
+		jl_log(JOBLET_LOG_INFO, NULL,
+		       "created the secret key `%s` (security.secret_key_file): back it up with the TLS key; jobs that wait keep their secrets under it",
+		       path ? path : "?");
+	}
+	return 0;
+}
+
 /* The store, the job manager, the log hub and the API, wired together. */
 static int serve_start_parts(struct serve *s)
 {
@@ -254,6 +276,8 @@ static int serve_start_parts(struct serve *s)
 	d->config_path = s->boot->source;
 	d->set = s->set;
 	d->started_ns = (int64_t)time(NULL) * 1000000000;
+	if (serve_secret_key(s) < 0)
+		goto fail;
 	if (store_open(db, &d->store, &s->e) < 0 || manager_new(d, &d->manager, &s->e) < 0 ||
 	    log_hub_new(&d->hub, &s->e) < 0)
 		goto fail;
@@ -324,6 +348,7 @@ static void serve_stop(struct serve *s)
 	log_hub_free(d->hub);
 	manager_free(d->manager);
 	store_close(d->store);
+	secret_key_free(s->secret_key);
 	joblet_error_free(s->e);
 	daemon_problems_done(&s->problems);
 	if (s->sfd >= 0)
