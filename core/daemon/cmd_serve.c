@@ -85,7 +85,12 @@ static int take_lock(const char *state_dir)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/joblet.pid", state_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* Nothing in the state folder is for others, whatever the umask. */
+	if (fd >= 0 && fchmod(fd, 0600) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL, "cannot open `%s`: %s", path, strerror(errno));
 		return -1;
