@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "daemon.h"
 #include "log_hub.h"
 #include "manager.h"
@@ -249,11 +250,20 @@ static int serve_process_setup(struct serve *s)
 	return 0;
 }
 
-/* The key of the secrets of jobs that wait (secrets.h), made at the first start. */
+/*
+ * The key of the secrets of jobs that wait (secrets.h), made at the first
+ * start.  The TLS files are read first: a daemon without them is refused
+ * for that (the API's own check, later, says how to make them), and never
+ * makes a key where no certificates are.
+ */
 static int serve_secret_key(struct serve *s)
 {
+	struct tls_creds *creds = NULL;
 	bool created = false;
 
+	if (tls_creds_load(s->boot, &creds, &s->e) < 0)
+		return -1;
+	tls_creds_unref(creds);
 	if (secret_key_load(s->boot, &s->secret_key, &created, &s->e) < 0)
 		return -1;
 	s->d.secret_key = s->secret_key;
