@@ -72,6 +72,7 @@ JL_UNIT_TESTS += \
 	tests/unit/cli/test_sse \
 	tests/unit/daemon/test_store \
 	tests/unit/daemon/test_auth \
+	tests/unit/daemon/test_secrets \
 	tests/unit/base/test_util \
 	tests/unit/base/test_yaml_doc
 if BUILD_PLUGIN_ARCHIVE_TAR
@@ -237,6 +238,13 @@ tests_unit_daemon_test_store_SOURCES = tests/unit/daemon/test_store.c tests/unit
 tests_unit_daemon_test_store_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
 tests_unit_daemon_test_store_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(SQLITE3_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_daemon_test_store_LDADD = $(JL_TEST_LIBS) $(JSONC_LIBS) $(SQLITE3_LIBS) $(GNUTLS_LIBS) -lpthread
+
+# The secrets of waiting jobs at rest, compiled in from core/daemon.
+tests_unit_daemon_test_secrets_SOURCES = tests/unit/daemon/test_secrets.c tests/unit/jl_test.h \
+	tests/unit/jl_tmp.h core/daemon/secrets.c core/daemon/secrets.h
+tests_unit_daemon_test_secrets_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
+tests_unit_daemon_test_secrets_CFLAGS = $(JL_TEST_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_daemon_test_secrets_LDADD = $(JL_TEST_LIBS) $(GNUTLS_LIBS)
 
 tests_unit_daemon_test_auth_SOURCES = tests/unit/daemon/test_auth.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
 	core/daemon/auth.c

@@ -39,6 +39,7 @@
 
 #include "base/cleanup.h"
 #include "daemon.h"
+#include "secrets.h"
 #include "common/cli.h"
 
 #define CMD		"joblet certs init"
@@ -641,8 +642,10 @@ struct certs_run {
 	struct issued ca, server, clients[N_ROLES];
 	struct out_file files[N_FILES];
 	size_t n_files;
-	bool replaced; /* --force replaced files that were there */
-	bool new_ca;   /* ... among them ca.pem */
+	bool replaced;	   /* --force replaced files that were there */
+	bool new_ca;	   /* ... among them ca.pem */
+	bool secret_key;   /* secrets.key was made now (never replaced: it opens jobs' secrets) */
+	char *secret_path; /* DIR/secrets.key (owned) */
 };
 
 static void run_done(struct certs_run *run)
@@ -661,6 +664,7 @@ static void run_done(struct certs_run *run)
 		free(f->path);
 		secret_free(f->data);
 	}
+	free(run->secret_path);
 	free(run->dir);
 }
 
@@ -1124,6 +1128,8 @@ static void print_json(const struct certs_run *run)
 	json_object_object_add(o, "clients", clients);
 	snprintf(path, sizeof(path), "%s/rnx-config.yml", run->dir);
 	json_object_object_add(o, "rnx_config", json_object_new_string(path));
+	json_object_object_add(o, "secret_key", json_object_new_string(run->secret_path));
+	json_object_object_add(o, "secret_key_created", json_object_new_boolean(run->secret_key));
 	json_object_object_add(o, "address", json_object_new_string(run->opts.address));
 	snprintf(path, sizeof(path), "%s/server.pem", run->dir);
 	json_object_object_add(tls, "cert", json_object_new_string(path));
@@ -1180,6 +1186,10 @@ static void print_text(const struct certs_run *run)
 			    run->opts.address);
 	}
 	report_line("rnx-config.yml", "rnx config of the operator: a node per role, default admin");
+	report_line("secrets.key", "%s",
+		    run->secret_key
+			    ? "the key of jobs' secrets at rest: keep it private, back it up"
+			    : "kept as it was (it opens the secrets of jobs that wait)");
 	printf("\nPut these lines into joblet.yml:\n\n"
 	       "server:\n"
 	       "  tls:\n"
@@ -1219,6 +1229,13 @@ static int certs_init(int argc, char **argv, void *userdata)
 		r = certs_make(&run, &e);
 	if (r >= 0)
 		r = write_files(&run, &e);
+	/* The key of jobs' secrets at rest: made once, kept by --force (secrets.h). */
+	if (r >= 0 && asprintf(&run.secret_path, "%s/secrets.key", run.dir) < 0) {
+		run.secret_path = NULL;
+		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "cannot make the secret key");
+	}
+	if (r >= 0)
+		r = secret_key_create(run.secret_path, &run.secret_key, &e);
 	if (r < 0)
 		goto fail;
 	if (!address_covered(&run.opts))
@@ -1270,6 +1287,8 @@ const struct jl_cli_command joblet_certs_commands[] = {
 	  "  rnx-config-ROLE.yml                    rnx configuration of a role: node\n"
 	  "                                         `default`, certificate, key, CA inline\n"
 	  "  rnx-config.yml                         the operator's: a node per role\n"
+	  "  secrets.key                            the key of jobs' secrets at rest\n"
+	  "                                         (made once; never replaced, not by --force)\n"
 	  "Keys and configurations are mode 0600, certificates 0644.  Existing files are\n"
 	  "refused unless --force.  At the end it prints the lines for joblet.yml.\n",
 	  certs_init, NULL },

@@ -27,6 +27,7 @@
 #include "config/config.h"
 #include "job/executor.h"
 #include "job/job_log.h"
+#include "job/job_secrets.h"
 #include "job/job_spec.h"
 
 /* Copy every complete record of the log to our stdout/stderr. */
@@ -166,6 +167,28 @@ static int rl_make_spec(struct run_local *rl, const struct joblet_ctx *ctx,
 	return jl_job_spec_validate(rl->cfg, spec, err) < 0 ? JL_EXIT_FAILURE : 0;
 }
 
+/*
+ * The shim, with the secret env's values in a sealed memfd: spec.json has
+ * only their names, and nothing else of this job is kept anywhere.
+ */
+static int rl_spawn(struct run_local *rl, struct joblet_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (rl->spec->secret_env && rl->spec->secret_env[0]) {
+		if (jl_job_secrets_pack(rl->spec->secret_env, &buf, &len, err) < 0)
+			return -1;
+		fd = jl_job_secrets_memfd(buf, len, err);
+		jl_job_secrets_wipe(buf, len);
+		if (fd < 0)
+			return -1;
+	}
+	return jl_shim_spawn(rl->dir, rl->config_path, JL_SHIM_RUN, fd, &rl->shim_pid, &rl->pidfd,
+			     err);
+}
+
 /* Signals become events before the shim exists, so none is lost; then the shim. */
 static int rl_start(struct run_local *rl, struct joblet_error **err)
 {
@@ -183,7 +206,7 @@ static int rl_start(struct run_local *rl, struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot watch for signals");
 	if (jl_log_reader_open(rl->dir, &rl->reader, err) < 0)
 		return -1;
-	return jl_shim_spawn(rl->dir, rl->config_path, JL_SHIM_RUN, &rl->shim_pid, &rl->pidfd, err);
+	return rl_spawn(rl, err);
 }
 
 /* SIGINT, SIGTERM, SIGHUP: ask the shim to stop the job. */

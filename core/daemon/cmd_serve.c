@@ -29,12 +29,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "daemon.h"
 #include "log_hub.h"
 #include "manager.h"
+#include "secrets.h"
 #include "server.h"
 #include "store.h"
 #include "common/cli.h"
+#include "base/cleanup.h"
 #include "base/log.h"
 #include "base/plugin_id.h"
 #include "config/config.h"
@@ -83,7 +86,12 @@ static int take_lock(const char *state_dir)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/joblet.pid", state_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* Nothing in the state folder is for others, whatever the umask. */
+	if (fd >= 0 && fchmod(fd, 0600) < 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL, "cannot open `%s`: %s", path, strerror(errno));
 		return -1;
@@ -167,9 +175,10 @@ static void reload(struct joblet_ctx *ctx, const struct jl_config *boot, struct 
 		       "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; the changes take effect at the next start");
 	if (!jl_same(fresh->server_address, boot->server_address) ||
 	    fresh->tls_min_version != boot->tls_min_version ||
-	    !jl_same(fresh->db_path, boot->db_path))
+	    !jl_same(fresh->db_path, boot->db_path) ||
+	    !jl_same(fresh->secret_key_file, boot->secret_key_file))
 		jl_log(JOBLET_LOG_WARNING, NULL,
-		       "server.address, server.tls.min_version and paths.db are read at start-up; the changes take effect at the next start");
+		       "server.address, server.tls.min_version, paths.db and security.secret_key_file are read at start-up; the changes take effect at the next start");
 	if (server && server_reload_tls(server, fresh, &e) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL,
 		       "TLS reload failed, keeping the running certificates: %s",
@@ -192,6 +201,7 @@ struct serve {
 	struct jl_plugin_set *set;
 	struct daemon_problems problems;
 	struct daemon_ctx d;
+	struct secret_key *secret_key;
 	int lock_fd, sfd;
 	struct joblet_error *e;
 };
@@ -240,6 +250,33 @@ static int serve_process_setup(struct serve *s)
 	return 0;
 }
 
+/*
+ * The key of the secrets of jobs that wait (secrets.h), made at the first
+ * start.  The TLS files are read first: a daemon without them is refused
+ * for that (the API's own check, later, says how to make them), and never
+ * makes a key where no certificates are.
+ */
+static int serve_secret_key(struct serve *s)
+{
+	struct tls_creds *creds = NULL;
+	bool created = false;
+
+	if (tls_creds_load(s->boot, &creds, &s->e) < 0)
+		return -1;
+	tls_creds_unref(creds);
+	if (secret_key_load(s->boot, &s->secret_key, &created, &s->e) < 0)
+		return -1;
+	s->d.secret_key = s->secret_key;
+	if (created) {
+		_cleanup_free_ char *path = secret_key_path(s->boot);
+
+		jl_log(JOBLET_LOG_INFO, NULL,
+		       "created the secret key `%s` (security.secret_key_file): back it up with the TLS key; jobs that wait keep their secrets under it",
+		       path ? path : "?");
+	}
+	return 0;
+}
+
 /* The store, the job manager, the log hub and the API, wired together. */
 static int serve_start_parts(struct serve *s)
 {
@@ -254,6 +291,8 @@ static int serve_start_parts(struct serve *s)
 	d->config_path = s->boot->source;
 	d->set = s->set;
 	d->started_ns = (int64_t)time(NULL) * 1000000000;
+	if (serve_secret_key(s) < 0)
+		goto fail;
 	if (store_open(db, &d->store, &s->e) < 0 || manager_new(d, &d->manager, &s->e) < 0 ||
 	    log_hub_new(&d->hub, &s->e) < 0)
 		goto fail;
@@ -324,6 +363,7 @@ static void serve_stop(struct serve *s)
 	log_hub_free(d->hub);
 	manager_free(d->manager);
 	store_close(d->store);
+	secret_key_free(s->secret_key);
 	joblet_error_free(s->e);
 	daemon_problems_done(&s->problems);
 	if (s->sfd >= 0)

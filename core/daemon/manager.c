@@ -38,11 +38,13 @@
 
 #include "base/cleanup.h"
 #include "manager.h"
+#include "secrets.h"
 #include "server.h"
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "config/config.h"
 #include "job/executor.h"
+#include "job/job_secrets.h"
 #include "job/job_spec.h"
 #include "plugin/loader.h"
 #include "sched/sched.h"
@@ -204,6 +206,16 @@ static void mjob_free(struct mjob *j)
 	free(j);
 }
 
+/* A job that can never start again (ended, canceled) needs no encrypted secrets. */
+static void drop_secrets(const struct manager *m, const char *id)
+{
+	char path[4300];
+
+	snprintf(path, sizeof(path), "%s/%s/" JL_JOB_SECRETS_FILE, m->jobs_dir, id);
+	if (unlink(path) < 0 && errno != ENOENT)
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`: %s", path, strerror(errno));
+}
+
 /* The job has reached a final state: record it, forget it, say so. */
 static void finish(struct manager *m, struct mjob *j)
 {
@@ -222,6 +234,7 @@ static void finish(struct manager *m, struct mjob *j)
 	if (j->rec.ended_ns == 0)
 		j->rec.ended_ns = now_ns();
 	j->rec.shim_pid = 0;
+	drop_secrets(m, j->rec.id);
 	save(m, j);
 	m->stats.ended++;
 	jl_log(JOBLET_LOG_INFO, NULL, "job %s %s%s%s", j->rec.id, job_state_name(j->rec.state),
@@ -260,12 +273,15 @@ static void shim_last_line(const char *dir, char *buf, size_t size)
 	fclose(f);
 }
 
-/* joblet-shim for the job folder dir (jl_shim_spawn), with this daemon's --config. */
+/*
+ * joblet-shim for the job folder dir (jl_shim_spawn), with this daemon's
+ * --config and secrets_fd (-1: none) as its secret env.
+ */
 static int spawn_shim(const struct manager *m, const char *dir, enum jl_shim_mode mode,
-		      int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
+		      int secrets_fd, int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
 {
-	return jl_shim_spawn(dir, m->shim_config[0] ? m->shim_config : NULL, mode, ret_pid,
-			     ret_pidfd, err);
+	return jl_shim_spawn(dir, m->shim_config[0] ? m->shim_config : NULL, mode, secrets_fd,
+			     ret_pid, ret_pidfd, err);
 }
 
 /* `joblet-shim --reap DIR`: removes what a dead shim left (cgroups, processes). */
@@ -273,7 +289,7 @@ static void spawn_reaper(struct manager *m, const char *dir)
 {
 	int32_t pid;
 
-	if (spawn_shim(m, dir, JL_SHIM_REAP, &pid, NULL, NULL) < 0)
+	if (spawn_shim(m, dir, JL_SHIM_REAP, -1, &pid, NULL, NULL) < 0)
 		jl_log(JOBLET_LOG_WARNING, NULL, "cannot start `%s --reap %s`", jl_shim_path(),
 		       dir);
 }
@@ -409,20 +425,15 @@ static int watch(struct manager *m, struct mjob *j)
 	return 0;
 }
 
-/*
- * The cores the scheduler chose for a --cpus job go into its spec.json as
- * its cpuset (written beside and renamed, so the shim reads one or the other).
- */
-static int pin_cores(const char *dir, const char *cores, struct joblet_error **err)
+/* The spec.json of the job folder dir into *ret. */
+static int read_spec(const char *dir, struct jl_job_spec **ret, struct joblet_error **err)
 {
-	char path[4300], tmp[4300], *text = NULL, *json = NULL;
-	struct jl_job_spec *spec = NULL;
+	char path[4300], *text = NULL;
 	FILE *f;
 	int r = 0;
 	long n;
 
 	snprintf(path, sizeof(path), "%s/spec.json", dir);
-	snprintf(tmp, sizeof(tmp), "%s/spec.json.tmp", dir);
 	f = fopen(path, "re");
 	if (!f)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
@@ -431,8 +442,42 @@ static int pin_cores(const char *dir, const char *cores, struct joblet_error **e
 		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
 	fclose(f);
 	if (r == 0)
-		r = jl_job_spec_from_json(text, &spec, err);
+		r = jl_job_spec_from_json(text, ret, err);
 	free(text);
+	return r;
+}
+
+/*
+ * spec as the spec.json of the job folder dir, written beside and renamed
+ * (the shim reads one or the other), 0600 whatever the umask.
+ */
+static int write_spec(const char *dir, const struct jl_job_spec *spec, struct joblet_error **err)
+{
+	char path[4300], tmp[4300];
+	_cleanup_free_ char *json = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/spec.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s/spec.json.tmp", dir);
+	r = jl_job_spec_to_json(spec, &json, err);
+	if (r < 0)
+		return r;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || fchmod(fd, 0600) < 0 || jl_write_all(fd, json, strlen(json)) < 0 ||
+	    close(TAKE_FD(fd)) < 0 || rename(tmp, path) < 0) {
+		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", path);
+		unlink(tmp);
+	}
+	return r;
+}
+
+/* The cores the scheduler chose for a --cpus job go into its spec.json as its cpuset. */
+static int pin_cores(const char *dir, const char *cores, struct joblet_error **err)
+{
+	struct jl_job_spec *spec = NULL;
+	int r = read_spec(dir, &spec, err);
+
 	if (r < 0)
 		return r;
 	free(spec->cpu_cores);
@@ -440,25 +485,55 @@ static int pin_cores(const char *dir, const char *cores, struct joblet_error **e
 	if (!spec->cpu_cores)
 		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot pin the job's cores");
 	if (r == 0)
-		r = jl_job_spec_to_json(spec, &json, err);
+		r = write_spec(dir, spec, err);
 	jl_job_spec_free(spec);
-	if (r < 0)
-		return r;
-	f = fopen(tmp, "we");
-	if (!f || fputs(json, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
-		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot write `%s`", path);
-		if (f)
-			unlink(tmp);
-	}
-	free(json);
 	return r;
+}
+
+/*
+ * A job of an earlier release that waits to start has its secret values in
+ * clear in spec.json: seal them (secrets.enc) and write spec.json again,
+ * with `***`.  A failure is logged: the job then starts with them as they are.
+ */
+static void migrate_secrets(struct manager *m, const char *id)
+{
+	struct jl_job_spec *spec = NULL;
+	struct joblet_error *e = NULL;
+	char dir[4200];
+	bool clear = false;
+	int r;
+
+	manager_job_dir(m, id, dir, sizeof(dir));
+	if (read_spec(dir, &spec, &e) < 0) {
+		joblet_error_free(e);
+		return;
+	}
+	for (char **v = spec->secret_env; v && *v; v++)
+		clear |= strcmp(strchr(*v, '=') + 1, JL_JOB_SECRET_MASK) != 0;
+	r = clear ? secrets_seal(m->d->secret_key, dir, id, spec->secret_env, &e) : 0;
+	if (r < 0 && e->code == JOBLET_E_EXISTS) {
+		joblet_error_clear(&e);
+		r = 0;
+	}
+	if (clear && r == 0)
+		r = write_spec(dir, spec, &e);
+	if (r < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL, "job %s: cannot encrypt its secrets: %s", id,
+		       joblet_error_message(e));
+	else if (clear)
+		jl_log(JOBLET_LOG_INFO, NULL,
+		       "job %s: its secret values (spec.json of an earlier release) are encrypted now",
+		       id);
+	joblet_error_free(e);
+	jl_job_spec_free(spec);
 }
 
 /* Start the shim of job j (jl_shim_spawn: a fresh program in its own session, no fork copy). */
 static int start(struct manager *m, struct mjob *j)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct joblet_error *e = NULL, *spawn_e = NULL;
+	struct joblet_error *e = NULL, *spawn_e = NULL, *secrets_e = NULL;
+	_cleanup_close_ int secrets_fd = -1;
 	char dir[4200];
 	int32_t pid;
 	int r = 0;
@@ -467,8 +542,10 @@ static int start(struct manager *m, struct mjob *j)
 	jl_sched_job_cores(&j->sj, j->rec.cores, sizeof(j->rec.cores));
 	if (j->rec.cores[0] && pin_cores(dir, j->rec.cores, &e) < 0)
 		r = -1;
+	else if (secrets_open_fd(m->d->secret_key, dir, j->rec.id, &secrets_fd, &secrets_e) < 0)
+		r = -1;
 	else
-		r = spawn_shim(m, dir, JL_SHIM_RUN, &pid, &j->pidfd, &spawn_e);
+		r = spawn_shim(m, dir, JL_SHIM_RUN, secrets_fd, &pid, &j->pidfd, &spawn_e);
 	if (r != 0) {
 		char why[900];
 
@@ -477,10 +554,14 @@ static int start(struct manager *m, struct mjob *j)
 		if (e)
 			snprintf(why, sizeof(why), "cannot pin its cores: %s",
 				 joblet_error_message(e));
+		else if (secrets_e)
+			snprintf(why, sizeof(why), "cannot read its secrets: %s",
+				 joblet_error_message(secrets_e));
 		else
 			snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s",
 				 jl_shim_path(), strerror(spawn_e ? spawn_e->saved_errno : 0));
 		joblet_error_free(e);
+		joblet_error_free(secrets_e);
 		joblet_error_free(spawn_e);
 		j->rec.state = JOB_FAILED;
 		j->rec.has_exit_code = 1;
@@ -620,26 +701,14 @@ static void fire_due(struct manager *m)
 static int cron_child_spec(struct manager *m, const char *id, struct jl_job_spec **ret,
 			   struct joblet_error **err)
 {
-	char dir[4200], path[4300], *text = NULL;
+	char dir[4200], path[4300];
 	struct jl_job_spec *spec = NULL, *fresh = NULL;
-	FILE *f;
 	DIR *wd;
 	struct dirent *de;
-	long n;
 	int r = 0;
 
 	manager_job_dir(m, id, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/spec.json", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
-	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
-	    !(text = calloc(1, (size_t)n + 1)) || fread(text, 1, (size_t)n, f) != (size_t)n)
-		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot read `%s`", path);
-	fclose(f);
-	if (r == 0)
-		r = jl_job_spec_from_json(text, &spec, err);
-	free(text);
+	r = read_spec(dir, &spec, err);
 	if (r == 0)
 		r = jl_job_spec_new(&fresh, err);
 	if (r < 0) {
@@ -743,6 +812,13 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 		r = cron_child_spec(m, id, &spec, &e);
 		if (r == 0)
 			r = jl_job_create(m->d->cfg, spec, &dir, &e);
+		if (r == 0) {
+			char from[4200];
+
+			/* The run gets the recurring job's secrets, sealed again for its own id. */
+			manager_job_dir(m, id, from, sizeof(from));
+			r = secrets_copy(m->d->secret_key, from, id, dir, spec->id, &e);
+		}
 		pthread_mutex_lock(&m->lock);
 		m->reserved--;
 		c = find(m, id);
@@ -1092,6 +1168,7 @@ static int recover_one(const struct job_record *r, void *userdata)
 			finish(m, j);
 			return 0;
 		}
+		migrate_secrets(m, r->id);
 		/* A run that fell due while no daemon ran is made once, at once (fire_due). */
 		heap_push(m, j);
 		rc->requeued++;
@@ -1142,6 +1219,7 @@ static int recover_one(const struct job_record *r, void *userdata)
 		return 0;
 	}
 	/* Never started: it waits again, as it did; a time that passed meanwhile runs it now. */
+	migrate_secrets(m, r->id);
 	{
 		int32_t state = j->rec.scheduled_ns > now_ns() ? JOB_SCHEDULED : JOB_PENDING;
 
@@ -1386,6 +1464,9 @@ int manager_submit(struct manager *m, struct jl_job_spec *spec, const struct job
 	r = jl_job_create(m->d->cfg, spec, &s.dir, err);
 	if (r == 0 && add_files)
 		r = add_files(s.dir, userdata, err);
+	/* The values only encrypted: spec.json has the names (job/job_secrets.h). */
+	if (r == 0)
+		r = secrets_seal(m->d->secret_key, s.dir, spec->id, spec->secret_env, err);
 	if (r == 0)
 		r = submit_make_entry(&s, public_json, command, err);
 	pthread_mutex_lock(&m->lock);

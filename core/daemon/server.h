@@ -27,6 +27,7 @@ struct manager;
 struct log_hub;
 struct store;
 struct server;
+struct secret_key;
 
 /* What the routes may use: the daemon's parts. */
 struct daemon_ctx {
@@ -37,6 +38,7 @@ struct daemon_ctx {
 	struct manager *manager;
 	struct log_hub *hub;
 	struct server *server;
+	const struct secret_key *secret_key; /* of secrets at rest (secrets.h) */
 	int64_t started_ns;
 	volatile int stopping; /* set when the daemon shuts down: streams end */
 };

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -17,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "base/cleanup.h"
@@ -235,6 +238,36 @@ static int migrate(struct store *s, struct joblet_error **err)
 	return 0;
 }
 
+/*
+ * The database (made now when missing) and its -wal and -shm files are
+ * 0600 whatever the umask: SQLite gives the files it makes the database's
+ * mode, and one of an earlier release may have been made wider.
+ */
+static int private_files(const char *path, struct joblet_error **err)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char name[4200];
+		int fd;
+
+		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
+		fd = open(name, O_RDWR | O_CLOEXEC | (i == 0 ? O_CREAT : O_NOFOLLOW), 0600);
+		if (fd < 0 && i > 0 && errno == ENOENT)
+			continue;
+		if (fd < 0 || fchmod(fd, 0600) < 0) {
+			int saved = errno;
+
+			if (fd >= 0)
+				close(fd);
+			return joblet_error_set(err, JOBLET_E_IO, saved,
+						"cannot open the job store `%s`", name);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int store_open(const char *path, struct store **ret, struct joblet_error **err)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -245,6 +278,8 @@ int store_open(const char *path, struct store **ret, struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot open the job store");
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	if ((r = private_files(path, err)) < 0)
+		goto fail;
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
 				    SQLITE_OPEN_EXRESCODE,

@@ -1,12 +1,14 @@
 /*
  * shim.c - joblet-shim: the supervisor of one job.
  *
- *   joblet-shim [--config FILE] STATE_DIR
+ *   joblet-shim [--config FILE] [--secrets] STATE_DIR
  *   joblet-shim [--config FILE] --reap STATE_DIR
  *
  * Started by jl_shim_spawn() as a fresh program (never a fork of the
  * daemon), one per job.  It loads the configuration and plugins itself,
  * then hands over to shim_supervise() (supervisor.c), which does the work.
+ * With --secrets, fd 3 is a sealed memfd of the job's secret env
+ * (job/job_secrets.h), read into memory and closed first thing.
  * Its stderr is STATE_DIR/shim.log; its exit status is 0 once status.json
  * is written, 1 when not even that was possible.  With --reap it cleans up
  * after a shim of that job that died (the daemon runs it, reap.c): 0 when
@@ -22,14 +24,16 @@
 
 #include <joblet/error.h>
 
+#include "base/cleanup.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "job/job_secrets.h"
 #include "plugin/loader.h"
 #include "shim/shim.h"
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: joblet-shim [--config FILE] [--reap] STATE_DIR\n");
+	fprintf(stderr, "usage: joblet-shim [--config FILE] [--reap | --secrets] STATE_DIR\n");
 	fprintf(stderr,
 		"joblet-shim is started by joblet for each job; it is not meant to be run by hand.\n");
 	return 2;
@@ -41,12 +45,8 @@ int main(int argc, char **argv)
 	struct jl_plugin_set *set = NULL;
 	struct joblet_error *err = NULL;
 	const char *config_path = NULL, *state_dir = NULL;
-	int i, r, reap = 0;
-
-	/* Nothing the starter left open reaches the job or stays pinned by us. */
-	syscall(SYS_close_range, 3U, ~0U, 0U);
-	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);
-	jl_log_set_level(JOBLET_LOG_WARNING);
+	char **secret_env = NULL; /* the values of the secret env (--secrets), or NULL */
+	int i, r, reap = 0, secrets = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
@@ -55,13 +55,29 @@ int main(int argc, char **argv)
 			config_path = argv[i] + 9;
 		else if (strcmp(argv[i], "--reap") == 0)
 			reap = 1;
+		else if (strcmp(argv[i], "--secrets") == 0)
+			secrets = 1;
 		else if (argv[i][0] == '-' || state_dir)
 			return usage();
 		else
 			state_dir = argv[i];
 	}
-	if (!state_dir)
+	/* Nothing the starter left open reaches the job or stays pinned by us. */
+	syscall(SYS_close_range, secrets ? JL_JOB_SECRETS_FD + 1U : 3U, ~0U, 0U);
+	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);
+	jl_log_set_level(JOBLET_LOG_WARNING);
+	if (!state_dir || (secrets && reap))
 		return usage();
+	/* The secret env into memory at once, its fd closed before anything else runs. */
+	if (secrets) {
+		r = jl_job_secrets_read_fd(JL_JOB_SECRETS_FD, &secret_env, &err);
+		close(JL_JOB_SECRETS_FD);
+		if (r < 0) {
+			fprintf(stderr, "joblet-shim: %s\n", joblet_error_message(err));
+			joblet_error_free(err);
+			return 1;
+		}
+	}
 
 	r = jl_config_load(config_path ? config_path : jl_config_default_path(),
 			   config_path ? 0 : JL_CONFIG_MISSING_OK, &cfg, &err);
@@ -89,10 +105,11 @@ int main(int argc, char **argv)
 	/* The supervisor's set-up step blocks the signals it reads and ignores SIGPIPE. */
 	if (r >= 0)
 		r = reap ? shim_reap(cfg, set, state_dir, &err)
-			 : shim_supervise(cfg, set, state_dir, &err);
+			 : shim_supervise(cfg, set, state_dir, TAKE_PTR(secret_env), &err);
 	if (r < 0)
 		fprintf(stderr, "joblet-shim: %s\n", joblet_error_message(err));
 	joblet_error_free(err);
+	jl_job_secrets_free(secret_env);
 	jl_plugin_set_free(set);
 	jl_config_free(cfg);
 	return r < 0 ? 1 : 0;

@@ -34,10 +34,12 @@
  * status.json is written (whatever the job did, also when it could not
  * start); negative only when not even that was possible (the lock is held:
  * JOBLET_E_BUSY).  Blocks SIGCHLD, SIGTERM, SIGINT and SIGHUP (read from a
- * signalfd) and ignores SIGPIPE for the rest of the process.
+ * signalfd) and ignores SIGPIPE for the rest of the process.  secret_env
+ * (owned; NULL = none handed over) holds the values of the job's secret
+ * env; the job's encrypted copy (secrets.enc) is removed once it started.
  */
 int shim_supervise(const struct jl_config *cfg, const struct jl_plugin_set *set,
-		   const char *state_dir, struct joblet_error **err);
+		   const char *state_dir, char **secret_env, struct joblet_error **err);
 
 /*
  * `--reap`: the supervisor of the job in state_dir died without cleaning

@@ -44,6 +44,7 @@
 #include "job/executor.h"
 #include "job/job.h"
 #include "job/job_log.h"
+#include "job/job_secrets.h"
 #include "shim/shim.h"
 #include "config/config.h"
 #include "plugin/loader.h"
@@ -77,6 +78,7 @@ struct supervisor {
 	const struct jl_config *cfg;
 	const struct jl_plugin_set *set;
 	const char *state_dir;
+	char **secret_env; /* handed over (--secrets), until the job has them; or NULL */
 
 	int lock_fd;
 	int fd[SLOT_COUNT]; /* -1 when closed; poll ignores those */
@@ -160,9 +162,10 @@ static int sv_lock(struct supervisor *sv, struct joblet_error **err)
 {
 	_cleanup_free_ char *lock_path = jl_strdup_printf("%s/lock", sv->state_dir);
 	_cleanup_free_ char *mark = jl_strdup_printf("%s/started", sv->state_dir);
+	_cleanup_free_ char *secrets = jl_strdup_printf("%s/" JL_JOB_SECRETS_FILE, sv->state_dir);
 	int fd;
 
-	if (!lock_path || !mark)
+	if (!lock_path || !mark || !secrets)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot supervise the job");
 	sv->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (sv->lock_fd < 0)
@@ -178,6 +181,14 @@ static int sv_lock(struct supervisor *sv, struct joblet_error **err)
 		return joblet_error_set(err, errno == EEXIST ? JOBLET_E_EXISTS : JOBLET_E_IO, errno,
 					"the job in `%s` has already run", sv->state_dir);
 	close(fd);
+	/*
+	 * Started: it never starts again, so its encrypted secrets are not
+	 * needed any more (ENOENT: it had none).  A failure only leaves a file
+	 * that is removed with the job.
+	 */
+	if (unlinkat(AT_FDCWD, secrets, 0) < 0 && errno != ENOENT)
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot remove `%s`: %s", secrets,
+		       strerror(errno));
 	return 0;
 }
 
@@ -227,6 +238,10 @@ static int sv_load(struct supervisor *sv)
 	r = jl_job_open(sv->state_dir, &sv->job, &e);
 	if (r == 0 && (!cache || jl_job_set_cache_dir(sv->job, cache) < 0))
 		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	if (r == 0 && sv->secret_env)
+		r = jl_job_set_secret_env(sv->job, TAKE_PTR(sv->secret_env), &e);
+	if (r == 0)
+		r = jl_job_check_secrets(sv->job, &e);
 	if (r == 0)
 		r = shim_stack_resolve(sv->cfg, sv->set, &sv->stack, &e);
 	if (r == 0)
@@ -623,18 +638,20 @@ static void sv_done(struct supervisor *sv)
 	close_fd(&sv->pidfd);
 	free(sv->out);
 	jl_log_writer_free(sv->log);
+	jl_job_secrets_free(sv->secret_env);
 	jl_job_free(sv->job);
 	/* Last: the lock is released once everything of the job is done. */
 	close_fd(&sv->lock_fd);
 }
 
 int shim_supervise(const struct jl_config *cfg, const struct jl_plugin_set *set,
-		   const char *state_dir, struct joblet_error **err)
+		   const char *state_dir, char **secret_env, struct joblet_error **err)
 {
 	struct supervisor sv;
 	int r;
 
 	sv_init(&sv, cfg, set, state_dir);
+	sv.secret_env = secret_env;
 	r = sv_lock(&sv, err);
 	if (r == 0)
 		r = sv_setup(&sv, err);

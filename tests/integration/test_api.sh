@@ -206,6 +206,17 @@ ok 'has "event: stdout" "$out" && has "\"data\":\"out\\n" "$out" && has "event: 
 	"the log stream holds stdout and stderr apart, and the job saw its secret"
 kurl reader "$URL/v1/jobs"
 ok 'has "$J1" "$out" && ! has hunter2 "$out"' "the list holds the job, without secrets"
+# A secret value is in no file of the state folder (spec.json, the store and
+# its WAL) nor in the daemon's log, at any time; the job prints a digest.
+secret=s3cr3t-`od -An -N12 -tx1 /dev/urandom | tr -d ' \n'`
+kurl developer -X POST -d '{"command":["sh","-c","printf %s \"$TOKEN\" | sha256sum; sleep 1"],"secret_env":{"TOKEN":"'"$secret"'"}}' "$URL/v1/jobs"
+JS=`jid`
+ok 'test "$code" = 201 && ! grep -rqaF "$secret" "$TMP/state" "$DLOG"' "a secret is in no file of the state folder or log while its job runs"
+wait_state "$JS" COMPLETED
+kurl reader "$URL/v1/jobs/$JS/logs"
+ok 'has "`printf %s "$secret" | sha256sum | cut -d" " -f1`" "$out"' "... the job sees it"
+ok '! grep -rqaF "$secret" "$TMP/state" "$DLOG" && grep -q "\"TOKEN\":\"\*\*\*\"" "$TMP/state/jobs/$JS/spec.json"' \
+	"... and once it ended, spec.json names it with ***, and no file holds it"
 kurl reader "$URL/v1/jobs?status=FAILED"
 ok 'has "$J1" "$out"' "list --status filters by state"
 kurl reader "$URL/v1/jobs?status=RUNNING"

@@ -73,7 +73,7 @@ ok 'has "rnx-config-developer.yml" "$out" && has "client-reader-key.pem" "$out"'
 	"it says what it wrote"
 ok 'test "`stat -c %a "$D"`" = 700' "the folder is created mode 0700"
 
-files="ca.pem:644 ca-key.pem:600 server.pem:644 server-key.pem:600 rnx-config.yml:600"
+files="ca.pem:644 ca-key.pem:600 server.pem:644 server-key.pem:600 rnx-config.yml:600 secrets.key:600"
 for r in $roles; do
 	files="$files client-$r.pem:644 client-$r-key.pem:600 rnx-config-$r.yml:600"
 done
@@ -84,7 +84,8 @@ for fm in $files; do
 	test -f "$D/$f" && test "`stat -c %a "$D/$f"`" = "$m" || bad="$bad $f"
 done
 ok 'test -z "$bad"' "every file is there with its mode (keys and yml 0600, certificates 0644)${bad:+; wrong:$bad}"
-ok 'test `ls -A "$D" | wc -l` -eq 17' "nothing else is left in the folder (no temporary files)"
+ok 'test `ls -A "$D" | wc -l` -eq 18' "nothing else is left in the folder (no temporary files)"
+ok 'grep -qx "[0-9a-f]\{64\}" "$D/secrets.key"' "secrets.key holds the key of secrets at rest: 32 random bytes in hex"
 ok 'grep -q "BEGIN PRIVATE KEY" "$D/ca-key.pem" && ! grep -q CERTIFICATE "$D/server-key.pem"' \
 	"keys are PKCS#8 PEM files of their own"
 
@@ -243,6 +244,7 @@ ok 'has "certs" "$out"' "joblet --help lists certs"
 
 # ---------------------------------------------------------------- existing files and --force
 cp "$D/ca.pem" "$TMP/ca-first.pem"
+cp "$D/secrets.key" "$TMP/secrets-first.key"
 run "$JOBLET" certs init --dir "$D"
 ok 'test $rc -eq 1 && has "\`$D/ca.pem\`" "$err" && has "--force" "$err" && has "another --dir" "$err"' \
 	"existing files are refused (1), naming one and saying --force or another --dir"
@@ -257,6 +259,7 @@ ok 'test $rc -eq 1 && has "\`$tmp/one/rnx-config-reader.yml\` exists" "$err" &&
 
 run "$JOBLET" certs init --dir "$D" --force
 ok 'test $rc -eq 0 && has "new CA" "$err"' "--force replaces them, saying there is a new CA"
+force_out=$out
 second_serials=`serials "$D"`
 common=`{ printf "%s\n" "$first_serials"; printf "%s\n" "$second_serials"; } | sort | uniq -d`
 ok 'test -z "$common" && test `printf "%s\n" "$second_serials" | wc -l` -eq 6' \
@@ -265,8 +268,10 @@ verify "$D/ca.pem" "$D/client-admin.pem" --verify-purpose=$CLIENT_AUTH
 ok 'test $rc -eq 0' "the new client certificates verify against the new CA"
 verify "$D/ca.pem" "$TMP/admin.pem"
 ok 'test $rc -ne 0' "the old ones do not"
-ok 'test `ls -A "$D" | wc -l` -eq 17 && test "`stat -c %a "$D/ca-key.pem"`" = 600 &&
+ok 'test `ls -A "$D" | wc -l` -eq 18 && test "`stat -c %a "$D/ca-key.pem"`" = 600 &&
     test "`stat -c %a "$D/rnx-config.yml"`" = 600' "--force keeps the modes and leaves no temporary files"
+ok 'cmp -s "$D/secrets.key" "$TMP/secrets-first.key" && has "kept as it was" "$force_out"' \
+	"--force keeps secrets.key: it opens the secrets of jobs that wait"
 
 # A folder where a file goes cannot be replaced: refused before anything is written.
 mkdir -p "$tmp/blocked/rnx-config.yml/sub"
@@ -297,6 +302,7 @@ assert all(c["rnx_config"] in files for c in doc["clients"]) and doc["rnx_config
 tls = doc["joblet_yml"]["server"]["tls"]
 assert tls["cert"] == doc["server"]["cert"] and tls["client_ca"] == doc["ca"]["cert"]
 assert "joblet.example.com" in doc["server"]["dns_names"]
+assert os.path.isfile(doc["secret_key"]) and doc["secret_key_created"] is True
 print(doc["server"]["serial"], doc["server"]["expires"])
 EOF
 if command -v python3 >/dev/null 2>&1; then

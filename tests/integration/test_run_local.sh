@@ -69,6 +69,23 @@ ok 'test $rc -eq 4 && test -f "$dir/status.json" && test -f "$dir/spec.json" && 
 	"--keep keeps the log, spec and status.json (exit_code 4)"
 rm -rf "$TMP/state/jobs"
 
+# A secret reaches the job's environment and never a file: its folder
+# (kept), whatever the umask, holds only its name.  The job prints a digest,
+# never the value; the command line does not hold it either.
+secret=s3cr3t-`od -An -N12 -tx1 /dev/urandom | tr -d ' \n'`
+digest=`printf '%s' "$secret" | sha256sum | cut -d' ' -f1`
+(umask 0; "$JOBLET" --config "$TMP/joblet.yml" run-local --keep -s TOKEN="$secret" -e PLAIN=1 -- \
+	sh -c 'printf %s "$TOKEN" | sha256sum; sleep 0.5') >"$TMP/.out" 2>"$TMP/.err"
+rc=$?
+out=`cat "$TMP/.out"`
+err=`cat "$TMP/.err"`
+dir=`printf '%s\n' "$err" | sed -n 's/.*kept in //p'`
+ok 'test $rc -eq 0 && has "$digest" "$out"' "a secret (-s) is in the job's environment"
+ok 'test -f "$dir/spec.json" && grep -q "\"TOKEN\":\"\*\*\*\"" "$dir/spec.json" && ! grep -rqaF "$secret" "$TMP/state"' \
+	"... and in no file of the state folder: spec.json names it with ***"
+ok 'test -z "`find "$TMP/state/jobs" -type f -perm /077`"' "the job's files are 0600, whatever the umask"
+rm -rf "$TMP/state/jobs"
+
 # A closed stdout does not cost the job or its status.
 "$JOBLET" --config "$TMP/joblet.yml" run-local -- sh -c 'seq 1 100000; exit 5' >&- 2>/dev/null
 rc=$?

@@ -9,7 +9,9 @@
 # the priority policy starts the higher priority first, and a waiting job
 # keeps its age across a restart; a recurring job
 # (--cron) makes one run per matching minute, once even when the minute
-# passed while the daemon was down, and is listed and canceled like a job.
+# passed while the daemon was down, and is listed and canceled like a job;
+# the secrets (-s) of a recurring and a scheduled job survive the restart
+# encrypted, and no file of the state folder or log holds their value.
 . "${JOBLET_TEST_SRCDIR:?}/tests/integration/tap.sh"
 
 command -v certtool >/dev/null 2>&1 || { echo "# certtool not found (gnutls-bin)"; exit 77; }
@@ -248,6 +250,21 @@ cron=`idof "$out"`
 ok 'has "SCHEDULED (recurring \`* * * * *\`" "$out"' "a cron job is recorded as a recurring SCHEDULED job"
 run "$RNX" job list
 ok 'has "[cron * * * * *] cat tick.txt" "$out"' "rnx job list shows it with its cron line"
+# A secret (-s) of a recurring job and of a scheduled one: both wait across the
+# crash below, and their runs see it; no file of the state folder, the store
+# (and its WAL) or the daemon's log ever holds it.  The jobs print a digest.
+secret=s3cr3t-`od -An -N12 -tx1 /dev/urandom | tr -d ' \n'`
+digest=`printf '%s' "$secret" | sha256sum | cut -d' ' -f1`
+run "$RNX" job run --cron="* * * * *" -s TOKEN="$secret" -- sh -c 'printf %s "$TOKEN" | sha256sum'
+scron=`idof "$out"`
+run "$RNX" job run --schedule=5s -s TOKEN="$secret" -- sh -c 'printf %s "$TOKEN" | sha256sum'
+ssched=`idof "$out"`
+ok 'test -n "$scron" && test -n "$ssched" && ! grep -rqaF "$secret" "$TMP/state" "$DLOG"' \
+	"the secret of a waiting job is in no file of the state folder, the store or the log"
+ok 'test "`stat -c %a "$TMP/state/jobs/$ssched/secrets.enc"`" = 600 && grep -q "\"TOKEN\":\"\*\*\*\"" "$TMP/state/jobs/$ssched/spec.json"' \
+	"... it waits encrypted (secrets.enc, 0600); spec.json names it with ***"
+run "$RNX" job status "$ssched"
+ok 'has "TOKEN=***" "$out" && ! has "$secret" "$out"' "rnx job status lists the secret's name, not its value"
 # The daemon dies before the minute; the run that fell due while it was down is made once.
 stop_daemon KILL
 next=$(( (`date +%s` / 60 + 1) * 60 ))
@@ -270,4 +287,22 @@ ok 'has "Cron:          * * * * * (local time of the node; 1 runs made)" "$out" 
 run "$RNX" job cancel "$cron"
 ok 'test $rc -eq 0 && has "CANCELED" "$out"' "a recurring job is canceled like a job"
 ok 'test "`state_of $cron`" = CANCELED && test "`field $cron runs`" = 1' "... and makes no more runs"
+# The secret jobs of before the crash: the run of the recurring one and the
+# scheduled one got their secret from the encrypted copy.
+wait_state "$ssched" COMPLETED 100
+run "$RNX" job log "$ssched"
+ok 'test "$out" = "$digest  -"' "a scheduled job that waited across a restart sees its secret"
+run "$RNX" --json job list
+schild=`printf '%s\n' "$out" | awk -v p="\"parent\": \"$scron\"" '/^    "id": / { id = $2 } index($0, p) { gsub(/[",]/, "", id); print id; exit }'`
+wait_state "$schild" COMPLETED 100
+run "$RNX" job log "$schild"
+ok 'test -n "$schild" && test "$out" = "$digest  -"' "the run of a recurring job with a secret sees it"
+ok 'test ! -e "$TMP/state/jobs/$ssched/secrets.enc" && test ! -e "$TMP/state/jobs/$schild/secrets.enc" && test -f "$TMP/state/jobs/$scron/secrets.enc"' \
+	"a started job's encrypted secrets are gone; the recurring job keeps its own"
+run "$RNX" job cancel "$scron"
+ok 'test $rc -eq 0 && test ! -e "$TMP/state/jobs/$scron/secrets.enc"' "... until it is canceled"
+ok '! grep -rqaF "$secret" "$TMP/state" "$DLOG"' \
+	"after the runs, the secret is still in no file of the state folder, the store or the log"
+wide=`find "$TMP/state" -type f -perm /077 ! -path "*/work/*" | sed "s|^$TMP/state/||"`
+ok 'test -z "$wide"' "every file of the state folder is 0600, but the jobs' own in their /work${wide:+; wider: }`echo $wide`"
 stop_daemon

@@ -129,6 +129,11 @@ static const struct key_def jobs_keys[] = {
 	{ NULL },
 };
 
+static const struct key_def security_keys[] = {
+	{ "secret_key_file", KEY_PATH, FIELD(secret_key_file), NULL },
+	{ NULL },
+};
+
 static const struct key_def root_keys[] = {
 	{ "isolation", KEY_SECTION, 0, isolation_keys },
 	{ "jobs", KEY_SECTION, 0, jobs_keys },
@@ -137,6 +142,7 @@ static const struct key_def root_keys[] = {
 	{ "plugins", KEY_SECTION, 0, plugins_keys },
 	{ "runtimes", KEY_SECTION, 0, runtimes_keys },
 	{ "scheduler", KEY_SECTION, 0, scheduler_keys },
+	{ "security", KEY_SECTION, 0, security_keys },
 	{ "server", KEY_SECTION, 0, server_keys },
 	{ NULL },
 };
@@ -186,6 +192,7 @@ void jl_config_free(struct jl_config *cfg)
 	free(cfg->tls_client_ca);
 	free(cfg->tls_crl);
 	free(cfg->db_path);
+	free(cfg->secret_key_file);
 	free(cfg);
 }
 

@@ -81,6 +81,9 @@ struct jl_config {
 	int64_t disk_budget;	    /* scheduler.disk_budget: bytes, the sum of running max_disk */
 	int32_t reserve_cores;	    /* scheduler.reserve_cores: other jobs run outside cores */
 	int32_t reserved3;
+	/* security.secret_key_file: the key of secrets at rest; NULL = secrets.key beside tls_key
+	 */
+	char *secret_key_file;
 };
 
 /* Flags for jl_config_load(). */

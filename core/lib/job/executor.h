@@ -2,10 +2,11 @@
  * job/executor.h - jobs from the outside: the state folder, starting the
  * job's supervisor (joblet-shim), stopping it, and how the job ended.
  *
- * A job lives in a state folder STATE_DIR/jobs/ID holding spec.json, the
- * framed log, status.json when it has ended, the lock its shim holds while
- * it runs (its first line: the shim's pid, then the job's first process
- * and its start time), and work/ (the job's /work).
+ * A job lives in a state folder STATE_DIR/jobs/ID holding spec.json (secret
+ * values masked: job_secrets.h), secrets.enc while a job with secrets waits
+ * to start (the daemon's, encrypted), the framed log, status.json when it has ended, the lock its
+ * shim holds while it runs (its first line: the shim's pid, then the job's first process and its
+ * start time), and work/ (the job's /work).
  *
  * Private tier (base/private.h).
  */
@@ -49,6 +50,8 @@ JL_API const char *jl_shim_path(void);
  * ignored, stdin and stdout on /dev/null and stderr appended to
  * STATE_DIR/shim.log.  The shim closes every other inherited fd itself.
  * config_path is handed on as --config (NULL = the default joblet.yml).
+ * secrets_fd (borrowed; -1 = none) is a sealed memfd of the job's secret
+ * env (jl_job_secrets_memfd()): the shim gets it as fd 3 and `--secrets`.
  *
  * *ret_pid gets the shim's pid (a child of the caller, who reaps it);
  * *ret_pidfd (may be NULL) a pidfd of it, or -1 where the kernel has none.
@@ -56,7 +59,8 @@ JL_API const char *jl_shim_path(void);
  * JOBLET_E_IO (shim.log cannot be opened), JOBLET_E_SYSTEM (no process).
  */
 JL_API int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_mode mode,
-			 int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err);
+			 int secrets_fd, int32_t *ret_pid, int *ret_pidfd,
+			 struct joblet_error **err);
 
 /* Remove a job's state folder (log, status, work/): the job must have ended. */
 JL_API int jl_job_remove(const char *state_dir, struct joblet_error **err);

@@ -9,6 +9,7 @@
 #include "job/job_private.h"
 #include "base/util.h"
 #include "job/job.h"
+#include "job/job_secrets.h"
 #include "job/job_spec.h"
 
 int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
@@ -89,6 +90,48 @@ int jl_job_set_cache_dir(struct joblet_job *job, const char *dir)
 		return -ENOMEM;
 	free(job->cache_dir);
 	job->cache_dir = copy;
+	return 0;
+}
+
+/* Does env hold KEY= for the name of entry (KEY=...)? */
+static bool env_has_name_of(char *const *env, const char *entry)
+{
+	size_t klen = strcspn(entry, "=");
+
+	for (; env && *env; env++)
+		if (strncmp(*env, entry, klen) == 0 && (*env)[klen] == '=')
+			return true;
+	return false;
+}
+
+int jl_job_set_secret_env(struct joblet_job *job, char **env, struct joblet_error **err)
+{
+	for (char **e = job->spec->secret_env; e && *e; e++)
+		if (!env_has_name_of(env, *e)) {
+			int klen = (int)strcspn(*e, "=");
+
+			jl_job_secrets_free(env);
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"secret `%.*s` of the job was not handed over to its supervisor",
+				klen, *e);
+		}
+	jl_job_secrets_free(job->spec->secret_env);
+	job->spec->secret_env = env;
+	return 0;
+}
+
+int jl_job_check_secrets(const struct joblet_job *job, struct joblet_error **err)
+{
+	for (char **e = job->spec->secret_env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (eq && strcmp(eq + 1, JL_JOB_SECRET_MASK) == 0)
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"the value of secret `%.*s` was not handed over to the job's supervisor (its encrypted copy is gone or unreadable); submit the job again",
+				(int)(eq - *e), *e);
+	}
 	return 0;
 }
 

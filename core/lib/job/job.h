@@ -37,6 +37,21 @@ JL_API void jl_job_free(struct joblet_job *job);
  */
 JL_API int jl_job_set_cache_dir(struct joblet_job *job, const char *dir);
 
+/*
+ * The values of the job's secret env, handed over in memory
+ * (job_secrets.h): env (owned: taken over, also on failure) replaces the
+ * masked list spec.json gave.  JOBLET_E_INVALID when env lacks a name
+ * spec.json lists (the starter handed over the wrong list).
+ */
+JL_API int jl_job_set_secret_env(struct joblet_job *job, char **env, struct joblet_error **err);
+
+/*
+ * 0 when the job has every secret value it needs: none, or handed over, or
+ * given in full by a spec.json of an earlier release.  JOBLET_E_INVALID
+ * naming the first secret that still has only its mask.
+ */
+JL_API int jl_job_check_secrets(const struct joblet_job *job, struct joblet_error **err);
+
 /* The job's spec (borrowed from the job). */
 JL_API const struct jl_job_spec *jl_job_get_spec(const struct joblet_job *job);
 

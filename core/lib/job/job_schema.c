@@ -13,6 +13,7 @@
 #include "base/timefmt.h"
 #include "base/util.h"
 #include "job/job_schema.h"
+#include "job/job_secrets.h"
 #include "job/job_spec.h"
 #include "runtime/install_private.h"
 
@@ -61,7 +62,10 @@ static const struct jl_job_field fields[] = {
 	  .views = VIEWS_ALL,
 	  .offset = AT(env),
 	  .flag_what = "KEY=VALUE" },
-	/* In full in spec.json: the file is root's, and the shim sets them. */
+	/*
+	 * Only in the request in full: answers and spec.json show `***`; the
+	 * values reach the shim in memory (job_secrets.h).
+	 */
 	{ .key = "secret_env",
 	  .flag = "--secret-env",
 	  .short_flag = "-s",
@@ -412,7 +416,7 @@ static json_object *strv_json(char *const *v)
 	return a;
 }
 
-/* KEY=VALUE entries as an object; secret values as `***` in answers. */
+/* KEY=VALUE entries as an object; secret values as `***` in answers and spec.json. */
 static json_object *env_json(char *const *env, unsigned view, bool secret)
 {
 	json_object *o = json_object_new_object();
@@ -434,9 +438,10 @@ static json_object *env_json(char *const *env, unsigned view, bool secret)
 		 */
 		if (view == JL_JOB_FILE)
 			json_object_object_del(o, key);
-		json_object_object_add(
-			o, key,
-			json_object_new_string(secret && view == JL_JOB_ANSWER ? "***" : eq + 1));
+		json_object_object_add(o, key,
+				       json_object_new_string(secret && view != JL_JOB_REQUEST
+								      ? JL_JOB_SECRET_MASK
+								      : eq + 1));
 		free(key);
 	}
 	return o;

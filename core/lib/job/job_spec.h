@@ -90,8 +90,9 @@ JL_API int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec 
 
 /*
  * The spec as spec.json, and back: the keys of the API (job_schema.h) and
- * the fields only the file has (id, uid, gid, runtime_path), secret values
- * in full (the file is root's; the shim sets them).  Reading also takes the
+ * the fields only the file has (id, uid, gid, runtime_path), secret names
+ * with the value `***` (their values reach the shim in memory:
+ * job/job_secrets.h).  Reading also takes the
  * keys of an earlier release (argv, max_memory_mib, timeout_s, schedule_ns,
  * runtime_dir, env as KEY=VALUE arrays), so a job made before an upgrade
  * still starts after it.  Errors: JOBLET_E_PARSE, JOBLET_E_NOMEM.

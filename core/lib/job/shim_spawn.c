@@ -16,6 +16,7 @@
 
 #include "base/util.h"
 #include "job/executor.h"
+#include "job/job_secrets.h"
 
 extern char **environ;
 
@@ -69,19 +70,25 @@ static void spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr,
 }
 
 int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_mode mode,
-		  int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
+		  int secrets_fd, int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
 {
 	const char *shim = jl_shim_path();
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	char *argv[6];
+	char *argv[7];
 	int n = 0, logfd, r;
+	_cleanup_close_ int high = -1;
 	pid_t pid;
 
 	if (access(shim, X_OK) < 0)
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno,
 					"cannot run the job supervisor `%s`; is joblet installed?",
 					shim);
+	/* Above fd 3, so its dup2 to 3 always happens (and clears close-on-exec there). */
+	if (secrets_fd >= 0 &&
+	    (high = fcntl(secrets_fd, F_DUPFD_CLOEXEC, JL_JOB_SECRETS_FD + 1)) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot hand over the secret env");
 	logfd = open_shim_log(state_dir, err);
 	if (logfd < 0)
 		return logfd;
@@ -92,9 +99,14 @@ int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_m
 	}
 	if (mode == JL_SHIM_REAP)
 		argv[n++] = (char *)"--reap";
+	if (high >= 0)
+		argv[n++] = (char *)"--secrets";
 	argv[n++] = (char *)state_dir;
 	argv[n] = NULL;
 	spawn_setup(&fa, &attr, logfd);
+	/* After stderr's dup2: logfd may be fd 3 itself. */
+	if (high >= 0)
+		posix_spawn_file_actions_adddup2(&fa, high, JL_JOB_SECRETS_FD);
 	r = posix_spawn(&pid, shim, &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);

@@ -116,6 +116,21 @@ START_TEST(test_every_key)
 }
 END_TEST
 
+/* security.secret_key_file: unset (NULL: secrets.key beside server.tls.key) or a path. */
+START_TEST(test_security_keys)
+{
+	struct jl_config *cfg = load_ok("# nothing\n");
+
+	ck_assert_ptr_null(cfg->secret_key_file);
+	jl_config_free(cfg);
+	cfg = load_ok("security:\n  secret_key_file: /etc/joblet/keys/secrets.key\n");
+	ck_assert_str_eq(cfg->secret_key_file, "/etc/joblet/keys/secrets.key");
+	jl_config_free(cfg);
+	load_bad("security:\n  secret_key_file: keys/secrets.key\n", "line 2",
+		 "must be an absolute path");
+}
+END_TEST
+
 START_TEST(test_runtimes_keys)
 {
 	struct jl_config *cfg = load_ok("runtimes:\n"
@@ -348,6 +363,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_empty_file_gives_defaults);
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_runtimes_keys);
+	tcase_add_test(tc, test_security_keys);
 	tcase_add_test(tc, test_scheduler_capacity_keys);
 	tcase_add_test(tc, test_default_job_limits);
 	tcase_add_test(tc, test_reserve_cores);
