@@ -165,9 +165,9 @@ struct follow {
 static int on_event(void *userdata, const struct rnx_sse_event *ev)
 {
 	struct follow *f = userdata;
-	bool err = strcmp(ev->event, "stderr") == 0;
+	int32_t stream = jl_log_event_stream_parse(ev->event);
 
-	if (err || strcmp(ev->event, "stdout") == 0) {
+	if (stream) {
 		ssize_t n;
 
 		if (f->ctx->json) {
@@ -200,7 +200,10 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 				ev->id);
 			return 0;
 		}
-		if (err)
+		/* joblet's own word in the log (the max_log marker): on stderr, marked as such. */
+		if (stream == JL_LOG_EVENT_SYSTEM) {
+			fprintf(stderr, "joblet: %.*s\n", (int)n, f->buf);
+		} else if (stream == JL_LOG_EVENT_STDERR)
 			jl_write_all(STDERR_FILENO, f->buf, (size_t)n);
 		else if (!f->out_broken && jl_write_all(STDOUT_FILENO, f->buf, (size_t)n) < 0)
 			f->out_broken = true;
@@ -844,7 +847,8 @@ const struct jl_cli_command rnx_job_commands[] = {
 	{ "log", "Print a job's output; with -f follow it until the job ends", "ID [-f] [--json]",
 	  "stdout goes to stdout, stderr to stderr.  With --json, one JSON line per record\n"
 	  "({\"stream\", \"id\", \"ts\", \"data\" or \"b64\"}).  A lost connection is resumed\n"
-	  "where it broke, for up to a minute.\n",
+	  "where it broke, for up to a minute.  A log cut at its --max-log ends with a line\n"
+	  "`joblet: log truncated after N bytes, M bytes dropped` on stderr (stream `system`).\n",
 	  job_log, NULL },
 	{ "stop", "Stop a running job (SIGTERM, grace period, SIGKILL); cancel a waiting one",
 	  "ID [--json]", NULL, job_stop, NULL },
