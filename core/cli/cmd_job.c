@@ -596,17 +596,21 @@ static void print_status_times(json_object *j)
 		jl_size_format((double)x, d, sizeof(d));
 		printf("%-14s %s\n", "Peak memory:", d);
 	}
+	if (jint(j, "log_dropped_bytes", &x) && x > 0)
+		printf("%-14s %lld bytes past max_log, not in the log\n",
+		       "Log dropped:", (long long)x);
 }
 
 /* The limits of the job's spec on one line. */
 static void print_status_limits(json_object *spec)
 {
-	int64_t cpu = 0, mem = 0, io = 0, pids = 0, tmo = 0;
+	int64_t cpu = 0, mem = 0, io = 0, pids = 0, tmo = 0, log = 0;
 
 	jint(spec, "max_cpu", &cpu);
 	jint(spec, "max_memory", &mem);
 	jint(spec, "max_iobps", &io);
 	jint(spec, "max_pids", &pids);
+	jint(spec, "max_log", &log);
 	jint(spec, "timeout", &tmo);
 	printf("%-14s ", "Limits:");
 	if (cpu)
@@ -622,6 +626,8 @@ static void print_status_limits(json_object *spec)
 	else
 		printf("io unlimited, ");
 	printf("pids %lld, ", (long long)pids);
+	if (log)
+		printf("log %lld MiB, ", (long long)log);
 	if (tmo)
 		printf("timeout %llds\n", (long long)tmo);
 	else
@@ -813,6 +819,8 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	"  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"                \
 	"  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"                                   \
 	"  --max-pids=N         at most N processes\n"                                             \
+	"  --max-log=MIB        keep at most MIB of the job's output in its log (or a size:\n"     \
+	"                       1GiB; default the node's jobs.max_log); the rest is dropped\n"     \
 	"  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"                     \
 	"  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"             \
 	"  -e, --env K=V        set an environment variable (repeatable)\n"                        \

@@ -81,6 +81,7 @@ struct jl_config {
 	int64_t disk_budget;	    /* scheduler.disk_budget: bytes, the sum of running max_disk */
 	int32_t reserve_cores;	    /* scheduler.reserve_cores: other jobs run outside cores */
 	int32_t reserved3;
+	int64_t default_max_log; /* jobs.max_log: bytes of a job's log when it gives no max_log */
 };
 
 /* Flags for jl_config_load(). */
