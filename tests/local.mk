@@ -15,6 +15,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_scheduler.sh \
 	tests/integration/test_runtime.sh \
 	tests/integration/test_run_local.sh \
+	tests/integration/test_log_cap.sh \
 	tests/integration/hostile/test_hostile.sh \
 	tests/sdk/test_sdk.sh
 

@@ -165,9 +165,9 @@ struct follow {
 static int on_event(void *userdata, const struct rnx_sse_event *ev)
 {
 	struct follow *f = userdata;
-	bool err = strcmp(ev->event, "stderr") == 0;
+	int32_t stream = jl_log_event_stream_parse(ev->event);
 
-	if (err || strcmp(ev->event, "stdout") == 0) {
+	if (stream) {
 		ssize_t n;
 
 		if (f->ctx->json) {
@@ -200,7 +200,10 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 				ev->id);
 			return 0;
 		}
-		if (err)
+		/* joblet's own word in the log (the max_log marker): on stderr, marked as such. */
+		if (stream == JL_LOG_EVENT_SYSTEM) {
+			fprintf(stderr, "joblet: %.*s\n", (int)n, f->buf);
+		} else if (stream == JL_LOG_EVENT_STDERR)
 			jl_write_all(STDERR_FILENO, f->buf, (size_t)n);
 		else if (!f->out_broken && jl_write_all(STDOUT_FILENO, f->buf, (size_t)n) < 0)
 			f->out_broken = true;
@@ -593,17 +596,21 @@ static void print_status_times(json_object *j)
 		jl_size_format((double)x, d, sizeof(d));
 		printf("%-14s %s\n", "Peak memory:", d);
 	}
+	if (jint(j, "log_dropped_bytes", &x) && x > 0)
+		printf("%-14s %lld bytes past max_log, not in the log\n",
+		       "Log dropped:", (long long)x);
 }
 
 /* The limits of the job's spec on one line. */
 static void print_status_limits(json_object *spec)
 {
-	int64_t cpu = 0, mem = 0, io = 0, pids = 0, tmo = 0;
+	int64_t cpu = 0, mem = 0, io = 0, pids = 0, tmo = 0, log = 0;
 
 	jint(spec, "max_cpu", &cpu);
 	jint(spec, "max_memory", &mem);
 	jint(spec, "max_iobps", &io);
 	jint(spec, "max_pids", &pids);
+	jint(spec, "max_log", &log);
 	jint(spec, "timeout", &tmo);
 	printf("%-14s ", "Limits:");
 	if (cpu)
@@ -619,6 +626,8 @@ static void print_status_limits(json_object *spec)
 	else
 		printf("io unlimited, ");
 	printf("pids %lld, ", (long long)pids);
+	if (log)
+		printf("log %lld MiB, ", (long long)log);
 	if (tmo)
 		printf("timeout %llds\n", (long long)tmo);
 	else
@@ -810,6 +819,8 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	"  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"                \
 	"  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"                                   \
 	"  --max-pids=N         at most N processes\n"                                             \
+	"  --max-log=MIB        keep at most MIB of the job's output in its log (or a size:\n"     \
+	"                       1GiB; default the node's jobs.max_log); the rest is dropped\n"     \
 	"  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"                     \
 	"  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"             \
 	"  -e, --env K=V        set an environment variable (repeatable)\n"                        \
@@ -844,7 +855,8 @@ const struct jl_cli_command rnx_job_commands[] = {
 	{ "log", "Print a job's output; with -f follow it until the job ends", "ID [-f] [--json]",
 	  "stdout goes to stdout, stderr to stderr.  With --json, one JSON line per record\n"
 	  "({\"stream\", \"id\", \"ts\", \"data\" or \"b64\"}).  A lost connection is resumed\n"
-	  "where it broke, for up to a minute.\n",
+	  "where it broke, for up to a minute.  A log cut at its --max-log ends with a line\n"
+	  "`joblet: log truncated after N bytes, M bytes dropped` on stderr (stream `system`).\n",
 	  job_log, NULL },
 	{ "stop", "Stop a running job (SIGTERM, grace period, SIGKILL); cancel a waiting one",
 	  "ID [--json]", NULL, job_stop, NULL },

@@ -29,6 +29,26 @@
 /* `{"ts":` a number of at most 20 characters, `,"data":"`, `"}` and a NUL. */
 #define EVENT_FRAME 40
 
+static const char *const stream_names[] = {
+	[JL_LOG_EVENT_STDOUT] = "stdout",
+	[JL_LOG_EVENT_STDERR] = "stderr",
+	[JL_LOG_EVENT_SYSTEM] = "system",
+};
+
+const char *jl_log_event_stream_name(int32_t stream)
+{
+	return stream >= JL_LOG_EVENT_STDOUT && stream <= JL_LOG_EVENT_SYSTEM ? stream_names[stream]
+									      : "stdout";
+}
+
+int32_t jl_log_event_stream_parse(const char *name)
+{
+	for (int32_t i = JL_LOG_EVENT_STDOUT; i <= JL_LOG_EVENT_SYSTEM; i++)
+		if (strcmp(name, stream_names[i]) == 0)
+			return i;
+	return 0;
+}
+
 size_t jl_log_event_max(size_t len)
 {
 	/* 6 bytes per byte escaped (\u00XX); Base64 needs fewer. */

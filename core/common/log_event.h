@@ -6,6 +6,12 @@
  *	{"ts":1733220000123456789,"data":"hello\n"}	bytes that are UTF-8
  *	{"ts":1733220000123456789,"b64":"/wA="}		bytes that are not
  *
+ * The stream is the event's SSE name: `stdout` and `stderr` carry the job's
+ * own bytes; `system` carries what joblet says in the job's log (the
+ * marker "log truncated after N bytes, M bytes dropped" of a log cut at its
+ * max_log), never the job's output: rnx shows it on stderr after a
+ * `joblet: ` prefix.  A reader that knows only stdout and stderr skips it.
+ *
  * The "data" form is exactly what json-c writes for that object with
  * JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, so any JSON
  * parser reads it (rnx --json hands it to json-c).  This codec exists
@@ -21,6 +27,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+/* The streams of a log record: the numbers of enum jl_log_stream (job/job_log.h). */
+enum jl_log_event_stream {
+	JL_LOG_EVENT_STDOUT = 1,
+	JL_LOG_EVENT_STDERR = 2,
+	JL_LOG_EVENT_SYSTEM = 3,
+};
+
+/* The event name of a stream ("stdout", "stderr", "system"); "stdout" for an unknown one. */
+const char *jl_log_event_stream_name(int32_t stream);
+
+/* The stream an event name stands for, or 0 when it names none (`exit`, a later kind). */
+int32_t jl_log_event_stream_parse(const char *name);
 
 /* The most bytes jl_log_event_encode() writes for len bytes of data (a NUL included). */
 size_t jl_log_event_max(size_t len);

@@ -225,6 +225,8 @@ static json_object *record_json(const struct job_record *r, bool detail)
 		json_object_object_add(o, "cpu_usec", json_object_new_int64(r->cpu_usec));
 		json_object_object_add(o, "memory_peak_bytes",
 				       json_object_new_int64(r->memory_peak_bytes));
+		json_object_object_add(o, "log_dropped_bytes",
+				       json_object_new_int64(r->log_dropped_bytes));
 		json_object_object_add(o, "spec", spec);
 		spec = NULL;
 	}

@@ -8,7 +8,9 @@
  * One event per record of the job's framed log; `id` is the record's
  * sequence number (1, 2, 3, ... with no gaps), so a client that reconnects
  * with Last-Event-ID (or ?after=N) gets exactly the records after it.
- * Output that is not UTF-8 comes as {"ts":...,"b64":"..."}.  With
+ * Output that is not UTF-8 comes as {"ts":...,"b64":"..."}.  A log cut
+ * at its cap (max_log) holds `event: system` records saying so, in the
+ * same JSON (common/log_event.h).  With
  * ?follow=1 the stream goes on while the job runs and ends with
  *
  *	event: exit
@@ -93,7 +95,7 @@ static bool format_record(struct follower *f, const struct jl_log_record *rec)
 {
 	char head[96];
 	int hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", rec->seq,
-			  rec->stream == JL_STREAM_STDERR ? "stderr" : "stdout");
+			  jl_log_event_stream_name(rec->stream));
 
 	if (!reserve(f, (size_t)hn + jl_log_event_max(rec->len) + 2))
 		return false;

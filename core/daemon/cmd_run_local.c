@@ -38,8 +38,13 @@ static int drain(struct jl_log_reader *r, bool *out_broken)
 	int n;
 
 	while ((n = jl_log_reader_next(r, &rec, &e)) > 0) {
-		int fd = rec.stream == JL_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
+		int fd = rec.stream == JL_STREAM_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
 
+		/* joblet's own word in the log (the max_log marker): not the job's output. */
+		if (rec.stream == JL_STREAM_SYSTEM) {
+			fprintf(stderr, "joblet: %.*s\n", (int)rec.len, (const char *)rec.data);
+			continue;
+		}
 		/* A closed stdout (`| head`) must not stop the job or lose its status. */
 		if (!*out_broken && jl_write_all(fd, rec.data, rec.len) < 0 && fd == STDOUT_FILENO)
 			*out_broken = true;

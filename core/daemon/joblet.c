@@ -72,6 +72,7 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"
 	  "  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"
 	  "  --max-pids=N         at most N processes (default isolation.max_pids)\n"
+	  "  --max-log=MIB        keep at most MIB of output in the log (default jobs.max_log)\n"
 	  "  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"
 	  "  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"
 	  "  -e, --env K=V        set an environment variable (repeatable)\n"

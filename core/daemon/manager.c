@@ -304,6 +304,7 @@ static void apply_status(struct job_record *r, const struct jl_job_status *st)
 	r->signal = st->signal;
 	r->cpu_usec = (int64_t)st->cpu_usec;
 	r->memory_peak_bytes = (int64_t)st->memory_peak_bytes;
+	r->log_dropped_bytes = (int64_t)st->log_dropped_bytes;
 	if (st->started_ns)
 		r->started_ns = st->started_ns;
 	r->ended_ns = st->ended_ns ? st->ended_ns : now_ns();

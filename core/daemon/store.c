@@ -109,6 +109,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE jobs ADD COLUMN cores TEXT;"
 	"ALTER TABLE jobs ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX jobs_parent ON jobs(parent, seq);",
+	/* 2 -> 3: output dropped past a job's log cap (max_log) */
+	"ALTER TABLE jobs ADD COLUMN log_dropped_bytes INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt_id {
@@ -135,15 +137,16 @@ enum stmt_id {
 #define COLUMNS                                                                                    \
 	"id, seq, name, owner, owner_serial, owner_role, state, shim_pid, spec, command, "         \
 	"priority, created_ns, scheduled_ns, started_ns, ended_ns, exit_code, signal, reason, "    \
-	"cpu_usec, memory_peak_bytes, cron, parent, cores, runs"
+	"cpu_usec, memory_peak_bytes, cron, parent, cores, runs, log_dropped_bytes"
 
 static const char *const stmt_sql[ST__N] = {
 	[ST_INSERT] =
 		"INSERT INTO jobs (" COLUMNS ") VALUES "
-		"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24)",
+		"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,"
+		"?25)",
 	[ST_UPDATE] = "UPDATE jobs SET state=?2, shim_pid=?3, started_ns=?4, ended_ns=?5, "
 		      "exit_code=?6, signal=?7, reason=?8, cpu_usec=?9, memory_peak_bytes=?10, "
-		      "scheduled_ns=?11, cores=?12, runs=?13 WHERE id=?1",
+		      "scheduled_ns=?11, cores=?12, runs=?13, log_dropped_bytes=?14 WHERE id=?1",
 	[ST_GET] = "SELECT " COLUMNS " FROM jobs WHERE id=?1",
 	[ST_EVENT] = "INSERT INTO events (job_id, ts_ns, state, reason) VALUES (?1,?2,?3,?4)",
 	/* Ids are lower-case hex and dashes, so GLOB 'prefix*' is an exact prefix match. */
@@ -418,6 +421,7 @@ static int insert_locked(struct store *s, const struct job_record *j, struct job
 	bind_text(q, 22, j->parent[0] ? j->parent : NULL);
 	bind_text(q, 23, j->cores[0] ? j->cores : NULL);
 	sqlite3_bind_int64(q, 24, j->runs);
+	sqlite3_bind_int64(q, 25, j->log_dropped_bytes);
 	r = step_done(s, q, "record the job", err);
 	if (r == 0)
 		r = add_event(s, j->id, j->state, j->reason, err);
@@ -446,6 +450,7 @@ static int update_locked(struct store *s, const struct job_record *j, bool event
 	sqlite3_bind_int64(q, 11, j->scheduled_ns);
 	bind_text(q, 12, j->cores[0] ? j->cores : NULL);
 	sqlite3_bind_int64(q, 13, j->runs);
+	sqlite3_bind_int64(q, 14, j->log_dropped_bytes);
 	r = step_done(s, q, "update the job", err);
 	if (r == 0 && sqlite3_changes(s->db) == 0)
 		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "job `%s` is not in the store",
@@ -536,6 +541,7 @@ static int read_row(sqlite3_stmt *q, struct job_record *j)
 	snprintf(j->cores, sizeof(j->cores), "%s",
 		 sqlite3_column_text(q, 22) ? (const char *)sqlite3_column_text(q, 22) : "");
 	j->runs = sqlite3_column_int64(q, 23);
+	j->log_dropped_bytes = sqlite3_column_int64(q, 24);
 	if (!j->owner || !j->spec_json || !j->command) {
 		job_record_done(j);
 		return -ENOMEM;

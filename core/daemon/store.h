@@ -20,7 +20,7 @@
 #include <joblet/error.h>
 
 /* The schema this joblet writes. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum job_state {
 	JOB_PENDING = 1,   /* waiting for the scheduler */
@@ -69,6 +69,8 @@ struct job_record {
 	char parent[37]; /* the recurring job that made this one, or "" */
 	char cores[256]; /* the cores it holds alone (--cpus), or "" */
 	int64_t runs;	 /* a recurring job: how many jobs it has made */
+	/* Output dropped past its log's cap (max_log). */
+	int64_t log_dropped_bytes;
 };
 
 void job_record_done(struct job_record *r);

@@ -18,7 +18,10 @@
  * and three timerfds.  Output is appended to the framed log as it arrives;
  * when the log cannot be written (disk full) the shim stops reading, so the
  * job blocks on its pipe instead of losing bytes, and tries again every
- * second.
+ * second.  Past the log's cap (max_log) the shim goes on reading at full
+ * speed and drops the bytes (the writer counts them), so a job that prints
+ * without end is neither blocked nor slowed, and the host's disk holds at
+ * most the cap; the count goes into status.json.
  */
 #include <config.h>
 
@@ -223,6 +226,17 @@ static int sv_setup(struct supervisor *sv, struct joblet_error **err)
 	return jl_log_writer_open(log_path, &sv->log, err);
 }
 
+/*
+ * The most bytes of the job's log: its max_log, or jobs.max_log for a spec
+ * written before max_log existed (validation sets it on every new job).
+ */
+static uint64_t log_cap(const struct supervisor *sv)
+{
+	int64_t mib = jl_job_get_spec(sv->job)->max_log_mib;
+
+	return mib > 0 ? (uint64_t)mib << 20 : (uint64_t)sv->cfg->default_max_log;
+}
+
 /* The job from its folder, and every layer's prepare(). */
 static int sv_load(struct supervisor *sv)
 {
@@ -236,6 +250,8 @@ static int sv_load(struct supervisor *sv)
 	sv->out[SLOT_STDOUT].stream = JL_STREAM_STDOUT;
 	sv->out[SLOT_STDERR].stream = JL_STREAM_STDERR;
 	r = jl_job_open(sv->state_dir, &sv->job, &e);
+	if (r == 0)
+		jl_log_writer_set_cap(sv->log, log_cap(sv));
 	if (r == 0 && (!cache || jl_job_set_cache_dir(sv->job, cache) < 0))
 		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
 	if (r == 0 && sv->secret_env)
@@ -587,6 +603,21 @@ static void compose_status(struct supervisor *sv)
 		st->error = (char *)"stopped on request";
 }
 
+/* The log's final marker when it was cut at its cap, before status.json says the job ended. */
+static void finish_log(struct supervisor *sv)
+{
+	_cleanup_error_ struct joblet_error *e = NULL;
+
+	if (jl_log_writer_finish(sv->log, &e) < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL, "%s", joblet_error_message(e));
+	sv->status.log_dropped_bytes = jl_log_writer_dropped(sv->log);
+	if (sv->status.log_dropped_bytes)
+		jl_log(JOBLET_LOG_INFO, NULL,
+		       "job %s: its log was truncated after %llu bytes (max_log), %llu bytes dropped",
+		       joblet_job_id(sv->job), (unsigned long long)jl_log_writer_kept(sv->log),
+		       (unsigned long long)sv->status.log_dropped_bytes);
+}
+
 /* The job has ended: the layers' finish() and cleanup(), then status.json. */
 static int sv_finish(struct supervisor *sv, struct joblet_error **err)
 {
@@ -598,6 +629,7 @@ static int sv_finish(struct supervisor *sv, struct joblet_error **err)
 		waitpid(sv->pid, &sv->wstatus, 0);
 	}
 	shim_stack_finish(&sv->stack, sv->job, &sv->usage);
+	finish_log(sv);
 	compose_status(sv);
 	shim_stack_cleanup(&sv->stack, sv->job);
 	r = jl_job_status_write(sv->state_dir, &sv->status, err);

@@ -65,8 +65,10 @@ trap cleanup EXIT
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # ------------------------------------------------------------------ set-up
+# The log throughput job's output must fit its log (jobs.max_log, 64 MiB built in).
 bench_daemon_start "jobs:
-  max_active: $((njobs + 100))" "  max_connections_per_client: 1024"
+  max_active: $((njobs + 100))
+  max_log: $((log_mib + 1))MiB" "  max_connections_per_client: 1024"
 sed -i "s|address: .*|address: \"127.0.0.1:$port\"|" "$C/rnx-config-developer.yml"
 RNX_CONFIG=$C/rnx-config-developer.yml
 export RNX_CONFIG

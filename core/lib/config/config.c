@@ -126,6 +126,7 @@ static const struct key_def server_keys[] = {
 
 static const struct key_def jobs_keys[] = {
 	{ "max_active", KEY_COUNT, FIELD(max_active_jobs), NULL },
+	{ "max_log", KEY_SIZE, FIELD(default_max_log), NULL },
 	{ NULL },
 };
 
@@ -227,6 +228,7 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_connections_per_client = 128;
 	cfg->max_request_bytes = INT64_C(64) << 20;
 	cfg->max_active_jobs = 10000;
+	cfg->default_max_log = INT64_C(64) << 20;
 	cfg->max_running_jobs = 100;
 	cfg->default_max_cpu = -1;
 	cfg->default_max_memory = -1;
@@ -351,8 +353,23 @@ static int join_names(const struct key_def *defs, char **ret)
 }
 
 /* Keys that must agree with each other, after the whole file is read. */
+/* jobs.max_log: finite (there is no unlimited log), at least 1 MiB, at most 1 TiB. */
+static int check_max_log(const struct jl_config *cfg, struct joblet_error **err)
+{
+	if (cfg->default_max_log < INT64_C(1) << 20 || cfg->default_max_log > INT64_C(1) << 40)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: jobs.max_log (%lld bytes) must be from 1MiB to 1TiB: the most of its output a job without --max-log keeps in its log",
+			cfg->source, (long long)cfg->default_max_log);
+	return 0;
+}
+
 static int check_config(const struct jl_config *cfg, struct joblet_error **err)
 {
+	int r = check_max_log(cfg, err);
+
+	if (r < 0)
+		return r;
 	if (cfg->reserve_cores) {
 		struct jl_cpuset rest;
 

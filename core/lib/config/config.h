@@ -84,6 +84,7 @@ struct jl_config {
 	/* security.secret_key_file: the key of secrets at rest; NULL = secrets.key beside tls_key
 	 */
 	char *secret_key_file;
+	int64_t default_max_log; /* jobs.max_log: bytes of a job's log when it gives no max_log */
 };
 
 /* Flags for jl_config_load(). */

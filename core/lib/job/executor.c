@@ -258,6 +258,8 @@ int jl_job_status_write(const char *state_dir, const struct jl_job_status *st,
 			       json_object_new_int64((int64_t)st->memory_peak_bytes));
 	json_object_object_add(o, "started_ns", json_object_new_int64(st->started_ns));
 	json_object_object_add(o, "ended_ns", json_object_new_int64(st->ended_ns));
+	json_object_object_add(o, "log_dropped_bytes",
+			       json_object_new_int64((int64_t)st->log_dropped_bytes));
 	json_object_object_add(o, "error", st->error ? json_object_new_string(st->error) : NULL);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (!path || !tmp || !text) {
@@ -311,6 +313,7 @@ int jl_job_status_read(const char *state_dir, struct jl_job_status *ret, struct 
 	ret->memory_peak_bytes = (uint64_t)jint(o, "memory_peak_bytes");
 	ret->started_ns = jint(o, "started_ns");
 	ret->ended_ns = jint(o, "ended_ns");
+	ret->log_dropped_bytes = (uint64_t)jint(o, "log_dropped_bytes");
 	if (json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_string))
 		ret->error = strdup(json_object_get_string(v));
 	json_object_put(o);

@@ -92,6 +92,8 @@ struct jl_job_status {
 	uint64_t memory_peak_bytes;
 	int64_t started_ns; /* CLOCK_REALTIME */
 	int64_t ended_ns;
+	/* Output past its log's cap (max_log), not in the log. */
+	uint64_t log_dropped_bytes;
 	char *error; /* why it failed to start or was killed, or NULL */
 };
 

@@ -2,6 +2,9 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -59,8 +62,7 @@ int jl_log_header_decode(const uint8_t in[JL_LOG_HEADER], int32_t *stream, uint3
 		     (uint32_t)in[7] << 24;
 
 	if (((uint16_t)in[0] | (uint16_t)in[1] << 8) != JL_LOG_MAGIC || in[2] != JL_LOG_VERSION ||
-	    (in[3] != JL_STREAM_STDOUT && in[3] != JL_STREAM_STDERR) || l == 0 ||
-	    l > JL_LOG_MAX_RECORD)
+	    in[3] < JL_STREAM_STDOUT || in[3] > JL_STREAM_SYSTEM || l == 0 || l > JL_LOG_MAX_RECORD)
 		return -1;
 	*stream = in[3];
 	*len = l;
@@ -74,6 +76,10 @@ struct jl_log_writer {
 	uint64_t seq;
 	off_t size; /* bytes of whole records: where a torn one is cut back to */
 	char *path;
+	uint64_t cap;	  /* the most bytes of the file the job's records take; 0 = none */
+	uint64_t kept;	  /* bytes of the job's output in the log */
+	uint64_t dropped; /* bytes of the job's output dropped past the cap */
+	bool truncated;	  /* the cap was reached: no more of the job's output */
 };
 
 int jl_log_writer_open(const char *path, struct jl_log_writer **ret, struct joblet_error **err)
@@ -107,7 +113,8 @@ int jl_log_writer_open(const char *path, struct jl_log_writer **ret, struct jobl
 	return 0;
 }
 
-int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *data, size_t len,
+/* One record as it is, with no cap. */
+static int append_record(struct jl_log_writer *w, int32_t stream, const void *data, size_t len,
 			 struct joblet_error **err)
 {
 	uint8_t head[JL_LOG_HEADER];
@@ -141,6 +148,90 @@ int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *da
 		jl_log(JOBLET_LOG_ERROR, NULL, "cannot repair the job log `%s`", w->path);
 	return joblet_error_set(err, JOBLET_E_IO, n < 0 ? errno : ENOSPC,
 				"cannot write the job log `%s`", w->path);
+}
+
+/* A system record of what joblet says, formatted. */
+static int append_system(struct jl_log_writer *w, struct joblet_error **err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int append_system(struct jl_log_writer *w, struct joblet_error **err, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return joblet_error_set(err, JOBLET_E_INTERNAL, 0, "a log marker is too long");
+	return append_record(w, JL_STREAM_SYSTEM, text, (size_t)n, err);
+}
+
+/*
+ * The job's record that crosses the cap: the part that fits is kept (its
+ * failure is the caller's to retry, nothing counted), the rest dropped,
+ * and a system record says so at once, so that a follower knows why the
+ * output stops.  Its failure (the disk is full) is not fatal: the final
+ * marker (jl_log_writer_finish) says it again.
+ */
+static int append_crossing(struct jl_log_writer *w, int32_t stream, const void *data, size_t len,
+			   struct joblet_error **err)
+{
+	uint64_t used = (uint64_t)w->size + JL_LOG_HEADER;
+	size_t room = w->cap > used ? (size_t)(w->cap - used < len ? w->cap - used : len) : 0;
+	struct joblet_error *e = NULL;
+
+	if (room > 0 && append_record(w, stream, data, room, err) < 0)
+		return -1;
+	w->kept += room;
+	w->dropped += len - room;
+	w->truncated = true;
+	if (append_system(w, &e, "log truncated after %llu bytes (max_log); the rest is dropped",
+			  (unsigned long long)w->kept) < 0) {
+		jl_log(JOBLET_LOG_WARNING, NULL, "%s", joblet_error_message(e));
+		joblet_error_free(e);
+	}
+	return 0;
+}
+
+int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *data, size_t len,
+			 struct joblet_error **err)
+{
+	if (stream == JL_STREAM_SYSTEM || len == 0)
+		return append_record(w, stream, data, len, err);
+	if (w->truncated) {
+		w->dropped += len;
+		return 0;
+	}
+	if (w->cap && (uint64_t)w->size + JL_LOG_HEADER + len > w->cap)
+		return append_crossing(w, stream, data, len, err);
+	if (append_record(w, stream, data, len, err) < 0)
+		return -1;
+	w->kept += len;
+	return 0;
+}
+
+void jl_log_writer_set_cap(struct jl_log_writer *w, uint64_t bytes)
+{
+	w->cap = bytes;
+}
+
+uint64_t jl_log_writer_kept(const struct jl_log_writer *w)
+{
+	return w->kept;
+}
+
+uint64_t jl_log_writer_dropped(const struct jl_log_writer *w)
+{
+	return w->dropped;
+}
+
+int jl_log_writer_finish(struct jl_log_writer *w, struct joblet_error **err)
+{
+	if (!w->truncated)
+		return 0;
+	return append_system(w, err, "log truncated after %llu bytes, %llu bytes dropped",
+			     (unsigned long long)w->kept, (unsigned long long)w->dropped);
 }
 
 uint64_t jl_log_writer_seq(const struct jl_log_writer *w)

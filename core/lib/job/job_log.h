@@ -9,6 +9,10 @@
  *	u32 len, u64 seq, u64 ts_ns        (all little-endian)
  * Records are appended with one writev() each (O_APPEND), so a reader sees
  * whole records, or a partial one at the very end while it is written.
+ *
+ * Stream 3 (system) holds what joblet itself says in a job's log, never the
+ * job's bytes: the marker of a log cut at its cap (max_log).  Logs written
+ * before it existed hold streams 1 and 2 only and read as they always did.
  */
 #ifndef JL_JOB_LOG_H
 #define JL_JOB_LOG_H
@@ -22,7 +26,7 @@
 
 /* ------------------------------------------------------------------ the log */
 
-enum jl_log_stream { JL_STREAM_STDOUT = 1, JL_STREAM_STDERR = 2 };
+enum jl_log_stream { JL_STREAM_STDOUT = 1, JL_STREAM_STDERR = 2, JL_STREAM_SYSTEM = 3 };
 
 /* One record of a job's log.  data is borrowed from the reader until its next call. */
 struct jl_log_record {
@@ -48,10 +52,29 @@ JL_API int jl_log_writer_open(const char *path, struct jl_log_writer **ret,
 			      struct joblet_error **err);
 /*
  * Append one record (len <= JL_LOG_MAX_RECORD); on failure nothing of it
- * counts (the seq is not used up).
+ * counts (the seq is not used up).  Past the cap (jl_log_writer_set_cap)
+ * the job's bytes (stdout, stderr) are counted as dropped and 0 returned:
+ * the record that crosses the cap keeps the part that fits, a system
+ * record then says the log was truncated, and nothing more of the job is
+ * written.  JL_STREAM_SYSTEM records are never capped (the caller keeps
+ * them short).
  */
 JL_API int jl_log_writer_append(struct jl_log_writer *w, int32_t stream, const void *data,
 				size_t len, struct joblet_error **err);
+/*
+ * The most bytes the job's records may take in the file, headers
+ * included (0: no cap).  Set before the first append.
+ */
+JL_API void jl_log_writer_set_cap(struct jl_log_writer *w, uint64_t bytes);
+/* Bytes of the job's output in the log, and bytes dropped past the cap. */
+JL_API uint64_t jl_log_writer_kept(const struct jl_log_writer *w);
+JL_API uint64_t jl_log_writer_dropped(const struct jl_log_writer *w);
+/*
+ * The job has ended: when its log was truncated, append the final system
+ * record "log truncated after N bytes, M bytes dropped" (nothing
+ * otherwise).  Errors as jl_log_writer_append().
+ */
+JL_API int jl_log_writer_finish(struct jl_log_writer *w, struct joblet_error **err);
 JL_API uint64_t jl_log_writer_seq(const struct jl_log_writer *w);
 /* NULL is fine. */
 JL_API void jl_log_writer_free(struct jl_log_writer *w);

@@ -129,6 +129,17 @@ static const struct jl_job_field fields[] = {
 	  .api_min = 0,
 	  .api_max = INT32_MAX,
 	  .flag_what = "a number of processes" },
+	{ .key = "max_log",
+	  .flag = "--max-log",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(max_log_mib),
+	  .parse = parse_mib,
+	  .flag_min = 0,
+	  .flag_max = INT64_MAX,
+	  .api_min = 0,
+	  .api_max = INT64_C(1) << 20,
+	  .flag_what = "MiB of the job's log (64), or a size (1GiB); past it output is dropped" },
 	{ .key = "cpu_cores",
 	  .flag = "--cpu-cores",
 	  .kind = JL_JOB_STRING,
@@ -358,7 +369,7 @@ static int parse_flag(struct jl_job_spec *spec, int argc, char **argv, int *i,
 	if (!f)
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
-			"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-disk, --max-iobps, --cpu-cores, --max-pids, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
+			"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-disk, --max-iobps, --cpu-cores, --max-pids, --max-log, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
 			a);
 	snprintf(flag, sizeof(flag), "%.*s", (int)len, a);
 	if (!v) {
@@ -746,7 +757,7 @@ int jl_job_spec_from_request(json_object *o, const struct jl_job_request_in *in,
 		if (!f)
 			r = joblet_error_set(
 				err, JOBLET_E_INVALID, 0,
-				"`%s` is not a field of a job (command, env, secret_env, max_cpu, max_memory, max_disk, max_iobps, max_pids, cpu_cores, runtime, timeout, workdir, network, schedule, cron, priority, cpus, name, uploads)",
+				"`%s` is not a field of a job (command, env, secret_env, max_cpu, max_memory, max_disk, max_iobps, max_pids, max_log, cpu_cores, runtime, timeout, workdir, network, schedule, cron, priority, cpus, name, uploads)",
 				key);
 		else
 			r = request_field(in, f, v, s, err);

@@ -24,6 +24,7 @@
 #define MAX_IOBPS	(INT64_C(1) << 40)
 #define MAX_DISK_MIB	(INT64_C(1) << 30) /* 1 PiB */
 #define MIN_DISK_MIB	4
+#define MAX_LOG_MIB	(INT64_C(1) << 20) /* 1 TiB */
 #define MAX_ARGS	4096
 #define MAX_ENV		1024
 #define JOBLET_MAX_CPUS JL_CPUSET_MAX
@@ -203,7 +204,29 @@ static int check_command(struct validation *v, struct joblet_error **err)
 	return 0;
 }
 
-/* max_cpu, max_memory, max_disk, max_iobps, max_pids (0 = the configured default), timeout. */
+/*
+ * max_log: 0 is the configured default (jobs.max_log), which is always
+ * finite: a job's log never grows without bound, so there is no
+ * `unlimited`.  An operator ceiling on it belongs here, after the default
+ * is applied (so that it bounds the default too).
+ */
+static int check_log(struct validation *v, struct joblet_error **err)
+{
+	struct jl_job_spec *s = v->s;
+
+	if (s->max_log_mib < 0 || s->max_log_mib > MAX_LOG_MIB)
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"max_log %lld MiB is out of range: 1 to %lld, or 0 for the default (jobs.max_log, %lld MiB)",
+			(long long)s->max_log_mib, (long long)MAX_LOG_MIB,
+			(long long)(v->cfg->default_max_log >> 20));
+	if (s->max_log_mib == 0)
+		s->max_log_mib = (v->cfg->default_max_log + (INT64_C(1) << 20) - 1) >> 20;
+	return 0;
+}
+
+/* max_cpu, max_memory, max_disk, max_iobps, max_pids (0 = the configured default), timeout,
+ * max_log. */
 static int check_limits(struct validation *v, struct joblet_error **err)
 {
 	struct jl_job_spec *s = v->s;
@@ -245,7 +268,7 @@ static int check_limits(struct validation *v, struct joblet_error **err)
 			err, JOBLET_E_INVALID, 0,
 			"timeout %lld s is out of range: 0 (none) to %lld s (a year)",
 			(long long)s->timeout_s, MAX_TIMEOUT_S);
-	return 0;
+	return check_log(v, err);
 }
 
 /* cpu_cores: CPUs this host has, kept in the canonical form that cgroups get. */

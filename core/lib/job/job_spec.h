@@ -48,6 +48,7 @@ struct jl_job_spec {
 	int64_t schedule_ns; /* CLOCK_REALTIME when to start; 0 = now */
 	int64_t cpus;	     /* whole cores the scheduler pins for it alone; 0 = none */
 	char *cron;	     /* a 5-field cron expression: a recurring job; or NULL */
+	int64_t max_log_mib; /* the job's log at most (MiB); 0 = the configured default */
 };
 
 /* A new empty spec with a fresh id. */
@@ -57,7 +58,7 @@ JL_API void jl_job_spec_free(struct jl_job_spec *spec);
 /*
  * Parse the flags of `rnx job run` / `joblet run-local` into spec:
  *   --max-cpu=PCT --max-memory=MIB --max-iobps=BPS --cpu-cores=SPEC
- *   --max-pids=N --timeout=DUR --runtime=NAME[@VER] -e|--env K=V
+ *   --max-pids=N --max-log=MIB --timeout=DUR --runtime=NAME[@VER] -e|--env K=V
  *   -s|--secret-env K=V --upload=PATH --workdir=DIR --network=none|host
  *   --schedule=WHEN (see jl_schedule_parse) --priority=N --name=NAME
  *   --cpus=N --cron=EXPR

@@ -193,6 +193,23 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* The streams' event names, both ways; `system` is joblet's own word (the max_log marker). */
+START_TEST(test_stream_names)
+{
+	ck_assert_str_eq(jl_log_event_stream_name(JL_LOG_EVENT_STDOUT), "stdout");
+	ck_assert_str_eq(jl_log_event_stream_name(JL_LOG_EVENT_STDERR), "stderr");
+	ck_assert_str_eq(jl_log_event_stream_name(JL_LOG_EVENT_SYSTEM), "system");
+	ck_assert_str_eq(jl_log_event_stream_name(0), "stdout");
+	ck_assert_str_eq(jl_log_event_stream_name(99), "stdout");
+	ck_assert_int_eq(jl_log_event_stream_parse("stdout"), JL_LOG_EVENT_STDOUT);
+	ck_assert_int_eq(jl_log_event_stream_parse("stderr"), JL_LOG_EVENT_STDERR);
+	ck_assert_int_eq(jl_log_event_stream_parse("system"), JL_LOG_EVENT_SYSTEM);
+	ck_assert_int_eq(jl_log_event_stream_parse("exit"), 0);
+	ck_assert_int_eq(jl_log_event_stream_parse(""), 0);
+	ck_assert_int_eq(jl_log_event_stream_parse("STDOUT"), 0);
+}
+END_TEST
+
 static Suite *log_event_suite(void)
 {
 	Suite *s = suite_create("log_event");
@@ -204,6 +221,7 @@ static Suite *log_event_suite(void)
 	tcase_add_test(tc, test_round_trips);
 	tcase_add_test(tc, test_decodes_what_jsonc_writes);
 	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_stream_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -279,6 +279,22 @@ START_TEST(test_default_job_limits)
 }
 END_TEST
 
+/* jobs.max_log: 64 MiB built in, a size, never unlimited (a log always has a cap). */
+START_TEST(test_max_log)
+{
+	struct jl_config *cfg = load_ok("");
+
+	ck_assert_int_eq(cfg->default_max_log, INT64_C(64) << 20);
+	jl_config_free(cfg);
+	cfg = load_ok("jobs:\n  max_log: 2GiB\n");
+	ck_assert_int_eq(cfg->default_max_log, INT64_C(2) << 30);
+	jl_config_free(cfg);
+	load_bad("jobs:\n  max_log: unlimited\n", "line 2", "a size");
+	load_bad("jobs:\n  max_log: 1000\n", "jobs.max_log (1000 bytes)", "from 1MiB to 1TiB");
+	load_bad("jobs:\n  max_log: 2TiB\n", "jobs.max_log", "from 1MiB to 1TiB");
+}
+END_TEST
+
 START_TEST(test_unknown_keys_name_line_and_key)
 {
 	load_bad("logging:\n  level: info\nserverr:\n  port: 1\n", "line 3",
@@ -366,6 +382,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_security_keys);
 	tcase_add_test(tc, test_scheduler_capacity_keys);
 	tcase_add_test(tc, test_default_job_limits);
+	tcase_add_test(tc, test_max_log);
 	tcase_add_test(tc, test_reserve_cores);
 	tcase_add_test(tc, test_unknown_keys_name_line_and_key);
 	tcase_add_test(tc, test_wrong_types_and_values);

@@ -88,6 +88,7 @@ START_TEST(test_store_records)
 	a.exit_code = 3;
 	a.reason = (char *)"exit code 3";
 	a.ended_ns = 9;
+	a.log_dropped_bytes = INT64_C(51380224);
 	ck_assert_int_eq(store_job_update(s, &a, &err), 0);
 	store_close(s);
 
@@ -101,6 +102,7 @@ START_TEST(test_store_records)
 	ck_assert_str_eq(got.owner, "developer-client");
 	ck_assert_str_eq(got.spec_json, "{\"command\":[\"true\"]}");
 	ck_assert_int_eq(got.started_ns, 5);
+	ck_assert_int_eq(got.log_dropped_bytes, INT64_C(51380224));
 	job_record_done(&got);
 	ck_assert_int_eq(store_job_get(s, ID_B, &got, &err), 0);
 	ck_assert_int_eq(got.has_exit_code, 0);
@@ -217,6 +219,36 @@ START_TEST(test_store_refusals)
 }
 END_TEST
 
+/* A store of schema 2 (before log_dropped_bytes) is migrated: its jobs read with 0 dropped. */
+START_TEST(test_store_migrates_v2)
+{
+	struct store *s = NULL;
+	struct job_record a = rec(ID_A, 1, JOB_COMPLETED), got;
+	sqlite3 *db;
+
+	ck_assert_int_eq(store_open(jl_tmp_path("old.db"), &s, &err), 0);
+	ck_assert_int_eq(store_job_insert(s, &a, &err), 0);
+	store_close(s);
+	ck_assert_int_eq(sqlite3_open(jl_tmp_path("old.db"), &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+				      "ALTER TABLE jobs DROP COLUMN log_dropped_bytes;"
+				      "PRAGMA user_version = 2",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_open(jl_tmp_path("old.db"), &s, &err), 0);
+	ck_assert_int_eq(store_job_get(s, ID_A, &got, &err), 0);
+	ck_assert_int_eq(got.log_dropped_bytes, 0);
+	job_record_done(&got);
+	a.log_dropped_bytes = 7;
+	ck_assert_int_eq(store_job_update(s, &a, &err), 0);
+	ck_assert_int_eq(store_job_get(s, ID_A, &got, &err), 0);
+	ck_assert_int_eq(got.log_dropped_bytes, 7);
+	job_record_done(&got);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_states)
 {
 	for (int32_t s = JOB_PENDING; s <= JOB_OOM_KILLED; s++) {
@@ -242,6 +274,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_store_records);
 	tcase_add_test(tc, test_store_audit);
 	tcase_add_test(tc, test_store_refusals);
+	tcase_add_test(tc, test_store_migrates_v2);
 	tcase_add_test(tc, test_states);
 	suite_add_tcase(s, tc);
 	return s;

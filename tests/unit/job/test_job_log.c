@@ -1,6 +1,7 @@
 /*
  * test_job_log.c - the framed job log: its record header, writing and
- * reading, torn and corrupt tails, skipping to a record, a full disk.
+ * reading, torn and corrupt tails, skipping to a record, a full disk, the
+ * cap (max_log) and its markers.
  */
 #include <config.h>
 
@@ -66,7 +67,13 @@ START_TEST(test_log_header)
 	ck_assert(ts == INT64_C(1700000000123456789));
 	h[0] = 0;
 	ck_assert_int_lt(jl_log_header_decode(h, &stream, &len, &seq, &ts), 0);
-	jl_log_header_encode(h, 3, 10, 1, 0);
+	/* Stream 3 is joblet's own word (the max_log marker); 4 is none. */
+	jl_log_header_encode(h, JL_STREAM_SYSTEM, 10, 1, 0);
+	ck_assert_int_eq(jl_log_header_decode(h, &stream, &len, &seq, &ts), 0);
+	ck_assert_int_eq(stream, JL_STREAM_SYSTEM);
+	jl_log_header_encode(h, 4, 10, 1, 0);
+	ck_assert_int_lt(jl_log_header_decode(h, &stream, &len, &seq, &ts), 0);
+	jl_log_header_encode(h, 0, 10, 1, 0);
 	ck_assert_int_lt(jl_log_header_decode(h, &stream, &len, &seq, &ts), 0);
 	jl_log_header_encode(h, 1, 0, 1, 0);
 	ck_assert_int_lt(jl_log_header_decode(h, &stream, &len, &seq, &ts), 0);
@@ -251,6 +258,119 @@ START_TEST(test_log_disk_full)
 }
 END_TEST
 
+/* The next record is a system record whose text is want. */
+static void expect_system(struct jl_log_reader *r, uint64_t seq, const char *want)
+{
+	struct jl_log_record rec;
+
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(rec.stream, JL_STREAM_SYSTEM);
+	ck_assert_uint_eq(rec.seq, seq);
+	ck_assert_msg(rec.len == strlen(want) && memcmp(rec.data, want, rec.len) == 0,
+		      "system record `%.*s`, not `%s`", (int)rec.len, (const char *)rec.data, want);
+}
+
+/*
+ * Past the cap: the record that crosses it keeps the part that fits, a
+ * marker follows at once, the rest of the job's bytes are only counted, and
+ * finish() adds the final marker with the count.  The file stays within the
+ * cap plus the two markers.
+ */
+START_TEST(test_log_cap)
+{
+	struct jl_log_writer *w = NULL;
+	struct jl_log_reader *r = NULL;
+	struct jl_log_record rec;
+	const char *path = make_log();
+	char buf[200];
+	struct stat st;
+
+	memset(buf, 'z', sizeof(buf));
+	ck_assert_int_eq(jl_log_writer_open(path, &w, &err), 0);
+	jl_log_writer_set_cap(w, 1000);
+	/* 4 records of 24 + 200 bytes: 896; the 5th has room for 1000 - 896 - 24 = 80. */
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(jl_log_writer_append(w,
+						      i % 2 ? JL_STREAM_STDERR : JL_STREAM_STDOUT,
+						      buf, sizeof(buf), &err),
+				 0);
+	ck_assert_uint_eq(jl_log_writer_kept(w), 880);
+	ck_assert_uint_eq(jl_log_writer_dropped(w), 120 + 3 * 200);
+	/* 5 records of the job and the first marker. */
+	ck_assert_uint_eq(jl_log_writer_seq(w), 6);
+	ck_assert_int_eq(jl_log_writer_finish(w, &err), 0);
+	ck_assert_uint_eq(jl_log_writer_seq(w), 7);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_le(st.st_size, 1000 + 2 * (JL_LOG_HEADER + 100));
+
+	ck_assert_int_eq(jl_log_reader_open(jl_tmpdir, &r, &err), 0);
+	for (uint64_t i = 1; i <= 4; i++) {
+		ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
+		ck_assert_uint_eq(rec.len, sizeof(buf));
+	}
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(rec.stream, JL_STREAM_STDOUT);
+	ck_assert_uint_eq(rec.len, 80);
+	expect_system(r, 6, "log truncated after 880 bytes (max_log); the rest is dropped");
+	expect_system(r, 7, "log truncated after 880 bytes, 720 bytes dropped");
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 0);
+	jl_log_reader_free(r);
+	jl_log_writer_free(w);
+}
+END_TEST
+
+/* A record that would leave no byte of itself below the cap is dropped whole. */
+START_TEST(test_log_cap_no_room)
+{
+	struct jl_log_writer *w = NULL;
+	struct jl_log_reader *r = NULL;
+	struct jl_log_record rec;
+	const char *path = make_log();
+
+	ck_assert_int_eq(jl_log_writer_open(path, &w, &err), 0);
+	jl_log_writer_set_cap(w, 30);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDOUT, "12345", 5, &err), 0);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDOUT, "6", 1, &err), 0);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDERR, "78", 2, &err), 0);
+	ck_assert_uint_eq(jl_log_writer_kept(w), 5);
+	ck_assert_uint_eq(jl_log_writer_dropped(w), 3);
+	ck_assert_int_eq(jl_log_writer_finish(w, &err), 0);
+	ck_assert_int_eq(jl_log_reader_open(jl_tmpdir, &r, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
+	ck_assert_uint_eq(rec.len, 5);
+	expect_system(r, 2, "log truncated after 5 bytes (max_log); the rest is dropped");
+	expect_system(r, 3, "log truncated after 5 bytes, 3 bytes dropped");
+	jl_log_reader_free(r);
+	jl_log_writer_free(w);
+}
+END_TEST
+
+/* Under the cap (or with none) nothing changes: no marker, nothing dropped. */
+START_TEST(test_log_under_cap)
+{
+	struct jl_log_writer *w = NULL;
+	struct jl_log_reader *r = NULL;
+	struct jl_log_record rec;
+	const char *path = make_log();
+
+	ck_assert_int_eq(jl_log_writer_open(path, &w, &err), 0);
+	jl_log_writer_set_cap(w, 2 * (JL_LOG_HEADER + 3));
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDOUT, "abc", 3, &err), 0);
+	ck_assert_int_eq(jl_log_writer_append(w, JL_STREAM_STDERR, "def", 3, &err), 0);
+	ck_assert_int_eq(jl_log_writer_finish(w, &err), 0);
+	ck_assert_uint_eq(jl_log_writer_kept(w), 6);
+	ck_assert_uint_eq(jl_log_writer_dropped(w), 0);
+	ck_assert_uint_eq(jl_log_writer_seq(w), 2);
+	ck_assert_int_eq(jl_log_reader_open(jl_tmpdir, &r, &err), 0);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(rec.stream, JL_STREAM_STDERR);
+	ck_assert_int_eq(jl_log_reader_next(r, &rec, &err), 0);
+	jl_log_reader_free(r);
+	jl_log_writer_free(w);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("job_log");
@@ -261,6 +381,9 @@ static Suite *suite(void)
 	tcase_add_test(tc_log, test_log_write_read);
 	tcase_add_test(tc_log, test_log_partial_and_corrupt);
 	tcase_add_test(tc_log, test_log_skip);
+	tcase_add_test(tc_log, test_log_cap);
+	tcase_add_test(tc_log, test_log_cap_no_room);
+	tcase_add_test(tc_log, test_log_under_cap);
 	jl_tcase_add_root(tc_log, test_log_disk_full);
 	suite_add_tcase(s, tc_log);
 	return s;

@@ -39,6 +39,7 @@ static const struct {
 	{ "max_disk", "512" },
 	{ "max_iobps", "10MiB" },
 	{ "max_pids", "64" },
+	{ "max_log", "1GiB" },
 	{ "cpu_cores", "0-1" },
 	{ "runtime", "python-3.11@1.0.0" },
 	{ "timeout", "1m30s" },

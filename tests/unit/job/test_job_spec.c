@@ -117,8 +117,9 @@ END_TEST
 
 START_TEST(test_flags_command_without_dashes)
 {
-	ck_assert_int_eq(parse("--max-pids=5", "ls", "--max-cpu=1", NULL), 0);
+	ck_assert_int_eq(parse("--max-pids=5", "--max-log=64MiB", "ls", "--max-cpu=1", NULL), 0);
 	ck_assert_int_eq(spec->max_pids, 5);
+	ck_assert_int_eq(spec->max_log_mib, 64);
 	ck_assert_int_eq(spec->max_cpu, 0);
 	ck_assert_str_eq(spec->argv[0], "ls");
 	ck_assert_str_eq(spec->argv[1], "--max-cpu=1");
@@ -223,6 +224,9 @@ START_TEST(test_validate_defaults)
 	set_cmd();
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_int_eq(spec->max_pids, cfg->default_max_pids);
+	/* Every job's log has a cap: jobs.max_log (64 MiB built in) when it gives none. */
+	ck_assert_int_eq(cfg->default_max_log, INT64_C(64) << 20);
+	ck_assert_int_eq(spec->max_log_mib, 64);
 	ck_assert_int_eq(spec->uid, 65534);
 	ck_assert_int_eq(spec->gid, 65534);
 	ck_assert_str_eq(spec->workdir, "/work");
@@ -335,6 +339,13 @@ START_TEST(test_validate_limits)
 	spec->max_pids = -2;
 	assert_refused(JOBLET_E_INVALID, "max_pids -2 is out of range");
 	spec->max_pids = 0;
+	spec->max_log_mib = -1;
+	assert_refused(JOBLET_E_INVALID, "max_log -1 MiB is out of range");
+	spec->max_log_mib = (INT64_C(1) << 20) + 1;
+	assert_refused(JOBLET_E_INVALID, "or 0 for the default (jobs.max_log, 64 MiB)");
+	spec->max_log_mib = 1;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_log_mib, 1);
 	spec->timeout_s = -1;
 	assert_refused(JOBLET_E_INVALID, "timeout -1 s is out of range");
 	spec->timeout_s = INT64_C(400) * 86400;
