@@ -415,11 +415,21 @@ static void on_output(struct supervisor *sv, enum slot s)
 	}
 }
 
-/* Usage while the job runs: peaks some kernels do not keep (memory.peak). */
+/*
+ * Usage while the job runs: peaks some kernels do not keep (memory.peak).
+ * A job that met its memory limit ends whole, at once: on cgroup v1 the
+ * kernel kills one process at most (or none: isolation/cgroup1 turns its
+ * OOM killer off and the job waits), and the rest must not run on.
+ */
 static void on_stats(struct supervisor *sv)
 {
 	timer_ack(sv->fd[SLOT_STATS]);
 	shim_stack_stats(&sv->stack, sv->job, &sv->usage);
+	if (sv->usage.oom_killed && !sv->child_done && !sv->killed) {
+		jl_log(JOBLET_LOG_INFO, NULL, "the job ran out of memory: ending all of it");
+		sv->killed = true;
+		shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGKILL);
+	}
 }
 
 /* A second after the log failed: try what waits again. */
