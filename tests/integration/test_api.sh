@@ -278,6 +278,21 @@ kurl developer -X POST -d '{"command":["true"],"max_cpu":-5}' "$URL/v1/jobs"
 ok 'test "$code" = 400 && has "max_cpu" "$out"' "a negative limit: 400"
 kurl developer -X POST -d '{"command":["true"],"max_memory":"lots"}' "$URL/v1/jobs"
 ok 'test "$code" = 400 && has "whole number" "$out"' "a limit of the wrong type: 400, not ignored"
+# The shipped defaults and ceilings (isolation.max_*, isolation.timeout, isolation.ceiling.*).
+kurl developer -X POST -d '{"command":["true"],"timeout":172800}' "$URL/v1/jobs"
+ok 'test "$code" = 400 && has "timeout 172800 s is above this node'"'"'s ceiling isolation.ceiling.timeout = 86400 s" "$out"' \
+	"a timeout above isolation.ceiling.timeout: 400 naming the ceiling"
+kurl developer -X POST -d '{"command":["true"],"max_memory":-1}' "$URL/v1/jobs"
+ok 'test "$code" = 400 && has "max_memory unlimited is above this node'"'"'s ceiling isolation.ceiling.memory = 8192 MiB" "$out"' \
+	"no memory limit under a finite ceiling: 400 naming the ceiling"
+kurl developer -X POST -d '{"command":["true"],"max_pids":5000}' "$URL/v1/jobs"
+ok 'test "$code" = 400 && has "isolation.ceiling.pids = 4096" "$out"' "max_pids above isolation.ceiling.pids: 400"
+kurl developer -X POST -d '{"command":["true"],"max_pids":4194304}' "$URL/v1/jobs"
+ok 'test "$code" = 400 && has "max_pids 4194304 is out of range: 1 to 32768" "$out"' \
+	"max_pids 4194304: 400 whatever the ceiling (at most 32768)"
+kurl developer -X POST -d '{"command":["true"]}' "$URL/v1/jobs"
+ok 'test "$code" = 201 && has "\"max_memory\":512," "$out" && has "\"max_pids\":1024," "$out" && has "\"timeout\":3600," "$out"' \
+	"a job that gives no limits gets 512 MiB, 1024 processes and 1 h"
 kurl developer -X POST -d '{"command":["true"],"network":"host"}' "$URL/v1/jobs"
 ok 'test "$code" = 403 && has "only the admin role" "$out"' "a developer may not ask for the host network (403)"
 kurl developer -X POST -d '{"command":["true"],"schedule":"tomorrow"}' "$URL/v1/jobs"

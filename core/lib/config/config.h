@@ -79,6 +79,17 @@ struct jl_config {
 	int64_t default_max_iobps;  /* isolation.max_iobps: bytes per second */
 	int32_t reserve_cores;	    /* scheduler.reserve_cores: other jobs run outside cores */
 	int32_t reserved3;
+	int64_t default_timeout_s; /* isolation.timeout: a job's wall clock limit; -1 = none */
+	/*
+	 * isolation.ceiling.*: the most a job may ask for, -1 = unlimited (then
+	 * a job may also ask for no limit at all).  job/job_limits.h applies
+	 * them with the defaults above.
+	 */
+	int64_t ceiling_memory;	   /* bytes */
+	int64_t ceiling_cpu;	   /* percent of one core */
+	int64_t ceiling_iobps;	   /* bytes per second */
+	int64_t ceiling_pids;	   /* processes */
+	int64_t ceiling_timeout_s; /* seconds */
 };
 
 /* Flags for jl_config_load(). */
