@@ -43,6 +43,7 @@
 #include "base/util.h"
 #include "job/executor.h"
 #include "job/job.h"
+#include "job/job_limits.h"
 #include "job/job_log.h"
 #include "shim/shim.h"
 #include "config/config.h"
@@ -290,6 +291,7 @@ static int make_pipe(int *ret_read, int *ret_write)
 static int sv_spawn(struct supervisor *sv)
 {
 	struct shim_child c = { .stack = &sv->stack, .job = sv->job };
+	_cleanup_error_ struct joblet_error *e = NULL;
 
 	if (make_pipe(&sv->fd[SLOT_STDOUT], &sv->child_out) < 0 ||
 	    make_pipe(&sv->fd[SLOT_STDERR], &sv->child_err) < 0 ||
@@ -313,6 +315,12 @@ static int sv_spawn(struct supervisor *sv)
 	close_fd(&sv->child_err);
 	close_fd(&sv->sync_read);
 	close_fd(&sv->report_write);
+	/*
+	 * Before any job code runs, and inherited by all of it: the OOM killer's
+	 * first choice.  Written by root, the job cannot lower it.
+	 */
+	if (jl_oom_score_adj_set(sv->pid, JL_OOM_SCORE_ADJ_JOB, &e) < 0)
+		return why_not(sv, "%s", joblet_error_message(e));
 	/* And which process is the job, for `joblet-shim --reap` should this shim die. */
 	shim_lock_note(sv->lock_fd, getpid(), sv->pid);
 	return 0;

@@ -221,6 +221,21 @@ ok 'grep -q "audit: POST /v1/jobs -> 201 by cn=\`developer-client\` serial=[0-9a
 kurl developer -X POST -d '{"command":["sleep","30"]}' "$URL/v1/jobs"
 J2=`jid`
 wait_state "$J2" RUNNING
+if test "`id -u`" = 0; then
+	# The lock file names the shim and the job's first process (shim/lock.c).
+	set -- `cat "$TMP/state/jobs/$J2/lock" 2>/dev/null` 0 0
+	adj="`cat /proc/$DAEMON_PID/oom_score_adj` `cat /proc/$2/oom_score_adj`"
+	shim_adj=`cat /proc/$1/oom_score_adj`
+	# Lowering it needs CAP_SYS_RESOURCE (bit 24), which some containers withhold.
+	capeff=`sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status`
+	if test $(( 0x$capeff >> 24 & 1 )) = 1; then
+		ok 'test "$adj $shim_adj" = "-900 1000 -900"' \
+			"oom_score_adj: daemon -900, shim -900, job 1000: the OOM killer picks jobs first ($adj $shim_adj)"
+	else
+		ok 'test "$adj" = "0 1000" && grep -q "the OOM killer may pick the daemon" "$DLOG"' \
+			"oom_score_adj: the job 1000; without CAP_SYS_RESOURCE the daemon stays 0 and says so ($adj)"
+	fi
+fi
 kurl developer -X DELETE "$URL/v1/jobs/$J2"
 ok 'test "$code" = 409 && has "has not ended" "$out"' "deleting a running job: 409"
 kurl developer -X POST "$URL/v1/jobs/$J2/cancel"

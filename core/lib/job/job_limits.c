@@ -7,7 +7,9 @@
  */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "job/job_limits.h"
@@ -139,3 +141,25 @@ int jl_job_limits_apply(const struct jl_config *cfg, struct jl_job_spec *s,
 	return 0;
 }
 
+int jl_oom_score_adj_set(int32_t pid, int32_t value, struct joblet_error **err)
+{
+	char path[64], v[16];
+	int fd, n, saved;
+	ssize_t w;
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%ld/oom_score_adj", (long)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/oom_score_adj");
+	n = snprintf(v, sizeof(v), "%d", (int)value);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open `%s`", path);
+	w = write(fd, v, (size_t)n);
+	saved = errno;
+	close(fd);
+	if (w != n)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, saved, "cannot write %s to `%s`", v,
+					path);
+	return 0;
+}
