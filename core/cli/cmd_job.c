@@ -818,10 +818,11 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	"  --max-disk=MIB       size of /work in MiB (or 10GiB); writes beyond get ENOSPC\n"       \
 	"  --max-iobps=BPS      disk bytes per second, read and write (or 10MiB)\n"                \
 	"  --cpu-cores=SPEC     pin to these CPUs (0-3,6,8-9)\n"                                   \
-	"  --max-pids=N         at most N processes\n"                                             \
+	"  --max-pids=N         at most N processes (1..32768)\n"                                  \
 	"  --max-log=MIB        keep at most MIB of the job's output in its log (or a size:\n"     \
 	"                       1GiB; default the node's jobs.max_log); the rest is dropped\n"     \
 	"  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"                     \
+	"  (without a limit flag the node's default applies; `unlimited` asks for none)\n"         \
 	"  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"             \
 	"  -e, --env K=V        set an environment variable (repeatable)\n"                        \
 	"  -s, --secret-env K=V set one that no API answer ever shows (`***`)\n"                   \

@@ -41,6 +41,7 @@
 #include "base/log.h"
 #include "base/plugin_id.h"
 #include "config/config.h"
+#include "job/job_limits.h"
 #include "plugin/loader.h"
 
 /* The manager's news for the log hub: a job that ended ends its followers' streams. */
@@ -234,6 +235,13 @@ static int serve_process_setup(struct serve *s)
 
 	/* Connection threads come and go: two arenas keep their memory from piling up. */
 	mallopt(M_ARENA_MAX, 2);
+	/* The OOM killer takes jobs first, the daemon last (job/job_limits.h). */
+	if (jl_oom_score_adj_set(0, JL_OOM_SCORE_ADJ_DAEMON, &s->e) < 0) {
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "%s; the OOM killer may pick the daemon and the shims (they need CAP_SYS_RESOURCE to be protected)",
+		       joblet_error_message(s->e));
+		joblet_error_clear(&s->e);
+	}
 	/* Blocked before any thread exists, so only the signalfd sees them. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

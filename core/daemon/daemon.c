@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "config/config.h"
 #include "job/executor.h"
+#include "job/job_limits.h"
 #include "plugin/loader.h"
 #include "plugin/ops_isolation.h"
 
@@ -32,8 +33,15 @@ int daemon_load_config(const struct joblet_ctx *ctx, struct jl_config **ret_cfg,
 	const char *env = ctx->config_path ? NULL : secure_getenv("JOBLET_CONFIG");
 	const char *path = ctx->config_path ? ctx->config_path : (env && *env ? env : NULL);
 
-	return jl_config_load(path ? path : jl_config_default_path(),
-			      path ? 0 : JL_CONFIG_MISSING_OK, ret_cfg, err);
+	int r = jl_config_load(path ? path : jl_config_default_path(),
+			       path ? 0 : JL_CONFIG_MISSING_OK, ret_cfg, err);
+
+	/* A default above its ceiling would refuse every job that asks for nothing. */
+	if (r == 0 && (r = jl_job_limits_check_config(*ret_cfg, err)) < 0) {
+		jl_config_free(*ret_cfg);
+		*ret_cfg = NULL;
+	}
+	return r;
 }
 
 static void problem_add(struct daemon_problems *problems, char *msg)

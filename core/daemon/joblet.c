@@ -74,6 +74,8 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "  --max-pids=N         at most N processes (default isolation.max_pids)\n"
 	  "  --max-log=MIB        keep at most MIB of output in the log (default jobs.max_log)\n"
 	  "  --timeout=DUR        stop the job after DUR (90, 90s, 5m, 1h30m)\n"
+	  "  (without a limit flag isolation.max_* / isolation.timeout apply; `unlimited`\n"
+	  "   asks for none, where isolation.ceiling.* is unlimited)\n"
 	  "  --runtime=NAME[@VER] mount an installed runtime (no version: the newest)\n"
 	  "  -e, --env K=V        set an environment variable (repeatable)\n"
 	  "  --upload=PATH        copy a host file or folder into /work (repeatable)\n"

@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "config/config.h"
 #include "job/job_secrets.h"
+#include "job/job_limits.h"
 #include "plugin/loader.h"
 #include "shim/shim.h"
 
@@ -102,6 +103,16 @@ int main(int argc, char **argv)
 	}
 	if (r >= 0)
 		r = jl_plugin_set_scan(set, &err);
+	/*
+	 * The OOM killer takes the job first, its supervisor last
+	 * (job/job_limits.h).  Without CAP_SYS_RESOURCE (some containers) this
+	 * fails for every job: the daemon warns once at its start.
+	 */
+	if (r >= 0 && !reap && jl_oom_score_adj_set(0, JL_OOM_SCORE_ADJ_SHIM, &err) < 0) {
+		jl_log(JOBLET_LOG_DEBUG, NULL, "%s; the OOM killer may pick the supervisor",
+		       joblet_error_message(err));
+		joblet_error_clear(&err);
+	}
 	/* The supervisor's set-up step blocks the signals it reads and ignores SIGPIPE. */
 	if (r >= 0)
 		r = reap ? shim_reap(cfg, set, state_dir, &err)

@@ -46,6 +46,7 @@
 #include "base/util.h"
 #include "job/executor.h"
 #include "job/job.h"
+#include "job/job_limits.h"
 #include "job/job_log.h"
 #include "job/job_secrets.h"
 #include "shim/shim.h"
@@ -321,6 +322,7 @@ static int make_pipe(int *ret_read, int *ret_write)
 static int sv_spawn(struct supervisor *sv)
 {
 	struct shim_child c = { .stack = &sv->stack, .job = sv->job };
+	_cleanup_error_ struct joblet_error *e = NULL;
 
 	if (make_pipe(&sv->fd[SLOT_STDOUT], &sv->child_out) < 0 ||
 	    make_pipe(&sv->fd[SLOT_STDERR], &sv->child_err) < 0 ||
@@ -344,6 +346,12 @@ static int sv_spawn(struct supervisor *sv)
 	close_fd(&sv->child_err);
 	close_fd(&sv->sync_read);
 	close_fd(&sv->report_write);
+	/*
+	 * Before any job code runs, and inherited by all of it: the OOM killer's
+	 * first choice.  Written by root, the job cannot lower it.
+	 */
+	if (jl_oom_score_adj_set(sv->pid, JL_OOM_SCORE_ADJ_JOB, &e) < 0)
+		return why_not(sv, "%s", joblet_error_message(e));
 	/* And which process is the job, for `joblet-shim --reap` should this shim die. */
 	shim_lock_note(sv->lock_fd, getpid(), sv->pid);
 	return 0;
@@ -446,11 +454,21 @@ static void on_output(struct supervisor *sv, enum slot s)
 	}
 }
 
-/* Usage while the job runs: peaks some kernels do not keep (memory.peak). */
+/*
+ * Usage while the job runs: peaks some kernels do not keep (memory.peak).
+ * A job that met its memory limit ends whole, at once: on cgroup v1 the
+ * kernel kills one process at most (or none: isolation/cgroup1 turns its
+ * OOM killer off and the job waits), and the rest must not run on.
+ */
 static void on_stats(struct supervisor *sv)
 {
 	timer_ack(sv->fd[SLOT_STATS]);
 	shim_stack_stats(&sv->stack, sv->job, &sv->usage);
+	if (sv->usage.oom_killed && !sv->child_done && !sv->killed) {
+		jl_log(JOBLET_LOG_INFO, NULL, "the job ran out of memory: ending all of it");
+		sv->killed = true;
+		shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGKILL);
+	}
 }
 
 /* A second after the log failed: try what waits again. */

@@ -75,7 +75,12 @@ JOBLET_API int joblet_job_cloned_into_cgroup(const struct joblet_job *job);
 /* Resource usage of a job, as far as a plugin can tell; unknown fields stay 0. */
 struct joblet_job_usage {
 	uint32_t size;
-	int32_t oom_killed;	    /* 1 when the kernel killed a job process for memory */
+	/*
+	 * 1 when the job met its memory limit (the kernel killed a process of
+	 * it, or it waits at the limit).  Reported by stats() while the job
+	 * runs, the shim kills the whole job at once: it ends OOM_KILLED.
+	 */
+	int32_t oom_killed;
 	uint64_t cpu_usec;	    /* CPU time, user + system */
 	uint64_t memory_peak_bytes; /* highest memory use seen */
 	uint64_t memory_bytes;	    /* memory use now */
@@ -114,7 +119,10 @@ struct joblet_isolation_ops {
 	 */
 	int (*child)(struct joblet_job *job, void *state, struct joblet_error **err);
 
-	/* OPTIONAL.  Fill *usage with what this plugin measures. */
+	/*
+	 * OPTIONAL.  Fill *usage with what this plugin measures.  Called about
+	 * once a second while the job runs; oom_killed set here ends the job.
+	 */
 	int (*stats)(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
 		     struct joblet_error **err);
 

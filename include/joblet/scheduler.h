@@ -35,7 +35,7 @@ struct joblet_sched_job {
 	int64_t submit_time_ns;	 /* when it became ready, on the core's clock */
 	int64_t priority;	 /* 0..1000, higher first (policies may ignore it) */
 	int64_t max_cpu;	 /* percent of one core it may use; 0 = unlimited */
-	int64_t max_memory_mib;	 /* 0 = unlimited */
+	int64_t max_memory_mib;	 /* 0 = unlimited: the core counts it as the whole budget */
 	int64_t exclusive_cores; /* whole cores it asks for; 0 = none */
 	void *policy_data;	 /* free for the policy */
 	uint64_t policy_link[2]; /* free for the policy (indexes, heap slots) */

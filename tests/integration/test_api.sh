@@ -232,6 +232,21 @@ ok 'grep -q "audit: POST /v1/jobs -> 201 by cn=\`developer-client\` serial=[0-9a
 kurl developer -X POST -d '{"command":["sleep","30"]}' "$URL/v1/jobs"
 J2=`jid`
 wait_state "$J2" RUNNING
+if test "`id -u`" = 0; then
+	# The lock file names the shim and the job's first process (shim/lock.c).
+	set -- `cat "$TMP/state/jobs/$J2/lock" 2>/dev/null` 0 0
+	adj="`cat /proc/$DAEMON_PID/oom_score_adj` `cat /proc/$2/oom_score_adj`"
+	shim_adj=`cat /proc/$1/oom_score_adj`
+	# Lowering it needs CAP_SYS_RESOURCE (bit 24), which some containers withhold.
+	capeff=`sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status`
+	if test $(( 0x$capeff >> 24 & 1 )) = 1; then
+		ok 'test "$adj $shim_adj" = "-900 1000 -900"' \
+			"oom_score_adj: daemon -900, shim -900, job 1000: the OOM killer picks jobs first ($adj $shim_adj)"
+	else
+		ok 'test "$adj" = "0 1000" && grep -q "the OOM killer may pick the daemon" "$DLOG"' \
+			"oom_score_adj: the job 1000; without CAP_SYS_RESOURCE the daemon stays 0 and says so ($adj)"
+	fi
+fi
 kurl developer -X DELETE "$URL/v1/jobs/$J2"
 ok 'test "$code" = 409 && has "has not ended" "$out"' "deleting a running job: 409"
 kurl developer -X POST "$URL/v1/jobs/$J2/cancel"
@@ -289,6 +304,21 @@ kurl developer -X POST -d '{"command":["true"],"max_cpu":-5}' "$URL/v1/jobs"
 ok 'test "$code" = 400 && has "max_cpu" "$out"' "a negative limit: 400"
 kurl developer -X POST -d '{"command":["true"],"max_memory":"lots"}' "$URL/v1/jobs"
 ok 'test "$code" = 400 && has "whole number" "$out"' "a limit of the wrong type: 400, not ignored"
+# The shipped defaults and ceilings (isolation.max_*, isolation.timeout, isolation.ceiling.*).
+kurl developer -X POST -d '{"command":["true"],"timeout":172800}' "$URL/v1/jobs"
+ok 'test "$code" = 400 && has "timeout 172800 s is above this node'"'"'s ceiling isolation.ceiling.timeout = 86400 s" "$out"' \
+	"a timeout above isolation.ceiling.timeout: 400 naming the ceiling"
+kurl developer -X POST -d '{"command":["true"],"max_memory":-1}' "$URL/v1/jobs"
+ok 'test "$code" = 400 && has "max_memory unlimited is above this node'"'"'s ceiling isolation.ceiling.memory = 8192 MiB" "$out"' \
+	"no memory limit under a finite ceiling: 400 naming the ceiling"
+kurl developer -X POST -d '{"command":["true"],"max_pids":5000}' "$URL/v1/jobs"
+ok 'test "$code" = 400 && has "isolation.ceiling.pids = 4096" "$out"' "max_pids above isolation.ceiling.pids: 400"
+kurl developer -X POST -d '{"command":["true"],"max_pids":4194304}' "$URL/v1/jobs"
+ok 'test "$code" = 400 && has "max_pids 4194304 is out of range: 1 to 32768" "$out"' \
+	"max_pids 4194304: 400 whatever the ceiling (at most 32768)"
+kurl developer -X POST -d '{"command":["true"]}' "$URL/v1/jobs"
+ok 'test "$code" = 201 && has "\"max_memory\":512," "$out" && has "\"max_pids\":1024," "$out" && has "\"timeout\":3600," "$out"' \
+	"a job that gives no limits gets 512 MiB, 1024 processes and 1 h"
 kurl developer -X POST -d '{"command":["true"],"network":"host"}' "$URL/v1/jobs"
 ok 'test "$code" = 403 && has "only the admin role" "$out"' "a developer may not ask for the host network (403)"
 kurl developer -X POST -d '{"command":["true"],"schedule":"tomorrow"}' "$URL/v1/jobs"

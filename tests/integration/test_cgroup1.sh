@@ -126,6 +126,15 @@ ok 'test -n "$peak" && test "$peak" -gt 16000000 && test "$peak" -le 33554432' \
 ok 'test "`job_cgroups`" -eq 0' "an OOM-killed job's cgroups are removed too"
 forget_jobs
 
+# v1 has no memory.oom.group: the kernel kills one process (here tail), and
+# the rest of the job must not run on as if nothing happened.
+job --keep --max-memory=32 -- sh -c 'head -c 100M /dev/zero | tail; echo survived'
+oom=`status_field oom`
+ok 'test $rc -eq 137 && ! has "survived" "$out" && has "out of memory" "$err" && test "$oom" = true' \
+	"an OOM in one process of the job ends the whole job: OOM_KILLED, 137, no \"survived\" (rc $rc, out: $out)"
+ok 'test "`job_cgroups`" -eq 0' "its cgroups are removed"
+forget_jobs
+
 # ---------------------------------------------------------------- pids
 job --max-pids=20 -- "$helper" fork 200
 forked=`printf '%s\n' "$out" | sed -n 's/^forked=//p'`

@@ -45,6 +45,16 @@ done
 rl
 ok 'test $rc -eq 2 && has "no command given" "$err"' "run-local without a command is a usage error"
 
+# The node's ceilings (isolation.ceiling.*, shipped values) refuse larger requests, naming them.
+rl --timeout=2d -- true
+ok 'test $rc -eq 1 && has "timeout 172800 s is above this node'"'"'s ceiling isolation.ceiling.timeout = 86400 s" "$err" && test `jobs_left` -eq 0' \
+	"--timeout above isolation.ceiling.timeout is refused, naming the ceiling"
+rl --max-memory=unlimited -- true
+ok 'test $rc -eq 1 && has "max_memory unlimited is above this node'"'"'s ceiling isolation.ceiling.memory" "$err"' \
+	"--max-memory=unlimited under a finite ceiling is refused"
+rl --max-pids=4194304 -- true
+ok 'test $rc -eq 1 && has "1 to 32768" "$err"' "--max-pids=4194304 is refused (at most 32768)"
+
 # Environment: exactly the job's.
 JOBLET_TEST_SECRET=leak
 export JOBLET_TEST_SECRET

@@ -150,6 +150,13 @@ ok 'test $rc -eq 137 && has "out of memory" "$err" && ! has survived "$out" && t
 ok 'test -n "$peak" && test "$peak" -gt 16000000 && test "$peak" -le 34000000' \
 	"its peak comes from memory.peak ($peak bytes)"
 rm -rf "$state/jobs"
+# One process of the job meets the limit: all of it ends (memory.oom.group), as on v1.
+# (104857600: the VM's head takes no size suffix.)
+job --keep --max-memory=32 -- sh -c 'head -c 104857600 /dev/zero | tail; echo survived'
+oom=`status_field oom`
+ok 'test $rc -eq 137 && ! has survived "$out" && test "$oom" = true' \
+	"an OOM in one process of the job ends the whole job: OOM_KILLED, 137, no \"survived\""
+rm -rf "$state/jobs"
 
 # ---------------------------------------------------------------- pids
 job --max-pids=20 -- "$helper" fork 200

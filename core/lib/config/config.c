@@ -39,6 +39,7 @@ enum key_type {
 	KEY_SIZE_LIMIT,	     /* a size, auto (0) or unlimited (-1) */
 	KEY_CPUS,	     /* a cpuset list, auto (NULL) or none ("") */
 	KEY_BOOL,	     /* true or false (an int32_t) */
+	KEY_DURATION_LIMIT,  /* a duration of at least 1 s, or unlimited (-1) */
 };
 
 struct key_def {
@@ -91,6 +92,18 @@ static const struct key_def runtimes_keys[] = {
 	{ NULL },
 };
 
+/* The most a job may ask for (-1 = unlimited); job/job_limits.c applies them. */
+static const struct key_def ceiling_keys[] = {
+	{ "memory", KEY_SIZE_LIMIT, FIELD(ceiling_memory), NULL },
+	{ "cpu", KEY_LIMIT, FIELD(ceiling_cpu), NULL },
+	{ "iobps", KEY_SIZE_LIMIT, FIELD(ceiling_iobps), NULL },
+	{ "pids", KEY_LIMIT, FIELD(ceiling_pids), NULL },
+	{ "timeout", KEY_DURATION_LIMIT, FIELD(ceiling_timeout_s), NULL },
+	{ "disk", KEY_SIZE_LIMIT, FIELD(ceiling_disk), NULL },
+	{ "log", KEY_SIZE_LIMIT, FIELD(ceiling_log), NULL },
+	{ NULL },
+};
+
 static const struct key_def isolation_keys[] = {
 	{ "stack", KEY_NAME_LIST, FIELD(isolation_stack), NULL },
 	{ "uid", KEY_ID, FIELD(job_uid), NULL },
@@ -101,6 +114,8 @@ static const struct key_def isolation_keys[] = {
 	{ "max_memory", KEY_SIZE_LIMIT, FIELD(default_max_memory), NULL },
 	{ "max_iobps", KEY_SIZE_LIMIT, FIELD(default_max_iobps), NULL },
 	{ "max_disk", KEY_SIZE_LIMIT, FIELD(default_max_disk), NULL },
+	{ "timeout", KEY_DURATION_LIMIT, FIELD(default_timeout_s), NULL },
+	{ "ceiling", KEY_SECTION, 0, ceiling_keys },
 	{ NULL },
 };
 
@@ -230,11 +245,25 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_active_jobs = 10000;
 	cfg->default_max_log = INT64_C(64) << 20;
 	cfg->max_running_jobs = 100;
+	/*
+	 * Every job has a memory, process and time limit unless it asks for
+	 * more (up to the ceilings) or the operator says otherwise; see
+	 * joblet.yml(5) for why these values.  CPU and IO are shared by the
+	 * kernel's fair schedulers and unlimited unless asked.
+	 */
 	cfg->default_max_cpu = -1;
-	cfg->default_max_memory = -1;
+	cfg->default_max_memory = INT64_C(512) << 20;
 	cfg->default_max_iobps = -1;
 	cfg->default_max_disk = INT64_C(1) << 30;
 	cfg->disk_budget = -1;
+	cfg->default_timeout_s = 3600;
+	cfg->ceiling_memory = INT64_C(8) << 30;
+	cfg->ceiling_cpu = -1;
+	cfg->ceiling_iobps = -1;
+	cfg->ceiling_pids = 4096;
+	cfg->ceiling_timeout_s = 86400;
+	cfg->ceiling_disk = INT64_C(8) << 30;
+	cfg->ceiling_log = INT64_C(1) << 30;
 	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca)
 		goto oom;
 	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||
@@ -528,7 +557,10 @@ static int parse_key_string(const struct key_value *kv, struct joblet_error **er
 	return 0;
 }
 
-/* KEY_LIMIT and KEY_SIZE_LIMIT: a number or size of at least 1, unlimited (-1), auto (0). */
+/*
+ * KEY_LIMIT, KEY_SIZE_LIMIT and KEY_DURATION_LIMIT: a number, size or
+ * duration of at least 1, unlimited (-1), auto (0).
+ */
 static int parse_key_limit(const struct key_value *kv, struct joblet_error **err)
 {
 	const struct key_def *d = kv->def;
@@ -542,13 +574,16 @@ static int parse_key_limit(const struct key_value *kv, struct joblet_error **err
 		n = -1;
 	else if (d->type == KEY_SIZE_LIMIT)
 		bad = !v || jl_parse_size(v, &n) < 0 || n < 1;
+	else if (d->type == KEY_DURATION_LIMIT)
+		bad = !v || jl_parse_duration(v, &n) < 0 || n < 1;
 	else
 		bad = !v || jl_parse_int64(v, &n) < 0 || n < 1;
 	if (bad)
 		return jl_yaml_error(
 			kv->y, kv->node, err, "`%s` must be %s%s or unlimited, not `%s`", kv->full,
-			d->type == KEY_SIZE_LIMIT ? "a size (bytes, or 512MiB, 8GiB, 1GB)"
-						  : "a whole number of at least 1",
+			d->type == KEY_SIZE_LIMIT	? "a size (bytes, or 512MiB, 8GiB, 1GB)"
+			: d->type == KEY_DURATION_LIMIT ? "a duration (90s, 5m, 1h30m, 1d)"
+							: "a whole number of at least 1",
 			d->takes_auto ? ", auto" : "", scalar_or_what(kv));
 	*(int64_t *)kv->field = n;
 	return 0;
@@ -726,6 +761,7 @@ static int (*const key_parsers[])(const struct key_value *kv, struct joblet_erro
 	[KEY_SIZE_LIMIT] = parse_key_limit,
 	[KEY_CPUS] = parse_key_cpus,
 	[KEY_BOOL] = parse_key_bool,
+	[KEY_DURATION_LIMIT] = parse_key_limit,
 };
 
 /* A key the schema does not have in this section: say which it has. */

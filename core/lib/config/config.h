@@ -84,7 +84,20 @@ struct jl_config {
 	/* security.secret_key_file: the key of secrets at rest; NULL = secrets.key beside tls_key
 	 */
 	char *secret_key_file;
-	int64_t default_max_log; /* jobs.max_log: bytes of a job's log when it gives no max_log */
+	int64_t default_max_log;   /* jobs.max_log: bytes of a job's log when it gives no max_log */
+	int64_t default_timeout_s; /* isolation.timeout: a job's wall clock limit; -1 = none */
+	/*
+	 * isolation.ceiling.*: the most a job may ask for, -1 = unlimited (then
+	 * a job may also ask for no limit at all).  job/job_limits.h applies
+	 * them with the defaults above.
+	 */
+	int64_t ceiling_memory;	   /* bytes */
+	int64_t ceiling_cpu;	   /* percent of one core */
+	int64_t ceiling_iobps;	   /* bytes per second */
+	int64_t ceiling_pids;	   /* processes */
+	int64_t ceiling_timeout_s; /* seconds */
+	int64_t ceiling_disk;	   /* bytes of /work */
+	int64_t ceiling_log;	   /* bytes of a job's log (never unlimited) */
 };
 
 /* Flags for jl_config_load(). */

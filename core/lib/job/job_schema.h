@@ -64,8 +64,11 @@ struct jl_job_field {
 	enum jl_job_kind kind;
 	unsigned views; /* JL_JOB_REQUEST | ... */
 	size_t offset;	/* of its member in struct jl_job_spec */
-	/* JL_JOB_INT: reads a flag's text; the flag takes flag_min..flag_max, the API
-	 * api_min..api_max. */
+	/*
+	 * JL_JOB_INT: reads a flag's text; the flag takes flag_min..flag_max, the API
+	 * api_min..api_max.  A limit has both minimums -1 (unlimited; the flag
+	 * also takes the word `unlimited`) and 0 = not given (the default).
+	 */
 	int (*parse)(const char *text, int64_t *ret);
 	int64_t flag_min, flag_max, api_min, api_max;
 	const char *flag_what; /* what the flag takes, for its error ("a number of processes") */

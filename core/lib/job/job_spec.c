@@ -20,7 +20,6 @@
 
 /* Limits beyond which a value is a mistake, not a wish. */
 #define MAX_TIMEOUT_S	(366LL * 86400)
-#define MAX_PIDS	4194304
 #define MAX_IOBPS	(INT64_C(1) << 40)
 #define MAX_DISK_MIB	(INT64_C(1) << 30) /* 1 PiB */
 #define MIN_DISK_MIB	4
@@ -207,8 +206,8 @@ static int check_command(struct validation *v, struct joblet_error **err)
 /*
  * max_log: 0 is the configured default (jobs.max_log), which is always
  * finite: a job's log never grows without bound, so there is no
- * `unlimited`.  An operator ceiling on it belongs here, after the default
- * is applied (so that it bounds the default too).
+ * `unlimited`.  The default and isolation.ceiling.log are applied with the
+ * other limits (job_limits.c).
  */
 static int check_log(struct validation *v, struct joblet_error **err)
 {
@@ -220,53 +219,54 @@ static int check_log(struct validation *v, struct joblet_error **err)
 			"max_log %lld MiB is out of range: 1 to %lld, or 0 for the default (jobs.max_log, %lld MiB)",
 			(long long)s->max_log_mib, (long long)MAX_LOG_MIB,
 			(long long)(v->cfg->default_max_log >> 20));
-	if (s->max_log_mib == 0)
-		s->max_log_mib = (v->cfg->default_max_log + (INT64_C(1) << 20) - 1) >> 20;
 	return 0;
 }
 
-/* max_cpu, max_memory, max_disk, max_iobps, max_pids (0 = the configured default), timeout,
- * max_log. */
+/*
+ * max_cpu, max_memory, max_disk, max_iobps, max_pids, timeout, max_log:
+ * what this host can give.  0 = the configured default, -1 = unlimited
+ * (apply_limits() then checks the ceilings).
+ */
 static int check_limits(struct validation *v, struct joblet_error **err)
 {
 	struct jl_job_spec *s = v->s;
 
-	if (s->max_cpu < 0 || s->max_cpu > 100 * v->ncpu)
+	if (s->max_cpu < -1 || s->max_cpu > 100 * v->ncpu)
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
-			"max_cpu %lld%% is out of range: 0 (unlimited) to %ld (100 x this host's %ld CPUs)",
+			"max_cpu %lld%% is out of range: 1 to %ld (100 x this host's %ld CPUs), 0 (the default) or -1 (unlimited)",
 			(long long)s->max_cpu, 100 * v->ncpu, v->ncpu);
-	if (s->max_memory_mib < 0 || (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib))
+	if (s->max_memory_mib < -1 || (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib))
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
-			"max_memory %lld MiB is out of range: 0 (unlimited) to %lld (this host's memory)",
+			"max_memory %lld MiB is out of range: 4 to %lld (this host's memory), 0 (the default) or -1 (unlimited)",
 			(long long)s->max_memory_mib, (long long)v->mem_mib);
 	if (s->max_memory_mib > 0 && s->max_memory_mib < 4)
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
 			"max_memory %lld MiB is too small to start anything; give at least 4",
 			(long long)s->max_memory_mib);
-	if (s->max_disk_mib < 0 || s->max_disk_mib > MAX_DISK_MIB ||
+	if (s->max_disk_mib < -1 || s->max_disk_mib > MAX_DISK_MIB ||
 	    (s->max_disk_mib > 0 && s->max_disk_mib < MIN_DISK_MIB))
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
-			"max_disk %lld MiB is out of range: 0 (the default) or %d to %lld MiB",
+			"max_disk %lld MiB is out of range: %d to %lld, 0 (the default) or -1 (unlimited)",
 			(long long)s->max_disk_mib, MIN_DISK_MIB, (long long)MAX_DISK_MIB);
-	if (s->max_iobps < 0 || s->max_iobps > MAX_IOBPS)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"max_iobps %lld is out of range: 0 (unlimited) to %lld",
-					(long long)s->max_iobps, (long long)MAX_IOBPS);
-	if (s->max_pids < 0 || s->max_pids > MAX_PIDS)
+	if (s->max_iobps < -1 || s->max_iobps > MAX_IOBPS)
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
-			"max_pids %lld is out of range: 0 (the default, %lld) to %d",
-			(long long)s->max_pids, (long long)v->cfg->default_max_pids, MAX_PIDS);
-	if (s->max_pids == 0)
-		s->max_pids = v->cfg->default_max_pids;
-	if (s->timeout_s < 0 || s->timeout_s > MAX_TIMEOUT_S)
+			"max_iobps %lld is out of range: 1 to %lld, 0 (the default) or -1 (unlimited)",
+			(long long)s->max_iobps, (long long)MAX_IOBPS);
+	if (s->max_pids < -1 || s->max_pids > JL_JOB_MAX_PIDS)
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
-			"timeout %lld s is out of range: 0 (none) to %lld s (a year)",
+			"max_pids %lld is out of range: 1 to %d, or 0 (the default, %lld)",
+			(long long)s->max_pids, JL_JOB_MAX_PIDS,
+			(long long)v->cfg->default_max_pids);
+	if (s->timeout_s < -1 || s->timeout_s > MAX_TIMEOUT_S)
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"timeout %lld s is out of range: 1 to %lld s (a year), 0 (the default) or -1 (none)",
 			(long long)s->timeout_s, MAX_TIMEOUT_S);
 	return check_log(v, err);
 }
@@ -394,28 +394,23 @@ static int check_cpus(struct validation *v, struct joblet_error **err)
 }
 
 /*
- * The operator's limits for a job that gives none (isolation.max_*), at
- * most what this host has.  A --cpus job's cores are its CPU limit.
+ * The operator's defaults for limits a job gives none of, and its ceilings
+ * (job_limits.c); a default is at most what this host has.  A --cpus
+ * job's cores are its CPU limit.
  */
-static int apply_default_limits(struct validation *v, struct joblet_error **err)
+static int apply_limits(struct validation *v, struct joblet_error **err)
 {
-	const struct jl_config *cfg = v->cfg;
 	struct jl_job_spec *s = v->s;
+	int r = jl_job_limits_apply(v->cfg, s, err);
 
-	(void)err;
-	if (s->max_cpu == 0 && s->cpus == 0 && cfg->default_max_cpu > 0)
-		s->max_cpu =
-			cfg->default_max_cpu < 100 * v->ncpu ? cfg->default_max_cpu : 100 * v->ncpu;
-	if (s->max_memory_mib == 0 && cfg->default_max_memory > 0) {
-		s->max_memory_mib = cfg->default_max_memory >> 20;
-		if (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib)
-			s->max_memory_mib = v->mem_mib;
-	}
-	if (s->max_disk_mib == 0 && cfg->default_max_disk > 0)
-		s->max_disk_mib = (cfg->default_max_disk + (INT64_C(1) << 20) - 1) >> 20;
-	if (s->max_iobps == 0 && cfg->default_max_iobps > 0)
-		s->max_iobps =
-			cfg->default_max_iobps < MAX_IOBPS ? cfg->default_max_iobps : MAX_IOBPS;
+	if (r < 0)
+		return r;
+	if (s->max_cpu > 100 * v->ncpu)
+		s->max_cpu = 100 * v->ncpu;
+	if (v->mem_mib > 0 && s->max_memory_mib > v->mem_mib)
+		s->max_memory_mib = v->mem_mib;
+	if (s->max_iobps > MAX_IOBPS)
+		s->max_iobps = MAX_IOBPS;
 	return 0;
 }
 
@@ -516,9 +511,9 @@ int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *s,
 			 struct joblet_error **err)
 {
 	static int (*const steps[])(struct validation * v, struct joblet_error * *err) = {
-		check_command, check_limits,	     check_cpu_cores, check_envs,    check_labels,
-		check_cpus,    apply_default_limits, check_cron,      check_workdir, check_uploads,
-		check_user,    check_network,	     resolve_runtime,
+		check_command, check_limits,  check_cpu_cores, check_envs,    check_labels,
+		check_cpus,    apply_limits,  check_cron,      check_workdir, check_uploads,
+		check_user,    check_network, resolve_runtime,
 	};
 	struct validation v = { cfg, s, sysconf(_SC_NPROCESSORS_ONLN), host_memory_mib() };
 	int r;

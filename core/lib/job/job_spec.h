@@ -51,6 +51,29 @@ struct jl_job_spec {
 	int64_t max_log_mib; /* the job's log at most (MiB); 0 = the configured default */
 };
 
+/*
+ * A limit (max_cpu, max_memory_mib, max_iobps, max_pids, timeout_s) before
+ * jl_job_spec_validate() is 0 when the job gave none (the configured
+ * default applies) or JL_JOB_LIMIT_UNLIMITED when it asked for no limit at
+ * all (the flags' word `unlimited`, -1 in the API; allowed only under a
+ * ceiling of `unlimited`).  After it, 0 means unlimited, as in answers,
+ * spec.json and <joblet/job.h>.
+ */
+#define JL_JOB_LIMIT_UNLIMITED (-1)
+
+/* The most processes a job may ever have, whatever isolation.ceiling.pids says. */
+#define JL_JOB_MAX_PIDS 32768
+
+/*
+ * Give every limit of s its value (job_limits.c, one row per limit): the
+ * default where it gave none, then refuse (JOBLET_E_INVALID, HTTP 400) a
+ * value above its ceiling (isolation.ceiling.*), or a request for no limit
+ * under a finite ceiling, with a message naming the ceiling.  Unlimited
+ * becomes 0.  A step of jl_job_spec_validate().
+ */
+int jl_job_limits_apply(const struct jl_config *cfg, struct jl_job_spec *s,
+			struct joblet_error **err);
+
 /* A new empty spec with a fresh id. */
 JL_API int jl_job_spec_new(struct jl_job_spec **ret_spec, struct joblet_error **err);
 JL_API void jl_job_spec_free(struct jl_job_spec *spec);

@@ -396,10 +396,29 @@ static int to_policy(struct jl_sched *s, struct joblet_sched_job *job, int64_t n
 	return r;
 }
 
+/*
+ * A job without a memory limit may take all the memory there is: it counts
+ * as the whole memory budget, so it runs alone as far as memory goes; so
+ * does a job without a disk limit (its /work is the host's folder).  CPU
+ * is not treated so: a job without a CPU limit shares the CPUs by the
+ * kernel's weights and counts 0 (docs/scheduling.md).
+ */
+static void count_unlimited(const struct jl_sched *s, struct joblet_sched_job *job)
+{
+	if (job->max_memory_mib == 0 && s->memory_budget >= 0)
+		job->max_memory_mib = s->memory_budget;
+	if (job->size >= offsetof(struct joblet_sched_job, max_disk_mib) + 8 &&
+	    job->max_disk_mib == 0 && s->disk_budget >= 0)
+		job->max_disk_mib = s->disk_budget;
+}
+
 int jl_sched_add(struct jl_sched *s, struct joblet_sched_job *job, int64_t now_ns,
 		 struct joblet_error **err)
 {
-	int r = jl_sched_check(s, job, err);
+	int r;
+
+	count_unlimited(s, job);
+	r = jl_sched_check(s, job, err);
 
 	if (r < 0)
 		return r;
@@ -507,6 +526,7 @@ int jl_sched_adopt(struct jl_sched *s, struct joblet_sched_job *job, const char 
 	if (job->core_state != SJ_OUT)
 		return joblet_error_set(err, JOBLET_E_INTERNAL, 0,
 					"job %s is in the scheduler already", job->id);
+	count_unlimited(s, job);
 	if (cores && *cores) {
 		if ((r = jl_cpuset_parse(cores, &want, err)) < 0)
 			return r;

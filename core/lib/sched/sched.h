@@ -68,7 +68,9 @@ JL_API int jl_sched_check(const struct jl_sched *s, const struct joblet_sched_jo
 /*
  * Take job in (caller-owned, unchanged until it leaves): when
  * job->start_at_ns is after now_ns it waits for that time, else it goes to
- * the policy at once.  A job->submit_time_ns that is not 0 is kept (when it
+ * the policy at once.  A job without a memory limit (max_memory_mib 0)
+ * counts as the whole memory budget: the core sets max_memory_mib to it
+ * (here and in jl_sched_adopt()).  A job->submit_time_ns that is not 0 is kept (when it
  * became ready, such as before a daemon restart), else it is now_ns.  Runs
  * jl_sched_check() first.
  */

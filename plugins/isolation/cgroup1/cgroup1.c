@@ -61,6 +61,7 @@ struct cgroup1_state {
 	size_t n;
 	struct cgroup1_dirs dirs; /* per controller, borrowed from h */
 	int oom_efd;		  /* eventfd of memory.oom_control notifications, or -1 */
+	bool oom;		  /* an OOM was seen (sticky: the job is then ended) */
 };
 
 static const char *const cgroup1_settings[] = { "base", NULL };
@@ -532,6 +533,26 @@ static int cgroup1_child(struct joblet_job *job, void *state, struct joblet_erro
 	return joblet_job_child_placed(job, err);
 }
 
+/*
+ * Has the job met its memory limit?  The counter or under_oom; on kernels
+ * with neither (before 4.13), the eventfd the kernel signals.  Sticky: the
+ * shim kills the job once it is seen, and then both read 0 again.
+ */
+static bool cgroup1_oom_seen(struct cgroup1_state *s)
+{
+	uint64_t events = 0;
+	int32_t oom = 0;
+
+	if (cgroup1_read_oom(&s->dirs, &oom) == 0 && oom)
+		s->oom = true;
+	/* Non-blocking: EAGAIN when nothing was signalled. */
+	if (s->oom_efd >= 0 && read(s->oom_efd, &events, sizeof(events)) == sizeof(events) &&
+	    events > 0)
+		s->oom = true;
+	return s->oom;
+}
+
+/* Every second while the job runs: an OOM reported here makes the shim end the whole job. */
 static int cgroup1_stats(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
 			 struct joblet_error **err)
 {
@@ -540,6 +561,8 @@ static int cgroup1_stats(struct joblet_job *job, void *state, struct joblet_job_
 	(void)job;
 	(void)err;
 	cgroup1_read_usage(&s->dirs, usage);
+	if (cgroup1_oom_seen(s))
+		usage->oom_killed = 1;
 	return 0;
 }
 
@@ -596,20 +619,12 @@ static int cgroup1_finish(struct joblet_job *job, void *state, struct joblet_job
 			  struct joblet_error **err)
 {
 	struct cgroup1_state *s = state;
-	int32_t oom = 0;
-	uint64_t events = 0;
 
 	(void)job;
 	(void)err;
 	cgroup1_read_usage(&s->dirs, usage);
-	if (cgroup1_read_oom(&s->dirs, &oom) == 0) {
-		if (oom)
-			usage->oom_killed = 1;
-	} else if (s->oom_efd >= 0 && read(s->oom_efd, &events, sizeof(events)) == sizeof(events) &&
-		   events > 0) {
-		/* No oom_kill counter (kernel < 4.13): the kernel told us of an OOM. */
+	if (cgroup1_oom_seen(s))
 		usage->oom_killed = 1;
-	}
 	return 0;
 }
 

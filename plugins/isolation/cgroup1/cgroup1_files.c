@@ -94,6 +94,15 @@ static int cgroup1_write_memory(const struct cgroup1_dirs *d, const struct jl_cg
 	}
 	/* Best effort: some kernels refuse it below a hierarchy root. */
 	(void)jl_cg_write_raw(fd, "memory.swappiness", "0");
+	/*
+	 * v1 has no memory.oom.group: its OOM killer ends one process and the
+	 * rest of the job runs on.  With the killer off here, a job at its limit
+	 * waits (under_oom 1) until the shim, told by stats(), kills all of it.
+	 * A kernel that refuses leaves the killer on, so the failure is
+	 * ignored: the shim still ends the job when it sees the kill, a moment
+	 * later.
+	 */
+	(void)jl_cg_write_raw(fd, "memory.oom_control", "1");
 	return 0;
 }
 
@@ -236,14 +245,19 @@ void cgroup1_read_usage(const struct cgroup1_dirs *d, struct joblet_job_usage *u
 
 int cgroup1_read_oom(const struct cgroup1_dirs *d, int32_t *ret)
 {
-	uint64_t v;
+	char buf[256];
+	uint64_t kills = 0, under = 0;
 	int r;
 
 	if (d->fd[JL_CG_V1_MEMORY] < 0)
 		return -ENOENT;
-	r = jl_cg_read_flat_at(d->fd[JL_CG_V1_MEMORY], "memory.oom_control", "oom_kill", &v);
+	r = jl_cg_read_at(d->fd[JL_CG_V1_MEMORY], "memory.oom_control", buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	*ret = v > 0;
-	return 0;
+	r = jl_cg_flat_get(buf, "oom_kill", &kills);
+	/* With the OOM killer off, a job at its limit waits: under_oom 1. */
+	if (jl_cg_flat_get(buf, "under_oom", &under) < 0 && r < 0)
+		return r;
+	*ret = kills > 0 || under > 0;
+	return r < 0 && !under ? r : 0;
 }

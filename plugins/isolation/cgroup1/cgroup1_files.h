@@ -44,8 +44,15 @@ int cgroup1_write_limits(const struct cgroup1_dirs *d, const struct jl_cg_limits
 void cgroup1_read_usage(const struct cgroup1_dirs *d, struct joblet_job_usage *u);
 
 /*
+ * memory.limit_in_bytes also turns the cgroup's OOM killer off
+ * (memory.oom_control 1, best effort): a job at its limit then waits for
+ * the shim to kill all of it, as memory.oom.group does on v2.
+ */
+
+/*
  * *ret = 1 when memory.oom_control counts an OOM kill (`oom_kill N`,
- * kernel >= 4.13).  0; -ENOENT when this kernel does not count them.
+ * kernel >= 4.13) or the job waits at its limit (`under_oom 1`).  0;
+ * -ENOENT when this kernel tells neither (no kill was counted).
  */
 int cgroup1_read_oom(const struct cgroup1_dirs *d, int32_t *ret);
 

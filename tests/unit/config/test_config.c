@@ -245,11 +245,48 @@ START_TEST(test_default_job_limits)
 {
 	struct jl_config *cfg = load_ok("");
 
-	/* No limit unless the operator sets one. */
+	/* Memory, processes and time are limited unless the operator says otherwise. */
 	ck_assert_int_eq(cfg->default_max_cpu, -1);
-	ck_assert_int_eq(cfg->default_max_memory, -1);
+	ck_assert_int_eq(cfg->default_max_memory, INT64_C(512) << 20);
 	ck_assert_int_eq(cfg->default_max_iobps, -1);
+	ck_assert_int_eq(cfg->default_max_pids, 1024);
+	ck_assert_int_eq(cfg->default_timeout_s, 3600);
+	ck_assert_int_eq(cfg->ceiling_memory, INT64_C(8) << 30);
+	ck_assert_int_eq(cfg->ceiling_cpu, -1);
+	ck_assert_int_eq(cfg->ceiling_iobps, -1);
+	ck_assert_int_eq(cfg->ceiling_pids, 4096);
+	ck_assert_int_eq(cfg->ceiling_timeout_s, 86400);
+	ck_assert_int_eq(cfg->default_max_disk, INT64_C(1) << 30);
+	ck_assert_int_eq(cfg->ceiling_disk, INT64_C(8) << 30);
+	ck_assert_int_eq(cfg->ceiling_log, INT64_C(1) << 30);
 	jl_config_free(cfg);
+	cfg = load_ok("isolation:\n"
+		      "  timeout: 30m\n"
+		      "  ceiling:\n"
+		      "    memory: 2GiB\n"
+		      "    cpu: 200\n"
+		      "    iobps: 100MiB\n"
+		      "    pids: unlimited\n"
+		      "    timeout: unlimited\n");
+	ck_assert_int_eq(cfg->default_timeout_s, 1800);
+	ck_assert_int_eq(cfg->ceiling_memory, INT64_C(2) << 30);
+	ck_assert_int_eq(cfg->ceiling_cpu, 200);
+	ck_assert_int_eq(cfg->ceiling_iobps, INT64_C(100) << 20);
+	ck_assert_int_eq(cfg->ceiling_pids, -1);
+	ck_assert_int_eq(cfg->ceiling_timeout_s, -1);
+	jl_config_free(cfg);
+	load_bad("isolation:\n  timeout: soon\n", "isolation.timeout",
+		 "a duration (90s, 5m, 1h30m, 1d) or unlimited");
+	load_bad("isolation:\n  ceiling:\n    memory: lots\n", "isolation.ceiling.memory",
+		 "or unlimited");
+	load_bad("isolation:\n  ceiling:\n    swap: 1GiB\n", "isolation.ceiling.swap",
+		 "settings under isolation.ceiling");
+	/* The disk and log ceilings. */
+	cfg = load_ok("isolation:\n  ceiling:\n    disk: 2GiB\n    log: 128MiB\n");
+	ck_assert_int_eq(cfg->ceiling_disk, INT64_C(2) << 30);
+	ck_assert_int_eq(cfg->ceiling_log, INT64_C(128) << 20);
+	jl_config_free(cfg);
+
 	cfg = load_ok("isolation:\n"
 		      "  max_cpu: 150\n"
 		      "  max_memory: 512MiB\n"

@@ -14,6 +14,7 @@
 
 #include "base/util.h"
 #include "config/config.h"
+#include "job/job_limits.h"
 #include "job/job_private.h"
 #include "job/job_spec.h"
 #include "jl_test.h"
@@ -132,7 +133,8 @@ START_TEST(test_flags_refused)
 		const char *flag, *text;
 	} bad[] = {
 		{ "--max-cpu=abc", "--max-cpu `abc` is not valid: a percentage" },
-		{ "--max-cpu=-1", "--max-cpu `-1`" },
+		{ "--max-cpu=-2", "--max-cpu `-2`" },
+		{ "--max-memory=-1", "--max-memory `-1`" },
 		{ "--max-memory=lots", "--max-memory `lots`" },
 		{ "--max-iobps=fast", "--max-iobps `fast`" },
 		{ "--max-pids=-3", "--max-pids `-3`" },
@@ -269,13 +271,113 @@ START_TEST(test_validate_default_limits)
 	cfg->default_max_cpu = 100 * ncpu + 500;
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_int_eq(spec->max_cpu, 100 * ncpu);
-	/* Unlimited (the default): nothing is filled in. */
+	/* Unlimited defaults under unlimited ceilings: 0 (unlimited) after validation. */
 	new_spec();
 	cfg->default_max_cpu = cfg->default_max_memory = cfg->default_max_iobps = -1;
+	cfg->default_timeout_s = -1;
+	cfg->ceiling_memory = cfg->ceiling_timeout_s = -1;
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_int_eq(spec->max_cpu, 0);
 	ck_assert_int_eq(spec->max_memory_mib, 0);
 	ck_assert_int_eq(spec->max_iobps, 0);
+	ck_assert_int_eq(spec->timeout_s, 0);
+}
+END_TEST
+
+/* The shipped defaults: finite memory, processes and time for a job that gives none. */
+START_TEST(test_validate_shipped_limits)
+{
+	set_cmd();
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_memory_mib, 512);
+	ck_assert_int_eq(spec->max_pids, 1024);
+	ck_assert_int_eq(spec->timeout_s, 3600);
+	ck_assert_int_eq(spec->max_cpu, 0);
+	ck_assert_int_eq(spec->max_iobps, 0);
+	ck_assert_int_eq(jl_job_limits_check_config(cfg, NULL), 0);
+}
+END_TEST
+
+/* The word `unlimited` asks for no limit (-1 until validation); 0 and absent: the default. */
+START_TEST(test_flags_unlimited)
+{
+	ck_assert_int_eq(parse("--max-memory=unlimited", "--max-cpu", "unlimited",
+			       "--timeout=unlimited", "--max-iobps=unlimited",
+			       "--max-pids=unlimited", "--", "true", NULL),
+			 0);
+	ck_assert_int_eq(spec->max_memory_mib, JL_JOB_LIMIT_UNLIMITED);
+	ck_assert_int_eq(spec->max_cpu, JL_JOB_LIMIT_UNLIMITED);
+	ck_assert_int_eq(spec->timeout_s, JL_JOB_LIMIT_UNLIMITED);
+	ck_assert_int_eq(spec->max_iobps, JL_JOB_LIMIT_UNLIMITED);
+	ck_assert_int_eq(spec->max_pids, JL_JOB_LIMIT_UNLIMITED);
+}
+END_TEST
+
+/* isolation.ceiling.*: a larger request, or no limit under a finite ceiling, is refused. */
+START_TEST(test_validate_ceilings)
+{
+	set_cmd();
+	cfg->ceiling_memory = INT64_C(2048) << 20;
+	spec->max_memory_mib = 4096;
+	assert_refused(
+		JOBLET_E_INVALID,
+		"max_memory 4096 MiB is above this node's ceiling isolation.ceiling.memory = 2048 MiB; ask for at most 2048 MiB");
+	spec->max_memory_mib = 2048;
+	ck_assert_int_eq(validate(), 0);
+	new_spec();
+	spec->max_memory_mib = JL_JOB_LIMIT_UNLIMITED;
+	assert_refused(
+		JOBLET_E_INVALID,
+		"max_memory unlimited is above this node's ceiling isolation.ceiling.memory");
+	/* Under a ceiling of unlimited, no limit is allowed: 0 after validation. */
+	cfg->ceiling_memory = -1;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_memory_mib, 0);
+	new_spec();
+	spec->timeout_s = 2 * 86400;
+	assert_refused(JOBLET_E_INVALID, "isolation.ceiling.timeout = 86400 s");
+	spec->timeout_s = JL_JOB_LIMIT_UNLIMITED;
+	assert_refused(JOBLET_E_INVALID, "timeout unlimited is above");
+	spec->timeout_s = 0;
+	spec->max_pids = 5000;
+	assert_refused(JOBLET_E_INVALID, "isolation.ceiling.pids = 4096 processes");
+	/* Processes always have a limit, also without a ceiling. */
+	cfg->ceiling_pids = -1;
+	spec->max_pids = JL_JOB_LIMIT_UNLIMITED;
+	assert_refused(JOBLET_E_INVALID, "max_pids cannot be unlimited");
+	spec->max_pids = 4194304;
+	assert_refused(JOBLET_E_INVALID, "max_pids 4194304 is out of range: 1 to 32768");
+	spec->max_pids = JL_JOB_MAX_PIDS;
+	ck_assert_int_eq(validate(), 0);
+	/* A --cpus job counts its cores against the CPU ceiling. */
+	new_spec();
+	cfg->ceiling_cpu = 100;
+	spec->cpus = 2;
+	assert_refused(JOBLET_E_INVALID, "max_cpu 200% is above this node's ceiling");
+	/* /work and the log have ceilings too; the log never goes unlimited. */
+	new_spec();
+	cfg->ceiling_cpu = -1;
+	spec->max_disk_mib = 16384;
+	assert_refused(
+		JOBLET_E_INVALID,
+		"max_disk 16384 MiB is above this node's ceiling isolation.ceiling.disk = 8192 MiB");
+	spec->max_disk_mib = JL_JOB_LIMIT_UNLIMITED;
+	assert_refused(JOBLET_E_INVALID, "max_disk unlimited is above");
+	spec->max_disk_mib = 0;
+	spec->max_log_mib = 2048;
+	assert_refused(JOBLET_E_INVALID, "isolation.ceiling.log = 1024 MiB");
+	spec->max_log_mib = 0;
+	ck_assert_int_eq(validate(), 0);
+	ck_assert_int_eq(spec->max_disk_mib, 1024);
+	ck_assert_int_eq(spec->max_log_mib, 64);
+	/* A default above its ceiling is a configuration error. */
+	cfg->default_max_memory = INT64_C(4096) << 20;
+	cfg->ceiling_memory = INT64_C(2048) << 20;
+	ck_assert_int_lt(jl_job_limits_check_config(cfg, &err), 0);
+	ck_assert_int_eq(err->code, JOBLET_E_CONFIG);
+	ck_assert_ptr_nonnull(
+		strstr(joblet_error_message(err),
+		       "isolation.max_memory (its value) is above isolation.ceiling.memory"));
 }
 END_TEST
 
@@ -320,8 +422,8 @@ START_TEST(test_validate_limits)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	set_cmd();
-	spec->max_cpu = -1;
-	assert_refused(JOBLET_E_INVALID, "max_cpu -1% is out of range");
+	spec->max_cpu = -2;
+	assert_refused(JOBLET_E_INVALID, "max_cpu -2% is out of range");
 	spec->max_cpu = 100 * ncpu + 1;
 	assert_refused(JOBLET_E_INVALID, "100 x this host's");
 	spec->max_cpu = 100 * ncpu;
@@ -333,8 +435,8 @@ START_TEST(test_validate_limits)
 	spec->max_memory_mib = 2;
 	assert_refused(JOBLET_E_INVALID, "give at least 4");
 	spec->max_memory_mib = 64;
-	spec->max_iobps = -1;
-	assert_refused(JOBLET_E_INVALID, "max_iobps -1 is out of range");
+	spec->max_iobps = -2;
+	assert_refused(JOBLET_E_INVALID, "max_iobps -2 is out of range");
 	spec->max_iobps = 0;
 	spec->max_pids = -2;
 	assert_refused(JOBLET_E_INVALID, "max_pids -2 is out of range");
@@ -346,8 +448,8 @@ START_TEST(test_validate_limits)
 	spec->max_log_mib = 1;
 	ck_assert_int_eq(validate(), 0);
 	ck_assert_int_eq(spec->max_log_mib, 1);
-	spec->timeout_s = -1;
-	assert_refused(JOBLET_E_INVALID, "timeout -1 s is out of range");
+	spec->timeout_s = -2;
+	assert_refused(JOBLET_E_INVALID, "timeout -2 s is out of range");
 	spec->timeout_s = INT64_C(400) * 86400;
 	assert_refused(JOBLET_E_INVALID, "a year");
 }
@@ -484,12 +586,15 @@ static Suite *suite(void)
 	tcase_add_test(tc_flags, test_flags_all);
 	tcase_add_test(tc_flags, test_flags_command_without_dashes);
 	tcase_add_test(tc_flags, test_flags_refused);
+	tcase_add_test(tc_flags, test_flags_unlimited);
 	tcase_add_test(tc_flags, test_flags_daemon);
 	tcase_add_test(tc_flags, test_flags_daemon_refused);
 	suite_add_tcase(s, tc_flags);
 	tcase_add_checked_fixture(tc_validate, setup, teardown);
 	tcase_add_test(tc_validate, test_validate_defaults);
 	tcase_add_test(tc_validate, test_validate_default_limits);
+	tcase_add_test(tc_validate, test_validate_shipped_limits);
+	tcase_add_test(tc_validate, test_validate_ceilings);
 	tcase_add_test(tc_validate, test_validate_reserve_cores);
 	tcase_add_test(tc_validate, test_validate_limits);
 	tcase_add_test(tc_validate, test_validate_cpu_cores);

@@ -286,6 +286,33 @@ START_TEST(test_disk_budget)
 }
 END_TEST
 
+/* A job without a memory limit may take all the memory: it counts as the whole budget. */
+START_TEST(test_unlimited_memory_counts_the_whole_budget)
+{
+	struct jl_sched *s = core(-1, -1, 1024, NULL, NULL);
+	struct joblet_sched_job a = job("a", 0, 100, 0), u = job("u", 0, 0, 0),
+				b = job("b", 0, 100, 0);
+	char why[256];
+
+	add(s, &a, 0);
+	ck_assert_ptr_eq(jl_sched_next(s, 0), &a);
+	add(s, &u, 0);
+	ck_assert_int_eq(u.max_memory_mib, 1024);
+	ck_assert_ptr_null(jl_sched_next(s, 0));
+	jl_sched_why(s, &u, why, sizeof(why));
+	ck_assert_msg(strstr(why, "waits for memory: needs 1024 MiB"), "%s", why);
+	jl_sched_release(s, &a, 1);
+	ck_assert_ptr_eq(jl_sched_next(s, 1), &u);
+	/* While it runs, nothing else that holds memory starts. */
+	add(s, &b, 1);
+	ck_assert_ptr_null(jl_sched_next(s, 1));
+	jl_sched_release(s, &u, 2);
+	ck_assert_ptr_eq(jl_sched_next(s, 2), &b);
+	jl_sched_release(s, &b, 3);
+	jl_sched_free(s);
+}
+END_TEST
+
 START_TEST(test_never_fits_is_refused_with_why)
 {
 	const int node[4] = { 0, 0, 0, 0 }, coreid[4] = { 0, 1, 2, 3 };
@@ -486,6 +513,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_slots_bound_what_runs);
 	tcase_add_test(tc, test_cpu_and_memory_budgets);
 	tcase_add_test(tc, test_disk_budget);
+	tcase_add_test(tc, test_unlimited_memory_counts_the_whole_budget);
 	tcase_add_test(tc, test_never_fits_is_refused_with_why);
 	tcase_add_test(tc, test_pinning_takes_sibling_threads_together);
 	tcase_add_test(tc, test_pinning_prefers_one_numa_node);
