@@ -16,8 +16,8 @@
  * Only the native ABI is filtered and accepted: a call through another
  * one (i386's int $0x80 or sysenter, arm on aarch64) fails with ENOSYS, or
  * kills the job under `default_action: kill`; x32's numbers (the x86_64
- * entry with __X32_SYSCALL_BIT) match no rule and fail with ENOSYS.  Why, rather than the same rules on each: see
- * README.md ("ABIs").
+ * entry with __X32_SYSCALL_BIT) match no rule and fail with ENOSYS.  Why, rather than the same
+ * rules on each: see README.md ("ABIs").
  *
  * prepare() builds the filter in the shim, so a filter that cannot be
  * built refuses the job with a reason before anything runs, and keeps the
