@@ -571,6 +571,15 @@ ok 'test "$code" = 200 && has "\"skipped_count\":0" "$out" && test "`state_of $J
 	"delete-all by the owner removes its ended jobs, not the admin's"
 kurl admin -X POST "$URL/v1/jobs/$JAR/stop"
 wait_state "$JAR" STOPPED
+# rnx says the same.
+run "$RNX" --config "$CERTS/rnx-config-admin.yml" job list
+ok 'test $rc -eq 0 && has "OWNER" "$out" && has "admin-client" "$out" && has "$JA" "$out"' \
+	"rnx job list shows each job's owner"
+run "$RNX" --config "$CERTS/rnx-config-developer.yml" job list --owner=admin-client
+ok 'test $rc -eq 0 && test -z "$out" && has "no jobs you may see owned by admin-client" "$err"' \
+	"rnx job list --owner naming someone else: none, saying so"
+run "$RNX" --config "$CERTS/rnx-config-developer.yml" job status "$JA"
+ok 'test $rc -ne 0 && has "no job \`$JA\`" "$err"' "rnx job status of another's job: no job"
 
 
 stop_daemon
