@@ -461,11 +461,27 @@ static int job_run(int argc, char **argv, void *userdata)
 
 /* ------------------------------------------------------------------ list, status */
 
+/* path + "&owner=" + owner percent-encoded (a CN may hold any character). */
+static void add_owner_query(char *path, size_t size, const char *owner)
+{
+	size_t o = strlen(path);
+
+	o += (size_t)snprintf(path + o, size - o, "%cowner=", strchr(path, '?') ? '&' : '?');
+	for (const char *c = owner; *c && o + 4 < size; c++) {
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~",
+			   *c))
+			path[o++] = *c;
+		else
+			o += (size_t)snprintf(path + o, size - o, "%%%02X", (unsigned char)*c);
+	}
+	path[o] = '\0';
+}
+
 static int job_list(int argc, char **argv, void *userdata)
 {
 	struct rnx_ctx *ctx = userdata;
-	const char *status = NULL;
-	char path[128], *answer = NULL;
+	const char *status = NULL, *owner = NULL;
+	char path[1024], *answer = NULL;
 	json_object *arr;
 
 	for (int i = 1; i < argc; i++) {
@@ -475,9 +491,16 @@ static int job_list(int argc, char **argv, void *userdata)
 			status = argv[i] + 9;
 		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
 			status = argv[++i];
+		else if (strncmp(argv[i], "--owner=", 8) == 0)
+			owner = argv[i] + 8;
+		else if (strcmp(argv[i], "--owner") == 0 && i + 1 < argc)
+			owner = argv[++i];
 		else
 			return rnx_usage("rnx job list", "unknown option", argv[i]);
 	}
+	if (owner && (!*owner || strlen(owner) > 255))
+		return rnx_usage("rnx job list",
+				 "--owner takes the CN of a client certificate, not", owner);
 	if (status &&
 	    (!*status || strspn(status, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") !=
 				 strlen(status)))
@@ -485,6 +508,8 @@ static int job_list(int argc, char **argv, void *userdata)
 				 "--status takes a state such as RUNNING or FAILED, not", status);
 	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "",
 		 status ? status : "");
+	if (owner)
+		add_owner_query(path, sizeof(path), owner);
 	if (rnx_request(ctx, "GET", path, &answer) < 0)
 		return JL_EXIT_FAILURE;
 	if (ctx->json) {
@@ -500,10 +525,12 @@ static int job_list(int argc, char **argv, void *userdata)
 		return JL_EXIT_FAILURE;
 	}
 	if (json_object_array_length(arr) == 0)
-		fprintf(stderr, "no jobs%s%s\n", status ? " in state " : "", status ? status : "");
+		/* Not "no jobs on the node": the node shows only the jobs the caller may see. */
+		fprintf(stderr, "no jobs you may see%s%s%s%s\n", status ? " in state " : "",
+			status ? status : "", owner ? " owned by " : "", owner ? owner : "");
 	else
-		printf("%-36s  %-10s  %4s  %-19s  %-12s  %s\n", "ID", "STATE", "EXIT", "CREATED",
-		       "NAME", "COMMAND");
+		printf("%-36s  %-10s  %4s  %-19s  %-12s  %-16s  %s\n", "ID", "STATE", "EXIT",
+		       "CREATED", "NAME", "OWNER", "COMMAND");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *j = json_object_array_get_idx(arr, i);
 		char when[64], code[16] = "-";
@@ -513,14 +540,15 @@ static int job_list(int argc, char **argv, void *userdata)
 		if (jint(j, "exit_code", &x))
 			snprintf(code, sizeof(code), "%lld", (long long)x);
 		if (jstr(j, "cron"))
-			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  [cron %s] %.60s\n",
+			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %-16.16s  [cron %s] %.60s\n",
 			       jstr0(j, "id"), jstr0(j, "state"), code, when,
-			       jstr(j, "name") ? jstr(j, "name") : "-", jstr(j, "cron"),
-			       jstr0(j, "command"));
+			       jstr(j, "name") ? jstr(j, "name") : "-", jstr0(j, "owner"),
+			       jstr(j, "cron"), jstr0(j, "command"));
 		else
-			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %.60s\n", jstr0(j, "id"),
-			       jstr0(j, "state"), code, when,
-			       jstr(j, "name") ? jstr(j, "name") : "-", jstr0(j, "command"));
+			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %-16.16s  %.60s\n",
+			       jstr0(j, "id"), jstr0(j, "state"), code, when,
+			       jstr(j, "name") ? jstr(j, "name") : "-", jstr0(j, "owner"),
+			       jstr0(j, "command"));
 	}
 	json_object_put(arr);
 	return JL_EXIT_OK;
@@ -847,9 +875,11 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 const struct jl_cli_command rnx_job_commands[] = {
 	{ "run", "Run a command as a job on the node", "[JOB FLAGS] [-f] [--] COMMAND [ARGS...]",
 	  RUN_HELP, job_run, NULL },
-	{ "list", "List the node's jobs", "[--status=STATE] [--json]",
+	{ "list", "List the jobs you may see (yours; a reader's or admin's: all)",
+	  "[--status=STATE] [--owner=CN] [--json]",
 	  "STATE: PENDING, SCHEDULED, RUNNING, COMPLETED, FAILED, STOPPED, CANCELED, TIMEOUT,\n"
-	  "OOM_KILLED.\n",
+	  "OOM_KILLED.  CN: the owner (a client certificate's common name).\n"
+	  "A developer or maintainer sees only its own jobs; another's job is \"no job\".\n",
 	  job_list, NULL },
 	{ "status", "Show a job: state, exit, times, limits, environment, history", "ID [--json]",
 	  "ID is the job's UUID or a unique start of it.\n", job_status, NULL },
@@ -864,7 +894,7 @@ const struct jl_cli_command rnx_job_commands[] = {
 	{ "cancel", "Cancel a job that has not started", "ID [--json]", NULL, job_cancel, NULL },
 	{ "delete", "Remove an ended job, its log and files", "ID [--json]", NULL, job_delete,
 	  NULL },
-	{ "delete-all", "Remove every ended job (admin role)", "[--json]", NULL, job_delete_all,
-	  NULL },
+	{ "delete-all", "Remove every ended job of yours (an admin's: everyone's)", "[--json]",
+	  NULL, job_delete_all, NULL },
 	{ NULL },
 };

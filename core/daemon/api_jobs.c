@@ -1,6 +1,12 @@
 /*
  * api_jobs.c - /v1/jobs: run, list, status, stop, cancel, delete.
  *
+ * Every route here sees and touches only the jobs request_job_owner()
+ * allows (developer, maintainer: their own; reader: all, to read; admin:
+ * all): per-job routes find their job through request_job(), so another
+ * owner's job is a 404 like one that does not exist, and list and
+ * delete-all filter by the same owner.
+ *
  * POST /v1/jobs takes a JSON object whose fields are exactly those of the
  * job schema with JL_JOB_REQUEST (core/lib/job/job_schema.c; docs/api.md):
  * any other is refused, so a typo never becomes a silently ignored limit.
@@ -248,18 +254,6 @@ static int reply_e(struct request *rq, struct joblet_error *e)
 	return r;
 }
 
-/* The {} segment as a job id (a unique prefix works) into rq->target. */
-static int resolve(struct request *rq)
-{
-	struct joblet_error *e = NULL;
-
-	if (store_job_resolve(rq->d->store, rq->arg, rq->target, &e) < 0) {
-		reply_e(rq, e);
-		return -1;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ handlers */
 
 int api_job_run(struct request *rq)
@@ -315,7 +309,8 @@ int api_job_run(struct request *rq)
 	{
 		char why[1024];
 
-		if (manager_waiting(rq->d->manager, rec.id, why, sizeof(why)))
+		if (manager_waiting(rq->d->manager, rec.id, request_job_owner(rq), why,
+				    sizeof(why)))
 			json_object_object_add(o, "waiting", json_object_new_string(why));
 	}
 	job_record_done(&rec);
@@ -324,14 +319,16 @@ int api_job_run(struct request *rq)
 
 struct list_ctx {
 	json_object *arr;
-	const char *owner;
+	const char *owner; /* ?owner=, or NULL */
+	const char *scope; /* the only owner the caller may see, or NULL for all */
 };
 
 static int list_one(const struct job_record *r, void *userdata)
 {
 	struct list_ctx *c = userdata;
 
-	if (c->owner && strcmp(c->owner, r->owner) != 0)
+	if ((c->owner && strcmp(c->owner, r->owner) != 0) ||
+	    (c->scope && strcmp(c->scope, r->owner) != 0))
 		return 0;
 	json_object_array_add(c->arr, record_json(r, false));
 	return 0;
@@ -341,7 +338,8 @@ int api_job_list(struct request *rq)
 {
 	struct joblet_error *e = NULL;
 	const char *status = request_query(rq, "status");
-	struct list_ctx c = { json_object_new_array(), request_query(rq, "owner") };
+	struct list_ctx c = { json_object_new_array(), request_query(rq, "owner"),
+			      request_job_owner(rq) };
 	int32_t state = 0;
 
 	if (status && *status && !(state = job_state_parse(status))) {
@@ -366,7 +364,7 @@ int api_job_status(struct request *rq)
 	size_t n = 0;
 	json_object *o, *arr;
 
-	if (resolve(rq) < 0)
+	if (request_job(rq) < 0)
 		return MHD_YES;
 	if (store_job_get(rq->d->store, rq->target, &rec, &e) < 0 ||
 	    store_job_events(rq->d->store, rq->target, &ev, &n, &e) < 0) {
@@ -377,7 +375,8 @@ int api_job_status(struct request *rq)
 	{
 		char why[1024];
 
-		if (manager_waiting(rq->d->manager, rec.id, why, sizeof(why)))
+		if (manager_waiting(rq->d->manager, rec.id, request_job_owner(rq), why,
+				    sizeof(why)))
 			json_object_object_add(o, "waiting", json_object_new_string(why));
 	}
 	arr = json_object_new_array();
@@ -404,7 +403,7 @@ static int act(struct request *rq, int (*fn)(struct manager *m, const char *id,
 	struct job_record rec;
 	int r;
 
-	if (resolve(rq) < 0)
+	if (request_job(rq) < 0)
 		return MHD_YES;
 	if (fn(rq->d->manager, rq->target, &rec, &e) < 0)
 		return reply_e(rq, e);
@@ -428,7 +427,7 @@ int api_job_delete(struct request *rq)
 	struct joblet_error *e = NULL;
 	json_object *o;
 
-	if (resolve(rq) < 0)
+	if (request_job(rq) < 0)
 		return MHD_YES;
 	if (manager_delete(rq->d->manager, rq->target, &e) < 0)
 		return reply_e(rq, e);
@@ -443,7 +442,7 @@ int api_job_delete_all(struct request *rq)
 	int64_t deleted = 0, skipped = 0;
 	json_object *o;
 
-	if (manager_delete_all(rq->d->manager, &deleted, &skipped, &e) < 0)
+	if (manager_delete_all(rq->d->manager, request_job_owner(rq), &deleted, &skipped, &e) < 0)
 		return reply_e(rq, e);
 	snprintf(rq->target, sizeof(rq->target), "%lld jobs", (long long)deleted);
 	o = json_object_new_object();

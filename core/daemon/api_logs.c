@@ -301,11 +301,9 @@ int api_job_logs(struct request *rq)
 	uint64_t skip;
 	int r;
 
-	if (store_job_resolve(rq->d->store, rq->arg, rq->target, &e) < 0) {
-		r = reply_joblet_error(rq, e);
-		joblet_error_free(e);
-		return r;
-	}
+	/* Another owner's job is a 404, like one that does not exist (request_job()). */
+	if (request_job(rq) < 0)
+		return MHD_YES;
 	if (!parse_after(rq, &after, &skip))
 		return reply_error(
 			rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,

@@ -2,6 +2,11 @@
  * api_routes.c - the routes of the API: one entry per method and path,
  * with the least role that may call it (docs/api.md lists them for people).
  *
+ * The role is the first gate; whose jobs a route then sees or touches is
+ * the second, the same for every job route (request_job_owner(),
+ * request_job() in server.c): a developer or maintainer gets only their
+ * own jobs, a reader reads all of them, an admin reads and acts on all.
+ *
  * A table of its own, handed to server_start() by cmd_serve.c: the server
  * core (server.c) and the handlers (api_*.c) never name each other.
  */
@@ -16,7 +21,7 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/audit", ROLE_ADMIN, 0, api_audit },
 	{ "POST", "/v1/jobs", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_run },
 	{ "GET", "/v1/jobs", ROLE_READER, 0, api_job_list },
-	{ "DELETE", "/v1/jobs", ROLE_ADMIN, ROUTE_MUTATING, api_job_delete_all },
+	{ "DELETE", "/v1/jobs", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_delete_all },
 	{ "GET", "/v1/jobs/{}", ROLE_READER, 0, api_job_status },
 	{ "DELETE", "/v1/jobs/{}", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_delete },
 	{ "GET", "/v1/jobs/{}/logs", ROLE_READER, ROUTE_STREAM, api_job_logs },

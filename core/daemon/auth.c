@@ -51,6 +51,13 @@ int32_t role_from_ous(const char *const *ous, size_t n)
 	return least;
 }
 
+const char *auth_job_scope(const struct identity *who, bool acting)
+{
+	if (who->role == ROLE_ADMIN || (who->role == ROLE_READER && !acting))
+		return NULL;
+	return who->cn;
+}
+
 const char *tls_priorities(int32_t min_version)
 {
 	return min_version == 12

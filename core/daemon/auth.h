@@ -11,6 +11,7 @@
 #ifndef JOBLET_DAEMON_AUTH_H
 #define JOBLET_DAEMON_AUTH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <gnutls/gnutls.h>
@@ -61,6 +62,21 @@ struct identity {
 	int32_t role;	 /* enum role */
 	int32_t reserved;
 };
+
+/*
+ * Whose jobs a caller sees (acting false) or acts on (acting true): NULL
+ * for every job, else the CN whose jobs alone it may touch.  A job belongs
+ * to the CN of the certificate that submitted it (a run of a recurring job
+ * to the recurring job's), so two certificates with one CN (a renewed one,
+ * one per machine) are one identity; the serial is only audited.
+ *   admin                 sees and acts on every job
+ *   reader (viewer)       sees every job, acts on none (its role keeps it
+ *                         off every mutating route; were one opened to it,
+ *                         it would act only on jobs of its own CN)
+ *   developer, maintainer sees and acts on its own jobs only
+ * ROLE_NONE never gets this far; it is scoped to its CN all the same.
+ */
+const char *auth_job_scope(const struct identity *who, bool acting);
 
 /*
  * Verify the client certificate of session against the credentials the

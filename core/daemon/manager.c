@@ -1594,6 +1594,7 @@ int manager_delete(struct manager *m, const char *id, struct joblet_error **err)
 
 struct delete_all_ctx {
 	struct manager *m;
+	const char *owner; /* or NULL: everyone's */
 	int64_t deleted, skipped;
 };
 
@@ -1602,6 +1603,8 @@ static int delete_one(const struct job_record *r, void *userdata)
 	struct delete_all_ctx *c = userdata;
 	struct joblet_error *e = NULL;
 
+	if (c->owner && strcmp(c->owner, r->owner ? r->owner : "") != 0)
+		return 0;
 	if (!job_state_final(r->state)) {
 		c->skipped++;
 		return 0;
@@ -1615,10 +1618,10 @@ static int delete_one(const struct job_record *r, void *userdata)
 	return 0;
 }
 
-int manager_delete_all(struct manager *m, int64_t *ret_deleted, int64_t *ret_skipped,
-		       struct joblet_error **err)
+int manager_delete_all(struct manager *m, const char *owner, int64_t *ret_deleted,
+		       int64_t *ret_skipped, struct joblet_error **err)
 {
-	struct delete_all_ctx c = { .m = m };
+	struct delete_all_ctx c = { .m = m, .owner = owner };
 	int r = store_job_foreach(m->d->store, 0, delete_one, &c, err);
 
 	*ret_deleted = c.deleted;
@@ -1626,7 +1629,7 @@ int manager_delete_all(struct manager *m, int64_t *ret_deleted, int64_t *ret_ski
 	return r;
 }
 
-int manager_waiting(struct manager *m, const char *id, char *buf, size_t size)
+int manager_waiting(struct manager *m, const char *id, const char *viewer, char *buf, size_t size)
 {
 	struct mjob *j;
 	int r = 0;
@@ -1642,7 +1645,7 @@ int manager_waiting(struct manager *m, const char *id, char *buf, size_t size)
 			 when);
 		r = 1;
 	} else if (j && j->in_sched && j->rec.state != JOB_RUNNING) {
-		jl_sched_why(m->sched, &j->sj, buf, size);
+		jl_sched_why_for(m->sched, &j->sj, viewer, buf, size);
 		r = 1;
 	}
 	pthread_mutex_unlock(&m->lock);

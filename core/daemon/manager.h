@@ -80,18 +80,23 @@ int manager_cancel(struct manager *m, const char *id, struct job_record *ret,
 		   struct joblet_error **err);
 /* Remove an ended job: its record, log and folder (JOBLET_E_CONFLICT while it lives). */
 int manager_delete(struct manager *m, const char *id, struct joblet_error **err);
-/* Remove every ended job; counts those removed and those left (still alive). */
-int manager_delete_all(struct manager *m, int64_t *ret_deleted, int64_t *ret_skipped,
-		       struct joblet_error **err);
+/*
+ * Remove every ended job of owner (a certificate CN; NULL: of everyone);
+ * counts those removed and those of owner left (still alive).
+ */
+int manager_delete_all(struct manager *m, const char *owner, int64_t *ret_deleted,
+		       int64_t *ret_skipped, struct joblet_error **err);
 
 /* The state folder of job id (STATE_DIR/jobs/ID) into buf. */
 void manager_job_dir(const struct manager *m, const char *id, char *buf, size_t size);
 
 /*
  * Why job id has not started, for people ("waits for CPU: ...", the next
- * run of a recurring job), into buf: 1, or 0 when it does not wait.
+ * run of a recurring job), into buf: 1, or 0 when it does not wait.  The
+ * text names no job of another owner than viewer (a certificate CN; NULL:
+ * any job may be named).
  */
-int manager_waiting(struct manager *m, const char *id, char *buf, size_t size);
+int manager_waiting(struct manager *m, const char *id, const char *viewer, char *buf, size_t size);
 
 /* 1 while job id is pending, scheduled or running. */
 int manager_job_alive(struct manager *m, const char *id);

@@ -352,6 +352,24 @@ const char *request_header(struct request *rq, const char *name)
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
+const char *request_job_owner(const struct request *rq)
+{
+	return auth_job_scope(&rq->who, !rq->route || (rq->route->flags & ROUTE_MUTATING));
+}
+
+int request_job(struct request *rq)
+{
+	struct joblet_error *e = NULL;
+
+	if (store_job_resolve(rq->d->store, rq->arg ? rq->arg : "", request_job_owner(rq),
+			      rq->target, &e) < 0) {
+		reply_joblet_error(rq, e);
+		joblet_error_free(e);
+		return -1;
+	}
+	return 0;
+}
+
 json_object *request_json(struct request *rq)
 {
 	struct json_tokener *tok;

@@ -105,6 +105,21 @@ unsigned int status_for_error(int32_t code);
 int reply_stream(struct request *rq, MHD_ContentReaderCallback reader, void *cls,
 		 MHD_ContentReaderFreeCallback free_cb);
 
+/*
+ * The owner (certificate CN) whose jobs alone this request may see, or act
+ * on when its route is mutating; NULL for every job (auth_job_scope()).
+ * Every route that lists, reads or acts on jobs goes through this.
+ */
+const char *request_job_owner(const struct request *rq);
+
+/*
+ * The route's {} segment as the id of a job this request may see or act
+ * on, into rq->target; 0, or -1 when it has answered.  Another owner's job
+ * is answered exactly as a job that does not exist (404, the same body),
+ * and an id prefix is matched against the caller's jobs only.
+ */
+int request_job(struct request *rq);
+
 /* Parse the request body as a JSON object; on failure answers 400 and returns NULL. */
 json_object *request_json(struct request *rq);
 

@@ -150,7 +150,8 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_GET] = "SELECT " COLUMNS " FROM jobs WHERE id=?1",
 	[ST_EVENT] = "INSERT INTO events (job_id, ts_ns, state, reason) VALUES (?1,?2,?3,?4)",
 	/* Ids are lower-case hex and dashes, so GLOB 'prefix*' is an exact prefix match. */
-	[ST_RESOLVE] = "SELECT id FROM jobs WHERE id GLOB ?1 ORDER BY seq LIMIT 3",
+	[ST_RESOLVE] =
+		"SELECT id FROM jobs WHERE id GLOB ?1 AND (?2 IS NULL OR owner = ?2) ORDER BY seq LIMIT 3",
 	[ST_ALL] = "SELECT " COLUMNS " FROM jobs ORDER BY seq",
 	[ST_BY_STATE] = "SELECT " COLUMNS " FROM jobs WHERE state=?1 ORDER BY seq",
 	[ST_DELETE] = "DELETE FROM jobs WHERE id=?1",
@@ -572,7 +573,7 @@ int store_job_get(struct store *s, const char *id, struct job_record *ret,
 	return r;
 }
 
-int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
+int store_job_resolve(struct store *s, const char *prefix, const char *owner, char ret_id[37],
 		      struct joblet_error **err)
 {
 	sqlite3_stmt *q = s->st[ST_RESOLVE];
@@ -595,6 +596,7 @@ int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
 	snprintf(pattern, sizeof(pattern), "%s*", prefix);
 	pthread_mutex_lock(&s->lock);
 	bind_text(q, 1, pattern);
+	bind_text(q, 2, owner);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW && n < 3)
 		snprintf(found[n++], sizeof(found[0]), "%s",
 			 (const char *)sqlite3_column_text(q, 0));

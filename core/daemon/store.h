@@ -104,11 +104,13 @@ int store_job_get(struct store *s, const char *id, struct job_record *ret,
 
 /*
  * The id of the only job whose id starts with prefix (a whole id works
- * too).  JOBLET_E_INVALID for a prefix that cannot be part of an id,
+ * too), among the jobs of owner (a certificate CN; NULL: every job), so
+ * another owner's job is never found, named or counted.
+ * JOBLET_E_INVALID for a prefix that cannot be part of an id,
  * JOBLET_E_NOT_FOUND for none, JOBLET_E_CONFLICT naming the first matches
  * when several jobs share it.
  */
-int store_job_resolve(struct store *s, const char *prefix, char ret_id[37],
+int store_job_resolve(struct store *s, const char *prefix, const char *owner, char ret_id[37],
 		      struct joblet_error **err);
 
 /*

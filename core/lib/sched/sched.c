@@ -622,6 +622,12 @@ static int room_why(const struct jl_sched *s, const struct joblet_sched_capacity
 void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, char *buf,
 		  size_t size)
 {
+	jl_sched_why_for(s, job, NULL, buf, size);
+}
+
+void jl_sched_why_for(const struct jl_sched *s, const struct joblet_sched_job *job,
+		      const char *viewer, char *buf, size_t size)
+{
 	struct joblet_sched_capacity cap;
 	struct joblet_sched_job *head = NULL;
 	char ahead[512];
@@ -648,12 +654,18 @@ void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, 
 		return;
 	/* It would fit: the policy's next job, which does not, holds it up (strict order). */
 	head = jl_scheduler_peek(s->plugin, s->state, s->last_now_ns);
-	if (head && head != job && room_why(s, &cap, head, ahead, sizeof(ahead)))
-		snprintf(
-			buf, size,
-			"waits its turn behind job %s, the next in the %s policy's order, which %s",
-			head->id ? head->id : "?", s->plugin->name, ahead);
-	else
+	if (head && head != job && room_why(s, &cap, head, ahead, sizeof(ahead))) {
+		/* Another owner's job may not even be known to exist by this viewer. */
+		bool named = !viewer || (head->owner && strcmp(head->owner, viewer) == 0);
+
+		char who[64] = "another user's job";
+
+		if (named)
+			snprintf(who, sizeof(who), "job %s", head->id ? head->id : "?");
+		snprintf(buf, size,
+			 "waits its turn behind %s, the next in the %s policy's order, which %s",
+			 who, s->plugin->name, ahead);
+	} else
 		snprintf(buf, size,
 			 "waits its turn: %llu jobs are queued, in the order of the %s policy",
 			 (unsigned long long)jl_scheduler_count(s->plugin, s->state),

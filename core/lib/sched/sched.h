@@ -121,6 +121,13 @@ JL_API int64_t jl_sched_next_due(const struct jl_sched *s);
  */
 JL_API void jl_sched_why(const struct jl_sched *s, const struct joblet_sched_job *job, char *buf,
 			 size_t size);
+/*
+ * The same for a viewer who may see only the jobs whose owner is viewer
+ * (NULL: every job): a job of another owner that holds this one up is
+ * "another job", never named.
+ */
+JL_API void jl_sched_why_for(const struct jl_sched *s, const struct joblet_sched_job *job,
+			     const char *viewer, char *buf, size_t size);
 
 JL_API void jl_sched_usage(const struct jl_sched *s, struct jl_sched_usage *ret);
 

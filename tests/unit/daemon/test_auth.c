@@ -1,6 +1,7 @@
 /*
  * test_auth.c - the role rules and TLS set-up of the daemon
- * (core/daemon/auth.c): roles from certificate OUs, TLS priorities, and
+ * (core/daemon/auth.c): roles from certificate OUs, whose jobs each role
+ * sees and acts on, TLS priorities, and
  * server certificate files that are missing or not certificates.
  */
 #include <config.h>
@@ -50,6 +51,27 @@ START_TEST(test_roles)
 }
 END_TEST
 
+/* Whose jobs each role sees and acts on (docs/api.md, "Who sees which jobs"). */
+START_TEST(test_job_scope)
+{
+	struct identity who = { .cn = "alice" };
+
+	who.role = ROLE_ADMIN;
+	ck_assert_ptr_null(auth_job_scope(&who, false));
+	ck_assert_ptr_null(auth_job_scope(&who, true));
+	who.role = ROLE_READER;
+	ck_assert_ptr_null(auth_job_scope(&who, false));
+	ck_assert_str_eq(auth_job_scope(&who, true), "alice");
+	for (int32_t r = ROLE_NONE; r <= ROLE_MAINTAINER; r++) {
+		if (r == ROLE_READER)
+			continue;
+		who.role = r;
+		ck_assert_str_eq(auth_job_scope(&who, false), "alice");
+		ck_assert_str_eq(auth_job_scope(&who, true), "alice");
+	}
+}
+END_TEST
+
 START_TEST(test_tls_files)
 {
 	struct jl_config *cfg = NULL;
@@ -81,6 +103,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_roles);
+	tcase_add_test(tc, test_job_scope);
 	tcase_add_test(tc, test_tls_files);
 	suite_add_tcase(s, tc);
 	return s;

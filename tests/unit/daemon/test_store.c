@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,6 +72,7 @@ START_TEST(test_store_records)
 	char id[37];
 	int k = 0;
 
+	b.owner = (char *)"other-client";
 	ck_assert_int_eq(store_open(jl_tmp_path("joblet.db"), &s, &err), 0);
 	ck_assert_int_eq(store_job_insert(s, &a, &err), 0);
 	ck_assert_int_eq(store_job_insert(s, &b, &err), 0);
@@ -116,19 +118,39 @@ START_TEST(test_store_records)
 	job_events_free(ev, n);
 
 	/* Prefixes. */
-	ck_assert_int_eq(store_job_resolve(s, "3333", id, &err), 0);
+	ck_assert_int_eq(store_job_resolve(s, "3333", NULL, id, &err), 0);
 	ck_assert_str_eq(id, ID_C);
-	ck_assert_int_eq(store_job_resolve(s, ID_B, id, &err), 0);
+	ck_assert_int_eq(store_job_resolve(s, ID_B, NULL, id, &err), 0);
 	ck_assert_str_eq(id, ID_B);
-	ck_assert_int_eq(store_job_resolve(s, "11111111-", id, &err), -JOBLET_E_CONFLICT);
+	ck_assert_int_eq(store_job_resolve(s, "11111111-", NULL, id, &err), -JOBLET_E_CONFLICT);
 	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), "several job ids"));
 	joblet_error_clear(&err);
-	ck_assert_int_eq(store_job_resolve(s, "4444", id, &err), -JOBLET_E_NOT_FOUND);
+	ck_assert_int_eq(store_job_resolve(s, "4444", NULL, id, &err), -JOBLET_E_NOT_FOUND);
 	joblet_error_clear(&err);
+	/* Among one owner's jobs: another's is neither found nor named nor counted. */
+	ck_assert_int_eq(store_job_resolve(s, "11111111-", "developer-client", id, &err), 0);
+	ck_assert_str_eq(id, ID_A);
+	ck_assert_int_eq(store_job_resolve(s, "11111111-", "other-client", id, &err), 0);
+	ck_assert_str_eq(id, ID_B);
+	ck_assert_int_eq(store_job_resolve(s, ID_C, "other-client", id, &err), -JOBLET_E_NOT_FOUND);
+	{
+		char *msg = strdup(joblet_error_message(err));
+
+		joblet_error_clear(&err);
+		/* The same answer as for an id no job has, but for the id itself. */
+		ck_assert_int_eq(store_job_resolve(s, "33333333-3333-4333-8333-333333333334",
+						   "other-client", id, &err),
+				 -JOBLET_E_NOT_FOUND);
+		ck_assert_ptr_nonnull(strstr(msg, "no job `" ID_C "`; "));
+		ck_assert_ptr_nonnull(strstr(joblet_error_message(err),
+					     "no job `33333333-3333-4333-8333-333333333334`; "));
+		free(msg);
+		joblet_error_clear(&err);
+	}
 	for (const char *const *bad = (const char *const[]){ "", "-1", "1111111x", "ABCD",
 							     "11111111111", "1111*", "%", NULL };
 	     *bad; bad++) {
-		ck_assert_msg(store_job_resolve(s, *bad, id, &err) == -JOBLET_E_INVALID, "%s",
+		ck_assert_msg(store_job_resolve(s, *bad, NULL, id, &err) == -JOBLET_E_INVALID, "%s",
 			      *bad);
 		joblet_error_clear(&err);
 	}

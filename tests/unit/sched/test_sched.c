@@ -235,6 +235,15 @@ START_TEST(test_cpu_and_memory_budgets)
 		strstr(why,
 		       "waits its turn behind job b, the next in the fifo policy's order, which waits for CPU: needs 200%"),
 		"%s", why);
+	/* Its owner may read that; someone who sees only their own jobs may not learn b's id. */
+	jl_sched_why_for(s, &d, "alice", why, sizeof(why));
+	ck_assert_msg(strstr(why, "behind job b,"), "%s", why);
+	jl_sched_why_for(s, &d, "mallory", why, sizeof(why));
+	ck_assert_msg(
+		strstr(why,
+		       "waits its turn behind another user's job, the next in the fifo policy's order, which waits for CPU: needs 200%") &&
+			!strstr(why, "job b"),
+		"%s", why);
 	jl_sched_release(s, &a, 1);
 	ck_assert_ptr_eq(jl_sched_next(s, 1), &b);
 	ck_assert_ptr_eq(jl_sched_next(s, 1), &d);
