@@ -3,7 +3,8 @@
  *
  *   shim.c        main: command line, configuration, plugins
  *   supervisor.c  one job from start to end (shim_supervise), as named steps
- *   child.c       the job's first process until it execs the command
+ *   child.c       the job's first process until it forks the command
+ *   init.c        then the job's init: forwards signals, reaps, exits as the job did
  *   reap.c        `--reap`: clean up after a shim that died (shim_reap)
  *   stack.c       the isolation stack: its layers' hooks, in order
  *   lock.c        the job's lock file: who holds the job
@@ -13,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -97,14 +99,32 @@ struct shim_child {
 	int out_fd, err_fd;    /* the write ends of the job's stdout and stderr pipes */
 	int sync_fd;	       /* read end: one byte once the supervisor placed the process */
 	int report_fd;	       /* write end, close-on-exec: why the job could not start */
+	int status_fd;	       /* write end: init writes the job's wait status (an int) */
 };
 
 /*
  * The job's first process, right after clone(): set up, wait to be
- * released, run the layers' child hooks, become the job's user and exec its
- * command.  Never returns: a failure is written to report_fd, then _exit.
+ * released, run the layers' child hooks, become the job's user, fork the
+ * job's command and stay as its init.  Never returns: a failure is written
+ * to report_fd, then _exit.
  */
 __attribute__((noreturn)) void shim_child_main(const struct shim_child *c);
+
+/* ------------------------------------------------------------------ init.c */
+
+/* The signals init waits for: those it forwards and SIGCHLD. */
+void shim_init_signals(sigset_t *ret_set);
+
+/*
+ * The job's init (its PID 1 when the job has a pid namespace), with its
+ * command forked as job (in the process group job) and the signals of set
+ * blocked: closes every fd but status_fd, forwards SIGTERM, SIGINT, SIGHUP,
+ * SIGQUIT, SIGUSR1 and SIGUSR2 to the job's process group, reaps every
+ * process that ends.  When job ends, writes its wait status to status_fd
+ * and exits with its exit code (or 128 + its signal), which ends whatever
+ * is left in the pid namespace.
+ */
+__attribute__((noreturn)) void shim_init_main(pid_t job, int status_fd, const sigset_t *set);
 
 /* ------------------------------------------------------------------ lock.c */
 

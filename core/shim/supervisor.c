@@ -86,9 +86,9 @@ struct supervisor {
 	struct shim_stack stack;
 
 	/* The child's ends of the pipes until it has them, then -1. */
-	int child_out, child_err, sync_read, report_write;
-	int sync_write, report_read; /* ours */
-	pid_t pid;		     /* the job's first process, or -1 */
+	int child_out, child_err, sync_read, report_write, status_write;
+	int sync_write, report_read, status_read; /* ours */
+	pid_t pid;				  /* the job's first process (its init), or -1 */
 	int pidfd;
 
 	size_t open_outputs;
@@ -294,7 +294,8 @@ static int sv_spawn(struct supervisor *sv)
 	if (make_pipe(&sv->fd[SLOT_STDOUT], &sv->child_out) < 0 ||
 	    make_pipe(&sv->fd[SLOT_STDERR], &sv->child_err) < 0 ||
 	    make_pipe(&sv->sync_read, &sv->sync_write) < 0 ||
-	    make_pipe(&sv->report_read, &sv->report_write) < 0)
+	    make_pipe(&sv->report_read, &sv->report_write) < 0 ||
+	    make_pipe(&sv->status_read, &sv->status_write) < 0)
 		return why_not(sv, "cannot create pipes: %s", strerror(errno));
 	sv->started_ns = now_ns(CLOCK_REALTIME);
 	if (stat("/", &c.host_root) < 0)
@@ -307,12 +308,14 @@ static int sv_spawn(struct supervisor *sv)
 		c.err_fd = sv->child_err;
 		c.sync_fd = sv->sync_read;
 		c.report_fd = sv->report_write;
+		c.status_fd = sv->status_write;
 		shim_child_main(&c);
 	}
 	close_fd(&sv->child_out);
 	close_fd(&sv->child_err);
 	close_fd(&sv->sync_read);
 	close_fd(&sv->report_write);
+	close_fd(&sv->status_write);
 	/* And which process is the job, for `joblet-shim --reap` should this shim die. */
 	shim_lock_note(sv->lock_fd, getpid(), sv->pid);
 	return 0;
@@ -437,17 +440,38 @@ static void on_retry(struct supervisor *sv)
 	}
 }
 
-/* SIGTERM to the job now, SIGKILL when the grace period ends (on_timeout). */
+/*
+ * SIGTERM to the job now, SIGKILL to all of it when the grace period ends
+ * (on_timeout).  The SIGTERM goes to the job's init, which hands it to the
+ * job's process group (and not twice, as a signal to every process would).
+ */
 static void stop_job(struct supervisor *sv)
 {
 	sv->stopping = true;
-	shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGTERM);
+	if (sv->pidfd < 0 || syscall(SYS_pidfd_send_signal, sv->pidfd, SIGTERM, NULL, 0) < 0)
+		(void)kill(sv->pid, SIGTERM);
 	arm(sv->fd[SLOT_TIMEOUT], sv->cfg->grace_period_s * 1000);
+}
+
+/*
+ * The init ended (its status in sv->wstatus): the job's own status is what
+ * init wrote to the status pipe before it exited.  Nothing there (init was
+ * killed, or the job never started): the init's status stands.
+ */
+static void take_job_status(struct supervisor *sv)
+{
+	int ws;
+
+	fcntl(sv->status_read, F_SETFL, O_NONBLOCK);
+	if (read(sv->status_read, &ws, sizeof(ws)) == (ssize_t)sizeof(ws) &&
+	    (WIFEXITED(ws) || WIFSIGNALED(ws)))
+		sv->wstatus = ws;
 }
 
 static void on_child_exit(struct supervisor *sv)
 {
 	if (!sv->child_done && waitpid(sv->pid, &sv->wstatus, WNOHANG) == sv->pid) {
+		take_job_status(sv);
 		sv->child_done = true;
 		sv->exited_at = now_ns(CLOCK_MONOTONIC);
 		/* Nothing of the job may outlive its first process. */
@@ -581,6 +605,7 @@ static int sv_finish(struct supervisor *sv, struct joblet_error **err)
 	if (!sv->child_done) {
 		shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGKILL);
 		waitpid(sv->pid, &sv->wstatus, 0);
+		take_job_status(sv);
 	}
 	shim_stack_finish(&sv->stack, sv->job, &sv->usage);
 	compose_status(sv);
@@ -603,8 +628,8 @@ static void sv_init(struct supervisor *sv, const struct jl_config *cfg,
 	sv->lock_fd = sv->pidfd = -1;
 	for (enum slot s = 0; s < SLOT_COUNT; s++)
 		sv->fd[s] = -1;
-	sv->child_out = sv->child_err = sv->sync_read = sv->report_write = -1;
-	sv->sync_write = sv->report_read = -1;
+	sv->child_out = sv->child_err = sv->sync_read = sv->report_write = sv->status_write = -1;
+	sv->sync_write = sv->report_read = sv->status_read = -1;
 	sv->pid = -1;
 	sv->usage.size = sizeof(sv->usage);
 	sv->started_ns = now_ns(CLOCK_REALTIME);
@@ -618,8 +643,10 @@ static void sv_done(struct supervisor *sv)
 	close_fd(&sv->child_err);
 	close_fd(&sv->sync_read);
 	close_fd(&sv->report_write);
+	close_fd(&sv->status_write);
 	close_fd(&sv->sync_write);
 	close_fd(&sv->report_read);
+	close_fd(&sv->status_read);
 	close_fd(&sv->pidfd);
 	free(sv->out);
 	jl_log_writer_free(sv->log);
