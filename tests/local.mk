@@ -17,6 +17,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_run_local.sh \
 	tests/integration/hostile/test_hostile.sh \
 	tests/integration/test_job_init.sh \
+	tests/integration/test_job_uid.sh \
 	tests/sdk/test_sdk.sh
 
 EXTRA_DIST += \

@@ -8,6 +8,7 @@
  *   reap.c        `--reap`: clean up after a shim that died (shim_reap)
  *   stack.c       the isolation stack: its layers' hooks, in order
  *   lock.c        the job's lock file: who holds the job
+ *   uid.c         the job's own uid: a lock per uid of isolation.uid_range
  */
 #ifndef JL_SHIM_H
 #define JL_SHIM_H
@@ -125,6 +126,19 @@ void shim_init_signals(sigset_t *ret_set);
  * is left in the pid namespace.
  */
 __attribute__((noreturn)) void shim_init_main(pid_t job, int status_fd, const sigset_t *set);
+
+/* ------------------------------------------------------------------ uid.c */
+
+/*
+ * Give the job a uid and gid of its own (the same number): the lowest of
+ * cfg's isolation.uid_range whose lock in /run/joblet/uids no one holds,
+ * locked; its fd (close-on-exec) in *ret_fd, to keep open until nothing
+ * of the job is left.  Then STATE/jobs/ID/work and everything in it
+ * become the job's (no link followed).  Without root: the caller's uid,
+ * no lock (*ret_fd -1).  JOBLET_E_LIMIT when every uid is held.
+ */
+int shim_uid_take(const struct jl_config *cfg, struct joblet_job *job, int *ret_fd,
+		  struct joblet_error **err);
 
 /* ------------------------------------------------------------------ lock.c */
 

@@ -79,6 +79,7 @@ struct supervisor {
 	const char *state_dir;
 
 	int lock_fd;
+	int uid_fd;	    /* holds the job's uid (uid.c) until everything of the job is gone */
 	int fd[SLOT_COUNT]; /* -1 when closed; poll ignores those */
 	struct output *out; /* [SLOT_STDOUT], [SLOT_STDERR] */
 	struct jl_log_writer *log;
@@ -227,6 +228,9 @@ static int sv_load(struct supervisor *sv)
 	r = jl_job_open(sv->state_dir, &sv->job, &e);
 	if (r == 0 && (!cache || jl_job_set_cache_dir(sv->job, cache) < 0))
 		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	/* Before any layer: they see the job's uid (the rootfs layer's /etc/passwd). */
+	if (r == 0)
+		r = shim_uid_take(sv->cfg, sv->job, &sv->uid_fd, &e);
 	if (r == 0)
 		r = shim_stack_resolve(sv->cfg, sv->set, &sv->stack, &e);
 	if (r == 0)
@@ -625,7 +629,7 @@ static void sv_init(struct supervisor *sv, const struct jl_config *cfg,
 	sv->cfg = cfg;
 	sv->set = set;
 	sv->state_dir = state_dir;
-	sv->lock_fd = sv->pidfd = -1;
+	sv->lock_fd = sv->uid_fd = sv->pidfd = -1;
 	for (enum slot s = 0; s < SLOT_COUNT; s++)
 		sv->fd[s] = -1;
 	sv->child_out = sv->child_err = sv->sync_read = sv->report_write = sv->status_write = -1;
@@ -651,7 +655,8 @@ static void sv_done(struct supervisor *sv)
 	free(sv->out);
 	jl_log_writer_free(sv->log);
 	jl_job_free(sv->job);
-	/* Last: the lock is released once everything of the job is done. */
+	/* Last: the uid and the lock are released once everything of the job is done. */
+	close_fd(&sv->uid_fd);
 	close_fd(&sv->lock_fd);
 }
 

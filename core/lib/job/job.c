@@ -92,6 +92,12 @@ int jl_job_set_cache_dir(struct joblet_job *job, const char *dir)
 	return 0;
 }
 
+void jl_job_set_user(struct joblet_job *job, uint32_t uid, uint32_t gid)
+{
+	job->spec->uid = uid;
+	job->spec->gid = gid;
+}
+
 const struct jl_job_spec *jl_job_get_spec(const struct joblet_job *job)
 {
 	return job->spec;

@@ -37,6 +37,9 @@ JL_API void jl_job_free(struct joblet_job *job);
  */
 JL_API int jl_job_set_cache_dir(struct joblet_job *job, const char *dir);
 
+/* The host uid and gid the job runs as (what joblet_job_uid/gid return), never 0. */
+JL_API void jl_job_set_user(struct joblet_job *job, uint32_t uid, uint32_t gid);
+
 /* The job's spec (borrowed from the job). */
 JL_API const struct jl_job_spec *jl_job_get_spec(const struct joblet_job *job);
 
