@@ -66,12 +66,12 @@ ok 'test -n "$u1" && test -n "$u2" && test "$u1" != "$u2" && test "$u1" -ge $fir
 	"two running jobs run as different host uids of isolation.uid_range ($u1 and $u2, gid $g1)"
 ok 'test -f "/run/joblet/uids/$u1" && test -f "/run/joblet/uids/$u2"' "each uid is held by a lock in /run/joblet/uids"
 run setpriv --reuid=65534 --regid=65534 --clear-groups cat /proc/$p1/environ
-ok 'test $rc -ne 0 && ! has "secret-1-$$" "$out"' \
+ok 'test $p1 -gt 0 && test $rc -ne 0 && ! has "secret-1-$$" "$out"' \
 	"a host process running as nobody (65534) cannot read a job's environment"
 run setpriv --reuid=65534 --regid=65534 --clear-groups kill -0 $p1
-ok 'test $rc -ne 0' "... nor signal the job"
-run setpriv --reuid=$u2 --regid=$u2 --clear-groups cat /proc/$p1/environ
-ok 'test $rc -ne 0 && ! has "secret-1-$$" "$out"' "... and neither can the other job's uid"
+ok 'test $p1 -gt 0 && test $rc -ne 0' "... nor signal the job"
+run setpriv --reuid=${u2:-1} --regid=${u2:-1} --clear-groups cat /proc/$p1/environ
+ok 'test $p1 -gt 0 && test $rc -ne 0 && ! has "secret-1-$$" "$out"' "... and neither can the other job's uid"
 kill -TERM $bg1 $bg2
 wait $bg1 $bg2
 
