@@ -319,7 +319,7 @@ static __attribute__((noreturn)) void child_start_job(const struct shim_child *c
 		exec_job(c->report_fd, jl_job_get_spec(c->job)->argv, env);
 	}
 	(void)setpgid(pid, pid);
-	shim_init_main(pid, c->status_fd, &set);
+	shim_init_main(pid, c->status_fd, &set, c->signals_all);
 }
 
 void shim_child_main(const struct shim_child *c)

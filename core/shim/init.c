@@ -14,6 +14,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <string.h>
 #include <stdio.h>
@@ -115,7 +116,7 @@ static bool reap_all(pid_t job, int *ret_wstatus)
 	return job_done;
 }
 
-void shim_init_main(pid_t job, int status_fd, const sigset_t *set)
+void shim_init_main(pid_t job, int status_fd, const sigset_t *set, bool signals_all)
 {
 	int wstatus = 0;
 
@@ -134,7 +135,14 @@ void shim_init_main(pid_t job, int status_fd, const sigset_t *set)
 				break;
 			continue;
 		}
-		/* The job's group; when the job left it (setsid), the job itself. */
+		/*
+		 * The supervisor (our parent: in a pid namespace it and getppid()
+		 * are both 0 here) signalled every process of the job itself: the
+		 * job has it once.  Any other: the job's group; when the job left
+		 * it (setsid), the job itself.
+		 */
+		if (signals_all && si.si_pid == getppid())
+			continue;
 		if (kill(-job, sig) < 0 && errno == ESRCH)
 			(void)kill(job, sig);
 	}

@@ -80,6 +80,8 @@ int shim_stack_child(struct shim_stack *st, struct joblet_job *job, struct joble
 /* stats() of each layer into *usage; failures are left out (the next tick tries again). */
 void shim_stack_stats(struct shim_stack *st, struct joblet_job *job,
 		      struct joblet_job_usage *usage);
+/* Whether a layer can signal every process of the job (kill). */
+bool shim_stack_can_kill(const struct shim_stack *st);
 /* Signal every process of the job: the first layer that can, else pidfd (when >= 0). */
 void shim_stack_kill(struct shim_stack *st, struct joblet_job *job, int pidfd, int sig);
 /* finish() of each layer in reverse order into *usage; failures are logged. */
@@ -101,6 +103,7 @@ struct shim_child {
 	int sync_fd;	       /* read end: one byte once the supervisor placed the process */
 	int report_fd;	       /* write end, close-on-exec: why the job could not start */
 	int status_fd;	       /* write end: init writes the job's wait status (an int) */
+	bool signals_all;      /* the supervisor signals every process itself (a layer can) */
 };
 
 /*
@@ -121,11 +124,13 @@ void shim_init_signals(sigset_t *ret_set);
  * command forked as job (in the process group job) and the signals of set
  * blocked: closes every fd but status_fd, forwards SIGTERM, SIGINT, SIGHUP,
  * SIGQUIT, SIGUSR1 and SIGUSR2 to the job's process group, reaps every
- * process that ends.  When job ends, writes its wait status to status_fd
- * and exits with its exit code (or 128 + its signal), which ends whatever
- * is left in the pid namespace.
+ * process that ends (a signal from the supervisor only when signals_all is
+ * false: else it signalled every process itself).  When job ends, writes its wait status to
+ * status_fd and exits with its exit code (or 128 + its signal), which ends whatever is left in the
+ * pid namespace.
  */
-__attribute__((noreturn)) void shim_init_main(pid_t job, int status_fd, const sigset_t *set);
+__attribute__((noreturn)) void shim_init_main(pid_t job, int status_fd, const sigset_t *set,
+					      bool signals_all);
 
 /* ------------------------------------------------------------------ uid.c */
 

@@ -293,7 +293,9 @@ static int make_pipe(int *ret_read, int *ret_write)
 /* The pipes and the job's first process, which waits in child.c until released. */
 static int sv_spawn(struct supervisor *sv)
 {
-	struct shim_child c = { .stack = &sv->stack, .job = sv->job };
+	struct shim_child c = { .stack = &sv->stack,
+				.job = sv->job,
+				.signals_all = shim_stack_can_kill(&sv->stack) };
 
 	if (make_pipe(&sv->fd[SLOT_STDOUT], &sv->child_out) < 0 ||
 	    make_pipe(&sv->fd[SLOT_STDERR], &sv->child_err) < 0 ||
@@ -446,13 +448,16 @@ static void on_retry(struct supervisor *sv)
 
 /*
  * SIGTERM to the job now, SIGKILL to all of it when the grace period ends
- * (on_timeout).  The SIGTERM goes to the job's init, which hands it to the
- * job's process group (and not twice, as a signal to every process would).
+ * (on_timeout).  With a layer that can, to every process of the job (also
+ * one that left the job's process group; init does not pass it on again);
+ * else to the job's init, which hands it to the job's process group.
  */
 static void stop_job(struct supervisor *sv)
 {
 	sv->stopping = true;
-	if (sv->pidfd < 0 || syscall(SYS_pidfd_send_signal, sv->pidfd, SIGTERM, NULL, 0) < 0)
+	if (shim_stack_can_kill(&sv->stack))
+		shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGTERM);
+	else if (sv->pidfd < 0 || syscall(SYS_pidfd_send_signal, sv->pidfd, SIGTERM, NULL, 0) < 0)
 		(void)kill(sv->pid, SIGTERM);
 	arm(sv->fd[SLOT_TIMEOUT], sv->cfg->grace_period_s * 1000);
 }
