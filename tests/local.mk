@@ -17,6 +17,8 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_run_local.sh \
 	tests/integration/test_log_cap.sh \
 	tests/integration/hostile/test_hostile.sh \
+	tests/integration/test_job_init.sh \
+	tests/integration/test_job_uid.sh \
 	tests/sdk/test_sdk.sh
 
 EXTRA_DIST += \

@@ -2,16 +2,20 @@
  * child.c - the job's first process, from clone() to execve() of the job's
  * command: stdio, the release by the supervisor, the isolation layers'
  * child hooks, the working folder, the environment, the job's user and no
- * privileges, no inherited fds.
+ * privileges, the parent-death signal; then it forks: the child execs the
+ * job's command with no inherited fds, the first process stays as the
+ * job's init (init.c).
  *
  * Anything that fails is written to the report pipe (close-on-exec, so the
- * supervisor reads EOF once the exec succeeded) and ends the process with
- * 127; the supervisor records the job as failed to start with that text.
+ * supervisor reads EOF once the exec succeeded and init closed its end) and
+ * ends the process with 127; the supervisor records the job as failed to
+ * start with that text.
  */
 #include <config.h>
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
@@ -213,7 +217,7 @@ static void child_stdio_and_wait(const struct shim_child *c)
 	ssize_t n;
 	int nullfd;
 
-	/* The supervisor dies: so do we (before exec; the job's init keeps it after). */
+	/* The supervisor dies: so do we (until setresuid clears it: child_watch_parent). */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(c->out_fd, 1) < 0 || dup2(c->err_fd, 2) < 0)
@@ -270,9 +274,58 @@ static const char *child_workdir(const struct shim_child *c, char *buf, size_t s
 	return buf;
 }
 
+/*
+ * The supervisor dies: so does the job's init, and with it the job.  Set
+ * once the credentials are final (changing them clears the parent-death
+ * signal), then checked: the supervisor may have died before.  getppid()
+ * cannot tell in a pid namespace (our parent is outside: 0 throughout);
+ * the sync pipe can: the supervisor holds its write end until it ends.
+ */
+static void child_watch_parent(const struct shim_child *c, pid_t parent)
+{
+	struct pollfd p = { c->sync_fd, POLLIN, 0 };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_failf(c->report_fd, "cannot set the parent-death signal: %s",
+			    strerror(errno));
+	if (getppid() != parent || (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))))
+		_exit(127);
+}
+
+/*
+ * Fork the job's command in a process group of its own; we stay as its
+ * init (init.c).  The signals init waits for are blocked first, so none is
+ * lost between the fork and init's loop; the child unblocks them.
+ */
+static __attribute__((noreturn)) void child_start_job(const struct shim_child *c, char **env)
+{
+	sigset_t set, none;
+	pid_t pid;
+
+	shim_init_signals(&set);
+	sigemptyset(&none);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* Without a pid namespace of the job's own, orphans come to init all the same. */
+	if (getpid() != 1)
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	pid = fork();
+	if (pid < 0)
+		child_failf(c->report_fd, "cannot start the job's process: %s", strerror(errno));
+	if (pid == 0) {
+		/* Both sides set the group: whichever runs first, it exists before any signal. */
+		(void)setpgid(0, 0);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close_fds_on_exec(c->report_fd);
+		exec_job(c->report_fd, jl_job_get_spec(c->job)->argv, env);
+	}
+	(void)setpgid(pid, pid);
+	shim_init_main(pid, c->status_fd, &set, c->signals_all);
+}
+
 void shim_child_main(const struct shim_child *c)
 {
 	char cwd[4096], host_workdir[4096];
+	pid_t parent = getppid();
 	const char *workdir;
 	sigset_t none;
 	bool entered;
@@ -289,12 +342,12 @@ void shim_child_main(const struct shim_child *c)
 	if (!env)
 		child_fail(c->report_fd, "out of memory");
 	drop_privileges(c->job, c->report_fd);
+	child_watch_parent(c, parent);
 	if (!entered && chdir(workdir) < 0)
 		child_failf(c->report_fd, "cannot enter the working folder `%s`: %s",
 			    joblet_job_workdir(c->job), strerror(errno));
 	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
 		child_failf(c->report_fd, "the working folder `%s` is not inside the job's root",
 			    joblet_job_workdir(c->job));
-	close_fds_on_exec(c->report_fd);
-	exec_job(c->report_fd, jl_job_get_spec(c->job)->argv, env);
+	child_start_job(c, env);
 }

@@ -3,16 +3,19 @@
  *
  *   shim.c        main: command line, configuration, plugins
  *   supervisor.c  one job from start to end (shim_supervise), as named steps
- *   child.c       the job's first process until it execs the command
+ *   child.c       the job's first process until it forks the command
+ *   init.c        then the job's init: forwards signals, reaps, exits as the job did
  *   reap.c        `--reap`: clean up after a shim that died (shim_reap)
  *   stack.c       the isolation stack: its layers' hooks, in order
  *   lock.c        the job's lock file: who holds the job
+ *   uid.c         the job's own uid: a lock per uid of isolation.uid_range
  */
 #ifndef JL_SHIM_H
 #define JL_SHIM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -79,6 +82,8 @@ int shim_stack_child(struct shim_stack *st, struct joblet_job *job, struct joble
 /* stats() of each layer into *usage; failures are left out (the next tick tries again). */
 void shim_stack_stats(struct shim_stack *st, struct joblet_job *job,
 		      struct joblet_job_usage *usage);
+/* Whether a layer can signal every process of the job (kill). */
+bool shim_stack_can_kill(const struct shim_stack *st);
 /* Signal every process of the job: the first layer that can, else pidfd (when >= 0). */
 void shim_stack_kill(struct shim_stack *st, struct joblet_job *job, int pidfd, int sig);
 /* finish() of each layer in reverse order into *usage; failures are logged. */
@@ -99,14 +104,48 @@ struct shim_child {
 	int out_fd, err_fd;    /* the write ends of the job's stdout and stderr pipes */
 	int sync_fd;	       /* read end: one byte once the supervisor placed the process */
 	int report_fd;	       /* write end, close-on-exec: why the job could not start */
+	int status_fd;	       /* write end: init writes the job's wait status (an int) */
+	bool signals_all;      /* the supervisor signals every process itself (a layer can) */
 };
 
 /*
  * The job's first process, right after clone(): set up, wait to be
- * released, run the layers' child hooks, become the job's user and exec its
- * command.  Never returns: a failure is written to report_fd, then _exit.
+ * released, run the layers' child hooks, become the job's user, fork the
+ * job's command and stay as its init.  Never returns: a failure is written
+ * to report_fd, then _exit.
  */
 __attribute__((noreturn)) void shim_child_main(const struct shim_child *c);
+
+/* ------------------------------------------------------------------ init.c */
+
+/* The signals init waits for: those it forwards and SIGCHLD. */
+void shim_init_signals(sigset_t *ret_set);
+
+/*
+ * The job's init (its PID 1 when the job has a pid namespace), with its
+ * command forked as job (in the process group job) and the signals of set
+ * blocked: closes every fd but status_fd, forwards SIGTERM, SIGINT, SIGHUP,
+ * SIGQUIT, SIGUSR1 and SIGUSR2 to the job's process group, reaps every
+ * process that ends (a signal from the supervisor only when signals_all is
+ * false: else it signalled every process itself).  When job ends, writes its wait status to
+ * status_fd and exits with its exit code (or 128 + its signal), which ends whatever is left in the
+ * pid namespace.
+ */
+__attribute__((noreturn)) void shim_init_main(pid_t job, int status_fd, const sigset_t *set,
+					      bool signals_all);
+
+/* ------------------------------------------------------------------ uid.c */
+
+/*
+ * Give the job a uid and gid of its own (the same number): the lowest of
+ * cfg's isolation.uid_range whose lock in /run/joblet/uids no one holds,
+ * locked; its fd (close-on-exec) in *ret_fd, to keep open until nothing
+ * of the job is left.  Then STATE/jobs/ID/work and everything in it
+ * become the job's (no link followed).  Without root: the caller's uid,
+ * no lock (*ret_fd -1).  JOBLET_E_LIMIT when every uid is held.
+ */
+int shim_uid_take(const struct jl_config *cfg, struct joblet_job *job, int *ret_fd,
+		  struct joblet_error **err);
 
 /* ------------------------------------------------------------------ lock.c */
 

@@ -89,6 +89,14 @@ void shim_stack_stats(struct shim_stack *st, struct joblet_job *job, struct jobl
 	}
 }
 
+bool shim_stack_can_kill(const struct shim_stack *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (jl_isolation_can_kill(st->layers[i].plugin))
+			return true;
+	return false;
+}
+
 void shim_stack_kill(struct shim_stack *st, struct joblet_job *job, int pidfd, int sig)
 {
 	for (size_t i = 0; i < st->n; i++) {

@@ -85,6 +85,7 @@ struct supervisor {
 	char **secret_env; /* handed over (--secrets), until the job has them; or NULL */
 
 	int lock_fd;
+	int uid_fd;	    /* holds the job's uid (uid.c) until everything of the job is gone */
 	int fd[SLOT_COUNT]; /* -1 when closed; poll ignores those */
 	struct output *out; /* [SLOT_STDOUT], [SLOT_STDERR] */
 	struct jl_log_writer *log;
@@ -92,9 +93,9 @@ struct supervisor {
 	struct shim_stack stack;
 
 	/* The child's ends of the pipes until it has them, then -1. */
-	int child_out, child_err, sync_read, report_write;
-	int sync_write, report_read; /* ours */
-	pid_t pid;		     /* the job's first process, or -1 */
+	int child_out, child_err, sync_read, report_write, status_write;
+	int sync_write, report_read, status_read; /* ours */
+	pid_t pid;				  /* the job's first process (its init), or -1 */
 	int pidfd;
 
 	size_t open_outputs;
@@ -255,6 +256,9 @@ static int sv_load(struct supervisor *sv)
 		jl_log_writer_set_cap(sv->log, log_cap(sv));
 	if (r == 0 && (!cache || jl_job_set_cache_dir(sv->job, cache) < 0))
 		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	/* Before any layer: they see the job's uid (the rootfs layer's /etc/passwd). */
+	if (r == 0)
+		r = shim_uid_take(sv->cfg, sv->job, &sv->uid_fd, &e);
 	if (r == 0 && sv->secret_env)
 		r = jl_job_set_secret_env(sv->job, TAKE_PTR(sv->secret_env), &e);
 	if (r == 0)
@@ -321,13 +325,16 @@ static int make_pipe(int *ret_read, int *ret_write)
 /* The pipes and the job's first process, which waits in child.c until released. */
 static int sv_spawn(struct supervisor *sv)
 {
-	struct shim_child c = { .stack = &sv->stack, .job = sv->job };
+	struct shim_child c = { .stack = &sv->stack,
+				.job = sv->job,
+				.signals_all = shim_stack_can_kill(&sv->stack) };
 	_cleanup_error_ struct joblet_error *e = NULL;
 
 	if (make_pipe(&sv->fd[SLOT_STDOUT], &sv->child_out) < 0 ||
 	    make_pipe(&sv->fd[SLOT_STDERR], &sv->child_err) < 0 ||
 	    make_pipe(&sv->sync_read, &sv->sync_write) < 0 ||
-	    make_pipe(&sv->report_read, &sv->report_write) < 0)
+	    make_pipe(&sv->report_read, &sv->report_write) < 0 ||
+	    make_pipe(&sv->status_read, &sv->status_write) < 0)
 		return why_not(sv, "cannot create pipes: %s", strerror(errno));
 	sv->started_ns = now_ns(CLOCK_REALTIME);
 	if (stat("/", &c.host_root) < 0)
@@ -340,6 +347,7 @@ static int sv_spawn(struct supervisor *sv)
 		c.err_fd = sv->child_err;
 		c.sync_fd = sv->sync_read;
 		c.report_fd = sv->report_write;
+		c.status_fd = sv->status_write;
 		shim_child_main(&c);
 	}
 	close_fd(&sv->child_out);
@@ -352,6 +360,7 @@ static int sv_spawn(struct supervisor *sv)
 	 */
 	if (jl_oom_score_adj_set(sv->pid, JL_OOM_SCORE_ADJ_JOB, &e) < 0)
 		return why_not(sv, "%s", joblet_error_message(e));
+	close_fd(&sv->status_write);
 	/* And which process is the job, for `joblet-shim --reap` should this shim die. */
 	shim_lock_note(sv->lock_fd, getpid(), sv->pid);
 	return 0;
@@ -486,17 +495,41 @@ static void on_retry(struct supervisor *sv)
 	}
 }
 
-/* SIGTERM to the job now, SIGKILL when the grace period ends (on_timeout). */
+/*
+ * SIGTERM to the job now, SIGKILL to all of it when the grace period ends
+ * (on_timeout).  With a layer that can, to every process of the job (also
+ * one that left the job's process group; init does not pass it on again);
+ * else to the job's init, which hands it to the job's process group.
+ */
 static void stop_job(struct supervisor *sv)
 {
 	sv->stopping = true;
-	shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGTERM);
+	if (shim_stack_can_kill(&sv->stack))
+		shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGTERM);
+	else if (sv->pidfd < 0 || syscall(SYS_pidfd_send_signal, sv->pidfd, SIGTERM, NULL, 0) < 0)
+		(void)kill(sv->pid, SIGTERM);
 	arm(sv->fd[SLOT_TIMEOUT], sv->cfg->grace_period_s * 1000);
+}
+
+/*
+ * The init ended (its status in sv->wstatus): the job's own status is what
+ * init wrote to the status pipe before it exited.  Nothing there (init was
+ * killed, or the job never started): the init's status stands.
+ */
+static void take_job_status(struct supervisor *sv)
+{
+	int ws;
+
+	fcntl(sv->status_read, F_SETFL, O_NONBLOCK);
+	if (read(sv->status_read, &ws, sizeof(ws)) == (ssize_t)sizeof(ws) &&
+	    (WIFEXITED(ws) || WIFSIGNALED(ws)))
+		sv->wstatus = ws;
 }
 
 static void on_child_exit(struct supervisor *sv)
 {
 	if (!sv->child_done && waitpid(sv->pid, &sv->wstatus, WNOHANG) == sv->pid) {
+		take_job_status(sv);
 		sv->child_done = true;
 		sv->exited_at = now_ns(CLOCK_MONOTONIC);
 		/* Nothing of the job may outlive its first process. */
@@ -645,6 +678,7 @@ static int sv_finish(struct supervisor *sv, struct joblet_error **err)
 	if (!sv->child_done) {
 		shim_stack_kill(&sv->stack, sv->job, sv->pidfd, SIGKILL);
 		waitpid(sv->pid, &sv->wstatus, 0);
+		take_job_status(sv);
 	}
 	shim_stack_finish(&sv->stack, sv->job, &sv->usage);
 	finish_log(sv);
@@ -665,11 +699,11 @@ static void sv_init(struct supervisor *sv, const struct jl_config *cfg,
 	sv->cfg = cfg;
 	sv->set = set;
 	sv->state_dir = state_dir;
-	sv->lock_fd = sv->pidfd = -1;
+	sv->lock_fd = sv->uid_fd = sv->pidfd = -1;
 	for (enum slot s = 0; s < SLOT_COUNT; s++)
 		sv->fd[s] = -1;
-	sv->child_out = sv->child_err = sv->sync_read = sv->report_write = -1;
-	sv->sync_write = sv->report_read = -1;
+	sv->child_out = sv->child_err = sv->sync_read = sv->report_write = sv->status_write = -1;
+	sv->sync_write = sv->report_read = sv->status_read = -1;
 	sv->pid = -1;
 	sv->usage.size = sizeof(sv->usage);
 	sv->started_ns = now_ns(CLOCK_REALTIME);
@@ -683,14 +717,17 @@ static void sv_done(struct supervisor *sv)
 	close_fd(&sv->child_err);
 	close_fd(&sv->sync_read);
 	close_fd(&sv->report_write);
+	close_fd(&sv->status_write);
 	close_fd(&sv->sync_write);
 	close_fd(&sv->report_read);
+	close_fd(&sv->status_read);
 	close_fd(&sv->pidfd);
 	free(sv->out);
 	jl_log_writer_free(sv->log);
 	jl_job_secrets_free(sv->secret_env);
 	jl_job_free(sv->job);
-	/* Last: the lock is released once everything of the job is done. */
+	/* Last: the uid and the lock are released once everything of the job is done. */
+	close_fd(&sv->uid_fd);
 	close_fd(&sv->lock_fd);
 }
 

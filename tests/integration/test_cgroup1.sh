@@ -107,8 +107,8 @@ for c in cpuset blkio; do
 done
 ok 'test $rc -eq 0 && test "$placed" = yes' \
 	"the job runs in $base/<job id> of the cpu, cpuacct, memory, pids and freezer hierarchies, not cpuset or blkio without a limit ($placed)"
-ok 'has "memory.limit_in_bytes=67108864" "$out" && has "cpu.cfs_period_us=100000" "$out" && has "cpu.cfs_quota_us=50000" "$out" && has "pids.max=30" "$out"' \
-	"limits written: memory.limit_in_bytes, cpu.cfs_period_us/quota_us (50%), pids.max"
+ok 'has "memory.limit_in_bytes=67108864" "$out" && has "cpu.cfs_period_us=100000" "$out" && has "cpu.cfs_quota_us=50000" "$out" && has "pids.max=31" "$out"' \
+	"limits written: memory.limit_in_bytes, cpu.cfs_period_us/quota_us (50%), pids.max (30 and joblet's init)"
 if test -e "`v1_mount memory`/memory.memsw.limit_in_bytes"; then
 	ok 'has "memory.memsw.limit_in_bytes=67108864" "$out"' \
 		"memory.memsw.limit_in_bytes equals the memory limit (no swap)"

@@ -112,7 +112,7 @@ job --max-cpu=50 --max-memory=64 --max-pids=30 --cpu-cores=1 -- sh -c '
 	done'
 ok 'test $rc -eq 0 && printf "%s\n" "$out" | grep -Eq "^0::/joblet.slice/[0-9a-f-]{36}\$"' \
 	"the job runs in joblet.slice/<job id>"
-ok 'has "cpu.max=50000 100000" "$out" && has "memory.max=67108864" "$out" && has "memory.swap.max=0" "$out" && has "memory.oom.group=1" "$out" && has "pids.max=30" "$out" && has "cpuset.cpus=1" "$out" && has "cpuset.mems=0" "$out"' \
+ok 'has "cpu.max=50000 100000" "$out" && has "memory.max=67108864" "$out" && has "memory.swap.max=0" "$out" && has "memory.oom.group=1" "$out" && has "pids.max=31" "$out" && has "cpuset.cpus=1" "$out" && has "cpuset.mems=0" "$out"' \
 	"cpu.max, memory.max, memory.swap.max=0, memory.oom.group=1, pids.max, cpuset.cpus/mems as asked"
 sub=`cat $CG/joblet.slice/cgroup.subtree_control 2>/dev/null`
 ok 'has cpu "$sub" && has memory "$sub" && has pids "$sub" && has cpuset "$sub"' \

@@ -32,7 +32,6 @@ enum key_type {
 	KEY_COUNT,	     /* a whole number >= 1 */
 	KEY_NAME_LIST,	     /* a list of plugin names */
 	KEY_PLATFORM,	     /* auto, or {ubuntu|rhel|amzn}-{amd64|arm64} */
-	KEY_ID,		     /* a user or group id other than 0 */
 	KEY_ADDRESS,	     /* host:port to listen on (IPv4, [IPv6] or a name) */
 	KEY_TLS_VERSION,     /* "1.2" or "1.3" */
 	KEY_LIMIT,	     /* a whole number >= 1, auto (0) or unlimited (-1) */
@@ -40,6 +39,8 @@ enum key_type {
 	KEY_CPUS,	     /* a cpuset list, auto (NULL) or none ("") */
 	KEY_BOOL,	     /* true or false (an int32_t) */
 	KEY_DURATION_LIMIT,  /* a duration of at least 1 s, or unlimited (-1) */
+	KEY_ID_RANGE,	     /* FIRST-LAST: two int64_t, 1 <= FIRST <= LAST <= JL_UID_MAX */
+	KEY_GONE,	     /* a setting of an earlier release, refused with what replaced it */
 };
 
 struct key_def {
@@ -106,8 +107,9 @@ static const struct key_def ceiling_keys[] = {
 
 static const struct key_def isolation_keys[] = {
 	{ "stack", KEY_NAME_LIST, FIELD(isolation_stack), NULL },
-	{ "uid", KEY_ID, FIELD(job_uid), NULL },
-	{ "gid", KEY_ID, FIELD(job_gid), NULL },
+	{ "uid_range", KEY_ID_RANGE, FIELD(uid_first), NULL },
+	{ "uid", KEY_GONE, 0, NULL },
+	{ "gid", KEY_GONE, 0, NULL },
 	{ "grace_period", KEY_DURATION, FIELD(grace_period_s), NULL },
 	{ "max_pids", KEY_COUNT, FIELD(default_max_pids), NULL },
 	{ "max_cpu", KEY_LIMIT, FIELD(default_max_cpu), NULL },
@@ -228,8 +230,8 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_download_bytes = INT64_C(8) << 30;
 	cfg->max_unpacked_bytes = INT64_C(32) << 30;
 	cfg->max_entries = 1000000;
-	cfg->job_uid = 65534;
-	cfg->job_gid = 65534;
+	cfg->uid_first = JL_UID_RANGE_DEFAULT_FIRST;
+	cfg->uid_last = JL_UID_RANGE_DEFAULT_LAST;
 	cfg->grace_period_s = 5;
 	cfg->default_max_pids = 1024;
 	cfg->server_address = strdup("0.0.0.0:50051");
@@ -433,7 +435,7 @@ static int check_config(const struct jl_config *cfg, struct joblet_error **err)
 			"%s: isolation.max_memory (%lld MiB) is more than scheduler.memory_budget (%lld MiB): every job without --max-memory would be refused; lower the one or raise the other",
 			cfg->source, (long long)(cfg->default_max_memory >> 20),
 			(long long)(cfg->memory_budget >> 20));
-	return 0;
+	return jl_config_check_uid_range(cfg, "/etc", err);
 }
 
 /* One `key: value` of joblet.yml whose key the schema knows. */
@@ -628,16 +630,27 @@ static int parse_key_cpus(const struct key_value *kv, struct joblet_error **err)
 	return 0;
 }
 
-static int parse_key_id(const struct key_value *kv, struct joblet_error **err)
+/* FIRST-LAST into the field and the one after it (uid_first, uid_last). */
+static int parse_key_id_range(const struct key_value *kv, struct joblet_error **err)
 {
-	int64_t n;
-	int r;
+	const char *v = jl_yaml_scalar(kv->node);
+	int64_t *field = kv->field;
 
-	r = jl_yaml_get_int(kv->y, kv->node, kv->full, 1, 4294967294LL, &n, err);
-	if (r < 0)
-		return r;
-	*(int64_t *)kv->field = n;
+	if (!v || jl_uid_range_parse(v, &field[0], &field[1]) < 0)
+		return jl_yaml_error(
+			kv->y, kv->node, err,
+			"`%s` must be FIRST-LAST, uids from 1 to 4294967294 (such as 70000-99999), not `%s`",
+			kv->full, scalar_or_what(kv));
 	return 0;
+}
+
+/* isolation.uid and .gid: every job ran as that one user, which it shared with others. */
+static int parse_key_gone(const struct key_value *kv, struct joblet_error **err)
+{
+	return jl_yaml_error(
+		kv->y, kv->node, err,
+		"`%s` is no longer a setting: each job now runs as a uid and gid of its own from isolation.uid_range (default 70000-99999); remove `%s` (and set isolation.uid_range if that range is taken on this host)",
+		kv->full, kv->full);
 }
 
 /* KEY_DURATION, KEY_SIZE and KEY_COUNT: whole numbers, with units for the first two. */
@@ -754,7 +767,6 @@ static int (*const key_parsers[])(const struct key_value *kv, struct joblet_erro
 	[KEY_COUNT] = parse_key_number,
 	[KEY_NAME_LIST] = parse_key_name_list,
 	[KEY_PLATFORM] = parse_key_platform,
-	[KEY_ID] = parse_key_id,
 	[KEY_ADDRESS] = parse_key_address,
 	[KEY_TLS_VERSION] = parse_key_tls_version,
 	[KEY_LIMIT] = parse_key_limit,
@@ -762,6 +774,8 @@ static int (*const key_parsers[])(const struct key_value *kv, struct joblet_erro
 	[KEY_CPUS] = parse_key_cpus,
 	[KEY_BOOL] = parse_key_bool,
 	[KEY_DURATION_LIMIT] = parse_key_limit,
+	[KEY_ID_RANGE] = parse_key_id_range,
+	[KEY_GONE] = parse_key_gone,
 };
 
 /* A key the schema does not have in this section: say which it has. */

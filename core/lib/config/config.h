@@ -45,11 +45,11 @@ struct jl_config {
 	int64_t index_ttl_s;	 /* runtimes.index_ttl: how long a fetched index is used as is */
 	int64_t max_download_bytes; /* runtimes.max_download_bytes */
 	int64_t max_unpacked_bytes; /* runtimes.max_unpacked_bytes */
-	int64_t max_entries;	  /* runtimes.max_entries: files, folders and links in a package */
-	char *platform;		  /* runtimes.platform, or NULL to detect ({os}-{arch}) */
-	char **isolation_stack;	  /* isolation.stack: plugin names, set up in this order */
-	int64_t job_uid;	  /* isolation.uid: the user jobs run as (never 0) */
-	int64_t job_gid;	  /* isolation.gid */
+	int64_t max_entries;	/* runtimes.max_entries: files, folders and links in a package */
+	char *platform;		/* runtimes.platform, or NULL to detect ({os}-{arch}) */
+	char **isolation_stack; /* isolation.stack: plugin names, set up in this order */
+	/* isolation.uid_range: each running job runs as a uid (and gid) of its own from these. */
+	int64_t uid_first, uid_last;
 	int64_t grace_period_s;	  /* isolation.grace_period: SIGTERM to SIGKILL */
 	int64_t default_max_pids; /* isolation.max_pids: when a job asks for no limit */
 	/* The API server (joblet serve). */
@@ -100,6 +100,13 @@ struct jl_config {
 	int64_t ceiling_log;	   /* bytes of a job's log (never unlimited) */
 };
 
+/* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */
+#define JL_UID_MAX INT64_C(4294967294)
+/* isolation.uid_range's default: above regular (60000) and dynamic (65519) users, below
+ * useradd's subordinate ids (100000) and sssd's id mapping (200000). */
+#define JL_UID_RANGE_DEFAULT_FIRST 70000
+#define JL_UID_RANGE_DEFAULT_LAST  99999
+
 /* Flags for jl_config_load(). */
 #define JL_CONFIG_MISSING_OK (UINT32_C(1) << 0) /* a missing file means defaults */
 
@@ -128,6 +135,19 @@ JL_API const char *jl_config_plugin_setting(const struct jl_config *cfg, const c
 
 /* 1 when a and b hold the same plugins.settings (any order of plugins and keys). */
 JL_API int jl_config_plugin_settings_equal(const struct jl_config *a, const struct jl_config *b);
+
+/*
+ * isolation.uid_range against the host (uid_range.c): a range of 1 to
+ * JL_UID_MAX with room for scheduler.max_running_jobs, and no id of it
+ * used in etc_dir/passwd, group, subuid or subgid (the user of a
+ * subordinate id can run processes as it).  jl_config_load() checks it
+ * against /etc.  JOBLET_E_CONFIG naming the id and who has it.
+ */
+JL_API int jl_config_check_uid_range(const struct jl_config *cfg, const char *etc_dir,
+				     struct joblet_error **err);
+
+/* "FIRST-LAST" into its two ids (1 <= FIRST <= LAST <= JL_UID_MAX); -EINVAL else. */
+int jl_uid_range_parse(const char *s, int64_t *ret_first, int64_t *ret_last);
 
 /*
  * Inside libjoblet only (hidden): the settings as the loader checks them

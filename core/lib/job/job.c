@@ -135,6 +135,12 @@ int jl_job_check_secrets(const struct joblet_job *job, struct joblet_error **err
 	return 0;
 }
 
+void jl_job_set_user(struct joblet_job *job, uint32_t uid, uint32_t gid)
+{
+	job->spec->uid = uid;
+	job->spec->gid = gid;
+}
+
 const struct jl_job_spec *jl_job_get_spec(const struct joblet_job *job)
 {
 	return job->spec;

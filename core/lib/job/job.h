@@ -52,6 +52,9 @@ JL_API int jl_job_set_secret_env(struct joblet_job *job, char **env, struct jobl
  */
 JL_API int jl_job_check_secrets(const struct joblet_job *job, struct joblet_error **err);
 
+/* The host uid and gid the job runs as (what joblet_job_uid/gid return), never 0. */
+JL_API void jl_job_set_user(struct joblet_job *job, uint32_t uid, uint32_t gid);
+
 /* The job's spec (borrowed from the job). */
 JL_API const struct jl_job_spec *jl_job_get_spec(const struct joblet_job *job);
 

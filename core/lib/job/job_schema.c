@@ -232,7 +232,7 @@ static const struct jl_job_field fields[] = {
 	  .kind = JL_JOB_UPLOADS,
 	  .views = VIEWS_ALL,
 	  .offset = AT(uploads) },
-	/* File only: the daemon chooses the user (isolation.uid/gid); a request cannot. */
+	/* File only, and only written by earlier releases: joblet-shim gives each job a uid. */
 	{ .key = "uid", .kind = JL_JOB_INT, .views = JL_JOB_FILE, .offset = AT(uid) },
 	{ .key = "gid", .kind = JL_JOB_INT, .views = JL_JOB_FILE, .offset = AT(gid) },
 };
@@ -913,17 +913,18 @@ int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,
 	else if (!o || !json_object_is_type(o, json_type_object))
 		r = joblet_error_set(err, JOBLET_E_PARSE, 0, "the job spec is not a JSON object");
 	else {
-		/* No user in the file is none: refused below. */
+		/* No user in the file: the shim gives it one (isolation.uid_range). */
 		s->uid = s->gid = -1;
 		if (file_fields(o, s) < 0)
 			r = joblet_error_set(err, JOBLET_E_PARSE, 0,
 					     "the job spec has fields of the wrong type");
 	}
 	json_object_put(o);
-	/* The shim runs what this says: a spec without a command or a user is refused. */
-	if (r == 0 && (!s->id || !s->argv || !s->argv[0] || s->uid <= 0 || s->gid <= 0))
-		r = joblet_error_set(err, JOBLET_E_PARSE, 0,
-				     "the job spec lacks its id, command or user (uid, gid)");
+	/* The shim runs what this says: a spec without a command, or naming root, is refused. */
+	if (r == 0 && (!s->id || !s->argv || !s->argv[0] || s->uid == 0 || s->gid == 0))
+		r = joblet_error_set(
+			err, JOBLET_E_PARSE, 0,
+			"the job spec lacks its id or command, or names root (uid, gid 0)");
 	if (r < 0) {
 		jl_job_spec_free(s);
 		return r;

@@ -466,15 +466,15 @@ static int check_uploads(struct validation *v, struct joblet_error **err)
 	return 0;
 }
 
-/* The job's user: the configured one unless set, never root. */
+/*
+ * The job's user: none yet (-1), as a request never names one; joblet-shim
+ * gives the job a uid and gid of its own from isolation.uid_range when it
+ * starts.  One set anyway (a spec file) is never root.
+ */
 static int check_user(struct validation *v, struct joblet_error **err)
 {
 	struct jl_job_spec *s = v->s;
 
-	if (s->uid < 0)
-		s->uid = v->cfg->job_uid;
-	if (s->gid < 0)
-		s->gid = v->cfg->job_gid;
 	if (s->uid == 0 || s->gid == 0 || s->uid > 4294967294LL || s->gid > 4294967294LL)
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,

@@ -39,7 +39,7 @@ struct jl_job_spec {
 	char *runtime_dir;	/* the installed runtime it resolved to (set by validate) */
 	char **uploads;		/* host files or folders copied into /work, NULL-terminated */
 	char *workdir;		/* the job's working folder; NULL = /work */
-	int64_t uid, gid;	/* the job's user; -1 = the configured default */
+	int64_t uid, gid;	/* the job's user; -1 until joblet-shim gives it one */
 	int32_t network;	/* enum joblet_network_mode; 0 = none */
 	int32_t reserved;
 	char **secret_env;   /* KEY=VALUE set for the job and never shown (API: `***`) */

@@ -30,6 +30,9 @@ void jl_cg_limits_from_job(const struct joblet_job *job, struct jl_cg_limits *re
 	ret->memory_mib = joblet_job_limit(job, JOBLET_LIMIT_MEMORY_MIB);
 	ret->io_bps = joblet_job_limit(job, JOBLET_LIMIT_IO_BPS);
 	ret->pids = joblet_job_limit(job, JOBLET_LIMIT_PIDS);
+	/* One more for joblet's init, the job's PID 1: the job itself gets what it asked for. */
+	if (ret->pids > 0)
+		ret->pids++;
 	ret->cpus = joblet_job_cpus(job);
 	if (ret->cpus && !*ret->cpus)
 		ret->cpus = NULL;

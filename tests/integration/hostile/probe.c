@@ -112,7 +112,9 @@ static void case_pids(int argc, char **argv)
 	int n = 0;
 	DIR *d;
 
-	ok(getpid() == 1, "the job is pid 1 of its own pid namespace", "getpid() = %d", getpid());
+	ok(getpid() == 2 && getppid() == 1,
+	   "the job is pid 2 of its own pid namespace, under joblet's init (pid 1)",
+	   "getpid() = %d, getppid() = %d", getpid(), getppid());
 	if (host > 1) {
 		int r = kill(host, 0);
 
@@ -127,8 +129,8 @@ static void case_pids(int argc, char **argv)
 		closedir(d);
 	ok(n > 0 && n < 8, "only the job's processes are in /proc", "%d processes visible", n);
 	cmd = read_text("/proc/1/cmdline");
-	ok(cmd && strstr(cmd, "probe"), "/proc/1 is the job itself", "cmdline `%s`",
-	   cmd ? cmd : "?");
+	ok(cmd && strncmp(cmd, "joblet-init", 11) == 0 && !strchr(cmd, '/'),
+	   "/proc/1 is joblet-init and names no host path", "cmdline `%s`", cmd ? cmd : "?");
 }
 
 static void case_ns(int argc, char **argv)

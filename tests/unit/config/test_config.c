@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <joblet/error.h>
@@ -382,6 +383,52 @@ START_TEST(test_plugin_settings_mistakes)
 }
 END_TEST
 
+/* isolation.uid_range: a uid per running job, shared with no account of the host. */
+START_TEST(test_uid_range)
+{
+	struct jl_config *cfg = load_ok("isolation:\n  uid_range: 300000-300199\n");
+	struct joblet_error *e = NULL;
+
+	ck_assert_int_eq(cfg->uid_first, 300000);
+	ck_assert_int_eq(cfg->uid_last, 300199);
+	/* Against an /etc of our own: an account, a group, a subordinate id in the range. */
+	mkdir(jl_tmp_path("etc"), 0700);
+	jl_tmp_write("etc/passwd", "root:x:0:0::/root:/bin/sh\nsvc:x:299999:1::/:/bin/false\n");
+	jl_tmp_write("etc/group", "root:x:0:\n");
+	jl_tmp_write("etc/subuid", "alice:100000:65536\nbob:165536:65536\n");
+	ck_assert_msg(jl_config_check_uid_range(cfg, jl_tmp_path("etc"), &e) == 0, "%s",
+		      joblet_error_message(e));
+	jl_tmp_write("etc/group", "root:x:0:\nbuilders:x:300005:svc\n");
+	ck_assert_int_eq(jl_config_check_uid_range(cfg, jl_tmp_path("etc"), &e), -JOBLET_E_CONFIG);
+	ck_assert_msg(strstr(e->message, "holds 300005, which `builders`"), "%s", e->message);
+	joblet_error_clear(&e);
+	jl_tmp_write("etc/group", "root:x:0:\n");
+	jl_tmp_write("etc/subgid", "carol:299990:20\n");
+	ck_assert_int_eq(jl_config_check_uid_range(cfg, jl_tmp_path("etc"), &e), -JOBLET_E_CONFIG);
+	ck_assert_msg(strstr(e->message, "holds 300000, which `carol`"), "%s", e->message);
+	joblet_error_clear(&e);
+	cfg->max_running_jobs = 201;
+	ck_assert_int_eq(jl_config_check_uid_range(cfg, jl_tmp_path("nowhere"), &e),
+			 -JOBLET_E_CONFIG);
+	ck_assert_msg(strstr(e->message, "more than the 200 uids"), "%s", e->message);
+	joblet_error_free(e);
+	jl_config_free(cfg);
+	/* The default is above regular and dynamic users, below subordinate ids. */
+	cfg = load_ok("");
+	ck_assert_int_eq(cfg->uid_first, 70000);
+	ck_assert_int_eq(cfg->uid_last, 99999);
+	jl_config_free(cfg);
+	load_bad("isolation:\n  uid_range: 0-100\n", "line 2", "FIRST-LAST");
+	load_bad("isolation:\n  uid_range: 5000\n", "line 2", "FIRST-LAST");
+	load_bad("isolation:\n  uid_range: 90-80\n", "line 2", "FIRST-LAST");
+	load_bad("isolation:\n  uid_range: 1-4294967295\n", "line 2", "FIRST-LAST");
+	/* The one shared uid of earlier releases is gone, loudly. */
+	load_bad("isolation:\n  uid: 65534\n", "line 2",
+		 "each job now runs as a uid and gid of its own");
+	load_bad("isolation:\n  gid: 65534\n", "`isolation.gid` is no longer a setting", NULL);
+}
+END_TEST
+
 START_TEST(test_binary_and_huge_files_refused)
 {
 	struct jl_config *cfg = NULL;
@@ -426,6 +473,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_syntax_duplicates_aliases);
 	tcase_add_test(tc, test_plugin_settings_mistakes);
 	tcase_add_test(tc, test_binary_and_huge_files_refused);
+	tcase_add_test(tc, test_uid_range);
 	suite_add_tcase(s, tc);
 	return s;
 }

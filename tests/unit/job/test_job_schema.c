@@ -380,11 +380,18 @@ START_TEST(test_file_of_the_previous_release)
 		if (fields[i].views & JL_JOB_FILE)
 			ck_assert_msg(same_value(&fields[i], spec, back), "`%s`", fields[i].key);
 	jl_job_spec_free(back);
-	/* Still refused: a wrong type, no command, no user. */
+	/* Still refused: a wrong type, no command, root; no user is the shim's to give. */
 	ck_assert_int_lt(jl_job_spec_from_json("{\"argv\": 3}", &back, &err), 0);
 	ck_assert_int_eq(err->code, JOBLET_E_PARSE);
+	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\"}", &back, &err), 0);
 	ck_assert_int_lt(
+		jl_job_spec_from_json("{\"id\": \"x\", \"command\": [\"true\"], \"uid\": 0}", &back,
+				      &err),
+		0);
+	ck_assert_int_eq(
 		jl_job_spec_from_json("{\"id\": \"x\", \"command\": [\"true\"]}", &back, &err), 0);
+	ck_assert_int_eq(back->uid, -1);
+	jl_job_spec_free(back);
 	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\", \"command\": [\"true\"], "
 					       "\"uid\": 1, \"gid\": 1, \"network\": \"bridge\"}",
 					       &back, &err),

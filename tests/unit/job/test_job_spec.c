@@ -229,8 +229,9 @@ START_TEST(test_validate_defaults)
 	/* Every job's log has a cap: jobs.max_log (64 MiB built in) when it gives none. */
 	ck_assert_int_eq(cfg->default_max_log, INT64_C(64) << 20);
 	ck_assert_int_eq(spec->max_log_mib, 64);
-	ck_assert_int_eq(spec->uid, 65534);
-	ck_assert_int_eq(spec->gid, 65534);
+	/* No user yet: joblet-shim gives each job a uid of its own. */
+	ck_assert_int_eq(spec->uid, -1);
+	ck_assert_int_eq(spec->gid, -1);
 	ck_assert_str_eq(spec->workdir, "/work");
 	ck_assert_int_eq(spec->network, JOBLET_NETWORK_NONE);
 	ck_assert_ptr_null(spec->runtime_dir);
@@ -563,15 +564,17 @@ START_TEST(test_spec_json_round_trip)
 	ck_assert_str_eq(back->cpu_cores, "0");
 	ck_assert_str_eq(back->env[0], "K=V");
 	ck_assert_str_eq(back->workdir, "/work");
-	ck_assert_int_eq(back->uid, 65534);
+	ck_assert_int_eq(back->uid, -1);
 	ck_assert_int_eq(back->network, JOBLET_NETWORK_NONE);
 	jl_job_spec_free(back);
 	free(json);
 	ck_assert_int_lt(jl_job_spec_from_json("{\"argv\": 3}", &back, &err), 0);
 	ck_assert_int_eq(err->code, JOBLET_E_PARSE);
-	/* A spec the shim would run must name a command and a user. */
-	ck_assert_int_lt(
-		jl_job_spec_from_json("{\"id\": \"x\", \"argv\": [\"true\"]}", &back, &err), 0);
+	/* A spec the shim would run must name a command, and never root (its uid is the shim's). */
+	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\"}", &back, &err), 0);
+	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\", \"argv\": [\"true\"], \"gid\": 0}",
+					       &back, &err),
+			 0);
 	ck_assert_int_lt(jl_job_spec_from_json("[1]", &back, &err), 0);
 }
 END_TEST
