@@ -285,7 +285,8 @@ static void child_watch_parent(const struct shim_child *c, pid_t parent)
 {
 	struct pollfd p = { c->sync_fd, POLLIN, 0 };
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+	/* Until init blocks it, SHIM_INIT_PARENT_GONE's default action ends us as SIGKILL would. */
+	if (prctl(PR_SET_PDEATHSIG, getpid() == 1 ? SIGKILL : SHIM_INIT_PARENT_GONE, 0, 0, 0) < 0)
 		child_failf(c->report_fd, "cannot set the parent-death signal: %s",
 			    strerror(errno));
 	if (getppid() != parent || (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))))

@@ -34,6 +34,7 @@ void shim_init_signals(sigset_t *ret_set)
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(ret_set, forwarded[i]);
 	sigaddset(ret_set, SIGCHLD);
+	sigaddset(ret_set, SHIM_INIT_PARENT_GONE);
 }
 
 /*
@@ -134,6 +135,13 @@ void shim_init_main(pid_t job, int status_fd, const sigset_t *set, bool signals_
 			if (reap_all(job, &wstatus))
 				break;
 			continue;
+		}
+		/* The supervisor died (no pid namespace): the job goes with it, as it would in one.
+		 */
+		if (sig == SHIM_INIT_PARENT_GONE && getpid() != 1) {
+			(void)kill(-job, SIGKILL);
+			(void)kill(job, SIGKILL);
+			_exit(128 + SIGKILL);
 		}
 		/*
 		 * The supervisor (our parent: in a pid namespace it and getppid()

@@ -118,7 +118,14 @@ __attribute__((noreturn)) void shim_child_main(const struct shim_child *c);
 
 /* ------------------------------------------------------------------ init.c */
 
-/* The signals init waits for: those it forwards and SIGCHLD. */
+/*
+ * The parent-death signal of init when the job has no pid namespace of its
+ * own: init catches it and kills the job's process group, which no kernel
+ * does for it there.  (As PID 1 it is SIGKILL: the namespace goes with it.)
+ */
+#define SHIM_INIT_PARENT_GONE SIGPWR
+
+/* The signals init waits for: those it forwards, SIGCHLD and SHIM_INIT_PARENT_GONE. */
 void shim_init_signals(sigset_t *ret_set);
 
 /*
