@@ -507,6 +507,16 @@ fi
 
 kv() { awk -v k="$1:" '$1 == k { print $2; exit }' "$2" 2>/dev/null; } # KEY FILE -> kB
 
+# The job's command under shim PID: the shim's child is joblet-init (the job's PID 1), whose
+# child is the command; a joblet before joblet-init ran the command as the shim's child.
+job_pid() { # SHIM_PID
+	local c
+	c=$(ps -o pid= --ppid "$1" 2>/dev/null | head -n 1 | tr -d ' ')
+	[ -n "$c" ] && [ "$(cat "/proc/$c/comm" 2>/dev/null)" = joblet-init ] &&
+		c=$(ps -o pid= --ppid "$c" 2>/dev/null | head -n 1 | tr -d ' ')
+	echo "$c"
+}
+
 # Start $conc jobs of `sleep` with CONFIG, wait until each runs; shim pids go to $tmp/shims.
 start_sleepers() { # CONFIG
 	local n deadline p c
@@ -521,9 +531,9 @@ start_sleepers() { # CONFIG
 		n=0
 		for f in "$state"/jobs/*/lock; do
 			# The lock holds "SHIM_PID [JOB_PID START_TIME]".
-			read -r p _ <"$f" 2>/dev/null || continue
-			c=$(ps -o comm= --ppid "$p" 2>/dev/null | head -n 1)
-			[ "$c" = sleep ] && n=$((n + 1))
+			read -r p _ 2>/dev/null <"$f" || continue
+			c=$(job_pid "$p")
+			[ -n "$c" ] && [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sleep ] && n=$((n + 1))
 		done
 		[ "$n" -ge "$conc" ] && break
 		sleep 0.1
@@ -581,7 +591,7 @@ if [ "$conc" -gt 0 ]; then
 			kv VmRSS "/proc/$p/status" >>"$tmp/m.rss"
 			kv Pss "/proc/$p/smaps_rollup" >>"$tmp/m.pss"
 			kv Private_Dirty "/proc/$p/smaps_rollup" >>"$tmp/m.anon"
-			c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' ')
+			c=$(job_pid "$p")
 			if [ -n "$c" ]; then
 				kv VmRSS "/proc/$c/status" >>"$tmp/m.job"
 				kv Pss "/proc/$c/smaps_rollup" >>"$tmp/m.jobpss"
