@@ -112,6 +112,24 @@ write_config() { # file [extra yaml]
 	} >"$1"
 }
 
+# write_stack_config FILE CGBASE [MORE]: the whole isolation stack for tests
+# of it, the jobs' cgroups under CGBASE (the test's own, so it counts only
+# what it made), MORE (YAML lines) after `isolation: stack:`.
+write_stack_config() {
+	cat >"$1" <<EOY
+paths:
+  state_dir: $TMP/state
+plugins:
+  dirs: [$build/build-plugins]
+  settings:
+    "isolation/cgroup1": {base: $2}
+    "isolation/cgroup2": {base: $2.slice}
+isolation:
+  stack: [namespaces, rootfs, cgroup, seccomp]
+EOY
+	if test -n "${3:-}"; then printf '%s\n' "$3" >>"$1"; fi
+}
+
 # ------------------------------------------------------------------ a daemon
 #
 #   make_certs             $CERTS: `joblet certs init` (CA, server, a client

@@ -15,18 +15,7 @@ if test "`id -u`" != 0 || test "$no_isolation" = yes; then
 	exit 77
 fi
 cgbase=joblet-init-$$
-cat >"$TMP/joblet.yml" <<EOY
-paths:
-  state_dir: $TMP/state
-plugins:
-  dirs: [$build/build-plugins]
-  settings:
-    "isolation/cgroup1": {base: $cgbase}
-    "isolation/cgroup2": {base: $cgbase.slice}
-isolation:
-  stack: [namespaces, rootfs, cgroup, seccomp]
-  grace_period: 5s
-EOY
+write_stack_config "$TMP/joblet.yml" "$cgbase" "  grace_period: 5s"
 now_ms() { echo $((`date +%s%N` / 1000000)); }
 # The job folder of the one job running under $TMP/state, its lock line's pids.
 job_dir() { ls -d "$TMP"/state/jobs/* 2>/dev/null | head -1; }

@@ -21,21 +21,10 @@ fi
 cgbase=joblet-uid-$$
 first=`expr 400000 + $$ % 1000 \* 100`
 last=`expr $first + 99`
-cat >"$TMP/joblet.yml" <<EOY
-paths:
-  state_dir: $TMP/state
-plugins:
-  dirs: [$build/build-plugins]
-  settings:
-    "isolation/cgroup1": {base: $cgbase}
-    "isolation/cgroup2": {base: $cgbase.slice}
-isolation:
-  stack: [namespaces, rootfs, cgroup, seccomp]
-  uid_range: $first-$last
+write_stack_config "$TMP/joblet.yml" "$cgbase" "  uid_range: $first-$last
   grace_period: 1s
 scheduler:
-  max_running_jobs: 10
-EOY
+  max_running_jobs: 10"
 # The job's command: the child of the init its lock file names.
 job_pid() { # job folder
 	_init=`cut -d' ' -f2 -s "$1/lock" 2>/dev/null`

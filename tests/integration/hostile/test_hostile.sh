@@ -255,17 +255,7 @@ fi
 # test made.  Its jobs get cgroups under a base of their own, and only mounts
 # below its folder are compared.
 cgbase=joblet-hostile-$$
-cat >"$TMP/loop.yml" <<EOY
-paths:
-  state_dir: $TMP/state
-plugins:
-  dirs: [$build/build-plugins]
-  settings:
-    "isolation/cgroup1": {base: $cgbase}
-    "isolation/cgroup2": {base: $cgbase.slice}
-isolation:
-  stack: [namespaces, rootfs, cgroup, seccomp]
-EOY
+write_stack_config "$TMP/loop.yml" "$cgbase"
 our_mounts() { awk -v t="$TMP" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort | tr '\n' ' '; }
 before=`our_mounts`
 i=0
