@@ -9,6 +9,7 @@
 #include <joblet/log.h>
 #include <joblet/plugin.h>
 
+#include "base/cleanup.h"
 #include "base/util.h"
 #include "base/log.h"
 #include "base/plugin_id.h"
@@ -45,19 +46,104 @@ int jl_log_enabled(int32_t level)
 	return level <= jl_log_get_level() && __atomic_load_n(&log_sink, __ATOMIC_RELAXED);
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (or a C1 control). */
+static size_t utf8_valid_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		/* U+0080..U+009F are C1 controls: a terminal may read U+009B as CSI. */
+		return (s[1] & 0xc0) == 0x80 && !(s[0] == 0xc2 && s[1] < 0xa0) ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
+			return 0; /* overlong, or a surrogate */
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+			return 0; /* overlong, or above U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+char *jl_log_escape(const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = 0, len = strlen(text);
+	char *out, *o;
+
+	/* The common case: nothing to escape, one copy. */
+	for (size_t i = 0, k; i < len; i += k) {
+		k = utf8_valid_len(s + i);
+		if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\')))
+			break;
+		n = i + k;
+	}
+	if (n == len)
+		return strdup(text);
+	/* At most 4 bytes (\xNN) for each byte. */
+	out = malloc(4 * len + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (size_t i = 0, k; i < len; i += k) {
+		k = utf8_valid_len(s + i);
+		if (k > 1 || (k == 1 && s[i] >= 0x20 && s[i] != 0x7f && s[i] != '\\')) {
+			memcpy(o, s + i, k);
+			o += k;
+			continue;
+		}
+		k = 1;
+		*o++ = '\\';
+		switch (s[i]) {
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		case '\\':
+			*o++ = '\\';
+			break;
+		default:
+			o += snprintf(o, 4, "x%02x", s[i]);
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 void jl_logv(int32_t level, const char *source, const char *fmt, va_list ap)
 {
-	char *msg = NULL;
+	_cleanup_free_ char *msg = NULL, *safe = NULL, *safe_source = NULL;
 
 	if (!jl_log_enabled(level))
 		return;
-	if (vasprintf(&msg, fmt, ap) < 0)
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		msg = NULL;
+		return;
+	}
+	/*
+	 * A message is one line by rule, and its fields come from clients (URL paths,
+	 * names, certificate subjects): a newline or an escape sequence in one must not
+	 * forge a line of the log or drive the terminal that reads it.
+	 */
+	safe = jl_log_escape(msg);
+	safe_source = jl_log_escape(source ? source : "joblet");
+	if (!safe || !safe_source)
 		return;
 	pthread_mutex_lock(&log_lock);
 	if (log_sink)
-		log_sink(level, source ? source : "joblet", msg, log_userdata);
+		log_sink(level, safe_source, safe, log_userdata);
 	pthread_mutex_unlock(&log_lock);
-	free(msg);
 }
 
 void jl_log(int32_t level, const char *source, const char *fmt, ...)

@@ -49,6 +49,15 @@ JL_API void jl_log(int32_t level, const char *source, const char *fmt, ...) JOBL
 JL_API void jl_logv(int32_t level, const char *source, const char *fmt, va_list ap)
 	JOBLET_PRINTF(3, 0);
 
+/*
+ * text made safe for a one-line log (new string, NULL when out of memory):
+ * a backslash becomes \\, newline, carriage return and tab \n \r \t, every
+ * other control character (below 0x20, 0x7f, the C1 controls U+0080..U+009F)
+ * and every byte of invalid UTF-8 \xNN.  jl_logv() applies it to each
+ * message and source, so a field a client chose cannot forge a line.
+ */
+JL_API char *jl_log_escape(const char *text);
+
 /* "error", "warning", "info", "debug"; "unknown" otherwise. Static. */
 JL_API const char *jl_log_level_name(int32_t level);
 

@@ -7,6 +7,7 @@
 #include <joblet/error.h>
 #include <joblet/plugin.h>
 
+#include "base/cleanup.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/buffer.h"
@@ -150,6 +151,42 @@ static void capture_sink(int32_t level, const char *source, const char *message,
 	snprintf(c->message, sizeof(c->message), "%s", message);
 }
 
+/* Fields of a message come from clients: none may forge a line or drive a terminal. */
+START_TEST(test_log_escapes_control_characters)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain text, ünïcödé ✓ 𝄞", "plain text, ünïcödé ✓ 𝄞" },
+		{ "a\nb\rc\td", "a\\nb\\rc\\td" },
+		{ "\x1b[31mred\x7f", "\\x1b[31mred\\x7f" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "bad \xff\xc3 utf8 \xc0\xaf \xed\xa0\x80",
+		  "bad \\xff\\xc3 utf8 \\xc0\\xaf \\xed\\xa0\\x80" },
+		{ "c1 \xc2\x9b csi", "c1 \\xc2\\x9b csi" },
+		{ "", "" },
+	};
+	struct captured c = { 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_free_ char *got = jl_log_escape(cases[i].in);
+
+		ck_assert_str_eq(got, cases[i].out);
+	}
+	/* Through the sink: the forged line stays on the line of the message. */
+	jl_log_set_sink(capture_sink, &c);
+	jl_log_set_level(JOBLET_LOG_INFO);
+	jl_log(JOBLET_LOG_INFO, NULL, "audit: GET %s -> 404",
+	       "/v1/x\n2026-01-01 info joblet: audit: DELETE all-jobs -> 200 by cn=admin-client");
+	ck_assert_int_eq(c.count, 1);
+	ck_assert_ptr_null(strchr(c.message, '\n'));
+	ck_assert_str_eq(
+		c.message,
+		"audit: GET /v1/x\\n2026-01-01 info joblet: audit: DELETE all-jobs -> 200 by cn=admin-client -> 404");
+	jl_log_set_sink(NULL, NULL);
+}
+END_TEST
+
 START_TEST(test_log_sink_level_and_sources)
 {
 	struct captured c = { 0 };
@@ -223,6 +260,7 @@ static Suite *error_suite(void)
 	tcase_add_test(tc, test_code_names_and_classes);
 	tcase_add_test(tc, test_docs_list_every_code);
 	tcase_add_test(tc, test_log_sink_level_and_sources);
+	tcase_add_test(tc, test_log_escapes_control_characters);
 	tcase_add_test(tc, test_buffer_grows_and_limits);
 	suite_add_tcase(s, tc);
 	return s;
