@@ -77,6 +77,7 @@ JL_UNIT_TESTS += \
 	tests/unit/daemon/test_auth \
 	tests/unit/daemon/test_secrets \
 	tests/unit/base/test_util \
+	tests/unit/base/test_fsutil \
 	tests/unit/base/test_yaml_doc
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/plugins/archive/test_tar
@@ -150,6 +151,11 @@ tests_unit_base_test_util_SOURCES = tests/unit/base/test_util.c tests/unit/jl_te
 tests_unit_base_test_util_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_base_test_util_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_base_test_util_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_base_test_fsutil_SOURCES = tests/unit/base/test_fsutil.c tests/unit/jl_test.h
+tests_unit_base_test_fsutil_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_base_test_fsutil_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_base_test_fsutil_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_base_test_yaml_doc_SOURCES = tests/unit/base/test_yaml_doc.c tests/unit/jl_test.h
 tests_unit_base_test_yaml_doc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
