@@ -19,6 +19,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/hostile/test_hostile.sh \
 	tests/integration/test_job_init.sh \
 	tests/integration/test_job_uid.sh \
+	tests/integration/test_daemon_hygiene.sh \
 	tests/sdk/test_sdk.sh
 
 EXTRA_DIST += \

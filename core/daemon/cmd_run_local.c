@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -322,6 +323,8 @@ int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 	struct joblet_error *e = NULL;
 	int rc;
 
+	/* The job's folder under the state folder is private, as the daemon's (cmd_serve.c). */
+	umask(077);
 	rl.config_path = ctx->config_path;
 	if (!rl.config_path) {
 		const char *env = secure_getenv("JOBLET_CONFIG");

@@ -68,8 +68,52 @@ static int make_dirs(const char *path, mode_t mode)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+	if (mkdir(buf, mode) == 0)
+		return chmod(buf, mode) < 0 ? -errno : 0;
+	if (errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+/*
+ * The state folder holds the job store, jobs' folders and their secrets:
+ * only its owner enters it.  One made by an older joblet, by hand or by a
+ * package may be 0755, or owned by another user: tighten it, and say so.
+ */
+static int tighten_state_dir(const char *state_dir)
+{
+	_cleanup_close_ int fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "cannot open the state directory `%s`: %s",
+		       state_dir, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != uid || (uid == 0 && st.st_gid != gid)) {
+		if (fchown(fd, uid, gid) < 0) {
+			jl_log(JOBLET_LOG_ERROR, NULL,
+			       "the state directory `%s` belongs to uid %ld, not to this daemon's uid %ld, and cannot be taken back: %s; chown it, or choose another paths.state_dir",
+			       state_dir, (long)st.st_uid, (long)uid, strerror(errno));
+			return -1;
+		}
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "the state directory `%s` belonged to uid %ld gid %ld; now to uid %ld gid %ld",
+		       state_dir, (long)st.st_uid, (long)st.st_gid, (long)uid, (long)gid);
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		if (fchmod(fd, 0700) < 0) {
+			jl_log(JOBLET_LOG_ERROR, NULL,
+			       "cannot make the state directory `%s` private (mode 0700): %s",
+			       state_dir, strerror(errno));
+			return -1;
+		}
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "the state directory `%s` was mode %04o; made it 0700 (only the daemon enters it)",
+		       state_dir, (unsigned)(st.st_mode & 07777));
+	}
 	return 0;
 }
 
@@ -86,6 +130,8 @@ static int take_lock(const char *state_dir)
 		       state_dir, strerror(-r));
 		return -1;
 	}
+	if (tighten_state_dir(state_dir) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/joblet.pid", state_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	/* Nothing in the state folder is for others, whatever the umask. */
@@ -396,6 +442,12 @@ int joblet_cmd_serve(int argc, char **argv, void *userdata)
 		return JL_EXIT_USAGE;
 	}
 	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);
+	/*
+	 * What the daemon creates is its own: the store, pid file, jobs' folders.
+	 * What others must read (runtimes, uploads, job folders given to the job's
+	 * uid) gets an explicit mode; jobs get 022 back in joblet-shim.
+	 */
+	umask(077);
 	if (daemon_load_config(s.ctx, &s.boot, &s.e) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s.e));
 		joblet_error_free(s.e);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -63,6 +64,11 @@ int main(int argc, char **argv)
 		else
 			state_dir = argv[i];
 	}
+	/*
+	 * The daemon runs with umask 077 (its state is private); the job gets the
+	 * conventional 022, as from a login shell.  Our own files have explicit modes.
+	 */
+	umask(022);
 	/* Nothing the starter left open reaches the job or stays pinned by us. */
 	syscall(SYS_close_range, secrets ? JL_JOB_SECRETS_FD + 1U : 3U, ~0U, 0U);
 	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);

@@ -25,11 +25,18 @@ int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		/* The modes asked for, whatever the umask: a daemon's is 077. */
+		if (mkdir(buf, 0755) == 0)
+			(void)chmod(buf, 0755); /* failing leaves it stricter, never looser */
+		else if (errno != EEXIST)
 			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", buf);
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+	if (mkdir(buf, mode) == 0) {
+		if (chmod(buf, mode) < 0)
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot set the mode of `%s`", buf);
+	} else if (errno != EEXIST)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", buf);
 	return 0;
 }

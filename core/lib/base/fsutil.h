@@ -7,7 +7,7 @@
 
 #include <joblet/error.h>
 
-/* mkdir -p: missing parents 0755, the last component with mode. */
+/* mkdir -p: missing parents 0755, the last component with mode, whatever the umask. */
 int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err);
 
 /*
