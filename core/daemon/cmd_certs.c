@@ -38,6 +38,7 @@
 #include <gnutls/x509.h>
 
 #include "base/cleanup.h"
+#include "base/util.h"
 #include "daemon.h"
 #include "secrets.h"
 #include "common/cli.h"
@@ -54,8 +55,12 @@
 
 static const char *const roles[] = { "admin", "maintainer", "developer", "reader" };
 #define N_ROLES (sizeof(roles) / sizeof(roles[0]))
-/* CA, server, clients: cert and key each; a yml per role; the operator's yml. */
-#define N_FILES (4 + 2 * N_ROLES + N_ROLES + 1)
+/* CA (ca.pem, and ca/ with its copy and key), server, clients; a yml per role; the operator's. */
+#define N_FILES (5 + 2 * N_ROLES + N_ROLES + 1)
+/* The CA's own folder below DIR: what signs, to be kept off the host. */
+#define CA_DIR "ca"
+/* Where an older joblet put the CA key: beside the server's files. */
+#define OLD_CA_KEY "ca-key.pem"
 
 /* ------------------------------------------------------------------ cleanup */
 
@@ -642,10 +647,14 @@ struct certs_run {
 	struct issued ca, server, clients[N_ROLES];
 	struct out_file files[N_FILES];
 	size_t n_files;
-	bool replaced;	   /* --force replaced files that were there */
-	bool new_ca;	   /* ... among them ca.pem */
-	bool secret_key;   /* secrets.key was made now (never replaced: it opens jobs' secrets) */
-	char *secret_path; /* DIR/secrets.key (owned) */
+	bool replaced;	 /* --force replaced files that were there */
+	bool new_ca;	 /* ... among them ca.pem */
+	bool secret_key; /* secrets.key was made now (never replaced: it opens jobs' secrets) */
+	bool old_ca_key; /* DIR/ca-key.pem of the old layout is there (removed with --force) */
+	char *old_ca_key_path; /* DIR/ca-key.pem (owned) */
+	char *ca_dir;	       /* DIR/ca (owned) */
+	bool made_ca_dir;      /* DIR/ca was made by this run */
+	char *secret_path;     /* DIR/secrets.key (owned) */
 };
 
 static void run_done(struct certs_run *run)
@@ -665,6 +674,8 @@ static void run_done(struct certs_run *run)
 		secret_free(f->data);
 	}
 	free(run->secret_path);
+	free(run->old_ca_key_path);
+	free(run->ca_dir);
 	free(run->dir);
 }
 
@@ -697,8 +708,8 @@ static struct out_file *file_named(struct certs_run *run, const char *name)
 
 static int list_files(struct certs_run *run, struct joblet_error **err)
 {
-	static const char *const fixed[] = { "ca.pem", "ca-key.pem", "server.pem",
-					     "server-key.pem" };
+	static const char *const fixed[] = { "ca.pem", CA_DIR "/ca.pem", CA_DIR "/ca-key.pem",
+					     "server.pem", "server-key.pem" };
 	char name[64];
 	int r = 0;
 
@@ -752,6 +763,31 @@ static int make_dir(const char *dir, struct joblet_error **err)
 	return 0;
 }
 
+/*
+ * DIR/ca, mode 0700: the CA's key and a copy of its certificate, apart from
+ * what the daemon reads, so the folder can leave the host as one piece.
+ */
+static int make_ca_dir(struct certs_run *run, struct joblet_error **err)
+{
+	struct stat st;
+
+	if (mkdir(run->ca_dir, 0700) == 0)
+		run->made_ca_dir = true;
+	else if (errno != EEXIST)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot create `%s`", run->ca_dir);
+	if (lstat(run->ca_dir, &st) < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot use `%s`", run->ca_dir);
+	if (!S_ISDIR(st.st_mode))
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"`%s` is not a folder; remove it or choose another --dir",
+					run->ca_dir);
+	/* Whatever the umask, and whatever an older run or a person left. */
+	if ((st.st_mode & 07777) != 0700 && chmod(run->ca_dir, 0700) < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot make `%s` mode 0700",
+					run->ca_dir);
+	return 0;
+}
+
 /* Refuse (without --force) when a file to write exists already. */
 static int check_existing(struct certs_run *run, struct joblet_error **err)
 {
@@ -776,6 +812,13 @@ static int check_existing(struct certs_run *run, struct joblet_error **err)
 			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot check `%s`",
 						run->files[i].path);
 	}
+	/* The old layout's CA key: replaced (removed) with the CA, refused like the others. */
+	if (faccessat(AT_FDCWD, run->old_ca_key_path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		run->old_ca_key = true;
+		if (!first)
+			first = run->old_ca_key_path;
+		n++;
+	}
 	run->replaced = n > 0;
 	if (n == 0 || run->opts.force)
 		return 0;
@@ -790,12 +833,13 @@ static int check_existing(struct certs_run *run, struct joblet_error **err)
 		first, n - 1);
 }
 
-/* Write f to DIR/.NAME.tmp-XXXXXX, a hidden name beside its place (mode set, synced). */
-static int write_tmp(const char *dir, struct out_file *f, struct joblet_error **err)
+/* Write f to .NAME.tmp-XXXXXX, a hidden name beside its place (mode set, synced). */
+static int write_tmp(struct out_file *f, struct joblet_error **err)
 {
+	const char *base = strrchr(f->path, '/') + 1;
 	int fd, saved;
 
-	if (asprintf(&f->tmp, "%s/.%s.tmp-XXXXXX", dir, f->name) < 0) {
+	if (asprintf(&f->tmp, "%.*s.%s.tmp-XXXXXX", (int)(base - f->path), f->path, base) < 0) {
 		f->tmp = NULL;
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot write `%s`", f->path);
 	}
@@ -841,7 +885,7 @@ static int write_files(struct certs_run *run, struct joblet_error **err)
 	int r = 0, dfd;
 
 	for (size_t i = 0; i < run->n_files; i++) {
-		r = write_tmp(run->dir, &run->files[i], err);
+		r = write_tmp(&run->files[i], err);
 		if (r < 0)
 			return r;
 	}
@@ -854,6 +898,8 @@ static int write_files(struct certs_run *run, struct joblet_error **err)
 			/* Without --force every file placed so far is new: take them back. */
 			for (size_t j = 0; !run->opts.force && j < i; j++)
 				unlink(run->files[j].path);
+			if (!run->opts.force && run->made_ca_dir)
+				(void)rmdir(run->ca_dir); /* only when empty: then ours */
 			if (saved == EEXIST)
 				return joblet_error_set(
 					err, JOBLET_E_EXISTS, 0,
@@ -1013,7 +1059,9 @@ static int certs_make(struct certs_run *run, struct joblet_error **err)
 		return r;
 	r = take_copy(file_named(run, "ca.pem"), run->ca.cert_pem, err);
 	if (r >= 0)
-		r = take_copy(file_named(run, "ca-key.pem"), run->ca.key_pem, err);
+		r = take_copy(file_named(run, CA_DIR "/ca.pem"), run->ca.cert_pem, err);
+	if (r >= 0)
+		r = take_copy(file_named(run, CA_DIR "/ca-key.pem"), run->ca.key_pem, err);
 	if (r >= 0)
 		r = take_copy(file_named(run, "server.pem"), run->server.cert_pem, err);
 	if (r >= 0)
@@ -1103,9 +1151,10 @@ static void print_json(const struct certs_run *run)
 		json_object_array_add(files, json_object_new_string(run->files[i].path));
 	json_object_object_add(o, "files", files);
 	json_object_object_add(o, "replaced", json_object_new_boolean(run->replaced));
-	json_object_object_add(
-		o, "ca",
-		cert_json(run, &run->ca, "ca.pem", "ca-key.pem", "CN=joblet-ca,OU=CA,O=joblet"));
+	json_object_object_add(o, "ca",
+			       cert_json(run, &run->ca, "ca.pem", CA_DIR "/ca-key.pem",
+					 "CN=joblet-ca,OU=CA,O=joblet"));
+	json_object_object_add(o, "ca_dir", json_object_new_string(run->ca_dir));
 	server = cert_json(run, &run->server, "server.pem", "server-key.pem",
 			   "CN=joblet-server,OU=server,O=joblet");
 	server_names(&run->opts, NULL, dns, ip);
@@ -1164,8 +1213,9 @@ static void print_text(const struct certs_run *run)
 
 	printf("Wrote %zu files to %s:\n", run->n_files, run->dir);
 	rfc3339(run->ca.expires, date, sizeof(date));
-	report_line("ca.pem", "the CA, joblet-ca, expires %s", date);
-	report_line("ca-key.pem", "its key: it signs certificates, keep it private");
+	report_line("ca.pem", "the CA, joblet-ca, expires %s (the daemon's client_ca)", date);
+	report_line(CA_DIR "/ca-key.pem", "its key: it signs certificates and CRLs (folder 0700)");
+	report_line(CA_DIR "/ca.pem", "a copy of ca.pem, to go with its key");
 	rfc3339(run->server.expires, date, sizeof(date));
 	report_line("server.pem", "the server, joblet-server, expires %s", date);
 	printf("  %-26s for ", "");
@@ -1197,8 +1247,15 @@ static void print_text(const struct certs_run *run)
 	       "    key: %s/server-key.pem\n"
 	       "    client_ca: %s/ca.pem\n"
 	       "\nGive each user the rnx-config-<role>.yml of their role, to keep as\n"
-	       "~/.rnx/rnx-config.yml (mode 0600: it holds their key).\n",
-	       run->dir, run->dir, run->dir);
+	       "~/.rnx/rnx-config.yml (mode 0600: it holds their key).\n"
+	       "\nThe daemon never needs the CA's key: whoever holds %s/ can make\n"
+	       "certificates of any role.  Move that folder off this host, e.g.\n"
+	       "  tar -C %s -czf joblet-ca.tar.gz " CA_DIR
+	       " && (store joblet-ca.tar.gz offline) && rm -r %s\n"
+	       "and bring it back only to sign a client certificate or a CRL with it\n"
+	       "(certtool --load-ca-certificate %s/ca.pem --load-ca-privkey %s/ca-key.pem).\n",
+	       run->dir, run->dir, run->dir, run->ca_dir, run->dir, run->ca_dir, run->ca_dir,
+	       run->ca_dir);
 }
 
 static int certs_init(int argc, char **argv, void *userdata)
@@ -1222,13 +1279,25 @@ static int certs_init(int argc, char **argv, void *userdata)
 	}
 	run.dir = abs;
 	run.now = time(NULL);
+	run.ca_dir = jl_strdup_printf("%s/" CA_DIR, run.dir);
+	run.old_ca_key_path = jl_strdup_printf("%s/" OLD_CA_KEY, run.dir);
+	if (!run.ca_dir || !run.old_ca_key_path) {
+		r = joblet_error_set(&e, JOBLET_E_NOMEM, ENOMEM, "cannot list the files");
+		goto fail;
+	}
 	r = list_files(&run, &e);
 	if (r >= 0)
 		r = check_existing(&run, &e);
 	if (r >= 0)
 		r = certs_make(&run, &e);
 	if (r >= 0)
+		r = make_ca_dir(&run, &e);
+	if (r >= 0)
 		r = write_files(&run, &e);
+	/* The old layout's key belongs to the replaced CA: it must not stay beside the server's. */
+	if (r >= 0 && run.old_ca_key && unlink(run.old_ca_key_path) < 0 && errno != ENOENT)
+		r = joblet_error_set(&e, JOBLET_E_IO, errno, "cannot remove the old CA key `%s`",
+				     run.old_ca_key_path);
 	/* The key of jobs' secrets at rest: made once, kept by --force (secrets.h). */
 	if (r >= 0 && asprintf(&run.secret_path, "%s/secrets.key", run.dir) < 0) {
 		run.secret_path = NULL;
@@ -1280,7 +1349,9 @@ const struct jl_cli_command joblet_certs_commands[] = {
 	  "  --json                list the files, serials and expiry dates as JSON\n"
 	  "\n"
 	  "Writes into DIR, with ECDSA P-256 keys and SHA-256 signatures:\n"
-	  "  ca.pem, ca-key.pem                     the CA (O=joblet, OU=CA, CN=joblet-ca)\n"
+	  "  ca.pem                                 the CA (O=joblet, OU=CA, CN=joblet-ca)\n"
+	  "  ca/ca-key.pem, ca/ca.pem               its key and a copy of it, in a folder\n"
+	  "                                         of their own (0700) to move off the host\n"
 	  "  server.pem, server-key.pem             the daemon's certificate (serverAuth)\n"
 	  "  client-ROLE.pem, client-ROLE-key.pem   one per role: admin, maintainer,\n"
 	  "                                         developer, reader (clientAuth, OU=ROLE)\n"
@@ -1290,7 +1361,8 @@ const struct jl_cli_command joblet_certs_commands[] = {
 	  "  secrets.key                            the key of jobs' secrets at rest\n"
 	  "                                         (made once; never replaced, not by --force)\n"
 	  "Keys and configurations are mode 0600, certificates 0644.  Existing files are\n"
-	  "refused unless --force.  At the end it prints the lines for joblet.yml.\n",
+	  "refused unless --force, which also removes the ca-key.pem of older joblets from\n"
+	  "DIR.  At the end it prints the lines for joblet.yml and how to move ca/ away.\n",
 	  certs_init, NULL },
 	{ NULL },
 };

@@ -30,7 +30,7 @@ H=$TMP/hostile
 mkdir -p "$H"
 # mkcert NAME TEMPLATE-LINES [CA-PREFIX]: a client key and certificate signed by CA (default the API's).
 mkcert() {
-	_ca=${3:-$CERTS/ca}
+	_ca=${3:-$CERTS/ca/ca}
 	printf '%s\n' "$2" >"$H/$1.tmpl"
 	certtool --generate-privkey --key-type=ecdsa --outfile "$H/$1-key.pem" >/dev/null 2>&1 &&
 		certtool --generate-certificate --load-privkey "$H/$1-key.pem" \
@@ -628,11 +628,11 @@ ok 'test $DAEMON_STATUS -eq 0' "the daemon stops on SIGTERM"
 
 # ------------------------------------------------------------------ caps and the CRL
 printf 'crl_next_update = 30\ncrl_number = 1\n' >"$TMP/crl.tmpl"
-certtool --generate-crl --load-ca-privkey "$CERTS/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
+certtool --generate-crl --load-ca-privkey "$CERTS/ca/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
 	--template "$TMP/crl.tmpl" --outfile "$TMP/empty-crl.pem" >/dev/null 2>&1
 cp "$TMP/empty-crl.pem" "$TMP/crl-now.pem"
 printf 'crl_next_update = 30\ncrl_number = 2\n' >"$TMP/crl2.tmpl"
-certtool --generate-crl --load-ca-privkey "$CERTS/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
+certtool --generate-crl --load-ca-privkey "$CERTS/ca/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
 	--load-certificate "$CERTS/client-developer.pem" --template "$TMP/crl2.tmpl" \
 	--outfile "$TMP/revoked-crl.pem" >/dev/null 2>&1
 start_daemon "$STACK" "  max_connections_per_client: 3" "    crl: $TMP/crl-now.pem" || exit 1

@@ -73,7 +73,7 @@ ok 'has "rnx-config-developer.yml" "$out" && has "client-reader-key.pem" "$out"'
 	"it says what it wrote"
 ok 'test "`stat -c %a "$D"`" = 700' "the folder is created mode 0700"
 
-files="ca.pem:644 ca-key.pem:600 server.pem:644 server-key.pem:600 rnx-config.yml:600 secrets.key:600"
+files="ca.pem:644 ca/ca-key.pem:600 ca/ca.pem:644 server.pem:644 server-key.pem:600 rnx-config.yml:600 secrets.key:600"
 for r in $roles; do
 	files="$files client-$r.pem:644 client-$r-key.pem:600 rnx-config-$r.yml:600"
 done
@@ -84,9 +84,14 @@ for fm in $files; do
 	test -f "$D/$f" && test "`stat -c %a "$D/$f"`" = "$m" || bad="$bad $f"
 done
 ok 'test -z "$bad"' "every file is there with its mode (keys and yml 0600, certificates 0644)${bad:+; wrong:$bad}"
-ok 'test `ls -A "$D" | wc -l` -eq 18' "nothing else is left in the folder (no temporary files)"
+ok 'test `ls -A "$D" | wc -l` -eq 18 && test `ls -A "$D/ca" | wc -l` -eq 2' "nothing else is left in the folder (no temporary files)"
+ok 'test "`stat -c %a "$D/ca"`" = 700 && ! test -e "$D/ca-key.pem" && cmp -s "$D/ca.pem" "$D/ca/ca.pem"' \
+	"the CA key is in a folder of its own, ca/ (0700), with a copy of ca.pem, not beside the server's files"
+ok 'has "Move that folder off this host" "$out" && has "tar -C $D -czf joblet-ca.tar.gz ca" "$out" && has "rm -r $D/ca" "$out" &&
+    has "bring it back only to sign a client certificate or a CRL" "$out"' \
+	"it says how to move the CA folder off the host, and when it is needed back"
 ok 'grep -qx "[0-9a-f]\{64\}" "$D/secrets.key"' "secrets.key holds the key of secrets at rest: 32 random bytes in hex"
-ok 'grep -q "BEGIN PRIVATE KEY" "$D/ca-key.pem" && ! grep -q CERTIFICATE "$D/server-key.pem"' \
+ok 'grep -q "BEGIN PRIVATE KEY" "$D/ca/ca-key.pem" && ! grep -q CERTIFICATE "$D/server-key.pem"' \
 	"keys are PKCS#8 PEM files of their own"
 
 # ---------------------------------------------------------------- the chain and purposes
@@ -268,10 +273,28 @@ verify "$D/ca.pem" "$D/client-admin.pem" --verify-purpose=$CLIENT_AUTH
 ok 'test $rc -eq 0' "the new client certificates verify against the new CA"
 verify "$D/ca.pem" "$TMP/admin.pem"
 ok 'test $rc -ne 0' "the old ones do not"
-ok 'test `ls -A "$D" | wc -l` -eq 18 && test "`stat -c %a "$D/ca-key.pem"`" = 600 &&
+ok 'test `ls -A "$D" | wc -l` -eq 18 && test "`stat -c %a "$D/ca/ca-key.pem"`" = 600 &&
     test "`stat -c %a "$D/rnx-config.yml"`" = 600' "--force keeps the modes and leaves no temporary files"
 ok 'cmp -s "$D/secrets.key" "$TMP/secrets-first.key" && has "kept as it was" "$force_out"' \
 	"--force keeps secrets.key: it opens the secrets of jobs that wait"
+
+# The layout of older joblets: ca-key.pem beside the server's files.
+mkdir -p "$tmp/old"
+"$JOBLET" certs init --dir "$tmp/old" >/dev/null 2>&1
+mv "$tmp/old/ca/ca-key.pem" "$tmp/old/ca-key.pem" && rm -r "$tmp/old/ca" && rm "$tmp/old/ca.pem"
+run "$JOBLET" certs init --dir "$tmp/old"
+ok 'test $rc -eq 1 && has "and 15 more of the files" "$err" && test -f "$tmp/old/ca-key.pem" && ! test -e "$tmp/old/ca"' \
+	"an old layout's ca-key.pem counts as an existing file: refused without --force, nothing written"
+mkdir -p "$tmp/oldkey" && echo "keep me" >"$tmp/oldkey/ca-key.pem"
+run "$JOBLET" certs init --dir "$tmp/oldkey"
+ok 'test $rc -eq 1 && has "\`$tmp/oldkey/ca-key.pem\` exists already" "$err" && test `ls -A "$tmp/oldkey" | wc -l` -eq 1' \
+	"... even alone"
+chmod 0755 "$tmp/old"
+run "$JOBLET" certs init --dir "$tmp/old" --force
+ok 'test $rc -eq 0 && ! test -e "$tmp/old/ca-key.pem" && test -f "$tmp/old/ca/ca-key.pem" && test "`stat -c %a "$tmp/old/ca"`" = 700' \
+	"--force on an old layout moves to ca/ (0700) and removes the old CA key"
+verify "$tmp/old/ca/ca.pem" "$tmp/old/client-admin.pem" --verify-purpose=$CLIENT_AUTH
+ok 'test $rc -eq 0' "... whose ca/ca.pem signed the new client certificates"
 
 # A folder where a file goes cannot be replaced: refused before anything is written.
 mkdir -p "$tmp/blocked/rnx-config.yml/sub"
@@ -289,7 +312,7 @@ cat >"$TMP/check_json.py" <<'EOF'
 import json, os, re, sys
 doc = json.load(open(sys.argv[1]))
 files = doc["files"]
-assert len(files) == 17, files
+assert len(files) == 18, files
 assert all(os.path.isabs(f) and os.path.isfile(f) for f in files), files
 certs = [doc["ca"], doc["server"]] + doc["clients"]
 for c in certs:
@@ -303,6 +326,7 @@ tls = doc["joblet_yml"]["server"]["tls"]
 assert tls["cert"] == doc["server"]["cert"] and tls["client_ca"] == doc["ca"]["cert"]
 assert "joblet.example.com" in doc["server"]["dns_names"]
 assert os.path.isfile(doc["secret_key"]) and doc["secret_key_created"] is True
+assert doc["ca"]["key"] == doc["ca_dir"] + "/ca-key.pem" and os.stat(doc["ca_dir"]).st_mode & 0o777 == 0o700
 print(doc["server"]["serial"], doc["server"]["expires"])
 EOF
 if command -v python3 >/dev/null 2>&1; then
@@ -310,7 +334,7 @@ if command -v python3 >/dev/null 2>&1; then
 	run python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$TMP/certs.json"
 	ok 'test $rc -eq 0' "--json prints one JSON document"
 	run python3 "$TMP/check_json.py" "$TMP/certs.json"
-	ok 'test $rc -eq 0' "--json lists the 17 files, each certificate's serial and expiry, the joblet.yml paths"
+	ok 'test $rc -eq 0' "--json lists the 18 files, each certificate's serial and expiry, the joblet.yml paths"
 	json_serial=${out% *}
 	json_expires=${out#* }
 	ok 'test "$json_serial" = "`field "$tmp/json/server.pem" "Serial Number (hex)"`"' \
