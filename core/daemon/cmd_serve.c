@@ -331,6 +331,20 @@ static int serve_secret_key(struct serve *s)
 	return 0;
 }
 
+/* server.audit_retention: prune now, and keep pruning as rows are written. */
+static int serve_audit_retention(struct serve *s)
+{
+	int64_t pruned = 0;
+
+	if (store_audit_retention(s->d.store, s->cfg->audit_max_age_s, s->cfg->audit_max_rows,
+				  &pruned, &s->e) < 0)
+		return -1;
+	if (pruned > 0)
+		jl_log(JOBLET_LOG_INFO, NULL,
+		       "pruned %lld audit rows beyond server.audit_retention", (long long)pruned);
+	return 0;
+}
+
 /* The store, the job manager, the log hub and the API, wired together. */
 static int serve_start_parts(struct serve *s)
 {
@@ -349,6 +363,8 @@ static int serve_start_parts(struct serve *s)
 		goto fail;
 	if (store_open(db, &d->store, &s->e) < 0 || manager_new(d, &d->manager, &s->e) < 0 ||
 	    log_hub_new(&d->hub, &s->e) < 0)
+		goto fail;
+	if (serve_audit_retention(s) < 0)
 		goto fail;
 	manager_on_job_event(d->manager, job_event, d->hub);
 	if (manager_recover(d->manager, &s->e) < 0 ||
@@ -387,9 +403,14 @@ static int serve_loop(struct serve *s)
 		while (read(s->sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGCHLD)
 				manager_sigchld(s->d.manager);
-			else if (si.ssi_signo == SIGHUP)
+			else if (si.ssi_signo == SIGHUP) {
 				reload(s->ctx, s->boot, &s->cfg, s->d.server);
-			else {
+				if (serve_audit_retention(s) < 0) {
+					jl_log(JOBLET_LOG_ERROR, NULL, "%s",
+					       joblet_error_message(s->e));
+					joblet_error_clear(&s->e);
+				}
+			} else {
 				jl_log(JOBLET_LOG_INFO, NULL,
 				       "stopping on %s; running jobs go on under their supervisors",
 				       strsignal((int)si.ssi_signo));

@@ -128,6 +128,8 @@ enum stmt_id {
 	ST_EVENTS,
 	ST_AUDIT,
 	ST_AUDIT_LIST,
+	ST_AUDIT_PRUNE_AGE,
+	ST_AUDIT_PRUNE_ROWS,
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
@@ -163,6 +165,14 @@ static const char *const stmt_sql[ST__N] = {
 		     "message) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
 	[ST_AUDIT_LIST] = "SELECT ts_ns, cn, serial, role, method, path, target, status, message "
 			  "FROM audit ORDER BY id DESC LIMIT ?1",
+	/*
+	 * Rows are written in time order, so the old ones are the low ids: walk up
+	 * from the oldest to the first young enough row (cost: the rows deleted).
+	 */
+	[ST_AUDIT_PRUNE_AGE] = "DELETE FROM audit WHERE id < COALESCE((SELECT id FROM audit WHERE "
+			       "ts_ns >= ?1 ORDER BY id LIMIT 1), (SELECT MAX(id) + 1 FROM audit))",
+	/* Ids only grow and only the oldest go: the newest ?1 rows are the ids above max - ?1. */
+	[ST_AUDIT_PRUNE_ROWS] = "DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ?1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -173,6 +183,10 @@ struct store {
 	sqlite3_stmt *st[ST__N];
 	pthread_mutex_t lock;
 	char *path;
+	/* Audit retention (server.audit_retention); -1 = no limit. */
+	int64_t audit_max_age_s, audit_max_rows;
+	int64_t audit_since_prune; /* rows written since the last age prune */
+	int64_t audit_pruned_ns;   /* when it was */
 };
 
 static int db_error(struct store *s, struct joblet_error **err, const char *what)
@@ -282,6 +296,7 @@ int store_open(const char *path, struct store **ret, struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot open the job store");
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	s->audit_max_age_s = s->audit_max_rows = -1;
 	if ((r = private_files(path, err)) < 0)
 		goto fail;
 	if (sqlite3_open_v2(path, &s->db,
@@ -764,6 +779,49 @@ int store_job_events(struct store *s, const char *id, struct job_event **ret, si
 	return 0;
 }
 
+/* Past the limits: by rows (cheap, at every insert) and, when due or forced, by age. */
+static int audit_prune_locked(struct store *s, bool by_age, int64_t *ret_pruned,
+			      struct joblet_error **err)
+{
+	int64_t now = now_ns();
+	int r = 0;
+
+	if (s->audit_max_rows > 0) {
+		sqlite3_bind_int64(s->st[ST_AUDIT_PRUNE_ROWS], 1, s->audit_max_rows);
+		r = step_done(s, s->st[ST_AUDIT_PRUNE_ROWS], "prune the audit log", err);
+		if (r == 0 && ret_pruned)
+			*ret_pruned += sqlite3_changes(s->db);
+	}
+	if (r == 0 && s->audit_max_age_s > 0 && by_age) {
+		int64_t age_ns = s->audit_max_age_s > INT64_MAX / 1000000000
+					 ? INT64_MAX
+					 : s->audit_max_age_s * 1000000000;
+
+		sqlite3_bind_int64(s->st[ST_AUDIT_PRUNE_AGE], 1, now - age_ns);
+		r = step_done(s, s->st[ST_AUDIT_PRUNE_AGE], "prune the audit log", err);
+		if (r == 0 && ret_pruned)
+			*ret_pruned += sqlite3_changes(s->db);
+		s->audit_since_prune = 0;
+		s->audit_pruned_ns = now;
+	}
+	return r;
+}
+
+int store_audit_retention(struct store *s, int64_t max_age_s, int64_t max_rows, int64_t *ret_pruned,
+			  struct joblet_error **err)
+{
+	int r;
+
+	if (ret_pruned)
+		*ret_pruned = 0;
+	pthread_mutex_lock(&s->lock);
+	s->audit_max_age_s = max_age_s;
+	s->audit_max_rows = max_rows;
+	r = audit_prune_locked(s, true, ret_pruned, err);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
 int store_audit(struct store *s, const struct audit_entry *a, struct joblet_error **err)
 {
 	sqlite3_stmt *q = s->st[ST_AUDIT];
@@ -780,6 +838,13 @@ int store_audit(struct store *s, const struct audit_entry *a, struct joblet_erro
 	sqlite3_bind_int(q, 8, a->status);
 	bind_text(q, 9, a->message);
 	r = step_done(s, q, "write the audit log", err);
+	/* By age every 256 rows or once an hour, whichever comes first. */
+	if (r == 0)
+		r = audit_prune_locked(s,
+				       ++s->audit_since_prune >= 256 ||
+					       now_ns() - s->audit_pruned_ns >=
+						       INT64_C(3600000000000),
+				       NULL, err);
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }

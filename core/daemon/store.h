@@ -152,6 +152,16 @@ struct audit_entry {
 };
 int store_audit(struct store *s, const struct audit_entry *a, struct joblet_error **err);
 
+/*
+ * Keep at most max_rows audit rows and none older than max_age_s seconds
+ * (-1: no such limit; both -1 until this is called).  Prunes now, adding the
+ * rows removed to *ret_pruned (may be NULL); then store_audit() keeps the
+ * rows within max_rows at every write, and prunes by age every 256 writes
+ * or once an hour.
+ */
+int store_audit_retention(struct store *s, int64_t max_age_s, int64_t max_rows, int64_t *ret_pruned,
+			  struct joblet_error **err);
+
 /* The newest audit rows, newest first, as a JSON array (new string). */
 int store_audit_json(struct store *s, int64_t limit, char **ret_json, struct joblet_error **err);
 

@@ -4,7 +4,8 @@
 # a line of the daemon's log; a job that nests 300 or 5000 folders (some 0000,
 # files read-only, links out to a canary) is removed by delete and
 # delete-all; the state folder is tightened to 0700 (and taken back by root)
-# with a log line, its files are 0600 under umask 022.
+# with a log line, its files are 0600 under umask 022; the audit table keeps
+# to server.audit_retention.
 . "${JOBLET_TEST_SRCDIR:?}/tests/integration/tap.sh"
 
 if ! command -v curl >/dev/null 2>&1; then
@@ -83,4 +84,18 @@ kurl reader "$URL/v1/jobs/$J300"
 ok 'test "$code" = 404' "... and the job is gone"
 ok '! grep -q "nested too deeply" "$DLOG"' "no removal gave up on depth"
 
+# ------------------------------------------------------------------ audit retention
+kurl admin "$URL/v1/audit?limit=1000"
+before=`printf '%s' "$out" | grep -o '"path":' | wc -l`
+stop_daemon
+start_daemon "" "  audit_retention:
+    max_age: 30d
+    max_rows: 3" || exit 1
+ok 'test "$before" -gt 3 && grep -q "pruned `expr $before - 3` audit rows beyond server.audit_retention" "$DLOG"' \
+	"a daemon started with server.audit_retention.max_rows 3 prunes the audit table at once ($before rows)"
+for i in 1 2 3 4 5; do kurl developer -X DELETE "$URL/v1/jobs/nosuch$i"; done
+kurl admin "$URL/v1/audit?limit=1000"
+after=`printf '%s' "$out" | grep -o '"path":' | wc -l`
+ok 'test "$after" = 3 && has "/v1/jobs/nosuch5" "$out" && ! has "/v1/jobs/nosuch2" "$out"' \
+	"... and keeps it at the newest 3 rows as requests come"
 stop_daemon

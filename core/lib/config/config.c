@@ -130,6 +130,13 @@ static const struct key_def tls_keys[] = {
 	{ NULL },
 };
 
+/* How long audit rows are kept (store.c prunes the oldest). */
+static const struct key_def audit_retention_keys[] = {
+	{ "max_age", KEY_DURATION_LIMIT, FIELD(audit_max_age_s), NULL },
+	{ "max_rows", KEY_LIMIT, FIELD(audit_max_rows), NULL },
+	{ NULL },
+};
+
 static const struct key_def server_keys[] = {
 	{ "address", KEY_ADDRESS, FIELD(server_address), NULL },
 	{ "tls", KEY_SECTION, 0, tls_keys },
@@ -138,6 +145,7 @@ static const struct key_def server_keys[] = {
 	{ "max_connections", KEY_COUNT, FIELD(max_connections), NULL },
 	{ "max_connections_per_client", KEY_COUNT, FIELD(max_connections_per_client), NULL },
 	{ "max_request_bytes", KEY_SIZE, FIELD(max_request_bytes), NULL },
+	{ "audit_retention", KEY_SECTION, 0, audit_retention_keys },
 	{ NULL },
 };
 
@@ -244,6 +252,8 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_client = 128;
 	cfg->max_request_bytes = INT64_C(64) << 20;
+	cfg->audit_max_age_s = 90 * 86400;
+	cfg->audit_max_rows = 1000000;
 	cfg->max_active_jobs = 10000;
 	cfg->default_max_log = INT64_C(64) << 20;
 	cfg->max_running_jobs = 100;

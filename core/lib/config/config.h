@@ -65,6 +65,8 @@ struct jl_config {
 	int64_t max_connections; /* server.max_connections: in all (more get 429) */
 	int64_t max_connections_per_client; /* server.max_connections_per_client: per address */
 	int64_t max_request_bytes; /* server.max_request_bytes: request bodies (413 beyond) */
+	int64_t audit_max_age_s;   /* server.audit_retention.max_age: seconds, -1 = unlimited */
+	int64_t audit_max_rows;	   /* server.audit_retention.max_rows: -1 = unlimited */
 	char *db_path; /* paths.db: the job store (SQLite), or NULL = STATE_DIR/joblet.db */
 	int64_t max_active_jobs; /* jobs.max_active: pending, scheduled and running jobs (429
 				    beyond) */

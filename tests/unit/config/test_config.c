@@ -333,6 +333,27 @@ START_TEST(test_max_log)
 }
 END_TEST
 
+/* server.audit_retention: 90 days and a million rows built in, each may be unlimited. */
+START_TEST(test_audit_retention)
+{
+	struct jl_config *cfg = load_ok("");
+
+	ck_assert_int_eq(cfg->audit_max_age_s, 90 * 86400);
+	ck_assert_int_eq(cfg->audit_max_rows, 1000000);
+	jl_config_free(cfg);
+	cfg = load_ok("server:\n  audit_retention:\n    max_age: 7d\n    max_rows: unlimited\n");
+	ck_assert_int_eq(cfg->audit_max_age_s, 7 * 86400);
+	ck_assert_int_eq(cfg->audit_max_rows, -1);
+	jl_config_free(cfg);
+	load_bad(
+		"server:\n  audit_retention:\n    max_age: 0\n", "line 3",
+		"`server.audit_retention.max_age` must be a duration (90s, 5m, 1h30m, 1d) or unlimited");
+	load_bad("server:\n  audit_retention:\n    max_rows: lots\n", "line 3",
+		 "a whole number of at least 1 or unlimited");
+	load_bad("server:\n  audit_retention: 90d\n", "line 2", "must be a mapping");
+}
+END_TEST
+
 START_TEST(test_unknown_keys_name_line_and_key)
 {
 	load_bad("logging:\n  level: info\nserverr:\n  port: 1\n", "line 3",
@@ -467,6 +488,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scheduler_capacity_keys);
 	tcase_add_test(tc, test_default_job_limits);
 	tcase_add_test(tc, test_max_log);
+	tcase_add_test(tc, test_audit_retention);
 	tcase_add_test(tc, test_reserve_cores);
 	tcase_add_test(tc, test_unknown_keys_name_line_and_key);
 	tcase_add_test(tc, test_wrong_types_and_values);

@@ -212,6 +212,72 @@ START_TEST(test_store_audit)
 }
 END_TEST
 
+/* The audit table stays within server.audit_retention: rows, then age. */
+static int64_t audit_rows(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t n = -1;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM audit", -1, &q, NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return n;
+}
+
+START_TEST(test_store_audit_retention)
+{
+	struct store *s = NULL;
+	struct audit_entry a = {
+		"developer-client", "ff03", "developer", "POST", "/v1/jobs", NULL, 201, 0, NULL
+	};
+	const char *path = jl_tmp_path("joblet.db");
+	char *json = NULL;
+	int64_t pruned = -1;
+	sqlite3 *db;
+
+	ck_assert_int_eq(store_open(path, &s, &err), 0);
+	for (int i = 0; i < 50; i++)
+		ck_assert_int_eq(store_audit(s, &a, &err), 0);
+	ck_assert_int_eq(audit_rows(path), 50);
+	/* Rows: pruned at once to the newest 10, then kept at 10 while rows come in. */
+	ck_assert_int_eq(store_audit_retention(s, -1, 10, &pruned, &err), 0);
+	ck_assert_int_eq(pruned, 40);
+	ck_assert_int_eq(audit_rows(path), 10);
+	a.target = "newest";
+	for (int i = 0; i < 30; i++)
+		ck_assert_int_eq(store_audit(s, &a, &err), 0);
+	ck_assert_int_eq(audit_rows(path), 10);
+	ck_assert_int_eq(store_audit_json(s, 1, &json, &err), 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"target\":\"newest\""));
+	free(json);
+
+	/* Age: the 6 oldest rows made 2 days old go, with a limit of one day. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(
+		sqlite3_exec(db,
+			     "UPDATE audit SET ts_ns = ts_ns - 172800000000000 WHERE id IN "
+			     "(SELECT id FROM audit ORDER BY id LIMIT 6)",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_audit_retention(s, 86400, -1, &pruned, &err), 0);
+	ck_assert_int_eq(pruned, 6);
+	ck_assert_int_eq(audit_rows(path), 4);
+	/* Unlimited both ways: nothing more goes. */
+	ck_assert_int_eq(store_audit_retention(s, -1, -1, &pruned, &err), 0);
+	ck_assert_int_eq(pruned, 0);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(store_audit(s, &a, &err), 0);
+	ck_assert_int_eq(audit_rows(path), 24);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(test_store_refusals)
 {
 	struct store *s = NULL;
@@ -295,6 +361,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_store_records);
 	tcase_add_test(tc, test_store_audit);
+	tcase_add_test(tc, test_store_audit_retention);
 	tcase_add_test(tc, test_store_refusals);
 	tcase_add_test(tc, test_store_migrates_v2);
 	tcase_add_test(tc, test_states);
