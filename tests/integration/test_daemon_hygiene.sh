@@ -21,7 +21,14 @@ if test "`id -u`" -eq 0; then
 	root=yes
 	chown 65534:65534 "$TMP/state"
 fi
-start_daemon || exit 1
+# A job that asks for no disk limit writes /work in its own folder on the host
+# (with one, /work is a tmpfs, gone with the job's mount namespace).
+ISO="isolation:
+  ceiling:
+    disk: unlimited"
+test "$no_isolation" = yes && ISO="$ISO
+  stack: [none]"
+start_daemon "$ISO" || exit 1
 
 # ------------------------------------------------------------------ the state folder
 ok 'test "`stat -c %a "$TMP/state"`" = 700 && grep -q "the state directory \`$TMP/state\` was mode 0755; made it 0700" "$DLOG"' \
@@ -63,14 +70,15 @@ mkdir -p "$canary" && echo "keep me" >"$canary/keep"
 # and modes at every level), read-only files, links out to the canary
 # (absolute) and upwards (relative), a folder 0000 and a read-only one.
 deep_job() { # depth
-	kurl developer -X POST -d '{"command":["sh","-c","p=; i=0; while [ $i -lt '"$1"' ]; do p=${p}d/; i=$((i+1)); done; mkdir -p $p && echo x >d/d/ro && chmod 0444 d/d/ro && ln -s '"$canary"' d/d/d/out && ln -s ../../../../../.. d/d/up && echo y >d/d/d/f && chmod 0 d/d/d && chmod 0555 d && echo made"]}' "$URL/v1/jobs"
+	kurl developer -X POST -d '{"max_disk":-1,"command":["sh","-c","p=; i=0; while [ $i -lt '"$1"' ]; do p=${p}d/; i=$((i+1)); done; mkdir -p $p && echo x >d/d/ro && chmod 0444 d/d/ro && ln -s '"$canary"' d/d/d/out && ln -s ../../../../../.. d/d/up && echo y >d/d/d/f && chmod 0 d/d/d && chmod 0555 d && echo made"]}' "$URL/v1/jobs"
 	jid
 }
 J300=`deep_job 300`
 J5000=`deep_job 5000`
 ok 'wait_state "$J300" COMPLETED 300 && wait_state "$J5000" COMPLETED 600' "jobs that nest 300 and 5000 folders complete"
 kurl reader "$URL/v1/jobs/$J5000/logs"
-ok 'has made "$out"' "... having made them"
+ok 'has made "$out" && test -d "$TMP/state/jobs/$J5000/work/d/d" && test -L "$TMP/state/jobs/$J300/work/d/d/d/out"' \
+	"... having made them in their folders on the host"
 RNXD="$RNX --config $CERTS/rnx-config-developer.yml"
 run $RNXD job delete "$J5000"
 ok 'test $rc -eq 0 && ! test -e "$TMP/state/jobs/$J5000"' "rnx job delete removes the job 5000 folders deep"
@@ -88,7 +96,7 @@ ok '! grep -q "nested too deeply" "$DLOG"' "no removal gave up on depth"
 kurl admin "$URL/v1/audit?limit=1000"
 before=`printf '%s' "$out" | grep -o '"path":' | wc -l`
 stop_daemon
-start_daemon "" "  audit_retention:
+start_daemon "$ISO" "  audit_retention:
     max_age: 30d
     max_rows: 3" || exit 1
 ok 'test "$before" -gt 3 && grep -q "pruned `expr $before - 3` audit rows beyond server.audit_retention" "$DLOG"' \
