@@ -193,8 +193,7 @@ int jl_uploads_encode(char *const *host_paths, json_object **ret_value, struct j
 
 /* ------------------------------------------------------------------ the daemon: a request in */
 
-/* dir/a/b.txt: relative, no `.`/`..`/empty parts, no NUL, bounded. */
-static bool upload_path_ok(const char *p)
+bool jl_upload_path_ok(const char *p)
 {
 	size_t depth = 0;
 
@@ -258,7 +257,7 @@ static int decode_one(json_object *o, size_t i, struct jl_upload *up, struct job
 					"each of `uploads` must be an object {path, data, mode}");
 	if ((r = decode_members(o, i, up, &path, &data, &dlen, err)) < 0)
 		return r;
-	if (!path || !upload_path_ok(path))
+	if (!path || !jl_upload_path_ok(path))
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
 			"uploads[%zu]: path `%s` must be relative to /work, without `.`, `..` or empty parts",

@@ -53,6 +53,9 @@ int jl_uploads_encode(char *const *host_paths, json_object **ret_value, struct j
  */
 int jl_uploads_decode(json_object *value, void *uploads, struct joblet_error **err);
 
+/* dir/a/b.txt: relative, no `.`, `..` or empty parts, at most 1024 bytes and 32 deep. */
+bool jl_upload_path_ok(const char *path);
+
 /* The paths of u as a JSON array (new), as answers show them; NULL without memory. */
 json_object *jl_uploads_paths(const struct jl_uploads *u);
 

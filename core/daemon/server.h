@@ -45,6 +45,7 @@ struct daemon_ctx {
 
 #define ROUTE_MUTATING 1u /* written to the audit log */
 #define ROUTE_STREAM   2u /* answers text/event-stream; no idle timeout */
+#define ROUTE_UPLOAD   4u /* also takes multipart/form-data, spooled (upload_stream.h) */
 
 struct request;
 
@@ -67,6 +68,12 @@ struct request {
 	char *body; /* the request body, NUL-terminated (may hold NULs) */
 	size_t body_len, body_cap;
 	bool too_big;
+	size_t seen;	      /* body bytes received */
+	unsigned int refused; /* a body refused while read (body_grow()): answered at its end */
+	struct upload_stream *ups; /* a multipart body being spooled (upload_stream.h), or NULL */
+	int64_t held_bytes;	   /* of server.max_buffered_bytes */
+	bool held_identity;	   /* counts against server.max_uploads_per_identity */
+	bool held_stream;	   /* counts against server.max_streamed_uploads */
 	bool answered;
 	bool counted;	  /* holds a connection-cap slot */
 	int32_t status;	  /* the status answered */

@@ -138,6 +138,9 @@ static const struct key_def server_keys[] = {
 	{ "max_connections", KEY_COUNT, FIELD(max_connections), NULL },
 	{ "max_connections_per_client", KEY_COUNT, FIELD(max_connections_per_client), NULL },
 	{ "max_request_bytes", KEY_SIZE, FIELD(max_request_bytes), NULL },
+	{ "max_buffered_bytes", KEY_SIZE, FIELD(max_buffered_bytes), NULL },
+	{ "max_uploads_per_identity", KEY_COUNT, FIELD(max_uploads_per_identity), NULL },
+	{ "max_streamed_uploads", KEY_COUNT, FIELD(max_streamed_uploads), NULL },
 	{ NULL },
 };
 
@@ -244,6 +247,9 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_connections = 1024;
 	cfg->max_connections_per_client = 128;
 	cfg->max_request_bytes = INT64_C(64) << 20;
+	cfg->max_buffered_bytes = INT64_C(8) << 20;
+	cfg->max_uploads_per_identity = 8;
+	cfg->max_streamed_uploads = 16;
 	cfg->max_active_jobs = 10000;
 	cfg->default_max_log = INT64_C(64) << 20;
 	cfg->max_running_jobs = 100;
