@@ -11,6 +11,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_rnx_api.sh \
 	tests/integration/test_serve.sh \
 	tests/integration/test_api.sh \
+	tests/integration/test_uploads.sh \
 	tests/integration/test_restart.sh \
 	tests/integration/test_scheduler.sh \
 	tests/integration/test_runtime.sh \
