@@ -421,7 +421,8 @@ static int post_job(struct run *run, struct joblet_error **err)
 
 /*
  * POST the job, again while the node answers 429 or 503 with Retry-After
- * (such an answer made nothing), for at most SUBMIT_RETRY_S seconds.
+ * (such an answer made nothing), for at most SUBMIT_RETRY_S seconds, saying
+ * so on stderr each time.
  */
 static int submit_with_retries(struct run *run, struct joblet_error **err)
 {
@@ -443,10 +444,8 @@ static int submit_with_retries(struct run *run, struct joblet_error **err)
 		after = after < 1 ? 1 : after > 10 ? 10 : after;
 		if (after > SUBMIT_RETRY_S - waited)
 			after = SUBMIT_RETRY_S - waited;
-		if (after >= 2 || waited > 0)
-			fprintf(stderr,
-				"rnx: the node is busy (HTTP %d: %s); trying again in %ld s\n",
-				(int)e->detail, joblet_error_message(e), after);
+		fprintf(stderr, "rnx: the node is busy (HTTP %d: %s); trying again in %ld s\n",
+			(int)e->detail, joblet_error_message(e), after);
 		joblet_error_free(e);
 		sleep((unsigned)after);
 		waited += after;

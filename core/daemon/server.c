@@ -670,9 +670,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			(long long)s->d->cfg->max_request_bytes);
 	if (rq->refused)
 		return (enum MHD_Result)body_refusal(rq, rq->refused);
-	if (rq->ups)
-		return (enum MHD_Result)upload_stream_finish(rq);
-	return (enum MHD_Result)rq->route->handler(rq);
+	{
+		int r = rq->ups ? upload_stream_finish(rq) : rq->route->handler(rq);
+
+		/* The body is used up: a stream that goes on (an install) holds no share. */
+		body_end(rq);
+		return (enum MHD_Result)r;
+	}
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -14,7 +14,10 @@ if ! command -v curl >/dev/null 2>&1; then
 	echo "# curl not found (Debian package curl)"
 	exit 77
 fi
-test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1 && no_isolation=yes
+# Under valgrind the peak RSS is valgrind's and the files are made smaller.
+VG=${JOBLET_TEST_UNDER_VALGRIND:-0}
+MB=40
+test "$VG" = 1 && MB=4
 STACK=
 test "$no_isolation" = yes || test "`id -u`" -ne 0 && STACK="isolation:
   stack: [none]"
@@ -35,7 +38,7 @@ hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$DAEMON_PID/st
 spool_empty() { test -z "`ls -A "$SPOOL" 2>/dev/null`"; }
 
 # ------------------------------------------------------------------ curl -F
-head -c 40000000 /dev/urandom >"$TMP/big.bin"
+head -c ${MB}000000 /dev/urandom >"$TMP/big.bin"
 echo small >"$TMP/small.txt"
 SUM=`sha256sum <"$TMP/big.bin" | cut -d' ' -f1`
 printf '%s' '{"command":["sh","-c","sha256sum <big.bin; cat d/small.txt; stat -c %a d/small.txt d empty"],"uploads":[{"path":"d","dir":true,"mode":488},{"path":"d/small.txt","mode":384},{"path":"empty","dir":true}]}' >"$TMP/job.json"
@@ -43,30 +46,30 @@ HWM0=`hwm_kb`
 kurl developer -F "job=<$TMP/job.json;type=application/json" -F "upload=@$TMP/big.bin;filename=big.bin" \
 	-F "upload=@$TMP/small.txt;filename=d/small.txt" "$URL/v1/jobs"
 J1=`jid`
-ok 'test "$code" = 201 && has "\"uploads\":[" "$out"' "a 40 MB upload with curl -F: 201"
+ok 'test "$code" = 201 && has "\"uploads\":[" "$out"' "a $MB MB upload with curl -F: 201"
 wait_state "$J1" COMPLETED
 kurl reader "$URL/v1/jobs/$J1/logs"
 ok 'has "$SUM" "$out"' "the job reads the uploaded file byte for byte (sha256)"
 ok 'has "small" "$out" && has "600" "$out" && has "750" "$out" && has "755" "$out"' "folders and modes of the job part apply"
 HWM1=`hwm_kb`
-echo "# daemon VmHWM: ${HWM0} kB before, ${HWM1} kB after a 40 MB multipart upload"
-ok 'test -n "$HWM1" && test "$HWM1" -lt `expr $HWM0 + 16384`' "the daemon's peak RSS grows by less than 16 MiB for a 40 MB upload"
+echo "# daemon VmHWM: ${HWM0} kB before, ${HWM1} kB after a $MB MB multipart upload"
+ok 'test "$VG" = 1 || test "$HWM1" -lt `expr $HWM0 + 16384`' "the daemon's peak RSS grows by less than 16 MiB for a $MB MB upload"
 ok 'spool_empty' "the spool is empty once the job is made"
 
 # ------------------------------------------------------------------ rnx --upload
 mkdir -p "$TMP/tree/sub"
-head -c 30000000 /dev/urandom >"$TMP/tree/sub/data.bin"
+head -c `expr $MB / 4 \* 3`000000 /dev/urandom >"$TMP/tree/sub/data.bin"
 printf '#!/bin/sh\necho run-ok\n' >"$TMP/tree/run.sh"
 chmod 755 "$TMP/tree/run.sh"
 SUM2=`sha256sum <"$TMP/tree/sub/data.bin" | cut -d' ' -f1`
 run "$RNX" --config "$CERTS/rnx-config-developer.yml" job run --upload "$TMP/tree" -- sh -c 'sha256sum <tree/sub/data.bin; ./tree/run.sh'
 J2=`printf '%s' "$out" | sed -n 's/^Job \([0-9a-f-]*\) .*/\1/p'`
-ok 'test $rc = 0 && test -n "$J2"' "rnx job run --upload of a folder with 30 MB: submitted"
+ok 'test $rc = 0 && test -n "$J2"' "rnx job run --upload of a folder with tens of MB: submitted"
 wait_state "$J2" COMPLETED
 kurl reader "$URL/v1/jobs/$J2/logs"
 ok 'has "$SUM2" "$out" && has "run-ok" "$out"' "rnx uploads reach the job byte for byte, modes kept"
 HWM2=`hwm_kb`
-ok 'test "$HWM2" -lt `expr $HWM0 + 16384`' "the daemon's peak RSS stays bounded after rnx's upload too (${HWM2} kB)"
+ok 'test "$VG" = 1 || test "$HWM2" -lt `expr $HWM0 + 16384`' "the daemon's peak RSS stays bounded after rnx's upload too (${HWM2} kB)"
 
 # ------------------------------------------------------------------ 413, nothing left
 head -c 52000000 /dev/zero >"$TMP/huge.bin"
