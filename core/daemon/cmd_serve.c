@@ -304,6 +304,7 @@ static int serve_start_parts(struct serve *s)
 	d->cfg = s->boot;
 	d->config_path = s->boot->source;
 	d->set = s->set;
+	d->body = &upload_body_hooks;
 	d->started_ns = (int64_t)time(NULL) * 1000000000;
 	if (serve_secret_key(s) < 0)
 		goto fail;

@@ -25,7 +25,6 @@
 #include "base/cleanup.h"
 #include "server.h"
 #include "store.h"
-#include "upload_stream.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -574,7 +573,7 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 				"the request body of %s bytes is larger than the %lld allowed (server.max_request_bytes)",
 				cl, (long long)s->d->cfg->max_request_bytes);
 	}
-	return body_start(rq);
+	return s->d->body->start(rq);
 }
 
 /*
@@ -585,7 +584,6 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 static int body_data(struct server *s, struct request *rq, const char *data, size_t n)
 {
 	const char *cl;
-	size_t want;
 
 	rq->seen += n;
 	if (rq->too_big || rq->refused)
@@ -596,15 +594,15 @@ static int body_data(struct server *s, struct request *rq, const char *data, siz
 		free(rq->body);
 		rq->body = NULL;
 		rq->body_len = rq->body_cap = 0;
-		body_end(rq);
+		s->d->body->end(rq);
 		return MHD_YES;
 	}
 	if (rq->ups) {
-		upload_stream_feed(rq, data, n);
+		s->d->body->feed(rq, data, n);
 		return MHD_YES;
 	}
 	cl = request_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (!cl && (rq->refused = body_grow(rq, n))) {
+	if (!cl && (rq->refused = s->d->body->grow(rq, n))) {
 		free(rq->body);
 		rq->body = NULL;
 		rq->body_len = rq->body_cap = 0;
@@ -619,12 +617,11 @@ static int body_data(struct server *s, struct request *rq, const char *data, siz
 			ncap = rq->body_cap ? rq->body_cap : 4096;
 		while (ncap < rq->body_len + n + 1)
 			ncap *= 2;
-		want = ncap;
-		g = realloc(rq->body, want);
+		g = realloc(rq->body, ncap);
 		if (!g)
 			return MHD_NO;
 		rq->body = g;
-		rq->body_cap = want;
+		rq->body_cap = ncap;
 	}
 	memcpy(rq->body + rq->body_len, data, n);
 	rq->body_len += n;
@@ -669,12 +666,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			"the request body is larger than the %lld bytes allowed (server.max_request_bytes)",
 			(long long)s->d->cfg->max_request_bytes);
 	if (rq->refused)
-		return (enum MHD_Result)body_refusal(rq, rq->refused);
+		return (enum MHD_Result)s->d->body->refusal(rq, rq->refused);
 	{
-		int r = rq->ups ? upload_stream_finish(rq) : rq->route->handler(rq);
+		int r = rq->ups ? s->d->body->finish(rq) : rq->route->handler(rq);
 
 		/* The body is used up: a stream that goes on (an install) holds no share. */
-		body_end(rq);
+		s->d->body->end(rq);
 		return (enum MHD_Result)r;
 	}
 }
@@ -682,14 +679,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = cls;
 	struct request *rq = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
 	if (!rq)
 		return;
-	body_end(rq);
+	s->d->body->end(rq);
 	free(rq->path);
 	free(rq->arg);
 	free(rq->body);

@@ -29,6 +29,22 @@ struct store;
 struct server;
 struct secret_key;
 
+struct request;
+
+/*
+ * How request bodies are taken: their limits and the multipart spool
+ * (upload_stream.h documents each).  A table handed to the server by
+ * cmd_serve.c, as the routes are: server.c calls it, never names its file.
+ */
+struct body_hooks {
+	int (*start)(struct request *rq); /* after route and role: MHD_YES or answered */
+	unsigned int (*grow)(struct request *rq, size_t n); /* chunked: 0 or the refusal */
+	int (*refusal)(struct request *rq, unsigned int status);
+	void (*feed)(struct request *rq, const char *data, size_t n); /* multipart bytes */
+	int (*finish)(struct request *rq); /* multipart complete: answers or runs the route */
+	void (*end)(struct request *rq);   /* release the limits, remove the spool */
+};
+
 /* What the routes may use: the daemon's parts. */
 struct daemon_ctx {
 	const struct jl_config *cfg; /* the configuration the daemon started with */
@@ -39,6 +55,7 @@ struct daemon_ctx {
 	struct log_hub *hub;
 	struct server *server;
 	const struct secret_key *secret_key; /* of secrets at rest (secrets.h) */
+	const struct body_hooks *body;	     /* upload_stream.c's */
 	int64_t started_ns;
 	volatile int stopping; /* set when the daemon shuts down: streams end */
 };
@@ -46,8 +63,6 @@ struct daemon_ctx {
 #define ROUTE_MUTATING 1u /* written to the audit log */
 #define ROUTE_STREAM   2u /* answers text/event-stream; no idle timeout */
 #define ROUTE_UPLOAD   4u /* also takes multipart/form-data, spooled (upload_stream.h) */
-
-struct request;
 
 struct route {
 	const char *method;

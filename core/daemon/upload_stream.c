@@ -35,6 +35,8 @@
 #define MAX_JOB_PART (1 << 20)
 /* Files and folders of one multipart body (as jl_uploads_decode). */
 #define MAX_ITEMS 10000
+/* A refused body up to this size, sent without Expect: 100-continue, is read before the answer. */
+#define DROP_BEFORE_ANSWER (1 << 20)
 /* What MHD's multipart parser buffers. */
 #define PP_BUFFER (32 * 1024)
 
@@ -177,8 +179,18 @@ int body_start(struct request *rq)
 	pthread_mutex_lock(&gate.lock);
 	status = hold(rq, multipart, len);
 	pthread_mutex_unlock(&gate.lock);
-	if (status)
+	if (status) {
+		/*
+		 * A client that sends a small body at once (no 100-continue, as curl
+		 * below 1 MiB) may see a reset instead of an early answer: read and
+		 * drop such a body, then answer.  Others are answered now.
+		 */
+		if (len >= 0 && len <= DROP_BEFORE_ANSWER && !request_header(rq, "Expect")) {
+			rq->refused = status;
+			return MHD_YES;
+		}
 		return refuse(rq, status, multipart);
+	}
 	if (multipart && upload_stream_new(rq) < 0)
 		return MHD_YES; /* answered */
 	return MHD_YES;
@@ -207,7 +219,7 @@ unsigned int body_grow(struct request *rq, size_t n)
 
 int body_refusal(struct request *rq, unsigned int status)
 {
-	return refuse(rq, status, false);
+	return refuse(rq, status, is_multipart(request_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE)));
 }
 
 static void upload_stream_free(struct upload_stream *us);
@@ -763,3 +775,12 @@ int upload_stream_move(const char *state_dir, void *cls, struct joblet_error **e
 	}
 	return 0;
 }
+
+const struct body_hooks upload_body_hooks = {
+	.start = body_start,
+	.grow = body_grow,
+	.refusal = body_refusal,
+	.feed = upload_stream_feed,
+	.finish = upload_stream_finish,
+	.end = body_end,
+};

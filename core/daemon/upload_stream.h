@@ -21,7 +21,8 @@
  * into the job's work folder when the job is made; the spool goes on any
  * failure and leftovers at start.
  *
- * Called by server.c (the body) and api_jobs.c (the job); the counters are
+ * server.c calls the body functions through upload_body_hooks (which
+ * cmd_serve.c hands it), api_jobs.c the job functions; the counters are
  * the daemon's and thread-safe.
  */
 #ifndef JOBLET_DAEMON_UPLOAD_STREAM_H
@@ -65,7 +66,7 @@ int body_start(struct request *rq);
  */
 unsigned int body_grow(struct request *rq, size_t n);
 
-/* Answer a body refused by body_grow() (status 503 or 413). */
+/* Answer a body refused by body_grow() or, once read, by body_start() (503, 413, 429). */
 int body_refusal(struct request *rq, unsigned int status);
 
 /* Release what rq holds of the limits and remove its spool, if any. */
@@ -104,6 +105,9 @@ void upload_stream_set_owner(struct upload_stream *us, uid_t uid, gid_t gid);
  * owner and modes and rename them into <state_dir>/work.  Errors: JOBLET_E_IO.
  */
 int upload_stream_move(const char *state_dir, void *us, struct joblet_error **err);
+
+/* body_start() and the others above, for the server (server.h). */
+extern const struct body_hooks upload_body_hooks;
 
 /* Remove what an earlier run left in <state_dir>/uploads; 0 or JOBLET_E_IO. */
 int upload_spool_clear(const char *state_dir, struct joblet_error **err);
