@@ -57,6 +57,7 @@ struct rnx_api {
 	struct pem_file cert, key, ca;
 	char *last_event_id;
 	unsigned connections;
+	long retry_after; /* of the last answer, or -1 */
 	int curl_inited;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -81,6 +82,8 @@ struct xfer {
 	struct joblet_error *perr; /* the parser's error */
 	char reason[128];	   /* reason phrase of the last status line */
 	char *content_type;
+	curl_mime *mime;  /* a multipart/form-data body (borrowed), or NULL */
+	long retry_after; /* Retry-After of the answer in seconds, or -1 */
 };
 
 static void xfer_done(struct xfer *x)
@@ -789,6 +792,19 @@ static size_t header_cb(char *p, size_t size, size_t n, void *userdata)
 	struct xfer *x = userdata;
 	size_t len = size * n;
 
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		char num[16];
+		size_t k = 0;
+
+		for (size_t i = 12; i < len && k + 1 < sizeof(num); i++)
+			if (p[i] >= '0' && p[i] <= '9')
+				num[k++] = p[i];
+			else if (k || (p[i] != ' ' && p[i] != '\t'))
+				break;
+		num[k] = '\0';
+		/* An HTTP date instead of seconds: a second, then ask again. */
+		x->retry_after = k ? strtol(num, NULL, 10) : 1;
+	}
 	/* "HTTP/1.1 404 Not Found": keep "Not Found" for bodiless errors. */
 	if (len > 5 && memcmp(p, "HTTP/", 5) == 0) {
 		const char *sp = memchr(p, ' ', len), *end = p + len;
@@ -919,7 +935,9 @@ static int prepare(struct rnx_api *api, struct xfer *x, const char *method, cons
 	/* Header lines: what curl would add by itself is overridden or removed. */
 	const char *lines[] = {
 		stream ? "Accept: text/event-stream" : "Accept: application/json",
-		body ? "Content-Type: application/json" : "Content-Type:",
+		x->mime ? NULL
+		: body	? "Content-Type: application/json"
+			: "Content-Type:",
 		"Expect:", /* no 100-continue round trip for larger bodies */
 		leid,
 	};
@@ -953,7 +971,9 @@ static int prepare(struct rnx_api *api, struct xfer *x, const char *method, cons
 		cr |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		cr |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_TIMEOUT_S);
 	}
-	if (strcmp(method, "GET") == 0 && !body) {
+	if (x->mime) {
+		cr |= curl_easy_setopt(c, CURLOPT_MIMEPOST, x->mime);
+	} else if (strcmp(method, "GET") == 0 && !body) {
 		cr |= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else if (body || strcmp(method, "POST") == 0) {
 		cr |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -994,22 +1014,20 @@ static int status_error(const struct xfer *x, long status, struct joblet_error *
 	return rnx_api_status_error(status, x->buf ? x->buf : "", x->len, err);
 }
 
-int rnx_api_request(struct rnx_api *api, const char *method, const char *path, const char *body,
-		    size_t body_len, char **ret_body, size_t *ret_len, struct joblet_error **err)
+/* Perform the prepared call of x and keep its answer (rnx_api_request()). */
+static int perform(struct rnx_api *api, struct xfer *x, const char *method, const char *path,
+		   struct curl_slist *headers, char **ret_body, size_t *ret_len,
+		   struct joblet_error **err)
 {
-	struct xfer x = { .api = api, .mode = XFER_BODY, .max = RNX_API_MAX_BODY };
-	struct curl_slist *headers = NULL;
 	CURLcode res;
 	long status = 0;
-	int r;
+	int r = 0;
 
-	r = prepare(api, &x, method, path, body, body_len, 0, NULL, &headers, err);
-	if (r < 0)
-		return r;
 	res = curl_easy_perform(api->curl);
 	curl_slist_free_all(headers);
 	count_connections(api);
-	if (res == CURLE_WRITE_ERROR && x.too_big)
+	api->retry_after = x->retry_after;
+	if (res == CURLE_WRITE_ERROR && x->too_big)
 		r = joblet_error_set(
 			err, JOBLET_E_LIMIT, 0,
 			"the answer of node `%s` to %s %s is larger than the %u MiB rnx accepts",
@@ -1019,28 +1037,98 @@ int rnx_api_request(struct rnx_api *api, const char *method, const char *path, c
 				     "cannot hold the answer of node `%s` to %s %s",
 				     api->node->name, method, path);
 	else if (res != CURLE_OK)
-		r = transport_error(api, &x, res, method, path, err);
+		r = transport_error(api, x, res, method, path, err);
 	else {
 		curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, &status);
 		if (status < 200 || status > 299)
-			r = status_error(&x, status, err);
+			r = status_error(x, status, err);
 	}
 	if (r == 0) {
-		if (!x.buf)
-			x.buf = strdup("");
-		if (!x.buf) {
+		if (!x->buf)
+			x->buf = strdup("");
+		if (!x->buf) {
 			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 					     "cannot hold the answer of node `%s`",
 					     api->node->name);
 		} else {
 			if (ret_len)
-				*ret_len = x.len;
-			*ret_body = x.buf;
-			x.buf = NULL;
+				*ret_len = x->len;
+			*ret_body = x->buf;
+			x->buf = NULL;
 		}
 	}
-	xfer_done(&x);
+	xfer_done(x);
 	return r;
+}
+
+int rnx_api_request(struct rnx_api *api, const char *method, const char *path, const char *body,
+		    size_t body_len, char **ret_body, size_t *ret_len, struct joblet_error **err)
+{
+	struct xfer x = {
+		.api = api, .mode = XFER_BODY, .max = RNX_API_MAX_BODY, .retry_after = -1
+	};
+	struct curl_slist *headers = NULL;
+	int r;
+
+	api->retry_after = -1;
+	r = prepare(api, &x, method, path, body, body_len, 0, NULL, &headers, err);
+	if (r < 0)
+		return r;
+	return perform(api, &x, method, path, headers, ret_body, ret_len, err);
+}
+
+int rnx_api_post_multipart(struct rnx_api *api, const char *path, const char *json,
+			   const struct rnx_api_file *files, size_t n, char **ret_body,
+			   size_t *ret_len, struct joblet_error **err)
+{
+	struct xfer x = {
+		.api = api, .mode = XFER_BODY, .max = RNX_API_MAX_BODY, .retry_after = -1
+	};
+	struct curl_slist *headers = NULL;
+	curl_mime *mime = curl_mime_init(api->curl);
+	curl_mimepart *part;
+	CURLcode cr = CURLE_OK;
+	int r;
+
+	api->retry_after = -1;
+	if (!mime)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare POST %s",
+					path);
+	part = curl_mime_addpart(mime);
+	cr |= part ? curl_mime_name(part, "job") : CURLE_OUT_OF_MEMORY;
+	cr |= part ? curl_mime_data(part, json, CURL_ZERO_TERMINATED) : CURLE_OUT_OF_MEMORY;
+	cr |= part ? curl_mime_type(part, "application/json") : CURLE_OUT_OF_MEMORY;
+	/* Each file is read by libcurl as it is sent: rnx never holds one. */
+	for (size_t i = 0; cr == CURLE_OK && i < n; i++) {
+		part = curl_mime_addpart(mime);
+		cr |= part ? curl_mime_name(part, "upload") : CURLE_OUT_OF_MEMORY;
+		cr |= part ? curl_mime_filedata(part, files[i].host) : CURLE_OUT_OF_MEMORY;
+		cr |= part ? curl_mime_filename(part, files[i].rel) : CURLE_OUT_OF_MEMORY;
+		cr |= part ? curl_mime_type(part, "application/octet-stream") : CURLE_OUT_OF_MEMORY;
+		if (cr != CURLE_OK) {
+			curl_mime_free(mime);
+			return joblet_error_set(err, JOBLET_E_IO, 0, "cannot send upload `%s`: %s",
+						files[i].host, curl_easy_strerror(cr));
+		}
+	}
+	if (cr != CURLE_OK) {
+		curl_mime_free(mime);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot prepare POST %s",
+					path);
+	}
+	x.mime = mime;
+	r = prepare(api, &x, "POST", path, NULL, 0, 0, NULL, &headers, err);
+	if (r == 0)
+		r = perform(api, &x, "POST", path, headers, ret_body, ret_len, err);
+	/* The handle must not point at the freed form on its next call. */
+	curl_easy_setopt(api->curl, CURLOPT_MIMEPOST, (curl_mime *)NULL);
+	curl_mime_free(mime);
+	return r;
+}
+
+long rnx_api_retry_after(const struct rnx_api *api)
+{
+	return api->retry_after;
 }
 
 int rnx_api_stream(struct rnx_api *api, const char *method, const char *path, const char *body,

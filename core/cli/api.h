@@ -97,6 +97,25 @@ unsigned rnx_api_connections(const struct rnx_api *api);
 int rnx_api_request(struct rnx_api *api, const char *method, const char *path, const char *body,
 		    size_t body_len, char **ret_body, size_t *ret_len, struct joblet_error **err);
 
+/* A file of a multipart/form-data body: read from host, named rel. */
+struct rnx_api_file {
+	const char *host; /* the file to send (borrowed) */
+	const char *rel;  /* its filename in the body: the path in the job's /work */
+};
+
+/*
+ * POST to path a multipart/form-data body: a part `job` holding json and a
+ * part `upload` per file, read by libcurl as it sends them (rnx never holds
+ * a file in memory).  Answers and errors as rnx_api_request(); JOBLET_E_IO
+ * when a file cannot be read.
+ */
+int rnx_api_post_multipart(struct rnx_api *api, const char *path, const char *json,
+			   const struct rnx_api_file *files, size_t n, char **ret_body,
+			   size_t *ret_len, struct joblet_error **err);
+
+/* The Retry-After (seconds) of the last answer, or -1 when it had none. */
+long rnx_api_retry_after(const struct rnx_api *api);
+
 /*
  * A GET or POST whose answer is text/event-stream: every event goes to
  * cb(userdata, ev) as it arrives (see sse.h; ev->id is the last event id,

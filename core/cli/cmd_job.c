@@ -31,6 +31,8 @@
 #include "common/uploads.h"
 #include "common/runtime_text.h"
 
+/* How long a submission refused with 429/503 + Retry-After is tried again. */
+#define SUBMIT_RETRY_S 60L
 /* How long a follower tries to get its stream back. */
 #define RECONNECT_S 60
 
@@ -377,17 +379,92 @@ static int run_read_spec(struct run *run)
 	return 0;
 }
 
+/*
+ * The files of --upload, listed by the uploads hook of the request (which
+ * has no userdata) and sent as multipart/form-data parts.  rnx runs one job
+ * submission per process.
+ */
+static struct jl_upload_plan submit_plan;
+
+static int plan_uploads(char *const *host_paths, json_object **ret_value, struct joblet_error **err)
+{
+	int r;
+
+	jl_upload_plan_done(&submit_plan);
+	r = jl_uploads_plan(host_paths, &submit_plan, err);
+	if (r == 0)
+		*ret_value = TAKE_PTR(submit_plan.entries);
+	return r;
+}
+
+/* One POST /v1/jobs: multipart when there are files, else JSON. */
+static int post_job(struct run *run, struct joblet_error **err)
+{
+	struct rnx_api_file *files;
+	int r;
+
+	if (submit_plan.n == 0)
+		return rnx_api_request(run->api, "POST", "/v1/jobs", run->body, strlen(run->body),
+				       &run->answer, NULL, err);
+	files = calloc(submit_plan.n, sizeof(*files));
+	if (!files)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	for (size_t i = 0; i < submit_plan.n; i++) {
+		files[i].host = submit_plan.files[i].host;
+		files[i].rel = submit_plan.files[i].rel;
+	}
+	r = rnx_api_post_multipart(run->api, "/v1/jobs", run->body, files, submit_plan.n,
+				   &run->answer, NULL, err);
+	free(files);
+	return r;
+}
+
+/*
+ * POST the job, again while the node answers 429 or 503 with Retry-After
+ * (such an answer made nothing), for at most SUBMIT_RETRY_S seconds, saying
+ * so on stderr each time.
+ */
+static int submit_with_retries(struct run *run, struct joblet_error **err)
+{
+	long waited = 0;
+
+	for (;;) {
+		struct joblet_error *e = NULL;
+		long after;
+		int r = post_job(run, &e);
+
+		if (r == 0)
+			return 0;
+		after = rnx_api_retry_after(run->api);
+		if (after < 0 || (e->detail != 429 && e->detail != 503) ||
+		    waited >= SUBMIT_RETRY_S) {
+			*err = e;
+			return r;
+		}
+		after = after < 1 ? 1 : after > 10 ? 10 : after;
+		if (after > SUBMIT_RETRY_S - waited)
+			after = SUBMIT_RETRY_S - waited;
+		fprintf(stderr, "rnx: the node is busy (HTTP %d: %s); trying again in %ld s\n",
+			(int)e->detail, joblet_error_message(e), after);
+		joblet_error_free(e);
+		sleep((unsigned)after);
+		waited += after;
+	}
+}
+
 /* POST the job: 0 with run->rec, or an exit status (the error printed). */
 static int run_submit(struct run *run)
 {
 	struct rnx_ctx *ctx = run->ctx;
-	struct jl_job_request_out out = { schedule_arg(run->nargs, run->args), jl_uploads_encode };
+	struct jl_job_request_out out = { schedule_arg(run->nargs, run->args), plan_uploads };
 	struct joblet_error *e = NULL;
+	int r;
 
-	if (jl_job_spec_to_request(run->spec, &out, &run->body, &e) < 0 ||
+	r = jl_job_spec_to_request(run->spec, &out, &run->body, &e) < 0 ||
 	    rnx_api_open(ctx->config_path, ctx->node, &run->api, &e) < 0 ||
-	    rnx_api_request(run->api, "POST", "/v1/jobs", run->body, strlen(run->body),
-			    &run->answer, NULL, &e) < 0)
+	    submit_with_retries(run, &e) < 0;
+	jl_upload_plan_done(&submit_plan);
+	if (r)
 		return fail(e);
 	run->rec = json_tokener_parse(run->answer);
 	if (!run->rec || !jstr(run->rec, "id")) {

@@ -30,8 +30,9 @@
 /* ------------------------------------------------------------------ rnx: host files out */
 
 struct encoder {
-	json_object *arr; /* the `uploads` value being made */
-	int64_t bytes;	  /* file bytes in it so far */
+	json_object *arr;	     /* the `uploads` value being made */
+	int64_t bytes;		     /* file bytes in it so far */
+	struct jl_upload_plan *plan; /* files listed here, not read; or NULL */
 };
 
 static int encode_path(struct encoder *e, const char *host, const char *rel, int depth,
@@ -58,7 +59,7 @@ static int add_entry(struct encoder *e, const char *rel, const char *b64, bool d
 	json_object_object_add(o, "path", json_object_new_string(rel));
 	if (dir)
 		json_object_object_add(o, "dir", json_object_new_boolean(1));
-	else
+	else if (b64)
 		json_object_object_add(o, "data", json_object_new_string(b64));
 	json_object_object_add(o, "mode", json_object_new_int((int)(mode & 0755)));
 	if (json_object_array_add(e->arr, o) < 0) {
@@ -95,6 +96,34 @@ static int encode_dir(struct encoder *e, const char *host, const char *rel, mode
 	return 0;
 }
 
+/* A file to send as a part: its entry (mode, no data) and its place in the plan. */
+static int plan_file(struct encoder *e, const char *host, const char *rel, const struct stat *st,
+		     struct joblet_error **err)
+{
+	struct jl_upload_plan *p = e->plan;
+	struct jl_upload_file *g;
+	int r;
+
+	if (access(host, R_OK) < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read upload `%s`", host);
+	g = realloc(p->files, (p->n + 1) * sizeof(*g));
+	if (!g)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	p->files = g;
+	g[p->n].host = strdup(host);
+	g[p->n].rel = strdup(rel);
+	if (!g[p->n].host || !g[p->n].rel) {
+		free(g[p->n].host);
+		free(g[p->n].rel);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	}
+	p->n++;
+	if ((r = add_entry(e, rel, NULL, false, st->st_mode, err)) < 0)
+		return r;
+	e->bytes += (int64_t)st->st_size;
+	return 0;
+}
+
 /* A file: its bytes, base64. */
 static int encode_file(struct encoder *e, const char *host, const char *rel, const struct stat *st,
 		       struct joblet_error **err)
@@ -108,6 +137,8 @@ static int encode_file(struct encoder *e, const char *host, const char *rel, con
 		return joblet_error_set(
 			err, JOBLET_E_LIMIT, 0,
 			"the uploads are larger than 1 GiB; the daemon takes at most server.max_request_bytes in one request");
+	if (e->plan)
+		return plan_file(e, host, rel, st, err);
 	fd = open(host, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read upload `%s`", host);
@@ -175,9 +206,42 @@ static int encode_arg(struct encoder *e, const char *arg, struct joblet_error **
 	return encode_path(e, copy, base, 0, err);
 }
 
+int jl_uploads_plan(char *const *host_paths, struct jl_upload_plan *ret, struct joblet_error **err)
+{
+	struct encoder e = { json_object_new_array(), 0, ret };
+	int r;
+
+	ret->entries = NULL;
+	ret->files = NULL;
+	ret->n = 0;
+	if (!e.arr)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	for (; host_paths && *host_paths; host_paths++)
+		if ((r = encode_arg(&e, *host_paths, err)) < 0) {
+			json_object_put(e.arr);
+			jl_upload_plan_done(ret);
+			return r;
+		}
+	ret->entries = e.arr;
+	return 0;
+}
+
+void jl_upload_plan_done(struct jl_upload_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->files[i].host);
+		free(p->files[i].rel);
+	}
+	free(p->files);
+	json_object_put(p->entries);
+	p->files = NULL;
+	p->entries = NULL;
+	p->n = 0;
+}
+
 int jl_uploads_encode(char *const *host_paths, json_object **ret_value, struct joblet_error **err)
 {
-	struct encoder e = { json_object_new_array(), 0 };
+	struct encoder e = { json_object_new_array(), 0, NULL };
 	int r;
 
 	if (!e.arr)
@@ -193,8 +257,7 @@ int jl_uploads_encode(char *const *host_paths, json_object **ret_value, struct j
 
 /* ------------------------------------------------------------------ the daemon: a request in */
 
-/* dir/a/b.txt: relative, no `.`/`..`/empty parts, no NUL, bounded. */
-static bool upload_path_ok(const char *p)
+bool jl_upload_path_ok(const char *p)
 {
 	size_t depth = 0;
 
@@ -258,7 +321,7 @@ static int decode_one(json_object *o, size_t i, struct jl_upload *up, struct job
 					"each of `uploads` must be an object {path, data, mode}");
 	if ((r = decode_members(o, i, up, &path, &data, &dlen, err)) < 0)
 		return r;
-	if (!path || !upload_path_ok(path))
+	if (!path || !jl_upload_path_ok(path))
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
 			"uploads[%zu]: path `%s` must be relative to /work, without `.`, `..` or empty parts",

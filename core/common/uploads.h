@@ -45,6 +45,29 @@ struct jl_uploads {
  */
 int jl_uploads_encode(char *const *host_paths, json_object **ret_value, struct joblet_error **err);
 
+/* A file rnx sends as a part of a multipart/form-data request. */
+struct jl_upload_file {
+	char *host; /* where rnx reads it */
+	char *rel;  /* its path in /work */
+};
+
+/* What rnx sends for --upload in a multipart/form-data request. */
+struct jl_upload_plan {
+	json_object *entries; /* the `uploads` value: folders, files' modes, no data (owned) */
+	struct jl_upload_file *files;
+	size_t n;
+};
+
+/*
+ * As jl_uploads_encode(), without reading the files: the entries carry no
+ * data, and the files to send as parts are listed in *ret (free with
+ * jl_upload_plan_done(), also on failure).  Same errors.
+ */
+int jl_uploads_plan(char *const *host_paths, struct jl_upload_plan *ret, struct joblet_error **err);
+
+/* Free what p holds (p itself is the caller's). */
+void jl_upload_plan_done(struct jl_upload_plan *p);
+
 /*
  * Check and decode a request's `uploads` value (borrowed) into uploads
  * (a struct jl_uploads, zeroed or holding earlier ones; free with
@@ -52,6 +75,9 @@ int jl_uploads_encode(char *const *host_paths, json_object **ret_value, struct j
  * upload (400), JOBLET_E_LIMIT, JOBLET_E_NOMEM.
  */
 int jl_uploads_decode(json_object *value, void *uploads, struct joblet_error **err);
+
+/* dir/a/b.txt: relative, no `.`, `..` or empty parts, at most 1024 bytes and 32 deep. */
+bool jl_upload_path_ok(const char *path);
 
 /* The paths of u as a JSON array (new), as answers show them; NULL without memory. */
 json_object *jl_uploads_paths(const struct jl_uploads *u);

@@ -29,6 +29,7 @@
 #include "manager.h"
 #include "server.h"
 #include "store.h"
+#include "upload_stream.h"
 #include "base/timefmt.h"
 #include "common/uploads.h"
 #include "job/job_schema.h"
@@ -261,7 +262,12 @@ int api_job_run(struct request *rq)
 	struct joblet_error *e = NULL;
 	struct jl_job_spec *spec = NULL;
 	struct job_files files = { { NULL, 0 }, 0, 0 };
-	struct jl_job_request_in in = { rq->who.role >= ROLE_ADMIN, jl_uploads_decode, &files.up };
+	/* A multipart body has its files spooled already; the JSON form carries them. */
+	struct jl_job_request_in in = { rq->who.role >= ROLE_ADMIN,
+					rq->ups ? upload_stream_entries : jl_uploads_decode,
+					rq->ups ? (void *)rq->ups : (void *)&files.up };
+	int (*add_files)(const char *dir, void *userdata, struct joblet_error **err) = NULL;
+	void *add_data = &files;
 	struct timespec arrived;
 	struct job_owner owner = { rq->who.cn, rq->who.serial, role_name(rq->who.role), 0 };
 	struct job_record rec;
@@ -286,8 +292,16 @@ int api_job_run(struct request *rq)
 	snprintf(rq->target, sizeof(rq->target), "%s", spec->id);
 	files.uid = (uid_t)spec->uid;
 	files.gid = (gid_t)spec->gid;
+	if (rq->ups) {
+		upload_stream_set_owner(rq->ups, files.uid, files.gid);
+		add_files = upload_stream_has_files(rq->ups) ? upload_stream_move : NULL;
+		add_data = rq->ups;
+	} else if (files.up.n)
+		add_files = write_uploads;
 	/* Its only failure is memory, answered as such below. */
-	if (jl_job_spec_to_answer(spec, jl_uploads_paths(&files.up), &pub, &e) < 0)
+	if (jl_job_spec_to_answer(
+		    spec, rq->ups ? upload_stream_paths(rq->ups) : jl_uploads_paths(&files.up),
+		    &pub, &e) < 0)
 		joblet_error_clear(&e);
 	cmd = command_line(spec->argv);
 	if (!pub || !cmd) {
@@ -298,8 +312,7 @@ int api_job_run(struct request *rq)
 		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM,
 				   "out of memory");
 	}
-	r = manager_submit(rq->d->manager, spec, &owner, pub, cmd,
-			   files.up.n ? write_uploads : NULL, &files, &rec, &e);
+	r = manager_submit(rq->d->manager, spec, &owner, pub, cmd, add_files, add_data, &rec, &e);
 	free(pub);
 	free(cmd);
 	jl_uploads_done(&files.up);

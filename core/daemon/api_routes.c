@@ -19,7 +19,7 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/plugins", ROLE_READER, 0, api_plugins },
 	{ "GET", "/metrics", ROLE_READER, 0, api_metrics },
 	{ "GET", "/v1/audit", ROLE_ADMIN, 0, api_audit },
-	{ "POST", "/v1/jobs", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_run },
+	{ "POST", "/v1/jobs", ROLE_DEVELOPER, ROUTE_MUTATING | ROUTE_UPLOAD, api_job_run },
 	{ "GET", "/v1/jobs", ROLE_READER, 0, api_job_list },
 	{ "DELETE", "/v1/jobs", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_delete_all },
 	{ "GET", "/v1/jobs/{}", ROLE_READER, 0, api_job_status },

@@ -11,6 +11,7 @@
 #include "manager.h"
 #include "server.h"
 #include "store.h"
+#include "upload_stream.h"
 #include "base/timefmt.h"
 #include "plugin/loader.h"
 
@@ -59,6 +60,28 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The limits of request bodies (upload_stream.h): use and refusals. */
+static void body_metrics(FILE *f, const struct jl_config *cfg)
+{
+	struct body_stats b;
+
+	body_stats(&b);
+	metric(f, "joblet_buffered_body_bytes", "gauge",
+	       "Memory held for JSON request bodies (3 times their size).");
+	fprintf(f, "joblet_buffered_body_bytes %" PRId64 "\n", b.buffered_bytes);
+	metric(f, "joblet_buffered_body_bytes_limit", "gauge", "server.max_buffered_bytes.");
+	fprintf(f, "joblet_buffered_body_bytes_limit %" PRId64 "\n", cfg->max_buffered_bytes);
+	metric(f, "joblet_streamed_uploads", "gauge", "Multipart uploads being spooled.");
+	fprintf(f, "joblet_streamed_uploads %" PRId64 "\n", b.streams);
+	metric(f, "joblet_body_refusals_total", "counter",
+	       "Request bodies refused: busy (503), identity cap (429), never fits (413).");
+	fprintf(f, "joblet_body_refusals_total{reason=\"busy\"} %" PRId64 "\n", b.refused_busy);
+	fprintf(f, "joblet_body_refusals_total{reason=\"identity\"} %" PRId64 "\n",
+		b.refused_identity);
+	fprintf(f, "joblet_body_refusals_total{reason=\"too_large\"} %" PRId64 "\n",
+		b.refused_large);
+}
+
 int api_metrics(struct request *rq)
 {
 	struct manager_stats ms;
@@ -103,6 +126,7 @@ int api_metrics(struct request *rq)
 	fprintf(f, "joblet_connections %" PRId64 "\n", conns);
 	metric(f, "joblet_log_followers", "gauge", "Open log streams.");
 	fprintf(f, "joblet_log_followers %ld\n", log_hub_followers(rq->d->hub));
+	body_metrics(f, rq->d->cfg);
 	metric(f, "joblet_http_responses_total", "counter", "API answers by status class.");
 	for (int c = 2; c <= 5; c++)
 		fprintf(f, "joblet_http_responses_total{code=\"%dxx\"} %" PRId64 "\n", c,

@@ -35,6 +35,7 @@
 #include "manager.h"
 #include "secrets.h"
 #include "server.h"
+#include "upload_stream.h"
 #include "store.h"
 #include "common/cli.h"
 #include "base/cleanup.h"
@@ -259,6 +260,11 @@ static int serve_lock_and_load(struct serve *s)
 	s->lock_fd = take_lock(s->cfg->state_dir);
 	if (s->lock_fd < 0)
 		return -1;
+	/* Uploads a stopped daemon was receiving belong to no job. */
+	if (upload_spool_clear(s->cfg->state_dir, &s->e) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s->e));
+		return -1;
+	}
 	if (jl_plugin_set_new(s->boot, 0, &s->set, &s->e) < 0 ||
 	    jl_plugin_set_scan(s->set, &s->e) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s->e));
@@ -358,6 +364,7 @@ static int serve_start_parts(struct serve *s)
 	d->cfg = s->boot;
 	d->config_path = s->boot->source;
 	d->set = s->set;
+	d->body = &upload_body_hooks;
 	d->started_ns = (int64_t)time(NULL) * 1000000000;
 	if (serve_secret_key(s) < 0)
 		goto fail;

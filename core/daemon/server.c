@@ -288,6 +288,8 @@ static int reply_error_v(struct request *rq, unsigned int status, int32_t code, 
 	json_object_put(o);
 	if (resp && status == MHD_HTTP_TOO_MANY_REQUESTS)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	else if (resp && status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "2");
 	/* A body not read yet: MHD closes the connection after this answer. */
 	return queue(rq, status, resp);
 }
@@ -405,6 +407,10 @@ json_object *request_json(struct request *rq)
 		return NULL;
 	}
 	json_tokener_free(tok);
+	/* Parsed: the text is not needed any more, and may be large. */
+	free(rq->body);
+	rq->body = NULL;
+	rq->body_len = rq->body_cap = 0;
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
@@ -567,6 +573,59 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 				"the request body of %s bytes is larger than the %lld allowed (server.max_request_bytes)",
 				cl, (long long)s->d->cfg->max_request_bytes);
 	}
+	return s->d->body->start(rq);
+}
+
+/*
+ * n bytes of rq's body: spooled (multipart) or held in memory (bounded by
+ * server.max_request_bytes and the in-memory budget).  A body past a limit
+ * is read on and dropped, up to 4 times the limit, and answered at its end.
+ */
+static int body_data(struct server *s, struct request *rq, const char *data, size_t n)
+{
+	const char *cl;
+
+	rq->seen += n;
+	if (rq->too_big || rq->refused)
+		return rq->seen > 4 * (size_t)s->d->cfg->max_request_bytes ? MHD_NO : MHD_YES;
+	if (rq->seen > (size_t)s->d->cfg->max_request_bytes) {
+		/* Chunked and too big: nothing of it is kept. */
+		rq->too_big = true;
+		free(rq->body);
+		rq->body = NULL;
+		rq->body_len = rq->body_cap = 0;
+		s->d->body->end(rq);
+		return MHD_YES;
+	}
+	if (rq->ups) {
+		s->d->body->feed(rq, data, n);
+		return MHD_YES;
+	}
+	cl = request_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!cl && (rq->refused = s->d->body->grow(rq, n))) {
+		free(rq->body);
+		rq->body = NULL;
+		rq->body_len = rq->body_cap = 0;
+		return MHD_YES;
+	}
+	if (rq->body_len + n + 1 > rq->body_cap) {
+		/* The announced length at once: one allocation, no doubling. */
+		size_t ncap = cl ? (size_t)strtoull(cl, NULL, 10) + 1 : 0;
+		char *g;
+
+		if (ncap < rq->body_len + n + 1)
+			ncap = rq->body_cap ? rq->body_cap : 4096;
+		while (ncap < rq->body_len + n + 1)
+			ncap *= 2;
+		g = realloc(rq->body, ncap);
+		if (!g)
+			return MHD_NO;
+		rq->body = g;
+		rq->body_cap = ncap;
+	}
+	memcpy(rq->body + rq->body_len, data, n);
+	rq->body_len += n;
+	rq->body[rq->body_len] = '\0';
 	return MHD_YES;
 }
 
@@ -599,52 +658,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (rq->too_big)
-			return rq->body_len > 4 * (size_t)s->d->cfg->max_request_bytes ? MHD_NO
-										       : MHD_YES;
-		if (rq->body_len + n > (size_t)s->d->cfg->max_request_bytes) {
-			/* Chunked and too big: read on (bounded), answer at the end. */
-			rq->too_big = true;
-			free(rq->body);
-			rq->body = NULL;
-			rq->body_len = rq->body_cap = 0;
-			return MHD_YES;
-		}
-		if (rq->body_len + n + 1 > rq->body_cap) {
-			size_t ncap = rq->body_cap ? rq->body_cap : 4096;
-			char *g;
-
-			while (ncap < rq->body_len + n + 1)
-				ncap *= 2;
-			g = realloc(rq->body, ncap);
-			if (!g)
-				return MHD_NO;
-			rq->body = g;
-			rq->body_cap = ncap;
-		}
-		memcpy(rq->body + rq->body_len, upload_data, n);
-		rq->body_len += n;
-		rq->body[rq->body_len] = '\0';
-		return MHD_YES;
+		return (enum MHD_Result)body_data(s, rq, upload_data, n);
 	}
 	if (rq->too_big)
 		return (enum MHD_Result)reply_error(
 			rq, MHD_HTTP_CONTENT_TOO_LARGE, JOBLET_E_LIMIT,
 			"the request body is larger than the %lld bytes allowed (server.max_request_bytes)",
 			(long long)s->d->cfg->max_request_bytes);
-	return (enum MHD_Result)rq->route->handler(rq);
+	if (rq->refused)
+		return (enum MHD_Result)s->d->body->refusal(rq, rq->refused);
+	{
+		int r = rq->ups ? s->d->body->finish(rq) : rq->route->handler(rq);
+
+		/* The body is used up: a stream that goes on (an install) holds no share. */
+		s->d->body->end(rq);
+		return (enum MHD_Result)r;
+	}
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = cls;
 	struct request *rq = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
 	if (!rq)
 		return;
+	s->d->body->end(rq);
 	free(rq->path);
 	free(rq->arg);
 	free(rq->body);

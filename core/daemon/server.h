@@ -29,6 +29,22 @@ struct store;
 struct server;
 struct secret_key;
 
+struct request;
+
+/*
+ * How request bodies are taken: their limits and the multipart spool
+ * (upload_stream.h documents each).  A table handed to the server by
+ * cmd_serve.c, as the routes are: server.c calls it, never names its file.
+ */
+struct body_hooks {
+	int (*start)(struct request *rq); /* after route and role: MHD_YES or answered */
+	unsigned int (*grow)(struct request *rq, size_t n); /* chunked: 0 or the refusal */
+	int (*refusal)(struct request *rq, unsigned int status);
+	void (*feed)(struct request *rq, const char *data, size_t n); /* multipart bytes */
+	int (*finish)(struct request *rq); /* multipart complete: answers or runs the route */
+	void (*end)(struct request *rq);   /* release the limits, remove the spool */
+};
+
 /* What the routes may use: the daemon's parts. */
 struct daemon_ctx {
 	const struct jl_config *cfg; /* the configuration the daemon started with */
@@ -39,14 +55,14 @@ struct daemon_ctx {
 	struct log_hub *hub;
 	struct server *server;
 	const struct secret_key *secret_key; /* of secrets at rest (secrets.h) */
+	const struct body_hooks *body;	     /* upload_stream.c's */
 	int64_t started_ns;
 	volatile int stopping; /* set when the daemon shuts down: streams end */
 };
 
 #define ROUTE_MUTATING 1u /* written to the audit log */
 #define ROUTE_STREAM   2u /* answers text/event-stream; no idle timeout */
-
-struct request;
+#define ROUTE_UPLOAD   4u /* also takes multipart/form-data, spooled (upload_stream.h) */
 
 struct route {
 	const char *method;
@@ -67,6 +83,12 @@ struct request {
 	char *body; /* the request body, NUL-terminated (may hold NULs) */
 	size_t body_len, body_cap;
 	bool too_big;
+	size_t seen;	      /* body bytes received */
+	unsigned int refused; /* a body refused while read (body_grow()): answered at its end */
+	struct upload_stream *ups; /* a multipart body being spooled (upload_stream.h), or NULL */
+	int64_t held_bytes;	   /* of server.max_buffered_bytes */
+	bool held_identity;	   /* counts against server.max_uploads_per_identity */
+	bool held_stream;	   /* counts against server.max_streamed_uploads */
 	bool answered;
 	bool counted;	  /* holds a connection-cap slot */
 	int32_t status;	  /* the status answered */

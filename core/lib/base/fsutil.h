@@ -7,6 +7,8 @@
 
 #include <joblet/error.h>
 
+#include "base/private.h"
+
 /* mkdir -p: missing parents 0755, the last component with mode, whatever the umask. */
 int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err);
 
@@ -15,7 +17,7 @@ int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err);
  * symlink and never crosses into another file system: a mount inside the
  * tree is left alone and reported.  Missing is fine.
  */
-int jl_rm_rf_at(int dirfd, const char *name, struct joblet_error **err);
+JL_API int jl_rm_rf_at(int dirfd, const char *name, struct joblet_error **err);
 
 /*
  * Take an exclusive flock on path (created 0600).  wait: block until free;

@@ -146,6 +146,9 @@ static const struct key_def server_keys[] = {
 	{ "max_connections_per_client", KEY_COUNT, FIELD(max_connections_per_client), NULL },
 	{ "max_request_bytes", KEY_SIZE, FIELD(max_request_bytes), NULL },
 	{ "audit_retention", KEY_SECTION, 0, audit_retention_keys },
+	{ "max_buffered_bytes", KEY_SIZE, FIELD(max_buffered_bytes), NULL },
+	{ "max_uploads_per_identity", KEY_COUNT, FIELD(max_uploads_per_identity), NULL },
+	{ "max_streamed_uploads", KEY_COUNT, FIELD(max_streamed_uploads), NULL },
 	{ NULL },
 };
 
@@ -254,6 +257,9 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_request_bytes = INT64_C(64) << 20;
 	cfg->audit_max_age_s = 90 * 86400;
 	cfg->audit_max_rows = 1000000;
+	cfg->max_buffered_bytes = INT64_C(8) << 20;
+	cfg->max_uploads_per_identity = 8;
+	cfg->max_streamed_uploads = 16;
 	cfg->max_active_jobs = 10000;
 	cfg->default_max_log = INT64_C(64) << 20;
 	cfg->max_running_jobs = 100;

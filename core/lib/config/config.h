@@ -67,6 +67,10 @@ struct jl_config {
 	int64_t max_request_bytes; /* server.max_request_bytes: request bodies (413 beyond) */
 	int64_t audit_max_age_s;   /* server.audit_retention.max_age: seconds, -1 = unlimited */
 	int64_t audit_max_rows;	   /* server.audit_retention.max_rows: -1 = unlimited */
+	int64_t max_request_bytes;  /* server.max_request_bytes: request bodies (413 beyond) */
+	int64_t max_buffered_bytes; /* server.max_buffered_bytes: JSON bodies in memory, all */
+	int64_t max_uploads_per_identity; /* server.max_uploads_per_identity: bodies in flight */
+	int64_t max_streamed_uploads;	  /* server.max_streamed_uploads: multipart bodies */
 	char *db_path; /* paths.db: the job store (SQLite), or NULL = STATE_DIR/joblet.db */
 	int64_t max_active_jobs; /* jobs.max_active: pending, scheduled and running jobs (429
 				    beyond) */

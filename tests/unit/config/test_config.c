@@ -354,6 +354,26 @@ START_TEST(test_audit_retention)
 }
 END_TEST
 
+START_TEST(test_body_limits)
+{
+	struct jl_config *cfg = load_ok("");
+
+	ck_assert_int_eq(cfg->max_buffered_bytes, INT64_C(8) << 20);
+	ck_assert_int_eq(cfg->max_uploads_per_identity, 8);
+	ck_assert_int_eq(cfg->max_streamed_uploads, 16);
+	jl_config_free(cfg);
+	cfg = load_ok(
+		"server:\n  max_buffered_bytes: 32MiB\n  max_uploads_per_identity: 2\n  max_streamed_uploads: 4\n");
+	ck_assert_int_eq(cfg->max_buffered_bytes, INT64_C(32) << 20);
+	ck_assert_int_eq(cfg->max_uploads_per_identity, 2);
+	ck_assert_int_eq(cfg->max_streamed_uploads, 4);
+	jl_config_free(cfg);
+	load_bad("server:\n  max_buffered_bytes: lots\n", "line 2", "a size");
+	load_bad("server:\n  max_uploads_per_identity: 0\n", "line 2", NULL);
+	load_bad("server:\n  max_streamed_uploads: -1\n", "line 2", NULL);
+}
+END_TEST
+
 START_TEST(test_unknown_keys_name_line_and_key)
 {
 	load_bad("logging:\n  level: info\nserverr:\n  port: 1\n", "line 3",
@@ -489,6 +509,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_default_job_limits);
 	tcase_add_test(tc, test_max_log);
 	tcase_add_test(tc, test_audit_retention);
+	tcase_add_test(tc, test_body_limits);
 	tcase_add_test(tc, test_reserve_cores);
 	tcase_add_test(tc, test_unknown_keys_name_line_and_key);
 	tcase_add_test(tc, test_wrong_types_and_values);
