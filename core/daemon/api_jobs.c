@@ -51,12 +51,14 @@ static int open_parents(int dirfd, const char *path, uid_t uid, gid_t gid, bool 
 
 	for (const char *c = path; fd >= 0 && *c;) {
 		size_t n = strcspn(c, "/");
+		bool made;
 		int next;
 
 		if (!c[n] && !last_too)
 			break;
 		snprintf(part, sizeof(part), "%.*s", (int)n, c);
-		if (mkdirat(fd, part, 0755) == 0) {
+		made = mkdirat(fd, part, 0755) == 0;
+		if (made) {
 			if (geteuid() == 0 &&
 			    fchownat(fd, part, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
 				close(fd);
@@ -75,6 +77,13 @@ static int open_parents(int dirfd, const char *path, uid_t uid, gid_t gid, bool 
 		if (next < 0)
 			return joblet_error_set(err, JOBLET_E_INVALID, errno,
 						"upload `%s`: `%s` is not a folder", path, part);
+		/* The daemon's umask is 077: a folder made on the way gets 0755 like any. */
+		if (made && fchmod(next, 0755) < 0) {
+			close(next);
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"upload: cannot set the mode of the folder of `%s`",
+						path);
+		}
 		fd = next;
 		c += n;
 		if (*c == '/')
