@@ -15,8 +15,11 @@
 #                                   SDK; unit tests again under valgrind); the
 #                                   last line is "N passed, N failed"
 #   ./scripts/quickstart.sh ci      what CI runs: `test`, preceded by a build with
-#                                   every plugin disabled, `make check-src`,
-#                                   `make format-check` and `make distcheck`
+#                                   every plugin disabled, a build with ASan
+#                                   and UBSan and its `make check`,
+#                                   `make check-src`, `make format-check` and
+#                                   `make distcheck`; the last line sums the
+#                                   sanitizer run's results and test's
 #   ./scripts/quickstart.sh deps    only install the Debian packages
 #   ./scripts/quickstart.sh demo    only the quick start (joblet installed)
 set -eu
@@ -141,12 +144,51 @@ run_test() {
 	make -j"$JOBS"
 	say "running the tests (unit tests run a second time under valgrind)"
 	# The summary line must come last, also when make reports a failure after it.
-	if ! JOBLET_TEST_VALGRIND=1 make --no-print-directory check; then
+	status=0
+	JOBLET_TEST_VALGRIND=1 make --no-print-directory check || status=1
+	sum_runs $status
+}
+
+# Runs before `test` (ci mode) leave their "N passed, N failed" in a file
+# named in RUN_SUMMARIES; then the last line is the sum of them all.
+RUN_SUMMARIES=""
+RUN_SUMMARY_NAMES=""
+sum_runs() { # status of test's own make check
+	if [ -z "$RUN_SUMMARIES" ]; then
+		[ "$1" -eq 0 ] && return 0
 		echo
 		cat tests/logs/summary 2>/dev/null || echo "0 passed, 1 failed"
 		SUMMARY_PRINTED=1
 		exit 1
 	fi
+	echo
+	echo "all runs (test and$RUN_SUMMARY_NAMES):"
+	# shellcheck disable=SC2086
+	if ! { cat tests/logs/summary 2>/dev/null || echo "0 passed, 1 failed"; cat $RUN_SUMMARIES; } |
+		awk '/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+			END { printf "%d passed, %d failed\n", p, f; exit (f > 0) }'; then
+		SUMMARY_PRINTED=1
+		exit 1
+	fi
+	SUMMARY_PRINTED=1
+	[ "$1" -eq 0 ] || exit 1
+}
+
+# The unit and integration suites built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (docs/security.md, "Sanitizers").
+run_sanitizers() {
+	say "build and test with AddressSanitizer and UndefinedBehaviorSanitizer"
+	rm -rf build-sanitizers && mkdir build-sanitizers
+	if [ -f Makefile ]; then make distclean >/dev/null; fi
+	# shellcheck disable=SC2086
+	(cd build-sanitizers && ../configure $CONFIGURE_FLAGS --enable-werror --enable-sanitizers \
+		--enable-tests=yes && make -j"$JOBS" && make check) || true
+	mkdir -p tests/logs
+	cp build-sanitizers/tests/logs/summary tests/logs/summary.sanitizers 2>/dev/null ||
+		echo "0 passed, 1 failed" >tests/logs/summary.sanitizers
+	RUN_SUMMARIES="$RUN_SUMMARIES tests/logs/summary.sanitizers"
+	RUN_SUMMARY_NAMES="$RUN_SUMMARY_NAMES sanitizers"
+	rm -rf build-sanitizers
 }
 
 run_ci() {
@@ -158,6 +200,7 @@ run_ci() {
 	(cd build-noplugins && ../configure $CONFIGURE_FLAGS --enable-werror --disable-all-plugins \
 		--enable-tests=yes && make -j"$JOBS" && make check)
 	rm -rf build-noplugins
+	run_sanitizers
 	say "make distcheck"
 	configure --enable-werror --enable-tests=yes
 	make check-src

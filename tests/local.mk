@@ -27,6 +27,7 @@ EXTRA_DIST += \
 	$(JL_SCRIPT_TESTS) \
 	tests/run-tests.sh \
 	tests/valgrind.supp \
+	tests/lsan.supp \
 	tests/integration/tap.sh \
 	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \
@@ -277,7 +278,7 @@ tests_unit_plugin_plugin_contract_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core -I$
 tests_unit_plugin_plugin_contract_LDADD = libjoblet.la
 
 # Plugins for the loader tests: one source, one variant each.
-JL_TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere -no-undefined \
+JL_TEST_PLUGIN_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -rpath /nowhere -no-undefined \
 	-export-symbols-regex '^(joblet_plugin|not_the_plugin)$$'
 JL_TEST_PLUGIN_SRC = tests/unit/plugin/plugins/test_plugin.c
 check_LTLIBRARIES += \
@@ -362,6 +363,7 @@ JL_TEST_ENVIRONMENT = \
 	JOBLET_TEST_MAKE='$(MAKE)' \
 	JOBLET_TEST_PLUGINS='$(plugin_LTLIBRARIES)' \
 	JOBLET_TEST_HAVE_UNIT='$(JL_UNIT_TESTS)' \
+	JOBLET_TEST_SANITIZERS='$(JOBLET_SANITIZERS)' \
 	LIBTOOL='$(LIBTOOL)' \
 	SHELL='$(SHELL)'
 
@@ -388,7 +390,7 @@ if ENABLE_TESTS
 check_PROGRAMS += tests/integration/hostile/probe
 tests_integration_hostile_probe_SOURCES = tests/integration/hostile/probe.c \
 	tests/integration/probe_check.h tests/integration/seccomp_abi.h
-tests_integration_hostile_probe_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+tests_integration_hostile_probe_CFLAGS = $(JL_NOSAN_CFLAGS) -Wno-missing-prototypes
 tests_integration_hostile_probe_LDFLAGS = -all-static
 endif
 EXTRA_DIST += tests/integration/hostile/README.md

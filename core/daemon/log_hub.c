@@ -5,10 +5,12 @@
 #include <config.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +30,7 @@ struct log_hub_watch {
 struct log_hub {
 	pthread_mutex_t lock;
 	int ifd;
+	int stop_fd; /* eventfd: log_hub_free() asks the thread to return */
 	pthread_t thread;
 	bool thread_started;
 	bool shutdown;
@@ -60,15 +63,32 @@ static void hub_note_events(struct log_hub *h, const char *buf, ssize_t n)
 	}
 }
 
+/*
+ * The thread sleeps in poll() until inotify has events or log_hub_free()
+ * writes stop_fd, and then returns: it is never cancelled, so it never
+ * unwinds out of the middle of a call (which AddressSanitizer cannot follow,
+ * and which would leave the lock held if a cancellation point ever came
+ * under it).
+ */
 static void *hub_main(void *arg)
 {
 	struct log_hub *h = arg;
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
 
 	for (;;) {
-		ssize_t n = read(h->ifd, buf, sizeof(buf));
+		struct pollfd pfd[2] = { { .fd = h->ifd, .events = POLLIN },
+					 { .fd = h->stop_fd, .events = POLLIN } };
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		n = read(h->ifd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -92,8 +112,8 @@ int log_hub_new(struct log_hub **ret, struct joblet_error **err)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 					"cannot start the log streams");
 	pthread_mutex_init(&h->lock, NULL);
-	/* Blocking: the hub's thread sleeps in read(). */
-	h->ifd = inotify_init1(IN_CLOEXEC);
+	/* The hub's thread sleeps in poll() on both. */
+	h->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (h->ifd < 0) {
 		e = errno;
 		pthread_mutex_destroy(&h->lock);
@@ -102,8 +122,18 @@ int log_hub_new(struct log_hub **ret, struct joblet_error **err)
 					"cannot watch job logs (inotify_init1)%s",
 					e == EMFILE ? "; raise fs.inotify.max_user_instances" : "");
 	}
+	h->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (h->stop_fd < 0) {
+		e = errno;
+		close(h->ifd);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		return joblet_error_set(err, JOBLET_E_SYSTEM, e,
+					"cannot start the log streams (eventfd)");
+	}
 	e = pthread_create(&h->thread, NULL, hub_main, h);
 	if (e != 0) {
+		close(h->stop_fd);
 		close(h->ifd);
 		pthread_mutex_destroy(&h->lock);
 		free(h);
@@ -131,10 +161,13 @@ void log_hub_free(struct log_hub *h)
 		return;
 	log_hub_shutdown(h);
 	if (h->thread_started) {
-		/* It sleeps in read(), a cancellation point, never holding the lock there. */
-		pthread_cancel(h->thread);
+		uint64_t one = 1;
+
+		/* An eventfd write of 1 cannot fail here: the counter is far from its maximum. */
+		(void)!write(h->stop_fd, &one, sizeof(one));
 		pthread_join(h->thread, NULL);
 	}
+	close(h->stop_fd);
 	close(h->ifd);
 	while (h->watches) {
 		struct log_hub_watch *w = h->watches;

@@ -24,7 +24,7 @@ endif
 # The job programs of the integration tests (memory hog, fork bomb, spinner...).
 check_PROGRAMS += tests/integration/cg_helper
 tests_integration_cg_helper_SOURCES = tests/integration/cg_helper.c
-tests_integration_cg_helper_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+tests_integration_cg_helper_CFLAGS = $(JL_NOSAN_CFLAGS) -Wno-missing-prototypes
 tests_integration_cg_helper_LDFLAGS = -all-static
 endif
 JL_UNIT_TESTS += $(JL_CG_UNIT)

@@ -14,12 +14,12 @@ check_PROGRAMS += tests/unit/plugins/isolation/test_seccomp tests/integration/se
 tests_unit_plugins_isolation_test_seccomp_SOURCES = tests/unit/plugins/isolation/test_seccomp.c tests/unit/jl_test.h tests/unit/jl_tmp.h
 tests_unit_plugins_isolation_test_seccomp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_plugins_isolation_test_seccomp_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS) $(SECCOMP_CFLAGS) -pthread
-tests_unit_plugins_isolation_test_seccomp_LDFLAGS = -export-dynamic -pthread
+tests_unit_plugins_isolation_test_seccomp_LDFLAGS = $(AM_LDFLAGS) -export-dynamic -pthread
 tests_unit_plugins_isolation_test_seccomp_LDADD = libjoblet_core.la $(CHECK_LIBS) $(SECCOMP_LIBS)
 
 tests_integration_seccomp_probe_SOURCES = tests/integration/seccomp_probe.c \
 	tests/integration/probe_check.h tests/integration/seccomp_abi.h
-tests_integration_seccomp_probe_CFLAGS = $(AM_CFLAGS) -pthread
+tests_integration_seccomp_probe_CFLAGS = $(JL_NOSAN_CFLAGS) -pthread
 tests_integration_seccomp_probe_LDFLAGS = -all-static -pthread
 endif
 endif
