@@ -64,10 +64,9 @@ struct jl_config {
 	int64_t idle_timeout_s;	 /* server.idle_timeout: a connection without traffic is closed */
 	int64_t max_connections; /* server.max_connections: in all (more get 429) */
 	int64_t max_connections_per_client; /* server.max_connections_per_client: per address */
-	int64_t max_request_bytes; /* server.max_request_bytes: request bodies (413 beyond) */
-	int64_t audit_max_age_s;   /* server.audit_retention.max_age: seconds, -1 = unlimited */
-	int64_t audit_max_rows;	   /* server.audit_retention.max_rows: -1 = unlimited */
 	int64_t max_request_bytes;  /* server.max_request_bytes: request bodies (413 beyond) */
+	int64_t audit_max_age_s;    /* server.audit_retention.max_age: seconds, -1 = unlimited */
+	int64_t audit_max_rows;	    /* server.audit_retention.max_rows: -1 = unlimited */
 	int64_t max_buffered_bytes; /* server.max_buffered_bytes: JSON bodies in memory, all */
 	int64_t max_uploads_per_identity; /* server.max_uploads_per_identity: bodies in flight */
 	int64_t max_streamed_uploads;	  /* server.max_streamed_uploads: multipart bodies */
