@@ -17,6 +17,10 @@
 #   ./scripts/quickstart.sh ci      what CI runs: `test`, preceded by a build with
 #                                   every plugin disabled, `make check-src`,
 #                                   `make format-check` and `make distcheck`
+#   ./scripts/quickstart.sh fuzz    build the libFuzzer harnesses with clang in
+#                                   build-fuzz/ and run each for $FUZZ_SECONDS
+#                                   (default 30) on its seed corpus; a crash
+#                                   fails (`ci` runs this too)
 #   ./scripts/quickstart.sh deps    only install the Debian packages
 #   ./scripts/quickstart.sh demo    only the quick start (joblet installed)
 set -eu
@@ -42,9 +46,9 @@ summary_guard() {
 	fi
 }
 
-deps() {
+deps() { # [packages; default $DEPS]
 	missing=""
-	for p in $DEPS; do
+	for p in ${1:-$DEPS}; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 			missing="$missing $p"
 	done
@@ -149,6 +153,25 @@ run_test() {
 	fi
 }
 
+# The libFuzzer harnesses (tests/fuzz, docs/hacking.md "Fuzzing"): a clang
+# build of their own in build-fuzz/ (a VPATH build: the source tree must not
+# be configured), each harness fuzzed for FUZZ_SECONDS on a copy of its seed
+# corpus.  A crash fails; its input is kept in build-fuzz/fuzz-crashes/.
+FUZZ_DEPS="clang libclang-rt-14-dev"
+run_fuzz() {
+	deps "$FUZZ_DEPS"
+	[ -x configure ] || ./autogen.sh
+	say "fuzzing: clang build with --enable-fuzzing, then each harness for ${FUZZ_SECONDS:-30}s"
+	fuzz_start=$(date +%s)
+	rm -rf build-fuzz && mkdir build-fuzz
+	(cd build-fuzz && ../configure $CONFIGURE_FLAGS CC=clang --enable-fuzzing --enable-tests=no \
+		>configure.log && make -j"$JOBS" fuzz)
+	fuzz_built=$(date +%s)
+	(cd build-fuzz && make --no-print-directory fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-30}")
+	echo "fuzzing: build $((fuzz_built - fuzz_start))s, runs $(($(date +%s) - fuzz_built))s"
+	rm -rf build-fuzz
+}
+
 run_ci() {
 	deps
 	[ -x configure ] || ./autogen.sh
@@ -158,6 +181,7 @@ run_ci() {
 	(cd build-noplugins && ../configure $CONFIGURE_FLAGS --enable-werror --disable-all-plugins \
 		--enable-tests=yes && make -j"$JOBS" && make check)
 	rm -rf build-noplugins
+	run_fuzz
 	say "make distcheck"
 	configure --enable-werror --enable-tests=yes
 	make check-src
@@ -178,10 +202,11 @@ ci)
 	trap summary_guard EXIT
 	run_ci
 	;;
+fuzz) run_fuzz ;;
 deps) deps ;;
--h | --help | help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help | help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' ;;
 *)
-	echo "quickstart: unknown mode \`$1'; use run, test, ci, deps or demo (see --help)" >&2
+	echo "quickstart: unknown mode \`$1'; use run, test, ci, fuzz, deps or demo (see --help)" >&2
 	exit 2
 	;;
 esac
