@@ -1,7 +1,8 @@
 # libFuzzer harnesses of every parser of outside input (docs/hacking.md,
 # "Fuzzing").  `make fuzz` builds them when configured with
 # --enable-fuzzing (CC=clang); `make fuzz-run` (tests/fuzz/run.sh) runs each
-# for FUZZ_SECONDS on a copy of its seed corpus tests/fuzz/corpus/<name>/.
+# for FUZZ_SECONDS on a copy of its seed corpus tests/fuzz/corpus/<name>/,
+# `make fuzz-regress` runs each over every input of its corpus once.
 # They link libjoblet_fuzz.la: libjoblet's and core/common's sources built
 # again with the fuzzer's coverage and ASan/UBSan, so the normal build's
 # objects stay as they are.
@@ -135,10 +136,12 @@ fuzz: $(JL_FUZZERS)
 fuzz-run: fuzz
 	$(SHELL) $(srcdir)/tests/fuzz/run.sh -t $(FUZZ_SECONDS) -c $(srcdir)/tests/fuzz/corpus \
 		$(JL_FUZZERS)
+fuzz-regress: fuzz
+	$(SHELL) $(srcdir)/tests/fuzz/run.sh -r -c $(srcdir)/tests/fuzz/corpus $(JL_FUZZERS)
 else
-fuzz fuzz-run:
+fuzz fuzz-run fuzz-regress:
 	@echo "make $@: configure with CC=clang --enable-fuzzing first (docs/hacking.md, Fuzzing)" >&2; \
 	exit 1
 endif
-.PHONY: fuzz fuzz-run
+.PHONY: fuzz fuzz-run fuzz-regress
 CLEANFILES += $(JL_FUZZERS) tests/fuzz/libjoblet_fuzz.la
