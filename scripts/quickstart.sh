@@ -156,7 +156,7 @@ run_test() {
 # The libFuzzer harnesses (tests/fuzz, docs/hacking.md "Fuzzing"): a clang
 # build of their own in build-fuzz/ (a VPATH build: the source tree must not
 # be configured), each harness fuzzed for FUZZ_SECONDS on a copy of its seed
-# corpus.  A crash fails; its input is kept in build-fuzz/fuzz-crashes/.
+# corpus, one per CPU at a time.  A crash fails; its input is kept in build-fuzz/fuzz-crashes/.
 FUZZ_DEPS="clang libclang-rt-14-dev"
 run_fuzz() {
 	deps "$FUZZ_DEPS"
@@ -167,7 +167,8 @@ run_fuzz() {
 	(cd build-fuzz && ../configure $CONFIGURE_FLAGS CC=clang --enable-fuzzing --enable-tests=no \
 		>configure.log && make -j"$JOBS" fuzz)
 	fuzz_built=$(date +%s)
-	(cd build-fuzz && make --no-print-directory fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-30}")
+	(cd build-fuzz && make --no-print-directory fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-30}" \
+		FUZZ_JOBS="$JOBS")
 	echo "fuzzing: build $((fuzz_built - fuzz_start))s, runs $(($(date +%s) - fuzz_built))s"
 	rm -rf build-fuzz
 }

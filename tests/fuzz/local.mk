@@ -1,8 +1,9 @@
 # libFuzzer harnesses of every parser of outside input (docs/hacking.md,
 # "Fuzzing").  `make fuzz` builds them when configured with
 # --enable-fuzzing (CC=clang); `make fuzz-run` (tests/fuzz/run.sh) runs each
-# for FUZZ_SECONDS on a copy of its seed corpus tests/fuzz/corpus/<name>/,
-# `make fuzz-regress` runs each over every input of its corpus once.
+# for FUZZ_SECONDS (FUZZ_JOBS at a time) on a copy of its seed corpus
+# tests/fuzz/corpus/<name>/; `make fuzz-regress` runs each over every input
+# of its corpus once.
 # They link libjoblet_fuzz.la: libjoblet's and core/common's sources built
 # again with the fuzzer's coverage and ASan/UBSan, so the normal build's
 # objects stay as they are.
@@ -25,6 +26,7 @@ JL_FUZZERS += tests/fuzz/fuzz_tar
 endif
 EXTRA_DIST += tests/fuzz/local.mk tests/fuzz/run.sh tests/fuzz/fuzz.h tests/fuzz/corpus
 FUZZ_SECONDS = 30
+FUZZ_JOBS = 1
 
 if ENABLE_FUZZING
 EXTRA_LTLIBRARIES = tests/fuzz/libjoblet_fuzz.la
@@ -134,8 +136,8 @@ tests_fuzz_fuzz_tar_LDADD = $(JL_FUZZ_LDADD) $(LIBARCHIVE_LIBS)
 
 fuzz: $(JL_FUZZERS)
 fuzz-run: fuzz
-	$(SHELL) $(srcdir)/tests/fuzz/run.sh -t $(FUZZ_SECONDS) -c $(srcdir)/tests/fuzz/corpus \
-		$(JL_FUZZERS)
+	$(SHELL) $(srcdir)/tests/fuzz/run.sh -t $(FUZZ_SECONDS) -j $(FUZZ_JOBS) \
+		-c $(srcdir)/tests/fuzz/corpus $(JL_FUZZERS)
 fuzz-regress: fuzz
 	$(SHELL) $(srcdir)/tests/fuzz/run.sh -r -c $(srcdir)/tests/fuzz/corpus $(JL_FUZZERS)
 else
