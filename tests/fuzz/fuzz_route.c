@@ -2,8 +2,9 @@
  * The daemon's URL handling (core/daemon): the path of a request decoded
  * as libmicrohttpd decodes it, matched against the API's route table
  * (server.c server_route_find, api_routes.c), its {} segment resolved as a
- * job-id prefix (store.c store_job_resolve, on a store holding two jobs),
- * and the query's values read as the handlers read them.
+ * job-id prefix (store.c store_job_resolve, on a store holding two jobs)
+ * or a runtime's NAME[@VERSION] (runtime/runtime_spec.c), and the query's
+ * values read as the handlers read them.
  * Input: METHOD SP PATH [? QUERY].
  */
 #include "fuzz.h"
@@ -12,6 +13,7 @@
 
 #include "daemon/server.h"
 #include "daemon/store.h"
+#include "runtime/runtime_spec.h"
 
 static struct store *store;
 
@@ -81,7 +83,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	route = server_route_find(api_routes, text, path, &arg, &status, allow, sizeof(allow));
 	if (!route && status != MHD_HTTP_NOT_FOUND && status != MHD_HTTP_METHOD_NOT_ALLOWED)
 		abort();
-	if (route && arg) {
+	if (route && arg && strncmp(route->pattern, "/v1/runtimes/", 13) == 0) {
+		struct jl_runtime_spec spec;
+
+		if (jl_runtime_spec_parse(arg, &spec, NULL) == 0)
+			jl_runtime_spec_done(&spec);
+	} else if (route && arg) {
 		struct joblet_error *e = NULL;
 
 		(void)store_job_resolve(store, arg, NULL, id, &e);
