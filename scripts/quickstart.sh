@@ -15,11 +15,16 @@
 #                                   SDK; unit tests again under valgrind); the
 #                                   last line is "N passed, N failed"
 #   ./scripts/quickstart.sh ci      what CI runs: `test`, preceded by a build with
-#                                   every plugin disabled, a build with ASan
-#                                   and UBSan and its `make check`,
+#                                   every plugin disabled, the libFuzzer
+#                                   harnesses run (see `fuzz`), a build with
+#                                   ASan and UBSan and its `make check`,
 #                                   `make check-src`, `make format-check` and
 #                                   `make distcheck`; the last line sums the
 #                                   sanitizer run's results and test's
+#   ./scripts/quickstart.sh fuzz    build the libFuzzer harnesses with clang in
+#                                   build-fuzz/ and run each for $FUZZ_SECONDS
+#                                   (default 30) on its seed corpus; a crash
+#                                   fails (`ci` runs this too)
 #   ./scripts/quickstart.sh deps    only install the Debian packages
 #   ./scripts/quickstart.sh demo    only the quick start (joblet installed)
 set -eu
@@ -45,9 +50,9 @@ summary_guard() {
 	fi
 }
 
-deps() {
+deps() { # [packages; default $DEPS]
 	missing=""
-	for p in $DEPS; do
+	for p in ${1:-$DEPS}; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 			missing="$missing $p"
 	done
@@ -191,6 +196,26 @@ run_sanitizers() {
 	rm -rf build-sanitizers
 }
 
+# The libFuzzer harnesses (tests/fuzz, docs/hacking.md "Fuzzing"): a clang
+# build of their own in build-fuzz/ (a VPATH build: the source tree must not
+# be configured), each harness fuzzed for FUZZ_SECONDS on a copy of its seed
+# corpus, one per CPU at a time.  A crash fails; its input is kept in build-fuzz/fuzz-crashes/.
+FUZZ_DEPS="clang libclang-rt-14-dev"
+run_fuzz() {
+	deps "$FUZZ_DEPS"
+	[ -x configure ] || ./autogen.sh
+	say "fuzzing: clang build with --enable-fuzzing, then each harness for ${FUZZ_SECONDS:-30}s"
+	fuzz_start=$(date +%s)
+	rm -rf build-fuzz && mkdir build-fuzz
+	(cd build-fuzz && ../configure $CONFIGURE_FLAGS CC=clang --enable-fuzzing --enable-tests=no \
+		>configure.log && make -j"$JOBS" fuzz)
+	fuzz_built=$(date +%s)
+	(cd build-fuzz && make --no-print-directory fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-30}" \
+		FUZZ_JOBS="$JOBS")
+	echo "fuzzing: build $((fuzz_built - fuzz_start))s, runs $(($(date +%s) - fuzz_built))s"
+	rm -rf build-fuzz
+}
+
 run_ci() {
 	deps
 	[ -x configure ] || ./autogen.sh
@@ -200,6 +225,7 @@ run_ci() {
 	(cd build-noplugins && ../configure $CONFIGURE_FLAGS --enable-werror --disable-all-plugins \
 		--enable-tests=yes && make -j"$JOBS" && make check)
 	rm -rf build-noplugins
+	run_fuzz
 	run_sanitizers
 	say "make distcheck"
 	configure --enable-werror --enable-tests=yes
@@ -221,10 +247,11 @@ ci)
 	trap summary_guard EXIT
 	run_ci
 	;;
+fuzz) run_fuzz ;;
 deps) deps ;;
--h | --help | help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help | help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' ;;
 *)
-	echo "quickstart: unknown mode \`$1'; use run, test, ci, deps or demo (see --help)" >&2
+	echo "quickstart: unknown mode \`$1'; use run, test, ci, fuzz, deps or demo (see --help)" >&2
 	exit 2
 	;;
 esac

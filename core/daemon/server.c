@@ -477,16 +477,15 @@ static bool route_match(const char *pattern, const char *path, char **ret_arg)
 	return true;
 }
 
-/* The route for method and path: NULL with *ret_status 404 or 405 (and the allowed methods). */
-static const struct route *route_find(const struct server *s, const char *method, const char *path,
-				      char **ret_arg, unsigned int *ret_status, char *allow,
-				      size_t allow_size)
+const struct route *server_route_find(const struct route *routes, const char *method,
+				      const char *path, char **ret_arg, unsigned int *ret_status,
+				      char *allow, size_t allow_size)
 {
 	const struct route *found = NULL;
 
 	allow[0] = '\0';
 	*ret_status = MHD_HTTP_NOT_FOUND;
-	for (const struct route *r = s->routes; r->method; r++) {
+	for (const struct route *r = routes; r->method; r++) {
 		char *arg = NULL;
 
 		if (!route_match(r->pattern, path, &arg))
@@ -531,7 +530,8 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 		joblet_error_free(e);
 		return MHD_NO;
 	}
-	rq->route = route_find(s, method, url, &rq->arg, &status, allow, sizeof(allow));
+	rq->route =
+		server_route_find(s->routes, method, url, &rq->arg, &status, allow, sizeof(allow));
 	over = over_caps(s, c);
 	if (over)
 		return reply_error(

@@ -158,6 +158,17 @@ void server_stop(struct server *s);
 /* Open connections now, and requests answered so far by status class (2xx..5xx). */
 void server_counters(struct server *s, int64_t *ret_connections, int64_t ret_status[6]);
 
+/*
+ * The route of routes (a table ending with a NULL method) for method and
+ * the decoded URL path, *ret_arg (NULL on entry) getting its {} segment (a
+ * new string, or NULL).  NULL with *ret_status 404, or 405
+ * and the methods the path takes in allow[0..allow_size).  Pure: tests and
+ * tests/fuzz/fuzz_route.c call it.
+ */
+const struct route *server_route_find(const struct route *routes, const char *method,
+				      const char *path, char **ret_arg, unsigned int *ret_status,
+				      char *allow, size_t allow_size);
+
 /* The API's table, ending with a NULL method (api_routes.c). */
 extern const struct route api_routes[];
 

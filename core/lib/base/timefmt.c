@@ -99,6 +99,10 @@ static int parse_datetime(const char *text, int64_t *ret_ns, enum zone_kind *ret
 	/* mktime/timegm normalise 31 February into March: refuse instead. */
 	if (tm.tm_mday != day || tm.tm_mon != mon - 1)
 		return -1;
+	/* Nanoseconds since 1970 must fit in 64 bits: 1677-09-21 to 2262-04-11. */
+	if ((int64_t)t - off < INT64_MIN / NS_PER_S + 1 ||
+	    (int64_t)t - off > INT64_MAX / NS_PER_S - 1)
+		return -1;
 	*ret_ns = ((int64_t)t - off) * NS_PER_S + frac_ns;
 	return 0;
 }

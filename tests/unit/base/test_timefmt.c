@@ -59,12 +59,39 @@ START_TEST(test_schedule_times)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_job_json: year 1013 overflowed the nanoseconds (UBSan). */
+START_TEST(test_time_range)
+{
+	struct joblet_error *err = NULL;
+	int64_t now = INT64_C(1796300000) * 1000000000, t;
+
+	/* Nanoseconds since 1970 in 64 bits: from 1677-09-21 to 2262-04-11. */
+	for (const char *const *b =
+		     (const char *const[]){ "1013-12-03T10:00:00Z", "0000-01-01T00:00:00Z",
+					    "1677-09-21T00:00:00Z", "2262-04-11T23:47:16Z",
+					    "9999-12-31T23:59:59.999999999Z", "1013-12-03 10:00",
+					    NULL };
+	     *b; b++) {
+		ck_assert_msg(jl_time_parse_rfc3339(*b, &t, &err) < 0, "%s", *b);
+		joblet_error_clear(&err);
+		ck_assert_msg(jl_schedule_parse(*b, now, &t, &err) < 0, "%s", *b);
+		joblet_error_clear(&err);
+	}
+	ck_assert_int_eq(jl_time_parse_rfc3339("2262-04-11T23:47:15.999999999Z", &t, &err), 0);
+	ck_assert_int_eq(t, INT64_C(9223372035999999999));
+	ck_assert_int_eq(jl_time_parse_rfc3339("1700-01-01T00:00:00Z", &t, &err), 0);
+	ck_assert_int_eq(t, INT64_C(-8520336000) * 1000000000);
+	joblet_error_free(err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("timefmt");
 	TCase *tc_schedule = tcase_create("schedule");
 
 	tcase_add_test(tc_schedule, test_schedule_times);
+	tcase_add_test(tc_schedule, test_time_range);
 	suite_add_tcase(s, tc_schedule);
 	return s;
 }

@@ -1,0 +1,20 @@
+/* joblet.yml (core/lib/config/config.c): the daemon's configuration. */
+#include "fuzz.h"
+
+#include "config/config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct joblet_error *e = NULL;
+	struct jl_config *cfg = NULL;
+	char path[64];
+	int fd = fuzz_memfd(data, size, path, sizeof(path));
+
+	if (fd < 0)
+		return 0;
+	if (jl_config_load(path, 0, &cfg, &e) == 0)
+		jl_config_free(cfg);
+	joblet_error_free(e);
+	close(fd);
+	return 0;
+}
