@@ -264,6 +264,8 @@ entry() { # name version url sha size
 run "$JOBLET" runtime install badsum --registry=acme/broken
 ok 'test $rc -eq 1 && has "checksum mismatch for badsum 1.0.0: the registry index says sha256:0000" "$err" && has "the download is sha256:`sum $P`" "$err"' \
 	"checksum mismatch names the expected and the actual sum"
+ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1 && ! ls -A "$RT" | grep -q badsum' \
+	"a checksum mismatch (found after the package was unpacked) leaves no runtime, no partial files, no staging folder"
 run "$JOBLET" runtime install gone --registry=acme/broken
 ok 'test $rc -eq 1 && has "HTTP 404: 404 Not Found" "$err" && has "gone-1.0.0.tar.gz" "$err"' \
 	"a missing package: HTTP 404: 404 Not Found"
@@ -279,6 +281,14 @@ run "$JOBLET" runtime install recipe --registry=acme/broken
 ok 'test $rc -eq 1 && has "recipe package (setup.sh, no runtime.yml)" "$err"' \
 	"a recipe package is refused with a clear message"
 ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1' "no partial runtime after any of those"
+
+# runtimes.max_unpacked_bytes: py unpacks to about 300 kB.
+sed 's|^  index_ttl: 0|  index_ttl: 0\
+  max_unpacked_bytes: 100KiB|' "$TMP/joblet.yml" >"$TMP/small.yml"
+JOBLET_CONFIG="$TMP/small.yml" run "$JOBLET" runtime install py@1.9.0
+ok 'test $rc -eq 1 && has "installing py 1.9.0: the package unpacks to more than 102400 bytes" "$err" && has "runtimes.max_unpacked_bytes" "$err"' \
+	"a package that unpacks to more than runtimes.max_unpacked_bytes is refused, naming the setting"
+ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1' "and leaves nothing behind"
 
 # ---------------------------------------------------------------- the network misbehaving
 J=/releases/jdk-1.0.0.tar.gz

@@ -233,7 +233,8 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->default_registry = strdup("ehsaniara/joblet-runtimes");
 	cfg->index_ttl_s = 3600;
 	cfg->max_download_bytes = INT64_C(8) << 30;
-	cfg->max_unpacked_bytes = INT64_C(32) << 30;
+	/* What a runtime needs, not what a disk holds: a Python with CUDA and PyTorch fits. */
+	cfg->max_unpacked_bytes = INT64_C(8) << 30;
 	cfg->index_cache_entries = 16;
 	cfg->index_cache_bytes = INT64_C(64) << 20;
 	cfg->max_entries = 1000000;

@@ -534,6 +534,22 @@ static int install_stage(struct install *in, struct joblet_error **err)
 	return 0;
 }
 
+/*
+ * The archive plugin names the limit a package broke, not where it is set:
+ * add the settings of joblet.yml that hold the limits.
+ */
+static int unpack_limit_hint(const struct jl_config *cfg, int r, struct joblet_error **err)
+{
+	_cleanup_free_ char *m = NULL;
+
+	if (r != -JOBLET_E_LIMIT || !err || !*err || !(m = strdup(joblet_error_message(*err))))
+		return r;
+	return joblet_error_set(
+		err, JOBLET_E_LIMIT, 0,
+		"%s (the limits are runtimes.max_unpacked_bytes, %lld bytes, and runtimes.max_entries, %lld, of joblet.yml; raise them for a larger runtime you trust)",
+		m, (long long)cfg->max_unpacked_bytes, (long long)cfg->max_entries);
+}
+
 /* Download, hash and unpack at once: the archive plugin reads as the bytes arrive. */
 static int install_unpack(struct install *in, struct joblet_error **err)
 {
@@ -564,8 +580,10 @@ static int install_unpack(struct install *in, struct joblet_error **err)
 	if (r == 0)
 		r = pick_archive(in->set, head, head_len, entry->download_url, &archive, err);
 	if (r == 0)
-		r = jl_archive_extract(archive, jl_prefetch_stream(pf), in->stagefd, &limits,
-				       &stats, err);
+		r = unpack_limit_hint(in->cfg,
+				      jl_archive_extract(archive, jl_prefetch_stream(pf),
+							 in->stagefd, &limits, &stats, err),
+				      err);
 	if (r == 0)
 		r = jl_prefetch_finish(pf, in->sha, &in->bytes, err);
 	jl_prefetch_free(pf);

@@ -171,7 +171,8 @@ START_TEST(test_runtimes_keys)
 	ck_assert_str_eq(cfg->runtimes_dir, "/opt/joblet/runtimes");
 	ck_assert_str_eq(cfg->default_registry, "ehsaniara/joblet-runtimes");
 	ck_assert_str_eq(cfg->registry_plugins[0], "local");
-	/* A bounded index cache; no other registry. */
+	/* What a runtime needs, not what a disk holds; a bounded index cache; no other registry. */
+	ck_assert_int_eq(cfg->max_unpacked_bytes, INT64_C(8) << 30);
 	ck_assert_int_eq(cfg->index_cache_entries, 16);
 	ck_assert_int_eq(cfg->index_cache_bytes, INT64_C(64) << 20);
 	ck_assert_ptr_null(cfg->allowed_registries);
