@@ -73,6 +73,7 @@ JL_UNIT_TESTS += \
 	tests/unit/runtime/test_registry_index \
 	tests/unit/runtime/test_runtime_yml \
 	tests/unit/runtime/test_prefetch \
+	tests/unit/runtime/test_index_cache \
 	tests/unit/runtime/test_semver \
 	tests/unit/runtime/test_runtime_spec \
 	tests/unit/config/test_platform \
@@ -220,6 +221,11 @@ tests_unit_job_test_job_schema_SOURCES = tests/unit/job/test_job_schema.c tests/
 tests_unit_job_test_job_schema_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_job_test_job_schema_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_job_test_job_schema_LDADD = libjoblet_common.la libjoblet_core.la $(CHECK_LIBS) $(JSONC_LIBS)
+
+tests_unit_runtime_test_index_cache_SOURCES = tests/unit/runtime/test_index_cache.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_runtime_test_index_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_runtime_test_index_cache_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_runtime_test_index_cache_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_runtime_test_semver_SOURCES = tests/unit/runtime/test_semver.c tests/unit/jl_test.h
 tests_unit_runtime_test_semver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib

@@ -24,6 +24,23 @@
 #include "base/log.h"
 #include "runtime/runtime.h"
 
+/*
+ * A registry other than those of joblet.yml is a host, port or folder the
+ * daemon (root) fetches or reads: only maintainers may name one.  Refused
+ * before anything is fetched or read, so the answer says nothing of what
+ * is there.  0, or -1 when it has answered.
+ */
+static int registry_allowed(struct request *rq, const char *registry, int *ret)
+{
+	if (rq->who.role >= ROLE_MAINTAINER || jl_registry_is_configured(rq->d->cfg, registry))
+		return 0;
+	*ret = reply_error(
+		rq, MHD_HTTP_FORBIDDEN, JOBLET_E_PERMISSION,
+		"role %s may name only the registries of joblet.yml (runtimes.registry and runtimes.allowed_registries), not `%s`; naming another registry needs maintainer or above, or ask the operator to add it to runtimes.allowed_registries",
+		role_name(rq->who.role), registry);
+	return -1;
+}
+
 int api_runtime_list(struct request *rq)
 {
 	struct joblet_error *e = NULL;
@@ -31,6 +48,8 @@ int api_runtime_list(struct request *rq)
 	char *json = NULL;
 	int r;
 
+	if (registry && registry_allowed(rq, registry, &r) < 0)
+		return r;
 	if (registry)
 		r = jl_registry_list(rq->d->cfg, rq->d->set, *registry ? registry : NULL, &json,
 				     &e);
@@ -244,6 +263,7 @@ int api_runtime_install(struct request *rq)
 	bool force = false;
 	pthread_t th;
 	pthread_attr_t attr;
+	int r;
 
 	if (!o)
 		return MHD_YES;
@@ -256,7 +276,7 @@ int api_runtime_install(struct request *rq)
 		else if (strcmp(key, "force") == 0 && json_object_is_type(v, json_type_boolean))
 			force = json_object_get_boolean(v);
 		else {
-			int r = reply_error(
+			r = reply_error(
 				rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
 				"`%s` is not a field of an install (spec, registry, force) or has the wrong type",
 				key);
@@ -269,6 +289,10 @@ int api_runtime_install(struct request *rq)
 		json_object_put(o);
 		return reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
 				   "`spec` is required: NAME, NAME@VERSION or NAME@latest");
+	}
+	if (registry && registry_allowed(rq, registry, &r) < 0) {
+		json_object_put(o);
+		return r;
 	}
 	snprintf(rq->target, sizeof(rq->target), "%s", spec);
 	in = calloc(1, sizeof(*in));

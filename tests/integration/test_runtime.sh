@@ -141,7 +141,49 @@ if DAEMON_BASE_YML="$TMP/joblet.yml" start_daemon; then
 	RNX_CONFIG=$CERTS/rnx-config-reader.yml run "$RNX" runtime list --registry
 	ok 'test $rc -eq 0 && has "registry acme/runtimes" "$out" && has "1.10.0 (installed)" "$out"' \
 		"rnx runtime list --registry shows what the node's registry offers"
+	# Another registry is a host, port or folder the daemon (root) fetches or
+	# reads: a reader may name only those of joblet.yml, and learns nothing of
+	# what is there.
+	: >"$TMP/access.log"
+	kurl reader --get --data-urlencode "registry=/root" "$URL/v1/runtimes"
+	ok 'test "$code" = 403 && has "role reader may name only the registries of joblet.yml" "$out" && has "needs maintainer or above" "$out" && has "runtimes.allowed_registries" "$out"' \
+		"a reader naming a local folder (registry=/root) gets 403 saying what is needed"
+	root_answer=`printf '%s' "$out" | sed 's|/root||'`
+	kurl reader --get --data-urlencode "registry=/nonexistent-joblet-reg" "$URL/v1/runtimes"
+	ok 'test "$code" = 403 && test "`printf "%s" "$out" | sed "s|/nonexistent-joblet-reg||"`" = "$root_answer"' \
+		"the answer is the same for a folder that does not exist: it reveals nothing"
+	kurl reader --get --data-urlencode "registry=$BASE/org" "$URL/v1/runtimes"
+	ok 'test "$code" = 403 && has "needs maintainer or above" "$out"' \
+		"a reader naming an https registry not in joblet.yml gets 403"
+	kurl developer --get --data-urlencode "registry=$BASE/org" "$URL/v1/runtimes"
+	ok 'test "$code" = 403' "so does a developer"
+	RNX_CONFIG=$CERTS/rnx-config-reader.yml run "$RNX" runtime list --registry "$BASE/org"
+	ok 'test $rc -eq 1 && has "needs maintainer or above" "$err"' "rnx says so too"
+	ok '! grep -q "/org/" "$TMP/access.log"' "and the daemon fetched nothing for them"
+	kurl reader --get --data-urlencode "registry=acme/runtimes" "$URL/v1/runtimes"
+	ok 'test "$code" = 200 && has "\"registry\":\"acme/runtimes\"" "$out"' \
+		"a reader may name runtimes.registry itself"
+	cp "$WWW/releases/registry.json" "$WWW/org/registry.json"
+	kurl maintainer --get --data-urlencode "registry=$BASE/org" "$URL/v1/runtimes"
+	ok 'test "$code" = 200 && has "\"name\":\"py\"" "$out" && grep -q "GET /org/registry.json" "$TMP/access.log"' \
+		"a maintainer may name another registry"
+	kurl developer -X POST -H 'Content-Type: application/json' \
+		-d '{"spec": "py@1.9.0", "registry": "/root"}' "$URL/v1/runtimes/install"
+	ok 'test "$code" = 403 && has "needs maintainer" "$out"' "install, with its registry field, still needs maintainer"
 	stop_daemon
+	# runtimes.allowed_registries opens more registries to every role.
+	sed "s|^  index_ttl: 0|  index_ttl: 0\\
+  allowed_registries: [\"$BASE/org/\", $TMP/localreg]|" "$TMP/joblet.yml" >"$TMP/allow.yml"
+	if DAEMON_BASE_YML="$TMP/allow.yml" start_daemon; then
+		kurl reader --get --data-urlencode "registry=$BASE/org" "$URL/v1/runtimes"
+		ok 'test "$code" = 200 && has "\"name\":\"py\"" "$out"' \
+			"a registry of runtimes.allowed_registries works for a reader (a trailing / aside)"
+		kurl reader --get --data-urlencode "registry=/root" "$URL/v1/runtimes"
+		ok 'test "$code" = 403' "one not in the list is still refused"
+		stop_daemon
+	else
+		echo "not ok - the daemon with runtimes.allowed_registries did not start"
+	fi
 else
 	echo "not ok - the daemon for rnx runtime did not start"
 fi
@@ -222,6 +264,8 @@ entry() { # name version url sha size
 run "$JOBLET" runtime install badsum --registry=acme/broken
 ok 'test $rc -eq 1 && has "checksum mismatch for badsum 1.0.0: the registry index says sha256:0000" "$err" && has "the download is sha256:`sum $P`" "$err"' \
 	"checksum mismatch names the expected and the actual sum"
+ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1 && ! ls -A "$RT" | grep -q badsum' \
+	"a checksum mismatch (found after the package was unpacked) leaves no runtime, no partial files, no staging folder"
 run "$JOBLET" runtime install gone --registry=acme/broken
 ok 'test $rc -eq 1 && has "HTTP 404: 404 Not Found" "$err" && has "gone-1.0.0.tar.gz" "$err"' \
 	"a missing package: HTTP 404: 404 Not Found"
@@ -237,6 +281,14 @@ run "$JOBLET" runtime install recipe --registry=acme/broken
 ok 'test $rc -eq 1 && has "recipe package (setup.sh, no runtime.yml)" "$err"' \
 	"a recipe package is refused with a clear message"
 ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1' "no partial runtime after any of those"
+
+# runtimes.max_unpacked_bytes: py unpacks to about 300 kB.
+sed 's|^  index_ttl: 0|  index_ttl: 0\
+  max_unpacked_bytes: 100KiB|' "$TMP/joblet.yml" >"$TMP/small.yml"
+JOBLET_CONFIG="$TMP/small.yml" run "$JOBLET" runtime install py@1.9.0
+ok 'test $rc -eq 1 && has "installing py 1.9.0: the package unpacks to more than 102400 bytes" "$err" && has "runtimes.max_unpacked_bytes" "$err"' \
+	"a package that unpacks to more than runtimes.max_unpacked_bytes is refused, naming the setting"
+ok 'only_installed py-1.10.0 py-2.0.0 py-2.0.0-rc1' "and leaves nothing behind"
 
 # ---------------------------------------------------------------- the network misbehaving
 J=/releases/jdk-1.0.0.tar.gz
@@ -330,6 +382,17 @@ done
 cp "$WWW/releases/registry.json" "$WWW/org/registry.json"
 run "$JOBLET" runtime install py@2.0.0 --force --registry="$BASE/org"
 ok 'test $rc -eq 0 && has "reinstalled py 2.0.0" "$out"' "an https:// registry installs"
+
+# ---------------------------------------------------------------- the index cache is bounded
+# Every registry named leaves a copy of its index; at most
+# runtimes.index_cache_entries (16) stay, the most recently used.
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	mkdir -p "$TMP/many/$i"
+	cp "$TMP/localreg/registry.json" "$TMP/many/$i/"
+	"$JOBLET" runtime list --registry "$TMP/many/$i" >/dev/null 2>"$TMP/many.err" || cat "$TMP/many.err"
+done
+ok 'test `ls "$TMP/state/cache/registries" | grep -c "\.json$"` -eq 16' \
+	"20 more registries listed: the index cache keeps 16 (runtimes.index_cache_entries)"
 
 # ---------------------------------------------------------------- remove
 run "$JOBLET" runtime remove py@latest

@@ -41,6 +41,7 @@ enum key_type {
 	KEY_DURATION_LIMIT,  /* a duration of at least 1 s, or unlimited (-1) */
 	KEY_ID_RANGE,	     /* FIRST-LAST: two int64_t, 1 <= FIRST <= LAST <= JL_UID_MAX */
 	KEY_GONE,	     /* a setting of an earlier release, refused with what replaced it */
+	KEY_STRING_LIST,     /* a list of non-empty single values */
 };
 
 struct key_def {
@@ -85,6 +86,9 @@ static const struct key_def runtimes_keys[] = {
 	{ "dir", KEY_PATH, FIELD(runtimes_dir), NULL },
 	{ "registry", KEY_STRING, FIELD(default_registry), NULL },
 	{ "registry_plugins", KEY_NAME_LIST, FIELD(registry_plugins), NULL },
+	{ "allowed_registries", KEY_STRING_LIST, FIELD(allowed_registries), NULL },
+	{ "index_cache_entries", KEY_COUNT, FIELD(index_cache_entries), NULL },
+	{ "index_cache_bytes", KEY_SIZE, FIELD(index_cache_bytes), NULL },
 	{ "index_ttl", KEY_DURATION, FIELD(index_ttl_s), NULL },
 	{ "max_download_bytes", KEY_SIZE, FIELD(max_download_bytes), NULL },
 	{ "max_unpacked_bytes", KEY_SIZE, FIELD(max_unpacked_bytes), NULL },
@@ -213,6 +217,7 @@ void jl_config_free(struct jl_config *cfg)
 	free(cfg->runtimes_dir);
 	free(cfg->default_registry);
 	jl_strv_free(cfg->registry_plugins);
+	jl_strv_free(cfg->allowed_registries);
 	free(cfg->platform);
 	jl_strv_free(cfg->isolation_stack);
 	free(cfg->server_address);
@@ -239,7 +244,10 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->default_registry = strdup("ehsaniara/joblet-runtimes");
 	cfg->index_ttl_s = 3600;
 	cfg->max_download_bytes = INT64_C(8) << 30;
-	cfg->max_unpacked_bytes = INT64_C(32) << 30;
+	/* What a runtime needs, not what a disk holds: a Python with CUDA and PyTorch fits. */
+	cfg->max_unpacked_bytes = INT64_C(8) << 30;
+	cfg->index_cache_entries = 16;
+	cfg->index_cache_bytes = INT64_C(64) << 20;
 	cfg->max_entries = 1000000;
 	cfg->uid_first = JL_UID_RANGE_DEFAULT_FIRST;
 	cfg->uid_last = JL_UID_RANGE_DEFAULT_LAST;
@@ -694,6 +702,22 @@ static int parse_key_number(const struct key_value *kv, struct joblet_error **er
 	return 0;
 }
 
+static int parse_key_string_list(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_strv_ char **v = NULL;
+	int r;
+
+	r = jl_yaml_get_strv(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	for (char **s = v; *s; s++)
+		if (!**s)
+			return jl_yaml_error(kv->y, kv->node, err,
+					     "`%s` holds an empty item; remove it", kv->full);
+	set_strv(kv, TAKE_PTR(v));
+	return 0;
+}
+
 static int parse_key_name_list(const struct key_value *kv, struct joblet_error **err)
 {
 	_cleanup_strv_ char **v = NULL;
@@ -792,6 +816,7 @@ static int (*const key_parsers[])(const struct key_value *kv, struct joblet_erro
 	[KEY_DURATION_LIMIT] = parse_key_limit,
 	[KEY_ID_RANGE] = parse_key_id_range,
 	[KEY_GONE] = parse_key_gone,
+	[KEY_STRING_LIST] = parse_key_string_list,
 };
 
 /* A key the schema does not have in this section: say which it has. */

@@ -43,8 +43,12 @@ struct jl_config {
 	char **registry_plugins; /* runtimes.registry_plugins: asked in this order; NULL-terminated
 				  */
 	int64_t index_ttl_s;	 /* runtimes.index_ttl: how long a fetched index is used as is */
-	int64_t max_download_bytes; /* runtimes.max_download_bytes */
-	int64_t max_unpacked_bytes; /* runtimes.max_unpacked_bytes */
+	/* runtimes.allowed_registries: registries a reader may name besides runtimes.registry */
+	char **allowed_registries;   /* NULL-terminated, or NULL */
+	int64_t index_cache_entries; /* runtimes.index_cache_entries: indexes kept in the cache */
+	int64_t index_cache_bytes;   /* runtimes.index_cache_bytes: their bytes together */
+	int64_t max_download_bytes;  /* runtimes.max_download_bytes */
+	int64_t max_unpacked_bytes;  /* runtimes.max_unpacked_bytes */
 	int64_t max_entries;	/* runtimes.max_entries: files, folders and links in a package */
 	char *platform;		/* runtimes.platform, or NULL to detect ({os}-{arch}) */
 	char **isolation_stack; /* isolation.stack: plugin names, set up in this order */

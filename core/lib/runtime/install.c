@@ -23,13 +23,13 @@
 #include "runtime/runtime.h"
 
 #include "base/fsutil.h"
+#include "runtime/index_cache.h"
 #include "runtime/install_private.h"
 #include "config/platform.h"
 #include "runtime/prefetch.h"
 #include "runtime/registry_index.h"
 #include "runtime/runtime_spec.h"
 #include "runtime/runtime_yml.h"
-#include "runtime/sha256.h"
 #include "base/util.h"
 #include "base/buffer.h"
 #include "config/config.h"
@@ -133,111 +133,41 @@ int jl_registry_plugin_for(const struct jl_config *cfg, const struct jl_plugin_s
 				ret_plugin, err);
 }
 
+/* a and b name the same registry: equal, a trailing `/` aside. */
+static bool registry_same(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	return la == lb && memcmp(a, b, la) == 0;
+}
+
+bool jl_registry_is_configured(const struct jl_config *cfg, const char *registry)
+{
+	if (!registry || !*registry || registry_same(registry, cfg->default_registry))
+		return true;
+	for (char **a = cfg->allowed_registries; a && *a; a++)
+		if (registry_same(registry, *a))
+			return true;
+	return false;
+}
+
 /* ------------------------------------------------------------------ index cache */
-
-static void cache_key(const char *registry, char ret[33])
-{
-	static const char hex[] = "0123456789abcdef";
-	struct sha256_ctx h;
-	uint8_t d[SHA256_DIGEST_SIZE];
-
-	sha256_init(&h);
-	sha256_update(&h, strlen(registry), (const uint8_t *)registry);
-	jl_sha256_digest(&h, d);
-	for (int i = 0; i < 16; i++) {
-		ret[2 * i] = hex[d[i] >> 4];
-		ret[2 * i + 1] = hex[d[i] & 15];
-	}
-	ret[32] = '\0';
-}
-
-/* Write path atomically (temp file + rename); failures only lose the cache. */
-static void cache_write(const char *path, const char *data, size_t len)
-{
-	_cleanup_free_ char *tmp = jl_strdup_printf("%s.XXXXXX", path);
-	int fd;
-
-	if (!tmp || (fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return;
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0 || close(fd) < 0 ||
-	    rename(tmp, path) < 0) {
-		unlink(tmp);
-		return;
-	}
-}
-
-/* The cached copy of one registry's index. */
-struct index_cache {
-	bool usable;	 /* the cache folder exists: the copy may be stored */
-	char *json_path; /* STATE/cache/registries/KEY.json */
-	char *etag_path; /* ... KEY.etag: its validator */
-	char *json;	 /* the cached index, or NULL */
-	size_t json_len;
-	char *etag;   /* its validator, or NULL */
-	bool dated;   /* mtime is known */
-	time_t mtime; /* when it was fetched, or last found current */
-};
-
-static void index_cache_done(struct index_cache *c)
-{
-	free(c->json_path);
-	free(c->etag_path);
-	free(c->json);
-	free(c->etag);
-}
-
-/* Find registry's cached copy, if any. */
-static int index_cache_open(const struct jl_config *cfg, const char *registry,
-			    struct index_cache *c, struct joblet_error **err)
-{
-	_cleanup_free_ char *dir = jl_strdup_printf("%s/cache/registries", cfg->state_dir);
-	char key[33];
-	struct stat st;
-
-	if (!dir)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-					"cannot fetch the registry index");
-	cache_key(registry, key);
-	/* The cache is a convenience: without a writable state folder there is none. */
-	c->usable = jl_mkdir_p(cfg->state_dir, 0700, NULL) == 0 && jl_mkdir_p(dir, 0700, NULL) == 0;
-	c->json_path = jl_strdup_printf("%s/%s.json", dir, key);
-	c->etag_path = jl_strdup_printf("%s/%s.etag", dir, key);
-	if (!c->json_path || !c->etag_path)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
-					"cannot fetch the registry index");
-	if (c->usable &&
-	    jl_read_file(c->json_path, JL_INDEX_MAX_BYTES, &c->json, &c->json_len, NULL) == 0 &&
-	    stat(c->json_path, &st) == 0) {
-		c->etag = jl_read_line_file(c->etag_path);
-		c->dated = true;
-		c->mtime = st.st_mtime;
-	}
-	return 0;
-}
 
 /* May the cached copy be used without asking?  Network registries, within index_ttl. */
 static bool index_cache_fresh(const struct jl_config *cfg, const struct joblet_plugin *plugin,
-			      bool revalidate, const struct index_cache *c)
+			      bool revalidate, const struct jl_index_cache *c)
 {
 	return c->dated && (plugin->caps & JOBLET_CAP_NETWORK) && !revalidate &&
 	       time(NULL) - c->mtime < cfg->index_ttl_s;
 }
 
-/* Keep what the registry sent, for the next install. */
-static void index_cache_store(const struct index_cache *c, const struct joblet_buffer *body,
-			      const struct joblet_buffer *etag)
-{
-	cache_write(c->json_path, jl_buffer_data(body), joblet_buffer_length(body));
-	if (joblet_buffer_length(etag))
-		cache_write(c->etag_path, jl_buffer_data(etag), joblet_buffer_length(etag));
-	else
-		/* Missing is fine: a stale validator would only cost a full fetch. */
-		(void)unlink(c->etag_path);
-}
-
 /* Ask the registry plugin, sending the cached copy's validator. */
 static int index_request(const struct joblet_plugin *plugin, const char *registry,
-			 const struct index_cache *c, const struct jl_install_request *req,
+			 const struct jl_index_cache *c, const struct jl_install_request *req,
 			 struct joblet_registry_index_reply *reply, struct joblet_error **err)
 {
 	const char *etag = c->json && c->etag && *c->etag ? c->etag : NULL;
@@ -269,9 +199,10 @@ static int index_request(const struct joblet_plugin *plugin, const char *registr
 }
 
 /* Fetch the index (or learn that the cached copy is current), parse it and cache it. */
-static int index_ask(const struct joblet_plugin *plugin, const char *registry,
-		     const struct index_cache *c, const struct jl_install_request *req,
-		     struct jl_index **ret_index, struct joblet_error **err)
+static int index_ask(const struct jl_config *cfg, const struct joblet_plugin *plugin,
+		     const char *registry, const struct jl_index_cache *c,
+		     const struct jl_install_request *req, struct jl_index **ret_index,
+		     struct joblet_error **err)
 {
 	struct joblet_buffer *body = NULL, *etag = NULL, *location = NULL;
 	struct joblet_registry_index_reply a = { sizeof(a), 0, NULL, NULL, NULL };
@@ -293,14 +224,14 @@ static int index_ask(const struct joblet_plugin *plugin, const char *registry,
 	where = joblet_buffer_length(location) ? jl_buffer_data(location) : registry;
 	if (a.not_modified && c->json) {
 		r = jl_index_parse(c->json, c->json_len, where, ret_index, err);
-		if (r == 0 && c->usable)
-			/* Failing only shortens the copy's life: it is asked about sooner. */
-			(void)utimensat(AT_FDCWD, c->json_path, NULL, 0);
+		if (r == 0)
+			jl_index_cache_validated(c);
 		goto out;
 	}
 	r = jl_index_parse(jl_buffer_data(body), joblet_buffer_length(body), where, ret_index, err);
-	if (r == 0 && c->usable)
-		index_cache_store(c, body, etag);
+	if (r == 0)
+		jl_index_cache_store(cfg, c, jl_buffer_data(body), joblet_buffer_length(body),
+				     jl_buffer_data(etag), joblet_buffer_length(etag));
 out:
 	jl_buffer_free(body);
 	jl_buffer_free(etag);
@@ -313,11 +244,11 @@ int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plug
 		   struct jl_index **ret_index, bool *ret_cached_unchecked,
 		   struct joblet_error **err)
 {
-	struct index_cache c = { 0 };
+	struct jl_index_cache c = { 0 };
 	int r;
 
 	*ret_cached_unchecked = false;
-	r = index_cache_open(cfg, registry, &c, err);
+	r = jl_index_cache_open(cfg, registry, &c, err);
 	if (r < 0)
 		goto out;
 	if (index_cache_fresh(cfg, plugin, revalidate, &c)) {
@@ -333,9 +264,9 @@ int jl_index_fetch(const struct jl_config *cfg, const struct joblet_plugin *plug
 		free(c.json);
 		c.json = NULL;
 	}
-	r = index_ask(plugin, registry, &c, req, ret_index, err);
+	r = index_ask(cfg, plugin, registry, &c, req, ret_index, err);
 out:
-	index_cache_done(&c);
+	jl_index_cache_done(&c);
 	return r;
 }
 
@@ -603,6 +534,22 @@ static int install_stage(struct install *in, struct joblet_error **err)
 	return 0;
 }
 
+/*
+ * The archive plugin names the limit a package broke, not where it is set:
+ * add the settings of joblet.yml that hold the limits.
+ */
+static int unpack_limit_hint(const struct jl_config *cfg, int r, struct joblet_error **err)
+{
+	_cleanup_free_ char *m = NULL;
+
+	if (r != -JOBLET_E_LIMIT || !err || !*err || !(m = strdup(joblet_error_message(*err))))
+		return r;
+	return joblet_error_set(
+		err, JOBLET_E_LIMIT, 0,
+		"%s (the limits are runtimes.max_unpacked_bytes, %lld bytes, and runtimes.max_entries, %lld, of joblet.yml; raise them for a larger runtime you trust)",
+		m, (long long)cfg->max_unpacked_bytes, (long long)cfg->max_entries);
+}
+
 /* Download, hash and unpack at once: the archive plugin reads as the bytes arrive. */
 static int install_unpack(struct install *in, struct joblet_error **err)
 {
@@ -633,8 +580,10 @@ static int install_unpack(struct install *in, struct joblet_error **err)
 	if (r == 0)
 		r = pick_archive(in->set, head, head_len, entry->download_url, &archive, err);
 	if (r == 0)
-		r = jl_archive_extract(archive, jl_prefetch_stream(pf), in->stagefd, &limits,
-				       &stats, err);
+		r = unpack_limit_hint(in->cfg,
+				      jl_archive_extract(archive, jl_prefetch_stream(pf),
+							 in->stagefd, &limits, &stats, err),
+				      err);
 	if (r == 0)
 		r = jl_prefetch_finish(pf, in->sha, &in->bytes, err);
 	jl_prefetch_free(pf);

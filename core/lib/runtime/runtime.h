@@ -15,6 +15,7 @@
 #ifndef JL_RUNTIME_H
 #define JL_RUNTIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/private.h"
@@ -141,5 +142,14 @@ JL_API int jl_runtime_host_platform(const struct jl_config *cfg, char **ret_plat
 JL_API int jl_registry_plugin_for(const struct jl_config *cfg, const struct jl_plugin_set *set,
 				  const char *registry, const struct joblet_plugin **ret_plugin,
 				  struct joblet_error **err);
+
+/*
+ * true when registry is NULL or "" (runtimes.registry), runtimes.registry
+ * itself, or one of runtimes.allowed_registries, compared as written (a
+ * trailing `/` aside).  The daemon lets a reader or developer name only
+ * these: any other registry is a host, port or folder the daemon (root)
+ * would fetch or read for them.
+ */
+JL_API bool jl_registry_is_configured(const struct jl_config *cfg, const char *registry);
 
 #endif /* JL_RUNTIME_H */

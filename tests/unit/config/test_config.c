@@ -134,15 +134,19 @@ END_TEST
 
 START_TEST(test_runtimes_keys)
 {
-	struct jl_config *cfg = load_ok("runtimes:\n"
-					"  dir: /srv/runtimes\n"
-					"  registry: acme/runtimes\n"
-					"  registry_plugins: [github, local]\n"
-					"  index_ttl: 1h30m\n"
-					"  max_download_bytes: 2GiB\n"
-					"  max_unpacked_bytes: 1TB\n"
-					"  max_entries: 5000\n"
-					"  platform: rhel-arm64\n");
+	struct jl_config *cfg =
+		load_ok("runtimes:\n"
+			"  dir: /srv/runtimes\n"
+			"  registry: acme/runtimes\n"
+			"  registry_plugins: [github, local]\n"
+			"  index_ttl: 1h30m\n"
+			"  max_download_bytes: 2GiB\n"
+			"  max_unpacked_bytes: 1TB\n"
+			"  max_entries: 5000\n"
+			"  allowed_registries: [/srv/registry, \"https://mirror.example/r\"]\n"
+			"  index_cache_entries: 4\n"
+			"  index_cache_bytes: 32MiB\n"
+			"  platform: rhel-arm64\n");
 
 	ck_assert_str_eq(cfg->runtimes_dir, "/srv/runtimes");
 	ck_assert_str_eq(cfg->default_registry, "acme/runtimes");
@@ -153,6 +157,11 @@ START_TEST(test_runtimes_keys)
 	ck_assert_int_eq(cfg->max_download_bytes, INT64_C(2) << 30);
 	ck_assert_int_eq(cfg->max_unpacked_bytes, INT64_C(1000000000000));
 	ck_assert_int_eq(cfg->max_entries, 5000);
+	ck_assert_str_eq(cfg->allowed_registries[0], "/srv/registry");
+	ck_assert_str_eq(cfg->allowed_registries[1], "https://mirror.example/r");
+	ck_assert_ptr_null(cfg->allowed_registries[2]);
+	ck_assert_int_eq(cfg->index_cache_entries, 4);
+	ck_assert_int_eq(cfg->index_cache_bytes, INT64_C(32) << 20);
 	ck_assert_str_eq(cfg->platform, "rhel-arm64");
 	jl_config_free(cfg);
 
@@ -162,9 +171,18 @@ START_TEST(test_runtimes_keys)
 	ck_assert_str_eq(cfg->runtimes_dir, "/opt/joblet/runtimes");
 	ck_assert_str_eq(cfg->default_registry, "ehsaniara/joblet-runtimes");
 	ck_assert_str_eq(cfg->registry_plugins[0], "local");
+	/* What a runtime needs, not what a disk holds; a bounded index cache; no other registry. */
+	ck_assert_int_eq(cfg->max_unpacked_bytes, INT64_C(8) << 30);
+	ck_assert_int_eq(cfg->index_cache_entries, 16);
+	ck_assert_int_eq(cfg->index_cache_bytes, INT64_C(64) << 20);
+	ck_assert_ptr_null(cfg->allowed_registries);
 	jl_config_free(cfg);
 
 	load_bad("runtimes:\n  index_ttl: soon\n", "line 2", "a duration");
+	load_bad("runtimes:\n  allowed_registries: /srv/registry\n", "line 2", "must be a list");
+	load_bad("runtimes:\n  allowed_registries: [a/b, '']\n", "line 2", "empty item");
+	load_bad("runtimes:\n  index_cache_entries: 0\n", "line 2", "at least 1");
+	load_bad("runtimes:\n  index_cache_bytes: lots\n", "line 2", "a size");
 	load_bad("runtimes:\n  max_download_bytes: 2 gigs\n", "line 2", "a size");
 	load_bad("runtimes:\n  max_entries: 0\n", "line 2", "at least 1");
 	load_bad("runtimes:\n  platform: windows-amd64\n", "line 2", "auto or {ubuntu|rhel|amzn}");
