@@ -55,6 +55,22 @@ ok 'test "$code" = 200' "the address is not locked out afterwards"
 stop_daemon
 ok 'test $DAEMON_STATUS -eq 0' "the daemon stops on SIGTERM"
 
+# ------------------------------------------------------------------ a low open-file limit
+# The soft limit is raised to the hard one; the hard connection limit is it
+# less 512, and being below max_connections is worth a warning.
+(
+	ulimit -n 1000 && ulimit -S -n 600 || exit 0
+	start_daemon "$STACK" || exit 1
+	ok 'grep -q "accepting up to 488 connections (RLIMIT_NOFILE 1000, 512 kept" "$DLOG"' \
+		"the daemon raises its soft open-file limit to the hard one and derives its connection limit"
+	ok 'grep -q "warning.*RLIMIT_NOFILE 1000 allows only 488 connections" "$DLOG"' \
+		"... and warns when that is not above server.max_connections"
+	kurl reader "$URL/metrics"
+	ok 'has "joblet_connections_limit 488" "$out" && has "joblet_open_files_limit 1000" "$out"' \
+		"/metrics shows the limits"
+	stop_daemon
+)
+
 # ------------------------------------------------------------------ revocation on open connections
 printf 'crl_next_update = 30\ncrl_number = 1\n' >"$TMP/crl.tmpl"
 certtool --generate-crl --load-ca-privkey "$CERTS/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
