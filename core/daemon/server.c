@@ -601,7 +601,7 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 		rq->close = true;
 		over = reply_error(
 			rq, MHD_HTTP_FORBIDDEN, JOBLET_E_PERMISSION,
-			"%s; the credentials were reloaded since this connection was opened, and they refuse `%s` now",
+			"%s; the daemon's credentials were reloaded since this connection was opened and refuse `%s` now: ask the CA's operator for a new client certificate",
 			joblet_error_message(e), rq->who.cn);
 		joblet_error_free(e);
 		return over;

@@ -36,8 +36,11 @@ count() { printf '%s\n' "$out" | grep -c "$1"; }
 
 # ------------------------------------------------------------------ caps that answer
 # A small cap, so that many times cap + 64 (where MHD used to close new
-# connections unanswered) is quick to reach from one address.
-start_daemon "$STACK" "  max_connections_per_client: 4" || exit 1
+# connections unanswered) is quick to reach from one address; a long
+# handshake_timeout, so that the first connections still wait for their
+# request when the last are open (under valgrind too).
+start_daemon "$STACK" "  max_connections_per_client: 4
+  handshake_timeout: 60s" || exit 1
 ok 'grep -q "accepting up to [0-9]* connections (RLIMIT_NOFILE [0-9]*" "$DLOG"' \
 	"the daemon logs how many connections it accepts and its open-file limit"
 kurl reader "$URL/metrics"
@@ -61,12 +64,15 @@ ok 'test $DAEMON_STATUS -eq 0' "the daemon stops on SIGTERM"
 (
 	ulimit -n 1000 && ulimit -S -n 600 || exit 0
 	start_daemon "$STACK" || exit 1
-	ok 'grep -q "accepting up to 488 connections (RLIMIT_NOFILE 1000, 512 kept" "$DLOG"' \
-		"the daemon raises its soft open-file limit to the hard one and derives its connection limit"
-	ok 'grep -q "warning.*RLIMIT_NOFILE 1000 allows only 488 connections" "$DLOG"' \
+	# (valgrind keeps a few descriptors of the limit for itself: compare, not equal 1000.)
+	N=`sed -n 's/.*accepting up to \([0-9]*\) connections (RLIMIT_NOFILE [0-9]*, 512 kept.*/\1/p' "$DLOG"`
+	M=`sed -n 's/.*accepting up to [0-9]* connections (RLIMIT_NOFILE \([0-9]*\), 512 kept.*/\1/p' "$DLOG"`
+	ok 'test -n "$M" && test "$M" -gt 900 && test "$M" -le 1000 && test "$N" -eq `expr $M - 512`' \
+		"the daemon raises its soft open-file limit to the hard one and derives its connection limit ($N of $M)"
+	ok 'grep -q "warning.*RLIMIT_NOFILE $M allows only $N connections" "$DLOG"' \
 		"... and warns when that is not above server.max_connections"
 	kurl reader "$URL/metrics"
-	ok 'has "joblet_connections_limit 488" "$out" && has "joblet_open_files_limit 1000" "$out"' \
+	ok 'has "joblet_connections_limit $N" "$out" && has "joblet_open_files_limit $M" "$out"' \
 		"/metrics shows the limits"
 	stop_daemon
 )
@@ -79,14 +85,14 @@ printf 'crl_next_update = 30\ncrl_number = 2\n' >"$TMP/crl2.tmpl"
 certtool --generate-crl --load-ca-privkey "$CERTS/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
 	--load-certificate "$CERTS/client-developer.pem" --template "$TMP/crl2.tmpl" \
 	--outfile "$TMP/revoked-crl.pem" >/dev/null 2>&1
-start_daemon "$STACK" "  handshake_timeout: 2s" "    crl: $TMP/crl-now.pem" || exit 1
+start_daemon "$STACK" "  handshake_timeout: 3s" "    crl: $TMP/crl-now.pem" || exit 1
 
 # Peers that hold sockets without finishing a handshake: silent ones, and
 # ones that trickle a ClientHello a byte a second.
-run tlsc reader tcp 5 tcpalive sleep 4 tcpalive
+run tlsc reader tcp 5 tcpalive sleep 5 tcpalive
 ok 'has "tcp alive: 5" "$out" && has "tcp alive: 0" "$out"' \
 	"connections that never start TLS are closed after server.handshake_timeout"
-run tlsc reader tcp 5 trickle 5 tcpalive
+run tlsc reader tcp 5 trickle 6 tcpalive
 ok 'has "tcp alive: 0" "$out"' "... and so are those that trickle a handshake"
 
 kurl developer -X POST -d '{"command":["sleep","60"]}' "$URL/v1/jobs"
