@@ -64,10 +64,13 @@ ok 'test $DAEMON_STATUS -eq 0' "the daemon stops on SIGTERM"
 (
 	ulimit -n 1000 && ulimit -S -n 600 || exit 0
 	start_daemon "$STACK" || exit 1
-	# (valgrind keeps a few descriptors of the limit for itself: compare, not equal 1000.)
+	# (valgrind keeps descriptors of the limit for itself and does not let the soft
+	# limit be raised: there only the derivation is checked.)
 	N=`sed -n 's/.*accepting up to \([0-9]*\) connections (RLIMIT_NOFILE [0-9]*, 512 kept.*/\1/p' "$DLOG"`
 	M=`sed -n 's/.*accepting up to [0-9]* connections (RLIMIT_NOFILE \([0-9]*\), 512 kept.*/\1/p' "$DLOG"`
-	ok 'test -n "$M" && test "$M" -gt 900 && test "$M" -le 1000 && test "$N" -eq `expr $M - 512`' \
+	raised=yes
+	test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1 || test "${M:-0}" -gt 900 || raised=no
+	ok 'test -n "$M" && test $raised = yes && test "$M" -le 1000 && test "$N" -eq `expr $M - 512`' \
 		"the daemon raises its soft open-file limit to the hard one and derives its connection limit ($N of $M)"
 	ok 'grep -q "warning.*RLIMIT_NOFILE $M allows only $N connections" "$DLOG"' \
 		"... and warns when that is not above server.max_connections"
