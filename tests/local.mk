@@ -12,6 +12,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_serve.sh \
 	tests/integration/test_api.sh \
 	tests/integration/test_uploads.sh \
+	tests/integration/test_api_conns.sh \
 	tests/integration/test_restart.sh \
 	tests/integration/test_scheduler.sh \
 	tests/integration/test_runtime.sh \
@@ -88,7 +89,7 @@ if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/plugins/archive/test_tar
 endif
 check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin/plugin_contract tests/fixtures/fake_registry \
-	tests/integration/api_client
+	tests/integration/api_client tests/integration/tls_conn
 
 # The fake GitHub: an HTTPS file server with fault injection (tests/fixtures/README.md).
 tests_fixtures_fake_registry_SOURCES = tests/fixtures/fake_registry.c
@@ -101,6 +102,11 @@ tests_integration_api_client_SOURCES = tests/integration/api_client.c core/cli/a
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) $(GNUTLS_CFLAGS)
 tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS)
+
+# Many TLS connections held open at once, for test_api.sh (caps, revocation).
+tests_integration_tls_conn_SOURCES = tests/integration/tls_conn.c
+tests_integration_tls_conn_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
+tests_integration_tls_conn_LDADD = $(GNUTLS_LIBS)
 
 JL_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -D_GNU_SOURCE -Wno-missing-prototypes \
 	-I$(top_srcdir)/tests/unit -I$(top_srcdir)/core -I$(top_srcdir)/core/lib

@@ -17,7 +17,9 @@
  *	data: {"state":"COMPLETED","exit_code":0,...}
  *
  * (also sent without follow when the job has ended).  Idle streams get a
- * `: ping` comment every 15 s.
+ * `: ping` comment every 15 s.  A stream whose client certificate the
+ * credentials reloaded since refuse (a CRL that now lists it) ends within
+ * a second (server_recheck_peer()).
  */
 #include <config.h>
 
@@ -45,6 +47,7 @@
 
 struct follower {
 	struct daemon_ctx *d;
+	struct MHD_Connection *conn; /* borrowed: lives as long as the stream */
 	struct log_hub_watch *w;
 	struct jl_log_reader *reader;
 	char id[37];
@@ -184,17 +187,23 @@ static ssize_t send_pending(struct follower *f, char *buf, size_t max)
 	return (ssize_t)n;
 }
 
+/* Is the client certificate still accepted, after a reload of the credentials? */
+static bool peer_refused(const struct follower *f)
+{
+	return server_recheck_peer(f->d->server, f->conn, NULL) < 0;
+}
+
 /*
  * Nothing to send and the job runs: sleep until its folder changes, a
- * second at a time so that a peer that left frees its connection soon.
- * 0 to go on, -1 when the peer is gone.
+ * second at a time so that a peer that left, or whose certificate was
+ * revoked, frees its connection soon.  0 to go on, -1 to end the stream.
  */
 static int wait_for_more(struct follower *f)
 {
 	struct log_hub *h = f->d->hub;
 
 	while (log_hub_wait(h, f->w, f->gen, 1000) == 0) {
-		if (peer_gone(f))
+		if (peer_gone(f) || peer_refused(f))
 			return -1;
 		if (mono_s() - f->quiet_since >= HEARTBEAT_S) {
 			if (reserve(f, 16))
@@ -217,6 +226,8 @@ static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 			return send_pending(f, buf, max);
 		if (f->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (peer_refused(f))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
 		/* Whether it had ended is read before the records, so none is missed. */
 		log_hub_state(f->d->hub, f->w, &st);
 		if (st.shutdown)
@@ -314,6 +325,7 @@ int api_job_logs(struct request *rq)
 		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM,
 				   "out of memory");
 	f->d = rq->d;
+	f->conn = rq->conn;
 	memcpy(f->id, rq->target, sizeof(f->id));
 	ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	f->sock = ci ? ci->connect_fd : -1;

@@ -86,7 +86,7 @@ int api_metrics(struct request *rq)
 {
 	struct manager_stats ms;
 	struct joblet_error *e = NULL;
-	int64_t counts[10], conns, answered[6];
+	int64_t counts[10], conns, answered[6], conn_limit, nofile;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -97,6 +97,7 @@ int api_metrics(struct request *rq)
 				   "out of memory");
 	manager_stats(rq->d->manager, &ms);
 	server_counters(rq->d->server, &conns, answered);
+	server_limits(rq->d->server, &conn_limit, &nofile);
 	if (store_job_counts(rq->d->store, counts, &e) < 0) {
 		fclose(f);
 		free(text);
@@ -124,6 +125,14 @@ int api_metrics(struct request *rq)
 	fprintf(f, "joblet_job_start_failures_total %" PRId64 "\n", ms.start_failures);
 	metric(f, "joblet_connections", "gauge", "Open API connections.");
 	fprintf(f, "joblet_connections %" PRId64 "\n", conns);
+	metric(f, "joblet_connections_max", "gauge",
+	       "server.max_connections: past it a request gets 429.");
+	fprintf(f, "joblet_connections_max %lld\n", (long long)rq->d->cfg->max_connections);
+	metric(f, "joblet_connections_limit", "gauge",
+	       "Connections accepted in all (RLIMIT_NOFILE less a reserve); past it new ones are closed unanswered.");
+	fprintf(f, "joblet_connections_limit %lld\n", (long long)conn_limit);
+	metric(f, "joblet_open_files_limit", "gauge", "The daemon's RLIMIT_NOFILE.");
+	fprintf(f, "joblet_open_files_limit %lld\n", (long long)nofile);
 	metric(f, "joblet_log_followers", "gauge", "Open log streams.");
 	fprintf(f, "joblet_log_followers %ld\n", log_hub_followers(rq->d->hub));
 	body_metrics(f, rq->d->cfg);

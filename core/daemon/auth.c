@@ -25,6 +25,7 @@
 #include "config/config.h"
 
 static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t tls_generation; /* under tls_lock */
 
 static const char *const role_names[] = { "none", "reader", "developer", "maintainer", "admin" };
 
@@ -163,6 +164,9 @@ int tls_creds_load(const struct jl_config *cfg, struct tls_creds **ret, struct j
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 					"cannot load the TLS credentials");
 	c->refs = 1;
+	pthread_mutex_lock(&tls_lock);
+	c->generation = ++tls_generation;
+	pthread_mutex_unlock(&tls_lock);
 	if ((r = load("cert", cfg->tls_cert, &cert, err)) < 0 ||
 	    (r = load("key", cfg->tls_key, &key, err)) < 0 ||
 	    (r = load("client_ca", cfg->tls_client_ca, &ca, err)) < 0 ||
@@ -338,4 +342,49 @@ int auth_peer(gnutls_session_t session, struct identity *ret, struct joblet_erro
 out:
 	gnutls_x509_crt_deinit(crt);
 	return r;
+}
+
+int auth_peer_recheck(gnutls_session_t session, const struct tls_creds *creds,
+		      struct joblet_error **err)
+{
+	gnutls_typed_vdata_st purpose = { GNUTLS_DT_KEY_PURPOSE_OID,
+					  (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0 };
+	gnutls_x509_crt_t chain[16];
+	gnutls_x509_trust_list_t trust = NULL;
+	const gnutls_datum_t *peers;
+	unsigned int n = 0, status = 0, got = 0;
+	int r = GNUTLS_E_CERTIFICATE_ERROR;
+
+	peers = session ? gnutls_certificate_get_peers(session, &n) : NULL;
+	if (!peers || n == 0)
+		return joblet_error_set(err, JOBLET_E_PERMISSION, 0, "no client certificate");
+	gnutls_certificate_get_trust_list(creds->cred, &trust);
+	for (; got < n && got < 16; got++) {
+		if (gnutls_x509_crt_init(&chain[got]) < 0)
+			break;
+		if (gnutls_x509_crt_import(chain[got], &peers[got], GNUTLS_X509_FMT_DER) < 0) {
+			gnutls_x509_crt_deinit(chain[got]);
+			break;
+		}
+	}
+	if (got == n && trust)
+		r = gnutls_x509_trust_list_verify_crt2(trust, chain, got, &purpose, 1, 0, &status,
+						       NULL);
+	for (unsigned int i = 0; i < got; i++)
+		gnutls_x509_crt_deinit(chain[i]);
+	if (r < 0 || status != 0) {
+		gnutls_datum_t why = { NULL, 0 };
+
+		if (r == 0)
+			gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &why,
+								     0);
+		r = joblet_error_set(
+			err, JOBLET_E_PERMISSION, 0,
+			"the client certificate no longer verifies against the reloaded server.tls.client_ca and server.tls.crl: %s",
+			why.data ? (const char *)why.data
+				 : (r < 0 ? gnutls_strerror(r) : "it cannot be read"));
+		gnutls_free(why.data);
+		return r;
+	}
+	return 0;
 }

@@ -42,6 +42,7 @@ struct tls_creds {
 	int refs;			   /* under tls_lock */
 	char *cert_pem, *key_pem, *ca_pem; /* what MHD is started with */
 	char summary[256];		   /* for the log: subject, expiry, CRL entries */
+	uint64_t generation;		   /* 1, 2, ...: a new one at each load */
 };
 
 /*
@@ -85,6 +86,15 @@ const char *auth_job_scope(const struct identity *who, bool acting);
  * be clean.  Errors: JOBLET_E_PERMISSION with the reason.
  */
 int auth_peer(gnutls_session_t session, struct identity *ret, struct joblet_error **err);
+
+/*
+ * Verify the client certificate of an established session again, against
+ * creds rather than the credentials its handshake used: after a reload
+ * (SIGHUP) the current client CA and CRL decide whether a connection opened
+ * before it may go on.  Errors: JOBLET_E_PERMISSION with the reason.
+ */
+int auth_peer_recheck(gnutls_session_t session, const struct tls_creds *creds,
+		      struct joblet_error **err);
 
 /*
  * Make a new server session strict before its handshake: require a client

@@ -8,7 +8,16 @@
  * without a valid certificate gets a TLS alert and nothing else.  Every
  * request is verified again, then authorised against the route table,
  * before any handler runs.  Connections are counted in all and per
- * address; past the caps a caller gets 429.
+ * address; past the caps a caller gets 429 and the connection is closed.
+ * MHD itself refuses connections (without a word) only past the hard limit
+ * that the open-file limit allows (conn_limit()), far above the caps, so
+ * every refused request gets its answer.
+ *
+ * A reload (SIGHUP) loads new credentials with a new generation; a request
+ * on a connection opened before it, and a log stream at its next wakeup,
+ * verify the client certificate again against the current client CA and
+ * CRL (server_recheck_peer()), so a revoked certificate stops working on
+ * the connections it already has.
  */
 #include <config.h>
 
@@ -20,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "base/cleanup.h"
@@ -30,8 +40,19 @@
 #include "config/config.h"
 
 #define STREAM_BLOCK (64 * 1024)
-/* Connections beyond the caps that still get a 429 before MHD closes new ones at once. */
-#define CAP_MARGIN 64
+/*
+ * File descriptors kept for everything but API connections: each running
+ * job's pipes and pidfd, the log files and the log hub's inotify, the
+ * database, plugins and the libraries they use (docs/security.md).
+ */
+#define FD_RESERVE 512
+/*
+ * Connections past server.max_connections that still get their 429: as many
+ * again as max_connections, at least this many.  Each connection is a thread
+ * (512 KiB of stack reserved, a few pages of it resident): this bounds them.
+ */
+#define ANSWER_HEADROOM 256
+#define THREAD_STACK	(512 * 1024)
 
 struct addr_count {
 	char addr[64];
@@ -49,13 +70,16 @@ struct server {
 	size_t n_addrs, cap_addrs;
 	int64_t open; /* connections */
 	int64_t answered[6];
-	uint16_t port; /* the port listened on */
+	int64_t conn_limit; /* what MHD accepts in all (conn_limit()) */
+	int64_t nofile;	    /* RLIMIT_NOFILE's soft limit, raised at start */
+	uint16_t port;	    /* the port listened on */
 };
 
 /* What MHD keeps per TCP connection (its socket context). */
 struct conn_ctx {
 	struct tls_creds *creds;
 	char addr[64];
+	uint64_t checked_gen; /* the credentials' generation last verified against */
 	bool setup_failed;
 };
 
@@ -115,6 +139,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		session = ci ? (gnutls_session_t)ci->tls_session : NULL;
 		pthread_mutex_lock(&s->lock);
 		c->creds = s->creds;
+		c->checked_gen = c->creds->generation;
 		tls_creds_ref(c->creds);
 		s->open++;
 		{
@@ -163,6 +188,49 @@ static int over_caps(struct server *s, const struct conn_ctx *c)
 							     : 0;
 	pthread_mutex_unlock(&s->lock);
 	return over;
+}
+
+void server_limits(struct server *s, int64_t *ret_conn_limit, int64_t *ret_nofile)
+{
+	*ret_conn_limit = s->conn_limit;
+	*ret_nofile = s->nofile;
+}
+
+int server_recheck_peer(struct server *s, struct MHD_Connection *conn, struct joblet_error **err)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_ctx *c = ci ? ci->socket_context : NULL;
+	struct joblet_error *e = NULL;
+	struct tls_creds *now;
+	uint64_t gen;
+	int r;
+
+	if (!c)
+		return joblet_error_set(err, JOBLET_E_PERMISSION, 0, "not a TLS connection");
+	/* The common case: no reload since the last check, nothing to do. */
+	pthread_mutex_lock(&s->lock);
+	now = s->creds;
+	gen = now->generation;
+	if (gen != c->checked_gen)
+		tls_creds_ref(now);
+	pthread_mutex_unlock(&s->lock);
+	if (gen == c->checked_gen)
+		return 0;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	r = auth_peer_recheck(ci ? (gnutls_session_t)ci->tls_session : NULL, now, &e);
+	tls_creds_unref(now);
+	if (r < 0) {
+		jl_log(JOBLET_LOG_WARNING, NULL, "closing a connection from %s: %s", c->addr,
+		       joblet_error_message(e));
+		if (err)
+			*err = e;
+		else
+			joblet_error_free(e);
+		return r;
+	}
+	c->checked_gen = gen;
+	return 0;
 }
 
 void server_counters(struct server *s, int64_t *ret_connections, int64_t ret_status[6])
@@ -290,6 +358,9 @@ static int reply_error_v(struct request *rq, unsigned int status, int32_t code, 
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	else if (resp && status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "2");
+	/* Refused at the door: the socket goes at once rather than idling on. */
+	if (resp && rq->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	/* A body not read yet: MHD closes the connection after this answer. */
 	return queue(rq, status, resp);
 }
@@ -532,7 +603,17 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 	}
 	rq->route =
 		server_route_find(s->routes, method, url, &rq->arg, &status, allow, sizeof(allow));
+	if (server_recheck_peer(s, rq->conn, &e) < 0) {
+		rq->close = true;
+		over = reply_error(
+			rq, MHD_HTTP_FORBIDDEN, JOBLET_E_PERMISSION,
+			"%s; the daemon's credentials were reloaded since this connection was opened and refuse `%s` now: ask the CA's operator for a new client certificate",
+			joblet_error_message(e), rq->who.cn);
+		joblet_error_free(e);
+		return over;
+	}
 	over = over_caps(s, c);
+	rq->close = over != 0;
 	if (over)
 		return reply_error(
 			rq, MHD_HTTP_TOO_MANY_REQUESTS, JOBLET_E_LIMIT,
@@ -748,6 +829,42 @@ static int listen_address(const char *address, struct sockaddr_storage *ret, soc
 	return 0;
 }
 
+/*
+ * How many connections MHD may hold: RLIMIT_NOFILE's soft limit raised to
+ * its hard limit, less FD_RESERVE, and at most max_connections plus its
+ * answer headroom (each connection is a thread).  Past it MHD closes new
+ * connections unanswered; below it every refused request gets its 429.
+ */
+static void conn_limit(struct server *s, const struct jl_config *cfg)
+{
+	struct rlimit rl;
+	int64_t headroom =
+		cfg->max_connections > ANSWER_HEADROOM ? cfg->max_connections : ANSWER_HEADROOM;
+	int64_t want = cfg->max_connections + headroom, fds;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		rl.rlim_cur = rl.rlim_max = 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	s->nofile = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT32_MAX
+			    ? (int64_t)INT32_MAX
+			    : (int64_t)rl.rlim_cur;
+	fds = s->nofile > FD_RESERVE + 16 ? s->nofile - FD_RESERVE : 16;
+	s->conn_limit = want < fds ? want : fds;
+	jl_log(JOBLET_LOG_INFO, NULL,
+	       "accepting up to %lld connections (RLIMIT_NOFILE %lld, %d kept for jobs, logs, the database and plugins); past server.max_connections (%lld) or server.max_connections_per_client (%lld) a request gets 429",
+	       (long long)s->conn_limit, (long long)s->nofile, FD_RESERVE,
+	       (long long)cfg->max_connections, (long long)cfg->max_connections_per_client);
+	if (s->conn_limit <= cfg->max_connections)
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "RLIMIT_NOFILE %lld allows only %lld connections, not more than server.max_connections (%lld): connections past it are closed without an answer; raise the open-file limit (LimitNOFILE= in joblet.service, ulimit -n) or lower server.max_connections",
+		       (long long)s->nofile, (long long)s->conn_limit,
+		       (long long)cfg->max_connections);
+}
+
 int server_start(struct daemon_ctx *d, const struct route *routes, struct server **ret,
 		 struct joblet_error **err)
 {
@@ -771,6 +888,7 @@ int server_start(struct daemon_ctx *d, const struct route *routes, struct server
 		r = joblet_error_set(err, JOBLET_E_INTERNAL, 0, "GnuTLS rejects our priorities");
 		goto fail;
 	}
+	conn_limit(s, cfg);
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
 		MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (v6)
@@ -782,10 +900,8 @@ int server_start(struct daemon_ctx *d, const struct route *routes, struct server
 		MHD_OPTION_HTTPS_PRIORITIES, tls_priorities(cfg->tls_min_version),
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->idle_timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(cfg->max_connections + CAP_MARGIN),
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned int)(cfg->max_connections_per_client + CAP_MARGIN),
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_EXTERNAL_LOGGER,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->conn_limit,
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK, MHD_OPTION_EXTERNAL_LOGGER,
 		mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 512u, MHD_OPTION_END);
 	if (!s->mhd) {
 		r = joblet_error_set(

@@ -91,6 +91,7 @@ struct request {
 	bool held_stream;	   /* counts against server.max_streamed_uploads */
 	bool answered;
 	bool counted;	  /* holds a connection-cap slot */
+	bool close;	  /* refused at the door: close the connection after the answer */
 	int32_t status;	  /* the status answered */
 	char target[160]; /* what it acted on, for the audit log */
 	char *message;	  /* the error answered, for the audit log */
@@ -151,12 +152,26 @@ json_object *request_json(struct request *rq);
  */
 int server_start(struct daemon_ctx *d, const struct route *routes, struct server **ret,
 		 struct joblet_error **err);
-/* SIGHUP: load server.tls.* again for new connections; the old keep theirs. */
+/*
+ * SIGHUP: load server.tls.* again.  New connections handshake with them;
+ * connections opened before are verified again at their next request or
+ * stream wakeup (server_recheck_peer()).
+ */
 int server_reload_tls(struct server *s, const struct jl_config *cfg, struct joblet_error **err);
 /* Stop accepting, end every connection, free. */
 void server_stop(struct server *s);
 /* Open connections now, and requests answered so far by status class (2xx..5xx). */
 void server_counters(struct server *s, int64_t *ret_connections, int64_t ret_status[6]);
+/* The connections MHD accepts in all, and RLIMIT_NOFILE it was derived from. */
+void server_limits(struct server *s, int64_t *ret_conn_limit, int64_t *ret_nofile);
+/*
+ * Whether the client certificate of conn is still accepted by the current
+ * credentials: cheap (a generation compare) unless they were reloaded since
+ * it was last checked, then verified again (auth_peer_recheck()) and logged
+ * when refused.  0, or -1 with JOBLET_E_PERMISSION: close the connection.
+ * Call from the connection's own thread.
+ */
+int server_recheck_peer(struct server *s, struct MHD_Connection *conn, struct joblet_error **err);
 
 /*
  * The route of routes (a table ending with a NULL method) for method and
