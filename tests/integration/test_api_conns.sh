@@ -82,10 +82,10 @@ ok 'test $DAEMON_STATUS -eq 0' "the daemon stops on SIGTERM"
 
 # ------------------------------------------------------------------ revocation on open connections
 printf 'crl_next_update = 30\ncrl_number = 1\n' >"$TMP/crl.tmpl"
-certtool --generate-crl --load-ca-privkey "$CERTS/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
+certtool --generate-crl --load-ca-privkey "$CERTS/ca/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
 	--template "$TMP/crl.tmpl" --outfile "$TMP/crl-now.pem" >/dev/null 2>&1
 printf 'crl_next_update = 30\ncrl_number = 2\n' >"$TMP/crl2.tmpl"
-certtool --generate-crl --load-ca-privkey "$CERTS/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
+certtool --generate-crl --load-ca-privkey "$CERTS/ca/ca-key.pem" --load-ca-certificate "$CERTS/ca.pem" \
 	--load-certificate "$CERTS/client-developer.pem" --template "$TMP/crl2.tmpl" \
 	--outfile "$TMP/revoked-crl.pem" >/dev/null 2>&1
 start_daemon "$STACK" "  handshake_timeout: 3s" "    crl: $TMP/crl-now.pem" || exit 1
