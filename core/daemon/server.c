@@ -648,6 +648,17 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
 
+		if (!*end && n > (unsigned long long)s->d->cfg->max_request_bytes &&
+		    n <= 4 * (unsigned long long)s->d->cfg->max_request_bytes && n <= (1u << 20) &&
+		    !request_header(rq, "Expect")) {
+			/*
+			 * A small body sent at once (no 100-continue, as curl does
+			 * below 1 MiB): answered before it is read, the client may
+			 * see a reset instead.  Read it, drop it, answer at its end.
+			 */
+			rq->too_big = true;
+			return MHD_YES;
+		}
 		if (*end || n > (unsigned long long)s->d->cfg->max_request_bytes)
 			return reply_error(
 				rq, MHD_HTTP_CONTENT_TOO_LARGE, JOBLET_E_LIMIT,

@@ -329,6 +329,13 @@ ok 'test "$code" = 404 && has "nosuch-runtime" "$out"' "an unknown runtime: 404 
 head -c 300000 /dev/zero | tr '\0' 'a' >"$TMP/big"
 kurl developer -X POST --data-binary "@$TMP/big" "$URL/v1/jobs"
 ok 'test "$code" = 413 && has "server.max_request_bytes" "$out"' "a body beyond server.max_request_bytes: 413"
+# Sent at once (no 100-continue): the 413 must not race the client into a reset.
+n413=0
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	kurl developer -X POST --data-binary "@$TMP/big" "$URL/v1/jobs"
+	[ "$code" = 413 ] && n413=$((n413 + 1))
+done
+ok 'test $n413 -eq 10' "... 10 times of 10, never a reset ($n413 answered)"
 kurl developer -X POST -H 'Transfer-Encoding: chunked' --data-binary "@$TMP/big" "$URL/v1/jobs"
 ok 'test "$code" = 413' "a chunked body beyond the limit: 413 too"
 for bad in 'zz' "`echo $J1 | cut -c1-8`X" '-1'; do
