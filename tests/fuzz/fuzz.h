@@ -113,4 +113,30 @@ static inline const char *fuzz_dir(void)
 	return fuzz_dir_path;
 }
 
+/*
+ * data as the file `name` of the private folder (made new each time), its
+ * path in path: an fd of the folder, or -1.  Parsers that resolve relative
+ * paths beside their file find only what is in that folder, never the
+ * fuzzer's own descriptors (as they would beside /proc/self/fd/N).
+ */
+static inline int fuzz_file(const char *name, const uint8_t *data, size_t size, char *path,
+			    size_t path_size)
+{
+	const char *dir = fuzz_dir();
+	int dirfd, fd;
+
+	if (!dir)
+		abort();
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		abort();
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fuzz_write_all(fd, data, size) < 0)
+		abort();
+	close(fd);
+	if (path)
+		snprintf(path, path_size, "%s/%s", dir, name);
+	return dirfd;
+}
+
 #endif /* JL_FUZZ_H */

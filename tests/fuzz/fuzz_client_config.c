@@ -8,11 +8,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct joblet_error *e = NULL;
 	struct jl_client_config *cfg = NULL;
 	const struct jl_client_node *node;
-	char path[64];
-	int fd = fuzz_memfd(data, size, path, sizeof(path));
+	char path[4200];
+	int fd = fuzz_file("rnx-config.yml", data, size, path, sizeof(path));
 
-	if (fd < 0)
-		return 0;
 	if (jl_client_config_load(path, &cfg, &e) == 0) {
 		(void)jl_client_config_select(cfg, NULL, &node, NULL);
 		(void)jl_client_config_select(cfg, "default", &node, NULL);

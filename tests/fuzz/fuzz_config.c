@@ -7,11 +7,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct joblet_error *e = NULL;
 	struct jl_config *cfg = NULL;
-	char path[64];
-	int fd = fuzz_memfd(data, size, path, sizeof(path));
+	char path[4200];
+	int fd = fuzz_file("joblet.yml", data, size, path, sizeof(path));
 
-	if (fd < 0)
-		return 0;
 	if (jl_config_load(path, 0, &cfg, &e) == 0)
 		jl_config_free(cfg);
 	joblet_error_free(e);

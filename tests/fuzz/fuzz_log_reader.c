@@ -24,18 +24,8 @@ static void read_all(const char *dir, uint64_t skip)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *dir = fuzz_dir();
-	int dirfd, fd;
 
-	if (!dir)
-		abort();
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		abort();
-	fd = openat(dirfd, "log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || fuzz_write_all(fd, data, size) < 0)
-		abort();
-	close(fd);
-	close(dirfd);
+	close(fuzz_file("log", data, size, NULL, 0));
 	read_all(dir, 0);
 	/* A follower that resumes after Last-Event-ID skips records without reading them. */
 	read_all(dir, size ? data[0] % 4 + 1 : 1);
