@@ -75,10 +75,19 @@ fuzz_one() { # fuzzer name log
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	units=$(find "$d/corpus" -type f | wc -l)
-	crashes=$(find "$d/artifacts" -type f | wc -l)
+	# A slow unit (libFuzzer's report of an input that took over 10 s of
+	# wall time, exit 0) says more of the machine's load than of the code:
+	# kept and shown, never a failure.  A hang is a timeout- artifact.
+	crashes=$(find "$d/artifacts" -type f ! -name 'slow-unit-*' | wc -l)
+	slow=$(find "$d/artifacts" -type f -name 'slow-unit-*' | wc -l)
 	echo "${execs:-0}" >"$d/execs"
 	printf 'fuzz_%s: %s execs in %ss, cov: %s ft: %s, corpus %s inputs, crashes: %s\n' \
 		"$2" "${execs:-?}" "$seconds" "${cov:-?}" "${ft:-?}" "$units" "$crashes"
+	if [ "$slow" -gt 0 ]; then
+		mkdir -p "$out/$2"
+		cp "$d/artifacts/"slow-unit-* "$out/$2/" 2>/dev/null
+		echo "fuzz_$2: $slow slow input(s) kept in $out/$2/ (over 10 s of wall time; not a failure)"
+	fi
 	if [ "$rc" -eq 0 ] && [ "$crashes" -eq 0 ]; then
 		return 0
 	fi
