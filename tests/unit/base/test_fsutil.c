@@ -96,8 +96,13 @@ static void remove_deep(size_t depth)
 	struct rlimit few = { 32, 32 };
 	int r;
 
-	/* One fd per level would run out long before the bottom. */
-	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &few), 0);
+	/*
+	 * One fd per level would run out long before the bottom.  Valgrind
+	 * keeps descriptors of its own and refuses a lower limit: there the
+	 * plain run (which must lower it) is what checks the bound.
+	 */
+	if (!getenv("JOBLET_TEST_UNDER_VALGRIND"))
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &few), 0);
 	r = jl_rm_rf_at(root, "job", &e);
 	if (r < 0) {
 		fprintf(stderr, "jl_rm_rf_at: %s\n", joblet_error_message(e));
