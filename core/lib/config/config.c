@@ -551,7 +551,9 @@ static int parse_key_log_level(const struct key_value *kv, struct joblet_error *
 	return 0;
 }
 
-static int parse_key_path_list(const struct key_value *kv, struct joblet_error **err)
+/* A list of values, each of which ok() accepts; what says what they must be. */
+static int parse_list(const struct key_value *kv, int (*ok)(const char *), const char *what,
+		      struct joblet_error **err)
 {
 	_cleanup_strv_ char **v = NULL;
 	int r;
@@ -560,12 +562,26 @@ static int parse_key_path_list(const struct key_value *kv, struct joblet_error *
 	if (r < 0)
 		return r;
 	for (char **s = v; *s; s++)
-		if ((*s)[0] != '/')
-			return jl_yaml_error(kv->y, kv->node, err,
-					     "`%s` must hold absolute paths, not `%s`", kv->full,
-					     *s);
+		if (!ok(*s))
+			return jl_yaml_error(kv->y, kv->node, err, "`%s` must hold %s, not `%s`",
+					     kv->full, what, *s);
 	set_strv(kv, TAKE_PTR(v));
 	return 0;
+}
+
+static int absolute_path(const char *s)
+{
+	return s[0] == '/';
+}
+
+static int non_empty(const char *s)
+{
+	return s[0] != '\0';
+}
+
+static int parse_key_path_list(const struct key_value *kv, struct joblet_error **err)
+{
+	return parse_list(kv, absolute_path, "absolute paths", err);
 }
 
 static int parse_key_string(const struct key_value *kv, struct joblet_error **err)
@@ -704,35 +720,12 @@ static int parse_key_number(const struct key_value *kv, struct joblet_error **er
 
 static int parse_key_string_list(const struct key_value *kv, struct joblet_error **err)
 {
-	_cleanup_strv_ char **v = NULL;
-	int r;
-
-	r = jl_yaml_get_strv(kv->y, kv->node, kv->full, &v, err);
-	if (r < 0)
-		return r;
-	for (char **s = v; *s; s++)
-		if (!**s)
-			return jl_yaml_error(kv->y, kv->node, err,
-					     "`%s` holds an empty item; remove it", kv->full);
-	set_strv(kv, TAKE_PTR(v));
-	return 0;
+	return parse_list(kv, non_empty, "non-empty values", err);
 }
 
 static int parse_key_name_list(const struct key_value *kv, struct joblet_error **err)
 {
-	_cleanup_strv_ char **v = NULL;
-	int r;
-
-	r = jl_yaml_get_strv(kv->y, kv->node, kv->full, &v, err);
-	if (r < 0)
-		return r;
-	for (char **n = v; *n; n++)
-		if (!jl_plugin_name_valid(*n))
-			return jl_yaml_error(kv->y, kv->node, err,
-					     "`%s` must hold plugin names (a-z, 0-9, _), not `%s`",
-					     kv->full, *n);
-	set_strv(kv, TAKE_PTR(v));
-	return 0;
+	return parse_list(kv, jl_plugin_name_valid, "plugin names (a-z, 0-9, _)", err);
 }
 
 /* auto (NULL: detect it) or a platform name. */

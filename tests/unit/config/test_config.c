@@ -180,7 +180,8 @@ START_TEST(test_runtimes_keys)
 
 	load_bad("runtimes:\n  index_ttl: soon\n", "line 2", "a duration");
 	load_bad("runtimes:\n  allowed_registries: /srv/registry\n", "line 2", "must be a list");
-	load_bad("runtimes:\n  allowed_registries: [a/b, '']\n", "line 2", "empty item");
+	load_bad("runtimes:\n  allowed_registries: [a/b, '']\n", "line 2",
+		 "must hold non-empty values, not ``");
 	load_bad("runtimes:\n  index_cache_entries: 0\n", "line 2", "at least 1");
 	load_bad("runtimes:\n  index_cache_bytes: lots\n", "line 2", "a size");
 	load_bad("runtimes:\n  max_download_bytes: 2 gigs\n", "line 2", "a size");
