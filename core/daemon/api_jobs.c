@@ -30,6 +30,7 @@
 #include "server.h"
 #include "store.h"
 #include "upload_stream.h"
+#include "base/fsutil.h"
 #include "base/timefmt.h"
 #include "common/uploads.h"
 #include "job/job_schema.h"
@@ -42,54 +43,17 @@ struct job_files {
 	gid_t gid;
 };
 
-/* Create (or open) every folder of path below dirfd; returns the fd of the last. */
-static int open_parents(int dirfd, const char *path, uid_t uid, gid_t gid, bool last_too,
-			struct joblet_error **err)
+/* A folder made on the way to an upload: the job's user owns it. */
+static int give_folder(int fd, const char *path, size_t len, void *cls, struct joblet_error **err)
 {
-	char part[256];
-	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	const struct job_files *u = cls;
 
-	for (const char *c = path; fd >= 0 && *c;) {
-		size_t n = strcspn(c, "/");
-		bool made;
-		int next;
-
-		if (!c[n] && !last_too)
-			break;
-		snprintf(part, sizeof(part), "%.*s", (int)n, c);
-		made = mkdirat(fd, part, 0755) == 0;
-		if (made) {
-			if (geteuid() == 0 &&
-			    fchownat(fd, part, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
-				close(fd);
-				return joblet_error_set(err, JOBLET_E_IO, errno,
-							"upload: cannot set the owner of `%s`",
-							path);
-			}
-		} else if (errno != EEXIST) {
-			close(fd);
-			return joblet_error_set(err, JOBLET_E_IO, errno,
-						"upload: cannot create the folder of `%s`", path);
-		}
-		/* O_NOFOLLOW: an uploaded name cannot be turned into a link out of /work. */
-		next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		if (next < 0)
-			return joblet_error_set(err, JOBLET_E_INVALID, errno,
-						"upload `%s`: `%s` is not a folder", path, part);
-		/* The daemon's umask is 077: a folder made on the way gets 0755 like any. */
-		if (made && fchmod(next, 0755) < 0) {
-			close(next);
-			return joblet_error_set(err, JOBLET_E_IO, errno,
-						"upload: cannot set the mode of the folder of `%s`",
-						path);
-		}
-		fd = next;
-		c += n;
-		if (*c == '/')
-			c++;
-	}
-	return fd;
+	(void)path;
+	(void)len;
+	if (geteuid() == 0 && fchown(fd, u->uid, u->gid) < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno,
+					"upload: cannot give a folder to the job's user");
+	return 0;
 }
 
 static int write_uploads(const char *state_dir, void *userdata, struct joblet_error **err)
@@ -109,7 +73,8 @@ static int write_uploads(const char *state_dir, void *userdata, struct joblet_er
 		size_t off = 0;
 
 		if (up->dir) {
-			dfd = open_parents(wfd, up->path, u->uid, u->gid, true, err);
+			dfd = jl_open_folders_at(wfd, up->path, strlen(up->path), 0755, give_folder,
+						 u, err);
 			if (dfd < 0)
 				return dfd;
 			if (fchmod(dfd, (mode_t)(up->mode & 0755)) < 0) {
@@ -121,7 +86,8 @@ static int write_uploads(const char *state_dir, void *userdata, struct joblet_er
 			close(dfd);
 			continue;
 		}
-		dfd = open_parents(wfd, up->path, u->uid, u->gid, false, err);
+		dfd = jl_open_folders_at(wfd, up->path, base ? (size_t)(base - up->path) : 0, 0755,
+					 give_folder, u, err);
 		if (dfd < 0)
 			return dfd;
 		base = base ? base + 1 : up->path;

@@ -416,47 +416,35 @@ static struct spooled *item_add(struct upload_stream *us, const char *path, size
 	return it;
 }
 
+/* A folder made in the spool: remembered, to be given its owner and mode. */
+static int spool_made(int fd, const char *path, size_t len, void *cls, struct joblet_error **err)
+{
+	(void)fd;
+	if (!item_add(cls, path, len, true))
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	return 0;
+}
+
 /*
  * The folders of path in the spool, made when missing (and remembered);
  * the fd of the last (of path itself with last_too), or -1 after fail().
  */
 static int spool_parents(struct upload_stream *us, const char *path, bool last_too)
 {
-	int fd = fcntl(us->spool_fd, F_DUPFD_CLOEXEC, 3);
-	char part[256];
+	const char *slash = strrchr(path, '/');
+	size_t len = last_too ? strlen(path) : slash ? (size_t)(slash - path) : 0;
+	struct joblet_error *e = NULL;
+	int fd = jl_open_folders_at(us->spool_fd, path, len, 0700, spool_made, us, &e);
 
-	for (const char *c = path; fd >= 0 && *c;) {
-		size_t n = strcspn(c, "/");
-		int next;
+	if (fd < 0) {
+		int32_t code = e ? e->code : JOBLET_E_NOMEM;
 
-		if (!c[n] && !last_too)
-			break;
-		snprintf(part, sizeof(part), "%.*s", (int)n, c);
-		if (mkdirat(fd, part, 0700) == 0) {
-			if (!item_add(us, path, (size_t)(c - path) + n, true)) {
-				close(fd);
-				fail(us, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM,
-				     "out of memory");
-				return -1;
-			}
-		} else if (errno != EEXIST) {
-			close(fd);
-			fail(us, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_IO,
-			     "upload `%s`: the daemon cannot create its folder: %s", path,
-			     strerror(errno));
-			return -1;
-		}
-		next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		if (next < 0) {
-			fail(us, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
-			     "upload `%s`: `%s` is a file, not a folder", path, part);
-			return -1;
-		}
-		fd = next;
-		c += n;
-		if (*c == '/')
-			c++;
+		fail(us,
+		     code == JOBLET_E_INVALID ? MHD_HTTP_BAD_REQUEST
+					      : MHD_HTTP_INTERNAL_SERVER_ERROR,
+		     code, "upload `%s`: %s", path, e ? joblet_error_message(e) : "out of memory");
+		joblet_error_free(e);
+		return -1;
 	}
 	return fd;
 }

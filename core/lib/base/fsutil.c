@@ -15,6 +15,54 @@
 #include "base/fsutil.h"
 #include "base/util.h"
 
+int jl_open_folders_at(int dirfd, const char *path, size_t len, mode_t mode,
+		       int (*made)(int fd, const char *path, size_t len, void *cls,
+				   struct joblet_error **err),
+		       void *cls, struct joblet_error **err)
+{
+	_cleanup_close_ int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	char part[256];
+	size_t at = 0;
+
+	if (fd < 0)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open a folder for `%s`",
+					path);
+	while (at < len) {
+		size_t n = strcspn(path + at, "/");
+		bool new_one;
+		int next, r;
+
+		if (at + n > len)
+			n = len - at;
+		if (n == 0 || n >= sizeof(part))
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"`%.*s` is not a folder name", (int)len, path);
+		snprintf(part, sizeof(part), "%.*s", (int)n, path + at);
+		new_one = mkdirat(fd, part, mode) == 0;
+		if (!new_one && errno != EEXIST)
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot create the folder `%.*s`", (int)(at + n),
+						path);
+		next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return joblet_error_set(err, JOBLET_E_INVALID, errno,
+						"`%.*s` is a file, not a folder", (int)(at + n),
+						path);
+		close(fd);
+		fd = next;
+		if (new_one && fchmod(fd, mode) < 0)
+			return joblet_error_set(err, JOBLET_E_IO, errno,
+						"cannot set the mode of the folder `%.*s`",
+						(int)(at + n), path);
+		if (new_one && made && (r = made(fd, path, at + n, cls, err)) < 0)
+			return r;
+		at += n;
+		if (at < len && path[at] == '/')
+			at++;
+	}
+	return TAKE_FD(fd);
+}
+
 int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err)
 {
 	_cleanup_free_ char *buf = strdup(path);

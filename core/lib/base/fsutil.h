@@ -13,6 +13,20 @@
 int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err);
 
 /*
+ * Open the folder named by the first len bytes of path (relative, parts
+ * split by `/`) below dirfd, walking down one part at a time without
+ * following a link.  A missing folder is made with mode (set exactly,
+ * whatever the umask), and made(), when given, is called with its fd, path
+ * and the length of path that names it.  Returns the folder's fd (dirfd's
+ * duplicate for len 0), or a negative error: JOBLET_E_INVALID when a part is not
+ * a folder, JOBLET_E_IO when one cannot be made, made()'s error.
+ */
+JL_API int jl_open_folders_at(int dirfd, const char *path, size_t len, mode_t mode,
+			      int (*made)(int fd, const char *path, size_t len, void *cls,
+					  struct joblet_error **err),
+			      void *cls, struct joblet_error **err);
+
+/*
  * Remove name (a file, link or whole tree) below dirfd.  Never follows a
  * symlink and never crosses into another file system: a mount inside the
  * tree is left alone and reported.  Missing is fine.

@@ -164,6 +164,53 @@ START_TEST(test_rm_wide)
 }
 END_TEST
 
+static int count_made(int fd, const char *path, size_t len, void *cls, struct joblet_error **err)
+{
+	(void)fd;
+	(void)err;
+	ck_assert_int_eq(path[len], len == strlen(path) ? '\0' : '/');
+	(*(int *)cls)++;
+	return 0;
+}
+
+/* Folders on the way: made with the exact mode, each reported once; never through a link. */
+START_TEST(test_open_folders)
+{
+	_cleanup_close_ int root = open(jl_tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct joblet_error *e = NULL;
+	struct stat st;
+	int made = 0, fd;
+	mode_t old = umask(077);
+
+	fd = jl_open_folders_at(root, "a/b/c/file", 5, 0755, count_made, &made, NULL);
+	umask(old);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(made, 3);
+	ck_assert_int_eq(fstatat(root, "a/b/c", &st, AT_SYMLINK_NOFOLLOW), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0755);
+	ck_assert_int_eq(faccessat(root, "a/b/c/file", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	/* Again: nothing new to make, the same folder. */
+	fd = jl_open_folders_at(root, "a/b/c", 5, 0755, count_made, &made, NULL);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(made, 3);
+	/* A link on the way or a file used as a folder: refused, nothing made past it. */
+	ck_assert_int_eq(symlinkat(jl_tmpdir, root, "link"), 0);
+	ck_assert_int_lt(jl_open_folders_at(root, "link/x", 6, 0755, NULL, NULL, &e), 0);
+	ck_assert_int_eq(e->code, JOBLET_E_INVALID);
+	joblet_error_free(e);
+	e = NULL;
+	ck_assert_int_eq(faccessat(root, "x", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	fd = openat(root, "f", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	close(fd);
+	ck_assert_int_lt(jl_open_folders_at(root, "f/g", 3, 0755, NULL, NULL, &e), 0);
+	ck_assert_msg(strstr(joblet_error_message(e), "`f` is a file, not a folder"), "%s",
+		      joblet_error_message(e));
+	joblet_error_free(e);
+}
+END_TEST
+
 static Suite *fsutil_suite(void)
 {
 	Suite *s = suite_create("fsutil");
@@ -175,6 +222,7 @@ static Suite *fsutil_suite(void)
 	tcase_add_test(tc, test_rm_5000_levels);
 	tcase_add_test(tc, test_rm_link_and_missing);
 	tcase_add_test(tc, test_rm_wide);
+	tcase_add_test(tc, test_open_folders);
 	suite_add_tcase(s, tc);
 	return s;
 }
