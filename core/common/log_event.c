@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "common/base64.h"
 #include "common/log_event.h"
 
@@ -63,27 +64,6 @@ static inline bool word_plain(uint64_t x)
 
 	return !(((x - ones * 0x20) & ~x & highs) | (x & highs) | ((q - ones) & ~q & highs) |
 		 ((b - ones) & ~b & highs));
-}
-
-/* Length of the UTF-8 sequence at s (n bytes left), or 0 when it is not valid UTF-8. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-	uint8_t c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef)
-		return n >= 3 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-				       !(c == 0xe0 && s[1] < 0xa0) && !(c == 0xed && s[1] > 0x9f)
-			       ? 3
-			       : 0;
-	if (c >= 0xf0 && c <= 0xf4)
-		return n >= 4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-				       (s[3] & 0xc0) == 0x80 && !(c == 0xf0 && s[1] < 0x90) &&
-				       !(c == 0xf4 && s[1] > 0x8f)
-			       ? 4
-			       : 0;
-	return 0;
 }
 
 /* The escape of the ASCII byte c (a control character, `"` or `\`) to o; returns its end. */
@@ -154,7 +134,7 @@ static ssize_t escape_utf8(const uint8_t *s, size_t n, char *out)
 			o = escape_byte(s[i++], o);
 			continue;
 		}
-		k = utf8_seq(s + i, n - i);
+		k = jl_utf8_seq(s + i, n - i);
 		if (!k)
 			return -1;
 		memcpy(o, s + i, k);

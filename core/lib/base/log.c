@@ -12,6 +12,7 @@
 #include "base/cleanup.h"
 #include "base/util.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "base/plugin_id.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -46,41 +47,30 @@ int jl_log_enabled(int32_t level)
 	return level <= jl_log_get_level() && __atomic_load_n(&log_sink, __ATOMIC_RELAXED);
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (or a C1 control). */
-static size_t utf8_valid_len(const unsigned char *s)
+/*
+ * Length of what may stand as it is at s (n bytes left): 1 for printable
+ * ASCII, 2-4 for a valid UTF-8 sequence other than a C1 control (a terminal
+ * may read U+009B as CSI); 0 for what must be escaped.
+ */
+static size_t plain_len(const uint8_t *s, size_t n)
 {
 	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		/* U+0080..U+009F are C1 controls: a terminal may read U+009B as CSI. */
-		return (s[1] & 0xc0) == 0x80 && !(s[0] == 0xc2 && s[1] < 0xa0) ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
-			return 0; /* overlong, or a surrogate */
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-			return 0; /* overlong, or above U+10FFFF */
-		return 4;
-	}
-	return 0;
+		return s[0] >= 0x20 && s[0] != 0x7f && s[0] != '\\';
+	if (s[0] == 0xc2 && n >= 2 && s[1] < 0xa0)
+		return 0;
+	return jl_utf8_seq(s, n);
 }
 
 char *jl_log_escape(const char *text)
 {
-	const unsigned char *s = (const unsigned char *)text;
+	const uint8_t *s = (const uint8_t *)text;
 	size_t n = 0, len = strlen(text);
 	char *out, *o;
 
 	/* The common case: nothing to escape, one copy. */
 	for (size_t i = 0, k; i < len; i += k) {
-		k = utf8_valid_len(s + i);
-		if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\')))
+		k = plain_len(s + i, len - i);
+		if (k == 0)
 			break;
 		n = i + k;
 	}
@@ -92,8 +82,8 @@ char *jl_log_escape(const char *text)
 		return NULL;
 	o = out;
 	for (size_t i = 0, k; i < len; i += k) {
-		k = utf8_valid_len(s + i);
-		if (k > 1 || (k == 1 && s[i] >= 0x20 && s[i] != 0x7f && s[i] != '\\')) {
+		k = plain_len(s + i, len - i);
+		if (k > 0) {
 			memcpy(o, s + i, k);
 			o += k;
 			continue;
