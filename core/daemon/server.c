@@ -425,6 +425,15 @@ const char *request_header(struct request *rq, const char *name)
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
+/* At most 1 MiB, and never past what body_data() reads of a refused body. */
+bool request_read_before_refusal(struct request *rq, int64_t len)
+{
+	int64_t most = 4 * rq->d->cfg->max_request_bytes;
+
+	return len >= 0 && len <= (most < (1 << 20) ? most : (1 << 20)) &&
+	       !request_header(rq, "Expect");
+}
+
 const char *request_job_owner(const struct request *rq)
 {
 	return auth_job_scope(&rq->who, !rq->route || (rq->route->flags & ROUTE_MUTATING));
@@ -649,14 +658,8 @@ static int start_request(struct server *s, struct request *rq, const char *url, 
 		unsigned long long n = strtoull(cl, &end, 10);
 
 		if (!*end && n > (unsigned long long)s->d->cfg->max_request_bytes &&
-		    n <= 4 * (unsigned long long)s->d->cfg->max_request_bytes && n <= (1u << 20) &&
-		    !request_header(rq, "Expect")) {
-			/*
-			 * A small body sent at once (no 100-continue, as curl does
-			 * below 1 MiB): answered before it is read, the client may
-			 * see a reset instead.  Read it, drop it, answer at its end.
-			 */
-			rq->too_big = true;
+		    request_read_before_refusal(rq, (int64_t)n)) {
+			rq->too_big = true; /* read on, answered at its end */
 			return MHD_YES;
 		}
 		if (*end || n > (unsigned long long)s->d->cfg->max_request_bytes)

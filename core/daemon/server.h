@@ -101,6 +101,13 @@ struct request {
 const char *request_query(struct request *rq, const char *key);
 /* A request header, or NULL. */
 const char *request_header(struct request *rq, const char *name);
+/*
+ * Whether a body of len bytes that will be refused is read (and dropped)
+ * before its answer: a small one sent at once, without Expect:
+ * 100-continue (as curl does below 1 MiB), whose client would otherwise
+ * see a reset instead of the answer.  Larger ones are answered at once.
+ */
+bool request_read_before_refusal(struct request *rq, int64_t len);
 
 /* Answer with text of a content type (copied). */
 int reply_text(struct request *rq, unsigned int status, const char *content_type, const char *text,

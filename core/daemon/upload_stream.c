@@ -35,8 +35,6 @@
 #define MAX_JOB_PART (1 << 20)
 /* Files and folders of one multipart body (as jl_uploads_decode). */
 #define MAX_ITEMS 10000
-/* A refused body up to this size, sent without Expect: 100-continue, is read before the answer. */
-#define DROP_BEFORE_ANSWER (1 << 20)
 /* What MHD's multipart parser buffers. */
 #define PP_BUFFER (32 * 1024)
 
@@ -180,19 +178,14 @@ int body_start(struct request *rq)
 	status = hold(rq, multipart, len);
 	pthread_mutex_unlock(&gate.lock);
 	if (status) {
-		/*
-		 * A client that sends a small body at once (no 100-continue, as curl
-		 * below 1 MiB) may see a reset instead of an early answer: read and
-		 * drop such a body, then answer.  Others are answered now.
-		 */
-		if (len >= 0 && len <= DROP_BEFORE_ANSWER && !request_header(rq, "Expect")) {
+		if (request_read_before_refusal(rq, len)) {
 			rq->refused = status;
 			return MHD_YES;
 		}
 		return refuse(rq, status, multipart);
 	}
-	if (multipart && upload_stream_new(rq) < 0)
-		return MHD_YES; /* answered */
+	if (multipart)
+		(void)upload_stream_new(rq); /* a failure is answered there */
 	return MHD_YES;
 }
 
