@@ -10,7 +10,8 @@
 #
 # Environment: JOBLET_TEST_SRCDIR, JOBLET_TEST_BUILDDIR (set by make check),
 # LIBTOOL, and JOBLET_TEST_VALGRIND=1 to run every C unit test a second time
-# under valgrind (one result each: clean or not).  JOBLET_TEST_SANITIZERS=yes
+# under valgrind (one result each: clean or not); a test so run sees
+# JOBLET_TEST_UNDER_VALGRIND=1.  JOBLET_TEST_SANITIZERS=yes
 # (make check of a configure --enable-sanitizers build) runs each test with
 # the ASan/UBSan/LSan options below instead, and skips the valgrind pass.
 set -u
@@ -116,7 +117,8 @@ elif test "${JOBLET_TEST_VALGRIND:-0}" = 1; then
 			name=valgrind:`basename "$t"`
 			log="$logdir/`basename "$t"`.valgrind.log"
 			# No fork mode: valgrind then sees every test in one process.
-			CK_FORK=no run_one "$name" "$log" ${LIBTOOL:-libtool} --mode=execute \
+			CK_FORK=no JOBLET_TEST_UNDER_VALGRIND=1 \
+				run_one "$name" "$log" ${LIBTOOL:-libtool} --mode=execute \
 				valgrind -q --error-exitcode=99 --leak-check=full \
 				--suppressions="$src/tests/valgrind.supp" \
 				--errors-for-leak-kinds=definite --show-leak-kinds=definite \
