@@ -60,24 +60,24 @@ enum oci_rootless {
  * default is the floor: false / 0.
  */
 struct oci_policy {
-	bool allow_host_root;	     /* no user namespace, or one mapping to host uid/gid 0 */
-	bool allow_hooks;	     /* config.json hooks are run (else refused) */
-	bool allow_host_devices;     /* linux.devices beyond the default set */
-	bool allow_host_namespaces;  /* linux.namespaces[].path of the host's own namespaces */
-	uint64_t allowed_caps;	     /* capabilities beyond Docker's 14 that may be granted */
-	uint32_t uid_base;	     /* first host uid/gid of the containers' ranges */
-	uint32_t uid_count;	     /* ids per container */
-	uint32_t uid_slots;	     /* containers with a range at once */
-	char *joblet_config;	     /* joblet.yml for the floor (plugin dir, seccomp) (owned) */
+	bool allow_host_root;	    /* no user namespace, or one mapping to host uid/gid 0 */
+	bool allow_hooks;	    /* config.json hooks are run (else refused) */
+	bool allow_host_devices;    /* linux.devices beyond the default set */
+	bool allow_host_namespaces; /* linux.namespaces[].path of the host's own namespaces */
+	uint64_t allowed_caps;	    /* capabilities beyond Docker's 14 that may be granted */
+	uint32_t uid_base;	    /* first host uid/gid of the containers' ranges */
+	uint32_t uid_count;	    /* ids per container */
+	uint32_t uid_slots;	    /* containers with a range at once */
+	char *joblet_config;	    /* joblet.yml for the floor (plugin dir, seccomp) (owned) */
 };
 
 struct oci_ctx {
-	char *root;		  /* --root: the state folder (owned) */
-	int log_fd;		  /* --log, or 2 */
+	char *root; /* --root: the state folder (owned) */
+	int log_fd; /* --log, or 2 */
 	enum oci_log_format log_format;
-	bool systemd_cgroup;	  /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+	bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
 	bool debug;
-	bool rootless;		  /* resolved from --rootless: auto = geteuid() != 0 */
+	bool rootless; /* resolved from --rootless: auto = geteuid() != 0 */
 	struct oci_policy policy;
 };
 
@@ -159,6 +159,8 @@ struct oci_userns;
 int oci_userns_parse(const struct oci_ctx *ctx, const char *id, json_object *config,
 		     struct oci_userns **ret, struct joblet_error **err);
 bool oci_userns_enabled(const struct oci_userns *u);
+/* Joined by path (no maps of ours): *ret_path borrowed. */
+bool oci_userns_joined(const struct oci_userns *u, const char **ret_path);
 /* Host uid/gid of container uid/gid (for chown of what we create); -1 if unmapped. */
 long long oci_userns_host_uid(const struct oci_userns *u, uint32_t uid);
 long long oci_userns_host_gid(const struct oci_userns *u, uint32_t gid);
@@ -283,11 +285,11 @@ enum oci_status {
 /* One container as <root>/<id>/state.json keeps it. */
 struct oci_state {
 	char *id;
-	char *bundle;		   /* absolute */
-	pid_t pid;		   /* init, host pid namespace; 0 before it exists */
+	char *bundle;		      /* absolute */
+	pid_t pid;		      /* init, host pid namespace; 0 before it exists */
 	unsigned long long pid_start; /* its start time (/proc/PID/stat field 22) */
-	char *created;		   /* RFC 3339 */
-	uid_t owner;		   /* who created it */
+	char *created;		      /* RFC 3339 */
+	uid_t owner;		      /* who created it */
 	bool rootless;
 	json_object *annotations;  /* owned; may be NULL */
 	json_object *config;	   /* the config.json create read (owned) */
@@ -303,15 +305,63 @@ struct oci_state {
  */
 int oci_state_load(const struct oci_ctx *ctx, const char *id, bool lock, struct oci_state **ret,
 		   struct joblet_error **err);
-/* What the container is now: looks at its init (alive? same start time?), the exec fifo, the freezer. */
+/* What the container is now: looks at its init (alive? same start time?), the exec fifo, the
+ * freezer. */
 enum oci_status oci_state_status(const struct oci_state *st);
 const char *oci_status_name(enum oci_status s);
-/* The runtime spec's state object (ociVersion, id, status, pid, bundle, annotations); *ret owned. */
+/* The runtime spec's state object (ociVersion, id, status, pid, bundle, annotations); *ret owned.
+ */
 int oci_state_json(const struct oci_state *st, json_object **ret, struct joblet_error **err);
 void oci_state_free(struct oci_state *st);
 
+/* Is id a container name runc would take ([A-Za-z0-9_+.-], 1 to 1024 bytes, not . or ..)? */
+bool oci_id_valid(const char *id);
+/*
+ * create: make <root>/<id> (JOBLET_E_EXISTS "container `id` already
+ * exists"), hold its lock; st->id, dir_fd, lock_fd, owner set.
+ */
+int oci_state_new(const struct oci_ctx *ctx, const char *id, struct oci_state **ret,
+		  struct joblet_error **err);
+/* Write state.json atomically. */
+int oci_state_save(const struct oci_state *st, struct joblet_error **err);
+/* Remove <root>/<id> (with its exec fifo and state.json). */
+int oci_state_remove(const struct oci_ctx *ctx, const struct oci_state *st,
+		     struct joblet_error **err);
+/* The ids of every container under --root, sorted; *ret NULL-terminated, owned. */
+int oci_state_list(const struct oci_ctx *ctx, char ***ret, struct joblet_error **err);
+/* Start time of pid (/proc/PID/stat field 22); negative if it does not exist. */
+int oci_pid_start(pid_t pid, unsigned long long *ret);
+/* Is pid still the process that started at start (and not a zombie)? */
+bool oci_pid_alive(pid_t pid, unsigned long long start);
+
 /* Join the namespaces of process pid (host pid) that differ from ours, user namespace first. */
 int oci_ns_join(pid_t pid, struct joblet_error **err);
+
+/* --- create.c: making a container's process ------------------------ */
+
+/*
+ * Between a command and the processes it forks: one SOCK_SEQPACKET
+ * datagram per message, a type byte and text.
+ */
+enum oci_msg {
+	OCI_MSG_MAPS = 'M',  /* stage 1: my user namespace exists, write its maps */
+	OCI_MSG_OK = 'K',    /* caller: done */
+	OCI_MSG_PID = 'P',   /* stage 1: the host pid of the process it forked follows */
+	OCI_MSG_GO = 'G',    /* caller: go on */
+	OCI_MSG_READY = 'R', /* the process: set up; about to exec (or wait on exec.fifo) */
+	OCI_MSG_ERROR = 'E', /* stage 1 or the process: what failed follows */
+};
+int oci_sync_send(int fd, char type, const char *text);
+/* One message; type '\0' at EOF. */
+int oci_sync_recv(int fd, char *ret_type, char *text, size_t size);
+/* In a forked process: send OCI_MSG_ERROR "what: e's message" and _exit(1). */
+_Noreturn void oci_sync_fail(int fd, const char *what, struct joblet_error *e);
+
+/* Signal names as runc takes them: "KILL", "SIGKILL", "9"; negative if unknown. */
+int oci_signal_parse(const char *s);
+/* Run the hooks config.json lists under hooks.<which> (policy permitting), state on stdin. */
+int oci_hooks_run(const struct oci_ctx *ctx, const struct oci_state *st, const char *which,
+		  struct joblet_error **err);
 
 /* --- commands ------------------------------------------------------- */
 

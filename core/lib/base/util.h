@@ -76,14 +76,14 @@ bool jl_address_valid(const char *a, int64_t min_port);
  * combination, optionally spaced: s, m, h, d ("90s", "5m", "2h30m",
  * "1h 15m", "1d").  -1 on junk, zero-length or overflow.
  */
-int jl_parse_duration(const char *s, int64_t *ret_seconds);
+JL_API int jl_parse_duration(const char *s, int64_t *ret_seconds);
 
 /*
  * A size: bytes ("4096") or a number with a unit: KiB MiB GiB TiB (and
  * K M G T) are powers of 1024, KB MB GB TB powers of 1000.  -1 on junk or
  * overflow.
  */
-int jl_parse_size(const char *s, int64_t *ret_bytes);
+JL_API int jl_parse_size(const char *s, int64_t *ret_bytes);
 
 /* The directory part of a path, as a new string ("." when there is none). */
 char *jl_dirname(const char *path);

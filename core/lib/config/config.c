@@ -167,10 +167,23 @@ static const struct key_def security_keys[] = {
 	{ NULL },
 };
 
+/* joblet-oci's policy beyond its floor (docs/oci.md); the daemon ignores it. */
+static const struct key_def oci_keys[] = {
+	{ "allow_host_root", KEY_BOOL, FIELD(oci_allow_host_root), NULL },
+	{ "allow_hooks", KEY_BOOL, FIELD(oci_allow_hooks), NULL },
+	{ "allow_host_devices", KEY_BOOL, FIELD(oci_allow_host_devices), NULL },
+	{ "allow_host_namespaces", KEY_BOOL, FIELD(oci_allow_host_namespaces), NULL },
+	{ "allowed_capabilities", KEY_STRING_LIST, FIELD(oci_allowed_caps), NULL },
+	{ "uid_range", KEY_ID_RANGE, FIELD(oci_uid_first), NULL },
+	{ "ids_per_container", KEY_COUNT, FIELD(oci_ids_per_container), NULL },
+	{ NULL },
+};
+
 static const struct key_def root_keys[] = {
 	{ "isolation", KEY_SECTION, 0, isolation_keys },
 	{ "jobs", KEY_SECTION, 0, jobs_keys },
 	{ "logging", KEY_SECTION, 0, logging_keys },
+	{ "oci", KEY_SECTION, 0, oci_keys },
 	{ "paths", KEY_SECTION, 0, paths_keys },
 	{ "plugins", KEY_SECTION, 0, plugins_keys },
 	{ "runtimes", KEY_SECTION, 0, runtimes_keys },
@@ -218,6 +231,7 @@ void jl_config_free(struct jl_config *cfg)
 	free(cfg->default_registry);
 	jl_strv_free(cfg->registry_plugins);
 	jl_strv_free(cfg->allowed_registries);
+	jl_strv_free(cfg->oci_allowed_caps);
 	free(cfg->platform);
 	jl_strv_free(cfg->isolation_stack);
 	free(cfg->server_address);
@@ -251,6 +265,9 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_entries = 1000000;
 	cfg->uid_first = JL_UID_RANGE_DEFAULT_FIRST;
 	cfg->uid_last = JL_UID_RANGE_DEFAULT_LAST;
+	cfg->oci_uid_first = JL_OCI_UID_RANGE_DEFAULT_FIRST;
+	cfg->oci_uid_last = JL_OCI_UID_RANGE_DEFAULT_LAST;
+	cfg->oci_ids_per_container = JL_OCI_IDS_PER_CONTAINER;
 	cfg->grace_period_s = 5;
 	cfg->default_max_pids = 1024;
 	cfg->server_address = strdup("0.0.0.0:50051");

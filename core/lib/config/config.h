@@ -107,6 +107,18 @@ struct jl_config {
 	int64_t ceiling_timeout_s; /* seconds */
 	int64_t ceiling_disk;	   /* bytes of /work */
 	int64_t ceiling_log;	   /* bytes of a job's log (never unlimited) */
+	/*
+	 * oci.*: what joblet-oci allows beyond its floor (docs/oci.md).  The
+	 * daemon reads and ignores them.
+	 */
+	int32_t oci_allow_host_root;	   /* oci.allow_host_root */
+	int32_t oci_allow_hooks;	   /* oci.allow_hooks */
+	int32_t oci_allow_host_devices;	   /* oci.allow_host_devices */
+	int32_t oci_allow_host_namespaces; /* oci.allow_host_namespaces */
+	char **oci_allowed_caps;	   /* oci.allowed_capabilities: CAP_* names, or NULL */
+	/* oci.uid_range: host uids (and gids) of containers' user namespaces */
+	int64_t oci_uid_first, oci_uid_last;
+	int64_t oci_ids_per_container; /* oci.ids_per_container: the size of each one's range */
 };
 
 /* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */
@@ -115,6 +127,11 @@ struct jl_config {
  * useradd's subordinate ids (100000) and sssd's id mapping (200000). */
 #define JL_UID_RANGE_DEFAULT_FIRST 70000
 #define JL_UID_RANGE_DEFAULT_LAST  99999
+/* oci.uid_range's default: 16384 ranges of 65536 ids, far above any account or subordinate range.
+ */
+#define JL_OCI_UID_RANGE_DEFAULT_FIRST INT64_C(1073741824)
+#define JL_OCI_UID_RANGE_DEFAULT_LAST  INT64_C(2147483647)
+#define JL_OCI_IDS_PER_CONTAINER       65536
 
 /* Flags for jl_config_load(). */
 #define JL_CONFIG_MISSING_OK (UINT32_C(1) << 0) /* a missing file means defaults */
