@@ -41,16 +41,19 @@ ended=`printf '%s\n' "$out" | awk '$2 == "FAILED" { print $1 }' | head -1`
 # The times below are counted from t0, not from one step to the next, so a
 # busy machine (slow rnx calls) moves no event to the wrong side of the
 # crash: sched1 is due 5 s after t0, the daemon is down from about 2 s until
-# 6 s, sched2 is due at 10 s, and the long job runs until about 12 s.
+# 6 s, sched2 is due at 10 s, and the long job runs until about 12 s (times k).
+# An instrumented build (ASan) answers slower: every time is doubled there.
+k=1
+test "${JOBLET_TEST_SANITIZERS:-no}" = yes && k=2
 t0=`date +%s`
 # Runs across the crash: prints a numbered line every 0.1 s for 12 s.
-run "$RNX" job run -- sh -c 'i=0; while [ $i -lt 120 ]; do echo line $i; i=$((i+1)); sleep 0.1; done'
+run "$RNX" job run -- sh -c "i=0; while [ \$i -lt 120 ]; do echo line \$i; i=\$((i+1)); sleep 0.$k; done"
 long=`idof "$out"`
 # Scheduled to fire while the daemon is down.
-run "$RNX" job run --schedule=5s -- echo fired
+run "$RNX" job run --schedule=`expr 5 \* $k`s -- echo fired
 sched1=`idof "$out"`
 # Scheduled to fire after the restart.
-run "$RNX" job run --schedule=10s -- echo later
+run "$RNX" job run --schedule=`expr 10 \* $k`s -- echo later
 sched2=`idof "$out"`
 # Its shim is killed while the daemon is down.
 # Its processes are told from other ones on this host by their argument.
@@ -72,14 +75,14 @@ ok 'kill -0 `cut -d" " -f1 $TMP/state/jobs/$long/lock`' "the running job's shim 
 dpid=`cut -d' ' -f1 $TMP/state/jobs/$doomed/lock`
 kill -9 "$dpid"
 # sched1 falls due while no daemon runs.
-while test `date +%s` -lt `expr $t0 + 6`; do sleep 0.2; done
+while test `date +%s` -lt `expr $t0 + 6 \* $k`; do sleep 0.2; done
 
 # The same port: clients (the follower) come back to the address they know.
 DAEMON_ADDRESS=127.0.0.1:$DPORT start_daemon "$STACK" || exit 1
 ok 'grep -q "job $long: re-adopted" "$DLOG"' "the running job is re-adopted after the restart"
 ok 'grep -q "recovered the jobs of the previous daemon: 1 running re-adopted, 2 queued again" "$DLOG"' \
 	"the daemon reports what it recovered"
-wait_state "$long" COMPLETED 200
+wait_state "$long" COMPLETED `expr 200 \* $k`
 run "$RNX" job log "$long"
 lines=`printf '%s\n' "$out" | grep -c '^line '`
 ok 'test "$lines" = 120 && printf "%s\n" "$out" | head -1 | grep -qx "line 0" && printf "%s\n" "$out" | tail -1 | grep -qx "line 119"' \
