@@ -22,6 +22,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_job_init.sh \
 	tests/integration/test_job_uid.sh \
 	tests/integration/test_daemon_hygiene.sh \
+	tests/integration/test_oci_lifecycle.sh \
 	tests/sdk/test_sdk.sh
 
 EXTRA_DIST += \
