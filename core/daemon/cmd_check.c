@@ -3,10 +3,14 @@
  */
 #include <config.h>
 
+#include <grp.h>
 #include <json.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "common/cli.h"
@@ -94,6 +98,51 @@ static size_t probe_isolation(const struct jl_plugin_set *set, struct isolation_
 		n++;
 	}
 	return n;
+}
+
+/* Can joblet-oci run here, as root and rootless (docs/oci.md)?  NULL = yes, else why not. */
+struct oci_verdict {
+	const char *root;
+	const char *rootless;
+};
+
+/* Can a process running as uid (0: as we are) make a user namespace? */
+static bool userns_usable(uid_t uid)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		if (uid != 0 && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+				 setresuid(uid, uid, uid) < 0))
+			_exit(2);
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+static void oci_check(const struct jl_host_info *h, const struct isolation_verdict *iso,
+		      size_t n_iso, struct oci_verdict *v)
+{
+	const char *seccomp = "the isolation/seccomp plugin (joblet-oci's floor) is not loaded";
+
+	for (size_t i = 0; i < n_iso; i++)
+		if (strcmp(iso[i].plugin->name, "seccomp") == 0)
+			seccomp = iso[i].reason;
+	v->root = v->rootless = NULL;
+	if (access(JOBLET_SBINDIR "/joblet-oci", X_OK) < 0)
+		v->root = v->rootless = "joblet-oci is not installed (configure --enable-oci, with libseccomp)";
+	else if (seccomp)
+		v->root = v->rootless = seccomp;
+	if (!v->root && !h->privileged)
+		v->root = "not tested (run as root)";
+	else if (!v->root && !userns_usable(0))
+		v->root = "user namespaces cannot be made (user.max_user_namespaces is 0?)";
+	if (!v->rootless && h->privileged && !userns_usable(65534))
+		v->rootless = "an unprivileged user cannot make a user namespace (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces)";
+	else if (!v->rootless && !h->privileged && !userns_usable(0))
+		v->rootless = "this user cannot make a user namespace (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces)";
 }
 
 static void print_text(const struct jl_config *cfg, const struct jl_host_info *h,
@@ -190,6 +239,13 @@ static void print_text(const struct jl_config *cfg, const struct jl_host_info *h
 		joblet_error_free(e);
 	}
 
+	{
+		struct oci_verdict v;
+
+		oci_check(h, iso, n_iso, &v);
+		printf("joblet-oci: as root %s%s; rootless %s%s\n", v.root ? "no: " : "yes",
+		       v.root ? v.root : "", v.rootless ? "no: " : "yes", v.rootless ? v.rootless : "");
+	}
 	if (problems->n > 0) {
 		printf("\nproblems (joblet serve will refuse to start):\n");
 		for (size_t i = 0; i < problems->n; i++)
@@ -274,6 +330,21 @@ static void print_json(const struct jl_config *cfg, const struct jl_host_info *h
 		free(platform);
 		joblet_error_free(e);
 		json_object_object_add(root, "runtimes", rt);
+	}
+	{
+		json_object *oci = json_object_new_object(), *asroot = json_object_new_object(),
+			    *rl = json_object_new_object();
+		struct oci_verdict v;
+
+		oci_check(h, iso, n_iso, &v);
+		json_object_object_add(asroot, "usable", json_object_new_boolean(!v.root));
+		json_object_object_add(asroot, "reason", v.root ? json_object_new_string(v.root) : NULL);
+		json_object_object_add(rl, "usable", json_object_new_boolean(!v.rootless));
+		json_object_object_add(rl, "reason",
+				       v.rootless ? json_object_new_string(v.rootless) : NULL);
+		json_object_object_add(oci, "root", asroot);
+		json_object_object_add(oci, "rootless", rl);
+		json_object_object_add(root, "oci", oci);
 	}
 	json_object *pa = json_object_new_array();
 	for (size_t i = 0; i < problems->n; i++)
