@@ -297,10 +297,14 @@ int oci_cmd_kill(struct oci_ctx *ctx, int argc, char **argv)
 		joblet_error_set(&e, JOBLET_E_CONFLICT, 0, "container `%s` is not running (%s)",
 				 st->id, oci_status_name(s));
 		r = -1;
-	} else if (all && st->cgroup)
-		r = oci_cgroup_signal_all(st->cgroup, sig, &e);
-	else
+	} else if (all && st->cgroup &&
+		   (r = oci_cgroup_signal_all(st->cgroup, sig, &e)) != -JOBLET_E_UNSUPPORTED)
+		; /* every process of its cgroup */
+	else {
+		/* Rootless without a cgroup of its own: its init, whose pid namespace ends with it. */
+		joblet_error_clear(&e);
 		r = signal_init(st, sig, &e);
+	}
 	oci_state_free(st);
 	return r < 0 ? fail(ctx, e) : 0;
 }

@@ -428,9 +428,14 @@ static int make_fifo(struct oci_create *c, struct joblet_error **err)
 {
 	long long uid = oci_userns_host_uid(c->userns, 0), gid = oci_userns_host_gid(c->userns, 0);
 
-	if (mkfifoat(c->st->dir_fd, "exec.fifo", 0600) < 0)
+	/*
+	 * The init opens it through /proc/self/fd after taking the process's
+	 * uid, whatever that is: anyone may write it (0622), but only through
+	 * that descriptor, as the folders above it are closed (0711, 0700).
+	 */
+	if (mkfifoat(c->st->dir_fd, "exec.fifo", 0622) < 0 ||
+	    fchmodat(c->st->dir_fd, "exec.fifo", 0622, 0) < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot make exec.fifo");
-	/* The init opens it as the container's root: make that its owner. */
 	if (uid >= 0 && gid >= 0 &&
 	    fchownat(c->st->dir_fd, "exec.fifo", (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    !c->ctx->rootless)
