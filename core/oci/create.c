@@ -30,12 +30,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -817,39 +819,93 @@ int oci_cmd_start(struct oci_ctx *ctx, int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
-/* run in the foreground: pass signals on, wait for the init, remove the container. */
-static int run_wait(struct oci_ctx *ctx, struct oci_create *c)
+/* The terminal's master, sent by the init over the socket pair (SCM_RIGHTS). */
+static int recv_master(int sock)
 {
+	char data[256], control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* Copy what one side has to the other; false at its end. */
+static bool pump(int from, int to)
+{
+	char buf[16384];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n <= 0)
+		return false;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+
+		if (w <= 0)
+			return w < 0 && errno == EINTR;
+		off += w;
+	}
+	return true;
+}
+
+/* run in the foreground: pass signals on (and the terminal, if ours), wait, exit as it did. */
+static int run_wait(struct oci_create *c, int master)
+{
+	struct pollfd p[3];
 	sigset_t set;
 	_cleanup_close_ int sfd = -1;
-	int code = 255;
+	bool in_open = master >= 0;
 
 	sigemptyset(&set);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGCHLD && s != SIGKILL && s != SIGSTOP && s != SIGSEGV && s != SIGBUS &&
-		    s != SIGILL && s != SIGFPE && s != SIGTTIN && s != SIGTTOU && s != SIGTSTP &&
-		    s < SIGRTMIN)
+	for (int s = 1; s < SIGRTMIN; s++)
+		if (s != SIGKILL && s != SIGSTOP && s != SIGSEGV && s != SIGBUS && s != SIGILL &&
+		    s != SIGFPE && s != SIGTTIN && s != SIGTTOU && s != SIGTSTP)
 			sigaddset(&set, s);
-	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	for (;;) {
 		struct signalfd_siginfo si;
 		int status;
-		pid_t p;
+		pid_t pid;
 
-		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-			if (p == c->init) {
-				code = WIFEXITED(status) ? WEXITSTATUS(status)
-							 : 128 + WTERMSIG(status);
-				return code;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == c->init) {
+				/* What the terminal still holds, then the code. */
+				while (master >= 0 && poll(&(struct pollfd){ master, POLLIN, 0 }, 1, 50) > 0 &&
+				       pump(master, STDOUT_FILENO))
+					;
+				return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 			}
-		if (sfd < 0 || read(sfd, &si, sizeof(si)) != sizeof(si))
+		p[0] = (struct pollfd){ sfd, POLLIN, 0 };
+		p[1] = (struct pollfd){ master, POLLIN, 0 };
+		p[2] = (struct pollfd){ in_open ? STDIN_FILENO : -1, POLLIN, 0 };
+		if (poll(p, 3, -1) < 0)
 			continue;
-		if (si.ssi_signo != SIGCHLD)
+		if ((p[1].revents & (POLLIN | POLLHUP)) && !pump(master, STDOUT_FILENO)) {
+			close(master);
+			master = -1;
+		}
+		if ((p[2].revents & (POLLIN | POLLHUP)) && !pump(STDIN_FILENO, master))
+			in_open = false;
+		if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGWINCH && master >= 0) {
+			struct winsize ws;
+
+			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+				ioctl(master, TIOCSWINSZ, &ws);
+		} else if (si.ssi_signo != SIGCHLD)
 			kill(c->init, (int)si.ssi_signo);
 	}
-	(void)ctx;
 }
 
 static void run_remove(struct oci_ctx *ctx, const char *id)
@@ -870,13 +926,35 @@ static void run_remove(struct oci_ctx *ctx, const char *id)
 	oci_state_free(st);
 }
 
+/*
+ * Does the bundle ask for a terminal?  Then one end of a socket pair
+ * stands in for --console-socket, and run receives the master on the other.
+ */
+static int own_terminal(struct oci_create *c, const char *bundle, int pty[2])
+{
+	_cleanup_free_ char *path = jl_strdup_printf("%s/config.json", bundle);
+	json_object *config = path ? json_object_from_file(path) : NULL, *p, *t;
+	bool terminal = config && json_object_object_get_ex(config, "process", &p) &&
+			json_object_object_get_ex(p, "terminal", &t) && json_object_get_boolean(t);
+
+	json_object_put(config);
+	if (!terminal)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty) < 0)
+		return -1;
+	c->console_fd = pty[1];
+	return 0;
+}
+
 int oci_cmd_run(struct oci_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_error_ struct joblet_error *e = NULL;
 	struct oci_state *st = NULL;
 	struct oci_create c;
+	struct termios saved;
 	const char *bundle;
-	int r, code;
+	int r, code, pty[2] = { -1, -1 }, master = -1;
+	bool restore = false;
 
 	create_init(ctx, &c);
 	if (parse_create_args(ctx, argc, argv, true, &c, &bundle) < 0)
@@ -884,7 +962,17 @@ int oci_cmd_run(struct oci_ctx *ctx, int argc, char **argv)
 	/* The init, orphaned when stage 1 exits, comes to us. */
 	if (!c.detach && !c.no_subreaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* A terminal and no --console-socket: the terminal is ours, passed through. */
+	if (!c.detach && !c.console_socket && own_terminal(&c, bundle, pty) < 0) {
+		oci_log(ctx, "error", "run `%s`: cannot make a socket pair for the terminal", c.id);
+		create_clear(&c);
+		return 1;
+	}
 	r = do_create(&c, bundle, &e);
+	if (r == 0 && pty[0] >= 0 && (master = recv_master(pty[0])) < 0)
+		r = joblet_error_set(&e, JOBLET_E_SYSTEM, errno, "the terminal did not come");
+	if (pty[0] >= 0)
+		close(pty[0]);
 	if (r == 0 && (r = oci_state_load(ctx, c.id, true, &st, &e)) == 0)
 		r = start_state(ctx, st, &e);
 	oci_state_free(st);
@@ -899,7 +987,19 @@ int oci_cmd_run(struct oci_ctx *ctx, int argc, char **argv)
 		create_clear(&c);
 		return 0;
 	}
-	code = run_wait(ctx, &c);
+	if (master >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
+		struct termios raw = saved;
+		struct winsize ws;
+
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+		restore = true;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ioctl(master, TIOCSWINSZ, &ws);
+	}
+	code = run_wait(&c, master);
+	if (restore)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	run_remove(ctx, c.id);
 	create_clear(&c);
 	return code;
