@@ -949,7 +949,6 @@ static int own_terminal(struct oci_create *c, const char *bundle, int pty[2])
 int oci_cmd_run(struct oci_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_error_ struct joblet_error *e = NULL;
-	struct oci_state *st = NULL;
 	struct oci_create c;
 	struct termios saved;
 	const char *bundle;
@@ -973,9 +972,14 @@ int oci_cmd_run(struct oci_ctx *ctx, int argc, char **argv)
 		r = joblet_error_set(&e, JOBLET_E_SYSTEM, errno, "the terminal did not come");
 	if (pty[0] >= 0)
 		close(pty[0]);
-	if (r == 0 && (r = oci_state_load(ctx, c.id, true, &st, &e)) == 0)
-		r = start_state(ctx, st, &e);
-	oci_state_free(st);
+	/* create's state, its lock still held: started without a moment for another command. */
+	if (r == 0)
+		r = start_state(ctx, c.st, &e);
+	/* Let `state`, `kill` and `delete` in while it runs. */
+	if (c.st && c.st->lock_fd >= 0) {
+		close(c.st->lock_fd);
+		c.st->lock_fd = -1;
+	}
 	if (r < 0) {
 		oci_log(ctx, "error", "run `%s`: %s", c.id, joblet_error_message(e));
 		if (c.init > 0)
