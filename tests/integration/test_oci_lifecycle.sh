@@ -91,98 +91,98 @@ state_of() { oci state "$1" 2>/dev/null | python3 -c 'import json,sys; print(jso
 # --- spec and features ---
 mkdir -p "$TMP/spec"
 run "$OCI" spec --bundle "$TMP/spec"
-ok '$rc = 0 && test -f "$TMP/spec/config.json"' "spec writes a config.json"
+ok 'test $rc = 0 && test -f "$TMP/spec/config.json"' "spec writes a config.json"
 run python3 -c "import json; c=json.load(open('$TMP/spec/config.json')); print(len(c['process']['capabilities']['bounding']), c['root']['path'])"
-ok '"$out" = "14 rootfs"' "spec's config.json grants Docker's 14 capabilities and uses rootfs/"
+ok 'test "$out" = "14 rootfs"' "spec's config.json grants Docker's 14 capabilities and uses rootfs/"
 run "$OCI" spec --bundle "$TMP/spec"
-ok '$rc != 0 && `has "exists already" "$err"`' "spec does not overwrite a config.json"
+ok 'test $rc != 0 && has "exists already" "$err"' "spec does not overwrite a config.json"
 run "$OCI" features
-ok '$rc = 0 && `has "\"ociVersionMax\": \"1.1.0\"" "$out"`' "features prints the spec's features document"
+ok 'test $rc = 0 && has "\"ociVersionMax\": \"1.1.0\"" "$out"' "features prints the spec's features document"
 
 # --- the lifecycle ---
 B="$TMP/b1"
 make_bundle "$B" sh -c 'echo started; exec sleep 60'
 run oci create --bundle "$B" --pid-file "$TMP/b1.pid" c1
-ok '$rc = 0' "create succeeds"
-ok '"`state_of c1`" = created' "after create the container is created"
+ok 'test $rc = 0' "create succeeds"
+ok 'test "`state_of c1`" = created' "after create the container is created"
 PID=`cat "$TMP/b1.pid" 2>/dev/null`
 ok 'test -n "$PID" && kill -0 "$PID"' "--pid-file names its live init"
 run oci state c1
-ok '`has "\"pid\": $PID" "$out"` && `has "\"bundle\": \"$B\"" "$out"` && `has "\"ociVersion\"" "$out"`' "state prints pid, bundle, ociVersion"
+ok 'has "\"pid\": $PID" "$out" && has "\"bundle\": \"$B\"" "$out" && has "\"ociVersion\"" "$out"' "state prints pid, bundle, ociVersion"
 run oci start c1
-ok '$rc = 0 && "`state_of c1`" = running' "start makes it running"
+ok 'test $rc = 0 && test "`state_of c1`" = running' "start makes it running"
 run oci start c1
-ok '$rc != 0 && `has "not created" "$err"`' "a second start is refused"
+ok 'test $rc != 0 && has "not created" "$err"' "a second start is refused"
 HUID=`awk '/^Uid:/ {print $2}' /proc/$PID/status`
 ok 'test "$HUID" -ge 1073741824' "its root is an unprivileged host uid ($HUID) of a range of its own"
 run cat /proc/$PID/uid_map
-ok '`has "0 $HUID 65536" "$out"`' "its user namespace maps 0 to that range"
+ok 'has "0 $HUID 65536" "$out"' "its user namespace maps 0 to that range"
 MEM=`cat /sys/fs/cgroup/pids/$CG/b1/cgroup.procs 2>/dev/null | head -1`
 ok 'test "$MEM" = "$PID"' "its init is in the cgroup cgroupsPath names"
 run oci ps --format json c1
-ok '$rc = 0 && `has "$PID" "$out"`' "ps --format json lists its processes"
+ok 'test $rc = 0 && has "$PID" "$out"' "ps --format json lists its processes"
 run oci list
-ok '`has c1 "$out"` && `has running "$out"`' "list shows it running"
+ok 'has c1 "$out" && has running "$out"' "list shows it running"
 run oci pause c1
-ok '$rc = 0 && "`state_of c1`" = paused' "pause freezes it"
+ok 'test $rc = 0 && test "`state_of c1`" = paused' "pause freezes it"
 run oci resume c1
-ok '$rc = 0 && "`state_of c1`" = running' "resume thaws it"
+ok 'test $rc = 0 && test "`state_of c1`" = running' "resume thaws it"
 run oci events --stats c1
-ok '$rc = 0 && `has "\"type\":\"stats\"" "$out"`' "events --stats prints its use"
+ok 'test $rc = 0 && has "\"type\":\"stats\"" "$out"' "events --stats prints its use"
 run oci exec c1 sh -c 'cat /etc/marker; id -u; exit 3'
-ok '$rc = 3 && `has bundle-root "$out"` && `has 0 "$out"`' "exec runs in its root as its uid 0 and returns the exit code"
+ok 'test $rc = 3 && has bundle-root "$out" && has 0 "$out"' "exec runs in its root as its uid 0 and returns the exit code"
 run oci delete c1
-ok '$rc != 0 && `has "stop it first" "$err"`' "delete of a running container is refused"
+ok 'test $rc != 0 && has "stop it first" "$err"' "delete of a running container is refused"
 run oci kill c1 KILL
-ok '$rc = 0' "kill sends a signal"
+ok 'test $rc = 0' "kill sends a signal"
 wait_until '! kill -0 $PID 2>/dev/null || grep -q "^State:.*Z" /proc/$PID/status'
-ok '"`state_of c1`" = stopped' "after its process ended it is stopped"
+ok 'test "`state_of c1`" = stopped' "after its process ended it is stopped"
 run oci kill c1 TERM
-ok '$rc != 0 && `has "not running" "$err"`' "kill of a stopped container is refused"
+ok 'test $rc != 0 && has "not running" "$err"' "kill of a stopped container is refused"
 run oci delete c1
-ok '$rc = 0 && ! test -d "$ROOT/c1"' "delete removes it"
+ok 'test $rc = 0 && ! test -d "$ROOT/c1"' "delete removes it"
 ok '! test -d /sys/fs/cgroup/pids/$CG/b1 && ! test -d /sys/fs/cgroup/memory/$CG/b1' "delete removes its cgroups"
 run oci state c1
-ok '$rc != 0 && `has "does not exist" "$err"`' "state of a deleted container says it does not exist"
+ok 'test $rc != 0 && has "does not exist" "$err"' "state of a deleted container says it does not exist"
 run oci delete --force c1
-ok '$rc = 0' "delete --force of a missing container succeeds"
+ok 'test $rc = 0' "delete --force of a missing container succeeds"
 
 # --- run ---
 B2="$TMP/b2"
 make_bundle "$B2" sh -c 'cat /etc/marker; hostname; exit 7'
 run oci run --bundle "$B2" r1
-ok '$rc = 7 && `has bundle-root "$out"` && `has joblet "$out"`' "run passes output and the exit code through"
+ok 'test $rc = 7 && has bundle-root "$out" && has joblet "$out"' "run passes output and the exit code through"
 ok '! test -d "$ROOT/r1"' "run removes the container afterwards"
 make_bundle "$B2" sh -c 'kill -9 $$'
 run oci run --bundle "$B2" r2
-ok '$rc = 137' "a process killed by SIGKILL makes run exit 137"
+ok 'test $rc = 137' "a process killed by SIGKILL makes run exit 137"
 
 # --- the floor ---
 make_bundle "$B2" sh -c 'cat /proc/kcore | wc -c; echo x > /proc/sys/kernel/hostname; echo w=$?'
 run oci run --bundle "$B2" f1
-ok '`has "0" "$out"` && `has "w=1" "$out"`' "masked /proc/kcore reads empty, /proc/sys is read-only"
+ok 'has "0" "$out" && has "w=1" "$out"' "masked /proc/kcore reads empty, /proc/sys is read-only"
 make_bundle "$B2" true
 edit "$B2" 'c["process"]["capabilities"]["bounding"].append("CAP_SYS_ADMIN")'
 run oci run --bundle "$B2" f2
-ok '$rc != 0 && `has "CAP_SYS_ADMIN" "$err"` && `has "oci.allowed_capabilities" "$err"`' "a capability beyond Docker's 14 is refused, naming the setting"
+ok 'test $rc != 0 && has "CAP_SYS_ADMIN" "$err" && has "oci.allowed_capabilities" "$err"' "a capability beyond Docker's 14 is refused, naming the setting"
 ok '! test -d "$ROOT/f2"' "a refused create leaves nothing behind"
 make_bundle "$B2" true
 edit "$B2" 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]'
 run oci run --bundle "$B2" f3
-ok '$rc != 0 && `has "network" "$err"` && `has "allow_host_namespaces" "$err"`' "sharing the host's network namespace is refused"
+ok 'test $rc != 0 && has "network" "$err" && has "allow_host_namespaces" "$err"' "sharing the host's network namespace is refused"
 make_bundle "$B2" true
 edit "$B2" 'c["linux"]["namespaces"].append({"type": "user"}); c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]; c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]'
 run oci run --bundle "$B2" f4
-ok '$rc != 0 && `has "real root" "$err"`' "mapping the host's root into the container is refused"
+ok 'test $rc != 0 && has "real root" "$err"' "mapping the host's root into the container is refused"
 make_bundle "$B2" true
 edit "$B2" 'c["linux"]["namespaces"].append({"type": "net", "path": "/proc/1/ns/net"})'
 run oci run --bundle "$B2" f5
-ok '$rc != 0' "an unknown or duplicate namespace entry is refused"
+ok 'test $rc != 0' "an unknown or duplicate namespace entry is refused"
 make_bundle "$B2" sh -c 'mkdir /tmp/a; echo m=$?; unshare -U true 2>/dev/null; echo u=$?'
 edit "$B2" 'c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}'
 run oci run --bundle "$B2" f6
-ok '`has "m=1" "$out"`' "the bundle's seccomp profile applies"
-ok '`has "u=1" "$out"`' "the floor's filter still refuses a new user namespace under an allow-all profile"
+ok 'has "m=1" "$out"' "the bundle's seccomp profile applies"
+ok 'has "u=1" "$out"' "the floor's filter still refuses a new user namespace under an allow-all profile"
 cat >"$TMP/allow.yml" <<EOF
 plugins:
   dirs: [$build/build-plugins]
@@ -192,23 +192,23 @@ EOF
 make_bundle "$B2" sh -c 'grep CapBnd /proc/self/status'
 edit "$B2" 'c["process"]["capabilities"]["bounding"].append("CAP_SYS_PTRACE")'
 run env JOBLET_OCI_CONFIG="$TMP/allow.yml" "$OCI" --root "$ROOT" run --bundle "$B2" f7
-ok '$rc = 0' "a capability the operator allows is granted"
+ok 'test $rc = 0' "a capability the operator allows is granted"
 
 # --- resources ---
 make_bundle "$B2" sh -c 'exec sleep 60'
 edit "$B2" 'c["linux"]["resources"] = {"memory": {"limit": 67108864}, "pids": {"limit": 32}}'
 run oci run --detach --bundle "$B2" m1
-ok '$rc = 0' "run --detach starts it and returns"
-ok '"`cat /sys/fs/cgroup/memory/$CG/b2/memory.limit_in_bytes 2>/dev/null`" = 67108864' "memory.limit is in its memory cgroup"
-ok '"`cat /sys/fs/cgroup/pids/$CG/b2/pids.max 2>/dev/null`" = 32' "pids.limit is in its pids cgroup"
+ok 'test $rc = 0' "run --detach starts it and returns"
+ok 'test "`cat /sys/fs/cgroup/memory/$CG/b2/memory.limit_in_bytes 2>/dev/null`" = 67108864' "memory.limit is in its memory cgroup"
+ok 'test "`cat /sys/fs/cgroup/pids/$CG/b2/pids.max 2>/dev/null`" = 32' "pids.limit is in its pids cgroup"
 run oci update --memory 128M m1
-ok '$rc = 0 && "`cat /sys/fs/cgroup/memory/$CG/b2/memory.limit_in_bytes 2>/dev/null`" = 134217728' "update changes the memory limit"
+ok 'test $rc = 0 && test "`cat /sys/fs/cgroup/memory/$CG/b2/memory.limit_in_bytes 2>/dev/null`" = 134217728' "update changes the memory limit"
 run oci delete --force m1
-ok '$rc = 0 && ! test -d /sys/fs/cgroup/memory/$CG/b2' "delete --force ends and removes a running container"
+ok 'test $rc = 0 && ! test -d /sys/fs/cgroup/memory/$CG/b2' "delete --force ends and removes a running container"
 make_bundle "$B2" true
 edit "$B2" 'c["linux"]["resources"] = {"memory": {"limit": -5}}'
 run oci run --bundle "$B2" m2
-ok '$rc != 0 && `has "memory.limit" "$err"`' "a bad resource value is refused, naming it"
+ok 'test $rc != 0 && has "memory.limit" "$err"' "a bad resource value is refused, naming it"
 
 # --- rootless ---
 if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups unshare -U true 2>/dev/null; then
@@ -218,7 +218,7 @@ if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-
 	chmod -R a+rX "$TMP"
 	mkdir -p "$TMP/rlroot" && chown 65534:65534 "$TMP/rlroot"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups env JOBLET_OCI_CONFIG="$POLICY" "$OCI" --root "$TMP/rlroot/s" run --bundle "$RB" rl1
-	ok '$rc = 0 && `has bundle-root "$out"`' "rootless: an unprivileged caller runs a container as its own uid"
+	ok 'test $rc = 0 && has bundle-root "$out"' "rootless: an unprivileged caller runs a container as its own uid"
 else
 	echo "ok - rootless # SKIP unprivileged user namespaces are not allowed here"
 fi
