@@ -10,24 +10,24 @@
 OCI="$build/joblet-oci"
 if ! test -x "$OCI"; then
 	echo "1..0 # SKIP joblet-oci is not built (configure --enable-oci needs libseccomp)"
-	exit 0
+	exit 77
 fi
 if test "`id -u`" != 0; then
 	echo "1..0 # SKIP needs root"
-	exit 0
+	exit 77
 fi
 if test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1; then
 	echo "1..0 # SKIP joblet-oci is not run under valgrind (the runs above checked it)"
-	exit 0
+	exit 77
 fi
 BUSYBOX=`command -v busybox`
 if ! test -x "$BUSYBOX" || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
 	echo "1..0 # SKIP needs a static busybox (apt-get install busybox-static)"
-	exit 0
+	exit 77
 fi
 if ! unshare -U true 2>/dev/null; then
 	echo "1..0 # SKIP user namespaces cannot be made here"
-	exit 0
+	exit 77
 fi
 
 ROOT="$TMP/state"
