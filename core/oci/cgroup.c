@@ -1498,6 +1498,15 @@ static int res_check(struct oci_cgroup *cg, const struct cg_res *r, const char *
 
 /* ------------------------------------------------------------------ applying: cgroup v1 */
 
+/* A limit for files that take "max" for none (pids.max, v2 files). */
+static void v2_num(int64_t v, char *buf, size_t size)
+{
+	if (v < 0)
+		snprintf(buf, size, "max");
+	else
+		snprintf(buf, size, "%lld", (long long)v);
+}
+
 static const char *dir_of(struct oci_cgroup *cg, const char *ctrl)
 {
 	struct cg_hier *h = hier_of(cg, ctrl);
@@ -1671,14 +1680,11 @@ static int v1_misc(struct oci_cgroup *cg, const struct cg_res *r, struct joblet_
 	    ((r->cpus && (x = write_file(d, "cpuset.cpus", r->cpus, err)) < 0) ||
 	     (r->mems && (x = write_file(d, "cpuset.mems", r->mems, err)) < 0)))
 		return x;
-	if (r->pids_limit != CG_UNSET && (d = dir_of(cg, "pids")) &&
-	    (x = write_file(d, "pids.max",
-			    r->pids_limit < 0 ? "max"
-					      : (snprintf(line, sizeof(line), "%lld",
-							  (long long)r->pids_limit),
-						 line),
-			    err)) < 0)
-		return x;
+	if (r->pids_limit != CG_UNSET && (d = dir_of(cg, "pids"))) {
+		v2_num(r->pids_limit, line, sizeof(line)); /* -1: "max", as v1 pids.max wants too */
+		if ((x = write_file(d, "pids.max", line, err)) < 0)
+			return x;
+	}
 	for (size_t i = 0; i < r->n_hugepages && (d = dir_of(cg, "hugetlb")); i++) {
 		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", r->hugepages[i].size);
 		if ((x = write_i64(d, file, r->hugepages[i].limit, err)) < 0)
@@ -1751,14 +1757,6 @@ static int v2_cpu(const char *d, const struct cg_res *r, struct joblet_error **e
 		snprintf(period, sizeof(period), "%lld", (long long)r->cpu_period);
 	snprintf(line, sizeof(line), "%s %s", quota, period);
 	return write_file(d, "cpu.max", line, err);
-}
-
-static void v2_num(int64_t v, char *buf, size_t size)
-{
-	if (v < 0)
-		snprintf(buf, size, "max");
-	else
-		snprintf(buf, size, "%lld", (long long)v);
 }
 
 /* memory.max, memory.swap.max (swap is memory+swap in OCI: the kernel wants swap alone). */
