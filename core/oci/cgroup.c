@@ -26,12 +26,14 @@
  *
  * Every resource is checked at parse time against the host: a limit the
  * host cannot enforce (controller or file missing) is an error naming the
- * field, never dropped.  Exceptions, each said in docs/oci.md: memory.kernel
+ * field, never dropped.  One exception, said in docs/oci.md: memory.kernel
  * (kernel memory limits are gone from current kernels; runc ignores them
- * too) is accepted and ignored with a debug line; on cgroup v2 the device
- * rules are not enforced by a BPF program: only Docker's default device set
- * may be allowed there (the container's /dev holds nothing else, and a
- * user namespace cannot mknod devices), anything else is refused.
+ * too) is accepted and ignored, with a line under --debug.
+ *
+ * Devices: deny by default, then the bundle's rules, then Docker's default
+ * set (as runc): v1 devices.deny/devices.allow, v2 a BPF device program
+ * attached to the cgroup.  Allowing a device beyond the default set needs
+ * the operator's allow_host_devices.
  */
 #include "config.h"
 
@@ -45,7 +47,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
+#include <stddef.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -322,6 +327,12 @@ static bool word_in(const char *list, const char *word, char sep)
 		p = e ? e + 1 : NULL;
 	}
 	return false;
+}
+
+/* What a rootless caller meets where nothing was delegated to it. */
+static bool rootless_errno(int e)
+{
+	return e == EACCES || e == EPERM || e == EROFS;
 }
 
 static void hier_clear(struct cg_hier *h)
@@ -1123,11 +1134,6 @@ static int parse_devices(struct oci_cgroup *cg, struct cg_res *res, json_object 
 				"%s%s: allowing device `%c %lld:%lld %s` goes beyond the default device set; the operator may allow it with allow_host_devices in /etc/joblet/oci.yml",
 				p.base, sub, d->type, (long long)d->major, (long long)d->minor,
 				d->access);
-		if (d->allow && cg->version == 2 && !device_default(d))
-			return joblet_error_set(
-				err, JOBLET_E_UNSUPPORTED, 0,
-				"%s%s: on cgroup v2 joblet-oci loads no device BPF program, so it cannot confine access to device `%c %lld:%lld`; only the default device set may be allowed",
-				p.base, sub, d->type, (long long)d->major, (long long)d->minor);
 	}
 	return 0;
 }
@@ -1845,7 +1851,207 @@ static int v2_io(const char *d, const struct cg_res *r, struct joblet_error **er
 	return 0;
 }
 
-static int v2_apply(struct oci_cgroup *cg, const struct cg_res *r, const char *base,
+/*
+ * cgroup v2 has no devices files: access to device nodes is checked by a
+ * BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup.  The rules
+ * are those v1 would get (deny everything, the bundle's rules, the default
+ * set), checked last to first: the first that matches decides, no match
+ * denies.  An allow rule matches when every access asked for is in it, a
+ * deny rule when any is.
+ */
+#define DEV_MAX_INSNS 4096
+
+struct devprog {
+	struct bpf_insn insn[DEV_MAX_INSNS];
+	size_t n;
+	bool overflow;
+};
+
+static size_t emit(struct devprog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
+		   int32_t imm)
+{
+	if (p->n >= DEV_MAX_INSNS) {
+		p->overflow = true;
+		return p->n;
+	}
+	p->insn[p->n] = (struct bpf_insn){
+		.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm
+	};
+	return p->n++;
+}
+
+static int access_bits(const char *a)
+{
+	return (strchr(a, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
+	       (strchr(a, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+	       (strchr(a, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
+}
+
+/* One rule: jumps past its block when it does not match, else returns its verdict. */
+static void emit_rule(struct devprog *p, const struct cg_dev_rule *d)
+{
+	size_t skip[4], ns = 0;
+	int bits = access_bits(d->access), all = access_bits("rwm");
+
+	if (d->type != 'a')
+		skip[ns++] = emit(p, BPF_JMP | BPF_JNE | BPF_K, 3, 0, 0,
+				  d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+	if (d->major >= 0)
+		skip[ns++] = emit(p, BPF_JMP | BPF_JNE | BPF_K, 5, 0, 0, (int32_t)d->major);
+	if (d->minor >= 0)
+		skip[ns++] = emit(p, BPF_JMP | BPF_JNE | BPF_K, 6, 0, 0, (int32_t)d->minor);
+	if (bits != all) {
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_X, 7, 4, 0, 0);
+		emit(p, BPF_ALU64 | BPF_AND | BPF_K, 7, 0, 0, d->allow ? (all & ~bits) : bits);
+		/* allow: skip when a bit outside the rule is asked; deny: when none inside is */
+		skip[ns++] = emit(p, BPF_JMP | (d->allow ? BPF_JNE : BPF_JEQ) | BPF_K, 7, 0, 0, 0);
+	}
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, d->allow ? 1 : 0);
+	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	for (size_t i = 0; i < ns && !p->overflow; i++)
+		p->insn[skip[i]].off = (int16_t)(p->n - skip[i] - 1);
+}
+
+static void devprog_build(struct devprog *p, const struct cg_res *r)
+{
+	static const struct cg_dev_rule deny_all = { false, 'a', -1, -1, "rwm" };
+
+	p->n = 0;
+	p->overflow = false;
+	/* r2 = access_type; r3 = device type; r4 = access; r5 = major; r6 = minor */
+	emit(p, BPF_LDX | BPF_MEM | BPF_W, 2, 1, offsetof(struct bpf_cgroup_dev_ctx, access_type),
+	     0);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, 3, 2, 0, 0);
+	emit(p, BPF_ALU64 | BPF_AND | BPF_K, 3, 0, 0, 0xffff);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0);
+	emit(p, BPF_ALU64 | BPF_RSH | BPF_K, 4, 0, 0, 16);
+	emit(p, BPF_LDX | BPF_MEM | BPF_W, 5, 1, offsetof(struct bpf_cgroup_dev_ctx, major), 0);
+	emit(p, BPF_LDX | BPF_MEM | BPF_W, 6, 1, offsetof(struct bpf_cgroup_dev_ctx, minor), 0);
+	for (size_t i = ELEMENTSOF(default_devices); i > 0; i--)
+		emit_rule(p, &default_devices[i - 1]);
+	for (size_t i = r ? r->n_devices : 0; i > 0; i--)
+		emit_rule(p, &r->devices[i - 1]);
+	emit_rule(p, &deny_all);
+}
+
+static int sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return (int)syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+/* Ids of the device programs attached to the cgroup dir_fd (at most max). */
+static size_t devprog_attached(int dir_fd, uint32_t *ids, size_t max)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = (uint32_t)dir_fd;
+	a.query.attach_type = BPF_CGROUP_DEVICE;
+	a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	a.query.prog_cnt = (uint32_t)max;
+	if (sys_bpf(BPF_PROG_QUERY, &a) < 0)
+		return 0;
+	return a.query.prog_cnt < max ? a.query.prog_cnt : max;
+}
+
+/* Detach the program with id from dir_fd. */
+static void devprog_detach(int dir_fd, uint32_t id)
+{
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_id = id;
+	fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &a);
+	if (fd < 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)dir_fd;
+	a.attach_bpf_fd = (uint32_t)fd;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	sys_bpf(BPF_PROG_DETACH, &a); /* gone already is fine: the new program holds */
+	close(fd);
+}
+
+/* Load the rules' program and attach it to d, replacing the ones we attached before. */
+/* Load the program; on failure *log holds the verifier's last words (when it said any). */
+static int devprog_load(const struct devprog *p, char *log, size_t size)
+{
+	union bpf_attr a;
+	int fd;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		memset(&a, 0, sizeof(a));
+		a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+		a.insns = (uint64_t)(uintptr_t)p->insn;
+		a.insn_cnt = (uint32_t)p->n;
+		a.license = (uint64_t)(uintptr_t) "Apache-2.0";
+		if (attempt == 1) { /* again, only to learn why */
+			a.log_buf = (uint64_t)(uintptr_t)log;
+			a.log_size = (uint32_t)size;
+			a.log_level = 1;
+		}
+		fd = sys_bpf(BPF_PROG_LOAD, &a);
+		if (fd >= 0 && attempt == 1)
+			close(fd);
+		if (fd >= 0 && attempt == 0)
+			return fd;
+		if (fd < 0 && attempt == 0 && (errno == EPERM || errno == EACCES))
+			return -errno;
+	}
+	return -EINVAL;
+}
+
+/* Load the rules' program and attach it to d, replacing the ones we attached before. */
+static int v2_devices(struct oci_cgroup *cg, const char *d, const struct cg_res *r,
+		      struct joblet_error **err)
+{
+	_cleanup_free_ struct devprog *p = calloc(1, sizeof(*p));
+	_cleanup_free_ char *log = calloc(1, 65536);
+	_cleanup_close_ int dir_fd = -1, prog_fd = -1;
+	uint32_t old[64];
+	size_t n_old, ll;
+	union bpf_attr a;
+
+	if (!p || !log)
+		return joblet_error_set(err, JOBLET_E_NOMEM, 0, "out of memory");
+	devprog_build(p, r);
+	if (p->overflow)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"devices: too many rules for one device program");
+	dir_fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot open cgroup `%s`", d);
+	n_old = devprog_attached(dir_fd, old, ELEMENTSOF(old));
+	prog_fd = devprog_load(p, log, 65536);
+	if (prog_fd < 0 && cg->rootless && rootless_errno(-prog_fd)) {
+		debug_note(
+			cg,
+			"rootless: no device program on `%s` (the user namespace cannot make device nodes)",
+			d);
+		return 0;
+	}
+	if (prog_fd < 0) {
+		ll = strlen(log);
+		return joblet_error_set(err, JOBLET_E_SYSTEM, -prog_fd,
+					"cannot load the device program of cgroup `%s` (%s)", d,
+					ll > 200 ? log + ll - 200 : log);
+	}
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)dir_fd;
+	a.attach_bpf_fd = (uint32_t)prog_fd;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	a.attach_flags = BPF_F_ALLOW_MULTI;
+	if (sys_bpf(BPF_PROG_ATTACH, &a) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot attach the device program to cgroup `%s`", d);
+	/* Only now the old ones go: there is never a moment without a program. */
+	for (size_t i = 0; i < n_old; i++)
+		devprog_detach(dir_fd, old[i]);
+	return 0;
+}
+
+static int v2_apply(struct oci_cgroup *cg, const struct cg_res *r, const char *base, bool creating,
 		    struct joblet_error **err)
 {
 	const char *d = cg->h[0].dir;
@@ -1854,6 +2060,8 @@ static int v2_apply(struct oci_cgroup *cg, const struct cg_res *r, const char *b
 
 	if ((x = v2_cpu(d, r, err)) < 0 || (x = v2_memory(d, r, base, err)) < 0 ||
 	    (x = v2_io(d, r, err)) < 0)
+		return x;
+	if ((creating || r->devices_given) && (x = v2_devices(cg, d, r, err)) < 0)
 		return x;
 	if ((r->cpus && (x = write_file(d, "cpuset.cpus", r->cpus, err)) < 0) ||
 	    (r->mems && (x = write_file(d, "cpuset.mems", r->mems, err)) < 0))
@@ -1881,7 +2089,8 @@ static int v2_apply(struct oci_cgroup *cg, const struct cg_res *r, const char *b
 static int res_apply(struct oci_cgroup *cg, const struct cg_res *r, const char *base, bool creating,
 		     struct joblet_error **err)
 {
-	int x = cg->version == 1 ? v1_apply(cg, r, creating, err) : v2_apply(cg, r, base, err);
+	int x = cg->version == 1 ? v1_apply(cg, r, creating, err)
+				 : v2_apply(cg, r, base, creating, err);
 
 	return x < 0 ? joblet_error_prefix(err, x, "%s", base) : 0;
 }
@@ -1971,11 +2180,6 @@ fail:
 }
 
 /* ------------------------------------------------------------------ create */
-
-static bool rootless_errno(int e)
-{
-	return e == EACCES || e == EPERM || e == EROFS;
-}
 
 /* Make h->dir below h->mount, counting what we made.  0 or -errno (h->created kept). */
 static int mkdir_tree(struct cg_hier *h)

@@ -332,6 +332,35 @@ static void go(void)
 	usleep(100000);
 }
 
+/* 0 when a process in cg can open path for reading, else the errno it met. */
+static int probe_open(struct oci_cgroup *cg, const char *path)
+{
+	struct joblet_error *err = NULL;
+	int sync[2], status;
+	pid_t pid;
+	char c = 0;
+
+	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		close(sync[1]);
+		if (read(sync[0], &c, 1) != 1)
+			_exit(100);
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		_exit(fd >= 0 ? 0 : errno);
+	}
+	close(sync[0]);
+	ck_assert_int_eq(oci_cgroup_add(cg, pid, &err), 0);
+	ck_assert_int_eq(write(sync[1], &c, 1), 1);
+	close(sync[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
 static bool pids_have(struct oci_cgroup *cg, pid_t pid, size_t *ret_n)
 {
 	struct joblet_error *err = NULL;
@@ -646,6 +675,11 @@ START_TEST(test_lifecycle)
 	int status;
 
 	check_limits(st);
+	if (dir_for(st, "devices")) {
+		ck_assert_int_eq(probe_open(cg, "/dev/null"), 0);
+		if (access("/dev/kmsg", R_OK) == 0)
+			ck_assert_int_eq(probe_open(cg, "/dev/kmsg"), EPERM);
+	}
 	ck_assert_int_eq(oci_cgroup_add(cg, pid, &err), 0);
 	go();
 	ck_assert(pids_have(cg, pid, &n));
@@ -927,7 +961,8 @@ START_TEST(test_v2)
 	int status;
 
 	if (!enter_v2_only())
-		return; /* no cgroup2 mount here: nothing to test */
+		return;			      /* no cgroup2 mount here: nothing to test */
+	ctx.policy.allow_host_devices = true; /* for the update below */
 	snprintf(path, sizeof(path), "\"/%s/c1\"", top_name());
 	ck_assert_ptr_null(try_parse(path, NULL, &cg));
 	st = state_of(cg);
@@ -940,13 +975,22 @@ START_TEST(test_v2)
 			     "linux.resources.unified");
 	}
 	expect_error(path, "{\"memory\": {\"swappiness\": 10}}", "memory");
-	expect_error(
-		path,
-		"{\"devices\": [{\"allow\": true, \"type\": \"b\", \"major\": 8, \"minor\": 0}]}",
-		"linux.resources.devices[0]");
 	ck_assert_msg(oci_cgroup_create(cg, &err) == 0, "%s", joblet_error_message(err));
 	d = dir_for(st, "");
 	ck_assert(is_dir(d));
+	/* the device program: the default set only, then what an update allows */
+	ck_assert_int_eq(probe_open(cg, "/dev/null"), 0);
+	if (access("/dev/kmsg", R_OK) == 0) {
+		json_object *upd = J(
+			"{\"devices\": [{\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 11, \"access\": \"r\"}]}");
+
+		ck_assert_int_eq(probe_open(cg, "/dev/kmsg"), EPERM);
+		ck_assert_msg(oci_cgroup_update(cg, upd, &err) == 0, "%s",
+			      joblet_error_message(err));
+		ck_assert_int_eq(probe_open(cg, "/dev/kmsg"), 0);
+		ck_assert_int_eq(probe_open(cg, "/dev/null"), 0);
+		json_object_put(upd);
+	}
 	pid = spawn_sleeper();
 	ck_assert_int_eq(oci_cgroup_add(cg, pid, &err), 0);
 	go();
