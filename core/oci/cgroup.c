@@ -1326,6 +1326,19 @@ static int res_parse(struct oci_cgroup *cg, json_object *o, const char *base, st
 
 /* ------------------------------------------------------------------ checking against the host */
 
+/*
+ * Is there an active swap area?  Without one a memory+swap limit holds by
+ * itself (nothing can be swapped out), so a kernel without swap accounting
+ * can still honour it.
+ */
+static bool host_has_swap(void)
+{
+	_cleanup_free_ char *s = read_text("/proc/swaps");
+	char *nl = s ? strchr(s, '\n') : NULL;
+
+	return !s || (nl && nl[1] != '\0'); /* unreadable: assume there is */
+}
+
 static bool res_empty(const struct cg_res *r)
 {
 	if (!r)
@@ -1405,7 +1418,8 @@ static int res_check_v1(struct oci_cgroup *cg, const struct cg_res *r, const cha
 			   "cpu.rt_runtime_us", b, "cpu.realtimeRuntime", err)) < 0 ||
 	    (x = need_file(cg, r->cpu_idle != CG_UNSET, "cpu", "cpu.idle", b, "cpu.idle", err)) <
 		    0 ||
-	    (x = need_file(cg, r->mem_swap > 0, "memory", "memory.memsw.limit_in_bytes", b,
+	    (x = need_file(cg, r->mem_swap > 0 && host_has_swap(), "memory",
+			   "memory.memsw.limit_in_bytes", b,
 			   "memory.swap (swap accounting is off: boot with swapaccount=1)", err)) <
 		    0 ||
 	    (x = need_file(cg, r->mem_kernel_tcp != CG_UNSET, "memory",
@@ -1778,6 +1792,11 @@ static int v2_memory(const char *d, const struct cg_res *r, const char *base,
 		if ((x = write_file(d, "memory.max", buf, err)) < 0)
 			return x;
 	}
+	if (r->mem_reservation != CG_UNSET) {
+		v2_num(r->mem_reservation, buf, sizeof(buf));
+		if ((x = write_file(d, "memory.low", buf, err)) < 0)
+			return x;
+	}
 	if (r->mem_swap != CG_UNSET) {
 		if (limit == CG_UNSET) {
 			_cleanup_free_ char *cur = read_in(d, "memory.max");
@@ -1795,17 +1814,15 @@ static int v2_memory(const char *d, const struct cg_res *r, const char *base,
 				"%s.memory.swap: is memory plus swap and must be at least the memory limit (%lld)",
 				base, (long long)limit);
 		v2_num(r->mem_swap < 0 ? -1 : r->mem_swap - limit, buf, sizeof(buf));
+		if (!file_exists(d, "memory.swap.max") && (r->mem_swap < 0 || !host_has_swap()))
+			return 0; /* unlimited, or nothing can swap: memory.max is memory plus swap
+				   */
 		if (!file_exists(d, "memory.swap.max"))
 			return joblet_error_set(
 				err, JOBLET_E_UNSUPPORTED, 0,
 				"%s.memory.swap: this kernel has no swap accounting (memory.swap.max); remove the field",
 				base);
 		if ((x = write_file(d, "memory.swap.max", buf, err)) < 0)
-			return x;
-	}
-	if (r->mem_reservation != CG_UNSET) {
-		v2_num(r->mem_reservation, buf, sizeof(buf));
-		if ((x = write_file(d, "memory.low", buf, err)) < 0)
 			return x;
 	}
 	return 0;
