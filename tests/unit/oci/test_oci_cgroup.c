@@ -757,7 +757,13 @@ START_TEST(test_lifecycle)
 			ck_assert(is_dir(json_object_get_string(v)));
 		}
 	}
-	ck_assert_int_eq(oci_cgroup_destroy(cg, &err), 0); /* finding nothing is success */
+	/* gone: finding nothing is success (delete --force after a crash) */
+	ck_assert_int_eq(oci_cgroup_destroy(cg, &err), 0);
+	ck_assert_msg(oci_cgroup_signal_all(cg, SIGKILL, &err) == 0, "%s",
+		      joblet_error_message(err));
+	ck_assert(!pids_have(cg, pid, &n));
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(oci_cgroup_frozen(cg, NULL), 0);
 	oci_cgroup_free(again);
 	oci_cgroup_free(cg);
 	json_object_put(st);
