@@ -1733,7 +1733,8 @@ static int v1_apply(struct oci_cgroup *cg, const struct cg_res *r, bool creating
 	if ((x = v1_cpu(cg, r, err)) < 0 || (x = v1_memory(cg, r, err)) < 0 ||
 	    (x = v1_blkio(cg, r, err)) < 0 || (x = v1_misc(cg, r, err)) < 0)
 		return x;
-	if ((creating || r->devices_given) && (x = v1_devices(cg, r, err)) < 0)
+	/* Rootless may not write devices.* (CAP_SYS_ADMIN); its user namespace cannot mknod. */
+	if (((creating && !cg->rootless) || r->devices_given) && (x = v1_devices(cg, r, err)) < 0)
 		return x;
 	return 0;
 }
@@ -2420,13 +2421,13 @@ int oci_cgroup_destroy(struct oci_cgroup *cg, struct joblet_error **err)
 static int rootless_fallback(struct oci_cgroup *cg, size_t upto, const char *dir, int e,
 			     struct joblet_error **err)
 {
+	for (size_t i = 0; i <= upto && i < cg->n; i++)
+		hier_remove(&cg->h[i], now_ms() + CG_RMDIR_MS, NULL);
 	if (cg->res && !res_empty(cg->res))
 		return joblet_error_set(
 			err, JOBLET_E_PERMISSION, e,
 			"rootless: cannot apply linux.resources: no delegated cgroup writable at `%s`",
 			dir);
-	for (size_t i = 0; i <= upto && i < cg->n; i++)
-		hier_remove(&cg->h[i], now_ms() + CG_RMDIR_MS, NULL);
 	cg->managed = false;
 	debug_note(cg, "rootless: `%s` is not writable; the container stays in the caller's cgroup",
 		   dir);
@@ -2463,13 +2464,13 @@ int oci_cgroup_create(struct oci_cgroup *cg, struct joblet_error **err)
 	}
 	x = res_apply(cg, cg->res ? cg->res : empty, "config.json: linux.resources", true, err);
 	res_free(empty);
-	if (x < 0 && cg->rootless && err && *err && rootless_errno((*err)->saved_errno))
-		return joblet_error_set(
-			err, JOBLET_E_PERMISSION, (*err)->saved_errno,
-			"rootless: cannot apply linux.resources: no delegated cgroup writable at `%s`",
-			cg->h[0].dir);
 	if (x == 0)
 		return 0;
+	if (cg->rootless && err && *err && rootless_errno((*err)->saved_errno))
+		joblet_error_prefix(
+			err, x,
+			"rootless: cannot apply linux.resources: no delegated cgroup writable at `%s`",
+			cg->h[0].dir);
 undo:
 	oci_cgroup_destroy(cg, NULL);
 	return x;

@@ -903,6 +903,69 @@ START_TEST(test_rootless)
 }
 END_TEST
 
+/* chown dir and its files to uid (a v1 or v2 delegation). */
+static void delegate(const char *dir, uid_t uid)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(chown(dir, uid, uid), 0);
+	while ((e = readdir(d))) {
+		char p[4096];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		ck_assert_int_eq(chown(p, uid, uid), 0);
+	}
+	closedir(d);
+}
+
+/* Rootless with a delegated cgroup: limits are applied there, the devices left alone. */
+START_TEST(test_rootless_delegated)
+{
+	struct oci_cgroup *parent = NULL, *cg = NULL;
+	struct joblet_error *err = NULL;
+	json_object *pst, *st, *a, *v;
+	char path[256];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "\"/%s/deleg\"", top_name());
+	ck_assert_ptr_null(try_parse(path, NULL, &parent));
+	ck_assert_int_eq(oci_cgroup_create(parent, &err), 0);
+	pst = state_of(parent);
+	json_object_object_get_ex(pst, "hierarchies", &a);
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object_object_get_ex(json_object_array_get_idx(a, i), "dir", &v);
+		delegate(json_object_get_string(v), 65534);
+	}
+	ck_assert_int_eq(setresgid(65534, 65534, 65534), 0);
+	ck_assert_int_eq(setresuid(65534, 65534, 65534), 0);
+	ctx.rootless = true;
+	snprintf(path, sizeof(path), "\"/%s/deleg/c1\"", top_name());
+	ck_assert_ptr_null(try_parse(path, "{\"pids\": {\"limit\": 7}}", &cg));
+	ck_assert_msg(oci_cgroup_create(cg, &err) == 0, "%s", joblet_error_message(err));
+	st = state_of(cg);
+	ck_assert(json_object_get_boolean(json_object_object_get(st, "managed")));
+	if (version_of(st) == 1)
+		ck_assert_str_eq(read_file(dir_for(st, "pids"), "pids.max"), "7");
+	pid = spawn_sleeper(); /* the caller's own process */
+	ck_assert_msg(oci_cgroup_add(cg, pid, &err) == 0, "%s", joblet_error_message(err));
+	ck_assert(pids_have(cg, pid, NULL));
+	ck_assert_int_eq(oci_cgroup_signal_all(cg, SIGKILL, &err), 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	child = -1;
+	ck_assert_int_eq(oci_cgroup_destroy(cg, &err), 0);
+	ck_assert(!is_dir(dir_for(st, version_of(st) == 1 ? "pids" : "")));
+	ctx.rootless = false;
+	oci_cgroup_free(cg);
+	oci_cgroup_free(parent);
+	json_object_put(st);
+	json_object_put(pst);
+}
+END_TEST
+
 /* state.json that points outside its hierarchy is refused. */
 START_TEST(test_from_json_bad)
 {
@@ -1048,6 +1111,7 @@ int main(void)
 	/* These two change the process (uid, mount namespace): only in a process of their own. */
 	if (!getenv("CK_FORK") || strcmp(getenv("CK_FORK"), "no") != 0) {
 		jl_tcase_add_root(real, test_rootless);
+		jl_tcase_add_root(real, test_rootless_delegated);
 		jl_tcase_add_root(real, test_v2);
 	}
 	suite_add_tcase(s, real);
