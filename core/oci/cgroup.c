@@ -1313,6 +1313,18 @@ static int res_parse(struct oci_cgroup *cg, json_object *o, const char *base, st
 	}
 	if (res->pids_limit == 0)
 		res->pids_limit = CG_UNSET;
+	if (cg->rootless && res->devices_given) {
+		/* as runc: a user namespace cannot make device nodes, and writing devices.* needs
+		 * CAP_SYS_ADMIN */
+		debug_note(
+			cg,
+			"rootless: %s.devices are not applied (the user namespace cannot make device nodes)",
+			base);
+		free(res->devices);
+		res->devices = NULL;
+		res->n_devices = 0;
+		res->devices_given = false;
+	}
 	if (rdma && json_object_object_length(rdma) > 0) {
 		res_free(res);
 		return joblet_error_set(
@@ -2081,7 +2093,8 @@ static int v2_apply(struct oci_cgroup *cg, const struct cg_res *r, const char *b
 	if ((x = v2_cpu(d, r, err)) < 0 || (x = v2_memory(d, r, base, err)) < 0 ||
 	    (x = v2_io(d, r, err)) < 0)
 		return x;
-	if ((creating || r->devices_given) && (x = v2_devices(cg, d, r, err)) < 0)
+	if (((creating && !cg->rootless) || r->devices_given) &&
+	    (x = v2_devices(cg, d, r, err)) < 0)
 		return x;
 	if ((r->cpus && (x = write_file(d, "cpuset.cpus", r->cpus, err)) < 0) ||
 	    (r->mems && (x = write_file(d, "cpuset.mems", r->mems, err)) < 0))
