@@ -48,8 +48,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/bpf.h>
+#include <linux/magic.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -3147,8 +3149,10 @@ static int hier_from_json(struct oci_cgroup *cg, json_object *e, struct joblet_e
 	json_object *cr;
 	int64_t created, depth = 0;
 	struct cg_hier *h;
+	struct statfs fs;
 
-	if (!c || !m || !d || m[0] != '/' || !json_object_object_get_ex(e, "created", &cr) ||
+	if (!c || !m || !d || m[0] != '/' || path_check("mount", m, NULL) < 0 ||
+	    !json_object_object_get_ex(e, "created", &cr) ||
 	    !json_object_is_type(cr, json_type_int) || strncmp(d, m, strlen(m)) != 0 ||
 	    d[strlen(m)] != '/' || path_check("dir", d + strlen(m), NULL) < 0 ||
 	    cg->n >= CG_MAX_HIER)
@@ -3162,6 +3166,12 @@ static int hier_from_json(struct oci_cgroup *cg, json_object *e, struct joblet_e
 		return joblet_error_set(
 			err, JOBLET_E_PARSE, 0,
 			"state.json: cgroup.hierarchies: `created` out of range in `%s`", jtext(e));
+	/* What destroy will rmdir must be on a cgroup file system, or gone. */
+	if (statfs(m, &fs) == 0 && fs.f_type != CGROUP_SUPER_MAGIC &&
+	    fs.f_type != CGROUP2_SUPER_MAGIC)
+		return joblet_error_set(
+			err, JOBLET_E_PARSE, 0,
+			"state.json: cgroup.hierarchies: `%s` is not a cgroup file system", m);
 	h = &cg->h[cg->n++];
 	h->controllers = strdup(c);
 	h->mount = strdup(m);

@@ -978,6 +978,8 @@ START_TEST(test_from_json_bad)
 		"{\"version\": 3, \"hierarchies\": []}",
 		"{\"version\": 1}",
 		"{\"version\": 1, \"hierarchies\": [{\"controllers\": \"memory\", \"mount\": \"/sys/fs/cgroup/memory\", \"dir\": \"/etc\", \"created\": 1}]}",
+		"{\"version\": 1, \"hierarchies\": [{\"controllers\": \"memory\", \"mount\": \"/tmp\", \"dir\": \"/tmp/x\", \"created\": 1}]}",
+		"{\"version\": 1, \"hierarchies\": [{\"controllers\": \"memory\", \"mount\": \"/sys/fs/cgroup/../../tmp\", \"dir\": \"/sys/fs/cgroup/../../tmp/x\", \"created\": 1}]}",
 		"{\"version\": 1, \"hierarchies\": [{\"controllers\": \"memory\", \"mount\": \"/sys/fs/cgroup/memory\", \"dir\": \"/sys/fs/cgroup/memory/../../x\", \"created\": 1}]}",
 		"{\"version\": 1, \"hierarchies\": [{\"controllers\": \"memory\", \"mount\": \"/sys/fs/cgroup/memory\", \"dir\": \"/sys/fs/cgroup/memory/a\", \"created\": 2}]}",
 		"{\"version\": 1, \"hierarchies\": [{\"controllers\": \"memory\", \"mount\": \"/sys/fs/cgroup/memory\", \"dir\": \"/sys/fs/cgroup/memory\", \"created\": 0}]}",
