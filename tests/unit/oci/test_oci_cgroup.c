@@ -474,6 +474,10 @@ START_TEST(test_parse_host_cannot)
 		expect_error("\"/x\"",
 			     "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 2097152}]}",
 			     "linux.resources.hugepageLimits");
+	if (host_has("blkio") && !read_file("/sys/fs/cgroup/blkio", "blkio.weight") &&
+	    !read_file("/sys/fs/cgroup/blkio", "blkio.bfq.weight"))
+		expect_error("\"/x\"", "{\"blockIO\": {\"weight\": 500}}",
+			     "linux.resources.blockIO.weight");
 	if (!host_has("net_cls"))
 		expect_error("\"/x\"", "{\"network\": {\"classID\": 1048577}}",
 			     "linux.resources.network");
@@ -765,6 +769,36 @@ START_TEST(test_lifecycle)
 	ck_assert_int_eq(n, 0);
 	ck_assert_int_eq(oci_cgroup_frozen(cg, NULL), 0);
 	oci_cgroup_free(again);
+	oci_cgroup_free(cg);
+	json_object_put(st);
+}
+END_TEST
+
+/* blockIO throttles reach the v1 blkio files (a real disk of this host: /sys/block/vda). */
+START_TEST(test_blkio)
+{
+	struct oci_cgroup *cg;
+	struct joblet_error *err = NULL;
+	json_object *st;
+	char res[512], want[64], *dev, *got;
+	unsigned maj, min;
+
+	dev = read_file("/sys/block/vda", "dev");
+	if (!dev || sscanf(dev, "%u:%u", &maj, &min) != 2 || !host_has("blkio"))
+		return; /* no such disk, or no blkio controller here */
+	snprintf(
+		res, sizeof(res),
+		"{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": %u, \"minor\": %u, \"rate\": 1048576}], \"throttleWriteIOPSDevice\": [{\"major\": %u, \"minor\": %u, \"rate\": 100}]}}",
+		maj, min, maj, min);
+	cg = make("c1", res);
+	st = state_of(cg);
+	snprintf(want, sizeof(want), "%u:%u 1048576", maj, min);
+	got = read_file(dir_for(st, "blkio"), "blkio.throttle.read_bps_device");
+	ck_assert_str_eq(got, want);
+	snprintf(want, sizeof(want), "%u:%u 100", maj, min);
+	got = read_file(dir_for(st, "blkio"), "blkio.throttle.write_iops_device");
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(oci_cgroup_destroy(cg, &err), 0);
 	oci_cgroup_free(cg);
 	json_object_put(st);
 }
@@ -1113,6 +1147,7 @@ int main(void)
 	tcase_set_timeout(real, 60);
 	jl_tcase_add_root(real, test_lifecycle);
 	jl_tcase_add_root(real, test_parent_kept);
+	jl_tcase_add_root(real, test_blkio);
 	jl_tcase_add_root(real, test_destroy_busy);
 	jl_tcase_add_root(real, test_oom);
 	/* These two change the process (uid, mount namespace): only in a process of their own. */
