@@ -142,6 +142,12 @@ int oci_cgroup_to_json(const struct oci_cgroup *cg, json_object **ret, struct jo
 int oci_cgroup_from_json(const struct oci_ctx *ctx, json_object *o, struct oci_cgroup **ret,
 			 struct joblet_error **err);
 void oci_cgroup_free(struct oci_cgroup *cg);
+/*
+ * The cgroupfs path of a --systemd-cgroup cgroupsPath "slice:prefix:name"
+ * ("a-b.slice:p:n" -> "/a.slice/a-b.slice/p-n.scope"; an empty slice is
+ * system.slice; a name ending in .slice is a slice of its own).  *ret owned.
+ */
+int oci_cgroup_systemd_path(const char *spec, char **ret, struct joblet_error **err);
 
 /* --- userns.c ------------------------------------------------------- */
 
