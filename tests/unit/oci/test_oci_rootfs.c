@@ -1,0 +1,728 @@
+/*
+ * Tests of core/oci/rootfs.c and core/oci/console.c: config.json's root,
+ * mounts, devices, masked and read-only paths, sysctls, hostname; then a
+ * whole container root built by oci_rootfs_setup() in a forked child with
+ * its own user (uid 0 = host 100000), mount, pid, uts and ipc namespaces,
+ * checked from inside; then a console handed over a --console-socket.
+ *
+ * Nothing here touches the host's mounts: every mount is made in a
+ * throwaway mount namespace owned by a new user namespace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "jl_test.h"
+#include "oci/oci.h"
+
+#define HOST_UID_BASE  100000
+#define HOST_UID_COUNT 65536
+
+static struct oci_ctx test_ctx = { .log_fd = 2 };
+
+/* ------------------------------------------------------------------ parsing */
+
+/* Parse config text; returns the error message (static) or NULL on success. */
+static const char *parse_msg(const struct oci_ctx *ctx, const char *json)
+{
+	static char msg[1024];
+	struct joblet_error *err = NULL;
+	struct oci_rootfs *r = NULL;
+	json_object *o = json_tokener_parse(json);
+	int ret;
+
+	ck_assert_msg(o != NULL, "bad test JSON: %s", json);
+	ret = oci_rootfs_parse(ctx, "/bundle", o, &r, &err);
+	json_object_put(o);
+	if (ret == 0) {
+		ck_assert_ptr_nonnull(r);
+		oci_rootfs_free(r);
+		return NULL;
+	}
+	snprintf(msg, sizeof(msg), "%s", joblet_error_message(err));
+	joblet_error_free(err);
+	return msg;
+}
+
+#define ROOT "\"root\":{\"path\":\"rootfs\"}"
+
+static void expect_err(const char *json, const char *want)
+{
+	const char *m = parse_msg(&test_ctx, json);
+
+	ck_assert_msg(m != NULL, "accepted: %s", json);
+	ck_assert_msg(strstr(m, want) != NULL, "for %s: got `%s`, want `%s`", json, m, want);
+}
+
+static void expect_ok(const char *json)
+{
+	const char *m = parse_msg(&test_ctx, json);
+
+	ck_assert_msg(m == NULL, "refused %s: %s", json, m);
+}
+
+START_TEST(parse_root)
+{
+	expect_err("{}", "config.json: root: is required");
+	expect_err("{\"root\":{\"path\":5}}", "config.json: root.path: must be a string");
+	expect_err("{\"root\":{\"path\":\"r\",\"readonly\":\"yes\"}}",
+		   "config.json: root.readonly: must be true or false");
+	expect_ok("{" ROOT "}");
+	expect_ok("{\"root\":{\"path\":\"/abs/rootfs\",\"readonly\":true}}");
+}
+END_TEST
+
+START_TEST(parse_mounts)
+{
+	expect_err("{" ROOT ",\"mounts\":{}}", "config.json: mounts: must be an array");
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"type\":\"tmpfs\"},"
+		   "{\"destination\":\"/b\",\"type\":\"tmpfs\"},"
+		   "{\"destination\":\"c\",\"type\":\"tmpfs\"}]}",
+		   "config.json: mounts[2].destination: must be an absolute path");
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a/../../etc\",\"type\":\"tmpfs\"}]}",
+		   "config.json: mounts[0].destination: `/a/../../etc` must not contain `..`");
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\"}]}",
+		   "config.json: mounts[0].type: is needed unless options have `bind`");
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"type\":\"tmpfs\","
+		   "\"options\":[\"ro\",7]}]}",
+		   "config.json: mounts[0].options[1]: must be a string");
+	expect_err(
+		"{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"type\":\"bind\","
+		"\"source\":\"/x\",\"options\":[\"rbind\",\"idmap\"]}]}",
+		"config.json: mounts[0].options[1]: `idmap` (id-mapped mounts) is not supported");
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"type\":\"none\","
+		   "\"source\":\"x\",\"options\":[\"bind\"]}]}",
+		   "config.json: mounts[0].source: a bind mount needs an absolute host path");
+	/* The kernel ignores data on a bind: refused rather than silently lost. */
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"source\":\"/x\","
+		   "\"options\":[\"bind\",\"readonly\"]}]}",
+		   "config.json: mounts[0].options: `readonly` means nothing to a bind mount");
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"source\":\"/x\","
+		   "\"options\":[\"bind\",\"rro\"]}]}",
+		   "rro, rnosuid, rnodev and rnoexec need `rbind`");
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"source\":\"/x\","
+		   "\"type\":\"bind\",\"uidMappings\":[]}]}",
+		   "config.json: mounts[0].uidMappings: id-mapped mounts are not supported");
+	expect_ok("{" ROOT ",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\","
+		  "\"source\":\"proc\"},{\"destination\":\"/dev\",\"type\":\"tmpfs\","
+		  "\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\",\"mode=755\","
+		  "\"size=65536k\"]},{\"destination\":\"/dev/pts\",\"type\":\"devpts\","
+		  "\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance\","
+		  "\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},{\"destination\":\"/sys\","
+		  "\"type\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
+		  "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
+		  "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]},"
+		  "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/srv\","
+		  "\"options\":[\"rbind\",\"rro\",\"rprivate\",\"nosuid\"]}]}");
+}
+END_TEST
+
+START_TEST(parse_devices)
+{
+	struct oci_ctx allow = { .log_fd = 2, .policy = { .allow_host_devices = true } };
+	const char *fuse = "{" ROOT ",\"linux\":{\"devices\":[{\"path\":\"/dev/null\",\"type\":"
+			   "\"c\",\"major\":1,\"minor\":3},{\"path\":\"/dev/fuse\",\"type\":\"c\","
+			   "\"major\":10,\"minor\":229}]}}";
+
+	expect_err(fuse, "config.json: linux.devices[1].path: `/dev/fuse` is a host device");
+	ck_assert_ptr_null(parse_msg(&allow, fuse));
+	expect_err("{" ROOT ",\"linux\":{\"devices\":[{\"path\":\"/dev/null\",\"type\":\"c\","
+		   "\"major\":8,\"minor\":0}]}}",
+		   "config.json: linux.devices[0].path: `/dev/null` is one of the default devices");
+	expect_err("{" ROOT ",\"linux\":{\"devices\":[{\"path\":\"dev/x\",\"type\":\"c\","
+		   "\"major\":8,\"minor\":0}]}}",
+		   "config.json: linux.devices[0].path: must be an absolute path");
+	expect_err("{" ROOT ",\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"p\"}]}}",
+		   "config.json: linux.devices[0].type: must be `c`, `b` or `u`");
+	expect_err("{" ROOT ",\"linux\":{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\","
+		   "\"major\":-5,\"minor\":0}]}}",
+		   "config.json: linux.devices[0].major: must be between 0 and 4095, not `-5`");
+}
+END_TEST
+
+START_TEST(parse_linux)
+{
+	expect_err("{" ROOT ",\"linux\":{\"maskedPaths\":[\"/proc/kcore\",\"proc/keys\"]}}",
+		   "config.json: linux.maskedPaths[1]: must be an absolute path");
+	expect_err("{" ROOT ",\"linux\":{\"readonlyPaths\":\"/proc/sys\"}}",
+		   "config.json: linux.readonlyPaths: must be an array");
+	expect_err("{" ROOT ",\"linux\":{\"rootfsPropagation\":\"sideways\"}}",
+		   "config.json: linux.rootfsPropagation: must be one of");
+	expect_err("{" ROOT ",\"linux\":{\"sysctl\":{\"kernel.panic\":\"1\"}}}",
+		   "config.json: linux.sysctl.kernel.panic: only sysctls of the container's own");
+	expect_err("{" ROOT ",\"linux\":{\"sysctl\":{\"vm.overcommit_memory\":\"1\"}}}",
+		   "config.json: linux.sysctl.vm.overcommit_memory: only sysctls");
+	expect_err("{" ROOT ",\"linux\":{\"sysctl\":{\"net/../../x\":\"1\"}}}",
+		   "is not a sysctl name");
+	expect_err("{" ROOT ",\"linux\":{\"sysctl\":{\"net.ipv4.ip_forward\":1}}}",
+		   "config.json: linux.sysctl.net.ipv4.ip_forward: must be a string");
+	expect_ok("{" ROOT ",\"linux\":{\"sysctl\":{\"net.ipv4.ip_forward\":\"1\","
+		  "\"kernel.shmmax\":\"1000000\",\"fs.mqueue.msg_max\":\"10\"},"
+		  "\"rootfsPropagation\":\"rslave\",\"maskedPaths\":[\"/proc/kcore\"]}}");
+	expect_err("{" ROOT ",\"hostname\":\"0123456789012345678901234567890123456789"
+		   "012345678901234567890123456789\"}",
+		   "config.json: hostname: is longer than 64 bytes");
+	expect_err("{" ROOT ",\"domainname\":[]}", "config.json: domainname: must be a string");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ a real root */
+
+static char bundle[64];
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(p);
+	else
+		unlink(p);
+	return 0;
+}
+
+static void bundle_remove(void)
+{
+	if (bundle[0])
+		nftw(bundle, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	bundle[0] = '\0';
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	ck_assert_msg(fd >= 0, "cannot create %s: %s", path, strerror(errno));
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n;
+
+	ck_assert_msg(in >= 0, "cannot open %s", from);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	ck_assert_msg(out >= 0, "cannot create %s", to);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
+static int chown_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return lchown(p, HOST_UID_BASE, HOST_UID_BASE) < 0 ? -1 : 0;
+}
+
+static const char *bpath(const char *rel)
+{
+	static char buf[4][256];
+	static unsigned next;
+	char *b = buf[next++ % 4];
+
+	snprintf(b, 256, "%s/%s", bundle, rel);
+	return b;
+}
+
+/*
+ * /tmp/joblet-oci-rootfs-XXXXXX (0755, readable by the container's root):
+ * rootfs/ owned by the container's root (host 100000) with bin/busybox and
+ * a marker; host-file (a bind source) and host-marker stay the host's.
+ */
+static void bundle_make(void)
+{
+	snprintf(bundle, sizeof(bundle), "/tmp/joblet-oci-rootfs-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(bundle));
+	atexit(bundle_remove);
+	ck_assert_int_eq(chmod(bundle, 0755), 0);
+	ck_assert_int_eq(mkdir(bpath("rootfs"), 0755), 0);
+	ck_assert_int_eq(mkdir(bpath("rootfs/bin"), 0755), 0);
+	copy_file("/bin/busybox", bpath("rootfs/bin/busybox"));
+	write_file(bpath("rootfs/marker-bundle"), "bundle\n", 0644);
+	ck_assert_int_eq(mkdir(bpath("rootfs/tmp"), 0755), 0);
+	ck_assert_int_eq(symlink("/../../../..", bpath("rootfs/escape")), 0);
+	ck_assert_int_eq(nftw(bpath("rootfs"), chown_entry, 16, FTW_PHYS), 0);
+	/* 0666: writing it fails for being read-only, not for belonging to the host's root. */
+	write_file(bpath("host-file"), "hostdata\n", 0666);
+	ck_assert_int_eq(chmod(bpath("host-file"), 0666), 0);
+	write_file(bpath("host-marker"), "host\n", 0644);
+}
+
+/* The container's view, checked from inside; the first failure is written to fd and ends it. */
+static int res_fd = -1;
+static bool do_checks = true; /* check_inside() after the setup */
+
+__attribute__((format(printf, 1, 2))) static void fail_in(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (write(res_fd, msg, strlen(msg)) < 0)
+		_exit(3);
+	_exit(1);
+}
+
+static void check_dev_listing(void)
+{
+	static const char *const want[] = { "null", "zero", "full",   "random", "urandom",
+					    "tty",  "fd",   "stdin",  "stdout", "stderr",
+					    "ptmx", "pts",  "mqueue", "shm" };
+	DIR *d = opendir("/dev");
+	struct dirent *e;
+
+	if (!d)
+		fail_in("cannot list /dev: %s", strerror(errno));
+	while ((e = readdir(d))) {
+		bool ok = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+
+		for (size_t i = 0; !ok && i < sizeof(want) / sizeof(want[0]); i++)
+			ok = strcmp(e->d_name, want[i]) == 0;
+		if (!ok)
+			fail_in("/dev has `%s`, beyond the default set", e->d_name);
+	}
+	closedir(d);
+}
+
+/* A masked folder: empty and read-only, when the kernel has it. */
+static void check_masked_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[256];
+
+	if (!d && errno == ENOENT)
+		return;
+	if (!d)
+		fail_in("cannot list %s: %s", path, strerror(errno));
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			fail_in("%s is not masked: it has %s", path, e->d_name);
+	closedir(d);
+	snprintf(p, sizeof(p), "%s/x", path);
+	if (mkdir(p, 0755) == 0 || errno != EROFS)
+		fail_in("%s is masked by a writable folder", path);
+}
+
+static void check_inside(bool readonly)
+{
+	char buf[64] = "";
+	struct stat st;
+	int fd;
+	ssize_t n;
+
+	if (access("/marker-bundle", F_OK) < 0)
+		fail_in("/ is not the bundle's rootfs: %s", strerror(errno));
+	if (access(bpath("host-marker"), F_OK) == 0 || access("/escape/marker-bundle", F_OK) < 0)
+		fail_in("the host's root is still reachable");
+	/* kcore is not on every kernel; cmdline is. */
+	fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 &&
+	    (read(fd, buf, sizeof(buf)) != 0 || fstat(fd, &st) < 0 || st.st_rdev != makedev(1, 3)))
+		fail_in("/proc/kcore is not masked");
+	if (fd >= 0)
+		close(fd);
+	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) != 0)
+		fail_in("/proc/cmdline is not masked");
+	close(fd);
+	check_masked_dir("/proc/acpi");
+	fd = open("/proc/sys/kernel/shmmax", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 || errno != EROFS)
+		fail_in("/proc/sys is writable (%s)", fd >= 0 ? "opened" : strerror(errno));
+	fd = open("/proc/sys/kernel/shmmax", O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0 || strncmp(buf, "12345678\n", 9) != 0)
+		fail_in("linux.sysctl kernel.shmmax was not written (reads `%.*s`)", (int)n, buf);
+	close(fd);
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "x", 1) != 1)
+		fail_in("/dev/null does not work: %s", strerror(errno));
+	close(fd);
+	check_dev_listing();
+	if (gethostname(buf, sizeof(buf)) < 0 || strcmp(buf, "oci-test") != 0)
+		fail_in("hostname is `%s`", buf);
+	fd = open("/data/host-file", O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+	if (n != 9 || memcmp(buf, "hostdata\n", 9) != 0)
+		fail_in("the bound host file does not read back");
+	close(fd);
+	if (open("/data/host-file", O_WRONLY | O_CLOEXEC) >= 0 || errno != EROFS)
+		fail_in("the read-only bind is writable");
+	fd = open("/tmp/x", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail_in("/tmp (a tmpfs) is not writable: %s", strerror(errno));
+	close(fd);
+	fd = open("/new-file", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (readonly && (fd >= 0 || errno != EROFS))
+		fail_in("root.readonly: / is writable");
+	if (!readonly && fd < 0)
+		fail_in("/ is not writable: %s", strerror(errno));
+	if (lstat("/dev/ptmx", &st) < 0 || !S_ISLNK(st.st_mode) || stat("/dev/pts/ptmx", &st) < 0)
+		fail_in("/dev/ptmx is not a link to the container's devpts");
+}
+
+/* Run /bin/busybox true in the root: what is there runs. */
+static void check_exec(void)
+{
+	pid_t p = fork();
+	int status;
+
+	if (p == 0) {
+		execl("/bin/busybox", "busybox", "true", (char *)NULL);
+		_exit(127);
+	}
+	if (p < 0 || waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_in("/bin/busybox true did not run in the container");
+}
+
+static char *config_text(bool readonly)
+{
+	char *s = NULL;
+
+	ck_assert_int_ge(
+		asprintf(
+			&s,
+			"{\"root\":{\"path\":\"rootfs\",\"readonly\":%s},\"hostname\":\"oci-test\","
+			"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+			"{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+			"\"options\":[\"nosuid\",\"nodev\",\"mode=1777\",\"size=1m\"]},"
+			"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
+			"\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\","
+			"\"mode=0620\"]},"
+			"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\","
+			"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=64k\"]},"
+			"{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
+			"\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
+			"{\"destination\":\"/data/host-file\",\"type\":\"bind\",\"source\":\"%s\","
+			"\"options\":[\"bind\",\"ro\",\"nosuid\"]}],"
+			"\"linux\":{\"maskedPaths\":[\"/proc/kcore\",\"/proc/cmdline\",\"/proc/acpi\",\"/proc/nothere\"],"
+			"\"readonlyPaths\":[\"/proc/sys\",\"/proc/nothere\"],"
+			"\"sysctl\":{\"kernel.shmmax\":\"12345678\"}}}",
+			readonly ? "true" : "false", bpath("host-file")),
+		0);
+	return s;
+}
+
+/* What runs as pid 1 of the new pid namespace: build the root, then check or do the console. */
+static int container_main(const char *cfg_text, bool readonly, int console_fd)
+{
+	struct joblet_error *err = NULL;
+	struct oci_rootfs *r = NULL;
+	json_object *cfg = json_tokener_parse(cfg_text);
+
+	if (!cfg || oci_rootfs_parse(&test_ctx, bundle, cfg, &r, &err) < 0)
+		fail_in("parse: %s", joblet_error_message(err));
+	json_object_put(cfg);
+	if (oci_rootfs_setup(r, &err) < 0)
+		fail_in("setup: %s", joblet_error_message(err));
+	oci_rootfs_free(r);
+	if (console_fd >= 0) {
+		struct winsize ws = { 0 };
+
+		if (oci_console_setup(console_fd, 24, 80, &err) < 0)
+			fail_in("console: %s", joblet_error_message(err));
+		ioctl(0, TIOCGWINSZ, &ws);
+		printf("isatty=%d sid=%d rows=%u cols=%u\n", isatty(1), getsid(0) == getpid(),
+		       ws.ws_row, ws.ws_col);
+		fflush(stdout);
+		return 0;
+	}
+	if (do_checks) {
+		check_inside(readonly);
+		check_exec();
+	}
+	return 0;
+}
+
+static void write_map(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	write_file(path, text, 0644);
+}
+
+/*
+ * Fork a child in new user, mount, pid, uts and ipc namespaces, map its
+ * root to host HOST_UID_BASE, and run container_main() as pid 1 of the new
+ * pid namespace.  Returns its exit status (77: no user namespaces here);
+ * msg gets what it reported.
+ */
+static int run_container(const char *cfg, bool readonly, int console_fd, char *msg, size_t len)
+{
+	int ready[2], go[2], res[2], status = 0;
+	char c = 0, map[64];
+	pid_t pid;
+	ssize_t n;
+
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(res, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		pid_t init;
+
+		close(ready[0]);
+		close(go[1]);
+		close(res[0]);
+		res_fd = res[1];
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+			    CLONE_NEWIPC) < 0)
+			_exit(77);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			fail_in("cannot become the user namespace's root: %s", strerror(errno));
+		init = fork();
+		if (init == 0)
+			_exit(container_main(cfg, readonly, console_fd));
+		if (console_fd >= 0)
+			close(console_fd);
+		if (init < 0 || waitpid(init, &status, 0) != init)
+			_exit(2);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	close(ready[1]);
+	close(go[0]);
+	close(res[1]);
+	if (read(ready[0], &c, 1) == 1) {
+		/* The child is in its user namespace: give it host HOST_UID_BASE as root. */
+		snprintf(map, sizeof(map), "0 %d %d\n", HOST_UID_BASE, HOST_UID_COUNT);
+		write_map(pid, "uid_map", map);
+		write_map(pid, "gid_map", map);
+		ck_assert_int_eq(write(go[1], "g", 1), 1);
+	}
+	close(ready[0]);
+	close(go[1]);
+	n = read(res[0], msg, len - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(res[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void setup_case(bool readonly)
+{
+	char msg[512];
+	char *cfg;
+	int st;
+
+	bundle_make();
+	cfg = config_text(readonly);
+	st = run_container(cfg, readonly, -1, msg, sizeof(msg));
+	free(cfg);
+	if (st == 77) {
+		printf("# this host cannot make user namespaces: skipped\n");
+		return;
+	}
+	ck_assert_msg(st == 0, "the container failed (%d): %s", st, msg);
+}
+
+START_TEST(setup_root)
+{
+	setup_case(false);
+}
+END_TEST
+
+START_TEST(setup_root_readonly)
+{
+	setup_case(true);
+}
+END_TEST
+
+/* A symlink in the bundle must not carry a mount out of the root. */
+START_TEST(setup_symlink_stays_inside)
+{
+	char msg[512], *cfg = NULL;
+	struct stat st;
+	int s;
+
+	bundle_make();
+	/* Followed as the container sees it: to its own /tmp. */
+	ck_assert_int_eq(symlink("/../../../../tmp", bpath("rootfs/evil")), 0);
+	ck_assert_int_eq(lchown(bpath("rootfs/evil"), HOST_UID_BASE, HOST_UID_BASE), 0);
+	ck_assert_int_ge(
+		asprintf(&cfg, "{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
+			       "\"/evil/oci-escape\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}]}"),
+		0);
+	do_checks = false;
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	free(cfg);
+	if (s == 77)
+		return;
+	ck_assert_msg(s == 0, "the container failed (%d): %s", s, msg);
+	/* It landed in the rootfs's own /tmp, never in the host's. */
+	ck_assert_int_ne(lstat("/tmp/oci-escape", &st), 0);
+	ck_assert_int_eq(stat(bpath("rootfs/tmp/oci-escape"), &st), 0);
+}
+END_TEST
+
+START_TEST(setup_errors_name_the_field)
+{
+	char msg[512], *cfg = NULL;
+	int s;
+
+	bundle_make();
+	ck_assert_int_ge(asprintf(&cfg,
+				  "{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
+				  "\"/proc\",\"type\":\"proc\"},{\"destination\":\"/x\",\"type\":"
+				  "\"bind\",\"source\":\"%s\",\"options\":[\"bind\"]}]}",
+				  bpath("no-such-source")),
+			 0);
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	free(cfg);
+	if (s == 77)
+		return;
+	ck_assert_int_eq(s, 1);
+	ck_assert_msg(strstr(msg, "config.json: mounts[1]: cannot open the bind mount's source") !=
+			      NULL,
+		      "got: %s", msg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ console */
+
+START_TEST(console_connect_errors)
+{
+	struct joblet_error *err = NULL;
+	int fd = -1;
+
+	ck_assert_int_lt(oci_console_connect("/nonexistent/console.sock", &fd, &err), 0);
+	ck_assert_msg(strstr(joblet_error_message(err),
+			     "--console-socket `/nonexistent/console.sock`: cannot connect") !=
+			      NULL,
+		      "got: %s", joblet_error_message(err));
+	joblet_error_clear(&err);
+	ck_assert_int_lt(oci_console_connect("", &fd, &err), 0);
+	joblet_error_free(err);
+}
+END_TEST
+
+/* The master fd and the name sent with it. */
+static int recv_master(int sock, char *name, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = name, .iov_len = len - 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	int fd = -1;
+
+	if (n < 0)
+		return -1;
+	name[n] = '\0';
+	c = CMSG_FIRSTHDR(&m);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+START_TEST(console_over_socket)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct joblet_error *err = NULL;
+	char msg[512] = "", name[256], out[512] = "";
+	size_t got = 0;
+	int lsock, csock = -1, asock, master, status = 0;
+	const char *cfg = "{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":\"/proc\","
+			  "\"type\":\"proc\"},{\"destination\":\"/dev/pts\",\"type\":\"devpts\","
+			  "\"options\":[\"ptmxmode=0666\",\"mode=0620\"]}]}";
+	pid_t pid;
+
+	bundle_make();
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", bpath("console.sock"));
+	lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lsock, 0);
+	ck_assert_int_eq(bind(lsock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lsock, 1), 0);
+	ck_assert_msg(oci_console_connect(sa.sun_path, &csock, &err) == 0, "%s",
+		      joblet_error_message(err));
+	asock = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
+	ck_assert_int_ge(asock, 0);
+	/* The container runs in a grandchild; its result comes back through the master. */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(asock);
+		_exit(run_container(cfg, false, csock, msg, sizeof(msg)) == 0 ? 0 : 1);
+	}
+	close(csock);
+	master = recv_master(asock, name, sizeof(name));
+	ck_assert_msg(master >= 0, "no fd came over the console socket");
+	ck_assert_str_eq(name, "/dev/ptmx");
+	ck_assert_int_eq(isatty(master), 1);
+	for (;;) {
+		ssize_t n = read(master, out + got, sizeof(out) - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	out[got] = '\0';
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(strstr(out, "isatty=1 sid=1 rows=24 cols=80") != NULL,
+		      "the container printed `%s`", out);
+	close(master);
+	close(asock);
+	close(lsock);
+}
+END_TEST
+
+static Suite *oci_rootfs_suite(void)
+{
+	Suite *s = suite_create("oci_rootfs");
+	TCase *tc = tcase_create("parse");
+	TCase *tr = tcase_create("setup");
+
+	tcase_add_test(tc, parse_root);
+	tcase_add_test(tc, parse_mounts);
+	tcase_add_test(tc, parse_devices);
+	tcase_add_test(tc, parse_linux);
+	tcase_add_test(tc, console_connect_errors);
+	suite_add_tcase(s, tc);
+	tcase_set_timeout(tr, 60);
+	jl_tcase_add_root(tr, setup_root);
+	jl_tcase_add_root(tr, setup_root_readonly);
+	jl_tcase_add_root(tr, setup_symlink_stays_inside);
+	jl_tcase_add_root(tr, setup_errors_name_the_field);
+	jl_tcase_add_root(tr, console_over_socket);
+	suite_add_tcase(s, tr);
+	return s;
+}
+
+int main(void)
+{
+	return jl_run_suite(oci_rootfs_suite());
+}
