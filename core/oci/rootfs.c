@@ -776,6 +776,11 @@ static int sys_err(struct joblet_error **err, int e, const char *what, const cha
 			err, JOBLET_E_PERMISSION, e,
 			"%s `%s`: the path leads through a symlink out of the container's root or through /proc magic links",
 			what, path);
+	if (e == EACCES)
+		return joblet_error_set(
+			err, JOBLET_E_PERMISSION, e,
+			"%s `%s` (the container's root is an unprivileged user on the host: the path must be reachable by it)",
+			what, path);
 	return joblet_error_set(err, JOBLET_E_SYSTEM, e, "%s `%s`", what, path);
 }
 

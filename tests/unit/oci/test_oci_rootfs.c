@@ -21,7 +21,9 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -268,11 +270,13 @@ static void bundle_make(void)
 	write_file(bpath("host-file"), "hostdata\n", 0666);
 	ck_assert_int_eq(chmod(bpath("host-file"), 0666), 0);
 	write_file(bpath("host-marker"), "host\n", 0644);
+	ck_assert_int_eq(mkdir(bpath("locked"), 0755), 0);
 }
 
 /* The container's view, checked from inside; the first failure is written to fd and ends it. */
 static int res_fd = -1;
 static bool do_checks = true; /* check_inside() after the setup */
+static bool new_net;	      /* a network namespace too: sysfs mounts; without, it is bound */
 
 __attribute__((format(printf, 1, 2))) static void fail_in(const char *fmt, ...)
 {
@@ -326,6 +330,53 @@ static void check_masked_dir(const char *path)
 	snprintf(p, sizeof(p), "%s/x", path);
 	if (mkdir(p, 0755) == 0 || errno != EROFS)
 		fail_in("%s is masked by a writable folder", path);
+}
+
+/* Below a cgroup of its own, the container must not see its parent's tree: not the first part of
+ * its path. */
+static void check_own_memory_cgroup(void)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[512], path[600];
+
+	if (!f)
+		fail_in("cannot read /proc/self/cgroup: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, ":memory:/");
+
+		if (!p)
+			continue;
+		p += 9;
+		p[strcspn(p, "/\n")] = '\0';
+		if (!*p)
+			break; /* in the root cgroup: its own tree is the whole tree */
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/memory/%s", p);
+		if (access(path, F_OK) == 0)
+			fail_in("the container sees the host's memory cgroup tree (%s)", path);
+	}
+	fclose(f);
+}
+
+/* The container's own cgroups, read-only, and nothing else of the host's cgroup tree. */
+static void check_cgroups(void)
+{
+	struct statfs sf;
+	char path[256];
+
+	if (statfs("/sys/fs/cgroup", &sf) < 0)
+		fail_in("no /sys/fs/cgroup: %s", strerror(errno));
+	if (sf.f_type == CGROUP2_SUPER_MAGIC)
+		return; /* the host is unified and let us mount cgroup2 */
+	if (statfs("/sys/fs/cgroup/memory", &sf) < 0 || sf.f_type != CGROUP_SUPER_MAGIC)
+		fail_in("/sys/fs/cgroup/memory is not a cgroup");
+	if (access("/sys/fs/cgroup/memory/memory.limit_in_bytes", R_OK) < 0)
+		fail_in("/sys/fs/cgroup/memory shows no limit: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/memory/oci-test-%d", (int)getpid());
+	if (mkdir(path, 0755) == 0 || errno != EROFS)
+		fail_in("/sys/fs/cgroup/memory is writable (%s)", strerror(errno));
+	if (mkdir("/sys/fs/cgroup/x", 0755) == 0 || errno != EROFS)
+		fail_in("/sys/fs/cgroup is writable (%s)", strerror(errno));
+	check_own_memory_cgroup();
 }
 
 static void check_inside(bool readonly)
@@ -382,6 +433,23 @@ static void check_inside(bool readonly)
 		fail_in("root.readonly: / is writable");
 	if (!readonly && fd < 0)
 		fail_in("/ is not writable: %s", strerror(errno));
+	fd = open("/locked/file", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, 7) != 7 || memcmp(buf, "locked\n", 7) != 0)
+		fail_in("the bind of a locked host mount does not read back");
+	close(fd);
+	if (mkdir("/locked/x", 0755) == 0 || errno != EROFS)
+		fail_in("the bind of a locked host mount is not read-only");
+	if (access("/sys/kernel", F_OK) < 0) {
+		char l[400] = "";
+		DIR *d = opendir("/sys");
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			snprintf(l + strlen(l), sizeof(l) - strlen(l), "%s ", e->d_name);
+		fail_in("/sys is not there: %s [%s]", strerror(errno), l);
+	}
+	if (mkdir("/sys/x", 0755) == 0 || errno != EROFS)
+		fail_in("/sys is not read-only: %s", strerror(errno));
+	check_cgroups();
 	if (lstat("/dev/ptmx", &st) < 0 || !S_ISLNK(st.st_mode) || stat("/dev/pts/ptmx", &st) < 0)
 		fail_in("/dev/ptmx is not a link to the container's devpts");
 }
@@ -419,11 +487,17 @@ static char *config_text(bool readonly)
 			"{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
 			"\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
 			"{\"destination\":\"/data/host-file\",\"type\":\"bind\",\"source\":\"%s\","
-			"\"options\":[\"bind\",\"ro\",\"nosuid\"]}],"
+			"\"options\":[\"bind\",\"ro\",\"nosuid\"]},"
+			"{\"destination\":\"/locked\",\"type\":\"bind\",\"source\":\"%s\","
+			"\"options\":[\"rbind\",\"ro\"]},"
+			"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
+			"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
+			"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\","
+			"\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}],"
 			"\"linux\":{\"maskedPaths\":[\"/proc/kcore\",\"/proc/cmdline\",\"/proc/acpi\",\"/proc/nothere\"],"
 			"\"readonlyPaths\":[\"/proc/sys\",\"/proc/nothere\"],"
 			"\"sysctl\":{\"kernel.shmmax\":\"12345678\"}}}",
-			readonly ? "true" : "false", bpath("host-file")),
+			readonly ? "true" : "false", bpath("host-file"), bpath("locked")),
 		0);
 	return s;
 }
@@ -459,6 +533,26 @@ static int container_main(const char *cfg_text, bool readonly, int console_fd)
 	return 0;
 }
 
+/*
+ * As the host's root, in a mount namespace of our own (nothing reaches the
+ * host): a tmpfs nosuid, nodev, noexec, noatime on the bundle's `locked`.
+ * Copied into the container's user namespace, those flags are locked: a
+ * remount of its bind that dropped them would fail.
+ */
+static void lock_source(void)
+{
+	char path[256];
+
+	if (access(bpath("locked"), F_OK) < 0)
+		return;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", bpath("locked"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME,
+		  "mode=0755,size=64k") < 0)
+		fail_in("cannot make the locked source: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/file", bpath("locked"));
+	write_file(path, "locked\n", 0644);
+}
+
 static void write_map(pid_t pid, const char *name, const char *text)
 {
 	char path[64];
@@ -492,8 +586,9 @@ static int run_container(const char *cfg, bool readonly, int console_fd, char *m
 		close(go[1]);
 		close(res[0]);
 		res_fd = res[1];
+		lock_source();
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-			    CLONE_NEWIPC) < 0)
+			    CLONE_NEWIPC | (new_net ? CLONE_NEWNET : 0)) < 0)
 			_exit(77);
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(2);
@@ -546,6 +641,7 @@ static void setup_case(bool readonly)
 
 START_TEST(setup_root)
 {
+	new_net = true;
 	setup_case(false);
 }
 END_TEST
