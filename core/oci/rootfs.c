@@ -119,6 +119,7 @@ struct rf_sysctl {
 struct oci_rootfs {
 	char *root; /* absolute */
 	bool readonly;
+	bool allow_host_devices;   /* the policy's: binds of host device nodes */
 	unsigned long propagation; /* of / in the container; 0 = rslave */
 	struct rf_mount *mounts;
 	size_t n_mounts;
@@ -712,6 +713,7 @@ int oci_rootfs_parse(const struct oci_ctx *ctx, const char *bundle, json_object 
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return nomem(err);
+	r->allow_host_devices = ctx->policy.allow_host_devices;
 	if ((e = parse_root(bundle, config, r, err)) < 0 ||
 	    (e = parse_mounts(r, config, err)) < 0 || (e = parse_linux(ctx, config, r, err)) < 0 ||
 	    (e = parse_hostname(config, "hostname", &r->hostname, err)) < 0 ||
@@ -927,8 +929,29 @@ static int set_attr_recursive(int fd, uint64_t attr, const char *what, struct jo
 	return 0;
 }
 
-/* Bind host path src onto the mount point dest (made inside the root as needed). */
-static int bind_host(struct setup *s, const char *src, const char *dest, bool rec,
+/* A device node, a devpts, or the host's /dev (devtmpfs): what a bind must not give by the way. */
+static bool is_host_device(int fd, const struct stat *st)
+{
+	struct stat dev, root;
+	struct statfs sf;
+
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		return true;
+	if (!S_ISDIR(st->st_mode))
+		return false;
+	if (fstatfs(fd, &sf) == 0 && sf.f_type == DEVPTS_SUPER_MAGIC)
+		return true;
+	return stat("/dev", &dev) == 0 && stat("/", &root) == 0 && dev.st_dev != root.st_dev &&
+	       dev.st_dev == st->st_dev;
+}
+
+/*
+ * Bind host path src onto the mount point dest (made inside the root as
+ * needed).  Unless devices_ok, a source that is a device, or a folder of
+ * the host's device file systems, is refused: host devices are the
+ * policy's to give (allow_host_devices).
+ */
+static int bind_host(struct setup *s, const char *src, const char *dest, bool rec, bool devices_ok,
 		     struct joblet_error **err)
 {
 	char sp[40], dp[40];
@@ -938,6 +961,11 @@ static int bind_host(struct setup *s, const char *src, const char *dest, bool re
 
 	if (sfd < 0 || fstat(sfd, &st) < 0)
 		return sys_err(err, errno, "cannot open the bind mount's source", src);
+	if (!devices_ok && is_host_device(sfd, &st))
+		return joblet_error_set(
+			err, JOBLET_E_PERMISSION, 0,
+			"the bind mount's source `%s` is a host device (or a folder of them), and containers get only the default ones; the operator may allow host devices with allow_host_devices in /etc/joblet/oci.yml",
+			src);
 	dfd = make_target(s->root_fd, dest, !S_ISDIR(st.st_mode), err);
 	if (dfd < 0)
 		return dfd;
@@ -998,7 +1026,7 @@ static int cg_bind_one(struct setup *s, const char *dest, const char *mnt, const
 	if ((size_t)snprintf(src, sizeof(src), "%s%s", mnt, own + rl) >= sizeof(src) ||
 	    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dest, base + 1) >= sizeof(dst))
 		return sys_err(err, ENAMETOOLONG, "cannot bind the cgroup", mnt);
-	if ((r = bind_host(s, src, dst, false, err)) < 0)
+	if ((r = bind_host(s, src, dst, false, true, err)) < 0)
 		return r;
 	{
 		char dp[40];
@@ -1123,7 +1151,7 @@ static int mount_cgroup_v2_own(struct setup *s, const struct rf_mount *m, struct
 	if (!*src)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, 0,
 					"cannot find the container's cgroup in /proc/self/cgroup");
-	if ((r = bind_host(s, src, m->dest, false, err)) < 0)
+	if ((r = bind_host(s, src, m->dest, false, true, err)) < 0)
 		return r;
 	fd = open_in_root(s->root_fd, m->dest, O_PATH);
 	if (fd < 0)
@@ -1168,7 +1196,7 @@ static bool is_dev(const char *p)
 static int sysfs_fallback(struct setup *s, const struct rf_mount *m, struct joblet_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	int r = bind_host(s, "/sys", m->dest, true, err);
+	int r = bind_host(s, "/sys", m->dest, true, true, err);
 
 	if (r < 0)
 		return r;
@@ -1214,7 +1242,8 @@ static int mount_one(struct setup *s, const struct rf_mount *m, struct joblet_er
 	int r;
 
 	if (m->bind)
-		r = bind_host(s, m->source, m->dest, m->flags & MS_REC, err);
+		r = bind_host(s, m->source, m->dest, m->flags & MS_REC, s->r->allow_host_devices,
+			      err);
 	else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
 		return mount_cgroup(s, m, err);
 	else
@@ -1281,7 +1310,7 @@ static int make_device(struct setup *s, const struct rf_device *d, struct joblet
 			err, JOBLET_E_PERMISSION, 0,
 			"cannot create the device `%s` in a user namespace, and the host has no such device at that path to bind",
 			d->path);
-	return bind_host(s, d->path, d->path, false, err);
+	return bind_host(s, d->path, d->path, false, true, err);
 }
 
 /* /dev: the default devices, the allowed ones, the usual links. */
@@ -1297,7 +1326,7 @@ static int make_devices(struct setup *s, struct joblet_error **err)
 	int r;
 
 	for (size_t i = 0; i < N_ELEMS(default_devices); i++)
-		if ((r = bind_host(s, default_devices[i].path, default_devices[i].path, false,
+		if ((r = bind_host(s, default_devices[i].path, default_devices[i].path, false, true,
 				   err)) < 0)
 			return r;
 	for (size_t i = 0; i < s->r->n_devices; i++)

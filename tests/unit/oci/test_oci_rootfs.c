@@ -702,6 +702,41 @@ START_TEST(setup_errors_name_the_field)
 }
 END_TEST
 
+/* A bind of a host device, or of the host's /dev, is a host device: refused unless allowed. */
+START_TEST(setup_refuses_host_device_binds)
+{
+	static const char *const sources[] = { "/dev/zero", "/dev", "/dev/pts" };
+	char msg[512], *cfg = NULL;
+	int s;
+
+	bundle_make();
+	do_checks = false;
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		ck_assert_int_ge(asprintf(&cfg,
+					  "{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{"
+					  "\"destination\":\"/x\",\"type\":\"bind\",\"source\":"
+					  "\"%s\",\"options\":[\"rbind\"]}]}",
+					  sources[i]),
+				 0);
+		s = run_container(cfg, false, -1, msg, sizeof(msg));
+		free(cfg);
+		if (s == 77)
+			return;
+		ck_assert_msg(s == 1, "%s was bound (%d)", sources[i], s);
+		ck_assert_msg(strstr(msg, "is a host device") != NULL, "got: %s", msg);
+	}
+	/* The operator may allow it. */
+	test_ctx.policy.allow_host_devices = true;
+	ck_assert_int_ge(asprintf(&cfg,
+				  "{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
+				  "\"/x\",\"type\":\"bind\",\"source\":\"/dev/zero\"}]}"),
+			 0);
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	free(cfg);
+	ck_assert_msg(s == 0, "allowed, /dev/zero was still refused (%d): %s", s, msg);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ console */
 
 START_TEST(console_connect_errors)
@@ -809,10 +844,12 @@ static Suite *oci_rootfs_suite(void)
 	tcase_add_test(tc, console_connect_errors);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tr, 60);
+	tcase_add_checked_fixture(tr, NULL, bundle_remove);
 	jl_tcase_add_root(tr, setup_root);
 	jl_tcase_add_root(tr, setup_root_readonly);
 	jl_tcase_add_root(tr, setup_symlink_stays_inside);
 	jl_tcase_add_root(tr, setup_errors_name_the_field);
+	jl_tcase_add_root(tr, setup_refuses_host_device_binds);
 	jl_tcase_add_root(tr, console_over_socket);
 	suite_add_tcase(s, tr);
 	return s;
