@@ -31,6 +31,7 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -100,6 +101,7 @@ struct rf_mount {
 	unsigned long propagation; /* MS_PRIVATE... | MS_REC, or 0 */
 	uint64_t rec_attr;	   /* rro, rnosuid, ...: MOUNT_ATTR_* for the whole tree */
 	bool bind;
+	bool copyup; /* tmpcopyup: the tmpfs starts with what the folder held */
 };
 
 struct rf_device {
@@ -332,9 +334,10 @@ static int parse_mount_option(struct rf_mount *m, const char *o, const char *fie
 			err, JOBLET_E_UNSUPPORTED, field,
 			"`%s` (id-mapped mounts) is not supported by joblet-oci yet; remove it and give the files the container's ids instead",
 			o);
-	if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "notmpcopyup") == 0)
-		return cfg_err(err, JOBLET_E_UNSUPPORTED, field,
-			       "`%s` is not supported by joblet-oci yet; remove it", o);
+	if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "notmpcopyup") == 0) {
+		m->copyup = o[0] == 't';
+		return 0;
+	}
 	if (!*o)
 		return cfg_err(err, JOBLET_E_INVALID, field, "an option is empty");
 	if (strchr(o, ','))
@@ -409,6 +412,10 @@ static int parse_mount(json_object *o, size_t i, struct rf_mount *m, struct jobl
 		snprintf(field, sizeof(field), "mounts[%zu].options", i);
 		return cfg_err(err, JOBLET_E_INVALID, field,
 			       "`%s` means nothing to a bind mount; remove it", m->data);
+	}
+	if (m->copyup && (m->bind || strcmp(m->type, "tmpfs") != 0)) {
+		snprintf(field, sizeof(field), "mounts[%zu].options", i);
+		return cfg_err(err, JOBLET_E_INVALID, field, "`tmpcopyup` needs type tmpfs");
 	}
 	if (m->rec_attr && !(m->bind && (m->flags & MS_REC))) {
 		snprintf(field, sizeof(field), "mounts[%zu].options", i);
@@ -1209,6 +1216,107 @@ static int sysfs_fallback(struct setup *s, const struct rf_mount *m, struct jobl
 				  m->dest, err);
 }
 
+#define COPYUP_MAX_DEPTH 64
+
+static int copy_tree(int from, int to, int depth, const char *what, struct joblet_error **err);
+
+/* One entry of a folder being copied up; never follows a symlink. */
+static int copy_entry(int from, int to, const char *name, int depth, const char *what,
+		      struct joblet_error **err)
+{
+	struct stat st;
+	_cleanup_close_ int in = -1, out = -1;
+	int r = 0;
+
+	if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return sys_err(err, errno, "tmpcopyup: cannot look at an entry of", what);
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdirat(to, name, 0700) < 0 ||
+		    (in = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+			    0 ||
+		    (out = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return sys_err(err, errno, "tmpcopyup: cannot copy a folder of", what);
+		if ((r = copy_tree(in, out, depth + 1, what, err)) < 0)
+			return r;
+	} else if (S_ISREG(st.st_mode)) {
+		char buf[16384];
+		ssize_t n;
+
+		in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (in < 0 || out < 0)
+			return sys_err(err, errno, "tmpcopyup: cannot copy a file of", what);
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (jl_write_all(out, buf, (size_t)n) < 0)
+				return sys_err(err, errno, "tmpcopyup: cannot copy a file of",
+					       what);
+		if (n < 0)
+			return sys_err(err, errno, "tmpcopyup: cannot read a file of", what);
+	} else if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(from, name, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return sys_err(err, errno, "tmpcopyup: cannot read a link of", what);
+		target[n] = '\0';
+		if (symlinkat(target, to, name) < 0)
+			return sys_err(err, errno, "tmpcopyup: cannot copy a link of", what);
+	} else
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"tmpcopyup: `%s` holds `%s`, a special file that is not copied", what,
+			name);
+	/* Owners outside the container's ids cannot be given: such entries stay the container
+	 * root's. */
+	(void)!fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+	if (!S_ISLNK(st.st_mode) && fchmodat(to, name, st.st_mode & 07777, 0) < 0)
+		return sys_err(err, errno, "tmpcopyup: cannot set the mode of an entry of", what);
+	return 0;
+}
+
+/* tmpcopyup: the folder's content (from) into the new tmpfs on it (to). */
+static int copy_tree(int from, int to, int depth, const char *what, struct joblet_error **err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int fd, r;
+
+	if (depth > COPYUP_MAX_DEPTH)
+		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
+					"tmpcopyup: `%s` is deeper than %d folders", what,
+					COPYUP_MAX_DEPTH);
+	fd = dup(from);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return sys_err(err, errno, "tmpcopyup: cannot list", what);
+	}
+	while ((errno = 0, e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    (r = copy_entry(from, to, e->d_name, depth, what, err)) < 0)
+			return r;
+	if (errno)
+		return sys_err(err, errno, "tmpcopyup: cannot list", what);
+	return 0;
+}
+
+/* The tmpfs at dest (just mounted) gets what the folder under it held (old_fd). */
+static int copy_up(struct setup *s, const struct rf_mount *m, int old_fd, struct joblet_error **err)
+{
+	_cleanup_close_ int fd = open_in_root(s->root_fd, m->dest, O_RDONLY | O_DIRECTORY);
+	char dp[40];
+	int r;
+
+	if (fd < 0)
+		return sys_err(err, errno, "cannot open the new mount", m->dest);
+	if ((r = copy_tree(old_fd, fd, 0, m->dest, err)) < 0)
+		return r;
+	if (!(m->flags & MS_RDONLY))
+		return 0;
+	fd_path(fd, dp);
+	return remount_bind(dp, MS_RDONLY, 0, m->dest, err);
+}
+
 /* A new file system of m->type (tmpfs, proc, sysfs, devpts, mqueue, ...). */
 static int mount_fs(struct setup *s, const struct rf_mount *m, struct joblet_error **err)
 {
@@ -1227,6 +1335,18 @@ static int mount_fs(struct setup *s, const struct rf_mount *m, struct joblet_err
 	if (fd < 0)
 		return fd;
 	fd_path(fd, dp);
+	if (m->copyup) {
+		/* What the folder holds, before the tmpfs hides it; read-only after the copy. */
+		_cleanup_close_ int old = open_in_root(s->root_fd, m->dest, O_RDONLY | O_DIRECTORY);
+
+		if (old < 0)
+			return sys_err(err, errno, "cannot open", m->dest);
+		if (mount(m->source && *m->source ? m->source : m->type, dp, m->type,
+			  flags & ~MS_RDONLY, data) < 0)
+			return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+						"cannot mount %s on `%s`", m->type, m->dest);
+		return copy_up(s, m, old, err);
+	}
 	if (mount(m->source && *m->source ? m->source : m->type, dp, m->type, flags, data) == 0)
 		return 0;
 	if (errno == EPERM && strcmp(m->type, "sysfs") == 0)

@@ -115,6 +115,9 @@ START_TEST(parse_mounts)
 	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"source\":\"/x\","
 		   "\"options\":[\"bind\",\"readonly\"]}]}",
 		   "config.json: mounts[0].options: `readonly` means nothing to a bind mount");
+	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"type\":\"proc\","
+		   "\"options\":[\"tmpcopyup\"]}]}",
+		   "config.json: mounts[0].options: `tmpcopyup` needs type tmpfs");
 	expect_err("{" ROOT ",\"mounts\":[{\"destination\":\"/a\",\"source\":\"/x\","
 		   "\"options\":[\"bind\",\"rro\"]}]}",
 		   "rro, rnosuid, rnodev and rnoexec need `rbind`");
@@ -264,6 +267,10 @@ static void bundle_make(void)
 	copy_file("/bin/busybox", bpath("rootfs/bin/busybox"));
 	write_file(bpath("rootfs/marker-bundle"), "bundle\n", 0644);
 	ck_assert_int_eq(mkdir(bpath("rootfs/tmp"), 0755), 0);
+	ck_assert_int_eq(mkdir(bpath("rootfs/seed"), 0755), 0);
+	ck_assert_int_eq(mkdir(bpath("rootfs/seed/sub"), 0750), 0);
+	write_file(bpath("rootfs/seed/a"), "seed\n", 0640);
+	ck_assert_int_eq(symlink("../a", bpath("rootfs/seed/sub/l")), 0);
 	ck_assert_int_eq(symlink("/../../../..", bpath("rootfs/escape")), 0);
 	ck_assert_int_eq(nftw(bpath("rootfs"), chown_entry, 16, FTW_PHYS), 0);
 	/* 0666: writing it fails for being read-only, not for belonging to the host's root. */
@@ -379,6 +386,32 @@ static void check_cgroups(void)
 	check_own_memory_cgroup();
 }
 
+/* tmpcopyup: a tmpfs holding what the folder held, modes and links kept. */
+static void check_copyup(void)
+{
+	char buf[16] = "";
+	struct statfs sf;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (statfs("/seed", &sf) < 0 || sf.f_type != TMPFS_MAGIC)
+		fail_in("/seed is not a tmpfs");
+	fd = open("/seed/a", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) != 5 || memcmp(buf, "seed\n", 5) != 0 ||
+	    fstat(fd, &st) < 0 || (st.st_mode & 07777) != 0640 || st.st_uid != 0)
+		fail_in("tmpcopyup did not copy /seed/a with its mode and owner");
+	close(fd);
+	n = readlink("/seed/sub/l", buf, sizeof(buf) - 1);
+	if (n != 4 || memcmp(buf, "../a", 4) != 0 || stat("/seed/sub", &st) < 0 ||
+	    (st.st_mode & 07777) != 0750)
+		fail_in("tmpcopyup did not copy /seed/sub");
+	fd = open("/seed/new", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail_in("/seed is not writable: %s", strerror(errno));
+	close(fd);
+}
+
 static void check_inside(bool readonly)
 {
 	char buf[64] = "";
@@ -450,6 +483,7 @@ static void check_inside(bool readonly)
 	if (mkdir("/sys/x", 0755) == 0 || errno != EROFS)
 		fail_in("/sys is not read-only: %s", strerror(errno));
 	check_cgroups();
+	check_copyup();
 	if (lstat("/dev/ptmx", &st) < 0 || !S_ISLNK(st.st_mode) || stat("/dev/pts/ptmx", &st) < 0)
 		fail_in("/dev/ptmx is not a link to the container's devpts");
 }
@@ -490,6 +524,8 @@ static char *config_text(bool readonly)
 			"\"options\":[\"bind\",\"ro\",\"nosuid\"]},"
 			"{\"destination\":\"/locked\",\"type\":\"bind\",\"source\":\"%s\","
 			"\"options\":[\"rbind\",\"ro\"]},"
+			"{\"destination\":\"/seed\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+			"\"options\":[\"tmpcopyup\",\"size=1m\"]},"
 			"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
 			"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
 			"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\","
