@@ -190,6 +190,8 @@ END_TEST
 /* ------------------------------------------------------------------ a real root */
 
 static char bundle[64];
+static bool do_checks = true; /* check_inside() after the setup */
+static bool new_net;	      /* a network namespace too: sysfs mounts; without, it is bound */
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -200,6 +202,14 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 	else
 		unlink(p);
 	return 0;
+}
+
+/* Each case starts from the same settings (without fork mode, cases share a process). */
+static void setup_defaults(void)
+{
+	do_checks = true;
+	new_net = false;
+	test_ctx.policy.allow_host_devices = false;
 }
 
 static void bundle_remove(void)
@@ -282,8 +292,6 @@ static void bundle_make(void)
 
 /* The container's view, checked from inside; the first failure is written to fd and ends it. */
 static int res_fd = -1;
-static bool do_checks = true; /* check_inside() after the setup */
-static bool new_net;	      /* a network namespace too: sysfs mounts; without, it is bound */
 
 __attribute__((format(printf, 1, 2))) static void fail_in(const char *fmt, ...)
 {
@@ -871,7 +879,7 @@ static Suite *oci_rootfs_suite(void)
 {
 	Suite *s = suite_create("oci_rootfs");
 	TCase *tc = tcase_create("parse");
-	TCase *tr = tcase_create("setup");
+	TCase *tr;
 
 	tcase_add_test(tc, parse_root);
 	tcase_add_test(tc, parse_mounts);
@@ -879,8 +887,18 @@ static Suite *oci_rootfs_suite(void)
 	tcase_add_test(tc, parse_linux);
 	tcase_add_test(tc, console_connect_errors);
 	suite_add_tcase(s, tc);
+	/*
+	 * Valgrind cannot run openat2() (ENOSYS), which building a root needs:
+	 * under it only the cases above run, and the plain run is what checks
+	 * a real root and its console.
+	 */
+	if (getenv("JOBLET_TEST_UNDER_VALGRIND")) {
+		printf("ok - setup cases # SKIP valgrind does not know openat2()\n");
+		return s;
+	}
+	tr = tcase_create("setup");
 	tcase_set_timeout(tr, 60);
-	tcase_add_checked_fixture(tr, NULL, bundle_remove);
+	tcase_add_checked_fixture(tr, setup_defaults, bundle_remove);
 	jl_tcase_add_root(tr, setup_root);
 	jl_tcase_add_root(tr, setup_root_readonly);
 	jl_tcase_add_root(tr, setup_symlink_stays_inside);
