@@ -311,8 +311,6 @@ static int parse_mount_option(struct rf_mount *m, const char *o, const char *fie
 				(m->flags & ~mount_flag_table[i].clear) | mount_flag_table[i].set;
 			m->clear =
 				(m->clear & ~mount_flag_table[i].set) | mount_flag_table[i].clear;
-			if (mount_flag_table[i].set & MS_BIND)
-				m->bind = true;
 			return 0;
 		}
 	if (strcmp(o, "bind") == 0 || strcmp(o, "rbind") == 0) {
@@ -771,7 +769,31 @@ struct setup {
 	int host_null;	/* O_PATH of the host's /dev/null: what masks a file */
 	bool dev_given; /* mounts has /dev */
 	bool dev_bound; /* ... and it is a bind (the host's /dev): no devices made */
+	bool uts_hosts; /* the uts namespace is the host's: no hostname then */
 };
+
+/*
+ * Whether namespace ns ("net", "ipc", "uts") is the host's: the kernel's
+ * initial one (fixed inode numbers, Linux 3.8; net's since 6.x), or pid 1's
+ * where pid 1 can be looked at (not from a new pid namespace).  A user
+ * namespace cannot change the host's anyway.
+ */
+static bool ns_is_hosts(const char *ns)
+{
+	char p[64];
+	struct stat host, self;
+	ino_t init_ino = strcmp(ns, "uts") == 0	  ? 0xEFFFFFFEU
+			 : strcmp(ns, "ipc") == 0 ? 0xEFFFFFFFU
+						  : 0xEFFFFFF9U;
+
+	snprintf(p, sizeof(p), "/proc/self/ns/%s", ns);
+	if (stat(p, &self) < 0)
+		return false;
+	if (self.st_ino == init_ino)
+		return true;
+	snprintf(p, sizeof(p), "/proc/1/ns/%s", ns);
+	return stat(p, &host) == 0 && host.st_dev == self.st_dev && host.st_ino == self.st_ino;
+}
 
 static void fd_path(int fd, char buf[40])
 {
@@ -783,7 +805,7 @@ static int sys_err(struct joblet_error **err, int e, const char *what, const cha
 	if (e == ELOOP || e == EXDEV)
 		return joblet_error_set(
 			err, JOBLET_E_PERMISSION, e,
-			"%s `%s`: the path leads through a symlink out of the container's root or through /proc magic links",
+			"%s `%s`: a symlink on the way cannot be followed inside the container's root (it dangles, loops, or is a /proc magic link)",
 			what, path);
 	if (e == EACCES)
 		return joblet_error_set(
@@ -1472,15 +1494,20 @@ static int make_devices(struct setup *s, struct joblet_error **err)
 static int prepare_root(struct setup *s, struct joblet_error **err)
 {
 	const struct oci_rootfs *r = s->r;
-	unsigned long prop = MS_SLAVE | MS_REC;
 	char rp[40];
 	_cleanup_close_ int fd = -1;
 
-	/* shared is applied after pivot_root: it then shares with nothing of the host's. */
-	if (r->propagation && !(r->propagation & MS_SHARED))
-		prop = r->propagation;
-	if (mount(NULL, "/", NULL, prop, NULL) < 0)
-		return sys_err(err, errno, "cannot set the propagation of the mounts under", "/");
+	/*
+	 * Slave first, whatever rootfsPropagation says: then no mount of ours
+	 * can reach the host.  shared is applied after pivot_root, where it
+	 * shares with nothing of the host's.
+	 */
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return sys_err(err, errno, "cannot make slave the mounts under", "/");
+	if (r->propagation && !(r->propagation & MS_SHARED) &&
+	    mount(NULL, "/", NULL, r->propagation, NULL) < 0)
+		return sys_err(err, errno, "config.json: linux.rootfsPropagation: cannot apply to",
+			       "/");
 	fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return sys_err(err, errno, "cannot open the container's root (root.path)", r->root);
@@ -1506,6 +1533,15 @@ static int write_sysctls(struct setup *s, struct joblet_error **err)
 		size_t len = strlen(c->value);
 		_cleanup_close_ int fd = -1;
 
+		const char *ns = strncmp(c->key, "net.", 4) == 0 ? "net"
+				 : strstr(c->key, "name")	 ? "uts"
+								 : "ipc";
+
+		if (ns_is_hosts(ns))
+			return joblet_error_set(
+				err, JOBLET_E_PERMISSION, 0,
+				"config.json: linux.sysctl.%s: the container shares the host's %s namespace, so this would set the host's; give the container its own in linux.namespaces",
+				c->key, ns);
 		snprintf(path, sizeof(path), "/proc/sys/%s", c->key);
 		for (char *p = path + 10; *p; p++)
 			if (*p == '.')
@@ -1615,6 +1651,11 @@ static int finish_root(struct setup *s, struct joblet_error **err)
 	if (r->propagation & MS_SHARED && mount(NULL, "/", NULL, r->propagation, NULL) < 0)
 		return sys_err(err, errno, "config.json: linux.rootfsPropagation: cannot apply to",
 			       "/");
+	if ((r->hostname || r->domainname) && s->uts_hosts)
+		return joblet_error_set(
+			err, JOBLET_E_PERMISSION, 0,
+			"config.json: %s: the container shares the host's uts namespace, so this would rename the host; give the container its own in linux.namespaces",
+			r->hostname ? "hostname" : "domainname");
 	if (r->hostname && sethostname(r->hostname, strlen(r->hostname)) < 0)
 		return joblet_error_set(
 			err, JOBLET_E_SYSTEM, errno,
@@ -1638,6 +1679,7 @@ static int setup_run(struct setup *s, struct joblet_error **err)
 			s->dev_given = true;
 			s->dev_bound = r->mounts[i].bind;
 		}
+	s->uts_hosts = ns_is_hosts("uts");
 	if ((ret = prepare_root(s, err)) < 0)
 		return ret;
 	if (!s->dev_given && (ret = mount_dev(s, err)) < 0)

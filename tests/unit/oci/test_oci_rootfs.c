@@ -191,6 +191,7 @@ END_TEST
 
 static char bundle[64];
 static bool do_checks = true; /* check_inside() after the setup */
+static bool host_root;	      /* no user namespace, and the host's uts and ipc namespaces */
 static bool new_net;	      /* a network namespace too: sysfs mounts; without, it is bound */
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -209,6 +210,7 @@ static void setup_defaults(void)
 {
 	do_checks = true;
 	new_net = false;
+	host_root = false;
 	test_ctx.policy.allow_host_devices = false;
 }
 
@@ -631,8 +633,9 @@ static int run_container(const char *cfg, bool readonly, int console_fd, char *m
 		close(res[0]);
 		res_fd = res[1];
 		lock_source();
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-			    CLONE_NEWIPC | (new_net ? CLONE_NEWNET : 0)) < 0)
+		if (host_root ? unshare(CLONE_NEWNS | CLONE_NEWPID) < 0
+			      : unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+					CLONE_NEWIPC | (new_net ? CLONE_NEWNET : 0)) < 0)
 			_exit(77);
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(2);
@@ -653,8 +656,10 @@ static int run_container(const char *cfg, bool readonly, int console_fd, char *m
 	if (read(ready[0], &c, 1) == 1) {
 		/* The child is in its user namespace: give it host HOST_UID_BASE as root. */
 		snprintf(map, sizeof(map), "0 %d %d\n", HOST_UID_BASE, HOST_UID_COUNT);
-		write_map(pid, "uid_map", map);
-		write_map(pid, "gid_map", map);
+		if (!host_root) {
+			write_map(pid, "uid_map", map);
+			write_map(pid, "gid_map", map);
+		}
 		ck_assert_int_eq(write(go[1], "g", 1), 1);
 	}
 	close(ready[0]);
@@ -781,6 +786,50 @@ START_TEST(setup_refuses_host_device_binds)
 }
 END_TEST
 
+/*
+ * Without a user namespace (policy.allow_host_root) and with the host's uts
+ * and ipc namespaces, hostname and sysctls would change the host's: refused.
+ * The values are the host's own, so a broken check would change nothing.
+ */
+START_TEST(setup_refuses_host_hostname_and_sysctl)
+{
+	char msg[512], host[128] = "", shmmax[64] = "", *cfg = NULL;
+	int s, fd;
+	ssize_t n;
+
+	ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+	fd = open("/proc/sys/kernel/shmmax", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, shmmax, sizeof(shmmax) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	shmmax[strcspn(shmmax, "\n")] = '\0';
+	bundle_make();
+	do_checks = false;
+	host_root = true;
+	ck_assert_int_ge(
+		asprintf(&cfg, "{\"root\":{\"path\":\"rootfs\"},\"hostname\":\"%s\"}", host), 0);
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	free(cfg);
+	ck_assert_int_eq(s, 1);
+	ck_assert_msg(strstr(msg, "config.json: hostname: the container shares the host's uts "
+				  "namespace") != NULL,
+		      "got: %s", msg);
+	ck_assert_int_ge(asprintf(&cfg,
+				  "{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
+				  "\"/proc\",\"type\":\"proc\"}],\"linux\":{\"sysctl\":{"
+				  "\"kernel.shmmax\":\"%s\"}}}",
+				  shmmax),
+			 0);
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	free(cfg);
+	ck_assert_int_eq(s, 1);
+	ck_assert_msg(strstr(msg, "config.json: linux.sysctl.kernel.shmmax: the container shares "
+				  "the host's ipc namespace") != NULL,
+		      "got: %s", msg);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ console */
 
 START_TEST(console_connect_errors)
@@ -904,6 +953,7 @@ static Suite *oci_rootfs_suite(void)
 	jl_tcase_add_root(tr, setup_symlink_stays_inside);
 	jl_tcase_add_root(tr, setup_errors_name_the_field);
 	jl_tcase_add_root(tr, setup_refuses_host_device_binds);
+	jl_tcase_add_root(tr, setup_refuses_host_hostname_and_sysctl);
 	jl_tcase_add_root(tr, console_over_socket);
 	suite_add_tcase(s, tr);
 	return s;
