@@ -299,6 +299,32 @@ static int data_append(char **data, const char *opt)
 	return 0;
 }
 
+/* Remove from the option string data every option starting with prefix; whether one was. */
+static bool drop_option(char *data, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	bool dropped = false;
+	char *w = data;
+
+	for (char *r = data; *r;) {
+		size_t k = strcspn(r, ",");
+
+		if (strncmp(r, prefix, n) == 0)
+			dropped = true;
+		else {
+			if (w != data)
+				*w++ = ',';
+			memmove(w, r, k);
+			w += k;
+		}
+		r += k;
+		if (*r == ',')
+			r++;
+	}
+	*w = '\0';
+	return dropped;
+}
+
 /* One word of mounts[i].options. */
 static int parse_mount_option(struct rf_mount *m, const char *o, const char *field,
 			      struct joblet_error **err)
@@ -1373,6 +1399,14 @@ static int mount_fs(struct setup *s, const struct rf_mount *m, struct joblet_err
 		return 0;
 	if (errno == EPERM && strcmp(m->type, "sysfs") == 0)
 		return sysfs_fallback(s, m, err);
+	/*
+	 * Default specs ask devpts for gid=5 (tty), which a rootless user
+	 * namespace of one id does not map: the pty then keeps the opener's group.
+	 */
+	if (errno == EINVAL && strcmp(m->type, "devpts") == 0 && data &&
+	    drop_option(data, "gid=") &&
+	    mount(m->source && *m->source ? m->source : m->type, dp, m->type, flags, data) == 0)
+		return 0;
 	return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot mount %s on `%s`", m->type,
 				m->dest);
 }

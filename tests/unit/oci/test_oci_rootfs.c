@@ -192,7 +192,8 @@ END_TEST
 static char bundle[64];
 static bool do_checks = true; /* check_inside() after the setup */
 static bool host_root;	      /* no user namespace, and the host's uts and ipc namespaces */
-static bool new_net;	      /* a network namespace too: sysfs mounts; without, it is bound */
+static bool one_id;  /* map only container 0 (as a rootless caller's user namespace does) */
+static bool new_net; /* a network namespace too: sysfs mounts; without, it is bound */
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -211,6 +212,7 @@ static void setup_defaults(void)
 	do_checks = true;
 	new_net = false;
 	host_root = false;
+	one_id = false;
 	test_ctx.policy.allow_host_devices = false;
 }
 
@@ -655,7 +657,7 @@ static int run_container(const char *cfg, bool readonly, int console_fd, char *m
 	close(res[1]);
 	if (read(ready[0], &c, 1) == 1) {
 		/* The child is in its user namespace: give it host HOST_UID_BASE as root. */
-		snprintf(map, sizeof(map), "0 %d %d\n", HOST_UID_BASE, HOST_UID_COUNT);
+		snprintf(map, sizeof(map), "0 %d %d\n", HOST_UID_BASE, one_id ? 1 : HOST_UID_COUNT);
 		if (!host_root) {
 			write_map(pid, "uid_map", map);
 			write_map(pid, "gid_map", map);
@@ -830,6 +832,27 @@ START_TEST(setup_refuses_host_hostname_and_sysctl)
 }
 END_TEST
 
+/* A user namespace of one id (rootless): devpts's usual gid=5 is not mapped, and is dropped. */
+START_TEST(setup_one_id_userns)
+{
+	char msg[512];
+	const char *cfg = "{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":\"/proc\","
+			  "\"type\":\"proc\"},{\"destination\":\"/dev/pts\",\"type\":\"devpts\","
+			  "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\","
+			  "\"mode=0620\",\"gid=5\"]},{\"destination\":\"/dev/mqueue\",\"type\":"
+			  "\"mqueue\"}]}";
+	int s;
+
+	bundle_make();
+	do_checks = false;
+	one_id = true;
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	if (s == 77)
+		return;
+	ck_assert_msg(s == 0, "the container failed (%d): %s", s, msg);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ console */
 
 START_TEST(console_connect_errors)
@@ -954,6 +977,7 @@ static Suite *oci_rootfs_suite(void)
 	jl_tcase_add_root(tr, setup_errors_name_the_field);
 	jl_tcase_add_root(tr, setup_refuses_host_device_binds);
 	jl_tcase_add_root(tr, setup_refuses_host_hostname_and_sysctl);
+	jl_tcase_add_root(tr, setup_one_id_userns);
 	jl_tcase_add_root(tr, console_over_socket);
 	suite_add_tcase(s, tr);
 	return s;
