@@ -1594,65 +1594,103 @@ static int write_sysctls(struct setup *s, struct joblet_error **err)
 	return 0;
 }
 
-/* Step 6b: readonlyPaths, each bound onto itself and made read-only; missing is fine. */
-static int readonly_paths(struct setup *s, struct joblet_error **err)
-{
-	for (size_t i = 0; i < s->r->n_ro_paths; i++) {
-		const char *p = s->r->ro_paths[i];
-		_cleanup_close_ int fd = open_in_root(s->root_fd, p, O_PATH);
-		char dp[40];
-		int r;
+/*
+ * The floor: what every container has masked and read-only whatever
+ * config.json says (the lists of runc's default spec), as a privileged
+ * container of another runtime would not.
+ */
+static const char *const floor_masked[] = {
+	"/proc/acpi",
+	"/proc/asound",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
+};
+static const char *const floor_readonly[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
 
-		if (fd < 0 && errno == ENOENT)
-			continue;
-		if (fd < 0)
-			return sys_err(err, errno, "config.json: linux.readonlyPaths: cannot open",
-				       p);
-		fd_path(fd, dp);
-		if (mount(dp, dp, NULL, MS_BIND | MS_REC, NULL) < 0)
-			return sys_err(err, errno, "config.json: linux.readonlyPaths: cannot bind",
-				       p);
-		close(fd);
-		fd = open_in_root(s->root_fd, p, O_PATH);
-		if (fd < 0)
-			return sys_err(err, errno, "config.json: linux.readonlyPaths: cannot open",
-				       p);
-		fd_path(fd, dp);
-		if ((r = remount_bind(dp, MS_RDONLY, 0, p, err)) < 0)
-			return joblet_error_prefix(err, r, "config.json: linux.readonlyPaths");
-	}
+static bool in_list(char *const *list, size_t n, const char *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], p) == 0)
+			return true;
+	return false;
+}
+
+/* One read-only path: bound onto itself and made read-only; missing is fine. */
+static int readonly_one(struct setup *s, const char *p, struct joblet_error **err)
+{
+	_cleanup_close_ int fd = open_in_root(s->root_fd, p, O_PATH);
+	char dp[40];
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return sys_err(err, errno, "cannot open the read-only path", p);
+	fd_path(fd, dp);
+	if (mount(dp, dp, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return sys_err(err, errno, "cannot bind the read-only path", p);
+	close(fd);
+	fd = open_in_root(s->root_fd, p, O_PATH);
+	if (fd < 0)
+		return sys_err(err, errno, "cannot open the read-only path", p);
+	fd_path(fd, dp);
+	return remount_bind(dp, MS_RDONLY, 0, p, err);
+}
+
+/* One masked path: /dev/null over a file, an empty read-only tmpfs over a folder. */
+static int mask_one(struct setup *s, const char *p, struct joblet_error **err)
+{
+	_cleanup_close_ int fd = open_in_root(s->root_fd, p, O_PATH);
+	struct stat st;
+	char dp[40], np[40];
+	int r;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return sys_err(err, errno, "cannot open the masked path", p);
+	fd_path(fd, dp);
+	fd_path(s->host_null, np);
+	if (S_ISDIR(st.st_mode))
+		r = mount("tmpfs", dp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=4k,nr_inodes=1,mode=0555");
+	else
+		r = mount(np, dp, NULL, MS_BIND, NULL);
+	if (r < 0)
+		return sys_err(err, errno, "cannot mask", p);
 	return 0;
 }
 
-/* Step 6c: maskedPaths: /dev/null over a file, an empty read-only tmpfs over a folder. */
-static int masked_paths(struct setup *s, struct joblet_error **err)
+/* Step 6b and 6c: readonlyPaths then maskedPaths, each with the floor's. */
+static int protect_paths(struct setup *s, struct joblet_error **err)
 {
-	char np[40];
+	const struct oci_rootfs *r = s->r;
+	int ret;
 
-	fd_path(s->host_null, np);
-	for (size_t i = 0; i < s->r->n_masked; i++) {
-		const char *p = s->r->masked[i];
-		_cleanup_close_ int fd = open_in_root(s->root_fd, p, O_PATH);
-		struct stat st;
-		char dp[40];
-		int r;
-
-		if (fd < 0 && errno == ENOENT)
-			continue;
-		if (fd < 0 || fstat(fd, &st) < 0)
-			return sys_err(err, errno, "config.json: linux.maskedPaths: cannot open",
-				       p);
-		fd_path(fd, dp);
-		if (S_ISDIR(st.st_mode))
-			r = mount("tmpfs", dp, "tmpfs",
-				  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				  "size=4k,nr_inodes=1,mode=0555");
-		else
-			r = mount(np, dp, NULL, MS_BIND, NULL);
-		if (r < 0)
-			return sys_err(err, errno, "config.json: linux.maskedPaths: cannot mask",
-				       p);
-	}
+	for (size_t i = 0; i < r->n_ro_paths; i++)
+		if ((ret = readonly_one(s, r->ro_paths[i], err)) < 0)
+			return joblet_error_prefix(err, ret,
+						   "config.json: linux.readonlyPaths[%zu]", i);
+	for (size_t i = 0; i < N_ELEMS(floor_readonly); i++)
+		if (!in_list(r->ro_paths, r->n_ro_paths, floor_readonly[i]) &&
+		    (ret = readonly_one(s, floor_readonly[i], err)) < 0)
+			return ret;
+	for (size_t i = 0; i < r->n_masked; i++)
+		if ((ret = mask_one(s, r->masked[i], err)) < 0)
+			return joblet_error_prefix(err, ret, "config.json: linux.maskedPaths[%zu]",
+						   i);
+	for (size_t i = 0; i < N_ELEMS(floor_masked); i++)
+		if (!in_list(r->masked, r->n_masked, floor_masked[i]) &&
+		    (ret = mask_one(s, floor_masked[i], err)) < 0)
+			return ret;
 	return 0;
 }
 
@@ -1723,8 +1761,8 @@ static int setup_run(struct setup *s, struct joblet_error **err)
 			return joblet_error_prefix(err, ret, "config.json: mounts[%zu]", i);
 	if (!s->dev_bound && (ret = make_devices(s, err)) < 0)
 		return ret;
-	if ((ret = write_sysctls(s, err)) < 0 || (ret = readonly_paths(s, err)) < 0 ||
-	    (ret = masked_paths(s, err)) < 0 || (ret = enter_root(s, err)) < 0)
+	if ((ret = write_sysctls(s, err)) < 0 || (ret = protect_paths(s, err)) < 0 ||
+	    (ret = enter_root(s, err)) < 0)
 		return ret;
 	return finish_root(s, err);
 }

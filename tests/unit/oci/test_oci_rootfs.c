@@ -24,6 +24,7 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -424,6 +425,24 @@ static void check_copyup(void)
 	close(fd);
 }
 
+/* The floor's masked and read-only paths, which the config does not list. */
+static void check_floor(void)
+{
+	char buf[16];
+	struct statvfs sv;
+	int fd = open("/proc/timer_list", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && read(fd, buf, sizeof(buf)) != 0)
+		fail_in("/proc/timer_list is not masked");
+	if (fd >= 0)
+		close(fd);
+	if (access("/proc/irq", F_OK) == 0 &&
+	    (statvfs("/proc/irq", &sv) < 0 || !(sv.f_flag & ST_RDONLY)))
+		fail_in("/proc/irq is not read-only");
+	if (access("/sys/firmware", F_OK) == 0)
+		check_masked_dir("/sys/firmware");
+}
+
 static void check_inside(bool readonly)
 {
 	char buf[64] = "";
@@ -447,6 +466,7 @@ static void check_inside(bool readonly)
 		fail_in("/proc/cmdline is not masked");
 	close(fd);
 	check_masked_dir("/proc/acpi");
+	check_floor();
 	fd = open("/proc/sys/kernel/shmmax", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0 || errno != EROFS)
 		fail_in("/proc/sys is writable (%s)", fd >= 0 ? "opened" : strerror(errno));
