@@ -191,8 +191,9 @@ END_TEST
 /* ------------------------------------------------------------------ a real root */
 
 static char bundle[64];
-static bool do_checks = true; /* check_inside() after the setup */
-static bool host_root;	      /* no user namespace, and the host's uts and ipc namespaces */
+static bool do_checks = true;	  /* check_inside() after the setup */
+static bool host_root;		  /* no user namespace, and the host's uts and ipc namespaces */
+static void (*extra_check)(void); /* run inside after the setup, when set */
 static bool one_id;  /* map only container 0 (as a rootless caller's user namespace does) */
 static bool new_net; /* a network namespace too: sysfs mounts; without, it is bound */
 
@@ -214,6 +215,7 @@ static void setup_defaults(void)
 	new_net = false;
 	host_root = false;
 	one_id = false;
+	extra_check = NULL;
 	test_ctx.policy.allow_host_devices = false;
 }
 
@@ -594,6 +596,8 @@ static int container_main(const char *cfg_text, bool readonly, int console_fd)
 		fflush(stdout);
 		return 0;
 	}
+	if (extra_check)
+		extra_check();
 	if (do_checks) {
 		check_inside(readonly);
 		check_exec();
@@ -873,6 +877,49 @@ START_TEST(setup_one_id_userns)
 }
 END_TEST
 
+static void check_allowed_devices(void)
+{
+	struct stat st;
+
+	if (stat("/dev/fuse", &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(10, 229))
+		fail_in("/dev/fuse is not the host's fuse device");
+	if (stat("/dev/net/tun", &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(10, 200))
+		fail_in("/dev/net/tun is not the host's tun device");
+}
+
+/* linux.devices the policy allows: the host's nodes bound (mknod is refused in a user namespace).
+ */
+START_TEST(setup_allowed_devices)
+{
+	char msg[512];
+	const char *cfg =
+		"{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"devices\":["
+		"{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229},"
+		"{\"path\":\"/dev/net/tun\",\"type\":\"c\",\"major\":10,\"minor\":200}]}}";
+	const char *missing = "{\"root\":{\"path\":\"rootfs\"},\"linux\":{\"devices\":["
+			      "{\"path\":\"/dev/oci-nothere\",\"type\":\"c\",\"major\":10,"
+			      "\"minor\":251}]}}";
+	int s;
+
+	if (access("/dev/fuse", F_OK) < 0 || access("/dev/net/tun", F_OK) < 0)
+		return; /* nothing to bind on this host */
+	bundle_make();
+	do_checks = false;
+	test_ctx.policy.allow_host_devices = true;
+	extra_check = check_allowed_devices;
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	if (s == 77)
+		return;
+	ck_assert_msg(s == 0, "the container failed (%d): %s", s, msg);
+	extra_check = NULL;
+	s = run_container(missing, false, -1, msg, sizeof(msg));
+	ck_assert_int_eq(s, 1);
+	ck_assert_msg(strstr(msg, "config.json: linux.devices[0]: cannot create the device "
+				  "`/dev/oci-nothere` in a user namespace") != NULL,
+		      "got: %s", msg);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ console */
 
 START_TEST(console_connect_errors)
@@ -998,6 +1045,7 @@ static Suite *oci_rootfs_suite(void)
 	jl_tcase_add_root(tr, setup_refuses_host_device_binds);
 	jl_tcase_add_root(tr, setup_refuses_host_hostname_and_sysctl);
 	jl_tcase_add_root(tr, setup_one_id_userns);
+	jl_tcase_add_root(tr, setup_allowed_devices);
 	jl_tcase_add_root(tr, console_over_socket);
 	suite_add_tcase(s, tr);
 	return s;
