@@ -796,6 +796,7 @@ struct setup {
 	bool dev_given; /* mounts has /dev */
 	bool dev_bound; /* ... and it is a bind (the host's /dev): no devices made */
 	bool uts_hosts; /* the uts namespace is the host's: no hostname then */
+	bool pts_given; /* mounts has /dev/pts */
 };
 
 /*
@@ -1489,7 +1490,22 @@ static int make_device(struct setup *s, const struct rf_device *d, struct joblet
 	return bind_host(s, d->path, d->path, false, true, err);
 }
 
-/* /dev: the default devices, the allowed ones, the usual links. */
+/* A pty instance of the container's own when mounts gives none (a terminal needs one). */
+static int mount_pts(struct setup *s, struct joblet_error **err)
+{
+	_cleanup_close_ int fd = make_target(s->root_fd, "/dev/pts", false, err);
+	char dp[40];
+
+	if (fd < 0)
+		return fd;
+	fd_path(fd, dp);
+	if (mount("devpts", dp, "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620") < 0)
+		return sys_err(err, errno, "cannot mount a devpts on", "/dev/pts");
+	return 0;
+}
+
+/* /dev: the default devices, the allowed ones, the usual links, a devpts. */
 static int make_devices(struct setup *s, struct joblet_error **err)
 {
 	static const char *const links[][2] = {
@@ -1508,6 +1524,8 @@ static int make_devices(struct setup *s, struct joblet_error **err)
 	for (size_t i = 0; i < s->r->n_devices; i++)
 		if ((r = make_device(s, &s->r->devices[i], err)) < 0)
 			return joblet_error_prefix(err, r, "config.json: linux.devices[%zu]", i);
+	if (!s->pts_given && (r = mount_pts(s, err)) < 0)
+		return r;
 	dfd = open_in_root(s->root_fd, "/dev", O_RDONLY | O_DIRECTORY);
 	if (dfd < 0)
 		return sys_err(err, errno, "cannot open", "/dev");
@@ -1750,7 +1768,8 @@ static int setup_run(struct setup *s, struct joblet_error **err)
 		if (is_dev(r->mounts[i].dest)) {
 			s->dev_given = true;
 			s->dev_bound = r->mounts[i].bind;
-		}
+		} else if (strcmp(r->mounts[i].dest, "/dev/pts") == 0)
+			s->pts_given = true;
 	s->uts_hosts = ns_is_hosts("uts");
 	if ((ret = prepare_root(s, err)) < 0)
 		return ret;

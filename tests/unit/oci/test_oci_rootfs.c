@@ -727,6 +727,20 @@ START_TEST(setup_root_readonly)
 }
 END_TEST
 
+/* No /dev/pts in mounts: the container still gets a devpts of its own. */
+static void check_default_pts(void)
+{
+	struct stat st;
+	int fd;
+
+	if (stat("/dev/pts/ptmx", &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2))
+		fail_in("/dev/pts is not a devpts");
+	fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		fail_in("/dev/ptmx does not open: %s", strerror(errno));
+	close(fd);
+}
+
 /* A symlink in the bundle must not carry a mount out of the root. */
 START_TEST(setup_symlink_stays_inside)
 {
@@ -743,6 +757,7 @@ START_TEST(setup_symlink_stays_inside)
 			       "\"/evil/oci-escape\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}]}"),
 		0);
 	do_checks = false;
+	extra_check = check_default_pts;
 	s = run_container(cfg, false, -1, msg, sizeof(msg));
 	free(cfg);
 	if (s == 77)
