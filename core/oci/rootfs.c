@@ -59,6 +59,12 @@
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -70,10 +76,14 @@
 #endif
 
 /* <linux/mount.h> clashes with <sys/mount.h>: the few names used here. */
-#define RF_MOUNT_ATTR_RDONLY 0x01ULL
-#define RF_MOUNT_ATTR_NOSUID 0x02ULL
-#define RF_MOUNT_ATTR_NODEV  0x04ULL
-#define RF_MOUNT_ATTR_NOEXEC 0x08ULL
+#define RF_MOUNT_ATTR_RDONLY	   0x01ULL
+#define RF_MOUNT_ATTR_NOSUID	   0x02ULL
+#define RF_MOUNT_ATTR_NODEV	   0x04ULL
+#define RF_MOUNT_ATTR_NOEXEC	   0x08ULL
+#define RF_OPEN_TREE_CLONE	   1U
+#define RF_OPEN_TREE_CLOEXEC	   O_CLOEXEC
+#define RF_MOVE_MOUNT_F_EMPTY_PATH 0x04U
+#define RF_MOVE_MOUNT_T_EMPTY_PATH 0x40U
 
 struct rf_mount_attr {
 	uint64_t attr_set;
@@ -102,6 +112,7 @@ struct rf_mount {
 	uint64_t rec_attr;	   /* rro, rnosuid, ...: MOUNT_ATTR_* for the whole tree */
 	bool bind;
 	bool copyup; /* tmpcopyup: the tmpfs starts with what the folder held */
+	int tree;    /* a bind's source as a detached mount tree, once trees_open */
 };
 
 struct rf_device {
@@ -121,7 +132,9 @@ struct rf_sysctl {
 struct oci_rootfs {
 	char *root; /* absolute */
 	bool readonly;
-	bool allow_host_devices;   /* the policy's: binds of host device nodes */
+	bool allow_host_devices; /* the policy's: binds of host device nodes */
+	bool trees_open;	 /* oci_rootfs_open_sources() ran: root_tree and mounts[].tree */
+	int root_tree;
 	unsigned long propagation; /* of / in the container; 0 = rslave */
 	struct rf_mount *mounts;
 	size_t n_mounts;
@@ -756,10 +769,74 @@ int oci_rootfs_parse(const struct oci_ctx *ctx, const char *bundle, json_object 
 	return 0;
 }
 
+/* A detached copy of the mount tree at path, private (it can reach no peer of the host's). */
+static int open_tree_private(const char *path, bool rec, const char *field, int *ret_errno,
+			     struct joblet_error **err)
+{
+	struct rf_mount_attr a = { .propagation = MS_PRIVATE };
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+			      RF_OPEN_TREE_CLONE | RF_OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+
+	*ret_errno = fd < 0 ? errno : 0;
+	if (fd < 0)
+		return joblet_error_set(err,
+					errno == ENOSYS ? JOBLET_E_UNSUPPORTED : JOBLET_E_SYSTEM,
+					errno, "config.json: %s: cannot open `%s`", field, path);
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+		int e = errno;
+
+		close(fd);
+		return joblet_error_set(err, JOBLET_E_SYSTEM, e,
+					"config.json: %s: cannot make the copy of `%s` private",
+					field, path);
+	}
+	return fd;
+}
+
+int oci_rootfs_open_sources(struct oci_rootfs *r, struct joblet_error **err)
+{
+	char field[64];
+	int e;
+
+	if (r->trees_open)
+		return 0;
+	r->trees_open = true;
+	r->root_tree = -1;
+	for (size_t i = 0; i < r->n_mounts; i++)
+		r->mounts[i].tree = -1;
+	r->root_tree = open_tree_private(r->root, true, "root.path", &e, err);
+	if (r->root_tree < 0 && (e == EPERM || e == ENOSYS)) {
+		/* A rootless caller, or a kernel before 5.2: setup opens the paths itself. */
+		joblet_error_clear(err);
+		r->trees_open = false;
+		return 0;
+	}
+	if (r->root_tree < 0)
+		return r->root_tree;
+	for (size_t i = 0; i < r->n_mounts; i++) {
+		const struct rf_mount *m = &r->mounts[i];
+
+		if (!m->bind)
+			continue;
+		snprintf(field, sizeof(field), "mounts[%zu].source", i);
+		r->mounts[i].tree = open_tree_private(m->source, m->flags & MS_REC, field, &e, err);
+		if (r->mounts[i].tree < 0)
+			return r->mounts[i].tree;
+	}
+	return 0;
+}
+
 void oci_rootfs_free(struct oci_rootfs *r)
 {
 	if (!r)
 		return;
+	if (r->trees_open) {
+		if (r->root_tree >= 0)
+			close(r->root_tree);
+		for (size_t i = 0; i < r->n_mounts; i++)
+			if (r->mounts[i].tree >= 0)
+				close(r->mounts[i].tree);
+	}
 	for (size_t i = 0; i < r->n_mounts; i++) {
 		free(r->mounts[i].dest);
 		free(r->mounts[i].type);
@@ -1007,17 +1084,18 @@ static bool is_host_device(int fd, const struct stat *st)
  * the host's device file systems, is refused: host devices are the
  * policy's to give (allow_host_devices).
  */
-static int bind_host(struct setup *s, const char *src, const char *dest, bool rec, bool devices_ok,
-		     struct joblet_error **err)
+static int bind_tree(struct setup *s, int tree, const char *src, const char *dest, bool rec,
+		     bool devices_ok, struct joblet_error **err)
 {
 	char sp[40], dp[40];
 	struct stat st;
-	_cleanup_close_ int sfd = open(src, O_PATH | O_CLOEXEC);
+	_cleanup_close_ int sfd = tree >= 0 ? -1 : open(src, O_PATH | O_CLOEXEC);
 	_cleanup_close_ int dfd = -1;
+	int fd = tree >= 0 ? tree : sfd;
 
-	if (sfd < 0 || fstat(sfd, &st) < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return sys_err(err, errno, "cannot open the bind mount's source", src);
-	if (!devices_ok && is_host_device(sfd, &st))
+	if (!devices_ok && is_host_device(fd, &st))
 		return joblet_error_set(
 			err, JOBLET_E_PERMISSION, 0,
 			"the bind mount's source `%s` is a host device (or a folder of them), and containers get only the default ones; the operator may allow host devices with allow_host_devices in /etc/joblet/oci.yml",
@@ -1025,11 +1103,24 @@ static int bind_host(struct setup *s, const char *src, const char *dest, bool re
 	dfd = make_target(s->root_fd, dest, !S_ISDIR(st.st_mode), err);
 	if (dfd < 0)
 		return dfd;
+	if (tree >= 0) {
+		/* Opened by the caller (open_sources): attached as it is. */
+		if (syscall(SYS_move_mount, tree, "", dfd, "",
+			    RF_MOVE_MOUNT_F_EMPTY_PATH | RF_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return sys_err(err, errno, "cannot attach the bind mount onto", dest);
+		return 0;
+	}
 	fd_path(sfd, sp);
 	fd_path(dfd, dp);
 	if (mount(sp, dp, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
 		return sys_err(err, errno, "cannot bind-mount onto", dest);
 	return 0;
+}
+
+static int bind_host(struct setup *s, const char *src, const char *dest, bool rec, bool devices_ok,
+		     struct joblet_error **err)
+{
+	return bind_tree(s, -1, src, dest, rec, devices_ok, err);
 }
 
 /* ------------------------------------------------------------------ cgroup mounts */
@@ -1419,8 +1510,8 @@ static int mount_one(struct setup *s, const struct rf_mount *m, struct joblet_er
 	int r;
 
 	if (m->bind)
-		r = bind_host(s, m->source, m->dest, m->flags & MS_REC, s->r->allow_host_devices,
-			      err);
+		r = bind_tree(s, s->r->trees_open ? m->tree : -1, m->source, m->dest,
+			      m->flags & MS_REC, s->r->allow_host_devices, err);
 	else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
 		return mount_cgroup(s, m, err);
 	else
@@ -1542,6 +1633,36 @@ static int make_devices(struct setup *s, struct joblet_error **err)
 
 /* ------------------------------------------------------------------ the root */
 
+/*
+ * The root the caller opened (oci_rootfs_open_sources) is attached over a
+ * host folder: hidden in this mount namespace only, which leaves the
+ * host's root at pivot_root anyway.  The container's root may be a host
+ * user that could not reach root.path itself.
+ */
+static int attach_root(struct setup *s, struct joblet_error **err)
+{
+	static const char *const staging[] = { "/tmp", "/mnt", "/run", "/var/tmp", "/home" };
+
+	for (size_t i = 0; i < N_ELEMS(staging); i++) {
+		_cleanup_close_ int fd =
+			open(staging[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		if (syscall(SYS_move_mount, s->r->root_tree, "", fd, "",
+			    RF_MOVE_MOUNT_F_EMPTY_PATH | RF_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return sys_err(err, errno, "cannot attach the container's root over",
+				       staging[i]);
+		s->root_fd = open(staging[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->root_fd < 0)
+			return sys_err(err, errno, "cannot open the container's root over",
+				       staging[i]);
+		return 0;
+	}
+	return joblet_error_set(err, JOBLET_E_SYSTEM, ENOENT,
+				"no folder to attach the container's root over (/tmp, /mnt, /run)");
+}
+
 /* Steps 1 and 2: nothing propagates to the host, and root.path is a mount point. */
 static int prepare_root(struct setup *s, struct joblet_error **err)
 {
@@ -1560,16 +1681,25 @@ static int prepare_root(struct setup *s, struct joblet_error **err)
 	    mount(NULL, "/", NULL, r->propagation, NULL) < 0)
 		return sys_err(err, errno, "config.json: linux.rootfsPropagation: cannot apply to",
 			       "/");
-	fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return sys_err(err, errno, "cannot open the container's root (root.path)", r->root);
-	fd_path(fd, rp);
-	if (mount(rp, rp, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return sys_err(err, errno, "cannot bind-mount the container's root", r->root);
-	/* Now the bind's top. */
-	s->root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->root_fd < 0)
-		return sys_err(err, errno, "cannot open the container's root", r->root);
+	if (r->trees_open) {
+		int ret = attach_root(s, err);
+
+		if (ret < 0)
+			return ret;
+	} else {
+		fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return sys_err(err, errno, "cannot open the container's root (root.path)",
+				       r->root);
+		fd_path(fd, rp);
+		if (mount(rp, rp, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return sys_err(err, errno, "cannot bind-mount the container's root",
+				       r->root);
+		/* Now the bind's top. */
+		s->root_fd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (s->root_fd < 0)
+			return sys_err(err, errno, "cannot open the container's root", r->root);
+	}
 	s->host_null = open("/dev/null", O_PATH | O_CLOEXEC);
 	if (s->host_null < 0)
 		return sys_err(err, errno, "cannot open", "/dev/null");

@@ -194,6 +194,8 @@ static char bundle[64];
 static bool do_checks = true;	  /* check_inside() after the setup */
 static bool host_root;		  /* no user namespace, and the host's uts and ipc namespaces */
 static void (*extra_check)(void); /* run inside after the setup, when set */
+static bool open_sources;	  /* the caller opens the root and bind sources (open_tree) */
+static struct oci_rootfs *opened; /* ... parsed and opened by run_container() */
 static bool one_id;  /* map only container 0 (as a rootless caller's user namespace does) */
 static bool new_net; /* a network namespace too: sysfs mounts; without, it is bound */
 
@@ -216,6 +218,7 @@ static void setup_defaults(void)
 	host_root = false;
 	one_id = false;
 	extra_check = NULL;
+	open_sources = false;
 	test_ctx.policy.allow_host_devices = false;
 }
 
@@ -576,10 +579,10 @@ static char *config_text(bool readonly)
 static int container_main(const char *cfg_text, bool readonly, int console_fd)
 {
 	struct joblet_error *err = NULL;
-	struct oci_rootfs *r = NULL;
-	json_object *cfg = json_tokener_parse(cfg_text);
+	struct oci_rootfs *r = opened;
+	json_object *cfg = r ? NULL : json_tokener_parse(cfg_text);
 
-	if (!cfg || oci_rootfs_parse(&test_ctx, bundle, cfg, &r, &err) < 0)
+	if (!r && (!cfg || oci_rootfs_parse(&test_ctx, bundle, cfg, &r, &err) < 0))
 		fail_in("parse: %s", joblet_error_message(err));
 	json_object_put(cfg);
 	if (oci_rootfs_setup(r, &err) < 0)
@@ -645,7 +648,17 @@ static int run_container(const char *cfg, bool readonly, int console_fd, char *m
 	char c = 0, map[64];
 	pid_t pid;
 	ssize_t n;
+	if (open_sources) {
+		/* As joblet-oci's caller side does: parse and open before the child exists. */
+		struct joblet_error *err = NULL;
+		json_object *o = json_tokener_parse(cfg);
 
+		ck_assert_ptr_nonnull(o);
+		ck_assert_msg(oci_rootfs_parse(&test_ctx, bundle, o, &opened, &err) == 0 &&
+				      oci_rootfs_open_sources(opened, &err) == 0,
+			      "%s", joblet_error_message(err));
+		json_object_put(o);
+	}
 	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(res, O_CLOEXEC), 0);
@@ -690,6 +703,8 @@ static int run_container(const char *cfg, bool readonly, int console_fd, char *m
 	}
 	close(ready[0]);
 	close(go[1]);
+	oci_rootfs_free(opened);
+	opened = NULL;
 	n = read(res[0], msg, len - 1);
 	msg[n > 0 ? n : 0] = '\0';
 	close(res[0]);
@@ -935,6 +950,57 @@ START_TEST(setup_allowed_devices)
 }
 END_TEST
 
+static void check_private_bundle(void)
+{
+	char buf[16] = "";
+	int fd;
+
+	if (access("/marker-bundle", F_OK) < 0)
+		fail_in("/ is not the bundle's rootfs: %s", strerror(errno));
+	fd = open("/data/host-file", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) != 9 || memcmp(buf, "hostdata\n", 9) != 0)
+		fail_in("the bind from the private bundle does not read back");
+	close(fd);
+	if (open("/data/host-file", O_WRONLY | O_CLOEXEC) >= 0 || errno != EROFS)
+		fail_in("the read-only bind from the private bundle is writable");
+}
+
+/*
+ * A bundle in a 0700 folder of the host's root (as containerd keeps them):
+ * the container's root, host uid 100000, cannot reach it; opened by the
+ * caller (open_sources), it gets it.
+ */
+START_TEST(setup_private_bundle)
+{
+	char msg[512], *cfg = NULL;
+	int s;
+
+	bundle_make();
+	ck_assert_int_eq(chmod(bundle, 0700), 0);
+	ck_assert_int_ge(
+		asprintf(&cfg,
+			 "{\"root\":{\"path\":\"rootfs\"},\"mounts\":[{\"destination\":"
+			 "\"/proc\",\"type\":\"proc\"},{\"destination\":\"/data/host-file\","
+			 "\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"bind\","
+			 "\"ro\"]}]}",
+			 bpath("host-file")),
+		0);
+	do_checks = false;
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	if (s == 77) {
+		free(cfg);
+		return;
+	}
+	ck_assert_int_eq(s, 1);
+	ck_assert_msg(strstr(msg, "the path must be reachable by it") != NULL, "got: %s", msg);
+	open_sources = true;
+	extra_check = check_private_bundle;
+	s = run_container(cfg, false, -1, msg, sizeof(msg));
+	free(cfg);
+	ck_assert_msg(s == 0, "the container failed (%d): %s", s, msg);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ console */
 
 START_TEST(console_connect_errors)
@@ -1061,6 +1127,7 @@ static Suite *oci_rootfs_suite(void)
 	jl_tcase_add_root(tr, setup_refuses_host_hostname_and_sysctl);
 	jl_tcase_add_root(tr, setup_one_id_userns);
 	jl_tcase_add_root(tr, setup_allowed_devices);
+	jl_tcase_add_root(tr, setup_private_bundle);
 	jl_tcase_add_root(tr, console_over_socket);
 	suite_add_tcase(s, tr);
 	return s;
