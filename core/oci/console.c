@@ -102,7 +102,7 @@ static int open_pty(unsigned rows, unsigned cols, int *ret_master, int *ret_slav
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 					"process.terminal: cannot unlock the pty");
-	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0 && (errno == EINVAL || errno == ENOTTY)) {
 		/* Before Linux 4.13: by name, which is the container's own devpts here. */
 		char name[64];
@@ -110,7 +110,7 @@ static int open_pty(unsigned rows, unsigned cols, int *ret_master, int *ret_slav
 		if (ptsname_r(master, name, sizeof(name)) != 0)
 			return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 						"process.terminal: cannot name the pty");
-		slave = open(name, O_RDWR | O_NOCTTY);
+		slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	}
 	if (slave < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
@@ -145,6 +145,10 @@ static int take_terminal(int slave, struct joblet_error **err)
 		if (slave != fd && dup2(slave, fd) < 0)
 			return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 						"process.terminal: cannot make the pty fd %d", fd);
+	/* dup2() gave 0, 1, 2 without close-on-exec; the slave itself may be one of them. */
+	if (slave <= 2 && fcntl(slave, F_SETFD, 0) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"process.terminal: cannot keep the pty across exec");
 	return 0;
 }
 

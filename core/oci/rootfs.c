@@ -1425,7 +1425,7 @@ static int copy_tree(int from, int to, int depth, const char *what, struct joble
 		return joblet_error_set(err, JOBLET_E_LIMIT, 0,
 					"tmpcopyup: `%s` is deeper than %d folders", what,
 					COPYUP_MAX_DEPTH);
-	fd = dup(from);
+	fd = fcntl(from, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);

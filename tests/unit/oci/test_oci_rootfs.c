@@ -597,7 +597,10 @@ static int container_main(const char *cfg_text, bool readonly, int console_fd)
 		printf("isatty=%d sid=%d rows=%u cols=%u\n", isatty(1), getsid(0) == getpid(),
 		       ws.ws_row, ws.ws_col);
 		fflush(stdout);
-		return 0;
+		/* The terminal survives exec, as the container's process sees it. */
+		execl("/bin/busybox", "sh", "-c",
+		      "test -t 0 && test -t 2 && echo exec-tty-ok; stty size", (char *)NULL);
+		return 127;
 	}
 	if (extra_check)
 		extra_check();
@@ -1087,7 +1090,8 @@ START_TEST(console_over_socket)
 	}
 	out[got] = '\0';
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(strstr(out, "isatty=1 sid=1 rows=24 cols=80") != NULL,
+	ck_assert_msg(strstr(out, "isatty=1 sid=1 rows=24 cols=80") != NULL &&
+			      strstr(out, "exec-tty-ok") != NULL && strstr(out, "24 80") != NULL,
 		      "the container printed `%s`", out);
 	close(master);
 	close(asock);
