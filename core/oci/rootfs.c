@@ -1342,6 +1342,7 @@ static bool is_dev(const char *p)
 /* sysfs in a user namespace that does not own the network namespace: the host's, read-only. */
 static int sysfs_fallback(struct setup *s, const struct rf_mount *m, struct joblet_error **err)
 {
+	char cg[PATH_MAX], dp[40];
 	_cleanup_close_ int fd = -1;
 	int r = bind_host(s, "/sys", m->dest, true, true, err);
 
@@ -1350,10 +1351,24 @@ static int sysfs_fallback(struct setup *s, const struct rf_mount *m, struct jobl
 	fd = open_in_root(s->root_fd, m->dest, O_PATH);
 	if (fd < 0)
 		return sys_err(err, errno, "cannot open", m->dest);
-	return set_attr_recursive(fd,
-				  RF_MOUNT_ATTR_RDONLY | RF_MOUNT_ATTR_NOSUID |
-					  RF_MOUNT_ATTR_NODEV | RF_MOUNT_ATTR_NOEXEC,
-				  m->dest, err);
+	r = set_attr_recursive(fd,
+			       RF_MOUNT_ATTR_RDONLY | RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV |
+				       RF_MOUNT_ATTR_NOEXEC,
+			       m->dest, err);
+	if (r < 0)
+		return r; /* The host's cgroup trees (every other container's) are not the
+			     container's to see. */
+	close(fd);
+	if ((size_t)snprintf(cg, sizeof(cg), "%s/fs/cgroup", m->dest) >= sizeof(cg))
+		return sys_err(err, ENAMETOOLONG, "cannot hide the host's cgroups under", m->dest);
+	fd = open_in_root(s->root_fd, cg, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : sys_err(err, errno, "cannot open", cg);
+	fd_path(fd, dp);
+	if (mount("tmpfs", dp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=4k,nr_inodes=1,mode=0555") < 0)
+		return sys_err(err, errno, "cannot hide the host's cgroups under", cg);
+	return 0;
 }
 
 #define COPYUP_MAX_DEPTH 64

@@ -889,6 +889,25 @@ START_TEST(setup_refuses_host_hostname_and_sysctl)
 }
 END_TEST
 
+/* sysfs bound from the host (no network namespace of its own), without the host's cgroups. */
+static void check_sys_without_cgroups(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (access("/sys/kernel", F_OK) < 0)
+		fail_in("/sys is not the host's sysfs: %s", strerror(errno));
+	if (mkdir("/sys/x", 0755) == 0 || errno != EROFS)
+		fail_in("/sys is not read-only: %s", strerror(errno));
+	d = opendir("/sys/fs/cgroup");
+	if (!d)
+		fail_in("cannot list /sys/fs/cgroup: %s", strerror(errno));
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			fail_in("/sys/fs/cgroup shows the host's `%s`", e->d_name);
+	closedir(d);
+}
+
 /* A user namespace of one id (rootless): devpts's usual gid=5 is not mapped, and is dropped. */
 START_TEST(setup_one_id_userns)
 {
@@ -897,12 +916,13 @@ START_TEST(setup_one_id_userns)
 			  "\"type\":\"proc\"},{\"destination\":\"/dev/pts\",\"type\":\"devpts\","
 			  "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\","
 			  "\"mode=0620\",\"gid=5\"]},{\"destination\":\"/dev/mqueue\",\"type\":"
-			  "\"mqueue\"}]}";
+			  "\"mqueue\"},{\"destination\":\"/sys\",\"type\":\"sysfs\"}]}";
 	int s;
 
 	bundle_make();
 	do_checks = false;
 	one_id = true;
+	extra_check = check_sys_without_cgroups;
 	s = run_container(cfg, false, -1, msg, sizeof(msg));
 	if (s == 77)
 		return;
