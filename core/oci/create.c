@@ -318,6 +318,9 @@ static int parse_all(struct oci_create *c, struct joblet_error **err)
 		r = oci_process_parse(c->ctx, process, &c->process, err);
 	if (r == 0)
 		r = oci_rootfs_parse(c->ctx, c->bundle, c->config, &c->rootfs, err);
+	/* The container's root may not reach the bundle (containerd's are 0700): open it here. */
+	if (r == 0)
+		r = oci_rootfs_open_sources(c->rootfs, err);
 	if (r == 0)
 		r = oci_cgroup_parse(c->ctx, c->id, linux_obj, &c->cgroup, err);
 	if (r == 0)

@@ -198,6 +198,17 @@ int oci_rootfs_parse(const struct oci_ctx *ctx, const char *bundle, json_object 
  * masked and read-only paths, root read-only if asked, sysctls, hostname.
  */
 int oci_rootfs_setup(const struct oci_rootfs *r, struct joblet_error **err);
+/*
+ * Caller, after parse and before the container's first process is made
+ * (optional): open root.path and every bind mount's source as
+ * detached private copies of their mount trees (open_tree), which setup
+ * then attaches.  Needed when the container's root, an unprivileged host
+ * user, cannot reach those paths itself (containerd keeps bundles in 0700
+ * folders).  Without the privilege to (a rootless caller) or before
+ * Linux 5.2 it does nothing, and setup opens the paths itself.  The fds
+ * are close-on-exec and closed by oci_rootfs_free.
+ */
+int oci_rootfs_open_sources(struct oci_rootfs *r, struct joblet_error **err);
 void oci_rootfs_free(struct oci_rootfs *r);
 
 /* --- process.c ------------------------------------------------------ */
