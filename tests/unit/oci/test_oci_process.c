@@ -28,6 +28,14 @@
 
 static struct oci_ctx test_ctx;
 
+/* Valgrind keeps RLIMIT_NOFILE for itself: a process under it cannot set that limit. */
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload");
+}
+
 static void setup(void)
 {
 	jl_tmp_setup();
@@ -374,8 +382,11 @@ static int wait_exit(pid_t pid)
 
 START_TEST(apply_in_userns)
 {
+	const char *rlimits =
+		under_valgrind() ? "[]"
+				 : "[{\"type\": \"RLIMIT_NOFILE\", \"hard\": 100, \"soft\": 100}]";
 	struct oci_process *p = NULL;
-	char msg[1024], rep[4096];
+	char json[2048], msg[1024], rep[4096];
 	int fd, code;
 	pid_t pid;
 
@@ -383,12 +394,13 @@ START_TEST(apply_in_userns)
 		printf("# user namespaces are not available here; apply not tested\n");
 		return;
 	}
-	ck_assert_int_eq(
-		parse("{\"args\": [\"true\"], \"cwd\": \"/tmp\", \"user\": {\"uid\": 1000, \"gid\": 1000, \"umask\": 63, \"additionalGids\": [10, 20]}, \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 100, \"soft\": 100}], \"capabilities\": {\"bounding\": " CAPS_2
-		      ", \"effective\": " CAPS_2 ", \"permitted\": " CAPS_2
-		      ", \"inheritable\": " CAPS_2 ", \"ambient\": " CAPS_2 "}}",
-		      &p, msg, sizeof(msg)),
-		0);
+	snprintf(
+		json, sizeof(json),
+		"{\"args\": [\"true\"], \"cwd\": \"/tmp\", \"user\": {\"uid\": 1000, \"gid\": 1000, \"umask\": 63, \"additionalGids\": [10, 20]}, \"rlimits\": %s, \"capabilities\": {\"bounding\": " CAPS_2
+		", \"effective\": " CAPS_2 ", \"permitted\": " CAPS_2 ", \"inheritable\": " CAPS_2
+		", \"ambient\": " CAPS_2 "}}",
+		rlimits);
+	ck_assert_msg(parse(json, &p, msg, sizeof(msg)) == 0, "%s", msg);
 	pid = fork_in_userns(p, apply_and_report, &fd);
 	read_report(fd, rep, sizeof(rep));
 	code = wait_exit(pid);
@@ -402,7 +414,7 @@ START_TEST(apply_in_userns)
 	ck_assert_msg(strstr(rep, "Uid=1000\t1000\t1000\t1000\n"), "%s", rep);
 	ck_assert_msg(strstr(rep, "Gid=1000\t1000\t1000\t1000\n"), "%s", rep);
 	ck_assert_msg(strstr(rep, "Groups=10 20 1000\n"), "%s", rep);
-	ck_assert_msg(strstr(rep, "NOFILE=100/100\n"), "%s", rep);
+	ck_assert_msg(under_valgrind() || strstr(rep, "NOFILE=100/100\n"), "%s", rep);
 	ck_assert_msg(strstr(rep, "umask=77\n"), "%s", rep);
 	ck_assert_msg(strstr(rep, "cwd=/tmp\n"), "%s", rep);
 	oci_process_free(p);
