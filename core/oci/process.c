@@ -229,6 +229,10 @@ static int parse_args_env_cwd(struct oci_process *p, json_object *process,
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
 			"config.json: process.cwd: must be a string (an absolute path)");
+	if (json_object_get_string(v)[0] != '/')
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"config.json: process.cwd: `%s` is not an absolute path",
+					json_object_get_string(v));
 	return oci_process_set_cwd(p, json_object_get_string(v), err);
 }
 
@@ -643,8 +647,7 @@ int oci_process_set_cwd(struct oci_process *p, const char *cwd, struct joblet_er
 
 	if (!cwd || cwd[0] != '/')
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"config.json: process.cwd: `%s` is not an absolute path",
-					cwd ? cwd : "");
+					"--cwd `%s`: must be an absolute path", cwd ? cwd : "");
 	if (!(copy = strdup(cwd)))
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	free(p->cwd);

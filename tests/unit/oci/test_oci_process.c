@@ -237,7 +237,8 @@ START_TEST(set_env_cwd)
 		strstr(joblet_error_message(e), "`novalue`: must be of the form NAME=VALUE"));
 	joblet_error_clear(&e);
 	ck_assert_int_lt(oci_process_set_cwd(p, "rel", &e), 0);
-	ck_assert_ptr_nonnull(strstr(joblet_error_message(e), "is not an absolute path"));
+	ck_assert_ptr_nonnull(
+		strstr(joblet_error_message(e), "--cwd `rel`: must be an absolute path"));
 	joblet_error_clear(&e);
 	ck_assert_int_eq(oci_process_set_cwd(p, "/tmp", NULL), 0);
 	oci_process_free(p);
