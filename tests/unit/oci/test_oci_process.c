@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -356,6 +357,9 @@ static int apply_and_report(const struct oci_process *p, int fd)
 		"CapBnd=%s\nCapEff=%s\nCapPrm=%s\nCapInh=%s\nCapAmb=%s\nUid=%s\nGid=%s\nGroups=%s\nNOFILE=%llu/%llu\numask=%o\ncwd=%s\n",
 		v[0], v[1], v[2], v[3], v[4], v[5], v[6], groups, (unsigned long long)rl.rlim_cur,
 		(unsigned long long)rl.rlim_max, (unsigned)umask(0), cwd);
+	n += snprintf(out + n, sizeof(out) - (size_t)n, "sched=%d nice=%d ioprio=%ld\n",
+		      sched_getscheduler(0), getpriority(PRIO_PROCESS, 0),
+		      syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0));
 	return write(fd, out, (size_t)n) == n ? 0 : 2;
 }
 
@@ -442,6 +446,31 @@ START_TEST(apply_no_caps)
 	ck_assert_msg(strstr(rep, "CapPrm=0000000000000000\n"), "%s", rep);
 	ck_assert_msg(strstr(rep, "Uid=0\t0\t0\t0\n"), "%s", rep);
 	ck_assert_msg(strstr(rep, "umask=22\n"), "%s", rep);
+	oci_process_free(p);
+}
+END_TEST
+
+/* ioPriority and the scheduler policies a process may choose for itself. */
+START_TEST(apply_sched)
+{
+	struct oci_process *p = NULL;
+	char msg[1024], rep[4096];
+	int fd, code;
+	pid_t pid;
+
+	if (!can_unshare_userns())
+		return;
+	ck_assert_msg(
+		parse("{" BASE
+		      ", \"scheduler\": {\"policy\": \"SCHED_BATCH\", \"nice\": 7}, \"ioPriority\": {\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 6}}",
+		      &p, msg, sizeof(msg)) == 0,
+		"%s", msg);
+	pid = fork_in_userns(p, apply_and_report, &fd);
+	read_report(fd, rep, sizeof(rep));
+	code = wait_exit(pid);
+	ck_assert_msg(code == 0, "child exit %d: %s", code, rep);
+	/* SCHED_BATCH is 3; IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE = 2, 6) = (2 << 13) | 6. */
+	ck_assert_msg(strstr(rep, "sched=3 nice=7 ioprio=16390\n"), "%s", rep);
 	oci_process_free(p);
 }
 END_TEST
@@ -622,6 +651,7 @@ static Suite *process_suite(void)
 	jl_tcase_add_root(tr, apply_in_userns);
 	jl_tcase_add_root(tr, apply_no_caps);
 	jl_tcase_add_root(tr, apply_errors);
+	jl_tcase_add_root(tr, apply_sched);
 	tcase_add_test(tr, exec_fifo);
 	tcase_add_test(tr, exec_errors);
 	tcase_add_test(tr, exec_sets_nnp);
