@@ -369,6 +369,7 @@ include tests/unit/plugins/scheduler/scheduler.mk
 include tests/unit/plugins/registry/registry.mk
 include tests/unit/oci/cgroup.mk
 include tests/unit/oci/oci.mk
+include tests/unit/oci/proc.mk
 
 JL_TEST_ENVIRONMENT = \
 	JOBLET_TEST_SRCDIR='$(abs_top_srcdir)' \

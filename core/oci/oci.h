@@ -260,6 +260,8 @@ void oci_process_free(struct oci_process *p);
  * refused.
  */
 int oci_seccomp_parse(json_object *seccomp, struct oci_seccomp **ret, struct joblet_error **err);
+/* System-call names of the profile this libseccomp does not know (skipped, as runc does). */
+size_t oci_seccomp_unknown_count(const struct oci_seccomp *sc);
 /* Child: load it (no_new_privs is already set). */
 int oci_seccomp_load(const struct oci_seccomp *sc, struct joblet_error **err);
 void oci_seccomp_free(struct oci_seccomp *sc);
