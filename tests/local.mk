@@ -413,7 +413,7 @@ EXTRA_DIST += tests/integration/hostile/README.md
 
 # The scheduler benchmark (not part of `make check`): make tests/bench/bench_sched
 # && tests/bench/bench_sched build-plugins
-EXTRA_PROGRAMS += tests/bench/bench_sched tests/bench/bench_log_event
+EXTRA_PROGRAMS = tests/bench/bench_sched tests/bench/bench_log_event
 tests_bench_bench_sched_SOURCES = tests/bench/bench_sched.c
 tests_bench_bench_sched_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -I$(top_srcdir)/core/lib
 tests_bench_bench_sched_LDADD = libjoblet.la
