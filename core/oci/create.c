@@ -385,6 +385,10 @@ static _Noreturn void run_stage1(struct oci_create *c)
 	char type, text[64], pid_text[32];
 	pid_t init;
 
+	/* The container's lock is create's: held by us, it would keep `start` out until exec. */
+	close(c->st->lock_fd);
+	close(c->st->dir_fd);
+	c->st->lock_fd = c->st->dir_fd = -1;
 	if (oci_sync_recv(fd, &type, text, sizeof(text)) < 0 || type != OCI_MSG_GO)
 		_exit(1);
 	/* Open every namespace first: their paths are the host's. */
