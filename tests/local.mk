@@ -22,6 +22,9 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_job_init.sh \
 	tests/integration/test_job_uid.sh \
 	tests/integration/test_daemon_hygiene.sh \
+	tests/integration/test_oci_containerd.sh \
+	tests/integration/test_oci_podman.sh \
+	tests/integration/test_oci_slurm.sh \
 	tests/sdk/test_sdk.sh
 
 EXTRA_DIST += \
@@ -30,6 +33,7 @@ EXTRA_DIST += \
 	tests/valgrind.supp \
 	tests/lsan.supp \
 	tests/integration/tap.sh \
+	tests/integration/oci_clients.sh \
 	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \
 	tests/fixtures/README.md \
