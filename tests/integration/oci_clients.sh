@@ -12,7 +12,7 @@
 #   oci_bundle DIR [UID GID]       DIR/config.json + DIR/rootfs; with UID GID,
 #                                  a rootless bundle whose user namespace maps
 #                                  0 to UID/GID (as `runc spec --rootless`)
-#   oci_free_port                  a TCP port nobody listens on
+#   oci_free_port [AFTER]          a TCP port nobody is bound to (above AFTER)
 #   oci_calls                      prints the runtime's calls as TAP comments,
 #                                  ids and folders replaced by placeholders
 #                                  (and by the sed script $OCI_CALLS_SED first)
@@ -126,18 +126,15 @@ EOJ
 }
 
 # A port in 20000..59999 that no socket on this host is bound to (from
-# /proc/net/tcp*, so it needs neither ss nor python).
-oci_free_port() {
-	_p=`expr 20000 + \( $$ \* 7 + ${_oci_port_n:-0} \* 131 \) % 40000`
+# /proc/net/tcp*, so it needs neither ss nor python), above AFTER if given.
+oci_free_port() { # [after]
+	_p=${1:-`expr 20000 + $$ % 30000`}
 	while :; do
-		_hex=`printf '%04X' $_p`
-		if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '{print $2}' | grep -q ":$_hex\$"; then
-			_oci_port_n=`expr ${_oci_port_n:-0} + 1`
-			echo $_p
-			return
-		fi
 		_p=`expr $_p + 1`
+		_hex=`printf '%04X' $_p`
+		cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '{print $2}' | grep -q ":$_hex\$" || break
 	done
+	echo $_p
 }
 
 # The runtime's calls, so a failure shows what the client asked for (and the
