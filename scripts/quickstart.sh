@@ -19,9 +19,9 @@
 #                                   Slurm, munge; no service started), preceded
 #                                   by a build with every plugin disabled,
 #                                   the libFuzzer harnesses run (see `fuzz`),
-#                                   a build with
-#                                   ASan and UBSan and its `make check`,
-#                                   `make check-src`, `make format-check` and
+#                                   a build with ASan and UBSan and its
+#                                   `make check`, `make check-src`,
+#                                   `make format-check` and
 #                                   `make distcheck`; the last line sums the
 #                                   sanitizer run's results and test's
 #   ./scripts/quickstart.sh fuzz    build the libFuzzer harnesses with clang in
