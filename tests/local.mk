@@ -44,6 +44,7 @@ EXTRA_DIST += \
 	tests/bench/README.md \
 	tests/bench/bench_install.sh \
 	tests/bench/bench_isolation.sh \
+	tests/bench/bench_oci.sh \
 	tests/bench/bench_api.sh \
 	tests/bench/bench_cron.sh \
 	tests/bench/bench_daemon.sh \
