@@ -15,7 +15,10 @@
 #
 # The runtime is $JOBLET_OCI_RUNTIME (default: the build tree's joblet-oci;
 # SKIP when there is none); proven with JOBLET_OCI_RUNTIME=`command -v runc`.
-# Needs root; SKIPs without podman/conmon.  About 30 s.
+# Needs root; SKIPs without podman/conmon.  About 30 s.  Outside $TMP:
+# the runtime's default state folder (podman passes no --root: /run/runc for
+# runc, /run/joblet-oci for joblet-oci) and /run/containers/networks, an
+# empty folder podman makes once, like every podman of the host.
 #
 # What podman 4.3.1 (through conmon 2.1.6) called, runc 1.1.5 as the
 # runtime.  No global flags at all: no --root (so the runtime's default state
