@@ -14,11 +14,14 @@
 #                                   -Werror, run every test (unit, integration,
 #                                   SDK; unit tests again under valgrind); the
 #                                   last line is "N passed, N failed"
-#   ./scripts/quickstart.sh ci      what CI runs: `test`, preceded by a build with
-#                                   every plugin disabled, the libFuzzer
-#                                   harnesses run (see `fuzz`), a build with
-#                                   ASan and UBSan and its `make check`,
-#                                   `make check-src`, `make format-check` and
+#   ./scripts/quickstart.sh ci      what CI runs: `test`, with joblet-oci's real
+#                                   clients installed (containerd, podman,
+#                                   Slurm, munge; no service started), preceded
+#                                   by a build with every plugin disabled,
+#                                   the libFuzzer harnesses run (see `fuzz`),
+#                                   a build with ASan and UBSan and its
+#                                   `make check`, `make check-src`,
+#                                   `make format-check` and
 #                                   `make distcheck`; the last line sums the
 #                                   sanitizer run's results and test's
 #   ./scripts/quickstart.sh fuzz    build the libFuzzer harnesses with clang in
@@ -34,6 +37,9 @@ DEPS="build-essential autoconf automake libtool pkg-config xz-utils
 libcurl4-gnutls-dev nettle-dev libgnutls28-dev libjson-c-dev libarchive-dev
 libyaml-dev libsqlite3-dev libmicrohttpd-dev libseccomp-dev check valgrind gnutls-bin
 curl qemu-system-x86 busybox-static cpio clang-format"
+# The real clients of joblet-oci, for its tests (tests/integration/test_oci_*.sh,
+# which skip without them): installed by ci mode only, see client_deps.
+OCI_CLIENT_DEPS="containerd podman runc slurmd slurmctld slurm-client munge"
 CONFIGURE_FLAGS="--prefix=/usr/local --sysconfdir=/etc --localstatedir=/var"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
@@ -70,6 +76,25 @@ deps() { # [packages; default $DEPS]
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
+}
+
+# The OCI clients' packages would start containerd, munged, slurmctld and
+# slurmd from their postinst (invoke-rc.d, deb-systemd-invoke); the tests
+# start their own, on their own sockets and ports, so the system's are not
+# wanted: a policy-rc.d that denies every start holds while they install,
+# unless the machine already has one (then its own policy applies).
+client_deps() {
+	policy=/usr/sbin/policy-rc.d
+	made_policy=""
+	if [ "$(id -u)" -eq 0 ] && [ ! -e $policy ]; then
+		printf '#!/bin/sh\n# quickstart.sh: no service starts while the OCI clients install\nexit 101\n' >$policy
+		chmod 755 $policy
+		made_policy=yes
+	fi
+	status=0
+	deps "$OCI_CLIENT_DEPS" || status=$?
+	if [ -n "$made_policy" ]; then rm -f $policy; fi
+	return $status
 }
 
 configure() { # extra flags...
@@ -218,6 +243,7 @@ run_fuzz() {
 
 run_ci() {
 	deps
+	client_deps
 	[ -x configure ] || ./autogen.sh
 	say "build and test with every plugin disabled"
 	rm -rf build-noplugins && mkdir build-noplugins

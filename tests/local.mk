@@ -23,6 +23,9 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_job_uid.sh \
 	tests/integration/test_daemon_hygiene.sh \
 	tests/integration/test_oci_lifecycle.sh \
+	tests/integration/test_oci_containerd.sh \
+	tests/integration/test_oci_podman.sh \
+	tests/integration/test_oci_slurm.sh \
 	tests/sdk/test_sdk.sh
 
 EXTRA_DIST += \
@@ -31,6 +34,7 @@ EXTRA_DIST += \
 	tests/valgrind.supp \
 	tests/lsan.supp \
 	tests/integration/tap.sh \
+	tests/integration/oci_clients.sh \
 	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \
 	tests/fixtures/README.md \
@@ -41,6 +45,7 @@ EXTRA_DIST += \
 	tests/bench/README.md \
 	tests/bench/bench_install.sh \
 	tests/bench/bench_isolation.sh \
+	tests/bench/bench_oci.sh \
 	tests/bench/bench_api.sh \
 	tests/bench/bench_cron.sh \
 	tests/bench/bench_daemon.sh \
