@@ -206,7 +206,7 @@ int oci_cmd_list(struct oci_ctx *ctx, int argc, char **argv)
 	json_object *all;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "+f:q", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "f:q", opts, NULL)) != -1) {
 		if (o == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
 			json = strcmp(optarg, "json") == 0;
 		else if (o == 'q')
@@ -277,7 +277,7 @@ int oci_cmd_kill(struct oci_ctx *ctx, int argc, char **argv)
 	enum oci_status s;
 	int o, sig = SIGTERM, r;
 
-	while ((o = getopt_long(argc, argv, "+a", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "a", opts, NULL)) != -1) {
 		if (o != 'a')
 			return usage_error(ctx, "kill [--all] ID [SIGNAL]");
 		all = true;
@@ -338,7 +338,7 @@ int oci_cmd_delete(struct oci_ctx *ctx, int argc, char **argv)
 	enum oci_status s;
 	int o, r;
 
-	while ((o = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
 		if (o != 'f')
 			return usage_error(ctx, "delete [--force] ID");
 		force = true;
@@ -590,7 +590,7 @@ int oci_cmd_update(struct oci_ctx *ctx, int argc, char **argv)
 					   (int)(1000 + i) };
 	opts[n] = (struct option){ "resources", required_argument, NULL, 'r' };
 	opts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
-	while (r == 0 && (o = getopt_long(argc, argv, "+r:", opts, NULL)) != -1) {
+	while (r == 0 && (o = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
 		if (o == 'r')
 			file = optarg;
 		else if (o >= 1000 && o < 1000 + (int)n)
@@ -651,7 +651,7 @@ int oci_cmd_events(struct oci_ctx *ctx, int argc, char **argv)
 	long long ooms = 0, now;
 	int o, r;
 
-	while ((o = getopt_long(argc, argv, "+si:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "si:", opts, NULL)) != -1) {
 		if (o == 's')
 			stats = true;
 		else if (o == 'i' && jl_parse_duration(optarg, &interval) == 0 && interval > 0)

@@ -705,7 +705,7 @@ static int parse_create_args(struct oci_ctx *ctx, int argc, char **argv, bool is
 	int o;
 
 	*ret_bundle = ".";
-	while ((o = getopt_long(argc, argv, is_run ? "+b:d" : "+b:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, is_run ? "b:d" : "b:", opts, NULL)) != -1) {
 		switch (o) {
 		case OPT_BUNDLE:
 			*ret_bundle = optarg;

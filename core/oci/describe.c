@@ -178,7 +178,7 @@ int oci_cmd_spec(struct oci_ctx *ctx, int argc, char **argv)
 	json_object *c;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "b:", opts, NULL)) != -1) {
 		if (o == 'b')
 			bundle = optarg;
 		else if (o != 'r') {
