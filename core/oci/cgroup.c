@@ -2181,6 +2181,19 @@ static int target_path(const struct oci_ctx *ctx, const char *id, const char *sp
 	return *ret ? 0 : joblet_error_set(err, JOBLET_E_NOMEM, 0, "out of memory");
 }
 
+/* Does linux.resources ask for any limit (device rules are not one)? */
+static bool limits_asked(json_object *res)
+{
+	if (!res)
+		return false;
+	json_object_object_foreach(res, key, val)
+	{
+		if (strcmp(key, "devices") != 0 && val && !json_object_is_type(val, json_type_null))
+			return true;
+	}
+	return false;
+}
+
 int oci_cgroup_parse(const struct oci_ctx *ctx, const char *id, json_object *linux_obj,
 		     struct oci_cgroup **ret, struct joblet_error **err)
 {
@@ -2207,6 +2220,16 @@ int oci_cgroup_parse(const struct oci_ctx *ctx, const char *id, json_object *lin
 	if (res && ((r = res_parse(cg, res, "config.json: linux.resources", &cg->res, err)) < 0 ||
 		    (r = res_check(cg, cg->res, "config.json: linux.resources", err)) < 0))
 		goto fail;
+	/*
+	 * Neither a cgroupsPath nor a limit (device rules aside): the caller
+	 * placed us where it wants the container, as slurmstepd does in the
+	 * step's cgroup, whose limits then hold and which it removes itself;
+	 * a cgroup of ours nested inside would keep it from doing so.
+	 */
+	if (!*spec && !ctx->systemd_cgroup && !limits_asked(res)) {
+		cg->managed = false;
+		debug_note(cg, "no cgroupsPath and no limits: the container stays in the caller's cgroup");
+	}
 	*ret = cg;
 	return 0;
 fail:

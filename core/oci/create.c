@@ -391,6 +391,12 @@ static _Noreturn void run_stage1(struct oci_create *c)
 	c->st->lock_fd = c->st->dir_fd = -1;
 	if (oci_sync_recv(fd, &type, text, sizeof(text)) < 0 || type != OCI_MSG_GO)
 		_exit(1);
+	{
+		_cleanup_error_ struct joblet_error *e = NULL;
+
+		if (oci_process_apply_rlimits(c->process, &e) < 0)
+			oci_sync_fail(fd, "setting up the process", e);
+	}
 	/* Open every namespace first: their paths are the host's. */
 	for (size_t i = 0; i < c->n_joins; i++) {
 		c->joins[i].fd = open(c->joins[i].path, O_RDONLY | O_CLOEXEC);
@@ -614,8 +620,15 @@ static int do_create(struct oci_create *c, const char *bundle, struct joblet_err
 	}
 	if (r == 0)
 		r = oci_cgroup_create(c->cgroup, err);
-	if (r == 0)
+	if (r == 0) {
+		/* Now what was made is recorded: a `delete` after a crash of ours removes it. */
 		c->cgroup_made = true;
+		c->st->cgroup = c->cgroup;
+		c->st->userns = c->userns;
+		r = oci_state_save(c->st, err);
+		c->st->cgroup = NULL;
+		c->st->userns = NULL;
+	}
 	if (r == 0)
 		r = make_fifo(c, err);
 	if (r == 0)

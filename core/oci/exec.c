@@ -76,6 +76,8 @@ static _Noreturn void exec_stage1(struct oci_exec *x)
 
 	if (oci_sync_recv(fd, &type, text, sizeof(text)) < 0 || type != OCI_MSG_GO)
 		_exit(1);
+	if (oci_process_apply_rlimits(x->process, &e) < 0)
+		oci_sync_fail(fd, "setting up the process", e);
 	if (oci_ns_join(x->st->pid, &e) < 0)
 		oci_sync_fail(fd, "joining the container", e);
 	if (oci_userns_enabled(x->st->userns) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))

@@ -238,6 +238,12 @@ void oci_process_set_terminal(struct oci_process *p, bool terminal);
  */
 int oci_process_apply(const struct oci_process *p, struct joblet_error **err);
 /*
+ * Stage 1, still the host's root: process.rlimits, so limits above the
+ * caller's own hard ones (which need CAP_SYS_RESOURCE on the host) are set
+ * before the user namespace takes that away.  apply sets them again.
+ */
+int oci_process_apply_rlimits(const struct oci_process *p, struct joblet_error **err);
+/*
  * Child, last: no_new_privs, joblet's floor filter (floor), then the
  * bundle's filter (sc, may be NULL); then, if fifo_fd >= 0, open it for
  * writing through /proc/self/fd (blocks until `start` reads) and write

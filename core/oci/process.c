@@ -691,6 +691,11 @@ static int apply_rlimits(const struct oci_process *p, struct joblet_error **err)
 	return 0;
 }
 
+int oci_process_apply_rlimits(const struct oci_process *p, struct joblet_error **err)
+{
+	return apply_rlimits(p, err);
+}
+
 static int apply_oom_score_adj(const struct oci_process *p, struct joblet_error **err)
 {
 	_cleanup_free_ char *cur_text = NULL;
