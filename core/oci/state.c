@@ -53,11 +53,29 @@ static int bad_id(const char *id, struct joblet_error **err)
 		id);
 }
 
+/* --root and the folders above it, as runc makes them (0700: its own only). */
+static int mkdir_p(const char *path)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -1;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int open_root(const struct oci_ctx *ctx, bool create, struct joblet_error **err)
 {
 	int fd;
 
-	if (create && mkdir(ctx->root, 0700) < 0 && errno != EEXIST)
+	if (create && mkdir_p(ctx->root) < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno,
 					"cannot make the state folder `%s` (--root)", ctx->root);
 	fd = open(ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
