@@ -58,10 +58,16 @@ oci_runtime_setup() {
 	RTLOG="$TMP/runtime-calls.log"
 	: >"$RTLOG"
 	chmod 666 "$RTLOG"
+	# joblet-oci's policy: the build tree's plugins (its seccomp floor).
+	RTPOLICY="$TMP/oci-policy.yml"
+	printf 'plugins:\n  dirs: [%s]\n' "$build/build-plugins" >"$RTPOLICY"
+	chmod 644 "$RTPOLICY"
 	RTW="$TMP/oci-runtime"
 	cat >"$RTW" <<EOW
 #!/bin/sh
 echo "\`id -u\` \$*" >>"$RTLOG"
+JOBLET_OCI_CONFIG="$RTPOLICY"
+export JOBLET_OCI_CONFIG
 exec "$RT" "\$@"
 EOW
 	chmod 755 "$RTW"
