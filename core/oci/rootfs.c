@@ -793,6 +793,54 @@ static int open_tree_private(const char *path, bool rec, const char *field, int 
 	return fd;
 }
 
+static int make_target(int root_fd, const char *dest, bool file, struct joblet_error **err);
+
+/* Is dest at or below the destination of a mount before mounts[i]? */
+static bool under_earlier_mount(const struct oci_rootfs *r, size_t i, const char *dest)
+{
+	for (size_t k = 0; k < i; k++) {
+		size_t n = strlen(r->mounts[k].dest);
+
+		if (strncmp(dest, r->mounts[k].dest, n) == 0 &&
+		    (dest[n] == '/' || dest[n] == '\0' || n == 1))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The mount points that lie on the bundle's root itself, made by the
+ * caller (the host's root) as runc makes them: the container's root, an
+ * unprivileged user on the host, cannot create them in folders of a
+ * root-owned rootfs (containerd's /run, podman's /etc/hosts).  Those under
+ * another mount (a tmpfs /dev) are the container's to make.  A failure is
+ * left for setup to report.
+ */
+static void premake_targets(const struct oci_rootfs *r)
+{
+	_cleanup_close_ int root = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool dev = false;
+
+	if (root < 0)
+		return;
+	for (size_t i = 0; i < r->n_mounts; i++) {
+		const struct rf_mount *m = &r->mounts[i];
+		struct stat st;
+		bool file;
+		int fd;
+
+		dev = dev || strcmp(m->dest, "/dev") == 0;
+		if (under_earlier_mount(r, i, m->dest))
+			continue;
+		file = m->bind && m->source && stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode);
+		fd = make_target(root, m->dest, file, NULL);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!dev && mkdirat(root, "dev", 0755) < 0 && errno != EEXIST)
+		return;
+}
+
 int oci_rootfs_open_sources(struct oci_rootfs *r, struct joblet_error **err)
 {
 	char field[64];
@@ -813,6 +861,7 @@ int oci_rootfs_open_sources(struct oci_rootfs *r, struct joblet_error **err)
 	}
 	if (r->root_tree < 0)
 		return r->root_tree;
+	premake_targets(r);
 	for (size_t i = 0; i < r->n_mounts; i++) {
 		const struct rf_mount *m = &r->mounts[i];
 
