@@ -621,11 +621,18 @@ static int do_create(struct oci_create *c, const char *bundle, struct joblet_err
 	if (r == 0)
 		r = oci_cgroup_create(c->cgroup, err);
 	if (r == 0) {
+		json_object *cgj = NULL;
+
 		/* Now what was made is recorded: a `delete` after a crash of ours removes it. */
 		c->cgroup_made = true;
+		if (oci_cgroup_to_json(c->cgroup, &cgj, err) < 0 ||
+		    oci_rootfs_set_cgroups(c->rootfs, cgj, err) < 0)
+			r = -JOBLET_E_NOMEM;
+		json_object_put(cgj);
 		c->st->cgroup = c->cgroup;
 		c->st->userns = c->userns;
-		r = oci_state_save(c->st, err);
+		if (r == 0)
+			r = oci_state_save(c->st, err);
 		c->st->cgroup = NULL;
 		c->st->userns = NULL;
 	}

@@ -12,6 +12,8 @@
 #include <config.h>
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +91,7 @@ static int floor_load_plugin(const struct oci_ctx *ctx, struct oci_floor *f,
 	return 0;
 }
 
-/* The job view the plugin sees: a job of no spec of its own, caching under <root>/cache. */
+/* The job view the plugin sees: a job of no spec of its own, with a cache folder. */
 static int floor_make_job(const struct oci_ctx *ctx, struct oci_floor *f, struct joblet_error **err)
 {
 	_cleanup_free_ char *cache = NULL;
@@ -99,7 +101,15 @@ static int floor_make_job(const struct oci_ctx *ctx, struct oci_floor *f, struct
 	if (!ctx->root)
 		return joblet_error_set(err, JOBLET_E_INTERNAL, 0,
 					"no state folder (--root) for the floor's cache");
-	cache = jl_strdup_printf("%s/cache", ctx->root);
+	/*
+	 * The host's root keeps one cache for every --root (containerd's,
+	 * podman's...), beside the uid ranges, not among a caller's containers.
+	 */
+	if (geteuid() == 0 && (mkdir("/run/joblet-oci", 0700) == 0 || errno == EEXIST) &&
+	    (mkdir("/run/joblet-oci/cache", 0700) == 0 || errno == EEXIST))
+		cache = strdup("/run/joblet-oci/cache");
+	else
+		cache = jl_strdup_printf("%s/cache", ctx->root);
 	if (!cache)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	r = jl_job_spec_new(&spec, err);

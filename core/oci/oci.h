@@ -209,6 +209,11 @@ int oci_rootfs_setup(const struct oci_rootfs *r, struct joblet_error **err);
  * are close-on-exec and closed by oci_rootfs_free.
  */
 int oci_rootfs_open_sources(struct oci_rootfs *r, struct joblet_error **err);
+/*
+ * Caller, once the cgroup is made: its state (oci_cgroup_to_json), so a
+ * `cgroup` mount shows the container's own folder of each hierarchy.
+ */
+int oci_rootfs_set_cgroups(struct oci_rootfs *r, json_object *cgroup, struct joblet_error **err);
 void oci_rootfs_free(struct oci_rootfs *r);
 
 /* --- process.c ------------------------------------------------------ */

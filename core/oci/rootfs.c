@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "base/cleanup.h"
+#include "base/util.h"
 #include "oci/oci.h"
 
 #ifndef MS_NOSYMFOLLOW
@@ -148,6 +149,9 @@ struct oci_rootfs {
 	size_t n_sysctls;
 	char *hostname;
 	char *domainname;
+	/* The container's own cgroup folders (oci_rootfs_set_cgroups): what a cgroup mount shows. */
+	char **cg_mounts, **cg_dirs;
+	size_t n_cg;
 };
 
 /* The devices every container has, bound from the host's. */
@@ -877,6 +881,10 @@ int oci_rootfs_open_sources(struct oci_rootfs *r, struct joblet_error **err)
 
 void oci_rootfs_free(struct oci_rootfs *r)
 {
+	if (r) {
+		jl_strv_free(r->cg_mounts);
+		jl_strv_free(r->cg_dirs);
+	}
 	if (!r)
 		return;
 	if (r->trees_open) {
@@ -1297,6 +1305,56 @@ static int cg_bind_all(struct setup *s, const char *dest, struct cg_line *own, s
 	return r;
 }
 
+int oci_rootfs_set_cgroups(struct oci_rootfs *r, json_object *cgroup, struct joblet_error **err)
+{
+	json_object *hs, *managed;
+
+	if (json_object_object_get_ex(cgroup, "managed", &managed) && !json_object_get_boolean(managed))
+		return 0;
+	if (!json_object_object_get_ex(cgroup, "hierarchies", &hs))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(hs); i++) {
+		json_object *h = json_object_array_get_idx(hs, i), *mnt, *dir;
+
+		if (!json_object_object_get_ex(h, "mount", &mnt) ||
+		    !json_object_object_get_ex(h, "dir", &dir))
+			continue;
+		if (jl_strv_push(&r->cg_mounts, json_object_get_string(mnt)) < 0 ||
+		    jl_strv_push(&r->cg_dirs, json_object_get_string(dir)) < 0)
+			return nomem(err);
+		r->n_cg++;
+	}
+	return 0;
+}
+
+/* The hierarchies the caller made the container's cgroups in: each one's folder, by name. */
+static int cg_bind_known(struct setup *s, const char *dest, struct joblet_error **err)
+{
+	for (size_t i = 0; i < s->r->n_cg; i++) {
+		const char *base = strrchr(s->r->cg_mounts[i], '/');
+		char dst[PATH_MAX], dp[40];
+		int r;
+
+		if (!base || strncmp(s->r->cg_mounts[i], "/sys/fs/cgroup/", 15) != 0)
+			continue;
+		if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dest, base + 1) >= sizeof(dst))
+			return sys_err(err, ENAMETOOLONG, "cannot bind the cgroup", s->r->cg_dirs[i]);
+		if ((r = bind_host(s, s->r->cg_dirs[i], dst, false, true, err)) < 0)
+			return r;
+		{
+			_cleanup_close_ int fd = open_in_root(s->root_fd, dst, O_PATH);
+
+			if (fd < 0)
+				return sys_err(err, errno, "cannot open", dst);
+			fd_path(fd, dp);
+			r = remount_bind(dp, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, dst, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 static int mount_cgroup_v1(struct setup *s, const struct rf_mount *m, struct joblet_error **err)
 {
 	struct cg_line own[32];
@@ -1310,9 +1368,14 @@ static int mount_cgroup_v1(struct setup *s, const struct rf_mount *m, struct job
 	fd_path(fd, dp);
 	if (mount("tmpfs", dp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k") < 0)
 		return sys_err(err, errno, "cannot mount a tmpfs on", m->dest);
-	if ((r = cg_read_own(own, N_ELEMS(own), &n_own, err)) < 0)
-		return r;
-	r = cg_bind_all(s, m->dest, own, n_own, err);
+	/*
+	 * Known from the caller: read from inside, the cgroup namespace hides
+	 * where the container's folders are in each hierarchy.
+	 */
+	if (s->r->n_cg > 0)
+		r = cg_bind_known(s, m->dest, err);
+	else if ((r = cg_read_own(own, N_ELEMS(own), &n_own, err)) == 0)
+		r = cg_bind_all(s, m->dest, own, n_own, err);
 	for (size_t i = 0; i < n_own; i++) {
 		free(own[i].ctrls);
 		free(own[i].path);
