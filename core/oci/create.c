@@ -231,7 +231,12 @@ static int parse_namespaces(struct oci_create *c, struct joblet_error **err)
 			c->new_flags |= CLONE_NEWNS; /* always: the root is built in it */
 			continue;
 		}
-		if (c->ctx->policy.allow_host_namespaces)
+		/*
+		 * Rootless, the namespace left out is the caller's own, in which the
+		 * container's user namespace gives it nothing the caller lacks
+		 * (`runc spec --rootless` leaves the network out, as Slurm users do).
+		 */
+		if (c->ctx->policy.allow_host_namespaces || c->ctx->rootless)
 			continue;
 		for (size_t k = 0; k < sizeof(ns_types) / sizeof(ns_types[0]); k++)
 			if (ns_types[k].flag == needed[i])
