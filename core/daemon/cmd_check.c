@@ -132,7 +132,8 @@ static void oci_check(const struct jl_host_info *h, const struct isolation_verdi
 			seccomp = iso[i].reason;
 	v->root = v->rootless = NULL;
 	if (access(JOBLET_SBINDIR "/joblet-oci", X_OK) < 0)
-		v->root = v->rootless = "joblet-oci is not installed (configure --enable-oci, with libseccomp)";
+		v->root = v->rootless =
+			"joblet-oci is not installed (configure --enable-oci, with libseccomp)";
 	else if (seccomp)
 		v->root = v->rootless = seccomp;
 	if (!v->root && !h->privileged)
@@ -140,9 +141,11 @@ static void oci_check(const struct jl_host_info *h, const struct isolation_verdi
 	else if (!v->root && !userns_usable(0))
 		v->root = "user namespaces cannot be made (user.max_user_namespaces is 0?)";
 	if (!v->rootless && h->privileged && !userns_usable(65534))
-		v->rootless = "an unprivileged user cannot make a user namespace (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces)";
+		v->rootless =
+			"an unprivileged user cannot make a user namespace (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces)";
 	else if (!v->rootless && !h->privileged && !userns_usable(0))
-		v->rootless = "this user cannot make a user namespace (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces)";
+		v->rootless =
+			"this user cannot make a user namespace (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces)";
 }
 
 static void print_text(const struct jl_config *cfg, const struct jl_host_info *h,
@@ -244,7 +247,8 @@ static void print_text(const struct jl_config *cfg, const struct jl_host_info *h
 
 		oci_check(h, iso, n_iso, &v);
 		printf("joblet-oci: as root %s%s; rootless %s%s\n", v.root ? "no: " : "yes",
-		       v.root ? v.root : "", v.rootless ? "no: " : "yes", v.rootless ? v.rootless : "");
+		       v.root ? v.root : "", v.rootless ? "no: " : "yes",
+		       v.rootless ? v.rootless : "");
 	}
 	if (problems->n > 0) {
 		printf("\nproblems (joblet serve will refuse to start):\n");
@@ -338,7 +342,8 @@ static void print_json(const struct jl_config *cfg, const struct jl_host_info *h
 
 		oci_check(h, iso, n_iso, &v);
 		json_object_object_add(asroot, "usable", json_object_new_boolean(!v.root));
-		json_object_object_add(asroot, "reason", v.root ? json_object_new_string(v.root) : NULL);
+		json_object_object_add(asroot, "reason",
+				       v.root ? json_object_new_string(v.root) : NULL);
 		json_object_object_add(rl, "usable", json_object_new_boolean(!v.rootless));
 		json_object_object_add(rl, "reason",
 				       v.rootless ? json_object_new_string(v.rootless) : NULL);

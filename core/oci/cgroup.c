@@ -2228,7 +2228,9 @@ int oci_cgroup_parse(const struct oci_ctx *ctx, const char *id, json_object *lin
 	 */
 	if (!*spec && !ctx->systemd_cgroup && !limits_asked(res)) {
 		cg->managed = false;
-		debug_note(cg, "no cgroupsPath and no limits: the container stays in the caller's cgroup");
+		debug_note(
+			cg,
+			"no cgroupsPath and no limits: the container stays in the caller's cgroup");
 	}
 	*ret = cg;
 	return 0;

@@ -45,7 +45,8 @@ static void print_json(json_object *o, bool pretty)
 {
 	printf("%s\n",
 	       json_object_to_json_string_ext(
-		       o, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE
+		       o, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					   JSON_C_TO_STRING_NOSLASHESCAPE
 				 : JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stdout);
 }
@@ -301,7 +302,8 @@ int oci_cmd_kill(struct oci_ctx *ctx, int argc, char **argv)
 		   (r = oci_cgroup_signal_all(st->cgroup, sig, &e)) != -JOBLET_E_UNSUPPORTED)
 		; /* every process of its cgroup */
 	else {
-		/* Rootless without a cgroup of its own: its init, whose pid namespace ends with it. */
+		/* Rootless without a cgroup of its own: its init, whose pid namespace ends with it.
+		 */
 		joblet_error_clear(&e);
 		r = signal_init(st, sig, &e);
 	}

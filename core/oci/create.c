@@ -912,10 +912,12 @@ static int run_wait(struct oci_create *c, int master)
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 			if (pid == c->init) {
 				/* What the terminal still holds, then the code. */
-				while (master >= 0 && poll(&(struct pollfd){ master, POLLIN, 0 }, 1, 50) > 0 &&
+				while (master >= 0 &&
+				       poll(&(struct pollfd){ master, POLLIN, 0 }, 1, 50) > 0 &&
 				       pump(master, STDOUT_FILENO))
 					;
-				return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+				return WIFEXITED(status) ? WEXITSTATUS(status)
+							 : 128 + WTERMSIG(status);
 			}
 		p[0] = (struct pollfd){ sfd, POLLIN, 0 };
 		p[1] = (struct pollfd){ master, POLLIN, 0 };

@@ -124,7 +124,9 @@ int oci_cmd_features(struct oci_ctx *ctx, int argc, char **argv)
 		json_object_new_string(
 			"user namespace, seccomp floor, no_new_privs, new namespaces; see docs/oci.md"));
 	json_object_object_add(o, "annotations", ann);
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n",
+	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return 0;
 }

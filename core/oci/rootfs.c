@@ -149,7 +149,8 @@ struct oci_rootfs {
 	size_t n_sysctls;
 	char *hostname;
 	char *domainname;
-	/* The container's own cgroup folders (oci_rootfs_set_cgroups): what a cgroup mount shows. */
+	/* The container's own cgroup folders (oci_rootfs_set_cgroups): what a cgroup mount shows.
+	 */
 	char **cg_mounts, **cg_dirs;
 	size_t n_cg;
 };
@@ -1309,7 +1310,8 @@ int oci_rootfs_set_cgroups(struct oci_rootfs *r, json_object *cgroup, struct job
 {
 	json_object *hs, *managed;
 
-	if (json_object_object_get_ex(cgroup, "managed", &managed) && !json_object_get_boolean(managed))
+	if (json_object_object_get_ex(cgroup, "managed", &managed) &&
+	    !json_object_get_boolean(managed))
 		return 0;
 	if (!json_object_object_get_ex(cgroup, "hierarchies", &hs))
 		return 0;
@@ -1338,7 +1340,8 @@ static int cg_bind_known(struct setup *s, const char *dest, struct joblet_error 
 		if (!base || strncmp(s->r->cg_mounts[i], "/sys/fs/cgroup/", 15) != 0)
 			continue;
 		if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dest, base + 1) >= sizeof(dst))
-			return sys_err(err, ENAMETOOLONG, "cannot bind the cgroup", s->r->cg_dirs[i]);
+			return sys_err(err, ENAMETOOLONG, "cannot bind the cgroup",
+				       s->r->cg_dirs[i]);
 		if ((r = bind_host(s, s->r->cg_dirs[i], dst, false, true, err)) < 0)
 			return r;
 		{
@@ -1347,7 +1350,8 @@ static int cg_bind_known(struct setup *s, const char *dest, struct joblet_error 
 			if (fd < 0)
 				return sys_err(err, errno, "cannot open", dst);
 			fd_path(fd, dp);
-			r = remount_bind(dp, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, dst, err);
+			r = remount_bind(dp, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, dst,
+					 err);
 			if (r < 0)
 				return r;
 		}
