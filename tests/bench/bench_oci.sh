@@ -114,6 +114,12 @@ else
 	echo "note: crun is not installed (apt-get install crun)"
 fi
 oci=${JOBLET_OCI_RUNTIME:-}
+# joblet-oci's floor, the seccomp plugin, from the build tree unless a policy is named.
+if [ -z "${JOBLET_OCI_CONFIG:-}" ] && [ -d "$builddir/build-plugins" ]; then
+	printf 'plugins:\n  dirs: [%s]\n' "$(cd "$builddir" && pwd)/build-plugins" >"$tmp/oci-policy.yml"
+	JOBLET_OCI_CONFIG=$tmp/oci-policy.yml
+	export JOBLET_OCI_CONFIG
+fi
 if [ -z "$oci" ] && [ -x "$builddir/.libs/joblet-oci" ]; then
 	add joblet-oci env LD_LIBRARY_PATH="$builddir/.libs" "$builddir/.libs/joblet-oci"
 elif [ -z "$oci" ] && [ -x "$builddir/joblet-oci" ]; then
