@@ -8,6 +8,7 @@
  * Valgrind does not implement seccomp(2): under it the cases that load a
  * filter only build it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -179,9 +180,26 @@ START_TEST(floor_prepare_caches)
 	ck_assert_msg(oci_floor_prepare(&test_ctx, &f, &e) == 0, "%s", joblet_error_message(e));
 	oci_floor_free(f);
 	oci_floor_free(NULL);
-	/* The compiled program is kept under <root>/cache for the next container. */
-	ck_assert_int_eq(stat(jl_tmp_path("cache"), &st), 0);
-	ck_assert(S_ISDIR(st.st_mode));
+	/*
+	 * The compiled program is kept for the next container: the host's root
+	 * keeps one cache for every --root, anyone else under <root>/cache.
+	 */
+	{
+		const char *dir = geteuid() == 0 ? "/run/joblet-oci/cache" : jl_tmp_path("cache");
+		DIR *d;
+		struct dirent *de;
+		int files = 0;
+
+		ck_assert_int_eq(stat(dir, &st), 0);
+		ck_assert(S_ISDIR(st.st_mode));
+		ck_assert_int_eq(stat(jl_tmp_path("cache"), &st) == 0, geteuid() != 0);
+		d = opendir(dir);
+		ck_assert_ptr_nonnull(d);
+		while ((de = readdir(d)))
+			files += de->d_name[0] != '.';
+		closedir(d);
+		ck_assert_int_gt(files, 0);
+	}
 }
 END_TEST
 
