@@ -339,6 +339,15 @@ static int parse_all(struct oci_create *c, struct joblet_error **err)
 
 /* --- stage 1 and the init ------------------------------------------- */
 
+void oci_fds_for_exec(int preserve_fds)
+{
+	for (int i = 3; i < 3 + preserve_fds; i++)
+		fcntl(i, F_SETFD, 0);
+	if (syscall(SYS_close_range, 3 + preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
+		for (int i = 3 + preserve_fds; i < 65536; i++)
+			fcntl(i, F_SETFD, FD_CLOEXEC);
+}
+
 static _Noreturn void run_init(struct oci_create *c)
 {
 	_cleanup_error_ struct joblet_error *e = NULL;
@@ -357,15 +366,7 @@ static _Noreturn void run_init(struct oci_create *c)
 	}
 	if (oci_process_apply(c->process, &e) < 0)
 		oci_sync_fail(fd, "setting up the process", e);
-	/*
-	 * Descriptors the caller handed on (--preserve-fds) stay open; every
-	 * other one above stderr closes on exec, ours and any the caller leaked.
-	 */
-	for (int i = 3; i < 3 + c->preserve_fds; i++)
-		fcntl(i, F_SETFD, 0);
-	if (syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
-		for (int i = 3 + c->preserve_fds; i < 65536; i++)
-			fcntl(i, F_SETFD, FD_CLOEXEC);
+	oci_fds_for_exec(c->preserve_fds);
 	oci_sync_send(fd, OCI_MSG_READY, NULL);
 	close(fd);
 	oci_process_exec(c->process, c->floor, c->seccomp, c->fifo_fd, &e);
@@ -889,8 +890,7 @@ static bool pump(int from, int to)
 	return true;
 }
 
-/* run in the foreground: pass signals on (and the terminal, if ours), wait, exit as it did. */
-static int run_wait(struct oci_create *c, int master)
+int oci_wait_passing(pid_t child, int master)
 {
 	struct pollfd p[3];
 	sigset_t set;
@@ -910,7 +910,7 @@ static int run_wait(struct oci_create *c, int master)
 		pid_t pid;
 
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			if (pid == c->init) {
+			if (pid == child) {
 				/* What the terminal still holds, then the code. */
 				while (master >= 0 &&
 				       poll(&(struct pollfd){ master, POLLIN, 0 }, 1, 50) > 0 &&
@@ -938,7 +938,7 @@ static int run_wait(struct oci_create *c, int master)
 			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
 				ioctl(master, TIOCSWINSZ, &ws);
 		} else if (si.ssi_signo != SIGCHLD)
-			kill(c->init, (int)si.ssi_signo);
+			kill(child, (int)si.ssi_signo);
 	}
 }
 
@@ -1035,7 +1035,7 @@ int oci_cmd_run(struct oci_ctx *ctx, int argc, char **argv)
 		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
 			ioctl(master, TIOCSWINSZ, &ws);
 	}
-	code = run_wait(&c, master);
+	code = oci_wait_passing(c.init, master);
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	run_remove(ctx, c.id);

@@ -20,9 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,11 +55,7 @@ static _Noreturn void exec_process(struct oci_exec *x)
 	}
 	if (oci_process_apply(x->process, &e) < 0)
 		oci_sync_fail(fd, "setting up the process", e);
-	for (int i = 3; i < 3 + x->preserve_fds; i++)
-		fcntl(i, F_SETFD, 0);
-	if (syscall(SYS_close_range, 3 + x->preserve_fds, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
-		for (int i = 3 + x->preserve_fds; i < 65536; i++)
-			fcntl(i, F_SETFD, FD_CLOEXEC);
+	oci_fds_for_exec(x->preserve_fds);
 	oci_sync_send(fd, OCI_MSG_READY, NULL);
 	oci_process_exec(x->process, x->floor, x->seccomp, -1, &e);
 	oci_sync_fail(fd, "", e);
@@ -118,34 +112,6 @@ static int exec_talk(struct oci_exec *x, struct joblet_error **err)
 		else
 			return joblet_error_set(err, JOBLET_E_SYSTEM, 0,
 						"the process ended before it ran");
-	}
-}
-
-static int exec_wait(pid_t pid)
-{
-	sigset_t set;
-	_cleanup_close_ int sfd = -1;
-
-	sigemptyset(&set);
-	for (int s = 1; s < SIGRTMIN; s++)
-		if (s != SIGKILL && s != SIGSTOP && s != SIGSEGV && s != SIGBUS && s != SIGILL &&
-		    s != SIGFPE && s != SIGTTIN && s != SIGTTOU && s != SIGTSTP)
-			sigaddset(&set, s);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	for (;;) {
-		struct signalfd_siginfo si;
-		int status;
-		pid_t p;
-
-		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-			if (p == pid)
-				return WIFEXITED(status) ? WEXITSTATUS(status)
-							 : 128 + WTERMSIG(status);
-		if (sfd < 0 || read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGCHLD)
-			kill(pid, (int)si.ssi_signo);
 	}
 }
 
@@ -405,7 +371,7 @@ int oci_cmd_exec(struct oci_ctx *ctx, int argc, char **argv)
 	if (r < 0)
 		oci_log(ctx, "error", "exec in `%s`: %s", argv[first], joblet_error_message(e));
 	else
-		code = x.detach ? 0 : exec_wait(x.pid);
+		code = x.detach ? 0 : oci_wait_passing(x.pid, -1);
 out:
 	jl_strv_free(a.env);
 	jl_strv_free(a.caps);

@@ -387,6 +387,19 @@ int oci_sync_recv(int fd, char *ret_type, char *text, size_t size);
 /* In a forked process: send OCI_MSG_ERROR "what: e's message" and _exit(1). */
 _Noreturn void oci_sync_fail(int fd, const char *what, struct joblet_error *e);
 
+/*
+ * In the process about to exec: descriptors 3..3+preserve_fds-1 (the
+ * caller's --preserve-fds) stay open, every other one above 2 closes on exec.
+ */
+void oci_fds_for_exec(int preserve_fds);
+/*
+ * `run` and `exec` in the foreground: pass the signals we get on to child
+ * (our child: we are its subreaper), and with master >= 0 copy between it
+ * and our stdin/stdout (window size too); return its exit code (128+N
+ * after signal N).
+ */
+int oci_wait_passing(pid_t child, int master);
+
 /* Signal names as runc takes them: "KILL", "SIGKILL", "9"; negative if unknown. */
 int oci_signal_parse(const char *s);
 /* Run the hooks config.json lists under hooks.<which> (policy permitting), state on stdin. */
