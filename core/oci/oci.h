@@ -85,6 +85,12 @@ struct oci_ctx {
 void oci_log(const struct oci_ctx *ctx, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* --- json.c --------------------------------------------------------- */
+
+/* v, the field at path ("process.user.uid"), as an integer from 0 to max. */
+int oci_json_uint(json_object *v, const char *path, uint64_t max, uint64_t *ret,
+		  struct joblet_error **err);
+
 /* --- policy.c ------------------------------------------------------- */
 
 /*

@@ -107,20 +107,6 @@ struct oci_process {
 
 /* ------------------------------------------------------------------ JSON helpers */
 
-/* An unsigned integer field at path, at most max. */
-static int get_uint(json_object *v, const char *path, uint64_t max, uint64_t *ret,
-		    struct joblet_error **err)
-{
-	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-	    json_object_get_uint64(v) > max)
-		return joblet_error_set(
-			err, JOBLET_E_INVALID, 0,
-			"config.json: %s: must be an integer from 0 to %llu, not `%s`", path,
-			(unsigned long long)max, json_object_to_json_string(v));
-	*ret = json_object_get_uint64(v);
-	return 0;
-}
-
 static int get_bool(json_object *o, const char *key, const char *path, bool *ret,
 		    struct joblet_error **err)
 {
@@ -249,17 +235,17 @@ static int parse_user(struct oci_process *p, json_object *process, struct joblet
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"config.json: process.user: must be an object");
 	if (json_object_object_get_ex(user, "uid", &v) && v) {
-		if ((r = get_uint(v, "process.user.uid", UINT32_MAX - 1, &n, err)) < 0)
+		if ((r = oci_json_uint(v, "process.user.uid", UINT32_MAX - 1, &n, err)) < 0)
 			return r;
 		p->uid = (uint32_t)n;
 	}
 	if (json_object_object_get_ex(user, "gid", &v) && v) {
-		if ((r = get_uint(v, "process.user.gid", UINT32_MAX - 1, &n, err)) < 0)
+		if ((r = oci_json_uint(v, "process.user.gid", UINT32_MAX - 1, &n, err)) < 0)
 			return r;
 		p->gid = (uint32_t)n;
 	}
 	if (json_object_object_get_ex(user, "umask", &v) && v) {
-		if ((r = get_uint(v, "process.user.umask", 0777, &n, err)) < 0)
+		if ((r = oci_json_uint(v, "process.user.umask", 0777, &n, err)) < 0)
 			return r;
 		p->umask = (mode_t)n;
 	}
@@ -278,8 +264,8 @@ static int parse_user(struct oci_process *p, json_object *process, struct joblet
 		char path[64];
 
 		snprintf(path, sizeof(path), "process.user.additionalGids[%zu]", i);
-		if ((r = get_uint(json_object_array_get_idx(v, i), path, UINT32_MAX - 1, &n, err)) <
-		    0)
+		if ((r = oci_json_uint(json_object_array_get_idx(v, i), path, UINT32_MAX - 1, &n,
+				       err)) < 0)
 			return r;
 		p->gids[i] = (uint32_t)n;
 	}
@@ -320,13 +306,13 @@ static int parse_rlimit(struct oci_process *p, json_object *o, size_t i, struct 
 				type);
 	snprintf(path, sizeof(path), "process.rlimits[%zu].hard", i);
 	if (!json_object_object_get_ex(o, "hard", &v) || !v ||
-	    (r = get_uint(v, path, UINT64_MAX, &rl->hard, err)) < 0)
+	    (r = oci_json_uint(v, path, UINT64_MAX, &rl->hard, err)) < 0)
 		return r < 0 ? r
 			     : joblet_error_set(err, JOBLET_E_INVALID, 0,
 						"config.json: %s: is required", path);
 	snprintf(path, sizeof(path), "process.rlimits[%zu].soft", i);
 	if (!json_object_object_get_ex(o, "soft", &v) || !v ||
-	    (r = get_uint(v, path, UINT64_MAX, &rl->soft, err)) < 0)
+	    (r = oci_json_uint(v, path, UINT64_MAX, &rl->soft, err)) < 0)
 		return r < 0 ? r
 			     : joblet_error_set(err, JOBLET_E_INVALID, 0,
 						"config.json: %s: is required", path);
@@ -438,12 +424,12 @@ static int parse_console(struct oci_process *p, json_object *process, struct job
 			err, JOBLET_E_INVALID, 0,
 			"config.json: process.consoleSize: must be an object {height, width}");
 	if (json_object_object_get_ex(cs, "height", &v) && v) {
-		if ((r = get_uint(v, "process.consoleSize.height", UINT16_MAX, &n, err)) < 0)
+		if ((r = oci_json_uint(v, "process.consoleSize.height", UINT16_MAX, &n, err)) < 0)
 			return r;
 		p->rows = (unsigned)n;
 	}
 	if (json_object_object_get_ex(cs, "width", &v) && v) {
-		if ((r = get_uint(v, "process.consoleSize.width", UINT16_MAX, &n, err)) < 0)
+		if ((r = oci_json_uint(v, "process.consoleSize.width", UINT16_MAX, &n, err)) < 0)
 			return r;
 		p->cols = (unsigned)n;
 	}
@@ -481,7 +467,7 @@ static int parse_ioprio(struct oci_process *p, json_object *process, struct jobl
 			"config.json: process.ioPriority.class: unknown class `%s` (IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE)",
 			name);
 	if (json_object_object_get_ex(io, "priority", &v) && v &&
-	    (r = get_uint(v, "process.ioPriority.priority", 7, &level, err)) < 0)
+	    (r = oci_json_uint(v, "process.ioPriority.priority", 7, &level, err)) < 0)
 		return r;
 	p->has_ioprio = true;
 	p->ioprio = IOPRIO_PRIO_VALUE(class, (int)level);

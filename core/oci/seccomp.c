@@ -78,20 +78,6 @@ static const struct {
 	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
-/* The value of an unsigned integer field, or an error naming path. */
-static int get_u64(json_object *v, const char *path, uint64_t max, uint64_t *ret,
-		   struct joblet_error **err)
-{
-	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-	    json_object_get_uint64(v) > max)
-		return joblet_error_set(
-			err, JOBLET_E_INVALID, 0,
-			"config.json: %s: must be an integer from 0 to %llu, not `%s`", path,
-			(unsigned long long)max, json_object_to_json_string(v));
-	*ret = json_object_get_uint64(v);
-	return 0;
-}
-
 /*
  * The action named by o[key] (a string), with errnoRet from o[ret_key]
  * (default EPERM, as runc) for SCMP_ACT_ERRNO and SCMP_ACT_TRACE.
@@ -125,7 +111,7 @@ static int get_action(json_object *o, const char *key, const char *ret_key, cons
 			int r;
 
 			snprintf(p, sizeof(p), "%s.%s", path, ret_key);
-			if ((r = get_u64(v, p, 0xffff, &code, err)) < 0)
+			if ((r = oci_json_uint(v, p, 0xffff, &code, err)) < 0)
 				return r;
 		}
 		*ret = *ret == SCMP_ACT_ERRNO(0) ? SCMP_ACT_ERRNO((uint16_t)code)
@@ -244,15 +230,15 @@ static int parse_args(json_object *rule, size_t i, struct scmp_arg_cmp *cmp, uns
 				err, JOBLET_E_INVALID, 0,
 				"config.json: %s: must be an object with index, value, op", path);
 		snprintf(fp, sizeof(fp), "%s.index", path);
-		if ((r = get_u64(v, fp, 5, &idx, err)) < 0)
+		if ((r = oci_json_uint(v, fp, 5, &idx, err)) < 0)
 			return r;
 		snprintf(fp, sizeof(fp), "%s.value", path);
 		if (json_object_object_get_ex(c, "value", &v) && v &&
-		    (r = get_u64(v, fp, UINT64_MAX, &val, err)) < 0)
+		    (r = oci_json_uint(v, fp, UINT64_MAX, &val, err)) < 0)
 			return r;
 		snprintf(fp, sizeof(fp), "%s.valueTwo", path);
 		if (json_object_object_get_ex(c, "valueTwo", &v) && v &&
-		    (r = get_u64(v, fp, UINT64_MAX, &val2, err)) < 0)
+		    (r = oci_json_uint(v, fp, UINT64_MAX, &val2, err)) < 0)
 			return r;
 		if (json_object_object_get_ex(c, "op", &v) &&
 		    json_object_is_type(v, json_type_string))

@@ -4,7 +4,7 @@
 # isolation/seccomp from build-plugins/.
 if ENABLE_TESTS
 if BUILD_OCI
-JL_OCI_PROC_SRC = core/oci/oci.h core/oci/caps.c core/oci/floor.c core/oci/process.c \
+JL_OCI_PROC_SRC = core/oci/oci.h core/oci/caps.c core/oci/floor.c core/oci/json.c core/oci/process.c \
 	core/oci/seccomp.c tests/unit/jl_test.h tests/unit/jl_tmp.h
 JL_OCI_PROC_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS) $(SECCOMP_CFLAGS)
 JL_OCI_PROC_LIBS = libjoblet.la $(CHECK_LIBS) $(JSONC_LIBS) $(SECCOMP_LIBS)
