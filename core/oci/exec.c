@@ -86,32 +86,42 @@ static _Noreturn void exec_stage1(struct oci_exec *x)
 	_exit(0);
 }
 
+/*
+ * Until the socket's end: stage 1's pid message and the process's "ready"
+ * come in either order (they are two processes); the end comes when both
+ * are gone, the process through its exec.  An error message is a failure.
+ */
 static int exec_talk(struct oci_exec *x, struct joblet_error **err)
 {
 	char type, text[4096];
+	bool ready = false;
 	int status;
 
 	for (;;) {
 		if (oci_sync_recv(x->sync[0], &type, text, sizeof(text)) < 0)
 			return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 						"cannot hear from the process");
-		if (type == OCI_MSG_PID) {
+		switch (type) {
+		case OCI_MSG_PID:
 			x->pid = (pid_t)strtol(text, NULL, 10);
 			waitpid(x->stage1, &status, 0);
 			x->stage1 = 0;
-		} else if (type == OCI_MSG_READY) {
-			/* The exec itself may still fail: its error comes as a message, or EOF on
-			 * success. */
-			if (oci_sync_recv(x->sync[0], &type, text, sizeof(text)) == 0 &&
-			    type == OCI_MSG_ERROR)
-				return joblet_error_set(err, JOBLET_E_SYSTEM, 0, "%s",
-							text + (text[0] == ':' ? 2 : 0));
-			return 0;
-		} else if (type == OCI_MSG_ERROR)
-			return joblet_error_set(err, JOBLET_E_SYSTEM, 0, "%s", text);
-		else
+			break;
+		case OCI_MSG_READY:
+			ready = true;
+			break;
+		case OCI_MSG_ERROR:
+			return joblet_error_set(err, JOBLET_E_SYSTEM, 0, "%s",
+						text + (text[0] == ':' ? 2 : 0));
+		case '\0':
+			if (ready && x->pid > 0)
+				return 0;
 			return joblet_error_set(err, JOBLET_E_SYSTEM, 0,
 						"the process ended before it ran");
+		default:
+			return joblet_error_set(err, JOBLET_E_SYSTEM, 0,
+						"an unexpected message from the process");
+		}
 	}
 }
 

@@ -131,6 +131,13 @@ run oci events --stats c1
 ok 'test $rc = 0 && has "\"type\":\"stats\"" "$out"' "events --stats prints its use"
 run oci exec c1 sh -c 'cat /etc/marker; id -u; exit 3'
 ok 'test $rc = 3 && has bundle-root "$out" && has 0 "$out"' "exec runs in its root as its uid 0 and returns the exit code"
+# The process's "ready" and stage 1's pid message race: an exec that took
+# "ready" first waited for ever for pid 0.
+hung=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	timeout 10 "$OCI" --root "$ROOT" exec c1 true || hung=`expr $hung + 1`
+done
+ok 'test $hung = 0' "20 execs in a row each return ($hung did not)"
 run oci delete c1
 ok 'test $rc != 0 && has "stop it first" "$err"' "delete of a running container is refused"
 run oci kill c1 KILL
