@@ -897,6 +897,9 @@ int oci_wait_passing(pid_t child, int master)
 	_cleanup_close_ int sfd = -1;
 	bool in_open = master >= 0;
 
+	/* kill(0) would signal our own process group: never without the process's pid. */
+	if (child <= 0)
+		return 255;
 	sigemptyset(&set);
 	for (int s = 1; s < SIGRTMIN; s++)
 		if (s != SIGKILL && s != SIGSTOP && s != SIGSEGV && s != SIGBUS && s != SIGILL &&
