@@ -44,6 +44,9 @@
 oci_need_root
 oci_need podman conmon -- podman
 oci_runtime_setup
+# conmon writes an `oom` marker into its working folder when an exec'd
+# process is OOM-killed: ours, not the build tree (distcheck's distclean).
+cd "$TMP" || exit 1
 
 PM="$TMP/podman"
 IMG=localhost/oci-test-busybox
