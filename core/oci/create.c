@@ -330,6 +330,10 @@ static int parse_all(struct oci_create *c, struct joblet_error **err)
 		r = oci_cgroup_parse(c->ctx, c->id, linux_obj, &c->cgroup, err);
 	if (r == 0)
 		r = oci_seccomp_parse(seccomp, &c->seccomp, err);
+	if (r == 0 && oci_seccomp_unknown_count(c->seccomp) > 0)
+		oci_log(c->ctx, "debug",
+			"linux.seccomp: %zu system call names unknown to this kernel or libseccomp were left out",
+			oci_seccomp_unknown_count(c->seccomp));
 	if (r == 0 && oci_process_terminal(c->process) && !c->console_socket && c->detach)
 		r = joblet_error_set(
 			err, JOBLET_E_INVALID, 0,

@@ -307,6 +307,10 @@ static int exec_prepare(struct oci_exec *x, struct exec_args *a, int argc, char 
 		json_object_object_get_ex(linux_obj, "seccomp", &seccomp);
 	if (r == 0)
 		r = oci_seccomp_parse(seccomp, &x->seccomp, err);
+	if (r == 0 && oci_seccomp_unknown_count(x->seccomp) > 0)
+		oci_log(x->ctx, "debug",
+			"linux.seccomp: %zu system call names unknown to this kernel or libseccomp were left out",
+			oci_seccomp_unknown_count(x->seccomp));
 	if (r == 0)
 		r = oci_floor_prepare(x->ctx, &x->floor, err);
 	if (r == 0 && x->console_socket)

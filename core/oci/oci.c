@@ -141,8 +141,7 @@ static void usage(FILE *f)
 		"  --log-format text|json\n"
 		"  --systemd-cgroup      linux.cgroupsPath is slice:prefix:name\n"
 		"  --rootless auto|true|false\n"
-		"  --config FILE         the policy (default $JOBLET_OCI_CONFIG, /etc/joblet/oci.yml, "
-		"then joblet.yml's oci: section)\n"
+		"  --config FILE         the policy ($JOBLET_OCI_CONFIG, oci.yml, or joblet.yml's oci:)\n"
 		"  --debug               log debug lines too\n"
 		"  -h, --help, -v, --version\n");
 }
