@@ -53,31 +53,13 @@ static int bad_id(const char *id, struct joblet_error **err)
 		id);
 }
 
-/* --root and the folders above it, as runc makes them (0700: its own only). */
-static int mkdir_p(const char *path)
-{
-	_cleanup_free_ char *p = strdup(path);
-
-	if (!p)
-		return -1;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int open_root(const struct oci_ctx *ctx, bool create, struct joblet_error **err)
 {
 	int fd;
 
-	if (create && mkdir_p(ctx->root) < 0)
-		return joblet_error_set(err, JOBLET_E_IO, errno,
-					"cannot make the state folder `%s` (--root)", ctx->root);
+	/* --root and the folders above it, as runc makes them; --root itself its own only. */
+	if (create && jl_mkdir_p(ctx->root, 0700, err) < 0)
+		return joblet_error_prefix(err, -JOBLET_E_IO, "the state folder (--root)");
 	fd = open(ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return joblet_error_set(err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO,
@@ -141,21 +123,6 @@ int oci_state_new(const struct oci_ctx *ctx, const char *id, struct oci_state **
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int add_json(json_object *o, const char *key, json_object *v)
 {
 	if (!v)
@@ -201,7 +168,7 @@ int oci_state_save(const struct oci_state *st, struct joblet_error **err)
 	}
 	fd = openat(st->dir_fd, "state.json.new",
 		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ||
+	if (fd < 0 || jl_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ||
 	    renameat(st->dir_fd, "state.json.new", st->dir_fd, "state.json") < 0)
 		r = joblet_error_set(err, JOBLET_E_IO, errno, "cannot write the state of `%s`",
 				     st->id);

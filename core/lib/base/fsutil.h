@@ -10,7 +10,7 @@
 #include "base/private.h"
 
 /* mkdir -p: missing parents 0755, the last component with mode, whatever the umask. */
-int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err);
+JL_API int jl_mkdir_p(const char *path, mode_t mode, struct joblet_error **err);
 
 /*
  * Open the folder named by the first len bytes of path (relative, parts
