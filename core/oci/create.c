@@ -81,6 +81,7 @@ struct oci_create {
 	int sync[2];
 	pid_t stage1, init;
 	bool cgroup_made;
+	int pty_peer; /* run's own terminal: where the init sends the master, or -1 */
 };
 
 static const struct {
@@ -609,6 +610,19 @@ static int do_create(struct oci_create *c, const char *bundle, struct joblet_err
 	r = read_config(c, bundle, err);
 	if (r == 0)
 		r = parse_all(c, err);
+	/*
+	 * run in the foreground, a terminal and no --console-socket: one end of
+	 * a socket pair stands in for the console socket, run keeps the other.
+	 */
+	if (r == 0 && !c->detach && !c->console_socket && oci_process_terminal(c->process)) {
+		int pair[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+			return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+						"cannot make a socket pair for the terminal");
+		c->pty_peer = pair[0];
+		c->console_fd = pair[1];
+	}
 	if (r < 0)
 		return r;
 	r = oci_state_new(c->ctx, c->id, &c->st, err);
@@ -685,6 +699,8 @@ static void create_clear(struct oci_create *c)
 	oci_floor_free(c->floor);
 	if (c->console_fd >= 0)
 		close(c->console_fd);
+	if (c->pty_peer >= 0)
+		close(c->pty_peer);
 	if (c->fifo_fd >= 0)
 		close(c->fifo_fd);
 	if (c->sync[0] >= 0)
@@ -784,7 +800,7 @@ static void create_init(struct oci_ctx *ctx, struct oci_create *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->ctx = ctx;
-	c->console_fd = c->fifo_fd = -1;
+	c->console_fd = c->fifo_fd = c->pty_peer = -1;
 	c->sync[0] = c->sync[1] = -1;
 }
 
@@ -967,33 +983,13 @@ static void run_remove(struct oci_ctx *ctx, const char *id)
 	oci_state_free(st);
 }
 
-/*
- * Does the bundle ask for a terminal?  Then one end of a socket pair
- * stands in for --console-socket, and run receives the master on the other.
- */
-static int own_terminal(struct oci_create *c, const char *bundle, int pty[2])
-{
-	_cleanup_free_ char *path = jl_strdup_printf("%s/config.json", bundle);
-	json_object *config = path ? json_object_from_file(path) : NULL, *p, *t;
-	bool terminal = config && json_object_object_get_ex(config, "process", &p) &&
-			json_object_object_get_ex(p, "terminal", &t) && json_object_get_boolean(t);
-
-	json_object_put(config);
-	if (!terminal)
-		return 0;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty) < 0)
-		return -1;
-	c->console_fd = pty[1];
-	return 0;
-}
-
 int oci_cmd_run(struct oci_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_error_ struct joblet_error *e = NULL;
 	struct oci_create c;
 	struct termios saved;
 	const char *bundle;
-	int r, code, pty[2] = { -1, -1 }, master = -1;
+	int r, code, master = -1;
 	bool restore = false;
 
 	create_init(ctx, &c);
@@ -1002,17 +998,9 @@ int oci_cmd_run(struct oci_ctx *ctx, int argc, char **argv)
 	/* The init, orphaned when stage 1 exits, comes to us. */
 	if (!c.detach && !c.no_subreaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	/* A terminal and no --console-socket: the terminal is ours, passed through. */
-	if (!c.detach && !c.console_socket && own_terminal(&c, bundle, pty) < 0) {
-		oci_log(ctx, "error", "run `%s`: cannot make a socket pair for the terminal", c.id);
-		create_clear(&c);
-		return 1;
-	}
 	r = do_create(&c, bundle, &e);
-	if (r == 0 && pty[0] >= 0 && (master = recv_master(pty[0])) < 0)
+	if (r == 0 && c.pty_peer >= 0 && (master = recv_master(c.pty_peer)) < 0)
 		r = joblet_error_set(&e, JOBLET_E_SYSTEM, errno, "the terminal did not come");
-	if (pty[0] >= 0)
-		close(pty[0]);
 	/* create's state, its lock still held: started without a moment for another command. */
 	if (r == 0)
 		r = start_state(ctx, c.st, &e);
