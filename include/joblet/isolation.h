@@ -87,6 +87,9 @@ struct joblet_job_usage {
 	uint64_t io_read_bytes;
 	uint64_t io_write_bytes;
 	uint64_t pids; /* processes now */
+	/* Since ABI 2.2 (size tells): bytes the job's network interface received and sent. */
+	uint64_t net_rx_bytes;
+	uint64_t net_tx_bytes;
 };
 
 struct joblet_isolation_ops {
