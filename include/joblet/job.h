@@ -19,7 +19,9 @@ JOBLET_BEGIN_DECLS
 
 enum joblet_network_mode {
 	JOBLET_NETWORK_NONE = 1, /* a network namespace with loopback only (default) */
-	JOBLET_NETWORK_HOST = 2	 /* the host's network */
+	JOBLET_NETWORK_HOST = 2, /* the host's network */
+	/* Since ABI 2.2: its own interface on a network (joblet_job_net()). */
+	JOBLET_NETWORK_BRIDGE = 3
 };
 
 /* The executor's view of one job.  Opaque; owned by the shim. */

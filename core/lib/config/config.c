@@ -13,6 +13,7 @@
 #include <joblet/plugin.h>
 
 #include "base/cpuset.h"
+#include "base/ipv4.h"
 #include "config/platform.h"
 #include "base/util.h"
 #include "base/yaml_doc.h"
@@ -42,6 +43,9 @@ enum key_type {
 	KEY_ID_RANGE,	     /* FIRST-LAST: two int64_t, 1 <= FIRST <= LAST <= JL_UID_MAX */
 	KEY_GONE,	     /* a setting of an earlier release, refused with what replaced it */
 	KEY_STRING_LIST,     /* a list of non-empty single values */
+	KEY_CIDR,	     /* a private IPv4 block, /8 to /29: 172.20.0.0/16 */
+	KEY_IFNAME,	     /* a network device name: 1-15 of a-z, A-Z, 0-9, _, -, . */
+	KEY_IPV4_LIST,	     /* a list of IPv4 addresses */
 };
 
 struct key_def {
@@ -179,10 +183,32 @@ static const struct key_def oci_keys[] = {
 	{ NULL },
 };
 
+/* Job networks (docs/networks.md): the two built-in networks and what every network shares. */
+static const struct key_def net_bridge_keys[] = {
+	{ "cidr", KEY_CIDR, FIELD(net_bridge_cidr), NULL },
+	{ "device", KEY_IFNAME, FIELD(net_bridge_device), NULL },
+	{ NULL },
+};
+
+static const struct key_def net_isolated_keys[] = {
+	{ "cidr", KEY_CIDR, FIELD(net_isolated_cidr), NULL },
+	{ "device", KEY_IFNAME, FIELD(net_isolated_device), NULL },
+	{ NULL },
+};
+
+static const struct key_def networks_keys[] = {
+	{ "table", KEY_NAME, FIELD(net_table), NULL },
+	{ "dns", KEY_IPV4_LIST, FIELD(net_dns), NULL },
+	{ "bridge", KEY_SECTION, 0, net_bridge_keys },
+	{ "isolated", KEY_SECTION, 0, net_isolated_keys },
+	{ NULL },
+};
+
 static const struct key_def root_keys[] = {
 	{ "isolation", KEY_SECTION, 0, isolation_keys },
 	{ "jobs", KEY_SECTION, 0, jobs_keys },
 	{ "logging", KEY_SECTION, 0, logging_keys },
+	{ "networks", KEY_SECTION, 0, networks_keys },
 	{ "oci", KEY_SECTION, 0, oci_keys },
 	{ "paths", KEY_SECTION, 0, paths_keys },
 	{ "plugins", KEY_SECTION, 0, plugins_keys },
@@ -241,6 +267,12 @@ void jl_config_free(struct jl_config *cfg)
 	free(cfg->tls_crl);
 	free(cfg->db_path);
 	free(cfg->secret_key_file);
+	free(cfg->net_table);
+	jl_strv_free(cfg->net_dns);
+	free(cfg->net_bridge_cidr);
+	free(cfg->net_bridge_device);
+	free(cfg->net_isolated_cidr);
+	free(cfg->net_isolated_device);
 	free(cfg);
 }
 
@@ -307,7 +339,14 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->ceiling_timeout_s = 86400;
 	cfg->ceiling_disk = INT64_C(8) << 30;
 	cfg->ceiling_log = INT64_C(1) << 30;
-	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca)
+	cfg->net_table = strdup("joblet");
+	cfg->net_bridge_cidr = strdup("172.20.0.0/16");
+	cfg->net_bridge_device = strdup("joblet0");
+	cfg->net_isolated_cidr = strdup("172.21.0.0/16");
+	cfg->net_isolated_device = strdup("joblet1");
+	if (!cfg->server_address || !cfg->tls_cert || !cfg->tls_key || !cfg->tls_client_ca ||
+	    !cfg->net_table || !cfg->net_bridge_cidr || !cfg->net_bridge_device ||
+	    !cfg->net_isolated_cidr || !cfg->net_isolated_device)
 		goto oom;
 	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||
 	    jl_strv_push(&cfg->isolation_stack, "rootfs") < 0 ||
@@ -436,10 +475,32 @@ static int check_max_log(const struct jl_config *cfg, struct joblet_error **err)
 	return 0;
 }
 
+/* networks.bridge and networks.isolated: two networks, so two blocks and two devices. */
+static int check_networks(const struct jl_config *cfg, struct joblet_error **err)
+{
+	uint32_t a, ap, b, bp;
+
+	if (jl_ipv4_cidr_parse(cfg->net_bridge_cidr, &a, &ap) == 0 &&
+	    jl_ipv4_cidr_parse(cfg->net_isolated_cidr, &b, &bp) == 0 &&
+	    jl_ipv4_cidr_overlap(a, ap, b, bp))
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: networks.bridge.cidr (%s) and networks.isolated.cidr (%s) overlap; give each network a block of its own",
+			cfg->source, cfg->net_bridge_cidr, cfg->net_isolated_cidr);
+	if (strcmp(cfg->net_bridge_device, cfg->net_isolated_device) == 0)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: networks.bridge.device and networks.isolated.device are both `%s`; give each network a bridge of its own",
+			cfg->source, cfg->net_bridge_device);
+	return 0;
+}
+
 static int check_config(const struct jl_config *cfg, struct joblet_error **err)
 {
 	int r = check_max_log(cfg, err);
 
+	if (r == 0)
+		r = check_networks(cfg, err);
 	if (r < 0)
 		return r;
 	if (cfg->reserve_cores) {
@@ -745,6 +806,63 @@ static int parse_key_name_list(const struct key_value *kv, struct joblet_error *
 	return parse_list(kv, jl_plugin_name_valid, "plugin names (a-z, 0-9, _)", err);
 }
 
+static int parse_key_cidr(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_free_ char *v = NULL;
+	uint32_t addr, prefix;
+	int r;
+
+	r = jl_yaml_get_string(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	if (jl_ipv4_cidr_parse(v, &addr, &prefix) < 0 || !strchr(v, '/') || prefix < 8 ||
+	    prefix > 29 || !jl_ipv4_cidr_private(addr, prefix))
+		return jl_yaml_error(
+			kv->y, kv->node, err,
+			"`%s` must be a private IPv4 block (in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) from /8 to /29, written as its first address (172.20.0.0/16), not `%s`",
+			kv->full, v);
+	set_string(kv, TAKE_PTR(v));
+	return 0;
+}
+
+static int ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == n;
+}
+
+static int parse_key_ifname(const struct key_value *kv, struct joblet_error **err)
+{
+	_cleanup_free_ char *v = NULL;
+	int r;
+
+	r = jl_yaml_get_string(kv->y, kv->node, kv->full, &v, err);
+	if (r < 0)
+		return r;
+	if (!ifname_valid(v))
+		return jl_yaml_error(
+			kv->y, kv->node, err,
+			"`%s` must be a network device name (1 to 15 of a-z, A-Z, 0-9, _, -, .), not `%s`",
+			kv->full, v);
+	set_string(kv, TAKE_PTR(v));
+	return 0;
+}
+
+static int ipv4_valid(const char *s)
+{
+	uint32_t a;
+
+	return jl_ipv4_parse(s, &a) == 0;
+}
+
+static int parse_key_ipv4_list(const struct key_value *kv, struct joblet_error **err)
+{
+	return parse_list(kv, ipv4_valid, "IPv4 addresses (192.0.2.53)", err);
+}
+
 /* auto (NULL: detect it) or a platform name. */
 static int parse_key_platform(const struct key_value *kv, struct joblet_error **err)
 {
@@ -827,6 +945,9 @@ static int (*const key_parsers[])(const struct key_value *kv, struct joblet_erro
 	[KEY_ID_RANGE] = parse_key_id_range,
 	[KEY_GONE] = parse_key_gone,
 	[KEY_STRING_LIST] = parse_key_string_list,
+	[KEY_CIDR] = parse_key_cidr,
+	[KEY_IFNAME] = parse_key_ifname,
+	[KEY_IPV4_LIST] = parse_key_ipv4_list,
 };
 
 /* A key the schema does not have in this section: say which it has. */

@@ -119,6 +119,13 @@ struct jl_config {
 	/* oci.uid_range: host uids (and gids) of containers' user namespaces */
 	int64_t oci_uid_first, oci_uid_last;
 	int64_t oci_ids_per_container; /* oci.ids_per_container: the size of each one's range */
+	/* networks.*: job networks (docs/networks.md). */
+	char *net_table;	   /* networks.table: the daemon's nftables table */
+	char **net_dns;		   /* networks.dns: IPv4 resolvers; NULL = the host's */
+	char *net_bridge_cidr;	   /* networks.bridge.cidr */
+	char *net_bridge_device;   /* networks.bridge.device: its Linux bridge */
+	char *net_isolated_cidr;   /* networks.isolated.cidr */
+	char *net_isolated_device; /* networks.isolated.device */
 };
 
 /* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */

@@ -36,12 +36,19 @@ static int parse_mib(const char *v, int64_t *ret)
 	return 0;
 }
 
+/* The network names with a meaning of their own; any other names a network (docs/networks.md). */
 static const struct jl_job_enum_name network_names[] = {
 	{ "none", JOBLET_NETWORK_NONE, NULL },
 	{ "host", JOBLET_NETWORK_HOST,
 	  "network `host` gives a job the host's network; only the admin role may ask for it" },
 	{ NULL, 0, NULL },
 };
+
+/* A rate in bytes per second: 1048576, 10M, 10MiB. */
+static int parse_rate(const char *v, int64_t *ret)
+{
+	return jl_parse_int64(v, ret) == 0 ? 0 : jl_parse_size(v, ret);
+}
 
 /*
  * Every field of struct jl_job_spec, in the order of the keys of the
@@ -177,12 +184,27 @@ static const struct jl_job_field fields[] = {
 	  .answer_unset = "/work" },
 	{ .key = "network",
 	  .flag = "--network",
-	  .kind = JL_JOB_ENUM,
+	  .kind = JL_JOB_STRING,
 	  .views = VIEWS_ALL,
-	  .offset = AT(network),
-	  .flag_what = "none (loopback only) or host",
-	  .api_what = "none or host",
-	  .names = network_names },
+	  .offset = AT(network_name),
+	  .names = network_names,
+	  .answer_unset = "none" },
+	{ .key = "allow",
+	  .flag = "--allow",
+	  .kind = JL_JOB_LIST,
+	  .views = VIEWS_ALL,
+	  .offset = AT(allow) },
+	{ .key = "max_net",
+	  .flag = "--max-net",
+	  .kind = JL_JOB_INT,
+	  .views = VIEWS_ALL,
+	  .offset = AT(max_net_bps),
+	  .parse = parse_rate,
+	  .flag_min = 0,
+	  .flag_max = INT64_MAX,
+	  .api_min = 0,
+	  .api_max = INT64_MAX,
+	  .flag_what = "bytes per second the job may send (1048576, 10M, 10MiB)" },
 	{ .key = "schedule",
 	  .old_key = "schedule_ns",
 	  .flag = "--schedule",
@@ -328,6 +350,7 @@ static int set_from_flag(struct jl_job_spec *s, const struct jl_job_field *f, co
 					f->flag_what);
 		return push_flag(s, f, v, err);
 	case JL_JOB_UPLOADS:
+	case JL_JOB_LIST:
 		return push_flag(s, f, v, err);
 	case JL_JOB_INT:
 		/* A limit (flag_min -1): the word `unlimited` asks for none. */
@@ -372,7 +395,7 @@ static int parse_flag(struct jl_job_spec *spec, int argc, char **argv, int *i,
 	if (!f)
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
-			"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-disk, --max-iobps, --cpu-cores, --max-pids, --max-log, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
+			"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-disk, --max-iobps, --cpu-cores, --max-pids, --max-log, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --allow, --max-net, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
 			a);
 	snprintf(flag, sizeof(flag), "%.*s", (int)len, a);
 	if (!v) {
@@ -400,6 +423,7 @@ int jl_job_spec_parse_args(struct jl_job_spec *spec, int argc, char **argv, int 
 		if ((r = parse_flag(spec, argc, argv, &i, err)) < 0)
 			return r;
 	}
+	spec->network = jl_job_network_mode(spec->network_name);
 	for (; i < argc; i++)
 		if (jl_strv_push(&spec->argv, argv[i]) < 0)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
@@ -498,6 +522,7 @@ static bool is_set(const struct jl_job_field *f, const struct jl_job_spec *s)
 		return true;
 	case JL_JOB_ENV:
 	case JL_JOB_UPLOADS:
+	case JL_JOB_LIST:
 		v = *MEMBER(char **, s, f);
 		return v && v[0];
 	case JL_JOB_INT:
@@ -537,6 +562,7 @@ static int field_json(const struct writer *w, const struct jl_job_field *f,
 
 	switch (f->kind) {
 	case JL_JOB_ARGV:
+	case JL_JOB_LIST:
 		*ret = strv_json(*MEMBER(char **, s, f));
 		break;
 	case JL_JOB_ENV:
@@ -643,6 +669,19 @@ static int request_argv(const char *key, json_object *v, char ***list, struct jo
 	return 0;
 }
 
+/* An array of strings (may be empty). */
+static int request_list(const char *key, json_object *v, char ***list, struct joblet_error **err)
+{
+	if (json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0) {
+		jl_strv_free(*list);
+		*list = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return bad(err, "`%s` must be an array of strings", key);
+	return request_argv(key, v, list, err);
+}
+
 static int request_env(const char *key, json_object *v, char ***list, struct joblet_error **err)
 {
 	if (!json_object_is_type(v, json_type_object))
@@ -708,6 +747,9 @@ static int request_text(const struct jl_job_request_in *in, const struct jl_job_
 		return bad(err, "`%s` holds a NUL byte", f->key);
 	if (f->kind == JL_JOB_ENUM)
 		return request_enum(in, f, t, MEMBER(int32_t, s, f), err);
+	for (const struct jl_job_enum_name *n = f->names; f->names && n->name; n++)
+		if (n->admin_only && !in->admin && strcmp(n->name, t) == 0)
+			return joblet_error_set(err, JOBLET_E_PERMISSION, 0, "%s", n->admin_only);
 	if (f->kind == JL_JOB_TIME) {
 		/* Without a zone, a time is this daemon's local time. */
 		if ((r = jl_schedule_parse(t, now_ns(), &n, err)) < 0)
@@ -730,6 +772,8 @@ static int request_field(const struct jl_job_request_in *in, const struct jl_job
 		return request_argv(f->key, v, MEMBER(char **, s, f), err);
 	case JL_JOB_ENV:
 		return request_env(f->key, v, MEMBER(char **, s, f), err);
+	case JL_JOB_LIST:
+		return request_list(f->key, v, MEMBER(char **, s, f), err);
 	case JL_JOB_INT:
 		return request_int(f, v, MEMBER(int64_t, s, f), err);
 	case JL_JOB_UPLOADS:
@@ -760,13 +804,14 @@ int jl_job_spec_from_request(json_object *o, const struct jl_job_request_in *in,
 		if (!f)
 			r = joblet_error_set(
 				err, JOBLET_E_INVALID, 0,
-				"`%s` is not a field of a job (command, env, secret_env, max_cpu, max_memory, max_disk, max_iobps, max_pids, max_log, cpu_cores, runtime, timeout, workdir, network, schedule, cron, priority, cpus, name, uploads)",
+				"`%s` is not a field of a job (command, env, secret_env, max_cpu, max_memory, max_disk, max_iobps, max_pids, max_log, cpu_cores, runtime, timeout, workdir, network, allow, max_net, schedule, cron, priority, cpus, name, uploads)",
 				key);
 		else
 			r = request_field(in, f, v, s, err);
 		if (r < 0)
 			break;
 	}
+	s->network = jl_job_network_mode(s->network_name);
 	if (r == 0 && (!s->argv || !s->argv[0]))
 		r = bad(err, "`%s` is required: the command and its arguments", "command");
 	if (r == 0 && !s->env && !(s->env = calloc(1, sizeof(char *))))
@@ -855,6 +900,7 @@ static int file_field(const struct jl_job_field *f, json_object *v, struct jl_jo
 	switch (f->kind) {
 	case JL_JOB_ARGV:
 	case JL_JOB_UPLOADS:
+	case JL_JOB_LIST:
 		return file_strv(v, MEMBER(char **, s, f));
 	case JL_JOB_ENV:
 		return file_env(v, MEMBER(char **, s, f));
@@ -918,6 +964,7 @@ int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,
 		if (file_fields(o, s) < 0)
 			r = joblet_error_set(err, JOBLET_E_PARSE, 0,
 					     "the job spec has fields of the wrong type");
+		s->network = jl_job_network_mode(s->network_name);
 	}
 	json_object_put(o);
 	/* The shim runs what this says: a spec without a command, or naming root, is refused. */

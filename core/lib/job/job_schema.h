@@ -39,6 +39,7 @@ enum jl_job_kind {
 	 * files' contents, which only the programs convert (the hooks below).
 	 */
 	JL_JOB_UPLOADS,
+	JL_JOB_LIST, /* char ** of strings; a repeated flag; a JSON array of strings */
 };
 
 /* Where a field shows: bits of .views. */
@@ -73,7 +74,11 @@ struct jl_job_field {
 	int64_t flag_min, flag_max, api_min, api_max;
 	const char *flag_what; /* what the flag takes, for its error ("a number of processes") */
 	const char *api_what;  /* JL_JOB_ENUM: what the API takes ("none or host") */
-	const struct jl_job_enum_name *names; /* JL_JOB_ENUM: NULL-name terminated */
+	/*
+	 * JL_JOB_ENUM: its names, NULL-name terminated.  JL_JOB_STRING: values
+	 * with a meaning of their own (their admin_only applies), or NULL.
+	 */
+	const struct jl_job_enum_name *names;
 	const char *answer_unset; /* JL_JOB_STRING: what answers show when unset, or NULL (null) */
 };
 

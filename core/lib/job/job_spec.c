@@ -13,6 +13,7 @@
 #include <joblet/job.h>
 
 #include "base/cpuset.h"
+#include "base/ipv4.h"
 #include "base/util.h"
 #include "config/config.h"
 #include "job/job_spec.h"
@@ -46,6 +47,8 @@ void jl_job_spec_free(struct jl_job_spec *s)
 	jl_strv_free(s->secret_env);
 	free(s->name);
 	free(s->cron);
+	free(s->network_name);
+	jl_strv_free(s->allow);
 	free(s);
 }
 
@@ -483,15 +486,51 @@ static int check_user(struct validation *v, struct joblet_error **err)
 	return 0;
 }
 
+int32_t jl_job_network_mode(const char *name)
+{
+	if (!name || strcmp(name, "none") == 0)
+		return JOBLET_NETWORK_NONE;
+	if (strcmp(name, "host") == 0)
+		return JOBLET_NETWORK_HOST;
+	return JOBLET_NETWORK_BRIDGE;
+}
+
+int jl_network_name_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n >= 1 && n <= 63 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+		       n;
+}
+
+/* The network by name, its allow-list and rate: they need a network of the job's own. */
 static int check_network(struct validation *v, struct joblet_error **err)
 {
 	struct jl_job_spec *s = v->s;
+	uint32_t a, p, lo, hi;
 
-	if (s->network == 0)
-		s->network = JOBLET_NETWORK_NONE;
-	if (s->network != JOBLET_NETWORK_NONE && s->network != JOBLET_NETWORK_HOST)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0, "network mode %d is unknown",
-					s->network);
+	if (s->network_name && !jl_network_name_valid(s->network_name))
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"network `%s` is not a network name: none, host, bridge, isolated, or the name of a network of `rnx network list` (1 to 63 of a-z, A-Z, 0-9, -, _)",
+			s->network_name);
+	s->network = jl_job_network_mode(s->network_name);
+	for (char **e = s->allow; e && *e; e++)
+		if (jl_ipv4_allow_parse(*e, &a, &p, &lo, &hi) < 0)
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"--allow `%s` is not valid: give CIDR[:PORT[-PORT]] with an IPv4 block written as its first address (10.1.0.0/16, 1.2.3.4, 1.2.3.4:443, 10.0.0.0/8:8000-8080)",
+				*e);
+	if (s->network != JOBLET_NETWORK_BRIDGE && ((s->allow && s->allow[0]) || s->max_net_bps))
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"--allow and --max-net apply to a job on a network (--network=bridge, isolated or a network's name), not to --network=%s",
+			s->network_name ? s->network_name : "none");
+	if (s->max_net_bps < 0)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"--max-net must be a positive rate, not %lld",
+					(long long)s->max_net_bps);
 	return 0;
 }
 

@@ -49,6 +49,14 @@ struct jl_job_spec {
 	int64_t cpus;	     /* whole cores the scheduler pins for it alone; 0 = none */
 	char *cron;	     /* a 5-field cron expression: a recurring job; or NULL */
 	int64_t max_log_mib; /* the job's log at most (MiB); 0 = the configured default */
+	/*
+	 * The network by name: NULL or "none", "host", "bridge", "isolated" or
+	 * a custom network (docs/networks.md).  `network` above is its mode,
+	 * set by jl_job_spec_validate().
+	 */
+	char *network_name;
+	char **allow;	     /* CIDR[:PORT[-PORT]] the job may reach; NULL = the network's */
+	int64_t max_net_bps; /* bytes per second it may send; 0 = unlimited */
 };
 
 /*
@@ -74,6 +82,15 @@ struct jl_job_spec {
 int jl_job_limits_apply(const struct jl_config *cfg, struct jl_job_spec *s,
 			struct joblet_error **err);
 
+/*
+ * The mode of a network name: NULL and "none" JOBLET_NETWORK_NONE, "host"
+ * JOBLET_NETWORK_HOST, any other (a network) JOBLET_NETWORK_BRIDGE.
+ */
+JL_API int32_t jl_job_network_mode(const char *name);
+
+/* 1 when name may name a network: 1 to 63 of a-z, A-Z, 0-9, -, _. */
+JL_API int jl_network_name_valid(const char *name);
+
 /* A new empty spec with a fresh id. */
 JL_API int jl_job_spec_new(struct jl_job_spec **ret_spec, struct joblet_error **err);
 JL_API void jl_job_spec_free(struct jl_job_spec *spec);
@@ -82,7 +99,8 @@ JL_API void jl_job_spec_free(struct jl_job_spec *spec);
  * Parse the flags of `rnx job run` / `joblet run-local` into spec:
  *   --max-cpu=PCT --max-memory=MIB --max-iobps=BPS --cpu-cores=SPEC
  *   --max-pids=N --max-log=MIB --timeout=DUR --runtime=NAME[@VER] -e|--env K=V
- *   -s|--secret-env K=V --upload=PATH --workdir=DIR --network=none|host
+ *   -s|--secret-env K=V --upload=PATH --workdir=DIR --network=none|host|bridge|isolated|NAME
+ *   --allow=CIDR[:PORT[-PORT]] --max-net=BPS
  *   --schedule=WHEN (see jl_schedule_parse) --priority=N --name=NAME
  *   --cpus=N --cron=EXPR
  * Flags end at `--` or at the first word that is not a flag; the rest is

@@ -45,6 +45,8 @@ static const struct {
 	{ "timeout", "1m30s" },
 	{ "workdir", "/work/sub" },
 	{ "network", "host" },
+	{ "allow", "10.1.0.0/16:443" },
+	{ "max_net", "10MiB" },
 	{ "schedule", "2h" },
 	{ "priority", "7" },
 	{ "cpus", "2" },
@@ -132,6 +134,7 @@ static bool same_value(const struct jl_job_field *f, const struct jl_job_spec *a
 	case JL_JOB_ARGV:
 	case JL_JOB_ENV:
 	case JL_JOB_UPLOADS:
+	case JL_JOB_LIST:
 		return same_strv(*MEMBER(char **, a, f), *MEMBER(char **, b, f));
 	case JL_JOB_INT:
 	case JL_JOB_TIME:
@@ -393,7 +396,7 @@ START_TEST(test_file_of_the_previous_release)
 	ck_assert_int_eq(back->uid, -1);
 	jl_job_spec_free(back);
 	ck_assert_int_lt(jl_job_spec_from_json("{\"id\": \"x\", \"command\": [\"true\"], "
-					       "\"uid\": 1, \"gid\": 1, \"network\": \"bridge\"}",
+					       "\"uid\": 1, \"gid\": 1, \"network\": 5}",
 					       &back, &err),
 			 0);
 }
@@ -505,8 +508,10 @@ START_TEST(test_request_refused)
 		  JOBLET_E_INVALID },
 		{ "{\"command\": [\"t\"], \"name\": \"a\\u0000b\"}", "`name` holds a NUL byte",
 		  JOBLET_E_INVALID },
-		{ "{\"command\": [\"t\"], \"network\": \"bridge\"}",
-		  "`network` must be none or host", JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"network\": [\"bridge\"]}", "`network` must be a string",
+		  JOBLET_E_INVALID },
+		{ "{\"command\": [\"t\"], \"allow\": \"10.0.0.0/8\"}",
+		  "`allow` must be an array of strings", JOBLET_E_INVALID },
 		{ "{\"command\": [\"t\"], \"network\": \"host\"}",
 		  "network `host` gives a job the host's network; only the admin role may ask for it",
 		  JOBLET_E_PERMISSION },

@@ -139,7 +139,7 @@ START_TEST(test_flags_refused)
 		{ "--max-iobps=fast", "--max-iobps `fast`" },
 		{ "--max-pids=-3", "--max-pids `-3`" },
 		{ "--timeout=soon", "--timeout `soon` is not valid: a duration" },
-		{ "--network=bridge", "none (loopback only) or host" },
+		{ "--max-net=fast", "--max-net `fast` is not valid: bytes per second" },
 		{ "--env=NOEQUALS", "KEY=VALUE" },
 		{ "--frobnicate=1", "unknown flag `--frobnicate=1`; the flags are" },
 	};
