@@ -27,6 +27,7 @@
 
 #include "base/cleanup.h"
 #include "manager.h"
+#include "networks.h"
 #include "server.h"
 #include "store.h"
 #include "upload_stream.h"
@@ -259,6 +260,8 @@ int api_job_run(struct request *rq)
 	json_object_put(o);
 	if (r == 0)
 		r = jl_job_spec_validate(rq->d->cfg, spec, &e);
+	if (r == 0)
+		r = networks_check_use(rq->d->networks, &rq->who, spec->network_name, &e);
 	if (r < 0) {
 		jl_job_spec_free(spec);
 		jl_uploads_done(&files.up);

@@ -32,5 +32,8 @@ const struct route api_routes[] = {
 	  api_runtime_install },
 	{ "GET", "/v1/runtimes/{}", ROLE_READER, 0, api_runtime_info },
 	{ "DELETE", "/v1/runtimes/{}", ROLE_ADMIN, ROUTE_MUTATING, api_runtime_remove },
+	{ "GET", "/v1/networks", ROLE_READER, 0, api_network_list },
+	{ "POST", "/v1/networks", ROLE_DEVELOPER, ROUTE_MUTATING, api_network_create },
+	{ "DELETE", "/v1/networks/{}", ROLE_DEVELOPER, ROUTE_MUTATING, api_network_remove },
 	{ NULL, NULL, 0, 0, NULL },
 };

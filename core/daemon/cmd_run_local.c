@@ -165,6 +165,12 @@ static int rl_make_spec(struct run_local *rl, const struct joblet_ctx *ctx,
 					  : "cpus");
 		return JL_EXIT_USAGE;
 	}
+	if (jl_job_network_mode(spec->network_name) == JOBLET_NETWORK_BRIDGE) {
+		fprintf(stderr,
+			"joblet run-local: runs the job without the daemon, so only --network=none or host; --network=%s is for `rnx job run` (the daemon gives the job an address on it).\n",
+			spec->network_name);
+		return JL_EXIT_USAGE;
+	}
 	if (!spec->argv || !spec->argv[0]) {
 		fprintf(stderr,
 			"joblet run-local: no command given; put it after the flags (`joblet run-local --max-memory=256 -- python3 job.py`).\n");

@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "log_hub.h"
 #include "manager.h"
+#include "networks.h"
 #include "secrets.h"
 #include "server.h"
 #include "upload_stream.h"
@@ -374,8 +375,10 @@ static int serve_start_parts(struct serve *s)
 	if (serve_audit_retention(s) < 0)
 		goto fail;
 	manager_on_job_event(d->manager, job_event, d->hub);
-	if (manager_recover(d->manager, &s->e) < 0 ||
-	    server_start(d, api_routes, &d->server, &s->e) < 0)
+	if (networks_start(d, &d->networks, &s->e) < 0 || manager_recover(d->manager, &s->e) < 0)
+		goto fail;
+	networks_reclaim(d->networks);
+	if (server_start(d, api_routes, &d->server, &s->e) < 0)
 		goto fail;
 	jl_log(JOBLET_LOG_INFO, NULL, "job store `%s`", db);
 	return 0;
@@ -444,6 +447,7 @@ static void serve_stop(struct serve *s)
 	server_stop(d->server);
 	log_hub_free(d->hub);
 	manager_free(d->manager);
+	networks_free(d->networks);
 	store_close(d->store);
 	secret_key_free(s->secret_key);
 	joblet_error_free(s->e);

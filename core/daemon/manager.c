@@ -38,6 +38,7 @@
 
 #include "base/cleanup.h"
 #include "manager.h"
+#include "networks.h"
 #include "secrets.h"
 #include "server.h"
 #include "base/log.h"
@@ -235,6 +236,7 @@ static void finish(struct manager *m, struct mjob *j)
 		j->rec.ended_ns = now_ns();
 	j->rec.shim_pid = 0;
 	drop_secrets(m, j->rec.id);
+	networks_job_end(m->d->networks, j->rec.id);
 	save(m, j);
 	m->stats.ended++;
 	jl_log(JOBLET_LOG_INFO, NULL, "job %s %s%s%s", j->rec.id, job_state_name(j->rec.state),
@@ -533,7 +535,7 @@ static void migrate_secrets(struct manager *m, const char *id)
 static int start(struct manager *m, struct mjob *j)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct joblet_error *e = NULL, *spawn_e = NULL, *secrets_e = NULL;
+	struct joblet_error *e = NULL, *spawn_e = NULL, *secrets_e = NULL, *net_e = NULL;
 	_cleanup_close_ int secrets_fd = -1;
 	char dir[4200];
 	int32_t pid;
@@ -542,6 +544,8 @@ static int start(struct manager *m, struct mjob *j)
 	manager_job_dir(m, j->rec.id, dir, sizeof(dir));
 	jl_sched_job_cores(&j->sj, j->rec.cores, sizeof(j->rec.cores));
 	if (j->rec.cores[0] && pin_cores(dir, j->rec.cores, &e) < 0)
+		r = -1;
+	else if (networks_job_start(m->d->networks, dir, j->rec.id, &net_e) < 0)
 		r = -1;
 	else if (secrets_open_fd(m->d->secret_key, dir, j->rec.id, &secrets_fd, &secrets_e) < 0)
 		r = -1;
@@ -558,11 +562,14 @@ static int start(struct manager *m, struct mjob *j)
 		else if (secrets_e)
 			snprintf(why, sizeof(why), "cannot read its secrets: %s",
 				 joblet_error_message(secrets_e));
+		else if (net_e)
+			snprintf(why, sizeof(why), "%s", joblet_error_message(net_e));
 		else
 			snprintf(why, sizeof(why), "cannot start the job supervisor `%s`: %s",
 				 jl_shim_path(), strerror(spawn_e ? spawn_e->saved_errno : 0));
 		joblet_error_free(e);
 		joblet_error_free(secrets_e);
+		joblet_error_free(net_e);
 		joblet_error_free(spawn_e);
 		j->rec.state = JOB_FAILED;
 		j->rec.has_exit_code = 1;

@@ -57,7 +57,8 @@ struct daemon_ctx {
 	const struct secret_key *secret_key; /* of secrets at rest (secrets.h) */
 	const struct body_hooks *body;	     /* upload_stream.c's */
 	int64_t started_ns;
-	volatile int stopping; /* set when the daemon shuts down: streams end */
+	volatile int stopping;	   /* set when the daemon shuts down: streams end */
+	struct networks *networks; /* job networks (networks.h) */
 };
 
 #define ROUTE_MUTATING 1u /* written to the audit log */
@@ -211,6 +212,9 @@ int api_runtime_list(struct request *rq);
 int api_runtime_info(struct request *rq);
 int api_runtime_install(struct request *rq);
 int api_runtime_remove(struct request *rq);
+int api_network_list(struct request *rq);
+int api_network_create(struct request *rq);
+int api_network_remove(struct request *rq);
 
 /* The daemon log's line for an audited call (also written to the store). */
 void server_audit(struct request *rq);

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "base/cleanup.h"
+#include "base/util.h"
 #include "store.h"
 
 static const char *const state_names[] = {
@@ -111,6 +112,21 @@ static const char *const migrations[] = {
 	"CREATE INDEX jobs_parent ON jobs(parent, seq);",
 	/* 2 -> 3: output dropped past a job's log cap (max_log) */
 	"ALTER TABLE jobs ADD COLUMN log_dropped_bytes INTEGER NOT NULL DEFAULT 0;",
+	/* 3 -> 4: job networks (docs/networks.md) and the addresses running jobs hold on them */
+	"CREATE TABLE networks ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" cidr TEXT NOT NULL,"
+	" bridge TEXT NOT NULL UNIQUE,"
+	" owner TEXT,"
+	" allow TEXT NOT NULL DEFAULT '[]',"
+	" builtin INTEGER NOT NULL DEFAULT 0,"
+	" isolated_ports INTEGER NOT NULL DEFAULT 0,"
+	" created_ns INTEGER NOT NULL);"
+	"CREATE TABLE net_leases ("
+	" job_id TEXT PRIMARY KEY NOT NULL,"
+	" network TEXT NOT NULL,"
+	" address INTEGER NOT NULL,"
+	" UNIQUE(network, address));",
 };
 
 enum stmt_id {
@@ -897,4 +913,364 @@ int store_audit_json(struct store *s, int64_t limit, char **ret_json, struct job
 	}
 	json_object_put(arr);
 	return r;
+}
+
+/* ------------------------------------------------------------------ networks */
+
+void net_record_done(struct net_record *n)
+{
+	if (!n)
+		return;
+	free(n->name);
+	free(n->cidr);
+	free(n->bridge);
+	free(n->owner);
+	free(n->allow_json);
+	memset(n, 0, sizeof(*n));
+}
+
+/* A statement of its own (networks are rare next to jobs: not kept prepared). */
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **ret, struct joblet_error **err)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, ret, NULL) != SQLITE_OK)
+		return db_error(s, err, "prepare a statement on networks");
+	return 0;
+}
+
+#define NET_COLUMNS "name, cidr, bridge, owner, allow, builtin, isolated_ports, created_ns"
+
+static void read_net(sqlite3_stmt *q, struct net_record *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->name = col_dup(q, 0);
+	n->cidr = col_dup(q, 1);
+	n->bridge = col_dup(q, 2);
+	n->owner = col_dup(q, 3);
+	n->allow_json = col_dup(q, 4);
+	n->builtin = sqlite3_column_int(q, 5);
+	n->isolated_ports = sqlite3_column_int(q, 6);
+	n->created_ns = sqlite3_column_int64(q, 7);
+}
+
+int store_network_put(struct store *s, const struct net_record *n, struct joblet_error **err)
+{
+	/* A built-in is written again at every start (joblet.yml may have changed it). */
+	const char *sql =
+		n->builtin
+			? "INSERT INTO networks (" NET_COLUMNS ") VALUES (?1,?2,?3,?4,?5,1,?7,?8) "
+			  "ON CONFLICT(name) DO UPDATE SET cidr=?2, bridge=?3, owner=NULL, allow=?5, "
+			  "builtin=1, isolated_ports=?7"
+			: "INSERT INTO networks (" NET_COLUMNS ") VALUES (?1,?2,?3,?4,?5,0,?7,?8)";
+	sqlite3_stmt *q = NULL;
+	int rc, r;
+
+	pthread_mutex_lock(&s->lock);
+	r = prepare(s, sql, &q, err);
+	if (r == 0) {
+		bind_text(q, 1, n->name);
+		bind_text(q, 2, n->cidr);
+		bind_text(q, 3, n->bridge);
+		bind_text(q, 4, n->owner);
+		bind_text(q, 5, n->allow_json ? n->allow_json : "[]");
+		sqlite3_bind_int(q, 7, n->isolated_ports);
+		sqlite3_bind_int64(q, 8, n->created_ns ? n->created_ns : now_ns());
+		rc = sqlite3_step(q);
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+			r = joblet_error_set(
+				err, JOBLET_E_EXISTS, 0,
+				"a network named `%s` or with the bridge `%s` exists already; choose another name",
+				n->name, n->bridge);
+		else if (rc != SQLITE_DONE)
+			r = db_error(s, err, "record the network");
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int store_network_get(struct store *s, const char *name, struct net_record *ret,
+		      struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, r;
+
+	pthread_mutex_lock(&s->lock);
+	r = prepare(s, "SELECT " NET_COLUMNS " FROM networks WHERE name=?1", &q, err);
+	if (r == 0) {
+		bind_text(q, 1, name);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			read_net(q, ret);
+		else if (rc == SQLITE_DONE)
+			r = joblet_error_set(
+				err, JOBLET_E_NOT_FOUND, 0,
+				"there is no network `%s`; `rnx network list` shows the networks you may use",
+				name);
+		else
+			r = db_error(s, err, "read the network");
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int store_network_foreach(struct store *s, int (*fn)(const struct net_record *n, void *userdata),
+			  void *userdata, struct joblet_error **err)
+{
+	struct net_record *all = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *q = NULL;
+	int rc, r;
+
+	/* Read them all first: fn may call the store. */
+	pthread_mutex_lock(&s->lock);
+	r = prepare(s, "SELECT " NET_COLUMNS " FROM networks ORDER BY builtin DESC, name", &q, err);
+	while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (n == cap) {
+			struct net_record *m = reallocarray(all, cap ? cap * 2 : 8, sizeof(*all));
+
+			if (!m) {
+				r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						     "cannot read the networks");
+				break;
+			}
+			all = m;
+			cap = cap ? cap * 2 : 8;
+		}
+		read_net(q, &all[n++]);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_error(s, err, "read the networks");
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = fn(&all[i], userdata);
+	for (size_t i = 0; i < n; i++)
+		net_record_done(&all[i]);
+	free(all);
+	return r;
+}
+
+/* The first job waiting or running on network name into user (or ""); under the lock. */
+static int network_user_locked(struct store *s, const char *name, char user[37],
+			       struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, r;
+
+	user[0] = '\0';
+	r = prepare(s,
+		    "SELECT id FROM jobs WHERE state IN (1,2,3) AND json_valid(spec) AND "
+		    "json_extract(spec, '$.network') = ?1 ORDER BY seq LIMIT 1",
+		    &q, err);
+	if (r == 0) {
+		bind_text(q, 1, name);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			snprintf(user, 37, "%s", (const char *)sqlite3_column_text(q, 0));
+		else if (rc != SQLITE_DONE)
+			r = db_error(s, err, "find the jobs on the network");
+	}
+	sqlite3_finalize(q);
+	return r;
+}
+
+int store_network_users(struct store *s, const char *name, int64_t *ret_count,
+			struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = prepare(s,
+		    "SELECT COUNT(*) FROM jobs WHERE state IN (1,2,3) AND json_valid(spec) AND "
+		    "json_extract(spec, '$.network') = ?1",
+		    &q, err);
+	if (r == 0) {
+		bind_text(q, 1, name);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			*ret_count = sqlite3_column_int64(q, 0);
+		else
+			r = db_error(s, err, "count the jobs on the network");
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int store_network_delete(struct store *s, const char *name, struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	char user[37];
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = begin(s, err);
+	if (r == 0)
+		r = network_user_locked(s, name, user, err);
+	if (r == 0 && user[0])
+		r = joblet_error_set(
+			err, JOBLET_E_CONFLICT, 0,
+			"network `%s` is in use by job %s (waiting or running); stop or cancel it first, then remove the network",
+			name, user);
+	if (r == 0)
+		r = prepare(s, "DELETE FROM networks WHERE name=?1 AND builtin=0", &q, err);
+	if (r == 0) {
+		bind_text(q, 1, name);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			r = db_error(s, err, "remove the network");
+		else if (sqlite3_changes(s->db) == 0)
+			r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "there is no network `%s`",
+					     name);
+	}
+	sqlite3_finalize(q);
+	r = commit(s, r, err);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* The lowest of first..last that no job holds on network, under the lock and a transaction. */
+static int free_address_locked(struct store *s, const char *network, uint32_t first, uint32_t last,
+			       uint32_t *ret, struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	uint32_t next = first;
+	int rc, r;
+
+	r = prepare(s,
+		    "SELECT address FROM net_leases WHERE network=?1 AND address BETWEEN ?2 AND ?3 "
+		    "ORDER BY address",
+		    &q, err);
+	if (r < 0)
+		return r;
+	bind_text(q, 1, network);
+	sqlite3_bind_int64(q, 2, first);
+	sqlite3_bind_int64(q, 3, last);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		uint32_t a = (uint32_t)sqlite3_column_int64(q, 0);
+
+		if (a > next)
+			break;
+		next = a + 1;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = db_error(s, err, "read the network's addresses");
+	else if (next > last || next < first)
+		r = joblet_error_set(
+			err, JOBLET_E_BUSY, 0,
+			"network `%s` has no free address: each of its running jobs holds one; wait for some to end, or use a network with a larger block",
+			network);
+	else
+		*ret = next;
+	sqlite3_finalize(q);
+	return r;
+}
+
+int store_lease_take(struct store *s, const char *network, uint32_t first, uint32_t last,
+		     const char *job_id, uint32_t *ret_address, struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, r;
+
+	pthread_mutex_lock(&s->lock);
+	r = begin(s, err);
+	/* A job that holds one already (a start after a restart) keeps it. */
+	if (r == 0)
+		r = prepare(s, "SELECT address FROM net_leases WHERE job_id=?1 AND network=?2", &q,
+			    err);
+	if (r == 0) {
+		bind_text(q, 1, job_id);
+		bind_text(q, 2, network);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW) {
+			*ret_address = (uint32_t)sqlite3_column_int64(q, 0);
+			sqlite3_finalize(q);
+			r = commit(s, 0, err);
+			pthread_mutex_unlock(&s->lock);
+			return r;
+		}
+		if (rc != SQLITE_DONE)
+			r = db_error(s, err, "read the job's address");
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (r == 0)
+		r = free_address_locked(s, network, first, last, ret_address, err);
+	if (r == 0)
+		r = prepare(s,
+			    "INSERT OR REPLACE INTO net_leases (job_id, network, address) VALUES "
+			    "(?1,?2,?3)",
+			    &q, err);
+	if (r == 0) {
+		bind_text(q, 1, job_id);
+		bind_text(q, 2, network);
+		sqlite3_bind_int64(q, 3, *ret_address);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			r = db_error(s, err, "record the job's address");
+	}
+	sqlite3_finalize(q);
+	r = commit(s, r, err);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* Run sql (binding text ?1 when given), adding the rows it changed to *ret_changed. */
+static int lease_exec(struct store *s, const char *sql, const char *arg, int64_t *ret_changed,
+		      struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = prepare(s, sql, &q, err);
+	if (r == 0) {
+		if (arg)
+			bind_text(q, 1, arg);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			r = db_error(s, err, "free the addresses of jobs");
+		else if (ret_changed)
+			*ret_changed += sqlite3_changes(s->db);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int store_lease_release(struct store *s, const char *job_id, struct joblet_error **err)
+{
+	return lease_exec(s, "DELETE FROM net_leases WHERE job_id=?1", job_id, NULL, err);
+}
+
+int store_lease_reclaim(struct store *s, int64_t *ret_freed, struct joblet_error **err)
+{
+	*ret_freed = 0;
+	return lease_exec(s,
+			  "DELETE FROM net_leases WHERE job_id NOT IN "
+			  "(SELECT id FROM jobs WHERE state = 3)",
+			  NULL, ret_freed, err);
+}
+
+int store_lease_jobs(struct store *s, char ***ret_ids, struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	char **ids = calloc(1, sizeof(char *));
+	int rc, r;
+
+	if (!ids)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the leases");
+	pthread_mutex_lock(&s->lock);
+	r = prepare(s, "SELECT job_id FROM net_leases ORDER BY job_id", &q, err);
+	while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (jl_strv_push(&ids, (const char *)sqlite3_column_text(q, 0)) < 0)
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot read the leases");
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_error(s, err, "read the leases");
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	if (r < 0) {
+		jl_strv_free(ids);
+		return r;
+	}
+	*ret_ids = ids;
+	return 0;
 }

@@ -20,7 +20,7 @@
 #include <joblet/error.h>
 
 /* The schema this joblet writes. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum job_state {
 	JOB_PENDING = 1,   /* waiting for the scheduler */
@@ -164,5 +164,56 @@ int store_audit_retention(struct store *s, int64_t max_age_s, int64_t max_rows, 
 
 /* The newest audit rows, newest first, as a JSON array (new string). */
 int store_audit_json(struct store *s, int64_t limit, char **ret_json, struct joblet_error **err);
+
+/*
+ * Job networks (docs/networks.md): one row per network, built-in or made
+ * by a user, and one lease per running job on one: the address it holds.
+ */
+struct net_record {
+	char *name;		/* owned */
+	char *cidr;		/* "172.20.0.0/16" */
+	char *bridge;		/* its Linux bridge */
+	char *owner;		/* the certificate CN that made it; NULL for a built-in */
+	char *allow_json;	/* its default allow-list, a JSON array of strings */
+	int32_t builtin;	/* 1: bridge or isolated, from joblet.yml */
+	int32_t isolated_ports; /* 1: its jobs cannot reach each other */
+	int64_t created_ns;
+};
+void net_record_done(struct net_record *n);
+
+/*
+ * Record a network.  A custom one whose name or bridge is taken:
+ * JOBLET_E_EXISTS.  A built-in (builtin 1) is written over its row.
+ */
+int store_network_put(struct store *s, const struct net_record *n, struct joblet_error **err);
+/* The network name into *ret.  JOBLET_E_NOT_FOUND when there is none. */
+int store_network_get(struct store *s, const char *name, struct net_record *ret,
+		      struct joblet_error **err);
+/* Every network, the built-ins first then by name; a non-zero return of fn stops the walk. */
+int store_network_foreach(struct store *s, int (*fn)(const struct net_record *n, void *userdata),
+			  void *userdata, struct joblet_error **err);
+/* How many jobs wait or run on network name. */
+int store_network_users(struct store *s, const char *name, int64_t *ret_count,
+			struct joblet_error **err);
+/*
+ * Remove custom network name, in one transaction with the check that no job
+ * waits or runs on it (JOBLET_E_CONFLICT naming the first).  A built-in or
+ * none: JOBLET_E_NOT_FOUND.
+ */
+int store_network_delete(struct store *s, const char *name, struct joblet_error **err);
+
+/*
+ * The lowest address of first..last (host order) no job holds on network,
+ * leased to job_id, in one transaction; the one it holds already when it
+ * has one.  JOBLET_E_BUSY when every address is held.
+ */
+int store_lease_take(struct store *s, const char *network, uint32_t first, uint32_t last,
+		     const char *job_id, uint32_t *ret_address, struct joblet_error **err);
+/* The job's address is free again (none held is success). */
+int store_lease_release(struct store *s, const char *job_id, struct joblet_error **err);
+/* Free the addresses of every job that is not RUNNING (after a crash); how many, in *ret_freed. */
+int store_lease_reclaim(struct store *s, int64_t *ret_freed, struct joblet_error **err);
+/* The ids of the jobs that hold an address, NULL-terminated (free with jl_strv_free()). */
+int store_lease_jobs(struct store *s, char ***ret_ids, struct joblet_error **err);
 
 #endif /* JOBLET_DAEMON_STORE_H */

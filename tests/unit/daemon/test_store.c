@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "jl_test.h"
 #include "jl_tmp.h"
+#include "base/util.h"
 #include "store.h"
 #include "config/config.h"
 
@@ -320,6 +321,7 @@ START_TEST(test_store_migrates_v2)
 	ck_assert_int_eq(sqlite3_open(jl_tmp_path("old.db"), &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db,
 				      "ALTER TABLE jobs DROP COLUMN log_dropped_bytes;"
+				      "DROP TABLE networks; DROP TABLE net_leases;"
 				      "PRAGMA user_version = 2",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -333,6 +335,75 @@ START_TEST(test_store_migrates_v2)
 	ck_assert_int_eq(store_job_get(s, ID_A, &got, &err), 0);
 	ck_assert_int_eq(got.log_dropped_bytes, 7);
 	job_record_done(&got);
+	store_close(s);
+}
+END_TEST
+
+/*
+ * Networks and leases: a job gets the lowest free address and keeps it
+ * when asked again; its end frees it; a restart frees those of jobs that
+ * do not run; a network a waiting or running job names cannot be removed.
+ */
+START_TEST(test_store_networks)
+{
+	struct store *s = NULL;
+	struct job_record a = rec(ID_A, 1, JOB_RUNNING), b = rec(ID_B, 2, JOB_RUNNING),
+			  c = rec(ID_C, 3, JOB_PENDING);
+	struct net_record n = { .name = (char *)"lab",
+				.cidr = (char *)"10.9.0.0/29",
+				.bridge = (char *)"jlnlab",
+				.owner = (char *)"developer-client" },
+			  got;
+	uint32_t addr;
+	int64_t users = -1, freed = -1;
+	char **ids = NULL;
+
+	c.spec_json = (char *)"{\"command\":[\"true\"],\"network\":\"lab\"}";
+	ck_assert_int_eq(store_open(jl_tmp_path("net.db"), &s, &err), 0);
+	ck_assert_int_eq(store_job_insert(s, &a, &err), 0);
+	ck_assert_int_eq(store_job_insert(s, &b, &err), 0);
+	ck_assert_int_eq(store_network_put(s, &n, &err), 0);
+	ck_assert_int_lt(store_network_put(s, &n, &err), 0);
+	ck_assert_int_eq(err->code, JOBLET_E_EXISTS);
+	joblet_error_clear(&err);
+	ck_assert_int_eq(store_network_get(s, "lab", &got, &err), 0);
+	ck_assert_str_eq(got.cidr, "10.9.0.0/29");
+	ck_assert_str_eq(got.allow_json, "[]");
+	net_record_done(&got);
+	/* 10.9.0.2 .. 10.9.0.6: the gateway and the broadcast are never leased. */
+	ck_assert_int_eq(store_lease_take(s, "lab", 0x0a090002, 0x0a090003, ID_A, &addr, &err), 0);
+	ck_assert_uint_eq(addr, 0x0a090002);
+	ck_assert_int_eq(store_lease_take(s, "lab", 0x0a090002, 0x0a090003, ID_A, &addr, &err), 0);
+	ck_assert_uint_eq(addr, 0x0a090002);
+	ck_assert_int_eq(store_lease_take(s, "lab", 0x0a090002, 0x0a090003, ID_B, &addr, &err), 0);
+	ck_assert_uint_eq(addr, 0x0a090003);
+	ck_assert_int_lt(store_lease_take(s, "lab", 0x0a090002, 0x0a090003, ID_C, &addr, &err), 0);
+	ck_assert_int_eq(err->code, JOBLET_E_BUSY);
+	joblet_error_clear(&err);
+	ck_assert_int_eq(store_lease_release(s, ID_A, &err), 0);
+	ck_assert_int_eq(store_lease_take(s, "lab", 0x0a090002, 0x0a090003, ID_C, &addr, &err), 0);
+	ck_assert_uint_eq(addr, 0x0a090002);
+	/* C does not run (PENDING): a restart frees its address; B's stays. */
+	ck_assert_int_eq(store_lease_reclaim(s, &freed, &err), 0);
+	ck_assert_int_eq(freed, 1);
+	ck_assert_int_eq(store_lease_jobs(s, &ids, &err), 0);
+	ck_assert_str_eq(ids[0], ID_B);
+	ck_assert_ptr_null(ids[1]);
+	jl_strv_free(ids);
+	/* C waits on lab: it cannot be removed, and the answer names C. */
+	ck_assert_int_eq(store_job_insert(s, &c, &err), 0);
+	ck_assert_int_eq(store_network_users(s, "lab", &users, &err), 0);
+	ck_assert_int_eq(users, 1);
+	ck_assert_int_lt(store_network_delete(s, "lab", &err), 0);
+	ck_assert_int_eq(err->code, JOBLET_E_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(err), ID_C));
+	joblet_error_clear(&err);
+	c.state = JOB_CANCELED;
+	ck_assert_int_eq(store_job_update(s, &c, &err), 0);
+	ck_assert_int_eq(store_network_delete(s, "lab", &err), 0);
+	ck_assert_int_lt(store_network_get(s, "lab", &got, &err), 0);
+	ck_assert_int_eq(err->code, JOBLET_E_NOT_FOUND);
+	joblet_error_clear(&err);
 	store_close(s);
 }
 END_TEST
@@ -364,6 +435,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_store_audit_retention);
 	tcase_add_test(tc, test_store_refusals);
 	tcase_add_test(tc, test_store_migrates_v2);
+	tcase_add_test(tc, test_store_networks);
 	tcase_add_test(tc, test_states);
 	suite_add_tcase(s, tc);
 	return s;
