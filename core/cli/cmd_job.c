@@ -933,7 +933,12 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	"  -s, --secret-env K=V set one that no API answer ever shows (`***`)\n"                   \
 	"  --upload=PATH        copy a file or folder of this host into /work (repeatable)\n"      \
 	"  --workdir=DIR        working folder inside the job (default /work)\n"                   \
-	"  --network=MODE       none (loopback only, default) or host (admin role only)\n"         \
+	"  --network=NAME       none (loopback only, default), bridge (jobs reach each other\n"    \
+	"                       and the outside), isolated (the outside only), a network of\n"     \
+	"                       `rnx network list`, or host (admin role only)\n"                   \
+	"  --allow=CIDR[:PORT[-PORT]] the only destinations the job may reach (repeatable;\n"      \
+	"                       default the network's list); never the node or 169.254/16\n"       \
+	"  --max-net=RATE       bytes per second the job may send (10M, 1MiB)\n"                   \
 	"  --schedule=WHEN      start later: RFC 3339 (no zone: the node's local time),\n"         \
 	"                       `2026-12-03 10:00`, or a delay (90s, 5m, 2h30m, 1h 15m, 1d)\n"     \
 	"  --cron=EXPR          recurring: a new job at every time the 5-field cron\n"             \

@@ -24,6 +24,8 @@ static const struct jl_cli_command rnx_commands[] = {
 	  rnx_cmd_version, NULL },
 	{ "job", "Run jobs and follow, inspect, stop, cancel and delete them", NULL, NULL, NULL,
 	  rnx_job_commands },
+	{ "network", "Make, list and remove networks for jobs (--network=NAME)", NULL, NULL, NULL,
+	  rnx_network_commands },
 	{ "plugins", "List plugins: loaded ones and rejected ones with the reason", NULL, NULL,
 	  NULL, rnx_plugins_commands },
 	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes", NULL,
