@@ -46,6 +46,7 @@ void jl_job_spec_free(struct jl_job_spec *s)
 	jl_strv_free(s->secret_env);
 	free(s->name);
 	free(s->cron);
+	jl_job_net_free(s->net);
 	free(s);
 }
 

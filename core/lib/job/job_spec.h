@@ -17,6 +17,7 @@
 
 #include "base/private.h"
 #include "config/config.h"
+#include "job/job_net.h"
 
 /*
  * What to run.  Every field has a default (0/NULL = none or unlimited);
@@ -49,6 +50,11 @@ struct jl_job_spec {
 	int64_t cpus;	     /* whole cores the scheduler pins for it alone; 0 = none */
 	char *cron;	     /* a 5-field cron expression: a recurring job; or NULL */
 	int64_t max_log_mib; /* the job's log at most (MiB); 0 = the configured default */
+	/*
+	 * Its place on a network (job/job_net.h), or NULL: set by the daemon
+	 * when it leases the address; spec.json only ("net"), not a flag.
+	 */
+	struct jl_job_net *net;
 };
 
 /*
