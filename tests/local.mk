@@ -22,6 +22,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_job_init.sh \
 	tests/integration/test_job_uid.sh \
 	tests/integration/test_daemon_hygiene.sh \
+	tests/integration/test_net_kernel.sh \
 	tests/integration/test_oci_lifecycle.sh \
 	tests/integration/test_oci_containerd.sh \
 	tests/integration/test_oci_podman.sh \
@@ -108,6 +109,14 @@ tests_integration_api_client_SOURCES = tests/integration/api_client.c core/cli/a
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) $(GNUTLS_CFLAGS)
 tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS)
+
+# core/net driven by test_net_kernel.sh (job networks in the test's own namespaces).
+if BUILD_NET
+check_PROGRAMS += tests/integration/net_driver
+endif
+tests_integration_net_driver_SOURCES = tests/integration/net_driver.c
+tests_integration_net_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+tests_integration_net_driver_LDADD = libjlnet.la libjoblet.la
 
 # Many TLS connections held open at once, for test_api.sh (caps, revocation).
 tests_integration_tls_conn_SOURCES = tests/integration/tls_conn.c

@@ -200,6 +200,7 @@ int jl_net_host_rules(const struct jl_net_host *h, char **ret_text, struct joble
 		"add set inet %1$s bridges { type ifname ; }\n"
 		"add set inet %1$s nets { type ipv4_addr ; flags interval ; }\n"
 		"add set inet %1$s dns { type ipv4_addr ; }\n"
+		"add set inet %1$s peers { type ifname . ifname ; }\n"
 		"flush set inet %1$s dns\n",
 		t);
 	if (h->n_dns) {
@@ -220,9 +221,10 @@ int jl_net_host_rules(const struct jl_net_host *h, char **ret_text, struct joble
 		"flush chain inet %1$s postrouting\n"
 		"add rule inet %1$s input iifname @bridges ip daddr @dns meta l4proto { tcp, udp } th dport 53 accept\n"
 		"add rule inet %1$s input iifname @bridges drop\n"
-		"add rule inet %1$s forward iifname @bridges oifname @bridges drop\n"
 		"add rule inet %1$s forward iifname @bridges ip daddr 169.254.0.0/16 drop\n"
 		"add rule inet %1$s forward iifname @bridges meta nfproto ipv6 drop\n"
+		"add rule inet %1$s forward iifname . oifname @peers accept\n"
+		"add rule inet %1$s forward iifname @bridges oifname @bridges drop\n"
 		"add rule inet %1$s forward oifname @bridges ct state established,related accept\n"
 		"add rule inet %1$s forward oifname @bridges drop\n"
 		"add rule inet %1$s postrouting ip saddr @nets oifname != @bridges masquerade\n",
@@ -251,19 +253,36 @@ int jl_net_network_rules(const struct jl_net_host *h, const struct jl_net_networ
 			"`%s` is not an IPv4 CIDR from /8 to /30 (e.g. 10.30.0.0/24)",
 			n->cidr ? n->cidr : "");
 	jl_net_ip_text(addr & jl_net_mask(prefix), ip);
-	/* Down: add then delete, so that deleting what is not there is success. */
+	/*
+	 * Down: add then delete, so that deleting what is not there is success.
+	 * peers: the jobs of a network that is not isolated reach each other
+	 * also where the bridge hands its frames to the IP hooks (br_netfilter).
+	 */
 	if (up && asprintf(ret_text,
 			   "add element inet %1$s bridges { \"%2$s\" }\n"
 			   "add element inet %1$s nets { %3$s/%4$u }\n",
 			   h->table, n->bridge, ip, prefix) < 0)
 		goto oom;
+	if (up && !n->isolated_ports) {
+		char *more = NULL;
+
+		if (asprintf(&more, "%1$sadd element inet %2$s peers { \"%3$s\" . \"%3$s\" }\n",
+			     *ret_text, h->table, n->bridge) < 0) {
+			free(*ret_text);
+			goto oom;
+		}
+		free(*ret_text);
+		*ret_text = more;
+	}
 	if (up)
 		return 0;
 	if (asprintf(ret_text,
 		     "add element inet %1$s bridges { \"%2$s\" }\n"
 		     "add element inet %1$s nets { %3$s/%4$u }\n"
+		     "add element inet %1$s peers { \"%2$s\" . \"%2$s\" }\n"
 		     "delete element inet %1$s bridges { \"%2$s\" }\n"
-		     "delete element inet %1$s nets { %3$s/%4$u }\n",
+		     "delete element inet %1$s nets { %3$s/%4$u }\n"
+		     "delete element inet %1$s peers { \"%2$s\" . \"%2$s\" }\n",
 		     h->table, n->bridge, ip, prefix) < 0)
 		goto oom;
 	return 0;
