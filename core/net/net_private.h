@@ -28,6 +28,8 @@ int jl_net_network_rules(const struct jl_net_host *h, const struct jl_net_networ
 
 /* nft.c: run a script in one transaction; *ret_out (may be NULL) gets what it printed. */
 int jl_net_nft_run(const char *script, char **ret_out, struct joblet_error **err);
+/* Delete netdev table name; one that is not there is success. */
+int jl_net_nft_drop_table(const char *name, struct joblet_error **err);
 
 /* netlink.c (rtnetlink through libmnl), in the calling thread's network namespace. */
 struct jl_nl;
