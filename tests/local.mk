@@ -22,6 +22,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_job_init.sh \
 	tests/integration/test_job_uid.sh \
 	tests/integration/test_daemon_hygiene.sh \
+	tests/integration/test_net_kernel.sh \
 	tests/integration/test_oci_lifecycle.sh \
 	tests/integration/test_oci_containerd.sh \
 	tests/integration/test_oci_podman.sh \
@@ -69,6 +70,7 @@ JL_UNIT_TESTS += \
 	tests/unit/sched/test_sched \
 	tests/unit/config/test_host \
 	tests/unit/job/test_job_spec \
+	tests/unit/job/test_job_net \
 	tests/unit/job/test_job_log \
 	tests/unit/job/test_executor \
 	tests/unit/base/test_cpuset \
@@ -94,6 +96,9 @@ JL_UNIT_TESTS += \
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_UNIT_TESTS += tests/unit/plugins/archive/test_tar
 endif
+if BUILD_NET
+JL_UNIT_TESTS += tests/unit/net/test_net_rules
+endif
 check_PROGRAMS += $(JL_UNIT_TESTS) tests/unit/plugin/plugin_contract tests/fixtures/fake_registry \
 	tests/integration/api_client tests/integration/tls_conn
 
@@ -108,6 +113,20 @@ tests_integration_api_client_SOURCES = tests/integration/api_client.c core/cli/a
 tests_integration_api_client_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_integration_api_client_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CURL_CFLAGS) $(GNUTLS_CFLAGS)
 tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS)
+
+# core/net: the allow-list parser and the nftables text (no root, no network).
+tests_unit_net_test_net_rules_SOURCES = tests/unit/net/test_net_rules.c tests/unit/jl_test.h
+tests_unit_net_test_net_rules_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+tests_unit_net_test_net_rules_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_net_test_net_rules_LDADD = libjlnet.la libjoblet.la $(CHECK_LIBS)
+
+# core/net driven by test_net_kernel.sh (job networks in the test's own namespaces).
+if BUILD_NET
+check_PROGRAMS += tests/integration/net_driver
+endif
+tests_integration_net_driver_SOURCES = tests/integration/net_driver.c
+tests_integration_net_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
+tests_integration_net_driver_LDADD = libjlnet.la libjoblet.la
 
 # Many TLS connections held open at once, for test_api.sh (caps, revocation).
 tests_integration_tls_conn_SOURCES = tests/integration/tls_conn.c
@@ -193,6 +212,11 @@ tests_unit_runtime_test_prefetch_SOURCES = tests/unit/runtime/test_prefetch.c te
 tests_unit_runtime_test_prefetch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_runtime_test_prefetch_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_runtime_test_prefetch_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_job_test_job_net_SOURCES = tests/unit/job/test_job_net.c tests/unit/jl_test.h
+tests_unit_job_test_job_net_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_job_net_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_job_test_job_net_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_job_test_job_spec_SOURCES = tests/unit/job/test_job_spec.c tests/unit/jl_test.h tests/unit/jl_tmp.h
 tests_unit_job_test_job_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib

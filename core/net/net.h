@@ -51,4 +51,74 @@ int jl_net_network_down(const struct jl_net_host *h, const struct jl_net_network
 int jl_net_reclaim(const struct jl_net_host *h, const char *const *live_ids, size_t n_live,
 		   struct joblet_error **err);
 
+/*
+ * ---- Added by the kernel side (NET-KERNEL) ----
+ *
+ * One job's interface and egress rules: used by the isolation/network
+ * plugin in joblet-shim, and by tests.  All strings borrowed.
+ */
+struct jl_net_job {
+	const char *id;		  /* the job's id (UUID): the interface's alias names it */
+	const char *short_id;	  /* its first 8 characters: names the interface and the rules */
+	const char *table;	  /* the daemon's table name (struct jl_net_host) */
+	const char *bridge;	  /* the network's bridge */
+	const char *address;	  /* the job's address with the network's prefix, "172.20.0.5/16" */
+	const char *gateway;	  /* "172.20.0.1" */
+	int isolated_ports;	  /* 1: its bridge port is isolated */
+	const char *const *allow; /* CIDR[:PORT[-PORT]]; none: every destination not denied */
+	size_t n_allow;
+	const char *const *dns; /* resolvers it may reach on port 53 */
+	size_t n_dns;
+	int64_t max_net_bps; /* bytes per second the job may send; 0 = unlimited */
+};
+
+/* One entry of an allow-list, parsed: addr/prefix (host order), ports (0-0 = every port). */
+struct jl_net_allow {
+	uint32_t addr;
+	uint32_t prefix;
+	uint32_t port_lo, port_hi;
+};
+
+/*
+ * Parse "CIDR[:PORT[-PORT]]" ("10.0.0.0/8", "1.2.3.4:443", "1.2.3.4/32:8000-8080";
+ * a bare address is /32).  The address must be the network's first (no
+ * host bits).  Errors: JOBLET_E_INVALID naming the entry and the form.
+ */
+int jl_net_allow_parse(const char *text, struct jl_net_allow *ret, struct joblet_error **err);
+
+/* The host interface of a job: "jv" + short id (at most 15 bytes). */
+int jl_net_job_ifname(const char *short_id, char ret[16], struct joblet_error **err);
+
+/*
+ * The nftables script that makes job j's table (family netdev, named
+ * "<table>_j<short id>") with its ingress chain on the job's host
+ * interface.  Every value is checked and written from its parsed form.
+ * *ret_text is malloc'ed.  Errors: JOBLET_E_INVALID, JOBLET_E_NOMEM.
+ */
+int jl_net_job_rules(const struct jl_net_job *j, char **ret_text, struct joblet_error **err);
+
+/* The script of jl_net_host_init() (the daemon's inet table), for tests. */
+int jl_net_host_rules(const struct jl_net_host *h, char **ret_text, struct joblet_error **err);
+
+/*
+ * In joblet-shim, the job's first process being pid (it waits): the veth
+ * pair (host side jv<short id> on j->bridge, up, isolated if asked; the
+ * peer made as eth0 in pid's network namespace), and the job's rules.
+ * On failure what was made is removed.
+ */
+int jl_net_job_attach(const struct jl_net_job *j, int32_t pid, struct joblet_error **err);
+
+/*
+ * Inside the job's network namespace (the plugin's child hook): eth0 gets
+ * j->address, goes up, and the default route goes via j->gateway.
+ */
+int jl_net_job_configure(const struct jl_net_job *j, struct joblet_error **err);
+
+/* Bytes the job received and sent (the host side's counters, swapped). */
+int jl_net_job_counters(const char *short_id, uint64_t *ret_rx, uint64_t *ret_tx,
+			struct joblet_error **err);
+
+/* Remove job short_id's interface and rules of the daemon's table; nothing found is success. */
+int jl_net_job_remove(const char *table, const char *short_id, struct joblet_error **err);
+
 #endif /* JOBLET_NET_H */

@@ -18,10 +18,9 @@
 JOBLET_BEGIN_DECLS
 
 enum joblet_network_mode {
-	JOBLET_NETWORK_NONE = 1, /* a network namespace with loopback only (default) */
-	JOBLET_NETWORK_HOST = 2, /* the host's network */
-	/* Since ABI 2.2: its own interface on a network (joblet_job_net()). */
-	JOBLET_NETWORK_BRIDGE = 3
+	JOBLET_NETWORK_NONE = 1,  /* a network namespace with loopback only (default) */
+	JOBLET_NETWORK_HOST = 2,  /* the host's network */
+	JOBLET_NETWORK_BRIDGE = 3 /* its own interface on a network: joblet_job_net() (ABI 2.2) */
 };
 
 /* The executor's view of one job.  Opaque; owned by the shim. */
@@ -71,6 +70,28 @@ JOBLET_API uint32_t joblet_job_gid(const struct joblet_job *job);
 
 /* enum joblet_network_mode (<joblet/job.h>). */
 JOBLET_API int32_t joblet_job_network(const struct joblet_job *job);
+
+/*
+ * Since ABI 2.2.  The job's place on a network, when joblet_job_network()
+ * is JOBLET_NETWORK_BRIDGE (the daemon leased its address); NULL
+ * otherwise.  Addresses are IPv4 text; allow entries CIDR[:PORT[-PORT]]
+ * (TCP and UDP; none = every destination the network does not deny).
+ */
+struct joblet_job_net {
+	uint32_t size;		/* sizeof(struct joblet_job_net) */
+	const char *network;	/* the network's name ("bridge", "isolated", custom) */
+	const char *bridge;	/* its bridge device */
+	const char *table;	/* the daemon's nftables table */
+	const char *address;	/* the job's address and prefix, "172.20.0.5/16" */
+	const char *gateway;	/* "172.20.0.1" */
+	int32_t isolated_ports; /* 1: jobs on this network cannot reach each other */
+	size_t n_allow;
+	const char *const *allow; /* the egress allow-list */
+	size_t n_dns;
+	const char *const *dns; /* resolvers the job may use (port 53) */
+	int64_t max_net_bps;	/* bytes per second the job may send; 0 = unlimited */
+};
+JOBLET_API const struct joblet_job_net *joblet_job_net(const struct joblet_job *job);
 
 /* The job's working folder inside the job ("/work" unless the spec says). */
 JOBLET_API const char *joblet_job_workdir(const struct joblet_job *job);

@@ -94,6 +94,9 @@ ok 'test $rc -eq 0 && has "cgroups:" "$out" && has "namespaces:" "$out" && has "
 	"joblet check reports the host and says it can serve"
 ok 'has "config:     $TMP/joblet.yml" "$out" && has "scheduler/fifo" "$out"' "joblet check names its config and plugins"
 stack_line="isolation:  stack namespaces rootfs cgroup (= cgroup"
+# Built with job networks, the default stack has isolation/network after namespaces.
+test -f "$build/build-plugins/isolation_network.so" &&
+	stack_line="isolation:  stack namespaces network rootfs cgroup (= cgroup"
 test "$no_isolation" = yes && stack_line="isolation:  stack none"
 ok 'has "$stack_line" "$out" && printf "%s\\n" "$out" | grep -Eq "^  none +usable$"' \
 	"joblet check shows the isolation stack and probes the isolation plugins"

@@ -6,8 +6,9 @@
 # at least one plugin, so a function only the programs use cannot slip into
 # the stable ABI.  The programs' shared functions are jl_* in the private
 # node.  Plugins use the SDK only.  libjoblet and joblet-shim link none of
-# libcurl, GnuTLS, SQLite or libmicrohttpd; the two HTTP registry plugins
-# link libcurl themselves.
+# libcurl, GnuTLS, SQLite, libmicrohttpd, libmnl or libnftables; the two HTTP
+# registry plugins link libcurl themselves, isolation/network libmnl and
+# libnftables (core/net).
 . "${JOBLET_TEST_SRCDIR:?}/tests/integration/tap.sh"
 nm=${JOBLET_TEST_NM:-nm}
 lib="$build/.libs/libjoblet.so"
@@ -61,11 +62,11 @@ fi
 
 # What the libraries and programs need (DT_NEEDED).
 needed() { "$objdump" -p "$1" 2>/dev/null | awk '$1 == "NEEDED" { print $2 }' | tr '\n' ' '; }
-heavy='libcurl|libgnutls|libsqlite3|libmicrohttpd'
+heavy='libcurl|libgnutls|libsqlite3|libmicrohttpd|libmnl|libnftables'
 for f in "$lib" "$build/.libs/joblet-shim"; do
 	n=`needed "$f"`
 	ok '! printf "%s\n" "$n" | grep -Eq "$heavy"' \
-		"`basename "$f"` needs no libcurl, GnuTLS, SQLite or libmicrohttpd ($n)"
+		"`basename "$f"` needs no libcurl, GnuTLS, SQLite, libmicrohttpd, libmnl or libnftables ($n)"
 done
 n=`needed "$build/.libs/joblet"`
 ok 'printf "%s\n" "$n" | grep -Eq "libsqlite3" && printf "%s\n" "$n" | grep -Eq "libmicrohttpd" && ! printf "%s\n" "$n" | grep -q libcurl' \
@@ -84,3 +85,18 @@ if test -f "$so"; then
 	n=`needed "$so"`
 	ok '! printf "%s\n" "$n" | grep -q libcurl' "registry/local does not ($n)"
 fi
+so="$build/build-plugins/isolation_network.so"
+if test -f "$so"; then
+	n=`needed "$so"`
+	ok 'printf "%s\n" "$n" | grep -q libmnl && printf "%s\n" "$n" | grep -q libnftables' \
+		"isolation/network links libmnl and libnftables ($n)"
+else
+	echo "ok - isolation/network links libmnl and libnftables # SKIP not built"
+fi
+for so in "$build"/build-plugins/*.so; do
+	case $so in */isolation_network.so) continue ;; esac
+	test -f "$so" || continue
+	n=`needed "$so"`
+	ok '! printf "%s\n" "$n" | grep -Eq "libmnl|libnftables"' \
+		"`basename "$so"` links neither libmnl nor libnftables"
+done

@@ -9,7 +9,10 @@
 #   - the areas of core/lib layer downwards, base -> config -> plugin ->
 #     runtime -> job -> sched: no file calls into an area above its own;
 #   - libjoblet calls nothing of the programs (core/common, daemon, cli,
-#     shim), and the programs call no hidden function of the library.
+#     shim), and the programs call no hidden function of the library;
+#   - core/net (job networks), compiled into joblet and into the
+#     isolation/network plugin, calls only the plugin SDK (joblet_*) of
+#     libjoblet and nothing of the programs: a plugin may call nothing else.
 #
 # A cycle is reported with the files on it; fix it by moving what both need
 # into a lower file, or by a callback (see docs/hacking.md).
@@ -26,6 +29,7 @@ for f in `cd "$src" && find core -name '*.c' | sort`; do
 	case $dir in
 	core/lib/*) o=$dir/.libs/libjoblet_core_la-$name.o ;;
 	core/common) o=$dir/.libs/libjoblet_common_la-$name.o ;;
+	core/net) o=$dir/.libs/libjlnet_la-$name.o ;;
 	core/daemon) o=$dir/joblet-$name.o ;;
 	core/cli) o=$dir/rnx-$name.o ;;
 	core/shim) o=$dir/joblet_shim-$name.o ;;
@@ -98,6 +102,12 @@ ok 'test -z "$up"' "no file of core/lib calls into a higher area`printf '%s\n' "
 # Libjoblet calls only libjoblet (and the libraries it links).
 out=`awk '$1 ~ /^core\/lib\// && $2 !~ /^core\/lib\// { print $1 " calls " $2 " (" $3 ")" }' "$TMP/calls" | head -5`
 ok 'test -z "$out"' "libjoblet calls nothing of the programs`printf '%s\n' "$out" | sed 's/^/; /' | tr -d '\n'`"
+
+# core/net: itself and the SDK only.
+out=`awk '$1 ~ /^core\/net\// && $2 !~ /^core\/net\// && !($2 ~ /^core\/lib\// && $3 ~ /^joblet_/) { print $1 " calls " $2 " (" $3 ")" }' "$TMP/calls" | head -5`
+ok 'test -z "$out"' "core/net calls only core/net and the plugin SDK`printf '%s\n' "$out" | sed 's/^/; /' | tr -d '\n'`"
+out=`awk '$2 ~ /^core\/net\// && $1 !~ /^core\/(net|daemon)\// { print $1 " calls " $2 " (" $3 ")" }' "$TMP/calls" | head -5`
+ok 'test -z "$out"' "only joblet (core/daemon) calls core/net among the programs`printf '%s\n' "$out" | sed 's/^/; /' | tr -d '\n'`"
 
 # ------------------------------------------------------------ includes
 # Node: a file without its extension (core/lib/base/util for util.c and

@@ -349,6 +349,10 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	    !cfg->net_isolated_cidr || !cfg->net_isolated_device)
 		goto oom;
 	if (jl_strv_push(&cfg->isolation_stack, "namespaces") < 0 ||
+#ifdef HAVE_NET
+	    /* Job networks built: a job's interface, after its namespaces. */
+	    jl_strv_push(&cfg->isolation_stack, "network") < 0 ||
+#endif
 	    jl_strv_push(&cfg->isolation_stack, "rootfs") < 0 ||
 	    jl_strv_push(&cfg->isolation_stack, "cgroup") < 0 ||
 	    jl_strv_push(&cfg->isolation_stack, "seccomp") < 0)

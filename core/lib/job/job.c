@@ -228,7 +228,14 @@ uint32_t joblet_job_gid(const struct joblet_job *job)
 
 int32_t joblet_job_network(const struct joblet_job *job)
 {
+	if (job->spec->net)
+		return JOBLET_NETWORK_BRIDGE;
 	return job->spec->network ? job->spec->network : JOBLET_NETWORK_NONE;
+}
+
+const struct joblet_job_net *joblet_job_net(const struct joblet_job *job)
+{
+	return job->spec->net ? &job->spec->net->view : NULL;
 }
 
 const char *joblet_job_workdir(const struct joblet_job *job)

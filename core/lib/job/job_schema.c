@@ -615,6 +615,16 @@ static int write_view(const struct writer *w, const struct jl_job_spec *s, char 
 		}
 		json_object_object_add(o, f->key, v);
 	}
+	/* The job's place on a network: spec.json only, outside the field table. */
+	if (w->view == JL_JOB_FILE && s->net) {
+		json_object *v = NULL;
+
+		if (jl_job_net_to_json(s->net, &v, err) < 0) {
+			json_object_put(o);
+			return -1;
+		}
+		json_object_object_add(o, "net", v);
+	}
 	return jl_json_finish(o, ret_json, err);
 }
 
@@ -950,7 +960,7 @@ static int file_fields(json_object *o, struct jl_job_spec *s)
 int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,
 			  struct joblet_error **err)
 {
-	json_object *o = json_tokener_parse(json);
+	json_object *o = json_tokener_parse(json), *net = NULL;
 	struct jl_job_spec *s = calloc(1, sizeof(*s));
 	int r = 0;
 
@@ -964,6 +974,9 @@ int jl_job_spec_from_json(const char *json, struct jl_job_spec **ret_spec,
 		if (file_fields(o, s) < 0)
 			r = joblet_error_set(err, JOBLET_E_PARSE, 0,
 					     "the job spec has fields of the wrong type");
+		else if (json_object_object_get_ex(o, "net", &net) &&
+			 !json_object_is_type(net, json_type_null))
+			r = jl_job_net_from_json(net, &s->net, err);
 		s->network = jl_job_network_mode(s->network_name);
 	}
 	json_object_put(o);

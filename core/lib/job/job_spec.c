@@ -49,6 +49,7 @@ void jl_job_spec_free(struct jl_job_spec *s)
 	free(s->cron);
 	free(s->network_name);
 	jl_strv_free(s->allow);
+	jl_job_net_free(s->net);
 	free(s);
 }
 

@@ -17,6 +17,7 @@
 
 #include "base/private.h"
 #include "config/config.h"
+#include "job/job_net.h"
 
 /*
  * What to run.  Every field has a default (0/NULL = none or unlimited);
@@ -57,6 +58,11 @@ struct jl_job_spec {
 	char *network_name;
 	char **allow;	     /* CIDR[:PORT[-PORT]] the job may reach; NULL = the network's */
 	int64_t max_net_bps; /* bytes per second it may send; 0 = unlimited */
+	/*
+	 * Its place on a network (job/job_net.h), or NULL: set by the daemon
+	 * when it leases the address; spec.json only ("net"), not a flag.
+	 */
+	struct jl_job_net *net;
 };
 
 /*

@@ -595,6 +595,18 @@ static bool allow_listed(const char *path)
 	return false;
 }
 
+/* A job on a network: the resolvers its rules let it reach on port 53. */
+static void net_resolv(const struct joblet_job_net *n, char *buf, size_t size)
+{
+	size_t o = (size_t)snprintf(buf, size, "# the DNS servers of network %s (joblet)\n",
+				    n->network ? n->network : "");
+
+	if (n->n_dns == 0 && o < size)
+		snprintf(buf + o, size - o, "# none: joblet.yml networks.dns names none\n");
+	for (size_t i = 0; i < n->n_dns && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "nameserver %s\n", n->dns[i]);
+}
+
 /* /etc/passwd, /etc/group, /etc/hosts, /etc/resolv.conf for the job. */
 static int write_etc(struct joblet_job *job, int root_fd, struct joblet_error **err)
 {
@@ -621,7 +633,9 @@ static int write_etc(struct joblet_job *job, int root_fd, struct joblet_error **
 		if (fd >= 0)
 			close(fd);
 		resolv[n > 0 ? n : 0] = '\0';
-	} else
+	} else if (joblet_job_network(job) == JOBLET_NETWORK_BRIDGE && joblet_job_net(job))
+		net_resolv(joblet_job_net(job), resolv, sizeof(resolv));
+	else
 		snprintf(resolv, sizeof(resolv), "# this job has no network (--network=none)\n");
 	if (!allow_listed("/etc/passwd") &&
 	    (r = write_in_root(root_fd, "/etc/passwd", passwd, err)) < 0)

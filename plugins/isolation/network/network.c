@@ -1,0 +1,164 @@
+/*
+ * isolation/network - a job's own interface on a network (bridge,
+ * isolated or a custom one), and its egress rules.
+ *
+ * Only for a job whose joblet_job_network() is JOBLET_NETWORK_BRIDGE (the
+ * daemon leased it an address; joblet_job_net() says where); every other
+ * job passes through untouched.  Put it after isolation/namespaces, which
+ * gives the job its network namespace.
+ *
+ *   attach():  a veth pair: jv<short id> on the network's bridge (its port
+ *              isolated on `isolated`), the peer made as eth0 straight in the
+ *              job's network namespace; the job's nftables table (netdev
+ *              ingress on jv<short id>: everything the job sends) before the
+ *              link comes up.
+ *   child():   inside the job: eth0 gets its address, comes up, and the
+ *              default route goes via the gateway.
+ *   stats():   net_rx_bytes / net_tx_bytes from the host side's counters.
+ *   cleanup(), reap(): the interface and the table go; nothing found is fine.
+ *
+ * core/net does the netlink (libmnl) and nftables (libnftables) work.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <joblet/isolation.h>
+#include <joblet/plugin.h>
+
+#include "net/net.h"
+
+static int network_probe(struct joblet_error **err)
+{
+	if (access("/proc/self/ns/net", F_OK) < 0)
+		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, errno,
+					"this kernel has no network namespaces");
+	if (geteuid() != 0)
+		return joblet_error_set(err, JOBLET_E_UNSUPPORTED, EPERM,
+					"job networks need root; run joblet as root");
+	return 0;
+}
+
+/* The job as core/net takes it; 0 for a job without a network of its own. */
+static int network_job(struct joblet_job *job, struct jl_net_job *ret)
+{
+	const struct joblet_job_net *n = joblet_job_net(job);
+
+	if (joblet_job_network(job) != JOBLET_NETWORK_BRIDGE || !n)
+		return 0;
+	*ret = (struct jl_net_job){
+		.id = joblet_job_id(job),
+		.short_id = joblet_job_short_id(job),
+		.table = n->table,
+		.bridge = n->bridge,
+		.address = n->address,
+		.gateway = n->gateway,
+		.isolated_ports = n->isolated_ports,
+		.allow = n->allow,
+		.n_allow = n->n_allow,
+		.dns = n->dns,
+		.n_dns = n->n_dns,
+		.max_net_bps = n->max_net_bps,
+	};
+	return 1;
+}
+
+static int network_prepare(struct joblet_job *job, void **ret_state, struct joblet_error **err)
+{
+	struct jl_net_job j;
+	char *rules = NULL;
+	int r;
+
+	*ret_state = NULL;
+	if (!network_job(job, &j))
+		return 0;
+	/* Every value checked before the job is created. */
+	r = jl_net_job_rules(&j, &rules, err);
+	free(rules);
+	return r;
+}
+
+static int network_attach(struct joblet_job *job, void *state, int32_t pid,
+			  struct joblet_error **err)
+{
+	struct jl_net_job j;
+
+	(void)state;
+	if (!network_job(job, &j))
+		return 0;
+	return jl_net_job_attach(&j, pid, err);
+}
+
+static int network_child(struct joblet_job *job, void *state, struct joblet_error **err)
+{
+	struct jl_net_job j;
+
+	(void)state;
+	if (!network_job(job, &j))
+		return 0;
+	return jl_net_job_configure(&j, err);
+}
+
+static int network_stats(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
+			 struct joblet_error **err)
+{
+	struct jl_net_job j;
+	uint64_t rx, tx;
+	int r;
+
+	(void)state;
+	if (!network_job(job, &j) || usage->size < sizeof(struct joblet_job_usage))
+		return 0;
+	if ((r = jl_net_job_counters(j.short_id, &rx, &tx, err)) < 0)
+		return r;
+	usage->net_rx_bytes = rx;
+	usage->net_tx_bytes = tx;
+	return 0;
+}
+
+static int network_finish(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
+			  struct joblet_error **err)
+{
+	/* The job's namespace may be gone, and the pair with it: the last tick stands then. */
+	(void)err;
+	(void)network_stats(job, state, usage, NULL);
+	return 0;
+}
+
+static int network_reap(struct joblet_job *job, struct joblet_error **err)
+{
+	struct jl_net_job j;
+
+	if (!network_job(job, &j))
+		return 0;
+	return jl_net_job_remove(j.table, j.short_id, err);
+}
+
+static void network_cleanup(struct joblet_job *job, void *state)
+{
+	struct joblet_error *e = NULL;
+
+	(void)state;
+	if (network_reap(job, &e) < 0) {
+		joblet_plog_warning("%s; the daemon removes it later", joblet_error_message(e));
+		joblet_error_free(e);
+	}
+}
+
+static const struct joblet_isolation_ops network_ops = {
+	.size = sizeof(struct joblet_isolation_ops),
+	.probe = network_probe,
+	.prepare = network_prepare,
+	.attach = network_attach,
+	.child = network_child,
+	.stats = network_stats,
+	.finish = network_finish,
+	.cleanup = network_cleanup,
+	.reap = network_reap,
+};
+
+JOBLET_PLUGIN_DEFINE(JOBLET_KIND_ISOLATION, "network", .version = "1.0.0",
+		     .summary = "a job's own interface on a network, with its egress rules",
+		     .license = "Apache-2.0", .ops = &network_ops);
