@@ -119,6 +119,9 @@ struct jl_config {
 	/* oci.uid_range: host uids (and gids) of containers' user namespaces */
 	int64_t oci_uid_first, oci_uid_last;
 	int64_t oci_ids_per_container; /* oci.ids_per_container: the size of each one's range */
+	/* Result files (/work) of ended jobs (docs/results.md); -1 = unlimited. */
+	int64_t keep_results_s; /* jobs.keep_results: seconds after the end */
+	int64_t results_memory; /* jobs.results_memory: bytes of kept --max-disk /work */
 };
 
 /* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */
