@@ -12,6 +12,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_serve.sh \
 	tests/integration/test_api.sh \
 	tests/integration/test_uploads.sh \
+	tests/integration/test_results.sh \
 	tests/integration/test_api_conns.sh \
 	tests/integration/test_restart.sh \
 	tests/integration/test_scheduler.sh \
