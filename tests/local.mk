@@ -12,6 +12,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_serve.sh \
 	tests/integration/test_api.sh \
 	tests/integration/test_uploads.sh \
+	tests/integration/test_results.sh \
 	tests/integration/test_api_conns.sh \
 	tests/integration/test_restart.sh \
 	tests/integration/test_scheduler.sh \
@@ -77,6 +78,7 @@ JL_UNIT_TESTS += \
 	tests/unit/base/test_timefmt \
 	tests/unit/common/test_base64 \
 	tests/unit/common/test_uploads \
+	tests/unit/common/test_tar_stream \
 	tests/unit/job/test_job_schema \
 	tests/unit/plugin/test_loader \
 	tests/unit/runtime/test_registry_index \
@@ -251,6 +253,10 @@ tests_unit_common_test_uploads_SOURCES = tests/unit/common/test_uploads.c tests/
 tests_unit_common_test_uploads_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_common_test_uploads_CFLAGS = $(JL_TEST_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_common_test_uploads_LDADD = libjoblet_common.la libjoblet_core.la $(JSONC_LIBS) $(CHECK_LIBS)
+tests_unit_common_test_tar_stream_SOURCES = tests/unit/common/test_tar_stream.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_common_test_tar_stream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_common_test_tar_stream_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_common_test_tar_stream_LDADD = libjoblet_common.la libjoblet_core.la $(JSONC_LIBS) $(CHECK_LIBS)
 
 # The job schema's views: rnx's and the daemon's uploads (core/common) with it.
 tests_unit_job_test_job_schema_SOURCES = tests/unit/job/test_job_schema.c tests/unit/jl_test.h tests/unit/jl_tmp.h

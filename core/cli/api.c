@@ -69,6 +69,7 @@ enum xfer_mode {
 	XFER_STREAM = 2,  /* 2xx text/event-stream: bytes go to the parser */
 	XFER_ERROR = 3,	  /* a stream's error answer: the body is kept (bounded) */
 	XFER_NOT_SSE = 4, /* a stream's 2xx answer of another type: aborted */
+	XFER_SINK = 5,	  /* a download's 2xx answer: bytes go to the sink */
 };
 
 struct xfer {
@@ -82,8 +83,10 @@ struct xfer {
 	struct joblet_error *perr; /* the parser's error */
 	char reason[128];	   /* reason phrase of the last status line */
 	char *content_type;
-	curl_mime *mime;  /* a multipart/form-data body (borrowed), or NULL */
-	long retry_after; /* Retry-After of the answer in seconds, or -1 */
+	curl_mime *mime;   /* a multipart/form-data body (borrowed), or NULL */
+	long retry_after;  /* Retry-After of the answer in seconds, or -1 */
+	rnx_api_sink sink; /* a download's (rnx_api_download()), or NULL */
+	void *sink_data;
 };
 
 static void xfer_done(struct xfer *x)
@@ -878,6 +881,31 @@ static size_t stream_cb(char *p, size_t size, size_t n, void *userdata)
 	return len;
 }
 
+/* A download's bytes: to the sink on a 2xx answer, kept (bounded) on another. */
+static size_t sink_cb(char *p, size_t size, size_t n, void *userdata)
+{
+	struct xfer *x = userdata;
+	size_t len = size * n;
+
+	if (x->mode == XFER_UNDECIDED) {
+		long status = 0;
+		char *ct = NULL;
+
+		curl_easy_getinfo(x->api->curl, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(x->api->curl, CURLINFO_CONTENT_TYPE, &ct);
+		x->mode = status < 200 || status > 299 ? XFER_ERROR : XFER_SINK;
+		if (x->mode == XFER_SINK && !(x->content_type = strdup(ct ? ct : "")))
+			return CURL_WRITEFUNC_ERROR;
+	}
+	if (x->mode == XFER_SINK)
+		return x->sink(x->sink_data, x->content_type, p, len, &x->perr) < 0
+			       ? CURL_WRITEFUNC_ERROR
+			       : len;
+	if (x->len < x->max)
+		(void)buf_append(x, p, len < x->max - x->len ? len : x->max - x->len);
+	return len;
+}
+
 static int valid_request(const char *method, const char *path, struct joblet_error **err)
 {
 	size_t i;
@@ -1176,6 +1204,55 @@ int rnx_api_stream(struct rnx_api *api, const char *method, const char *path, co
 			r = status_error(&x, status, err);
 		else
 			r = 0;
+	}
+	xfer_done(&x);
+	return r;
+}
+
+int rnx_api_download(struct rnx_api *api, const char *path, rnx_api_sink sink, void *userdata,
+		     struct joblet_error **err)
+{
+	struct xfer x = { .api = api,
+			  .mode = XFER_UNDECIDED,
+			  .max = ERROR_BODY_MAX,
+			  .retry_after = -1,
+			  .sink = sink,
+			  .sink_data = userdata };
+	struct curl_slist *headers = NULL;
+	CURLcode res;
+	long status = 0;
+	int r;
+
+	api->retry_after = -1;
+	r = prepare(api, &x, "GET", path, NULL, 0, 0, NULL, &headers, err);
+	if (r < 0) {
+		xfer_done(&x);
+		return r;
+	}
+	curl_easy_setopt(api->curl, CURLOPT_WRITEFUNCTION, sink_cb);
+	res = curl_easy_perform(api->curl);
+	curl_slist_free_all(headers);
+	count_connections(api);
+	if (x.perr) {
+		r = -x.perr->code;
+		joblet_error_move(err, &x.perr);
+	} else if (res != CURLE_OK) {
+		r = transport_error(api, &x, res, "GET", path, err);
+	} else {
+		curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, &status);
+		if (status < 200 || status > 299) {
+			r = status_error(&x, status, err);
+		} else {
+			char *ct = NULL;
+
+			/* The end (also of an empty body, when the sink was never called). */
+			curl_easy_getinfo(api->curl, CURLINFO_CONTENT_TYPE, &ct);
+			r = sink(userdata,
+				 x.content_type ? x.content_type
+				 : ct		? ct
+						: "",
+				 NULL, 0, err);
+		}
 	}
 	xfer_done(&x);
 	return r;

@@ -142,6 +142,22 @@ int rnx_api_stream(struct rnx_api *api, const char *method, const char *path, co
 const char *rnx_api_last_event_id(const struct rnx_api *api);
 
 /*
+ * What a download's bytes go to: n bytes at buf as they arrive, then once
+ * buf NULL, n 0 at the end of a complete answer.  content_type is the
+ * answer's.  0, or negative with err to abort the download.
+ */
+typedef int (*rnx_api_sink)(void *userdata, const char *content_type, const void *buf, size_t n,
+			    struct joblet_error **err);
+
+/*
+ * GET path and hand a 2xx answer's body to sink as it arrives, in bounded
+ * memory whatever its size (result files, tar streams).  Errors as
+ * rnx_api_request(); a sink's error is returned as it is.
+ */
+int rnx_api_download(struct rnx_api *api, const char *path, rnx_api_sink sink, void *userdata,
+		     struct joblet_error **err);
+
+/*
  * The error of an answer with HTTP status `status` and body body/len (not
  * necessarily NUL-terminated), as rnx_api_request() reports it.  Always
  * returns negative.  Exposed for the unit test.

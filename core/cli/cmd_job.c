@@ -971,6 +971,22 @@ const struct jl_cli_command rnx_job_commands[] = {
 	  "where it broke, for up to a minute.  A log cut at its --max-log ends with a line\n"
 	  "`joblet: log truncated after N bytes, M bytes dropped` on stderr (stream `system`).\n",
 	  job_log, NULL },
+	{ "files", "List the files of a job's /work (while it runs and after it ended)",
+	  "ID [PATH] [--json]",
+	  "PATH is relative to /work (default: /work itself).  Columns: mode, size, mtime,\n"
+	  "name (a symbolic link shows its target; it is never followed).  A folder lists its\n"
+	  "entries, anything else shows itself.  Files stay until the job is deleted or the\n"
+	  "node releases them (jobs.keep_results, jobs.results_memory: then 410 Gone).\n",
+	  rnx_job_files, NULL },
+	{ "download", "Fetch a file or folder of a job's /work",
+	  "ID PATH [-o DEST] [--force] [--json]",
+	  "A file is fetched byte-exact into DEST (default ./BASENAME; into DEST/BASENAME\n"
+	  "when DEST is a folder), written to a temporary file beside it and renamed when\n"
+	  "complete.  A folder (PATH `.` for all of /work) comes as a tar stream unpacked\n"
+	  "into DEST, which must not exist: rnx refuses absolute names, `..`, links that\n"
+	  "point out of DEST, entries through a link, device nodes and FIFOs.  An existing\n"
+	  "DEST file is replaced only with --force; a folder is never merged.\n",
+	  rnx_job_download, NULL },
 	{ "stop", "Stop a running job (SIGTERM, grace period, SIGKILL); cancel a waiting one",
 	  "ID [--json]", NULL, job_stop, NULL },
 	{ "cancel", "Cancel a job that has not started", "ID [--json]", NULL, job_cancel, NULL },

@@ -34,6 +34,17 @@ void rnx_print_json(const char *json);
  */
 int rnx_request(const struct rnx_ctx *ctx, const char *method, const char *path, char **ret_body);
 
+/*
+ * Result files (cmd_files.c) under the API path base (/v1/jobs/ID/files):
+ * list rel (a folder's entries, or the entry itself), or download it to
+ * out (NULL: ./basename).  Exit codes.
+ */
+int rnx_files_list(const struct rnx_ctx *ctx, const char *base, const char *rel);
+int rnx_files_download(const struct rnx_ctx *ctx, const char *base, const char *rel,
+		       const char *out, bool force);
+int rnx_job_files(int argc, char **argv, void *userdata);
+int rnx_job_download(int argc, char **argv, void *userdata);
+
 /* Print an error from libjoblet as "rnx: <message>". */
 void rnx_print_error(const struct joblet_error *e);
 

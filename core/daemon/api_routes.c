@@ -25,6 +25,7 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/jobs/{}", ROLE_READER, 0, api_job_status },
 	{ "DELETE", "/v1/jobs/{}", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_delete },
 	{ "GET", "/v1/jobs/{}/logs", ROLE_READER, ROUTE_STREAM, api_job_logs },
+	{ "GET", "/v1/jobs/{}/files{*}", ROLE_READER, 0, api_job_files },
 	{ "POST", "/v1/jobs/{}/stop", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_stop },
 	{ "POST", "/v1/jobs/{}/cancel", ROLE_DEVELOPER, ROUTE_MUTATING, api_job_cancel },
 	{ "GET", "/v1/runtimes", ROLE_READER, 0, api_runtime_list },

@@ -32,6 +32,7 @@
 #include "auth.h"
 #include "daemon.h"
 #include "log_hub.h"
+#include "results.h"
 #include "manager.h"
 #include "networks.h"
 #include "secrets.h"
@@ -46,11 +47,18 @@
 #include "job/job_limits.h"
 #include "plugin/loader.h"
 
-/* The manager's news for the log hub: a job that ended ends its followers' streams. */
+/*
+ * The manager's news: a job that ended ends its followers' streams, and
+ * the kept result files are checked against jobs.results_memory.
+ */
 static void job_event(void *userdata, const char *id, enum manager_job_event event)
 {
-	if (event == MANAGER_JOB_ENDED)
-		log_hub_job_ended(userdata, id);
+	struct daemon_ctx *d = userdata;
+
+	if (event == MANAGER_JOB_ENDED) {
+		log_hub_job_ended(d->hub, id);
+		results_job_ended(d->results);
+	}
 }
 
 /* mkdir -p with mode for the last component. */
@@ -374,7 +382,9 @@ static int serve_start_parts(struct serve *s)
 		goto fail;
 	if (serve_audit_retention(s) < 0)
 		goto fail;
-	manager_on_job_event(d->manager, job_event, d->hub);
+	if (results_new(d, &d->results, &s->e) < 0)
+		goto fail;
+	manager_on_job_event(d->manager, job_event, d);
 	if (networks_start(d, &d->networks, &s->e) < 0 || manager_recover(d->manager, &s->e) < 0)
 		goto fail;
 	networks_reclaim(d->networks);
@@ -396,13 +406,16 @@ static int serve_loop(struct serve *s)
 					 { manager_fd(s->d.manager), POLLIN, 0 } };
 		struct signalfd_siginfo si;
 		bool stop = false;
-		int n = poll(pfd, 2, 5000);
+		int wait_ms = results_timeout_ms(s->d.results, 5000);
+		int n = poll(pfd, 2, wait_ms);
 
+		/* Result files due for release (results.h): unmounted here, off the API threads. */
+		results_run(s->d.results);
 		/* Quiet for 5 s: give back what bursts of connections left in malloc's arenas. */
-		if (n == 0) {
+		if (n == 0 && wait_ms == 5000)
 			malloc_trim(0);
+		if (n == 0)
 			continue;
-		}
 		if (n < 0 && errno != EINTR) {
 			jl_log(JOBLET_LOG_ERROR, NULL, "waiting for events failed: %s",
 			       strerror(errno));
@@ -446,6 +459,7 @@ static void serve_stop(struct serve *s)
 	}
 	server_stop(d->server);
 	log_hub_free(d->hub);
+	results_free(d->results);
 	manager_free(d->manager);
 	networks_free(d->networks);
 	store_close(d->store);

@@ -415,6 +415,31 @@ int reply_stream(struct request *rq, MHD_ContentReaderCallback reader, void *cls
 	return queue(rq, MHD_HTTP_OK, resp);
 }
 
+const char *request_path_tail(const struct request *rq)
+{
+	const char *p = rq->route ? rq->route->pattern : "", *u = rq->path ? rq->path : "";
+
+	while (*p && *u) {
+		if (!strcmp(p, "{*}"))
+			break;
+		if (p[0] == '{' && p[1] == '}') {
+			u += strcspn(u, "/");
+			p += 2;
+			continue;
+		}
+		p++;
+		u++;
+	}
+	while (*u == '/')
+		u++;
+	return u;
+}
+
+int reply_response(struct request *rq, unsigned int status, struct MHD_Response *resp)
+{
+	return queue(rq, status, resp);
+}
+
 const char *request_query(struct request *rq, const char *key)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
@@ -526,13 +551,21 @@ void server_audit(struct request *rq)
 
 /* ------------------------------------------------------------------ routing */
 
-/* Match path against pattern; *ret_arg gets the {} segment (new string). */
+/*
+ * Match path against pattern; *ret_arg gets the {} segment (new string).
+ * A pattern ending in `{*}` takes the rest of the path: nothing, or `/`
+ * and anything (request_path_tail()).
+ */
 static bool route_match(const char *pattern, const char *path, char **ret_arg)
 {
 	const char *p = pattern, *u = path;
 
 	*ret_arg = NULL;
-	while (*p && *u) {
+	while (*p) {
+		if (!strcmp(p, "{*}") && (*u == '\0' || *u == '/'))
+			return true;
+		if (!*u)
+			break;
 		if (p[0] == '{' && p[1] == '}') {
 			size_t n = strcspn(u, "/");
 

@@ -54,6 +54,7 @@ struct daemon_ctx {
 	struct manager *manager;
 	struct log_hub *hub;
 	struct server *server;
+	struct results *results;	     /* kept result files (results.h) */
 	const struct secret_key *secret_key; /* of secrets at rest (secrets.h) */
 	const struct body_hooks *body;	     /* upload_stream.c's */
 	int64_t started_ns;
@@ -100,6 +101,13 @@ struct request {
 
 /* A query parameter, or NULL. */
 const char *request_query(struct request *rq, const char *key);
+/*
+ * What the `{*}` at the end of the route's pattern matched, without its
+ * leading slashes ("" for nothing).  Borrowed from rq.
+ */
+const char *request_path_tail(const struct request *rq);
+/* Queue resp (taken) as the answer with status. */
+int reply_response(struct request *rq, unsigned int status, struct MHD_Response *resp);
 /* A request header, or NULL. */
 const char *request_header(struct request *rq, const char *name);
 /*
@@ -204,6 +212,7 @@ int api_job_run(struct request *rq);
 int api_job_list(struct request *rq);
 int api_job_status(struct request *rq);
 int api_job_logs(struct request *rq);
+int api_job_files(struct request *rq);
 int api_job_stop(struct request *rq);
 int api_job_cancel(struct request *rq);
 int api_job_delete(struct request *rq);

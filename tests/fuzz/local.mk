@@ -20,7 +20,8 @@ JL_FUZZERS = \
 	tests/fuzz/fuzz_runtime_yml \
 	tests/fuzz/fuzz_schedule \
 	tests/fuzz/fuzz_semver \
-	tests/fuzz/fuzz_sse
+	tests/fuzz/fuzz_sse \
+	tests/fuzz/fuzz_tar_stream
 if BUILD_PLUGIN_ARCHIVE_TAR
 JL_FUZZERS += tests/fuzz/fuzz_tar
 endif
@@ -65,6 +66,12 @@ tests_fuzz_fuzz_cpuset_CPPFLAGS = $(JL_FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_cpuset_CFLAGS = $(JL_FUZZ_CFLAGS)
 tests_fuzz_fuzz_cpuset_LDFLAGS = $(JOBLET_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_cpuset_LDADD = $(JL_FUZZ_LDADD)
+
+tests_fuzz_fuzz_tar_stream_SOURCES = tests/fuzz/fuzz_tar_stream.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_tar_stream_CPPFLAGS = $(JL_FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_tar_stream_CFLAGS = $(JL_FUZZ_CFLAGS)
+tests_fuzz_fuzz_tar_stream_LDFLAGS = $(JOBLET_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_tar_stream_LDADD = $(JL_FUZZ_LDADD)
 
 tests_fuzz_fuzz_cron_SOURCES = tests/fuzz/fuzz_cron.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_cron_CPPFLAGS = $(JL_FUZZ_CPPFLAGS)

@@ -22,7 +22,8 @@ if test "`id -u`" -eq 0; then
 	chown 65534:65534 "$TMP/state"
 fi
 # A job that asks for no disk limit writes /work in its own folder on the host
-# (with one, /work is a tmpfs, gone with the job's mount namespace).
+# (with one, /work is a tmpfs the daemon keeps mounted there until the job is
+# deleted or its files are released: test_results.sh covers that case).
 ISO="isolation:
   ceiling:
     disk: unlimited"

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -340,4 +342,85 @@ int jl_lock_path(const char *path, bool wait, int *ret_fd, struct joblet_error *
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+/* Decode mountinfo's octal escapes (\040 for a blank) in place. */
+static void mountinfo_unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * The deepest mount point on or below path (into buf), or "" when none:
+ * the count of them is returned, negative on error.
+ */
+static int mounts_under(const char *path, char *buf, size_t size, struct joblet_error **err)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, plen = strlen(path);
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int n = 0;
+
+	if (buf)
+		buf[0] = '\0';
+	if (!f)
+		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot read %s",
+					"/proc/self/mountinfo");
+	while (getline(&line, &cap, f) > 0) {
+		/* id parent major:minor root mount-point ... */
+		char *mp = line, *end;
+
+		for (int i = 0; i < 4 && mp; i++)
+			mp = strchr(mp, ' ') ? strchr(mp, ' ') + 1 : NULL;
+		if (!mp)
+			continue;
+		if ((end = strchr(mp, ' ')))
+			*end = '\0';
+		mountinfo_unescape(mp);
+		if (strncmp(mp, path, plen) != 0 || (mp[plen] != '\0' && mp[plen] != '/'))
+			continue;
+		n++;
+		if (buf && strlen(mp) >= strlen(buf) && strlen(mp) < size)
+			snprintf(buf, size, "%s", mp);
+	}
+	fclose(f);
+	return n;
+}
+
+int jl_mounts_under(const char *path, struct joblet_error **err)
+{
+	return mounts_under(path, NULL, 0, err);
+}
+
+int jl_unmount_under(const char *path, struct joblet_error **err)
+{
+	char mp[4200];
+	int n;
+
+	/* Bounded: a mount that does not go (EINVAL, EPERM) must not loop forever. */
+	for (int tries = 0; tries < 64; tries++) {
+		n = mounts_under(path, mp, sizeof(mp), err);
+		if (n <= 0)
+			return n;
+		if (!mp[0])
+			break;
+		if (umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+		    errno != ENOENT)
+			return joblet_error_set(err, JOBLET_E_IO, errno, "cannot unmount `%s`", mp);
+	}
+	return joblet_error_set(
+		err, JOBLET_E_BUSY, 0,
+		"`%s` still has something mounted in it; unmount it by hand (umount -l) before removing it",
+		path);
 }

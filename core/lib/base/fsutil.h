@@ -34,6 +34,21 @@ JL_API int jl_open_folders_at(int dirfd, const char *path, size_t len, mode_t mo
 JL_API int jl_rm_rf_at(int dirfd, const char *name, struct joblet_error **err);
 
 /*
+ * How many mounts of this process's mount namespace (/proc/self/mountinfo)
+ * sit on path (absolute, clean) or below it: 0, 1, ..., or a negative
+ * error when mountinfo cannot be read.
+ */
+JL_API int jl_mounts_under(const char *path, struct joblet_error **err);
+
+/*
+ * Detach (umount2 MNT_DETACH, never following a link) every mount on path
+ * or below it, deepest first, until /proc/self/mountinfo shows none: a
+ * folder is only ever removed once nothing is mounted in it.  0 when none
+ * is left; JOBLET_E_BUSY when some stays, JOBLET_E_IO on other errors.
+ */
+JL_API int jl_unmount_under(const char *path, struct joblet_error **err);
+
+/*
  * Take an exclusive flock on path (created 0600).  wait: block until free;
  * else JOBLET_E_BUSY.  *ret_fd keeps the lock until closed.
  */

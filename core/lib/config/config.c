@@ -163,6 +163,8 @@ static const struct key_def server_keys[] = {
 static const struct key_def jobs_keys[] = {
 	{ "max_active", KEY_COUNT, FIELD(max_active_jobs), NULL },
 	{ "max_log", KEY_SIZE, FIELD(default_max_log), NULL },
+	{ "keep_results", KEY_DURATION_LIMIT, FIELD(keep_results_s), NULL },
+	{ "results_memory", KEY_SIZE_LIMIT, FIELD(results_memory), NULL },
 	{ NULL },
 };
 
@@ -319,6 +321,8 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_streamed_uploads = 16;
 	cfg->max_active_jobs = 10000;
 	cfg->default_max_log = INT64_C(64) << 20;
+	cfg->keep_results_s = 86400;
+	cfg->results_memory = INT64_C(1) << 30;
 	cfg->max_running_jobs = 100;
 	/*
 	 * Every job has a memory, process and time limit unless it asks for

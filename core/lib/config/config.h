@@ -126,6 +126,9 @@ struct jl_config {
 	char *net_bridge_device;   /* networks.bridge.device: its Linux bridge */
 	char *net_isolated_cidr;   /* networks.isolated.cidr */
 	char *net_isolated_device; /* networks.isolated.device */
+	/* Result files (/work) of ended jobs (docs/results.md); -1 = unlimited. */
+	int64_t keep_results_s; /* jobs.keep_results: seconds after the end */
+	int64_t results_memory; /* jobs.results_memory: bytes of kept --max-disk /work */
 };
 
 /* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */

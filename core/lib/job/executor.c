@@ -229,6 +229,15 @@ int jl_job_remove(const char *state_dir, struct joblet_error **err)
 	if (jl_job_running(state_dir))
 		return joblet_error_set(err, JOBLET_E_BUSY, 0, "the job in `%s` still runs",
 					state_dir);
+	/* The job's /work may be a tmpfs kept after the job (isolation/rootfs): never recursed
+	 * into. */
+	{
+		_cleanup_free_ char *real = realpath(state_dir, NULL);
+		int r = real ? jl_unmount_under(real, err) : 0;
+
+		if (r < 0)
+			return r;
+	}
 	pfd = parent ? open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (pfd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot remove `%s`", state_dir);

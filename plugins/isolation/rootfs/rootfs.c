@@ -15,9 +15,9 @@
  *      such as /bin -> usr/bin on merged-/usr systems are recreated as
  *      symlinks; /etc/passwd, /etc/group, /etc/hosts and /etc/resolv.conf
  *      are generated for the job;
- *   4. /work (writable: a tmpfs of the job's --max-disk size with the
- *      uploads copied in, see disk.c, or the job's host folder when it has
- *      no disk limit),
+ *   4. /work (writable: the job's host folder, on which the supervisor
+ *      mounted a tmpfs of the job's --max-disk size in prepare() that
+ *      outlives the job, the uploads copied in here, see disk.c),
  *      /tmp (a size-limited tmpfs),
  *      /dev (a tmpfs holding only null, zero, full, random, urandom, tty,
  *      a new devpts instance and a size-limited /dev/shm), then the
@@ -532,6 +532,7 @@ static int remount_fd(int dst_fd, unsigned long flags, const char *what, struct 
 
 struct rf_state {
 	int root_fd;	    /* O_PATH of the new root (in the child) */
+	int uploads_fd;	    /* the work folder under the --max-disk tmpfs (disk.c), or -1 */
 	dev_t shim_mnt_dev; /* the shim's mount namespace (/proc/self/ns/mnt) */
 	ino_t shim_mnt_ino;
 };
@@ -863,10 +864,11 @@ static int rf_prepare(struct joblet_job *job, void **ret_state, struct joblet_er
 	if (!s)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	s->root_fd = -1;
+	s->uploads_fd = -1;
 	s->shim_mnt_dev = st.st_dev;
 	s->shim_mnt_ino = st.st_ino;
 	*ret_state = s;
-	return 0;
+	return rf_disk_prepare(job, &s->uploads_fd, err);
 }
 
 static int rf_child(struct joblet_job *job, void *state, struct joblet_error **err)
@@ -913,12 +915,16 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 	fd = mkdir_in_root(s->root_fd, "/work", err);
 	if (fd < 0)
 		return fd;
-	if (joblet_job_limit(job, JOBLET_LIMIT_DISK_MIB) > 0) {
-		r = rf_disk_mount(job, s->root_fd, fd, err);
+	/* The job's folder, or the --max-disk tmpfs the supervisor mounted on it. */
+	r = rf_disk_fill(job, s->uploads_fd, err);
+	if (s->uploads_fd >= 0)
+		close(s->uploads_fd);
+	s->uploads_fd = -1;
+	if (r < 0) {
 		close(fd);
-		if (r < 0)
-			return r;
-	} else {
+		return r;
+	}
+	{
 		int src = open(joblet_job_work_dir(job),
 			       O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -970,6 +976,8 @@ static void rf_cleanup(struct joblet_job *job, void *state)
 		return;
 	if (s->root_fd >= 0)
 		close(s->root_fd);
+	if (s->uploads_fd >= 0)
+		close(s->uploads_fd);
 	free(s);
 }
 

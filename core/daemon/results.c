@@ -1,0 +1,246 @@
+/*
+ * results.c - the /work of ended jobs, kept and released (results.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "base/cleanup.h"
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/timefmt.h"
+#include "manager.h"
+#include "results.h"
+#include "store.h"
+
+struct results {
+	struct daemon_ctx *d;
+	int check_memory; /* a job ended since the last run (set from any thread) */
+	int64_t next_ns;  /* CLOCK_REALTIME of the next keep_results expiry, or 0 */
+};
+
+/* A kept tmpfs /work of an ended job. */
+struct kept {
+	char id[37];
+	int64_t ended_ns;
+	int64_t bytes;
+};
+
+struct sweep {
+	struct results *r;
+	int64_t now_ns;
+	struct kept *kept;
+	size_t n, cap;
+	int64_t total;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int results_new(struct daemon_ctx *d, struct results **ret, struct joblet_error **err)
+{
+	struct results *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	r->d = d;
+	r->check_memory = 1; /* what the previous daemon kept counts too */
+	r->next_ns = 1;
+	*ret = r;
+	return 0;
+}
+
+void results_free(struct results *r)
+{
+	free(r);
+}
+
+void results_job_ended(struct results *r)
+{
+	if (r)
+		__atomic_store_n(&r->check_memory, 1, __ATOMIC_RELAXED);
+}
+
+int results_timeout_ms(const struct results *r, int max_ms)
+{
+	int64_t left;
+
+	if (!r || __atomic_load_n(&r->check_memory, __ATOMIC_RELAXED))
+		return r ? 0 : max_ms;
+	if (r->next_ns <= 0)
+		return max_ms;
+	left = (r->next_ns - now_ns()) / 1000000 + 1;
+	return left < 0 ? 0 : left > max_ms ? max_ms : (int)left;
+}
+
+int results_released(const char *job_dir, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", job_dir, RESULTS_RELEASED_FILE);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 1;
+}
+
+/* The bytes a tmpfs /work of an ended job holds, or -1 when it is not one. */
+static int64_t tmpfs_bytes(const char *work)
+{
+	struct statfs sf;
+	struct stat st, parent;
+	char up[4400];
+
+	snprintf(up, sizeof(up), "%s/..", work);
+	if (statfs(work, &sf) < 0 || sf.f_type != TMPFS_MAGIC || stat(work, &st) < 0 ||
+	    stat(up, &parent) < 0 || st.st_dev == parent.st_dev)
+		return -1;
+	return (int64_t)(sf.f_blocks - sf.f_bfree) * (int64_t)sf.f_bsize;
+}
+
+/* Unmount (or remove) the job's /work, then say so in its folder. */
+static void release(struct results *r, const char *id, const char *why)
+{
+	char dir[4200], work[4300], text[512], when[40], tmp[4300], path[4300];
+	_cleanup_free_ char *real = NULL;
+	struct joblet_error *e = NULL;
+	int fd, rc = 0;
+
+	manager_job_dir(r->d->manager, id, dir, sizeof(dir));
+	snprintf(work, sizeof(work), "%s/work", dir);
+	real = realpath(work, NULL);
+	if (real && jl_mounts_under(real, NULL) > 0)
+		rc = jl_unmount_under(real, &e);
+	if (rc == 0 && real) {
+		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		rc = dfd < 0 ? -1 : jl_rm_rf_at(dfd, "work", &e);
+	}
+	if (rc < 0) {
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot release the files of job %s: %s", id,
+		       e ? joblet_error_message(e) : strerror(errno));
+		joblet_error_free(e);
+		return;
+	}
+	jl_time_format_rfc3339(now_ns(), when, sizeof(when));
+	snprintf(text, sizeof(text), "released at %s: %s\n", when, why);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, RESULTS_RELEASED_FILE);
+	snprintf(path, sizeof(path), "%s/%s", dir, RESULTS_RELEASED_FILE);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0 || close(fd) < 0 || rename(tmp, path) < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot write `%s`: %s", path, strerror(errno));
+	jl_log(JOBLET_LOG_INFO, NULL, "released the files (/work) of job %s: %s", id, why);
+}
+
+static int sweep_one(const struct job_record *rec, void *userdata)
+{
+	struct sweep *s = userdata;
+	struct results *r = s->r;
+	const struct jl_config *cfg = r->d->cfg;
+	char dir[4200], work[4300], why[256];
+	int64_t expires, bytes;
+
+	if (!job_state_final(rec->state) || rec->ended_ns <= 0)
+		return 0;
+	manager_job_dir(r->d->manager, rec->id, dir, sizeof(dir));
+	if (results_released(dir, why, sizeof(why)))
+		return 0;
+	snprintf(work, sizeof(work), "%s/work", dir);
+	if (access(work, F_OK) < 0)
+		return 0;
+	expires = cfg->keep_results_s > 0 ? rec->ended_ns + cfg->keep_results_s * 1000000000
+					  : INT64_MAX;
+	if (expires <= s->now_ns) {
+		snprintf(why, sizeof(why), "kept for %llds after the job ended (jobs.keep_results)",
+			 (long long)cfg->keep_results_s);
+		release(r, rec->id, why);
+		return 0;
+	}
+	if (expires != INT64_MAX && (r->next_ns <= 0 || expires < r->next_ns))
+		r->next_ns = expires;
+	bytes = tmpfs_bytes(work);
+	if (bytes < 0)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct kept *k = realloc(s->kept, cap * sizeof(*k));
+
+		if (!k)
+			return 0;
+		s->kept = k;
+		s->cap = cap;
+	}
+	memcpy(s->kept[s->n].id, rec->id, sizeof(rec->id));
+	s->kept[s->n].ended_ns = rec->ended_ns;
+	s->kept[s->n].bytes = bytes;
+	s->n++;
+	s->total += bytes;
+	return 0;
+}
+
+static int oldest_first(const void *a, const void *b)
+{
+	const struct kept *x = a, *y = b;
+
+	return x->ended_ns < y->ended_ns ? -1 : x->ended_ns > y->ended_ns;
+}
+
+void results_run(struct results *r)
+{
+	const struct jl_config *cfg;
+	struct sweep s = { .r = r };
+	struct joblet_error *e = NULL;
+	int ended;
+
+	if (!r)
+		return;
+	ended = __atomic_exchange_n(&r->check_memory, 0, __ATOMIC_RELAXED);
+	if (!ended && (r->next_ns <= 0 || r->next_ns > now_ns()))
+		return;
+	cfg = r->d->cfg;
+	s.now_ns = now_ns();
+	r->next_ns = 0;
+	if (store_job_foreach(r->d->store, 0, sweep_one, &s, &e) < 0) {
+		jl_log(JOBLET_LOG_WARNING, NULL, "cannot check the kept result files: %s",
+		       joblet_error_message(e));
+		joblet_error_free(e);
+		r->next_ns = s.now_ns + 60 * INT64_C(1000000000);
+	}
+	if (cfg->results_memory > 0 && s.total > cfg->results_memory) {
+		qsort(s.kept, s.n, sizeof(*s.kept), oldest_first);
+		for (size_t i = 0; i < s.n && s.total > cfg->results_memory; i++) {
+			char why[256];
+
+			snprintf(
+				why, sizeof(why),
+				"the /work of ended jobs used more than jobs.results_memory (%lld MiB): the oldest are released first",
+				(long long)(cfg->results_memory >> 20));
+			release(r, s.kept[i].id, why);
+			s.total -= s.kept[i].bytes;
+		}
+	}
+	free(s.kept);
+}
