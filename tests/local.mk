@@ -70,6 +70,7 @@ JL_UNIT_TESTS += \
 	tests/unit/config/test_host \
 	tests/unit/job/test_job_spec \
 	tests/unit/job/test_job_log \
+	tests/unit/job/test_job_metrics \
 	tests/unit/job/test_executor \
 	tests/unit/base/test_cpuset \
 	tests/unit/base/test_timefmt \
@@ -203,6 +204,10 @@ tests_unit_job_test_job_log_SOURCES = tests/unit/job/test_job_log.c tests/unit/j
 tests_unit_job_test_job_log_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_job_test_job_log_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_job_test_job_log_LDADD = libjoblet_core.la $(CHECK_LIBS)
+tests_unit_job_test_job_metrics_SOURCES = tests/unit/job/test_job_metrics.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_job_test_job_metrics_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_job_metrics_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_job_test_job_metrics_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_job_test_executor_SOURCES = tests/unit/job/test_executor.c tests/unit/jl_test.h tests/unit/jl_tmp.h
 tests_unit_job_test_executor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib

@@ -119,6 +119,9 @@ struct jl_config {
 	/* oci.uid_range: host uids (and gids) of containers' user namespaces */
 	int64_t oci_uid_first, oci_uid_last;
 	int64_t oci_ids_per_container; /* oci.ids_per_container: the size of each one's range */
+	/* Metrics over time (docs/metrics.md): the shim samples every job. */
+	int64_t metrics_interval_s; /* jobs.metrics_interval: seconds between samples */
+	int64_t max_metrics; /* jobs.max_metrics: samples kept per job (then the oldest go) */
 };
 
 /* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */
