@@ -18,6 +18,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_runtime.sh \
 	tests/integration/test_run_local.sh \
 	tests/integration/test_log_cap.sh \
+	tests/integration/test_metrics.sh \
 	tests/integration/hostile/test_hostile.sh \
 	tests/integration/test_job_init.sh \
 	tests/integration/test_job_uid.sh \
@@ -35,6 +36,7 @@ EXTRA_DIST += \
 	tests/lsan.supp \
 	tests/integration/tap.sh \
 	tests/integration/oci_clients.sh \
+	tests/integration/prom_check.py \
 	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \
 	tests/fixtures/README.md \

@@ -966,6 +966,14 @@ const struct jl_cli_command rnx_job_commands[] = {
 	  "where it broke, for up to a minute.  A log cut at its --max-log ends with a line\n"
 	  "`joblet: log truncated after N bytes, M bytes dropped` on stderr (stream `system`).\n",
 	  job_log, NULL },
+	{ "metrics", "Show a job's CPU, memory, IO and processes over time; -f follows them",
+	  "ID [-f] [--json]",
+	  "One row per sample (every jobs.metrics_interval of the node, 5s by default): CPU\n"
+	  "over the interval (100 = one core), memory and its peak, bytes read and written,\n"
+	  "processes, and network bytes when the job has a network.  -f prints each new\n"
+	  "sample until the job ends, resuming a lost connection where it broke.  With\n"
+	  "--json the answer's array (with -f: one JSON line per sample).\n",
+	  rnx_job_metrics, NULL },
 	{ "stop", "Stop a running job (SIGTERM, grace period, SIGKILL); cancel a waiting one",
 	  "ID [--json]", NULL, job_stop, NULL },
 	{ "cancel", "Cancel a job that has not started", "ID [--json]", NULL, job_cancel, NULL },

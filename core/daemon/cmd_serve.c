@@ -32,6 +32,7 @@
 #include "auth.h"
 #include "daemon.h"
 #include "log_hub.h"
+#include "monitor.h"
 #include "manager.h"
 #include "secrets.h"
 #include "server.h"
@@ -369,7 +370,7 @@ static int serve_start_parts(struct serve *s)
 	if (serve_secret_key(s) < 0)
 		goto fail;
 	if (store_open(db, &d->store, &s->e) < 0 || manager_new(d, &d->manager, &s->e) < 0 ||
-	    log_hub_new(&d->hub, &s->e) < 0)
+	    log_hub_new(&d->hub, &s->e) < 0 || monitor_new(&d->monitor, &s->e) < 0)
 		goto fail;
 	if (serve_audit_retention(s) < 0)
 		goto fail;
@@ -443,6 +444,7 @@ static void serve_stop(struct serve *s)
 	}
 	server_stop(d->server);
 	log_hub_free(d->hub);
+	monitor_free(d->monitor);
 	manager_free(d->manager);
 	store_close(d->store);
 	secret_key_free(s->secret_key);
