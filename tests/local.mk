@@ -19,6 +19,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_runtime.sh \
 	tests/integration/test_run_local.sh \
 	tests/integration/test_log_cap.sh \
+	tests/integration/test_metrics.sh \
 	tests/integration/hostile/test_hostile.sh \
 	tests/integration/test_job_init.sh \
 	tests/integration/test_job_uid.sh \
@@ -37,6 +38,7 @@ EXTRA_DIST += \
 	tests/lsan.supp \
 	tests/integration/tap.sh \
 	tests/integration/oci_clients.sh \
+	tests/integration/prom_check.py \
 	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \
 	tests/fixtures/README.md \
@@ -73,6 +75,7 @@ JL_UNIT_TESTS += \
 	tests/unit/job/test_job_spec \
 	tests/unit/job/test_job_net \
 	tests/unit/job/test_job_log \
+	tests/unit/job/test_job_metrics \
 	tests/unit/job/test_executor \
 	tests/unit/base/test_cpuset \
 	tests/unit/base/test_timefmt \
@@ -229,6 +232,10 @@ tests_unit_job_test_job_log_SOURCES = tests/unit/job/test_job_log.c tests/unit/j
 tests_unit_job_test_job_log_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_job_test_job_log_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_job_test_job_log_LDADD = libjoblet_core.la $(CHECK_LIBS)
+tests_unit_job_test_job_metrics_SOURCES = tests/unit/job/test_job_metrics.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_job_test_job_metrics_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_job_metrics_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_job_test_job_metrics_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_job_test_executor_SOURCES = tests/unit/job/test_executor.c tests/unit/jl_test.h tests/unit/jl_tmp.h
 tests_unit_job_test_executor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib

@@ -987,6 +987,14 @@ const struct jl_cli_command rnx_job_commands[] = {
 	  "point out of DEST, entries through a link, device nodes and FIFOs.  An existing\n"
 	  "DEST file is replaced only with --force; a folder is never merged.\n",
 	  rnx_job_download, NULL },
+	{ "metrics", "Show a job's CPU, memory, IO and processes over time; -f follows them",
+	  "ID [-f] [--json]",
+	  "One row per sample (every jobs.metrics_interval of the node, 5s by default): CPU\n"
+	  "over the interval (100 = one core), memory and its peak, bytes read and written,\n"
+	  "processes, and network bytes when the job has a network.  -f prints each new\n"
+	  "sample until the job ends, resuming a lost connection where it broke.  With\n"
+	  "--json the answer's array (with -f: one JSON line per sample).\n",
+	  rnx_job_metrics, NULL },
 	{ "stop", "Stop a running job (SIGTERM, grace period, SIGKILL); cancel a waiting one",
 	  "ID [--json]", NULL, job_stop, NULL },
 	{ "cancel", "Cancel a job that has not started", "ID [--json]", NULL, job_cancel, NULL },

@@ -140,6 +140,7 @@ int api_metrics(struct request *rq)
 	for (int c = 2; c <= 5; c++)
 		fprintf(f, "joblet_http_responses_total{code=\"%dxx\"} %" PRId64 "\n", c,
 			answered[c]);
+	api_monitor_prometheus(rq, f);
 	fclose(f);
 	r = (enum MHD_Result)reply_text(rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 					text, len);

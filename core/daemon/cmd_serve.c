@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "log_hub.h"
 #include "results.h"
+#include "monitor.h"
 #include "manager.h"
 #include "networks.h"
 #include "secrets.h"
@@ -378,7 +379,7 @@ static int serve_start_parts(struct serve *s)
 	if (serve_secret_key(s) < 0)
 		goto fail;
 	if (store_open(db, &d->store, &s->e) < 0 || manager_new(d, &d->manager, &s->e) < 0 ||
-	    log_hub_new(&d->hub, &s->e) < 0)
+	    log_hub_new(&d->hub, &s->e) < 0 || monitor_new(&d->monitor, &s->e) < 0)
 		goto fail;
 	if (serve_audit_retention(s) < 0)
 		goto fail;
@@ -460,6 +461,7 @@ static void serve_stop(struct serve *s)
 	server_stop(d->server);
 	log_hub_free(d->hub);
 	results_free(d->results);
+	monitor_free(d->monitor);
 	manager_free(d->manager);
 	networks_free(d->networks);
 	store_close(d->store);

@@ -69,10 +69,11 @@ struct manager {
 	struct daemon_ctx *d;
 	pthread_mutex_t lock;
 	struct mjob *hash[HASH_SIZE];
-	size_t alive;		  /* jobs in the hash */
-	size_t reserved;	  /* submissions past the cap check, not yet recorded */
-	struct joblet_heap *heap; /* recurring jobs, the next to fire first */
-	struct jl_sched *sched;	  /* the scheduler core: time, capacity, pinning, policy */
+	size_t alive;		       /* jobs in the hash */
+	size_t reserved;	       /* submissions past the cap check, not yet recorded */
+	struct joblet_heap *heap;      /* recurring jobs, the next to fire first */
+	struct jl_sched *sched;	       /* the scheduler core: time, capacity, pinning, policy */
+	struct jl_sched_limits limits; /* its capacity (limits.cores not kept), for the monitor */
 	int epfd, timer_fd, check_fd;
 	bool check_armed; /* some running job has no pidfd: check_fd ticks */
 	int64_t seq;
@@ -907,7 +908,8 @@ static void cron_fire(struct manager *m, struct mjob *c, int64_t now)
 
 /* The scheduler core over the configured capacity; auto = what this host has. */
 static int make_sched(const struct jl_config *cfg, const struct joblet_plugin *policy,
-		      struct jl_sched **ret, struct joblet_error **err)
+		      struct jl_sched **ret, struct jl_sched_limits *ret_limits,
+		      struct joblet_error **err)
 {
 	struct jl_sched_limits lim = { .size = sizeof(lim) };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), pages = sysconf(_SC_PHYS_PAGES),
@@ -932,6 +934,8 @@ static int make_sched(const struct jl_config *cfg, const struct joblet_plugin *p
 		lim.cores = online;
 	}
 	r = jl_sched_new(&lim, policy, ret, err);
+	*ret_limits = lim;
+	ret_limits->cores = ret_limits->sysfs_cpu = NULL;
 	if (r == 0)
 		jl_log(JOBLET_LOG_INFO, NULL,
 		       "scheduler: policy %s, at most %lld jobs at once, CPU budget %lld%%, memory budget %lld MiB, disk budget %lld MiB, cores to pin: %s",
@@ -964,7 +968,7 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 				     d->cfg->scheduler_policy);
 		goto fail;
 	}
-	if ((r = make_sched(d->cfg, p, &m->sched, err)) < 0)
+	if ((r = make_sched(d->cfg, p, &m->sched, &m->limits, err)) < 0)
 		goto fail;
 	if ((r = joblet_heap_new(heap_compare, NULL, offsetof(struct mjob, heap_idx), &m->heap,
 				 err)) < 0)
@@ -1683,6 +1687,16 @@ void manager_stats(struct manager *m, struct manager_stats *ret)
 			else if (j->rec.state == JOB_RUNNING)
 				ret->running++;
 		}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void manager_sched_usage(struct manager *m, struct jl_sched_usage *ret_used,
+			 struct jl_sched_limits *ret_total)
+{
+	pthread_mutex_lock(&m->lock);
+	ret_used->size = sizeof(*ret_used);
+	jl_sched_usage(m->sched, ret_used);
+	*ret_total = m->limits;
 	pthread_mutex_unlock(&m->lock);
 }
 

@@ -108,6 +108,15 @@ struct manager_stats {
 };
 void manager_stats(struct manager *m, struct manager_stats *ret);
 
+/*
+ * What the scheduler core holds (used) of what it may give (total: its
+ * limits, negative = no limit; cores not set), for the monitor.
+ */
+struct jl_sched_usage;
+struct jl_sched_limits;
+void manager_sched_usage(struct manager *m, struct jl_sched_usage *ret_used,
+			 struct jl_sched_limits *ret_total);
+
 /* Shut down: jobs keep running under their shims (the next daemon adopts them). */
 void manager_detach(struct manager *m);
 

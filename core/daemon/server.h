@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <json.h>
 #include <microhttpd.h>
@@ -53,6 +54,7 @@ struct daemon_ctx {
 	struct store *store;
 	struct manager *manager;
 	struct log_hub *hub;
+	struct monitor *monitor; /* the node's figures (monitor.h) */
 	struct server *server;
 	struct results *results;	     /* kept result files (results.h) */
 	const struct secret_key *secret_key; /* of secrets at rest (secrets.h) */
@@ -213,6 +215,11 @@ int api_job_list(struct request *rq);
 int api_job_status(struct request *rq);
 int api_job_logs(struct request *rq);
 int api_job_files(struct request *rq);
+int api_job_metrics(struct request *rq);    /* api_job_metrics.c */
+int api_monitor_status(struct request *rq); /* api_monitor.c */
+int api_monitor_top(struct request *rq);
+/* The node's figures and each running job's latest sample, for /metrics (api_monitor.c). */
+void api_monitor_prometheus(struct request *rq, FILE *f);
 int api_job_stop(struct request *rq);
 int api_job_cancel(struct request *rq);
 int api_job_delete(struct request *rq);

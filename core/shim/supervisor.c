@@ -7,15 +7,16 @@
  *   load     the job from spec.json, the isolation stack's prepare()
  *   spawn    the pipes and the job's first process (child.c)
  *   release  the layers' attach(), the go byte, the child's report
- *   watch    the poll loop until the job and its output are done
- *   finish   finish() and cleanup() of the layers, status.json
+ *   watch    the poll loop until the job and its output are done; a sample
+ *            of its usage into the file `metrics` every jobs.metrics_interval
+ *   finish   finish() and cleanup() of the layers, the last sample, status.json
  *
  * A failure in load, spawn or release takes the one failure path (fail):
  * the process killed, the stack cleaned up, a failed-to-start status.
  *
  * The shim is single-threaded and event-driven: one poll(2) over the job's
  * stdout and stderr pipes, a signalfd (SIGCHLD, SIGTERM, SIGINT, SIGHUP)
- * and three timerfds.  Output is appended to the framed log as it arrives;
+ * and four timerfds.  Output is appended to the framed log as it arrives;
  * when the log cannot be written (disk full) the shim stops reading, so the
  * job blocks on its pipe instead of losing bytes, and tries again every
  * second.  Past the log's cap (max_log) the shim goes on reading at full
@@ -48,6 +49,7 @@
 #include "job/job.h"
 #include "job/job_limits.h"
 #include "job/job_log.h"
+#include "job/job_metrics.h"
 #include "job/job_secrets.h"
 #include "shim/shim.h"
 #include "config/config.h"
@@ -68,6 +70,7 @@ enum slot {
 	SLOT_TIMEOUT, /* timerfd: the job's timeout, then the end of the grace period */
 	SLOT_RETRY,   /* timerfd: write the log again, a second after it failed */
 	SLOT_STATS,   /* timerfd: every second, the layers' stats */
+	SLOT_METRICS, /* timerfd: every jobs.metrics_interval, a sample into `metrics` */
 	SLOT_COUNT
 };
 
@@ -104,7 +107,13 @@ struct supervisor {
 	int64_t started_ns, exited_at;
 	struct jl_job_status status;
 	struct joblet_job_usage usage;
-	char why[2048]; /* why the job could not start (load, spawn, release) */
+	/* The samples (job/job_metrics.h), or NULL when the file could not be made. */
+	struct jl_metrics_writer *metrics;
+	uint64_t sample_cpu_usec; /* cpu_usec at the last sample */
+	int64_t sample_mono_ns;	  /* CLOCK_MONOTONIC of the last sample (or of the start) */
+	bool has_net;		  /* the job has a network of its own */
+	bool metrics_failed;	  /* a sample could not be written: said once */
+	char why[2048];		  /* why the job could not start (load, spawn, release) */
 };
 
 static int64_t now_ns(clockid_t clock)
@@ -221,8 +230,9 @@ static int sv_setup(struct supervisor *sv, struct joblet_error **err)
 	sv->fd[SLOT_TIMEOUT] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	sv->fd[SLOT_RETRY] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	sv->fd[SLOT_STATS] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	sv->fd[SLOT_METRICS] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (sv->fd[SLOT_SIGNAL] < 0 || sv->fd[SLOT_TIMEOUT] < 0 || sv->fd[SLOT_RETRY] < 0 ||
-	    sv->fd[SLOT_STATS] < 0)
+	    sv->fd[SLOT_STATS] < 0 || sv->fd[SLOT_METRICS] < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 					"cannot set up the supervisor");
 	return jl_log_writer_open(log_path, &sv->log, err);
@@ -480,6 +490,79 @@ static void on_stats(struct supervisor *sv)
 	}
 }
 
+/*
+ * One sample of the job's usage into `metrics`: fresh stats, CPU over the
+ * time since the last sample.  A sample that cannot be written is lost
+ * (said once); the job goes on.
+ */
+static void take_sample(struct supervisor *sv, uint32_t flags)
+{
+	_cleanup_error_ struct joblet_error *e = NULL;
+	struct jl_metrics_sample m = { 0 };
+	int64_t mono = now_ns(CLOCK_MONOTONIC);
+	const struct joblet_job_usage *u = &sv->usage;
+
+	if (!sv->metrics)
+		return;
+	m.ts_ns = now_ns(CLOCK_REALTIME);
+	m.cpu_usec = u->cpu_usec;
+	m.cpu_centipct = jl_metrics_cpu_centipct(
+		u->cpu_usec > sv->sample_cpu_usec ? u->cpu_usec - sv->sample_cpu_usec : 0,
+		(uint64_t)(mono - sv->sample_mono_ns) / 1000);
+	m.memory_bytes = u->memory_bytes;
+	m.memory_peak_bytes = u->memory_peak_bytes;
+	m.io_read_bytes = u->io_read_bytes;
+	m.io_write_bytes = u->io_write_bytes;
+	m.pids = u->pids;
+	/* A network plugin counts the job's interface; none counts nothing (none, host). */
+	sv->has_net = sv->has_net || u->net_rx_bytes || u->net_tx_bytes;
+	if (sv->has_net) {
+		m.flags |= JL_METRICS_NET;
+		m.net_rx_bytes = u->net_rx_bytes;
+		m.net_tx_bytes = u->net_tx_bytes;
+	}
+	m.flags |= flags;
+	sv->sample_cpu_usec = u->cpu_usec;
+	sv->sample_mono_ns = mono;
+	if (jl_metrics_writer_append(sv->metrics, &m, &e) < 0 && !sv->metrics_failed) {
+		sv->metrics_failed = true;
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "%s; samples of job %s are lost until it can be written",
+		       joblet_error_message(e), joblet_job_id(sv->job));
+	}
+}
+
+static void on_metrics(struct supervisor *sv)
+{
+	timer_ack(sv->fd[SLOT_METRICS]);
+	if (sv->child_done)
+		return;
+	shim_stack_stats(&sv->stack, sv->job, &sv->usage);
+	take_sample(sv, 0);
+}
+
+/*
+ * The samples' file, and its timer.  Without it the job still runs (its
+ * metrics are a view, not a limit): the reason goes to the shim's log.
+ */
+static void metrics_start(struct supervisor *sv)
+{
+	_cleanup_error_ struct joblet_error *e = NULL;
+	int64_t s = sv->cfg->metrics_interval_s > 0 ? sv->cfg->metrics_interval_s : 5;
+	struct itimerspec every = { { s, 0 }, { s, 0 } };
+	int32_t net = joblet_job_network(sv->job);
+
+	sv->has_net = net != 0 && net != JOBLET_NETWORK_NONE && net != JOBLET_NETWORK_HOST;
+	sv->sample_mono_ns = now_ns(CLOCK_MONOTONIC);
+	if (jl_metrics_writer_open(sv->state_dir, (uint64_t)sv->cfg->max_metrics,
+				   (uint64_t)s * 1000, &sv->metrics, &e) < 0) {
+		jl_log(JOBLET_LOG_WARNING, NULL, "%s; job %s runs without samples of its usage",
+		       joblet_error_message(e), joblet_job_id(sv->job));
+		return;
+	}
+	timerfd_settime(sv->fd[SLOT_METRICS], 0, &every, NULL);
+}
+
 /* A second after the log failed: try what waits again. */
 static void on_retry(struct supervisor *sv)
 {
@@ -590,6 +673,7 @@ static void watch_start(struct supervisor *sv)
 	if (timeout_s > 0)
 		arm(sv->fd[SLOT_TIMEOUT], timeout_s * 1000);
 	timerfd_settime(sv->fd[SLOT_STATS], 0, &every, NULL);
+	metrics_start(sv);
 }
 
 /* Until the first process ended and its output is in the log; others may hold the pipes. */
@@ -620,6 +704,8 @@ static void sv_watch(struct supervisor *sv)
 				on_output(sv, s);
 		if (pfd[SLOT_STATS].revents & POLLIN)
 			on_stats(sv);
+		if (pfd[SLOT_METRICS].revents & POLLIN)
+			on_metrics(sv);
 		if (pfd[SLOT_RETRY].revents & POLLIN)
 			on_retry(sv);
 		if (pfd[SLOT_SIGNAL].revents & POLLIN)
@@ -681,6 +767,8 @@ static int sv_finish(struct supervisor *sv, struct joblet_error **err)
 		take_job_status(sv);
 	}
 	shim_stack_finish(&sv->stack, sv->job, &sv->usage);
+	/* Before status.json: whoever sees the job ended finds every sample. */
+	take_sample(sv, JL_METRICS_FINAL);
 	finish_log(sv);
 	compose_status(sv);
 	shim_stack_cleanup(&sv->stack, sv->job);
@@ -723,6 +811,7 @@ static void sv_done(struct supervisor *sv)
 	close_fd(&sv->status_read);
 	close_fd(&sv->pidfd);
 	free(sv->out);
+	jl_metrics_writer_free(sv->metrics);
 	jl_log_writer_free(sv->log);
 	jl_job_secrets_free(sv->secret_env);
 	jl_job_free(sv->job);

@@ -165,6 +165,8 @@ static const struct key_def jobs_keys[] = {
 	{ "max_log", KEY_SIZE, FIELD(default_max_log), NULL },
 	{ "keep_results", KEY_DURATION_LIMIT, FIELD(keep_results_s), NULL },
 	{ "results_memory", KEY_SIZE_LIMIT, FIELD(results_memory), NULL },
+	{ "metrics_interval", KEY_DURATION, FIELD(metrics_interval_s), NULL },
+	{ "max_metrics", KEY_COUNT, FIELD(max_metrics), NULL },
 	{ NULL },
 };
 
@@ -323,6 +325,9 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->default_max_log = INT64_C(64) << 20;
 	cfg->keep_results_s = 86400;
 	cfg->results_memory = INT64_C(1) << 30;
+	/* A day of samples at the default interval: 2.2 MB per job at most (docs/metrics.md). */
+	cfg->metrics_interval_s = 5;
+	cfg->max_metrics = 17280;
 	cfg->max_running_jobs = 100;
 	/*
 	 * Every job has a memory, process and time limit unless it asks for
@@ -503,12 +508,30 @@ static int check_networks(const struct jl_config *cfg, struct joblet_error **err
 	return 0;
 }
 
+/* jobs.metrics_interval: 1 s to 1 h; jobs.max_metrics: 10 to 1000000 samples kept per job. */
+static int check_metrics(const struct jl_config *cfg, struct joblet_error **err)
+{
+	if (cfg->metrics_interval_s < 1 || cfg->metrics_interval_s > 3600)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: jobs.metrics_interval (%lld s) must be from 1s to 1h: how often the shim samples a running job's CPU, memory, IO and processes",
+			cfg->source, (long long)cfg->metrics_interval_s);
+	if (cfg->max_metrics < 10 || cfg->max_metrics > 1000000)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: jobs.max_metrics (%lld) must be from 10 to 1000000: the most samples kept per job (128 bytes each); past it the oldest go",
+			cfg->source, (long long)cfg->max_metrics);
+	return 0;
+}
+
 static int check_config(const struct jl_config *cfg, struct joblet_error **err)
 {
 	int r = check_max_log(cfg, err);
 
 	if (r == 0)
 		r = check_networks(cfg, err);
+	if (r == 0)
+		r = check_metrics(cfg, err);
 	if (r < 0)
 		return r;
 	if (cfg->reserve_cores) {

@@ -129,6 +129,9 @@ struct jl_config {
 	/* Result files (/work) of ended jobs (docs/results.md); -1 = unlimited. */
 	int64_t keep_results_s; /* jobs.keep_results: seconds after the end */
 	int64_t results_memory; /* jobs.results_memory: bytes of kept --max-disk /work */
+	/* Metrics over time (docs/metrics.md): the shim samples every job. */
+	int64_t metrics_interval_s; /* jobs.metrics_interval: seconds between samples */
+	int64_t max_metrics; /* jobs.max_metrics: samples kept per job (then the oldest go) */
 };
 
 /* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */

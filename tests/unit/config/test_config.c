@@ -512,6 +512,26 @@ START_TEST(test_binary_and_huge_files_refused)
 }
 END_TEST
 
+/* jobs.metrics_interval (1s..1h, 5s built in) and jobs.max_metrics (10..1000000). */
+START_TEST(test_metrics_keys)
+{
+	struct jl_config *cfg = load_ok("");
+
+	ck_assert_int_eq(cfg->metrics_interval_s, 5);
+	ck_assert_int_eq(cfg->max_metrics, 17280);
+	jl_config_free(cfg);
+	cfg = load_ok("jobs:\n  metrics_interval: 1m\n  max_metrics: 100\n");
+	ck_assert_int_eq(cfg->metrics_interval_s, 60);
+	ck_assert_int_eq(cfg->max_metrics, 100);
+	jl_config_free(cfg);
+	load_bad("jobs:\n  metrics_interval: 2h\n", "jobs.metrics_interval (7200 s)",
+		 "from 1s to 1h");
+	load_bad("jobs:\n  metrics_interval: 0\n", "jobs.metrics_interval", "");
+	load_bad("jobs:\n  max_metrics: 5\n", "jobs.max_metrics (5)", "from 10 to 1000000");
+	load_bad("jobs:\n  max_metrics: 2000000\n", "jobs.max_metrics", "from 10 to 1000000");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("config");
@@ -527,6 +547,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scheduler_capacity_keys);
 	tcase_add_test(tc, test_default_job_limits);
 	tcase_add_test(tc, test_max_log);
+	tcase_add_test(tc, test_metrics_keys);
 	tcase_add_test(tc, test_audit_retention);
 	tcase_add_test(tc, test_body_limits);
 	tcase_add_test(tc, test_reserve_cores);
