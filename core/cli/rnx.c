@@ -28,6 +28,8 @@ static const struct jl_cli_command rnx_commands[] = {
 	  NULL, rnx_plugins_commands },
 	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes", NULL,
 	  NULL, NULL, rnx_runtime_commands },
+	{ "volume", "Create, list and remove volumes: named folders of a fixed size jobs mount",
+	  NULL, NULL, NULL, rnx_volume_commands },
 	{ "nodes", "List the nodes of the client configuration (`*` marks the default)", "[--json]",
 	  NULL, rnx_cmd_nodes, NULL },
 	{ NULL },

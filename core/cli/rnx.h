@@ -18,6 +18,7 @@ struct rnx_ctx {
 extern const struct jl_cli_command rnx_plugins_commands[];
 extern const struct jl_cli_command rnx_runtime_commands[];
 extern const struct jl_cli_command rnx_job_commands[];
+extern const struct jl_cli_command rnx_volume_commands[];
 int rnx_cmd_version(int argc, char **argv, void *userdata);
 int rnx_cmd_nodes(int argc, char **argv, void *userdata);
 

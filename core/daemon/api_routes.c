@@ -32,5 +32,8 @@ const struct route api_routes[] = {
 	  api_runtime_install },
 	{ "GET", "/v1/runtimes/{}", ROLE_READER, 0, api_runtime_info },
 	{ "DELETE", "/v1/runtimes/{}", ROLE_ADMIN, ROUTE_MUTATING, api_runtime_remove },
+	{ "GET", "/v1/volumes", ROLE_READER, 0, api_volume_list },
+	{ "POST", "/v1/volumes", ROLE_DEVELOPER, ROUTE_MUTATING, api_volume_create },
+	{ "DELETE", "/v1/volumes/{}", ROLE_DEVELOPER, ROUTE_MUTATING, api_volume_remove },
 	{ NULL, NULL, 0, 0, NULL },
 };

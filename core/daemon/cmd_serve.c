@@ -37,6 +37,7 @@
 #include "server.h"
 #include "upload_stream.h"
 #include "store.h"
+#include "volumes.h"
 #include "common/cli.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -373,6 +374,10 @@ static int serve_start_parts(struct serve *s)
 		goto fail;
 	if (serve_audit_retention(s) < 0)
 		goto fail;
+	/* Volumes are mounted before any job is recovered or started (volumes.h). */
+	if (volumes_new(s->boot, d->store, &d->volumes, &s->e) < 0)
+		goto fail;
+	volumes_mount_all(d->volumes);
 	manager_on_job_event(d->manager, job_event, d->hub);
 	if (manager_recover(d->manager, &s->e) < 0 ||
 	    server_start(d, api_routes, &d->server, &s->e) < 0)
@@ -445,6 +450,7 @@ static void serve_stop(struct serve *s)
 	log_hub_free(d->hub);
 	manager_free(d->manager);
 	store_close(d->store);
+	volumes_free(d->volumes);
 	secret_key_free(s->secret_key);
 	joblet_error_free(s->e);
 	daemon_problems_done(&s->problems);

@@ -39,6 +39,7 @@ enum jl_job_kind {
 	 * files' contents, which only the programs convert (the hooks below).
 	 */
 	JL_JOB_UPLOADS,
+	JL_JOB_LIST, /* char **: a flag given once per entry; a JSON array of strings */
 };
 
 /* Where a field shows: bits of .views. */

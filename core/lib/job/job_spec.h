@@ -49,6 +49,10 @@ struct jl_job_spec {
 	int64_t cpus;	     /* whole cores the scheduler pins for it alone; 0 = none */
 	char *cron;	     /* a 5-field cron expression: a recurring job; or NULL */
 	int64_t max_log_mib; /* the job's log at most (MiB); 0 = the configured default */
+	char **volumes;	     /* NAME or NAME:ro (--volume), NULL-terminated */
+	/* The host folder of each of volumes, in order (spec.json only: the daemon resolves them)
+	 */
+	char **volume_paths;
 };
 
 /*
@@ -84,7 +88,7 @@ JL_API void jl_job_spec_free(struct jl_job_spec *spec);
  *   --max-pids=N --max-log=MIB --timeout=DUR --runtime=NAME[@VER] -e|--env K=V
  *   -s|--secret-env K=V --upload=PATH --workdir=DIR --network=none|host
  *   --schedule=WHEN (see jl_schedule_parse) --priority=N --name=NAME
- *   --cpus=N --cron=EXPR
+ *   --cpus=N --cron=EXPR --volume=NAME[:ro]
  * Flags end at `--` or at the first word that is not a flag; the rest is
  * the command.  *ret_consumed (may be NULL) says how many words were read.
  * Errors: JOBLET_E_INVALID naming the flag and what it accepts.

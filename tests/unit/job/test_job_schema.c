@@ -51,6 +51,7 @@ static const struct {
 	{ "cron", "*/5 * * * *" },
 	{ "name", "nightly build" },
 	{ "uploads", "@" UPLOAD_NAME },
+	{ "volumes", "cache:ro" },
 };
 
 /*
@@ -83,6 +84,9 @@ static void daemon_fields(struct jl_job_spec *s)
 	s->runtime_dir = strdup("/var/lib/joblet/runtimes/python-3.11/1.0.0");
 	s->uid = 1000;
 	s->gid = 1001;
+	jl_strv_free(s->volume_paths);
+	s->volume_paths = NULL;
+	jl_strv_push(&s->volume_paths, "/var/lib/joblet/volumes/cache/data");
 }
 
 static struct jl_job_spec *spec;
@@ -132,6 +136,7 @@ static bool same_value(const struct jl_job_field *f, const struct jl_job_spec *a
 	case JL_JOB_ARGV:
 	case JL_JOB_ENV:
 	case JL_JOB_UPLOADS:
+	case JL_JOB_LIST:
 		return same_strv(*MEMBER(char **, a, f), *MEMBER(char **, b, f));
 	case JL_JOB_INT:
 	case JL_JOB_TIME:
