@@ -23,6 +23,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/hostile/test_hostile.sh \
 	tests/integration/test_job_init.sh \
 	tests/integration/test_job_uid.sh \
+	tests/integration/test_volumes.sh \
 	tests/integration/test_daemon_hygiene.sh \
 	tests/integration/test_net_kernel.sh \
 	tests/integration/test_oci_lifecycle.sh \
@@ -74,6 +75,7 @@ JL_UNIT_TESTS += \
 	tests/unit/config/test_host \
 	tests/unit/job/test_job_spec \
 	tests/unit/job/test_job_net \
+	tests/unit/job/test_volume_ref \
 	tests/unit/job/test_job_log \
 	tests/unit/job/test_job_metrics \
 	tests/unit/job/test_executor \
@@ -227,6 +229,11 @@ tests_unit_job_test_job_spec_SOURCES = tests/unit/job/test_job_spec.c tests/unit
 tests_unit_job_test_job_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_job_test_job_spec_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_job_test_job_spec_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_job_test_volume_ref_SOURCES = tests/unit/job/test_volume_ref.c tests/unit/jl_test.h
+tests_unit_job_test_volume_ref_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_volume_ref_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
+tests_unit_job_test_volume_ref_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_job_test_job_log_SOURCES = tests/unit/job/test_job_log.c tests/unit/jl_test.h tests/unit/jl_tmp.h
 tests_unit_job_test_job_log_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib

@@ -946,6 +946,8 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	"  --priority=N         0..1000, for scheduler policies that use it\n"                     \
 	"  --cpus=N             N whole cores pinned for this job alone, chosen by the node\n"     \
 	"  --name=NAME          a label shown in `rnx job list`\n"                                 \
+	"  --volume=NAME[:ro]   mount volume NAME at /volumes/NAME (read-only with :ro;\n"         \
+	"                       repeatable; see `rnx volume`)\n"                                   \
 	"Options of rnx:\n"                                                                        \
 	"  -f, --follow         stream the job's output and exit with its exit code\n"             \
 	"  --json               print the job record (with -f: one JSON line per event)\n"         \

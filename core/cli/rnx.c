@@ -32,6 +32,8 @@ static const struct jl_cli_command rnx_commands[] = {
 	  NULL, NULL, rnx_runtime_commands },
 	{ "monitor", "Show the node's figures and its busiest jobs", NULL, NULL, NULL,
 	  rnx_monitor_commands },
+	{ "volume", "Create, list and remove volumes: named folders of a fixed size jobs mount",
+	  NULL, NULL, NULL, rnx_volume_commands },
 	{ "nodes", "List the nodes of the client configuration (`*` marks the default)", "[--json]",
 	  NULL, rnx_cmd_nodes, NULL },
 	{ NULL },

@@ -21,6 +21,7 @@ extern const struct jl_cli_command rnx_job_commands[];
 extern const struct jl_cli_command rnx_network_commands[];
 extern const struct jl_cli_command rnx_monitor_commands[];  /* cmd_monitor.c */
 int rnx_job_metrics(int argc, char **argv, void *userdata); /* cmd_monitor.c */
+extern const struct jl_cli_command rnx_volume_commands[];
 int rnx_cmd_version(int argc, char **argv, void *userdata);
 int rnx_cmd_nodes(int argc, char **argv, void *userdata);
 

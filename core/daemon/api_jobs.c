@@ -31,6 +31,7 @@
 #include "server.h"
 #include "store.h"
 #include "upload_stream.h"
+#include "volumes.h"
 #include "base/fsutil.h"
 #include "base/timefmt.h"
 #include "common/uploads.h"
@@ -249,6 +250,7 @@ int api_job_run(struct request *rq)
 	struct job_record rec;
 	json_object *o;
 	char *pub = NULL, *cmd = NULL;
+	bool held;
 	int r;
 
 	clock_gettime(CLOCK_REALTIME, &arrived);
@@ -290,7 +292,19 @@ int api_job_run(struct request *rq)
 		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_NOMEM,
 				   "out of memory");
 	}
-	r = manager_submit(rq->d->manager, spec, &owner, pub, cmd, add_files, add_data, &rec, &e);
+	/*
+	 * Its volumes: each must exist and be the caller's (another's is a 404),
+	 * and none may be removed before the job is recorded as using it.
+	 */
+	held = spec->volumes && spec->volumes[0];
+	r = held ? volumes_hold_for_job(rq->d->volumes, spec, request_job_owner(rq), &e) : 0;
+	if (r == 0)
+		r = manager_submit(rq->d->manager, spec, &owner, pub, cmd, add_files, add_data,
+				   &rec, &e);
+	else
+		jl_job_spec_free(spec);
+	if (held)
+		volumes_release(rq->d->volumes);
 	free(pub);
 	free(cmd);
 	jl_uploads_done(&files.up);

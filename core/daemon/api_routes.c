@@ -39,5 +39,8 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/networks", ROLE_READER, 0, api_network_list },
 	{ "POST", "/v1/networks", ROLE_DEVELOPER, ROUTE_MUTATING, api_network_create },
 	{ "DELETE", "/v1/networks/{}", ROLE_DEVELOPER, ROUTE_MUTATING, api_network_remove },
+	{ "GET", "/v1/volumes", ROLE_READER, 0, api_volume_list },
+	{ "POST", "/v1/volumes", ROLE_DEVELOPER, ROUTE_MUTATING, api_volume_create },
+	{ "DELETE", "/v1/volumes/{}", ROLE_DEVELOPER, ROUTE_MUTATING, api_volume_remove },
 	{ NULL, NULL, 0, 0, NULL },
 };

@@ -171,6 +171,11 @@ static int rl_make_spec(struct run_local *rl, const struct joblet_ctx *ctx,
 			spec->network_name);
 		return JL_EXIT_USAGE;
 	}
+	if (spec->volumes && spec->volumes[0]) {
+		fprintf(stderr,
+			"joblet run-local: volumes belong to the daemon (`rnx volume`); --volume is for `rnx job run`.\n");
+		return JL_EXIT_USAGE;
+	}
 	if (!spec->argv || !spec->argv[0]) {
 		fprintf(stderr,
 			"joblet run-local: no command given; put it after the flags (`joblet run-local --max-memory=256 -- python3 job.py`).\n");

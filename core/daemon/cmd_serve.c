@@ -40,6 +40,7 @@
 #include "server.h"
 #include "upload_stream.h"
 #include "store.h"
+#include "volumes.h"
 #include "common/cli.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -385,6 +386,10 @@ static int serve_start_parts(struct serve *s)
 		goto fail;
 	if (results_new(d, &d->results, &s->e) < 0)
 		goto fail;
+	/* Volumes are mounted before any job is recovered or started (volumes.h). */
+	if (volumes_new(s->boot, d->store, &d->volumes, &s->e) < 0)
+		goto fail;
+	volumes_mount_all(d->volumes);
 	manager_on_job_event(d->manager, job_event, d);
 	if (networks_start(d, &d->networks, &s->e) < 0 || manager_recover(d->manager, &s->e) < 0)
 		goto fail;
@@ -465,6 +470,7 @@ static void serve_stop(struct serve *s)
 	manager_free(d->manager);
 	networks_free(d->networks);
 	store_close(d->store);
+	volumes_free(d->volumes);
 	secret_key_free(s->secret_key);
 	joblet_error_free(s->e);
 	daemon_problems_done(&s->problems);

@@ -29,6 +29,7 @@ struct log_hub;
 struct store;
 struct server;
 struct secret_key;
+struct volumes;
 
 struct request;
 
@@ -59,6 +60,7 @@ struct daemon_ctx {
 	struct results *results;	     /* kept result files (results.h) */
 	const struct secret_key *secret_key; /* of secrets at rest (secrets.h) */
 	const struct body_hooks *body;	     /* upload_stream.c's */
+	struct volumes *volumes;	     /* volumes.h */
 	int64_t started_ns;
 	volatile int stopping;	   /* set when the daemon shuts down: streams end */
 	struct networks *networks; /* job networks (networks.h) */
@@ -231,6 +233,9 @@ int api_runtime_remove(struct request *rq);
 int api_network_list(struct request *rq);
 int api_network_create(struct request *rq);
 int api_network_remove(struct request *rq);
+int api_volume_list(struct request *rq);
+int api_volume_create(struct request *rq);
+int api_volume_remove(struct request *rq);
 
 /* The daemon log's line for an audited call (also written to the store). */
 void server_audit(struct request *rq);

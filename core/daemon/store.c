@@ -302,6 +302,8 @@ static int private_files(const char *path, struct joblet_error **err)
 	return 0;
 }
 
+static int volumes_schema(struct store *s, struct joblet_error **err);
+
 int store_open(const char *path, struct store **ret, struct joblet_error **err)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -346,7 +348,7 @@ int store_open(const char *path, struct store **ret, struct joblet_error **err)
 		}
 		sqlite3_finalize(q);
 	}
-	if ((r = migrate(s, err)) < 0)
+	if ((r = migrate(s, err)) < 0 || (r = volumes_schema(s, err)) < 0)
 		goto fail;
 	for (int i = 0; i < ST__N; i++)
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -1273,4 +1275,160 @@ int store_lease_jobs(struct store *s, char ***ret_ids, struct joblet_error **err
 	}
 	*ret_ids = ids;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ volumes */
+
+/*
+ * A table of its own, made when missing rather than by a numbered
+ * migration: additive, and an earlier release that opens the database
+ * ignores it.
+ */
+static int volumes_schema(struct store *s, struct joblet_error **err)
+{
+	return exec_sql(s,
+			"CREATE TABLE IF NOT EXISTS volumes ("
+			" name TEXT PRIMARY KEY NOT NULL,"
+			" type TEXT NOT NULL,"
+			" size_bytes INTEGER NOT NULL,"
+			" owner TEXT NOT NULL,"
+			" created_ns INTEGER NOT NULL)",
+			"make the volumes table", err);
+}
+
+void volume_record_done(struct volume_record *v)
+{
+	free(v->owner);
+	v->owner = NULL;
+}
+
+/* Prepare sql on the shared connection (the caller holds the lock). */
+static int volume_prepare(struct store *s, const char *sql, sqlite3_stmt **q,
+			  struct joblet_error **err)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, q, NULL) != SQLITE_OK)
+		return db_error(s, err, "read the volumes");
+	return 0;
+}
+
+static int volume_row(sqlite3_stmt *q, struct volume_record *v)
+{
+	const char *name = (const char *)sqlite3_column_text(q, 0);
+	const char *type = (const char *)sqlite3_column_text(q, 1);
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", name ? name : "");
+	snprintf(v->type, sizeof(v->type), "%s", type ? type : "");
+	v->size_bytes = sqlite3_column_int64(q, 2);
+	v->owner = col_dup(q, 3);
+	v->created_ns = sqlite3_column_int64(q, 4);
+	return v->owner ? 0 : -1;
+}
+
+int store_volume_insert(struct store *s, const struct volume_record *v, struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int r, rc;
+
+	pthread_mutex_lock(&s->lock);
+	r = volume_prepare(s,
+			   "INSERT INTO volumes (name, type, size_bytes, owner, created_ns) "
+			   "VALUES (?1,?2,?3,?4,?5)",
+			   &q, err);
+	if (r == 0) {
+		bind_text(q, 1, v->name);
+		bind_text(q, 2, v->type);
+		sqlite3_bind_int64(q, 3, v->size_bytes);
+		bind_text(q, 4, v->owner);
+		sqlite3_bind_int64(q, 5, v->created_ns);
+		rc = sqlite3_step(q);
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+			r = joblet_error_set(err, JOBLET_E_EXISTS, 0,
+					     "volume `%s` exists already; choose another name",
+					     v->name);
+		else if (rc != SQLITE_DONE)
+			r = db_error(s, err, "record the volume");
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int store_volume_get(struct store *s, const char *name, struct volume_record *ret,
+		     struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int r, rc;
+
+	pthread_mutex_lock(&s->lock);
+	r = volume_prepare(s,
+			   "SELECT name, type, size_bytes, owner, created_ns FROM volumes "
+			   "WHERE name=?1",
+			   &q, err);
+	if (r == 0) {
+		bind_text(q, 1, name);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW)
+			r = volume_row(q, ret) < 0
+				    ? joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory")
+				    : 0;
+		else if (rc == SQLITE_DONE)
+			r = joblet_error_set(err, JOBLET_E_NOT_FOUND, 0, "volume `%s` not found",
+					     name);
+		else
+			r = db_error(s, err, "read the volume");
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int store_volume_delete(struct store *s, const char *name, struct joblet_error **err)
+{
+	sqlite3_stmt *q = NULL;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = volume_prepare(s, "DELETE FROM volumes WHERE name=?1", &q, err);
+	if (r == 0) {
+		bind_text(q, 1, name);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			r = db_error(s, err, "remove the volume");
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int store_volume_foreach(struct store *s, int (*fn)(const struct volume_record *v, void *userdata),
+			 void *userdata, struct joblet_error **err)
+{
+	struct volume_record *rows = NULL;
+	size_t n = 0;
+	sqlite3_stmt *q = NULL;
+	int r, rc = SQLITE_DONE;
+
+	/* Read them all first: fn may call the store (and so take the lock) itself. */
+	pthread_mutex_lock(&s->lock);
+	r = volume_prepare(s,
+			   "SELECT name, type, size_bytes, owner, created_ns FROM volumes "
+			   "ORDER BY name",
+			   &q, err);
+	while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct volume_record *grown = realloc(rows, (n + 1) * sizeof(*rows));
+
+		if (!grown || volume_row(q, &(rows = grown)[n++]) < 0)
+			r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = db_error(s, err, "read the volumes");
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0)
+			r = fn(&rows[i], userdata);
+		volume_record_done(&rows[i]);
+	}
+	free(rows);
+	return r;
 }

@@ -215,5 +215,29 @@ int store_lease_release(struct store *s, const char *job_id, struct joblet_error
 int store_lease_reclaim(struct store *s, int64_t *ret_freed, struct joblet_error **err);
 /* The ids of the jobs that hold an address, NULL-terminated (free with jl_strv_free()). */
 int store_lease_jobs(struct store *s, char ***ret_ids, struct joblet_error **err);
+ * Volumes (docs/volumes.md; volumes.c mounts them): one row each, in a
+ * table of its own made at open when missing (CREATE TABLE IF NOT EXISTS:
+ * a database of an earlier release gains it, which that release ignores).
+ */
+struct volume_record {
+	char name[64];	    /* letters, digits, - and _ (job/volume_ref.h) */
+	char type[16];	    /* "filesystem" or "memory" */
+	int64_t size_bytes; /* its quota */
+	char *owner;	    /* the creator's certificate CN (owned) */
+	int64_t created_ns;
+};
+
+void volume_record_done(struct volume_record *v);
+
+/* Insert v.  JOBLET_E_EXISTS when a volume has its name. */
+int store_volume_insert(struct store *s, const struct volume_record *v, struct joblet_error **err);
+/* The row of name into *ret.  JOBLET_E_NOT_FOUND when there is none. */
+int store_volume_get(struct store *s, const char *name, struct volume_record *ret,
+		     struct joblet_error **err);
+/* Remove the row of name (none: 0). */
+int store_volume_delete(struct store *s, const char *name, struct joblet_error **err);
+/* Every volume, by name: fn for each; a non-zero return stops the walk and is returned. */
+int store_volume_foreach(struct store *s, int (*fn)(const struct volume_record *v, void *userdata),
+			 void *userdata, struct joblet_error **err);
 
 #endif /* JOBLET_DAEMON_STORE_H */

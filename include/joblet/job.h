@@ -107,6 +107,18 @@ JOBLET_API int joblet_job_runtime_mount(const struct joblet_job *job, size_t i,
 					const char **ret_source, const char **ret_target,
 					int32_t *ret_readonly);
 
+/*
+ * The volumes the job mounts (since ABI 2.2): the daemon's named, persistent
+ * folders (docs/volumes.md), to be mounted at /volumes/NAME.  Returns the
+ * number of them; joblet_job_volume() gives volume i: its name (letters,
+ * digits, `-`, `_`), the host folder to mount (the volume's filesystem root:
+ * a mount point, owned on disk by volumes.owner_id) and whether the job may
+ * only read it.  0, or -1 when i is out of range.
+ */
+JOBLET_API size_t joblet_job_volume_count(const struct joblet_job *job);
+JOBLET_API int joblet_job_volume(const struct joblet_job *job, size_t i, const char **ret_name,
+				 const char **ret_source, int32_t *ret_readonly);
+
 JOBLET_END_DECLS
 
 #endif /* JOBLET_JOB_H */

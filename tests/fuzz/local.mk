@@ -105,7 +105,7 @@ tests_fuzz_fuzz_route_SOURCES = tests/fuzz/fuzz_route.c tests/fuzz/fuzz.h \
 	core/daemon/cmd_run_local.c core/daemon/cmd_runtime.c core/daemon/cmd_serve.c \
 	core/daemon/log_hub.c core/daemon/manager.c core/daemon/secrets.c core/daemon/server.c \
 	core/daemon/upload_stream.c \
-	core/daemon/store.c
+	core/daemon/store.c core/daemon/api_volumes.c core/daemon/volumes.c
 tests_fuzz_fuzz_route_CPPFLAGS = $(JL_FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_route_CFLAGS = $(JL_FUZZ_CFLAGS) $(MICROHTTPD_CFLAGS) $(GNUTLS_CFLAGS) \
 	$(SQLITE3_CFLAGS)

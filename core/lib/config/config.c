@@ -208,6 +208,14 @@ static const struct key_def networks_keys[] = {
 	{ NULL },
 };
 
+/* The daemon's volumes (docs/volumes.md). */
+static const struct key_def volumes_keys[] = {
+	{ "max_total", KEY_SIZE, FIELD(volumes_max_total), NULL },
+	{ "max_memory_total", KEY_SIZE, FIELD(volumes_max_memory_total), NULL },
+	{ "owner_id", KEY_COUNT, FIELD(volumes_owner_id), NULL },
+	{ NULL },
+};
+
 static const struct key_def root_keys[] = {
 	{ "isolation", KEY_SECTION, 0, isolation_keys },
 	{ "jobs", KEY_SECTION, 0, jobs_keys },
@@ -220,6 +228,7 @@ static const struct key_def root_keys[] = {
 	{ "scheduler", KEY_SECTION, 0, scheduler_keys },
 	{ "security", KEY_SECTION, 0, security_keys },
 	{ "server", KEY_SECTION, 0, server_keys },
+	{ "volumes", KEY_SECTION, 0, volumes_keys },
 	{ NULL },
 };
 
@@ -304,6 +313,9 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->oci_uid_first = JL_OCI_UID_RANGE_DEFAULT_FIRST;
 	cfg->oci_uid_last = JL_OCI_UID_RANGE_DEFAULT_LAST;
 	cfg->oci_ids_per_container = JL_OCI_IDS_PER_CONTAINER;
+	cfg->volumes_max_total = INT64_C(16) << 30;
+	cfg->volumes_max_memory_total = INT64_C(1) << 30;
+	cfg->volumes_owner_id = JL_VOLUMES_OWNER_ID_DEFAULT;
 	cfg->grace_period_s = 5;
 	cfg->default_max_pids = 1024;
 	cfg->server_address = strdup("0.0.0.0:50051");

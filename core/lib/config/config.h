@@ -132,6 +132,10 @@ struct jl_config {
 	/* Metrics over time (docs/metrics.md): the shim samples every job. */
 	int64_t metrics_interval_s; /* jobs.metrics_interval: seconds between samples */
 	int64_t max_metrics; /* jobs.max_metrics: samples kept per job (then the oldest go) */
+	/* volumes.*: the daemon's volumes (docs/volumes.md). */
+	int64_t volumes_max_total;	  /* volumes.max_total: bytes of all filesystem volumes */
+	int64_t volumes_max_memory_total; /* volumes.max_memory_total: bytes of all memory ones */
+	int64_t volumes_owner_id;	  /* volumes.owner_id: the uid and gid files have on disk */
 };
 
 /* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */
@@ -145,6 +149,13 @@ struct jl_config {
 #define JL_OCI_UID_RANGE_DEFAULT_FIRST INT64_C(1073741824)
 #define JL_OCI_UID_RANGE_DEFAULT_LAST  INT64_C(2147483647)
 #define JL_OCI_IDS_PER_CONTAINER       65536
+/*
+ * volumes.owner_id's default: the uid and gid every file of a volume has on
+ * disk (each job sees them as its own through an idmapped mount).  Just
+ * below isolation.uid_range's default, above Debian's regular (60000) and
+ * reserved (65000-65534 is above it, 60000-64999 below) ids: no account.
+ */
+#define JL_VOLUMES_OWNER_ID_DEFAULT 69999
 
 /* Flags for jl_config_load(). */
 #define JL_CONFIG_MISSING_OK (UINT32_C(1) << 0) /* a missing file means defaults */

@@ -75,11 +75,54 @@ static int64_t subid_file_overlap(FILE *f, int64_t first, int64_t last, char *na
 	return 0;
 }
 
+static bool id_in(int64_t id, int64_t first, int64_t last)
+{
+	return id >= first && id <= last;
+}
+
+/*
+ * volumes.owner_id owns every file of every volume on disk: no account,
+ * group, job (isolation.uid_range) or container (oci.uid_range) may have it,
+ * or that one would own the volumes' files too.
+ */
+static int check_volumes_owner(const struct jl_config *cfg, const char *src, const char *etc_dir,
+			       struct joblet_error **err)
+{
+	static const char *const files[] = { "passwd", "group" };
+	int64_t id = cfg->volumes_owner_id;
+
+	if (id < 1 || id > JL_UID_MAX || id_in(id, cfg->uid_first, cfg->uid_last) ||
+	    id_in(id, cfg->oci_uid_first, cfg->oci_uid_last) || id == 65534)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: volumes.owner_id %lld must be a uid from 1 to 4294967294 outside isolation.uid_range (%lld-%lld) and oci.uid_range (%lld-%lld), and not 65534 (nobody): it owns the files of every volume; choose an id no one else has",
+			src, (long long)id, (long long)cfg->uid_first, (long long)cfg->uid_last,
+			(long long)cfg->oci_uid_first, (long long)cfg->oci_uid_last);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		_cleanup_free_ char *path = jl_strdup_printf("%s/%s", etc_dir, files[i]);
+		FILE *f = path ? fopen(path, "re") : NULL;
+		char name[256] = "";
+		int64_t hit;
+
+		if (!f)
+			continue;
+		hit = id_file_overlap(f, id, id, name, sizeof(name));
+		fclose(f);
+		if (hit > 0)
+			return joblet_error_set(
+				err, JOBLET_E_CONFIG, 0,
+				"%s: volumes.owner_id %lld is the id of `%s` in %s: that account would own the files of every volume; choose an id no account or group has",
+				src, (long long)id, name, path);
+	}
+	return 0;
+}
+
 int jl_config_check_uid_range(const struct jl_config *cfg, const char *etc_dir,
 			      struct joblet_error **err)
 {
 	static const char *const files[] = { "passwd", "group", "subuid", "subgid" };
 	const char *src = cfg->source ? cfg->source : "the built-in configuration";
+	int r;
 
 	if (cfg->uid_first < 1 || cfg->uid_last > JL_UID_MAX || cfg->uid_first > cfg->uid_last)
 		return joblet_error_set(
@@ -93,6 +136,8 @@ int jl_config_check_uid_range(const struct jl_config *cfg, const char *etc_dir,
 			src, (long long)cfg->max_running_jobs,
 			(long long)(cfg->uid_last - cfg->uid_first + 1), (long long)cfg->uid_first,
 			(long long)cfg->uid_last);
+	if ((r = check_volumes_owner(cfg, src, etc_dir, err)) < 0)
+		return r;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		_cleanup_free_ char *path = jl_strdup_printf("%s/%s", etc_dir, files[i]);
 		FILE *f = path ? fopen(path, "re") : NULL;

@@ -11,6 +11,41 @@
 #include "job/job.h"
 #include "job/job_secrets.h"
 #include "job/job_spec.h"
+#include "job/volume_ref.h"
+
+/*
+ * The spec's volumes with their host folders: a job that names volumes
+ * without the folders the daemon resolved does not start.
+ */
+static int job_volumes(struct joblet_job *job, struct joblet_error **err)
+{
+	const struct jl_job_spec *s = job->spec;
+	size_t n = jl_strv_length(s->volumes);
+
+	if (n == 0)
+		return 0;
+	if (jl_strv_length(s->volume_paths) != n)
+		return joblet_error_set(
+			err, JOBLET_E_INVALID, 0,
+			"the job names %zu volumes but its spec holds the folders of %zu; submit it again through the daemon",
+			n, jl_strv_length(s->volume_paths));
+	job->volumes = calloc(n, sizeof(*job->volumes));
+	if (!job->volumes)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
+	for (size_t i = 0; i < n; i++) {
+		char name[JL_VOLUME_NAME_MAX + 1];
+		int r = jl_volume_ref_parse(s->volumes[i], name, &job->volumes[i].readonly, err);
+
+		if (r < 0)
+			return r;
+		job->volumes[i].source = s->volume_paths[i];
+		if (!(job->volumes[i].name = strdup(name)))
+			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
+						"cannot set up the job");
+		job->n_volumes = i + 1;
+	}
+	return 0;
+}
 
 int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_job **ret_job,
 	       struct joblet_error **err)
@@ -32,6 +67,10 @@ int jl_job_new(struct jl_job_spec *spec, const char *state_dir, struct joblet_jo
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot set up the job");
 	}
 	snprintf(job->short_id, sizeof(job->short_id), "%.8s", spec->id);
+	if ((r = job_volumes(job, err)) < 0) {
+		jl_job_free(job);
+		return r;
+	}
 	if (spec->runtime_dir) {
 		_cleanup_close_ int fd =
 			open(spec->runtime_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -74,6 +113,9 @@ void jl_job_free(struct joblet_job *job)
 	if (job->cgroup_fd >= 0)
 		close(job->cgroup_fd);
 	jl_runtime_desc_free(job->runtime);
+	for (size_t i = 0; i < job->n_volumes; i++)
+		free(job->volumes[i].name);
+	free(job->volumes);
 	jl_job_spec_free(job->spec);
 	free(job->state_dir);
 	free(job->root_dir);
@@ -261,6 +303,22 @@ int joblet_job_runtime_mount(const struct joblet_job *job, size_t i, const char 
 	*ret_source = job->runtime->mounts[i].source;
 	*ret_target = job->runtime->mounts[i].target;
 	*ret_readonly = job->runtime->mounts[i].readonly;
+	return 0;
+}
+
+size_t joblet_job_volume_count(const struct joblet_job *job)
+{
+	return job->n_volumes;
+}
+
+int joblet_job_volume(const struct joblet_job *job, size_t i, const char **ret_name,
+		      const char **ret_source, int32_t *ret_readonly)
+{
+	if (i >= job->n_volumes)
+		return -1;
+	*ret_name = job->volumes[i].name;
+	*ret_source = job->volumes[i].source;
+	*ret_readonly = job->volumes[i].readonly;
 	return 0;
 }
 

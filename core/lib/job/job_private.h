@@ -27,6 +27,13 @@ struct joblet_job {
 	bool places_in_child; /* a layer moves the process in child() (joblet_job_place_in_child) */
 	bool cgroup_ns_pending;		 /* in the child: CLONE_NEWCGROUP still to be made */
 	struct jl_runtime_desc *runtime; /* runtime.yml of spec->runtime_dir, or NULL */
+	/* The spec's volumes, parsed (joblet_job_volume()); names owned. */
+	struct jl_job_volume {
+		char *name;
+		const char *source; /* spec->volume_paths[i] */
+		int32_t readonly;
+	} * volumes;
+	size_t n_volumes;
 };
 
 #endif /* JL_JOB_PRIVATE_H */

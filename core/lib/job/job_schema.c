@@ -18,7 +18,9 @@
 #include "runtime/install_private.h"
 
 #define AT(member) offsetof(struct jl_job_spec, member)
-#define VIEWS_ALL  (JL_JOB_REQUEST | JL_JOB_ANSWER | JL_JOB_FILE)
+/* The most entries of a JL_JOB_LIST in a request (a list's own rules may say fewer). */
+#define JL_JOB_MAX_LIST 64
+#define VIEWS_ALL	(JL_JOB_REQUEST | JL_JOB_ANSWER | JL_JOB_FILE)
 
 /* A member of spec, where field f says it is. */
 #define MEMBER(type, spec, f) ((type *)((char *)(spec) + (f)->offset))
@@ -254,6 +256,18 @@ static const struct jl_job_field fields[] = {
 	  .kind = JL_JOB_UPLOADS,
 	  .views = VIEWS_ALL,
 	  .offset = AT(uploads) },
+	/* Volumes the job mounts at /volumes/NAME (the daemon checks them: api_volumes.c). */
+	{ .key = "volumes",
+	  .flag = "--volume",
+	  .kind = JL_JOB_LIST,
+	  .views = VIEWS_ALL,
+	  .offset = AT(volumes),
+	  .flag_what = "NAME or NAME:ro" },
+	/* File only: the host folder of each volume, written by the daemon. */
+	{ .key = "volume_paths",
+	  .kind = JL_JOB_LIST,
+	  .views = JL_JOB_FILE,
+	  .offset = AT(volume_paths) },
 	/* File only, and only written by earlier releases: joblet-shim gives each job a uid. */
 	{ .key = "uid", .kind = JL_JOB_INT, .views = JL_JOB_FILE, .offset = AT(uid) },
 	{ .key = "gid", .kind = JL_JOB_INT, .views = JL_JOB_FILE, .offset = AT(gid) },
@@ -395,7 +409,7 @@ static int parse_flag(struct jl_job_spec *spec, int argc, char **argv, int *i,
 	if (!f)
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
-			"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-disk, --max-iobps, --cpu-cores, --max-pids, --max-log, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --allow, --max-net, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
+			"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-disk, --max-iobps, --cpu-cores, --max-pids, --max-log, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --allow, --max-net, --volume, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
 			a);
 	snprintf(flag, sizeof(flag), "%.*s", (int)len, a);
 	if (!v) {
@@ -679,17 +693,30 @@ static int request_argv(const char *key, json_object *v, char ***list, struct jo
 	return 0;
 }
 
-/* An array of strings (may be empty). */
+/* An array of non-empty strings (maybe empty), at most JL_JOB_MAX_LIST. */
 static int request_list(const char *key, json_object *v, char ***list, struct joblet_error **err)
 {
-	if (json_object_is_type(v, json_type_array) && json_object_array_length(v) == 0) {
-		jl_strv_free(*list);
-		*list = NULL;
+	size_t len;
+
+	if (!json_object_is_type(v, json_type_array) ||
+	    (len = json_object_array_length(v)) > JL_JOB_MAX_LIST)
+		return bad(err, "`%s` must be an array of at most 64 strings", key);
+	jl_strv_free(*list);
+	*list = NULL;
+	if (len == 0)
 		return 0;
+	if (!(*list = calloc(len + 1, sizeof(char *))))
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		json_object *a = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(a, json_type_string) || json_object_get_string_len(a) == 0)
+			return bad(err, "`%s` must hold only non-empty strings", key);
+		(*list)[i] = strdup(json_object_get_string(a));
+		if (!(*list)[i] || strlen((*list)[i]) != (size_t)json_object_get_string_len(a))
+			return bad(err, "`%s` holds a NUL byte or cannot be copied", key);
 	}
-	if (!json_object_is_type(v, json_type_array))
-		return bad(err, "`%s` must be an array of strings", key);
-	return request_argv(key, v, list, err);
+	return 0;
 }
 
 static int request_env(const char *key, json_object *v, char ***list, struct joblet_error **err)
@@ -780,6 +807,8 @@ static int request_field(const struct jl_job_request_in *in, const struct jl_job
 	switch (f->kind) {
 	case JL_JOB_ARGV:
 		return request_argv(f->key, v, MEMBER(char **, s, f), err);
+	case JL_JOB_LIST:
+		return request_list(f->key, v, MEMBER(char **, s, f), err);
 	case JL_JOB_ENV:
 		return request_env(f->key, v, MEMBER(char **, s, f), err);
 	case JL_JOB_LIST:
@@ -814,7 +843,7 @@ int jl_job_spec_from_request(json_object *o, const struct jl_job_request_in *in,
 		if (!f)
 			r = joblet_error_set(
 				err, JOBLET_E_INVALID, 0,
-				"`%s` is not a field of a job (command, env, secret_env, max_cpu, max_memory, max_disk, max_iobps, max_pids, max_log, cpu_cores, runtime, timeout, workdir, network, allow, max_net, schedule, cron, priority, cpus, name, uploads)",
+				"`%s` is not a field of a job (command, env, secret_env, max_cpu, max_memory, max_disk, max_iobps, max_pids, max_log, cpu_cores, runtime, timeout, workdir, network, allow, max_net, volumes, schedule, cron, priority, cpus, name, uploads)",
 				key);
 		else
 			r = request_field(in, f, v, s, err);
@@ -943,7 +972,7 @@ static int file_fields(json_object *o, struct jl_job_spec *s)
 		const struct jl_job_field *f = &fields[i];
 		json_object *v = file_value(o, f);
 		bool list = f->kind == JL_JOB_ARGV || f->kind == JL_JOB_ENV ||
-			    f->kind == JL_JOB_UPLOADS;
+			    f->kind == JL_JOB_UPLOADS || f->kind == JL_JOB_LIST;
 
 		if (!(f->views & JL_JOB_FILE))
 			continue;

@@ -17,6 +17,7 @@
 #include "base/util.h"
 #include "config/config.h"
 #include "job/job_spec.h"
+#include "job/volume_ref.h"
 #include "runtime/install_private.h"
 
 /* Limits beyond which a value is a mistake, not a wish. */
@@ -50,6 +51,8 @@ void jl_job_spec_free(struct jl_job_spec *s)
 	free(s->network_name);
 	jl_strv_free(s->allow);
 	jl_job_net_free(s->net);
+	jl_strv_free(s->volumes);
+	jl_strv_free(s->volume_paths);
 	free(s);
 }
 
@@ -535,6 +538,45 @@ static int check_network(struct validation *v, struct joblet_error **err)
 	return 0;
 }
 
+/*
+ * Volumes: NAME or NAME:ro, each named once, at most JL_JOB_MAX_VOLUMES;
+ * whether they exist and the caller may use them is the daemon's to say
+ * (it writes their host folders, volume_paths, into spec.json).
+ */
+static int check_volumes(struct validation *v, struct joblet_error **err)
+{
+	struct jl_job_spec *s = v->s;
+	size_t n = 0, np = 0;
+
+	for (char **a = s->volumes; a && *a; a++, n++) {
+		char name[JL_VOLUME_NAME_MAX + 1], other[JL_VOLUME_NAME_MAX + 1];
+		int32_t ro;
+		int r;
+
+		if ((r = jl_volume_ref_parse(*a, name, &ro, err)) < 0)
+			return r;
+		for (char **b = s->volumes; b != a; b++)
+			if (jl_volume_ref_parse(*b, other, &ro, NULL) == 0 &&
+			    strcmp(name, other) == 0)
+				return joblet_error_set(
+					err, JOBLET_E_INVALID, 0,
+					"volume `%s` is given twice; mount each volume once (NAME or NAME:ro)",
+					name);
+	}
+	if (n > JL_JOB_MAX_VOLUMES)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"a job may mount at most %d volumes, and %zu are given",
+					JL_JOB_MAX_VOLUMES, n);
+	for (char **p = s->volume_paths; p && *p; p++, np++)
+		if (**p != '/')
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"volume folder `%s` is not an absolute path", *p);
+	if (np != 0 && np != n)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"the job names %zu volumes and %zu volume folders", n, np);
+	return 0;
+}
+
 /* The installed runtime folder it names (no version: the highest installed). */
 static int resolve_runtime(struct validation *v, struct joblet_error **err)
 {
@@ -553,7 +595,7 @@ int jl_job_spec_validate(const struct jl_config *cfg, struct jl_job_spec *s,
 	static int (*const steps[])(struct validation * v, struct joblet_error * *err) = {
 		check_command, check_limits,  check_cpu_cores, check_envs,    check_labels,
 		check_cpus,    apply_limits,  check_cron,      check_workdir, check_uploads,
-		check_user,    check_network, resolve_runtime,
+		check_user,    check_network, resolve_runtime, check_volumes,
 	};
 	struct validation v = { cfg, s, sysconf(_SC_NPROCESSORS_ONLN), host_memory_mib() };
 	int r;

@@ -63,6 +63,10 @@ struct jl_job_spec {
 	 * when it leases the address; spec.json only ("net"), not a flag.
 	 */
 	struct jl_job_net *net;
+	char **volumes;	     /* NAME or NAME:ro (--volume), NULL-terminated */
+	/* The host folder of each of volumes, in order (spec.json only: the daemon resolves them)
+	 */
+	char **volume_paths;
 };
 
 /*
@@ -108,7 +112,7 @@ JL_API void jl_job_spec_free(struct jl_job_spec *spec);
  *   -s|--secret-env K=V --upload=PATH --workdir=DIR --network=none|host|bridge|isolated|NAME
  *   --allow=CIDR[:PORT[-PORT]] --max-net=BPS
  *   --schedule=WHEN (see jl_schedule_parse) --priority=N --name=NAME
- *   --cpus=N --cron=EXPR
+ *   --cpus=N --cron=EXPR --volume=NAME[:ro]
  * Flags end at `--` or at the first word that is not a flag; the rest is
  * the command.  *ret_consumed (may be NULL) says how many words were read.
  * Errors: JOBLET_E_INVALID naming the flag and what it accepts.

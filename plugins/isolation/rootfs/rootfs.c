@@ -21,7 +21,8 @@
  *      /tmp (a size-limited tmpfs),
  *      /dev (a tmpfs holding only null, zero, full, random, urandom, tty,
  *      a new devpts instance and a size-limited /dev/shm), then the
- *      runtime's mounts, if the job has a runtime;
+ *      runtime's mounts, if the job has a runtime, then the job's volumes
+ *      at /volumes/NAME (idmapped binds, see volumes.c);
  *   5. a new /proc for the job's PID namespace, with the kernel's
  *      sensitive files masked and /proc/sys, /proc/sysrq-trigger and
  *      friends read-only (the lists of runc and systemd-nspawn);
@@ -62,6 +63,7 @@
 #include <joblet/isolation.h>
 
 #include "disk.h"
+#include "volumes.h"
 
 #ifndef ROOTFS_HAVE_OPENAT2_H
 struct open_how {
@@ -535,6 +537,7 @@ struct rf_state {
 	int uploads_fd;	    /* the work folder under the --max-disk tmpfs (disk.c), or -1 */
 	dev_t shim_mnt_dev; /* the shim's mount namespace (/proc/self/ns/mnt) */
 	ino_t shim_mnt_ino;
+	struct rf_volumes *volumes; /* the job's volumes (volumes.h), or NULL */
 };
 
 /* One host path of the allow-list: bound read-only, or recreated when it is a symlink. */
@@ -867,6 +870,14 @@ static int rf_prepare(struct joblet_job *job, void **ret_state, struct joblet_er
 	s->uploads_fd = -1;
 	s->shim_mnt_dev = st.st_dev;
 	s->shim_mnt_ino = st.st_ino;
+	{
+		int r = rf_volumes_prepare(job, &s->volumes, err);
+
+		if (r < 0) {
+			free(s);
+			return r;
+		}
+	}
 	*ret_state = s;
 	return rf_disk_prepare(job, &s->uploads_fd, err);
 }
@@ -945,7 +956,8 @@ static int rf_child(struct joblet_job *job, void *state, struct joblet_error **e
 	r = mount_fs("tmpfs", fd, MS_NOSUID | MS_NODEV, opts, "/tmp", err);
 	close(fd);
 	if (r < 0 || (r = make_dev(s->root_fd, err)) < 0 ||
-	    (r = add_runtime(job, s->root_fd, err)) < 0)
+	    (r = add_runtime(job, s->root_fd, err)) < 0 ||
+	    (r = rf_volumes_mount(job, s->volumes, s->root_fd, err)) < 0)
 		return r;
 	/* 5. /proc. */
 	if ((r = make_proc(s->root_fd, err)) < 0)
@@ -978,6 +990,7 @@ static void rf_cleanup(struct joblet_job *job, void *state)
 		close(s->root_fd);
 	if (s->uploads_fd >= 0)
 		close(s->uploads_fd);
+	rf_volumes_free(s->volumes);
 	free(s);
 }
 
@@ -992,6 +1005,6 @@ static const struct joblet_isolation_ops rf_ops = {
 JOBLET_PLUGIN_DEFINE(
 	JOBLET_KIND_ISOLATION, "rootfs", .version = "1.0.0",
 	.summary =
-		"a private read-only root per job (pivot_root), with new /proc, minimal /dev, /tmp and a writable /work",
+		"a private read-only root per job (pivot_root), with new /proc, minimal /dev, /tmp, a writable /work and the job's volumes",
 	.license = "Apache-2.0", .settings = rf_settings, .init = rf_init, .fini = rf_fini,
 	.ops = &rf_ops);

@@ -53,6 +53,7 @@ static const struct {
 	{ "cron", "*/5 * * * *" },
 	{ "name", "nightly build" },
 	{ "uploads", "@" UPLOAD_NAME },
+	{ "volumes", "cache:ro" },
 };
 
 /*
@@ -85,6 +86,9 @@ static void daemon_fields(struct jl_job_spec *s)
 	s->runtime_dir = strdup("/var/lib/joblet/runtimes/python-3.11/1.0.0");
 	s->uid = 1000;
 	s->gid = 1001;
+	jl_strv_free(s->volume_paths);
+	s->volume_paths = NULL;
+	jl_strv_push(&s->volume_paths, "/var/lib/joblet/volumes/cache/data");
 }
 
 static struct jl_job_spec *spec;
