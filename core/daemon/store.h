@@ -215,6 +215,8 @@ int store_lease_release(struct store *s, const char *job_id, struct joblet_error
 int store_lease_reclaim(struct store *s, int64_t *ret_freed, struct joblet_error **err);
 /* The ids of the jobs that hold an address, NULL-terminated (free with jl_strv_free()). */
 int store_lease_jobs(struct store *s, char ***ret_ids, struct joblet_error **err);
+
+/*
  * Volumes (docs/volumes.md; volumes.c mounts them): one row each, in a
  * table of its own made at open when missing (CREATE TABLE IF NOT EXISTS:
  * a database of an earlier release gains it, which that release ignores).

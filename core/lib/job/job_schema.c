@@ -811,8 +811,6 @@ static int request_field(const struct jl_job_request_in *in, const struct jl_job
 		return request_list(f->key, v, MEMBER(char **, s, f), err);
 	case JL_JOB_ENV:
 		return request_env(f->key, v, MEMBER(char **, s, f), err);
-	case JL_JOB_LIST:
-		return request_list(f->key, v, MEMBER(char **, s, f), err);
 	case JL_JOB_INT:
 		return request_int(f, v, MEMBER(int64_t, s, f), err);
 	case JL_JOB_UPLOADS:
