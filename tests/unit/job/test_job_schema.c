@@ -515,7 +515,7 @@ START_TEST(test_request_refused)
 		{ "{\"command\": [\"t\"], \"network\": [\"bridge\"]}", "`network` must be a string",
 		  JOBLET_E_INVALID },
 		{ "{\"command\": [\"t\"], \"allow\": \"10.0.0.0/8\"}",
-		  "`allow` must be an array of strings", JOBLET_E_INVALID },
+		  "`allow` must be an array of at most 64 strings", JOBLET_E_INVALID },
 		{ "{\"command\": [\"t\"], \"network\": \"host\"}",
 		  "network `host` gives a job the host's network; only the admin role may ask for it",
 		  JOBLET_E_PERMISSION },
