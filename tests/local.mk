@@ -97,6 +97,7 @@ JL_UNIT_TESTS += \
 	tests/unit/daemon/test_store \
 	tests/unit/daemon/test_auth \
 	tests/unit/daemon/test_secrets \
+	tests/unit/daemon/test_monitor \
 	tests/unit/base/test_util \
 	tests/unit/base/test_fsutil \
 	tests/unit/base/test_yaml_doc
@@ -324,6 +325,13 @@ tests_unit_daemon_test_secrets_SOURCES = tests/unit/daemon/test_secrets.c tests/
 tests_unit_daemon_test_secrets_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
 tests_unit_daemon_test_secrets_CFLAGS = $(JL_TEST_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_daemon_test_secrets_LDADD = $(JL_TEST_LIBS) $(GNUTLS_LIBS)
+
+# The node's figures (parsers of /proc), compiled in from core/daemon.
+tests_unit_daemon_test_monitor_SOURCES = tests/unit/daemon/test_monitor.c tests/unit/jl_test.h \
+	core/daemon/monitor.c core/daemon/monitor.h
+tests_unit_daemon_test_monitor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib -I$(top_srcdir)/core/daemon
+tests_unit_daemon_test_monitor_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_daemon_test_monitor_LDADD = $(JL_TEST_LIBS) -lpthread
 
 tests_unit_daemon_test_auth_SOURCES = tests/unit/daemon/test_auth.c tests/unit/jl_test.h tests/unit/jl_tmp.h \
 	core/daemon/auth.c
