@@ -137,9 +137,15 @@ ok 'grep -q "etc -> /etc/passwd" "$F/work.list" && grep -q "up -> ../.." "$F/wor
 
 # ------------------------------------------------------------------ a restart
 stop_daemon
+# A job folder no record names, with its /work still mounted (a daemon that
+# died in the middle of a submission): the next daemon removes both.
+ORPHAN=$TMP/state/jobs/00000000-0000-4000-8000-00000000f11e
+mkdir -p "$ORPHAN/work" && mount -t tmpfs -o size=1m joblet-test "$ORPHAN/work" && echo x >"$ORPHAN/work/x"
 start_daemon || exit 1
 rnx job files "$J1" out/a/b/c
 ok 'test $rc -eq 0 && has "file" "$out"' "a daemon restart keeps the files"
+ok 'test ! -e "$ORPHAN" && ! grep -q " $ORPHAN/work " /proc/self/mountinfo' \
+	"the daemon's start unmounts and removes a job folder it has no record of"
 
 # ------------------------------------------------------------------ delete
 kurl developer -X POST -d '{"command":["sh","-c","echo x >/work/x"]}' "$URL/v1/jobs"
