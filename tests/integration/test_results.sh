@@ -130,6 +130,9 @@ ok 'test $rc -eq 0 && test "`cat "$F/all/out/top.txt"`" = top && test ! -e "$F/a
 	"all of /work downloads: files byte-exact; links out and the FIFO are not unpacked"
 rnx job download "$J1" out -o "$F/out"
 ok 'test $rc -ne 0 && has "never merges a folder" "$err"' "a folder is never merged into an existing one"
+rnx job download "$J1" out/inside -o "$F/inside"
+ok 'test $rc -eq 0 && test "`cat "$F/inside"`" = top && test ! -L "$F/inside" && test "`stat -c %a "$F/inside"`" = 644' \
+	"a link inside /work downloads as the file it leads to, not with the link's mode"
 kurl reader -o "$F/work.tar" "$URL/v1/jobs/$J1/files/?archive=tar"
 tar -tvf "$F/work.tar" >"$F/work.list" 2>&1
 ok 'grep -q "etc -> /etc/passwd" "$F/work.list" && grep -q "up -> ../.." "$F/work.list" && grep -q " out/a/b/c/file$" "$F/work.list" && ! grep -q fifo "$F/work.list"' \
