@@ -282,7 +282,8 @@ static int download(struct rnx_api *api, const char *url, bool folder, const cha
 int rnx_files_download(const struct rnx_ctx *ctx, const char *base, const char *rel,
 		       const char *out, bool force)
 {
-	_cleanup_free_ char *surl = files_url(base, rel, "?stat=1");
+	/* What a link inside /work leads to decides between file and folder. */
+	_cleanup_free_ char *surl = files_url(base, rel, "?stat=1&follow=1");
 	struct joblet_error *e = NULL;
 	struct rnx_api *api = NULL;
 	struct sink s = { .fd = -1 };
@@ -298,7 +299,7 @@ int rnx_files_download(const struct rnx_ctx *ctx, const char *base, const char *
 	if (!st)
 		return JL_EXIT_FAILURE;
 	s.folder = !strcmp(jstr(st, "type"), "dir");
-	mode = jnum(st, "mode");
+	mode = !strcmp(jstr(st, "type"), "file") ? jnum(st, "mode") : 0644;
 	json_object_put(st);
 	url = files_url(base, rel, s.folder ? "?archive=tar" : "");
 	if (!url || choose_dest(rel, out, s.folder, dest, sizeof(dest)) < 0) {

@@ -432,7 +432,8 @@ int files_serve(struct request *rq, int root_fd, const char *path, const char *w
 	if (archive && strcmp(archive, "tar") != 0)
 		return reply_error(rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
 				   "archive `%s` is not known: the only one is `tar`", archive);
-	fd = resolve(root_fd, clean, !stat_only);
+	/* A listing shows a link as a link; ?stat=1&follow=1 says what it leads to (inside). */
+	fd = resolve(root_fd, clean, !stat_only || query_on(rq, "follow"));
 	if (fd == -ENOENT || fd == -ENOTDIR)
 		return reply_error(rq, MHD_HTTP_NOT_FOUND, JOBLET_E_NOT_FOUND,
 				   "there is no `%s` in %s", clean, what);

@@ -17,7 +17,8 @@
  *        "target":"../x",...}],"truncated":false}
  *     (type file|dir|link|other; a link shows its target text, never
  *     followed; at most FILES_MAX_LIST entries, sorted by name);
- *   - with ?stat=1: the same object for the path itself (no entries);
+ *   - with ?stat=1: the same object for the path itself (no entries; with
+ *     &follow=1 for what a link inside the root leads to);
  *   - a folder with ?archive=tar: a tar stream (ustar/pax,
  *     common/tar_stream.h) of its regular files, folders and symbolic
  *     links (stored as links), names relative to the folder; other types

@@ -130,6 +130,9 @@ ok 'test $rc -eq 0 && test "`cat "$F/all/out/top.txt"`" = top && test ! -e "$F/a
 	"all of /work downloads: files byte-exact; links out and the FIFO are not unpacked"
 rnx job download "$J1" out -o "$F/out"
 ok 'test $rc -ne 0 && has "never merges a folder" "$err"' "a folder is never merged into an existing one"
+rnx job download "$J1" out/inside -o "$F/inside"
+ok 'test $rc -eq 0 && test "`cat "$F/inside"`" = top && test ! -L "$F/inside" && test "`stat -c %a "$F/inside"`" = 644' \
+	"a link inside /work downloads as the file it leads to, not with the link's mode"
 kurl reader -o "$F/work.tar" "$URL/v1/jobs/$J1/files/?archive=tar"
 tar -tvf "$F/work.tar" >"$F/work.list" 2>&1
 ok 'grep -q "etc -> /etc/passwd" "$F/work.list" && grep -q "up -> ../.." "$F/work.list" && grep -q " out/a/b/c/file$" "$F/work.list" && ! grep -q fifo "$F/work.list"' \
@@ -137,9 +140,15 @@ ok 'grep -q "etc -> /etc/passwd" "$F/work.list" && grep -q "up -> ../.." "$F/wor
 
 # ------------------------------------------------------------------ a restart
 stop_daemon
+# A job folder no record names, with its /work still mounted (a daemon that
+# died in the middle of a submission): the next daemon removes both.
+ORPHAN=$TMP/state/jobs/00000000-0000-4000-8000-00000000f11e
+mkdir -p "$ORPHAN/work" && mount -t tmpfs -o size=1m joblet-test "$ORPHAN/work" && echo x >"$ORPHAN/work/x"
 start_daemon || exit 1
 rnx job files "$J1" out/a/b/c
 ok 'test $rc -eq 0 && has "file" "$out"' "a daemon restart keeps the files"
+ok 'test ! -e "$ORPHAN" && ! grep -q " $ORPHAN/work " /proc/self/mountinfo' \
+	"the daemon's start unmounts and removes a job folder it has no record of"
 
 # ------------------------------------------------------------------ delete
 kurl developer -X POST -d '{"command":["sh","-c","echo x >/work/x"]}' "$URL/v1/jobs"

@@ -1,7 +1,11 @@
 /* test_fsutil.c - careful file system helpers (core/lib/base/fsutil.c): removing a job's tree. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -211,6 +215,46 @@ START_TEST(test_open_folders)
 }
 END_TEST
 
+/*
+ * A kept /work tmpfs with a mount inside it, and a sibling whose name
+ * starts the same: jl_unmount_under() detaches the two below the folder,
+ * deepest first, and leaves the sibling.  Root, in a mount namespace of
+ * the test's own (the fork of this test case), so the host sees nothing.
+ */
+START_TEST(test_unmount_under)
+{
+	struct joblet_error *e = NULL;
+	char job[PATH_MAX], sib[PATH_MAX];
+	int dfd;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return; /* no mount namespace here: nothing to check */
+	mkdir(jl_tmp_path("job"), 0755);
+	mkdir(jl_tmp_path("job/work"), 0755);
+	mkdir(jl_tmp_path("job-b"), 0755);
+	ck_assert_ptr_nonnull(realpath(jl_tmp_path("job"), job));
+	ck_assert_ptr_nonnull(realpath(jl_tmp_path("job-b"), sib));
+	ck_assert_int_eq(mount("tmpfs", jl_tmp_path("job/work"), "tmpfs", 0, "size=1m"), 0);
+	ck_assert_int_eq(mkdir(jl_tmp_path("job/work/sub"), 0755), 0);
+	ck_assert_int_eq(mount("tmpfs", jl_tmp_path("job/work/sub"), "tmpfs", 0, "size=1m"), 0);
+	ck_assert_int_eq(mount("tmpfs", jl_tmp_path("job-b"), "tmpfs", 0, "size=1m"), 0);
+	jl_tmp_write("job/work/sub/file", "kept");
+	ck_assert_int_eq(jl_mounts_under(job, &e), 2);
+	/* rm_tree never crosses into a mount: refused while mounted. */
+	dfd = open(jl_tmp_path(""), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_lt(jl_rm_rf_at(dfd, "job", &e), 0);
+	joblet_error_free(e);
+	e = NULL;
+	ck_assert_int_eq(jl_unmount_under(job, &e), 0);
+	ck_assert_int_eq(jl_mounts_under(job, &e), 0);
+	ck_assert_int_eq(jl_mounts_under(sib, &e), 1);
+	ck_assert_int_eq(jl_rm_rf_at(dfd, "job", &e), 0);
+	ck_assert_int_eq(jl_unmount_under(sib, &e), 0);
+	close(dfd);
+}
+END_TEST
+
 static Suite *fsutil_suite(void)
 {
 	Suite *s = suite_create("fsutil");
@@ -223,6 +267,7 @@ static Suite *fsutil_suite(void)
 	tcase_add_test(tc, test_rm_link_and_missing);
 	tcase_add_test(tc, test_rm_wide);
 	tcase_add_test(tc, test_open_folders);
+	jl_tcase_add_root(tc, test_unmount_under);
 	suite_add_tcase(s, tc);
 	return s;
 }
