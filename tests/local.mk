@@ -23,6 +23,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_job_uid.sh \
 	tests/integration/test_daemon_hygiene.sh \
 	tests/integration/test_net_kernel.sh \
+	tests/integration/test_networks.sh \
 	tests/integration/test_oci_lifecycle.sh \
 	tests/integration/test_oci_containerd.sh \
 	tests/integration/test_oci_podman.sh \

@@ -298,7 +298,8 @@ static int read_spec_json(const char *path, json_object **ret, struct joblet_err
 static int write_spec_json(const char *path, json_object *o, struct joblet_error **err)
 {
 	char tmp[4400];
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	_cleanup_close_ int fd = -1;
 
 	snprintf(tmp, sizeof(tmp), "%s.net", path);
