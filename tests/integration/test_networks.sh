@@ -251,7 +251,12 @@ kurl developer -X POST "$URL/v1/jobs/$JW/cancel"
 
 # ------------------------------------------------------------ restarts
 stop_daemon
+# A crash between a lease and the job's record leaves an address no job holds.
+sqlite3 "$TMP/state/joblet.db" \
+	"INSERT INTO net_leases (job_id, network, address) VALUES ('00000000-0000-4000-8000-000000000000', 'bridge', 2886991999)"
 start_netd
+ok '! sqlite3 "$TMP/state/joblet.db" "select job_id from net_leases" | grep -q .' \
+	"at start, the address of a job that does not run is free again"
 run $RD network list
 ok 'has "lab" "$out" && has "10.30.0.0/24" "$out"' "a network's record survives a restart"
 submit developer bridge 'sleep 60'
