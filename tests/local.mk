@@ -50,6 +50,7 @@ EXTRA_DIST += \
 	tests/bench/bench_oci.sh \
 	tests/bench/bench_api.sh \
 	tests/bench/bench_cron.sh \
+	tests/bench/bench_network.sh \
 	tests/bench/bench_daemon.sh \
 	tests/local.mk
 
