@@ -76,9 +76,12 @@ int jl_net_job_attach(const struct jl_net_job *j, int32_t pid, struct joblet_err
 	if ((r = jl_net_job_rules(j, &rules, err)) < 0)
 		return r;
 	jl_net_job_ifname(j->short_id, ifname, NULL);
-	/* A leftover of an earlier job with the same short id. */
-	if ((r = jl_net_job_remove(j->table, j->short_id, err)) < 0 ||
-	    (r = jl_nl_open(&nl, err)) < 0)
+	/*
+	 * A leftover of an earlier job with the same short id: its interface
+	 * goes first, its table in the same transaction as the new rules
+	 * (jl_net_job_rules() starts with add-and-delete of the table).
+	 */
+	if ((r = jl_nl_open(&nl, err)) < 0 || (r = jl_nl_link_del(nl, ifname, err)) < 0)
 		goto out;
 	r = job_link(nl, j, ifname, pid, rules, err);
 	if (r < 0)

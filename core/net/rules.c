@@ -364,7 +364,10 @@ static int job_rules_write(FILE *f, const struct jl_net_job *j, struct joblet_er
 	snprintf(tbl, sizeof(tbl), "%s_j%s", j->table, j->short_id);
 	jl_net_ip_text(addr, ip);
 	jl_net_ip_text(gwa, gw);
+	/* Add, delete and add again: a leftover table of the same name goes in the same batch. */
 	fprintf(f,
+		"add table netdev %1$s\n"
+		"delete table netdev %1$s\n"
 		"add table netdev %1$s\n"
 		"add chain netdev %1$s egress { type filter hook ingress device \"%2$s\" priority -500 ; policy drop ; }\n"
 		"add rule netdev %1$s egress meta protocol arp arp saddr ip %3$s accept\n"
