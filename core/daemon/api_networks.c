@@ -21,6 +21,7 @@
 #include "base/timefmt.h"
 #include "base/util.h"
 #include "job/job_spec.h"
+#include "networks.h"
 #include "networks_private.h"
 #include "server.h"
 #include "store.h"
