@@ -53,7 +53,7 @@ static int job_link(struct jl_nl *nl, const struct jl_net_job *j, const char *if
 	if (master == 0)
 		return joblet_error_set(
 			err, JOBLET_E_NOT_FOUND, ENODEV,
-			"the bridge `%s` of network `%s` is missing: restart joblet", j->bridge,
+			"the bridge `%s` of the job's network is missing: restart joblet, which makes it",
 			j->bridge);
 	if ((r = jl_nl_veth_add(nl, ifname, "eth0", pid, err)) < 0 ||
 	    (r = jl_nl_ifindex(nl, ifname, &index, err)) < 0)

@@ -31,7 +31,8 @@ static int name_ok(const char *s, size_t max, const char *extra)
 
 int jl_net_check_table(const char *table, struct joblet_error **err)
 {
-	if (!name_ok(table, JL_NET_TABLE_MAX, "_") || table[0] < 'A')
+	if (!name_ok(table, JL_NET_TABLE_MAX, "_") ||
+	    !((table[0] >= 'a' && table[0] <= 'z') || (table[0] >= 'A' && table[0] <= 'Z')))
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
 			"`%s` cannot name an nftables table: use 1 to 24 letters, digits or `_`, starting with a letter",
