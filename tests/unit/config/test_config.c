@@ -379,6 +379,7 @@ START_TEST(test_networks)
 		 "networks.bridge.device", "1 to 15");
 	load_bad("networks:\n  dns: [resolver.example]\n", "networks.dns", "IPv4 addresses");
 	load_bad("networks:\n  table: Bad-Name\n", "networks.table", NULL);
+	load_bad("networks:\n  table: _x\n", "networks.table `_x`", "start with a letter");
 	load_bad("networks:\n  isolated:\n    cidr: 172.20.128.0/17\n", "overlap", NULL);
 	load_bad("networks:\n  isolated:\n    device: joblet0\n", "both `joblet0`", NULL);
 }
