@@ -26,6 +26,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_volumes.sh \
 	tests/integration/test_daemon_hygiene.sh \
 	tests/integration/test_net_kernel.sh \
+	tests/integration/test_networks.sh \
 	tests/integration/test_oci_lifecycle.sh \
 	tests/integration/test_oci_containerd.sh \
 	tests/integration/test_oci_podman.sh \
@@ -53,6 +54,7 @@ EXTRA_DIST += \
 	tests/bench/bench_oci.sh \
 	tests/bench/bench_api.sh \
 	tests/bench/bench_cron.sh \
+	tests/bench/bench_network.sh \
 	tests/bench/bench_daemon.sh \
 	tests/local.mk
 

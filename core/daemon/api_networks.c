@@ -21,6 +21,7 @@
 #include "base/timefmt.h"
 #include "base/util.h"
 #include "job/job_spec.h"
+#include "networks.h"
 #include "networks_private.h"
 #include "server.h"
 #include "store.h"
@@ -322,7 +323,7 @@ int api_network_create(struct request *rq)
 		return MHD_YES;
 	if (networks_why_not(nw)) {
 		json_object_put(o);
-		return reply_error(rq, MHD_HTTP_NOT_IMPLEMENTED, JOBLET_E_UNSUPPORTED,
+		return reply_error(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, JOBLET_E_UNSUPPORTED,
 				   "networks cannot be made on this node: %s",
 				   networks_why_not(nw));
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "networks.h"
 #include "common/cli.h"
 #include "base/plugin_id.h"
 #include "config/config.h"
@@ -243,6 +244,14 @@ static void print_text(const struct jl_config *cfg, const struct jl_host_info *h
 	}
 
 	{
+		char why[512];
+		const char *no = networks_config_why_not(cfg, why, sizeof(why));
+
+		printf("networks:   bridge %s (%s), isolated %s (%s), table %s; jobs may use them: %s%s\n",
+		       cfg->net_bridge_cidr, cfg->net_bridge_device, cfg->net_isolated_cidr,
+		       cfg->net_isolated_device, cfg->net_table, no ? "no: " : "yes", no ? no : "");
+	}
+	{
 		struct oci_verdict v;
 
 		oci_check(h, iso, n_iso, &v);
@@ -350,6 +359,19 @@ static void print_json(const struct jl_config *cfg, const struct jl_host_info *h
 		json_object_object_add(oci, "root", asroot);
 		json_object_object_add(oci, "rootless", rl);
 		json_object_object_add(root, "oci", oci);
+	}
+	{
+		json_object *net = json_object_new_object();
+		char why[512];
+		const char *no = networks_config_why_not(cfg, why, sizeof(why));
+
+		json_object_object_add(net, "usable", json_object_new_boolean(!no));
+		json_object_object_add(net, "reason", no ? json_object_new_string(no) : NULL);
+		json_object_object_add(net, "bridge", json_object_new_string(cfg->net_bridge_cidr));
+		json_object_object_add(net, "isolated",
+				       json_object_new_string(cfg->net_isolated_cidr));
+		json_object_object_add(net, "table", json_object_new_string(cfg->net_table));
+		json_object_object_add(root, "networks", net);
 	}
 	json_object *pa = json_object_new_array();
 	for (size_t i = 0; i < problems->n; i++)

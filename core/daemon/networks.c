@@ -77,6 +77,32 @@ static int put_builtin(struct networks *nw, const char *name, const char *cidr, 
 	return store_network_put(nw->d->store, &n, err);
 }
 
+const char *networks_config_why_not(const struct jl_config *cfg, char *buf, size_t size)
+{
+	bool layer = false;
+
+	for (char **l = cfg->isolation_stack; l && *l; l++)
+		layer |= strcmp(*l, "network") == 0;
+#ifndef HAVE_NET
+	(void)layer;
+	snprintf(
+		buf, size,
+		"this joblet was built without job networks (configure --enable-networks, with libmnl and libnftables)");
+#else
+	if (!layer)
+		snprintf(
+			buf, size,
+			"isolation.stack has no `network` layer (add it after namespaces), so no job could get an interface");
+	else if (geteuid() != 0)
+		snprintf(
+			buf, size,
+			"job networks need joblet to run as root (it makes bridges and nftables rules)");
+	else
+		return NULL;
+#endif
+	return buf;
+}
+
 #ifdef HAVE_NET
 static void host_of(const struct networks *nw, struct jl_net_host *h)
 {
@@ -122,12 +148,8 @@ static void kernel_start(struct networks *nw)
 	struct joblet_error *e = NULL;
 	struct jl_net_host h;
 
-	if (geteuid() != 0) {
-		snprintf(
-			nw->why_not, sizeof(nw->why_not),
-			"job networks need joblet to run as root (it makes bridges and nftables rules)");
+	if (networks_config_why_not(nw->d->cfg, nw->why_not, sizeof(nw->why_not)))
 		return;
-	}
 	host_of(nw, &h);
 	if (jl_net_host_init(&h, &e) < 0) {
 		snprintf(nw->why_not, sizeof(nw->why_not),
@@ -155,9 +177,7 @@ int networks_down_one(struct networks *nw, const struct net_record *n, struct jo
 
 static void kernel_start(struct networks *nw)
 {
-	snprintf(
-		nw->why_not, sizeof(nw->why_not),
-		"this joblet was built without job networks (configure --enable-networks, with libmnl and libnftables)");
+	networks_config_why_not(nw->d->cfg, nw->why_not, sizeof(nw->why_not));
 }
 #endif
 
@@ -298,7 +318,8 @@ static int read_spec_json(const char *path, json_object **ret, struct joblet_err
 static int write_spec_json(const char *path, json_object *o, struct joblet_error **err)
 {
 	char tmp[4400];
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *text = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	_cleanup_close_ int fd = -1;
 
 	snprintf(tmp, sizeof(tmp), "%s.net", path);

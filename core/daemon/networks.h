@@ -18,6 +18,7 @@
 #include <joblet/error.h>
 
 #include "auth.h"
+#include "config/config.h"
 
 struct daemon_ctx;
 struct networks;
@@ -37,6 +38,13 @@ void networks_free(struct networks *nw);
  * (jl_net_reclaim()).
  */
 void networks_reclaim(struct networks *nw);
+
+/*
+ * Why jobs could not use networks with cfg on this host, told without
+ * changing anything (for `joblet check`; serve also makes the daemon's
+ * table, which may fail too): into buf, or NULL when nothing stands in the way.
+ */
+const char *networks_config_why_not(const struct jl_config *cfg, char *buf, size_t size);
 
 /* NULL when jobs may use networks here, else why not (for errors and `joblet check`). */
 const char *networks_why_not(const struct networks *nw);

@@ -9,8 +9,9 @@
 #include <stdbool.h>
 
 #include "auth.h"
-#include "networks.h"
 #include "store.h"
+
+struct daemon_ctx;
 
 struct networks {
 	struct daemon_ctx *d;

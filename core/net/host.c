@@ -117,6 +117,8 @@ static int live(const char *id, size_t n, const char *const *live_ids, size_t n_
 	return 0;
 }
 
+#define ALNUM "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
 struct reclaim {
 	const struct jl_net_host *h;
 	const char *const *live_ids;
@@ -152,7 +154,9 @@ static int reclaim_tables(const struct jl_net_host *h, const char *const *live_i
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
+		/* Short ids are letters and digits: "T_jx_j1" is another daemon's (table T_jx). */
 		if (strncmp(line, prefix, strlen(prefix)) != 0 || !*short_id ||
+		    strspn(short_id, ALNUM) != strlen(short_id) ||
 		    live(short_id, strlen(short_id), live_ids, n_live))
 			continue;
 		r = jl_net_nft_drop_table(line + strlen("table netdev "), err);

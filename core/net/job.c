@@ -53,7 +53,7 @@ static int job_link(struct jl_nl *nl, const struct jl_net_job *j, const char *if
 	if (master == 0)
 		return joblet_error_set(
 			err, JOBLET_E_NOT_FOUND, ENODEV,
-			"the bridge `%s` of network `%s` is missing: restart joblet", j->bridge,
+			"the bridge `%s` of the job's network is missing: restart joblet, which makes it",
 			j->bridge);
 	if ((r = jl_nl_veth_add(nl, ifname, "eth0", pid, err)) < 0 ||
 	    (r = jl_nl_ifindex(nl, ifname, &index, err)) < 0)
@@ -76,9 +76,12 @@ int jl_net_job_attach(const struct jl_net_job *j, int32_t pid, struct joblet_err
 	if ((r = jl_net_job_rules(j, &rules, err)) < 0)
 		return r;
 	jl_net_job_ifname(j->short_id, ifname, NULL);
-	/* A leftover of an earlier job with the same short id. */
-	if ((r = jl_net_job_remove(j->table, j->short_id, err)) < 0 ||
-	    (r = jl_nl_open(&nl, err)) < 0)
+	/*
+	 * A leftover of an earlier job with the same short id: its interface
+	 * goes first, its table in the same transaction as the new rules
+	 * (jl_net_job_rules() starts with add-and-delete of the table).
+	 */
+	if ((r = jl_nl_open(&nl, err)) < 0 || (r = jl_nl_link_del(nl, ifname, err)) < 0)
 		goto out;
 	r = job_link(nl, j, ifname, pid, rules, err);
 	if (r < 0)

@@ -31,7 +31,8 @@ static int name_ok(const char *s, size_t max, const char *extra)
 
 int jl_net_check_table(const char *table, struct joblet_error **err)
 {
-	if (!name_ok(table, JL_NET_TABLE_MAX, "_") || table[0] < 'A')
+	if (!name_ok(table, JL_NET_TABLE_MAX, "_") ||
+	    !((table[0] >= 'a' && table[0] <= 'z') || (table[0] >= 'A' && table[0] <= 'Z')))
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
 			"`%s` cannot name an nftables table: use 1 to 24 letters, digits or `_`, starting with a letter",
@@ -364,7 +365,10 @@ static int job_rules_write(FILE *f, const struct jl_net_job *j, struct joblet_er
 	snprintf(tbl, sizeof(tbl), "%s_j%s", j->table, j->short_id);
 	jl_net_ip_text(addr, ip);
 	jl_net_ip_text(gwa, gw);
+	/* Add, delete and add again: a leftover table of the same name goes in the same batch. */
 	fprintf(f,
+		"add table netdev %1$s\n"
+		"delete table netdev %1$s\n"
 		"add table netdev %1$s\n"
 		"add chain netdev %1$s egress { type filter hook ingress device \"%2$s\" priority -500 ; policy drop ; }\n"
 		"add rule netdev %1$s egress meta protocol arp arp saddr ip %3$s accept\n"

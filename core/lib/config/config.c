@@ -512,6 +512,11 @@ static int check_networks(const struct jl_config *cfg, struct joblet_error **err
 			err, JOBLET_E_CONFIG, 0,
 			"%s: networks.bridge.cidr (%s) and networks.isolated.cidr (%s) overlap; give each network a block of its own",
 			cfg->source, cfg->net_bridge_cidr, cfg->net_isolated_cidr);
+	if (cfg->net_table[0] < 'a' || cfg->net_table[0] > 'z' || strlen(cfg->net_table) > 24)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: networks.table `%s` must start with a letter (a-z) and be at most 24 bytes: it names the daemon's nftables table and prefixes each job's",
+			cfg->source, cfg->net_table);
 	if (strcmp(cfg->net_bridge_device, cfg->net_isolated_device) == 0)
 		return joblet_error_set(
 			err, JOBLET_E_CONFIG, 0,

@@ -19,10 +19,14 @@
  *
  * core/net does the netlink (libmnl) and nftables (libnftables) work.
  */
+#define _GNU_SOURCE
 #include <config.h>
 
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <joblet/isolation.h>
@@ -77,7 +81,27 @@ static int network_prepare(struct joblet_job *job, void **ret_state, struct jobl
 	/* Every value checked before the job is created. */
 	r = jl_net_job_rules(&j, &rules, err);
 	free(rules);
+	/* Its own network namespace, whatever the rest of the stack asks for. */
+	if (r == 0)
+		joblet_job_request_clone_flags(job, CLONE_NEWNET);
 	return r;
+}
+
+/* The job's first process is in a network namespace other than ours. */
+static int own_netns(int32_t pid, struct joblet_error **err)
+{
+	char path[64];
+	struct stat mine, theirs;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat("/proc/self/ns/net", &mine) < 0 || stat(path, &theirs) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot tell the job's network namespace");
+	if (mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"the job shares the host's network namespace: put isolation/namespaces in isolation.stack");
+	return 0;
 }
 
 static int network_attach(struct joblet_job *job, void *state, int32_t pid,
@@ -85,9 +109,13 @@ static int network_attach(struct joblet_job *job, void *state, int32_t pid,
 {
 	struct jl_net_job j;
 
+	int r;
+
 	(void)state;
 	if (!network_job(job, &j))
 		return 0;
+	if ((r = own_netns(pid, err)) < 0)
+		return r;
 	return jl_net_job_attach(&j, pid, err);
 }
 

@@ -352,6 +352,39 @@ START_TEST(test_max_log)
 }
 END_TEST
 
+/* networks.*: the built-ins' blocks and devices, the table, the resolvers; each checked. */
+START_TEST(test_networks)
+{
+	struct jl_config *cfg = load_ok("");
+
+	ck_assert_str_eq(cfg->net_table, "joblet");
+	ck_assert_str_eq(cfg->net_bridge_cidr, "172.20.0.0/16");
+	ck_assert_str_eq(cfg->net_isolated_device, "joblet1");
+	ck_assert_ptr_null(cfg->net_dns);
+	jl_config_free(cfg);
+	cfg = load_ok("networks:\n  table: jl_test\n  dns: [192.0.2.53, 198.51.100.1]\n"
+		      "  bridge: {cidr: 10.40.0.0/16, device: jlb0}\n");
+	ck_assert_str_eq(cfg->net_table, "jl_test");
+	ck_assert_str_eq(cfg->net_dns[1], "198.51.100.1");
+	ck_assert_str_eq(cfg->net_bridge_cidr, "10.40.0.0/16");
+	ck_assert_str_eq(cfg->net_bridge_device, "jlb0");
+	jl_config_free(cfg);
+	load_bad("networks:\n  bridge:\n    cidr: 8.8.0.0/16\n", "networks.bridge.cidr",
+		 "private IPv4 block");
+	load_bad("networks:\n  bridge:\n    cidr: 10.1.2.3/16\n", "networks.bridge.cidr",
+		 "first address");
+	load_bad("networks:\n  isolated:\n    cidr: 10.0.0.0/30\n", "networks.isolated.cidr",
+		 "/29");
+	load_bad("networks:\n  bridge:\n    device: a-name-far-too-long\n",
+		 "networks.bridge.device", "1 to 15");
+	load_bad("networks:\n  dns: [resolver.example]\n", "networks.dns", "IPv4 addresses");
+	load_bad("networks:\n  table: Bad-Name\n", "networks.table", NULL);
+	load_bad("networks:\n  table: _x\n", "networks.table `_x`", "start with a letter");
+	load_bad("networks:\n  isolated:\n    cidr: 172.20.128.0/17\n", "overlap", NULL);
+	load_bad("networks:\n  isolated:\n    device: joblet0\n", "both `joblet0`", NULL);
+}
+END_TEST
+
 /* server.audit_retention: 90 days and a million rows built in, each may be unlimited. */
 START_TEST(test_audit_retention)
 {
@@ -548,6 +581,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_default_job_limits);
 	tcase_add_test(tc, test_max_log);
 	tcase_add_test(tc, test_metrics_keys);
+	tcase_add_test(tc, test_networks);
 	tcase_add_test(tc, test_audit_retention);
 	tcase_add_test(tc, test_body_limits);
 	tcase_add_test(tc, test_reserve_cores);

@@ -138,6 +138,8 @@ START_TEST(test_job_rules_refuse_bad_values)
 	ck_assert_ptr_null(rules_of(&j));
 	j = job(), j.table = "9joblet";
 	ck_assert_ptr_null(rules_of(&j));
+	j = job(), j.table = "_joblet";
+	ck_assert_ptr_null(rules_of(&j));
 	j = job(), j.table = "a_table_name_longer_than_24";
 	ck_assert_ptr_null(rules_of(&j));
 	j = job(), j.bridge = "br\" accept";
