@@ -36,7 +36,7 @@ cd "$(dirname "$0")/.."
 DEPS="build-essential autoconf automake libtool pkg-config xz-utils
 libcurl4-gnutls-dev nettle-dev libgnutls28-dev libjson-c-dev libarchive-dev
 libyaml-dev libsqlite3-dev libmicrohttpd-dev libseccomp-dev check valgrind gnutls-bin
-curl qemu-system-x86 busybox-static cpio clang-format"
+curl qemu-system-x86 busybox-static cpio clang-format e2fsprogs"
 # The real clients of joblet-oci, for its tests (tests/integration/test_oci_*.sh,
 # which skip without them): installed by ci mode only, see client_deps.
 OCI_CLIENT_DEPS="containerd podman runc slurmd slurmctld slurm-client munge"
