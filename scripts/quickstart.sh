@@ -37,7 +37,7 @@ DEPS="build-essential autoconf automake libtool pkg-config xz-utils
 libcurl4-gnutls-dev nettle-dev libgnutls28-dev libjson-c-dev libarchive-dev
 libyaml-dev libsqlite3-dev libmicrohttpd-dev libseccomp-dev libmnl-dev libnftables-dev
 check valgrind gnutls-bin iproute2 nftables
-curl qemu-system-x86 busybox-static cpio clang-format python3"
+curl qemu-system-x86 busybox-static cpio clang-format python3 e2fsprogs"
 # The real clients of joblet-oci, for its tests (tests/integration/test_oci_*.sh,
 # which skip without them): installed by ci mode only, see client_deps.
 OCI_CLIENT_DEPS="containerd podman runc slurmd slurmctld slurm-client munge"

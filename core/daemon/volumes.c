@@ -732,7 +732,16 @@ int volumes_data_dir(struct volumes *v, const char *name, const char *scope, cha
 int volumes_hold_for_job(struct volumes *v, struct jl_job_spec *spec, const char *scope,
 			 struct joblet_error **err)
 {
+	bool rootfs = false;
+
 	pthread_mutex_lock(&v->lock);
+	/* isolation/rootfs mounts them: without it they would be silently missing. */
+	for (char **l = v->cfg->isolation_stack; l && *l; l++)
+		rootfs = rootfs || strcmp(*l, "rootfs") == 0;
+	if (!rootfs)
+		return joblet_error_set(
+			err, JOBLET_E_UNSUPPORTED, 0,
+			"this node's isolation.stack has no `rootfs`, which mounts volumes into jobs; run the job without --volume, or ask the operator to add rootfs to the stack");
 	jl_strv_free(spec->volume_paths);
 	spec->volume_paths = NULL;
 	for (char **a = spec->volumes; a && *a; a++) {

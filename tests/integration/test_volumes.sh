@@ -101,6 +101,11 @@ ok 'has read "$out" && ! has WROTE "$out" && ! has REMOUNTED "$out" && has "Read
 	"with :ro the job reads but cannot write nor remount it read-write (ro, nosuid, nodev)"
 test -e "$VOLS/vfs/data/h"
 ok 'test $? -ne 0' "... and nothing was written"
+rnx developer job run -f --volume=vfs -- sh -c \
+	'umount /volumes/vfs && echo UNMOUNTED; cp /bin/true /volumes/vfs/t && chmod 4755 /volumes/vfs/t && chown 0 /volumes/vfs/t && echo CHOWNED; rm -f /volumes/vfs/t; true'
+ok '! has UNMOUNTED "$out" && ! has CHOWNED "$out"' "a job cannot unmount a volume nor give a file of it to root"
+ok 'grep " $VOLS/vfs/data " /proc/self/mountinfo | grep -q nosuid && grep " $VOLS/vfs/data " /proc/self/mountinfo | grep -q nodev' \
+	"on the host the volume is mounted nosuid,nodev too"
 
 # ------------------------------------------------------------------ the size
 rnx developer job run -f --volume=vfs --volume=vmem -- sh -c \
@@ -181,6 +186,16 @@ ok 'test "`vol_mounts`" -eq 0 && test "`vol_loops`" -eq 0 && ! test -e "$VOLS/vf
 	"nothing is left: no mount, no loop device, no folder"
 rnx developer job run -f --volume=vfs -- true
 ok 'test $rc -ne 0 && has "not found" "$err"' "a job naming a removed volume is refused"
+
+# Without isolation/rootfs nothing would mount them: such a node refuses jobs with volumes.
+stop_daemon
+sed -i 's/stack: \[namespaces, rootfs, cgroup, seccomp\]/stack: [namespaces, cgroup, seccomp]/' "$DAEMON_BASE_YML"
+start_daemon || exit 1
+rnx developer volume create vm2 --size=4 --type=memory
+rnx developer job run -f --volume=vm2 -- true
+ok 'test $rc -ne 0 && has "no \`rootfs\`" "$err"' "a node whose isolation.stack lacks rootfs refuses a job with volumes"
+rnx developer volume remove vm2
+ok 'test $rc -eq 0 && test "`vol_mounts`" -eq 0 && ! test -e "$VOLS/vm2"' "... and its volume is removed"
 
 stop_daemon
 for d in /sys/fs/cgroup/*/$cgbase /sys/fs/cgroup/$cgbase.slice /sys/fs/cgroup/unified/$cgbase.slice; do

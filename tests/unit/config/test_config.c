@@ -385,6 +385,30 @@ START_TEST(test_networks)
 }
 END_TEST
 
+/* volumes.*: totals, and an owner id that no range or account has. */
+START_TEST(test_volumes)
+{
+	struct jl_config *cfg = load_ok("");
+
+	ck_assert_int_eq(cfg->volumes_max_total, INT64_C(16) << 30);
+	ck_assert_int_eq(cfg->volumes_max_memory_total, INT64_C(1) << 30);
+	ck_assert_int_eq(cfg->volumes_owner_id, 69999);
+	jl_config_free(cfg);
+	cfg = load_ok(
+		"volumes:\n  max_total: 100GiB\n  max_memory_total: 2GiB\n  owner_id: 68000\n");
+	ck_assert_int_eq(cfg->volumes_max_total, INT64_C(100) << 30);
+	ck_assert_int_eq(cfg->volumes_max_memory_total, INT64_C(2) << 30);
+	ck_assert_int_eq(cfg->volumes_owner_id, 68000);
+	jl_config_free(cfg);
+	load_bad("volumes:\n  max_total: lots\n", "line 2", "a size");
+	load_bad("volumes:\n  owner_id: 0\n", "line 2", NULL);
+	load_bad("volumes:\n  owner_id: 70001\n", "volumes.owner_id 70001", "isolation.uid_range");
+	load_bad("volumes:\n  owner_id: 1073741830\n", "volumes.owner_id", "oci.uid_range");
+	load_bad("volumes:\n  owner_id: 65534\n", "volumes.owner_id", "nobody");
+	load_bad("isolation:\n  uid_range: 60000-79999\n", "volumes.owner_id 69999", NULL);
+}
+END_TEST
+
 /* server.audit_retention: 90 days and a million rows built in, each may be unlimited. */
 START_TEST(test_audit_retention)
 {
@@ -582,6 +606,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_max_log);
 	tcase_add_test(tc, test_metrics_keys);
 	tcase_add_test(tc, test_networks);
+	tcase_add_test(tc, test_volumes);
 	tcase_add_test(tc, test_audit_retention);
 	tcase_add_test(tc, test_body_limits);
 	tcase_add_test(tc, test_reserve_cores);
