@@ -203,6 +203,8 @@ EOY
 			echo "${t%%:*}: $r"
 		done' >/dev/null 2>&1
 	job=`ls -d "$TMP"/state/jobs/* | head -1`
+	# A kept job keeps its /work mounted (docs/results.md): the shim makes it again.
+	umount -l "$job/work" 2>/dev/null
 	rm -f "$job/started" "$job/lock" "$job/status.json"
 	: >"$job/log"
 	net='"net":{"network":"bridge","bridge":"joblet0","table":"'$T'","address":"172.20.0.40/16","gateway":"172.20.0.1","isolated_ports":false,"allow":[],"dns":["203.0.113.53"],"max_net_bps":0}'
@@ -217,6 +219,7 @@ EOY
 	ok 'printf "%s\n" "$seen" | grep -qx "host: no" && printf "%s\n" "$seen" | grep -qx "meta: no"' "and neither the daemon's port nor 169.254.169.254"
 	sid=`basename "$job" | cut -c1-8`
 	ok '! ip link show jv$sid >/dev/null 2>&1 && ! nft list tables | grep -q ${T}_j$sid' "the shim's cleanup left no interface or table of the job"
+	umount -l "$job/work" 2>/dev/null
 	rm -rf "$TMP/state"
 else
 	echo "ok - the plugin through joblet-shim # SKIP isolation/network or the isolation stack is not usable here"

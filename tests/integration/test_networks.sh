@@ -282,6 +282,8 @@ run ip -br link
 ok '! has jln "$out"' "... and its bridge"
 
 # ------------------------------------------------------------ nothing left behind
+# An ended job keeps its /work mounted until it is deleted (docs/results.md).
+$RNX --config $CERTS/rnx-config-admin.yml job delete-all >/dev/null 2>&1
 stop_daemon
 ip -o link | awk '{ print $2 }' | grep -v '^joblet[01]' | sort >"$TMP/links.after"
 ok 'cmp -s "$TMP/links.before" "$TMP/links.after"' "no interface left behind (`comm -13 $TMP/links.before $TMP/links.after | tr '\n' ' '`)"

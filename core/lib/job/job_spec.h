@@ -63,7 +63,7 @@ struct jl_job_spec {
 	 * when it leases the address; spec.json only ("net"), not a flag.
 	 */
 	struct jl_job_net *net;
-	char **volumes;	     /* NAME or NAME:ro (--volume), NULL-terminated */
+	char **volumes; /* NAME or NAME:ro (--volume), NULL-terminated */
 	/* The host folder of each of volumes, in order (spec.json only: the daemon resolves them)
 	 */
 	char **volume_paths;
