@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,74 @@ static int volume_remove(int argc, char **argv, void *userdata)
 	return JL_EXIT_OK;
 }
 
+/* NAME [PATH] (files) or NAME PATH [-o DEST] [--force] (download); PATH relative to the volume. */
+static int volume_files_args(int argc, char **argv, struct rnx_ctx *ctx, const char *cmd,
+			     bool download, const char **ret_name, const char **ret_path,
+			     const char **ret_out, bool *ret_force)
+{
+	const char *words[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx->json = 1;
+		else if (download && strcmp(argv[i], "--force") == 0)
+			*ret_force = true;
+		else if (download && strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			*ret_out = argv[++i];
+		else if (download && strncmp(argv[i], "--output=", 9) == 0)
+			*ret_out = argv[i] + 9;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return rnx_usage(cmd, "unknown option", argv[i]);
+		else if (n == 2)
+			return rnx_usage(cmd, "too many arguments", argv[i]);
+		else
+			words[n++] = argv[i];
+	}
+	if (!words[0] || !jl_volume_name_valid(words[0]))
+		return rnx_usage(cmd, "give the NAME of a volume", words[0]);
+	if (download && !words[1])
+		return rnx_usage(cmd, "give the path in the volume to download (`.` for all of it)",
+				 NULL);
+	*ret_name = words[0];
+	*ret_path = words[1] ? words[1] : "";
+	while (**ret_path == '/')
+		(*ret_path)++;
+	if (!strcmp(*ret_path, "."))
+		*ret_path = "";
+	return 0;
+}
+
+static int volume_files(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	const char *name = NULL, *path = NULL, *out = NULL;
+	bool force = false;
+	char base[128];
+	int r = volume_files_args(argc, argv, ctx, "rnx volume files", false, &name, &path, &out,
+				  &force);
+
+	if (r)
+		return r;
+	snprintf(base, sizeof(base), "/v1/volumes/%s/files", name);
+	return rnx_files_list(ctx, base, path);
+}
+
+static int volume_download(int argc, char **argv, void *userdata)
+{
+	struct rnx_ctx *ctx = userdata;
+	const char *name = NULL, *path = NULL, *out = NULL;
+	bool force = false;
+	char base[128];
+	int r = volume_files_args(argc, argv, ctx, "rnx volume download", true, &name, &path, &out,
+				  &force);
+
+	if (r)
+		return r;
+	snprintf(base, sizeof(base), "/v1/volumes/%s/files", name);
+	return rnx_files_download(ctx, base, path, out, force);
+}
+
 const struct jl_cli_command rnx_volume_commands[] = {
 	{ "create", "Create a volume: a named folder of a fixed size that outlives jobs",
 	  "NAME --size=SIZE [--type=filesystem|memory] [--json]",
@@ -218,5 +287,12 @@ const struct jl_cli_command rnx_volume_commands[] = {
 	  "[--json]", NULL, volume_list, NULL },
 	{ "remove", "Remove a volume and its files (refused while a job uses it)", "NAME [--json]",
 	  NULL, volume_remove, NULL },
+	{ "files", "List the files of a volume", "NAME [PATH] [--json]",
+	  "PATH is relative to the volume (default: its top).  Columns: mode, size, mtime,\nname; a symbolic link shows its target and is never followed.\n",
+	  volume_files, NULL },
+	{ "download", "Fetch a file or folder of a volume",
+	  "NAME PATH [-o DEST] [--force] [--json]",
+	  "As `rnx job download`: a file byte-exact into DEST (default ./BASENAME), a folder\n(PATH `.` for all of it) as a tar stream unpacked into DEST, which must not exist.\n",
+	  volume_download, NULL },
 	{ NULL },
 };

@@ -42,5 +42,6 @@ const struct route api_routes[] = {
 	{ "GET", "/v1/volumes", ROLE_READER, 0, api_volume_list },
 	{ "POST", "/v1/volumes", ROLE_DEVELOPER, ROUTE_MUTATING, api_volume_create },
 	{ "DELETE", "/v1/volumes/{}", ROLE_DEVELOPER, ROUTE_MUTATING, api_volume_remove },
+	{ "GET", "/v1/volumes/{}/files{*}", ROLE_READER, 0, api_volume_files },
 	{ NULL, NULL, 0, 0, NULL },
 };

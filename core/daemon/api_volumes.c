@@ -7,9 +7,13 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/cleanup.h"
+#include "files.h"
 #include "server.h"
 #include "volumes.h"
 #include "job/volume_ref.h"
@@ -107,4 +111,30 @@ int api_volume_remove(struct request *rq)
 	o = json_object_new_object();
 	json_object_object_add(o, "removed", json_object_new_string(rq->arg));
 	return reply_obj(rq, MHD_HTTP_OK, o);
+}
+
+/*
+ * GET /v1/volumes/{name}/files/{path}: the files of a volume, as a job's
+ * result files are served (files.h); who may read them: who may see the
+ * volume (another developer's is a 404).
+ */
+int api_volume_files(struct request *rq)
+{
+	struct joblet_error *e = NULL;
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int fd = -1;
+	char what[96];
+
+	snprintf(rq->target, sizeof(rq->target), "volume %s", rq->arg ? rq->arg : "");
+	if (!rq->arg || !jl_volume_name_valid(rq->arg))
+		return reply_error(rq, MHD_HTTP_NOT_FOUND, JOBLET_E_NOT_FOUND,
+				   "volume `%s` not found", rq->arg ? rq->arg : "");
+	if (volumes_data_dir(rq->d->volumes, rq->arg, request_job_owner(rq), &dir, &e) < 0)
+		return reply_e(rq, e);
+	fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_IO,
+				   "cannot open volume `%s`: %s", rq->arg, strerror(errno));
+	snprintf(what, sizeof(what), "volume `%s`", rq->arg);
+	return files_serve(rq, fd, request_path_tail(rq), what);
 }

@@ -390,6 +390,7 @@ static int serve_start_parts(struct serve *s)
 	if (volumes_new(s->boot, d->store, &d->volumes, &s->e) < 0)
 		goto fail;
 	volumes_mount_all(d->volumes);
+	monitor_set_disks(d->monitor, volumes_each_disk, d->volumes);
 	manager_on_job_event(d->manager, job_event, d);
 	if (networks_start(d, &d->networks, &s->e) < 0 || manager_recover(d->manager, &s->e) < 0)
 		goto fail;

@@ -236,6 +236,7 @@ int api_network_remove(struct request *rq);
 int api_volume_list(struct request *rq);
 int api_volume_create(struct request *rq);
 int api_volume_remove(struct request *rq);
+int api_volume_files(struct request *rq); /* api_volumes.c, through files.h */
 
 /* The daemon log's line for an audited call (also written to the store). */
 void server_audit(struct request *rq);

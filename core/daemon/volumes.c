@@ -762,3 +762,38 @@ void volumes_release(struct volumes *v)
 {
 	pthread_mutex_unlock(&v->lock);
 }
+
+struct disks_ctx {
+	struct volumes *v;
+	void (*emit)(void *sink, const char *name, const char *path);
+	void *sink;
+};
+
+static int disk_one(const struct volume_record *rec, void *userdata)
+{
+	struct disks_ctx *c = userdata;
+	char data[4200], name[80];
+
+	vol_path(c->v, rec->name, "data", data, sizeof(data));
+	if (!is_mounted(data, fstype_of(rec)))
+		return 0;
+	snprintf(name, sizeof(name), "volume:%s", rec->name);
+	c->emit(c->sink, name, data);
+	return 0;
+}
+
+void volumes_each_disk(void *ctx, void (*emit)(void *sink, const char *name, const char *path),
+		       void *sink)
+{
+	struct disks_ctx c = { .v = ctx, .emit = emit, .sink = sink };
+	struct joblet_error *e = NULL;
+
+	if (!c.v)
+		return;
+	pthread_mutex_lock(&c.v->lock);
+	if (store_volume_foreach(c.v->store, disk_one, &c, &e) < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL, "the node's disks leave out the volumes: %s",
+		       joblet_error_message(e));
+	pthread_mutex_unlock(&c.v->lock);
+	joblet_error_free(e);
+}

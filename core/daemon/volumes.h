@@ -90,4 +90,11 @@ int volumes_hold_for_job(struct volumes *v, struct jl_job_spec *spec, const char
 			 struct joblet_error **err);
 void volumes_release(struct volumes *v);
 
+/*
+ * Each mounted volume as a disk of the node (`volume:NAME` and its data
+ * folder), for monitor_set_disks() (monitor.h): ctx is the struct volumes.
+ */
+void volumes_each_disk(void *ctx, void (*emit)(void *sink, const char *name, const char *path),
+		       void *sink);
+
 #endif /* JOBLET_DAEMON_VOLUMES_H */

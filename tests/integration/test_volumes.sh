@@ -136,6 +136,21 @@ d2del=$code
 kurl developer2 -X POST -d '{"command":["ls","/volumes/vfs"],"volumes":["vfs"]}' "$URL/v1/jobs"
 ok 'test "$d2del" = 404 && test "$code" = 404 && has "not found" "$out"' \
 	"another developer gets 404 removing it or running a job with it"
+kurl developer2 "$URL/v1/volumes/vfs/files/f"
+ok 'test "$code" = 404' "another developer gets 404 reading a volume's files"
+
+# ------------------------------------------------------------------ its files, through the API
+rnx developer volume files vfs
+ok 'test $rc -eq 0 && has " f" "$out" && has " g" "$out"' "rnx volume files lists the volume's files"
+rnx developer volume download vfs f -o "$TMP/vfs-f"
+ok 'test $rc -eq 0 && cmp -s "$TMP/vfs-f" "$VOLS/vfs/data/f"' "rnx volume download fetches a file byte-exact"
+ln -s /etc/passwd "$VOLS/vfs/data/out"
+kurl reader "$URL/v1/volumes/vfs/files/out"
+ok 'test "$code" = 400' "... never following a link out of the volume (reader may read)"
+rm -f "$VOLS/vfs/data/out"
+kurl reader "$URL/v1/monitor/status"
+ok 'test "$code" = 200 && has "\"name\":\"volume:vfs\"" "$out" && has "\"name\":\"volume:vmem\"" "$out"' \
+	"the node's monitor lists each volume's disk"
 kurl admin "$URL/v1/volumes"
 ok 'test "$code" = 200 && has vfs "$out" && has vmem "$out"' "admin sees every volume"
 kurl reader "$URL/v1/volumes"
