@@ -98,19 +98,15 @@ tests_fuzz_fuzz_registry_index_LDFLAGS = $(JOBLET_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_registry_index_LDADD = $(JL_FUZZ_LDADD)
 
 # The daemon's sources without its main() (core/daemon/joblet.c).
-tests_fuzz_fuzz_route_SOURCES = tests/fuzz/fuzz_route.c tests/fuzz/fuzz.h \
-	core/daemon/daemon.c core/daemon/api_jobs.c core/daemon/api_logs.c \
-	core/daemon/api_routes.c core/daemon/api_runtimes.c core/daemon/api_system.c \
-	core/daemon/auth.c core/daemon/cmd_certs.c core/daemon/cmd_check.c \
-	core/daemon/cmd_run_local.c core/daemon/cmd_runtime.c core/daemon/cmd_serve.c \
-	core/daemon/log_hub.c core/daemon/manager.c core/daemon/secrets.c core/daemon/server.c \
-	core/daemon/upload_stream.c \
-	core/daemon/store.c core/daemon/api_volumes.c core/daemon/volumes.c
+tests_fuzz_fuzz_route_SOURCES = tests/fuzz/fuzz_route.c tests/fuzz/fuzz.h $(joblet_daemon_sources)
 tests_fuzz_fuzz_route_CPPFLAGS = $(JL_FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_route_CFLAGS = $(JL_FUZZ_CFLAGS) $(MICROHTTPD_CFLAGS) $(GNUTLS_CFLAGS) \
 	$(SQLITE3_CFLAGS)
 tests_fuzz_fuzz_route_LDFLAGS = $(JOBLET_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_route_LDADD = $(JL_FUZZ_LDADD) $(MICROHTTPD_LIBS) $(GNUTLS_LIBS) $(SQLITE3_LIBS)
+if BUILD_NET
+tests_fuzz_fuzz_route_LDADD += libjlnet.la
+endif
 
 tests_fuzz_fuzz_runtime_yml_SOURCES = tests/fuzz/fuzz_runtime_yml.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_runtime_yml_CPPFLAGS = $(JL_FUZZ_CPPFLAGS)
