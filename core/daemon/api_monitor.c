@@ -369,7 +369,9 @@ int api_monitor_top(struct request *rq)
 		joblet_error_free(e);
 		return r;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), by && strcmp(by, "memory") == 0 ? by_memory : by_cpu);
+	/* No job the caller may see: l.v is NULL, which qsort() must not be given. */
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), by && strcmp(by, "memory") == 0 ? by_memory : by_cpu);
 	a = json_object_new_array();
 	for (size_t i = 0; i < l.n && (int64_t)i < max; i++)
 		json_object_array_add(a, top_row_json(&l.v[i]));

@@ -273,14 +273,15 @@ struct stats_out {
 static int stats_attr(const struct nlattr *a, void *data)
 {
 	struct stats_out *o = data;
-	const struct rtnl_link_stats64 *s;
+	struct rtnl_link_stats64 s;
 
 	if (mnl_attr_get_type(a) != IFLA_STATS64 ||
 	    mnl_attr_get_payload_len(a) < sizeof(struct rtnl_link_stats64))
 		return MNL_CB_OK;
-	s = mnl_attr_get_payload(a);
-	o->rx = s->rx_bytes;
-	o->tx = s->tx_bytes;
+	/* Copied out: an attribute's payload is 4-byte aligned, the struct wants 8. */
+	memcpy(&s, mnl_attr_get_payload(a), sizeof(s));
+	o->rx = s.rx_bytes;
+	o->tx = s.tx_bytes;
 	o->found = 1;
 	return MNL_CB_OK;
 }
