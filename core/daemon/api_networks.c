@@ -283,6 +283,7 @@ static int create_locked(struct request *rq, struct networks *nw, json_object *o
 						     : "[]")
 		};
 		struct net_record got;
+		bool taken;
 
 		bridge_name(name, attempt, bridge, sizeof(bridge));
 		if (store_network_put(rq->d->store, &n, &e) == 0) {
@@ -298,8 +299,11 @@ static int create_locked(struct request *rq, struct networks *nw, json_object *o
 			return r;
 		}
 		/* The name taken: 409; a bridge name that clashes by chance: the next one. */
-		if (e->code != JOBLET_E_EXISTS || attempt >= 8 ||
-		    store_network_get(rq->d->store, name, &got, NULL) == 0) {
+		taken = e->code == JOBLET_E_EXISTS && attempt < 8 &&
+			store_network_get(rq->d->store, name, &got, NULL) == 0;
+		if (taken)
+			net_record_done(&got);
+		if (e->code != JOBLET_E_EXISTS || attempt >= 8 || taken) {
 			if (e->code == JOBLET_E_EXISTS) {
 				joblet_error_free(e);
 				return reply_error(
