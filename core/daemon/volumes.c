@@ -444,7 +444,19 @@ static int make_image(struct volumes *v, const struct volume_record *rec, struct
 			err, errno == ENOSPC ? JOBLET_E_LIMIT : JOBLET_E_SYSTEM, errno,
 			"volume `%s`: cannot allocate %lld MiB for its image on the state filesystem; choose a smaller size or free space",
 			rec->name, (long long)(rec->size_bytes >> 20));
-	return format_image(v, image, err);
+	if ((r = format_image(v, image, err)) < 0)
+		return r;
+	/*
+	 * Again after mkfs: zeroing ranges, it may punch holes into the image
+	 * (seen now and then), and a hole is room the host's disk has not
+	 * given yet.  Holes read as zeros, so filling them changes nothing.
+	 */
+	if (fallocate(fd, 0, 0, rec->size_bytes) < 0)
+		return joblet_error_set(
+			err, errno == ENOSPC ? JOBLET_E_LIMIT : JOBLET_E_SYSTEM, errno,
+			"volume `%s`: cannot allocate %lld MiB for its image on the state filesystem; choose a smaller size or free space",
+			rec->name, (long long)(rec->size_bytes >> 20));
+	return 0;
 }
 
 /* Unmount (if mounted) and remove everything of name on disk; best effort, says what stayed. */
