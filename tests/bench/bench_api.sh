@@ -57,6 +57,7 @@ server=""
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+	bench_unmount_all
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

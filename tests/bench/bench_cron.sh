@@ -49,6 +49,7 @@ cleanup() {
 		done
 	fi
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	bench_unmount_all
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

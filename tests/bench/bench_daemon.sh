@@ -1,6 +1,9 @@
 # bench_daemon.sh - sourced by the benchmarks that drive `joblet serve`
 # (bench_api.sh, bench_cron.sh): timing helpers, and
 #
+#   bench_unmount_all
+#       unmount what the daemon's jobs left mounted under $tmp (their /work).
+#
 #   bench_daemon_start TOP_YAML [SERVER_YAML]
 #       `joblet certs init` into $tmp/certs, then `joblet serve` on a free
 #       loopback port with its state in $tmp/state, the build tree's plugins,
@@ -10,6 +13,14 @@
 #       the array jcurl (curl with the developer client's certificate).
 
 now_ns() { date +%s%N; }
+
+# The daemon keeps each ended job's /work mounted until the job is deleted
+# (docs/results.md): a cleanup unmounts what its own jobs left under $tmp
+# before removing it.
+bench_unmount_all() {
+	awk -v t="$tmp" '$5 == t || index($5, t "/") == 1 {print $5}' /proc/self/mountinfo 2>/dev/null |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2); else print 0 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 

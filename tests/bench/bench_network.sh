@@ -36,6 +36,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/joblet-bench-net-XXXXXX")
 daemon=""
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	bench_unmount_all
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
