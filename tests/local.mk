@@ -127,8 +127,8 @@ tests_integration_api_client_LDADD = libjoblet.la $(JSONC_LIBS) $(CURL_LIBS) $(G
 # core/net: the allow-list parser and the nftables text (no root, no network).
 tests_unit_net_test_net_rules_SOURCES = tests/unit/net/test_net_rules.c tests/unit/jl_test.h
 tests_unit_net_test_net_rules_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
-tests_unit_net_test_net_rules_CFLAGS = $(JL_TEST_CFLAGS)
-tests_unit_net_test_net_rules_LDADD = libjlnet.la libjoblet.la $(CHECK_LIBS)
+tests_unit_net_test_net_rules_CFLAGS = $(JL_TEST_CFLAGS) $(MNL_CFLAGS)
+tests_unit_net_test_net_rules_LDADD = libjlnet.la libjoblet.la $(MNL_LIBS) $(CHECK_LIBS)
 
 # core/net driven by test_net_kernel.sh (job networks in the test's own namespaces).
 if BUILD_NET
@@ -136,7 +136,7 @@ check_PROGRAMS += tests/integration/net_driver
 endif
 tests_integration_net_driver_SOURCES = tests/integration/net_driver.c
 tests_integration_net_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core
-tests_integration_net_driver_LDADD = libjlnet.la libjoblet.la
+tests_integration_net_driver_LDADD = libjlnet_host.la libjlnet.la libjoblet.la
 
 # Many TLS connections held open at once, for test_api.sh (caps, revocation).
 tests_integration_tls_conn_SOURCES = tests/integration/tls_conn.c

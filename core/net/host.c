@@ -81,7 +81,12 @@ int jl_net_network_up(const struct jl_net_host *h, const struct jl_net_network *
 		goto out;
 	}
 	if ((r = jl_nl_addr_add(nl, index, gw, prefix, err)) < 0 ||
-	    (r = jl_nl_link_set(nl, index, 0, NULL, err)) < 0)
+	    (r = jl_nl_link_set(nl, index, NULL, 0, NULL, err)) < 0 ||
+	    (r = jl_net_nft_run(script, NULL, err)) < 0)
+		goto out;
+	free(script);
+	script = NULL;
+	if ((r = jl_net_bridge_hook_rules(h, n, 1, &script, err)) < 0)
 		goto out;
 	r = jl_net_nft_run(script, NULL, err);
 out:
@@ -97,10 +102,18 @@ int jl_net_network_down(const struct jl_net_host *h, const struct jl_net_network
 {
 	struct jl_nl *nl = NULL;
 	char *script = NULL;
+	uint32_t index = 0;
 	int r;
 
 	if ((r = jl_net_network_rules(h, n, 0, &script, err)) < 0 ||
-	    (r = jl_net_nft_run(script, NULL, err)) < 0 || (r = jl_nl_open(&nl, err)) < 0)
+	    (r = jl_net_nft_run(script, NULL, err)) < 0 || (r = jl_nl_open(&nl, err)) < 0 ||
+	    (r = jl_nl_ifindex(nl, n->bridge, &index, err)) < 0 || index == 0)
+		goto out;
+	/* The bridge's chain names it: made and deleted while it is there. */
+	free(script);
+	script = NULL;
+	if ((r = jl_net_bridge_hook_rules(h, n, 0, &script, err)) < 0 ||
+	    (r = jl_net_nft_run(script, NULL, err)) < 0)
 		goto out;
 	r = jl_nl_link_del(nl, n->bridge, err);
 out:

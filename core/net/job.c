@@ -40,8 +40,38 @@ int jl_net_job_remove(const char *table, const char *short_id, struct joblet_err
 	return r;
 }
 
+/* Inside the job's namespace (a socket made there): eth0 gets its address, up, default route. */
+static int job_inside(const struct jl_net_job *j, int32_t pid, struct joblet_error **err)
+{
+	struct jl_nl *nl = NULL;
+	uint32_t addr, prefix, gw, index = 0;
+	int r;
+
+	if (jl_net_parse_cidr(j->address, &addr, &prefix) < 0 || prefix < 8 || prefix > 30 ||
+	    jl_net_parse_ip(j->gateway, &gw) < 0)
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"the job's address `%s` or gateway `%s` is not IPv4",
+					j->address ? j->address : "", j->gateway ? j->gateway : "");
+	if ((r = jl_nl_open_ns(pid, &nl, err)) < 0)
+		return r;
+	if ((r = jl_nl_ifindex(nl, "eth0", &index, err)) < 0)
+		goto out;
+	if (index == 0) {
+		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, ENODEV,
+				     "the job's interface eth0 is missing");
+		goto out;
+	}
+	if ((r = jl_nl_addr_add(nl, index, addr, prefix, err)) < 0 ||
+	    (r = jl_nl_link_set(nl, index, NULL, 0, NULL, err)) < 0)
+		goto out;
+	r = jl_nl_route_default(nl, index, gw, err);
+out:
+	jl_nl_close(nl);
+	return r;
+}
+
 static int job_link(struct jl_nl *nl, const struct jl_net_job *j, const char *ifname, int32_t pid,
-		    const char *rules, struct joblet_error **err)
+		    struct jl_nfb *rules, struct joblet_error **err)
 {
 	uint32_t index = 0, master = 0;
 	char alias[128];
@@ -55,22 +85,28 @@ static int job_link(struct jl_nl *nl, const struct jl_net_job *j, const char *if
 			err, JOBLET_E_NOT_FOUND, ENODEV,
 			"the bridge `%s` of the job's network is missing: restart joblet, which makes it",
 			j->bridge);
-	if ((r = jl_nl_veth_add(nl, ifname, "eth0", pid, err)) < 0 ||
-	    (r = jl_nl_ifindex(nl, ifname, &index, err)) < 0)
+	if ((r = jl_nl_veth_add(nl, ifname, "eth0", pid, err)) < 0)
 		return r;
-	/* The rules before the link is up: no frame of the job passes unjudged. */
-	if ((r = jl_net_nft_run(rules, NULL, err)) < 0 ||
-	    (r = jl_nl_link_set(nl, index, master, alias, err)) < 0)
+	/*
+	 * The rules and the job's side before the host side is up (the pair
+	 * has no carrier until both are): no frame of the job passes unjudged,
+	 * and the job's first frame finds its address and route in place.
+	 */
+	if ((r = jl_nfb_commit(rules, err)) < 0 || (r = job_inside(j, pid, err)) < 0 ||
+	    (r = jl_nl_link_set(nl, 0, ifname, master, alias, err)) < 0)
 		return r;
-	if (j->isolated_ports && (r = jl_nl_port_isolate(nl, index, err)) < 0)
+	if (!j->isolated_ports)
+		return 0;
+	if ((r = jl_nl_ifindex(nl, ifname, &index, err)) < 0)
 		return r;
-	return 0;
+	return jl_nl_port_isolate(nl, index, err);
 }
 
 int jl_net_job_attach(const struct jl_net_job *j, int32_t pid, struct joblet_error **err)
 {
 	struct jl_nl *nl = NULL;
-	char *rules = NULL, ifname[16];
+	struct jl_nfb *rules = NULL;
+	char ifname[16];
 	int r;
 
 	if ((r = jl_net_job_rules(j, &rules, err)) < 0)
@@ -78,46 +114,18 @@ int jl_net_job_attach(const struct jl_net_job *j, int32_t pid, struct joblet_err
 	jl_net_job_ifname(j->short_id, ifname, NULL);
 	/*
 	 * A leftover of an earlier job with the same short id: its interface
-	 * goes first, its table in the same transaction as the new rules
-	 * (jl_net_job_rules() starts with add-and-delete of the table).
+	 * goes when the new pair's name is found taken (jl_nl_veth_add()), its
+	 * table in the same transaction as the new rules (the batch of
+	 * jl_net_job_rules() starts with add-and-delete of the table).
 	 */
-	if ((r = jl_nl_open(&nl, err)) < 0 || (r = jl_nl_link_del(nl, ifname, err)) < 0)
+	if ((r = jl_nl_open(&nl, err)) < 0)
 		goto out;
 	r = job_link(nl, j, ifname, pid, rules, err);
 	if (r < 0)
 		jl_net_job_remove(j->table, j->short_id, NULL);
 out:
 	jl_nl_close(nl);
-	free(rules);
-	return r;
-}
-
-int jl_net_job_configure(const struct jl_net_job *j, struct joblet_error **err)
-{
-	struct jl_nl *nl = NULL;
-	uint32_t addr, prefix, gw, index = 0;
-	int r;
-
-	if (jl_net_parse_cidr(j->address, &addr, &prefix) < 0 || prefix < 8 || prefix > 30 ||
-	    jl_net_parse_ip(j->gateway, &gw) < 0)
-		return joblet_error_set(err, JOBLET_E_INVALID, 0,
-					"the job's address `%s` or gateway `%s` is not IPv4",
-					j->address ? j->address : "", j->gateway ? j->gateway : "");
-	if ((r = jl_nl_open(&nl, err)) < 0)
-		return r;
-	if ((r = jl_nl_ifindex(nl, "eth0", &index, err)) < 0)
-		goto out;
-	if (index == 0) {
-		r = joblet_error_set(err, JOBLET_E_NOT_FOUND, ENODEV,
-				     "the job's interface eth0 is missing");
-		goto out;
-	}
-	if ((r = jl_nl_addr_add(nl, index, addr, prefix, err)) < 0 ||
-	    (r = jl_nl_link_set(nl, index, 0, NULL, err)) < 0)
-		goto out;
-	r = jl_nl_route_default(nl, index, gw, err);
-out:
-	jl_nl_close(nl);
+	jl_nfb_free(rules);
 	return r;
 }
 

@@ -90,29 +90,28 @@ int jl_net_allow_parse(const char *text, struct jl_net_allow *ret, struct joblet
 int jl_net_job_ifname(const char *short_id, char ret[16], struct joblet_error **err);
 
 /*
- * The nftables script that makes job j's table (family netdev, named
+ * The nf_tables batch that makes job j's table (family netdev, named
  * "<table>_j<short id>") with its ingress chain on the job's host
- * interface.  Every value is checked and written from its parsed form.
- * *ret_text is malloc'ed.  Errors: JOBLET_E_INVALID, JOBLET_E_NOMEM.
+ * interface, replacing a leftover of the same name.  Every value is
+ * checked and written from its parsed form; ret NULL: only the checks.
+ * Free *ret with jl_nfb_free().  Errors: JOBLET_E_INVALID, JOBLET_E_NOMEM.
  */
-int jl_net_job_rules(const struct jl_net_job *j, char **ret_text, struct joblet_error **err);
+struct jl_nfb;
+int jl_net_job_rules(const struct jl_net_job *j, struct jl_nfb **ret, struct joblet_error **err);
+void jl_nfb_free(struct jl_nfb *b);
 
 /* The script of jl_net_host_init() (the daemon's inet table), for tests. */
 int jl_net_host_rules(const struct jl_net_host *h, char **ret_text, struct joblet_error **err);
 
 /*
  * In joblet-shim, the job's first process being pid (it waits): the veth
- * pair (host side jv<short id> on j->bridge, up, isolated if asked; the
- * peer made as eth0 in pid's network namespace), and the job's rules.
- * On failure what was made is removed.
+ * pair (host side jv<short id>; the peer made as eth0 in pid's network
+ * namespace), the job's rules, eth0 configured (j->address, up, default
+ * route via j->gateway, through a netlink socket made in that namespace),
+ * then the host side on j->bridge (isolated if asked) and up.  On failure
+ * what was made is removed.
  */
 int jl_net_job_attach(const struct jl_net_job *j, int32_t pid, struct joblet_error **err);
-
-/*
- * Inside the job's network namespace (the plugin's child hook): eth0 gets
- * j->address, goes up, and the default route goes via j->gateway.
- */
-int jl_net_job_configure(const struct jl_net_job *j, struct joblet_error **err);
 
 /* Bytes the job received and sent (the host side's counters, swapped). */
 int jl_net_job_counters(const char *short_id, uint64_t *ret_rx, uint64_t *ret_tx,

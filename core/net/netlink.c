@@ -8,10 +8,13 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +47,38 @@ int jl_nl_open(struct jl_nl **ret, struct joblet_error **err)
 	nl->seq = (uint32_t)time(NULL);
 	*ret = nl;
 	return 0;
+}
+
+int jl_nl_open_ns(int32_t pid, struct jl_nl **ret, struct joblet_error **err)
+{
+	char path[64];
+	int self, theirs, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	theirs = open(path, O_RDONLY | O_CLOEXEC);
+	if (self < 0 || theirs < 0 || setns(theirs, CLONE_NEWNET) < 0) {
+		int e = errno;
+
+		if (self >= 0)
+			close(self);
+		if (theirs >= 0)
+			close(theirs);
+		return joblet_error_set(err, JOBLET_E_SYSTEM, e,
+					"cannot reach the network namespace of process %d",
+					(int)pid);
+	}
+	/* A socket belongs to the namespace it was made in, wherever it is used from. */
+	r = jl_nl_open(ret, err);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* Never go on in the job's namespace: what follows acts on the host's. */
+		fprintf(stderr, "joblet: cannot return to the host's network namespace: %s\n",
+			strerror(errno));
+		abort();
+	}
+	close(self);
+	close(theirs);
+	return r;
 }
 
 void jl_nl_close(struct jl_nl *nl)
@@ -154,8 +189,8 @@ int jl_nl_link_del(struct jl_nl *nl, const char *name, struct joblet_error **err
 	return 0;
 }
 
-int jl_nl_link_set(struct jl_nl *nl, uint32_t ifindex, uint32_t master, const char *alias,
-		   struct joblet_error **err)
+int jl_nl_link_set(struct jl_nl *nl, uint32_t ifindex, const char *name, uint32_t master,
+		   const char *alias, struct joblet_error **err)
 {
 	struct nlmsghdr *h = msg(nl, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = put_ifinfo(h, AF_UNSPEC, ifindex);
@@ -163,6 +198,8 @@ int jl_nl_link_set(struct jl_nl *nl, uint32_t ifindex, uint32_t master, const ch
 
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
+	if (ifindex == 0)
+		mnl_attr_put_strz(h, IFLA_IFNAME, name);
 	if (master)
 		mnl_attr_put_u32(h, IFLA_MASTER, master);
 	if (alias)
@@ -170,8 +207,8 @@ int jl_nl_link_set(struct jl_nl *nl, uint32_t ifindex, uint32_t master, const ch
 	r = talk(nl, h, NULL, NULL);
 	if (r < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
-					"cannot bring up interface %u or put it on its bridge",
-					ifindex);
+					"cannot bring up interface `%s` or put it on its bridge",
+					ifindex ? "" : name);
 	return 0;
 }
 
@@ -234,13 +271,11 @@ int jl_nl_route_default(struct jl_nl *nl, uint32_t ifindex, uint32_t gw, struct 
 	return 0;
 }
 
-int jl_nl_veth_add(struct jl_nl *nl, const char *host, const char *peer, int32_t pid,
-		   struct joblet_error **err)
+static int veth_add(struct jl_nl *nl, const char *host, const char *peer, int32_t pid)
 {
 	struct nlmsghdr *h = msg(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct nlattr *info, *data, *p;
 	struct ifinfomsg *pi;
-	int r;
 
 	put_ifinfo(h, AF_UNSPEC, 0);
 	mnl_attr_put_strz(h, IFLA_IFNAME, host);
@@ -258,7 +293,20 @@ int jl_nl_veth_add(struct jl_nl *nl, const char *host, const char *peer, int32_t
 	mnl_attr_nest_end(h, p);
 	mnl_attr_nest_end(h, data);
 	mnl_attr_nest_end(h, info);
-	r = talk(nl, h, NULL, NULL);
+	return talk(nl, h, NULL, NULL);
+}
+
+int jl_nl_veth_add(struct jl_nl *nl, const char *host, const char *peer, int32_t pid,
+		   struct joblet_error **err)
+{
+	int r = veth_add(nl, host, peer, pid);
+
+	/* A leftover of the same name (a job whose supervisor died): it goes, then once more. */
+	if (r == -EEXIST) {
+		if ((r = jl_nl_link_del(nl, host, err)) < 0)
+			return r;
+		r = veth_add(nl, host, peer, pid);
+	}
 	if (r < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
 					"cannot create the job's interface pair `%s`", host);

@@ -49,15 +49,3 @@ int jl_net_nft_run(const char *script, char **ret_out, struct joblet_error **err
 	nft_ctx_free(ctx);
 	return r;
 }
-
-int jl_net_nft_drop_table(const char *name, struct joblet_error **err)
-{
-	char *script = NULL;
-	int r;
-
-	if (asprintf(&script, "add table netdev %1$s\ndelete table netdev %1$s\n", name) < 0)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-	r = jl_net_nft_run(script, NULL, err);
-	free(script);
-	return r;
-}

@@ -1,15 +1,20 @@
 /*
- * rules.c - the nftables text of the daemon's table and of each job's
- * egress chain, and the checks of every value put into it.
+ * rules.c - the nftables text of the daemon's table (for libnftables), each
+ * job's egress chain (as an nf_tables batch, nfbatch.c), and the checks of
+ * every value put into either.
  *
- * libnftables takes a script; nothing a user or the spec file gives goes
- * into it as text: addresses and ports are parsed to numbers and written
- * back, names are checked against a narrow set of characters first.
+ * Nothing a user or the spec file gives goes into the daemon's script as
+ * text: addresses and ports are parsed to numbers and written back, names
+ * are checked against a narrow set of characters first.
  */
 #include <config.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +243,34 @@ int jl_net_host_rules(const struct jl_net_host *h, char **ret_text, struct joble
 	return 0;
 }
 
+/*
+ * The bridges' netdev table "<table>_net", a chain "b_<bridge>" for each:
+ * ingress on it, no rule, policy accept.  It judges nothing: while it is
+ * there the kernel's ingress hook stays switched on, so that a job's start
+ * (its table's ingress chain) does not pay for patching it in, nor its end
+ * for patching it out.  Up: made; down: made then deleted (the bridge must
+ * exist for either).
+ */
+int jl_net_bridge_hook_rules(const struct jl_net_host *h, const struct jl_net_network *n, int up,
+			     char **ret_text, struct joblet_error **err)
+{
+#define HOOK_UP                                                                                    \
+	"add table netdev %1$s_net\n"                                                              \
+	"add chain netdev %1$s_net b_%2$s { type filter hook ingress device \"%2$s\" priority 0 ; policy accept ; }\n"
+	int r;
+
+	if ((r = jl_net_check_table(h->table, err)) < 0 ||
+	    (r = jl_net_check_ifname(n->bridge, err)) < 0)
+		return r;
+	if (asprintf(ret_text, up ? HOOK_UP : HOOK_UP "delete chain netdev %1$s_net b_%2$s\n",
+		     h->table, n->bridge) < 0) {
+		*ret_text = NULL;
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	}
+	return 0;
+#undef HOOK_UP
+}
+
 int jl_net_network_rules(const struct jl_net_host *h, const struct jl_net_network *n, int up,
 			 char **ret_text, struct joblet_error **err)
 {
@@ -292,39 +325,13 @@ oom:
 	return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 }
 
-/* The allow-list as rules of chain `egress`. */
-static int allow_rules(FILE *f, const char *tbl, const struct jl_net_job *j,
-		       struct joblet_error **err)
-{
-	char ip[INET_ADDRSTRLEN];
-	struct jl_net_allow a;
-	int r;
-
-	if (j->n_allow == 0) {
-		fprintf(f, "add rule netdev %s egress accept\n", tbl);
-		return 0;
-	}
-	for (size_t i = 0; i < j->n_allow; i++) {
-		if ((r = jl_net_allow_parse(j->allow[i], &a, err)) < 0)
-			return r;
-		jl_net_ip_text(a.addr, ip);
-		fprintf(f, "add rule netdev %s egress ip daddr %s/%u", tbl, ip, a.prefix);
-		if (a.port_lo == 0)
-			fputs(" accept\n", f);
-		else if (a.port_lo == a.port_hi)
-			fprintf(f, " meta l4proto { tcp, udp } th dport %u accept\n", a.port_lo);
-		else
-			fprintf(f, " meta l4proto { tcp, udp } th dport %u-%u accept\n", a.port_lo,
-				a.port_hi);
-	}
-	return 0;
-}
-
 /* Everything of j checked; *ret_addr and *ret_gw parsed. */
 static int check_job(const struct jl_net_job *j, uint32_t *ret_addr, uint32_t *ret_prefix,
 		     uint32_t *ret_gw, struct joblet_error **err)
 {
 	char ifname[16];
+	struct jl_net_allow a;
+	uint32_t dns;
 	int r;
 
 	if ((r = jl_net_check_table(j->table, err)) < 0 ||
@@ -345,67 +352,178 @@ static int check_job(const struct jl_net_job *j, uint32_t *ret_addr, uint32_t *r
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"the job's network rate %lld is negative",
 					(long long)j->max_net_bps);
+	for (size_t i = 0; i < j->n_dns; i++)
+		if (jl_net_parse_ip(j->dns[i], &dns) < 0)
+			return joblet_error_set(err, JOBLET_E_INVALID, 0,
+						"DNS server `%s` is not an IPv4 address",
+						j->dns[i] ? j->dns[i] : "");
+	for (size_t i = 0; i < j->n_allow; i++)
+		if ((r = jl_net_allow_parse(j->allow[i], &a, err)) < 0)
+			return r;
 	return 0;
+}
+
+/*
+ * The rules' matches, as nft writes them for an IPv4 frame at the netdev
+ * ingress hook: payload offsets in the network header (12 source, 16
+ * destination) and the transport header (2 destination port).
+ */
+#define IP_SADDR 12
+#define IP_DADDR 16
+
+static void match_ethertype(struct jl_nfb *b, uint32_t op, uint16_t type)
+{
+	uint16_t v = htons(type);
+
+	jl_nfb_meta(b, NFT_META_PROTOCOL);
+	jl_nfb_cmp(b, op, &v, sizeof(v));
+}
+
+/*
+ * An IPv4 packet whose address at offset (IP_SADDR, IP_DADDR) is in
+ * addr/prefix (op NFT_CMP_EQ) or not (NEQ).  The protocol is matched as nft
+ * does, though earlier rules dropped all else: each rule stands alone, and
+ * `nft list` shows it as `ip daddr ...`.
+ */
+static void match_ip(struct jl_nfb *b, uint32_t offset, uint32_t op, uint32_t addr, uint32_t prefix)
+{
+	uint32_t mask = htonl(jl_net_mask(prefix)), net = htonl(addr & jl_net_mask(prefix));
+	/* Whole bytes of a prefix on a byte boundary, else the address masked, as nft does. */
+	uint32_t nbytes = prefix % 8 ? 4 : prefix / 8;
+
+	match_ethertype(b, NFT_CMP_EQ, ETH_P_IP);
+	if (prefix == 0)
+		return;
+	jl_nfb_payload(b, NFT_PAYLOAD_NETWORK_HEADER, offset, nbytes);
+	if (prefix % 8)
+		jl_nfb_mask(b, &mask, nbytes);
+	jl_nfb_cmp(b, op, &net, nbytes);
+}
+
+static void match_l4_dport(struct jl_nfb *b, uint8_t proto, uint32_t lo, uint32_t hi)
+{
+	uint16_t l = htons((uint16_t)lo), h = htons((uint16_t)hi);
+
+	jl_nfb_meta(b, NFT_META_L4PROTO);
+	jl_nfb_cmp(b, NFT_CMP_EQ, &proto, sizeof(proto));
+	jl_nfb_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(l));
+	if (lo == hi) {
+		jl_nfb_cmp(b, NFT_CMP_EQ, &l, sizeof(l));
+		return;
+	}
+	jl_nfb_cmp(b, NFT_CMP_GTE, &l, sizeof(l));
+	jl_nfb_cmp(b, NFT_CMP_LTE, &h, sizeof(h));
+}
+
+/* A rule: the destination in addr/prefix, for TCP and UDP to ports lo-hi (0: any), then verdict. */
+static void rule_to(struct jl_nfb *b, const char *tbl, uint32_t addr, uint32_t prefix, uint32_t lo,
+		    uint32_t hi, uint32_t verdict)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+
+	if (lo == 0) {
+		jl_nfb_rule_begin(b, tbl, "egress");
+		match_ip(b, IP_DADDR, NFT_CMP_EQ, addr, prefix);
+		jl_nfb_verdict(b, verdict);
+		jl_nfb_rule_end(b);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(protos); i++) {
+		jl_nfb_rule_begin(b, tbl, "egress");
+		match_ip(b, IP_DADDR, NFT_CMP_EQ, addr, prefix);
+		match_l4_dport(b, protos[i], lo, hi);
+		jl_nfb_verdict(b, verdict);
+		jl_nfb_rule_end(b);
+	}
 }
 
 /*
  * netdev ingress on the host side of the job's veth: every frame the job
  * sends, bridged to a peer or routed out, before the bridge or the routing
- * sees it.  Stateless: only what the job sends is judged.
+ * sees it.  Stateless: only what the job sends is judged.  In order:
+ * ARP for its own address; nothing but IPv4; its own source address; never
+ * this network, loopback, link-local (cloud metadata) or multicast and
+ * above; the rate; its resolvers on port 53; never the gateway (the host);
+ * then the allow-list, or everything else when there is none.
  */
-static int job_rules_write(FILE *f, const struct jl_net_job *j, struct joblet_error **err)
+static void job_rules_write(struct jl_nfb *b, const struct jl_net_job *j, const char *tbl,
+			    const char *ifname, uint32_t addr, uint32_t gw)
 {
-	char tbl[JL_NET_TABLE_MAX + 16], ifname[16], ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
-	uint32_t addr = 0, prefix = 0, gwa = 0;
-	int r;
+	static const struct {
+		uint32_t addr, prefix;
+	} never[] = { { 0x00000000, 8 }, { 0x7f000000, 8 }, { 0xa9fe0000, 16 }, { 0xe0000000, 3 } };
+	uint32_t ip = htonl(addr);
+	struct jl_net_allow a;
 
-	if ((r = check_job(j, &addr, &prefix, &gwa, err)) < 0)
-		return r;
-	jl_net_job_ifname(j->short_id, ifname, NULL);
-	snprintf(tbl, sizeof(tbl), "%s_j%s", j->table, j->short_id);
-	jl_net_ip_text(addr, ip);
-	jl_net_ip_text(gwa, gw);
 	/* Add, delete and add again: a leftover table of the same name goes in the same batch. */
-	fprintf(f,
-		"add table netdev %1$s\n"
-		"delete table netdev %1$s\n"
-		"add table netdev %1$s\n"
-		"add chain netdev %1$s egress { type filter hook ingress device \"%2$s\" priority -500 ; policy drop ; }\n"
-		"add rule netdev %1$s egress meta protocol arp arp saddr ip %3$s accept\n"
-		"add rule netdev %1$s egress meta protocol != ip drop\n"
-		"add rule netdev %1$s egress ip saddr != %3$s drop\n"
-		"add rule netdev %1$s egress ip daddr { 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0-255.255.255.255 } drop\n",
-		tbl, ifname, ip);
-	if (j->max_net_bps > 0)
-		fprintf(f, "add rule netdev %s egress limit rate over %lld bytes/second drop\n",
-			tbl, (long long)j->max_net_bps);
-	if (j->n_dns) {
-		fprintf(f, "add rule netdev %s egress ip daddr ", tbl);
-		if ((r = dns_set(f, j->dns, j->n_dns, err)) < 0)
-			return r;
-		fputs(" meta l4proto { tcp, udp } th dport 53 accept\n", f);
+	jl_nfb_table(b, 1, tbl);
+	jl_nfb_table(b, 0, tbl);
+	jl_nfb_table(b, 1, tbl);
+	jl_nfb_ingress_chain(b, tbl, "egress", ifname, -500, NF_DROP);
+
+	jl_nfb_rule_begin(b, tbl, "egress");
+	match_ethertype(b, NFT_CMP_EQ, ETH_P_ARP);
+	jl_nfb_payload(b, NFT_PAYLOAD_NETWORK_HEADER, 14, sizeof(ip)); /* the sender's address */
+	jl_nfb_cmp(b, NFT_CMP_EQ, &ip, sizeof(ip));
+	jl_nfb_verdict(b, NF_ACCEPT);
+	jl_nfb_rule_end(b);
+
+	jl_nfb_rule_begin(b, tbl, "egress");
+	match_ethertype(b, NFT_CMP_NEQ, ETH_P_IP);
+	jl_nfb_verdict(b, NF_DROP);
+	jl_nfb_rule_end(b);
+
+	jl_nfb_rule_begin(b, tbl, "egress");
+	match_ip(b, IP_SADDR, NFT_CMP_NEQ, addr, 32);
+	jl_nfb_verdict(b, NF_DROP);
+	jl_nfb_rule_end(b);
+
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		rule_to(b, tbl, never[i].addr, never[i].prefix, 0, 0, NF_DROP);
+
+	if (j->max_net_bps > 0) {
+		jl_nfb_rule_begin(b, tbl, "egress");
+		jl_nfb_limit_bytes_over(b, (uint64_t)j->max_net_bps);
+		jl_nfb_verdict(b, NF_DROP);
+		jl_nfb_rule_end(b);
+	}
+	for (size_t i = 0; i < j->n_dns; i++) {
+		uint32_t dns = 0;
+
+		jl_net_parse_ip(j->dns[i], &dns);
+		rule_to(b, tbl, dns, 32, 53, 53, NF_ACCEPT);
 	}
 	/* The gateway is the host: never, whatever the allow-list says. */
-	fprintf(f, "add rule netdev %s egress ip daddr %s drop\n", tbl, gw);
-	return allow_rules(f, tbl, j, err);
+	rule_to(b, tbl, gw, 32, 0, 0, NF_DROP);
+
+	for (size_t i = 0; i < j->n_allow; i++) {
+		jl_net_allow_parse(j->allow[i], &a, NULL);
+		rule_to(b, tbl, a.addr, a.prefix, a.port_lo, a.port_hi, NF_ACCEPT);
+	}
+	if (j->n_allow == 0) {
+		jl_nfb_rule_begin(b, tbl, "egress");
+		jl_nfb_verdict(b, NF_ACCEPT);
+		jl_nfb_rule_end(b);
+	}
 }
 
-int jl_net_job_rules(const struct jl_net_job *j, char **ret_text, struct joblet_error **err)
+int jl_net_job_rules(const struct jl_net_job *j, struct jl_nfb **ret, struct joblet_error **err)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char tbl[JL_NET_TABLE_MAX + 16], ifname[16];
+	uint32_t addr = 0, prefix = 0, gw = 0;
+	struct jl_nfb *b = NULL;
 	int r;
 
-	if (!f)
-		return joblet_error_set(err, JOBLET_E_NOMEM, errno, "out of memory");
-	r = job_rules_write(f, j, err);
-	if (fclose(f) != 0 && r == 0)
-		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
-	if (r < 0) {
-		free(buf);
+	if ((r = check_job(j, &addr, &prefix, &gw, err)) < 0)
 		return r;
-	}
-	*ret_text = buf;
+	if (!ret)
+		return 0;
+	jl_net_job_ifname(j->short_id, ifname, NULL);
+	snprintf(tbl, sizeof(tbl), "%s_j%s", j->table, j->short_id);
+	/* At most two rules for each resolver and allow entry, and twelve others. */
+	if ((r = jl_nfb_new(12 + 2 * (j->n_dns + j->n_allow), &b, err)) < 0)
+		return r;
+	job_rules_write(b, j, tbl, ifname, addr, gw);
+	*ret = b;
 	return 0;
 }

@@ -105,7 +105,7 @@ tests_fuzz_fuzz_route_CFLAGS = $(JL_FUZZ_CFLAGS) $(MICROHTTPD_CFLAGS) $(GNUTLS_C
 tests_fuzz_fuzz_route_LDFLAGS = $(JOBLET_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_route_LDADD = $(JL_FUZZ_LDADD) $(MICROHTTPD_LIBS) $(GNUTLS_LIBS) $(SQLITE3_LIBS)
 if BUILD_NET
-tests_fuzz_fuzz_route_LDADD += libjlnet.la
+tests_fuzz_fuzz_route_LDADD += libjlnet_host.la libjlnet.la
 endif
 
 tests_fuzz_fuzz_runtime_yml_SOURCES = tests/fuzz/fuzz_runtime_yml.c tests/fuzz/fuzz.h

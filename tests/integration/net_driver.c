@@ -7,8 +7,7 @@
  *   net_driver reclaim TABLE [LIVE_ID...]           jl_net_reclaim
  *   net_driver job TABLE BRIDGE ID ADDR/PFX GW 0|1 BPS [-a ALLOW]... [-d DNS]... -- CMD...
  *       a "job": a child in a new network namespace, attached as
- *       isolation/network does (jl_net_job_attach, then jl_net_job_configure
- *       inside), runs CMD; at its end the counters are printed
+ *       isolation/network does (jl_net_job_attach), runs CMD; at its end the counters are printed
  *       ("rx=N tx=N") and the job removed (jl_net_job_remove), unless -k.
  *   net_driver connect IP PORT                      exit 0 when a TCP connection is made in 1 s
  *   net_driver serve IP PORT [IP PORT]...           accept and close, forever
@@ -132,8 +131,6 @@ static int job(int argc, char **argv)
 			_exit(3);
 		if (read(go[0], &c, 1) != 1)
 			_exit(3);
-		if (jl_net_job_configure(&j, &e) < 0)
-			_exit(fail(e) + 2);
 		execvp(argv[i + 1], argv + i + 1);
 		_exit(127);
 	}

@@ -77,6 +77,9 @@ ok 'test $rc = 0' "a custom network is up ($err)"
 run "$driver" up $T custom joblet2 10.30.0.0/24 0
 ok 'test $rc = 0' "bringing it up again is fine ($err)"
 ok 'test "`cat /proc/sys/net/ipv4/ip_forward`" = 1' "IPv4 forwarding is on in the daemon's namespace"
+run nft list table netdev ${T}_net
+ok 'test `echo "$out" | grep -c "hook ingress device \"joblet[012]\" priority filter; policy accept;"` = 3 &&
+	! has "drop" "$out"' "each bridge has its ingress chain, which judges nothing"
 run ip -br addr show joblet0
 ok 'has 172.20.0.1/16 "$out"' "the gateway is on the bridge ($out)"
 if test -n "$NET_DRIVER_NO_RULES"; then
@@ -236,7 +239,35 @@ ok 'test -z "$out"' "no job interface is left once the jobs ended ($out)"
 run sh -c "nft list tables | grep ${T}_j"
 ok 'test -z "$out"' "no job table is left ($out)"
 
-"$driver" job $T joblet0 dddd0001 172.20.0.30/16 172.20.0.1 0 0 -k -- true >/dev/null
+"$driver" job $T joblet0 dddd0001 172.20.0.30/16 172.20.0.1 0 1048576 -a 10.1.0.0/16:443 \
+	-a 1.2.3.4/32:8000-8080 -a 10.2.0.0/15 -d 192.0.2.53 -k -- true >/dev/null
+# The rules are written as netlink expressions (core/net/nfbatch.c): nft,
+# reading them back from the kernel, must see the policy they stand for.
+nft list table netdev ${T}_jdddd0001 >"$TMP/job-rules" 2>&1
+sed -n '4,$p' "$TMP/job-rules" | sed 's/^[[:space:]]*//' >"$TMP/job-rules.body"
+cat >"$TMP/job-rules.want" <<'RULES'
+arp saddr ip 172.20.0.30 accept
+meta protocol != ip drop
+ip saddr != 172.20.0.30 drop
+ip daddr 0.0.0.0/8 drop
+ip daddr 127.0.0.0/8 drop
+ip daddr 169.254.0.0/16 drop
+ip daddr 224.0.0.0/3 drop
+limit rate over 1 mbytes/second drop
+ip daddr 192.0.2.53 tcp dport 53 accept
+ip daddr 192.0.2.53 udp dport 53 accept
+ip daddr 172.20.0.1 drop
+ip daddr 10.1.0.0/16 tcp dport 443 accept
+ip daddr 10.1.0.0/16 udp dport 443 accept
+ip daddr 1.2.3.4 tcp dport 8000-8080 accept
+ip daddr 1.2.3.4 udp dport 8000-8080 accept
+ip daddr 10.2.0.0/15 accept
+}
+}
+RULES
+ok 'grep -q "hook ingress device \"jvdddd0001\" priority -500; policy drop;" "$TMP/job-rules" &&
+	diff "$TMP/job-rules.want" "$TMP/job-rules.body" >&2' \
+	"nft reads the job's rules back as its policy, in order, nothing else"
 "$driver" job $T joblet0 dddd0002 172.20.0.31/16 172.20.0.1 0 0 -k -- sleep 30 >/dev/null &
 kept=$!
 for i in `seq 50`; do ip link show jvdddd0002 >/dev/null 2>&1 && break; sleep 0.1; done
@@ -261,7 +292,10 @@ run "$driver" down $T custom joblet2 10.30.0.0/24 0
 ok 'test $rc = 0' "taking it down again is fine ($err)"
 run nft list set inet $T bridges
 ok '! has joblet "$out"' "the networks left the daemon's sets"
+run nft list table netdev ${T}_net
+ok 'test $rc = 0 && ! has chain "$out"' "and their bridges' ingress chains are gone"
 nft delete table inet $T
+nft delete table netdev ${T}_net
 ip link del d0
 ip -o link | awk '{ print $2 }' | sort >"$TMP/links.after"
 nft list tables >"$TMP/tables.after"

@@ -288,7 +288,9 @@ stop_daemon
 ip -o link | awk '{ print $2 }' | grep -v '^joblet[01]' | sort >"$TMP/links.after"
 ok 'cmp -s "$TMP/links.before" "$TMP/links.after"' "no interface left behind (`comm -13 $TMP/links.before $TMP/links.after | tr '\n' ' '`)"
 run nft list tables
-ok 'test "$out" = "table inet joblet"' "no job's nftables table left behind ($out)"
+ok 'test "$out" = "table inet joblet
+table netdev joblet_net"' "no job's nftables table left behind, only the daemon's ($out)"
 ok 'test "`grep -c . /proc/self/mountinfo`" = "`cat $TMP/mounts.before`"' "no mount left behind"
 nft delete table inet joblet
+nft delete table netdev joblet_net
 for b in joblet0 joblet1; do ip link del $b 2>/dev/null; done

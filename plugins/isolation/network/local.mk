@@ -1,5 +1,5 @@
 # isolation/network.  Included by Makefile.am.  It links core/net (libjlnet),
-# and with it libmnl and libnftables.
+# and with it libmnl (never libnftables: the rules are written as netlink).
 if BUILD_PLUGIN_ISOLATION_NETWORK
 plugin_LTLIBRARIES += isolation_network.la
 isolation_network_la_SOURCES = plugins/isolation/network/network.c

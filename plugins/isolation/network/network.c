@@ -10,14 +10,13 @@
  *   attach():  a veth pair: jv<short id> on the network's bridge (its port
  *              isolated on `isolated`), the peer made as eth0 straight in the
  *              job's network namespace; the job's nftables table (netdev
- *              ingress on jv<short id>: everything the job sends) before the
- *              link comes up.
- *   child():   inside the job: eth0 gets its address, comes up, and the
- *              default route goes via the gateway.
+ *              ingress on jv<short id>: everything the job sends), and eth0's
+ *              address, up and default route, before the host side comes up.
  *   stats():   net_rx_bytes / net_tx_bytes from the host side's counters.
  *   cleanup(), reap(): the interface and the table go; nothing found is fine.
  *
- * core/net does the netlink (libmnl) and nftables (libnftables) work.
+ * core/net does the netlink work (libmnl), rules included: the plugin does
+ * not load libnftables.
  */
 #define _GNU_SOURCE
 #include <config.h>
@@ -72,19 +71,17 @@ static int network_job(struct joblet_job *job, struct jl_net_job *ret)
 static int network_prepare(struct joblet_job *job, void **ret_state, struct joblet_error **err)
 {
 	struct jl_net_job j;
-	char *rules = NULL;
 	int r;
 
 	*ret_state = NULL;
 	if (!network_job(job, &j))
 		return 0;
 	/* Every value checked before the job is created. */
-	r = jl_net_job_rules(&j, &rules, err);
-	free(rules);
+	if ((r = jl_net_job_rules(&j, NULL, err)) < 0)
+		return r;
 	/* Its own network namespace, whatever the rest of the stack asks for. */
-	if (r == 0)
-		joblet_job_request_clone_flags(job, CLONE_NEWNET);
-	return r;
+	joblet_job_request_clone_flags(job, CLONE_NEWNET);
+	return 0;
 }
 
 /* The job's first process is in a network namespace other than ours. */
@@ -117,16 +114,6 @@ static int network_attach(struct joblet_job *job, void *state, int32_t pid,
 	if ((r = own_netns(pid, err)) < 0)
 		return r;
 	return jl_net_job_attach(&j, pid, err);
-}
-
-static int network_child(struct joblet_job *job, void *state, struct joblet_error **err)
-{
-	struct jl_net_job j;
-
-	(void)state;
-	if (!network_job(job, &j))
-		return 0;
-	return jl_net_job_configure(&j, err);
 }
 
 static int network_stats(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
@@ -180,7 +167,6 @@ static const struct joblet_isolation_ops network_ops = {
 	.probe = network_probe,
 	.prepare = network_prepare,
 	.attach = network_attach,
-	.child = network_child,
 	.stats = network_stats,
 	.finish = network_finish,
 	.cleanup = network_cleanup,
