@@ -54,15 +54,6 @@ static char *files_url(const char *base, const char *rel, const char *query)
 	return u;
 }
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : "";
-}
-
 static int64_t jnum(json_object *o, const char *key)
 {
 	json_object *v;
@@ -87,12 +78,12 @@ static void mode_text(const char *type, int64_t mode, char out[11])
 static void print_entry(json_object *e)
 {
 	char mode[11];
-	const char *target = jstr(e, "target");
+	const char *target = rnx_jstr(e, "target", "");
 
-	mode_text(jstr(e, "type"), jnum(e, "mode"), mode);
+	mode_text(rnx_jstr(e, "type", ""), jnum(e, "mode"), mode);
 	/* Names are the job's: control characters would drive the terminal. */
-	printf("%s %12lld  %-24s  ", mode, (long long)jnum(e, "size"), jstr(e, "mtime"));
-	for (const char *p = jstr(e, "name"); *p; p++)
+	printf("%s %12lld  %-24s  ", mode, (long long)jnum(e, "size"), rnx_jstr(e, "mtime", ""));
+	for (const char *p = rnx_jstr(e, "name", ""); *p; p++)
 		putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
 	if (*target) {
 		fputs(" -> ", stdout);
@@ -135,7 +126,7 @@ int rnx_files_list(const struct rnx_ctx *ctx, const char *base, const char *rel)
 	st = get_json(ctx, surl, NULL);
 	if (!st)
 		return JL_EXIT_FAILURE;
-	if (strcmp(jstr(st, "type"), "dir") != 0) {
+	if (strcmp(rnx_jstr(st, "type", ""), "dir") != 0) {
 		if (ctx->json)
 			printf("%s\n", json_object_to_json_string_ext(st, JSON_C_TO_STRING_PRETTY));
 		else
@@ -298,8 +289,8 @@ int rnx_files_download(const struct rnx_ctx *ctx, const char *base, const char *
 	st = get_json(ctx, surl, NULL);
 	if (!st)
 		return JL_EXIT_FAILURE;
-	s.folder = !strcmp(jstr(st, "type"), "dir");
-	mode = !strcmp(jstr(st, "type"), "file") ? jnum(st, "mode") : 0644;
+	s.folder = !strcmp(rnx_jstr(st, "type", ""), "dir");
+	mode = !strcmp(rnx_jstr(st, "type", ""), "file") ? jnum(st, "mode") : 0644;
 	json_object_put(st);
 	url = files_url(base, rel, s.folder ? "?archive=tar" : "");
 	if (!url || choose_dest(rel, out, s.folder, dest, sizeof(dest)) < 0) {

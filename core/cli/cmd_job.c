@@ -43,22 +43,6 @@ static int fail(struct joblet_error *e)
 	return JL_EXIT_FAILURE;
 }
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
-static const char *jstr0(json_object *o, const char *key)
-{
-	const char *s = jstr(o, key);
-
-	return s ? s : "";
-}
-
 static bool jint(json_object *o, const char *key, int64_t *ret)
 {
 	json_object *v;
@@ -215,11 +199,11 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 		json_object *o = json_tokener_parse(ev->data);
 
 		f->ended = true;
-		snprintf(f->state, sizeof(f->state), "%s", o ? jstr0(o, "state") : "");
+		snprintf(f->state, sizeof(f->state), "%s", o ? rnx_jstr(o, "state", "") : "");
 		f->has_exit = o && jint(o, "exit_code", &f->exit_code);
 		if (o)
 			jint(o, "signal", &f->signal);
-		snprintf(f->reason, sizeof(f->reason), "%s", o ? jstr0(o, "reason") : "");
+		snprintf(f->reason, sizeof(f->reason), "%s", o ? rnx_jstr(o, "reason", "") : "");
 		if (f->ctx->json && o && !f->out_broken) {
 			json_object_object_add(o, "stream", json_object_new_string("exit"));
 			puts(json_object_to_json_string_ext(
@@ -467,7 +451,7 @@ static int run_submit(struct run *run)
 	if (r)
 		return fail(e);
 	run->rec = json_tokener_parse(run->answer);
-	if (!run->rec || !jstr(run->rec, "id")) {
+	if (!run->rec || !rnx_jstr(run->rec, "id", NULL)) {
 		fprintf(stderr, "rnx: the node's answer to POST /v1/jobs was not understood\n");
 		return JL_EXIT_FAILURE;
 	}
@@ -477,23 +461,23 @@ static int run_submit(struct run *run)
 /* "Job ID STATE (when, why)" on where. */
 static void print_submitted(FILE *where, json_object *rec)
 {
-	const char *state = jstr0(rec, "state");
+	const char *state = rnx_jstr(rec, "state", "");
 	char when[64];
 
-	fprintf(where, "Job %s %s", jstr0(rec, "id"), state);
-	if (strcmp(state, "SCHEDULED") == 0 && jstr(rec, "cron")) {
-		local_time(jstr(rec, "scheduled"), when, sizeof(when));
-		fprintf(where, " (recurring `%s`; the first run starts %s)", jstr(rec, "cron"),
-			when);
+	fprintf(where, "Job %s %s", rnx_jstr(rec, "id", ""), state);
+	if (strcmp(state, "SCHEDULED") == 0 && rnx_jstr(rec, "cron", NULL)) {
+		local_time(rnx_jstr(rec, "scheduled", NULL), when, sizeof(when));
+		fprintf(where, " (recurring `%s`; the first run starts %s)",
+			rnx_jstr(rec, "cron", NULL), when);
 	} else if (strcmp(state, "SCHEDULED") == 0) {
-		local_time(jstr(rec, "scheduled"), when, sizeof(when));
+		local_time(rnx_jstr(rec, "scheduled", NULL), when, sizeof(when));
 		fprintf(where, " (starts %s)", when);
-	} else if (strcmp(state, "PENDING") == 0 && jstr(rec, "waiting"))
-		fprintf(where, " (%s)", jstr(rec, "waiting"));
-	if (jstr(rec, "cores"))
-		fprintf(where, " on cores %s", jstr(rec, "cores"));
-	if (jstr(rec, "reason"))
-		fprintf(where, ": %s", jstr(rec, "reason"));
+	} else if (strcmp(state, "PENDING") == 0 && rnx_jstr(rec, "waiting", NULL))
+		fprintf(where, " (%s)", rnx_jstr(rec, "waiting", NULL));
+	if (rnx_jstr(rec, "cores", NULL))
+		fprintf(where, " on cores %s", rnx_jstr(rec, "cores", NULL));
+	if (rnx_jstr(rec, "reason", NULL))
+		fprintf(where, ": %s", rnx_jstr(rec, "reason", NULL));
 	fprintf(where, "\n");
 }
 
@@ -501,13 +485,13 @@ static void print_submitted(FILE *where, json_object *rec)
 static int run_report(struct run *run)
 {
 	struct follow f = { .ctx = run->ctx };
-	const char *id = jstr(run->rec, "id");
+	const char *id = rnx_jstr(run->rec, "id", NULL);
 	int rc;
 
 	if (run->ctx->json && !run->follow)
 		rnx_print_json(run->answer);
 	else if (!run->follow || isatty(STDERR_FILENO) ||
-		 strcmp(jstr0(run->rec, "state"), "SCHEDULED") == 0)
+		 strcmp(rnx_jstr(run->rec, "state", ""), "SCHEDULED") == 0)
 		print_submitted(run->follow ? stderr : stdout, run->rec);
 	if (!run->follow)
 		return JL_EXIT_OK;
@@ -613,19 +597,20 @@ static int job_list(int argc, char **argv, void *userdata)
 		char when[64], code[16] = "-";
 		int64_t x;
 
-		local_time(jstr(j, "created"), when, sizeof(when));
+		local_time(rnx_jstr(j, "created", NULL), when, sizeof(when));
 		if (jint(j, "exit_code", &x))
 			snprintf(code, sizeof(code), "%lld", (long long)x);
-		if (jstr(j, "cron"))
+		if (rnx_jstr(j, "cron", NULL))
 			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %-16.16s  [cron %s] %.60s\n",
-			       jstr0(j, "id"), jstr0(j, "state"), code, when,
-			       jstr(j, "name") ? jstr(j, "name") : "-", jstr0(j, "owner"),
-			       jstr(j, "cron"), jstr0(j, "command"));
+			       rnx_jstr(j, "id", ""), rnx_jstr(j, "state", ""), code, when,
+			       rnx_jstr(j, "name", NULL) ? rnx_jstr(j, "name", NULL) : "-",
+			       rnx_jstr(j, "owner", ""), rnx_jstr(j, "cron", NULL),
+			       rnx_jstr(j, "command", ""));
 		else
 			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %-16.16s  %.60s\n",
-			       jstr0(j, "id"), jstr0(j, "state"), code, when,
-			       jstr(j, "name") ? jstr(j, "name") : "-", jstr0(j, "owner"),
-			       jstr0(j, "command"));
+			       rnx_jstr(j, "id", ""), rnx_jstr(j, "state", ""), code, when,
+			       rnx_jstr(j, "name", NULL) ? rnx_jstr(j, "name", NULL) : "-",
+			       rnx_jstr(j, "owner", ""), rnx_jstr(j, "command", ""));
 	}
 	json_object_put(arr);
 	return JL_EXIT_OK;
@@ -649,45 +634,49 @@ static void print_status_record(json_object *j)
 {
 	int64_t x;
 
-	printf("%-14s %s\n", "ID:", jstr0(j, "id"));
-	if (jstr(j, "name"))
-		printf("%-14s %s\n", "Name:", jstr(j, "name"));
-	printf("%-14s %s\n", "State:", jstr0(j, "state"));
-	if (jstr(j, "reason"))
-		printf("%-14s %s\n", "Reason:", jstr(j, "reason"));
-	if (jstr(j, "waiting"))
-		printf("%-14s %s\n", "Waiting:", jstr(j, "waiting"));
-	if (jstr(j, "cron")) {
+	printf("%-14s %s\n", "ID:", rnx_jstr(j, "id", ""));
+	if (rnx_jstr(j, "name", NULL))
+		printf("%-14s %s\n", "Name:", rnx_jstr(j, "name", NULL));
+	printf("%-14s %s\n", "State:", rnx_jstr(j, "state", ""));
+	if (rnx_jstr(j, "reason", NULL))
+		printf("%-14s %s\n", "Reason:", rnx_jstr(j, "reason", NULL));
+	if (rnx_jstr(j, "waiting", NULL))
+		printf("%-14s %s\n", "Waiting:", rnx_jstr(j, "waiting", NULL));
+	if (rnx_jstr(j, "cron", NULL)) {
 		int64_t runs = 0;
 
 		jint(j, "runs", &runs);
 		printf("%-14s %s (local time of the node; %lld runs made)\n",
-		       "Cron:", jstr(j, "cron"), (long long)runs);
+		       "Cron:", rnx_jstr(j, "cron", NULL), (long long)runs);
 	}
-	if (jstr(j, "parent"))
-		printf("%-14s %s (a run of that recurring job)\n", "Made by:", jstr(j, "parent"));
-	if (jstr(j, "cores"))
-		printf("%-14s %s (held by this job alone)\n", "Pinned cores:", jstr(j, "cores"));
+	if (rnx_jstr(j, "parent", NULL))
+		printf("%-14s %s (a run of that recurring job)\n",
+		       "Made by:", rnx_jstr(j, "parent", NULL));
+	if (rnx_jstr(j, "cores", NULL))
+		printf("%-14s %s (held by this job alone)\n",
+		       "Pinned cores:", rnx_jstr(j, "cores", NULL));
 	if (jint(j, "exit_code", &x))
 		printf("%-14s %lld\n", "Exit code:", (long long)x);
-	printf("%-14s %s\n", "Command:", jstr0(j, "command"));
-	printf("%-14s %s (%s)\n", "Owner:", jstr0(j, "owner"), jstr0(j, "owner_role"));
+	printf("%-14s %s\n", "Command:", rnx_jstr(j, "command", ""));
+	printf("%-14s %s (%s)\n", "Owner:", rnx_jstr(j, "owner", ""),
+	       rnx_jstr(j, "owner_role", ""));
 }
 
 /* When it was made, ran and ended, and what it used. */
 static void print_status_times(json_object *j)
 {
 	char a[64], b[64], d[64];
-	int64_t x, started = time_ns(jstr(j, "started")), ended = time_ns(jstr(j, "ended"));
+	int64_t x, started = time_ns(rnx_jstr(j, "started", NULL)),
+		   ended = time_ns(rnx_jstr(j, "ended", NULL));
 
-	local_time(jstr(j, "created"), a, sizeof(a));
+	local_time(rnx_jstr(j, "created", NULL), a, sizeof(a));
 	printf("%-14s %s\n", "Created:", a);
-	if (jstr(j, "scheduled")) {
-		local_time(jstr(j, "scheduled"), a, sizeof(a));
-		printf("%-14s %s\n", jstr(j, "cron") ? "Next run:" : "Scheduled:", a);
+	if (rnx_jstr(j, "scheduled", NULL)) {
+		local_time(rnx_jstr(j, "scheduled", NULL), a, sizeof(a));
+		printf("%-14s %s\n", rnx_jstr(j, "cron", NULL) ? "Next run:" : "Scheduled:", a);
 	}
-	local_time(jstr(j, "started"), a, sizeof(a));
-	local_time(jstr(j, "ended"), b, sizeof(b));
+	local_time(rnx_jstr(j, "started", NULL), a, sizeof(a));
+	local_time(rnx_jstr(j, "ended", NULL), b, sizeof(b));
 	printf("%-14s %s\n", "Started:", a);
 	if (ended) {
 		duration(ended - started, d, sizeof(d));
@@ -745,13 +734,13 @@ static void print_status_spec(json_object *spec)
 	json_object *v;
 
 	print_status_limits(spec);
-	if (jstr(spec, "cpu_cores"))
-		printf("%-14s %s\n", "CPU cores:", jstr(spec, "cpu_cores"));
-	if (jstr(spec, "runtime"))
-		printf("%-14s %s (%s)\n", "Runtime:", jstr(spec, "runtime"),
-		       jstr0(spec, "runtime_path"));
-	printf("%-14s %s\n", "Network:", jstr0(spec, "network"));
-	printf("%-14s %s\n", "Workdir:", jstr0(spec, "workdir"));
+	if (rnx_jstr(spec, "cpu_cores", NULL))
+		printf("%-14s %s\n", "CPU cores:", rnx_jstr(spec, "cpu_cores", NULL));
+	if (rnx_jstr(spec, "runtime", NULL))
+		printf("%-14s %s (%s)\n", "Runtime:", rnx_jstr(spec, "runtime", NULL),
+		       rnx_jstr(spec, "runtime_path", ""));
+	printf("%-14s %s\n", "Network:", rnx_jstr(spec, "network", ""));
+	printf("%-14s %s\n", "Workdir:", rnx_jstr(spec, "workdir", ""));
 	if (json_object_object_get_ex(spec, "env", &v))
 		print_env("Env:", v);
 	if (json_object_object_get_ex(spec, "secret_env", &v))
@@ -767,7 +756,7 @@ static void print_status_spec(json_object *spec)
 static void print_status(json_object *j)
 {
 	json_object *spec = NULL, *events = NULL;
-	const char *state = jstr0(j, "state");
+	const char *state = rnx_jstr(j, "state", "");
 	char a[64];
 
 	print_status_record(j);
@@ -779,18 +768,18 @@ static void print_status(json_object *j)
 	for (size_t i = 0; events && i < json_object_array_length(events); i++) {
 		json_object *ev = json_object_array_get_idx(events, i);
 
-		local_time(jstr(ev, "time"), a, sizeof(a));
-		printf("%-14s %s  %s%s%s\n", i ? "" : "History:", a, jstr0(ev, "state"),
-		       jstr(ev, "reason") ? ": " : "", jstr0(ev, "reason"));
+		local_time(rnx_jstr(ev, "time", NULL), a, sizeof(a));
+		printf("%-14s %s  %s%s%s\n", i ? "" : "History:", a, rnx_jstr(ev, "state", ""),
+		       rnx_jstr(ev, "reason", NULL) ? ": " : "", rnx_jstr(ev, "reason", ""));
 	}
 	if (strcmp(state, "RUNNING") == 0)
 		printf("\nFollow it with `rnx job log -f %s`; stop it with `rnx job stop %s`.\n",
-		       jstr0(j, "id"), jstr0(j, "id"));
+		       rnx_jstr(j, "id", ""), rnx_jstr(j, "id", ""));
 	else if (strcmp(state, "SCHEDULED") == 0 || strcmp(state, "PENDING") == 0)
-		printf("\nCancel it with `rnx job cancel %s`.\n", jstr0(j, "id"));
+		printf("\nCancel it with `rnx job cancel %s`.\n", rnx_jstr(j, "id", ""));
 	else
 		printf("\nIts output: `rnx job log %s`; remove it with `rnx job delete %s`.\n",
-		       jstr0(j, "id"), jstr0(j, "id"));
+		       rnx_jstr(j, "id", ""), rnx_jstr(j, "id", ""));
 }
 
 static int job_status(int argc, char **argv, void *userdata)
@@ -855,8 +844,9 @@ static int job_act(int argc, char **argv, struct rnx_ctx *ctx, const char *verb,
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if ((o = json_tokener_parse(answer))) {
-		const char *full = jstr(o, "id") ? jstr(o, "id") : jstr0(o, "deleted");
-		const char *state = jstr(o, "state");
+		const char *full = rnx_jstr(o, "id", NULL) ? rnx_jstr(o, "id", NULL)
+							   : rnx_jstr(o, "deleted", "");
+		const char *state = rnx_jstr(o, "state", NULL);
 
 		if (state && strcmp(state, "RUNNING") == 0)
 			printf("job %s is stopping (SIGTERM, then SIGKILL after the grace period)\n",

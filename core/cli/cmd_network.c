@@ -14,34 +14,6 @@
 #include "common/cli.h"
 
 /* A body to the node: 0 with the answer in *ret (new string), or -1 after printing the error. */
-static int request_body(const struct rnx_ctx *ctx, const char *method, const char *path,
-			const char *body, char **ret)
-{
-	struct joblet_error *e = NULL;
-	struct rnx_api *api = NULL;
-	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
-
-	if (r == 0)
-		r = rnx_api_request(api, method, path, body, body ? strlen(body) : 0, ret, NULL,
-				    &e);
-	rnx_api_free(api);
-	if (r < 0) {
-		rnx_print_error(e);
-		joblet_error_free(e);
-		return -1;
-	}
-	return 0;
-}
-
-static const char *jstr(json_object *o, const char *key, const char *dflt)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : dflt;
-}
-
 /* The allow-list of a network as "a,b" (or "any"). */
 static void allow_text(json_object *o, char *buf, size_t size)
 {
@@ -69,12 +41,12 @@ static void print_networks(json_object *arr)
 		char allow[512];
 
 		allow_text(o, allow, sizeof(allow));
-		printf("%-20s %-18s %-16s %-5lld %-20s %s\n", jstr(o, "name", "?"),
-		       jstr(o, "cidr", "?"), jstr(o, "bridge", "?"),
+		printf("%-20s %-18s %-16s %-5lld %-20s %s\n", rnx_jstr(o, "name", "?"),
+		       rnx_jstr(o, "cidr", "?"), rnx_jstr(o, "bridge", "?"),
 		       json_object_object_get_ex(o, "jobs", &v)
 			       ? (long long)json_object_get_int64(v)
 			       : 0LL,
-		       jstr(o, "owner", "(built in)"), allow);
+		       rnx_jstr(o, "owner", "(built in)"), allow);
 	}
 }
 
@@ -83,6 +55,7 @@ static int network_list(int argc, char **argv, void *userdata)
 	struct rnx_ctx *ctx = userdata;
 	char *answer = NULL;
 	json_object *arr;
+	int r = JL_EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -98,10 +71,10 @@ static int network_list(int argc, char **argv, void *userdata)
 	else if (arr && json_object_is_type(arr, json_type_array))
 		print_networks(arr);
 	else
-		fprintf(stderr, "rnx: the node's answer was not understood\n");
+		r = rnx_not_understood();
 	json_object_put(arr);
 	free(answer);
-	return JL_EXIT_OK;
+	return r;
 }
 
 /* NAME --cidr=CIDR [--allow=ENTRY]... [--json] into o; 0, or the usage error's status. */
@@ -148,9 +121,9 @@ static int network_create(int argc, char **argv, void *userdata)
 	char *answer = NULL;
 	int r = create_args(argc, argv, ctx, o);
 
-	if (r == 0 &&
-	    request_body(ctx, "POST", "/v1/networks",
-			 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), &answer) < 0)
+	if (r == 0 && rnx_request_with(ctx, "POST", "/v1/networks",
+				       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+				       &answer) < 0)
 		r = JL_EXIT_FAILURE;
 	json_object_put(o);
 	if (r)
@@ -159,8 +132,8 @@ static int network_create(int argc, char **argv, void *userdata)
 	if (ctx->json)
 		rnx_print_json(answer);
 	else
-		printf("network %s created: %s on bridge %s\n", jstr(got, "name", "?"),
-		       jstr(got, "cidr", "?"), jstr(got, "bridge", "?"));
+		printf("network %s created: %s on bridge %s\n", rnx_jstr(got, "name", "?"),
+		       rnx_jstr(got, "cidr", "?"), rnx_jstr(got, "bridge", "?"));
 	json_object_put(got);
 	free(answer);
 	return JL_EXIT_OK;

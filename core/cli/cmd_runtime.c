@@ -37,15 +37,16 @@ static bool spec_ok(const char *s)
 static int call(struct rnx_ctx *ctx, const char *method, const char *path, int32_t what)
 {
 	char *answer = NULL;
+	int r = JL_EXIT_OK;
 
 	if (rnx_request(ctx, method, path, &answer) < 0)
 		return JL_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);
 	else if (jl_runtime_print_text(stdout, stderr, "rnx", what, answer) < 0)
-		fprintf(stderr, "rnx: the node's answer was not understood\n");
+		r = rnx_not_understood();
 	free(answer);
-	return JL_EXIT_OK;
+	return r;
 }
 
 /* One NAME[@VERSION] and --json. */
@@ -140,25 +141,16 @@ struct install {
 	char *error;
 };
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 static int on_install_event(void *userdata, const struct rnx_sse_event *ev)
 {
 	struct install *in = userdata;
 	json_object *o = json_tokener_parse(ev->data), *v;
 
 	if (strcmp(ev->event, "progress") == 0 && o && !in->ctx->json) {
-		const char *phase = jstr(o, "phase");
+		const char *phase = rnx_jstr(o, "phase", NULL);
 		struct jl_install_progress p = {
-			sizeof(p), 0, jstr(o, "name"),	 jstr(o, "version"), 0,
-			-1,	   0, jstr(o, "message")
+			sizeof(p), 0, rnx_jstr(o, "name", NULL),   rnx_jstr(o, "version", NULL), 0,
+			-1,	   0, rnx_jstr(o, "message", NULL)
 		};
 
 		p.phase = !phase			      ? 0
@@ -184,7 +176,8 @@ static int on_install_event(void *userdata, const struct rnx_sse_event *ev)
 		if (o)
 			json_object_object_get_ex(o, "error", &e);
 		free(in->error);
-		in->error = strdup(e && jstr(e, "message") ? jstr(e, "message") : ev->data);
+		in->error = strdup(e && rnx_jstr(e, "message", NULL) ? rnx_jstr(e, "message", NULL)
+								     : ev->data);
 	}
 	json_object_put(o);
 	return 0;

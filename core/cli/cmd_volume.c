@@ -17,26 +17,6 @@
 #include "common/cli.h"
 #include "job/volume_ref.h"
 
-/* One request with an optional JSON body; prints its error and returns -1, or 0. */
-static int volume_request(struct rnx_ctx *ctx, const char *method, const char *path,
-			  const char *body, char **ret_answer)
-{
-	struct joblet_error *e = NULL;
-	struct rnx_api *api = NULL;
-	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
-
-	if (r == 0)
-		r = rnx_api_request(api, method, path, body, body ? strlen(body) : 0, ret_answer,
-				    NULL, &e);
-	rnx_api_free(api);
-	if (r < 0) {
-		rnx_print_error(e);
-		joblet_error_free(e);
-		return -1;
-	}
-	return 0;
-}
-
 /* Bytes for people: 512MiB, 2.0GiB. */
 static void size_text(int64_t n, char *buf, size_t size)
 {
@@ -90,7 +70,7 @@ static int volume_create(int argc, char **argv, void *userdata)
 		json_object_object_add(o, "type", json_object_new_string(type));
 	body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
-	r = body ? volume_request(ctx, "POST", "/v1/volumes", body, &answer) : -1;
+	r = body ? rnx_request_with(ctx, "POST", "/v1/volumes", body, &answer) : -1;
 	free(body);
 	if (r < 0)
 		return JL_EXIT_FAILURE;
@@ -155,7 +135,7 @@ static int volume_list(int argc, char **argv, void *userdata)
 		else
 			return rnx_usage("rnx volume list", "unknown option", argv[i]);
 	}
-	if (volume_request(ctx, "GET", "/v1/volumes", NULL, &answer) < 0)
+	if (rnx_request_with(ctx, "GET", "/v1/volumes", NULL, &answer) < 0)
 		return JL_EXIT_FAILURE;
 	if (ctx->json) {
 		rnx_print_json(answer);
@@ -166,8 +146,7 @@ static int volume_list(int argc, char **argv, void *userdata)
 	free(answer);
 	if (!arr || !json_object_is_type(arr, json_type_array)) {
 		json_object_put(arr);
-		fprintf(stderr, "rnx: the node's answer was not understood\n");
-		return JL_EXIT_FAILURE;
+		return rnx_not_understood();
 	}
 	if (json_object_array_length(arr) == 0)
 		printf("no volumes\n");
@@ -196,7 +175,7 @@ static int volume_remove(int argc, char **argv, void *userdata)
 	if (!name || !jl_volume_name_valid(name))
 		return rnx_usage("rnx volume remove", "give the NAME of a volume", name);
 	snprintf(path, sizeof(path), "/v1/volumes/%s", name);
-	if (volume_request(ctx, "DELETE", path, NULL, &answer) < 0)
+	if (rnx_request_with(ctx, "DELETE", path, NULL, &answer) < 0)
 		return JL_EXIT_FAILURE;
 	if (ctx->json)
 		rnx_print_json(answer);

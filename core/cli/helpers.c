@@ -32,14 +32,16 @@ void rnx_print_json(const char *json)
 	json_object_put(o);
 }
 
-int rnx_request(const struct rnx_ctx *ctx, const char *method, const char *path, char **ret_body)
+int rnx_request_with(const struct rnx_ctx *ctx, const char *method, const char *path,
+		     const char *body, char **ret_body)
 {
 	struct joblet_error *e = NULL;
 	struct rnx_api *api = NULL;
 	int r = rnx_api_open(ctx->config_path, ctx->node, &api, &e);
 
 	if (r == 0)
-		r = rnx_api_request(api, method, path, NULL, 0, ret_body, NULL, &e);
+		r = rnx_api_request(api, method, path, body, body ? strlen(body) : 0, ret_body,
+				    NULL, &e);
 	rnx_api_free(api);
 	if (r < 0) {
 		rnx_print_error(e);
@@ -47,6 +49,26 @@ int rnx_request(const struct rnx_ctx *ctx, const char *method, const char *path,
 		return -1;
 	}
 	return 0;
+}
+
+int rnx_request(const struct rnx_ctx *ctx, const char *method, const char *path, char **ret_body)
+{
+	return rnx_request_with(ctx, method, path, NULL, ret_body);
+}
+
+int rnx_not_understood(void)
+{
+	fprintf(stderr, "rnx: the node's answer was not understood\n");
+	return JL_EXIT_FAILURE;
+}
+
+const char *rnx_jstr(json_object *o, const char *key, const char *dflt)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : dflt;
 }
 
 void rnx_print_error(const struct joblet_error *e)

@@ -2,6 +2,7 @@
 #ifndef RNX_H
 #define RNX_H
 
+#include <json.h>
 #include <stdbool.h>
 
 #include <joblet/error.h>
@@ -36,6 +37,15 @@ void rnx_print_json(const char *json);
  * answer in *ret_body (new string), or -1 after printing the error.
  */
 int rnx_request(const struct rnx_ctx *ctx, const char *method, const char *path, char **ret_body);
+/* The same with a JSON body (NULL: none). */
+int rnx_request_with(const struct rnx_ctx *ctx, const char *method, const char *path,
+		     const char *body, char **ret_body);
+
+/* "the node's answer was not understood" on stderr; returns JL_EXIT_FAILURE. */
+int rnx_not_understood(void);
+
+/* The string member key of o, or dflt when it has none (or it is not a string). */
+const char *rnx_jstr(json_object *o, const char *key, const char *dflt);
 
 /*
  * Result files (cmd_files.c) under the API path base (/v1/jobs/ID/files):
