@@ -9,6 +9,7 @@
 
 #include "base/util.h"
 #include "job/job_net.h"
+#include "job/job_schema.h"
 
 void jl_job_net_free(struct jl_job_net *n)
 {
@@ -42,24 +43,12 @@ void jl_job_net_view(struct jl_job_net *n)
 	};
 }
 
-static json_object *strv(char *const *v)
-{
-	json_object *a = json_object_new_array();
-
-	for (; a && v && *v; v++)
-		if (json_object_array_add(a, json_object_new_string(*v)) < 0) {
-			json_object_put(a);
-			return NULL;
-		}
-	return a;
-}
-
 int jl_job_net_to_json(const struct jl_job_net *n, json_object **ret, struct joblet_error **err)
 {
 	json_object *o = json_object_new_object();
 	const char *keys[] = { "network", "bridge", "table", "address", "gateway" };
 	const char *vals[] = { n->network, n->bridge, n->table, n->address, n->gateway };
-	json_object *allow = strv(n->allow), *dns = strv(n->dns);
+	json_object *allow = jl_strv_json(n->allow), *dns = jl_strv_json(n->dns);
 
 	if (!o || !allow || !dns)
 		goto oom;

@@ -456,7 +456,7 @@ struct writer {
 	json_object *uploads;		      /* JL_JOB_ANSWER: consumed */
 };
 
-static json_object *strv_json(char *const *v)
+json_object *jl_strv_json(char *const *v)
 {
 	json_object *a = json_object_new_array();
 
@@ -555,7 +555,7 @@ static int uploads_json(const struct writer *w, char **paths, json_object **ret,
 			struct joblet_error **err)
 {
 	if (w->view == JL_JOB_FILE) {
-		*ret = strv_json(paths);
+		*ret = jl_strv_json(paths);
 		return 0;
 	}
 	if (w->view == JL_JOB_ANSWER) {
@@ -577,7 +577,7 @@ static int field_json(const struct writer *w, const struct jl_job_field *f,
 	switch (f->kind) {
 	case JL_JOB_ARGV:
 	case JL_JOB_LIST:
-		*ret = strv_json(*MEMBER(char **, s, f));
+		*ret = jl_strv_json(*MEMBER(char **, s, f));
 		break;
 	case JL_JOB_ENV:
 		*ret = env_json(*MEMBER(char **, s, f), w->view, f->views & JL_JOB_SECRET);
