@@ -87,6 +87,29 @@ wait_until() {
 	done
 }
 
+# tap_outside PID [SH]: the "internet" of the network tests: the network
+# namespace of process PID (one of the test's own) joined to this one by the
+# veth pair d0 (10.99.0.1, here) / o0 (10.99.0.2, there, this side's default
+# route), with 203.0.113.10, .20, .53 and 169.254.169.254 on its loopback;
+# then SH runs in it.
+tap_outside() {
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		test "`readlink /proc/$1/ns/net`" != "`readlink /proc/self/ns/net`" && break
+		sleep 0.1
+	done
+	ip link add d0 type veth peer name o0 netns "$1" &&
+		ip addr add 10.99.0.1/24 dev d0 && ip link set d0 up &&
+		ip route add default via 10.99.0.2 &&
+		nsenter -t "$1" -n sh -c "
+			ip link set lo up
+			ip addr add 10.99.0.2/24 dev o0
+			ip link set o0 up
+			for a in 203.0.113.10 203.0.113.20 203.0.113.53 169.254.169.254; do
+				ip addr add \$a/32 dev lo
+			done
+			${2:-}"
+}
+
 has() {
 	case "$2" in *"$1"*) return 0 ;; *) return 1 ;; esac
 }

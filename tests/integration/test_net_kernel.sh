@@ -42,21 +42,7 @@ cleanup_all() {
 	wait 2>/dev/null
 }
 trap 'cleanup_all; tap_exit' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	test "`readlink /proc/$opid/ns/net`" != "`readlink /proc/self/ns/net`" && break
-	sleep 0.1
-done
-ip link add d0 type veth peer name o0 netns "$opid"
-ip addr add 10.99.0.1/24 dev d0
-ip link set d0 up
-ip route add default via 10.99.0.2
-nsenter -t "$opid" -n sh -c '
-	ip link set lo up
-	ip addr add 10.99.0.2/24 dev o0
-	ip link set o0 up
-	for a in 203.0.113.10 203.0.113.20 203.0.113.53 169.254.169.254; do
-		ip addr add $a/32 dev lo
-	done'
+tap_outside "$opid"
 nsenter -t "$opid" -n "$driver" serve 203.0.113.10 80 203.0.113.10 8080 203.0.113.20 80 \
 	203.0.113.53 53 169.254.169.254 80 &
 bg="$bg $!"

@@ -48,23 +48,7 @@ cleanup_all() {
 	done
 }
 trap 'cleanup_all; tap_exit' EXIT
-for i in `seq 20`; do
-	test "`readlink /proc/$opid/ns/net`" != "`readlink /proc/self/ns/net`" && break
-	sleep 0.1
-done
-ip link add d0 type veth peer name o0 netns "$opid"
-ip addr add 10.99.0.1/24 dev d0
-ip link set d0 up
-ip route add default via 10.99.0.2
-nsenter -t "$opid" -n sh -c '
-	ip link set lo up
-	ip addr add 10.99.0.2/24 dev o0
-	ip link set o0 up
-	for a in 203.0.113.10 203.0.113.20 203.0.113.53 169.254.169.254; do
-		ip addr add $a/32 dev lo
-	done
-	ip route add 172.16.0.0/12 via 10.99.0.1
-	ip route add 10.0.0.0/8 via 10.99.0.1'
+tap_outside "$opid" "ip route add 172.16.0.0/12 via 10.99.0.1; ip route add 10.0.0.0/8 via 10.99.0.1"
 nsenter -t "$opid" -n "$driver" serve 203.0.113.10 80 203.0.113.20 80 169.254.169.254 80 &
 bg="$bg $!"
 ip -o link | awk '{ print $2 }' | grep -v '^joblet[01]' | sort >"$TMP/links.before"
