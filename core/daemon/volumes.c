@@ -370,7 +370,9 @@ int volumes_mount_all(struct volumes *v)
 /* ------------------------------------------------------------------ create */
 
 struct totals {
-	int64_t fs, memory;
+	const char *owner;
+	int64_t fs, memory;		/* every volume's bytes, by type */
+	int64_t user_count, user_bytes; /* owner's volumes, of both types */
 };
 
 static int add_total(const struct volume_record *rec, void *userdata)
@@ -381,14 +383,42 @@ static int add_total(const struct volume_record *rec, void *userdata)
 		t->memory += rec->size_bytes;
 	else
 		t->fs += rec->size_bytes;
+	if (rec->owner && strcmp(rec->owner, t->owner) == 0) {
+		t->user_count++;
+		t->user_bytes += rec->size_bytes;
+	}
 	return 0;
 }
 
-/* The name, type and size are valid, and fit volumes.max_total / max_memory_total. */
+/* One owner's share: volumes.max_per_user and volumes.max_user_total (-1: no bound). */
+static int check_user_share(struct volumes *v, const struct volume_record *rec,
+			    const struct totals *t, struct joblet_error **err)
+{
+	int64_t count = v->cfg->volumes_max_per_user, bytes = v->cfg->volumes_max_user_total;
+
+	if (count >= 0 && t->user_count >= count)
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"volume `%s` is refused: `%s` has %lld volumes, as many as volumes.max_per_user allows; remove one first",
+			rec->name, rec->owner, (long long)t->user_count);
+	if (bytes >= 0 && rec->size_bytes > bytes - t->user_bytes)
+		return joblet_error_set(
+			err, JOBLET_E_LIMIT, 0,
+			"volume `%s` of %lld MiB does not fit: one user's volumes may hold %lld MiB together (volumes.max_user_total) and `%s` has %lld MiB; remove a volume or choose a smaller size",
+			rec->name, (long long)(rec->size_bytes >> 20), (long long)(bytes >> 20),
+			rec->owner, (long long)(t->user_bytes >> 20));
+	return 0;
+}
+
+/*
+ * The name is valid and free, the type and size valid, and they fit
+ * volumes.max_total / max_memory_total and the owner's share.
+ */
 static int check_new(struct volumes *v, const struct volume_record *rec, struct joblet_error **err)
 {
 	bool memory = strcmp(rec->type, "memory") == 0;
-	struct totals t = { 0, 0 };
+	struct totals t = { .owner = rec->owner };
+	struct volume_record old;
 	int64_t min = memory ? MIN_MEMORY_SIZE : MIN_FS_SIZE;
 	int64_t max = memory ? v->cfg->volumes_max_memory_total : v->cfg->volumes_max_total;
 	int r;
@@ -398,6 +428,13 @@ static int check_new(struct volumes *v, const struct volume_record *rec, struct 
 			err, JOBLET_E_INVALID, 0,
 			"volume name `%s` is not valid: 1 to 63 letters, digits, `-` or `_`",
 			rec->name);
+	/* A name taken says so, whatever else is wrong. */
+	if (store_volume_get(v->store, rec->name, &old, NULL) == 0) {
+		volume_record_done(&old);
+		return joblet_error_set(err, JOBLET_E_EXISTS, 0,
+					"volume `%s` exists already; choose another name",
+					rec->name);
+	}
 	if (!memory && strcmp(rec->type, "filesystem") != 0)
 		return joblet_error_set(err, JOBLET_E_INVALID, 0,
 					"volume type `%s` is not valid: filesystem or memory",
@@ -416,7 +453,7 @@ static int check_new(struct volumes *v, const struct volume_record *rec, struct 
 			(long long)(max >> 20),
 			memory ? "volumes.max_memory_total" : "volumes.max_total",
 			(long long)((memory ? t.memory : t.fs) >> 20));
-	return 0;
+	return check_user_share(v, rec, &t, err);
 }
 
 /* The ext4 image: every block allocated now, so writing never takes more of the host. */
@@ -484,7 +521,6 @@ int volumes_create(struct volumes *v, const char *name, const char *type, int64_
 		   const char *owner, struct volume_record *ret, struct joblet_error **err)
 {
 	struct volume_record rec = { .size_bytes = size_bytes, .created_ns = now_ns() };
-	struct volume_record old;
 	char dir[4200], lost[4200];
 	int r;
 
@@ -496,12 +532,6 @@ int volumes_create(struct volumes *v, const char *name, const char *type, int64_
 	pthread_mutex_lock(&v->lock);
 	if ((r = check_new(v, &rec, err)) < 0)
 		goto out;
-	if (store_volume_get(v->store, rec.name, &old, NULL) == 0) {
-		volume_record_done(&old);
-		r = joblet_error_set(err, JOBLET_E_EXISTS, 0,
-				     "volume `%s` exists already; choose another name", rec.name);
-		goto out;
-	}
 	/* What a create that crashed half-way left behind goes first. */
 	if ((r = remove_files(v, rec.name, rec.type, err)) < 0)
 		goto out;

@@ -36,7 +36,9 @@ write_stack_config "$TMP/base.yml" "$cgbase" "  uid_range: $first-$last
   grace_period: 1s
 volumes:
   max_total: 96MiB
-  max_memory_total: 16MiB"
+  max_memory_total: 16MiB
+  max_per_user: 3
+  max_user_total: 48MiB"
 DAEMON_BASE_YML=$TMP/base.yml
 export DAEMON_BASE_YML
 VOLS=$TMP/state/volumes
@@ -75,6 +77,20 @@ kurl developer -X POST -d '{"name":"bad.name","size":16777216}' "$URL/v1/volumes
 ok 'test "$code" = 400' "... and a 400 from the API"
 kurl developer -X POST -d '{"name":"vfs","size":"16MiB"}' "$URL/v1/volumes"
 ok 'test "$code" = 409' "a name taken is a 409"
+# One owner's share: developer holds 40 MiB in two volumes.
+rnx developer volume create vx --size=16MiB
+ok 'test $rc -ne 0 && has "volumes.max_user_total" "$err" && test "`vol_mounts`" -eq 2' \
+	"a volume past the owner's volumes.max_user_total is refused, naming the setting"
+rnx admin volume create vadm --size=16MiB
+ok 'test $rc -eq 0' "... while another user may still create one"
+rnx developer volume create v3 --size=4 --type=memory
+ok 'test $rc -eq 0' "a third volume of the developer fits its share"
+rnx developer volume create v4 --size=1 --type=memory
+ok 'test $rc -ne 0 && has "volumes.max_per_user" "$err"' \
+	"a fourth is refused by volumes.max_per_user, naming the setting"
+rnx admin volume remove vadm
+rnx developer volume remove v3
+ok 'test $rc -eq 0 && test "`vol_mounts`" -eq 2' "... and the extra volumes are removed"
 
 # ------------------------------------------------------------------ shared between uids
 rnx developer job run -f --volume=vfs --volume=vmem -- sh -c \

@@ -212,6 +212,8 @@ static const struct key_def networks_keys[] = {
 static const struct key_def volumes_keys[] = {
 	{ "max_total", KEY_SIZE, FIELD(volumes_max_total), NULL },
 	{ "max_memory_total", KEY_SIZE, FIELD(volumes_max_memory_total), NULL },
+	{ "max_per_user", KEY_LIMIT, FIELD(volumes_max_per_user), NULL },
+	{ "max_user_total", KEY_SIZE_LIMIT, FIELD(volumes_max_user_total), NULL },
 	{ "owner_id", KEY_COUNT, FIELD(volumes_owner_id), NULL },
 	{ NULL },
 };
@@ -315,6 +317,8 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->oci_ids_per_container = JL_OCI_IDS_PER_CONTAINER;
 	cfg->volumes_max_total = INT64_C(16) << 30;
 	cfg->volumes_max_memory_total = INT64_C(1) << 30;
+	cfg->volumes_max_per_user = 32;
+	cfg->volumes_max_user_total = -1;
 	cfg->volumes_owner_id = JL_VOLUMES_OWNER_ID_DEFAULT;
 	cfg->grace_period_s = 5;
 	cfg->default_max_pids = 1024;

@@ -135,7 +135,9 @@ struct jl_config {
 	/* volumes.*: the daemon's volumes (docs/volumes.md). */
 	int64_t volumes_max_total;	  /* volumes.max_total: bytes of all filesystem volumes */
 	int64_t volumes_max_memory_total; /* volumes.max_memory_total: bytes of all memory ones */
-	int64_t volumes_owner_id;	  /* volumes.owner_id: the uid and gid files have on disk */
+	int64_t volumes_max_per_user; /* volumes.max_per_user: volumes of one owner; -1 unlimited */
+	int64_t volumes_max_user_total; /* volumes.max_user_total: their bytes; -1 unlimited */
+	int64_t volumes_owner_id;	/* volumes.owner_id: the uid and gid files have on disk */
 };
 
 /* The highest uid or gid a job may have ((uid_t)-1 means "unchanged" to the kernel). */

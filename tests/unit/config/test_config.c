@@ -393,14 +393,20 @@ START_TEST(test_volumes)
 	ck_assert_int_eq(cfg->volumes_max_total, INT64_C(16) << 30);
 	ck_assert_int_eq(cfg->volumes_max_memory_total, INT64_C(1) << 30);
 	ck_assert_int_eq(cfg->volumes_owner_id, 69999);
+	ck_assert_int_eq(cfg->volumes_max_per_user, 32);
+	ck_assert_int_eq(cfg->volumes_max_user_total, -1);
 	jl_config_free(cfg);
-	cfg = load_ok(
-		"volumes:\n  max_total: 100GiB\n  max_memory_total: 2GiB\n  owner_id: 68000\n");
+	cfg = load_ok("volumes:\n  max_total: 100GiB\n  max_memory_total: 2GiB\n  owner_id: 68000\n"
+		      "  max_per_user: unlimited\n  max_user_total: 4GiB\n");
 	ck_assert_int_eq(cfg->volumes_max_total, INT64_C(100) << 30);
 	ck_assert_int_eq(cfg->volumes_max_memory_total, INT64_C(2) << 30);
 	ck_assert_int_eq(cfg->volumes_owner_id, 68000);
+	ck_assert_int_eq(cfg->volumes_max_per_user, -1);
+	ck_assert_int_eq(cfg->volumes_max_user_total, INT64_C(4) << 30);
 	jl_config_free(cfg);
 	load_bad("volumes:\n  max_total: lots\n", "line 2", "a size");
+	load_bad("volumes:\n  max_per_user: 0\n", "volumes.max_per_user", "unlimited");
+	load_bad("volumes:\n  max_user_total: some\n", "volumes.max_user_total", "a size");
 	load_bad("volumes:\n  owner_id: 0\n", "line 2", NULL);
 	load_bad("volumes:\n  owner_id: 70001\n", "volumes.owner_id 70001", "isolation.uid_range");
 	load_bad("volumes:\n  owner_id: 1073741830\n", "volumes.owner_id", "oci.uid_range");
