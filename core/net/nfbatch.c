@@ -324,9 +324,9 @@ const void *jl_nfb_data(const struct jl_nfb *b, size_t *ret_len)
 }
 
 /* Count the acknowledgements of one read; the first error's errno into *first_err. */
-static void acks(const char *buf, size_t n, uint32_t *count, int *first_err)
+static void acks(const void *buf, size_t n, uint32_t *count, int *first_err)
 {
-	const struct nlmsghdr *h = (const struct nlmsghdr *)(const void *)buf;
+	const struct nlmsghdr *h = buf;
 	int len = (int)n;
 
 	for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
@@ -348,7 +348,7 @@ int jl_nfb_commit(struct jl_nfb *b, struct joblet_error **err)
 	struct nlmsghdr *end;
 	uint32_t n_acks = 0;
 	int first_err = 0;
-	char rbuf[8192];
+	uint32_t rbuf[2048]; /* netlink messages are 4-byte aligned */
 	ssize_t n;
 
 	if (b->n_msgs == 0)
