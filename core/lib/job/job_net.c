@@ -9,7 +9,6 @@
 
 #include "base/util.h"
 #include "job/job_net.h"
-#include "job/job_schema.h"
 
 void jl_job_net_free(struct jl_job_net *n)
 {
@@ -41,6 +40,19 @@ void jl_job_net_view(struct jl_job_net *n)
 		.dns = (const char *const *)n->dns,
 		.max_net_bps = n->max_net_bps,
 	};
+}
+
+/* A NULL-ended string list as a JSON array of strings (job_net.h). */
+json_object *jl_strv_json(char *const *v)
+{
+	json_object *a = json_object_new_array();
+
+	for (; a && v && *v; v++)
+		if (json_object_array_add(a, json_object_new_string(*v)) < 0) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
 }
 
 int jl_job_net_to_json(const struct jl_job_net *n, json_object **ret, struct joblet_error **err)

@@ -49,4 +49,10 @@ int jl_job_net_from_json(json_object *v, struct jl_job_net **ret, struct joblet_
 /* Fill n->view from n's fields (again after changing them). */
 JL_API void jl_job_net_view(struct jl_job_net *n);
 
+/*
+ * A NULL-ended string list as a JSON array of strings; NULL when out of
+ * memory.  Within libjoblet (job_schema.c uses it too).
+ */
+json_object *jl_strv_json(char *const *v);
+
 #endif /* JL_JOB_NET_H */

@@ -12,6 +12,7 @@
 #include "base/cpuset.h"
 #include "base/timefmt.h"
 #include "base/util.h"
+#include "job/job_net.h"
 #include "job/job_schema.h"
 #include "job/job_secrets.h"
 #include "job/job_spec.h"
@@ -455,18 +456,6 @@ struct writer {
 	const struct jl_job_request_out *out; /* JL_JOB_REQUEST */
 	json_object *uploads;		      /* JL_JOB_ANSWER: consumed */
 };
-
-json_object *jl_strv_json(char *const *v)
-{
-	json_object *a = json_object_new_array();
-
-	for (; a && v && *v; v++)
-		if (json_object_array_add(a, json_object_new_string(*v)) < 0) {
-			json_object_put(a);
-			return NULL;
-		}
-	return a;
-}
 
 /* KEY=VALUE entries as an object; secret values as `***` in answers and spec.json. */
 static json_object *env_json(char *const *env, unsigned view, bool secret)

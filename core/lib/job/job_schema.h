@@ -82,10 +82,6 @@ struct jl_job_field {
 	const char *answer_unset; /* JL_JOB_STRING: what answers show when unset, or NULL (null) */
 };
 
-/* A NULL-ended string list as a JSON array of strings; NULL when out of memory.  Within libjoblet.
- */
-json_object *jl_strv_json(char *const *v);
-
 /* The table, in the order of the keys in every JSON view; *ret_n fields. */
 JL_API const struct jl_job_field *jl_job_schema(size_t *ret_n);
 
