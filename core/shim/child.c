@@ -309,6 +309,8 @@ static __attribute__((noreturn)) void child_start_job(const struct shim_child *c
 	/* Without a pid namespace of the job's own, orphans come to init all the same. */
 	if (getpid() != 1)
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* Named before the job exists: its first look at /proc/1 sees no host path. */
+	shim_init_name();
 	pid = fork();
 	if (pid < 0)
 		child_failf(c->report_fd, "cannot start the job's process: %s", strerror(errno));

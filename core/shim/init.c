@@ -39,10 +39,10 @@ void shim_init_signals(sigset_t *ret_set)
 
 /*
  * /proc/1/cmdline would show the shim's command line, host paths included:
- * the job sees "joblet-init" instead.  argv[] ends with a NUL; making the
+ * the job sees "joblet-init" instead (shim.h).  argv[] ends with a NUL; making the
  * last byte of the area non-NUL tells the kernel to stop at our first NUL.
  */
-static void name_ourselves(void)
+void shim_init_name(void)
 {
 	static const char name[] = "joblet-init";
 	char buf[1024];
@@ -122,7 +122,6 @@ void shim_init_main(pid_t job, int status_fd, const sigset_t *set, bool signals_
 	int wstatus = 0;
 
 	close_all_but(status_fd);
-	name_ourselves();
 	/* No one, not even a process of the same uid, attaches to init or reads its memory. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (;;) {

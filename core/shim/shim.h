@@ -129,6 +129,12 @@ __attribute__((noreturn)) void shim_child_main(const struct shim_child *c);
 void shim_init_signals(sigset_t *ret_set);
 
 /*
+ * What /proc/1/cmdline and comm show of init: "joblet-init", no host path.
+ * Called before the job's command is forked, so the job never sees more.
+ */
+void shim_init_name(void);
+
+/*
  * The job's init (its PID 1 when the job has a pid namespace), with its
  * command forked as job (in the process group job) and the signals of set
  * blocked: closes every fd but status_fd, forwards SIGTERM, SIGINT, SIGHUP,
