@@ -205,10 +205,14 @@ int jl_nl_link_set(struct jl_nl *nl, uint32_t ifindex, const char *name, uint32_
 	if (alias)
 		mnl_attr_put_strz(h, IFLA_IFALIAS, alias);
 	r = talk(nl, h, NULL, NULL);
+	if (r < 0 && ifindex)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
+					"cannot bring up interface %u or put it on its bridge",
+					ifindex);
 	if (r < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, -r,
 					"cannot bring up interface `%s` or put it on its bridge",
-					ifindex ? "" : name);
+					name);
 	return 0;
 }
 

@@ -40,7 +40,7 @@ int jl_net_nft_run(const char *script, char **ret_out, struct joblet_error **err
 	if (nft_run_cmd_from_buffer(ctx, script) != 0) {
 		first_line(nft_ctx_get_error_buffer(ctx), why, sizeof(why));
 		r = joblet_error_set(err, JOBLET_E_SYSTEM, EINVAL,
-				     "nftables refused the job network's rules: %s", why);
+				     "nftables refused the daemon's network rules: %s", why);
 	} else if (ret_out) {
 		*ret_out = strdup(nft_ctx_get_output_buffer(ctx));
 		if (!*ret_out)
