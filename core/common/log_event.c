@@ -2,9 +2,9 @@
  * log_event.c - the JSON of a job log record, written by joblet and read by
  * rnx (see log_event.h).
  *
- * Why not json-c, which both programs link: a followed log is one event
- * per record the shim read from the job, and a job that writes a line now
- * and then makes a record per line.  json-c allocates an object, a hash
+ * Why not json-c, which both programs link: a followed log is an event
+ * per few records the shim read from the job, and a job that writes a line
+ * now and then makes a record, and an event, per line.  json-c allocates an object, a hash
  * table, a string and a print buffer per event.  tests/bench/
  * bench_log_event.c times both on the same events in the same run (figures
  * in tests/bench/README.md): json-c takes 5.5 to 7 times as long to encode
@@ -13,8 +13,9 @@
  * 3 to 3.8 (decode) times as long for a 64 KiB record of 2-byte lines,
  * while both write the same bytes.  So the fast path stays, once, here.
  *
- * Encoding escapes and checks UTF-8 in one pass, 8 bytes at a time while
- * they are plain ASCII.
+ * Encoding escapes and checks UTF-8 in one pass, 16 bytes at a time (SSE2;
+ * 8 without it) while they are plain ASCII, then byte by byte through a
+ * table for a while; decoding copies runs between escapes the same way.
  */
 #include <config.h>
 
@@ -22,6 +23,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/utf8.h"
 #include "common/base64.h"
@@ -66,95 +70,163 @@ static inline bool word_plain(uint64_t x)
 		 ((b - ones) & ~b & highs));
 }
 
-/* The escape of the ASCII byte c (a control character, `"` or `\`) to o; returns its end. */
-static char *escape_byte(uint8_t c, char *o)
+#ifdef __SSE2__
+/* A bit per byte of s[0..16) that needs care in a JSON string: < 0x20, `"`, `\`, or >= 0x80. */
+static inline unsigned special16(const uint8_t *s)
 {
-	static const char hex[] = "0123456789abcdef";
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	/* Signed: bytes 0x80 and up are negative, so below 0x20 too. */
+	__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+					      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
 
-	*o++ = '\\';
-	switch (c) {
-	case '"':
-		*o++ = '"';
-		break;
-	case '\\':
-		*o++ = '\\';
-		break;
-	case '\n':
-		*o++ = 'n';
-		break;
-	case '\r':
-		*o++ = 'r';
-		break;
-	case '\t':
-		*o++ = 't';
-		break;
-	case '\b':
-		*o++ = 'b';
-		break;
-	case '\f':
-		*o++ = 'f';
-		break;
-	default:
-		*o++ = 'u';
-		*o++ = '0';
-		*o++ = '0';
-		*o++ = hex[c >> 4];
-		*o++ = hex[c & 15];
-	}
-	return o;
+	return (unsigned)_mm_movemask_epi8(m);
 }
+
+/* A bit per byte of s[0..16) that ends a run of a JSON string body: `"` or `\`. */
+static inline unsigned quote_or_backslash16(const char *s)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/*
+ * What each byte needs in a JSON string: 0 nothing, the letter of its
+ * two-byte escape (\n), 'u' for \u00XX, 'h' for a byte of a multi-byte
+ * UTF-8 sequence (0x80 and up).
+ */
+static const char byte_class[256] = {
+	['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',	 ['\r'] = 'r',
+	[0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u',	 [0x04] = 'u',
+	[0x05] = 'u', [0x06] = 'u', [0x07] = 'u', [0x0b] = 'u',	 [0x0e] = 'u',
+	[0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u',	 [0x13] = 'u',
+	[0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u',	 [0x18] = 'u',
+	[0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u',	 [0x1d] = 'u',
+	[0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\', [0x80 ... 0xff] = 'h',
+};
 
 /*
  * Write s[0..n) as the body of a JSON string to out (room for 6 * n bytes):
- * its length, or -1 when s is not valid UTF-8.
+ * its length, or -1 when s is not valid UTF-8.  Plain ASCII goes 8 bytes at
+ * a time; after a byte that needs care, the next 16 go one by one through
+ * byte_class, so text dense with line ends (a job's short lines) does not
+ * pay for a failed 8-byte test at each.
  */
 static ssize_t escape_utf8(const uint8_t *s, size_t n, char *out)
 {
+	static const char hex[] = "0123456789abcdef";
 	char *o = out;
-	size_t i = 0;
+	size_t i = 0, plain = 16; /* plain bytes in a row before s[i] */
 
 	while (i < n) {
-		size_t start = i, k;
+		size_t stop;
 
+#ifdef __SSE2__
+		/*
+		 * 16 bytes at a time, copied whole (out has room: 6 bytes per
+		 * byte left), kept up to the first that needs care; not tried
+		 * while care was needed in the last 8.
+		 */
+		while (plain >= 8 && i + 16 <= n) {
+			unsigned m = special16(s + i);
+
+			memcpy(o, s + i, 16);
+			if (m) {
+				unsigned k = (unsigned)__builtin_ctz(m);
+
+				o += k;
+				i += k;
+				break;
+			}
+			o += 16;
+			i += 16;
+		}
+#else
 		while (i + 8 <= n) {
 			uint64_t x;
 
 			memcpy(&x, s + i, 8);
 			if (!word_plain(x))
 				break;
+			memcpy(o, &x, 8);
+			o += 8;
 			i += 8;
 		}
-		while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-			i++;
-		memcpy(o, s + start, i - start);
-		o += i - start;
-		if (i == n)
-			break;
-		if (s[i] < 0x80) {
-			o = escape_byte(s[i++], o);
-			continue;
+#endif
+		stop = n - i < 16 ? n : i + 16;
+		while (i < stop) {
+			uint8_t c = s[i];
+			char k = byte_class[c];
+			size_t q;
+
+			if (!k) {
+				*o++ = (char)c;
+				i++;
+				plain++;
+				continue;
+			}
+			plain = 0;
+			if (k == 'h') {
+				q = jl_utf8_seq(s + i, n - i);
+				if (!q)
+					return -1;
+				memcpy(o, s + i, q);
+				o += q;
+				i += q;
+			} else if (k == 'u') {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[c >> 4];
+				o[5] = hex[c & 15];
+				o += 6;
+				i++;
+			} else {
+				o[0] = '\\';
+				o[1] = k;
+				o += 2;
+				i++;
+			}
 		}
-		k = jl_utf8_seq(s + i, n - i);
-		if (!k)
-			return -1;
-		memcpy(o, s + i, k);
-		o += k;
-		i += k;
 	}
 	return o - out;
 }
 
+/* The decimal digits of v to out (room for 21 bytes): their count. */
+static size_t put_i64(int64_t v, char *out)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	size_t n = 0, o = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[o++] = '-';
+	while (n)
+		out[o++] = tmp[--n];
+	return o;
+}
+
 size_t jl_log_event_encode(int64_t ts_ns, const void *data, size_t len, char *out)
 {
-	int hn = snprintf(out, EVENT_FRAME, "{\"ts\":%" PRId64 ",\"data\":\"", ts_ns);
-	ssize_t n = escape_utf8(data, len, out + hn);
-	size_t o;
+	size_t hn = 6, o;
+	ssize_t n;
 
+	memcpy(out, "{\"ts\":", 6);
+	hn += put_i64(ts_ns, out + hn);
+	memcpy(out + hn, ",\"data\":\"", 9);
+	hn += 9;
+	n = escape_utf8(data, len, out + hn);
 	if (n >= 0) {
-		o = (size_t)hn + (size_t)n;
+		o = hn + (size_t)n;
 	} else {
 		/* Not UTF-8: the bytes as Base64, after the same "ts". */
-		o = (size_t)hn - strlen("\"data\":\"");
+		o = hn - strlen("\"data\":\"");
 		memcpy(out + o, "\"b64\":\"", 7);
 		o += 7;
 		o += jl_base64_encode(data, len, out + o);
@@ -228,31 +300,13 @@ static size_t unescape_u(const char *s, size_t len, char *out, size_t *used)
 	return put_utf8((unsigned)cp, out);
 }
 
-/* The byte the one-letter escape \c stands for, or -1. */
-static int unescape_letter(char c)
-{
-	switch (c) {
-	case 'n':
-		return '\n';
-	case 't':
-		return '\t';
-	case 'r':
-		return '\r';
-	case 'b':
-		return '\b';
-	case 'f':
-		return '\f';
-	case '"':
-		return '"';
-	case '\\':
-		return '\\';
-	case '/':
-		return '/';
-	default:
-		return -1;
-	}
-}
+/* The byte each one-letter escape \c stands for; 0: not an escape (\u aside). */
+static const char letter_byte[256] = {
+	['n'] = '\n', ['t'] = '\t', ['r'] = '\r',  ['b'] = '\b',
+	['f'] = '\f', ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',
+};
 
+#ifndef __SSE2__
 /* The first c in s[i..len), or s + len; *cache keeps the last answer while it lies ahead. */
 static const char *next_of(const char *s, size_t i, size_t len, char c, const char **cache)
 {
@@ -264,36 +318,64 @@ static const char *next_of(const char *s, size_t i, size_t len, char c, const ch
 	*cache = p ? p : s + len;
 	return *cache;
 }
+#endif
+
+/*
+ * Where the run of bytes from s[i] ends: the next `"` or `\`, or len.
+ * *qc and *bc remember where memchr() found the last of each.
+ */
+static size_t run_end(const char *s, size_t i, size_t len, const char **qc, const char **bc)
+{
+#ifdef __SSE2__
+	(void)qc;
+	(void)bc;
+	while (i + 16 <= len) {
+		unsigned m = quote_or_backslash16(s + i);
+
+		if (m)
+			return i + (unsigned)__builtin_ctz(m);
+		i += 16;
+	}
+	while (i < len && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+#else
+	const char *q = next_of(s, i, len, '"', qc);
+	const char *b = next_of(s, i, len, '\\', bc);
+
+	return (size_t)((b < q ? b : q) - s);
+#endif
+}
 
 /*
  * Decode a JSON string body (after its opening quote) into out: bytes, or
- * -1 unterminated.  Where the next quote and backslash are is remembered,
- * so text full of escapes (a job's output of short lines) is read once.
+ * -1 unterminated.  Byte by byte while escapes are close together (a job's
+ * short lines); after 16 plain bytes in a row, run_end() finds the next
+ * quote or backslash.
  */
 static ssize_t unescape(const char *s, size_t len, char *out)
 {
 	const char *qc = NULL, *bc = NULL;
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, plain = 0;
 
 	while (i < len) {
-		size_t run = i;
-		int c;
+		char c = s[i];
 
-		/* Byte by byte while the run is short (a job's short lines); memchr() past that. */
-		while (i < len && i - run < 16 && s[i] != '"' && s[i] != '\\')
-			out[o++] = s[i++];
-		if (i - run == 16) {
-			const char *q = next_of(s, i, len, '"', &qc);
-			const char *b = next_of(s, i, len, '\\', &bc);
-			size_t stop = (size_t)((b < q ? b : q) - s);
+		if (c != '"' && c != '\\') {
+			out[o++] = c;
+			i++;
+			if (++plain == 16) {
+				size_t stop = run_end(s, i, len, &qc, &bc);
 
-			memcpy(out + o, s + i, stop - i);
-			o += stop - i;
-			i = stop;
+				memcpy(out + o, s + i, stop - i);
+				o += stop - i;
+				i = stop;
+				plain = 0;
+			}
+			continue;
 		}
-		if (i == len)
-			return -1;
-		if (s[i] == '"')
+		plain = 0;
+		if (c == '"')
 			return (ssize_t)o;
 		if (i + 1 >= len)
 			return -1;
@@ -306,10 +388,10 @@ static ssize_t unescape(const char *s, size_t len, char *out)
 			i += used;
 			continue;
 		}
-		c = unescape_letter(s[i + 1]);
-		if (c < 0)
+		c = letter_byte[(uint8_t)s[i + 1]];
+		if (!c)
 			return -1;
-		out[o++] = (char)c;
+		out[o++] = c;
 		i += 2;
 	}
 	return -1;
@@ -317,8 +399,18 @@ static ssize_t unescape(const char *s, size_t len, char *out)
 
 ssize_t jl_log_event_decode(const char *json, size_t len, char *out)
 {
-	const char *p = memmem(json, len, "\"data\":\"", 8), *end;
+	const char *p = NULL, *end;
+	size_t i = 6;
 
+	/* joblet's own form first ({"ts":N,"data":"), any other order by search. */
+	if (len > 16 && memcmp(json, "{\"ts\":", 6) == 0) {
+		while (i < len && ((json[i] >= '0' && json[i] <= '9') || json[i] == '-'))
+			i++;
+		if (len - i >= 9 && memcmp(json + i, ",\"data\":\"", 9) == 0)
+			p = json + i + 1;
+	}
+	if (!p)
+		p = memmem(json, len, "\"data\":\"", 8);
 	if (p) {
 		p += 8;
 		return unescape(p, len - (size_t)(p - json), out);

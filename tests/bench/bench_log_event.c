@@ -262,7 +262,7 @@ static void run(const char *name, const char *line, size_t count, int rounds)
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 7;
-	char line64[65], *chunk = malloc(CHUNK + 1);
+	char line64[65], *chunk = malloc(CHUNK + 1), *chunk64 = malloc(CHUNK + 1);
 
 	if (rounds < 1)
 		rounds = 7;
@@ -278,13 +278,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_log_event: the 64-byte line is %zu bytes\n", strlen(line64));
 		return 1;
 	}
+	for (size_t i = 0; i < CHUNK; i += 64)
+		memcpy(chunk64 + i, line64, 64);
+	chunk64[CHUNK] = '\0';
 	run("64-byte lines", line64, 200000, rounds);
 	run("2-byte lines", "y\n", 500000, rounds);
 	run("64 KiB records of 2-byte lines (`yes` through the shim)", chunk, 1000, rounds);
+	run("64 KiB records of 64-byte lines", chunk64, 1000, rounds);
 	printf("(xN: that figure's time per event over log_event.c's)\n");
 	json_object_put(reused);
 	json_tokener_free(tok);
 	free(chunk);
+	free(chunk64);
 	free(sink);
 	return 0;
 }
