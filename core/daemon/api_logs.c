@@ -5,9 +5,10 @@
  *	event: stdout
  *	data: {"ts":1733220000123456789,"data":"hello\n"}
  *
- * One event per record of the job's framed log; `id` is the record's
- * sequence number (1, 2, 3, ... with no gaps), so a client that reconnects
- * with Last-Event-ID (or ?after=N) gets exactly the records after it.
+ * An event carries consecutive records of one stream of the job's framed
+ * log (?coalesce=0: one record); `id` is its last record's sequence number
+ * (1, 2, 3, ... with no gaps), so a client that reconnects with
+ * Last-Event-ID (or ?after=N) gets exactly the records after it.
  * Output that is not UTF-8 comes as {"ts":...,"b64":"..."}.  A log cut
  * at its cap (max_log) holds `event: system` records saying so, in the
  * same JSON (common/log_event.h).  With
@@ -23,7 +24,9 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,46 +39,127 @@
 
 /* Bytes of events formatted ahead of what MHD asked for. */
 #define FILL_BYTES (256 * 1024)
+/* The most bytes of output one event carries (a record holds at most JL_LOG_MAX_RECORD). */
+#define EVENT_DATA JL_LOG_MAX_RECORD
 
-static int logs_open(const char *dir, uint64_t after, void **ret_src, struct joblet_error **err)
+/*
+ * One stream's reader.  Consecutive records of one stream (stdout or
+ * stderr) that are in the log when it is read go out as one event, up to
+ * EVENT_DATA bytes: a job that prints many short lines is not one event,
+ * one JSON object and one callback in rnx per line.  Nothing waits for more
+ * to come, so coalescing adds no latency.  The event's id is its last
+ * record's, so Last-Event-ID resumes exactly after what it carried; its ts
+ * is its first record's.  ?coalesce=0 gives one event per record.
+ */
+struct logs_src {
+	struct jl_log_reader *reader;
+	bool coalesce;
+	/* The event being gathered: acc_len bytes of stream acc_stream, from acc_ts to record
+	 * acc_seq. */
+	uint8_t *acc;
+	size_t acc_len;
+	size_t acc_records; /* 0: no event is being gathered */
+	int32_t acc_stream;
+	int64_t acc_ts;
+	uint64_t acc_seq;
+};
+
+static int logs_open(const char *dir, uint64_t after, bool coalesce, void **ret_src,
+		     struct joblet_error **err)
 {
-	struct jl_log_reader *reader = NULL;
-	int r = jl_log_reader_open_flags(dir, JL_LOG_READER_NO_WATCH, &reader, err);
+	struct logs_src *src = calloc(1, sizeof(*src));
+	int r;
 
+	if (!src)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	src->coalesce = coalesce;
+	r = jl_log_reader_open_flags(dir, JL_LOG_READER_NO_WATCH, &src->reader, err);
 	if (r == 0 && after)
-		r = jl_log_reader_skip(reader, after, err);
+		r = jl_log_reader_skip(src->reader, after, err);
+	if (r == 0 && coalesce && !(src->acc = malloc(EVENT_DATA)))
+		r = joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	if (r < 0) {
-		jl_log_reader_free(reader);
+		jl_log_reader_free(src->reader);
+		free(src);
 		return r;
 	}
-	*ret_src = reader;
+	*ret_src = src;
 	return 0;
 }
 
-/* One record as an event: `id`, the stream as `event`, the record's JSON (common/log_event.h). */
-static bool format_record(struct sse_follow *f, const struct jl_log_record *rec)
+static int logs_open_events(const char *dir, uint64_t after, void **ret_src,
+			    struct joblet_error **err)
+{
+	return logs_open(dir, after, true, ret_src, err);
+}
+
+static int logs_open_records(const char *dir, uint64_t after, void **ret_src,
+			     struct joblet_error **err)
+{
+	return logs_open(dir, after, false, ret_src, err);
+}
+
+/* One event: `id`, the stream as `event`, the JSON of its bytes (common/log_event.h). */
+static bool format_event(struct sse_follow *f, uint64_t seq, int32_t stream, int64_t ts_ns,
+			 const uint8_t *data, size_t len)
 {
 	char head[96];
-	int hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", rec->seq,
-			  jl_log_event_stream_name(rec->stream));
+	int hn = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", seq,
+			  jl_log_event_stream_name(stream));
 
-	if (!sse_reserve(f, (size_t)hn + jl_log_event_max(rec->len) + 2))
+	if (!sse_reserve(f, (size_t)hn + jl_log_event_max(len) + 2))
 		return false;
 	sse_put(f, head, (size_t)hn);
-	sse_advance(f, jl_log_event_encode(rec->ts_ns, rec->data, rec->len, sse_tail(f)));
+	sse_advance(f, jl_log_event_encode(ts_ns, data, len, sse_tail(f)));
 	sse_put(f, "\n\n", 2);
 	return true;
 }
 
-/* Format records until FILL_BYTES are waiting; 1 when any was, 0 none, -1 on error. */
-static int logs_fill(struct sse_follow *f, void *src)
+/* The event gathered so far, if any, out. */
+static bool flush_event(struct sse_follow *f, struct logs_src *src)
 {
+	bool ok;
+
+	if (!src->acc_records)
+		return true;
+	ok = format_event(f, src->acc_seq, src->acc_stream, src->acc_ts, src->acc, src->acc_len);
+	src->acc_len = src->acc_records = 0;
+	return ok;
+}
+
+/* Record rec into the event being gathered, or out as its own. */
+static bool take_record(struct sse_follow *f, struct logs_src *src, const struct jl_log_record *rec)
+{
+	if (!src->coalesce || rec->stream == JL_LOG_EVENT_SYSTEM)
+		return flush_event(f, src) &&
+		       format_event(f, rec->seq, rec->stream, rec->ts_ns, rec->data, rec->len);
+	if (src->acc_records &&
+	    (rec->stream != src->acc_stream || rec->len > EVENT_DATA - src->acc_len) &&
+	    !flush_event(f, src))
+		return false;
+	if (!src->acc_records) {
+		src->acc_stream = rec->stream;
+		src->acc_ts = rec->ts_ns;
+	}
+	memcpy(src->acc + src->acc_len, rec->data, rec->len);
+	src->acc_len += rec->len;
+	src->acc_seq = rec->seq;
+	src->acc_records++;
+	return true;
+}
+
+/* Format what the log holds now until FILL_BYTES are waiting; 1 when any was, 0 none, -1 on error.
+ */
+static int logs_fill(struct sse_follow *f, void *p)
+{
+	struct logs_src *src = p;
 	struct jl_log_record rec;
 	struct joblet_error *e = NULL;
-	int any = 0, n;
+	int any = 0, n = 0;
 
-	while (sse_want_more(f, FILL_BYTES) && (n = jl_log_reader_next(src, &rec, &e)) > 0) {
-		if (!format_record(f, &rec))
+	while (sse_want_more(f, FILL_BYTES) &&
+	       (n = jl_log_reader_next(src->reader, &rec, &e)) > 0) {
+		if (!take_record(f, src, &rec))
 			return -1;
 		any = 1;
 	}
@@ -84,19 +168,43 @@ static int logs_fill(struct sse_follow *f, void *src)
 		joblet_error_free(e);
 		return -1;
 	}
+	/* Nothing more now (or enough waits): what was gathered goes. */
+	if (src->acc_records) {
+		if (!flush_event(f, src))
+			return -1;
+		any = 1;
+	}
 	return any;
 }
 
-static void logs_free(void *src)
+static void logs_free(void *p)
 {
-	jl_log_reader_free(src);
+	struct logs_src *src = p;
+
+	jl_log_reader_free(src->reader);
+	free(src->acc);
+	free(src);
 }
 
-static const struct sse_source logs_source = { logs_open, logs_fill, logs_free };
+static const struct sse_source logs_events = { logs_open_events, logs_fill, logs_free };
+static const struct sse_source logs_records = { logs_open_records, logs_fill, logs_free };
+
+static bool query_true(struct request *rq, const char *name)
+{
+	const char *v = request_query(rq, name);
+
+	return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
+static bool query_false(struct request *rq, const char *name)
+{
+	const char *v = request_query(rq, name);
+
+	return v && (strcmp(v, "0") == 0 || strcmp(v, "false") == 0);
+}
 
 int api_job_logs(struct request *rq)
 {
-	const char *follow = request_query(rq, "follow");
 	const char *after;
 	uint64_t skip;
 
@@ -108,7 +216,6 @@ int api_job_logs(struct request *rq)
 			rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
 			"Last-Event-ID / after `%s` is not an event id (a record number from an earlier stream)",
 			after);
-	return sse_follow_reply(rq, &logs_source, skip,
-				follow &&
-					(strcmp(follow, "1") == 0 || strcmp(follow, "true") == 0));
+	return sse_follow_reply(rq, query_false(rq, "coalesce") ? &logs_records : &logs_events,
+				skip, query_true(rq, "follow"));
 }

@@ -360,12 +360,13 @@ ok 'kill -0 $DAEMON_PID' "the daemon is alive after all the bad input"
 # ------------------------------------------------------------------ log streams
 kurl developer -X POST -d '{"command":["sh","-c","i=0; while [ $i -lt 40 ]; do echo line $i; printf \"\\342\\202\\254 \\377\\n\" >&2; i=$((i+1)); sleep 0.05; done"]}' "$URL/v1/jobs"
 JS=`jid`
-# 50 followers from the start, while the job runs.
+# 50 followers from the start, while the job runs, one event per record
+# (coalesced events depend on when each follower read; see below).
 i=0
 pids=
 while test $i -lt 50; do
 	curl -sS --max-time 60 -N --cacert "$CERTS/ca.pem" --cert "$CERTS/client-reader.pem" \
-		--key "$CERTS/client-reader-key.pem" "$URL/v1/jobs/$JS/logs?follow=1" >"$TMP/f$i" 2>&1 &
+		--key "$CERTS/client-reader-key.pem" "$URL/v1/jobs/$JS/logs?follow=1&coalesce=0" >"$TMP/f$i" 2>&1 &
 	pids="$pids $!"
 	i=`expr $i + 1`
 done
@@ -381,7 +382,7 @@ kget() {
 	curl -sS --max-time 60 --cacert "$CERTS/ca.pem" --cert "$CERTS/client-$_r.pem" \
 		--key "$CERTS/client-$_r-key.pem" "$@" "$_u" >"$_f" 2>/dev/null
 }
-kget reader "$URL/v1/jobs/$JS/logs" "$TMP/full"
+kget reader "$URL/v1/jobs/$JS/logs?coalesce=0" "$TMP/full"
 same=0
 i=0
 while test $i -lt 50; do
@@ -395,13 +396,40 @@ ok 'grep -q "\"b64\":\"" "$TMP/full" || grep -q "\\\\u20ac" "$TMP/full" || grep 
 	"bytes that are not UTF-8 come as base64, UTF-8 as text"
 last=`grep '^id: ' "$TMP/full" | tail -1 | cut -d' ' -f2`
 k=`expr $last / 2`
-kget reader "$URL/v1/jobs/$JS/logs" "$TMP/resumed" -H "Last-Event-ID: $k"
+kget reader "$URL/v1/jobs/$JS/logs?coalesce=0" "$TMP/resumed" -H "Last-Event-ID: $k"
 # The full stream after the event with id k: from the line "id: k+1" on.
 awk -v want="id: `expr $k + 1`" 'found || $0 == want { found = 1; print }' "$TMP/full" >"$TMP/tail"
 ok 'test -s "$TMP/tail" && cmp -s "$TMP/resumed" "$TMP/tail"' \
 	"Last-Event-ID: $k resumes with id `expr $k + 1`: no gap, no duplicate, byte for byte"
 kurl reader "$URL/v1/jobs/$JS/logs?after=$last"
 ok 'test "`printf "%s" "$out" | grep -c "^id:"`" = 0 && has "event: exit" "$out"' "after the last id only the exit event follows"
+
+# Coalescing: consecutive records of one stream are one event, whose id is
+# its last record's; ?coalesce=0 gives one event per record.  The pause
+# makes the shim read the output as two records at least; the second keeps
+# stderr before the last line (the shim reads two pipes in no set order).
+kurl developer -X POST -d '{"command":["sh","-c","i=0; while [ $i -lt 200 ]; do echo line $i; i=$((i+1)); [ $i = 100 ] && sleep 0.3; done; echo err >&2; sleep 0.3; echo last"]}' "$URL/v1/jobs"
+JC=`jid`
+wait_state "$JC" COMPLETED
+kget reader "$URL/v1/jobs/$JC/logs" "$TMP/coalesced"
+kget reader "$URL/v1/jobs/$JC/logs?coalesce=0" "$TMP/records"
+# datas FILE: the escaped data of every event, joined.
+datas() { sed -n 's/^data: {"ts":[0-9]*,"data":"\(.*\)"}$/\1/p' "$1" | tr -d '\n'; }
+nrec=`grep -c '^id: ' "$TMP/records"`
+lastrec=`grep '^id: ' "$TMP/records" | tail -1 | cut -d' ' -f2`
+ok 'test "$nrec" -ge 4 && test "$nrec" = "$lastrec" && grep "^event:" "$TMP/coalesced" | tr "\n" " " | grep -qx "event: stdout event: stderr event: stdout event: exit "' \
+	"$nrec records of stdout, stderr, stdout come as three events, then the exit event"
+ok 'test "`grep "^id: " "$TMP/coalesced" | tail -1`" = "id: $lastrec" && test "`datas "$TMP/coalesced"`" = "`datas "$TMP/records"`" && test -n "`datas "$TMP/records"`"' \
+	"... the last event's id is the last record's, and the bytes are the same as one event per record"
+k=`grep '^id: ' "$TMP/coalesced" | head -1 | cut -d' ' -f2`
+kget reader "$URL/v1/jobs/$JC/logs?coalesce=0" "$TMP/rtail" -H "Last-Event-ID: $k"
+kget reader "$URL/v1/jobs/$JC/logs" "$TMP/ctail" -H "Last-Event-ID: $k"
+ok 'test "`datas "$TMP/ctail"`" = "`datas "$TMP/rtail"`" && datas "$TMP/ctail" | grep -q "^err\\\\nlast\\\\n$"' \
+	"Last-Event-ID of a coalesced event ($k) resumes after all it carried: no gap, no duplicate"
+kget reader "$URL/v1/jobs/$JC/logs" "$TMP/ctail" -H "Last-Event-ID: 1"
+kget reader "$URL/v1/jobs/$JC/logs?coalesce=0" "$TMP/rtail" -H "Last-Event-ID: 1"
+ok 'test "`datas "$TMP/ctail"`" = "`datas "$TMP/rtail"`" && test "`grep -c "^id: " "$TMP/ctail"`" = 3' \
+	"resuming after a record inside an event (1) starts with the next record, coalesced again"
 
 # ------------------------------------------------------------------ delete
 kurl developer -X DELETE "$URL/v1/jobs/$J3"
