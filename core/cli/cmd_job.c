@@ -137,8 +137,6 @@ static void duration(int64_t ns, char *buf, size_t size)
 
 struct follow {
 	struct rnx_ctx *ctx;
-	char *buf;
-	size_t cap;
 	bool ended;	 /* the exit event came */
 	bool out_broken; /* stdout was closed (| head): keep reading, print no more */
 	char state[32];
@@ -172,15 +170,8 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 			}
 			return 0;
 		}
-		if (ev->len > f->cap) {
-			char *g = realloc(f->buf, ev->len);
-
-			if (!g)
-				return -1;
-			f->buf = g;
-			f->cap = ev->len;
-		}
-		n = jl_log_event_decode(ev->data, ev->len, f->buf);
+		/* In place: the parser's buffer, not a copy of it. */
+		n = jl_log_event_decode(ev->data, ev->len, ev->data);
 		if (n < 0) {
 			fprintf(stderr, "rnx: a log event (id %s) was not understood; skipped\n",
 				ev->id);
@@ -188,10 +179,10 @@ static int on_event(void *userdata, const struct rnx_sse_event *ev)
 		}
 		/* joblet's own word in the log (the max_log marker): on stderr, marked as such. */
 		if (stream == JL_LOG_EVENT_SYSTEM) {
-			fprintf(stderr, "joblet: %.*s\n", (int)n, f->buf);
+			fprintf(stderr, "joblet: %.*s\n", (int)n, ev->data);
 		} else if (stream == JL_LOG_EVENT_STDERR)
-			jl_write_all(STDERR_FILENO, f->buf, (size_t)n);
-		else if (!f->out_broken && jl_write_all(STDOUT_FILENO, f->buf, (size_t)n) < 0)
+			jl_write_all(STDERR_FILENO, ev->data, (size_t)n);
+		else if (!f->out_broken && jl_write_all(STDOUT_FILENO, ev->data, (size_t)n) < 0)
 			f->out_broken = true;
 		return 0;
 	}
@@ -496,7 +487,6 @@ static int run_report(struct run *run)
 	if (!run->follow)
 		return JL_EXIT_OK;
 	rc = stream_log(run->api, id, true, &f) < 0 ? JL_EXIT_FAILURE : exit_status(&f, id);
-	free(f.buf);
 	return rc;
 }
 
@@ -820,7 +810,6 @@ static int job_log(int argc, char **argv, void *userdata)
 	if (rnx_api_open(ctx->config_path, ctx->node, &api, &e) < 0)
 		return fail(e);
 	r = stream_log(api, id, follow, &f) < 0 ? JL_EXIT_FAILURE : JL_EXIT_OK;
-	free(f.buf);
 	rnx_api_free(api);
 	return r;
 }

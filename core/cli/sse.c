@@ -41,6 +41,7 @@ struct rnx_sse_parser {
 };
 
 static const char empty[] = "";
+static char no_data[1];
 
 /* Room for n more bytes and a NUL. */
 static int buf_reserve(struct sse_buf *b, size_t n, struct joblet_error **err)
@@ -157,7 +158,8 @@ static int dispatch(struct rnx_sse_parser *p, struct joblet_error **err)
 		p->data.p[p->data.len] = '\0';
 	ev.event = p->type.len ? p->type.p : "message";
 	ev.id = p->last_id.len ? p->last_id.p : empty;
-	ev.data = p->data.p ? p->data.p : empty;
+	no_data[0] = '\0';
+	ev.data = p->data.p ? p->data.p : no_data;
 	ev.len = p->data.len;
 	r = p->cb(p->userdata, &ev);
 	p->data.len = 0;

@@ -41,8 +41,13 @@
 struct rnx_sse_event {
 	const char *event; /* the `event` field; "message" when none was given */
 	const char *id;	   /* the last event id; "" when none */
-	const char *data;  /* the data lines joined with LF; NUL-terminated (data may hold NULs) */
-	size_t len;	   /* bytes of data, without the terminating NUL */
+	/*
+	 * The data lines joined with LF; NUL-terminated (data may hold NULs).
+	 * The callback may rewrite data[0..len] in place (rnx decodes a log
+	 * event there): the parser's buffer is reused after it returns.
+	 */
+	char *data;
+	size_t len; /* bytes of data, without the terminating NUL */
 };
 
 /*

@@ -367,7 +367,8 @@ static ssize_t unescape(const char *s, size_t len, char *out)
 			if (++plain == 16) {
 				size_t stop = run_end(s, i, len, &qc, &bc);
 
-				memcpy(out + o, s + i, stop - i);
+				/* memmove: out may be the text itself, behind it. */
+				memmove(out + o, s + i, stop - i);
 				o += stop - i;
 				i = stop;
 				plain = 0;

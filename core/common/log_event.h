@@ -54,7 +54,8 @@ size_t jl_log_event_encode(int64_t ts_ns, const void *data, size_t len, char *ou
 
 /*
  * The bytes of an event's JSON text json[0..len) (its "data" string, or
- * its "b64" bytes) into out, which has room for len bytes.  Returns their
+ * its "b64" bytes) into out, which has room for len bytes and may be json
+ * itself (the bytes are written behind where they are read).  Returns their
  * count, or -1 when json holds neither or a malformed one.
  */
 ssize_t jl_log_event_decode(const char *json, size_t len, char *out);

@@ -29,7 +29,7 @@ static char *encode(int64_t ts, const void *data, size_t len)
 	return out;
 }
 
-/* decode(encode(data)) gives data back. */
+/* decode(encode(data)) gives data back, into another buffer and in place (as rnx decodes). */
 static void round_trip(const void *data, size_t len)
 {
 	char *json = encode(1, data, len), *back = malloc(strlen(json) + 1);
@@ -37,6 +37,9 @@ static void round_trip(const void *data, size_t len)
 
 	ck_assert_int_eq(n, (ssize_t)len);
 	ck_assert_mem_eq(back, data, len);
+	n = jl_log_event_decode(json, strlen(json), json);
+	ck_assert_int_eq(n, (ssize_t)len);
+	ck_assert_mem_eq(json, data, len);
 	free(json);
 	free(back);
 }
