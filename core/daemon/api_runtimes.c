@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon.h"
 #include "server.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -50,10 +51,12 @@ int api_runtime_list(struct request *rq)
 
 	if (registry && registry_allowed(rq, registry, &r) < 0)
 		return r;
-	if (registry)
-		r = jl_registry_list(rq->d->cfg, rq->d->set, *registry ? registry : NULL, &json,
-				     &e);
-	else
+	if (registry) {
+		r = daemon_load_deferred(rq->d, &e);
+		if (r == 0)
+			r = jl_registry_list(rq->d->cfg, rq->d->set, *registry ? registry : NULL,
+					     &json, &e);
+	} else
 		r = jl_runtime_list(rq->d->cfg, NULL, &json, &e);
 	return reply_result(rq, r, e, json);
 }
@@ -194,7 +197,10 @@ static void *install_main(void *arg)
 	};
 	struct joblet_error *e = NULL;
 	char *json = NULL;
-	int r = jl_runtime_install(in->d->cfg, in->d->set, &req, &json, &e);
+	int r = daemon_load_deferred(in->d, &e);
+
+	if (r == 0)
+		r = jl_runtime_install(in->d->cfg, in->d->set, &req, &json, &e);
 
 	pthread_mutex_lock(&in->lock);
 	if (r == 0) {

@@ -32,13 +32,41 @@ int api_version(struct request *rq)
 	return reply_obj(rq, MHD_HTTP_OK, o);
 }
 
+/* Append the elements of array `key` of from to that of into. */
+static void append_array(json_object *into, json_object *from, const char *key)
+{
+	json_object *a, *b;
+
+	if (!json_object_object_get_ex(into, key, &a) || !json_object_object_get_ex(from, key, &b))
+		return;
+	for (size_t i = 0; i < json_object_array_length(b); i++)
+		json_object_array_add(a, json_object_get(json_object_array_get_idx(b, i)));
+}
+
 int api_plugins(struct request *rq)
 {
 	struct joblet_error *e = NULL;
 	char *json = NULL;
+	json_object *all, *deferred;
 	int r = jl_plugin_set_to_json(rq->d->set, &json, &e);
 
-	return reply_result(rq, r, e, json);
+	/* Registry and archive plugins not loaded yet: as the start-up check found them. */
+	if (r < 0 || __atomic_load_n(&rq->d->deferred_loaded, __ATOMIC_ACQUIRE) ||
+	    !rq->d->deferred_json)
+		return reply_result(rq, r, e, json);
+	all = json_tokener_parse(json);
+	deferred = json_tokener_parse(rq->d->deferred_json);
+	free(json);
+	if (!all || !deferred) {
+		json_object_put(all);
+		json_object_put(deferred);
+		return reply_error(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, JOBLET_E_INTERNAL,
+				   "cannot describe the plugins");
+	}
+	append_array(all, deferred, "plugins");
+	append_array(all, deferred, "rejected");
+	json_object_put(deferred);
+	return reply_obj(rq, MHD_HTTP_OK, all);
 }
 
 int api_audit(struct request *rq)

@@ -26,6 +26,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -258,6 +259,7 @@ struct serve {
 	struct jl_config *boot; /* the configuration at start-up: the plugin set borrows it */
 	struct jl_config *cfg;	/* the running configuration (boot until a reload) */
 	struct jl_plugin_set *set;
+	char *deferred_json; /* check_deferred(): the deferred plugins as JSON */
 	struct daemon_problems problems;
 	struct daemon_ctx d;
 	struct secret_key *secret_key;
@@ -265,9 +267,108 @@ struct serve {
 	struct joblet_error *e;
 };
 
+/*
+ * The child of check_deferred(): load and check the deferred kinds, log
+ * them as the daemon logs its plugins, write their JSON to fd.  Exits 0,
+ * or 1 when a setting in joblet.yml is wrong for one of them.
+ */
+static void deferred_child(struct serve *s, int fd)
+{
+	struct jl_plugin_set *set = NULL;
+	struct joblet_error *e = NULL;
+	char *json = NULL;
+	int bad = 0;
+
+	if (jl_plugin_set_new(s->boot, JL_LOADER_NO_BUILTINS, &set, &e) < 0)
+		_exit(2);
+	jl_plugin_set_only_kinds(set, DAEMON_DEFERRED_KINDS);
+	if (jl_plugin_set_scan(set, &e) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+		_exit(2);
+	}
+	log_plugins(set);
+	if (jl_plugin_set_check_settings(set, &e) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(e));
+		joblet_error_clear(&e);
+		bad = 1;
+	}
+	if (jl_plugin_set_to_json(set, &json, &e) < 0 || jl_write_all(fd, json, strlen(json)) < 0)
+		_exit(2);
+	_exit(bad);
+}
+
+/*
+ * Registry and archive plugins (DAEMON_DEFERRED_KINDS) stay out of the
+ * daemon until an install needs them, yet a broken one or a wrong setting
+ * must stop the start as before: a child process loads and checks them,
+ * and hands back their JSON for /v1/plugins.  Runs before any thread
+ * exists, so fork() is safe.  0, or -1 (logged) when the daemon must not
+ * start.
+ */
+static int check_deferred(struct serve *s)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fds[2], st = 0;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "cannot check the plugins: pipe: %s",
+		       strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "cannot check the plugins: fork: %s",
+		       strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		deferred_child(s, fds[1]);
+	}
+	close(fds[1]);
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			char *g = realloc(buf, cap = cap ? cap * 2 : 16384);
+
+			if (!g)
+				break;
+			buf = g;
+		}
+		n = read(fds[0], buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !buf) {
+		free(buf);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 1)
+			return -1; /* the child said what is wrong */
+		jl_log(JOBLET_LOG_ERROR, NULL,
+		       "cannot check the registry and archive plugins (the checking process %s %d)",
+		       WIFEXITED(st) ? "exited with" : "was killed by signal",
+		       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		return -1;
+	}
+	buf[len] = '\0';
+	s->deferred_json = buf;
+	return 0;
+}
+
 /* One daemon per state directory, decided before any plugin code runs; then the plugins. */
 static int serve_lock_and_load(struct serve *s)
 {
+	bool deferred_bad;
+
 	s->lock_fd = take_lock(s->cfg->state_dir);
 	if (s->lock_fd < 0)
 		return -1;
@@ -276,14 +377,19 @@ static int serve_lock_and_load(struct serve *s)
 		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s->e));
 		return -1;
 	}
-	if (jl_plugin_set_new(s->boot, 0, &s->set, &s->e) < 0 ||
-	    jl_plugin_set_scan(s->set, &s->e) < 0) {
+	if (jl_plugin_set_new(s->boot, 0, &s->set, &s->e) < 0) {
+		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s->e));
+		return -1;
+	}
+	jl_plugin_set_only_kinds(s->set, ~(uint32_t)DAEMON_DEFERRED_KINDS);
+	if (jl_plugin_set_scan(s->set, &s->e) < 0) {
 		jl_log(JOBLET_LOG_ERROR, NULL, "%s", joblet_error_message(s->e));
 		return -1;
 	}
 	log_plugins(s->set);
 	daemon_find_problems(s->cfg, s->set, &s->problems);
-	if (s->problems.n == 0)
+	deferred_bad = check_deferred(s) < 0;
+	if (s->problems.n == 0 && !deferred_bad)
 		return 0;
 	for (size_t i = 0; i < s->problems.n; i++)
 		jl_log(JOBLET_LOG_ERROR, NULL, "%s", s->problems.items[i]);
@@ -375,6 +481,8 @@ static int serve_start_parts(struct serve *s)
 	d->cfg = s->boot;
 	d->config_path = s->boot->source;
 	d->set = s->set;
+	d->loadable = s->set;
+	d->deferred_json = s->deferred_json;
 	d->body = &upload_body_hooks;
 	d->started_ns = (int64_t)time(NULL) * 1000000000;
 	if (serve_secret_key(s) < 0)
@@ -480,6 +588,7 @@ static void serve_stop(struct serve *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	jl_plugin_set_free(s->set);
+	free(s->deferred_json);
 	if (s->cfg != s->boot)
 		jl_config_free(s->cfg);
 	jl_config_free(s->boot);

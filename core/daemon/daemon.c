@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "server.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "job/executor.h"
@@ -122,4 +123,16 @@ void daemon_problems_done(struct daemon_problems *problems)
 	for (size_t i = 0; i < problems->n; i++)
 		free(problems->items[i]);
 	problems->n = 0;
+}
+
+int daemon_load_deferred(struct daemon_ctx *d, struct joblet_error **err)
+{
+	int r;
+
+	if (__atomic_load_n(&d->deferred_loaded, __ATOMIC_ACQUIRE) || !d->loadable)
+		return 0;
+	r = jl_plugin_set_load_kinds(d->loadable, DAEMON_DEFERRED_KINDS, err);
+	if (r == 0)
+		__atomic_store_n(&d->deferred_loaded, 1, __ATOMIC_RELEASE);
+	return r;
 }

@@ -36,6 +36,19 @@ void daemon_find_problems(const struct jl_config *cfg, const struct jl_plugin_se
 			  struct daemon_problems *problems);
 void daemon_problems_done(struct daemon_problems *problems);
 
+/*
+ * The plugin kinds the daemon loads only when an install or a registry
+ * listing needs them: registry and archive plugins link libcurl,
+ * libarchive, libxml2, ICU and libstdc++ (about 5 MiB of the daemon's RSS).
+ * At start-up a child process loads and checks them (cmd_serve.c).
+ */
+#define DAEMON_DEFERRED_KINDS                                                                      \
+	(JL_PLUGIN_KIND_BIT(JOBLET_KIND_REGISTRY) | JL_PLUGIN_KIND_BIT(JOBLET_KIND_ARCHIVE))
+
+struct daemon_ctx;
+/* Load the deferred plugins into d's set now, if not yet.  Errors: JOBLET_E_NOMEM. */
+int daemon_load_deferred(struct daemon_ctx *d, struct joblet_error **err);
+
 /* Log sink of the commands: stderr with the program's prefix (serve uses
  * jl_log_sink_stderr_stamped). */
 void daemon_log_sink_plain(int32_t level, const char *source, const char *message, void *userdata);

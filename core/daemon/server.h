@@ -52,6 +52,15 @@ struct daemon_ctx {
 	const struct jl_config *cfg; /* the configuration the daemon started with */
 	const char *config_path;     /* handed to every joblet-shim */
 	const struct jl_plugin_set *set;
+	/*
+	 * The same set, for daemon_load_deferred(): registry and archive
+	 * plugins are loaded on first use.  deferred_json: what a child process
+	 * found of them at start-up (jl_plugin_set_to_json()), for /v1/plugins
+	 * until then; deferred_loaded: they are loaded.
+	 */
+	struct jl_plugin_set *loadable;
+	const char *deferred_json;
+	int deferred_loaded;
 	struct store *store;
 	struct manager *manager;
 	struct log_hub *hub;

@@ -123,12 +123,20 @@ ok 'test $rc -eq 0 && has "reinstalled py 2.0.0" "$out" && test "`stat -c %i $RT
 ok 'only_installed py-2.0.0 py-2.0.0-rc1' "the runtimes folder holds exactly the installed versions"
 # rnx asks the node's daemon, which runs the same pipeline and streams its progress.
 if DAEMON_BASE_YML="$TMP/joblet.yml" start_daemon; then
+	# Registry and archive plugins (libcurl, libarchive) stay out of the
+	# daemon until an install or a registry listing needs them.
+	ok '! grep -qE "libarchive|libcurl" /proc/$DAEMON_PID/maps && grep -q "plugin archive/tar .* from" "$DLOG"' \
+		"the daemon checks the registry and archive plugins at start (in a child) but does not load them"
+	kurl reader "$URL/v1/plugins"
+	ok 'test "$code" = 200 && has "\"id\":\"archive/tar\"" "$out" && has "\"id\":\"registry/https\"" "$out" && has "\"id\":\"isolation/none\"" "$out" && ! grep -qE "libarchive|libcurl" /proc/$DAEMON_PID/maps' \
+		"... /v1/plugins lists them all the same, without loading them"
 	RNX_CONFIG=$CERTS/rnx-config-developer.yml run "$RNX" runtime install py@1.10.0
 	ok 'test $rc -eq 1 && has "role developer may not POST /v1/runtimes/install; it needs maintainer" "$err"' \
 		"rnx runtime install needs the maintainer role"
 	RNX_CONFIG=$CERTS/rnx-config-maintainer.yml run "$RNX" runtime install py@1.10.0
 	ok 'test $rc -eq 0 && has "installed py 1.10.0 at $RT/py-1.10.0" "$out" && test -d "$RT/py-1.10.0"' \
 		"rnx runtime install installs through the daemon and prints what joblet prints"
+	ok 'grep -q libarchive /proc/$DAEMON_PID/maps' "... the install loaded the archive plugin"
 	RNX_CONFIG=$CERTS/rnx-config-maintainer.yml run "$RNX" runtime install nosuch
 	ok 'test $rc -eq 1 && has "runtime '"'"'nosuch'"'"' not found in registry" "$err"' \
 		"an install error of the daemon reaches rnx with the registry guide's wording"

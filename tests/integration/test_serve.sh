@@ -101,6 +101,17 @@ scheduler:
 run "$JOBLET" --config "$TMP/nopolicy.yml" serve
 ok 'test $rc -eq 1 && has "scheduler policy \`nosuch\`" "$err" && has "not starting" "$err"' \
 	"serve refuses to start without its scheduler policy"
+# Registry and archive plugins are checked at start by a child process
+# (the daemon loads them only for an install): a wrong setting of one still
+# stops the start.
+write_config "$TMP/badreg.yml" "$TLS"
+sed -i "s|^  dirs: .*|&\\
+  settings:\\
+    registry/https:\\
+      no_such_setting: 1|" "$TMP/badreg.yml"
+run "$JOBLET" --config "$TMP/badreg.yml" serve
+ok 'test $rc -eq 1 && has "\`no_such_setting\` is not a setting of registry/https" "$err" && has "not starting" "$err"' \
+	"serve refuses a wrong setting of a registry plugin, which it loads only for installs"
 printf 'paths:\n  state_dir: relative\n' >"$TMP/rel.yml"
 run "$JOBLET" --config "$TMP/rel.yml" serve
 ok 'test $rc -eq 1 && has "must be an absolute path" "$err"' "serve refuses a broken configuration"

@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <link.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <joblet/archive.h>
@@ -60,6 +61,9 @@ struct jl_plugin_set {
 	bool strict;
 	int32_t only_kind; /* 0, or the one kind a scan loads (jl_plugin_set_restrict) */
 	char **only_names; /* ... and the names of it */
+	uint32_t kinds;	   /* the kinds a scan loads (jl_plugin_set_only_kinds); all at first */
+	/* Guards loaded[] and rejected[] against jl_plugin_set_load_kinds() in another thread. */
+	pthread_mutex_t lock;
 	struct loaded_plugin *loaded;
 	size_t n_loaded;
 	struct rejection *rejected;
@@ -319,6 +323,8 @@ int jl_plugin_set_new(const struct jl_config *cfg, uint32_t flags, struct jl_plu
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot create a plugin set");
 	set->cfg = cfg;
 	set->strict = (flags & JL_LOADER_STRICT) || jl_privileged();
+	set->kinds = UINT32_MAX;
+	pthread_mutex_init(&set->lock, NULL);
 	if (!(flags & JL_LOADER_NO_BUILTINS)) {
 		const struct joblet_plugin *const builtins[] = { &jl_builtin_isolation_none,
 								 &jl_builtin_scheduler_fifo };
@@ -357,6 +363,7 @@ void jl_plugin_set_free(struct jl_plugin_set *set)
 	free(set->rejected);
 	jl_strv_free(set->dirs);
 	jl_strv_free(set->only_names);
+	pthread_mutex_destroy(&set->lock);
 	free(set);
 }
 
@@ -579,8 +586,17 @@ static int so_filter(const struct dirent *de)
 static bool restricted_in(const struct jl_plugin_set *set, const char *file)
 {
 	const char *kind = set->only_kind ? jl_plugin_kind_name(set->only_kind) : NULL;
+	_cleanup_free_ char *name = NULL;
+	int32_t k_file;
 	size_t k;
 
+	if (parse_file_name(file, &k_file, &name) < 0) {
+		/* Rejected for its name by one set only: one that loads isolation plugins. */
+		if (!(set->kinds & JL_PLUGIN_KIND_BIT(JOBLET_KIND_ISOLATION)))
+			return false;
+	} else if (!(set->kinds & JL_PLUGIN_KIND_BIT(k_file))) {
+		return false;
+	}
 	if (!kind)
 		return true;
 	k = strlen(kind);
@@ -611,18 +627,22 @@ int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind, const char *
 	return 0;
 }
 
-int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir, struct joblet_error **err)
+/*
+ * Load what dir holds of the kinds the set loads now.  again: the scan
+ * already said what is wrong with dir itself.
+ */
+static int load_dir_files(struct jl_plugin_set *set, const char *dir, bool again,
+			  struct joblet_error **err)
 {
 	struct dirent **entries = NULL;
 	const char *why;
 	struct stat st;
 	int n;
 
-	/* A directory named twice (JOBLET_PLUGIN_PATH and plugins.dirs) is scanned once. */
-	if (jl_strv_contains(set->dirs, dir))
+	/* What is wrong with dir itself is said once, by a set that loads isolation plugins. */
+	if ((again || !(set->kinds & JL_PLUGIN_KIND_BIT(JOBLET_KIND_ISOLATION))) &&
+	    (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || unsafe_owner_mode(set, &st)))
 		return 0;
-	if (jl_strv_push(&set->dirs, dir) < 0)
-		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan `%s`", dir);
 	if (stat(dir, &st) < 0)
 		return reject(set, dir, err, errno == ENOENT ? JOBLET_E_NOT_FOUND : JOBLET_E_IO,
 			      "plugin directory: %s", strerror(errno));
@@ -658,6 +678,51 @@ int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir, struct jo
 	return 0;
 }
 
+int jl_plugin_set_load_dir(struct jl_plugin_set *set, const char *dir, struct joblet_error **err)
+{
+	int r;
+
+	/* A directory named twice (JOBLET_PLUGIN_PATH and plugins.dirs) is scanned once. */
+	if (jl_strv_contains(set->dirs, dir))
+		return 0;
+	if (jl_strv_push(&set->dirs, dir) < 0)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot scan `%s`", dir);
+	pthread_mutex_lock(&set->lock);
+	r = load_dir_files(set, dir, false, err);
+	pthread_mutex_unlock(&set->lock);
+	return r;
+}
+
+void jl_plugin_set_only_kinds(struct jl_plugin_set *set, uint32_t kinds)
+{
+	set->kinds = kinds;
+}
+
+int jl_plugin_set_load_kinds(struct jl_plugin_set *set, uint32_t kinds, struct joblet_error **err)
+{
+	uint32_t before;
+	int r = 0;
+
+	pthread_mutex_lock(&set->lock);
+	before = set->kinds;
+	if ((before & kinds) == kinds) {
+		pthread_mutex_unlock(&set->lock);
+		return 0;
+	}
+	/* Only the kinds new to the set: what it loaded before stays as it is. */
+	set->kinds = kinds & ~before;
+	for (size_t i = 0; set->dirs && set->dirs[i] && r != -JOBLET_E_NOMEM; i++) {
+		_cleanup_error_ struct joblet_error *e = NULL;
+
+		r = load_dir_files(set, set->dirs[i], true, &e);
+		if (r == -JOBLET_E_NOMEM)
+			joblet_error_move(err, &e);
+	}
+	set->kinds = before | kinds;
+	pthread_mutex_unlock(&set->lock);
+	return r == -JOBLET_E_NOMEM ? r : 0;
+}
+
 int jl_plugin_set_scan(struct jl_plugin_set *set, struct joblet_error **err)
 {
 	const char *env = jl_privileged() ? NULL : jl_getenv("JOBLET_PLUGIN_PATH");
@@ -690,29 +755,58 @@ int jl_plugin_set_scan(struct jl_plugin_set *set, struct joblet_error **err)
 	return 0;
 }
 
+/*
+ * The set's lock, for readers: a const set may still grow in another thread
+ * (jl_plugin_set_load_kinds()).  What they hand out (descriptors, origins,
+ * reasons) lives as long as the set.
+ */
+static void set_lock(const struct jl_plugin_set *set)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&set->lock);
+}
+
+static void set_unlock(const struct jl_plugin_set *set)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&set->lock);
+}
+
 size_t jl_plugin_set_count(const struct jl_plugin_set *set)
 {
-	return set->n_loaded;
+	size_t n;
+
+	set_lock(set);
+	n = set->n_loaded;
+	set_unlock(set);
+	return n;
 }
 
 const struct joblet_plugin *jl_plugin_set_get(const struct jl_plugin_set *set, size_t i,
 					      const char **ret_origin)
 {
-	if (i >= set->n_loaded)
-		return NULL;
-	if (ret_origin)
-		*ret_origin = set->loaded[i].origin;
-	return set->loaded[i].desc;
+	const struct joblet_plugin *d = NULL;
+
+	set_lock(set);
+	if (i < set->n_loaded) {
+		if (ret_origin)
+			*ret_origin = set->loaded[i].origin;
+		d = set->loaded[i].desc;
+	}
+	set_unlock(set);
+	return d;
 }
 
 const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set, int32_t kind,
 					       const char *name)
 {
-	for (size_t i = 0; i < set->n_loaded; i++)
+	const struct joblet_plugin *d = NULL;
+
+	set_lock(set);
+	for (size_t i = 0; i < set->n_loaded && !d; i++)
 		if ((int32_t)set->loaded[i].desc->kind == kind &&
 		    jl_streq(set->loaded[i].desc->name, name))
-			return set->loaded[i].desc;
-	return NULL;
+			d = set->loaded[i].desc;
+	set_unlock(set);
+	return d;
 }
 
 const struct joblet_plugin *jl_plugin_set_find_id(const struct jl_plugin_set *set, const char *id)
@@ -732,19 +826,29 @@ const struct joblet_plugin *jl_plugin_set_find_id(const struct jl_plugin_set *se
 
 size_t jl_plugin_set_rejected_count(const struct jl_plugin_set *set)
 {
-	return set->n_rejected;
+	size_t n;
+
+	set_lock(set);
+	n = set->n_rejected;
+	set_unlock(set);
+	return n;
 }
 
 int jl_plugin_set_rejected(const struct jl_plugin_set *set, size_t i, const char **ret_path,
 			   const char **ret_reason)
 {
-	if (i >= set->n_rejected)
-		return -1;
-	if (ret_path)
-		*ret_path = set->rejected[i].path;
-	if (ret_reason)
-		*ret_reason = set->rejected[i].reason;
-	return 0;
+	int r = -1;
+
+	set_lock(set);
+	if (i < set->n_rejected) {
+		if (ret_path)
+			*ret_path = set->rejected[i].path;
+		if (ret_reason)
+			*ret_reason = set->rejected[i].reason;
+		r = 0;
+	}
+	set_unlock(set);
+	return r;
 }
 
 const char *jl_plugin_set_dir(const struct jl_plugin_set *set, size_t i)
@@ -759,26 +863,39 @@ int jl_plugin_set_check_settings(const struct jl_plugin_set *set, struct joblet_
 	for (size_t i = 0; s && i < s->n_plugins; i++) {
 		const char *id = s->plugins[i].plugin_id;
 		_cleanup_free_ char *file = NULL, *builtin = jl_strdup_printf("builtin %s", id);
+		const char *slash = strchr(id, '/');
+		char kind_name[16];
+		int32_t kind;
 
 		if (jl_plugin_set_find_id(set, id))
 			continue;
+		/* Settings of a kind this set does not load are another set's to check. */
+		if (slash && (size_t)(slash - id) < sizeof(kind_name)) {
+			memcpy(kind_name, id, (size_t)(slash - id));
+			kind_name[slash - id] = '\0';
+			if (jl_plugin_kind_parse(kind_name, &kind) == 0 &&
+			    !(set->kinds & JL_PLUGIN_KIND_BIT(kind)))
+				continue;
+		}
 		/* Say why it is not loaded when a file of that name was rejected. */
 		file = strdup(id);
 		if (!file || !builtin)
 			return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 						"cannot check settings");
 		*strchr(file, '/') = '_';
-		for (size_t j = 0; j < set->n_rejected; j++) {
-			const char *base = strrchr(set->rejected[j].path, '/');
+		for (size_t j = 0; j < jl_plugin_set_rejected_count(set); j++) {
+			const char *path, *reason, *base;
 
-			base = base ? base + 1 : set->rejected[j].path;
+			jl_plugin_set_rejected(set, j, &path, &reason);
+			base = strrchr(path, '/');
+			base = base ? base + 1 : path;
 			if ((strncmp(base, file, strlen(file)) == 0 &&
 			     strcmp(base + strlen(file), ".so") == 0) ||
-			    strcmp(set->rejected[j].path, builtin) == 0)
+			    strcmp(path, builtin) == 0)
 				return joblet_error_set(
 					err, JOBLET_E_CONFIG, 0,
 					"`%s` line %d: settings for plugin `%s`, which was rejected: %s",
-					s->source, s->plugins[i].line, id, set->rejected[j].reason);
+					s->source, s->plugins[i].line, id, reason);
 		}
 		return joblet_error_set(
 			err, JOBLET_E_CONFIG, 0,

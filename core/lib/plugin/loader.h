@@ -47,6 +47,31 @@ JL_API int jl_plugin_set_new(const struct jl_config *cfg, uint32_t flags,
 JL_API int jl_plugin_set_restrict(struct jl_plugin_set *set, int32_t kind, const char *const *names,
 				  struct joblet_error **err);
 
+/* The bit of a kind (enum joblet_plugin_kind) in a mask of kinds. */
+#define JL_PLUGIN_KIND_BIT(kind) (UINT32_C(1) << (kind))
+
+/*
+ * From now on load and check only plugins of the kinds in `kinds` (a mask
+ * of JL_PLUGIN_KIND_BIT()): files of other kinds are not opened, and
+ * settings in joblet.yml for plugins of other kinds are left to the set
+ * that loads them (jl_plugin_set_check_settings()).  A file whose name
+ * names no kind, and a plugin directory that cannot be used, are reported
+ * by a set that loads isolation plugins.  The
+ * daemon keeps registry and archive plugins (libcurl, libarchive and what
+ * they link) out of its memory until an install needs them.
+ */
+JL_API void jl_plugin_set_only_kinds(struct jl_plugin_set *set, uint32_t kinds);
+
+/*
+ * Add `kinds` to what the set loads, and load the plugins of those kinds
+ * from the directories it scanned; 0 at once when they are loaded already.
+ * Safe while other threads use the set (jl_plugin_set_get(), _find(),
+ * _count() and _to_json() take the set's lock).  Errors: JOBLET_E_NOMEM
+ * (a rejected plugin is recorded as by a scan, not an error).
+ */
+JL_API int jl_plugin_set_load_kinds(struct jl_plugin_set *set, uint32_t kinds,
+				    struct joblet_error **err);
+
 /* Call fini() of every initialised plugin and free the set; NULL is fine. */
 JL_API void jl_plugin_set_free(struct jl_plugin_set *set);
 

@@ -252,6 +252,49 @@ START_TEST(test_restrict)
 }
 END_TEST
 
+/*
+ * Kinds left out of a scan are not opened; jl_plugin_set_load_kinds() loads
+ * them later from the same folders, once, and says nothing twice (what the
+ * daemon does with registry and archive plugins).
+ */
+START_TEST(test_only_kinds_then_load)
+{
+	struct jl_plugin_set *set = new_set(NULL), *other;
+	const uint32_t reg = JL_PLUGIN_KIND_BIT(JOBLET_KIND_REGISTRY);
+	const char *path, *reason;
+
+	install("scheduler_good", "k", "scheduler_good.so", 0755);
+	/* A scheduler in a registry's file: rejected once opened. */
+	install("registry_wrongkind", "k", "registry_wrongkind.so", 0755);
+	install("scheduler_good", "k", "whatever.so", 0755);
+	jl_plugin_set_only_kinds(set, ~reg);
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("k"), NULL), 0);
+	ck_assert_int_eq(jl_plugin_set_load_dir(set, jl_tmp_path("absent"), NULL),
+			 -JOBLET_E_NOT_FOUND);
+	ck_assert_ptr_nonnull(jl_plugin_set_find_id(set, "scheduler/good"));
+	/* The badly named file and the missing folder: not the registry file. */
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 2);
+	ck_assert_int_eq(jl_plugin_set_load_kinds(set, reg, NULL), 0);
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 3);
+	jl_plugin_set_rejected(set, 2, &path, &reason);
+	ck_assert_ptr_nonnull(strstr(path, "registry_wrongkind.so"));
+	ck_assert_ptr_nonnull(jl_plugin_set_find_id(set, "scheduler/good"));
+	/* Loaded already: nothing happens again. */
+	ck_assert_int_eq(jl_plugin_set_load_kinds(set, reg, NULL), 0);
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(set), 3);
+	jl_plugin_set_free(set);
+
+	/* A set of registry plugins alone leaves the folder's other problems to the other set. */
+	other = new_set(NULL);
+	jl_plugin_set_only_kinds(other, reg);
+	ck_assert_int_eq(jl_plugin_set_load_dir(other, jl_tmp_path("k"), NULL), 0);
+	ck_assert_int_eq(jl_plugin_set_load_dir(other, jl_tmp_path("absent"), NULL), 0);
+	ck_assert_uint_eq(jl_plugin_set_rejected_count(other), 1);
+	ck_assert_ptr_null(jl_plugin_set_find_id(other, "scheduler/good"));
+	jl_plugin_set_free(other);
+}
+END_TEST
+
 /* Plugins stay resident: a later set loading the same file gets the same code, and works. */
 START_TEST(test_same_file_in_a_later_set)
 {
@@ -581,6 +624,7 @@ static Suite *loader_suite(void)
 	tcase_add_checked_fixture(tc, jl_tmp_setup, jl_tmp_teardown);
 	tcase_add_test(tc, test_builtins);
 	tcase_add_test(tc, test_restrict);
+	tcase_add_test(tc, test_only_kinds_then_load);
 	tcase_add_test(tc, test_good_plugin_is_loaded_and_works);
 	tcase_add_test(tc, test_abi_rules);
 	tcase_add_test(tc, test_abi1_plugin_refused);
