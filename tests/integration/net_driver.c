@@ -94,7 +94,8 @@ static int job(int argc, char **argv)
 	const char *allow[32], *dns[8];
 	struct jl_net_job j = { 0 };
 	struct joblet_error *e = NULL;
-	int keep = 0, go[2], st = 0, i, r;
+	int keep = 0, go[2], st = 0, i, r, nsfd;
+	char nspath[64];
 	struct timespec t0, t1;
 	char c = 0, short_id[9];
 	pid_t pid;
@@ -169,14 +170,20 @@ static int job(int argc, char **argv)
 		if (posix_spawnp(&p, "nft", NULL, NULL, nft, environ) == 0)
 			waitpid(p, NULL, 0);
 	}
+	/* Held, as isolation/network holds it: the pair outlives the job until read. */
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", (int)pid);
+	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (write(go[1], "g", 1) != 1)
 		return 2;
 	close(go[1]);
-	/* The counters while the pair still exists: poll until the job ends. */
+	/* The counters while the job runs, and once more after its end. */
 	while (waitpid(pid, &st, WNOHANG) == 0) {
 		jl_net_job_counters(short_id, &rx, &tx, NULL);
 		usleep(20000);
 	}
+	jl_net_job_counters(short_id, &rx, &tx, NULL);
+	if (nsfd >= 0)
+		close(nsfd);
 	/* attach_us: what the shim's attach() costs (the start of a job on a network). */
 	printf("rx=%llu tx=%llu attach_us=%lld\n", (unsigned long long)rx, (unsigned long long)tx,
 	       (long long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));

@@ -187,6 +187,15 @@ ok 'reached out' "bridge reaches the outside"
 for p in host gw gwi gwl meta; do
 	ok "refused $p" "bridge: $p (the host, the daemon's port, 169.254.169.254) unreachable"
 done
+# The job's namespace is held until its last counters are read: a job that
+# sends and ends before its first sample still has its bytes counted.
+submit developer bridge "`probe peer $AB 9000`"
+JT=$J
+wait_state $JT COMPLETED
+kurl reader "$URL/v1/jobs/$JT/metrics"
+tx=`printf '%s' "$out" | grep -o '"net_tx_bytes":[0-9]*' | tail -1 | cut -d: -f2`
+ok 'has "[{\"seq\":1," "$out" && ! has "\"seq\":2" "$out" && has "\"final\":true" "$out" && test -n "$tx" && test "$tx" -gt 0' \
+	"the bytes a job sent before its first sample are counted at its end ($tx)"
 logs $CI
 ok 'refused peer' "two jobs on isolated do not reach each other"
 ok 'refused bridge' "isolated does not reach bridge"

@@ -22,6 +22,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +69,20 @@ static int network_job(struct joblet_job *job, struct jl_net_job *ret)
 	return 1;
 }
 
+/*
+ * A job's state: its network namespace, held from attach() until finish()
+ * read the counters.  The pair dies with the namespace, and the namespace
+ * with the job's last process unless someone holds it: without this a job
+ * that sends and exits between two ticks would be counted as sending
+ * nothing.
+ */
+struct network_state {
+	int netns_fd; /* or -1 */
+};
+
 static int network_prepare(struct joblet_job *job, void **ret_state, struct joblet_error **err)
 {
+	struct network_state *st;
 	struct jl_net_job j;
 	int r;
 
@@ -79,6 +92,11 @@ static int network_prepare(struct joblet_job *job, void **ret_state, struct jobl
 	/* Every value checked before the job is created. */
 	if ((r = jl_net_job_rules(&j, NULL, err)) < 0)
 		return r;
+	st = malloc(sizeof(*st));
+	if (!st)
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
+	st->netns_fd = -1;
+	*ret_state = st;
 	/* Its own network namespace, whatever the rest of the stack asks for. */
 	joblet_job_request_clone_flags(job, CLONE_NEWNET);
 	return 0;
@@ -106,14 +124,26 @@ static int network_attach(struct joblet_job *job, void *state, int32_t pid,
 {
 	struct jl_net_job j;
 
+	struct network_state *st = state;
+	char path[64];
 	int r;
 
-	(void)state;
 	if (!network_job(job, &j))
 		return 0;
 	if ((r = own_netns(pid, err)) < 0)
 		return r;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (st && st->netns_fd < 0 && (st->netns_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot hold `%s`", path);
 	return jl_net_job_attach(&j, pid, err);
+}
+
+static void let_netns_go(struct network_state *st)
+{
+	if (st && st->netns_fd >= 0) {
+		close(st->netns_fd);
+		st->netns_fd = -1;
+	}
 }
 
 static int network_stats(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
@@ -136,9 +166,10 @@ static int network_stats(struct joblet_job *job, void *state, struct joblet_job_
 static int network_finish(struct joblet_job *job, void *state, struct joblet_job_usage *usage,
 			  struct joblet_error **err)
 {
-	/* The job's namespace may be gone, and the pair with it: the last tick stands then. */
+	/* The namespace is held (attach()), so the pair and its counters are still there. */
 	(void)err;
 	(void)network_stats(job, state, usage, NULL);
+	let_netns_go(state);
 	return 0;
 }
 
@@ -155,7 +186,8 @@ static void network_cleanup(struct joblet_job *job, void *state)
 {
 	struct joblet_error *e = NULL;
 
-	(void)state;
+	let_netns_go(state);
+	free(state);
 	if (network_reap(job, &e) < 0) {
 		joblet_plog_warning("%s; the daemon removes it later", joblet_error_message(e));
 		joblet_error_free(e);
