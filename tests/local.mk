@@ -22,6 +22,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_metrics.sh \
 	tests/integration/hostile/test_hostile.sh \
 	tests/integration/test_job_init.sh \
+	tests/integration/test_warm_pool.sh \
 	tests/integration/test_job_uid.sh \
 	tests/integration/test_volumes.sh \
 	tests/integration/test_daemon_hygiene.sh \

@@ -151,6 +151,14 @@ int api_metrics(struct request *rq)
 	metric(f, "joblet_job_start_failures_total", "counter",
 	       "Jobs whose supervisor could not be started.");
 	fprintf(f, "joblet_job_start_failures_total %" PRId64 "\n", ms.start_failures);
+	metric(f, "joblet_warm_pool_started_total", "counter",
+	       "Standby supervisors started ahead of jobs (jobs.warm_pool).");
+	fprintf(f, "joblet_warm_pool_started_total %" PRId64 "\n", ms.standbys_started);
+	metric(f, "joblet_warm_pool_claimed_total", "counter",
+	       "Jobs started by a standby supervisor of the warm pool.");
+	fprintf(f, "joblet_warm_pool_claimed_total %" PRId64 "\n", ms.standbys_claimed);
+	metric(f, "joblet_warm_pool_ready", "gauge", "Standby supervisors waiting for a job now.");
+	fprintf(f, "joblet_warm_pool_ready %" PRId64 "\n", ms.standbys_ready);
 	metric(f, "joblet_connections", "gauge", "Open API connections.");
 	fprintf(f, "joblet_connections %" PRId64 "\n", conns);
 	metric(f, "joblet_connections_max", "gauge",

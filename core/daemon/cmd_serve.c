@@ -233,6 +233,9 @@ static void reload(struct joblet_ctx *ctx, const struct jl_config *boot, struct 
 	    strcmp(fresh->scheduler_policy, boot->scheduler_policy) != 0)
 		jl_log(JOBLET_LOG_WARNING, NULL,
 		       "plugins.dirs, plugins.settings and scheduler.policy are read at start-up; the changes take effect at the next start");
+	if (fresh->warm_pool != boot->warm_pool)
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "jobs.warm_pool is read at start-up; the change takes effect at the next start");
 	if (!jl_same(fresh->server_address, boot->server_address) ||
 	    fresh->tls_min_version != boot->tls_min_version ||
 	    !jl_same(fresh->db_path, boot->db_path) ||

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -51,6 +52,8 @@
 #include "sched/sched.h"
 
 #define HASH_SIZE 4096
+/* The most standby supervisors kept (jobs.warm_pool). */
+#define POOL_MAX 64
 /* How often jobs without a pidfd (no pidfd_open here) are looked at. */
 #define NO_PIDFD_CHECK_MS 250
 
@@ -63,6 +66,13 @@ struct mjob {
 	struct jl_cron *cron; /* a recurring job: it makes jobs, never runs itself */
 	uint64_t heap_idx;    /* a recurring job's slot in the cron heap; SIZE_MAX: none yet */
 	struct mjob *hnext;
+};
+
+/* A standby joblet-shim of the warm pool: started ahead, waiting on ctl for a job. */
+struct standby {
+	int32_t pid;
+	int pidfd; /* or -1 */
+	int ctl;
 };
 
 struct manager {
@@ -81,6 +91,11 @@ struct manager {
 	char jobs_dir[4096];
 	char shim_config[4096]; /* --config for shims, or "" */
 	bool detached;
+	/* The warm pool: pool_want standbys kept, refilled from manager_dispatch(). */
+	struct standby pool[POOL_MAX];
+	size_t pool_n, pool_want;
+	int pool_fd;	  /* an eventfd in epfd: the pool wants refilling */
+	bool pool_failed; /* a standby could not be started: said once */
 	void (*on_event)(void *userdata, const char *id, enum manager_job_event event);
 	void *on_event_userdata;
 };
@@ -532,6 +547,100 @@ static void migrate_secrets(struct manager *m, const char *id)
 	jl_job_spec_free(spec);
 }
 
+/* ------------------------------------------------------------------ the warm pool */
+
+/* Start standbys until the pool holds pool_want (called with the lock held). */
+static void pool_fill(struct manager *m)
+{
+	while (m->pool_n < m->pool_want && !m->detached) {
+		struct standby *sb = &m->pool[m->pool_n];
+		struct joblet_error *e = NULL;
+
+		if (jl_shim_spawn_standby(m->shim_config[0] ? m->shim_config : NULL, &sb->pid,
+					  &sb->pidfd, &sb->ctl, &e) < 0) {
+			if (!m->pool_failed)
+				jl_log(JOBLET_LOG_WARNING, NULL,
+				       "cannot keep standby supervisors (jobs.warm_pool): %s; jobs start the usual way",
+				       joblet_error_message(e));
+			m->pool_failed = true;
+			joblet_error_free(e);
+			return;
+		}
+		m->pool_n++;
+		m->stats.standbys_started++;
+	}
+}
+
+/* Ask for a refill from the dispatch loop: spawning is kept off a request's path. */
+static void pool_want_fill(struct manager *m)
+{
+	uint64_t one = 1;
+
+	if (m->pool_fd >= 0 && m->pool_n < m->pool_want)
+		(void)!write(m->pool_fd, &one, sizeof(one));
+}
+
+/* Has this standby died (its pidfd reports)? */
+static bool standby_gone(const struct standby *sb)
+{
+	struct pollfd p = { sb->pidfd, POLLIN, 0 };
+
+	return sb->pidfd >= 0 && poll(&p, 1, 0) == 1;
+}
+
+/* Let a standby go: it exits when its ctl closes (reaped by manager_sigchld()). */
+static void standby_release(struct standby *sb)
+{
+	close(sb->ctl);
+	if (sb->pidfd >= 0)
+		close(sb->pidfd);
+}
+
+/*
+ * Hand job folder dir to a standby of the pool: 0 with its pid and pidfd,
+ * -1 when none could take it (the caller starts a shim the usual way).
+ */
+static int pool_claim(struct manager *m, const char *dir, int secrets_fd, int32_t *ret_pid,
+		      int *ret_pidfd)
+{
+	while (m->pool_n > 0) {
+		struct standby sb = m->pool[--m->pool_n];
+		struct joblet_error *e = NULL;
+
+		if (standby_gone(&sb)) {
+			standby_release(&sb);
+			continue;
+		}
+		if (jl_shim_claim(sb.ctl, dir, secrets_fd, &e) < 0) {
+			jl_log(JOBLET_LOG_INFO, NULL, "a standby supervisor did not take a job: %s",
+			       joblet_error_message(e));
+			joblet_error_free(e);
+			standby_release(&sb);
+			continue;
+		}
+		close(sb.ctl);
+		*ret_pid = sb.pid;
+		*ret_pidfd = sb.pidfd;
+		m->stats.standbys_claimed++;
+		pool_want_fill(m);
+		return 0;
+	}
+	pool_want_fill(m);
+	return -1;
+}
+
+/* Let every standby go (the daemon stops): each exits as its ctl closes; wait for them. */
+static void pool_drain(struct manager *m)
+{
+	while (m->pool_n > 0) {
+		struct standby sb = m->pool[--m->pool_n];
+
+		standby_release(&sb);
+		while (waitpid(sb.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
 /* Start the shim of job j (jl_shim_spawn: a fresh program in its own session, no fork copy). */
 static int start(struct manager *m, struct mjob *j)
 {
@@ -550,7 +659,7 @@ static int start(struct manager *m, struct mjob *j)
 		r = -1;
 	else if (secrets_open_fd(m->d->secret_key, dir, j->rec.id, &secrets_fd, &secrets_e) < 0)
 		r = -1;
-	else
+	else if (pool_claim(m, dir, secrets_fd, &pid, &j->pidfd) < 0)
 		r = spawn_shim(m, dir, JL_SHIM_RUN, secrets_fd, &pid, &j->pidfd, &spawn_e);
 	if (r != 0) {
 		char why[900];
@@ -957,7 +1066,7 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM,
 					"cannot start the job manager");
 	m->d = d;
-	m->epfd = m->timer_fd = m->check_fd = -1;
+	m->epfd = m->timer_fd = m->check_fd = m->pool_fd = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	snprintf(m->jobs_dir, sizeof(m->jobs_dir), "%s/jobs", d->cfg->state_dir);
 	if (d->config_path)
@@ -989,6 +1098,23 @@ int manager_new(struct daemon_ctx *d, struct manager **ret, struct joblet_error 
 	/* Armed by need_check() only while a running job has no pidfd. */
 	ev.data.ptr = &m->check_fd;
 	epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->check_fd, &ev);
+	/* jobs.warm_pool: auto is two standbys per CPU; filled by the first dispatch. */
+	m->pool_want = d->cfg->warm_pool >= 0 ? (size_t)d->cfg->warm_pool
+					      : 2 * (size_t)(sysconf(_SC_NPROCESSORS_ONLN) > 0
+								     ? sysconf(_SC_NPROCESSORS_ONLN)
+								     : 1);
+	if (m->pool_want > POOL_MAX)
+		m->pool_want = POOL_MAX;
+	if (m->pool_want > 0) {
+		m->pool_fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (m->pool_fd < 0) {
+			r = joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					     "cannot set up the job manager");
+			goto fail;
+		}
+		ev.data.ptr = &m->pool_fd;
+		epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->pool_fd, &ev);
+	}
 	if ((r = store_job_max_seq(d->store, &m->seq, err)) < 0)
 		goto fail;
 	*ret = m;
@@ -1019,8 +1145,11 @@ void manager_free(struct manager *m)
 			m->hash[i] = j->hnext;
 			mjob_free(j);
 		}
+	pool_drain(m);
 	jl_sched_free(m->sched);
 	joblet_heap_free(m->heap);
+	if (m->pool_fd >= 0)
+		close(m->pool_fd);
 	if (m->epfd >= 0)
 		close(m->epfd);
 	if (m->timer_fd >= 0)
@@ -1097,6 +1226,9 @@ void manager_dispatch(struct manager *m)
 			} else if (p == &m->check_fd) {
 				timer_clear(m->check_fd);
 				check_unwatched(m);
+			} else if (p == &m->pool_fd) {
+				timer_clear(m->pool_fd);
+				pool_fill(m);
 			} else {
 				struct mjob *j = p;
 
@@ -1677,6 +1809,7 @@ void manager_stats(struct manager *m, struct manager_stats *ret)
 {
 	pthread_mutex_lock(&m->lock);
 	*ret = m->stats;
+	ret->standbys_ready = (int64_t)m->pool_n;
 	ret->pending = ret->scheduled = ret->running = 0;
 	for (size_t i = 0; i < HASH_SIZE; i++)
 		for (struct mjob *j = m->hash[i]; j; j = j->hnext) {
@@ -1704,5 +1837,6 @@ void manager_detach(struct manager *m)
 {
 	pthread_mutex_lock(&m->lock);
 	m->detached = true;
+	pool_drain(m);
 	pthread_mutex_unlock(&m->lock);
 }

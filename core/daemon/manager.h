@@ -105,6 +105,8 @@ int manager_job_alive(struct manager *m, const char *id);
 struct manager_stats {
 	int64_t submitted, started, ended, start_failures;
 	int64_t pending, scheduled, running;
+	/* The warm pool (jobs.warm_pool): started, handed a job, waiting now. */
+	int64_t standbys_started, standbys_claimed, standbys_ready;
 };
 void manager_stats(struct manager *m, struct manager_stats *ret);
 

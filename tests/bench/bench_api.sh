@@ -23,6 +23,7 @@
 #
 # Usage: tests/bench/bench_api.sh [BUILDDIR] [RUNS] [JOBS] [CLIENTS] [LOG_MIB]
 #        (defaults: the source tree, 30, 2000, 8, 1000)
+#        BENCH_API_WARM_POOL=N (or auto): the daemon's jobs.warm_pool (default 0)
 # Needs root (the isolation stack), bash, curl and certtool;
 # `make tests/fixtures/fake_registry` first.  Not part of `make check`.  It
 # touches only what it starts (by pid) and its temporary folder.
@@ -73,7 +74,8 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # The log throughput job's output must fit its log (jobs.max_log, 64 MiB built in).
 bench_daemon_start "jobs:
   max_active: $((njobs + 100))
-  max_log: $((log_mib + 1))MiB" "  max_connections_per_client: 1024"
+  max_log: $((log_mib + 1))MiB
+  warm_pool: ${BENCH_API_WARM_POOL:-0}" "  max_connections_per_client: 1024"
 sed -i "s|address: .*|address: \"127.0.0.1:$port\"|" "$C/rnx-config-developer.yml"
 RNX_CONFIG=$C/rnx-config-developer.yml
 export RNX_CONFIG
@@ -85,7 +87,7 @@ server=$!
 for _ in $(seq 100); do [ -s "$tmp/fport" ] && break; sleep 0.05; done
 furl=https://127.0.0.1:$(cat "$tmp/fport")
 stack=$(sed -n 's/.*isolation.stack \(.*\)$/\1/p' "$tmp/daemon.log" | head -1)
-echo "daemon: pid $daemon on $url; the default isolation stack; log $tmp/daemon.log"
+echo "daemon: pid $daemon on $url; the default isolation stack; jobs.warm_pool ${BENCH_API_WARM_POOL:-0}; log $tmp/daemon.log"
 
 idle_before=$(rss_kib "$daemon")
 

@@ -177,6 +177,9 @@ EOY
 #   stop_daemon [SIGNAL]   signal (default TERM) and wait; $DAEMON_STATUS
 #   kurl ROLE ARGS...      curl with ROLE's client certificate (run's conventions:
 #                          $rc, $out, $err; out is the body, code in $code)
+#   jid, state_of ID, wait_state ID STATE
+#                          the job id in a kurl answer, a job's state, waiting
+#                          (30 s at most) for one
 CERTS=$TMP/api-certs
 make_certs() {
 	test -f "$CERTS/ca.pem" && return 0
@@ -249,4 +252,14 @@ kurl() { # role args...
 	code=`tail -n 1 "$TMP/.out"`
 	out=`sed '$d' "$TMP/.out"`
 	err=`cat "$TMP/.err"`
+}
+
+# jid: the job id in $out (a kurl answer); state_of ID: the job's state;
+# wait_state ID STATE: wait up to 30 s for it (1 if it never came).
+jid() { printf '%s' "$out" | sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' | head -1; }
+state_of() { kurl reader "$URL/v1/jobs/$1"; printf '%s' "$out" | sed -n 's/^{"id":"[^"]*","name":[^,]*,"state":"\([A-Z_]*\)".*/\1/p'; }
+wait_state() { # id state
+	_i=0
+	while test "`state_of $1`" != "$2" && test $_i -lt 300; do sleep 0.1; _i=`expr $_i + 1`; done
+	test "`state_of $1`" = "$2"
 }

@@ -100,13 +100,6 @@ certtool --generate-certificate --load-privkey "$CERTS/client-dev2-key.pem" \
 	--load-ca-certificate "$CERTS/ca/ca.pem" --load-ca-privkey "$CERTS/ca/ca-key.pem" \
 	--template "$TMP/dev2.tmpl" --outfile "$CERTS/client-dev2.pem" >/dev/null 2>&1
 
-jid() { printf '%s' "$out" | sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' | head -1; }
-state_of() { kurl reader "$URL/v1/jobs/$1"; printf '%s' "$out" | sed -n 's/^{"id":"[^"]*","name":[^,]*,"state":"\([A-Z_]*\)".*/\1/p'; }
-wait_state() { # id state
-	_i=0
-	while test "`state_of $1`" != "$2" && test $_i -lt 300; do sleep 0.1; _i=`expr $_i + 1`; done
-	test "`state_of $1`" = "$2"
-}
 # submit ROLE NETWORK SCRIPT [EXTRA JSON]: a job running `sh -c SCRIPT`; its id in $J.
 submit() {
 	kurl $1 -X POST -d '{"command":["sh","-c","'"$3"'"],"network":"'"$2"'","max_pids":64'"${4:-}"'}' \

@@ -31,13 +31,6 @@ start_daemon "$STACK" "  max_request_bytes: 48MiB
   max_streamed_uploads: 2" || exit 1
 SPOOL=$TMP/state/uploads
 
-jid() { printf '%s' "$out" | sed -n 's/.*"id":"\([0-9a-f-]*\)".*/\1/p' | head -1; }
-state_of() { kurl reader "$URL/v1/jobs/$1"; printf '%s' "$out" | sed -n 's/^{"id":"[^"]*","name":[^,]*,"state":"\([A-Z_]*\)".*/\1/p'; }
-wait_state() { # id state
-	_i=0
-	while test "`state_of $1`" != "$2" && test $_i -lt 300; do sleep 0.1; _i=`expr $_i + 1`; done
-	test "`state_of $1`" = "$2"
-}
 hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$DAEMON_PID/status; }
 spool_empty() { test -z "`ls -A "$SPOOL" 2>/dev/null`"; }
 

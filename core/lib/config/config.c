@@ -43,6 +43,7 @@ enum key_type {
 	KEY_ID_RANGE,	     /* FIRST-LAST: two int64_t, 1 <= FIRST <= LAST <= JL_UID_MAX */
 	KEY_GONE,	     /* a setting of an earlier release, refused with what replaced it */
 	KEY_STRING_LIST,     /* a list of non-empty single values */
+	KEY_AUTO_COUNT,	     /* a whole number >= 0, or auto (-1) */
 	KEY_CIDR,	     /* a private IPv4 block, /8 to /29: 172.20.0.0/16 */
 	KEY_IFNAME,	     /* a network device name: 1-15 of a-z, A-Z, 0-9, _, -, . */
 	KEY_IPV4_LIST,	     /* a list of IPv4 addresses */
@@ -167,6 +168,7 @@ static const struct key_def jobs_keys[] = {
 	{ "results_memory", KEY_SIZE_LIMIT, FIELD(results_memory), NULL },
 	{ "metrics_interval", KEY_DURATION, FIELD(metrics_interval_s), NULL },
 	{ "max_metrics", KEY_COUNT, FIELD(max_metrics), NULL },
+	{ "warm_pool", KEY_AUTO_COUNT, FIELD(warm_pool), NULL },
 	{ NULL },
 };
 
@@ -340,6 +342,7 @@ int jl_config_defaults(struct jl_config **ret_config, struct joblet_error **err)
 	cfg->max_active_jobs = 10000;
 	cfg->default_max_log = INT64_C(64) << 20;
 	cfg->keep_results_s = 86400;
+	cfg->warm_pool = 0;
 	cfg->results_memory = INT64_C(1) << 30;
 	/* A day of samples at the default interval: 2.2 MB per job at most (docs/metrics.md). */
 	cfg->metrics_interval_s = 5;
@@ -542,6 +545,11 @@ static int check_metrics(const struct jl_config *cfg, struct joblet_error **err)
 			err, JOBLET_E_CONFIG, 0,
 			"%s: jobs.max_metrics (%lld) must be from 10 to 1000000: the most samples kept per job (128 bytes each); past it the oldest go",
 			cfg->source, (long long)cfg->max_metrics);
+	if (cfg->warm_pool > 64)
+		return joblet_error_set(
+			err, JOBLET_E_CONFIG, 0,
+			"%s: jobs.warm_pool (%lld) must be from 0 to 64, or auto (two per CPU): the job supervisors kept started ahead of jobs",
+			cfg->source, (long long)cfg->warm_pool);
 	return 0;
 }
 
@@ -757,6 +765,20 @@ static int parse_key_limit(const struct key_value *kv, struct joblet_error **err
 			: d->type == KEY_DURATION_LIMIT ? "a duration (90s, 5m, 1h30m, 1d)"
 							: "a whole number of at least 1",
 			d->takes_auto ? ", auto" : "", scalar_or_what(kv));
+	*(int64_t *)kv->field = n;
+	return 0;
+}
+
+/* KEY_AUTO_COUNT: a whole number of at least 0, or auto (-1). */
+static int parse_key_auto_count(const struct key_value *kv, struct joblet_error **err)
+{
+	const char *v = jl_yaml_scalar(kv->node);
+	int64_t n = -1;
+
+	if (!v || (strcmp(v, "auto") != 0 && (jl_parse_int64(v, &n) < 0 || n < 0)))
+		return jl_yaml_error(kv->y, kv->node, err,
+				     "`%s` must be a whole number (0: none) or auto, not `%s`",
+				     kv->full, scalar_or_what(kv));
 	*(int64_t *)kv->field = n;
 	return 0;
 }
@@ -997,6 +1019,7 @@ static int (*const key_parsers[])(const struct key_value *kv, struct joblet_erro
 	[KEY_ID_RANGE] = parse_key_id_range,
 	[KEY_GONE] = parse_key_gone,
 	[KEY_STRING_LIST] = parse_key_string_list,
+	[KEY_AUTO_COUNT] = parse_key_auto_count,
 	[KEY_CIDR] = parse_key_cidr,
 	[KEY_IFNAME] = parse_key_ifname,
 	[KEY_IPV4_LIST] = parse_key_ipv4_list,

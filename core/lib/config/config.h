@@ -132,6 +132,9 @@ struct jl_config {
 	/* Metrics over time (docs/metrics.md): the shim samples every job. */
 	int64_t metrics_interval_s; /* jobs.metrics_interval: seconds between samples */
 	int64_t max_metrics; /* jobs.max_metrics: samples kept per job (then the oldest go) */
+	/* jobs.warm_pool: supervisors started ahead, waiting for a job; 0 = none, -1 = auto (2 per
+	 * CPU). */
+	int64_t warm_pool;
 	/* volumes.*: the daemon's volumes (docs/volumes.md). */
 	int64_t volumes_max_total;	  /* volumes.max_total: bytes of all filesystem volumes */
 	int64_t volumes_max_memory_total; /* volumes.max_memory_total: bytes of all memory ones */

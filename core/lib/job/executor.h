@@ -62,6 +62,38 @@ JL_API int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl
 			 int secrets_fd, int32_t *ret_pid, int *ret_pidfd,
 			 struct joblet_error **err);
 
+/* The fd on which a standby joblet-shim (`--standby`) waits for its job. */
+#define JL_SHIM_STANDBY_FD 3
+
+/*
+ * A standby joblet-shim (the warm pool, docs/api.md): started as
+ * jl_shim_spawn() starts one, with `--standby` instead of a job folder.
+ * It loads the configuration and the isolation plugins, then waits on
+ * *ret_ctl (the caller's end of a socket pair) for jl_shim_claim().  Its
+ * stderr is the caller's until then.  Closing *ret_ctl unclaimed ends it.
+ * *ret_pid and *ret_pidfd as for jl_shim_spawn().
+ */
+JL_API int jl_shim_spawn_standby(const char *config_path, int32_t *ret_pid, int *ret_pidfd,
+				 int *ret_ctl, struct joblet_error **err);
+
+/*
+ * Hand the job folder state_dir to the standby shim on ctl (borrowed; the
+ * caller closes it after), with secrets_fd (-1: none) as its secret env.
+ * From then on the standby is the job's shim, exactly as if jl_shim_spawn()
+ * had started it for state_dir, with STATE_DIR/shim.log as its stderr.
+ * Errors: JOBLET_E_IO (shim.log), JOBLET_E_SYSTEM (the standby is gone:
+ * start a shim the usual way instead).
+ */
+JL_API int jl_shim_claim(int ctl, const char *state_dir, int secrets_fd, struct joblet_error **err);
+
+/*
+ * The standby side of jl_shim_claim(): wait on fd for a job.  1 with
+ * *ret_dir (a new string), *ret_log (its shim.log) and *ret_secrets (-1:
+ * none); 0 when the daemon closed its end without a job; -1 on error.
+ */
+JL_API int jl_shim_standby_wait(int fd, char **ret_dir, int *ret_log, int *ret_secrets,
+				struct joblet_error **err);
+
 /* Remove a job's state folder (log, status, work/): the job must have ended. */
 JL_API int jl_job_remove(const char *state_dir, struct joblet_error **err);
 

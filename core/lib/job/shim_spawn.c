@@ -10,8 +10,10 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "base/util.h"
@@ -118,4 +120,142 @@ int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_m
 	if (ret_pidfd)
 		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	return 0;
+}
+
+int jl_shim_spawn_standby(const char *config_path, int32_t *ret_pid, int *ret_pidfd, int *ret_ctl,
+			  struct joblet_error **err)
+{
+	const char *shim = jl_shim_path();
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	char *argv[5];
+	int n = 0, sv[2], r;
+	pid_t pid;
+
+	if (access(shim, X_OK) < 0)
+		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno,
+					"cannot run the job supervisor `%s`; is joblet installed?",
+					shim);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot start a standby supervisor");
+	argv[n++] = (char *)"joblet-shim";
+	if (config_path) {
+		argv[n++] = (char *)"--config";
+		argv[n++] = (char *)config_path;
+	}
+	argv[n++] = (char *)"--standby";
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, sv[1], JL_SHIM_STANDBY_FD);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+						POSIX_SPAWN_SETSID);
+	r = posix_spawn(&pid, shim, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(sv[1]);
+	if (r != 0) {
+		close(sv[0]);
+		return joblet_error_set(err, JOBLET_E_SYSTEM, r,
+					"cannot start the job supervisor `%s`", shim);
+	}
+	*ret_pid = pid;
+	*ret_ctl = sv[0];
+	if (ret_pidfd)
+		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
+}
+
+int jl_shim_claim(int ctl, const char *state_dir, int secrets_fd, struct joblet_error **err)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} c;
+	struct iovec iov = { (void *)state_dir, strlen(state_dir) + 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+	int fds[2], nfds = 0, logfd;
+	ssize_t n;
+
+	logfd = open_shim_log(state_dir, err);
+	if (logfd < 0)
+		return logfd;
+	fds[nfds++] = logfd;
+	if (secrets_fd >= 0)
+		fds[nfds++] = secrets_fd;
+	memset(&c, 0, sizeof(c));
+	msg.msg_control = c.buf;
+	msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+	h = CMSG_FIRSTHDR(&msg);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(h), fds, (size_t)nfds * sizeof(int));
+	n = sendmsg(ctl, &msg, MSG_NOSIGNAL);
+	close(logfd);
+	if (n != (ssize_t)iov.iov_len)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, n < 0 ? errno : EPIPE,
+					"the standby supervisor did not take the job");
+	return 0;
+}
+
+int jl_shim_standby_wait(int fd, char **ret_dir, int *ret_log, int *ret_secrets,
+			 struct joblet_error **err)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} c;
+	char dir[PATH_MAX + 1];
+	struct iovec iov = { dir, sizeof(dir) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+	int fds[2] = { -1, -1 };
+	size_t nfds = 0;
+	ssize_t n;
+
+	msg.msg_control = c.buf;
+	msg.msg_controllen = sizeof(c.buf);
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot wait for a job");
+	h = CMSG_FIRSTHDR(&msg);
+	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+	    h->cmsg_len >= CMSG_LEN(sizeof(int))) {
+		nfds = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfds > 2)
+			nfds = 2;
+		memcpy(fds, CMSG_DATA(h), nfds * sizeof(int));
+	}
+	if (nfds < 1 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || dir[n - 1] != '\0' ||
+	    dir[0] != '/') {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		return joblet_error_set(err, JOBLET_E_INVALID, 0,
+					"the job handed to this standby supervisor is malformed");
+	}
+	*ret_dir = strdup(dir);
+	if (!*ret_dir) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "cannot take the job");
+	}
+	*ret_log = fds[0];
+	*ret_secrets = fds[1];
+	return 1;
 }

@@ -595,6 +595,25 @@ START_TEST(test_metrics_keys)
 }
 END_TEST
 
+/* jobs.warm_pool: 0 (none) built in, a count up to 64, or auto (-1). */
+START_TEST(test_warm_pool_key)
+{
+	struct jl_config *cfg = load_ok("");
+
+	ck_assert_int_eq(cfg->warm_pool, 0);
+	jl_config_free(cfg);
+	cfg = load_ok("jobs:\n  warm_pool: auto\n");
+	ck_assert_int_eq(cfg->warm_pool, -1);
+	jl_config_free(cfg);
+	cfg = load_ok("jobs:\n  warm_pool: 8\n");
+	ck_assert_int_eq(cfg->warm_pool, 8);
+	jl_config_free(cfg);
+	load_bad("jobs:\n  warm_pool: 65\n", "jobs.warm_pool (65)", "from 0 to 64, or auto");
+	load_bad("jobs:\n  warm_pool: -1\n", "jobs.warm_pool", "a whole number (0: none) or auto");
+	load_bad("jobs:\n  warm_pool: many\n", "jobs.warm_pool", "not `many`");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("config");
@@ -611,6 +630,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_default_job_limits);
 	tcase_add_test(tc, test_max_log);
 	tcase_add_test(tc, test_metrics_keys);
+	tcase_add_test(tc, test_warm_pool_key);
 	tcase_add_test(tc, test_networks);
 	tcase_add_test(tc, test_volumes);
 	tcase_add_test(tc, test_audit_retention);
