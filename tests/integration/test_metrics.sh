@@ -119,7 +119,8 @@ a = json.load(open(sys.argv[1]))
 mem = [s["memory_bytes"] for s in a[:-1]]
 peak = max(s["memory_peak_bytes"] for s in a)
 print("# memory: %s, peak %d" % (mem, peak))
-sys.exit(not (max(mem) >= min(mem[:2]) + (16 << 20) and peak >= max(mem) and all(s["pids"] >= 2 for s in a[1:-2])))' "$TMP/all.json"
+# 15 of the 16 MiB: what else the job holds moves by some KiB between samples.
+sys.exit(not (max(mem) >= min(mem[:2]) + (15 << 20) and peak >= max(mem) and all(s["pids"] >= 2 for s in a[1:-2])))' "$TMP/all.json"
 ok 'test $? -eq 0' "memory grows by the 16 MiB the job built, the peak covers it, pids count the job's processes"
 
 # ------------------------------------------------------------------ following and resuming
