@@ -50,69 +50,61 @@ static int open_shim_log(const char *state_dir, struct joblet_error **err)
 	return high;
 }
 
-/* stdin and stdout /dev/null, stderr the log; every signal default and unblocked; setsid. */
-static void spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr, int logfd)
+/* Is joblet-shim there to run? */
+static int shim_runnable(const char *shim, struct joblet_error **err)
 {
-	sigset_t none, all;
-
-	posix_spawn_file_actions_init(fa);
-	posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(fa, logfd, STDERR_FILENO);
-	posix_spawnattr_init(attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	/* The shim starts with no signal blocked or ignored, whatever the caller did. */
-	posix_spawnattr_setsigmask(attr, &none);
-	posix_spawnattr_setsigdefault(attr, &all);
-	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					       POSIX_SPAWN_SETSID);
-}
-
-int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_mode mode,
-		  int secrets_fd, int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
-{
-	const char *shim = jl_shim_path();
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	char *argv[7];
-	int n = 0, logfd, r;
-	_cleanup_close_ int high = -1;
-	pid_t pid;
-
 	if (access(shim, X_OK) < 0)
 		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno,
 					"cannot run the job supervisor `%s`; is joblet installed?",
 					shim);
-	/* Above fd 3, so its dup2 to 3 always happens (and clears close-on-exec there). */
-	if (secrets_fd >= 0 &&
-	    (high = fcntl(secrets_fd, F_DUPFD_CLOEXEC, JL_JOB_SECRETS_FD + 1)) < 0)
-		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
-					"cannot hand over the secret env");
-	logfd = open_shim_log(state_dir, err);
-	if (logfd < 0)
-		return logfd;
+	return 0;
+}
+
+/*
+ * posix_spawn joblet-shim [--config config_path] args...: stdin and stdout
+ * /dev/null, stderr logfd (-1: the caller's), fd `from` as fd `to` (from
+ * -1: none), every signal default and unblocked, a session of its own.
+ */
+static int spawn_program(const char *shim, const char *config_path, const char *const *args,
+			 int logfd, int from, int to, int32_t *ret_pid, int *ret_pidfd,
+			 struct joblet_error **err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	char *argv[8];
+	int n = 0, r;
+	pid_t pid;
+
 	argv[n++] = (char *)"joblet-shim";
 	if (config_path) {
 		argv[n++] = (char *)"--config";
 		argv[n++] = (char *)config_path;
 	}
-	if (mode == JL_SHIM_REAP)
-		argv[n++] = (char *)"--reap";
-	if (high >= 0)
-		argv[n++] = (char *)"--secrets";
-	argv[n++] = (char *)state_dir;
+	for (; *args && n < 7; args++)
+		argv[n++] = (char *)*args;
 	argv[n] = NULL;
-	spawn_setup(&fa, &attr, logfd);
-	/* After stderr's dup2: logfd may be fd 3 itself. */
-	if (high >= 0)
-		posix_spawn_file_actions_adddup2(&fa, high, JL_JOB_SECRETS_FD);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	if (logfd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, logfd, STDERR_FILENO);
+	/* After stderr's dup2: logfd may be fd `to` itself. */
+	if (from >= 0)
+		posix_spawn_file_actions_adddup2(&fa, from, to);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	/* The shim starts with no signal blocked or ignored, whatever the caller did. */
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+						POSIX_SPAWN_SETSID);
 	r = posix_spawn(&pid, shim, &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	close(logfd);
 	if (r != 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, r,
 					"cannot start the job supervisor `%s`", shim);
@@ -122,58 +114,54 @@ int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_m
 	return 0;
 }
 
+int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_mode mode,
+		  int secrets_fd, int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
+{
+	const char *shim = jl_shim_path(), *args[4];
+	_cleanup_close_ int high = -1;
+	int n = 0, logfd, r;
+
+	if ((r = shim_runnable(shim, err)) < 0)
+		return r;
+	/* Above fd 3, so its dup2 to 3 always happens (and clears close-on-exec there). */
+	if (secrets_fd >= 0 &&
+	    (high = fcntl(secrets_fd, F_DUPFD_CLOEXEC, JL_JOB_SECRETS_FD + 1)) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot hand over the secret env");
+	logfd = open_shim_log(state_dir, err);
+	if (logfd < 0)
+		return logfd;
+	if (mode == JL_SHIM_REAP)
+		args[n++] = "--reap";
+	if (high >= 0)
+		args[n++] = "--secrets";
+	args[n++] = state_dir;
+	args[n] = NULL;
+	r = spawn_program(shim, config_path, args, logfd, high, JL_JOB_SECRETS_FD, ret_pid,
+			  ret_pidfd, err);
+	close(logfd);
+	return r;
+}
+
 int jl_shim_spawn_standby(const char *config_path, int32_t *ret_pid, int *ret_pidfd, int *ret_ctl,
 			  struct joblet_error **err)
 {
-	const char *shim = jl_shim_path();
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	char *argv[5];
-	int n = 0, sv[2], r;
-	pid_t pid;
+	const char *shim = jl_shim_path(), *args[] = { "--standby", NULL };
+	int sv[2], r;
 
-	if (access(shim, X_OK) < 0)
-		return joblet_error_set(err, JOBLET_E_NOT_FOUND, errno,
-					"cannot run the job supervisor `%s`; is joblet installed?",
-					shim);
+	if ((r = shim_runnable(shim, err)) < 0)
+		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 					"cannot start a standby supervisor");
-	argv[n++] = (char *)"joblet-shim";
-	if (config_path) {
-		argv[n++] = (char *)"--config";
-		argv[n++] = (char *)config_path;
-	}
-	argv[n++] = (char *)"--standby";
-	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, sv[1], JL_SHIM_STANDBY_FD);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-						POSIX_SPAWN_SETSID);
-	r = posix_spawn(&pid, shim, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	r = spawn_program(shim, config_path, args, -1, sv[1], JL_SHIM_STANDBY_FD, ret_pid,
+			  ret_pidfd, err);
 	close(sv[1]);
-	if (r != 0) {
+	if (r < 0)
 		close(sv[0]);
-		return joblet_error_set(err, JOBLET_E_SYSTEM, r,
-					"cannot start the job supervisor `%s`", shim);
-	}
-	*ret_pid = pid;
-	*ret_ctl = sv[0];
-	if (ret_pidfd)
-		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	return 0;
+	else
+		*ret_ctl = sv[0];
+	return r;
 }
 
 int jl_shim_claim(int ctl, const char *state_dir, int secrets_fd, struct joblet_error **err)
