@@ -153,10 +153,9 @@ static int reply_array(struct request *rq, const char *dir, uint64_t after)
 
 static bool wants_stream(struct request *rq)
 {
-	const char *follow = request_query(rq, "follow");
 	const char *accept = request_header(rq, "Accept");
 
-	return (follow && (strcmp(follow, "1") == 0 || strcmp(follow, "true") == 0)) ||
+	return request_query_flag(rq, "follow", true) ||
 	       (accept && strstr(accept, "text/event-stream"));
 }
 

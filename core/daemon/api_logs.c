@@ -189,20 +189,6 @@ static void logs_free(void *p)
 static const struct sse_source logs_events = { logs_open_events, logs_fill, logs_free };
 static const struct sse_source logs_records = { logs_open_records, logs_fill, logs_free };
 
-static bool query_true(struct request *rq, const char *name)
-{
-	const char *v = request_query(rq, name);
-
-	return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
-}
-
-static bool query_false(struct request *rq, const char *name)
-{
-	const char *v = request_query(rq, name);
-
-	return v && (strcmp(v, "0") == 0 || strcmp(v, "false") == 0);
-}
-
 int api_job_logs(struct request *rq)
 {
 	const char *after;
@@ -216,6 +202,7 @@ int api_job_logs(struct request *rq)
 			rq, MHD_HTTP_BAD_REQUEST, JOBLET_E_INVALID,
 			"Last-Event-ID / after `%s` is not an event id (a record number from an earlier stream)",
 			after);
-	return sse_follow_reply(rq, query_false(rq, "coalesce") ? &logs_records : &logs_events,
-				skip, query_true(rq, "follow"));
+	return sse_follow_reply(
+		rq, request_query_flag(rq, "coalesce", false) ? &logs_records : &logs_events, skip,
+		request_query_flag(rq, "follow", true));
 }

@@ -445,6 +445,14 @@ const char *request_query(struct request *rq, const char *key)
 	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+bool request_query_flag(struct request *rq, const char *key, bool is_true)
+{
+	const char *v = request_query(rq, key);
+
+	return v &&
+	       (strcmp(v, is_true ? "1" : "0") == 0 || strcmp(v, is_true ? "true" : "false") == 0);
+}
+
 const char *request_header(struct request *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);

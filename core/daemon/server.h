@@ -114,6 +114,8 @@ struct request {
 
 /* A query parameter, or NULL. */
 const char *request_query(struct request *rq, const char *key);
+/* ?key=1 or ?key=true (is_true), ?key=0 or ?key=false (!is_true); absent or else: false. */
+bool request_query_flag(struct request *rq, const char *key, bool is_true);
 /*
  * What the `{*}` at the end of the route's pattern matched, without its
  * leading slashes ("" for nothing).  Borrowed from rq.
