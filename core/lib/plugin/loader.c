@@ -809,19 +809,25 @@ const struct joblet_plugin *jl_plugin_set_find(const struct jl_plugin_set *set, 
 	return d;
 }
 
-const struct joblet_plugin *jl_plugin_set_find_id(const struct jl_plugin_set *set, const char *id)
+/* The kind of plugin id "kind/name" into *ret_kind; the name, or NULL when id is not one. */
+static const char *parse_id(const char *id, int32_t *ret_kind)
 {
 	const char *slash = id ? strchr(id, '/') : NULL;
 	char kind[16];
-	int32_t k;
 
 	if (!slash || (size_t)(slash - id) >= sizeof(kind))
 		return NULL;
 	memcpy(kind, id, (size_t)(slash - id));
 	kind[slash - id] = '\0';
-	if (jl_plugin_kind_parse(kind, &k) < 0)
-		return NULL;
-	return jl_plugin_set_find(set, k, slash + 1);
+	return jl_plugin_kind_parse(kind, ret_kind) < 0 ? NULL : slash + 1;
+}
+
+const struct joblet_plugin *jl_plugin_set_find_id(const struct jl_plugin_set *set, const char *id)
+{
+	int32_t k;
+	const char *name = parse_id(id, &k);
+
+	return name ? jl_plugin_set_find(set, k, name) : NULL;
 }
 
 size_t jl_plugin_set_rejected_count(const struct jl_plugin_set *set)
@@ -863,20 +869,13 @@ int jl_plugin_set_check_settings(const struct jl_plugin_set *set, struct joblet_
 	for (size_t i = 0; s && i < s->n_plugins; i++) {
 		const char *id = s->plugins[i].plugin_id;
 		_cleanup_free_ char *file = NULL, *builtin = jl_strdup_printf("builtin %s", id);
-		const char *slash = strchr(id, '/');
-		char kind_name[16];
 		int32_t kind;
 
 		if (jl_plugin_set_find_id(set, id))
 			continue;
 		/* Settings of a kind this set does not load are another set's to check. */
-		if (slash && (size_t)(slash - id) < sizeof(kind_name)) {
-			memcpy(kind_name, id, (size_t)(slash - id));
-			kind_name[slash - id] = '\0';
-			if (jl_plugin_kind_parse(kind_name, &kind) == 0 &&
-			    !(set->kinds & JL_PLUGIN_KIND_BIT(kind)))
-				continue;
-		}
+		if (parse_id(id, &kind) && !(set->kinds & JL_PLUGIN_KIND_BIT(kind)))
+			continue;
 		/* Say why it is not loaded when a file of that name was rejected. */
 		file = strdup(id);
 		if (!file || !builtin)
