@@ -54,6 +54,7 @@ EXTRA_DIST += \
 	tests/bench/bench_isolation.sh \
 	tests/bench/bench_oci.sh \
 	tests/bench/bench_api.sh \
+	tests/bench/bench_kept.sh \
 	tests/bench/bench_cron.sh \
 	tests/bench/bench_network.sh \
 	tests/bench/bench_daemon.sh \
@@ -82,6 +83,7 @@ JL_UNIT_TESTS += \
 	tests/unit/job/test_job_log \
 	tests/unit/job/test_job_metrics \
 	tests/unit/job/test_executor \
+	tests/unit/job/test_results_ns \
 	tests/unit/base/test_cpuset \
 	tests/unit/base/test_timefmt \
 	tests/unit/common/test_base64 \
@@ -252,6 +254,11 @@ tests_unit_job_test_executor_SOURCES = tests/unit/job/test_executor.c tests/unit
 tests_unit_job_test_executor_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
 tests_unit_job_test_executor_CFLAGS = $(JL_TEST_CFLAGS) $(YAML_CFLAGS)
 tests_unit_job_test_executor_LDADD = libjoblet_core.la $(CHECK_LIBS)
+
+tests_unit_job_test_results_ns_SOURCES = tests/unit/job/test_results_ns.c tests/unit/jl_test.h tests/unit/jl_tmp.h
+tests_unit_job_test_results_ns_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib
+tests_unit_job_test_results_ns_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_job_test_results_ns_LDADD = libjoblet_core.la $(CHECK_LIBS)
 
 tests_unit_base_test_cpuset_SOURCES = tests/unit/base/test_cpuset.c tests/unit/jl_test.h
 tests_unit_base_test_cpuset_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/core/lib

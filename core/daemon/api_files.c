@@ -20,7 +20,7 @@
 
 int api_job_files(struct request *rq)
 {
-	char dir[4200], work[4300], why[512];
+	char dir[4200], why[512];
 	_cleanup_close_ int fd = -1;
 
 	/* Another owner's job is a 404, like one that does not exist. */
@@ -30,8 +30,7 @@ int api_job_files(struct request *rq)
 	if (results_released(dir, why, sizeof(why)))
 		return reply_error(rq, MHD_HTTP_GONE, JOBLET_E_NOT_FOUND,
 				   "the files of job %s are gone: %s", rq->target, why);
-	snprintf(work, sizeof(work), "%s/work", dir);
-	fd = open(work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = results_open_work(rq->d->results, rq->target);
 	if (fd < 0 && errno == ENOENT)
 		return reply_error(rq, MHD_HTTP_NOT_FOUND, JOBLET_E_NOT_FOUND,
 				   "job %s has no /work (yet)", rq->target);

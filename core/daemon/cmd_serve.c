@@ -60,7 +60,7 @@ static void job_event(void *userdata, const char *id, enum manager_job_event eve
 
 	if (event == MANAGER_JOB_ENDED) {
 		log_hub_job_ended(d->hub, id);
-		results_job_ended(d->results);
+		results_job_ended(d->results, id);
 	}
 }
 
@@ -572,8 +572,12 @@ static void serve_stop(struct serve *s)
 	if (d->hub)
 		log_hub_shutdown(d->hub);
 	if (d->manager) {
+		struct manager_stats ms;
+
 		manager_detach(d->manager);
 		manager_on_job_event(d->manager, NULL, NULL);
+		manager_stats(d->manager, &ms);
+		results_stop(d->results, ms.running > 0);
 	}
 	server_stop(d->server);
 	log_hub_free(d->hub);

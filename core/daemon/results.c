@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +22,28 @@
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/timefmt.h"
+#include "job/results_ns.h"
 #include "manager.h"
 #include "results.h"
 #include "store.h"
 
 struct results {
 	struct daemon_ctx *d;
+	char jobs_dir[4096];
+	int ns_root;	  /* the results namespace's root (results_ns.h), or -1 */
 	int check_memory; /* a job ended since the last run (set from any thread) */
 	int64_t next_ns;  /* CLOCK_REALTIME of the next keep_results expiry, or 0 */
+	/*
+	 * What the kept /work use together, as of the last full sweep plus the
+	 * jobs that ended since (at most: a job deleted since still counts).
+	 * Only when this is over jobs.results_memory does a run look at every
+	 * job: a node with thousands kept pays nothing per ended job.
+	 */
+	int64_t kept_bytes;
+	bool full;	      /* the next run looks at every job */
+	pthread_mutex_t lock; /* ended */
+	char (*ended)[37];    /* jobs that ended since the last run */
+	size_t n_ended, cap_ended;
 };
 
 /* A kept tmpfs /work of an ended job. */
@@ -54,6 +69,58 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static int64_t tmpfs_bytes(struct results *r, const char *id);
+
+/* The results namespace: the previous daemon's, or a new one. */
+static void open_ns(struct results *r)
+{
+	struct joblet_error *e = NULL;
+	int made = jl_results_ns_setup(r->jobs_dir, &e);
+
+	r->ns_root = made < 0 ? -1 : jl_results_ns_root(r->jobs_dir);
+	if (made < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "%s; the /work of ended jobs stays mounted in the daemon's mount namespace, where every new job copies it",
+		       joblet_error_message(e));
+	else if (r->ns_root < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "cannot enter the mount namespace that keeps the /work of ended jobs (`%s/" JL_RESULTS_NS_PIN
+		       "`): %s; their files cannot be served",
+		       r->jobs_dir, strerror(errno));
+	else if (made)
+		jl_log(JOBLET_LOG_INFO, NULL,
+		       "the /work of ended jobs is kept in a mount namespace of its own, pinned at `%s/" JL_RESULTS_NS_PIN
+		       "`",
+		       r->jobs_dir);
+	joblet_error_free(e);
+}
+
+int results_open_work(struct results *r, const char *id)
+{
+	char dir[4200], rel[80];
+	int fd, parent;
+	struct stat st, pst;
+
+	/* Kept in the results namespace (an ended job), or still here (a running one). */
+	if (r && r->ns_root >= 0 && strlen(id) < 64) {
+		snprintf(rel, sizeof(rel), "%s/work", id);
+		fd = openat(r->ns_root, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		parent = openat(r->ns_root, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && parent >= 0 && fstat(fd, &st) == 0 && fstat(parent, &pst) == 0 &&
+		    st.st_dev != pst.st_dev) {
+			close(parent);
+			return fd;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (parent >= 0)
+			close(parent);
+	}
+	manager_job_dir(r->d->manager, id, dir, sizeof(dir));
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/work");
+	return open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 int results_new(struct daemon_ctx *d, struct results **ret, struct joblet_error **err)
 {
 	struct results *r = calloc(1, sizeof(*r));
@@ -63,19 +130,91 @@ int results_new(struct daemon_ctx *d, struct results **ret, struct joblet_error 
 	r->d = d;
 	r->check_memory = 1; /* what the previous daemon kept counts too */
 	r->next_ns = 1;
+	r->full = true;
+	pthread_mutex_init(&r->lock, NULL);
+	snprintf(r->jobs_dir, sizeof(r->jobs_dir), "%s/jobs", d->cfg->state_dir);
+	open_ns(r);
 	*ret = r;
 	return 0;
 }
 
 void results_free(struct results *r)
 {
+	if (!r)
+		return;
+	if (r->ns_root >= 0)
+		close(r->ns_root);
+	pthread_mutex_destroy(&r->lock);
+	free(r->ended);
 	free(r);
 }
 
-void results_job_ended(struct results *r)
+void results_stop(struct results *r, bool jobs_alive)
 {
-	if (r)
-		__atomic_store_n(&r->check_memory, 1, __ATOMIC_RELAXED);
+	struct joblet_error *e = NULL;
+
+	/* An empty results namespace is not left behind; one with files is, for the next daemon. */
+	if (!r || r->ns_root < 0 || jobs_alive || jl_results_ns_count(r->jobs_dir) != 0)
+		return;
+	if (jl_results_ns_remove(r->jobs_dir, &e) < 0) {
+		jl_log(JOBLET_LOG_WARNING, NULL, "%s", joblet_error_message(e));
+		joblet_error_free(e);
+	}
+}
+
+void results_job_ended(struct results *r, const char *id)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if (r->n_ended == r->cap_ended) {
+		size_t cap = r->cap_ended ? 2 * r->cap_ended : 16;
+		char(*e)[37] = realloc(r->ended, cap * sizeof(*e));
+
+		if (e) {
+			r->ended = e;
+			r->cap_ended = cap;
+		}
+	}
+	if (r->n_ended < r->cap_ended && strlen(id) < sizeof(r->ended[0]))
+		snprintf(r->ended[r->n_ended++], sizeof(r->ended[0]), "%s", id);
+	else
+		r->full = true; /* not noted: the next run counts everything */
+	pthread_mutex_unlock(&r->lock);
+	__atomic_store_n(&r->check_memory, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The jobs that ended since the last run, added to what is kept: true when
+ * that is all there is to do (the total is within jobs.results_memory).
+ */
+static bool count_ended(struct results *r)
+{
+	const struct jl_config *cfg = r->d->cfg;
+	char(*ended)[37];
+	size_t n;
+	bool full;
+
+	pthread_mutex_lock(&r->lock);
+	ended = r->ended;
+	n = r->n_ended;
+	full = r->full;
+	r->ended = NULL;
+	r->n_ended = r->cap_ended = 0;
+	pthread_mutex_unlock(&r->lock);
+	for (size_t i = 0; i < n && !full; i++) {
+		int64_t bytes = tmpfs_bytes(r, ended[i]);
+
+		if (bytes > 0)
+			r->kept_bytes += bytes;
+	}
+	free(ended);
+	if (full)
+		return false;
+	/* Its keep_results expiry comes after those known, unless none is. */
+	if (cfg->keep_results_s > 0 && r->next_ns <= 0 && n > 0)
+		r->next_ns = now_ns() + cfg->keep_results_s * 1000000000;
+	return cfg->results_memory <= 0 || r->kept_bytes <= cfg->results_memory;
 }
 
 int results_timeout_ms(const struct results *r, int max_ms)
@@ -108,15 +247,17 @@ int results_released(const char *job_dir, char *buf, size_t size)
 }
 
 /* The bytes a tmpfs /work of an ended job holds, or -1 when it is not one. */
-static int64_t tmpfs_bytes(const char *work)
+static int64_t tmpfs_bytes(struct results *r, const char *id)
 {
+	_cleanup_close_ int fd = results_open_work(r, id), up = -1;
 	struct statfs sf;
 	struct stat st, parent;
-	char up[4400];
 
-	snprintf(up, sizeof(up), "%s/..", work);
-	if (statfs(work, &sf) < 0 || sf.f_type != TMPFS_MAGIC || stat(work, &st) < 0 ||
-	    stat(up, &parent) < 0 || st.st_dev == parent.st_dev)
+	if (fd < 0)
+		return -1;
+	up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (up < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != TMPFS_MAGIC || fstat(fd, &st) < 0 ||
+	    fstat(up, &parent) < 0 || st.st_dev == parent.st_dev)
 		return -1;
 	return (int64_t)(sf.f_blocks - sf.f_bfree) * (int64_t)sf.f_bsize;
 }
@@ -181,7 +322,7 @@ static int sweep_one(const struct job_record *rec, void *userdata)
 	}
 	if (expires != INT64_MAX && (r->next_ns <= 0 || expires < r->next_ns))
 		r->next_ns = expires;
-	bytes = tmpfs_bytes(work);
+	bytes = tmpfs_bytes(r, rec->id);
 	if (bytes < 0)
 		return 0;
 	if (s->n == s->cap) {
@@ -213,14 +354,23 @@ void results_run(struct results *r)
 	const struct jl_config *cfg;
 	struct sweep s = { .r = r };
 	struct joblet_error *e = NULL;
+	bool due;
 	int ended;
 
 	if (!r)
 		return;
 	ended = __atomic_exchange_n(&r->check_memory, 0, __ATOMIC_RELAXED);
-	if (!ended && (r->next_ns <= 0 || r->next_ns > now_ns()))
+	due = r->next_ns > 0 && r->next_ns <= now_ns();
+	if (!ended && !due)
+		return;
+	if (!due && count_ended(r))
 		return;
 	cfg = r->d->cfg;
+	/* Every job is looked at: what ended meanwhile is counted in the sweep. */
+	pthread_mutex_lock(&r->lock);
+	r->n_ended = 0;
+	r->full = false;
+	pthread_mutex_unlock(&r->lock);
 	s.now_ns = now_ns();
 	r->next_ns = 0;
 	if (store_job_foreach(r->d->store, 0, sweep_one, &s, &e) < 0) {
@@ -228,6 +378,7 @@ void results_run(struct results *r)
 		       joblet_error_message(e));
 		joblet_error_free(e);
 		r->next_ns = s.now_ns + 60 * INT64_C(1000000000);
+		r->full = true;
 	}
 	if (cfg->results_memory > 0 && s.total > cfg->results_memory) {
 		qsort(s.kept, s.n, sizeof(*s.kept), oldest_first);
@@ -242,5 +393,6 @@ void results_run(struct results *r)
 			s.total -= s.kept[i].bytes;
 		}
 	}
+	r->kept_bytes = s.total;
 	free(s.kept);
 }

@@ -13,6 +13,10 @@
  *     more than jobs.results_memory: the oldest ended jobs' first, until
  *     the total is under it.
  *
+ * Once a job ended, its supervisor moves the tmpfs into the results mount
+ * namespace (job/results_ns.h) when the daemon made one: results_open_work()
+ * finds a job's /work there or here.
+ *
  * A released job keeps its record and log; STATE/jobs/ID/results-released
  * says when and why, and GET /v1/jobs/{id}/files answers 410 Gone with it.
  * Deleting a job removes everything (jl_job_remove() unmounts first).
@@ -20,6 +24,7 @@
 #ifndef JOBLET_DAEMON_RESULTS_H
 #define JOBLET_DAEMON_RESULTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,8 +37,20 @@ struct results;
 int results_new(struct daemon_ctx *d, struct results **ret, struct joblet_error **err);
 void results_free(struct results *r);
 
-/* A job ended: the memory bound is checked at the next results_run(). */
-void results_job_ended(struct results *r);
+/* The daemon stops: an empty results namespace is unpinned when no job runs on. */
+void results_stop(struct results *r, bool jobs_alive);
+
+/*
+ * An O_PATH fd of the job's /work: kept in the results namespace, or in the
+ * job's folder here; -1 with errno when there is none.
+ */
+int results_open_work(struct results *r, const char *id);
+
+/*
+ * A job ended (any thread): its /work counts against jobs.results_memory
+ * from the next results_run().
+ */
+void results_job_ended(struct results *r, const char *id);
 
 /* Milliseconds until results_run() has work (at most max_ms). */
 int results_timeout_ms(const struct results *r, int max_ms);

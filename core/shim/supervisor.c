@@ -27,6 +27,7 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -51,6 +52,7 @@
 #include "job/job_log.h"
 #include "job/job_metrics.h"
 #include "job/job_secrets.h"
+#include "job/results_ns.h"
 #include "shim/shim.h"
 #include "config/config.h"
 #include "plugin/loader.h"
@@ -404,6 +406,26 @@ static int sv_release(struct supervisor *sv)
 	return 0;
 }
 
+/*
+ * The job's /work tmpfs, kept for its results, goes into the daemon's
+ * results namespace (results_ns.h), out of the mount table every new job
+ * copies.  Without one, or when the move fails, it stays here, as it was.
+ */
+static void keep_results(struct supervisor *sv)
+{
+	const char *id = strrchr(sv->state_dir, '/');
+	struct joblet_error *e = NULL;
+	char jobs_dir[PATH_MAX];
+
+	if (!id || id == sv->state_dir || (size_t)(id - sv->state_dir) >= sizeof(jobs_dir))
+		return;
+	snprintf(jobs_dir, sizeof(jobs_dir), "%.*s", (int)(id - sv->state_dir), sv->state_dir);
+	if (jl_results_ns_keep(jobs_dir, id + 1, &e) < 0)
+		jl_log(JOBLET_LOG_WARNING, NULL, "%s; the job's /work stays mounted here",
+		       joblet_error_message(e));
+	joblet_error_free(e);
+}
+
 /* The one failure path of load, spawn and release: the job did not start, and why. */
 static int sv_fail(struct supervisor *sv, struct joblet_error **err)
 {
@@ -415,6 +437,7 @@ static int sv_fail(struct supervisor *sv, struct joblet_error **err)
 	}
 	if (sv->job)
 		shim_stack_cleanup(&sv->stack, sv->job);
+	keep_results(sv);
 	st.failed_to_start = 1;
 	st.started_ns = sv->started_ns;
 	st.ended_ns = now_ns(CLOCK_REALTIME);
@@ -772,6 +795,8 @@ static int sv_finish(struct supervisor *sv, struct joblet_error **err)
 	finish_log(sv);
 	compose_status(sv);
 	shim_stack_cleanup(&sv->stack, sv->job);
+	/* Before status.json: a reader that sees the job ended finds /work kept. */
+	keep_results(sv);
 	r = jl_job_status_write(sv->state_dir, &sv->status, err);
 	jl_log(JOBLET_LOG_INFO, NULL, "job %s ended (exit %d)", joblet_job_id(sv->job),
 	       jl_job_status_exit_code(&sv->status));

@@ -9,6 +9,9 @@
 # FIFO are refused (400) without the daemon waiting; another tenant gets
 # 404, a reader reads; a daemon restart keeps the files; delete leaves no
 # mount; jobs.keep_results and jobs.results_memory release them (410).
+# Once a job ended, its /work is in the results namespace (pinned at
+# STATE/jobs/.results-ns), not in the daemon's mount table; what that
+# namespace holds is read from a busybox sleeping in it.
 #
 # The daemon mounts each job's /work tmpfs in its own mount namespace: the
 # whole test runs in one it made (unshare -m), so nothing reaches the host's.
@@ -46,6 +49,19 @@ wait_state() { # id state
 	_i=0
 	while test "`state_of $1`" != "$2" && test $_i -lt 600; do sleep 0.1; _i=`expr $_i + 1`; done
 	test "`state_of $1`" = "$2"
+}
+PIN=$TMP/state/jobs/.results-ns
+# The mount points the results namespace holds: its root is the jobs folder,
+# so a busybox placed there runs in it while its mount table is read here.
+kept() {
+	mkdir -p "$TMP/state/jobs/.t" && cp /bin/busybox "$TMP/state/jobs/.t/busybox" || return 1
+	nsenter --mount="$PIN" /.t/busybox sleep 10 &
+	_kp=$!
+	wait_until 'test "`readlink /proc/$_kp/exe`" = /.t/busybox' || { kill $_kp; return 1; }
+	awk '{print $5}' "/proc/$_kp/mountinfo"
+	kill $_kp
+	wait $_kp 2>/dev/null
+	return 0
 }
 hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$DAEMON_PID/status; }
 rnx() { run "$RNX" --config "$CERTS/rnx-config-${ROLE:-developer}.yml" "$@"; }
@@ -118,6 +134,9 @@ ok 'test "$code" = 404' "a missing path is 404"
 # ------------------------------------------------------------------ after the end
 touch "$TMP/state/jobs/$J1/work/go"
 ok 'wait_state "$J1" COMPLETED' "the job ends"
+KEPT=`kept`
+ok 'test "`stat -f -c %T "$PIN"`" = nsfs && printf "%s\n" "$KEPT" | grep -qx "/$J1/work" && ! grep -q " $TMP/state/jobs/$J1/work " /proc/self/mountinfo' \
+	"once it ended, its /work is in the results namespace, not in the daemon's mount table (kept: `echo $KEPT`)"
 rm -f "$F/big.bin"
 rnx job download "$J1" big.bin -o "$F/big.bin"
 ok 'test $rc -eq 0 && test "`sum "$F/big.bin"`" = "$BIGSUM"' \
@@ -158,8 +177,9 @@ kurl developer "$URL/v1/jobs/$J2/files/x"
 ok 'test "$code" = 200 && test "$out" = x' "a second job's file is there"
 kurl developer -X DELETE "$URL/v1/jobs/$J2"
 kurl developer "$URL/v1/jobs/$J2/files/x"
-ok 'test "$code" = 404 && ! grep -q "$J2" /proc/self/mountinfo && test ! -e "$TMP/state/jobs/$J2"' \
-	"delete: the files are 404, no mount and no folder is left"
+KEPT=`kept`
+ok 'test "$code" = 404 && ! grep -q "$J2" /proc/self/mountinfo && test ! -e "$TMP/state/jobs/$J2" && ! has "$J2" "$KEPT" && has "$J1" "$KEPT"' \
+	"delete: the files are 404, no mount (here or in the results namespace) and no folder is left"
 
 # ------------------------------------------------------------------ jobs.keep_results
 stop_daemon
@@ -168,7 +188,9 @@ start_daemon || exit 1
 wait_until 'kurl reader "$URL/v1/jobs/$J1/files/"; test "$code" = 410'
 ok 'test "$code" = 410 && has "jobs.keep_results" "$out" && has "released at" "$out"' \
 	"past jobs.keep_results the files are released: 410 Gone saying why and when"
-ok '! grep -q "$J1" /proc/self/mountinfo' "... and the job's tmpfs is unmounted"
+KEPT=`kept`
+ok 'test -n "$KEPT" && ! has "$J1" "$KEPT" && ! grep -q "$J1" /proc/self/mountinfo' \
+	"... and the job's tmpfs is unmounted (the results namespace holds: `echo $KEPT`)"
 rnx job files "$J1"
 ok 'test $rc -ne 0 && has "jobs.keep_results" "$err"' "rnx says so"
 kurl reader "$URL/v1/jobs/$J1"
@@ -192,11 +214,14 @@ ok 'test "$code" = 410 && has "jobs.results_memory" "$out"' \
 	"when the next job ends past jobs.results_memory, the oldest ended job's files are released (410)"
 kurl developer "$URL/v1/jobs/$J4/files/"
 ok 'test "$code" = 200 && has "two" "$out"' "... and the newest stay"
+KEPT=`kept`
+ok '! has "$J3" "$KEPT" && has "$J4" "$KEPT"' "the released tmpfs is gone from the results namespace, the newest is there"
 
 # ------------------------------------------------------------------ nothing left
 kurl admin -X DELETE "$URL/v1/jobs"
 stop_daemon
-ok 'test "`our_mounts`" = "$MOUNTS0"' "no mount is left below the test's folder"
+ok 'test "`our_mounts`" = "$MOUNTS0" && test ! -e "$PIN"' \
+	"no mount is left below the test's folder: an empty results namespace is unpinned at stop"
 ok 'test -z "`ls "$TMP/state/jobs" 2>/dev/null`"' "no job folder is left"
 for d in /sys/fs/cgroup/*/$cgbase /sys/fs/cgroup/$cgbase.slice /sys/fs/cgroup/unified/$cgbase.slice; do
 	if test -d "$d"; then rmdir "$d" 2>/dev/null || echo "# cannot remove $d"; fi

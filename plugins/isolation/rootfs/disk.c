@@ -5,8 +5,10 @@
  * mount namespace, the uploads copied in by the child, bound into the
  * job's root as /work, and RLIMIT_FSIZE at the same size.  The tmpfs
  * outlives the job, so its results can be fetched (GET
- * /v1/jobs/{id}/files); the daemon unmounts it when the job is deleted or
- * its results are released (jobs.keep_results, jobs.results_memory).
+ * /v1/jobs/{id}/files): when the job ends, the supervisor moves it into the
+ * daemon's results namespace (core/lib/job/results_ns.h), and the daemon
+ * unmounts it when the job is deleted or its results are released
+ * (jobs.keep_results, jobs.results_memory).
  *
  * Why a tmpfs: the job gets ENOSPC when /work is full and nothing it writes
  * ever reaches the host's disk, whatever the state folder sits on; the

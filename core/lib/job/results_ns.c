@@ -1,0 +1,349 @@
+/*
+ * results_ns.c - the mount namespace that keeps the /work of ended jobs
+ * (results_ns.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/cleanup.h"
+#include "job/results_ns.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+/* The pin as an fd of the namespace, or -1 (errno ENOENT: there is none). */
+static int open_pin(const char *jobs_dir)
+{
+	char path[PATH_MAX];
+	struct statfs sf;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/" JL_RESULTS_NS_PIN, jobs_dir) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* After a reboot the file is there, but nothing is mounted on it. */
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC) {
+		close(fd);
+		errno = ENOENT;
+		return -1;
+	}
+	return fd;
+}
+
+static void put_errno(int fd, int e)
+{
+	ssize_t n = write(fd, &e, sizeof(e));
+
+	(void)n;
+}
+
+/* The child's answer: 0, an errno, or EPIPE when it died without one. */
+static int get_errno(int fd)
+{
+	int e;
+
+	return read(fd, &e, sizeof(e)) == (ssize_t)sizeof(e) ? e : EPIPE;
+}
+
+static void wait_child(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * A new mount namespace whose only mount is jobs_dir, pinned at pin.  The
+ * child makes it and waits; this process binds its nsfs file.  Returns 0 or
+ * an errno; *ret_bind_failed tells whether the child's part worked and the
+ * bind did not.
+ */
+static int make_ns(const char *jobs_dir, const char *pin, int cpu, bool *ret_bind_failed)
+{
+	int made[2], done[2], e;
+	char src[64];
+	pid_t pid;
+
+	*ret_bind_failed = false;
+	if (pipe2(made, O_CLOEXEC) < 0)
+		return errno;
+	if (pipe2(done, O_CLOEXEC) < 0) {
+		e = errno;
+		close(made[0]);
+		close(made[1]);
+		return e;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(made[0]);
+		close(done[1]);
+		if (cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+		}
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(jobs_dir, jobs_dir, "none", MS_BIND, NULL) < 0 || chdir(jobs_dir) < 0 ||
+		    syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+		    chdir("/") < 0) {
+			put_errno(made[1], errno);
+			_exit(1);
+		}
+		put_errno(made[1], 0);
+		/* Alive until the parent has bound the namespace. */
+		while (read(done[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	e = pid < 0 ? errno : 0;
+	close(made[1]);
+	close(done[0]);
+	if (e == 0)
+		e = get_errno(made[0]);
+	if (e == 0) {
+		int fd = open(pin, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		if (fd < 0) {
+			e = errno;
+		} else {
+			close(fd);
+			snprintf(src, sizeof(src), "/proc/%d/ns/mnt", (int)pid);
+			if (mount(src, pin, "none", MS_BIND, NULL) < 0) {
+				e = errno;
+				*ret_bind_failed = true;
+			}
+		}
+	}
+	close(made[0]);
+	close(done[1]);
+	if (pid > 0)
+		wait_child(pid);
+	return e;
+}
+
+int jl_results_ns_setup(const char *jobs_dir, struct joblet_error **err)
+{
+	char pin[PATH_MAX];
+	cpu_set_t cpus;
+	bool bind_failed;
+	int fd = open_pin(jobs_dir), e;
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs_dir);
+	e = make_ns(jobs_dir, pin, -1, &bind_failed);
+	/*
+	 * A namespace file may only be bound into an older namespace, and the
+	 * kernel's namespace ids come in batches per CPU: below a namespace that
+	 * is not the first (a container's, a test's), a new one made on another
+	 * CPU can look older.  Made on the CPU that made ours, it is newer.
+	 */
+	if (e == EINVAL && bind_failed && sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+		for (int cpu = 0; cpu < CPU_SETSIZE && e == EINVAL && bind_failed; cpu++)
+			if (CPU_ISSET(cpu, &cpus))
+				e = make_ns(jobs_dir, pin, cpu, &bind_failed);
+	if (e != 0) {
+		unlink(pin);
+		return joblet_error_set(
+			err, JOBLET_E_SYSTEM, e,
+			"cannot make the mount namespace that keeps the /work of ended jobs (pinned at `%s`)",
+			pin);
+	}
+	return 1;
+}
+
+/*
+ * A child that entered the namespace of the pin and waits until *done_fd is
+ * closed: its pid, or -1 with errno.  Its /proc/PID files show the
+ * namespace.
+ */
+static pid_t enter(int ns, int *done_fd)
+{
+	int in[2], done[2], e;
+	pid_t pid;
+
+	*done_fd = -1;
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(done, O_CLOEXEC) < 0) {
+		e = errno;
+		close(in[0]);
+		close(in[1]);
+		errno = e;
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(in[0]);
+		close(done[1]);
+		put_errno(in[1], setns(ns, CLONE_NEWNS) < 0 ? errno : 0);
+		while (read(done[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	e = pid < 0 ? errno : 0;
+	close(in[1]);
+	close(done[0]);
+	if (e == 0)
+		e = get_errno(in[0]);
+	close(in[0]);
+	if (e != 0) {
+		close(done[1]);
+		if (pid > 0)
+			wait_child(pid);
+		errno = e;
+		return -1;
+	}
+	*done_fd = done[1];
+	return pid;
+}
+
+static void leave(pid_t pid, int done_fd)
+{
+	close(done_fd);
+	wait_child(pid);
+}
+
+int jl_results_ns_root(const char *jobs_dir)
+{
+	_cleanup_close_ int ns = open_pin(jobs_dir);
+	char path[64];
+	int done, root, e;
+	pid_t pid;
+
+	if (ns < 0 || (pid = enter(ns, &done)) < 0)
+		return -1;
+	/* The child's root is the namespace's: lookups from it follow its mounts. */
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	e = errno;
+	leave(pid, done);
+	errno = e;
+	return root;
+}
+
+/* Whether path is a mount point (a file system other than its folder's). */
+static bool is_mount_point(int dir_fd, const char *name)
+{
+	struct stat st, parent;
+
+	return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+	       fstat(dir_fd, &parent) == 0 && st.st_dev != parent.st_dev;
+}
+
+int jl_results_ns_keep(const char *jobs_dir, const char *id, struct joblet_error **err)
+{
+	_cleanup_close_ int ns = -1, dir = -1, tree = -1;
+	char job[PATH_MAX], work[PATH_MAX + 8], target[PATH_MAX];
+	int status = 0;
+	pid_t pid;
+
+	snprintf(job, sizeof(job), "%s/%s", jobs_dir, id);
+	snprintf(work, sizeof(work), "%s/work", job);
+	snprintf(target, sizeof(target), "/%s/work", id);
+	dir = open(job, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0 || !is_mount_point(dir, "work"))
+		return 0;
+	ns = open_pin(jobs_dir);
+	if (ns < 0)
+		return 0;
+	/* A detached copy of the tmpfs (the same files), to be attached there. */
+	tree = (int)syscall(SYS_open_tree, dir, "work", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return errno == ENOSYS ? 0
+				       : joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+							  "cannot copy the mount of `%s`", work);
+	pid = fork();
+	if (pid == 0) {
+		if (setns(ns, CLONE_NEWNS) < 0 || syscall(SYS_move_mount, tree, "", AT_FDCWD,
+							  target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			_exit(errno > 0 && errno < 256 ? errno : EIO);
+		_exit(0);
+	}
+	if (pid < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot move `%s` into the results namespace", work);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM,
+					WIFEXITED(status) ? WEXITSTATUS(status) : EIO,
+					"cannot move `%s` into the results namespace", work);
+	/* There now: gone from here (anyone reading it keeps what is open). */
+	if (umount2(work, MNT_DETACH) < 0)
+		return joblet_error_set(
+			err, JOBLET_E_SYSTEM, errno,
+			"cannot unmount `%s` after moving it into the results namespace", work);
+	return 1;
+}
+
+int jl_results_ns_count(const char *jobs_dir)
+{
+	_cleanup_close_ int ns = open_pin(jobs_dir);
+	char path[64], buf[4096];
+	int done, fd, lines = 0;
+	ssize_t n = -1;
+	pid_t pid;
+
+	if (ns < 0 || (pid = enter(ns, &done)) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	if (fd >= 0)
+		close(fd);
+	leave(pid, done);
+	/* The namespace's root is one line; each kept /work is one more. */
+	return n < 0 || lines < 1 ? -1 : lines - 1 > 254 ? 254 : lines - 1;
+}
+
+int jl_results_ns_remove(const char *jobs_dir, struct joblet_error **err)
+{
+	char pin[PATH_MAX];
+
+	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs_dir);
+	if (umount2(pin, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot unmount `%s`", pin);
+	if (unlink(pin) < 0 && errno != ENOENT)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot remove `%s`", pin);
+	return 0;
+}
