@@ -23,6 +23,7 @@ pass=0
 fail=0
 skip=0
 failed_names=""
+rm -f "$logdir/failures"
 sanitizers=${JOBLET_TEST_SANITIZERS:-no}
 
 # A sanitizer build: every finding (memory error, undefined behaviour, leak)
@@ -82,6 +83,12 @@ run_one() { # name log command...
 		grep '^not ok ' "$log" | sed 's/^/      /' | head -20
 		echo "      log: $log"
 		failed_names="$failed_names $name"
+		# Again at the end, with what each failure printed below itself:
+		# a CI shows only the tail of a long run.
+		{
+			echo "$name:"
+			awk '/^not ok / { n = 4; print "  " $0; next } n > 0 && /^#/ { n--; print "  " $0; next } { n = 0 }' "$log" | head -40
+		} >>"$logdir/failures"
 	else
 		printf 'PASS: %s (%s passed%s)\n' "$name" "$ok" \
 			"`test $sk -gt 0 && echo ", $sk skipped"`"
@@ -132,6 +139,10 @@ fi
 
 echo
 test $skip -gt 0 && echo "$skip skipped"
+if test -s "$logdir/failures"; then
+	echo "what failed:"
+	cat "$logdir/failures"
+fi
 test -n "$failed_names" && echo "failed:$failed_names"
 echo "$pass passed, $fail failed" | tee "$logdir/summary"
 test $fail -eq 0
