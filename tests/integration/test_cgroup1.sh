@@ -142,12 +142,23 @@ ok 'test $rc -eq 0 && test -n "$forked" && test "$forked" -gt 0 && test "$forked
 	"a fork bomb under --max-pids=20 is stopped and the job finishes (forked $forked of 200)"
 
 # ---------------------------------------------------------------- cpu
-job --keep --max-cpu=20 -- "$helper" spin 3
-ratio=`printf '%s\n' "$out" | sed -n 's/^cpu_ratio=//p'`
-usec=`status_field cpu_usec`
-t0=`status_field started_ns`
-t1=`status_field ended_ns`
-acct=`awk -v u="$usec" -v a="$t0" -v b="$t1" 'BEGIN { if (b > a) printf "%.3f", u * 1000 / (b - a) }'`
+# The quota is a ceiling: on a busy shared machine the hog may get less than
+# its 20% for a while, so a share below the band is measured once more (a
+# quota not applied gives ~1.0 both times; one too strict, too little twice).
+spin_job() {
+	job --keep --max-cpu=20 -- "$helper" spin 3
+	ratio=`printf '%s\n' "$out" | sed -n 's/^cpu_ratio=//p'`
+	usec=`status_field cpu_usec`
+	t0=`status_field started_ns`
+	t1=`status_field ended_ns`
+	acct=`awk -v u="$usec" -v a="$t0" -v b="$t1" 'BEGIN { if (b > a) printf "%.3f", u * 1000 / (b - a) }'`
+}
+spin_job
+if awk -v r="$ratio" -v a="$acct" 'BEGIN { exit !(r < 0.16 || a < 0.16) }'; then
+	echo "# below the band (job $ratio, cpuacct $acct): the machine is busy; once more"
+	forget_jobs
+	spin_job
+fi
 ok 'test $rc -eq 0 && awk -v r="$ratio" "BEGIN { exit !(r >= 0.16 && r <= 0.24) }"' \
 	"a CPU hog under --max-cpu=20 gets 20% of a core +-20% (measured by the job: $ratio)"
 ok 'awk -v r="$acct" "BEGIN { exit !(r >= 0.16 && r <= 0.24) }"' \
