@@ -84,12 +84,12 @@ static void open_ns(struct results *r)
 		       joblet_error_message(e));
 	else if (r->ns_root < 0)
 		jl_log(JOBLET_LOG_WARNING, NULL,
-		       "cannot enter the mount namespace that keeps the /work of ended jobs (`%s/" JL_RESULTS_NS_PIN
+		       "cannot enter the mount namespace that keeps the /work of ended jobs (`%s/" JL_RESULTS_NS_PIN_FILE
 		       "`): %s; their files cannot be served",
 		       r->jobs_dir, strerror(errno));
 	else if (made)
 		jl_log(JOBLET_LOG_INFO, NULL,
-		       "the /work of ended jobs is kept in a mount namespace of its own, pinned at `%s/" JL_RESULTS_NS_PIN
+		       "the /work of ended jobs is kept in a mount namespace of its own, pinned at `%s/" JL_RESULTS_NS_PIN_FILE
 		       "`",
 		       r->jobs_dir);
 	joblet_error_free(e);

@@ -78,9 +78,13 @@ burst() {
 measure() {
 	tmp=$top/$1
 	mkdir -p "$tmp"
-	# The baseline: a folder where the pin would be, so the daemon cannot make
-	# the results namespace and keeps each /work in its own mount table.
-	[ "$1" = baseline ] && mkdir -p "$tmp/state/jobs/.results-ns"
+	# The baseline: a file where the pin's folder would be, so the daemon
+	# cannot make the results namespace and keeps each /work in its own
+	# mount table.
+	if [ "$1" = baseline ]; then
+		mkdir -p "$tmp/state/jobs"
+		: >"$tmp/state/jobs/.results-ns"
+	fi
 	bench_daemon_start "jobs:
   max_active: $((nkept + nprobe + 100))"
 	burst 80 >/dev/null

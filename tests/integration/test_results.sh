@@ -10,7 +10,7 @@
 # 404, a reader reads; a daemon restart keeps the files; delete leaves no
 # mount; jobs.keep_results and jobs.results_memory release them (410).
 # Once a job ended, its /work is in the results namespace (pinned at
-# STATE/jobs/.results-ns), not in the daemon's mount table; what that
+# STATE/jobs/.results-ns/mnt), not in the daemon's mount table; what that
 # namespace holds is read from a busybox sleeping in it.
 #
 # The daemon mounts each job's /work tmpfs in its own mount namespace: the
@@ -50,7 +50,7 @@ wait_state() { # id state
 	while test "`state_of $1`" != "$2" && test $_i -lt 600; do sleep 0.1; _i=`expr $_i + 1`; done
 	test "`state_of $1`" = "$2"
 }
-PIN=$TMP/state/jobs/.results-ns
+PIN=$TMP/state/jobs/.results-ns/mnt
 # The mount points the results namespace holds: its root is the jobs folder,
 # so a busybox placed there runs in it while its mount table is read here.
 kept() {
@@ -220,7 +220,7 @@ ok '! has "$J3" "$KEPT" && has "$J4" "$KEPT"' "the released tmpfs is gone from t
 # ------------------------------------------------------------------ nothing left
 kurl admin -X DELETE "$URL/v1/jobs"
 stop_daemon
-ok 'test "`our_mounts`" = "$MOUNTS0" && test ! -e "$PIN"' \
+ok 'test "`our_mounts`" = "$MOUNTS0" && test ! -e "$TMP/state/jobs/.results-ns"' \
 	"no mount is left below the test's folder: an empty results namespace is unpinned at stop"
 ok 'test -z "`ls "$TMP/state/jobs" 2>/dev/null`"' "no job folder is left"
 for d in /sys/fs/cgroup/*/$cgbase /sys/fs/cgroup/$cgbase.slice /sys/fs/cgroup/unified/$cgbase.slice; do

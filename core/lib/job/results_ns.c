@@ -42,7 +42,7 @@ static int open_pin(const char *jobs_dir)
 	struct statfs sf;
 	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/" JL_RESULTS_NS_PIN, jobs_dir) >=
+	if ((size_t)snprintf(path, sizeof(path), "%s/" JL_RESULTS_NS_PIN_FILE, jobs_dir) >=
 	    sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -154,9 +154,36 @@ static int make_ns(const char *jobs_dir, const char *pin, int cpu, bool *ret_bin
 	return e;
 }
 
+/*
+ * The pin's folder, a mount of its own with private propagation.  A mount
+ * namespace file cannot be bound where the mount would propagate (the kernel
+ * refuses to copy one): under systemd / is shared, and every service with a
+ * namespace of its own (PrivateTmp=, ProtectSystem=) holds a slave copy.
+ */
+static int pin_folder(const char *dir, struct joblet_error **err)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot create `%s`", dir);
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return joblet_error_set(
+			err, JOBLET_E_SYSTEM, errno ? errno : ENOTDIR,
+			"`%s` is not a folder: it is where the mount namespace that keeps the /work of ended jobs is pinned",
+			dir);
+	/* EINVAL: not a mount point yet (iproute2 does the same for /run/netns). */
+	if (mount("none", dir, "none", MS_PRIVATE, NULL) < 0) {
+		if (errno != EINVAL || mount(dir, dir, "none", MS_BIND, NULL) < 0 ||
+		    mount("none", dir, "none", MS_PRIVATE, NULL) < 0)
+			return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+						"cannot make `%s` a private mount", dir);
+	}
+	return 0;
+}
+
 int jl_results_ns_setup(const char *jobs_dir, struct joblet_error **err)
 {
-	char pin[PATH_MAX];
+	char dir[PATH_MAX], pin[PATH_MAX];
 	cpu_set_t cpus;
 	bool bind_failed;
 	int fd = open_pin(jobs_dir), e;
@@ -165,7 +192,10 @@ int jl_results_ns_setup(const char *jobs_dir, struct joblet_error **err)
 		close(fd);
 		return 0;
 	}
-	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs_dir);
+	snprintf(dir, sizeof(dir), "%s/" JL_RESULTS_NS_PIN, jobs_dir);
+	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN_FILE, jobs_dir);
+	if (pin_folder(dir, err) < 0)
+		return -1;
 	e = make_ns(jobs_dir, pin, -1, &bind_failed);
 	/*
 	 * A namespace file may only be bound into an older namespace, and the
@@ -178,7 +208,10 @@ int jl_results_ns_setup(const char *jobs_dir, struct joblet_error **err)
 			if (CPU_ISSET(cpu, &cpus))
 				e = make_ns(jobs_dir, pin, cpu, &bind_failed);
 	if (e != 0) {
-		unlink(pin);
+		struct joblet_error *ignored = NULL;
+
+		jl_results_ns_remove(jobs_dir, &ignored);
+		joblet_error_free(ignored);
 		return joblet_error_set(
 			err, JOBLET_E_SYSTEM, e,
 			"cannot make the mount namespace that keeps the /work of ended jobs (pinned at `%s`)",
@@ -338,12 +371,18 @@ int jl_results_ns_count(const char *jobs_dir)
 
 int jl_results_ns_remove(const char *jobs_dir, struct joblet_error **err)
 {
-	char pin[PATH_MAX];
+	char dir[PATH_MAX], pin[PATH_MAX];
 
-	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs_dir);
+	snprintf(dir, sizeof(dir), "%s/" JL_RESULTS_NS_PIN, jobs_dir);
+	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN_FILE, jobs_dir);
 	if (umount2(pin, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot unmount `%s`", pin);
-	if (unlink(pin) < 0 && errno != ENOENT)
+	if (unlink(pin) < 0 && errno != ENOENT && errno != ENOTDIR)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot remove `%s`", pin);
+	/* The folder: its own mount (this process made it), then gone. */
+	if (umount2(dir, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot unmount `%s`", dir);
+	if (rmdir(dir) < 0 && errno != ENOENT && errno != ENOTDIR)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot remove `%s`", dir);
 	return 0;
 }

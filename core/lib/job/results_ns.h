@@ -12,8 +12,11 @@
  *  - a mount namespace of its own whose root is JOBS_DIR (bound, then
  *    pivoted into: it holds no other mount of the host), with private
  *    propagation, pinned by a bind mount of its nsfs file at
- *    JOBS_DIR/.results-ns in the daemon's namespace, so that it outlives
- *    the daemon (a restart keeps the files, as before);
+ *    JOBS_DIR/.results-ns/mnt in the daemon's namespace, so that it
+ *    outlives the daemon (a restart keeps the files, as before).  The
+ *    folder .results-ns is a private mount of its own: the kernel refuses
+ *    to bind a mount namespace file where the mount would propagate, as it
+ *    would under systemd's shared /;
  *  - a job's kept /work is at /ID/work there; the daemon reads it through
  *    an O_PATH fd of the namespace's root (lookups from it follow that
  *    namespace's mounts);
@@ -36,10 +39,11 @@
 
 #include "base/private.h"
 
-#define JL_RESULTS_NS_PIN ".results-ns"
+#define JL_RESULTS_NS_PIN      ".results-ns"
+#define JL_RESULTS_NS_PIN_FILE JL_RESULTS_NS_PIN "/mnt"
 
 /*
- * Make sure JOBS_DIR/.results-ns pins a results namespace: 1 when one was
+ * Make sure JOBS_DIR/.results-ns/mnt pins a results namespace: 1 when one was
  * made, 0 when there already was one, <0 when none can be made (err says
  * why; the caller goes on without).
  */
@@ -67,8 +71,8 @@ JL_API int jl_results_ns_keep(const char *jobs_dir, const char *id, struct joble
 JL_API int jl_results_ns_count(const char *jobs_dir);
 
 /*
- * Unpin the results namespace (it is gone once nothing holds it): 0, or <0
- * when the pin cannot be unmounted.
+ * Unpin the results namespace (it is gone once nothing holds it) and remove
+ * the pin's folder: 0, or <0 when they cannot be unmounted or removed.
  */
 JL_API int jl_results_ns_remove(const char *jobs_dir, struct joblet_error **err);
 

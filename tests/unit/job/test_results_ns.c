@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../jl_test.h"
@@ -84,7 +85,7 @@ START_TEST(test_keep_and_release)
 
 	ck_assert_int_eq(jl_results_ns_setup(jobs, &e), 1);
 	ck_assert_ptr_null(e);
-	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs);
+	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN_FILE, jobs);
 	ck_assert_int_eq(statfs(pin, &sf), 0);
 	ck_assert_int_eq((long)sf.f_type, (long)NSFS_MAGIC);
 	/* The next daemon finds it. */
@@ -123,7 +124,49 @@ START_TEST(test_keep_and_release)
 
 	ck_assert_int_eq(jl_results_ns_remove(jobs, &e), 0);
 	ck_assert_int_ne(access(pin, F_OK), 0);
+	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs);
+	ck_assert_int_ne(access(pin, F_OK), 0);
 	ck_assert_int_eq(jl_results_ns_root(jobs), -1);
+}
+END_TEST
+
+/*
+ * Under systemd / is shared, and each service with a mount namespace of its
+ * own holds a slave copy of it: a namespace file bound where the mount
+ * would propagate is refused (EINVAL).  Here: / made shared, and a child
+ * holding a slave namespace of ours while the results namespace is made.
+ */
+START_TEST(test_shared_root)
+{
+	struct joblet_error *e = NULL;
+	int ready[2], done[2];
+	char c = 0;
+	pid_t pid;
+
+	setup_ns();
+	ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_SHARED, NULL), 0);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(done[1]);
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount("none", "/", "none", MS_REC | MS_SLAVE, NULL) < 0)
+			_exit(1);
+		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(jl_results_ns_setup(jobs, &e), 1);
+	ck_assert_ptr_null(e);
+	ck_assert_int_eq(jl_results_ns_count(jobs), 0);
+	close(done[1]);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	ck_assert_int_eq(jl_results_ns_remove(jobs, &e), 0);
 }
 END_TEST
 
@@ -136,6 +179,8 @@ START_TEST(test_stale_pin)
 
 	setup_ns();
 	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs);
+	ck_assert_int_eq(mkdir(pin, 0700), 0);
+	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN_FILE, jobs);
 	fd = open(pin, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -151,13 +196,16 @@ START_TEST(test_cannot_make)
 {
 	struct joblet_error *e = NULL;
 	char pin[4200];
+	int fd;
 
 	setup_ns();
 	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs);
-	ck_assert_int_eq(mkdir(pin, 0700), 0);
+	fd = open(pin, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
 	ck_assert_int_lt(jl_results_ns_setup(jobs, &e), 0);
 	ck_assert_ptr_nonnull(e);
-	ck_assert_ptr_nonnull(strstr(joblet_error_message(e), "keeps the /work of ended jobs"));
+	ck_assert_ptr_nonnull(strstr(joblet_error_message(e), "is not a folder"));
 	joblet_error_free(e);
 	mount_work("x");
 	e = NULL;
@@ -176,6 +224,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, jl_tmp_setup, jl_tmp_teardown);
 	jl_tcase_add_root(tc, test_keep_and_release);
 	jl_tcase_add_root(tc, test_stale_pin);
+	jl_tcase_add_root(tc, test_shared_root);
 	jl_tcase_add_root(tc, test_cannot_make);
 	suite_add_tcase(s, tc);
 	return jl_run_suite(s);
