@@ -30,9 +30,8 @@
 struct results {
 	struct daemon_ctx *d;
 	char jobs_dir[4096];
-	int ns_root;	  /* the results namespace's root (results_ns.h), or -1 */
-	int check_memory; /* a job ended since the last run (set from any thread) */
-	int64_t next_ns;  /* CLOCK_REALTIME of the next keep_results expiry, or 0 */
+	int ns_root;	 /* the results namespace's root (results_ns.h), or -1 */
+	int64_t next_ns; /* CLOCK_REALTIME of the next keep_results expiry, or 0 */
 	/*
 	 * What the kept /work use together, as of the last full sweep plus the
 	 * jobs that ended since (at most: a job deleted since still counts).
@@ -40,7 +39,7 @@ struct results {
 	 * job: a node with thousands kept pays nothing per ended job.
 	 */
 	int64_t kept_bytes;
-	bool full;	      /* the next run looks at every job */
+	bool full; /* the next run looks at every job (at first: what the previous daemon kept) */
 	pthread_mutex_t lock; /* ended */
 	char (*ended)[37];    /* jobs that ended since the last run */
 	size_t n_ended, cap_ended;
@@ -84,41 +83,56 @@ static void open_ns(struct results *r)
 		       joblet_error_message(e));
 	else if (r->ns_root < 0)
 		jl_log(JOBLET_LOG_WARNING, NULL,
-		       "cannot enter the mount namespace that keeps the /work of ended jobs (`%s/" JL_RESULTS_NS_PIN_FILE
-		       "`): %s; their files cannot be served",
-		       r->jobs_dir, strerror(errno));
+		       "cannot enter the mount namespace that keeps the /work of ended jobs (`%s/%s`): %s; their files cannot be served",
+		       r->jobs_dir, JL_RESULTS_NS_PIN_FILE, strerror(errno));
 	else if (made)
 		jl_log(JOBLET_LOG_INFO, NULL,
-		       "the /work of ended jobs is kept in a mount namespace of its own, pinned at `%s/" JL_RESULTS_NS_PIN_FILE
-		       "`",
-		       r->jobs_dir);
+		       "the /work of ended jobs is kept in a mount namespace of its own, pinned at `%s/%s`",
+		       r->jobs_dir, JL_RESULTS_NS_PIN_FILE);
 	joblet_error_free(e);
+}
+
+/*
+ * The job's /work: kept in the results namespace (an ended job), or still
+ * here (a running one); *ret_mounted tells whether it is a mount point.
+ */
+static int open_work(struct results *r, const char *id, bool *ret_mounted)
+{
+	char dir[4200], rel[80];
+	struct stat st, pst;
+	int fd, parent;
+
+	*ret_mounted = false;
+	if (r->ns_root >= 0 && strlen(id) < 64) {
+		snprintf(rel, sizeof(rel), "%s/work", id);
+		fd = openat(r->ns_root, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		parent = openat(r->ns_root, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*ret_mounted = fd >= 0 && parent >= 0 && fstat(fd, &st) == 0 &&
+			       fstat(parent, &pst) == 0 && st.st_dev != pst.st_dev;
+		if (parent >= 0)
+			close(parent);
+		if (*ret_mounted)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	manager_job_dir(r->d->manager, id, dir, sizeof(dir));
+	fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	parent = fd;
+	fd = openat(parent, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	*ret_mounted = fd >= 0 && fstat(fd, &st) == 0 && fstat(parent, &pst) == 0 &&
+		       st.st_dev != pst.st_dev;
+	close(parent);
+	return fd;
 }
 
 int results_open_work(struct results *r, const char *id)
 {
-	char dir[4200], rel[80];
-	int fd, parent;
-	struct stat st, pst;
+	bool mounted;
 
-	/* Kept in the results namespace (an ended job), or still here (a running one). */
-	if (r && r->ns_root >= 0 && strlen(id) < 64) {
-		snprintf(rel, sizeof(rel), "%s/work", id);
-		fd = openat(r->ns_root, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		parent = openat(r->ns_root, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && parent >= 0 && fstat(fd, &st) == 0 && fstat(parent, &pst) == 0 &&
-		    st.st_dev != pst.st_dev) {
-			close(parent);
-			return fd;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (parent >= 0)
-			close(parent);
-	}
-	manager_job_dir(r->d->manager, id, dir, sizeof(dir));
-	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/work");
-	return open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return open_work(r, id, &mounted);
 }
 
 int results_new(struct daemon_ctx *d, struct results **ret, struct joblet_error **err)
@@ -128,7 +142,6 @@ int results_new(struct daemon_ctx *d, struct results **ret, struct joblet_error 
 	if (!r)
 		return joblet_error_set(err, JOBLET_E_NOMEM, ENOMEM, "out of memory");
 	r->d = d;
-	r->check_memory = 1; /* what the previous daemon kept counts too */
 	r->next_ns = 1;
 	r->full = true;
 	pthread_mutex_init(&r->lock, NULL);
@@ -181,7 +194,17 @@ void results_job_ended(struct results *r, const char *id)
 	else
 		r->full = true; /* not noted: the next run counts everything */
 	pthread_mutex_unlock(&r->lock);
-	__atomic_store_n(&r->check_memory, 1, __ATOMIC_RELAXED);
+}
+
+/* Whether a run has work for what ended (set from any thread). */
+static bool ended_pending(struct results *r)
+{
+	bool pending;
+
+	pthread_mutex_lock(&r->lock);
+	pending = r->n_ended > 0 || r->full;
+	pthread_mutex_unlock(&r->lock);
+	return pending;
 }
 
 /*
@@ -217,12 +240,14 @@ static bool count_ended(struct results *r)
 	return cfg->results_memory <= 0 || r->kept_bytes <= cfg->results_memory;
 }
 
-int results_timeout_ms(const struct results *r, int max_ms)
+int results_timeout_ms(struct results *r, int max_ms)
 {
 	int64_t left;
 
-	if (!r || __atomic_load_n(&r->check_memory, __ATOMIC_RELAXED))
-		return r ? 0 : max_ms;
+	if (!r)
+		return max_ms;
+	if (ended_pending(r))
+		return 0;
 	if (r->next_ns <= 0)
 		return max_ms;
 	left = (r->next_ns - now_ns()) / 1000000 + 1;
@@ -249,15 +274,11 @@ int results_released(const char *job_dir, char *buf, size_t size)
 /* The bytes a tmpfs /work of an ended job holds, or -1 when it is not one. */
 static int64_t tmpfs_bytes(struct results *r, const char *id)
 {
-	_cleanup_close_ int fd = results_open_work(r, id), up = -1;
+	bool mounted;
+	_cleanup_close_ int fd = open_work(r, id, &mounted);
 	struct statfs sf;
-	struct stat st, parent;
 
-	if (fd < 0)
-		return -1;
-	up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (up < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != TMPFS_MAGIC || fstat(fd, &st) < 0 ||
-	    fstat(up, &parent) < 0 || st.st_dev == parent.st_dev)
+	if (fd < 0 || !mounted || fstatfs(fd, &sf) < 0 || sf.f_type != TMPFS_MAGIC)
 		return -1;
 	return (int64_t)(sf.f_blocks - sf.f_bfree) * (int64_t)sf.f_bsize;
 }
@@ -355,13 +376,11 @@ void results_run(struct results *r)
 	struct sweep s = { .r = r };
 	struct joblet_error *e = NULL;
 	bool due;
-	int ended;
 
 	if (!r)
 		return;
-	ended = __atomic_exchange_n(&r->check_memory, 0, __ATOMIC_RELAXED);
 	due = r->next_ns > 0 && r->next_ns <= now_ns();
-	if (!ended && !due)
+	if (!due && !ended_pending(r))
 		return;
 	if (!due && count_ended(r))
 		return;
@@ -377,8 +396,8 @@ void results_run(struct results *r)
 		jl_log(JOBLET_LOG_WARNING, NULL, "cannot check the kept result files: %s",
 		       joblet_error_message(e));
 		joblet_error_free(e);
+		/* Due again in a minute: a full sweep then (not at once, in a loop). */
 		r->next_ns = s.now_ns + 60 * INT64_C(1000000000);
-		r->full = true;
 	}
 	if (cfg->results_memory > 0 && s.total > cfg->results_memory) {
 		qsort(s.kept, s.n, sizeof(*s.kept), oldest_first);

@@ -53,7 +53,7 @@ int results_open_work(struct results *r, const char *id);
 void results_job_ended(struct results *r, const char *id);
 
 /* Milliseconds until results_run() has work (at most max_ms). */
-int results_timeout_ms(const struct results *r, int max_ms);
+int results_timeout_ms(struct results *r, int max_ms);
 
 /* Release what is due (main loop; never while holding the manager's lock). */
 void results_run(struct results *r);

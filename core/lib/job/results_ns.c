@@ -81,76 +81,117 @@ static void wait_child(pid_t pid)
 }
 
 /*
- * A new mount namespace whose only mount is jobs_dir, pinned at pin.  The
- * child makes it and waits; this process binds its nsfs file.  Returns 0 or
- * an errno; *ret_bind_failed tells whether the child's part worked and the
- * bind did not.
+ * A child that runs setup(arg) and then waits until *done_fd is closed:
+ * its pid, or -1 with errno (setup's, when that failed).  Its /proc/PID
+ * files show the namespace it is in.  The child makes system calls only.
  */
-static int make_ns(const char *jobs_dir, const char *pin, int cpu, bool *ret_bind_failed)
+static pid_t hold_child(int (*setup)(const void *arg), const void *arg, int *done_fd)
 {
-	int made[2], done[2], e;
-	char src[64];
+	int ready[2], done[2], e;
 	pid_t pid;
 
-	*ret_bind_failed = false;
-	if (pipe2(made, O_CLOEXEC) < 0)
-		return errno;
+	*done_fd = -1;
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -1;
 	if (pipe2(done, O_CLOEXEC) < 0) {
 		e = errno;
-		close(made[0]);
-		close(made[1]);
-		return e;
+		close(ready[0]);
+		close(ready[1]);
+		errno = e;
+		return -1;
 	}
 	pid = fork();
 	if (pid == 0) {
 		char c;
 
-		close(made[0]);
+		close(ready[0]);
 		close(done[1]);
-		if (cpu >= 0) {
-			cpu_set_t set;
-
-			CPU_ZERO(&set);
-			CPU_SET(cpu, &set);
-			sched_setaffinity(0, sizeof(set), &set);
-		}
-		if (unshare(CLONE_NEWNS) < 0 ||
-		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount(jobs_dir, jobs_dir, "none", MS_BIND, NULL) < 0 || chdir(jobs_dir) < 0 ||
-		    syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
-		    chdir("/") < 0) {
-			put_errno(made[1], errno);
-			_exit(1);
-		}
-		put_errno(made[1], 0);
-		/* Alive until the parent has bound the namespace. */
+		put_errno(ready[1], setup(arg));
 		while (read(done[0], &c, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);
 	}
 	e = pid < 0 ? errno : 0;
-	close(made[1]);
+	close(ready[1]);
 	close(done[0]);
 	if (e == 0)
-		e = get_errno(made[0]);
-	if (e == 0) {
-		int fd = open(pin, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		e = get_errno(ready[0]);
+	close(ready[0]);
+	if (e != 0) {
+		close(done[1]);
+		if (pid > 0)
+			wait_child(pid);
+		errno = e;
+		return -1;
+	}
+	*done_fd = done[1];
+	return pid;
+}
 
-		if (fd < 0) {
+static void leave(pid_t pid, int done_fd)
+{
+	close(done_fd);
+	wait_child(pid);
+}
+
+struct new_ns {
+	const char *jobs_dir;
+	int cpu; /* the CPU to make it on, or -1 */
+};
+
+/* In the child: a new mount namespace whose only mount is jobs_dir, its root. */
+static int setup_new_ns(const void *arg)
+{
+	const struct new_ns *n = arg;
+
+	if (n->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(n->cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount(n->jobs_dir, n->jobs_dir, "none", MS_BIND, NULL) < 0 || chdir(n->jobs_dir) < 0 ||
+	    syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return errno;
+	return 0;
+}
+
+/* In the child: the namespace of the pin (an fd). */
+static int setup_enter(const void *arg)
+{
+	return setns(*(const int *)arg, CLONE_NEWNS) < 0 ? errno : 0;
+}
+
+/*
+ * A new results namespace, pinned at pin: a child makes it and waits while
+ * this process binds its nsfs file.  0 or an errno; *ret_bind_failed tells
+ * whether the child's part worked and the bind did not.
+ */
+static int make_ns(const char *jobs_dir, const char *pin, int cpu, bool *ret_bind_failed)
+{
+	struct new_ns n = { jobs_dir, cpu };
+	char src[64];
+	int done, fd, e = 0;
+	pid_t pid;
+
+	*ret_bind_failed = false;
+	pid = hold_child(setup_new_ns, &n, &done);
+	if (pid < 0)
+		return errno;
+	fd = open(pin, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		e = errno;
+	} else {
+		close(fd);
+		snprintf(src, sizeof(src), "/proc/%d/ns/mnt", (int)pid);
+		if (mount(src, pin, "none", MS_BIND, NULL) < 0) {
 			e = errno;
-		} else {
-			close(fd);
-			snprintf(src, sizeof(src), "/proc/%d/ns/mnt", (int)pid);
-			if (mount(src, pin, "none", MS_BIND, NULL) < 0) {
-				e = errno;
-				*ret_bind_failed = true;
-			}
+			*ret_bind_failed = true;
 		}
 	}
-	close(made[0]);
-	close(done[1]);
-	if (pid > 0)
-		wait_child(pid);
+	leave(pid, done);
 	return e;
 }
 
@@ -220,60 +261,6 @@ int jl_results_ns_setup(const char *jobs_dir, struct joblet_error **err)
 	return 1;
 }
 
-/*
- * A child that entered the namespace of the pin and waits until *done_fd is
- * closed: its pid, or -1 with errno.  Its /proc/PID files show the
- * namespace.
- */
-static pid_t enter(int ns, int *done_fd)
-{
-	int in[2], done[2], e;
-	pid_t pid;
-
-	*done_fd = -1;
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(done, O_CLOEXEC) < 0) {
-		e = errno;
-		close(in[0]);
-		close(in[1]);
-		errno = e;
-		return -1;
-	}
-	pid = fork();
-	if (pid == 0) {
-		char c;
-
-		close(in[0]);
-		close(done[1]);
-		put_errno(in[1], setns(ns, CLONE_NEWNS) < 0 ? errno : 0);
-		while (read(done[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	e = pid < 0 ? errno : 0;
-	close(in[1]);
-	close(done[0]);
-	if (e == 0)
-		e = get_errno(in[0]);
-	close(in[0]);
-	if (e != 0) {
-		close(done[1]);
-		if (pid > 0)
-			wait_child(pid);
-		errno = e;
-		return -1;
-	}
-	*done_fd = done[1];
-	return pid;
-}
-
-static void leave(pid_t pid, int done_fd)
-{
-	close(done_fd);
-	wait_child(pid);
-}
-
 int jl_results_ns_root(const char *jobs_dir)
 {
 	_cleanup_close_ int ns = open_pin(jobs_dir);
@@ -281,7 +268,7 @@ int jl_results_ns_root(const char *jobs_dir)
 	int done, root, e;
 	pid_t pid;
 
-	if (ns < 0 || (pid = enter(ns, &done)) < 0)
+	if (ns < 0 || (pid = hold_child(setup_enter, &ns, &done)) < 0)
 		return -1;
 	/* The child's root is the namespace's: lookups from it follow its mounts. */
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
@@ -355,7 +342,7 @@ int jl_results_ns_count(const char *jobs_dir)
 	ssize_t n = -1;
 	pid_t pid;
 
-	if (ns < 0 || (pid = enter(ns, &done)) < 0)
+	if (ns < 0 || (pid = hold_child(setup_enter, &ns, &done)) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

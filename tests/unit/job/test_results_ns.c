@@ -58,6 +58,18 @@ static void mount_work(const char *content)
 	fclose(f);
 }
 
+/* An empty file at JOBS/rel. */
+static void empty_file(const char *rel)
+{
+	char p[4200];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", jobs, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
 static int is_mount(const char *rel)
 {
 	char p[4200], up[4300];
@@ -175,15 +187,11 @@ START_TEST(test_stale_pin)
 {
 	struct joblet_error *e = NULL;
 	char pin[4200];
-	int fd;
 
 	setup_ns();
 	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs);
 	ck_assert_int_eq(mkdir(pin, 0700), 0);
-	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN_FILE, jobs);
-	fd = open(pin, O_WRONLY | O_CREAT, 0600);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	empty_file(JL_RESULTS_NS_PIN_FILE);
 	ck_assert_int_eq(jl_results_ns_count(jobs), -1);
 	ck_assert_int_eq(jl_results_ns_setup(jobs, &e), 1);
 	ck_assert_int_eq(jl_results_ns_count(jobs), 0);
@@ -191,22 +199,22 @@ START_TEST(test_stale_pin)
 }
 END_TEST
 
-/* What cannot be made is said, and leaves nothing behind. */
+/* What cannot be made is said, and what stood there is left as it was. */
 START_TEST(test_cannot_make)
 {
 	struct joblet_error *e = NULL;
+	struct stat st;
 	char pin[4200];
-	int fd;
 
 	setup_ns();
-	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs);
-	fd = open(pin, O_WRONLY | O_CREAT, 0600);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	empty_file(JL_RESULTS_NS_PIN);
 	ck_assert_int_lt(jl_results_ns_setup(jobs, &e), 0);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_ptr_nonnull(strstr(joblet_error_message(e), "is not a folder"));
 	joblet_error_free(e);
+	snprintf(pin, sizeof(pin), "%s/" JL_RESULTS_NS_PIN, jobs);
+	ck_assert_int_eq(lstat(pin, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
 	mount_work("x");
 	e = NULL;
 	ck_assert_int_eq(jl_results_ns_keep(jobs, "ID", &e), 0);
