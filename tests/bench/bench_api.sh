@@ -137,27 +137,9 @@ echo "   daemon request -> exec median          = $(awk -v u="$daemon_us" 'BEGIN
 # ------------------------------------------------------------------ 2. throughput
 echo
 echo "2. throughput: $njobs jobs of \`true\` from $clients concurrent clients"
-ended_total() { "${jcurl[@]}" "$url/metrics" | awk '$1 == "joblet_jobs_ended_total" { print $2 }'; }
-base=$(ended_total)
-per=$((njobs / clients))
-t0=$(now_ns)
-pids=()
-for c in $(seq "$clients"); do
-	urls=()
-	for _ in $(seq "$per"); do urls+=(-o /dev/null "$url/v1/jobs"); done
-	"${jcurl[@]}" -X POST -H 'Content-Type: application/json' \
-		-d '{"command":["true"]}' "${urls[@]}" &
-	pids+=($!)
-done
-for p in "${pids[@]}"; do wait "$p"; done
-t_sub=$(now_ns)
-want=$((base + per * clients))
-while [ "$(ended_total)" -lt "$want" ]; do sleep 0.05; done
-t1=$(now_ns)
-jps=$(awk -v n=$((per * clients)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
-sub_ps=$(awk -v n=$((per * clients)) -v ns=$((t_sub - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+bench_burst "$njobs" "$clients"
 failed=$("${jcurl[@]}" "$url/metrics" | awk '$1 == "joblet_jobs{state=\"FAILED\"}" { print $2 }')
-echo "   $((per * clients)) jobs ran to their end in $(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", ns / 1e9 }') s: $jps jobs/s (submissions alone: $sub_ps/s); $failed failed   target >= 500/s: $(awk -v j="$jps" 'BEGIN { print (j >= 500 ? "met" : "NOT met") }')"
+echo "   $burst_n jobs ran to their end in $burst_s s: $burst_jps jobs/s (submissions alone: $burst_sub_ps/s); $failed failed   target >= 500/s: $(awk -v j="$burst_jps" 'BEGIN { print (j >= 500 ? "met" : "NOT met") }')"
 n_rnx=$((njobs / 5))
 per_r=$((n_rnx / clients))
 base=$(ended_total)

@@ -11,6 +11,13 @@
 #       (indented as there).  Waits until it serves.  Needs $build, $tmp and
 #       $joblet; sets $C (the certificates), $daemon (its pid), $port, $url and
 #       the array jcurl (curl with the developer client's certificate).
+#
+#   bench_burst N CLIENTS
+#       N jobs of `true` from CLIENTS concurrent curls (each posting its
+#       share over one kept-alive connection), until the last has ended;
+#       sets burst_n (the jobs run), burst_s (seconds from the first
+#       request to the last end), burst_jps (jobs/s over them) and
+#       burst_sub_ps (submissions/s).
 
 now_ns() { date +%s%N; }
 
@@ -50,4 +57,28 @@ EOF
 	[ -n "$port" ] || { cat "$tmp/daemon.log"; exit 1; }
 	url=https://127.0.0.1:$port
 	jcurl=(curl -sS --cacert "$C/ca.pem" --cert "$C/client-developer.pem" --key "$C/client-developer-key.pem")
+}
+
+ended_total() { "${jcurl[@]}" "$url/metrics" | awk '$1 == "joblet_jobs_ended_total" { print $2 }'; }
+
+bench_burst() {
+	local per=$(($1 / $2)) base want t0 t_sub t1 c pids=() urls
+	base=$(ended_total)
+	t0=$(now_ns)
+	for c in $(seq "$2"); do
+		urls=()
+		for _ in $(seq "$per"); do urls+=(-o /dev/null "$url/v1/jobs"); done
+		"${jcurl[@]}" -X POST -H 'Content-Type: application/json' \
+			-d '{"command":["true"]}' "${urls[@]}" &
+		pids+=($!)
+	done
+	for c in "${pids[@]}"; do wait "$c"; done
+	t_sub=$(now_ns)
+	burst_n=$((per * $2))
+	want=$((base + burst_n))
+	while [ "$(ended_total)" -lt "$want" ]; do sleep 0.05; done
+	t1=$(now_ns)
+	burst_jps=$(awk -v n="$burst_n" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+	burst_sub_ps=$(awk -v n="$burst_n" -v ns=$((t_sub - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+	burst_s=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", ns / 1e9 }')
 }

@@ -52,28 +52,6 @@ cleanup() {
 trap cleanup EXIT
 . "$src/tests/bench/bench_daemon.sh"
 
-ended_total() { "${jcurl[@]}" "$url/metrics" | awk '$1 == "joblet_jobs_ended_total" { print $2 }'; }
-# N jobs of `true` from $clients clients; prints jobs/s from the first
-# request to the last job's end.
-burst() {
-	local n=$1 per base want t0 t1 pids=() urls c
-	per=$((n / clients))
-	base=$(ended_total)
-	t0=$(now_ns)
-	for c in $(seq "$clients"); do
-		urls=()
-		for _ in $(seq "$per"); do urls+=(-o /dev/null "$url/v1/jobs"); done
-		"${jcurl[@]}" -X POST -H 'Content-Type: application/json' \
-			-d '{"command":["true"]}' "${urls[@]}" &
-		pids+=($!)
-	done
-	for c in "${pids[@]}"; do wait "$c"; done
-	want=$((base + per * clients))
-	while [ "$(ended_total)" -lt "$want" ]; do sleep 0.05; done
-	t1=$(now_ns)
-	awk -v n=$((per * clients)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }'
-}
-
 # One daemon: its mode (baseline or results-ns); sets empty_jps, kept_jps, mounts.
 measure() {
 	tmp=$top/$1
@@ -87,11 +65,13 @@ measure() {
 	fi
 	bench_daemon_start "jobs:
   max_active: $((nkept + nprobe + 100))"
-	burst 80 >/dev/null
-	empty_jps=$(burst "$nprobe")
-	burst "$nkept" >/dev/null
+	bench_burst 80 "$clients"
+	bench_burst "$nprobe" "$clients"
+	empty_jps=$burst_jps
+	bench_burst "$nkept" "$clients"
 	mounts=$(grep -c . /proc/self/mountinfo)
-	kept_jps=$(burst "$nprobe")
+	bench_burst "$nprobe" "$clients"
+	kept_jps=$burst_jps
 	"${jcurl[@]}" -o /dev/null -X DELETE --cert "$C/client-admin.pem" --key "$C/client-admin-key.pem" "$url/v1/jobs"
 	kill "$daemon"
 	wait "$daemon" 2>/dev/null || true
