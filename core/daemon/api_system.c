@@ -88,19 +88,26 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A metric of one value, without labels. */
+static void metric_value(FILE *f, const char *name, const char *type, const char *help,
+			 int64_t value)
+{
+	metric(f, name, type, help);
+	fprintf(f, "%s %" PRId64 "\n", name, value);
+}
+
 /* The limits of request bodies (upload_stream.h): use and refusals. */
 static void body_metrics(FILE *f, const struct jl_config *cfg)
 {
 	struct body_stats b;
 
 	body_stats(&b);
-	metric(f, "joblet_buffered_body_bytes", "gauge",
-	       "Memory held for JSON request bodies (3 times their size).");
-	fprintf(f, "joblet_buffered_body_bytes %" PRId64 "\n", b.buffered_bytes);
-	metric(f, "joblet_buffered_body_bytes_limit", "gauge", "server.max_buffered_bytes.");
-	fprintf(f, "joblet_buffered_body_bytes_limit %" PRId64 "\n", cfg->max_buffered_bytes);
-	metric(f, "joblet_streamed_uploads", "gauge", "Multipart uploads being spooled.");
-	fprintf(f, "joblet_streamed_uploads %" PRId64 "\n", b.streams);
+	metric_value(f, "joblet_buffered_body_bytes", "gauge",
+		     "Memory held for JSON request bodies (3 times their size).", b.buffered_bytes);
+	metric_value(f, "joblet_buffered_body_bytes_limit", "gauge", "server.max_buffered_bytes.",
+		     cfg->max_buffered_bytes);
+	metric_value(f, "joblet_streamed_uploads", "gauge", "Multipart uploads being spooled.",
+		     b.streams);
 	metric(f, "joblet_body_refusals_total", "counter",
 	       "Request bodies refused: busy (503), identity cap (429), never fits (413).");
 	fprintf(f, "joblet_body_refusals_total{reason=\"busy\"} %" PRId64 "\n", b.refused_busy);
@@ -141,26 +148,22 @@ int api_metrics(struct request *rq)
 	metric(f, "joblet_jobs", "gauge", "Jobs in the store by state.");
 	for (int32_t s = 1; s <= JOB_OOM_KILLED; s++)
 		fprintf(f, "joblet_jobs{state=\"%s\"} %" PRId64 "\n", job_state_name(s), counts[s]);
-	metric(f, "joblet_jobs_submitted_total", "counter", "Jobs submitted since the start.");
-	fprintf(f, "joblet_jobs_submitted_total %" PRId64 "\n", ms.submitted);
-	metric(f, "joblet_jobs_started_total", "counter",
-	       "Job supervisors started since the start.");
-	fprintf(f, "joblet_jobs_started_total %" PRId64 "\n", ms.started);
-	metric(f, "joblet_jobs_ended_total", "counter", "Jobs that reached a final state.");
-	fprintf(f, "joblet_jobs_ended_total %" PRId64 "\n", ms.ended);
-	metric(f, "joblet_job_start_failures_total", "counter",
-	       "Jobs whose supervisor could not be started.");
-	fprintf(f, "joblet_job_start_failures_total %" PRId64 "\n", ms.start_failures);
-	metric(f, "joblet_warm_pool_started_total", "counter",
-	       "Standby supervisors started ahead of jobs (jobs.warm_pool).");
-	fprintf(f, "joblet_warm_pool_started_total %" PRId64 "\n", ms.standbys_started);
-	metric(f, "joblet_warm_pool_claimed_total", "counter",
-	       "Jobs started by a standby supervisor of the warm pool.");
-	fprintf(f, "joblet_warm_pool_claimed_total %" PRId64 "\n", ms.standbys_claimed);
-	metric(f, "joblet_warm_pool_ready", "gauge", "Standby supervisors waiting for a job now.");
-	fprintf(f, "joblet_warm_pool_ready %" PRId64 "\n", ms.standbys_ready);
-	metric(f, "joblet_connections", "gauge", "Open API connections.");
-	fprintf(f, "joblet_connections %" PRId64 "\n", conns);
+	metric_value(f, "joblet_jobs_submitted_total", "counter", "Jobs submitted since the start.",
+		     ms.submitted);
+	metric_value(f, "joblet_jobs_started_total", "counter",
+		     "Job supervisors started since the start.", ms.started);
+	metric_value(f, "joblet_jobs_ended_total", "counter", "Jobs that reached a final state.",
+		     ms.ended);
+	metric_value(f, "joblet_job_start_failures_total", "counter",
+		     "Jobs whose supervisor could not be started.", ms.start_failures);
+	metric_value(f, "joblet_warm_pool_started_total", "counter",
+		     "Standby supervisors started ahead of jobs (jobs.warm_pool).",
+		     ms.standbys_started);
+	metric_value(f, "joblet_warm_pool_claimed_total", "counter",
+		     "Jobs started by a standby supervisor of the warm pool.", ms.standbys_claimed);
+	metric_value(f, "joblet_warm_pool_ready", "gauge",
+		     "Standby supervisors waiting for a job now.", ms.standbys_ready);
+	metric_value(f, "joblet_connections", "gauge", "Open API connections.", conns);
 	metric(f, "joblet_connections_max", "gauge",
 	       "server.max_connections: past it a request gets 429.");
 	fprintf(f, "joblet_connections_max %lld\n", (long long)rq->d->cfg->max_connections);
