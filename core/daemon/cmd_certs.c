@@ -44,7 +44,6 @@
 #include "common/cli.h"
 
 #define CMD		"joblet certs init"
-#define DEFAULT_ADDRESS "127.0.0.1:50051"
 #define DEFAULT_CA_DAYS 1095
 #define DEFAULT_DAYS	365
 #define MAX_DAYS	36500
@@ -262,7 +261,7 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->address = DEFAULT_ADDRESS;
+	o->address = DAEMON_DEFAULT_ADDRESS;
 	o->ca_days = DEFAULT_CA_DAYS;
 	o->days = DEFAULT_DAYS;
 	optind = 0;
@@ -305,7 +304,7 @@ static int parse_options(int argc, char **argv, struct joblet_ctx *ctx, struct c
 			if (!address_valid(optarg, host, sizeof(host)))
 				return usage(
 					"--address `%s` is not HOST:PORT (such as %s or [fd00::5]:50051)",
-					optarg, DEFAULT_ADDRESS);
+					optarg, DAEMON_DEFAULT_ADDRESS);
 			o->address = optarg;
 			break;
 		case 'C':
@@ -1258,7 +1257,7 @@ static void print_text(const struct certs_run *run)
 	       run->ca_dir);
 }
 
-static int certs_init(int argc, char **argv, void *userdata)
+int joblet_cmd_certs_init(int argc, char **argv, void *userdata)
 {
 	struct joblet_ctx *ctx = userdata;
 	struct certs_run run = { 0 };
@@ -1329,40 +1328,3 @@ fail:
 	run_done(&run);
 	return JL_EXIT_FAILURE;
 }
-
-const struct jl_cli_command joblet_certs_commands[] = {
-	{ "init",
-	  "Create a CA, the server certificate, a client certificate per role and rnx configs",
-	  "--dir DIR [--server-name NAME]... [--ip ADDR]... [--address HOST:PORT]\n"
-	  "                         [--ca-days N] [--days N] [--force] [--json]",
-	  "Options:\n"
-	  "  --dir DIR             the folder to write into (created mode 0700 if missing)\n"
-	  "  --server-name NAME    a DNS name of the server, besides localhost (repeatable)\n"
-	  "  --ip ADDR             an IPv4 or IPv6 address of the server, besides 127.0.0.1\n"
-	  "                        and ::1 (repeatable)\n"
-	  "  --address HOST:PORT   where rnx reaches the daemon (default " DEFAULT_ADDRESS ")\n"
-	  "  --ca-days N           the CA is valid N days (default 1095, 3 years)\n"
-	  "  --days N              the server and client certificates are valid N days\n"
-	  "                        (default 365; at most --ca-days)\n"
-	  "  --force               replace existing files: a new CA, so every certificate of\n"
-	  "                        the old one stops working\n"
-	  "  --json                list the files, serials and expiry dates as JSON\n"
-	  "\n"
-	  "Writes into DIR, with ECDSA P-256 keys and SHA-256 signatures:\n"
-	  "  ca.pem                                 the CA (O=joblet, OU=CA, CN=joblet-ca)\n"
-	  "  ca/ca-key.pem, ca/ca.pem               its key and a copy of it, in a folder\n"
-	  "                                         of their own (0700) to move off the host\n"
-	  "  server.pem, server-key.pem             the daemon's certificate (serverAuth)\n"
-	  "  client-ROLE.pem, client-ROLE-key.pem   one per role: admin, maintainer,\n"
-	  "                                         developer, reader (clientAuth, OU=ROLE)\n"
-	  "  rnx-config-ROLE.yml                    rnx configuration of a role: node\n"
-	  "                                         `default`, certificate, key, CA inline\n"
-	  "  rnx-config.yml                         the operator's: a node per role\n"
-	  "  secrets.key                            the key of jobs' secrets at rest\n"
-	  "                                         (made once; never replaced, not by --force)\n"
-	  "Keys and configurations are mode 0600, certificates 0644.  Existing files are\n"
-	  "refused unless --force, which also removes the ca-key.pem of older joblets from\n"
-	  "DIR.  At the end it prints the lines for joblet.yml and how to move ca/ away.\n",
-	  certs_init, NULL },
-	{ NULL },
-};

@@ -601,6 +601,8 @@ static void serve_stop(struct serve *s)
 	jl_config_free(s->boot);
 }
 
+const char joblet_daemon_module_version[] = JOBLET_VERSION_STRING;
+
 int joblet_cmd_serve(int argc, char **argv, void *userdata)
 {
 	struct serve s = { .ctx = userdata, .lock_fd = -1, .sfd = -1 };

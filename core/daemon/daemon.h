@@ -14,11 +14,23 @@ struct joblet_ctx {
 	int json;		 /* --json */
 };
 
-int joblet_cmd_serve(int argc, char **argv, void *userdata);
-int joblet_cmd_check(int argc, char **argv, void *userdata);
+/* The verbs of the program itself (joblet.c's table). */
 int joblet_cmd_run_local(int argc, char **argv, void *userdata);
 extern const struct jl_cli_command joblet_runtime_commands[];
-extern const struct jl_cli_command joblet_certs_commands[]; /* cmd_certs.c (GnuTLS) */
+
+/*
+ * The verbs of joblet-daemon.so, which joblet.c loads with dlopen() and
+ * finds by these names; the module's joblet_daemon_module_version is the
+ * JOBLET_VERSION_STRING it was built with, and must be the program's.
+ */
+#define DAEMON_EXPORT __attribute__((visibility("default")))
+DAEMON_EXPORT int joblet_cmd_serve(int argc, char **argv, void *userdata);
+DAEMON_EXPORT int joblet_cmd_check(int argc, char **argv, void *userdata);
+DAEMON_EXPORT int joblet_cmd_certs_init(int argc, char **argv, void *userdata); /* GnuTLS */
+DAEMON_EXPORT extern const char joblet_daemon_module_version[];
+
+/* Where `joblet certs init` tells rnx to reach the daemon by default. */
+#define DAEMON_DEFAULT_ADDRESS "127.0.0.1:50051"
 
 /*
  * Load the configuration --config names, else $JOBLET_CONFIG, else the

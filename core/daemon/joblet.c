@@ -2,9 +2,15 @@
  * joblet.c - the joblet program: the daemon (`joblet serve`) and the
  * host-side admin verbs.  Global options and the command table; each verb
  * lives in its own cmd_<verb>.c.
+ *
+ * The daemon's verbs (serve, check, certs init) are in joblet-daemon.so,
+ * loaded here when one of them runs: it links libmicrohttpd, GnuTLS, SQLite
+ * and the job networks, about twenty libraries whose loading would cost
+ * every `joblet run-local` and `joblet runtime` more than a millisecond.
  */
 #include <config.h>
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <json.h>
 #include <stdio.h>
@@ -42,6 +48,98 @@ static int joblet_cmd_version(int argc, char **argv, void *userdata)
 	return JL_EXIT_OK;
 }
 
+/* $JOBLET_DAEMON_MODULE when set (secure_getenv), else PKGLIBDIR/joblet-daemon.so. */
+static const char *daemon_module_path(void)
+{
+	const char *path = secure_getenv("JOBLET_DAEMON_MODULE");
+
+	return path && *path ? path : JOBLET_PKGLIBDIR "/joblet-daemon.so";
+}
+
+/* Run the verb `symbol` of joblet-daemon.so.  The module stays loaded until the process exits. */
+static int daemon_verb(const char *symbol, int argc, char **argv, void *userdata)
+{
+	const char *path = daemon_module_path();
+	union {
+		void *p;
+		int (*run)(int argc, char **argv, void *userdata);
+	} verb;
+	const char *version;
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		fprintf(stderr,
+			"joblet: cannot load the daemon's part (%s); is joblet installed? "
+			"($JOBLET_DAEMON_MODULE names another file)\n",
+			dlerror());
+		return JL_EXIT_FAILURE;
+	}
+	version = dlsym(h, "joblet_daemon_module_version");
+	verb.p = dlsym(h, symbol);
+	if (!version || strcmp(version, JOBLET_VERSION_STRING) != 0 || !verb.p) {
+		fprintf(stderr,
+			"joblet: `%s` is the daemon's part of another joblet (%s), not of joblet %s; "
+			"install joblet again so that both are of one version\n",
+			path, version ? version : "no version", JOBLET_VERSION_STRING);
+		dlclose(h);
+		return JL_EXIT_FAILURE;
+	}
+	return verb.run(argc, argv, userdata);
+}
+
+static int daemon_serve(int argc, char **argv, void *userdata)
+{
+	return daemon_verb("joblet_cmd_serve", argc, argv, userdata);
+}
+
+static int daemon_check(int argc, char **argv, void *userdata)
+{
+	return daemon_verb("joblet_cmd_check", argc, argv, userdata);
+}
+
+static int daemon_certs_init(int argc, char **argv, void *userdata)
+{
+	return daemon_verb("joblet_cmd_certs_init", argc, argv, userdata);
+}
+
+static const struct jl_cli_command joblet_certs_commands[] = {
+	{ "init",
+	  "Create a CA, the server certificate, a client certificate per role and rnx configs",
+	  "--dir DIR [--server-name NAME]... [--ip ADDR]... [--address HOST:PORT]\n"
+	  "                         [--ca-days N] [--days N] [--force] [--json]",
+	  "Options:\n"
+	  "  --dir DIR             the folder to write into (created mode 0700 if missing)\n"
+	  "  --server-name NAME    a DNS name of the server, besides localhost (repeatable)\n"
+	  "  --ip ADDR             an IPv4 or IPv6 address of the server, besides 127.0.0.1\n"
+	  "                        and ::1 (repeatable)\n"
+	  "  --address HOST:PORT   where rnx reaches the daemon (default " DAEMON_DEFAULT_ADDRESS
+	  ")\n"
+	  "  --ca-days N           the CA is valid N days (default 1095, 3 years)\n"
+	  "  --days N              the server and client certificates are valid N days\n"
+	  "                        (default 365; at most --ca-days)\n"
+	  "  --force               replace existing files: a new CA, so every certificate of\n"
+	  "                        the old one stops working\n"
+	  "  --json                list the files, serials and expiry dates as JSON\n"
+	  "\n"
+	  "Writes into DIR, with ECDSA P-256 keys and SHA-256 signatures:\n"
+	  "  ca.pem                                 the CA (O=joblet, OU=CA, CN=joblet-ca)\n"
+	  "  ca/ca-key.pem, ca/ca.pem               its key and a copy of it, in a folder\n"
+	  "                                         of their own (0700) to move off the host\n"
+	  "  server.pem, server-key.pem             the daemon's certificate (serverAuth)\n"
+	  "  client-ROLE.pem, client-ROLE-key.pem   one per role: admin, maintainer,\n"
+	  "                                         developer, reader (clientAuth, OU=ROLE)\n"
+	  "  rnx-config-ROLE.yml                    rnx configuration of a role: node\n"
+	  "                                         `default`, certificate, key, CA inline\n"
+	  "  rnx-config.yml                         the operator's: a node per role\n"
+	  "  secrets.key                            the key of jobs' secrets at rest\n"
+	  "                                         (made once; never replaced, not by --force)\n"
+	  "Keys and configurations are mode 0600, certificates 0644.  Existing files are\n"
+	  "refused unless --force, which also removes the ca-key.pem of older joblets from\n"
+	  "DIR.  At the end it prints the lines for joblet.yml and how to move ca/ away.\n",
+	  daemon_certs_init, NULL },
+	{ NULL },
+};
+
 static const struct jl_cli_command joblet_commands[] = {
 	{ "serve",
 	  "Run the daemon in the foreground until SIGTERM (SIGHUP reloads the configuration)", NULL,
@@ -50,7 +148,7 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "state directory (one daemon per state directory) and runs until SIGTERM or\n"
 	  "SIGINT.  SIGHUP reloads joblet.yml; a broken file is reported and the running\n"
 	  "configuration kept.\n",
-	  joblet_cmd_serve, NULL },
+	  daemon_serve, NULL },
 	{ "check", "Show what this host supports: cgroups, namespaces, seccomp, plugins",
 	  "[--json]",
 	  "Options:\n"
@@ -58,7 +156,7 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "\n"
 	  "Exit status 0 when joblet can serve with this host and configuration, 1 when\n"
 	  "something it needs is missing (the report says what).\n",
-	  joblet_cmd_check, NULL },
+	  daemon_check, NULL },
 	{ "run-local", "Run one isolated job on this host in the foreground; exit with its code",
 	  "[--keep] [JOB FLAGS] [--] COMMAND [ARGS...]",
 	  "Runs COMMAND as a job with the isolation stack of joblet.yml (isolation.stack)\n"

@@ -53,6 +53,8 @@ joblet=$build/.libs/joblet
 rnx=$build/.libs/rnx
 JOBLET_SHIM=$build/.libs/joblet-shim
 export JOBLET_SHIM
+JOBLET_DAEMON_MODULE=$build/.libs/joblet-daemon.so
+export JOBLET_DAEMON_MODULE
 fake=$build/tests/fixtures/fake_registry
 for f in "$joblet" "$rnx" "$JOBLET_SHIM" "$fake"; do
 	[ -x "$f" ] || { echo "bench_api: no $f; build first (make; make tests/fixtures/fake_registry)" >&2; exit 2; }

@@ -112,7 +112,8 @@ for f in "$joblet_bin" "$shim_bin"; do
 done
 [ -d "$plugdir" ] || { echo "bench_isolation: no $plugdir; build first (make)" >&2; exit 2; }
 JOBLET_SHIM=$shim_bin
-export JOBLET_SHIM
+JOBLET_DAEMON_MODULE=$build/.libs/joblet-daemon.so
+export JOBLET_SHIM JOBLET_DAEMON_MODULE
 unset JOBLET_CONFIG
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/joblet-bench-iso-XXXXXX")

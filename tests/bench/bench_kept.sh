@@ -36,6 +36,8 @@ export LD_LIBRARY_PATH
 joblet=$build/.libs/joblet
 JOBLET_SHIM=$build/.libs/joblet-shim
 export JOBLET_SHIM
+JOBLET_DAEMON_MODULE=$build/.libs/joblet-daemon.so
+export JOBLET_DAEMON_MODULE
 for f in "$joblet" "$JOBLET_SHIM"; do
 	[ -x "$f" ] || { echo "bench_kept: no $f; build first" >&2; exit 2; }
 done

@@ -32,6 +32,8 @@ joblet=$build/.libs/joblet
 rnx=$build/.libs/rnx
 JOBLET_SHIM=$build/.libs/joblet-shim
 export JOBLET_SHIM
+JOBLET_DAEMON_MODULE=$build/.libs/joblet-daemon.so
+export JOBLET_DAEMON_MODULE
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/joblet-bench-net-XXXXXX")
 daemon=""
 cleanup() {

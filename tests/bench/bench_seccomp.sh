@@ -35,7 +35,8 @@ isolation:
 EOC
 done
 JOBLET_SHIM="$build/joblet-shim"
-export JOBLET_SHIM
+JOBLET_DAEMON_MODULE="$build/.libs/joblet-daemon.so"
+export JOBLET_SHIM JOBLET_DAEMON_MODULE
 
 median() { # file: the median of its lines
 	sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'

@@ -56,6 +56,8 @@ use() {
 	rnx=$1/.libs/rnx
 	JOBLET_SHIM=$1/.libs/joblet-shim
 	export JOBLET_SHIM
+	JOBLET_DAEMON_MODULE=$1/.libs/joblet-daemon.so
+	export JOBLET_DAEMON_MODULE
 	build=$1
 	for f in "$joblet" "$rnx" "$JOBLET_SHIM"; do
 		[ -x "$f" ] || { echo "bench_uploads: no $f; build first" >&2; exit 2; }

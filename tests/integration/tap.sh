@@ -63,9 +63,11 @@ if test "${JOBLET_TEST_UNDER_VALGRIND:-0}" = 1 || ! test -f "$build/build-plugin
 	no_isolation=yes
 fi
 
-# Jobs are supervised by the joblet-shim of the build tree.
+# Jobs are supervised by the joblet-shim of the build tree, and `joblet
+# serve`, `check` and `certs` load the daemon's part from it too.
 JOBLET_SHIM="$build/joblet-shim"
-export JOBLET_SHIM
+JOBLET_DAEMON_MODULE="$build/.libs/joblet-daemon.so"
+export JOBLET_SHIM JOBLET_DAEMON_MODULE
 out=
 err=
 rc=0

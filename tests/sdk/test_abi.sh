@@ -63,14 +63,17 @@ fi
 # What the libraries and programs need (DT_NEEDED).
 needed() { "$objdump" -p "$1" 2>/dev/null | awk '$1 == "NEEDED" { print $2 }' | tr '\n' ' '; }
 heavy='libcurl|libgnutls|libsqlite3|libmicrohttpd|libmnl|libnftables'
-for f in "$lib" "$build/.libs/joblet-shim"; do
+for f in "$lib" "$build/.libs/joblet-shim" "$build/.libs/joblet"; do
 	n=`needed "$f"`
 	ok '! printf "%s\n" "$n" | grep -Eq "$heavy"' \
 		"`basename "$f"` needs no libcurl, GnuTLS, SQLite, libmicrohttpd, libmnl or libnftables ($n)"
 done
-n=`needed "$build/.libs/joblet"`
+n=`needed "$build/.libs/joblet-daemon.so"`
 ok 'printf "%s\n" "$n" | grep -Eq "libsqlite3" && printf "%s\n" "$n" | grep -Eq "libmicrohttpd" && ! printf "%s\n" "$n" | grep -q libcurl' \
-	"joblet links SQLite and libmicrohttpd itself, and no libcurl ($n)"
+	"joblet-daemon.so links SQLite and libmicrohttpd itself, and no libcurl ($n)"
+own=`$nm -D --defined-only "$build/.libs/joblet-daemon.so" | awk '$2 != "A" { print $3 }' | sort | tr '\n' ' '`
+ok 'test "$own" = "joblet_cmd_certs_init joblet_cmd_check joblet_cmd_serve joblet_daemon_module_version "' \
+	"joblet-daemon.so exports its three verbs and its version alone ($own)"
 for p in github https; do
 	so="$build/build-plugins/registry_$p.so"
 	if test -f "$so"; then

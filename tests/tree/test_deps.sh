@@ -30,7 +30,9 @@ for f in `cd "$src" && find core -name '*.c' | sort`; do
 	core/lib/*) o=$dir/.libs/libjoblet_core_la-$name.o ;;
 	core/common) o=$dir/.libs/libjoblet_common_la-$name.o ;;
 	core/net) o=$dir/.libs/libjlnet_la-$name.o ;;
-	core/daemon) o=$dir/joblet-$name.o ;;
+	core/daemon) # the program's own files, else joblet-daemon.so's
+		o=$dir/joblet-$name.o
+		test -f "$build/$o" || o=$dir/.libs/joblet_daemon_la-$name.o ;;
 	core/cli) o=$dir/rnx-$name.o ;;
 	core/shim) o=$dir/joblet_shim-$name.o ;;
 	*) continue ;;

@@ -9,6 +9,7 @@
 set -u
 export LD_LIBRARY_PATH="$JOBLET_LIBDIR"
 export JOBLET_SHIM=/usr/local/bin/joblet-shim
+export JOBLET_DAEMON_MODULE=/usr/local/bin/joblet-daemon.so
 JOBLET=/usr/local/bin/joblet
 helper=/usr/local/bin/cg_helper
 CG=/sys/fs/cgroup

@@ -47,12 +47,13 @@ if test -n "$missing"; then
 fi
 soname=`objdump -p "$build/.libs/libjoblet.so" 2>/dev/null | awk '$1 == "SONAME" {print $2}'`
 test -n "$soname" || soname=libjoblet.so
-for f in .libs/joblet .libs/joblet-shim .libs/$soname build-plugins/isolation_cgroup2.so \
+for f in .libs/joblet .libs/joblet-shim .libs/joblet-daemon.so .libs/$soname build-plugins/isolation_cgroup2.so \
 	tests/integration/cg_helper; do
 	test -e "$build/$f" || skip "$build/$f is missing: build with --enable-tests and run \`make check\` (or make tests/integration/cg_helper) first"
 done
 
-set -- -b "$build/.libs/joblet" -b "$build/.libs/joblet-shim" -b "$build/tests/integration/cg_helper"
+set -- -b "$build/.libs/joblet" -b "$build/.libs/joblet-shim" -b "$build/.libs/joblet-daemon.so" \
+	-b "$build/tests/integration/cg_helper"
 mkfs=`command -v mkfs.ext4 || true`
 test -n "$mkfs" && set -- "$@" -b "$mkfs"
 started=`date +%s`
