@@ -113,6 +113,12 @@ struct run_local {
 	int sfd;	  /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGCHLD */
 	int32_t shim_pid; /* -1 until the shim runs */
 	int pidfd;
+	/*
+	 * The read end of the shim's --notify pipe: a byte whenever the log
+	 * grew.  Not inotify: closing an inotify fd with a watch waits for an
+	 * SRCU grace period, 16 ms here, and every run-local would end with it.
+	 */
+	int notify_read;
 	bool out_broken, shim_gone, stop_sent;
 	struct jl_job_status st;
 };
@@ -193,6 +199,7 @@ static int rl_spawn(struct run_local *rl, struct joblet_error **err)
 	_cleanup_close_ int fd = -1;
 	uint8_t *buf = NULL;
 	size_t len = 0;
+	int notify[2], r;
 
 	if (rl->spec->secret_env && rl->spec->secret_env[0]) {
 		if (jl_job_secrets_pack(rl->spec->secret_env, &buf, &len, err) < 0)
@@ -202,8 +209,13 @@ static int rl_spawn(struct run_local *rl, struct joblet_error **err)
 		if (fd < 0)
 			return -1;
 	}
-	return jl_shim_spawn(rl->dir, rl->config_path, JL_SHIM_RUN, fd, &rl->shim_pid, &rl->pidfd,
-			     err);
+	if (pipe2(notify, O_CLOEXEC | O_NONBLOCK) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot make a pipe");
+	rl->notify_read = notify[0];
+	r = jl_shim_spawn(rl->dir, rl->config_path, JL_SHIM_RUN, fd, notify[1], &rl->shim_pid,
+			  &rl->pidfd, err);
+	close(notify[1]);
+	return r;
 }
 
 /* Signals become events before the shim exists, so none is lost; then the shim. */
@@ -221,7 +233,7 @@ static int rl_start(struct run_local *rl, struct joblet_error **err)
 	rl->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (rl->sfd < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot watch for signals");
-	if (jl_log_reader_open(rl->dir, &rl->reader, err) < 0)
+	if (jl_log_reader_open_flags(rl->dir, JL_LOG_READER_NO_WATCH, &rl->reader, err) < 0)
 		return -1;
 	return rl_spawn(rl, err);
 }
@@ -253,15 +265,21 @@ static void rl_follow(struct run_local *rl)
 	while (!rl->shim_gone) {
 		struct pollfd pfd[3] = {
 			{ rl->sfd, POLLIN, 0 },
-			{ jl_log_reader_fd(rl->reader), POLLIN, 0 },
+			{ rl->notify_read, POLLIN, 0 },
 			{ rl->pidfd, POLLIN, 0 },
 		};
+		char bell[256];
 
-		/* Without inotify, look at the log every 100 ms. */
-		if (poll(pfd, 3, pfd[1].fd < 0 ? 100 : -1) < 0 && errno != EINTR)
+		/* Once the shim has closed its end, its exit is what comes next. */
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents & POLLIN)
-			jl_log_reader_ack(rl->reader);
+			while (read(rl->notify_read, bell, sizeof(bell)) > 0)
+				;
+		else if (pfd[1].revents & (POLLHUP | POLLERR)) {
+			close(rl->notify_read);
+			rl->notify_read = -1;
+		}
 		if (drain(rl->reader, &rl->out_broken) < 0)
 			break;
 		if (pfd[0].revents & POLLIN)
@@ -317,6 +335,8 @@ static void rl_done(struct run_local *rl)
 	jl_log_reader_free(rl->reader);
 	if (rl->pidfd >= 0)
 		close(rl->pidfd);
+	if (rl->notify_read >= 0)
+		close(rl->notify_read);
 	if (rl->sfd >= 0)
 		close(rl->sfd);
 	if (rl->mask_changed)
@@ -329,7 +349,7 @@ static void rl_done(struct run_local *rl)
 
 int joblet_cmd_run_local(int argc, char **argv, void *userdata)
 {
-	struct run_local rl = { .sfd = -1, .pidfd = -1, .shim_pid = -1 };
+	struct run_local rl = { .sfd = -1, .pidfd = -1, .notify_read = -1, .shim_pid = -1 };
 	const struct joblet_ctx *ctx = userdata;
 	struct joblet_error *e = NULL;
 	int rc;

@@ -298,7 +298,7 @@ static void shim_last_line(const char *dir, char *buf, size_t size)
 static int spawn_shim(const struct manager *m, const char *dir, enum jl_shim_mode mode,
 		      int secrets_fd, int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
 {
-	return jl_shim_spawn(dir, m->shim_config[0] ? m->shim_config : NULL, mode, secrets_fd,
+	return jl_shim_spawn(dir, m->shim_config[0] ? m->shim_config : NULL, mode, secrets_fd, -1,
 			     ret_pid, ret_pidfd, err);
 }
 

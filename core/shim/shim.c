@@ -1,7 +1,7 @@
 /*
  * shim.c - joblet-shim: the supervisor of one job.
  *
- *   joblet-shim [--config FILE] [--secrets] STATE_DIR
+ *   joblet-shim [--config FILE] [--secrets] [--notify] STATE_DIR
  *   joblet-shim [--config FILE] --reap STATE_DIR
  *   joblet-shim [--config FILE] --standby
  *
@@ -9,7 +9,9 @@
  * daemon), one per job.  It loads the configuration and plugins itself,
  * then hands over to shim_supervise() (supervisor.c), which does the work.
  * With --secrets, fd 3 is a sealed memfd of the job's secret env
- * (job/job_secrets.h), read into memory and closed first thing.
+ * (job/job_secrets.h), read into memory and closed first thing.  With
+ * --notify, fd 4 is a pipe to write a byte to whenever the log grew
+ * (`joblet run-local` waits on it).
  * Its stderr is STATE_DIR/shim.log; its exit status is 0 once status.json
  * is written, 1 when not even that was possible.  With --reap it cleans up
  * after a shim of that job that died (the daemon runs it, reap.c): 0 when
@@ -21,6 +23,7 @@
  */
 #include <config.h>
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +45,9 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: joblet-shim [--config FILE] [--reap | --secrets] STATE_DIR\n"
-			"       joblet-shim [--config FILE] --standby\n");
+	fprintf(stderr,
+		"usage: joblet-shim [--config FILE] [--reap | [--secrets] [--notify]] STATE_DIR\n"
+		"       joblet-shim [--config FILE] --standby\n");
 	fprintf(stderr,
 		"joblet-shim is started by joblet for each job; it is not meant to be run by hand.\n");
 	return 2;
@@ -122,7 +126,7 @@ int main(int argc, char **argv)
 	struct joblet_error *err = NULL;
 	const char *config_path = NULL, *state_dir = NULL;
 	char **secret_env = NULL; /* the values of the secret env (--secrets), or NULL */
-	int i, r, reap = 0, secrets = 0, standby = 0;
+	int i, r, reap = 0, secrets = 0, standby = 0, notify = 0;
 	char *claimed_dir = NULL; /* the job a standby was handed */
 	struct stat config_st = { 0 };
 
@@ -137,6 +141,8 @@ int main(int argc, char **argv)
 			secrets = 1;
 		else if (strcmp(argv[i], "--standby") == 0)
 			standby = 1;
+		else if (strcmp(argv[i], "--notify") == 0)
+			notify = 1;
 		else if (argv[i][0] == '-' || state_dir)
 			return usage();
 		else
@@ -148,10 +154,20 @@ int main(int argc, char **argv)
 	 */
 	umask(022);
 	/* Nothing the starter left open reaches the job or stays pinned by us. */
-	syscall(SYS_close_range, secrets || standby ? JL_JOB_SECRETS_FD + 1U : 3U, ~0U, 0U);
+	if (!secrets && !standby)
+		close(JL_JOB_SECRETS_FD);
+	if (!notify)
+		close(JL_SHIM_NOTIFY_FD);
+	syscall(SYS_close_range, JL_SHIM_NOTIFY_FD + 1U, ~0U, 0U);
+	/* The log's notification pipe (`--notify`): ours alone, not the job's; never blocks us. */
+	if (notify) {
+		(void)fcntl(JL_SHIM_NOTIFY_FD, F_SETFD, FD_CLOEXEC);
+		(void)fcntl(JL_SHIM_NOTIFY_FD, F_SETFL, O_NONBLOCK);
+	}
 	jl_log_set_sink(jl_log_sink_stderr_stamped, NULL);
 	jl_log_set_level(JOBLET_LOG_WARNING);
-	if (standby ? state_dir || secrets || reap : !state_dir || (secrets && reap))
+	if (standby ? state_dir || secrets || reap || notify
+		    : !state_dir || (secrets && reap) || (notify && reap))
 		return usage();
 	/* The secret env into memory at once, its fd closed before anything else runs. */
 	if (secrets) {
@@ -209,7 +225,8 @@ int main(int argc, char **argv)
 	/* The supervisor's set-up step blocks the signals it reads and ignores SIGPIPE. */
 	if (r >= 0)
 		r = reap ? shim_reap(cfg, set, state_dir, &err)
-			 : shim_supervise(cfg, set, state_dir, TAKE_PTR(secret_env), &err);
+			 : shim_supervise(cfg, set, state_dir, TAKE_PTR(secret_env),
+					  notify ? JL_SHIM_NOTIFY_FD : -1, &err);
 	if (r < 0)
 		fprintf(stderr, "joblet-shim: %s\n", joblet_error_message(err));
 out:

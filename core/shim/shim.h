@@ -40,9 +40,12 @@
  * signalfd) and ignores SIGPIPE for the rest of the process.  secret_env
  * (owned; NULL = none handed over) holds the values of the job's secret
  * env; the job's encrypted copy (secrets.enc) is removed once it started.
+ * notify_fd (-1 = none; `--notify`) gets a byte, never blocking, whenever
+ * the log grew.
  */
 int shim_supervise(const struct jl_config *cfg, const struct jl_plugin_set *set,
-		   const char *state_dir, char **secret_env, struct joblet_error **err);
+		   const char *state_dir, char **secret_env, int notify_fd,
+		   struct joblet_error **err);
 
 /*
  * `--reap`: the supervisor of the job in state_dir died without cleaning

@@ -88,6 +88,7 @@ struct supervisor {
 	const struct jl_plugin_set *set;
 	const char *state_dir;
 	char **secret_env; /* handed over (--secrets), until the job has them; or NULL */
+	int notify_fd;	   /* --notify: a byte whenever the log grew; or -1 */
 
 	int lock_fd;
 	int uid_fd;	    /* holds the job's uid (uid.c) until everything of the job is gone */
@@ -448,10 +449,22 @@ static int sv_fail(struct supervisor *sv, struct joblet_error **err)
 
 /* ------------------------------------------------------------------ watch */
 
+/*
+ * The log grew: a byte to --notify.  A full pipe already holds a wake-up;
+ * a reader that is gone (EPIPE; SIGPIPE is ignored) does not matter.
+ */
+static void notify(struct supervisor *sv)
+{
+	if (sv->notify_fd >= 0)
+		(void)!write(sv->notify_fd, "", 1);
+}
+
 /* Move what is readable from a pipe into the log.  -1 when the log cannot take it now. */
 static int pump(struct supervisor *sv, enum slot s, bool *ret_eof)
 {
 	struct output *o = &sv->out[s];
+	bool grew = false;
+	int r = 0;
 
 	*ret_eof = false;
 	for (;;) {
@@ -465,9 +478,11 @@ static int pump(struct supervisor *sv, enum slot s, bool *ret_eof)
 				jl_log(JOBLET_LOG_ERROR, NULL,
 				       "%s; the job waits until it can be written",
 				       joblet_error_message(e));
-				return -1;
+				r = -1;
+				break;
 			}
 			o->pending_len = 0;
+			grew = true;
 		}
 		n = read(sv->fd[s], o->pending, sizeof(o->pending));
 		if (n > 0) {
@@ -476,8 +491,11 @@ static int pump(struct supervisor *sv, enum slot s, bool *ret_eof)
 		}
 		/* EOF, or an error that no further read cures: this output is done. */
 		*ret_eof = n == 0 || (errno != EAGAIN && errno != EINTR);
-		return 0;
+		break;
 	}
+	if (grew)
+		notify(sv);
+	return r;
 }
 
 /* A pipe polled readable (or hung up): into the log, or wait for the log. */
@@ -812,7 +830,7 @@ static void sv_init(struct supervisor *sv, const struct jl_config *cfg,
 	sv->cfg = cfg;
 	sv->set = set;
 	sv->state_dir = state_dir;
-	sv->lock_fd = sv->uid_fd = sv->pidfd = -1;
+	sv->lock_fd = sv->uid_fd = sv->pidfd = sv->notify_fd = -1;
 	for (enum slot s = 0; s < SLOT_COUNT; s++)
 		sv->fd[s] = -1;
 	sv->child_out = sv->child_err = sv->sync_read = sv->report_write = sv->status_write = -1;
@@ -846,13 +864,15 @@ static void sv_done(struct supervisor *sv)
 }
 
 int shim_supervise(const struct jl_config *cfg, const struct jl_plugin_set *set,
-		   const char *state_dir, char **secret_env, struct joblet_error **err)
+		   const char *state_dir, char **secret_env, int notify_fd,
+		   struct joblet_error **err)
 {
 	struct supervisor sv;
 	int r;
 
 	sv_init(&sv, cfg, set, state_dir);
 	sv.secret_env = secret_env;
+	sv.notify_fd = notify_fd;
 	r = sv_lock(&sv, err);
 	if (r == 0)
 		r = sv_setup(&sv, err);

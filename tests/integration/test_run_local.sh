@@ -113,6 +113,19 @@ err=`cat "$TMP/int.err"`
 ok 'test $rc -eq 143 && has "stopped on request" "$err" && test `jobs_left` -eq 0' \
 	"SIGINT stops the job (SIGTERM, exit 143) and cleans up"
 
+# Output reaches run-local while the job runs: the shim rings its --notify
+# pipe.  No inotify: closing one that has a watch waits for an SRCU grace
+# period (16 ms here), and every run-local would end with that wait.
+"$JOBLET" --config "$TMP/joblet.yml" run-local -- sh -c 'echo first; sleep 3; echo second' \
+	>"$TMP/live.out" 2>&1 &
+pid=$!
+wait_until 'grep -q first "$TMP/live.out"'
+early=`cat "$TMP/live.out"`
+inotify=`ls -l /proc/$pid/fd 2>/dev/null | grep -c inotify`
+wait $pid
+ok 'test "$early" = first && test "$inotify" -eq 0' \
+	"a job's output reaches run-local while the job runs, and run-local holds no inotify fd ($inotify)"
+
 # The supervisor outlives whoever started it: SIGKILL run-local mid-job.
 rm -rf "$TMP/state/jobs"
 "$JOBLET" --config "$TMP/joblet.yml" run-local -- sh -c 'echo begun; sleep 1; echo finished' \

@@ -52,6 +52,10 @@ JL_API const char *jl_shim_path(void);
  * config_path is handed on as --config (NULL = the default joblet.yml).
  * secrets_fd (borrowed; -1 = none) is a sealed memfd of the job's secret
  * env (jl_job_secrets_memfd()): the shim gets it as fd 3 and `--secrets`.
+ * notify_fd (borrowed; -1 = none) is the write end of a pipe: the shim gets
+ * it as fd 4 and `--notify`, and writes a byte to it (never blocking)
+ * whenever the job's log grew.  `joblet run-local` waits on it rather than
+ * on inotify, whose close waits for an SRCU grace period (about 16 ms).
  *
  * *ret_pid gets the shim's pid (a child of the caller, who reaps it);
  * *ret_pidfd (may be NULL) a pidfd of it, or -1 where the kernel has none.
@@ -59,8 +63,11 @@ JL_API const char *jl_shim_path(void);
  * JOBLET_E_IO (shim.log cannot be opened), JOBLET_E_SYSTEM (no process).
  */
 JL_API int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_mode mode,
-			 int secrets_fd, int32_t *ret_pid, int *ret_pidfd,
+			 int secrets_fd, int notify_fd, int32_t *ret_pid, int *ret_pidfd,
 			 struct joblet_error **err);
+
+/* The fd of a shim's `--notify` pipe (jl_shim_spawn()). */
+#define JL_SHIM_NOTIFY_FD 4
 
 /* The fd on which a standby joblet-shim (`--standby`) waits for its job. */
 #define JL_SHIM_STANDBY_FD 3

@@ -60,14 +60,20 @@ static int shim_runnable(const char *shim, struct joblet_error **err)
 	return 0;
 }
 
+/* An fd the shim gets as fd `to`: from (borrowed; -1 = none) moved up first. */
+struct handed_fd {
+	int from, to;
+};
+
 /*
  * posix_spawn joblet-shim [--config config_path] args...: stdin and stdout
- * /dev/null, stderr logfd (-1: the caller's), fd `from` as fd `to` (from
- * -1: none), every signal default and unblocked, a session of its own.
+ * /dev/null, stderr logfd (-1: the caller's), each of fds[n_fds] at its
+ * `to` (from -1: none), every signal default and unblocked, a session of
+ * its own.  The `from` fds are above every `to`, so no dup2 clobbers one.
  */
 static int spawn_program(const char *shim, const char *config_path, const char *const *args,
-			 int logfd, int from, int to, int32_t *ret_pid, int *ret_pidfd,
-			 struct joblet_error **err)
+			 int logfd, const struct handed_fd *fds, size_t n_fds, int32_t *ret_pid,
+			 int *ret_pidfd, struct joblet_error **err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -89,9 +95,10 @@ static int spawn_program(const char *shim, const char *config_path, const char *
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	if (logfd >= 0)
 		posix_spawn_file_actions_adddup2(&fa, logfd, STDERR_FILENO);
-	/* After stderr's dup2: logfd may be fd `to` itself. */
-	if (from >= 0)
-		posix_spawn_file_actions_adddup2(&fa, from, to);
+	/* After stderr's dup2: logfd may be one of the `to` fds itself. */
+	for (size_t i = 0; i < n_fds; i++)
+		if (fds[i].from >= 0)
+			posix_spawn_file_actions_adddup2(&fa, fds[i].from, fds[i].to);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -115,30 +122,39 @@ static int spawn_program(const char *shim, const char *config_path, const char *
 }
 
 int jl_shim_spawn(const char *state_dir, const char *config_path, enum jl_shim_mode mode,
-		  int secrets_fd, int32_t *ret_pid, int *ret_pidfd, struct joblet_error **err)
+		  int secrets_fd, int notify_fd, int32_t *ret_pid, int *ret_pidfd,
+		  struct joblet_error **err)
 {
-	const char *shim = jl_shim_path(), *args[4];
-	_cleanup_close_ int high = -1;
+	const char *shim = jl_shim_path(), *args[5];
+	_cleanup_close_ int secrets_high = -1, notify_high = -1;
+	struct handed_fd fds[2];
 	int n = 0, logfd, r;
 
 	if ((r = shim_runnable(shim, err)) < 0)
 		return r;
-	/* Above fd 3, so its dup2 to 3 always happens (and clears close-on-exec there). */
+	/* Above fds 3 and 4, so their dup2s always happen (and clear close-on-exec there). */
 	if (secrets_fd >= 0 &&
-	    (high = fcntl(secrets_fd, F_DUPFD_CLOEXEC, JL_JOB_SECRETS_FD + 1)) < 0)
+	    (secrets_high = fcntl(secrets_fd, F_DUPFD_CLOEXEC, JL_SHIM_NOTIFY_FD + 1)) < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 					"cannot hand over the secret env");
+	if (notify_fd >= 0 &&
+	    (notify_high = fcntl(notify_fd, F_DUPFD_CLOEXEC, JL_SHIM_NOTIFY_FD + 1)) < 0)
+		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+					"cannot hand over the log's notification pipe");
 	logfd = open_shim_log(state_dir, err);
 	if (logfd < 0)
 		return logfd;
 	if (mode == JL_SHIM_REAP)
 		args[n++] = "--reap";
-	if (high >= 0)
+	if (secrets_high >= 0)
 		args[n++] = "--secrets";
+	if (notify_high >= 0)
+		args[n++] = "--notify";
 	args[n++] = state_dir;
 	args[n] = NULL;
-	r = spawn_program(shim, config_path, args, logfd, high, JL_JOB_SECRETS_FD, ret_pid,
-			  ret_pidfd, err);
+	fds[0] = (struct handed_fd){ secrets_high, JL_JOB_SECRETS_FD };
+	fds[1] = (struct handed_fd){ notify_high, JL_SHIM_NOTIFY_FD };
+	r = spawn_program(shim, config_path, args, logfd, fds, 2, ret_pid, ret_pidfd, err);
 	close(logfd);
 	return r;
 }
@@ -154,8 +170,9 @@ int jl_shim_spawn_standby(const char *config_path, int32_t *ret_pid, int *ret_pi
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return joblet_error_set(err, JOBLET_E_SYSTEM, errno,
 					"cannot start a standby supervisor");
-	r = spawn_program(shim, config_path, args, -1, sv[1], JL_SHIM_STANDBY_FD, ret_pid,
-			  ret_pidfd, err);
+	r = spawn_program(shim, config_path, args, -1,
+			  &(struct handed_fd){ sv[1], JL_SHIM_STANDBY_FD }, 1, ret_pid, ret_pidfd,
+			  err);
 	close(sv[1]);
 	if (r < 0)
 		close(sv[0]);
