@@ -46,7 +46,8 @@ void shim_lock_note(int lock_fd, pid_t shim, pid_t job)
 				   proc_start_time(job))
 			: snprintf(line, sizeof(line), "%ld\n", (long)shim);
 
-	if (ftruncate(lock_fd, 0) < 0 || pwrite(lock_fd, line, (size_t)n, 0) != n)
+	/* Over the old line, then cut: truncating to 0 would free a block to discard (uid.c). */
+	if (pwrite(lock_fd, line, (size_t)n, 0) != n || ftruncate(lock_fd, n) < 0)
 		jl_log(JOBLET_LOG_WARNING, NULL, "cannot note our pid in the job's lock file");
 }
 

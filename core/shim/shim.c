@@ -24,6 +24,7 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,15 @@ static int standby_wait(const char *config_path, const struct stat *config_st, c
 	if (dup2(logfd, STDERR_FILENO) < 0)
 		r = joblet_error_set(err, JOBLET_E_SYSTEM, errno, "cannot write to shim.log");
 	close(logfd);
+	/*
+	 * The daemon starts a standby with SCHED_IDLE (it prepares on idle CPU
+	 * time only); the job's supervisor, and the job it forks, are
+	 * scheduled as every other process: a job never runs idle.
+	 */
+	if (r > 0 &&
+	    sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){ .sched_priority = 0 }) < 0)
+		r = joblet_error_set(err, JOBLET_E_SYSTEM, errno,
+				     "cannot leave the standby's SCHED_IDLE for the job");
 	if (r > 0 &&
 	    config_changed(config_path ? config_path : jl_config_default_path(), config_st))
 		r = standby_reexec(config_path, *ret_dir, secrets_fd, err);

@@ -29,6 +29,27 @@ wait_until 'test `standbys` -eq 3'
 ok 'test `standbys` -eq 3 && test "`metric joblet_warm_pool_ready`" = 3' \
 	"the daemon keeps 3 standby supervisors ready (jobs.warm_pool: 3)"
 
+# ---------------------------------------------------------------- scheduling
+# A standby prepares on idle CPU time only (SCHED_IDLE: policy 5, field 41
+# of /proc/PID/stat), so that the pool's refills do not slow the jobs that
+# run; the job it is given, and its supervisor, are scheduled as every
+# other process (SCHED_OTHER: 0).
+policy() { awk '{ print $41 }' "/proc/$1/stat" 2>/dev/null; }
+policies=`for p in \`pgrep -P $DAEMON_PID -f -- 'joblet-shim.* --standby'\`; do policy $p; done | sort -u | tr '\n' ' '`
+ok 'test "$policies" = "5 "' "standby supervisors wait with SCHED_IDLE (policies: $policies)"
+before=`metric joblet_warm_pool_claimed_total`
+kurl developer -X POST -d '{"command":["sh","-c","cat /proc/self/stat; sleep 2"]}' "$URL/v1/jobs"
+J=`jid`
+wait_state $J RUNNING
+shim_policy=`policy "\`cut -d' ' -f1 "$TMP/state/jobs/$J/lock"\`"`
+wait_state $J COMPLETED
+kurl reader "$URL/v1/jobs/$J/logs?coalesce=0"
+job_policy=`printf '%s\n' "$out" | sed -n 's/^data: {"ts":[0-9]*,"data":"\(.*\)"}$/\1/p' | awk '{ print $41 }' | head -1`
+claimed=`metric joblet_warm_pool_claimed_total`
+ok 'test "$claimed" -gt "$before" && test "$shim_policy" = 0 && test "$job_policy" = 0' \
+	"a job a standby takes runs with SCHED_OTHER, and so does its supervisor (job $job_policy, supervisor $shim_policy)"
+wait_until 'test `standbys` -eq 3'
+
 # ---------------------------------------------------------------- one job each
 # Each job prints the identity of its namespaces and stays 10 s, so all
 # twelve live at once (the kernel reuses a namespace's number once it is
