@@ -111,10 +111,11 @@ static const char byte_class[256] = {
 
 /*
  * Write s[0..n) as the body of a JSON string to out (room for 6 * n bytes):
- * its length, or -1 when s is not valid UTF-8.  Plain ASCII goes 8 bytes at
- * a time; after a byte that needs care, the next 16 go one by one through
- * byte_class, so text dense with line ends (a job's short lines) does not
- * pay for a failed 8-byte test at each.
+ * its length, or -1 when s is not valid UTF-8.  Plain ASCII goes 16 bytes at
+ * a time (8 without SSE2), and so does a lone line end between long runs;
+ * after bytes that need care close together, the next 16 go one by one
+ * through byte_class, so text dense with line ends (a job's short lines)
+ * does not pay for a failed test at each.
  */
 static ssize_t escape_utf8(const uint8_t *s, size_t n, char *out)
 {
@@ -132,18 +133,32 @@ static ssize_t escape_utf8(const uint8_t *s, size_t n, char *out)
 		 * while care was needed in the last 8.
 		 */
 		while (plain >= 8 && i + 16 <= n) {
-			unsigned m = special16(s + i);
+			unsigned m = special16(s + i), k;
+			char c;
 
 			memcpy(o, s + i, 16);
-			if (m) {
-				unsigned k = (unsigned)__builtin_ctz(m);
-
-				o += k;
-				i += k;
-				break;
+			if (!m) {
+				o += 16;
+				i += 16;
+				continue;
 			}
-			o += 16;
-			i += 16;
+			k = (unsigned)__builtin_ctz(m);
+			o += k;
+			i += k;
+			/*
+			 * A line end (or quote, tab...) with none other in the 8
+			 * bytes after it, as far as this block shows: written here,
+			 * and on 16 at a time.  Else one by one for a while.
+			 */
+			if ((m >> k >> 1) & 0xff)
+				break;
+			c = byte_class[s[i]];
+			if (c == 'h' || c == 'u')
+				break;
+			o[0] = '\\';
+			o[1] = c;
+			o += 2;
+			i++;
 		}
 #else
 		while (i + 8 <= n) {
@@ -322,18 +337,25 @@ static const char *next_of(const char *s, size_t i, size_t len, char c, const ch
 
 /*
  * Where the run of bytes from s[i] ends: the next `"` or `\`, or len.
- * *qc and *bc remember where memchr() found the last of each.
+ * *qc and *bc remember where memchr() found the last of each.  *ret_lone
+ * says whether no other `"` or `\` follows within the 8 bytes after the
+ * one found (as far as seen: false when unknown).
  */
-static size_t run_end(const char *s, size_t i, size_t len, const char **qc, const char **bc)
+static size_t run_end(const char *s, size_t i, size_t len, const char **qc, const char **bc,
+		      bool *ret_lone)
 {
+	*ret_lone = false;
 #ifdef __SSE2__
 	(void)qc;
 	(void)bc;
 	while (i + 16 <= len) {
-		unsigned m = quote_or_backslash16(s + i);
+		unsigned m = quote_or_backslash16(s + i), k;
 
-		if (m)
-			return i + (unsigned)__builtin_ctz(m);
+		if (m) {
+			k = (unsigned)__builtin_ctz(m);
+			*ret_lone = !((m >> k >> 1) & 0xff);
+			return i + k;
+		}
 		i += 16;
 	}
 	while (i < len && s[i] != '"' && s[i] != '\\')
@@ -350,13 +372,15 @@ static size_t run_end(const char *s, size_t i, size_t len, const char **qc, cons
 /*
  * Decode a JSON string body (after its opening quote) into out: bytes, or
  * -1 unterminated.  Byte by byte while escapes are close together (a job's
- * short lines); after 16 plain bytes in a row, run_end() finds the next
- * quote or backslash.
+ * short lines); after 16 plain bytes in a row, or after an escape that
+ * run_end() found alone between long runs (a line end of long lines),
+ * run_end() finds the next quote or backslash.
  */
 static ssize_t unescape(const char *s, size_t len, char *out)
 {
 	const char *qc = NULL, *bc = NULL;
 	size_t i = 0, o = 0, plain = 0;
+	bool lone = false; /* the escape at s[i] is alone between long runs */
 
 	while (i < len) {
 		char c = s[i];
@@ -365,7 +389,7 @@ static ssize_t unescape(const char *s, size_t len, char *out)
 			out[o++] = c;
 			i++;
 			if (++plain == 16) {
-				size_t stop = run_end(s, i, len, &qc, &bc);
+				size_t stop = run_end(s, i, len, &qc, &bc, &lone);
 
 				/* memmove: out may be the text itself, behind it. */
 				memmove(out + o, s + i, stop - i);
@@ -387,6 +411,7 @@ static ssize_t unescape(const char *s, size_t len, char *out)
 				return -1;
 			o += k;
 			i += used;
+			lone = false;
 			continue;
 		}
 		c = letter_byte[(uint8_t)s[i + 1]];
@@ -394,6 +419,10 @@ static ssize_t unescape(const char *s, size_t len, char *out)
 			return -1;
 		out[o++] = c;
 		i += 2;
+		/* The next plain byte starts run_end() again. */
+		if (lone)
+			plain = 15;
+		lone = false;
 	}
 	return -1;
 }

@@ -103,6 +103,43 @@ START_TEST(test_same_bytes_as_jsonc)
 }
 END_TEST
 
+/*
+ * Lines of every length from 0 to 40 bytes ending in each byte that needs
+ * care, alone or with another next to it: the fast paths keep a lone line
+ * end between long runs 16 bytes at a time, and must write and read what
+ * json-c writes wherever it falls in a block.
+ */
+START_TEST(test_line_ends_at_every_offset)
+{
+	static const char *const ends[] = { "\n",	"\t",	"\"",	"\\",	"\x01",
+					    "\xc3\xa9", "\n\n", "\"\n", "\\\"", "\n\x01" };
+	char text[400];
+
+	for (size_t e = 0; e < sizeof(ends) / sizeof(ends[0]); e++)
+		for (size_t run = 0; run <= 40; run++)
+			for (size_t lead = 0; lead < 3; lead++) {
+				size_t n = 0;
+				char *ours, *theirs;
+
+				memset(text, 'a', lead);
+				n = lead;
+				while (n + run + strlen(ends[e]) < 300) {
+					memset(text + n, 'b' + (char)(n % 20), run);
+					n += run;
+					memcpy(text + n, ends[e], strlen(ends[e]));
+					n += strlen(ends[e]);
+				}
+				ours = encode(7, text, n);
+				theirs = jsonc_encode(7, text, n);
+				ck_assert_msg(strcmp(ours, theirs) == 0,
+					      "end %zu, run %zu, lead %zu: %s", e, run, lead, ours);
+				free(ours);
+				free(theirs);
+				round_trip(text, n);
+			}
+}
+END_TEST
+
 START_TEST(test_not_utf8_is_base64)
 {
 	static const struct {
@@ -220,6 +257,7 @@ static Suite *log_event_suite(void)
 
 	tcase_add_test(tc, test_wire_bytes);
 	tcase_add_test(tc, test_same_bytes_as_jsonc);
+	tcase_add_test(tc, test_line_ends_at_every_offset);
 	tcase_add_test(tc, test_not_utf8_is_base64);
 	tcase_add_test(tc, test_round_trips);
 	tcase_add_test(tc, test_decodes_what_jsonc_writes);
