@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -604,13 +605,22 @@ static int pool_claim(struct manager *m, const char *dir, int secrets_fd, int32_
 		      int *ret_pidfd)
 {
 	while (m->pool_n > 0) {
-		struct standby sb = m->pool[--m->pool_n];
+		/* The oldest first: the likeliest to be waiting already. */
+		struct standby sb = m->pool[0];
 		struct joblet_error *e = NULL;
 
+		memmove(m->pool, m->pool + 1, --m->pool_n * sizeof(m->pool[0]));
 		if (standby_gone(&sb)) {
 			standby_release(&sb);
 			continue;
 		}
+		/*
+		 * It prepared with SCHED_IDLE (jl_shim_spawn_standby()); from now
+		 * on it is a job's supervisor, also if it is still loading: on a
+		 * busy host an idle-time standby could wait long for the CPU.
+		 */
+		(void)sched_setscheduler(sb.pid, SCHED_OTHER,
+					 &(struct sched_param){ .sched_priority = 0 });
 		if (jl_shim_claim(sb.ctl, dir, secrets_fd, &e) < 0) {
 			jl_log(JOBLET_LOG_INFO, NULL, "a standby supervisor did not take a job: %s",
 			       joblet_error_message(e));

@@ -178,9 +178,10 @@ int jl_shim_spawn_standby(const char *config_path, int32_t *ret_pid, int *ret_pi
 	/*
 	 * A standby prepares on idle CPU time only: the pool's refills must not
 	 * slow the jobs that run (on 2 CPUs a refill beside a claimed standby
-	 * delayed its job by a millisecond).  The shim leaves SCHED_IDLE when
-	 * it is claimed.  glibc's posix_spawn takes no SCHED_IDLE, so it is set
-	 * here, as the new shim starts loading.  Without it only that is lost.
+	 * delayed its job by a millisecond).  Whoever claims it gives it
+	 * SCHED_OTHER back first (manager.c), and the shim takes it too.
+	 * glibc's posix_spawn takes no SCHED_IDLE, so it is set here, as the
+	 * new shim starts loading.  Without it only that is lost.
 	 */
 	if (r == 0)
 		(void)sched_setscheduler(*ret_pid, SCHED_IDLE,
