@@ -919,7 +919,8 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 	"                       default the network's list); never the node or 169.254/16\n"       \
 	"  --max-net=RATE       bytes per second the job may send (10M, 1MiB)\n"                   \
 	"  --schedule=WHEN      start later: RFC 3339 (no zone: the node's local time),\n"         \
-	"                       `2026-12-03 10:00`, or a delay (90s, 5m, 2h30m, 1h 15m, 1d)\n"     \
+	"                       `2026-12-03 10:00`, or a delay (90s, 5m, 2h30m, 1h 15m, 1d,\n"     \
+	"                       2min, 2 hours, 1day)\n"                                            \
 	"  --cron=EXPR          recurring: a new job at every time the 5-field cron\n"             \
 	"                       expression matches (node's local time), e.g. \"*/5 * * * *\"\n"    \
 	"  --priority=N         0..1000, for scheduler policies that use it\n"                     \

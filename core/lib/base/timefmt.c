@@ -133,7 +133,7 @@ int jl_schedule_parse(const char *when, int64_t now_ns, int64_t *ret_ns, struct 
 	}
 	return joblet_error_set(
 		err, JOBLET_E_INVALID, 0,
-		"`%s` is not a time: give RFC 3339 (2026-12-03T10:00:00Z; without a zone it is this host's local time), `2026-12-03 10:00[:00]`, or a delay such as 90s, 5m, 2h30m, 1h 15m, 1d",
+		"`%s` is not a time: give RFC 3339 (2026-12-03T10:00:00Z; without a zone it is this host's local time), `2026-12-03 10:00[:00]`, or a delay such as 90s, 5m, 2h30m, 1h 15m, 1d, 2min, 2 hours",
 		when ? when : "");
 }
 

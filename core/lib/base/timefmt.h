@@ -19,7 +19,8 @@
  *   RFC 3339 with a zone      2026-12-03T10:00:00Z, 2026-12-03T11:00:00+01:00
  *   the same without a zone   2026-12-03T10:00:00 (this host's local time)
  *   a date and a time         2026-12-03 10:00[:00] (local time)
- *   a delay from now_ns       90s, 5m, 2h30m, 1h 15m, 1d (a bare number: seconds)
+ *   a delay from now_ns       90s, 5m, 2h30m, 1h 15m, 1d, 2min, 2 hours (a bare
+ *                             number: seconds; jl_parse_duration())
  * A time in the past is returned as it is (the job then runs at once).
  * Errors: JOBLET_E_INVALID naming the forms accepted.
  */

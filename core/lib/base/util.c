@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/util.h"
@@ -223,6 +224,35 @@ const char *jl_getenv(const char *name)
 	return secure_getenv(name);
 }
 
+/*
+ * The unit at s, a letter or a word in any case ("s", "sec", "seconds",
+ * "min", "Hours"...), in seconds, with *ret_end after it; -1 if none.
+ * The next number may follow at once ("2h30m").
+ */
+static int64_t duration_unit(const char *s, const char **ret_end)
+{
+	static const struct {
+		const char *word;
+		int64_t seconds;
+	} units[] = {
+		{ "s", 1 },	  { "sec", 1 },	     { "secs", 1 },	{ "second", 1 },
+		{ "seconds", 1 }, { "m", 60 },	     { "min", 60 },	{ "mins", 60 },
+		{ "minute", 60 }, { "minutes", 60 }, { "h", 3600 },	{ "hr", 3600 },
+		{ "hrs", 3600 },  { "hour", 3600 },  { "hours", 3600 }, { "d", 86400 },
+		{ "day", 86400 }, { "days", 86400 },
+	};
+	size_t n = 0;
+
+	while ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z'))
+		n++;
+	for (size_t i = 0; n && i < sizeof(units) / sizeof(units[0]); i++)
+		if (strlen(units[i].word) == n && strncasecmp(s, units[i].word, n) == 0) {
+			*ret_end = s + n;
+			return units[i].seconds;
+		}
+	return -1;
+}
+
 int jl_parse_duration(const char *s, int64_t *ret_seconds)
 {
 	int64_t total = 0, n;
@@ -251,27 +281,14 @@ int jl_parse_duration(const char *s, int64_t *ret_seconds)
 		n = strtoll(p, &end, 10);
 		if (errno || end == p)
 			return -1;
-		switch (*end) {
-		case 's':
-			unit = 1;
-			break;
-		case 'm':
-			unit = 60;
-			break;
-		case 'h':
-			unit = 3600;
-			break;
-		case 'd':
-			unit = 86400;
-			break;
-		default:
-			return -1;
-		}
-		if (n > (INT64_MAX - total) / unit)
+		p = end;
+		while (*p == ' ')
+			p++;
+		unit = duration_unit(p, &p);
+		if (unit < 0 || n > (INT64_MAX - total) / unit)
 			return -1;
 		total += n * unit;
 		any = true;
-		p = end + 1;
 	}
 	if (!any)
 		return -1;

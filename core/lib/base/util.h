@@ -74,7 +74,10 @@ bool jl_address_valid(const char *a, int64_t min_port);
 /*
  * A duration: whole seconds ("90"), or numbers with units in any
  * combination, optionally spaced: s, m, h, d ("90s", "5m", "2h30m",
- * "1h 15m", "1d").  -1 on junk, zero-length or overflow.
+ * "1h 15m", "1d"), or the units as words, in any case: sec, secs,
+ * second(s), min, mins, minute(s), hr, hrs, hour(s), day(s) ("30sec",
+ * "5mins", "2 hours", "1day", "1 hour 30 minutes").  -1 on junk,
+ * zero-length or overflow.
  */
 JL_API int jl_parse_duration(const char *s, int64_t *ret_seconds);
 

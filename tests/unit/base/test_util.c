@@ -59,6 +59,30 @@ START_TEST(test_durations_and_sizes)
 	ck_assert_int_eq(n, 4500);
 	ck_assert_int_eq(jl_parse_duration("1d", &n), 0);
 	ck_assert_int_eq(n, 86400);
+	/* The unit words upstream Joblet documents and users type. */
+	static const struct {
+		const char *text;
+		int64_t seconds;
+	} words[] = {
+		{ "2min", 120 },      { "5mins", 300 },
+		{ "30sec", 30 },      { "1hour", 3600 },
+		{ "2 hours", 7200 },  { "1day", 86400 },
+		{ "2 minutes", 120 }, { "1 second", 1 },
+		{ "3 days", 259200 }, { "1 hour 30 minutes", 5400 },
+		{ "1h30min", 5400 },  { "2 Hours", 7200 },
+		{ "5 m", 300 },	      { "10secs", 10 },
+		{ "2hrs", 7200 },
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		n = -1;
+		ck_assert_msg(jl_parse_duration(words[i].text, &n) == 0 && n == words[i].seconds,
+			      "`%s`: %lld", words[i].text, (long long)n);
+	}
+	ck_assert_int_eq(jl_parse_duration("5ms", &n), -1);
+	ck_assert_int_eq(jl_parse_duration("2 weeks", &n), -1);
+	ck_assert_int_eq(jl_parse_duration("1h30", &n), -1);
+	ck_assert_int_eq(jl_parse_duration("minutes", &n), -1);
+	ck_assert_int_eq(jl_parse_duration("2 hours ago", &n), -1);
 	ck_assert_int_eq(jl_parse_duration("", &n), -1);
 	ck_assert_int_eq(jl_parse_duration("5x", &n), -1);
 	ck_assert_int_eq(jl_parse_duration("m", &n), -1);
