@@ -80,11 +80,17 @@ void jl_install_progress_end(FILE *out, struct jl_progress_view *b)
 
 static void print_installed(FILE *out, json_object *o)
 {
-	json_object *rep = NULL;
+	json_object *rep = NULL, *already = NULL;
 
 	json_object_object_get_ex(o, "replaced", &rep);
-	fprintf(out, "%s %s %s at %s\n", json_object_get_boolean(rep) ? "reinstalled" : "installed",
-		jstr(o, "name"), jstr(o, "version"), jstr(o, "path"));
+	json_object_object_get_ex(o, "already_installed", &already);
+	if (json_object_get_boolean(already))
+		fprintf(out, "%s %s is already installed at %s (--force installs it again)\n",
+			jstr(o, "name"), jstr(o, "version"), jstr(o, "path"));
+	else
+		fprintf(out, "%s %s %s at %s\n",
+			json_object_get_boolean(rep) ? "reinstalled" : "installed", jstr(o, "name"),
+			jstr(o, "version"), jstr(o, "path"));
 }
 
 static void print_problems(FILE *errout, const char *prog, json_object *o)

@@ -113,10 +113,13 @@ ok 'test -x "$RT/py-2.0.0/isolated/bin/run" && test -L "$RT/py-2.0.0/isolated/bi
 	"the runtime's files, modes and links arrive intact"
 run "$JOBLET" runtime install py@2.0.0-rc1
 ok 'test $rc -eq 0 && has "installed py 2.0.0-rc1" "$out"' "an exact pre-release installs"
-run "$JOBLET" runtime install py@latest --registry=acme/runtimes
-ok 'test $rc -eq 1 && has "runtime \`py@2.0.0\` is already installed at \`$RT/py-2.0.0\`; use --force" "$err"' \
-	"an installed version is refused without --force"
 before=`stat -c %i "$RT/py-2.0.0"`
+run "$JOBLET" runtime install py@latest --registry=acme/runtimes
+ok 'test $rc -eq 0 && has "py 2.0.0 is already installed at $RT/py-2.0.0 (--force installs it again)" "$out" && test "`stat -c %i $RT/py-2.0.0`" = "$before"' \
+	"an installed version is left as it is, said so, with exit 0 (scripts install idempotently)"
+run "$JOBLET" --json runtime install py@2.0.0
+ok 'test $rc -eq 0 && has "\"already_installed\": true" "$out" && has "\"replaced\": false" "$out"' \
+	"... and --json says so (already_installed)"
 run "$JOBLET" runtime install py@2.0.0 --force
 ok 'test $rc -eq 0 && has "reinstalled py 2.0.0" "$out" && test "`stat -c %i $RT/py-2.0.0`" != "$before"' \
 	"--force replaces it"
@@ -140,8 +143,9 @@ if DAEMON_BASE_YML="$TMP/joblet.yml" start_daemon; then
 	RNX_CONFIG=$CERTS/rnx-config-maintainer.yml run "$RNX" runtime install nosuch
 	ok 'test $rc -eq 1 && has "runtime '"'"'nosuch'"'"' not found in registry" "$err"' \
 		"an install error of the daemon reaches rnx with the registry guide's wording"
-	RNX_CONFIG=$CERTS/rnx-config-maintainer.yml run "$RNX" --json runtime install py@1.10.0
-	ok 'test $rc -eq 1 && has "already installed" "$err"' "an installed version is refused through the daemon too"
+	RNX_CONFIG=$CERTS/rnx-config-maintainer.yml run "$RNX" runtime install py@1.10.0
+	ok 'test $rc -eq 0 && has "py 1.10.0 is already installed at $RT/py-1.10.0" "$out"' \
+		"an installed version is left as it is through the daemon too, with exit 0"
 	RNX_CONFIG=$CERTS/rnx-config-reader.yml run "$RNX" runtime list
 	ok 'test $rc -eq 0 && has "py-1.10.0" "$out" && has "py-2.0.0" "$out"' "rnx runtime list shows the node's runtimes"
 	RNX_CONFIG=$CERTS/rnx-config-reader.yml run "$RNX" runtime info py@1.10.0
@@ -351,8 +355,8 @@ c=$!
 wait $a; ra=$?
 wait $b; rb=$?
 wait $c; rc3=$?
-ok 'test `expr $ra + $rb` -eq 1 && grep -q "already installed" "$TMP/c1.out" "$TMP/c2.out"' \
-	"two installs of the same runtime at once: one installs, the other finds it installed"
+ok 'test `expr $ra + $rb` -eq 0 && grep -q "already installed" "$TMP/c1.out" "$TMP/c2.out" && grep -q "^installed py 1.9.0" "$TMP/c1.out" "$TMP/c2.out"' \
+	"two installs of the same runtime at once: one installs, the other finds it installed (both exit 0)"
 ok 'test $rc3 -eq 0' "an install of another runtime at the same time goes through"
 ok 'only_installed jdk-1.0.0 py-1.10.0 py-1.9.0 py-2.0.0 py-2.0.0-rc1' "and the runtimes folder is consistent"
 

@@ -395,6 +395,7 @@ struct install {
 	char *stage;			    /* STAGING/NAME@VERSION.XXXXXX, once made */
 	char *sub; /* the package's single top-level folder in stage, or NULL */
 	bool replaced;
+	bool already; /* installed before, and no --force: nothing was done */
 	int lock_fd, runtimes_fd, staging_fd, stagefd;
 	char sha[65];
 	uint64_t bytes;
@@ -496,13 +497,16 @@ static int install_lock(struct install *in, struct joblet_error **err)
 	in->staging_fd = open(in->staging_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (in->runtimes_fd < 0 || in->staging_fd < 0)
 		return joblet_error_set(err, JOBLET_E_IO, errno, "cannot open `%s`", runtimes);
+	/*
+	 * Installed already: nothing to do, and that is success (scripts that
+	 * install what they need, whatever is there, go on); --force installs it
+	 * again.
+	 */
 	if (fstatat(in->runtimes_fd, in->final_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!(in->req->flags & JL_INSTALL_FORCE))
-			return joblet_error_set(
-				err, JOBLET_E_EXISTS, 0,
-				"runtime `%s@%s` is already installed at `%s`; use --force to reinstall it",
-				entry->name, entry->version, in->target);
-		in->replaced = true;
+			in->already = true;
+		else
+			in->replaced = true;
 	}
 	return 0;
 }
@@ -691,10 +695,14 @@ static int install_report(const struct install *in, char **ret_json, struct jobl
 	json_object_object_add(o, "version", json_object_new_string(entry->version));
 	json_object_object_add(o, "path", json_object_new_string(in->target));
 	json_object_object_add(o, "registry", json_object_new_string(in->registry));
-	json_object_object_add(o, "source", json_object_new_string(entry->download_url));
-	json_object_object_add(o, "sha256", json_object_new_string(in->sha));
-	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)in->bytes));
+	/* What was fetched: nothing when it was there already. */
+	if (!in->already) {
+		json_object_object_add(o, "source", json_object_new_string(entry->download_url));
+		json_object_object_add(o, "sha256", json_object_new_string(in->sha));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)in->bytes));
+	}
 	json_object_object_add(o, "replaced", json_object_new_boolean(in->replaced));
+	json_object_object_add(o, "already_installed", json_object_new_boolean(in->already));
 	return jl_json_finish(o, ret_json, err);
 }
 
@@ -720,6 +728,14 @@ int jl_runtime_install(const struct jl_config *cfg, const struct jl_plugin_set *
 	r = install_resolve(&in, err);
 	if (r == 0)
 		r = install_lock(&in, err);
+	if (r == 0 && in.already) {
+		jl_progress(req, JL_INSTALL_DONE, in.entry->name, in.entry->version, 0, 0, 0,
+			    "%s@%s is already installed at %s", in.entry->name, in.entry->version,
+			    in.target);
+		r = install_report(&in, ret_json, err);
+		install_done(&in);
+		return r;
+	}
 	if (r == 0)
 		r = install_stage(&in, err);
 	if (r == 0)
