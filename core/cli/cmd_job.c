@@ -580,25 +580,31 @@ static int job_list(int argc, char **argv, void *userdata)
 		fprintf(stderr, "no jobs you may see%s%s%s%s\n", status ? " in state " : "",
 			status ? status : "", owner ? " owned by " : "", owner ? owner : "");
 	else
-		printf("%-36s  %-10s  %4s  %-19s  %-12s  %-16s  %s\n", "ID", "STATE", "EXIT",
-		       "CREATED", "NAME", "OWNER", "COMMAND");
+		printf("%-36s  %-10s  %4s  %-19s  %-19s  %-12s  %-16s  %s\n", "ID", "STATE", "EXIT",
+		       "CREATED", "START", "NAME", "OWNER", "COMMAND");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *j = json_object_array_get_idx(arr, i);
-		char when[64], code[16] = "-";
+		char when[64], start[64] = "-", code[16] = "-";
 		int64_t x;
 
 		local_time(rnx_jstr(j, "created", NULL), when, sizeof(when));
+		/* When it started; before that, when it is to start (--schedule, a cron's next
+		 * run). */
+		if (rnx_jstr(j, "started", NULL))
+			local_time(rnx_jstr(j, "started", NULL), start, sizeof(start));
+		else if (rnx_jstr(j, "scheduled", NULL))
+			local_time(rnx_jstr(j, "scheduled", NULL), start, sizeof(start));
 		if (jint(j, "exit_code", &x))
 			snprintf(code, sizeof(code), "%lld", (long long)x);
 		if (rnx_jstr(j, "cron", NULL))
-			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %-16.16s  [cron %s] %.60s\n",
-			       rnx_jstr(j, "id", ""), rnx_jstr(j, "state", ""), code, when,
+			printf("%-36s  %-10s  %4s  %-19s  %-19s  %-12.12s  %-16.16s  [cron %s] %.60s\n",
+			       rnx_jstr(j, "id", ""), rnx_jstr(j, "state", ""), code, when, start,
 			       rnx_jstr(j, "name", NULL) ? rnx_jstr(j, "name", NULL) : "-",
 			       rnx_jstr(j, "owner", ""), rnx_jstr(j, "cron", NULL),
 			       rnx_jstr(j, "command", ""));
 		else
-			printf("%-36s  %-10s  %4s  %-19s  %-12.12s  %-16.16s  %.60s\n",
-			       rnx_jstr(j, "id", ""), rnx_jstr(j, "state", ""), code, when,
+			printf("%-36s  %-10s  %4s  %-19s  %-19s  %-12.12s  %-16.16s  %.60s\n",
+			       rnx_jstr(j, "id", ""), rnx_jstr(j, "state", ""), code, when, start,
 			       rnx_jstr(j, "name", NULL) ? rnx_jstr(j, "name", NULL) : "-",
 			       rnx_jstr(j, "owner", ""), rnx_jstr(j, "command", ""));
 	}

@@ -161,6 +161,10 @@ d=`idof "$out"`
 want=`date -u -d "$later" '+%Y-%m-%dT%H:%M:%S'`
 ok 'test "`field $d scheduled | cut -c1-19`" = "$want"' \
 	"a zone-less --schedule is read in the node's local time ($later = ${want}Z)"
+run "$RNX" job list
+line=`printf '%s\n' "$out" | grep "^$d"`
+ok 'has "START" "$out" && has "SCHEDULED" "$line" && has "  $later  " "$line"' \
+	"rnx job list shows when a scheduled job starts, not only when it was made ($line)"
 "$RNX" job cancel "$d" >/dev/null 2>&1
 
 # A delay in the words upstream Joblet's documentation uses: `2 minutes` from now.
