@@ -158,10 +158,28 @@ static void print_info(FILE *out, json_object *o)
 		json_object *rt = json_object_array_get_idx(list, i), *mounts = NULL, *envo = NULL,
 			    *platforms = NULL;
 
+		json_object *inst = NULL;
+
+		json_object_object_get_ex(rt, "installed", &inst);
 		fprintf(out, "%s%s %s\n", i ? "\n" : "", jstr(rt, "name"), jstr(rt, "version"));
 		fprintf(out, "  path:        %s\n", jstr(rt, "path"));
 		if (*jstr(rt, "description"))
 			fprintf(out, "  description: %s\n", jstr(rt, "description"));
+		/* The registry's words, when they are not the runtime's own. */
+		if (inst && *jstr(inst, "description") &&
+		    strcmp(jstr(inst, "description"), jstr(rt, "description")) != 0)
+			fprintf(out, "  registry says: %s\n", jstr(inst, "description"));
+		if (inst) {
+			json_object *bytes = NULL;
+
+			json_object_object_get_ex(inst, "bytes", &bytes);
+			fprintf(out, "  registry:    %s\n", jstr(inst, "registry"));
+			fprintf(out, "  source:      %s\n", jstr(inst, "source"));
+			fprintf(out, "  sha256:      %s\n", jstr(inst, "sha256"));
+			fprintf(out, "  size:        %lld bytes\n",
+				(long long)json_object_get_int64(bytes));
+			fprintf(out, "  installed:   %s\n", jstr(inst, "installed_at"));
+		}
 		if (*jstr(rt, "language"))
 			fprintf(out, "  language:    %s\n", jstr(rt, "language"));
 		json_object_object_get_ex(rt, "platforms", &platforms);

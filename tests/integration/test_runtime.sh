@@ -206,6 +206,10 @@ py-2.0.0"' "runtime list shows versions side by side, in SemVer order"
 run "$JOBLET" runtime info py@1.10.0
 ok 'test $rc -eq 0 && has "isolated/bin -> /opt/py/bin (read-only)" "$out" && has "RT_NAME=py" "$out"' \
 	"runtime info shows mounts and environment"
+sha=`sha256sum "$WWW/releases/py-1.10.0.tar.gz" | cut -d' ' -f1`
+size=`stat -c %s "$WWW/releases/py-1.10.0.tar.gz"`
+ok 'has "registry:    acme/runtimes" "$out" && has "source:      $BASE/releases/py-1.10.0.tar.gz" "$out" && has "sha256:      $sha" "$out" && has "size:        $size bytes" "$out" && has "installed:   20" "$out"' \
+	"runtime info says where it came from: registry, URL, SHA-256, size and when (installed through the daemon)"
 ok 'test "`stat -c %a $TMP/state`" = 700' "the state folder (index cache) is private (0700)"
 run "$JOBLET" runtime info py@latest
 ok 'test $rc -eq 0 && has "py 2.0.0" "$out" && ! has "py 1.10.0" "$out"' "info NAME@latest shows the newest installed version only"
@@ -308,7 +312,9 @@ echo "$J truncate 20000 1" >"$WWW/.faults"
 run "$JOBLET" runtime install jdk
 ok 'test $rc -eq 0 && has "installed jdk 1.0.0" "$out"' "a download cut off once is resumed and installs"
 ok 'grep -q "GET $J 206 range=bytes=20000-" "$TMP/access.log"' "the resume asked for bytes=20000- (Range)"
+ok 'test -s "$RT/.installed/jdk-1.0.0.json"' "an install keeps its record beside the runtime"
 run "$JOBLET" runtime remove jdk
+ok 'test $rc -eq 0 && ! test -e "$RT/.installed/jdk-1.0.0.json"' "a removal takes the record along"
 printf '%s norange\n%s truncate 25000 1\n' "$J" "$J" >"$WWW/.faults"
 : >"$TMP/access.log"
 run "$JOBLET" runtime install jdk

@@ -30,6 +30,8 @@
 #include "runtime/registry_index.h"
 #include "runtime/runtime_spec.h"
 #include "runtime/runtime_yml.h"
+#include "base/log.h"
+#include "base/timefmt.h"
 #include "base/util.h"
 #include "base/buffer.h"
 #include "config/config.h"
@@ -664,6 +666,59 @@ static int install_check_package(struct install *in, struct joblet_error **err)
 	return 0;
 }
 
+/*
+ * Where it came from, for `runtime info`: RUNTIMES/.installed/NAME-VERSION.json
+ * (JL_RUNTIME_RECORDS), written whole or not at all.  The runtime is
+ * installed either way: a record that cannot be written is only a warning.
+ */
+static void install_record(const struct install *in)
+{
+	const struct jl_index_entry *entry = in->entry;
+	_cleanup_free_ char *tmp = jl_strdup_printf("%s.json.tmp", in->final_name);
+	_cleanup_free_ char *name = jl_strdup_printf("%s.json", in->final_name);
+	_cleanup_close_ int dfd = -1;
+	json_object *o = json_object_new_object();
+	char when[40];
+	const char *text;
+	int fd = -1;
+	bool ok = false;
+
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	jl_time_format_rfc3339((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, when, sizeof(when));
+	json_object_object_add(o, "registry", json_object_new_string(in->registry));
+	json_object_object_add(o, "description", json_object_new_string(entry->description));
+	json_object_object_add(o, "source", json_object_new_string(entry->download_url));
+	json_object_object_add(o, "sha256", json_object_new_string(in->sha));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)in->bytes));
+	json_object_object_add(o, "installed_at", json_object_new_string(when));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (tmp && name && mkdirat(in->runtimes_fd, JL_RUNTIME_RECORDS, 0755) < 0 &&
+	    errno != EEXIST)
+		goto out;
+	dfd = openat(in->runtimes_fd, JL_RUNTIME_RECORDS,
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0 && tmp && name)
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		size_t len = strlen(text);
+
+		ok = write(fd, text, len) == (ssize_t)len && close(fd) == 0 &&
+		     renameat(dfd, tmp, dfd, name) == 0;
+		if (!ok)
+			(void)unlinkat(dfd, tmp, 0);
+	}
+out:
+	if (!ok)
+		jl_log(JOBLET_LOG_WARNING, NULL,
+		       "installed %s %s, but cannot record where it came from in `%s/%s`: %s",
+		       entry->name, entry->version, in->cfg->runtimes_dir, JL_RUNTIME_RECORDS,
+		       strerror(errno));
+	json_object_put(o);
+}
+
 /* Into place in one step; --force swaps the old version out (into the staging folder). */
 static int install_place(struct install *in, struct joblet_error **err)
 {
@@ -679,6 +734,7 @@ static int install_place(struct install *in, struct joblet_error **err)
 					"cannot move the runtime into `%s`", in->target);
 	/* The rename is done; a failed sync only risks it on a crash, as before joblet saw it. */
 	(void)fsync(in->runtimes_fd);
+	install_record(in);
 	jl_progress(in->req, JL_INSTALL_DONE, in->entry->name, in->entry->version, in->bytes,
 		    in->entry->size, 0, "installed %s %s at %s", in->entry->name,
 		    in->entry->version, in->target);

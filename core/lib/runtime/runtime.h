@@ -75,10 +75,19 @@ JL_API int jl_runtime_install(const struct jl_config *cfg, const struct jl_plugi
 			      struct joblet_error **err);
 
 /*
+ * Where each installed runtime came from: RUNTIMES/.installed/NAME-VERSION.json,
+ * {"registry", "description" (the registry's), "source", "sha256", "bytes",
+ * "installed_at"}, written by an install, removed with the runtime.
+ */
+#define JL_RUNTIME_RECORDS ".installed"
+
+/*
  * Installed runtimes, by name then version:
  *	{"dir": ..., "runtimes": [{"id": "name-version", "name", "version",
  *	  "description", "language", "path", "platforms": [...],
- *	  "mounts": [{"source", "target", "readonly"}], "environment": {...}}],
+ *	  "mounts": [{"source", "target", "readonly"}], "environment": {...},
+ *	  "installed": {"registry", "description", "source", "sha256", "bytes",
+ *	  "installed_at"} or null (installed by hand, or before joblet kept it)}],
  *	 "problems": [{"path", "error"}]}
  * spec filters: NULL (all), NAME (every version) or NAME@VERSION; with a
  * filter that matches nothing the answer is JOBLET_E_NOT_FOUND.

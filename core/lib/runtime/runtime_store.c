@@ -162,6 +162,20 @@ static bool spec_says_latest(const char *text)
 	return at && strcmp(at + 1, "latest") == 0;
 }
 
+/* RUNTIMES/.installed/DIRNAME.json (install.c), or NULL when there is none usable. */
+static json_object *install_record(const struct jl_config *cfg, const char *dirname)
+{
+	_cleanup_free_ char *path =
+		jl_strdup_printf("%s/%s/%s.json", cfg->runtimes_dir, JL_RUNTIME_RECORDS, dirname);
+	json_object *o = path ? json_object_from_file(path) : NULL;
+
+	if (o && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	return o;
+}
+
 static json_object *runtime_json(const struct jl_config *cfg, const struct installed *r)
 {
 	const struct jl_runtime_desc *d = r->desc;
@@ -195,6 +209,7 @@ static json_object *runtime_json(const struct jl_config *cfg, const struct insta
 			json_object_object_add(env, k, json_object_new_string(eq + 1));
 	}
 	json_object_object_add(o, "environment", env);
+	json_object_object_add(o, "installed", install_record(cfg, r->dirname));
 	return o;
 }
 
@@ -307,6 +322,13 @@ int jl_runtime_remove(const struct jl_config *cfg, const char *spec_text, char *
 		r = jl_rm_rf_at(sfd, trash, err);
 		if (r < 0)
 			goto out;
+		{
+			_cleanup_free_ char *record =
+				jl_strdup_printf("%s/%s.json", JL_RUNTIME_RECORDS, v[i].dirname);
+
+			if (record)
+				(void)unlinkat(dfd, record, 0);
+		}
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(v[i].desc->name));
 		json_object_object_add(o, "version", json_object_new_string(v[i].desc->version));
