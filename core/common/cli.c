@@ -49,6 +49,23 @@ static const struct jl_cli_command *find(const struct jl_cli_command *table, con
 	return NULL;
 }
 
+/* " (did you mean `X`?)" for a mistyped command word, or "" (into buf). */
+static const char *did_you_mean(const struct jl_cli_command *table, const char *word, char *buf,
+				size_t size)
+{
+	const char *names[64];
+	const char *best;
+	size_t n = 0;
+
+	for (const struct jl_cli_command *c = table; c && c->name && n < 64; c++)
+		names[n++] = c->name;
+	best = jl_closest_word(word, strlen(word), names, n);
+	if (!best)
+		return "";
+	snprintf(buf, size, " (did you mean `%s`?)", best);
+	return buf;
+}
+
 /* Append " word" to the command path (bounded; paths are a few words). */
 static void path_push(char *path, size_t size, const char *word)
 {
@@ -65,9 +82,12 @@ static int help_for(const struct jl_cli_command *cmd, char *path, size_t size, i
 		const struct jl_cli_command *next = find(cmd->subcommands, argv[i]);
 
 		if (!next) {
+			char hint[96];
+
 			fprintf(errout,
-				"%s: `%s` is not a command; run `%s --help` to see the commands.\n",
-				path, argv[i], path);
+				"%s: `%s` is not a command%s; run `%s --help` to see the commands.\n",
+				path, argv[i],
+				did_you_mean(cmd->subcommands, argv[i], hint, sizeof(hint)), path);
 			return JL_EXIT_USAGE;
 		}
 		path_push(path, size, argv[i]);
@@ -109,10 +129,15 @@ int jl_cli_dispatch(const struct jl_cli_command *root, int argc, char **argv, vo
 				fprintf(errout,
 					"%s: unknown option `%s` here; run `%s --help` to see the options.\n",
 					path, argv[i], path);
-			else
+			else {
+				char hint[96];
+
 				fprintf(errout,
-					"%s: `%s` is not a command; run `%s --help` to see the commands.\n",
-					path, argv[i], path);
+					"%s: `%s` is not a command%s; run `%s --help` to see the commands.\n",
+					path, argv[i],
+					did_you_mean(cmd->subcommands, argv[i], hint, sizeof(hint)),
+					path);
+			}
 			return JL_EXIT_USAGE;
 		}
 		path_push(path, sizeof(path), argv[i]);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -294,6 +295,64 @@ int jl_parse_duration(const char *s, int64_t *ret_seconds)
 		return -1;
 	*ret_seconds = total;
 	return 0;
+}
+
+/* The edits from a[0..n) to b[0..m): optimal string alignment distance; cut off above 3. */
+static size_t edit_distance(const char *a, size_t n, const char *b, size_t m)
+{
+	size_t d[34][34];
+
+	if (n > 32 || m > 32)
+		return n > m ? n - m + 3 : m - n + 3; /* long words: only exact or prefix matter */
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[n][m];
+}
+
+const char *jl_closest_word(const char *word, size_t len, const char *const *candidates, size_t n)
+{
+	const char *best = NULL, *prefixed = NULL;
+	size_t best_d = SIZE_MAX, allowed = len >= 5 ? 2 : 1, prefixes = 0;
+	bool tie = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *c = candidates[i];
+		size_t d;
+
+		if (!c)
+			continue;
+		d = edit_distance(word, len, c, strlen(c));
+		if (d < best_d) {
+			best = c;
+			best_d = d;
+			tie = false;
+		} else if (d == best_d && strcmp(c, best) != 0) {
+			tie = true;
+		}
+		if (len >= 3 && strlen(c) > len && strncmp(c, word, len) == 0 &&
+		    (!prefixed || strcmp(c, prefixed) != 0)) {
+			prefixed = c;
+			prefixes++;
+		}
+	}
+	if (best && best_d > 0 && best_d <= allowed && !tie)
+		return best;
+	return prefixes == 1 ? prefixed : NULL;
 }
 
 int jl_parse_size(const char *s, int64_t *ret_bytes)

@@ -82,6 +82,16 @@ bool jl_address_valid(const char *a, int64_t min_port);
 JL_API int jl_parse_duration(const char *s, int64_t *ret_seconds);
 
 /*
+ * The candidate a mistyped word most likely meant, for "did you mean":
+ * the one within one edit (two for words of 5 characters or more; an edit
+ * is a letter added, dropped, changed, or two swapped), or the only one
+ * the word is a prefix of (3 characters at least).  word is word[0..len).
+ * NULL when none is close, or two are equally close.
+ */
+JL_API const char *jl_closest_word(const char *word, size_t len, const char *const *candidates,
+				   size_t n);
+
+/*
  * A size: bytes ("4096") or a number with a unit: KiB MiB GiB TiB (and
  * K M G T) are powers of 1024, KB MB GB TB powers of 1000.  -1 on junk or
  * overflow.

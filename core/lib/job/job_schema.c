@@ -407,11 +407,27 @@ static int parse_flag(struct jl_job_spec *spec, int argc, char **argv, int *i,
 		v = eq + 1;
 	}
 	f = field_by_flag(a, len);
-	if (!f)
+	if (!f) {
+		const char *names[2 * ELEMENTSOF(fields)], *best;
+		size_t n = 0;
+
+		for (size_t k = 0; k < ELEMENTSOF(fields); k++) {
+			if (fields[k].flag)
+				names[n++] = fields[k].flag;
+			if (fields[k].short_flag)
+				names[n++] = fields[k].short_flag;
+		}
+		best = jl_closest_word(a, len, names, n);
+		if (best)
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"unknown flag `%.*s`; did you mean `%s`? (`rnx job run --help` lists the flags)",
+				(int)len, a, best);
 		return joblet_error_set(
 			err, JOBLET_E_INVALID, 0,
 			"unknown flag `%s`; the flags are --max-cpu, --max-memory, --max-disk, --max-iobps, --cpu-cores, --max-pids, --max-log, --timeout, --runtime, -e/--env, -s/--secret-env, --upload, --workdir, --network, --allow, --max-net, --volume, --schedule, --cron, --priority, --cpus, --name, then `--` and the command",
 			a);
+	}
 	snprintf(flag, sizeof(flag), "%.*s", (int)len, a);
 	if (!v) {
 		if (*i + 1 >= argc)

@@ -45,6 +45,32 @@ START_TEST(test_parse_int64)
 }
 END_TEST
 
+START_TEST(test_closest_word)
+{
+	static const char *const cmds[] = { "run",    "list",	"status",  "log",  "stop",
+					    "cancel", "delete", "install", "info", "remove" };
+	static const char *const flags[] = { "--max-cpu", "--max-memory", "--max-disk",
+					     "--cpus",	  "--cpu-cores",  "--timeout" };
+#define CLOSEST(w, list) jl_closest_word(w, strlen(w), list, sizeof(list) / sizeof(list[0]))
+
+	ck_assert_str_eq(CLOSEST("lsit", cmds), "list");      /* two letters swapped */
+	ck_assert_str_eq(CLOSEST("instal", cmds), "install"); /* one dropped */
+	ck_assert_str_eq(CLOSEST("stauts", cmds), "status");
+	ck_assert_str_eq(CLOSEST("delte", cmds), "delete");
+	ck_assert_str_eq(CLOSEST("canc", cmds), "cancel"); /* the only one it begins */
+	ck_assert_str_eq(CLOSEST("--max-cpus", flags), "--max-cpu");
+	ck_assert_str_eq(CLOSEST("--max-memroy", flags), "--max-memory");
+	ck_assert_str_eq(CLOSEST("--timout", flags), "--timeout");
+	ck_assert_ptr_null(CLOSEST("bogus", cmds));
+	ck_assert_str_eq(CLOSEST("lo", cmds), "log");
+	ck_assert_ptr_null(CLOSEST("li", cmds)); /* list? log? too short to say */
+	ck_assert_ptr_null(CLOSEST("xyz", cmds));
+	ck_assert_ptr_null(CLOSEST("list", cmds));   /* not a typo */
+	ck_assert_ptr_null(CLOSEST("--max", flags)); /* begins three of them */
+#undef CLOSEST
+}
+END_TEST
+
 START_TEST(test_durations_and_sizes)
 {
 	int64_t n;
@@ -152,6 +178,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_strv);
 	tcase_add_test(tc, test_parse_int64);
 	tcase_add_test(tc, test_durations_and_sizes);
+	tcase_add_test(tc, test_closest_word);
 	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_dirname);
 	suite_add_tcase(s, tc);

@@ -131,6 +131,24 @@ START_TEST(test_unknown_words)
 }
 END_TEST
 
+/* A mistyped command word gets the closest command named, at every level and after help. */
+START_TEST(test_typo_suggests_the_command)
+{
+	struct outcome o = RUN("widgest", "list");
+
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
+	ck_assert_str_eq(
+		o.err,
+		"prog: `widgest` is not a command (did you mean `widgets`?); run `prog --help` to see the commands.\n");
+	o = RUN("widgets", "lsit");
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(o.err, "`lsit` is not a command (did you mean `list`?)"));
+	o = RUN("help", "versoin");
+	ck_assert_int_eq(o.rc, JL_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(o.err, "did you mean `version`?"));
+}
+END_TEST
+
 START_TEST(test_leaf_receives_its_arguments)
 {
 	struct outcome o = RUN("widgets", "show", "abc", "--", "--help");
@@ -202,6 +220,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_no_command_is_usage_error);
 	tcase_add_test(tc, test_group_and_leaf_help);
 	tcase_add_test(tc, test_unknown_words);
+	tcase_add_test(tc, test_typo_suggests_the_command);
 	tcase_add_test(tc, test_leaf_receives_its_arguments);
 	tcase_add_test(tc, test_root_must_be_a_group);
 	tcase_add_test(tc, test_parse_json_only);

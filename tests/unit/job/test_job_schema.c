@@ -446,6 +446,30 @@ START_TEST(test_answer)
 }
 END_TEST
 
+/* A mistyped job flag gets the flag it most likely meant named. */
+START_TEST(test_typo_suggests_the_flag)
+{
+	static const char *const cases[][2] = {
+		{ "--max-cpus=50", "unknown flag `--max-cpus`; did you mean `--max-cpu`?" },
+		{ "--max-memroy", "unknown flag `--max-memroy`; did you mean `--max-memory`?" },
+		{ "--timout=5m", "unknown flag `--timout`; did you mean `--timeout`?" },
+		{ "--schedul=2min", "unknown flag `--schedul`; did you mean `--schedule`?" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { (char *)cases[i][0], (char *)"x", NULL };
+
+		ck_assert_int_eq(jl_job_spec_new(&spec, NULL), 0);
+		ck_assert_int_lt(jl_job_spec_parse_args(spec, 2, argv, NULL, &err), 0);
+		ck_assert_msg(strstr(joblet_error_message(err), cases[i][1]) != NULL, "%s: %s",
+			      cases[i][0], joblet_error_message(err));
+		joblet_error_clear(&err);
+		jl_job_spec_free(spec);
+		spec = NULL;
+	}
+}
+END_TEST
+
 /* The refusals of an unknown flag and an unknown key list every flag and key there is. */
 START_TEST(test_refusals_name_every_field)
 {
@@ -561,6 +585,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_file_of_the_previous_release);
 	tcase_add_test(tc, test_answer);
 	tcase_add_test(tc, test_refusals_name_every_field);
+	tcase_add_test(tc, test_typo_suggests_the_flag);
 	tcase_add_test(tc, test_request_refused);
 	suite_add_tcase(s, tc);
 	return s;
