@@ -69,8 +69,7 @@ static int daemon_verb(const char *symbol, int argc, char **argv, void *userdata
 
 	if (!h) {
 		fprintf(stderr,
-			"joblet: cannot load the daemon's part (%s); is joblet installed? "
-			"($JOBLET_DAEMON_MODULE names another file)\n",
+			"joblet: cannot load the daemon's part (%s); is joblet installed? ($JOBLET_DAEMON_MODULE names another file)\n",
 			dlerror());
 		return JL_EXIT_FAILURE;
 	}
@@ -78,8 +77,7 @@ static int daemon_verb(const char *symbol, int argc, char **argv, void *userdata
 	verb.p = dlsym(h, symbol);
 	if (!version || strcmp(version, JOBLET_VERSION_STRING) != 0 || !verb.p) {
 		fprintf(stderr,
-			"joblet: `%s` is the daemon's part of another joblet (%s), not of joblet %s; "
-			"install joblet again so that both are of one version\n",
+			"joblet: `%s` is the daemon's part of another joblet (%s), not of joblet %s; install joblet again so that both are of one version\n",
 			path, version ? version : "no version", JOBLET_VERSION_STRING);
 		dlclose(h);
 		return JL_EXIT_FAILURE;

@@ -695,12 +695,15 @@ static void install_record(const struct install *in)
 	json_object_object_add(o, "installed_at", json_object_new_string(when));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (tmp && name && mkdirat(in->runtimes_fd, JL_RUNTIME_RECORDS, 0755) < 0 &&
-	    errno != EEXIST)
+	if (!tmp || !name) {
+		errno = ENOMEM;
+		goto out;
+	}
+	if (mkdirat(in->runtimes_fd, JL_RUNTIME_RECORDS, 0755) < 0 && errno != EEXIST)
 		goto out;
 	dfd = openat(in->runtimes_fd, JL_RUNTIME_RECORDS,
 		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd >= 0 && tmp && name)
+	if (dfd >= 0)
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		size_t len = strlen(text);
