@@ -7,6 +7,7 @@ JL_SCRIPT_TESTS = \
 	tests/tree/test_deps.sh \
 	tests/unit/plugin/test_plugin_contract.sh \
 	tests/integration/test_cli.sh \
+	tests/integration/test_completion.sh \
 	tests/integration/test_certs.sh \
 	tests/integration/test_rnx_api.sh \
 	tests/integration/test_serve.sh \

@@ -57,7 +57,8 @@ struct rnx_api {
 	struct pem_file cert, key, ca;
 	char *last_event_id;
 	unsigned connections;
-	long retry_after; /* of the last answer, or -1 */
+	long retry_after;    /* of the last answer, or -1 */
+	long timeout_ms;     /* rnx_api_set_timeout(): the whole of each call, or 0 */
 	int curl_inited;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -318,6 +319,11 @@ const char *rnx_api_config_path(const struct rnx_api *api)
 	return api->cfg->source;
 }
 
+void rnx_api_set_timeout(struct rnx_api *api, long ms)
+{
+	api->timeout_ms = ms > 0 ? ms : 0;
+}
+
 unsigned rnx_api_connections(const struct rnx_api *api)
 {
 	return api->connections;
@@ -453,6 +459,10 @@ static CURLcode connection_options(const struct rnx_api *api, CURL *c, const cha
 	cr |= curl_easy_setopt(c, CURLOPT_SSLKEY, api->key.path);
 	cr |= curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
 	cr |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	if (api->timeout_ms > 0) {
+		cr |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, api->timeout_ms);
+		cr |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, api->timeout_ms);
+	}
 	cr |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	cr |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	cr |= curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 30L);

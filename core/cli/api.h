@@ -67,6 +67,13 @@ const char *rnx_api_address(const struct rnx_api *api);
 const char *rnx_api_config_path(const struct rnx_api *api);
 
 /*
+ * Give up on each later call after ms milliseconds in all, connecting
+ * included (JOBLET_E_TIMEOUT or JOBLET_E_NETWORK); 0 restores the rules
+ * above.  For shell completion, which must not keep a TAB waiting.
+ */
+void rnx_api_set_timeout(struct rnx_api *api, long ms);
+
+/*
  * How many connections api has opened so far: 1 after any number of calls
  * when keep-alive worked.  For diagnostics and tests.
  */

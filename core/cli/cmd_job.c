@@ -944,51 +944,57 @@ static int job_delete_all(int argc, char **argv, void *userdata)
 
 const struct jl_cli_command rnx_job_commands[] = {
 	{ "run", "Run a command as a job on the node", "[JOB FLAGS] [-f] [--] COMMAND [ARGS...]",
-	  RUN_HELP, job_run, NULL },
+	  RUN_HELP, job_run, NULL,
+	  "rnx job run -f -- uname -a\n"
+	  "rnx job run --runtime=python-3.11 --max-memory=512 --upload=main.py -f -- python3 main.py\n"
+	  "rnx job run --schedule=5m --name=backup -- ./backup.sh\n" },
 	{ "list", "List the jobs you may see (yours; a reader's or admin's: all)",
 	  "[--status=STATE] [--owner=CN] [--json]",
 	  "STATE: PENDING, SCHEDULED, RUNNING, COMPLETED, FAILED, STOPPED, CANCELED, TIMEOUT,\n"
 	  "OOM_KILLED.  CN: the owner (a client certificate's common name).\n"
 	  "A developer or maintainer sees only its own jobs; another's job is \"no job\".\n",
-	  job_list, NULL },
+	  job_list, NULL, "rnx job list --status=RUNNING\n" },
 	{ "status", "Show a job: state, exit, times, limits, environment, history", "ID [--json]",
-	  "ID is the job's UUID or a unique start of it.\n", job_status, NULL },
-	{ "log", "Print a job's output; with -f follow it until the job ends", "ID [-f] [--json]",
+	  "ID is the job's UUID or a unique start of it.\n", job_status, NULL,
+	  "rnx job status 3f2a9c1e\n" },
+	{ "log", "Print a job's output; with -f follow it until the job ends",
+	  "ID [-f|--follow] [--json]",
 	  "stdout goes to stdout, stderr to stderr.  With --json, one JSON line per record\n"
 	  "({\"stream\", \"id\", \"ts\", \"data\" or \"b64\"}).  A lost connection is resumed\n"
 	  "where it broke, for up to a minute.  A log cut at its --max-log ends with a line\n"
 	  "`joblet: log truncated after N bytes, M bytes dropped` on stderr (stream `system`).\n",
-	  job_log, NULL },
+	  job_log, NULL, "rnx job log 3f2a9c1e -f\n" },
 	{ "files", "List the files of a job's /work (while it runs and after it ended)",
 	  "ID [PATH] [--json]",
 	  "PATH is relative to /work (default: /work itself).  Columns: mode, size, mtime,\n"
 	  "name (a symbolic link shows its target; it is never followed).  A folder lists its\n"
 	  "entries, anything else shows itself.  Files stay until the job is deleted or the\n"
 	  "node releases them (jobs.keep_results, jobs.results_memory: then 410 Gone).\n",
-	  rnx_job_files, NULL },
+	  rnx_job_files, NULL, "rnx job files 3f2a9c1e out\n" },
 	{ "download", "Fetch a file or folder of a job's /work",
-	  "ID PATH [-o DEST] [--force] [--json]",
+	  "ID PATH [-o|--output DEST] [--force] [--json]",
 	  "A file is fetched byte-exact into DEST (default ./BASENAME; into DEST/BASENAME\n"
 	  "when DEST is a folder), written to a temporary file beside it and renamed when\n"
 	  "complete.  A folder (PATH `.` for all of /work) comes as a tar stream unpacked\n"
 	  "into DEST, which must not exist: rnx refuses absolute names, `..`, links that\n"
 	  "point out of DEST, entries through a link, device nodes and FIFOs.  An existing\n"
 	  "DEST file is replaced only with --force; a folder is never merged.\n",
-	  rnx_job_download, NULL },
+	  rnx_job_download, NULL, "rnx job download 3f2a9c1e out/report.csv -o report.csv\n" },
 	{ "metrics", "Show a job's CPU, memory, IO and processes over time; -f follows them",
-	  "ID [-f] [--json]",
+	  "ID [-f|--follow] [--json]",
 	  "One row per sample (every jobs.metrics_interval of the node, 5s by default): CPU\n"
 	  "over the interval (100 = one core), memory and its peak, bytes read and written,\n"
 	  "processes, and network bytes when the job has a network.  -f prints each new\n"
 	  "sample until the job ends, resuming a lost connection where it broke.  With\n"
 	  "--json the answer's array (with -f: one JSON line per sample).\n",
-	  rnx_job_metrics, NULL },
+	  rnx_job_metrics, NULL, "rnx job metrics 3f2a9c1e -f\n" },
 	{ "stop", "Stop a running job (SIGTERM, grace period, SIGKILL); cancel a waiting one",
-	  "ID [--json]", NULL, job_stop, NULL },
-	{ "cancel", "Cancel a job that has not started", "ID [--json]", NULL, job_cancel, NULL },
-	{ "delete", "Remove an ended job, its log and files", "ID [--json]", NULL, job_delete,
-	  NULL },
+	  "ID [--json]", NULL, job_stop, NULL, "rnx job stop 3f2a9c1e\n" },
+	{ "cancel", "Cancel a job that has not started", "ID [--json]", NULL, job_cancel, NULL,
+	  "rnx job cancel 3f2a9c1e\n" },
+	{ "delete", "Remove an ended job, its log and files", "ID [--json]", NULL, job_delete, NULL,
+	  "rnx job delete 3f2a9c1e\n" },
 	{ "delete-all", "Remove every ended job of yours (an admin's: everyone's)", "[--json]",
-	  NULL, job_delete_all, NULL },
+	  NULL, job_delete_all, NULL, "rnx job delete-all\n" },
 	{ NULL },
 };

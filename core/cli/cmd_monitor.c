@@ -389,11 +389,11 @@ const struct jl_cli_command rnx_monitor_commands[] = {
 	  "last second or more (from the daemon's own reads of /proc/stat), load averages,\n"
 	  "memory and swap, the state folder's disk (and each volume's), running and waiting\n"
 	  "jobs, and how much of each scheduler budget running jobs hold.\n",
-	  monitor_status, NULL },
+	  monitor_status, NULL, "rnx monitor status\n" },
 	{ "top", "List running jobs ranked by CPU or memory",
 	  "[--by=cpu|memory] [--limit=N] [--json]",
 	  "From GET /v1/monitor/top: running jobs (yours only, as a developer) by their latest\n"
 	  "sample (jobs.metrics_interval), the busiest first; 10 unless --limit (at most 1000).\n",
-	  monitor_top, NULL },
+	  monitor_top, NULL, "rnx monitor top --by=memory --limit=5\n" },
 	{ NULL },
 };

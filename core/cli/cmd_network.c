@@ -181,10 +181,11 @@ const struct jl_cli_command rnx_network_commands[] = {
 	  "own may reach only these destinations.  Jobs join it with\n"
 	  "`rnx job run --network=NAME`; jobs on different networks cannot reach each\n"
 	  "other.  See docs/networks.md.\n",
-	  network_create, NULL },
+	  network_create, NULL,
+	  "rnx network create lab --cidr=10.42.0.0/24 --allow=203.0.113.20/32:80\n" },
 	{ "list", "List the networks you may use: built-in and your own", "[--json]", NULL,
-	  network_list, NULL },
+	  network_list, NULL, "rnx network list --json\n" },
 	{ "remove", "Remove a network of yours (admin: any); refused while a job uses it",
-	  "NAME [--json]", NULL, network_remove, NULL },
+	  "NAME [--json]", NULL, network_remove, NULL, "rnx network remove lab\n" },
 	{ NULL },
 };

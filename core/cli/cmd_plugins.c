@@ -93,6 +93,6 @@ const struct jl_cli_command rnx_plugins_commands[] = {
 	  "  --json   the listing as JSON (plugins, rejected, dirs)\n"
 	  "\n"
 	  "Rejected plugins are shown with the reason; a rejected plugin never stops joblet.\n",
-	  plugins_list, NULL },
+	  plugins_list, NULL, "rnx plugins list\n" },
 	{ NULL },
 };

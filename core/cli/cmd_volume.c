@@ -261,17 +261,19 @@ const struct jl_cli_command rnx_volume_commands[] = {
 	  "disk, allocated in full now; `memory` is a tmpfs whose pages count against the\n"
 	  "memory of the job that writes them, and a reboot of the node empties it.\n"
 	  "Jobs mount it with `rnx job run --volume=NAME[:ro]` at /volumes/NAME.\n",
-	  volume_create, NULL },
+	  volume_create, NULL,
+	  "rnx volume create data --size=1GiB\n"
+	  "rnx job run --volume=data -- ls /volumes/data\n" },
 	{ "list", "List the volumes you may see, with their use and the jobs using them",
-	  "[--json]", NULL, volume_list, NULL },
+	  "[--json]", NULL, volume_list, NULL, "rnx volume list\n" },
 	{ "remove", "Remove a volume and its files (refused while a job uses it)", "NAME [--json]",
-	  NULL, volume_remove, NULL },
+	  NULL, volume_remove, NULL, "rnx volume remove data\n" },
 	{ "files", "List the files of a volume", "NAME [PATH] [--json]",
 	  "PATH is relative to the volume (default: its top).  Columns: mode, size, mtime,\nname; a symbolic link shows its target and is never followed.\n",
-	  volume_files, NULL },
+	  volume_files, NULL, "rnx volume files data logs\n" },
 	{ "download", "Fetch a file or folder of a volume",
-	  "NAME PATH [-o DEST] [--force] [--json]",
+	  "NAME PATH [-o|--output DEST] [--force] [--json]",
 	  "As `rnx job download`: a file byte-exact into DEST (default ./BASENAME), a folder\n(PATH `.` for all of it) as a tar stream unpacked into DEST, which must not exist.\n",
-	  volume_download, NULL },
+	  volume_download, NULL, "rnx volume download data logs -o ./logs\n" },
 	{ NULL },
 };

@@ -21,21 +21,35 @@ static const struct jl_cli_command rnx_commands[] = {
 	  "node is configured (see --config, --node), the daemon's version from GET\n"
 	  "/v1/version as `server: joblet VERSION (node NAME)`.  A node that cannot be\n"
 	  "reached or asked is a note on stderr; the exit status is 0 all the same.\n",
-	  rnx_cmd_version, NULL },
+	  rnx_cmd_version, NULL,
+	  "rnx version\n"
+	  "rnx --node prod version --json\n" },
 	{ "job", "Run jobs and follow, inspect, stop, cancel and delete them", NULL, NULL, NULL,
-	  rnx_job_commands },
+	  rnx_job_commands,
+	  "rnx job run -f -- uname -a\n"
+	  "rnx job list --status=RUNNING\n" },
 	{ "network", "Make, list and remove networks for jobs (--network=NAME)", NULL, NULL, NULL,
-	  rnx_network_commands },
+	  rnx_network_commands,
+	  "rnx network create lab --cidr=10.42.0.0/24\n"
+	  "rnx job run --network=lab -- ip addr\n" },
 	{ "plugins", "List plugins: loaded ones and rejected ones with the reason", NULL, NULL,
-	  NULL, rnx_plugins_commands },
+	  NULL, rnx_plugins_commands, "rnx plugins list\n" },
 	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes", NULL,
-	  NULL, NULL, rnx_runtime_commands },
+	  NULL, NULL, rnx_runtime_commands,
+	  "rnx runtime install python-3.11\n"
+	  "rnx job run --runtime=python-3.11 -- python3 --version\n" },
 	{ "monitor", "Show the node's figures and its busiest jobs", NULL, NULL, NULL,
-	  rnx_monitor_commands },
+	  rnx_monitor_commands,
+	  "rnx monitor status\n"
+	  "rnx monitor top --by=memory\n" },
 	{ "volume", "Create, list and remove volumes: named folders of a fixed size jobs mount",
-	  NULL, NULL, NULL, rnx_volume_commands },
+	  NULL, NULL, NULL, rnx_volume_commands,
+	  "rnx volume create data --size=1GiB\n"
+	  "rnx job run --volume=data -- ls /volumes/data\n" },
 	{ "nodes", "List the nodes of the client configuration (`*` marks the default)", "[--json]",
-	  NULL, rnx_cmd_nodes, NULL },
+	  NULL, rnx_cmd_nodes, NULL,
+	  "rnx nodes\n"
+	  "rnx --node prod job list\n" },
 	{ NULL },
 };
 
@@ -68,6 +82,9 @@ int main(int argc, char **argv)
 	jl_log_set_sink(rnx_log_sink, NULL);
 	jl_log_set_level(JOBLET_LOG_ERROR);
 
+	/* The shell completion scripts' question: not a command, not in --help. */
+	if (argc >= 2 && strcmp(argv[1], "__complete") == 0)
+		return rnx_complete(&rnx_root, argc - 2, argv + 2);
 	/* Global options come before the command word. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];

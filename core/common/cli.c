@@ -12,6 +12,20 @@ static bool is_help_word(const char *s)
 	return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
 }
 
+/* "Examples:" and each line of examples indented by two spaces. */
+static void print_examples(FILE *out, const char *examples)
+{
+	if (!examples)
+		return;
+	fprintf(out, "\nExamples:\n");
+	while (*examples) {
+		size_t n = strcspn(examples, "\n");
+
+		fprintf(out, "  %.*s\n", (int)n, examples);
+		examples += n + (examples[n] == '\n');
+	}
+}
+
 void jl_cli_print_help(FILE *out, const char *path, const struct jl_cli_command *cmd)
 {
 	size_t width = 0;
@@ -30,6 +44,7 @@ void jl_cli_print_help(FILE *out, const char *path, const struct jl_cli_command 
 				c->summary ? c->summary : "");
 		if (cmd->help)
 			fprintf(out, "\n%s", cmd->help);
+		print_examples(out, cmd->examples);
 		fprintf(out, "\nRun `%s <command> --help` for the options of a command.\n", path);
 	} else {
 		fprintf(out, "Usage: %s%s%s\n", path, cmd->usage ? " " : "",
@@ -38,6 +53,7 @@ void jl_cli_print_help(FILE *out, const char *path, const struct jl_cli_command 
 			fprintf(out, "\n%s\n", cmd->summary);
 		if (cmd->help)
 			fprintf(out, "\n%s", cmd->help);
+		print_examples(out, cmd->examples);
 	}
 }
 

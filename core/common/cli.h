@@ -30,6 +30,12 @@ struct jl_cli_command {
 	int (*run)(int argc, char **argv, void *userdata);
 	/* A group's commands (NULL-name terminated), or NULL for a leaf. */
 	const struct jl_cli_command *subcommands;
+	/*
+	 * Example command lines, one per line ("rnx job list --status=RUNNING\n"),
+	 * printed by --help under "Examples:"; or NULL.  Every leaf has one
+	 * (tests/integration/test_completion.sh checks).
+	 */
+	const char *examples;
 };
 
 /*
@@ -50,5 +56,57 @@ int jl_cli_parse_json_only(int argc, char **argv, const char *path, int *json, F
 
 /* Print the help of cmd, whose full command words are `path` ("rnx plugins"). */
 void jl_cli_print_help(FILE *out, const char *path, const struct jl_cli_command *cmd);
+
+/*
+ * Shell completion (cli_complete.c).  A program answers
+ * `PROG __complete -- WORDS...` (the command line up to the cursor, WORDS[0]
+ * the program, the last word the one being completed, maybe "") with
+ * jl_cli_complete(), and `PROG __complete --list` with jl_cli_list(); the
+ * scripts of contrib/completion only relay.  The flags of a command are read
+ * from its usage and help text (`--x=V`, `[-o|--output DEST]`, and option
+ * lines `  -e, --env K=V  text`), so completion offers what --help says.
+ */
+
+/* What a value named metavar (in the usage: "ID", "NAME[@VERSION]") completes to. */
+struct jl_cli_value_kind {
+	const char *context; /* a flag ("--runtime") or the command's group ("volume"); NULL: any */
+	const char *metavar; /* as written in the usage or help; NULL ends a table */
+	/*
+	 * ":files", ":dirs", ":commands" (the shell completes those), or a name
+	 * the program's values() callback knows ("jobs").
+	 */
+	const char *kind;
+};
+
+struct jl_cli_completion {
+	const struct jl_cli_command *root;
+	const struct jl_cli_value_kind *kinds; /* the program's (before built-in ones), or NULL */
+	/*
+	 * The values of kind, one per line to out (unfiltered); OPTIONAL.  Called
+	 * at most once per completion; must give up quickly (a TAB waits).
+	 */
+	void (*values)(const struct jl_cli_completion *c, const char *kind, FILE *out);
+	void *userdata;
+	/* Set by jl_cli_complete() for values(): the words before the command's. */
+	int nglobal;
+	char **words;
+};
+
+/*
+ * Print the candidates for the last of argv's argc words, one per line, to
+ * out: command names, flags (`--x=` for those whose value follows `=`),
+ * values, or one directive line `:files`, `:dirs` or `:commands` for the
+ * shell.  Returns JL_EXIT_OK.
+ */
+int jl_cli_complete(struct jl_cli_completion *c, int argc, char **argv, FILE *out);
+
+/*
+ * The value of the root's option flag ("--config") among the words before
+ * the command (`--config F` or `--config=F`), or NULL.  Borrowed from the words.
+ */
+const char *jl_cli_complete_option(const struct jl_cli_completion *c, const char *flag);
+
+/* Every command below root, "group PATH" or "leaf PATH" a line ("leaf rnx job run"). */
+void jl_cli_list(FILE *out, const struct jl_cli_command *root);
 
 #endif /* JL_CLI_H */

@@ -395,23 +395,26 @@ const struct jl_cli_command joblet_runtime_commands[] = {
 	  "\n"
 	  "Without @VERSION the newest version for this host is installed.  Progress goes to\n"
 	  "standard error; the last line says where the runtime was installed.\n",
-	  runtime_install, NULL },
+	  runtime_install, NULL,
+	  "joblet runtime install python-3.11\n"
+	  "joblet runtime install python-3.11@1.0.0 --registry=./registry\n" },
 	{ "list", "List installed runtimes, or with --registry what a registry offers",
 	  "[--registry[=SPEC]] [--json]",
 	  "Options:\n"
 	  "  --registry[=SPEC]  list what the registry offers (default: runtimes.registry)\n"
 	  "  --json             as JSON\n",
-	  runtime_list, NULL },
+	  runtime_list, NULL, "joblet runtime list --registry=acme/runtimes\n" },
 	{ "info", "Show an installed runtime: path, mounts, environment", "NAME[@VERSION] [--json]",
-	  NULL, runtime_info, NULL },
+	  NULL, runtime_info, NULL, "joblet runtime info python-3.11 --json\n" },
 	{ "remove", "Remove an installed version, or every version without @",
-	  "NAME[@VERSION] [--json]", NULL, runtime_remove, NULL },
+	  "NAME[@VERSION] [--json]", NULL, runtime_remove, NULL,
+	  "joblet runtime remove python-3.11@1.0.0\n" },
 	{ "pack", "Build NAME-VERSION.tar.gz from a runtime folder (with runtime.yml)",
-	  "DIR [-o OUT] [--json]",
+	  "DIR [-o|--output OUT] [--json]",
 	  "Options:\n"
 	  "  -o, --output OUT  a folder to write into, or the file to write\n"
 	  "                    (default: NAME-VERSION.tar.gz in the current folder)\n",
-	  runtime_pack, NULL },
+	  runtime_pack, NULL, "joblet runtime pack ./python-3.11 -o dist/\n" },
 	{ "index", "Write DIR/registry.json for the packages in DIR",
 	  "DIR [--base-url URL] [--platforms LIST] [--json]",
 	  "Options:\n"
@@ -420,6 +423,6 @@ const struct jl_cli_command joblet_runtime_commands[] = {
 	  "  --platforms LIST  platforms of packages whose runtime.yml names none\n"
 	  "                    (comma-separated, e.g. ubuntu-amd64,rhel-amd64; default: this\n"
 	  "                    host's)\n",
-	  runtime_index, NULL },
+	  runtime_index, NULL, "joblet runtime index dist --platforms ubuntu-amd64,rhel-amd64\n" },
 	{ NULL },
 };

@@ -134,7 +134,8 @@ static const struct jl_cli_command joblet_certs_commands[] = {
 	  "Keys and configurations are mode 0600, certificates 0644.  Existing files are\n"
 	  "refused unless --force, which also removes the ca-key.pem of older joblets from\n"
 	  "DIR.  At the end it prints the lines for joblet.yml and how to move ca/ away.\n",
-	  daemon_certs_init, NULL },
+	  daemon_certs_init, NULL,
+	  "joblet certs init --dir /etc/joblet/certs --server-name node1.example.org --ip 192.0.2.10\n" },
 	{ NULL },
 };
 
@@ -146,7 +147,9 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "state directory (one daemon per state directory) and runs until SIGTERM or\n"
 	  "SIGINT.  SIGHUP reloads joblet.yml; a broken file is reported and the running\n"
 	  "configuration kept.\n",
-	  daemon_serve, NULL },
+	  daemon_serve, NULL,
+	  "joblet serve\n"
+	  "joblet --config ./joblet.yml serve\n" },
 	{ "check", "Show what this host supports: cgroups, namespaces, seccomp, plugins",
 	  "[--json]",
 	  "Options:\n"
@@ -154,7 +157,9 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "\n"
 	  "Exit status 0 when joblet can serve with this host and configuration, 1 when\n"
 	  "something it needs is missing (the report says what).\n",
-	  daemon_check, NULL },
+	  daemon_check, NULL,
+	  "joblet check\n"
+	  "joblet check --json\n" },
 	{ "run-local", "Run one isolated job on this host in the foreground; exit with its code",
 	  "[--keep] [JOB FLAGS] [--] COMMAND [ARGS...]",
 	  "Runs COMMAND as a job with the isolation stack of joblet.yml (isolation.stack)\n"
@@ -184,13 +189,17 @@ static const struct jl_cli_command joblet_commands[] = {
 	  "of memory, or stopped), 128+N for signal N, 125 when it could not start, 1 or 2\n"
 	  "when the job was refused.  Ctrl-C stops the job (SIGTERM, isolation.grace_period,\n"
 	  "SIGKILL).\n",
-	  joblet_cmd_run_local, NULL },
+	  joblet_cmd_run_local, NULL,
+	  "joblet run-local --max-memory=256 --timeout=30s -- sh -c 'echo hello'\n"
+	  "joblet run-local --runtime=python-3.11 --upload=main.py -- python3 main.py\n" },
 	{ "runtime", "Install, list, inspect and remove runtimes; build packages and indexes", NULL,
-	  NULL, NULL, joblet_runtime_commands },
+	  NULL, NULL, joblet_runtime_commands,
+	  "joblet runtime install python-3.11\n"
+	  "joblet runtime list\n" },
 	{ "certs", "Create the TLS certificates of the API: a CA, the server's, one per role", NULL,
-	  NULL, NULL, joblet_certs_commands },
+	  NULL, NULL, joblet_certs_commands, "joblet certs init --dir /etc/joblet/certs\n" },
 	{ "version", "Show the version, plugin ABI and plugin directory", "[--json]", NULL,
-	  joblet_cmd_version, NULL },
+	  joblet_cmd_version, NULL, "joblet version --json\n" },
 	{ NULL },
 };
 
@@ -209,6 +218,23 @@ static const struct jl_cli_command joblet_root = {
 	joblet_commands,
 };
 
+/* `joblet __complete -- WORDS...`: commands and flags; `joblet __complete --list`. */
+static int joblet_complete(int argc, char **argv)
+{
+	struct jl_cli_completion c = { .root = &joblet_root };
+
+	if (argc >= 1 && strcmp(argv[0], "--list") == 0) {
+		jl_cli_list(stdout, &joblet_root);
+		return JL_EXIT_OK;
+	}
+	if (argc < 1 || strcmp(argv[0], "--") != 0) {
+		fprintf(stderr,
+			"joblet: __complete is for the shell completion scripts: `joblet __complete -- WORDS...` or `joblet __complete --list`\n");
+		return JL_EXIT_USAGE;
+	}
+	return jl_cli_complete(&c, argc - 1, argv + 1, stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct joblet_ctx ctx = { 0 };
@@ -217,6 +243,9 @@ int main(int argc, char **argv)
 	jl_log_set_sink(daemon_log_sink_plain, NULL);
 	jl_log_set_level(JOBLET_LOG_ERROR);
 
+	/* The shell completion scripts' question (contrib/completion): not in --help. */
+	if (argc >= 2 && strcmp(argv[1], "__complete") == 0)
+		return joblet_complete(argc - 2, argv + 2);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
