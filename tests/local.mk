@@ -10,6 +10,8 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_completion.sh \
 	tests/integration/test_certs.sh \
 	tests/integration/test_rnx_api.sh \
+	tests/integration/test_ui_server.sh \
+	tests/integration/test_ui.sh \
 	tests/integration/test_serve.sh \
 	tests/integration/test_api.sh \
 	tests/integration/test_uploads.sh \
@@ -42,6 +44,7 @@ EXTRA_DIST += \
 	tests/lsan.supp \
 	tests/integration/tap.sh \
 	tests/integration/oci_clients.sh \
+	tests/ui/ui_browser.py \
 	tests/integration/prom_check.py \
 	tests/unit/jl_tmp.h \
 	tests/sdk/example_plugin.c \
@@ -100,6 +103,7 @@ JL_UNIT_TESTS += \
 	tests/unit/runtime/test_runtime_spec \
 	tests/unit/config/test_platform \
 	tests/unit/cli/test_sse \
+	tests/unit/cli/test_ui_http \
 	tests/unit/daemon/test_store \
 	tests/unit/daemon/test_auth \
 	tests/unit/daemon/test_secrets \
@@ -322,6 +326,13 @@ tests_unit_cli_test_sse_SOURCES = tests/unit/cli/test_sse.c tests/unit/jl_test.h
 tests_unit_cli_test_sse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
 tests_unit_cli_test_sse_CFLAGS = $(JL_TEST_CFLAGS)
 tests_unit_cli_test_sse_LDADD = $(JL_TEST_LIBS)
+
+# rnx ui's request parser (core/cli/ui_http.c): hostile heads.
+tests_unit_cli_test_ui_http_SOURCES = tests/unit/cli/test_ui_http.c tests/unit/jl_test.h \
+	core/cli/ui_http.c core/cli/ui_http.h
+tests_unit_cli_test_ui_http_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/cli
+tests_unit_cli_test_ui_http_CFLAGS = $(JL_TEST_CFLAGS)
+tests_unit_cli_test_ui_http_LDADD = $(JL_TEST_LIBS)
 
 # The daemon's store and role rules, compiled in from core/daemon.
 tests_unit_daemon_test_store_SOURCES = tests/unit/daemon/test_store.c tests/unit/jl_test.h tests/unit/jl_tmp.h \

@@ -59,6 +59,8 @@ struct rnx_api {
 	unsigned connections;
 	long retry_after;    /* of the last answer, or -1 */
 	long timeout_ms;     /* rnx_api_set_timeout(): the whole of each call, or 0 */
+	rnx_api_watch watch; /* rnx_api_set_watch(), or NULL */
+	void *watch_data;
 	int curl_inited;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -327,6 +329,12 @@ void rnx_api_set_timeout(struct rnx_api *api, long ms)
 unsigned rnx_api_connections(const struct rnx_api *api)
 {
 	return api->connections;
+}
+
+void rnx_api_set_watch(struct rnx_api *api, rnx_api_watch watch, void *userdata)
+{
+	api->watch = watch;
+	api->watch_data = userdata;
 }
 
 const char *rnx_api_last_event_id(const struct rnx_api *api)
@@ -891,6 +899,22 @@ static size_t stream_cb(char *p, size_t size, size_t n, void *userdata)
 	return len;
 }
 
+/* libcurl's progress call, about once a second: the stream's watch may end it. */
+static int watch_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		    curl_off_t ulnow)
+{
+	struct xfer *x = userdata;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (!x->api->watch(x->api->watch_data))
+		return 0;
+	x->stopped = 1;
+	return 1;
+}
+
 /* A download's bytes: to the sink on a 2xx answer, kept (bounded) on another. */
 static size_t sink_cb(char *p, size_t size, size_t n, void *userdata)
 {
@@ -1008,6 +1032,10 @@ static int prepare(struct rnx_api *api, struct xfer *x, const char *method, cons
 	if (!stream) {
 		cr |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		cr |= curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_TIMEOUT_S);
+	} else if (api->watch) {
+		cr |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, watch_cb);
+		cr |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+		cr |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	}
 	if (x->mime) {
 		cr |= curl_easy_setopt(c, CURLOPT_MIMEPOST, x->mime);

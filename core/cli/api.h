@@ -142,6 +142,16 @@ int rnx_api_stream(struct rnx_api *api, const char *method, const char *path, co
 		   struct joblet_error **err);
 
 /*
+ * A check the next rnx_api_stream() calls on api about once a second while
+ * the stream is open, also when nothing arrives: non-zero ends the stream
+ * at once, which then returns 1 as when its callback asked to stop.  rnx ui
+ * ends the node's stream so when the browser went away.  watch NULL (the
+ * default) removes it; it is called from the thread that runs the stream.
+ */
+typedef int (*rnx_api_watch)(void *userdata);
+void rnx_api_set_watch(struct rnx_api *api, rnx_api_watch watch, void *userdata);
+
+/*
  * The last event id of the latest rnx_api_stream() on api, as of its last
  * dispatched event ("" when none): what to pass as last_event_id to resume
  * after JOBLET_E_NETWORK.  Borrowed; valid until the next stream.

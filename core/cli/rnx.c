@@ -46,6 +46,19 @@ static const struct jl_cli_command rnx_commands[] = {
 	  NULL, NULL, NULL, rnx_volume_commands,
 	  "rnx volume create data --size=1GiB\n"
 	  "rnx job run --volume=data -- ls /volumes/data\n" },
+	{ "ui", "Serve a web dashboard of the node on 127.0.0.1: jobs, logs, runtimes, the node",
+	  "[--port N] [--open]",
+	  "Serves the dashboard on 127.0.0.1 only and prints its address on stdout, with\n"
+	  "a random token the browser needs; the browser talks to the node through rnx\n"
+	  "with this configuration's client certificate, so it needs none.  Runs until\n"
+	  "Ctrl-C.  docs/ui.md has the pages and the security model.\n"
+	  "\n"
+	  "Options:\n"
+	  "  --port N  listen on port N (default: any free port)\n"
+	  "  --open    open the address in a browser (xdg-open)\n",
+	  rnx_cmd_ui, NULL,
+	  "rnx ui --open\n"
+	  "rnx --node prod ui --port 8080\n" },
 	{ "nodes", "List the nodes of the client configuration (`*` marks the default)", "[--json]",
 	  NULL, rnx_cmd_nodes, NULL,
 	  "rnx nodes\n"

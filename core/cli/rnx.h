@@ -25,6 +25,7 @@ int rnx_job_metrics(int argc, char **argv, void *userdata); /* cmd_monitor.c */
 extern const struct jl_cli_command rnx_volume_commands[];
 int rnx_cmd_version(int argc, char **argv, void *userdata);
 int rnx_cmd_nodes(int argc, char **argv, void *userdata);
+int rnx_cmd_ui(int argc, char **argv, void *userdata);	/* cmd_ui.c */
 /* `rnx __complete -- WORDS...` and `rnx __complete --list` (cmd_complete.c). */
 int rnx_complete(const struct jl_cli_command *root, int argc, char **argv);
 
