@@ -10,10 +10,13 @@
 #                                   an isolated job with limits through
 #                                   `rnx job run -f`, `rnx job list`, and the
 #                                   daemon stopped again
-#   ./scripts/quickstart.sh test    install build dependencies, build with
-#                                   -Werror, run every test (unit, integration,
-#                                   SDK; unit tests again under valgrind); the
-#                                   last line is "N passed, N failed"
+#   ./scripts/quickstart.sh test    install build dependencies and what the
+#                                   tests drive (chromium, chromedriver,
+#                                   selenium, zsh, node and the MCP SDK),
+#                                   build with -Werror, run every test (unit,
+#                                   integration, SDK; unit tests again under
+#                                   valgrind); the last line is
+#                                   "N passed, N failed"
 #   ./scripts/quickstart.sh ci      what CI runs: `test`, with joblet-oci's real
 #                                   clients installed (containerd, podman,
 #                                   Slurm, munge; no service started), preceded
@@ -41,6 +44,10 @@ curl qemu-system-x86 busybox-static cpio clang-format python3 e2fsprogs"
 # The real clients of joblet-oci, for its tests (tests/integration/test_oci_*.sh,
 # which skip without them): installed by ci mode only, see client_deps.
 OCI_CLIENT_DEPS="containerd podman runc slurmd slurmctld slurm-client munge"
+# What only the tests need (test and ci modes, see test_deps): the browser
+# the dashboard's test drives (tests/integration/test_ui.sh), zsh for the
+# completion test, and node for the MCP client of tests/integration/test_mcp.sh.
+TEST_DEPS="chromium chromium-driver python3-selenium zsh"
 CONFIGURE_FLAGS="--prefix=/usr/local --sysconfdir=/etc --localstatedir=/var"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
@@ -96,6 +103,26 @@ client_deps() {
 	deps "$OCI_CLIENT_DEPS" || status=$?
 	if [ -n "$made_policy" ]; then rm -f $policy; fi
 	return $status
+}
+
+# The tests' own packages, and the MCP SDK from npm into tests/mcp/node_modules
+# (its package-lock.json), where every build's test_mcp.sh finds it
+# ($JOBLET_TEST_NODE_MODULES: make distcheck's copy of the tree has none).
+# A registry that cannot be reached is no failure here: test_mcp.sh then
+# tries itself and says why it skips.
+test_deps() {
+	test -n "${TEST_DEPS_DONE:-}" && return 0
+	deps "$TEST_DEPS"
+	command -v node >/dev/null 2>&1 || deps nodejs
+	command -v npm >/dev/null 2>&1 || deps npm
+	say "npm ci in tests/mcp: the MCP TypeScript SDK for test_mcp.sh"
+	if npm ci --prefix tests/mcp --no-audit --no-fund --loglevel=error; then
+		JOBLET_TEST_NODE_MODULES=$PWD/tests/mcp/node_modules
+		export JOBLET_TEST_NODE_MODULES
+	else
+		echo "quickstart: npm ci failed; test_mcp.sh will say why it skips" >&2
+	fi
+	TEST_DEPS_DONE=1
 }
 
 configure() { # extra flags...
@@ -170,6 +197,7 @@ EOF
 
 run_test() {
 	deps
+	test_deps
 	say "building joblet with warnings as errors"
 	configure --enable-werror --enable-tests=yes
 	make -j"$JOBS"
@@ -245,6 +273,7 @@ run_fuzz() {
 run_ci() {
 	deps
 	client_deps
+	test_deps
 	[ -x configure ] || ./autogen.sh
 	say "build and test with every plugin disabled"
 	rm -rf build-noplugins && mkdir build-noplugins
@@ -276,7 +305,7 @@ ci)
 	;;
 fuzz) run_fuzz ;;
 deps) deps ;;
--h | --help | help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help | help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' ;;
 *)
 	echo "quickstart: unknown mode \`$1'; use run, test, ci, fuzz, deps or demo (see --help)" >&2
 	exit 2

@@ -10,6 +10,7 @@ JL_SCRIPT_TESTS = \
 	tests/integration/test_completion.sh \
 	tests/integration/test_certs.sh \
 	tests/integration/test_rnx_api.sh \
+	tests/integration/test_mcp.sh \
 	tests/integration/test_ui_server.sh \
 	tests/integration/test_ui.sh \
 	tests/integration/test_serve.sh \
@@ -62,6 +63,7 @@ EXTRA_DIST += \
 	tests/bench/bench_cron.sh \
 	tests/bench/bench_network.sh \
 	tests/bench/bench_daemon.sh \
+	tests/bench/bench_mcp.sh \
 	tests/local.mk
 
 JL_UNIT_TESTS =
@@ -489,6 +491,9 @@ tests_integration_hostile_probe_CFLAGS = $(JL_NOSAN_CFLAGS) -Wno-missing-prototy
 tests_integration_hostile_probe_LDFLAGS = -all-static
 endif
 EXTRA_DIST += tests/integration/hostile/README.md
+# The MCP client of test_mcp.sh and the npm packages it needs (node_modules is not shipped).
+EXTRA_DIST += tests/mcp/client.mjs tests/mcp/bench.mjs tests/mcp/package.json \
+	tests/mcp/package-lock.json
 
 # The scheduler benchmark (not part of `make check`): make tests/bench/bench_sched
 # && tests/bench/bench_sched build-plugins

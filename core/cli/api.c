@@ -456,6 +456,9 @@ static CURLcode connection_options(const struct rnx_api *api, CURL *c, const cha
 
 	cr |= curl_easy_setopt(c, CURLOPT_URL, url);
 	cr |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	/* The path as written: `..` goes to the node, which refuses it, not resolved here
+	 * to another route. */
+	cr |= curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	cr |= curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	cr |= curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
 	cr |= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);

@@ -35,7 +35,7 @@
 #include "rnx.h"
 
 /* base + "/" + rel percent-encoded (all but unreserved bytes and `/`), with query. */
-static char *files_url(const char *base, const char *rel, const char *query)
+char *rnx_files_url(const char *base, const char *rel, const char *query)
 {
 	size_t n = strlen(base) + 3 * strlen(rel) + strlen(query) + 2;
 	char *u = malloc(n), *w;
@@ -116,8 +116,8 @@ static json_object *get_json(const struct rnx_ctx *ctx, const char *url, char **
 
 int rnx_files_list(const struct rnx_ctx *ctx, const char *base, const char *rel)
 {
-	_cleanup_free_ char *surl = files_url(base, rel, "?stat=1");
-	_cleanup_free_ char *lurl = files_url(base, rel, "");
+	_cleanup_free_ char *surl = rnx_files_url(base, rel, "?stat=1");
+	_cleanup_free_ char *lurl = rnx_files_url(base, rel, "");
 	_cleanup_free_ char *text = NULL;
 	json_object *st, *o, *entries;
 
@@ -274,7 +274,7 @@ int rnx_files_download(const struct rnx_ctx *ctx, const char *base, const char *
 		       const char *out, bool force)
 {
 	/* What a link inside /work leads to decides between file and folder. */
-	_cleanup_free_ char *surl = files_url(base, rel, "?stat=1&follow=1");
+	_cleanup_free_ char *surl = rnx_files_url(base, rel, "?stat=1&follow=1");
 	struct joblet_error *e = NULL;
 	struct rnx_api *api = NULL;
 	struct sink s = { .fd = -1 };
@@ -292,7 +292,7 @@ int rnx_files_download(const struct rnx_ctx *ctx, const char *base, const char *
 	s.folder = !strcmp(rnx_jstr(st, "type", ""), "dir");
 	mode = !strcmp(rnx_jstr(st, "type", ""), "file") ? jnum(st, "mode") : 0644;
 	json_object_put(st);
-	url = files_url(base, rel, s.folder ? "?archive=tar" : "");
+	url = rnx_files_url(base, rel, s.folder ? "?archive=tar" : "");
 	if (!url || choose_dest(rel, out, s.folder, dest, sizeof(dest)) < 0) {
 		fprintf(stderr, "rnx: the destination is too long\n");
 		return JL_EXIT_FAILURE;

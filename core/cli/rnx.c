@@ -46,6 +46,23 @@ static const struct jl_cli_command rnx_commands[] = {
 	  NULL, NULL, NULL, rnx_volume_commands,
 	  "rnx volume create data --size=1GiB\n"
 	  "rnx job run --volume=data -- ls /volumes/data\n" },
+	{ "mcp", "Serve the node to AI agents: the Model Context Protocol on stdin and stdout",
+	  "[--node NAME] [--config FILE] [--max-output SIZE]",
+	  "An MCP client (a coding assistant, an agent framework) starts `rnx mcp` and\n"
+	  "talks to it over stdin and stdout (JSON-RPC 2.0, a message per line).  Its\n"
+	  "tools run jobs and read their status, output and files with the identity\n"
+	  "and role of this client configuration's certificate: run_job, job_status,\n"
+	  "job_logs, stop_job, list_jobs, list_runtimes, list_files, read_file.\n"
+	  "docs/mcp.md shows how to register it with MCP clients.\n"
+	  "\n"
+	  "Options:\n"
+	  "  --node NAME, --config FILE  the node to serve (as the global options)\n"
+	  "  --max-output SIZE           output or file bytes a result holds at most,\n"
+	  "                              unless a call asks for less or more (default\n"
+	  "                              64KiB; at most 16MiB)\n",
+	  rnx_cmd_mcp, NULL,
+	  "claude mcp add joblet -- rnx mcp --node prod\n"
+	  "rnx --config ~/.rnx/agent-config.yml mcp --max-output 256KiB\n" },
 	{ "ui", "Serve a web dashboard of the node on 127.0.0.1: jobs, logs, runtimes, the node",
 	  "[--port N] [--open]",
 	  "Serves the dashboard on 127.0.0.1 only and prints its address on stdout, with\n"

@@ -26,6 +26,7 @@ extern const struct jl_cli_command rnx_volume_commands[];
 int rnx_cmd_version(int argc, char **argv, void *userdata);
 int rnx_cmd_nodes(int argc, char **argv, void *userdata);
 int rnx_cmd_ui(int argc, char **argv, void *userdata);	/* cmd_ui.c */
+int rnx_cmd_mcp(int argc, char **argv, void *userdata); /* mcp_tools.c */
 /* `rnx __complete -- WORDS...` and `rnx __complete --list` (cmd_complete.c). */
 int rnx_complete(const struct jl_cli_command *root, int argc, char **argv);
 
@@ -58,6 +59,8 @@ const char *rnx_jstr(json_object *o, const char *key, const char *dflt);
 int rnx_files_list(const struct rnx_ctx *ctx, const char *base, const char *rel);
 int rnx_files_download(const struct rnx_ctx *ctx, const char *base, const char *rel,
 		       const char *out, bool force);
+/* base + "/" + rel percent-encoded (all but unreserved bytes and `/`) + query; new string. */
+char *rnx_files_url(const char *base, const char *rel, const char *query);
 int rnx_job_files(int argc, char **argv, void *userdata);
 int rnx_job_download(int argc, char **argv, void *userdata);
 
