@@ -8,15 +8,20 @@
  * whose every block is allocated at create (fallocate), so what the job
  * writes never needs one more block of the state filesystem; mkfs.ext4
  * (e2fsprogs) formats it, with -E nodiscard so it does not punch the
- * allocation back out, and root_owner= so the root belongs to
- * volumes.owner_id.  It is attached with LOOP_CTL_GET_FREE + LOOP_CONFIGURE
- * and LO_FLAGS_AUTOCLEAR: the device detaches itself when the volume is
- * unmounted (or the mount namespace holding it ends).  A `memory` volume is
- * a tmpfs of the size with a bounded number of inodes; its pages are
- * charged to the memory cgroup of the job that writes them, and a host
- * reboot empties it.  Whether a volume is mounted is read from
- * /proc/self/mountinfo (mount point and filesystem type), never guessed
- * from a path.
+ * allocation back out, its inode tables and journal zeroed then
+ * (lazy_itable_init=0, lazy_journal_init=0; mounted with noinit_itable):
+ * ext4's lazy init zeroes them after the mount with zero-out requests,
+ * which a loop device turns into holes punched in the image, freeing
+ * blocks the host then owes again.  root_owner= makes the root belong to
+ * volumes.owner_id.  Each mount first allocates the image again, so an
+ * image that got holes before (an older joblet) is whole again.  It is
+ * attached with LOOP_CTL_GET_FREE + LOOP_CONFIGURE and LO_FLAGS_AUTOCLEAR:
+ * the device detaches itself when the volume is unmounted (or the mount
+ * namespace holding it ends).  A `memory` volume is a tmpfs of the size
+ * with a bounded number of inodes; its pages are charged to the memory
+ * cgroup of the job that writes them, and a host reboot empties it.
+ * Whether a volume is mounted is read from /proc/self/mountinfo (mount
+ * point and filesystem type), never guessed from a path.
  */
 #define _GNU_SOURCE
 #include <config.h>
@@ -220,7 +225,10 @@ static int run_program(char *const argv[], char *out, size_t out_size)
 	return status;
 }
 
-/* mkfs.ext4 on image: no discard (it would free the blocks fallocate took), root is owner's. */
+/*
+ * mkfs.ext4 on image: no discard and nothing left to lazy init (both would
+ * free blocks fallocate took), root is owner's.
+ */
 static int format_image(const struct volumes *v, const char *image, struct joblet_error **err)
 {
 	static const char *const mkfs[] = { "/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4" };
@@ -235,7 +243,8 @@ static int format_image(const struct volumes *v, const char *image, struct joble
 		return joblet_error_set(
 			err, JOBLET_E_UNSUPPORTED, ENOENT,
 			"volume: mkfs.ext4 is not installed (/usr/sbin/mkfs.ext4); install e2fsprogs, or create a `memory` volume");
-	snprintf(opts, sizeof(opts), "nodiscard,root_owner=%lld:%lld",
+	snprintf(opts, sizeof(opts),
+		 "nodiscard,lazy_itable_init=0,lazy_journal_init=0,root_owner=%lld:%lld",
 		 (long long)v->cfg->volumes_owner_id, (long long)v->cfg->volumes_owner_id);
 	{
 		char *const argv[] = { (char *)prog, "-q", "-F",	  "-m", "0",
@@ -253,8 +262,13 @@ static int format_image(const struct volumes *v, const char *image, struct joble
 	return 0;
 }
 
-/* A free loop device for image (LOOP_CTL_GET_FREE + LOOP_CONFIGURE, autoclear); its fd. */
-static int attach_loop(const char *image, char dev[64], struct joblet_error **err)
+/*
+ * A free loop device for image (LOOP_CTL_GET_FREE + LOOP_CONFIGURE,
+ * autoclear); its fd.  The image's size bytes are allocated first: holes
+ * an image got before are filled (they read as zeros, so nothing changes
+ * for the filesystem in it).
+ */
+static int attach_loop(const char *image, int64_t size, char dev[64], struct joblet_error **err)
 {
 	_cleanup_close_ int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	_cleanup_close_ int img = open(image, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -263,6 +277,11 @@ static int attach_loop(const char *image, char dev[64], struct joblet_error **er
 		return sys_error(err, errno, "cannot open", "/dev/loop-control");
 	if (img < 0)
 		return sys_error(err, errno, "cannot open", image);
+	if (fallocate(img, 0, 0, size) < 0)
+		return joblet_error_set(
+			err, errno == ENOSPC ? JOBLET_E_LIMIT : JOBLET_E_SYSTEM, errno,
+			"cannot allocate the %lld MiB of `%s` on the state filesystem; free space there",
+			(long long)(size >> 20), image);
 	/* Another process may take the free device between the two calls: try again. */
 	for (int tries = 0; tries < 8; tries++) {
 		struct loop_config lc;
@@ -309,10 +328,11 @@ static int mount_volume(const struct volumes *v, const struct volume_record *rec
 		return 0;
 	}
 	vol_path(v, rec->name, "image", image, sizeof(image));
-	loop = attach_loop(image, loopdev, err);
+	loop = attach_loop(image, rec->size_bytes, loopdev, err);
 	if (loop < 0)
 		return loop;
-	if (mount(loopdev, data, "ext4", MS_NOSUID | MS_NODEV, "errors=remount-ro") < 0)
+	if (mount(loopdev, data, "ext4", MS_NOSUID | MS_NODEV, "errors=remount-ro,noinit_itable") <
+	    0)
 		r = sys_error(err, errno, "cannot mount the ext4 image on", data);
 	/* Mounted, the device stays; not mounted, closing it detaches it (autoclear). */
 	close(loop);
