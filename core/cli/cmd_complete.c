@@ -4,7 +4,8 @@
  * (common/cli_complete.c); job ids, runtimes, volumes and networks from the
  * node, kept a few seconds in $XDG_CACHE_HOME/rnx so a run of TABs asks once.
  *
- * A TAB must never hang: a node is given RNX_COMPLETE_TIMEOUT_MS in all, and
+ * A TAB must never hang: a node is given RNX_COMPLETE_TIMEOUT_MS in all
+ * ($RNX_COMPLETE_TIMEOUT_MS changes it), and
  * a node that failed is remembered (as nothing) for as long as an answer.
  */
 #include <config.h>
@@ -53,6 +54,22 @@ static const struct node_source {
 	{ "volumes", "/v1/volumes", "name", NULL },
 	{ "networks", "/v1/networks", "name", NULL },
 };
+
+/*
+ * How long a TAB may ask the node: $RNX_COMPLETE_TIMEOUT_MS (1 to 60000)
+ * for slow links, else RNX_COMPLETE_TIMEOUT_MS.
+ */
+static long complete_timeout_ms(void)
+{
+	const char *v = getenv("RNX_COMPLETE_TIMEOUT_MS");
+	char *end;
+	long ms;
+
+	if (!v || !*v)
+		return RNX_COMPLETE_TIMEOUT_MS;
+	ms = strtol(v, &end, 10);
+	return *end == '\0' && ms >= 1 && ms <= 60000 ? ms : RNX_COMPLETE_TIMEOUT_MS;
+}
 
 /* $XDG_CACHE_HOME/rnx or ~/.cache/rnx, made 0700; NULL when there is none. */
 static char *cache_dir(void)
@@ -201,7 +218,7 @@ static char *node_names(const struct jl_cli_completion *c, const struct node_sou
 	}
 	if (path && (names = cache_read(path)))
 		goto out;
-	rnx_api_set_timeout(api, RNX_COMPLETE_TIMEOUT_MS);
+	rnx_api_set_timeout(api, complete_timeout_ms());
 	if (rnx_api_request(api, "GET", src->path, NULL, 0, &answer, NULL, NULL) == 0)
 		names = names_of(answer, src);
 	/* A node that did not answer is remembered too: the next TAB does not wait again. */
