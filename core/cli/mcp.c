@@ -420,11 +420,19 @@ static void tools_call(struct mcp_server *srv, json_object *id, json_object *par
 	}
 	call->srv = srv;
 	call->tool = tool;
-	call->id = json_object_get(id);
+	/*
+	 * Copies, not references: the message is freed here while the call's
+	 * thread runs, and json-c's reference counts need not be atomic.
+	 */
 	call->id_key = strdup(json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN));
-	call->progress_token = token ? json_object_get(token) : NULL;
-	call->args = args ? json_object_get(args) : json_object_new_object();
-	if (!call->id_key) {
+	if (json_object_deep_copy(id, &call->id, NULL) < 0 ||
+	    (token && json_object_deep_copy(token, &call->progress_token, NULL) < 0))
+		call->id = NULL;
+	if (args && json_object_deep_copy(args, &call->args, NULL) < 0)
+		call->args = NULL;
+	else if (!args)
+		call->args = json_object_new_object();
+	if (!call->id_key || !call->id || !call->args) {
 		call_free(call);
 		send_error(srv, id, RPC_INVALID_REQUEST, "out of memory");
 		return;
