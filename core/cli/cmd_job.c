@@ -512,22 +512,6 @@ static int job_run(int argc, char **argv, void *userdata)
 
 /* ------------------------------------------------------------------ list, status */
 
-/* path + "&owner=" + owner percent-encoded (a CN may hold any character). */
-static void add_owner_query(char *path, size_t size, const char *owner)
-{
-	size_t o = strlen(path);
-
-	o += (size_t)snprintf(path + o, size - o, "%cowner=", strchr(path, '?') ? '&' : '?');
-	for (const char *c = owner; *c && o + 4 < size; c++) {
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~",
-			   *c))
-			path[o++] = *c;
-		else
-			o += (size_t)snprintf(path + o, size - o, "%%%02X", (unsigned char)*c);
-	}
-	path[o] = '\0';
-}
-
 static int job_list(int argc, char **argv, void *userdata)
 {
 	struct rnx_ctx *ctx = userdata;
@@ -560,7 +544,7 @@ static int job_list(int argc, char **argv, void *userdata)
 	snprintf(path, sizeof(path), "/v1/jobs%s%s", status ? "?status=" : "",
 		 status ? status : "");
 	if (owner)
-		add_owner_query(path, sizeof(path), owner);
+		rnx_query_add(path, sizeof(path), "owner", owner);
 	if (rnx_request(ctx, "GET", path, &answer) < 0)
 		return JL_EXIT_FAILURE;
 	if (ctx->json) {

@@ -92,20 +92,9 @@ static int runtime_list(int argc, char **argv, void *userdata)
 	}
 	if (!from_registry)
 		return call(ctx, "GET", "/v1/runtimes", JL_RUNTIME_TEXT_LIST);
-	{
-		/* Percent-encode the registry spec (a path or URL) for the query. */
-		size_t o = snprintf(path, sizeof(path), "/v1/runtimes?registry=");
-
-		for (const char *c = registry ? registry : ""; *c && o + 4 < sizeof(path); c++) {
-			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~",
-				   *c))
-				path[o++] = *c;
-			else
-				o += (size_t)snprintf(path + o, sizeof(path) - o, "%%%02X",
-						      (unsigned char)*c);
-		}
-		path[o] = '\0';
-	}
+	/* The registry spec (a path or URL), percent-encoded. */
+	snprintf(path, sizeof(path), "/v1/runtimes");
+	rnx_query_add(path, sizeof(path), "registry", registry ? registry : "");
 	return call(ctx, "GET", path, JL_RUNTIME_TEXT_REGISTRY);
 }
 

@@ -75,3 +75,19 @@ void rnx_print_error(const struct joblet_error *e)
 {
 	fprintf(stderr, "rnx: %s\n", joblet_error_message(e));
 }
+
+void rnx_query_add(char *path, size_t size, const char *key, const char *value)
+{
+	size_t o = strlen(path);
+
+	o += (size_t)snprintf(path + o, size - o, "%c%s=", strchr(path, '?') ? '&' : '?', key);
+	for (const char *c = value; *c && o + 4 < size; c++) {
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~",
+			   *c))
+			path[o++] = *c;
+		else
+			o += (size_t)snprintf(path + o, size - o, "%%%02X", (unsigned char)*c);
+	}
+	if (o < size)
+		path[o] = '\0';
+}

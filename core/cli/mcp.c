@@ -288,10 +288,10 @@ int mcp_check_args(const char *tool, json_object *schema, json_object *args,
 		if (json_object_object_get_ex(def, "type", &type) &&
 		    json_object_is_type(type, json_type_string) &&
 		    !type_fits(json_object_get_string(type), value))
-			return joblet_error_set(err, JOBLET_E_INVALID, 0,
-						"the argument `%s` of %s must be a %s, not a %s",
-						name, tool, json_object_get_string(type),
-						json_type_word(value));
+			return joblet_error_set(
+				err, JOBLET_E_INVALID, 0,
+				"the argument `%s` of %s must be of type %s, not %s", name, tool,
+				json_object_get_string(type), json_type_word(value));
 	}
 	return 0;
 }

@@ -870,12 +870,12 @@ static int list_jobs(struct mcp_call *call, json_object **ret, struct joblet_err
 	const char *state = arg_str(call, "state", NULL), *owner = arg_str(call, "owner", NULL);
 	json_object *all, *jobs, *out;
 	char path[512];
-	size_t n, o, from;
+	size_t n, from;
 	int64_t limit;
 
 	if (arg_range(call, "limit", LIST_DEFAULT, 1, LIST_MAX, &limit, err) < 0)
 		return -1;
-	o = (size_t)snprintf(path, sizeof(path), "/v1/jobs");
+	snprintf(path, sizeof(path), "/v1/jobs");
 	if (state) {
 		if (strspn(state, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz") !=
 			    strlen(state) ||
@@ -884,20 +884,10 @@ static int list_jobs(struct mcp_call *call, json_object **ret, struct joblet_err
 				err, JOBLET_E_INVALID, 0,
 				"state `%s` is not a job state: PENDING, SCHEDULED, RUNNING, COMPLETED, FAILED, STOPPED, CANCELED, TIMEOUT or OOM_KILLED",
 				state);
-		o += (size_t)snprintf(path + o, sizeof(path) - o, "?status=%s", state);
+		rnx_query_add(path, sizeof(path), "status", state);
 	}
-	if (owner) {
-		o += (size_t)snprintf(path + o, sizeof(path) - o, "%cowner=", state ? '&' : '?');
-		for (const unsigned char *p = (const unsigned char *)owner;
-		     *p && o + 4 < sizeof(path); p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
-				path[o++] = (char)*p;
-			else
-				o += (size_t)snprintf(path + o, sizeof(path) - o, "%%%02X", *p);
-		}
-		path[o] = '\0';
-	}
+	if (owner)
+		rnx_query_add(path, sizeof(path), "owner", owner);
 	if (api_json(call, "GET", path, NULL, &all, err) < 0)
 		return -1;
 	if (!json_object_is_type(all, json_type_array)) {

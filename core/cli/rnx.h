@@ -64,6 +64,12 @@ char *rnx_files_url(const char *base, const char *rel, const char *query);
 int rnx_job_files(int argc, char **argv, void *userdata);
 int rnx_job_download(int argc, char **argv, void *userdata);
 
+/*
+ * Append "?key=value" (or "&key=value" when path has a query) to path,
+ * value percent-encoded (all but unreserved bytes), within size.
+ */
+void rnx_query_add(char *path, size_t size, const char *key, const char *value);
+
 /* Print an error from libjoblet as "rnx: <message>". */
 void rnx_print_error(const struct joblet_error *e);
 

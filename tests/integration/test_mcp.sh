@@ -64,7 +64,7 @@ ok 'has "\"id\":10,\"error\":{\"code\":-32601" "$out" && has "\"id\":11,\"error\
 	"an unknown method and an unknown tool: protocol errors"
 ok 'has "\"id\":12,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"job_status has no argument \`wait\` (did you mean \`wait_seconds\`?)" "$out" && has "\"isError\":true" "$out"' \
 	"an unknown argument: a tool error naming it and the closest one"
-ok 'has "\"id\":13,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"the argument \`job_id\` of job_status must be a string, not a integer" "$out"' \
+ok 'has "\"id\":13,\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"the argument \`job_id\` of job_status must be of type string, not integer" "$out"' \
 	"an argument of the wrong type: a tool error"
 test "`printf '%s\n' "$out" | wc -l`" -eq 9
 ok 'test $? -eq 0' "every message of a line gets one line of answer, the end of input waits for the calls"
