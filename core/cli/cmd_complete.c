@@ -274,14 +274,5 @@ int rnx_complete(const struct jl_cli_command *root, int argc, char **argv)
 {
 	struct jl_cli_completion c = { .root = root, .kinds = rnx_kinds, .values = rnx_values };
 
-	if (argc >= 1 && strcmp(argv[0], "--list") == 0) {
-		jl_cli_list(stdout, root);
-		return JL_EXIT_OK;
-	}
-	if (argc < 1 || strcmp(argv[0], "--") != 0) {
-		fprintf(stderr,
-			"rnx: __complete is for the shell completion scripts: `rnx __complete -- WORDS...` or `rnx __complete --list`\n");
-		return JL_EXIT_USAGE;
-	}
-	return jl_cli_complete(&c, argc - 1, argv + 1, stdout);
+	return jl_cli_complete_main(&c, argc, argv, stdout, stderr);
 }

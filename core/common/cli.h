@@ -109,4 +109,12 @@ const char *jl_cli_complete_option(const struct jl_cli_completion *c, const char
 /* Every command below root, "group PATH" or "leaf PATH" a line ("leaf rnx job run"). */
 void jl_cli_list(FILE *out, const struct jl_cli_command *root);
 
+/*
+ * `PROG __complete` with argv after it: `-- WORDS...` completes (above),
+ * `--list` lists; anything else is a usage error on errout naming c->root's
+ * program.  Returns an exit status.
+ */
+int jl_cli_complete_main(struct jl_cli_completion *c, int argc, char **argv, FILE *out,
+			 FILE *errout);
+
 #endif /* JL_CLI_H */

@@ -505,3 +505,21 @@ void jl_cli_list(FILE *out, const struct jl_cli_command *root)
 	snprintf(path, sizeof(path), "%s", root->name);
 	list_below(out, root, path, sizeof(path));
 }
+
+int jl_cli_complete_main(struct jl_cli_completion *c, int argc, char **argv, FILE *out,
+			 FILE *errout)
+{
+	const char *prog = c->root->name;
+
+	if (argc >= 1 && strcmp(argv[0], "--list") == 0) {
+		jl_cli_list(out, c->root);
+		return JL_EXIT_OK;
+	}
+	if (argc < 1 || strcmp(argv[0], "--") != 0) {
+		fprintf(errout,
+			"%s: __complete is for the shell completion scripts: `%s __complete -- WORDS...` or `%s __complete --list`\n",
+			prog, prog, prog);
+		return JL_EXIT_USAGE;
+	}
+	return jl_cli_complete(c, argc - 1, argv + 1, out);
+}

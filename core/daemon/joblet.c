@@ -223,16 +223,7 @@ static int joblet_complete(int argc, char **argv)
 {
 	struct jl_cli_completion c = { .root = &joblet_root };
 
-	if (argc >= 1 && strcmp(argv[0], "--list") == 0) {
-		jl_cli_list(stdout, &joblet_root);
-		return JL_EXIT_OK;
-	}
-	if (argc < 1 || strcmp(argv[0], "--") != 0) {
-		fprintf(stderr,
-			"joblet: __complete is for the shell completion scripts: `joblet __complete -- WORDS...` or `joblet __complete --list`\n");
-		return JL_EXIT_USAGE;
-	}
-	return jl_cli_complete(&c, argc - 1, argv + 1, stdout);
+	return jl_cli_complete_main(&c, argc, argv, stdout, stderr);
 }
 
 int main(int argc, char **argv)
